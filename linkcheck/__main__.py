@@ -1,0 +1,5 @@
+"""`python -m linkcheck` runs the command line."""
+
+from .cli import run
+
+run()

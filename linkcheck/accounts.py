@@ -1,0 +1,227 @@
+"""Account book-keeping: turning entered or imported values into attributes and merging them."""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass, replace
+from typing import Callable, Iterable
+
+from . import kinds
+from .errors import ImportErrors, InvalidInput, InvalidValue, UsageError
+from .formats import ProfileRecord, RawValue
+from .models import SOURCES, STATUSES, Account, Attribute, Profile, now
+
+MAX_NAME_CHARS = 200
+MAX_NOTE_CHARS = 4000
+# Kinds whose invalid values are only partly echoed in error messages.
+SECRET_KINDS = frozenset(
+    {"bank_account", "card", "payment_account", "tax_id", "registration_number", "machine_id", "browser_fingerprint"}
+)
+
+
+def shown_in_error(kind: str, value: object) -> str:
+    """A rejected value as an error message may show it: enough to find it, never a whole secret."""
+    text = value if isinstance(value, str) else repr(value)
+    text = "".join(ch if ch.isprintable() else "?" for ch in text)
+    if kind in SECRET_KINDS:
+        return text[:2] + "…" + text[-2:] if len(text) > 6 else "…"
+    return text if len(text) <= 60 else text[:57] + "…"
+
+
+def check_name(name: object) -> str:
+    if not isinstance(name, str) or not name.strip():
+        raise InvalidInput("an account needs a non-empty name")
+    name = name.strip()
+    if len(name) > MAX_NAME_CHARS:
+        raise InvalidInput(f"account name longer than {MAX_NAME_CHARS} characters")
+    if any(unicodedata.category(ch).startswith("C") for ch in name):
+        raise InvalidInput("account name contains control characters")
+    return name
+
+
+def check_status(status: object) -> str:
+    if not isinstance(status, str) or status.strip().lower() not in STATUSES:
+        raise InvalidInput(f"status must be one of {', '.join(STATUSES)}")
+    return status.strip().lower()
+
+
+def check_text(label: str, text: object, limit: int = MAX_NOTE_CHARS) -> str | None:
+    if text is None:
+        return None
+    if not isinstance(text, str):
+        raise InvalidInput(f"{label} must be text")
+    if len(text) > limit:
+        raise InvalidInput(f"{label} longer than {limit} characters")
+    return text.strip() or None
+
+
+def make_attribute(
+    kind: str,
+    value: object,
+    *,
+    region: str | None = None,
+    source: str = "manual",
+    when: int | None = None,
+    note: str | None = None,
+    first_seen: int | None = None,
+    last_seen: int | None = None,
+) -> Attribute:
+    """Validate and normalise one value of `kind` into an Attribute (raises InvalidValue)."""
+    kinds.get_kind(kind)
+    if not isinstance(value, str):
+        raise InvalidValue(kind, "must be text")
+    parsed = kinds.parse_value(kind, value, region=region)
+    when = now() if when is None else when
+    if source not in SOURCES:
+        raise InvalidValue(kind, f"unknown source {source!r}")
+    return Attribute(
+        kind=kind,
+        value=value.strip(),
+        normalized=parsed.normalized,
+        keys=parsed.keys,
+        source=source,
+        first_seen=first_seen if first_seen is not None else when,
+        last_seen=last_seen if last_seen is not None else (first_seen if first_seen is not None else when),
+        note=check_text("note", note),
+        flags=parsed.flags,
+    )
+
+
+def region_of(account: Account, override: str | None) -> str | None:
+    """The phone region for numbers written without a country code."""
+    return override or kinds.region_for_marketplace(account.marketplace or "")
+
+
+def merge_attributes(profile: Profile, new: Iterable[Attribute]) -> tuple[Profile, int]:
+    """Add values not already on the profile (same kind + normalised value); widen seen windows.
+
+    Returns the new profile and how many values were added. Never drops a value.
+    """
+    attrs = list(profile.attributes)
+    index = {(a.kind, a.normalized): i for i, a in enumerate(attrs)}
+    added = 0
+    for a in new:
+        key = (a.kind, a.normalized)
+        if key in index:
+            old = attrs[index[key]]
+            attrs[index[key]] = old._replace(
+                first_seen=min(old.first_seen, a.first_seen) if old.first_seen else a.first_seen,
+                last_seen=max(old.last_seen, a.last_seen),
+                note=old.note or a.note,
+            )
+        else:
+            index[key] = len(attrs)
+            attrs.append(a)
+            added += 1
+    return replace(profile, attributes=tuple(attrs)), added
+
+
+def remove_attribute(profile: Profile, kind: str, value: str, region: str | None) -> Profile:
+    """The profile without the value of `kind` that normalises like `value`."""
+    kinds.get_kind(kind)
+    parsed = kinds.parse_value(kind, value, region=region)
+    kept = tuple(a for a in profile.attributes if not (a.kind == kind and a.normalized == parsed.normalized))
+    if len(kept) == len(profile.attributes):
+        raise UsageError(f"account {profile.name!r} has no {kind} matching that value")
+    return replace(profile, attributes=kept)
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """What an import did: counts, and the rows it skipped (with --skip-invalid)."""
+
+    accounts_created: int
+    accounts_updated: int
+    values_added: int
+    skipped: tuple[str, ...] = ()
+
+
+def _record_attributes(record: ProfileRecord, account: Account, region: str | None, when: int):
+    attrs, problems = [], []
+    for raw in record.values:
+        try:
+            attrs.append(
+                make_attribute(
+                    raw.kind,
+                    raw.value,
+                    region=region_of(account, region),
+                    source=raw.source or "import",
+                    when=when,
+                    note=raw.note,
+                    first_seen=raw.first_seen,
+                    last_seen=raw.last_seen,
+                )
+            )
+        except InvalidValue as exc:
+            problems.append(f"{raw.kind} {shown_in_error(raw.kind, raw.value)!r}: {exc.reason}")
+        except InvalidInput as exc:
+            problems.append(f"{raw.kind}: {exc.message}")
+    return attrs, problems
+
+
+def import_records(
+    store,
+    records: Iterable[ProfileRecord],
+    *,
+    region: str | None = None,
+    skip_invalid: bool = False,
+    progress: Callable[[int], None] | None = None,
+) -> ImportResult:
+    """Merge imported profiles into the (write-open) store, all or nothing.
+
+    Rows are validated and written as they stream in, inside the caller's transaction;
+    if any row is invalid (and skip_invalid is off) ImportErrors is raised after every row
+    has been checked, so the transaction rolls back and every problem is reported at once.
+    """
+    when = now()
+    created = updated = added = 0
+    problems: list[str] = []
+    seen_names: set[str] = set()
+    for count, record in enumerate(records, 1):
+        row_problems = list(record.problems)
+        try:
+            name = check_name(record.name)
+        except InvalidInput as exc:
+            problems.append(f"{record.origin}: {exc.message}")
+            continue
+        label = f"{record.origin}: account {name!r}"
+        try:
+            status = check_status(record.status) if record.status is not None else None
+            marketplace = check_text("marketplace", record.marketplace, 200)
+            note = check_text("note", record.note)
+        except InvalidInput as exc:
+            row_problems.append(exc.message)
+            status = marketplace = note = None
+        existing = store.find_profile(name)
+        if existing is None:
+            account = Account(name, marketplace or "", status or "active", note, when, when)
+            profile = Profile(account)
+        else:
+            account = existing.account
+            account = replace(
+                account,
+                marketplace=marketplace or account.marketplace,
+                status=status or account.status,
+                note=note or account.note,
+                updated=when,
+            )
+            profile = replace(existing, account=account)
+        attrs, value_problems = _record_attributes(record, account, region, when)
+        row_problems += value_problems
+        if row_problems:
+            problems.extend(f"{label}: {p}" for p in row_problems)
+            continue
+        profile, n = merge_attributes(profile, attrs)
+        if not problems or skip_invalid:
+            store.put_profile(profile)
+        if existing is None and name not in seen_names:
+            created += 1
+        elif name not in seen_names:
+            updated += 1
+        seen_names.add(name)
+        added += n
+        if progress and count % 1000 == 0:
+            progress(count)
+    if problems and not skip_invalid:
+        raise ImportErrors(problems)
+    return ImportResult(created, updated, added, tuple(problems))

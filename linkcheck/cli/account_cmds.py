@@ -1,0 +1,319 @@
+"""Commands for accounts and their values: account, attr, import, export."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import click
+
+from .. import accounts as book
+from .. import kinds
+from ..errors import InvalidInput, UsageError
+from ..formats import attribute_row, detect_format, read_records, render_json, render_rows, write_export, write_private_file
+from ..models import STATUSES, Account, Profile, iso, now
+from .options import echo_err, format_option, open_store, store_options
+
+REGION_HELP = "Country (e.g. US, GB, CN) for phone numbers written without a country code."
+
+
+def _account_row(p: Profile) -> dict:
+    a = p.account
+    return {
+        "name": a.name,
+        "marketplace": a.marketplace,
+        "status": a.status,
+        "values": len(p.attributes),
+        "note": a.note or "",
+        "created": iso(a.created),
+        "updated": iso(a.updated),
+    }
+
+
+@click.group()
+def account():
+    """Add, list, show, change and remove accounts."""
+
+
+@account.command("add")
+@store_options
+@click.argument("name")
+@click.option("--marketplace", "-m", default="", help="Marketplace, e.g. amazon.com or amazon.co.uk.")
+@click.option("--status", type=click.Choice(STATUSES), default="active", show_default=True)
+@click.option("--note", default=None, help="Free-text note (sealed in the store).")
+def account_add(name, marketplace, status, note):
+    """Add an account.
+
+    \b
+    Examples:
+      linkcheck account add acme-us --marketplace amazon.com
+      linkcheck account add brightway-uk -m amazon.co.uk --status planned --note "launch in Q1"
+    """
+    name = book.check_name(name)
+    note = book.check_text("note", note)
+    with open_store(write=True) as st:
+        if st.has_account(name):
+            raise UsageError(f"an account named {name!r} already exists; use `linkcheck account set`")
+        when = now()
+        st.put_profile(Profile(Account(name, marketplace.strip(), status, note, when, when)))
+    click.echo(f"Added account {name}")
+
+
+@account.command("list")
+@store_options
+@format_option()
+def account_list(fmt):
+    """List the accounts on file.
+
+    \b
+    Examples:
+      linkcheck account list
+      linkcheck account list --format json
+    """
+    with open_store() as st:
+        rows = [_account_row(p) for p in st.profiles()]
+    if fmt == "table" and not rows:
+        click.echo("No accounts yet. Add one with `linkcheck account add NAME` or `linkcheck import FILE`.")
+        return
+    click.echo(render_rows(rows, fmt, ["name", "marketplace", "status", "values", "note", "created", "updated"]))
+
+
+@account.command("show")
+@store_options
+@click.argument("name")
+@click.option("--reveal", is_flag=True, help="Show full values instead of masked ones.")
+@format_option()
+def account_show(name, reveal, fmt):
+    """Show one account and its values (masked unless --reveal).
+
+    \b
+    Examples:
+      linkcheck account show acme-us
+      linkcheck account show acme-us --reveal --format json
+    """
+    with open_store() as st:
+        p = st.profile(name)
+    rows = [attribute_row(a, a.value if reveal else kinds.mask(a.kind, a.normalized)) for a in p.attributes]
+    if fmt == "json":
+        data = _account_row(p)
+        data["attributes"] = rows
+        click.echo(render_json(data))
+        return
+    if fmt == "csv":
+        click.echo(render_rows(rows, "csv", ["kind", "value", "source", "first_seen", "last_seen", "note", "flags"]))
+        return
+    a = p.account
+    click.echo(f"{a.name}  ({a.marketplace or 'no marketplace'}, {a.status})")
+    if a.note:
+        click.echo(f"note: {a.note}")
+    click.echo("")
+    click.echo(render_rows(rows, "table", ["kind", "value", "source", "first_seen", "last_seen", "note", "flags"]))
+
+
+@account.command("set")
+@store_options
+@click.argument("name")
+@click.option("--marketplace", "-m", default=None, help="New marketplace.")
+@click.option("--status", type=click.Choice(STATUSES), default=None, help="New status.")
+@click.option("--note", default=None, help="New note ('' clears it).")
+@click.option("--rename", default=None, help="New name for the account.")
+def account_set(name, marketplace, status, note, rename):
+    """Change an account's marketplace, status, note or name.
+
+    \b
+    Examples:
+      linkcheck account set acme-us --status suspended
+      linkcheck account set acme-us --note "appeal sent 2026-11-20"
+    """
+    if marketplace is None and status is None and note is None and rename is None:
+        raise UsageError("nothing to change: give --marketplace, --status, --note or --rename")
+    with open_store(write=True) as st:
+        p = st.profile(name)
+        acc = p.account
+        changes = {"updated": now()}
+        if marketplace is not None:
+            changes["marketplace"] = marketplace.strip()
+        if status is not None:
+            changes["status"] = status
+        if note is not None:
+            changes["note"] = book.check_text("note", note)
+        if rename is not None:
+            new_name = book.check_name(rename)
+            if new_name != name and st.has_account(new_name):
+                raise UsageError(f"an account named {new_name!r} already exists")
+            changes["name"] = new_name
+            st.remove_account(name)
+        st.put_profile(replace(p, account=replace(acc, **changes)))
+    click.echo(f"Updated account {rename or name}")
+
+
+@account.command("remove")
+@store_options
+@click.argument("name")
+@click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation (for scripts).")
+def account_remove(name, yes):
+    """Remove an account and all its values.
+
+    \b
+    Examples:
+      linkcheck account remove old-test-store
+      linkcheck account remove old-test-store --yes
+    """
+    if not yes:
+        if not sys.stdin.isatty():
+            raise UsageError("refusing to remove without confirmation; add --yes")
+        click.confirm(f"Remove account {name!r} and all its values?", abort=True, err=True)
+    with open_store(write=True) as st:
+        st.remove_account(name)
+    click.echo(f"Removed account {name}")
+
+
+@click.group()
+def attr():
+    """Add and remove identifying values (email, phone, ip, mac, ...) on an account."""
+
+
+@attr.command("add")
+@store_options
+@click.argument("name")
+@click.argument("kind", metavar="KIND")
+@click.argument("value")
+@click.option("--note", default=None, help="Why this value is on the account.")
+@click.option("--region", default=None, help=REGION_HELP)
+def attr_add(name, kind, value, note, region):
+    """Add a VALUE of KIND to account NAME.
+
+    KIND is one of: company_name, registration_number, tax_id,
+    legal_representative, address, email, phone, bank_account, card,
+    payment_account, ip, mac, gateway_mac, wifi_bssid, hostname, machine_id,
+    browser_fingerprint, brand, supplier, logistics, category.
+
+    \b
+    Examples:
+      linkcheck attr add acme-us email ops@acme.example
+      linkcheck attr add acme-us phone "+1 (201) 555-0123"
+      linkcheck attr add acme-us ip 203.0.113.7 --note "office line"
+    """
+    with open_store(write=True) as st:
+        p = st.profile(name)
+        try:
+            attribute = book.make_attribute(
+                kind, value, region=book.region_of(p.account, region), note=note, source="manual"
+            )
+        except InvalidInput as exc:
+            raise InvalidInput(
+                f"account {name!r}: {kind} {book.shown_in_error(kind, value)!r}: {getattr(exc, 'reason', exc.message)}"
+            ) from None
+        merged, added = book.merge_attributes(p, [attribute])
+        st.put_profile(merged)
+    shown = kinds.mask(kind, attribute.normalized)
+    if added:
+        click.echo(f"Added {kind} {shown} to {name}")
+    else:
+        click.echo(f"{name} already has this {kind} ({shown}); updated when it was last seen")
+
+
+@attr.command("remove")
+@store_options
+@click.argument("name")
+@click.argument("kind", metavar="KIND")
+@click.argument("value")
+@click.option("--region", default=None, help=REGION_HELP)
+def attr_remove(name, kind, value, region):
+    """Remove the VALUE of KIND from account NAME (any spelling of it).
+
+    \b
+    Examples:
+      linkcheck attr remove acme-us email OPS@acme.example
+    """
+    with open_store(write=True) as st:
+        p = st.profile(name)
+        try:
+            st.put_profile(book.remove_attribute(p, kind, value, book.region_of(p.account, region)))
+        except InvalidInput as exc:
+            raise InvalidInput(
+                f"account {name!r}: {kind} {book.shown_in_error(kind, value)!r}: {getattr(exc, 'reason', exc.message)}"
+            ) from None
+    click.echo(f"Removed {kind} from {name}")
+
+
+@click.command("import")
+@store_options
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["json", "csv"]), default=None, help="Format (default: by extension).")
+@click.option("--skip-invalid", is_flag=True, help="Import the valid rows and report the invalid ones.")
+@click.option("--region", default=None, help=REGION_HELP)
+@click.option("--encoding", default=None, help="CSV text encoding (default: UTF-8, else GB18030).")
+def import_cmd(files, fmt, skip_invalid, region, encoding):
+    """Import account profiles from JSON or CSV files.
+
+    JSON: one profile or a list of them, e.g.
+    {"account": "acme-us", "marketplace": "amazon.com", "status": "active",
+    "attributes": {"email": ["ops@acme.example"], "ip": ["203.0.113.7"]}}.
+    CSV: one row per account; columns account, marketplace, status, note and
+    any kind names; several values in a cell separated by ';'.
+
+    Existing accounts get the new values (never duplicated, never dropped).
+    All files are one transaction: if any row is invalid, every problem is
+    listed and nothing is written (exit 3), unless --skip-invalid.
+
+    \b
+    Examples:
+      linkcheck import profiles/*.json
+      linkcheck import stores.csv --region CN
+      linkcheck import export-from-excel.csv --encoding gb18030 --skip-invalid
+    """
+    show_progress = sys.stderr.isatty()
+
+    def progress(count: int) -> None:
+        if show_progress:
+            click.echo(f"\r  {count:,} accounts read…", err=True, nl=False)
+
+    def records():
+        for path in files:
+            yield from read_records(path, detect_format(path, fmt), encoding=encoding)
+
+    with open_store(write=True) as st:
+        result = book.import_records(st, records(), region=region, skip_invalid=skip_invalid, progress=progress)
+    if show_progress:
+        click.echo("\r" + " " * 40 + "\r", err=True, nl=False)
+    for line in result.skipped:
+        echo_err(f"  skipped {line}")
+    if result.skipped:
+        echo_err(f"Skipped {len(result.skipped)} invalid row(s).")
+    click.echo(
+        f"Imported {result.accounts_created} new account(s), updated {result.accounts_updated}, "
+        f"added {result.values_added} value(s)."
+    )
+
+
+@click.command("export")
+@store_options
+@click.option("--format", "fmt", type=click.Choice(["json", "csv"]), default="json", show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True, help="File to write.")
+def export_cmd(fmt, output):
+    """Export every account in the import format (a round trip is exact).
+
+    The file is plain text holding every value in full: it is created with
+    mode 600, and a warning is printed.
+
+    \b
+    Examples:
+      linkcheck export -o accounts.json
+      linkcheck export --format csv -o accounts.csv
+    """
+    import io
+
+    with open_store() as st:
+        profiles = st.profiles()
+    buf = io.StringIO()
+    count = write_export(profiles, fmt, buf, kinds.KIND_NAMES)
+    write_private_file(output, buf.getvalue())
+    echo_err(f"warning: {output} holds every value in plain text; keep it private and delete it when done")
+    click.echo(f"Exported {count} account(s) to {output}")
+
+
+def register(group: click.Group) -> None:
+    for command in (account, attr, import_cmd, export_cmd):
+        group.add_command(command)

@@ -1,0 +1,376 @@
+"""Import/export files (JSON, CSV) and output rendering (table, json, csv)."""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Iterator, TextIO
+
+from tabulate import tabulate
+
+from .errors import InvalidInput
+from .models import Attribute, Profile, iso
+
+OUTPUT_FORMATS = ("table", "json", "csv")
+ACCOUNT_FIELDS = ("account", "marketplace", "status", "note")
+# A JSON document is parsed whole, so its size is capped; CSV is streamed row by row.
+MAX_JSON_BYTES = 64 * 1024 * 1024
+MAX_CELL_CHARS = 64 * 1024
+CSV_VALUE_SEPARATOR = ";"
+# Cells a spreadsheet would run as a formula; exported with a leading apostrophe (OWASP advice).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+@dataclass(frozen=True)
+class RawValue:
+    """One value as it appears in an import file, before its kind validates it."""
+
+    kind: str
+    value: Any
+    note: str | None = None
+    source: str | None = None
+    first_seen: int | None = None
+    last_seen: int | None = None
+
+
+@dataclass(frozen=True)
+class ProfileRecord:
+    """One account as read from an import file; `origin` says where (file and row/index)."""
+
+    origin: str
+    name: Any
+    marketplace: Any = None
+    status: Any = None
+    note: Any = None
+    values: tuple[RawValue, ...] = ()
+    problems: tuple[str, ...] = field(default_factory=tuple)
+
+
+def detect_format(path: Path, forced: str | None) -> str:
+    if forced:
+        return forced
+    suffix = path.suffix.lower()
+    if suffix == ".json":
+        return "json"
+    if suffix in (".csv", ".tsv", ".txt"):
+        return "csv"
+    raise InvalidInput(f"{path}: cannot tell the format from the extension; add --format json or --format csv")
+
+
+def read_records(path: Path, fmt: str, *, encoding: str | None = None) -> Iterator[ProfileRecord]:
+    """Yield the profiles of one import file; structural problems become records with problems."""
+    if fmt == "json":
+        yield from _read_json(path)
+    else:
+        yield from _read_csv(path, encoding)
+
+
+# ----- JSON ----------------------------------------------------------------------------------
+
+
+def _read_json(path: Path) -> Iterator[ProfileRecord]:
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise InvalidInput(f"{path}: cannot read ({exc.strerror})") from None
+    if size > MAX_JSON_BYTES:
+        raise InvalidInput(
+            f"{path}: JSON file is {size // (1024 * 1024)} MiB, over the {MAX_JSON_BYTES // (1024 * 1024)} MiB "
+            "limit for one JSON file; split it into several files (all are imported in one transaction) or use CSV"
+        )
+    try:
+        with open(path, "rb") as fh:
+            raw = fh.read()
+        data = json.loads(raw.decode("utf-8-sig"))
+    except OSError as exc:
+        raise InvalidInput(f"{path}: cannot read ({exc.strerror})") from None
+    except UnicodeDecodeError:
+        raise InvalidInput(f"{path}: JSON must be UTF-8 text") from None
+    except ValueError as exc:
+        raise InvalidInput(f"{path}: not valid JSON ({_short(str(exc))})") from None
+    except RecursionError:
+        raise InvalidInput(f"{path}: not valid JSON (nested too deeply)") from None
+    items = data if isinstance(data, list) else [data]
+    for index, item in enumerate(items):
+        origin = f"{path.name}[{index}]" if isinstance(data, list) else path.name
+        yield _json_profile(origin, item)
+
+
+def _json_profile(origin: str, item: Any) -> ProfileRecord:
+    if not isinstance(item, dict):
+        return ProfileRecord(origin, None, problems=("a profile must be a JSON object",))
+    problems = []
+    unknown = set(item) - {"account", "marketplace", "status", "note", "attributes"}
+    if unknown:
+        problems.append(f"unknown field(s) {', '.join(sorted(map(str, unknown)))}")
+    attributes = item.get("attributes") or {}
+    values: list[RawValue] = []
+    if not isinstance(attributes, dict):
+        problems.append("'attributes' must be an object of kind -> list of values")
+        attributes = {}
+    for kind, entries in attributes.items():
+        if isinstance(entries, (str, dict)):
+            entries = [entries]
+        if not isinstance(entries, list):
+            problems.append(f"{kind}: values must be a list")
+            continue
+        for entry in entries:
+            if isinstance(entry, dict):
+                values.append(
+                    RawValue(
+                        kind,
+                        entry.get("value"),
+                        note=entry.get("note"),
+                        source=entry.get("source"),
+                        first_seen=_int_or_none(entry.get("first_seen")),
+                        last_seen=_int_or_none(entry.get("last_seen")),
+                    )
+                )
+            else:
+                values.append(RawValue(kind, entry))
+    return ProfileRecord(
+        origin,
+        item.get("account"),
+        item.get("marketplace"),
+        item.get("status"),
+        item.get("note"),
+        tuple(values),
+        tuple(problems),
+    )
+
+
+def _int_or_none(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str):
+        from datetime import datetime
+
+        try:
+            return int(datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp())
+        except ValueError:
+            return None
+    return None
+
+
+# ----- CSV -----------------------------------------------------------------------------------
+
+
+def _open_text(path: Path, encoding: str | None) -> TextIO:
+    """Open a CSV as text: UTF-8 (with or without Excel's BOM), else GB18030 as Chinese Excel writes."""
+    if encoding:
+        try:
+            codecs.lookup(encoding)
+        except LookupError:
+            raise InvalidInput(f"unknown encoding {encoding!r}") from None
+        return open(path, encoding=encoding, newline="")
+    with open(path, "rb") as fh:
+        head = fh.read(1024 * 1024)
+    try:
+        head.decode("utf-8-sig")
+        chosen = "utf-8-sig"
+    except UnicodeDecodeError as exc:
+        # A multi-byte character cut by the 1 MiB window is still UTF-8.
+        chosen = "utf-8-sig" if exc.start >= len(head) - 4 else "gb18030"
+    return open(path, encoding=chosen, newline="")
+
+
+def _sniff_delimiter(sample: str) -> str:
+    first_line = sample.split("\n", 1)[0]
+    counts = {d: first_line.count(d) for d in (",", ";", "\t")}
+    best = max(counts, key=counts.get)
+    return best if counts[best] else ","
+
+
+def split_cell(cell: str) -> list[str]:
+    """Split a CSV cell on ';' (a literal semicolon is written '\\;'); strip formula escapes."""
+    parts, current, escaped = [], [], False
+    for ch in cell:
+        if escaped:
+            current.append(ch)
+            escaped = False
+        elif ch == "\\":
+            escaped = True
+        elif ch == CSV_VALUE_SEPARATOR:
+            parts.append("".join(current))
+            current = []
+        else:
+            current.append(ch)
+    if escaped:
+        current.append("\\")
+    parts.append("".join(current))
+    return [unescape_formula(p.strip()) for p in parts if p.strip()]
+
+
+def unescape_formula(text: str) -> str:
+    if len(text) > 1 and text[0] == "'" and text[1] in FORMULA_STARTS:
+        return text[1:]
+    return text
+
+
+def _read_csv(path: Path, encoding: str | None) -> Iterator[ProfileRecord]:
+    try:
+        fh = _open_text(path, encoding)
+    except OSError as exc:
+        raise InvalidInput(f"{path}: cannot read ({exc.strerror})") from None
+    with fh:
+        try:
+            sample = fh.read(64 * 1024)
+            fh.seek(0)
+            if sample.startswith("\ufeff"):
+                fh.read(1)
+            reader = csv.reader(fh, delimiter=_sniff_delimiter(sample))
+            header = next(reader, None)
+            if header is None:
+                return
+            header = [h.strip().lstrip("\ufeff") for h in header]
+            if "account" not in header:
+                raise InvalidInput(f"{path}: CSV needs an 'account' column (found: {', '.join(header)[:200]})")
+            for row in reader:
+                row_number = reader.line_num
+                if not any(cell.strip() for cell in row):
+                    continue
+                yield _csv_profile(f"{path.name} row {row_number}", header, row)
+        except UnicodeDecodeError:
+            raise InvalidInput(
+                f"{path}: not valid text in the detected encoding; give --encoding (utf-8, gb18030, ...)"
+            ) from None
+        except csv.Error as exc:
+            raise InvalidInput(f"{path}: malformed CSV ({_short(str(exc))})") from None
+
+
+def _csv_profile(origin: str, header: list[str], row: list[str]) -> ProfileRecord:
+    problems = []
+    if len(row) > len(header):
+        problems.append(f"{len(row)} cells but only {len(header)} columns")
+    fields: dict[str, str] = {}
+    values: list[RawValue] = []
+    for column, cell in zip(header, row):
+        if len(cell) > MAX_CELL_CHARS:
+            problems.append(f"{column}: cell longer than {MAX_CELL_CHARS} characters")
+            continue
+        if column in ACCOUNT_FIELDS:
+            fields[column] = unescape_formula(cell.strip())
+        elif column:
+            values.extend(RawValue(column, v) for v in split_cell(cell))
+    return ProfileRecord(
+        origin,
+        fields.get("account") or None,
+        fields.get("marketplace") or None,
+        fields.get("status") or None,
+        fields.get("note") or None,
+        tuple(values),
+        tuple(problems),
+    )
+
+
+# ----- export --------------------------------------------------------------------------------
+
+
+def profile_to_json(profile: Profile) -> dict:
+    """The import format, with each value's metadata so a round trip is exact."""
+    acc = profile.account
+    attributes: dict[str, list] = {}
+    for a in profile.attributes:
+        entry = {"value": a.value, "source": a.source, "first_seen": iso(a.first_seen), "last_seen": iso(a.last_seen)}
+        if a.note:
+            entry["note"] = a.note
+        attributes.setdefault(a.kind, []).append(entry)
+    out: dict[str, Any] = {"account": acc.name, "marketplace": acc.marketplace, "status": acc.status}
+    if acc.note:
+        out["note"] = acc.note
+    out["attributes"] = attributes
+    return out
+
+
+def escape_formula(text: str) -> str:
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def _escape_value(text: str) -> str:
+    return text.replace("\\", "\\\\").replace(CSV_VALUE_SEPARATOR, "\\" + CSV_VALUE_SEPARATOR)
+
+
+def write_export(profiles: Iterable[Profile], fmt: str, out: TextIO, kind_names: Iterable[str]) -> int:
+    profiles = list(profiles)
+    if fmt == "json":
+        json.dump([profile_to_json(p) for p in profiles], out, ensure_ascii=False, indent=2)
+        out.write("\n")
+        return len(profiles)
+    kinds = list(kind_names)
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(list(ACCOUNT_FIELDS) + kinds)
+    for p in profiles:
+        by_kind: dict[str, list[str]] = {}
+        for a in p.attributes:
+            by_kind.setdefault(a.kind, []).append(_escape_value(a.value))
+        acc = p.account
+        row = [acc.name, acc.marketplace, acc.status, acc.note or ""]
+        row += [CSV_VALUE_SEPARATOR.join(by_kind.get(k, [])) for k in kinds]
+        writer.writerow([escape_formula(cell) for cell in row])
+    return len(profiles)
+
+
+def write_private_file(path: Path, text: str) -> None:
+    """Write a file readable only by its owner (exports and statements hold personal data)."""
+    fd = os.open(str(path), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.chmod(path, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+        fh.write(text)
+
+
+# ----- rendering -----------------------------------------------------------------------------
+
+
+def render_rows(rows: list[dict], fmt: str, columns: list[str] | None = None) -> str:
+    """The one renderer for commands that print rows: a table, a JSON array, or CSV."""
+    if columns is None:
+        columns = list(rows[0].keys()) if rows else []
+    if fmt == "json":
+        return json.dumps(rows, ensure_ascii=False, indent=2)
+    if fmt == "csv":
+        buf = io.StringIO()
+        writer = csv.writer(buf, lineterminator="\n")
+        writer.writerow(columns)
+        for row in rows:
+            writer.writerow([escape_formula(_cell(row.get(c))) for c in columns])
+        return buf.getvalue().rstrip("\n")
+    if not rows:
+        return "(none)"
+    return tabulate([[_cell(row.get(c)) for c in columns] for row in rows], headers=columns)
+
+
+def render_json(data: Any) -> str:
+    return json.dumps(data, ensure_ascii=False, indent=2)
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, (list, tuple)):
+        return "; ".join(_cell(v) for v in value)
+    if isinstance(value, dict):
+        return ", ".join(f"{k}={_cell(v)}" for k, v in value.items())
+    return str(value)
+
+
+def _short(text: str, limit: int = 120) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def attribute_row(a: Attribute, shown: str) -> dict:
+    return {
+        "kind": a.kind,
+        "value": shown,
+        "source": a.source,
+        "first_seen": iso(a.first_seen),
+        "last_seen": iso(a.last_seen),
+        "note": a.note or "",
+        "flags": list(a.flags),
+    }

@@ -1,0 +1,705 @@
+"""The encrypted store: the only module that touches the SQLite file.
+
+Layout. A plaintext `header` row (magic, format version, Argon2id parameters, the master key
+wrapped by the passphrase-derived key) and tables whose rows are AEAD-sealed:
+
+- `accounts`: one row per account. `body` seals the account and all its attributes; `keys`
+  seals the 8-byte keyed tags of its match keys, so a pre-login check can find candidate
+  accounts by decrypting a few bytes per account instead of whole profiles. `name_tag` is a
+  keyed hash of the account name, so names are unique and found without decrypting anything.
+- `events`: the check/capture log. `explanations`: why two accounts share a kind.
+- `manifest`: one sealed row holding an XOR of a keyed MAC over every row (table, id,
+  version, name tag, ciphertext tags) plus row counts, so deleted, added, replayed or
+  rolled-back rows are detected when the store is opened.
+
+Each sealed value's associated data binds table, row id, version, tag and column, so rows
+cannot be swapped between places or replaced by older versions without detection.
+
+Every command runs in one SQLite transaction: a reader sees one snapshot, a writer holds
+`BEGIN IMMEDIATE` (other writers wait up to the busy timeout) and commits all or nothing.
+"""
+
+from __future__ import annotations
+
+import bisect
+import json
+import os
+import sqlite3
+import stat
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Iterator
+
+from . import crypto
+from .errors import LinkcheckError, PassphraseError, StoreBusy, StoreDamaged, UsageError
+from .models import Account, Attribute, Event, Explanation, Profile, now
+
+MAGIC = "linkcheck-store"
+FORMAT_VERSION = 1
+STORE_ENV = "LINKCHECK_STORE"
+STORE_FILENAME = "store.db"
+BUSY_TIMEOUT_MS = 60_000
+
+SCHEMA = """
+CREATE TABLE header (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    magic TEXT NOT NULL,
+    format INTEGER NOT NULL,
+    kdf TEXT NOT NULL,
+    wrapped BLOB NOT NULL
+);
+CREATE TABLE accounts (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    name_tag BLOB NOT NULL UNIQUE,
+    version INTEGER NOT NULL,
+    body BLOB NOT NULL,
+    keys BLOB NOT NULL
+);
+CREATE TABLE events (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    version INTEGER NOT NULL,
+    body BLOB NOT NULL
+);
+CREATE TABLE explanations (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    name_tag BLOB NOT NULL UNIQUE,
+    version INTEGER NOT NULL,
+    body BLOB NOT NULL
+);
+CREATE TABLE manifest (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    generation INTEGER NOT NULL,
+    body BLOB NOT NULL
+);
+"""
+TABLES = ("accounts", "events", "explanations")
+
+
+def default_store_path() -> Path:
+    """Where the store lives: LINKCHECK_STORE if set, else the platform's app directory."""
+    env = os.environ.get(STORE_ENV)
+    if env:
+        return Path(env).expanduser()
+    import click  # only for its well-tested per-platform app directory logic
+
+    return Path(click.get_app_dir("linkcheck")) / STORE_FILENAME
+
+
+@dataclass(frozen=True)
+class StoreInfo:
+    """What `linkcheck store` prints without unlocking: nothing sensitive."""
+
+    path: str
+    format_version: int
+    kdf: dict
+    size_bytes: int
+    counts: dict | None = None
+
+
+def _sqlite_failure(exc: sqlite3.Error, path: Path) -> LinkcheckError:
+    """Map a sqlite3 error to the user-facing error with the documented exit code."""
+    text = str(exc).lower()
+    if "locked" in text or "busy" in text:
+        return StoreBusy(f"store is busy (another linkcheck is writing to {path}); try again")
+    if any(
+        word in text
+        for word in ("readonly", "read-only", "unable to open", "disk i/o", "full", "permission", "out of memory")
+    ):
+        return StoreBusy(f"cannot write the store at {path}: {exc}")
+    return StoreDamaged(f"store at {path} is damaged or not a linkcheck store ({exc})")
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    conn.execute("PRAGMA synchronous = FULL")
+    # Keep SQLite's own temporary data (sorts, indexes) in memory, never in a temp file.
+    conn.execute("PRAGMA temp_store = MEMORY")
+    return conn
+
+
+def _header_ad(magic: str, fmt: int, kdf_json: str) -> bytes:
+    return f"{magic}|{fmt}|".encode() + kdf_json.encode()
+
+
+def _check_path_is_store_file(path: Path) -> None:
+    if not path.exists():
+        raise UsageError(f"no store at {path}; create one with `linkcheck init` (or point --store / {STORE_ENV} at it)")
+    if path.is_dir():
+        raise StoreDamaged(f"{path} is a directory, not a linkcheck store")
+    if path.stat().st_size == 0:
+        raise StoreDamaged(f"{path} is empty: not a linkcheck store")
+
+
+def create(path: Path, passphrase: str) -> None:
+    """Create a new, empty store at `path` (refuses to overwrite anything)."""
+    if not passphrase:
+        raise PassphraseError("refusing an empty passphrase")
+    if path.exists():
+        raise UsageError(f"a store already exists at {path}; refusing to overwrite it")
+    if not path.parent.exists():
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    params = crypto.calibrate_kdf()
+    kdf_json = json.dumps(params.to_json(), sort_keys=True)
+    master = crypto.new_master_key()
+    kek = crypto.derive_kek(passphrase, params)
+    wrapped = crypto.wrap_master(kek, master, _header_ad(MAGIC, FORMAT_VERSION, kdf_json))
+    keyring = crypto.Keyring(master)
+    try:
+        fd = os.open(str(path), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        raise UsageError(f"a store already exists at {path}; refusing to overwrite it") from None
+    except OSError as exc:
+        raise StoreBusy(f"cannot create the store at {path}: {exc.strerror}") from None
+    os.close(fd)
+    os.chmod(path, 0o600)
+    try:
+        conn = _connect(path)
+        try:
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("BEGIN IMMEDIATE")
+            for statement in SCHEMA.split(";"):
+                if statement.strip():
+                    conn.execute(statement)
+            conn.execute(
+                "INSERT INTO header (id, magic, format, kdf, wrapped) VALUES (1, ?, ?, ?, ?)",
+                (MAGIC, FORMAT_VERSION, kdf_json, wrapped),
+            )
+            manifest = _Manifest(0, 0, {t: 0 for t in TABLES})
+            conn.execute(
+                "INSERT INTO manifest (id, generation, body) VALUES (1, 0, ?)",
+                (manifest.seal(keyring),),
+            )
+            conn.execute("COMMIT")
+        finally:
+            conn.close()
+    except sqlite3.Error as exc:
+        path.unlink(missing_ok=True)
+        raise _sqlite_failure(exc, path) from None
+
+
+def read_info(path: Path) -> StoreInfo:
+    """The header facts of a store, without the passphrase."""
+    _check_path_is_store_file(path)
+    try:
+        conn = _connect(path)
+        try:
+            magic, fmt, kdf_json, _wrapped = _read_header(conn, path)
+        finally:
+            conn.close()
+    except sqlite3.Error as exc:
+        raise _sqlite_failure(exc, path) from None
+    params = crypto.KdfParams.from_json(json.loads(kdf_json))
+    kdf = params.to_json()
+    kdf.pop("salt")
+    return StoreInfo(path=str(path), format_version=fmt, kdf=kdf, size_bytes=path.stat().st_size)
+
+
+def _read_header(conn: sqlite3.Connection, path: Path) -> tuple[str, int, str, bytes]:
+    try:
+        row = conn.execute("SELECT magic, format, kdf, wrapped FROM header WHERE id = 1").fetchone()
+    except sqlite3.OperationalError as exc:
+        if "no such table" in str(exc):
+            raise StoreDamaged(f"{path} is not a linkcheck store") from None
+        raise
+    if row is None:
+        raise StoreDamaged(f"{path} is not a linkcheck store (no header)")
+    magic, fmt, kdf_json, wrapped = row
+    if magic != MAGIC:
+        raise StoreDamaged(f"{path} is not a linkcheck store (bad magic)")
+    if not isinstance(fmt, int):
+        raise StoreDamaged(f"store header at {path} is damaged (format version)")
+    if fmt > FORMAT_VERSION:
+        raise StoreDamaged(
+            f"store format {fmt} is newer than this linkcheck supports ({FORMAT_VERSION}); upgrade linkcheck"
+        )
+    if fmt < 1 or not isinstance(kdf_json, str) or not isinstance(wrapped, bytes):
+        raise StoreDamaged(f"store header at {path} is damaged")
+    return magic, fmt, kdf_json, wrapped
+
+
+def _parse_kdf(kdf_json: str) -> crypto.KdfParams:
+    try:
+        data = json.loads(kdf_json)
+    except ValueError:
+        raise StoreDamaged("store header is damaged (key derivation parameters unreadable)") from None
+    if not isinstance(data, dict):
+        raise StoreDamaged("store header is damaged (key derivation parameters unreadable)")
+    return crypto.KdfParams.from_json(data)
+
+
+@dataclass
+class _Manifest:
+    generation: int
+    accumulator: int
+    counts: dict
+
+    def seal(self, keyring: crypto.Keyring) -> bytes:
+        body = crypto.canonical_json(
+            {"generation": self.generation, "acc": format(self.accumulator, "x"), "counts": self.counts}
+        )
+        return keyring.seal(body, b"manifest|1|%d" % self.generation)
+
+    @classmethod
+    def open(cls, keyring: crypto.Keyring, generation: int, sealed: bytes) -> "_Manifest":
+        data = json.loads(keyring.open(sealed, b"manifest|1|%d" % generation, "the manifest"))
+        return cls(data["generation"], int(data["acc"], 16), data["counts"])
+
+
+def _ad(table: str, row_id: int, version: int, tag: bytes, column: str) -> bytes:
+    return b"%s|%d|%d|%s|%s" % (table.encode(), row_id, version, tag, column.encode())
+
+
+def _row_mac_input(table: str, row_id: int, version: int, tag: bytes, *sealed_tails: bytes) -> bytes:
+    return b"%s|%d|%d|%s|" % (table.encode(), row_id, version, tag) + b"".join(sealed_tails)
+
+
+def _encode_profile(profile: Profile) -> bytes:
+    acc = profile.account
+    return json.dumps(
+        {
+            "n": acc.name,
+            "m": acc.marketplace,
+            "s": acc.status,
+            "o": acc.note,
+            "c": acc.created,
+            "u": acc.updated,
+            "a": [list(a) for a in profile.attributes],
+        },
+        ensure_ascii=False,
+        separators=(",", ":"),
+    ).encode("utf-8")
+
+
+def _decode_profile(raw: bytes) -> Profile:
+    data = json.loads(raw)
+    account = Account(data["n"], data["m"], data["s"], data["o"], data["c"], data["u"])
+    attrs = tuple(
+        Attribute(k, v, n, tuple(keys), src, first, last, note, tuple(flags))
+        for k, v, n, keys, src, first, last, note, flags in data["a"]
+    )
+    return Profile(account, attrs)
+
+
+def _encode_event(event: Event) -> bytes:
+    return crypto.canonical_json(
+        {"when": event.when, "account": event.account, "action": event.action,
+         "verdict": event.verdict, "detail": event.detail}
+    )
+
+
+def _decode_event(raw: bytes) -> Event:
+    d = json.loads(raw)
+    return Event(d["when"], d["account"], d["action"], d["verdict"], d["detail"])
+
+
+class Store:
+    """An unlocked store inside one transaction. Use `Store.open(...)` as a context manager."""
+
+    def __init__(self, path: Path, conn: sqlite3.Connection, keyring: crypto.Keyring, write: bool):
+        self.path = path
+        self._conn = conn
+        self._keys = keyring
+        self.write = write
+        self._manifest: _Manifest | None = None
+        self._dirty = False
+
+    # ----- opening ---------------------------------------------------------------------------
+
+    @classmethod
+    @contextmanager
+    def open(cls, path: Path, passphrase: str, *, write: bool = False) -> Iterator["Store"]:
+        """Unlock the store and run the body in one transaction (committed only on success)."""
+        _check_path_is_store_file(path)
+        conn = None
+        try:
+            conn = _connect(path)
+            magic, fmt, kdf_json, wrapped = _read_header(conn, path)
+            keyring = cls._unlock(passphrase, fmt, kdf_json, wrapped)
+            conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+            # The header can change between reading it and taking the transaction (a
+            # concurrent `passwd`); unlock again from the snapshot we now hold.
+            current = _read_header(conn, path)
+            if current != (magic, fmt, kdf_json, wrapped):
+                keyring = cls._unlock(passphrase, *current[1:])
+            store = cls(path, conn, keyring, write)
+            store._verify_manifest()
+        except sqlite3.Error as exc:
+            if conn is not None:
+                conn.close()
+            raise _sqlite_failure(exc, path) from None
+        except BaseException:
+            if conn is not None:
+                conn.close()
+            raise
+        try:
+            yield store
+            if write:
+                store._commit_manifest()
+            conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            _rollback(conn)
+            raise _sqlite_failure(exc, path) from None
+        except BaseException:
+            _rollback(conn)
+            raise
+        finally:
+            conn.close()
+
+    @staticmethod
+    def _unlock(passphrase: str, fmt: int, kdf_json: str, wrapped: bytes) -> crypto.Keyring:
+        params = _parse_kdf(kdf_json)
+        kek = crypto.derive_kek(passphrase, params)
+        master = crypto.unwrap_master(kek, wrapped, _header_ad(MAGIC, fmt, kdf_json))
+        return crypto.Keyring(master)
+
+    # ----- integrity -------------------------------------------------------------------------
+
+    def _verify_manifest(self) -> None:
+        row = self._conn.execute("SELECT generation, body FROM manifest WHERE id = 1").fetchone()
+        if row is None:
+            raise StoreDamaged("store was tampered with or damaged: the manifest is missing")
+        try:
+            manifest = _Manifest.open(self._keys, row[0], row[1])
+        except (ValueError, KeyError, TypeError):
+            raise StoreDamaged("store was tampered with or damaged: the manifest is unreadable") from None
+        acc = 0
+        counts = {}
+        mac = self._keys.row_mac
+        for table, query in (
+            ("accounts", "SELECT id, version, name_tag, substr(body, -16), substr(keys, -16) FROM accounts"),
+            ("events", "SELECT id, version, x'', substr(body, -16) FROM events"),
+            ("explanations", "SELECT id, version, name_tag, substr(body, -16) FROM explanations"),
+        ):
+            n = 0
+            for row_id, version, tag, *tails in self._conn.execute(query):
+                acc ^= mac(_row_mac_input(table, row_id, version, tag, *tails))
+                n += 1
+            counts[table] = n
+        if counts != manifest.counts or acc != manifest.accumulator:
+            raise StoreDamaged(
+                "store was tampered with or damaged: rows were deleted, added, replaced or rolled back"
+            )
+        self._manifest = manifest
+
+    def _mac_row(self, table: str, row_id: int, version: int, tag: bytes, *sealed: bytes) -> int:
+        return self._keys.row_mac(_row_mac_input(table, row_id, version, tag, *(s[-16:] for s in sealed)))
+
+    def _commit_manifest(self) -> None:
+        m = self._manifest
+        if m is None or not self._dirty:
+            return
+        m.generation += 1
+        self._conn.execute(
+            "UPDATE manifest SET generation = ?, body = ? WHERE id = 1", (m.generation, m.seal(self._keys))
+        )
+
+    def _require_write(self) -> None:
+        if not self.write:
+            raise RuntimeError("store opened read-only")
+        self._dirty = True
+
+    def _account_row(self, name: str):
+        tag = self._keys.name_tag(name)
+        return tag, self._conn.execute(
+            "SELECT id, version, body, keys FROM accounts WHERE name_tag = ?", (tag,)
+        ).fetchone()
+
+    # ----- accounts --------------------------------------------------------------------------
+
+    def _open_profile(self, row_id: int, version: int, tag: bytes, body: bytes) -> Profile:
+        raw = self._keys.open(body, _ad("accounts", row_id, version, tag, "body"), "an account row")
+        try:
+            profile = _decode_profile(raw)
+        except (ValueError, KeyError, TypeError):
+            raise StoreDamaged("store is damaged: an account row is unreadable") from None
+        if self._keys.name_tag(profile.account.name) != tag:
+            raise StoreDamaged("store was tampered with: an account row is filed under the wrong name")
+        return profile
+
+    def find_profile(self, name: str) -> Profile | None:
+        tag, row = self._account_row(name)
+        if row is None:
+            return None
+        row_id, version, body, _keys = row
+        return self._open_profile(row_id, version, tag, body)
+
+    def profile(self, name: str) -> Profile:
+        found = self.find_profile(name)
+        if found is None:
+            raise UsageError(f"no account named {name!r}; `linkcheck account list` shows the accounts on file")
+        return found
+
+    def has_account(self, name: str) -> bool:
+        return self._account_row(name)[1] is not None
+
+    def profiles(self) -> list[Profile]:
+        """Every account with its attributes, in insertion order."""
+        rows = self._conn.execute("SELECT id, version, name_tag, body FROM accounts ORDER BY id").fetchall()
+        return [self._open_profile(*row) for row in rows]
+
+    def accounts(self) -> list[Account]:
+        return [p.account for p in self.profiles()]
+
+    def count_accounts(self) -> int:
+        return self._conn.execute("SELECT count(*) FROM accounts").fetchone()[0]
+
+    def candidates(
+        self, keys: Iterable[str], *, exclude: str | None = None, block_cap: int = 200
+    ) -> list[Profile]:
+        """Accounts holding any of these match keys (a prefilter: the engine re-checks every value).
+
+        Decrypts only each account's small sealed tag list, searches them all at once, then
+        decrypts the bodies of the hits. A blocking key ("~kind:...", for fuzzy comparison)
+        held by more than `block_cap` accounts is too generic to compare on and is ignored,
+        as the audit ignores it.
+        """
+        keys = set(keys)
+        wanted = {self._keys.index_tag(k): k.startswith("~") for k in keys}
+        if not wanted:
+            return []
+        width = crypto.INDEX_TAG_BYTES
+        open_ = self._keys.open
+        ids: list[int] = []
+        ends: list[int] = []
+        blobs: list[bytes] = []
+        offset = 0
+        for row_id, version, tag, sealed in self._conn.execute(
+            "SELECT id, version, name_tag, keys FROM accounts"
+        ):
+            blob = open_(sealed, _ad("accounts", row_id, version, tag, "keys"), "an account's key index")
+            blobs.append(blob)
+            offset += len(blob)
+            ids.append(row_id)
+            ends.append(offset)
+        everything = b"".join(blobs)
+        del blobs
+        hits: set[int] = set()
+        for wanted_tag, blocking in wanted.items():
+            rows = set()
+            pos = everything.find(wanted_tag)
+            while pos != -1:
+                if pos % width == 0:
+                    rows.add(ids[bisect.bisect_right(ends, pos)])
+                    if blocking and len(rows) > block_cap:
+                        break
+                pos = everything.find(wanted_tag, pos + 1)
+            if blocking and len(rows) > block_cap:
+                continue
+            hits |= rows
+        if not hits:
+            return []
+        found = []
+        exclude_tag = self._keys.name_tag(exclude) if exclude is not None else None
+        ordered = sorted(hits)
+        for start in range(0, len(ordered), 500):
+            chunk = ordered[start : start + 500]
+            rows = self._conn.execute(
+                f"SELECT id, version, name_tag, body FROM accounts WHERE id IN ({','.join('?' * len(chunk))})",
+                chunk,
+            ).fetchall()
+            found.extend(self._open_profile(*row) for row in rows if row[2] != exclude_tag)
+        return found
+
+    def _index_blob(self, profile: Profile) -> bytes:
+        tags = {self._keys.index_tag(k) for a in profile.attributes for k in a.keys}
+        return b"".join(sorted(tags))
+
+    def put_profile(self, profile: Profile) -> None:
+        """Insert the account or replace it (matched by name) with this content."""
+        self._require_write()
+        m = self._manifest
+        tag, row = self._account_row(profile.account.name)
+        body = _encode_profile(profile)
+        index = self._index_blob(profile)
+        if row is None:
+            cur = self._conn.execute(
+                "INSERT INTO accounts (name_tag, version, body, keys) VALUES (?, 1, x'', x'')", (tag,)
+            )
+            row_id, version = cur.lastrowid, 1
+            m.counts["accounts"] += 1
+        else:
+            row_id, old_version, old_body, old_keys = row
+            m.accumulator ^= self._mac_row("accounts", row_id, old_version, tag, old_body, old_keys)
+            version = old_version + 1
+        sealed_body = self._keys.seal(body, _ad("accounts", row_id, version, tag, "body"))
+        sealed_keys = self._keys.seal(index, _ad("accounts", row_id, version, tag, "keys"))
+        self._conn.execute(
+            "UPDATE accounts SET version = ?, body = ?, keys = ? WHERE id = ?",
+            (version, sealed_body, sealed_keys, row_id),
+        )
+        m.accumulator ^= self._mac_row("accounts", row_id, version, tag, sealed_body, sealed_keys)
+
+    def put_profiles(self, profiles: Iterable[Profile]) -> int:
+        n = 0
+        for profile in profiles:
+            self.put_profile(profile)
+            n += 1
+        return n
+
+    def remove_account(self, name: str) -> None:
+        self._require_write()
+        tag, row = self._account_row(name)
+        if row is None:
+            raise UsageError(f"no account named {name!r}; `linkcheck account list` shows the accounts on file")
+        row_id, version, body, keys = row
+        self._conn.execute("DELETE FROM accounts WHERE id = ?", (row_id,))
+        self._manifest.accumulator ^= self._mac_row("accounts", row_id, version, tag, body, keys)
+        self._manifest.counts["accounts"] -= 1
+        # Explanations naming this account go with it.
+        for expl_id, expl_version, expl_tag, expl in self._explanation_rows():
+            if name in expl.accounts:
+                self._delete_explanation(expl_id, expl_version, expl_tag)
+
+    # ----- events ----------------------------------------------------------------------------
+
+    def add_event(self, event: Event) -> None:
+        self._require_write()
+        cur = self._conn.execute("INSERT INTO events (version, body) VALUES (1, x'')")
+        row_id = cur.lastrowid
+        sealed = self._keys.seal(_encode_event(event), _ad("events", row_id, 1, b"", "body"))
+        self._conn.execute("UPDATE events SET body = ? WHERE id = ?", (sealed, row_id))
+        self._manifest.accumulator ^= self._mac_row("events", row_id, 1, b"", sealed)
+        self._manifest.counts["events"] += 1
+
+    def events(self, account: str | None = None, since: int | None = None) -> list[Event]:
+        out = []
+        for row_id, version, body in self._conn.execute("SELECT id, version, body FROM events ORDER BY id"):
+            raw = self._keys.open(body, _ad("events", row_id, version, b"", "body"), "a log entry")
+            try:
+                event = _decode_event(raw)
+            except (ValueError, KeyError, TypeError):
+                raise StoreDamaged("store is damaged: a log entry is unreadable") from None
+            if account is not None and event.account != account:
+                continue
+            if since is not None and event.when < since:
+                continue
+            out.append(event)
+        return out
+
+    # ----- explanations ----------------------------------------------------------------------
+
+    @staticmethod
+    def _explanation_key(accounts: tuple[str, str], kind: str) -> str:
+        a, b = sorted(accounts)
+        return f"explanation\x1f{a}\x1f{b}\x1f{kind}"
+
+    def _explanation_rows(self):
+        rows = self._conn.execute("SELECT id, version, name_tag, body FROM explanations ORDER BY id").fetchall()
+        for row_id, version, tag, body in rows:
+            raw = self._keys.open(body, _ad("explanations", row_id, version, tag, "body"), "an explanation")
+            try:
+                d = json.loads(raw)
+                expl = Explanation(tuple(d["accounts"]), d["kind"], d["note"], d["when"])
+            except (ValueError, KeyError, TypeError):
+                raise StoreDamaged("store is damaged: an explanation is unreadable") from None
+            yield row_id, version, tag, expl
+
+    def explanations(self) -> list[Explanation]:
+        return [expl for *_, expl in self._explanation_rows()]
+
+    def put_explanation(self, expl: Explanation) -> None:
+        self._require_write()
+        m = self._manifest
+        tag = self._keys.name_tag(self._explanation_key(expl.accounts, expl.kind))
+        row = self._conn.execute(
+            "SELECT id, version, body FROM explanations WHERE name_tag = ?", (tag,)
+        ).fetchone()
+        if row is None:
+            row_id = self._conn.execute(
+                "INSERT INTO explanations (name_tag, version, body) VALUES (?, 1, x'')", (tag,)
+            ).lastrowid
+            version = 1
+            m.counts["explanations"] += 1
+        else:
+            row_id, old_version, old_body = row
+            m.accumulator ^= self._mac_row("explanations", row_id, old_version, tag, old_body)
+            version = old_version + 1
+        body = crypto.canonical_json(
+            {"accounts": sorted(expl.accounts), "kind": expl.kind, "note": expl.note, "when": expl.when}
+        )
+        sealed = self._keys.seal(body, _ad("explanations", row_id, version, tag, "body"))
+        self._conn.execute(
+            "UPDATE explanations SET version = ?, body = ? WHERE id = ?", (version, sealed, row_id)
+        )
+        m.accumulator ^= self._mac_row("explanations", row_id, version, tag, sealed)
+
+    def _delete_explanation(self, row_id: int, version: int, tag: bytes) -> None:
+        body = self._conn.execute("SELECT body FROM explanations WHERE id = ?", (row_id,)).fetchone()[0]
+        self._conn.execute("DELETE FROM explanations WHERE id = ?", (row_id,))
+        self._manifest.accumulator ^= self._mac_row("explanations", row_id, version, tag, body)
+        self._manifest.counts["explanations"] -= 1
+
+    # ----- keys for other modules ------------------------------------------------------------
+
+    def machine_hash(self, raw: str) -> str:
+        """Keyed hash of a raw machine identifier (the raw value is never stored)."""
+        return self._keys.machine_hash(raw)
+
+    def signing_key(self):
+        """This store's Ed25519 statement-signing key."""
+        return self._keys.signing_key()
+
+    def counts(self) -> dict:
+        """Accounts, attributes and events on file."""
+        attributes = sum(len(p.attributes) for p in self.profiles())
+        return {
+            "accounts": self._manifest.counts["accounts"],
+            "attributes": attributes,
+            "events": self._manifest.counts["events"],
+            "explanations": self._manifest.counts["explanations"],
+        }
+
+    # ----- passphrase and backup -------------------------------------------------------------
+
+    def rekey(self, new_passphrase: str) -> None:
+        """Re-wrap the master key under a new passphrase (same transaction as everything else)."""
+        self._require_write()
+        if not new_passphrase:
+            raise PassphraseError("refusing an empty passphrase")
+        magic, fmt, _kdf_json, _wrapped = _read_header(self._conn, self.path)
+        params = crypto.calibrate_kdf()
+        kdf_json = json.dumps(params.to_json(), sort_keys=True)
+        master = self._master_for_rekey()
+        kek = crypto.derive_kek(new_passphrase, params)
+        wrapped = crypto.wrap_master(kek, master, _header_ad(magic, fmt, kdf_json))
+        self._conn.execute("UPDATE header SET kdf = ?, wrapped = ? WHERE id = 1", (kdf_json, wrapped))
+
+    def _master_for_rekey(self) -> bytes:
+        return self._keys.master
+
+    def backup(self, target: Path) -> None:
+        """A consistent copy of the (still encrypted) store, created 0600, complete or absent."""
+        if target.exists():
+            raise UsageError(f"{target} already exists; choose a new file for the backup")
+        partial = target.with_name(f".{target.name}.partial-{os.getpid()}")
+        try:
+            fd = os.open(str(partial), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            os.close(fd)
+            dest = sqlite3.connect(str(partial))
+            try:
+                self._conn.backup(dest)
+                dest.execute("PRAGMA journal_mode = DELETE")
+            finally:
+                dest.close()
+            with open(partial, "rb+") as fh:
+                os.fsync(fh.fileno())
+            os.replace(partial, target)
+        except sqlite3.Error as exc:
+            partial.unlink(missing_ok=True)
+            raise _sqlite_failure(exc, target) from None
+        except OSError as exc:
+            partial.unlink(missing_ok=True)
+            raise StoreBusy(f"cannot write the backup {target}: {exc.strerror}") from None
+
+
+def _rollback(conn: sqlite3.Connection) -> None:
+    try:
+        conn.execute("ROLLBACK")
+    except sqlite3.Error:
+        pass
+
+
+def file_mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)

@@ -1,0 +1,77 @@
+"""Test fixtures: every test gets its own store, home directory and cheap KDF; never the user's files."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from linkcheck.cli import main
+
+PASSPHRASE = "correct horse battery staple"
+PROFILES_DIR = Path(__file__).resolve().parent.parent / "linkcheck" / "example_profiles"
+
+
+@pytest.fixture(autouse=True)
+def isolated_environment(tmp_path, monkeypatch):
+    """Point the store and HOME at tmp_path; strip any real passphrase from the environment."""
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
+    monkeypatch.setenv("LINKCHECK_STORE", str(tmp_path / "store" / "linkcheck.db"))
+    monkeypatch.setenv("LINKCHECK_TEST_INSECURE_FAST_KDF", "1")
+    for name in ("LINKCHECK_PASSPHRASE", "LINKCHECK_NEW_PASSPHRASE", "LINKCHECK_DEBUG"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)
+    yield
+
+
+@pytest.fixture
+def store_path(tmp_path) -> Path:
+    return tmp_path / "store" / "linkcheck.db"
+
+
+class Cli:
+    """Runs `linkcheck` in-process with the test passphrase in the environment."""
+
+    def __init__(self, passphrase: str | None = PASSPHRASE):
+        self.passphrase = passphrase
+
+    def __call__(self, *args, input=None, passphrase: str | None = "default", env=None):
+        environment = dict(env or {})
+        chosen = self.passphrase if passphrase == "default" else passphrase
+        if chosen is not None:
+            environment["LINKCHECK_PASSPHRASE"] = chosen
+        runner = CliRunner()
+        return runner.invoke(main, [str(a) for a in args], input=input, env=environment, catch_exceptions=False)
+
+
+@pytest.fixture
+def cli() -> Cli:
+    return Cli()
+
+
+@pytest.fixture
+def store(cli, store_path):
+    """An initialised, empty store."""
+    result = cli("init")
+    assert result.exit_code == 0, result.output
+    return store_path
+
+
+@pytest.fixture
+def demo_store(cli, store):
+    """A store holding the shipped example profiles."""
+    files = sorted(PROFILES_DIR.glob("*.json"))
+    result = cli("import", *files)
+    assert result.exit_code == 0, result.output
+    return store
+
+
+def write_json(path: Path, data) -> Path:
+    path.write_text(json.dumps(data), encoding="utf-8")
+    return path

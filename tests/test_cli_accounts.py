@@ -1,0 +1,273 @@
+"""Accounts, values, import and export as a user drives them from the command line."""
+
+from __future__ import annotations
+
+import csv
+import json
+import stat
+
+from conftest import PROFILES_DIR, write_json
+
+
+def _accounts(cli) -> list[dict]:
+    result = cli("account", "list", "--format", "json")
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output)
+
+
+def test_account_add_list_show(cli, store):
+    assert cli("account", "add", "acme-us", "--marketplace", "amazon.com", "--note", "main brand").exit_code == 0
+    rows = _accounts(cli)
+    assert [(r["name"], r["marketplace"], r["status"], r["note"]) for r in rows] == [
+        ("acme-us", "amazon.com", "active", "main brand")
+    ]
+    result = cli("account", "show", "acme-us")
+    assert result.exit_code == 0
+    assert "acme-us" in result.output and "amazon.com" in result.output
+
+
+def test_account_list_json_is_an_array_of_objects(cli, demo_store):
+    rows = _accounts(cli)
+    assert isinstance(rows, list) and len(rows) == 10
+    assert all(isinstance(r, dict) and "name" in r and "status" in r for r in rows)
+
+
+def test_account_add_duplicate_is_refused(cli, store):
+    cli("account", "add", "acme-us")
+    result = cli("account", "add", "acme-us")
+    assert result.exit_code == 2
+    assert "already exists" in result.output
+
+
+def test_account_set_changes_status(cli, store):
+    cli("account", "add", "acme-us")
+    assert cli("account", "set", "acme-us", "--status", "suspended").exit_code == 0
+    assert _accounts(cli)[0]["status"] == "suspended"
+
+
+def test_account_set_with_nothing_to_change_is_usage_error(cli, store):
+    cli("account", "add", "acme-us")
+    assert cli("account", "set", "acme-us").exit_code == 2
+
+
+def test_account_set_rename_keeps_values(cli, store):
+    cli("account", "add", "acme-us")
+    cli("attr", "add", "acme-us", "email", "ops@acme.example")
+    assert cli("account", "set", "acme-us", "--rename", "acme-north").exit_code == 0
+    shown = json.loads(cli("account", "show", "acme-north", "--format", "json", "--reveal").output)
+    assert [a["value"] for a in shown["attributes"]] == ["ops@acme.example"]
+
+
+def test_account_remove_needs_yes_without_terminal(cli, store):
+    cli("account", "add", "acme-us")
+    result = cli("account", "remove", "acme-us")
+    assert result.exit_code == 2
+    assert "--yes" in result.output
+    assert cli("account", "remove", "acme-us", "--yes").exit_code == 0
+    assert _accounts(cli) == []
+
+
+def test_unknown_account_is_usage_error(cli, store):
+    result = cli("account", "show", "nobody")
+    assert result.exit_code == 2
+    assert "no account named 'nobody'" in result.output
+
+
+def test_attr_add_normalises_and_does_not_duplicate(cli, store):
+    cli("account", "add", "acme-us", "-m", "amazon.com")
+    assert cli("attr", "add", "acme-us", "email", "J.Doe+amz@GMail.com").exit_code == 0
+    result = cli("attr", "add", "acme-us", "email", "jdoe@gmail.com")
+    assert result.exit_code == 0
+    assert "already has" in result.output
+    shown = json.loads(cli("account", "show", "acme-us", "--format", "json").output)
+    assert len(shown["attributes"]) == 1
+
+
+def test_attr_values_are_masked_unless_revealed(cli, store):
+    cli("account", "add", "acme-us")
+    cli("attr", "add", "acme-us", "card", "4111 1111 1111 1111")
+    masked = cli("account", "show", "acme-us").output
+    assert "4111 1111 1111 1111" not in masked and "4111111111111111" not in masked
+    assert "1111" in masked
+    revealed = cli("account", "show", "acme-us", "--reveal").output
+    assert "4111 1111 1111 1111" in revealed
+
+
+def test_attr_add_invalid_value_exits_3_naming_account_kind_and_reason(cli, store):
+    cli("account", "add", "acme-us")
+    result = cli("attr", "add", "acme-us", "email", "not-an-email")
+    assert result.exit_code == 3
+    line = result.output.strip().splitlines()[-1]
+    assert "acme-us" in line and "email" in line and "not-an-email" in line
+    shown = json.loads(cli("account", "show", "acme-us", "--format", "json").output)
+    assert shown["attributes"] == []
+
+
+def test_attr_add_unknown_kind_exits_3(cli, store):
+    cli("account", "add", "acme-us")
+    result = cli("attr", "add", "acme-us", "shoe_size", "42")
+    assert result.exit_code == 3
+    assert "shoe_size" in result.output
+
+
+def test_invalid_card_reason_does_not_echo_the_number(cli, store):
+    cli("account", "add", "acme-us")
+    result = cli("attr", "add", "acme-us", "card", "4111 1111 1111 1112")
+    assert result.exit_code == 3
+    assert "1111 1111 1111" not in result.output
+
+
+def test_phone_without_country_code_uses_marketplace_region(cli, store):
+    cli("account", "add", "acme-us", "-m", "amazon.com")
+    assert cli("attr", "add", "acme-us", "phone", "(201) 555-0123").exit_code == 0
+    shown = json.loads(cli("account", "show", "acme-us", "--format", "json", "--reveal").output)
+    assert shown["attributes"][0]["value"] == "(201) 555-0123"
+
+
+def test_phone_without_country_code_and_no_region_is_invalid(cli, store):
+    cli("account", "add", "shop")
+    result = cli("attr", "add", "shop", "phone", "(201) 555-0123")
+    assert result.exit_code == 3
+    assert cli("attr", "add", "shop", "phone", "(201) 555-0123", "--region", "US").exit_code == 0
+
+
+def test_attr_remove_matches_any_spelling(cli, store):
+    cli("account", "add", "acme-us")
+    cli("attr", "add", "acme-us", "mac", "3C-22-FB-12-34-56")
+    assert cli("attr", "remove", "acme-us", "mac", "3c22.fb12.3456").exit_code == 0
+    assert json.loads(cli("account", "show", "acme-us", "--format", "json").output)["attributes"] == []
+
+
+def test_import_json_profiles(cli, demo_store):
+    names = {r["name"] for r in _accounts(cli)}
+    assert {"acme-us", "acme-de", "lotus-jp", "willow-us"} <= names
+    statuses = {r["name"]: r["status"] for r in _accounts(cli)}
+    assert statuses["acme-de"] == "suspended"
+
+
+def test_import_csv_with_multiple_values_per_cell(cli, store, tmp_path):
+    path = tmp_path / "stores.csv"
+    path.write_text(
+        "account,marketplace,status,email,ip\n"
+        "acme-us,amazon.com,active,ops@acme.example;sales@acme.example,203.0.113.7\n"
+        "lotus-jp,amazon.co.jp,planned,hello@lotus.example,\n",
+        encoding="utf-8",
+    )
+    result = cli("import", path)
+    assert result.exit_code == 0, result.output
+    shown = json.loads(cli("account", "show", "acme-us", "--format", "json", "--reveal").output)
+    assert sorted(a["value"] for a in shown["attributes"]) == ["203.0.113.7", "ops@acme.example", "sales@acme.example"]
+
+
+def test_import_invalid_rows_reports_every_one_and_writes_nothing(cli, store, tmp_path):
+    path = write_json(
+        tmp_path / "bad.json",
+        [
+            {"account": "good", "attributes": {"email": ["ok@good.example"]}},
+            {"account": "bad-one", "attributes": {"email": ["nope"]}},
+            {"account": "bad-two", "attributes": {"mac": ["zz:zz"]}},
+        ],
+    )
+    result = cli("import", path)
+    assert result.exit_code == 3
+    assert "bad.json[1]" in result.output and "bad-one" in result.output and "email" in result.output
+    assert "bad.json[2]" in result.output and "bad-two" in result.output and "mac" in result.output
+    assert _accounts(cli) == []
+
+
+def test_import_skip_invalid_imports_the_rest(cli, store, tmp_path):
+    path = write_json(
+        tmp_path / "bad.json",
+        [
+            {"account": "good", "attributes": {"email": ["ok@good.example"]}},
+            {"account": "bad-one", "attributes": {"email": ["nope"]}},
+        ],
+    )
+    result = cli("import", path, "--skip-invalid")
+    assert result.exit_code == 0
+    assert "skipped" in result.output and "bad-one" in result.output
+    assert [r["name"] for r in _accounts(cli)] == ["good"]
+
+
+def test_reimport_merges_without_duplicates_or_drops(cli, store, tmp_path):
+    first = write_json(tmp_path / "a.json", {"account": "acme-us", "attributes": {"email": ["ops@acme.example"]}})
+    second = write_json(
+        tmp_path / "b.json", {"account": "acme-us", "attributes": {"email": ["OPS@acme.example"], "ip": ["203.0.113.7"]}}
+    )
+    assert cli("import", first).exit_code == 0
+    assert cli("import", second).exit_code == 0
+    shown = json.loads(cli("account", "show", "acme-us", "--format", "json").output)
+    assert sorted(a["kind"] for a in shown["attributes"]) == ["email", "ip"]
+
+
+def test_import_missing_account_field_is_invalid(cli, store, tmp_path):
+    path = write_json(tmp_path / "x.json", {"attributes": {"email": ["a@b.example"]}})
+    result = cli("import", path)
+    assert result.exit_code == 3
+    assert "name" in result.output
+
+
+def test_import_not_json_is_invalid(cli, store, tmp_path):
+    path = tmp_path / "x.json"
+    path.write_text("{not json")
+    result = cli("import", path)
+    assert result.exit_code == 3
+    assert "not valid JSON" in result.output
+
+
+def test_import_unknown_extension_asks_for_format(cli, store, tmp_path):
+    path = tmp_path / "x.dat"
+    path.write_text("{}")
+    result = cli("import", path)
+    assert result.exit_code == 3
+    assert "--format" in result.output
+
+
+def test_export_json_round_trip_is_exact(cli, demo_store, tmp_path):
+    out = tmp_path / "export.json"
+    result = cli("export", "-o", out)
+    assert result.exit_code == 0
+    assert "plain text" in result.output
+    assert stat.S_IMODE(out.stat().st_mode) == 0o600
+    first = json.loads(out.read_text())
+    other = tmp_path / "other.db"
+    assert cli("init", "--store", other).exit_code == 0
+    assert cli("import", "--store", other, out).exit_code == 0
+    again = tmp_path / "again.json"
+    assert cli("export", "--store", other, "-o", again).exit_code == 0
+    assert json.loads(again.read_text()) == first
+
+
+def test_export_csv_round_trip_keeps_accounts_and_values(cli, demo_store, tmp_path):
+    out = tmp_path / "export.csv"
+    assert cli("export", "--format", "csv", "-o", out).exit_code == 0
+    other = tmp_path / "other.db"
+    assert cli("init", "--store", other).exit_code == 0
+    assert cli("import", "--store", other, out).exit_code == 0, "re-import of CSV export"
+    again = tmp_path / "again.csv"
+    assert cli("export", "--store", other, "--format", "csv", "-o", again).exit_code == 0
+    assert out.read_text() == again.read_text()
+
+
+def test_export_csv_escapes_formulas(cli, store, tmp_path):
+    cli("account", "add", "=cmd|calc", "-m", "amazon.com")
+    cli("attr", "add", "=cmd|calc", "phone", "+1 201 555 0123")
+    out = tmp_path / "export.csv"
+    assert cli("export", "--format", "csv", "-o", out).exit_code == 0
+    rows = list(csv.reader(out.open()))
+    assert rows[1][0] == "'=cmd|calc"
+    phone_cell = rows[1][rows[0].index("phone")]
+    assert phone_cell.startswith("'+")
+
+
+def test_every_shipped_profile_imports(cli, store):
+    for path in sorted(PROFILES_DIR.glob("*.json")):
+        result = cli("import", path)
+        assert result.exit_code == 0, (path.name, result.output)
+
+
+def test_help_lists_exit_codes(cli):
+    result = cli("--help")
+    assert result.exit_code == 0
+    for code in ("0", "1", "2", "3", "4", "5", "6"):
+        assert f"  {code}  " in result.output
