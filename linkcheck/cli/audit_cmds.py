@@ -1,0 +1,301 @@
+"""The standing audit over everything on file, and the check of a planned account: audit, precheck."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from .. import accounts as book
+from .. import engine, kinds
+from ..errors import InvalidInput, InvalidValue
+from ..formats import detect_format, read_records, render_json, render_rows
+from ..models import Account, Level, Profile
+from ..rules import load_rules
+from .options import LEVEL, echo_err, fail_on_option, format_option, min_level_option, open_store, rules_option, store_options
+
+FINDING_COLUMNS = ["pair", "pair_level", "kind", "level", "match", "value_a", "value_b", "reason", "explanation"]
+
+
+def _link_text(link) -> str:
+    return f"{link.a} –{'/'.join(link.kinds)}→ {link.b}"
+
+
+def _finding_rows(pairs, *, reveal: bool) -> list[dict]:
+    rows = []
+    for pair in pairs:
+        a, b = pair.accounts
+        for f in pair.findings:
+            values = f.raw if reveal else f.values
+            match = f.match if f.score is None else f"{f.match} {f.score:.0f}%"
+            rows.append(
+                {
+                    "pair": f"{a} / {b}",
+                    "account_a": a,
+                    "account_b": b,
+                    "pair_level": pair.level.label,
+                    "pair_score": round(pair.score, 3),
+                    "kind": f.kind,
+                    "facet": f.facet,
+                    "level": f.level.label + (" (context)" if f.context else ""),
+                    "match": match,
+                    "value_a": values.get(a, ""),
+                    "value_b": values.get(b, ""),
+                    "reason": f.reason,
+                    "explanation": f.explanation or "",
+                }
+            )
+    return rows
+
+
+def _pairs_table(pairs, *, reveal: bool) -> str:
+    lines = []
+    for pair in pairs:
+        a, b = pair.accounts
+        lines.append(f"{pair.level.label.upper():9} {a} — {b}  (score {pair.score:.2f})")
+        rows = []
+        for f in pair.findings:
+            values = f.raw if reveal else f.values
+            match = f.match if f.score is None else f"{f.match} {f.score:.0f}%"
+            rows.append(
+                {
+                    "kind": f.facet,
+                    "level": f.level.label + (" (context)" if f.context else ""),
+                    "match": match,
+                    a: values.get(a, ""),
+                    b: values.get(b, ""),
+                    "explanation": f.explanation or "",
+                }
+            )
+        columns = ["kind", "level", "match", a, b]
+        if any(r["explanation"] for r in rows):
+            columns.append("explanation")
+        table = render_rows(rows, "table", columns)
+        lines.extend("    " + line for line in table.splitlines())
+        lines.append("")
+    return "\n".join(lines)
+
+
+def render_audit_table(result: engine.Audit, *, reveal: bool, total_accounts: int) -> str:
+    out = []
+    summary = engine.audit_to_json(result)["summary"]
+    counts = ", ".join(f"{n} {level}" for level, n in summary["pairs"].items() if n)
+    out.append(
+        f"{total_accounts} accounts: {len(result.pairs)} linked pair(s)"
+        + (f" ({counts})" if counts else "")
+        + f", {len(result.clusters)} cluster(s), {len(result.at_risk)} account(s) at risk"
+    )
+    out.append("")
+    if result.pairs:
+        out.append("Linked pairs, strongest first")
+        out.append("")
+        out.append(_pairs_table(result.pairs, reveal=reveal))
+    if result.hubs:
+        out.append("Values shared by many accounts")
+        rows = [
+            {"kind": h.facet, "level": h.level.label, "value": h.raw if reveal else h.value, "accounts": len(h.accounts)}
+            for h in result.hubs
+        ]
+        out.append(render_rows(rows, "table", ["kind", "level", "value", "accounts"]))
+        out.append("")
+    if result.clusters:
+        out.append("Clusters of linked accounts")
+        for i, cluster in enumerate(result.clusters, 1):
+            out.append(f"  {i}. [{cluster.level.label}] {', '.join(cluster.accounts)}")
+            for link in cluster.chain:
+                out.append(f"       {_link_text(link)}")
+        out.append("")
+    if result.at_risk:
+        out.append("Accounts at risk from a suspended or closed account")
+        for risk in result.at_risk:
+            chain = "; ".join(_link_text(link) for link in risk.chain)
+            out.append(f"  {risk.account}  because of {risk.because_of}: {chain}")
+        out.append("")
+    if not result.pairs and not result.hubs:
+        out.append("No linked accounts found.")
+    return "\n".join(out).rstrip()
+
+
+@click.command()
+@store_options
+@min_level_option()
+@fail_on_option()
+@click.option(
+    "--link-level", type=LEVEL, default="high", show_default=True, help="Pairs at or above this level form clusters."
+)
+@click.option("--account", default=None, help="Only pairs involving this account.")
+@click.option("--reveal", is_flag=True, help="Show full normalised values instead of masks.")
+@rules_option
+@format_option()
+def audit(min_level, fail_on, link_level, account, reveal, rules_file, fmt):
+    """Find every pair of accounts that share an identifier.
+
+    Lists linked pairs (strongest first) with what they share, then clusters
+    of linked accounts, then the accounts put at risk by a suspended or
+    closed one. Values are masked unless --reveal. Exits 1 when a pair is at
+    or above --fail-on.
+
+    \b
+    Examples:
+      linkcheck audit
+      linkcheck audit --min-level high --format json > audit.json
+      linkcheck audit --account acme-us --reveal
+      linkcheck audit --fail-on critical --rules my-rules.toml
+    """
+    rules = load_rules(rules_file)
+    if sys.stderr.isatty():
+        echo_err("Reading the store…")
+    with open_store() as st:
+        profiles = st.profiles()
+        explanations = st.explanations()
+    if account is not None and account not in {p.name for p in profiles}:
+        from ..errors import UsageError
+
+        raise UsageError(f"no account named {account!r}; `linkcheck account list` shows the accounts on file")
+    if sys.stderr.isatty() and len(profiles) > 5000:
+        echo_err(f"Comparing {len(profiles):,} accounts…")
+    result = engine.audit(
+        profiles, rules, min_level=min_level, link_level=link_level, account=account, explanations=explanations
+    )
+    if fmt == "json":
+        click.echo(render_json(engine.audit_to_json(result, reveal=reveal)))
+    elif fmt == "csv":
+        columns = ["account_a", "account_b", "pair_level", "pair_score", "kind", "facet", "level", "match",
+                   "value_a", "value_b", "reason", "explanation"]
+        click.echo(render_rows(_finding_rows(result.pairs, reveal=reveal), "csv", columns))
+    else:
+        click.echo(render_audit_table(result, reveal=reveal, total_accounts=len(profiles)))
+    worst = result.level
+    if worst is not None and worst >= fail_on:
+        sys.exit(1)
+
+
+def _kind_option(kind: str):
+    return click.option(
+        f"--{kind.replace('_', '-')}",
+        kind,
+        multiple=True,
+        metavar="VALUE",
+        help=f"{kinds.KINDS[kind].label} of the planned account (repeatable).",
+    )
+
+
+def _with_kind_options(func):
+    for kind in reversed(kinds.KIND_NAMES):
+        func = _kind_option(kind)(func)
+    return func
+
+
+def _planned_from_options(name, marketplace, region, values: dict) -> Profile:
+    account = Account(name, marketplace or "", "planned")
+    attrs, problems = [], []
+    for kind in kinds.KIND_NAMES:
+        for value in values.get(kind) or ():
+            try:
+                attrs.append(book.make_attribute(kind, value, region=book.region_of(account, region)))
+            except InvalidValue as exc:
+                problems.append(f"{kind} {book.shown_in_error(kind, value)!r}: {exc.reason}")
+    if problems:
+        raise InvalidInput(f"planned account {name!r}: " + "; ".join(problems))
+    return book.merge_attributes(Profile(account), attrs)[0]
+
+
+def _planned_from_file(path: Path, fmt: str | None, region: str | None) -> Profile:
+    records = list(read_records(path, detect_format(path, fmt)))
+    if len(records) != 1:
+        raise InvalidInput(f"{path}: precheck takes one profile; this file has {len(records)}")
+    record = records[0]
+    if record.problems:
+        raise InvalidInput(f"{record.origin}: " + "; ".join(record.problems))
+    name = book.check_name(record.name)
+    marketplace = book.check_text("marketplace", record.marketplace, 200) or ""
+    account = Account(name, marketplace, "planned")
+    attrs, problems = [], []
+    for raw in record.values:
+        try:
+            attrs.append(book.make_attribute(raw.kind, raw.value, region=book.region_of(account, region)))
+        except InvalidValue as exc:
+            problems.append(f"{raw.kind} {book.shown_in_error(raw.kind, raw.value)!r}: {exc.reason}")
+        except InvalidInput as exc:
+            problems.append(exc.message)
+    if problems:
+        raise InvalidInput(f"{record.origin}: account {name!r}: " + "; ".join(problems))
+    return book.merge_attributes(Profile(account), attrs)[0]
+
+
+@click.command()
+@store_options
+@click.argument("file", required=False, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--name", default=None, help="Name for the planned account given by options (default: planned).")
+@click.option("--marketplace", "-m", default=None, help="Marketplace of the planned account (sets the phone region).")
+@click.option("--region", default=None, help="Country for phone numbers written without a country code.")
+@click.option("--input-format", type=click.Choice(["json", "csv"]), default=None, help="FILE format (default: by extension).")
+@_with_kind_options
+@min_level_option()
+@fail_on_option()
+@click.option("--reveal", is_flag=True, help="Show full normalised values instead of masks.")
+@rules_option
+@format_option()
+def precheck(file, name, marketplace, region, input_format, min_level, fail_on, reveal, rules_file, fmt, **values):
+    """Check a planned account against everything on file, before registering it.
+
+    Give the planned account as one profile in the import format (FILE), or
+    value by value with one option per kind. Writes nothing. Exits 1 when
+    anything is at or above --fail-on.
+
+    \b
+    Examples:
+      linkcheck precheck planned-willow.json
+      linkcheck precheck --email hello@willowcreek.example --phone "+1 201 555 0123"
+      linkcheck precheck -m amazon.com --phone "(201) 555-0123" --company-name "Willow Creek Supplies Inc."
+      linkcheck precheck planned.json --format json --fail-on critical
+    """
+    given = {k: v for k, v in values.items() if v}
+    if file is not None and given:
+        raise click.UsageError("give either FILE or value options (--email, --phone, ...), not both")
+    if file is None and not given:
+        raise click.UsageError("nothing to check: give a profile FILE or at least one value option such as --email")
+    if file is not None and (name is not None or marketplace is not None):
+        raise click.UsageError("--name and --marketplace go with value options; FILE carries its own account and marketplace")
+    rules = load_rules(rules_file)
+    if file is not None:
+        planned = _planned_from_file(file, input_format, region)
+    else:
+        planned = _planned_from_options(name or "planned", marketplace, region, given)
+    keys = {key for a in planned.attributes for key in a.keys}
+    with open_store() as st:
+        candidates = st.candidates(keys, exclude=planned.name, block_cap=rules.combine.fuzzy_block_cap)
+        explanations = st.explanations()
+    pairs = engine.compare(planned, candidates, rules, min_level=min_level, explanations=explanations)
+    worst = max((p.level for p in pairs), default=None)
+    if fmt == "json":
+        click.echo(
+            render_json(
+                {
+                    "account": planned.name,
+                    "level": worst.label if worst else None,
+                    "pairs": engine.pairs_to_json(pairs, reveal=reveal),
+                }
+            )
+        )
+    elif fmt == "csv":
+        columns = ["account_a", "account_b", "pair_level", "pair_score", "kind", "facet", "level", "match",
+                   "value_a", "value_b", "reason"]
+        click.echo(render_rows(_finding_rows(pairs, reveal=reveal), "csv", columns))
+    else:
+        if not pairs:
+            click.echo(f"CLEAR: {planned.name} shares nothing with the accounts on file.")
+        else:
+            verdict = "STOP" if worst >= fail_on else "CAUTION"
+            others = ", ".join(sorted({p.accounts[0] if p.accounts[1] == planned.name else p.accounts[1] for p in pairs}))
+            click.echo(f"{verdict}: {planned.name} shares identifiers with {others} (strongest: {worst.label})")
+            click.echo("")
+            click.echo(_pairs_table(pairs, reveal=reveal))
+    if worst is not None and worst >= fail_on:
+        sys.exit(1)
+
+
+def register(group: click.Group) -> None:
+    group.add_command(audit)
+    group.add_command(precheck)

@@ -1,0 +1,182 @@
+"""`audit` and `precheck` on the shipped example profiles, as a user runs them."""
+
+from __future__ import annotations
+
+import json
+
+from conftest import write_json
+
+
+def _audit(cli, *args) -> tuple[int, dict]:
+    result = cli("audit", "--format", "json", *args)
+    return result.exit_code, json.loads(result.stdout)
+
+
+def _pair(data: dict, a: str, b: str) -> dict:
+    wanted = sorted([a, b])
+    for pair in data["pairs"]:
+        if pair["accounts"] == wanted:
+            return pair
+    raise AssertionError(f"no pair {wanted} in audit")
+
+
+def test_audit_json_has_the_documented_shape(cli, demo_store):
+    code, data = _audit(cli)
+    assert code == 1
+    assert set(data) >= {"pairs", "clusters", "at_risk"}
+    pair = data["pairs"][0]
+    assert set(pair) >= {"accounts", "level", "score", "findings"}
+    assert pair["accounts"] == sorted(pair["accounts"])
+    finding = pair["findings"][0]
+    assert set(finding) >= {"kind", "match", "level", "values", "reason"}
+    assert set(finding["values"]) == set(pair["accounts"])
+
+
+def test_audit_links_mac_and_company_written_differently(cli, demo_store):
+    _, data = _audit(cli)
+    pair = _pair(data, "acme-us", "acme-de")
+    assert pair["level"] == "critical"
+    by_kind = {f["kind"]: f for f in pair["findings"]}
+    assert by_kind["mac"]["match"] == "normalised"
+    assert by_kind["mac"]["values"]["acme-us"] == "3c:22:fb:**:**:56"
+    assert "company_name" in by_kind
+
+
+def test_audit_links_gmail_spellings_and_phone_spellings(cli, demo_store):
+    _, data = _audit(cli)
+    emails = [f for f in _pair(data, "brightway-uk", "brightway-ca")["findings"] if f["facet"] == "email"]
+    assert emails and emails[0]["level"] == "critical"
+    phones = [f for f in _pair(data, "brightway-ca", "pine-mx")["findings"] if f["kind"] == "phone"]
+    assert phones and phones[0]["level"] == "critical"
+
+
+def test_audit_cluster_chains_three_accounts(cli, demo_store):
+    _, data = _audit(cli)
+    clusters = [c for c in data["clusters"] if "pine-mx" in c["accounts"]]
+    assert clusters and clusters[0]["accounts"] == ["brightway-ca", "brightway-uk", "pine-mx"]
+    assert len(clusters[0]["chain"]) == 2
+
+
+def test_audit_marks_accounts_at_risk_from_the_suspended_one(cli, demo_store):
+    _, data = _audit(cli)
+    risks = {r["account"]: r for r in data["at_risk"]}
+    assert risks["acme-us"]["because_of"] == "acme-de"
+    assert "acme-de" not in risks
+    assert "lotus-jp" not in risks
+
+
+def test_audit_independent_accounts_are_not_paired(cli, demo_store):
+    _, data = _audit(cli)
+    paired = {tuple(p["accounts"]) for p in data["pairs"]}
+    assert ("lotus-jp", "nordic-de") not in paired
+
+
+def test_audit_masks_values_unless_revealed(cli, demo_store):
+    masked = cli("audit").output
+    assert "jdoe@gmail.com" not in masked
+    revealed = cli("audit", "--reveal").output
+    assert "jdoe@gmail.com" in revealed
+
+
+def test_audit_table_shows_pairs_clusters_and_risk(cli, demo_store):
+    result = cli("audit")
+    assert result.exit_code == 1
+    assert "Linked pairs" in result.output
+    assert "Clusters of linked accounts" in result.output
+    assert "at risk" in result.output
+
+
+def test_audit_fail_on_critical_still_fails_with_critical_pairs(cli, demo_store):
+    assert cli("audit", "--fail-on", "critical").exit_code == 1
+
+
+def test_audit_exit_0_when_nothing_reaches_fail_on(cli, store, tmp_path):
+    write_json(tmp_path / "a.json", [
+        {"account": "a", "attributes": {"ip": ["203.0.113.5"]}},
+        {"account": "b", "attributes": {"ip": ["203.0.113.6"]}},
+    ])
+    cli("import", tmp_path / "a.json")
+    code, data = _audit(cli)
+    assert data["pairs"][0]["level"] == "medium"
+    assert code == 0
+
+
+def test_audit_min_level_filters_pairs(cli, demo_store):
+    _, data = _audit(cli, "--min-level", "critical")
+    assert data["pairs"] and all(p["level"] == "critical" for p in data["pairs"])
+
+
+def test_audit_account_filter(cli, demo_store):
+    _, data = _audit(cli, "--account", "pine-mx")
+    assert data["pairs"] and all("pine-mx" in p["accounts"] for p in data["pairs"])
+
+
+def test_audit_unknown_account_is_usage_error(cli, demo_store):
+    assert cli("audit", "--account", "nobody").exit_code == 2
+
+
+def test_audit_csv_one_row_per_finding(cli, demo_store):
+    result = cli("audit", "--format", "csv")
+    lines = result.stdout.strip().splitlines()
+    assert lines[0].startswith("account_a,account_b,pair_level")
+    assert len(lines) > 5
+
+
+def test_audit_rules_override_changes_levels(cli, demo_store, tmp_path):
+    rules = tmp_path / "rules.json"
+    rules.write_text(json.dumps({"levels": {"ip_network": "high"}}))
+    _, data = _audit(cli, "--rules", rules)
+    assert _pair(data, "harbor-au", "cedar-us")["level"] == "high"
+
+
+def test_audit_invalid_rules_exit_3(cli, demo_store, tmp_path):
+    rules = tmp_path / "rules.json"
+    rules.write_text(json.dumps({"levels": {"ip_network": "enormous"}}))
+    assert cli("audit", "--rules", rules).exit_code == 3
+
+
+def test_precheck_options_find_a_collision(cli, demo_store):
+    result = cli("precheck", "--email", "JDoe@googlemail.com", "--format", "json")
+    assert result.exit_code == 1
+    data = json.loads(result.stdout)
+    others = {name for p in data["pairs"] for name in p["accounts"]} - {"planned"}
+    assert others == {"brightway-uk", "brightway-ca"}
+
+
+def test_precheck_clear_planned_account_exits_0(cli, demo_store):
+    result = cli("precheck", "--email", "new@fresh-brand.example", "--phone", "+44 20 7946 0999")
+    assert result.exit_code == 0, result.output
+    assert "CLEAR" in result.output
+
+
+def test_precheck_file_with_fuzzy_company(cli, demo_store, tmp_path):
+    planned = write_json(
+        tmp_path / "planned.json",
+        {"account": "acme-fr", "marketplace": "amazon.fr", "attributes": {"company_name": ["Shenzhen Acmee Trading Co Ltd"]}},
+    )
+    result = cli("precheck", planned, "--format", "json", "--fail-on", "medium")
+    assert result.exit_code == 1
+    data = json.loads(result.stdout)
+    matches = {f["match"] for p in data["pairs"] for f in p["findings"]}
+    assert "fuzzy" in matches
+
+
+def test_precheck_writes_nothing(cli, demo_store):
+    before = demo_store.read_bytes()
+    cli("precheck", "--email", "ops@acme-trading.example")
+    assert demo_store.read_bytes() == before
+
+
+def test_precheck_invalid_value_exits_3(cli, demo_store):
+    result = cli("precheck", "--email", "nope")
+    assert result.exit_code == 3
+
+
+def test_precheck_needs_input(cli, demo_store):
+    assert cli("precheck").exit_code == 2
+
+
+def test_precheck_phone_without_country_uses_marketplace(cli, demo_store):
+    result = cli("precheck", "-m", "amazon.com", "--phone", "(201) 555-0123")
+    assert result.exit_code == 1
+    assert "willow-us" in result.output
