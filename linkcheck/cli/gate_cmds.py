@@ -1,0 +1,507 @@
+"""Commands for this machine and the pre-login gate: fingerprint, capture, check, run, log."""
+
+from __future__ import annotations
+
+import functools
+import os
+import shutil
+import subprocess
+from dataclasses import dataclass
+from datetime import timezone
+from pathlib import Path
+
+import click
+
+from .. import capture, engine, gate
+from ..errors import UsageError
+from ..formats import render_json, render_rows
+from ..models import iso
+from ..rules import load_rules
+from .options import echo_err, fail_on_option, format_option, open_store, rules_option, store_options
+
+EXIT_COMMAND_NOT_FOUND = 127
+EXIT_COMMAND_NOT_RUNNABLE = 126
+
+MACHINE_HELP = (
+    "Use a recorded machine description (JSON, the shape of `fingerprint --format json`) "
+    "instead of this computer -- for demos and tests."
+)
+PUBLIC_IP_HELP = (
+    "The public IP the marketplace sees: an address, or 'auto' to ask an HTTPS echo service "
+    f"(list in ${capture.ECHO_URLS_ENV}). Without it no network call is made."
+)
+PROXY_HELP = (
+    "With --public-ip auto: ask through this HTTP(S) proxy, e.g. the one your browser uses (http://127.0.0.1:7890)."
+)
+
+LOG_TABLE_COLUMNS = [
+    "when", "account", "action", "verdict", "level", "conflicts", "public_ip", "networks", "devices", "routers",
+    "new_values",
+]
+LOG_COLUMNS = LOG_TABLE_COLUMNS[:-1] + ["hostname", "new_values", "warnings"]
+FINDING_COLUMNS = ["account", "level", "kind", "this machine", "on file", "match", "last seen there"]
+
+
+def machine_options(func):
+    """--public-ip, --proxy and --machine: which machine and network a command looks at."""
+
+    @click.option("--public-ip", "public_ip", metavar="ADDRESS|auto", default=None, help=PUBLIC_IP_HELP)
+    @click.option("--proxy", default=None, metavar="URL", help=PROXY_HELP)
+    @click.option(
+        "--machine",
+        "machine_file",
+        type=click.Path(exists=True, dir_okay=False, path_type=Path),
+        default=None,
+        metavar="FILE",
+        help=MACHINE_HELP,
+    )
+    @functools.wraps(func)
+    def wrapper(*args, public_ip, proxy, machine_file, **kwargs):
+        if proxy is not None and (public_ip or "").strip().lower() != "auto":
+            raise UsageError("--proxy is only used with --public-ip auto; add --public-ip auto or drop --proxy")
+        return func(*args, machine=_MachineChoice(public_ip, proxy, machine_file), **kwargs)
+
+    return wrapper
+
+
+@dataclass(frozen=True)
+class _MachineChoice:
+    """The parsed machine options. The public IP is looked up before the store is unlocked,
+    so a slow echo service never holds the store's lock."""
+
+    public_ip: str | None
+    proxy: str | None
+    machine_file: Path | None
+
+    def public(self) -> capture.PublicIp | None:
+        if self.public_ip is None:
+            return None
+        return capture.resolve_public_ip(self.public_ip, proxy=self.proxy)
+
+    def fingerprint(self, public: capture.PublicIp | None, hash_machine_id=None) -> capture.Fingerprint:
+        return capture.machine_fingerprint(self.machine_file, public_ip=public, hash_machine_id=hash_machine_id)
+
+
+# ----- fingerprint ---------------------------------------------------------------------------
+
+
+def _gib(n: int | None) -> str:
+    return f"{n / 2**30:.1f} GiB" if n else "unknown"
+
+
+def _identifying_rows(fp: capture.Fingerprint) -> list[dict]:
+    attrs, _warnings = gate.machine_attributes(fp, source="check", when=0)
+    rows = [{"kind": a.kind, "value": a.value, "links": "yes" if a.keys else "no (identifies no one)"} for a in attrs]
+    if fp.machine_id_present and not fp.machine_id:
+        rows.append({"kind": "machine_id", "value": capture.MACHINE_ID_PRESENT, "links": "yes"})
+    return rows
+
+
+@click.command("fingerprint")
+@machine_options
+@format_option("table", "json")
+def fingerprint_cmd(machine, fmt):
+    """Show what a marketplace could see of this computer and its network.
+
+    Needs no store and records nothing. Lists the network interfaces, the
+    router, hostname, OS, CPU, memory, time zone, locale and (with
+    --public-ip) the public IP, then the identifying values that `check`
+    compares and `capture` records. MAC addresses, hostname and IPs are
+    shown in full -- this is your own computer, on your own terminal; the
+    OS machine id is never shown (it is stored only as a keyed hash).
+
+    \b
+    Examples:
+      linkcheck fingerprint
+      linkcheck fingerprint --public-ip auto
+      linkcheck fingerprint --public-ip auto --proxy http://127.0.0.1:7890 --format json
+    """
+    fp = machine.fingerprint(machine.public())
+    identifying = _identifying_rows(fp)
+    if fmt == "json":
+        data = capture.fingerprint_to_json(fp)
+        data["machine_id"]["hash"] = None
+        data["identifying"] = [
+            {"kind": r["kind"], "value": r["value"], "links": r["links"] == "yes"} for r in identifying
+        ]
+        click.echo(render_json(data))
+        return
+    click.echo(f"{fp.origin[0].upper()}{fp.origin[1:]}: {fp.hostname or 'no hostname'}")
+    gw = fp.gateway
+    if fp.public_ip:
+        public = f"{fp.public_ip} ({fp.public_ip_source})"
+    else:
+        public = "not checked (add --public-ip auto)" if fp.public_ip_source is None else "unknown"
+    facts = [
+        ("OS", f"{fp.os_name or '?'} {fp.os_version or ''}".strip()),
+        ("CPU", f"{fp.cpu_model or 'unknown'} x {fp.cpu_count or '?'}"),
+        ("Memory", _gib(fp.memory_bytes)),
+        ("Time zone", fp.time_zone or "unknown"),
+        ("Locale", fp.locale or "unknown"),
+        ("Machine id", capture.MACHINE_ID_PRESENT if fp.machine_id_present else "none found"),
+        ("Public IP", public),
+        (
+            "Gateway",
+            f"{gw.address} via {gw.interface or '?'}, router MAC {gw.mac or 'not in the neighbour table'}"
+            if gw
+            else "none (offline?)",
+        ),
+    ]
+    if fp.wifi_bssid:
+        facts.append(("Wi-Fi access point", fp.wifi_bssid))
+    if fp.virtual_machine:
+        facts.append(("Virtual machine", fp.virtual_machine))
+    width = max(len(k) for k, _ in facts)
+    for key, value in facts:
+        click.echo(f"  {key.ljust(width)}  {value}")
+    click.echo("\nInterfaces:")
+    rows = [
+        {
+            "name": i.name,
+            "up": "up" if i.up else "down",
+            "kind": i.kind,
+            "mac": i.mac or "",
+            "mac flags": list(i.mac_flags),
+            "addresses": [f"{a.address} ({a.scope})" for a in i.addresses],
+        }
+        for i in fp.interfaces
+    ]
+    click.echo(render_rows(rows, "table", ["name", "up", "kind", "mac", "mac flags", "addresses"]))
+    click.echo("\nIdentifying values (what `check` compares and `capture` records):")
+    click.echo(render_rows(identifying, "table", ["kind", "value", "links"]))
+    _echo_warnings(fp.warnings)
+
+
+def _echo_warnings(warnings, *, err: bool = False) -> None:
+    if warnings:
+        click.echo("\nWarnings:", err=err)
+        for w in warnings:
+            click.echo(f"  - {w}", err=err)
+
+
+# ----- capture -------------------------------------------------------------------------------
+
+
+def _pair_lines(result_pairs, name: str, statuses: dict) -> list[str]:
+    lines = []
+    for pair in result_pairs:
+        other = gate._other(pair, name)
+        status = statuses.get(other)
+        shared = ", ".join(
+            f"{gate.kind_label(f.kind)} {f.values.get(name, '')}" for f in pair.findings if not f.context
+        )
+        suffix = f", {status}" if status in gate.TAINT_STATUSES else ""
+        lines.append(f"  {other} ({pair.level.label}{suffix}): {shared}")
+    return lines
+
+
+@click.command("capture")
+@store_options
+@click.argument("name")
+@machine_options
+@rules_option
+@format_option("table", "json")
+def capture_cmd(name, machine, rules_file, fmt):
+    """Record this computer's identifying values on account NAME.
+
+    Stores its MACs, router MAC, hostname, machine id (as a keyed hash),
+    interface addresses and (with --public-ip) public IP on NAME with source
+    "capture", and logs it. Run it on the computer and network you use for
+    NAME, so later checks know them. The values are recorded even when they
+    are already on file for another account -- that is printed as a loud
+    warning (use `check` to be stopped instead).
+
+    \b
+    Examples:
+      linkcheck capture acme-us
+      linkcheck capture acme-us --public-ip auto
+      linkcheck capture acme-us --public-ip 203.0.113.7 --format json
+    """
+    rules = load_rules(rules_file)
+    public = machine.public()
+    with open_store(write=True) as st:
+        fp = machine.fingerprint(public, st.machine_hash)
+        result = gate.capture_onto(st, name, fp, rules)
+    if fmt == "json":
+        click.echo(
+            render_json(
+                {
+                    "account": result.account,
+                    "recorded": len(result.values),
+                    "added": result.added,
+                    "values": [{"kind": a.kind, "value": gate.mask(a)} for a in result.values],
+                    "conflicts": engine.pairs_to_json(result.pairs),
+                    "warnings": list(result.warnings),
+                }
+            )
+        )
+    else:
+        click.echo(
+            f"Recorded {len(result.values)} value(s) from {fp.origin} on {result.account} "
+            f"({result.added} new)."
+        )
+        _echo_warnings(result.warnings)
+    if result.pairs:
+        echo_err("")
+        echo_err("WARNING: values of this machine are also on file for other accounts:")
+        for line in _pair_lines(result.pairs, result.account, result.statuses):
+            echo_err(line)
+        echo_err(f"Logging in to {result.account} from here links it to them. See `linkcheck check {result.account}`.")
+
+
+# ----- check ---------------------------------------------------------------------------------
+
+
+def _finding_rows(result: gate.CheckResult) -> list[dict]:
+    rows = []
+    for pair in result.pairs:
+        other = gate._other(pair, result.account)
+        for f in pair.findings:
+            _first, last = f.seen.get(other, (0, 0))
+            rows.append(
+                {
+                    "account": other,
+                    "level": f.level.label,
+                    "kind": f.kind,
+                    "this machine": f.values.get(result.account, ""),
+                    "on file": f.values.get(other, ""),
+                    "match": f.match if f.score is None else f"{f.match} {f.score:g}",
+                    "last seen there": iso(last) if last else "",
+                }
+            )
+    return rows
+
+
+def check_to_json(result: gate.CheckResult, *, recorded: dict | None = None) -> dict:
+    """`check --format json`: masked values only."""
+    return {
+        "account": result.account,
+        "verdict": result.verdict,
+        "reason": result.reason,
+        "level": result.level.label if result.level is not None else None,
+        "fail_on": result.fail_on.label,
+        "conflicts": list(result.conflicts),
+        "pairs": engine.pairs_to_json(result.pairs),
+        "new_values": [{"kind": a.kind, "value": gate.mask(a)} for a in result.new_values],
+        "values_checked": len(result.values),
+        "warnings": list(result.warnings),
+        "recorded": recorded,
+    }
+
+
+def _echo_check(result: gate.CheckResult, *, err: bool = False) -> None:
+    click.echo(f"{result.verdict}: {result.reason}", err=err)
+    rows = _finding_rows(result)
+    if rows:
+        click.echo("", err=err)
+        click.echo(render_rows(rows, "table", FINDING_COLUMNS), err=err)
+    if result.new_values:
+        shown = ", ".join(f"{a.kind} {gate.mask(a)}" for a in result.new_values)
+        click.echo(f"\nNew for {result.account} (never seen on this account): {shown}", err=err)
+    _echo_warnings(result.warnings, err=err)
+    if result.verdict == gate.STOP:
+        click.echo(f"\nDo not log in to {result.account} from this machine and network.", err=err)
+
+
+def gate_options(func):
+    """The options `check` and `run` share."""
+    func = fail_on_option()(func)
+    func = rules_option(func)
+    func = click.option(
+        "--record", is_flag=True, help="When the check passes, keep this machine's values on NAME (source 'check')."
+    )(func)
+    return func
+
+
+def _run_check(name, machine, rules_file, fail_on, *, write: bool, record_values: bool, action: str | None):
+    """Unlock the store, check, optionally log and record; everything in one transaction."""
+    rules = load_rules(rules_file)
+    public = machine.public()
+    with open_store(write=write) as st:
+        fp = machine.fingerprint(public, st.machine_hash)
+        result = gate.check_machine(st, name, fp, rules, fail_on=fail_on)
+        recorded = None
+        if action is not None:
+            added = gate.record_check(st, result, fp, action=action, merge=record_values)
+            recorded = {"event": True, "values_added": added}
+    return result, recorded
+
+
+@click.command("check")
+@store_options
+@click.argument("name")
+@machine_options
+@gate_options
+@format_option("table", "json")
+@click.pass_context
+def check_cmd(ctx, name, machine, rules_file, fail_on, record, fmt):
+    """Before logging in to NAME: is this machine or network on file for another account?
+
+    Compares this computer's identifying values (see `linkcheck fingerprint`)
+    with every other account on file. The first line is the verdict: GO, or
+    STOP naming the account that already has one of these values. Exit 1 on
+    STOP (anything at or above --fail-on). Values never seen on NAME are
+    listed as new without failing. --record logs the check and, when it
+    passes, keeps the values on NAME.
+
+    \b
+    Examples:
+      linkcheck check acme-us
+      linkcheck check acme-us --public-ip auto --record
+      linkcheck check acme-us --public-ip 203.0.113.7 --fail-on critical --format json
+    """
+    result, recorded = _run_check(
+        name, machine, rules_file, fail_on, write=record, record_values=record, action="check" if record else None
+    )
+    if fmt == "json":
+        click.echo(render_json(check_to_json(result, recorded=recorded)))
+    else:
+        _echo_check(result)
+        if recorded:
+            if result.verdict == gate.GO:
+                click.echo(f"\nRecorded: logged, {recorded['values_added']} new value(s) kept on {result.account}.")
+            else:
+                click.echo("\nRecorded in the log; no values kept (the check did not pass).")
+    ctx.exit(result.exit_code)
+
+
+# ----- run -----------------------------------------------------------------------------------
+
+
+def _resolve_command(command: tuple[str, ...]) -> list[str]:
+    program = command[0]
+    if os.sep in program or (os.altsep and os.altsep in program):
+        return list(command)
+    found = shutil.which(program)
+    if found is None:
+        raise _CommandNotFound(program)
+    return [found, *command[1:]]
+
+
+class _CommandNotFound(Exception):
+    def __init__(self, program: str):
+        super().__init__(program)
+        self.program = program
+
+
+@click.command("run")
+@store_options
+@click.argument("name")
+@machine_options
+@gate_options
+@click.argument("command", nargs=-1, type=click.UNPROCESSED, metavar="-- COMMAND [ARGS]...")
+@click.pass_context
+def run_cmd(ctx, name, machine, rules_file, fail_on, record, command):
+    """Check, then start COMMAND (e.g. the browser) only if the check passes.
+
+    On GO, runs COMMAND with its arguments and exits with its exit code. On
+    STOP, COMMAND is never started and the exit code is 1. If the check
+    cannot run at all -- no store, wrong or missing passphrase, damaged
+    store, any error -- COMMAND is not started either (fail closed). Every
+    run is logged; --record also keeps the values on NAME on GO. The verdict
+    goes to stderr, so COMMAND's own output stays clean. Put `--` before
+    COMMAND when it has options of its own.
+
+    \b
+    Examples:
+      linkcheck run acme-us -- firefox -P acme-us
+      linkcheck run acme-us --public-ip auto -- google-chrome --profile-directory="Profile 2"
+      linkcheck run acme-us --record -- open -a "Google Chrome"
+    """
+    if not command:
+        raise UsageError("no COMMAND to run: linkcheck run NAME [options] -- COMMAND [ARGS]...")
+    try:
+        argv = _resolve_command(command)
+    except _CommandNotFound as exc:
+        echo_err(f"linkcheck: error: command not found: {exc.program}; nothing was started")
+        ctx.exit(EXIT_COMMAND_NOT_FOUND)
+    result, _recorded = _run_check(
+        name, machine, rules_file, fail_on, write=True, record_values=record, action="run"
+    )
+    if result.verdict != gate.GO:
+        _echo_check(result, err=True)
+        echo_err(f"Not starting {command[0]}.")
+        ctx.exit(1)
+    # On GO only the verdict: COMMAND's own output follows on the same terminal.
+    echo_err(f"{result.verdict}: {result.reason}")
+    if result.warnings:
+        echo_err(f"  ({len(result.warnings)} warning(s): `linkcheck check {result.account}` shows them)")
+    try:
+        completed = subprocess.run(argv, check=False)
+    except FileNotFoundError:
+        echo_err(f"linkcheck: error: command not found: {command[0]}")
+        ctx.exit(EXIT_COMMAND_NOT_FOUND)
+    except PermissionError:
+        echo_err(f"linkcheck: error: cannot execute {command[0]} (permission denied)")
+        ctx.exit(EXIT_COMMAND_NOT_RUNNABLE)
+    except OSError as exc:
+        echo_err(f"linkcheck: error: cannot start {command[0]} ({exc.strerror or type(exc).__name__})")
+        ctx.exit(EXIT_COMMAND_NOT_RUNNABLE)
+    code = completed.returncode
+    ctx.exit(128 - code if code < 0 else code)  # killed by a signal: the shell's 128+N
+
+
+# ----- log -----------------------------------------------------------------------------------
+
+
+def _log_row(event) -> dict:
+    d = event.detail or {}
+    return {
+        "when": iso(event.when),
+        "account": event.account,
+        "action": event.action,
+        "verdict": event.verdict,
+        "level": d.get("level"),
+        "conflicts": list(d.get("conflicts") or []),
+        "public_ip": d.get("public_ip"),
+        "networks": list(d.get("networks") or []),
+        "devices": list(d.get("devices") or []),
+        "routers": list(d.get("routers") or []),
+        "hostname": d.get("hostname"),
+        "new_values": d.get("new_values", 0),
+        "warnings": list(d.get("warnings") or []),
+    }
+
+
+@click.command("log")
+@store_options
+@click.argument("name", required=False)
+@click.option(
+    "--since", type=click.DateTime(formats=["%Y-%m-%d"]), default=None, metavar="YYYY-MM-DD",
+    help="Only entries from this day on (UTC).",
+)
+@format_option()
+def log_cmd(name, since, fmt):
+    """The history of checks, runs and captures, oldest first.
+
+    When, which account, the verdict, and which network, devices and router
+    (masked). The log is sealed in the store like everything else.
+
+    \b
+    Examples:
+      linkcheck log
+      linkcheck log acme-us --since 2026-01-01
+      linkcheck log --format csv > checks.csv
+    """
+    since_ts = int(since.replace(tzinfo=timezone.utc).timestamp()) if since is not None else None
+    with open_store() as st:
+        events = st.events(account=name, since=since_ts)
+        if name is not None and not events and not st.has_account(name):
+            raise UsageError(f"no account named {name!r} and no log entries for it")
+    rows = [_log_row(e) for e in events]
+    if fmt == "table":
+        if not rows:
+            if name is not None or since is not None:
+                click.echo("No log entries match. `linkcheck log` without filters shows them all.")
+            else:
+                click.echo("No checks or captures logged yet. `linkcheck check NAME --record` logs one.")
+            return
+        click.echo(render_rows(rows, "table", LOG_TABLE_COLUMNS))
+        return
+    click.echo(render_rows(rows, fmt, LOG_COLUMNS))
+
+
+def register(group: click.Group) -> None:
+    for command in (fingerprint_cmd, capture_cmd, check_cmd, run_cmd, log_cmd):
+        group.add_command(command)
+

@@ -1,0 +1,342 @@
+"""The pre-login gate: compare this machine with the other accounts, decide GO or STOP, log it."""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass, replace
+
+from . import accounts as book
+from . import engine
+from .capture import Fingerprint
+from .errors import InvalidInput
+from .models import Attribute, Event, Level, Profile, now
+from .rules import Rules
+
+GO, STOP = "GO", "STOP"
+RECORDED = "RECORDED"
+TAINT_STATUSES = engine.TAINT_STATUSES
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """The verdict of a pre-login check and everything behind it (values masked when shown)."""
+
+    account: str
+    verdict: str  # GO | STOP
+    reason: str  # one line, no raw values
+    fail_on: Level
+    level: Level | None  # the strongest pair found, None when nothing is shared
+    pairs: tuple[engine.PairRisk, ...]  # this machine against *other* accounts, strongest first
+    conflicts: tuple[str, ...]  # accounts at or above fail_on (why it is STOP)
+    statuses: dict  # other account name -> status, for the accounts in `pairs`
+    values: tuple[Attribute, ...]  # this machine's identifying values, as attributes
+    new_values: tuple[Attribute, ...]  # values never seen on this account
+    warnings: tuple[str, ...]
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.verdict == STOP else 0
+
+
+@dataclass(frozen=True)
+class CaptureResult:
+    """What `capture` recorded on an account, and whose values it also matched."""
+
+    account: str
+    values: tuple[Attribute, ...]
+    added: int
+    pairs: tuple[engine.PairRisk, ...]
+    statuses: dict
+    warnings: tuple[str, ...]
+
+
+def kind_label(kind: str) -> str:
+    """The kind's human name from the registry ("MAC address"), or the kind itself."""
+    try:
+        from . import kinds
+
+        label = kinds.KINDS[kind].label
+    except (ImportError, KeyError, AttributeError):
+        return kind.replace("_", " ")
+    first = label.split(" ", 1)[0]
+    # "Router (gateway) MAC" reads as "router (gateway) MAC" mid-sentence; "MAC", "Wi-Fi" stay.
+    if first.isalpha() and first[1:].islower():
+        return label[0].lower() + label[1:]
+    return label
+
+
+FACET_LABELS = {"ip_network": "IP network (/24 or /64)", "email_domain": "email domain"}
+
+
+def facet_label(facet: str) -> str:
+    """A match facet's human name: the kind's label, or the network/domain facet's own."""
+    return FACET_LABELS.get(facet) or kind_label(facet)
+
+
+def mask(attr: Attribute) -> str:
+    from . import kinds
+
+    return kinds.mask(attr.kind, attr.normalized)
+
+
+def machine_attributes(fp: Fingerprint, *, source: str, when: int) -> tuple[tuple[Attribute, ...], list[str]]:
+    """This machine's identifying values as attributes; values a kind rejects become warnings."""
+    attrs, warnings = [], []
+    for kind, value in fp.identifying_values():
+        try:
+            attrs.append(book.make_attribute(kind, value, source=source, when=when))
+        except InvalidInput as exc:
+            reason = getattr(exc, "reason", exc.message)
+            warnings.append(f"this machine's {kind_label(kind)} was not checked: {reason}")
+    seen, unique = set(), []
+    for a in attrs:  # two spellings of one value are one value
+        if (a.kind, a.normalized) not in seen:
+            seen.add((a.kind, a.normalized))
+            unique.append(a)
+    return tuple(unique), warnings
+
+
+def _keys(attrs) -> list[str]:
+    return sorted({k for a in attrs for k in a.keys})
+
+
+def _compare(store, profile: Profile, attrs: tuple[Attribute, ...], rules: Rules) -> tuple[list, dict]:
+    """This machine's values against every other account holding any of their match keys."""
+    machine = replace(profile, attributes=attrs)
+    candidates = store.candidates(_keys(attrs), exclude=profile.name)
+    if not candidates:
+        return [], {}
+    statuses = {c.name: c.account.status for c in candidates}
+    explanations = [e for e in store.explanations() if profile.name in e.accounts]
+    pairs = engine.compare(machine, candidates, rules, explanations=explanations)
+    return pairs, statuses
+
+
+def _other(pair: engine.PairRisk, name: str) -> str:
+    a, b = pair.accounts
+    return b if a == name else a
+
+
+def _public_ip_warning(profile: Profile, fp: Fingerprint, attrs: tuple[Attribute, ...]) -> str | None:
+    """The public IP seen now is not one recorded for this account (a new or borrowed network)."""
+    if not fp.public_ip:
+        return None
+    mine = [a for a in attrs if a.kind == "ip" and a.keys and a.value == fp.public_ip]
+    if not mine:
+        return None
+    current = mine[0]
+    on_file = [a for a in profile.values("ip") if a.keys and any(k.startswith("ip:") for k in a.keys)]
+    if not on_file or any(a.normalized == current.normalized for a in on_file):
+        return None
+    network_keys = {k for k in current.keys if not k.startswith("ip:")}
+    same_network = any(network_keys.intersection(a.keys) for a in on_file)
+    where = "in the same network as" if same_network else "not among"
+    shown = ", ".join(mask(a) for a in on_file[:3]) + (" …" if len(on_file) > 3 else "")
+    return (
+        f"public IP {mask(current)} is {where} the public IPs on file for {profile.name} ({shown}): "
+        "a different network than usual"
+    )
+
+
+def _gate_warnings(profile: Profile, fp: Fingerprint, attrs: tuple[Attribute, ...]) -> list[str]:
+    warnings = list(fp.warnings)
+    differs = _public_ip_warning(profile, fp, attrs)
+    if differs:
+        warnings.append(differs)
+    if not fp.public_ip and fp.public_ip_source is None:
+        warnings.append(
+            "the public IP was not checked: add --public-ip auto (or --public-ip ADDRESS) to compare it too"
+        )
+    if profile.account.status in TAINT_STATUSES:
+        status = profile.account.status
+        warnings.append(
+            f"{profile.name} is {status}: logging in to it from this machine ties the machine to a {status} account"
+        )
+    return warnings
+
+
+def _stop_reason(name: str, pair: engine.PairRisk, statuses: dict, fail_on: Level, others: int) -> str:
+    other = _other(pair, name)
+    status = statuses.get(other)
+    whose = f"{other} ({status})" if status in TAINT_STATUSES else other
+    strongest = pair.findings[0]
+    if strongest.level >= fail_on:
+        label = facet_label(strongest.facet) if strongest.facet in FACET_LABELS else kind_label(strongest.kind)
+        reason = (
+            f"this machine's {label} ({strongest.values.get(name, '')}) is on file for "
+            f"{whose} ({strongest.level.label})"
+        )
+    else:
+        together = ", ".join(facet_label(f) for f in pair.kinds)
+        reason = f"this machine's {together} together link it to {whose} ({pair.level.label})"
+    if others:
+        reason += f"; {others} more account{'s' if others != 1 else ''} at or above {fail_on.label}"
+    return reason
+
+
+def check_machine(
+    store, account_name: str, fingerprint: Fingerprint, rules: Rules, *, fail_on: Level = Level.HIGH
+) -> CheckResult:
+    """GO when nothing this machine shows is on file for another account at or above `fail_on`.
+
+    Raises UsageError for an unknown account. Only the accounts holding one of this machine's
+    match keys are decrypted in full (store.candidates), so this stays fast at scale.
+    """
+    profile = store.profile(account_name)
+    name = profile.name
+    attrs, value_warnings = machine_attributes(fingerprint, source="check", when=now())
+    pairs, statuses = _compare(store, profile, attrs, rules)
+    held = {(a.kind, a.normalized) for a in profile.attributes}
+    new_values = tuple(a for a in attrs if (a.kind, a.normalized) not in held)
+    warnings = value_warnings + _gate_warnings(profile, fingerprint, attrs)
+    level = pairs[0].level if pairs else None
+    stopping = [p for p in pairs if p.level >= fail_on]
+    conflicts = tuple(_other(p, name) for p in stopping)
+    if not any(a.keys for a in attrs):
+        verdict = STOP
+        reason = "nothing identifying could be read from this machine, so it cannot be checked"
+    elif stopping:
+        verdict = STOP
+        reason = _stop_reason(name, stopping[0], statuses, fail_on, len(stopping) - 1)
+    else:
+        verdict = GO
+        checked = sum(1 for a in attrs if a.keys)
+        if pairs:
+            weaker = pairs[0]
+            reason = (
+                f"nothing at or above {fail_on.label}; {_other(weaker, name)} shares this machine's "
+                f"{', '.join(facet_label(k) for k in weaker.kinds)} ({weaker.level.label})"
+            )
+        else:
+            reason = (
+                f"none of this machine's {checked} identifying value{'s' if checked != 1 else ''} "
+                "is on file for another account"
+            )
+    return CheckResult(
+        account=name,
+        verdict=verdict,
+        reason=reason,
+        fail_on=fail_on,
+        level=level,
+        pairs=tuple(pairs),
+        conflicts=conflicts,
+        statuses=statuses,
+        values=attrs,
+        new_values=new_values,
+        warnings=tuple(warnings),
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# The log
+
+
+def _network_label(normalized: str) -> str:
+    """A public address's network, masked: 203.0.113.x, or 2001:db8:1:2::/64."""
+    try:
+        ip = ipaddress.ip_address(normalized)
+    except ValueError:
+        return "?"
+    if isinstance(ip, ipaddress.IPv4Address):
+        return ".".join(normalized.split(".")[:3]) + ".x"
+    return str(ipaddress.ip_network(f"{ip}/64", strict=False).network_address).rstrip(":") + "::/64"
+
+
+def event_detail(
+    attrs: tuple[Attribute, ...],
+    fp: Fingerprint,
+    *,
+    level: Level | None,
+    conflicts: tuple[str, ...],
+    new_values: int,
+    warnings: tuple[str, ...],
+) -> dict:
+    """The log entry's detail (schema shared with statements): masked values only, never raw."""
+    networks, devices, routers = [], [], []
+    hostname = public_ip = None
+    for a in attrs:
+        if a.kind == "ip" and a.keys:
+            networks.append(_network_label(a.normalized))
+            if fp.public_ip and a.value == fp.public_ip:
+                public_ip = mask(a)
+        elif a.kind == "mac":
+            devices.append(mask(a))
+        elif a.kind == "machine_id":
+            devices.append(f"machine:{a.normalized[:4]}…")
+        elif a.kind in ("gateway_mac", "wifi_bssid"):
+            routers.append(mask(a))
+        elif a.kind == "hostname":
+            hostname = mask(a)
+    return {
+        "networks": list(dict.fromkeys(networks)),
+        "devices": devices,
+        "routers": routers,
+        "hostname": hostname,
+        "public_ip": public_ip,
+        "level": level.label if level is not None else None,
+        "conflicts": list(conflicts),
+        "new_values": new_values,
+        "warnings": list(warnings),
+    }
+
+
+def record_check(
+    store, result: CheckResult, fingerprint: Fingerprint, *, action: str = "check", merge: bool = True
+) -> int:
+    """Log the check (action "check" or "run") and, on GO with `merge`, keep this machine's values
+    on the account (source "check", first/last seen widened). Returns how many values were added."""
+    when = now()
+    added = 0
+    if result.verdict == GO and merge:
+        profile = store.profile(result.account)
+        seen = tuple(a._replace(first_seen=when, last_seen=when) for a in result.values)
+        merged, added = book.merge_attributes(profile, seen)
+        merged = replace(merged, account=replace(merged.account, updated=when))
+        store.put_profile(merged)
+    store.add_event(
+        Event(
+            when=when,
+            account=result.account,
+            action=action,
+            verdict=result.verdict,
+            detail=event_detail(
+                result.values,
+                fingerprint,
+                level=result.level,
+                conflicts=result.conflicts if result.verdict == STOP else (),
+                new_values=len(result.new_values),
+                warnings=result.warnings,
+            ),
+        )
+    )
+    return added
+
+
+def capture_onto(store, account_name: str, fingerprint: Fingerprint, rules: Rules) -> CaptureResult:
+    """Record this machine's values on the account whatever they match (source "capture"), log it,
+    and return whose values they also are, so the caller can warn loudly."""
+    profile = store.profile(account_name)
+    when = now()
+    attrs, warnings = machine_attributes(fingerprint, source="capture", when=when)
+    pairs, statuses = _compare(store, profile, attrs, rules)
+    merged, added = book.merge_attributes(profile, attrs)
+    merged = replace(merged, account=replace(merged.account, updated=when))
+    store.put_profile(merged)
+    warnings = tuple(warnings) + fingerprint.warnings
+    store.add_event(
+        Event(
+            when=when,
+            account=profile.name,
+            action="capture",
+            verdict=RECORDED,
+            detail=event_detail(
+                attrs,
+                fingerprint,
+                level=pairs[0].level if pairs else None,
+                conflicts=tuple(_other(p, profile.name) for p in pairs),
+                new_values=added,
+                warnings=warnings,
+            ),
+        )
+    )
+    return CaptureResult(profile.name, attrs, added, tuple(pairs), statuses, warnings)
