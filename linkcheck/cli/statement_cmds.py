@@ -1,0 +1,355 @@
+"""Commands for appeals: statement, explain, verify, pubkey."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from .. import statement as stmt
+from ..errors import UsageError
+from ..formats import render_json, render_rows, write_private_file
+from ..models import iso
+from ..rules import load_rules
+from ..store import Store
+from .options import (
+    PASSPHRASE_ENV,
+    current_store_path,
+    echo_err,
+    format_option,
+    get_passphrase,
+    open_store,
+    rules_option,
+    store_options,
+)
+
+# A statement is a few hundred kilobytes at most; refuse to read anything far larger.
+MAX_STATEMENT_BYTES = 32 * 1024 * 1024
+
+
+@click.command("statement")
+@store_options
+@click.argument("name")
+@click.option(
+    "--against",
+    "-a",
+    "against",
+    multiple=True,
+    required=True,
+    metavar="OTHER",
+    help="An account to show NAME is separate from (repeat for several).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(stmt.FORMATS, case_sensitive=False),
+    default=None,
+    help="Output format; html is a complete page that prints on A4. Default: from the -o file's "
+    "extension (.html, .md, .json, else text).",
+)
+@click.option(
+    "--lang",
+    type=click.Choice(stmt.LANGS, case_sensitive=False),
+    default="en",
+    show_default=True,
+    help="Language: en (for submission) or zh (Simplified Chinese, for your records).",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write the statement to this file (mode 600) instead of standard output.",
+)
+@click.option(
+    "--disclose",
+    is_flag=True,
+    help="Write the statement even though identifiers are shared without an explanation, listing them openly.",
+)
+@click.option(
+    "--operator",
+    default=None,
+    metavar="NAME",
+    help="The operator's business name for the heading (default: NAME's recorded company name).",
+)
+@rules_option
+def statement_cmd(name, against, fmt, lang, output, disclose, operator, rules_file):
+    """Write a signed separation statement for an appeal.
+
+    Compares account NAME with each --against account across every recorded
+    identifier and writes the evidence in the structure appeal reviewers
+    expect: heading, summary, an evidence table (masked values side by side,
+    distinct or shared), the login environment history from pre-login checks,
+    business separation, the controls in place, and a closing. Values are
+    always masked: no full email, phone, bank or card number is written.
+
+    The statement never claims an independence the records contradict: if
+    the accounts share any identifier, it exits 1 naming each one, unless
+    every shared kind has an explanation (`linkcheck explain`) or --disclose
+    is given; the shared identifiers are then listed in a section of their
+    own. Every statement is signed with this store's key; check it with
+    `linkcheck verify`.
+
+    \b
+    Examples:
+      linkcheck statement lotus-jp --against nordic-de
+      linkcheck statement lotus-jp -a nordic-de --format html -o appeal.html
+      linkcheck statement lotus-jp -a nordic-de --format markdown --lang zh -o 说明.md
+      linkcheck statement acme-us -a acme-de --disclose --operator "Acme Home LLC"
+    """
+    rules = load_rules(rules_file)
+    fmt = (fmt or _format_for(output)).lower()
+    lang = lang.lower()
+    with open_store() as st:
+        statement = stmt.build_statement(
+            st, name, list(against), rules=rules, disclose=disclose, lang=lang, operator=operator
+        )
+        text = stmt.render_statement(statement, fmt, st.signing_key())
+    unexplained = [s for s in statement.shared if s.explanation is None]
+    if unexplained:
+        echo_err(
+            f"note: {len(unexplained)} shared identifier(s) disclosed without an explanation; "
+            f"record why with `linkcheck explain {name} OTHER KIND --note TEXT`"
+        )
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    write_private_file(output, text)
+    echo_err(f"Statement written to {output} ({fmt}, {lang}, signed). Check it with: linkcheck verify {output}")
+
+
+def _format_for(output: Path | None) -> str:
+    """The statement format an output file's name asks for (text when it says nothing)."""
+    suffix = output.suffix.lower() if output is not None else ""
+    return {".html": "html", ".htm": "html", ".md": "markdown", ".markdown": "markdown", ".json": "json"}.get(
+        suffix, "text"
+    )
+
+
+@click.command("explain")
+@store_options
+@click.argument("name", required=False)
+@click.argument("other", required=False)
+@click.argument("kind", required=False, metavar="KIND")
+@click.option("--note", default=None, help="Why the two accounts legitimately share this kind of value.")
+@click.option("--list", "list_", is_flag=True, help="List the recorded explanations (of NAME, if given).")
+@format_option()
+def explain_cmd(name, other, kind, note, list_, fmt):
+    """Record why NAME and OTHER legitimately share values of KIND.
+
+    For example a coworking office's network, or an agency's shared
+    logistics contract. The explanation is dated and sealed in the store,
+    shown by `audit` beside the finding, and lets `statement` disclose the
+    shared value with its explanation instead of refusing. Recording it again
+    replaces the note. KIND is an attribute kind (email, ip, mac, ...) or a
+    finer facet (ip_network, email_domain).
+
+    \b
+    Examples:
+      linkcheck explain harbor-au cedar-us ip --note "Both teams work from the Hub coworking space"
+      linkcheck explain acme-us acme-de company_name --note "Same parent; separate subsidiaries"
+      linkcheck explain --list
+      linkcheck explain --list acme-us --format json
+    """
+    if list_:
+        if other is not None or kind is not None or note is not None:
+            raise UsageError("--list takes at most one account name (and no KIND or --note)")
+        with open_store() as st:
+            if name is not None and not st.has_account(name):
+                raise UsageError(f"no account named {name!r}; `linkcheck account list` shows the accounts on file")
+            explanations = [e for e in st.explanations() if name is None or name in e.accounts]
+        rows = [
+            {"accounts": " / ".join(e.accounts), "kind": e.kind, "note": e.note, "recorded": iso(e.when)}
+            for e in sorted(explanations, key=lambda e: (e.accounts, e.kind))
+        ]
+        if fmt == "table" and not rows:
+            click.echo("No explanations recorded. Add one with `linkcheck explain NAME OTHER KIND --note TEXT`.")
+            return
+        click.echo(render_rows(rows, fmt, ["accounts", "kind", "note", "recorded"]))
+        return
+    if name is None or other is None or kind is None:
+        raise UsageError("give NAME OTHER KIND (e.g. `linkcheck explain acme-us acme-de ip --note ...`), or --list")
+    if note is None or not note.strip():
+        raise UsageError(
+            "an explanation needs --note TEXT saying why the accounts share this value "
+            "(a statement will quote it)"
+        )
+    with open_store(write=True) as st:
+        explanation = stmt.record_explanation(st, name, other, kind, note)
+        shared = stmt.shared_between(st, name, other, load_rules(None))
+    kind = explanation.kind
+    if not any(kind in (f.kind, f.facet) for f in shared):
+        echo_err(
+            f"note: {name} and {other} share no {kind} value on record now; the explanation is kept for when they do"
+        )
+    if fmt == "json":
+        click.echo(
+            render_json(
+                {"accounts": list(explanation.accounts), "kind": kind, "note": explanation.note,
+                 "recorded": iso(explanation.when)}
+            )
+        )
+        return
+    click.echo(f"Recorded why {explanation.accounts[0]} and {explanation.accounts[1]} share {kind}.")
+
+
+@click.command("pubkey")
+@store_options
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"], case_sensitive=False),
+    default="text",
+    show_default=True,
+    help="text: the key alone (base64); json: key, hex and fingerprint.",
+)
+def pubkey_cmd(fmt):
+    """Print this store's public key for checking its statements.
+
+    Statements are signed with an Ed25519 key created with the store (the
+    private half never leaves it). Give the public key to whoever receives
+    your statements: `linkcheck verify FILE --pubkey KEY` then proves the
+    statement came from you and is unchanged.
+
+    \b
+    Examples:
+      linkcheck pubkey
+      linkcheck pubkey > operator.pub
+      linkcheck pubkey --format json
+    """
+    with open_store() as st:
+        raw = stmt.public_key_bytes(st.signing_key())
+    if fmt.lower() == "json":
+        click.echo(
+            render_json(
+                {
+                    "algorithm": stmt.SIGNATURE_ALGORITHM,
+                    "public_key": stmt.public_key_text(raw),
+                    "public_key_hex": raw.hex(),
+                    "fingerprint": stmt.fingerprint(raw),
+                }
+            )
+        )
+        return
+    click.echo(stmt.public_key_text(raw))
+    echo_err(f"fingerprint: {stmt.fingerprint(raw)}")
+
+
+def _passphrase_available() -> bool:
+    ctx = click.get_current_context()
+    return bool(
+        ctx.meta.get("linkcheck.passphrase_file") is not None or os.environ.get(PASSPHRASE_ENV) or sys.stdin.isatty()
+    )
+
+
+def _read_statement(path: Path) -> str:
+    try:
+        size = path.stat().st_size
+        if size > MAX_STATEMENT_BYTES:
+            raise stmt.StatementInvalid(f"{path} is {size // (1024 * 1024)} MiB: too large to be a linkcheck statement")
+        data = path.read_bytes()
+    except OSError as exc:
+        raise UsageError(f"cannot read {path}: {exc.strerror}") from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise stmt.StatementInvalid(
+            f"{path} is not UTF-8 text: it is not a linkcheck statement, or it was altered"
+        ) from None
+
+
+@click.command("verify")
+@store_options
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--pubkey", "pubkey_text", default=None, metavar="KEY", help="The signer's public key (base64 or hex).")
+@click.option(
+    "--pubkey-file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="A file holding the signer's public key (as written by `linkcheck pubkey`).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"], case_sensitive=False),
+    default="text",
+    show_default=True,
+    help="Output format of the result.",
+)
+def verify_cmd(file, pubkey_text, pubkey_file, fmt):
+    """Check that a statement FILE is unchanged and who signed it.
+
+    Exits 0 when not one character of the statement changed since it was
+    signed and it was signed by the given key (--pubkey / --pubkey-file) or,
+    without one, by this store's key. Exits 3 naming the problem otherwise:
+    content changed, signed by a different key, or no signature block.
+
+    Without a key and without this store's passphrase, only the file's
+    integrity can be checked (against the key written in the file itself),
+    not who signed it; the output says so.
+
+    \b
+    Examples:
+      linkcheck verify appeal.html
+      linkcheck verify appeal.md --pubkey 4fTq2k...=
+      linkcheck verify appeal.json --pubkey-file operator.pub --format json
+    """
+    if pubkey_text is not None and pubkey_file is not None:
+        raise UsageError("give the key once: --pubkey or --pubkey-file, not both")
+    text = _read_statement(file)
+    expected = None
+    source = "none"
+    if pubkey_text is not None:
+        expected, source = stmt.parse_public_key(pubkey_text), "given"
+    elif pubkey_file is not None:
+        try:
+            key_text = pubkey_file.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            raise UsageError(f"cannot read the public key file {pubkey_file}") from None
+        expected, source = stmt.parse_public_key(key_text), "given"
+    elif current_store_path().exists() and _passphrase_available():
+        with Store.open(current_store_path(), get_passphrase()) as st:
+            expected, source = stmt.public_key_bytes(st.signing_key()), "store"
+    try:
+        result = stmt.verify_statement(text, expected)
+    except stmt.StatementInvalid as exc:
+        if fmt.lower() == "json":
+            click.echo(render_json({"valid": False, "file": str(file), "problem": exc.message, "key": source}))
+        raise
+    if fmt.lower() == "json":
+        click.echo(
+            render_json(
+                {
+                    "valid": True,
+                    "file": str(file),
+                    "format": result.format,
+                    "content_sha256": result.content_sha256,
+                    "public_key": result.public_key,
+                    "key_fingerprint": result.fingerprint,
+                    "key": source,
+                    "authorship_checked": result.authorship,
+                }
+            )
+        )
+    else:
+        if source == "given":
+            click.echo("OK: the statement is unchanged and signed by the given key.")
+        elif source == "store":
+            click.echo("OK: the statement is unchanged and signed by this store's key.")
+        else:
+            click.echo("OK (integrity only): the statement is unchanged since it was signed.")
+        click.echo(f"  format:           {result.format}")
+        click.echo(f"  content SHA-256:  {result.content_sha256}")
+        click.echo(f"  key fingerprint:  {result.fingerprint}")
+    if not result.authorship:
+        echo_err(
+            "warning: only integrity was checked, not authorship: the file was checked against the key written "
+            "in it, which anyone could replace with their own. Give the signer's key with --pubkey KEY."
+        )
+
+
+def register(group: click.Group) -> None:
+    for command in (statement_cmd, explain_cmd, verify_cmd, pubkey_cmd):
+        group.add_command(command)
