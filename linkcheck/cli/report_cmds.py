@@ -1,0 +1,138 @@
+"""Commands that show linkcheck's work as a whole: report (the HTML graph) and demo."""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from pathlib import Path
+
+import click
+
+from .. import engine
+from ..demo import run_demo
+from ..errors import UsageError
+from ..formats import write_private_file
+from ..models import now
+from ..report import build_report, headline
+from ..rules import load_rules
+from .options import LEVEL, echo_err, min_level_option, open_store, rules_option, store_options
+
+DEFAULT_REPORT = "linkcheck-report.html"
+
+
+@click.command()
+@store_options
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=DEFAULT_REPORT,
+    show_default=True,
+    help="HTML file to write (created with mode 600).",
+)
+@min_level_option()
+@click.option(
+    "--link-level", type=LEVEL, default="high", show_default=True, help="Pairs at or above this level form clusters."
+)
+@rules_option
+def report(output, min_level, link_level, rules_file):
+    """Write an HTML report with the graph of linked accounts.
+
+    One self-contained page (it loads nothing from the network): the
+    headline figures, a graph with one node per account and one line per
+    linked pair, the clusters and the accounts at risk from a suspended or
+    closed one, then every finding in a table you can filter by level and
+    account. Values are masked. The figures are those of `linkcheck audit`
+    with the same options.
+
+    \b
+    Examples:
+      linkcheck report
+      linkcheck report -o ~/Desktop/accounts.html --min-level high
+      linkcheck report --rules my-rules.toml
+    """
+    rules = load_rules(rules_file)
+    with open_store() as st:
+        profiles = st.profiles()
+        explanations = st.explanations()
+    # The same engine call as `audit`, so the page and `audit --format json` agree.
+    result = engine.audit(profiles, rules, min_level=min_level, link_level=link_level, explanations=explanations)
+    html = build_report(result, profiles, min_level=min_level, link_level=link_level, generated_at=now())
+    try:
+        write_private_file(output, html)
+    except OSError as exc:
+        raise UsageError(f"cannot write the report to {output}: {exc.strerror}") from None
+    click.echo(f"Wrote the report to {output}")
+    click.echo(headline(result, profiles).sentence())
+
+
+@click.command()
+@click.option(
+    "--output-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=".",
+    show_default=True,
+    help="Folder for the demo's statement and report (created if missing).",
+)
+def demo(output_dir):
+    """See linkcheck work, end to end, on example data.
+
+    Creates a throwaway encrypted store in a temporary folder, imports the
+    ten example accounts shipped with linkcheck, and runs the real commands
+    one by one: audit, a pre-login check of a sample machine against two
+    accounts (GO, then STOP), a separation statement for two independent
+    accounts, the refusal for two linked ones, and the HTML report. The
+    statement and the report are written to --output-dir; the store is
+    deleted at the end. Your own store and settings are never touched.
+
+    \b
+    Examples:
+      linkcheck demo
+      linkcheck demo --output-dir /tmp/linkcheck-demo
+    """
+    try:
+        output_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"cannot create {output_dir}: {exc.strerror}") from None
+    result = run_demo(output_dir, _invoke_in_process, click.echo)
+    click.echo("")
+    if not result.ok:
+        for outcome in result.surprises:
+            echo_err(
+                f"linkcheck: the demo did not go as planned: `{outcome.step.shown}` exited "
+                f"{outcome.exit_code}, expected {outcome.step.expected}"
+            )
+        click.get_current_context().exit(70)
+    click.echo("Done. The demo wrote:")
+    click.echo(f"  separation statement  {result.statement}")
+    click.echo(f"  HTML report           {result.report}")
+    click.echo("The throwaway store was deleted. Next: `linkcheck init`, then `linkcheck import` your own accounts.")
+
+
+def _invoke_in_process(args: tuple[str, ...]) -> int:
+    """Run one linkcheck command in this process, as typed on the command line; its exit code.
+
+    The command's stderr (a STOP's advice, a refusal's reasons) joins stdout, so the demo reads
+    in order even when piped to a file.
+    """
+    from . import main
+
+    with contextlib.redirect_stderr(sys.stdout):
+        try:
+            code = main.main(args=list(args), prog_name="linkcheck", standalone_mode=False)
+        except SystemExit as exc:
+            code = exc.code
+        except click.ClickException as exc:
+            exc.show()
+            code = exc.exit_code
+        except click.exceptions.Abort:
+            echo_err("Aborted!")
+            code = 1
+    if code is None:
+        return 0
+    return code if isinstance(code, int) else 1
+
+
+def register(group: click.Group) -> None:
+    group.add_command(report)
+    group.add_command(demo)

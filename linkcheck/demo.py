@@ -1,0 +1,204 @@
+"""The demo script: the main job, step by step, on the shipped example profiles in a throwaway store."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from contextlib import contextmanager
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Callable, Iterator
+
+from .crypto import TEST_KDF_ENV
+from .store import STORE_ENV
+
+PASSPHRASE_ENV = "LINKCHECK_PASSPHRASE"
+# The demo store lives for a few seconds in a private temporary directory and holds only the
+# fake example profiles, so a fixed passphrase and cheap key derivation protect nothing real.
+DEMO_PASSPHRASE = "linkcheck demo, not a secret"
+STATEMENT_FILE = "linkcheck-demo-statement.html"
+REPORT_FILE = "linkcheck-demo-report.html"
+MACHINE_FILE = "demo-machine.json"
+# Variables the demo sets for its duration and restores afterwards.
+DEMO_ENVIRONMENT = (STORE_ENV, PASSPHRASE_ENV, TEST_KDF_ENV, "LINKCHECK_NEW_PASSPHRASE")
+
+
+@dataclass(frozen=True)
+class Step:
+    """One demo step: what it shows, the command that shows it, and the exit code that means
+    it went as planned (`audit` and a STOP are supposed to exit 1)."""
+
+    title: str
+    explanation: str
+    args: tuple[str, ...]
+    shown: str
+    expected: int = 0
+
+
+@dataclass(frozen=True)
+class Workspace:
+    """Where the throwaway store and the copies of the example files live."""
+
+    root: Path
+    store: Path
+    profiles: tuple[Path, ...]
+    machine: Path
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one step did."""
+
+    step: Step
+    exit_code: int
+
+    @property
+    def as_planned(self) -> bool:
+        return self.exit_code == self.step.expected
+
+
+@dataclass(frozen=True)
+class DemoResult:
+    outcomes: tuple[Outcome, ...]
+    statement: Path
+    report: Path
+
+    @property
+    def ok(self) -> bool:
+        return all(o.as_planned for o in self.outcomes)
+
+    @property
+    def surprises(self) -> tuple[Outcome, ...]:
+        return tuple(o for o in self.outcomes if not o.as_planned)
+
+
+def example_profiles() -> list[tuple[str, str]]:
+    """(file name, text) of each shipped example profile, wherever linkcheck is installed."""
+    folder = resources.files("linkcheck") / "example_profiles"
+    entries = sorted((e for e in folder.iterdir() if e.name.endswith(".json")), key=lambda e: e.name)
+    return [(e.name, e.read_text(encoding="utf-8")) for e in entries]
+
+
+def demo_machine() -> str:
+    """The fixture machine the demo checks: acme-us's office laptop."""
+    return (resources.files("linkcheck") / "fixtures" / MACHINE_FILE).read_text(encoding="utf-8")
+
+
+def steps(work: Workspace, output_dir: Path) -> list[Step]:
+    statement = output_dir / STATEMENT_FILE
+    refused = work.root / "refused-statement.html"  # never written on refusal; kept out of output_dir anyway
+    report = output_dir / REPORT_FILE
+    machine = str(work.machine)
+    return [
+        Step(
+            "Create a throwaway encrypted store",
+            "It lives in a temporary folder and is deleted at the end; your own store is not touched.",
+            ("init",),
+            "linkcheck init",
+        ),
+        Step(
+            "Import the example accounts",
+            f"{len(work.profiles)} made-up seller accounts; acme-de is suspended, willow-us is only planned.",
+            ("import", *map(str, work.profiles)),
+            "linkcheck import example_profiles/*.json",
+        ),
+        Step(
+            "Audit everything on file",
+            "Linked pairs strongest first, clusters, and the accounts put at risk by the suspended acme-de "
+            "(exit code 1: something is at or above --fail-on high).",
+            ("audit",),
+            "linkcheck audit",
+            expected=1,
+        ),
+        Step(
+            "Check this machine before logging in to acme-us",
+            "The fixture machine is acme-us's own office laptop: nothing on it belongs to another account, so GO.",
+            ("check", "acme-us", "--machine", machine),
+            f"linkcheck check acme-us --machine {MACHINE_FILE}",
+        ),
+        Step(
+            "Check the same machine before logging in to lotus-jp",
+            "The laptop is on file for acme-us: logging in to lotus-jp from it would link the two, so STOP "
+            "(exit 1) before the login happens.",
+            ("check", "lotus-jp", "--machine", machine),
+            f"linkcheck check lotus-jp --machine {MACHINE_FILE}",
+            expected=1,
+        ),
+        Step(
+            "Write a separation statement for two independent accounts",
+            "lotus-jp and nordic-de share nothing: the statement shows it side by side, for an appeal.",
+            ("statement", "lotus-jp", "--against", "nordic-de", "--format", "html", "-o", str(statement)),
+            f"linkcheck statement lotus-jp --against nordic-de --format html -o {statement}",
+        ),
+        Step(
+            "Ask for a statement for two linked accounts",
+            "acme-us and acme-de share a company and a network adapter: linkcheck refuses to call them "
+            "independent (exit 1) and says what they share.",
+            ("statement", "acme-us", "--against", "acme-de", "--format", "html", "-o", str(refused)),
+            "linkcheck statement acme-us --against acme-de --format html -o statement.html",
+            expected=1,
+        ),
+        Step(
+            "Write the HTML report with the graph of linked accounts",
+            "One self-contained page: headline figures, the graph, clusters, accounts at risk and every finding.",
+            ("report", "-o", str(report)),
+            f"linkcheck report -o {report}",
+        ),
+    ]
+
+
+@contextmanager
+def throwaway_workspace() -> Iterator[Workspace]:
+    """A temporary folder holding the demo store and copies of the example files, with the
+    environment pointing at it; everything is restored and deleted on the way out."""
+    saved = {name: os.environ.get(name) for name in DEMO_ENVIRONMENT}
+    with tempfile.TemporaryDirectory(prefix="linkcheck-demo-") as tmp:
+        root = Path(tmp)
+        folder = root / "example_profiles"
+        folder.mkdir()
+        profiles = []
+        for name, text in example_profiles():
+            path = folder / name
+            path.write_text(text, encoding="utf-8")
+            profiles.append(path)
+        machine = root / MACHINE_FILE
+        machine.write_text(demo_machine(), encoding="utf-8")
+        work = Workspace(root, root / "store.db", tuple(profiles), machine)
+        try:
+            for name in DEMO_ENVIRONMENT:
+                os.environ.pop(name, None)
+            os.environ[STORE_ENV] = str(work.store)
+            os.environ[PASSPHRASE_ENV] = DEMO_PASSPHRASE
+            os.environ[TEST_KDF_ENV] = "1"
+            yield work
+        finally:
+            for name, value in saved.items():
+                if value is None:
+                    os.environ.pop(name, None)
+                else:
+                    os.environ[name] = value
+
+
+def run_demo(output_dir: Path, invoke: Callable[[tuple[str, ...]], int], say: Callable[[str], None]) -> DemoResult:
+    """Run every step through `invoke` (the real commands), announcing each through `say`."""
+    output_dir = output_dir.resolve()
+    outcomes = []
+    with throwaway_workspace() as work:
+        plan = steps(work, output_dir)
+        say(
+            f"linkcheck demo: {len(plan)} steps on {len(work.profiles)} example accounts, in a throwaway store "
+            f"at {work.store}."
+        )
+        for number, step in enumerate(plan, 1):
+            say("")
+            say(f"Step {number}/{len(plan)}. {step.title}")
+            say(f"  {step.explanation}")
+            say(f"$ {step.shown}")
+            code = invoke(step.args)
+            outcome = Outcome(step, code)
+            outcomes.append(outcome)
+            if code:
+                say(f"(exit code {code}{'' if outcome.as_planned else f'; expected {step.expected}'})")
+    return DemoResult(tuple(outcomes), output_dir / STATEMENT_FILE, output_dir / REPORT_FILE)
+
