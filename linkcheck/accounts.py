@@ -13,6 +13,8 @@ from .models import SOURCES, STATUSES, Account, Attribute, Profile, now
 
 MAX_NAME_CHARS = 200
 MAX_NOTE_CHARS = 4000
+# The last second of 9999-12-31 UTC: later (or negative) times cannot be shown as dates.
+MAX_TIMESTAMP = 253_402_300_799
 # Kinds whose invalid values are only partly echoed in error messages.
 SECRET_KINDS = frozenset(
     {"bank_account", "card", "payment_account", "tax_id", "registration_number", "machine_id", "browser_fingerprint"}
@@ -52,6 +54,10 @@ def check_text(label: str, text: object, limit: int = MAX_NOTE_CHARS) -> str | N
         raise InvalidInput(f"{label} must be text")
     if len(text) > limit:
         raise InvalidInput(f"{label} longer than {limit} characters")
+    # Lone surrogates (undecodable bytes on the command line, \ud800 escapes in JSON)
+    # cannot be stored as UTF-8.
+    if any("\ud800" <= ch <= "\udfff" for ch in text):
+        raise InvalidInput(f"{label} is not valid text (it holds undecodable characters)")
     return text.strip() or None
 
 
@@ -72,6 +78,9 @@ def make_attribute(
         raise InvalidValue(kind, "must be text")
     parsed = kinds.parse_value(kind, value, region=region)
     when = now() if when is None else when
+    for label, ts in (("first_seen", first_seen), ("last_seen", last_seen)):
+        if ts is not None and not 0 <= ts <= MAX_TIMESTAMP:
+            raise InvalidValue(kind, f"{label} is not a date between 1970 and 9999")
     if source not in SOURCES:
         raise InvalidValue(kind, f"unknown source {source!r}")
     return Attribute(
@@ -138,13 +147,14 @@ class ImportResult:
 
 def _record_attributes(record: ProfileRecord, account: Account, region: str | None, when: int):
     attrs, problems = [], []
+    region = region_of(account, region)
     for raw in record.values:
         try:
             attrs.append(
                 make_attribute(
                     raw.kind,
                     raw.value,
-                    region=region_of(account, region),
+                    region=region,
                     source=raw.source or "import",
                     when=when,
                     note=raw.note,
@@ -176,6 +186,7 @@ def import_records(
     when = now()
     created = updated = added = 0
     problems: list[str] = []
+    bad_rows = 0
     seen_names: set[str] = set()
     for count, record in enumerate(records, 1):
         row_problems = list(record.problems)
@@ -183,6 +194,7 @@ def import_records(
             name = check_name(record.name)
         except InvalidInput as exc:
             problems.append(f"{record.origin}: {exc.message}")
+            bad_rows += 1
             continue
         label = f"{record.origin}: account {name!r}"
         try:
@@ -210,6 +222,7 @@ def import_records(
         row_problems += value_problems
         if row_problems:
             problems.extend(f"{label}: {p}" for p in row_problems)
+            bad_rows += 1
             continue
         profile, n = merge_attributes(profile, attrs)
         if not problems or skip_invalid:
@@ -223,5 +236,5 @@ def import_records(
         if progress and count % 1000 == 0:
             progress(count)
     if problems and not skip_invalid:
-        raise ImportErrors(problems)
+        raise ImportErrors(problems, bad_rows)
     return ImportResult(created, updated, added, tuple(problems))

@@ -144,22 +144,24 @@ class Keyring:
         self.machine_key = _hkdf(master, b"linkcheck/machine-id/v1")
         self.header_key = _hkdf(master, b"linkcheck/header-mac/v1")
         self._signing_seed = _hkdf(master, b"linkcheck/statement-signing/v1")
-        self._aead = AESGCM(self.seal_key)
+        self.aead = AESGCM(self.seal_key)
 
     def seal(self, plaintext: bytes, ad: bytes) -> bytes:
         nonce = os.urandom(NONCE_BYTES)
-        return nonce + self._aead.encrypt(nonce, plaintext, ad)
+        return nonce + self.aead.encrypt(nonce, plaintext, ad)
 
     def open(self, sealed: bytes, ad: bytes, what: str) -> bytes:
         if not isinstance(sealed, bytes) or len(sealed) < NONCE_BYTES + TAG_BYTES:
             raise StoreDamaged(f"store is damaged: {what} is truncated")
         try:
-            return self._aead.decrypt(sealed[:NONCE_BYTES], sealed[NONCE_BYTES:], ad)
+            return self.aead.decrypt(sealed[:NONCE_BYTES], sealed[NONCE_BYTES:], ad)
         except InvalidTag:
             raise StoreDamaged(f"store was tampered with or damaged: {what} fails its integrity check") from None
 
     def name_tag(self, name: str) -> bytes:
-        return hashlib.blake2b(name.encode("utf-8"), key=self.name_key, digest_size=16).digest()
+        # surrogatepass: a name with undecodable characters (from a command line) cannot be on
+        # file, so looking it up must find nothing rather than fail.
+        return hashlib.blake2b(name.encode("utf-8", "surrogatepass"), key=self.name_key, digest_size=16).digest()
 
     def index_tag(self, key: str) -> bytes:
         return hashlib.blake2b(key.encode("utf-8"), key=self.index_key, digest_size=INDEX_TAG_BYTES).digest()

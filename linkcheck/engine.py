@@ -222,8 +222,12 @@ def pair_score(level: Level, evidence: Iterable[tuple[Level, bool, float | None]
 
 
 def fuzzy_text(normalized: str) -> str:
-    """The form fuzzy comparison works on: lower case, punctuation as spaces, trimmed."""
-    return default_process(normalized)
+    """The form fuzzy comparison works on: lower case, punctuation as spaces, words sorted.
+
+    Sorting the words once here lets the audit score with plain `fuzz.ratio`, which on sorted
+    texts is exactly token_sort_ratio without re-sorting both sides at every comparison.
+    """
+    return " ".join(sorted(default_process(normalized).split()))
 
 
 def fuzzy_match(a: str, b: str, threshold: float) -> float | None:
@@ -262,6 +266,57 @@ def same_but_typos(a: str, b: str) -> bool:
     if not budget:
         return True
     return OSA.distance(" ".join(only_a), " ".join(only_b), score_cutoff=budget) <= budget
+
+
+# Words an address may add or leave out without naming another place.
+_ADDRESS_FILLER = frozenset(
+    "district province city county town township prefecture region state country area zone "
+    "china prc usa us uk guangdong zhejiang jiangsu fujian".split()
+)
+# Words that make an address more specific: an extra "building b" is another place.
+_ADDRESS_UNITS = frozenset("building block tower unit room suite apartment flat house lot gate".split())
+_MIN_POSTCODE_DIGITS = 5
+
+
+def same_place(a: str, b: str) -> float | None:
+    """Similarity 100 when one address is the other written less completely, else None.
+
+    "Room 1203 88 Keyuan Road Nanshan Shenzhen" is the same place as "... Nanshan District
+    Shenzhen Guangdong 518057": every word and number of the shorter one appears in the
+    longer one, which adds only administrative words, a postcode or the floor. The shorter
+    one must still name a place (a number and two words that are not filler), and an extra
+    unit (a building, a room) in the longer one makes it a different, more specific place.
+    Typo-level differences are left to `fuzzy_match`.
+    """
+    if a == b:
+        return 100.0
+    words_a, words_b = a.split(), b.split()
+    set_a, set_b = set(words_a), set(words_b)
+    if len(set_a) > len(set_b):
+        set_a, set_b, words_b = set_b, set_a, words_a
+    if not set_a <= set_b:
+        return None
+    numbers = [w for w in set_a if w.isdigit()]
+    names = [w for w in set_a if not w.isdigit() and w not in _ADDRESS_FILLER]
+    if not numbers or len(names) < 2:
+        return None
+    extra = set_b - set_a
+    if extra & _ADDRESS_UNITS:
+        return None
+    for i, word in enumerate(words_b):
+        if word in extra and word.isdigit() and len(word) < _MIN_POSTCODE_DIGITS:
+            if not (i and words_b[i - 1] == "floor"):
+                return None
+    return 100.0
+
+
+def fuzzy_similarity(facet: str, a: str, b: str, threshold: float) -> float | None:
+    """The fuzzy comparison of one facet: typo-level similarity, and for addresses also
+    one address written more or less completely (`same_place`)."""
+    similarity = fuzzy_match(a, b, threshold)
+    if similarity is None and facet == "address":
+        similarity = same_place(a, b)
+    return similarity
 
 
 # ---------------------------------------------------------------------------------------------
@@ -608,10 +663,37 @@ def _fuzzy_pairs(blocks, attr_of: list[Attribute], owner: list[int], rules: Rule
         else:
             slot.append(item)
 
+    def text_of(r: int) -> str:
+        text = texts.get(r)
+        if text is None:
+            text = texts[r] = fuzzy_text(attr_of[r].normalized)
+        return text
+
+    fuzzy_rules: dict[str, object] = {}
     for key, refs in blocks:
-        facet = _facet_of(key[len(BLOCKING_PREFIX):])
-        fuzzy_rule = rules.fuzzy.get(facet)
-        if fuzzy_rule is None or fuzzy_rule.threshold is None:
+        facet = key[len(BLOCKING_PREFIX): key.find(":")]
+        fuzzy_rule = fuzzy_rules.get(facet)
+        if fuzzy_rule is None:
+            fuzzy_rule = fuzzy_rules[facet] = rules.fuzzy.get(facet) or _NO_FUZZY
+        threshold = fuzzy_rule.threshold
+        if threshold is None:
+            continue
+        if len(refs) == 2:
+            # Most blocks: two values, one comparison.
+            ra, rb = refs
+            if owner[ra] == owner[rb]:
+                continue
+            text_a, text_b = text_of(ra), text_of(rb)
+            if not text_a or not text_b:
+                continue
+            if text_a == text_b:
+                _consider_identical(refs, attr_of, facet, lambda x, y: consider(x, y, 100.0, fuzzy_rule, facet))
+                continue
+            similarity = fuzz.ratio(text_a, text_b, processor=None, score_cutoff=threshold)
+            if similarity and same_but_typos(text_a, text_b):
+                consider(ra, rb, round(float(similarity), 1), fuzzy_rule, facet)
+            elif facet == "address" and same_place(text_a, text_b):
+                consider(ra, rb, 100.0, fuzzy_rule, facet)
             continue
         if len(refs) > block_cap and len(set(map(owner.__getitem__, refs))) > block_cap:
             continue
@@ -624,20 +706,39 @@ def _fuzzy_pairs(blocks, attr_of: list[Attribute], owner: list[int], rules: Rule
                 by_text.setdefault(text, []).append(r)
         for same in by_text.values():
             if len(same) > 1:
-                _consider_identical(same, attr_of, facet, lambda ra, rb: consider(ra, rb, 100.0, fuzzy_rule, facet))
+                _consider_identical(same, attr_of, facet, lambda x, y: consider(x, y, 100.0, fuzzy_rule, facet))
         distinct = list(by_text)
         for x in range(len(distinct) - 1):
             hits = process.extract(
-                distinct[x], distinct[x + 1:], scorer=fuzz.token_sort_ratio, processor=None,
-                score_cutoff=fuzzy_rule.threshold, limit=None,
+                distinct[x], distinct[x + 1:], scorer=fuzz.ratio, processor=None,
+                score_cutoff=threshold, limit=None,
             )
+            matched = set()
             for other, similarity, _position in hits:
                 if not same_but_typos(distinct[x], other):
                     continue
+                matched.add(other)
                 similarity = round(float(similarity), 1)
                 for ra in by_text[distinct[x]]:
                     for rb in by_text[other]:
                         consider(ra, rb, similarity, fuzzy_rule, facet)
+            if facet == "address" and len(distinct) <= _CONTAINMENT_BLOCK_CAP:
+                for other in distinct[x + 1:]:
+                    if other not in matched and same_place(distinct[x], other):
+                        for ra in by_text[distinct[x]]:
+                            for rb in by_text[other]:
+                                consider(ra, rb, 100.0, fuzzy_rule, facet)
+
+
+# Containment is checked pairwise in Python, so only in blocks of at most this many addresses.
+_CONTAINMENT_BLOCK_CAP = 60
+
+
+class _NoFuzzy:
+    threshold = None
+
+
+_NO_FUZZY = _NoFuzzy()
 
 
 def _resolve_all(evidence: dict, combine: Combine) -> list[tuple[Level, float, int, int, list]]:
@@ -885,7 +986,7 @@ def compare(
                 continue
             if any(e[0].facet == facet and not e[0].fuzzy for e in evidence):
                 continue
-            similarity = fuzzy_match(text(mine), text(theirs), fuzzy_rule.threshold)
+            similarity = fuzzy_similarity(facet, text(mine), text(theirs), fuzzy_rule.threshold)
             if similarity is not None:
                 evidence.append((fuzzy_rule, mine, theirs, similarity))
         if not evidence:

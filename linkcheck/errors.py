@@ -52,11 +52,15 @@ class InvalidValue(InvalidInput):
 class ImportErrors(InvalidInput):
     """Every problem found in an import, reported together."""
 
-    def __init__(self, problems: list[str]):
+    def __init__(self, problems: list[str], rows: int | None = None):
+        rows = len(problems) if rows is None else rows
         count = len(problems)
-        head = f"{count} invalid row{'s' if count != 1 else ''}; nothing was imported"
-        super().__init__(head)
+        head = f"{rows} invalid row{'s' if rows != 1 else ''}"
+        if count != rows:
+            head += f" ({count} problems)"
+        super().__init__(head + "; nothing was imported")
         self.problems = problems
+        self.rows = rows
 
 
 class PassphraseError(LinkcheckError):

@@ -13,7 +13,7 @@ from typing import Any, Iterable, Iterator, TextIO
 
 from tabulate import tabulate
 
-from .errors import InvalidInput
+from .errors import InvalidInput, UsageError
 from .models import Attribute, Profile, iso
 
 OUTPUT_FORMATS = ("table", "json", "csv")
@@ -21,6 +21,8 @@ ACCOUNT_FIELDS = ("account", "marketplace", "status", "note")
 # A JSON document is parsed whole, so its size is capped; CSV is streamed row by row.
 MAX_JSON_BYTES = 64 * 1024 * 1024
 MAX_CELL_CHARS = 64 * 1024
+# CSV is read line by line; one line (a row, or part of a quoted multi-line cell) is capped.
+MAX_LINE_CHARS = 4 * 1024 * 1024
 CSV_VALUE_SEPARATOR = ";"
 # Cells a spreadsheet would run as a formula; exported with a leading apostrophe (OWASP advice).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -51,15 +53,28 @@ class ProfileRecord:
     problems: tuple[str, ...] = field(default_factory=tuple)
 
 
+SPREADSHEET_HELP = "it looks like an Excel workbook; save it as CSV (File > Save As > CSV UTF-8) and import that"
+
+
 def detect_format(path: Path, forced: str | None) -> str:
+    suffix = path.suffix.lower()
+    if suffix in (".xlsx", ".xls", ".xlsm", ".ods", ".numbers") or _is_zip(path):
+        raise InvalidInput(f"{path}: {SPREADSHEET_HELP}")
     if forced:
         return forced
-    suffix = path.suffix.lower()
     if suffix == ".json":
         return "json"
     if suffix in (".csv", ".tsv", ".txt"):
         return "csv"
     raise InvalidInput(f"{path}: cannot tell the format from the extension; add --format json or --format csv")
+
+
+def _is_zip(path: Path) -> bool:
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(4) in (b"PK\x03\x04", b"\xd0\xcf\x11\xe0")
+    except OSError:
+        return False
 
 
 def read_records(path: Path, fmt: str, *, encoding: str | None = None) -> Iterator[ProfileRecord]:
@@ -214,6 +229,17 @@ def unescape_formula(text: str) -> str:
     return text
 
 
+def _bounded_lines(fh: TextIO, path: Path) -> Iterator[str]:
+    """The file's lines, refusing one too long to be a spreadsheet row (it would fill memory)."""
+    while True:
+        line = fh.readline(MAX_LINE_CHARS + 1)
+        if not line:
+            return
+        if len(line) > MAX_LINE_CHARS:
+            raise InvalidInput(f"{path}: a line is longer than {MAX_LINE_CHARS} characters; is it really a CSV file?")
+        yield line
+
+
 def _read_csv(path: Path, encoding: str | None) -> Iterator[ProfileRecord]:
     try:
         fh = _open_text(path, encoding)
@@ -225,23 +251,28 @@ def _read_csv(path: Path, encoding: str | None) -> Iterator[ProfileRecord]:
             fh.seek(0)
             if sample.startswith("\ufeff"):
                 fh.read(1)
-            reader = csv.reader(fh, delimiter=_sniff_delimiter(sample))
+            reader = csv.reader(_bounded_lines(fh, path), delimiter=_sniff_delimiter(sample))
             header = next(reader, None)
             if header is None:
                 return
             header = [h.strip().lstrip("\ufeff") for h in header]
             if "account" not in header:
                 raise InvalidInput(f"{path}: CSV needs an 'account' column (found: {', '.join(header)[:200]})")
-            for row in reader:
-                row_number = reader.line_num
+            # Rows are numbered as a spreadsheet shows them (the header is row 1), not by text
+            # line: a quoted cell may span several lines.
+            for row_number, row in enumerate(reader, 2):
                 if not any(cell.strip() for cell in row):
                     continue
                 yield _csv_profile(f"{path.name} row {row_number}", header, row)
         except UnicodeDecodeError:
+            if encoding:
+                raise InvalidInput(f"{path}: not valid {encoding} text; try another --encoding (utf-8, gb18030, ...)") from None
             raise InvalidInput(
                 f"{path}: not valid text in the detected encoding; give --encoding (utf-8, gb18030, ...)"
             ) from None
         except csv.Error as exc:
+            if "field larger than field limit" in str(exc):
+                raise InvalidInput(f"{path}: a cell is longer than {MAX_CELL_CHARS} characters") from None
             raise InvalidInput(f"{path}: malformed CSV ({_short(str(exc))})") from None
 
 
@@ -273,12 +304,24 @@ def _csv_profile(origin: str, header: list[str], row: list[str]) -> ProfileRecor
 # ----- export --------------------------------------------------------------------------------
 
 
+def exported_value(a: Attribute) -> str:
+    """The value as entered, unless it needs context the file cannot carry.
+
+    A phone number entered without its country code was read with the account's (or the
+    import's) region; exported as entered it would not import elsewhere, so it is written
+    in E.164, which normalises to the very same number.
+    """
+    if a.kind == "phone" and not a.value.lstrip().startswith(("+", "00")):
+        return a.normalized
+    return a.value
+
+
 def profile_to_json(profile: Profile) -> dict:
     """The import format, with each value's metadata so a round trip is exact."""
     acc = profile.account
     attributes: dict[str, list] = {}
     for a in profile.attributes:
-        entry = {"value": a.value, "source": a.source, "first_seen": iso(a.first_seen), "last_seen": iso(a.last_seen)}
+        entry = {"value": exported_value(a), "source": a.source, "first_seen": iso(a.first_seen), "last_seen": iso(a.last_seen)}
         if a.note:
             entry["note"] = a.note
         attributes.setdefault(a.kind, []).append(entry)
@@ -309,7 +352,7 @@ def write_export(profiles: Iterable[Profile], fmt: str, out: TextIO, kind_names:
     for p in profiles:
         by_kind: dict[str, list[str]] = {}
         for a in p.attributes:
-            by_kind.setdefault(a.kind, []).append(_escape_value(a.value))
+            by_kind.setdefault(a.kind, []).append(_escape_value(exported_value(a)))
         acc = p.account
         row = [acc.name, acc.marketplace, acc.status, acc.note or ""]
         row += [CSV_VALUE_SEPARATOR.join(by_kind.get(k, [])) for k in kinds]
@@ -317,12 +360,15 @@ def write_export(profiles: Iterable[Profile], fmt: str, out: TextIO, kind_names:
     return len(profiles)
 
 
-def write_private_file(path: Path, text: str) -> None:
+def write_private_file(path: Path, text: str, *, encoding: str = "utf-8") -> None:
     """Write a file readable only by its owner (exports and statements hold personal data)."""
-    fd = os.open(str(path), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    os.chmod(path, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-        fh.write(text)
+    try:
+        fd = os.open(str(path), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.chmod(path, 0o600)
+        with os.fdopen(fd, "w", encoding=encoding, newline="") as fh:
+            fh.write(text)
+    except OSError as exc:
+        raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
 
 
 # ----- rendering -----------------------------------------------------------------------------

@@ -27,12 +27,14 @@ import os
 import sqlite3
 import stat
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Iterable, Iterator
 
+from cryptography.exceptions import InvalidTag
+
 from . import crypto
-from .errors import LinkcheckError, PassphraseError, StoreBusy, StoreDamaged, UsageError
+from .errors import InvalidInput, LinkcheckError, PassphraseError, StoreBusy, StoreDamaged, UsageError
 from .models import Account, Attribute, Event, Explanation, Profile, now
 
 MAGIC = "linkcheck-store"
@@ -102,21 +104,44 @@ def _sqlite_failure(exc: sqlite3.Error, path: Path) -> LinkcheckError:
     text = str(exc).lower()
     if "locked" in text or "busy" in text:
         return StoreBusy(f"store is busy (another linkcheck is writing to {path}); try again")
+    detail = _sqlite_detail(exc)
     if any(
         word in text
         for word in ("readonly", "read-only", "unable to open", "disk i/o", "full", "permission", "out of memory")
     ):
-        return StoreBusy(f"cannot write the store at {path}: {exc}")
-    return StoreDamaged(f"store at {path} is damaged or not a linkcheck store ({exc})")
+        return StoreBusy(
+            f"cannot write the store at {path}: {detail} (is the disk full, or the file or its folder read-only?)"
+        )
+    return StoreDamaged(f"store at {path} is damaged or not a linkcheck store ({detail})")
+
+
+def _sqlite_detail(exc: sqlite3.Error) -> str:
+    """SQLite's reason, safe for one line: sqlite3 quotes undecodable column text in its message."""
+    text = str(exc)
+    if text.startswith("Could not decode to UTF-8"):
+        return "a text field is not valid UTF-8"
+    first_line = text.splitlines()[0] if text else "unknown reason"
+    text = "".join(ch if ch.isprintable() else "?" for ch in first_line)
+    return text if len(text) <= 100 else text[:99] + "…"
 
 
 def _connect(path: Path) -> sqlite3.Connection:
     conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
-    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-    conn.execute("PRAGMA synchronous = FULL")
-    # Keep SQLite's own temporary data (sorts, indexes) in memory, never in a temp file.
-    conn.execute("PRAGMA temp_store = MEMORY")
+    try:
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        conn.execute("PRAGMA synchronous = FULL")
+        # Keep SQLite's own temporary data (sorts, indexes) in memory, never in a temp file.
+        conn.execute("PRAGMA temp_store = MEMORY")
+    except BaseException:
+        conn.close()
+        raise
     return conn
+
+
+def _garbled_failure(path: Path) -> StoreDamaged:
+    # sqlite3 raises UnicodeDecodeError instead of its own error when SQLite's message
+    # quotes a damaged schema (the message itself is not valid UTF-8).
+    return StoreDamaged(f"store at {path} is damaged or not a linkcheck store (unreadable schema)")
 
 
 def _header_ad(magic: str, fmt: int, kdf_json: str) -> bytes:
@@ -139,7 +164,10 @@ def create(path: Path, passphrase: str) -> None:
     if path.exists():
         raise UsageError(f"a store already exists at {path}; refusing to overwrite it")
     if not path.parent.exists():
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        try:
+            path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreBusy(f"cannot create the folder {path.parent}: {exc.strerror}") from None
     params = crypto.calibrate_kdf()
     kdf_json = json.dumps(params.to_json(), sort_keys=True)
     master = crypto.new_master_key()
@@ -154,6 +182,9 @@ def create(path: Path, passphrase: str) -> None:
         raise StoreBusy(f"cannot create the store at {path}: {exc.strerror}") from None
     os.close(fd)
     os.chmod(path, 0o600)
+    # SQLite's journal files for this path that a failed create must not leave behind.
+    sidecars = [path.with_name(path.name + suffix) for suffix in ("-wal", "-shm", "-journal")]
+    sidecars = [p for p in sidecars if not p.exists()]
     try:
         conn = _connect(path)
         try:
@@ -175,7 +206,8 @@ def create(path: Path, passphrase: str) -> None:
         finally:
             conn.close()
     except sqlite3.Error as exc:
-        path.unlink(missing_ok=True)
+        for leftover in (path, *sidecars):
+            leftover.unlink(missing_ok=True)
         raise _sqlite_failure(exc, path) from None
 
 
@@ -190,8 +222,9 @@ def read_info(path: Path) -> StoreInfo:
             conn.close()
     except sqlite3.Error as exc:
         raise _sqlite_failure(exc, path) from None
-    params = crypto.KdfParams.from_json(json.loads(kdf_json))
-    kdf = params.to_json()
+    except UnicodeDecodeError:
+        raise _garbled_failure(path) from None
+    kdf = _parse_kdf(kdf_json).to_json()
     kdf.pop("salt")
     return StoreInfo(path=str(path), format_version=fmt, kdf=kdf, size_bytes=path.stat().st_size)
 
@@ -255,7 +288,19 @@ def _row_mac_input(table: str, row_id: int, version: int, tag: bytes, *sealed_ta
     return b"%s|%d|%d|%s|" % (table.encode(), row_id, version, tag) + b"".join(sealed_tails)
 
 
+def _utf8_or_invalid(encode, what: str) -> bytes:
+    """Encode a row; text with lone surrogates (undecodable input) is refused, not crashed on."""
+    try:
+        return encode()
+    except UnicodeEncodeError:
+        raise InvalidInput(f"{what} holds characters that are not valid text; nothing was written") from None
+
+
 def _encode_profile(profile: Profile) -> bytes:
+    return _utf8_or_invalid(lambda: _profile_json(profile), f"account {profile.account.name!r}")
+
+
+def _profile_json(profile: Profile) -> bytes:
     acc = profile.account
     return json.dumps(
         {
@@ -283,9 +328,12 @@ def _decode_profile(raw: bytes) -> Profile:
 
 
 def _encode_event(event: Event) -> bytes:
-    return crypto.canonical_json(
-        {"when": event.when, "account": event.account, "action": event.action,
-         "verdict": event.verdict, "detail": event.detail}
+    return _utf8_or_invalid(
+        lambda: crypto.canonical_json(
+            {"when": event.when, "account": event.account, "action": event.action,
+             "verdict": event.verdict, "detail": event.detail}
+        ),
+        "a log entry",
     )
 
 
@@ -304,6 +352,12 @@ class Store:
         self.write = write
         self._manifest: _Manifest | None = None
         self._dirty = False
+        # name tag -> row id of every account / explanation, filled by _verify_manifest.
+        self._account_ids: dict[bytes, int] = {}
+        # (id, version, name tag, sealed key index) of every account, read while verifying;
+        # dropped at the first write so nothing stale is ever searched.
+        self._index_rows: list | None = []
+        self._explanation_ids: dict[bytes, int] = {}
 
     # ----- opening ---------------------------------------------------------------------------
 
@@ -329,6 +383,10 @@ class Store:
             if conn is not None:
                 conn.close()
             raise _sqlite_failure(exc, path) from None
+        except UnicodeDecodeError:
+            if conn is not None:
+                conn.close()
+            raise _garbled_failure(path) from None
         except BaseException:
             if conn is not None:
                 conn.close()
@@ -367,15 +425,32 @@ class Store:
         acc = 0
         counts = {}
         mac = self._keys.row_mac
+        # Name lookups use these maps of the rows just verified, not SQLite's UNIQUE index:
+        # a damaged index page would otherwise answer "no such account" without any error.
+        by_tag = {"accounts": self._account_ids, "explanations": self._explanation_ids}
         for table, query in (
-            ("accounts", "SELECT id, version, name_tag, substr(body, -16), substr(keys, -16) FROM accounts"),
+            ("accounts", "SELECT id, version, name_tag, substr(body, -16), keys FROM accounts"),
             ("events", "SELECT id, version, x'', substr(body, -16) FROM events"),
             ("explanations", "SELECT id, version, name_tag, substr(body, -16) FROM explanations"),
         ):
             n = 0
-            for row_id, version, tag, *tails in self._conn.execute(query):
-                acc ^= mac(_row_mac_input(table, row_id, version, tag, *tails))
-                n += 1
+            ids = by_tag.get(table)
+            index_rows = self._index_rows if table == "accounts" else None
+            try:
+                for row_id, version, tag, *tails in self._conn.execute(query):
+                    if index_rows is not None:
+                        # Keep each account's sealed key index: a check or precheck searches
+                        # them next, and this saves a second pass over the table.
+                        index_rows.append((row_id, version, tag, tails[1]))
+                        tails[1] = tails[1][-16:]
+                    acc ^= mac(_row_mac_input(table, row_id, version, tag, *tails))
+                    n += 1
+                    if ids is not None:
+                        if tag in ids:
+                            raise StoreDamaged("store is damaged: two rows are filed under one name")
+                        ids[tag] = row_id
+            except TypeError:  # a damaged record decodes to NULL or text where bytes belong
+                raise StoreDamaged("store is damaged: a row has the wrong shape") from None
             counts[table] = n
         if counts != manifest.counts or acc != manifest.accumulator:
             raise StoreDamaged(
@@ -399,12 +474,17 @@ class Store:
         if not self.write:
             raise RuntimeError("store opened read-only")
         self._dirty = True
+        self._index_rows = None
 
     def _account_row(self, name: str):
         tag = self._keys.name_tag(name)
-        return tag, self._conn.execute(
-            "SELECT id, version, body, keys FROM accounts WHERE name_tag = ?", (tag,)
-        ).fetchone()
+        row_id = self._account_ids.get(tag)
+        if row_id is None:
+            return tag, None
+        row = self._conn.execute("SELECT id, version, body, keys FROM accounts WHERE id = ?", (row_id,)).fetchone()
+        if row is None:
+            raise StoreDamaged("store is damaged: an account row went missing")
+        return tag, row
 
     # ----- accounts --------------------------------------------------------------------------
 
@@ -460,19 +540,29 @@ class Store:
         if not wanted:
             return []
         width = crypto.INDEX_TAG_BYTES
-        open_ = self._keys.open
+        # The hot loop of a pre-login check at 100,000 accounts: decrypt inline, no helpers.
+        decrypt = self._keys.aead.decrypt
+        nonce_bytes = crypto.NONCE_BYTES
         ids: list[int] = []
         ends: list[int] = []
         blobs: list[bytes] = []
         offset = 0
-        for row_id, version, tag, sealed in self._conn.execute(
-            "SELECT id, version, name_tag, keys FROM accounts"
-        ):
-            blob = open_(sealed, _ad("accounts", row_id, version, tag, "keys"), "an account's key index")
-            blobs.append(blob)
-            offset += len(blob)
-            ids.append(row_id)
-            ends.append(offset)
+        rows = self._index_rows
+        if rows is None:
+            rows = self._conn.execute("SELECT id, version, name_tag, keys FROM accounts")
+        try:
+            for row_id, version, tag, sealed in rows:
+                blob = decrypt(
+                    sealed[:nonce_bytes], sealed[nonce_bytes:], b"accounts|%d|%d|%s|keys" % (row_id, version, tag)
+                )
+                blobs.append(blob)
+                offset += len(blob)
+                ids.append(row_id)
+                ends.append(offset)
+        except (InvalidTag, TypeError, ValueError):
+            raise StoreDamaged(
+                "store was tampered with or damaged: an account's key index fails its integrity check"
+            ) from None
         everything = b"".join(blobs)
         del blobs
         hits: set[int] = set()
@@ -519,6 +609,7 @@ class Store:
             )
             row_id, version = cur.lastrowid, 1
             m.counts["accounts"] += 1
+            self._account_ids[tag] = row_id
         else:
             row_id, old_version, old_body, old_keys = row
             m.accumulator ^= self._mac_row("accounts", row_id, old_version, tag, old_body, old_keys)
@@ -545,12 +636,44 @@ class Store:
             raise UsageError(f"no account named {name!r}; `linkcheck account list` shows the accounts on file")
         row_id, version, body, keys = row
         self._conn.execute("DELETE FROM accounts WHERE id = ?", (row_id,))
+        del self._account_ids[tag]
         self._manifest.accumulator ^= self._mac_row("accounts", row_id, version, tag, body, keys)
         self._manifest.counts["accounts"] -= 1
         # Explanations naming this account go with it.
         for expl_id, expl_version, expl_tag, expl in self._explanation_rows():
             if name in expl.accounts:
                 self._delete_explanation(expl_id, expl_version, expl_tag)
+
+    def rename_account(self, old: str, new: str) -> None:
+        """Give an account a new name, carrying its explanations and its check log along."""
+        self._require_write()
+        profile = self.profile(old)
+        if new == old:
+            return
+        if self.has_account(new):
+            raise UsageError(f"an account named {new!r} already exists")
+        moved = []
+        for _row_id, _version, _tag, expl in list(self._explanation_rows()):
+            if old in expl.accounts:
+                moved.append(expl)
+        self.remove_account(old)  # also drops its explanations; they are re-filed below
+        self.put_profile(replace(profile, account=replace(profile.account, name=new)))
+        for expl in moved:
+            renamed = tuple(sorted(new if a == old else a for a in expl.accounts))
+            self.put_explanation(replace(expl, accounts=renamed))
+        m = self._manifest
+        rows = self._conn.execute("SELECT id, version, body FROM events ORDER BY id").fetchall()
+        for row_id, version, body in rows:
+            raw = self._keys.open(body, _ad("events", row_id, version, b"", "body"), "a log entry")
+            event = _decode_event(raw)
+            if event.account != old:
+                continue
+            sealed = self._keys.seal(
+                _encode_event(replace(event, account=new)), _ad("events", row_id, version + 1, b"", "body")
+            )
+            self._conn.execute("UPDATE events SET version = ?, body = ? WHERE id = ?", (version + 1, sealed, row_id))
+            m.accumulator ^= self._mac_row("events", row_id, version, b"", body)
+            m.accumulator ^= self._mac_row("events", row_id, version + 1, b"", sealed)
 
     # ----- events ----------------------------------------------------------------------------
 
@@ -603,21 +726,28 @@ class Store:
         self._require_write()
         m = self._manifest
         tag = self._keys.name_tag(self._explanation_key(expl.accounts, expl.kind))
-        row = self._conn.execute(
-            "SELECT id, version, body FROM explanations WHERE name_tag = ?", (tag,)
-        ).fetchone()
+        existing = self._explanation_ids.get(tag)
+        row = None
+        if existing is not None:
+            row = self._conn.execute("SELECT id, version, body FROM explanations WHERE id = ?", (existing,)).fetchone()
+            if row is None:
+                raise StoreDamaged("store is damaged: an explanation row went missing")
         if row is None:
             row_id = self._conn.execute(
                 "INSERT INTO explanations (name_tag, version, body) VALUES (?, 1, x'')", (tag,)
             ).lastrowid
             version = 1
             m.counts["explanations"] += 1
+            self._explanation_ids[tag] = row_id
         else:
             row_id, old_version, old_body = row
             m.accumulator ^= self._mac_row("explanations", row_id, old_version, tag, old_body)
             version = old_version + 1
-        body = crypto.canonical_json(
-            {"accounts": sorted(expl.accounts), "kind": expl.kind, "note": expl.note, "when": expl.when}
+        body = _utf8_or_invalid(
+            lambda: crypto.canonical_json(
+                {"accounts": sorted(expl.accounts), "kind": expl.kind, "note": expl.note, "when": expl.when}
+            ),
+            "the explanation",
         )
         sealed = self._keys.seal(body, _ad("explanations", row_id, version, tag, "body"))
         self._conn.execute(
@@ -628,6 +758,7 @@ class Store:
     def _delete_explanation(self, row_id: int, version: int, tag: bytes) -> None:
         body = self._conn.execute("SELECT body FROM explanations WHERE id = ?", (row_id,)).fetchone()[0]
         self._conn.execute("DELETE FROM explanations WHERE id = ?", (row_id,))
+        self._explanation_ids.pop(tag, None)
         self._manifest.accumulator ^= self._mac_row("explanations", row_id, version, tag, body)
         self._manifest.counts["explanations"] -= 1
 
@@ -687,11 +818,17 @@ class Store:
                 os.fsync(fh.fileno())
             os.replace(partial, target)
         except sqlite3.Error as exc:
-            partial.unlink(missing_ok=True)
+            _remove_partial(partial)
             raise _sqlite_failure(exc, target) from None
         except OSError as exc:
-            partial.unlink(missing_ok=True)
+            _remove_partial(partial)
             raise StoreBusy(f"cannot write the backup {target}: {exc.strerror}") from None
+
+
+def _remove_partial(partial: Path) -> None:
+    """A failed backup's partial copy and the journal files SQLite made for it."""
+    for suffix in ("", "-journal", "-wal", "-shm"):
+        partial.with_name(partial.name + suffix).unlink(missing_ok=True)
 
 
 def _rollback(conn: sqlite3.Connection) -> None:

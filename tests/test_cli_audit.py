@@ -180,3 +180,39 @@ def test_precheck_phone_without_country_uses_marketplace(cli, demo_store):
     result = cli("precheck", "-m", "amazon.com", "--phone", "(201) 555-0123")
     assert result.exit_code == 1
     assert "willow-us" in result.output
+
+
+ADDRESS_ON_FILE = "Room 1203, 88 Keyuan Road, Nanshan District, Shenzhen"
+
+
+def _address_store(cli, tmp_path, address=ADDRESS_ON_FILE):
+    write_json(tmp_path / "a.json", {"account": "shop-a", "attributes": {"address": [address]}})
+    assert cli("import", tmp_path / "a.json").exit_code == 0
+
+
+def test_precheck_links_an_address_written_less_completely(cli, store, tmp_path):
+    _address_store(cli, tmp_path)
+    for spelling in (
+        "Room 1203, 88 Keyuan Road, Nanshan, Shenzhen",
+        "Rm 1203, 88 Keyuan Rd, Nanshan Dist., Shenzhen, Guangdong 518057",
+    ):
+        result = cli("precheck", "--address", spelling, "--format", "json", "--fail-on", "medium")
+        assert result.exit_code == 1, spelling
+        assert "shop-a" in result.stdout
+
+
+def test_precheck_links_a_chinese_address_without_its_province(cli, store, tmp_path):
+    _address_store(cli, tmp_path, "广东省深圳市南山区科苑路88号12楼1203室")
+    result = cli("precheck", "--address", "深圳市南山区科苑路88号12楼1203室", "--fail-on", "medium")
+    assert result.exit_code == 1
+
+
+def test_precheck_keeps_another_room_or_building_apart(cli, store, tmp_path):
+    _address_store(cli, tmp_path)
+    for other in (
+        "Room 1208, 88 Keyuan Road, Nanshan District, Shenzhen",
+        "Building B, Room 1203, 88 Keyuan Road, Nanshan District, Shenzhen",
+        "Room 1203, 88 Keyuan Road, Futian District, Guangzhou",
+    ):
+        result = cli("precheck", "--address", other, "--fail-on", "low")
+        assert result.exit_code == 0, (other, result.output)

@@ -713,3 +713,31 @@ def test_a_large_store_audits_with_hubs_instead_of_exploding():
     assert levels == sorted(levels, reverse=True)
     doc = audit_to_json(result)
     assert sum(doc["summary"]["pairs"].values()) == len(result.pairs)
+
+
+# --- one address written more or less completely ------------------------------------------------
+
+from linkcheck.engine import same_place  # noqa: E402
+
+
+def test_same_place_when_district_is_left_out():
+    assert same_place("room 1203 88 keyuan road nanshan district shenzhen", "room 1203 88 keyuan road nanshan shenzhen")
+
+
+def test_same_place_with_a_postcode_and_province_added():
+    assert same_place(
+        "room 1203 88 keyuan road nanshan shenzhen",
+        "room 1203 88 keyuan road nanshan district shenzhen guangdong 518057",
+    )
+
+
+def test_not_same_place_with_an_extra_building():
+    assert same_place("room 1203 88 keyuan road shenzhen", "building b room 1203 88 keyuan road shenzhen") is None
+
+
+def test_not_same_place_with_an_extra_street_number():
+    assert same_place("keyuan road shenzhen 88", "keyuan road shenzhen 88 90") is None
+
+
+def test_not_same_place_when_the_shorter_names_too_little():
+    assert same_place("shenzhen 88", "room 1203 88 keyuan road shenzhen") is None

@@ -386,3 +386,17 @@ def test_eight_concurrent_writers_all_land(store, store_path, tmp_path):
         assert proc.returncode == 0, err.decode()
     with Store.open(store_path, PASSPHRASE) as st:
         assert sorted(p.name for p in st.profiles()) == sorted(f"shop-{i}" for i in range(8))
+
+
+def test_tampered_key_index_is_detected_by_candidate_lookup(store_path, demo_store):
+    conn = sqlite3.connect(store_path)
+    row_id, keys = conn.execute("SELECT id, keys FROM accounts ORDER BY id LIMIT 1").fetchone()
+    flipped = bytearray(keys)
+    flipped[-1] ^= 0x80
+    conn.execute("UPDATE accounts SET keys = ? WHERE id = ?", (bytes(flipped), row_id))
+    conn.commit()
+    conn.close()
+    # The manifest already covers the index column, so opening fails first.
+    with pytest.raises(StoreDamaged):
+        with Store.open(store_path, PASSPHRASE) as st:
+            st.candidates(["email:jdoe@gmail.com"])

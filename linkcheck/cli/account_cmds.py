@@ -33,7 +33,16 @@ def _account_row(p: Profile) -> dict:
 
 @click.group()
 def account():
-    """Add, list, show, change and remove accounts."""
+    """Add, list, show, change and remove accounts.
+
+    \b
+    Examples:
+      linkcheck account add acme-us --marketplace amazon.com
+      linkcheck account list --format json
+      linkcheck account show acme-us --reveal
+      linkcheck account set acme-de --status suspended
+      linkcheck account remove old-test --yes
+    """
 
 
 @account.command("add")
@@ -52,11 +61,12 @@ def account_add(name, marketplace, status, note):
     """
     name = book.check_name(name)
     note = book.check_text("note", note)
+    marketplace = book.check_text("marketplace", marketplace, 200) or ""
     with open_store(write=True) as st:
         if st.has_account(name):
             raise UsageError(f"an account named {name!r} already exists; use `linkcheck account set`")
         when = now()
-        st.put_profile(Profile(Account(name, marketplace.strip(), status, note, when, when)))
+        st.put_profile(Profile(Account(name, marketplace, status, note, when, when)))
     click.echo(f"Added account {name}")
 
 
@@ -133,18 +143,14 @@ def account_set(name, marketplace, status, note, rename):
         acc = p.account
         changes = {"updated": now()}
         if marketplace is not None:
-            changes["marketplace"] = marketplace.strip()
+            changes["marketplace"] = book.check_text("marketplace", marketplace, 200) or ""
         if status is not None:
             changes["status"] = status
         if note is not None:
             changes["note"] = book.check_text("note", note)
-        if rename is not None:
-            new_name = book.check_name(rename)
-            if new_name != name and st.has_account(new_name):
-                raise UsageError(f"an account named {new_name!r} already exists")
-            changes["name"] = new_name
-            st.remove_account(name)
         st.put_profile(replace(p, account=replace(acc, **changes)))
+        if rename is not None:
+            st.rename_account(name, book.check_name(rename))
     click.echo(f"Updated account {rename or name}")
 
 
@@ -171,7 +177,14 @@ def account_remove(name, yes):
 
 @click.group()
 def attr():
-    """Add and remove identifying values (email, phone, ip, mac, ...) on an account."""
+    """Add and remove identifying values (email, phone, ip, mac, ...) on an account.
+
+    \b
+    Examples:
+      linkcheck attr add acme-us email ops@acme-trading.example
+      linkcheck attr add acme-us phone "(201) 555-0123"
+      linkcheck attr remove acme-us mac 3c22.fb12.3456
+    """
 
 
 @attr.command("add")
@@ -309,7 +322,8 @@ def export_cmd(fmt, output):
         profiles = st.profiles()
     buf = io.StringIO()
     count = write_export(profiles, fmt, buf, kinds.KIND_NAMES)
-    write_private_file(output, buf.getvalue())
+    # CSV gets a byte-order mark so Excel (Chinese Excel in particular) opens it as UTF-8.
+    write_private_file(output, buf.getvalue(), encoding="utf-8-sig" if fmt == "csv" else "utf-8")
     echo_err(f"warning: {output} holds every value in plain text; keep it private and delete it when done")
     click.echo(f"Exported {count} account(s) to {output}")
 

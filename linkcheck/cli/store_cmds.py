@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from .. import store as store_mod
+from ..errors import PassphraseError, UsageError
 from ..formats import render_json, render_rows
 from .options import (
     echo_err,
@@ -17,6 +18,18 @@ from .options import (
     current_store_path,
     store_options,
 )
+
+
+MIN_PASSPHRASE_CHARS = 8
+
+
+def check_new_passphrase(passphrase: str) -> None:
+    """Refuse passphrases too short to resist guessing, whatever the key derivation costs."""
+    if len(passphrase) < MIN_PASSPHRASE_CHARS:
+        raise PassphraseError(
+            f"passphrase too short: use at least {MIN_PASSPHRASE_CHARS} characters "
+            "(a few random words are easy to remember and hard to guess)"
+        )
 
 
 @click.command()
@@ -36,11 +49,12 @@ def init():
       LINKCHECK_PASSPHRASE='correct horse battery' linkcheck init
     """
     path = current_store_path()
+    if path.is_dir():
+        raise UsageError(f"{path} is a directory; give the store a file name, e.g. --store {path / 'linkcheck.db'}")
     if path.exists():
-        from ..errors import UsageError
-
         raise UsageError(f"a store already exists at {path}; refusing to overwrite it")
     passphrase = get_passphrase(confirm=True, prompt="New store passphrase")
+    check_new_passphrase(passphrase)
     store_mod.create(path, passphrase)
     click.echo(f"Created an encrypted store at {path}")
     echo_err("Keep the passphrase safe: without it nothing in the store can be recovered.")
@@ -68,6 +82,7 @@ def passwd(new_passphrase_file):
     """
     with open_store(write=True) as st:
         new = get_new_passphrase(new_passphrase_file)
+        check_new_passphrase(new)
         st.rekey(new)
     click.echo("Passphrase changed.")
 

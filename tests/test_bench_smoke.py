@@ -1,0 +1,67 @@
+"""The scale benchmark runs end to end on 2,000 accounts and reports every figure (not its timings)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from test_faults import once_per_session
+
+BENCH = Path(__file__).resolve().parent.parent / "bench" / "run.py"
+TIMED = ("import", "audit", "precheck", "check")
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory) -> dict:
+    """The benchmark's JSON report (run once per test session, shared by xdist workers)."""
+
+    def build(folder: Path) -> None:
+        env = dict(os.environ, TMPDIR=str(folder))
+        for name in ("LINKCHECK_PASSPHRASE", "LINKCHECK_DEBUG", "LINKCHECK_STORE"):
+            env.pop(name, None)
+        proc = subprocess.run(
+            [sys.executable, str(BENCH), "--sizes", "2000", "--runs", "1", "--fast-kdf", "--json"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert proc.returncode == 0, proc.stderr[-2000:]
+        (folder / "report.json").write_text(proc.stdout)
+
+    return json.loads((once_per_session(tmp_path_factory, "bench", build) / "report.json").read_text())
+
+
+def _positive(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0
+
+
+def test_benchmark_report_has_machine_results_growth_and_targets(report):
+    assert set(report) == {"machine", "results", "growth", "targets"}
+
+
+def test_benchmark_names_the_machine_and_the_kdf_it_ran_with(report):
+    machine = report["machine"]
+    assert machine["python"] and machine["platform"]
+    assert _positive(machine["cpus"])
+    assert "insecure" in machine["kdf"]
+
+
+def test_benchmark_reports_one_positive_figure_per_timed_command(report):
+    (result,) = report["results"]
+    assert result["accounts"] == 2000
+    for name in (*TIMED, "store_mb"):
+        assert _positive(result[name]), (name, result[name])
+
+
+def test_benchmark_has_no_growth_ratios_for_a_single_size(report):
+    assert report["growth"] == []
+
+
+def test_benchmark_targets_are_the_issue_targets(report):
+    assert report["targets"] == {"import": 60.0, "audit": 10.0, "precheck": 1.5, "check": 1.5}
+
