@@ -7,6 +7,7 @@ import heapq
 import re
 import time
 from collections import Counter, deque
+from itertools import chain
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -577,19 +578,28 @@ def _group_by_key(profiles: list[Profile]) -> tuple[list[Attribute], list[int], 
     with it; only keys seen twice get a list, so millions of unique keys stay cheap."""
     attr_of = [a for p in profiles for a in p.attributes if a.keys]
     owner = [i for i, p in enumerate(profiles) for a in p.attributes if a.keys]
-    first: dict[str, int] = {}
+    # Count every key in C first (Counter over a flat iterator), then walk only the
+    # attributes holding a key seen twice: most keys are unique, and a Python-level
+    # dict operation per key was most of an audit's time at 100,000 accounts.
+    counts = Counter(chain.from_iterable(a.keys for a in attr_of))
+    repeated = {key for key, n in counts.items() if n > 1}
+    del counts
     shared: dict[str, list[int]] = {}
-    setdefault, shared_get = first.setdefault, shared.get
+    shared_get = shared.get
+    isdisjoint = repeated.isdisjoint
     for ref, attr in enumerate(attr_of):
-        for key in attr.keys:
-            held = setdefault(key, ref)
-            if held != ref:
+        keys = attr.keys
+        if isdisjoint(keys):
+            continue
+        for key in keys:
+            if key in repeated:
                 group = shared_get(key)
                 if group is None:
-                    shared[key] = [held, ref]
+                    shared[key] = [ref]
                 elif group[-1] != ref:
                     group.append(ref)
-    return attr_of, owner, shared
+    # A key repeated inside one attribute is not shared.
+    return attr_of, owner, {key: refs for key, refs in shared.items() if len(refs) > 1}
 
 
 def _exact_pairs(shared: dict[str, list[int]], attr_of: list[Attribute], owner: list[int], rules: Rules):

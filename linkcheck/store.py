@@ -525,22 +525,9 @@ class Store:
     def count_accounts(self) -> int:
         return self._conn.execute("SELECT count(*) FROM accounts").fetchone()[0]
 
-    def candidates(
-        self, keys: Iterable[str], *, exclude: str | None = None, block_cap: int = 200
-    ) -> list[Profile]:
-        """Accounts holding any of these match keys (a prefilter: the engine re-checks every value).
-
-        Decrypts only each account's small sealed tag list, searches them all at once, then
-        decrypts the bodies of the hits. A blocking key ("~kind:...", for fuzzy comparison)
-        held by more than `block_cap` accounts is too generic to compare on and is ignored,
-        as the audit ignores it.
-        """
-        keys = set(keys)
-        wanted = {self._keys.index_tag(k): k.startswith("~") for k in keys}
-        if not wanted:
-            return []
+    def _decrypted_index(self) -> tuple[list[int], list[int], bytes]:
+        """Every account's key index: row ids, end offsets into one joined blob, and the blob."""
         width = crypto.INDEX_TAG_BYTES
-        # The hot loop of a pre-login check at 100,000 accounts: decrypt inline, no helpers.
         decrypt = self._keys.aead.decrypt
         nonce_bytes = crypto.NONCE_BYTES
         ids: list[int] = []
@@ -552,9 +539,12 @@ class Store:
             rows = self._conn.execute("SELECT id, version, name_tag, keys FROM accounts")
         try:
             for row_id, version, tag, sealed in rows:
+                # The hot loop at 100,000 accounts: decrypt inline, no helpers.
                 blob = decrypt(
                     sealed[:nonce_bytes], sealed[nonce_bytes:], b"accounts|%d|%d|%s|keys" % (row_id, version, tag)
                 )
+                if len(blob) % width:
+                    raise ValueError("index length")
                 blobs.append(blob)
                 offset += len(blob)
                 ids.append(row_id)
@@ -563,8 +553,35 @@ class Store:
             raise StoreDamaged(
                 "store was tampered with or damaged: an account's key index fails its integrity check"
             ) from None
-        everything = b"".join(blobs)
-        del blobs
+        return ids, ends, b"".join(blobs)
+
+    def _profiles_by_id(self, row_ids: Iterable[int], exclude_tag: bytes | None = None) -> list[Profile]:
+        found = []
+        ordered = sorted(row_ids)
+        for start in range(0, len(ordered), 500):
+            chunk = ordered[start : start + 500]
+            rows = self._conn.execute(
+                f"SELECT id, version, name_tag, body FROM accounts WHERE id IN ({','.join('?' * len(chunk))})",
+                chunk,
+            ).fetchall()
+            found.extend(self._open_profile(*row) for row in rows if row[2] != exclude_tag)
+        return found
+
+    def candidates(
+        self, keys: Iterable[str], *, exclude: str | None = None, block_cap: int = 200
+    ) -> list[Profile]:
+        """Accounts holding any of these match keys (a prefilter: the engine re-checks every value).
+
+        Decrypts only each account's small sealed tag list, searches them all at once, then
+        decrypts the bodies of the hits. A blocking key ("~kind:...", for fuzzy comparison)
+        held by more than `block_cap` accounts is too generic to compare on and is ignored,
+        as the audit ignores it.
+        """
+        wanted = {self._keys.index_tag(k): k.startswith("~") for k in set(keys)}
+        if not wanted:
+            return []
+        width = crypto.INDEX_TAG_BYTES
+        ids, ends, everything = self._decrypted_index()
         hits: set[int] = set()
         for wanted_tag, blocking in wanted.items():
             rows = set()
@@ -580,17 +597,8 @@ class Store:
             hits |= rows
         if not hits:
             return []
-        found = []
         exclude_tag = self._keys.name_tag(exclude) if exclude is not None else None
-        ordered = sorted(hits)
-        for start in range(0, len(ordered), 500):
-            chunk = ordered[start : start + 500]
-            rows = self._conn.execute(
-                f"SELECT id, version, name_tag, body FROM accounts WHERE id IN ({','.join('?' * len(chunk))})",
-                chunk,
-            ).fetchall()
-            found.extend(self._open_profile(*row) for row in rows if row[2] != exclude_tag)
-        return found
+        return self._profiles_by_id(hits, exclude_tag)
 
     def _index_blob(self, profile: Profile) -> bytes:
         tags = {self._keys.index_tag(k) for a in profile.attributes for k in a.keys}
