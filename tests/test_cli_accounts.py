@@ -271,3 +271,71 @@ def test_help_lists_exit_codes(cli):
     assert result.exit_code == 0
     for code in ("0", "1", "2", "3", "4", "5", "6"):
         assert f"  {code}  " in result.output
+
+
+def test_rename_carries_explanations_and_log_along(cli, demo_store):
+    from linkcheck.models import Event
+    from linkcheck.store import Store
+
+    from conftest import PASSPHRASE
+
+    assert cli("explain", "harbor-au", "cedar-us", "ip_network", "--note", "coworking space").exit_code == 0
+    with Store.open(demo_store, PASSPHRASE, write=True) as st:
+        st.add_event(Event(1_700_000_000, "harbor-au", "check", "GO", {}))
+    assert cli("account", "set", "harbor-au", "--rename", "harbor-oceania").exit_code == 0
+    listed = json.loads(cli("explain", "--list", "--format", "json").stdout)
+    assert [row["accounts"] for row in listed] == ["cedar-us / harbor-oceania"]
+    log = json.loads(cli("log", "harbor-oceania", "--format", "json").stdout)
+    assert len(log) == 1
+
+
+def test_export_writes_local_phone_numbers_in_e164_so_they_import_anywhere(cli, store, tmp_path):
+    cli("account", "add", "shop-cn", "-m", "amazon.com")
+    assert cli("attr", "add", "shop-cn", "phone", "13800138000", "--region", "CN").exit_code == 0
+    out = tmp_path / "export.json"
+    assert cli("export", "-o", out).exit_code == 0
+    exported = json.loads(out.read_text())
+    assert exported[0]["attributes"]["phone"][0]["value"] == "+8613800138000"
+    other = tmp_path / "other.db"
+    assert cli("init", "--store", other).exit_code == 0
+    assert cli("import", "--store", other, out).exit_code == 0
+
+
+def test_export_csv_starts_with_a_bom_for_excel(cli, demo_store, tmp_path):
+    out = tmp_path / "export.csv"
+    assert cli("export", "--format", "csv", "-o", out).exit_code == 0
+    assert out.read_bytes().startswith(b"\xef\xbb\xbf")
+
+
+def test_export_to_a_missing_folder_is_a_clear_usage_error(cli, demo_store, tmp_path):
+    result = cli("export", "-o", tmp_path / "missing" / "x.json")
+    assert result.exit_code == 2
+    assert "cannot write" in result.output
+
+
+def test_import_counts_invalid_rows_not_problems(cli, store, tmp_path):
+    path = write_json(tmp_path / "bad.json", [{"account": "x", "attributes": {"email": ["nope"], "mac": ["zz"]}}])
+    result = cli("import", path)
+    assert result.exit_code == 3
+    assert "1 invalid row (2 problems)" in result.output
+
+
+def test_import_refuses_an_excel_workbook_with_advice(cli, store, tmp_path):
+    path = tmp_path / "stores.xlsx"
+    path.write_bytes(b"PK\x03\x04" + b"\x00" * 100)
+    result = cli("import", path)
+    assert result.exit_code == 3
+    assert "save it as CSV" in result.output
+
+
+def test_init_refuses_a_short_passphrase(cli, store_path):
+    result = cli("init", passphrase="abc")
+    assert result.exit_code == 4
+    assert "at least 8" in result.output
+    assert not store_path.exists()
+
+
+def test_init_on_a_directory_says_to_give_a_file_name(cli, tmp_path):
+    result = cli("init", "--store", tmp_path)
+    assert result.exit_code == 2
+    assert "is a directory" in result.output

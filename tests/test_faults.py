@@ -458,7 +458,15 @@ def _as_nobody() -> list[str]:
     setpriv = shutil.which("setpriv")
     if setpriv is None:
         pytest.skip("running as root without setpriv: cannot test permissions root would ignore")
-    return [setpriv, f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups"]
+    prefix = [setpriv, f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups"]
+    # The unprivileged user must be able to import linkcheck from this environment (a venv
+    # under a private folder, such as /root or a mktemp directory, is out of its reach).
+    probe = subprocess.run(
+        [*prefix, sys.executable, "-c", "import linkcheck"], capture_output=True, cwd="/", timeout=60
+    )
+    if probe.returncode != 0:
+        pytest.skip("the unprivileged user cannot import linkcheck from this Python environment")
+    return prefix
 
 
 @pytest.fixture

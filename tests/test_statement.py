@@ -664,3 +664,32 @@ def test_every_command_has_help_with_examples(cli, command):
     result = cli(command, "--help")
     assert result.exit_code == 0
     assert "Examples:" in result.stdout
+
+
+def test_explain_requires_a_note(cli, demo_store):
+    result = cli("explain", "harbor-au", "cedar-us", "ip_network")
+    assert result.exit_code == 2
+    assert "--note" in result.output
+
+
+def test_statement_format_follows_the_output_extension(cli, demo_store, tmp_path):
+    out = tmp_path / "appeal.html"
+    assert cli("statement", "lotus-jp", "--against", "nordic-de", "-o", out).exit_code == 0
+    assert out.read_text(encoding="utf-8").lstrip().lower().startswith("<!doctype html>")
+
+
+def test_verify_accepts_a_statement_whose_line_endings_were_converted(cli, demo_store, tmp_path):
+    out = tmp_path / "appeal.txt"
+    assert cli("statement", "lotus-jp", "--against", "nordic-de", "-o", out).exit_code == 0
+    out.write_bytes(out.read_bytes().replace(b"\n", b"\r\n"))
+    assert cli("verify", out).exit_code == 0
+
+
+def test_verify_failure_in_json_is_still_json(cli, demo_store, tmp_path):
+    out = tmp_path / "appeal.txt"
+    assert cli("statement", "lotus-jp", "--against", "nordic-de", "-o", out).exit_code == 0
+    text = out.read_text(encoding="utf-8")
+    out.write_text(text.replace("lotus-jp", "lotus-jq", 1), encoding="utf-8")
+    result = cli("verify", out, "--format", "json")
+    assert result.exit_code == 3
+    assert json.loads(result.stdout)["valid"] is False
