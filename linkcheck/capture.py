@@ -522,8 +522,11 @@ def echo_urls_from_env() -> tuple[str, ...]:
 
 def check_echo_url(url: str) -> str:
     """An echo URL is HTTPS, or plain HTTP to this computer only (a local test server)."""
-    parsed = urllib.parse.urlsplit(url)
-    host = parsed.hostname or ""
+    try:
+        parsed = urllib.parse.urlsplit(url)
+        host = parsed.hostname or ""
+    except ValueError:
+        raise UsageError(f"IP echo URL {url!r} is not a valid URL") from None
     if parsed.scheme == "https" and host:
         return url
     if parsed.scheme == "http" and _is_loopback_host(host):
@@ -551,8 +554,12 @@ def _is_loopback_host(host: str) -> bool:
 
 
 def check_proxy(proxy: str) -> str:
-    parsed = urllib.parse.urlsplit(proxy)
-    if parsed.scheme not in ("http", "https") or not parsed.hostname:
+    try:
+        parsed = urllib.parse.urlsplit(proxy)
+        hostname = parsed.hostname
+    except ValueError:
+        raise UsageError(f"--proxy {proxy!r} is not a valid URL (e.g. http://127.0.0.1:7890)") from None
+    if parsed.scheme not in ("http", "https") or not hostname:
         raise UsageError(
             f"--proxy must be an http:// or https:// proxy URL such as http://127.0.0.1:7890 "
             f"(got scheme {parsed.scheme or 'none'!r}; SOCKS proxies are not supported)"
@@ -601,7 +608,10 @@ def lookup_public_ip(
     failures = []
     deadline = time.monotonic() + ECHO_TOTAL_SECONDS
     for url in urls:
-        host = urllib.parse.urlsplit(url).hostname
+        try:
+            host = urllib.parse.urlsplit(url).hostname
+        except ValueError:
+            host = url
         remaining = deadline - time.monotonic()
         if remaining <= 0.05:
             failures.append(f"{host}: not asked (out of time)")

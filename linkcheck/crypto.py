@@ -28,8 +28,8 @@ INDEX_TAG_BYTES = 8
 
 # Argon2id parameters read from a header are bounded before use, so a damaged or hostile
 # header cannot make `open` allocate gigabytes or spin for minutes.
-MAX_MEMORY_KIB = 4 * 1024 * 1024
-MAX_ITERATIONS = 64
+MAX_MEMORY_KIB = 1024 * 1024  # 1 GiB
+MAX_ITERATIONS = 32
 MAX_LANES = 16
 # Calibration target for a new store: about half a second on the machine that runs `init`.
 TARGET_SECONDS = 0.5

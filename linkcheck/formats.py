@@ -264,7 +264,7 @@ def _read_csv(path: Path, encoding: str | None) -> Iterator[ProfileRecord]:
                 if not any(cell.strip() for cell in row):
                     continue
                 yield _csv_profile(f"{path.name} row {row_number}", header, row)
-        except UnicodeDecodeError:
+        except UnicodeError:  # UnicodeDecodeError, and UTF-16 files without a byte-order mark
             if encoding:
                 raise InvalidInput(f"{path}: not valid {encoding} text; try another --encoding (utf-8, gb18030, ...)") from None
             raise InvalidInput(
@@ -363,8 +363,12 @@ def write_export(profiles: Iterable[Profile], fmt: str, out: TextIO, kind_names:
 def write_private_file(path: Path, text: str, *, encoding: str = "utf-8") -> None:
     """Write a file readable only by its owner (exports and statements hold personal data)."""
     try:
-        fd = os.open(str(path), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        os.chmod(path, 0o600)
+        # Never through a symlink: it could point the file (and the chmod) somewhere else.
+        fd = os.open(str(path), os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0), 0o600)
+        if hasattr(os, "fchmod"):
+            os.fchmod(fd, 0o600)
+        else:
+            os.chmod(path, 0o600)
         with os.fdopen(fd, "w", encoding=encoding, newline="") as fh:
             fh.write(text)
     except OSError as exc:

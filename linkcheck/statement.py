@@ -262,8 +262,12 @@ def build_statement(
     lang: str = "en",
     operator: str | None = None,
     when: int | None = None,
+    include_notes: bool = False,
 ) -> Statement:
     """The statement comparing account NAME with each account in AGAINST.
+
+    Account notes are the operator's private remarks ("suspended: related to another
+    account"); they go into a statement meant for the marketplace only with `include_notes`.
 
     Raises SharedIdentifiers when they share an identifier that has no recorded explanation,
     unless `disclose`: the statement never claims an independence the store contradicts.
@@ -307,7 +311,11 @@ def build_statement(
         for e in sorted(events, key=lambda e: e.when)
         if e.action in ("check", "run")
     )
-    notes = tuple((p.name, _scrub(p.account.note)) for p in profiles if p.account.note and p.account.note.strip())
+    notes = tuple(
+        (p.name, _scrub(p.account.note))
+        for p in profiles
+        if include_notes and p.account.note and p.account.note.strip()
+    )
     company = next((a.value for a in subject.attributes if a.kind == "company_name"), None)
     operator = _scrub(operator) if operator and operator.strip() else (_scrub(company) if company else None)
     values_compared = sum(
@@ -483,6 +491,10 @@ def _scrub(text: str | None) -> str:
     if not text:
         return ""
     text = " ".join(text.split())  # one line: user text can never forge a signature marker line
+    # Nor start with the marker itself (an --operator alone on its line), nor carry characters
+    # that cannot be written out (lone surrogates from undecodable command-line bytes).
+    text = text.replace("-----BEGIN LINKCHECK", "- - - BEGIN LINKCHECK").replace("-----END LINKCHECK", "- - - END LINKCHECK")
+    text = text.encode("utf-8", "replace").decode("utf-8")
     text = _EMAIL_RE.sub(lambda m: _mask_email(m.group(0)), text)
     return _LONG_NUMBER_RE.sub(_mask_number, text)
 

@@ -397,3 +397,34 @@ def test_every_gate_command_has_help_with_examples(cli):
         result = cli(command, "--help")
         assert result.exit_code == 0
         assert "Examples:" in result.output, command
+
+
+def test_run_does_not_hand_the_passphrase_to_the_command(cli, demo_store, tmp_path):
+    marker = tmp_path / "env.txt"
+    machine = Path(__file__).resolve().parent / "fixtures" / "machines" / "laptop-a.json"
+    result = cli(
+        "run", "lotus-jp", "--machine", machine, "--",
+        "sh", "-c", f'printf "%s" "${{LINKCHECK_PASSPHRASE:-unset}}" > {marker}',
+    )
+    assert marker.exists(), result.output
+    assert marker.read_text() == "unset"
+
+
+def test_check_stops_when_the_requested_public_ip_cannot_be_found(cli, demo_store, tmp_path):
+    machine = Path(__file__).resolve().parent / "fixtures" / "machines" / "laptop-a.json"
+    env = {"LINKCHECK_IP_ECHO_URLS": "http://127.0.0.1:9/"}
+    result = cli("check", "lotus-jp", "--machine", machine, "--public-ip", "auto", env=env)
+    assert result.exit_code == 1
+    assert "public IP could not be checked" in result.output
+    allowed = cli("check", "lotus-jp", "--machine", machine, "--public-ip", "auto", "--allow-unchecked-ip", env=env)
+    assert allowed.exit_code in (0, 1)
+    assert "public IP could not be checked" not in allowed.output
+
+
+def test_run_does_not_start_the_command_when_the_public_ip_cannot_be_found(cli, demo_store, tmp_path):
+    marker = tmp_path / "started"
+    machine = Path(__file__).resolve().parent / "fixtures" / "machines" / "laptop-a.json"
+    env = {"LINKCHECK_IP_ECHO_URLS": "http://127.0.0.1:9/"}
+    result = cli("run", "lotus-jp", "--machine", machine, "--public-ip", "auto", "--", "touch", marker, env=env)
+    assert result.exit_code == 1
+    assert not marker.exists()

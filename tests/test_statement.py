@@ -218,7 +218,12 @@ def test_controls_list_the_pre_login_checks_with_dates(cli, checked_store):
     assert "8 pre-login check(s) are recorded from 2026-09-21 to 2026-09-30" in _flat(out)
     assert "2026-09-21 " in out and "lotus-jp: check, passed, login allowed" in out
     assert "nordic-de: check, stopped, login blocked" in out
-    assert "- lotus-jp: Stationery brand, Tokyo team" in out  # the account's note
+    assert "Stationery brand, Tokyo team" not in out  # account notes are private by default
+
+
+def test_account_notes_are_quoted_only_when_asked(cli, checked_store):
+    _, out, _ = _statement(cli, "lotus-jp", "--against", "nordic-de", "--include-notes")
+    assert "- lotus-jp: Stationery brand, Tokyo team" in out
 
 
 def test_statement_without_checks_says_none_are_recorded(cli, demo_store):
@@ -237,7 +242,7 @@ def test_business_separation_lists_brands_logistics_and_categories(cli, checked_
 def test_emails_and_numbers_typed_into_notes_are_masked(cli, checked_store):
     note = "Reach Haruka at hello@lotus-stationery.example or +81 3-1234-5678 (since 2026-09-01)"
     assert cli("account", "set", "lotus-jp", "--note", note).exit_code == 0
-    _, out, _ = _statement(cli, "lotus-jp", "--against", "nordic-de")
+    _, out, _ = _statement(cli, "lotus-jp", "--against", "nordic-de", "--include-notes")
     assert "hello@lotus-stationery.example" not in out
     assert "1234-5678" not in out
     assert "h***@lotus-stationery.example or ****5678 (since 2026-09-01)" in _flat(out)
@@ -375,10 +380,17 @@ def test_verify_accepts_the_pubkey_json_as_a_key_file(cli, checked_store, tmp_pa
 
 def test_verify_without_key_or_passphrase_checks_integrity_only_and_says_so(cli, checked_store, tmp_path):
     out = _write(cli, tmp_path, "text")
-    result = cli("verify", out, passphrase=None)
+    result = cli("verify", out, "--integrity-only", passphrase=None)
     assert result.exit_code == 0
     assert "integrity only" in result.stdout
     assert "not authorship" in result.stderr
+
+
+def test_verify_without_any_key_fails_unless_integrity_only(cli, checked_store, tmp_path):
+    out = _write(cli, tmp_path, "text")
+    result = cli("verify", out, passphrase=None)
+    assert result.exit_code == 3
+    assert "--integrity-only" in result.stderr
 
 
 def test_verify_refuses_both_key_options(cli, checked_store, tmp_path):

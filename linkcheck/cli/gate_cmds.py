@@ -13,11 +13,20 @@ from pathlib import Path
 import click
 
 from .. import capture, engine, gate
-from ..errors import UsageError
+from ..errors import LinkcheckError, UsageError
 from ..formats import render_json, render_rows
 from ..models import iso
 from ..rules import load_rules
-from .options import echo_err, fail_on_option, format_option, open_store, rules_option, store_options
+from .options import (
+    NEW_PASSPHRASE_ENV,
+    PASSPHRASE_ENV,
+    echo_err,
+    fail_on_option,
+    format_option,
+    open_store,
+    rules_option,
+    store_options,
+)
 
 EXIT_COMMAND_NOT_FOUND = 127
 EXIT_COMMAND_NOT_RUNNABLE = 126
@@ -310,13 +319,39 @@ def gate_options(func):
     func = click.option(
         "--record", is_flag=True, help="When the check passes, keep this machine's values on NAME (source 'check')."
     )(func)
+    func = click.option(
+        "--allow-unchecked-ip",
+        is_flag=True,
+        help="Go on when --public-ip auto could not find the public IP (otherwise that is a STOP).",
+    )(func)
     return func
 
 
-def _run_check(name, machine, rules_file, fail_on, *, write: bool, record_values: bool, action: str | None):
+class PublicIpUnchecked(LinkcheckError):
+    """The public IP was asked for and could not be found: the gate fails closed."""
+
+    exit_code = 1
+
+
+def _require_public_ip(public: capture.PublicIp | None, allow_unchecked: bool) -> None:
+    # The public IP is often what links two accounts (a VPN that dropped, the office line):
+    # when the operator asked for it and it could not be found, do not say GO without it.
+    if public is not None and public.address is None and not allow_unchecked:
+        why = public.warning or "the lookup failed"
+        raise PublicIpUnchecked(
+            f"STOP: the public IP could not be checked ({why}); fix the network or the echo service "
+            "list, give --public-ip ADDRESS, or add --allow-unchecked-ip to go on without it"
+        )
+
+
+def _run_check(
+    name, machine, rules_file, fail_on, *, write: bool, record_values: bool, action: str | None,
+    allow_unchecked_ip: bool = False,
+):
     """Unlock the store, check, optionally log and record; everything in one transaction."""
     rules = load_rules(rules_file)
     public = machine.public()
+    _require_public_ip(public, allow_unchecked_ip)
     with open_store(write=write) as st:
         fp = machine.fingerprint(public, st.machine_hash)
         result = gate.check_machine(st, name, fp, rules, fail_on=fail_on)
@@ -334,7 +369,7 @@ def _run_check(name, machine, rules_file, fail_on, *, write: bool, record_values
 @gate_options
 @format_option("table", "json")
 @click.pass_context
-def check_cmd(ctx, name, machine, rules_file, fail_on, record, fmt):
+def check_cmd(ctx, name, machine, rules_file, fail_on, record, allow_unchecked_ip, fmt):
     """Before logging in to NAME: is this machine or network on file for another account?
 
     Compares this computer's identifying values (see `linkcheck fingerprint`)
@@ -351,7 +386,8 @@ def check_cmd(ctx, name, machine, rules_file, fail_on, record, fmt):
       linkcheck check acme-us --public-ip 203.0.113.7 --fail-on critical --format json
     """
     result, recorded = _run_check(
-        name, machine, rules_file, fail_on, write=record, record_values=record, action="check" if record else None
+        name, machine, rules_file, fail_on, write=record, record_values=record, action="check" if record else None,
+        allow_unchecked_ip=allow_unchecked_ip,
     )
     if fmt == "json":
         click.echo(render_json(check_to_json(result, recorded=recorded)))
@@ -378,6 +414,12 @@ def _resolve_command(command: tuple[str, ...]) -> list[str]:
     return [found, *command[1:]]
 
 
+def _child_environment() -> dict[str, str]:
+    """This environment without linkcheck's secrets: the browser never sees the passphrase."""
+    secret = {PASSPHRASE_ENV, NEW_PASSPHRASE_ENV}
+    return {k: v for k, v in os.environ.items() if k not in secret}
+
+
 class _CommandNotFound(Exception):
     def __init__(self, program: str):
         super().__init__(program)
@@ -391,7 +433,7 @@ class _CommandNotFound(Exception):
 @gate_options
 @click.argument("command", nargs=-1, type=click.UNPROCESSED, metavar="-- COMMAND [ARGS]...")
 @click.pass_context
-def run_cmd(ctx, name, machine, rules_file, fail_on, record, command):
+def run_cmd(ctx, name, machine, rules_file, fail_on, record, allow_unchecked_ip, command):
     """Check, then start COMMAND (e.g. the browser) only if the check passes.
 
     On GO, runs COMMAND with its arguments and exits with its exit code. On
@@ -416,7 +458,8 @@ def run_cmd(ctx, name, machine, rules_file, fail_on, record, command):
         echo_err(f"linkcheck: error: command not found: {exc.program}; nothing was started")
         ctx.exit(EXIT_COMMAND_NOT_FOUND)
     result, _recorded = _run_check(
-        name, machine, rules_file, fail_on, write=True, record_values=record, action="run"
+        name, machine, rules_file, fail_on, write=True, record_values=record, action="run",
+        allow_unchecked_ip=allow_unchecked_ip,
     )
     if result.verdict != gate.GO:
         _echo_check(result, err=True)
@@ -427,7 +470,7 @@ def run_cmd(ctx, name, machine, rules_file, fail_on, record, command):
     if result.warnings:
         echo_err(f"  ({len(result.warnings)} warning(s): `linkcheck check {result.account}` shows them)")
     try:
-        completed = subprocess.run(argv, check=False)
+        completed = subprocess.run(argv, check=False, env=_child_environment())
     except FileNotFoundError:
         echo_err(f"linkcheck: error: command not found: {command[0]}")
         ctx.exit(EXIT_COMMAND_NOT_FOUND)

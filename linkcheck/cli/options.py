@@ -121,20 +121,25 @@ def rules_option(func):
 
 
 def _read_passphrase_file(path: Path) -> str:
+    # Open first, then check the opened file (fstat): nothing can swap it in between, and a
+    # symlink is not followed where the platform allows refusing one.
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0)
     try:
-        st = path.stat()
+        fd = os.open(str(path), flags)
     except OSError as exc:
         raise PassphraseError(f"cannot read passphrase file {path}: {exc.strerror}") from None
-    if not stat.S_ISREG(st.st_mode):
-        raise PassphraseError(f"passphrase file {path} is not a regular file")
-    if os.name == "posix" and st.st_mode & 0o077:
-        raise PassphraseError(
-            f"passphrase file {path} is readable by group or others; run `chmod 600 {path}` first"
-        )
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
-        raise PassphraseError(f"cannot read passphrase file {path}") from None
+    with os.fdopen(fd, "rb") as fh:
+        st = os.fstat(fh.fileno())
+        if not stat.S_ISREG(st.st_mode):
+            raise PassphraseError(f"passphrase file {path} is not a regular file")
+        if os.name == "posix" and st.st_mode & 0o077:
+            raise PassphraseError(
+                f"passphrase file {path} is readable by group or others; run `chmod 600 {path}` first"
+            )
+        try:
+            text = fh.read(64 * 1024).decode("utf-8")
+        except (OSError, UnicodeDecodeError):
+            raise PassphraseError(f"cannot read passphrase file {path}") from None
     passphrase = text.splitlines()[0] if text.splitlines() else ""
     if not passphrase:
         raise PassphraseError(f"passphrase file {path} is empty")

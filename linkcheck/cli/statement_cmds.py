@@ -74,8 +74,13 @@ MAX_STATEMENT_BYTES = 32 * 1024 * 1024
     metavar="NAME",
     help="The operator's business name for the heading (default: NAME's recorded company name).",
 )
+@click.option(
+    "--include-notes",
+    is_flag=True,
+    help="Also quote the accounts' notes under 'Controls in place' (they are private by default).",
+)
 @rules_option
-def statement_cmd(name, against, fmt, lang, output, disclose, operator, rules_file):
+def statement_cmd(name, against, fmt, lang, output, disclose, operator, include_notes, rules_file):
     """Write a signed separation statement for an appeal.
 
     Compares account NAME with each --against account across every recorded
@@ -104,7 +109,8 @@ def statement_cmd(name, against, fmt, lang, output, disclose, operator, rules_fi
     lang = lang.lower()
     with open_store() as st:
         statement = stmt.build_statement(
-            st, name, list(against), rules=rules, disclose=disclose, lang=lang, operator=operator
+            st, name, list(against), rules=rules, disclose=disclose, lang=lang, operator=operator,
+            include_notes=include_notes,
         )
         text = stmt.render_statement(statement, fmt, st.signing_key())
     unexplained = [s for s in statement.shared if s.explanation is None]
@@ -278,7 +284,12 @@ def _read_statement(path: Path) -> str:
     show_default=True,
     help="Output format of the result.",
 )
-def verify_cmd(file, pubkey_text, pubkey_file, fmt):
+@click.option(
+    "--integrity-only",
+    is_flag=True,
+    help="Without a key: succeed when the file is unchanged, even though who signed it is not checked.",
+)
+def verify_cmd(file, pubkey_text, pubkey_file, fmt, integrity_only):
     """Check that a statement FILE is unchanged and who signed it.
 
     Exits 0 when not one character of the statement changed since it was
@@ -288,7 +299,8 @@ def verify_cmd(file, pubkey_text, pubkey_file, fmt):
 
     Without a key and without this store's passphrase, only the file's
     integrity can be checked (against the key written in the file itself),
-    not who signed it; the output says so.
+    not who signed it -- anyone can re-sign an edited file with a key of
+    their own -- so that exits 3 too, unless --integrity-only.
 
     \b
     Examples:
@@ -348,6 +360,11 @@ def verify_cmd(file, pubkey_text, pubkey_file, fmt):
             "warning: only integrity was checked, not authorship: the file was checked against the key written "
             "in it, which anyone could replace with their own. Give the signer's key with --pubkey KEY."
         )
+        if not integrity_only:
+            raise stmt.StatementInvalid(
+                "who signed this statement was not checked; give the signer's key (--pubkey / --pubkey-file), "
+                "run where the signing store is, or add --integrity-only"
+            )
 
 
 def register(group: click.Group) -> None:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import click
 
 from .. import store as store_mod
+from ..crypto import TEST_KDF_ENV
 from ..errors import PassphraseError, UsageError
 from ..formats import render_json, render_rows
 from .options import (
@@ -57,6 +59,12 @@ def init():
     check_new_passphrase(passphrase)
     store_mod.create(path, passphrase)
     click.echo(f"Created an encrypted store at {path}")
+    if os.environ.get(TEST_KDF_ENV) == "1":
+        echo_err(
+            f"warning: {TEST_KDF_ENV}=1 is set, so this store uses cheap test key-derivation settings "
+            "that make guessing its passphrase fast (fine for demos and tests; for real data unset it "
+            "and create the store again)"
+        )
     echo_err("Keep the passphrase safe: without it nothing in the store can be recovered.")
 
 
