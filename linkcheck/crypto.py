@@ -6,7 +6,6 @@ Everything here is a thin layer over `cryptography`; nothing is hand-rolled.
 from __future__ import annotations
 
 import hashlib
-import hmac
 import json
 import os
 import time
@@ -142,7 +141,6 @@ class Keyring:
         self.name_key = _hkdf(master, b"linkcheck/name-tag/v1")
         self.index_key = _hkdf(master, b"linkcheck/index-tag/v1")
         self.machine_key = _hkdf(master, b"linkcheck/machine-id/v1")
-        self.header_key = _hkdf(master, b"linkcheck/header-mac/v1")
         self._signing_seed = _hkdf(master, b"linkcheck/statement-signing/v1")
         self.aead = AESGCM(self.seal_key)
 
@@ -168,9 +166,6 @@ class Keyring:
 
     def row_mac(self, data: bytes) -> int:
         return int.from_bytes(hashlib.blake2b(data, key=self.manifest_key, digest_size=32).digest(), "big")
-
-    def header_mac(self, data: bytes) -> bytes:
-        return hmac.new(self.header_key, data, hashlib.sha256).digest()
 
     def machine_hash(self, raw: str) -> str:
         """Keyed hash of a machine identifier: stable per store, useless without the key."""

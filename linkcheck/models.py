@@ -70,11 +70,6 @@ class Attribute(NamedTuple):
     note: str | None = None
     flags: tuple[str, ...] = ()
 
-    def seen_again(self, when: int) -> "Attribute":
-        """The same value observed again at `when`: widen its first/last-seen window."""
-        first = min(self.first_seen, when) if self.first_seen else when
-        return self._replace(first_seen=first, last_seen=max(self.last_seen, when))
-
 
 @dataclass(frozen=True)
 class Account:

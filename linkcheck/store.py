@@ -96,7 +96,6 @@ class StoreInfo:
     format_version: int
     kdf: dict
     size_bytes: int
-    counts: dict | None = None
 
 
 def _sqlite_failure(exc: sqlite3.Error, path: Path) -> LinkcheckError:
@@ -800,13 +799,10 @@ class Store:
         magic, fmt, _kdf_json, _wrapped = _read_header(self._conn, self.path)
         params = crypto.calibrate_kdf()
         kdf_json = json.dumps(params.to_json(), sort_keys=True)
-        master = self._master_for_rekey()
+        master = self._keys.master
         kek = crypto.derive_kek(new_passphrase, params)
         wrapped = crypto.wrap_master(kek, master, _header_ad(magic, fmt, kdf_json))
         self._conn.execute("UPDATE header SET kdf = ?, wrapped = ? WHERE id = 1", (kdf_json, wrapped))
-
-    def _master_for_rekey(self) -> bytes:
-        return self._keys.master
 
     def backup(self, target: Path) -> None:
         """A consistent copy of the (still encrypted) store, created 0600, complete or absent."""
