@@ -280,34 +280,37 @@ _MIN_POSTCODE_DIGITS = 5
 
 
 def same_place(a: str, b: str) -> float | None:
-    """Similarity 100 when one address is the other written less completely, else None.
+    """Similarity 100 when two addresses are one place written more or less completely, else None.
 
-    "Room 1203 88 Keyuan Road Nanshan Shenzhen" is the same place as "... Nanshan District
-    Shenzhen Guangdong 518057": every word and number of the shorter one appears in the
-    longer one, which adds only administrative words, a postcode or the floor. The shorter
-    one must still name a place (a number and two words that are not filler), and an extra
-    unit (a building, a room) in the longer one makes it a different, more specific place.
-    Typo-level differences are left to `fuzzy_match`.
+    "Room 1203 88 Keyuan Road Nanshan Shenzhen 518057" is the same place as "... Nanshan
+    District Shenzhen Guangdong": leaving out administrative words (district, province) and
+    postcodes, every word and number of one appears in the other, which adds at most a floor.
+    The shorter one must still name a place (a number and two words that are not filler);
+    an extra unit (a building, a room) makes a different, more specific place; two different
+    postcodes are two places. Typo-level differences are left to `fuzzy_match`.
     """
     if a == b:
         return 100.0
     words_a, words_b = a.split(), b.split()
-    set_a, set_b = set(words_a), set(words_b)
-    if len(set_a) > len(set_b):
-        set_a, set_b, words_b = set_b, set_a, words_a
-    if not set_a <= set_b:
+    codes_a = {w for w in words_a if w.isdigit() and len(w) >= _MIN_POSTCODE_DIGITS}
+    codes_b = {w for w in words_b if w.isdigit() and len(w) >= _MIN_POSTCODE_DIGITS}
+    if codes_a and codes_b and codes_a != codes_b:
         return None
-    numbers = [w for w in set_a if w.isdigit()]
-    names = [w for w in set_a if not w.isdigit() and w not in _ADDRESS_FILLER]
-    if not numbers or len(names) < 2:
+    core_a = {w for w in words_a if w not in _ADDRESS_FILLER and w not in codes_a}
+    core_b = {w for w in words_b if w not in _ADDRESS_FILLER and w not in codes_b}
+    if len(core_a) > len(core_b):
+        core_a, core_b, words_b = core_b, core_a, words_a
+    if not core_a <= core_b:
         return None
-    extra = set_b - set_a
+    numbers = [w for w in core_a if w.isdigit()]
+    if not numbers or len(core_a) - len(numbers) < 2:
+        return None
+    extra = core_b - core_a
     if extra & _ADDRESS_UNITS:
         return None
     for i, word in enumerate(words_b):
-        if word in extra and word.isdigit() and len(word) < _MIN_POSTCODE_DIGITS:
-            if not (i and words_b[i - 1] == "floor"):
-                return None
+        if word in extra and word.isdigit() and not (i and words_b[i - 1] == "floor"):
+            return None
     return 100.0
 
 

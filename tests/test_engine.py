@@ -741,3 +741,13 @@ def test_not_same_place_with_an_extra_street_number():
 
 def test_not_same_place_when_the_shorter_names_too_little():
     assert same_place("shenzhen 88", "room 1203 88 keyuan road shenzhen") is None
+
+
+def test_same_place_when_each_side_leaves_out_something_different():
+    assert same_place(
+        "room 1203 88 keyuan road nanshan shenzhen 518057", "room 1203 88 keyuan road nanshan district shenzhen"
+    )
+
+
+def test_not_same_place_with_two_different_postcodes():
+    assert same_place("room 5 1 main street springfield 10001", "room 5 1 main street springfield 90210") is None
