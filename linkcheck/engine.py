@@ -299,7 +299,7 @@ def same_place(a: str, b: str) -> float | None:
     core_a = {w for w in words_a if w not in _ADDRESS_FILLER and w not in codes_a}
     core_b = {w for w in words_b if w not in _ADDRESS_FILLER and w not in codes_b}
     if len(core_a) > len(core_b):
-        core_a, core_b, words_b = core_b, core_a, words_a
+        core_a, core_b = core_b, core_a
     if not core_a <= core_b:
         return None
     numbers = [w for w in core_a if w.isdigit()]
@@ -308,9 +308,11 @@ def same_place(a: str, b: str) -> float | None:
     extra = core_b - core_a
     if extra & _ADDRESS_UNITS:
         return None
-    for i, word in enumerate(words_b):
-        if word in extra and word.isdigit() and not (i and words_b[i - 1] == "floor"):
-            return None
+    # Fuzzy texts have their words sorted, so "floor 12" cannot be read by position: one extra
+    # number is allowed only together with an extra "floor".
+    extra_numbers = [w for w in extra if w.isdigit()]
+    if extra_numbers and (len(extra_numbers) > 1 or "floor" not in extra):
+        return None
     return 100.0
 
 

@@ -751,3 +751,17 @@ def test_same_place_when_each_side_leaves_out_something_different():
 
 def test_not_same_place_with_two_different_postcodes():
     assert same_place("room 5 1 main street springfield 10001", "room 5 1 main street springfield 90210") is None
+
+
+def test_same_place_with_an_added_floor_on_word_sorted_texts():
+    from linkcheck.engine import fuzzy_text
+
+    assert same_place(
+        fuzzy_text("Room 1203, 88 Keyuan Road, Shenzhen"), fuzzy_text("Floor 12, Room 1203, 88 Keyuan Road, Shenzhen")
+    )
+
+
+def test_not_same_place_with_an_extra_number_and_no_floor_on_word_sorted_texts():
+    from linkcheck.engine import fuzzy_text
+
+    assert same_place(fuzzy_text("88 Keyuan Road Shenzhen"), fuzzy_text("88 90 Keyuan Road Shenzhen")) is None
