@@ -147,7 +147,10 @@ class ImportResult:
     skipped: tuple[str, ...] = ()
 
 
-def _record_attributes(record: ProfileRecord, account: Account, region: str | None, when: int):
+def record_attributes(
+    record: ProfileRecord, account: Account, region: str | None, when: int | None = None, *, source: str = "import"
+) -> tuple[list[Attribute], list[str]]:
+    """The record's values as attributes of `account`, and a line for each value that is invalid."""
     attrs, problems = [], []
     region = region_of(account, region)
     for raw in record.values:
@@ -157,7 +160,7 @@ def _record_attributes(record: ProfileRecord, account: Account, region: str | No
                     raw.kind,
                     raw.value,
                     region=region,
-                    source=raw.source or "import",
+                    source=raw.source or source,
                     when=when,
                     note=raw.note,
                     first_seen=raw.first_seen,
@@ -220,7 +223,7 @@ def import_records(
                 updated=when,
             )
             profile = replace(existing, account=account)
-        attrs, value_problems = _record_attributes(record, account, region, when)
+        attrs, value_problems = record_attributes(record, account, region, when)
         row_problems += value_problems
         if row_problems:
             problems.extend(f"{label}: {p}" for p in row_problems)

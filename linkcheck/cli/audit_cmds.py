@@ -9,8 +9,8 @@ import click
 
 from .. import accounts as book
 from .. import engine, kinds
-from ..errors import InvalidInput, InvalidValue, UsageError
-from ..formats import detect_format, read_records, render_json, render_rows
+from ..errors import InvalidInput, UsageError
+from ..formats import ProfileRecord, RawValue, detect_format, read_records, render_json, render_rows
 from ..models import Account, Level, Profile
 from ..rules import load_rules
 from .options import LEVEL, echo_err, fail_on_option, format_option, min_level_option, open_store, rules_option, store_options
@@ -186,41 +186,28 @@ def _with_kind_options(func):
     return func
 
 
-def _planned_from_options(name, marketplace, region, values: dict) -> Profile:
-    account = Account(name, marketplace or "", "planned")
-    attrs, problems = [], []
-    for kind in kinds.KIND_NAMES:
-        for value in values.get(kind) or ():
-            try:
-                attrs.append(book.make_attribute(kind, value, region=book.region_of(account, region)))
-            except InvalidValue as exc:
-                problems.append(f"{kind} {book.shown_in_error(kind, value)!r}: {exc.reason}")
+def _planned_profile(record: ProfileRecord, region: str | None) -> Profile:
+    """The planned account a precheck compares: validated like an import, never stored."""
+    if record.problems:
+        raise InvalidInput(f"{record.origin}: " + "; ".join(record.problems))
+    name = book.check_name(record.name)
+    account = Account(name, book.check_text("marketplace", record.marketplace, 200) or "", "planned")
+    attrs, problems = book.record_attributes(record, account, region, source="manual")
     if problems:
-        raise InvalidInput(f"planned account {name!r}: " + "; ".join(problems))
+        raise InvalidInput(f"{record.origin}: account {name!r}: " + "; ".join(problems))
     return book.merge_attributes(Profile(account), attrs)[0]
+
+
+def _planned_from_options(name, marketplace, region, values: dict) -> Profile:
+    raw = tuple(RawValue(kind, value) for kind in kinds.KIND_NAMES for value in values.get(kind) or ())
+    return _planned_profile(ProfileRecord("the options", name, marketplace, values=raw), region)
 
 
 def _planned_from_file(path: Path, fmt: str | None, region: str | None) -> Profile:
     records = list(read_records(path, detect_format(path, fmt)))
     if len(records) != 1:
         raise InvalidInput(f"{path}: precheck takes one profile; this file has {len(records)}")
-    record = records[0]
-    if record.problems:
-        raise InvalidInput(f"{record.origin}: " + "; ".join(record.problems))
-    name = book.check_name(record.name)
-    marketplace = book.check_text("marketplace", record.marketplace, 200) or ""
-    account = Account(name, marketplace, "planned")
-    attrs, problems = [], []
-    for raw in record.values:
-        try:
-            attrs.append(book.make_attribute(raw.kind, raw.value, region=book.region_of(account, region)))
-        except InvalidValue as exc:
-            problems.append(f"{raw.kind} {book.shown_in_error(raw.kind, raw.value)!r}: {exc.reason}")
-        except InvalidInput as exc:
-            problems.append(exc.message)
-    if problems:
-        raise InvalidInput(f"{record.origin}: account {name!r}: " + "; ".join(problems))
-    return book.merge_attributes(Profile(account), attrs)[0]
+    return _planned_profile(records[0], region)
 
 
 @click.command()
