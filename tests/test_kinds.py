@@ -237,8 +237,11 @@ def test_arbitrary_text_gives_a_value_or_invalid_value(name, text):
         parsed = parse_value(name, text, region="US")
     except InvalidValue as e:
         assert "cannot be read" not in e.reason  # the catch-all never hides a bug
-        if name in SENSITIVE and len(text.strip()) >= 4:
-            assert text.strip() not in str(e)
+        # Reasons are fixed wording, so a letters-only text can be a word of it ("card" in
+        # "invalid card: a card number ..."); the values worth hiding carry digits or an "@".
+        value = text.strip()
+        if name in SENSITIVE and len(value) >= 4 and any(c.isdigit() or c == "@" for c in value):
+            assert value not in str(e)
         return
     again = parse_value(name, parsed.normalized, region="US")
     assert again.normalized == parsed.normalized
