@@ -147,7 +147,8 @@ def _header_ad(magic: str, fmt: int, kdf_json: str) -> bytes:
     return f"{magic}|{fmt}|".encode() + kdf_json.encode()
 
 
-def _check_path_is_store_file(path: Path) -> None:
+def check_store_file(path: Path) -> None:
+    """Refuse, with the right error, a path that cannot be a store (missing, a folder, empty)."""
     if not path.exists():
         raise UsageError(f"no store at {path}; create one with `linkcheck init` (or point --store / {STORE_ENV} at it)")
     if path.is_dir():
@@ -212,7 +213,7 @@ def create(path: Path, passphrase: str) -> None:
 
 def read_info(path: Path) -> StoreInfo:
     """The header facts of a store, without the passphrase."""
-    _check_path_is_store_file(path)
+    check_store_file(path)
     try:
         conn = _connect(path)
         try:
@@ -364,7 +365,7 @@ class Store:
     @contextmanager
     def open(cls, path: Path, passphrase: str, *, write: bool = False) -> Iterator["Store"]:
         """Unlock the store and run the body in one transaction (committed only on success)."""
-        _check_path_is_store_file(path)
+        check_store_file(path)
         conn = None
         try:
             conn = _connect(path)

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import click
 
-from ..errors import PassphraseError, UsageError
+from ..errors import PassphraseError
 from ..formats import OUTPUT_FORMATS
 from ..models import LEVEL_NAMES, Level
-from ..store import STORE_ENV, Store, default_store_path
+from ..store import STORE_ENV, Store, check_store_file, default_store_path
 
 PASSPHRASE_ENV = "LINKCHECK_PASSPHRASE"
 NEW_PASSPHRASE_ENV = "LINKCHECK_NEW_PASSPHRASE"
@@ -188,8 +188,7 @@ def get_new_passphrase(new_file: Path | None) -> str:
 def open_store(*, write: bool = False):
     """Unlock the current command's store for one transaction."""
     path = current_store_path()
-    if not path.exists():
-        raise UsageError(f"no store at {path}; create one with `linkcheck init` (or point --store / {STORE_ENV} at it)")
+    check_store_file(path)  # before asking for a passphrase that could not open anything
     passphrase = get_passphrase()
     with Store.open(path, passphrase, write=write) as store:
         yield store
