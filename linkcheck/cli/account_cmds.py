@@ -10,7 +10,7 @@ import click
 
 from .. import accounts as book
 from .. import kinds
-from ..errors import InvalidInput, UsageError
+from ..errors import InvalidInput, InvalidValue, UsageError
 from ..formats import attribute_row, detect_format, read_records, render_json, render_rows, write_export, write_private_file
 from ..models import STATUSES, Account, Profile, iso, now
 from .options import echo_err, format_option, open_store, store_options
@@ -175,6 +175,12 @@ def account_remove(name, yes):
     click.echo(f"Removed account {name}")
 
 
+def _value_error(name: str, kind: str, value: str, exc: InvalidInput) -> InvalidInput:
+    """A rejected value as one line naming the account, the kind, the value (partly) and why."""
+    reason = exc.reason if isinstance(exc, InvalidValue) else exc.message
+    return InvalidInput(f"account {name!r}: {kind} {book.shown_in_error(kind, value)!r}: {reason}")
+
+
 @click.group()
 def attr():
     """Add and remove identifying values (email, phone, ip, mac, ...) on an account.
@@ -215,9 +221,7 @@ def attr_add(name, kind, value, note, region):
                 kind, value, region=book.region_of(p.account, region), note=note, source="manual"
             )
         except InvalidInput as exc:
-            raise InvalidInput(
-                f"account {name!r}: {kind} {book.shown_in_error(kind, value)!r}: {getattr(exc, 'reason', exc.message)}"
-            ) from None
+            raise _value_error(name, kind, value, exc) from None
         merged, added = book.merge_attributes(p, [attribute])
         st.put_profile(merged)
     shown = kinds.mask(kind, attribute.normalized)
@@ -245,9 +249,7 @@ def attr_remove(name, kind, value, region):
         try:
             st.put_profile(book.remove_attribute(p, kind, value, book.region_of(p.account, region)))
         except InvalidInput as exc:
-            raise InvalidInput(
-                f"account {name!r}: {kind} {book.shown_in_error(kind, value)!r}: {getattr(exc, 'reason', exc.message)}"
-            ) from None
+            raise _value_error(name, kind, value, exc) from None
     click.echo(f"Removed {kind} from {name}")
 
 

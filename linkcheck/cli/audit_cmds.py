@@ -22,13 +22,18 @@ def _link_text(link) -> str:
     return f"{link.a} –{'/'.join(link.kinds)}→ {link.b}"
 
 
+def _match_text(f) -> str:
+    """How a finding matched, with the similarity of a fuzzy one: "fuzzy 95%"."""
+    return f.match if f.score is None else f"{f.match} {f.score:.0f}%"
+
+
 def _finding_rows(pairs, *, reveal: bool) -> list[dict]:
     rows = []
     for pair in pairs:
         a, b = pair.accounts
         for f in pair.findings:
             values = f.raw if reveal else f.values
-            match = f.match if f.score is None else f"{f.match} {f.score:.0f}%"
+            match = _match_text(f)
             rows.append(
                 {
                     "pair": f"{a} / {b}",
@@ -57,7 +62,7 @@ def _pairs_table(pairs, *, reveal: bool) -> str:
         rows = []
         for f in pair.findings:
             values = f.raw if reveal else f.values
-            match = f.match if f.score is None else f"{f.match} {f.score:.0f}%"
+            match = _match_text(f)
             rows.append(
                 {
                     "kind": f.facet,

@@ -59,7 +59,7 @@ def current_store_path() -> Path:
     return click.get_current_context().meta["linkcheck.store_path"]
 
 
-def format_option(*choices: str, default: str = "table"):
+def format_option(*choices: str, default: str = "table", help: str = "Output format."):
     """--format, the same on every command that prints data."""
     choices = choices or OUTPUT_FORMATS
     return click.option(
@@ -68,7 +68,7 @@ def format_option(*choices: str, default: str = "table"):
         type=click.Choice(choices, case_sensitive=False),
         default=default,
         show_default=True,
-        help="Output format.",
+        help=help,
     )
 
 

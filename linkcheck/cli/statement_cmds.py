@@ -203,14 +203,7 @@ def explain_cmd(name, other, kind, note, list_, fmt):
 
 @click.command("pubkey")
 @store_options
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json"], case_sensitive=False),
-    default="text",
-    show_default=True,
-    help="text: the key alone (base64); json: key, hex and fingerprint.",
-)
+@format_option("text", "json", default="text", help="text: the key alone (base64); json: key, hex and fingerprint.")
 def pubkey_cmd(fmt):
     """Print this store's public key for checking its statements.
 
@@ -276,14 +269,7 @@ def _read_statement(path: Path) -> str:
     default=None,
     help="A file holding the signer's public key (as written by `linkcheck pubkey`).",
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json"], case_sensitive=False),
-    default="text",
-    show_default=True,
-    help="Output format of the result.",
-)
+@format_option("text", "json", default="text", help="Output format of the result.")
 @click.option(
     "--integrity-only",
     is_flag=True,
