@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from .errors import InvalidInput, InvalidValue, UsageError
+from .formats import read_user_text
 
 ECHO_URLS_ENV = "LINKCHECK_IP_ECHO_URLS"
 # Plain-text "what is my IP" services, asked in order until one answers.
@@ -926,11 +927,7 @@ def load_fixture(
     `public_ip` given here overrides the file's own public IP.
     """
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else "not readable UTF-8 text"
-        raise InvalidInput(f"machine file {path.name}: cannot read it ({reason})") from None
+    text = read_user_text(path, "machine file")
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:

@@ -56,6 +56,15 @@ class ProfileRecord:
 SPREADSHEET_HELP = "it looks like an Excel workbook; save it as CSV (File > Save As > CSV UTF-8) and import that"
 
 
+def read_user_text(path: Path, what: str) -> str:
+    """A small UTF-8 file the user points at (rules, a machine description), or one clear error."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else "not readable UTF-8 text"
+        raise InvalidInput(f"{what} {path.name}: cannot read it ({reason})") from None
+
+
 def detect_format(path: Path, forced: str | None) -> str:
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xls", ".xlsm", ".ods", ".numbers") or _is_zip(path):

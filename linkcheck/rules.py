@@ -10,6 +10,7 @@ from types import MappingProxyType
 from typing import Any, Mapping
 
 from .errors import InvalidInput
+from .formats import read_user_text
 from .models import Level
 
 CRITICAL, HIGH, MEDIUM, LOW = Level.CRITICAL, Level.HIGH, Level.MEDIUM, Level.LOW
@@ -274,11 +275,7 @@ def load_rules(path: str | Path | None) -> Rules:
     if path is None:
         return DEFAULT_RULES
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else "not readable text"
-        raise InvalidInput(f"rules file {path.name}: cannot read it ({reason})") from None
+    text = read_user_text(path, "rules file")
     return parse_rules(text, name=path.name, toml=_is_toml(path, text))
 
 
