@@ -291,13 +291,10 @@ def same_place(a: str, b: str) -> float | None:
     """
     if a == b:
         return 100.0
-    words_a, words_b = a.split(), b.split()
-    codes_a = {w for w in words_a if w.isdigit() and len(w) >= _MIN_POSTCODE_DIGITS}
-    codes_b = {w for w in words_b if w.isdigit() and len(w) >= _MIN_POSTCODE_DIGITS}
+    codes_a, core_a = _place_words(a)
+    codes_b, core_b = _place_words(b)
     if codes_a and codes_b and codes_a != codes_b:
         return None
-    core_a = {w for w in words_a if w not in _ADDRESS_FILLER and w not in codes_a}
-    core_b = {w for w in words_b if w not in _ADDRESS_FILLER and w not in codes_b}
     if len(core_a) > len(core_b):
         core_a, core_b = core_b, core_a
     if not core_a <= core_b:
@@ -314,6 +311,15 @@ def same_place(a: str, b: str) -> float | None:
     if extra_numbers and (len(extra_numbers) > 1 or "floor" not in extra):
         return None
     return 100.0
+
+
+@lru_cache(maxsize=1 << 17)
+def _place_words(text: str) -> tuple[frozenset[str], frozenset[str]]:
+    """An address's postcodes, and its other words less the administrative ones. Cached: an
+    audit compares each address with many others in its blocks."""
+    words = text.split()
+    codes = frozenset(w for w in words if w.isdigit() and len(w) >= _MIN_POSTCODE_DIGITS)
+    return codes, frozenset(w for w in words if w not in _ADDRESS_FILLER and w not in codes)
 
 
 def fuzzy_similarity(facet: str, a: str, b: str, threshold: float) -> float | None:

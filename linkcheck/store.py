@@ -3,9 +3,11 @@
 Layout. A plaintext `header` row (magic, format version, Argon2id parameters, the master key
 wrapped by the passphrase-derived key) and tables whose rows are AEAD-sealed:
 
-- `accounts`: one row per account. `body` seals the account and all its attributes; `keys`
-  seals the 8-byte keyed tags of its match keys, so a pre-login check can find candidate
-  accounts by decrypting a few bytes per account instead of whole profiles. `name_tag` is a
+- `accounts`: one row per account. `body` seals the account and all its attributes, one JSON
+  line each (format 2); `keys` seals the 8-byte keyed tags of its match keys, attribute by
+  attribute, so a pre-login check can find candidate accounts by decrypting a few bytes per
+  account instead of whole profiles, and an audit can tell which attributes share a key with
+  another account before decoding any (see `_index_blob`, `linked_profiles`). `name_tag` is a
   keyed hash of the account name, so names are unique and found without decrypting anything.
 - `events`: the check/capture log. `explanations`: why two accounts share a kind.
 - `manifest`: one sealed row holding an XOR of a keyed MAC over every row (table, id,
@@ -26,10 +28,12 @@ import json
 import os
 import sqlite3
 import stat
+from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
+from itertools import accumulate, compress
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Iterable, Iterator, NamedTuple
 
 from cryptography.exceptions import InvalidTag
 
@@ -38,7 +42,10 @@ from .errors import InvalidInput, LinkcheckError, PassphraseError, StoreBusy, St
 from .models import Account, Attribute, Event, Explanation, Profile, now
 
 MAGIC = "linkcheck-store"
-FORMAT_VERSION = 1
+# Format 1 (the first development builds) sealed each account as one JSON object and its key
+# index as a bare sorted list of tags. It is read as it is, and upgraded to format 2 in the
+# same transaction as the first write (`Store._upgrade`).
+FORMAT_VERSION = 2
 STORE_ENV = "LINKCHECK_STORE"
 STORE_FILENAME = "store.db"
 BUSY_TIMEOUT_MS = 60_000
@@ -297,34 +304,106 @@ def _utf8_or_invalid(encode, what: str) -> bytes:
 
 
 def _encode_profile(profile: Profile) -> bytes:
-    return _utf8_or_invalid(lambda: _profile_json(profile), f"account {profile.account.name!r}")
+    return _utf8_or_invalid(lambda: _profile_body(profile), f"account {profile.account.name!r}")
 
 
-def _profile_json(profile: Profile) -> bytes:
+_JSON_LINE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
+def _profile_body(profile: Profile) -> bytes:
+    """Format 2: a JSON line for the account, then two per attribute: the attribute with its
+    exact match keys only, and the list of its blocking keys (for fuzzy comparison).
+
+    JSON never holds a raw newline, so a reader can split the lines and decode only what it
+    needs: the audit decodes only attributes that share a key, and never their blocking keys
+    (the key index has their tags, which is all the audit groups on).
+    """
     acc = profile.account
-    return json.dumps(
-        {
-            "n": acc.name,
-            "m": acc.marketplace,
-            "s": acc.status,
-            "o": acc.note,
-            "c": acc.created,
-            "u": acc.updated,
-            "a": [list(a) for a in profile.attributes],
-        },
-        ensure_ascii=False,
-        separators=(",", ":"),
-    ).encode("utf-8")
+    header = {"n": acc.name, "m": acc.marketplace, "s": acc.status, "o": acc.note, "c": acc.created, "u": acc.updated}
+    lines = [_JSON_LINE(header)]
+    for attr in profile.attributes:
+        n_exact = _exact_key_count(attr.keys)
+        fields = list(attr)
+        fields[3] = attr.keys[:n_exact]
+        lines.append(_JSON_LINE(fields))
+        lines.append(_JSON_LINE(attr.keys[n_exact:]))
+    lines.append("")
+    return "\n".join(lines).encode("utf-8")
+
+
+def _exact_key_count(keys: tuple[str, ...]) -> int:
+    """How many of the keys are exact match keys: the kinds put blocking keys last."""
+    n_exact = len(keys)
+    while n_exact and keys[n_exact - 1].startswith(BLOCKING_PREFIX):
+        n_exact -= 1
+    if any(k.startswith(BLOCKING_PREFIX) for k in keys[:n_exact]):
+        raise ValueError("match keys out of order: blocking keys come last")
+    return n_exact
 
 
 def _decode_profile(raw: bytes) -> Profile:
-    data = json.loads(raw)
-    account = Account(data["n"], data["m"], data["s"], data["o"], data["c"], data["u"])
-    attrs = tuple(
-        Attribute(k, v, n, tuple(keys), src, first, last, note, tuple(flags))
-        for k, v, n, keys, src, first, last, note, flags in data["a"]
+    if not raw.endswith(b"\n"):
+        return _decode_profile_v1(raw)
+    header, *lines = json.loads(b"[" + raw[:-1].replace(b"\n", b",") + b"]")
+    if len(lines) % 2:
+        raise ValueError("odd number of attribute lines")
+    return Profile(
+        _decode_account(header),
+        tuple(_decode_attribute(fields, fields[3] + blocking) for fields, blocking in zip(lines[::2], lines[1::2])),
     )
-    return Profile(account, attrs)
+
+
+def _decode_account(data: dict) -> Account:
+    return Account(data["n"], data["m"], data["s"], data["o"], data["c"], data["u"])
+
+
+def _decode_attribute(fields: list, keys: list | None = None) -> Attribute:
+    kind, value, normalized, all_keys, source, first, last, note, flags = fields
+    return Attribute(kind, value, normalized, tuple(all_keys if keys is None else keys), source, first, last, note,
+                     tuple(flags))
+
+
+def _decode_profile_v1(raw: bytes) -> Profile:
+    """Format 1: the account and its attributes as one JSON object."""
+    data = json.loads(raw)
+    return Profile(_decode_account(data), tuple(map(_decode_attribute, data["a"])))
+
+
+BLOCKING_PREFIX = "~"  # as kinds.BLOCKING_PREFIX: a key for fuzzy comparison, not a match
+
+
+class _Index(NamedTuple):
+    """One account's decrypted key index (format 2), as `_index_blob` lays it out."""
+
+    exact_counts: bytes  # per attribute
+    block_counts: bytes
+    tags: memoryview  # unsigned 64-bit tags: the exact ones, then the blocking ones
+    exact: memoryview
+    blocking: memoryview
+
+
+def _index_start(blob: bytes) -> tuple[int, int]:
+    attributes = int.from_bytes(blob[:4], "little")
+    head = 4 + 2 * attributes
+    return attributes, head + (-head % 8)
+
+
+def _index_tags(blob: bytes) -> bytes:
+    """The tag region of a format-2 index: every tag, exact then blocking."""
+    return blob[_index_start(blob)[1]:]
+
+
+def _parse_index(blob: bytes) -> _Index:
+    if len(blob) < 4:
+        raise ValueError("index length")
+    attributes, start = _index_start(blob)
+    exact_counts = blob[4 : 4 + attributes]
+    block_counts = blob[4 + attributes : 4 + 2 * attributes]
+    n_exact = sum(exact_counts)
+    if len(blob) != start + 8 * (n_exact + sum(block_counts)):
+        raise ValueError("index length")
+    tags = memoryview(blob)[start:].cast("Q")
+    return _Index(exact_counts, block_counts, tags, tags[:n_exact], tags[n_exact:])
 
 
 def _encode_event(event: Event) -> bytes:
@@ -345,8 +424,9 @@ def _decode_event(raw: bytes) -> Event:
 class Store:
     """An unlocked store inside one transaction. Use `Store.open(...)` as a context manager."""
 
-    def __init__(self, path: Path, conn: sqlite3.Connection, keyring: crypto.Keyring, write: bool):
+    def __init__(self, path: Path, conn: sqlite3.Connection, keyring: crypto.Keyring, write: bool, fmt: int):
         self.path = path
+        self._format = fmt  # the layout of the account rows (see FORMAT_VERSION)
         self._conn = conn
         self._keys = keyring
         self.write = write
@@ -370,15 +450,18 @@ class Store:
         try:
             conn = _connect(path)
             magic, fmt, kdf_json, wrapped = _read_header(conn, path)
-            keyring = cls._unlock(passphrase, fmt, kdf_json, wrapped)
+            keyring, kek = cls._unlock(passphrase, fmt, kdf_json, wrapped)
             conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
             # The header can change between reading it and taking the transaction (a
-            # concurrent `passwd`); unlock again from the snapshot we now hold.
+            # concurrent `passwd` or upgrade); unlock again from the snapshot we now hold.
             current = _read_header(conn, path)
             if current != (magic, fmt, kdf_json, wrapped):
-                keyring = cls._unlock(passphrase, *current[1:])
-            store = cls(path, conn, keyring, write)
+                magic, fmt, kdf_json, wrapped = current
+                keyring, kek = cls._unlock(passphrase, fmt, kdf_json, wrapped)
+            store = cls(path, conn, keyring, write, fmt)
             store._verify_manifest()
+            if write and fmt < FORMAT_VERSION:
+                store._upgrade(kek, kdf_json)
         except sqlite3.Error as exc:
             if conn is not None:
                 conn.close()
@@ -406,11 +489,26 @@ class Store:
             conn.close()
 
     @staticmethod
-    def _unlock(passphrase: str, fmt: int, kdf_json: str, wrapped: bytes) -> crypto.Keyring:
+    def _unlock(passphrase: str, fmt: int, kdf_json: str, wrapped: bytes) -> tuple[crypto.Keyring, bytes]:
         params = _parse_kdf(kdf_json)
         kek = crypto.derive_kek(passphrase, params)
         master = crypto.unwrap_master(kek, wrapped, _header_ad(MAGIC, fmt, kdf_json))
-        return crypto.Keyring(master)
+        return crypto.Keyring(master), kek
+
+    def _upgrade(self, kek: bytes, kdf_json: str) -> None:
+        """Rewrite a format-1 store's account rows in the current layout, in this transaction.
+
+        Format 1 (the first development builds) sealed each account as one JSON object and
+        its key index as a bare list of tags. The header's format number is bound into the
+        wrapped master key, so the key is wrapped again under the new header.
+        """
+        profiles = self.profiles()
+        self._format = FORMAT_VERSION
+        for profile in profiles:
+            self.put_profile(profile)
+        wrapped = crypto.wrap_master(kek, self._keys.master, _header_ad(MAGIC, FORMAT_VERSION, kdf_json))
+        self._conn.execute("UPDATE header SET format = ?, wrapped = ? WHERE id = 1", (FORMAT_VERSION, wrapped))
+        self._dirty = True
 
     # ----- integrity -------------------------------------------------------------------------
 
@@ -519,6 +617,118 @@ class Store:
         rows = self._conn.execute("SELECT id, version, name_tag, body FROM accounts ORDER BY id").fetchall()
         return [self._open_profile(*row) for row in rows]
 
+    def linked_profiles(self, block_cap: int, *, include: str | None = None) -> list[Profile]:
+        """What an audit needs: every account holding a match key another account holds too,
+        with only its attributes that hold one.
+
+        An audit finds links by grouping the accounts' match keys, and a key only one account
+        holds links nothing; on a large store most keys are such. The sealed key indexes tell,
+        before any profile is decoded, which keys two or more accounts share (a blocking key
+        for fuzzy comparison counts only when at most `block_cap` accounts share it, as the
+        audit compares inside no larger block). Only those attributes' lines are decoded.
+
+        A kept attribute keeps all its exact keys, so the audit can still tell "the same text,
+        different keys" apart. Of its blocking keys it keeps only the shared ones, each as a
+        stand-in "~kind:#<tag>": the audit only groups on blocking keys, never shows them, and
+        their text is never decoded. `include` names an account kept whatever it shares. The
+        audit's findings over these profiles are those over `profiles()` (tests compare them);
+        use `profiles()` for anything else.
+
+        A format-1 store (read as it is until its first write upgrades it) has no
+        per-attribute index: all its profiles are returned.
+        """
+        if self._format < 2:
+            return self.profiles()
+        decrypt = self._keys.aead.decrypt
+        nonce_bytes = crypto.NONCE_BYTES
+        rows = self._conn.execute("SELECT id, version, name_tag, body, keys FROM accounts ORDER BY id").fetchall()
+        # 1. Which tags do two or more accounts hold? Set operations run in C; each tag list
+        #    is turned into Python ints once. A tag an account holds twice is not shared.
+        indexes = []
+        seen: set[int] = set()
+        shared: set[int] = set()
+        try:
+            for row_id, version, tag, _body, sealed in rows:
+                index = _parse_index(
+                    decrypt(sealed[:nonce_bytes], sealed[nonce_bytes:], b"accounts|%d|%d|%s|keys" % (row_id, version, tag))
+                )
+                indexes.append(index)
+                mine = set(index.tags)
+                shared |= seen & mine
+                seen |= mine
+        except (InvalidTag, TypeError, ValueError):
+            raise StoreDamaged(
+                "store was tampered with or damaged: an account's key index fails its integrity check"
+            ) from None
+        del seen
+        # 2. A blocking key more than block_cap accounts share is one the audit skips.
+        holders = Counter()
+        for index in indexes:
+            if index.blocking and not shared.isdisjoint(index.blocking):
+                holders.update(shared.intersection(index.blocking))
+        shared.difference_update([t for t, n in holders.items() if n > block_cap])
+        del holders
+        # 3. Decode what shares something: the wanted lines of every body, in one JSON parse.
+        include_tag = self._keys.name_tag(include) if include is not None else None
+        is_shared = shared.__contains__
+        chosen = []  # (name tag, index, wanted attribute positions, their shared blocking tags)
+        lines_wanted: list[bytes] = []
+        for (row_id, version, tag, body, _sealed), index in zip(rows, indexes):
+            exact, blocking = index.exact, index.blocking
+            exact_hits = list(compress(range(len(exact)), map(is_shared, exact)))
+            blocking_hits = list(compress(range(len(blocking)), map(is_shared, blocking))) if blocking else ()
+            if not exact_hits and not blocking_hits and tag != include_tag:
+                continue
+            wanted: dict[int, list[int]] = {}
+            if exact_hits:
+                ends = list(accumulate(index.exact_counts))
+                for position in exact_hits:
+                    wanted.setdefault(bisect.bisect_right(ends, position), [])
+            if blocking_hits:
+                ends = list(accumulate(index.block_counts))
+                for position in blocking_hits:
+                    wanted.setdefault(bisect.bisect_right(ends, position), []).append(blocking[position])
+            raw = self._keys.open(body, _ad("accounts", row_id, version, tag, "body"), "an account row")
+            lines = raw.split(b"\n")
+            if lines.pop() != b"" or len(lines) != 2 * len(index.exact_counts) + 1:
+                raise StoreDamaged("store is damaged: an account row is unreadable")
+            positions = sorted(wanted)
+            lines_wanted.append(lines[0])
+            lines_wanted.extend([lines[2 * p + 1] for p in positions])
+            chosen.append((tag, index, positions, wanted))
+        try:
+            decoded = json.loads(b"[" + b",".join(lines_wanted) + b"]")
+            del lines_wanted
+            return self._partial_profiles(chosen, decoded)
+        except (ValueError, KeyError, TypeError, IndexError):
+            raise StoreDamaged("store is damaged: an account row is unreadable") from None
+
+    def _partial_profiles(self, chosen: list, decoded: list) -> list[Profile]:
+        """Profiles from the decoded lines: each account's header, then its wanted attributes
+        with their exact keys and, for the blocking keys they share, a stand-in key per tag
+        ("~kind:#<tag>"): the audit only groups on blocking keys, never shows them."""
+        profiles = []
+        at = 0
+        for tag, index, positions, wanted in chosen:
+            account = _decode_account(decoded[at])
+            if self._keys.name_tag(account.name) != tag:
+                raise StoreDamaged("store was tampered with: an account row is filed under the wrong name")
+            attrs = []
+            for position in positions:
+                at += 1
+                fields = decoded[at]
+                keys = fields[3]
+                if len(keys) != index.exact_counts[position]:
+                    raise ValueError("body and index disagree")
+                shared_blocks = wanted[position]
+                if shared_blocks:
+                    prefix = f"{BLOCKING_PREFIX}{fields[0]}:#"
+                    keys.extend([prefix + str(t) for t in shared_blocks])
+                attrs.append(_decode_attribute(fields, keys))
+            at += 1
+            profiles.append(Profile(account, tuple(attrs)))
+        return profiles
+
     def accounts(self) -> list[Account]:
         return [p.account for p in self.profiles()]
 
@@ -534,6 +744,7 @@ class Store:
         ends: list[int] = []
         blobs: list[bytes] = []
         offset = 0
+        legacy = self._format < 2
         rows = self._index_rows
         if rows is None:
             rows = self._conn.execute("SELECT id, version, name_tag, keys FROM accounts")
@@ -543,6 +754,7 @@ class Store:
                 blob = decrypt(
                     sealed[:nonce_bytes], sealed[nonce_bytes:], b"accounts|%d|%d|%s|keys" % (row_id, version, tag)
                 )
+                blob = blob if legacy else _index_tags(blob)
                 if len(blob) % width:
                     raise ValueError("index length")
                 blobs.append(blob)
@@ -601,8 +813,29 @@ class Store:
         return self._profiles_by_id(hits, exclude_tag)
 
     def _index_blob(self, profile: Profile) -> bytes:
-        tags = {self._keys.index_tag(k) for a in profile.attributes for k in a.keys}
-        return b"".join(sorted(tags))
+        """The account's key index (format 2): the 8-byte tag of every match key, exact keys
+        and blocking keys apart, each in attribute order, with per-attribute counts.
+
+            u32 attributes | u8 exact keys per attribute | u8 blocking keys per attribute |
+            zero padding to a multiple of 8 | exact tags | blocking tags
+
+        `check` and `precheck` search the tags; the audit counts them across all accounts to
+        find, before decrypting any profile, which attributes share a key at all.
+        """
+        tag = self._keys.index_tag
+        exact_counts, block_counts = bytearray(), bytearray()
+        exact_tags, block_tags = [], []
+        for attr in profile.attributes:
+            n_exact = _exact_key_count(attr.keys)
+            exact, blocking = attr.keys[:n_exact], attr.keys[n_exact:]
+            if len(exact) > 255 or len(blocking) > 255:
+                raise InvalidInput(f"a {attr.kind} value of account {profile.account.name!r} has too many match keys")
+            exact_counts.append(len(exact))
+            block_counts.append(len(blocking))
+            exact_tags.extend(map(tag, exact))
+            block_tags.extend(map(tag, blocking))
+        head = len(profile.attributes).to_bytes(4, "little") + exact_counts + block_counts
+        return b"".join((head, bytes(-len(head) % 8), *exact_tags, *block_tags))
 
     def put_profile(self, profile: Profile) -> None:
         """Insert the account or replace it (matched by name) with this content."""

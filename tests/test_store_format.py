@@ -1,0 +1,241 @@
+"""Store format 2: per-attribute body lines, the per-attribute key index, the audit's loader
+(`Store.linked_profiles`) and the upgrade of a format-1 store."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+import sys
+from pathlib import Path
+
+import pytest
+
+from linkcheck import engine
+from linkcheck import store as store_mod
+from linkcheck.accounts import make_attribute
+from linkcheck.errors import StoreDamaged
+from linkcheck.models import Account, Attribute, Profile
+from linkcheck.rules import load_rules, rules_from_dict
+from linkcheck.store import Store
+
+from conftest import PASSPHRASE, PROFILES_DIR, write_json
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+import synth  # noqa: E402
+
+FORMAT1 = Path(__file__).resolve().parent / "fixtures" / "format1"
+MACHINE = Path(__file__).resolve().parent.parent / "linkcheck" / "fixtures" / "demo-machine.json"
+
+
+# ---------------------------------------------------------------------------------------------
+# Encoding
+
+
+def _attr(kind: str, value: str, **kw) -> Attribute:
+    return make_attribute(kind, value, region="US", **kw)
+
+
+def test_body_round_trips_and_keeps_blocking_keys_off_the_attribute_line():
+    profile = Profile(
+        Account("acme-us", "amazon.com", "active", "note\nwith a newline", 5, 6),
+        (
+            _attr("company_name", "Shenzhen Acme Trading Co., Ltd."),
+            _attr("email", "ops@acme.example"),
+            Attribute("hostname", "host", "host", (), "manual", 1, 2, None, ("x",)),
+        ),
+    )
+    raw = store_mod._encode_profile(profile)
+    assert store_mod._decode_profile(raw) == profile
+    lines = raw.split(b"\n")
+    assert lines.pop() == b""
+    assert len(lines) == 1 + 2 * len(profile.attributes)
+    company_line = json.loads(lines[1])
+    assert all(not k.startswith("~") for k in company_line[3])
+    assert json.loads(lines[2]) and all(k.startswith("~") for k in json.loads(lines[2]))
+
+
+def test_keys_out_of_order_are_refused():
+    attr = Attribute("company_name", "x", "x", ("~company_name:x", "company_name:x"))
+    with pytest.raises(ValueError):
+        store_mod._encode_profile(Profile(Account("a"), (attr,)))
+
+
+def test_index_lists_every_tag_per_attribute(store_path, store):
+    profile = Profile(Account("a"), (_attr("company_name", "Acme Trading Ltd"), _attr("email", "x@acme.example")))
+    with Store.open(store_path, PASSPHRASE, write=True) as st:
+        blob = st._index_blob(profile)
+        index = store_mod._parse_index(blob)
+        company, email = profile.attributes
+        n_exact = [len([k for k in a.keys if not k.startswith("~")]) for a in profile.attributes]
+        assert list(index.exact_counts) == n_exact
+        assert list(index.block_counts) == [len(a.keys) - n for a, n in zip(profile.attributes, n_exact)]
+        tag = lambda k: int.from_bytes(st._keys.index_tag(k), sys.byteorder)  # noqa: E731
+        exact = [k for a in profile.attributes for k in a.keys if not k.startswith("~")]
+        blocking = [k for a in profile.attributes for k in a.keys if k.startswith("~")]
+        assert list(index.exact) == [tag(k) for k in exact]
+        assert list(index.blocking) == [tag(k) for k in blocking]
+
+
+# ---------------------------------------------------------------------------------------------
+# The audit's loader gives the same audit as every profile
+
+
+def _same_audit(store_path: Path, rules, **kw) -> dict:
+    with Store.open(store_path, PASSPHRASE) as st:
+        everything = st.profiles()
+        linked = st.linked_profiles(rules.combine.fuzzy_block_cap, include=kw.get("account"))
+        explanations = st.explanations()
+    full = engine.audit_to_json(engine.audit(everything, rules, explanations=explanations, **kw), reveal=True)
+    fast = engine.audit_to_json(engine.audit(linked, rules, explanations=explanations, **kw), reveal=True)
+    assert fast == full
+    return full
+
+
+NEAR_MISSES = [
+    # A typo in the company name, the same place written more and less completely, a
+    # different company in the same city and trade, a person written twice.
+    {"account": "typo-a", "marketplace": "amazon.com",
+     "attributes": {"company_name": ["Shenzhen Zorbex Trading Co., Ltd."],
+                    "address": ["Room 1203, 88 Keyuan Road, Nanshan District, Shenzhen 518057"]}},
+    {"account": "typo-b", "marketplace": "amazon.com",
+     "attributes": {"company_name": ["Shenzhen Zorbax Trading Co Ltd"],
+                    "address": ["Room 1203 88 Keyuan Rd Nanshan Shenzhen"]}},
+    {"account": "other-c", "marketplace": "amazon.com", "status": "suspended",
+     "attributes": {"company_name": ["Shenzhen Qilvan Trading Co., Ltd."],
+                    "legal_representative": ["Wei Li"], "category": ["Pet Supplies"]}},
+    {"account": "person-d", "marketplace": "amazon.com",
+     "attributes": {"legal_representative": ["Li  Wei"], "category": ["Pet Supplies"]}},
+    {"account": "alone-e", "marketplace": "amazon.com",
+     "attributes": {"email": ["alone@unshared.example"], "category": ["Pet Supplies"]}},
+]
+
+
+@pytest.fixture
+def busy_store(cli, store, tmp_path):
+    """1,500 synthetic accounts, the example profiles and some near misses, with an explanation."""
+    files = synth.write_files(1500, tmp_path / "synth", per_file=1500)
+    near = write_json(tmp_path / "near.json", NEAR_MISSES)
+    result = cli("import", *files, *sorted(PROFILES_DIR.glob("*.json")), near)
+    assert result.exit_code == 0, result.output
+    result = cli("explain", "acme-de", "acme-us", "company_name", "--note", "Shared office, documented lease.")
+    assert result.exit_code == 0, result.output
+    return store
+
+
+def test_linked_profiles_give_the_audit_of_every_profile(busy_store, store_path):
+    audit = _same_audit(store_path, load_rules(None))
+    linked = {tuple(p["accounts"]) for p in audit["pairs"]}
+    assert ("typo-a", "typo-b") in linked
+    assert ("person-d", "other-c") in linked or ("other-c", "person-d") in linked
+    assert ("acme-de", "acme-us") in linked
+    assert audit["clusters"] and audit["at_risk"]
+
+
+def test_linked_profiles_with_small_blocks_and_hubs(busy_store, store_path):
+    rules = rules_from_dict({"combine": {"fuzzy_block_cap": 3, "hub_size": 5}})
+    audit = _same_audit(store_path, rules)
+    assert audit["hubs"]
+    _same_audit(store_path, rules_from_dict({"combine": {"fuzzy_block_cap": 2}}))
+
+
+@pytest.mark.parametrize("account", ["typo-a", "alone-e", "store-000042", "acme-us"])
+def test_linked_profiles_for_one_account(busy_store, store_path, account):
+    _same_audit(store_path, load_rules(None), account=account, min_level=engine.Level.LOW)
+
+
+def test_linked_profiles_leave_out_what_shares_nothing(busy_store, store_path):
+    with Store.open(store_path, PASSPHRASE) as st:
+        linked = {p.name: p for p in st.linked_profiles(200)}
+        total = st.count_accounts()
+        kept = sum(len(p.attributes) for p in linked.values())
+        on_file = sum(len(p.attributes) for p in st.profiles())
+    assert "alone-e" in linked  # its category is shared: context, still needed beside pairs
+    assert [a.kind for a in linked["alone-e"].attributes] == ["category"]
+    assert len(linked) <= total and kept < on_file / 2
+    # Kept blocking keys stand for the tag of a key another account holds; exact keys stay.
+    typo = linked["typo-a"]
+    company = next(a for a in typo.attributes if a.kind == "company_name")
+    assert company.keys[0] == "company_name:shenzhenzorbextrading"
+    assert all(k.startswith("~company_name:#") for k in company.keys[1:])
+
+
+def test_audit_command_of_an_account_sharing_nothing(busy_store, cli):
+    result = cli("audit", "--account", "alone-e", "--format", "json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["pairs"] == []
+    table = cli("audit", "--account", "alone-e")
+    assert f"{1500 + 10 + len(NEAR_MISSES)} accounts" in table.output
+
+
+def test_body_and_index_that_disagree_are_damage(cli, store, store_path, monkeypatch):
+    real = Store._index_blob
+
+    def index_of_another_profile(self, profile):
+        return real(self, Profile(profile.account, profile.attributes[:-1]))
+
+    with Store.open(store_path, PASSPHRASE, write=True) as st, monkeypatch.context() as patch:
+        st.put_profile(Profile(Account("a"), (_attr("email", "x@a.example"), _attr("phone", "+1 415 555 0101"))))
+        patch.setattr(Store, "_index_blob", index_of_another_profile)
+        st.put_profile(Profile(Account("b"), (_attr("email", "x@a.example"), _attr("phone", "+1 415 555 0101"))))
+    result = cli("audit")
+    assert result.exit_code == 5
+    assert "damaged" in result.output and "Traceback" not in result.output
+
+
+# ---------------------------------------------------------------------------------------------
+# A format-1 store: read as it is, upgraded at the first write
+
+
+@pytest.fixture
+def format1_store(store_path) -> Path:
+    store_path.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(FORMAT1 / "store-format1.db", store_path)
+    store_path.chmod(0o600)
+    return store_path
+
+
+def _format(path: Path) -> int:
+    conn = sqlite3.connect(path)
+    try:
+        return conn.execute("SELECT format FROM header").fetchone()[0]
+    finally:
+        conn.close()
+
+
+def test_format1_store_is_read_without_change(cli, format1_store, tmp_path):
+    result = cli("audit", "--format", "json")
+    assert result.exit_code == 1
+    assert json.loads(result.output) == json.loads((FORMAT1 / "audit-v1.json").read_text())
+    assert cli("export", "-o", tmp_path / "out.json").exit_code == 0
+    assert (tmp_path / "out.json").read_bytes() == (FORMAT1 / "export-v1.json").read_bytes()
+    assert _format(format1_store) == 1
+    precheck = cli("precheck", "--email", "JDoe@gmail.com", "--format", "json")
+    assert precheck.exit_code == 1, precheck.output
+    check = cli("check", "acme-us", "--machine", MACHINE)
+    assert check.output.startswith("GO"), check.output
+
+
+def test_format1_store_is_upgraded_at_the_first_write(cli, format1_store, tmp_path):
+    # A STOP is logged without keeping any value: the accounts stay as they were.
+    result = cli("check", "acme-de", "--machine", MACHINE, "--record")
+    assert result.output.startswith("STOP"), result.output
+    assert _format(format1_store) == 2
+    audit = cli("audit", "--format", "json")
+    assert json.loads(audit.output) == json.loads((FORMAT1 / "audit-v1.json").read_text())
+    assert cli("export", "-o", tmp_path / "out.json").exit_code == 0
+    assert (tmp_path / "out.json").read_bytes() == (FORMAT1 / "export-v1.json").read_bytes()
+    log = json.loads(cli("log", "--format", "json").output)
+    assert [e["verdict"] for e in log] == ["STOP", "STOP"]
+    with Store.open(format1_store, PASSPHRASE) as st:
+        assert st._format == 2
+        _same_audit(format1_store, load_rules(None))
+
+
+def test_passwd_on_a_format1_store_upgrades_it_too(cli, format1_store):
+    result = cli("passwd", env={"LINKCHECK_NEW_PASSPHRASE": "a new and longer passphrase"})
+    assert result.exit_code == 0, result.output
+    assert _format(format1_store) == 2
+    audit = cli("audit", "--format", "json", passphrase="a new and longer passphrase")
+    assert json.loads(audit.output) == json.loads((FORMAT1 / "audit-v1.json").read_text())
+    assert cli("audit", passphrase=PASSPHRASE).exit_code == 4
