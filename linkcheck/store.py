@@ -303,14 +303,16 @@ def _utf8_or_invalid(encode, what: str) -> bytes:
         raise InvalidInput(f"{what} holds characters that are not valid text; nothing was written") from None
 
 
-def _encode_profile(profile: Profile) -> bytes:
-    return _utf8_or_invalid(lambda: _profile_body(profile), f"account {profile.account.name!r}")
+def _encode_profile(profile: Profile, n_exact: list[int] | None = None) -> bytes:
+    if n_exact is None:
+        n_exact = [_exact_key_count(a.keys) for a in profile.attributes]
+    return _utf8_or_invalid(lambda: _profile_body(profile, n_exact), f"account {profile.account.name!r}")
 
 
 _JSON_LINE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
-def _profile_body(profile: Profile) -> bytes:
+def _profile_body(profile: Profile, n_exact: list[int]) -> bytes:
     """Format 2: a JSON line for the account, then two per attribute: the attribute with its
     exact match keys only, and the list of its blocking keys (for fuzzy comparison).
 
@@ -321,13 +323,16 @@ def _profile_body(profile: Profile) -> bytes:
     acc = profile.account
     header = {"n": acc.name, "m": acc.marketplace, "s": acc.status, "o": acc.note, "c": acc.created, "u": acc.updated}
     lines = [_JSON_LINE(header)]
-    for attr in profile.attributes:
-        n_exact = _exact_key_count(attr.keys)
-        fields = list(attr)
-        fields[3] = attr.keys[:n_exact]
-        lines.append(_JSON_LINE(fields))
-        lines.append(_JSON_LINE(attr.keys[n_exact:]))
-    lines.append("")
+    append = lines.append
+    for attr, exact in zip(profile.attributes, n_exact):
+        keys = attr.keys
+        if exact < len(keys):
+            append(_JSON_LINE(attr._replace(keys=keys[:exact])))
+            append(_JSON_LINE(keys[exact:]))
+        else:
+            append(_JSON_LINE(attr))
+            append("[]")
+    append("")
     return "\n".join(lines).encode("utf-8")
 
 
@@ -336,7 +341,7 @@ def _exact_key_count(keys: tuple[str, ...]) -> int:
     n_exact = len(keys)
     while n_exact and keys[n_exact - 1].startswith(BLOCKING_PREFIX):
         n_exact -= 1
-    if any(k.startswith(BLOCKING_PREFIX) for k in keys[:n_exact]):
+    if n_exact and any(k.startswith(BLOCKING_PREFIX) for k in keys[: n_exact - 1]):
         raise ValueError("match keys out of order: blocking keys come last")
     return n_exact
 
@@ -812,7 +817,7 @@ class Store:
         exclude_tag = self._keys.name_tag(exclude) if exclude is not None else None
         return self._profiles_by_id(hits, exclude_tag)
 
-    def _index_blob(self, profile: Profile) -> bytes:
+    def _index_blob(self, profile: Profile, n_exact: list[int] | None = None) -> bytes:
         """The account's key index (format 2): the 8-byte tag of every match key, exact keys
         and blocking keys apart, each in attribute order, with per-attribute counts.
 
@@ -825,9 +830,10 @@ class Store:
         tag = self._keys.index_tag
         exact_counts, block_counts = bytearray(), bytearray()
         exact_tags, block_tags = [], []
-        for attr in profile.attributes:
-            n_exact = _exact_key_count(attr.keys)
-            exact, blocking = attr.keys[:n_exact], attr.keys[n_exact:]
+        if n_exact is None:
+            n_exact = [_exact_key_count(a.keys) for a in profile.attributes]
+        for attr, split in zip(profile.attributes, n_exact):
+            exact, blocking = attr.keys[:split], attr.keys[split:]
             if len(exact) > 255 or len(blocking) > 255:
                 raise InvalidInput(f"a {attr.kind} value of account {profile.account.name!r} has too many match keys")
             exact_counts.append(len(exact))
@@ -842,8 +848,9 @@ class Store:
         self._require_write()
         m = self._manifest
         tag, row = self._account_row(profile.account.name)
-        body = _encode_profile(profile)
-        index = self._index_blob(profile)
+        n_exact = [_exact_key_count(a.keys) for a in profile.attributes]
+        body = _encode_profile(profile, n_exact)
+        index = self._index_blob(profile, n_exact)
         if row is None:
             cur = self._conn.execute(
                 "INSERT INTO accounts (name_tag, version, body, keys) VALUES (?, 1, x'', x'')", (tag,)

@@ -171,7 +171,7 @@ def test_audit_command_of_an_account_sharing_nothing(busy_store, cli):
 def test_body_and_index_that_disagree_are_damage(cli, store, store_path, monkeypatch):
     real = Store._index_blob
 
-    def index_of_another_profile(self, profile):
+    def index_of_another_profile(self, profile, n_exact=None):
         return real(self, Profile(profile.account, profile.attributes[:-1]))
 
     with Store.open(store_path, PASSPHRASE, write=True) as st, monkeypatch.context() as patch:
