@@ -705,7 +705,7 @@ class Store:
             decoded = json.loads(b"[" + b",".join(lines_wanted) + b"]")
             del lines_wanted
             return self._partial_profiles(chosen, decoded)
-        except (ValueError, KeyError, TypeError, IndexError):
+        except (ValueError, KeyError, TypeError, IndexError, AttributeError):
             raise StoreDamaged("store is damaged: an account row is unreadable") from None
 
     def _partial_profiles(self, chosen: list, decoded: list) -> list[Profile]:
@@ -723,7 +723,7 @@ class Store:
                 at += 1
                 fields = decoded[at]
                 keys = fields[3]
-                if len(keys) != index.exact_counts[position]:
+                if not isinstance(keys, list) or len(keys) != index.exact_counts[position]:
                     raise ValueError("body and index disagree")
                 shared_blocks = wanted[position]
                 if shared_blocks:

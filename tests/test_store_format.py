@@ -183,6 +183,22 @@ def test_body_and_index_that_disagree_are_damage(cli, store, store_path, monkeyp
     assert "damaged" in result.output and "Traceback" not in result.output
 
 
+def test_a_sealed_line_of_the_wrong_shape_is_damage(cli, store, store_path, monkeypatch):
+    real = store_mod._JSON_LINE
+
+    def keys_as_text(obj):
+        return real(obj._replace(keys="k")) if isinstance(obj, Attribute) else real(obj)
+
+    company = _attr("company_name", "Shenzhen Zorbex Trading")
+    with Store.open(store_path, PASSPHRASE, write=True) as st, monkeypatch.context() as patch:
+        st.put_profile(Profile(Account("x"), (company,)))
+        patch.setattr(store_mod, "_JSON_LINE", keys_as_text)
+        st.put_profile(Profile(Account("y"), (company,)))
+    result = cli("audit")
+    assert result.exit_code == 5
+    assert "damaged" in result.output and "Traceback" not in result.output
+
+
 # ---------------------------------------------------------------------------------------------
 # A format-1 store: read as it is, upgraded at the first write
 
