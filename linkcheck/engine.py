@@ -477,6 +477,7 @@ def audit(
     explanations: Iterable[Explanation] = (),
     max_pairs: int | None = None,
     mask: Mask | None = None,
+    fuzzy_matches: Iterable[tuple[int, int, int, int, float, str]] | None = None,
 ) -> Audit:
     """Every linked pair, hub, cluster and tainted account among `profiles`.
 
@@ -490,10 +491,15 @@ def audit(
     above `link_level`). `max_pairs` keeps only the strongest pairs; the rest are counted in
     `pairs_omitted` and `pair_counts` but not built. `account` keeps only what involves that
     account -- and then lists its pairs inside hubs too, which is linear.
+
+    `fuzzy_matches`, when given, replaces the fuzzy comparison: (account, value, account,
+    value, similarity, facet) positions in `profiles`, as `score_blocks` finds them, in the
+    order it finds them (`Store.linked_profiles` scores them from the key index). The
+    profiles' blocking keys are then ignored.
     """
     with _without_cyclic_gc():
         return _audit(list(profiles), rules, min_level, link_level, account, explanations,
-                      max_pairs, mask or kinds_mask)
+                      max_pairs, mask or kinds_mask, fuzzy_matches)
 
 
 class _HubGroup(NamedTuple):
@@ -502,7 +508,7 @@ class _HubGroup(NamedTuple):
     members: dict[int, int]  # account index -> attribute ref
 
 
-def _audit(profiles, rules, min_level, link_level, account, explanations, max_pairs, mask) -> Audit:
+def _audit(profiles, rules, min_level, link_level, account, explanations, max_pairs, mask, fuzzy_matches) -> Audit:
     names = [p.name for p in profiles]
     target: int | None = None
     if account is not None:
@@ -514,8 +520,18 @@ def _audit(profiles, rules, min_level, link_level, account, explanations, max_pa
     attr_of, owner, shared = _group_by_key(profiles)
     evidence, context, hubs, blocks = _exact_pairs(shared, attr_of, owner, rules)
     del shared
-    _fuzzy_pairs(blocks, attr_of, owner, rules, evidence)
+    if fuzzy_matches is None:
+        matches = score_blocks(
+            ((key[len(BLOCKING_PREFIX): key.find(":")], refs) for key, refs in blocks),
+            lambda r: attr_of[r].normalized,
+            lambda r: _own_exact_key(attr_of[r]),
+            owner,
+            rules,
+        )
+    else:
+        matches = _given_matches(fuzzy_matches, profiles, attr_of)
     del blocks
+    _add_fuzzy(matches, attr_of, owner, rules, evidence)
 
     # Pairs are what something other than context links; their context findings and the hubs
     # both accounts belong to are added as findings.
@@ -581,6 +597,20 @@ def _audit(profiles, rules, min_level, link_level, account, explanations, max_pa
         pairs_omitted=sum(pair_counts.values()) - len(pairs),
         pair_counts=MappingProxyType(dict(pair_counts)),
     )
+
+
+def _given_matches(given: Iterable[tuple[int, int, int, int, float, str]], profiles: list[Profile],
+                   attr_of: list[Attribute]) -> list[FuzzyMatch]:
+    """Matches given as (account, value, account, value, similarity, facet) positions in
+    `profiles`, as refs into `attr_of`."""
+    given = list(given)
+    wanted = {id(profiles[p].attributes[v]) for a, va, b, vb, _s, _f in given for p, v in ((a, va), (b, vb))}
+    ref_of = {id(attr): r for r, attr in enumerate(attr_of) if id(attr) in wanted}
+    out = []
+    for a, va, b, vb, similarity, facet in given:
+        ra, rb = ref_of[id(profiles[a].attributes[va])], ref_of[id(profiles[b].attributes[vb])]
+        out.append(FuzzyMatch(min(ra, rb), max(ra, rb), similarity, facet))
+    return out
 
 
 def _group_by_key(profiles: list[Profile]) -> tuple[list[Attribute], list[int], dict[str, list[int]]]:
@@ -655,48 +685,60 @@ def _exact_pairs(shared: dict[str, list[int]], attr_of: list[Attribute], owner: 
     return evidence, context, hubs, blocks
 
 
-def _fuzzy_pairs(blocks, attr_of: list[Attribute], owner: list[int], rules: Rules, evidence: dict) -> None:
-    """Fuzzy comparison inside blocking groups small enough to be specific, adding to
-    `evidence`. Each distinct text of a block is scored against the block's later texts by
+class FuzzyMatch(NamedTuple):
+    """Two values (refs into the caller's value list, a < b, different owners) that a fuzzy
+    comparison found to name the same thing."""
+
+    a: int
+    b: int
+    similarity: float
+    facet: str
+
+
+def score_blocks(
+    blocks: Iterable[tuple[str, list[int]]],
+    text_of: Callable[[int], str],
+    exact_of: Callable[[int], object],
+    owner: Sequence[int],
+    rules: Rules,
+) -> list[FuzzyMatch]:
+    """Fuzzy comparison inside blocking groups, given as (facet, refs in order). Pure.
+
+    `text_of(ref)` is the value's normalised text, `exact_of(ref)` what identifies its exact
+    key of the facet (values with equal ones already share an exact finding), `owner[ref]`
+    its account. Each distinct text of a block is scored against the block's later texts by
     rapidfuzz in C; only hits above the threshold reach the Python guards. Identical texts
-    are compared once (common names repeat), and accounts sharing the exact key already have
-    their exact finding."""
+    are compared once (common names repeat). Groups of more than `fuzzy_block_cap` accounts
+    are skipped. Matches come in the order found, each pair of refs once.
+
+    The audit runs this over the blocking keys it grouped; `Store.linked_profiles` runs it
+    over tags of the sealed key index, in a second process, with the same refs order.
+    """
+    matches: list[FuzzyMatch] = []
     compared: set[tuple[int, int]] = set()
     texts: dict[int, str] = {}
     block_cap = rules.combine.fuzzy_block_cap
 
-    def consider(ra: int, rb: int, similarity: float, fuzzy_rule, facet: str) -> None:
+    def consider(ra: int, rb: int, similarity: float, facet: str) -> None:
         if ra > rb:
             ra, rb = rb, ra
-        oa, ob = owner[ra], owner[rb]
-        if oa == ob or (ra, rb) in compared:
+        if owner[ra] == owner[rb] or (ra, rb) in compared:
             return
         compared.add((ra, rb))
-        attr_a, attr_b = attr_of[ra], attr_of[rb]
-        if _share_facet_key(attr_a, attr_b, facet):
-            return
-        slot = evidence.get((oa, ob))
-        if slot and any(e[0].facet == facet and not e[0].fuzzy for e in slot):
-            return
-        item = (fuzzy_rule, attr_a, attr_b, similarity)
-        if slot is None:
-            evidence[(oa, ob)] = [item]
-        else:
-            slot.append(item)
+        matches.append(FuzzyMatch(ra, rb, similarity, facet))
 
-    def text_of(r: int) -> str:
+    def fuzzy_text_of(r: int) -> str:
         text = texts.get(r)
         if text is None:
-            text = texts[r] = fuzzy_text(attr_of[r].normalized)
+            text = texts[r] = fuzzy_text(text_of(r))
         return text
 
-    fuzzy_rules: dict[str, object] = {}
-    for key, refs in blocks:
-        facet = key[len(BLOCKING_PREFIX): key.find(":")]
-        fuzzy_rule = fuzzy_rules.get(facet)
-        if fuzzy_rule is None:
-            fuzzy_rule = fuzzy_rules[facet] = rules.fuzzy.get(facet) or _NO_FUZZY
-        threshold = fuzzy_rule.threshold
+    thresholds: dict[str, float | None] = {}
+    for facet, refs in blocks:
+        threshold = thresholds.get(facet, _UNSET)
+        if threshold is _UNSET:
+            fuzzy_rule = rules.fuzzy.get(facet)
+            threshold = thresholds[facet] = fuzzy_rule.threshold if fuzzy_rule is not None else None
         if threshold is None:
             continue
         if len(refs) == 2:
@@ -704,30 +746,28 @@ def _fuzzy_pairs(blocks, attr_of: list[Attribute], owner: list[int], rules: Rule
             ra, rb = refs
             if owner[ra] == owner[rb]:
                 continue
-            text_a, text_b = text_of(ra), text_of(rb)
+            text_a, text_b = fuzzy_text_of(ra), fuzzy_text_of(rb)
             if not text_a or not text_b:
                 continue
             if text_a == text_b:
-                _consider_identical(refs, attr_of, facet, lambda x, y: consider(x, y, 100.0, fuzzy_rule, facet))
+                _consider_identical(refs, exact_of, lambda x, y: consider(x, y, 100.0, facet))
                 continue
             similarity = fuzz.ratio(text_a, text_b, processor=None, score_cutoff=threshold)
             if similarity and same_but_typos(text_a, text_b):
-                consider(ra, rb, round(float(similarity), 1), fuzzy_rule, facet)
+                consider(ra, rb, round(float(similarity), 1), facet)
             elif facet == "address" and same_place(text_a, text_b):
-                consider(ra, rb, 100.0, fuzzy_rule, facet)
+                consider(ra, rb, 100.0, facet)
             continue
         if len(refs) > block_cap and len(set(map(owner.__getitem__, refs))) > block_cap:
             continue
         by_text: dict[str, list[int]] = {}
         for r in refs:
-            text = texts.get(r)
-            if text is None:
-                text = texts[r] = fuzzy_text(attr_of[r].normalized)
+            text = fuzzy_text_of(r)
             if text:
                 by_text.setdefault(text, []).append(r)
         for same in by_text.values():
             if len(same) > 1:
-                _consider_identical(same, attr_of, facet, lambda x, y: consider(x, y, 100.0, fuzzy_rule, facet))
+                _consider_identical(same, exact_of, lambda x, y: consider(x, y, 100.0, facet))
         distinct = list(by_text)
         for x in range(len(distinct) - 1):
             hits = process.extract(
@@ -742,24 +782,46 @@ def _fuzzy_pairs(blocks, attr_of: list[Attribute], owner: list[int], rules: Rule
                 similarity = round(float(similarity), 1)
                 for ra in by_text[distinct[x]]:
                     for rb in by_text[other]:
-                        consider(ra, rb, similarity, fuzzy_rule, facet)
+                        consider(ra, rb, similarity, facet)
             if facet == "address" and len(distinct) <= _CONTAINMENT_BLOCK_CAP:
                 for other in distinct[x + 1:]:
                     if other not in matched and same_place(distinct[x], other):
                         for ra in by_text[distinct[x]]:
                             for rb in by_text[other]:
-                                consider(ra, rb, 100.0, fuzzy_rule, facet)
+                                consider(ra, rb, 100.0, facet)
+    return matches
+
+
+_UNSET = object()
+
+
+def _add_fuzzy(matches: Iterable[FuzzyMatch], attr_of: list[Attribute], owner: list[int], rules: Rules,
+               evidence: dict) -> None:
+    """Fuzzy matches as evidence, except where the two values share the facet's exact key or
+    the pair already has an exact finding of that facet (the exact one says it better)."""
+    for ra, rb, similarity, facet in matches:
+        attr_a, attr_b = attr_of[ra], attr_of[rb]
+        if _share_facet_key(attr_a, attr_b, facet):
+            continue
+        pair = (owner[ra], owner[rb])
+        slot = evidence.get(pair)
+        if slot and any(e[0].facet == facet and not e[0].fuzzy for e in slot):
+            continue
+        item = (rules.fuzzy[facet], attr_a, attr_b, similarity)
+        if slot is None:
+            evidence[pair] = [item]
+        else:
+            slot.append(item)
+
+
+def _own_exact_key(attr: Attribute) -> str | None:
+    """A fuzzy-compared value's exact key of its own kind (blocking keys are "~kind:...")."""
+    prefix = attr.kind + ":"
+    return next((k for k in attr.keys if k.startswith(prefix)), None)
 
 
 # Containment is checked pairwise in Python, so only in blocks of at most this many addresses.
 _CONTAINMENT_BLOCK_CAP = 60
-
-
-class _NoFuzzy:
-    threshold = None
-
-
-_NO_FUZZY = _NoFuzzy()
 
 
 def _resolve_all(evidence: dict, combine: Combine) -> list[tuple[Level, float, int, int, list]]:
@@ -806,14 +868,12 @@ def _hub(hub: _HubGroup, names: list[str], attr_of: list[Attribute], materialise
     )
 
 
-def _consider_identical(refs: list[int], attr_of: list[Attribute], facet: str, consider) -> None:
+def _consider_identical(refs: list[int], exact_of: Callable[[int], object], consider) -> None:
     """Values whose texts are identical: most share the exact key (already an exact finding);
     only values whose exact keys differ (punctuation the kind kept) are a fuzzy 100."""
-    prefix = facet + ":"
-    by_key: dict[str | None, list[int]] = {}
+    by_key: dict[object, list[int]] = {}
     for r in refs:
-        exact = next((k for k in attr_of[r].keys if k.startswith(prefix)), None)
-        by_key.setdefault(exact, []).append(r)
+        by_key.setdefault(exact_of(r), []).append(r)
     if len(by_key) < 2:
         return
     groups = list(by_key.values())
