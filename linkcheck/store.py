@@ -26,14 +26,17 @@ from __future__ import annotations
 import bisect
 import json
 import os
+import pickle
+import signal
 import sqlite3
 import stat
+import sys
 from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from itertools import accumulate, compress
 from pathlib import Path
-from typing import Iterable, Iterator, NamedTuple
+from typing import Callable, Iterable, Iterator, NamedTuple, Sequence
 
 from cryptography.exceptions import InvalidTag
 
@@ -385,30 +388,37 @@ class _Index(NamedTuple):
     tags: memoryview  # unsigned 64-bit tags: the exact ones, then the blocking ones
     exact: memoryview
     blocking: memoryview
+    texts: bytes  # kind and normalised text of each attribute with blocking keys, NUL-separated
 
 
-def _index_start(blob: bytes) -> tuple[int, int]:
+_TEXT_SEPARATOR = "\x00"  # never in a value: the kinds refuse control characters
+
+
+def _index_layout(blob: bytes) -> tuple[int, int, int, int]:
+    """(attributes, start of the tags, number of exact tags, end of the tags)."""
+    if len(blob) < 4:
+        raise ValueError("index length")
     attributes = int.from_bytes(blob[:4], "little")
     head = 4 + 2 * attributes
-    return attributes, head + (-head % 8)
+    start = head + (-head % 8)
+    n_exact = sum(blob[4 : 4 + attributes])
+    end = start + 8 * (n_exact + sum(blob[4 + attributes : head]))
+    if len(blob) < end:
+        raise ValueError("index length")
+    return attributes, start, n_exact, end
 
 
 def _index_tags(blob: bytes) -> bytes:
     """The tag region of a format-2 index: every tag, exact then blocking."""
-    return blob[_index_start(blob)[1]:]
+    _attributes, start, _n_exact, end = _index_layout(blob)
+    return blob[start:end]
 
 
 def _parse_index(blob: bytes) -> _Index:
-    if len(blob) < 4:
-        raise ValueError("index length")
-    attributes, start = _index_start(blob)
-    exact_counts = blob[4 : 4 + attributes]
-    block_counts = blob[4 + attributes : 4 + 2 * attributes]
-    n_exact = sum(exact_counts)
-    if len(blob) != start + 8 * (n_exact + sum(block_counts)):
-        raise ValueError("index length")
-    tags = memoryview(blob)[start:].cast("Q")
-    return _Index(exact_counts, block_counts, tags, tags[:n_exact], tags[n_exact:])
+    attributes, start, n_exact, end = _index_layout(blob)
+    tags = memoryview(blob)[start:end].cast("Q")
+    return _Index(blob[4 : 4 + attributes], blob[4 + attributes : 4 + 2 * attributes], tags, tags[:n_exact],
+                  tags[n_exact:], blob[end:])
 
 
 def _encode_event(event: Event) -> bytes:
@@ -424,6 +434,81 @@ def _encode_event(event: Event) -> bytes:
 def _decode_event(raw: bytes) -> Event:
     d = json.loads(raw)
     return Event(d["when"], d["account"], d["action"], d["verdict"], d["detail"])
+
+
+FuzzyScorer = Callable[[list, Callable[[int], str], Callable[[int], object], Sequence[int]], list]
+
+
+class AuditInput(NamedTuple):
+    """`Store.audit_input`: the profiles an audit needs, and its fuzzy matches as positions in
+    them (None: the audit compares the profiles' blocking keys itself)."""
+
+    profiles: list[Profile]
+    fuzzy_matches: list[tuple[int, int, int, int, float, str]] | None
+
+
+class _Background:
+    """`work()` in a forked child process, its result read back through a pipe.
+
+    Forking only on Linux (elsewhere, or with `parallel` false, `result()` runs the work in
+    this process). A child that fails for any reason -- killed, out of memory, a damaged row
+    -- just exits; `result()` then runs the work here, which raises the proper error if
+    there is one. The child shares this process's memory copy-on-write, writes nothing but
+    its pickled result to the pipe, and leaves with os._exit (no cleanup, no buffered output).
+    """
+
+    def __init__(self, work: Callable[[], object], parallel: bool):
+        self._work = work
+        self._pid: int | None = None
+        self._read = None
+        if not (parallel and sys.platform.startswith("linux") and hasattr(os, "fork")):
+            return
+        read_fd, write_fd = os.pipe()
+        try:
+            pid = os.fork()
+        except OSError:
+            os.close(read_fd)
+            os.close(write_fd)
+            return
+        if pid == 0:  # the child
+            status = 1
+            try:
+                os.close(read_fd)
+                data = pickle.dumps(work(), protocol=pickle.HIGHEST_PROTOCOL)
+                with os.fdopen(write_fd, "wb") as pipe:
+                    pipe.write(data)
+                status = 0
+            except BaseException:  # noqa: BLE001 - the parent redoes the work and reports
+                pass
+            finally:
+                os._exit(status)
+        os.close(write_fd)
+        self._pid = pid
+        self._read = os.fdopen(read_fd, "rb")
+
+    def result(self):
+        if self._pid is None:
+            return self._work()
+        try:
+            data = self._read.read()
+        finally:
+            self._read.close()
+            _pid, status = os.waitpid(self._pid, 0)
+            self._pid = None
+        if status == 0 and data:
+            return pickle.loads(data)  # our own child's output, through our own pipe
+        return self._work()
+
+    def cancel(self) -> None:
+        """Stop a child whose result is no longer wanted (the parent failed first)."""
+        if self._pid is not None:
+            try:
+                os.kill(self._pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            os.waitpid(self._pid, 0)
+            self._pid = None
+            self._read.close()
 
 
 class Store:
@@ -622,117 +707,181 @@ class Store:
         rows = self._conn.execute("SELECT id, version, name_tag, body FROM accounts ORDER BY id").fetchall()
         return [self._open_profile(*row) for row in rows]
 
-    def linked_profiles(self, block_cap: int, *, include: str | None = None) -> list[Profile]:
-        """What an audit needs: every account holding a match key another account holds too,
-        with only its attributes that hold one.
+    def audit_input(
+        self, block_cap: int, score: FuzzyScorer, *, include: str | None = None, parallel: bool = True
+    ) -> AuditInput:
+        """What an audit needs, read from the sealed key indexes first and the bodies only
+        where something is shared.
 
-        An audit finds links by grouping the accounts' match keys, and a key only one account
-        holds links nothing; on a large store most keys are such. The sealed key indexes tell,
-        before any profile is decoded, which keys two or more accounts share (a blocking key
-        for fuzzy comparison counts only when at most `block_cap` accounts share it, as the
-        audit compares inside no larger block). Only those attributes' lines are decoded.
+        An audit finds links by grouping the accounts' match keys, and on a large store most
+        keys are held by one account and link nothing. So:
 
-        A kept attribute keeps all its exact keys, so the audit can still tell "the same text,
-        different keys" apart. Of its blocking keys it keeps only the shared ones, each as a
-        stand-in "~kind:#<tag>": the audit only groups on blocking keys, never shows them, and
-        their text is never decoded. `include` names an account kept whatever it shares. The
-        audit's findings over these profiles are those over `profiles()` (tests compare them);
-        use `profiles()` for anything else.
+        - exact keys: the indexes tell which tags two or more accounts hold; only the
+          attributes holding one are decoded (each with its exact keys; blocking keys are
+          not needed), with their accounts. `include` names an account kept whatever it shares.
+        - fuzzy comparison: blocking tags held by 2 to `block_cap` accounts make the blocks,
+          and `score` (engine.score_blocks with the rules bound) compares the normalised texts
+          the index keeps beside them -- no profile is decoded for it. Its matches come back
+          as (account, value, account, value, similarity, facet) positions in `profiles`, the
+          attributes they name decoded too, for `engine.audit(..., fuzzy_matches=...)`.
 
-        A format-1 store (read as it is until its first write upgrades it) has no
-        per-attribute index: all its profiles are returned.
+        With `parallel` (and a platform that forks), the fuzzy side runs in a forked child
+        process while this one decodes the exact side: the two take about as long. If the
+        child fails, the fuzzy side runs here. The audit over this input equals the audit over
+        `profiles()` (tests compare them). A format-1 store has no such index: it gives every
+        profile and no matches, and the audit compares everything itself.
         """
         if self._format < 2:
-            return self.profiles()
-        decrypt = self._keys.aead.decrypt
-        nonce_bytes = crypto.NONCE_BYTES
+            return AuditInput(self.profiles(), None)
         rows = self._conn.execute("SELECT id, version, name_tag, body, keys FROM accounts ORDER BY id").fetchall()
-        # 1. Which tags do two or more accounts hold? Set operations run in C; each tag list
-        #    is turned into Python ints once. A tag an account holds twice is not shared.
-        indexes = []
-        seen: set[int] = set()
-        shared: set[int] = set()
+        fuzzy = _Background(lambda: self._fuzzy_matches(rows, block_cap, score), parallel)
         try:
-            for row_id, version, tag, _body, sealed in rows:
-                index = _parse_index(
-                    decrypt(sealed[:nonce_bytes], sealed[nonce_bytes:], b"accounts|%d|%d|%s|keys" % (row_id, version, tag))
-                )
-                indexes.append(index)
-                mine = set(index.tags)
+            indexes = [self._open_index(row) for row in rows]
+            # Which exact tags do two or more accounts hold? Set operations run in C, each
+            # tag list turned into Python ints once; a tag one account holds twice is not shared.
+            seen: set[int] = set()
+            shared: set[int] = set()
+            for index in indexes:
+                mine = set(index.exact)
                 shared |= seen & mine
                 seen |= mine
-        except (InvalidTag, TypeError, ValueError):
+            del seen
+            include_tag = self._keys.name_tag(include) if include is not None else None
+            is_shared = shared.__contains__
+            wanted: dict[int, set[int]] = {}  # row position -> attribute positions
+            for at, ((_row_id, _version, tag, _body, _keys), index) in enumerate(zip(rows, indexes)):
+                hits = list(compress(range(len(index.exact)), map(is_shared, index.exact)))
+                if hits:
+                    ends = list(accumulate(index.exact_counts))
+                    wanted[at] = {bisect.bisect_right(ends, position) for position in hits}
+                elif tag == include_tag:
+                    wanted[at] = set()
+            del shared
+            decoded = self._decode_lines(rows, indexes, wanted)
+            matches = fuzzy.result()
+        finally:
+            fuzzy.cancel()
+        # The values fuzzy matches name, where not decoded already.
+        more: dict[int, set[int]] = {}
+        for a, va, b, vb, _similarity, _facet in matches:
+            for at, position in ((a, va), (b, vb)):
+                if position not in decoded.get(at, {}):
+                    more.setdefault(at, set()).add(position)
+        for at, attributes in self._decode_lines(rows, indexes, more).items():
+            if at in decoded:
+                decoded[at][1].update(attributes[1])
+            else:
+                decoded[at] = attributes
+        profiles = []
+        place: dict[tuple[int, int], tuple[int, int]] = {}  # (row, attribute) -> (profile, value)
+        for at in sorted(decoded):
+            account, attributes = decoded[at]
+            positions = sorted(attributes)
+            for i, position in enumerate(positions):
+                place[(at, position)] = (len(profiles), i)
+            profiles.append(Profile(account, tuple(attributes[p] for p in positions)))
+        given = [(*place[(a, va)], *place[(b, vb)], similarity, facet) for a, va, b, vb, similarity, facet in matches]
+        return AuditInput(profiles, given)
+
+    def _open_index(self, row) -> _Index:
+        row_id, version, tag, _body, sealed = row
+        try:
+            return _parse_index(self._keys.open(sealed, _ad("accounts", row_id, version, tag, "keys"), "a key index"))
+        except (TypeError, ValueError):
             raise StoreDamaged(
                 "store was tampered with or damaged: an account's key index fails its integrity check"
             ) from None
-        del seen
-        # 2. A blocking key more than block_cap accounts share is one the audit skips.
-        holders = Counter()
-        for index in indexes:
-            if index.blocking and not shared.isdisjoint(index.blocking):
-                holders.update(shared.intersection(index.blocking))
-        shared.difference_update([t for t, n in holders.items() if n > block_cap])
-        del holders
-        # 3. Decode what shares something: the wanted lines of every body, in one JSON parse.
-        include_tag = self._keys.name_tag(include) if include is not None else None
-        is_shared = shared.__contains__
-        chosen = []  # (name tag, index, wanted attribute positions, their shared blocking tags)
+
+    def _decode_lines(self, rows: list, indexes: list[_Index], wanted: dict[int, set[int]]) -> dict:
+        """{row position: (account, {attribute position: attribute with its exact keys})} for
+        the wanted rows and attributes: the wanted lines of every body, in one JSON parse."""
         lines_wanted: list[bytes] = []
-        for (row_id, version, tag, body, _sealed), index in zip(rows, indexes):
-            exact, blocking = index.exact, index.blocking
-            exact_hits = list(compress(range(len(exact)), map(is_shared, exact)))
-            blocking_hits = list(compress(range(len(blocking)), map(is_shared, blocking))) if blocking else ()
-            if not exact_hits and not blocking_hits and tag != include_tag:
-                continue
-            wanted: dict[int, list[int]] = {}
-            if exact_hits:
-                ends = list(accumulate(index.exact_counts))
-                for position in exact_hits:
-                    wanted.setdefault(bisect.bisect_right(ends, position), [])
-            if blocking_hits:
-                ends = list(accumulate(index.block_counts))
-                for position in blocking_hits:
-                    wanted.setdefault(bisect.bisect_right(ends, position), []).append(blocking[position])
+        plan = []
+        for at in sorted(wanted):
+            row_id, version, tag, body, _keys = rows[at]
+            index = indexes[at]
             raw = self._keys.open(body, _ad("accounts", row_id, version, tag, "body"), "an account row")
             lines = raw.split(b"\n")
             if lines.pop() != b"" or len(lines) != 2 * len(index.exact_counts) + 1:
                 raise StoreDamaged("store is damaged: an account row is unreadable")
-            positions = sorted(wanted)
+            positions = sorted(wanted[at])
             lines_wanted.append(lines[0])
             lines_wanted.extend([lines[2 * p + 1] for p in positions])
-            chosen.append((tag, index, positions, wanted))
+            plan.append((at, tag, index, positions))
         try:
             decoded = json.loads(b"[" + b",".join(lines_wanted) + b"]")
             del lines_wanted
-            return self._partial_profiles(chosen, decoded)
+            out = {}
+            i = 0
+            for at, tag, index, positions in plan:
+                account = _decode_account(decoded[i])
+                if self._keys.name_tag(account.name) != tag:
+                    raise StoreDamaged("store was tampered with: an account row is filed under the wrong name")
+                attributes = {}
+                for position in positions:
+                    i += 1
+                    fields = decoded[i]
+                    if not isinstance(fields[3], list) or len(fields[3]) != index.exact_counts[position]:
+                        raise ValueError("body and index disagree")
+                    attributes[position] = _decode_attribute(fields)
+                i += 1
+                out[at] = (account, attributes)
+            return out
         except (ValueError, KeyError, TypeError, IndexError, AttributeError):
             raise StoreDamaged("store is damaged: an account row is unreadable") from None
 
-    def _partial_profiles(self, chosen: list, decoded: list) -> list[Profile]:
-        """Profiles from the decoded lines: each account's header, then its wanted attributes
-        with their exact keys and, for the blocking keys they share, a stand-in key per tag
-        ("~kind:#<tag>"): the audit only groups on blocking keys, never shows them."""
-        profiles = []
-        at = 0
-        for tag, index, positions, wanted in chosen:
-            account = _decode_account(decoded[at])
-            if self._keys.name_tag(account.name) != tag:
-                raise StoreDamaged("store was tampered with: an account row is filed under the wrong name")
-            attrs = []
-            for position in positions:
-                at += 1
-                fields = decoded[at]
-                keys = fields[3]
-                if not isinstance(keys, list) or len(keys) != index.exact_counts[position]:
-                    raise ValueError("body and index disagree")
-                shared_blocks = wanted[position]
-                if shared_blocks:
-                    prefix = f"{BLOCKING_PREFIX}{fields[0]}:#"
-                    keys.extend([prefix + str(t) for t in shared_blocks])
-                attrs.append(_decode_attribute(fields, keys))
-            at += 1
-            profiles.append(Profile(account, tuple(attrs)))
-        return profiles
+    def _fuzzy_matches(self, rows: list, block_cap: int, score: FuzzyScorer) -> list[tuple]:
+        """The fuzzy side of `audit_input`, from the key indexes alone: blocks of blocking tags
+        held by 2 to `block_cap` accounts, in the order the audit would meet them; one ref per
+        value in such a block, in (account, value) order; its text and the tag of its own
+        exact key from the index. Returns (row, attribute, row, attribute, similarity, facet)."""
+        indexes = [self._open_index(row) for row in rows]
+        holders = Counter()  # blocking tag -> accounts holding it (counted in C)
+        count = holders.update
+        for index in indexes:
+            if index.blocking:
+                count(set(index.blocking))
+        shared = {tag for tag, n in holders.items() if 1 < n <= block_cap}
+        del holders
+        blocks: dict[int, tuple[str, list[int]]] = {}
+        owner: list[int] = []
+        where: list[tuple[int, int]] = []
+        texts: list[str] = []
+        exact: list[int | None] = []
+        try:
+            for at, index in enumerate(indexes):
+                if not index.blocking:
+                    continue
+                tags = index.blocking.tolist()
+                if shared.isdisjoint(tags):
+                    continue
+                counts = index.block_counts
+                block_ends = list(accumulate(counts))
+                exact_ends = list(accumulate(index.exact_counts))
+                words = index.texts.decode("utf-8").split(_TEXT_SEPARATOR)
+                # The values with blocking keys, the nth of which has the nth text.
+                for nth, attr in enumerate(compress(range(len(counts)), counts)):
+                    end = block_ends[attr]
+                    mine = [t for t in tags[end - counts[attr] : end] if t in shared]
+                    if not mine:
+                        continue
+                    ref = len(owner)
+                    owner.append(at)
+                    where.append((at, attr))
+                    kind = words[2 * nth]  # a blocking key is "~kind:...": the block's facet
+                    texts.append(words[2 * nth + 1])
+                    n_exact = index.exact_counts[attr]
+                    exact.append(index.exact[exact_ends[attr] - n_exact] if n_exact else None)
+                    for tag in mine:
+                        block = blocks.get(tag)
+                        if block is None:
+                            blocks[tag] = (kind, [ref])
+                        elif block[1][-1] != ref:
+                            block[1].append(ref)
+        except (IndexError, UnicodeDecodeError):
+            raise StoreDamaged("store is damaged: an account's key index is unreadable") from None
+        found = score(list(blocks.values()), texts.__getitem__, exact.__getitem__, owner)
+        return [(*where[m.a], *where[m.b], m.similarity, m.facet) for m in found]
 
     def accounts(self) -> list[Account]:
         return [p.account for p in self.profiles()]
@@ -822,14 +971,16 @@ class Store:
         and blocking keys apart, each in attribute order, with per-attribute counts.
 
             u32 attributes | u8 exact keys per attribute | u8 blocking keys per attribute |
-            zero padding to a multiple of 8 | exact tags | blocking tags
+            zero padding to a multiple of 8 | exact tags | blocking tags |
+            kind NUL normalised text, NUL-separated, of each attribute with blocking keys
 
-        `check` and `precheck` search the tags; the audit counts them across all accounts to
-        find, before decrypting any profile, which attributes share a key at all.
+        `check` and `precheck` search the tags. The audit counts them across all accounts to
+        find, before decrypting any profile, which attributes share a key at all, and runs
+        the fuzzy comparison on the texts here, without decoding any profile.
         """
         tag = self._keys.index_tag
         exact_counts, block_counts = bytearray(), bytearray()
-        exact_tags, block_tags = [], []
+        exact_tags, block_tags, texts = [], [], []
         if n_exact is None:
             n_exact = [_exact_key_count(a.keys) for a in profile.attributes]
         for attr, split in zip(profile.attributes, n_exact):
@@ -839,9 +990,15 @@ class Store:
             exact_counts.append(len(exact))
             block_counts.append(len(blocking))
             exact_tags.extend(map(tag, exact))
-            block_tags.extend(map(tag, blocking))
+            if blocking:
+                block_tags.extend(map(tag, blocking))
+                if _TEXT_SEPARATOR in attr.kind or _TEXT_SEPARATOR in attr.normalized:
+                    raise InvalidInput(f"a {attr.kind} value of account {profile.account.name!r} holds a NUL character")
+                texts.append(attr.kind)
+                texts.append(attr.normalized)
         head = len(profile.attributes).to_bytes(4, "little") + exact_counts + block_counts
-        return b"".join((head, bytes(-len(head) % 8), *exact_tags, *block_tags))
+        text = _TEXT_SEPARATOR.join(texts).encode("utf-8") if texts else b""
+        return b"".join((head, bytes(-len(head) % 8), *exact_tags, *block_tags, text))
 
     def put_profile(self, profile: Profile) -> None:
         """Insert the account or replace it (matched by name) with this content."""

@@ -1,9 +1,12 @@
 """Store format 2: per-attribute body lines, the per-attribute key index, the audit's loader
-(`Store.linked_profiles`) and the upgrade of a format-1 store."""
+(`Store.audit_input`, with its fuzzy side in a forked process or not) and the upgrade of a
+format-1 store."""
 
 from __future__ import annotations
 
+import functools
 import json
+import os
 import shutil
 import sqlite3
 import sys
@@ -81,14 +84,24 @@ def test_index_lists_every_tag_per_attribute(store_path, store):
 # The audit's loader gives the same audit as every profile
 
 
+def _audit_input(st: Store, rules, parallel: bool = True, include: str | None = None):
+    return st.audit_input(
+        rules.combine.fuzzy_block_cap, functools.partial(engine.score_blocks, rules=rules), include=include,
+        parallel=parallel,
+    )
+
+
 def _same_audit(store_path: Path, rules, **kw) -> dict:
+    """The audit over `audit_input` (in two processes and in one) equals the audit over
+    every profile."""
     with Store.open(store_path, PASSPHRASE) as st:
         everything = st.profiles()
-        linked = st.linked_profiles(rules.combine.fuzzy_block_cap, include=kw.get("account"))
+        inputs = [_audit_input(st, rules, parallel, kw.get("account")) for parallel in (True, False)]
         explanations = st.explanations()
     full = engine.audit_to_json(engine.audit(everything, rules, explanations=explanations, **kw), reveal=True)
-    fast = engine.audit_to_json(engine.audit(linked, rules, explanations=explanations, **kw), reveal=True)
-    assert fast == full
+    for given in inputs:
+        fast = engine.audit(given.profiles, rules, explanations=explanations, fuzzy_matches=given.fuzzy_matches, **kw)
+        assert engine.audit_to_json(fast, reveal=True) == full
     return full
 
 
@@ -123,7 +136,7 @@ def busy_store(cli, store, tmp_path):
     return store
 
 
-def test_linked_profiles_give_the_audit_of_every_profile(busy_store, store_path):
+def test_audit_input_gives_the_audit_of_every_profile(busy_store, store_path):
     audit = _same_audit(store_path, load_rules(None))
     linked = {tuple(p["accounts"]) for p in audit["pairs"]}
     assert ("typo-a", "typo-b") in linked
@@ -132,7 +145,7 @@ def test_linked_profiles_give_the_audit_of_every_profile(busy_store, store_path)
     assert audit["clusters"] and audit["at_risk"]
 
 
-def test_linked_profiles_with_small_blocks_and_hubs(busy_store, store_path):
+def test_audit_input_with_small_blocks_and_hubs(busy_store, store_path):
     rules = rules_from_dict({"combine": {"fuzzy_block_cap": 3, "hub_size": 5}})
     audit = _same_audit(store_path, rules)
     assert audit["hubs"]
@@ -140,24 +153,47 @@ def test_linked_profiles_with_small_blocks_and_hubs(busy_store, store_path):
 
 
 @pytest.mark.parametrize("account", ["typo-a", "alone-e", "store-000042", "acme-us"])
-def test_linked_profiles_for_one_account(busy_store, store_path, account):
+def test_audit_input_for_one_account(busy_store, store_path, account):
     _same_audit(store_path, load_rules(None), account=account, min_level=engine.Level.LOW)
 
 
-def test_linked_profiles_leave_out_what_shares_nothing(busy_store, store_path):
+def test_audit_input_leaves_out_what_shares_nothing(busy_store, store_path):
+    rules = load_rules(None)
     with Store.open(store_path, PASSPHRASE) as st:
-        linked = {p.name: p for p in st.linked_profiles(200)}
+        given = _audit_input(st, rules)
         total = st.count_accounts()
-        kept = sum(len(p.attributes) for p in linked.values())
         on_file = sum(len(p.attributes) for p in st.profiles())
+    linked = {p.name: p for p in given.profiles}
+    kept = sum(len(p.attributes) for p in given.profiles)
     assert "alone-e" in linked  # its category is shared: context, still needed beside pairs
     assert [a.kind for a in linked["alone-e"].attributes] == ["category"]
-    assert len(linked) <= total and kept < on_file / 2
-    # Kept blocking keys stand for the tag of a key another account holds; exact keys stay.
-    typo = linked["typo-a"]
-    company = next(a for a in typo.attributes if a.kind == "company_name")
-    assert company.keys[0] == "company_name:shenzhenzorbextrading"
-    assert all(k.startswith("~company_name:#") for k in company.keys[1:])
+    assert len(linked) <= total and kept < on_file / 3
+    # No blocking key is decoded: fuzzy matches come from the index, as positions.
+    assert all(not k.startswith("~") for p in given.profiles for a in p.attributes for k in a.keys)
+    named = {(given.profiles[a].name, given.profiles[a].attributes[va].kind,
+              given.profiles[b].name, given.profiles[b].attributes[vb].kind, facet)
+             for a, va, b, vb, _similarity, facet in given.fuzzy_matches}
+    assert ("typo-a", "company_name", "typo-b", "company_name", "company_name") in named
+    assert ("typo-a", "address", "typo-b", "address", "address") in named
+
+
+def test_a_failed_child_is_redone_in_process(busy_store, store_path, monkeypatch):
+    """If the forked child dies, the parent computes the fuzzy side itself."""
+    rules = load_rules(None)
+    real = Store._fuzzy_matches
+    parent = os.getpid()
+
+    def dies_in_the_child(self, *args):
+        if os.getpid() != parent:
+            os._exit(9)
+        return real(self, *args)
+
+    monkeypatch.setattr(Store, "_fuzzy_matches", dies_in_the_child)
+    with Store.open(store_path, PASSPHRASE) as st:
+        broken = _audit_input(st, rules)
+    monkeypatch.setattr(Store, "_fuzzy_matches", real)
+    with Store.open(store_path, PASSPHRASE) as st:
+        assert broken == _audit_input(st, rules, parallel=False)
 
 
 def test_audit_command_of_an_account_sharing_nothing(busy_store, cli):

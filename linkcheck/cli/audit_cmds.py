@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import sys
 from pathlib import Path
 
@@ -154,15 +155,19 @@ def audit(min_level, fail_on, link_level, account, reveal, rules_file, fmt):
     with open_store() as st:
         if account is not None:
             st.profile(account)  # an unknown name fails here, before everything is loaded
-        # Only the accounts and values that share a key with another account: the rest
-        # can link nothing, and on a large store they are most of it.
-        profiles = st.linked_profiles(rules.combine.fuzzy_block_cap, include=account)
+        # Only the accounts and values that share a key with another account (the rest can
+        # link nothing, and on a large store they are most of it), fuzzy matches found from
+        # the key index in a second process meanwhile.
+        found = st.audit_input(
+            rules.combine.fuzzy_block_cap, functools.partial(engine.score_blocks, rules=rules), include=account
+        )
         total = st.count_accounts()
         explanations = st.explanations()
-    if sys.stderr.isatty() and len(profiles) > 5000:
-        echo_err(f"Comparing {len(profiles):,} accounts that share something…")
+    if sys.stderr.isatty() and len(found.profiles) > 5000:
+        echo_err(f"Comparing {len(found.profiles):,} accounts that share something…")
     result = engine.audit(
-        profiles, rules, min_level=min_level, link_level=link_level, account=account, explanations=explanations
+        found.profiles, rules, min_level=min_level, link_level=link_level, account=account,
+        explanations=explanations, fuzzy_matches=found.fuzzy_matches,
     )
     if fmt == "json":
         click.echo(render_json(engine.audit_to_json(result, reveal=reveal)))
