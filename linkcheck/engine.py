@@ -494,7 +494,7 @@ def audit(
 
     `fuzzy_matches`, when given, replaces the fuzzy comparison: (account, value, account,
     value, similarity, facet) positions in `profiles`, as `score_blocks` finds them, in the
-    order it finds them (`Store.linked_profiles` scores them from the key index). The
+    order it finds them (`Store.audit_input` scores them from the key index). The
     profiles' blocking keys are then ignored.
     """
     with _without_cyclic_gc():
@@ -711,7 +711,7 @@ def score_blocks(
     are compared once (common names repeat). Groups of more than `fuzzy_block_cap` accounts
     are skipped. Matches come in the order found, each pair of refs once.
 
-    The audit runs this over the blocking keys it grouped; `Store.linked_profiles` runs it
+    The audit runs this over the blocking keys it grouped; `Store.audit_input` runs it
     over tags of the sealed key index, in a second process, with the same refs order.
     """
     matches: list[FuzzyMatch] = []

@@ -5,10 +5,11 @@ wrapped by the passphrase-derived key) and tables whose rows are AEAD-sealed:
 
 - `accounts`: one row per account. `body` seals the account and all its attributes, one JSON
   line each (format 2); `keys` seals the 8-byte keyed tags of its match keys, attribute by
-  attribute, so a pre-login check can find candidate accounts by decrypting a few bytes per
-  account instead of whole profiles, and an audit can tell which attributes share a key with
-  another account before decoding any (see `_index_blob`, `linked_profiles`). `name_tag` is a
-  keyed hash of the account name, so names are unique and found without decrypting anything.
+  attribute, and the normalised text of each value compared fuzzily. A pre-login check finds
+  candidate accounts by decrypting a few bytes per account instead of whole profiles; an
+  audit tells which attributes share a key with another account before decoding any, and
+  runs its fuzzy comparison on the index alone (see `_index_blob`, `audit_input`). `name_tag`
+  is a keyed hash of the account name, so names are unique and found without decrypting.
 - `events`: the check/capture log. `explanations`: why two accounts share a kind.
 - `manifest`: one sealed row holding an XOR of a keyed MAC over every row (table, id,
   version, name tag, ciphertext tags) plus row counts, so deleted, added, replayed or
@@ -31,6 +32,7 @@ import signal
 import sqlite3
 import stat
 import sys
+import threading
 from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -511,6 +513,44 @@ class _Background:
             self._read.close()
 
 
+_VERIFY_QUERIES = {
+    "accounts": "SELECT id, version, name_tag, substr(body, -16), keys FROM accounts",
+    "events": "SELECT id, version, x'', substr(body, -16) FROM events",
+    "explanations": "SELECT id, version, name_tag, substr(body, -16) FROM explanations",
+}
+
+
+def _fetch_for_verify(conn: sqlite3.Connection) -> tuple:
+    """The manifest row and, per table, what the manifest check reads of every row: ids,
+    versions, name tags and the sealed values' authentication tags (and the sealed key
+    indexes, kept for a check or precheck). Needs no key."""
+    manifest = conn.execute("SELECT generation, body FROM manifest WHERE id = 1").fetchone()
+    return manifest, {table: conn.execute(query).fetchall() for table, query in _VERIFY_QUERIES.items()}
+
+
+def _in_thread(work: Callable[[], object]) -> Callable[[], object]:
+    """Start `work` in a thread; the returned function waits for its result or re-raises
+    its exception here."""
+    box: dict = {}
+
+    def run() -> None:
+        try:
+            box["value"] = work()
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller
+            box["error"] = exc
+
+    thread = threading.Thread(target=run, name="linkcheck-unlock", daemon=True)
+    thread.start()
+
+    def result():
+        thread.join()
+        if "error" in box:
+            raise box.pop("error")
+        return box["value"]
+
+    return result
+
+
 class Store:
     """An unlocked store inside one transaction. Use `Store.open(...)` as a context manager."""
 
@@ -539,17 +579,29 @@ class Store:
         conn = None
         try:
             conn = _connect(path)
-            magic, fmt, kdf_json, wrapped = _read_header(conn, path)
-            keyring, kek = cls._unlock(passphrase, fmt, kdf_json, wrapped)
-            conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
-            # The header can change between reading it and taking the transaction (a
-            # concurrent `passwd` or upgrade); unlock again from the snapshot we now hold.
-            current = _read_header(conn, path)
-            if current != (magic, fmt, kdf_json, wrapped):
-                magic, fmt, kdf_json, wrapped = current
+            if write:
+                # Derive the key before taking the write lock, so other writers do not wait
+                # for it. The header can change before the lock is ours (a concurrent
+                # `passwd` or upgrade): then unlock again from the snapshot we now hold.
+                magic, fmt, kdf_json, wrapped = _read_header(conn, path)
                 keyring, kek = cls._unlock(passphrase, fmt, kdf_json, wrapped)
+                conn.execute("BEGIN IMMEDIATE")
+                current = _read_header(conn, path)
+                if current != (magic, fmt, kdf_json, wrapped):
+                    magic, fmt, kdf_json, wrapped = current
+                    keyring, kek = cls._unlock(passphrase, fmt, kdf_json, wrapped)
+                fetched = None
+            else:
+                # A reader's snapshot starts with the header. The key derivation (about half
+                # a second, in C without the GIL) runs in a thread while the rows the
+                # manifest check needs are read.
+                conn.execute("BEGIN")
+                magic, fmt, kdf_json, wrapped = _read_header(conn, path)
+                unlocked = _in_thread(lambda: cls._unlock(passphrase, fmt, kdf_json, wrapped))
+                fetched = _fetch_for_verify(conn)
+                keyring, kek = unlocked()
             store = cls(path, conn, keyring, write, fmt)
-            store._verify_manifest()
+            store._verify_manifest(fetched)
             if write and fmt < FORMAT_VERSION:
                 store._upgrade(kek, kdf_json)
         except sqlite3.Error as exc:
@@ -602,8 +654,8 @@ class Store:
 
     # ----- integrity -------------------------------------------------------------------------
 
-    def _verify_manifest(self) -> None:
-        row = self._conn.execute("SELECT generation, body FROM manifest WHERE id = 1").fetchone()
+    def _verify_manifest(self, fetched: tuple | None = None) -> None:
+        row, tables = fetched or _fetch_for_verify(self._conn)
         if row is None:
             raise StoreDamaged("store was tampered with or damaged: the manifest is missing")
         try:
@@ -616,16 +668,12 @@ class Store:
         # Name lookups use these maps of the rows just verified, not SQLite's UNIQUE index:
         # a damaged index page would otherwise answer "no such account" without any error.
         by_tag = {"accounts": self._account_ids, "explanations": self._explanation_ids}
-        for table, query in (
-            ("accounts", "SELECT id, version, name_tag, substr(body, -16), keys FROM accounts"),
-            ("events", "SELECT id, version, x'', substr(body, -16) FROM events"),
-            ("explanations", "SELECT id, version, name_tag, substr(body, -16) FROM explanations"),
-        ):
+        for table, rows in tables.items():
             n = 0
             ids = by_tag.get(table)
             index_rows = self._index_rows if table == "accounts" else None
             try:
-                for row_id, version, tag, *tails in self._conn.execute(query):
+                for row_id, version, tag, *tails in rows:
                     if index_rows is not None:
                         # Keep each account's sealed key index: a check or precheck searches
                         # them next, and this saves a second pass over the table.
