@@ -453,10 +453,13 @@ class _Background:
     """`work()` in a forked child process, its result read back through a pipe.
 
     Forking only on Linux (elsewhere, or with `parallel` false, `result()` runs the work in
-    this process). A child that fails for any reason -- killed, out of memory, a damaged row
-    -- just exits; `result()` then runs the work here, which raises the proper error if
-    there is one. The child shares this process's memory copy-on-write, writes nothing but
-    its pickled result to the pipe, and leaves with os._exit (no cleanup, no buffered output).
+    this process). A child that fails for any reason -- killed, out of memory, a damaged row,
+    a pipe or process that cannot be made, a SIGCHLD set to be ignored -- counts as no
+    result: `result()` then runs the work here, which raises the proper error if there is
+    one. The child shares this process's memory copy-on-write, drops stdin/stdout/stderr at
+    once (an orphan never holds a caller's pipe open), dies with this process (Linux
+    PR_SET_PDEATHSIG), writes nothing but its pickled result to the pipe, and leaves with
+    os._exit (no cleanup, no buffered output).
     """
 
     def __init__(self, work: Callable[[], object], parallel: bool):
@@ -465,7 +468,10 @@ class _Background:
         self._read = None
         if not (parallel and sys.platform.startswith("linux") and hasattr(os, "fork")):
             return
-        read_fd, write_fd = os.pipe()
+        try:
+            read_fd, write_fd = os.pipe()
+        except OSError:
+            return
         try:
             pid = os.fork()
         except OSError:
@@ -475,6 +481,7 @@ class _Background:
         if pid == 0:  # the child
             status = 1
             try:
+                _detach_child()
                 os.close(read_fd)
                 data = pickle.dumps(work(), protocol=pickle.HIGHEST_PROTOCOL)
                 with os.fdopen(write_fd, "wb") as pipe:
@@ -493,10 +500,11 @@ class _Background:
             return self._work()
         try:
             data = self._read.read()
-        finally:
-            self._read.close()
-            _pid, status = os.waitpid(self._pid, 0)
-            self._pid = None
+        except BaseException:
+            self.cancel()  # e.g. Ctrl-C: do not wait for the child to finish its work
+            raise
+        self._read.close()
+        status = self._reap()
         if status == 0 and data:
             return pickle.loads(data)  # our own child's output, through our own pipe
         return self._work()
@@ -508,9 +516,29 @@ class _Background:
                 os.kill(self._pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
-            os.waitpid(self._pid, 0)
-            self._pid = None
             self._read.close()
+            self._reap()
+
+    def _reap(self) -> int | None:
+        pid, self._pid = self._pid, None
+        try:
+            return os.waitpid(pid, 0)[1]
+        except ChildProcessError:  # SIGCHLD ignored: the kernel reaped it; its status is lost
+            return None
+
+
+def _detach_child() -> None:
+    """In a forked child: no terminal streams, and die with the parent (Linux only)."""
+    devnull = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(devnull, fd)
+    os.close(devnull)
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
 
 
 _VERIFY_QUERIES = {
@@ -809,11 +837,13 @@ class Store:
             matches = fuzzy.result()
         finally:
             fuzzy.cancel()
+        if matches is None:
+            return AuditInput(self.profiles(), None)
         # The values fuzzy matches name, where not decoded already.
         more: dict[int, set[int]] = {}
         for a, va, b, vb, _similarity, _facet in matches:
             for at, position in ((a, va), (b, vb)):
-                if position not in decoded.get(at, {}):
+                if at not in decoded or position not in decoded[at][1]:
                     more.setdefault(at, set()).add(position)
         for at, attributes in self._decode_lines(rows, indexes, more).items():
             if at in decoded:
@@ -878,11 +908,12 @@ class Store:
         except (ValueError, KeyError, TypeError, IndexError, AttributeError):
             raise StoreDamaged("store is damaged: an account row is unreadable") from None
 
-    def _fuzzy_matches(self, rows: list, block_cap: int, score: FuzzyScorer) -> list[tuple]:
+    def _fuzzy_matches(self, rows: list, block_cap: int, score: FuzzyScorer) -> list[tuple] | None:
         """The fuzzy side of `audit_input`, from the key indexes alone: blocks of blocking tags
         held by 2 to `block_cap` accounts, in the order the audit would meet them; one ref per
         value in such a block, in (account, value) order; its text and the tag of its own
-        exact key from the index. Returns (row, attribute, row, attribute, similarity, facet)."""
+        exact key from the index. Returns (row, attribute, row, attribute, similarity, facet),
+        or None for a store written by a development build whose index kept no texts."""
         indexes = [self._open_index(row) for row in rows]
         holders = Counter()  # blocking tag -> accounts holding it (counted in C)
         count = holders.update
@@ -906,9 +937,14 @@ class Store:
                 counts = index.block_counts
                 block_ends = list(accumulate(counts))
                 exact_ends = list(accumulate(index.exact_counts))
+                if not index.texts:
+                    return None  # an index written before it kept the texts
                 words = index.texts.decode("utf-8").split(_TEXT_SEPARATOR)
+                with_blocks = list(compress(range(len(counts)), counts))
+                if len(words) != 2 * len(with_blocks):
+                    raise ValueError("index texts")
                 # The values with blocking keys, the nth of which has the nth text.
-                for nth, attr in enumerate(compress(range(len(counts)), counts)):
+                for nth, attr in enumerate(with_blocks):
                     end = block_ends[attr]
                     mine = [t for t in tags[end - counts[attr] : end] if t in shared]
                     if not mine:
@@ -926,7 +962,7 @@ class Store:
                             blocks[tag] = (kind, [ref])
                         elif block[1][-1] != ref:
                             block[1].append(ref)
-        except (IndexError, UnicodeDecodeError):
+        except (IndexError, ValueError, UnicodeDecodeError):
             raise StoreDamaged("store is damaged: an account's key index is unreadable") from None
         found = score(list(blocks.values()), texts.__getitem__, exact.__getitem__, owner)
         return [(*where[m.a], *where[m.b], m.similarity, m.facet) for m in found]

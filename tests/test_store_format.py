@@ -8,7 +8,9 @@ import functools
 import json
 import os
 import shutil
+import signal
 import sqlite3
+import subprocess
 import sys
 from pathlib import Path
 
@@ -233,6 +235,48 @@ def test_a_sealed_line_of_the_wrong_shape_is_damage(cli, store, store_path, monk
     result = cli("audit")
     assert result.exit_code == 5
     assert "damaged" in result.output and "Traceback" not in result.output
+
+
+def test_an_index_without_texts_falls_back_to_every_profile(cli, busy_store, store_path, monkeypatch):
+    """Development builds wrote format-2 indexes without the texts; the audit then compares
+    every profile itself, with the same result."""
+    real = Store._index_blob
+
+    def without_texts(self, profile, n_exact=None):
+        blob = real(self, profile, n_exact)
+        return blob[: store_mod._index_layout(blob)[3]]
+
+    rules = load_rules(None)
+    with Store.open(store_path, PASSPHRASE, write=True) as st, monkeypatch.context() as patch:
+        patch.setattr(Store, "_index_blob", without_texts)
+        st.put_profile(st.profile("typo-a"))
+    with Store.open(store_path, PASSPHRASE) as st:
+        given = _audit_input(st, rules)
+        assert given.fuzzy_matches is None and len(given.profiles) == st.count_accounts()
+    _same_audit(store_path, rules)
+
+
+def test_audit_with_sigchld_ignored(busy_store, store_path, tmp_path):
+    """A parent that ignores SIGCHLD (inherited from whatever started linkcheck) makes the
+    kernel reap the child: the audit still answers, the same way."""
+    env = dict(os.environ, LINKCHECK_PASSPHRASE=PASSPHRASE)
+    run = functools.partial(subprocess.run, [sys.executable, "-m", "linkcheck", "audit", "--format", "json"],
+                            env=env, capture_output=True, timeout=300)
+    normal = run()
+    ignoring = run(preexec_fn=lambda: signal.signal(signal.SIGCHLD, signal.SIG_IGN))
+    assert normal.returncode == ignoring.returncode == 1, ignoring.stderr
+    assert json.loads(ignoring.stdout) == json.loads(normal.stdout)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the audit forks only on Linux")
+def test_the_child_writes_nothing_to_the_terminal(tmp_path):
+    script = (
+        "from linkcheck.store import _Background\n"
+        "print('result', _Background(lambda: print('from the child') or 42, True).result())\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout == "result 42\n" and out.stderr == ""
 
 
 # ---------------------------------------------------------------------------------------------
