@@ -804,8 +804,10 @@ class Store:
         With `parallel` (and a platform that forks), the fuzzy side runs in a forked child
         process while this one decodes the exact side: the two take about as long. If the
         child fails, the fuzzy side runs here. The audit over this input equals the audit over
-        `profiles()` (tests compare them). A format-1 store has no such index: it gives every
-        profile and no matches, and the audit compares everything itself.
+        `profiles()` (tests compare them). That relies on what the kind registry guarantees:
+        a value with blocking keys ("~kind:...") has its own exact key ("kind:...") first. A
+        format-1 store has no such index: it gives every profile and no matches, and the
+        audit compares everything itself.
         """
         if self._format < 2:
             return AuditInput(self.profiles(), None)
