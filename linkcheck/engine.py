@@ -733,12 +733,9 @@ def score_blocks(
             text = texts[r] = fuzzy_text(text_of(r))
         return text
 
-    thresholds: dict[str, float | None] = {}
     for facet, refs in blocks:
-        threshold = thresholds.get(facet, _UNSET)
-        if threshold is _UNSET:
-            fuzzy_rule = rules.fuzzy.get(facet)
-            threshold = thresholds[facet] = fuzzy_rule.threshold if fuzzy_rule is not None else None
+        fuzzy_rule = rules.fuzzy.get(facet)
+        threshold = fuzzy_rule.threshold if fuzzy_rule is not None else None
         if threshold is None:
             continue
         if len(refs) == 2:
@@ -790,9 +787,6 @@ def score_blocks(
                             for rb in by_text[other]:
                                 consider(ra, rb, 100.0, facet)
     return matches
-
-
-_UNSET = object()
 
 
 def _add_fuzzy(matches: Iterable[FuzzyMatch], attr_of: list[Attribute], owner: list[int], rules: Rules,
