@@ -812,7 +812,13 @@ class Store:
         if self._format < 2:
             return AuditInput(self.profiles(), None)
         rows = self._conn.execute("SELECT id, version, name_tag, body, keys FROM accounts ORDER BY id").fetchall()
-        fuzzy = _Background(lambda: self._fuzzy_matches(rows, block_cap, score), parallel)
+        indexes: list[_Index] | None = None
+        # A forked child opens the indexes itself (it starts before they exist here); run in
+        # this process, the fuzzy side reuses the ones opened below.
+        fuzzy = _Background(
+            lambda: self._fuzzy_matches(indexes or [self._open_index(row) for row in rows], block_cap, score),
+            parallel,
+        )
         try:
             indexes = [self._open_index(row) for row in rows]
             # Which exact tags do two or more accounts hold? Set operations run in C, each
@@ -910,13 +916,12 @@ class Store:
         except (ValueError, KeyError, TypeError, IndexError, AttributeError):
             raise StoreDamaged("store is damaged: an account row is unreadable") from None
 
-    def _fuzzy_matches(self, rows: list, block_cap: int, score: FuzzyScorer) -> list[tuple] | None:
+    def _fuzzy_matches(self, indexes: list[_Index], block_cap: int, score: FuzzyScorer) -> list[tuple] | None:
         """The fuzzy side of `audit_input`, from the key indexes alone: blocks of blocking tags
         held by 2 to `block_cap` accounts, in the order the audit would meet them; one ref per
         value in such a block, in (account, value) order; its text and the tag of its own
         exact key from the index. Returns (row, attribute, row, attribute, similarity, facet),
         or None for a store written by a development build whose index kept no texts."""
-        indexes = [self._open_index(row) for row in rows]
         holders = Counter()  # blocking tag -> accounts holding it (counted in C)
         count = holders.update
         for index in indexes:
