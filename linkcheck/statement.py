@@ -44,6 +44,8 @@ SIGNATURE_ALGORITHM = "Ed25519"
 # statement can never be replayed as a signature over anything else.
 SIGNING_CONTEXT = b"linkcheck-statement-v1\x00"
 _BLOCK_FIELDS = ("Algorithm", "Public-Key", "Key-Fingerprint", "Content-SHA256", "Signature")
+# What a JSON statement's "signature.covers" says; verify accepts exactly this text.
+JSON_COVERS = 'the canonical JSON (sorted keys, no spaces, UTF-8) of this document without "signature"'
 _JSON_MEMBERS = {
     "Algorithm": "algorithm",
     "Public-Key": "public_key",
@@ -1204,6 +1206,17 @@ pre.signature { margin: .5rem 0 0; padding: .6rem .8rem; background: #f6f7f9; bo
 """.strip("\n")
 
 
+# The statement page runs no script and loads nothing: its policy allows only its own style
+# sheet (by hash), so even markup that got into the page could neither run nor fetch anything,
+# nor restyle the page into something else.
+_STYLE_TEXT = "\n" + _CSS + "\n"
+STATEMENT_CSP = (
+    "default-src 'none'; script-src 'none'; "
+    f"style-src 'sha256-{base64.b64encode(hashlib.sha256(_STYLE_TEXT.encode('utf-8')).digest()).decode('ascii')}'; "
+    "img-src 'none'; base-uri 'none'; form-action 'none'"
+)
+
+
 def _render_html(title: str, blocks: list, lang: str, subject: str) -> tuple[str, str]:
     e = html.escape
     parts = [
@@ -1211,11 +1224,10 @@ def _render_html(title: str, blocks: list, lang: str, subject: str) -> tuple[str
         f'<html lang="{"zh-Hans" if lang == "zh" else "en"}">',
         "<head>",
         '<meta charset="utf-8">',
+        f'<meta http-equiv="Content-Security-Policy" content="{STATEMENT_CSP}">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         f"<title>{e(title)} — {e(subject)}</title>",
-        "<style>",
-        _CSS,
-        "</style>",
+        f"<style>{_STYLE_TEXT}</style>",
         "</head>",
         "<body>",
         "<main>",
@@ -1432,7 +1444,7 @@ def render_statement(st: Statement, fmt: str, key: Ed25519PrivateKey) -> str:
             "key_fingerprint": fields["Key-Fingerprint"],
             "content_sha256": fields["Content-SHA256"],
             "signature": fields["Signature"],
-            "covers": "the canonical JSON (sorted keys, no spaces, UTF-8) of this document without \"signature\"",
+            "covers": JSON_COVERS,
         }
         return json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
     title, blocks = _document(st, fingerprint(public_key_bytes(key)))
@@ -1459,7 +1471,13 @@ class Verification:
 
 
 def verify_statement(text: str, expected: bytes | None = None) -> Verification:
-    """Check a signed statement; raises StatementInvalid naming the problem."""
+    """Check a signed statement; raises StatementInvalid naming the problem.
+
+    Exactly two changes are tolerated, the ones the README documents: line endings converted
+    to CRLF, and the signature block moved to another place (between whole lines) in a text,
+    Markdown or HTML file. The block itself must be byte for byte what `_signature_block`
+    writes; a JSON statement's "signature" member exactly what `render_statement` writes.
+    """
     # Mail clients and Windows editors turn LF into CRLF; that changes no word of the statement,
     # so line endings are put back before checking (any other change still fails).
     text = text.replace("\r\n", "\n")
@@ -1467,22 +1485,20 @@ def verify_statement(text: str, expected: bytes | None = None) -> Verification:
         fmt, content, fields = "json", *_split_json(text)
     else:
         fmt, content, fields = _split_block(text)
-    try:
-        embedded = parse_public_key(fields["Public-Key"])
-        signature = base64.b64decode(fields["Signature"], validate=True)
-    except (UsageError, binascii.Error, ValueError):
-        raise StatementInvalid("the signature block is damaged (unreadable key or signature)") from None
-    if fields.get("Algorithm") != SIGNATURE_ALGORITHM:
-        raise StatementInvalid(f"the signature block names an unknown algorithm {fields.get('Algorithm')!r}")
+    if fields["Algorithm"] != SIGNATURE_ALGORITHM:
+        raise StatementInvalid(f"the signature block names an unknown algorithm {fields['Algorithm']!r}")
+    embedded = _canonical_base64(fields["Public-Key"], 32)
+    signature = _canonical_base64(fields["Signature"], 64)
+    if embedded is None or signature is None:
+        raise StatementInvalid("the signature block is damaged (unreadable key or signature)")
     digest = _digest(content)
-    if fields["Content-SHA256"].strip().lower() != digest.hex():
+    if fields["Content-SHA256"] != digest.hex():
         raise StatementInvalid("the statement's content changed after it was signed (its SHA-256 no longer matches)")
     try:
         Ed25519PublicKey.from_public_bytes(embedded).verify(signature, SIGNING_CONTEXT + digest)
     except InvalidSignature:
         raise StatementInvalid("the signature does not match the content: the signature block was altered") from None
-    stated = fields.get("Key-Fingerprint")
-    if stated is not None and stated.strip() != fingerprint(embedded):
+    if fields["Key-Fingerprint"] != fingerprint(embedded):
         raise StatementInvalid("the signature block was altered: its key fingerprint does not match its key")
     if expected is not None and expected != embedded:
         raise StatementInvalid(
@@ -1492,27 +1508,54 @@ def verify_statement(text: str, expected: bytes | None = None) -> Verification:
     return Verification(fmt, public_key_text(embedded), fingerprint(embedded), digest.hex(), expected is not None)
 
 
+def _canonical_base64(text: str, size: int) -> bytes | None:
+    """`size` bytes written exactly as `public_key_text` writes them, else None.
+
+    A decoder ignores the unused low bits of the last character, so several spellings decode
+    to the same bytes; only the one linkcheck writes is accepted, so not one character of a
+    signature block can change and still verify.
+    """
+    try:
+        raw = base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError):
+        return None
+    return raw if len(raw) == size and public_key_text(raw) == text else None
+
+
+_BEGIN_RE = re.compile(rf"^{re.escape(BEGIN_MARK)}$", re.MULTILINE)
+_END_RE = re.compile(rf"^{re.escape(END_MARK)}$", re.MULTILINE)
+
+
 def _split_block(text: str) -> tuple[str, bytes, dict[str, str]]:
-    begins = [m.start() for m in re.finditer(rf"^{re.escape(BEGIN_MARK)}$", text, re.MULTILINE)]
-    ends = [m.end() for m in re.finditer(rf"^{re.escape(END_MARK)}$", text, re.MULTILINE)]
+    """The content (the text without its block), the format, and the block's fields.
+
+    The block's grammar is fixed: its BEGIN line, the five `Name: value` lines in the order
+    `_BLOCK_FIELDS`, its END line, each ending in a newline, starting at the start of a line;
+    nothing may be added to it, inside or on its lines.
+    """
+    begins = [m.start() for m in _BEGIN_RE.finditer(text)]
+    ends = [m.end() for m in _END_RE.finditer(text)]
     if not begins and not ends:
         raise StatementInvalid("no signature block: this file is not a signed linkcheck statement")
     if len(begins) != 1 or len(ends) != 1 or ends[0] < begins[0]:
         raise StatementInvalid("the signature block is damaged (its BEGIN/END lines are missing or repeated)")
     start, end = begins[0], ends[0]
-    if text[end : end + 1] == "\n":
-        end += 1
-    inner = text[start:end].split("\n")[1:-2]
+    if text[end : end + 1] != "\n":
+        raise StatementInvalid("the signature block is damaged (its END line must end with a line break)")
+    end += 1
+    lines = text[start:end].split("\n")[1:-2]  # between BEGIN and END (the split ends in "")
+    if len(lines) != len(_BLOCK_FIELDS):
+        raise StatementInvalid("the signature block is damaged (unexpected line in it)")
     fields: dict[str, str] = {}
-    for line in inner:
-        name, sep, value = line.partition(": ")
-        if not sep or name not in _BLOCK_FIELDS or name in fields:
+    for name, line in zip(_BLOCK_FIELDS, lines):
+        label, sep, value = line.partition(": ")
+        if label != name or not sep:
             raise StatementInvalid("the signature block is damaged (unexpected line in it)")
         fields[name] = value
-    if set(fields) != set(_BLOCK_FIELDS):
-        raise StatementInvalid("the signature block is damaged (a field is missing)")
     content = text[:start] + text[end:]
-    head = text.lstrip()[:200].lower()
+    if text[start:end] != _signature_block(fields):  # the grammar, whole: belt and braces
+        raise StatementInvalid("the signature block is damaged (it is not exactly as linkcheck writes it)")
+    head = content.lstrip()[:200].lower()
     fmt = "html" if head.startswith("<!doctype html") else "markdown" if head.startswith("# ") else "text"
     return fmt, content.encode("utf-8"), fields
 
@@ -1539,14 +1582,16 @@ def _split_json(text: str) -> tuple[bytes, dict[str, str]]:
         raise StatementInvalid("no signature block: the JSON has no \"signature\" member")
     if not isinstance(signature, dict):
         raise StatementInvalid("the signature block is damaged (\"signature\" is not an object)")
+    # Every member is one linkcheck writes, each exactly once: the signature covers the rest of
+    # the document, so nothing in this member may carry text a reader would take as signed.
+    if set(signature) != set(_JSON_MEMBERS.values()) | {"covers"}:
+        raise StatementInvalid("the signature block is damaged (a member is missing or unexpected)")
+    if signature["covers"] != JSON_COVERS:
+        raise StatementInvalid("the signature block was altered: its \"covers\" text is not the one linkcheck writes")
     fields = {}
     for field, member in _JSON_MEMBERS.items():
-        value = signature.get(member)
-        if member == "key_fingerprint" and value is None:
-            continue
+        value = signature[member]
         if not isinstance(value, str):
-            raise StatementInvalid(f"the signature block is damaged (\"{member}\" is missing)")
+            raise StatementInvalid(f"the signature block is damaged (\"{member}\" is not text)")
         fields[field] = value
-    if set(signature) - set(_JSON_MEMBERS.values()) - {"covers"}:
-        raise StatementInvalid("the signature block is damaged (unexpected member in it)")
     return canonical_json(doc), fields

@@ -705,3 +705,108 @@ def test_verify_failure_in_json_is_still_json(cli, demo_store, tmp_path):
     result = cli("verify", out, "--format", "json")
     assert result.exit_code == 3
     assert json.loads(result.stdout)["valid"] is False
+
+
+# ----- the signature block's grammar (issue 11, part 2) ---------------------------------------
+
+INJECTED = '<div style="position:fixed;inset:0;background:#fff">Approved</div><script>alert(1)</script>'
+
+
+def _moved_to_the_end(text: str) -> str:
+    """The documented tolerance: the block cut out and pasted at the end of the file."""
+    start, end = _block_span(text)
+    return text[:start] + text[end:] + text[start:end]
+
+
+@pytest.mark.parametrize("fmt", ["text", "markdown", "html"])
+def test_a_moved_block_still_verifies(cli, checked_store, tmp_path, fmt):
+    out = _write(cli, tmp_path, fmt)
+    out.write_text(_moved_to_the_end(out.read_text(encoding="utf-8")), encoding="utf-8")
+    assert cli("verify", out).exit_code == 0
+
+
+@pytest.mark.parametrize("fmt", ["text", "markdown", "html"])
+def test_a_line_added_inside_a_moved_block_without_final_newline_fails_verify(cli, checked_store, tmp_path, fmt):
+    # The attack: block moved to the end, one line added just before END, final newline dropped.
+    out = _write(cli, tmp_path, fmt)
+    moved = _moved_to_the_end(out.read_text(encoding="utf-8"))
+    end_line = moved.rindex(stmt.END_MARK)
+    out.write_text(moved[:end_line] + INJECTED + "\n" + stmt.END_MARK, encoding="utf-8")
+    result = cli("verify", out)
+    assert result.exit_code == 3, result.output
+    assert "signature block is damaged" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda block: block.replace("Algorithm:", INJECTED + "\nAlgorithm:"),  # a line after BEGIN
+        lambda block: block.replace("\nSignature:", "\n" + INJECTED + "\nSignature:"),  # between fields
+        lambda block: block.replace(stmt.END_MARK, INJECTED + "\n" + stmt.END_MARK),  # before END
+        lambda block: block.replace("Algorithm: Ed25519", "Algorithm: Ed25519 " + INJECTED),  # on a line
+        lambda block: block.replace("Public-Key: ", "Public-Key:  "),
+        lambda block: block.replace("Content-SHA256: ", "Content-SHA256: " + INJECTED),
+        lambda block: block.rstrip("\n"),  # the END line's own line break
+    ],
+    ids=["after-begin", "between-fields", "before-end", "on-a-line", "extra-space", "before-hash", "no-newline"],
+)
+@pytest.mark.parametrize("fmt", ["text", "html"])
+def test_anything_added_inside_the_block_fails_verify(cli, checked_store, tmp_path, fmt, change):
+    text = _write(cli, tmp_path, fmt).read_text(encoding="utf-8")
+    key = stmt.parse_public_key(cli("pubkey").stdout)
+    for placed in (text, _moved_to_the_end(text)):
+        start, end = _block_span(placed)
+        with pytest.raises(stmt.StatementInvalid):
+            stmt.verify_statement(placed[:start] + change(placed[start:end]) + placed[end:], key)
+
+
+def test_another_spelling_of_the_same_key_bytes_fails_verify(cli, checked_store, tmp_path):
+    # Base64's last character carries unused bits: 'A=' and 'B=' can decode alike. Only the
+    # spelling linkcheck writes is accepted, so no character of the block can change.
+    text = _write(cli, tmp_path, "text").read_text(encoding="utf-8")
+    line = re.search(r"^Public-Key: (.*)=$", text, re.MULTILINE)
+    last = line.group(1)[-1]
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+    twin = alphabet[alphabet.index(last) ^ 1]  # same high bits, different unused low bit
+    forged = text[: line.end(1) - 1] + twin + text[line.end(1) :]
+    assert stmt.base64.b64decode(line.group(1)[:-1] + twin + "=") == stmt.base64.b64decode(line.group(1) + "=")
+    with pytest.raises(stmt.StatementInvalid, match="damaged"):
+        stmt.verify_statement(forged)
+
+
+def test_json_statement_with_changed_covers_text_fails_verify(cli, checked_store, tmp_path):
+    out = _write(cli, tmp_path, "json")
+    doc = json.loads(out.read_text(encoding="utf-8"))
+    doc["signature"]["covers"] = "Reviewed and approved by the marketplace's seller-performance team"
+    out.write_text(json.dumps(doc, ensure_ascii=False, indent=2), encoding="utf-8")
+    result = cli("verify", out)
+    assert result.exit_code == 3
+    assert '"covers"' in result.stderr
+
+
+@pytest.mark.parametrize("member", ["note", "key_fingerprint"])
+def test_json_statement_with_an_added_or_missing_signature_member_fails_verify(cli, checked_store, tmp_path, member):
+    out = _write(cli, tmp_path, "json")
+    doc = json.loads(out.read_text(encoding="utf-8"))
+    if member in doc["signature"]:
+        del doc["signature"][member]
+    else:
+        doc["signature"][member] = "approved"
+    out.write_text(json.dumps(doc, ensure_ascii=False, indent=2), encoding="utf-8")
+    assert cli("verify", out).exit_code == 3
+
+
+def test_html_statement_carries_a_csp_that_forbids_scripts_and_remote_loads(cli, checked_store, tmp_path):
+    text = _write(cli, tmp_path, "html").read_text(encoding="utf-8")
+    head = text[: text.index("</head>")]
+    meta = re.search(r'<meta http-equiv="Content-Security-Policy" content="([^"]+)">', head)
+    assert meta, "no Content-Security-Policy in the statement's <head>"
+    assert head.index(meta.group(0)) < head.index("<title>")  # before any text from the store
+    policy = dict((d.split()[0], d.split()[1:]) for d in meta.group(1).split("; "))
+    assert policy["default-src"] == ["'none'"] and policy["script-src"] == ["'none'"]
+    assert policy["base-uri"] == ["'none'"] and policy["form-action"] == ["'none'"]
+    # The one style sheet is allowed by its hash, and nothing else is.
+    style = re.search(r"<style>(.*?)</style>", text, re.S).group(1)
+    digest = stmt.base64.b64encode(stmt.hashlib.sha256(style.encode("utf-8")).digest()).decode()
+    assert policy["style-src"] == [f"'sha256-{digest}'"]
+    assert "<script" not in text
