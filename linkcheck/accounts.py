@@ -10,6 +10,7 @@ from . import kinds
 from .errors import ImportErrors, InvalidInput, InvalidValue, UsageError
 from .formats import ProfileRecord, RawValue
 from .models import SOURCES, STATUSES, Account, Attribute, Profile, now
+from .safetext import check_free_text
 
 MAX_NAME_CHARS = 200
 MAX_NOTE_CHARS = 4000
@@ -49,7 +50,12 @@ def check_status(status: object) -> str:
     return status.strip().lower()
 
 
-def check_text(label: str, text: object, limit: int = MAX_NOTE_CHARS) -> str | None:
+def check_text(label: str, text: object, limit: int = MAX_NOTE_CHARS, *, one_line: bool = False) -> str | None:
+    """Free text (a note; a marketplace with `one_line`), stripped; None when empty.
+
+    Control characters are refused (InvalidInput, exit 3), except line breaks and tabs where
+    they mean something (not `one_line`); a CRLF line break is kept as LF.
+    """
     if text is None:
         return None
     if not isinstance(text, str):
@@ -60,7 +66,7 @@ def check_text(label: str, text: object, limit: int = MAX_NOTE_CHARS) -> str | N
     # cannot be stored as UTF-8.
     if any("\ud800" <= ch <= "\udfff" for ch in text):
         raise InvalidInput(f"{label} is not valid text (it holds undecodable characters)")
-    return text.strip() or None
+    return check_free_text(label, text.strip(), one_line=one_line) or None
 
 
 def make_attribute(
@@ -204,7 +210,7 @@ def import_records(
         label = f"{record.origin}: account {name!r}"
         try:
             status = check_status(record.status) if record.status is not None else None
-            marketplace = check_text("marketplace", record.marketplace, 200)
+            marketplace = check_text("marketplace", record.marketplace, 200, one_line=True)
             note = check_text("note", record.note)
         except InvalidInput as exc:
             row_problems.append(exc.message)

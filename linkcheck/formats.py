@@ -7,6 +7,7 @@ import csv
 import io
 import json
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Iterator, TextIO
@@ -15,6 +16,7 @@ from tabulate import tabulate
 
 from .errors import InvalidInput, UsageError
 from .models import Attribute, Profile, iso
+from .safetext import visible
 
 OUTPUT_FORMATS = ("table", "json", "csv")
 ACCOUNT_FIELDS = ("account", "marketplace", "status", "note")
@@ -26,6 +28,15 @@ MAX_LINE_CHARS = 4 * 1024 * 1024
 CSV_VALUE_SEPARATOR = ";"
 # Cells a spreadsheet would run as a formula; exported with a leading apostrophe (OWASP advice).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# Where a cell can start for some reader of a CSV file: the start of the field, and after a line
+# break, a comma, a semicolon or a tab inside it (a program that splits lines or cells without
+# honouring quotes; Excel in a locale that separates with ';'). The guard goes at each of them.
+_FORMULA_CLASS = "[" + re.escape("".join(FORMULA_STARTS)) + "]"
+_CELL_START = r"(?:^|(?<=[\r\n,;\t]))"
+_UNGUARDED_RE = re.compile(f"{_CELL_START}(?='*{_FORMULA_CLASS})")
+_GUARD_RE = re.compile(f"{_CELL_START}'(?='*{_FORMULA_CLASS})")
+# A field holding one of these is quoted, so no reader splits it into rows or cells.
+_CSV_QUOTE_IF = re.compile('[",;\t\r\n]')
 
 
 @dataclass(frozen=True)
@@ -215,7 +226,7 @@ def _sniff_delimiter(sample: str) -> str:
 def split_cell(cell: str) -> list[str]:
     """Split a CSV cell on ';' (a literal semicolon is written '\\;'); strip formula escapes."""
     parts, current, escaped = [], [], False
-    for ch in cell:
+    for ch in unescape_formula(cell):
         if escaped:
             current.append(ch)
             escaped = False
@@ -229,13 +240,12 @@ def split_cell(cell: str) -> list[str]:
     if escaped:
         current.append("\\")
     parts.append("".join(current))
-    return [unescape_formula(p.strip()) for p in parts if p.strip()]
+    return [p.strip() for p in parts if p.strip()]
 
 
 def unescape_formula(text: str) -> str:
-    if len(text) > 1 and text[0] == "'" and text[1] in FORMULA_STARTS:
-        return text[1:]
-    return text
+    """The exact inverse of escape_formula: one guard apostrophe removed at each cell start."""
+    return _GUARD_RE.sub("", text)
 
 
 def _bounded_lines(fh: TextIO, path: Path) -> Iterator[str]:
@@ -342,7 +352,22 @@ def profile_to_json(profile: Profile) -> dict:
 
 
 def escape_formula(text: str) -> str:
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
+    """`text` with a `'` wherever a cell could start (see _CELL_START) with a formula character.
+
+    Also before apostrophes already there ("'=x" becomes "''=x"), so that unescape_formula
+    gives back exactly the text, whatever it was.
+    """
+    return _UNGUARDED_RE.sub("'", text)
+
+
+def _csv_field(text: str) -> str:
+    return '"' + text.replace('"', '""') + '"' if _CSV_QUOTE_IF.search(text) else text
+
+
+def write_csv_row(out: TextIO, cells: Iterable[str]) -> None:
+    """The one CSV writer (export and every `--format csv`): each cell formula-guarded, and
+    quoted when it holds a quote, a separator or a line break (CR included), rows ending in LF."""
+    out.write(",".join(_csv_field(escape_formula(cell)) for cell in cells) + "\n")
 
 
 def _escape_value(text: str) -> str:
@@ -356,8 +381,7 @@ def write_export(profiles: Iterable[Profile], fmt: str, out: TextIO, kind_names:
         out.write("\n")
         return len(profiles)
     kinds = list(kind_names)
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(list(ACCOUNT_FIELDS) + kinds)
+    write_csv_row(out, list(ACCOUNT_FIELDS) + kinds)
     for p in profiles:
         by_kind: dict[str, list[str]] = {}
         for a in p.attributes:
@@ -365,7 +389,7 @@ def write_export(profiles: Iterable[Profile], fmt: str, out: TextIO, kind_names:
         acc = p.account
         row = [acc.name, acc.marketplace, acc.status, acc.note or ""]
         row += [CSV_VALUE_SEPARATOR.join(by_kind.get(k, [])) for k in kinds]
-        writer.writerow([escape_formula(cell) for cell in row])
+        write_csv_row(out, row)
     return len(profiles)
 
 
@@ -395,14 +419,14 @@ def render_rows(rows: list[dict], fmt: str, columns: list[str] | None = None) ->
         return json.dumps(rows, ensure_ascii=False, indent=2)
     if fmt == "csv":
         buf = io.StringIO()
-        writer = csv.writer(buf, lineterminator="\n")
-        writer.writerow(columns)
+        write_csv_row(buf, columns)
         for row in rows:
-            writer.writerow([escape_formula(_cell(row.get(c))) for c in columns])
+            write_csv_row(buf, [_cell(row.get(c)) for c in columns])
         return buf.getvalue().rstrip("\n")
     if not rows:
         return "(none)"
-    return tabulate([[_cell(row.get(c)) for c in columns] for row in rows], headers=columns)
+    # Control characters shown here already (not only by the terminal filter), so columns align.
+    return tabulate([[visible(_cell(row.get(c))) for c in columns] for row in rows], headers=columns)
 
 
 def render_json(data: Any) -> str:

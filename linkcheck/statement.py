@@ -24,6 +24,7 @@ from .crypto import canonical_json
 from .errors import EXIT_FINDINGS, InvalidInput, LinkcheckError, UsageError
 from .models import Event, Explanation, Profile, now
 from .rules import DEFAULT_RULES, FACETS, Rules
+from .safetext import check_free_text, visible
 
 FORMATS = ("text", "markdown", "html", "json")
 LANGS = ("en", "zh")
@@ -240,7 +241,7 @@ def record_explanation(
     for account in (name, other):
         if not store.has_account(account):
             raise UsageError(f"no account named {account!r}; `linkcheck account list` shows the accounts on file")
-    text = " ".join((note or "").split())
+    text = " ".join(check_free_text("note", note or "").split())
     if len(text) > 4000:
         raise InvalidInput("note longer than 4000 characters")
     explanation = Explanation(tuple(sorted((name, other))), kind, text, now() if when is None else when)
@@ -1446,7 +1447,8 @@ def render_statement(st: Statement, fmt: str, key: Ed25519PrivateKey) -> str:
             "signature": fields["Signature"],
             "covers": JSON_COVERS,
         }
-        return json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
+        # visible(): the same JSON value, with any control character written as an escape.
+        return visible(json.dumps(doc, ensure_ascii=False, indent=2)) + "\n"
     title, blocks = _document(st, fingerprint(public_key_bytes(key)))
     if fmt == "text":
         before, after = _render_text(title, blocks)
@@ -1454,6 +1456,9 @@ def render_statement(st: Statement, fmt: str, key: Ed25519PrivateKey) -> str:
         before, after = _render_markdown(title, blocks)
     else:
         before, after = _render_html(title, blocks, st.lang, st.subject.name)
+    # Stored text (a note, a marketplace) never carries a terminal escape or a bidi override
+    # into a statement someone may `cat` or open: control characters are shown as \uXXXX.
+    before, after = visible(before), visible(after)
     content = (before + after).encode("utf-8")
     return before + _signature_block(_signature_fields(content, key)) + after
 

@@ -378,7 +378,7 @@ def test_quoted_multi_line_cells_are_kept_intact(cli, store, tmp_path):
     result = cli("import", path)
     assert result.exit_code == 0, result.output
     rows = json.loads(cli("account", "list", "--format", "json").output)
-    assert rows[0]["note"] == "first line\r\nsecond line"
+    assert rows[0]["note"] == "first line\nsecond line"  # a CRLF line break in a note is kept as LF
 
 
 def test_errors_after_a_multi_line_cell_name_the_spreadsheet_row(cli, store, tmp_path):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import importlib
 import os
@@ -11,6 +12,7 @@ import click
 
 from .. import __version__
 from ..errors import EXIT_USAGE, ImportErrors, LinkcheckError
+from ..safetext import TerminalSafeStream
 
 EXIT_CODES_HELP = """\b
 Exit codes:
@@ -55,6 +57,12 @@ class LinkcheckGroup(click.Group):
         return super().get_command(ctx, name)
 
     def invoke(self, ctx):
+        # The one output path: whatever a command prints passes a filter that shows control
+        # characters instead of sending them, so stored text cannot drive the terminal.
+        with terminal_safe_output():
+            return self._invoke(ctx)
+
+    def _invoke(self, ctx):
         try:
             return super().invoke(ctx)
         except ImportErrors as exc:
@@ -90,6 +98,20 @@ class LinkcheckGroup(click.Group):
                 err=True,
             )
             ctx.exit(70)
+
+
+@contextlib.contextmanager
+def terminal_safe_output():
+    """stdout and stderr, for the duration of one command, through TerminalSafeStream."""
+    saved = sys.stdout, sys.stderr
+    if sys.stdout is not None:
+        sys.stdout = TerminalSafeStream(sys.stdout)
+    if sys.stderr is not None:
+        sys.stderr = TerminalSafeStream(sys.stderr, allow_cr=True)
+    try:
+        yield
+    finally:
+        sys.stdout, sys.stderr = saved
 
 
 @click.group(cls=LinkcheckGroup, epilog=EXIT_CODES_HELP, context_settings={"help_option_names": ["-h", "--help"]})

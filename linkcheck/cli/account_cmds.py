@@ -61,7 +61,7 @@ def account_add(name, marketplace, status, note):
     """
     name = book.check_name(name)
     note = book.check_text("note", note)
-    marketplace = book.check_text("marketplace", marketplace, 200) or ""
+    marketplace = book.check_text("marketplace", marketplace, 200, one_line=True) or ""
     with open_store(write=True) as st:
         if st.has_account(name):
             raise UsageError(f"an account named {name!r} already exists; use `linkcheck account set`")
@@ -143,7 +143,7 @@ def account_set(name, marketplace, status, note, rename):
         acc = p.account
         changes = {"updated": now()}
         if marketplace is not None:
-            changes["marketplace"] = book.check_text("marketplace", marketplace, 200) or ""
+            changes["marketplace"] = book.check_text("marketplace", marketplace, 200, one_line=True) or ""
         if status is not None:
             changes["status"] = status
         if note is not None:

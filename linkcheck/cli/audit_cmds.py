@@ -203,7 +203,7 @@ def _planned_profile(record: ProfileRecord, region: str | None) -> Profile:
     if record.problems:
         raise InvalidInput(f"{record.origin}: " + "; ".join(record.problems))
     name = book.check_name(record.name)
-    account = Account(name, book.check_text("marketplace", record.marketplace, 200) or "", "planned")
+    account = Account(name, book.check_text("marketplace", record.marketplace, 200, one_line=True) or "", "planned")
     attrs, problems = book.record_attributes(record, account, region, source="manual")
     if problems:
         raise InvalidInput(f"{record.origin}: account {name!r}: " + "; ".join(problems))
