@@ -60,6 +60,8 @@ def test_a_carriage_return_in_a_value_starts_no_row_and_no_formula_in_any_csv_ou
         _profile("acme-a", marketplace=CR_FORMULA, note=CR_FORMULA, email_note=CR_FORMULA),
         _profile("acme-b", marketplace="amazon.de\n@SUM(A1)", note="ok;-1+1,+2"),
     )
+    # A value's kind accepts a line break (a multi-line address); this is the attack as typed.
+    assert cli("attr", "add", "acme-a", "company_name", CR_FORMULA).exit_code == 0
     export = tmp_path / "accounts.csv"
     assert cli("export", "--format", "csv", "-o", export).exit_code == 0
     outputs = {
@@ -75,6 +77,11 @@ def test_a_carriage_return_in_a_value_starts_no_row_and_no_formula_in_any_csv_ou
     assert len(rows) == 3
     assert rows[1][:2] == ["acme-a", "Acme Widgets\r'=2+3"]
     assert '"Acme Widgets\r\'=2+3"' in outputs["export"]
+    assert rows[1][rows[0].index("company_name")] == "Acme Widgets\r'=2+3"
+    # ... and import takes the guard off again: the value comes back exactly.
+    records = {r.name: r for r in read_records(export, "csv")}
+    assert [v.value for v in records["acme-a"].values if v.kind == "company_name"] == [CR_FORMULA]
+    assert records["acme-a"].marketplace == CR_FORMULA
     audit = list(csv.reader(io.StringIO(outputs["audit"])))
     assert len(audit) == 2, audit  # header and the one linked pair (the shared email)
 

@@ -281,7 +281,10 @@ def verify_cmd(file, pubkey_text, pubkey_file, fmt, integrity_only):
     Exits 0 when not one character of the statement changed since it was
     signed and it was signed by the given key (--pubkey / --pubkey-file) or,
     without one, by this store's key. Exits 3 naming the problem otherwise:
-    content changed, signed by a different key, or no signature block.
+    content changed, signed by a different key, no signature block, or a
+    block that is not exactly the seven lines linkcheck writes (nothing may
+    be added in or on it). Tolerated: CRLF line endings, and the block moved
+    to another place between whole lines.
 
     Without a key and without this store's passphrase, only the file's
     integrity can be checked (against the key written in the file itself),
