@@ -361,13 +361,19 @@ def escape_formula(text: str) -> str:
 
 
 def _csv_field(text: str) -> str:
-    return '"' + text.replace('"', '""') + '"' if _CSV_QUOTE_IF.search(text) else text
+    """One cell as written: formula-guarded, and quoted if it holds a quote, separator or line break."""
+    if _CSV_QUOTE_IF.search(text) is None:
+        # The common case, and quick: with no separator inside, the cell starts only once.
+        return "'" + text if text.lstrip("'").startswith(FORMULA_STARTS) else text
+    return '"' + escape_formula(text).replace('"', '""') + '"'
 
 
 def write_csv_row(out: TextIO, cells: Iterable[str]) -> None:
     """The one CSV writer (export and every `--format csv`): each cell formula-guarded, and
     quoted when it holds a quote, a separator or a line break (CR included), rows ending in LF."""
-    out.write(",".join(_csv_field(escape_formula(cell)) for cell in cells) + "\n")
+    cells = list(cells)
+    line = ",".join(map(_csv_field, cells))
+    out.write(('""' if cells == [""] else line) + "\n")  # one empty cell is not a blank line
 
 
 def _escape_value(text: str) -> str:
