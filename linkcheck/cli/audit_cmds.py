@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from .. import accounts as book
-from .. import engine, kinds
+from .. import engine, health, kinds
 from ..errors import InvalidInput
 from ..formats import ProfileRecord, RawValue, detect_format, read_records, render_json, render_rows
 from ..models import Account, Level, Profile
@@ -163,20 +163,30 @@ def audit(min_level, fail_on, link_level, account, reveal, rules_file, fmt):
         )
         total = st.count_accounts()
         explanations = st.explanations()
+        healths = health.load(st, health.targets_of(rules))
     if sys.stderr.isatty() and len(found.profiles) > 5000:
         echo_err(f"Comparing {len(found.profiles):,} accounts that share something…")
     result = engine.audit(
         found.profiles, rules, min_level=min_level, link_level=link_level, account=account,
         explanations=explanations, fuzzy_matches=found.fuzzy_matches,
     )
+    statuses = {p.name: p.account.status for p in found.profiles} | {h.account: h.account_status for h in healths}
+    standing = health.audit_health(result, healths, statuses, account)
     if fmt == "json":
-        click.echo(render_json(engine.audit_to_json(result, reveal=reveal)))
+        data = engine.audit_to_json(result, reveal=reveal)
+        if standing.recorded:  # once any account has health figures; the shape is unchanged until then
+            data["health"] = health.audit_health_to_json(standing)
+        click.echo(render_json(data))
     elif fmt == "csv":
         columns = ["account_a", "account_b", "pair_level", "pair_score", "kind", "facet", "level", "match",
                    "value_a", "value_b", "reason", "explanation"]
         click.echo(render_rows(_finding_rows(result.pairs, reveal=reveal), "csv", columns))
     else:
         click.echo(render_audit_table(result, reveal=reveal, total_accounts=total))
+        if standing.recorded:
+            from .health_cmds import render_audit_health
+
+            click.echo("\n" + render_audit_health(standing))
     worst = result.level
     if worst is not None and worst >= fail_on:
         sys.exit(1)
