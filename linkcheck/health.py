@@ -67,7 +67,8 @@ METRIC_KEYS = tuple(METRIC_BY_KEY)
 
 # ----- percentages ---------------------------------------------------------------------------
 
-_NUMBER = re.compile(r"(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?")
+# An exponent of two digits at most: 1e-999999999 would otherwise be written out in full.
+_NUMBER = re.compile(r"(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]{1,2})?")
 _SIGNS = {"%": Decimal(100), "‰": Decimal(1000)}
 
 

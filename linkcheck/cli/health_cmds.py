@@ -41,6 +41,9 @@ def health():
     store), and shows the latest value of each against its target with a
     status: ok, warning (within a fifth of the target) or breach. `health`
     exits 1 when an account is in breach, for scripts and cron.
+    `health [NAME]` is short for `health show [NAME]` (its options:
+    `linkcheck health show --help`); an account named set, import or show
+    is reached with `health show NAME`.
 
     \b
     Targets (Amazon's, used for every marketplace until a rules file says otherwise):
@@ -190,10 +193,14 @@ def render_audit_health(standing: hl.AuditHealth) -> str:
     return "\n".join(out).rstrip()
 
 
+_EXAMPLE = {"odr": "0.4% or 0.004", "cancel_rate": "0.8% or 0.008", "late_shipment": "1.1% or 0.011",
+            "valid_tracking": "98.6% or 0.986"}
+
+
 def _metric_option(metric: hl.Metric):
     return click.option(
         metric.option, metric.key, default=None, metavar="RATE",
-        help=f"{metric.label.capitalize()} (0.4% or 0.004; target {hl.DEFAULT_TARGET_SET[metric.key].text()}).",
+        help=f"{metric.label.capitalize()} ({_EXAMPLE[metric.key]}; target {hl.DEFAULT_TARGET_SET[metric.key].text()}).",
     )
 
 
