@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from .. import accounts as book
-from .. import engine, health, kinds
+from .. import engine, kinds
 from ..errors import InvalidInput
 from ..formats import ProfileRecord, RawValue, detect_format, read_records, render_json, render_rows
 from ..models import Account, Level, Profile
@@ -149,6 +149,8 @@ def audit(min_level, fail_on, link_level, account, reveal, rules_file, fmt):
       linkcheck audit --account acme-us --reveal
       linkcheck audit --fail-on critical --rules my-rules.toml
     """
+    from .. import health  # here, not at the top: `precheck` shares this module and its start-up budget
+
     rules = load_rules(rules_file)
     if sys.stderr.isatty():
         echo_err("Reading the store…")
