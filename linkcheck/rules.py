@@ -333,7 +333,7 @@ def rules_from_dict(data: Any, *, name: str = "rules", base: Rules = DEFAULT_RUL
     if "health" in data:  # account-health targets per marketplace; the health module checks them
         from .health import targets_from_rules
 
-        health = targets_from_rules(data["health"], lambda where, problem: bad(where, problem), base=health)
+        health = targets_from_rules(data["health"], bad, base=health)
     return Rules(MappingProxyType(facets), MappingProxyType(fuzzy), combine, source=name, health=health)
 
 

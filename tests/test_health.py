@@ -683,3 +683,23 @@ def test_health_figures_are_not_login_history_in_a_statement(cli, demo_store, tm
     _set(cli, "lotus-jp", "--date", "2026-11-01", "--odr", "0.2%")
     assert login_history() == before
     assert before["first"] is None  # no check was logged: the health entry did not become one
+
+
+def test_a_json_import_lists_every_bad_record_including_unknown_keys(cli, demo_store, tmp_path):
+    path = tmp_path / "figures.txt"
+    path.write_text(json.dumps([
+        {"account": "acme-us", "date": "2026-11-01", "odr": "0.4%", "tracking": "99%"},
+        "acme-us",
+        {"account": "acme-us", "date": "2026-11-02", "odr": True},
+        {"account": "lotus-jp", "date": "2026-11-01", "valid_tracking": 0.99},
+    ]), encoding="utf-8")
+    result = cli("health", "import", path, "--input-format", "json")
+    assert result.exit_code == 3
+    assert result.stderr.splitlines() == [
+        "  figures.txt record 1: unknown column(s) 'tracking'; use account, date, odr, cancel_rate, late_shipment, "
+        "valid_tracking",
+        "  figures.txt record 2: expected an object with account, date and metrics",
+        "  figures.txt record 3: odr: expected a percentage such as 0.4% or a fraction such as 0.004",
+        "linkcheck: error: 3 invalid rows; nothing was imported",
+    ]
+    assert "No health figures recorded yet." in cli("health").output
