@@ -857,6 +857,17 @@ def standing_paragraph(health: AccountHealth, lang: str = "en", *, subject: str 
     return _paragraph_zh(health, subject) if lang == "zh" else _paragraph_en(health, subject)
 
 
+def standing_from_store(store, account: str, lang: str = "en", *, targets: HealthTargets = DEFAULT_TARGETS,
+                        subject: str | None = None) -> str:
+    """The standing paragraph of `account` from an open store: what the appeal calls.
+
+    UsageError when the account is unknown or has no figures (the message says how to record them).
+    """
+    profile = store.profile(account)
+    figures = figures_by_account(store.events(account=account)).get(account, {})
+    return standing_paragraph(assess(profile.account, figures, targets), lang, subject=subject)
+
+
 def _count_en(n: int) -> str:
     return _NUMBERS_EN.get(n, str(n))
 

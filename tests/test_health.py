@@ -652,6 +652,7 @@ def test_standing_paragraph_dates_a_metric_read_earlier_than_the_others():
 
 
 def test_standing_paragraph_reads_the_recorded_figures_from_the_store(cli, demo_store, store_path):
+    from linkcheck.errors import UsageError
     from linkcheck.store import Store
 
     from conftest import PASSPHRASE
@@ -660,7 +661,12 @@ def test_standing_paragraph_reads_the_recorded_figures_from_the_store(cli, demo_
     _set(cli, "acme-us", "--date", "2026-11-01", "--odr", "0.5%")
     with Store.open(store_path, PASSPHRASE) as st:
         (h,) = hl.load(st, hl.DEFAULT_TARGETS, account="acme-us")
-    assert hl.standing_paragraph(h) == hl.standing_paragraph(_health(RECOVERED))
+        assert hl.standing_paragraph(h) == hl.standing_paragraph(_health(RECOVERED))
+        assert hl.standing_from_store(st, "acme-us", "zh") == hl.standing_paragraph(_health(RECOVERED), "zh")
+        with pytest.raises(UsageError, match="no health figures recorded for lotus-jp"):
+            hl.standing_from_store(st, "lotus-jp")
+        with pytest.raises(UsageError, match="no account named 'nobody'"):
+            hl.standing_from_store(st, "nobody")
 
 
 def test_standing_paragraph_without_figures_or_in_another_language_is_refused():
