@@ -437,7 +437,7 @@ def load(store, targets: HealthTargets, account: str | None = None) -> list[Acco
 
     Figures of an account that was removed stay in the log but are not shown.
     """
-    figures = figures_by_account(store.events(account=account))
+    figures = figures_by_account(store.events(account=account, action=ACTION))
     out = []
     for name in sorted(figures):
         profile = store.find_profile(name)
@@ -864,7 +864,7 @@ def standing_from_store(store, account: str, lang: str = "en", *, targets: Healt
     UsageError when the account is unknown or has no figures (the message says how to record them).
     """
     profile = store.profile(account)
-    figures = figures_by_account(store.events(account=account)).get(account, {})
+    figures = figures_by_account(store.events(account=account, action=ACTION)).get(account, {})
     return standing_paragraph(assess(profile.account, figures, targets), lang, subject=subject)
 
 

@@ -709,3 +709,19 @@ def test_a_json_import_lists_every_bad_record_including_unknown_keys(cli, demo_s
         "linkcheck: error: 3 invalid rows; nothing was imported",
     ]
     assert "No health figures recorded yet." in cli("health").output
+
+
+def test_the_store_hands_out_only_health_entries_when_asked(cli, demo_store, store_path):
+    from linkcheck.models import Event
+    from linkcheck.store import Store
+
+    from conftest import PASSPHRASE
+
+    _set(cli, "acme-us", "--date", "2026-11-01", "--odr", "0.5%")
+    with Store.open(store_path, PASSPHRASE, write=True) as st:
+        # A detail that quotes the marker must not pass for a health entry.
+        st.add_event(Event(1, "acme-us", "check", "GO", {"note": {"action": "health"}}))
+    with Store.open(store_path, PASSPHRASE) as st:
+        assert [e.action for e in st.events()] == ["health", "check"]
+        assert [e.action for e in st.events(action="health")] == ["health"]
+        assert [e.action for e in st.events(account="acme-us", action="check")] == ["check"]

@@ -252,7 +252,7 @@ def set_cmd(name, day, **rates):
     record = hl.HealthRecord(name, when, values, "manual")
     with open_store(write=True) as st:
         st.profile(name)  # an unknown name fails here with exit 2
-        earlier = hl.figures_by_account(st.events(account=name)).get(name, {}).get(when, {})
+        earlier = hl.figures_by_account(st.events(account=name, action=hl.ACTION)).get(name, {}).get(when, {})
         st.add_event(record.to_event())
     shown = ", ".join(f"{hl.METRIC_BY_KEY[k].label} {hl.format_percent(v)}" for k, v in values.items())
     click.echo(f"Recorded {name} on {when.isoformat()}: {shown}.")
