@@ -13,6 +13,7 @@ from importlib import resources
 
 from . import __version__
 from .engine import Audit, Link, PairRisk, audit_to_json
+from .health import format_percent
 from .models import Level, Profile, iso
 
 # Up to this many graph nodes the force-directed "cose" layout is quick and reads best; above
@@ -172,9 +173,11 @@ def build_report(
     min_level: Level,
     generated_at,
     link_level: Level = Level.HIGH,
+    health=None,
 ) -> str:
     """The report as one HTML document: no network access when opened (inline scripts only,
-    and a Content-Security-Policy that forbids loading anything)."""
+    and a Content-Security-Policy that forbids loading anything). `health` (health.AuditHealth)
+    adds the account-health section when any figures are recorded."""
     profiles = list(profiles)
     data = report_data(audit, profiles, min_level=min_level, generated_at=generated_at, link_level=link_level)
     figures = headline(audit, profiles)
@@ -198,6 +201,7 @@ def build_report(
         _graph_section(data),
         _clusters_section(audit),
         _at_risk_section(audit, profiles),
+        _health_section(health) if health is not None and health.recorded else "",
         _hubs_section(audit),
         _findings_section(audit),
         "<footer><p>Written by ",
@@ -323,6 +327,43 @@ def _at_risk_section(audit: Audit, profiles: list[Profile]) -> str:
             f"<span class=\"badge st-{source_status}\">{source_status}</span></td><td>{chain}</td></tr>\n"
         )
     out.append("</tbody></table>\n</section>\n")
+    return "".join(out)
+
+
+def _health_section(health) -> str:
+    """Accounts whose account health is in breach (at risk of suspension), close to a target,
+    and the accounts a breach exposes through their links."""
+    out = ["<section id=\"health\">\n<h2>Account health</h2>\n"]
+
+    def metrics(h, status: str) -> str:
+        return "<br>".join(
+            f"{escape(m.metric.label)} <b>{escape(format_percent(m.latest.value))}</b> "
+            f"(target {escape(m.target.text())}, {m.latest.day.isoformat()})"
+            for m in h.metrics if m.status == status
+        )
+
+    if not health.in_breach and not health.warning:
+        out.append(f"<p>Every one of the {health.recorded} account(s) with recorded figures meets its targets.</p>\n")
+    for title, accounts, status in (("At risk of suspension: in breach of a target", health.in_breach, "breach"),
+                                    ("Close to a target (warning)", health.warning, "warning")):
+        if not accounts:
+            continue
+        out.append(f"<h3>{title}</h3>\n<table class=\"health\"><thead><tr><th>Account</th><th>Marketplace</th>"
+                   "<th>Metrics</th></tr></thead><tbody>\n")
+        for h in accounts:
+            out.append(f"<tr class=\"health-{status}\"><td class=\"acct\">{escape(h.account)}</td>"
+                       f"<td>{escape(h.marketplace)}</td><td>{metrics(h, status)}</td></tr>\n")
+        out.append("</tbody></table>\n")
+    if health.exposed:
+        out.append("<h3>Exposed through their links to an account in breach</h3>\n"
+                   "<table class=\"at-risk\"><thead><tr><th>Account</th><th>Because of</th><th>Chain</th></tr>"
+                   "</thead><tbody>\n")
+        for e in health.exposed:
+            chain = "<br>".join(_link_html(link) for link in e.chain)
+            out.append(f"<tr><td class=\"acct\">{escape(e.account)}</td><td class=\"acct\">{escape(e.because_of)}</td>"
+                       f"<td>{chain}</td></tr>\n")
+        out.append("</tbody></table>\n")
+    out.append("</section>\n")
     return "".join(out)
 
 

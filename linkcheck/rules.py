@@ -222,6 +222,7 @@ class Rules:
     fuzzy: Mapping[str, FuzzyRule]
     combine: Combine = field(default_factory=Combine)
     source: str | None = None  # the rules file these came from, None for the defaults
+    health: Any = None  # health.HealthTargets from [health.*] tables; None: Amazon's targets everywhere
 
     def facet(self, name: str) -> FacetRule:
         """The rule for a facet. A facet missing from the table (a kind added later) counts as
@@ -245,7 +246,7 @@ class Rules:
                 "hub_size": self.combine.hub_size,
                 "fuzzy_block_cap": self.combine.fuzzy_block_cap,
             },
-        }
+        } | ({"health": self.health.as_dict()} if self.health is not None else {})
 
 
 def _default_rules() -> Rules:
@@ -262,7 +263,7 @@ def _default_rules() -> Rules:
 
 DEFAULT_RULES = _default_rules()
 
-_TOP_KEYS = ("levels", "fuzzy", "combine")
+_TOP_KEYS = ("levels", "fuzzy", "combine", "health")
 _COMBINE_MINIMUM = {"critical_after_high": 2, "high_after_medium": 2, "hub_size": 2, "fuzzy_block_cap": 2}
 
 
@@ -328,7 +329,12 @@ def rules_from_dict(data: Any, *, name: str = "rules", base: Rules = DEFAULT_RUL
             raise bad(f"combine.{key}", f"expected a whole number >= {_COMBINE_MINIMUM[key]}, got {value!r}")
         combine = replace(combine, **{key: value})
 
-    return Rules(MappingProxyType(facets), MappingProxyType(fuzzy), combine, source=name)
+    health = base.health
+    if "health" in data:  # account-health targets per marketplace; the health module checks them
+        from .health import targets_from_rules
+
+        health = targets_from_rules(data["health"], bad, base=health)
+    return Rules(MappingProxyType(facets), MappingProxyType(fuzzy), combine, source=name, health=health)
 
 
 def _section(data: dict, key: str, bad) -> dict:

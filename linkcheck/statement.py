@@ -301,7 +301,8 @@ def build_statement(
         raise SharedIdentifiers(name, unexplained)
 
     evidence, business = _evidence_rows(profiles, shared, [(o, f) for o, f in findings if f.context])
-    events = [e for e in store.events() if e.account in {p.name for p in profiles}]
+    # Account-health figures share the log but say nothing about login environments.
+    events = [e for e in store.events() if e.account in {p.name for p in profiles} and e.action != "health"]
     history = tuple(_account_history(p.name, events) for p in profiles)
     # A check stopped because of an account outside the statement is listed without naming it:
     # the statement must not tell a marketplace about accounts it was not asked about.

@@ -1182,10 +1182,15 @@ class Store:
         self._manifest.accumulator ^= self._mac_row("events", row_id, 1, b"", sealed)
         self._manifest.counts["events"] += 1
 
-    def events(self, account: str | None = None, since: int | None = None) -> list[Event]:
+    def events(self, account: str | None = None, since: int | None = None, action: str | None = None) -> list[Event]:
         out = []
+        # An entry is canonical JSON, so one of `action` holds `"action":"…"` verbatim: the others
+        # are skipped before decoding (a busy log holds tens of thousands of checks).
+        marker = crypto.canonical_json({"action": action})[1:-1] if action is not None else None
         for row_id, version, body in self._conn.execute("SELECT id, version, body FROM events ORDER BY id"):
             raw = self._keys.open(body, _ad("events", row_id, version, b"", "body"), "a log entry")
+            if marker is not None and marker not in raw:
+                continue
             try:
                 event = _decode_event(raw)
             except (ValueError, KeyError, TypeError):
@@ -1193,6 +1198,8 @@ class Store:
             if account is not None and event.account != account:
                 continue
             if since is not None and event.when < since:
+                continue
+            if action is not None and event.action != action:
                 continue
             out.append(event)
         return out

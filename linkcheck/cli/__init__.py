@@ -17,7 +17,8 @@ from ..safetext import TerminalSafeStream
 EXIT_CODES_HELP = """\b
 Exit codes:
   0  done; nothing at or above --fail-on
-  1  findings at or above --fail-on (audit, precheck, check, statement)
+  1  findings at or above --fail-on (audit, precheck, check, statement);
+     an account in breach of its health targets (health)
   2  usage error (bad option, unknown account, missing store)
   3  invalid input data (nothing was written)
   4  wrong or missing passphrase
@@ -42,6 +43,7 @@ COMMAND_MODULES = {
     "statement": "statement_cmds", "explain": "statement_cmds", "verify": "statement_cmds",
     "pubkey": "statement_cmds",
     "report": "report_cmds", "demo": "report_cmds",
+    "health": "health_cmds",
 }
 
 

@@ -149,6 +149,8 @@ def audit(min_level, fail_on, link_level, account, reveal, rules_file, fmt):
       linkcheck audit --account acme-us --reveal
       linkcheck audit --fail-on critical --rules my-rules.toml
     """
+    from .. import health  # here, not at the top: `precheck` shares this module and its start-up budget
+
     rules = load_rules(rules_file)
     if sys.stderr.isatty():
         echo_err("Reading the store…")
@@ -163,20 +165,30 @@ def audit(min_level, fail_on, link_level, account, reveal, rules_file, fmt):
         )
         total = st.count_accounts()
         explanations = st.explanations()
+        healths = health.load(st, health.targets_of(rules))
     if sys.stderr.isatty() and len(found.profiles) > 5000:
         echo_err(f"Comparing {len(found.profiles):,} accounts that share something…")
     result = engine.audit(
         found.profiles, rules, min_level=min_level, link_level=link_level, account=account,
         explanations=explanations, fuzzy_matches=found.fuzzy_matches,
     )
+    statuses = {p.name: p.account.status for p in found.profiles} | {h.account: h.account_status for h in healths}
+    standing = health.audit_health(result, healths, statuses, account)
     if fmt == "json":
-        click.echo(render_json(engine.audit_to_json(result, reveal=reveal)))
+        data = engine.audit_to_json(result, reveal=reveal)
+        if standing.recorded:  # once any account has health figures; the shape is unchanged until then
+            data["health"] = health.audit_health_to_json(standing)
+        click.echo(render_json(data))
     elif fmt == "csv":
         columns = ["account_a", "account_b", "pair_level", "pair_score", "kind", "facet", "level", "match",
                    "value_a", "value_b", "reason", "explanation"]
         click.echo(render_rows(_finding_rows(result.pairs, reveal=reveal), "csv", columns))
     else:
         click.echo(render_audit_table(result, reveal=reveal, total_accounts=total))
+        if standing.recorded:
+            from .health_cmds import render_audit_health
+
+            click.echo("\n" + render_audit_health(standing))
     worst = result.level
     if worst is not None and worst >= fail_on:
         sys.exit(1)

@@ -528,7 +528,8 @@ def log_cmd(name, since, fmt):
     """
     since_ts = int(since.replace(tzinfo=timezone.utc).timestamp()) if since is not None else None
     with open_store() as st:
-        events = st.events(account=name, since=since_ts)
+        # Account-health figures share the sealed log; `linkcheck health` shows them.
+        events = [e for e in st.events(account=name, since=since_ts) if e.action != "health"]
         if name is not None and not events and not st.has_account(name):
             raise UsageError(f"no account named {name!r} and no log entries for it")
     rows = [_log_row(e) for e in events]

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from .. import engine
+from .. import engine, health
 from ..demo import run_demo
 from ..errors import UsageError
 from ..formats import write_private_file
@@ -41,9 +41,10 @@ def report(output, min_level, link_level, rules_file):
     One self-contained page (it loads nothing from the network): the
     headline figures, a graph with one node per account and one line per
     linked pair, the clusters and the accounts at risk from a suspended or
-    closed one, then every finding in a table you can filter by level and
-    account. Values are masked. The figures are those of `linkcheck audit`
-    with the same options.
+    closed one, the accounts whose health is in breach and those a breach
+    exposes (once health figures are recorded), then every finding in a
+    table you can filter by level and account. Values are masked. The
+    figures are those of `linkcheck audit` with the same options.
 
     \b
     Examples:
@@ -55,9 +56,12 @@ def report(output, min_level, link_level, rules_file):
     with open_store() as st:
         profiles = st.profiles()
         explanations = st.explanations()
+        healths = health.load(st, health.targets_of(rules))
     # The same engine call as `audit`, so the page and `audit --format json` agree.
     result = engine.audit(profiles, rules, min_level=min_level, link_level=link_level, explanations=explanations)
-    html = build_report(result, profiles, min_level=min_level, link_level=link_level, generated_at=now())
+    standing = health.audit_health(result, healths, {p.name: p.account.status for p in profiles})
+    html = build_report(result, profiles, min_level=min_level, link_level=link_level, generated_at=now(),
+                        health=standing)
     try:
         write_private_file(output, html)
     except OSError as exc:
