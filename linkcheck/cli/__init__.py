@@ -17,7 +17,7 @@ Exit codes:
   0  done; nothing at or above --fail-on
   1  findings at or above --fail-on (audit, precheck, check, statement)
   2  usage error (bad option, unknown account, missing store)
-  3  invalid input data (nothing was written)
+  3  invalid input data or settings (nothing was written)
   4  wrong or missing passphrase
   5  store damaged, tampered with, truncated or not a linkcheck store
   6  store busy or cannot be written
@@ -40,6 +40,7 @@ COMMAND_MODULES = {
     "statement": "statement_cmds", "explain": "statement_cmds", "verify": "statement_cmds",
     "pubkey": "statement_cmds",
     "report": "report_cmds", "demo": "report_cmds",
+    "config": "config_cmds", "unlock": "agent_cmds", "lock": "agent_cmds",
 }
 
 
