@@ -21,6 +21,8 @@ from .errors import InvalidInput
 
 APP_NAME = "linkcheck"
 SETTINGS_FILENAME = "settings.toml"
+# Another settings file than the one in the config folder (the demo points it at an empty one).
+SETTINGS_FILE_ENV = "LINKCHECK_SETTINGS"
 MAX_SETTINGS_BYTES = 64 * 1024
 MAX_TEXT_CHARS = 200
 
@@ -38,6 +40,10 @@ def config_dir() -> Path:
 
 
 def settings_path() -> Path:
+    """$LINKCHECK_SETTINGS, else settings.toml in the config folder."""
+    given = os.environ.get(SETTINGS_FILE_ENV)
+    if given:
+        return Path(given).expanduser()
     return config_dir() / SETTINGS_FILENAME
 
 
@@ -121,6 +127,8 @@ SETTINGS: dict[str, Setting] = {
     )
 }
 KEYS = tuple(SETTINGS)
+# Every variable that changes what a setting resolves to.
+ENVIRONMENT = (SETTINGS_FILE_ENV, *(s.env for s in SETTINGS.values()))
 
 
 def setting(key: str) -> Setting:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import stat
 import tomllib
 from pathlib import Path
@@ -413,8 +414,9 @@ def test_setting_choices_match_the_commands():
 # ----- the store path before the passphrase; account remove ------------------------------------
 
 
-@pytest.mark.parametrize("args", [("account", "list"), ("audit",), ("unlock",), ("check", "acme-us"),
-                                  ("verify", "x.json")])
+@pytest.mark.parametrize("args", [("account", "list"), ("account", "add", "x"), ("audit",), ("unlock",),
+                                  ("check", "acme-us"), ("passwd",), ("backup", "b.db"), ("store", "--counts"),
+                                  ("pubkey",), ("log",), ("report",), ("import", "x.json"), ("verify", "x.json")])
 def test_the_store_path_is_checked_before_asking_for_a_passphrase(cli, monkeypatch, tmp_path, args):
     from linkcheck.cli import options
 
@@ -457,3 +459,24 @@ def test_settings_file_in_an_unreachable_folder_is_as_if_absent(tmp_path, monkey
 
     monkeypatch.setattr("builtins.open", denied)
     assert settings.read_file(tmp_path / "nowhere" / "settings.toml") == {}
+
+
+def test_the_demo_runs_on_the_defaults_whatever_the_users_settings(cli, tmp_path):
+    plain = cli("demo", "--output-dir", tmp_path / "plain")
+    assert plain.exit_code == 0, plain.output
+    strict = tmp_path / "strict.toml"
+    strict.write_text('[levels]\nbrand = "critical"\n', encoding="utf-8")
+    for key, value in (("format", "json"), ("public_ip", "auto"), ("rules", str(strict)), ("lang", "zh"),
+                       ("region", "CN"), ("operator", "Someone Else Ltd")):
+        assert cli("config", "set", key, value).exit_code == 0
+    closed = "http://127.0.0.1:9/ip"  # were public_ip=auto applied, the check step would STOP
+    configured = cli("demo", "--output-dir", tmp_path / "configured",
+                     env={capture.ECHO_URLS_ENV: closed, "LINKCHECK_FORMAT": "csv"})
+    assert configured.exit_code == 0, configured.output
+    def comparable(text: str) -> str:  # the throwaway folder's random name aside
+        text = re.sub(r"linkcheck-demo-[^/]+/", "linkcheck-demo-X/", text.replace("configured", "plain"))
+        text = re.sub(r"\d{4}-\d\d-\d\dT[\d:]+Z", "<TS>", text)
+        return re.sub(r"machine_id [0-9a-f]{4}…", "machine_id X…", text)  # keyed per store
+
+    assert comparable(configured.output) == comparable(plain.output)
+    assert cli("config", "get", "format").output == "json\n"  # and the settings are still there

@@ -70,7 +70,11 @@ def config_list(fmt):
 
 @config.command("get")
 @click.argument("key", metavar="KEY")
-@format_option("table", "json", help="table: the value alone; json: the value and where it comes from.")
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+    help="text: the value alone (the `format` setting does not apply, for scripts); json: the value and "
+    "where it comes from.",
+)
 def config_get(key, fmt):
     """Print the value of setting KEY (nothing when it has none).
 
