@@ -178,6 +178,8 @@ def key_for(store_path: Path):
     """The StoreKey the agent keeps for this store, or None."""
     from .store import StoreKey
 
+    if unsupported_reason() is not None:
+        return None
     store = _absolute(store_path)
     try:
         path = socket_path(store)
@@ -195,17 +197,23 @@ def key_for(store_path: Path):
 
 def status(store_path: Path) -> dict | None:
     """{"store", "pid", "expires"} of the agent for this store, or None."""
+    if unsupported_reason() is not None:
+        return None
     reply = _request(socket_path(store_path), {"op": "status"})
     return reply if reply and reply.get("ok") else None
 
 
 def lock(store_path: Path) -> bool:
     """Stop the agent for this store; True if one was running."""
+    if unsupported_reason() is not None:
+        return False
     return _lock_socket(socket_path(store_path))
 
 
 def lock_all() -> int:
     """Stop every agent of this user; how many were running."""
+    if unsupported_reason() is not None:
+        return 0
     folder = runtime_dir()
     try:
         sockets = [p for p in folder.iterdir() if p.name.startswith(SOCKET_PREFIX) and p.name.endswith(SOCKET_SUFFIX)]

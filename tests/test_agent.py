@@ -351,3 +351,28 @@ def test_a_command_uses_the_agent_without_prompting_on_a_terminal(cli, demo_stor
     result = cli("account", "list", input="", passphrase=None)
     assert result.exit_code == 0, result.output
     assert "Store passphrase" not in result.output
+
+
+def test_a_killed_agents_socket_is_ignored_and_unlock_replaces_it(cli, store, runtime):
+    _unlock(cli)
+    pid = _agent_pid(store)
+    os.kill(pid, signal.SIGKILL)  # the agent this test started, by its id
+    assert _wait_gone(pid)
+    assert list(runtime.glob("agent-*.sock"))  # left behind: nobody listens
+    assert cli("account", "list", passphrase=None).exit_code == 4
+    _unlock(cli)
+    assert cli("account", "list", passphrase=None).exit_code == 0
+
+
+def test_unlock_refuses_a_runtime_folder_too_long_for_a_socket(cli, store, monkeypatch, tmp_path):
+    deep = Path(tempfile.mkdtemp(prefix="lc-", dir="/tmp"))
+    try:
+        long_dir = deep / ("x" * 100)
+        long_dir.mkdir(mode=0o700)
+        deep.chmod(0o700)
+        monkeypatch.setenv("XDG_RUNTIME_DIR", str(long_dir))
+        result = cli("unlock")
+        assert result.exit_code == 2
+        assert "too long a path for a Unix socket" in result.output
+    finally:
+        shutil.rmtree(deep, ignore_errors=True)
