@@ -376,3 +376,23 @@ def test_unlock_refuses_a_runtime_folder_too_long_for_a_socket(cli, store, monke
         assert "too long a path for a Unix socket" in result.output
     finally:
         shutil.rmtree(deep, ignore_errors=True)
+
+
+@pytest.mark.skipif(shutil.which("setsid") is None, reason="needs setsid")
+def test_the_agent_exits_when_the_session_it_was_unlocked_from_ends(store, runtime, tmp_path):
+    # `setsid sh -c ...`: sh leads a session of its own, as a login shell leads a terminal's.
+    secret = tmp_path / "pp"
+    secret.write_text(PASSPHRASE + "\n", encoding="utf-8")
+    secret.chmod(0o600)
+    session = subprocess.Popen(
+        ["setsid", "sh", "-c", f'"{sys.executable}" -m linkcheck unlock --passphrase-file "{secret}" && sleep 2'],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 30
+    while agent.status(store) is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    found = agent.status(store)
+    assert found is not None
+    assert session.wait(timeout=30) == 0  # the session's leader ends (and is reaped)
+    assert _wait_gone(found["pid"])
+    assert agent.key_for(store) is None

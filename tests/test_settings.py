@@ -439,6 +439,18 @@ def test_account_remove_of_an_unknown_account_says_so_before_asking(cli, demo_st
     assert "Remove account" not in result.output
 
 
+def test_account_remove_on_a_terminal_asks_the_passphrase_once(cli, demo_store, monkeypatch):
+    from linkcheck.cli import options
+
+    monkeypatch.setattr(options, "_interactive", lambda: True)
+    result = cli("account", "remove", "acme-us", input=f"wrong\n{PASSPHRASE}\ny\n", passphrase=None)
+    assert result.exit_code == 0, result.output
+    assert result.output.count("Store passphrase") == 2  # one wrong try, then the right one: no third
+    assert "Removed account acme-us" in result.output
+    with Store.open(demo_store, PASSPHRASE) as st:
+        assert not st.has_account("acme-us")
+
+
 def test_account_remove_still_asks_for_a_known_account(cli, demo_store, monkeypatch):
     from linkcheck.cli import options
 
@@ -480,3 +492,20 @@ def test_the_demo_runs_on_the_defaults_whatever_the_users_settings(cli, tmp_path
 
     assert comparable(configured.output) == comparable(plain.output)
     assert cli("config", "get", "format").output == "json\n"  # and the settings are still there
+
+
+def test_a_failed_write_leaves_the_old_settings_file_and_no_partial(cli, config_file, monkeypatch):
+    cli("config", "set", "region", "CN")
+    before = config_file.read_bytes()
+
+    def disk_full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(settings.os, "replace", disk_full)
+    result = cli("config", "set", "format", "json")
+    assert result.exit_code == 3
+    assert result.output.strip() == (
+        f"linkcheck: error: cannot write the settings file {config_file}: No space left on device"
+    )
+    assert config_file.read_bytes() == before
+    assert sorted(p.name for p in config_file.parent.iterdir()) == ["settings.toml"]

@@ -14,7 +14,7 @@ from ..errors import InvalidInput, InvalidValue, UsageError
 from ..formats import attribute_row, detect_format, read_records, render_json, render_rows, write_export, write_private_file
 from ..models import STATUSES, Account, Profile, iso, now
 from . import options
-from .options import echo_err, format_option, open_store, setting_value, store_options
+from .options import echo_err, format_option, open_store, setting_value, store_key, store_options
 
 REGION_HELP = (
     "Country (e.g. US, GB, CN) for phone numbers written without a country code "
@@ -170,13 +170,17 @@ def account_remove(name, yes):
       linkcheck account remove old-test-store
       linkcheck account remove old-test-store --yes
     """
+    key = None
     if not yes:
         if not options._interactive():
             raise UsageError("refusing to remove without confirmation; add --yes")
-        with open_store() as st:  # an unknown name is said before asking to confirm
+        # An unknown name is said before asking to confirm; the passphrase is asked once, and
+        # no lock is held while the question waits for an answer.
+        key = store_key()
+        with open_store(key=key) as st:
             st.profile(name)
         click.confirm(f"Remove account {name!r} and all its values?", abort=True, err=True)
-    with open_store(write=True) as st:
+    with open_store(write=True, key=key) as st:
         st.remove_account(name)
     click.echo(f"Removed account {name}")
 

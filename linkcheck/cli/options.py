@@ -252,18 +252,32 @@ def _given_passphrase_source() -> bool:
     )
 
 
+def store_key():
+    """The current store's key, derived once (from the same sources as `open_store`), for a
+    command that opens the store twice -- e.g. around a confirmation -- without asking twice."""
+    from ..store import derive_store_key
+
+    path = current_store_path()
+    check_store_file(path)
+    key = agent_key(path)
+    if key is not None:
+        return key
+    return with_passphrase(lambda passphrase: derive_store_key(path, passphrase)[0])
+
+
 @contextmanager
-def open_store(*, write: bool = False):
+def open_store(*, write: bool = False, key=None):
     """Unlock the current command's store for one transaction.
 
     The passphrase comes from --passphrase-file, then LINKCHECK_PASSPHRASE, then the key kept
     by `linkcheck unlock`, then a prompt on a terminal (three tries). A key the agent gives
-    that does not open the store (it changed since) is ignored, never trusted.
+    (or `key`, from `store_key()`) that does not open the store (it changed since) is ignored,
+    never trusted.
     """
     path = current_store_path()
     check_store_file(path)  # before asking for a passphrase that could not open anything
     with ExitStack() as stack:
-        key = agent_key(path)
+        key = key if key is not None else agent_key(path)
         store = None
         if key is not None:
             try:
