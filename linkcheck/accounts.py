@@ -154,11 +154,12 @@ class ImportResult:
 
 
 def record_attributes(
-    record: ProfileRecord, account: Account, region: str | None, when: int | None = None, *, source: str = "import"
+    record: ProfileRecord, account: Account, region: str | None, when: int | None = None, *, source: str = "import",
+    default_region: str | None = None,
 ) -> tuple[list[Attribute], list[str]]:
     """The record's values as attributes of `account`, and a line for each value that is invalid."""
     attrs, problems = [], []
-    region = region_of(account, region)
+    region = region_of(account, region) or default_region  # the user's default: a last resort
     for raw in record.values:
         try:
             attrs.append(
@@ -185,6 +186,7 @@ def import_records(
     records: Iterable[ProfileRecord],
     *,
     region: str | None = None,
+    default_region: str | None = None,
     skip_invalid: bool = False,
     progress: Callable[[int], None] | None = None,
 ) -> ImportResult:
@@ -229,7 +231,7 @@ def import_records(
                 updated=when,
             )
             profile = replace(existing, account=account)
-        attrs, value_problems = record_attributes(record, account, region, when)
+        attrs, value_problems = record_attributes(record, account, region, when, default_region=default_region)
         row_problems += value_problems
         if row_problems:
             problems.extend(f"{label}: {p}" for p in row_problems)

@@ -10,6 +10,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Callable, Iterator
 
+from . import settings
 from .crypto import TEST_KDF_ENV
 from .store import STORE_ENV
 
@@ -21,7 +22,8 @@ STATEMENT_FILE = "linkcheck-demo-statement.html"
 REPORT_FILE = "linkcheck-demo-report.html"
 MACHINE_FILE = "demo-machine.json"
 # Variables the demo sets for its duration and restores afterwards.
-DEMO_ENVIRONMENT = (STORE_ENV, PASSPHRASE_ENV, TEST_KDF_ENV, "LINKCHECK_NEW_PASSPHRASE")
+# The demo runs on the built-in defaults: the user's settings (file and variables) are set aside.
+DEMO_ENVIRONMENT = (STORE_ENV, PASSPHRASE_ENV, TEST_KDF_ENV, "LINKCHECK_NEW_PASSPHRASE", *settings.ENVIRONMENT)
 
 
 @dataclass(frozen=True)
@@ -171,6 +173,7 @@ def throwaway_workspace() -> Iterator[Workspace]:
             os.environ[STORE_ENV] = str(work.store)
             os.environ[PASSPHRASE_ENV] = DEMO_PASSPHRASE
             os.environ[TEST_KDF_ENV] = "1"
+            os.environ[settings.SETTINGS_FILE_ENV] = str(root / "no-settings.toml")
             yield work
         finally:
             for name, value in saved.items():

@@ -661,7 +661,8 @@ class Store:
     @staticmethod
     def _unlock(passphrase: str, fmt: int, kdf_json: str, wrapped: bytes) -> tuple[crypto.Keyring, bytes]:
         params = _parse_kdf(kdf_json)
-        kek = crypto.derive_kek(passphrase, params)
+        # An unlock agent's key skips the key derivation; the unwrap below still checks it.
+        kek = passphrase.kek if isinstance(passphrase, StoreKey) else crypto.derive_kek(passphrase, params)
         master = crypto.unwrap_master(kek, wrapped, _header_ad(MAGIC, fmt, kdf_json))
         return crypto.Keyring(master), kek
 
@@ -1340,3 +1341,56 @@ def _rollback(conn: sqlite3.Connection) -> None:
 
 def file_mode(path: Path) -> int:
     return stat.S_IMODE(path.stat().st_mode)
+
+
+# ----- the unlock agent's entry points (see linkcheck/agent.py) ------------------------------
+
+
+@dataclass(frozen=True, repr=False)
+class StoreKey:
+    """A store's key-encryption key, already derived from its passphrase: what `unlock` keeps.
+
+    `Store.open` accepts it in place of the passphrase and skips the key derivation; the
+    wrapped master key's tag still checks it, so a stale or wrong key is a wrong passphrase.
+    """
+
+    kek: bytes
+
+    def __repr__(self) -> str:  # never print the key
+        return "StoreKey(<hidden>)"
+
+
+def _header_row(path: Path) -> tuple[str, int, str, bytes]:
+    check_store_file(path)
+    try:
+        conn = _connect(path)
+        try:
+            return _read_header(conn, path)
+        finally:
+            conn.close()
+    except sqlite3.Error as exc:
+        raise _sqlite_failure(exc, path) from None
+    except UnicodeDecodeError:
+        raise _garbled_failure(path) from None
+
+
+def _digest(header: tuple[str, int, str, bytes]) -> str:
+    import hashlib
+
+    magic, fmt, kdf_json, wrapped = header
+    return hashlib.sha256(_header_ad(magic, fmt, kdf_json) + b"|" + wrapped).hexdigest()
+
+
+def header_digest(path: Path) -> str:
+    """A digest of the store's header (KDF salt and parameters, wrapped key): changes on `passwd`."""
+    return _digest(_header_row(path))
+
+
+def derive_store_key(path: Path, passphrase: str) -> tuple[StoreKey, str]:
+    """The store's key-encryption key for `passphrase` (PassphraseError when wrong) and the
+    digest of the header it opens."""
+    header = _header_row(path)
+    magic, fmt, kdf_json, wrapped = header
+    kek = crypto.derive_kek(passphrase, _parse_kdf(kdf_json))
+    crypto.unwrap_master(kek, wrapped, _header_ad(magic, fmt, kdf_json))
+    return StoreKey(kek), _digest(header)

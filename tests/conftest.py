@@ -12,6 +12,9 @@ from click.testing import CliRunner
 from linkcheck.cli import main
 
 PASSPHRASE = "correct horse battery staple"
+# The settings' environment variables other than LINKCHECK_STORE: a developer's own must not leak in.
+SETTINGS_ENV = ("LINKCHECK_SETTINGS", "LINKCHECK_FORMAT", "LINKCHECK_LANG", "LINKCHECK_OPERATOR", "LINKCHECK_PROXY",
+                "LINKCHECK_PUBLIC_IP", "LINKCHECK_REGION", "LINKCHECK_RULES")
 PROFILES_DIR = Path(__file__).resolve().parent.parent / "linkcheck" / "example_profiles"
 
 
@@ -24,7 +27,8 @@ def isolated_environment(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
     monkeypatch.setenv("LINKCHECK_STORE", str(tmp_path / "store" / "linkcheck.db"))
     monkeypatch.setenv("LINKCHECK_TEST_INSECURE_FAST_KDF", "1")
-    for name in ("LINKCHECK_PASSPHRASE", "LINKCHECK_NEW_PASSPHRASE", "LINKCHECK_DEBUG"):
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(home / "run"))  # never the user's own unlock agent
+    for name in ("LINKCHECK_PASSPHRASE", "LINKCHECK_NEW_PASSPHRASE", "LINKCHECK_DEBUG", *SETTINGS_ENV):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)
     yield

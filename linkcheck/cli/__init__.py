@@ -20,7 +20,7 @@ Exit codes:
   1  findings at or above --fail-on (audit, precheck, check, statement);
      an account in breach of its health targets (health)
   2  usage error (bad option, unknown account, missing store)
-  3  invalid input data (nothing was written)
+  3  invalid input data or settings (nothing was written)
   4  wrong or missing passphrase
   5  store damaged, tampered with, truncated or not a linkcheck store
   6  store busy or cannot be written
@@ -44,6 +44,7 @@ COMMAND_MODULES = {
     "pubkey": "statement_cmds",
     "report": "report_cmds", "demo": "report_cmds",
     "health": "health_cmds",
+    "config": "config_cmds", "unlock": "agent_cmds", "lock": "agent_cmds",
 }
 
 

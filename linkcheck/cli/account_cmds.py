@@ -13,9 +13,13 @@ from .. import kinds
 from ..errors import InvalidInput, InvalidValue, UsageError
 from ..formats import attribute_row, detect_format, read_records, render_json, render_rows, write_export, write_private_file
 from ..models import STATUSES, Account, Profile, iso, now
-from .options import echo_err, format_option, open_store, store_options
+from . import options
+from .options import echo_err, format_option, open_store, setting_value, store_key, store_options
 
-REGION_HELP = "Country (e.g. US, GB, CN) for phone numbers written without a country code."
+REGION_HELP = (
+    "Country (e.g. US, GB, CN) for phone numbers written without a country code "
+    "(default: the account's marketplace, else the `region` setting)."
+)
 
 
 def _account_row(p: Profile) -> dict:
@@ -166,13 +170,24 @@ def account_remove(name, yes):
       linkcheck account remove old-test-store
       linkcheck account remove old-test-store --yes
     """
+    key = None
     if not yes:
-        if not sys.stdin.isatty():
+        if not options._interactive():
             raise UsageError("refusing to remove without confirmation; add --yes")
+        # An unknown name is said before asking to confirm; the passphrase is asked once, and
+        # no lock is held while the question waits for an answer.
+        key = store_key()
+        with open_store(key=key) as st:
+            st.profile(name)
         click.confirm(f"Remove account {name!r} and all its values?", abort=True, err=True)
-    with open_store(write=True) as st:
+    with open_store(write=True, key=key) as st:
         st.remove_account(name)
     click.echo(f"Removed account {name}")
+
+
+def _region(account: Account, region: str | None) -> str | None:
+    """--region, else the account's marketplace, else the `region` setting (read only when needed)."""
+    return book.region_of(account, region) or setting_value("region")
 
 
 def _value_error(name: str, kind: str, value: str, exc: InvalidInput) -> InvalidInput:
@@ -218,7 +233,7 @@ def attr_add(name, kind, value, note, region):
         p = st.profile(name)
         try:
             attribute = book.make_attribute(
-                kind, value, region=book.region_of(p.account, region), note=note, source="manual"
+                kind, value, region=_region(p.account, region), note=note, source="manual"
             )
         except InvalidInput as exc:
             raise _value_error(name, kind, value, exc) from None
@@ -247,7 +262,7 @@ def attr_remove(name, kind, value, region):
     with open_store(write=True) as st:
         p = st.profile(name)
         try:
-            st.put_profile(book.remove_attribute(p, kind, value, book.region_of(p.account, region)))
+            st.put_profile(book.remove_attribute(p, kind, value, _region(p.account, region)))
         except InvalidInput as exc:
             raise _value_error(name, kind, value, exc) from None
     click.echo(f"Removed {kind} from {name}")
@@ -289,8 +304,11 @@ def import_cmd(files, fmt, skip_invalid, region, encoding):
         for path in files:
             yield from read_records(path, detect_format(path, fmt), encoding=encoding)
 
+    default_region = setting_value("region")
     with open_store(write=True) as st:
-        result = book.import_records(st, records(), region=region, skip_invalid=skip_invalid, progress=progress)
+        result = book.import_records(
+            st, records(), region=region, default_region=default_region, skip_invalid=skip_invalid, progress=progress
+        )
     if show_progress:
         click.echo("\r" + " " * 40 + "\r", err=True, nl=False)
     for line in result.skipped:

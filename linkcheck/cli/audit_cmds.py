@@ -14,7 +14,10 @@ from ..errors import InvalidInput
 from ..formats import ProfileRecord, RawValue, detect_format, read_records, render_json, render_rows
 from ..models import Account, Level, Profile
 from ..rules import load_rules
-from .options import LEVEL, echo_err, fail_on_option, format_option, min_level_option, open_store, rules_option, store_options
+from .options import (
+    LEVEL, echo_err, fail_on_option, format_option, min_level_option, open_store, rules_option, setting_value,
+    store_options,
+)
 
 FINDING_COLUMNS = ["pair", "pair_level", "kind", "level", "match", "value_a", "value_b", "reason", "explanation"]
 
@@ -216,7 +219,9 @@ def _planned_profile(record: ProfileRecord, region: str | None) -> Profile:
         raise InvalidInput(f"{record.origin}: " + "; ".join(record.problems))
     name = book.check_name(record.name)
     account = Account(name, book.check_text("marketplace", record.marketplace, 200, one_line=True) or "", "planned")
-    attrs, problems = book.record_attributes(record, account, region, source="manual")
+    attrs, problems = book.record_attributes(
+        record, account, region, source="manual", default_region=setting_value("region")
+    )
     if problems:
         raise InvalidInput(f"{record.origin}: account {name!r}: " + "; ".join(problems))
     return book.merge_attributes(Profile(account), attrs)[0]

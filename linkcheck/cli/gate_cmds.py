@@ -25,6 +25,7 @@ from .options import (
     format_option,
     open_store,
     rules_option,
+    setting_value,
     store_options,
 )
 
@@ -36,11 +37,13 @@ MACHINE_HELP = (
     "instead of this computer -- for demos and tests."
 )
 PUBLIC_IP_HELP = (
-    "The public IP the marketplace sees: an address, or 'auto' to ask an HTTPS echo service "
-    f"(list in ${capture.ECHO_URLS_ENV}). Without it no network call is made."
+    "The public IP the marketplace sees: an address, 'auto' to ask an HTTPS echo service "
+    f"(list in ${capture.ECHO_URLS_ENV}), or 'off'. Default: the `public_ip` setting; "
+    "without one no network call is made."
 )
 PROXY_HELP = (
-    "With --public-ip auto: ask through this HTTP(S) proxy, e.g. the one your browser uses (http://127.0.0.1:7890)."
+    "With --public-ip auto: ask through this HTTP(S) proxy, e.g. the one your browser uses (http://127.0.0.1:7890). "
+    "Default: the `proxy` setting."
 )
 
 LOG_TABLE_COLUMNS = [
@@ -66,8 +69,15 @@ def machine_options(func):
     )
     @functools.wraps(func)
     def wrapper(*args, public_ip, proxy, machine_file, **kwargs):
-        if proxy is not None and (public_ip or "").strip().lower() != "auto":
+        if public_ip is None:
+            public_ip = "auto" if setting_value("public_ip") == "auto" else None
+        elif public_ip.strip().lower() == "off":
+            public_ip = None
+        auto = (public_ip or "").strip().lower() == "auto"
+        if proxy is not None and not auto:
             raise UsageError("--proxy is only used with --public-ip auto; add --public-ip auto or drop --proxy")
+        if proxy is None and auto:
+            proxy = setting_value("proxy")
         return func(*args, machine=_MachineChoice(public_ip, proxy, machine_file), **kwargs)
 
     return wrapper

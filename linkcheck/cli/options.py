@@ -6,7 +6,7 @@ import functools
 import os
 import stat
 import sys
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import click
@@ -14,14 +14,18 @@ import click
 from ..errors import PassphraseError
 from ..formats import OUTPUT_FORMATS
 from ..models import LEVEL_NAMES, Level
-from ..store import STORE_ENV, Store, check_store_file, default_store_path
+from ..store import STORE_ENV, Store, check_store_file
 
 PASSPHRASE_ENV = "LINKCHECK_PASSPHRASE"
 NEW_PASSPHRASE_ENV = "LINKCHECK_NEW_PASSPHRASE"
 
 NO_PASSPHRASE_HELP = (
-    "no passphrase: give --passphrase-file FILE (mode 600), set {env}, or run in a terminal to be asked"
+    "no passphrase: give --passphrase-file FILE (mode 600), set {env}, run `linkcheck unlock` first, "
+    "or run in a terminal to be asked"
 )
+# A wrong passphrase is only known after the key derivation, so the prompt is where the
+# store is opened: this many tries on a terminal, then exit 4.
+PROMPT_TRIES = 3
 
 
 def store_options(func):
@@ -32,19 +36,19 @@ def store_options(func):
         "store_path",
         type=click.Path(dir_okay=True, path_type=Path),
         default=None,
-        help=f"Store file (default: ${STORE_ENV} or {default_store_path_hint()}).",
+        help=f"Store file (default: ${STORE_ENV}, the `store` setting, or {default_store_path_hint()}).",
     )
     @click.option(
         "--passphrase-file",
         type=click.Path(path_type=Path),
         default=None,
         help=f"Read the passphrase from this file (must not be readable by group or others). "
-        f"Otherwise ${PASSPHRASE_ENV}, otherwise a hidden prompt.",
+        f"Otherwise ${PASSPHRASE_ENV}, otherwise the key kept by `linkcheck unlock`, otherwise a hidden prompt.",
     )
     @functools.wraps(func)
     def wrapper(*args, store_path, passphrase_file, **kwargs):
         ctx = click.get_current_context()
-        ctx.meta["linkcheck.store_path"] = store_path.expanduser() if store_path else default_store_path()
+        ctx.meta["linkcheck.store_path"] = store_path.expanduser() if store_path else Path(setting_value("store"))
         ctx.meta["linkcheck.passphrase_file"] = passphrase_file
         return func(*args, **kwargs)
 
@@ -59,15 +63,28 @@ def current_store_path() -> Path:
     return click.get_current_context().meta["linkcheck.store_path"]
 
 
+def setting_value(key: str) -> str | None:
+    """A setting's value from the environment, the settings file or its default (see settings.py)."""
+    from .. import settings
+
+    return settings.value(key)
+
+
 def format_option(*choices: str, default: str = "table", help: str = "Output format."):
-    """--format, the same on every command that prints data."""
+    """--format, the same on every command that prints data; its default is the `format`
+    setting where this command offers that format."""
     choices = choices or OUTPUT_FORMATS
+
+    def default_format() -> str:
+        chosen = setting_value("format")
+        return chosen if chosen in choices else default
+
     return click.option(
         "--format",
         "fmt",
         type=click.Choice(choices, case_sensitive=False),
-        default=default,
-        show_default=True,
+        default=default_format,
+        show_default=default,
         help=help,
     )
 
@@ -108,13 +125,23 @@ def min_level_option(default: str = "low"):
 
 
 def rules_option(func):
-    return click.option(
+    """--rules FILE; without it, the `rules` setting (a missing file there is an input error)."""
+
+    @click.option(
         "--rules",
         "rules_file",
         type=click.Path(exists=True, dir_okay=False, path_type=Path),
         default=None,
-        help="JSON or TOML file overriding the default levels (see README, 'Rules').",
-    )(func)
+        help="JSON or TOML file overriding the default levels (see README, 'Rules'). Default: the `rules` setting.",
+    )
+    @functools.wraps(func)
+    def wrapper(*args, rules_file, **kwargs):
+        if rules_file is None:
+            configured = setting_value("rules")
+            rules_file = Path(configured) if configured else None
+        return func(*args, rules_file=rules_file, **kwargs)
+
+    return wrapper
 
 
 # ----- passphrases ---------------------------------------------------------------------------
@@ -150,20 +177,46 @@ def _interactive() -> bool:
     return sys.stdin.isatty()
 
 
-def get_passphrase(*, confirm: bool = False, prompt: str = "Store passphrase") -> str:
-    """The passphrase from --passphrase-file, then LINKCHECK_PASSPHRASE, then a hidden prompt."""
+def _given_passphrase() -> str | None:
+    """The passphrase from --passphrase-file, then LINKCHECK_PASSPHRASE; None when neither is given."""
     path = click.get_current_context().meta.get("linkcheck.passphrase_file")
     if path is not None:
         return _read_passphrase_file(path)
-    env = os.environ.get(PASSPHRASE_ENV)
-    if env:
-        return env
+    return os.environ.get(PASSPHRASE_ENV) or None
+
+
+def _prompt_passphrase(prompt: str, confirm: bool = False) -> str:
+    value = click.prompt(prompt, hide_input=True, confirmation_prompt=confirm, err=True)
+    if not value:
+        raise PassphraseError("refusing an empty passphrase")
+    return value
+
+
+def get_passphrase(*, confirm: bool = False, prompt: str = "Store passphrase") -> str:
+    """The passphrase from --passphrase-file, then LINKCHECK_PASSPHRASE, then a hidden prompt."""
+    given = _given_passphrase()
+    if given is not None:
+        return given
     if _interactive():
-        value = click.prompt(prompt, hide_input=True, confirmation_prompt=confirm, err=True)
-        if not value:
-            raise PassphraseError("refusing an empty passphrase")
-        return value
+        return _prompt_passphrase(prompt, confirm)
     raise PassphraseError(NO_PASSPHRASE_HELP.format(env=PASSPHRASE_ENV))
+
+
+def with_passphrase(attempt, *, prompt: str = "Store passphrase"):
+    """attempt(passphrase) with the passphrase from the file or the environment (once), else
+    from a prompt on a terminal, up to PROMPT_TRIES times while it raises PassphraseError."""
+    given = _given_passphrase()
+    if given is not None:
+        return attempt(given)
+    if not _interactive():
+        raise PassphraseError(NO_PASSPHRASE_HELP.format(env=PASSPHRASE_ENV))
+    for tries in range(1, PROMPT_TRIES + 1):
+        try:
+            return attempt(_prompt_passphrase(prompt))
+        except PassphraseError as exc:
+            if tries == PROMPT_TRIES:
+                raise PassphraseError(f"{exc.message} ({PROMPT_TRIES} tries)") from None
+            echo_err(f"{exc.message}; try again ({PROMPT_TRIES - tries} left)")
 
 
 def get_new_passphrase(new_file: Path | None) -> str:
@@ -184,13 +237,55 @@ def get_new_passphrase(new_file: Path | None) -> str:
     )
 
 
+def agent_key(path: Path):
+    """The key `linkcheck unlock` keeps for the store at `path`, or None (no agent, or a refusal)."""
+    if _given_passphrase_source():
+        return None
+    from .. import agent
+
+    return agent.key_for(path)
+
+
+def _given_passphrase_source() -> bool:
+    return click.get_current_context().meta.get("linkcheck.passphrase_file") is not None or bool(
+        os.environ.get(PASSPHRASE_ENV)
+    )
+
+
+def store_key():
+    """The current store's key, derived once (from the same sources as `open_store`), for a
+    command that opens the store twice -- e.g. around a confirmation -- without asking twice."""
+    from ..store import derive_store_key
+
+    path = current_store_path()
+    check_store_file(path)
+    key = agent_key(path)
+    if key is not None:
+        return key
+    return with_passphrase(lambda passphrase: derive_store_key(path, passphrase)[0])
+
+
 @contextmanager
-def open_store(*, write: bool = False):
-    """Unlock the current command's store for one transaction."""
+def open_store(*, write: bool = False, key=None):
+    """Unlock the current command's store for one transaction.
+
+    The passphrase comes from --passphrase-file, then LINKCHECK_PASSPHRASE, then the key kept
+    by `linkcheck unlock`, then a prompt on a terminal (three tries). A key the agent gives
+    (or `key`, from `store_key()`) that does not open the store (it changed since) is ignored,
+    never trusted.
+    """
     path = current_store_path()
     check_store_file(path)  # before asking for a passphrase that could not open anything
-    passphrase = get_passphrase()
-    with Store.open(path, passphrase, write=write) as store:
+    with ExitStack() as stack:
+        key = key if key is not None else agent_key(path)
+        store = None
+        if key is not None:
+            try:
+                store = stack.enter_context(Store.open(path, key, write=write))
+            except PassphraseError:
+                store = None
+        if store is None:
+            store = with_passphrase(lambda passphrase: stack.enter_context(Store.open(path, passphrase, write=write)))
         yield store
 
 

@@ -13,15 +13,15 @@ from ..errors import UsageError
 from ..formats import render_json, render_rows, write_private_file
 from ..models import iso
 from ..rules import load_rules
-from ..store import Store
 from .options import (
     PASSPHRASE_ENV,
     current_store_path,
     echo_err,
     format_option,
-    get_passphrase,
+    agent_key,
     open_store,
     rules_option,
+    setting_value,
     store_options,
 )
 
@@ -52,9 +52,9 @@ MAX_STATEMENT_BYTES = 32 * 1024 * 1024
 @click.option(
     "--lang",
     type=click.Choice(stmt.LANGS, case_sensitive=False),
-    default="en",
-    show_default=True,
-    help="Language: en (for submission) or zh (Simplified Chinese, for your records).",
+    default=lambda: setting_value("lang"),
+    show_default="en",
+    help="Language: en (for submission) or zh (Simplified Chinese, for your records). Default: the `lang` setting.",
 )
 @click.option(
     "-o",
@@ -72,7 +72,8 @@ MAX_STATEMENT_BYTES = 32 * 1024 * 1024
     "--operator",
     default=None,
     metavar="NAME",
-    help="The operator's business name for the heading (default: NAME's recorded company name).",
+    help="The operator's business name for the heading (default: the `operator` setting, else NAME's recorded "
+    "company name).",
 )
 @click.option(
     "--include-notes",
@@ -107,6 +108,7 @@ def statement_cmd(name, against, fmt, lang, output, disclose, operator, include_
     rules = load_rules(rules_file)
     fmt = (fmt or _format_for(output)).lower()
     lang = lang.lower()
+    operator = operator or setting_value("operator")
     with open_store() as st:
         statement = stmt.build_statement(
             st, name, list(against), rules=rules, disclose=disclose, lang=lang, operator=operator,
@@ -240,6 +242,7 @@ def _passphrase_available() -> bool:
     ctx = click.get_current_context()
     return bool(
         ctx.meta.get("linkcheck.passphrase_file") is not None or os.environ.get(PASSPHRASE_ENV) or sys.stdin.isatty()
+        or agent_key(current_store_path()) is not None
     )
 
 
@@ -311,7 +314,7 @@ def verify_cmd(file, pubkey_text, pubkey_file, fmt, integrity_only):
             raise UsageError(f"cannot read the public key file {pubkey_file}") from None
         expected, source = stmt.parse_public_key(key_text), "given"
     elif current_store_path().exists() and _passphrase_available():
-        with Store.open(current_store_path(), get_passphrase()) as st:
+        with open_store() as st:
             expected, source = stmt.public_key_bytes(st.signing_key()), "store"
     try:
         result = stmt.verify_statement(text, expected)

@@ -1,0 +1,147 @@
+"""Commands for the settings file: config list, get, set, unset, path."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import click
+
+from .. import settings
+from ..formats import render_json, render_rows
+from .options import echo_err, format_option
+
+KEYS_HELP = ", ".join(settings.KEYS)
+
+
+def _row(resolved: settings.Resolved) -> dict:
+    s = settings.SETTINGS[resolved.key]
+    return {
+        "key": resolved.key,
+        "value": resolved.value,
+        "source": resolved.source,
+        "from": resolved.origin,
+        "env": s.env,
+        "help": s.help,
+    }
+
+
+@click.group("config")
+def config():
+    """Settings that stick: defaults for options you would otherwise repeat.
+
+    Kept in settings.toml in your config folder (`linkcheck config path`).
+    For every setting, a command-line option wins over the environment
+    variable, which wins over the settings file, which wins over the
+    built-in default; `config list` shows which one applies.
+
+    \b
+    Settings: format, lang, operator, proxy, public_ip, region, rules, store.
+
+    \b
+    Examples:
+      linkcheck config set region CN
+      linkcheck config set format json
+      linkcheck config list
+      linkcheck config get store
+      linkcheck config unset region
+    """
+
+
+@config.command("list")
+@format_option()
+def config_list(fmt):
+    """Every setting, its value, and where the value comes from.
+
+    \b
+    Examples:
+      linkcheck config list
+      linkcheck config list --format json
+    """
+    rows = [_row(r) for r in settings.resolve_all()]
+    if fmt == "json":
+        click.echo(render_json({"settings_file": str(settings.settings_path()), "settings": rows}))
+        return
+    if fmt == "table":
+        for row in rows:
+            row["value"] = "" if row["value"] is None else row["value"]
+    click.echo(render_rows(rows, fmt, ["key", "value", "source", "from"] + (["env"] if fmt == "csv" else [])))
+
+
+@config.command("get")
+@click.argument("key", metavar="KEY")
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+    help="text: the value alone (the `format` setting does not apply, for scripts); json: the value and "
+    "where it comes from.",
+)
+def config_get(key, fmt):
+    """Print the value of setting KEY (nothing when it has none).
+
+    \b
+    Examples:
+      linkcheck config get region
+      linkcheck config get store --format json
+    """
+    resolved = settings.resolve(key)
+    if fmt == "json":
+        click.echo(render_json(_row(resolved)))
+    elif resolved.value is not None:
+        click.echo(resolved.value)
+
+
+@config.command("set")
+@click.argument("key", metavar="KEY")
+@click.argument("value")
+def config_set(key, value):
+    """Keep VALUE as setting KEY in the settings file.
+
+    \b
+    Examples:
+      linkcheck config set region CN
+      linkcheck config set public_ip auto
+      linkcheck config set proxy http://127.0.0.1:7890
+      linkcheck config set rules ~/linkcheck-rules.toml
+      linkcheck config set operator "Acme Home LLC"
+    """
+    name, kept = settings.prepare(key, value)
+    if name == "rules":
+        from ..rules import load_rules
+
+        load_rules(Path(kept))  # a rules file that does not load is refused now, not at the next audit
+    settings.set_value(name, kept)
+    click.echo(f"{name} = {kept}  (in {settings.settings_path()})")
+    env = settings.SETTINGS[name].env
+    if os.environ.get(env):
+        echo_err(f"note: ${env} is set in this environment and wins over the settings file")
+
+
+@config.command("unset")
+@click.argument("key", metavar="KEY")
+def config_unset(key):
+    """Remove setting KEY from the settings file (its default applies again).
+
+    \b
+    Examples:
+      linkcheck config unset region
+    """
+    name, removed = settings.unset_value(key)
+    if removed:
+        click.echo(f"Removed {name} from {settings.settings_path()}")
+    else:
+        click.echo(f"{name} is not in {settings.settings_path()}; nothing to remove")
+
+
+@config.command("path")
+def config_path():
+    """Print where the settings file is (it may not exist yet).
+
+    \b
+    Examples:
+      linkcheck config path
+    """
+    click.echo(str(settings.settings_path()))
+
+
+def register(group: click.Group) -> None:
+    group.add_command(config)

@@ -1,0 +1,345 @@
+"""User settings: the TOML file in the user's config folder, and where each value comes from.
+
+Precedence, for every setting: the command-line option, then the environment variable, then
+the settings file, then the built-in default. The CLI applies the option; `resolve` does the rest
+and says which source won, so `linkcheck config list` can show it.
+
+The file is flat `key = "value"` lines. It is read with the standard library's tomllib and
+written by the few lines below (only quoted strings are ever written), atomically and mode 600.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import stat
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from .errors import InvalidInput
+
+APP_NAME = "linkcheck"
+SETTINGS_FILENAME = "settings.toml"
+# Another settings file than the one in the config folder (the demo points it at an empty one).
+SETTINGS_FILE_ENV = "LINKCHECK_SETTINGS"
+MAX_SETTINGS_BYTES = 64 * 1024
+MAX_TEXT_CHARS = 200
+
+# The languages and output formats the settings accept; tests check they match the commands'.
+LANGS = ("en", "zh")
+OUTPUT_FORMATS = ("table", "json", "csv")
+PUBLIC_IP_CHOICES = ("auto", "off")
+
+
+def config_dir() -> Path:
+    """The user's config folder for linkcheck (platformdirs; $XDG_CONFIG_HOME/linkcheck on Linux)."""
+    import platformdirs
+
+    return Path(platformdirs.user_config_dir(APP_NAME, appauthor=False))
+
+
+def settings_path() -> Path:
+    """$LINKCHECK_SETTINGS, else settings.toml in the config folder."""
+    given = os.environ.get(SETTINGS_FILE_ENV)
+    if given:
+        return Path(given).expanduser()
+    return config_dir() / SETTINGS_FILENAME
+
+
+# ----- the settings and their checks ---------------------------------------------------------
+
+
+def _choice(choices: tuple[str, ...]) -> Callable[[str], str]:
+    def check(value: str) -> str:
+        lowered = value.strip().lower()
+        if lowered not in choices:
+            raise ValueError(f"must be one of {', '.join(choices)}")
+        return lowered
+
+    return check
+
+
+def _region(value: str) -> str:
+    import phonenumbers
+
+    code = value.strip().upper()
+    if (code if code != "UK" else "GB") not in phonenumbers.SUPPORTED_REGIONS:
+        raise ValueError("must be a two-letter country code such as US, GB or CN")
+    return code
+
+
+def _absolute_path(value: str) -> str:
+    path = Path(value.strip()).expanduser()
+    if not value.strip() or not path.is_absolute():
+        raise ValueError("must be an absolute path (or start with ~)")
+    return str(path)
+
+
+def _proxy(value: str) -> str:
+    from urllib.parse import urlsplit
+
+    text = value.strip()
+    try:
+        parts = urlsplit(text)
+        port = parts.port
+    except ValueError:
+        port = -1
+    if parts.scheme not in ("http", "https") or not parts.hostname or port == -1:
+        raise ValueError("must be an http:// or https:// proxy URL such as http://127.0.0.1:7890")
+    return text
+
+
+def _text(value: str) -> str:
+    text = value.strip()
+    if not text or len(text) > MAX_TEXT_CHARS or not text.isprintable():
+        raise ValueError(f"must be printable text of 1 to {MAX_TEXT_CHARS} characters")
+    return text
+
+
+@dataclass(frozen=True)
+class Setting:
+    key: str
+    env: str
+    help: str
+    check: Callable[[str], str]
+    default_text: str  # what applies when nothing is set, in words
+
+
+SETTINGS: dict[str, Setting] = {
+    s.key: s
+    for s in (
+        Setting("format", "LINKCHECK_FORMAT", "output format of commands that print data (table, json, csv)",
+                _choice(OUTPUT_FORMATS), "table (each command's own default)"),
+        Setting("lang", "LINKCHECK_LANG", "language of `statement` (en, zh)", _choice(LANGS), "en"),
+        Setting("operator", "LINKCHECK_OPERATOR", "operator name in the heading of `statement`", _text,
+                "the account's recorded company name"),
+        Setting("proxy", "LINKCHECK_PROXY", "HTTP(S) proxy for the public-IP lookup", _proxy, "none (direct)"),
+        Setting("public_ip", "LINKCHECK_PUBLIC_IP",
+                "public-IP lookup of check, run, capture, fingerprint (auto, off)",
+                _choice(PUBLIC_IP_CHOICES), "off (no network call)"),
+        Setting("region", "LINKCHECK_REGION",
+                "country of phone numbers without a country code, when the account's marketplace names none",
+                _region, "none"),
+        Setting("rules", "LINKCHECK_RULES", "rules file (JSON or TOML) over the default levels", _absolute_path,
+                "the built-in rules"),
+        Setting("store", "LINKCHECK_STORE", "the store file", _absolute_path, "the store in the user app folder"),
+    )
+}
+KEYS = tuple(SETTINGS)
+# Every variable that changes what a setting resolves to.
+ENVIRONMENT = (SETTINGS_FILE_ENV, *(s.env for s in SETTINGS.values()))
+
+
+def setting(key: str) -> Setting:
+    """The setting named `key` (`public-ip` is `public_ip`), or InvalidInput listing the valid ones."""
+    found = SETTINGS.get(key.strip().replace("-", "_").lower())
+    if found is None:
+        raise InvalidInput(f"unknown setting {key[:40]!r}; valid settings: {', '.join(KEYS)}")
+    return found
+
+
+def check_value(key: str, value: str) -> str:
+    """The value as it is kept, or InvalidInput naming the setting and what it accepts."""
+    s = setting(key)
+    try:
+        return s.check(value)
+    except ValueError as exc:
+        raise InvalidInput(f"invalid value for setting {s.key!r}: {exc}") from None
+
+
+# ----- reading -------------------------------------------------------------------------------
+
+_LINE_NUMBER = re.compile(r"\(at line (\d+), column \d+\)")
+
+
+def _line_of(text: str, key: str) -> int | None:
+    pattern = re.compile(rf"^\s*[\"']?{re.escape(key)}[\"']?\s*=")
+    for number, line in enumerate(text.splitlines(), 1):
+        if pattern.match(line):
+            return number
+    return None
+
+
+def _where(path: Path, line: int | None) -> str:
+    return f"settings file {path}" + (f", line {line}" if line else "")
+
+
+def read_raw(path: Path | None = None) -> tuple[dict[str, object], str]:
+    """The file's table and text as written (unchecked keys); empty when there is no file."""
+    path = settings_path() if path is None else path
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read(MAX_SETTINGS_BYTES + 1)
+    except (FileNotFoundError, NotADirectoryError):
+        return {}, ""
+    except PermissionError:
+        if not os.access(path.parent, os.X_OK):
+            # Not even whether it exists can be seen: someone else's config folder (`sudo -E`),
+            # as git treats an inaccessible XDG config. A file we can see but not read is an error.
+            return {}, ""
+        raise InvalidInput(f"cannot read the settings file {path}: permission denied") from None
+    except OSError as exc:
+        raise InvalidInput(f"cannot read the settings file {path}: {exc.strerror}") from None
+    if len(data) > MAX_SETTINGS_BYTES:
+        raise InvalidInput(f"settings file {path} is larger than {MAX_SETTINGS_BYTES // 1024} KiB: not a settings file")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise InvalidInput(f"settings file {path} is not UTF-8 text; fix or delete it") from None
+    import tomllib
+
+    try:
+        table = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        message = str(exc)
+        found = _LINE_NUMBER.search(message)
+        reason = _LINE_NUMBER.sub("", message).strip() or "not valid TOML"
+        line = int(found.group(1)) if found else None
+        raise InvalidInput(f"{_where(path, line)}: not valid TOML ({reason}); fix or delete it") from None
+    return table, text
+
+
+def read_file(path: Path | None = None) -> dict[str, str]:
+    """The settings file's values, every key and value checked (InvalidInput names the line)."""
+    path = settings_path() if path is None else path
+    table, text = read_raw(path)
+    values = {}
+    for key, value in table.items():
+        line = _line_of(text, key)
+        if key not in SETTINGS:
+            raise InvalidInput(f"{_where(path, line)}: unknown setting {key[:40]!r}; valid settings: {', '.join(KEYS)}")
+        if not isinstance(value, str):
+            raise InvalidInput(f"{_where(path, line)}: {key} must be a quoted string")
+        try:
+            values[key] = SETTINGS[key].check(value)
+        except ValueError as exc:
+            raise InvalidInput(f"{_where(path, line)}: {key} {exc}") from None
+    return values
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """A setting's value and where it came from: "environment", "settings file" or "default"."""
+
+    key: str
+    value: str | None
+    source: str
+    origin: str  # the variable's name, the file's path, or the default in words
+
+
+def resolve(key: str, file_values: dict[str, str] | None = None) -> Resolved:
+    """The setting's value from the environment, else the settings file, else its default."""
+    s = setting(key)
+    env = os.environ.get(s.env)
+    if env:
+        try:
+            return Resolved(s.key, s.check(env), "environment", s.env)
+        except ValueError as exc:
+            raise InvalidInput(f"${s.env}: {exc}") from None
+    values = read_file() if file_values is None else file_values
+    if s.key in values:
+        return Resolved(s.key, values[s.key], "settings file", str(settings_path()))
+    return Resolved(s.key, _default(s.key), "default", s.default_text)
+
+
+def _default(key: str) -> str | None:
+    if key == "store":
+        from .store import default_store_path  # the per-platform app folder (LINKCHECK_STORE is unset here)
+
+        return str(default_store_path())
+    if key == "format":
+        return "table"
+    if key == "lang":
+        return "en"
+    if key == "public_ip":
+        return "off"
+    return None
+
+
+def value(key: str) -> str | None:
+    return resolve(key).value
+
+
+def resolve_all() -> list[Resolved]:
+    file_values = read_file()
+    return [resolve(key, file_values) for key in KEYS]
+
+
+# ----- writing -------------------------------------------------------------------------------
+
+
+def _toml_string(text: str) -> str:
+    out = []
+    for ch in text:
+        if ch in '"\\':
+            out.append("\\" + ch)
+        elif ord(ch) < 0x20 or ord(ch) == 0x7F:
+            out.append(f"\\u{ord(ch):04X}")
+        else:
+            out.append(ch)
+    return '"' + "".join(out) + '"'
+
+
+def render(values: dict[str, str]) -> str:
+    """The settings file's text: a comment line, then one `key = "value"` line per setting."""
+    lines = ["# linkcheck settings: change them with `linkcheck config set KEY VALUE`"]
+    lines += [f"{key} = {_toml_string(values[key])}" for key in sorted(values)]
+    return "\n".join(lines) + "\n"
+
+
+def write_file(values: dict[str, str], path: Path | None = None) -> Path:
+    """Replace the settings file atomically (a complete new file or the old one), mode 600."""
+    path = settings_path() if path is None else path
+    try:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InvalidInput(f"cannot create the folder {path.parent}: {exc.strerror}") from None
+    partial = path.with_name(f".{path.name}.partial-{os.getpid()}")
+    try:
+        fd = os.open(str(partial), os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(render(values))
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(partial, stat.S_IRUSR | stat.S_IWUSR)
+        os.replace(partial, path)
+    except OSError as exc:
+        partial.unlink(missing_ok=True)
+        raise InvalidInput(f"cannot write the settings file {path}: {exc.strerror}") from None
+    return path
+
+
+def prepare(key: str, raw: str) -> tuple[str, str]:
+    """The setting's name and the value `config set KEY raw` would keep (a relative path is
+    taken from the current folder), or InvalidInput."""
+    s = setting(key)
+    if s.key in ("store", "rules") and raw.strip() and not Path(raw.strip()).expanduser().is_absolute():
+        raw = str(Path.cwd() / raw.strip())
+    return s.key, check_value(s.key, raw)
+
+
+def set_value(key: str, raw: str) -> tuple[str, str]:
+    """Check and keep `key = raw` in the settings file; returns the key and the value kept."""
+    name, kept = prepare(key, raw)
+    values = read_file()
+    values[name] = kept
+    write_file(values)
+    return name, kept
+
+
+def unset_value(key: str) -> tuple[str, bool]:
+    """Remove `key` from the settings file (even one this version does not know, to repair the
+    file); returns the setting's name and whether it was there."""
+    table, _text = read_raw()
+    canonical = key.strip().replace("-", "_").lower()
+    name = canonical if canonical in SETTINGS else key
+    if name not in table:
+        setting(name)  # an unknown name that is not in the file either: say which names exist
+        return name, False
+    del table[name]
+    for other, kept in table.items():
+        if not isinstance(kept, str):
+            raise InvalidInput(f"settings file {settings_path()}: {other} must be a quoted string; fix it by hand first")
+    write_file(table)
+    return name, True
