@@ -19,13 +19,13 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 from rapidfuzz.utils import default_process
 
-from .errors import UsageError
-from .models import Attribute, Explanation, Level, Profile
-from .rules import AROUND_FACETS, NETWORK_FACETS, Combine, Rules
+from ..errors import UsageError
+from ..models import Attribute, Explanation, Level, Profile
+from ..registry.facets import AROUND_FACETS, BLOCKING_PREFIX, NETWORK_FACETS
+from .rules import Combine, Rules
 
 EXACT, NORMALISED, NETWORK, FUZZY = "exact", "normalised", "network", "fuzzy"
 TAINT_STATUSES = ("suspended", "closed")
-BLOCKING_PREFIX = "~"
 
 Mask = Callable[[str, str], str]
 
@@ -37,7 +37,7 @@ _DIGITS = re.compile(r"\d+")
 
 def kinds_mask(kind: str, normalized: str) -> str:
     """The kind registry's mask; imported late so the engine loads without it."""
-    from . import kinds
+    from ..registry import kinds
 
     return kinds.mask(kind, normalized)
 

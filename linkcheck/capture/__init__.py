@@ -17,8 +17,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
-from .errors import InvalidInput, InvalidValue, UsageError
-from .formats import read_user_text
+from ..errors import InvalidInput, InvalidValue, UsageError
+from ..formats import read_user_text
 
 ECHO_URLS_ENV = "LINKCHECK_IP_ECHO_URLS"
 # Plain-text "what is my IP" services, asked in order until one answers.

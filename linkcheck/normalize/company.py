@@ -1,0 +1,114 @@
+"""Company names: legal forms dropped, trade words in one spelling, Chinese names romanised."""
+
+from __future__ import annotations
+
+import re
+
+from .places import _FUNCTION_WORDS, _PLACES_ZH, PLACE_WORDS
+from .text import _LETTER, Canonical, Rejected, _split_cjk, _text, _translate, _words
+
+_TRADE_ZH = {
+    "贸易": "trading", "商贸": "trading", "商行": "trading", "工贸": "industrial trading",
+    "科技": "technology", "技术": "technology", "电子商务": "ecommerce", "电商": "ecommerce",
+    "电子": "electronics", "实业": "industrial", "工业": "industrial", "进出口": "import export",
+    "国际": "international", "集团": "group", "控股": "holdings", "网络": "network",
+    "信息": "information", "发展": "development", "供应链": "supply chain", "物流": "logistics",
+    "电器": "electric", "服饰": "apparel", "服装": "garment", "玩具": "toys", "文化": "culture",
+    "传媒": "media", "制造": "manufacturing", "智能": "smart", "数码": "digital", "塑料": "plastics",
+    "塑胶": "plastics", "五金": "hardware", "照明": "lighting", "纺织": "textile", "包装": "packaging",
+    "化妆品": "cosmetics",
+}
+# Legal forms become "ltd", which company folding then drops like every other legal form.
+_LEGAL_ZH = {
+    "股份有限公司": "ltd", "有限责任公司": "ltd", "有限公司": "ltd", "总公司": "ltd", "公司": "ltd",
+    "分公司": "branch", "株式会社": "ltd", "有限会社": "ltd", "合同会社": "ltd", "个体工商户": "ltd",
+    "个体户": "ltd", "合伙企业": "ltd", "经营部": "ltd", "工作室": "studio", "工厂": "factory",
+}
+_COMPANY_ZH = {**_PLACES_ZH, **_TRADE_ZH, **_LEGAL_ZH}
+_COMPANY_ZH_WORDS = _words(_COMPANY_ZH)
+
+# Legal forms dropped wherever they stand: never the distinctive part of a name.
+LEGAL_FORMS = frozenset(
+    """
+    co ltd limited company inc incorporated corp corporation llc pllc lc coltd gmbh mbh plc llp
+    pte pty pvt ltda sdn bhd sarl eurl
+    """.split()
+)
+# Legal forms dropped only at the end, where they cannot be a word of the name ("SA Trading").
+_LEGAL_ENDINGS = tuple(
+    tuple(form.split())
+    for form in sorted(
+        """
+        s de rl de cv|sa de cv|s de rl|sp z oo|spzoo|spol s r o|s r o|sro|sa|sas|sasu|spa|srl|sl|slu
+        |sau|ag|kg|ohg|ug|ev|e v|ek|e k|ab|as|asa|aps|oy|oyj|bv|nv|kk|kabushiki kaisha|gk|lp|se|cv
+        |kft|zrt|doo|ood|and
+        """.replace("\n", "").split("|"),
+        key=lambda form: -len(form.split()),
+    )
+)
+_LEGAL_ENDINGS_BY_LAST: dict[str, list[tuple[str, ...]]] = {}
+for _form in _LEGAL_ENDINGS:
+    _LEGAL_ENDINGS_BY_LAST.setdefault(_form[-1], []).append(_form)
+# Trade words: shared by countless unrelated companies, so never distinctive.
+TRADE_WORDS = frozenset(
+    """
+    trading technology electronics electronic electric industrial international import export
+    commerce commercial comercio ecommerce group holdings global enterprise enterprises
+    development network information supply supplies chain logistics manufacturing products
+    goods services service solutions management investment consulting culture media digital
+    smart apparel garment toys cosmetics hardware lighting textile packaging plastics store shop
+    online direct sourcing science sciences branch factory studio industries
+    """.split()
+)
+_COMPANY_SYNONYMS = {
+    "tech": "technology", "techs": "technology", "technologies": "technology", "techn": "technology",
+    "intl": "international", "inter": "international", "trade": "trading", "traders": "trading",
+    "industry": "industrial", "industries": "industrial", "indust": "industrial",
+    "holding": "holdings", "hk": "hongkong", "grp": "group", "mfg": "manufacturing",
+    "ecom": "ecommerce", "elec": "electronics", "bros": "brothers",
+}
+_COMPANY_PHRASES = {
+    "hong kong": "hongkong", "e commerce": "ecommerce", "import and export": "import export",
+    "imp and exp": "import export", "imp exp": "import export", "i and e": "import export",
+}
+_COMPANY_PHRASE_WORDS = re.compile(
+    "(?<!\\S)(" + "|".join(re.escape(p) for p in sorted(_COMPANY_PHRASES, key=len, reverse=True)) + ")(?!\\S)"
+)
+COMPANY_GENERIC = LEGAL_FORMS | TRADE_WORDS | PLACE_WORDS | _FUNCTION_WORDS | frozenset(
+    f for form in _LEGAL_ENDINGS for f in form
+)
+
+
+def company_tokens(text: str) -> list[str]:
+    """A company name's words with legal forms removed and trade words in one spelling.
+
+    `SHENZHEN ACME TRADING CO LTD`, `Shenzhen Acme Trading Company Limited` and
+    `深圳ACME TRADING 有限公司` all give [shenzhen, acme, trading].
+    """
+    text = _split_cjk(_translate(_text(text), _COMPANY_ZH_WORDS, _COMPANY_ZH))
+    tokens = [_COMPANY_SYNONYMS.get(t, t) for t in text.split()]
+    tokens = [t for t in tokens if t not in LEGAL_FORMS]
+    while tokens:
+        for form in _LEGAL_ENDINGS_BY_LAST.get(tokens[-1], ()):
+            if tuple(tokens[-len(form):]) == form:
+                del tokens[-len(form):]
+                break
+        else:
+            break
+    while tokens and tokens[0] == "the":
+        del tokens[0]
+    joined = " ".join(tokens)
+    if " " in joined:
+        joined = _COMPANY_PHRASE_WORDS.sub(lambda m: _COMPANY_PHRASES[m.group(1)], joined)
+    return joined.split()
+
+
+def company_name(text: str) -> Canonical:
+    """Canonical company name; equal names share a key that also ignores spacing
+    (`AcmeHome Trading` is `Acme Home Trading`)."""
+    tokens = company_tokens(text)
+    if not tokens:
+        raise Rejected("no name besides the legal form")
+    if not any(_LETTER.search(t) for t in tokens):
+        raise Rejected("a company name has letters")
+    return Canonical(" ".join(tokens), key="".join(tokens))
