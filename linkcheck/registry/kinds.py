@@ -13,7 +13,7 @@ from .masks import (
     PARTIAL, SECRET, TEXT, _mask_words, _shown, mask_email, mask_ip, mask_last_four, mask_mac, mask_payment_account,
     mask_person, mask_token,
 )
-from .regions import region_code, region_for_marketplace
+from .regions import region_code, region_for_marketplace  # noqa: F401 - kinds.region_for_marketplace (accounts)
 
 # Categories group kinds in a statement's evidence table: category -> its row label (English,
 # Chinese). "business" has none: its kinds are rows of their own.
