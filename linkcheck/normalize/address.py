@@ -6,7 +6,7 @@ import re
 
 from .company import TRADE_WORDS
 from .places import _DISTRICTS, _FUNCTION_WORDS, _PLACES_ZH, PLACE_WORDS
-from .text import _HAS_CJK, _LETTER, Canonical, Rejected, _folded, _spaced, _split_cjk, _words
+from .text import _HAS_CJK, _LETTER, Canonical, Rejected, _folded, _spaced, _split_cjk, _words, word_list
 
 _ADDRESS_ZH = {
     **_PLACES_ZH,
@@ -37,16 +37,7 @@ def _zh_unit_number(m: re.Match) -> str:
     return f" {word} {number} "
 
 
-ADDRESS_WORDS = frozenset(
-    """
-    road street avenue boulevard lane drive court place square highway parkway way center plaza
-    building tower block room suite unit floor apartment flat district subdistrict community
-    village town county city province state zone park garden gardens estate industrial science
-    technology hi high tech new east west north south middle central upper lower section phase
-    box po market mall ground level house mansion strasse weg platz allee gasse avenida calle
-    rue via ku shi cho chome ken machi
-    """.split()
-)
+ADDRESS_WORDS = word_list("address_words.txt")
 _ADDRESS_ABBREVIATIONS = {
     "rd": "road", "st": "street", "ave": "avenue", "av": "avenue", "blvd": "boulevard",
     "bldg": "building", "bld": "building", "rm": "room", "dist": "district", "fl": "floor",

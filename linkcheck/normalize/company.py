@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from .places import _FUNCTION_WORDS, _PLACES_ZH, PLACE_WORDS
-from .text import _LETTER, Canonical, Rejected, _split_cjk, _text, _translate, _words
+from .text import _LETTER, Canonical, Rejected, _split_cjk, _text, _translate, _words, word_list
 
 _TRADE_ZH = {
     "贸易": "trading", "商贸": "trading", "商行": "trading", "工贸": "industrial trading",
@@ -28,12 +28,7 @@ _COMPANY_ZH = {**_PLACES_ZH, **_TRADE_ZH, **_LEGAL_ZH}
 _COMPANY_ZH_WORDS = _words(_COMPANY_ZH)
 
 # Legal forms dropped wherever they stand: never the distinctive part of a name.
-LEGAL_FORMS = frozenset(
-    """
-    co ltd limited company inc incorporated corp corporation llc pllc lc coltd gmbh mbh plc llp
-    pte pty pvt ltda sdn bhd sarl eurl
-    """.split()
-)
+LEGAL_FORMS = word_list("legal_forms.txt")
 # Legal forms dropped only at the end, where they cannot be a word of the name ("SA Trading").
 _LEGAL_ENDINGS = tuple(
     tuple(form.split())
@@ -50,16 +45,7 @@ _LEGAL_ENDINGS_BY_LAST: dict[str, list[tuple[str, ...]]] = {}
 for _form in _LEGAL_ENDINGS:
     _LEGAL_ENDINGS_BY_LAST.setdefault(_form[-1], []).append(_form)
 # Trade words: shared by countless unrelated companies, so never distinctive.
-TRADE_WORDS = frozenset(
-    """
-    trading technology electronics electronic electric industrial international import export
-    commerce commercial comercio ecommerce group holdings global enterprise enterprises
-    development network information supply supplies chain logistics manufacturing products
-    goods services service solutions management investment consulting culture media digital
-    smart apparel garment toys cosmetics hardware lighting textile packaging plastics store shop
-    online direct sourcing science sciences branch factory studio industries
-    """.split()
-)
+TRADE_WORDS = word_list("trade_words.txt")
 _COMPANY_SYNONYMS = {
     "tech": "technology", "techs": "technology", "technologies": "technology", "techn": "technology",
     "intl": "international", "inter": "international", "trade": "trading", "traders": "trading",

@@ -5,29 +5,10 @@ from __future__ import annotations
 import re
 
 from .network import _tld_ok, domain_name
-from .text import Canonical, Rejected, _nfkc
+from .text import Canonical, Rejected, _nfkc, word_list
 
 # Providers whose mailboxes are open to anyone: sharing one of these domains says nothing.
-FREE_MAIL_DOMAINS = frozenset(
-    """
-    gmail.com googlemail.com outlook.com hotmail.com live.com msn.com passport.com
-    yahoo.com ymail.com rocketmail.com aol.com aim.com icloud.com me.com mac.com
-    protonmail.com protonmail.ch proton.me pm.me tutanota.com tutanota.de tuta.io
-    gmx.com gmx.net gmx.de gmx.at gmx.ch web.de t-online.de freenet.de posteo.de mailbox.org
-    mail.ru inbox.ru list.ru bk.ru yandex.ru yandex.com ya.ru rambler.ru
-    qq.com foxmail.com vip.qq.com 163.com 126.com yeah.net vip.163.com vip.126.com 188.com
-    sina.com sina.cn vip.sina.com sohu.com aliyun.com 139.com 189.cn wo.cn tom.com 21cn.com
-    naver.com daum.net hanmail.net nate.com kakao.com
-    zoho.com zohomail.com fastmail.com fastmail.fm hey.com mail.com email.com usa.com
-    inbox.com hushmail.com lycos.com rediffmail.com
-    libero.it virgilio.it tiscali.it orange.fr wanadoo.fr free.fr laposte.net sfr.fr
-    seznam.cz wp.pl o2.pl onet.pl interia.pl op.pl
-    bol.com.br uol.com.br terra.com.br ig.com.br
-    btinternet.com sky.com virginmedia.com ntlworld.com talktalk.net
-    comcast.net verizon.net att.net sbcglobal.net bellsouth.net cox.net charter.net
-    shaw.ca rogers.com sympatico.ca bigpond.com optusnet.com.au
-    """.split()
-)
+FREE_MAIL_DOMAINS = word_list("free_mail_domains.txt")
 # Brands with a free-mail domain in many countries (hotmail.co.uk, yahoo.co.jp, outlook.jp).
 _FREE_MAIL_BRANDS = frozenset("hotmail outlook live msn yahoo gmx yandex aol windowslive".split())
 _COUNTRY_SUFFIX = re.compile(r"(?:com?\.)?[a-z]{2,3}")

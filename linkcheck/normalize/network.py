@@ -7,7 +7,7 @@ import re
 from functools import lru_cache
 from typing import Sequence
 
-from .text import Canonical, Rejected, _nfkc
+from .text import Canonical, Rejected, _nfkc, word_list
 
 # ---------------------------------------------------------------------------------------------
 # Domains (email domains, hostnames)
@@ -259,13 +259,7 @@ def _ipv4(number: int) -> Canonical:
 # Hostnames
 
 # Names that many unrelated machines carry out of the box: they identify no one.
-DEFAULT_HOSTNAMES = frozenset(
-    """
-    localhost ubuntu debian raspberrypi kali fedora centos android iphone ipad macbook
-    macbook-pro macbook-air imac mac-mini mac pc desktop laptop computer user-pc admin-pc
-    administrator-pc my-pc mypc home-pc owner-pc windows win10 win11 host server
-    """.split()
-)
+DEFAULT_HOSTNAMES = word_list("default_hostnames.txt")
 _LOCAL_SUFFIXES = (".localdomain", ".local", ".lan", ".home.arpa", ".internal")
 _LOOKS_LIKE_IPV4 = re.compile(r"[0-9]+(?:\.[0-9]+){3}")
 

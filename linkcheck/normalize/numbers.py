@@ -7,7 +7,7 @@ import re
 
 from .email import email
 from .phone import phone
-from .text import Canonical, Rejected, _nfkc
+from .text import Canonical, Rejected, _nfkc, word_list
 
 _NUMBER_SEPARATORS = re.compile(r"[\s\-./]+")
 _ALNUM = re.compile(r"[A-Z0-9]+")
@@ -109,13 +109,7 @@ _UUID = re.compile(r"[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f
 _HEX = re.compile(r"[0-9a-f]+")
 _PRINTABLE = re.compile(r"[!-~]+")
 # Placeholder identifiers firmware and browsers report when they have none of their own.
-PLACEHOLDER_IDS = frozenset(
-    """
-    03000200040005000006000700080009 00020003000400050006000700080009
-    12345678123456781234567812345678 undefined unknown notavailable not-available
-    none null default
-    """.split()
-)
+PLACEHOLDER_IDS = word_list("placeholder_ids.txt")
 
 
 def opaque_token(text: str) -> Canonical:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from .text import word_list
+
 # Chinese place names as they are romanised in English spellings of the same name, so that
 # `深圳ACME贸易有限公司` and `Shenzhen Acme Trading Co Ltd` meet. Each also with its
 # administrative suffix (深圳市, 广东省, 南山区).
@@ -36,13 +38,6 @@ _PLACES_ZH = {
 }
 PLACE_WORDS = frozenset(
     set(_CITIES.values()) | set(_PROVINCES.values()) | set(_DISTRICTS.values())
-    | set(
-        """
-        hong kong hongkong macau china prc usa us america american uk britain british england
-        canada germany deutschland japan australia mexico europe european asia pacific new york
-        london los angeles chicago miami toronto vancouver sydney melbourne tokyo osaka berlin
-        munich hamburg paris singapore dubai
-        """.split()
-    )
+    | word_list("place_words.txt")
 )
 _FUNCTION_WORDS = frozenset("and the of de del la le les des du der die das und y et en".split())

@@ -5,9 +5,16 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from importlib import resources
 from typing import Sequence
 
 MAX_LENGTH = 1000
+
+
+def word_list(name: str) -> frozenset[str]:
+    """A word list shipped in normalize/data/: words separated by white space, # starts a comment line."""
+    text = (resources.files(__package__) / "data" / name).read_text(encoding="utf-8")
+    return frozenset(w for line in text.splitlines() if not line.lstrip().startswith("#") for w in line.split())
 
 
 class Rejected(ValueError):
