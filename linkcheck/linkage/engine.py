@@ -42,7 +42,7 @@ _MATCH_ORDER = {EXACT: 0, NORMALISED: 1, NETWORK: 2, FUZZY: 3}
 
 
 def kinds_mask(kind: str, normalized: str) -> str:
-    """The kind registry's mask; imported late so the engine loads without it."""
+    """The kind registry's mask, the default `mask` of audit and compare (looked up at call time)."""
     from ..registry import kinds
 
     return kinds.mask(kind, normalized)

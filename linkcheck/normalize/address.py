@@ -6,18 +6,14 @@ import re
 
 from .company import TRADE_WORDS
 from .places import _DISTRICTS, _FUNCTION_WORDS, _PLACES_ZH, PLACE_WORDS
-from .text import _HAS_CJK, _LETTER, Canonical, Rejected, _folded, _spaced, _split_cjk, _words, word_list
+from .text import _HAS_CJK, _LETTER, Canonical, Rejected, _folded, _spaced, _split_cjk, _words, word_list, word_map
+
+_ADDRESS_SPELLINGS = word_map("address_spellings.json")
 
 _ADDRESS_ZH = {
     **_PLACES_ZH,
     **_DISTRICTS, **{k + "区": v + " district" for k, v in _DISTRICTS.items()},
-    "路": "road", "大道": "avenue", "街": "street", "巷": "lane", "弄": "lane", "号": " ",
-    "室": "room", "房": "room", "层": "floor", "楼": "floor", "大楼": "building", "大厦": "building",
-    "栋": "building", "幢": "building", "座": "building", "单元": "unit", "区": "district",
-    "街道": "subdistrict", "社区": "community", "镇": "town", "村": "village", "县": "county",
-    "市": " ", "省": " ", "工业园": "industrial park", "工业区": "industrial zone",
-    "科技园": "science park", "产业园": "industrial park", "广场": "plaza", "花园": "garden",
-    "中心": "center", "市场": "market",
+    **_ADDRESS_SPELLINGS["zh"],
 }
 _ADDRESS_ZH_WORDS = _words(_ADDRESS_ZH)
 # A number before a Chinese unit word belongs to it: 1203室 is room 1203, 5号楼 building 5.
@@ -38,14 +34,7 @@ def _zh_unit_number(m: re.Match) -> str:
 
 
 ADDRESS_WORDS = word_list("address_words.txt")
-_ADDRESS_ABBREVIATIONS = {
-    "rd": "road", "st": "street", "ave": "avenue", "av": "avenue", "blvd": "boulevard",
-    "bldg": "building", "bld": "building", "rm": "room", "dist": "district", "fl": "floor",
-    "flr": "floor", "ste": "suite", "apt": "apartment", "ln": "lane", "dr": "drive", "ct": "court",
-    "pl": "place", "sq": "square", "hwy": "highway", "pkwy": "parkway", "ctr": "center",
-    "centre": "center", "twr": "tower", "blk": "block", "ind": "industrial", "pk": "park",
-    "hk": "hongkong", "gdn": "garden", "gdns": "gardens", "str": "strasse",
-}
+_ADDRESS_ABBREVIATIONS = _ADDRESS_SPELLINGS["abbreviations"]
 # Number markers: "No. 88", "88号", "#88" and "88" are one number.
 _ADDRESS_DROPPED = frozenset("no number num nr province prov".split())
 _ADDRESS_COUNTRIES = (

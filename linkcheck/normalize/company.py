@@ -5,25 +5,14 @@ from __future__ import annotations
 import re
 
 from .places import _FUNCTION_WORDS, _PLACES_ZH, PLACE_WORDS
-from .text import _LETTER, Canonical, Rejected, _split_cjk, _text, _translate, _words, word_list
+from .text import _LETTER, Canonical, Rejected, _split_cjk, _text, _translate, _words, word_list, word_map
 
-_TRADE_ZH = {
-    "贸易": "trading", "商贸": "trading", "商行": "trading", "工贸": "industrial trading",
-    "科技": "technology", "技术": "technology", "电子商务": "ecommerce", "电商": "ecommerce",
-    "电子": "electronics", "实业": "industrial", "工业": "industrial", "进出口": "import export",
-    "国际": "international", "集团": "group", "控股": "holdings", "网络": "network",
-    "信息": "information", "发展": "development", "供应链": "supply chain", "物流": "logistics",
-    "电器": "electric", "服饰": "apparel", "服装": "garment", "玩具": "toys", "文化": "culture",
-    "传媒": "media", "制造": "manufacturing", "智能": "smart", "数码": "digital", "塑料": "plastics",
-    "塑胶": "plastics", "五金": "hardware", "照明": "lighting", "纺织": "textile", "包装": "packaging",
-    "化妆品": "cosmetics",
-}
+_ZH_COMPANY = word_map("zh_company.json")
+_COMPANY_SPELLINGS = word_map("company_spellings.json")
+
+_TRADE_ZH = _ZH_COMPANY["trade"]
 # Legal forms become "ltd", which company folding then drops like every other legal form.
-_LEGAL_ZH = {
-    "股份有限公司": "ltd", "有限责任公司": "ltd", "有限公司": "ltd", "总公司": "ltd", "公司": "ltd",
-    "分公司": "branch", "株式会社": "ltd", "有限会社": "ltd", "合同会社": "ltd", "个体工商户": "ltd",
-    "个体户": "ltd", "合伙企业": "ltd", "经营部": "ltd", "工作室": "studio", "工厂": "factory",
-}
+_LEGAL_ZH = _ZH_COMPANY["legal"]
 _COMPANY_ZH = {**_PLACES_ZH, **_TRADE_ZH, **_LEGAL_ZH}
 _COMPANY_ZH_WORDS = _words(_COMPANY_ZH)
 
@@ -46,17 +35,8 @@ for _form in _LEGAL_ENDINGS:
     _LEGAL_ENDINGS_BY_LAST.setdefault(_form[-1], []).append(_form)
 # Trade words: shared by countless unrelated companies, so never distinctive.
 TRADE_WORDS = word_list("trade_words.txt")
-_COMPANY_SYNONYMS = {
-    "tech": "technology", "techs": "technology", "technologies": "technology", "techn": "technology",
-    "intl": "international", "inter": "international", "trade": "trading", "traders": "trading",
-    "industry": "industrial", "industries": "industrial", "indust": "industrial",
-    "holding": "holdings", "hk": "hongkong", "grp": "group", "mfg": "manufacturing",
-    "ecom": "ecommerce", "elec": "electronics", "bros": "brothers",
-}
-_COMPANY_PHRASES = {
-    "hong kong": "hongkong", "e commerce": "ecommerce", "import and export": "import export",
-    "imp and exp": "import export", "imp exp": "import export", "i and e": "import export",
-}
+_COMPANY_SYNONYMS = _COMPANY_SPELLINGS["synonyms"]
+_COMPANY_PHRASES = _COMPANY_SPELLINGS["phrases"]
 _COMPANY_PHRASE_WORDS = re.compile(
     "(?<!\\S)(" + "|".join(re.escape(p) for p in sorted(_COMPANY_PHRASES, key=len, reverse=True)) + ")(?!\\S)"
 )

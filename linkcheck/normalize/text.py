@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -15,6 +16,11 @@ def word_list(name: str) -> frozenset[str]:
     """A word list shipped in normalize/data/: words separated by white space, # starts a comment line."""
     text = (resources.files(__package__) / "data" / name).read_text(encoding="utf-8")
     return frozenset(w for line in text.splitlines() if not line.lstrip().startswith("#") for w in line.split())
+
+
+def word_map(name: str) -> dict[str, dict[str, str]]:
+    """Word tables shipped in normalize/data/ as JSON: table name -> {word: what it stands for}."""
+    return json.loads((resources.files(__package__) / "data" / name).read_text(encoding="utf-8"))
 
 
 class Rejected(ValueError):

@@ -91,4 +91,3 @@ def _shown(value: str) -> str:
 SECRET = "secret"  # the first and last two characters at most
 PARTIAL = "partial"  # enough to find the row (a phone number's first four and last two), not the whole value
 TEXT = "text"  # the value itself, cut at 60 characters
-ERROR_VIEWS = (SECRET, PARTIAL, TEXT)
