@@ -51,7 +51,6 @@ def test_the_first_level_that_matches_decides():
 class _SameInitials:
     """A made-up level: texts whose words have the same initials."""
 
-    name = "same_initials"
     max_distinct = None
 
     def compare(self, a: str, b: str) -> float | None:

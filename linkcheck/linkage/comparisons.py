@@ -130,7 +130,6 @@ class Typo:
     by typos (`same_but_typos`)."""
 
     __slots__ = ("threshold",)
-    name = "typo"
     max_distinct = None  # scored in C, so any block size
 
     def __init__(self, threshold: float):
@@ -153,7 +152,6 @@ class SamePlace:
     """One address written more or less completely (`same_place`): similarity 100."""
 
     __slots__ = ()
-    name = "same_place"
     # Checked pairwise in Python, so only in blocks of at most this many distinct addresses.
     max_distinct = 60
 
