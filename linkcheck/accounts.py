@@ -6,7 +6,7 @@ import unicodedata
 from dataclasses import dataclass, replace
 from typing import Callable, Iterable
 
-from . import kinds
+from .registry import kinds
 from .errors import ImportErrors, InvalidInput, InvalidValue, UsageError
 from .formats import ProfileRecord, RawValue
 from .models import SOURCES, STATUSES, Account, Attribute, Profile, now
@@ -17,9 +17,7 @@ MAX_NOTE_CHARS = 4000
 # The last second of 9999-12-31 UTC: later (or negative) times cannot be shown as dates.
 MAX_TIMESTAMP = 253_402_300_799
 # Kinds whose invalid values are only partly echoed in error messages.
-SECRET_KINDS = frozenset(
-    {"bank_account", "card", "payment_account", "tax_id", "registration_number", "machine_id", "browser_fingerprint"}
-)
+SECRET_KINDS = kinds.SECRET_KINDS
 
 
 def shown_in_error(kind: str, value: object) -> str:

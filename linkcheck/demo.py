@@ -84,7 +84,7 @@ def example_profiles() -> list[tuple[str, str]]:
 
 def demo_machine() -> str:
     """The fixture machine the demo checks: acme-us's office laptop."""
-    return (resources.files("linkcheck") / "fixtures" / MACHINE_FILE).read_text(encoding="utf-8")
+    return (resources.files("linkcheck.capture") / "fixtures" / MACHINE_FILE).read_text(encoding="utf-8")
 
 
 def steps(work: Workspace, output_dir: Path) -> list[Step]:

@@ -6,11 +6,12 @@ import ipaddress
 from dataclasses import dataclass, replace
 
 from . import accounts as book
-from . import engine
+from . import registry
+from .linkage import engine
 from .capture import Fingerprint
 from .errors import InvalidInput
 from .models import Attribute, Event, Level, Profile, now
-from .rules import Rules
+from .linkage.rules import Rules
 
 GO, STOP = "GO", "STOP"
 RECORDED = "RECORDED"
@@ -53,7 +54,7 @@ class CaptureResult:
 def kind_label(kind: str) -> str:
     """The kind's human name from the registry ("MAC address"), or the kind itself."""
     try:
-        from . import kinds
+        from .registry import kinds
 
         label = kinds.KINDS[kind].label
     except (ImportError, KeyError, AttributeError):
@@ -65,7 +66,7 @@ def kind_label(kind: str) -> str:
     return label
 
 
-FACET_LABELS = {"ip_network": "IP network (/24 or /64)", "email_domain": "email domain"}
+FACET_LABELS = registry.facet_labels()
 
 
 def facet_label(facet: str) -> str:
@@ -74,7 +75,7 @@ def facet_label(facet: str) -> str:
 
 
 def mask(attr: Attribute) -> str:
-    from . import kinds
+    from .registry import kinds
 
     return kinds.mask(attr.kind, attr.normalized)
 

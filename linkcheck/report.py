@@ -12,8 +12,8 @@ from html import escape
 from importlib import resources
 
 from . import __version__
-from .engine import Audit, Link, PairRisk, audit_to_json
 from .health import format_percent
+from .linkage.engine import Audit, Link, PairRisk, audit_to_json
 from .models import Level, Profile, iso
 
 # Up to this many graph nodes the force-directed "cose" layout is quick and reads best; above

@@ -19,11 +19,12 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-from . import engine, kinds
+from .linkage import engine
+from .registry import kinds
 from .crypto import canonical_json
 from .errors import EXIT_FINDINGS, InvalidInput, LinkcheckError, UsageError
 from .models import Event, Explanation, Profile, now
-from .rules import DEFAULT_RULES, FACETS, Rules
+from .linkage.rules import DEFAULT_RULES, FACETS, Rules
 from .safetext import check_free_text, visible
 
 FORMATS = ("text", "markdown", "html", "json")
@@ -697,16 +698,7 @@ _WORDS: dict[str, tuple[str, str]] = {
 
 # Evidence-table row labels by kinds' category; a category not listed falls back to the label
 # of its first kind.
-_CATEGORY_WORDS: dict[str, tuple[str, str]] = {
-    "company": ("Company and registration", "公司及注册信息"),
-    "representative": ("Legal representative", "法定代表人"),
-    "contact": ("Contact email and phone", "联系邮箱和电话"),
-    "financial": ("Bank, card and payment accounts", "银行账户、银行卡及收款账户"),
-    "address": ("Addresses", "地址"),
-    "network": ("Login networks and IPs", "登录网络和 IP"),
-    "device": ("Devices and network cards", "设备和网卡"),
-    "router": ("Routers", "路由器"),
-}
+_CATEGORY_WORDS = kinds.CATEGORY_WORDS
 
 
 class _Words:

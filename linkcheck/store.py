@@ -45,6 +45,7 @@ from cryptography.exceptions import InvalidTag
 from . import crypto
 from .errors import InvalidInput, LinkcheckError, PassphraseError, StoreBusy, StoreDamaged, UsageError
 from .models import Account, Attribute, Event, Explanation, Profile, now
+from .registry.facets import BLOCKING_PREFIX
 
 MAGIC = "linkcheck-store"
 # Format 1 (the first development builds) sealed each account as one JSON object and its key
@@ -377,9 +378,6 @@ def _decode_profile_v1(raw: bytes) -> Profile:
     """Format 1: the account and its attributes as one JSON object."""
     data = json.loads(raw)
     return Profile(_decode_account(data), tuple(map(_decode_attribute, data["a"])))
-
-
-BLOCKING_PREFIX = "~"  # as kinds.BLOCKING_PREFIX: a key for fuzzy comparison, not a match
 
 
 class _Index(NamedTuple):

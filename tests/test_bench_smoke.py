@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from test_faults import once_per_session
+from session_folders import once_per_session
 
 BENCH = Path(__file__).resolve().parent.parent / "bench" / "run.py"
 TIMED = ("import", "audit", "precheck", "check")

@@ -146,6 +146,6 @@ def test_demo_files_ship_as_package_data():
     config.read(REPO / "setup.cfg")
     patterns = [p.strip() for p in config["options.package_data"]["linkcheck"].replace("\n", ",").split(",") if p.strip()]
     needed = [f"example_profiles/{name}" for name, _ in demo.example_profiles()]
-    needed += [f"fixtures/{demo.MACHINE_FILE}", "static/cytoscape.min.js", "static/cytoscape.LICENSE"]
+    needed += [f"capture/fixtures/{demo.MACHINE_FILE}", "static/cytoscape.min.js", "static/cytoscape.LICENSE"]
     missing = [n for n in needed if not any(fnmatch.fnmatch(n, p) for p in patterns)]
     assert missing == []

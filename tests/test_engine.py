@@ -8,11 +8,11 @@ import random
 
 import pytest
 
-from linkcheck import engine
-from linkcheck.engine import AtRisk, Link, audit, audit_to_json, compare, pairs_to_json
+from linkcheck.linkage import engine
+from linkcheck.linkage.engine import AtRisk, Link, audit, audit_to_json, compare, pairs_to_json
 from linkcheck.errors import UsageError
 from linkcheck.models import Account, Attribute, Explanation, Level, Profile
-from linkcheck.rules import DEFAULT_RULES, rules_from_dict
+from linkcheck.linkage.rules import DEFAULT_RULES, rules_from_dict
 
 CRITICAL, HIGH, MEDIUM, LOW = Level.CRITICAL, Level.HIGH, Level.MEDIUM, Level.LOW
 T0 = 1_700_000_000
@@ -717,7 +717,7 @@ def test_a_large_store_audits_with_hubs_instead_of_exploding():
 
 # --- one address written more or less completely ------------------------------------------------
 
-from linkcheck.engine import same_place  # noqa: E402
+from linkcheck.linkage.engine import same_place  # noqa: E402
 
 
 def test_same_place_when_district_is_left_out():
@@ -754,7 +754,7 @@ def test_not_same_place_with_two_different_postcodes():
 
 
 def test_same_place_with_an_added_floor_on_word_sorted_texts():
-    from linkcheck.engine import fuzzy_text
+    from linkcheck.linkage.engine import fuzzy_text
 
     assert same_place(
         fuzzy_text("Room 1203, 88 Keyuan Road, Shenzhen"), fuzzy_text("Floor 12, Room 1203, 88 Keyuan Road, Shenzhen")
@@ -762,6 +762,6 @@ def test_same_place_with_an_added_floor_on_word_sorted_texts():
 
 
 def test_not_same_place_with_an_extra_number_and_no_floor_on_word_sorted_texts():
-    from linkcheck.engine import fuzzy_text
+    from linkcheck.linkage.engine import fuzzy_text
 
     assert same_place(fuzzy_text("88 Keyuan Road Shenzhen"), fuzzy_text("88 90 Keyuan Road Shenzhen")) is None

@@ -7,7 +7,6 @@ autouse fixture sets; the passphrase is added to each process's environment.
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import resource
@@ -27,6 +26,7 @@ from linkcheck.errors import PassphraseError
 from linkcheck.store import Store
 
 from conftest import PASSPHRASE, PROFILES_DIR
+from session_folders import once_per_session
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 import synth  # noqa: E402
@@ -35,25 +35,6 @@ MACHINES = Path(__file__).resolve().parent / "fixtures" / "machines"
 SYNTHETIC_COUNT = 3000
 DEMO_NAMES = {p.stem for p in PROFILES_DIR.glob("*.json")}
 NEW_PASSPHRASE = "a new and different passphrase"
-
-
-def once_per_session(tmp_path_factory, name: str, build) -> Path:
-    """A folder that `build(folder)` fills once per test session, shared by every xdist worker.
-
-    Several workers may need the same expensive fixture (a store of thousands of accounts, a
-    storm of processes); the first builds it under a lock, the others wait and reuse it.
-    """
-    base = tmp_path_factory.getbasetemp()
-    root = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
-    folder = root / f"shared-{name}"
-    with open(root / f"shared-{name}.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if not (folder / ".done").exists():
-            shutil.rmtree(folder, ignore_errors=True)
-            folder.mkdir()
-            build(folder)
-            (folder / ".done").touch()
-    return folder
 
 
 def _env(**extra) -> dict:

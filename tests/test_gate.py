@@ -13,7 +13,7 @@ import pytest
 from conftest import PASSPHRASE, write_json
 from linkcheck import capture, gate
 from linkcheck.models import Level
-from linkcheck.rules import load_rules
+from linkcheck.linkage.rules import load_rules
 from linkcheck.store import Store
 
 MACHINES = Path(__file__).resolve().parent / "fixtures" / "machines"

@@ -10,9 +10,9 @@ from decimal import Decimal
 import pytest
 
 from linkcheck import health as hl
-from linkcheck.engine import Cluster, Link
+from linkcheck.linkage.engine import Cluster, Link
 from linkcheck.models import Account, Level
-from linkcheck.rules import parse_rules, rules_from_dict
+from linkcheck.linkage.rules import parse_rules, rules_from_dict
 
 from conftest import write_json
 

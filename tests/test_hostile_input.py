@@ -24,7 +24,7 @@ from linkcheck import accounts as book
 from linkcheck import store as store_mod
 from linkcheck.errors import InvalidInput
 from linkcheck.formats import FORMULA_STARTS, read_records
-from linkcheck.kinds import KIND_NAMES, KINDS
+from linkcheck.registry.kinds import KIND_NAMES, KINDS
 from linkcheck.models import SOURCES, STATUSES, Account, Profile, iso
 from linkcheck.store import Store
 

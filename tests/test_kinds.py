@@ -8,10 +8,14 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from linkcheck import kinds, normalize
+from linkcheck import normalize
+from linkcheck.normalize.address import _ADDRESS_ABBREVIATIONS
+from linkcheck.normalize.company import _COMPANY_SYNONYMS
+from linkcheck.normalize.numbers import _IBAN_DIGITS
+from linkcheck.registry import kinds
 from linkcheck.errors import EXIT_INPUT, InvalidInput, InvalidValue
-from linkcheck.kinds import KIND_NAMES, KINDS, get_kind, mask, parse_value, region_for_marketplace
-from linkcheck.rules import FACET_TABLE
+from linkcheck.registry.kinds import KIND_NAMES, KINDS, get_kind, mask, parse_value, region_for_marketplace
+from linkcheck.registry.facets import FACETS as FACET_TABLE
 
 # Per kind: 21 kinds x 40 examples (x 4 spellings each) keeps the file to a few seconds.
 QUICK = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -282,8 +286,8 @@ def _respelt(value_strategy, spell):
     return spellings()
 
 
-_BLOCKED_WORDS = (normalize.COMPANY_GENERIC | normalize.ADDRESS_GENERIC | set(normalize._COMPANY_SYNONYMS)
-                  | set(normalize._ADDRESS_ABBREVIATIONS) | {"the", "no", "number", "num", "nr", "prov", "city"})
+_BLOCKED_WORDS = (normalize.COMPANY_GENERIC | normalize.ADDRESS_GENERIC | set(_COMPANY_SYNONYMS)
+                  | set(_ADDRESS_ABBREVIATIONS) | {"the", "no", "number", "num", "nr", "prov", "city"})
 distinct_words = st.text(LOWER, min_size=4, max_size=9).filter(lambda w: w not in _BLOCKED_WORDS and not w.endswith("str"))
 
 
@@ -346,7 +350,7 @@ ip_pairs = _respelt(
 
 
 def _iban(country: str, bban: str) -> str:
-    check = 98 - int((bban + country + "00").translate(normalize._IBAN_DIGITS)) % 97
+    check = 98 - int((bban + country + "00").translate(_IBAN_DIGITS)) % 97
     return f"{country}{check:02d}{bban}"
 
 

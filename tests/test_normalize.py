@@ -6,7 +6,7 @@ import pytest
 
 from linkcheck import normalize
 from linkcheck.errors import InvalidValue
-from linkcheck.kinds import parse_value
+from linkcheck.registry.kinds import parse_value
 
 
 def normalized(kind: str, value: str, region: str | None = None) -> str:

@@ -15,11 +15,12 @@ from pathlib import Path
 
 import pytest
 
-from linkcheck import engine, kinds
+from linkcheck.linkage import engine
+from linkcheck.registry import kinds
 from linkcheck.accounts import make_attribute
 from linkcheck.models import Account, Attribute, Level, Profile
 from linkcheck.report import COSE_MAX_NODES, build_report, headline, report_data
-from linkcheck.rules import load_rules
+from linkcheck.linkage.rules import load_rules
 
 from conftest import PROFILES_DIR
 

@@ -8,7 +8,7 @@ import pytest
 
 from linkcheck.errors import EXIT_INPUT, InvalidInput
 from linkcheck.models import Level
-from linkcheck.rules import DEFAULT_RULES, FACETS, load_rules, parse_rules, rules_from_dict
+from linkcheck.linkage.rules import DEFAULT_RULES, FACETS, load_rules, parse_rules, rules_from_dict
 
 EXPECTED_DEFAULT_LEVELS = {
     "tax_id": "critical",

@@ -16,12 +16,12 @@ from pathlib import Path
 
 import pytest
 
-from linkcheck import engine
+from linkcheck.linkage import engine
 from linkcheck import store as store_mod
 from linkcheck.accounts import make_attribute
 from linkcheck.errors import StoreDamaged
 from linkcheck.models import Account, Attribute, Profile
-from linkcheck.rules import load_rules, rules_from_dict
+from linkcheck.linkage.rules import load_rules, rules_from_dict
 from linkcheck.store import Store
 
 from conftest import PASSPHRASE, PROFILES_DIR, write_json
@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 import synth  # noqa: E402
 
 FORMAT1 = Path(__file__).resolve().parent / "fixtures" / "format1"
-MACHINE = Path(__file__).resolve().parent.parent / "linkcheck" / "fixtures" / "demo-machine.json"
+MACHINE = Path(__file__).resolve().parent.parent / "linkcheck" / "capture" / "fixtures" / "demo-machine.json"
 
 
 # ---------------------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from .. import accounts as book
-from .. import kinds
+from ..registry import kinds
 from ..errors import InvalidInput, InvalidValue, UsageError
 from ..formats import attribute_row, detect_format, read_records, render_json, render_rows, write_export, write_private_file
 from ..models import STATUSES, Account, Profile, iso, now

@@ -9,11 +9,12 @@ from pathlib import Path
 import click
 
 from .. import accounts as book
-from .. import engine, kinds
+from ..linkage import engine
+from ..registry import kinds
 from ..errors import InvalidInput
 from ..formats import ProfileRecord, RawValue, detect_format, read_records, render_json, render_rows
 from ..models import Account, Level, Profile
-from ..rules import load_rules
+from ..linkage.rules import load_rules
 from .options import (
     LEVEL, echo_err, fail_on_option, format_option, min_level_option, open_store, rules_option, setting_value,
     store_options,

@@ -106,7 +106,7 @@ def config_set(key, value):
     """
     name, kept = settings.prepare(key, value)
     if name == "rules":
-        from ..rules import load_rules
+        from ..linkage.rules import load_rules
 
         load_rules(Path(kept))  # a rules file that does not load is refused now, not at the next audit
     settings.set_value(name, kept)

@@ -12,11 +12,12 @@ from pathlib import Path
 
 import click
 
-from .. import capture, engine, gate
+from .. import capture, gate
+from ..linkage import engine
 from ..errors import LinkcheckError, UsageError
 from ..formats import render_json, render_rows
 from ..models import iso
-from ..rules import load_rules
+from ..linkage.rules import load_rules
 from .options import (
     NEW_PASSPHRASE_ENV,
     PASSPHRASE_ENV,

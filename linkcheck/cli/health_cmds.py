@@ -11,7 +11,7 @@ import click
 from .. import health as hl
 from ..errors import InvalidInput, UsageError
 from ..formats import render_json, render_rows
-from ..rules import load_rules
+from ..linkage.rules import load_rules
 from .options import echo_err, format_option, open_store, rules_option, store_options
 
 TABLE_COLUMNS = ["metric", "latest", "date", "target", "status", "trend"]

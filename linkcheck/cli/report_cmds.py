@@ -8,13 +8,14 @@ from pathlib import Path
 
 import click
 
-from .. import engine, health
+from .. import health
+from ..linkage import engine
 from ..demo import run_demo
 from ..errors import UsageError
 from ..formats import write_private_file
 from ..models import now
 from ..report import build_report, headline
-from ..rules import load_rules
+from ..linkage.rules import load_rules
 from .options import LEVEL, echo_err, min_level_option, open_store, rules_option, store_options
 
 DEFAULT_REPORT = "linkcheck-report.html"

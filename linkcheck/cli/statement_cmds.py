@@ -12,7 +12,7 @@ from .. import statement as stmt
 from ..errors import UsageError
 from ..formats import render_json, render_rows, write_private_file
 from ..models import iso
-from ..rules import load_rules
+from ..linkage.rules import load_rules
 from .options import (
     PASSPHRASE_ENV,
     current_store_path,

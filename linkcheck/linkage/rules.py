@@ -9,165 +9,21 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Mapping
 
-from .errors import InvalidInput
-from .formats import read_user_text
-from .models import Level
+from ..errors import InvalidInput
+from ..formats import read_user_text
+from ..models import Level
+from ..registry.facets import CONTEXT, FACET_NAMES
+from ..registry.facets import FACETS as _FACETS
 
 CRITICAL, HIGH, MEDIUM, LOW = Level.CRITICAL, Level.HIGH, Level.MEDIUM, Level.LOW
 
-# Words usable as a facet's level in a rules file, beyond the four levels.
-CONTEXT = "context"  # low, shown beside a pair linked by something else, never a link by itself
+# Words usable as a facet's level in a rules file, beyond the four levels: CONTEXT (low, shown
+# beside a pair linked by something else, never a link by itself) and OFF.
 OFF = "off"  # ignored entirely
 
-# facet -> (default level or CONTEXT, family, reason (English), reason (Chinese)).
-# A family groups facets that are one piece of evidence: sharing an IP and its router is one
-# fact ("same network"), so the combination rule counts families, not findings.
-FACET_TABLE: dict[str, tuple[Level | str, str, str, str]] = {
-    "tax_id": (
-        CRITICAL, "legal",
-        "Shared tax ID: one tax registration means one legal entity to the marketplace.",
-        "共用税号：同一税务登记会被平台视为同一法律主体。",
-    ),
-    "registration_number": (
-        CRITICAL, "legal",
-        "Shared business registration number: the accounts belong to one registered company.",
-        "共用营业执照注册号：这些账号属于同一家注册公司。",
-    ),
-    "bank_account": (
-        CRITICAL, "payment",
-        "Shared bank account: marketplaces treat one payout account as one operator.",
-        "共用收款银行账户：平台将同一收款账户视为同一经营者。",
-    ),
-    "card": (
-        CRITICAL, "payment",
-        "Shared payment card: one card on several accounts links them directly.",
-        "共用付款卡：同一张卡绑定多个账号会被直接关联。",
-    ),
-    "payment_account": (
-        CRITICAL, "payment",
-        "Shared payment account (PayPal, Payoneer, ...): one wallet means one operator.",
-        "共用第三方收款账户（如 PayPal、Payoneer）：同一钱包即同一经营者。",
-    ),
-    "email": (
-        CRITICAL, "contact",
-        "Shared email address: one mailbox controls both accounts.",
-        "共用邮箱：同一个邮箱控制着这些账号。",
-    ),
-    "phone": (
-        CRITICAL, "contact",
-        "Shared phone number: one number verifies both accounts.",
-        "共用手机号：同一个号码验证了这些账号。",
-    ),
-    "mac": (
-        CRITICAL, "device",
-        "Shared network adapter (MAC address): the accounts were used from the same computer.",
-        "共用网卡 MAC 地址：这些账号在同一台电脑上使用过。",
-    ),
-    "machine_id": (
-        CRITICAL, "device",
-        "Shared machine ID: the same operating-system installation used both accounts.",
-        "共用机器 ID：同一个操作系统安装登录过这些账号。",
-    ),
-    "browser_fingerprint": (
-        CRITICAL, "device",
-        "Shared browser fingerprint: the marketplace sees the same browser on both accounts.",
-        "共用浏览器指纹：平台看到这些账号使用同一个浏览器。",
-    ),
-    "ip": (
-        HIGH, "network",
-        "Shared public IP address: the accounts connected from the same network.",
-        "共用公网 IP：这些账号从同一网络登录。",
-    ),
-    "gateway_mac": (
-        HIGH, "network",
-        "Shared router (gateway MAC): the accounts were used behind the same router.",
-        "共用路由器（网关 MAC）：这些账号在同一台路由器下使用。",
-    ),
-    "wifi_bssid": (
-        HIGH, "network",
-        "Shared Wi-Fi access point: the accounts were used on the same wireless network.",
-        "共用 Wi-Fi 接入点（BSSID）：这些账号在同一无线网络下使用。",
-    ),
-    "company_name": (
-        HIGH, "legal",
-        "Same company name: the accounts present themselves as one business.",
-        "相同公司名称：这些账号以同一企业的身份经营。",
-    ),
-    "address": (
-        HIGH, "place",
-        "Same business address: marketplaces link accounts registered at one address.",
-        "相同经营地址：平台会关联注册在同一地址的账号。",
-    ),
-    "legal_representative": (
-        HIGH, "person",
-        "Same legal representative: one person stands behind both businesses.",
-        "相同法定代表人：同一个人是这些企业的负责人。",
-    ),
-    "ip_network": (
-        MEDIUM, "network",
-        "Same IP network (/24 or /64): the accounts connected from neighbouring addresses of one block.",
-        "同一 IP 网段（/24 或 /64）：这些账号来自同一网段的相邻地址。",
-    ),
-    "email_domain": (
-        MEDIUM, "contact",
-        "Same private email domain: the mailboxes belong to one organisation.",
-        "相同企业邮箱域名：这些邮箱属于同一个组织。",
-    ),
-    "hostname": (
-        MEDIUM, "device",
-        "Same computer name: often the same machine, or machines set up by one person.",
-        "相同计算机名：常见于同一台电脑，或由同一人配置的电脑。",
-    ),
-    "brand": (
-        MEDIUM, "business",
-        "Same brand: the accounts sell under one brand.",
-        "相同品牌：这些账号销售同一个品牌。",
-    ),
-    "supplier": (
-        MEDIUM, "business",
-        "Same supplier: weak on its own, stronger beside other shared values.",
-        "相同供应商：单独看较弱，与其他共用信息叠加时更强。",
-    ),
-    "logistics": (
-        CONTEXT, "context",
-        "Same logistics provider: context only, common among unrelated sellers.",
-        "相同物流渠道：仅作参考，无关卖家也很常见。",
-    ),
-    "category": (
-        CONTEXT, "context",
-        "Same product category: context only, it never links accounts by itself.",
-        "相同商品类目：仅作参考，本身不会关联账号。",
-    ),
-}
-
-# Facets compared fuzzily after blocking: facet -> (threshold, level, reason en, reason zh).
-# Thresholds are rapidfuzz token_sort_ratio scores (0-100); see engine.fuzzy_match for the
-# guards applied on top (numbers must agree, differing words may differ only by a typo).
-FUZZY_TABLE: dict[str, tuple[float, Level, str, str]] = {
-    "company_name": (
-        92, MEDIUM,
-        "Near-identical company names: a typo or variant of one name reads as the same company.",
-        "公司名称高度相似：拼写错误或写法变体会被视为同一家公司。",
-    ),
-    "address": (
-        92, MEDIUM,
-        "Near-identical addresses: a typo or variant of one address reads as the same place.",
-        "地址高度相似：拼写错误或写法变体会被视为同一地址。",
-    ),
-    "legal_representative": (
-        90, MEDIUM,
-        "Near-identical legal representative names: probably the same person.",
-        "法定代表人姓名高度相似：很可能是同一个人。",
-    ),
-}
-
-# Facets whose shared key is a network around the value rather than the value itself.
-NETWORK_FACETS = frozenset({"ip_network"})
-# Facets whose shared key is something around the value (a network, a domain): two accounts
-# share it while each has its own value in it.
-AROUND_FACETS = NETWORK_FACETS | {"email_domain"}
-
-FACETS = tuple(FACET_TABLE)
+# Each facet's default level, family, reasons and fuzzy comparison are the registry's
+# (registry.facets); this module turns them into rules and applies a user's rules file on top.
+FACETS = FACET_NAMES
 MIN_FUZZY_THRESHOLD = 50  # below this, unrelated names would match; refuse it
 
 
@@ -251,12 +107,13 @@ class Rules:
 
 def _default_rules() -> Rules:
     facets = {}
-    for facet, (level, family, reason, reason_zh) in FACET_TABLE.items():
-        context = level == CONTEXT
-        facets[facet] = FacetRule(facet, LOW if context else level, family, reason, reason_zh, context)
+    for f in _FACETS.values():
+        context = f.level == CONTEXT
+        facets[f.name] = FacetRule(f.name, LOW if context else f.level, f.family, f.reason, f.reason_zh, context)
     fuzzy = {
-        facet: FuzzyRule(facet, threshold, level, FACET_TABLE[facet][1], reason, reason_zh)
-        for facet, (threshold, level, reason, reason_zh) in FUZZY_TABLE.items()
+        f.name: FuzzyRule(f.name, f.fuzzy.threshold, f.fuzzy.level, f.family, f.fuzzy.reason, f.fuzzy.reason_zh)
+        for f in _FACETS.values()
+        if f.fuzzy is not None
     }
     return Rules(MappingProxyType(facets), MappingProxyType(fuzzy), Combine())
 
@@ -331,7 +188,7 @@ def rules_from_dict(data: Any, *, name: str = "rules", base: Rules = DEFAULT_RUL
 
     health = base.health
     if "health" in data:  # account-health targets per marketplace; the health module checks them
-        from .health import targets_from_rules
+        from ..health import targets_from_rules
 
         health = targets_from_rules(data["health"], bad, base=health)
     return Rules(MappingProxyType(facets), MappingProxyType(fuzzy), combine, source=name, health=health)

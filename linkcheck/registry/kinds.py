@@ -2,20 +2,32 @@
 
 from __future__ import annotations
 
-import ipaddress
-import re
 from dataclasses import dataclass, field
 from typing import Callable
 
-from phonenumbers import SUPPORTED_REGIONS
+from .. import normalize
+from ..errors import InvalidInput, InvalidValue
+from ..normalize import Canonical, Rejected
+from .facets import BLOCKING_PREFIX
+from .masks import (
+    PARTIAL, SECRET, TEXT, _mask_words, _shown, mask_email, mask_ip, mask_last_four, mask_mac, mask_payment_account,
+    mask_person, mask_token,
+)
+from .regions import region_code, region_for_marketplace  # noqa: F401 - kinds.region_for_marketplace (accounts)
 
-from . import normalize
-from .errors import InvalidInput, InvalidValue
-from .normalize import Canonical, Rejected
-
-BLOCKING_PREFIX = "~"
-CATEGORIES = ("company", "representative", "contact", "financial", "address", "network", "device", "router",
-              "business")
+# Categories group kinds in a statement's evidence table: category -> its row label (English,
+# Chinese). "business" has none: its kinds are rows of their own.
+CATEGORY_WORDS: dict[str, tuple[str, str]] = {
+    "company": ("Company and registration", "公司及注册信息"),
+    "representative": ("Legal representative", "法定代表人"),
+    "contact": ("Contact email and phone", "联系邮箱和电话"),
+    "financial": ("Bank, card and payment accounts", "银行账户、银行卡及收款账户"),
+    "address": ("Addresses", "地址"),
+    "network": ("Login networks and IPs", "登录网络和 IP"),
+    "device": ("Devices and network cards", "设备和网卡"),
+    "router": ("Routers", "路由器"),
+}
+CATEGORIES = (*CATEGORY_WORDS, "business")
 
 Normaliser = Callable[[str, "str | None"], Canonical]
 
@@ -34,7 +46,7 @@ class ParsedValue:
 class Kind:
     """One attribute kind: how its values are read, matched and shown.
 
-    Adding a kind is adding one entry to KINDS (and its facet to rules.FACET_TABLE).
+    Adding a kind is adding one entry to KINDS (and its facets to facets.FACETS).
     `facets` lists every facet its keys can carry; `example` is a valid raw value for help
     texts. `normaliser` validates (raising normalize.Rejected); `blocker` turns a
     normalised value into blocking values for fuzzy kinds; `masker` shows a normalised
@@ -52,6 +64,7 @@ class Kind:
     facets: tuple[str, ...] = ()
     example: str = ""
     blocker: Callable[[str], tuple[str, ...]] | None = field(default=None, repr=False, compare=False)
+    in_errors: str = TEXT  # how much of a rejected value an error may quote: masks.SECRET, PARTIAL or TEXT
 
     def parse(self, value: str, *, region: str | None = None) -> ParsedValue:
         """Validate and normalise one raw value; InvalidValue (with a short reason that
@@ -83,86 +96,6 @@ class Kind:
 
 
 # ---------------------------------------------------------------------------------------------
-# Masks: enough to recognise a value in an appeal statement, never the value itself.
-
-
-def mask_last_four(value: str) -> str:
-    """`****3000`: the last four characters (none of a value that short)."""
-    return "****" + value[-4:] if len(value) > 6 else "****"
-
-
-def mask_email(value: str) -> str:
-    """`j***@example.com`."""
-    local, at, domain = value.rpartition("@")
-    if not at or not local:
-        return mask_last_four(value)
-    return f"{local[0]}***@{domain}"
-
-
-def mask_mac(value: str) -> str:
-    """`3c:22:fb:**:**:56`: the vendor prefix and the last octet."""
-    parts = value.split(":")
-    if len(parts) != 6:
-        return "**:**:**:**:**:**"
-    return f"{parts[0]}:{parts[1]}:{parts[2]}:**:**:{parts[5]}"
-
-
-def mask_ip(value: str) -> str:
-    """`203.0.113.x` for IPv4, the /64 for IPv6 (`2001:db8:1:2:x:x:x:x`)."""
-    if ":" not in value:
-        head = value.rsplit(".", 1)[0]
-        return f"{head}.x" if head != value else "x.x.x.x"
-    try:
-        hextets = ipaddress.IPv6Address(value).exploded.split(":")[:4]
-    except ValueError:
-        return "x:x:x:x:x:x:x:x"
-    return ":".join(h.lstrip("0") or "0" for h in hextets) + ":x:x:x:x"
-
-
-def mask_payment_account(value: str) -> str:
-    return mask_email(value) if "@" in value else mask_last_four(value)
-
-
-def _mask_word(word: str) -> str:
-    if normalize.is_cjk(word[0]):
-        return word[0] + "*" * max(1, len(word) - 1)
-    if word.isdigit():
-        return "***"
-    return word[0] + "***"
-
-
-def _mask_words(generic: frozenset[str]) -> Callable[[str], str]:
-    """Names and addresses: generic words (places, legal forms, road, room) as they are,
-    every other word reduced to its first character: `shenzhen a*** trading`. The whole
-    value is never shown: with nothing distinctive, all but the first word are masked."""
-
-    def mask(value: str) -> str:
-        words = value.split()
-        if not words:
-            return "***"
-        shown = [w if w in generic else _mask_word(w) for w in words]
-        if shown == words:
-            shown = [words[0]] + [_mask_word(w) for w in words[1:]] if len(words) > 1 else [_mask_word(words[0])]
-        return " ".join(shown)
-
-    return mask
-
-
-def mask_person(value: str) -> str:
-    """`j*** d***`: initials only."""
-    return " ".join(_mask_word(w) for w in value.split()) or "***"
-
-
-def mask_token(value: str) -> str:
-    """`3f25…`: the first four characters."""
-    return value[:4] + "…"
-
-
-def _shown(value: str) -> str:
-    return value
-
-
-# ---------------------------------------------------------------------------------------------
 # Wiring
 
 
@@ -171,20 +104,11 @@ def _no_region(normaliser: Callable[[str], Canonical]) -> Normaliser:
 
 
 def _phone(text: str, region: str | None) -> Canonical:
-    return normalize.phone(text, _region_code(region))
+    return normalize.phone(text, region_code(region))
 
 
 def _payment_account(text: str, region: str | None) -> Canonical:
-    return normalize.payment_account(text, _region_code(region))
-
-
-def _region_code(region: str | None) -> str | None:
-    """`--region` as given: a country code (`US`, `uk`) or a marketplace (`amazon.de`)."""
-    if region is None or not region.strip():
-        return None
-    if "." in region:
-        return region_for_marketplace(region) or region
-    return region
+    return normalize.payment_account(text, region_code(region))
 
 
 def _company_blocks(value: str) -> tuple[str, ...]:
@@ -210,10 +134,12 @@ _ENTRIES = (
          facets=("company_name",), example="Shenzhen Acme Trading Co., Ltd.", blocker=_company_blocks),
     Kind("registration_number", "company", "Registration number", "注册号", fuzzy=False, sensitive=True,
          normaliser=_no_region(normalize.registry_code), masker=mask_last_four,
-         facets=("registration_number",), example="91440300MA5F0ACME1"),
+         facets=("registration_number",), example="91440300MA5F0ACME1",
+         in_errors=SECRET),
     Kind("tax_id", "company", "Tax ID", "税号", fuzzy=False, sensitive=True,
          normaliser=_no_region(normalize.registry_code), masker=mask_last_four,
-         facets=("tax_id",), example="DE123456789"),
+         facets=("tax_id",), example="DE123456789",
+         in_errors=SECRET),
     Kind("legal_representative", "representative", "Legal representative", "法定代表人", fuzzy=True,
          sensitive=True, normaliser=_no_region(normalize.person_name), masker=mask_person,
          facets=("legal_representative",), example="Li Wei", blocker=_person_blocks),
@@ -225,16 +151,20 @@ _ENTRIES = (
          normaliser=_no_region(normalize.email), masker=mask_email,
          facets=("email", "email_domain"), example="J.Doe+amz@example.com"),
     Kind("phone", "contact", "Phone", "电话号码", fuzzy=False, sensitive=True,
-         normaliser=_phone, masker=mask_last_four, facets=("phone",), example="+86 138 0013 8000"),
+         normaliser=_phone, masker=mask_last_four, facets=("phone",), example="+86 138 0013 8000",
+         in_errors=PARTIAL),
     Kind("bank_account", "financial", "Bank account", "银行账户", fuzzy=False, sensitive=True,
          normaliser=_no_region(normalize.bank_account), masker=mask_last_four,
-         facets=("bank_account",), example="DE89 3704 0044 0532 0130 00"),
+         facets=("bank_account",), example="DE89 3704 0044 0532 0130 00",
+         in_errors=SECRET),
     Kind("card", "financial", "Payment card", "银行卡", fuzzy=False, sensitive=True,
          normaliser=_no_region(normalize.card), masker=mask_last_four,
-         facets=("card",), example="4111 1111 1111 1111"),
+         facets=("card",), example="4111 1111 1111 1111",
+         in_errors=SECRET),
     Kind("payment_account", "financial", "Payment account", "收款账户", fuzzy=False, sensitive=True,
          normaliser=_payment_account, masker=mask_payment_account,
-         facets=("payment_account", "email", "phone"), example="payouts@example.com"),
+         facets=("payment_account", "email", "phone"), example="payouts@example.com",
+         in_errors=SECRET),
     Kind("ip", "network", "IP address", "IP 地址", fuzzy=False, sensitive=True,
          normaliser=_no_region(normalize.ip), masker=mask_ip,
          facets=("ip", "ip_network"), example="203.0.113.7"),
@@ -250,10 +180,12 @@ _ENTRIES = (
          normaliser=_no_region(normalize.hostname), masker=_shown, facets=("hostname",), example="acme-ops-laptop"),
     Kind("machine_id", "device", "Machine ID", "机器 ID", fuzzy=False, sensitive=True,
          normaliser=_no_region(normalize.opaque_token), masker=mask_token,
-         facets=("machine_id",), example="{3F2504E0-4F89-11D3-9A0C-0305E82C3301}"),
+         facets=("machine_id",), example="{3F2504E0-4F89-11D3-9A0C-0305E82C3301}",
+         in_errors=SECRET),
     Kind("browser_fingerprint", "device", "Browser fingerprint", "浏览器指纹", fuzzy=False, sensitive=True,
          normaliser=_no_region(normalize.opaque_token), masker=mask_token,
-         facets=("browser_fingerprint",), example="9f86d081884c7d65"),
+         facets=("browser_fingerprint",), example="9f86d081884c7d65",
+         in_errors=SECRET),
     Kind("brand", "business", "Brand", "品牌", fuzzy=False, sensitive=False,
          normaliser=_no_region(normalize.label_text), masker=_shown, facets=("brand",), example="AcmeHome"),
     Kind("supplier", "business", "Supplier", "供应商", fuzzy=False, sensitive=False,
@@ -289,35 +221,5 @@ def mask(kind: str, normalized: str) -> str:
     return get_kind(kind).mask(normalized)
 
 
-# ---------------------------------------------------------------------------------------------
-# Marketplaces -> regions (the country of a phone number written without its country code)
-
-# Two-letter top-level domains that are sold worldwide and say nothing about a country.
-_GENERIC_CCTLDS = frozenset("io co ai tv me cc ws fm gg ly to so sh ac eu am im is la md nu tk vc".split())
-# ".com" sites whose sellers are in one country.
-_COM_SITES = {"amazon": "US", "ebay": "US", "walmart": "US", "target": "US", "bestbuy": "US", "newegg": "US",
-              "wayfair": "US", "overstock": "US"}
-_URL_PREFIX = re.compile(r"^[a-z][a-z0-9+.-]*://")
-
-
-def region_for_marketplace(marketplace: str) -> str | None:
-    """The country of a marketplace: "amazon.co.uk" -> "GB", "amazon.de" -> "DE",
-    "amazon.com" -> "US", "ebay.com.au" -> "AU"; a two-letter code is taken as is
-    ("UK" is GB). None when the marketplace says nothing about a country."""
-    if not isinstance(marketplace, str):
-        return None
-    text = _URL_PREFIX.sub("", marketplace.strip().lower()[:255])
-    text = text.split("/", 1)[0].split(":", 1)[0].rstrip(".")
-    if not text:
-        return None
-    if "." not in text:
-        code = "GB" if text == "uk" else text.upper()
-        return code if len(code) == 2 and code in SUPPORTED_REGIONS else None
-    labels = text.split(".")
-    tld = labels[-1]
-    if tld == "com":
-        return _COM_SITES.get(labels[-2])
-    if len(tld) != 2 or tld in _GENERIC_CCTLDS:
-        return None
-    code = "GB" if tld == "uk" else tld.upper()
-    return code if code in SUPPORTED_REGIONS else None
+# Kinds whose rejected values an error message quotes only partly (see accounts.shown_in_error).
+SECRET_KINDS = frozenset(k.name for k in _ENTRIES if k.in_errors == SECRET)

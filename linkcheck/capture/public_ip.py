@@ -1,0 +1,184 @@
+"""The public IP: given, or asked of plain-text echo services (only when asked to, with a time limit)."""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import socket
+import time
+import urllib.parse
+from dataclasses import replace
+from typing import Iterable
+
+from ..errors import InvalidValue, UsageError
+
+from .fingerprint import Fingerprint, PublicIp, address_scope
+
+ECHO_URLS_ENV = "LINKCHECK_IP_ECHO_URLS"
+# Plain-text "what is my IP" services, asked in order until one answers.
+DEFAULT_ECHO_URLS = (
+    "https://api.ipify.org",
+    "https://icanhazip.com",
+    "https://checkip.amazonaws.com",
+    "https://ifconfig.me/ip",
+)
+ECHO_TIMEOUT_SECONDS = 3.0  # per service
+ECHO_TOTAL_SECONDS = 8.0  # for the whole list: a check must not hang on a dead network
+ECHO_MAX_BYTES = 256
+
+
+# ---------------------------------------------------------------------------------------------
+# The public IP
+
+
+def echo_urls_from_env() -> tuple[str, ...]:
+    """The echo services to ask: LINKCHECK_IP_ECHO_URLS (comma-separated) or the defaults."""
+    text = os.environ.get(ECHO_URLS_ENV, "").strip()
+    if not text:
+        return DEFAULT_ECHO_URLS
+    return tuple(u.strip() for u in text.split(",") if u.strip())
+
+
+def check_echo_url(url: str) -> str:
+    """An echo URL is HTTPS, or plain HTTP to this computer only (a local test server)."""
+    try:
+        parsed = urllib.parse.urlsplit(url)
+        host = parsed.hostname or ""
+    except ValueError:
+        raise UsageError(f"IP echo URL {url!r} is not a valid URL") from None
+    if parsed.scheme == "https" and host:
+        return url
+    if parsed.scheme == "http" and _is_loopback_host(host):
+        return url
+    raise UsageError(
+        f"IP echo URL {url!r} must be https:// (plain http:// only for 127.0.0.1 or localhost)"
+    )
+
+
+def canonical_ip(text: str) -> str:
+    """An address in its canonical text form; IPv4-mapped IPv6 as the IPv4 it carries."""
+    ip = ipaddress.ip_address(text.strip().split("%", 1)[0])
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return str(ip)
+
+
+def _is_loopback_host(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_proxy(proxy: str) -> str:
+    try:
+        parsed = urllib.parse.urlsplit(proxy)
+        hostname = parsed.hostname
+    except ValueError:
+        raise UsageError(f"--proxy {proxy!r} is not a valid URL (e.g. http://127.0.0.1:7890)") from None
+    if parsed.scheme not in ("http", "https") or not hostname:
+        raise UsageError(
+            f"--proxy must be an http:// or https:// proxy URL such as http://127.0.0.1:7890 "
+            f"(got scheme {parsed.scheme or 'none'!r}; SOCKS proxies are not supported)"
+        )
+    return proxy
+
+
+def _opener(proxy: str | None):
+    import urllib.request  # only when asked to look the public IP up: it is slow to import
+
+    # Without --proxy, connect directly: HTTP(S)_PROXY from the shell is not what the
+    # browser uses, and a check must say which network it measured.
+    proxies = {"http": proxy, "https": proxy} if proxy else {}
+    return urllib.request.build_opener(urllib.request.ProxyHandler(proxies))
+
+
+def _describe_failure(exc: BaseException) -> str:
+    import urllib.error
+
+    if isinstance(exc, urllib.error.HTTPError):
+        return f"HTTP {exc.code}"
+    if isinstance(exc, urllib.error.URLError):
+        reason = exc.reason
+        if isinstance(reason, socket.timeout) or "timed out" in str(reason):
+            return "timed out"
+        return getattr(reason, "strerror", None) or str(reason)
+    if isinstance(exc, (socket.timeout, TimeoutError)):
+        return "timed out"
+    return type(exc).__name__
+
+
+def lookup_public_ip(
+    *, proxy: str | None = None, echo_urls: Iterable[str] | None = None, timeout: float = ECHO_TIMEOUT_SECONDS
+) -> PublicIp:
+    """Ask the echo services in turn which address they see; a failure is a warning, not silence."""
+    urls = [check_echo_url(u) for u in (tuple(echo_urls) if echo_urls is not None else echo_urls_from_env())]
+    if proxy:
+        check_proxy(proxy)
+    if not urls:
+        return PublicIp(None, None, "public IP not looked up: no IP echo service configured")
+    import http.client
+    import urllib.error
+    import urllib.request
+
+    opener = _opener(proxy)
+    failures = []
+    deadline = time.monotonic() + ECHO_TOTAL_SECONDS
+    for url in urls:
+        try:
+            host = urllib.parse.urlsplit(url).hostname
+        except ValueError:
+            host = url
+        remaining = deadline - time.monotonic()
+        if remaining <= 0.05:
+            failures.append(f"{host}: not asked (out of time)")
+            continue
+        try:
+            request = urllib.request.Request(url, headers={"User-Agent": "linkcheck", "Accept": "text/plain"})
+            with opener.open(request, timeout=min(timeout, remaining)) as response:
+                body = response.read(ECHO_MAX_BYTES + 1)
+        except (OSError, ValueError, urllib.error.URLError, http.client.HTTPException) as exc:
+            failures.append(f"{host}: {_describe_failure(exc)}")
+            continue
+        text = body.decode("ascii", errors="replace").strip() if len(body) <= ECHO_MAX_BYTES else ""
+        try:
+            address = canonical_ip(text)
+        except ValueError:
+            failures.append(f"{host}: answer is not an IP address")
+            continue
+        if address_scope(address) != "public":
+            return PublicIp(
+                None, None, f"the IP echo service {host} answered with a non-public address; public IP not known"
+            )
+        return PublicIp(address, f"auto:{url}")
+    return PublicIp(None, None, "public IP lookup failed (" + "; ".join(failures) + ")")
+
+
+def resolve_public_ip(
+    public_ip: str | PublicIp | None, *, proxy: str | None = None, echo_urls: Iterable[str] | None = None
+) -> PublicIp:
+    """`--public-ip`: None (not checked), an address as given, or "auto" (asks the network)."""
+    if isinstance(public_ip, PublicIp):
+        return public_ip
+    if public_ip is None:
+        return PublicIp(None, None)
+    text = public_ip.strip()
+    if text.lower() == "auto":
+        return lookup_public_ip(proxy=proxy, echo_urls=echo_urls)
+    try:
+        address = canonical_ip(text)
+    except ValueError:
+        raise InvalidValue("ip", "--public-ip must be an IPv4 or IPv6 address, or 'auto'") from None
+    warning = None
+    if address_scope(address) != "public":
+        warning = f"--public-ip {address} is not a public address, so it identifies no network"
+    return PublicIp(address, "given", warning)
+
+
+def _apply_public_ip(fp: Fingerprint, found: PublicIp) -> Fingerprint:
+    if found.address is None and found.source is None and found.warning is None:
+        return fp
+    warnings = fp.warnings + ((found.warning,) if found.warning else ())
+    return replace(fp, public_ip=found.address, public_ip_source=found.source, warnings=warnings)

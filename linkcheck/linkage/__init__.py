@@ -1,0 +1,1 @@
+"""Linkage: how shared identifiers link accounts -- comparisons, evidence, the audit engine, rules, graph."""

@@ -1,0 +1,212 @@
+"""Comparisons: how two values of a facet are compared beyond their exact key, Splink-style.
+
+Each fuzzy facet has an ordered list of comparison levels after the exact key (the registry
+names them: facets.FuzzyDefault.comparisons); the first level that matches decides. Adding a way
+to compare is adding one level class and naming it in LEVELS.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Callable, Mapping, NamedTuple
+
+from rapidfuzz import fuzz, process
+from rapidfuzz.distance import OSA
+from rapidfuzz.utils import default_process
+
+from ..registry.facets import FACETS
+
+_DIGITS = re.compile(r"\d+")
+
+
+def fuzzy_text(normalized: str) -> str:
+    """The form fuzzy comparison works on: lower case, punctuation as spaces, words sorted.
+
+    Sorting the words once here lets the audit score with plain `fuzz.ratio`, which on sorted
+    texts is exactly token_sort_ratio without re-sorting both sides at every comparison.
+    """
+    return " ".join(sorted(default_process(normalized).split()))
+
+
+def fuzzy_match(a: str, b: str, threshold: float) -> float | None:
+    """Similarity (0-100) of two fuzzy texts if they name the same thing, else None.
+
+    Both tests are required:
+    - rapidfuzz token_sort_ratio >= threshold (word order does not matter);
+    - same_but_typos: equal numbers, and differing words differ only by typos.
+    """
+    if not a or not b:
+        return None
+    score = fuzz.token_sort_ratio(a, b, processor=None, score_cutoff=threshold)
+    if not score or not same_but_typos(a, b):
+        return None
+    return round(float(score), 1)
+
+
+def same_but_typos(a: str, b: str) -> bool:
+    """Whether two fuzzy texts differ only as typos of one value do.
+
+    - The numbers are the same: "Room 1203" and "Room 1204" are different rooms, and
+      "Acme Trading 2" is not "Acme Trading 3".
+    - The words that differ differ by at most one edit each (insert, delete, replace, swap
+      two neighbours): "Acme" vs "Acne" passes, "Acme" vs "Apex" does not -- however long the
+      shared rest of the name ("Shenzhen ... Trading") that lifts the overall similarity.
+    """
+    if a == b:
+        return True
+    if sorted(_DIGITS.findall(a)) != sorted(_DIGITS.findall(b)):
+        return False
+    words_a, words_b = a.split(), b.split()
+    set_a, set_b = set(words_a), set(words_b)
+    only_a = sorted(w for w in words_a if w not in set_b)
+    only_b = sorted(w for w in words_b if w not in set_a)
+    budget = max(len(only_a), len(only_b))
+    if not budget:
+        return True
+    return OSA.distance(" ".join(only_a), " ".join(only_b), score_cutoff=budget) <= budget
+
+
+# Words an address may add or leave out without naming another place.
+_ADDRESS_FILLER = frozenset(
+    "district province city county town township prefecture region state country area zone "
+    "china prc usa us uk guangdong zhejiang jiangsu fujian".split()
+)
+# Words that make an address more specific: an extra "building b" is another place.
+_ADDRESS_UNITS = frozenset("building block tower unit room suite apartment flat house lot gate".split())
+_MIN_POSTCODE_DIGITS = 5
+
+
+def same_place(a: str, b: str) -> float | None:
+    """Similarity 100 when two addresses are one place written more or less completely, else None.
+
+    "Room 1203 88 Keyuan Road Nanshan Shenzhen 518057" is the same place as "... Nanshan
+    District Shenzhen Guangdong": leaving out administrative words (district, province) and
+    postcodes, every word and number of one appears in the other, which adds at most a floor.
+    The shorter one must still name a place (a number and two words that are not filler);
+    an extra unit (a building, a room) makes a different, more specific place; two different
+    postcodes are two places. Typo-level differences are left to `fuzzy_match`.
+    """
+    if a == b:
+        return 100.0
+    codes_a, core_a = _place_words(a)
+    codes_b, core_b = _place_words(b)
+    if codes_a and codes_b and codes_a != codes_b:
+        return None
+    if len(core_a) > len(core_b):
+        core_a, core_b = core_b, core_a
+    if not core_a <= core_b:
+        return None
+    numbers = [w for w in core_a if w.isdigit()]
+    if not numbers or len(core_a) - len(numbers) < 2:
+        return None
+    extra = core_b - core_a
+    if extra & _ADDRESS_UNITS:
+        return None
+    # Fuzzy texts have their words sorted, so "floor 12" cannot be read by position: one extra
+    # number is allowed only together with an extra "floor".
+    extra_numbers = [w for w in extra if w.isdigit()]
+    if extra_numbers and (len(extra_numbers) > 1 or "floor" not in extra):
+        return None
+    return 100.0
+
+
+@lru_cache(maxsize=1 << 17)
+def _place_words(text: str) -> tuple[frozenset[str], frozenset[str]]:
+    """An address's postcodes, and its other words less the administrative ones. Cached: an
+    audit compares each address with many others in its blocks."""
+    words = text.split()
+    codes = frozenset(w for w in words if w.isdigit() and len(w) >= _MIN_POSTCODE_DIGITS)
+    return codes, frozenset(w for w in words if w not in _ADDRESS_FILLER and w not in codes)
+
+
+# ---------------------------------------------------------------------------------------------
+# Comparison levels: what a fuzzy facet tries after its exact key, in order
+
+
+class Typo:
+    """Near-identical texts: rapidfuzz's ratio of the fuzzy texts (which, their words being
+    sorted, is token_sort_ratio) at least `threshold`, and the words that differ differ only
+    by typos (`same_but_typos`)."""
+
+    __slots__ = ("threshold",)
+    max_distinct = None  # scored in C, so any block size
+
+    def __init__(self, threshold: float):
+        self.threshold = threshold
+
+    def compare(self, a: str, b: str) -> float | None:
+        similarity = fuzz.ratio(a, b, processor=None, score_cutoff=self.threshold)
+        if similarity and same_but_typos(a, b):
+            return round(float(similarity), 1)
+        return None
+
+    def matches(self, text: str, others: list[str]) -> list[tuple[str, float]]:
+        hits = process.extract(
+            text, others, scorer=fuzz.ratio, processor=None, score_cutoff=self.threshold, limit=None,
+        )
+        return [(other, round(float(similarity), 1)) for other, similarity, _ in hits if same_but_typos(text, other)]
+
+
+class SamePlace:
+    """One address written more or less completely (`same_place`): similarity 100."""
+
+    __slots__ = ()
+    # Checked pairwise in Python, so only in blocks of at most this many distinct addresses.
+    max_distinct = 60
+
+    def compare(self, a: str, b: str) -> float | None:
+        return same_place(a, b)
+
+    def matches(self, text: str, others: list[str]) -> list[tuple[str, float]]:
+        return [(other, 100.0) for other in others if same_place(text, other)]
+
+
+# Comparison levels by the name the registry uses, each built from the facet's threshold.
+LEVELS: Mapping[str, Callable[[float], object]] = {
+    "typo": Typo,
+    "same_place": lambda threshold: SamePlace(),
+}
+
+
+class Comparison(NamedTuple):
+    """How one fuzzy facet is compared beyond its exact key: its levels, in order."""
+
+    facet: str
+    levels: tuple
+
+    def compare(self, a: str, b: str) -> float | None:
+        """The similarity of two fuzzy texts at the first level that matches them, else None."""
+        if not a or not b:
+            return None
+        for level in self.levels:
+            similarity = level.compare(a, b)
+            if similarity is not None:
+                return similarity
+        return None
+
+    def matches(self, distinct: list[str], x: int) -> list[tuple[str, float]]:
+        """The texts after `distinct[x]` that match it, each once, at the first level that
+        matches (levels in order; a level with a `max_distinct` skips larger blocks)."""
+        text, others = distinct[x], distinct[x + 1:]
+        found: list[tuple[str, float]] = []
+        matched: set[str] = set()
+        for level in self.levels:
+            if level.max_distinct is not None and len(distinct) > level.max_distinct:
+                continue
+            candidates = [o for o in others if o not in matched] if matched else others
+            for other, similarity in level.matches(text, candidates):
+                matched.add(other)
+                found.append((other, similarity))
+        return found
+
+
+def comparisons_for(rules) -> dict[str, Comparison]:
+    """The comparison of each fuzzy facet the rules switch on (a threshold that is not off),
+    with the levels the registry names for it."""
+    out = {}
+    for facet, rule in rules.fuzzy.items():
+        if rule.threshold is None:
+            continue
+        out[facet] = Comparison(facet, tuple(LEVELS[name](rule.threshold) for name in FACETS[facet].fuzzy.comparisons))
+    return out

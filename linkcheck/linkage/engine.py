@@ -1,0 +1,585 @@
+"""The linkage engine: findings, pair risk, hubs, clusters and taint over Profile objects (pure).
+
+The audit groups attributes by match key (never comparing all pairs), compares fuzzy facets
+inside blocking groups with each facet's comparison levels (comparisons), weighs the evidence
+per pair (evidence), and builds clusters and taint (graph). `compare` does the same for one
+planned profile against the accounts on file.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections import Counter
+from itertools import chain
+from operator import attrgetter, itemgetter
+from types import MappingProxyType
+from typing import Callable, Iterable, NamedTuple, Sequence
+
+from ..errors import UsageError
+from ..models import Attribute, Explanation, Level, Profile
+from ..registry.facets import AROUND_FACETS, BLOCKING_PREFIX, NETWORK_FACETS
+from .comparisons import comparisons_for, fuzzy_match, fuzzy_text, same_but_typos, same_place
+from .evidence import (
+    EXACT, FUZZY, NETWORK, NORMALISED, Evidence, _resolve, _single_score, _strength, combine_level, exact_beats_fuzzy,
+    pair_score,
+)
+from .graph import TAINT_STATUSES, _clusters, _taint
+from .results import (
+    AtRisk, Audit, Cluster, Finding, Hub, Link, PairRisk, _unique, _without_cyclic_gc, audit_to_json,
+    finding_to_json, link_to_json, pair_to_json, pairs_to_json,
+)
+from .rules import Combine, Rules
+
+__all__ = [
+    "EXACT", "FUZZY", "NETWORK", "NORMALISED", "TAINT_STATUSES", "AtRisk", "Audit", "Cluster", "Evidence", "Finding",
+    "FuzzyMatch", "Hub", "Level", "Link", "PairRisk", "audit", "audit_to_json", "combine_level", "compare",
+    "finding_to_json", "fuzzy_match", "fuzzy_text", "kinds_mask", "link_to_json", "pair_score",
+    "pair_to_json", "pairs_to_json", "same_but_typos", "same_place", "score_blocks",
+]
+
+Mask = Callable[[str, str], str]
+_MATCH_ORDER = {EXACT: 0, NORMALISED: 1, NETWORK: 2, FUZZY: 3}
+
+
+def kinds_mask(kind: str, normalized: str) -> str:
+    """The kind registry's mask, the default `mask` of audit and compare (looked up at call time)."""
+    from ..registry import kinds
+
+    return kinds.mask(kind, normalized)
+
+
+class _Materialiser:
+    """Turns evidence into Finding objects, masking each value once."""
+
+    def __init__(self, mask: Mask, explanations: Iterable[Explanation]):
+        self._mask = mask
+        self._masked: dict[int, str] = {}
+        self._explained: dict[tuple[str, str, str], str] = {}
+        for e in explanations:
+            a, b = sorted(e.accounts)
+            self._explained[(a, b, e.kind)] = e.note
+
+    def masked(self, attr: Attribute) -> str:
+        held = self._masked.get(id(attr))
+        if held is None:
+            held = self._masked[id(attr)] = self._mask(attr.kind, attr.normalized)
+        return held
+
+    def finding(self, rule, name_a: str, attr_a: Attribute, name_b: str, attr_b: Attribute,
+                similarity: float | None) -> Finding:
+        if rule.fuzzy:
+            match = FUZZY
+        elif rule.facet in NETWORK_FACETS:
+            match = NETWORK
+        elif attr_a.value == attr_b.value:
+            match = EXACT
+        else:
+            match = NORMALISED
+        note = None
+        if self._explained:
+            first, second = (name_a, name_b) if name_a < name_b else (name_b, name_a)
+            note = self._explained.get((first, second, attr_a.kind)) or self._explained.get(
+                (first, second, rule.facet)
+            )
+        masked = self._masked
+        mask_a = masked.get(id(attr_a)) or self.masked(attr_a)
+        mask_b = masked.get(id(attr_b)) or self.masked(attr_b)
+        return Finding(
+            attr_a.kind,
+            rule.facet,
+            match,
+            similarity,
+            rule.level,
+            {name_a: mask_a, name_b: mask_b},
+            {name_a: attr_a.normalized, name_b: attr_b.normalized},
+            {name_a: (attr_a.first_seen, attr_a.last_seen), name_b: (attr_b.first_seen, attr_b.last_seen)},
+            rule.reason,
+            rule.reason_zh,
+            rule.family,
+            rule.context,
+            note,
+        )
+
+    def pair(self, name_a: str, name_b: str, level: Level, score: float, kept: list) -> PairRisk:
+        findings = [self.finding(e.rule, name_a, e.a, name_b, e.b, e.similarity) for e in kept]
+        if len(findings) > 1:
+            findings.sort(key=_finding_order)
+        accounts = (name_a, name_b) if name_a < name_b else (name_b, name_a)
+        return PairRisk(accounts, level, score, tuple(findings))
+
+
+def _finding_order(f: Finding) -> tuple:
+    return (f.context, -f.level, _MATCH_ORDER[f.match], -(f.score or 100.0), f.facet, f.kind)
+
+
+def _pair_order(p: PairRisk) -> tuple:
+    return (-p.level, -p.score, p.accounts)
+
+
+def _facet_of(key: str) -> str:
+    return key[: key.find(":")] if ":" in key else key
+
+
+
+# ---------------------------------------------------------------------------------------------
+# audit
+
+
+
+
+def audit(
+    profiles: Sequence[Profile],
+    rules: Rules,
+    *,
+    min_level: Level = Level.LOW,
+    link_level: Level = Level.HIGH,
+    account: str | None = None,
+    explanations: Iterable[Explanation] = (),
+    max_pairs: int | None = None,
+    mask: Mask | None = None,
+    fuzzy_matches: Iterable[tuple[int, int, int, int, float, str]] | None = None,
+) -> Audit:
+    """Every linked pair, hub, cluster and tainted account among `profiles`.
+
+    Pairs come from grouping attributes by match key (never from comparing all pairs), then
+    from fuzzy comparison inside blocking groups ("~facet:..." keys) of at most
+    `fuzzy_block_cap` accounts. A key shared by more than `hub_size` accounts is a Hub:
+    reported once, unioned into clusters without enumerating its pairs, and shown on member
+    pairs linked by something else.
+
+    Pairs below `min_level` are left out of `pairs` (they still link clusters when at or
+    above `link_level`). `max_pairs` keeps only the strongest pairs; the rest are counted in
+    `pairs_omitted` and `pair_counts` but not built. `account` keeps only what involves that
+    account -- and then lists its pairs inside hubs too, which is linear.
+
+    `fuzzy_matches`, when given, replaces the fuzzy comparison: (account, value, account,
+    value, similarity, facet) positions in `profiles`, as `score_blocks` finds them, in the
+    order it finds them (`Store.audit_input` scores them from the key index). The
+    profiles' blocking keys are then ignored.
+    """
+    with _without_cyclic_gc():
+        return _audit(list(profiles), rules, min_level, link_level, account, explanations,
+                      max_pairs, mask or kinds_mask, fuzzy_matches)
+
+
+class _HubGroup(NamedTuple):
+    rule: object  # rules.FacetRule
+    key: str
+    members: dict[int, int]  # account index -> attribute ref
+
+
+def _audit(profiles, rules, min_level, link_level, account, explanations, max_pairs, mask, fuzzy_matches) -> Audit:
+    names = [p.name for p in profiles]
+    target: int | None = None
+    if account is not None:
+        try:
+            target = names.index(account)
+        except ValueError:
+            raise UsageError(f"no account named {account!r}") from None
+
+    attr_of, owner, shared = _group_by_key(profiles)
+    evidence, context, hubs, blocks = _exact_pairs(shared, attr_of, owner, rules)
+    del shared
+    if fuzzy_matches is None:
+        matches = score_blocks(
+            ((key[len(BLOCKING_PREFIX): key.find(":")], refs) for key, refs in blocks),
+            lambda r: attr_of[r].normalized,
+            lambda r: _own_exact_key(attr_of[r]),
+            owner,
+            rules,
+        )
+    else:
+        matches = _given_matches(fuzzy_matches, profiles, attr_of)
+    del blocks
+    _add_fuzzy(matches, attr_of, owner, rules, evidence)
+
+    # Pairs are what something other than context links; their context findings and the hubs
+    # both accounts belong to are added as findings.
+    hubs_of: dict[int, list[int]] = {}
+    for h, hub in enumerate(hubs):
+        for o in hub.members:
+            hubs_of.setdefault(o, []).append(h)
+    if target is not None:
+        # The account's pairs inside hubs are listed too: linear in the hubs' sizes.
+        for h in hubs_of.get(target, ()):
+            if not hubs[h].rule.context:
+                for o in hubs[h].members:
+                    if o != target:
+                        evidence.setdefault((min(o, target), max(o, target)), [])
+    for pair, items in evidence.items():
+        more = context.get(pair)
+        if more:
+            items.extend(more)
+        a_hubs = hubs_of.get(pair[0])
+        if a_hubs:
+            b_hubs = hubs_of.get(pair[1])
+            if b_hubs:
+                for h in set(a_hubs).intersection(b_hubs):
+                    members = hubs[h].members
+                    items.append(Evidence(hubs[h].rule, attr_of[members[pair[0]]], attr_of[members[pair[1]]], None))
+    del context
+
+    resolved = _resolve_all(evidence, rules.combine)  # (level, score, a, b, kept)
+    del evidence
+
+    # The pairs to report, strongest first; beyond max_pairs only counted.
+    wanted = [r for r in resolved if r[0] >= min_level and (target is None or target in (r[2], r[3]))]
+    pair_counts = Counter(r[0] for r in wanted)
+    if max_pairs is not None and len(wanted) > max_pairs:
+        wanted = heapq.nlargest(max_pairs, wanted, key=itemgetter(0, 1))
+    materialiser = _Materialiser(mask, explanations)
+    pairs = [materialiser.pair(names[a], names[b], level, score, kept) for level, score, a, b, kept in wanted]
+    pairs.sort(key=attrgetter("accounts"))  # two stable sorts with C keys: names, then strength
+    pairs.sort(key=attrgetter("level", "score"), reverse=True)
+
+    reported_hubs = [
+        _hub(hub, names, attr_of, materialiser)
+        for hub in hubs
+        if not hub.rule.context and hub.rule.level >= min_level and (target is None or target in hub.members)
+    ]
+    reported_hubs.sort(key=lambda h: (-h.level, -len(h.accounts), h.facet, h.accounts))
+
+    # Links at or above the link level: clusters and taint.
+    edges = [(level, score, a, b, _link_kinds(kept)) for level, score, a, b, kept in resolved if level >= link_level]
+    hub_links = [
+        (hub.rule.level, _single_score(hub.rule.level, None), hub.rule.facet, list(hub.members))
+        for hub in hubs
+        if not hub.rule.context and hub.rule.level >= link_level
+    ]
+    clusters = _clusters(names, edges, hub_links)
+    at_risk = _taint(profiles, names, edges, hub_links)
+    if target is not None:
+        name = names[target]
+        clusters = [c for c in clusters if name in c.accounts]
+        at_risk = [r for r in at_risk if name == r.because_of or any(name in (l.a, l.b) for l in r.chain)]
+    return Audit(
+        tuple(pairs), tuple(clusters), tuple(at_risk), tuple(reported_hubs),
+        pairs_omitted=sum(pair_counts.values()) - len(pairs),
+        pair_counts=MappingProxyType(dict(pair_counts)),
+    )
+
+
+def _given_matches(given: Iterable[tuple[int, int, int, int, float, str]], profiles: list[Profile],
+                   attr_of: list[Attribute]) -> list[FuzzyMatch]:
+    """Matches given as (account, value, account, value, similarity, facet) positions in
+    `profiles`, as refs into `attr_of`."""
+    given = list(given)
+    wanted = {id(profiles[p].attributes[v]) for a, va, b, vb, _s, _f in given for p, v in ((a, va), (b, vb))}
+    ref_of = {id(attr): r for r, attr in enumerate(attr_of) if id(attr) in wanted}
+    out = []
+    for a, va, b, vb, similarity, facet in given:
+        ra, rb = ref_of[id(profiles[a].attributes[va])], ref_of[id(profiles[b].attributes[vb])]
+        out.append(FuzzyMatch(min(ra, rb), max(ra, rb), similarity, facet))
+    return out
+
+
+def _group_by_key(profiles: list[Profile]) -> tuple[list[Attribute], list[int], dict[str, list[int]]]:
+    """Attributes with keys (`attr_of`, indexed by ref), their accounts (`owner`), and every
+    key held by two or more attributes -> their refs. `first` maps a key to the first ref seen
+    with it; only keys seen twice get a list, so millions of unique keys stay cheap."""
+    attr_of = [a for p in profiles for a in p.attributes if a.keys]
+    owner = [i for i, p in enumerate(profiles) for a in p.attributes if a.keys]
+    # Count every key in C first (Counter over a flat iterator), then walk only the
+    # attributes holding a key seen twice: most keys are unique, and a Python-level
+    # dict operation per key was most of an audit's time at 100,000 accounts.
+    counts = Counter(chain.from_iterable(a.keys for a in attr_of))
+    repeated = {key for key, n in counts.items() if n > 1}
+    del counts
+    shared: dict[str, list[int]] = {}
+    shared_get = shared.get
+    isdisjoint = repeated.isdisjoint
+    for ref, attr in enumerate(attr_of):
+        keys = attr.keys
+        if isdisjoint(keys):
+            continue
+        for key in keys:
+            if key in repeated:
+                group = shared_get(key)
+                if group is None:
+                    shared[key] = [ref]
+                elif group[-1] != ref:
+                    group.append(ref)
+    # A key repeated inside one attribute is not shared.
+    return attr_of, owner, {key: refs for key, refs in shared.items() if len(refs) > 1}
+
+
+def _exact_pairs(shared: dict[str, list[int]], attr_of: list[Attribute], owner: list[int], rules: Rules):
+    """Evidence per account pair from exact keys: `evidence` (what links) and `context`
+    (logistics, category) kept apart; groups over the hub size become hubs; blocking groups
+    are set aside for fuzzy comparison. Pairs are (lower index, higher index)."""
+    evidence: dict[tuple[int, int], list] = {}
+    context: dict[tuple[int, int], list] = {}
+    hubs: list[_HubGroup] = []
+    blocks: list[tuple[str, list[int]]] = []
+    hub_size = rules.combine.hub_size
+    rule_of: dict[str, object] = {}
+    for key, refs in shared.items():
+        if key.startswith(BLOCKING_PREFIX):
+            blocks.append((key, refs))
+            continue
+        facet = _facet_of(key)
+        rule = rule_of.get(facet)
+        if rule is None:
+            rule = rule_of[facet] = rules.facet(facet)
+        if rule.level is None:
+            continue
+        members: dict[int, int] = {}
+        for r in refs:
+            members.setdefault(owner[r], r)
+        if len(members) < 2:
+            continue
+        if len(members) > hub_size:
+            hubs.append(_HubGroup(rule, key, members))
+            continue
+        target = context if rule.context else evidence
+        items = list(members.items())
+        for x in range(len(items) - 1):
+            oa, ra = items[x]
+            attr_a = attr_of[ra]
+            for ob, rb in items[x + 1:]:
+                slot = target.get((oa, ob))
+                if slot is None:
+                    target[(oa, ob)] = [Evidence(rule, attr_a, attr_of[rb], None)]
+                else:
+                    slot.append(Evidence(rule, attr_a, attr_of[rb], None))
+    return evidence, context, hubs, blocks
+
+
+class FuzzyMatch(NamedTuple):
+    """Two values (refs into the caller's value list, a < b, different owners) that a fuzzy
+    comparison found to name the same thing."""
+
+    a: int
+    b: int
+    similarity: float
+    facet: str
+
+
+def score_blocks(
+    blocks: Iterable[tuple[str, list[int]]],
+    text_of: Callable[[int], str],
+    exact_of: Callable[[int], object],
+    owner: Sequence[int],
+    rules: Rules,
+) -> list[FuzzyMatch]:
+    """Fuzzy comparison inside blocking groups, given as (facet, refs in order). Pure.
+
+    `text_of(ref)` is the value's normalised text, `exact_of(ref)` what identifies its exact
+    key of the facet (values with equal ones already share an exact finding), `owner[ref]`
+    its account. Each distinct text of a block is scored against the block's later texts by
+    rapidfuzz in C; only hits above the threshold reach the Python guards. Identical texts
+    are compared once (common names repeat). Groups of more than `fuzzy_block_cap` accounts
+    are skipped. Matches come in the order found, each pair of refs once.
+
+    The audit runs this over the blocking keys it grouped; `Store.audit_input` runs it
+    over tags of the sealed key index, in a second process, with the same refs order.
+    """
+    matches: list[FuzzyMatch] = []
+    compared: set[tuple[int, int]] = set()
+    texts: dict[int, str] = {}
+    block_cap = rules.combine.fuzzy_block_cap
+
+    def consider(ra: int, rb: int, similarity: float, facet: str) -> None:
+        if ra > rb:
+            ra, rb = rb, ra
+        if owner[ra] == owner[rb] or (ra, rb) in compared:
+            return
+        compared.add((ra, rb))
+        matches.append(FuzzyMatch(ra, rb, similarity, facet))
+
+    def fuzzy_text_of(r: int) -> str:
+        text = texts.get(r)
+        if text is None:
+            text = texts[r] = fuzzy_text(text_of(r))
+        return text
+
+    comparison_of = comparisons_for(rules)
+    for facet, refs in blocks:
+        comparison = comparison_of.get(facet)
+        if comparison is None:
+            continue
+        if len(refs) == 2:
+            # Most blocks: two values, one comparison.
+            ra, rb = refs
+            if owner[ra] == owner[rb]:
+                continue
+            text_a, text_b = fuzzy_text_of(ra), fuzzy_text_of(rb)
+            if not text_a or not text_b:
+                continue
+            if text_a == text_b:
+                _consider_identical(refs, exact_of, lambda x, y: consider(x, y, 100.0, facet))
+                continue
+            similarity = comparison.compare(text_a, text_b)
+            if similarity is not None:
+                consider(ra, rb, similarity, facet)
+            continue
+        if len(refs) > block_cap and len(set(map(owner.__getitem__, refs))) > block_cap:
+            continue
+        by_text: dict[str, list[int]] = {}
+        for r in refs:
+            text = fuzzy_text_of(r)
+            if text:
+                by_text.setdefault(text, []).append(r)
+        for same in by_text.values():
+            if len(same) > 1:
+                _consider_identical(same, exact_of, lambda x, y: consider(x, y, 100.0, facet))
+        distinct = list(by_text)
+        for x in range(len(distinct) - 1):
+            for other, similarity in comparison.matches(distinct, x):
+                for ra in by_text[distinct[x]]:
+                    for rb in by_text[other]:
+                        consider(ra, rb, similarity, facet)
+    return matches
+
+
+def _add_fuzzy(matches: Iterable[FuzzyMatch], attr_of: list[Attribute], owner: list[int], rules: Rules,
+               evidence: dict) -> None:
+    """Fuzzy matches as evidence, except where the two values share the facet's exact key or
+    the pair already has an exact finding of that facet (the exact one says it better)."""
+    for ra, rb, similarity, facet in matches:
+        attr_a, attr_b = attr_of[ra], attr_of[rb]
+        pair = (owner[ra], owner[rb])
+        slot = evidence.get(pair)
+        if exact_beats_fuzzy(attr_a, attr_b, facet, slot):
+            continue
+        item = Evidence(rules.fuzzy[facet], attr_a, attr_b, similarity)
+        if slot is None:
+            evidence[pair] = [item]
+        else:
+            slot.append(item)
+
+
+def _own_exact_key(attr: Attribute) -> str | None:
+    """A fuzzy-compared value's exact key of its own kind (blocking keys are "~kind:...")."""
+    prefix = attr.kind + ":"
+    return next((k for k in attr.keys if k.startswith(prefix)), None)
+
+
+def _resolve_all(evidence: dict, combine: Combine) -> list[tuple[Level, float, int, int, list]]:
+    resolved = []
+    append = resolved.append
+    for (a, b), items in evidence.items():
+        if len(items) == 1:
+            # The common case, kept cheap: one shared value (never context: see _exact_pairs).
+            rule, _x, _y, similarity = items[0]
+            append((rule.level, _single_score(rule.level, similarity), a, b, items))
+            continue
+        outcome = _resolve(items, combine)
+        if outcome is not None:
+            append((outcome[0], outcome[1], a, b, outcome[2]))
+    return resolved
+
+
+def _link_kinds(kept: list) -> tuple[str, ...]:
+    if len(kept) == 1:
+        return (kept[0].rule.facet,)
+    return _unique(e.rule.facet for e in sorted(kept, key=_strength, reverse=True) if not e.rule.context)
+
+
+def _hub(hub: _HubGroup, names: list[str], attr_of: list[Attribute], materialiser: "_Materialiser") -> Hub:
+    sample = attr_of[next(iter(hub.members.values()))]
+    shared_value = hub.key.partition(":")[2]
+    # A network or domain is what the members share (each has its own address in it), and
+    # the masks show it anyway; any other hub value is one value, masked like a finding's.
+    around = hub.rule.facet in AROUND_FACETS
+    return Hub(
+        kind=sample.kind,
+        facet=hub.rule.facet,
+        level=hub.rule.level,
+        accounts=tuple(sorted(names[o] for o in hub.members)),
+        value=shared_value if around else materialiser.masked(sample),
+        raw=shared_value if around else sample.normalized,
+        reason=hub.rule.reason,
+        reason_zh=hub.rule.reason_zh,
+    )
+
+
+def _consider_identical(refs: list[int], exact_of: Callable[[int], object], consider) -> None:
+    """Values whose texts are identical: most share the exact key (already an exact finding);
+    only values whose exact keys differ (punctuation the kind kept) are a fuzzy 100."""
+    by_key: dict[object, list[int]] = {}
+    for r in refs:
+        by_key.setdefault(exact_of(r), []).append(r)
+    if len(by_key) < 2:
+        return
+    groups = list(by_key.values())
+    for i in range(len(groups)):
+        for j in range(i + 1, len(groups)):
+            for ra in groups[i]:
+                for rb in groups[j]:
+                    consider(ra, rb)
+
+
+
+
+# ---------------------------------------------------------------------------------------------
+# compare
+
+
+def compare(
+    planned: Profile,
+    candidates: Iterable[Profile],
+    rules: Rules,
+    *,
+    min_level: Level = Level.LOW,
+    explanations: Iterable[Explanation] = (),
+    mask: Mask | None = None,
+) -> list[PairRisk]:
+    """One planned (or this machine's) profile against candidate profiles, strongest first.
+
+    Exact keys and fuzzy comparison through shared blocking keys, with the same rules as
+    audit. A candidate with the planned profile's own name is skipped.
+    """
+    exact: dict[str, list[Attribute]] = {}
+    blocking: dict[str, list[Attribute]] = {}
+    for attr in planned.attributes:
+        for key in attr.keys:
+            table = blocking if key.startswith(BLOCKING_PREFIX) else exact
+            table.setdefault(key, []).append(attr)
+    materialiser = _Materialiser(mask or kinds_mask, explanations)
+    comparison_of = comparisons_for(rules)
+    texts: dict[int, str] = {}
+
+    def text(attr: Attribute) -> str:
+        held = texts.get(id(attr))
+        if held is None:
+            held = texts[id(attr)] = fuzzy_text(attr.normalized)
+        return held
+
+    results = []
+    for candidate in candidates:
+        if candidate.name == planned.name:
+            continue
+        evidence = []
+        fuzzy_pairs = []
+        for attr in candidate.attributes:
+            for key in attr.keys:
+                if key.startswith(BLOCKING_PREFIX):
+                    for mine in blocking.get(key, ()):
+                        fuzzy_pairs.append((_facet_of(key[len(BLOCKING_PREFIX):]), mine, attr))
+                    continue
+                for mine in exact.get(key, ()):
+                    rule = rules.facet(_facet_of(key))
+                    if rule.level is not None:
+                        evidence.append(Evidence(rule, mine, attr, None))
+        seen_pairs = set()
+        for facet, mine, theirs in fuzzy_pairs:
+            slot = (facet, id(mine), id(theirs))
+            if slot in seen_pairs:
+                continue
+            seen_pairs.add(slot)
+            comparison = comparison_of.get(facet)
+            if comparison is None or exact_beats_fuzzy(mine, theirs, facet, evidence):
+                continue
+            similarity = comparison.compare(text(mine), text(theirs))
+            if similarity is not None:
+                evidence.append(Evidence(rules.fuzzy[facet], mine, theirs, similarity))
+        if not evidence:
+            continue
+        outcome = _resolve(evidence, rules.combine)
+        if outcome is None or outcome[0] < min_level:
+            continue
+        level, score, kept = outcome
+        results.append(materialiser.pair(planned.name, candidate.name, level, score, kept))
+    results.sort(key=_pair_order)
+    return results

@@ -1,0 +1,80 @@
+"""Company names: legal forms dropped, trade words in one spelling, Chinese names romanised."""
+
+from __future__ import annotations
+
+import re
+
+from .places import _FUNCTION_WORDS, _PLACES_ZH, PLACE_WORDS
+from .text import _LETTER, Canonical, Rejected, _split_cjk, _text, _translate, _words, word_list, word_map
+
+_ZH_COMPANY = word_map("zh_company.json")
+_COMPANY_SPELLINGS = word_map("company_spellings.json")
+
+_TRADE_ZH = _ZH_COMPANY["trade"]
+# Legal forms become "ltd", which company folding then drops like every other legal form.
+_LEGAL_ZH = _ZH_COMPANY["legal"]
+_COMPANY_ZH = {**_PLACES_ZH, **_TRADE_ZH, **_LEGAL_ZH}
+_COMPANY_ZH_WORDS = _words(_COMPANY_ZH)
+
+# Legal forms dropped wherever they stand: never the distinctive part of a name.
+LEGAL_FORMS = word_list("legal_forms.txt")
+# Legal forms dropped only at the end, where they cannot be a word of the name ("SA Trading").
+_LEGAL_ENDINGS = tuple(
+    tuple(form.split())
+    for form in sorted(
+        """
+        s de rl de cv|sa de cv|s de rl|sp z oo|spzoo|spol s r o|s r o|sro|sa|sas|sasu|spa|srl|sl|slu
+        |sau|ag|kg|ohg|ug|ev|e v|ek|e k|ab|as|asa|aps|oy|oyj|bv|nv|kk|kabushiki kaisha|gk|lp|se|cv
+        |kft|zrt|doo|ood|and
+        """.replace("\n", "").split("|"),
+        key=lambda form: -len(form.split()),
+    )
+)
+_LEGAL_ENDINGS_BY_LAST: dict[str, list[tuple[str, ...]]] = {}
+for _form in _LEGAL_ENDINGS:
+    _LEGAL_ENDINGS_BY_LAST.setdefault(_form[-1], []).append(_form)
+# Trade words: shared by countless unrelated companies, so never distinctive.
+TRADE_WORDS = word_list("trade_words.txt")
+_COMPANY_SYNONYMS = _COMPANY_SPELLINGS["synonyms"]
+_COMPANY_PHRASES = _COMPANY_SPELLINGS["phrases"]
+_COMPANY_PHRASE_WORDS = re.compile(
+    "(?<!\\S)(" + "|".join(re.escape(p) for p in sorted(_COMPANY_PHRASES, key=len, reverse=True)) + ")(?!\\S)"
+)
+COMPANY_GENERIC = LEGAL_FORMS | TRADE_WORDS | PLACE_WORDS | _FUNCTION_WORDS | frozenset(
+    f for form in _LEGAL_ENDINGS for f in form
+)
+
+
+def company_tokens(text: str) -> list[str]:
+    """A company name's words with legal forms removed and trade words in one spelling.
+
+    `SHENZHEN ACME TRADING CO LTD`, `Shenzhen Acme Trading Company Limited` and
+    `深圳ACME TRADING 有限公司` all give [shenzhen, acme, trading].
+    """
+    text = _split_cjk(_translate(_text(text), _COMPANY_ZH_WORDS, _COMPANY_ZH))
+    tokens = [_COMPANY_SYNONYMS.get(t, t) for t in text.split()]
+    tokens = [t for t in tokens if t not in LEGAL_FORMS]
+    while tokens:
+        for form in _LEGAL_ENDINGS_BY_LAST.get(tokens[-1], ()):
+            if tuple(tokens[-len(form):]) == form:
+                del tokens[-len(form):]
+                break
+        else:
+            break
+    while tokens and tokens[0] == "the":
+        del tokens[0]
+    joined = " ".join(tokens)
+    if " " in joined:
+        joined = _COMPANY_PHRASE_WORDS.sub(lambda m: _COMPANY_PHRASES[m.group(1)], joined)
+    return joined.split()
+
+
+def company_name(text: str) -> Canonical:
+    """Canonical company name; equal names share a key that also ignores spacing
+    (`AcmeHome Trading` is `Acme Home Trading`)."""
+    tokens = company_tokens(text)
+    if not tokens:
+        raise Rejected("no name besides the legal form")
+    if not any(_LETTER.search(t) for t in tokens):
+        raise Rejected("a company name has letters")
+    return Canonical(" ".join(tokens), key="".join(tokens))

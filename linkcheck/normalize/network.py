@@ -1,0 +1,282 @@
+"""Network identifiers: domains, hostnames, MAC addresses and IP addresses."""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from functools import lru_cache
+from typing import Sequence
+
+from .text import Canonical, Rejected, _nfkc, word_list
+
+# ---------------------------------------------------------------------------------------------
+# Domains (email domains, hostnames)
+
+_ASCII_LABEL = re.compile(r"(?!-)[a-z0-9-]{1,63}(?<!-)")
+_HOST_LABEL = re.compile(r"(?!-)[a-z0-9_-]{1,63}(?<!-)")
+_TLD = re.compile(r"[a-z]{2,63}|xn--[a-z0-9-]{1,59}")
+
+
+@lru_cache(maxsize=4096)
+def _idna_label(label: str) -> str:
+    """A non-ASCII or punycode label in its one Unicode form, "" if it is not valid IDNA.
+
+    Both spellings of an internationalised label (U-label and xn-- A-label) go through
+    ToASCII (nameprep folds case and compatibility forms) and back, so they meet.
+    """
+    try:
+        unicode = label.encode("ascii").decode("idna") if label.startswith("xn--") else label
+        ace = unicode.encode("idna")
+        canonical = ace.decode("idna")
+    except (UnicodeError, ValueError):
+        return ""
+    if not _ASCII_LABEL.fullmatch(ace.decode("ascii")):
+        return ""
+    return canonical
+
+
+def domain_name(text: str, *, label: re.Pattern = _ASCII_LABEL) -> str:
+    """A lower-case domain with each internationalised label in Unicode form, or Rejected."""
+    text = _nfkc(text).replace("\u3002", ".").lower().rstrip(".")
+    labels = text.split(".")
+    if len(text) > 253 or not all(labels):
+        raise Rejected("not a valid domain")
+    if text.isascii() and "xn--" not in text:
+        for part in labels:
+            if not label.fullmatch(part):
+                raise Rejected("not a valid domain")
+        return text
+    out = []
+    for part in labels:
+        if part.isascii() and not part.startswith("xn--"):
+            if not label.fullmatch(part):
+                raise Rejected("not a valid domain")
+            out.append(part)
+            continue
+        canonical = _idna_label(part)
+        if not canonical:
+            raise Rejected("not a valid domain")
+        out.append(canonical)
+    return ".".join(out)
+
+
+def _tld_ok(tld: str) -> bool:
+    return bool(_TLD.fullmatch(tld)) or not tld.isascii()
+
+
+# ---------------------------------------------------------------------------------------------
+# MAC addresses (adapters, gateways, Wi-Fi access points)
+
+_MAC_SEPARATED = re.compile(
+    r"([0-9a-f]{1,2})([:\- ])([0-9a-f]{1,2})\2([0-9a-f]{1,2})\2([0-9a-f]{1,2})\2([0-9a-f]{1,2})\2([0-9a-f]{1,2})"
+)
+_MAC_DOTTED = re.compile(r"([0-9a-f]{4})\.([0-9a-f]{4})\.([0-9a-f]{4})")
+_MAC_BARE = re.compile(r"[0-9a-f]{12}")
+
+# Organisationally unique identifiers of hypervisors' virtual adapters.
+VM_OUIS = {
+    "00:50:56": "VMware", "00:0c:29": "VMware", "00:05:69": "VMware", "00:1c:14": "VMware",
+    "08:00:27": "VirtualBox", "0a:00:27": "VirtualBox",
+    "52:54:00": "QEMU/KVM",
+    "00:15:5d": "Hyper-V",
+    "00:1c:42": "Parallels",
+    "00:16:3e": "Xen",
+}
+
+
+def vm_vendor(value: str) -> str | None:
+    """The hypervisor whose virtual adapters carry this (normalised) MAC's prefix, if any."""
+    return VM_OUIS.get(value[:8])
+
+
+def mac(text: str) -> Canonical:
+    """`3C-22-FB-12-34-56`, `3c:22:fb:12:34:56`, `3c22.fb12.3456`, `3C22FB123456` (and
+    macOS's `3c:22:fb:1:2:3` without leading zeros) -> `3c:22:fb:12:34:56`.
+
+    Multicast addresses name a group, not an adapter, so they yield no keys; randomised
+    (locally administered) and virtual-machine addresses still do, flagged.
+    """
+    text = _nfkc(text).lower()
+    m = _MAC_SEPARATED.fullmatch(text)
+    if m:
+        octets = [g.zfill(2) for g in m.group(1, 3, 4, 5, 6, 7)]
+    else:
+        m = _MAC_DOTTED.fullmatch(text)
+        if m:
+            bare = "".join(m.groups())
+        elif _MAC_BARE.fullmatch(text):
+            bare = text
+        else:
+            raise Rejected("not a MAC address")
+        octets = [bare[i:i + 2] for i in range(0, 12, 2)]
+    value = ":".join(octets)
+    if value == "00:00:00:00:00:00":
+        raise Rejected("all-zero MAC address")
+    if value == "ff:ff:ff:ff:ff:ff":
+        raise Rejected("broadcast MAC address")
+    first = int(octets[0], 16)
+    flags = []
+    if first & 2:
+        flags.append("locally_administered")
+    vendor = vm_vendor(value) or ("Docker" if value.startswith("02:42:") else None)
+    if vendor:
+        flags.append(f"vm_vendor:{vendor}")
+    if first & 1:
+        flags.append("multicast")
+        return Canonical(value, flags=tuple(flags), identifying=False)
+    return Canonical(value, flags=tuple(flags))
+
+
+# ---------------------------------------------------------------------------------------------
+# IP addresses
+
+_IPV4 = re.compile(r"([0-9]{1,3})\.([0-9]{1,3})\.([0-9]{1,3})\.([0-9]{1,3})")
+
+
+def _ranges(table: Sequence[tuple[str, int, str]], version: int) -> tuple[tuple[int, int, str], ...]:
+    out = []
+    for network, prefix, flag in table:
+        net = ipaddress.ip_network(f"{network}/{prefix}")
+        assert net.version == version
+        out.append((int(net.network_address), int(net.broadcast_address), flag))
+    return tuple(out)
+
+
+# IANA special-purpose ranges, most specific first. Documentation ranges count as public so
+# that examples (and tests) behave like real addresses.
+_V4_SPECIAL = _ranges((
+    ("0.0.0.0", 32, "unspecified"),
+    ("0.0.0.0", 8, "reserved"),
+    ("10.0.0.0", 8, "private"),
+    ("100.64.0.0", 10, "cgnat"),
+    ("127.0.0.0", 8, "loopback"),
+    ("169.254.0.0", 16, "link_local"),
+    ("172.16.0.0", 12, "private"),
+    ("192.0.0.0", 24, "reserved"),
+    ("192.0.2.0", 24, "documentation"),
+    ("192.88.99.0", 24, "reserved"),
+    ("192.168.0.0", 16, "private"),
+    ("198.18.0.0", 15, "reserved"),
+    ("198.51.100.0", 24, "documentation"),
+    ("203.0.113.0", 24, "documentation"),
+    ("224.0.0.0", 4, "multicast"),
+    ("240.0.0.0", 4, "reserved"),
+), 4)
+# First octet -> the special ranges that can contain it, so a public address costs one lookup.
+_V4_BY_OCTET: dict[int, tuple[tuple[int, int, str], ...]] = {
+    octet: tuple(r for r in _V4_SPECIAL if r[0] >> 24 <= octet <= r[1] >> 24) for octet in range(256)
+}
+_V6_SPECIAL = _ranges((
+    ("::", 128, "unspecified"),
+    ("::1", 128, "loopback"),
+    ("2001:db8::", 32, "documentation"),
+    ("3fff::", 20, "documentation"),
+    ("2001::", 23, "reserved"),
+    ("100::", 64, "reserved"),
+    ("fc00::", 7, "private"),
+    ("fe80::", 10, "link_local"),
+    ("fec0::", 10, "reserved"),
+    ("ff00::", 8, "multicast"),
+), 6)
+_V6_GLOBAL_UNICAST = (1 << 125, (1 << 126) - 1)  # 2000::/3
+_V6_HOST_MASK = (1 << 64) - 1
+
+
+def ipv6_text(number: int) -> str:
+    """RFC 5952 text of an IPv6 address (what ipaddress prints, at a third of the cost)."""
+    hextets = [(number >> shift) & 0xFFFF for shift in range(112, -16, -16)]
+    best_start, best_length, start = -1, 1, -1
+    for index, value in enumerate(hextets + [1]):
+        if value == 0:
+            if start < 0:
+                start = index
+        elif start >= 0:
+            if index - start > best_length:
+                best_start, best_length = start, index - start
+            start = -1
+    texts = [f"{h:x}" for h in hextets]
+    if best_start < 0:
+        return ":".join(texts)
+    return ":".join(texts[:best_start]) + "::" + ":".join(texts[best_start + best_length:])
+
+
+def _ip_result(value: str, network: str, flag: str | None) -> Canonical:
+    if flag is None:
+        return Canonical(value, related=(("ip_network", network),))
+    if flag == "documentation":
+        return Canonical(value, related=(("ip_network", network),), flags=(flag,))
+    return Canonical(value, flags=(flag,), identifying=False)
+
+
+def ip(text: str) -> Canonical:
+    """IPv4 or IPv6 in one spelling (IPv4-mapped IPv6 is the IPv4 address). Public
+    addresses carry their /24 or /64 network; private, CGNAT, loopback, link-local,
+    multicast, unspecified and reserved addresses identify no one: valid, but no keys."""
+    text = _nfkc(text).strip().lower()
+    if text.startswith("[") and text.endswith("]"):
+        text = text[1:-1]
+    m = _IPV4.fullmatch(text)
+    if m:
+        # Leading zeros are read as decimal ("203.000.113.007"): people pad, nobody means octal.
+        a, b, c, d = (int(g) for g in m.groups())
+        if a > 255 or b > 255 or c > 255 or d > 255:
+            raise Rejected("not an IP address")
+        return _ipv4((a << 24) | (b << 16) | (c << 8) | d)
+    if ":" not in text:
+        raise Rejected("not an IP address")
+    text = text.partition("%")[0]  # a zone index names the local interface, not the address
+    try:
+        address = ipaddress.IPv6Address(text)
+    except ValueError:
+        raise Rejected("not an IP address") from None
+    mapped = address.ipv4_mapped
+    if mapped is not None:
+        return _ipv4(int(mapped))
+    number = int(address)
+    network = f"{ipv6_text(number & ~_V6_HOST_MASK)}/64"
+    flag = None
+    for start, end, name in _V6_SPECIAL:
+        if start <= number <= end:
+            flag = name
+            break
+    else:
+        if not _V6_GLOBAL_UNICAST[0] <= number <= _V6_GLOBAL_UNICAST[1]:
+            flag = "reserved"
+    return _ip_result(ipv6_text(number), network, flag)
+
+
+def _ipv4(number: int) -> Canonical:
+    a, b, c, d = number >> 24, (number >> 16) & 255, (number >> 8) & 255, number & 255
+    flag = None
+    for start, end, name in _V4_BY_OCTET[a]:
+        if start <= number <= end:
+            flag = name
+            break
+    return _ip_result(f"{a}.{b}.{c}.{d}", f"{a}.{b}.{c}.0/24", flag)
+
+
+# ---------------------------------------------------------------------------------------------
+# Hostnames
+
+# Names that many unrelated machines carry out of the box: they identify no one.
+DEFAULT_HOSTNAMES = word_list("default_hostnames.txt")
+_LOCAL_SUFFIXES = (".localdomain", ".local", ".lan", ".home.arpa", ".internal")
+_LOOKS_LIKE_IPV4 = re.compile(r"[0-9]+(?:\.[0-9]+){3}")
+
+
+def hostname(text: str) -> Canonical:
+    """A machine's hostname: lower case, no trailing dot, without the local-network suffix
+    (`Acme-Laptop.local` is `acme-laptop`)."""
+    if ":" in text or _LOOKS_LIKE_IPV4.fullmatch(text):
+        raise Rejected("an IP address, not a hostname")
+    try:
+        value = domain_name(text, label=_HOST_LABEL)
+    except Rejected:
+        raise Rejected("not a valid hostname") from None
+    for suffix in _LOCAL_SUFFIXES:
+        if value.endswith(suffix) and len(value) > len(suffix):
+            value = value[: -len(suffix)]
+            break
+    if value in DEFAULT_HOSTNAMES:
+        return Canonical(value, flags=("default",), identifying=False)
+    return Canonical(value)

@@ -1,0 +1,214 @@
+"""Text every normaliser shares: the value types, input hygiene, folding, CJK, labels and blocking."""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from dataclasses import dataclass
+from importlib import resources
+from typing import Sequence
+
+MAX_LENGTH = 1000
+
+
+def word_list(name: str) -> frozenset[str]:
+    """A word list shipped in normalize/data/: words separated by white space, # starts a comment line."""
+    text = (resources.files(__package__) / "data" / name).read_text(encoding="utf-8")
+    return frozenset(w for line in text.splitlines() if not line.lstrip().startswith("#") for w in line.split())
+
+
+def word_map(name: str) -> dict[str, dict[str, str]]:
+    """Word tables shipped in normalize/data/ as JSON: table name -> {word: what it stands for}."""
+    return json.loads((resources.files(__package__) / "data" / name).read_text(encoding="utf-8"))
+
+
+class Rejected(ValueError):
+    """A value its kind cannot accept; `reason` is one short phrase that never quotes the value."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True, slots=True)
+class Canonical:
+    """One value in canonical form, with what it reveals beyond itself.
+
+    `key` is what two spellings of one value share when it differs from `value` (company
+    names ignore spacing); `related` holds other facets the value carries, as (facet, value)
+    pairs; `identifying` is False for values that identify no one (a private IP), which
+    then yield no match keys at all.
+    """
+
+    value: str
+    key: str = ""
+    related: tuple[tuple[str, str], ...] = ()
+    flags: tuple[str, ...] = ()
+    identifying: bool = True
+
+
+# ---------------------------------------------------------------------------------------------
+# Input hygiene shared by every kind
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# Invisible characters pasted along with values (zero-width spaces, BOMs, bidi marks and
+# overrides, soft hyphens, variation selectors): cosmetic, and able to hide a shared value.
+_INVISIBLE = re.compile(
+    "[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e"
+    "\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0]"
+)
+
+
+def clean(value: object) -> str:
+    """The text of a value, trimmed and stripped of invisible characters, or Rejected.
+
+    Tabs and newlines survive (text kinds fold them into spaces); other control characters,
+    lone surrogates, blank and over-long values are refused before any parsing.
+    """
+    if not isinstance(value, str):
+        raise Rejected("not text")
+    if len(value) > MAX_LENGTH:
+        raise Rejected(f"longer than {MAX_LENGTH:,} characters")
+    if _CONTROL.search(value):
+        raise Rejected("contains control characters")
+    if not value.isascii():
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise Rejected("not valid text") from None
+        value = _INVISIBLE.sub("", value)
+    value = value.strip()
+    if not value:
+        raise Rejected("empty")
+    return value
+
+
+def _nfkc(text: str) -> str:
+    return text if text.isascii() else unicodedata.normalize("NFKC", text)
+
+
+def fold(text: str) -> str:
+    """NFKC and case folding until stable, so full-width, compatibility and case variants
+    of a character are one character (plain lower() for ASCII, the common case)."""
+    if text.isascii():
+        return text.lower()
+    for _ in range(4):
+        folded = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", text).casefold())
+        if folded == text:
+            break
+        text = folded
+    return text
+
+
+# ---------------------------------------------------------------------------------------------
+# Text shared by names, addresses and labels
+
+_CJK_CLASS = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
+_HAS_CJK = re.compile(f"[{_CJK_CLASS}]")
+_CJK_GAP = re.compile(f"(?<=[{_CJK_CLASS}]) +(?=[{_CJK_CLASS}])")
+_CJK_EDGE = re.compile(f"(?<=[{_CJK_CLASS}])(?=[^{_CJK_CLASS} ])|(?<=[^{_CJK_CLASS} ])(?=[{_CJK_CLASS}])")
+_MARKS = re.compile("[\u2122\u00ae\u00a9\u2120]")  # ™ ® © ℠: NFKC would turn ™ into "TM"
+_APOSTROPHES = re.compile("['\u2019\u2018\u02bc`\u00b4]")
+# A period after a lone letter is an abbreviation dot: L.L.C. -> llc, P.R. China -> pr china.
+# (The dot comes first in the pattern so the regex engine can scan for it quickly.)
+_INITIAL_DOT = re.compile(r"\.(?<=(?<![^\W_])[^\W\d_]\.)")
+_NON_WORD = re.compile(r"[\W_]+")
+_LETTER = re.compile(r"[^\W\d_]")
+
+
+def is_cjk(char: str) -> bool:
+    return bool(_HAS_CJK.match(char))
+
+
+def _folded(text: str, *, initials: bool = True) -> str:
+    """Folded text without trademark signs, apostrophes or abbreviation dots."""
+    if text.isascii():
+        text = text.lower()
+        if "'" in text or "`" in text:
+            text = text.replace("'", "").replace("`", "")
+    else:
+        text = _APOSTROPHES.sub("", fold(_MARKS.sub("", text)))
+    if initials and "." in text:
+        text = _INITIAL_DOT.sub("", text)
+    return text
+
+
+def _spaced(text: str) -> str:
+    """Punctuation as single spaces (& as "and"), no spaces inside CJK runs."""
+    text = _NON_WORD.sub(" ", text.replace("&", " and "))
+    if not text.isascii() and _HAS_CJK.search(text):
+        text = _CJK_GAP.sub("", text)
+    return text
+
+
+def _text(text: str, *, initials: bool = True) -> str:
+    return _spaced(_folded(text, initials=initials))
+
+
+def _split_cjk(text: str) -> str:
+    """Spaces between CJK runs and everything else, so `深圳ACME` is two tokens."""
+    if text.isascii():
+        return text
+    return _CJK_EDGE.sub(" ", text)
+
+
+def _words(mapping: dict[str, str]) -> re.Pattern:
+    keys = sorted(mapping, key=len, reverse=True)
+    return re.compile("|".join(re.escape(k) for k in keys))
+
+
+def _translate(text: str, pattern: re.Pattern, mapping: dict[str, str]) -> str:
+    if text.isascii() or not _HAS_CJK.search(text):
+        return text
+    return pattern.sub(lambda m: f" {mapping[m.group(0)]} ", text)
+
+
+# ---------------------------------------------------------------------------------------------
+# Business labels
+
+def label_text(text: str) -> Canonical:
+    """A brand, logistics provider or category: case, punctuation and spacing folded;
+    equal labels share a key that also ignores spacing (`AcmeHome` is `Acme Home`)."""
+    tokens = _split_cjk(_text(text)).split()
+    if not tokens:
+        raise Rejected("has no letters or digits")
+    return Canonical(" ".join(tokens), key="".join(tokens))
+
+
+# ---------------------------------------------------------------------------------------------
+# Blocking for fuzzy comparison
+
+
+def blocking(tokens: Sequence[str], generic: frozenset[str], *, min_length: int = 3, limit: int = 3) -> tuple[str, ...]:
+    """Blocking values for fuzzy comparison: which pairs are worth comparing at all.
+
+    For each of the first `limit` distinctive words (not generic, with a letter, at least
+    `min_length` characters, or 2 for CJK):
+      - the word alone ("acme"): survives a typo anywhere else in the value;
+      - the whole value with that word cut to its first or its last h characters
+        ("shenzhen ac* trading", "shenzhen *me trading"; h = 1 for words of up to 3
+        characters and CJK words, else 2): one typo inside the word leaves one of the two
+        intact (an edit at position i keeps the prefix when i >= h, the suffix when
+        i < len - h).
+    So a one-character typo anywhere (Acme/Acne, Room 1203/1208) leaves a shared value,
+    while every value holds a distinctive word: generic words (legal forms, trade words,
+    places, address words) and numbers alone never make one. At most 3 values per word.
+    """
+    out: list[str] = []
+    found = 0
+    for index, token in enumerate(tokens):
+        if token in generic or not _LETTER.search(token):
+            continue
+        cjk = is_cjk(token[0])
+        if len(token) < (2 if cjk else min_length):
+            continue
+        h = 1 if cjk or len(token) <= 3 else 2
+        head, tail = tokens[:index], tokens[index + 1:]
+        out.append(token)
+        out.append(" ".join((*head, token[:h] + "*", *tail)))
+        out.append(" ".join((*head, "*" + token[-h:], *tail)))
+        found += 1
+        if found == limit:
+            break
+    return tuple(dict.fromkeys(out))

@@ -1,0 +1,155 @@
+"""Facets: what sharing each match key means -- level, family, reasons, labels, fuzzy comparison."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Mapping
+
+from ..models import Level
+
+CRITICAL, HIGH, MEDIUM, LOW = Level.CRITICAL, Level.HIGH, Level.MEDIUM, Level.LOW
+
+# A facet's level may also be CONTEXT: low, shown beside a pair linked by something else, never
+# a link by itself (a rules file may say so too, or "off").
+CONTEXT = "context"
+
+# Match keys are "facet:value"; a key starting with this is a blocking value for fuzzy
+# comparison ("~company_name:acme"), never a match by itself.
+BLOCKING_PREFIX = "~"
+
+
+@dataclass(frozen=True)
+class FuzzyDefault:
+    """A facet compared fuzzily after blocking: the default threshold (a rapidfuzz
+    token_sort_ratio score, 0-100), the level a match gives, the comparison levels tried after
+    the exact key, in order (names in linkage.comparisons.LEVELS), and the reason shown."""
+
+    threshold: float
+    level: Level
+    comparisons: tuple[str, ...]
+    reason: str
+    reason_zh: str
+
+
+@dataclass(frozen=True)
+class Facet:
+    """One facet a match key can carry.
+
+    `level` is the default level of sharing it (or CONTEXT); a `family` groups facets that are
+    one piece of evidence: sharing an IP and its router is one fact ("same network"), so the
+    combination rule counts families, not findings. `label`/`label_zh` name a facet that is no
+    kind's own (a kind's facet is named by the kind's label). `around`: the shared key is
+    something around the value (a network, a domain) -- two accounts share it while each has its
+    own value in it; `network`: that something is an IP network.
+    """
+
+    name: str
+    level: Level | str
+    family: str
+    reason: str
+    reason_zh: str
+    label: str = ""
+    label_zh: str = ""
+    around: bool = False
+    network: bool = False
+    fuzzy: FuzzyDefault | None = None
+
+
+_ENTRIES = (
+    Facet("tax_id", CRITICAL, "legal",
+          "Shared tax ID: one tax registration means one legal entity to the marketplace.",
+          "共用税号：同一税务登记会被平台视为同一法律主体。"),
+    Facet("registration_number", CRITICAL, "legal",
+          "Shared business registration number: the accounts belong to one registered company.",
+          "共用营业执照注册号：这些账号属于同一家注册公司。"),
+    Facet("bank_account", CRITICAL, "payment",
+          "Shared bank account: marketplaces treat one payout account as one operator.",
+          "共用收款银行账户：平台将同一收款账户视为同一经营者。"),
+    Facet("card", CRITICAL, "payment",
+          "Shared payment card: one card on several accounts links them directly.",
+          "共用付款卡：同一张卡绑定多个账号会被直接关联。"),
+    Facet("payment_account", CRITICAL, "payment",
+          "Shared payment account (PayPal, Payoneer, ...): one wallet means one operator.",
+          "共用第三方收款账户（如 PayPal、Payoneer）：同一钱包即同一经营者。"),
+    Facet("email", CRITICAL, "contact",
+          "Shared email address: one mailbox controls both accounts.",
+          "共用邮箱：同一个邮箱控制着这些账号。"),
+    Facet("phone", CRITICAL, "contact",
+          "Shared phone number: one number verifies both accounts.",
+          "共用手机号：同一个号码验证了这些账号。"),
+    Facet("mac", CRITICAL, "device",
+          "Shared network adapter (MAC address): the accounts were used from the same computer.",
+          "共用网卡 MAC 地址：这些账号在同一台电脑上使用过。"),
+    Facet("machine_id", CRITICAL, "device",
+          "Shared machine ID: the same operating-system installation used both accounts.",
+          "共用机器 ID：同一个操作系统安装登录过这些账号。"),
+    Facet("browser_fingerprint", CRITICAL, "device",
+          "Shared browser fingerprint: the marketplace sees the same browser on both accounts.",
+          "共用浏览器指纹：平台看到这些账号使用同一个浏览器。"),
+    Facet("ip", HIGH, "network",
+          "Shared public IP address: the accounts connected from the same network.",
+          "共用公网 IP：这些账号从同一网络登录。"),
+    Facet("gateway_mac", HIGH, "network",
+          "Shared router (gateway MAC): the accounts were used behind the same router.",
+          "共用路由器（网关 MAC）：这些账号在同一台路由器下使用。"),
+    Facet("wifi_bssid", HIGH, "network",
+          "Shared Wi-Fi access point: the accounts were used on the same wireless network.",
+          "共用 Wi-Fi 接入点（BSSID）：这些账号在同一无线网络下使用。"),
+    Facet("company_name", HIGH, "legal",
+          "Same company name: the accounts present themselves as one business.",
+          "相同公司名称：这些账号以同一企业的身份经营。",
+          fuzzy=FuzzyDefault(92, MEDIUM, ("typo",),
+                             "Near-identical company names: a typo or variant of one name reads as the same company.",
+                             "公司名称高度相似：拼写错误或写法变体会被视为同一家公司。"),
+    ),
+    Facet("address", HIGH, "place",
+          "Same business address: marketplaces link accounts registered at one address.",
+          "相同经营地址：平台会关联注册在同一地址的账号。",
+          fuzzy=FuzzyDefault(92, MEDIUM, ("typo", "same_place"),
+                             "Near-identical addresses: a typo or variant of one address reads as the same place.",
+                             "地址高度相似：拼写错误或写法变体会被视为同一地址。"),
+    ),
+    Facet("legal_representative", HIGH, "person",
+          "Same legal representative: one person stands behind both businesses.",
+          "相同法定代表人：同一个人是这些企业的负责人。",
+          fuzzy=FuzzyDefault(90, MEDIUM, ("typo",),
+                             "Near-identical legal representative names: probably the same person.",
+                             "法定代表人姓名高度相似：很可能是同一个人。"),
+    ),
+    Facet("ip_network", MEDIUM, "network",
+          "Same IP network (/24 or /64): the accounts connected from neighbouring addresses of one block.",
+          "同一 IP 网段（/24 或 /64）：这些账号来自同一网段的相邻地址。",
+          label="IP network (/24 or /64)", label_zh="IP 网段（/24 或 /64）", around=True, network=True),
+    Facet("email_domain", MEDIUM, "contact",
+          "Same private email domain: the mailboxes belong to one organisation.",
+          "相同企业邮箱域名：这些邮箱属于同一个组织。",
+          label="email domain", label_zh="邮箱域名", around=True),
+    Facet("hostname", MEDIUM, "device",
+          "Same computer name: often the same machine, or machines set up by one person.",
+          "相同计算机名：常见于同一台电脑，或由同一人配置的电脑。"),
+    Facet("brand", MEDIUM, "business",
+          "Same brand: the accounts sell under one brand.",
+          "相同品牌：这些账号销售同一个品牌。"),
+    Facet("supplier", MEDIUM, "business",
+          "Same supplier: weak on its own, stronger beside other shared values.",
+          "相同供应商：单独看较弱，与其他共用信息叠加时更强。"),
+    Facet("logistics", CONTEXT, "context",
+          "Same logistics provider: context only, common among unrelated sellers.",
+          "相同物流渠道：仅作参考，无关卖家也很常见。"),
+    Facet("category", CONTEXT, "context",
+          "Same product category: context only, it never links accounts by itself.",
+          "相同商品类目：仅作参考，本身不会关联账号。"),
+)
+
+FACETS: Mapping[str, Facet] = MappingProxyType({facet.name: facet for facet in _ENTRIES})
+FACET_NAMES: tuple[str, ...] = tuple(FACETS)
+# Facets whose shared key is a network around the value rather than the value itself.
+NETWORK_FACETS = frozenset(f.name for f in _ENTRIES if f.network)
+# Facets whose shared key is something around the value (a network, a domain).
+AROUND_FACETS = frozenset(f.name for f in _ENTRIES if f.around)
+
+
+def facet_labels(*, zh: bool = False) -> dict[str, str]:
+    """The names of the facets that are no kind's own: {"ip_network": "IP network (/24 or /64)", ...}."""
+    return {f.name: (f.label_zh if zh else f.label) for f in _ENTRIES if f.label}

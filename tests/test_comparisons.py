@@ -1,0 +1,91 @@
+"""Specification of linkage comparisons: each fuzzy facet's ordered levels, and adding a level."""
+
+from __future__ import annotations
+
+import configparser
+import fnmatch
+from pathlib import Path
+
+from linkcheck import gate, normalize
+from linkcheck.linkage.comparisons import LEVELS, Comparison, SamePlace, Typo, comparisons_for, fuzzy_text
+from linkcheck.linkage.rules import DEFAULT_RULES, rules_from_dict
+from linkcheck.registry import FACETS, KINDS, SECRET_KINDS, facet_labels
+from linkcheck.registry.masks import SECRET
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def test_each_fuzzy_facet_compares_with_the_levels_the_registry_names():
+    comparisons = comparisons_for(DEFAULT_RULES)
+    assert {f: [type(level) for level in c.levels] for f, c in comparisons.items()} == {
+        "company_name": [Typo],
+        "address": [Typo, SamePlace],
+        "legal_representative": [Typo],
+    }
+    assert comparisons["company_name"].levels[0].threshold == 92
+    assert comparisons["legal_representative"].levels[0].threshold == 90
+
+
+def test_every_comparison_the_registry_names_exists():
+    named = {name for f in FACETS.values() if f.fuzzy for name in f.fuzzy.comparisons}
+    assert named <= set(LEVELS)
+
+
+def test_a_rules_file_threshold_reaches_the_typo_level_and_off_drops_the_comparison():
+    rules = rules_from_dict({"fuzzy": {"company_name": 95, "address": "off"}})
+    comparisons = comparisons_for(rules)
+    assert comparisons["company_name"].levels[0].threshold == 95
+    assert "address" not in comparisons
+
+
+def test_the_first_level_that_matches_decides():
+    a = fuzzy_text("room 1203 88 keyuan road nanshan shenzhen 518057")
+    b = fuzzy_text("room 1203 88 keyuan road nanshan district shenzhen guangdong")
+    address = comparisons_for(DEFAULT_RULES)["address"]
+    assert Typo(92).compare(a, b) is None  # too different for a typo...
+    assert address.compare(a, b) == 100.0  # ...but the same place written more completely
+    assert address.compare(fuzzy_text("acme trading shenzhen"), fuzzy_text("acne trading shenzhen")) is not None
+    assert address.compare("", b) is None
+
+
+class _SameInitials:
+    """A made-up level: texts whose words have the same initials."""
+
+    max_distinct = None
+
+    def compare(self, a: str, b: str) -> float | None:
+        return 50.0 if [w[0] for w in a.split()] == [w[0] for w in b.split()] else None
+
+    def matches(self, text: str, others: list[str]) -> list[tuple[str, float]]:
+        return [(o, 50.0) for o in others if self.compare(text, o) is not None]
+
+
+def test_adding_a_way_to_compare_is_adding_one_level_object():
+    texts = ["acme bright", "acme brighy", "apex brown", "zeta omega"]
+    typo_only = Comparison("company_name", (Typo(80),))
+    with_initials = Comparison("company_name", (Typo(80), _SameInitials()))
+    assert typo_only.matches(texts, 0) == [("acme brighy", 90.9)]
+    # The new level sees only what the earlier levels did not match, each text once.
+    assert with_initials.matches(texts, 0) == [("acme brighy", 90.9), ("apex brown", 50.0)]
+
+
+def test_a_level_with_a_block_limit_skips_larger_blocks():
+    texts = [f"{n} keyuan road nanshan" for n in range(1, 62)] + ["1 keyuan road nanshan shenzhen"]
+    address = Comparison("address", (SamePlace(),))
+    assert address.matches(texts, 0) == []  # 62 distinct addresses: beyond SamePlace.max_distinct
+    assert address.matches(texts[:1] + texts[-1:], 0) == [("1 keyuan road nanshan shenzhen", 100.0)]
+
+
+def test_the_registry_is_where_labels_and_error_views_come_from():
+    assert gate.FACET_LABELS == facet_labels() == {"ip_network": "IP network (/24 or /64)", "email_domain": "email domain"}
+    assert SECRET_KINDS == {name for name, kind in KINDS.items() if kind.in_errors == SECRET}
+    assert {"bank_account", "card", "tax_id", "machine_id"} <= SECRET_KINDS and "email" not in SECRET_KINDS
+
+
+def test_word_lists_ship_as_package_data():
+    config = configparser.ConfigParser()
+    config.read(REPO / "setup.cfg")
+    patterns = [p.strip() for p in config["options.package_data"]["linkcheck"].split(",") if p.strip()]
+    data = Path(normalize.__file__).resolve().parent / "data"
+    files = [f"normalize/data/{p.name}" for p in data.iterdir()]
+    assert files and all(any(fnmatch.fnmatch(f, p) for p in patterns) for f in files)
