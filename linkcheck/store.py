@@ -651,9 +651,16 @@ class Store:
 
     @classmethod
     @contextmanager
-    def open(cls, path: Path, passphrase: str, *, write: bool = False) -> Iterator["Store"]:
-        """Unlock the store and run the body in one transaction (committed only on success)."""
+    def open(cls, path: Path, passphrase: str | Callable[[], str], *, write: bool = False) -> Iterator["Store"]:
+        """Unlock the store and run the body in one transaction (committed only on success).
+
+        `passphrase` may be a function that returns it, called once the path is known to hold
+        a store: then no caller's frame (nor this context manager, which keeps its
+        arguments) holds the passphrase, and this one drops it once the store is unlocked.
+        """
         check_store_file(path)
+        secret = passphrase() if callable(passphrase) else passphrase
+        del passphrase
         conn = None
         try:
             conn = _connect(path)
@@ -662,13 +669,14 @@ class Store:
                 # for it. The header can change before the lock is ours (a concurrent
                 # `passwd` or upgrade): then unlock again from the snapshot we now hold.
                 magic, fmt, kdf_json, wrapped = _read_header(conn, path)
-                keyring, kek = cls._unlock(passphrase, fmt, kdf_json, wrapped)
+                keyring, kek = cls._unlock(secret, fmt, kdf_json, wrapped)
                 conn.execute("BEGIN IMMEDIATE")
                 _check_schema(conn, path)
                 current = _read_header(conn, path)
                 if current != (magic, fmt, kdf_json, wrapped):
                     magic, fmt, kdf_json, wrapped = current
-                    keyring, kek = cls._unlock(passphrase, fmt, kdf_json, wrapped)
+                    keyring, kek = cls._unlock(secret, fmt, kdf_json, wrapped)
+                del secret
                 fetched = None
             else:
                 # A reader's snapshot starts with the header. The key derivation (about half
@@ -678,13 +686,15 @@ class Store:
                 conn.execute("BEGIN")
                 magic, fmt, kdf_json, wrapped = _read_header(conn, path)
                 _check_schema(conn, path)
-                unlocked = _in_thread(lambda: cls._unlock(passphrase, fmt, kdf_json, wrapped))
+                unlocked = _in_thread(lambda: cls._unlock(secret, fmt, kdf_json, wrapped))
                 fetched = _fetch_for_verify(conn)
                 keyring, kek = unlocked()
+                del secret, unlocked
             store = cls(path, conn, keyring, write, fmt)
             store._verify_manifest(fetched)
             if write and fmt < FORMAT_VERSION:
                 store._upgrade(kek, kdf_json)
+            del kek
         except sqlite3.Error as exc:
             if conn is not None:
                 conn.close()
@@ -1417,8 +1427,10 @@ class Store:
         self._require_write()
         if not new_passphrase:
             raise PassphraseError("refusing an empty passphrase")
-        magic, fmt, _kdf_json, _wrapped = _read_header(self._conn, self.path)
-        params = crypto.calibrate_kdf()
+        magic, fmt, kdf_json, _wrapped = _read_header(self._conn, self.path)
+        # Never weaker than the store's current parameters: not on a slower machine, and not
+        # with the test-only fast-KDF switch set (which only ever applies to new stores).
+        params = crypto.calibrate_kdf().at_least(_parse_kdf(kdf_json))
         kdf_json = json.dumps(params.to_json(), sort_keys=True)
         master = self._keys.master
         kek = crypto.derive_kek(new_passphrase, params)
