@@ -803,16 +803,39 @@ class Store:
                 pass
         raise StoreDamaged("store was tampered with or damaged: a row read differs from the one verified at open")
 
-    def _check_scan(self, table: str, ids: Iterable[int]) -> None:
-        """After a full scan of `table` ordered by id (each row already `_check_row`ed): no
-        id twice, none missing."""
-        previous = n = 0
-        for row_id in ids:
-            if row_id <= previous:
+    def _check_scan(self, table: str, rows: list, columns: tuple[int, ...] = (0,)) -> None:
+        """`rows` -- (id, version, name tag, sealed column, ...) of a full scan of `table`
+        ordered by id, the sealed columns being the table's `columns` (0 body, 1 keys) -- must
+        be exactly the rows verified at open (or written since): each once, none missing.
+
+        Compared in bulk first (the verified map keeps ids in ascending order: they are
+        filled by a scan ordered by id, and new rows get larger ids); anything else is
+        checked row by row, so the answer never depends on that order."""
+        verified = self._verified[table]
+        try:
+            if columns == (0,):
+                seen = [(r[0], r[1], r[2], r[3][-16:]) for r in rows]
+                wanted = [(i, e[0], e[1], e[2]) for i, e in verified.items()]
+            elif columns == (1,):
+                seen = [(r[0], r[1], r[2], r[3][-16:]) for r in rows]
+                wanted = [(i, e[0], e[1], e[3]) for i, e in verified.items()]
+            else:
+                seen = [(r[0], r[1], r[2], r[3][-16:], r[4][-16:]) for r in rows]
+                wanted = [(i, *e) for i, e in verified.items()]
+            if seen == wanted:
+                return
+        except TypeError:  # a damaged record decodes to NULL or a number where bytes belong
+            pass
+        previous = 0
+        for row in rows:
+            sealed = [None, None]
+            for column, value in zip(columns, row[3:]):
+                sealed[column] = value
+            self._check_row(table, row[0], row[1], row[2], *sealed)
+            if row[0] <= previous:
                 raise StoreDamaged("store was tampered with or damaged: two rows have one id")
-            previous = row_id
-            n += 1
-        if n != len(self._verified[table]):
+            previous = row[0]
+        if len(rows) != len(verified):
             raise StoreDamaged("store was tampered with or damaged: a table reads back other rows than verified at open")
 
     def _remember(self, table: str, row_id: int, version: int, tag: bytes, *sealed: bytes) -> None:
@@ -877,10 +900,7 @@ class Store:
     def profiles(self) -> list[Profile]:
         """Every account with its attributes, in insertion order."""
         rows = self._conn.execute("SELECT id, version, name_tag, body FROM accounts NOT INDEXED ORDER BY id").fetchall()
-        check = self._check_row
-        for row in rows:
-            check("accounts", *row)
-        self._check_scan("accounts", [row[0] for row in rows])
+        self._check_scan("accounts", rows)
         return [self._open_profile(*row) for row in rows]
 
     def audit_input(
@@ -914,10 +934,7 @@ class Store:
         rows = self._conn.execute(
             "SELECT id, version, name_tag, body, keys FROM accounts NOT INDEXED ORDER BY id"
         ).fetchall()
-        check = self._check_row
-        for row in rows:
-            check("accounts", *row)
-        self._check_scan("accounts", [row[0] for row in rows])
+        self._check_scan("accounts", rows, (0, 1))
         indexes: list[_Index] | None = None
         # A forked child opens the indexes itself (it starts before they exist here); run in
         # this process, the fuzzy side reuses the ones opened below.
@@ -1101,10 +1118,7 @@ class Store:
         rows = self._index_rows  # the rows the manifest check read
         if rows is None:
             rows = self._conn.execute("SELECT id, version, name_tag, keys FROM accounts NOT INDEXED ORDER BY id").fetchall()
-            check = self._check_row
-            for row_id, version, tag, sealed in rows:
-                check("accounts", row_id, version, tag, None, sealed)
-            self._check_scan("accounts", [row[0] for row in rows])
+            self._check_scan("accounts", rows, (1,))
         try:
             for row_id, version, tag, sealed in rows:
                 # The hot loop at 100,000 accounts: decrypt inline, no helpers.
@@ -1278,9 +1292,7 @@ class Store:
             self.put_explanation(replace(expl, accounts=renamed))
         m = self._manifest
         rows = self._conn.execute("SELECT id, version, body FROM events NOT INDEXED ORDER BY id").fetchall()
-        for row_id, version, body in rows:
-            self._check_row("events", row_id, version, b"", body)
-        self._check_scan("events", [row[0] for row in rows])
+        self._check_scan("events", [(row_id, version, b"", body) for row_id, version, body in rows])
         for row_id, version, body in rows:
             raw = self._keys.open(body, _ad("events", row_id, version, b"", "body"), "a log entry")
             event = _decode_event(raw)
@@ -1309,9 +1321,7 @@ class Store:
     def events(self, account: str | None = None, since: int | None = None) -> list[Event]:
         out = []
         rows = self._conn.execute("SELECT id, version, body FROM events NOT INDEXED ORDER BY id").fetchall()
-        for row_id, version, body in rows:
-            self._check_row("events", row_id, version, b"", body)
-        self._check_scan("events", [row[0] for row in rows])
+        self._check_scan("events", [(row_id, version, b"", body) for row_id, version, body in rows])
         for row_id, version, body in rows:
             raw = self._keys.open(body, _ad("events", row_id, version, b"", "body"), "a log entry")
             try:
@@ -1336,9 +1346,7 @@ class Store:
         rows = self._conn.execute(
             "SELECT id, version, name_tag, body FROM explanations NOT INDEXED ORDER BY id"
         ).fetchall()
-        for row in rows:
-            self._check_row("explanations", *row)
-        self._check_scan("explanations", [row[0] for row in rows])
+        self._check_scan("explanations", rows)
         for row_id, version, tag, body in rows:
             raw = self._keys.open(body, _ad("explanations", row_id, version, tag, "body"), "an explanation")
             try:
