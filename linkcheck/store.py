@@ -760,6 +760,7 @@ class Store:
         # a damaged index page would otherwise answer "no such account" without any error.
         by_tag = {"accounts": self._account_ids, "explanations": self._explanation_ids}
         for table, rows in tables.items():
+            n = 0
             ids = by_tag.get(table)
             verified = self._verified[table]
             index_rows = self._index_rows if table == "accounts" else None
@@ -771,16 +772,17 @@ class Store:
                         index_rows.append((row_id, version, tag, tails[1]))
                         tails[1] = tails[1][-16:]
                     acc ^= mac(_row_mac_input(table, row_id, version, tag, *tails))
-                    if row_id in verified or type(row_id) is not int or type(version) is not int:
-                        raise StoreDamaged("store was tampered with or damaged: two rows have one id")
                     verified[row_id] = (version, tag, *tails)
+                    n += 1
                     if ids is not None:
                         if tag in ids:
                             raise StoreDamaged("store is damaged: two rows are filed under one name")
                         ids[tag] = row_id
             except TypeError:  # a damaged record decodes to NULL or text where bytes belong
                 raise StoreDamaged("store is damaged: a row has the wrong shape") from None
-            counts[table] = len(verified)
+            if len(verified) != n:
+                raise StoreDamaged("store was tampered with or damaged: two rows have one id")
+            counts[table] = n
         if counts != manifest.counts or acc != manifest.accumulator:
             raise StoreDamaged(
                 "store was tampered with or damaged: rows were deleted, added, replaced or rolled back"
