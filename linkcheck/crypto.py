@@ -38,7 +38,8 @@ MIN_ITERATIONS = 2
 
 # Test-only switch: cheap KDF parameters so a test suite can create hundreds of stores.
 # It only affects stores created while it is set (the parameters are recorded in the header);
-# it never weakens the default and `linkcheck store` shows the parameters in use.
+# it never weakens an existing store (`passwd` keeps at least the store's parameters, see
+# KdfParams.at_least) and `linkcheck store` shows the parameters in use.
 TEST_KDF_ENV = "LINKCHECK_TEST_INSECURE_FAST_KDF"
 
 
@@ -71,6 +72,17 @@ class KdfParams:
             raise StoreDamaged("store header is damaged (key derivation parameters unreadable)") from None
         params.check_bounds()
         return params
+
+    def at_least(self, other: "KdfParams") -> "KdfParams":
+        """These parameters (and salt), raised where `other` costs more: iterations, memory
+        and lanes each the larger of the two. Within bounds whenever both are."""
+        return KdfParams(
+            self.algorithm,
+            self.salt,
+            iterations=max(self.iterations, other.iterations),
+            memory_kib=max(self.memory_kib, other.memory_kib),
+            lanes=max(self.lanes, other.lanes),
+        )
 
     def check_bounds(self) -> None:
         ok = (

@@ -198,6 +198,9 @@ def run_demo(output_dir: Path, invoke: Callable[[tuple[str, ...]], int], say: Ca
             say(f"Step {number}/{len(plan)}. {step.title}")
             say(f"  {step.explanation}")
             say(f"$ {step.shown}")
+            # Each command takes the passphrase out of the environment as it reads it (so a
+            # command `run` starts cannot read it); the demo's is no secret: put it back.
+            os.environ[PASSPHRASE_ENV] = DEMO_PASSPHRASE
             code = invoke(step.args)
             outcome = Outcome(step, code)
             outcomes.append(outcome)

@@ -144,6 +144,9 @@ def _connect(path: Path) -> sqlite3.Connection:
         conn.execute("PRAGMA synchronous = FULL")
         # Keep SQLite's own temporary data (sorts, indexes) in memory, never in a temp file.
         conn.execute("PRAGMA temp_store = MEMORY")
+        # Nothing in the file's schema (a view, trigger or index expression) may call
+        # functions with side effects; `_check_schema` refuses any such entry anyway.
+        conn.execute("PRAGMA trusted_schema = OFF")
     except BaseException:
         conn.close()
         raise
@@ -158,6 +161,43 @@ def _garbled_failure(path: Path) -> StoreDamaged:
 
 def _header_ad(magic: str, fmt: int, kdf_json: str) -> bytes:
     return f"{magic}|{fmt}|".encode() + kdf_json.encode()
+
+
+_EXPECTED_SCHEMA: Counter | None = None
+
+
+def _expected_schema() -> Counter:
+    """(type, name, tbl_name, sql) of every entry of `sqlite_master` in a store `create()` made,
+    SQLite's own entries (sqlite_sequence, the UNIQUE autoindexes) included: derived by
+    running SCHEMA on an empty in-memory database, not written out by hand. Format 1 and
+    format 2 stores share this schema."""
+    global _EXPECTED_SCHEMA
+    if _EXPECTED_SCHEMA is None:
+        conn = sqlite3.connect(":memory:")
+        try:
+            for statement in SCHEMA.split(";"):
+                if statement.strip():
+                    conn.execute(statement)
+            _EXPECTED_SCHEMA = Counter(conn.execute("SELECT type, name, tbl_name, sql FROM sqlite_master"))
+        finally:
+            conn.close()
+    return _EXPECTED_SCHEMA
+
+
+def _check_schema(conn: sqlite3.Connection, path: Path) -> None:
+    """Refuse a store whose schema is not exactly the one linkcheck creates.
+
+    An extra or altered table, index, trigger or view -- or any other SQL text for one of
+    ours, as `PRAGMA writable_schema` can write -- could make SQLite answer the integrity
+    check and the later reads from different rows (a partial index presented as a full one,
+    a table whose ids are not unique). Needs no key; runs inside the command's transaction,
+    so the rows read next are read under this schema.
+    """
+    found = Counter(conn.execute("SELECT type, name, tbl_name, sql FROM sqlite_master"))
+    if found != _expected_schema():
+        raise StoreDamaged(
+            f"store at {path} was tampered with or damaged: its SQLite schema is not the one linkcheck creates"
+        )
 
 
 def check_store_file(path: Path) -> None:
@@ -231,6 +271,7 @@ def read_info(path: Path) -> StoreInfo:
         conn = _connect(path)
         try:
             magic, fmt, kdf_json, _wrapped = _read_header(conn, path)
+            _check_schema(conn, path)
         finally:
             conn.close()
     except sqlite3.Error as exc:
@@ -539,10 +580,13 @@ def _detach_child() -> None:
         pass
 
 
+# Every read of a data table says NOT INDEXED: rows are found by scanning the table or by
+# its rowid (`id`), never through an index, so no answer depends on which index SQLite picks
+# or on an index's content agreeing with its table's.
 _VERIFY_QUERIES = {
-    "accounts": "SELECT id, version, name_tag, substr(body, -16), keys FROM accounts",
-    "events": "SELECT id, version, x'', substr(body, -16) FROM events",
-    "explanations": "SELECT id, version, name_tag, substr(body, -16) FROM explanations",
+    "accounts": "SELECT id, version, name_tag, substr(body, -16), keys FROM accounts NOT INDEXED ORDER BY id",
+    "events": "SELECT id, version, x'', substr(body, -16) FROM events NOT INDEXED ORDER BY id",
+    "explanations": "SELECT id, version, name_tag, substr(body, -16) FROM explanations NOT INDEXED ORDER BY id",
 }
 
 
@@ -594,14 +638,27 @@ class Store:
         # dropped at the first write so nothing stale is ever searched.
         self._index_rows: list | None = []
         self._explanation_ids: dict[bytes, int] = {}
+        # table -> {row id: (version, name tag, last 16 bytes -- the AEAD tag -- of each sealed
+        # column)} of every row the manifest check verified, kept up to date by every write.
+        # Every row read later is compared with it (`_checked_row`, `_checked_rows`): a row the
+        # check did not see, an older copy of a row, or a requested row that does not come
+        # back is damage, whatever SQLite's schema or query plan made of the file.
+        self._verified: dict[str, dict[int, tuple]] = {table: {} for table in TABLES}
 
     # ----- opening ---------------------------------------------------------------------------
 
     @classmethod
     @contextmanager
-    def open(cls, path: Path, passphrase: str, *, write: bool = False) -> Iterator["Store"]:
-        """Unlock the store and run the body in one transaction (committed only on success)."""
+    def open(cls, path: Path, passphrase: str | Callable[[], str], *, write: bool = False) -> Iterator["Store"]:
+        """Unlock the store and run the body in one transaction (committed only on success).
+
+        `passphrase` may be a function that returns it, called once the path is known to hold
+        a store: then no caller's frame (nor this context manager, which keeps its
+        arguments) holds the passphrase, and this one drops it once the store is unlocked.
+        """
         check_store_file(path)
+        secret = passphrase() if callable(passphrase) else passphrase
+        del passphrase
         conn = None
         try:
             conn = _connect(path)
@@ -610,26 +667,32 @@ class Store:
                 # for it. The header can change before the lock is ours (a concurrent
                 # `passwd` or upgrade): then unlock again from the snapshot we now hold.
                 magic, fmt, kdf_json, wrapped = _read_header(conn, path)
-                keyring, kek = cls._unlock(passphrase, fmt, kdf_json, wrapped)
+                keyring, kek = cls._unlock(secret, fmt, kdf_json, wrapped)
                 conn.execute("BEGIN IMMEDIATE")
+                _check_schema(conn, path)
                 current = _read_header(conn, path)
                 if current != (magic, fmt, kdf_json, wrapped):
                     magic, fmt, kdf_json, wrapped = current
-                    keyring, kek = cls._unlock(passphrase, fmt, kdf_json, wrapped)
+                    keyring, kek = cls._unlock(secret, fmt, kdf_json, wrapped)
+                del secret
                 fetched = None
             else:
                 # A reader's snapshot starts with the header. The key derivation (about half
                 # a second, in C without the GIL) runs in a thread while the rows the
                 # manifest check needs are read.
+                conn.execute("PRAGMA query_only = ON")  # a reader cannot change the file
                 conn.execute("BEGIN")
                 magic, fmt, kdf_json, wrapped = _read_header(conn, path)
-                unlocked = _in_thread(lambda: cls._unlock(passphrase, fmt, kdf_json, wrapped))
+                _check_schema(conn, path)
+                unlocked = _in_thread(lambda: cls._unlock(secret, fmt, kdf_json, wrapped))
                 fetched = _fetch_for_verify(conn)
                 keyring, kek = unlocked()
+                del secret, unlocked
             store = cls(path, conn, keyring, write, fmt)
             store._verify_manifest(fetched)
             if write and fmt < FORMAT_VERSION:
                 store._upgrade(kek, kdf_json)
+            del kek
         except sqlite3.Error as exc:
             if conn is not None:
                 conn.close()
@@ -698,6 +761,7 @@ class Store:
         for table, rows in tables.items():
             n = 0
             ids = by_tag.get(table)
+            verified = self._verified[table]
             index_rows = self._index_rows if table == "accounts" else None
             try:
                 for row_id, version, tag, *tails in rows:
@@ -707,6 +771,7 @@ class Store:
                         index_rows.append((row_id, version, tag, tails[1]))
                         tails[1] = tails[1][-16:]
                     acc ^= mac(_row_mac_input(table, row_id, version, tag, *tails))
+                    verified[row_id] = (version, tag, *tails)
                     n += 1
                     if ids is not None:
                         if tag in ids:
@@ -714,6 +779,8 @@ class Store:
                         ids[tag] = row_id
             except TypeError:  # a damaged record decodes to NULL or text where bytes belong
                 raise StoreDamaged("store is damaged: a row has the wrong shape") from None
+            if len(verified) != n:
+                raise StoreDamaged("store was tampered with or damaged: two rows have one id")
             counts[table] = n
         if counts != manifest.counts or acc != manifest.accumulator:
             raise StoreDamaged(
@@ -723,6 +790,57 @@ class Store:
 
     def _mac_row(self, table: str, row_id: int, version: int, tag: bytes, *sealed: bytes) -> int:
         return self._keys.row_mac(_row_mac_input(table, row_id, version, tag, *(s[-16:] for s in sealed)))
+
+    def _check_row(self, table: str, row_id, version, tag, *sealed) -> None:
+        """Refuse a row read now unless it is exactly one the manifest check verified (or this
+        transaction wrote): same id, version, name tag and sealed columns (compared by their
+        AEAD tags; `sealed` in the table's column order, None for a column not read)."""
+        expected = self._verified[table].get(row_id) if type(row_id) is int else None
+        if expected is not None and expected[0] == version and expected[1] == tag:
+            try:
+                if all(s is None or s[-16:] == e for s, e in zip(sealed, expected[2:])):
+                    return
+            except TypeError:  # a damaged record decodes to NULL or a number where bytes belong
+                pass
+        raise StoreDamaged("store was tampered with or damaged: a row read differs from the one verified at open")
+
+    def _check_scan(self, table: str, rows: list, columns: tuple[int, ...] = (0,)) -> None:
+        """`rows` -- (id, version, name tag, sealed column, ...) of a full scan of `table`
+        ordered by id, the sealed columns being the table's `columns` (0 body, 1 keys) -- must
+        be exactly the rows verified at open (or written since): each once, none missing.
+
+        Compared in bulk first (the verified map keeps ids in ascending order: they are
+        filled by a scan ordered by id, and new rows get larger ids); anything else is
+        checked row by row, so the answer never depends on that order."""
+        verified = self._verified[table]
+        try:
+            if columns == (0,):
+                seen = [(r[0], r[1], r[2], r[3][-16:]) for r in rows]
+                wanted = [(i, e[0], e[1], e[2]) for i, e in verified.items()]
+            elif columns == (1,):
+                seen = [(r[0], r[1], r[2], r[3][-16:]) for r in rows]
+                wanted = [(i, e[0], e[1], e[3]) for i, e in verified.items()]
+            else:
+                seen = [(r[0], r[1], r[2], r[3][-16:], r[4][-16:]) for r in rows]
+                wanted = [(i, *e) for i, e in verified.items()]
+            if seen == wanted:
+                return
+        except TypeError:  # a damaged record decodes to NULL or a number where bytes belong
+            pass
+        previous = 0
+        for row in rows:
+            sealed = [None, None]
+            for column, value in zip(columns, row[3:]):
+                sealed[column] = value
+            self._check_row(table, row[0], row[1], row[2], *sealed)
+            if row[0] <= previous:
+                raise StoreDamaged("store was tampered with or damaged: two rows have one id")
+            previous = row[0]
+        if len(rows) != len(verified):
+            raise StoreDamaged("store was tampered with or damaged: a table reads back other rows than verified at open")
+
+    def _remember(self, table: str, row_id: int, version: int, tag: bytes, *sealed: bytes) -> None:
+        self._verified[table][row_id] = (version, tag, *(s[-16:] for s in sealed))
 
     def _commit_manifest(self) -> None:
         m = self._manifest
@@ -744,9 +862,12 @@ class Store:
         row_id = self._account_ids.get(tag)
         if row_id is None:
             return tag, None
-        row = self._conn.execute("SELECT id, version, body, keys FROM accounts WHERE id = ?", (row_id,)).fetchone()
+        row = self._conn.execute(
+            "SELECT id, version, body, keys FROM accounts NOT INDEXED WHERE id = ?", (row_id,)
+        ).fetchone()
         if row is None:
             raise StoreDamaged("store is damaged: an account row went missing")
+        self._check_row("accounts", row[0], row[1], tag, row[2], row[3])
         return tag, row
 
     # ----- accounts --------------------------------------------------------------------------
@@ -779,7 +900,8 @@ class Store:
 
     def profiles(self) -> list[Profile]:
         """Every account with its attributes, in insertion order."""
-        rows = self._conn.execute("SELECT id, version, name_tag, body FROM accounts ORDER BY id").fetchall()
+        rows = self._conn.execute("SELECT id, version, name_tag, body FROM accounts NOT INDEXED ORDER BY id").fetchall()
+        self._check_scan("accounts", rows)
         return [self._open_profile(*row) for row in rows]
 
     def audit_input(
@@ -810,7 +932,10 @@ class Store:
         """
         if self._format < 2:
             return AuditInput(self.profiles(), None)
-        rows = self._conn.execute("SELECT id, version, name_tag, body, keys FROM accounts ORDER BY id").fetchall()
+        rows = self._conn.execute(
+            "SELECT id, version, name_tag, body, keys FROM accounts NOT INDEXED ORDER BY id"
+        ).fetchall()
+        self._check_scan("accounts", rows, (0, 1))
         indexes: list[_Index] | None = None
         # A forked child opens the indexes itself (it starts before they exist here); run in
         # this process, the fuzzy side reuses the ones opened below.
@@ -977,7 +1102,9 @@ class Store:
         return [p.account for p in self.profiles()]
 
     def count_accounts(self) -> int:
-        return self._conn.execute("SELECT count(*) FROM accounts").fetchone()[0]
+        # The rows verified at open (and written since), not SQLite's count(*), which may
+        # answer from an index.
+        return len(self._verified["accounts"])
 
     def _decrypted_index(self) -> tuple[list[int], list[int], bytes]:
         """Every account's key index: row ids, end offsets into one joined blob, and the blob."""
@@ -989,9 +1116,10 @@ class Store:
         blobs: list[bytes] = []
         offset = 0
         legacy = self._format < 2
-        rows = self._index_rows
+        rows = self._index_rows  # the rows the manifest check read
         if rows is None:
-            rows = self._conn.execute("SELECT id, version, name_tag, keys FROM accounts")
+            rows = self._conn.execute("SELECT id, version, name_tag, keys FROM accounts NOT INDEXED ORDER BY id").fetchall()
+            self._check_scan("accounts", rows, (1,))
         try:
             for row_id, version, tag, sealed in rows:
                 # The hot loop at 100,000 accounts: decrypt inline, no helpers.
@@ -1017,9 +1145,14 @@ class Store:
         for start in range(0, len(ordered), 500):
             chunk = ordered[start : start + 500]
             rows = self._conn.execute(
-                f"SELECT id, version, name_tag, body FROM accounts WHERE id IN ({','.join('?' * len(chunk))})",
+                f"SELECT id, version, name_tag, body FROM accounts NOT INDEXED WHERE id IN ({','.join('?' * len(chunk))})"
+                " ORDER BY id",
                 chunk,
             ).fetchall()
+            for row in rows:
+                self._check_row("accounts", *row)
+            if [row[0] for row in rows] != chunk:
+                raise StoreDamaged("store was tampered with or damaged: an account row went missing")
             found.extend(self._open_profile(*row) for row in rows if row[2] != exclude_tag)
         return found
 
@@ -1115,6 +1248,7 @@ class Store:
             "UPDATE accounts SET version = ?, body = ?, keys = ? WHERE id = ?",
             (version, sealed_body, sealed_keys, row_id),
         )
+        self._remember("accounts", row_id, version, tag, sealed_body, sealed_keys)
         m.accumulator ^= self._mac_row("accounts", row_id, version, tag, sealed_body, sealed_keys)
 
     def put_profiles(self, profiles: Iterable[Profile]) -> int:
@@ -1132,6 +1266,7 @@ class Store:
         row_id, version, body, keys = row
         self._conn.execute("DELETE FROM accounts WHERE id = ?", (row_id,))
         del self._account_ids[tag]
+        del self._verified["accounts"][row_id]
         self._manifest.accumulator ^= self._mac_row("accounts", row_id, version, tag, body, keys)
         self._manifest.counts["accounts"] -= 1
         # Explanations naming this account go with it.
@@ -1157,7 +1292,8 @@ class Store:
             renamed = tuple(sorted(new if a == old else a for a in expl.accounts))
             self.put_explanation(replace(expl, accounts=renamed))
         m = self._manifest
-        rows = self._conn.execute("SELECT id, version, body FROM events ORDER BY id").fetchall()
+        rows = self._conn.execute("SELECT id, version, body FROM events NOT INDEXED ORDER BY id").fetchall()
+        self._check_scan("events", [(row_id, version, b"", body) for row_id, version, body in rows])
         for row_id, version, body in rows:
             raw = self._keys.open(body, _ad("events", row_id, version, b"", "body"), "a log entry")
             event = _decode_event(raw)
@@ -1167,6 +1303,7 @@ class Store:
                 _encode_event(replace(event, account=new)), _ad("events", row_id, version + 1, b"", "body")
             )
             self._conn.execute("UPDATE events SET version = ?, body = ? WHERE id = ?", (version + 1, sealed, row_id))
+            self._remember("events", row_id, version + 1, b"", sealed)
             m.accumulator ^= self._mac_row("events", row_id, version, b"", body)
             m.accumulator ^= self._mac_row("events", row_id, version + 1, b"", sealed)
 
@@ -1178,6 +1315,7 @@ class Store:
         row_id = cur.lastrowid
         sealed = self._keys.seal(_encode_event(event), _ad("events", row_id, 1, b"", "body"))
         self._conn.execute("UPDATE events SET body = ? WHERE id = ?", (sealed, row_id))
+        self._remember("events", row_id, 1, b"", sealed)
         self._manifest.accumulator ^= self._mac_row("events", row_id, 1, b"", sealed)
         self._manifest.counts["events"] += 1
 
@@ -1186,7 +1324,9 @@ class Store:
         # An entry is canonical JSON, so one of `action` holds `"action":"…"` verbatim: the others
         # are skipped before decoding (a busy log holds tens of thousands of checks).
         marker = crypto.canonical_json({"action": action})[1:-1] if action is not None else None
-        for row_id, version, body in self._conn.execute("SELECT id, version, body FROM events ORDER BY id"):
+        rows = self._conn.execute("SELECT id, version, body FROM events NOT INDEXED ORDER BY id").fetchall()
+        self._check_scan("events", [(row_id, version, b"", body) for row_id, version, body in rows])
+        for row_id, version, body in rows:
             raw = self._keys.open(body, _ad("events", row_id, version, b"", "body"), "a log entry")
             if marker is not None and marker not in raw:
                 continue
@@ -1211,7 +1351,10 @@ class Store:
         return f"explanation\x1f{a}\x1f{b}\x1f{kind}"
 
     def _explanation_rows(self):
-        rows = self._conn.execute("SELECT id, version, name_tag, body FROM explanations ORDER BY id").fetchall()
+        rows = self._conn.execute(
+            "SELECT id, version, name_tag, body FROM explanations NOT INDEXED ORDER BY id"
+        ).fetchall()
+        self._check_scan("explanations", rows)
         for row_id, version, tag, body in rows:
             raw = self._keys.open(body, _ad("explanations", row_id, version, tag, "body"), "an explanation")
             try:
@@ -1231,9 +1374,12 @@ class Store:
         existing = self._explanation_ids.get(tag)
         row = None
         if existing is not None:
-            row = self._conn.execute("SELECT id, version, body FROM explanations WHERE id = ?", (existing,)).fetchone()
+            row = self._conn.execute(
+                "SELECT id, version, body FROM explanations NOT INDEXED WHERE id = ?", (existing,)
+            ).fetchone()
             if row is None:
                 raise StoreDamaged("store is damaged: an explanation row went missing")
+            self._check_row("explanations", row[0], row[1], tag, row[2])
         if row is None:
             row_id = self._conn.execute(
                 "INSERT INTO explanations (name_tag, version, body) VALUES (?, 1, x'')", (tag,)
@@ -1255,12 +1401,18 @@ class Store:
         self._conn.execute(
             "UPDATE explanations SET version = ?, body = ? WHERE id = ?", (version, sealed, row_id)
         )
+        self._remember("explanations", row_id, version, tag, sealed)
         m.accumulator ^= self._mac_row("explanations", row_id, version, tag, sealed)
 
     def _delete_explanation(self, row_id: int, version: int, tag: bytes) -> None:
-        body = self._conn.execute("SELECT body FROM explanations WHERE id = ?", (row_id,)).fetchone()[0]
+        row = self._conn.execute("SELECT body FROM explanations NOT INDEXED WHERE id = ?", (row_id,)).fetchone()
+        if row is None:
+            raise StoreDamaged("store is damaged: an explanation row went missing")
+        body = row[0]
+        self._check_row("explanations", row_id, version, tag, body)
         self._conn.execute("DELETE FROM explanations WHERE id = ?", (row_id,))
         self._explanation_ids.pop(tag, None)
+        del self._verified["explanations"][row_id]
         self._manifest.accumulator ^= self._mac_row("explanations", row_id, version, tag, body)
         self._manifest.counts["explanations"] -= 1
 
@@ -1291,8 +1443,10 @@ class Store:
         self._require_write()
         if not new_passphrase:
             raise PassphraseError("refusing an empty passphrase")
-        magic, fmt, _kdf_json, _wrapped = _read_header(self._conn, self.path)
-        params = crypto.calibrate_kdf()
+        magic, fmt, kdf_json, _wrapped = _read_header(self._conn, self.path)
+        # Never weaker than the store's current parameters: not on a slower machine, and not
+        # with the test-only fast-KDF switch set (which only ever applies to new stores).
+        params = crypto.calibrate_kdf().at_least(_parse_kdf(kdf_json))
         kdf_json = json.dumps(params.to_json(), sort_keys=True)
         master = self._keys.master
         kek = crypto.derive_kek(new_passphrase, params)

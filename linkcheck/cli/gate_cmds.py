@@ -28,6 +28,7 @@ from .options import (
     rules_option,
     setting_value,
     store_options,
+    take_from_environment,
 )
 
 EXIT_COMMAND_NOT_FOUND = 127
@@ -426,8 +427,15 @@ def _resolve_command(command: tuple[str, ...]) -> list[str]:
 
 
 def _child_environment() -> dict[str, str]:
-    """This environment without linkcheck's secrets: the browser never sees the passphrase."""
+    """This environment without linkcheck's secrets: the browser never sees the passphrase.
+
+    The passphrase was taken out of this process's environment when it was read (see
+    options.take_from_environment); a new passphrase `run` never uses is taken out here, so
+    the started command cannot read either from /proc/<linkcheck's pid>/environ.
+    """
     secret = {PASSPHRASE_ENV, NEW_PASSPHRASE_ENV}
+    for name in secret:
+        take_from_environment(name)
     return {k: v for k, v in os.environ.items() if k not in secret}
 
 

@@ -173,6 +173,45 @@ def _read_passphrase_file(path: Path) -> str:
     return passphrase
 
 
+def take_from_environment(name: str) -> str | None:
+    """The variable's value, removed from this process's environment as it is read.
+
+    Removed from os.environ and from the C library's environment (unsetenv), so nothing this
+    process starts inherits it; and on Linux its value is overwritten with NUL bytes in the
+    environment block the process started with, which is what /proc/PID/environ shows to any
+    process of the same user -- a command `linkcheck run` starts, for one, could read its
+    parent's.
+    """
+    value = os.environ.pop(name, None)
+    _erase_initial_environment(name)
+    return value
+
+
+def _erase_initial_environment(name: str) -> None:
+    """Overwrite the value of NAME=... in the environment block the kernel gave this process
+    (Linux: the addresses are fields 50 and 51 of /proc/self/stat). Best effort: elsewhere,
+    or if anything is unexpected, nothing is touched."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        import ctypes
+
+        with open("/proc/self/stat", "rb") as fh:
+            fields = fh.read().rsplit(b")", 1)[1].split()
+        start, end = int(fields[47]), int(fields[48])  # env_start, env_end (fields 50, 51)
+        if not 0 < start < end or end - start > 1 << 24:
+            return
+        block = ctypes.string_at(start, end - start)
+        prefix = name.encode() + b"="
+        offset = 0
+        for entry in block.split(b"\0"):
+            if entry.startswith(prefix) and len(entry) > len(prefix):
+                ctypes.memset(start + offset + len(prefix), 0, len(entry) - len(prefix))
+            offset += len(entry) + 1
+    except (OSError, ValueError, IndexError, AttributeError, ImportError):
+        return
+
+
 def _interactive() -> bool:
     return sys.stdin.isatty()
 
@@ -182,7 +221,7 @@ def _given_passphrase() -> str | None:
     path = click.get_current_context().meta.get("linkcheck.passphrase_file")
     if path is not None:
         return _read_passphrase_file(path)
-    return os.environ.get(PASSPHRASE_ENV) or None
+    return take_from_environment(PASSPHRASE_ENV) or None
 
 
 def _prompt_passphrase(prompt: str, confirm: bool = False) -> str:
@@ -223,7 +262,7 @@ def get_new_passphrase(new_file: Path | None) -> str:
     """The new passphrase for `passwd`: --new-passphrase-file, LINKCHECK_NEW_PASSPHRASE, or a prompt."""
     if new_file is not None:
         return _read_passphrase_file(new_file)
-    env = os.environ.get(NEW_PASSPHRASE_ENV)
+    env = take_from_environment(NEW_PASSPHRASE_ENV)
     if env:
         return env
     if _interactive():
@@ -285,7 +324,15 @@ def open_store(*, write: bool = False, key=None):
             except PassphraseError:
                 store = None
         if store is None:
-            store = with_passphrase(lambda passphrase: stack.enter_context(Store.open(path, passphrase, write=write)))
+
+            def attempt(passphrase: str):
+                # Store.open gets a function that hands the passphrase over once and keeps
+                # nothing: its context manager keeps its arguments for the whole command.
+                box = [passphrase]
+                del passphrase
+                return stack.enter_context(Store.open(path, box.pop, write=write))
+
+            store = with_passphrase(attempt)
         yield store
 
 

@@ -92,6 +92,7 @@ def passwd(new_passphrase_file):
         new = get_new_passphrase(new_passphrase_file)
         check_new_passphrase(new)
         st.rekey(new)
+        del new  # not kept for the rest of the transaction
     click.echo("Passphrase changed.")
 
 
