@@ -15,7 +15,7 @@ from typing import Any, BinaryIO, Iterable, Iterator, TextIO
 
 from tabulate import tabulate
 
-from .errors import InvalidInput, UsageError
+from .errors import InvalidInput
 from .models import Attribute, Profile, iso
 
 OUTPUT_FORMATS = ("table", "json", "csv")
@@ -514,21 +514,6 @@ def _write_json_export(profiles: Iterable[Profile], out: TextIO) -> int:
         count += 1
     out.write("\n]\n" if count else "[]\n")
     return count
-
-
-def write_private_file(path: Path, text: str, *, encoding: str = "utf-8") -> None:
-    """Write a file readable only by its owner (exports and statements hold personal data)."""
-    try:
-        # Never through a symlink: it could point the file (and the chmod) somewhere else.
-        fd = os.open(str(path), os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0), 0o600)
-        if hasattr(os, "fchmod"):
-            os.fchmod(fd, 0o600)
-        else:
-            os.chmod(path, 0o600)
-        with os.fdopen(fd, "w", encoding=encoding, newline="") as fh:
-            fh.write(text)
-    except OSError as exc:
-        raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
 
 
 # ----- rendering -----------------------------------------------------------------------------

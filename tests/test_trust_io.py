@@ -429,3 +429,20 @@ def test_export_of_an_empty_store_imports_as_nothing(cli, store, tmp_path):
     assert cli("export", "-o", out).exit_code == 0
     assert out.read_text() == "[]\n"
     assert cli("import", out).stdout == "Nothing was imported: the input holds no account rows.\n"
+
+
+def test_the_round_trip_bench_runs_and_finds_the_re_export_identical(tmp_path):
+    """bench/roundtrip.py end to end on 300 accounts (structure and exactness, not timings)."""
+    env = dict(os.environ, TMPDIR=str(tmp_path))
+    for name in ("LINKCHECK_PASSPHRASE", "LINKCHECK_DEBUG", "LINKCHECK_STORE"):
+        env.pop(name, None)
+    bench = Path(__file__).resolve().parent.parent / "bench" / "roundtrip.py"
+    proc = subprocess.run(
+        [sys.executable, str(bench), "--accounts", "300", "--fast-kdf", "--json"],
+        env=env, capture_output=True, text=True, timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    report = json.loads(proc.stdout)
+    assert report["accounts"] == 300 and report["identical"] is True
+    for step in ("build_import", "export", "import"):
+        assert report[step]["seconds"] > 0 and 10 < report[step]["peak_mb"] < 500
