@@ -77,15 +77,16 @@ def open_import_file(path: Path) -> BinaryIO:
     The check is on the opened file (fstat), so nothing can swap it in between; the open does
     not block, so a FIFO is refused instead of waited on, and /dev/zero is never read.
     """
+    nonblock = getattr(os, "O_NONBLOCK", 0)
     try:
-        fd = os.open(str(path), os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+        fd = os.open(str(path), os.O_RDONLY | nonblock | getattr(os, "O_BINARY", 0))
     except OSError as exc:
         raise InvalidInput(f"{path}: cannot read ({exc.strerror})") from None
     try:
         mode = os.fstat(fd).st_mode
         if not stat.S_ISREG(mode):
             raise InvalidInput(f"{path}: not a regular file (a device, pipe or socket cannot be imported)")
-        if hasattr(os, "set_blocking"):
+        if nonblock:
             os.set_blocking(fd, True)
     except BaseException:
         os.close(fd)

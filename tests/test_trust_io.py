@@ -446,3 +446,11 @@ def test_the_round_trip_bench_runs_and_finds_the_re_export_identical(tmp_path):
     assert report["accounts"] == 300 and report["identical"] is True
     for step in ("build_import", "export", "import"):
         assert report[step]["seconds"] > 0 and 10 < report[step]["peak_mb"] < 500
+
+
+def test_ijson_uses_its_c_backend():
+    """The streaming import is only as fast as the README says with yajl2_c (a pure-Python
+    fallback would import silently but several times slower)."""
+    import ijson
+
+    assert ijson.backend == "yajl2_c"
