@@ -149,6 +149,8 @@ class ImportResult:
     accounts_updated: int
     values_added: int
     skipped: tuple[str, ...] = ()
+    rows: int = 0  # rows (or JSON profiles) read
+    skipped_rows: int = 0  # of which invalid (each may have several problems in `skipped`)
 
 
 def record_attributes(
@@ -199,6 +201,7 @@ def import_records(
     problems: list[str] = []
     bad_rows = 0
     seen_names: set[str] = set()
+    count = 0
     for count, record in enumerate(records, 1):
         row_problems = list(record.problems)
         try:
@@ -248,4 +251,4 @@ def import_records(
             progress(count)
     if problems and not skip_invalid:
         raise ImportErrors(problems, bad_rows)
-    return ImportResult(created, updated, added, tuple(problems))
+    return ImportResult(created, updated, added, tuple(problems), count, bad_rows)

@@ -130,8 +130,8 @@ def steps(work: Workspace, output_dir: Path) -> list[Step]:
         Step(
             "Write a separation statement for two independent accounts",
             "lotus-jp and nordic-de share nothing: the statement shows it side by side, for an appeal.",
-            ("statement", "lotus-jp", "--against", "nordic-de", "--format", "html", "-o", str(statement)),
-            f"linkcheck statement lotus-jp --against nordic-de --format html -o {statement}",
+            ("statement", "lotus-jp", "--against", "nordic-de", "--format", "html", "--force", "-o", str(statement)),
+            f"linkcheck statement lotus-jp --against nordic-de --format html --force -o {statement}",
         ),
         Step(
             "Ask for a statement for two linked accounts",
@@ -144,8 +144,8 @@ def steps(work: Workspace, output_dir: Path) -> list[Step]:
         Step(
             "Write the HTML report with the graph of linked accounts",
             "One self-contained page: headline figures, the graph, clusters, accounts at risk and every finding.",
-            ("report", "-o", str(report)),
-            f"linkcheck report -o {report}",
+            ("report", "--force", "-o", str(report)),
+            f"linkcheck report --force -o {report}",
         ),
     ]
 

@@ -8,20 +8,25 @@ import io
 import json
 import os
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Iterator, TextIO
+from typing import Any, BinaryIO, Iterable, Iterator, TextIO
 
 from tabulate import tabulate
 
-from .errors import InvalidInput, UsageError
+from .errors import InvalidInput
 from .models import Attribute, Profile, iso
 from .safetext import visible
 
 OUTPUT_FORMATS = ("table", "json", "csv")
 ACCOUNT_FIELDS = ("account", "marketplace", "status", "note")
-# A JSON document is parsed whole, so its size is capped; CSV is streamed row by row.
-MAX_JSON_BYTES = 64 * 1024 * 1024
+# Both formats are streamed, profile by profile (JSON) or row by row (CSV), so a file may be of
+# any size; what one profile may take is bounded instead.
+MAX_RECORD_BYTES = 16 * 1024 * 1024
+# A profile is nested four deep (list, profile, attributes, values, value object).
+MAX_JSON_DEPTH = 16
+JSON_CHUNK = 64 * 1024
 MAX_CELL_CHARS = 64 * 1024
 # CSV is read line by line; one line (a row, or part of a quoted multi-line cell) is capped.
 MAX_LINE_CHARS = 4 * 1024 * 1024
@@ -76,9 +81,32 @@ def read_user_text(path: Path, what: str) -> str:
         raise InvalidInput(f"{what} {path.name}: cannot read it ({reason})") from None
 
 
-def detect_format(path: Path, forced: str | None) -> str:
+def open_import_file(path: Path) -> BinaryIO:
+    """Open a file to import, refusing anything that is not a regular file.
+
+    The check is on the opened file (fstat), so nothing can swap it in between; the open does
+    not block, so a FIFO is refused instead of waited on, and /dev/zero is never read.
+    """
+    nonblock = getattr(os, "O_NONBLOCK", 0)
+    try:
+        fd = os.open(str(path), os.O_RDONLY | nonblock | getattr(os, "O_BINARY", 0))
+    except OSError as exc:
+        raise InvalidInput(f"{path}: cannot read ({exc.strerror})") from None
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            raise InvalidInput(f"{path}: not a regular file (a device, pipe or socket cannot be imported)")
+        if nonblock:
+            os.set_blocking(fd, True)
+    except BaseException:
+        os.close(fd)
+        raise
+    return os.fdopen(fd, "rb")
+
+
+def detect_format(path: Path, forced: str | None, head: bytes = b"") -> str:
     suffix = path.suffix.lower()
-    if suffix in (".xlsx", ".xls", ".xlsm", ".ods", ".numbers") or _is_zip(path):
+    if suffix in (".xlsx", ".xls", ".xlsm", ".ods", ".numbers") or head[:4] in (b"PK\x03\x04", b"\xd0\xcf\x11\xe0"):
         raise InvalidInput(f"{path}: {SPREADSHEET_HELP}")
     if forced:
         return forced
@@ -89,51 +117,160 @@ def detect_format(path: Path, forced: str | None) -> str:
     raise InvalidInput(f"{path}: cannot tell the format from the extension; add --format json or --format csv")
 
 
-def _is_zip(path: Path) -> bool:
-    try:
-        with open(path, "rb") as fh:
-            return fh.read(4) in (b"PK\x03\x04", b"\xd0\xcf\x11\xe0")
-    except OSError:
-        return False
+def read_records(path: Path, fmt: str | None, *, encoding: str | None = None) -> Iterator[ProfileRecord]:
+    """Yield the profiles of one import file; structural problems become records with problems.
 
-
-def read_records(path: Path, fmt: str, *, encoding: str | None = None) -> Iterator[ProfileRecord]:
-    """Yield the profiles of one import file; structural problems become records with problems."""
-    if fmt == "json":
-        yield from _read_json(path)
-    else:
-        yield from _read_csv(path, encoding)
+    `fmt` None means: tell it from the file's extension."""
+    with open_import_file(path) as fh:
+        try:
+            head = fh.read(4)
+            fh.seek(0)
+        except OSError as exc:
+            raise InvalidInput(f"{path}: cannot read ({exc.strerror})") from None
+        fmt = detect_format(path, fmt, head)
+        if fmt == "json":
+            yield from _read_json(path, fh)
+        else:
+            yield from _read_csv(path, fh, encoding)
 
 
 # ----- JSON ----------------------------------------------------------------------------------
 
 
-def _read_json(path: Path) -> Iterator[ProfileRecord]:
+class _JsonSource:
+    """The bytes of a JSON import for the streaming parser, with the checks the parser cannot make.
+
+    It bounds what is read for one profile (`MAX_RECORD_BYTES`, however big the file is), and
+    refuses a ``\\ud800``-style escape without its pair: the parser would silently turn it into
+    '?'. `record_done` is called after each profile.
+    """
+
+    def __init__(self, fh: BinaryIO, path: Path):
+        self._fh, self._path = fh, path
+        self._since_record = 0
+        self._offset = 0
+        self._carry = b""
+
+    def record_done(self) -> None:
+        self._since_record = 0
+
+    def read(self, size: int = -1) -> bytes:
+        data = self._fh.read(JSON_CHUNK if size is None or size < 0 else size)
+        self._since_record += len(data)
+        if self._since_record > MAX_RECORD_BYTES + JSON_CHUNK:
+            raise InvalidInput(
+                f"{self._path}: one profile is longer than {MAX_RECORD_BYTES // (1024 * 1024)} MiB; "
+                "is it really a linkcheck import file?"
+            )
+        self._check_surrogates(data)
+        self._offset += len(data)
+        return data
+
+    def _check_surrogates(self, data: bytes) -> None:
+        # A match is judged once, with 12 bytes of context on each side (split escapes, pairs).
+        window = self._carry + data
+        start = max(len(self._carry) - 12, 0)
+        end = len(window) if not data else len(window) - 12
+        if b"\\u" in window:
+            for match in _LONE_SURROGATE.finditer(window, start):
+                if match.start() >= end:
+                    break
+                at = self._offset - len(self._carry) + match.start()
+                raise InvalidInput(
+                    f"{self._path}: a value is not valid text: an unpaired \\uD800-\\uDFFF escape at byte {at:,}"
+                )
+        self._carry = window[-24:]
+
+
+# A high surrogate escape not followed by a low one, or a low one not preceded by a high one.
+_LONE_SURROGATE = re.compile(
+    rb"\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F][0-9a-fA-F]{2})"
+    rb"|(?<!\\u[dD][89abAB][0-9a-fA-F]{2})\\u[dD][c-fC-F][0-9a-fA-F]{2}"
+)
+_STRUCTURE = frozenset(("start_map", "start_array", "end_map", "end_array"))
+
+
+def _json_documents(events: Iterator[tuple[str, Any]], source: _JsonSource, path: Path) -> Iterator[tuple[bool, Any]]:
+    """Build the profiles from the parser's events: (in_list, value) for each element of a
+    top-level list, or for the one top-level value. Nesting deeper than a profile can be is
+    refused (the parser's own object builder would use memory quadratic in the depth)."""
+    stack: list[Any] = []  # the open containers below the top-level list
+    keys: list[Any] = []
+    key = None
+    parent: Any = None  # stack[-1], and whether it is a dict
+    in_dict = False
+    top_is_list = False
+    for event, value in events:
+        if event == "map_key":
+            key = value
+        elif event not in _STRUCTURE:  # a scalar
+            if parent is None:
+                yield top_is_list, value
+                source.record_done()
+            elif in_dict:
+                parent[key] = value
+            else:
+                parent.append(value)
+        elif event == "start_map" or event == "start_array":
+            new: Any = {} if event == "start_map" else []
+            if parent is None and not top_is_list and event == "start_array" and not stack:
+                top_is_list = True  # the list of profiles itself is never built
+                continue
+            if len(stack) >= MAX_JSON_DEPTH:
+                raise InvalidInput(f"{path}: not valid JSON for an import (nested deeper than {MAX_JSON_DEPTH} levels)")
+            if parent is not None:
+                if in_dict:
+                    parent[key] = new
+                else:
+                    parent.append(new)
+            stack.append(new)
+            keys.append(key)
+            parent, in_dict = new, event == "start_map"
+        else:  # end_map, end_array
+            if not stack:
+                continue  # the end of the top-level list
+            done = stack.pop()
+            key = keys.pop()
+            if stack:
+                parent = stack[-1]
+                in_dict = isinstance(parent, dict)
+            else:
+                parent = None
+                yield top_is_list, done
+                source.record_done()
+
+
+def _read_json(path: Path, fh: BinaryIO) -> Iterator[ProfileRecord]:
+    import ijson
+
+    if fh.read(3) != codecs.BOM_UTF8:
+        fh.seek(0)
+    source = _JsonSource(fh, path)
+    index = 0
     try:
-        size = path.stat().st_size
-    except OSError as exc:
-        raise InvalidInput(f"{path}: cannot read ({exc.strerror})") from None
-    if size > MAX_JSON_BYTES:
-        raise InvalidInput(
-            f"{path}: JSON file is {size // (1024 * 1024)} MiB, over the {MAX_JSON_BYTES // (1024 * 1024)} MiB "
-            "limit for one JSON file; split it into several files (all are imported in one transaction) or use CSV"
-        )
-    try:
-        with open(path, "rb") as fh:
-            raw = fh.read()
-        data = json.loads(raw.decode("utf-8-sig"))
+        for in_list, item in _json_documents(ijson.basic_parse(source, use_float=True), source, path):
+            origin = f"{path.name}[{index}]" if in_list else path.name
+            index += 1
+            yield _json_profile(origin, item)
     except OSError as exc:
         raise InvalidInput(f"{path}: cannot read ({exc.strerror})") from None
     except UnicodeDecodeError:
         raise InvalidInput(f"{path}: JSON must be UTF-8 text") from None
+    except ijson.JSONError as exc:
+        raise InvalidInput(f"{path}: not valid JSON ({_json_problem(exc)})") from None
     except ValueError as exc:
         raise InvalidInput(f"{path}: not valid JSON ({_short(str(exc))})") from None
-    except RecursionError:
-        raise InvalidInput(f"{path}: not valid JSON (nested too deeply)") from None
-    items = data if isinstance(data, list) else [data]
-    for index, item in enumerate(items):
-        origin = f"{path.name}[{index}]" if isinstance(data, list) else path.name
-        yield _json_profile(origin, item)
+
+
+def _json_problem(exc: Exception) -> str:
+    """The parser's reason, without the excerpt of the file it appends (it could quote a value)."""
+    text = exc.args[0] if exc.args else ""
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", "replace")
+    text = str(text).split("\n", 1)[0].strip()
+    if "invalid bytes in UTF8" in text:
+        return "it must be UTF-8 text"
+    return _short(text) or "it ends too early"
 
 
 def _json_profile(origin: str, item: Any) -> ProfileRecord:
@@ -197,23 +334,23 @@ def _int_or_none(value: Any) -> int | None:
 # ----- CSV -----------------------------------------------------------------------------------
 
 
-def _open_text(path: Path, encoding: str | None) -> TextIO:
-    """Open a CSV as text: UTF-8 (with or without Excel's BOM), else GB18030 as Chinese Excel writes."""
+def _open_text(fh: BinaryIO, encoding: str | None) -> TextIO:
+    """Read a CSV as text: UTF-8 (with or without Excel's BOM), else GB18030 as Chinese Excel writes."""
     if encoding:
         try:
             codecs.lookup(encoding)
         except LookupError:
             raise InvalidInput(f"unknown encoding {encoding!r}") from None
-        return open(path, encoding=encoding, newline="")
-    with open(path, "rb") as fh:
-        head = fh.read(1024 * 1024)
+        return io.TextIOWrapper(fh, encoding=encoding, newline="")
+    head = fh.read(1024 * 1024)
+    fh.seek(0)
     try:
         head.decode("utf-8-sig")
         chosen = "utf-8-sig"
     except UnicodeDecodeError as exc:
         # A multi-byte character cut by the 1 MiB window is still UTF-8.
         chosen = "utf-8-sig" if exc.start >= len(head) - 4 else "gb18030"
-    return open(path, encoding=chosen, newline="")
+    return io.TextIOWrapper(fh, encoding=chosen, newline="")
 
 
 def _sniff_delimiter(sample: str) -> str:
@@ -259,9 +396,9 @@ def _bounded_lines(fh: TextIO, path: Path) -> Iterator[str]:
         yield line
 
 
-def _read_csv(path: Path, encoding: str | None) -> Iterator[ProfileRecord]:
+def _read_csv(path: Path, raw: BinaryIO, encoding: str | None) -> Iterator[ProfileRecord]:
     try:
-        fh = _open_text(path, encoding)
+        fh = _open_text(raw, encoding)
     except OSError as exc:
         raise InvalidInput(f"{path}: cannot read ({exc.strerror})") from None
     with fh:
@@ -381,11 +518,9 @@ def _escape_value(text: str) -> str:
 
 
 def write_export(profiles: Iterable[Profile], fmt: str, out: TextIO, kind_names: Iterable[str]) -> int:
-    profiles = list(profiles)
     if fmt == "json":
-        json.dump([profile_to_json(p) for p in profiles], out, ensure_ascii=False, indent=2)
-        out.write("\n")
-        return len(profiles)
+        return _write_json_export(profiles, out)
+    profiles = list(profiles)
     kinds = list(kind_names)
     write_csv_row(out, list(ACCOUNT_FIELDS) + kinds)
     for p in profiles:
@@ -399,19 +534,16 @@ def write_export(profiles: Iterable[Profile], fmt: str, out: TextIO, kind_names:
     return len(profiles)
 
 
-def write_private_file(path: Path, text: str, *, encoding: str = "utf-8") -> None:
-    """Write a file readable only by its owner (exports and statements hold personal data)."""
-    try:
-        # Never through a symlink: it could point the file (and the chmod) somewhere else.
-        fd = os.open(str(path), os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0), 0o600)
-        if hasattr(os, "fchmod"):
-            os.fchmod(fd, 0o600)
-        else:
-            os.chmod(path, 0o600)
-        with os.fdopen(fd, "w", encoding=encoding, newline="") as fh:
-            fh.write(text)
-    except OSError as exc:
-        raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
+def _write_json_export(profiles: Iterable[Profile], out: TextIO) -> int:
+    """A JSON list written one profile at a time (memory stays that of one profile), laid out
+    exactly as `json.dump(..., indent=2)` would lay out the whole list."""
+    count = 0
+    for profile in profiles:
+        text = json.dumps(profile_to_json(profile), ensure_ascii=False, indent=2)
+        out.write(("[\n  " if count == 0 else ",\n  ") + text.replace("\n", "\n  "))
+        count += 1
+    out.write("\n]\n" if count else "[]\n")
+    return count
 
 
 # ----- rendering -----------------------------------------------------------------------------

@@ -74,6 +74,11 @@ class TerminalSafeStream:
         for line in lines:
             self.write(line)
 
+    def binary_stream(self):
+        """The binary stream underneath, for deliberate binary output (a backup to `-`); the
+        caller refuses a terminal first, since nothing filters what goes there."""
+        return self._stream.buffer
+
     def __getattr__(self, name: str) -> Any:
         # No binary `buffer`: click would write bytes there, around this filter.
         if name == "buffer":

@@ -904,6 +904,11 @@ class Store:
         self._check_scan("accounts", rows)
         return [self._open_profile(*row) for row in rows]
 
+    def iter_profiles(self) -> Iterator[Profile]:
+        """Every account with its attributes, in insertion order, one at a time (for export)."""
+        for row in self._conn.execute("SELECT id, version, name_tag, body FROM accounts ORDER BY id"):
+            yield self._open_profile(*row)
+
     def audit_input(
         self, block_cap: int, score: FuzzyScorer, *, include: str | None = None, parallel: bool = True
     ) -> AuditInput:

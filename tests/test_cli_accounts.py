@@ -103,10 +103,10 @@ def test_attr_add_invalid_value_exits_3_naming_account_kind_and_reason(cli, stor
     assert shown["attributes"] == []
 
 
-def test_attr_add_unknown_kind_exits_3(cli, store):
+def test_attr_add_unknown_kind_is_a_usage_error_exit_2(cli, store):
     cli("account", "add", "acme-us")
     result = cli("attr", "add", "acme-us", "shoe_size", "42")
-    assert result.exit_code == 3
+    assert result.exit_code == 2
     assert "shoe_size" in result.output
 
 

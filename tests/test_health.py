@@ -681,7 +681,7 @@ def test_standing_paragraph_without_figures_or_in_another_language_is_refused():
 def test_health_figures_are_not_login_history_in_a_statement(cli, demo_store, tmp_path):
     def login_history() -> dict:
         out = tmp_path / "statement.json"
-        result = cli("statement", "lotus-jp", "--against", "nordic-de", "--format", "json", "-o", out)
+        result = cli("statement", "lotus-jp", "--against", "nordic-de", "--format", "json", "-o", out, "--force")
         assert result.exit_code == 0, result.output
         return json.loads(out.read_text(encoding="utf-8"))["login_history"]
 

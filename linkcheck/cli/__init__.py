@@ -24,9 +24,12 @@ Exit codes:
   4  wrong or missing passphrase
   5  store damaged, tampered with, truncated or not a linkcheck store
   6  store busy or cannot be written
+  130  interrupted (Ctrl-C)
 """
 
 MAX_LISTED_PROBLEMS = 200
+# What a shell reports for a process stopped by Ctrl-C (128 + SIGINT).
+EXIT_INTERRUPTED = 130
 # What a shell reports for a writer killed by SIGPIPE (128 + 13).
 EXIT_BROKEN_PIPE = 141
 
@@ -78,11 +81,19 @@ class LinkcheckGroup(click.Group):
         except LinkcheckError as exc:
             click.echo(f"linkcheck: error: {exc.message}", err=True)
             ctx.exit(exc.exit_code)
-        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+        except click.exceptions.Abort as exc:
+            # click turns Ctrl-C at a prompt into Abort ("Aborted!", exit 1); it is an interruption
+            # like any other Ctrl-C. A "no" to a confirmation stays Abort.
+            if isinstance(exc.__context__, KeyboardInterrupt):
+                click.echo("", err=True)
+                click.echo("linkcheck: interrupted", err=True)
+                ctx.exit(EXIT_INTERRUPTED)
+            raise
+        except (click.exceptions.Exit, click.ClickException):
             raise
         except KeyboardInterrupt:
             click.echo("linkcheck: interrupted", err=True)
-            ctx.exit(130)
+            ctx.exit(EXIT_INTERRUPTED)
         except BrokenPipeError:
             # The reader went away (`linkcheck audit | head`): stop quietly, as a killed writer
             # would. Point stdout at /dev/null so the interpreter's final flush cannot fail again.

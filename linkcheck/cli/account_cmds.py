@@ -10,11 +10,14 @@ import click
 
 from .. import accounts as book
 from ..registry import kinds
-from ..errors import InvalidInput, InvalidValue, UsageError
-from ..formats import attribute_row, detect_format, read_records, render_json, render_rows, write_export, write_private_file
+from ..errors import ImportErrors, InvalidInput, InvalidValue, UsageError
+from ..formats import attribute_row, read_records, render_json, render_rows, write_export
 from ..models import STATUSES, Account, Profile, iso, now
 from . import options
-from .options import echo_err, format_option, open_store, setting_value, store_key, store_options
+from .options import (
+    echo_err, format_option, is_stdout, open_store, output_option, private_output, setting_value, store_key,
+    store_options,
+)
 
 REGION_HELP = (
     "Country (e.g. US, GB, CN) for phone numbers written without a country code "
@@ -196,6 +199,12 @@ def _value_error(name: str, kind: str, value: str, exc: InvalidInput) -> Invalid
     return InvalidInput(f"account {name!r}: {kind} {book.shown_in_error(kind, value)!r}: {reason}")
 
 
+def _check_kind_argument(kind: str) -> None:
+    """An unknown KIND on the command line is a usage error (exit 2), as in `explain`."""
+    if kind not in kinds.KIND_NAMES:
+        raise UsageError(f"unknown kind {kind[:40]!r}; use one of: {', '.join(kinds.KIND_NAMES)}")
+
+
 @click.group()
 def attr():
     """Add and remove identifying values (email, phone, ip, mac, ...) on an account.
@@ -229,6 +238,7 @@ def attr_add(name, kind, value, note, region):
       linkcheck attr add acme-us phone "+1 (201) 555-0123"
       linkcheck attr add acme-us ip 203.0.113.7 --note "office line"
     """
+    _check_kind_argument(kind)
     with open_store(write=True) as st:
         p = st.profile(name)
         try:
@@ -259,6 +269,7 @@ def attr_remove(name, kind, value, region):
     Examples:
       linkcheck attr remove acme-us email OPS@acme.example
     """
+    _check_kind_argument(kind)
     with open_store(write=True) as st:
         p = st.profile(name)
         try:
@@ -273,9 +284,17 @@ def attr_remove(name, kind, value, region):
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(["json", "csv"]), default=None, help="Format (default: by extension).")
 @click.option("--skip-invalid", is_flag=True, help="Import the valid rows and report the invalid ones.")
+@click.option(
+    "--problems",
+    "problems_file",
+    type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
+    default=None,
+    help="Write every problem found (one per line) to this file (mode 600; '-' is standard output).",
+)
+@click.option("--force", "-f", is_flag=True, help="Overwrite an existing --problems file without asking.")
 @click.option("--region", default=None, help=REGION_HELP)
 @click.option("--encoding", default=None, help="CSV text encoding (default: UTF-8, else GB18030).")
-def import_cmd(files, fmt, skip_invalid, region, encoding):
+def import_cmd(files, fmt, skip_invalid, problems_file, force, region, encoding):
     """Import account profiles from JSON or CSV files.
 
     JSON: one profile or a list of them, e.g.
@@ -286,13 +305,15 @@ def import_cmd(files, fmt, skip_invalid, region, encoding):
 
     Existing accounts get the new values (never duplicated, never dropped).
     All files are one transaction: if any row is invalid, every problem is
-    listed and nothing is written (exit 3), unless --skip-invalid.
+    listed and nothing is written (exit 3), unless --skip-invalid. Both
+    formats are read as a stream, so a file may be of any size. Only regular
+    files are read (not a pipe or a device).
 
     \b
     Examples:
       linkcheck import profiles/*.json
       linkcheck import stores.csv --region CN
-      linkcheck import export-from-excel.csv --encoding gb18030 --skip-invalid
+      linkcheck import export-from-excel.csv --encoding gb18030 --skip-invalid --problems skipped.txt
     """
     show_progress = sys.stderr.isatty()
 
@@ -302,50 +323,98 @@ def import_cmd(files, fmt, skip_invalid, region, encoding):
 
     def records():
         for path in files:
-            yield from read_records(path, detect_format(path, fmt), encoding=encoding)
+            yield from read_records(path, fmt, encoding=encoding)
+
+    def write_problems(problems) -> None:
+        if problems_file is not None:
+            with private_output(problems_file, force=force) as fh:
+                for line in problems:
+                    fh.write(line + "\n")
 
     default_region = setting_value("region")
-    with open_store(write=True) as st:
-        result = book.import_records(
-            st, records(), region=region, default_region=default_region, skip_invalid=skip_invalid, progress=progress
+    committed = False
+    try:
+        try:
+            with open_store(write=True) as st:
+                result = book.import_records(
+                    st, records(), region=region, default_region=default_region, skip_invalid=skip_invalid,
+                    progress=progress,
+                )
+        except ImportErrors as exc:
+            if show_progress:
+                click.echo("\r" + " " * 40 + "\r", err=True, nl=False)
+            write_problems(exc.problems)
+            raise
+        committed = True
+        if show_progress:
+            click.echo("\r" + " " * 40 + "\r", err=True, nl=False)
+        _report_import(result, problems_file)
+        write_problems(result.skipped)
+    except KeyboardInterrupt:
+        if not committed:
+            raise
+        click.echo(
+            f"linkcheck: interrupted, but the import was already applied: {result.accounts_created} new "
+            f"account(s), {result.accounts_updated} updated, {result.values_added} value(s) added",
+            err=True,
         )
-    if show_progress:
-        click.echo("\r" + " " * 40 + "\r", err=True, nl=False)
-    for line in result.skipped:
+        click.get_current_context().exit(130)
+
+
+def _report_import(result: book.ImportResult, problems_file: Path | None) -> None:
+    from . import MAX_LISTED_PROBLEMS
+
+    for line in result.skipped[:MAX_LISTED_PROBLEMS]:
         echo_err(f"  skipped {line}")
+    if len(result.skipped) > MAX_LISTED_PROBLEMS:
+        more = len(result.skipped) - MAX_LISTED_PROBLEMS
+        hint = "" if problems_file is not None else " (--problems FILE writes them all)"
+        echo_err(f"  … and {more:,} more{hint}")
     if result.skipped:
-        echo_err(f"Skipped {len(result.skipped)} invalid row(s).")
-    click.echo(
-        f"Imported {result.accounts_created} new account(s), updated {result.accounts_updated}, "
-        f"added {result.values_added} value(s)."
-    )
+        rows, count = result.skipped_rows, len(result.skipped)
+        problems = f" ({count:,} problems)" if count != rows else ""
+        echo_err(f"Skipped {rows:,} invalid row{'s' if rows != 1 else ''}{problems}.")
+    if result.rows == 0:
+        click.echo("Nothing was imported: the input holds no account rows.")
+    elif result.rows == result.skipped_rows:
+        click.echo(f"Nothing was imported: all {result.rows:,} row(s) were invalid.")
+    else:
+        click.echo(
+            f"Imported {result.accounts_created} new account(s), updated {result.accounts_updated}, "
+            f"added {result.values_added} value(s)."
+        )
 
 
 @click.command("export")
 @store_options
 @click.option("--format", "fmt", type=click.Choice(["json", "csv"]), default="json", show_default=True)
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True, help="File to write.")
-def export_cmd(fmt, output):
+@output_option(required=True)
+def export_cmd(fmt, output, force):
     """Export every account in the import format (a round trip is exact).
 
     The file is plain text holding every value in full: it is created with
-    mode 600, and a warning is printed.
+    mode 600, and a warning is printed. It is written one account at a time
+    (JSON), to a new file that replaces OUTPUT only when complete; an
+    existing OUTPUT is replaced only after asking, or with --force.
 
     \b
     Examples:
       linkcheck export -o accounts.json
       linkcheck export --format csv -o accounts.csv
+      linkcheck export -o - | gzip > accounts.json.gz
     """
-    import io
-
-    with open_store() as st:
-        profiles = st.profiles()
-    buf = io.StringIO()
-    count = write_export(profiles, fmt, buf, kinds.KIND_NAMES)
+    to_stdout = is_stdout(output)
     # CSV gets a byte-order mark so Excel (Chinese Excel in particular) opens it as UTF-8.
-    write_private_file(output, buf.getvalue(), encoding="utf-8-sig" if fmt == "csv" else "utf-8")
-    echo_err(f"warning: {output} holds every value in plain text; keep it private and delete it when done")
-    click.echo(f"Exported {count} account(s) to {output}")
+    encoding = "utf-8-sig" if fmt == "csv" else "utf-8"
+    with private_output(output, force=force, encoding=encoding) as out:
+        with open_store() as st:
+            count = write_export(st.iter_profiles(), fmt, out, kinds.KIND_NAMES)
+    shown = "standard output" if to_stdout else output
+    echo_err(f"warning: {shown} holds every value in plain text; keep it private and delete it when done")
+    if to_stdout:
+        echo_err(f"Exported {count} account(s) to standard output")
+    else:
+        click.echo(f"Exported {count} account(s) to {output}")
 
 
 def register(group: click.Group) -> None:

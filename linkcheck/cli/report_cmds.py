@@ -12,31 +12,34 @@ from .. import health
 from ..linkage import engine
 from ..demo import run_demo
 from ..errors import UsageError
-from ..formats import write_private_file
 from ..models import now
 from ..report import build_report, headline
 from ..linkage.rules import load_rules
-from .options import LEVEL, echo_err, min_level_option, open_store, rules_option, store_options
+from .options import (
+    LEVEL,
+    confirm_overwrite,
+    echo_err,
+    is_stdout,
+    min_level_option,
+    open_store,
+    output_option,
+    rules_option,
+    store_options,
+    write_output,
+)
 
 DEFAULT_REPORT = "linkcheck-report.html"
 
 
 @click.command()
 @store_options
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=DEFAULT_REPORT,
-    show_default=True,
-    help="HTML file to write (created with mode 600).",
-)
+@output_option(default=DEFAULT_REPORT, help="HTML file to write.")
 @min_level_option()
 @click.option(
     "--link-level", type=LEVEL, default="high", show_default=True, help="Pairs at or above this level form clusters."
 )
 @rules_option
-def report(output, min_level, link_level, rules_file):
+def report(output, force, min_level, link_level, rules_file):
     """Write an HTML report with the graph of linked accounts.
 
     One self-contained page (it loads nothing from the network): the
@@ -54,6 +57,8 @@ def report(output, min_level, link_level, rules_file):
       linkcheck report --rules my-rules.toml
     """
     rules = load_rules(rules_file)
+    if not is_stdout(output):
+        confirm_overwrite(output, force)  # before the passphrase and the work
     with open_store() as st:
         profiles = st.profiles()
         explanations = st.explanations()
@@ -63,10 +68,10 @@ def report(output, min_level, link_level, rules_file):
     standing = health.audit_health(result, healths, {p.name: p.account.status for p in profiles})
     html = build_report(result, profiles, min_level=min_level, link_level=link_level, generated_at=now(),
                         health=standing)
-    try:
-        write_private_file(output, html)
-    except OSError as exc:
-        raise UsageError(f"cannot write the report to {output}: {exc.strerror}") from None
+    write_output(output, html, force=True)
+    if is_stdout(output):
+        echo_err(headline(result, profiles).sentence())
+        return
     click.echo(f"Wrote the report to {output}")
     click.echo(headline(result, profiles).sentence())
 

@@ -10,19 +10,23 @@ import click
 
 from .. import statement as stmt
 from ..errors import UsageError
-from ..formats import render_json, render_rows, write_private_file
+from ..formats import render_json, render_rows
 from ..models import iso
 from ..linkage.rules import load_rules
 from .options import (
     PASSPHRASE_ENV,
+    confirm_overwrite,
     current_store_path,
     echo_err,
     format_option,
     agent_key,
+    is_stdout,
     open_store,
+    output_option,
     rules_option,
     setting_value,
     store_options,
+    write_output,
 )
 
 # A statement is a few hundred kilobytes at most; refuse to read anything far larger.
@@ -56,13 +60,7 @@ MAX_STATEMENT_BYTES = 32 * 1024 * 1024
     show_default="en",
     help="Language: en (for submission) or zh (Simplified Chinese, for your records). Default: the `lang` setting.",
 )
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Write the statement to this file (mode 600) instead of standard output.",
-)
+@output_option(help="Write the statement to this file instead of standard output.")
 @click.option(
     "--disclose",
     is_flag=True,
@@ -81,7 +79,7 @@ MAX_STATEMENT_BYTES = 32 * 1024 * 1024
     help="Also quote the accounts' notes under 'Controls in place' (they are private by default).",
 )
 @rules_option
-def statement_cmd(name, against, fmt, lang, output, disclose, operator, include_notes, rules_file):
+def statement_cmd(name, against, fmt, lang, output, force, disclose, operator, include_notes, rules_file):
     """Write a signed separation statement for an appeal.
 
     Compares account NAME with each --against account across every recorded
@@ -106,6 +104,10 @@ def statement_cmd(name, against, fmt, lang, output, disclose, operator, include_
       linkcheck statement acme-us -a acme-de --disclose --operator "Acme Home LLC"
     """
     rules = load_rules(rules_file)
+    if is_stdout(output):
+        output = None
+    if output is not None:
+        confirm_overwrite(output, force)  # before the passphrase and the work
     fmt = (fmt or _format_for(output)).lower()
     lang = lang.lower()
     operator = operator or setting_value("operator")
@@ -124,7 +126,7 @@ def statement_cmd(name, against, fmt, lang, output, disclose, operator, include_
     if output is None:
         click.echo(text, nl=False)
         return
-    write_private_file(output, text)
+    write_output(output, text, force=True)
     echo_err(f"Statement written to {output} ({fmt}, {lang}, signed). Check it with: linkcheck verify {output}")
 
 
@@ -326,7 +328,8 @@ def verify_cmd(file, pubkey_text, pubkey_file, fmt, integrity_only):
         click.echo(
             render_json(
                 {
-                    "valid": True,
+                    # Without a key, not valid (exit 3) unless --integrity-only asked for no more.
+                    "valid": result.authorship or integrity_only,
                     "file": str(file),
                     "format": result.format,
                     "content_sha256": result.content_sha256,
@@ -342,8 +345,10 @@ def verify_cmd(file, pubkey_text, pubkey_file, fmt, integrity_only):
             click.echo("OK: the statement is unchanged and signed by the given key.")
         elif source == "store":
             click.echo("OK: the statement is unchanged and signed by this store's key.")
-        else:
+        elif integrity_only:
             click.echo("OK (integrity only): the statement is unchanged since it was signed.")
+        else:
+            click.echo("NOT VERIFIED: the statement is unchanged since it was signed, but who signed it was not checked.")
         click.echo(f"  format:           {result.format}")
         click.echo(f"  content SHA-256:  {result.content_sha256}")
         click.echo(f"  key fingerprint:  {result.fingerprint}")

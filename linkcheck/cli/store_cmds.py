@@ -16,8 +16,10 @@ from .options import (
     format_option,
     get_new_passphrase,
     get_passphrase,
+    is_stdout,
     open_store,
     current_store_path,
+    private_output,
     store_options,
 )
 
@@ -98,20 +100,40 @@ def passwd(new_passphrase_file):
 
 @click.command()
 @store_options
-@click.argument("target", type=click.Path(dir_okay=False, path_type=Path))
-def backup(target):
+@click.argument("target", type=click.Path(dir_okay=False, allow_dash=True, path_type=Path))
+@click.option("--force", "-f", is_flag=True, help="Overwrite an existing TARGET without asking.")
+def backup(target, force):
     """Write a consistent, still encrypted copy of the store to TARGET.
 
     The copy opens with the same passphrase, is created with mode 600, and is
-    either complete or absent (never half written).
+    either complete or absent (never half written). An existing TARGET is
+    replaced only after asking, or with --force; '-' writes the copy to
+    standard output.
 
     \b
     Examples:
       linkcheck backup ~/backups/linkcheck-2026-11-22.db
+      linkcheck backup - | ssh backup-host 'cat > linkcheck.db'
     """
-    with open_store() as st:
-        st.backup(target)
-    click.echo(f"Backed up the store to {target}")
+    import shutil
+    import tempfile
+
+    with private_output(target, force=force, binary=True) as out:
+        # SQLite writes the copy to a path: a private folder beside the target, then into `out`.
+        if is_stdout(target):
+            beside, prefix = None, "linkcheck-backup-"
+        else:
+            beside, prefix = str(target.parent), f".{target.name}.partial-{os.getpid()}-"
+        with tempfile.TemporaryDirectory(prefix=prefix, dir=beside) as tmp:
+            copy = Path(tmp) / "backup.db"
+            with open_store() as st:
+                st.backup(copy)
+            with open(copy, "rb") as fh:
+                shutil.copyfileobj(fh, out, 1024 * 1024)
+    if is_stdout(target):
+        echo_err("Backed up the store to standard output")
+    else:
+        click.echo(f"Backed up the store to {target}")
 
 
 @click.command(name="store")
