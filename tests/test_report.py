@@ -23,7 +23,7 @@ from linkcheck.rules import load_rules
 
 from conftest import PROFILES_DIR
 
-LIBRARY = (Path(__file__).resolve().parent.parent / "linkcheck" / "static" / "cytoscape.min.js").read_text(
+LIBRARY = (Path(__file__).resolve().parent.parent / "linkcheck" / "report" / "static" / "cytoscape.min.js").read_text(
     encoding="utf-8"
 )
 DATA_BLOB = re.compile(r'<script type="application/json" id="linkcheck-data">(.*?)</script>', re.S)
