@@ -8,13 +8,13 @@ from pathlib import Path
 
 import click
 
-from .. import engine
 from ..demo import run_demo
 from ..errors import UsageError
 from ..formats import write_private_file
 from ..models import now
 from ..report import build_report, headline
 from ..rules import load_rules
+from ..usecases import audit as audit_job
 from .options import LEVEL, echo_err, min_level_option, open_store, rules_option, store_options
 
 DEFAULT_REPORT = "linkcheck-report.html"
@@ -52,18 +52,17 @@ def report(output, min_level, link_level, rules_file):
       linkcheck report --rules my-rules.toml
     """
     rules = load_rules(rules_file)
-    with open_store() as st:
-        profiles = st.profiles()
-        explanations = st.explanations()
-    # The same engine call as `audit`, so the page and `audit --format json` agree.
-    result = engine.audit(profiles, rules, min_level=min_level, link_level=link_level, explanations=explanations)
-    html = build_report(result, profiles, min_level=min_level, link_level=link_level, generated_at=now())
+    # The same audit as `audit`, so the page and `audit --format json` agree; the page also
+    # draws the accounts that share nothing.
+    found = audit_job.audit_store(open_store, audit_job.AuditOptions(rules, min_level, link_level, every_account=True))
+    result, accounts = found.audit, found.accounts
+    html = build_report(result, accounts, min_level=min_level, link_level=link_level, generated_at=now())
     try:
         write_private_file(output, html)
     except OSError as exc:
         raise UsageError(f"cannot write the report to {output}: {exc.strerror}") from None
     click.echo(f"Wrote the report to {output}")
-    click.echo(headline(result, profiles).sentence())
+    click.echo(headline(result, accounts).sentence())
 
 
 @click.command()
