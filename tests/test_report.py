@@ -10,7 +10,6 @@ import re
 import shutil
 import stat
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
@@ -297,17 +296,26 @@ def test_small_graphs_use_the_force_directed_layout():
     assert report_data(result, hostile_profiles(), min_level=Level.LOW, generated_at=0)["layout"] == "cose"
 
 
-def test_report_of_1000_accounts_builds_quickly_with_a_layout_that_scales():
+def test_report_of_1000_accounts_builds_with_a_layout_that_scales():
+    # How fast it builds is a figure for bench/, not an assertion here: a wall-clock limit
+    # fails on a busy machine. What keeps it fast is asserted: the packed layout above
+    # COSE_MAX_NODES nodes (the force-directed one is quadratic), hubs instead of every pair.
     profiles = synthetic_profiles(1000)
-    started = time.perf_counter()
     result, html = build(profiles)
-    elapsed = time.perf_counter() - started
     data = page_data(html)
-    assert elapsed < 10, f"audit + report of 1,000 accounts took {elapsed:.1f}s"
     assert len(data["accounts"]) == 1000 > COSE_MAX_NODES
     assert data["layout"] == "packed"
     assert len(data["pairs"]) == len(result.pairs) > 300
     assert data["hubs"], "the shared office network should be a hub"
+
+
+def test_page_script_switches_layout_at_the_same_size_as_the_data():
+    script = (Path(__file__).resolve().parent.parent / "linkcheck" / "report" / "static" / "report.js").read_text(
+        encoding="utf-8"
+    )
+    assert f"var big = data.accounts.length + data.hubs.length > {COSE_MAX_NODES};" in script
+    _, html = build(hostile_profiles())
+    assert f"<script>\n{script}</script>" in html
 
 
 # ----- in a real browser ---------------------------------------------------------------------
