@@ -309,10 +309,25 @@ def test_report_of_1000_accounts_builds_with_a_layout_that_scales():
     assert data["hubs"], "the shared office network should be a hub"
 
 
+STATIC = Path(__file__).resolve().parent.parent / "linkcheck" / "report" / "static"
+
+
+def test_page_script_and_style_use_the_same_colours():
+    css = (STATIC / "report.css").read_text(encoding="utf-8")
+    script = (STATIC / "report.js").read_text(encoding="utf-8")
+
+    def in_script(name: str) -> dict:
+        return dict(re.findall(r'(\w+): "(#[0-9a-f]{6})"', re.search(rf"var {name} = \{{([^}}]*)\}}", script).group(1)))
+
+    levels = dict(re.findall(r"\.lvl-(\w+)\{--lvl:(#[0-9a-f]{6})\}", css))
+    assert levels.pop("context")
+    assert in_script("COLOURS") == levels and set(levels) == {lvl.label for lvl in Level}
+    statuses = dict(re.findall(r"\.st-(\w+)\{--st:(#[0-9a-f]{6})\}", css))
+    assert in_script("STATUS") == statuses and set(statuses) == {"active", "planned", "suspended", "closed"}
+
+
 def test_page_script_switches_layout_at_the_same_size_as_the_data():
-    script = (Path(__file__).resolve().parent.parent / "linkcheck" / "report" / "static" / "report.js").read_text(
-        encoding="utf-8"
-    )
+    script = (STATIC / "report.js").read_text(encoding="utf-8")
     assert f"var big = data.accounts.length + data.hubs.length > {COSE_MAX_NODES};" in script
     _, html = build(hostile_profiles())
     assert f"<script>\n{script}</script>" in html

@@ -215,6 +215,8 @@ def build_report(
     data = report_data(audit, accounts, min_level=min_level, generated_at=generated_at, link_level=link_level)
     figures = headline(audit, accounts)
     library = _static("cytoscape.min.js")
+    # The page's script and style begin on a line of their own inside their elements; the CSP
+    # hash covers the script exactly as inlined, that newline included.
     page_script = "\n" + _static("report.js")
     statuses: dict[str, int] = {}
     for a in accounts:
