@@ -4,6 +4,8 @@ the precheck verdict, the gate's public-IP rule."""
 from __future__ import annotations
 
 import functools
+import shutil
+from pathlib import Path
 
 import pytest
 
@@ -31,6 +33,14 @@ def test_store_accounts_are_the_accounts_of_every_profile_in_order(demo_store):
     with Store.open(demo_store, PASSPHRASE) as st:
         assert st.accounts() == [p.account for p in st.profiles()]
         assert len(st.accounts()) == len(list(PROFILES_DIR.glob("*.json")))
+
+
+def test_store_accounts_of_a_format1_store(store_path):
+    store_path.parent.mkdir(parents=True)
+    shutil.copyfile(Path(__file__).resolve().parent / "fixtures" / "format1" / "store-format1.db", store_path)
+    store_path.chmod(0o600)
+    with Store.open(store_path, PASSPHRASE) as st:
+        assert st.accounts() == [p.account for p in st.profiles()] != []
 
 
 @pytest.mark.parametrize("link_level", [Level.HIGH, Level.MEDIUM])
@@ -65,7 +75,8 @@ def test_audit_store_refuses_an_unknown_account_before_reading(demo_store, monke
 
 def test_audit_store_tells_progress_what_it_is_doing(demo_store):
     heard = []
-    audit_job.audit_store(opener(demo_store), audit_job.AuditOptions(load_rules(None), Level.LOW), progress=heard.append)
+    options = audit_job.AuditOptions(load_rules(None), Level.LOW)
+    audit_job.audit_store(opener(demo_store), options, progress=heard.append)
     assert heard == ["Reading the store…"]  # ten accounts: no "Comparing…" line
 
 
