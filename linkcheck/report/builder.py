@@ -170,6 +170,16 @@ def _static(name: str) -> str:
 def _template():
     # Jinja2 is imported here, not at the top: only `report` (and the demo) pays for it.
     import jinja2
+    from markupsafe import Markup
+
+    def keep_entities(value):
+        """Quotes in text are escaped by html.escape (&quot;, &#x27;), as the page always had
+        them, not by autoescape's own spelling (&#34;, &#39;): the same page, byte for byte.
+        Any other value goes on to autoescape as it is (text without quotes, numbers, and
+        Markup: the macros' output, the scripts)."""
+        if value.__class__ is str and ('"' in value or "'" in value):
+            return Markup(html.escape(value))
+        return value
 
     env = jinja2.Environment(
         loader=jinja2.PackageLoader(__package__, "templates"),
@@ -178,20 +188,9 @@ def _template():
         lstrip_blocks=True,
         keep_trailing_newline=True,
         undefined=jinja2.StrictUndefined,
-        finalize=_escape_text,
+        finalize=keep_entities,
     )
     return env.get_template("report.html.j2")
-
-
-def _escape_text(value):
-    """Text in the page is escaped by html.escape (&quot; and &#x27; for quotes), as it always
-    was, rather than by autoescape's own spelling (&#34;, &#39;): the same page, byte for byte.
-    Markup (the macros' output, the scripts) and numbers go on to autoescape unchanged."""
-    if isinstance(value, str) and not hasattr(value, "__html__"):
-        from markupsafe import Markup
-
-        return Markup(html.escape(value))
-    return value
 
 
 def _csp_hash(script: str) -> str:
