@@ -1104,7 +1104,24 @@ class Store:
         return [(*where[m.a], *where[m.b], m.similarity, m.facet) for m in found]
 
     def accounts(self) -> list[Account]:
-        return [p.account for p in self.profiles()]
+        """Every account without its attributes, in insertion order: of each sealed body (opened
+        and authenticated whole) only the first line, the account, is decoded -- a tenth of the
+        cost of `profiles()`. The report lists every account this way."""
+        rows = self._conn.execute("SELECT id, version, name_tag, body FROM accounts ORDER BY id").fetchall()
+        return [self._open_account(*row) for row in rows]
+
+    def _open_account(self, row_id: int, version: int, tag: bytes, body: bytes) -> Account:
+        raw = self._keys.open(body, _ad("accounts", row_id, version, tag, "body"), "an account row")
+        try:
+            if raw.endswith(b"\n"):  # format 2: the account's line, then the attributes' lines
+                account = _decode_account(json.loads(raw[: raw.index(b"\n")]))
+            else:
+                account = _decode_profile_v1(raw).account
+        except (ValueError, KeyError, TypeError):
+            raise StoreDamaged("store is damaged: an account row is unreadable") from None
+        if self._keys.name_tag(account.name) != tag:
+            raise StoreDamaged("store was tampered with: an account row is filed under the wrong name")
+        return account
 
     def count_accounts(self) -> int:
         # The rows verified at open (and written since), not SQLite's count(*), which may

@@ -146,6 +146,7 @@ def test_demo_files_ship_as_package_data():
     config.read(REPO / "setup.cfg")
     patterns = [p.strip() for p in config["options.package_data"]["linkcheck"].replace("\n", ",").split(",") if p.strip()]
     needed = [f"example_profiles/{name}" for name, _ in demo.example_profiles()]
-    needed += [f"capture/fixtures/{demo.MACHINE_FILE}", "static/cytoscape.min.js", "static/cytoscape.LICENSE"]
+    needed += [f"capture/fixtures/{demo.MACHINE_FILE}", "report/static/cytoscape.min.js", "report/static/cytoscape.LICENSE",
+               "report/static/report.js", "report/static/report.css", "report/templates/report.html.j2"]
     missing = [n for n in needed if not any(fnmatch.fnmatch(n, p) for p in patterns)]
     assert missing == []

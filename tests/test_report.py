@@ -10,7 +10,6 @@ import re
 import shutil
 import stat
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
@@ -24,7 +23,7 @@ from linkcheck.linkage.rules import load_rules
 
 from conftest import PROFILES_DIR
 
-LIBRARY = (Path(__file__).resolve().parent.parent / "linkcheck" / "static" / "cytoscape.min.js").read_text(
+LIBRARY = (Path(__file__).resolve().parent.parent / "linkcheck" / "report" / "static" / "cytoscape.min.js").read_text(
     encoding="utf-8"
 )
 DATA_BLOB = re.compile(r'<script type="application/json" id="linkcheck-data">(.*?)</script>', re.S)
@@ -298,17 +297,41 @@ def test_small_graphs_use_the_force_directed_layout():
     assert report_data(result, hostile_profiles(), min_level=Level.LOW, generated_at=0)["layout"] == "cose"
 
 
-def test_report_of_1000_accounts_builds_quickly_with_a_layout_that_scales():
+def test_report_of_1000_accounts_builds_with_a_layout_that_scales():
+    # How fast it builds is a figure for bench/, not an assertion here: a wall-clock limit
+    # fails on a busy machine. What keeps it fast is asserted: the packed layout above
+    # COSE_MAX_NODES nodes (the force-directed one is quadratic), hubs instead of every pair.
     profiles = synthetic_profiles(1000)
-    started = time.perf_counter()
     result, html = build(profiles)
-    elapsed = time.perf_counter() - started
     data = page_data(html)
-    assert elapsed < 10, f"audit + report of 1,000 accounts took {elapsed:.1f}s"
     assert len(data["accounts"]) == 1000 > COSE_MAX_NODES
     assert data["layout"] == "packed"
     assert len(data["pairs"]) == len(result.pairs) > 300
     assert data["hubs"], "the shared office network should be a hub"
+
+
+STATIC = Path(__file__).resolve().parent.parent / "linkcheck" / "report" / "static"
+
+
+def test_page_script_and_style_use_the_same_colours():
+    css = (STATIC / "report.css").read_text(encoding="utf-8")
+    script = (STATIC / "report.js").read_text(encoding="utf-8")
+
+    def in_script(name: str) -> dict:
+        return dict(re.findall(r'(\w+): "(#[0-9a-f]{6})"', re.search(rf"var {name} = \{{([^}}]*)\}}", script).group(1)))
+
+    levels = dict(re.findall(r"\.lvl-(\w+)\{--lvl:(#[0-9a-f]{6})\}", css))
+    assert levels.pop("context")
+    assert in_script("COLOURS") == levels and set(levels) == {lvl.label for lvl in Level}
+    statuses = dict(re.findall(r"\.st-(\w+)\{--st:(#[0-9a-f]{6})\}", css))
+    assert in_script("STATUS") == statuses and set(statuses) == {"active", "planned", "suspended", "closed"}
+
+
+def test_page_script_switches_layout_at_the_same_size_as_the_data():
+    script = (STATIC / "report.js").read_text(encoding="utf-8")
+    assert f"var big = data.accounts.length + data.hubs.length > {COSE_MAX_NODES};" in script
+    _, html = build(hostile_profiles())
+    assert f"<script>\n{script}</script>" in html
 
 
 # ----- in a real browser ---------------------------------------------------------------------

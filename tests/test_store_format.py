@@ -24,7 +24,7 @@ from linkcheck.models import Account, Attribute, Profile
 from linkcheck.linkage.rules import load_rules, rules_from_dict
 from linkcheck.store import Store
 
-from conftest import PASSPHRASE, PROFILES_DIR, write_json
+from conftest import PASSPHRASE, PROFILES_DIR, Cli, write_json
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 import synth  # noqa: E402
@@ -126,16 +126,33 @@ NEAR_MISSES = [
 ]
 
 
+@pytest.fixture(scope="module")
+def busy_store_template(tmp_path_factory) -> Path:
+    """1,500 synthetic accounts, the example profiles and some near misses, with an explanation:
+    built once per module (it takes seconds), copied for each test by `busy_store`."""
+    root = tmp_path_factory.mktemp("busy-store")
+    home = root / "home"
+    home.mkdir()
+    env = {"LINKCHECK_STORE": str(root / "store" / "linkcheck.db"), "LINKCHECK_TEST_INSECURE_FAST_KDF": "1",
+           "HOME": str(home), "XDG_CONFIG_HOME": str(home / ".config")}
+    cli = Cli()
+    files = synth.write_files(1500, root / "synth", per_file=1500)
+    near = write_json(root / "near.json", NEAR_MISSES)
+    for args in (
+        ("init",),
+        ("import", *files, *sorted(PROFILES_DIR.glob("*.json")), near),
+        ("explain", "acme-de", "acme-us", "company_name", "--note", "Shared office, documented lease."),
+    ):
+        result = cli(*args, env=env)
+        assert result.exit_code == 0, result.output
+    return root / "store"
+
+
 @pytest.fixture
-def busy_store(cli, store, tmp_path):
-    """1,500 synthetic accounts, the example profiles and some near misses, with an explanation."""
-    files = synth.write_files(1500, tmp_path / "synth", per_file=1500)
-    near = write_json(tmp_path / "near.json", NEAR_MISSES)
-    result = cli("import", *files, *sorted(PROFILES_DIR.glob("*.json")), near)
-    assert result.exit_code == 0, result.output
-    result = cli("explain", "acme-de", "acme-us", "company_name", "--note", "Shared office, documented lease.")
-    assert result.exit_code == 0, result.output
-    return store
+def busy_store(busy_store_template, store_path):
+    """This test's own copy of the busy store, at the test's store path (a test may change it)."""
+    shutil.copytree(busy_store_template, store_path.parent)
+    return store_path
 
 
 def test_audit_input_gives_the_audit_of_every_profile(busy_store, store_path):

@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import functools
 import sys
 from pathlib import Path
 
 import click
 
-from .. import accounts as book
 from ..linkage import engine
 from ..registry import kinds
-from ..errors import InvalidInput
-from ..formats import ProfileRecord, RawValue, detect_format, read_records, render_json, render_rows
-from ..models import Account, Level, Profile
+from ..formats import render_json, render_rows
 from ..linkage.rules import load_rules
+from ..usecases import audit as audit_job
+from ..usecases import precheck as precheck_job
 from .options import (
     LEVEL, echo_err, fail_on_option, format_option, min_level_option, open_store, rules_option, setting_value,
     store_options,
@@ -156,28 +154,10 @@ def audit(min_level, fail_on, link_level, account, reveal, rules_file, fmt):
     from .. import health  # here, not at the top: `precheck` shares this module and its start-up budget
 
     rules = load_rules(rules_file)
-    if sys.stderr.isatty():
-        echo_err("Reading the store…")
-    with open_store() as st:
-        if account is not None:
-            st.profile(account)  # an unknown name fails here, before everything is loaded
-        # Only the accounts and values that share a key with another account (the rest can
-        # link nothing, and on a large store they are most of it), fuzzy matches found from
-        # the key index in a second process meanwhile.
-        found = st.audit_input(
-            rules.combine.fuzzy_block_cap, functools.partial(engine.score_blocks, rules=rules), include=account
-        )
-        total = st.count_accounts()
-        explanations = st.explanations()
-        healths = health.load(st, health.targets_of(rules))
-    if sys.stderr.isatty() and len(found.profiles) > 5000:
-        echo_err(f"Comparing {len(found.profiles):,} accounts that share something…")
-    result = engine.audit(
-        found.profiles, rules, min_level=min_level, link_level=link_level, account=account,
-        explanations=explanations, fuzzy_matches=found.fuzzy_matches,
-    )
-    statuses = {p.name: p.account.status for p in found.profiles} | {h.account: h.account_status for h in healths}
-    standing = health.audit_health(result, healths, statuses, account)
+    options = audit_job.AuditOptions(rules, min_level, link_level, account)
+    found = audit_job.audit_store(open_store, options, progress=echo_err if sys.stderr.isatty() else None)
+    result = found.audit
+    standing = found.health
     if fmt == "json":
         data = engine.audit_to_json(result, reveal=reveal)
         if standing.recorded:  # once any account has health figures; the shape is unchanged until then
@@ -188,7 +168,7 @@ def audit(min_level, fail_on, link_level, account, reveal, rules_file, fmt):
                    "value_a", "value_b", "reason", "explanation"]
         click.echo(render_rows(_finding_rows(result.pairs, reveal=reveal), "csv", columns))
     else:
-        click.echo(render_audit_table(result, reveal=reveal, total_accounts=total))
+        click.echo(render_audit_table(result, reveal=reveal, total_accounts=found.total_accounts))
         if standing.recorded:
             from .health_cmds import render_audit_health
 
@@ -212,32 +192,6 @@ def _with_kind_options(func):
     for kind in reversed(kinds.KIND_NAMES):
         func = _kind_option(kind)(func)
     return func
-
-
-def _planned_profile(record: ProfileRecord, region: str | None) -> Profile:
-    """The planned account a precheck compares: validated like an import, never stored."""
-    if record.problems:
-        raise InvalidInput(f"{record.origin}: " + "; ".join(record.problems))
-    name = book.check_name(record.name)
-    account = Account(name, book.check_text("marketplace", record.marketplace, 200, one_line=True) or "", "planned")
-    attrs, problems = book.record_attributes(
-        record, account, region, source="manual", default_region=setting_value("region")
-    )
-    if problems:
-        raise InvalidInput(f"{record.origin}: account {name!r}: " + "; ".join(problems))
-    return book.merge_attributes(Profile(account), attrs)[0]
-
-
-def _planned_from_options(name, marketplace, region, values: dict) -> Profile:
-    raw = tuple(RawValue(kind, value) for kind in kinds.KIND_NAMES for value in values.get(kind) or ())
-    return _planned_profile(ProfileRecord("the options", name, marketplace, values=raw), region)
-
-
-def _planned_from_file(path: Path, fmt: str | None, region: str | None) -> Profile:
-    records = list(read_records(path, detect_format(path, fmt)))
-    if len(records) != 1:
-        raise InvalidInput(f"{path}: precheck takes one profile; this file has {len(records)}")
-    return _planned_profile(records[0], region)
 
 
 @click.command()
@@ -276,15 +230,11 @@ def precheck(file, name, marketplace, region, input_format, min_level, fail_on, 
         raise click.UsageError("--name and --marketplace go with value options; FILE carries its own account and marketplace")
     rules = load_rules(rules_file)
     if file is not None:
-        planned = _planned_from_file(file, input_format, region)
+        planned = precheck_job.planned_from_file(file, input_format, region, setting_value("region"))
     else:
-        planned = _planned_from_options(name or "planned", marketplace, region, given)
-    keys = {key for a in planned.attributes for key in a.keys}
-    with open_store() as st:
-        candidates = st.candidates(keys, exclude=planned.name, block_cap=rules.combine.fuzzy_block_cap)
-        explanations = st.explanations()
-    pairs = engine.compare(planned, candidates, rules, min_level=min_level, explanations=explanations)
-    worst = max((p.level for p in pairs), default=None)
+        planned = precheck_job.planned_from_values(name or "planned", marketplace, region, given, setting_value("region"))
+    result = precheck_job.precheck(open_store, planned, rules, min_level=min_level, fail_on=fail_on)
+    pairs, worst = result.pairs, result.level
     if fmt == "json":
         click.echo(
             render_json(
@@ -300,16 +250,15 @@ def precheck(file, name, marketplace, region, input_format, min_level, fail_on, 
                    "value_a", "value_b", "reason"]
         click.echo(render_rows(_finding_rows(pairs, reveal=reveal), "csv", columns))
     else:
-        if not pairs:
+        if result.verdict == precheck_job.CLEAR:
             click.echo(f"CLEAR: {planned.name} shares nothing with the accounts on file.")
         else:
-            verdict = "STOP" if worst >= fail_on else "CAUTION"
-            others = ", ".join(sorted({p.accounts[0] if p.accounts[1] == planned.name else p.accounts[1] for p in pairs}))
-            click.echo(f"{verdict}: {planned.name} shares identifiers with {others} (strongest: {worst.label})")
+            others = ", ".join(result.others)
+            click.echo(f"{result.verdict}: {planned.name} shares identifiers with {others} (strongest: {worst.label})")
             click.echo("")
             click.echo(_pairs_table(pairs, reveal=reveal))
-    if worst is not None and worst >= fail_on:
-        sys.exit(1)
+    if result.exit_code:
+        sys.exit(result.exit_code)
 
 
 def register(group: click.Group) -> None:

@@ -13,11 +13,12 @@ from pathlib import Path
 import click
 
 from .. import capture, gate
-from ..linkage import engine
-from ..errors import LinkcheckError, UsageError
+from ..errors import UsageError
 from ..formats import render_json, render_rows
-from ..models import iso
+from ..linkage import engine
 from ..linkage.rules import load_rules
+from ..models import iso
+from ..usecases import gate as gate_job
 from .options import (
     NEW_PASSPHRASE_ENV,
     PASSPHRASE_ENV,
@@ -339,39 +340,16 @@ def gate_options(func):
     return func
 
 
-class PublicIpUnchecked(LinkcheckError):
-    """The public IP was asked for and could not be found: the gate fails closed."""
-
-    exit_code = 1
-
-
-def _require_public_ip(public: capture.PublicIp | None, allow_unchecked: bool) -> None:
-    # The public IP is often what links two accounts (a VPN that dropped, the office line):
-    # when the operator asked for it and it could not be found, do not say GO without it.
-    if public is not None and public.address is None and not allow_unchecked:
-        why = public.warning or "the lookup failed"
-        raise PublicIpUnchecked(
-            f"STOP: the public IP could not be checked ({why}); fix the network or the echo service "
-            "list, give --public-ip ADDRESS, or add --allow-unchecked-ip to go on without it"
-        )
-
-
 def _run_check(
     name, machine, rules_file, fail_on, *, write: bool, record_values: bool, action: str | None,
     allow_unchecked_ip: bool = False,
 ):
     """Unlock the store, check, optionally log and record; everything in one transaction."""
     rules = load_rules(rules_file)
-    public = machine.public()
-    _require_public_ip(public, allow_unchecked_ip)
-    with open_store(write=write) as st:
-        fp = machine.fingerprint(public, st.machine_hash)
-        result = gate.check_machine(st, name, fp, rules, fail_on=fail_on)
-        recorded = None
-        if action is not None:
-            added = gate.record_check(st, result, fp, action=action, merge=record_values)
-            recorded = {"event": True, "values_added": added}
-    return result, recorded
+    return gate_job.check_gate(
+        open_store, name, rules, fail_on, public=machine.public(), fingerprint=machine.fingerprint, write=write,
+        record_values=record_values, action=action, allow_unchecked_ip=allow_unchecked_ip,
+    )
 
 
 @click.command("check")

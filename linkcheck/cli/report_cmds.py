@@ -8,13 +8,12 @@ from pathlib import Path
 
 import click
 
-from .. import health
-from ..linkage import engine
 from ..demo import run_demo
 from ..errors import UsageError
 from ..models import now
 from ..report import build_report, headline
 from ..linkage.rules import load_rules
+from ..usecases import audit as audit_job
 from .options import (
     LEVEL,
     confirm_overwrite,
@@ -59,21 +58,18 @@ def report(output, force, min_level, link_level, rules_file):
     rules = load_rules(rules_file)
     if not is_stdout(output):
         confirm_overwrite(output, force)  # before the passphrase and the work
-    with open_store() as st:
-        profiles = st.profiles()
-        explanations = st.explanations()
-        healths = health.load(st, health.targets_of(rules))
-    # The same engine call as `audit`, so the page and `audit --format json` agree.
-    result = engine.audit(profiles, rules, min_level=min_level, link_level=link_level, explanations=explanations)
-    standing = health.audit_health(result, healths, {p.name: p.account.status for p in profiles})
-    html = build_report(result, profiles, min_level=min_level, link_level=link_level, generated_at=now(),
-                        health=standing)
+    # The same audit as `audit`, so the page and `audit --format json` agree; the page also
+    # draws the accounts that share nothing.
+    found = audit_job.audit_store(open_store, audit_job.AuditOptions(rules, min_level, link_level, every_account=True))
+    result, accounts = found.audit, found.accounts
+    html = build_report(result, accounts, min_level=min_level, link_level=link_level, generated_at=now(),
+                        health=found.health)
     write_output(output, html, force=True)
     if is_stdout(output):
-        echo_err(headline(result, profiles).sentence())
+        echo_err(headline(result, accounts).sentence())
         return
     click.echo(f"Wrote the report to {output}")
-    click.echo(headline(result, profiles).sentence())
+    click.echo(headline(result, accounts).sentence())
 
 
 @click.command()

@@ -1,0 +1,76 @@
+"""The standing audit over everything on file: one path for `audit` and `report`."""
+
+from __future__ import annotations
+
+import functools
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from typing import Callable
+
+from ..linkage import engine
+from ..models import Account, Level
+from ..linkage.rules import Rules
+
+# Above this many accounts that share something, the comparison takes long enough to say so.
+ANNOUNCE_COMPARING = 5000
+
+
+@dataclass(frozen=True)
+class AuditOptions:
+    rules: Rules
+    min_level: Level
+    link_level: Level = Level.HIGH
+    account: str | None = None  # only pairs involving this account
+    every_account: bool = False  # also list every account on file, linked or not (the report)
+
+
+@dataclass(frozen=True)
+class AuditResult:
+    audit: engine.Audit
+    total_accounts: int  # accounts on file
+    compared: int  # accounts the engine compared: those that share something
+    accounts: tuple[Account, ...] | None  # every account on file, with `every_account`
+    health: object  # health.AuditHealth: breaches, warnings and the accounts they expose
+
+
+def audit_store(
+    open_store: Callable[[], AbstractContextManager],
+    options: AuditOptions,
+    *,
+    progress: Callable[[str], None] | None = None,
+) -> AuditResult:
+    """Audit the store `open_store()` opens; it is held only while reading, not while comparing.
+
+    Reads what can link (`Store.audit_input`: the accounts and values that share a key with
+    another account -- on a large store most of it shares nothing -- and the fuzzy matches,
+    found from the key index in a second process meanwhile), then runs the engine over that.
+    `progress` hears what takes time, as one line each.
+    """
+    from .. import health  # not at import time: precheck shares this package and starts fast
+
+    rules = options.rules
+    if progress is not None:
+        progress("Reading the store…")
+    with open_store() as st:
+        if options.account is not None:
+            st.profile(options.account)  # an unknown name fails here, before everything is loaded
+        found = st.audit_input(
+            rules.combine.fuzzy_block_cap, functools.partial(engine.score_blocks, rules=rules),
+            include=options.account,
+        )
+        total = st.count_accounts()
+        explanations = st.explanations()
+        accounts = tuple(st.accounts()) if options.every_account else None
+        healths = health.load(st, health.targets_of(rules))
+    if progress is not None and len(found.profiles) > ANNOUNCE_COMPARING:
+        progress(f"Comparing {len(found.profiles):,} accounts that share something…")
+    result = engine.audit(
+        found.profiles, rules, min_level=options.min_level, link_level=options.link_level, account=options.account,
+        explanations=explanations, fuzzy_matches=found.fuzzy_matches,
+    )
+    if accounts is not None:
+        statuses = {a.name: a.status for a in accounts}
+    else:
+        statuses = {p.name: p.account.status for p in found.profiles} | {h.account: h.account_status for h in healths}
+    standing = health.audit_health(result, healths, statuses, options.account)
+    return AuditResult(result, total, len(found.profiles), accounts, standing)

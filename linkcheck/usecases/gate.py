@@ -1,0 +1,60 @@
+"""The pre-login gate as a job: the public-IP rule, then one transaction that checks this
+machine against the other accounts and, when asked, logs the check and records the values."""
+
+from __future__ import annotations
+
+from contextlib import AbstractContextManager
+from typing import Callable
+
+from .. import gate
+from ..capture import Fingerprint, PublicIp
+from ..errors import LinkcheckError
+from ..models import Level
+from ..linkage.rules import Rules
+
+
+class PublicIpUnchecked(LinkcheckError):
+    """The public IP was asked for and could not be found: the gate fails closed."""
+
+    exit_code = 1
+
+
+def require_public_ip(public: PublicIp | None, allow_unchecked: bool) -> None:
+    """STOP (PublicIpUnchecked) when the public IP was asked for and not found, unless allowed."""
+    # The public IP is often what links two accounts (a VPN that dropped, the office line):
+    # when the operator asked for it and it could not be found, do not say GO without it.
+    if public is not None and public.address is None and not allow_unchecked:
+        why = public.warning or "the lookup failed"
+        raise PublicIpUnchecked(
+            f"STOP: the public IP could not be checked ({why}); fix the network or the echo service "
+            "list, give --public-ip ADDRESS, or add --allow-unchecked-ip to go on without it"
+        )
+
+
+def check_gate(
+    open_store: Callable[..., AbstractContextManager],
+    name: str,
+    rules: Rules,
+    fail_on: Level,
+    *,
+    public: PublicIp | None,
+    fingerprint: Callable[[PublicIp | None, Callable], Fingerprint],
+    write: bool,
+    record_values: bool,
+    action: str | None,
+    allow_unchecked_ip: bool = False,
+) -> tuple[gate.CheckResult, dict | None]:
+    """Check account `name` from this machine: the verdict, and what was recorded (None when
+    `action` is None). `public` is looked up before the store is unlocked (a slow echo
+    service never holds the store's lock); `fingerprint(public, hash_machine_id)` describes
+    this machine. Unlock (`open_store(write=write)`), check, and with `action` log the check
+    and (on GO, with `record_values`) keep the values -- everything in one transaction."""
+    require_public_ip(public, allow_unchecked_ip)
+    with open_store(write=write) as st:
+        fp = fingerprint(public, st.machine_hash)
+        result = gate.check_machine(st, name, fp, rules, fail_on=fail_on)
+        recorded = None
+        if action is not None:
+            added = gate.record_check(st, result, fp, action=action, merge=record_values)
+            recorded = {"event": True, "values_added": added}
+    return result, recorded

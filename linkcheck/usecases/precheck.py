@@ -1,0 +1,96 @@
+"""The check of a planned account against everything on file, before registering it."""
+
+from __future__ import annotations
+
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from .. import accounts as book
+from ..linkage import engine
+from ..registry import kinds
+from ..errors import InvalidInput
+from ..formats import ProfileRecord, RawValue, detect_format, read_records
+from ..models import Account, Level, Profile
+from ..linkage.rules import Rules
+
+CLEAR, CAUTION, STOP = "CLEAR", "CAUTION", "STOP"
+
+
+def planned_profile(record: ProfileRecord, region: str | None, default_region: str | None = None) -> Profile:
+    """The planned account a precheck compares: validated like an import, never stored.
+    `default_region` (the settings' region) applies after `region` and the marketplace."""
+    if record.problems:
+        raise InvalidInput(f"{record.origin}: " + "; ".join(record.problems))
+    name = book.check_name(record.name)
+    account = Account(name, book.check_text("marketplace", record.marketplace, 200, one_line=True) or "", "planned")
+    attrs, problems = book.record_attributes(
+        record, account, region, source="manual", default_region=default_region
+    )
+    if problems:
+        raise InvalidInput(f"{record.origin}: account {name!r}: " + "; ".join(problems))
+    return book.merge_attributes(Profile(account), attrs)[0]
+
+
+def planned_from_values(
+    name: str, marketplace: str | None, region: str | None, values: dict, default_region: str | None = None
+) -> Profile:
+    """The planned account given value by value: kind -> the values given for it."""
+    raw = tuple(RawValue(kind, value) for kind in kinds.KIND_NAMES for value in values.get(kind) or ())
+    return planned_profile(ProfileRecord("the options", name, marketplace, values=raw), region, default_region)
+
+
+def planned_from_file(path: Path, fmt: str | None, region: str | None, default_region: str | None = None) -> Profile:
+    """The planned account given as one profile in the import format."""
+    records = list(read_records(path, detect_format(path, fmt)))
+    if len(records) != 1:
+        raise InvalidInput(f"{path}: precheck takes one profile; this file has {len(records)}")
+    return planned_profile(records[0], region, default_region)
+
+
+@dataclass(frozen=True)
+class PrecheckResult:
+    planned: Profile
+    pairs: list[engine.PairRisk]  # the planned account against those on file, strongest first
+    fail_on: Level
+
+    @property
+    def level(self) -> Level | None:
+        """The strongest pair's level; None when the planned account shares nothing."""
+        return max((p.level for p in self.pairs), default=None)
+
+    @property
+    def verdict(self) -> str:
+        """CLEAR (shares nothing), CAUTION (shares something below fail_on) or STOP."""
+        if not self.pairs:
+            return CLEAR
+        return STOP if self.level >= self.fail_on else CAUTION
+
+    @property
+    def others(self) -> list[str]:
+        """The accounts on file it shares something with, by name."""
+        name = self.planned.name
+        return sorted({p.accounts[0] if p.accounts[1] == name else p.accounts[1] for p in self.pairs})
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.level is not None and self.level >= self.fail_on else 0
+
+
+def precheck(
+    open_store: Callable[[], AbstractContextManager],
+    planned: Profile,
+    rules: Rules,
+    *,
+    min_level: Level,
+    fail_on: Level,
+) -> PrecheckResult:
+    """Compare `planned` with the accounts holding any of its match keys. Writes nothing; the
+    store is held only while the candidates are read."""
+    keys = {key for a in planned.attributes for key in a.keys}
+    with open_store() as st:
+        candidates = st.candidates(keys, exclude=planned.name, block_cap=rules.combine.fuzzy_block_cap)
+        explanations = st.explanations()
+    pairs = engine.compare(planned, candidates, rules, min_level=min_level, explanations=explanations)
+    return PrecheckResult(planned, pairs, fail_on)
