@@ -169,7 +169,11 @@ def read_raw(path: Path | None = None) -> tuple[dict[str, object], str]:
     """The file's table and text as written (unchecked keys); empty when there is no file."""
     path = settings_path() if path is None else path
     try:
-        with open(path, "rb") as fh:
+        # O_NONBLOCK: a FIFO put there must not block every command (the gate included) on open.
+        fd = os.open(str(path), os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with open(fd, "rb") as fh:
+            if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode) and str(path) != os.devnull:
+                raise InvalidInput(f"settings file {path} is not a regular file; fix or delete it")
             data = fh.read(MAX_SETTINGS_BYTES + 1)
     except (FileNotFoundError, NotADirectoryError):
         return {}, ""
