@@ -157,3 +157,30 @@ def test_unlock_status_with_an_unexpected_agent_reply_is_no_internal_error(cli, 
     assert table.exit_code == 0, table.output
     assert table.output == f"Locked: no agent keeps the key of {store_path}.\n"
     assert json.loads(shown.output)["unlocked"] is False
+
+
+# ----- the terminal filter -------------------------------------------------------------------
+
+
+def test_a_carriage_return_in_a_file_name_quoted_on_stderr_is_shown_not_sent(tmp_path, cli, demo_store):
+    # stderr let every CR through (for progress lines); a file named "evil\rImported ... OK"
+    # quoted in an error message overwrote the start of the line with a message of its own.
+    name = "evil\rImported 10 accounts OK.csv"
+    (tmp_path / name).write_text("account,date,odr\nnobody,2026-10-01,0.1%\n")
+    result = cli("health", "import", tmp_path / name)
+    assert result.exit_code == 3
+    assert "\r" not in result.output
+    assert "evil\\u000dImported 10 accounts OK.csv row 2: no account named 'nobody'" in result.output
+
+
+def test_the_progress_line_still_redraws_with_a_carriage_return():
+    import io
+
+    from linkcheck.safetext import TerminalSafeStream
+
+    out = io.StringIO()
+    stream = TerminalSafeStream(out, allow_cr=True)
+    stream.write("\r  1,000 accounts read…")
+    stream.write("\r" + " " * 40 + "\r")
+    stream.write("a\rb\n")
+    assert out.getvalue() == "\r  1,000 accounts read…\r" + " " * 40 + "\ra\\u000db\n"
