@@ -237,6 +237,8 @@ def resolve(key: str, file_values: dict[str, str] | None = None) -> Resolved:
     s = setting(key)
     env = os.environ.get(s.env)
     if env:
+        if s.key in ("store", "rules") and not Path(env.strip()).expanduser().is_absolute():
+            env = str(Path.cwd() / env.strip())  # as --store and --rules take it: from the current folder
         try:
             return Resolved(s.key, s.check(env), "environment", s.env)
         except ValueError as exc:

@@ -184,3 +184,18 @@ def test_the_progress_line_still_redraws_with_a_carriage_return():
     stream.write("\r" + " " * 40 + "\r")
     stream.write("a\rb\n")
     assert out.getvalue() == "\r  1,000 accounts read…\r" + " " * 40 + "\ra\\u000db\n"
+
+
+# ----- settings: the environment -------------------------------------------------------------
+
+
+def test_a_relative_linkcheck_store_is_taken_from_the_current_folder(cli, tmp_path, monkeypatch):
+    # LINKCHECK_STORE=store.db worked before settings landed (as --store store.db still does);
+    # it became "$LINKCHECK_STORE: must be an absolute path", exit 3, for every command.
+    monkeypatch.setenv("LINKCHECK_STORE", "mine.db")
+    result = cli("init")
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "mine.db").is_file()
+    shown = cli("config", "get", "store")
+    assert shown.exit_code == 0, shown.output
+    assert shown.output.strip().splitlines()[0] == str(tmp_path / "mine.db")
