@@ -81,11 +81,11 @@ def _proxy(value: str) -> str:
 
     text = value.strip()
     try:
-        parts = urlsplit(text)
+        parts = urlsplit(text)  # raises ValueError itself on an unclosed "[" (an IPv6 host)
         port = parts.port
     except ValueError:
-        port = -1
-    if parts.scheme not in ("http", "https") or not parts.hostname or port == -1:
+        parts, port = None, -1
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname or port == -1:
         raise ValueError("must be an http:// or https:// proxy URL such as http://127.0.0.1:7890")
     return text
 

@@ -199,3 +199,25 @@ def test_a_relative_linkcheck_store_is_taken_from_the_current_folder(cli, tmp_pa
     shown = cli("config", "get", "store")
     assert shown.exit_code == 0, shown.output
     assert shown.output.strip().splitlines()[0] == str(tmp_path / "mine.db")
+
+
+def test_a_proxy_with_an_unclosed_bracket_is_a_bad_value_not_an_internal_error(cli, demo_store, tmp_path):
+    # urlsplit raises on "http://[::1"; the check then read a variable it never set: exit 70,
+    # and with the value in the settings file, for every command.
+    result = cli("config", "set", "proxy", "http://[::1")
+    assert result.exit_code == 3, result.output
+    assert "invalid value for setting 'proxy': must be an http:// or https:// proxy URL" in result.output
+    settings = tmp_path / "settings.toml"
+    settings.write_text('proxy = "http://[::1"\n')
+    listed = cli("account", "list", env={"LINKCHECK_SETTINGS": str(settings)})
+    assert listed.exit_code == 3, listed.output
+    assert f"settings file {settings}, line 1: proxy must be an http:// or https:// proxy URL" in listed.output
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
+def test_verify_of_a_fifo_is_an_error_not_a_hang(tmp_path):
+    fifo = tmp_path / "appeal.txt"
+    os.mkfifo(fifo)
+    result = _linkcheck("verify", fifo, "--integrity-only")
+    assert result.returncode == 3, result.stderr
+    assert result.stderr == f"linkcheck: error: {fifo} is not a regular file: it is not a linkcheck statement\n"
