@@ -201,6 +201,8 @@ def read_raw(path: Path | None = None) -> tuple[dict[str, object], str]:
         reason = _LINE_NUMBER.sub("", message).strip() or "not valid TOML"
         line = int(found.group(1)) if found else None
         raise InvalidInput(f"{_where(path, line)}: not valid TOML ({reason}); fix or delete it") from None
+    except RecursionError:
+        raise InvalidInput(f"{_where(path, None)}: not valid TOML (nested too deeply); fix or delete it") from None
     return table, text
 
 

@@ -221,3 +221,31 @@ def test_verify_of_a_fifo_is_an_error_not_a_hang(tmp_path):
     result = _linkcheck("verify", fifo, "--integrity-only")
     assert result.returncode == 3, result.stderr
     assert result.stderr == f"linkcheck: error: {fifo} is not a regular file: it is not a linkcheck statement\n"
+
+
+# ----- deep nesting in the files a user points at ----------------------------------------------
+
+
+def test_a_deeply_nested_settings_file_is_invalid_input_not_an_internal_error(cli, tmp_path):
+    settings = tmp_path / "settings.toml"
+    settings.write_text("a = " + "[" * 60_000 + "\n")  # under the 64 KiB cap
+    result = cli("config", "list", env={"LINKCHECK_SETTINGS": str(settings)})
+    assert result.exit_code == 3, result.output
+    assert f"linkcheck: error: settings file {settings}: not valid TOML (nested too deeply); fix or delete it" in result.output
+
+
+@pytest.mark.parametrize("name, kind", [("rules.toml", "TOML"), ("rules.json", "JSON")])
+def test_a_deeply_nested_rules_file_is_invalid_input_not_an_internal_error(cli, demo_store, tmp_path, name, kind):
+    rules = tmp_path / name
+    rules.write_text(("a = " if kind == "TOML" else "") + "[" * 60_000 + "\n")
+    result = cli("audit", "--rules", rules)
+    assert result.exit_code == 3, result.output
+    assert f"linkcheck: error: rules file {name}: not valid {kind} (nested too deeply)" in result.output
+
+
+def test_a_deeply_nested_machine_file_is_invalid_input_not_an_internal_error(cli, demo_store, tmp_path):
+    machine = tmp_path / "machine.json"
+    machine.write_text("[" * 60_000 + "\n")
+    result = cli("check", "acme-us", "--machine", machine, "--public-ip", "203.0.113.5")
+    assert result.exit_code == 3, result.output
+    assert "linkcheck: error: machine file machine.json: not valid JSON (nested too deeply)" in result.output
