@@ -145,6 +145,12 @@ def today() -> date:
     return datetime.now(timezone.utc).date()
 
 
+def quoted(text: str, limit: int = 80) -> str:
+    """`text` quoted for a one-line message, cut at `limit` characters: a cell of an import file
+    may be megabytes long, and a problem line quotes it."""
+    return repr(text[:limit]) + ("…" if len(text) > limit else "")
+
+
 def parse_date(value: Any, *, latest: date | None = None) -> date:
     """A day as `2026-11-01` (also `2026/11/1`, `2026.11.01`, `2026年11月1日`); ValueError otherwise.
 
@@ -158,11 +164,11 @@ def parse_date(value: Any, *, latest: date | None = None) -> date:
         shown = value.strip()
         match = _DATE.fullmatch(unicodedata.normalize("NFKC", shown))
         if not match:
-            raise ValueError(f"{shown!r} is not a date; write it as YYYY-MM-DD, e.g. 2026-11-01")
+            raise ValueError(f"{quoted(shown)} is not a date; write it as YYYY-MM-DD, e.g. 2026-11-01")
         try:
             day = date(int(match[1]), int(match[2]), int(match[3]))
         except ValueError:
-            raise ValueError(f"{shown!r} is not a calendar date") from None
+            raise ValueError(f"{quoted(shown)} is not a calendar date") from None
     else:
         raise ValueError("expected a date as YYYY-MM-DD, e.g. 2026-11-01")
     latest = latest or today() + timedelta(days=1)
@@ -805,10 +811,10 @@ def validate_import(rows: Sequence[tuple[str, Mapping[str, Any]]], known: Callab
             if record.account not in unknown:
                 unknown[record.account] = not known(record.account)
             if unknown[record.account]:
-                row_problems.append(f"no account named {record.account!r} on file (`linkcheck account list`)")
+                row_problems.append(f"no account named {quoted(record.account)} on file (`linkcheck account list`)")
             earlier = seen.get((record.account, record.day))
             if earlier is not None:
-                row_problems.append(f"{record.account} {record.day.isoformat()} is already given in {earlier}")
+                row_problems.append(f"{quoted(record.account) if unknown[record.account] else record.account} {record.day.isoformat()} is already given in {earlier}")
             else:
                 seen[(record.account, record.day)] = origin
         if row_problems:

@@ -249,3 +249,16 @@ def test_a_deeply_nested_machine_file_is_invalid_input_not_an_internal_error(cli
     result = cli("check", "acme-us", "--machine", machine, "--public-ip", "203.0.113.5")
     assert result.exit_code == 3, result.output
     assert "linkcheck: error: machine file machine.json: not valid JSON (nested too deeply)" in result.output
+
+
+def test_health_import_problem_lines_quote_at_most_a_short_part_of_a_huge_cell(cli, demo_store, tmp_path):
+    # A 100,000-character account name or date in an import file used to be echoed whole, once
+    # per problem, on stderr.
+    path = tmp_path / "health.json"
+    path.write_text(json.dumps([{"account": "x" * 100_000, "date": "2026-10-01", "odr": "0.1%"},
+                                {"account": "acme-us", "date": "2" * 100_000, "odr": "0.1%"}]))
+    result = cli("health", "import", path)
+    assert result.exit_code == 3, result.output
+    lines = result.output.splitlines()
+    assert max(map(len, lines)) < 300, [line[:120] for line in lines]
+    assert f"  health.json record 1: no account named '{'x' * 80}'… on file (`linkcheck account list`)" in lines
