@@ -200,7 +200,12 @@ def status(store_path: Path) -> dict | None:
     if unsupported_reason() is not None:
         return None
     reply = _request(socket_path(store_path), {"op": "status"})
-    return reply if reply and reply.get("ok") else None
+    if not reply or not reply.get("ok"):
+        return None
+    # Only a reply as this version's agent writes it (not an older agent's, say) is shown.
+    if not all(type(reply.get(k)) is int for k in ("expires", "pid")):
+        return None
+    return reply
 
 
 def lock(store_path: Path) -> bool:

@@ -30,6 +30,8 @@ JSON_CHUNK = 64 * 1024
 MAX_CELL_CHARS = 64 * 1024
 # CSV is read line by line; one line (a row, or part of a quoted multi-line cell) is capped.
 MAX_LINE_CHARS = 4 * 1024 * 1024
+# A file the user points at (rules, a machine description) is small; this much is read at most.
+MAX_USER_TEXT_BYTES = 4 * 1024 * 1024
 CSV_VALUE_SEPARATOR = ";"
 # Cells a spreadsheet would run as a formula; exported with a leading apostrophe (OWASP advice).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -75,7 +77,15 @@ SPREADSHEET_HELP = "it looks like an Excel workbook; save it as CSV (File > Save
 def read_user_text(path: Path, what: str) -> str:
     """A small UTF-8 file the user points at (rules, a machine description), or one clear error."""
     try:
-        return path.read_text(encoding="utf-8")
+        # O_NONBLOCK: a FIFO named here is refused, not waited on; the size is capped.
+        fd = os.open(str(path), os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with open(fd, "rb") as fh:
+            if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
+                raise InvalidInput(f"{what} {path.name}: cannot read it (not a regular file)")
+            data = fh.read(MAX_USER_TEXT_BYTES + 1)
+        if len(data) > MAX_USER_TEXT_BYTES:
+            raise InvalidInput(f"{what} {path.name}: cannot read it (larger than {MAX_USER_TEXT_BYTES // (1024 * 1024)} MiB)")
+        return data.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")  # as read_text() reads
     except (OSError, UnicodeDecodeError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else "not readable UTF-8 text"
         raise InvalidInput(f"{what} {path.name}: cannot read it ({reason})") from None

@@ -10,7 +10,9 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import re
+import stat
 import unicodedata
 from collections import deque
 from dataclasses import dataclass, field, replace
@@ -143,6 +145,12 @@ def today() -> date:
     return datetime.now(timezone.utc).date()
 
 
+def quoted(text: str, limit: int = 80) -> str:
+    """`text` quoted for a one-line message, cut at `limit` characters: a cell of an import file
+    may be megabytes long, and a problem line quotes it."""
+    return repr(text[:limit]) + ("…" if len(text) > limit else "")
+
+
 def parse_date(value: Any, *, latest: date | None = None) -> date:
     """A day as `2026-11-01` (also `2026/11/1`, `2026.11.01`, `2026年11月1日`); ValueError otherwise.
 
@@ -156,11 +164,11 @@ def parse_date(value: Any, *, latest: date | None = None) -> date:
         shown = value.strip()
         match = _DATE.fullmatch(unicodedata.normalize("NFKC", shown))
         if not match:
-            raise ValueError(f"{shown!r} is not a date; write it as YYYY-MM-DD, e.g. 2026-11-01")
+            raise ValueError(f"{quoted(shown)} is not a date; write it as YYYY-MM-DD, e.g. 2026-11-01")
         try:
             day = date(int(match[1]), int(match[2]), int(match[3]))
         except ValueError:
-            raise ValueError(f"{shown!r} is not a calendar date") from None
+            raise ValueError(f"{quoted(shown)} is not a calendar date") from None
     else:
         raise ValueError("expected a date as YYYY-MM-DD, e.g. 2026-11-01")
     latest = latest or today() + timedelta(days=1)
@@ -646,9 +654,17 @@ def read_import(path: Path, fmt: str | None = None) -> list[tuple[str, dict[str,
     if size > MAX_IMPORT_BYTES:
         raise InvalidInput(f"{path}: larger than {MAX_IMPORT_BYTES // (1024 * 1024)} MiB; split it")
     try:
-        raw = path.read_bytes()
+        # O_NONBLOCK and a capped read: a FIFO or a device (whose size says 0) is refused, not
+        # waited on or read without end.
+        fd = os.open(str(path), os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with open(fd, "rb") as fh:
+            if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
+                raise InvalidInput(f"{path}: cannot read (not a regular file)")
+            raw = fh.read(MAX_IMPORT_BYTES + 1)
     except OSError as exc:
         raise InvalidInput(f"{path}: cannot read ({exc.strerror})") from None
+    if len(raw) > MAX_IMPORT_BYTES:
+        raise InvalidInput(f"{path}: larger than {MAX_IMPORT_BYTES // (1024 * 1024)} MiB; split it")
     if raw[:4] in (b"PK\x03\x04", b"\xd0\xcf\x11\xe0"):
         raise InvalidInput(f"{path}: it looks like an Excel workbook; save it as CSV (File > Save As > CSV UTF-8) and import that")
     try:
@@ -674,6 +690,7 @@ def _format_of(path: Path) -> str:
 
 def _map_columns(names: Iterable[str], where: str) -> dict[str, str]:
     mapped, unknown = {}, []
+    names = list(names)
     for name in names:
         key = _COLUMNS.get(_column_key(name)) if isinstance(name, str) else None
         if key is None:
@@ -682,6 +699,13 @@ def _map_columns(names: Iterable[str], where: str) -> dict[str, str]:
             mapped[name] = key
     if unknown:
         raise InvalidInput(f"{where}: unknown column(s) {', '.join(repr(u) for u in unknown)[:200]}; use {COLUMNS_HELP}")
+    # Two columns for one thing (odr and order_defect_rate, or odr twice): which value is meant
+    # cannot be told, so neither is taken.
+    keys = [_COLUMNS[_column_key(name)] for name in names]
+    twice = sorted({key for key in keys if keys.count(key) > 1})
+    if twice:
+        what = "members" if "record" in where else "columns"
+        raise InvalidInput(f"{where}: two {what} for {', '.join(twice)}; keep one")
     return mapped
 
 
@@ -716,6 +740,8 @@ def _json_rows(path: Path, text: str) -> list[tuple[str, dict[str, Any]]]:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise InvalidInput(f"{path.name}: not valid JSON ({exc.msg} at line {exc.lineno})") from None
+    except RecursionError:
+        raise InvalidInput(f"{path.name}: not valid JSON (nested too deeply)") from None
     if isinstance(data, dict) and isinstance(data.get("health"), list):
         data = data["health"]
     if not isinstance(data, list):
@@ -785,10 +811,10 @@ def validate_import(rows: Sequence[tuple[str, Mapping[str, Any]]], known: Callab
             if record.account not in unknown:
                 unknown[record.account] = not known(record.account)
             if unknown[record.account]:
-                row_problems.append(f"no account named {record.account!r} on file (`linkcheck account list`)")
+                row_problems.append(f"no account named {quoted(record.account)} on file (`linkcheck account list`)")
             earlier = seen.get((record.account, record.day))
             if earlier is not None:
-                row_problems.append(f"{record.account} {record.day.isoformat()} is already given in {earlier}")
+                row_problems.append(f"{quoted(record.account) if unknown[record.account] else record.account} {record.day.isoformat()} is already given in {earlier}")
             else:
                 seen[(record.account, record.day)] = origin
         if row_problems:

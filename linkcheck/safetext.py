@@ -58,16 +58,23 @@ class TerminalSafeStream:
 
     linkcheck installs one on stdout and stderr for every command (see cli.LinkcheckGroup), so
     whatever a command prints -- tables, notes, names, CSV, JSON -- cannot send an escape
-    sequence to the terminal. On stderr a CR is let through: progress lines redraw with it.
+    sequence to the terminal. On stderr a CR is let through at the start or the end of one write
+    only: progress lines redraw with it ("\\r  1,000 accounts read…"), while a CR inside a message
+    (a file name quoted in an error) could overwrite what the line says, so it is shown.
     """
 
     def __init__(self, stream: TextIO, *, allow_cr: bool = False):
         self._stream = stream
+        self._allow_cr = allow_cr
         self._pattern = _UNSAFE_BUT_CR_RE if allow_cr else _UNSAFE_RE
 
     def write(self, text: Any) -> int:
         if isinstance(text, str) and self._pattern.search(text):
             text = self._pattern.sub(_escape, text)
+        if self._allow_cr and isinstance(text, str) and "\r" in text.strip("\r"):
+            inner = text.strip("\r")
+            start = text.index(inner)
+            text = text[:start] + inner.replace("\r", "\\u000d") + text[start + len(inner):]
         return self._stream.write(text)
 
     def writelines(self, lines) -> None:

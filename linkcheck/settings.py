@@ -81,11 +81,11 @@ def _proxy(value: str) -> str:
 
     text = value.strip()
     try:
-        parts = urlsplit(text)
+        parts = urlsplit(text)  # raises ValueError itself on an unclosed "[" (an IPv6 host)
         port = parts.port
     except ValueError:
-        port = -1
-    if parts.scheme not in ("http", "https") or not parts.hostname or port == -1:
+        parts, port = None, -1
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname or port == -1:
         raise ValueError("must be an http:// or https:// proxy URL such as http://127.0.0.1:7890")
     return text
 
@@ -169,7 +169,11 @@ def read_raw(path: Path | None = None) -> tuple[dict[str, object], str]:
     """The file's table and text as written (unchecked keys); empty when there is no file."""
     path = settings_path() if path is None else path
     try:
-        with open(path, "rb") as fh:
+        # O_NONBLOCK: a FIFO put there must not block every command (the gate included) on open.
+        fd = os.open(str(path), os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with open(fd, "rb") as fh:
+            if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode) and str(path) != os.devnull:
+                raise InvalidInput(f"settings file {path} is not a regular file; fix or delete it")
             data = fh.read(MAX_SETTINGS_BYTES + 1)
     except (FileNotFoundError, NotADirectoryError):
         return {}, ""
@@ -197,6 +201,8 @@ def read_raw(path: Path | None = None) -> tuple[dict[str, object], str]:
         reason = _LINE_NUMBER.sub("", message).strip() or "not valid TOML"
         line = int(found.group(1)) if found else None
         raise InvalidInput(f"{_where(path, line)}: not valid TOML ({reason}); fix or delete it") from None
+    except RecursionError:
+        raise InvalidInput(f"{_where(path, None)}: not valid TOML (nested too deeply); fix or delete it") from None
     return table, text
 
 
@@ -233,6 +239,8 @@ def resolve(key: str, file_values: dict[str, str] | None = None) -> Resolved:
     s = setting(key)
     env = os.environ.get(s.env)
     if env:
+        if s.key in ("store", "rules") and not Path(env.strip()).expanduser().is_absolute():
+            env = str(Path.cwd() / env.strip())  # as --store and --rules take it: from the current folder
         try:
             return Resolved(s.key, s.check(env), "environment", s.env)
         except ValueError as exc:

@@ -167,6 +167,8 @@ def load_fixture(
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise InvalidInput(f"machine file {path.name}: not valid JSON ({exc.msg}, line {exc.lineno})") from None
+    except RecursionError:
+        raise InvalidInput(f"machine file {path.name}: not valid JSON (nested too deeply)") from None
     fp = fingerprint_from_json(data, name=path.name, hash_machine_id=hash_machine_id)
     if public_ip is not None:
         fp = _apply_public_ip(fp, resolve_public_ip(public_ip, proxy=proxy, echo_urls=echo_urls))

@@ -290,6 +290,7 @@ def import_cmd(file, input_format):
     Examples:
       linkcheck health import health.csv
       linkcheck health import health.json
+
     \b
     health.csv:
       account,date,odr,cancel_rate,late_shipment,valid_tracking

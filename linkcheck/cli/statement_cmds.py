@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 import sys
 from pathlib import Path
 
@@ -253,9 +254,17 @@ def _read_statement(path: Path) -> str:
         size = path.stat().st_size
         if size > MAX_STATEMENT_BYTES:
             raise stmt.StatementInvalid(f"{path} is {size // (1024 * 1024)} MiB: too large to be a linkcheck statement")
-        data = path.read_bytes()
+        # O_NONBLOCK and a capped read: a FIFO or a device (its size says 0) is refused, not
+        # waited on or read without end.
+        fd = os.open(str(path), os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with open(fd, "rb") as fh:
+            if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
+                raise stmt.StatementInvalid(f"{path} is not a regular file: it is not a linkcheck statement")
+            data = fh.read(MAX_STATEMENT_BYTES + 1)
     except OSError as exc:
         raise UsageError(f"cannot read {path}: {exc.strerror}") from None
+    if len(data) > MAX_STATEMENT_BYTES:
+        raise stmt.StatementInvalid(f"{path} is over {MAX_STATEMENT_BYTES // (1024 * 1024)} MiB: too large to be a linkcheck statement")
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:

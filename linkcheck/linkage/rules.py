@@ -151,6 +151,8 @@ def parse_rules(text: str, *, name: str = "rules", toml: bool = False) -> Rules:
     except (tomllib.TOMLDecodeError, json.JSONDecodeError) as exc:
         kind = "TOML" if toml else "JSON"
         raise InvalidInput(f"rules file {name}: not valid {kind} ({exc})") from None
+    except RecursionError:
+        raise InvalidInput(f"rules file {name}: not valid {'TOML' if toml else 'JSON'} (nested too deeply)") from None
     return rules_from_dict(data, name=name)
 
 
