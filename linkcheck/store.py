@@ -1365,6 +1365,32 @@ class Store:
             out.append(event)
         return out
 
+    def remove_events(self, account: str, action: str) -> int:
+        """Delete the log entries of `action` for `account` (its health figures when it is
+        removed, say); returns how many. The manifest is updated like any delete."""
+        self._require_write()
+        marker = crypto.canonical_json({"action": action})[1:-1]
+        rows = self._conn.execute("SELECT id, version, body FROM events NOT INDEXED ORDER BY id").fetchall()
+        self._check_scan("events", [(row_id, version, b"", body) for row_id, version, body in rows])
+        removed = 0
+        for row_id, version, body in rows:
+            raw = self._keys.open(body, _ad("events", row_id, version, b"", "body"), "a log entry")
+            if marker not in raw:
+                continue
+            try:
+                event = _decode_event(raw)
+            except (ValueError, KeyError, TypeError):
+                raise StoreDamaged("store is damaged: a log entry is unreadable") from None
+            if event.account != account or event.action != action:
+                continue
+            self._conn.execute("DELETE FROM events WHERE id = ?", (row_id,))
+            del self._verified["events"][row_id]
+            self._manifest.accumulator ^= self._mac_row("events", row_id, version, b"", body)
+            self._manifest.counts["events"] -= 1
+            self._dirty = True
+            removed += 1
+        return removed
+
     # ----- explanations ----------------------------------------------------------------------
 
     @staticmethod

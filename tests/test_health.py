@@ -725,3 +725,23 @@ def test_the_store_hands_out_only_health_entries_when_asked(cli, demo_store, sto
         assert [e.action for e in st.events()] == ["health", "check"]
         assert [e.action for e in st.events(action="health")] == ["health"]
         assert [e.action for e in st.events(account="acme-us", action="check")] == ["check"]
+
+
+def test_a_new_account_does_not_inherit_the_health_figures_of_a_removed_one(cli, demo_store):
+    assert cli("health", "set", "acme-us", "--date", "2026-11-01", "--odr", "2%").exit_code == 0
+    assert cli("health", "set", "lotus-jp", "--date", "2026-11-01", "--odr", "0.2%").exit_code == 0
+    assert cli("account", "remove", "acme-us", "--yes").exit_code == 0
+    assert cli("account", "add", "acme-us", "--marketplace", "amazon.com").exit_code == 0
+    shown = json.loads(cli("health", "--format", "json").output)
+    assert [a["account"] for a in shown["accounts"]] == ["lotus-jp"]
+    # the store still verifies after the deletes (the manifest was kept in step)
+    assert cli("audit", "--format", "json").exit_code in (0, 1)
+    assert cli("log").exit_code == 0
+
+
+def test_renaming_another_account_to_a_removed_name_does_not_bring_its_figures_back(cli, demo_store):
+    assert cli("health", "set", "acme-us", "--date", "2026-11-01", "--odr", "2%").exit_code == 0
+    assert cli("account", "remove", "acme-us", "--yes").exit_code == 0
+    assert cli("account", "set", "lotus-jp", "--rename", "acme-us").exit_code == 0
+    shown = json.loads(cli("health", "--format", "json").output)
+    assert shown["accounts"] == []

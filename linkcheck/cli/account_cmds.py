@@ -183,8 +183,13 @@ def account_remove(name, yes):
         with open_store(key=key) as st:
             st.profile(name)
         click.confirm(f"Remove account {name!r} and all its values?", abort=True, err=True)
+    from ..health import ACTION as HEALTH_ACTION
+
     with open_store(write=True, key=key) as st:
         st.remove_account(name)
+        # Its health figures go with it (an account added later under the name starts clean);
+        # the log of checks stays, as a record of what happened.
+        st.remove_events(name, HEALTH_ACTION)
     click.echo(f"Removed account {name}")
 
 
