@@ -1,0 +1,122 @@
+"""Issue 16, the normaliser part: finer rules for e-mail, MAC, IP, company, address, phone and tax values.
+
+Every example here is made up (example.com, documentation IP ranges, fake companies).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from linkcheck.errors import InvalidValue
+from linkcheck.registry.kinds import parse_value
+
+
+def normalized(kind: str, value: str, region: str | None = None) -> str:
+    return parse_value(kind, value, region=region).normalized
+
+
+def exact_keys(kind: str, value: str, region: str | None = None) -> set[str]:
+    return {k for k in parse_value(kind, value, region=region).keys if not k.startswith("~")}
+
+
+def reason(kind: str, value: str, region: str | None = None) -> str:
+    with pytest.raises(InvalidValue) as caught:
+        parse_value(kind, value, region=region)
+    return caught.value.reason
+
+
+# ---------------------------------------------------------------------------------------------
+# E-mail
+
+
+@pytest.mark.parametrize("domain", ["yandex.ru", "yandex.com", "yandex.kz", "yandex.ua", "yandex.by", "ya.ru"])
+def test_email_yandex_domains_are_one_mailbox(domain):
+    assert normalized("email", f"Ivan.Petrov@{domain}") == "ivan.petrov@yandex.ru"
+
+
+def test_email_tag_after_a_dot_is_dropped_as_gmail_reads_it():
+    assert normalized("email", "some.name.+ext@gmail.com") == "somename@gmail.com"
+    assert normalized("email", "some.name.+ext@googlemail.com") == "somename@gmail.com"
+
+
+def test_email_tag_after_a_dot_on_a_private_domain_keeps_the_dot():
+    assert normalized("email", "sales.+amz@acme-widgets.example") == "sales.@acme-widgets.example"
+
+
+def test_email_of_255_octets_is_refused_and_254_accepted():
+    domain = "d" * 63 + "." + "e" * 63 + "." + "f" * 60 + ".com"  # 191 octets
+    local_ok = "a" * (254 - 1 - len(domain))  # 62
+    assert len(local_ok) + 1 + len(domain) == 254
+    assert normalized("email", f"{local_ok}@{domain}") == f"{local_ok}@{domain}"
+    assert "254 octets" in reason("email", f"{local_ok}b@{domain}")
+
+
+def test_email_local_part_over_64_octets_is_refused_counting_bytes():
+    assert normalized("email", "a" * 64 + "@example.com")
+    assert reason("email", "a" * 65 + "@example.com") == "not an email address"
+    assert reason("email", "é" * 33 + "@example.com") == "not an email address"  # 66 octets, 33 characters
+
+
+@pytest.mark.parametrize("tld", ["local", "test", "invalid", "localhost", "onion"])
+def test_email_special_use_domains_are_refused(tld):
+    assert reason("email", f"ops@acme.{tld}") == f"a special-use domain (.{tld}) where no mailbox can be"
+
+
+@pytest.mark.parametrize("address", ["ops@example.com", "ops@example.net", "ops@example.org", "ops@acme.example"])
+def test_email_documentation_domains_stay_accepted(address):
+    assert normalized("email", address) == address
+
+
+# ---------------------------------------------------------------------------------------------
+# MAC addresses
+
+
+@pytest.mark.parametrize("spelling", ["001b:7749:54fd", "001B-7749-54FD",
+                                      "001b77:4954fd", "001b77-4954fd", "001B.7749.54FD", "00 1b 77 49 54 fd",
+                                      "001:b77:495:4fd", "001B774954FD"])
+def test_mac_any_even_grouping_with_one_separator_is_read(spelling):
+    assert normalized("mac", spelling) == "00:1b:77:49:54:fd"
+
+
+def test_mac_four_digit_groups_with_dashes():
+    assert normalized("mac", "0090-96AF-CC39") == "00:90:96:af:cc:39"
+
+
+@pytest.mark.parametrize("bad", ["001b:7749-54fd", "001b77:4954:fd", "001b7749:54fd", "001b.7749.54fdd",
+                                 "001b:7749:54fg", "0:1b77:4954:fd", "001b::7749:54fd", "00-1b-77-49-54-fd-"])
+def test_mac_mixed_or_uneven_grouping_is_refused(bad):
+    assert reason("mac", bad) == "not a MAC address"
+
+
+# ---------------------------------------------------------------------------------------------
+# IP addresses
+
+
+@pytest.mark.parametrize("value, network", [
+    ("192.0.0.9", "192.0.0.0/24"), ("192.0.0.10", "192.0.0.0/24"),
+    ("192.31.196.7", "192.31.196.0/24"), ("192.175.48.7", "192.175.48.0/24"),
+    ("2001:1::1", "2001:1::/64"), ("2001:1::2", "2001:1::/64"), ("2001:3::77", "2001:3::/64"),
+    ("2001:4:112::9", "2001:4:112::/64"), ("2001:20::5", "2001:20::/64"), ("2001:2f:ab::5", "2001:2f:ab::/64"),
+])
+def test_ip_globally_reachable_blocks_inside_reserved_ones_get_keys(value, network):
+    assert exact_keys("ip", value) == {f"ip:{value}", f"ip_network:{network}"}
+
+
+@pytest.mark.parametrize("value", ["192.0.0.8", "192.0.0.11", "2001:1::4", "2001:4:113::1", "2001:10::1", "2001:2::1"])
+def test_ip_their_reserved_neighbours_still_get_none(value):
+    parsed = parse_value("ip", value)
+    assert parsed.keys == () and "reserved" in parsed.flags
+
+
+@pytest.mark.parametrize("spelling", ["64:ff9b::203.0.113.7", "64:ff9b::cb00:7107", "64:ff9b:1::203.0.113.7",
+                                      "64:ff9b:1:cb00:71:700::"])
+def test_ip_nat64_address_is_the_ipv4_it_carries(spelling):
+    parsed = parse_value("ip", spelling)
+    assert parsed.normalized == "203.0.113.7"
+    assert set(parsed.keys) == {"ip:203.0.113.7", "ip_network:203.0.113.0/24"}
+    assert "nat64" in parsed.flags
+
+
+def test_ip_nat64_of_a_private_ipv4_identifies_no_one():
+    parsed = parse_value("ip", "64:ff9b::10.1.2.3")
+    assert parsed.keys == () and "private" in parsed.flags
