@@ -120,3 +120,35 @@ def test_ip_nat64_address_is_the_ipv4_it_carries(spelling):
 def test_ip_nat64_of_a_private_ipv4_identifies_no_one():
     parsed = parse_value("ip", "64:ff9b::10.1.2.3")
     assert parsed.keys == () and "private" in parsed.flags
+
+
+# ---------------------------------------------------------------------------------------------
+# Company names: legal forms
+
+
+@pytest.mark.parametrize("name, form", [
+    ("Nordlys Handel", "A/S"), ("Nordlys Handel", "ApS"), ("Nordlys Handel", "AMBA"), ("Nordlys Handel", "A.m.b.A."),
+    ("Rheinblick Chemie", "KGaA"), ("Rheinblick Chemie", "Aktiengesellschaft"), ("Rheinblick Chemie", "AG"),
+    ("Rheinblick Chemie", "GmbH & Co. KG"), ("Fjordverktyg", "AB"), ("Fjordverktyg", "Aktiebolag"),
+    ("Fjordverktyg", "AB (publ)"), ("Lumiere Invest", "S.C.A."), ("Lumiere Invest", "SCA"),
+    ("Baker Lane Dental", "P.C."), ("Baker Lane Dental", "PC"), ("Morava Stroje", "spol. s r.o."),
+    ("Morava Stroje", "s.r.o."), ("Wisla Meble", "sp. z o.o."), ("Wisla Meble", "Sp. z o. o."),
+    ("Danubia Szerviz", "Kft."), ("Karhu Puu", "Oy"),
+])
+def test_company_name_legal_forms_are_dropped(name, form):
+    assert normalized("company_name", f"{name} {form}") == normalized("company_name", name)
+
+
+def test_company_name_legal_form_at_the_start_of_a_name_stays_unless_it_is_a_prefix_form():
+    assert normalized("company_name", "AB Fjordverktyg") == "ab fjordverktyg"
+    assert normalized("company_name", "PT Sinar Contoh") == "sinar contoh"
+
+
+@pytest.mark.parametrize("spelling", ["Smith + Jones Ltd", "Smith & Jones Ltd", "Smith and Jones Ltd",
+                                      "SMITH+JONES LIMITED"])
+def test_company_name_plus_ampersand_and_and_are_one_word(spelling):
+    assert exact_keys("company_name", spelling) == {"company_name:smithandjones"}
+
+
+def test_company_name_plus_after_a_word_is_not_and():
+    assert normalized("company_name", "Grade A+ Trading Co") == "grade a trading"
