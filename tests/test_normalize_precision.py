@@ -152,3 +152,73 @@ def test_company_name_plus_ampersand_and_and_are_one_word(spelling):
 
 def test_company_name_plus_after_a_word_is_not_and():
     assert normalized("company_name", "Grade A+ Trading Co") == "grade a trading"
+
+
+# ---------------------------------------------------------------------------------------------
+# US addresses
+
+
+@pytest.mark.parametrize("spelling", ["123 E Main St, Anchorage, AK", "123 East Main Street, Anchorage, Alaska",
+                                      "123 E. Main St., Anchorage, AK, USA", "123 east main street anchorage alaska"])
+def test_address_us_state_codes_directionals_and_street_types_meet(spelling):
+    assert exact_keys("address", spelling) == {"address:123eastmainstreetanchoragealaska"}
+
+
+@pytest.mark.parametrize("short, long", [
+    ("12 Oak Cir", "12 Oak Circle"), ("4 Pine Trl", "4 Pine Trail"), ("9 Elm Ct", "9 Elm Court"),
+    ("7 Lake Hwy", "7 Lake Highway"), ("3 Mill Xing", "3 Mill Crossing"), ("5 Rose Tpke", "5 Rose Turnpike"),
+    ("8 Birch Holw", "8 Birch Hollow"), ("2 Cedar Jctn", "2 Cedar Junction"), ("6 Fox Crk", "6 Fox Creek"),
+    ("1 Bay Expy", "1 Bay Expressway"), ("4 Ash Stravn", "4 Ash Stravenue"), ("11 Hill Crcl", "11 Hill Circle"),
+])
+def test_address_usps_street_suffix_spellings_meet(short, long):
+    assert normalized("address", short) == normalized("address", long)
+
+
+def test_address_every_usps_suffix_spelling_reads_as_its_street_type():
+    from importlib import resources
+    text = (resources.files("linkcheck.normalize") / "data" / "us_street_suffixes.txt").read_text(encoding="utf-8")
+    rows = [line.split() for line in text.splitlines() if line.strip() and not line.startswith("#")]
+    assert len(rows) >= 200  # Appendix C1 has about two hundred street types
+    for row in rows:
+        for spelling in row:
+            if spelling == "str":
+                continue
+            assert normalized("address", f"10 Linden {spelling}") == f"10 linden {row[0]}", spelling
+
+
+@pytest.mark.parametrize("spelling", ["100 Ocean Dr, Miami, FL 33139", "100 Ocean Drive, Miami, Florida 33139",
+                                      "100 Ocean Dr, Miami, FL 33139-4012", "100 Ocean Drive, Miami, Florida 33139, USA"])
+def test_address_fl_where_a_state_stands_is_florida(spelling):
+    assert normalized("address", spelling) == "100 ocean drive miami florida 33139"
+
+
+@pytest.mark.parametrize("spelling, expected", [
+    ("Unit 5, FL 3, 12 Harbour Rd", "unit 5 floor 3 12 harbour road"),
+    ("200 Bay St FL 2, Tampa, FL 33602", "200 bay street floor 2 tampa florida 33602"),
+    ("200 Bay St, 2nd FL", "200 bay street floor 2"),
+])
+def test_address_fl_elsewhere_is_a_floor(spelling, expected):
+    assert normalized("address", spelling) == expected
+
+
+@pytest.mark.parametrize("spelling, expected", [
+    ("12 E St NW", "12 e street northwest"),  # E Street: the letter is the street's name
+    ("12 N Street", "12 n street"),
+    ("Building E, 88 Keyuan Road", "building e 88 keyuan road"),  # a building's letter
+    ("100 Main St NE", "100 main street northeast"),  # after the street: a direction, not Nebraska
+    ("100 Main St, Lincoln, NE 68508", "100 main street lincoln nebraska 68508"),
+    ("100 Main St, Hartford, CT", "100 main street hartford connecticut"),
+    ("PO Box 5, Hartford, CT 06103", "po box 5 hartford connecticut 06103"),
+])
+def test_address_letters_are_directions_states_or_names_by_position(spelling, expected):
+    assert normalized("address", spelling) == expected
+
+
+def test_address_single_letter_streets_stay_different_and_are_not_a_typo_of_each_other():
+    from linkcheck.linkage.comparisons import fuzzy_match, fuzzy_text
+    k = normalized("address", "1100 K St NW, Washington, DC 20005")
+    p = normalized("address", "1100 P St NW, Washington, DC 20005")
+    assert k != p
+    assert fuzzy_match(fuzzy_text(k), fuzzy_text(p), 80) is None
+    typo = normalized("address", "1100 K St NW, Washingtn, DC 20005")
+    assert fuzzy_match(fuzzy_text(k), fuzzy_text(typo), 92) is not None
