@@ -222,3 +222,78 @@ def test_address_single_letter_streets_stay_different_and_are_not_a_typo_of_each
     assert fuzzy_match(fuzzy_text(k), fuzzy_text(p), 80) is None
     typo = normalized("address", "1100 K St NW, Washingtn, DC 20005")
     assert fuzzy_match(fuzzy_text(k), fuzzy_text(typo), 92) is not None
+
+
+# ---------------------------------------------------------------------------------------------
+# Phones
+
+
+@pytest.mark.parametrize("spelling, region", [
+    ("0011 44 20 7946 0958", "AU"),  # Australia dials 0011
+    ("011 44 20 7946 0958", "US"), ("011 44 20 7946 0958", "amazon.com"),
+    ("0044 20 7946 0958", "DE"), ("0044 20 7946 0958", None),
+    ("8 10 44 20 7946 0958", "RU"),  # Russia's 8~10
+    ("0044 20 7946 0958", "AU"),  # 00 is no Australian number: read as the prefix most of the world uses
+])
+def test_phone_international_prefix_is_the_regions(spelling, region):
+    assert normalized("phone", spelling, region) == "+442079460958"
+
+
+def test_phone_us_international_prefix_means_nothing_without_a_region():
+    assert reason("phone", "011 44 20 7946 0958") == "no country code; give --region or a marketplace with a country"
+
+
+@pytest.mark.parametrize("extension", ["ext 12", "ext. 12", "ext: 12", "EXT:12", "extn 12", "extension 12", "x12",
+                                       " x 12", "#12", ";ext=12", "доб. 12", "доб 12", "分机 12", "分机12", "转12",
+                                       "anexo 12", "ramal 12", "poste 12", "内線 12"])
+def test_phone_extension_spellings_are_not_part_of_the_number(extension):
+    assert normalized("phone", f"+1 201 555 0123 {extension}") == "+12015550123"
+
+
+def test_phone_that_took_the_regions_country_is_flagged_with_it():
+    parsed = parse_value("phone", "(201) 555-0123", region="amazon.com")
+    assert parsed.normalized == "+12015550123" and parsed.flags == ("region:US",)
+    assert parse_value("phone", "+1 201 555 0123", region="amazon.com").flags == ()
+    assert parse_value("phone", "011 44 20 7946 0958", region="US").flags == ()
+
+
+# ---------------------------------------------------------------------------------------------
+# Tax and registration numbers (python-stdnum)
+
+
+@pytest.mark.parametrize("kind", ["tax_id", "registration_number"])
+@pytest.mark.parametrize("spelling, region", [
+    ("DE246813508", None), ("de 246 813 508", None), ("DE-246.813.508", None), ("DE: 246813508", "US"),
+    ("246813508", "DE"), ("246 813 508", "amazon.de"),
+])
+def test_national_numbers_are_keyed_with_their_country(kind, spelling, region):
+    parsed = parse_value(kind, spelling, region=region)
+    assert parsed.normalized == "DE246813508"
+    assert parsed.keys == (f"{kind}:DE246813508",)
+    assert parsed.flags == ("country:DE",)
+
+
+@pytest.mark.parametrize("spelling, expected", [
+    ("DK: 31415926", "DK31415926"), ("DK 31 41 59 26", "DK31415926"),
+    ("BE (0)468.135.757", "BE0468135757"), ("BE 0468 135 757", "BE0468135757"), ("BE468135757", "BE0468135757"),
+])
+def test_country_prefixes_in_the_ways_documents_write_them(spelling, expected):
+    assert normalized("tax_id", spelling) == expected
+
+
+def test_a_bad_check_digit_is_kept_and_flagged_not_refused():
+    parsed = parse_value("tax_id", "DE 246 813 509")
+    assert parsed.normalized == "DE246813509"
+    assert parsed.flags == ("country:DE", "bad-checksum")
+    assert parsed.keys == ("tax_id:DE246813509",)
+
+
+def test_a_chinese_credit_code_knows_its_country_on_any_marketplace():
+    parsed = parse_value("registration_number", "91440300-MA5F.7QX20H", region="amazon.com")
+    assert parsed.normalized == "CN91440300MA5F7QX20H" and parsed.flags == ("country:CN",)
+
+
+def test_a_number_of_no_known_shape_stands_alone_without_flags():
+    parsed = parse_value("registration_number", "HRB 98765", region="DE")
+    assert parsed.normalized == "HRB98765" and parsed.flags == ()
+    assert parse_value("tax_id", "DE123456789").flags == ("country:DE", "bad-checksum")  # the README's example

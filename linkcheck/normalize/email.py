@@ -50,8 +50,12 @@ def email(text: str) -> Canonical:
     Sub-address tags (`+tag`) are dropped on every domain, not only at providers known to
     support them: Google Workspace, Microsoft 365, Fastmail and most mail servers deliver
     `name+tag@` to `name@`, so two tags of one mailbox are one mailbox, and no provider
-    hands `name+a` and `name+b` to different people. Gmail also ignores dots, and Yahoo's
-    disposable addresses are `base-keyword@`, so the base identifies the owner.
+    hands `name+a` and `name+b` to different people. Gmail also ignores dots (so a tag after
+    a dot goes too: `some.name.+ext@gmail.com` is `somename@gmail.com`), and Yahoo's
+    disposable addresses are `base-keyword@`, so the base identifies the owner. Domains of
+    one provider's mailboxes are one domain (data/mail_providers.json). Refused: over 254
+    octets in all or 64 before the @, and special-use domains (.local, .test, .invalid,
+    .localhost, .onion); `.example` stays, as documentation uses it.
     """
     text = _nfkc(text).replace("\u3002", ".")
     if text[:7].lower() == "mailto:":
