@@ -119,18 +119,29 @@ def _country_modules(country: str) -> tuple:
     return tuple(modules)
 
 
+_WRONG_LENGTH: set = set()
+
+
 def _national_number(country: str, number: str) -> tuple[str, bool] | None:
     """`number` as `country`'s tax or registration number in stdnum's compact form, and
     whether its check digits fail; None when no number of that country has its shape."""
-    from stdnum.exceptions import InvalidChecksum, ValidationError
+    from stdnum.exceptions import InvalidChecksum, InvalidLength, ValidationError
 
     failing = None
+    shape = (len(number), number[:2])
     for module in _country_modules(country):
+        if (module, shape) in _WRONG_LENGTH:
+            continue
         try:
             return module.compact(module.validate(number)), False
         except InvalidChecksum:
             if failing is None:
                 failing = module
+        except InvalidLength:
+            # A module refuses a length (and a start, which a prefix check may strip) whatever
+            # the rest: remembered, so most imports try each module once per length.
+            if len(_WRONG_LENGTH) < 100_000:
+                _WRONG_LENGTH.add((module, shape))
         except (ValidationError, ValueError, TypeError, IndexError, KeyError):
             continue
     if failing is not None:
