@@ -184,7 +184,11 @@ def remove_attribute(profile: Profile, kind: str, value: str, region: str | None
     """The profile without the value of `kind` that normalises like `value`."""
     kinds.get_kind(kind)
     parsed = kinds.parse_value(kind, value, region=region)
-    kept = tuple(a for a in profile.attributes if not (a.kind == kind and a.normalized == parsed.normalized))
+    spellings = {parsed.normalized}
+    if kind in _NATIONAL_NUMBER_KINDS:  # a bare number may have been read in the company's country
+        spellings.add(in_company_country([Attribute(kind, value, parsed.normalized, parsed.keys, flags=parsed.flags)],
+                                         profile.attributes)[0].normalized)
+    kept = tuple(a for a in profile.attributes if not (a.kind == kind and a.normalized in spellings))
     if len(kept) == len(profile.attributes):
         raise UsageError(f"account {profile.name!r} has no {kind} matching that value")
     return replace(profile, attributes=kept)
