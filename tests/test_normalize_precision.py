@@ -139,6 +139,16 @@ def test_company_name_legal_forms_are_dropped(name, form):
     assert normalized("company_name", f"{name} {form}") == normalized("company_name", name)
 
 
+def test_company_name_words_that_only_look_like_forms_stay():
+    assert normalized("company_name", "Fitness Unlimited Ltd") == "fitness unlimited"
+    assert normalized("company_name", "SA Trading") == "sa trading"
+
+
+def test_address_street_name_that_is_also_a_street_type_stays_distinctive():
+    blocks = {k for k in parse_value("address", "88 Mission Street").keys if k.startswith("~")}
+    assert "~address:mission" in blocks
+
+
 def test_company_name_legal_form_at_the_start_of_a_name_stays_unless_it_is_a_prefix_form():
     assert normalized("company_name", "AB Fjordverktyg") == "ab fjordverktyg"
     assert normalized("company_name", "PT Sinar Contoh") == "sinar contoh"

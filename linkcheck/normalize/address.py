@@ -57,7 +57,12 @@ _ZIP = re.compile(r"[0-9]{5}")
 _ZIP4 = re.compile(r"[0-9]{4}")
 _TRAILING_COUNTRY = frozenset("usa us united states of america".split())
 
-ADDRESS_WORDS = word_list("address_words.txt") | STREET_TYPES | frozenset(_DIRECTIONALS.values())
+# Street types that are never a street's own name join the generic words; the others (Lake,
+# Mission, Spring…) often are the distinctive part ("Mission Street").
+ADDRESS_WORDS = word_list("address_words.txt") | frozenset(_DIRECTIONALS.values()) | frozenset(
+    "alley circle trail terrace crescent expressway freeway turnpike junction crossing heights stravenue "
+    "throughway trafficway causeway bypass".split()
+)
 # The shared table's spellings win over USPS's where both have one (`str` is German `strasse`).
 _ADDRESS_ABBREVIATIONS = {**_US_SUFFIXES, **_ADDRESS_SPELLINGS["abbreviations"]}
 # Number markers: "No. 88", "88号", "#88" and "88" are one number.
