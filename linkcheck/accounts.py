@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 from typing import Callable, Iterable
 
 from .registry import kinds
+from .normalize.country import company_country as normalize_country
 from .errors import ImportErrors, InvalidInput, InvalidValue, UsageError
 from .formats import ProfileRecord, RawValue
 from .models import SOURCES, STATUSES, Account, Attribute, Profile, now
@@ -107,6 +108,54 @@ def region_of(account: Account, override: str | None) -> str | None:
     return override or kinds.region_for_marketplace(account.marketplace or "")
 
 
+_NATIONAL_NUMBER_KINDS = ("tax_id", "registration_number")
+
+
+def company_country(attributes: Iterable[Attribute]) -> tuple[str, str] | None:
+    """(country, what says so) where the account's values place its company, if they do."""
+    return normalize_country((a.kind, a.value, a.flags) for a in attributes)
+
+
+def in_company_country(attrs: list[Attribute], known: Iterable[Attribute] = ()) -> list[Attribute]:
+    """`attrs` with each tax or registration number written without its country read as a
+    number of the company's country (from `known` and `attrs`), where it is one; a number
+    with its own country prefix, or of no shape of that country, is left as it was."""
+    if not any(a.kind in _NATIONAL_NUMBER_KINDS for a in attrs):
+        return attrs
+    company = company_country((*known, *attrs))
+    if company is None:
+        return attrs
+    flag = f"country:{company[0]}"
+    out = []
+    for a in attrs:
+        if a.kind in _NATIONAL_NUMBER_KINDS and flag not in a.flags:
+            parsed = kinds.parse_value(a.kind, a.value, region=company[0])
+            if flag in parsed.flags:
+                a = a._replace(normalized=parsed.normalized, keys=parsed.keys, flags=parsed.flags)
+        out.append(a)
+    return out
+
+
+def region_warnings(label: str, attrs: Iterable[Attribute], known: Iterable[Attribute] = ()) -> list[str]:
+    """A line for each phone number written without a country code that took a country
+    (the marketplace's, --region's) other than the one the account's values place the
+    company in: `+49` given to a Chinese company's number is more likely a mistake."""
+    attrs = list(attrs)
+    taken = [(a, f[7:]) for a in attrs if a.kind == "phone" for f in a.flags if f.startswith("region:")]
+    if not taken:
+        return []
+    company = company_country((*known, *attrs))
+    if company is None:
+        return []
+    country, how = company
+    return [
+        f"{label}: phone {kinds.mask('phone', a.normalized)} has no country code and was read as a {region} "
+        f"number, but {how} says the company is in {country}; write it with its +country code if it is not "
+        f"a {region} number"
+        for a, region in taken if region != country
+    ]
+
+
 def merge_attributes(profile: Profile, new: Iterable[Attribute]) -> tuple[Profile, int]:
     """Add values not already on the profile (same kind + normalised value); widen seen windows.
 
@@ -135,7 +184,11 @@ def remove_attribute(profile: Profile, kind: str, value: str, region: str | None
     """The profile without the value of `kind` that normalises like `value`."""
     kinds.get_kind(kind)
     parsed = kinds.parse_value(kind, value, region=region)
-    kept = tuple(a for a in profile.attributes if not (a.kind == kind and a.normalized == parsed.normalized))
+    spellings = {parsed.normalized}
+    if kind in _NATIONAL_NUMBER_KINDS:  # a bare number may have been read in the company's country
+        spellings.add(in_company_country([Attribute(kind, value, parsed.normalized, parsed.keys, flags=parsed.flags)],
+                                         profile.attributes)[0].normalized)
+    kept = tuple(a for a in profile.attributes if not (a.kind == kind and a.normalized in spellings))
     if len(kept) == len(profile.attributes):
         raise UsageError(f"account {profile.name!r} has no {kind} matching that value")
     return replace(profile, attributes=kept)
@@ -151,13 +204,15 @@ class ImportResult:
     skipped: tuple[str, ...] = ()
     rows: int = 0  # rows (or JSON profiles) read
     skipped_rows: int = 0  # of which invalid (each may have several problems in `skipped`)
+    warnings: tuple[str, ...] = ()
 
 
 def record_attributes(
     record: ProfileRecord, account: Account, region: str | None, when: int | None = None, *, source: str = "import",
-    default_region: str | None = None,
+    default_region: str | None = None, known: Iterable[Attribute] = (),
 ) -> tuple[list[Attribute], list[str]]:
-    """The record's values as attributes of `account`, and a line for each value that is invalid."""
+    """The record's values as attributes of `account` (which already has the values `known`),
+    and a line for each value that is invalid."""
     attrs, problems = [], []
     region = region_of(account, region) or default_region  # the user's default: a last resort
     for raw in record.values:
@@ -178,7 +233,7 @@ def record_attributes(
             problems.append(f"{raw.kind} {shown_in_error(raw.kind, raw.value)!r}: {exc.reason}")
         except InvalidInput as exc:
             problems.append(f"{raw.kind}: {exc.message}")
-    return attrs, problems
+    return in_company_country(attrs, known), problems
 
 
 def import_records(
@@ -199,6 +254,7 @@ def import_records(
     when = now()
     created = updated = added = 0
     problems: list[str] = []
+    warnings: list[str] = []
     bad_rows = 0
     seen_names: set[str] = set()
     count = 0
@@ -232,12 +288,15 @@ def import_records(
                 updated=when,
             )
             profile = replace(existing, account=account)
-        attrs, value_problems = record_attributes(record, account, region, when, default_region=default_region)
+        attrs, value_problems = record_attributes(
+            record, account, region, when, default_region=default_region, known=profile.attributes
+        )
         row_problems += value_problems
         if row_problems:
             problems.extend(f"{label}: {p}" for p in row_problems)
             bad_rows += 1
             continue
+        warnings.extend(region_warnings(label, attrs, profile.attributes))
         profile, n = merge_attributes(profile, attrs)
         if not problems or skip_invalid:
             store.put_profile(profile)
@@ -251,4 +310,4 @@ def import_records(
             progress(count)
     if problems and not skip_invalid:
         raise ImportErrors(problems, bad_rows)
-    return ImportResult(created, updated, added, tuple(problems), count, bad_rows)
+    return ImportResult(created, updated, added, tuple(problems), count, bad_rows, tuple(warnings))

@@ -252,8 +252,12 @@ def attr_add(name, kind, value, note, region):
             )
         except InvalidInput as exc:
             raise _value_error(name, kind, value, exc) from None
+        attribute = book.in_company_country([attribute], p.attributes)[0]
+        warnings = book.region_warnings(f"account {name!r}", [attribute], p.attributes)
         merged, added = book.merge_attributes(p, [attribute])
         st.put_profile(merged)
+    for line in warnings:
+        echo_err(f"warning: {line}")
     shown = kinds.mask(kind, attribute.normalized)
     if added:
         click.echo(f"Added {kind} {shown} to {name}")
@@ -369,6 +373,8 @@ def import_cmd(files, fmt, skip_invalid, problems_file, force, region, encoding)
 def _report_import(result: book.ImportResult, problems_file: Path | None) -> None:
     from . import MAX_LISTED_PROBLEMS
 
+    for line in result.warnings:
+        echo_err(f"warning: {line}")
     for line in result.skipped[:MAX_LISTED_PROBLEMS]:
         echo_err(f"  skipped {line}")
     if len(result.skipped) > MAX_LISTED_PROBLEMS:

@@ -52,6 +52,8 @@ def same_but_typos(a: str, b: str) -> bool:
     - The words that differ differ by at most one edit each (insert, delete, replace, swap
       two neighbours): "Acme" vs "Acne" passes, "Acme" vs "Apex" does not -- however long the
       shared rest of the name ("Shenzhen ... Trading") that lifts the overall similarity.
+    - A one-letter word is never replaced by another: "K Street" and "P Street", "Building
+      A" and "Building B" are different places.
     """
     if a == b:
         return True
@@ -64,6 +66,8 @@ def same_but_typos(a: str, b: str) -> bool:
     budget = max(len(only_a), len(only_b))
     if not budget:
         return True
+    if any(len(w) == 1 for w in only_a) and any(len(w) == 1 for w in only_b):
+        return False  # one letter for another is another name, not a typo: K Street, P Street
     return OSA.distance(" ".join(only_a), " ".join(only_b), score_cutoff=budget) <= budget
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from .address import ADDRESS_GENERIC, ADDRESS_WORDS, address, address_tokens
 from .company import COMPANY_GENERIC, LEGAL_FORMS, TRADE_WORDS, company_name, company_tokens
+from .country import company_country, country_hint
 from .email import FREE_MAIL_DOMAINS, email, is_free_mail
 from .network import DEFAULT_HOSTNAMES, VM_OUIS, domain_name, hostname, ip, ipv6_text, mac, vm_vendor
 from .numbers import (
@@ -21,7 +22,7 @@ __all__ = [
     "ADDRESS_GENERIC", "ADDRESS_WORDS", "COMPANY_GENERIC", "DEFAULT_HOSTNAMES", "FREE_MAIL_DOMAINS", "LEGAL_FORMS",
     "MAX_LENGTH", "NO_COUNTRY_CODE", "PLACEHOLDER_IDS", "PLACE_WORDS", "TRADE_WORDS", "VM_OUIS", "Canonical",
     "Rejected", "address", "address_tokens", "bank_account", "blocking", "card", "clean", "company_name",
-    "company_tokens", "domain_name", "email", "fold", "hostname", "iban_valid", "ip", "ipv6_text", "is_cjk",
+    "company_country", "company_tokens", "country_hint", "domain_name", "email", "fold", "hostname", "iban_valid", "ip", "ipv6_text", "is_cjk",
     "is_free_mail", "label_text", "luhn_valid", "mac", "opaque_token", "payment_account", "person_name", "phone",
     "phone_region", "registry_code", "vm_vendor",
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from importlib import resources
 
 from .company import TRADE_WORDS
 from .places import _DISTRICTS, _FUNCTION_WORDS, _PLACES_ZH, PLACE_WORDS
@@ -33,8 +34,37 @@ def _zh_unit_number(m: re.Match) -> str:
     return f" {word} {number} "
 
 
-ADDRESS_WORDS = word_list("address_words.txt")
-_ADDRESS_ABBREVIATIONS = _ADDRESS_SPELLINGS["abbreviations"]
+def _table(name: str) -> list[list[str]]:
+    """A data file's lines as word lists (# starts a comment line)."""
+    text = (resources.files(__package__) / "data" / name).read_text(encoding="utf-8")
+    return [line.lower().split() for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+
+
+# USPS Publication 28 Appendix C1: every street suffix and its spellings -> the suffix's name.
+_US_SUFFIXES = {spelling: row[0] for row in _table("us_street_suffixes.txt") for spelling in row}
+STREET_TYPES = frozenset(_US_SUFFIXES.values())
+# US states, DC and territories: USPS code -> name ("ak" -> ["alaska"]), read in a state's position.
+_US_STATES = {row[0]: row[1:] for row in _table("us_states.txt")}
+_US_STATE_WORDS = frozenset(w for name in _US_STATES.values() for w in name)
+_DIRECTIONALS = {"n": "north", "s": "south", "e": "east", "w": "west",
+                 "ne": "northeast", "nw": "northwest", "se": "southeast", "sw": "southwest"}
+# Words after which a letter is a unit's name ("Building E", "Tower N"), not a direction.
+_UNIT_WORDS = frozenset(
+    "building bldg bld block blk tower twr unit room rm suite ste apartment apt flat wing floor fl flr lot gate "
+    "house hall dept department".split()
+)
+_ZIP = re.compile(r"[0-9]{5}")
+_ZIP4 = re.compile(r"[0-9]{4}")
+_TRAILING_COUNTRY = frozenset("usa us united states of america".split())
+
+# Street types that are never a street's own name join the generic words; the others (Lake,
+# Mission, Spring…) often are the distinctive part ("Mission Street").
+ADDRESS_WORDS = word_list("address_words.txt") | frozenset(_DIRECTIONALS.values()) | frozenset(
+    "alley circle trail terrace crescent expressway freeway turnpike junction crossing heights stravenue "
+    "throughway trafficway causeway bypass".split()
+)
+# The shared table's spellings win over USPS's where both have one (`str` is German `strasse`).
+_ADDRESS_ABBREVIATIONS = {**_US_SUFFIXES, **_ADDRESS_SPELLINGS["abbreviations"]}
 # Number markers: "No. 88", "88号", "#88" and "88" are one number.
 _ADDRESS_DROPPED = frozenset("no number num nr province prov".split())
 _ADDRESS_COUNTRIES = (
@@ -51,7 +81,7 @@ _FLOOR_NUMBER = (
 )
 _FLOOR_HINT = re.compile(r"[0-9](?:st|nd|rd|th|f|\s*/)")
 _LETTER_DIGIT = re.compile(r"(?<=[a-z])(?=[0-9])|(?<=[0-9])(?=[a-z])")
-ADDRESS_GENERIC = ADDRESS_WORDS | PLACE_WORDS | _FUNCTION_WORDS | TRADE_WORDS
+ADDRESS_GENERIC = ADDRESS_WORDS | PLACE_WORDS | _FUNCTION_WORDS | TRADE_WORDS | _US_STATE_WORDS
 
 
 def address_tokens(text: str) -> list[str]:
@@ -66,14 +96,66 @@ def address_tokens(text: str) -> list[str]:
     if not text.isascii() and _HAS_CJK.search(text):
         text = _ZH_UNIT_NUMBER.sub(_zh_unit_number, text)
         text = _split_cjk(_ADDRESS_ZH_WORDS.sub(lambda m: f" {_ADDRESS_ZH[m.group(0)]} ", text))
-    tokens: list[str] = []
+    words: list[str] = []
     for word in text.split():
         # Rm1203 is Rm 1203, 12A is 12 A: split letters from digits (most words are neither).
-        parts = (word,) if word.isalpha() or word.isdigit() else _LETTER_DIGIT.sub(" ", word).split()
-        for token in parts:
-            _add_address_token(tokens, token)
+        if word.isalpha() or word.isdigit():
+            words.append(word)
+        else:
+            words.extend(_LETTER_DIGIT.sub(" ", word).split())
+    tokens: list[str] = []
+    for token in _us_words(words):
+        _add_address_token(tokens, token)
     _trim_countries(tokens)
     return tokens
+
+
+def _is_street_type(word: str) -> bool:
+    return word in _US_SUFFIXES or _ADDRESS_ABBREVIATIONS.get(word) in STREET_TYPES
+
+
+def _state_position(words: list[str], index: int) -> bool:
+    """Whether words[index] stands where a US state does: after a city (not after a street
+    type: "Main St NE" is a direction), followed by nothing but a ZIP code and a country."""
+    if index == 0 or words[index - 1].isdigit() or _is_street_type(words[index - 1]):
+        return False
+    if words[index - 1] in _UNIT_WORDS:
+        return False
+    rest = words[index + 1:]
+    zip_code = bool(rest) and bool(_ZIP.fullmatch(rest[0]))
+    if zip_code:
+        rest = rest[2:] if len(rest) > 1 and _ZIP4.fullmatch(rest[1]) else rest[1:]
+    if not all(w in _TRAILING_COUNTRY for w in rest):
+        return False
+    # `CT`, `KY`, `WY` are also street types: "9 Elm Ct" ends with its street, "100 Main St,
+    # Hartford, CT" and "Hartford, CT 06103" with a state.
+    return zip_code or not _is_street_type(words[index]) or any(_is_street_type(w) for w in words[:index])
+
+
+def _us_words(words: list[str]) -> list[str]:
+    """US spellings in one form: a state's code where a state stands is its name (`FL` at
+    the end, or before the ZIP, is Florida; `FL 3` elsewhere is a floor; a ZIP+4's last four
+    digits are dropped after a state), and a directional
+    (`E`, `NW`) is a direction unless it is a street's own name (`E St`, `K St NW`: a letter
+    before a street type) or a unit's (`Building E`)."""
+    out: list[str] = []
+    last = len(words) - 1
+    for index, word in enumerate(words):
+        if (_ZIP4.fullmatch(word) and len(out) > 1 and _ZIP.fullmatch(out[-1])
+                and out[-2] in _US_STATE_WORDS):
+            continue  # ZIP+4: the address is the one its 5-digit ZIP and street name
+        if len(word) <= 2 and word.isascii() and word.isalpha():
+            if word in _US_STATES and _state_position(words, index):
+                out.extend(_US_STATES[word])
+                continue
+            direction = _DIRECTIONALS.get(word)
+            if direction is not None and not (index < last and _is_street_type(words[index + 1])) and not (
+                index and words[index - 1] in _UNIT_WORDS
+            ):
+                out.append(direction)
+                continue
+        out.append(word)
+    return out
 
 
 def _add_address_token(tokens: list[str], token: str) -> None:

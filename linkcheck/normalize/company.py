@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from importlib import resources
 
 from .places import _FUNCTION_WORDS, _PLACES_ZH, PLACE_WORDS
 from .text import _LETTER, Canonical, Rejected, _split_cjk, _text, _translate, _words, word_list, word_map
@@ -18,18 +19,26 @@ _COMPANY_ZH_WORDS = _words(_COMPANY_ZH)
 
 # Legal forms dropped wherever they stand: never the distinctive part of a name.
 LEGAL_FORMS = word_list("legal_forms.txt")
-# Legal forms dropped only at the end, where they cannot be a word of the name ("SA Trading").
-_LEGAL_ENDINGS = tuple(
-    tuple(form.split())
-    for form in sorted(
-        """
-        s de rl de cv|sa de cv|s de rl|sp z oo|spzoo|spol s r o|s r o|sro|sa|sas|sasu|spa|srl|sl|slu
-        |sau|ag|kg|ohg|ug|ev|e v|ek|e k|ab|as|asa|aps|oy|oyj|bv|nv|kk|kabushiki kaisha|gk|lp|se|cv
-        |kft|zrt|doo|ood|and
-        """.replace("\n", "").split("|"),
-        key=lambda form: -len(form.split()),
-    )
-)
+# Legal forms dropped only at the end (or, for a few, only at the start), where they cannot
+# be a word of the name ("SA Trading"): normalize/data/legal_endings.txt, legal_prefixes.txt.
+
+
+def _legal_list(name: str) -> tuple[tuple[str, ...], ...]:
+    """A legal-form data file's forms as folded word tuples, longest first."""
+    text = (resources.files(__package__) / "data" / name).read_text(encoding="utf-8")
+    forms = {
+        tuple(_text(spelling.replace("+", "&")).split())
+        for line in text.splitlines() if not line.lstrip().startswith("#")
+        for spelling in line.split(" | ") if spelling.strip()
+    }
+    forms.discard(())
+    return tuple(sorted(forms, key=lambda form: (-len(form), form)))
+
+
+# "+" standing for "and": between spaces or between two words ("A+ Trading" keeps its grade).
+_PLUS_AS_AND = re.compile(r"(?<=\s)\+(?=\s)|(?<=\w)\+(?=\w)")
+_LEGAL_ENDINGS = _legal_list("legal_endings.txt")
+_LEGAL_PREFIXES = _legal_list("legal_prefixes.txt")
 _LEGAL_ENDINGS_BY_LAST: dict[str, list[tuple[str, ...]]] = {}
 for _form in _LEGAL_ENDINGS:
     _LEGAL_ENDINGS_BY_LAST.setdefault(_form[-1], []).append(_form)
@@ -41,7 +50,7 @@ _COMPANY_PHRASE_WORDS = re.compile(
     "(?<!\\S)(" + "|".join(re.escape(p) for p in sorted(_COMPANY_PHRASES, key=len, reverse=True)) + ")(?!\\S)"
 )
 COMPANY_GENERIC = LEGAL_FORMS | TRADE_WORDS | PLACE_WORDS | _FUNCTION_WORDS | frozenset(
-    f for form in _LEGAL_ENDINGS for f in form
+    f for form in (*_LEGAL_ENDINGS, *_LEGAL_PREFIXES) for f in form
 )
 
 
@@ -49,8 +58,11 @@ def company_tokens(text: str) -> list[str]:
     """A company name's words with legal forms removed and trade words in one spelling.
 
     `SHENZHEN ACME TRADING CO LTD`, `Shenzhen Acme Trading Company Limited` and
-    `深圳ACME TRADING 有限公司` all give [shenzhen, acme, trading].
+    `深圳ACME TRADING 有限公司` all give [shenzhen, acme, trading]. `+`, `&` and `and`
+    are one word (`Smith + Jones`, `Smith & Jones`, `Smith and Jones`).
     """
+    if "+" in text:
+        text = _PLUS_AS_AND.sub("&", text)
     text = _split_cjk(_translate(_text(text), _COMPANY_ZH_WORDS, _COMPANY_ZH))
     tokens = [_COMPANY_SYNONYMS.get(t, t) for t in text.split()]
     tokens = [t for t in tokens if t not in LEGAL_FORMS]
@@ -61,8 +73,13 @@ def company_tokens(text: str) -> list[str]:
                 break
         else:
             break
-    while tokens and tokens[0] == "the":
-        del tokens[0]
+    while len(tokens) > 1:
+        for form in _LEGAL_PREFIXES:
+            if len(tokens) > len(form) and tuple(tokens[:len(form)]) == form:
+                del tokens[:len(form)]
+                break
+        else:
+            break
     joined = " ".join(tokens)
     if " " in joined:
         joined = _COMPANY_PHRASE_WORDS.sub(lambda m: _COMPANY_PHRASES[m.group(1)], joined)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from .network import _tld_ok, domain_name
-from .text import Canonical, Rejected, _nfkc, word_list
+from .text import Canonical, Rejected, _nfkc, word_list, word_map
 
 # Providers whose mailboxes are open to anyone: sharing one of these domains says nothing.
 FREE_MAIL_DOMAINS = word_list("free_mail_domains.txt")
@@ -13,17 +13,18 @@ FREE_MAIL_DOMAINS = word_list("free_mail_domains.txt")
 _FREE_MAIL_BRANDS = frozenset("hotmail outlook live msn yahoo gmx yandex aol windowslive".split())
 _COUNTRY_SUFFIX = re.compile(r"(?:com?\.)?[a-z]{2,3}")
 
-# One mailbox namespace under several domains: user@me.com is user@icloud.com.
-_MAIL_ALIASES = {
-    "googlemail.com": "gmail.com",
-    "me.com": "icloud.com",
-    "mac.com": "icloud.com",
-    "protonmail.com": "proton.me",
-    "protonmail.ch": "proton.me",
-    "pm.me": "proton.me",
-    "ya.ru": "yandex.ru",
-    "yandex.com": "yandex.ru",
-}
+# One mailbox namespace under several domains (user@me.com is user@icloud.com; yandex.ru,
+# .com, .kz, .ua, .by and ya.ru are one Yandex mailbox): each group's first domain is kept.
+_PROVIDERS = word_map("mail_providers.json")
+_MAIL_ALIASES = {alias: group[0] for group in _PROVIDERS["groups"] for alias in group[1:]}
+_IGNORE_DOTS = frozenset(_PROVIDERS["ignore_dots"])
+_DASH_TAG_BRANDS = frozenset(_PROVIDERS["dash_tags"])
+# Special-use names (RFC 6761, 6762, 7686) where no mailbox of anyone's can be. `.example`
+# and example.com/.net/.org are reserved too but kept: they are what documentation and
+# linkcheck's own examples use, and no real value can collide with them.
+_SPECIAL_USE_TLDS = frozenset("test invalid localhost local onion".split())
+MAX_EMAIL_OCTETS = 254  # RFC 5321's 256-octet path less its angle brackets (RFC 3696 erratum 1690)
+MAX_LOCAL_OCTETS = 64
 
 _LOCAL_PART = re.compile(r"""[^\x00-\x20\x7f@."(),:;<>\[\]\\]+(?:\.[^\x00-\x20\x7f@."(),:;<>\[\]\\]+)*""")
 
@@ -36,9 +37,10 @@ def is_free_mail(domain: str) -> bool:
 
 
 def _base_mailbox(local: str, separator: str) -> str:
-    """The local part before a sub-address separator, when that is itself a mailbox name."""
+    """The local part before a sub-address separator, when that is itself a mailbox name
+    (a dot may end it: `some.name.+ext` is the mailbox `some.name.`)."""
     base = local.split(separator, 1)[0]
-    return base if base and _LOCAL_PART.fullmatch(base) else local
+    return base if base and _LOCAL_PART.fullmatch(base.rstrip(".")) else local
 
 
 def email(text: str) -> Canonical:
@@ -48,8 +50,12 @@ def email(text: str) -> Canonical:
     Sub-address tags (`+tag`) are dropped on every domain, not only at providers known to
     support them: Google Workspace, Microsoft 365, Fastmail and most mail servers deliver
     `name+tag@` to `name@`, so two tags of one mailbox are one mailbox, and no provider
-    hands `name+a` and `name+b` to different people. Gmail also ignores dots, and Yahoo's
-    disposable addresses are `base-keyword@`, so the base identifies the owner.
+    hands `name+a` and `name+b` to different people. Gmail also ignores dots (so a tag after
+    a dot goes too: `some.name.+ext@gmail.com` is `somename@gmail.com`), and Yahoo's
+    disposable addresses are `base-keyword@`, so the base identifies the owner. Domains of
+    one provider's mailboxes are one domain (data/mail_providers.json). Refused: over 254
+    octets in all or 64 before the @, and special-use domains (.local, .test, .invalid,
+    .localhost, .onion); `.example` stays, as documentation uses it.
     """
     text = _nfkc(text).replace("\u3002", ".")
     if text[:7].lower() == "mailto:":
@@ -60,19 +66,25 @@ def email(text: str) -> Canonical:
     if not at or not local:
         raise Rejected("not an email address")
     local = local.lower()
-    if len(local) > 64 or not _LOCAL_PART.fullmatch(local):
+    if len(local.encode("utf-8")) > MAX_LOCAL_OCTETS or not _LOCAL_PART.fullmatch(local):
         raise Rejected("not an email address")
+    if len(local.encode("utf-8")) + 1 + len(domain.encode("utf-8")) > MAX_EMAIL_OCTETS:
+        raise Rejected(f"longer than {MAX_EMAIL_OCTETS} octets, more than an email address can be")
     try:
         domain = domain_name(domain)
     except Rejected:
         raise Rejected("not an email address (bad domain)") from None
-    if "." not in domain or not _tld_ok(domain.rpartition(".")[2]):
+    tld = domain.rpartition(".")[2]
+    if "." not in domain or not _tld_ok(tld):
         raise Rejected("not an email address (bad domain)")
+    if tld in _SPECIAL_USE_TLDS:
+        raise Rejected(f"a special-use domain (.{tld}) where no mailbox can be")
     domain = _MAIL_ALIASES.get(domain, domain)
-    local = _base_mailbox(local, "+")
-    if domain == "gmail.com":
+    if domain in _IGNORE_DOTS:
+        # Dots first, so `some.name.+ext` (a tag after a dot) is `somename`, as Gmail reads it.
         local = local.replace(".", "")
-    elif domain.startswith("yahoo."):
+    local = _base_mailbox(local, "+")
+    if domain.partition(".")[0] in _DASH_TAG_BRANDS:
         local = _base_mailbox(local, "-")
     value = f"{local}@{domain}"
     if is_free_mail(domain):

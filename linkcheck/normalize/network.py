@@ -70,7 +70,12 @@ def _tld_ok(tld: str) -> bool:
 _MAC_SEPARATED = re.compile(
     r"([0-9a-f]{1,2})([:\- ])([0-9a-f]{1,2})\2([0-9a-f]{1,2})\2([0-9a-f]{1,2})\2([0-9a-f]{1,2})\2([0-9a-f]{1,2})"
 )
-_MAC_DOTTED = re.compile(r"([0-9a-f]{4})\.([0-9a-f]{4})\.([0-9a-f]{4})")
+# 12 hex digits in equal groups of 3, 4 or 6 with one separator throughout: Cisco's
+# `001b.7749.54fd`, HP's `001b77-4954fd`, `001b:7749:54fd`, `0090-96AF-CC39`.
+_MAC_GROUPED = tuple(
+    re.compile(rf"([0-9a-f]{{{size}}})([:.\- ])" + rf"([0-9a-f]{{{size}}})\2" * (12 // size - 2) + rf"([0-9a-f]{{{size}}})")
+    for size in (4, 6, 3)
+)
 _MAC_BARE = re.compile(r"[0-9a-f]{12}")
 
 # Organisationally unique identifiers of hypervisors' virtual adapters.
@@ -90,8 +95,9 @@ def vm_vendor(value: str) -> str | None:
 
 
 def mac(text: str) -> Canonical:
-    """`3C-22-FB-12-34-56`, `3c:22:fb:12:34:56`, `3c22.fb12.3456`, `3C22FB123456` (and
-    macOS's `3c:22:fb:1:2:3` without leading zeros) -> `3c:22:fb:12:34:56`.
+    """`3C-22-FB-12-34-56`, `3c:22:fb:12:34:56`, `3c22.fb12.3456`, `3c22:fb12:3456`,
+    `3c22fb-123456`, `3C22FB123456` (and macOS's `3c:22:fb:1:2:3` without leading zeros) ->
+    `3c:22:fb:12:34:56`: 12 hex digits in equal groups with one separator throughout.
 
     Multicast addresses name a group, not an adapter, so they yield no keys; randomised
     (locally administered) and virtual-machine addresses still do, flagged.
@@ -101,13 +107,15 @@ def mac(text: str) -> Canonical:
     if m:
         octets = [g.zfill(2) for g in m.group(1, 3, 4, 5, 6, 7)]
     else:
-        m = _MAC_DOTTED.fullmatch(text)
-        if m:
-            bare = "".join(m.groups())
-        elif _MAC_BARE.fullmatch(text):
-            bare = text
+        for pattern in _MAC_GROUPED:
+            m = pattern.fullmatch(text)
+            if m:
+                bare = "".join(m.group(i) for i in range(1, m.lastindex + 1) if i != 2)
+                break
         else:
-            raise Rejected("not a MAC address")
+            if not _MAC_BARE.fullmatch(text):
+                raise Rejected("not a MAC address")
+            bare = text
         octets = [bare[i:i + 2] for i in range(0, 12, 2)]
     value = ":".join(octets)
     if value == "00:00:00:00:00:00":
@@ -133,7 +141,7 @@ def mac(text: str) -> Canonical:
 _IPV4 = re.compile(r"([0-9]{1,3})\.([0-9]{1,3})\.([0-9]{1,3})\.([0-9]{1,3})")
 
 
-def _ranges(table: Sequence[tuple[str, int, str]], version: int) -> tuple[tuple[int, int, str], ...]:
+def _ranges(table: Sequence[tuple[str, int, str | None]], version: int) -> tuple[tuple[int, int, str | None], ...]:
     out = []
     for network, prefix, flag in table:
         net = ipaddress.ip_network(f"{network}/{prefix}")
@@ -142,9 +150,12 @@ def _ranges(table: Sequence[tuple[str, int, str]], version: int) -> tuple[tuple[
     return tuple(out)
 
 
-# IANA special-purpose ranges, most specific first. Documentation ranges count as public so
-# that examples (and tests) behave like real addresses.
+# IANA special-purpose ranges, most specific first (None: a block the IANA registry marks
+# "Globally Reachable" inside a larger block that is not). Documentation ranges count as
+# public so that examples (and tests) behave like real addresses.
 _V4_SPECIAL = _ranges((
+    ("192.0.0.9", 32, None),  # Port Control Protocol anycast (RFC 7723)
+    ("192.0.0.10", 32, None),  # TURN anycast (RFC 8155)
     ("0.0.0.0", 32, "unspecified"),
     ("0.0.0.0", 8, "reserved"),
     ("10.0.0.0", 8, "private"),
@@ -163,10 +174,17 @@ _V4_SPECIAL = _ranges((
     ("240.0.0.0", 4, "reserved"),
 ), 4)
 # First octet -> the special ranges that can contain it, so a public address costs one lookup.
-_V4_BY_OCTET: dict[int, tuple[tuple[int, int, str], ...]] = {
+_V4_BY_OCTET: dict[int, tuple[tuple[int, int, str | None], ...]] = {
     octet: tuple(r for r in _V4_SPECIAL if r[0] >> 24 <= octet <= r[1] >> 24) for octet in range(256)
 }
 _V6_SPECIAL = _ranges((
+    ("2001:1::1", 128, None),  # Port Control Protocol anycast (RFC 7723)
+    ("2001:1::2", 128, None),  # TURN anycast (RFC 8155)
+    ("2001:1::3", 128, None),  # DNS-SD service registration anycast (RFC 9665)
+    ("2001:3::", 32, None),  # AMT (RFC 7450)
+    ("2001:4:112::", 48, None),  # AS112-v6 (RFC 7535)
+    ("2001:20::", 28, None),  # ORCHIDv2 (RFC 7343)
+    ("2001:30::", 28, None),  # DRIP entity tags (RFC 9374)
     ("::", 128, "unspecified"),
     ("::1", 128, "loopback"),
     ("2001:db8::", 32, "documentation"),
@@ -180,6 +198,23 @@ _V6_SPECIAL = _ranges((
 ), 6)
 _V6_GLOBAL_UNICAST = (1 << 125, (1 << 126) - 1)  # 2000::/3
 _V6_HOST_MASK = (1 << 64) - 1
+# NAT64 (RFC 6052): the well-known prefix 64:ff9b::/96 and the local-use 64:ff9b:1::/48
+# (RFC 8215) carry an IPv4 address, which is what the far side sees.
+_NAT64_WKP = 0x0064FF9B << 96
+_NAT64_LOCAL = (0x0064FF9B << 96) | (1 << 80)
+
+
+def _nat64_ipv4(number: int) -> int | None:
+    """The IPv4 address inside a NAT64 address, None if it is not one."""
+    if number >> 32 == _NAT64_WKP >> 32:
+        return number & 0xFFFFFFFF
+    if number >> 80 != _NAT64_LOCAL >> 80:
+        return None
+    if (number >> 32) & ((1 << 48) - 1) == 0:  # a /96 inside the /48
+        return number & 0xFFFFFFFF
+    if (number >> 56) & 0xFF == 0 and number & ((1 << 40) - 1) == 0:  # the /48 itself: bits 64-71 are zero
+        return ((number >> 64) & 0xFFFF) << 16 | ((number >> 40) & 0xFFFF)
+    return None
 
 
 def ipv6_text(number: int) -> str:
@@ -209,9 +244,11 @@ def _ip_result(value: str, network: str, flag: str | None) -> Canonical:
 
 
 def ip(text: str) -> Canonical:
-    """IPv4 or IPv6 in one spelling (IPv4-mapped IPv6 is the IPv4 address). Public
-    addresses carry their /24 or /64 network; private, CGNAT, loopback, link-local,
-    multicast, unspecified and reserved addresses identify no one: valid, but no keys."""
+    """IPv4 or IPv6 in one spelling (IPv4-mapped IPv6 and NAT64 `64:ff9b::a.b.c.d` are the
+    IPv4 address). Public addresses carry their /24 or /64 network; private, CGNAT,
+    loopback, link-local, multicast, unspecified and reserved addresses identify no one:
+    valid, but no keys. "Public" follows IANA's special-purpose registries, including the
+    globally reachable blocks inside reserved ones (192.0.0.9, 2001:1::1, AS112-v6, ORCHIDv2)."""
     text = _nfkc(text).strip().lower()
     if text.startswith("[") and text.endswith("]"):
         text = text[1:-1]
@@ -233,6 +270,11 @@ def ip(text: str) -> Canonical:
     if mapped is not None:
         return _ipv4(int(mapped))
     number = int(address)
+    embedded = _nat64_ipv4(number)
+    if embedded is not None:
+        result = _ipv4(embedded)
+        return Canonical(result.value, related=result.related, flags=(*result.flags, "nat64"),
+                         identifying=result.identifying)
     network = f"{ipv6_text(number & ~_V6_HOST_MASK)}/64"
     flag = None
     for start, end, name in _V6_SPECIAL:

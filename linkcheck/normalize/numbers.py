@@ -4,6 +4,7 @@ numbers, machine IDs and browser fingerprints."""
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from .email import email
 from .phone import phone
@@ -89,17 +90,115 @@ def payment_account(text: str, region: str | None = None) -> Canonical:
     return Canonical(value)
 
 
-def registry_code(text: str) -> Canonical:
+_REGISTRY_SEPARATORS = re.compile(r"[\s\-./:()]+")
+_COUNTRY_PREFIX = re.compile(r"[A-Z]{2}")
+# VAT prefixes that are not the country's ISO code: Greece writes EL, Northern Ireland XI.
+_PREFIX_COUNTRY = {"EL": "GR", "XI": "GB"}
+
+
+@lru_cache(maxsize=None)
+def _country_modules(country: str) -> tuple:
+    """python-stdnum's number modules of one country (`DE` -> de.vat, de.stnr, ...), its VAT
+    module first; () for a country stdnum has none for. Imported on first use only."""
+    import importlib
+    import pkgutil
+
+    try:
+        package = importlib.import_module(f"stdnum.{country.lower()}")
+    except ImportError:
+        try:
+            package = importlib.import_module(f"stdnum.{country.lower()}_")  # stdnum.in_, stdnum.is_
+        except ImportError:
+            return ()
+    names = sorted((m.name for m in pkgutil.iter_modules(package.__path__)), key=lambda n: (n != "vat", n))
+    modules = []
+    for name in names:
+        module = importlib.import_module(f"{package.__name__}.{name}")
+        if hasattr(module, "validate") and hasattr(module, "compact"):
+            modules.append(module)
+    return tuple(modules)
+
+
+_WRONG_LENGTH: set = set()
+
+
+def _national_number(country: str, number: str) -> tuple[str, bool] | None:
+    """`number` as `country`'s tax or registration number in stdnum's compact form, and
+    whether its check digits fail; None when no number of that country has its shape."""
+    from stdnum.exceptions import InvalidChecksum, InvalidLength, ValidationError
+
+    failing = None
+    shape = (len(number), number[:2])
+    for module in _country_modules(country):
+        if (module, shape) in _WRONG_LENGTH:
+            continue
+        try:
+            return module.compact(module.validate(number)), False
+        except InvalidChecksum:
+            if failing is None:
+                failing = module
+        except InvalidLength:
+            # A module refuses a length (and a start, which a prefix check may strip) whatever
+            # the rest: remembered, so most imports try each module once per length.
+            if len(_WRONG_LENGTH) < 100_000:
+                _WRONG_LENGTH.add((module, shape))
+        except (ValidationError, ValueError, TypeError, IndexError, KeyError):
+            continue
+    if failing is not None:
+        try:
+            return failing.compact(number), True
+        except Exception:  # noqa: BLE001 - a third-party compact() must not break an import
+            return None
+    return None
+
+
+@lru_cache(maxsize=65536)
+def _registry_value(value: str, region: str | None) -> tuple[str, tuple[str, ...]]:
+    prefix = value[:2]
+    if _COUNTRY_PREFIX.fullmatch(prefix):
+        country = _PREFIX_COUNTRY.get(prefix, prefix)
+        found = _national_number(country, value[2:])
+        if found is not None:
+            return _qualified(country, *found)
+    countries = [region.upper()] if region else []
+    if "CN" not in countries:
+        countries.append("CN")  # a unified social credit code says it is Chinese by itself
+    for country in countries:
+        found = _national_number(country, value)
+        if found is not None and (country == region or not found[1]):
+            return _qualified(country, *found)
+    return value, ()
+
+
+def _qualified(country: str, number: str, bad_checksum: bool) -> tuple[str, tuple[str, ...]]:
+    number = number.upper()
+    flags = (f"country:{country}", "bad-checksum") if bad_checksum else (f"country:{country}",)
+    return country + (number[2:] if number[:2] == country or number[:2] in _PREFIX_COUNTRY else number), flags
+
+
+def registry_code(text: str, region: str | None = None) -> Canonical:
     """A tax ID or company registration number: letters and digits, upper case, without
-    spaces, dashes, dots or slashes (`91440300-MA5F.0ACME1` is `91440300MA5F0ACME1`)."""
-    value = _compact(text)
+    spaces, dashes, dots, slashes, colons or brackets (`91440300-MA5F.0ACME1` is
+    `91440300MA5F0ACME1`).
+
+    Where its country is known, it is that country's number (python-stdnum) written with the
+    country's code in front, so `DE 123 456 789`, `DE123456789` and `123456789` entered with
+    region DE are one number, `DK: 31415926` is `DK31415926` and `BE (0)468.135.757` is
+    `BE0468135757`. The country is the prefix when the rest is a number of that country,
+    else `region` when the number has a shape of that country's, else CN for a valid unified
+    social credit code; else the number stands alone. A number whose check digits fail is
+    kept, flagged `bad-checksum` (documents have typos; the value still identifies), and
+    every qualified number is flagged with its `country:XX`.
+    """
+    value = _REGISTRY_SEPARATORS.sub("", _nfkc(text)).upper()
     if not _ALNUM.fullmatch(value):
         raise Rejected("only letters and digits expected")
     if not 5 <= len(value) <= 40:
         raise Rejected("expected 5 to 40 letters and digits")
     if len(_DIGIT_COUNT.findall(value)) < 3:
         raise Rejected("expected at least 3 digits")
-    return Canonical(value)
+    value, flags = _registry_value(value, region)
+    return Canonical(value, flags=flags)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -107,6 +107,18 @@ def _phone(text: str, region: str | None) -> Canonical:
     return normalize.phone(text, region_code(region))
 
 
+def _registry_code(text: str, region: str | None) -> Canonical:
+    """A tax or registration number; `region` (a country or a marketplace) is the country of
+    a number written without its country prefix."""
+    code = region_code(region)
+    if code is not None:
+        code = code.strip().upper()
+        code = "GB" if code == "UK" else code
+        if len(code) != 2 or not code.isalpha():
+            code = None
+    return normalize.registry_code(text, code)
+
+
 def _payment_account(text: str, region: str | None) -> Canonical:
     return normalize.payment_account(text, region_code(region))
 
@@ -133,11 +145,11 @@ _ENTRIES = (
          normaliser=_no_region(normalize.company_name), masker=_mask_company,
          facets=("company_name",), example="Shenzhen Acme Trading Co., Ltd.", blocker=_company_blocks),
     Kind("registration_number", "company", "Registration number", "注册号", fuzzy=False, sensitive=True,
-         normaliser=_no_region(normalize.registry_code), masker=mask_last_four,
+         normaliser=_registry_code, masker=mask_last_four,
          facets=("registration_number",), example="91440300MA5F0ACME1",
          in_errors=SECRET),
     Kind("tax_id", "company", "Tax ID", "税号", fuzzy=False, sensitive=True,
-         normaliser=_no_region(normalize.registry_code), masker=mask_last_four,
+         normaliser=_registry_code, masker=mask_last_four,
          facets=("tax_id",), example="DE123456789",
          in_errors=SECRET),
     Kind("legal_representative", "representative", "Legal representative", "法定代表人", fuzzy=True,

@@ -1,0 +1,87 @@
+"""What entering a value checks beyond the value: the company's country (issue 16)."""
+
+from __future__ import annotations
+
+import json
+
+from conftest import write_json
+
+GERMAN_NUMBER = "+49 30 901820"  # valid in Germany once +49 is given to it
+WARNING = ("phone ****1820 has no country code and was read as a DE number, but its company name says the "
+           "company is in CN; write it with its +country code if it is not a DE number")
+
+
+def _shown(cli, name: str) -> list[dict]:
+    result = cli("account", "show", name, "--format", "json", "--reveal")
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output)["attributes"]
+
+
+def test_import_warns_when_a_number_takes_the_marketplaces_country_but_the_company_is_elsewhere(cli, store, tmp_path):
+    path = write_json(tmp_path / "p.json", {
+        "account": "jade-de", "marketplace": "amazon.de",
+        "attributes": {"company_name": ["深圳市翠玉贸易有限公司"], "phone": ["030 901820"]},
+    })
+    result = cli("import", path)
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines() == [f"warning: {path.name}: account 'jade-de': {WARNING}"]
+    phone = [a for a in _shown(cli, "jade-de") if a["kind"] == "phone"][0]
+    assert phone["flags"] == ["region:DE"]  # kept: a warning, not a refusal
+    assert "Imported 1 new account(s)" in result.stdout
+
+
+def test_no_warning_when_the_company_is_in_the_marketplaces_country_or_the_number_has_its_code(cli, store, tmp_path):
+    path = write_json(tmp_path / "p.json", [
+        {"account": "linden-de", "marketplace": "amazon.de",
+         "attributes": {"address": ["Lindenallee 5, 10115 Berlin, Germany"], "phone": ["030 901820"]}},
+        {"account": "jade-de", "marketplace": "amazon.de",
+         "attributes": {"company_name": ["深圳市翠玉贸易有限公司"], "phone": [GERMAN_NUMBER]}},
+        {"account": "plain-de", "marketplace": "amazon.de", "attributes": {"phone": ["030 901820"]}},
+    ])
+    result = cli("import", path)
+    assert result.exit_code == 0, result.output
+    assert "warning" not in result.stderr
+
+
+def test_attr_add_warns_on_stderr_and_adds_the_value(cli, store):
+    cli("account", "add", "jade-de", "--marketplace", "amazon.de")
+    assert cli("attr", "add", "jade-de", "registration_number", "91440300MA5F7QX20H").exit_code == 0
+    result = cli("attr", "add", "jade-de", "phone", "030 901820")
+    assert result.exit_code == 0, result.output
+    assert result.stderr.strip() == (
+        "warning: account 'jade-de': phone ****1820 has no country code and was read as a DE number, but its "
+        "registration number says the company is in CN; write it with its +country code if it is not a DE number"
+    )
+    assert result.stdout.strip() == "Added phone ****1820 to jade-de"
+
+
+def test_a_bare_tax_number_takes_the_companys_country_before_the_marketplaces(cli, store, tmp_path):
+    path = write_json(tmp_path / "p.json", [
+        {"account": "linden-uk", "marketplace": "amazon.co.uk",
+         "attributes": {"address": ["Lindenallee 5, 10115 Berlin, Germany"], "tax_id": ["246813508"]}},
+        {"account": "linden-de", "marketplace": "amazon.de", "attributes": {"tax_id": ["DE 246 813 508"]}},
+    ])
+    assert cli("import", path).exit_code == 0
+    uk = [a for a in _shown(cli, "linden-uk") if a["kind"] == "tax_id"][0]
+    assert uk["flags"] == ["country:DE"]
+    audit = json.loads(cli("audit", "--format", "json").output)
+    pair = [p for p in audit["pairs"] if set(p["accounts"]) == {"linden-uk", "linden-de"}]
+    assert pair and pair[0]["level"] == "critical"
+
+
+def test_a_bad_checksum_is_shown_on_the_account(cli, store):
+    cli("account", "add", "linden-de", "--marketplace", "amazon.de")
+    assert cli("attr", "add", "linden-de", "tax_id", "DE 246 813 509").exit_code == 0
+    result = cli("account", "show", "linden-de")
+    assert "bad-checksum" in result.stdout
+    assert [a["flags"] for a in _shown(cli, "linden-de")] == [["country:DE", "bad-checksum"]]
+
+
+def test_attr_remove_finds_a_bare_number_read_in_the_companys_country(cli, store):
+    cli("account", "add", "linden-uk", "--marketplace", "amazon.co.uk")
+    assert cli("attr", "add", "linden-uk", "address", "Lindenallee 5, 10115 Berlin, Germany").exit_code == 0
+    assert cli("attr", "add", "linden-uk", "tax_id", "246813508").exit_code == 0
+    assert [a["flags"] for a in _shown(cli, "linden-uk") if a["kind"] == "tax_id"] == [["country:DE"]]
+    result = cli("attr", "remove", "linden-uk", "tax_id", "246 813 508")
+    assert result.exit_code == 0, result.output
+    assert [a["kind"] for a in _shown(cli, "linden-uk")] == ["address"]
