@@ -68,3 +68,4 @@ def test_language_selection():
     assert i18n.check_lang(None) == i18n.DEFAULT_LANG == "en"
     with pytest.raises(UsageError, match=r"unknown language 'fr'; use one of: en, zh"):
         i18n.check_lang("fr")
+

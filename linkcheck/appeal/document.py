@@ -10,6 +10,7 @@ from typing import NamedTuple, Sequence
 from .. import i18n
 from ..linkage import engine
 from ..registry import kinds
+from ..registry.facets import FACETS
 from .statement import FORMAT_VERSION, EvidenceRow, Party, SharedValue, Statement
 
 MAX_CHECKS_LISTED = 30
@@ -58,8 +59,11 @@ class _Words:
     def match(self, shared: SharedValue) -> str:
         if shared.match == engine.FUZZY and shared.score is not None:
             return self("m_fuzzy", score=f"{shared.score:.0f}")
-        if f"m_{shared.facet}" in self.catalog:
-            return self(f"m_{shared.facet}")
+        # Sharing something around the value (an email domain; not a network, which is the
+        # "network" match) is named by the facet's own label in the registry.
+        facet = FACETS.get(shared.facet)
+        if facet is not None and facet.around and not facet.network and facet.label:
+            return self("m_same_facet", facet=facet.label_zh if self.zh else facet.label)
         key = f"m_{shared.match}"
         return self(key) if key in self.catalog else shared.match
 
