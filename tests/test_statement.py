@@ -12,7 +12,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from conftest import PASSPHRASE, PROFILES_DIR, write_json
-from linkcheck import statement as stmt
+from linkcheck.appeal import signing as stmt
 from linkcheck.models import Event
 from linkcheck.store import Store
 

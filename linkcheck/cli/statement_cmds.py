@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import os
-import stat
 import sys
 from pathlib import Path
 
 import click
 
-from .. import statement as stmt
+from ..appeal import render, signing
+from ..appeal import statement as stmt
+from ..appeal.signing import StatementInvalid
 from ..errors import UsageError
 from ..formats import render_json, render_rows
 from ..models import iso
 from ..linkage.rules import load_rules
+from ..usecases import verify
 from .options import (
     PASSPHRASE_ENV,
     confirm_overwrite,
@@ -29,10 +31,6 @@ from .options import (
     store_options,
     write_output,
 )
-
-# A statement is a few hundred kilobytes at most; refuse to read anything far larger.
-MAX_STATEMENT_BYTES = 32 * 1024 * 1024
-
 
 @click.command("statement")
 @store_options
@@ -117,7 +115,7 @@ def statement_cmd(name, against, fmt, lang, output, force, disclose, operator, i
             st, name, list(against), rules=rules, disclose=disclose, lang=lang, operator=operator,
             include_notes=include_notes,
         )
-        text = stmt.render_statement(statement, fmt, st.signing_key())
+        text = render.render_statement(statement, fmt, st.signing_key())
     unexplained = [s for s in statement.shared if s.explanation is None]
     if unexplained:
         echo_err(
@@ -224,21 +222,21 @@ def pubkey_cmd(fmt):
       linkcheck pubkey --format json
     """
     with open_store() as st:
-        raw = stmt.public_key_bytes(st.signing_key())
+        raw = signing.public_key_bytes(st.signing_key())
     if fmt.lower() == "json":
         click.echo(
             render_json(
                 {
-                    "algorithm": stmt.SIGNATURE_ALGORITHM,
-                    "public_key": stmt.public_key_text(raw),
+                    "algorithm": signing.SIGNATURE_ALGORITHM,
+                    "public_key": signing.public_key_text(raw),
                     "public_key_hex": raw.hex(),
-                    "fingerprint": stmt.fingerprint(raw),
+                    "fingerprint": signing.fingerprint(raw),
                 }
             )
         )
         return
-    click.echo(stmt.public_key_text(raw))
-    echo_err(f"fingerprint: {stmt.fingerprint(raw)}")
+    click.echo(signing.public_key_text(raw))
+    echo_err(f"fingerprint: {signing.fingerprint(raw)}")
 
 
 def _passphrase_available() -> bool:
@@ -249,28 +247,9 @@ def _passphrase_available() -> bool:
     )
 
 
-def _read_statement(path: Path) -> str:
-    try:
-        size = path.stat().st_size
-        if size > MAX_STATEMENT_BYTES:
-            raise stmt.StatementInvalid(f"{path} is {size // (1024 * 1024)} MiB: too large to be a linkcheck statement")
-        # O_NONBLOCK and a capped read: a FIFO or a device (its size says 0) is refused, not
-        # waited on or read without end.
-        fd = os.open(str(path), os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-        with open(fd, "rb") as fh:
-            if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
-                raise stmt.StatementInvalid(f"{path} is not a regular file: it is not a linkcheck statement")
-            data = fh.read(MAX_STATEMENT_BYTES + 1)
-    except OSError as exc:
-        raise UsageError(f"cannot read {path}: {exc.strerror}") from None
-    if len(data) > MAX_STATEMENT_BYTES:
-        raise stmt.StatementInvalid(f"{path} is over {MAX_STATEMENT_BYTES // (1024 * 1024)} MiB: too large to be a linkcheck statement")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        raise stmt.StatementInvalid(
-            f"{path} is not UTF-8 text: it is not a linkcheck statement, or it was altered"
-        ) from None
+def _store_public_key() -> bytes:
+    with open_store() as st:
+        return signing.public_key_bytes(st.signing_key())
 
 
 @click.command("verify")
@@ -311,34 +290,24 @@ def verify_cmd(file, pubkey_text, pubkey_file, fmt, integrity_only):
       linkcheck verify appeal.md --pubkey 4fTq2k...=
       linkcheck verify appeal.json --pubkey-file operator.pub --format json
     """
-    if pubkey_text is not None and pubkey_file is not None:
-        raise UsageError("give the key once: --pubkey or --pubkey-file, not both")
-    text = _read_statement(file)
-    expected = None
-    source = "none"
-    if pubkey_text is not None:
-        expected, source = stmt.parse_public_key(pubkey_text), "given"
-    elif pubkey_file is not None:
-        try:
-            key_text = pubkey_file.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):
-            raise UsageError(f"cannot read the public key file {pubkey_file}") from None
-        expected, source = stmt.parse_public_key(key_text), "given"
-    elif current_store_path().exists() and _passphrase_available():
-        with open_store() as st:
-            expected, source = stmt.public_key_bytes(st.signing_key()), "store"
+    verify.check_key_options(pubkey_text, pubkey_file)
+    text = verify.read_statement(file)
+    store_key = _store_public_key if current_store_path().exists() and _passphrase_available() else None
+    signer = verify.choose_signer(pubkey_text, pubkey_file, store_key)
+    source = signer.source
     try:
-        result = stmt.verify_statement(text, expected)
-    except stmt.StatementInvalid as exc:
+        outcome = verify.verify_text(text, signer, integrity_only=integrity_only)
+    except StatementInvalid as exc:
         if fmt.lower() == "json":
             click.echo(render_json({"valid": False, "file": str(file), "problem": exc.message, "key": source}))
         raise
+    result = outcome.verification
     if fmt.lower() == "json":
         click.echo(
             render_json(
                 {
                     # Without a key, not valid (exit 3) unless --integrity-only asked for no more.
-                    "valid": result.authorship or integrity_only,
+                    "valid": outcome.valid,
                     "file": str(file),
                     "format": result.format,
                     "content_sha256": result.content_sha256,
@@ -350,9 +319,9 @@ def verify_cmd(file, pubkey_text, pubkey_file, fmt, integrity_only):
             )
         )
     else:
-        if source == "given":
+        if source == verify.GIVEN:
             click.echo("OK: the statement is unchanged and signed by the given key.")
-        elif source == "store":
+        elif source == verify.STORE:
             click.echo("OK: the statement is unchanged and signed by this store's key.")
         elif integrity_only:
             click.echo("OK (integrity only): the statement is unchanged since it was signed.")
@@ -366,11 +335,7 @@ def verify_cmd(file, pubkey_text, pubkey_file, fmt, integrity_only):
             "warning: only integrity was checked, not authorship: the file was checked against the key written "
             "in it, which anyone could replace with their own. Give the signer's key with --pubkey KEY."
         )
-        if not integrity_only:
-            raise stmt.StatementInvalid(
-                "who signed this statement was not checked; give the signer's key (--pubkey / --pubkey-file), "
-                "run where the signing store is, or add --integrity-only"
-            )
+    verify.require_authorship(outcome)
 
 
 def register(group: click.Group) -> None:

@@ -1,0 +1,488 @@
+"""The separation statement's model: what it says, built from the store's profiles.
+
+The statement is laid out and worded by appeal/document.py, written in a format by
+appeal/render.py (HTML: appeal/render_html.py) and signed by appeal/signing.py."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from types import MappingProxyType
+from typing import Iterable, Sequence
+
+from .. import i18n
+from ..linkage import engine
+from ..registry import kinds
+from ..errors import EXIT_FINDINGS, InvalidInput, LinkcheckError, UsageError
+from ..models import Event, Explanation, Profile, now
+from ..linkage.rules import DEFAULT_RULES, FACETS, Rules
+from ..safetext import check_free_text
+
+FORMATS = ("text", "markdown", "html", "json")
+LANGS = i18n.LANGS
+FORMAT_VERSION = 1
+
+# Kinds of this registry category describe the business rather than identify it: they go to
+# "Business separation", one row per kind, not to the evidence table.
+BUSINESS_CATEGORY = "business"
+# Families whose sharing means a login environment (network, computer, router) was shared.
+ENVIRONMENT_FAMILIES = ("network", "device")
+
+
+class SharedIdentifiers(LinkcheckError):
+    """The accounts share identifiers with no explanation: a statement would claim too much."""
+
+    exit_code = EXIT_FINDINGS
+
+    def __init__(self, subject: str, shared: Sequence["SharedValue"]):
+        lines = [
+            f"refusing to write the statement: {subject} shares {len(shared)} identifier"
+            f"{'s' if len(shared) != 1 else ''} without an explanation, so it would claim independence "
+            "the records contradict:"
+        ]
+        for s in shared:
+            values = " / ".join(f"{account}: {value}" for account, value in s.values)
+            kind = s.kind if s.facet == s.kind else f"{s.kind} ({s.facet})"
+            lines.append(f"  - {kind} with {s.other} ({s.match}): {values}")
+        lines.append(
+            f"Record why with `linkcheck explain {subject} OTHER KIND --note TEXT`, "
+            "or add --disclose to list them in the statement."
+        )
+        super().__init__("\n".join(lines))
+        self.shared = tuple(shared)
+
+
+
+# ---------------------------------------------------------------------------------------------
+# The model
+
+
+@dataclass(frozen=True)
+class Party:
+    """One account named in the statement."""
+
+    name: str
+    marketplace: str
+    status: str
+
+
+@dataclass(frozen=True)
+class ExplanationNote:
+    """Why two accounts share values of a kind, as recorded with `linkcheck explain`."""
+
+    note: str
+    when: int
+
+
+@dataclass(frozen=True)
+class SharedValue:
+    """One identifier the subject shares with another account (values masked)."""
+
+    other: str
+    kind: str
+    facet: str
+    match: str
+    score: float | None
+    level: str
+    values: tuple[tuple[str, str], ...]  # (account, masked value)
+    reason: str
+    reason_zh: str
+    explanation: ExplanationNote | None
+    environment: bool  # a network, device or router
+
+
+@dataclass(frozen=True)
+class EvidenceRow:
+    """One category (or business kind) compared across the accounts.
+
+    `values` holds, per party in statement order, the masked values as (kind, masked) pairs.
+    `result` is "shared", "distinct", "partial" (nothing shared, but not every account has a
+    value), "none" (no account has one) or "context" (the same common value, which never
+    links accounts: a logistics provider, a product category).
+    """
+
+    key: str
+    kinds: tuple[str, ...]
+    values: tuple[tuple[tuple[str, str], ...], ...]
+    result: str
+    shared_with: tuple[str, ...] = ()
+    explained: bool = False
+    business: bool = False
+
+
+@dataclass(frozen=True)
+class AccountHistory:
+    """One account's pre-login checks from the log (values already masked by the gate)."""
+
+    account: str
+    checks: int
+    stops: int
+    first: int | None
+    last: int | None
+    networks: tuple[str, ...]
+    devices: tuple[str, ...]
+    routers: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class CheckRecord:
+    """One logged check, for the controls section."""
+
+    when: int
+    account: str
+    action: str
+    verdict: str
+    conflicts: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Statement:
+    """Everything a separation statement says, before it is rendered in a format and language."""
+
+    lang: str
+    date: int
+    subject: Party
+    others: tuple[Party, ...]
+    operator: str | None
+    values_compared: int
+    evidence: tuple[EvidenceRow, ...]
+    business: tuple[EvidenceRow, ...]
+    shared: tuple[SharedValue, ...]
+    history: tuple[AccountHistory, ...]
+    checks: tuple[CheckRecord, ...]
+    notes: tuple[tuple[str, str], ...]  # (account, note)
+    environment_shared: bool
+
+    @property
+    def parties(self) -> tuple[Party, ...]:
+        return (self.subject,) + self.others
+
+    @property
+    def fully_explained(self) -> bool:
+        return all(s.explanation is not None for s in self.shared)
+
+
+# ---------------------------------------------------------------------------------------------
+# Building
+
+
+def statement_rules(rules: Rules) -> Rules:
+    """The rules a statement compares with: the user's, but never less strict than the defaults.
+
+    A rules file may make a facet stronger, but a statement states facts: a facet the user
+    switched off or demoted to context, or a fuzzy threshold raised above the default, would
+    let it call "distinct" what the store records as the same.
+    """
+    facets = {}
+    for name, rule in rules.facets.items():
+        default = DEFAULT_RULES.facets.get(name)
+        if default is not None and (rule.level is None or (rule.context and not default.context)):
+            rule = default
+        facets[name] = rule
+    fuzzy = {}
+    for name, rule in rules.fuzzy.items():
+        default = DEFAULT_RULES.fuzzy.get(name)
+        if default is not None and default.threshold is not None:
+            if rule.threshold is None or rule.threshold > default.threshold:
+                rule = replace(rule, threshold=default.threshold)
+        fuzzy[name] = rule
+    return replace(rules, facets=MappingProxyType(facets), fuzzy=MappingProxyType(fuzzy))
+
+
+def is_business_kind(kind: str) -> bool:
+    return kinds.KINDS[kind].category == BUSINESS_CATEGORY
+
+
+def check_kind(kind: str) -> str:
+    """A kind (or a finer facet such as ip_network) that an explanation may name."""
+    kind = (kind or "").strip().lower()
+    if kind in kinds.KIND_NAMES or kind in FACETS:
+        return kind
+    raise UsageError(f"unknown kind {kind!r}; use one of: {', '.join(kinds.KIND_NAMES)}")
+
+
+def record_explanation(
+    store, name: str, other: str, kind: str, note: str | None, *, when: int | None = None
+) -> Explanation:
+    """Record why NAME and OTHER legitimately share values of KIND (replacing an earlier note)."""
+    kind = check_kind(kind)
+    if name == other:
+        raise UsageError("an explanation needs two different accounts")
+    for account in (name, other):
+        if not store.has_account(account):
+            raise UsageError(f"no account named {account!r}; `linkcheck account list` shows the accounts on file")
+    text = " ".join(check_free_text("note", note or "").split())
+    if len(text) > 4000:
+        raise InvalidInput("note longer than 4000 characters")
+    explanation = Explanation(tuple(sorted((name, other))), kind, text, now() if when is None else when)
+    store.put_explanation(explanation)
+    return explanation
+
+
+def shared_between(store, name: str, other: str, rules: Rules) -> list[engine.Finding]:
+    """Every identifier (non-context finding) NAME and OTHER share today."""
+    pairs = engine.compare(store.profile(name), [store.profile(other)], statement_rules(rules))
+    return [f for p in pairs for f in p.findings if not f.context]
+
+
+def build_statement(
+    store,
+    name: str,
+    against: Sequence[str],
+    *,
+    rules: Rules,
+    disclose: bool = False,
+    lang: str = "en",
+    operator: str | None = None,
+    when: int | None = None,
+    include_notes: bool = False,
+) -> Statement:
+    """The statement comparing account NAME with each account in AGAINST.
+
+    Account notes are the operator's private remarks ("suspended: related to another
+    account"); they go into a statement meant for the marketplace only with `include_notes`.
+
+    Raises SharedIdentifiers when they share an identifier that has no recorded explanation,
+    unless `disclose`: the statement never claims an independence the store contradicts.
+    """
+    if lang not in LANGS:
+        raise UsageError(f"unknown language {lang!r}; use one of: {', '.join(LANGS)}")
+    others_names = list(dict.fromkeys(a.strip() for a in against if a and a.strip()))
+    if not others_names:
+        raise UsageError("name at least one account to compare with: --against OTHER")
+    if name in others_names:
+        raise UsageError(f"{name!r} cannot be compared with itself; drop it from --against")
+    subject = store.profile(name)
+    others = [store.profile(o) for o in others_names]
+    profiles = [subject] + others
+
+    explained = _explanation_index(store.explanations())
+    pairs = engine.compare(subject, others, statement_rules(rules))
+    findings: list[tuple[str, engine.Finding]] = []
+    for pair in pairs:
+        other = pair.accounts[0] if pair.accounts[1] == name else pair.accounts[1]
+        findings.extend((other, f) for f in pair.findings)
+
+    shared = tuple(
+        _shared_value(name, other, f, explained) for other, f in findings if not f.context
+    )
+    unexplained = [s for s in shared if s.explanation is None]
+    if unexplained and not disclose:
+        raise SharedIdentifiers(name, unexplained)
+
+    evidence, business = _evidence_rows(profiles, shared, [(o, f) for o, f in findings if f.context])
+    # Account-health figures share the log but say nothing about login environments.
+    events = [e for e in store.events() if e.account in {p.name for p in profiles} and e.action != "health"]
+    history = tuple(_account_history(p.name, events) for p in profiles)
+    # A check stopped because of an account outside the statement is listed without naming it:
+    # the statement must not tell a marketplace about accounts it was not asked about.
+    names = {p.name for p in profiles}
+    checks = tuple(
+        CheckRecord(
+            e.when, e.account, e.action, e.verdict,
+            tuple(c for c in _strings(_detail(e).get("conflicts")) if c in names and c != e.account),
+        )
+        for e in sorted(events, key=lambda e: e.when)
+        if e.action in ("check", "run")
+    )
+    notes = tuple(
+        (p.name, _scrub(p.account.note))
+        for p in profiles
+        if include_notes and p.account.note and p.account.note.strip()
+    )
+    company = next((a.value for a in subject.attributes if a.kind == "company_name"), None)
+    operator = _scrub(operator) if operator and operator.strip() else (_scrub(company) if company else None)
+    values_compared = sum(
+        1 for p in profiles for a in p.attributes if a.keys and not is_business_kind(a.kind)
+    )
+    return Statement(
+        lang=lang,
+        date=now() if when is None else when,
+        subject=_party(subject),
+        others=tuple(_party(p) for p in others),
+        operator=operator,
+        values_compared=values_compared,
+        evidence=evidence,
+        business=business,
+        shared=shared,
+        history=history,
+        checks=checks,
+        notes=notes,
+        environment_shared=any(s.environment for s in shared),
+    )
+
+
+def _party(profile: Profile) -> Party:
+    return Party(profile.name, profile.account.marketplace or "", profile.account.status)
+
+
+def _explanation_index(explanations: Iterable[Explanation]) -> dict[tuple[str, str, str], ExplanationNote]:
+    index = {}
+    for e in explanations:
+        a, b = sorted(e.accounts)
+        index[(a, b, e.kind)] = ExplanationNote(_scrub(e.note), e.when)
+    return index
+
+
+def _shared_value(name: str, other: str, f: engine.Finding, explained: dict) -> SharedValue:
+    a, b = sorted((name, other))
+    # An explanation for the kind covers all its facets; one for a facet covers only that facet.
+    note = explained.get((a, b, f.kind)) or explained.get((a, b, f.facet))
+    return SharedValue(
+        other=other,
+        kind=f.kind,
+        facet=f.facet,
+        match=f.match,
+        score=f.score,
+        level=f.level.label,
+        values=((name, f.values.get(name, "")), (other, f.values.get(other, ""))),
+        reason=f.reason,
+        reason_zh=f.reason_zh,
+        explanation=note,
+        environment=f.family in ENVIRONMENT_FAMILIES,
+    )
+
+
+def _evidence_rows(profiles: list[Profile], shared: Sequence[SharedValue], context: list[tuple[str, engine.Finding]]):
+    # Identifier rows are categories, in the registry's order; business rows are single kinds.
+    order = {c: i for i, c in enumerate(getattr(kinds, "CATEGORIES", ()))}
+    groups: dict[str, list[str]] = {}
+    business_kinds: list[str] = []
+    for kind in kinds.KIND_NAMES:
+        if is_business_kind(kind):
+            business_kinds.append(kind)
+        else:
+            groups.setdefault(kinds.KINDS[kind].category, []).append(kind)
+    groups = dict(sorted(groups.items(), key=lambda item: order.get(item[0], len(order))))
+
+    def values_of(profile: Profile, kind_list: list[str], identifying: bool) -> tuple[tuple[str, str], ...]:
+        out = []
+        for a in profile.attributes:
+            # A value that identifies no one (a private IP) is no evidence either way.
+            if a.kind in kind_list and (a.keys or not identifying):
+                masked = (a.kind, kinds.mask(a.kind, a.normalized))
+                if masked not in out:
+                    out.append(masked)
+        return tuple(out)
+
+    def row(key: str, kind_list: list[str], business: bool) -> EvidenceRow | None:
+        values = tuple(values_of(p, kind_list, not business) for p in profiles)
+        linking = [s for s in shared if s.kind in kind_list]
+        if linking:
+            # A row reads "explained" only when every value shared in it is.
+            return EvidenceRow(
+                key,
+                tuple(kind_list),
+                values,
+                "shared",
+                tuple(dict.fromkeys(s.other for s in linking)),
+                explained=all(s.explanation is not None for s in linking),
+                business=business,
+            )
+        if not any(values):
+            return None if business else EvidenceRow(key, tuple(kind_list), values, "none")
+        common = [o for o, f in context if f.kind in kind_list]
+        if business:
+            common += _context_shares(profiles, kind_list)
+        if common:
+            others = tuple(dict.fromkeys(common))
+            return EvidenceRow(key, tuple(kind_list), values, "context", others, business=business)
+        result = "distinct" if all(values) else "partial"
+        return EvidenceRow(key, tuple(kind_list), values, result, business=business)
+
+    evidence = tuple(r for key, ks in groups.items() if (r := row(key, ks, False)) is not None)
+    business = tuple(r for k in business_kinds if (r := row(k, [k], True)) is not None)
+    return evidence, business
+
+
+def _context_shares(profiles: list[Profile], kind_list: list[str]) -> tuple[str, ...]:
+    """Accounts sharing a context value (logistics, category) with the subject.
+
+    The engine reports context findings only on pairs linked by something else, so for the
+    business table the shared match keys are looked up directly.
+    """
+    mine = {k for a in profiles[0].attributes if a.kind in kind_list for k in a.keys}
+    mine |= {(a.kind, a.normalized) for a in profiles[0].attributes if a.kind in kind_list}
+    out = []
+    for p in profiles[1:]:
+        theirs = {k for a in p.attributes if a.kind in kind_list for k in a.keys}
+        theirs |= {(a.kind, a.normalized) for a in p.attributes if a.kind in kind_list}
+        if mine & theirs:
+            out.append(p.name)
+    return tuple(out)
+
+
+def _strings(value) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, (list, tuple)):
+        return [v for v in value if isinstance(v, str)]
+    return []
+
+
+def _detail(event: Event) -> dict:
+    return event.detail if isinstance(event.detail, dict) else {}
+
+
+def _account_history(account: str, events: list[Event]) -> AccountHistory:
+    mine = [e for e in events if e.account == account]
+    checks = [e for e in mine if e.action in ("check", "run")]
+    networks: dict[str, None] = {}
+    devices: dict[str, None] = {}
+    routers: dict[str, None] = {}
+    for e in mine:
+        if e.verdict in ("STOP", "ERROR"):
+            continue  # the login did not go ahead: that environment was not used for this account
+        detail = _detail(e)
+        # The gate writes these masked (see the event detail schema); shown as written.
+        for v in _strings(detail.get("networks")):
+            networks[v] = None
+        for v in _strings(detail.get("devices")):
+            devices[v] = None
+        for v in _strings(detail.get("routers")):
+            routers[v] = None
+    whens = [e.when for e in mine]
+    return AccountHistory(
+        account,
+        len(checks),
+        sum(1 for e in checks if e.verdict in ("STOP", "ERROR")),
+        min(whens) if whens else None,
+        max(whens) if whens else None,
+        tuple(networks),
+        tuple(devices),
+        tuple(routers),
+    )
+
+
+# Free text (notes, explanations) is the operator's own, but a statement goes to a third party:
+# an email address or a long number typed into a note is masked like any recorded value.
+_EMAIL_RE = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}")
+_LONG_NUMBER_RE = re.compile(r"\+?\d(?:[ \-./()]{0,2}\d){6,}")
+_DATE_RE = re.compile(r"\d{4}[-/.]\d{1,2}[-/.]\d{1,2}(?:[ T]\d{1,2})?")
+
+
+def _scrub(text: str | None) -> str:
+    if not text:
+        return ""
+    text = " ".join(text.split())  # one line: user text can never forge a signature marker line
+    # Nor start with the marker itself (an --operator alone on its line), nor carry characters
+    # that cannot be written out (lone surrogates from undecodable command-line bytes).
+    text = text.replace("-----BEGIN LINKCHECK", "- - - BEGIN LINKCHECK").replace("-----END LINKCHECK", "- - - END LINKCHECK")
+    text = text.encode("utf-8", "replace").decode("utf-8")
+    text = _EMAIL_RE.sub(lambda m: _mask_email(m.group(0)), text)
+    return _LONG_NUMBER_RE.sub(_mask_number, text)
+
+
+def _mask_number(match: re.Match) -> str:
+    text = match.group(0)
+    if _DATE_RE.fullmatch(text):
+        return text
+    return "****" + re.sub(r"\D", "", text)[-4:]
+
+
+def _mask_email(text: str) -> str:
+    try:
+        return kinds.mask("email", text.lower())
+    except Exception:  # noqa: BLE001 - a mask must never fail a statement; hide it all instead
+        local, _, domain = text.partition("@")
+        return f"{local[:1]}***@{domain}"

@@ -1,0 +1,106 @@
+"""Checking a signed statement as a job: whose key to check it against, and the rule that a
+statement checked against no key is NOT VERIFIED (exit 3) unless only integrity was asked for."""
+
+from __future__ import annotations
+
+import os
+import stat
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from ..appeal import signing
+from ..appeal.signing import StatementInvalid
+from ..errors import UsageError
+
+# A statement is a few hundred kilobytes at most; refuse to read anything far larger.
+MAX_STATEMENT_BYTES = 32 * 1024 * 1024
+
+GIVEN, STORE, NONE = "given", "store", "none"
+
+
+@dataclass(frozen=True)
+class Signer:
+    """The key a statement is checked against, and where it came from: GIVEN (--pubkey,
+    --pubkey-file), STORE (this store's own key) or NONE (only the key written in the file)."""
+
+    key: bytes | None
+    source: str
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    verification: signing.Verification
+    source: str
+    integrity_only: bool
+
+    @property
+    def valid(self) -> bool:
+        """Unchanged and signed by the expected key; without a key, only if no more was asked."""
+        return self.verification.authorship or self.integrity_only
+
+
+def check_key_options(pubkey_text: str | None, pubkey_file: Path | None) -> None:
+    if pubkey_text is not None and pubkey_file is not None:
+        raise UsageError("give the key once: --pubkey or --pubkey-file, not both")
+
+
+def choose_signer(
+    pubkey_text: str | None,
+    pubkey_file: Path | None,
+    store_key: Callable[[], bytes] | None,
+) -> Signer:
+    """The given key (--pubkey or --pubkey-file, not both), else this store's key when it can
+    be had (`store_key`: None when there is no store or no way to unlock it), else none."""
+    check_key_options(pubkey_text, pubkey_file)
+    if pubkey_text is not None:
+        return Signer(signing.parse_public_key(pubkey_text), GIVEN)
+    if pubkey_file is not None:
+        try:
+            key_text = pubkey_file.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            raise UsageError(f"cannot read the public key file {pubkey_file}") from None
+        return Signer(signing.parse_public_key(key_text), GIVEN)
+    if store_key is not None:
+        return Signer(store_key(), STORE)
+    return Signer(None, NONE)
+
+
+def read_statement(path: Path) -> str:
+    """A statement file's text; StatementInvalid when it is far too large or not UTF-8."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_STATEMENT_BYTES:
+            raise StatementInvalid(f"{path} is {size // (1024 * 1024)} MiB: too large to be a linkcheck statement")
+        # O_NONBLOCK and a capped read: a FIFO or a device (its size says 0) is refused, not
+        # waited on or read without end.
+        fd = os.open(str(path), os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with open(fd, "rb") as fh:
+            if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
+                raise StatementInvalid(f"{path} is not a regular file: it is not a linkcheck statement")
+            data = fh.read(MAX_STATEMENT_BYTES + 1)
+    except OSError as exc:
+        raise UsageError(f"cannot read {path}: {exc.strerror}") from None
+    if len(data) > MAX_STATEMENT_BYTES:
+        raise StatementInvalid(f"{path} is over {MAX_STATEMENT_BYTES // (1024 * 1024)} MiB: too large to be a linkcheck statement")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise StatementInvalid(
+            f"{path} is not UTF-8 text: it is not a linkcheck statement, or it was altered"
+        ) from None
+
+
+def verify_text(text: str, signer: Signer, *, integrity_only: bool) -> VerifyResult:
+    """Check a statement against `signer`; StatementInvalid naming the problem."""
+    return VerifyResult(signing.verify_statement(text, signer.key), signer.source, integrity_only)
+
+
+def require_authorship(result: VerifyResult) -> None:
+    """The NOT VERIFIED rule: checked against no key and not --integrity-only -> exit 3.
+    (Anyone can re-sign an edited file with a key of their own.)"""
+    if not result.valid:
+        raise StatementInvalid(
+            "who signed this statement was not checked; give the signer's key (--pubkey / --pubkey-file), "
+            "run where the signing store is, or add --integrity-only"
+        )
