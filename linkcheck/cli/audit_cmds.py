@@ -9,14 +9,13 @@ import click
 
 from ..linkage import engine
 from ..registry import kinds
-from ..formats import render_json, render_rows
 from ..linkage.rules import load_rules
 from ..usecases import audit as audit_job
 from ..usecases import precheck as precheck_job
 from .options import (
-    LEVEL, echo_err, fail_on_option, format_option, min_level_option, open_store, rules_option, setting_value,
-    store_options,
+    LEVEL, echo_err, fail_on_option, min_level_option, open_store, rules_option, setting_value, store_options,
 )
+from .output import format_option, render_json, render_rows
 
 FINDING_COLUMNS = ["pair", "pair_level", "kind", "level", "match", "value_a", "value_b", "reason", "explanation"]
 

@@ -10,24 +10,19 @@ import click
 
 from .. import statement as stmt
 from ..errors import UsageError
-from ..formats import render_json, render_rows
 from ..models import iso
 from ..linkage.rules import load_rules
 from .options import (
     PASSPHRASE_ENV,
-    confirm_overwrite,
     current_store_path,
     echo_err,
-    format_option,
     agent_key,
-    is_stdout,
     open_store,
-    output_option,
     rules_option,
     setting_value,
     store_options,
-    write_output,
 )
+from .output import confirm_overwrite, format_option, is_stdout, output_option, render_json, render_rows, write_output
 
 # A statement is a few hundred kilobytes at most; refuse to read anything far larger.
 MAX_STATEMENT_BYTES = 32 * 1024 * 1024
