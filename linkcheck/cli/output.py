@@ -1,6 +1,9 @@
-"""The one output path of the CLI: --format and what it renders (table, json, csv through the one
-CSV writer), the export file, output files (-o, --force, '-' for standard output), and the
-terminal filter every command's output passes."""
+"""The CLI's one output path: --format and its rendering, the CSV writer, the export file, output files, the terminal filter.
+
+Every command that prints data renders it here (table, JSON, or CSV through `write_csv_row`);
+every file it writes goes through `private_output` (-o, --force, '-' for standard output); and
+everything on stdout and stderr passes `terminal_safe_output`.
+"""
 
 from __future__ import annotations
 

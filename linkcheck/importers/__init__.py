@@ -1,5 +1,7 @@
-"""The registered readers of import files, and the one way a file is read: safely opened, its
-reader chosen by name, extension or first bytes, its accounts yielded as `ProfileRecord`s.
+"""The registered readers of import files, and `read_records`, the one way a file is read.
+
+A file is opened safely, its reader chosen by name, extension or first bytes, and its accounts
+yielded as `ProfileRecord`s.
 
 A reader is a function from an `ImportFile` to `ProfileRecord`s, registered with `@reader`:
 
@@ -23,7 +25,7 @@ from ..errors import InvalidInput, UsageError
 from .records import ProfileRecord, RawValue
 from .safety import open_import_file, refuse_spreadsheet
 
-__all__ = ["ImportFile", "ProfileRecord", "RawValue", "Reader", "reader", "readers", "detect_format", "read_records"]
+__all__ = ["ImportFile", "ProfileRecord", "RawValue", "Reader", "reader", "reader_names", "detect_format", "read_records"]
 
 # Enough of a file's start for a reader to recognise its own (a vendor export's first keys).
 SNIFF_BYTES = 4096
@@ -65,12 +67,8 @@ def reader(name: str, *, extensions: tuple[str, ...] = (), sniff: Callable[[byte
     return register
 
 
-def readers() -> tuple[Reader, ...]:
-    """The registered readers, in the order they were registered."""
-    return tuple(_READERS.values())
-
-
 def reader_names() -> tuple[str, ...]:
+    """The registered formats, in the order they were registered (the choices of --format)."""
     return tuple(_READERS)
 
 

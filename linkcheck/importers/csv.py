@@ -1,5 +1,8 @@
-"""linkcheck's CSV format: the reader (one row per account, a column per kind, several values in
-a cell separated by ';') and its twin, the rows `export --format csv` writes."""
+"""linkcheck's CSV import format: its reader, and its twin `profile_to_row` (what `export --format csv` writes).
+
+One row per account: columns account, marketplace, status, note and any kind names, several
+values in a cell separated by ';'.
+"""
 
 from __future__ import annotations
 

@@ -1,5 +1,4 @@
-"""linkcheck's JSON format: the reader (one profile, or a list of them) and its twin, the profile
-as `export` writes it, so a round trip is exact."""
+"""linkcheck's JSON import format: its reader, and its twin `profile_to_json` (what `export` writes)."""
 
 from __future__ import annotations
 

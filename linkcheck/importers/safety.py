@@ -1,5 +1,9 @@
-"""What every reader of a user's file relies on: regular files only, bounded reads, the streaming
-JSON reader, CSV text and rows, and the spreadsheet-formula guard with its exact undo."""
+"""What every reader of a user's file relies on: safe opening, bounded JSON and CSV, the formula guard.
+
+Regular files only (never a pipe or a device), bounded reads (one profile, one line, one cell),
+the streaming ijson reader, CSV encoding detection and rows, and the spreadsheet-formula guard
+with its exact undo; every problem is one InvalidInput line that never quotes the file.
+"""
 
 from __future__ import annotations
 
