@@ -1,7 +1,7 @@
 """Hostile and messy input: arbitrary import files, real spreadsheets, formula injection, oversized input.
 
 Each kind's validator and normaliser already has its properties in test_kinds.py; this file
-covers what surrounds them: the JSON and CSV importers (formats.read_records feeding
+covers what surrounds them: the JSON and CSV importers (importers.read_records feeding
 accounts.import_records into a real store), attribute metadata, free text from the command
 line, files as Excel writes them, and input far too large to be real.
 """
@@ -23,7 +23,8 @@ from hypothesis import strategies as st
 from linkcheck import accounts as book
 from linkcheck import store as store_mod
 from linkcheck.errors import InvalidInput
-from linkcheck.formats import FORMULA_STARTS, read_records
+from linkcheck.importers import read_records
+from linkcheck.importers.safety import FORMULA_STARTS
 from linkcheck.registry.kinds import KIND_NAMES, KINDS
 from linkcheck.models import SOURCES, STATUSES, Account, Profile, iso
 from linkcheck.store import Store
@@ -417,7 +418,7 @@ def test_csv_output_of_list_commands_escapes_formula_cells(cli, store, formula):
 
 
 def test_every_formula_start_is_escaped():
-    from linkcheck.formats import escape_formula
+    from linkcheck.importers.safety import escape_formula
 
     for start in FORMULA_STARTS:
         assert escape_formula(start + "1") == "'" + start + "1"

@@ -17,7 +17,9 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from linkcheck import accounts as book
-from linkcheck.formats import FORMULA_STARTS, escape_formula, read_records, split_cell, unescape_formula
+from linkcheck.importers import read_records
+from linkcheck.importers.csv import split_cell
+from linkcheck.importers.safety import FORMULA_STARTS, escape_formula, unescape_formula
 from linkcheck.models import Account, Profile
 from linkcheck.store import Store
 
@@ -248,7 +250,7 @@ TRICKY = st.text(st.sampled_from("=+-@'\t\r\n,;\"\\ xé深"), min_size=1, max_si
 @settings(max_examples=150, deadline=None)
 @given(marketplace=TRICKY, note=TRICKY, company=TRICKY)
 def test_any_text_in_a_csv_export_reads_back_exactly(tmp_path_factory, marketplace, note, company):
-    from linkcheck.formats import write_export
+    from linkcheck.cli.output import write_export
     from linkcheck.models import Attribute
 
     attribute = Attribute("company_name", company, company, source="import", first_seen=1, last_seen=1)

@@ -405,7 +405,7 @@ def test_explicit_proxy_needs_public_ip_auto_from_option_or_setting(cli):
 
 def test_setting_choices_match_the_commands():
     from linkcheck.appeal import statement
-    from linkcheck.formats import OUTPUT_FORMATS
+    from linkcheck.cli.output import OUTPUT_FORMATS
 
     assert settings.LANGS == tuple(statement.LANGS)
     assert settings.OUTPUT_FORMATS == tuple(OUTPUT_FORMATS)

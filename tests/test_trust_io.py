@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from linkcheck.formats import JSON_CHUNK, MAX_RECORD_BYTES, read_records
+from linkcheck.importers import read_records
+from linkcheck.importers.safety import JSON_CHUNK, MAX_RECORD_BYTES
 from linkcheck.store import Store
 
 from conftest import PASSPHRASE, write_json

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from ..errors import InvalidInput
-from ..formats import read_user_text
+from ..importers.safety import read_user_text
 
 from .fingerprint import INTERFACE_KINDS, Address, Fingerprint, Gateway, Interface, _is_null_mac, address_scope, hygiene_warnings, mac_flags, normalise_mac
 from .system import classify_interface

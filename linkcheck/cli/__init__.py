@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import gc
 import importlib
 import os
@@ -12,7 +11,7 @@ import click
 
 from .. import __version__
 from ..errors import EXIT_USAGE, ImportErrors, LinkcheckError
-from ..safetext import TerminalSafeStream
+from .output import terminal_safe_output
 
 EXIT_CODES_HELP = """\b
 Exit codes:
@@ -112,20 +111,6 @@ class LinkcheckGroup(click.Group):
                 err=True,
             )
             ctx.exit(70)
-
-
-@contextlib.contextmanager
-def terminal_safe_output():
-    """stdout and stderr, for the duration of one command, through TerminalSafeStream."""
-    saved = sys.stdout, sys.stderr
-    if sys.stdout is not None:
-        sys.stdout = TerminalSafeStream(sys.stdout)
-    if sys.stderr is not None:
-        sys.stderr = TerminalSafeStream(sys.stderr, allow_cr=True)
-    try:
-        yield
-    finally:
-        sys.stdout, sys.stderr = saved
 
 
 @click.group(cls=LinkcheckGroup, epilog=EXIT_CODES_HELP, context_settings={"help_option_names": ["-h", "--help"]})

@@ -11,13 +11,11 @@ import click
 from .. import accounts as book
 from ..registry import kinds
 from ..errors import ImportErrors, InvalidInput, InvalidValue, UsageError
-from ..formats import attribute_row, read_records, render_json, render_rows, write_export
-from ..models import STATUSES, Account, Profile, iso, now
+from ..importers import read_records, reader_names
+from ..models import STATUSES, Account, Attribute, Profile, iso, now
 from . import options
-from .options import (
-    echo_err, format_option, is_stdout, open_store, output_option, private_output, setting_value, store_key,
-    store_options,
-)
+from .options import echo_err, open_store, setting_value, store_key, store_options
+from .output import format_option, is_stdout, output_option, private_output, render_json, render_rows, write_export
 
 REGION_HELP = (
     "Country (e.g. US, GB, CN) for phone numbers written without a country code "
@@ -35,6 +33,18 @@ def _account_row(p: Profile) -> dict:
         "note": a.note or "",
         "created": iso(a.created),
         "updated": iso(a.updated),
+    }
+
+
+def attribute_row(a: Attribute, shown: str) -> dict:
+    return {
+        "kind": a.kind,
+        "value": shown,
+        "source": a.source,
+        "first_seen": iso(a.first_seen),
+        "last_seen": iso(a.last_seen),
+        "note": a.note or "",
+        "flags": list(a.flags),
     }
 
 
@@ -291,7 +301,7 @@ def attr_remove(name, kind, value, region):
 @click.command("import")
 @store_options
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(["json", "csv"]), default=None, help="Format (default: by extension).")
+@click.option("--format", "fmt", type=click.Choice(reader_names()), default=None, help="Format (default: by extension).")
 @click.option("--skip-invalid", is_flag=True, help="Import the valid rows and report the invalid ones.")
 @click.option(
     "--problems",

@@ -7,9 +7,9 @@ import time
 import click
 
 from .. import agent
-from ..formats import render_json
 from ..store import check_store_file, derive_store_key
 from .options import current_store_path, echo_err, store_options, with_passphrase
+from .output import render_json
 
 
 @click.command("unlock")

@@ -9,14 +9,14 @@ import click
 
 from ..linkage import engine
 from ..registry import kinds
-from ..formats import render_json, render_rows
+from ..importers import reader_names
 from ..linkage.rules import load_rules
 from ..usecases import audit as audit_job
 from ..usecases import precheck as precheck_job
 from .options import (
-    LEVEL, echo_err, fail_on_option, format_option, min_level_option, open_store, rules_option, setting_value,
-    store_options,
+    LEVEL, echo_err, fail_on_option, min_level_option, open_store, rules_option, setting_value, store_options,
 )
+from .output import format_option, render_json, render_rows
 
 FINDING_COLUMNS = ["pair", "pair_level", "kind", "level", "match", "value_a", "value_b", "reason", "explanation"]
 
@@ -200,7 +200,7 @@ def _with_kind_options(func):
 @click.option("--name", default=None, help="Name for the planned account given by options (default: planned).")
 @click.option("--marketplace", "-m", default=None, help="Marketplace of the planned account (sets the phone region).")
 @click.option("--region", default=None, help="Country for phone numbers written without a country code.")
-@click.option("--input-format", type=click.Choice(["json", "csv"]), default=None, help="FILE format (default: by extension).")
+@click.option("--input-format", type=click.Choice(reader_names()), default=None, help="FILE format (default: by extension).")
 @_with_kind_options
 @min_level_option()
 @fail_on_option()

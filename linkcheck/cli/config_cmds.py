@@ -8,8 +8,8 @@ from pathlib import Path
 import click
 
 from .. import settings
-from ..formats import render_json, render_rows
-from .options import echo_err, format_option
+from .options import echo_err
+from .output import format_option, render_json, render_rows
 
 KEYS_HELP = ", ".join(settings.KEYS)
 

@@ -14,7 +14,6 @@ import click
 
 from .. import capture, gate
 from ..errors import UsageError
-from ..formats import render_json, render_rows
 from ..linkage import engine
 from ..linkage.rules import load_rules
 from ..models import iso
@@ -24,13 +23,13 @@ from .options import (
     PASSPHRASE_ENV,
     echo_err,
     fail_on_option,
-    format_option,
     open_store,
     rules_option,
     setting_value,
     store_options,
     take_from_environment,
 )
+from .output import format_option, render_json, render_rows
 
 EXIT_COMMAND_NOT_FOUND = 127
 EXIT_COMMAND_NOT_RUNNABLE = 126

@@ -10,9 +10,9 @@ import click
 
 from .. import health as hl
 from ..errors import InvalidInput, UsageError
-from ..formats import render_json, render_rows
 from ..linkage.rules import load_rules
-from .options import echo_err, format_option, open_store, rules_option, store_options
+from .options import echo_err, open_store, rules_option, store_options
+from .output import format_option, render_json, render_rows
 
 TABLE_COLUMNS = ["metric", "latest", "date", "target", "status", "trend"]
 CSV_COLUMNS = ["account", "marketplace", "metric", "value", "percent", "date", "target", "warning_at", "status",

@@ -11,8 +11,7 @@ from pathlib import Path
 
 import click
 
-from ..errors import PassphraseError, UsageError
-from ..formats import OUTPUT_FORMATS
+from ..errors import PassphraseError
 from ..models import LEVEL_NAMES, Level
 from ..store import STORE_ENV, Store, check_store_file
 
@@ -68,25 +67,6 @@ def setting_value(key: str) -> str | None:
     from .. import settings
 
     return settings.value(key)
-
-
-def format_option(*choices: str, default: str = "table", help: str = "Output format."):
-    """--format, the same on every command that prints data; its default is the `format`
-    setting where this command offers that format."""
-    choices = choices or OUTPUT_FORMATS
-
-    def default_format() -> str:
-        chosen = setting_value("format")
-        return chosen if chosen in choices else default
-
-    return click.option(
-        "--format",
-        "fmt",
-        type=click.Choice(choices, case_sensitive=False),
-        default=default_format,
-        show_default=default,
-        help=help,
-    )
 
 
 class LevelType(click.ParamType):
@@ -338,99 +318,3 @@ def open_store(*, write: bool = False, key=None):
 
 def echo_err(message: str) -> None:
     click.echo(message, err=True)
-
-
-# ----- output files --------------------------------------------------------------------------
-
-STDOUT = "-"
-
-
-def output_option(*, required: bool = False, default: str | None = None, help: str = "File to write."):
-    """-o/--output and --force, the same on every command that writes a file (`-o -`: stdout)."""
-
-    def decorate(func):
-        func = click.option(
-            "--force", "-f", is_flag=True, help="Overwrite an existing output file without asking."
-        )(func)
-        return click.option(
-            "-o",
-            "--output",
-            type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
-            required=required,
-            default=default,
-            show_default=default is not None,
-            help=f"{help} Created with mode 600; '-' writes to standard output.",
-        )(func)
-
-    return decorate
-
-
-def is_stdout(path: Path | str | None) -> bool:
-    return path is not None and str(path) == STDOUT
-
-
-def confirm_overwrite(path: Path, force: bool) -> None:
-    """An existing output file is replaced only with --force, or when the user says so at a prompt."""
-    if force or not os.path.lexists(path):
-        return
-    if os.path.isdir(path):
-        raise UsageError(f"{path} is a folder; give a file name")
-    if not _interactive():
-        raise UsageError(f"{path} already exists; add --force to overwrite it")
-    click.confirm(f"{path} already exists. Overwrite it?", abort=True, err=True)
-
-
-def temp_path_beside(path: Path) -> Path:
-    return path.with_name(f".{path.name}.partial-{os.getpid()}")
-
-
-def _binary_stdout():
-    """Standard output for binary data, refused when it is a terminal."""
-    out = sys.stdout
-    stream = out.binary_stream() if hasattr(out, "binary_stream") else out.buffer
-    if stream.isatty():
-        raise UsageError("refusing to write binary data to a terminal; redirect standard output to a file")
-    return stream
-
-
-@contextmanager
-def private_output(path: Path, *, force: bool, binary: bool = False, encoding: str = "utf-8"):
-    """A file handle for one output file, written whole or not at all.
-
-    '-' is standard output. Otherwise the data goes to a new file (mode 600) beside the target,
-    which replaces the target only once complete: a failure, or a target the user may write but
-    does not own, never leaves it truncated or half written. An existing target asks first
-    (`confirm_overwrite`).
-    """
-    if is_stdout(path):
-        stream = _binary_stdout() if binary else sys.stdout
-        yield stream
-        stream.flush()
-        return
-    confirm_overwrite(path, force)
-    partial = temp_path_beside(path)
-    try:
-        fd = os.open(str(partial), os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
-    except OSError as exc:
-        raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
-    try:
-        if hasattr(os, "fchmod"):
-            os.fchmod(fd, 0o600)
-        fh = os.fdopen(fd, "wb") if binary else os.fdopen(fd, "w", encoding=encoding, newline="")
-        with fh:
-            yield fh
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(partial, path)
-    except OSError as exc:
-        partial.unlink(missing_ok=True)
-        raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
-    except BaseException:
-        partial.unlink(missing_ok=True)
-        raise
-
-
-def write_output(path: Path, text: str, *, force: bool, encoding: str = "utf-8") -> None:
-    """Write `text` as one output file (see `private_output`)."""
-    with private_output(path, force=force, encoding=encoding) as fh:
-        fh.write(text)

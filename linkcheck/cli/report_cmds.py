@@ -16,16 +16,13 @@ from ..linkage.rules import load_rules
 from ..usecases import audit as audit_job
 from .options import (
     LEVEL,
-    confirm_overwrite,
     echo_err,
-    is_stdout,
     min_level_option,
     open_store,
-    output_option,
     rules_option,
     store_options,
-    write_output,
 )
+from .output import confirm_overwrite, is_stdout, output_option, write_output
 
 DEFAULT_REPORT = "linkcheck-report.html"
 

@@ -12,25 +12,20 @@ from ..appeal import render, signing
 from ..appeal import statement as stmt
 from ..appeal.signing import StatementInvalid
 from ..errors import UsageError
-from ..formats import render_json, render_rows
 from ..models import iso
 from ..linkage.rules import load_rules
 from ..usecases import verify
 from .options import (
     PASSPHRASE_ENV,
-    confirm_overwrite,
     current_store_path,
     echo_err,
-    format_option,
     agent_key,
-    is_stdout,
     open_store,
-    output_option,
     rules_option,
     setting_value,
     store_options,
-    write_output,
 )
+from .output import confirm_overwrite, format_option, is_stdout, output_option, render_json, render_rows, write_output
 
 @click.command("statement")
 @store_options

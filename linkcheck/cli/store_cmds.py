@@ -10,18 +10,15 @@ import click
 from .. import store as store_mod
 from ..crypto import TEST_KDF_ENV
 from ..errors import PassphraseError, UsageError
-from ..formats import render_json, render_rows
 from .options import (
     echo_err,
-    format_option,
     get_new_passphrase,
     get_passphrase,
-    is_stdout,
     open_store,
     current_store_path,
-    private_output,
     store_options,
 )
+from .output import format_option, is_stdout, private_output, render_json, render_rows
 
 
 MIN_PASSPHRASE_CHARS = 8

@@ -10,7 +10,7 @@ from types import MappingProxyType
 from typing import Any, Mapping
 
 from ..errors import InvalidInput
-from ..formats import read_user_text
+from ..importers.safety import read_user_text
 from ..models import Level
 from ..registry.facets import CONTEXT, FACET_NAMES
 from ..registry.facets import FACETS as _FACETS

@@ -11,7 +11,7 @@ from .. import accounts as book
 from ..linkage import engine
 from ..registry import kinds
 from ..errors import InvalidInput
-from ..formats import ProfileRecord, RawValue, detect_format, read_records
+from ..importers import ProfileRecord, RawValue, detect_format, read_records
 from ..models import Account, Level, Profile
 from ..linkage.rules import Rules
 

@@ -1,0 +1,243 @@
+"""The CLI's one output path: --format and its rendering, the CSV writer, the export file, output files, the terminal filter.
+
+Every command that prints data renders it here (table, JSON, or CSV through `write_csv_row`);
+every file it writes goes through `private_output` (-o, --force, '-' for standard output); and
+everything on stdout and stderr passes `terminal_safe_output`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import os
+import re
+import sys
+from pathlib import Path
+from typing import Any, Iterable, TextIO
+
+import click
+
+from ..errors import UsageError
+from ..importers.csv import export_header, profile_to_row
+from ..importers.json import profile_to_json
+from ..importers.safety import FORMULA_STARTS, escape_formula
+from ..safetext import TerminalSafeStream, visible
+
+OUTPUT_FORMATS = ("table", "json", "csv")
+# A field holding one of these is quoted, so no reader splits it into rows or cells.
+_CSV_QUOTE_IF = re.compile('[",;\t\r\n]')
+
+
+@contextlib.contextmanager
+def terminal_safe_output():
+    """stdout and stderr, for the duration of one command, through TerminalSafeStream."""
+    saved = sys.stdout, sys.stderr
+    if sys.stdout is not None:
+        sys.stdout = TerminalSafeStream(sys.stdout)
+    if sys.stderr is not None:
+        sys.stderr = TerminalSafeStream(sys.stderr, allow_cr=True)
+    try:
+        yield
+    finally:
+        sys.stdout, sys.stderr = saved
+
+
+def format_option(*choices: str, default: str = "table", help: str = "Output format."):
+    """--format, the same on every command that prints data; its default is the `format`
+    setting where this command offers that format."""
+    choices = choices or OUTPUT_FORMATS
+
+    def default_format() -> str:
+        from .options import setting_value
+
+        chosen = setting_value("format")
+        return chosen if chosen in choices else default
+
+    return click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(choices, case_sensitive=False),
+        default=default_format,
+        show_default=default,
+        help=help,
+    )
+
+
+# ----- rendering -----------------------------------------------------------------------------
+
+
+def render_rows(rows: list[dict], fmt: str, columns: list[str] | None = None) -> str:
+    """The one renderer for commands that print rows: a table, a JSON array, or CSV."""
+    if columns is None:
+        columns = list(rows[0].keys()) if rows else []
+    if fmt == "json":
+        return json.dumps(rows, ensure_ascii=False, indent=2)
+    if fmt == "csv":
+        buf = io.StringIO()
+        write_csv_row(buf, columns)
+        for row in rows:
+            write_csv_row(buf, [_cell(row.get(c)) for c in columns])
+        return buf.getvalue().rstrip("\n")
+    if not rows:
+        return "(none)"
+    from tabulate import tabulate
+
+    # Control characters shown here already (not only by the terminal filter), so columns align.
+    return tabulate([[visible(_cell(row.get(c))) for c in columns] for row in rows], headers=columns)
+
+
+def render_json(data: Any) -> str:
+    return json.dumps(data, ensure_ascii=False, indent=2)
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, (list, tuple)):
+        return "; ".join(_cell(v) for v in value)
+    if isinstance(value, dict):
+        return ", ".join(f"{k}={_cell(v)}" for k, v in value.items())
+    return str(value)
+
+
+def _csv_field(text: str) -> str:
+    """One cell as written: formula-guarded, and quoted if it holds a quote, separator or line break."""
+    if _CSV_QUOTE_IF.search(text) is None:
+        # The common case, and quick: with no separator inside, the cell starts only once.
+        return "'" + text if text.lstrip("'").startswith(FORMULA_STARTS) else text
+    return '"' + escape_formula(text).replace('"', '""') + '"'
+
+
+def write_csv_row(out: TextIO, cells: Iterable[str]) -> None:
+    """The one CSV writer (export and every `--format csv`): each cell formula-guarded, and
+    quoted when it holds a quote, a separator or a line break (CR included), rows ending in LF."""
+    cells = list(cells)
+    line = ",".join(map(_csv_field, cells))
+    out.write(('""' if cells == [""] else line) + "\n")  # one empty cell is not a blank line
+
+
+# ----- the export file -----------------------------------------------------------------------
+
+
+def write_export(profiles: Iterable, fmt: str, out: TextIO, kind_names: Iterable[str]) -> int:
+    """Every profile in the import format `fmt` (json or csv), each encoded by its reader's
+    twin (importers/json.py, importers/csv.py) so that importing the file gives them back."""
+    if fmt == "json":
+        return _write_json_export(profiles, out)
+    profiles = list(profiles)
+    kinds = list(kind_names)
+    write_csv_row(out, export_header(kinds))
+    for p in profiles:
+        write_csv_row(out, profile_to_row(p, kinds))
+    return len(profiles)
+
+
+def _write_json_export(profiles: Iterable, out: TextIO) -> int:
+    """A JSON list written one profile at a time (memory stays that of one profile), laid out
+    exactly as `json.dump(..., indent=2)` would lay out the whole list."""
+    count = 0
+    for profile in profiles:
+        text = json.dumps(profile_to_json(profile), ensure_ascii=False, indent=2)
+        out.write(("[\n  " if count == 0 else ",\n  ") + text.replace("\n", "\n  "))
+        count += 1
+    out.write("\n]\n" if count else "[]\n")
+    return count
+
+
+# ----- output files --------------------------------------------------------------------------
+
+STDOUT = "-"
+
+
+def output_option(*, required: bool = False, default: str | None = None, help: str = "File to write."):
+    """-o/--output and --force, the same on every command that writes a file (`-o -`: stdout)."""
+
+    def decorate(func):
+        func = click.option(
+            "--force", "-f", is_flag=True, help="Overwrite an existing output file without asking."
+        )(func)
+        return click.option(
+            "-o",
+            "--output",
+            type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
+            required=required,
+            default=default,
+            show_default=default is not None,
+            help=f"{help} Created with mode 600; '-' writes to standard output.",
+        )(func)
+
+    return decorate
+
+
+def is_stdout(path: Path | str | None) -> bool:
+    return path is not None and str(path) == STDOUT
+
+
+def confirm_overwrite(path: Path, force: bool) -> None:
+    """An existing output file is replaced only with --force, or when the user says so at a prompt."""
+    from . import options  # the one test of a terminal for prompts (options imports the store)
+
+    if force or not os.path.lexists(path):
+        return
+    if os.path.isdir(path):
+        raise UsageError(f"{path} is a folder; give a file name")
+    if not options._interactive():
+        raise UsageError(f"{path} already exists; add --force to overwrite it")
+    click.confirm(f"{path} already exists. Overwrite it?", abort=True, err=True)
+
+
+def temp_path_beside(path: Path) -> Path:
+    return path.with_name(f".{path.name}.partial-{os.getpid()}")
+
+
+def _binary_stdout():
+    """Standard output for binary data, refused when it is a terminal."""
+    out = sys.stdout
+    stream = out.binary_stream() if hasattr(out, "binary_stream") else out.buffer
+    if stream.isatty():
+        raise UsageError("refusing to write binary data to a terminal; redirect standard output to a file")
+    return stream
+
+
+@contextlib.contextmanager
+def private_output(path: Path, *, force: bool, binary: bool = False, encoding: str = "utf-8"):
+    """A file handle for one output file, written whole or not at all.
+
+    '-' is standard output. Otherwise the data goes to a new file (mode 600) beside the target,
+    which replaces the target only once complete: a failure, or a target the user may write but
+    does not own, never leaves it truncated or half written. An existing target asks first
+    (`confirm_overwrite`).
+    """
+    if is_stdout(path):
+        stream = _binary_stdout() if binary else sys.stdout
+        yield stream
+        stream.flush()
+        return
+    confirm_overwrite(path, force)
+    partial = temp_path_beside(path)
+    try:
+        fd = os.open(str(partial), os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
+    except OSError as exc:
+        raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
+    try:
+        if hasattr(os, "fchmod"):
+            os.fchmod(fd, 0o600)
+        fh = os.fdopen(fd, "wb") if binary else os.fdopen(fd, "w", encoding=encoding, newline="")
+        with fh:
+            yield fh
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(partial, path)
+    except OSError as exc:
+        partial.unlink(missing_ok=True)
+        raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+
+
+def write_output(path: Path, text: str, *, force: bool, encoding: str = "utf-8") -> None:
+    """Write `text` as one output file (see `private_output`)."""
+    with private_output(path, force=force, encoding=encoding) as fh:
+        fh.write(text)

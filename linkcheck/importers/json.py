@@ -1,0 +1,93 @@
+"""linkcheck's JSON import format: its reader, and its twin `profile_to_json` (what `export` writes)."""
+
+from __future__ import annotations
+
+from typing import Any, Iterator
+
+from ..models import Profile, iso
+from . import ImportFile, reader
+from .records import ProfileRecord, RawValue, exported_value
+from .safety import json_items
+
+PROFILE_FIELDS = frozenset({"account", "marketplace", "status", "note", "attributes"})
+
+
+@reader("json", extensions=(".json",))
+def read_json(source: ImportFile) -> Iterator[ProfileRecord]:
+    name = source.path.name
+    for index, (in_list, item) in enumerate(json_items(source.path, source.fh)):
+        yield _json_profile(f"{name}[{index}]" if in_list else name, item)
+
+
+def _json_profile(origin: str, item: Any) -> ProfileRecord:
+    if not isinstance(item, dict):
+        return ProfileRecord(origin, None, problems=("a profile must be a JSON object",))
+    problems = []
+    unknown = set(item) - PROFILE_FIELDS
+    if unknown:
+        problems.append(f"unknown field(s) {', '.join(sorted(map(str, unknown)))}")
+    attributes = item.get("attributes") or {}
+    values: list[RawValue] = []
+    if not isinstance(attributes, dict):
+        problems.append("'attributes' must be an object of kind -> list of values")
+        attributes = {}
+    for kind, entries in attributes.items():
+        if isinstance(entries, (str, dict)):
+            entries = [entries]
+        if not isinstance(entries, list):
+            problems.append(f"{kind}: values must be a list")
+            continue
+        for entry in entries:
+            if isinstance(entry, dict):
+                values.append(
+                    RawValue(
+                        kind,
+                        entry.get("value"),
+                        note=entry.get("note"),
+                        source=entry.get("source"),
+                        first_seen=_int_or_none(entry.get("first_seen")),
+                        last_seen=_int_or_none(entry.get("last_seen")),
+                    )
+                )
+            else:
+                values.append(RawValue(kind, entry))
+    return ProfileRecord(
+        origin,
+        item.get("account"),
+        item.get("marketplace"),
+        item.get("status"),
+        item.get("note"),
+        tuple(values),
+        tuple(problems),
+    )
+
+
+def _int_or_none(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str):
+        from datetime import datetime
+
+        try:
+            return int(datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp())
+        except ValueError:
+            return None
+    return None
+
+
+def profile_to_json(profile: Profile) -> dict:
+    """The profile as this reader reads it back, with each value's metadata so a round trip is exact."""
+    acc = profile.account
+    attributes: dict[str, list] = {}
+    for a in profile.attributes:
+        entry = {"value": exported_value(a), "source": a.source, "first_seen": iso(a.first_seen), "last_seen": iso(a.last_seen)}
+        if a.note:
+            entry["note"] = a.note
+        attributes.setdefault(a.kind, []).append(entry)
+    out: dict[str, Any] = {"account": acc.name, "marketplace": acc.marketplace, "status": acc.status}
+    if acc.note:
+        out["note"] = acc.note
+    out["attributes"] = attributes
+    return out

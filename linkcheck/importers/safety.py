@@ -1,0 +1,317 @@
+"""What every reader of a user's file relies on: safe opening, bounded JSON and CSV, the formula guard.
+
+Regular files only (never a pipe or a device), bounded reads (one profile, one line, one cell),
+the streaming ijson reader, CSV encoding detection and rows, and the spreadsheet-formula guard
+with its exact undo; every problem is one InvalidInput line that never quotes the file.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import os
+import re
+import stat
+from pathlib import Path
+from typing import Any, BinaryIO, Iterator, TextIO
+
+from ..errors import InvalidInput
+
+# Files are streamed, profile by profile (JSON) or row by row (CSV), so a file may be of any
+# size; what one profile may take is bounded instead.
+MAX_RECORD_BYTES = 16 * 1024 * 1024
+# A profile is nested four deep (list, profile, attributes, values, value object).
+MAX_JSON_DEPTH = 16
+JSON_CHUNK = 64 * 1024
+MAX_CELL_CHARS = 64 * 1024
+# CSV is read line by line; one line (a row, or part of a quoted multi-line cell) is capped.
+MAX_LINE_CHARS = 4 * 1024 * 1024
+# A file the user points at (rules, a machine description) is small; this much is read at most.
+MAX_USER_TEXT_BYTES = 4 * 1024 * 1024
+# Cells a spreadsheet would run as a formula; exported with a leading apostrophe (OWASP advice).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# Where a cell can start for some reader of a CSV file: the start of the field, and after a line
+# break, a comma, a semicolon or a tab inside it (a program that splits lines or cells without
+# honouring quotes; Excel in a locale that separates with ';'). The guard goes at each of them.
+_FORMULA_CLASS = "[" + re.escape("".join(FORMULA_STARTS)) + "]"
+_CELL_START = r"(?:^|(?<=[\r\n,;\t]))"
+_UNGUARDED_RE = re.compile(f"{_CELL_START}(?='*{_FORMULA_CLASS})")
+_GUARD_RE = re.compile(f"{_CELL_START}'(?='*{_FORMULA_CLASS})")
+
+SPREADSHEET_HELP = "it looks like an Excel workbook; save it as CSV (File > Save As > CSV UTF-8) and import that"
+SPREADSHEET_SUFFIXES = (".xlsx", ".xls", ".xlsm", ".ods", ".numbers")
+SPREADSHEET_MAGIC = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0")
+
+
+def read_user_text(path: Path, what: str) -> str:
+    """A small UTF-8 file the user points at (rules, a machine description), or one clear error."""
+    try:
+        # O_NONBLOCK: a FIFO named here is refused, not waited on; the size is capped.
+        fd = os.open(str(path), os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with open(fd, "rb") as fh:
+            if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
+                raise InvalidInput(f"{what} {path.name}: cannot read it (not a regular file)")
+            data = fh.read(MAX_USER_TEXT_BYTES + 1)
+        if len(data) > MAX_USER_TEXT_BYTES:
+            raise InvalidInput(f"{what} {path.name}: cannot read it (larger than {MAX_USER_TEXT_BYTES // (1024 * 1024)} MiB)")
+        return data.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")  # as read_text() reads
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else "not readable UTF-8 text"
+        raise InvalidInput(f"{what} {path.name}: cannot read it ({reason})") from None
+
+
+def open_import_file(path: Path) -> BinaryIO:
+    """Open a file to import, refusing anything that is not a regular file.
+
+    The check is on the opened file (fstat), so nothing can swap it in between; the open does
+    not block, so a FIFO is refused instead of waited on, and /dev/zero is never read.
+    """
+    nonblock = getattr(os, "O_NONBLOCK", 0)
+    try:
+        fd = os.open(str(path), os.O_RDONLY | nonblock | getattr(os, "O_BINARY", 0))
+    except OSError as exc:
+        raise InvalidInput(f"{path}: cannot read ({exc.strerror})") from None
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            raise InvalidInput(f"{path}: not a regular file (a device, pipe or socket cannot be imported)")
+        if nonblock:
+            os.set_blocking(fd, True)
+    except BaseException:
+        os.close(fd)
+        raise
+    return os.fdopen(fd, "rb")
+
+
+def refuse_spreadsheet(path: Path, head: bytes) -> None:
+    """A workbook (by its name or its first bytes) is refused with how to save it as CSV."""
+    if path.suffix.lower() in SPREADSHEET_SUFFIXES or head[:4] in SPREADSHEET_MAGIC:
+        raise InvalidInput(f"{path}: {SPREADSHEET_HELP}")
+
+
+def short(text: str, limit: int = 120) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+# ----- JSON ----------------------------------------------------------------------------------
+
+
+class _JsonSource:
+    """The bytes of a JSON import for the streaming parser, with the checks the parser cannot make.
+
+    It bounds what is read for one profile (`MAX_RECORD_BYTES`, however big the file is), and
+    refuses a ``\\ud800``-style escape without its pair: the parser would silently turn it into
+    '?'. `record_done` is called after each profile.
+    """
+
+    def __init__(self, fh: BinaryIO, path: Path):
+        self._fh, self._path = fh, path
+        self._since_record = 0
+        self._offset = 0
+        self._carry = b""
+
+    def record_done(self) -> None:
+        self._since_record = 0
+
+    def read(self, size: int = -1) -> bytes:
+        data = self._fh.read(JSON_CHUNK if size is None or size < 0 else size)
+        self._since_record += len(data)
+        if self._since_record > MAX_RECORD_BYTES + JSON_CHUNK:
+            raise InvalidInput(
+                f"{self._path}: one profile is longer than {MAX_RECORD_BYTES // (1024 * 1024)} MiB; "
+                "is it really a linkcheck import file?"
+            )
+        self._check_surrogates(data)
+        self._offset += len(data)
+        return data
+
+    def _check_surrogates(self, data: bytes) -> None:
+        # A match is judged once, with 12 bytes of context on each side (split escapes, pairs).
+        window = self._carry + data
+        start = max(len(self._carry) - 12, 0)
+        end = len(window) if not data else len(window) - 12
+        if b"\\u" in window:
+            for match in _LONE_SURROGATE.finditer(window, start):
+                if match.start() >= end:
+                    break
+                at = self._offset - len(self._carry) + match.start()
+                raise InvalidInput(
+                    f"{self._path}: a value is not valid text: an unpaired \\uD800-\\uDFFF escape at byte {at:,}"
+                )
+        self._carry = window[-24:]
+
+
+# A high surrogate escape not followed by a low one, or a low one not preceded by a high one.
+_LONE_SURROGATE = re.compile(
+    rb"\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F][0-9a-fA-F]{2})"
+    rb"|(?<!\\u[dD][89abAB][0-9a-fA-F]{2})\\u[dD][c-fC-F][0-9a-fA-F]{2}"
+)
+_STRUCTURE = frozenset(("start_map", "start_array", "end_map", "end_array"))
+
+
+def _json_documents(events: Iterator[tuple[str, Any]], source: _JsonSource, path: Path) -> Iterator[tuple[bool, Any]]:
+    """Build the profiles from the parser's events: (in_list, value) for each element of a
+    top-level list, or for the one top-level value. Nesting deeper than a profile can be is
+    refused (the parser's own object builder would use memory quadratic in the depth)."""
+    stack: list[Any] = []  # the open containers below the top-level list
+    keys: list[Any] = []
+    key = None
+    parent: Any = None  # stack[-1], and whether it is a dict
+    in_dict = False
+    top_is_list = False
+    for event, value in events:
+        if event == "map_key":
+            key = value
+        elif event not in _STRUCTURE:  # a scalar
+            if parent is None:
+                yield top_is_list, value
+                source.record_done()
+            elif in_dict:
+                parent[key] = value
+            else:
+                parent.append(value)
+        elif event == "start_map" or event == "start_array":
+            new: Any = {} if event == "start_map" else []
+            if parent is None and not top_is_list and event == "start_array" and not stack:
+                top_is_list = True  # the list of profiles itself is never built
+                continue
+            if len(stack) >= MAX_JSON_DEPTH:
+                raise InvalidInput(f"{path}: not valid JSON for an import (nested deeper than {MAX_JSON_DEPTH} levels)")
+            if parent is not None:
+                if in_dict:
+                    parent[key] = new
+                else:
+                    parent.append(new)
+            stack.append(new)
+            keys.append(key)
+            parent, in_dict = new, event == "start_map"
+        else:  # end_map, end_array
+            if not stack:
+                continue  # the end of the top-level list
+            done = stack.pop()
+            key = keys.pop()
+            if stack:
+                parent = stack[-1]
+                in_dict = isinstance(parent, dict)
+            else:
+                parent = None
+                yield top_is_list, done
+                source.record_done()
+
+
+def json_items(path: Path, fh: BinaryIO) -> Iterator[tuple[bool, Any]]:
+    """The items of a JSON file, streamed: (in_list, item) for each element of a top-level list,
+    or (False, value) for a single top-level value. UTF-8 (a BOM is skipped); each item bounded
+    by `MAX_RECORD_BYTES` and `MAX_JSON_DEPTH`; any problem is one InvalidInput line that never
+    quotes the file."""
+    import ijson
+
+    if fh.read(3) != codecs.BOM_UTF8:
+        fh.seek(0)
+    source = _JsonSource(fh, path)
+    try:
+        yield from _json_documents(ijson.basic_parse(source, use_float=True), source, path)
+    except OSError as exc:
+        raise InvalidInput(f"{path}: cannot read ({exc.strerror})") from None
+    except UnicodeDecodeError:
+        raise InvalidInput(f"{path}: JSON must be UTF-8 text") from None
+    except ijson.JSONError as exc:
+        raise InvalidInput(f"{path}: not valid JSON ({_json_problem(exc)})") from None
+    except ValueError as exc:
+        raise InvalidInput(f"{path}: not valid JSON ({short(str(exc))})") from None
+
+
+def _json_problem(exc: Exception) -> str:
+    """The parser's reason, without the excerpt of the file it appends (it could quote a value)."""
+    text = exc.args[0] if exc.args else ""
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", "replace")
+    text = str(text).split("\n", 1)[0].strip()
+    if "invalid bytes in UTF8" in text:
+        return "it must be UTF-8 text"
+    return short(text) or "it ends too early"
+
+
+# ----- CSV -----------------------------------------------------------------------------------
+
+
+def _open_text(fh: BinaryIO, encoding: str | None) -> TextIO:
+    """Read a CSV as text: UTF-8 (with or without Excel's BOM), else GB18030 as Chinese Excel writes."""
+    if encoding:
+        try:
+            codecs.lookup(encoding)
+        except LookupError:
+            raise InvalidInput(f"unknown encoding {encoding!r}") from None
+        return io.TextIOWrapper(fh, encoding=encoding, newline="")
+    head = fh.read(1024 * 1024)
+    fh.seek(0)
+    try:
+        head.decode("utf-8-sig")
+        chosen = "utf-8-sig"
+    except UnicodeDecodeError as exc:
+        # A multi-byte character cut by the 1 MiB window is still UTF-8.
+        chosen = "utf-8-sig" if exc.start >= len(head) - 4 else "gb18030"
+    return io.TextIOWrapper(fh, encoding=chosen, newline="")
+
+
+def _sniff_delimiter(sample: str) -> str:
+    first_line = sample.split("\n", 1)[0]
+    counts = {d: first_line.count(d) for d in (",", ";", "\t")}
+    best = max(counts, key=counts.get)
+    return best if counts[best] else ","
+
+
+def _bounded_lines(fh: TextIO, path: Path) -> Iterator[str]:
+    """The file's lines, refusing one too long to be a spreadsheet row (it would fill memory)."""
+    while True:
+        line = fh.readline(MAX_LINE_CHARS + 1)
+        if not line:
+            return
+        if len(line) > MAX_LINE_CHARS:
+            raise InvalidInput(f"{path}: a line is longer than {MAX_LINE_CHARS} characters; is it really a CSV file?")
+        yield line
+
+
+def csv_rows(path: Path, raw: BinaryIO, encoding: str | None) -> Iterator[list[str]]:
+    """The rows of a CSV file, header first, streamed: the encoding detected (`_open_text`) or
+    given, the separator (',', ';' or tab) told from the first line, each line bounded
+    (`MAX_LINE_CHARS`); any problem is one InvalidInput line that never quotes the file."""
+    try:
+        fh = _open_text(raw, encoding)
+    except OSError as exc:
+        raise InvalidInput(f"{path}: cannot read ({exc.strerror})") from None
+    with fh:
+        try:
+            sample = fh.read(64 * 1024)
+            fh.seek(0)
+            if sample.startswith("\ufeff"):
+                fh.read(1)
+            yield from csv.reader(_bounded_lines(fh, path), delimiter=_sniff_delimiter(sample))
+        except UnicodeError:  # UnicodeDecodeError, and UTF-16 files without a byte-order mark
+            if encoding:
+                raise InvalidInput(f"{path}: not valid {encoding} text; try another --encoding (utf-8, gb18030, ...)") from None
+            raise InvalidInput(
+                f"{path}: not valid text in the detected encoding; give --encoding (utf-8, gb18030, ...)"
+            ) from None
+        except csv.Error as exc:
+            if "field larger than field limit" in str(exc):
+                raise InvalidInput(f"{path}: a cell is longer than {MAX_CELL_CHARS} characters") from None
+            raise InvalidInput(f"{path}: malformed CSV ({short(str(exc))})") from None
+
+
+# ----- the formula guard ---------------------------------------------------------------------
+
+
+def escape_formula(text: str) -> str:
+    """`text` with a `'` wherever a cell could start (see _CELL_START) with a formula character.
+
+    Also before apostrophes already there ("'=x" becomes "''=x"), so that unescape_formula
+    gives back exactly the text, whatever it was.
+    """
+    return _UNGUARDED_RE.sub("'", text)
+
+
+def unescape_formula(text: str) -> str:
+    """The exact inverse of escape_formula: one guard apostrophe removed at each cell start."""
+    return _GUARD_RE.sub("", text)
