@@ -40,9 +40,24 @@ _COMPANY_PHRASES = _COMPANY_SPELLINGS["phrases"]
 _COMPANY_PHRASE_WORDS = re.compile(
     "(?<!\\S)(" + "|".join(re.escape(p) for p in sorted(_COMPANY_PHRASES, key=len, reverse=True)) + ")(?!\\S)"
 )
-COMPANY_GENERIC = LEGAL_FORMS | TRADE_WORDS | PLACE_WORDS | _FUNCTION_WORDS | frozenset(
+# China's prefecture-level divisions (names only, romanised): a company registered in one
+# writes it as a prefix (肇庆市X有限公司) or in brackets (X(肇庆)有限公司); either way it is
+# the place, not the name. Recognised only so marked (with 市, or alone in brackets), since
+# many are words too (三明 in 三明治, 白银 "silver").
+_PREFECTURES: dict[str, str] = word_map("zh_prefectures.json")["prefectures"]
+_PREFECTURE_NAMES = "|".join(sorted(map(re.escape, _PREFECTURES), key=len, reverse=True))
+_PREFECTURE_MARKED = re.compile(
+    f"[(（]\\s*({_PREFECTURE_NAMES})(?:市|地区|州|盟)?\\s*[)）]|({_PREFECTURE_NAMES})市(?!场|民)"
+)
+COMPANY_PLACES = PLACE_WORDS | frozenset(_PREFECTURES.values())
+COMPANY_GENERIC = LEGAL_FORMS | TRADE_WORDS | COMPANY_PLACES | _FUNCTION_WORDS | frozenset(
     f for form in _LEGAL_ENDINGS for f in form
 )
+
+
+def _prefecture_places(text: str) -> str:
+    """`X(肇庆)有限公司` and `肇庆市X有限公司` with the city romanised and set apart as a word."""
+    return _PREFECTURE_MARKED.sub(lambda m: f" {_PREFECTURES[m.group(1) or m.group(2)]} ", text)
 
 
 def company_tokens(text: str) -> list[str]:
@@ -51,6 +66,8 @@ def company_tokens(text: str) -> list[str]:
     `SHENZHEN ACME TRADING CO LTD`, `Shenzhen Acme Trading Company Limited` and
     `深圳ACME TRADING 有限公司` all give [shenzhen, acme, trading].
     """
+    if not text.isascii():
+        text = _prefecture_places(text)
     text = _split_cjk(_translate(_text(text), _COMPANY_ZH_WORDS, _COMPANY_ZH))
     tokens = [_COMPANY_SYNONYMS.get(t, t) for t in text.split()]
     tokens = [t for t in tokens if t not in LEGAL_FORMS]
