@@ -21,7 +21,7 @@ from ..registry.facets import AROUND_FACETS, BLOCKING_PREFIX, NETWORK_FACETS
 from .comparisons import comparisons_for, fuzzy_match, fuzzy_text, same_but_typos, same_place
 from .evidence import (
     EXACT, FUZZY, NETWORK, NORMALISED, PINYIN_MARK, Evidence, _resolve, _single_score, _strength, combine_level,
-    exact_beats_fuzzy, pair_score, pair_weight, weigh, weighed,
+    across_scripts, exact_beats_fuzzy, pair_score, pair_weight, weigh, weighed,
 )
 from .graph import TAINT_STATUSES, _clusters, _taint
 from .results import (
@@ -330,10 +330,11 @@ def _exact_pairs(shared: dict[str, list[int]], attr_of: list[Attribute], owner: 
             members.setdefault(owner[r], r)
         if len(members) < 2:
             continue
+        pinyin = False
         if rule.common or rule.names:
             # How much this value says: its rarity in the store and, for a name, among people.
-            rule = weighed(rule, weigh(rule, attr_of[refs[0]].normalized, len(members),
-                                       pinyin=key.startswith(PINYIN_MARK, len(facet) + 1)))
+            pinyin = key.startswith(PINYIN_MARK, len(facet) + 1)
+            rule = weighed(rule, weigh(rule, attr_of[refs[0]].normalized, len(members), pinyin=pinyin))
         if len(members) > hub_size:
             hubs.append(_HubGroup(rule, key, members))
             continue
@@ -343,6 +344,8 @@ def _exact_pairs(shared: dict[str, list[int]], attr_of: list[Attribute], owner: 
             oa, ra = items[x]
             attr_a = attr_of[ra]
             for ob, rb in items[x + 1:]:
+                if pinyin and not across_scripts(attr_a, attr_of[rb]):
+                    continue
                 slot = target.get((oa, ob))
                 if slot is None:
                     target[(oa, ob)] = [Evidence(rule, attr_a, attr_of[rb], None)]
@@ -583,8 +586,10 @@ def compare(
                     rule = rules.facet(facet)
                     if rule.level is not None:
                         if rule.names:
-                            rule = weighed(rule, weigh(rule, attr.normalized,
-                                                       pinyin=key.startswith(PINYIN_MARK, len(facet) + 1)))
+                            pinyin = key.startswith(PINYIN_MARK, len(facet) + 1)
+                            if pinyin and not across_scripts(mine, attr):
+                                continue
+                            rule = weighed(rule, weigh(rule, attr.normalized, pinyin=pinyin))
                         evidence.append(Evidence(rule, mine, attr, None))
         seen_pairs = set()
         for facet, mine, theirs in fuzzy_pairs:

@@ -50,6 +50,12 @@ PINYIN_BITS = 2.0
 PINYIN_MARK = "py "
 
 
+def across_scripts(attr_a: Attribute, attr_b: Attribute) -> bool:
+    """Whether two names sharing a pinyin key are written in two scripts (李伟, Li Wei). Two
+    Han names that read alike (司徒嘉颖, 司徒嘉莹) are two people: their characters differ."""
+    return attr_a.normalized.isascii() != attr_b.normalized.isascii()
+
+
 @lru_cache(maxsize=1 << 16)
 def name_weight(normalized: str) -> float:
     """A person's name's weight before the facet's cap: log2(1/share) - NAME_PRIOR_BITS,
@@ -68,17 +74,17 @@ def store_frequency_bits(holders: int) -> float:
 
 def weigh(rule, normalized: str, holders: int = 2, *, other: str | None = None, pinyin: bool = False) -> float:
     """The weight of one shared value: the rule's weight, for a name at most the name's own
-    weight (for a fuzzy match the commoner name's, less FUZZY_NAME_BITS; through pinyin less
-    PINYIN_BITS), less the store's term-frequency bits when the rule says values can be
+    weight (for a fuzzy match the commoner name's, less FUZZY_NAME_BITS), through pinyin
+    PINYIN_BITS less, less the store's term-frequency bits when the rule says values can be
     common. Rounded to 0.1 bit."""
     weight = rule.weight
     if rule.names:
         named = name_weight(normalized)
         if other is not None:
             named = min(named, name_weight(other)) - FUZZY_NAME_BITS
-        if pinyin:
-            named -= PINYIN_BITS
         weight = min(weight, named)
+        if pinyin:
+            weight -= PINYIN_BITS
     if rule.common:
         weight -= store_frequency_bits(holders)
     return round(max(weight, 0.0), 1)
