@@ -6,6 +6,7 @@ the kind registry, so keys are the real ones. All names and companies are made u
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -309,3 +310,12 @@ def test_audit_of_a_store_weighs_as_the_engine_does(cli, store, tmp_path):
     result = cli("audit", "--format", "json")
     doc = json.loads(result.output)
     assert [(p["accounts"], p["level"], p["weight"]) for p in doc["pairs"]] == [(["shop-c", "shop-d"], "medium", 7.0)]
+
+
+def test_the_readme_rules_example_with_weights_is_valid():
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    start = readme.index("```toml\n[levels]")
+    example = readme[start + len("```toml\n"): readme.index("```", start + 7)]
+    rules = parse_rules(example, toml=True)
+    assert rules.facet("legal_representative").weight == 12.0
+    assert rules.fuzzy["company_name"].weight == 8.0

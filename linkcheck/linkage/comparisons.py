@@ -20,7 +20,7 @@ from ..normalize.text import _HAS_CJK
 from ..registry.facets import FACETS
 
 _DIGITS = re.compile(r"\d+")
-_CJK_SHORT = 3  # a CJK word of up to this many characters has no room for a typo
+_CJK_SHORT = 5  # a CJK word of up to this many characters has no room for a typo
 
 
 def fuzzy_text(normalized: str, facet: str | None = None) -> str:
@@ -88,7 +88,7 @@ def same_but_typos(a: str, b: str) -> bool:
         return True
     # Chinese is compared by character: each character of a short name is a word of its own,
     # so 洞庭香 and 满庭香 (or 张伟 and 张玮) differ by a word, not by a typo. Only CJK words
-    # of four or more characters may carry a one-character slip.
+    # of six or more characters may carry a one-character slip.
     for word in chain(only_a, only_b):
         if len(word) <= _CJK_SHORT and not word.isascii() and _HAS_CJK.search(word):
             return False
