@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from .places import _FUNCTION_WORDS, _PLACES_ZH, PLACE_WORDS
 from .text import _LETTER, Canonical, Rejected, _split_cjk, _text, _translate, _words, word_list, word_map
@@ -45,19 +46,23 @@ _COMPANY_PHRASE_WORDS = re.compile(
 # the place, not the name. Recognised only so marked (with 市, or alone in brackets), since
 # many are words too (三明 in 三明治, 白银 "silver").
 _PREFECTURES: dict[str, str] = word_map("zh_prefectures.json")["prefectures"]
-_PREFECTURE_NAMES = "|".join(sorted(map(re.escape, _PREFECTURES), key=len, reverse=True))
-_PREFECTURE_MARKED = re.compile(
-    f"[(（]\\s*({_PREFECTURE_NAMES})(?:市|地区|州|盟)?\\s*[)）]|({_PREFECTURE_NAMES})市(?!场|民)"
-)
 COMPANY_PLACES = PLACE_WORDS | frozenset(_PREFECTURES.values())
 COMPANY_GENERIC = LEGAL_FORMS | TRADE_WORDS | COMPANY_PLACES | _FUNCTION_WORDS | frozenset(
     f for form in _LEGAL_ENDINGS for f in form
 )
 
 
+@lru_cache(maxsize=1)
+def _prefecture_marked() -> re.Pattern:
+    """A prefecture in brackets, or followed by 市 (not 市场 "market", 市民 "citizen").
+    Compiled at the first Chinese company name, not at start-up."""
+    names = "|".join(sorted(map(re.escape, _PREFECTURES), key=len, reverse=True))
+    return re.compile(f"[(（]\\s*({names})(?:市|地区|州|盟)?\\s*[)）]|({names})市(?!场|民)")
+
+
 def _prefecture_places(text: str) -> str:
     """`X(肇庆)有限公司` and `肇庆市X有限公司` with the city romanised and set apart as a word."""
-    return _PREFECTURE_MARKED.sub(lambda m: f" {_PREFECTURES[m.group(1) or m.group(2)]} ", text)
+    return _prefecture_marked().sub(lambda m: f" {_PREFECTURES[m.group(1) or m.group(2)]} ", text)
 
 
 def company_tokens(text: str) -> list[str]:
