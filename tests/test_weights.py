@@ -6,6 +6,8 @@ the kind registry, so keys are the real ones. All names and companies are made u
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -319,3 +321,10 @@ def test_the_readme_rules_example_with_weights_is_valid():
     rules = parse_rules(example, toml=True)
     assert rules.facet("legal_representative").weight == 12.0
     assert rules.fuzzy["company_name"].weight == 8.0
+
+
+def test_the_command_line_starts_without_pypinyin():
+    # pypinyin is imported when a Chinese person's name is first normalised, never at start-up.
+    code = "import sys, linkcheck.cli, linkcheck.linkage.engine; print('pypinyin' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False"
