@@ -328,3 +328,16 @@ def test_the_command_line_starts_without_pypinyin():
     code = "import sys, linkcheck.cli, linkcheck.linkage.engine; print('pypinyin' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"
+
+
+def test_two_spellings_of_a_common_name_are_not_a_link_but_of_a_rare_one_are():
+    assert pairs(account("a", legal_representative="Zhang Wei"), account("b", legal_representative="Zhang Wie")) == {}
+    rare = pair(account("a", legal_representative="Ada Quillfeather"),
+                account("b", legal_representative="Ada Quilfeather"))
+    assert rare.findings[0].match == "fuzzy" and rare.level == MEDIUM
+
+
+def test_a_common_name_held_by_more_accounts_than_the_hub_size_links_no_one():
+    holders = [account(f"shop-{i:02d}", legal_representative="王芳") for i in range(60)]
+    result = audit(holders, DEFAULT_RULES)
+    assert (result.pairs, result.hubs, result.clusters) == ((), (), ())
