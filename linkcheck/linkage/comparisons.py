@@ -154,8 +154,8 @@ def _place_words(text: str) -> tuple[frozenset[str], frozenset[str]]:
 
 class Typo:
     """Near-identical texts: rapidfuzz's ratio of the fuzzy texts (which, their words being
-    sorted, is token_sort_ratio) at least `threshold`, and the words that differ differ only
-    by typos (`same_but_typos`)."""
+    sorted, is token_sort_ratio; a company's keep their order, so it is the plain ratio) at
+    least `threshold`, and the words that differ differ only by typos (`same_but_typos`)."""
 
     __slots__ = ("threshold",)
     max_distinct = None  # scored in C, so any block size
