@@ -59,7 +59,7 @@ EXPECTED_LEVELS = {
     "card": CRITICAL, "payment_account": CRITICAL, "email": CRITICAL, "phone": CRITICAL,
     "mac": CRITICAL, "machine_id": CRITICAL, "browser_fingerprint": CRITICAL,
     "ip": HIGH, "gateway_mac": HIGH, "wifi_bssid": HIGH, "company_name": HIGH,
-    "address": HIGH, "legal_representative": HIGH,
+    "address": HIGH, "legal_representative": MEDIUM,  # issue 16: a (rare) name alone is medium
     "ip_network": MEDIUM, "email_domain": MEDIUM, "hostname": MEDIUM, "brand": MEDIUM,
     "supplier": MEDIUM,
 }
@@ -70,7 +70,10 @@ EXPECTED_LEVELS = {
 
 @pytest.mark.parametrize("facet, level", sorted(EXPECTED_LEVELS.items()))
 def test_one_shared_value_of_each_facet_gives_its_default_level(facet, level):
-    result = run(profile("shop-a", shared(facet, "value-1")), profile("shop-b", shared(facet, "value-1")))
+    # A person's name is weighed by how common it is: a made-up rare full name, not "value-1"
+    # (a lone word, like a bare surname, is context).
+    value = "ada quillfeather" if facet == "legal_representative" else "value-1"
+    result = run(profile("shop-a", shared(facet, value)), profile("shop-b", shared(facet, value)))
     pair = only_pair(result)
     assert pair.accounts == ("shop-a", "shop-b")
     assert pair.level == level
@@ -627,7 +630,7 @@ def test_audit_json_has_the_documented_shape():
     json.dumps(doc)  # serialisable
     assert set(doc) >= {"pairs", "clusters", "at_risk", "summary"}
     pair = doc["pairs"][0]
-    assert set(pair) == {"accounts", "level", "score", "findings"}
+    assert set(pair) == {"accounts", "level", "score", "weight", "findings"}  # weight: issue 16
     assert pair["accounts"] == sorted(pair["accounts"])
     assert isinstance(pair["score"], float) and 0 <= pair["score"] <= 1
     finding = pair["findings"][0]

@@ -26,7 +26,7 @@ EXPECTED_DEFAULT_LEVELS = {
     "wifi_bssid": "high",
     "company_name": "high",
     "address": "high",
-    "legal_representative": "high",
+    "legal_representative": "medium",  # issue 16: a name alone is at most medium
     "ip_network": "medium",
     "email_domain": "medium",
     "hostname": "medium",

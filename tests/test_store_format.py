@@ -109,7 +109,8 @@ def _same_audit(store_path: Path, rules, **kw) -> dict:
 
 NEAR_MISSES = [
     # A typo in the company name, the same place written more and less completely, a
-    # different company in the same city and trade, a person written twice.
+    # different company in the same city and trade, a person written twice (a rare name: since
+    # issue 16 a common one such as Wei Li alone is context, not a link).
     {"account": "typo-a", "marketplace": "amazon.com",
      "attributes": {"company_name": ["Shenzhen Zorbex Trading Co., Ltd."],
                     "address": ["Room 1203, 88 Keyuan Road, Nanshan District, Shenzhen 518057"]}},
@@ -118,9 +119,9 @@ NEAR_MISSES = [
                     "address": ["Room 1203 88 Keyuan Rd Nanshan Shenzhen"]}},
     {"account": "other-c", "marketplace": "amazon.com", "status": "suspended",
      "attributes": {"company_name": ["Shenzhen Qilvan Trading Co., Ltd."],
-                    "legal_representative": ["Wei Li"], "category": ["Pet Supplies"]}},
+                    "legal_representative": ["Quillfeather Ada"], "category": ["Pet Supplies"]}},
     {"account": "person-d", "marketplace": "amazon.com",
-     "attributes": {"legal_representative": ["Li  Wei"], "category": ["Pet Supplies"]}},
+     "attributes": {"legal_representative": ["Ada  Quillfeather"], "category": ["Pet Supplies"]}},
     {"account": "alone-e", "marketplace": "amazon.com",
      "attributes": {"email": ["alone@unshared.example"], "category": ["Pet Supplies"]}},
 ]

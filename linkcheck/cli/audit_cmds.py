@@ -61,7 +61,7 @@ def _pairs_table(pairs, *, reveal: bool) -> str:
     lines = []
     for pair in pairs:
         a, b = pair.accounts
-        lines.append(f"{pair.level.label.upper():9} {a} — {b}  (score {pair.score:.2f})")
+        lines.append(f"{pair.level.label.upper():9} {a} — {b}  (score {pair.score:.2f}, weight {pair.weight:g})")
         rows = []
         for f in pair.findings:
             values = f.raw if reveal else f.values
@@ -70,13 +70,14 @@ def _pairs_table(pairs, *, reveal: bool) -> str:
                 {
                     "kind": f.facet,
                     "level": f.level.label + (" (context)" if f.context else ""),
+                    "weight": f"{f.weight:g}",
                     "match": match,
                     a: values.get(a, ""),
                     b: values.get(b, ""),
                     "explanation": f.explanation or "",
                 }
             )
-        columns = ["kind", "level", "match", a, b]
+        columns = ["kind", "level", "weight", "match", a, b]
         if any(r["explanation"] for r in rows):
             columns.append("explanation")
         table = render_rows(rows, "table", columns)

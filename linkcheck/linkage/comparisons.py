@@ -9,24 +9,46 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from itertools import chain
 from typing import Callable, Mapping, NamedTuple
 
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 from rapidfuzz.utils import default_process
 
+from ..normalize.text import _HAS_CJK
 from ..registry.facets import FACETS
 
 _DIGITS = re.compile(r"\d+")
+_CJK_SHORT = 5  # a CJK word of up to this many characters has no room for a typo
 
 
-def fuzzy_text(normalized: str) -> str:
+def fuzzy_text(normalized: str, facet: str | None = None) -> str:
     """The form fuzzy comparison works on: lower case, punctuation as spaces, words sorted.
 
     Sorting the words once here lets the audit score with plain `fuzz.ratio`, which on sorted
     texts is exactly token_sort_ratio without re-sorting both sides at every comparison.
+
+    A company name keeps its word order ("Jade Tiger" and "Tiger Jade" are two companies):
+    only its place words move to the front, sorted, so `洞庭香(肇庆)有限公司` and
+    `肇庆市洞庭香有限公司` read alike. A person's name is sorted (Li Wei is Wei Li).
     """
-    return " ".join(sorted(default_process(normalized).split()))
+    words = default_process(normalized).split()
+    if facet in _ORDERED_FACETS:
+        places = _company_places()
+        return " ".join(sorted(w for w in words if w in places) + [w for w in words if w not in places])
+    return " ".join(sorted(words))
+
+
+# Facets whose word order names something else.
+_ORDERED_FACETS = frozenset({"company_name"})
+
+
+@lru_cache(maxsize=1)
+def _company_places() -> frozenset[str]:
+    from ..normalize.company import COMPANY_PLACES
+
+    return COMPANY_PLACES
 
 
 def fuzzy_match(a: str, b: str, threshold: float) -> float | None:
@@ -68,6 +90,12 @@ def same_but_typos(a: str, b: str) -> bool:
         return True
     if any(len(w) == 1 for w in only_a) and any(len(w) == 1 for w in only_b):
         return False  # one letter for another is another name, not a typo: K Street, P Street
+    # Chinese is compared by character: each character of a short name is a word of its own,
+    # so 洞庭香 and 满庭香 (or 张伟 and 张玮) differ by a word, not by a typo. Only CJK words
+    # of six or more characters may carry a one-character slip.
+    for word in chain(only_a, only_b):
+        if len(word) <= _CJK_SHORT and not word.isascii() and _HAS_CJK.search(word):
+            return False
     return OSA.distance(" ".join(only_a), " ".join(only_b), score_cutoff=budget) <= budget
 
 
@@ -130,8 +158,8 @@ def _place_words(text: str) -> tuple[frozenset[str], frozenset[str]]:
 
 class Typo:
     """Near-identical texts: rapidfuzz's ratio of the fuzzy texts (which, their words being
-    sorted, is token_sort_ratio) at least `threshold`, and the words that differ differ only
-    by typos (`same_but_typos`)."""
+    sorted, is token_sort_ratio; a company's keep their order, so it is the plain ratio) at
+    least `threshold`, and the words that differ differ only by typos (`same_but_typos`)."""
 
     __slots__ = ("threshold",)
     max_distinct = None  # scored in C, so any block size

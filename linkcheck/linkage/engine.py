@@ -20,8 +20,8 @@ from ..models import Attribute, Explanation, Level, Profile
 from ..registry.facets import AROUND_FACETS, BLOCKING_PREFIX, NETWORK_FACETS
 from .comparisons import comparisons_for, fuzzy_match, fuzzy_text, same_but_typos, same_place
 from .evidence import (
-    EXACT, FUZZY, NETWORK, NORMALISED, Evidence, _resolve, _single_score, _strength, combine_level, exact_beats_fuzzy,
-    pair_score,
+    EXACT, FUZZY, NETWORK, NORMALISED, PINYIN_MARK, Evidence, _resolve, _single_score, _strength, combine_level,
+    across_scripts, exact_beats_fuzzy, pair_score, pair_weight, weigh, weighed,
 )
 from .graph import TAINT_STATUSES, _clusters, _taint
 from .results import (
@@ -98,6 +98,7 @@ class _Materialiser:
             rule.family,
             rule.context,
             note,
+            rule.weight,
         )
 
     def pair(self, name_a: str, name_b: str, level: Level, score: float, kept: list) -> PairRisk:
@@ -105,7 +106,8 @@ class _Materialiser:
         if len(findings) > 1:
             findings.sort(key=_finding_order)
         accounts = (name_a, name_b) if name_a < name_b else (name_b, name_a)
-        return PairRisk(accounts, level, score, tuple(findings))
+        weight = pair_weight((e.rule.weight, e.rule.family, e.rule.context) for e in kept)
+        return PairRisk(accounts, level, score, tuple(findings), weight)
 
 
 def _finding_order(f: Finding) -> tuple:
@@ -191,7 +193,7 @@ def _audit(profiles, rules, min_level, link_level, account, explanations, max_pa
     else:
         matches = _given_matches(fuzzy_matches, profiles, attr_of)
     del blocks
-    _add_fuzzy(matches, attr_of, owner, rules, evidence)
+    _add_fuzzy(matches, attr_of, owner, rules, evidence, context)
 
     # Pairs are what something other than context links; their context findings and the hubs
     # both accounts belong to are added as findings.
@@ -328,6 +330,11 @@ def _exact_pairs(shared: dict[str, list[int]], attr_of: list[Attribute], owner: 
             members.setdefault(owner[r], r)
         if len(members) < 2:
             continue
+        pinyin = False
+        if rule.common or rule.names:
+            # How much this value says: its rarity in the store and, for a name, among people.
+            pinyin = key.startswith(PINYIN_MARK, len(facet) + 1)
+            rule = weighed(rule, weigh(rule, attr_of[refs[0]].normalized, len(members), pinyin=pinyin))
         if len(members) > hub_size:
             hubs.append(_HubGroup(rule, key, members))
             continue
@@ -337,6 +344,8 @@ def _exact_pairs(shared: dict[str, list[int]], attr_of: list[Attribute], owner: 
             oa, ra = items[x]
             attr_a = attr_of[ra]
             for ob, rb in items[x + 1:]:
+                if pinyin and not across_scripts(attr_a, attr_of[rb]):
+                    continue
                 slot = target.get((oa, ob))
                 if slot is None:
                     target[(oa, ob)] = [Evidence(rule, attr_a, attr_of[rb], None)]
@@ -387,10 +396,12 @@ def score_blocks(
         compared.add((ra, rb))
         matches.append(FuzzyMatch(ra, rb, similarity, facet))
 
+    facet = ""
+
     def fuzzy_text_of(r: int) -> str:
         text = texts.get(r)
         if text is None:
-            text = texts[r] = fuzzy_text(text_of(r))
+            text = texts[r] = fuzzy_text(text_of(r), facet)
         return text
 
     comparison_of = comparisons_for(rules)
@@ -433,20 +444,32 @@ def score_blocks(
 
 
 def _add_fuzzy(matches: Iterable[FuzzyMatch], attr_of: list[Attribute], owner: list[int], rules: Rules,
-               evidence: dict) -> None:
+               evidence: dict, context: dict) -> None:
     """Fuzzy matches as evidence, except where the two values share the facet's exact key or
-    the pair already has an exact finding of that facet (the exact one says it better)."""
+    the pair already has an exact finding of that facet (the exact one says it better). A
+    match whose weight makes it context (two spellings of a common name) goes with context."""
     for ra, rb, similarity, facet in matches:
         attr_a, attr_b = attr_of[ra], attr_of[rb]
         pair = (owner[ra], owner[rb])
         slot = evidence.get(pair)
         if exact_beats_fuzzy(attr_a, attr_b, facet, slot):
             continue
-        item = Evidence(rules.fuzzy[facet], attr_a, attr_b, similarity)
+        rule = _fuzzy_rule(rules, facet, attr_a, attr_b)
+        item = Evidence(rule, attr_a, attr_b, similarity)
+        target = context if rule.context else evidence
+        slot = target.get(pair)
         if slot is None:
-            evidence[pair] = [item]
+            target[pair] = [item]
         else:
             slot.append(item)
+
+
+def _fuzzy_rule(rules: Rules, facet: str, attr_a: Attribute, attr_b: Attribute):
+    """The fuzzy rule of `facet`, weighed for these two values (names by the commoner name)."""
+    rule = rules.fuzzy[facet]
+    if rule.names:
+        rule = weighed(rule, weigh(rule, attr_a.normalized, other=attr_b.normalized))
+    return rule
 
 
 def _own_exact_key(attr: Attribute) -> str | None:
@@ -540,10 +563,10 @@ def compare(
     comparison_of = comparisons_for(rules)
     texts: dict[int, str] = {}
 
-    def text(attr: Attribute) -> str:
+    def text(attr: Attribute, facet: str) -> str:
         held = texts.get(id(attr))
         if held is None:
-            held = texts[id(attr)] = fuzzy_text(attr.normalized)
+            held = texts[id(attr)] = fuzzy_text(attr.normalized, facet)
         return held
 
     results = []
@@ -559,8 +582,14 @@ def compare(
                         fuzzy_pairs.append((_facet_of(key[len(BLOCKING_PREFIX):]), mine, attr))
                     continue
                 for mine in exact.get(key, ()):
-                    rule = rules.facet(_facet_of(key))
+                    facet = _facet_of(key)
+                    rule = rules.facet(facet)
                     if rule.level is not None:
+                        if rule.names:
+                            pinyin = key.startswith(PINYIN_MARK, len(facet) + 1)
+                            if pinyin and not across_scripts(mine, attr):
+                                continue
+                            rule = weighed(rule, weigh(rule, attr.normalized, pinyin=pinyin))
                         evidence.append(Evidence(rule, mine, attr, None))
         seen_pairs = set()
         for facet, mine, theirs in fuzzy_pairs:
@@ -571,9 +600,9 @@ def compare(
             comparison = comparison_of.get(facet)
             if comparison is None or exact_beats_fuzzy(mine, theirs, facet, evidence):
                 continue
-            similarity = comparison.compare(text(mine), text(theirs))
+            similarity = comparison.compare(text(mine, facet), text(theirs, facet))
             if similarity is not None:
-                evidence.append(Evidence(rules.fuzzy[facet], mine, theirs, similarity))
+                evidence.append(Evidence(_fuzzy_rule(rules, facet, mine, theirs), mine, theirs, similarity))
         if not evidence:
             continue
         outcome = _resolve(evidence, rules.combine)

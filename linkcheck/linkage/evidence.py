@@ -3,10 +3,13 @@ pair's level and score (the combination rule)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import lru_cache
+from math import log2
 from typing import Iterable, NamedTuple
 
 from ..models import Attribute, Level
+from ..registry.facets import level_of_weight
 from .rules import Combine
 
 # How a finding matched: the same value, the same value written differently, the same network
@@ -29,11 +32,96 @@ class Evidence(NamedTuple):
 
 
 # ---------------------------------------------------------------------------------------------
+# Weights: how much one shared value says (registry.facets explains the scale)
+
+# Bits a person's name must carry before it counts at all. log2(1/share) is the Bayes factor
+# of two accounts naming one person when a share `share` of people bear that name (m ~ 1,
+# u = share); but among the accounts of a store, two operators who share nothing else are
+# far likelier strangers than one person, so the first 13.5 bits only pay for that prior:
+# a name borne by 1 in 11,600 (2^13.5) or more people -- 张伟, 王芳, John Smith, any bare
+# surname -- weighs nothing and is context. A rarer name weighs up to the facet's weight.
+NAME_PRIOR_BITS = 13.5
+# A fuzzy match of two names is weighed as the commoner of the two, less this: a typo or
+# another script is weaker evidence than the same spelling.
+FUZZY_NAME_BITS = 2.0
+# A shared key that is a romanisation ("legal_representative:py li wei", see
+# normalize.person) is the pinyin comparison level: the same, less these bits.
+PINYIN_BITS = 2.0
+PINYIN_MARK = "py "
+
+
+def across_scripts(attr_a: Attribute, attr_b: Attribute) -> bool:
+    """Whether two names sharing a pinyin key are written in two scripts (李伟, Li Wei). Two
+    Han names that read alike (司徒嘉颖, 司徒嘉莹) are two people: their characters differ."""
+    return attr_a.normalized.isascii() != attr_b.normalized.isascii()
+
+
+@lru_cache(maxsize=1 << 16)
+def name_weight(normalized: str) -> float:
+    """A person's name's weight before the facet's cap: log2(1/share) - NAME_PRIOR_BITS,
+    never below 0 (normalize.person.name_share estimates the share)."""
+    from ..normalize.person import name_share
+
+    return max(0.0, log2(1.0 / name_share(normalized)) - NAME_PRIOR_BITS)
+
+
+def store_frequency_bits(holders: int) -> float:
+    """Term frequency in this store: a value held by `holders` accounts loses log2(holders/2)
+    bits (two holders lose nothing, four lose 1, 16 lose 3): under the Fellegi-Sunter model
+    u grows with how many accounts hold the value."""
+    return log2(holders / 2.0) if holders > 2 else 0.0
+
+
+def weigh(rule, normalized: str, holders: int = 2, *, other: str | None = None, pinyin: bool = False) -> float:
+    """The weight of one shared value: the rule's weight, for a name at most the name's own
+    weight (for a fuzzy match the commoner name's, less FUZZY_NAME_BITS), through pinyin
+    PINYIN_BITS less, less the store's term-frequency bits when the rule says values can be
+    common. Rounded to 0.1 bit."""
+    weight = rule.weight
+    if rule.names:
+        named = name_weight(normalized)
+        if other is not None:
+            named = min(named, name_weight(other)) - FUZZY_NAME_BITS
+        weight = min(weight, named)
+        if pinyin:
+            weight -= PINYIN_BITS
+    if rule.common:
+        weight -= store_frequency_bits(holders)
+    return round(max(weight, 0.0), 1)
+
+
+@lru_cache(maxsize=1 << 12)
+def weighed(rule, weight: float):
+    """`rule` as a finding of `weight` counts: the level the weight reaches, or context below
+    1 bit. The rule itself when nothing changes (most findings)."""
+    if weight == rule.weight:
+        return rule
+    level = level_of_weight(weight)
+    if level is None:
+        return replace(rule, level=Level.LOW, context=True, weight=weight)
+    return replace(rule, level=level, context=False, weight=weight)
+
+
+def pair_weight(evidence: Iterable[tuple[float, str, bool]]) -> float:
+    """A pair's total weight from (weight, family, context) per finding: the strongest
+    finding of each family, summed (one fact seen through two facets counts once); context
+    findings add nothing."""
+    best: dict[str, float] = {}
+    for weight, family, context in evidence:
+        if not context and weight > best.get(family, -1.0):
+            best[family] = weight
+    return round(sum(best.values()), 1)
+
+
+# ---------------------------------------------------------------------------------------------
 # The combination rule
 
 
 def combine_level(evidence: Iterable[tuple[Level, str, bool]], combine: Combine) -> Level | None:
     """A pair's level from its findings, given as (level, family, context) triples.
+
+    Each finding's level is the one its weight reaches (`weighed`): a common name is context,
+    a rare one medium, a value many accounts of the store hold weaker than a value two hold.
 
     1. The pair is at least as strong as its strongest finding. Context findings (logistics,
        category) never count: a pair with nothing else is no pair (None).

@@ -35,6 +35,7 @@ class Finding:
     family: str = ""
     context: bool = False
     explanation: str | None = None
+    weight: float = 0.0  # match weight in bits (linkage.evidence.weigh)
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,7 @@ class PairRisk:
     level: Level
     score: float
     findings: tuple[Finding, ...]
+    weight: float = 0.0  # total: the strongest finding of each family, summed
 
     @property
     def kinds(self) -> tuple[str, ...]:
@@ -169,6 +171,7 @@ def finding_to_json(finding: Finding, *, reveal: bool = False) -> dict:
         "match": finding.match,
         "score": finding.score,
         "level": finding.level.label,
+        "weight": finding.weight,
         "context": finding.context,
         "values": dict(finding.raw if reveal else finding.values),
         "seen": {name: _seen_json(seen) for name, seen in finding.seen.items()},
@@ -183,6 +186,7 @@ def pair_to_json(pair: PairRisk, *, reveal: bool = False) -> dict:
         "accounts": list(pair.accounts),
         "level": pair.level.label,
         "score": round(pair.score, 3),
+        "weight": pair.weight,
         "findings": [finding_to_json(f, reveal=reveal) for f in pair.findings],
     }
 

@@ -12,7 +12,7 @@ from typing import Any, Mapping
 from ..errors import InvalidInput
 from ..importers.safety import read_user_text
 from ..models import Level
-from ..registry.facets import CONTEXT, FACET_NAMES
+from ..registry.facets import CONTEXT, FACET_NAMES, LEVEL_WEIGHTS, level_of_weight
 from ..registry.facets import FACETS as _FACETS
 
 CRITICAL, HIGH, MEDIUM, LOW = Level.CRITICAL, Level.HIGH, Level.MEDIUM, Level.LOW
@@ -38,6 +38,13 @@ class FacetRule:
     reason_zh: str
     context: bool = False  # shown beside a pair linked by something else; never links alone
     fuzzy: bool = False
+    # The match weight of sharing the value (registry.facets.LEVEL_WEIGHTS explains the scale);
+    # `common`: adjusted down by how many accounts hold the value; `names`: by how common the
+    # person's name is. A level set in a rules file fixes the weight at that level's and
+    # switches both adjustments off; a weight set in [weights] keeps them.
+    weight: float = 0.0
+    common: bool = False
+    names: bool = False
 
     @property
     def label(self) -> str:
@@ -58,6 +65,9 @@ class FuzzyRule:
     reason_zh: str
     context: bool = False
     fuzzy: bool = True
+    weight: float = 0.0  # as FacetRule's, for a fuzzy match
+    common: bool = False
+    names: bool = False
 
 
 @dataclass(frozen=True)
@@ -85,7 +95,7 @@ class Rules:
         medium rather than crashing an audit; FACETS lists what the table knows."""
         rule = self.facets.get(name)
         if rule is None:
-            return FacetRule(name, MEDIUM, name, f"Shared {name}.", f"共用 {name}。")
+            return FacetRule(name, MEDIUM, name, f"Shared {name}.", f"共用 {name}。", weight=LEVEL_WEIGHTS[MEDIUM])
         return rule
 
     def as_dict(self) -> dict[str, Any]:
@@ -95,6 +105,11 @@ class Rules:
             "fuzzy": {
                 f: {"threshold": OFF if r.threshold is None else r.threshold, "level": r.level.label}
                 for f, r in self.fuzzy.items()
+            },
+            "weights": {
+                f: ({"exact": r.weight, "fuzzy": self.fuzzy[f].weight} if f in self.fuzzy else r.weight)
+                for f, r in self.facets.items()
+                if r.level is not None and not r.context
             },
             "combine": {
                 "critical_after_high": self.combine.critical_after_high,
@@ -109,9 +124,11 @@ def _default_rules() -> Rules:
     facets = {}
     for f in _FACETS.values():
         context = f.level == CONTEXT
-        facets[f.name] = FacetRule(f.name, LOW if context else f.level, f.family, f.reason, f.reason_zh, context)
+        facets[f.name] = FacetRule(f.name, LOW if context else f.level, f.family, f.reason, f.reason_zh, context,
+                                   weight=f.exact_weight, common=f.common, names=f.names)
     fuzzy = {
-        f.name: FuzzyRule(f.name, f.fuzzy.threshold, f.fuzzy.level, f.family, f.fuzzy.reason, f.fuzzy.reason_zh)
+        f.name: FuzzyRule(f.name, f.fuzzy.threshold, f.fuzzy.level, f.family, f.fuzzy.reason, f.fuzzy.reason_zh,
+                          weight=f.fuzzy_weight, common=f.common, names=f.names)
         for f in _FACETS.values()
         if f.fuzzy is not None
     }
@@ -120,7 +137,9 @@ def _default_rules() -> Rules:
 
 DEFAULT_RULES = _default_rules()
 
-_TOP_KEYS = ("levels", "fuzzy", "combine", "health")
+_TOP_KEYS = ("levels", "weights", "fuzzy", "combine", "health")
+# A weight in a rules file: a number of bits from 0 (never a link alone) to 40.
+MAX_WEIGHT = 40.0
 _COMBINE_MINIMUM = {"critical_after_high": 2, "high_after_medium": 2, "hub_size": 2, "fuzzy_block_cap": 2}
 
 
@@ -180,6 +199,29 @@ def rules_from_dict(data: Any, *, name: str = "rules", base: Rules = DEFAULT_RUL
             raise bad(f"fuzzy.{facet}", f"not compared fuzzily; fuzzy facets: {', '.join(fuzzy)}")
         fuzzy[facet] = _fuzzy_rule(fuzzy[facet], value, lambda p: bad(f"fuzzy.{facet}", p))
 
+    # [weights] facet = 6.0 sets the weight of sharing the exact value; a table
+    # {exact = 6.0, fuzzy = 3.0} sets a fuzzy facet's two levels. Adjustments stay on.
+    for facet, value in _section(data, "weights", bad).items():
+        where = f"weights.{facet}"
+        if facet not in facets:
+            raise bad(where, f"unknown facet; known facets: {', '.join(facets)}")
+        if facets[facet].level is None or facets[facet].context:
+            raise bad(where, "the facet is off or context; give it a level in [levels] first")
+        if not isinstance(value, dict):
+            value = {"exact": value}
+        for level_name, weight in value.items():
+            if level_name not in ("exact", "fuzzy") or (level_name == "fuzzy" and facet not in fuzzy):
+                raise bad(where, f"unknown comparison level {level_name!r}; use exact"
+                                 + (" and fuzzy" if facet in fuzzy else ""))
+            if not _is_number(weight) or not 0 <= weight <= MAX_WEIGHT or weight != weight:
+                raise bad(where, f"expected a weight from 0 to {MAX_WEIGHT:g}, got {weight!r}")
+            # The weight gives the facet's level: what an unadjusted finding reaches.
+            level = level_of_weight(weight)
+            if level_name == "exact":
+                facets[facet] = replace(facets[facet], weight=float(weight), level=level or LOW, context=level is None)
+            else:
+                fuzzy[facet] = replace(fuzzy[facet], weight=float(weight), level=level or LOW, context=level is None)
+
     combine = base.combine
     for key, value in _section(data, "combine", bad).items():
         if key not in _COMBINE_MINIMUM:
@@ -226,11 +268,13 @@ def _parse_level(value: Any, bad, *, words: tuple[str, ...] = ()) -> Level | str
 
 def _facet_rule(rule: FacetRule, value: Any, bad) -> FacetRule:
     level = _parse_level(value, bad, words=(CONTEXT, OFF))
+    if level == rule.label or level == rule.level and not rule.context:
+        return rule  # the level it has: its weight and adjustments stay (as_dict loads back)
     if level == OFF:
-        return replace(rule, level=None, context=False)
+        return replace(rule, level=None, context=False, weight=0.0, common=False, names=False)
     if level == CONTEXT:
-        return replace(rule, level=LOW, context=True)
-    return replace(rule, level=level, context=False)
+        return replace(rule, level=LOW, context=True, weight=0.0, common=False, names=False)
+    return replace(rule, level=level, context=False, weight=LEVEL_WEIGHTS[level], common=False, names=False)
 
 
 def _fuzzy_rule(rule: FuzzyRule, value: Any, bad) -> FuzzyRule:
@@ -252,5 +296,7 @@ def _fuzzy_rule(rule: FuzzyRule, value: Any, bad) -> FuzzyRule:
                 f"got {threshold!r}"
             )
     if "level" in value:
-        rule = replace(rule, level=_parse_level(value["level"], bad))
+        level = _parse_level(value["level"], bad)
+        if level != rule.level:
+            rule = replace(rule, level=level, weight=LEVEL_WEIGHTS[level], common=False, names=False)
     return rule

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from importlib import resources
+from functools import lru_cache
 
 from .places import _FUNCTION_WORDS, _PLACES_ZH, PLACE_WORDS
 from .text import _LETTER, Canonical, Rejected, _split_cjk, _text, _translate, _words, word_list, word_map
@@ -49,9 +50,28 @@ _COMPANY_PHRASES = _COMPANY_SPELLINGS["phrases"]
 _COMPANY_PHRASE_WORDS = re.compile(
     "(?<!\\S)(" + "|".join(re.escape(p) for p in sorted(_COMPANY_PHRASES, key=len, reverse=True)) + ")(?!\\S)"
 )
-COMPANY_GENERIC = LEGAL_FORMS | TRADE_WORDS | PLACE_WORDS | _FUNCTION_WORDS | frozenset(
+# China's prefecture-level divisions (names only, romanised): a company registered in one
+# writes it as a prefix (肇庆市X有限公司) or in brackets (X(肇庆)有限公司); either way it is
+# the place, not the name. Recognised only so marked (with 市, or alone in brackets), since
+# many are words too (三明 in 三明治, 白银 "silver").
+_PREFECTURES: dict[str, str] = word_map("zh_prefectures.json")["prefectures"]
+COMPANY_PLACES = PLACE_WORDS | frozenset(_PREFECTURES.values())
+COMPANY_GENERIC = LEGAL_FORMS | TRADE_WORDS | COMPANY_PLACES | _FUNCTION_WORDS | frozenset(
     f for form in (*_LEGAL_ENDINGS, *_LEGAL_PREFIXES) for f in form
 )
+
+
+@lru_cache(maxsize=1)
+def _prefecture_marked() -> re.Pattern:
+    """A prefecture in brackets, or followed by 市 (not 市场 "market", 市民 "citizen").
+    Compiled at the first Chinese company name, not at start-up."""
+    names = "|".join(sorted(map(re.escape, _PREFECTURES), key=len, reverse=True))
+    return re.compile(f"[(（]\\s*({names})(?:市|地区|州|盟)?\\s*[)）]|({names})市(?!场|民)")
+
+
+def _prefecture_places(text: str) -> str:
+    """`X(肇庆)有限公司` and `肇庆市X有限公司` with the city romanised and set apart as a word."""
+    return _prefecture_marked().sub(lambda m: f" {_PREFECTURES[m.group(1) or m.group(2)]} ", text)
 
 
 def company_tokens(text: str) -> list[str]:
@@ -63,6 +83,8 @@ def company_tokens(text: str) -> list[str]:
     """
     if "+" in text:
         text = _PLUS_AS_AND.sub("&", text)
+    if not text.isascii():
+        text = _prefecture_places(text)
     text = _split_cjk(_translate(_text(text), _COMPANY_ZH_WORDS, _COMPANY_ZH))
     tokens = [_COMPANY_SYNONYMS.get(t, t) for t in text.split()]
     tokens = [t for t in tokens if t not in LEGAL_FORMS]

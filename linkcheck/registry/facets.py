@@ -14,6 +14,32 @@ CRITICAL, HIGH, MEDIUM, LOW = Level.CRITICAL, Level.HIGH, Level.MEDIUM, Level.LO
 # a link by itself (a rules file may say so too, or "off").
 CONTEXT = "context"
 
+# ---------------------------------------------------------------------------------------------
+# Evidence weights (Fellegi-Sunter, as Splink does it)
+#
+# A finding's weight is a match weight: log2 of its Bayes factor m/u, where m is how often two
+# accounts of one operator share the value and u how often two unrelated accounts do. Each
+# facet's comparison levels (the exact key, a fuzzy match) carry one; a shared value's weight
+# is then adjusted by how common the value is (linkage.evidence.weigh). The weight gives the
+# finding its level through WEIGHT_THRESHOLDS, and the combination rule combines levels.
+#
+# Weight of each level (what a facet whose rules say "high" weighs): roughly m ~ 0.9 and
+# u ~ 1e-6 (critical: one card, one phone, one machine), 2e-4 (high), 1.5e-2 (medium),
+# 0.25 (low).
+LEVEL_WEIGHTS = {CRITICAL: 20.0, HIGH: 12.0, MEDIUM: 6.0, LOW: 2.0}
+# The level a weight reaches: at least 18 critical, 10 high, 4 medium, 1 low; below 1 a
+# finding is context (shown beside a pair linked by something else, never a link alone).
+WEIGHT_THRESHOLDS = ((18.0, CRITICAL), (10.0, HIGH), (4.0, MEDIUM), (1.0, LOW))
+
+
+def level_of_weight(weight: float) -> Level | None:
+    """The level a finding of this weight reaches, None below 1 (context)."""
+    for threshold, level in WEIGHT_THRESHOLDS:
+        if weight >= threshold:
+            return level
+    return None
+
+
 # Match keys are "facet:value"; a key starting with this is a blocking value for fuzzy
 # comparison ("~company_name:acme"), never a match by itself.
 BLOCKING_PREFIX = "~"
@@ -30,6 +56,7 @@ class FuzzyDefault:
     comparisons: tuple[str, ...]
     reason: str
     reason_zh: str
+    weight: float | None = None  # match weight of a fuzzy match; None: LEVEL_WEIGHTS[level]
 
 
 @dataclass(frozen=True)
@@ -54,6 +81,24 @@ class Facet:
     around: bool = False
     network: bool = False
     fuzzy: FuzzyDefault | None = None
+    # Match weight of the exact key (None: LEVEL_WEIGHTS[level]); `common`: a value many
+    # accounts of the store hold counts less (term frequency); `names`: the weight comes from
+    # how common the person's name is (normalize.person.name_share).
+    weight: float | None = None
+    common: bool = False
+    names: bool = False
+
+    @property
+    def exact_weight(self) -> float:
+        if self.weight is not None:
+            return self.weight
+        return 0.0 if self.level == CONTEXT else LEVEL_WEIGHTS[self.level]
+
+    @property
+    def fuzzy_weight(self) -> float | None:
+        if self.fuzzy is None:
+            return None
+        return self.fuzzy.weight if self.fuzzy.weight is not None else LEVEL_WEIGHTS[self.fuzzy.level]
 
 
 _ENTRIES = (
@@ -102,6 +147,7 @@ _ENTRIES = (
           fuzzy=FuzzyDefault(92, MEDIUM, ("typo",),
                              "Near-identical company names: a typo or variant of one name reads as the same company.",
                              "公司名称高度相似：拼写错误或写法变体会被视为同一家公司。"),
+          common=True,
     ),
     Facet("address", HIGH, "place",
           "Same business address: marketplaces link accounts registered at one address.",
@@ -109,13 +155,17 @@ _ENTRIES = (
           fuzzy=FuzzyDefault(92, MEDIUM, ("typo", "same_place"),
                              "Near-identical addresses: a typo or variant of one address reads as the same place.",
                              "地址高度相似：拼写错误或写法变体会被视为同一地址。"),
+          common=True,
     ),
-    Facet("legal_representative", HIGH, "person",
+    Facet("legal_representative", MEDIUM, "person",
           "Same legal representative: one person stands behind both businesses.",
           "相同法定代表人：同一个人是这些企业的负责人。",
           fuzzy=FuzzyDefault(90, MEDIUM, ("typo",),
                              "Near-identical legal representative names: probably the same person.",
                              "法定代表人姓名高度相似：很可能是同一个人。"),
+          # A name alone never says as much as an address: a rare name is medium (at most
+          # 9), a common one context (see linkage.evidence.name_weight).
+          weight=9.0, common=True, names=True,
     ),
     Facet("ip_network", MEDIUM, "network",
           "Same IP network (/24 or /64): the accounts connected from neighbouring addresses of one block.",
@@ -127,13 +177,13 @@ _ENTRIES = (
           label="email domain", label_zh="邮箱域名", around=True),
     Facet("hostname", MEDIUM, "device",
           "Same computer name: often the same machine, or machines set up by one person.",
-          "相同计算机名：常见于同一台电脑，或由同一人配置的电脑。"),
+          "相同计算机名：常见于同一台电脑，或由同一人配置的电脑。", common=True),
     Facet("brand", MEDIUM, "business",
           "Same brand: the accounts sell under one brand.",
-          "相同品牌：这些账号销售同一个品牌。"),
+          "相同品牌：这些账号销售同一个品牌。", common=True),
     Facet("supplier", MEDIUM, "business",
           "Same supplier: weak on its own, stronger beside other shared values.",
-          "相同供应商：单独看较弱，与其他共用信息叠加时更强。"),
+          "相同供应商：单独看较弱，与其他共用信息叠加时更强。", common=True),
     Facet("logistics", CONTEXT, "context",
           "Same logistics provider: context only, common among unrelated sellers.",
           "相同物流渠道：仅作参考，无关卖家也很常见。"),
