@@ -9,9 +9,22 @@ from __future__ import annotations
 import json
 
 from .. import crypto
-from ..errors import InvalidInput
+from ..errors import InvalidInput, StoreDamaged
 from ..models import Account, Attribute, Event, Profile
 from ..registry.facets import BLOCKING_PREFIX
+
+
+class RowKeyring(crypto.Keyring):
+    """The keyring as the store uses it: crypto's `Damaged` from opening a sealed value
+    becomes the store's StoreDamaged (exit code 5), naming what failed."""
+
+    def open(self, sealed: bytes, ad: bytes, what: str) -> bytes:
+        try:
+            return super().open(sealed, ad, what)
+        except crypto.Damaged as exc:
+            if exc.truncated:
+                raise StoreDamaged(f"store is damaged: {exc}") from None
+            raise StoreDamaged(f"store was tampered with or damaged: {exc}") from None
 
 
 def _ad(table: str, row_id: int, version: int, tag: bytes, column: str) -> bytes:

@@ -42,6 +42,7 @@ from ..errors import LinkcheckError, PassphraseError, StoreBusy, StoreDamaged, U
 from ..models import Account, Event, Explanation, Profile
 from . import prefilter
 from .codec import (
+    RowKeyring,
     _ad,
     _decode_account,
     _decode_event,
@@ -163,9 +164,10 @@ def create(path: Path, passphrase: str) -> None:
     params = crypto.calibrate_kdf()
     kdf_json = json.dumps(params.to_json(), sort_keys=True)
     master = crypto.new_master_key()
-    kek = crypto.derive_kek(passphrase, params)
-    wrapped = crypto.wrap_master(kek, master, _header_ad(MAGIC, FORMAT_VERSION, kdf_json))
-    keyring = crypto.Keyring(master)
+    wrapped = crypto.PassphraseRecipient(params, passphrase=passphrase).wrap(
+        master, _header_ad(MAGIC, FORMAT_VERSION, kdf_json)
+    )
+    keyring = RowKeyring(master)
     try:
         fd = os.open(str(path), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
@@ -252,7 +254,21 @@ def _parse_kdf(kdf_json: str) -> crypto.KdfParams:
         raise StoreDamaged("store header is damaged (key derivation parameters unreadable)") from None
     if not isinstance(data, dict):
         raise StoreDamaged("store header is damaged (key derivation parameters unreadable)")
-    return crypto.KdfParams.from_json(data)
+    try:
+        return crypto.KdfParams.from_json(data)
+    except crypto.Damaged as exc:
+        raise StoreDamaged(f"store header is damaged ({exc})") from None
+
+
+def _unwrap(identity: crypto.Identity, wrapped: bytes, header_ad: bytes) -> bytes:
+    """The master key, crypto's errors mapped to the store's: a key that does not open the
+    wrapped key is a wrong passphrase (or a tampered header)."""
+    try:
+        return identity.unwrap(wrapped, header_ad)
+    except crypto.WrongKey:
+        raise PassphraseError("wrong passphrase (or the store header was altered)") from None
+    except crypto.Damaged as exc:
+        raise StoreDamaged(f"store header is damaged ({exc})") from None
 
 
 # Every read of a data table says NOT INDEXED: rows are found by scanning the table or by
@@ -342,13 +358,13 @@ class Store:
                 # for it. The header can change before the lock is ours (a concurrent
                 # `passwd` or upgrade): then unlock again from the snapshot we now hold.
                 magic, fmt, kdf_json, wrapped = _read_header(conn, path)
-                keyring, kek = cls._unlock(secret, fmt, kdf_json, wrapped)
+                keyring, identity = cls._unlock(secret, fmt, kdf_json, wrapped)
                 conn.execute("BEGIN IMMEDIATE")
                 check_schema(conn, path)
                 current = _read_header(conn, path)
                 if current != (magic, fmt, kdf_json, wrapped):
                     magic, fmt, kdf_json, wrapped = current
-                    keyring, kek = cls._unlock(secret, fmt, kdf_json, wrapped)
+                    keyring, identity = cls._unlock(secret, fmt, kdf_json, wrapped)
                 del secret
                 fetched = None
             else:
@@ -361,13 +377,13 @@ class Store:
                 check_schema(conn, path)
                 unlocked = _in_thread(lambda: cls._unlock(secret, fmt, kdf_json, wrapped))
                 fetched = _fetch_for_verify(conn)
-                keyring, kek = unlocked()
+                keyring, identity = unlocked()
                 del secret, unlocked
             store = cls(path, conn, keyring, write, fmt)
             store._verify_manifest(fetched)
             if write and fmt < FORMAT_VERSION:
-                store._upgrade(kek, kdf_json)
-            del kek
+                store._upgrade(identity, kdf_json)
+            del identity
         except sqlite3.Error as exc:
             if conn is not None:
                 conn.close()
@@ -395,14 +411,19 @@ class Store:
             conn.close()
 
     @staticmethod
-    def _unlock(passphrase: str, fmt: int, kdf_json: str, wrapped: bytes) -> tuple[crypto.Keyring, bytes]:
+    def _unlock(
+        passphrase: "str | StoreKey", fmt: int, kdf_json: str, wrapped: bytes
+    ) -> tuple[crypto.Keyring, crypto.PassphraseIdentity]:
         params = _parse_kdf(kdf_json)
         # An unlock agent's key skips the key derivation; the unwrap below still checks it.
-        kek = passphrase.kek if isinstance(passphrase, StoreKey) else crypto.derive_kek(passphrase, params)
-        master = crypto.unwrap_master(kek, wrapped, _header_ad(MAGIC, fmt, kdf_json))
-        return crypto.Keyring(master), kek
+        if isinstance(passphrase, StoreKey):
+            identity = crypto.PassphraseIdentity(passphrase.kek)
+        else:
+            identity = crypto.PassphraseIdentity.derive(passphrase, params)
+        master = _unwrap(identity, wrapped, _header_ad(MAGIC, fmt, kdf_json))
+        return RowKeyring(master), identity
 
-    def _upgrade(self, kek: bytes, kdf_json: str) -> None:
+    def _upgrade(self, identity: crypto.PassphraseIdentity, kdf_json: str) -> None:
         """Rewrite a format-1 store's account rows in the current layout, in this transaction.
 
         Format 1 (the first development builds) sealed each account as one JSON object and
@@ -413,7 +434,9 @@ class Store:
         self._format = FORMAT_VERSION
         for profile in profiles:
             self.put_profile(profile)
-        wrapped = crypto.wrap_master(kek, self._keys.master, _header_ad(MAGIC, FORMAT_VERSION, kdf_json))
+        wrapped = identity.recipient(_parse_kdf(kdf_json)).wrap(
+            self._keys.master, _header_ad(MAGIC, FORMAT_VERSION, kdf_json)
+        )
         self._conn.execute("UPDATE header SET format = ?, wrapped = ? WHERE id = 1", (FORMAT_VERSION, wrapped))
         self._dirty = True
 
@@ -927,9 +950,8 @@ class Store:
         # with the test-only fast-KDF switch set (which only ever applies to new stores).
         params = crypto.calibrate_kdf().at_least(_parse_kdf(kdf_json))
         kdf_json = json.dumps(params.to_json(), sort_keys=True)
-        master = self._keys.master
-        kek = crypto.derive_kek(new_passphrase, params)
-        wrapped = crypto.wrap_master(kek, master, _header_ad(magic, fmt, kdf_json))
+        recipient = crypto.PassphraseRecipient(params, passphrase=new_passphrase)
+        wrapped = recipient.wrap(self._keys.master, _header_ad(magic, fmt, kdf_json))
         self._conn.execute("UPDATE header SET kdf = ?, wrapped = ? WHERE id = 1", (kdf_json, wrapped))
 
     def backup(self, target: Path) -> None:
@@ -981,8 +1003,9 @@ def file_mode(path: Path) -> int:
 class StoreKey:
     """A store's key-encryption key, already derived from its passphrase: what `unlock` keeps.
 
-    `Store.open` accepts it in place of the passphrase and skips the key derivation; the
-    wrapped master key's tag still checks it, so a stale or wrong key is a wrong passphrase.
+    `Store.open` accepts it in place of the passphrase and skips the key derivation (it
+    becomes a `crypto.PassphraseIdentity`); the wrapped master key's tag still checks it, so
+    a stale or wrong key is a wrong passphrase.
     """
 
     kek: bytes
@@ -1022,6 +1045,6 @@ def derive_store_key(path: Path, passphrase: str) -> tuple[StoreKey, str]:
     digest of the header it opens."""
     header = _header_row(path)
     magic, fmt, kdf_json, wrapped = header
-    kek = crypto.derive_kek(passphrase, _parse_kdf(kdf_json))
-    crypto.unwrap_master(kek, wrapped, _header_ad(magic, fmt, kdf_json))
-    return StoreKey(kek), _digest(header)
+    identity = crypto.PassphraseIdentity.derive(passphrase, _parse_kdf(kdf_json))
+    _unwrap(identity, wrapped, _header_ad(magic, fmt, kdf_json))
+    return StoreKey(identity.kek), _digest(header)
