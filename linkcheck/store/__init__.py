@@ -7,10 +7,14 @@
 - `keyindex`: an account's sealed key index (match-key tags and fuzzy texts).
 - `manifest`: the sealed manifest (MAC over every row, row counts).
 - `prefilter`: the audit's prefilter (`audit_input`) and its forked helper.
+- `migrations`: the store formats as named migrations, in order.
+- `api`: the typed interface (`StoreBackend`) every backend implements;
+  `memory`: an in-memory backend for tests (not imported here).
 
 Commands import what they need from here.
 """
 
+from .api import StoreBackend
 from .prefilter import AuditInput, FuzzyScorer
 from .sqlite import (
     FORMAT_VERSION,
@@ -37,6 +41,7 @@ __all__ = [
     "STORE_ENV",
     "STORE_FILENAME",
     "Store",
+    "StoreBackend",
     "StoreInfo",
     "StoreKey",
     "check_store_file",

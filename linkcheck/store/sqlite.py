@@ -40,7 +40,7 @@ from cryptography.exceptions import InvalidTag
 from .. import crypto
 from ..errors import LinkcheckError, PassphraseError, StoreBusy, StoreDamaged, UsageError
 from ..models import Account, Event, Explanation, Profile
-from . import prefilter
+from . import migrations, prefilter
 from .codec import (
     RowKeyring,
     _ad,
@@ -56,13 +56,12 @@ from .codec import (
 from .keyindex import _index_tags, index_blob
 from .manifest import Manifest, row_mac_input
 from .prefilter import AuditInput, FuzzyScorer
-from .schema import SCHEMA, TABLES, check_schema
+from .schema import TABLES, check_schema
 
 MAGIC = "linkcheck-store"
-# Format 1 (the first development builds) sealed each account as one JSON object and its key
-# index as a bare sorted list of tags. It is read as it is, and upgraded to format 2 in the
-# same transaction as the first write (`Store._upgrade`).
-FORMAT_VERSION = 2
+# The number of named migrations (store/migrations.py). An older store is read as it is and
+# upgraded in the same transaction as the first write (`Store._upgrade`).
+FORMAT_VERSION = migrations.FORMAT_VERSION
 STORE_ENV = "LINKCHECK_STORE"
 STORE_FILENAME = "store.db"
 BUSY_TIMEOUT_MS = 60_000
@@ -184,9 +183,7 @@ def create(path: Path, passphrase: str) -> None:
         try:
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("BEGIN IMMEDIATE")
-            for statement in SCHEMA.split(";"):
-                if statement.strip():
-                    conn.execute(statement)
+            migrations.m001_schema(conn)
             conn.execute(
                 "INSERT INTO header (id, magic, format, kdf, wrapped) VALUES (1, ?, ?, ?, ?)",
                 (MAGIC, FORMAT_VERSION, kdf_json, wrapped),
@@ -291,7 +288,12 @@ def _fetch_for_verify(conn: sqlite3.Connection) -> tuple:
 
 def _in_thread(work: Callable[[], object]) -> Callable[[], object]:
     """Start `work` in a thread; the returned function waits for its result or re-raises
-    its exception here."""
+    its exception here.
+
+    Not `concurrent.futures.ThreadPoolExecutor`: its workers are not daemon threads and are
+    joined at interpreter exit, so Ctrl-C during the key derivation would wait for it to
+    finish; this thread is a daemon, so Ctrl-C leaves at once. (And `check` would import
+    concurrent.futures at start-up for one thread.)"""
     box: dict = {}
 
     def run() -> None:
@@ -424,16 +426,12 @@ class Store:
         return RowKeyring(master), identity
 
     def _upgrade(self, identity: crypto.PassphraseIdentity, kdf_json: str) -> None:
-        """Rewrite a format-1 store's account rows in the current layout, in this transaction.
-
-        Format 1 (the first development builds) sealed each account as one JSON object and
-        its key index as a bare list of tags. The header's format number is bound into the
-        wrapped master key, so the key is wrapped again under the new header.
+        """Bring an older store's rows to the current format, in this transaction: the
+        migrations after its format (store/migrations.py), in order. The header's format
+        number is bound into the wrapped master key, so the key is wrapped again under the
+        new header.
         """
-        profiles = self.profiles()
-        self._format = FORMAT_VERSION
-        for profile in profiles:
-            self.put_profile(profile)
+        migrations.upgrade(self)
         wrapped = identity.recipient(_parse_kdf(kdf_json)).wrap(
             self._keys.master, _header_ad(MAGIC, FORMAT_VERSION, kdf_json)
         )
@@ -752,13 +750,6 @@ class Store:
         )
         self._remember("accounts", row_id, version, tag, sealed_body, sealed_keys)
         m.accumulator ^= self._mac_row("accounts", row_id, version, tag, sealed_body, sealed_keys)
-
-    def put_profiles(self, profiles: Iterable[Profile]) -> int:
-        n = 0
-        for profile in profiles:
-            self.put_profile(profile)
-            n += 1
-        return n
 
     def remove_account(self, name: str) -> None:
         self._require_write()
