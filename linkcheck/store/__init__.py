@@ -14,7 +14,6 @@
 Commands import what they need from here.
 """
 
-from .api import StoreBackend
 from .prefilter import AuditInput, FuzzyScorer
 from .sqlite import (
     FORMAT_VERSION,
@@ -32,6 +31,17 @@ from .sqlite import (
     header_digest,
     read_info,
 )
+
+
+
+def __getattr__(name: str):
+    # The typed interface is for type checkers and tests: not imported at command start-up.
+    if name == "StoreBackend":
+        from .api import StoreBackend
+
+        return StoreBackend
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "AuditInput",
