@@ -54,7 +54,7 @@ from .codec import (
     _utf8_or_invalid,
 )
 from .keyindex import _index_tags, index_blob
-from .manifest import Manifest, row_mac_input
+from .manifest import Manifest, check_row, check_scan, row_mac_input
 from .prefilter import AuditInput, FuzzyScorer
 from .schema import TABLES, check_schema
 
@@ -488,52 +488,12 @@ class Store:
         return self._keys.row_mac(row_mac_input(table, row_id, version, tag, *(s[-16:] for s in sealed)))
 
     def _check_row(self, table: str, row_id, version, tag, *sealed) -> None:
-        """Refuse a row read now unless it is exactly one the manifest check verified (or this
-        transaction wrote): same id, version, name tag and sealed columns (compared by their
-        AEAD tags; `sealed` in the table's column order, None for a column not read)."""
-        expected = self._verified[table].get(row_id) if type(row_id) is int else None
-        if expected is not None and expected[0] == version and expected[1] == tag:
-            try:
-                if all(s is None or s[-16:] == e for s, e in zip(sealed, expected[2:])):
-                    return
-            except TypeError:  # a damaged record decodes to NULL or a number where bytes belong
-                pass
-        raise StoreDamaged("store was tampered with or damaged: a row read differs from the one verified at open")
+        """See `manifest.check_row`: the row must be one verified at open (or written since)."""
+        check_row(self._verified, table, row_id, version, tag, *sealed)
 
     def _check_scan(self, table: str, rows: list, columns: tuple[int, ...] = (0,)) -> None:
-        """`rows` -- (id, version, name tag, sealed column, ...) of a full scan of `table`
-        ordered by id, the sealed columns being the table's `columns` (0 body, 1 keys) -- must
-        be exactly the rows verified at open (or written since): each once, none missing.
-
-        Compared in bulk first (the verified map keeps ids in ascending order: they are
-        filled by a scan ordered by id, and new rows get larger ids); anything else is
-        checked row by row, so the answer never depends on that order."""
-        verified = self._verified[table]
-        try:
-            if columns == (0,):
-                seen = [(r[0], r[1], r[2], r[3][-16:]) for r in rows]
-                wanted = [(i, e[0], e[1], e[2]) for i, e in verified.items()]
-            elif columns == (1,):
-                seen = [(r[0], r[1], r[2], r[3][-16:]) for r in rows]
-                wanted = [(i, e[0], e[1], e[3]) for i, e in verified.items()]
-            else:
-                seen = [(r[0], r[1], r[2], r[3][-16:], r[4][-16:]) for r in rows]
-                wanted = [(i, *e) for i, e in verified.items()]
-            if seen == wanted:
-                return
-        except TypeError:  # a damaged record decodes to NULL or a number where bytes belong
-            pass
-        previous = 0
-        for row in rows:
-            sealed = [None, None]
-            for column, value in zip(columns, row[3:]):
-                sealed[column] = value
-            self._check_row(table, row[0], row[1], row[2], *sealed)
-            if row[0] <= previous:
-                raise StoreDamaged("store was tampered with or damaged: two rows have one id")
-            previous = row[0]
-        if len(rows) != len(verified):
-            raise StoreDamaged("store was tampered with or damaged: a table reads back other rows than verified at open")
+        """See `manifest.check_scan`: a full scan must read back exactly the verified rows."""
+        check_scan(self._verified, table, rows, columns)
 
     def _remember(self, table: str, row_id: int, version: int, tag: bytes, *sealed: bytes) -> None:
         self._verified[table][row_id] = (version, tag, *(s[-16:] for s in sealed))
