@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 # Exit codes, documented in the README and in `linkcheck --help`.
-EXIT_OK = 0
 EXIT_FINDINGS = 1
 EXIT_USAGE = 2
 EXIT_INPUT = 3

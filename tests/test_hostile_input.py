@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from linkcheck import accounts as book
-from linkcheck import store as store_mod
+from linkcheck.store import codec as store_mod
 from linkcheck.errors import InvalidInput
 from linkcheck.importers import read_records
 from linkcheck.importers.safety import FORMULA_STARTS

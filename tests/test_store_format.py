@@ -17,7 +17,8 @@ from pathlib import Path
 import pytest
 
 from linkcheck.linkage import engine
-from linkcheck import store as store_mod
+from linkcheck.store import codec as store_mod
+from linkcheck.store import keyindex, prefilter
 from linkcheck.accounts import make_attribute
 from linkcheck.errors import StoreDamaged
 from linkcheck.models import Account, Attribute, Profile
@@ -70,7 +71,7 @@ def test_index_lists_every_tag_per_attribute(store_path, store):
     profile = Profile(Account("a"), (_attr("company_name", "Acme Trading Ltd"), _attr("email", "x@acme.example")))
     with Store.open(store_path, PASSPHRASE, write=True) as st:
         blob = st._index_blob(profile)
-        index = store_mod._parse_index(blob)
+        index = keyindex._parse_index(blob)
         company, email = profile.attributes
         n_exact = [len([k for k in a.keys if not k.startswith("~")]) for a in profile.attributes]
         assert list(index.exact_counts) == n_exact
@@ -200,18 +201,18 @@ def test_audit_input_leaves_out_what_shares_nothing(busy_store, store_path):
 def test_a_failed_child_is_redone_in_process(busy_store, store_path, monkeypatch):
     """If the forked child dies, the parent computes the fuzzy side itself."""
     rules = load_rules(None)
-    real = Store._fuzzy_matches
+    real = prefilter._fuzzy_matches
     parent = os.getpid()
 
-    def dies_in_the_child(self, *args):
+    def dies_in_the_child(*args):
         if os.getpid() != parent:
             os._exit(9)
-        return real(self, *args)
+        return real(*args)
 
-    monkeypatch.setattr(Store, "_fuzzy_matches", dies_in_the_child)
+    monkeypatch.setattr(prefilter, "_fuzzy_matches", dies_in_the_child)
     with Store.open(store_path, PASSPHRASE) as st:
         broken = _audit_input(st, rules)
-    monkeypatch.setattr(Store, "_fuzzy_matches", real)
+    monkeypatch.setattr(prefilter, "_fuzzy_matches", real)
     with Store.open(store_path, PASSPHRASE) as st:
         assert broken == _audit_input(st, rules, parallel=False)
 
@@ -262,7 +263,7 @@ def test_an_index_without_texts_falls_back_to_every_profile(cli, busy_store, sto
 
     def without_texts(self, profile, n_exact=None):
         blob = real(self, profile, n_exact)
-        return blob[: store_mod._index_layout(blob)[3]]
+        return blob[: keyindex._index_layout(blob)[3]]
 
     rules = load_rules(None)
     with Store.open(store_path, PASSPHRASE, write=True) as st, monkeypatch.context() as patch:
@@ -289,7 +290,7 @@ def test_audit_with_sigchld_ignored(busy_store, store_path, tmp_path):
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the audit forks only on Linux")
 def test_the_child_writes_nothing_to_the_terminal(tmp_path):
     script = (
-        "from linkcheck.store import _Background\n"
+        "from linkcheck.store.prefilter import _Background\n"
         "print('result', _Background(lambda: print('from the child') or 42, True).result())\n"
     )
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)

@@ -1,4 +1,4 @@
-"""The encrypted store: the only module that touches the SQLite file.
+"""The SQLite backend of the encrypted store: the only module that touches the SQLite file.
 
 Layout. A plaintext `header` row (magic, format version, Argon2id parameters, the master key
 wrapped by the passphrase-derived key) and tables whose rows are AEAD-sealed:
@@ -27,68 +27,44 @@ from __future__ import annotations
 import bisect
 import json
 import os
-import pickle
-import signal
 import sqlite3
 import stat
-import sys
 import threading
-from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from itertools import accumulate, compress
 from pathlib import Path
-from typing import Callable, Iterable, Iterator, NamedTuple, Sequence
+from typing import Callable, Iterable, Iterator
 
 from cryptography.exceptions import InvalidTag
 
-from . import crypto
-from .errors import InvalidInput, LinkcheckError, PassphraseError, StoreBusy, StoreDamaged, UsageError
-from .models import Account, Attribute, Event, Explanation, Profile, now
-from .registry.facets import BLOCKING_PREFIX
+from .. import crypto
+from ..errors import LinkcheckError, PassphraseError, StoreBusy, StoreDamaged, UsageError
+from ..models import Account, Event, Explanation, Profile
+from . import migrations, prefilter
+from .codec import (
+    RowKeyring,
+    _ad,
+    _decode_account,
+    _decode_event,
+    _decode_profile,
+    _decode_profile_v1,
+    _encode_event,
+    _encode_profile,
+    _exact_key_count,
+    _utf8_or_invalid,
+)
+from .keyindex import _index_tags, index_blob
+from .manifest import Manifest, check_row, check_scan, row_mac_input
+from .prefilter import AuditInput, FuzzyScorer
+from .schema import TABLES, check_schema
 
 MAGIC = "linkcheck-store"
-# Format 1 (the first development builds) sealed each account as one JSON object and its key
-# index as a bare sorted list of tags. It is read as it is, and upgraded to format 2 in the
-# same transaction as the first write (`Store._upgrade`).
-FORMAT_VERSION = 2
+# The number of named migrations (store/migrations.py). An older store is read as it is and
+# upgraded in the same transaction as the first write (`Store._upgrade`).
+FORMAT_VERSION = migrations.FORMAT_VERSION
 STORE_ENV = "LINKCHECK_STORE"
 STORE_FILENAME = "store.db"
 BUSY_TIMEOUT_MS = 60_000
-
-SCHEMA = """
-CREATE TABLE header (
-    id INTEGER PRIMARY KEY CHECK (id = 1),
-    magic TEXT NOT NULL,
-    format INTEGER NOT NULL,
-    kdf TEXT NOT NULL,
-    wrapped BLOB NOT NULL
-);
-CREATE TABLE accounts (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    name_tag BLOB NOT NULL UNIQUE,
-    version INTEGER NOT NULL,
-    body BLOB NOT NULL,
-    keys BLOB NOT NULL
-);
-CREATE TABLE events (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    version INTEGER NOT NULL,
-    body BLOB NOT NULL
-);
-CREATE TABLE explanations (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    name_tag BLOB NOT NULL UNIQUE,
-    version INTEGER NOT NULL,
-    body BLOB NOT NULL
-);
-CREATE TABLE manifest (
-    id INTEGER PRIMARY KEY CHECK (id = 1),
-    generation INTEGER NOT NULL,
-    body BLOB NOT NULL
-);
-"""
-TABLES = ("accounts", "events", "explanations")
 
 
 def default_store_path() -> Path:
@@ -163,43 +139,6 @@ def _header_ad(magic: str, fmt: int, kdf_json: str) -> bytes:
     return f"{magic}|{fmt}|".encode() + kdf_json.encode()
 
 
-_EXPECTED_SCHEMA: Counter | None = None
-
-
-def _expected_schema() -> Counter:
-    """(type, name, tbl_name, sql) of every entry of `sqlite_master` in a store `create()` made,
-    SQLite's own entries (sqlite_sequence, the UNIQUE autoindexes) included: derived by
-    running SCHEMA on an empty in-memory database, not written out by hand. Format 1 and
-    format 2 stores share this schema."""
-    global _EXPECTED_SCHEMA
-    if _EXPECTED_SCHEMA is None:
-        conn = sqlite3.connect(":memory:")
-        try:
-            for statement in SCHEMA.split(";"):
-                if statement.strip():
-                    conn.execute(statement)
-            _EXPECTED_SCHEMA = Counter(conn.execute("SELECT type, name, tbl_name, sql FROM sqlite_master"))
-        finally:
-            conn.close()
-    return _EXPECTED_SCHEMA
-
-
-def _check_schema(conn: sqlite3.Connection, path: Path) -> None:
-    """Refuse a store whose schema is not exactly the one linkcheck creates.
-
-    An extra or altered table, index, trigger or view -- or any other SQL text for one of
-    ours, as `PRAGMA writable_schema` can write -- could make SQLite answer the integrity
-    check and the later reads from different rows (a partial index presented as a full one,
-    a table whose ids are not unique). Needs no key; runs inside the command's transaction,
-    so the rows read next are read under this schema.
-    """
-    found = Counter(conn.execute("SELECT type, name, tbl_name, sql FROM sqlite_master"))
-    if found != _expected_schema():
-        raise StoreDamaged(
-            f"store at {path} was tampered with or damaged: its SQLite schema is not the one linkcheck creates"
-        )
-
-
 def check_store_file(path: Path) -> None:
     """Refuse, with the right error, a path that cannot be a store (missing, a folder, empty)."""
     if not path.exists():
@@ -224,9 +163,10 @@ def create(path: Path, passphrase: str) -> None:
     params = crypto.calibrate_kdf()
     kdf_json = json.dumps(params.to_json(), sort_keys=True)
     master = crypto.new_master_key()
-    kek = crypto.derive_kek(passphrase, params)
-    wrapped = crypto.wrap_master(kek, master, _header_ad(MAGIC, FORMAT_VERSION, kdf_json))
-    keyring = crypto.Keyring(master)
+    wrapped = crypto.PassphraseRecipient(params, passphrase=passphrase).wrap(
+        master, _header_ad(MAGIC, FORMAT_VERSION, kdf_json)
+    )
+    keyring = RowKeyring(master)
     try:
         fd = os.open(str(path), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
@@ -243,14 +183,12 @@ def create(path: Path, passphrase: str) -> None:
         try:
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("BEGIN IMMEDIATE")
-            for statement in SCHEMA.split(";"):
-                if statement.strip():
-                    conn.execute(statement)
+            migrations.m001_schema(conn)
             conn.execute(
                 "INSERT INTO header (id, magic, format, kdf, wrapped) VALUES (1, ?, ?, ?, ?)",
                 (MAGIC, FORMAT_VERSION, kdf_json, wrapped),
             )
-            manifest = _Manifest(0, 0, {t: 0 for t in TABLES})
+            manifest = Manifest(0, 0, {t: 0 for t in TABLES})
             conn.execute(
                 "INSERT INTO manifest (id, generation, body) VALUES (1, 0, ?)",
                 (manifest.seal(keyring),),
@@ -271,7 +209,7 @@ def read_info(path: Path) -> StoreInfo:
         conn = _connect(path)
         try:
             magic, fmt, kdf_json, _wrapped = _read_header(conn, path)
-            _check_schema(conn, path)
+            check_schema(conn, path)
         finally:
             conn.close()
     except sqlite3.Error as exc:
@@ -313,271 +251,21 @@ def _parse_kdf(kdf_json: str) -> crypto.KdfParams:
         raise StoreDamaged("store header is damaged (key derivation parameters unreadable)") from None
     if not isinstance(data, dict):
         raise StoreDamaged("store header is damaged (key derivation parameters unreadable)")
-    return crypto.KdfParams.from_json(data)
-
-
-@dataclass
-class _Manifest:
-    generation: int
-    accumulator: int
-    counts: dict
-
-    def seal(self, keyring: crypto.Keyring) -> bytes:
-        body = crypto.canonical_json(
-            {"generation": self.generation, "acc": format(self.accumulator, "x"), "counts": self.counts}
-        )
-        return keyring.seal(body, b"manifest|1|%d" % self.generation)
-
-    @classmethod
-    def open(cls, keyring: crypto.Keyring, generation: int, sealed: bytes) -> "_Manifest":
-        data = json.loads(keyring.open(sealed, b"manifest|1|%d" % generation, "the manifest"))
-        return cls(data["generation"], int(data["acc"], 16), data["counts"])
-
-
-def _ad(table: str, row_id: int, version: int, tag: bytes, column: str) -> bytes:
-    return b"%s|%d|%d|%s|%s" % (table.encode(), row_id, version, tag, column.encode())
-
-
-def _row_mac_input(table: str, row_id: int, version: int, tag: bytes, *sealed_tails: bytes) -> bytes:
-    return b"%s|%d|%d|%s|" % (table.encode(), row_id, version, tag) + b"".join(sealed_tails)
-
-
-def _utf8_or_invalid(encode, what: str) -> bytes:
-    """Encode a row; text with lone surrogates (undecodable input) is refused, not crashed on."""
     try:
-        return encode()
-    except UnicodeEncodeError:
-        raise InvalidInput(f"{what} holds characters that are not valid text; nothing was written") from None
+        return crypto.KdfParams.from_json(data)
+    except crypto.Damaged as exc:
+        raise StoreDamaged(f"store header is damaged ({exc})") from None
 
 
-def _encode_profile(profile: Profile, n_exact: list[int] | None = None) -> bytes:
-    if n_exact is None:
-        n_exact = [_exact_key_count(a.keys) for a in profile.attributes]
-    return _utf8_or_invalid(lambda: _profile_body(profile, n_exact), f"account {profile.account.name!r}")
-
-
-_JSON_LINE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
-
-
-def _profile_body(profile: Profile, n_exact: list[int]) -> bytes:
-    """Format 2: a JSON line for the account, then two per attribute: the attribute with its
-    exact match keys only, and the list of its blocking keys (for fuzzy comparison).
-
-    JSON never holds a raw newline, so a reader can split the lines and decode only what it
-    needs: the audit decodes only attributes that share a key, and never their blocking keys
-    (the key index has their tags, which is all the audit groups on).
-    """
-    acc = profile.account
-    header = {"n": acc.name, "m": acc.marketplace, "s": acc.status, "o": acc.note, "c": acc.created, "u": acc.updated}
-    lines = [_JSON_LINE(header)]
-    append = lines.append
-    for attr, exact in zip(profile.attributes, n_exact):
-        keys = attr.keys
-        if exact < len(keys):
-            append(_JSON_LINE(attr._replace(keys=keys[:exact])))
-            append(_JSON_LINE(keys[exact:]))
-        else:
-            append(_JSON_LINE(attr))
-            append("[]")
-    append("")
-    return "\n".join(lines).encode("utf-8")
-
-
-def _exact_key_count(keys: tuple[str, ...]) -> int:
-    """How many of the keys are exact match keys: the kinds put blocking keys last."""
-    n_exact = len(keys)
-    while n_exact and keys[n_exact - 1].startswith(BLOCKING_PREFIX):
-        n_exact -= 1
-    if n_exact and any(k.startswith(BLOCKING_PREFIX) for k in keys[: n_exact - 1]):
-        raise ValueError("match keys out of order: blocking keys come last")
-    return n_exact
-
-
-def _decode_profile(raw: bytes) -> Profile:
-    if not raw.endswith(b"\n"):
-        return _decode_profile_v1(raw)
-    header, *lines = json.loads(b"[" + raw[:-1].replace(b"\n", b",") + b"]")
-    if len(lines) % 2:
-        raise ValueError("odd number of attribute lines")
-    return Profile(
-        _decode_account(header),
-        tuple(_decode_attribute(fields, fields[3] + blocking) for fields, blocking in zip(lines[::2], lines[1::2])),
-    )
-
-
-def _decode_account(data: dict) -> Account:
-    return Account(data["n"], data["m"], data["s"], data["o"], data["c"], data["u"])
-
-
-def _decode_attribute(fields: list, keys: list | None = None) -> Attribute:
-    kind, value, normalized, all_keys, source, first, last, note, flags = fields
-    return Attribute(kind, value, normalized, tuple(all_keys if keys is None else keys), source, first, last, note,
-                     tuple(flags))
-
-
-def _decode_profile_v1(raw: bytes) -> Profile:
-    """Format 1: the account and its attributes as one JSON object."""
-    data = json.loads(raw)
-    return Profile(_decode_account(data), tuple(map(_decode_attribute, data["a"])))
-
-
-class _Index(NamedTuple):
-    """One account's decrypted key index (format 2), as `_index_blob` lays it out."""
-
-    exact_counts: bytes  # per attribute
-    block_counts: bytes
-    tags: memoryview  # unsigned 64-bit tags: the exact ones, then the blocking ones
-    exact: memoryview
-    blocking: memoryview
-    texts: bytes  # kind and normalised text of each attribute with blocking keys, NUL-separated
-
-
-_TEXT_SEPARATOR = "\x00"  # never in a value: the kinds refuse control characters
-
-
-def _index_layout(blob: bytes) -> tuple[int, int, int, int]:
-    """(attributes, start of the tags, number of exact tags, end of the tags)."""
-    if len(blob) < 4:
-        raise ValueError("index length")
-    attributes = int.from_bytes(blob[:4], "little")
-    head = 4 + 2 * attributes
-    start = head + (-head % 8)
-    n_exact = sum(blob[4 : 4 + attributes])
-    end = start + 8 * (n_exact + sum(blob[4 + attributes : head]))
-    if len(blob) < end:
-        raise ValueError("index length")
-    return attributes, start, n_exact, end
-
-
-def _index_tags(blob: bytes) -> bytes:
-    """The tag region of a format-2 index: every tag, exact then blocking."""
-    _attributes, start, _n_exact, end = _index_layout(blob)
-    return blob[start:end]
-
-
-def _parse_index(blob: bytes) -> _Index:
-    attributes, start, n_exact, end = _index_layout(blob)
-    tags = memoryview(blob)[start:end].cast("Q")
-    return _Index(blob[4 : 4 + attributes], blob[4 + attributes : 4 + 2 * attributes], tags, tags[:n_exact],
-                  tags[n_exact:], blob[end:])
-
-
-def _encode_event(event: Event) -> bytes:
-    return _utf8_or_invalid(
-        lambda: crypto.canonical_json(
-            {"when": event.when, "account": event.account, "action": event.action,
-             "verdict": event.verdict, "detail": event.detail}
-        ),
-        "a log entry",
-    )
-
-
-def _decode_event(raw: bytes) -> Event:
-    d = json.loads(raw)
-    return Event(d["when"], d["account"], d["action"], d["verdict"], d["detail"])
-
-
-FuzzyScorer = Callable[[list, Callable[[int], str], Callable[[int], object], Sequence[int]], list]
-
-
-class AuditInput(NamedTuple):
-    """`Store.audit_input`: the profiles an audit needs, and its fuzzy matches as positions in
-    them (None: the audit compares the profiles' blocking keys itself)."""
-
-    profiles: list[Profile]
-    fuzzy_matches: list[tuple[int, int, int, int, float, str]] | None
-
-
-class _Background:
-    """`work()` in a forked child process, its result read back through a pipe.
-
-    Forking only on Linux (elsewhere, or with `parallel` false, `result()` runs the work in
-    this process). A child that fails for any reason -- killed, out of memory, a damaged row,
-    a pipe or process that cannot be made, a SIGCHLD set to be ignored -- counts as no
-    result: `result()` then runs the work here, which raises the proper error if there is
-    one. The child shares this process's memory copy-on-write, drops stdin/stdout/stderr at
-    once (an orphan never holds a caller's pipe open), dies with this process (Linux
-    PR_SET_PDEATHSIG), writes nothing but its pickled result to the pipe, and leaves with
-    os._exit (no cleanup, no buffered output).
-    """
-
-    def __init__(self, work: Callable[[], object], parallel: bool):
-        self._work = work
-        self._pid: int | None = None
-        self._read = None
-        if not (parallel and sys.platform.startswith("linux") and hasattr(os, "fork")):
-            return
-        try:
-            read_fd, write_fd = os.pipe()
-        except OSError:
-            return
-        try:
-            pid = os.fork()
-        except OSError:
-            os.close(read_fd)
-            os.close(write_fd)
-            return
-        if pid == 0:  # the child
-            status = 1
-            try:
-                _detach_child()
-                os.close(read_fd)
-                data = pickle.dumps(work(), protocol=pickle.HIGHEST_PROTOCOL)
-                with os.fdopen(write_fd, "wb") as pipe:
-                    pipe.write(data)
-                status = 0
-            except BaseException:  # noqa: BLE001 - the parent redoes the work and reports
-                pass
-            finally:
-                os._exit(status)
-        os.close(write_fd)
-        self._pid = pid
-        self._read = os.fdopen(read_fd, "rb")
-
-    def result(self):
-        if self._pid is None:
-            return self._work()
-        try:
-            data = self._read.read()
-        except BaseException:
-            self.cancel()  # e.g. Ctrl-C: do not wait for the child to finish its work
-            raise
-        self._read.close()
-        status = self._reap()
-        if status == 0 and data:
-            return pickle.loads(data)  # our own child's output, through our own pipe
-        return self._work()
-
-    def cancel(self) -> None:
-        """Stop a child whose result is no longer wanted (the parent failed first)."""
-        if self._pid is not None:
-            try:
-                os.kill(self._pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-            self._read.close()
-            self._reap()
-
-    def _reap(self) -> int | None:
-        pid, self._pid = self._pid, None
-        try:
-            return os.waitpid(pid, 0)[1]
-        except ChildProcessError:  # SIGCHLD ignored: the kernel reaped it; its status is lost
-            return None
-
-
-def _detach_child() -> None:
-    """In a forked child: no terminal streams, and die with the parent (Linux only)."""
-    devnull = os.open(os.devnull, os.O_RDWR)
-    for fd in (0, 1, 2):
-        os.dup2(devnull, fd)
-    os.close(devnull)
+def _unwrap(identity: crypto.Identity, wrapped: bytes, header_ad: bytes) -> bytes:
+    """The master key, crypto's errors mapped to the store's: a key that does not open the
+    wrapped key is a wrong passphrase (or a tampered header)."""
     try:
-        import ctypes
-
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
+        return identity.unwrap(wrapped, header_ad)
+    except crypto.WrongKey:
+        raise PassphraseError("wrong passphrase (or the store header was altered)") from None
+    except crypto.Damaged as exc:
+        raise StoreDamaged(f"store header is damaged ({exc})") from None
 
 
 # Every read of a data table says NOT INDEXED: rows are found by scanning the table or by
@@ -600,7 +288,12 @@ def _fetch_for_verify(conn: sqlite3.Connection) -> tuple:
 
 def _in_thread(work: Callable[[], object]) -> Callable[[], object]:
     """Start `work` in a thread; the returned function waits for its result or re-raises
-    its exception here."""
+    its exception here.
+
+    Not `concurrent.futures.ThreadPoolExecutor`: its workers are not daemon threads and are
+    joined at interpreter exit, so Ctrl-C during the key derivation would wait for it to
+    finish; this thread is a daemon, so Ctrl-C leaves at once. (And `check` would import
+    concurrent.futures at start-up for one thread.)"""
     box: dict = {}
 
     def run() -> None:
@@ -630,7 +323,7 @@ class Store:
         self._conn = conn
         self._keys = keyring
         self.write = write
-        self._manifest: _Manifest | None = None
+        self._manifest: Manifest | None = None
         self._dirty = False
         # name tag -> row id of every account / explanation, filled by _verify_manifest.
         self._account_ids: dict[bytes, int] = {}
@@ -667,13 +360,13 @@ class Store:
                 # for it. The header can change before the lock is ours (a concurrent
                 # `passwd` or upgrade): then unlock again from the snapshot we now hold.
                 magic, fmt, kdf_json, wrapped = _read_header(conn, path)
-                keyring, kek = cls._unlock(secret, fmt, kdf_json, wrapped)
+                keyring, identity = cls._unlock(secret, fmt, kdf_json, wrapped)
                 conn.execute("BEGIN IMMEDIATE")
-                _check_schema(conn, path)
+                check_schema(conn, path)
                 current = _read_header(conn, path)
                 if current != (magic, fmt, kdf_json, wrapped):
                     magic, fmt, kdf_json, wrapped = current
-                    keyring, kek = cls._unlock(secret, fmt, kdf_json, wrapped)
+                    keyring, identity = cls._unlock(secret, fmt, kdf_json, wrapped)
                 del secret
                 fetched = None
             else:
@@ -683,16 +376,16 @@ class Store:
                 conn.execute("PRAGMA query_only = ON")  # a reader cannot change the file
                 conn.execute("BEGIN")
                 magic, fmt, kdf_json, wrapped = _read_header(conn, path)
-                _check_schema(conn, path)
+                check_schema(conn, path)
                 unlocked = _in_thread(lambda: cls._unlock(secret, fmt, kdf_json, wrapped))
                 fetched = _fetch_for_verify(conn)
-                keyring, kek = unlocked()
+                keyring, identity = unlocked()
                 del secret, unlocked
             store = cls(path, conn, keyring, write, fmt)
             store._verify_manifest(fetched)
             if write and fmt < FORMAT_VERSION:
-                store._upgrade(kek, kdf_json)
-            del kek
+                store._upgrade(identity, kdf_json)
+            del identity
         except sqlite3.Error as exc:
             if conn is not None:
                 conn.close()
@@ -720,25 +413,28 @@ class Store:
             conn.close()
 
     @staticmethod
-    def _unlock(passphrase: str, fmt: int, kdf_json: str, wrapped: bytes) -> tuple[crypto.Keyring, bytes]:
+    def _unlock(
+        passphrase: "str | StoreKey", fmt: int, kdf_json: str, wrapped: bytes
+    ) -> tuple[crypto.Keyring, crypto.PassphraseIdentity]:
         params = _parse_kdf(kdf_json)
         # An unlock agent's key skips the key derivation; the unwrap below still checks it.
-        kek = passphrase.kek if isinstance(passphrase, StoreKey) else crypto.derive_kek(passphrase, params)
-        master = crypto.unwrap_master(kek, wrapped, _header_ad(MAGIC, fmt, kdf_json))
-        return crypto.Keyring(master), kek
+        if isinstance(passphrase, StoreKey):
+            identity = crypto.PassphraseIdentity(passphrase.kek)
+        else:
+            identity = crypto.PassphraseIdentity.derive(passphrase, params)
+        master = _unwrap(identity, wrapped, _header_ad(MAGIC, fmt, kdf_json))
+        return RowKeyring(master), identity
 
-    def _upgrade(self, kek: bytes, kdf_json: str) -> None:
-        """Rewrite a format-1 store's account rows in the current layout, in this transaction.
-
-        Format 1 (the first development builds) sealed each account as one JSON object and
-        its key index as a bare list of tags. The header's format number is bound into the
-        wrapped master key, so the key is wrapped again under the new header.
+    def _upgrade(self, identity: crypto.PassphraseIdentity, kdf_json: str) -> None:
+        """Bring an older store's rows to the current format, in this transaction: the
+        migrations after its format (store/migrations.py), in order. The header's format
+        number is bound into the wrapped master key, so the key is wrapped again under the
+        new header.
         """
-        profiles = self.profiles()
-        self._format = FORMAT_VERSION
-        for profile in profiles:
-            self.put_profile(profile)
-        wrapped = crypto.wrap_master(kek, self._keys.master, _header_ad(MAGIC, FORMAT_VERSION, kdf_json))
+        migrations.upgrade(self)
+        wrapped = identity.recipient(_parse_kdf(kdf_json)).wrap(
+            self._keys.master, _header_ad(MAGIC, FORMAT_VERSION, kdf_json)
+        )
         self._conn.execute("UPDATE header SET format = ?, wrapped = ? WHERE id = 1", (FORMAT_VERSION, wrapped))
         self._dirty = True
 
@@ -749,7 +445,7 @@ class Store:
         if row is None:
             raise StoreDamaged("store was tampered with or damaged: the manifest is missing")
         try:
-            manifest = _Manifest.open(self._keys, row[0], row[1])
+            manifest = Manifest.open(self._keys, row[0], row[1])
         except (ValueError, KeyError, TypeError):
             raise StoreDamaged("store was tampered with or damaged: the manifest is unreadable") from None
         acc = 0
@@ -770,7 +466,7 @@ class Store:
                         # them next, and this saves a second pass over the table.
                         index_rows.append((row_id, version, tag, tails[1]))
                         tails[1] = tails[1][-16:]
-                    acc ^= mac(_row_mac_input(table, row_id, version, tag, *tails))
+                    acc ^= mac(row_mac_input(table, row_id, version, tag, *tails))
                     verified[row_id] = (version, tag, *tails)
                     n += 1
                     if ids is not None:
@@ -789,55 +485,15 @@ class Store:
         self._manifest = manifest
 
     def _mac_row(self, table: str, row_id: int, version: int, tag: bytes, *sealed: bytes) -> int:
-        return self._keys.row_mac(_row_mac_input(table, row_id, version, tag, *(s[-16:] for s in sealed)))
+        return self._keys.row_mac(row_mac_input(table, row_id, version, tag, *(s[-16:] for s in sealed)))
 
     def _check_row(self, table: str, row_id, version, tag, *sealed) -> None:
-        """Refuse a row read now unless it is exactly one the manifest check verified (or this
-        transaction wrote): same id, version, name tag and sealed columns (compared by their
-        AEAD tags; `sealed` in the table's column order, None for a column not read)."""
-        expected = self._verified[table].get(row_id) if type(row_id) is int else None
-        if expected is not None and expected[0] == version and expected[1] == tag:
-            try:
-                if all(s is None or s[-16:] == e for s, e in zip(sealed, expected[2:])):
-                    return
-            except TypeError:  # a damaged record decodes to NULL or a number where bytes belong
-                pass
-        raise StoreDamaged("store was tampered with or damaged: a row read differs from the one verified at open")
+        """See `manifest.check_row`: the row must be one verified at open (or written since)."""
+        check_row(self._verified, table, row_id, version, tag, *sealed)
 
     def _check_scan(self, table: str, rows: list, columns: tuple[int, ...] = (0,)) -> None:
-        """`rows` -- (id, version, name tag, sealed column, ...) of a full scan of `table`
-        ordered by id, the sealed columns being the table's `columns` (0 body, 1 keys) -- must
-        be exactly the rows verified at open (or written since): each once, none missing.
-
-        Compared in bulk first (the verified map keeps ids in ascending order: they are
-        filled by a scan ordered by id, and new rows get larger ids); anything else is
-        checked row by row, so the answer never depends on that order."""
-        verified = self._verified[table]
-        try:
-            if columns == (0,):
-                seen = [(r[0], r[1], r[2], r[3][-16:]) for r in rows]
-                wanted = [(i, e[0], e[1], e[2]) for i, e in verified.items()]
-            elif columns == (1,):
-                seen = [(r[0], r[1], r[2], r[3][-16:]) for r in rows]
-                wanted = [(i, e[0], e[1], e[3]) for i, e in verified.items()]
-            else:
-                seen = [(r[0], r[1], r[2], r[3][-16:], r[4][-16:]) for r in rows]
-                wanted = [(i, *e) for i, e in verified.items()]
-            if seen == wanted:
-                return
-        except TypeError:  # a damaged record decodes to NULL or a number where bytes belong
-            pass
-        previous = 0
-        for row in rows:
-            sealed = [None, None]
-            for column, value in zip(columns, row[3:]):
-                sealed[column] = value
-            self._check_row(table, row[0], row[1], row[2], *sealed)
-            if row[0] <= previous:
-                raise StoreDamaged("store was tampered with or damaged: two rows have one id")
-            previous = row[0]
-        if len(rows) != len(verified):
-            raise StoreDamaged("store was tampered with or damaged: a table reads back other rows than verified at open")
+        """See `manifest.check_scan`: a full scan must read back exactly the verified rows."""
+        check_scan(self._verified, table, rows, columns)
 
     def _remember(self, table: str, row_id: int, version: int, tag: bytes, *sealed: bytes) -> None:
         self._verified[table][row_id] = (version, tag, *(s[-16:] for s in sealed))
@@ -912,196 +568,8 @@ class Store:
     def audit_input(
         self, block_cap: int, score: FuzzyScorer, *, include: str | None = None, parallel: bool = True
     ) -> AuditInput:
-        """What an audit needs, read from the sealed key indexes first and the bodies only
-        where something is shared.
-
-        An audit finds links by grouping the accounts' match keys, and on a large store most
-        keys are held by one account and link nothing. So:
-
-        - exact keys: the indexes tell which tags two or more accounts hold; only the
-          attributes holding one are decoded (each with its exact keys; blocking keys are
-          not needed), with their accounts. `include` names an account kept whatever it shares.
-        - fuzzy comparison: blocking tags held by 2 to `block_cap` accounts make the blocks,
-          and `score` (engine.score_blocks with the rules bound) compares the normalised texts
-          the index keeps beside them -- no profile is decoded for it. Its matches come back
-          as (account, value, account, value, similarity, facet) positions in `profiles`, the
-          attributes they name decoded too, for `engine.audit(..., fuzzy_matches=...)`.
-
-        With `parallel` (and a platform that forks), the fuzzy side runs in a forked child
-        process while this one decodes the exact side: the two take about as long. If the
-        child fails, the fuzzy side runs here. The audit over this input equals the audit over
-        `profiles()` (tests compare them). That relies on what the kind registry guarantees:
-        a value with blocking keys ("~kind:...") has its own exact key ("kind:...") first. A
-        format-1 store has no such index: it gives every profile and no matches, and the
-        audit compares everything itself.
-        """
-        if self._format < 2:
-            return AuditInput(self.profiles(), None)
-        rows = self._conn.execute(
-            "SELECT id, version, name_tag, body, keys FROM accounts NOT INDEXED ORDER BY id"
-        ).fetchall()
-        self._check_scan("accounts", rows, (0, 1))
-        indexes: list[_Index] | None = None
-        # A forked child opens the indexes itself (it starts before they exist here); run in
-        # this process, the fuzzy side reuses the ones opened below.
-        fuzzy = _Background(
-            lambda: self._fuzzy_matches(indexes or [self._open_index(row) for row in rows], block_cap, score),
-            parallel,
-        )
-        try:
-            indexes = [self._open_index(row) for row in rows]
-            # Which exact tags do two or more accounts hold? Set operations run in C, each
-            # tag list turned into Python ints once; a tag one account holds twice is not shared.
-            seen: set[int] = set()
-            shared: set[int] = set()
-            for index in indexes:
-                mine = set(index.exact)
-                shared |= seen & mine
-                seen |= mine
-            del seen
-            include_tag = self._keys.name_tag(include) if include is not None else None
-            is_shared = shared.__contains__
-            wanted: dict[int, set[int]] = {}  # row position -> attribute positions
-            for at, ((_row_id, _version, tag, _body, _keys), index) in enumerate(zip(rows, indexes)):
-                hits = list(compress(range(len(index.exact)), map(is_shared, index.exact)))
-                if hits:
-                    ends = list(accumulate(index.exact_counts))
-                    wanted[at] = {bisect.bisect_right(ends, position) for position in hits}
-                elif tag == include_tag:
-                    wanted[at] = set()
-            del shared
-            decoded = self._decode_lines(rows, indexes, wanted)
-            matches = fuzzy.result()
-        finally:
-            fuzzy.cancel()
-        if matches is None:
-            return AuditInput(self.profiles(), None)
-        # The values fuzzy matches name, where not decoded already.
-        more: dict[int, set[int]] = {}
-        for a, va, b, vb, _similarity, _facet in matches:
-            for at, position in ((a, va), (b, vb)):
-                if at not in decoded or position not in decoded[at][1]:
-                    more.setdefault(at, set()).add(position)
-        for at, attributes in self._decode_lines(rows, indexes, more).items():
-            if at in decoded:
-                decoded[at][1].update(attributes[1])
-            else:
-                decoded[at] = attributes
-        profiles = []
-        place: dict[tuple[int, int], tuple[int, int]] = {}  # (row, attribute) -> (profile, value)
-        for at in sorted(decoded):
-            account, attributes = decoded[at]
-            positions = sorted(attributes)
-            for i, position in enumerate(positions):
-                place[(at, position)] = (len(profiles), i)
-            profiles.append(Profile(account, tuple(attributes[p] for p in positions)))
-        given = [(*place[(a, va)], *place[(b, vb)], similarity, facet) for a, va, b, vb, similarity, facet in matches]
-        return AuditInput(profiles, given)
-
-    def _open_index(self, row) -> _Index:
-        row_id, version, tag, _body, sealed = row
-        try:
-            return _parse_index(self._keys.open(sealed, _ad("accounts", row_id, version, tag, "keys"), "a key index"))
-        except (TypeError, ValueError):
-            raise StoreDamaged(
-                "store was tampered with or damaged: an account's key index fails its integrity check"
-            ) from None
-
-    def _decode_lines(self, rows: list, indexes: list[_Index], wanted: dict[int, set[int]]) -> dict:
-        """{row position: (account, {attribute position: attribute with its exact keys})} for
-        the wanted rows and attributes: the wanted lines of every body, in one JSON parse."""
-        lines_wanted: list[bytes] = []
-        plan = []
-        for at in sorted(wanted):
-            row_id, version, tag, body, _keys = rows[at]
-            index = indexes[at]
-            raw = self._keys.open(body, _ad("accounts", row_id, version, tag, "body"), "an account row")
-            lines = raw.split(b"\n")
-            if lines.pop() != b"" or len(lines) != 2 * len(index.exact_counts) + 1:
-                raise StoreDamaged("store is damaged: an account row is unreadable")
-            positions = sorted(wanted[at])
-            lines_wanted.append(lines[0])
-            lines_wanted.extend([lines[2 * p + 1] for p in positions])
-            plan.append((at, tag, index, positions))
-        try:
-            decoded = json.loads(b"[" + b",".join(lines_wanted) + b"]")
-            del lines_wanted
-            out = {}
-            i = 0
-            for at, tag, index, positions in plan:
-                account = _decode_account(decoded[i])
-                if self._keys.name_tag(account.name) != tag:
-                    raise StoreDamaged("store was tampered with: an account row is filed under the wrong name")
-                attributes = {}
-                for position in positions:
-                    i += 1
-                    fields = decoded[i]
-                    if not isinstance(fields[3], list) or len(fields[3]) != index.exact_counts[position]:
-                        raise ValueError("body and index disagree")
-                    attributes[position] = _decode_attribute(fields)
-                i += 1
-                out[at] = (account, attributes)
-            return out
-        except (ValueError, KeyError, TypeError, IndexError, AttributeError):
-            raise StoreDamaged("store is damaged: an account row is unreadable") from None
-
-    def _fuzzy_matches(self, indexes: list[_Index], block_cap: int, score: FuzzyScorer) -> list[tuple] | None:
-        """The fuzzy side of `audit_input`, from the key indexes alone: blocks of blocking tags
-        held by 2 to `block_cap` accounts, in the order the audit would meet them; one ref per
-        value in such a block, in (account, value) order; its text and the tag of its own
-        exact key from the index. Returns (row, attribute, row, attribute, similarity, facet),
-        or None for a store written by a development build whose index kept no texts."""
-        holders = Counter()  # blocking tag -> accounts holding it (counted in C)
-        count = holders.update
-        for index in indexes:
-            if index.blocking:
-                count(set(index.blocking))
-        shared = {tag for tag, n in holders.items() if 1 < n <= block_cap}
-        del holders
-        blocks: dict[int, tuple[str, list[int]]] = {}
-        owner: list[int] = []
-        where: list[tuple[int, int]] = []
-        texts: list[str] = []
-        exact: list[int | None] = []
-        try:
-            for at, index in enumerate(indexes):
-                if not index.blocking:
-                    continue
-                tags = index.blocking.tolist()
-                if shared.isdisjoint(tags):
-                    continue
-                counts = index.block_counts
-                block_ends = list(accumulate(counts))
-                exact_ends = list(accumulate(index.exact_counts))
-                if not index.texts:
-                    return None  # an index written before it kept the texts
-                words = index.texts.decode("utf-8").split(_TEXT_SEPARATOR)
-                with_blocks = list(compress(range(len(counts)), counts))
-                if len(words) != 2 * len(with_blocks):
-                    raise ValueError("index texts")
-                # The values with blocking keys, the nth of which has the nth text.
-                for nth, attr in enumerate(with_blocks):
-                    end = block_ends[attr]
-                    mine = [t for t in tags[end - counts[attr] : end] if t in shared]
-                    if not mine:
-                        continue
-                    ref = len(owner)
-                    owner.append(at)
-                    where.append((at, attr))
-                    kind = words[2 * nth]  # a blocking key is "~kind:...": the block's facet
-                    texts.append(words[2 * nth + 1])
-                    n_exact = index.exact_counts[attr]
-                    exact.append(index.exact[exact_ends[attr] - n_exact] if n_exact else None)
-                    for tag in mine:
-                        block = blocks.get(tag)
-                        if block is None:
-                            blocks[tag] = (kind, [ref])
-                        elif block[1][-1] != ref:
-                            block[1].append(ref)
-        except (IndexError, ValueError, UnicodeDecodeError):
-            raise StoreDamaged("store is damaged: an account's key index is unreadable") from None
-        found = score(list(blocks.values()), texts.__getitem__, exact.__getitem__, owner)
-        return [(*where[m.a], *where[m.b], m.similarity, m.facet) for m in found]
+        """What an audit needs: see `prefilter.audit_input`."""
+        return prefilter.audit_input(self, block_cap, score, include=include, parallel=parallel)
 
     def accounts(self) -> list[Account]:
         """Every account without its attributes, in insertion order: of each sealed body (opened
@@ -1212,38 +680,8 @@ class Store:
         return self._profiles_by_id(hits, exclude_tag)
 
     def _index_blob(self, profile: Profile, n_exact: list[int] | None = None) -> bytes:
-        """The account's key index (format 2): the 8-byte tag of every match key, exact keys
-        and blocking keys apart, each in attribute order, with per-attribute counts.
-
-            u32 attributes | u8 exact keys per attribute | u8 blocking keys per attribute |
-            zero padding to a multiple of 8 | exact tags | blocking tags |
-            kind NUL normalised text, NUL-separated, of each attribute with blocking keys
-
-        `check` and `precheck` search the tags. The audit counts them across all accounts to
-        find, before decrypting any profile, which attributes share a key at all, and runs
-        the fuzzy comparison on the texts here, without decoding any profile.
-        """
-        tag = self._keys.index_tag
-        exact_counts, block_counts = bytearray(), bytearray()
-        exact_tags, block_tags, texts = [], [], []
-        if n_exact is None:
-            n_exact = [_exact_key_count(a.keys) for a in profile.attributes]
-        for attr, split in zip(profile.attributes, n_exact):
-            exact, blocking = attr.keys[:split], attr.keys[split:]
-            if len(exact) > 255 or len(blocking) > 255:
-                raise InvalidInput(f"a {attr.kind} value of account {profile.account.name!r} has too many match keys")
-            exact_counts.append(len(exact))
-            block_counts.append(len(blocking))
-            exact_tags.extend(map(tag, exact))
-            if blocking:
-                block_tags.extend(map(tag, blocking))
-                if _TEXT_SEPARATOR in attr.kind or _TEXT_SEPARATOR in attr.normalized:
-                    raise InvalidInput(f"a {attr.kind} value of account {profile.account.name!r} holds a NUL character")
-                texts.append(attr.kind)
-                texts.append(attr.normalized)
-        head = len(profile.attributes).to_bytes(4, "little") + exact_counts + block_counts
-        text = _TEXT_SEPARATOR.join(texts).encode("utf-8") if texts else b""
-        return b"".join((head, bytes(-len(head) % 8), *exact_tags, *block_tags, text))
+        """The account's sealed key index content: see `keyindex.index_blob`."""
+        return index_blob(profile, self._keys.index_tag, n_exact)
 
     def put_profile(self, profile: Profile) -> None:
         """Insert the account or replace it (matched by name) with this content."""
@@ -1272,13 +710,6 @@ class Store:
         )
         self._remember("accounts", row_id, version, tag, sealed_body, sealed_keys)
         m.accumulator ^= self._mac_row("accounts", row_id, version, tag, sealed_body, sealed_keys)
-
-    def put_profiles(self, profiles: Iterable[Profile]) -> int:
-        n = 0
-        for profile in profiles:
-            self.put_profile(profile)
-            n += 1
-        return n
 
     def remove_account(self, name: str) -> None:
         self._require_write()
@@ -1496,9 +927,8 @@ class Store:
         # with the test-only fast-KDF switch set (which only ever applies to new stores).
         params = crypto.calibrate_kdf().at_least(_parse_kdf(kdf_json))
         kdf_json = json.dumps(params.to_json(), sort_keys=True)
-        master = self._keys.master
-        kek = crypto.derive_kek(new_passphrase, params)
-        wrapped = crypto.wrap_master(kek, master, _header_ad(magic, fmt, kdf_json))
+        recipient = crypto.PassphraseRecipient(params, passphrase=new_passphrase)
+        wrapped = recipient.wrap(self._keys.master, _header_ad(magic, fmt, kdf_json))
         self._conn.execute("UPDATE header SET kdf = ?, wrapped = ? WHERE id = 1", (kdf_json, wrapped))
 
     def backup(self, target: Path) -> None:
@@ -1550,8 +980,9 @@ def file_mode(path: Path) -> int:
 class StoreKey:
     """A store's key-encryption key, already derived from its passphrase: what `unlock` keeps.
 
-    `Store.open` accepts it in place of the passphrase and skips the key derivation; the
-    wrapped master key's tag still checks it, so a stale or wrong key is a wrong passphrase.
+    `Store.open` accepts it in place of the passphrase and skips the key derivation (it
+    becomes a `crypto.PassphraseIdentity`); the wrapped master key's tag still checks it, so
+    a stale or wrong key is a wrong passphrase.
     """
 
     kek: bytes
@@ -1591,6 +1022,6 @@ def derive_store_key(path: Path, passphrase: str) -> tuple[StoreKey, str]:
     digest of the header it opens."""
     header = _header_row(path)
     magic, fmt, kdf_json, wrapped = header
-    kek = crypto.derive_kek(passphrase, _parse_kdf(kdf_json))
-    crypto.unwrap_master(kek, wrapped, _header_ad(magic, fmt, kdf_json))
-    return StoreKey(kek), _digest(header)
+    identity = crypto.PassphraseIdentity.derive(passphrase, _parse_kdf(kdf_json))
+    _unwrap(identity, wrapped, _header_ad(magic, fmt, kdf_json))
+    return StoreKey(identity.kek), _digest(header)

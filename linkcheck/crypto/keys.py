@@ -1,29 +1,19 @@
-"""Key derivation, key wrapping, AEAD sealing, manifest MACs and statement signing keys.
-
-Everything here is a thin layer over `cryptography`; nothing is hand-rolled.
-"""
+"""Keys: Argon2id parameters (bounds, calibration), passphrase -> key-encryption key, the
+master key, and HKDF subkeys of it."""
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 import time
 from dataclasses import asdict, dataclass
 
-from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from .errors import PassphraseError, StoreDamaged
+from .errors import Damaged
 
-NONCE_BYTES = 12
-TAG_BYTES = 16
 KEY_BYTES = 32
-INDEX_TAG_BYTES = 8
 
 # Argon2id parameters read from a header are bounded before use, so a damaged or hostile
 # header cannot make `open` allocate gigabytes or spin for minutes.
@@ -60,6 +50,7 @@ class KdfParams:
 
     @classmethod
     def from_json(cls, data: dict) -> "KdfParams":
+        """Parameters read back, bounds checked; Damaged when unreadable or out of bounds."""
         try:
             params = cls(
                 algorithm=str(data["algorithm"]),
@@ -69,7 +60,7 @@ class KdfParams:
                 lanes=int(data["lanes"]),
             )
         except (KeyError, TypeError, ValueError):
-            raise StoreDamaged("store header is damaged (key derivation parameters unreadable)") from None
+            raise Damaged("key derivation parameters unreadable") from None
         params.check_bounds()
         return params
 
@@ -93,7 +84,7 @@ class KdfParams:
             and 8 * self.lanes <= self.memory_kib <= MAX_MEMORY_KIB
         )
         if not ok:
-            raise StoreDamaged("store header is damaged (key derivation parameters out of bounds)")
+            raise Damaged("key derivation parameters out of bounds")
 
 
 def _argon2(passphrase: bytes, params: KdfParams) -> bytes:
@@ -124,72 +115,10 @@ def derive_kek(passphrase: str, params: KdfParams) -> bytes:
     return _argon2(passphrase.encode("utf-8"), params)
 
 
-def wrap_master(kek: bytes, master: bytes, header_ad: bytes) -> bytes:
-    nonce = os.urandom(NONCE_BYTES)
-    return nonce + AESGCM(kek).encrypt(nonce, master, header_ad)
-
-
-def unwrap_master(kek: bytes, wrapped: bytes, header_ad: bytes) -> bytes:
-    """Unwrap the master key; a wrong passphrase (or a tampered header) fails the tag check."""
-    if len(wrapped) != NONCE_BYTES + KEY_BYTES + TAG_BYTES:
-        raise StoreDamaged("store header is damaged (wrapped key has the wrong size)")
-    try:
-        return AESGCM(kek).decrypt(wrapped[:NONCE_BYTES], wrapped[NONCE_BYTES:], header_ad)
-    except InvalidTag:
-        raise PassphraseError("wrong passphrase (or the store header was altered)") from None
-
-
 def new_master_key() -> bytes:
     return os.urandom(KEY_BYTES)
 
 
-class Keyring:
-    """Subkeys derived from the master key by HKDF, one per purpose."""
-
-    def __init__(self, master: bytes):
-        self.master = master  # kept only so `passwd` can re-wrap it
-        self.seal_key = _hkdf(master, b"linkcheck/seal/v1")
-        self.manifest_key = _hkdf(master, b"linkcheck/manifest/v1")
-        self.name_key = _hkdf(master, b"linkcheck/name-tag/v1")
-        self.index_key = _hkdf(master, b"linkcheck/index-tag/v1")
-        self.machine_key = _hkdf(master, b"linkcheck/machine-id/v1")
-        self._signing_seed = _hkdf(master, b"linkcheck/statement-signing/v1")
-        self.aead = AESGCM(self.seal_key)
-
-    def seal(self, plaintext: bytes, ad: bytes) -> bytes:
-        nonce = os.urandom(NONCE_BYTES)
-        return nonce + self.aead.encrypt(nonce, plaintext, ad)
-
-    def open(self, sealed: bytes, ad: bytes, what: str) -> bytes:
-        if not isinstance(sealed, bytes) or len(sealed) < NONCE_BYTES + TAG_BYTES:
-            raise StoreDamaged(f"store is damaged: {what} is truncated")
-        try:
-            return self.aead.decrypt(sealed[:NONCE_BYTES], sealed[NONCE_BYTES:], ad)
-        except InvalidTag:
-            raise StoreDamaged(f"store was tampered with or damaged: {what} fails its integrity check") from None
-
-    def name_tag(self, name: str) -> bytes:
-        # surrogatepass: a name with undecodable characters (from a command line) cannot be on
-        # file, so looking it up must find nothing rather than fail.
-        return hashlib.blake2b(name.encode("utf-8", "surrogatepass"), key=self.name_key, digest_size=16).digest()
-
-    def index_tag(self, key: str) -> bytes:
-        return hashlib.blake2b(key.encode("utf-8"), key=self.index_key, digest_size=INDEX_TAG_BYTES).digest()
-
-    def row_mac(self, data: bytes) -> int:
-        return int.from_bytes(hashlib.blake2b(data, key=self.manifest_key, digest_size=32).digest(), "big")
-
-    def machine_hash(self, raw: str) -> str:
-        """Keyed hash of a machine identifier: stable per store, useless without the key."""
-        return hashlib.blake2b(raw.encode("utf-8"), key=self.machine_key, digest_size=16).hexdigest()
-
-    def signing_key(self) -> Ed25519PrivateKey:
-        return Ed25519PrivateKey.from_private_bytes(self._signing_seed)
-
-
-def _hkdf(master: bytes, info: bytes) -> bytes:
+def hkdf(master: bytes, info: bytes) -> bytes:
+    """A subkey of the master key for one purpose (`info`)."""
     return HKDF(algorithm=hashes.SHA256(), length=KEY_BYTES, salt=None, info=info).derive(master)
-
-
-def canonical_json(data) -> bytes:
-    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")

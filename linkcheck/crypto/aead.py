@@ -1,0 +1,69 @@
+"""AEAD sealing (AES-256-GCM) and the keyring of HKDF subkeys of the master key."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from .errors import Damaged
+from .keys import hkdf
+from .signing import signing_key_from_seed
+
+NONCE_BYTES = 12
+TAG_BYTES = 16
+INDEX_TAG_BYTES = 8
+
+
+def seal(key: bytes, plaintext: bytes, ad: bytes) -> bytes:
+    """nonce | AES-GCM(key) ciphertext and tag."""
+    nonce = os.urandom(NONCE_BYTES)
+    return nonce + AESGCM(key).encrypt(nonce, plaintext, ad)
+
+
+class Keyring:
+    """Subkeys derived from the master key by HKDF, one per purpose."""
+
+    def __init__(self, master: bytes):
+        self.master = master  # kept only so `passwd` can re-wrap it
+        self.seal_key = hkdf(master, b"linkcheck/seal/v1")
+        self.manifest_key = hkdf(master, b"linkcheck/manifest/v1")
+        self.name_key = hkdf(master, b"linkcheck/name-tag/v1")
+        self.index_key = hkdf(master, b"linkcheck/index-tag/v1")
+        self.machine_key = hkdf(master, b"linkcheck/machine-id/v1")
+        self._signing_seed = hkdf(master, b"linkcheck/statement-signing/v1")
+        self.aead = AESGCM(self.seal_key)
+
+    def seal(self, plaintext: bytes, ad: bytes) -> bytes:
+        nonce = os.urandom(NONCE_BYTES)
+        return nonce + self.aead.encrypt(nonce, plaintext, ad)
+
+    def open(self, sealed: bytes, ad: bytes, what: str) -> bytes:
+        """The plaintext; Damaged (naming `what`) when truncated or failing its tag check."""
+        if not isinstance(sealed, bytes) or len(sealed) < NONCE_BYTES + TAG_BYTES:
+            raise Damaged(f"{what} is truncated", truncated=True)
+        try:
+            return self.aead.decrypt(sealed[:NONCE_BYTES], sealed[NONCE_BYTES:], ad)
+        except InvalidTag:
+            raise Damaged(f"{what} fails its integrity check") from None
+
+    def name_tag(self, name: str) -> bytes:
+        # surrogatepass: a name with undecodable characters (from a command line) cannot be on
+        # file, so looking it up must find nothing rather than fail.
+        return hashlib.blake2b(name.encode("utf-8", "surrogatepass"), key=self.name_key, digest_size=16).digest()
+
+    def index_tag(self, key: str) -> bytes:
+        return hashlib.blake2b(key.encode("utf-8"), key=self.index_key, digest_size=INDEX_TAG_BYTES).digest()
+
+    def row_mac(self, data: bytes) -> int:
+        return int.from_bytes(hashlib.blake2b(data, key=self.manifest_key, digest_size=32).digest(), "big")
+
+    def machine_hash(self, raw: str) -> str:
+        """Keyed hash of a machine identifier: stable per store, useless without the key."""
+        return hashlib.blake2b(raw.encode("utf-8"), key=self.machine_key, digest_size=16).hexdigest()
+
+    def signing_key(self) -> Ed25519PrivateKey:
+        return signing_key_from_seed(self._signing_seed)

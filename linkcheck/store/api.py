@@ -1,0 +1,73 @@
+"""The store's typed interface: what commands need of a store, whatever keeps it.
+
+`StoreBackend` names the operations of an *unlocked* store inside one transaction (the
+SQLite backend's `Store.open(path, passphrase, write=...)` yields one; so does
+`MemoryStore`). Commands are written against this interface; tests run one contract suite
+over every backend (tests/test_store_contract.py).
+
+Implementations:
+
+- `sqlite.Store` -- the encrypted single-file store (the default; see store/sqlite.py).
+- `memory.MemoryStore` -- plain in-memory, for tests; no encryption, no file.
+- PostgreSQL (the team store, next) must provide, besides every method below:
+  one transaction per command (a reader sees one snapshot: REPEATABLE READ; a writer
+  serialises with other writers, e.g. SERIALIZABLE or an advisory lock, and commits all or
+  nothing); rows sealed exactly as the SQLite backend seals them (codec, keyindex: the
+  server never sees a value, a name or a match key in clear, only keyed tags); the manifest
+  check (store/manifest.py: every row verified at open, every row read later compared with
+  the verified set) so a server that drops, replays or rolls back rows is detected; the
+  schema check replaced by its own catalogue check; the master key wrapped once per
+  recipient (crypto/recipients.py: passphrase, then each member's X25519 key); migrations
+  run in order (store/migrations.py) in the transaction of the first write.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Iterable, Iterator, Protocol, runtime_checkable
+
+from ..models import Account, Event, Explanation, Profile
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from .prefilter import AuditInput, FuzzyScorer
+
+
+@runtime_checkable
+class StoreBackend(Protocol):
+    """An unlocked store inside one transaction (committed when the command succeeds)."""
+
+    write: bool
+
+    # accounts
+    def find_profile(self, name: str) -> Profile | None: ...
+    def profile(self, name: str) -> Profile: ...  # UsageError when there is none
+    def has_account(self, name: str) -> bool: ...
+    def profiles(self) -> list[Profile]: ...  # insertion order
+    def iter_profiles(self) -> Iterator[Profile]: ...
+    def accounts(self) -> list[Account]: ...
+    def count_accounts(self) -> int: ...
+    def put_profile(self, profile: Profile) -> None: ...  # insert, or replace by name
+    def remove_account(self, name: str) -> None: ...  # and the explanations naming it
+    def rename_account(self, old: str, new: str) -> None: ...  # carries explanations and the log
+
+    # what the audit and the pre-login checks read
+    def audit_input(
+        self, block_cap: int, score: "FuzzyScorer", *, include: str | None = None, parallel: bool = True
+    ) -> "AuditInput": ...
+    def candidates(self, keys: Iterable[str], *, exclude: str | None = None, block_cap: int = 200) -> list[Profile]: ...
+
+    # the check log and explanations
+    def add_event(self, event: Event) -> None: ...
+    def events(self, account: str | None = None, since: int | None = None, action: str | None = None) -> list[Event]: ...
+    def remove_events(self, account: str, action: str) -> int: ...
+    def explanations(self) -> list[Explanation]: ...
+    def put_explanation(self, expl: Explanation) -> None: ...
+
+    # keys for other modules, counts, passphrase and backup
+    def machine_hash(self, raw: str) -> str: ...
+    def signing_key(self) -> "Ed25519PrivateKey": ...
+    def counts(self) -> dict: ...
+    def rekey(self, new_passphrase: str) -> None: ...
+    def backup(self, target: Path) -> None: ...

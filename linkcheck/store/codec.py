@@ -1,0 +1,127 @@
+"""Row formats: how an account, a log entry and an explanation become the plaintext a row seals.
+
+Format 1 (the first development builds) sealed each account as one JSON object; format 2 as
+JSON lines (`_profile_body`). Both are read; only format 2 is written (see migrations).
+"""
+
+from __future__ import annotations
+
+import json
+
+from .. import crypto
+from ..errors import InvalidInput, StoreDamaged
+from ..models import Account, Attribute, Event, Profile
+from ..registry.facets import BLOCKING_PREFIX
+
+
+class RowKeyring(crypto.Keyring):
+    """The keyring as the store uses it: crypto's `Damaged` from opening a sealed value
+    becomes the store's StoreDamaged (exit code 5), naming what failed."""
+
+    def open(self, sealed: bytes, ad: bytes, what: str) -> bytes:
+        try:
+            return super().open(sealed, ad, what)
+        except crypto.Damaged as exc:
+            if exc.truncated:
+                raise StoreDamaged(f"store is damaged: {exc}") from None
+            raise StoreDamaged(f"store was tampered with or damaged: {exc}") from None
+
+
+def _ad(table: str, row_id: int, version: int, tag: bytes, column: str) -> bytes:
+    return b"%s|%d|%d|%s|%s" % (table.encode(), row_id, version, tag, column.encode())
+
+
+def _utf8_or_invalid(encode, what: str) -> bytes:
+    """Encode a row; text with lone surrogates (undecodable input) is refused, not crashed on."""
+    try:
+        return encode()
+    except UnicodeEncodeError:
+        raise InvalidInput(f"{what} holds characters that are not valid text; nothing was written") from None
+
+
+def _encode_profile(profile: Profile, n_exact: list[int] | None = None) -> bytes:
+    if n_exact is None:
+        n_exact = [_exact_key_count(a.keys) for a in profile.attributes]
+    return _utf8_or_invalid(lambda: _profile_body(profile, n_exact), f"account {profile.account.name!r}")
+
+
+_JSON_LINE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
+def _profile_body(profile: Profile, n_exact: list[int]) -> bytes:
+    """Format 2: a JSON line for the account, then two per attribute: the attribute with its
+    exact match keys only, and the list of its blocking keys (for fuzzy comparison).
+
+    JSON never holds a raw newline, so a reader can split the lines and decode only what it
+    needs: the audit decodes only attributes that share a key, and never their blocking keys
+    (the key index has their tags, which is all the audit groups on).
+    """
+    acc = profile.account
+    header = {"n": acc.name, "m": acc.marketplace, "s": acc.status, "o": acc.note, "c": acc.created, "u": acc.updated}
+    lines = [_JSON_LINE(header)]
+    append = lines.append
+    for attr, exact in zip(profile.attributes, n_exact):
+        keys = attr.keys
+        if exact < len(keys):
+            append(_JSON_LINE(attr._replace(keys=keys[:exact])))
+            append(_JSON_LINE(keys[exact:]))
+        else:
+            append(_JSON_LINE(attr))
+            append("[]")
+    append("")
+    return "\n".join(lines).encode("utf-8")
+
+
+def _exact_key_count(keys: tuple[str, ...]) -> int:
+    """How many of the keys are exact match keys: the kinds put blocking keys last."""
+    n_exact = len(keys)
+    while n_exact and keys[n_exact - 1].startswith(BLOCKING_PREFIX):
+        n_exact -= 1
+    if n_exact and any(k.startswith(BLOCKING_PREFIX) for k in keys[: n_exact - 1]):
+        raise ValueError("match keys out of order: blocking keys come last")
+    return n_exact
+
+
+def _decode_profile(raw: bytes) -> Profile:
+    if not raw.endswith(b"\n"):
+        return _decode_profile_v1(raw)
+    header, *lines = json.loads(b"[" + raw[:-1].replace(b"\n", b",") + b"]")
+    if len(lines) % 2:
+        raise ValueError("odd number of attribute lines")
+    return Profile(
+        _decode_account(header),
+        tuple(_decode_attribute(fields, fields[3] + blocking) for fields, blocking in zip(lines[::2], lines[1::2])),
+    )
+
+
+def _decode_account(data: dict) -> Account:
+    return Account(data["n"], data["m"], data["s"], data["o"], data["c"], data["u"])
+
+
+def _decode_attribute(fields: list, keys: list | None = None) -> Attribute:
+    kind, value, normalized, all_keys, source, first, last, note, flags = fields
+    return Attribute(kind, value, normalized, tuple(all_keys if keys is None else keys), source, first, last, note,
+                     tuple(flags))
+
+
+def _decode_profile_v1(raw: bytes) -> Profile:
+    """Format 1: the account and its attributes as one JSON object."""
+    data = json.loads(raw)
+    return Profile(_decode_account(data), tuple(map(_decode_attribute, data["a"])))
+
+
+
+def _encode_event(event: Event) -> bytes:
+    return _utf8_or_invalid(
+        lambda: crypto.canonical_json(
+            {"when": event.when, "account": event.account, "action": event.action,
+             "verdict": event.verdict, "detail": event.detail}
+        ),
+        "a log entry",
+    )
+
+
+def _decode_event(raw: bytes) -> Event:
+    d = json.loads(raw)
+    return Event(d["when"], d["account"], d["action"], d["verdict"], d["detail"])
+

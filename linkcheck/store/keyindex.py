@@ -1,0 +1,86 @@
+"""The sealed key index of an account (format 2): its match keys' 8-byte keyed tags and the
+normalised texts compared fuzzily, laid out so `check`, `precheck` and the audit read it
+without decoding any profile."""
+
+from __future__ import annotations
+
+from typing import Callable, NamedTuple
+
+from ..errors import InvalidInput
+from ..models import Profile
+from .codec import _exact_key_count
+
+
+class _Index(NamedTuple):
+    """One account's decrypted key index (format 2), as `_index_blob` lays it out."""
+
+    exact_counts: bytes  # per attribute
+    block_counts: bytes
+    tags: memoryview  # unsigned 64-bit tags: the exact ones, then the blocking ones
+    exact: memoryview
+    blocking: memoryview
+    texts: bytes  # kind and normalised text of each attribute with blocking keys, NUL-separated
+
+
+_TEXT_SEPARATOR = "\x00"  # never in a value: the kinds refuse control characters
+
+
+def _index_layout(blob: bytes) -> tuple[int, int, int, int]:
+    """(attributes, start of the tags, number of exact tags, end of the tags)."""
+    if len(blob) < 4:
+        raise ValueError("index length")
+    attributes = int.from_bytes(blob[:4], "little")
+    head = 4 + 2 * attributes
+    start = head + (-head % 8)
+    n_exact = sum(blob[4 : 4 + attributes])
+    end = start + 8 * (n_exact + sum(blob[4 + attributes : head]))
+    if len(blob) < end:
+        raise ValueError("index length")
+    return attributes, start, n_exact, end
+
+
+def _index_tags(blob: bytes) -> bytes:
+    """The tag region of a format-2 index: every tag, exact then blocking."""
+    _attributes, start, _n_exact, end = _index_layout(blob)
+    return blob[start:end]
+
+
+def _parse_index(blob: bytes) -> _Index:
+    attributes, start, n_exact, end = _index_layout(blob)
+    tags = memoryview(blob)[start:end].cast("Q")
+    return _Index(blob[4 : 4 + attributes], blob[4 + attributes : 4 + 2 * attributes], tags, tags[:n_exact],
+                  tags[n_exact:], blob[end:])
+
+
+def index_blob(profile: Profile, tag: Callable[[str], bytes], n_exact: list[int] | None = None) -> bytes:
+    """The account's key index (format 2): the 8-byte tag of every match key, exact keys
+    and blocking keys apart, each in attribute order, with per-attribute counts.
+
+        u32 attributes | u8 exact keys per attribute | u8 blocking keys per attribute |
+        zero padding to a multiple of 8 | exact tags | blocking tags |
+        kind NUL normalised text, NUL-separated, of each attribute with blocking keys
+
+    `check` and `precheck` search the tags. The audit counts them across all accounts to
+    find, before decrypting any profile, which attributes share a key at all, and runs
+    the fuzzy comparison on the texts here, without decoding any profile.
+    """
+    exact_counts, block_counts = bytearray(), bytearray()
+    exact_tags, block_tags, texts = [], [], []
+    if n_exact is None:
+        n_exact = [_exact_key_count(a.keys) for a in profile.attributes]
+    for attr, split in zip(profile.attributes, n_exact):
+        exact, blocking = attr.keys[:split], attr.keys[split:]
+        if len(exact) > 255 or len(blocking) > 255:
+            raise InvalidInput(f"a {attr.kind} value of account {profile.account.name!r} has too many match keys")
+        exact_counts.append(len(exact))
+        block_counts.append(len(blocking))
+        exact_tags.extend(map(tag, exact))
+        if blocking:
+            block_tags.extend(map(tag, blocking))
+            if _TEXT_SEPARATOR in attr.kind or _TEXT_SEPARATOR in attr.normalized:
+                raise InvalidInput(f"a {attr.kind} value of account {profile.account.name!r} holds a NUL character")
+            texts.append(attr.kind)
+            texts.append(attr.normalized)
+    head = len(profile.attributes).to_bytes(4, "little") + exact_counts + block_counts
+    text = _TEXT_SEPARATOR.join(texts).encode("utf-8") if texts else b""
+    return b"".join((head, bytes(-len(head) % 8), *exact_tags, *block_tags, text))
