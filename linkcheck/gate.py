@@ -33,10 +33,32 @@ class CheckResult:
     values: tuple[Attribute, ...]  # this machine's identifying values, as attributes
     new_values: tuple[Attribute, ...]  # values never seen on this account
     warnings: tuple[str, ...]
+    # Warnings that change what a GO means, said on the verdict line itself ("public IP not checked").
+    caveats: tuple[str, ...] = ()
+    public_ip_checked: bool = True
 
     @property
     def exit_code(self) -> int:
         return 1 if self.verdict == STOP else 0
+
+
+NOT_CHECKED = "public IP not checked"
+
+
+def verdict_line(result: CheckResult) -> str:
+    """The first line: `GO: …`, `GO (public IP not checked): …`, `STOP: …` (a STOP needs no caveat)."""
+    if result.caveats:
+        return f"{result.verdict} ({'; '.join(result.caveats)}): {result.reason}"
+    return f"{result.verdict}: {result.reason}"
+
+
+def _caveats(profile: Profile, fp: Fingerprint) -> tuple[str, ...]:
+    caveats = []
+    if not fp.public_ip:
+        caveats.append(NOT_CHECKED)
+    if profile.account.status in TAINT_STATUSES:
+        caveats.append(f"{profile.name} is {profile.account.status}")
+    return tuple(caveats)
 
 
 @dataclass(frozen=True)
@@ -225,6 +247,8 @@ def check_machine(
         values=attrs,
         new_values=new_values,
         warnings=tuple(warnings),
+        caveats=_caveats(profile, fingerprint) if verdict == GO else (),
+        public_ip_checked=bool(fingerprint.public_ip),
     )
 
 

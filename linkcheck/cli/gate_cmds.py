@@ -42,7 +42,7 @@ MACHINE_HELP = (
 PUBLIC_IP_HELP = (
     "The public IP the marketplace sees: an address, 'auto' to ask an HTTPS echo service "
     f"(list in ${capture.ECHO_URLS_ENV}), or 'off'. Default: the `public_ip` setting; "
-    "without one no network call is made."
+    "without one, `check` and `run` look it up (auto) and `fingerprint` and `capture` make no network call."
 )
 PROXY_HELP = (
     "With --public-ip auto: ask through this HTTP(S) proxy, e.g. the one your browser uses (http://127.0.0.1:7890). "
@@ -57,33 +57,62 @@ LOG_COLUMNS = LOG_TABLE_COLUMNS[:-1] + ["hostname", "new_values", "warnings"]
 FINDING_COLUMNS = ["account", "level", "kind", "this machine", "on file", "match", "last seen there"]
 
 
-def machine_options(func):
-    """--public-ip, --proxy and --machine: which machine and network a command looks at."""
+def _machine_options(*, lookup_by_default: bool):
+    """--public-ip, --no-public-ip, --proxy and --machine: which machine and network a command looks at.
 
-    @click.option("--public-ip", "public_ip", metavar="ADDRESS|auto", default=None, help=PUBLIC_IP_HELP)
-    @click.option("--proxy", default=None, metavar="URL", help=PROXY_HELP)
-    @click.option(
-        "--machine",
-        "machine_file",
-        type=click.Path(exists=True, dir_okay=False, path_type=Path),
-        default=None,
-        metavar="FILE",
-        help=MACHINE_HELP,
-    )
-    @functools.wraps(func)
-    def wrapper(*args, public_ip, proxy, machine_file, **kwargs):
-        if public_ip is None:
-            public_ip = "auto" if setting_value("public_ip") == "auto" else None
-        elif public_ip.strip().lower() == "off":
-            public_ip = None
-        auto = (public_ip or "").strip().lower() == "auto"
-        if proxy is not None and not auto:
-            raise UsageError("--proxy is only used with --public-ip auto; add --public-ip auto or drop --proxy")
-        if proxy is None and auto:
-            proxy = setting_value("proxy")
-        return func(*args, machine=_MachineChoice(public_ip, proxy, machine_file), **kwargs)
+    `lookup_by_default`: with neither option nor setting, look the public IP up (`check`, `run`:
+    the gate checks what websites see); otherwise only when asked (`fingerprint`, `capture`)."""
 
-    return wrapper
+    def decorate(func):
+        @click.option("--public-ip", "public_ip", metavar="ADDRESS|auto|off", default=None, help=PUBLIC_IP_HELP)
+        @click.option(
+            "--no-public-ip", "no_public_ip", is_flag=True,
+            help="Do not look the public IP up (the verdict line then says it was not checked).",
+        )
+        @click.option("--proxy", default=None, metavar="URL", help=PROXY_HELP)
+        @click.option(
+            "--machine",
+            "machine_file",
+            type=click.Path(exists=True, dir_okay=False, path_type=Path),
+            default=None,
+            metavar="FILE",
+            help=MACHINE_HELP,
+        )
+        @functools.wraps(func)
+        def wrapper(*args, public_ip, no_public_ip, proxy, machine_file, **kwargs):
+            if no_public_ip:
+                if public_ip is not None and public_ip.strip().lower() != "off":
+                    raise UsageError("--no-public-ip and --public-ip cannot be used together")
+                public_ip = "off"
+            if public_ip is None:
+                # A recorded machine (--machine) carries the public IP it was seen with.
+                public_ip = "auto" if _lookup_setting(lookup_by_default and machine_file is None) else None
+            elif public_ip.strip().lower() == "off":
+                public_ip = None
+            auto = (public_ip or "").strip().lower() == "auto"
+            if proxy is not None and not auto:
+                raise UsageError("--proxy is only used with --public-ip auto; add --public-ip auto or drop --proxy")
+            if proxy is None and auto:
+                proxy = setting_value("proxy")
+            return func(*args, machine=_MachineChoice(public_ip, proxy, machine_file), **kwargs)
+
+        return wrapper
+
+    return decorate
+
+
+def _lookup_setting(lookup_by_default: bool) -> bool:
+    """The `public_ip` setting: "auto" when set so; its default (auto) applies to the gate only."""
+    from .. import settings
+
+    resolved = settings.resolve("public_ip")
+    if resolved.source == "default":
+        return lookup_by_default
+    return resolved.value == "auto"
+
+
+machine_options = _machine_options(lookup_by_default=False)
+gate_machine_options = _machine_options(lookup_by_default=True)
 
 
 @dataclass(frozen=True)
@@ -300,6 +329,8 @@ def check_to_json(result: gate.CheckResult, *, recorded: dict | None = None) -> 
         "account": result.account,
         "verdict": result.verdict,
         "reason": result.reason,
+        "caveats": list(result.caveats),
+        "public_ip_checked": result.public_ip_checked,
         "level": result.level.label if result.level is not None else None,
         "fail_on": result.fail_on.label,
         "conflicts": list(result.conflicts),
@@ -312,7 +343,7 @@ def check_to_json(result: gate.CheckResult, *, recorded: dict | None = None) -> 
 
 
 def _echo_check(result: gate.CheckResult, *, err: bool = False) -> None:
-    click.echo(f"{result.verdict}: {result.reason}", err=err)
+    click.echo(gate.verdict_line(result), err=err)
     rows = _finding_rows(result)
     if rows:
         click.echo("", err=err)
@@ -355,7 +386,7 @@ def _run_check(
 @click.command("check")
 @store_options
 @click.argument("name")
-@machine_options
+@gate_machine_options
 @gate_options
 @format_option("table", "json")
 @click.pass_context
@@ -426,7 +457,7 @@ class _CommandNotFound(Exception):
 @click.command("run")
 @store_options
 @click.argument("name")
-@machine_options
+@gate_machine_options
 @gate_options
 @click.argument("command", nargs=-1, type=click.UNPROCESSED, metavar="-- COMMAND [ARGS]...")
 @click.pass_context
@@ -463,7 +494,7 @@ def run_cmd(ctx, name, machine, rules_file, fail_on, record, allow_unchecked_ip,
         echo_err(f"Not starting {command[0]}.")
         ctx.exit(1)
     # On GO only the verdict: COMMAND's own output follows on the same terminal.
-    echo_err(f"{result.verdict}: {result.reason}")
+    echo_err(gate.verdict_line(result))
     if result.warnings:
         echo_err(f"  ({len(result.warnings)} warning(s): `linkcheck check {result.account}` shows them)")
     try:

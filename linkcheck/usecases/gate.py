@@ -27,7 +27,7 @@ def require_public_ip(public: PublicIp | None, allow_unchecked: bool) -> None:
         why = public.warning or "the lookup failed"
         raise PublicIpUnchecked(
             f"STOP: the public IP could not be checked ({why}); fix the network or the echo service "
-            "list, give --public-ip ADDRESS, or add --allow-unchecked-ip to go on without it"
+            "list, give --public-ip ADDRESS, or add --no-public-ip (or --allow-unchecked-ip) to go on without it"
         )
 
 
