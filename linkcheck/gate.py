@@ -198,7 +198,8 @@ def _stop_reason(name: str, pair: engine.PairRisk, statuses: dict, fail_on: Leve
 
 
 def check_machine(
-    store, account_name: str, fingerprint: Fingerprint, rules: Rules, *, fail_on: Level = Level.HIGH
+    store, account_name: str, fingerprint: Fingerprint, rules: Rules, *, fail_on: Level = Level.HIGH,
+    extra: tuple[Attribute, ...] = (),
 ) -> CheckResult:
     """GO when nothing this machine shows is on file for another account at or above `fail_on`.
 
@@ -208,6 +209,9 @@ def check_machine(
     profile = store.profile(account_name)
     name = profile.name
     attrs, value_warnings = machine_attributes(fingerprint, source="check", when=now())
+    if extra:  # a browser profile's values (--browser), compared with this machine's
+        have = {(a.kind, a.normalized) for a in attrs}
+        attrs = attrs + tuple(a for a in extra if (a.kind, a.normalized) not in have)
     pairs, statuses = _compare(store, profile, attrs, rules)
     held = {(a.kind, a.normalized) for a in profile.attributes}
     new_values = tuple(a for a in attrs if (a.kind, a.normalized) not in held)
