@@ -178,6 +178,15 @@ def _gate_warnings(profile: Profile, fp: Fingerprint, attrs: tuple[Attribute, ..
     return warnings
 
 
+# Kinds a browser profile brings to the gate (check --browser): "this browser profile's proxy".
+PROFILE_KINDS = frozenset({"browser_profile", "proxy", "proxy_account", "platform_login", "totp_secret", "cookie",
+                           "device_name", "browser_fingerprint"})
+
+
+def _whose_value(kind: str) -> str:
+    return "this browser profile's" if kind in PROFILE_KINDS else "this machine's"
+
+
 def _stop_reason(name: str, pair: engine.PairRisk, statuses: dict, fail_on: Level, others: int) -> str:
     other = _other(pair, name)
     status = statuses.get(other)
@@ -186,7 +195,7 @@ def _stop_reason(name: str, pair: engine.PairRisk, statuses: dict, fail_on: Leve
     if strongest.level >= fail_on:
         label = facet_label(strongest.facet) if strongest.facet in FACET_LABELS else kind_label(strongest.kind)
         reason = (
-            f"this machine's {label} ({strongest.values.get(name, '')}) is on file for "
+            f"{_whose_value(strongest.kind)} {label} ({strongest.values.get(name, '')}) is on file for "
             f"{whose} ({strongest.level.label})"
         )
     else:

@@ -383,7 +383,8 @@ def test_a_profile_sharing_a_proxy_with_another_account_stops_and_is_not_opened(
     result = cli("run", "shop-b", "--browser", "adspower:jh002", *_api(server, key_file), "--no-public-ip")
     assert result.exit_code == 1
     first = result.stderr.splitlines()[0]
-    assert first.startswith("STOP: ") and "proxy" in first.lower() and "shop-a" in first
+    assert first == ("STOP: this browser profile's proxy (http://a***@198.51.100.x:8000) is on file for shop-a "
+                     "(high)")
     assert "Not opening adspower:jh002." in result.stderr
     assert "/api/v1/browser/start" not in server.paths()  # the browser was never opened
 
@@ -478,6 +479,7 @@ def test_audit_finds_a_shared_proxy_and_real_hardware_showing_through(cli, shops
     assert "leave through the same exit" in proxy["reason"]
     hardware = found["real hardware showing through"]
     assert hardware["accounts"] == ["shop-b", "shop-c"] and hardware["level"] == "high"
+    assert "show the real hardware of the computer they run on" in hardware["reason"]
     assert "canvas noise is off" in hardware["reason"] and "WebGL metadata is the computer's own" in hardware["reason"]
     assert "the MAC address is the computer's" in hardware["reason"]  # jh002's MAC mode "use the computer's"
     table = cli("browser", "audit")
@@ -507,3 +509,18 @@ def test_audit_with_nothing_shared(cli, shops):
     result = cli("browser", "audit")
     assert result.exit_code == 0
     assert result.output.startswith("No browser profiles of different accounts share anything")
+
+
+def test_audit_says_when_a_time_zone_or_language_contradicts_the_exit_ip(cli, shops, vendor_server, key_file):
+    rows = copy.deepcopy(_load("adspower", "browser-profile-list.json")["data"]["list"])
+    server = vendor_server("adspower", rows)
+    assert _import_adspower(cli, server, key_file).exit_code == 0
+    assert "time zone or language against the exit IP" not in _audit(cli)[1]  # New York, en-US, US: consistent
+    rows[0]["fingerprint_config"].update(timezone="Asia/Shanghai", language=["zh-CN"])
+    assert _import_adspower(cli, server, key_file).exit_code == 0
+    found = _audit(cli)[1]["time zone or language against the exit IP"]
+    assert (found["level"], found["accounts"], found["profiles"]) == ("context", ["shop-a"], ["adspower:jh001"])
+    assert found["reason"] == (
+        "Time zone or language against the exit IP: adspower:jh001 (shop-a) leaves through an IP in US, but its "
+        "time zone Asia/Shanghai is in CN and its language (zh-CN) is not US's; context, not a link: a site sees "
+        "the mismatch and looks closer.")

@@ -76,8 +76,15 @@ def _attributes(p: BrowserProfile, keyed_hash, when: int, skipped: list[str]) ->
         except InvalidValue as exc:
             skipped.append(f"{p.ref}: {kind}: {getattr(exc, 'reason', 'refused')}")
             continue
-        if kind == "browser_profile" and p.passthrough:  # what the audit needs of real hardware showing through
-            a = a._replace(flags=tuple(f"{PASSTHROUGH}{x}" for x in p.passthrough))
+        if kind == "browser_profile":  # what the audit needs: hardware showing through, time zone, country
+            flags = [f"{PASSTHROUGH}{x}" for x in p.passthrough]
+            if p.timezone and len(p.timezone) <= 64:
+                flags.append(f"tz:{p.timezone}")
+            if p.language and len(p.language) <= 64:
+                flags.append(f"lang:{p.language}")
+            if len(p.country) == 2 and p.country.isalpha():
+                flags.append(f"country:{p.country.upper()}")
+            a = a._replace(flags=tuple(flags))
         if (a.kind, a.normalized) not in seen:
             seen.add((a.kind, a.normalized))
             attrs.append(a)
@@ -190,12 +197,58 @@ PASSTHROUGH_WORDS = {
 }
 
 
+# The country of common time zones (the marketplaces' own, and where sellers work): enough to see a
+# profile whose time zone contradicts its exit IP. Zones not listed are not judged.
+TZ_COUNTRY = {
+    **dict.fromkeys(("America/New_York", "America/Chicago", "America/Denver", "America/Los_Angeles",
+                     "America/Phoenix", "America/Anchorage", "Pacific/Honolulu", "America/Detroit"), "US"),
+    **dict.fromkeys(("America/Toronto", "America/Vancouver", "America/Edmonton", "America/Winnipeg",
+                     "America/Halifax"), "CA"),
+    "America/Mexico_City": "MX", "America/Sao_Paulo": "BR", "Europe/London": "GB", "Europe/Dublin": "IE",
+    "Europe/Berlin": "DE", "Europe/Paris": "FR", "Europe/Madrid": "ES", "Europe/Rome": "IT",
+    "Europe/Amsterdam": "NL", "Europe/Brussels": "BE", "Europe/Stockholm": "SE", "Europe/Warsaw": "PL",
+    "Europe/Istanbul": "TR", "Asia/Tokyo": "JP", "Asia/Shanghai": "CN", "Asia/Chongqing": "CN",
+    "Asia/Hong_Kong": "HK", "Asia/Taipei": "TW", "Asia/Singapore": "SG", "Asia/Kolkata": "IN",
+    "Asia/Dubai": "AE", "Asia/Riyadh": "SA",
+    **dict.fromkeys(("Australia/Sydney", "Australia/Melbourne", "Australia/Brisbane", "Australia/Perth",
+                     "Australia/Adelaide"), "AU"),
+}
+
+
+def _flag(flags: tuple[str, ...], prefix: str) -> str:
+    return next((f[len(prefix):] for f in flags if f.startswith(prefix)), "")
+
+
+def _consistency(ref: str, account: str, flags: tuple[str, ...]) -> dict | None:
+    """Context: a profile whose time zone or language contradicts its exit IP's country."""
+    country = _flag(flags, "country:")
+    if not country:
+        return None
+    wrong = []
+    tz = _flag(flags, "tz:")
+    if TZ_COUNTRY.get(tz, country) != country:
+        wrong.append(f"its time zone {tz} is in {TZ_COUNTRY[tz]}")
+    languages = [x.strip() for x in _flag(flags, "lang:").split(",") if x.strip()]
+    regions = {x.split("-", 1)[1].upper() for x in languages if "-" in x}
+    if regions and country not in regions:
+        wrong.append(f"its language ({', '.join(languages)}) is not {country}'s")
+    if not wrong:
+        return None
+    return {
+        "check": "time zone or language against the exit IP", "level": "context", "accounts": [account],
+        "profiles": [ref],
+        "reason": (f"Time zone or language against the exit IP: {ref} ({account}) leaves through an IP in {country}, "
+                   f"but {' and '.join(wrong)}; context, not a link: a site sees the mismatch and looks closer."),
+    }
+
+
 def audit_profiles(st) -> list[dict]:
     """What browser profiles of different accounts share, and real hardware showing through."""
     from ..registry import FACETS
 
     groups: dict[tuple[str, str], dict[str, set[str]]] = {}
     passthrough: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {}
+    context: list[dict] = []
     for prof in st.profiles():
         for a in prof.attributes:
             if not (a.note and a.note.startswith(NOTE_PREFIX)) or not a.keys:
@@ -204,6 +257,9 @@ def audit_profiles(st) -> list[dict]:
             if a.kind in SHARED_CHECKS:
                 groups.setdefault((a.kind, a.keys[0]), {}).setdefault(prof.name, set()).add(ref)
             if a.kind == "browser_profile":
+                mismatch = _consistency(ref, prof.name, a.flags)
+                if mismatch is not None:
+                    context.append(mismatch)
                 shown = tuple(f[len(PASSTHROUGH):] for f in a.flags if f.startswith(PASSTHROUGH))
                 if shown:
                     passthrough.setdefault(ref.split(":", 1)[0], []).append((prof.name, ref, shown))
@@ -230,7 +286,7 @@ def audit_profiles(st) -> list[dict]:
             "check": "real hardware showing through", "level": "high" if common else "medium",
             "accounts": accounts, "profiles": sorted(ref for _, ref, _ in rows),
             "reason": (f"Real hardware showing through: {len(rows)} {vendor} profiles of different accounts show "
-                       f"this computer's own hardware, so opened on one computer they give identical canvas/WebGL/"
-                       f"audio hashes and link the accounts ({details})."),
+                       "the real hardware of the computer they run on, so opened on one computer they give "
+                       f"identical canvas/WebGL/audio hashes and link the accounts ({details})."),
         })
-    return findings
+    return findings + sorted(context, key=lambda f: f["profiles"])

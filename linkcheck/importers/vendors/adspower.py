@@ -140,6 +140,7 @@ def parse(row, where: str) -> BrowserProfile:
         passthrough=tuple(passthrough),
         timezone=text(fp, "timezone", where),
         language=",".join(str(x) for x in language) if isinstance(language, list) else "",
+        country=text(row, "ip_country", where, limit=8),
     )
 
 

@@ -109,6 +109,7 @@ def parse(row, where: str) -> BrowserProfile:
         passthrough=tuple(passthrough),
         timezone=text(fp, "timeZone", where),
         language=text(fp, "languages", where),
+        country=text(row, "lastCountry", where, limit=8),
     )
 
 

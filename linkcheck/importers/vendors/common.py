@@ -61,6 +61,7 @@ class BrowserProfile:
     passthrough: tuple[str, ...] = ()
     timezone: str = ""
     language: str = ""
+    country: str = ""  # the exit IP's country as the vendor reports it (two letters)
     totp_secret: str | None = field(default=None, repr=False)
     cookies: tuple[tuple[str, str], ...] = field(default=(), repr=False)  # (domain, value)
 
