@@ -440,8 +440,10 @@ def _run_check(
                     None, None, f"the profile's {profile.proxy.split('://', 1)[0]} proxy cannot be used to look "
                     "the public IP up (only http/https)"))
 
-        def extra(st, profile=profile):
+        def profile_values(st, profile=profile):
             return browser_job.gate_attributes(profile, st.machine_hash)
+
+        extra = profile_values
 
     return gate_job.check_gate(
         opener, name, rules, fail_on, public=machine.public(), fingerprint=machine.fingerprint, write=write,

@@ -140,10 +140,6 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
-class _NoRedirect:
-    pass
-
-
 def check_base_url(url: str, *, allowed_remote: tuple[str, ...] = ()) -> str:
     """A vendor API base: http(s) on this computer, or https to a host the vendor documents."""
     try:
