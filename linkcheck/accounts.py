@@ -80,7 +80,7 @@ def make_attribute(
     last_seen: int | None = None,
 ) -> Attribute:
     """Validate and normalise one value of `kind` into an Attribute (raises InvalidValue)."""
-    kinds.get_kind(kind)
+    kind_entry = kinds.get_kind(kind)
     if not isinstance(value, str):
         raise InvalidValue(kind, "must be text")
     parsed = kinds.parse_value(kind, value, region=region)
@@ -92,7 +92,8 @@ def make_attribute(
         raise InvalidValue(kind, f"unknown source {source!r}")
     return Attribute(
         kind=kind,
-        value=value.strip(),
+        # A kind that keeps no raw value (a proxy: its password) keeps the canonical form only.
+        value=value.strip() if kind_entry.keeps_raw else parsed.normalized,
         normalized=parsed.normalized,
         keys=parsed.keys,
         source=source,

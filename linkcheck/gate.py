@@ -33,10 +33,32 @@ class CheckResult:
     values: tuple[Attribute, ...]  # this machine's identifying values, as attributes
     new_values: tuple[Attribute, ...]  # values never seen on this account
     warnings: tuple[str, ...]
+    # Warnings that change what a GO means, said on the verdict line itself ("public IP not checked").
+    caveats: tuple[str, ...] = ()
+    public_ip_checked: bool = True
 
     @property
     def exit_code(self) -> int:
         return 1 if self.verdict == STOP else 0
+
+
+NOT_CHECKED = "public IP not checked"
+
+
+def verdict_line(result: CheckResult) -> str:
+    """The first line: `GO: …`, `GO (public IP not checked): …`, `STOP: …` (a STOP needs no caveat)."""
+    if result.caveats:
+        return f"{result.verdict} ({'; '.join(result.caveats)}): {result.reason}"
+    return f"{result.verdict}: {result.reason}"
+
+
+def _caveats(profile: Profile, fp: Fingerprint) -> tuple[str, ...]:
+    caveats = []
+    if not fp.public_ip:
+        caveats.append(NOT_CHECKED)
+    if profile.account.status in TAINT_STATUSES:
+        caveats.append(f"{profile.name} is {profile.account.status}")
+    return tuple(caveats)
 
 
 @dataclass(frozen=True)
@@ -156,6 +178,15 @@ def _gate_warnings(profile: Profile, fp: Fingerprint, attrs: tuple[Attribute, ..
     return warnings
 
 
+# Kinds a browser profile brings to the gate (check --browser): "this browser profile's proxy".
+PROFILE_KINDS = frozenset({"browser_profile", "proxy", "proxy_account", "platform_login", "totp_secret", "cookie",
+                           "device_name", "browser_fingerprint"})
+
+
+def _whose_value(kind: str) -> str:
+    return "this browser profile's" if kind in PROFILE_KINDS else "this machine's"
+
+
 def _stop_reason(name: str, pair: engine.PairRisk, statuses: dict, fail_on: Level, others: int) -> str:
     other = _other(pair, name)
     status = statuses.get(other)
@@ -164,7 +195,7 @@ def _stop_reason(name: str, pair: engine.PairRisk, statuses: dict, fail_on: Leve
     if strongest.level >= fail_on:
         label = facet_label(strongest.facet) if strongest.facet in FACET_LABELS else kind_label(strongest.kind)
         reason = (
-            f"this machine's {label} ({strongest.values.get(name, '')}) is on file for "
+            f"{_whose_value(strongest.kind)} {label} ({strongest.values.get(name, '')}) is on file for "
             f"{whose} ({strongest.level.label})"
         )
     else:
@@ -176,7 +207,8 @@ def _stop_reason(name: str, pair: engine.PairRisk, statuses: dict, fail_on: Leve
 
 
 def check_machine(
-    store, account_name: str, fingerprint: Fingerprint, rules: Rules, *, fail_on: Level = Level.HIGH
+    store, account_name: str, fingerprint: Fingerprint, rules: Rules, *, fail_on: Level = Level.HIGH,
+    extra: tuple[Attribute, ...] = (),
 ) -> CheckResult:
     """GO when nothing this machine shows is on file for another account at or above `fail_on`.
 
@@ -186,6 +218,9 @@ def check_machine(
     profile = store.profile(account_name)
     name = profile.name
     attrs, value_warnings = machine_attributes(fingerprint, source="check", when=now())
+    if extra:  # a browser profile's values (--browser), compared with this machine's
+        have = {(a.kind, a.normalized) for a in attrs}
+        attrs = attrs + tuple(a for a in extra if (a.kind, a.normalized) not in have)
     pairs, statuses = _compare(store, profile, attrs, rules)
     held = {(a.kind, a.normalized) for a in profile.attributes}
     new_values = tuple(a for a in attrs if (a.kind, a.normalized) not in held)
@@ -225,6 +260,8 @@ def check_machine(
         values=attrs,
         new_values=new_values,
         warnings=tuple(warnings),
+        caveats=_caveats(profile, fingerprint) if verdict == GO else (),
+        public_ip_checked=bool(fingerprint.public_ip),
     )
 
 

@@ -117,7 +117,8 @@ SETTINGS: dict[str, Setting] = {
         Setting("proxy", "LINKCHECK_PROXY", "HTTP(S) proxy for the public-IP lookup", _proxy, "none (direct)"),
         Setting("public_ip", "LINKCHECK_PUBLIC_IP",
                 "public-IP lookup of check, run, capture, fingerprint (auto, off)",
-                _choice(PUBLIC_IP_CHOICES), "off (no network call)"),
+                _choice(PUBLIC_IP_CHOICES),
+                "auto for check and run (they look the public IP up); fingerprint and capture make no network call"),
         Setting("region", "LINKCHECK_REGION",
                 "country of phone numbers without a country code, when the account's marketplace names none",
                 _region, "none"),
@@ -261,7 +262,7 @@ def _default(key: str) -> str | None:
     if key == "lang":
         return "en"
     if key == "public_ip":
-        return "off"
+        return "auto"
     return None
 
 

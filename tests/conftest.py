@@ -18,9 +18,26 @@ SETTINGS_ENV = ("LINKCHECK_SETTINGS", "LINKCHECK_FORMAT", "LINKCHECK_LANG", "LIN
 PROFILES_DIR = Path(__file__).resolve().parent.parent / "linkcheck" / "example_profiles"
 
 
+# Tests never touch the network: a public-IP lookup nobody set up asks a closed loopback port
+# (and fails, which the gate turns into a STOP).
+NO_ECHO_SERVICE = "http://127.0.0.1:9/ip"
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "public_ip_default: run without LINKCHECK_PUBLIC_IP=off, so the `public_ip` setting "
+        "(file or default: auto for check and run) applies",
+    )
+
+
 @pytest.fixture(autouse=True)
-def isolated_environment(tmp_path, monkeypatch):
-    """Point the store and HOME at tmp_path; strip any real passphrase from the environment."""
+def isolated_environment(tmp_path, monkeypatch, request):
+    """Point the store and HOME at tmp_path; strip any real passphrase from the environment.
+
+    `check` and `run` look the public IP up by default. Tests written before that default call
+    them without --public-ip and mean "not checked": LINKCHECK_PUBLIC_IP=off keeps that meaning
+    (the verdict line then says "public IP not checked"). Tests of the default itself, or of the
+    settings file, are marked `public_ip_default`."""
     home = tmp_path / "home"
     home.mkdir()
     monkeypatch.setenv("HOME", str(home))
@@ -30,6 +47,9 @@ def isolated_environment(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_RUNTIME_DIR", str(home / "run"))  # never the user's own unlock agent
     for name in ("LINKCHECK_PASSPHRASE", "LINKCHECK_NEW_PASSPHRASE", "LINKCHECK_DEBUG", *SETTINGS_ENV):
         monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("LINKCHECK_IP_ECHO_URLS", NO_ECHO_SERVICE)
+    if request.node.get_closest_marker("public_ip_default") is None:
+        monkeypatch.setenv("LINKCHECK_PUBLIC_IP", "off")
     monkeypatch.chdir(tmp_path)
     yield
 

@@ -113,7 +113,7 @@ def test_a_shared_private_address_and_gateway_ip_do_not_stop(cli, a_on_laptop_a)
     # Laptop B sits behind another router set up the same way: 192.168.1.23 via 192.168.1.1.
     result = cli("check", "shop-b", "--machine", LAPTOP_B)
     assert result.exit_code == 0, result.output
-    assert result.output.startswith("GO: ")
+    assert result.output.startswith("GO (public IP not checked): ")
     assert "shop-a" not in result.output
 
 
@@ -148,7 +148,7 @@ def test_a_shared_public_ip_stops(cli, a_on_laptop_a):
 def test_fail_on_critical_lets_a_shared_router_pass(cli, a_on_laptop_a):
     result = cli("check", "shop-b", "--machine", LAPTOP_B_SAME_ROUTER, "--fail-on", "critical")
     assert result.exit_code == 0
-    assert result.output.startswith("GO: nothing at or above critical")
+    assert result.output.startswith("GO (public IP not checked): nothing at or above critical")
     assert "gateway_mac" in result.output  # still shown
 
 
@@ -370,7 +370,7 @@ def test_run_end_to_end_in_a_real_process(cli, a_on_laptop_a, store_path):
     )
     assert done.returncode == 7
     assert done.stdout == "browser here\n"
-    assert done.stderr.startswith("GO: ")
+    assert done.stderr.startswith("GO (public IP not checked): ")
 
 
 # ----- the core, directly --------------------------------------------------------------------

@@ -35,17 +35,18 @@ def test_kind_names_are_the_documented_kinds_in_order():
         "company_name", "registration_number", "tax_id", "legal_representative", "address", "email", "phone",
         "bank_account", "card", "payment_account", "ip", "mac", "gateway_mac", "wifi_bssid", "hostname",
         "machine_id", "browser_fingerprint", "brand", "supplier", "logistics", "category",
+        "browser_profile", "proxy", "proxy_account", "platform_login", "totp_secret", "cookie", "device_name",
     )
 
 
 @pytest.mark.parametrize("category, names", [
     ("company", {"company_name", "registration_number", "tax_id"}),
     ("representative", {"legal_representative"}),
-    ("contact", {"email", "phone"}),
+    ("contact", {"email", "phone", "platform_login", "totp_secret"}),
     ("financial", {"bank_account", "card", "payment_account"}),
     ("address", {"address"}),
-    ("network", {"ip", "hostname"}),
-    ("device", {"mac", "machine_id", "browser_fingerprint"}),
+    ("network", {"ip", "hostname", "proxy", "proxy_account"}),
+    ("device", {"mac", "machine_id", "browser_fingerprint", "browser_profile", "cookie", "device_name"}),
     ("router", {"gateway_mac", "wifi_bssid"}),
     ("business", {"brand", "supplier", "logistics", "category"}),
 ])
@@ -62,7 +63,9 @@ def test_fuzzy_kinds_are_company_name_address_and_legal_representative():
 
 
 def test_only_hostname_and_business_labels_are_shown_unmasked():
-    assert set(KIND_NAMES) - SENSITIVE == {"hostname", "brand", "supplier", "logistics", "category"}
+    assert set(KIND_NAMES) - SENSITIVE == {
+        "hostname", "brand", "supplier", "logistics", "category", "browser_profile", "device_name",
+    }
 
 
 @pytest.mark.parametrize("name", KIND_NAMES)
@@ -445,6 +448,46 @@ label_pairs = _respelt(
     lambda rnd, words: _recase(rnd, rnd.choice([" ", "", "-", "  ", "_"]).join(words)) + rnd.choice(["", "™", "®"]))
 
 
+
+def _spell_profile(rnd, value):
+    vendor, ident = value
+    return rnd.choice(["", " "]) + _recase(rnd, vendor) + ":" + ident + rnd.choice(["", " "])
+
+
+profile_pairs = _respelt(
+    st.tuples(st.sampled_from(["adspower", "bitbrowser", "ziniao", "gologin"]),
+              st.text(LOWER + string.digits, min_size=1, max_size=12)), _spell_profile)
+
+
+def _spell_proxy(rnd, value):
+    scheme, number, port, user = value
+    host = _ipv4_text(number)
+    password = rnd.choice(["pw", "s3cret", "x:y", ""])
+    if scheme == "http" and rnd.random() < 0.5:
+        return f"{host}:{port}:{user}" + (f":{password}" if password else "")
+    auth = user + (f":{password}" if password else "")
+    return f"{_recase(rnd, scheme)}://{auth}@{host}:{port}"
+
+
+proxy_pairs = _respelt(
+    st.tuples(st.sampled_from(["http", "socks5"]),
+              st.integers(1 << 24, (224 << 24) - 1).filter(lambda n: parse_value("ip", _ipv4_text(n)).keys),
+              st.integers(1, 65535), st.text(LOWER + string.digits, min_size=1, max_size=10)),
+    _spell_proxy)
+proxy_account_pairs = _respelt(
+    st.tuples(st.text(LOWER, min_size=1, max_size=8), st.text(LOWER + string.digits, min_size=1, max_size=10)),
+    lambda rnd, v: f"{rnd.choice(['https', 'HTTPS'])}://{_recase(rnd, 'api.' + v[0] + '.example')}/refresh?key={v[1]}"
+    + rnd.choice(["", "#top"]))
+login_pairs = _respelt(st.text(LOWER + string.digits, min_size=3, max_size=12),
+                       lambda rnd, v: rnd.choice(["", " "]) + _recase(rnd, v))
+hash_pairs = _respelt(st.text("0123456789abcdef", min_size=32, max_size=32), lambda rnd, v: _recase(rnd, v))
+cookie_pairs = _respelt(
+    st.tuples(st.sampled_from(["amazon.com", "sellercentral.amazon.de", "example.com"]),
+              st.text("0123456789abcdef", min_size=32, max_size=32)),
+    lambda rnd, v: rnd.choice(["", "."]) + _recase(rnd, v[0]) + ":" + _recase(rnd, v[1]))
+device_pairs = _respelt(st.text(LOWER + string.digits, min_size=3, max_size=12),
+                        lambda rnd, v: _recase(rnd, "desktop-" + v) + rnd.choice(["", " "]))
+
 RESPELLINGS = {
     "company_name": company_pairs, "registration_number": code_pairs, "tax_id": code_pairs,
     "legal_representative": person_pairs, "address": address_pairs, "email": email_pairs, "phone": phone_pairs,
@@ -452,6 +495,8 @@ RESPELLINGS = {
     "mac": mac_pairs, "gateway_mac": mac_pairs, "wifi_bssid": mac_pairs, "hostname": hostname_pairs,
     "machine_id": opaque_pairs, "browser_fingerprint": opaque_pairs, "brand": label_pairs, "supplier": company_pairs,
     "logistics": label_pairs, "category": label_pairs,
+    "browser_profile": profile_pairs, "proxy": proxy_pairs, "proxy_account": proxy_account_pairs,
+    "platform_login": login_pairs, "totp_secret": hash_pairs, "cookie": cookie_pairs, "device_name": device_pairs,
 }
 
 

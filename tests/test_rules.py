@@ -34,6 +34,13 @@ EXPECTED_DEFAULT_LEVELS = {
     "supplier": "medium",
     "logistics": "context",
     "category": "context",
+    "browser_profile": "critical",
+    "proxy": "high",
+    "proxy_account": "high",
+    "platform_login": "critical",
+    "totp_secret": "critical",
+    "cookie": "critical",
+    "device_name": "medium",
 }
 
 

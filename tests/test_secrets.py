@@ -48,7 +48,7 @@ def test_the_command_run_starts_cannot_read_the_passphrase_from_its_parent(cli, 
         env=env,
     )
     assert result.returncode == 0, result.stderr
-    assert result.stderr.startswith("GO: ")
+    assert result.stderr.startswith("GO (public IP not checked): ")
     parent_env, own_env = parent.read_bytes(), own.read_bytes()
     assert b"LINKCHECK_STORE=" in parent_env  # it did read linkcheck's environment block
     assert secret.encode() not in parent_env and secret.encode() not in own_env

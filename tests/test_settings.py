@@ -102,6 +102,7 @@ def test_config_list_json_shows_every_setting_with_its_source(cli, config_file, 
     assert (by_key["store"]["value"], by_key["store"]["source"]) == (str(store_path), "environment")
 
 
+@pytest.mark.public_ip_default
 def test_config_list_table_names_the_source_of_each_value(cli):
     cli("config", "set", "public_ip", "auto")
     lines = cli("config", "list").output.splitlines()
@@ -368,6 +369,7 @@ def echo_server():
         server.server_close()
 
 
+@pytest.mark.public_ip_default
 def test_public_ip_setting_and_its_overrides(cli, echo_server):
     url = echo_server(b"203.0.113.44")
     env = {capture.ECHO_URLS_ENV: url}
@@ -385,6 +387,7 @@ def test_public_ip_setting_and_its_overrides(cli, echo_server):
     assert public_ip("--public-ip", "198.51.100.9") == "198.51.100.9"
 
 
+@pytest.mark.public_ip_default
 def test_proxy_setting_is_used_by_the_public_ip_lookup(cli, echo_server):
     # A plain HTTP proxy receives the absolute URL: the echo server answers it as a proxy would.
     proxy = echo_server(b"198.51.100.8").rsplit("/", 1)[0]
@@ -395,6 +398,7 @@ def test_proxy_setting_is_used_by_the_public_ip_lookup(cli, echo_server):
     assert json.loads(result.output)["public_ip"]["address"] == "198.51.100.8"
 
 
+@pytest.mark.public_ip_default
 def test_explicit_proxy_needs_public_ip_auto_from_option_or_setting(cli):
     assert cli("fingerprint", "--machine", FIXTURE_MACHINE, "--proxy", "http://127.0.0.1:9").exit_code == 2
     cli("config", "set", "public_ip", "auto")
@@ -473,6 +477,7 @@ def test_settings_file_in_an_unreachable_folder_is_as_if_absent(tmp_path, monkey
     assert settings.read_file(tmp_path / "nowhere" / "settings.toml") == {}
 
 
+@pytest.mark.public_ip_default
 def test_the_demo_runs_on_the_defaults_whatever_the_users_settings(cli, tmp_path):
     plain = cli("demo", "--output-dir", tmp_path / "plain")
     assert plain.exit_code == 0, plain.output

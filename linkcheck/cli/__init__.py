@@ -47,6 +47,7 @@ COMMAND_MODULES = {
     "report": "report_cmds", "demo": "report_cmds",
     "health": "health_cmds",
     "config": "config_cmds", "unlock": "agent_cmds", "lock": "agent_cmds",
+    "browser": "browser_cmds",
 }
 
 

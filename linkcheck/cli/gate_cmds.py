@@ -6,7 +6,7 @@ import functools
 import os
 import shutil
 import subprocess
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timezone
 from pathlib import Path
 
@@ -26,6 +26,7 @@ from .options import (
     open_store,
     rules_option,
     setting_value,
+    store_key,
     store_options,
     take_from_environment,
 )
@@ -41,7 +42,7 @@ MACHINE_HELP = (
 PUBLIC_IP_HELP = (
     "The public IP the marketplace sees: an address, 'auto' to ask an HTTPS echo service "
     f"(list in ${capture.ECHO_URLS_ENV}), or 'off'. Default: the `public_ip` setting; "
-    "without one no network call is made."
+    "without one, `check` and `run` look it up (auto) and `fingerprint` and `capture` make no network call."
 )
 PROXY_HELP = (
     "With --public-ip auto: ask through this HTTP(S) proxy, e.g. the one your browser uses (http://127.0.0.1:7890). "
@@ -56,33 +57,62 @@ LOG_COLUMNS = LOG_TABLE_COLUMNS[:-1] + ["hostname", "new_values", "warnings"]
 FINDING_COLUMNS = ["account", "level", "kind", "this machine", "on file", "match", "last seen there"]
 
 
-def machine_options(func):
-    """--public-ip, --proxy and --machine: which machine and network a command looks at."""
+def _machine_options(*, lookup_by_default: bool):
+    """--public-ip, --no-public-ip, --proxy and --machine: which machine and network a command looks at.
 
-    @click.option("--public-ip", "public_ip", metavar="ADDRESS|auto", default=None, help=PUBLIC_IP_HELP)
-    @click.option("--proxy", default=None, metavar="URL", help=PROXY_HELP)
-    @click.option(
-        "--machine",
-        "machine_file",
-        type=click.Path(exists=True, dir_okay=False, path_type=Path),
-        default=None,
-        metavar="FILE",
-        help=MACHINE_HELP,
-    )
-    @functools.wraps(func)
-    def wrapper(*args, public_ip, proxy, machine_file, **kwargs):
-        if public_ip is None:
-            public_ip = "auto" if setting_value("public_ip") == "auto" else None
-        elif public_ip.strip().lower() == "off":
-            public_ip = None
-        auto = (public_ip or "").strip().lower() == "auto"
-        if proxy is not None and not auto:
-            raise UsageError("--proxy is only used with --public-ip auto; add --public-ip auto or drop --proxy")
-        if proxy is None and auto:
-            proxy = setting_value("proxy")
-        return func(*args, machine=_MachineChoice(public_ip, proxy, machine_file), **kwargs)
+    `lookup_by_default`: with neither option nor setting, look the public IP up (`check`, `run`:
+    the gate checks what websites see); otherwise only when asked (`fingerprint`, `capture`)."""
 
-    return wrapper
+    def decorate(func):
+        @click.option("--public-ip", "public_ip", metavar="ADDRESS|auto|off", default=None, help=PUBLIC_IP_HELP)
+        @click.option(
+            "--no-public-ip", "no_public_ip", is_flag=True,
+            help="Do not look the public IP up (the verdict line then says it was not checked).",
+        )
+        @click.option("--proxy", default=None, metavar="URL", help=PROXY_HELP)
+        @click.option(
+            "--machine",
+            "machine_file",
+            type=click.Path(exists=True, dir_okay=False, path_type=Path),
+            default=None,
+            metavar="FILE",
+            help=MACHINE_HELP,
+        )
+        @functools.wraps(func)
+        def wrapper(*args, public_ip, no_public_ip, proxy, machine_file, **kwargs):
+            if no_public_ip:
+                if public_ip is not None and public_ip.strip().lower() != "off":
+                    raise UsageError("--no-public-ip and --public-ip cannot be used together")
+                public_ip = "off"
+            if public_ip is None:
+                # A recorded machine (--machine) carries the public IP it was seen with.
+                public_ip = "auto" if _lookup_setting(lookup_by_default and machine_file is None) else None
+            elif public_ip.strip().lower() == "off":
+                public_ip = None
+            auto = (public_ip or "").strip().lower() == "auto"
+            if proxy is not None and not auto:
+                raise UsageError("--proxy is only used with --public-ip auto; add --public-ip auto or drop --proxy")
+            if proxy is None and auto:
+                proxy = setting_value("proxy")
+            return func(*args, machine=_MachineChoice(public_ip, proxy, machine_file), **kwargs)
+
+        return wrapper
+
+    return decorate
+
+
+def _lookup_setting(lookup_by_default: bool) -> bool:
+    """The `public_ip` setting: "auto" when set so; its default (auto) applies to the gate only."""
+    from .. import settings
+
+    resolved = settings.resolve("public_ip")
+    if resolved.source == "default":
+        return lookup_by_default
+    return resolved.value == "auto"
+
+
+machine_options = _machine_options(lookup_by_default=False)
+gate_machine_options = _machine_options(lookup_by_default=True)
 
 
 @dataclass(frozen=True)
@@ -90,7 +120,7 @@ class _MachineChoice:
     """The parsed machine options. The public IP is looked up before the store is unlocked,
     so a slow echo service never holds the store's lock."""
 
-    public_ip: str | None
+    public_ip: "str | capture.PublicIp | None"
     proxy: str | None
     machine_file: Path | None
 
@@ -299,6 +329,8 @@ def check_to_json(result: gate.CheckResult, *, recorded: dict | None = None) -> 
         "account": result.account,
         "verdict": result.verdict,
         "reason": result.reason,
+        "caveats": list(result.caveats),
+        "public_ip_checked": result.public_ip_checked,
         "level": result.level.label if result.level is not None else None,
         "fail_on": result.fail_on.label,
         "conflicts": list(result.conflicts),
@@ -311,7 +343,7 @@ def check_to_json(result: gate.CheckResult, *, recorded: dict | None = None) -> 
 
 
 def _echo_check(result: gate.CheckResult, *, err: bool = False) -> None:
-    click.echo(f"{result.verdict}: {result.reason}", err=err)
+    click.echo(gate.verdict_line(result), err=err)
     rows = _finding_rows(result)
     if rows:
         click.echo("", err=err)
@@ -332,6 +364,15 @@ def gate_options(func):
         "--record", is_flag=True, help="When the check passes, keep this machine's values on NAME (source 'check')."
     )(func)
     func = click.option(
+        "--browser", "browser", default=None, metavar="VENDOR:PROFILE_ID",
+        help="Also check this anti-detect browser profile (read from the vendor's local API just now): its "
+        "proxy, exit IP (looked up through its proxy), fingerprint and login. `run` then opens it on GO.",
+    )(func)
+    func = click.option("--browser-api", default=None, metavar="URL",
+                        help="The vendor's local API for --browser (default: its usual port on 127.0.0.1).")(func)
+    func = click.option("--api-key-file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                        default=None, metavar="FILE", help="File holding the vendor's API key (for --browser).")(func)
+    func = click.option(
         "--allow-unchecked-ip",
         is_flag=True,
         help="Go on when --public-ip auto could not find the public IP (otherwise that is a STOP).",
@@ -339,26 +380,85 @@ def gate_options(func):
     return func
 
 
+@dataclass(frozen=True)
+class _BrowserChoice:
+    """--browser VENDOR:ID with its API: the profile as the vendor describes it now."""
+
+    vendor: str
+    profile_id: str
+    api: str | None
+    key_file: Path | None
+
+    @classmethod
+    def parse(cls, browser: str | None, api: str | None, key_file: Path | None) -> "_BrowserChoice | None":
+        if browser is None:
+            if api is not None or key_file is not None:
+                raise UsageError("--browser-api and --api-key-file go with --browser VENDOR:PROFILE_ID")
+            return None
+        vendor, sep, ident = browser.strip().partition(":")
+        if not sep or not ident.strip():
+            raise UsageError("--browser is VENDOR:PROFILE_ID, e.g. adspower:jh3k9x")
+        from ..importers.vendors import reader
+
+        reader(vendor.lower())  # an unknown vendor is a usage error before anything else
+        return cls(vendor.lower(), ident.strip(), api, key_file)
+
+    def read(self):
+        from .browser_cmds import read_live_profiles
+
+        for p in read_live_profiles(self.vendor, self.api, self.key_file):
+            if p.id == self.profile_id:
+                return p
+        raise UsageError(f"{self.vendor} has no profile {self.profile_id[:60]!r} (`linkcheck browser list` shows those on file)")
+
+
 def _run_check(
     name, machine, rules_file, fail_on, *, write: bool, record_values: bool, action: str | None,
-    allow_unchecked_ip: bool = False,
+    allow_unchecked_ip: bool = False, browser: "_BrowserChoice | None" = None, opener=open_store,
 ):
-    """Unlock the store, check, optionally log and record; everything in one transaction."""
+    """Unlock the store, check, optionally log and record; everything in one transaction.
+
+    With a browser profile: it is read from the vendor first (fail closed: an unreachable app is
+    an error, never a GO), its proxy is the one the public IP is looked up through, and its
+    values are compared with every other account beside this machine's."""
     rules = load_rules(rules_file)
+    extra = None
+    if browser is not None:
+        from ..usecases import browser as browser_job
+
+        profile = browser.read()
+        if profile.proxy and machine.public_ip is not None and machine.public_ip.strip().lower() == "auto":
+            if profile.proxy.split("://", 1)[0] in ("http", "https"):
+                try:
+                    capture.check_proxy(profile.proxy)
+                except UsageError:  # its message would quote the URL, and the URL holds the password
+                    raise UsageError(f"the proxy of {browser.vendor}:{browser.profile_id} is not a valid URL") from None
+                machine = replace(machine, proxy=profile.proxy)
+            else:
+                machine = replace(machine, public_ip=capture.PublicIp(
+                    None, None, f"the profile's {profile.proxy.split('://', 1)[0]} proxy cannot be used to look "
+                    "the public IP up (only http/https)"))
+
+        def profile_values(st, profile=profile):
+            return browser_job.gate_attributes(profile, st.machine_hash)
+
+        extra = profile_values
+
     return gate_job.check_gate(
-        open_store, name, rules, fail_on, public=machine.public(), fingerprint=machine.fingerprint, write=write,
-        record_values=record_values, action=action, allow_unchecked_ip=allow_unchecked_ip,
+        opener, name, rules, fail_on, public=machine.public(), fingerprint=machine.fingerprint, write=write,
+        record_values=record_values, action=action, allow_unchecked_ip=allow_unchecked_ip, extra=extra,
     )
 
 
 @click.command("check")
 @store_options
 @click.argument("name")
-@machine_options
+@gate_machine_options
 @gate_options
 @format_option("table", "json")
 @click.pass_context
-def check_cmd(ctx, name, machine, rules_file, fail_on, record, allow_unchecked_ip, fmt):
+def check_cmd(ctx, name, machine, rules_file, fail_on, record, allow_unchecked_ip, browser, browser_api,
+              api_key_file, fmt):
     """Before logging in to NAME: is this machine or network on file for another account?
 
     Compares this computer's identifying values (see `linkcheck fingerprint`)
@@ -374,9 +474,10 @@ def check_cmd(ctx, name, machine, rules_file, fail_on, record, allow_unchecked_i
       linkcheck check acme-us --public-ip auto --record
       linkcheck check acme-us --public-ip 203.0.113.7 --fail-on critical --format json
     """
+    chosen = _BrowserChoice.parse(browser, browser_api, api_key_file)
     result, recorded = _run_check(
         name, machine, rules_file, fail_on, write=record, record_values=record, action="check" if record else None,
-        allow_unchecked_ip=allow_unchecked_ip,
+        allow_unchecked_ip=allow_unchecked_ip, browser=chosen,
     )
     if fmt == "json":
         click.echo(render_json(check_to_json(result, recorded=recorded)))
@@ -425,11 +526,12 @@ class _CommandNotFound(Exception):
 @click.command("run")
 @store_options
 @click.argument("name")
-@machine_options
+@gate_machine_options
 @gate_options
 @click.argument("command", nargs=-1, type=click.UNPROCESSED, metavar="-- COMMAND [ARGS]...")
 @click.pass_context
-def run_cmd(ctx, name, machine, rules_file, fail_on, record, allow_unchecked_ip, command):
+def run_cmd(ctx, name, machine, rules_file, fail_on, record, allow_unchecked_ip, browser, browser_api, api_key_file,
+            command):
     """Check, then start COMMAND (e.g. the browser) only if the check passes.
 
     On GO, runs COMMAND with its arguments and exits with its exit code. On
@@ -446,6 +548,12 @@ def run_cmd(ctx, name, machine, rules_file, fail_on, record, allow_unchecked_ip,
       linkcheck run acme-us --public-ip auto -- google-chrome --profile-directory="Profile 2"
       linkcheck run acme-us --record -- open -a "Google Chrome"
     """
+    chosen = _BrowserChoice.parse(browser, browser_api, api_key_file)
+    if chosen is not None:
+        if command:
+            raise UsageError("give --browser VENDOR:ID or -- COMMAND, not both")
+        _run_browser(ctx, name, machine, rules_file, fail_on, record, allow_unchecked_ip, chosen)
+        return
     if not command:
         raise UsageError("no COMMAND to run: linkcheck run NAME [options] -- COMMAND [ARGS]...")
     try:
@@ -462,7 +570,7 @@ def run_cmd(ctx, name, machine, rules_file, fail_on, record, allow_unchecked_ip,
         echo_err(f"Not starting {command[0]}.")
         ctx.exit(1)
     # On GO only the verdict: COMMAND's own output follows on the same terminal.
-    echo_err(f"{result.verdict}: {result.reason}")
+    echo_err(gate.verdict_line(result))
     if result.warnings:
         echo_err(f"  ({len(result.warnings)} warning(s): `linkcheck check {result.account}` shows them)")
     try:
@@ -478,6 +586,50 @@ def run_cmd(ctx, name, machine, rules_file, fail_on, record, allow_unchecked_ip,
         ctx.exit(EXIT_COMMAND_NOT_RUNNABLE)
     code = completed.returncode
     ctx.exit(128 - code if code < 0 else code)  # killed by a signal: the shell's 128+N
+
+
+def _run_browser(ctx, name, machine, rules_file, fail_on, record, allow_unchecked_ip, chosen: _BrowserChoice):
+    """Check NAME with the profile, and open the profile through the vendor's local API only on GO."""
+    import getpass
+    import socket
+
+    from ..importers.vendors import reader
+    from ..models import Event, now
+
+    mod = reader(chosen.vendor)
+    if not hasattr(mod, "open_profile"):
+        raise UsageError(f"linkcheck cannot open {chosen.vendor} profiles; check it with "
+                         f"`linkcheck check {name} --browser {chosen.vendor}:ID`, then open it yourself")
+    store_key_now = store_key()  # the store is opened twice (check, then the log of the open): ask once
+
+    def opener(*, write=False):
+        return open_store(write=write, key=store_key_now)
+
+    result, _recorded = _run_check(
+        name, machine, rules_file, fail_on, write=True, record_values=record, action="run",
+        allow_unchecked_ip=allow_unchecked_ip, browser=chosen, opener=opener,
+    )
+    if result.verdict != gate.GO:
+        _echo_check(result, err=True)
+        echo_err(f"Not opening {chosen.vendor}:{chosen.profile_id}.")
+        ctx.exit(1)
+    echo_err(gate.verdict_line(result))
+    if result.warnings:
+        echo_err(f"  ({len(result.warnings)} warning(s): `linkcheck check {result.account} --browser "
+                 f"{chosen.vendor}:{chosen.profile_id}` shows them)")
+    from ..importers.vendors.common import read_key
+
+    key = read_key(chosen.vendor, chosen.key_file, mod.KEY_ENV, required=mod.KEY_REQUIRED)
+    mod.open_profile(chosen.api or mod.DEFAULT_API, key, chosen.profile_id, 10.0)
+    try:
+        who = getpass.getuser()
+    except (OSError, KeyError):
+        who = "unknown"
+    with opener(write=True) as st:
+        st.add_event(Event(when=now(), account=result.account, action="browser-open", verdict=gate.GO,
+                           detail={"profile": f"{chosen.vendor}:{chosen.profile_id}", "user": who,
+                                   "hostname": socket.gethostname()}))
+    click.echo(f"Opened {chosen.vendor}:{chosen.profile_id} for {result.account}.")
 
 
 # ----- log -----------------------------------------------------------------------------------

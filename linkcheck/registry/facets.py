@@ -190,6 +190,28 @@ _ENTRIES = (
     Facet("category", CONTEXT, "context",
           "Same product category: context only, it never links accounts by itself.",
           "相同商品类目：仅作参考，本身不会关联账号。"),
+    # ----- anti-detect browser profiles and proxies (issue 15; evidence: shared/ecosystem/) -----
+    Facet("browser_profile", CRITICAL, "device",
+          "Same anti-detect browser profile: both accounts are logged in from one browser environment.",
+          "同一个防关联浏览器环境：这些账号在同一个浏览器环境中登录。"),
+    Facet("proxy", HIGH, "network",
+          "Same proxy (host, port and user): the marketplace sees both accounts come from one exit.",
+          "共用同一代理（主机、端口和用户）：平台看到这些账号来自同一出口。"),
+    Facet("proxy_account", HIGH, "network",
+          "Same proxy account or IP-refresh URL: the profiles rotate together, so they share exit IPs.",
+          "共用代理账户或换 IP 链接：这些环境一起换 IP，会共用出口 IP。"),
+    Facet("platform_login", CRITICAL, "contact",
+          "Same marketplace login in two profiles: one login is one account holder.",
+          "两个环境使用同一平台登录账号：同一登录即同一账号持有人。"),
+    Facet("totp_secret", CRITICAL, "contact",
+          "Same 2FA secret: one authenticator seed verifies both accounts.",
+          "共用两步验证密钥：同一验证器种子验证了这些账号。"),
+    Facet("cookie", CRITICAL, "device",
+          "Same session cookie: the marketplace sees one browser session on both accounts.",
+          "共用会话 Cookie：平台看到这些账号是同一个浏览器会话。"),
+    Facet("device_name", MEDIUM, "device",
+          "Same device name shown by the browser: often copied from one computer.",
+          "浏览器显示相同设备名称：常见于从同一台电脑复制。"),
 )
 
 FACETS: Mapping[str, Facet] = MappingProxyType({facet.name: facet for facet in _ENTRIES})

@@ -14,6 +14,8 @@ from .masks import (
     mask_person, mask_token,
 )
 from .regions import region_code, region_for_marketplace  # noqa: F401 - kinds.region_for_marketplace (accounts)
+from .browser_masks import mask_cookie, mask_login, mask_proxy, mask_proxy_account
+from ..normalize import browser as _browser
 
 # Categories group kinds in a statement's evidence table: category -> its row label (English,
 # Chinese). "business" has none: its kinds are rows of their own.
@@ -65,6 +67,8 @@ class Kind:
     example: str = ""
     blocker: Callable[[str], tuple[str, ...]] | None = field(default=None, repr=False, compare=False)
     in_errors: str = TEXT  # how much of a rejected value an error may quote: masks.SECRET, PARTIAL or TEXT
+    # False: the value as entered is not kept, only its canonical form (a proxy without its password).
+    keeps_raw: bool = True
 
     def parse(self, value: str, *, region: str | None = None) -> ParsedValue:
         """Validate and normalise one raw value; InvalidValue (with a short reason that
@@ -207,6 +211,29 @@ _ENTRIES = (
          normaliser=_no_region(normalize.label_text), masker=_shown, facets=("logistics",), example="SF Express"),
     Kind("category", "business", "Product category", "商品类目", fuzzy=False, sensitive=False,
          normaliser=_no_region(normalize.label_text), masker=_shown, facets=("category",), example="Home & Kitchen"),
+    # ----- anti-detect browser profiles and proxies (issue 15; see normalize.browser) -----
+    Kind("browser_profile", "device", "Browser profile", "浏览器环境", fuzzy=False, sensitive=False,
+         normaliser=_no_region(_browser.browser_profile), masker=_shown,
+         facets=("browser_profile",), example="adspower:jh3k9x"),
+    Kind("proxy", "network", "Proxy", "代理", fuzzy=False, sensitive=True,
+         normaliser=_no_region(_browser.proxy), masker=mask_proxy,
+         facets=("proxy",), example="socks5://user1@203.0.113.5:1080", in_errors=SECRET, keeps_raw=False),
+    Kind("proxy_account", "network", "Proxy account", "代理账户", fuzzy=False, sensitive=True,
+         normaliser=_no_region(_browser.proxy_account), masker=mask_proxy_account,
+         facets=("proxy_account",), example="https://api.proxy.example/refresh?key=abc123", in_errors=SECRET),
+    Kind("platform_login", "contact", "Platform login", "平台登录账号", fuzzy=False, sensitive=True,
+         normaliser=_no_region(_browser.platform_login), masker=mask_login,
+         facets=("platform_login", "email"), example="seller@example.com", in_errors=PARTIAL),
+    Kind("totp_secret", "contact", "Two-factor (2FA) secret", "两步验证密钥", fuzzy=False, sensitive=True,
+         normaliser=_no_region(_browser.keyed_hash), masker=mask_token,
+         facets=("totp_secret",), example="0f1e2d3c4b5a69788796a5b4c3d2e1f0", in_errors=SECRET),
+    Kind("cookie", "device", "Session cookie", "会话 Cookie", fuzzy=False, sensitive=True,
+         normaliser=_no_region(_browser.cookie_hash), masker=mask_cookie,
+         facets=("cookie",), example="sellercentral.amazon.com:0f1e2d3c4b5a69788796a5b4c3d2e1f0",
+         in_errors=SECRET),
+    Kind("device_name", "device", "Device name", "设备名称", fuzzy=False, sensitive=False,
+         normaliser=_no_region(_browser.device_name), masker=_shown,
+         facets=("device_name",), example="DESKTOP-7Q2M4KD"),
 )
 
 KINDS: dict[str, Kind] = {kind.name: kind for kind in _ENTRIES}

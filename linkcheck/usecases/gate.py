@@ -27,7 +27,7 @@ def require_public_ip(public: PublicIp | None, allow_unchecked: bool) -> None:
         why = public.warning or "the lookup failed"
         raise PublicIpUnchecked(
             f"STOP: the public IP could not be checked ({why}); fix the network or the echo service "
-            "list, give --public-ip ADDRESS, or add --allow-unchecked-ip to go on without it"
+            "list, give --public-ip ADDRESS, or add --no-public-ip (or --allow-unchecked-ip) to go on without it"
         )
 
 
@@ -43,16 +43,18 @@ def check_gate(
     record_values: bool,
     action: str | None,
     allow_unchecked_ip: bool = False,
+    extra: Callable | None = None,
 ) -> tuple[gate.CheckResult, dict | None]:
     """Check account `name` from this machine: the verdict, and what was recorded (None when
     `action` is None). `public` is looked up before the store is unlocked (a slow echo
     service never holds the store's lock); `fingerprint(public, hash_machine_id)` describes
     this machine. Unlock (`open_store(write=write)`), check, and with `action` log the check
-    and (on GO, with `record_values`) keep the values -- everything in one transaction."""
+    and (on GO, with `record_values`) keep the values -- everything in one transaction. `extra(store)`
+    gives more values to compare (a browser profile's, keyed hashes made with the store's key)."""
     require_public_ip(public, allow_unchecked_ip)
     with open_store(write=write) as st:
         fp = fingerprint(public, st.machine_hash)
-        result = gate.check_machine(st, name, fp, rules, fail_on=fail_on)
+        result = gate.check_machine(st, name, fp, rules, fail_on=fail_on, extra=extra(st) if extra else ())
         recorded = None
         if action is not None:
             added = gate.record_check(st, result, fp, action=action, merge=record_values)

@@ -1,0 +1,120 @@
+"""BitBrowser: free local API at 127.0.0.1:54345, every call a POST with a JSON body, answers
+`{success, data | msg}`. `POST /browser/list {page (from 0), pageSize <= 100}`; start:
+`POST /browser/open {id}`. Fields: see README "BitBrowser".
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterator
+
+from .common import (
+    BrowserProfile, Garbage, LocalApi, VendorUnavailable, check_base_url, file_rows, items, iter_pages, obj,
+    proxy_url, text,
+)
+
+VENDOR = "bitbrowser"
+DEFAULT_API = "http://127.0.0.1:54345"
+KEY_ENV = "LINKCHECK_BITBROWSER_API_KEY"
+KEY_REQUIRED = False
+PAGE = 100
+
+
+def _client(base: str, key: str | None, timeout: float) -> LocalApi:
+    headers = {"x-api-key": key} if key else {}
+    return LocalApi(VENDOR, check_base_url(base), headers=headers, timeout=timeout)
+
+
+def _data(answer, path: str):
+    if not isinstance(answer, dict) or not isinstance(answer.get("success"), bool):
+        raise Garbage(f"{VENDOR}: the answer from {path} is not {{success, data}}")
+    if not answer["success"]:
+        raise VendorUnavailable(f"{VENDOR}: the local API said no ({str(answer.get('msg') or '')[:120]})")
+    return answer.get("data")
+
+
+def from_api(base: str, key: str | None, timeout: float) -> Iterator[BrowserProfile]:
+    api = _client(base, key, timeout)
+
+    def fetch(page: int) -> list:
+        data = _data(api.call("POST", "/browser/list", body={"page": page, "pageSize": PAGE}), "/browser/list")
+        if not isinstance(data, dict):
+            raise Garbage(f"{VENDOR}: /browser/list has no data object")
+        return items(data.get("list"), f"{VENDOR}: data.list")
+
+    for n, row in enumerate(iter_pages(fetch, 0, PAGE, VENDOR)):
+        yield parse(row, f"{VENDOR} profile #{n + 1}")
+
+
+def from_file(path: Path) -> Iterator[BrowserProfile]:
+    for n, row in enumerate(file_rows(path)):
+        yield parse(row, f"{path.name}: profile #{n + 1}")
+
+
+def parse(row, where: str) -> BrowserProfile:
+    if not isinstance(row, dict):
+        raise Garbage(f"{where} is not an object")
+    ident = text(row, "id", where)
+    if not ident:
+        raise Garbage(f"{where} has no id")
+    fp = obj(row, "browserFingerPrint", where)
+    tags = tuple(
+        text(t, "tagName", where) if isinstance(t, dict) else str(t)
+        for t in items(row.get("browserTags"), f"{where}: browserTags")
+    )
+    proxy_type = text(row, "proxyType", where) or ("noproxy" if text(row, "proxyMethod", where) == "" else "http")
+    cookies = ()
+    cookie = row.get("cookie")
+    if isinstance(cookie, str) and cookie.strip().startswith("["):
+        import json
+
+        try:
+            cookie = json.loads(cookie)
+        except ValueError:
+            raise Garbage(f"{where}: field 'cookie' is not JSON") from None
+    if isinstance(cookie, list):
+        cookies = tuple((text(c, "domain", where), text(c, "value", where)) for c in cookie if isinstance(c, dict))
+    passthrough = []
+    if text(fp, "canvas", where) == "1":  # '0' random noise, '1' off
+        passthrough.append("canvas")
+    if text(fp, "webGL", where) == "1":
+        passthrough.append("webgl")
+    if text(fp, "webGLMeta", where) == "1":
+        passthrough.append("webgl_real")
+    if text(fp, "audioContext", where) == "1":
+        passthrough.append("audio")
+    exit_ips = tuple(x for x in (text(row, "lastIp", where), text(row, "ip", where)) if x)
+    return BrowserProfile(
+        vendor=VENDOR,
+        id=ident,
+        name=text(row, "name", where),
+        remark=text(row, "remark", where),
+        group=text(row, "groupName", where),
+        tags=tuple(t for t in tags if t),
+        proxy=proxy_url(proxy_type, text(row, "host", where), text(row, "port", where),
+                        text(row, "proxyUserName", where), text(row, "proxyPassword", where)),
+        exit_ips=exit_ips,
+        proxy_account=text(row, "dynamicIpUrl", where) or None,
+        platform_login=text(row, "userName", where) or None,
+        totp_secret=text(row, "faSecretKey", where) or None,
+        cookies=cookies,
+        device_name=text(fp, "computerName", where) or None,
+        mac=text(fp, "macAddr", where) or None,
+        fingerprint={
+            "ua": text(fp, "userAgent", where), "webgl_vendor": text(fp, "webGLManufacturer", where),
+            "webgl_renderer": text(fp, "webGLRender", where), "screen": text(fp, "resolution", where),
+            "cpu": text(fp, "hardwareConcurrency", where), "memory": text(fp, "deviceMemory", where),
+            "fonts": [], "platform": text(fp, "os", where) or text(row, "os", where),
+        },
+        passthrough=tuple(passthrough),
+        timezone=text(fp, "timeZone", where),
+        language=text(fp, "languages", where),
+        country=text(row, "lastCountry", where, limit=8),
+    )
+
+
+def open_profile(base: str, key: str | None, profile_id: str, timeout: float) -> dict:
+    """Start the profile (POST /browser/open {id})."""
+    api = _client(base, key, timeout)
+    data = _data(api.call("POST", "/browser/open", body={"id": profile_id}), "/browser/open")
+    return data if isinstance(data, dict) else {}

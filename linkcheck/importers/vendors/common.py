@@ -1,0 +1,355 @@
+"""What every anti-detect browser reader shares: the profile record, the bounded read-only HTTP
+client for the vendors' local APIs, strict readers of hostile JSON/CSV, and turning a profile
+into linkcheck attributes.
+
+The vendor's answers are hostile input: every body is size-bounded, every field type-checked,
+redirects are never followed, and anything unexpected is one InvalidInput line (exit 3). Proxy
+passwords, 2FA secrets and cookie values are read into memory only to be dropped (passwords)
+or turned into the store's keyed hash (secrets, cookies); they are never stored or shown.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import ipaddress
+import json
+import urllib.parse
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+from ...errors import InvalidInput, LinkcheckError, UsageError
+from ...normalize.browser import combined_fingerprint
+
+MAX_BODY_BYTES = 16 * 2**20  # one page of a vendor's answer
+MAX_FILE_BYTES = 64 * 2**20  # an export file
+MAX_PAGES = 2000
+TIMEOUT_SECONDS = 5.0
+EXIT_UNAVAILABLE = 2  # the vendor app is not running, or refused the key
+
+
+class VendorUnavailable(LinkcheckError):
+    """The vendor's local API cannot be reached or refused us: nothing was read."""
+
+    exit_code = EXIT_UNAVAILABLE
+
+
+class Garbage(InvalidInput):
+    """The vendor answered something that is not what it documents (exit 3, nothing written)."""
+
+
+@dataclass
+class BrowserProfile:
+    """One profile as read from a vendor, vendor-neutral. Secrets are held only until hashed."""
+
+    vendor: str
+    id: str
+    name: str = ""
+    remark: str = ""
+    group: str = ""
+    tags: tuple[str, ...] = ()
+    proxy: str | None = None  # type://user:password@host:port as read; the kind drops the password
+    exit_ips: tuple[str, ...] = ()
+    proxy_account: str | None = None  # provider account or IP-refresh URL
+    platform_login: str | None = None
+    device_name: str | None = None
+    mac: str | None = None
+    fingerprint: dict = field(default_factory=dict)  # parts for normalize.browser.combined_fingerprint
+    # real hardware showing through: "canvas", "webgl", "audio" noise off; "webgl_real" (the
+    # computer's own WebGL); "mac_real", "device_name_real" (taken from the computer)
+    passthrough: tuple[str, ...] = ()
+    timezone: str = ""
+    language: str = ""
+    country: str = ""  # the exit IP's country as the vendor reports it (two letters)
+    totp_secret: str | None = field(default=None, repr=False)
+    cookies: tuple[tuple[str, str], ...] = field(default=(), repr=False)  # (domain, value)
+
+    @property
+    def ref(self) -> str:
+        return f"{self.vendor}:{self.id}"
+
+    def labels(self) -> dict[str, tuple[str, ...]]:
+        return {"name": (self.name,), "remark": (self.remark,), "group": (self.group,), "tag": self.tags}
+
+
+# ---------------------------------------------------------------------------------------------
+# Strict field readers
+
+
+def text(row: dict, key: str, where: str, *, limit: int = 4096) -> str:
+    """A text field ("" when absent or null); numbers are accepted as their decimal text."""
+    value = row.get(key)
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        raise Garbage(f"{where}: field {key!r} is not text")
+    if isinstance(value, int):
+        return str(value)
+    if not isinstance(value, str):
+        raise Garbage(f"{where}: field {key!r} is not text")
+    if len(value) > limit:
+        raise Garbage(f"{where}: field {key!r} is longer than {limit} characters")
+    return value.strip()
+
+
+def obj(row: dict, key: str, where: str) -> dict:
+    value = row.get(key)
+    if value is None or value == "":
+        return {}
+    if isinstance(value, str):  # some vendors send nested objects as JSON text
+        try:
+            value = json.loads(value)
+        except ValueError:
+            raise Garbage(f"{where}: field {key!r} is not an object") from None
+    if not isinstance(value, dict):
+        raise Garbage(f"{where}: field {key!r} is not an object")
+    return value
+
+
+def items(value: Any, where: str) -> list:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise Garbage(f"{where} is not a list")
+    return value
+
+
+def proxy_url(scheme: str, host: str, port: str, user: str = "", password: str = "") -> str | None:
+    """type://user:password@host:port from a vendor's separate fields; None without host/port."""
+    scheme = (scheme or "http").strip().lower()
+    if not host or not port or scheme in ("", "no_proxy", "noproxy", "none", "direct"):
+        return None
+    auth = ""
+    if user:
+        auth = urllib.parse.quote(user, safe="") + (":" + urllib.parse.quote(password, safe="") if password else "") + "@"
+    shown = f"[{host}]" if ":" in host else host
+    return f"{scheme}://{auth}{shown}:{port}"
+
+
+# ---------------------------------------------------------------------------------------------
+# The local API client
+
+
+def _is_loopback(host: str) -> bool:
+    if host in ("localhost", "local.adspower.net"):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def check_base_url(url: str, *, allowed_remote: tuple[str, ...] = ()) -> str:
+    """A vendor API base: http(s) on this computer, or https to a host the vendor documents."""
+    try:
+        parsed = urllib.parse.urlsplit(url)
+        host = parsed.hostname or ""
+        parsed.port  # noqa: B018 - raises on a bad port
+    except ValueError:
+        raise UsageError(f"--api {url!r} is not a valid URL") from None
+    if parsed.scheme in ("http", "https") and _is_loopback(host):
+        return url.rstrip("/")
+    if parsed.scheme == "https" and host in allowed_remote:
+        return url.rstrip("/")
+    raise UsageError(f"--api must be http://127.0.0.1:PORT (the vendor app on this computer), got host {host!r}")
+
+
+class LocalApi:
+    """Read-only JSON calls to a vendor's API: short timeout, bounded body, no redirects."""
+
+    def __init__(self, vendor: str, base: str, *, headers: dict[str, str] | None = None,
+                 timeout: float = TIMEOUT_SECONDS):
+        import urllib.request
+
+        class Refuse(urllib.request.HTTPRedirectHandler):
+            def redirect_request(self, *args, **kwargs):  # never follow a redirect anywhere
+                return None
+
+        self.vendor = vendor
+        self.base = base
+        self.headers = dict(headers or {})
+        self.timeout = timeout
+        # No proxy from the environment: the app is on this computer.
+        self._opener = urllib.request.build_opener(urllib.request.ProxyHandler({}), Refuse())
+
+    def call(self, method: str, path: str, *, query: dict | None = None, body: dict | None = None) -> Any:
+        import http.client
+        import socket
+        import urllib.error
+        import urllib.request
+
+        url = self.base + path + ("?" + urllib.parse.urlencode(query) if query else "")
+        data = json.dumps(body).encode("utf-8") if body is not None else None
+        headers = {"Accept": "application/json", "User-Agent": "linkcheck", **self.headers}
+        if data is not None:
+            headers["Content-Type"] = "application/json"
+        request = urllib.request.Request(url, data=data, headers=headers, method=method)
+        try:
+            with self._opener.open(request, timeout=self.timeout) as response:
+                raw = response.read(MAX_BODY_BYTES + 1)
+        except urllib.error.HTTPError as exc:
+            if exc.code in (401, 403):
+                raise VendorUnavailable(f"{self.vendor}: the local API refused the key (HTTP {exc.code})") from None
+            if 300 <= exc.code < 400:
+                raise Garbage(f"{self.vendor}: the local API answered with a redirect, which is not followed") from None
+            raise VendorUnavailable(f"{self.vendor}: the local API answered HTTP {exc.code} to {path}") from None
+        except (urllib.error.URLError, ConnectionError, socket.timeout, TimeoutError, OSError) as exc:
+            reason = getattr(exc, "reason", exc)
+            why = "timed out" if "timed out" in str(reason) else (getattr(reason, "strerror", None) or "no answer")
+            raise VendorUnavailable(
+                f"{self.vendor}: cannot reach the local API at {self.base} ({why}); is the app running "
+                "with its local API enabled?"
+            ) from None
+        except http.client.HTTPException:
+            raise Garbage(f"{self.vendor}: the local API's answer is not valid HTTP") from None
+        if len(raw) > MAX_BODY_BYTES:
+            raise Garbage(f"{self.vendor}: an answer from {path} is larger than {MAX_BODY_BYTES // 2**20} MiB")
+        try:
+            return json.loads(raw.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError, RecursionError):
+            raise Garbage(f"{self.vendor}: the answer from {path} is not JSON") from None
+
+
+def read_key(vendor: str, key_file: Path | None, env_name: str, *, required: bool) -> str | None:
+    """The API key from --api-key-file or the environment (never from argv)."""
+    import os
+
+    if key_file is not None:
+        try:
+            raw = key_file.read_bytes()[:4097]
+        except OSError as exc:
+            raise UsageError(f"cannot read --api-key-file {key_file} ({exc.strerror})") from None
+        if len(raw) > 4096:
+            raise InvalidInput("--api-key-file is longer than 4096 bytes")
+        try:
+            key = raw.decode("utf-8").strip()
+        except UnicodeDecodeError:
+            raise InvalidInput("--api-key-file is not UTF-8 text") from None
+    else:
+        key = os.environ.get(env_name, "").strip()
+    if not key and required:
+        raise UsageError(f"{vendor} needs an API key: put it in a file (--api-key-file FILE) or ${env_name}")
+    return key or None
+
+
+# ---------------------------------------------------------------------------------------------
+# Export files
+
+
+def read_file_bytes(path: Path) -> bytes:
+    try:
+        with open(path, "rb") as fh:
+            raw = fh.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        raise UsageError(f"cannot read {path} ({exc.strerror})") from None
+    if len(raw) > MAX_FILE_BYTES:
+        raise InvalidInput(f"{path}: larger than {MAX_FILE_BYTES // 2**20} MiB")
+    return raw
+
+
+def file_rows(path: Path, list_keys: tuple[str, ...] = ("list", "data", "profiles", "browserList")) -> list[dict]:
+    """The rows of an export file: a JSON list (or an object holding one under a known key,
+    possibly inside "data"), or a CSV whose dotted headers (proxy.host) become nested objects."""
+    raw = read_file_bytes(path)
+    try:
+        body = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InvalidInput(f"{path}: not UTF-8 text") from None
+    stripped = body.lstrip()
+    if stripped.startswith(("[", "{")):
+        try:
+            data = json.loads(body)
+        except (ValueError, RecursionError):
+            raise InvalidInput(f"{path}: not valid JSON") from None
+        for _ in range(3):
+            if isinstance(data, dict):
+                inner = next((data[k] for k in list_keys if k in data), None)
+                if inner is None:
+                    raise InvalidInput(f"{path}: no list of profiles (expected one of {', '.join(list_keys)})")
+                data = inner
+        if not isinstance(data, list) or not all(isinstance(r, dict) for r in data):
+            raise InvalidInput(f"{path}: the profiles are not a list of objects")
+        return data
+    rows = []
+    reader = csv.reader(io.StringIO(body))
+    header = next(reader, None)
+    if not header:
+        raise InvalidInput(f"{path}: empty file")
+    header = [h.strip() for h in header]
+    for number, cells in enumerate(reader, start=2):
+        if not any(c.strip() for c in cells):
+            continue
+        if len(cells) > len(header):
+            raise InvalidInput(f"{path}: row {number} has more cells than the header")
+        row: dict = {}
+        for name, cell in zip(header, cells):
+            target = row
+            parts = name.split(".")
+            for part in parts[:-1]:
+                target = target.setdefault(part, {})
+                if not isinstance(target, dict):
+                    raise InvalidInput(f"{path}: column {name!r} clashes with another column")
+            target[parts[-1]] = cell
+        rows.append(row)
+    return rows
+
+
+# ---------------------------------------------------------------------------------------------
+# Profiles -> attributes
+
+
+def fingerprint_hash(parts: dict) -> str | None:
+    fonts = parts.get("fonts") or ()
+    if isinstance(fonts, str):
+        fonts = [f for f in fonts.replace(";", ",").split(",")]
+    return combined_fingerprint(
+        user_agent=str(parts.get("ua") or ""), webgl_vendor=str(parts.get("webgl_vendor") or ""),
+        webgl_renderer=str(parts.get("webgl_renderer") or ""), screen=str(parts.get("screen") or ""),
+        cpu=str(parts.get("cpu") or ""), memory=str(parts.get("memory") or ""), fonts=list(fonts),
+        platform=str(parts.get("platform") or ""),
+    )
+
+
+def profile_values(p: BrowserProfile, keyed_hash: Callable[[str], str]) -> list[tuple[str, str]]:
+    """(kind, value) pairs of a profile; secrets only as `keyed_hash` of a domain-separated text."""
+    values = [("browser_profile", p.ref)]
+    if p.proxy:
+        values.append(("proxy", p.proxy))
+    values.extend(("ip", ip) for ip in p.exit_ips if ip)
+    if p.proxy_account:
+        values.append(("proxy_account", p.proxy_account))
+    if p.platform_login:
+        values.append(("platform_login", p.platform_login))
+    if p.totp_secret:
+        secret = "".join(p.totp_secret.split()).upper()
+        values.append(("totp_secret", keyed_hash("totp\x00" + secret)))
+    for domain, value in p.cookies:
+        if domain and value:
+            clean = domain.strip().lstrip(".").lower()
+            values.append(("cookie", f"{clean}:{keyed_hash('cookie' + chr(0) + clean + chr(0) + value)}"))
+    if p.device_name:
+        values.append(("device_name", p.device_name))
+    if p.mac:
+        values.append(("mac", p.mac))
+    digest = fingerprint_hash(p.fingerprint)
+    if digest:
+        values.append(("browser_fingerprint", digest))
+    return values
+
+
+def note_of(ref: str) -> str:
+    """The note every value taken from one profile carries: how re-import finds them again."""
+    return f"browser {ref}"
+
+
+def iter_pages(fetch: Callable[[int], list], first: int, size: int, vendor: str) -> Iterator[Any]:
+    """Every row of a paged list: pages until one comes back shorter than `size`."""
+    page = first
+    for _ in range(MAX_PAGES):
+        rows = fetch(page)
+        yield from rows
+        if len(rows) < size:
+            return
+        page += 1
+    raise Garbage(f"{vendor}: more than {MAX_PAGES} pages of profiles; stopped")

@@ -1,0 +1,104 @@
+"""GoLogin: profiles live in GoLogin's cloud: `GET https://api.gologin.com/browser/v2?page=N`
+with a Bearer token answers `{profiles: [...], allProfilesCount}` (30 a page). The CSV export
+(`profile_export_example.csv`) has dotted columns: `_id, name, notes, proxy.*, navigator.*,
+webGLMetadata.vendor`, `cookies`… Fields: see README "GoLogin".
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Iterator
+
+from .common import (
+    BrowserProfile, Garbage, LocalApi, check_base_url, file_rows, items, iter_pages, obj, proxy_url, text,
+)
+
+VENDOR = "gologin"
+DEFAULT_API = "https://api.gologin.com"
+KEY_ENV = "LINKCHECK_GOLOGIN_TOKEN"
+KEY_REQUIRED = True
+PAGE = 30
+
+
+def from_api(base: str, key: str | None, timeout: float) -> Iterator[BrowserProfile]:
+    api = LocalApi(VENDOR, check_base_url(base, allowed_remote=("api.gologin.com",)),
+                   headers={"Authorization": f"Bearer {key}"}, timeout=timeout)
+
+    def fetch(page: int) -> list:
+        answer = api.call("GET", "/browser/v2", query={"page": page})
+        if not isinstance(answer, dict):
+            raise Garbage(f"{VENDOR}: the profile list is not an object")
+        return items(answer.get("profiles"), f"{VENDOR}: profiles")
+
+    for n, row in enumerate(iter_pages(fetch, 1, PAGE, VENDOR)):
+        yield parse(row, f"{VENDOR} profile #{n + 1}")
+
+
+def from_file(path: Path) -> Iterator[BrowserProfile]:
+    for n, row in enumerate(file_rows(path)):
+        yield parse(row, f"{path.name}: profile #{n + 1}")
+
+
+def parse(row, where: str) -> BrowserProfile:
+    if not isinstance(row, dict):
+        raise Garbage(f"{where} is not an object")
+    ident = text(row, "id", where) or text(row, "_id", where)
+    if not ident:
+        raise Garbage(f"{where} has no id")
+    nav = obj(row, "navigator", where)
+    proxy = obj(row, "proxy", where)
+    webgl = obj(row, "webGLMetadata", where)
+    canvas = obj(row, "canvas", where)
+    audio = obj(row, "audioContext", where)
+    fonts = obj(row, "fonts", where)
+    tz = obj(row, "timezone", where)
+    webrtc = obj(row, "webRTC", where)
+    cookies = ()
+    raw_cookies = row.get("cookies")
+    if isinstance(raw_cookies, str) and raw_cookies.strip().startswith("["):
+        try:
+            raw_cookies = json.loads(raw_cookies)
+        except ValueError:
+            raise Garbage(f"{where}: field 'cookies' is not JSON") from None
+    if isinstance(raw_cookies, list):
+        cookies = tuple((text(c, "domain", where), text(c, "value", where)) for c in raw_cookies if isinstance(c, dict))
+    families = fonts.get("families")
+    if isinstance(families, str):
+        families = [f for f in families.split(",")]
+    passthrough = []
+    if text(canvas, "mode", where) == "off":
+        passthrough.append("canvas")
+    if text(obj(row, "webGL", where), "mode", where) == "off":
+        passthrough.append("webgl")
+    if text(webgl, "mode", where) == "off":
+        passthrough.append("webgl_real")
+    if text(audio, "mode", where) == "off" or str(audio.get("enable")).lower() == "false":
+        passthrough.append("audio")
+    public = text(webrtc, "publicIp", where)
+    folders = items(row.get("folders"), f"{where}: folders") if not isinstance(row.get("folders"), str) else \
+        [f for f in row["folders"].split(",") if f]
+    tags = items(row.get("tags"), f"{where}: tags") if not isinstance(row.get("tags"), str) else \
+        [t for t in row["tags"].split(",") if t]
+    return BrowserProfile(
+        vendor=VENDOR,
+        id=ident,
+        name=text(row, "name", where),
+        remark=text(row, "notes", where),
+        group=str(folders[0]).strip() if folders else "",
+        tags=tuple(str(t).strip() for t in tags if str(t).strip()),
+        proxy=proxy_url(text(proxy, "mode", where), text(proxy, "host", where), text(proxy, "port", where),
+                        text(proxy, "username", where), text(proxy, "password", where)),
+        exit_ips=(public,) if public else (),
+        proxy_account=text(proxy, "changeIpUrl", where) or None,
+        cookies=cookies,
+        fingerprint={
+            "ua": text(nav, "userAgent", where), "webgl_vendor": text(webgl, "vendor", where),
+            "webgl_renderer": text(webgl, "renderer", where), "screen": text(nav, "resolution", where),
+            "cpu": text(nav, "hardwareConcurrency", where), "memory": text(nav, "deviceMemory", where),
+            "fonts": [str(f) for f in (families or [])], "platform": text(nav, "platform", where),
+        },
+        passthrough=tuple(passthrough),
+        timezone=text(tz, "timezone", where),
+        language=text(nav, "language", where),
+    )

@@ -1,0 +1,68 @@
+"""Ziniao (紫鸟): the client's WebDriver-mode HTTP port (`ziniao.exe --run_type=web_driver
+--ipc_type=http --port=8848`): `POST / {action: "getBrowserList", requestId, company, username,
+password}` answers `{statusCode: 0, browserList: [...]}`. The company login comes from
+--api-key-file (JSON `{"company", "username", "password"}`) or $LINKCHECK_ZINIAO_LOGIN, never argv.
+Store rows carry no fingerprint or proxy: under Ziniao's model the IP bound to the store is the
+identity (`ip`, from the official store list export `storeId, storeName, platformName, ip`).
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from pathlib import Path
+from typing import Iterator
+
+from ...errors import InvalidInput
+from .common import BrowserProfile, Garbage, LocalApi, VendorUnavailable, check_base_url, file_rows, items, text
+
+VENDOR = "ziniao"
+DEFAULT_API = "http://127.0.0.1:8848"
+KEY_ENV = "LINKCHECK_ZINIAO_LOGIN"
+KEY_REQUIRED = True
+
+
+def _login(key: str) -> dict:
+    try:
+        login = json.loads(key)
+    except ValueError:
+        raise InvalidInput('the Ziniao login is JSON: {"company": ..., "username": ..., "password": ...}') from None
+    if not isinstance(login, dict) or not all(isinstance(login.get(k), str) for k in ("company", "username", "password")):
+        raise InvalidInput('the Ziniao login is JSON: {"company": ..., "username": ..., "password": ...}')
+    return {k: login[k] for k in ("company", "username", "password")}
+
+
+def from_api(base: str, key: str | None, timeout: float) -> Iterator[BrowserProfile]:
+    api = LocalApi(VENDOR, check_base_url(base), timeout=timeout)
+    body = {"action": "getBrowserList", "requestId": str(uuid.uuid4()), **_login(key or "")}
+    answer = api.call("POST", "/", body=body)
+    if not isinstance(answer, dict):
+        raise Garbage(f"{VENDOR}: the answer to getBrowserList is not an object")
+    status = answer.get("statusCode")
+    if status not in (0, "0"):
+        raise VendorUnavailable(f"{VENDOR}: getBrowserList failed (statusCode {str(status)[:10]}; "
+                                f"{str(answer.get('err') or answer.get('msg') or '')[:100]})")
+    for n, row in enumerate(items(answer.get("browserList"), f"{VENDOR}: browserList")):
+        yield parse(row, f"{VENDOR} store #{n + 1}")
+
+
+def from_file(path: Path) -> Iterator[BrowserProfile]:
+    for n, row in enumerate(file_rows(path)):
+        yield parse(row, f"{path.name}: store #{n + 1}")
+
+
+def parse(row, where: str) -> BrowserProfile:
+    if not isinstance(row, dict):
+        raise Garbage(f"{where} is not an object")
+    ident = text(row, "browserId", where) or text(row, "storeId", where)
+    if not ident:
+        raise Garbage(f"{where} has no browserId or storeId")
+    ip = text(row, "ip", where)
+    return BrowserProfile(
+        vendor=VENDOR,
+        id=ident,
+        name=text(row, "browserName", where) or text(row, "storeName", where),
+        remark=text(row, "remark", where),
+        group=text(row, "platform_name", where) or text(row, "platformName", where),
+        exit_ips=(ip,) if ip else (),
+    )

@@ -1,0 +1,292 @@
+"""Anti-detect browser profiles as jobs: import them onto accounts, list them, turn one into
+values for the gate, and audit what profiles share or leak.
+
+Every value taken from a profile carries the note `browser VENDOR:ID` (importers.vendors.common
+.note_of): re-importing finds them again, so it updates and never duplicates. A value that
+disappeared from the profile is removed (the history issue will turn that into retirement).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from .. import accounts as book
+from ..errors import InvalidInput, InvalidValue, UsageError
+from ..importers.vendors.common import BrowserProfile, note_of, profile_values, read_file_bytes
+from ..models import Account, Attribute, Event, Profile, now
+
+ACCOUNT_FROM = ("name", "remark", "group", "tag")
+NOTE_PREFIX = "browser "
+PASSTHROUGH = "passthrough:"
+
+
+@dataclass
+class ImportResult:
+    vendor: str
+    matched: list[tuple[str, str]] = field(default_factory=list)  # (profile ref, account)
+    unmatched: list[tuple[str, str]] = field(default_factory=list)  # (profile ref, profile name)
+    created: list[str] = field(default_factory=list)
+    added: int = 0
+    removed: int = 0
+    skipped: list[str] = field(default_factory=list)  # values a kind refused: "ref: kind: reason"
+
+
+def read_map(path: Path) -> dict[str, str]:
+    """--map FILE: CSV `profile,account` (a header row naming them is skipped)."""
+    try:
+        body = read_file_bytes(path).decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InvalidInput(f"{path}: not UTF-8 text") from None
+    mapping: dict[str, str] = {}
+    for number, row in enumerate(csv.reader(io.StringIO(body)), start=1):
+        cells = [c.strip() for c in row]
+        if not any(cells):
+            continue
+        if len(cells) != 2 or not all(cells):
+            raise InvalidInput(f"{path}: row {number} is not `profile,account`")
+        if number == 1 and [c.lower() for c in cells] == ["profile", "account"]:
+            continue
+        mapping[cells[0]] = cells[1]
+    return mapping
+
+
+def _account_for(p: BrowserProfile, names: dict[str, str], mapping: dict[str, str] | None, account_from: str):
+    """The account name a profile belongs to, or (None, the label that could name a new one)."""
+    if mapping is not None:
+        wanted = mapping.get(p.ref) or mapping.get(p.id)
+        if wanted is None:
+            return None, ""
+        return names.get(wanted.casefold(), None), wanted
+    labels = [v.strip() for v in p.labels()[account_from] if v and v.strip()]
+    for label in labels:
+        found = names.get(label.casefold())
+        if found is not None:
+            return found, label
+    return None, labels[0] if labels else ""
+
+
+def _attributes(p: BrowserProfile, keyed_hash, when: int, skipped: list[str]) -> list[Attribute]:
+    attrs, seen = [], set()
+    for kind, value in profile_values(p, keyed_hash):
+        try:
+            a = book.make_attribute(kind, value, source="import", when=when, note=note_of(p.ref))
+        except InvalidValue as exc:
+            skipped.append(f"{p.ref}: {kind}: {getattr(exc, 'reason', 'refused')}")
+            continue
+        if kind == "browser_profile":  # what the audit needs: hardware showing through, time zone, country
+            flags = [f"{PASSTHROUGH}{x}" for x in p.passthrough]
+            if p.timezone and len(p.timezone) <= 64:
+                flags.append(f"tz:{p.timezone}")
+            if p.language and len(p.language) <= 64:
+                flags.append(f"lang:{p.language}")
+            if len(p.country) == 2 and p.country.isalpha():
+                flags.append(f"country:{p.country.upper()}")
+            a = a._replace(flags=tuple(flags))
+        if (a.kind, a.normalized) not in seen:
+            seen.add((a.kind, a.normalized))
+            attrs.append(a)
+    return attrs
+
+
+def import_profiles(
+    st, vendor: str, profiles: list[BrowserProfile], *, mapping: dict[str, str] | None, account_from: str,
+    create: bool,
+) -> ImportResult:
+    """Put each profile's values on its account in one transaction (see module docstring)."""
+    result = ImportResult(vendor)
+    when = now()
+    all_profiles = {p.name: p for p in st.profiles()}
+    names = {n.casefold(): n for n in all_profiles}
+    seen_refs: set[str] = set()
+    target: dict[str, str] = {}
+    for p in profiles:
+        if p.ref in seen_refs:
+            raise InvalidInput(f"{vendor}: profile {p.id[:40]!r} is listed twice")
+        seen_refs.add(p.ref)
+        account, label = _account_for(p, names, mapping, account_from)
+        if account is None and create and label:
+            try:
+                account = book.check_name(label)
+            except (InvalidInput, UsageError):
+                account = None
+            if account is not None and account.casefold() not in names:
+                all_profiles[account] = Profile(Account(account, created=when, updated=when))
+                names[account.casefold()] = account
+                result.created.append(account)
+        if account is None:
+            result.unmatched.append((p.ref, p.name))
+            continue
+        target[p.ref] = account
+        result.matched.append((p.ref, account))
+    new_values = {p.ref: _attributes(p, st.machine_hash, when, result.skipped) for p in profiles if p.ref in target}
+    notes = {note_of(ref): ref for ref in new_values}
+    changed: dict[str, Profile] = {}
+    for name, prof in all_profiles.items():
+        old = [a for a in prof.attributes if a.note in notes]
+        keep = tuple(a for a in prof.attributes if a.note not in notes)
+        mine = [ref for ref, acct in target.items() if acct == name]
+        fresh = [a for ref in mine for a in new_values[ref]]
+        if not old and not fresh and name not in result.created:
+            continue
+        first = {(a.kind, a.normalized, a.note): a.first_seen for a in old}
+        fresh = [a._replace(first_seen=first.get((a.kind, a.normalized, a.note), a.first_seen)) for a in fresh]
+        before = {(a.kind, a.normalized, a.note) for a in old}
+        after = {(a.kind, a.normalized, a.note) for a in fresh}
+        result.removed += len(before - after)
+        result.added += len(after - before)
+        merged, _ = book.merge_attributes(replace(prof, attributes=keep), fresh)
+        changed[name] = replace(merged, account=replace(merged.account, updated=when))
+    for prof in changed.values():
+        st.put_profile(prof)
+    for ref, account in result.matched:
+        st.add_event(Event(when=when, account=account, action="browser-import", verdict="RECORDED",
+                           detail={"profile": ref, "new_values": len(new_values.get(ref, ()))}))
+    return result
+
+
+def profiles_on_file(st) -> list[dict]:
+    """Every browser profile on file: vendor, id, account, and how many values came from it."""
+    rows = []
+    for prof in st.profiles():
+        counts: dict[str, int] = {}
+        for a in prof.attributes:
+            if a.note and a.note.startswith(NOTE_PREFIX):
+                counts[a.note[len(NOTE_PREFIX):]] = counts.get(a.note[len(NOTE_PREFIX):], 0) + 1
+        for a in prof.values("browser_profile"):
+            vendor, _, ident = a.normalized.partition(":")
+            rows.append({"vendor": vendor, "id": ident, "account": prof.name, "values": counts.get(a.normalized, 0)})
+    rows.sort(key=lambda r: (r["vendor"], r["id"], r["account"]))
+    return rows
+
+
+def gate_attributes(p: BrowserProfile, keyed_hash) -> tuple[Attribute, ...]:
+    """A profile's values for the gate (source "check"), read from the vendor just now."""
+    skipped: list[str] = []
+    attrs = _attributes(p, keyed_hash, now(), skipped)
+    return tuple(a._replace(source="check") for a in attrs)
+
+
+# ---------------------------------------------------------------------------------------------
+# The audit across profiles
+
+SHARED_CHECKS = {
+    # kind -> (check name, what it means)
+    "ip": ("shared exit IP", "one exit IP behind profiles of different accounts: the marketplace sees one network, "
+                            "and several fingerprints behind one exit IP are linked whatever the browser does"),
+    "proxy": ("shared proxy", "one proxy (host, port and user) in profiles of different accounts: they leave "
+                              "through the same exit"),
+    "proxy_account": ("shared proxy account", "one proxy account or IP-refresh URL: the profiles rotate together, "
+                                              "so sooner or later they share exit IPs"),
+    "platform_login": ("shared platform login", "one marketplace login in profiles of different accounts"),
+    "totp_secret": ("shared 2FA secret", "one authenticator seed in profiles of different accounts: one holder "
+                                         "verifies them all"),
+    "cookie": ("shared session cookie", "one session cookie in profiles of different accounts: the marketplace "
+                                        "sees one browser session"),
+    "browser_fingerprint": ("same combined fingerprint", "the same user agent, WebGL, screen, CPU, memory, fonts "
+                                                         "and platform in profiles of different accounts"),
+    "mac": ("same MAC address", "the same MAC address set in profiles of different accounts"),
+    "device_name": ("same device name", "the same device name shown by profiles of different accounts"),
+}
+PASSTHROUGH_WORDS = {
+    "canvas": "canvas noise is off", "webgl": "WebGL image noise is off", "audio": "audio noise is off",
+    "webgl_real": "WebGL metadata is the computer's own", "mac_real": "the MAC address is the computer's",
+    "device_name_real": "the device name is the computer's",
+}
+
+
+# The country of common time zones (the marketplaces' own, and where sellers work): enough to see a
+# profile whose time zone contradicts its exit IP. Zones not listed are not judged.
+TZ_COUNTRY = {
+    **dict.fromkeys(("America/New_York", "America/Chicago", "America/Denver", "America/Los_Angeles",
+                     "America/Phoenix", "America/Anchorage", "Pacific/Honolulu", "America/Detroit"), "US"),
+    **dict.fromkeys(("America/Toronto", "America/Vancouver", "America/Edmonton", "America/Winnipeg",
+                     "America/Halifax"), "CA"),
+    "America/Mexico_City": "MX", "America/Sao_Paulo": "BR", "Europe/London": "GB", "Europe/Dublin": "IE",
+    "Europe/Berlin": "DE", "Europe/Paris": "FR", "Europe/Madrid": "ES", "Europe/Rome": "IT",
+    "Europe/Amsterdam": "NL", "Europe/Brussels": "BE", "Europe/Stockholm": "SE", "Europe/Warsaw": "PL",
+    "Europe/Istanbul": "TR", "Asia/Tokyo": "JP", "Asia/Shanghai": "CN", "Asia/Chongqing": "CN",
+    "Asia/Hong_Kong": "HK", "Asia/Taipei": "TW", "Asia/Singapore": "SG", "Asia/Kolkata": "IN",
+    "Asia/Dubai": "AE", "Asia/Riyadh": "SA",
+    **dict.fromkeys(("Australia/Sydney", "Australia/Melbourne", "Australia/Brisbane", "Australia/Perth",
+                     "Australia/Adelaide"), "AU"),
+}
+
+
+def _flag(flags: tuple[str, ...], prefix: str) -> str:
+    return next((f[len(prefix):] for f in flags if f.startswith(prefix)), "")
+
+
+def _consistency(ref: str, account: str, flags: tuple[str, ...]) -> dict | None:
+    """Context: a profile whose time zone or language contradicts its exit IP's country."""
+    country = _flag(flags, "country:")
+    if not country:
+        return None
+    wrong = []
+    tz = _flag(flags, "tz:")
+    if TZ_COUNTRY.get(tz, country) != country:
+        wrong.append(f"its time zone {tz} is in {TZ_COUNTRY[tz]}")
+    languages = [x.strip() for x in _flag(flags, "lang:").split(",") if x.strip()]
+    regions = {x.split("-", 1)[1].upper() for x in languages if "-" in x}
+    if regions and country not in regions:
+        wrong.append(f"its language ({', '.join(languages)}) is not {country}'s")
+    if not wrong:
+        return None
+    return {
+        "check": "time zone or language against the exit IP", "level": "context", "accounts": [account],
+        "profiles": [ref],
+        "reason": (f"Time zone or language against the exit IP: {ref} ({account}) leaves through an IP in {country}, "
+                   f"but {' and '.join(wrong)}; context, not a link: a site sees the mismatch and looks closer."),
+    }
+
+
+def audit_profiles(st) -> list[dict]:
+    """What browser profiles of different accounts share, and real hardware showing through."""
+    from ..registry import FACETS
+
+    groups: dict[tuple[str, str], dict[str, set[str]]] = {}
+    passthrough: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {}
+    context: list[dict] = []
+    for prof in st.profiles():
+        for a in prof.attributes:
+            if not (a.note and a.note.startswith(NOTE_PREFIX)) or not a.keys:
+                continue
+            ref = a.note[len(NOTE_PREFIX):]
+            if a.kind in SHARED_CHECKS:
+                groups.setdefault((a.kind, a.keys[0]), {}).setdefault(prof.name, set()).add(ref)
+            if a.kind == "browser_profile":
+                mismatch = _consistency(ref, prof.name, a.flags)
+                if mismatch is not None:
+                    context.append(mismatch)
+                shown = tuple(f[len(PASSTHROUGH):] for f in a.flags if f.startswith(PASSTHROUGH))
+                if shown:
+                    passthrough.setdefault(ref.split(":", 1)[0], []).append((prof.name, ref, shown))
+    findings = []
+    for (kind, _key), holders in sorted(groups.items()):
+        if len(holders) < 2:
+            continue
+        check, meaning = SHARED_CHECKS[kind]
+        facet = FACETS.get(kind)
+        level = facet.level.label if facet is not None and hasattr(facet.level, "label") else str(facet.level)
+        profiles = sorted(r for refs in holders.values() for r in refs)
+        findings.append({
+            "check": check, "level": level, "accounts": sorted(holders), "profiles": profiles,
+            "reason": f"{check.capitalize()}: {meaning} ({', '.join(profiles)}).",
+        })
+    for vendor, rows in sorted(passthrough.items()):
+        accounts = sorted({acct for acct, _, _ in rows})
+        if len(accounts) < 2:
+            continue
+        common = sorted(set.intersection(*(set(shown) for _, _, shown in rows)))
+        details = "; ".join(f"{ref} ({acct}): {', '.join(PASSTHROUGH_WORDS[x] for x in shown)}"
+                            for acct, ref, shown in sorted(rows, key=lambda r: r[1]))
+        findings.append({
+            "check": "real hardware showing through", "level": "high" if common else "medium",
+            "accounts": accounts, "profiles": sorted(ref for _, ref, _ in rows),
+            "reason": (f"Real hardware showing through: {len(rows)} {vendor} profiles of different accounts show "
+                       "the real hardware of the computer they run on, so opened on one computer they give "
+                       f"identical canvas/WebGL/audio hashes and link the accounts ({details})."),
+        })
+    return findings + sorted(context, key=lambda f: f["profiles"])
