@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -80,6 +81,9 @@ def account_add(name, marketplace, status, note):
 # On a terminal the table shows one page of accounts unless --limit says otherwise; piped, or
 # as JSON or CSV, every matching account is printed.
 TERMINAL_PAGE = 50
+# A page within the first this-many accounts, unfiltered, is read row by row up to its end (the
+# whole profile of each, but no further); any other listing decodes every account's first line.
+READ_FIRST_MAX = 2000
 
 
 @account.command("list")
@@ -122,18 +126,24 @@ def account_list(fmt, text, statuses, marketplace, limit, offset, page, count_va
         raise UsageError("--page needs a page size: --limit 1 or more")
     start = offset if offset is not None else (page - 1) * limit if page is not None else 0
     with open_store() as st:
-        listed = _matching(st.accounts(), text, statuses, marketplace)
-        shown = listed[start: start + limit] if limit else listed[start:]
+        if limit and not (text or statuses or marketplace) and start + limit <= READ_FIRST_MAX:
+            # A first page: read the accounts in order and stop once it is full.
+            shown = [p.account for p in itertools.islice(st.iter_profiles(), start, start + limit)]
+            matched = st.count_accounts()
+        else:
+            listed = _matching(st.accounts(), text, statuses, marketplace)
+            shown = listed[start: start + limit] if limit else listed[start:]
+            matched = len(listed)
         counts = {a.name: len(st.profile(a.name).attributes) for a in shown} if count_values else {}
     columns = ["name", "marketplace", "status", *(["values"] if count_values else []), "note", "created", "updated"]
     rows = [_listed_row(a, counts.get(a.name)) for a in shown]
-    if fmt == "table" and not listed and not (text or statuses or marketplace):
+    if fmt == "table" and not matched and not (text or statuses or marketplace):
         click.echo("No accounts yet. Add one with `linkcheck account add NAME` or `linkcheck import FILE`.")
         return
     click.echo(render_rows(rows, fmt, columns))
-    if fmt == "table" and len(shown) < len(listed):
+    if fmt == "table" and len(shown) < matched:
         first = start + 1 if shown else start
-        click.echo(f"Showing {first:,}-{start + len(shown):,} of {len(listed):,} account(s); "
+        click.echo(f"Showing {first:,}-{start + len(shown):,} of {matched:,} account(s); "
                    "--limit, --page or --offset show others (--limit 0: all).")
 
 

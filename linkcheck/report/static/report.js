@@ -181,9 +181,18 @@
       var g = part.nodes();
       if (g.length === 1) { loose.push(g); return; }
       var side = Math.ceil(Math.sqrt(g.length)) * 60 + 60;
-      g.layout({name: g.length <= 3 ? "grid" : "concentric", boundingBox: {x1: 0, y1: 0, w: side, h: side},
-        fit: false, animate: false, avoidOverlap: true, minNodeSpacing: 18,
-        concentric: function (n) { return n.degree(false); }, levelWidth: function () { return 2; }}).run();
+      if (g.length <= 3) {
+        g.layout({name: "grid", boundingBox: {x1: 0, y1: 0, w: side, h: side}, fit: false, animate: false,
+          avoidOverlap: true}).run();
+      } else {
+        // One ring, each cluster's accounts side by side on it, so a cluster's box stays small.
+        var ring = g.sort(function (x, y) {
+          var px = x.data("parent") || "", py = y.data("parent") || "";
+          return px < py ? -1 : px > py ? 1 : y.degree(false) - x.degree(false);
+        });
+        ring.layout({name: "circle", boundingBox: {x1: 0, y1: 0, w: side, h: side}, fit: false, animate: false,
+          avoidOverlap: true, spacingFactor: 1}).run();
+      }
       placed.push(g);
     });
     var totalArea = 0;
@@ -343,9 +352,9 @@
   var table = document.getElementById("findings-table");
   var findingsPage = 0;
 
+  // The account filter: an exact name, else any account whose name contains the text (any case).
   function chosenAccount() {
-    var value = accountInput ? accountInput.value.trim() : "";
-    return value && value in byName ? value : value;
+    return accountInput ? accountInput.value.trim() : "";
   }
 
   function matchesAccount(p, account) {
