@@ -18,7 +18,7 @@ from linkcheck.linkage import engine
 from linkcheck.registry import kinds
 from linkcheck.accounts import make_attribute
 from linkcheck.models import Account, Attribute, Level, Profile
-from linkcheck.report import COSE_MAX_NODES, build_report, headline, report_data
+from linkcheck.report import COSE_MAX_NODES, build_report, decode, headline, report_data
 from linkcheck.linkage.rules import load_rules
 
 from conftest import PROFILES_DIR
@@ -50,9 +50,10 @@ SENSITIVE_KINDS = (
 
 
 def page_data(html: str) -> dict:
+    """The page's data as records: the page writes it compactly (rows and a string table)."""
     match = DATA_BLOB.search(html)
     assert match, "the report has no data blob"
-    return json.loads(match.group(1))
+    return decode(json.loads(match.group(1)))
 
 
 def write_report(cli, tmp_path: Path, *args) -> tuple[Path, str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -87,23 +88,94 @@ def account_add(name, marketplace, status, note):
     click.echo(f"Added account {name}")
 
 
+# On a terminal the table shows one page of accounts unless --limit says otherwise; piped, or
+# as JSON or CSV, every matching account is printed.
+TERMINAL_PAGE = 50
+# A page within the first this-many accounts, unfiltered, is read row by row up to its end (the
+# whole profile of each, but no further); any other listing decodes every account's first line.
+READ_FIRST_MAX = 2000
+
+
 @account.command("list")
 @store_options
 @format_option()
-def account_list(fmt):
-    """List the accounts on file.
+@click.option("--filter", "text", default=None, metavar="TEXT",
+              help="Only accounts whose name, marketplace or status contains TEXT (any case).")
+@click.option("--status", "statuses", type=click.Choice(STATUSES), multiple=True,
+              help="Only accounts with this status (repeat for several).")
+@click.option("--marketplace", default=None, help="Only accounts on this marketplace (any case).")
+@click.option("--limit", type=click.IntRange(min=0), default=None,
+              help=f"Show at most N accounts; 0 for all. Default: {TERMINAL_PAGE} in a table on a terminal, "
+                   "else all.")
+@click.option("--offset", type=click.IntRange(min=0), default=None, help="Skip the first N matching accounts.")
+@click.option("--page", type=click.IntRange(min=1), default=None, help=f"Show page N (pages of --limit accounts, {TERMINAL_PAGE} without it).")
+@click.option("--count-values", is_flag=True,
+              help="Add each shown account's number of values (opens every shown profile: slower).")
+def account_list(fmt, text, statuses, marketplace, limit, offset, page, count_values):
+    """List the accounts on file, in the order they were added.
+
+    Reads only each account's name, marketplace, status, note and dates,
+    not its values. In a table on a terminal it shows the first
+    50 matching accounts and says how many there are; --limit, --page and
+    --offset page through them (--limit 0 shows all). Piped, or as JSON or
+    CSV, it prints every matching account unless --limit is given.
 
     \b
     Examples:
       linkcheck account list
       linkcheck account list --format json
+      linkcheck account list --status suspended --marketplace amazon.de
+      linkcheck account list --filter acme --limit 20 --page 2
+      linkcheck account list --count-values --format csv
     """
+    if offset is not None and page is not None:
+        raise UsageError("--offset and --page cannot be used together")
+    if limit is None:
+        limit = TERMINAL_PAGE if page is not None or (fmt == "table" and sys.stdout.isatty()) else 0
+    if page is not None and not limit:
+        raise UsageError("--page needs a page size: --limit 1 or more")
+    start = offset if offset is not None else (page - 1) * limit if page is not None else 0
     with open_store() as st:
-        rows = [_account_row(p) for p in st.profiles()]
-    if fmt == "table" and not rows:
+        if limit and not (text or statuses or marketplace) and start + limit <= READ_FIRST_MAX:
+            # A first page: read the accounts in order and stop once it is full.
+            shown = [p.account for p in itertools.islice(st.iter_profiles(), start, start + limit)]
+            matched = st.count_accounts()
+        else:
+            listed = _matching(st.accounts(), text, statuses, marketplace)
+            shown = listed[start: start + limit] if limit else listed[start:]
+            matched = len(listed)
+        counts = {a.name: len(st.profile(a.name).attributes) for a in shown} if count_values else {}
+    columns = ["name", "marketplace", "status", *(["values"] if count_values else []), "note", "created", "updated"]
+    rows = [_listed_row(a, counts.get(a.name)) for a in shown]
+    if fmt == "table" and not matched and not (text or statuses or marketplace):
         click.echo("No accounts yet. Add one with `linkcheck account add NAME` or `linkcheck import FILE`.")
         return
-    click.echo(render_rows(rows, fmt, ["name", "marketplace", "status", "values", "note", "created", "updated"]))
+    click.echo(render_rows(rows, fmt, columns))
+    if fmt == "table" and len(shown) < matched:
+        first = start + 1 if shown else start
+        click.echo(f"Showing {first:,}-{start + len(shown):,} of {matched:,} account(s); "
+                   "--limit, --page or --offset show others (--limit 0: all).")
+
+
+def _matching(accounts: list[Account], text, statuses, marketplace) -> list[Account]:
+    if text:
+        needle = text.casefold()
+        accounts = [a for a in accounts
+                    if needle in a.name.casefold() or needle in a.marketplace.casefold() or needle in a.status]
+    if statuses:
+        accounts = [a for a in accounts if a.status in statuses]
+    if marketplace is not None:
+        wanted = marketplace.casefold()
+        accounts = [a for a in accounts if a.marketplace.casefold() == wanted]
+    return accounts
+
+
+def _listed_row(a: Account, values: int | None) -> dict:
+    row = {"name": a.name, "marketplace": a.marketplace, "status": a.status}
+    if values is not None:
+        row["values"] = values
+    row.update(note=a.note or "", created=iso(a.created), updated=iso(a.updated))
+    return row
 
 
 @account.command("show")

@@ -24,6 +24,15 @@ from ..models import Account, Level, iso
 # in rows, which stays fast at thousands of accounts.
 COSE_MAX_NODES = 150
 
+# Up to this many accounts on file the graph lists every account, linked or not; above it only
+# the linked ones (the others are counted in the headline, not drawn).
+DRAW_EVERY_ACCOUNT_MAX = 1000
+# The graph first draws at most this many accounts: every one when there are no more, else the
+# strongest groups of linked accounts; a search or a cluster in the list draws the rest on demand.
+GRAPH_BUDGET = 1000
+# A cluster of more accounts than this is drawn as one node, expanded when tapped.
+COLLAPSE_OVER = 15
+
 STATUSES = ("active", "planned", "suspended", "closed")
 
 
@@ -74,37 +83,54 @@ def report_data(
     generated_at,
     link_level: Level = Level.HIGH,
 ) -> dict:
-    """Everything the graph is drawn from, as plain JSON (masked values only). `accounts`:
-    every account on file (Account or Profile), in the order the graph lists them."""
+    """Everything the page draws and lists, as plain JSON (masked values only). `accounts`:
+    every account on file (Account or Profile), in the order the graph lists them.
+
+    Compact, so a report of 100,000 accounts stays a few megabytes: every repeated text
+    (marketplaces, statuses, facets, masked values, reasons) is written once in `strings` and
+    referred to by its index; accounts, pairs, findings and clusters are rows (lists), their
+    fields named in `columns`. Up to DRAW_EVERY_ACCOUNT_MAX accounts on file every account is
+    listed; above it only the linked ones (in a pair or a cluster), the others are counted."""
     accounts = _accounts(accounts)
+    table: dict[str, int] = {}
+
+    def text(value) -> int | None:
+        if value is None:
+            return None
+        found = table.get(value)
+        if found is None:
+            found = table[value] = len(table)
+        return found
+
+    every = len(accounts) <= DRAW_EVERY_ACCOUNT_MAX
+    if every:
+        drawn = accounts
+    else:
+        linked = {name for pair in audit.pairs for name in pair.accounts}
+        linked.update(name for c in audit.clusters for name in c.accounts)
+        drawn = [a for a in accounts if a.name in linked]
     cluster_of = {name: i for i, c in enumerate(audit.clusters) for name in c.accounts}
     at_risk = {r.account: r.because_of for r in audit.at_risk}
-    nodes = [
-        {
-            "id": f"a{i}",
-            "name": a.name,
-            "marketplace": a.marketplace,
-            "status": a.status,
-            "cluster": cluster_of.get(a.name),
-            "at_risk_because_of": at_risk.get(a.name),
-        }
-        for i, a in enumerate(accounts)
+    index = {a.name: i for i, a in enumerate(drawn)}
+    rows = [
+        [a.name, text(a.marketplace), text(a.status), cluster_of.get(a.name), at_risk.get(a.name)]
+        for a in drawn
     ]
-    ids = {a["name"]: a["id"] for a in nodes}
-    pairs = [
-        {
-            "id": f"p{i}",
-            "accounts": list(pair.accounts),
-            "source": ids[pair.accounts[0]],
-            "target": ids[pair.accounts[1]],
-            "level": pair.level.label,
-            "rank": int(pair.level),
-            "score": round(pair.score, 3),
-            "kinds": list(pair.kinds),
-            "findings": len(pair.findings),
-        }
-        for i, pair in enumerate(audit.pairs)
-    ]
+    types: dict[tuple, int] = {}  # (facet, level, match, reason, reason_zh) -> its number
+    pairs = []
+    for pair in audit.pairs:
+        a, b = pair.accounts
+        findings = []
+        for f in pair.findings:
+            kind = (text(f.facet), text("context" if f.context else f.level.label), text(f.match), text(f.reason),
+                    text(f.reason_zh or None))
+            row = [types.setdefault(kind, len(types)), None if f.score is None else round(f.score),
+                   text(f.values.get(a, "")), text(f.values.get(b, ""))]
+            if f.explanation:
+                row.append(text(f.explanation))
+            findings.append(row)
+        # The pair's kinds are not written: they are its findings' facets, context ones left out.
+        pairs.append([index[a], index[b], int(pair.level), round(pair.score, 2), findings])
     hubs = [
         {
             "id": f"h{i}",
@@ -113,16 +139,18 @@ def report_data(
             "level": h.level.label,
             "rank": int(h.level),
             "value": h.value,
-            "members": [ids[name] for name in h.accounts if name in ids],
+            "count": len(h.accounts),
+            "members": [index[name] for name in h.accounts if name in index],
             "cluster": _common_cluster(h.accounts, cluster_of),
         }
         for i, h in enumerate(audit.hubs)
     ]
     clusters = [
-        {"id": f"c{i}", "number": i + 1, "level": c.level.label, "size": len(c.accounts)}
-        for i, c in enumerate(audit.clusters)
+        [int(c.level), [index[name] for name in c.accounts if name in index],
+         [[index[link.a], index[link.b], int(link.level), [text(k) for k in link.kinds]] for link in c.chain]]
+        for c in audit.clusters
     ]
-    graph_nodes = len(nodes) + len(hubs)
+    graph_nodes = len(rows) + len(hubs)
     return {
         "generator": f"linkcheck {__version__}",
         "generated_at": _when(generated_at),
@@ -130,11 +158,57 @@ def report_data(
         "link_level": link_level.label,
         "headline": asdict(headline(audit, accounts)),
         "layout": "cose" if graph_nodes <= COSE_MAX_NODES else "packed",
-        "accounts": nodes,
+        "on_file": len(accounts),
+        "every_account": every,
+        "graph_budget": GRAPH_BUDGET,
+        "collapse_over": COLLAPSE_OVER,
+        "columns": {
+            "accounts": ["name", "marketplace", "status", "cluster", "at_risk_because_of"],
+            "pairs": ["a", "b", "rank", "score", "findings"],
+            "findings": ["type", "score", "value_a", "value_b", "explanation (only when explained)"],
+            "finding_types": ["facet", "level", "match", "reason", "reason_zh"],
+            "clusters": ["rank", "accounts", "chain"],
+            "chain": ["a", "b", "rank", "kinds"],
+        },
+        "strings": list(table),
+        "finding_types": [list(t) for t in types],
+        "accounts": rows,
         "pairs": pairs,
         "hubs": hubs,
         "clusters": clusters,
     }
+
+
+def decode(data: dict) -> dict:
+    """The page's compact data as plain records (names for indexes, texts for string
+    numbers): what the page's script reads from it, for tests and tools."""
+    strings = data["strings"]
+    s = lambda i: None if i is None else strings[i]  # noqa: E731
+    accounts = [
+        {"name": n, "marketplace": s(m), "status": s(st), "cluster": c, "at_risk_because_of": r}
+        for n, m, st, c, r in data["accounts"]
+    ]
+    names = [a["name"] for a in accounts]
+    labels = {int(lvl): lvl.label for lvl in Level}
+    types = [dict(zip(("facet", "level", "match", "reason", "reason_zh"), map(s, t))) for t in data["finding_types"]]
+
+    def finding(row) -> dict:
+        return {**types[row[0]], "score": row[1], "value_a": s(row[2]), "value_b": s(row[3]),
+                "explanation": s(row[4]) if len(row) > 4 else None}
+
+    pairs = []
+    for a, b, rank, score, rows in data["pairs"]:
+        findings = [finding(row) for row in rows]
+        kinds = list(dict.fromkeys(f["facet"] for f in findings if f["level"] != "context"))
+        pairs.append({"accounts": [names[a], names[b]], "level": labels[rank], "rank": rank, "score": score,
+                      "kinds": kinds, "findings": findings})
+    clusters = [
+        {"level": labels[rank], "accounts": [names[i] for i in members],
+         "chain": [{"a": names[a], "b": names[b], "level": labels[r], "kinds": [s(k) for k in kinds]}
+                   for a, b, r, kinds in chain]}
+        for rank, members, chain in data["clusters"]
+    ]
+    return {**data, "accounts": accounts, "pairs": pairs, "clusters": clusters}
 
 
 def _common_cluster(names, cluster_of: dict) -> int | None:
@@ -236,7 +310,6 @@ def build_report(
         statuses=STATUSES,
         levels=[(int(lvl), lvl.label) for lvl in sorted(Level, reverse=True)],
         status={a.name: a.status for a in accounts},
-        involved=sorted({name for pair in audit.pairs for name in pair.accounts}),
         total_findings=sum(len(p.findings) for p in audit.pairs),
         health=health,
         percent=_percent,
