@@ -40,11 +40,13 @@ def report(output, force, min_level, link_level, rules_file):
 
     One self-contained page (it loads nothing from the network): the
     headline figures, a graph with one node per account and one line per
-    linked pair, the clusters and the accounts at risk from a suspended or
-    closed one, the accounts whose health is in breach and those a breach
-    exposes (once health figures are recorded), then every finding in a
-    table you can filter by level and account. Values are masked. The
-    figures are those of `linkcheck audit` with the same options.
+    linked pair (above 1,000 accounts only the linked ones, the strongest
+    groups first, large clusters folded into a box you open), a search box
+    for an account, the clusters and the accounts at risk from a suspended
+    or closed one, the accounts whose health is in breach and those a breach
+    exposes (once health figures are recorded), then every finding, 50 at a
+    time, filtered by level and account. Values are masked. The figures are
+    those of `linkcheck audit` with the same options.
 
     \b
     Examples:
