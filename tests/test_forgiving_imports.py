@@ -116,3 +116,61 @@ def test_scientific_notation_in_a_text_kind_is_kept(cli, store, tmp_path):
     path = _write(tmp_path, "account,brand\nacme-us,6.2E+18\n")
     result = cli("import", path)
     assert result.exit_code == 0, result.output
+
+
+# ---------------------------------------------------------------------------------------------
+# Marketplaces
+
+
+def test_unknown_marketplace_in_an_import_warns_once_and_is_kept(cli, store, tmp_path):
+    path = _write(tmp_path, "account,marketplace\nshop-a,myshop.example\nshop-b,myshop.example\nshop-c,amazon.de\n")
+    result = cli("import", path)
+    assert result.exit_code == 0, result.output
+    warnings = [line for line in result.stderr.splitlines() if line.startswith("warning:")]
+    assert warnings == [
+        "warning: stores.csv row 2: marketplace 'myshop.example' is not one linkcheck knows (kept as given)"
+    ]
+    assert _export(cli, tmp_path)["shop-b"]["marketplace"] == "myshop.example"
+
+
+def test_near_miss_marketplace_suggests_the_right_one(cli, store, tmp_path):
+    path = _write(tmp_path, "账号,站点\nacme-us,amazon.con\n")
+    result = cli("import", path)
+    assert result.exit_code == 0, result.output
+    assert ("warning: stores.csv row 2: marketplace 'amazon.con' is not one linkcheck knows "
+            "(did you mean amazon.com? kept as given)") in result.stderr.splitlines()
+
+
+def test_account_add_and_set_warn_about_an_unknown_marketplace(cli, store):
+    result = cli("account", "add", "acme-de", "--marketplace", "amazn.de")
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines() == [
+        "warning: marketplace 'amazn.de' is not one linkcheck knows (did you mean amazon.de? kept as given)"
+    ]
+    result = cli("account", "set", "acme-de", "--marketplace", "amazon.de")
+    assert result.exit_code == 0, result.output
+    assert "warning" not in result.stderr
+    result = cli("account", "set", "acme-de", "--marketplace", "ebay.cm")
+    assert result.exit_code == 0, result.output
+    assert "did you mean ebay.com?" in result.stderr
+
+
+@pytest.mark.parametrize("marketplace", [
+    "amazon.com", "amazon.com.be", "https://sellercentral.amazon.co.uk/home", "Amazon", "TikTok Shop", "shopee.com.my",
+    "mercadolibre.com.mx", "allegro.pl", "zalando.de", "noon.com", "flipkart.com", "coupang.com", "shein.com", "US",
+])
+def test_known_marketplaces_do_not_warn(cli, store, marketplace):
+    result = cli("account", "add", "acme", "--marketplace", marketplace)
+    assert result.exit_code == 0, result.output
+    assert result.stderr == ""
+
+
+def test_readme_lists_every_alias():
+    from pathlib import Path
+
+    from linkcheck.registry.columns import ALIASES
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    for name, aliases in ALIASES.items():
+        row = f"| `{name}` | " + ", ".join(f"`{a}`" for a in aliases) + " |"
+        assert row in readme, name

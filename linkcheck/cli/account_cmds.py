@@ -85,6 +85,7 @@ def account_add(name, marketplace, status, note):
         when = now()
         st.put_profile(Profile(Account(name, marketplace, status, note, when, when)))
     click.echo(f"Added account {name}")
+    _warn_marketplace(marketplace)
 
 
 @account.command("list")
@@ -169,6 +170,14 @@ def account_set(name, marketplace, status, note, rename):
         if rename is not None:
             st.rename_account(name, book.check_name(rename))
     click.echo(f"Updated account {rename or name}")
+    if marketplace is not None:
+        _warn_marketplace(changes["marketplace"])
+
+
+def _warn_marketplace(marketplace: str) -> None:
+    line = book.marketplace_warning(marketplace)
+    if line:
+        echo_err(f"warning: {line}")
 
 
 @account.command("remove")
