@@ -174,3 +174,19 @@ def test_readme_lists_every_alias():
     for name, aliases in ALIASES.items():
         row = f"| `{name}` | " + ", ".join(f"`{a}`" for a in aliases) + " |"
         assert row in readme, name
+
+
+def test_chinese_excel_gb18030_tab_separated_with_comma_decimal(cli, store, tmp_path):
+    """What Chinese Excel saves ("Unicode text" aside): GB18030, here tab separated; a European
+    Excel writes the exponent form with a decimal comma."""
+    path = _write(tmp_path, "店铺\t平台\t银行卡号\t电话\nacme-cn\tamazon.cn\t6,22202E+18\t+86 138 0013 8000\n",
+                  encoding="gb18030")
+    result = cli("import", path)
+    assert result.exit_code == 3
+    assert "account 'acme-cn': bank_account: Excel turned this number into 6,22202E+18" in result.stderr
+    path.write_text("店铺\t平台\t银行卡号\t电话\nacme-cn\tamazon.cn\t6222020200012345678\t+86 138 0013 8000\n",
+                    encoding="gb18030")
+    result = cli("import", path)
+    assert result.exit_code == 0, result.output
+    assert result.stderr == ""
+    assert set(_export(cli, tmp_path)["acme-cn"]["attributes"]) == {"bank_account", "phone"}
