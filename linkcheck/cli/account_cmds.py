@@ -329,7 +329,9 @@ def import_cmd(files, fmt, skip_invalid, problems_file, force, region, encoding)
     {"account": "acme-us", "marketplace": "amazon.com", "status": "active",
     "attributes": {"email": ["ops@acme.example"], "ip": ["203.0.113.7"]}}.
     CSV: one row per account; columns account, marketplace, status, note and
-    any kind names; several values in a cell separated by ';'.
+    any kind names (in any case, or an English or Chinese alias such as
+    店铺名称 or 邮箱: see the README); several values in a cell separated by ';'.
+    An unknown column refuses the file; an unknown marketplace is a warning.
 
     Existing accounts get the new values (never duplicated, never dropped).
     All files are one transaction: if any row is invalid, every problem is
