@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 from typing import Callable, Iterable
 
 from .registry import kinds
+from .registry.regions import known_marketplace, marketplace_suggestion
 from .normalize.country import company_country as normalize_country
 from .errors import ImportErrors, InvalidInput, InvalidValue, UsageError
 from .importers import ProfileRecord, RawValue
@@ -66,6 +67,16 @@ def check_text(label: str, text: object, limit: int = MAX_NOTE_CHARS, *, one_lin
     if any("\ud800" <= ch <= "\udfff" for ch in text):
         raise InvalidInput(f"{label} is not valid text (it holds undecodable characters)")
     return check_free_text(label, text.strip(), one_line=one_line) or None
+
+
+def marketplace_warning(marketplace: str | None) -> str | None:
+    """A line saying a marketplace is not one linkcheck knows (with a "did you mean"), or None.
+    Only a warning: the marketplace is kept as given."""
+    if not marketplace or known_marketplace(marketplace):
+        return None
+    guess = marketplace_suggestion(marketplace)
+    hint = f"did you mean {guess}? " if guess else ""
+    return f"marketplace {marketplace[:60]!r} is not one linkcheck knows ({hint}kept as given)"
 
 
 def make_attribute(
@@ -258,6 +269,7 @@ def import_records(
     warnings: list[str] = []
     bad_rows = 0
     seen_names: set[str] = set()
+    seen_marketplaces: set[str] = set()
     count = 0
     for count, record in enumerate(records, 1):
         row_problems = list(record.problems)
@@ -275,6 +287,11 @@ def import_records(
         except InvalidInput as exc:
             row_problems.append(exc.message)
             status = marketplace = note = None
+        if marketplace and marketplace not in seen_marketplaces:  # warned once per import
+            seen_marketplaces.add(marketplace)
+            line = marketplace_warning(marketplace)
+            if line:
+                warnings.append(f"{record.origin}: {line}")
         existing = store.find_profile(name)
         if existing is None:
             account = Account(name, marketplace or "", status or "active", note, when, when)

@@ -86,6 +86,7 @@ def account_add(name, marketplace, status, note):
         when = now()
         st.put_profile(Profile(Account(name, marketplace, status, note, when, when)))
     click.echo(f"Added account {name}")
+    _warn_marketplace(marketplace)
 
 
 # On a terminal the table shows one page of accounts unless --limit says otherwise; piped, or
@@ -241,6 +242,14 @@ def account_set(name, marketplace, status, note, rename):
         if rename is not None:
             st.rename_account(name, book.check_name(rename))
     click.echo(f"Updated account {rename or name}")
+    if marketplace is not None:
+        _warn_marketplace(changes["marketplace"])
+
+
+def _warn_marketplace(marketplace: str) -> None:
+    line = book.marketplace_warning(marketplace)
+    if line:
+        echo_err(f"warning: {line}")
 
 
 @account.command("remove")
@@ -392,7 +401,9 @@ def import_cmd(files, fmt, skip_invalid, problems_file, force, region, encoding)
     {"account": "acme-us", "marketplace": "amazon.com", "status": "active",
     "attributes": {"email": ["ops@acme.example"], "ip": ["203.0.113.7"]}}.
     CSV: one row per account; columns account, marketplace, status, note and
-    any kind names; several values in a cell separated by ';'.
+    any kind names (in any case, or an English or Chinese alias such as
+    店铺名称 or 邮箱: see the README); several values in a cell separated by ';'.
+    An unknown column refuses the file; an unknown marketplace is a warning.
 
     Existing accounts get the new values (never duplicated, never dropped).
     All files are one transaction: if any row is invalid, every problem is

@@ -1,21 +1,26 @@
 """linkcheck's CSV import format: its reader, and its twin `profile_to_row` (what `export --format csv` writes).
 
 One row per account: columns account, marketplace, status, note and any kind names, several
-values in a cell separated by ';'.
+values in a cell separated by ';'. Headers are matched loosely and by their English and Chinese
+aliases (registry/columns.py); an unknown column refuses the file, with a "did you mean".
 """
 
 from __future__ import annotations
 
+import re
 from typing import Iterable, Iterator
 
 from ..errors import InvalidInput
 from ..models import Profile
+from ..registry.columns import ACCOUNT_FIELDS, column_name, column_suggestion
 from . import ImportFile, reader
 from .records import ProfileRecord, RawValue, exported_value
 from .safety import MAX_CELL_CHARS, csv_rows, unescape_formula
 
-ACCOUNT_FIELDS = ("account", "marketplace", "status", "note")
 CSV_VALUE_SEPARATOR = ";"
+# Kinds whose values are long digit strings, which Excel shows (and saves) as 6.22202E+18.
+NUMBER_KINDS = frozenset({"bank_account", "card", "phone", "tax_id", "registration_number", "payment_account"})
+_SCIENTIFIC = re.compile(r"[+-]?\d+(?:[.,]\d+)?[eE][+-]?\d+")
 
 
 @reader("csv", extensions=(".csv", ".tsv", ".txt"))
@@ -26,14 +31,53 @@ def read_csv(source: ImportFile) -> Iterator[ProfileRecord]:
     if header is None:
         return
     header = [h.strip().lstrip("\ufeff") for h in header]
-    if "account" not in header:
-        raise InvalidInput(f"{path}: CSV needs an 'account' column (found: {', '.join(header)[:200]})")
+    header = _header_names(path.name, header)
     # Rows are numbered as a spreadsheet shows them (the header is row 1), not by text line: a
     # quoted cell may span several lines.
     for row_number, row in enumerate(rows, 2):
         if not any(cell.strip() for cell in row):
             continue
         yield _csv_profile(f"{path.name} row {row_number}", header, row)
+
+
+def _header_names(file_name: str, header: list[str]) -> list[str]:
+    """The field or kind each column names ("" for a column without a header, whose cells are
+    ignored), or one InvalidInput for the whole file: an unknown column (with a "did you
+    mean"), two columns naming one account field, or no account column."""
+    names, unknown, taken = [], [], {}
+    for column in header:
+        name = column_name(column) if column else ""
+        if name is None:
+            guess = column_suggestion(column)
+            unknown.append(f"{column[:40]!r}" + (f" (did you mean {guess}?)" if guess else ""))
+            name = ""
+        elif name in ACCOUNT_FIELDS:
+            if name in taken:
+                raise InvalidInput(
+                    f"{file_name}: columns {taken[name][:40]!r} and {column[:40]!r} both name the {name}; keep one"
+                )
+            taken[name] = column
+        names.append(name)
+    if unknown:
+        shown = ", ".join(unknown[:10]) + (f" and {len(unknown) - 10} more" if len(unknown) > 10 else "")
+        raise InvalidInput(
+            f"{file_name}: unknown column{'s' if len(unknown) > 1 else ''} {shown}; nothing was imported. "
+            f"Columns are account, marketplace, status, note and the kind names or their aliases "
+            f"(see the README's Import section)"
+        )
+    if "account" not in taken:
+        raise InvalidInput(f"{file_name}: CSV needs an 'account' column (found: {', '.join(header)[:200]})")
+    return names
+
+
+def excel_number_problem(kind: str, value: str) -> str | None:
+    """Why a number-like value that Excel wrote in scientific notation is refused, or None."""
+    if kind in NUMBER_KINDS and _SCIENTIFIC.fullmatch(value.strip()):
+        return (
+            f"{kind}: Excel turned this number into {value.strip()[:20]}, which has lost its digits; format the "
+            f"column as Text before saving as CSV (or type the number with a leading apostrophe), then export again"
+        )
+    return None
 
 
 def split_cell(cell: str) -> list[str]:
@@ -69,7 +113,12 @@ def _csv_profile(origin: str, header: list[str], row: list[str]) -> ProfileRecor
         if column in ACCOUNT_FIELDS:
             fields[column] = unescape_formula(cell.strip())
         elif column:
-            values.extend(RawValue(column, v) for v in split_cell(cell))
+            for v in split_cell(cell):
+                problem = excel_number_problem(column, v)
+                if problem:
+                    problems.append(problem)
+                else:
+                    values.append(RawValue(column, v))
     return ProfileRecord(
         origin,
         fields.get("account") or None,

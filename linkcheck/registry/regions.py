@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 
 from phonenumbers import SUPPORTED_REGIONS
@@ -9,9 +10,51 @@ from phonenumbers import SUPPORTED_REGIONS
 
 # Two-letter top-level domains that are sold worldwide and say nothing about a country.
 _GENERIC_CCTLDS = frozenset("io co ai tv me cc ws fm gg ly to so sh ac eu am im is la md nu tk vc".split())
+# The marketplaces linkcheck knows, each with the country its sellers sell in (None: several or
+# none); `known_marketplace` checks an account's marketplace against it. Order matters only for
+# "did you mean": on a tie, the earlier one is suggested.
+MARKETPLACES: dict[str, str | None] = {
+    # Amazon
+    "amazon.com": "US", "amazon.ca": "CA", "amazon.com.mx": "MX", "amazon.com.br": "BR", "amazon.co.uk": "GB",
+    "amazon.de": "DE", "amazon.fr": "FR", "amazon.it": "IT", "amazon.es": "ES", "amazon.nl": "NL", "amazon.se": "SE",
+    "amazon.pl": "PL", "amazon.com.be": "BE", "amazon.com.tr": "TR", "amazon.ae": "AE", "amazon.sa": "SA",
+    "amazon.eg": "EG", "amazon.in": "IN", "amazon.co.jp": "JP", "amazon.com.au": "AU", "amazon.sg": "SG",
+    "amazon.cn": "CN", "amazon.ie": "IE", "amazon.co.za": "ZA",
+    # eBay
+    "ebay.com": "US", "ebay.co.uk": "GB", "ebay.de": "DE", "ebay.fr": "FR", "ebay.it": "IT", "ebay.es": "ES",
+    "ebay.ca": "CA", "ebay.com.au": "AU", "ebay.at": "AT", "ebay.ch": "CH", "ebay.nl": "NL", "ebay.be": "BE",
+    "ebay.pl": "PL", "ebay.ie": "IE",
+    # Walmart
+    "walmart.com": "US", "walmart.ca": "CA", "walmart.com.mx": "MX",
+    # Shopee
+    "shopee.sg": "SG", "shopee.com.my": "MY", "shopee.co.th": "TH", "shopee.ph": "PH", "shopee.vn": "VN",
+    "shopee.co.id": "ID", "shopee.tw": "TW", "shopee.com.br": "BR", "shopee.com.mx": "MX",
+    # Lazada
+    "lazada.sg": "SG", "lazada.com.my": "MY", "lazada.co.th": "TH", "lazada.com.ph": "PH", "lazada.vn": "VN",
+    "lazada.co.id": "ID",
+    # Mercado Libre
+    "mercadolibre.com.mx": "MX", "mercadolivre.com.br": "BR", "mercadolibre.com.ar": "AR",
+    "mercadolibre.cl": "CL", "mercadolibre.com.co": "CO",
+    # Others
+    "tiktok.com": None, "temu.com": None, "etsy.com": None, "aliexpress.com": None, "shein.com": None,
+    "rakuten.co.jp": "JP", "rakuten.com": "US", "allegro.pl": "PL", "zalando.de": "DE", "zalando.co.uk": "GB",
+    "zalando.fr": "FR", "noon.com": None, "flipkart.com": "IN", "coupang.com": "KR", "target.com": "US",
+    "bestbuy.com": "US", "newegg.com": "US", "wayfair.com": "US", "overstock.com": "US", "cdiscount.com": "FR",
+    "bol.com": "NL", "ozon.ru": "RU", "wildberries.ru": "RU", "kaufland.de": "DE", "otto.de": "DE",
+    "fruugo.com": None, "wish.com": None, "joom.com": None, "daraz.pk": "PK", "jumia.com.ng": "NG",
+}
+# A marketplace written as its platform's name, without a site ("Amazon", "TikTok Shop"): known,
+# but says nothing about a country.
+PLATFORMS = frozenset({
+    "amazon", "ebay", "walmart", "shopee", "tiktok", "tiktok shop", "temu", "lazada", "mercado libre",
+    "mercadolibre", "etsy", "aliexpress", "rakuten", "allegro", "zalando", "noon", "flipkart", "coupang",
+    "shein", "target", "bestbuy", "wayfair", "cdiscount", "bol.com", "ozon", "wildberries", "kaufland", "otto",
+    "shopify", "wish", "daraz", "jumia",
+    "亚马逊", "易贝", "沃尔玛", "虾皮", "抖音", "拼多多", "速卖通", "希音",
+})
 # ".com" sites whose sellers are in one country.
-_COM_SITES = {"amazon": "US", "ebay": "US", "walmart": "US", "target": "US", "bestbuy": "US", "newegg": "US",
-              "wayfair": "US", "overstock": "US"}
+_COM_SITES = {site[:-4]: country for site, country in MARKETPLACES.items()
+              if country and site.endswith(".com") and site.count(".") == 1}
 _URL_PREFIX = re.compile(r"^[a-z][a-z0-9+.-]*://")
 
 
@@ -36,6 +79,52 @@ def region_for_marketplace(marketplace: str) -> str | None:
         return None
     code = "GB" if tld == "uk" else tld.upper()
     return code if code in SUPPORTED_REGIONS else None
+
+
+def _host(marketplace: str) -> str:
+    text = _URL_PREFIX.sub("", marketplace.strip().lower()[:255])
+    return text.split("/", 1)[0].split(":", 1)[0].rstrip(".")
+
+
+def _site(host: str) -> str | None:
+    """The known marketplace a host belongs to: "sellercentral.amazon.co.uk" -> "amazon.co.uk"."""
+    labels = host.split(".")
+    for i in range(len(labels) - 1):
+        site = ".".join(labels[i:])
+        if site in MARKETPLACES:
+            return site
+    return None
+
+
+def known_marketplace(marketplace: str) -> bool:
+    """Whether linkcheck knows this marketplace: a site of MARKETPLACES (any subdomain of it, with
+    or without https://), a platform's name, or a two-letter country code."""
+    host = _host(marketplace)
+    if not host:
+        return True
+    if _site(host) or " ".join(host.split()) in PLATFORMS:
+        return True
+    return "." not in host and region_for_marketplace(host) is not None
+
+
+def marketplace_suggestion(marketplace: str) -> str | None:
+    """The known marketplace an unknown one was most likely meant to be ("amazon.con" -> amazon.com)."""
+    host = _host(marketplace)
+    names = list(MARKETPLACES)
+    close = difflib.get_close_matches(host, names, n=5, cutoff=0.8)
+    if not close:
+        return None
+    return min(close, key=lambda name: (_edits(host, name), names.index(name)))
+
+
+def _edits(a: str, b: str) -> int:
+    """Levenshtein distance (two short strings)."""
+    row = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        prev, row[0] = row[0], i
+        for j, cb in enumerate(b, 1):
+            prev, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, prev + (ca != cb))
+    return row[-1]
 
 
 def region_code(region: str | None) -> str | None:

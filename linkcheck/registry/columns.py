@@ -1,0 +1,80 @@
+"""Column names an import file may use: the aliases of the account fields and of each kind.
+
+A spreadsheet's header is matched loosely: `column_key` folds case, full-width characters
+(NFKC), surrounding spaces and the difference between '_', '-' and spaces, so "E-Mail",
+"e_mail" and "ＥＭＡＩＬ" are one name. Besides the names in `ALIASES`, a kind's own name
+and its English and Chinese labels (registry/kinds.py) are always accepted.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import unicodedata
+
+from .kinds import KINDS
+
+ACCOUNT_FIELDS = ("account", "marketplace", "status", "note")
+
+# Field or kind -> the other names a header may give it (English, then Chinese).
+ALIASES: dict[str, tuple[str, ...]] = {
+    "account": ("account name", "store", "store name", "shop", "shop name", "seller", "seller name",
+                "账号", "账户", "账户名", "店铺", "店铺名", "店铺名称"),
+    "marketplace": ("site", "platform", "market", "channel", "站点", "平台"),
+    "status": ("state", "account status", "状态", "账号状态", "店铺状态"),
+    "note": ("notes", "remark", "remarks", "comment", "comments", "备注", "说明"),
+    "email": ("e-mail", "email address", "mail", "邮箱", "电子邮件", "邮件", "邮箱地址"),
+    "phone": ("phone number", "telephone", "tel", "mobile", "mobile phone", "cell phone",
+              "电话", "手机", "手机号", "手机号码", "联系电话"),
+    "company_name": ("company", "business name", "legal name", "公司名称", "公司", "企业名称"),
+    "legal_representative": ("legal rep", "legal representative name", "representative",
+                             "法人", "法定代表人", "法人代表"),
+    "address": ("company address", "business address", "地址", "公司地址"),
+    "bank_account": ("bank account number", "iban", "银行账号", "银行卡号"),
+    "card": ("credit card", "credit card number", "card number", "信用卡", "信用卡号"),
+    "payment_account": ("payout account", "收款账户", "收款账号"),
+    "tax_id": ("tax number", "vat", "vat number", "vat id", "ein", "税号", "纳税人识别号"),
+    "registration_number": ("company registration number", "business registration number",
+                            "统一社会信用代码", "营业执照号", "注册号"),
+    "ip": ("ip address", "IP地址"),
+    "mac": ("mac address", "MAC地址", "网卡地址"),
+    "brand": ("brand name", "品牌"),
+    "supplier": ("vendor", "供应商"),
+    "logistics": ("logistics provider", "shipping", "carrier", "物流"),
+    "category": ("product category", "类目"),
+}
+
+_SEPARATORS = re.compile(r"[\s_\-]+")
+
+
+def column_key(header: str) -> str:
+    """The form headers are compared in: "  E-Mail " and "ｅ_mail" -> "email"."""
+    text = unicodedata.normalize("NFKC", header).strip().strip("\ufeff").casefold()
+    return _SEPARATORS.sub("", text)
+
+
+def _table() -> dict[str, str]:
+    table: dict[str, str] = {}
+    for name in (*ACCOUNT_FIELDS, *KINDS):
+        table.setdefault(column_key(name), name)
+    for name, aliases in ALIASES.items():
+        for alias in aliases:
+            table.setdefault(column_key(alias), name)
+    for kind in KINDS.values():  # a kind's labels, where no alias above has taken them
+        for label in (kind.label, kind.label_zh):
+            table.setdefault(column_key(label), kind.name)
+    return table
+
+
+COLUMNS: dict[str, str] = _table()
+
+
+def column_name(header: str) -> str | None:
+    """The field or kind a header names, or None."""
+    return COLUMNS.get(column_key(header))
+
+
+def column_suggestion(header: str) -> str | None:
+    """The field or kind an unknown header was most likely meant to name ("emial" -> email)."""
+    close = difflib.get_close_matches(column_key(header), list(COLUMNS), n=1, cutoff=0.75)
+    return COLUMNS[close[0]] if close else None

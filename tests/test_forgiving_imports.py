@@ -1,0 +1,192 @@
+"""Forgiving imports (issue 19): spreadsheet headers in any case and in Chinese, a "did you mean"
+for unknown columns, numbers Excel wrote in scientific notation, unknown marketplaces."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from linkcheck.registry.columns import column_name, column_suggestion
+
+
+def _write(tmp_path, text, name="stores.csv", encoding="utf-8"):
+    path = tmp_path / name
+    path.write_text(text, encoding=encoding)
+    return path
+
+
+def _export(cli, tmp_path):
+    out = tmp_path / "out.json"
+    result = cli("export", "--format", "json", "-o", out)
+    assert result.exit_code == 0, result.output
+    data = json.loads(out.read_text(encoding="utf-8"))
+    return {p["account"]: p for p in data}
+
+
+def test_chinese_headers_import(cli, store, tmp_path):
+    path = _write(
+        tmp_path,
+        "店铺名称,站点,状态,备注,邮箱,手机号,公司名称,法定代表人,IP地址,统一社会信用代码,品牌\n"
+        "acme-us,amazon.com,active,主店铺,ops@acme.example,+86 138 0013 8000,Acme Trading Co.,Li Wei,"
+        "203.0.113.7,91440300MA5F0ACME1,AcmeHome\n",
+        encoding="utf-8-sig",
+    )
+    result = cli("import", path)
+    assert result.exit_code == 0, result.output
+    profile = _export(cli, tmp_path)["acme-us"]
+    assert profile["marketplace"] == "amazon.com"
+    assert profile["note"] == "主店铺"
+    kinds = {k for k in profile["attributes"]}
+    assert kinds == {"email", "phone", "company_name", "legal_representative", "ip", "registration_number", "brand"}
+
+
+def test_mixed_case_english_headers_with_spaces_and_full_width(cli, store, tmp_path):
+    path = _write(
+        tmp_path,
+        " Account , MarketPlace,STATUS,E-Mail,Phone Number,Legal_Rep,ＩＰ Address,Credit Card\n"
+        "acme-de,amazon.de,Suspended,ops@acme.example,+49 30 1234567,Jan Beispiel,198.51.100.4,"
+        "4111 1111 1111 1111\n",
+    )
+    result = cli("import", path)
+    assert result.exit_code == 0, result.output
+    profile = _export(cli, tmp_path)["acme-de"]
+    assert profile["status"] == "suspended"
+    assert set(profile["attributes"]) == {"email", "phone", "legal_representative", "ip", "card"}
+
+
+@pytest.mark.parametrize(
+    "header, name",
+    [("账号", "account"), ("平台", "marketplace"), ("电子邮件", "email"), ("联系电话", "phone"),
+     ("企业名称", "company_name"), ("法人", "legal_representative"), ("公司地址", "address"),
+     ("银行账号", "bank_account"), ("信用卡号", "card"), ("税号", "tax_id"), ("纳税人识别号", "tax_id"),
+     ("MAC地址", "mac"), ("网卡地址", "mac"), ("供应商", "supplier"), ("物流", "logistics"), ("类目", "category"),
+     ("VAT", "tax_id"), ("bank account", "bank_account"), ("company", "company_name"), ("e_mail", "email")],
+)
+def test_aliases(header, name):
+    assert column_name(header) == name
+
+
+def test_unknown_column_is_refused_once_for_the_file_with_did_you_mean(cli, store, tmp_path):
+    rows = "".join(f"acme-{i},amazon.com,ops{i}@acme.example,x\n" for i in range(5))
+    path = _write(tmp_path, "account,marketplace,emial,colour\n" + rows)
+    result = cli("import", path)
+    assert result.exit_code == 3
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "unknown columns 'emial' (did you mean email?), 'colour'; nothing was imported" in lines[0]
+    assert "ops0@" not in result.stderr
+    assert _export(cli, tmp_path) == {}
+
+
+def test_unknown_column_is_refused_even_with_skip_invalid(cli, store, tmp_path):
+    path = _write(tmp_path, "account,compnay\nacme-us,Acme Ltd\n")
+    result = cli("import", path, "--skip-invalid")
+    assert result.exit_code == 3
+    assert "unknown column 'compnay' (did you mean company_name?)" in result.stderr
+    assert _export(cli, tmp_path) == {}
+
+
+def test_two_columns_naming_the_account_are_refused(cli, store, tmp_path):
+    path = _write(tmp_path, "account,店铺名称\nacme-us,acme-us\n")
+    result = cli("import", path)
+    assert result.exit_code == 3
+    assert "columns 'account' and '店铺名称' both name the account; keep one" in result.stderr
+
+
+def test_suggestion_is_none_for_unrelated_names():
+    assert column_suggestion("colour") is None
+    assert column_suggestion("markteplace") == "marketplace"
+
+
+@pytest.mark.parametrize("kind, cell", [
+    ("bank_account", "6.22202E+18"), ("card", "4.11111E+15"), ("bank_account", "6,22202E+18"),
+    ("phone", "1.38001E+10"), ("tax_id", "9.14403E+17"), ("registration_number", "6.22E+18"),
+])
+def test_excel_scientific_notation_is_refused_with_a_hint(cli, store, tmp_path, kind, cell):
+    path = _write(tmp_path, f'account,{kind}\nacme-us,"{cell}"\n')
+    result = cli("import", path)
+    assert result.exit_code == 3
+    assert (f"stores.csv row 2: account 'acme-us': {kind}: Excel turned this number into {cell}, which has lost "
+            f"its digits; format the column as Text before saving as CSV") in result.stderr
+    assert _export(cli, tmp_path) == {}
+
+
+def test_scientific_notation_in_a_text_kind_is_kept(cli, store, tmp_path):
+    path = _write(tmp_path, "account,brand\nacme-us,6.2E+18\n")
+    result = cli("import", path)
+    assert result.exit_code == 0, result.output
+
+
+# ---------------------------------------------------------------------------------------------
+# Marketplaces
+
+
+def test_unknown_marketplace_in_an_import_warns_once_and_is_kept(cli, store, tmp_path):
+    path = _write(tmp_path, "account,marketplace\nshop-a,myshop.example\nshop-b,myshop.example\nshop-c,amazon.de\n")
+    result = cli("import", path)
+    assert result.exit_code == 0, result.output
+    warnings = [line for line in result.stderr.splitlines() if line.startswith("warning:")]
+    assert warnings == [
+        "warning: stores.csv row 2: marketplace 'myshop.example' is not one linkcheck knows (kept as given)"
+    ]
+    assert _export(cli, tmp_path)["shop-b"]["marketplace"] == "myshop.example"
+
+
+def test_near_miss_marketplace_suggests_the_right_one(cli, store, tmp_path):
+    path = _write(tmp_path, "账号,站点\nacme-us,amazon.con\n")
+    result = cli("import", path)
+    assert result.exit_code == 0, result.output
+    assert ("warning: stores.csv row 2: marketplace 'amazon.con' is not one linkcheck knows "
+            "(did you mean amazon.com? kept as given)") in result.stderr.splitlines()
+
+
+def test_account_add_and_set_warn_about_an_unknown_marketplace(cli, store):
+    result = cli("account", "add", "acme-de", "--marketplace", "amazn.de")
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines() == [
+        "warning: marketplace 'amazn.de' is not one linkcheck knows (did you mean amazon.de? kept as given)"
+    ]
+    result = cli("account", "set", "acme-de", "--marketplace", "amazon.de")
+    assert result.exit_code == 0, result.output
+    assert "warning" not in result.stderr
+    result = cli("account", "set", "acme-de", "--marketplace", "ebay.cm")
+    assert result.exit_code == 0, result.output
+    assert "did you mean ebay.com?" in result.stderr
+
+
+@pytest.mark.parametrize("marketplace", [
+    "amazon.com", "amazon.com.be", "https://sellercentral.amazon.co.uk/home", "Amazon", "TikTok Shop", "shopee.com.my",
+    "mercadolibre.com.mx", "allegro.pl", "zalando.de", "noon.com", "flipkart.com", "coupang.com", "shein.com", "US",
+])
+def test_known_marketplaces_do_not_warn(cli, store, marketplace):
+    result = cli("account", "add", "acme", "--marketplace", marketplace)
+    assert result.exit_code == 0, result.output
+    assert result.stderr == ""
+
+
+def test_readme_lists_every_alias():
+    from pathlib import Path
+
+    from linkcheck.registry.columns import ALIASES
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    for name, aliases in ALIASES.items():
+        row = f"| `{name}` | " + ", ".join(f"`{a}`" for a in aliases) + " |"
+        assert row in readme, name
+
+
+def test_chinese_excel_gb18030_tab_separated_with_comma_decimal(cli, store, tmp_path):
+    """What Chinese Excel saves ("Unicode text" aside): GB18030, here tab separated; a European
+    Excel writes the exponent form with a decimal comma."""
+    path = _write(tmp_path, "店铺\t平台\t银行卡号\t电话\nacme-cn\tamazon.cn\t6,22202E+18\t+86 138 0013 8000\n",
+                  encoding="gb18030")
+    result = cli("import", path)
+    assert result.exit_code == 3
+    assert "account 'acme-cn': bank_account: Excel turned this number into 6,22202E+18" in result.stderr
+    path.write_text("店铺\t平台\t银行卡号\t电话\nacme-cn\tamazon.cn\t6222020200012345678\t+86 138 0013 8000\n",
+                    encoding="gb18030")
+    result = cli("import", path)
+    assert result.exit_code == 0, result.output
+    assert result.stderr == ""
+    assert set(_export(cli, tmp_path)["acme-cn"]["attributes"]) == {"bank_account", "phone"}
