@@ -44,7 +44,7 @@ from cryptography.exceptions import InvalidTag
 
 from . import crypto
 from .errors import InvalidInput, LinkcheckError, PassphraseError, StoreBusy, StoreDamaged, UsageError
-from .models import Account, Attribute, Event, Explanation, Profile, now
+from .models import Account, Attribute, Event, Explanation, Profile
 from .registry.facets import BLOCKING_PREFIX
 
 MAGIC = "linkcheck-store"
