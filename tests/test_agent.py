@@ -238,6 +238,12 @@ def test_unlock_format_json_prints_json_like_its_status(cli, store, runtime):
     assert _wait_gone(unlocked["pid"])
 
 
+def test_unlock_status_follows_the_format_setting(cli, store, runtime, monkeypatch):
+    monkeypatch.setenv("LINKCHECK_FORMAT", "json")
+    status = json.loads(cli("unlock", "--status", passphrase=None).stdout)
+    assert status == {"store": str(store), "unlocked": False, "expires": None, "pid": None}
+
+
 def test_unlock_with_a_wrong_passphrase_starts_nothing(cli, store, runtime):
     result = cli("unlock", passphrase="not the passphrase")
     assert result.exit_code == 4

@@ -9,7 +9,7 @@ import click
 from .. import agent
 from ..store import check_store_file, derive_store_key
 from .options import current_store_path, echo_err, store_options, with_passphrase
-from .output import render_json
+from .output import format_option, render_json
 
 
 @click.command("unlock")
@@ -19,8 +19,7 @@ from .output import render_json
     help="How long to keep the key: 8h, 30m, 90s, 1d (at most 7d).",
 )
 @click.option("--status", is_flag=True, help="Only say whether the store is unlocked, and until when.")
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
-              help="Output format of the result (or of --status).")
+@format_option("table", "json", help="Output format of the result (or of --status).")
 def unlock_cmd(duration, status, fmt):
     """Type the passphrase once: keep the store's key in memory for a while.
 
