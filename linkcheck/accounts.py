@@ -10,7 +10,7 @@ from .registry import kinds
 from .registry.regions import known_marketplace, marketplace_suggestion
 from .normalize.country import company_country as normalize_country
 from .errors import ImportErrors, InvalidInput, InvalidValue, UsageError
-from .importers import ProfileRecord, RawValue
+from .importers import ProfileRecord
 from .models import SOURCES, STATUSES, Account, Attribute, Profile, now
 from .safetext import check_free_text
 

@@ -95,7 +95,11 @@ def steps(work: Workspace, output_dir: Path) -> list[Step]:
     return [
         Step(
             "Create a throwaway encrypted store",
-            "It lives in a temporary folder and is deleted at the end; your own store is not touched.",
+            (
+                "It lives in a temporary folder and is deleted at the end; your own store is not touched. "
+                "The demo sets LINKCHECK_TEST_INSECURE_FAST_KDF=1 for it, so it opens at once: the warning "
+                "below is about this throwaway store, not yours (your `linkcheck init` uses the full settings)."
+            ),
             ("init",),
             "linkcheck init",
         ),

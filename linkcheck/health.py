@@ -23,6 +23,7 @@ from types import MappingProxyType
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from .errors import ImportErrors, InvalidInput, UsageError
+from .importers.safety import refuse_spreadsheet
 from .models import Account, Event, now
 
 ACTION = "health"
@@ -665,8 +666,7 @@ def read_import(path: Path, fmt: str | None = None) -> list[tuple[str, dict[str,
         raise InvalidInput(f"{path}: cannot read ({exc.strerror})") from None
     if len(raw) > MAX_IMPORT_BYTES:
         raise InvalidInput(f"{path}: larger than {MAX_IMPORT_BYTES // (1024 * 1024)} MiB; split it")
-    if raw[:4] in (b"PK\x03\x04", b"\xd0\xcf\x11\xe0"):
-        raise InvalidInput(f"{path}: it looks like an Excel workbook; save it as CSV (File > Save As > CSV UTF-8) and import that")
+    refuse_spreadsheet(path, raw[:4])
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -680,6 +680,7 @@ def read_import(path: Path, fmt: str | None = None) -> list[tuple[str, dict[str,
 
 
 def _format_of(path: Path) -> str:
+    refuse_spreadsheet(path, b"")  # a workbook by its name: how to save it as CSV, not --input-format
     suffix = path.suffix.lower()
     if suffix == ".json":
         return "json"

@@ -226,6 +226,24 @@ def test_unlock_status_and_lock_all(cli, store, runtime):
     assert cli("lock", passphrase=None).output.startswith("Nothing to lock")
 
 
+def test_unlock_format_json_prints_json_like_its_status(cli, store, runtime):
+    result = _unlock(cli, "--for", "1h", "--format", "json")
+    unlocked = json.loads(result.stdout)
+    status = json.loads(cli("unlock", "--status", "--format", "json").output)
+    assert unlocked.keys() == status.keys()
+    assert {k: unlocked[k] for k in ("store", "unlocked", "pid")} == {k: status[k] for k in ("store", "unlocked", "pid")}
+    assert abs(unlocked["expires"] - status["expires"]) <= 2  # this command's clock and the agent's
+    assert unlocked["unlocked"] is True and unlocked["store"] == str(store)
+    assert cli("lock", passphrase=None).exit_code == 0
+    assert _wait_gone(unlocked["pid"])
+
+
+def test_unlock_status_follows_the_format_setting(cli, store, runtime, monkeypatch):
+    monkeypatch.setenv("LINKCHECK_FORMAT", "json")
+    status = json.loads(cli("unlock", "--status", passphrase=None).stdout)
+    assert status == {"store": str(store), "unlocked": False, "expires": None, "pid": None}
+
+
 def test_unlock_with_a_wrong_passphrase_starts_nothing(cli, store, runtime):
     result = cli("unlock", passphrase="not the passphrase")
     assert result.exit_code == 4

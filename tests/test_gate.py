@@ -357,6 +357,15 @@ def test_run_command_not_found_is_exit_127_with_a_clear_message(cli, a_on_laptop
     assert "command not found: no-such-browser-xyz" in result.stderr
 
 
+def test_run_of_a_missing_path_is_exit_127_before_anything_is_recorded(cli, a_on_laptop_a, tmp_path):
+    before = json.loads(cli("log", "--format", "json").stdout)
+    missing = tmp_path / "no-such-dir" / "browser"
+    result = cli("run", "shop-a", "--machine", LAPTOP_A, "--", str(missing))
+    assert result.exit_code == 127
+    assert result.stderr == f"linkcheck: error: command not found: {missing}; nothing was started\n"
+    assert json.loads(cli("log", "--format", "json").stdout) == before
+
+
 def test_run_without_a_command_is_a_usage_error(cli, a_on_laptop_a):
     assert cli("run", "shop-a", "--machine", LAPTOP_A).exit_code == 2
 

@@ -465,6 +465,14 @@ def test_an_import_of_a_workbook_or_bad_json_exits_3_saying_what_to_do(cli, demo
     book.write_bytes(b"PK\x03\x04rest of a zip")
     result = cli("health", "import", book)
     assert result.exit_code == 3 and "save it as CSV" in result.stderr
+    named = tmp_path / "health.xlsx"
+    named.write_bytes(b"PK\x03\x04rest of a zip")
+    result = cli("health", "import", named)
+    assert result.exit_code == 3
+    assert result.stderr == (
+        f"linkcheck: error: {named}: it looks like an Excel workbook; save it as CSV "
+        "(File > Save As > CSV UTF-8) and import that\n"
+    )
     broken = tmp_path / "health.json"
     broken.write_text("[{", encoding="utf-8")
     result = cli("health", "import", broken)

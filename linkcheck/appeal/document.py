@@ -145,7 +145,6 @@ class _Bullets:
 def _document(st: Statement, fingerprint: str) -> tuple[str, list]:
     w = _Words(st.lang)
     subject = st.subject.name
-    others = w.names([p.name for p in st.others])
     blocks: list = []
 
     def party_line(p) -> str:

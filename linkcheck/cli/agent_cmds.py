@@ -9,7 +9,7 @@ import click
 from .. import agent
 from ..store import check_store_file, derive_store_key
 from .options import current_store_path, echo_err, store_options, with_passphrase
-from .output import render_json
+from .output import format_option, render_json
 
 
 @click.command("unlock")
@@ -19,8 +19,7 @@ from .output import render_json
     help="How long to keep the key: 8h, 30m, 90s, 1d (at most 7d).",
 )
 @click.option("--status", is_flag=True, help="Only say whether the store is unlocked, and until when.")
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
-              help="Output format of --status.")
+@format_option("table", "json", help="Output format of the result (or of --status).")
 def unlock_cmd(duration, status, fmt):
     """Type the passphrase once: keep the store's key in memory for a while.
 
@@ -50,8 +49,11 @@ def unlock_cmd(duration, status, fmt):
     check_store_file(path)  # before asking for a passphrase that could not open anything
     key, header = with_passphrase(lambda passphrase: derive_store_key(path, passphrase))
     started = agent.start(path, key, header, seconds)
-    until = time.strftime("%Y-%m-%d %H:%M", time.localtime(started.expires))
-    click.echo(f"Unlocked {path} until {until}.")
+    if fmt == "json":  # the shape of `--status --format json`
+        click.echo(render_json({"store": str(path), "unlocked": True, "expires": int(started.expires), "pid": started.pid}))
+    else:
+        until = time.strftime("%Y-%m-%d %H:%M", time.localtime(started.expires))
+        click.echo(f"Unlocked {path} until {until}.")
     echo_err("Commands on this store no longer ask for the passphrase; `linkcheck lock` forgets the key now.")
 
 

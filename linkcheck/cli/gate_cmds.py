@@ -497,6 +497,10 @@ def check_cmd(ctx, name, machine, rules_file, fail_on, record, allow_unchecked_i
 def _resolve_command(command: tuple[str, ...]) -> list[str]:
     program = command[0]
     if os.sep in program or (os.altsep and os.altsep in program):
+        # A path is looked at here too, so a missing one is refused before the check is
+        # recorded as a run (the log would otherwise show a login that never started).
+        if not os.path.exists(program):
+            raise _CommandNotFound(program)
         return list(command)
     found = shutil.which(program)
     if found is None:

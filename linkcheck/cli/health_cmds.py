@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from .. import health as hl
-from ..errors import InvalidInput, UsageError
+from ..errors import InvalidInput
 from ..linkage.rules import load_rules
 from .options import echo_err, open_store, rules_option, store_options
 from .output import format_option, render_json, render_rows
