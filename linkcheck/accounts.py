@@ -9,7 +9,7 @@ from typing import Callable, Iterable
 from .registry import kinds
 from .normalize.country import company_country as normalize_country
 from .errors import ImportErrors, InvalidInput, InvalidValue, UsageError
-from .importers import ProfileRecord, RawValue
+from .importers import ProfileRecord
 from .models import SOURCES, STATUSES, Account, Attribute, Profile, now
 from .safetext import check_free_text
 

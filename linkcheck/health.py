@@ -287,7 +287,7 @@ def targets_from_rules(data: Any, bad: Callable[[str, str], Exception], base: He
             metric = METRIC_BY_KEY.get(str(name).replace("-", "_"))
             if metric is None:
                 raise bad(f"{where}.{name}", f"unknown metric; use {', '.join(METRIC_KEYS)}")
-            merged[metric.key] = _target(metric, value, lambda p: bad(f"{where}.{name}", p))
+            merged[metric.key] = _target(metric, value, lambda p, where=where, name=name: bad(f"{where}.{name}", p))
     return HealthTargets(MappingProxyType({k: MappingProxyType(v) for k, v in tables.items()}))
 
 
@@ -585,7 +585,7 @@ def audit_health(result, healths: Sequence[AccountHealth], statuses: Mapping[str
     exposed = exposure(result.clusters, [h.account for h in in_breach], statuses)
     if account is not None:
         exposed = tuple(
-            e for e in exposed if account == e.because_of or any(account in (l.a, l.b) for l in e.chain)
+            e for e in exposed if account == e.because_of or any(account in (link.a, link.b) for link in e.chain)
         )
         causes = {e.because_of for e in exposed} | {account}
         in_breach = tuple(h for h in in_breach if h.account in causes)
@@ -614,7 +614,7 @@ def audit_health_to_json(ah: AuditHealth) -> dict:
             for h in ah.warning
         ],
         "exposed": [
-            {"account": e.account, "because_of": e.because_of, "chain": [_link_json(l) for l in e.chain]}
+            {"account": e.account, "because_of": e.because_of, "chain": [_link_json(link) for link in e.chain]}
             for e in ah.exposed
         ],
     }
@@ -729,7 +729,7 @@ def _csv_rows(path: Path, text: str) -> list[tuple[str, dict[str, Any]]]:
             if len(row) > len(header):
                 rows.append((origin, {"__problem__": f"{len(row)} cells but only {len(header)} columns"}))
                 continue
-            rows.append((origin, {mapped[h]: cell for h, cell in zip(header, row) if h in mapped}))
+            rows.append((origin, {mapped[h]: cell for h, cell in zip(header, row, strict=False) if h in mapped}))
         return rows
     except csv.Error as exc:
         raise InvalidInput(f"{path.name}: malformed CSV ({str(exc)[:120]})") from None

@@ -145,7 +145,6 @@ class _Bullets:
 def _document(st: Statement, fingerprint: str) -> tuple[str, list]:
     w = _Words(st.lang)
     subject = st.subject.name
-    others = w.names([p.name for p in st.others])
     blocks: list = []
 
     def party_line(p) -> str:
@@ -351,7 +350,8 @@ def statement_to_json(st: Statement) -> dict:
             "label": w.category(r),
             "kinds": list(r.kinds),
             "values": {
-                p.name: [{"kind": k, "value": v} for k, v in values] for p, values in zip(st.parties, r.values)
+                p.name: [{"kind": k, "value": v} for k, v in values]
+                for p, values in zip(st.parties, r.values, strict=True)
             },
             "result": r.result,
             "result_label": w.result(r, st),

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from .. import health as hl
-from ..errors import InvalidInput, UsageError
+from ..errors import InvalidInput
 from ..linkage.rules import load_rules
 from .options import echo_err, open_store, rules_option, store_options
 from .output import format_option, render_json, render_rows
@@ -176,7 +176,7 @@ def render_audit_health(standing: hl.AuditHealth) -> str:
     if standing.exposed:
         out.append("Accounts exposed to a health breach through their links")
         for e in standing.exposed:
-            out.append(f"  {e.account}  because of {e.because_of}: {'; '.join(_link_text(l) for l in e.chain)}")
+            out.append(f"  {e.account}  because of {e.because_of}: {'; '.join(_link_text(link) for link in e.chain)}")
         out.append("")
     if standing.warning:
         out.append("Accounts close to a health target (warning)")

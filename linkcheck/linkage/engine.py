@@ -253,7 +253,7 @@ def _audit(profiles, rules, min_level, link_level, account, explanations, max_pa
     if target is not None:
         name = names[target]
         clusters = [c for c in clusters if name in c.accounts]
-        at_risk = [r for r in at_risk if name == r.because_of or any(name in (l.a, l.b) for l in r.chain)]
+        at_risk = [r for r in at_risk if name == r.because_of or any(name in (link.a, link.b) for link in r.chain)]
     return Audit(
         tuple(pairs), tuple(clusters), tuple(at_risk), tuple(reported_hubs),
         pairs_omitted=sum(pair_counts.values()) - len(pairs),
@@ -418,7 +418,7 @@ def score_blocks(
             if not text_a or not text_b:
                 continue
             if text_a == text_b:
-                _consider_identical(refs, exact_of, lambda x, y: consider(x, y, 100.0, facet))
+                _consider_identical(refs, exact_of, lambda x, y, facet=facet: consider(x, y, 100.0, facet))
                 continue
             similarity = comparison.compare(text_a, text_b)
             if similarity is not None:
@@ -433,7 +433,7 @@ def score_blocks(
                 by_text.setdefault(text, []).append(r)
         for same in by_text.values():
             if len(same) > 1:
-                _consider_identical(same, exact_of, lambda x, y: consider(x, y, 100.0, facet))
+                _consider_identical(same, exact_of, lambda x, y, facet=facet: consider(x, y, 100.0, facet))
         distinct = list(by_text)
         for x in range(len(distinct) - 1):
             for other, similarity in comparison.matches(distinct, x):

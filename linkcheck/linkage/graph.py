@@ -69,8 +69,8 @@ def _clusters(names: list[str], edges: list, hub_links: list) -> list[Cluster]:
         if root in members:
             members[root].append(name)
     for root, links in chain_of.items():
-        links.sort(key=lambda l: (-l.level, l.a, l.b))
-        clusters.append(Cluster(tuple(sorted(members[root])), min(l.level for l in links), tuple(links)))
+        links.sort(key=lambda link: (-link.level, link.a, link.b))
+        clusters.append(Cluster(tuple(sorted(members[root])), min(link.level for link in links), tuple(links)))
     clusters.sort(key=lambda c: (-c.level, -len(c.accounts), c.accounts))
     return clusters
 

@@ -191,13 +191,13 @@ def rules_from_dict(data: Any, *, name: str = "rules", base: Rules = DEFAULT_RUL
     for facet, value in _section(data, "levels", bad).items():
         if facet not in facets:
             raise bad(f"levels.{facet}", f"unknown facet; known facets: {', '.join(facets)}")
-        facets[facet] = _facet_rule(facets[facet], value, lambda p: bad(f"levels.{facet}", p))
+        facets[facet] = _facet_rule(facets[facet], value, lambda p, facet=facet: bad(f"levels.{facet}", p))
 
     fuzzy = dict(base.fuzzy)
     for facet, value in _section(data, "fuzzy", bad).items():
         if facet not in fuzzy:
             raise bad(f"fuzzy.{facet}", f"not compared fuzzily; fuzzy facets: {', '.join(fuzzy)}")
-        fuzzy[facet] = _fuzzy_rule(fuzzy[facet], value, lambda p: bad(f"fuzzy.{facet}", p))
+        fuzzy[facet] = _fuzzy_rule(fuzzy[facet], value, lambda p, facet=facet: bad(f"fuzzy.{facet}", p))
 
     # [weights] facet = 6.0 sets the weight of sharing the exact value; a table
     # {exact = 6.0, fuzzy = 3.0} sets a fuzzy facet's two levels. Adjustments stay on.

@@ -68,7 +68,7 @@ def index_blob(profile: Profile, tag: Callable[[str], bytes], n_exact: list[int]
     exact_tags, block_tags, texts = [], [], []
     if n_exact is None:
         n_exact = [_exact_key_count(a.keys) for a in profile.attributes]
-    for attr, split in zip(profile.attributes, n_exact):
+    for attr, split in zip(profile.attributes, n_exact, strict=True):
         exact, blocking = attr.keys[:split], attr.keys[split:]
         if len(exact) > 255 or len(blocking) > 255:
             raise InvalidInput(f"a {attr.kind} value of account {profile.account.name!r} has too many match keys")

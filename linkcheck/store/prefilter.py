@@ -179,7 +179,7 @@ def audit_input(
         include_tag = store._keys.name_tag(include) if include is not None else None
         is_shared = shared.__contains__
         wanted: dict[int, set[int]] = {}  # row position -> attribute positions
-        for at, ((_row_id, _version, tag, _body, _keys), index) in enumerate(zip(rows, indexes)):
+        for at, ((_row_id, _version, tag, _body, _keys), index) in enumerate(zip(rows, indexes, strict=True)):
             hits = list(compress(range(len(index.exact)), map(is_shared, index.exact)))
             if hits:
                 ends = list(accumulate(index.exact_counts))
