@@ -563,7 +563,7 @@ def exposure(clusters: Iterable, sources: Iterable[str], statuses: Mapping[str, 
         chain = []
         node = name
         while came_from[node] is not None:
-            prev, link = came_from[node]
+            prev, link = came_from[node]  # type: ignore[misc]  # the while test: not None
             chain.append(link if link.a == prev else replace(link, a=prev, b=node))
             node = prev
         chain.reverse()
@@ -802,7 +802,9 @@ def validate_import(rows: Sequence[tuple[str, Mapping[str, Any]]], known: Callab
     `known(name)` says whether an account is on file. A second row for the same account and
     day is refused: one file should say one thing per day.
     """
-    records, problems, bad_rows = [], [], 0
+    records: list[HealthRecord] = []
+    problems: list[str] = []
+    bad_rows = 0
     seen: dict[tuple[str, date], str] = {}
     unknown: dict[str, bool] = {}
     for origin, cells in rows:

@@ -62,6 +62,8 @@ def check_scan(verified_tables: dict, table: str, rows: list, columns: tuple[int
     checked row by row, so the answer never depends on that order."""
     verified = verified_tables[table]
     try:
+        seen: list[tuple]
+        wanted: list[tuple]
         if columns == (0,):
             seen = [(r[0], r[1], r[2], r[3][-16:]) for r in rows]
             wanted = [(i, e[0], e[1], e[2]) for i, e in verified.items()]
