@@ -321,7 +321,7 @@ def _value_table(st: Statement, rows: Sequence[EvidenceRow], w: _Words, first_he
     out = []
     results = []
     for row in rows:
-        cells = [(w.category(row),)]
+        cells: list[tuple[str | _Value, ...]] = [(w.category(row),)]
         for values in row.values:
             if not values:
                 cells.append((w("not_recorded"),))

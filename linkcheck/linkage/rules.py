@@ -124,11 +124,11 @@ def _default_rules() -> Rules:
     facets = {}
     for f in _FACETS.values():
         context = f.level == CONTEXT
-        facets[f.name] = FacetRule(f.name, LOW if context else f.level, f.family, f.reason, f.reason_zh, context,
+        facets[f.name] = FacetRule(f.name, LOW if context else f.level, f.family, f.reason, f.reason_zh, context,  # type: ignore[arg-type]  # not CONTEXT: a Level
                                    weight=f.exact_weight, common=f.common, names=f.names)
     fuzzy = {
         f.name: FuzzyRule(f.name, f.fuzzy.threshold, f.fuzzy.level, f.family, f.fuzzy.reason, f.fuzzy.reason_zh,
-                          weight=f.fuzzy_weight, common=f.common, names=f.names)
+                          weight=f.fuzzy_weight, common=f.common, names=f.names)  # type: ignore[arg-type]  # fuzzy: not None
         for f in _FACETS.values()
         if f.fuzzy is not None
     }
@@ -274,7 +274,8 @@ def _facet_rule(rule: FacetRule, value: Any, bad) -> FacetRule:
         return replace(rule, level=None, context=False, weight=0.0, common=False, names=False)
     if level == CONTEXT:
         return replace(rule, level=LOW, context=True, weight=0.0, common=False, names=False)
-    return replace(rule, level=level, context=False, weight=LEVEL_WEIGHTS[level], common=False, names=False)
+    # not OFF or CONTEXT: a Level
+    return replace(rule, level=level, context=False, weight=LEVEL_WEIGHTS[level], common=False, names=False)  # type: ignore[arg-type, index]
 
 
 def _fuzzy_rule(rule: FuzzyRule, value: Any, bad) -> FuzzyRule:
@@ -298,5 +299,6 @@ def _fuzzy_rule(rule: FuzzyRule, value: Any, bad) -> FuzzyRule:
     if "level" in value:
         level = _parse_level(value["level"], bad)
         if level != rule.level:
-            rule = replace(rule, level=level, weight=LEVEL_WEIGHTS[level], common=False, names=False)
+            # no words allowed: a Level
+            rule = replace(rule, level=level, weight=LEVEL_WEIGHTS[level], common=False, names=False)  # type: ignore[arg-type, index]
     return rule
