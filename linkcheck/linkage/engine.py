@@ -28,7 +28,7 @@ from .results import (
     AtRisk, Audit, Cluster, Finding, Hub, Link, PairRisk, _unique, _without_cyclic_gc, audit_to_json,
     finding_to_json, link_to_json, pair_to_json, pairs_to_json,
 )
-from .rules import Combine, Rules
+from .rules import Combine, FacetRule, Rules
 
 __all__ = [
     "EXACT", "FUZZY", "NETWORK", "NORMALISED", "TAINT_STATUSES", "AtRisk", "Audit", "Cluster", "Evidence", "Finding",
@@ -165,7 +165,7 @@ def audit(
 
 
 class _HubGroup(NamedTuple):
-    rule: object  # rules.FacetRule
+    rule: FacetRule
     key: str
     members: dict[int, int]  # account index -> attribute ref
 
@@ -314,7 +314,7 @@ def _exact_pairs(shared: dict[str, list[int]], attr_of: list[Attribute], owner: 
     hubs: list[_HubGroup] = []
     blocks: list[tuple[str, list[int]]] = []
     hub_size = rules.combine.hub_size
-    rule_of: dict[str, object] = {}
+    rule_of: dict[str, FacetRule] = {}
     for key, refs in shared.items():
         if key.startswith(BLOCKING_PREFIX):
             blocks.append((key, refs))
@@ -479,7 +479,7 @@ def _own_exact_key(attr: Attribute) -> str | None:
 
 
 def _resolve_all(evidence: dict, combine: Combine) -> list[tuple[Level, float, int, int, list]]:
-    resolved = []
+    resolved: list[tuple[Level, float, int, int, list]] = []
     append = resolved.append
     for (a, b), items in evidence.items():
         if len(items) == 1:
@@ -508,7 +508,7 @@ def _hub(hub: _HubGroup, names: list[str], attr_of: list[Attribute], materialise
     return Hub(
         kind=sample.kind,
         facet=hub.rule.facet,
-        level=hub.rule.level,
+        level=hub.rule.level,  # type: ignore[arg-type]  # an off rule (level None) forms no hub
         accounts=tuple(sorted(names[o] for o in hub.members)),
         value=shared_value if around else materialiser.masked(sample),
         raw=shared_value if around else sample.normalized,
