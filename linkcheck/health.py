@@ -18,6 +18,7 @@ from collections import deque
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal, InvalidOperation
+from functools import partial
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Callable, Iterable, Mapping, Sequence
@@ -287,7 +288,7 @@ def targets_from_rules(data: Any, bad: Callable[[str, str], Exception], base: He
             metric = METRIC_BY_KEY.get(str(name).replace("-", "_"))
             if metric is None:
                 raise bad(f"{where}.{name}", f"unknown metric; use {', '.join(METRIC_KEYS)}")
-            merged[metric.key] = _target(metric, value, lambda p, where=where, name=name: bad(f"{where}.{name}", p))
+            merged[metric.key] = _target(metric, value, partial(bad, f"{where}.{name}"))
     return HealthTargets(MappingProxyType({k: MappingProxyType(v) for k, v in tables.items()}))
 
 
@@ -793,7 +794,8 @@ def record_from_row(cells: Mapping[str, Any], *, source: str = "import",
         problems.append(f"no figures; give at least one of {', '.join(METRIC_KEYS)}")
     if problems:
         return None, problems
-    return HealthRecord(name, day, MappingProxyType(values), source), []
+    # No problems: the name is a non-empty str and the day was parsed.
+    return HealthRecord(name, day, MappingProxyType(values), source), []  # type: ignore[arg-type]
 
 
 def validate_import(rows: Sequence[tuple[str, Mapping[str, Any]]], known: Callable[[str], bool]) -> list[HealthRecord]:
@@ -823,7 +825,7 @@ def validate_import(rows: Sequence[tuple[str, Mapping[str, Any]]], known: Callab
             bad_rows += 1
             problems.extend(f"{origin}: {p}" for p in row_problems)
         else:
-            records.append(record)
+            records.append(record)  # type: ignore[arg-type]  # a row without problems has a record
     if problems:
         raise ImportErrors(problems, rows=bad_rows)
     if not records:
