@@ -20,6 +20,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from itertools import pairwise
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -115,7 +116,7 @@ def main() -> None:
             results.append(bench_size(count, args.runs, args.fast_kdf, Path(tmp)))
 
     growth = []
-    for small, big in zip(results, results[1:]):
+    for small, big in pairwise(results):
         ratio = big["accounts"] / small["accounts"]
         growth.append(
             {

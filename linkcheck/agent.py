@@ -307,6 +307,7 @@ def start(store_path: Path, key, header: str, seconds: int) -> Started:
         raise AgentError(f"cannot start the agent: {exc.strerror or type(exc).__name__}") from None
     order = {"store": str(store), "socket": str(path), "key": key.kek.hex(), "header": header,
              "seconds": seconds, "watch": watch}
+    assert child.stdin is not None and child.stdout is not None  # both are pipes (Popen above)
     try:
         child.stdin.write(json.dumps(order).encode("utf-8") + b"\n")
         child.stdin.close()
@@ -329,11 +330,13 @@ def start(store_path: Path, key, header: str, seconds: int) -> Started:
 def _read_line(child: subprocess.Popen, timeout: float) -> str:
     import selectors
 
+    stdout = child.stdout
+    assert stdout is not None  # a pipe (start_agent's Popen)
     with selectors.DefaultSelector() as selector:
-        selector.register(child.stdout, selectors.EVENT_READ)
+        selector.register(stdout, selectors.EVENT_READ)
         if not selector.select(timeout):
             return ""
-    return child.stdout.readline(512).decode("utf-8", "replace").strip()
+    return stdout.readline(512).decode("utf-8", "replace").strip()
 
 
 # ----- the agent process ---------------------------------------------------------------------
@@ -370,7 +373,7 @@ class _Agent:
         self.watch = int(order.get("watch") or 0)
         self.uid = os.getuid()
         self.running = True
-        self.inode = None
+        self.inode: int | None = None
 
     def listen(self) -> socket.socket:
         server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)

@@ -355,12 +355,12 @@ def capture_onto(store, account_name: str, fingerprint: Fingerprint, rules: Rule
     and return whose values they also are, so the caller can warn loudly."""
     profile = store.profile(account_name)
     when = now()
-    attrs, warnings = machine_attributes(fingerprint, source="capture", when=when)
+    attrs, capture_warnings = machine_attributes(fingerprint, source="capture", when=when)
     pairs, statuses = _compare(store, profile, attrs, rules)
     merged, added = book.merge_attributes(profile, attrs)
     merged = replace(merged, account=replace(merged.account, updated=when))
     store.put_profile(merged)
-    warnings = tuple(warnings) + fingerprint.warnings
+    warnings = tuple(capture_warnings) + fingerprint.warnings
     store.add_event(
         Event(
             when=when,

@@ -18,6 +18,7 @@ from collections import deque
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal, InvalidOperation
+from functools import partial
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Callable, Iterable, Mapping, Sequence
@@ -288,7 +289,7 @@ def targets_from_rules(data: Any, bad: Callable[[str, str], Exception], base: He
             metric = METRIC_BY_KEY.get(str(name).replace("-", "_"))
             if metric is None:
                 raise bad(f"{where}.{name}", f"unknown metric; use {', '.join(METRIC_KEYS)}")
-            merged[metric.key] = _target(metric, value, lambda p: bad(f"{where}.{name}", p))
+            merged[metric.key] = _target(metric, value, partial(bad, f"{where}.{name}"))
     return HealthTargets(MappingProxyType({k: MappingProxyType(v) for k, v in tables.items()}))
 
 
@@ -564,7 +565,7 @@ def exposure(clusters: Iterable, sources: Iterable[str], statuses: Mapping[str, 
         chain = []
         node = name
         while came_from[node] is not None:
-            prev, link = came_from[node]
+            prev, link = came_from[node]  # type: ignore[misc]  # the while test: not None
             chain.append(link if link.a == prev else replace(link, a=prev, b=node))
             node = prev
         chain.reverse()
@@ -586,7 +587,7 @@ def audit_health(result, healths: Sequence[AccountHealth], statuses: Mapping[str
     exposed = exposure(result.clusters, [h.account for h in in_breach], statuses)
     if account is not None:
         exposed = tuple(
-            e for e in exposed if account == e.because_of or any(account in (l.a, l.b) for l in e.chain)
+            e for e in exposed if account == e.because_of or any(account in (link.a, link.b) for link in e.chain)
         )
         causes = {e.because_of for e in exposed} | {account}
         in_breach = tuple(h for h in in_breach if h.account in causes)
@@ -615,7 +616,7 @@ def audit_health_to_json(ah: AuditHealth) -> dict:
             for h in ah.warning
         ],
         "exposed": [
-            {"account": e.account, "because_of": e.because_of, "chain": [_link_json(l) for l in e.chain]}
+            {"account": e.account, "because_of": e.because_of, "chain": [_link_json(link) for link in e.chain]}
             for e in ah.exposed
         ],
     }
@@ -730,7 +731,7 @@ def _csv_rows(path: Path, text: str) -> list[tuple[str, dict[str, Any]]]:
             if len(row) > len(header):
                 rows.append((origin, {"__problem__": f"{len(row)} cells but only {len(header)} columns"}))
                 continue
-            rows.append((origin, {mapped[h]: cell for h, cell in zip(header, row) if h in mapped}))
+            rows.append((origin, {mapped[h]: cell for h, cell in zip(header, row, strict=False) if h in mapped}))
         return rows
     except csv.Error as exc:
         raise InvalidInput(f"{path.name}: malformed CSV ({str(exc)[:120]})") from None
@@ -794,7 +795,8 @@ def record_from_row(cells: Mapping[str, Any], *, source: str = "import",
         problems.append(f"no figures; give at least one of {', '.join(METRIC_KEYS)}")
     if problems:
         return None, problems
-    return HealthRecord(name, day, MappingProxyType(values), source), []
+    # No problems: the name is a non-empty str and the day was parsed.
+    return HealthRecord(name, day, MappingProxyType(values), source), []  # type: ignore[arg-type]
 
 
 def validate_import(rows: Sequence[tuple[str, Mapping[str, Any]]], known: Callable[[str], bool]) -> list[HealthRecord]:
@@ -803,7 +805,9 @@ def validate_import(rows: Sequence[tuple[str, Mapping[str, Any]]], known: Callab
     `known(name)` says whether an account is on file. A second row for the same account and
     day is refused: one file should say one thing per day.
     """
-    records, problems, bad_rows = [], [], 0
+    records: list[HealthRecord] = []
+    problems: list[str] = []
+    bad_rows = 0
     seen: dict[tuple[str, date], str] = {}
     unknown: dict[str, bool] = {}
     for origin, cells in rows:
@@ -822,7 +826,7 @@ def validate_import(rows: Sequence[tuple[str, Mapping[str, Any]]], known: Callab
             bad_rows += 1
             problems.extend(f"{origin}: {p}" for p in row_problems)
         else:
-            records.append(record)
+            records.append(record)  # type: ignore[arg-type]  # a row without problems has a record
     if problems:
         raise ImportErrors(problems, rows=bad_rows)
     if not records:

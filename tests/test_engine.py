@@ -492,7 +492,7 @@ def test_taint_follows_the_shortest_chain():
     y = profile("y", shared("card", "c"), shared("email", "e@example.com"))
     z = profile("z", shared("email", "e@example.com"), shared("mac", "m1"))
     result = run(s, x, y, z)
-    chains = {r.account: [(l.a, l.b) for l in r.chain] for r in result.at_risk}
+    chains = {r.account: [(link.a, link.b) for link in r.chain] for r in result.at_risk}
     assert chains["z"] == [("s", "z")]
     assert len(chains["y"]) == 2
 

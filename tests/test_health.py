@@ -493,7 +493,7 @@ def _link(a, b, kind="email"):
 def test_exposure_follows_the_chain_from_the_nearest_breached_account():
     clusters = [Cluster(("a", "b", "c", "d"), Level.CRITICAL, (_link("a", "b"), _link("b", "c", "phone"), _link("d", "c")))]
     exposed = hl.exposure(clusters, ["c"], {"d": "suspended"})
-    assert [(e.account, e.because_of, [(l.a, l.b, l.kinds) for l in e.chain]) for e in exposed] == [
+    assert [(e.account, e.because_of, [(link.a, link.b, link.kinds) for link in e.chain]) for e in exposed] == [
         ("b", "c", [("c", "b", ("phone",))]),
         ("a", "c", [("c", "b", ("phone",)), ("b", "a", ("email",))]),
     ]

@@ -7,16 +7,14 @@ import sqlite3
 import stat
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
-from linkcheck import store as store_mod
 from linkcheck.errors import PassphraseError, StoreDamaged, UsageError
 from linkcheck.models import Account, Attribute, Event, Profile
 from linkcheck.store import Store
 
-from conftest import PASSPHRASE, PROFILES_DIR
+from conftest import PASSPHRASE
 
 SECRET_VALUES = [
     "acme-us",

@@ -20,7 +20,6 @@ from linkcheck.linkage import engine
 from linkcheck.store import codec as store_mod
 from linkcheck.store import keyindex, prefilter
 from linkcheck.accounts import make_attribute
-from linkcheck.errors import StoreDamaged
 from linkcheck.models import Account, Attribute, Profile
 from linkcheck.linkage.rules import load_rules, rules_from_dict
 from linkcheck.store import Store
@@ -75,7 +74,7 @@ def test_index_lists_every_tag_per_attribute(store_path, store):
         company, email = profile.attributes
         n_exact = [len([k for k in a.keys if not k.startswith("~")]) for a in profile.attributes]
         assert list(index.exact_counts) == n_exact
-        assert list(index.block_counts) == [len(a.keys) - n for a, n in zip(profile.attributes, n_exact)]
+        assert list(index.block_counts) == [len(a.keys) - n for a, n in zip(profile.attributes, n_exact, strict=True)]
         tag = lambda k: int.from_bytes(st._keys.index_tag(k), sys.byteorder)  # noqa: E731
         exact = [k for a in profile.attributes for k in a.keys if not k.startswith("~")]
         blocking = [k for a in profile.attributes for k in a.keys if k.startswith("~")]

@@ -321,7 +321,7 @@ def _value_table(st: Statement, rows: Sequence[EvidenceRow], w: _Words, first_he
     out = []
     results = []
     for row in rows:
-        cells = [(w.category(row),)]
+        cells: list[tuple[str | _Value, ...]] = [(w.category(row),)]
         for values in row.values:
             if not values:
                 cells.append((w("not_recorded"),))
@@ -350,7 +350,8 @@ def statement_to_json(st: Statement) -> dict:
             "label": w.category(r),
             "kinds": list(r.kinds),
             "values": {
-                p.name: [{"kind": k, "value": v} for k, v in values] for p, values in zip(st.parties, r.values)
+                p.name: [{"kind": k, "value": v} for k, v in values]
+                for p, values in zip(st.parties, r.values, strict=True)
             },
             "result": r.result,
             "result_label": w.result(r, st),

@@ -211,7 +211,7 @@ def _split_block(text: str) -> tuple[str, bytes, dict[str, str]]:
     if len(lines) != len(_BLOCK_FIELDS):
         raise StatementInvalid("the signature block is damaged (unexpected line in it)")
     fields: dict[str, str] = {}
-    for name, line in zip(_BLOCK_FIELDS, lines):
+    for name, line in zip(_BLOCK_FIELDS, lines, strict=True):
         label, sep, value = line.partition(": ")
         if label != name or not sep:
             raise StatementInvalid("the signature block is damaged (unexpected line in it)")

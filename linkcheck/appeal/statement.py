@@ -180,12 +180,12 @@ def statement_rules(rules: Rules) -> Rules:
             rule = default
         facets[name] = rule
     fuzzy = {}
-    for name, rule in rules.fuzzy.items():
-        default = DEFAULT_RULES.fuzzy.get(name)
-        if default is not None and default.threshold is not None:
-            if rule.threshold is None or rule.threshold > default.threshold:
-                rule = replace(rule, threshold=default.threshold)
-        fuzzy[name] = rule
+    for name, fuzzy_rule in rules.fuzzy.items():
+        fuzzy_default = DEFAULT_RULES.fuzzy.get(name)
+        if fuzzy_default is not None and fuzzy_default.threshold is not None:
+            if fuzzy_rule.threshold is None or fuzzy_rule.threshold > fuzzy_default.threshold:
+                fuzzy_rule = replace(fuzzy_rule, threshold=fuzzy_default.threshold)
+        fuzzy[name] = fuzzy_rule
     return replace(rules, facets=MappingProxyType(facets), fuzzy=MappingProxyType(fuzzy))
 
 
@@ -214,7 +214,8 @@ def record_explanation(
     text = " ".join(check_free_text("note", note or "").split())
     if len(text) > 4000:
         raise InvalidInput("note longer than 4000 characters")
-    explanation = Explanation(tuple(sorted((name, other))), kind, text, now() if when is None else when)
+    first, second = sorted((name, other))
+    explanation = Explanation((first, second), kind, text, now() if when is None else when)
     store.put_explanation(explanation)
     return explanation
 
@@ -401,11 +402,11 @@ def _context_shares(profiles: list[Profile], kind_list: list[str]) -> tuple[str,
     The engine reports context findings only on pairs linked by something else, so for the
     business table the shared match keys are looked up directly.
     """
-    mine = {k for a in profiles[0].attributes if a.kind in kind_list for k in a.keys}
+    mine: set[str | tuple[str, str]] = {k for a in profiles[0].attributes if a.kind in kind_list for k in a.keys}
     mine |= {(a.kind, a.normalized) for a in profiles[0].attributes if a.kind in kind_list}
     out = []
     for p in profiles[1:]:
-        theirs = {k for a in p.attributes if a.kind in kind_list for k in a.keys}
+        theirs: set[str | tuple[str, str]] = {k for a in p.attributes if a.kind in kind_list for k in a.keys}
         theirs |= {(a.kind, a.normalized) for a in p.attributes if a.kind in kind_list}
         if mine & theirs:
             out.append(p.name)

@@ -157,7 +157,7 @@ def _default_gateway() -> Gateway | None:
     except (OSError, ValueError, RuntimeError):
         return None
     for family in (netifaces.AF_INET, netifaces.AF_INET6):
-        found = defaults.get(family)
+        found = defaults.get(family)  # type: ignore[union-attr]  # "default" maps a family to one gateway
         if found:
             address, interface = found[0], found[1] if len(found) > 1 else None
             return Gateway(address.split("%", 1)[0], interface)
@@ -241,8 +241,8 @@ def _os_description() -> tuple[str, str]:
     if system == "Darwin":
         return "macOS", platform.mac_ver()[0] or platform.release()
     if system == "Windows":
-        release, version, *_ = platform.win32_ver()
-        return "Windows", f"{release} ({version})" if version else release
+        win_release, version, *_ = platform.win32_ver()
+        return "Windows", f"{win_release} ({version})" if version else win_release
     return system, platform.release()
 
 

@@ -176,7 +176,7 @@ def render_audit_health(standing: hl.AuditHealth) -> str:
     if standing.exposed:
         out.append("Accounts exposed to a health breach through their links")
         for e in standing.exposed:
-            out.append(f"  {e.account}  because of {e.because_of}: {'; '.join(_link_text(l) for l in e.chain)}")
+            out.append(f"  {e.account}  because of {e.because_of}: {'; '.join(_link_text(link) for link in e.chain)}")
         out.append("")
     if standing.warning:
         out.append("Accounts close to a health target (warning)")

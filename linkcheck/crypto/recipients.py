@@ -82,7 +82,7 @@ class PassphraseRecipient:
 
     def wrap(self, master: bytes, ad: bytes) -> bytes:
         if self._kek is None:
-            self._kek = derive_kek(self._passphrase, self.params)
+            self._kek = derive_kek(self._passphrase, self.params)  # type: ignore[arg-type]  # not None until the KEK is derived
             self._passphrase = None
         return _wrap(self._kek, master, ad)
 

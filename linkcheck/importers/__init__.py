@@ -115,7 +115,7 @@ def read_records(path: Path, fmt: str | None, *, encoding: str | None = None) ->
         except OSError as exc:
             raise InvalidInput(f"{path}: cannot read ({exc.strerror})") from None
         name = detect_format(path, fmt, head)
-        yield from _READERS[name].read(ImportFile(path, fh, head, encoding))
+        yield from _READERS[name].read(ImportFile(path, fh, head, encoding))  # type: ignore[index]  # head given: not None
 
 
 # The built-in readers: adding one is its module here, registering itself with @reader.

@@ -106,7 +106,7 @@ def _csv_profile(origin: str, header: list[str], row: list[str]) -> ProfileRecor
         problems.append(f"{len(row)} cells but only {len(header)} columns")
     fields: dict[str, str] = {}
     values: list[RawValue] = []
-    for column, cell in zip(header, row):
+    for column, cell in zip(header, row, strict=False):  # a short row leaves columns empty
         if len(cell) > MAX_CELL_CHARS:
             problems.append(f"{column}: cell longer than {MAX_CELL_CHARS} characters")
             continue

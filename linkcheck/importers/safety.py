@@ -258,7 +258,7 @@ def _open_text(fh: BinaryIO, encoding: str | None) -> TextIO:
 def _sniff_delimiter(sample: str) -> str:
     first_line = sample.split("\n", 1)[0]
     counts = {d: first_line.count(d) for d in (",", ";", "\t")}
-    best = max(counts, key=counts.get)
+    best = max(counts, key=counts.__getitem__)
     return best if counts[best] else ","
 
 

@@ -240,5 +240,7 @@ def comparisons_for(rules) -> dict[str, Comparison]:
     for facet, rule in rules.fuzzy.items():
         if rule.threshold is None:
             continue
-        out[facet] = Comparison(facet, tuple(LEVELS[name](rule.threshold) for name in FACETS[facet].fuzzy.comparisons))
+        fuzzy = FACETS[facet].fuzzy
+        assert fuzzy is not None  # rules.fuzzy only holds fuzzy facets
+        out[facet] = Comparison(facet, tuple(LEVELS[name](rule.threshold) for name in fuzzy.comparisons))
     return out

@@ -28,7 +28,7 @@ from .results import (
     AtRisk, Audit, Cluster, Finding, Hub, Link, PairRisk, _unique, _without_cyclic_gc, audit_to_json,
     finding_to_json, link_to_json, pair_to_json, pairs_to_json,
 )
-from .rules import Combine, Rules
+from .rules import Combine, FacetRule, Rules
 
 __all__ = [
     "EXACT", "FUZZY", "NETWORK", "NORMALISED", "TAINT_STATUSES", "AtRisk", "Audit", "Cluster", "Evidence", "Finding",
@@ -165,7 +165,7 @@ def audit(
 
 
 class _HubGroup(NamedTuple):
-    rule: object  # rules.FacetRule
+    rule: FacetRule
     key: str
     members: dict[int, int]  # account index -> attribute ref
 
@@ -253,7 +253,7 @@ def _audit(profiles, rules, min_level, link_level, account, explanations, max_pa
     if target is not None:
         name = names[target]
         clusters = [c for c in clusters if name in c.accounts]
-        at_risk = [r for r in at_risk if name == r.because_of or any(name in (l.a, l.b) for l in r.chain)]
+        at_risk = [r for r in at_risk if name == r.because_of or any(name in (link.a, link.b) for link in r.chain)]
     return Audit(
         tuple(pairs), tuple(clusters), tuple(at_risk), tuple(reported_hubs),
         pairs_omitted=sum(pair_counts.values()) - len(pairs),
@@ -314,7 +314,7 @@ def _exact_pairs(shared: dict[str, list[int]], attr_of: list[Attribute], owner: 
     hubs: list[_HubGroup] = []
     blocks: list[tuple[str, list[int]]] = []
     hub_size = rules.combine.hub_size
-    rule_of: dict[str, object] = {}
+    rule_of: dict[str, FacetRule] = {}
     for key, refs in shared.items():
         if key.startswith(BLOCKING_PREFIX):
             blocks.append((key, refs))
@@ -418,7 +418,7 @@ def score_blocks(
             if not text_a or not text_b:
                 continue
             if text_a == text_b:
-                _consider_identical(refs, exact_of, lambda x, y: consider(x, y, 100.0, facet))
+                _consider_identical(refs, exact_of, lambda x, y, facet=facet: consider(x, y, 100.0, facet))
                 continue
             similarity = comparison.compare(text_a, text_b)
             if similarity is not None:
@@ -433,7 +433,7 @@ def score_blocks(
                 by_text.setdefault(text, []).append(r)
         for same in by_text.values():
             if len(same) > 1:
-                _consider_identical(same, exact_of, lambda x, y: consider(x, y, 100.0, facet))
+                _consider_identical(same, exact_of, lambda x, y, facet=facet: consider(x, y, 100.0, facet))
         distinct = list(by_text)
         for x in range(len(distinct) - 1):
             for other, similarity in comparison.matches(distinct, x):
@@ -479,7 +479,7 @@ def _own_exact_key(attr: Attribute) -> str | None:
 
 
 def _resolve_all(evidence: dict, combine: Combine) -> list[tuple[Level, float, int, int, list]]:
-    resolved = []
+    resolved: list[tuple[Level, float, int, int, list]] = []
     append = resolved.append
     for (a, b), items in evidence.items():
         if len(items) == 1:
@@ -508,7 +508,7 @@ def _hub(hub: _HubGroup, names: list[str], attr_of: list[Attribute], materialise
     return Hub(
         kind=sample.kind,
         facet=hub.rule.facet,
-        level=hub.rule.level,
+        level=hub.rule.level,  # type: ignore[arg-type]  # an off rule (level None) forms no hub
         accounts=tuple(sorted(names[o] for o in hub.members)),
         value=shared_value if around else materialiser.masked(sample),
         raw=shared_value if around else sample.normalized,

@@ -10,7 +10,7 @@ from typing import Iterable, NamedTuple
 
 from ..models import Attribute, Level
 from ..registry.facets import level_of_weight
-from .rules import Combine
+from .rules import Combine, FacetRule, FuzzyRule
 
 # How a finding matched: the same value, the same value written differently, the same network
 # around two values, or a fuzzy comparison (with its similarity).
@@ -25,7 +25,7 @@ class Evidence(NamedTuple):
     rules.FuzzyRule), the first and the second account's attribute, and the fuzzy similarity
     (0-100; None for an exact key). A NamedTuple: an audit holds hundreds of thousands."""
 
-    rule: object
+    rule: FacetRule | FuzzyRule
     a: Attribute
     b: Attribute
     similarity: float | None
@@ -192,7 +192,9 @@ def exact_beats_fuzzy(attr_a: Attribute, attr_b: Attribute, facet: str, held: It
     facet's exact key, or when the pair already holds an exact finding of that facet (`held`)."""
     if shares_facet_key(attr_a, attr_b, facet):
         return True
-    return bool(held) and any(e.rule.facet == facet and not e.rule.fuzzy for e in held)
+    if not held:
+        return False
+    return any(e.rule.facet == facet and not e.rule.fuzzy for e in held)
 
 
 def _strongest_per_value_pair(evidence: list[Evidence]) -> list[Evidence]:
@@ -222,10 +224,11 @@ def _resolve(evidence: list, combine: Combine) -> tuple[Level, float, list] | No
             return None
         return rule.level, pair_score(rule.level, ((rule.level, False, similarity),)), evidence
     kept = _strongest_per_value_pair(evidence)
-    level = combine_level(((e.rule.level, e.rule.family, e.rule.context) for e in kept), combine)
+    # An off rule (level None) records no evidence: every level here is a Level.
+    level = combine_level(((e.rule.level, e.rule.family, e.rule.context) for e in kept), combine)  # type: ignore[misc]
     if level is None:
         return None
-    score = pair_score(level, ((e.rule.level, e.rule.context, e.similarity) for e in kept))
+    score = pair_score(level, ((e.rule.level, e.rule.context, e.similarity) for e in kept))  # type: ignore[misc]
     return level, score, kept
 
 

@@ -40,11 +40,11 @@ class _Components:
 def _clusters(names: list[str], edges: list, hub_links: list) -> list[Cluster]:
     """Connected components with a maximum spanning tree as chain (Kruskal, strongest first)."""
     candidates = list(edges)
-    for level, score, facet, members in hub_links:
+    for level, score, facet, hub_members in hub_links:
         # A hub joins its members as a star around its first-named member.
-        members = sorted(members, key=names.__getitem__)
-        centre = members[0]
-        candidates.extend((level, score, centre, other, (facet,)) for other in members[1:])
+        star = sorted(hub_members, key=names.__getitem__)
+        centre = star[0]
+        candidates.extend((level, score, centre, other, (facet,)) for other in star[1:])
     candidates.sort(key=itemgetter(0, 1), reverse=True)  # stable: ties keep input order
     components = _Components(len(names))
     chain_of: dict[int, list[Link]] = {}
@@ -69,8 +69,8 @@ def _clusters(names: list[str], edges: list, hub_links: list) -> list[Cluster]:
         if root in members:
             members[root].append(name)
     for root, links in chain_of.items():
-        links.sort(key=lambda l: (-l.level, l.a, l.b))
-        clusters.append(Cluster(tuple(sorted(members[root])), min(l.level for l in links), tuple(links)))
+        links.sort(key=lambda link: (-link.level, link.a, link.b))
+        clusters.append(Cluster(tuple(sorted(members[root])), min(link.level for link in links), tuple(links)))
     clusters.sort(key=lambda c: (-c.level, -len(c.accounts), c.accounts))
     return clusters
 
@@ -118,7 +118,7 @@ def _taint(profiles: list[Profile], names: list[str], edges: list, hub_links: li
         chain = []
         node = index
         while came_from[node] is not None:
-            prev, kinds, level = came_from[node]
+            prev, kinds, level = came_from[node]  # type: ignore[misc]  # the while test: not None
             chain.append(Link(names[prev], names[node], kinds, level))
             node = prev
         chain.reverse()

@@ -124,11 +124,11 @@ def _default_rules() -> Rules:
     facets = {}
     for f in _FACETS.values():
         context = f.level == CONTEXT
-        facets[f.name] = FacetRule(f.name, LOW if context else f.level, f.family, f.reason, f.reason_zh, context,
+        facets[f.name] = FacetRule(f.name, LOW if context else f.level, f.family, f.reason, f.reason_zh, context,  # type: ignore[arg-type]  # not CONTEXT: a Level
                                    weight=f.exact_weight, common=f.common, names=f.names)
     fuzzy = {
         f.name: FuzzyRule(f.name, f.fuzzy.threshold, f.fuzzy.level, f.family, f.fuzzy.reason, f.fuzzy.reason_zh,
-                          weight=f.fuzzy_weight, common=f.common, names=f.names)
+                          weight=f.fuzzy_weight, common=f.common, names=f.names)  # type: ignore[arg-type]  # fuzzy: not None
         for f in _FACETS.values()
         if f.fuzzy is not None
     }
@@ -191,13 +191,13 @@ def rules_from_dict(data: Any, *, name: str = "rules", base: Rules = DEFAULT_RUL
     for facet, value in _section(data, "levels", bad).items():
         if facet not in facets:
             raise bad(f"levels.{facet}", f"unknown facet; known facets: {', '.join(facets)}")
-        facets[facet] = _facet_rule(facets[facet], value, lambda p: bad(f"levels.{facet}", p))
+        facets[facet] = _facet_rule(facets[facet], value, lambda p, facet=facet: bad(f"levels.{facet}", p))
 
     fuzzy = dict(base.fuzzy)
     for facet, value in _section(data, "fuzzy", bad).items():
         if facet not in fuzzy:
             raise bad(f"fuzzy.{facet}", f"not compared fuzzily; fuzzy facets: {', '.join(fuzzy)}")
-        fuzzy[facet] = _fuzzy_rule(fuzzy[facet], value, lambda p: bad(f"fuzzy.{facet}", p))
+        fuzzy[facet] = _fuzzy_rule(fuzzy[facet], value, lambda p, facet=facet: bad(f"fuzzy.{facet}", p))
 
     # [weights] facet = 6.0 sets the weight of sharing the exact value; a table
     # {exact = 6.0, fuzzy = 3.0} sets a fuzzy facet's two levels. Adjustments stay on.
@@ -274,7 +274,8 @@ def _facet_rule(rule: FacetRule, value: Any, bad) -> FacetRule:
         return replace(rule, level=None, context=False, weight=0.0, common=False, names=False)
     if level == CONTEXT:
         return replace(rule, level=LOW, context=True, weight=0.0, common=False, names=False)
-    return replace(rule, level=level, context=False, weight=LEVEL_WEIGHTS[level], common=False, names=False)
+    # not OFF or CONTEXT: a Level
+    return replace(rule, level=level, context=False, weight=LEVEL_WEIGHTS[level], common=False, names=False)  # type: ignore[arg-type, index]
 
 
 def _fuzzy_rule(rule: FuzzyRule, value: Any, bad) -> FuzzyRule:
@@ -298,5 +299,6 @@ def _fuzzy_rule(rule: FuzzyRule, value: Any, bad) -> FuzzyRule:
     if "level" in value:
         level = _parse_level(value["level"], bad)
         if level != rule.level:
-            rule = replace(rule, level=level, weight=LEVEL_WEIGHTS[level], common=False, names=False)
+            # no words allowed: a Level
+            rule = replace(rule, level=level, weight=LEVEL_WEIGHTS[level], common=False, names=False)  # type: ignore[arg-type, index]
     return rule

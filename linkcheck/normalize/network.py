@@ -110,7 +110,7 @@ def mac(text: str) -> Canonical:
         for pattern in _MAC_GROUPED:
             m = pattern.fullmatch(text)
             if m:
-                bare = "".join(m.group(i) for i in range(1, m.lastindex + 1) if i != 2)
+                bare = "".join(m.group(i) for i in range(1, (m.lastindex or 0) + 1) if i != 2)
                 break
         else:
             if not _MAC_BARE.fullmatch(text):

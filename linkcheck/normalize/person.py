@@ -122,6 +122,6 @@ def name_share(normalized: str) -> float:
     best = 0.0
     for i, family in enumerate(tokens):
         share = family_of.get(family, UNLISTED_FAMILY)
-        given = max(given_of.get(t, UNLISTED_GIVEN) for j, t in enumerate(tokens) if j != i)
-        best = max(best, share * given)
+        given_share = max(given_of.get(t, UNLISTED_GIVEN) for j, t in enumerate(tokens) if j != i)
+        best = max(best, share * given_share)
     return best

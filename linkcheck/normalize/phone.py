@@ -84,5 +84,5 @@ def phone(text: str, region: str | None = None) -> Canonical:
     if not value:
         raise Rejected("not a valid phone number for its country")
     if national:
-        return Canonical(value, flags=(f"region:{phone_region(region)}",))
+        return Canonical(value, flags=(f"region:{phone_region(region)}",))  # type: ignore[arg-type]  # national: region given
     return Canonical(value)

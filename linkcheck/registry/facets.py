@@ -92,7 +92,7 @@ class Facet:
     def exact_weight(self) -> float:
         if self.weight is not None:
             return self.weight
-        return 0.0 if self.level == CONTEXT else LEVEL_WEIGHTS[self.level]
+        return 0.0 if self.level == CONTEXT else LEVEL_WEIGHTS[self.level]  # type: ignore[index]  # not CONTEXT: a Level
 
     @property
     def fuzzy_weight(self) -> float | None:

@@ -60,7 +60,7 @@ def _profile_body(profile: Profile, n_exact: list[int]) -> bytes:
     header = {"n": acc.name, "m": acc.marketplace, "s": acc.status, "o": acc.note, "c": acc.created, "u": acc.updated}
     lines = [_JSON_LINE(header)]
     append = lines.append
-    for attr, exact in zip(profile.attributes, n_exact):
+    for attr, exact in zip(profile.attributes, n_exact, strict=True):
         keys = attr.keys
         if exact < len(keys):
             append(_JSON_LINE(attr._replace(keys=keys[:exact])))
@@ -90,7 +90,10 @@ def _decode_profile(raw: bytes) -> Profile:
         raise ValueError("odd number of attribute lines")
     return Profile(
         _decode_account(header),
-        tuple(_decode_attribute(fields, fields[3] + blocking) for fields, blocking in zip(lines[::2], lines[1::2])),
+        tuple(
+            _decode_attribute(fields, fields[3] + blocking)
+            for fields, blocking in zip(lines[::2], lines[1::2], strict=True)
+        ),
     )
 
 

@@ -65,10 +65,12 @@ def index_blob(profile: Profile, tag: Callable[[str], bytes], n_exact: list[int]
     the fuzzy comparison on the texts here, without decoding any profile.
     """
     exact_counts, block_counts = bytearray(), bytearray()
-    exact_tags, block_tags, texts = [], [], []
+    exact_tags: list[bytes] = []
+    block_tags: list[bytes] = []
+    texts = []
     if n_exact is None:
         n_exact = [_exact_key_count(a.keys) for a in profile.attributes]
-    for attr, split in zip(profile.attributes, n_exact):
+    for attr, split in zip(profile.attributes, n_exact, strict=True):
         exact, blocking = attr.keys[:split], attr.keys[split:]
         if len(exact) > 255 or len(blocking) > 255:
             raise InvalidInput(f"a {attr.kind} value of account {profile.account.name!r} has too many match keys")

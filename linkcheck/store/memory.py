@@ -111,7 +111,8 @@ class MemoryStore:
         self.remove_account(old)
         self.put_profile(replace(profile, account=replace(profile.account, name=new)))
         for expl in moved:
-            self.put_explanation(replace(expl, accounts=tuple(sorted(new if a == old else a for a in expl.accounts))))
+            first, second = sorted(new if a == old else a for a in expl.accounts)
+            self.put_explanation(replace(expl, accounts=(first, second)))
         events = self._data.events
         for i, raw in enumerate(events):
             event = _decode_event(raw)

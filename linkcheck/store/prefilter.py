@@ -100,13 +100,13 @@ class _Background:
                 os.kill(self._pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
-            self._read.close()
+            self._read.close()  # type: ignore[union-attr]  # open while the child runs
             self._reap()
 
     def _reap(self) -> int | None:
         pid, self._pid = self._pid, None
         try:
-            return os.waitpid(pid, 0)[1]
+            return os.waitpid(pid, 0)[1]  # type: ignore[arg-type]  # called only while a child runs
         except ChildProcessError:  # SIGCHLD ignored: the kernel reaped it; its status is lost
             return None
 
@@ -179,7 +179,7 @@ def audit_input(
         include_tag = store._keys.name_tag(include) if include is not None else None
         is_shared = shared.__contains__
         wanted: dict[int, set[int]] = {}  # row position -> attribute positions
-        for at, ((_row_id, _version, tag, _body, _keys), index) in enumerate(zip(rows, indexes)):
+        for at, ((_row_id, _version, tag, _body, _keys), index) in enumerate(zip(rows, indexes, strict=True)):
             hits = list(compress(range(len(index.exact)), map(is_shared, index.exact)))
             if hits:
                 ends = list(accumulate(index.exact_counts))
@@ -204,7 +204,7 @@ def audit_input(
             decoded[at][1].update(attributes[1])
         else:
             decoded[at] = attributes
-    profiles = []
+    profiles: list[Profile] = []
     place: dict[tuple[int, int], tuple[int, int]] = {}  # (row, attribute) -> (profile, value)
     for at in sorted(decoded):
         account, attributes = decoded[at]
@@ -271,7 +271,7 @@ def _fuzzy_matches(indexes: list[_Index], block_cap: int, score: FuzzyScorer) ->
     value in such a block, in (account, value) order; its text and the tag of its own
     exact key from the index. Returns (row, attribute, row, attribute, similarity, facet),
     or None for a store written by a development build whose index kept no texts."""
-    holders = Counter()  # blocking tag -> accounts holding it (counted in C)
+    holders: Counter[int] = Counter()  # blocking tag -> accounts holding it (counted in C)
     count = holders.update
     for index in indexes:
         if index.blocking:

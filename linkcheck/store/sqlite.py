@@ -33,7 +33,7 @@ import threading
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
+from typing import Callable, Iterable, Iterator, TypeVar
 
 from cryptography.exceptions import InvalidTag
 
@@ -286,7 +286,10 @@ def _fetch_for_verify(conn: sqlite3.Connection) -> tuple:
     return manifest, {table: conn.execute(query).fetchall() for table, query in _VERIFY_QUERIES.items()}
 
 
-def _in_thread(work: Callable[[], object]) -> Callable[[], object]:
+_T = TypeVar("_T")
+
+
+def _in_thread(work: Callable[[], _T]) -> Callable[[], _T]:
     """Start `work` in a thread; the returned function waits for its result or re-raises
     its exception here.
 
@@ -305,7 +308,7 @@ def _in_thread(work: Callable[[], object]) -> Callable[[], object]:
     thread = threading.Thread(target=run, name="linkcheck-unlock", daemon=True)
     thread.start()
 
-    def result():
+    def result() -> _T:
         thread.join()
         if "error" in box:
             raise box.pop("error")
@@ -498,6 +501,13 @@ class Store:
     def _remember(self, table: str, row_id: int, version: int, tag: bytes, *sealed: bytes) -> None:
         self._verified[table][row_id] = (version, tag, *(s[-16:] for s in sealed))
 
+    @property
+    def _open_manifest(self) -> Manifest:
+        """The manifest verified at open: every read and write runs after that check."""
+        m = self._manifest
+        assert m is not None, "the store is used before its manifest was verified"
+        return m
+
     def _commit_manifest(self) -> None:
         m = self._manifest
         if m is None or not self._dirty:
@@ -630,7 +640,7 @@ class Store:
         return ids, ends, b"".join(blobs)
 
     def _profiles_by_id(self, row_ids: Iterable[int], exclude_tag: bytes | None = None) -> list[Profile]:
-        found = []
+        found: list[Profile] = []
         ordered = sorted(row_ids)
         for start in range(0, len(ordered), 500):
             chunk = ordered[start : start + 500]
@@ -686,7 +696,7 @@ class Store:
     def put_profile(self, profile: Profile) -> None:
         """Insert the account or replace it (matched by name) with this content."""
         self._require_write()
-        m = self._manifest
+        m = self._open_manifest
         tag, row = self._account_row(profile.account.name)
         n_exact = [_exact_key_count(a.keys) for a in profile.attributes]
         body = _encode_profile(profile, n_exact)
@@ -695,7 +705,8 @@ class Store:
             cur = self._conn.execute(
                 "INSERT INTO accounts (name_tag, version, body, keys) VALUES (?, 1, x'', x'')", (tag,)
             )
-            row_id, version = cur.lastrowid, 1
+            row_id: int = cur.lastrowid  # type: ignore[assignment]  # an INSERT sets it
+            version = 1
             m.counts["accounts"] += 1
             self._account_ids[tag] = row_id
         else:
@@ -720,8 +731,8 @@ class Store:
         self._conn.execute("DELETE FROM accounts WHERE id = ?", (row_id,))
         del self._account_ids[tag]
         del self._verified["accounts"][row_id]
-        self._manifest.accumulator ^= self._mac_row("accounts", row_id, version, tag, body, keys)
-        self._manifest.counts["accounts"] -= 1
+        self._open_manifest.accumulator ^= self._mac_row("accounts", row_id, version, tag, body, keys)
+        self._open_manifest.counts["accounts"] -= 1
         # Explanations naming this account go with it.
         for expl_id, expl_version, expl_tag, expl in self._explanation_rows():
             if name in expl.accounts:
@@ -744,7 +755,7 @@ class Store:
         for expl in moved:
             renamed = tuple(sorted(new if a == old else a for a in expl.accounts))
             self.put_explanation(replace(expl, accounts=renamed))
-        m = self._manifest
+        m = self._open_manifest
         rows = self._conn.execute("SELECT id, version, body FROM events NOT INDEXED ORDER BY id").fetchall()
         self._check_scan("events", [(row_id, version, b"", body) for row_id, version, body in rows])
         for row_id, version, body in rows:
@@ -765,12 +776,12 @@ class Store:
     def add_event(self, event: Event) -> None:
         self._require_write()
         cur = self._conn.execute("INSERT INTO events (version, body) VALUES (1, x'')")
-        row_id = cur.lastrowid
+        row_id: int = cur.lastrowid  # type: ignore[assignment]  # an INSERT sets it
         sealed = self._keys.seal(_encode_event(event), _ad("events", row_id, 1, b"", "body"))
         self._conn.execute("UPDATE events SET body = ? WHERE id = ?", (sealed, row_id))
         self._remember("events", row_id, 1, b"", sealed)
-        self._manifest.accumulator ^= self._mac_row("events", row_id, 1, b"", sealed)
-        self._manifest.counts["events"] += 1
+        self._open_manifest.accumulator ^= self._mac_row("events", row_id, 1, b"", sealed)
+        self._open_manifest.counts["events"] += 1
 
     def events(self, account: str | None = None, since: int | None = None, action: str | None = None) -> list[Event]:
         out = []
@@ -816,8 +827,8 @@ class Store:
                 continue
             self._conn.execute("DELETE FROM events WHERE id = ?", (row_id,))
             del self._verified["events"][row_id]
-            self._manifest.accumulator ^= self._mac_row("events", row_id, version, b"", body)
-            self._manifest.counts["events"] -= 1
+            self._open_manifest.accumulator ^= self._mac_row("events", row_id, version, b"", body)
+            self._open_manifest.counts["events"] -= 1
             self._dirty = True
             removed += 1
         return removed
@@ -848,7 +859,7 @@ class Store:
 
     def put_explanation(self, expl: Explanation) -> None:
         self._require_write()
-        m = self._manifest
+        m = self._open_manifest
         tag = self._keys.name_tag(self._explanation_key(expl.accounts, expl.kind))
         existing = self._explanation_ids.get(tag)
         row = None
@@ -860,7 +871,7 @@ class Store:
                 raise StoreDamaged("store is damaged: an explanation row went missing")
             self._check_row("explanations", row[0], row[1], tag, row[2])
         if row is None:
-            row_id = self._conn.execute(
+            row_id: int = self._conn.execute(  # type: ignore[assignment]  # an INSERT sets it
                 "INSERT INTO explanations (name_tag, version, body) VALUES (?, 1, x'')", (tag,)
             ).lastrowid
             version = 1
@@ -892,8 +903,8 @@ class Store:
         self._conn.execute("DELETE FROM explanations WHERE id = ?", (row_id,))
         self._explanation_ids.pop(tag, None)
         del self._verified["explanations"][row_id]
-        self._manifest.accumulator ^= self._mac_row("explanations", row_id, version, tag, body)
-        self._manifest.counts["explanations"] -= 1
+        self._open_manifest.accumulator ^= self._mac_row("explanations", row_id, version, tag, body)
+        self._open_manifest.counts["explanations"] -= 1
 
     # ----- keys for other modules ------------------------------------------------------------
 
@@ -909,10 +920,10 @@ class Store:
         """Accounts, attributes and events on file."""
         attributes = sum(len(p.attributes) for p in self.profiles())
         return {
-            "accounts": self._manifest.counts["accounts"],
+            "accounts": self._open_manifest.counts["accounts"],
             "attributes": attributes,
-            "events": self._manifest.counts["events"],
-            "explanations": self._manifest.counts["explanations"],
+            "events": self._open_manifest.counts["events"],
+            "explanations": self._open_manifest.counts["explanations"],
         }
 
     # ----- passphrase and backup -------------------------------------------------------------

@@ -269,7 +269,8 @@ def audit_profiles(st) -> list[dict]:
             continue
         check, meaning = SHARED_CHECKS[kind]
         facet = FACETS.get(kind)
-        level = facet.level.label if facet is not None and hasattr(facet.level, "label") else str(facet.level)
+        # every SHARED_CHECKS kind has a facet
+        level = facet.level.label if facet is not None and hasattr(facet.level, "label") else str(facet.level)  # type: ignore[union-attr]
         profiles = sorted(r for refs in holders.values() for r in refs)
         findings.append({
             "check": check, "level": level, "accounts": sorted(holders), "profiles": profiles,

@@ -63,9 +63,10 @@ class PrecheckResult:
     @property
     def verdict(self) -> str:
         """CLEAR (shares nothing), CAUTION (shares something below fail_on) or STOP."""
-        if not self.pairs:
+        level = self.level
+        if level is None:  # no pairs
             return CLEAR
-        return STOP if self.level >= self.fail_on else CAUTION
+        return STOP if level >= self.fail_on else CAUTION
 
     @property
     def others(self) -> list[str]:

@@ -85,7 +85,7 @@ def parse(row, where: str) -> BrowserProfile:
         for t in items(row.get("tags") or row.get("profile_tags"), f"{where}: tags")
     )
     exit_ips = tuple(x for x in (text(row, "ip", where), text(row, "last_ip", where)) if x)
-    cookies = ()
+    cookies: tuple[tuple[str, str], ...] = ()
     cookie = row.get("cookie")
     if isinstance(cookie, str) and cookie.strip().startswith("["):
         import json

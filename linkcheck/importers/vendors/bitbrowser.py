@@ -63,7 +63,7 @@ def parse(row, where: str) -> BrowserProfile:
         for t in items(row.get("browserTags"), f"{where}: browserTags")
     )
     proxy_type = text(row, "proxyType", where) or ("noproxy" if text(row, "proxyMethod", where) == "" else "http")
-    cookies = ()
+    cookies: tuple[tuple[str, str], ...] = ()
     cookie = row.get("cookie")
     if isinstance(cookie, str) and cookie.strip().startswith("["):
         import json

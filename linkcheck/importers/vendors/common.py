@@ -283,7 +283,7 @@ def file_rows(path: Path, list_keys: tuple[str, ...] = ("list", "data", "profile
         if len(cells) > len(header):
             raise InvalidInput(f"{path}: row {number} has more cells than the header")
         row: dict = {}
-        for name, cell in zip(header, cells):
+        for name, cell in zip(header, cells, strict=False):  # a short row leaves columns empty
             target = row
             parts = name.split(".")
             for part in parts[:-1]:

@@ -54,7 +54,7 @@ def parse(row, where: str) -> BrowserProfile:
     fonts = obj(row, "fonts", where)
     tz = obj(row, "timezone", where)
     webrtc = obj(row, "webRTC", where)
-    cookies = ()
+    cookies: tuple[tuple[str, str], ...] = ()
     raw_cookies = row.get("cookies")
     if isinstance(raw_cookies, str) and raw_cookies.strip().startswith("["):
         try:
