@@ -44,7 +44,9 @@ def _header_names(file_name: str, header: list[str]) -> list[str]:
     """The field or kind each column names ("" for a column without a header, whose cells are
     ignored), or one InvalidInput for the whole file: an unknown column (with a "did you
     mean"), two columns naming one account field, or no account column."""
-    names, unknown, taken = [], [], {}
+    names: list[str] = []
+    unknown: list[str] = []
+    taken: dict[str, str] = {}
     for column in header:
         name = column_name(column) if column else ""
         if name is None:

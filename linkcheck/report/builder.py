@@ -190,7 +190,7 @@ def decode(data: dict) -> dict:
     ]
     names = [a["name"] for a in accounts]
     labels = {int(lvl): lvl.label for lvl in Level}
-    types = [dict(zip(("facet", "level", "match", "reason", "reason_zh"), map(s, t))) for t in data["finding_types"]]
+    types = [dict(zip(("facet", "level", "match", "reason", "reason_zh"), map(s, t), strict=True)) for t in data["finding_types"]]
 
     def finding(row) -> dict:
         return {**types[row[0]], "score": row[1], "value_a": s(row[2]), "value_b": s(row[3]),
