@@ -10,7 +10,7 @@ from .registry import kinds
 from .normalize.country import company_country as normalize_country
 from .errors import ImportErrors, InvalidInput, InvalidValue, UsageError
 from .importers import ProfileRecord, RawValue
-from .models import SOURCES, STATUSES, Account, Attribute, Profile, now
+from .models import SOURCES, STATUSES, Account, Attribute, Profile, is_current, iso, now, periods_of
 from .safetext import check_free_text
 
 MAX_NAME_CHARS = 200
@@ -173,6 +173,7 @@ def merge_attributes(profile: Profile, new: Iterable[Attribute]) -> tuple[Profil
                 first_seen=min(old.first_seen, a.first_seen) if old.first_seen else a.first_seen,
                 last_seen=max(old.last_seen, a.last_seen),
                 note=old.note or a.note,
+                periods=_merged_periods(old, a),
             )
         else:
             index[key] = len(attrs)
@@ -181,18 +182,84 @@ def merge_attributes(profile: Profile, new: Iterable[Attribute]) -> tuple[Profil
     return replace(profile, attributes=tuple(attrs)), added
 
 
-def remove_attribute(profile: Profile, kind: str, value: str, region: str | None) -> Profile:
-    """The profile without the value of `kind` that normalises like `value`."""
+def parse_when(text: str) -> int:
+    """A date (2026-10-14, taken as midnight UTC) or date-time (2026-10-14T09:30:00Z; without
+    an offset, UTC) as a stored timestamp; InvalidInput if it is neither."""
+    from datetime import datetime, timezone
+
+    try:
+        when = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except (ValueError, AttributeError):
+        raise InvalidInput(f"{str(text)[:40]!r} is not a date (YYYY-MM-DD) or date-time (YYYY-MM-DDTHH:MM:SSZ)") from None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    ts = int(when.timestamp())
+    if not 0 <= ts <= MAX_TIMESTAMP:
+        raise InvalidInput(f"{str(text)[:40]!r} is not a date between 1970 and 9999")
+    return ts
+
+
+def _spellings(profile: Profile, kind: str, value: str, region: str | None) -> set[str]:
+    """The normalised forms `value` of `kind` may be stored under on the profile."""
     kinds.get_kind(kind)
     parsed = kinds.parse_value(kind, value, region=region)
     spellings = {parsed.normalized}
     if kind in _NATIONAL_NUMBER_KINDS:  # a bare number may have been read in the company's country
         spellings.add(in_company_country([Attribute(kind, value, parsed.normalized, parsed.keys, flags=parsed.flags)],
                                          profile.attributes)[0].normalized)
+    return spellings
+
+
+def _merged_periods(old: Attribute, new: Attribute) -> tuple:
+    """The periods of a value recorded again: a retired value seen in use again (`new` is
+    current) begins a new period then; periods `new` carries that `old` lacks are added."""
+    if not old.periods and not new.periods:
+        return ()
+    if not new.periods:
+        if is_current(old):
+            return old.periods
+        start = max(new.last_seen, old.periods[-1][1])
+        return (*old.periods, (start, None, None))
+    if not old.periods:
+        return new.periods if new.periods[0][0] <= old.first_seen else ((old.first_seen, None, None),) + new.periods
+    merged = dict((p[0], p) for p in old.periods)
+    for p in new.periods:
+        merged.setdefault(p[0], p)
+    return tuple(merged[k] for k in sorted(merged))
+
+
+def remove_attribute(profile: Profile, kind: str, value: str, region: str | None) -> Profile:
+    """The profile without the value of `kind` that normalises like `value`."""
+    spellings = _spellings(profile, kind, value, region)
     kept = tuple(a for a in profile.attributes if not (a.kind == kind and a.normalized in spellings))
     if len(kept) == len(profile.attributes):
         raise UsageError(f"account {profile.name!r} has no {kind} matching that value")
     return replace(profile, attributes=kept)
+
+
+def retire_attribute(
+    profile: Profile, kind: str, value: str, region: str | None, on: int, note: str | None = None
+) -> tuple[Profile, Attribute]:
+    """The profile with the current period of its value of `kind` (any spelling) ended at `on`."""
+    spellings = _spellings(profile, kind, value, region)
+    attrs = list(profile.attributes)
+    for i, a in enumerate(attrs):
+        if a.kind == kind and a.normalized in spellings:
+            break
+    else:
+        raise UsageError(f"account {profile.name!r} has no {kind} matching that value")
+    periods = list(periods_of(a))
+    since, until, _ = periods[-1]
+    if until is not None:
+        raise UsageError(f"account {profile.name!r}: that {kind} was already retired on {iso(until)[:10]}")
+    if not 0 <= on <= MAX_TIMESTAMP:
+        raise InvalidInput("--on is not a date between 1970 and 9999")
+    if on < since:
+        raise InvalidInput(f"--on is before the value came into use ({iso(since)[:10]}); "
+                           "add it with `attr add --since DATE` to say when that was")
+    periods[-1] = (since, on, check_text("note", note))
+    attrs[i] = a._replace(periods=tuple(periods))
+    return replace(profile, attributes=tuple(attrs)), attrs[i]
 
 
 @dataclass(frozen=True)
