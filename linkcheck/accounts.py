@@ -275,6 +275,24 @@ class ImportResult:
     warnings: tuple[str, ...] = ()
 
 
+def checked_periods(kind: str, periods, first_seen: int) -> tuple:
+    """Imported periods as stored: a missing `since` is `first_seen`; each ends after it begins,
+    each begins after the one before ended, and only the last may still be open."""
+    out = []
+    for i, (since, until, note) in enumerate(periods):
+        since = first_seen if since is None else since
+        for ts in (since, until):
+            if ts is not None and not 0 <= ts <= MAX_TIMESTAMP:
+                raise InvalidValue(kind, "a period's date is not between 1970 and 9999")
+        if until is not None and until < since:
+            raise InvalidValue(kind, "a period ends before it begins")
+        if out and (out[-1][1] is None or since < out[-1][1]):
+            raise InvalidValue(kind, "periods must be in order, each after the one before ended "
+                                     "(only the last may still be open)")
+        out.append((since, until, check_text("period note", note) if note is not None else None))
+    return tuple(out)
+
+
 def record_attributes(
     record: ProfileRecord, account: Account, region: str | None, when: int | None = None, *, source: str = "import",
     default_region: str | None = None, known: Iterable[Attribute] = (),
@@ -285,18 +303,19 @@ def record_attributes(
     region = region_of(account, region) or default_region  # the user's default: a last resort
     for raw in record.values:
         try:
-            attrs.append(
-                make_attribute(
-                    raw.kind,
-                    raw.value,
-                    region=region,
-                    source=raw.source or source,
-                    when=when,
-                    note=raw.note,
-                    first_seen=raw.first_seen,
-                    last_seen=raw.last_seen,
-                )
+            attribute = make_attribute(
+                raw.kind,
+                raw.value,
+                region=region,
+                source=raw.source or source,
+                when=when,
+                note=raw.note,
+                first_seen=raw.first_seen,
+                last_seen=raw.last_seen,
             )
+            if raw.periods:
+                attribute = attribute._replace(periods=checked_periods(raw.kind, raw.periods, attribute.first_seen))
+            attrs.append(attribute)
         except InvalidValue as exc:
             problems.append(f"{raw.kind} {shown_in_error(raw.kind, raw.value)!r}: {exc.reason}")
         except InvalidInput as exc:

@@ -244,3 +244,97 @@ def test_upgrade_killed_midway_leaves_format2_intact(store_path, format2_big_sto
     with Store.open(store_path, PASSPHRASE) as st:
         assert {p.name for p in st.profiles()} == names
         assert st.profile(first).account.note == "after"
+
+
+# ----- import and export carry the periods ------------------------------------------------------
+
+
+def _store_with_history(cli):
+    cli("account", "add", "acme-us", "--marketplace", "amazon.com")
+    assert cli("attr", "add", "acme-us", "ip", "198.51.100.9", "--since", "2024-03-01T10:00:00Z").exit_code == 0
+    assert cli("attr", "retire", "acme-us", "ip", "198.51.100.9", "--on", "2024-05-01", "--note", "moved").exit_code == 0
+    assert cli("attr", "add", "acme-us", "ip", "198.51.100.9").exit_code == 0  # a second period
+    assert cli("attr", "add", "acme-us", "mac", "3c22.fb12.3456", "--since", "2025-01-01").exit_code == 0
+    assert cli("attr", "retire", "acme-us", "mac", "3c22.fb12.3456", "--on", "2026-10-14").exit_code == 0
+    assert cli("attr", "add", "acme-us", "email", "x|y@example.com").exit_code == 0  # a '|' in a value
+    assert cli("attr", "add", "acme-us", "email", "ops@example.com").exit_code == 0  # no period recorded
+
+
+@pytest.mark.parametrize("fmt", ["json", "csv"])
+def test_export_import_round_trip_keeps_every_period(cli, store, store_path, tmp_path, fmt):
+    _store_with_history(cli)
+    with Store.open(store_path, PASSPHRASE) as st:
+        before = st.profile("acme-us").attributes
+    first = tmp_path / f"first.{fmt}"
+    assert cli("export", "--format", fmt, "-o", first).exit_code == 0
+    other = tmp_path / "other" / "store.db"
+    env = {"LINKCHECK_STORE": str(other)}
+    assert cli("init", env=env).exit_code == 0
+    imported = cli("import", first, env=env)
+    assert imported.exit_code == 0, imported.output
+    second = tmp_path / f"second.{fmt}"
+    assert cli("export", "--format", fmt, "-o", second, env=env).exit_code == 0
+    assert second.read_bytes() == first.read_bytes()
+    with Store.open(other, PASSPHRASE) as st:
+        after = {(a.kind, a.normalized): a.periods for a in st.profile("acme-us").attributes}
+    expected = {(a.kind, a.normalized): a.periods for a in before}
+    if fmt == "csv":  # CSV carries no notes (of values or of periods)
+        expected = {k: tuple((s, u, None) for s, u, _ in p) for k, p in expected.items()}
+    assert after == expected
+    assert after[("ip", "198.51.100.9")][0][:2] == (1_709_287_200, 1_714_521_600)
+    assert after[("ip", "198.51.100.9")][1][1] is None
+    assert after[("mac", "3c:22:fb:12:34:56")] == ((1_735_689_600, OCT_14, None),)
+    assert after[("email", "ops@example.com")] == ()
+
+
+def test_json_periods_shorthand_and_list(cli, store, tmp_path):
+    path = tmp_path / "in.json"
+    path.write_text(json.dumps([
+        {"account": "a", "attributes": {"mac": [{"value": "3c22.fb12.3456", "since": "2025-01-01", "until": "2026-10-14"}],
+                                        "ip": [{"value": "203.0.113.7", "first_seen": "2025-02-01T00:00:00Z",
+                                                "periods": [{"until": "2025-03-01", "note": "old line"},
+                                                            {"since": "2025-06-01T08:00:00Z", "until": None}]}]}},
+    ]))
+    assert cli("import", path).exit_code == 0
+    values = {v["kind"]: v for v in _history(cli, "a")["values"]}
+    assert values["mac"]["periods"] == [{"since": "2025-01-01T00:00:00Z", "until": "2026-10-14T00:00:00Z", "note": None}]
+    assert values["mac"]["state"] == "past"
+    assert values["ip"]["periods"] == [
+        {"since": "2025-02-01T00:00:00Z", "until": "2025-03-01T00:00:00Z", "note": "old line"},
+        {"since": "2025-06-01T08:00:00Z", "until": None, "note": None},
+    ]
+    assert values["ip"]["state"] == "current"
+
+
+@pytest.mark.parametrize("entry, problem", [
+    ({"value": "203.0.113.7", "since": "2026-01-01", "until": "2025-01-01"}, "a period ends before it begins"),
+    ({"value": "203.0.113.7", "since": "yesterday"}, "since is not an ISO date or date-time"),
+    ({"value": "203.0.113.7", "periods": [{"since": "2025-01-01"}, {"since": "2025-06-01"}]}, "periods must be in order"),
+    ({"value": "203.0.113.7", "periods": "2025"}, "'periods' must be a list"),
+    ({"value": "203.0.113.7", "since": "2025-01-01", "periods": []}, "not both"),
+])
+def test_json_bad_periods_are_invalid_rows(cli, store, tmp_path, entry, problem):
+    path = tmp_path / "in.json"
+    path.write_text(json.dumps({"account": "a", "attributes": {"ip": [entry]}}))
+    result = cli("import", path)
+    assert result.exit_code == 3
+    assert problem in result.output
+    assert json.loads(cli("account", "list", "--format", "json").output) == []
+
+
+def test_csv_periods_syntax(cli, store, tmp_path):
+    path = tmp_path / "in.csv"
+    path.write_text("account,ip,proxy_account\n"
+                    "a,203.0.113.7|2025-01-01..2025-03-01T12:00:00Z;198.51.100.4|..,"
+                    "acct|not periods\n")
+    assert cli("import", path).exit_code == 0, cli("import", path).output
+    values = {(v["kind"], v["value"]): v for v in _history(cli, "a")["values"]}
+    assert values[("ip", "203.0.113.7")]["periods"] == [
+        {"since": "2025-01-01T00:00:00Z", "until": "2025-03-01T12:00:00Z", "note": None}]
+    assert values[("ip", "198.51.100.4")]["periods"][0]["until"] is None
+    assert values[("ip", "198.51.100.4")]["periods"][0]["since"] == values[("ip", "198.51.100.4")]["first_seen"]
+    assert ("proxy_account", "acct|not periods") in values
+    bad = tmp_path / "bad.csv"
+    bad.write_text("account,ip\nb,203.0.113.7|2025-13-01..\n")
+    result = cli("import", bad)
+    assert result.exit_code == 3 and "since '2025-13-01' is not an ISO date or date-time" in result.output

@@ -1,17 +1,21 @@
 """linkcheck's CSV import format: its reader, and its twin `profile_to_row` (what `export --format csv` writes).
 
 One row per account: columns account, marketplace, status, note and any kind names, several
-values in a cell separated by ';'.
+values in a cell separated by ';'. A value may end with its periods of use after a '|':
+`value|SINCE..UNTIL`, several periods separated by ',' (`|2025-01-01..2026-10-14,2026-11-02..`;
+SINCE or UNTIL a date or ISO date-time, UNTIL empty while in use). A literal '|' in a value is
+written '\\|' (a '|' followed by something that is not periods is read as part of the value).
 """
 
 from __future__ import annotations
 
+import re
 from typing import Iterable, Iterator
 
 from ..errors import InvalidInput
 from ..models import Profile
 from . import ImportFile, reader
-from .records import ProfileRecord, RawValue, exported_value
+from .records import ProfileRecord, RawValue, exported_value, parse_time, period_time
 from .safety import MAX_CELL_CHARS, csv_rows, unescape_formula
 
 ACCOUNT_FIELDS = ("account", "marketplace", "status", "note")
@@ -38,7 +42,22 @@ def read_csv(source: ImportFile) -> Iterator[ProfileRecord]:
 
 def split_cell(cell: str) -> list[str]:
     """Split a CSV cell on ';' (a literal semicolon is written '\\;'); strip formula escapes."""
-    parts, current, escaped = [], [], False
+    return [value for value, _ in split_cell_periods(cell)]
+
+
+def split_cell_periods(cell: str) -> list[tuple[str, str | None]]:
+    """The cell's values, each with the text of its periods (after its last unescaped '|', when
+    that text reads as periods) or None."""
+    parts, current, bars, escaped = [], [], [], False
+
+    def end_part():
+        value, periods = "".join(current), None
+        if bars:
+            tail = value[bars[-1] + 1 :].strip()
+            if PERIODS_TEXT.fullmatch(tail):
+                value, periods = value[: bars[-1]], tail
+        parts.append((value.strip(), periods))
+
     for ch in unescape_formula(cell):
         if escaped:
             current.append(ch)
@@ -46,14 +65,35 @@ def split_cell(cell: str) -> list[str]:
         elif ch == "\\":
             escaped = True
         elif ch == CSV_VALUE_SEPARATOR:
-            parts.append("".join(current))
-            current = []
+            end_part()
+            current, bars = [], []
         else:
+            if ch == PERIOD_MARK:
+                bars.append(len(current))
             current.append(ch)
     if escaped:
         current.append("\\")
-    parts.append("".join(current))
-    return [p.strip() for p in parts if p.strip()]
+    end_part()
+    return [(v, p) for v, p in parts if v]
+
+
+PERIOD_MARK = "|"
+_BOUND = r"[0-9][0-9T:.+\-Z]*"
+PERIODS_TEXT = re.compile(rf"(?:{_BOUND})?\.\.(?:{_BOUND})?(?:\s*,\s*(?:{_BOUND})?\.\.(?:{_BOUND})?)*")
+
+
+def _parse_periods(kind: str, text: str, problems: list[str]) -> tuple:
+    out = []
+    for item in text.split(","):
+        since_text, _, until_text = item.strip().partition("..")
+        bounds = []
+        for label, bound in (("since", since_text), ("until", until_text)):
+            ts = parse_time(bound) if bound else None
+            if bound and ts is None:
+                problems.append(f"{kind}: {label} {bound[:40]!r} is not an ISO date or date-time")
+            bounds.append(ts)
+        out.append((bounds[0], bounds[1], None))
+    return tuple(out)
 
 
 def _csv_profile(origin: str, header: list[str], row: list[str]) -> ProfileRecord:
@@ -69,7 +109,8 @@ def _csv_profile(origin: str, header: list[str], row: list[str]) -> ProfileRecor
         if column in ACCOUNT_FIELDS:
             fields[column] = unescape_formula(cell.strip())
         elif column:
-            values.extend(RawValue(column, v) for v in split_cell(cell))
+            values.extend(RawValue(column, v, periods=_parse_periods(column, p, problems) if p else ())
+                          for v, p in split_cell_periods(cell))
     return ProfileRecord(
         origin,
         fields.get("account") or None,
@@ -91,7 +132,12 @@ def profile_to_row(profile: Profile, kind_names: Iterable[str]) -> list[str]:
     guard and the quoting are the CSV writer's (cli/output.py), undone by `split_cell`."""
     by_kind: dict[str, list[str]] = {}
     for a in profile.attributes:
-        by_kind.setdefault(a.kind, []).append(_escape_value(exported_value(a)))
+        text = _escape_value(exported_value(a))
+        if a.periods:
+            text += PERIOD_MARK + ",".join(
+                f"{period_time(since)}..{period_time(until) if until is not None else ''}"
+                for since, until, _ in a.periods)
+        by_kind.setdefault(a.kind, []).append(text)
     acc = profile.account
     row = [acc.name, acc.marketplace, acc.status, acc.note or ""]
     row += [CSV_VALUE_SEPARATOR.join(by_kind.get(k, [])) for k in kind_names]
@@ -99,4 +145,5 @@ def profile_to_row(profile: Profile, kind_names: Iterable[str]) -> list[str]:
 
 
 def _escape_value(text: str) -> str:
-    return text.replace("\\", "\\\\").replace(CSV_VALUE_SEPARATOR, "\\" + CSV_VALUE_SEPARATOR)
+    return (text.replace("\\", "\\\\").replace(CSV_VALUE_SEPARATOR, "\\" + CSV_VALUE_SEPARATOR)
+            .replace(PERIOD_MARK, "\\" + PERIOD_MARK))
