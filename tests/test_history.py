@@ -338,3 +338,15 @@ def test_csv_periods_syntax(cli, store, tmp_path):
     bad.write_text("account,ip\nb,203.0.113.7|2025-13-01..\n")
     result = cli("import", bad)
     assert result.exit_code == 3 and "since '2025-13-01' is not an ISO date or date-time" in result.output
+
+
+def test_a_retired_value_shared_with_another_account_is_still_an_audit_finding(cli, store):
+    for name in ("acme-us", "acme-de"):
+        cli("account", "add", name)
+        assert cli("attr", "add", name, "mac", "3c22.fb12.3456", "--since", "2025-01-01").exit_code == 0
+    assert cli("attr", "retire", "acme-de", "mac", "3c22.fb12.3456", "--on", "2025-06-01").exit_code == 0
+    audit = cli("audit", "--format", "json")
+    assert audit.exit_code == 1, audit.output
+    pairs = json.loads(audit.output)["pairs"]
+    assert [sorted(p["accounts"]) for p in pairs] == [["acme-de", "acme-us"]]
+    assert [f["kind"] for f in pairs[0]["findings"]] == ["mac"]
