@@ -212,7 +212,8 @@ def _spellings(profile: Profile, kind: str, value: str, region: str | None) -> s
 
 def _merged_periods(old: Attribute, new: Attribute) -> tuple:
     """The periods of a value recorded again: a retired value seen in use again (`new` is
-    current) begins a new period then; periods `new` carries that `old` lacks are added."""
+    current, with no periods of its own) begins a new period then; periods `new` carries are
+    joined with the old ones, periods that overlap (or an open one and a later one) becoming one."""
     if not old.periods and not new.periods:
         return ()
     if not new.periods:
@@ -220,12 +221,15 @@ def _merged_periods(old: Attribute, new: Attribute) -> tuple:
             return old.periods
         start = max(new.last_seen, old.periods[-1][1])
         return (*old.periods, (start, None, None))
-    if not old.periods:
-        return new.periods if new.periods[0][0] <= old.first_seen else ((old.first_seen, None, None),) + new.periods
-    merged = dict((p[0], p) for p in old.periods)
-    for p in new.periods:
-        merged.setdefault(p[0], p)
-    return tuple(merged[k] for k in sorted(merged))
+    merged: list[list] = []
+    for since, until, note in sorted({*periods_of(old), *new.periods}, key=lambda p: (p[0], p[1] is None, p[1] or 0)):
+        last = merged[-1] if merged else None
+        if last is not None and (last[1] is None or since <= last[1]):
+            last[1] = None if last[1] is None or until is None else max(last[1], until)
+            last[2] = last[2] or note
+        else:
+            merged.append([since, until, note])
+    return tuple(map(tuple, merged))
 
 
 def remove_attribute(profile: Profile, kind: str, value: str, region: str | None) -> Profile:
@@ -254,6 +258,8 @@ def retire_attribute(
         raise UsageError(f"account {profile.name!r}: that {kind} was already retired on {iso(until)[:10]}")
     if not 0 <= on <= MAX_TIMESTAMP:
         raise InvalidInput("--on is not a date between 1970 and 9999")
+    if on > now() + 60:
+        raise InvalidInput("--on is in the future; retire a value once the account has stopped using it")
     if on < since:
         raise InvalidInput(f"--on is before the value came into use ({iso(since)[:10]}); "
                            "add it with `attr add --since DATE` to say when that was")

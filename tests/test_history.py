@@ -350,3 +350,16 @@ def test_a_retired_value_shared_with_another_account_is_still_an_audit_finding(c
     pairs = json.loads(audit.output)["pairs"]
     assert [sorted(p["accounts"]) for p in pairs] == [["acme-de", "acme-us"]]
     assert [f["kind"] for f in pairs[0]["findings"]] == ["mac"]
+
+
+def test_adding_a_value_again_with_since_never_leaves_two_open_periods(cli, store):
+    cli("account", "add", "acme-us")
+    assert cli("attr", "add", "acme-us", "ip", "203.0.113.7", "--since", "2025-01-01").exit_code == 0
+    assert cli("attr", "add", "acme-us", "ip", "203.0.113.7", "--since", "2025-06-01").exit_code == 0
+    assert _history(cli, "acme-us")["values"][0]["periods"] == [
+        {"since": "2025-01-01T00:00:00Z", "until": None, "note": None}]
+    assert cli("attr", "add", "acme-us", "ip", "203.0.113.7", "--since", "2024-06-01").exit_code == 0
+    assert _history(cli, "acme-us")["values"][0]["periods"] == [
+        {"since": "2024-06-01T00:00:00Z", "until": None, "note": None}]
+    future = cli("attr", "retire", "acme-us", "ip", "203.0.113.7", "--on", "9000-01-01")
+    assert future.exit_code == 3 and "--on is in the future" in future.output
