@@ -11,7 +11,7 @@ from .registry.regions import known_marketplace, marketplace_suggestion
 from .normalize.country import company_country as normalize_country
 from .errors import ImportErrors, InvalidInput, InvalidValue, UsageError
 from .importers import ProfileRecord
-from .models import SOURCES, STATUSES, Account, Attribute, Profile, now
+from .models import SOURCES, STATUSES, Account, Attribute, Profile, is_current, iso, now, periods_of
 from .safetext import check_free_text
 
 MAX_NAME_CHARS = 200
@@ -184,6 +184,7 @@ def merge_attributes(profile: Profile, new: Iterable[Attribute]) -> tuple[Profil
                 first_seen=min(old.first_seen, a.first_seen) if old.first_seen else a.first_seen,
                 last_seen=max(old.last_seen, a.last_seen),
                 note=old.note or a.note,
+                periods=_merged_periods(old, a),
             )
         else:
             index[key] = len(attrs)
@@ -192,18 +193,89 @@ def merge_attributes(profile: Profile, new: Iterable[Attribute]) -> tuple[Profil
     return replace(profile, attributes=tuple(attrs)), added
 
 
-def remove_attribute(profile: Profile, kind: str, value: str, region: str | None) -> Profile:
-    """The profile without the value of `kind` that normalises like `value`."""
+def parse_when(text: str) -> int:
+    """A date (2026-10-14, taken as midnight UTC) or date-time (2026-10-14T09:30:00Z; without
+    an offset, UTC) as a stored timestamp; InvalidInput if it is neither."""
+    from datetime import datetime, timezone
+
+    try:
+        when = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except (ValueError, AttributeError):
+        raise InvalidInput(f"{str(text)[:40]!r} is not a date (YYYY-MM-DD) or date-time (YYYY-MM-DDTHH:MM:SSZ)") from None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    ts = int(when.timestamp())
+    if not 0 <= ts <= MAX_TIMESTAMP:
+        raise InvalidInput(f"{str(text)[:40]!r} is not a date between 1970 and 9999")
+    return ts
+
+
+def _spellings(profile: Profile, kind: str, value: str, region: str | None) -> set[str]:
+    """The normalised forms `value` of `kind` may be stored under on the profile."""
     kinds.get_kind(kind)
     parsed = kinds.parse_value(kind, value, region=region)
     spellings = {parsed.normalized}
     if kind in _NATIONAL_NUMBER_KINDS:  # a bare number may have been read in the company's country
         spellings.add(in_company_country([Attribute(kind, value, parsed.normalized, parsed.keys, flags=parsed.flags)],
                                          profile.attributes)[0].normalized)
+    return spellings
+
+
+def _merged_periods(old: Attribute, new: Attribute) -> tuple:
+    """The periods of a value recorded again: a retired value seen in use again (`new` is
+    current, with no periods of its own) begins a new period then; periods `new` carries are
+    joined with the old ones, periods that overlap (or an open one and a later one) becoming one."""
+    if not old.periods and not new.periods:
+        return ()
+    if not new.periods:
+        if is_current(old):
+            return old.periods
+        start = max(new.last_seen, old.periods[-1][1] or 0)  # not current: its last period ended
+        return (*old.periods, (start, None, None))
+    merged: list[list] = []
+    for since, until, note in sorted({*periods_of(old), *new.periods}, key=lambda p: (p[0], p[1] is None, p[1] or 0)):
+        last = merged[-1] if merged else None
+        if last is not None and (last[1] is None or since <= last[1]):
+            last[1] = None if last[1] is None or until is None else max(last[1], until)
+            last[2] = last[2] or note
+        else:
+            merged.append([since, until, note])
+    return tuple(map(tuple, merged))
+
+
+def remove_attribute(profile: Profile, kind: str, value: str, region: str | None) -> Profile:
+    """The profile without the value of `kind` that normalises like `value`."""
+    spellings = _spellings(profile, kind, value, region)
     kept = tuple(a for a in profile.attributes if not (a.kind == kind and a.normalized in spellings))
     if len(kept) == len(profile.attributes):
         raise UsageError(f"account {profile.name!r} has no {kind} matching that value")
     return replace(profile, attributes=kept)
+
+
+def retire_attribute(
+    profile: Profile, kind: str, value: str, region: str | None, on: int, note: str | None = None
+) -> tuple[Profile, Attribute]:
+    """The profile with the current period of its value of `kind` (any spelling) ended at `on`."""
+    spellings = _spellings(profile, kind, value, region)
+    attrs = list(profile.attributes)
+    found = next((i for i, a in enumerate(attrs) if a.kind == kind and a.normalized in spellings), None)
+    if found is None:
+        raise UsageError(f"account {profile.name!r} has no {kind} matching that value")
+    i, a = found, attrs[found]
+    periods = list(periods_of(a))
+    since, until, _ = periods[-1]
+    if until is not None:
+        raise UsageError(f"account {profile.name!r}: that {kind} was already retired on {iso(until)[:10]}")
+    if not 0 <= on <= MAX_TIMESTAMP:
+        raise InvalidInput("--on is not a date between 1970 and 9999")
+    if on > now() + 60:
+        raise InvalidInput("--on is in the future; retire a value once the account has stopped using it")
+    if on < since:
+        raise InvalidInput(f"--on is before the value came into use ({iso(since)[:10]}); "
+                           "add it with `attr add --since DATE` to say when that was")
+    periods[-1] = (since, on, check_text("note", note))
+    attrs[i] = a._replace(periods=tuple(periods))
+    return replace(profile, attributes=tuple(attrs)), attrs[i]
 
 
 @dataclass(frozen=True)
@@ -219,6 +291,24 @@ class ImportResult:
     warnings: tuple[str, ...] = ()
 
 
+def checked_periods(kind: str, periods, first_seen: int) -> tuple:
+    """Imported periods as stored: a missing `since` is `first_seen`; each ends after it begins,
+    each begins after the one before ended, and only the last may still be open."""
+    out: list[tuple] = []
+    for since, until, note in periods:
+        since = first_seen if since is None else since
+        for ts in (since, until):
+            if ts is not None and not 0 <= ts <= MAX_TIMESTAMP:
+                raise InvalidValue(kind, "a period's date is not between 1970 and 9999")
+        if until is not None and until < since:
+            raise InvalidValue(kind, "a period ends before it begins")
+        if out and (out[-1][1] is None or since < out[-1][1]):
+            raise InvalidValue(kind, "periods must be in order, each after the one before ended "
+                                     "(only the last may still be open)")
+        out.append((since, until, check_text("period note", note) if note is not None else None))
+    return tuple(out)
+
+
 def record_attributes(
     record: ProfileRecord, account: Account, region: str | None, when: int | None = None, *, source: str = "import",
     default_region: str | None = None, known: Iterable[Attribute] = (),
@@ -229,18 +319,19 @@ def record_attributes(
     region = region_of(account, region) or default_region  # the user's default: a last resort
     for raw in record.values:
         try:
-            attrs.append(
-                make_attribute(
-                    raw.kind,
-                    raw.value,
-                    region=region,
-                    source=raw.source or source,
-                    when=when,
-                    note=raw.note,
-                    first_seen=raw.first_seen,
-                    last_seen=raw.last_seen,
-                )
+            attribute = make_attribute(
+                raw.kind,
+                raw.value,
+                region=region,
+                source=raw.source or source,
+                when=when,
+                note=raw.note,
+                first_seen=raw.first_seen,
+                last_seen=raw.last_seen,
             )
+            if raw.periods:
+                attribute = attribute._replace(periods=checked_periods(raw.kind, raw.periods, attribute.first_seen))
+            attrs.append(attribute)
         except InvalidValue as exc:
             problems.append(f"{raw.kind} {shown_in_error(raw.kind, raw.value)!r}: {exc.reason}")
         except InvalidInput as exc:

@@ -69,6 +69,23 @@ class Attribute(NamedTuple):
     last_seen: int = 0
     note: str | None = None
     flags: tuple[str, ...] = ()
+    # When the account used the value: (since, until, note) triples in order, `until` None
+    # while in use. Empty means one period, current since `first_seen` (every value recorded
+    # before identifier history, and every value never retired).
+    periods: tuple[tuple[int, int | None, str | None], ...] = ()
+
+
+Period = tuple[int, int | None, str | None]
+
+
+def periods_of(attr: Attribute) -> tuple[Period, ...]:
+    """The value's periods of use, the implicit one (current since first_seen) made explicit."""
+    return attr.periods or ((attr.first_seen, None, None),)
+
+
+def is_current(attr: Attribute) -> bool:
+    """Whether the account uses the value now (its last period has no end)."""
+    return not attr.periods or attr.periods[-1][1] is None
 
 
 @dataclass(frozen=True)

@@ -134,7 +134,7 @@ def test_phone_without_country_code_and_no_region_is_invalid(cli, store):
 def test_attr_remove_matches_any_spelling(cli, store):
     cli("account", "add", "acme-us")
     cli("attr", "add", "acme-us", "mac", "3C-22-FB-12-34-56")
-    assert cli("attr", "remove", "acme-us", "mac", "3c22.fb12.3456").exit_code == 0
+    assert cli("attr", "remove", "acme-us", "mac", "3c22.fb12.3456", "--yes").exit_code == 0
     assert json.loads(cli("account", "show", "acme-us", "--format", "json").output)["attributes"] == []
 
 

@@ -82,6 +82,6 @@ def test_attr_remove_finds_a_bare_number_read_in_the_companys_country(cli, store
     assert cli("attr", "add", "linden-uk", "address", "Lindenallee 5, 10115 Berlin, Germany").exit_code == 0
     assert cli("attr", "add", "linden-uk", "tax_id", "246813508").exit_code == 0
     assert [a["flags"] for a in _shown(cli, "linden-uk") if a["kind"] == "tax_id"] == [["country:DE"]]
-    result = cli("attr", "remove", "linden-uk", "tax_id", "246 813 508")
+    result = cli("attr", "remove", "linden-uk", "tax_id", "246 813 508", "--yes")
     assert result.exit_code == 0, result.output
     assert [a["kind"] for a in _shown(cli, "linden-uk")] == ["address"]

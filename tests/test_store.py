@@ -163,7 +163,7 @@ def test_store_info_shows_nothing_sensitive(cli, demo_store):
     import json
 
     data = json.loads(result.output)
-    assert data["format_version"] == 2
+    assert data["format_version"] == 3
     assert data["kdf"]["algorithm"] == "argon2id"
     assert "salt" not in data["kdf"]
     assert data["counts"]["accounts"] == 10

@@ -95,6 +95,20 @@ def test_a_put_replaces_by_name_in_place(filled, examples):
         assert st.profiles() == [*examples[:3], changed, *examples[4:]]
 
 
+def test_periods_of_use_are_kept_and_retired_values_still_found_by_key(filled, examples):
+    # Identifier history (format 3): a retired value keeps its periods and its match keys.
+    attr = examples[3].attributes[0]
+    retired = attr._replace(periods=((attr.first_seen, attr.first_seen + 86400, "replaced"),
+                                     (attr.first_seen + 172800, None, None)))
+    changed = replace(examples[3], attributes=(retired, *examples[3].attributes[1:]))
+    with filled(write=True) as st:
+        st.put_profile(changed)
+    with filled() as st:
+        assert st.profile(changed.account.name) == changed
+        names = {p.account.name for p in st.candidates(retired.keys[:1])}
+        assert changed.account.name in names
+
+
 def test_a_read_only_transaction_cannot_write(filled, examples):
     with filled() as st, pytest.raises(RuntimeError, match="read-only"):
         st.put_profile(examples[0])

@@ -334,7 +334,7 @@ def test_format1_store_is_upgraded_at_the_first_write(cli, format1_store, tmp_pa
     # A STOP is logged without keeping any value: the accounts stay as they were.
     result = cli("check", "acme-de", "--machine", MACHINE, "--record")
     assert result.output.startswith("STOP"), result.output
-    assert _format(format1_store) == 2
+    assert _format(format1_store) == 3
     audit = cli("audit", "--format", "json")
     assert json.loads(audit.output) == json.loads((FORMAT1 / "audit-v1.json").read_text())
     assert cli("export", "-o", tmp_path / "out.json").exit_code == 0
@@ -342,14 +342,14 @@ def test_format1_store_is_upgraded_at_the_first_write(cli, format1_store, tmp_pa
     log = json.loads(cli("log", "--format", "json").output)
     assert [e["verdict"] for e in log] == ["STOP", "STOP"]
     with Store.open(format1_store, PASSPHRASE) as st:
-        assert st._format == 2
+        assert st._format == 3
         _same_audit(format1_store, load_rules(None))
 
 
 def test_passwd_on_a_format1_store_upgrades_it_too(cli, format1_store):
     result = cli("passwd", env={"LINKCHECK_NEW_PASSPHRASE": "a new and longer passphrase"})
     assert result.exit_code == 0, result.output
-    assert _format(format1_store) == 2
+    assert _format(format1_store) == 3
     audit = cli("audit", "--format", "json", passphrase="a new and longer passphrase")
     assert json.loads(audit.output) == json.loads((FORMAT1 / "audit-v1.json").read_text())
     assert cli("audit", passphrase=PASSPHRASE).exit_code == 4

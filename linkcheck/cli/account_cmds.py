@@ -13,7 +13,7 @@ from .. import accounts as book
 from ..registry import kinds
 from ..errors import ImportErrors, InvalidInput, InvalidValue, UsageError
 from ..importers import read_records, reader_names
-from ..models import STATUSES, Account, Attribute, Profile, iso, now
+from ..models import STATUSES, Account, Attribute, Event, Profile, is_current, iso, now, periods_of
 from . import options
 from .options import echo_err, open_store, setting_value, store_key, store_options
 from .output import format_option, is_stdout, output_option, private_output, render_json, render_rows, write_export
@@ -211,6 +211,61 @@ def account_show(name, reveal, fmt):
     click.echo(render_rows(rows, "table", ["kind", "value", "source", "first_seen", "last_seen", "note", "flags"]))
 
 
+def _period_rows(a: Attribute) -> list[dict]:
+    return [{"since": iso(since), "until": iso(until) if until is not None else None, "note": pnote}
+            for since, until, pnote in periods_of(a)]
+
+
+@account.command("history")
+@store_options
+@click.argument("name")
+@click.option("--reveal", is_flag=True, help="Show full values instead of masked ones.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+def account_history(name, reveal, fmt):
+    """Show account NAME's timeline: each value's periods of use, retirements, status changes and checks.
+
+    \b
+    Examples:
+      linkcheck account history acme-us
+      linkcheck account history acme-us --format json
+    """
+    with open_store() as st:
+        p = st.profile(name)
+        events = st.events(account=name)
+    values = []
+    timeline = []
+    for a in p.attributes:
+        shown = a.value if reveal else kinds.mask(a.kind, a.normalized)
+        values.append({"kind": a.kind, "value": shown, "state": "current" if is_current(a) else "past",
+                       "periods": _period_rows(a), "first_seen": iso(a.first_seen), "last_seen": iso(a.last_seen),
+                       "source": a.source, "note": a.note or ""})
+        for since, until, pnote in periods_of(a):
+            timeline.append((since, "in use", a.kind, shown, a.source))
+            if until is not None:
+                timeline.append((until, "retired", a.kind, shown, pnote or ""))
+        if a.last_seen and a.last_seen != a.first_seen:
+            timeline.append((a.last_seen, "last seen", a.kind, shown, ""))
+    status_changes, checks = [], []
+    for e in events:
+        if e.action == "status":
+            status_changes.append({"when": iso(e.when), "from": e.detail.get("from"), "to": e.verdict})
+            timeline.append((e.when, "status", "", "", f"{e.detail.get('from')} -> {e.verdict}"))
+        elif e.action in ("check", "run"):
+            checks.append({"when": iso(e.when), "action": e.action, "verdict": e.verdict})
+            timeline.append((e.when, e.action, "", "", e.verdict))
+    if fmt == "json":
+        click.echo(render_json({"account": p.name, "status": p.account.status, "values": values,
+                                "status_changes": status_changes, "checks": checks}))
+        return
+    a = p.account
+    click.echo(f"{a.name}  ({a.marketplace or 'no marketplace'}, {a.status})")
+    click.echo("")
+    timeline.sort(key=lambda row: row[0])
+    rows = [{"date": iso(when), "event": what, "kind": kind, "value": shown, "detail": detail}
+            for when, what, kind, shown, detail in timeline]
+    click.echo(render_rows(rows, "table", ["date", "event", "kind", "value", "detail"]))
+
+
 @account.command("set")
 @store_options
 @click.argument("name")
@@ -236,6 +291,9 @@ def account_set(name, marketplace, status, note, rename):
             changes["marketplace"] = book.check_text("marketplace", marketplace, 200, one_line=True) or ""
         if status is not None:
             changes["status"] = status
+            if status != acc.status:  # kept in the log: `account history` shows it
+                st.add_event(Event(when=changes["updated"], account=name, action="status", verdict=status,
+                                   detail={"from": acc.status}))
         if note is not None:
             changes["note"] = book.check_text("note", note)
         st.put_profile(replace(p, account=replace(acc, **changes)))
@@ -320,7 +378,9 @@ def attr():
 @click.argument("value")
 @click.option("--note", default=None, help="Why this value is on the account.")
 @click.option("--region", default=None, help=REGION_HELP)
-def attr_add(name, kind, value, note, region):
+@click.option("--since", default=None, metavar="DATE",
+              help="When the account began using it: YYYY-MM-DD or an ISO date-time (default: now).")
+def attr_add(name, kind, value, note, region, since):
     """Add a VALUE of KIND to account NAME.
 
     KIND is one of: company_name, registration_number, tax_id,
@@ -333,8 +393,12 @@ def attr_add(name, kind, value, note, region):
       linkcheck attr add acme-us email ops@acme.example
       linkcheck attr add acme-us phone "+1 (201) 555-0123"
       linkcheck attr add acme-us ip 203.0.113.7 --note "office line"
+      linkcheck attr add acme-us mac 3c22.fb12.3456 --since 2025-06-01
     """
     _check_kind_argument(kind)
+    since_ts = book.parse_when(since) if since is not None else None
+    if since_ts is not None and since_ts > now():
+        raise InvalidInput("--since is in the future")
     with open_store(write=True) as st:
         p = st.profile(name)
         try:
@@ -344,6 +408,8 @@ def attr_add(name, kind, value, note, region):
         except InvalidInput as exc:
             raise _value_error(name, kind, value, exc) from None
         attribute = book.in_company_country([attribute], p.attributes)[0]
+        if since_ts is not None:
+            attribute = attribute._replace(periods=((since_ts, None, None),))
         warnings = book.region_warnings(f"account {name!r}", [attribute], p.attributes)
         merged, added = book.merge_attributes(p, [attribute])
         st.put_profile(merged)
@@ -362,21 +428,73 @@ def attr_add(name, kind, value, note, region):
 @click.argument("kind", metavar="KIND")
 @click.argument("value")
 @click.option("--region", default=None, help=REGION_HELP)
-def attr_remove(name, kind, value, region):
-    """Remove the VALUE of KIND from account NAME (any spelling of it).
+@click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation (for scripts).")
+def attr_remove(name, kind, value, region, yes):
+    """Erase the VALUE of KIND from account NAME (any spelling of it), with its history.
 
-    \b
+    For a mistake (a typo, a value never used). A value the account stopped
+    using is retired instead (`linkcheck attr retire`): it stays on record,
+    with when it was in use, and still links accounts that shared it.
+
+    
     Examples:
-      linkcheck attr remove acme-us email OPS@acme.example
+      linkcheck attr remove acme-us email OPS@acme.example --yes
     """
     _check_kind_argument(kind)
-    with open_store(write=True) as st:
+    key = None
+    if not yes:
+        if not options._interactive():
+            raise UsageError("refusing to remove without confirmation; add --yes "
+                             "(`linkcheck attr retire` keeps the value's history instead)")
+        key = store_key()
+        with open_store(key=key) as st:
+            p = st.profile(name)
+            try:
+                book.remove_attribute(p, kind, value, _region(p.account, region))
+            except InvalidInput as exc:
+                raise _value_error(name, kind, value, exc) from None
+        click.confirm(f"Erase this {kind} of {name!r} and its history? (`linkcheck attr retire` keeps the history)",
+                      abort=True, err=True)
+    with open_store(write=True, key=key) as st:
         p = st.profile(name)
         try:
             st.put_profile(book.remove_attribute(p, kind, value, _region(p.account, region)))
         except InvalidInput as exc:
             raise _value_error(name, kind, value, exc) from None
     click.echo(f"Removed {kind} from {name}")
+
+
+@attr.command("retire")
+@store_options
+@click.argument("name")
+@click.argument("kind", metavar="KIND")
+@click.argument("value")
+@click.option("--on", "on", default=None, metavar="DATE",
+              help="When the account stopped using it: YYYY-MM-DD or an ISO date-time (default: now).")
+@click.option("--note", default=None, help="Why it was retired (sealed in the store).")
+@click.option("--region", default=None, help=REGION_HELP)
+def attr_retire(name, kind, value, on, note, region):
+    """Mark the VALUE of KIND as no longer used by account NAME (any spelling of it).
+
+    The value stays on record with the dates it was in use: a value two
+    accounts held at any time still links them. Adding it again later
+    begins a new period of use.
+
+    
+    Examples:
+      linkcheck attr retire acme-us ip 203.0.113.7
+      linkcheck attr retire acme-us mac 3c22.fb12.3456 --on 2026-10-14 --note "router replaced"
+    """
+    _check_kind_argument(kind)
+    when = book.parse_when(on) if on is not None else now()
+    with open_store(write=True) as st:
+        p = st.profile(name)
+        try:
+            profile, attribute = book.retire_attribute(p, kind, value, _region(p.account, region), when, note)
+        except InvalidValue as exc:
+            raise _value_error(name, kind, value, exc) from None
+        st.put_profile(profile)
+    click.echo(f"Retired {kind} {kinds.mask(kind, attribute.normalized)} of {name} on {iso(when)[:10]}")
 
 
 @click.command("import")

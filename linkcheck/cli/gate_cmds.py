@@ -681,7 +681,7 @@ def log_cmd(name, since, fmt):
     since_ts = int(since.replace(tzinfo=timezone.utc).timestamp()) if since is not None else None
     with open_store() as st:
         # Account-health figures share the sealed log; `linkcheck health` shows them.
-        events = [e for e in st.events(account=name, since=since_ts) if e.action != "health"]
+        events = [e for e in st.events(account=name, since=since_ts) if e.action not in ("health", "status")]
         if name is not None and not events and not st.has_account(name):
             raise UsageError(f"no account named {name!r} and no log entries for it")
     rows = [_log_row(e) for e in events]

@@ -3,6 +3,10 @@
 One row per account: columns account, marketplace, status, note and any kind names, several
 values in a cell separated by ';'. Headers are matched loosely and by their English and Chinese
 aliases (registry/columns.py); an unknown column refuses the file, with a "did you mean".
+A value may end with its periods of use after a '|':
+`value|SINCE..UNTIL`, several periods separated by ',' (`|2025-01-01..2026-10-14,2026-11-02..`;
+SINCE or UNTIL a date or ISO date-time, UNTIL empty while in use). A literal '|' in a value is
+written '\\|' (a '|' followed by something that is not periods is read as part of the value).
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from ..errors import InvalidInput
 from ..models import Profile
 from ..registry.columns import ACCOUNT_FIELDS, column_name, column_suggestion
 from . import ImportFile, reader
-from .records import ProfileRecord, RawValue, exported_value
+from .records import ProfileRecord, RawValue, exported_value, parse_time, period_time
 from .safety import MAX_CELL_CHARS, csv_rows, unescape_formula
 
 CSV_VALUE_SEPARATOR = ";"
@@ -84,7 +88,25 @@ def excel_number_problem(kind: str, value: str) -> str | None:
 
 def split_cell(cell: str) -> list[str]:
     """Split a CSV cell on ';' (a literal semicolon is written '\\;'); strip formula escapes."""
-    parts, current, escaped = [], [], False
+    return [value for value, _ in split_cell_periods(cell)]
+
+
+def split_cell_periods(cell: str) -> list[tuple[str, str | None]]:
+    """The cell's values, each with the text of its periods (after its last unescaped '|', when
+    that text reads as periods) or None."""
+    parts: list[tuple[str, str | None]] = []
+    current: list[str] = []
+    bars: list[int] = []
+    escaped = False
+
+    def end_part():
+        value, periods = "".join(current), None
+        if bars:
+            tail = value[bars[-1] + 1 :].strip()
+            if PERIODS_TEXT.fullmatch(tail):
+                value, periods = value[: bars[-1]], tail
+        parts.append((value.strip(), periods))
+
     for ch in unescape_formula(cell):
         if escaped:
             current.append(ch)
@@ -92,14 +114,35 @@ def split_cell(cell: str) -> list[str]:
         elif ch == "\\":
             escaped = True
         elif ch == CSV_VALUE_SEPARATOR:
-            parts.append("".join(current))
-            current = []
+            end_part()
+            current, bars = [], []
         else:
+            if ch == PERIOD_MARK:
+                bars.append(len(current))
             current.append(ch)
     if escaped:
         current.append("\\")
-    parts.append("".join(current))
-    return [p.strip() for p in parts if p.strip()]
+    end_part()
+    return [(v, p) for v, p in parts if v]
+
+
+PERIOD_MARK = "|"
+_BOUND = r"[0-9][0-9T:.+\-Z]*"
+PERIODS_TEXT = re.compile(rf"(?:{_BOUND})?\.\.(?:{_BOUND})?(?:\s*,\s*(?:{_BOUND})?\.\.(?:{_BOUND})?)*")
+
+
+def _parse_periods(kind: str, text: str, problems: list[str]) -> tuple:
+    out = []
+    for item in text.split(","):
+        since_text, _, until_text = item.strip().partition("..")
+        bounds = []
+        for label, bound in (("since", since_text), ("until", until_text)):
+            ts = parse_time(bound) if bound else None
+            if bound and ts is None:
+                problems.append(f"{kind}: {label} {bound[:40]!r} is not an ISO date or date-time")
+            bounds.append(ts)
+        out.append((bounds[0], bounds[1], None))
+    return tuple(out)
 
 
 def _csv_profile(origin: str, header: list[str], row: list[str]) -> ProfileRecord:
@@ -115,12 +158,12 @@ def _csv_profile(origin: str, header: list[str], row: list[str]) -> ProfileRecor
         if column in ACCOUNT_FIELDS:
             fields[column] = unescape_formula(cell.strip())
         elif column:
-            for v in split_cell(cell):
+            for v, p in split_cell_periods(cell):
                 problem = excel_number_problem(column, v)
                 if problem:
                     problems.append(problem)
                 else:
-                    values.append(RawValue(column, v))
+                    values.append(RawValue(column, v, periods=_parse_periods(column, p, problems) if p else ()))
     return ProfileRecord(
         origin,
         fields.get("account") or None,
@@ -142,7 +185,12 @@ def profile_to_row(profile: Profile, kind_names: Iterable[str]) -> list[str]:
     guard and the quoting are the CSV writer's (cli/output.py), undone by `split_cell`."""
     by_kind: dict[str, list[str]] = {}
     for a in profile.attributes:
-        by_kind.setdefault(a.kind, []).append(_escape_value(exported_value(a)))
+        text = _escape_value(exported_value(a))
+        if a.periods:
+            text += PERIOD_MARK + ",".join(
+                f"{period_time(since)}..{period_time(until) if until is not None else ''}"
+                for since, until, _ in a.periods)
+        by_kind.setdefault(a.kind, []).append(text)
     acc = profile.account
     row = [acc.name, acc.marketplace, acc.status, acc.note or ""]
     row += [CSV_VALUE_SEPARATOR.join(by_kind.get(k, [])) for k in kind_names]
@@ -150,4 +198,5 @@ def profile_to_row(profile: Profile, kind_names: Iterable[str]) -> list[str]:
 
 
 def _escape_value(text: str) -> str:
-    return text.replace("\\", "\\\\").replace(CSV_VALUE_SEPARATOR, "\\" + CSV_VALUE_SEPARATOR)
+    return (text.replace("\\", "\\\\").replace(CSV_VALUE_SEPARATOR, "\\" + CSV_VALUE_SEPARATOR)
+            .replace(PERIOD_MARK, "\\" + PERIOD_MARK))

@@ -6,7 +6,7 @@ from typing import Any, Iterator
 
 from ..models import Profile, iso
 from . import ImportFile, reader
-from .records import ProfileRecord, RawValue, exported_value
+from .records import ProfileRecord, RawValue, exported_value, parse_time, period_time
 from .safety import json_items
 
 PROFILE_FIELDS = frozenset({"account", "marketplace", "status", "note", "attributes"})
@@ -47,6 +47,7 @@ def _json_profile(origin: str, item: Any) -> ProfileRecord:
                         source=entry.get("source"),
                         first_seen=_int_or_none(entry.get("first_seen")),
                         last_seen=_int_or_none(entry.get("last_seen")),
+                        periods=_json_periods(kind, entry, problems),
                     )
                 )
             else:
@@ -77,6 +78,52 @@ def _int_or_none(value: Any) -> int | None:
     return None
 
 
+def _json_time(kind: str, field: str, value: Any, problems: list[str]) -> int | None:
+    if value is None:
+        return None
+    ts = parse_time(value)
+    if ts is None:
+        problems.append(f"{kind}: {field} is not an ISO date or date-time")
+    return ts
+
+
+def _json_periods(kind: str, entry: dict, problems: list[str]) -> tuple:
+    """A value object's periods: `"periods": [{"since", "until", "note"}, ...]`, or for one
+    period the shorthand `"since"`/`"until"` on the value itself."""
+    if "periods" in entry:
+        if "since" in entry or "until" in entry:
+            problems.append(f"{kind}: give either 'periods' or 'since'/'until', not both")
+            return ()
+        items = entry["periods"]
+        if not isinstance(items, list) or not all(isinstance(p, dict) for p in items):
+            problems.append(f"{kind}: 'periods' must be a list of objects with since, until and note")
+            return ()
+        out = []
+        for item in items:
+            note = item.get("note")
+            if note is not None and not isinstance(note, str):
+                problems.append(f"{kind}: a period's note must be text")
+                note = None
+            out.append((_json_time(kind, "since", item.get("since"), problems),
+                        _json_time(kind, "until", item.get("until"), problems), note))
+        return tuple(out)
+    if entry.get("since") is None and entry.get("until") is None:
+        return ()
+    return ((_json_time(kind, "since", entry.get("since"), problems),
+             _json_time(kind, "until", entry.get("until"), problems), None),)
+
+
+def _periods_to_json(a) -> dict:
+    """What `_json_periods` reads back to `a.periods` (nothing for the implicit current period)."""
+    if not a.periods:
+        return {}
+    if len(a.periods) == 1 and a.periods[0][2] is None:
+        since, until, _ = a.periods[0]
+        return {"since": period_time(since), **({"until": period_time(until)} if until is not None else {})}
+    return {"periods": [{"since": period_time(since), "until": period_time(until) if until is not None else None,
+                         **({"note": note} if note is not None else {})} for since, until, note in a.periods]}
+
+
 def profile_to_json(profile: Profile) -> dict:
     """The profile as this reader reads it back, with each value's metadata so a round trip is exact."""
     acc = profile.account
@@ -85,6 +132,7 @@ def profile_to_json(profile: Profile) -> dict:
         entry = {"value": exported_value(a), "source": a.source, "first_seen": iso(a.first_seen), "last_seen": iso(a.last_seen)}
         if a.note:
             entry["note"] = a.note
+        entry.update(_periods_to_json(a))
         attributes.setdefault(a.kind, []).append(entry)
     out: dict[str, Any] = {"account": acc.name, "marketplace": acc.marketplace, "status": acc.status}
     if acc.note:

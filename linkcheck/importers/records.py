@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..models import Attribute
+from ..models import Attribute, iso
 
 
 @dataclass(frozen=True)
@@ -18,6 +18,9 @@ class RawValue:
     source: str | None = None
     first_seen: int | None = None
     last_seen: int | None = None
+    # Periods of use as read: (since, until, note); since None means "from first_seen", until
+    # None "still in use". Checked (order, no overlap) when the value becomes an attribute.
+    periods: tuple = ()
 
 
 @dataclass(frozen=True)
@@ -43,3 +46,26 @@ def exported_value(a: Attribute) -> str:
     if a.kind == "phone" and not a.value.lstrip().startswith(("+", "00")):
         return a.normalized
     return a.value
+
+
+def parse_time(text) -> int | None:
+    """An ISO date (midnight UTC) or date-time (UTC without an offset) as a timestamp; None if
+    it is neither."""
+    from datetime import datetime, timezone
+
+    if not isinstance(text, str):
+        return None
+    try:
+        when = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return int(when.timestamp())
+
+
+def period_time(ts: int) -> str:
+    """A period's bound as written in import files: the date alone at midnight UTC, else the
+    date-time; `parse_time` reads either back to the same second."""
+    text = iso(ts)
+    return text[:10] if text.endswith("T00:00:00Z") else text

@@ -1,7 +1,9 @@
 """Row formats: how an account, a log entry and an explanation become the plaintext a row seals.
 
 Format 1 (the first development builds) sealed each account as one JSON object; format 2 as
-JSON lines (`_profile_body`). Both are read; only format 2 is written (see migrations).
+JSON lines (`_profile_body`); format 3 as format 2 with a tenth field on each attribute line,
+its periods of use (`Attribute.periods`). All are read; a store writes rows in its own format,
+which after the upgrade of its first write is the newest (see migrations).
 """
 
 from __future__ import annotations
@@ -39,22 +41,24 @@ def _utf8_or_invalid(encode, what: str) -> bytes:
         raise InvalidInput(f"{what} holds characters that are not valid text; nothing was written") from None
 
 
-def _encode_profile(profile: Profile, n_exact: list[int] | None = None) -> bytes:
+def _encode_profile(profile: Profile, n_exact: list[int] | None = None, fmt: int = 3) -> bytes:
     if n_exact is None:
         n_exact = [_exact_key_count(a.keys) for a in profile.attributes]
-    return _utf8_or_invalid(lambda: _profile_body(profile, n_exact), f"account {profile.account.name!r}")
+    return _utf8_or_invalid(lambda: _profile_body(profile, n_exact, fmt), f"account {profile.account.name!r}")
 
 
 _JSON_LINE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
-def _profile_body(profile: Profile, n_exact: list[int]) -> bytes:
-    """Format 2: a JSON line for the account, then two per attribute: the attribute with its
+def _profile_body(profile: Profile, n_exact: list[int], fmt: int = 3) -> bytes:
+    """Formats 2 and 3: a JSON line for the account, then two per attribute: the attribute with its
     exact match keys only, and the list of its blocking keys (for fuzzy comparison).
 
     JSON never holds a raw newline, so a reader can split the lines and decode only what it
     needs: the audit decodes only attributes that share a key, and never their blocking keys
-    (the key index has their tags, which is all the audit groups on).
+    (the key index has their tags, which is all the audit groups on). Format 3 adds the
+    attribute's periods as its tenth field; format 2 (written only by a format-2 store being
+    upgraded, before m003 rewrites it) has nine.
     """
     acc = profile.account
     header = {"n": acc.name, "m": acc.marketplace, "s": acc.status, "o": acc.note, "c": acc.created, "u": acc.updated}
@@ -62,7 +66,10 @@ def _profile_body(profile: Profile, n_exact: list[int]) -> bytes:
     append = lines.append
     for attr, exact in zip(profile.attributes, n_exact, strict=True):
         keys = attr.keys
-        if exact < len(keys):
+        if fmt < 3:  # the nine fields of format 2
+            append(_JSON_LINE((*attr[:3], keys[:exact], *attr[4:9])))
+            append(_JSON_LINE(keys[exact:]) if exact < len(keys) else "[]")
+        elif exact < len(keys):
             append(_JSON_LINE(attr._replace(keys=keys[:exact])))
             append(_JSON_LINE(keys[exact:]))
         else:
@@ -102,6 +109,10 @@ def _decode_account(data: dict) -> Account:
 
 
 def _decode_attribute(fields: list, keys: list | None = None) -> Attribute:
+    if len(fields) == 10:  # format 3
+        kind, value, normalized, all_keys, source, first, last, note, flags, periods = fields
+        return Attribute(kind, value, normalized, tuple(all_keys if keys is None else keys), source, first, last,
+                         note, tuple(flags), tuple((since, until, pnote) for since, until, pnote in periods))
     kind, value, normalized, all_keys, source, first, last, note, flags = fields
     return Attribute(kind, value, normalized, tuple(all_keys if keys is None else keys), source, first, last, note,
                      tuple(flags))

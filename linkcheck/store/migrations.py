@@ -7,7 +7,7 @@ as it is; the migrations after its format run, in order, in the transaction of i
 write (`Store._upgrade`), which then wraps the master key again under the new header (the
 format number is bound into the wrapped key).
 
-Next: `m003_identifier_history` (format 3, the history of each identifier).
+Format 3 (`m003_identifier_history`) adds each value's periods of use.
 """
 
 from __future__ import annotations
@@ -38,8 +38,17 @@ def m002_format2(store: "Store") -> None:
         store.put_profile(profile)
 
 
+def m003_identifier_history(store: "Store") -> None:
+    """Format 3: every account row rewritten with each value's periods of use (store/codec.py).
+    A value of an older store has none recorded: it is current since its first_seen."""
+    profiles = store.profiles()
+    store._format = 3
+    for profile in profiles:
+        store.put_profile(profile)
+
+
 # Format n is reached by MIGRATIONS[n - 1]; the upgrades of an open store take Store.
-MIGRATIONS: tuple[Callable, ...] = (m001_schema, m002_format2)
+MIGRATIONS: tuple[Callable, ...] = (m001_schema, m002_format2, m003_identifier_history)
 FORMAT_VERSION = len(MIGRATIONS)
 
 

@@ -699,7 +699,7 @@ class Store:
         m = self._open_manifest
         tag, row = self._account_row(profile.account.name)
         n_exact = [_exact_key_count(a.keys) for a in profile.attributes]
-        body = _encode_profile(profile, n_exact)
+        body = _encode_profile(profile, n_exact, self._format)
         index = self._index_blob(profile, n_exact)
         if row is None:
             cur = self._conn.execute(
