@@ -184,7 +184,7 @@ def merge_attributes(profile: Profile, new: Iterable[Attribute]) -> tuple[Profil
                 first_seen=min(old.first_seen, a.first_seen) if old.first_seen else a.first_seen,
                 last_seen=max(old.last_seen, a.last_seen),
                 note=old.note or a.note,
-                periods=_merged_periods(old, a),
+                periods=merged_periods(old, a),
             )
         else:
             index[key] = len(attrs)
@@ -221,7 +221,7 @@ def _spellings(profile: Profile, kind: str, value: str, region: str | None) -> s
     return spellings
 
 
-def _merged_periods(old: Attribute, new: Attribute) -> tuple:
+def merged_periods(old: Attribute, new: Attribute) -> tuple:
     """The periods of a value recorded again: a retired value seen in use again (`new` is
     current, with no periods of its own) begins a new period then; periods `new` carries are
     joined with the old ones, periods that overlap (or an open one and a later one) becoming one."""

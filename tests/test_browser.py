@@ -204,19 +204,26 @@ def test_adspower_falls_back_to_the_v1_user_list(cli, shops, vendor_server, key_
     assert len(json.loads(result.output)["matched"]) == 3
 
 
-def test_reimport_updates_and_never_duplicates(cli, shops, vendor_server, key_file):
+def test_reimport_updates_and_never_duplicates(cli, shops, vendor_server, key_file, tmp_path):
     server = vendor_server("adspower")
     assert _import_adspower(cli, server, key_file).exit_code == 0
     before = _values(cli, "shop-a")
     again = json.loads(_import_adspower(cli, server, key_file, "--format", "json").output)
     assert (again["values_added"], again["values_removed"]) == (0, 0)
     assert _values(cli, "shop-a") == before
-    # the proxy disappears from jh001: its value is removed (the history issue will retire it instead)
+    # the proxy disappears from jh001: its value is retired (its period of use ends), not deleted
     server.rows[0]["user_proxy_config"] = {"proxy_type": "no_proxy"}
     third = json.loads(_import_adspower(cli, server, key_file, "--format", "json").output)
     assert third["values_removed"] == 2 and third["values_added"] == 0  # proxy and its refresh URL
-    after = _values(cli, "shop-a")
-    assert not any(k == "proxy" for k, _ in after) and len(after) == len(before) - 2
+    assert _values(cli, "shop-a") == before  # still on file: the marketplace remembers
+    assert cli("export", "-o", tmp_path / "all.json").exit_code == 0
+    exported = json.loads((tmp_path / "all.json").read_text(encoding="utf-8"))
+    shop_a = next(p for p in (exported if isinstance(exported, list) else [exported]) if p["account"] == "shop-a")
+    proxies = [v for v in shop_a["attributes"]["proxy"]]
+    assert proxies and all(isinstance(v, dict) and v.get("until") for v in proxies)
+    # importing again retires nothing more
+    fourth = json.loads(_import_adspower(cli, server, key_file, "--format", "json").output)
+    assert (fourth["values_added"], fourth["values_removed"]) == (0, 0)
 
 
 def test_create_makes_accounts_for_unmatched_profiles(cli, shops, vendor_server, key_file):

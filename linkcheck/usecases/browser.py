@@ -3,7 +3,7 @@ values for the gate, and audit what profiles share or leak.
 
 Every value taken from a profile carries the note `browser VENDOR:ID` (importers.vendors.common
 .note_of): re-importing finds them again, so it updates and never duplicates. A value that
-disappeared from the profile is removed (the history issue will turn that into retirement).
+disappeared from the profile is retired (its period of use ends at the import), never deleted.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from pathlib import Path
 from .. import accounts as book
 from ..errors import InvalidInput, InvalidValue, UsageError
 from ..importers.vendors.common import BrowserProfile, note_of, profile_values, read_file_bytes
-from ..models import Account, Attribute, Event, Profile, now
+from ..models import Account, Attribute, Event, Profile, is_current, now, periods_of
 
 ACCOUNT_FROM = ("name", "remark", "group", "tag")
 NOTE_PREFIX = "browser "
@@ -135,9 +135,26 @@ def import_profiles(
         fresh = [a._replace(first_seen=first.get((a.kind, a.normalized, a.note), a.first_seen)) for a in fresh]
         before = {(a.kind, a.normalized, a.note) for a in old}
         after = {(a.kind, a.normalized, a.note) for a in fresh}
-        result.removed += len(before - after)
         result.added += len(after - before)
-        merged, _ = book.merge_attributes(replace(prof, attributes=keep), fresh)
+        # A value that disappeared from its profile is retired, not deleted: the marketplace
+        # remembers what it saw, so the value keeps its periods of use, the last one ended now.
+        # A value still there is taken as the profile has it now (its flags: time zone, noise…)
+        # with the periods it had, a new one begun if it had been retired.
+        by_key = {(a.kind, a.normalized, a.note): a for a in old}
+        retired = []
+        for key, a in by_key.items():
+            if key in after:
+                continue
+            if is_current(a):
+                since, _, note = periods_of(a)[-1]
+                a = a._replace(periods=(*periods_of(a)[:-1], (since, max(when, since), note)))
+                result.removed += 1
+            retired.append(a)
+        fresh = [
+            a._replace(periods=book.merged_periods(by_key[k], a)) if (k := (a.kind, a.normalized, a.note)) in by_key else a
+            for a in fresh
+        ]
+        merged, _ = book.merge_attributes(replace(prof, attributes=keep + tuple(retired)), fresh)
         changed[name] = replace(merged, account=replace(merged.account, updated=when))
     for prof in changed.values():
         st.put_profile(prof)
