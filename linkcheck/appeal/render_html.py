@@ -3,13 +3,10 @@ on), its style static/statement.css inlined and allowed by hash, nothing else al
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import html
-from functools import lru_cache
 from importlib import resources
 from types import SimpleNamespace
 
+from ..pages import csp_hash, page_template
 from .document import _Bullets, _Heading, _Meta, _Para, _Table
 
 SIGNATURE_MARK = '<pre class="signature">\n'
@@ -27,34 +24,13 @@ _STYLE_TEXT = _style_text()
 # nor restyle the page into something else.
 STATEMENT_CSP = (
     "default-src 'none'; script-src 'none'; "
-    f"style-src 'sha256-{base64.b64encode(hashlib.sha256(_STYLE_TEXT.encode('utf-8')).digest()).decode('ascii')}'; "
+    f"style-src {csp_hash(_STYLE_TEXT)}; "
     "img-src 'none'; base-uri 'none'; form-action 'none'"
 )
 
 
-@lru_cache(maxsize=None)
 def _template():
-    # Jinja2 is imported here, not at the top: only an HTML statement (and the demo) pays for it.
-    import jinja2
-    from markupsafe import Markup
-
-    def keep_entities(value):
-        """Quotes in text are escaped by html.escape (&quot;, &#x27;), as the page always had
-        them, not by autoescape's own spelling (&#34;, &#39;): the same page, byte for byte."""
-        if value.__class__ is str and ('"' in value or "'" in value):
-            return Markup(html.escape(value))
-        return value
-
-    env = jinja2.Environment(
-        loader=jinja2.PackageLoader(__package__, "templates"),
-        autoescape=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-        undefined=jinja2.StrictUndefined,
-        finalize=keep_entities,
-    )
-    return env.get_template("statement.html.j2")
+    return page_template(__package__, "statement.html.j2")
 
 
 def _table_rows(table: _Table) -> list[list[SimpleNamespace]]:

@@ -6,9 +6,6 @@ static/cytoscape.min.js, so the page loads nothing when opened."""
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import html
 import json
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
@@ -18,6 +15,7 @@ from importlib import resources
 from .. import __version__
 from ..linkage.engine import Audit, audit_to_json
 from ..models import Account, Level, iso
+from ..pages import csp_hash, page_template
 
 # Up to this many graph nodes the force-directed "cose" layout is quick and reads best; above
 # it (it is quadratic) each cluster gets a cheap concentric layout and the clusters are packed
@@ -240,35 +238,12 @@ def _static(name: str) -> str:
     return (resources.files(__package__) / "static" / name).read_text(encoding="utf-8")
 
 
-@lru_cache(maxsize=None)
 def _template():
-    # Jinja2 is imported here, not at the top: only `report` (and the demo) pays for it.
-    import jinja2
-    from markupsafe import Markup
-
-    def keep_entities(value):
-        """Quotes in text are escaped by html.escape (&quot;, &#x27;), as the page always had
-        them, not by autoescape's own spelling (&#34;, &#39;): the same page, byte for byte.
-        Any other value goes on to autoescape as it is (text without quotes, numbers, and
-        Markup: the macros' output, the scripts)."""
-        if value.__class__ is str and ('"' in value or "'" in value):
-            return Markup(html.escape(value))
-        return value
-
-    env = jinja2.Environment(
-        loader=jinja2.PackageLoader(__package__, "templates"),
-        autoescape=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-        undefined=jinja2.StrictUndefined,
-        finalize=keep_entities,
-    )
-    return env.get_template("report.html.j2")
+    return page_template(__package__, "report.html.j2")
 
 
 def _csp_hash(script: str) -> str:
-    return "'sha256-" + base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode() + "'"
+    return csp_hash(script)
 
 
 def build_report(
