@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from ..linkage import engine
+from ..models import iso
 from ..registry import kinds
 from ..importers import reader_names
 from ..linkage.rules import load_rules
@@ -57,6 +58,13 @@ def _finding_rows(pairs, *, reveal: bool) -> list[dict]:
     return rows
 
 
+def _shown_value(f, values, account: str) -> str:
+    """The account's value, with "until YYYY-MM-DD" beside it once its use has ended."""
+    value = values.get(account, "")
+    ended = f.ended(account)
+    return value if ended is None else f"{value} (until {iso(ended)[:10]})"
+
+
 def _pairs_table(pairs, *, reveal: bool) -> str:
     lines = []
     for pair in pairs:
@@ -72,8 +80,8 @@ def _pairs_table(pairs, *, reveal: bool) -> str:
                     "level": f.level.label + (" (context)" if f.context else ""),
                     "weight": f"{f.weight:g}",
                     "match": match,
-                    a: values.get(a, ""),
-                    b: values.get(b, ""),
+                    a: _shown_value(f, values, a),
+                    b: _shown_value(f, values, b),
                     "explanation": f.explanation or "",
                 }
             )

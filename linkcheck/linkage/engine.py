@@ -16,7 +16,7 @@ from types import MappingProxyType
 from typing import Callable, Iterable, NamedTuple, Sequence
 
 from ..errors import UsageError
-from ..models import Attribute, Explanation, Level, Profile
+from ..models import Attribute, Explanation, Level, Profile, periods_of
 from ..registry.facets import AROUND_FACETS, BLOCKING_PREFIX, NETWORK_FACETS
 from .comparisons import comparisons_for, fuzzy_match, fuzzy_text, same_but_typos, same_place
 from .evidence import (
@@ -99,6 +99,7 @@ class _Materialiser:
             rule.context,
             note,
             rule.weight,
+            {name_a: periods_of(attr_a), name_b: periods_of(attr_b)},
         )
 
     def pair(self, name_a: str, name_b: str, level: Level, score: float, kept: list) -> PairRisk:

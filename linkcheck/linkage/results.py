@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Iterable, Mapping
 
-from ..models import Level
+from ..models import Level, Period
 
 @dataclass(frozen=True)
 class Finding:
@@ -36,6 +36,35 @@ class Finding:
     context: bool = False
     explanation: str | None = None
     weight: float = 0.0  # match weight in bits (linkage.evidence.weigh)
+    # Each account's periods of use of its value (models.periods_of: never empty once built).
+    periods: Mapping[str, tuple[Period, ...]] = field(default_factory=dict)
+
+    @property
+    def state(self) -> str:
+        """"current" while both accounts still use their values, "past" once either's use ended."""
+        return "past" if any(p and p[-1][1] is not None for p in self.periods.values()) else "current"
+
+    @property
+    def overlapped(self) -> bool:
+        """Whether the two accounts ever used the values at the same time (a period that ends
+        when the other begins did not overlap)."""
+        sides = list(self.periods.values())
+        if len(sides) != 2:
+            return True
+        return any(
+            since_a < (until_b if until_b is not None else _FOREVER)
+            and since_b < (until_a if until_a is not None else _FOREVER)
+            for since_a, until_a, _ in sides[0]
+            for since_b, until_b, _ in sides[1]
+        )
+
+    def ended(self, account: str) -> int | None:
+        """When `account`'s use of its value ended; None while it is in use."""
+        periods = self.periods.get(account)
+        return periods[-1][1] if periods else None
+
+
+_FOREVER = float("inf")
 
 
 @dataclass(frozen=True)
@@ -178,6 +207,10 @@ def finding_to_json(finding: Finding, *, reveal: bool = False) -> dict:
         "reason": finding.reason,
         "reason_zh": finding.reason_zh,
         "explanation": finding.explanation,
+        "state": finding.state,
+        "periods": {name: [{"since": _iso(since), "until": _iso(until) if until is not None else None}
+                           for since, until, _ in periods] for name, periods in finding.periods.items()},
+        "overlapped": finding.overlapped,
     }
 
 
