@@ -10,9 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import re
-import stat
 import unicodedata
 from collections import deque
 from dataclasses import dataclass, field, replace
@@ -23,6 +21,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
+from .files import FileTooLarge, NotRegularFile, read_capped
 from .errors import ImportErrors, InvalidInput, UsageError
 from .importers.safety import refuse_spreadsheet
 from .models import Account, Event, now
@@ -656,17 +655,13 @@ def read_import(path: Path, fmt: str | None = None) -> list[tuple[str, dict[str,
     if size > MAX_IMPORT_BYTES:
         raise InvalidInput(f"{path}: larger than {MAX_IMPORT_BYTES // (1024 * 1024)} MiB; split it")
     try:
-        # O_NONBLOCK and a capped read: a FIFO or a device (whose size says 0) is refused, not
-        # waited on or read without end.
-        fd = os.open(str(path), os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-        with open(fd, "rb") as fh:
-            if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
-                raise InvalidInput(f"{path}: cannot read (not a regular file)")
-            raw = fh.read(MAX_IMPORT_BYTES + 1)
+        raw = read_capped(path, MAX_IMPORT_BYTES)
+    except NotRegularFile:
+        raise InvalidInput(f"{path}: cannot read (not a regular file)") from None
+    except FileTooLarge:
+        raise InvalidInput(f"{path}: larger than {MAX_IMPORT_BYTES // (1024 * 1024)} MiB; split it") from None
     except OSError as exc:
         raise InvalidInput(f"{path}: cannot read ({exc.strerror})") from None
-    if len(raw) > MAX_IMPORT_BYTES:
-        raise InvalidInput(f"{path}: larger than {MAX_IMPORT_BYTES // (1024 * 1024)} MiB; split it")
     refuse_spreadsheet(path, raw[:4])
     try:
         text = raw.decode("utf-8-sig")

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+from .files import FileTooLarge, NotRegularFile, read_capped
 from .errors import InvalidInput
 
 APP_NAME = "linkcheck"
@@ -170,12 +171,12 @@ def read_raw(path: Path | None = None) -> tuple[dict[str, object], str]:
     """The file's table and text as written (unchecked keys); empty when there is no file."""
     path = settings_path() if path is None else path
     try:
-        # O_NONBLOCK: a FIFO put there must not block every command (the gate included) on open.
-        fd = os.open(str(path), os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-        with open(fd, "rb") as fh:
-            if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode) and str(path) != os.devnull:
-                raise InvalidInput(f"settings file {path} is not a regular file; fix or delete it")
-            data = fh.read(MAX_SETTINGS_BYTES + 1)
+        # A FIFO put there must not block every command (the gate included): read_capped refuses it.
+        data = b"" if str(path) == os.devnull else read_capped(path, MAX_SETTINGS_BYTES)
+    except NotRegularFile:
+        raise InvalidInput(f"settings file {path} is not a regular file; fix or delete it") from None
+    except FileTooLarge:
+        raise InvalidInput(f"settings file {path} is larger than {MAX_SETTINGS_BYTES // 1024} KiB: not a settings file") from None
     except (FileNotFoundError, NotADirectoryError):
         return {}, ""
     except PermissionError:
@@ -186,8 +187,6 @@ def read_raw(path: Path | None = None) -> tuple[dict[str, object], str]:
         raise InvalidInput(f"cannot read the settings file {path}: permission denied") from None
     except OSError as exc:
         raise InvalidInput(f"cannot read the settings file {path}: {exc.strerror}") from None
-    if len(data) > MAX_SETTINGS_BYTES:
-        raise InvalidInput(f"settings file {path} is larger than {MAX_SETTINGS_BYTES // 1024} KiB: not a settings file")
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:

@@ -16,6 +16,7 @@ import stat
 from pathlib import Path
 from typing import Any, BinaryIO, Iterator, TextIO
 
+from ..files import FileTooLarge, NotRegularFile, read_capped
 from ..errors import InvalidInput
 
 # Files are streamed, profile by profile (JSON) or row by row (CSV), so a file may be of any
@@ -47,15 +48,12 @@ SPREADSHEET_MAGIC = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0")
 def read_user_text(path: Path, what: str) -> str:
     """A small UTF-8 file the user points at (rules, a machine description), or one clear error."""
     try:
-        # O_NONBLOCK: a FIFO named here is refused, not waited on; the size is capped.
-        fd = os.open(str(path), os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-        with open(fd, "rb") as fh:
-            if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
-                raise InvalidInput(f"{what} {path.name}: cannot read it (not a regular file)")
-            data = fh.read(MAX_USER_TEXT_BYTES + 1)
-        if len(data) > MAX_USER_TEXT_BYTES:
-            raise InvalidInput(f"{what} {path.name}: cannot read it (larger than {MAX_USER_TEXT_BYTES // (1024 * 1024)} MiB)")
+        data = read_capped(path, MAX_USER_TEXT_BYTES)
         return data.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")  # as read_text() reads
+    except NotRegularFile:
+        raise InvalidInput(f"{what} {path.name}: cannot read it (not a regular file)") from None
+    except FileTooLarge:
+        raise InvalidInput(f"{what} {path.name}: cannot read it (larger than {MAX_USER_TEXT_BYTES // (1024 * 1024)} MiB)") from None
     except (OSError, UnicodeDecodeError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else "not readable UTF-8 text"
         raise InvalidInput(f"{what} {path.name}: cannot read it ({reason})") from None

@@ -3,12 +3,11 @@ statement checked against no key is NOT VERIFIED (exit 3) unless only integrity 
 
 from __future__ import annotations
 
-import os
-import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+from ..files import FileTooLarge, NotRegularFile, read_capped
 from ..appeal import signing
 from ..appeal.signing import StatementInvalid
 from ..errors import UsageError
@@ -72,17 +71,15 @@ def read_statement(path: Path) -> str:
         size = path.stat().st_size
         if size > MAX_STATEMENT_BYTES:
             raise StatementInvalid(f"{path} is {size // (1024 * 1024)} MiB: too large to be a linkcheck statement")
-        # O_NONBLOCK and a capped read: a FIFO or a device (its size says 0) is refused, not
-        # waited on or read without end.
-        fd = os.open(str(path), os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-        with open(fd, "rb") as fh:
-            if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
-                raise StatementInvalid(f"{path} is not a regular file: it is not a linkcheck statement")
-            data = fh.read(MAX_STATEMENT_BYTES + 1)
+        data = read_capped(path, MAX_STATEMENT_BYTES)
+    except NotRegularFile:
+        raise StatementInvalid(f"{path} is not a regular file: it is not a linkcheck statement") from None
+    except FileTooLarge:
+        raise StatementInvalid(
+            f"{path} is over {MAX_STATEMENT_BYTES // (1024 * 1024)} MiB: too large to be a linkcheck statement"
+        ) from None
     except OSError as exc:
         raise UsageError(f"cannot read {path}: {exc.strerror}") from None
-    if len(data) > MAX_STATEMENT_BYTES:
-        raise StatementInvalid(f"{path} is over {MAX_STATEMENT_BYTES // (1024 * 1024)} MiB: too large to be a linkcheck statement")
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
