@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass, replace
 from typing import Callable, Iterable
@@ -67,6 +68,34 @@ def check_text(label: str, text: object, limit: int = MAX_NOTE_CHARS, *, one_lin
     if any("\ud800" <= ch <= "\udfff" for ch in text):
         raise InvalidInput(f"{label} is not valid text (it holds undecodable characters)")
     return check_free_text(label, text.strip(), one_line=one_line) or None
+
+
+_MERCHANT_TOKEN_RE = re.compile(r"[A-Z0-9]{8,20}")
+IDENTITY_LABELS = {
+    "display_name": "display name",
+    "merchant_token": "merchant token",
+    "legal_name_en": "legal name (English)",
+    "legal_name_local": "legal name (local script)",
+}
+
+
+def check_identity(field: str, text: object) -> str | None:
+    """An identity field (models.IDENTITY_FIELDS) as stored: one line of text, None when empty;
+    a merchant token upper-cased and 8 to 20 letters and digits (Amazon's are 13 or 14)."""
+    label = IDENTITY_LABELS[field]
+    value = check_text(label, text, 300, one_line=True)
+    if value is None or field != "merchant_token":
+        return value
+    value = value.replace(" ", "").upper()
+    if not _MERCHANT_TOKEN_RE.fullmatch(value):
+        raise InvalidInput("a merchant token is 8 to 20 letters and digits, as Seller Central shows it "
+                           "(Settings, Account Info, Merchant Token)")
+    return value
+
+
+def identity_changes(values: dict) -> dict:
+    """{field: checked value} for each identity field given (not None); '' clears one."""
+    return {field: check_identity(field, text) for field, text in values.items() if text is not None}
 
 
 def marketplace_warning(marketplace: str | None) -> str | None:
@@ -375,9 +404,11 @@ def import_records(
             status = check_status(record.status) if record.status is not None else None
             marketplace = check_text("marketplace", record.marketplace, 200, one_line=True)
             note = check_text("note", record.note)
+            identity = identity_changes(dict(record.identity))
         except InvalidInput as exc:
             row_problems.append(exc.message)
             status = marketplace = note = None
+            identity = {}
         if marketplace and marketplace not in seen_marketplaces:  # warned once per import
             seen_marketplaces.add(marketplace)
             line = marketplace_warning(marketplace)
@@ -385,7 +416,8 @@ def import_records(
                 warnings.append(f"{record.origin}: {line}")
         existing = store.find_profile(name)
         if existing is None:
-            account = Account(name, marketplace or "", status or "active", note, when, when)
+            account = Account(name, marketplace or "", status or "active", note, when, when,
+                              **{k: v for k, v in identity.items() if v})
             profile = Profile(account)
         else:
             account = existing.account
@@ -395,6 +427,7 @@ def import_records(
                 status=status or account.status,
                 note=note or account.note,
                 updated=when,
+                **{k: v for k, v in identity.items() if v},
             )
             profile = replace(existing, account=account)
         attrs, value_problems = record_attributes(

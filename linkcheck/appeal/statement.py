@@ -202,9 +202,11 @@ def check_kind(kind: str) -> str:
 
 
 def record_explanation(
-    store, name: str, other: str, kind: str, note: str | None, *, when: int | None = None
+    store, name: str, other: str, kind: str, note: str | None, *, when: int | None = None,
+    note_zh: str | None = None,
 ) -> Explanation:
-    """Record why NAME and OTHER legitimately share values of KIND (replacing an earlier note)."""
+    """Record why NAME and OTHER legitimately share values of KIND (replacing an earlier note);
+    `note_zh` is the same explanation in Chinese, which a Chinese appeal quotes instead."""
     kind = check_kind(kind)
     if name == other:
         raise UsageError("an explanation needs two different accounts")
@@ -212,10 +214,11 @@ def record_explanation(
         if not store.has_account(account):
             raise UsageError(f"no account named {account!r}; `linkcheck account list` shows the accounts on file")
     text = " ".join(check_free_text("note", note or "").split())
-    if len(text) > 4000:
+    text_zh = " ".join(check_free_text("--note-zh", note_zh or "").split()) or None
+    if len(text) > 4000 or len(text_zh or "") > 4000:
         raise InvalidInput("note longer than 4000 characters")
     first, second = sorted((name, other))
-    explanation = Explanation((first, second), kind, text, now() if when is None else when)
+    explanation = Explanation((first, second), kind, text, now() if when is None else when, text_zh)
     store.put_explanation(explanation)
     return explanation
 

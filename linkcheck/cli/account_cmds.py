@@ -13,7 +13,7 @@ from .. import accounts as book
 from ..registry import kinds
 from ..errors import ImportErrors, InvalidInput, InvalidValue, UsageError
 from ..importers import read_records, reader_names
-from ..models import STATUSES, Account, Attribute, Event, Profile, is_current, iso, now, periods_of
+from ..models import IDENTITY_FIELDS, STATUSES, Account, Attribute, Event, Profile, is_current, iso, now, periods_of
 from . import options
 from .options import echo_err, open_store, setting_value, store_key, store_options
 from .output import format_option, is_stdout, output_option, private_output, render_json, render_rows, write_export
@@ -34,7 +34,21 @@ def _account_row(p: Profile) -> dict:
         "note": a.note or "",
         "created": iso(a.created),
         "updated": iso(a.updated),
+        **{f: getattr(a, f) for f in IDENTITY_FIELDS if getattr(a, f)},
     }
+
+
+def identity_options(func):
+    """--display-name, --merchant-token, --legal-name-en, --legal-name-local (issue 14)."""
+    helps = {
+        "display_name": "The store's display name, as buyers and Amazon see it ('' clears it).",
+        "merchant_token": "The merchant token from Seller Central (Settings, Account Info).",
+        "legal_name_en": "The company's legal name in English.",
+        "legal_name_local": "The company's legal name in its local script, e.g. 深圳市星河贸易有限公司.",
+    }
+    for field in reversed(IDENTITY_FIELDS):
+        func = click.option("--" + field.replace("_", "-"), field, default=None, help=helps[field])(func)
+    return func
 
 
 def attribute_row(a: Attribute, shown: str) -> dict:
@@ -69,22 +83,30 @@ def account():
 @click.option("--marketplace", "-m", default="", help="Marketplace, e.g. amazon.com or amazon.co.uk.")
 @click.option("--status", type=click.Choice(STATUSES), default="active", show_default=True)
 @click.option("--note", default=None, help="Free-text note (sealed in the store).")
-def account_add(name, marketplace, status, note):
+@identity_options
+def account_add(name, marketplace, status, note, **identity):
     """Add an account.
+
+    The identity options say how the marketplace knows the account; an
+    appeal (`linkcheck appeal`) names it by them, never by NAME.
 
     \b
     Examples:
       linkcheck account add acme-us --marketplace amazon.com
       linkcheck account add brightway-uk -m amazon.co.uk --status planned --note "launch in Q1"
+      linkcheck account add kestrel-us -m amazon.com --display-name "Kestrel Outdoors" \\
+          --merchant-token A1B2C3D4E5F6G7 --legal-name-en "Shenzhen Xinghe Trading Co., Ltd." \\
+          --legal-name-local 深圳市星河贸易有限公司
     """
     name = book.check_name(name)
     note = book.check_text("note", note)
     marketplace = book.check_text("marketplace", marketplace, 200, one_line=True) or ""
+    identity = book.identity_changes(identity)
     with open_store(write=True) as st:
         if st.has_account(name):
             raise UsageError(f"an account named {name!r} already exists; use `linkcheck account set`")
         when = now()
-        st.put_profile(Profile(Account(name, marketplace, status, note, when, when)))
+        st.put_profile(Profile(Account(name, marketplace, status, note, when, when, **identity)))
     click.echo(f"Added account {name}")
     _warn_marketplace(marketplace)
 
@@ -205,6 +227,9 @@ def account_show(name, reveal, fmt):
         return
     a = p.account
     click.echo(f"{a.name}  ({a.marketplace or 'no marketplace'}, {a.status})")
+    for field in IDENTITY_FIELDS:
+        if getattr(a, field):
+            click.echo(f"{book.IDENTITY_LABELS[field]}: {getattr(a, field)}")
     if a.note:
         click.echo(f"note: {a.note}")
     click.echo("")
@@ -273,16 +298,21 @@ def account_history(name, reveal, fmt):
 @click.option("--status", type=click.Choice(STATUSES), default=None, help="New status.")
 @click.option("--note", default=None, help="New note ('' clears it).")
 @click.option("--rename", default=None, help="New name for the account.")
-def account_set(name, marketplace, status, note, rename):
-    """Change an account's marketplace, status, note or name.
+@identity_options
+def account_set(name, marketplace, status, note, rename, **identity):
+    """Change an account's marketplace, status, note, identity or name.
 
     \b
     Examples:
       linkcheck account set acme-us --status suspended
       linkcheck account set acme-us --note "appeal sent 2026-11-20"
+      linkcheck account set kestrel-us --display-name "Kestrel Outdoors" --merchant-token A1B2C3D4E5F6G7
     """
-    if marketplace is None and status is None and note is None and rename is None:
-        raise UsageError("nothing to change: give --marketplace, --status, --note or --rename")
+    if marketplace is None and status is None and note is None and rename is None and all(
+            v is None for v in identity.values()):
+        raise UsageError("nothing to change: give --marketplace, --status, --note, --rename or an identity option "
+                         "(--display-name, --merchant-token, --legal-name-en, --legal-name-local)")
+    identity = book.identity_changes(identity)
     with open_store(write=True) as st:
         p = st.profile(name)
         acc = p.account
@@ -296,6 +326,7 @@ def account_set(name, marketplace, status, note, rename):
                                    detail={"from": acc.status}))
         if note is not None:
             changes["note"] = book.check_text("note", note)
+        changes.update(identity)
         st.put_profile(replace(p, account=replace(acc, **changes)))
         if rename is not None:
             st.rename_account(name, book.check_name(rename))

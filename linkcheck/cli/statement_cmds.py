@@ -138,9 +138,10 @@ def _format_for(output: Path | None) -> str:
 @click.argument("other", required=False)
 @click.argument("kind", required=False, metavar="KIND")
 @click.option("--note", default=None, help="Why the two accounts legitimately share this kind of value.")
+@click.option("--note-zh", default=None, help="The same explanation in Chinese, for a Chinese appeal (--lang zh).")
 @click.option("--list", "list_", is_flag=True, help="List the recorded explanations (of NAME, if given).")
 @format_option()
-def explain_cmd(name, other, kind, note, list_, fmt):
+def explain_cmd(name, other, kind, note, note_zh, list_, fmt):
     """Record why NAME and OTHER legitimately share values of KIND.
 
     For example a coworking office's network, or an agency's shared
@@ -148,30 +149,36 @@ def explain_cmd(name, other, kind, note, list_, fmt):
     shown by `audit` beside the finding, and lets `statement` disclose the
     shared value with its explanation instead of refusing. Recording it again
     replaces the note. KIND is an attribute kind (email, ip, mac, ...) or a
-    finer facet (ip_network, email_domain).
+    finer facet (ip_network, email_domain). An appeal quotes the note in its
+    language: --note in English, --note-zh in Chinese.
 
     \b
     Examples:
       linkcheck explain harbor-au cedar-us ip --note "Both teams work from the Hub coworking space"
       linkcheck explain acme-us acme-de company_name --note "Same parent; separate subsidiaries"
+      linkcheck explain kestrel-us marigold-us ip --note "Both offices are in the Hub coworking space" \\
+          --note-zh "两家公司都在Hub联合办公空间办公"
       linkcheck explain --list
       linkcheck explain --list acme-us --format json
     """
     if list_:
-        if other is not None or kind is not None or note is not None:
+        if other is not None or kind is not None or note is not None or note_zh is not None:
             raise UsageError("--list takes at most one account name (and no KIND or --note)")
         with open_store() as st:
             if name is not None and not st.has_account(name):
                 raise UsageError(f"no account named {name!r}; `linkcheck account list` shows the accounts on file")
             explanations = [e for e in st.explanations() if name is None or name in e.accounts]
         rows = [
-            {"accounts": " / ".join(e.accounts), "kind": e.kind, "note": e.note, "recorded": iso(e.when)}
+            {"accounts": " / ".join(e.accounts), "kind": e.kind, "note": e.note, "recorded": iso(e.when),
+             **({"note_zh": e.note_zh} if e.note_zh else {})}
             for e in sorted(explanations, key=lambda e: (e.accounts, e.kind))
         ]
+        columns = ["accounts", "kind", "note", *(["note_zh"] if any("note_zh" in r for r in rows) else []),
+                   "recorded"]
         if fmt == "table" and not rows:
             click.echo("No explanations recorded. Add one with `linkcheck explain NAME OTHER KIND --note TEXT`.")
             return
-        click.echo(render_rows(rows, fmt, ["accounts", "kind", "note", "recorded"]))
+        click.echo(render_rows(rows, fmt, columns))
         return
     if name is None or other is None or kind is None:
         raise UsageError("give NAME OTHER KIND (e.g. `linkcheck explain acme-us acme-de ip --note ...`), or --list")
@@ -181,7 +188,7 @@ def explain_cmd(name, other, kind, note, list_, fmt):
             "(a statement will quote it)"
         )
     with open_store(write=True) as st:
-        explanation = stmt.record_explanation(st, name, other, kind, note)
+        explanation = stmt.record_explanation(st, name, other, kind, note, note_zh=note_zh)
         shared = stmt.shared_between(st, name, other, load_rules(None))
     kind = explanation.kind
     if not any(kind in (f.kind, f.facet) for f in shared):
@@ -192,6 +199,7 @@ def explain_cmd(name, other, kind, note, list_, fmt):
         click.echo(
             render_json(
                 {"accounts": list(explanation.accounts), "kind": kind, "note": explanation.note,
+                 **({"note_zh": explanation.note_zh} if explanation.note_zh else {}),
                  "recorded": iso(explanation.when)}
             )
         )

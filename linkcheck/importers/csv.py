@@ -15,8 +15,8 @@ import re
 from typing import Iterable, Iterator
 
 from ..errors import InvalidInput
-from ..models import Profile
-from ..registry.columns import ACCOUNT_FIELDS, column_name, column_suggestion
+from ..models import IDENTITY_FIELDS, Profile
+from ..registry.columns import ACCOUNT_FIELDS, IDENTITY_COLUMNS, RECORD_FIELDS, column_name, column_suggestion
 from . import ImportFile, reader
 from .records import ProfileRecord, RawValue, exported_value, parse_time, period_time
 from .safety import MAX_CELL_CHARS, csv_rows, unescape_formula
@@ -57,7 +57,7 @@ def _header_names(file_name: str, header: list[str]) -> list[str]:
             guess = column_suggestion(column)
             unknown.append(f"{column[:40]!r}" + (f" (did you mean {guess}?)" if guess else ""))
             name = ""
-        elif name in ACCOUNT_FIELDS:
+        elif name in RECORD_FIELDS:
             if name in taken:
                 raise InvalidInput(
                     f"{file_name}: columns {taken[name][:40]!r} and {column[:40]!r} both name the {name}; keep one"
@@ -155,7 +155,7 @@ def _csv_profile(origin: str, header: list[str], row: list[str]) -> ProfileRecor
         if len(cell) > MAX_CELL_CHARS:
             problems.append(f"{column}: cell longer than {MAX_CELL_CHARS} characters")
             continue
-        if column in ACCOUNT_FIELDS:
+        if column in RECORD_FIELDS:
             fields[column] = unescape_formula(cell.strip())
         elif column:
             for v, p in split_cell_periods(cell):
@@ -172,14 +172,20 @@ def _csv_profile(origin: str, header: list[str], row: list[str]) -> ProfileRecor
         fields.get("note") or None,
         tuple(values),
         tuple(problems),
+        tuple((f, fields[f]) for f in IDENTITY_FIELDS if fields.get(f)),
     )
 
 
-def export_header(kind_names: Iterable[str]) -> list[str]:
-    return list(ACCOUNT_FIELDS) + list(kind_names)
+def export_header(kind_names: Iterable[str], identity: bool = False) -> list[str]:
+    """The export's columns; the identity columns only with `identity` (some account has one)."""
+    return list(ACCOUNT_FIELDS) + (list(IDENTITY_COLUMNS) if identity else []) + list(kind_names)
 
 
-def profile_to_row(profile: Profile, kind_names: Iterable[str]) -> list[str]:
+def has_identity(profile: Profile) -> bool:
+    return any(getattr(profile.account, f) for f in IDENTITY_FIELDS)
+
+
+def profile_to_row(profile: Profile, kind_names: Iterable[str], identity: bool = False) -> list[str]:
     """The profile as this reader reads it back: one cell per column of `export_header`, the
     values of a kind joined by ';' (a ';' or '\\' in a value escaped with '\\'). The formula
     guard and the quoting are the CSV writer's (cli/output.py), undone by `split_cell`."""
@@ -193,6 +199,8 @@ def profile_to_row(profile: Profile, kind_names: Iterable[str]) -> list[str]:
         by_kind.setdefault(a.kind, []).append(text)
     acc = profile.account
     row = [acc.name, acc.marketplace, acc.status, acc.note or ""]
+    if identity:
+        row += [getattr(acc, f) or "" for f in IDENTITY_FIELDS]
     row += [CSV_VALUE_SEPARATOR.join(by_kind.get(k, [])) for k in kind_names]
     return row
 

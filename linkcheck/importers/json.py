@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any, Iterator
 
-from ..models import Profile, iso
+from ..models import IDENTITY_FIELDS, Profile, iso
 from . import ImportFile, reader
 from .records import ProfileRecord, RawValue, exported_value, parse_time, period_time
 from .safety import json_items
 
-PROFILE_FIELDS = frozenset({"account", "marketplace", "status", "note", "attributes"})
+PROFILE_FIELDS = frozenset({"account", "marketplace", "status", "note", "attributes", *IDENTITY_FIELDS})
 
 
 @reader("json", extensions=(".json",))
@@ -60,6 +60,7 @@ def _json_profile(origin: str, item: Any) -> ProfileRecord:
         item.get("note"),
         tuple(values),
         tuple(problems),
+        tuple((f, item[f]) for f in IDENTITY_FIELDS if f in item),
     )
 
 
@@ -137,5 +138,8 @@ def profile_to_json(profile: Profile) -> dict:
     out: dict[str, Any] = {"account": acc.name, "marketplace": acc.marketplace, "status": acc.status}
     if acc.note:
         out["note"] = acc.note
+    for name in IDENTITY_FIELDS:
+        if getattr(acc, name):
+            out[name] = getattr(acc, name)
     out["attributes"] = attributes
     return out
