@@ -283,6 +283,8 @@ def _shared_sentence(st: Statement, s: SharedValue, w: _Words) -> str:
     space = "" if w.zh else " "
     values = w("value_sep").join(f"{account} {value}" for account, value in s.values)
     line = w("shared_item", kind=w.kind(s.kind), a=st.subject.name, b=s.other, values=values, match=w.match(s))
+    for account, until in s.ended:
+        line += space + w("used_until", account=account, date=_day(until))
     if s.explanation is None:
         line += space + w("no_explanation")
     elif s.explanation.note:

@@ -14,7 +14,7 @@ from .. import i18n
 from ..linkage import engine
 from ..registry import kinds
 from ..errors import EXIT_FINDINGS, InvalidInput, LinkcheckError, UsageError
-from ..models import Event, Explanation, Profile, now
+from ..models import Event, Explanation, Profile, iso, now
 from ..linkage.rules import DEFAULT_RULES, FACETS, Rules
 from ..safetext import check_free_text
 
@@ -43,7 +43,9 @@ class SharedIdentifiers(LinkcheckError):
         for s in shared:
             values = " / ".join(f"{account}: {value}" for account, value in s.values)
             kind = s.kind if s.facet == s.kind else f"{s.kind} ({s.facet})"
-            lines.append(f"  - {kind} with {s.other} ({s.match}): {values}")
+            # A retired value is still on the marketplace's record: listed, with when its use ended.
+            ended = "".join(f" ({account} until {iso(until)[:10]})" for account, until in s.ended)
+            lines.append(f"  - {kind} with {s.other} ({s.match}): {values}{ended}")
         lines.append(
             f"Record why with `linkcheck explain {subject} OTHER KIND --note TEXT`, "
             "or add --disclose to list them in the statement."
@@ -89,6 +91,9 @@ class SharedValue:
     reason_zh: str
     explanation: ExplanationNote | None
     environment: bool  # a network, device or router
+    # (account, until) for each account whose use of its value has ended (identifier history):
+    # a retired value still links the accounts, so it is disclosed with its dates.
+    ended: tuple[tuple[str, int], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -344,6 +349,7 @@ def _shared_value(name: str, other: str, f: engine.Finding, explained: dict) -> 
         reason_zh=f.reason_zh,
         explanation=note,
         environment=f.family in ENVIRONMENT_FAMILIES,
+        ended=tuple((account, until) for account in (name, other) if (until := f.ended(account)) is not None),
     )
 
 

@@ -52,7 +52,7 @@ from .output import confirm_overwrite, format_option, is_stdout, output_option, 
     type=click.Choice(stmt.LANGS, case_sensitive=False),
     default=lambda: setting_value("lang"),
     show_default="en",
-    help="Language: en (for submission) or zh (Simplified Chinese, for your records). Default: the `lang` setting.",
+    help="Language: en or zh (Simplified Chinese). Default: the `lang` setting.",
 )
 @output_option(help="Write the statement to this file instead of standard output.")
 @click.option(
@@ -74,7 +74,11 @@ from .output import confirm_overwrite, format_option, is_stdout, output_option, 
 )
 @rules_option
 def statement_cmd(name, against, fmt, lang, output, force, disclose, operator, include_notes, rules_file):
-    """Write a signed separation statement for an appeal.
+    """Write a signed separation statement: the internal fact sheet.
+
+    It shows both accounts' values side by side, which only someone who runs
+    both could write: keep it for yourself and your adviser. To appeal, send
+    the pack `linkcheck appeal` writes.
 
     Compares account NAME with each --against account across every recorded
     identifier and writes the evidence in the structure appeal reviewers
@@ -257,7 +261,7 @@ def _store_public_key() -> bytes:
 
 @click.command("verify")
 @store_options
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("file", type=click.Path(exists=True, path_type=Path))
 @click.option("--pubkey", "pubkey_text", default=None, metavar="KEY", help="The signer's public key (base64 or hex).")
 @click.option(
     "--pubkey-file",
@@ -272,7 +276,7 @@ def _store_public_key() -> bytes:
     help="Without a key: succeed when the file is unchanged, even though who signed it is not checked.",
 )
 def verify_cmd(file, pubkey_text, pubkey_file, fmt, integrity_only):
-    """Check that a statement FILE is unchanged and who signed it.
+    """Check that a statement FILE, or an appeal pack folder, is unchanged and who signed it.
 
     Exits 0 when not one character of the statement changed since it was
     signed and it was signed by the given key (--pubkey / --pubkey-file) or,
@@ -287,13 +291,22 @@ def verify_cmd(file, pubkey_text, pubkey_file, fmt, integrity_only):
     not who signed it -- anyone can re-sign an edited file with a key of
     their own -- so that exits 3 too, unless --integrity-only.
 
+    An appeal pack (a folder written by `linkcheck appeal`) verifies when
+    every file is listed in its SHA256SUMS with its hash, none is added or
+    missing, and SHA256SUMS.sig signs the list with its case's key: the key
+    this store derives for that appeal case, or the one given with --pubkey.
+
     \b
     Examples:
+      linkcheck verify appeal-pack/
       linkcheck verify appeal.html
       linkcheck verify appeal.md --pubkey 4fTq2k...=
       linkcheck verify appeal.json --pubkey-file operator.pub --format json
     """
     verify.check_key_options(pubkey_text, pubkey_file)
+    if file.is_dir():
+        _verify_pack(file, pubkey_text, pubkey_file, fmt, integrity_only)
+        return
     text = verify.read_statement(file)
     store_key = _store_public_key if current_store_path().exists() and _passphrase_available() else None
     signer = verify.choose_signer(pubkey_text, pubkey_file, store_key)
@@ -339,6 +352,60 @@ def verify_cmd(file, pubkey_text, pubkey_file, fmt, integrity_only):
             "in it, which anyone could replace with their own. Give the signer's key with --pubkey KEY."
         )
     verify.require_authorship(outcome)
+
+
+def _verify_pack(folder: Path, pubkey_text, pubkey_file, fmt, integrity_only) -> None:
+    """`verify DIR`: an appeal pack, checked against the given key or its case's key in this store."""
+    from ..appeal import pack as packs
+
+    def case_key() -> bytes | None:
+        with open_store() as st:
+            return packs.store_case_public_key(st, result.case_id)
+
+    try:
+        result = packs.verify_pack(folder)
+        store_key = case_key if current_store_path().exists() and _passphrase_available() else None
+        signer = verify.choose_signer(pubkey_text, pubkey_file, None)
+        source = signer.source
+        expected = signer.key
+        if expected is None and store_key is not None:
+            expected = store_key()
+            if expected is None:
+                raise StatementInvalid("the pack is intact, but no appeal case in this store signed it; give the "
+                                       "signer's key with --pubkey")
+            source = verify.STORE
+        if expected is not None and expected != result.public_key_raw:
+            raise StatementInvalid(f"signed by a different key (fingerprint {result.fingerprint}), not the expected "
+                                   f"key (fingerprint {signing.fingerprint(expected)})")
+    except StatementInvalid as exc:
+        if fmt.lower() == "json":
+            click.echo(render_json({"valid": False, "file": str(folder), "problem": exc.message}))
+        raise
+    authorship = expected is not None
+    valid = authorship or integrity_only
+    if fmt.lower() == "json":
+        click.echo(render_json({"valid": valid, "file": str(folder), "format": "appeal-pack", "files": list(result.files),
+                                "case": result.case_id, "public_key": result.public_key,
+                                "key_fingerprint": result.fingerprint, "key": source,
+                                "authorship_checked": authorship}))
+    else:
+        if source == verify.GIVEN:
+            click.echo("OK: the appeal pack is complete, unchanged and signed by the given key.")
+        elif source == verify.STORE:
+            click.echo("OK: the appeal pack is complete, unchanged and signed by its appeal case's key in this store.")
+        elif integrity_only:
+            click.echo("OK (integrity only): the appeal pack is complete and unchanged since it was signed.")
+        else:
+            click.echo("NOT VERIFIED: the appeal pack is complete and unchanged since it was signed, but who signed "
+                       "it was not checked.")
+        click.echo(f"  files:            {len(result.files)}")
+        click.echo(f"  key fingerprint:  {result.fingerprint}")
+    if not authorship:
+        echo_err("warning: only integrity was checked, not authorship: the pack was checked against the key written "
+                 "in it, which anyone could replace with their own. Give the signer's key with --pubkey KEY.")
+        if not integrity_only:
+            raise StatementInvalid("not verified: who signed the pack was not checked (give --pubkey, or "
+                                   "--integrity-only)")
 
 
 def register(group: click.Group) -> None:
