@@ -415,3 +415,75 @@ def test_an_existing_folder_is_replaced_only_with_force(cli, store, tmp_path):
     result = _appeal(cli, "-o", other, "--force")
     assert result.exit_code == 2 and "is not an appeal pack" in result.output
     assert (other / "mine.txt").read_text() == "keep me"
+
+
+def test_the_account_health_paragraph_comes_before_the_request(cli, store, tmp_path):
+    args, *_ = scenario_error(cli, store)
+    ok(cli("health", "set", "kestrel-us", "--date", "2026-11-01", "--odr", "0.4%", "--cancel-rate", "0.8%",
+           "--late-shipment", "1.1%", "--valid-tracking", "98.6%"))
+    ok(_appeal(cli, *args, "--bilingual", "-o", tmp_path / "p"))
+    en = (tmp_path / "p" / "plan-of-action.txt").read_text(encoding="utf-8").split("\n\n")
+    zh = (tmp_path / "p" / "plan-of-action.zh.txt").read_text(encoding="utf-8").split("\n\n")
+    assert en[-4].startswith("As of 1 November 2026, our account meets all four of Amazon's account health targets")
+    assert en[-3].startswith("We respectfully ask you to review the enclosed documents")
+    assert zh[-4].startswith("截至2026年11月1日，我们账户的四项账户状况指标均达到亚马逊的要求")
+    html = (tmp_path / "p" / "evidence.html").read_text(encoding="utf-8")
+    assert "<h2>Account health</h2>" in html
+
+
+def test_several_related_accounts_are_named_together(cli, store, tmp_path):
+    scenario_former_tenant(cli, store)
+    ok(cli("account", "add", "orchid-us", "--display-name", "Orchid Living"))
+    _used(cli, "orchid-us", "ip", "203.0.113.7", "2023-01-01", "2024-01-01")
+    ok(cli("appeal", "kestrel-us", "-r", "marigold-us", "-r", "orchid-us", "--notice-date", "2026-11-20",
+           "--relationship", "former-tenant", "-o", tmp_path / "p"))
+    en = (tmp_path / "p" / "plan-of-action.txt").read_text(encoding="utf-8")
+    assert "because it is related to the accounts Marigold Home and Orchid Living." in en
+    assert "Until 14 October 2026, we used the internet connection that Orchid Living had used before us." in en
+    assert "We do not own, control or access Orchid Living" in en
+    assert_paste_ready(en, ("A1KESTREL0001X",))
+
+
+def test_the_notice_text_is_kept_with_the_case_and_shown_on_the_evidence_page(cli, store, tmp_path):
+    args, *_ = scenario_not_owned(cli, store)
+    notice = tmp_path / "notice.txt"
+    notice.write_text("Hello from Amazon,\r\nYour account has been deactivated <related>.\r\n", encoding="utf-8")
+    ok(_appeal(cli, *args, "--notice-text", notice, "-o", tmp_path / "p"))
+    html = (tmp_path / "p" / "evidence.html").read_text(encoding="utf-8")
+    assert '<pre class="notice">Hello from Amazon,\nYour account has been deactivated &lt;related&gt;.</pre>' in html
+    notice.unlink()
+    ok(cli("appeal", "kestrel-us", "-o", tmp_path / "q"))
+    assert (tmp_path / "q" / "evidence.html").read_bytes() == html.encode("utf-8")
+    exhibits = (tmp_path / "q" / "exhibits.txt").read_text(encoding="utf-8")
+    assert "The text of Amazon's notice" not in exhibits
+
+
+def test_an_account_without_a_display_name_is_named_as_amazon_knows_it(cli, store, tmp_path, monkeypatch):
+    scenario_error(cli, store)
+    ok(cli("account", "set", "kestrel-us", "--display-name", ""))
+    result = _appeal(cli, "--relationship", "error", "-o", tmp_path / "p")
+    assert result.exit_code == 2
+    assert result.output.splitlines() == [
+        "linkcheck: error: account 'kestrel-us' has no display name; give the store name Amazon knows it by with "
+        "`linkcheck account set kestrel-us --display-name NAME`"]
+    monkeypatch.setattr("linkcheck.cli.options._interactive", lambda: True)
+    ok(cli("appeal", "kestrel-us", "-o", tmp_path / "p", input="Kestrel Outdoors\n"))
+    assert json.loads(cli("account", "show", "kestrel-us", "--format", "json").output)["display_name"] == \
+        "Kestrel Outdoors"
+
+
+def test_a_statement_for_a_pair_sharing_only_a_retired_value_is_refused_with_its_dates(cli, store, tmp_path):
+    scenario_former_tenant(cli, store)
+    result = cli("statement", "kestrel-us", "--against", "marigold-us")
+    assert result.exit_code == 1
+    assert ("  - gateway_mac with marigold-us (exact): kestrel-us: 3c:22:fb:**:**:56 / marigold-us: 3c:22:fb:**:**:56 "
+            "(kestrel-us until 2026-10-14) (marigold-us until 2025-02-28)") in result.output.splitlines()
+    disclosed = cli("statement", "kestrel-us", "--against", "marigold-us", "--disclose", "--format", "markdown")
+    assert disclosed.exit_code == 0
+    text = " ".join(disclosed.stdout.split())
+    assert "kestrel-us used it until 2026-10-14. marigold-us used it until 2025-02-28." in text
+    ok(cli("explain", "kestrel-us", "marigold-us", "gateway_mac", "--note", "a former tenant's router"))
+    ok(cli("explain", "kestrel-us", "marigold-us", "ip", "--note", "a former tenant's line"))
+    explained = cli("statement", "kestrel-us", "--against", "marigold-us", "--lang", "zh")
+    assert explained.exit_code == 0
+    assert "kestrel-us使用到2026-10-14为止。" in "".join(explained.stdout.split())

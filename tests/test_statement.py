@@ -523,7 +523,7 @@ def test_disclosed_statement_never_claims_independence(cli, demo_store):
     flat = _flat(out)
     assert "No recorded identifier is shared" not in flat
     assert "is operated separately" not in flat
-    assert "4 identifier(s) are shared between the accounts" in flat
+    assert "4 identifiers are shared between the accounts" in flat
 
 
 # ----- Chinese --------------------------------------------------------------------------------

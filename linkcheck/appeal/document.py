@@ -267,7 +267,9 @@ def _summary(st: Statement, w: _Words) -> str:
     ]
     if st.shared:
         explained = w("with_explanations") if st.fully_explained else ""
-        sentences.append(w("summary_disclosed", count=len(st.shared), with_explanations=explained))
+        key = "summary_disclosed_one" if len(st.shared) == 1 else "summary_disclosed"
+        sentences.append(w(key, count=len(st.shared), with_explanations=explained) if key == "summary_disclosed"
+                         else w(key, with_explanations=explained))
     else:
         sentences.append(w("summary_clean", subject=st.subject.name, others=others))
     checks = sum(h.checks for h in st.history)

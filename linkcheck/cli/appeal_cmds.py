@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from .. import accounts as book
 from .. import health
 from ..appeal import case as cases
 from ..appeal import pack as packs
@@ -26,6 +27,7 @@ QUESTIONS = {
     "business_need": "The business need for running both accounts, in one or two sentences (Enter to skip)",
     "authorisation": "Amazon's approval of both accounts, as \"YYYY-MM-DD CASE-ID\" (Enter if there was none)",
     "named": "How does Amazon's notice name the related account {other}?",
+    "display_name": "The store name Amazon knows {name} by (its display name)",
 }
 
 
@@ -101,7 +103,12 @@ def appeal_cmd(name, related, output, force, notice_date, notice_text, relations
         case = cases.AppealCase.from_json(subject.account.appeal_case)
         case = _merge(case, name, related, given, notice, reactivations, lang, bilingual)
         case = _ask_for_what_is_missing(st, case, name, interactive)
-        st.put_profile(replace(subject, account=replace(subject.account, appeal_case=case.to_json())))
+        account = replace(subject.account, appeal_case=case.to_json())
+        if not account.display_name and interactive:  # kept as the account's display name
+            shown = book.check_identity("display_name", click.prompt(QUESTIONS["display_name"].format(name=name),
+                                                                     err=True))
+            account = replace(account, display_name=shown)
+        st.put_profile(replace(subject, account=account))
         try:
             langs = ("en", "zh") if case.bilingual else (case.lang,)
             standing = {}

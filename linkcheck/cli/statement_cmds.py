@@ -117,8 +117,9 @@ def statement_cmd(name, against, fmt, lang, output, force, disclose, operator, i
         text = render.render_statement(statement, fmt, st.signing_key())
     unexplained = [s for s in statement.shared if s.explanation is None]
     if unexplained:
+        count = "one shared identifier" if len(unexplained) == 1 else f"{len(unexplained)} shared identifiers"
         echo_err(
-            f"note: {len(unexplained)} shared identifier(s) disclosed without an explanation; "
+            f"note: {count} disclosed without an explanation; "
             f"record why with `linkcheck explain {name} OTHER KIND --note TEXT`"
         )
     if output is None:
