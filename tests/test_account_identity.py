@@ -104,3 +104,18 @@ def test_explain_keeps_a_note_per_language(cli, store):
     assert listed == [{"accounts": "kestrel-us / marigold-us", "kind": "ip",
                        "note": "Both offices are in the Hub coworking space",
                        "note_zh": "两家公司都在Hub联合办公空间办公", "recorded": listed[0]["recorded"]}]
+
+
+def test_a_chinese_statement_quotes_the_chinese_note(cli, store):
+    for name in ("kestrel-us", "marigold-us"):
+        assert cli("account", "add", name).exit_code == 0
+        assert cli("attr", "add", name, "ip", "203.0.113.77").exit_code == 0
+    assert cli("explain", "kestrel-us", "marigold-us", "ip", "--note", "Both rent desks at the Hub coworking space",
+               "--note-zh", "两家公司都在Hub联合办公空间租用工位").exit_code == 0
+    zh = cli("statement", "kestrel-us", "--against", "marigold-us", "--lang", "zh")
+    en = cli("statement", "kestrel-us", "--against", "marigold-us")
+    assert zh.exit_code == 0 and en.exit_code == 0
+    assert "两家公司都在Hub联合办公空间租用工位。" in "".join(zh.stdout.split())
+    assert "Both rent desks" not in zh.stdout
+    assert "Both rent desks at the Hub coworking space." in " ".join(en.stdout.split())
+    assert "联合办公" not in en.stdout

@@ -487,3 +487,21 @@ def test_a_statement_for_a_pair_sharing_only_a_retired_value_is_refused_with_its
     explained = cli("statement", "kestrel-us", "--against", "marigold-us", "--lang", "zh")
     assert explained.exit_code == 0
     assert "kestrel-us使用到2026-10-14为止。" in "".join(explained.stdout.split())
+
+
+def test_a_router_we_still_use_stops_the_appeal_until_it_is_retired(cli, store, tmp_path):
+    _base(cli)
+    _used(cli, "marigold-us", "gateway_mac", "3c:22:fb:12:34:56", "2024-01-10", "2025-02-28")
+    _used(cli, "kestrel-us", "gateway_mac", "3c:22:fb:12:34:56", "2025-03-01")  # still in use by us
+    result = _appeal(cli, "--relationship", "former-tenant", "-o", tmp_path / "p")
+    assert result.exit_code == 1
+    assert "kestrel-us still uses what it shares with marigold-us (gateway_mac)" in result.output
+    assert "`linkcheck attr retire kestrel-us gateway_mac VALUE --on DATE`" in result.output
+    # the facts given are kept: once the router is retired, a bare re-run writes the pack
+    ok(cli("attr", "retire", "kestrel-us", "gateway_mac", "3c:22:fb:12:34:56", "--on", "2026-10-14"))
+    ok(cli("appeal", "kestrel-us", "-o", tmp_path / "p"))
+    en = (tmp_path / "p" / "plan-of-action.txt").read_text(encoding="utf-8")
+    assert "Until 14 October 2026, we used the office router that Marigold Home had used before us." in en
+    exhibits = (tmp_path / "p" / "exhibits.txt").read_text(encoding="utf-8")
+    assert ("The replacement for the office router, which we stopped using on 14 October 2026: record it with "
+            "`linkcheck attr add kestrel-us gateway_mac VALUE --since DATE`.") in exhibits

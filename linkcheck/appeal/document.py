@@ -290,7 +290,7 @@ def _shared_sentence(st: Statement, s: SharedValue, w: _Words) -> str:
     if s.explanation is None:
         line += space + w("no_explanation")
     elif s.explanation.note:
-        note = s.explanation.note
+        note = (s.explanation.note_zh if w.zh else None) or s.explanation.note
         if note[-1] not in ".!?。！？":
             note += "。" if w.zh else "."
         line += space + w("explanation", date=_day(s.explanation.when), note=note)

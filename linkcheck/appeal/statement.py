@@ -74,6 +74,7 @@ class ExplanationNote:
 
     note: str
     when: int
+    note_zh: str | None = None  # the Chinese note (`explain --note-zh`), quoted by a Chinese statement
 
 
 @dataclass(frozen=True)
@@ -329,7 +330,7 @@ def _explanation_index(explanations: Iterable[Explanation]) -> dict[tuple[str, s
     index = {}
     for e in explanations:
         a, b = sorted(e.accounts)
-        index[(a, b, e.kind)] = ExplanationNote(_scrub(e.note), e.when)
+        index[(a, b, e.kind)] = ExplanationNote(_scrub(e.note), e.when, _scrub(e.note_zh) if e.note_zh else None)
     return index
 
 
