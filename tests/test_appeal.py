@@ -505,3 +505,14 @@ def test_a_router_we_still_use_stops_the_appeal_until_it_is_retired(cli, store, 
     exhibits = (tmp_path / "p" / "exhibits.txt").read_text(encoding="utf-8")
     assert ("The replacement for the office router, which we stopped using on 14 October 2026: record it with "
             "`linkcheck attr add kestrel-us gateway_mac VALUE --since DATE`.") in exhibits
+
+
+@pytest.mark.parametrize("bad", [
+    "| kind | value |", "+------+", "• the router", "- the router", "1. The router", "(2) the router", "一、路由器",
+    "the router 3c:22:fb:12:34:56", "the MAC address", "hostname office-pc", "interface eth0", "linkcheck says",
+    "the signature", "a check stopped a login", "card 4111111111111111", "bank ****7890", "on 2026-10-14",
+    "marigold-us", "主机名", "签名",
+])
+def test_the_paste_ready_check_catches_what_a_letter_must_not_hold(bad):
+    with pytest.raises(AssertionError):
+        assert_paste_ready(f"Dear team,\n\n{bad}\n")
