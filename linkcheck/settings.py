@@ -112,7 +112,7 @@ SETTINGS: dict[str, Setting] = {
     for s in (
         Setting("format", "LINKCHECK_FORMAT", "output format of commands that print data (table, json, csv)",
                 _choice(OUTPUT_FORMATS), "table (each command's own default)"),
-        Setting("lang", "LINKCHECK_LANG", "language of `statement` (en, zh)", _choice(LANGS), "en"),
+        Setting("lang", "LINKCHECK_LANG", "language of `statement` and of a new `appeal` (en, zh)", _choice(LANGS), "en"),
         Setting("operator", "LINKCHECK_OPERATOR", "operator name in the heading of `statement`", _text,
                 "the account's recorded company name"),
         Setting("proxy", "LINKCHECK_PROXY", "HTTP(S) proxy for the public-IP lookup", _proxy, "none (direct)"),

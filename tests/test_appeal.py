@@ -132,8 +132,8 @@ ROUTES = {"former-tenant": scenario_former_tenant, "not-owned": scenario_not_own
           "own": scenario_own}
 
 
-def _appeal(cli, *args):
-    return cli("appeal", "kestrel-us", "--related", "marigold-us", "--notice-date", "2026-11-20", *args)
+def _appeal(cli, *args, env=None):
+    return cli("appeal", "kestrel-us", "--related", "marigold-us", "--notice-date", "2026-11-20", *args, env=env)
 
 
 def _golden(name: str, text: str) -> None:
@@ -516,3 +516,13 @@ def test_a_router_we_still_use_stops_the_appeal_until_it_is_retired(cli, store, 
 def test_the_paste_ready_check_catches_what_a_letter_must_not_hold(bad):
     with pytest.raises(AssertionError):
         assert_paste_ready(f"Dear team,\n\n{bad}\n")
+
+
+def test_a_new_case_starts_in_the_lang_setting_and_keeps_its_language(cli, store, tmp_path):
+    args, *_ = scenario_error(cli, store)
+    ok(_appeal(cli, *args, "-o", tmp_path / "p", env={"LINKCHECK_LANG": "zh"}))
+    assert sorted(p.name for p in (tmp_path / "p").iterdir() if p.name.startswith("plan")) == ["plan-of-action.zh.txt"]
+    ok(cli("appeal", "kestrel-us", "-o", tmp_path / "q"))  # the setting is gone; the case kept zh
+    assert (tmp_path / "q" / "plan-of-action.zh.txt").exists()
+    ok(cli("appeal", "kestrel-us", "--lang", "en", "-o", tmp_path / "r"))
+    assert (tmp_path / "r" / "plan-of-action.txt").exists() and not (tmp_path / "r" / "plan-of-action.zh.txt").exists()

@@ -16,7 +16,7 @@ from ..errors import InvalidInput, UsageError
 from ..files import FileTooLarge, NotRegularFile, read_capped
 from ..linkage.rules import load_rules
 from . import options
-from .options import echo_err, open_store, rules_option, store_options
+from .options import echo_err, open_store, rules_option, setting_value, store_options
 
 QUESTIONS = {
     "related": "Which of your accounts on file does Amazon's notice say this account is related to?",
@@ -53,7 +53,8 @@ QUESTIONS = {
 @click.option("--reactivated", multiple=True, metavar='"ACCOUNT DATE"',
               help="When an owned related account was reactivated (own; repeat for several).")
 @click.option("--lang", type=click.Choice(("en", "zh")), default=None,
-              help="The language of the Plan of Action: en (plan-of-action.txt) or zh (plan-of-action.zh.txt).")
+              help="The language of the Plan of Action: en (plan-of-action.txt) or zh (plan-of-action.zh.txt). "
+              "Default: the case's, for a new case the `lang` setting.")
 @click.option("--bilingual/--no-bilingual", default=None,
               help="Write both languages, and a file with each English paragraph followed by its Chinese.")
 @rules_option
@@ -101,6 +102,8 @@ def appeal_cmd(name, related, output, force, notice_date, notice_text, relations
     with open_store(write=True) as st:
         subject = st.profile(name)
         case = cases.AppealCase.from_json(subject.account.appeal_case)
+        if lang is None and subject.account.appeal_case is None:
+            lang = setting_value("lang")  # a new case starts in the user's language; the case keeps it
         case = _merge(case, name, related, given, notice, reactivations, lang, bilingual)
         case = _ask_for_what_is_missing(st, case, name, interactive)
         account = replace(subject.account, appeal_case=case.to_json())
