@@ -10,7 +10,7 @@ from . import registry
 from .linkage import engine
 from .capture import Fingerprint
 from .errors import InvalidInput
-from .models import Attribute, Event, Level, Profile, now
+from .models import Attribute, Event, Level, Profile, iso, now
 from .linkage.rules import Rules
 
 GO, STOP = "GO", "STOP"
@@ -194,10 +194,19 @@ def _stop_reason(name: str, pair: engine.PairRisk, statuses: dict, fail_on: Leve
     strongest = pair.findings[0]
     if strongest.level >= fail_on:
         label = facet_label(strongest.facet) if strongest.facet in FACET_LABELS else kind_label(strongest.kind)
-        reason = (
-            f"{_whose_value(strongest.kind)} {label} ({strongest.values.get(name, '')}) is on file for "
-            f"{whose} ({strongest.level.label})"
-        )
+        ended = strongest.ended(other)
+        if ended is None:
+            reason = (
+                f"{_whose_value(strongest.kind)} {label} ({strongest.values.get(name, '')}) is on file for "
+                f"{whose} ({strongest.level.label})"
+            )
+        else:
+            # Retired there, still on file: the marketplace remembers a value that stopped being used.
+            reason = (
+                f"{_whose_value(strongest.kind)} {label} ({strongest.values.get(name, '')}) is on file for "
+                f"{whose} as a past value, no longer used there since {iso(ended)[:10]} "
+                f"({strongest.level.label})"
+            )
     else:
         together = ", ".join(facet_label(f) for f in pair.kinds)
         reason = f"this machine's {together} together link it to {whose} ({pair.level.label})"
