@@ -239,9 +239,9 @@ def rules_from_dict(data: Any, *, name: str = "rules", base: Rules = DEFAULT_RUL
     for key, value in _section(data, "history", bad).items():
         if key != "past":
             raise bad(f"history.{key}", "unknown setting; use past")
-        level = _parse_level(value, bad=lambda p: bad("history.past", p))
-        assert isinstance(level, Level)  # no words allowed: a Level
-        past = level
+        parsed = _parse_level(value, bad=lambda p: bad("history.past", p))
+        assert isinstance(parsed, Level)  # no words allowed: a Level
+        past = parsed
 
     health = base.health
     if "health" in data:  # account-health targets per marketplace; the health module checks them
