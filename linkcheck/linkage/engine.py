@@ -597,6 +597,8 @@ def compare(
                             if pinyin and not across_scripts(mine, attr):
                                 continue
                             rule = weighed(rule, weigh(rule, attr.normalized, pinyin=pinyin))
+                        if rules.past is not None and not (is_current(mine) and is_current(attr)):
+                            rule = past_rule(rule, rules.past)
                         evidence.append(Evidence(rule, mine, attr, None))
         seen_pairs = set()
         for facet, mine, theirs in fuzzy_pairs:
@@ -609,7 +611,10 @@ def compare(
                 continue
             similarity = comparison.compare(text(mine, facet), text(theirs, facet))
             if similarity is not None:
-                evidence.append(Evidence(_fuzzy_rule(rules, facet, mine, theirs), mine, theirs, similarity))
+                rule = _fuzzy_rule(rules, facet, mine, theirs)
+                if rules.past is not None and not (is_current(mine) and is_current(theirs)):
+                    rule = past_rule(rule, rules.past)
+                evidence.append(Evidence(rule, mine, theirs, similarity))
         if not evidence:
             continue
         outcome = _resolve(evidence, rules.combine)
