@@ -197,8 +197,10 @@ def region_warnings(label: str, attrs: Iterable[Attribute], known: Iterable[Attr
     ]
 
 
-def merge_attributes(profile: Profile, new: Iterable[Attribute]) -> tuple[Profile, int]:
-    """Add values not already on the profile (same kind + normalised value); widen seen windows.
+def merge_attributes(profile: Profile, new: Iterable[Attribute], *, reopen: bool = True) -> tuple[Profile, int]:
+    """Add values not already on the profile (same kind + normalised value); widen seen windows;
+    add periods of use (merged_periods: `reopen` says whether a retired value seen again
+    begins a new period; a period that conflicts with a recorded one raises InvalidInput).
 
     Returns the new profile and how many values were added. Never drops a value.
     """
@@ -213,7 +215,7 @@ def merge_attributes(profile: Profile, new: Iterable[Attribute]) -> tuple[Profil
                 first_seen=min(old.first_seen, a.first_seen) if old.first_seen else a.first_seen,
                 last_seen=max(old.last_seen, a.last_seen),
                 note=old.note or a.note,
-                periods=merged_periods(old, a),
+                periods=merged_periods(old, a, reopen=reopen),
             )
         else:
             index[key] = len(attrs)
@@ -250,26 +252,76 @@ def _spellings(profile: Profile, kind: str, value: str, region: str | None) -> s
     return spellings
 
 
-def merged_periods(old: Attribute, new: Attribute) -> tuple:
-    """The periods of a value recorded again: a retired value seen in use again (`new` is
-    current, with no periods of its own) begins a new period then; periods `new` carries are
-    joined with the old ones, periods that overlap (or an open one and a later one) becoming one."""
+def merged_periods(old: Attribute, new: Attribute, *, reopen: bool = True) -> tuple:
+    """The periods of a value recorded again. Recorded periods are never changed, only added to.
+
+    `new` with no periods of its own is the value seen (a check, a capture, `attr add`): a
+    retired value begins a new period then when `reopen`, else stays retired (an import file
+    listing it says it is on record, not that it is in use again). Periods `new` carries are
+    added where they overlap nothing on record; one identical to a recorded period changes
+    nothing; an open one beginning earlier than the open period on record moves its beginning
+    back. Any other overlap with a recorded period raises InvalidInput (a conflict to settle by
+    hand, never silently merged)."""
     if not old.periods and not new.periods:
         return ()
     if not new.periods:
-        if is_current(old):
+        if is_current(old) or not reopen:
             return old.periods
         start = max(new.last_seen, old.periods[-1][1] or 0)  # not current: its last period ended
         return (*old.periods, (start, None, None))
-    merged: list[list] = []
-    for since, until, note in sorted({*periods_of(old), *new.periods}, key=lambda p: (p[0], p[1] is None, p[1] or 0)):
-        last = merged[-1] if merged else None
-        if last is not None and (last[1] is None or since <= last[1]):
-            last[1] = None if last[1] is None or until is None else max(last[1], until)
-            last[2] = last[2] or note
-        else:
-            merged.append([since, until, note])
-    return tuple(map(tuple, merged))
+    periods = list(periods_of(old))
+    for period in new.periods:
+        periods = _with_period(periods, period, old.kind)
+    if len(periods) == 1 and periods[0] == (old.first_seen, None, None) and not old.periods:
+        return ()
+    return tuple(periods)
+
+
+def _when_text(ts: int) -> str:
+    text = iso(ts)
+    return text[:10] if text.endswith("T00:00:00Z") else text
+
+
+def _with_period(periods: list, period: tuple, kind: str) -> list:
+    since, until, note = period
+    if any(p[0] == since and p[1] == until for p in periods):
+        return periods
+    last = periods[-1]
+    if until is None and last[1] is None:
+        # In use on both sides of the merge: an earlier beginning says when that began.
+        if since >= last[0]:
+            return periods
+        before = periods[-2][1] if len(periods) > 1 else None
+        if before is None or since >= before:
+            return [*periods[:-1], (since, None, last[2] or note)]
+        raise InvalidInput(
+            f"{kind}: a period of use since {_when_text(since)} overlaps the one recorded until "
+            f"{_when_text(before)}; a new period of use begins on or after {_when_text(before)}")
+    end = until if until is not None else _FOREVER
+    for p_since, p_until, _ in periods:
+        if since < (p_until if p_until is not None else _FOREVER) and p_since < end:
+            recorded = f"{_when_text(p_since)}..{_when_text(p_until) if p_until is not None else ''}"
+            given = f"{_when_text(since)}..{_when_text(until) if until is not None else ''}"
+            hint = (f"; it was retired on {_when_text(periods[-1][1])}: a new period of use begins on or after that"
+                    if until is None and periods[-1][1] is not None else
+                    "; recorded periods are never changed by an import or `attr add`")
+            raise InvalidInput(f"{kind}: the period {given} overlaps the recorded period {recorded}{hint}")
+    return sorted([*periods, (since, until, note)], key=lambda p: p[0])
+
+
+_FOREVER = float("inf")
+
+
+def reopened(before: Profile, after: Profile) -> list[tuple[Attribute, int | None]]:
+    """The values retired in `before` that are in use again in `after`, each with the date its
+    last period had ended."""
+    retired = {(a.kind, a.normalized): a for a in before.attributes if not is_current(a)}
+    out = []
+    for a in after.attributes:
+        old = retired.get((a.kind, a.normalized))
+        if old is not None and is_current(a):
+            out.append((a, old.periods[-1][1]))
+    return out
 
 
 def remove_attribute(profile: Profile, kind: str, value: str, region: str | None) -> Profile:
@@ -277,7 +329,8 @@ def remove_attribute(profile: Profile, kind: str, value: str, region: str | None
     spellings = _spellings(profile, kind, value, region)
     kept = tuple(a for a in profile.attributes if not (a.kind == kind and a.normalized in spellings))
     if len(kept) == len(profile.attributes):
-        raise UsageError(f"account {profile.name!r} has no {kind} matching that value")
+        raise UsageError(f"account {profile.name!r} has no {kind} matching that value "
+                         f"(`linkcheck account show {profile.name}` lists its values)")
     return replace(profile, attributes=kept)
 
 
@@ -289,18 +342,20 @@ def retire_attribute(
     attrs = list(profile.attributes)
     found = next((i for i, a in enumerate(attrs) if a.kind == kind and a.normalized in spellings), None)
     if found is None:
-        raise UsageError(f"account {profile.name!r} has no {kind} matching that value")
+        raise UsageError(f"account {profile.name!r} has no {kind} matching that value "
+                         f"(`linkcheck account show {profile.name}` lists its values)")
     i, a = found, attrs[found]
     periods = list(periods_of(a))
     since, until, _ = periods[-1]
     if until is not None:
-        raise UsageError(f"account {profile.name!r}: that {kind} was already retired on {iso(until)[:10]}")
+        raise UsageError(f"account {profile.name!r}: that {kind} was already retired on {_when_text(until)} "
+                         "(`attr add` records it as in use again)")
     if not 0 <= on <= MAX_TIMESTAMP:
         raise InvalidInput("--on is not a date between 1970 and 9999")
     if on > now() + 60:
         raise InvalidInput("--on is in the future; retire a value once the account has stopped using it")
     if on < since:
-        raise InvalidInput(f"--on is before the value came into use ({iso(since)[:10]}); "
+        raise InvalidInput(f"--on is before the value came into use ({_when_text(since)}); "
                            "add it with `attr add --since DATE` to say when that was")
     periods[-1] = (since, on, check_text("note", note))
     attrs[i] = a._replace(periods=tuple(periods))
@@ -329,6 +384,9 @@ def checked_periods(kind: str, periods, first_seen: int) -> tuple:
         for ts in (since, until):
             if ts is not None and not 0 <= ts <= MAX_TIMESTAMP:
                 raise InvalidValue(kind, "a period's date is not between 1970 and 9999")
+            if ts is not None and ts > now() + 60:
+                raise InvalidValue(kind, f"a period's date ({_when_text(ts)}) is in the future; "
+                                         "record a period once it has begun (or ended)")
         if until is not None and until < since:
             raise InvalidValue(kind, "a period ends before it begins")
         if out and (out[-1][1] is None or since < out[-1][1]):
@@ -388,6 +446,7 @@ def import_records(
     problems: list[str] = []
     warnings: list[str] = []
     bad_rows = 0
+    kept_retired = 0  # values retired on file that the import listed without a period
     seen_names: set[str] = set()
     seen_marketplaces: set[str] = set()
     count = 0
@@ -439,7 +498,14 @@ def import_records(
             bad_rows += 1
             continue
         warnings.extend(region_warnings(label, attrs, profile.attributes))
-        profile, n = merge_attributes(profile, attrs)
+        try:
+            merged, n = merge_attributes(profile, attrs, reopen=False)
+        except InvalidInput as exc:  # a period that conflicts with one on record
+            problems.append(f"{label}: {exc}")
+            bad_rows += 1
+            continue
+        kept_retired += _listed_while_retired(profile, attrs)
+        profile = merged
         if not problems or skip_invalid:
             store.put_profile(profile)
         if existing is None and name not in seen_names:
@@ -452,4 +518,16 @@ def import_records(
             progress(count)
     if problems and not skip_invalid:
         raise ImportErrors(problems, bad_rows)
+    if kept_retired:
+        warnings.append(
+            f"{kept_retired} value(s) retired on file were listed without a period of use and stay retired "
+            "(give a \"since\" date, or `attr add`, to record that one is in use again)")
     return ImportResult(created, updated, added, tuple(problems), count, bad_rows, tuple(warnings))
+
+
+def _listed_while_retired(profile: Profile, attrs: Iterable[Attribute]) -> int:
+    """How many of `attrs` (with no periods of their own) are values retired on `profile`."""
+    retired = {(a.kind, a.normalized) for a in profile.attributes if not is_current(a)}
+    if not retired:
+        return 0
+    return sum(1 for a in attrs if not a.periods and (a.kind, a.normalized) in retired)

@@ -219,12 +219,18 @@ def account_show(name, reveal, fmt):
     rows = [attribute_row(a, a.value if reveal else kinds.mask(a.kind, a.normalized)) for a in p.attributes]
     if fmt == "json":
         data = _account_row(p)
-        data["attributes"] = rows
+        data["attributes"] = [
+            {**row, "state": "current" if is_current(a) else "past", "periods": _period_rows(a)}
+            for row, a in zip(rows, p.attributes, strict=True)
+        ]
         click.echo(render_json(data))
         return
     if fmt == "csv":
         click.echo(render_rows(rows, "csv", ["kind", "value", "source", "first_seen", "last_seen", "note", "flags"]))
         return
+    for row, attribute in zip(rows, p.attributes, strict=True):
+        if not is_current(attribute):  # as the audit's table: a value no longer in use says since when
+            row["value"] = f"{row['value']} (until {iso(attribute.periods[-1][1])[:10]})"
     a = p.account
     click.echo(f"{a.name}  ({a.marketplace or 'no marketplace'}, {a.status})")
     for field in IDENTITY_FIELDS:
@@ -245,7 +251,7 @@ def _period_rows(a: Attribute) -> list[dict]:
 @store_options
 @click.argument("name")
 @click.option("--reveal", is_flag=True, help="Show full values instead of masked ones.")
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@format_option()
 def account_history(name, reveal, fmt):
     """Show account NAME's timeline: each value's periods of use, retirements, status changes and checks.
 
@@ -253,10 +259,12 @@ def account_history(name, reveal, fmt):
     Examples:
       linkcheck account history acme-us
       linkcheck account history acme-us --format json
+      linkcheck account history acme-us --format csv > acme-us-history.csv
     """
     with open_store() as st:
         p = st.profile(name)
-        events = st.events(account=name)
+        # The log is by name: an account removed and added again under it begins afresh.
+        events = [e for e in st.events(account=name) if e.when >= p.account.created]
     values = []
     timeline = []
     for a in p.attributes:
@@ -282,12 +290,15 @@ def account_history(name, reveal, fmt):
         click.echo(render_json({"account": p.name, "status": p.account.status, "values": values,
                                 "status_changes": status_changes, "checks": checks}))
         return
-    a = p.account
-    click.echo(f"{a.name}  ({a.marketplace or 'no marketplace'}, {a.status})")
-    click.echo("")
     timeline.sort(key=lambda row: row[0])
     rows = [{"date": iso(when), "event": what, "kind": kind, "value": shown, "detail": detail}
             for when, what, kind, shown, detail in timeline]
+    if fmt == "csv":
+        click.echo(render_rows(rows, "csv", ["date", "event", "kind", "value", "detail"]))
+        return
+    a = p.account
+    click.echo(f"{a.name}  ({a.marketplace or 'no marketplace'}, {a.status})")
+    click.echo("")
     click.echo(render_rows(rows, "table", ["date", "event", "kind", "value", "detail"]))
 
 
@@ -443,14 +454,25 @@ def attr_add(name, kind, value, note, region, since):
             attribute = attribute._replace(periods=((since_ts, None, None),))
         warnings = book.region_warnings(f"account {name!r}", [attribute], p.attributes)
         merged, added = book.merge_attributes(p, [attribute])
+        again = book.reopened(p, merged)
         st.put_profile(merged)
     for line in warnings:
         echo_err(f"warning: {line}")
     shown = kinds.mask(kind, attribute.normalized)
     if added:
         click.echo(f"Added {kind} {shown} to {name}")
+    elif again:
+        (value, ended), = again
+        click.echo(f"{name} uses this {kind} ({shown}) again: a new period of use begins "
+                   f"{iso(periods_of(value)[-1][0])[:10]} (it was retired on {iso(ended)[:10]})")
     else:
-        click.echo(f"{name} already has this {kind} ({shown}); updated when it was last seen")
+        before = next(a for a in p.attributes if (a.kind, a.normalized) == (attribute.kind, attribute.normalized))
+        after = next(a for a in merged.attributes if (a.kind, a.normalized) == (attribute.kind, attribute.normalized))
+        if periods_of(after)[-1][0] != periods_of(before)[-1][0]:
+            click.echo(f"{name} already has this {kind} ({shown}); its period of use now begins "
+                       f"{iso(periods_of(after)[-1][0])[:10]}")
+        else:
+            click.echo(f"{name} already has this {kind} ({shown}); updated when it was last seen")
 
 
 @attr.command("remove")

@@ -280,6 +280,7 @@ def capture_cmd(name, machine, rules_file, fmt):
                     "account": result.account,
                     "recorded": len(result.values),
                     "added": result.added,
+                    "reopened": result.reopened,
                     "values": [{"kind": a.kind, "value": gate.mask(a)} for a in result.values],
                     "conflicts": engine.pairs_to_json(result.pairs),
                     "warnings": list(result.warnings),
@@ -291,6 +292,9 @@ def capture_cmd(name, machine, rules_file, fmt):
             f"Recorded {len(result.values)} value(s) from {fp.origin} on {result.account} "
             f"({result.added} new)."
         )
+        if result.reopened:
+            click.echo(f"{result.reopened} value(s) retired on {result.account} are in use again: "
+                       "a new period of use begins now (`account history` shows it).")
         _echo_warnings(result.warnings)
     if result.pairs:
         echo_err("")
@@ -486,6 +490,9 @@ def check_cmd(ctx, name, machine, rules_file, fail_on, record, allow_unchecked_i
         if recorded:
             if result.verdict == gate.GO:
                 click.echo(f"\nRecorded: logged, {recorded['values_added']} new value(s) kept on {result.account}.")
+                if recorded["values_reopened"]:
+                    click.echo(f"{recorded['values_reopened']} value(s) retired on {result.account} are in use "
+                               "again: a new period of use begins now (`account history` shows it).")
             else:
                 click.echo("\nRecorded in the log; no values kept (the check did not pass).")
     ctx.exit(result.exit_code)

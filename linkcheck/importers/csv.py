@@ -103,7 +103,9 @@ def split_cell_periods(cell: str) -> list[tuple[str, str | None]]:
         value, periods = "".join(current), None
         if bars:
             tail = value[bars[-1] + 1 :].strip()
-            if PERIODS_TEXT.fullmatch(tail):
+            # Text after the last unescaped '|' that holds ".." is meant as periods: read as
+            # periods (a date that does not parse is a problem), never kept as part of the value.
+            if PERIODS_TEXT.fullmatch(tail) or ".." in tail:
                 value, periods = value[: bars[-1]], tail
         parts.append((value.strip(), periods))
 
@@ -127,14 +129,18 @@ def split_cell_periods(cell: str) -> list[tuple[str, str | None]]:
 
 
 PERIOD_MARK = "|"
-_BOUND = r"[0-9][0-9T:.+\-Z]*"
+_BOUND = r"[0-9][0-9T:.+\-Z ]*"  # a date, or a date-time with "T" or a space
 PERIODS_TEXT = re.compile(rf"(?:{_BOUND})?\.\.(?:{_BOUND})?(?:\s*,\s*(?:{_BOUND})?\.\.(?:{_BOUND})?)*")
 
 
 def _parse_periods(kind: str, text: str, problems: list[str]) -> tuple:
     out = []
     for item in text.split(","):
-        since_text, _, until_text = item.strip().partition("..")
+        since_text, dots, until_text = item.strip().partition("..")
+        if not dots:
+            problems.append(f"{kind}: {item.strip()[:40]!r} is not a period (SINCE..UNTIL, either side may be empty)")
+            continue
+        since_text, until_text = since_text.strip(), until_text.strip()
         bounds = []
         for label, bound in (("since", since_text), ("until", until_text)):
             ts = parse_time(bound) if bound else None

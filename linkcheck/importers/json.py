@@ -10,6 +10,8 @@ from .records import ProfileRecord, RawValue, exported_value, parse_time, period
 from .safety import json_items
 
 PROFILE_FIELDS = frozenset({"account", "marketplace", "status", "note", "attributes", *IDENTITY_FIELDS})
+VALUE_FIELDS = frozenset({"value", "source", "first_seen", "last_seen", "note", "since", "until", "periods"})
+PERIOD_FIELDS = frozenset({"since", "until", "note"})
 
 
 @reader("json", extensions=(".json",))
@@ -39,6 +41,10 @@ def _json_profile(origin: str, item: Any) -> ProfileRecord:
             continue
         for entry in entries:
             if isinstance(entry, dict):
+                unknown = set(entry) - VALUE_FIELDS
+                if unknown:  # a misspelt "since" would otherwise make a retired value current
+                    problems.append(f"{kind}: unknown field(s) {', '.join(sorted(map(str, unknown)))} in a value; "
+                                    f"a value object has {', '.join(sorted(VALUE_FIELDS))}")
                 values.append(
                     RawValue(
                         kind,
@@ -101,6 +107,10 @@ def _json_periods(kind: str, entry: dict, problems: list[str]) -> tuple:
             return ()
         out = []
         for item in items:
+            unknown = set(item) - PERIOD_FIELDS
+            if unknown:
+                problems.append(f"{kind}: unknown field(s) {', '.join(sorted(map(str, unknown)))} in a period; "
+                                "a period has since, until and note")
             note = item.get("note")
             if note is not None and not isinstance(note, str):
                 problems.append(f"{kind}: a period's note must be text")

@@ -16,7 +16,7 @@ from types import MappingProxyType
 from typing import Callable, Iterable, NamedTuple, Sequence
 
 from ..errors import UsageError
-from ..models import Attribute, Explanation, Level, Profile, periods_of
+from ..models import Attribute, Explanation, Level, Profile, is_current, periods_of
 from ..registry.facets import AROUND_FACETS, BLOCKING_PREFIX, NETWORK_FACETS
 from .comparisons import comparisons_for, fuzzy_match, fuzzy_text, same_but_typos, same_place
 from .evidence import (
@@ -28,7 +28,7 @@ from .results import (
     AtRisk, Audit, Cluster, Finding, Hub, Link, PairRisk, _unique, _without_cyclic_gc, audit_to_json,
     finding_to_json, link_to_json, pair_to_json, pairs_to_json,
 )
-from .rules import Combine, FacetRule, Rules
+from .rules import Combine, FacetRule, Rules, past_rule
 
 __all__ = [
     "EXACT", "FUZZY", "NETWORK", "NORMALISED", "TAINT_STATUSES", "AtRisk", "Audit", "Cluster", "Evidence", "Finding",
@@ -315,6 +315,7 @@ def _exact_pairs(shared: dict[str, list[int]], attr_of: list[Attribute], owner: 
     hubs: list[_HubGroup] = []
     blocks: list[tuple[str, list[int]]] = []
     hub_size = rules.combine.hub_size
+    past = rules.past  # [history] past: findings on a value no longer in use capped at it
     rule_of: dict[str, FacetRule] = {}
     for key, refs in shared.items():
         if key.startswith(BLOCKING_PREFIX):
@@ -347,11 +348,14 @@ def _exact_pairs(shared: dict[str, list[int]], attr_of: list[Attribute], owner: 
             for ob, rb in items[x + 1:]:
                 if pinyin and not across_scripts(attr_a, attr_of[rb]):
                     continue
+                found = rule
+                if past is not None and not (is_current(attr_a) and is_current(attr_of[rb])):
+                    found = past_rule(rule, past)
                 slot = target.get((oa, ob))
                 if slot is None:
-                    target[(oa, ob)] = [Evidence(rule, attr_a, attr_of[rb], None)]
+                    target[(oa, ob)] = [Evidence(found, attr_a, attr_of[rb], None)]
                 else:
-                    slot.append(Evidence(rule, attr_a, attr_of[rb], None))
+                    slot.append(Evidence(found, attr_a, attr_of[rb], None))
     return evidence, context, hubs, blocks
 
 
@@ -456,6 +460,8 @@ def _add_fuzzy(matches: Iterable[FuzzyMatch], attr_of: list[Attribute], owner: l
         if exact_beats_fuzzy(attr_a, attr_b, facet, slot):
             continue
         rule = _fuzzy_rule(rules, facet, attr_a, attr_b)
+        if rules.past is not None and not (is_current(attr_a) and is_current(attr_b)):
+            rule = past_rule(rule, rules.past)
         item = Evidence(rule, attr_a, attr_b, similarity)
         target = context if rule.context else evidence
         slot = target.get(pair)
@@ -591,6 +597,8 @@ def compare(
                             if pinyin and not across_scripts(mine, attr):
                                 continue
                             rule = weighed(rule, weigh(rule, attr.normalized, pinyin=pinyin))
+                        if rules.past is not None and not (is_current(mine) and is_current(attr)):
+                            rule = past_rule(rule, rules.past)
                         evidence.append(Evidence(rule, mine, attr, None))
         seen_pairs = set()
         for facet, mine, theirs in fuzzy_pairs:
@@ -603,7 +611,10 @@ def compare(
                 continue
             similarity = comparison.compare(text(mine, facet), text(theirs, facet))
             if similarity is not None:
-                evidence.append(Evidence(_fuzzy_rule(rules, facet, mine, theirs), mine, theirs, similarity))
+                rule = _fuzzy_rule(rules, facet, mine, theirs)
+                if rules.past is not None and not (is_current(mine) and is_current(theirs)):
+                    rule = past_rule(rule, rules.past)
+                evidence.append(Evidence(rule, mine, theirs, similarity))
         if not evidence:
             continue
         outcome = _resolve(evidence, rules.combine)

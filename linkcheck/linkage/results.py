@@ -51,12 +51,7 @@ class Finding:
         sides = list(self.periods.values())
         if len(sides) != 2:
             return True
-        return any(
-            since_a < (until_b if until_b is not None else _FOREVER)
-            and since_b < (until_a if until_a is not None else _FOREVER)
-            for since_a, until_a, _ in sides[0]
-            for since_b, until_b, _ in sides[1]
-        )
+        return _overlap(sides[0], sides[1])
 
     def ended(self, account: str) -> int | None:
         """When `account`'s use of its value ended; None while it is in use."""
@@ -65,6 +60,24 @@ class Finding:
 
 
 _FOREVER = float("inf")
+
+
+def _overlap(a: tuple[Period, ...], b: tuple[Period, ...]) -> bool:
+    """Whether two accounts' periods (each in order, none overlapping the next) share a moment:
+    one walk over both lists, linear however many periods an import gave a value."""
+    i = j = 0
+    while i < len(a) and j < len(b):
+        since_a, until_a, _ = a[i]
+        since_b, until_b, _ = b[j]
+        end_a = until_a if until_a is not None else _FOREVER
+        end_b = until_b if until_b is not None else _FOREVER
+        if since_a < end_b and since_b < end_a:
+            return True
+        if end_a <= end_b:
+            i += 1
+        else:
+            j += 1
+    return False
 
 
 @dataclass(frozen=True)

@@ -89,6 +89,10 @@ class Rules:
     combine: Combine = field(default_factory=Combine)
     source: str | None = None  # the rules file these came from, None for the defaults
     health: Any = None  # health.HealthTargets from [health.*] tables; None: Amazon's targets everywhere
+    # [history] past = LEVEL: the highest level a finding reaches once either account's use of
+    # the value has ended (a retired router). None (the default): past findings keep their
+    # level -- the marketplace does not forget.
+    past: Level | None = None
 
     def facet(self, name: str) -> FacetRule:
         """The rule for a facet. A facet missing from the table (a kind added later) counts as
@@ -117,7 +121,8 @@ class Rules:
                 "hub_size": self.combine.hub_size,
                 "fuzzy_block_cap": self.combine.fuzzy_block_cap,
             },
-        } | ({"health": self.health.as_dict()} if self.health is not None else {})
+        } | ({"health": self.health.as_dict()} if self.health is not None else {}) | (
+            {"history": {"past": self.past.label}} if self.past is not None else {})
 
 
 def _default_rules() -> Rules:
@@ -137,7 +142,7 @@ def _default_rules() -> Rules:
 
 DEFAULT_RULES = _default_rules()
 
-_TOP_KEYS = ("levels", "weights", "fuzzy", "combine", "health")
+_TOP_KEYS = ("levels", "weights", "fuzzy", "combine", "health", "history")
 # A weight in a rules file: a number of bits from 0 (never a link alone) to 40.
 MAX_WEIGHT = 40.0
 _COMBINE_MINIMUM = {"critical_after_high": 2, "high_after_medium": 2, "hub_size": 2, "fuzzy_block_cap": 2}
@@ -230,12 +235,20 @@ def rules_from_dict(data: Any, *, name: str = "rules", base: Rules = DEFAULT_RUL
             raise bad(f"combine.{key}", f"expected a whole number >= {_COMBINE_MINIMUM[key]}, got {value!r}")
         combine = replace(combine, **{key: value})
 
+    past = base.past
+    for key, value in _section(data, "history", bad).items():
+        if key != "past":
+            raise bad(f"history.{key}", "unknown setting; use past")
+        parsed = _parse_level(value, bad=lambda p: bad("history.past", p))
+        assert isinstance(parsed, Level)  # no words allowed: a Level
+        past = parsed
+
     health = base.health
     if "health" in data:  # account-health targets per marketplace; the health module checks them
         from ..health import targets_from_rules
 
         health = targets_from_rules(data["health"], bad, base=health)
-    return Rules(MappingProxyType(facets), MappingProxyType(fuzzy), combine, source=name, health=health)
+    return Rules(MappingProxyType(facets), MappingProxyType(fuzzy), combine, source=name, health=health, past=past)
 
 
 def _section(data: dict, key: str, bad) -> dict:
@@ -264,6 +277,14 @@ def _parse_level(value: Any, bad, *, words: tuple[str, ...] = ()) -> Level | str
         return Level.parse(word)
     except ValueError:
         raise bad(f"unknown level {value!r}; use one of {choices}") from None
+
+
+def past_rule(rule, cap: Level):
+    """`rule` as a finding on a value whose use has ended counts under `[history] past = cap`:
+    at most that level, and at most that level's weight. Context and weaker rules unchanged."""
+    if rule.context or rule.level is None or rule.level <= cap:
+        return rule
+    return replace(rule, level=cap, weight=min(rule.weight, LEVEL_WEIGHTS[cap]))
 
 
 def _facet_rule(rule: FacetRule, value: Any, bad) -> FacetRule:
