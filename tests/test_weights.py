@@ -339,6 +339,10 @@ def test_a_tax_id_with_bad_check_digits_is_flagged_in_the_audit(cli, store, tmp_
     flags = {tuple(p["accounts"]): p["findings"][0]["flags"] for p in doc["pairs"]}
     assert flags[("shop-a", "shop-b")] == {"shop-a": ["country:DE", "bad-checksum"], "shop-b": ["country:DE", "bad-checksum"]}
     assert flags[("shop-c", "shop-d")] == {"shop-c": ["country:DE"], "shop-d": ["country:DE"]}
+    names = {"legal_representative": ["Ada Quillfeather"]}
+    _import(cli, tmp_path, ("shop-e", names), ("shop-f", names))
+    doc = json.loads(cli("audit", "--format", "json").output)
+    assert [p["findings"][0]["flags"] for p in doc["pairs"] if p["accounts"] == ["shop-e", "shop-f"]] == [{}]
 
 
 def test_compare_weighs_names_as_the_audit_does():
@@ -380,7 +384,16 @@ def test_two_spellings_of_a_common_name_are_not_a_link_but_of_a_rare_one_are():
     assert pairs(account("a", legal_representative="Zhang Wei"), account("b", legal_representative="Zhang Wie")) == {}
     rare = pair(account("a", legal_representative="Ada Quillfeather"),
                 account("b", legal_representative="Ada Quilfeather"))
-    assert rare.findings[0].match == "fuzzy" and rare.level == MEDIUM
+    assert rare.findings[0].match == "fuzzy" and (rare.level, rare.weight) == (MEDIUM, 7.0)
+
+
+def test_a_typo_of_a_rare_name_beside_a_near_identical_address_is_high():
+    a = account("a", legal_representative="Ada Quillfeather", address="12 Larkspur Lane, Springfield 99501")
+    b = account("b", legal_representative="Ada Quilfeather", address="12 Larkspurr Lane, Springfield 99501")
+    found = pair(a, b)
+    assert sorted((f.facet, f.match, f.weight) for f in found.findings) == [
+        ("address", "fuzzy", 4.5), ("legal_representative", "fuzzy", 7.0)]
+    assert (found.level, found.weight) == (HIGH, 11.5)
 
 
 def test_a_common_name_held_by_more_accounts_than_the_hub_size_links_no_one():
@@ -442,6 +455,6 @@ def test_each_findings_weight_terms_add_up_to_its_weight():
     pinyin = findings[(("e", "f"), "legal_representative")]
     assert pinyin.weight == 7.0 and ("pinyin", -2.0, None) in pinyin.weight_terms
     typo = findings[(("g", "h"), "legal_representative")]
-    assert typo.match == "fuzzy" and typo.weight_terms[0] == ("fuzzy", 4.5, None)
+    assert typo.match == "fuzzy" and typo.weight_terms == (("fuzzy", 7.0, None),)  # 9 - 2, a rare name
     for finding in findings.values():
         assert abs(_terms_sum(finding) - finding.weight) <= 0.1, finding.weight_terms

@@ -39,7 +39,8 @@ class Finding:
     weight: float = 0.0  # match weight in bits (linkage.evidence.weigh)
     # Each account's periods of use of its value (models.periods_of: never empty once built).
     periods: Mapping[str, tuple[Period, ...]] = field(default_factory=dict)
-    # Each account's flags on its value (a tax ID whose check digits fail is "bad-checksum").
+    # Each account's flags on its value (a tax ID whose check digits fail is "bad-checksum");
+    # the JSON lists the accounts that have any.
     flags: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     # Why the finding weighs `weight`: (term, bits, detail) triples, evidence.weight_terms.
     weight_terms: tuple[tuple[str, float, object], ...] = ()
@@ -233,7 +234,7 @@ def finding_to_json(finding: Finding, *, reveal: bool = False) -> dict:
         "periods": {name: [{"since": _iso(since), "until": _iso(until) if until is not None else None}
                            for since, until, _ in periods] for name, periods in finding.periods.items()},
         "overlapped": finding.overlapped,
-        "flags": {name: list(flags) for name, flags in finding.flags.items()},
+        "flags": {name: list(flags) for name, flags in finding.flags.items() if flags},
     }
 
 

@@ -170,9 +170,12 @@ _ENTRIES = (
     Facet("legal_representative", MEDIUM, "person",
           "Same legal representative: one person stands behind both businesses.",
           "相同法定代表人：同一个人是这些企业的负责人。",
+          # Two spellings of a name weigh as the commoner one less 2 bits (evidence.
+          # FUZZY_NAME_BITS), so at most the exact weight less 2: a typo of a rare name is
+          # medium alone, high beside a near-identical address (7 + 4.5).
           fuzzy=FuzzyDefault(90, MEDIUM, ("typo",),
                              "Near-identical legal representative names: probably the same person.",
-                             "法定代表人姓名高度相似：很可能是同一个人。"),
+                             "法定代表人姓名高度相似：很可能是同一个人。", weight=7.0),
           # A name alone never says as much as an address: a rare name is medium (at most
           # 9; beside the same address 21, high), a common one context (see
           # linkage.evidence.name_weight).
