@@ -115,7 +115,9 @@ def test_rules_history_past_lowers_only_past_findings(cli, store, tmp_path):
     result, pair, finding = _finding(cli, "--rules", rules)
     assert finding["state"] == "past"
     assert finding["level"] == "medium" and pair["level"] == "medium"
-    assert finding["weight"] <= 6.0
+    assert finding["weight"] == 4.5  # medium's weight
+    assert finding["weight_terms"][-1] == {"term": "past", "bits": -19.5}
+    assert sum(t["bits"] for t in finding["weight_terms"]) == 4.5
     assert result.exit_code == 0  # below the default --fail-on high
     # Without the rules file the marketplace does not forget: still critical.
     _, pair, finding = _finding(cli)

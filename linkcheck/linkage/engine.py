@@ -21,14 +21,14 @@ from ..registry.facets import AROUND_FACETS, BLOCKING_PREFIX, NETWORK_FACETS
 from .comparisons import comparisons_for, fuzzy_match, fuzzy_text, same_but_typos, same_place
 from .evidence import (
     EXACT, FUZZY, NETWORK, NORMALISED, PINYIN_MARK, Evidence, _resolve, _single_score, _strength, combine_level,
-    across_scripts, exact_beats_fuzzy, pair_score, pair_weight, weigh, weighed,
+    across_scripts, exact_beats_fuzzy, pair_score, pair_weight, weigh, weighed, weight_terms,
 )
 from .graph import TAINT_STATUSES, _clusters, _taint
 from .results import (
     AtRisk, Audit, Cluster, Finding, Hub, Link, PairRisk, _unique, _without_cyclic_gc, audit_to_json,
     finding_to_json, link_to_json, pair_to_json, pairs_to_json,
 )
-from .rules import Combine, FacetRule, Rules, past_rule
+from .rules import FacetRule, Rules, past_rule
 
 __all__ = [
     "EXACT", "FUZZY", "NETWORK", "NORMALISED", "TAINT_STATUSES", "AtRisk", "Audit", "Cluster", "Evidence", "Finding",
@@ -100,6 +100,8 @@ class _Materialiser:
             note,
             rule.weight,
             {name_a: periods_of(attr_a), name_b: periods_of(attr_b)},
+            {name_a: attr_a.flags, name_b: attr_b.flags},
+            weight_terms(rule, attr_a.normalized, attr_b.normalized),
         )
 
     def pair(self, name_a: str, name_b: str, level: Level, score: float, kept: list) -> PairRisk:
@@ -222,7 +224,7 @@ def _audit(profiles, rules, min_level, link_level, account, explanations, max_pa
                     items.append(Evidence(hubs[h].rule, attr_of[members[pair[0]]], attr_of[members[pair[1]]], None))
     del context
 
-    resolved = _resolve_all(evidence, rules.combine)  # (level, score, a, b, kept)
+    resolved = _resolve_all(evidence)  # (level, score, a, b, kept)
     del evidence
 
     # The pairs to report, strongest first; beyond max_pairs only counted.
@@ -336,7 +338,8 @@ def _exact_pairs(shared: dict[str, list[int]], attr_of: list[Attribute], owner: 
         if rule.common or rule.names:
             # How much this value says: its rarity in the store and, for a name, among people.
             pinyin = key.startswith(PINYIN_MARK, len(facet) + 1)
-            rule = weighed(rule, weigh(rule, attr_of[refs[0]].normalized, len(members), pinyin=pinyin))
+            holders = len(members)
+            rule = weighed(rule, weigh(rule, attr_of[refs[0]].normalized, holders, pinyin=pinyin), holders, pinyin)
         if len(members) > hub_size:
             hubs.append(_HubGroup(rule, key, members))
             continue
@@ -485,7 +488,7 @@ def _own_exact_key(attr: Attribute) -> str | None:
     return next((k for k in attr.keys if k.startswith(prefix)), None)
 
 
-def _resolve_all(evidence: dict, combine: Combine) -> list[tuple[Level, float, int, int, list]]:
+def _resolve_all(evidence: dict) -> list[tuple[Level, float, int, int, list]]:
     resolved: list[tuple[Level, float, int, int, list]] = []
     append = resolved.append
     for (a, b), items in evidence.items():
@@ -494,7 +497,7 @@ def _resolve_all(evidence: dict, combine: Combine) -> list[tuple[Level, float, i
             rule, _x, _y, similarity = items[0]
             append((rule.level, _single_score(rule.level, similarity), a, b, items))
             continue
-        outcome = _resolve(items, combine)
+        outcome = _resolve(items)
         if outcome is not None:
             append((outcome[0], outcome[1], a, b, outcome[2]))
     return resolved
@@ -596,7 +599,7 @@ def compare(
                             pinyin = key.startswith(PINYIN_MARK, len(facet) + 1)
                             if pinyin and not across_scripts(mine, attr):
                                 continue
-                            rule = weighed(rule, weigh(rule, attr.normalized, pinyin=pinyin))
+                            rule = weighed(rule, weigh(rule, attr.normalized, pinyin=pinyin), 2, pinyin)
                         if rules.past is not None and not (is_current(mine) and is_current(attr)):
                             rule = past_rule(rule, rules.past)
                         evidence.append(Evidence(rule, mine, attr, None))
@@ -617,7 +620,7 @@ def compare(
                 evidence.append(Evidence(rule, mine, theirs, similarity))
         if not evidence:
             continue
-        outcome = _resolve(evidence, rules.combine)
+        outcome = _resolve(evidence)
         if outcome is None or outcome[0] < min_level:
             continue
         level, score, kept = outcome

@@ -45,6 +45,12 @@ class FacetRule:
     weight: float = 0.0
     common: bool = False
     names: bool = False
+    # Set on a rule weighed for one shared value (evidence.weighed), to explain its weight:
+    # the weight before adjustment, how many accounts hold the value, met through pinyin.
+    base: float | None = None
+    holders: int = 2
+    pinyin: bool = False
+    past_cap: float = 0.0  # bits taken off by [history] past (past_rule)
 
     @property
     def label(self) -> str:
@@ -68,14 +74,16 @@ class FuzzyRule:
     weight: float = 0.0  # as FacetRule's, for a fuzzy match
     common: bool = False
     names: bool = False
+    base: float | None = None  # as FacetRule's
+    holders: int = 2
+    pinyin: bool = False
+    past_cap: float = 0.0
 
 
 @dataclass(frozen=True)
 class Combine:
-    """Parameters of the combination rule and of the scale guards (see engine.pair_level)."""
+    """The scale guards. (A pair's level is its summed weight's: evidence.combine_level.)"""
 
-    critical_after_high: int = 2  # high-or-stronger findings from this many families -> critical
-    high_after_medium: int = 3  # medium-or-stronger findings from this many families -> high
     hub_size: int = 50  # a value shared by more accounts is reported once, as a hub
     fuzzy_block_cap: int = 200  # blocking groups larger than this are too generic to compare
 
@@ -116,8 +124,6 @@ class Rules:
                 if r.level is not None and not r.context
             },
             "combine": {
-                "critical_after_high": self.combine.critical_after_high,
-                "high_after_medium": self.combine.high_after_medium,
                 "hub_size": self.combine.hub_size,
                 "fuzzy_block_cap": self.combine.fuzzy_block_cap,
             },
@@ -145,7 +151,9 @@ DEFAULT_RULES = _default_rules()
 _TOP_KEYS = ("levels", "weights", "fuzzy", "combine", "health", "history")
 # A weight in a rules file: a number of bits from 0 (never a link alone) to 40.
 MAX_WEIGHT = 40.0
-_COMBINE_MINIMUM = {"critical_after_high": 2, "high_after_medium": 2, "hub_size": 2, "fuzzy_block_cap": 2}
+_COMBINE_MINIMUM = {"hub_size": 2, "fuzzy_block_cap": 2}
+# The combination rule's parameters, before a pair's level came from its summed weight.
+_RETIRED_COMBINE = ("critical_after_high", "high_after_medium")
 
 
 def load_rules(path: str | Path | None) -> Rules:
@@ -229,6 +237,9 @@ def rules_from_dict(data: Any, *, name: str = "rules", base: Rules = DEFAULT_RUL
 
     combine = base.combine
     for key, value in _section(data, "combine", bad).items():
+        if key in _RETIRED_COMBINE:
+            raise bad(f"combine.{key}", "no longer used: a pair's level comes from its summed weight; "
+                                        "remove it, and set [weights] to make a facet count more or less")
         if key not in _COMBINE_MINIMUM:
             raise bad(f"combine.{key}", f"unknown parameter; use {', '.join(_COMBINE_MINIMUM)}")
         if not _is_int(value) or value < _COMBINE_MINIMUM[key]:
@@ -284,7 +295,8 @@ def past_rule(rule, cap: Level):
     at most that level, and at most that level's weight. Context and weaker rules unchanged."""
     if rule.context or rule.level is None or rule.level <= cap:
         return rule
-    return replace(rule, level=cap, weight=min(rule.weight, LEVEL_WEIGHTS[cap]))
+    weight = min(rule.weight, LEVEL_WEIGHTS[cap])
+    return replace(rule, level=cap, weight=weight, past_cap=round(rule.weight - weight, 1))
 
 
 def _facet_rule(rule: FacetRule, value: Any, bad) -> FacetRule:
