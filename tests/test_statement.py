@@ -256,13 +256,13 @@ def test_untouched_statement_verifies_with_this_stores_key(cli, checked_store, t
     out = _write(cli, tmp_path, fmt)
     result = cli("verify", out)
     assert result.exit_code == 0, result.output
-    assert "unchanged and signed by this store's key" in result.stdout
+    assert "unchanged and signed by the statement key of account lotus-jp in this store" in result.stdout
 
 
 @pytest.mark.parametrize("fmt", ["text", "markdown", "html"])
 def test_a_one_character_edit_anywhere_outside_the_block_fails_verify(cli, checked_store, tmp_path, fmt):
     text = _write(cli, tmp_path, fmt).read_text(encoding="utf-8")
-    key = stmt.parse_public_key(cli("pubkey").stdout)
+    key = stmt.parse_public_key(cli("pubkey", "--account", "lotus-jp").stdout)
     assert stmt.verify_statement(text, key).format == fmt
     start, end = _block_span(text)
     positions = list(range(0, start, max(1, start // 150))) + [start - 1] + list(range(end, len(text)))
@@ -283,7 +283,7 @@ def test_a_one_character_edit_fails_verify_on_the_command_line(cli, checked_stor
 
 def test_an_edit_inside_any_json_value_fails_verify(cli, checked_store, tmp_path):
     text = _write(cli, tmp_path, "json").read_text(encoding="utf-8")
-    key = stmt.parse_public_key(cli("pubkey").stdout)
+    key = stmt.parse_public_key(cli("pubkey", "--account", "lotus-jp").stdout)
     body_end = text.index('"signature": {')
     positions = [m.start() for m in re.finditer(r"[A-Za-z0-9*]", text[:body_end])]
     for position in positions[:: max(1, len(positions) // 150)]:
@@ -356,12 +356,12 @@ def test_statement_re_signed_with_another_key_fails_against_the_operators_key(cl
     forged = text[:start] + stmt._signature_block(stmt._signature_fields(content, forger)) + text[end:]
     assert stmt.verify_statement(forged).authorship is False  # intact, but by whom?
     with pytest.raises(stmt.StatementInvalid, match="different key"):
-        stmt.verify_statement(forged, stmt.parse_public_key(cli("pubkey").stdout))
+        stmt.verify_statement(forged, stmt.parse_public_key(cli("pubkey", "--account", "lotus-jp").stdout))
 
 
 def test_verify_with_the_given_key_passes(cli, checked_store, tmp_path):
     out = _write(cli, tmp_path, "markdown")
-    key = cli("pubkey").stdout.strip()
+    key = cli("pubkey", "--account", "lotus-jp").stdout.strip()
     result = cli("verify", out, "--pubkey", key, passphrase=None)
     assert result.exit_code == 0
     assert "signed by the given key" in result.stdout
@@ -371,7 +371,7 @@ def test_verify_with_the_given_key_passes(cli, checked_store, tmp_path):
 def test_verify_accepts_the_pubkey_json_as_a_key_file(cli, checked_store, tmp_path):
     out = _write(cli, tmp_path, "json")
     key_file = tmp_path / "operator.pub.json"
-    key_file.write_text(cli("pubkey", "--format", "json").stdout, encoding="utf-8")
+    key_file.write_text(cli("pubkey", "--account", "lotus-jp", "--format", "json").stdout, encoding="utf-8")
     result = cli("verify", out, "--pubkey-file", key_file, "--format", "json", passphrase=None)
     assert result.exit_code == 0
     data = json.loads(result.stdout)
@@ -396,7 +396,7 @@ def test_verify_without_any_key_fails_unless_integrity_only(cli, checked_store, 
 def test_verify_refuses_both_key_options(cli, checked_store, tmp_path):
     out = _write(cli, tmp_path, "text")
     key_file = tmp_path / "k.pub"
-    key_file.write_text(cli("pubkey").stdout, encoding="utf-8")
+    key_file.write_text(cli("pubkey", "--account", "lotus-jp").stdout, encoding="utf-8")
     result = cli("verify", out, "--pubkey", key_file.read_text().strip(), "--pubkey-file", key_file)
     assert result.exit_code == 2
 
@@ -753,7 +753,7 @@ def test_a_line_added_inside_a_moved_block_without_final_newline_fails_verify(cl
 @pytest.mark.parametrize("fmt", ["text", "html"])
 def test_anything_added_inside_the_block_fails_verify(cli, checked_store, tmp_path, fmt, change):
     text = _write(cli, tmp_path, fmt).read_text(encoding="utf-8")
-    key = stmt.parse_public_key(cli("pubkey").stdout)
+    key = stmt.parse_public_key(cli("pubkey", "--account", "lotus-jp").stdout)
     for placed in (text, _moved_to_the_end(text)):
         start, end = _block_span(placed)
         with pytest.raises(stmt.StatementInvalid):

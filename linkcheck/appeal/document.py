@@ -253,7 +253,7 @@ def _document(st: Statement, fingerprint: str) -> tuple[str, list]:
     blocks.append(_Para(st.operator or subject, "signer"))
 
     blocks.append(_Heading(w("signature")))
-    blocks.append(_Para(w("signature_note", fingerprint=fingerprint), "note"))
+    blocks.append(_Para(w("signature_note", fingerprint=fingerprint, account=subject), "note"))
     return w("title"), blocks
 
 
