@@ -82,10 +82,12 @@ def statement_cmd(name, against, fmt, lang, output, force, disclose, operator, i
 
     Compares account NAME with each --against account across every recorded
     identifier and writes the evidence in the structure appeal reviewers
-    expect: heading, summary, an evidence table (masked values side by side,
+    expect: heading, summary, an evidence table (values side by side,
     distinct or shared), the login environment history from pre-login checks,
-    business separation, the controls in place, and a closing. Values are
-    always masked: no full email, phone, bank or card number is written.
+    business separation, the controls in place, and a closing. NAME's own
+    values are shown as entered (bank, card and payment accounts by their
+    last four digits); the other accounts' values are masked, and two
+    different values that would look alike carry different marks.
 
     The statement never claims an independence the records contradict: if
     the accounts share any identifier, it exits 1 naming each one, unless
