@@ -258,7 +258,7 @@ def test_emails_and_numbers_typed_into_notes_are_masked(cli, checked_store):
     notes = _flat(out[out.index("Operator's notes") :])
     assert "hello@lotus-stationery.example" not in notes
     assert "1234-5678" not in notes
-    assert "h***@lotus-stationery.example or ****5678 (since 2026-09-01)" in notes
+    assert "h…@lotus-stationery.example or …5678 (since 2026-09-01)" in notes
 
 
 # ----- signing and verification --------------------------------------------------------------

@@ -598,12 +598,12 @@ def _mask_number(match: re.Match) -> str:
     text = match.group(0)
     if _DATE_RE.fullmatch(text):
         return text
-    return "****" + re.sub(r"\D", "", text)[-4:]
+    return "…" + re.sub(r"\D", "", text)[-4:]
 
 
 def _mask_email(text: str) -> str:
     try:
-        return kinds.mask("email", text.lower())
+        return _STARS_RE.sub("…", kinds.mask("email", text.lower()))
     except Exception:  # noqa: BLE001 - a mask must never fail a statement; hide it all instead
         local, _, domain = text.partition("@")
-        return f"{local[:1]}***@{domain}"
+        return f"{local[:1]}…@{domain}"
