@@ -82,16 +82,19 @@ def statement_cmd(name, against, fmt, lang, output, force, disclose, operator, i
 
     Compares account NAME with each --against account across every recorded
     identifier and writes the evidence in the structure appeal reviewers
-    expect: heading, summary, an evidence table (masked values side by side,
+    expect: heading, summary, an evidence table (values side by side,
     distinct or shared), the login environment history from pre-login checks,
-    business separation, the controls in place, and a closing. Values are
-    always masked: no full email, phone, bank or card number is written.
+    business separation, the controls in place, and a closing. NAME's own
+    values are shown as entered (bank, card and payment accounts by their
+    last four digits); the other accounts' values are masked, and two
+    different values that would look alike carry different marks.
 
     The statement never claims an independence the records contradict: if
     the accounts share any identifier, it exits 1 naming each one, unless
     every shared kind has an explanation (`linkcheck explain`) or --disclose
     is given; the shared identifiers are then listed in a section of their
-    own. Every statement is signed with this store's key; check it with
+    own. Every statement is signed with a key derived for account NAME
+    (`linkcheck pubkey --account NAME` prints it); check it with
     `linkcheck verify`.
 
     \b
@@ -114,7 +117,7 @@ def statement_cmd(name, against, fmt, lang, output, force, disclose, operator, i
             st, name, list(against), rules=rules, disclose=disclose, lang=lang, operator=operator,
             include_notes=include_notes,
         )
-        text = render.render_statement(statement, fmt, st.signing_key())
+        text = render.render_statement(statement, fmt, signing.account_statement_key(st.signing_key(), name))
     unexplained = [s for s in statement.shared if s.explanation is None]
     if unexplained:
         count = "one shared identifier" if len(unexplained) == 1 else f"{len(unexplained)} shared identifiers"
@@ -214,28 +217,41 @@ def explain_cmd(name, other, kind, note, note_zh, list_, fmt):
 
 @click.command("pubkey")
 @store_options
+@click.option("--account", "account", default=None, metavar="NAME",
+              help="Print the key that signs the statements about account NAME.")
 @format_option("text", "json", default="text", help="text: the key alone (base64); json: key, hex and fingerprint.")
-def pubkey_cmd(fmt):
-    """Print this store's public key for checking its statements.
+def pubkey_cmd(account, fmt):
+    """Print a public key for checking this store's statements.
 
-    Statements are signed with an Ed25519 key created with the store (the
-    private half never leaves it). Give the public key to whoever receives
-    your statements: `linkcheck verify FILE --pubkey KEY` then proves the
-    statement came from you and is unchanged.
+    Each statement is signed with an Ed25519 key derived for its account
+    (NAME in `linkcheck statement NAME`) from the store's signing key, so
+    the statements of two accounts share no key; the private halves never
+    leave the store. `--account NAME` prints that account's key: give it to
+    whoever receives NAME's statements, and `linkcheck verify FILE --pubkey
+    KEY` then proves the statement came from you and is unchanged. Without
+    --account it prints the store's own key, which signed the statements
+    written before keys per account.
 
     \b
     Examples:
+      linkcheck pubkey --account lotus-jp
+      linkcheck pubkey --account lotus-jp > lotus-jp.pub
+      linkcheck pubkey --account lotus-jp --format json
       linkcheck pubkey
-      linkcheck pubkey > operator.pub
-      linkcheck pubkey --format json
     """
     with open_store() as st:
-        raw = signing.public_key_bytes(st.signing_key())
+        if account is None:
+            raw = signing.public_key_bytes(st.signing_key())
+        elif not st.has_account(account):
+            raise UsageError(f"no account named {account!r}; `linkcheck account list` shows the accounts on file")
+        else:
+            raw = signing.public_key_bytes(signing.account_statement_key(st.signing_key(), account))
     if fmt.lower() == "json":
         click.echo(
             render_json(
                 {
                     "algorithm": signing.SIGNATURE_ALGORITHM,
+                    **({"account": account} if account is not None else {}),
                     "public_key": signing.public_key_text(raw),
                     "public_key_hex": raw.hex(),
                     "fingerprint": signing.fingerprint(raw),
@@ -255,9 +271,19 @@ def _passphrase_available() -> bool:
     )
 
 
-def _store_public_key() -> bytes:
+def _store_public_key(text: str, found: dict) -> bytes:
+    """The key of this store that signed the statement `text`: its own key (older statements) or
+    the statement key of one of its accounts (named in found["account"]). A statement that fails
+    its own integrity check is checked against the store's key, so that problem is reported."""
+    try:
+        embedded = signing.parse_public_key(signing.verify_statement(text).public_key)
+    except StatementInvalid:
+        embedded = None
     with open_store() as st:
-        return signing.public_key_bytes(st.signing_key())
+        if embedded is None:
+            return signing.public_key_bytes(st.signing_key())
+        found["account"] = signing.store_signer(st, embedded, text)
+        return embedded
 
 
 @click.command("verify")
@@ -281,7 +307,9 @@ def verify_cmd(file, pubkey_text, pubkey_file, fmt, integrity_only):
 
     Exits 0 when not one character of the statement changed since it was
     signed and it was signed by the given key (--pubkey / --pubkey-file) or,
-    without one, by this store's key. Exits 3 naming the problem otherwise:
+    without one, by this store: the statement key of one of its accounts,
+    or the store's own key (statements written before keys per account).
+    Exits 3 naming the problem otherwise:
     content changed, signed by a different key, no signature block, or a
     block that is not exactly the seven lines linkcheck writes (nothing may
     be added in or on it). Tolerated: CRLF line endings, and the block moved
@@ -302,17 +330,19 @@ def verify_cmd(file, pubkey_text, pubkey_file, fmt, integrity_only):
       linkcheck verify appeal-pack/
       linkcheck verify appeal.html
       linkcheck verify appeal.md --pubkey 4fTq2k...=
-      linkcheck verify appeal.json --pubkey-file operator.pub --format json
+      linkcheck verify appeal.json --pubkey-file lotus-jp.pub --format json
     """
     verify.check_key_options(pubkey_text, pubkey_file)
     if file.is_dir():
         _verify_pack(file, pubkey_text, pubkey_file, fmt, integrity_only)
         return
     text = verify.read_statement(file)
-    store_key = _store_public_key if current_store_path().exists() and _passphrase_available() else None
-    signer = verify.choose_signer(pubkey_text, pubkey_file, store_key)
-    source = signer.source
+    found: dict = {}
+    store_key = (lambda: _store_public_key(text, found)) if current_store_path().exists() and _passphrase_available() else None
+    given = pubkey_text is not None or pubkey_file is not None
+    source = verify.GIVEN if given else verify.STORE if store_key is not None else verify.NONE
     try:
+        signer = verify.choose_signer(pubkey_text, pubkey_file, store_key)
         outcome = verify.verify_text(text, signer, integrity_only=integrity_only)
     except StatementInvalid as exc:
         if fmt.lower() == "json":
@@ -332,12 +362,16 @@ def verify_cmd(file, pubkey_text, pubkey_file, fmt, integrity_only):
                     "key_fingerprint": result.fingerprint,
                     "key": source,
                     "authorship_checked": result.authorship,
+                    **({"signer_account": found["account"]} if found.get("account") else {}),
                 }
             )
         )
     else:
         if source == verify.GIVEN:
             click.echo("OK: the statement is unchanged and signed by the given key.")
+        elif source == verify.STORE and found.get("account"):
+            click.echo(f"OK: the statement is unchanged and signed by the statement key of account "
+                       f"{found['account']} in this store.")
         elif source == verify.STORE:
             click.echo("OK: the statement is unchanged and signed by this store's key.")
         elif integrity_only:
