@@ -210,3 +210,21 @@ def test_check_stop_line_for_a_current_value_says_nothing_about_the_past(cli, st
     assert cli("capture", "shop-a", "--machine", str(machines / "laptop-a.json")).exit_code == 0
     first = cli("check", "shop-b", "--machine", str(machines / "laptop-b-same-router.json")).output.splitlines()[0]
     assert first.startswith("STOP:") and "past" not in first and "since" not in first
+
+
+def test_audit_and_precheck_csv_carry_weight_state_and_until(cli, store):
+    import csv as csv_module
+    import io
+
+    _two_accounts(cli)
+    assert cli("attr", "retire", "acme-us", "mac", MAC, "--on", "2026-10-14").exit_code == 0
+    rows = list(csv_module.DictReader(io.StringIO(cli("audit", "--format", "csv").output)))
+    (row,) = [r for r in rows if r["kind"] == "mac"]
+    assert row["state"] == "past" and float(row["weight"]) > 0
+    until = {row["account_a"]: row["until_a"], row["account_b"]: row["until_b"]}
+    assert until == {"acme-us": "2026-10-14", "acme-de": ""}
+    planned = list(csv_module.DictReader(io.StringIO(
+        cli("precheck", "--name", "new-shop", "--mac", MAC, "--format", "csv").output)))
+    (row,) = [r for r in planned if r["kind"] == "mac" and "acme-us" in (r["account_a"], r["account_b"])]
+    assert row["state"] == "past"
+    assert {row["until_a"], row["until_b"]} == {"2026-10-14", ""}

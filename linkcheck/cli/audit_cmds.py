@@ -53,9 +53,19 @@ def _finding_rows(pairs, *, reveal: bool) -> list[dict]:
                     "value_b": values.get(b, ""),
                     "reason": f.reason,
                     "explanation": f.explanation or "",
+                    "weight": f.weight,
+                    "state": f.state,
+                    "until_a": _until_date(f, a),
+                    "until_b": _until_date(f, b),
                 }
             )
     return rows
+
+
+def _until_date(f, account: str) -> str:
+    """When `account` stopped using the finding's value (YYYY-MM-DD), "" while in use."""
+    ended = f.ended(account)
+    return "" if ended is None else iso(ended)[:10]
 
 
 def _shown_value(f, values, account: str) -> str:
@@ -209,7 +219,7 @@ def audit(min_level, fail_on, link_level, account, reveal, rules_file, fmt):
         click.echo(render_json(data))
     elif fmt == "csv":
         columns = ["account_a", "account_b", "pair_level", "pair_score", "kind", "facet", "level", "match",
-                   "value_a", "value_b", "reason", "explanation"]
+                   "value_a", "value_b", "reason", "explanation", "weight", "state", "until_a", "until_b"]
         click.echo(render_rows(_finding_rows(result.pairs, reveal=reveal), "csv", columns))
     else:
         click.echo(render_audit_table(result, reveal=reveal, total_accounts=found.total_accounts))
@@ -291,7 +301,7 @@ def precheck(file, name, marketplace, region, input_format, min_level, fail_on, 
         )
     elif fmt == "csv":
         columns = ["account_a", "account_b", "pair_level", "pair_score", "kind", "facet", "level", "match",
-                   "value_a", "value_b", "reason"]
+                   "value_a", "value_b", "reason", "weight", "state", "until_a", "until_b"]
         click.echo(render_rows(_finding_rows(pairs, reveal=reveal), "csv", columns))
     else:
         if result.verdict == precheck_job.CLEAR:
