@@ -6,6 +6,7 @@ import unicodedata
 from dataclasses import dataclass, replace
 from typing import Callable, Iterable
 
+from .i18n import _
 from .registry import kinds
 from .registry.regions import known_marketplace, marketplace_suggestion
 from .normalize.country import company_country as normalize_country
@@ -35,18 +36,18 @@ def shown_in_error(kind: str, value: object) -> str:
 
 def check_name(name: object) -> str:
     if not isinstance(name, str) or not name.strip():
-        raise InvalidInput("an account needs a non-empty name")
+        raise InvalidInput(_("an account needs a non-empty name"))
     name = name.strip()
     if len(name) > MAX_NAME_CHARS:
-        raise InvalidInput(f"account name longer than {MAX_NAME_CHARS} characters")
+        raise InvalidInput(_("account name longer than {MAX_NAME_CHARS} characters", MAX_NAME_CHARS=MAX_NAME_CHARS))
     if any(unicodedata.category(ch).startswith("C") for ch in name):
-        raise InvalidInput("account name contains control characters")
+        raise InvalidInput(_("account name contains control characters"))
     return name
 
 
 def check_status(status: object) -> str:
     if not isinstance(status, str) or status.strip().lower() not in STATUSES:
-        raise InvalidInput(f"status must be one of {', '.join(STATUSES)}")
+        raise InvalidInput(_("status must be one of {items}", items=', '.join(STATUSES)))
     return status.strip().lower()
 
 
@@ -59,13 +60,13 @@ def check_text(label: str, text: object, limit: int = MAX_NOTE_CHARS, *, one_lin
     if text is None:
         return None
     if not isinstance(text, str):
-        raise InvalidInput(f"{label} must be text")
+        raise InvalidInput(_("{label} must be text", label=label))
     if len(text) > limit:
-        raise InvalidInput(f"{label} longer than {limit} characters")
+        raise InvalidInput(_("{label} longer than {limit} characters", label=label, limit=limit))
     # Lone surrogates (undecodable bytes on the command line, \ud800 escapes in JSON)
     # cannot be stored as UTF-8.
     if any("\ud800" <= ch <= "\udfff" for ch in text):
-        raise InvalidInput(f"{label} is not valid text (it holds undecodable characters)")
+        raise InvalidInput(_("{label} is not valid text (it holds undecodable characters)", label=label))
     return check_free_text(label, text.strip(), one_line=one_line) or None
 
 
@@ -201,12 +202,12 @@ def parse_when(text: str) -> int:
     try:
         when = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
     except (ValueError, AttributeError):
-        raise InvalidInput(f"{str(text)[:40]!r} is not a date (YYYY-MM-DD) or date-time (YYYY-MM-DDTHH:MM:SSZ)") from None
+        raise InvalidInput(_("{text!r} is not a date (YYYY-MM-DD) or date-time (YYYY-MM-DDTHH:MM:SSZ)", text=str(text)[:40])) from None
     if when.tzinfo is None:
         when = when.replace(tzinfo=timezone.utc)
     ts = int(when.timestamp())
     if not 0 <= ts <= MAX_TIMESTAMP:
-        raise InvalidInput(f"{str(text)[:40]!r} is not a date between 1970 and 9999")
+        raise InvalidInput(_("{text!r} is not a date between 1970 and 9999", text=str(text)[:40]))
     return ts
 
 
@@ -248,7 +249,7 @@ def remove_attribute(profile: Profile, kind: str, value: str, region: str | None
     spellings = _spellings(profile, kind, value, region)
     kept = tuple(a for a in profile.attributes if not (a.kind == kind and a.normalized in spellings))
     if len(kept) == len(profile.attributes):
-        raise UsageError(f"account {profile.name!r} has no {kind} matching that value")
+        raise UsageError(_("account {name!r} has no {kind} matching that value", name=profile.name, kind=kind))
     return replace(profile, attributes=kept)
 
 
@@ -260,19 +261,18 @@ def retire_attribute(
     attrs = list(profile.attributes)
     found = next((i for i, a in enumerate(attrs) if a.kind == kind and a.normalized in spellings), None)
     if found is None:
-        raise UsageError(f"account {profile.name!r} has no {kind} matching that value")
+        raise UsageError(_("account {name!r} has no {kind} matching that value", name=profile.name, kind=kind))
     i, a = found, attrs[found]
     periods = list(periods_of(a))
-    since, until, _ = periods[-1]
+    since, until, _source = periods[-1]
     if until is not None:
-        raise UsageError(f"account {profile.name!r}: that {kind} was already retired on {iso(until)[:10]}")
+        raise UsageError(_("account {name!r}: that {kind} was already retired on {iso}", name=profile.name, kind=kind, iso=iso(until)[:10]))
     if not 0 <= on <= MAX_TIMESTAMP:
-        raise InvalidInput("--on is not a date between 1970 and 9999")
+        raise InvalidInput(_("--on is not a date between 1970 and 9999"))
     if on > now() + 60:
-        raise InvalidInput("--on is in the future; retire a value once the account has stopped using it")
+        raise InvalidInput(_("--on is in the future; retire a value once the account has stopped using it"))
     if on < since:
-        raise InvalidInput(f"--on is before the value came into use ({iso(since)[:10]}); "
-                           "add it with `attr add --since DATE` to say when that was")
+        raise InvalidInput(_("--on is before the value came into use ({iso}); add it with `attr add --since DATE` to say when that was", iso=iso(since)[:10]))
     periods[-1] = (since, on, check_text("note", note))
     attrs[i] = a._replace(periods=tuple(periods))
     return replace(profile, attributes=tuple(attrs)), attrs[i]
