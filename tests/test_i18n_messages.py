@@ -33,8 +33,6 @@ NOT_YET = {
     "appeal", "capture", "crypto", "demo.py", "errors.py", "files.py",
     "health.py", "importers", "linkage", "models.py", "normalize", "pages.py", "registry",
     "report", "safetext.py", "usecases", "i18n.py",
-    "cli/account_cmds.py", "cli/agent_cmds.py", "cli/audit_cmds.py", "cli/browser_cmds.py", "cli/config_cmds.py",
-    "cli/gate_cmds.py", "cli/health_cmds.py", "cli/report_cmds.py", "cli/statement_cmds.py", "cli/store_cmds.py",
 }
 
 
