@@ -94,14 +94,14 @@ def make_attribute(
     """Validate and normalise one value of `kind` into an Attribute (raises InvalidValue)."""
     kind_entry = kinds.get_kind(kind)
     if not isinstance(value, str):
-        raise InvalidValue(kind, "must be text")
+        raise InvalidValue(kind, _("must be text"))
     parsed = kinds.parse_value(kind, value, region=region)
     when = now() if when is None else when
     for label, ts in (("first_seen", first_seen), ("last_seen", last_seen)):
         if ts is not None and not 0 <= ts <= MAX_TIMESTAMP:
-            raise InvalidValue(kind, f"{label} is not a date between 1970 and 9999")
+            raise InvalidValue(kind, _("{label} is not a date between 1970 and 9999", label=label))
     if source not in SOURCES:
-        raise InvalidValue(kind, f"unknown source {source!r}")
+        raise InvalidValue(kind, _("unknown source {source!r}", source=source))
     return Attribute(
         kind=kind,
         # A kind that keeps no raw value (a proxy: its password) keeps the canonical form only.
@@ -299,12 +299,12 @@ def checked_periods(kind: str, periods, first_seen: int) -> tuple:
         since = first_seen if since is None else since
         for ts in (since, until):
             if ts is not None and not 0 <= ts <= MAX_TIMESTAMP:
-                raise InvalidValue(kind, "a period's date is not between 1970 and 9999")
+                raise InvalidValue(kind, _("a period's date is not between 1970 and 9999"))
         if until is not None and until < since:
-            raise InvalidValue(kind, "a period ends before it begins")
+            raise InvalidValue(kind, _("a period ends before it begins"))
         if out and (out[-1][1] is None or since < out[-1][1]):
-            raise InvalidValue(kind, "periods must be in order, each after the one before ended "
-                                     "(only the last may still be open)")
+            raise InvalidValue(kind, _("periods must be in order, each after the one before ended "
+                                       "(only the last may still be open)"))
         out.append((since, until, check_text("period note", note) if note is not None else None))
     return tuple(out)
 

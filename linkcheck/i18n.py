@@ -10,7 +10,6 @@ the same placeholders; `problems()` lists what is not so, and tests/test_i18n.py
 
 from __future__ import annotations
 
-import re
 import string
 from functools import lru_cache
 from importlib import resources
@@ -224,58 +223,6 @@ def parse_messages(text: str, origin: str, lang: str) -> list[tuple[str, str]]:
     return pairs
 
 
-# The messages files are read on every command in Chinese, `check` included: tomllib, written in
-# Python, takes some 180 ms over them, so they are read by this pattern instead (1-2 ms). It knows
-# only what those files hold -- [[m]] headers, comments, `en`/`zh` as one-line or """ strings with
-# TOML's escapes -- and gives way to tomllib on anything else; tests/test_i18n_messages.py checks
-# that both read every file alike.
-_PAIR_LINE = re.compile(
-    r'^(?P<key>\w+)[ \t]*=[ \t]*(?:"""\n?(?P<long>[\s\S]*?)"""(?!")|"(?P<short>(?:[^"\\\n]|\\.)*)")[ \t]*$'
-    r'|^\[\[m\]\][ \t]*$|^[ \t]*(?:#[^\n]*)?$',
-    re.M,
-)
-_ESCAPE = re.compile(r'\\(?:u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8})|([btnfr"\\])|[ \t]*\n\s*)')
-_ESCAPES = {"b": "\b", "t": "\t", "n": "\n", "f": "\f", "r": "\r", '"': '"', "\\": "\\"}
-
-
-def _unescape(text: str) -> str:
-    def one(m: re.Match) -> str:
-        code = m.group(1) or m.group(2)
-        if code:
-            return chr(int(code, 16))
-        return _ESCAPES[m.group(3)] if m.group(3) else ""  # a line-ending backslash joins lines
-
-    return _ESCAPE.sub(one, text)
-
-
-def quick_parse_messages(text: str, lang: str) -> list[tuple[str, str]] | None:
-    """`parse_messages` for the files as linkcheck writes them, quickly; None when the text
-    holds anything else (then tomllib reads it)."""
-    pairs: list[tuple[str, str]] = []
-    entry: dict[str, str] | None = None
-    pos = 0
-    for m in _PAIR_LINE.finditer(text):
-        if m.start() != pos and text[pos:m.start()].strip():
-            return None  # something the pattern does not know
-        pos = m.end()
-        line = m.group(0).strip()
-        if line == "[[m]]":
-            if entry is not None:
-                return None
-            entry = {}
-        elif m.group("key"):
-            key, long, short = m.group("key"), m.group("long"), m.group("short")
-            if entry is None or key not in (SOURCE_LANG, lang) or key in entry:
-                return None
-            entry[key] = _unescape(long if long is not None else short)
-            if len(entry) == 2:
-                pairs.append((entry[SOURCE_LANG], entry[lang]))
-                entry = None
-    if entry is not None or text[pos:].strip():
-        return None
-    return pairs
-
-
 def message_files(lang: str) -> list[tuple[str, str]]:
     """(file name, text) of every messages file of LANG."""
     folder = resources.files(__package__) / "catalogs" / lang / "messages"
@@ -293,10 +240,7 @@ def messages(lang: str) -> Mapping[str, str]:
         return {}
     out: dict[str, str] = {}
     for name, text in message_files(lang):
-        pairs = quick_parse_messages(text, lang)
-        if pairs is None:
-            pairs = parse_messages(text, f"catalogs/{lang}/messages/{name}", lang)
-        for en, translated in pairs:
+        for en, translated in parse_messages(text, f"catalogs/{lang}/messages/{name}", lang):
             out[message_key(en)] = translated
     return out
 
