@@ -27,7 +27,7 @@ def check_lang(lang: str | None) -> str:
     """A language linkcheck writes (lower case); UsageError naming the choices otherwise."""
     value = (lang or DEFAULT_LANG).strip().lower()
     if value not in LANGS:
-        raise UsageError(f"unknown language {lang!r}; use one of: {', '.join(LANGS)}")
+        raise UsageError(_("unknown language {lang!r}; use one of: {items}", lang=lang, items=", ".join(LANGS)))
     return value
 
 

@@ -27,11 +27,11 @@ from linkcheck import i18n  # noqa: E402
 ECHO = {"echo", "secho", "echo_err", "prompt", "confirm"}
 # Messages from click itself (its gettext strings): checked against click's source instead.
 CLICK_FILE = "click.toml"
-# Modules whose messages are not yet through the catalog (see README, "Chinese interface"):
-# their errors reach the user in English. Shrink this list; never grow it.
-NOT_YET = {
-    "appeal", "demo.py", "linkage", "models.py", "normalize", "pages.py", "report", "i18n.py",
-}
+# Modules whose errors are not yet through the catalog: they reach the user in English. appeal/
+# is being reworked on its own branch (issue 14); its messages join the catalog when it is merged.
+# Shrink this list; never grow it. (Reasons raised as ValueError inside the normalisers are not
+# seen by this test at all: see the README, "Chinese interface".)
+NOT_YET = {"appeal"}
 
 
 def _error_classes(trees) -> set[str]:
