@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass, replace
 from typing import Callable, Iterable
@@ -68,6 +69,33 @@ def check_text(label: str, text: object, limit: int = MAX_NOTE_CHARS, *, one_lin
     if any("\ud800" <= ch <= "\udfff" for ch in text):
         raise InvalidInput(_("{label} is not valid text (it holds undecodable characters)", label=label))
     return check_free_text(label, text.strip(), one_line=one_line) or None
+
+
+_MERCHANT_TOKEN_RE = re.compile(r"[A-Z0-9]{8,20}")
+IDENTITY_LABELS = {
+    "display_name": "display name",
+    "merchant_token": "merchant token",
+    "legal_name_en": "legal name (English)",
+    "legal_name_local": "legal name (local script)",
+}
+
+
+def check_identity(field: str, text: object) -> str | None:
+    """An identity field (models.IDENTITY_FIELDS) as stored: one line of text, None when empty;
+    a merchant token upper-cased and 8 to 20 letters and digits (Amazon's are 13 or 14)."""
+    label = IDENTITY_LABELS[field]
+    value = check_text(label, text, 300, one_line=True)
+    if value is None or field != "merchant_token":
+        return value
+    value = value.replace(" ", "").upper()
+    if not _MERCHANT_TOKEN_RE.fullmatch(value):
+        raise InvalidInput(_("a merchant token is 8 to 20 letters and digits, as Seller Central shows it (Settings, Account Info, Merchant Token)"))
+    return value
+
+
+def identity_changes(values: dict) -> dict:
+    """{field: checked value} for each identity field given (not None); '' clears one."""
+    return {field: check_identity(field, text) for field, text in values.items() if text is not None}
 
 
 def marketplace_warning(marketplace: str | None) -> str | None:
@@ -169,8 +197,10 @@ def region_warnings(label: str, attrs: Iterable[Attribute], known: Iterable[Attr
     ]
 
 
-def merge_attributes(profile: Profile, new: Iterable[Attribute]) -> tuple[Profile, int]:
-    """Add values not already on the profile (same kind + normalised value); widen seen windows.
+def merge_attributes(profile: Profile, new: Iterable[Attribute], *, reopen: bool = True) -> tuple[Profile, int]:
+    """Add values not already on the profile (same kind + normalised value); widen seen windows;
+    add periods of use (merged_periods: `reopen` says whether a retired value seen again
+    begins a new period; a period that conflicts with a recorded one raises InvalidInput).
 
     Returns the new profile and how many values were added. Never drops a value.
     """
@@ -185,7 +215,7 @@ def merge_attributes(profile: Profile, new: Iterable[Attribute]) -> tuple[Profil
                 first_seen=min(old.first_seen, a.first_seen) if old.first_seen else a.first_seen,
                 last_seen=max(old.last_seen, a.last_seen),
                 note=old.note or a.note,
-                periods=merged_periods(old, a),
+                periods=merged_periods(old, a, reopen=reopen),
             )
         else:
             index[key] = len(attrs)
@@ -222,26 +252,75 @@ def _spellings(profile: Profile, kind: str, value: str, region: str | None) -> s
     return spellings
 
 
-def merged_periods(old: Attribute, new: Attribute) -> tuple:
-    """The periods of a value recorded again: a retired value seen in use again (`new` is
-    current, with no periods of its own) begins a new period then; periods `new` carries are
-    joined with the old ones, periods that overlap (or an open one and a later one) becoming one."""
+def merged_periods(old: Attribute, new: Attribute, *, reopen: bool = True) -> tuple:
+    """The periods of a value recorded again. Recorded periods are never changed, only added to.
+
+    `new` with no periods of its own is the value seen (a check, a capture, `attr add`): a
+    retired value begins a new period then when `reopen`, else stays retired (an import file
+    listing it says it is on record, not that it is in use again). Periods `new` carries are
+    added where they overlap nothing on record; one identical to a recorded period changes
+    nothing; an open one beginning earlier than the open period on record moves its beginning
+    back. Any other overlap with a recorded period raises InvalidInput (a conflict to settle by
+    hand, never silently merged)."""
     if not old.periods and not new.periods:
         return ()
     if not new.periods:
-        if is_current(old):
+        if is_current(old) or not reopen:
             return old.periods
         start = max(new.last_seen, old.periods[-1][1] or 0)  # not current: its last period ended
         return (*old.periods, (start, None, None))
-    merged: list[list] = []
-    for since, until, note in sorted({*periods_of(old), *new.periods}, key=lambda p: (p[0], p[1] is None, p[1] or 0)):
-        last = merged[-1] if merged else None
-        if last is not None and (last[1] is None or since <= last[1]):
-            last[1] = None if last[1] is None or until is None else max(last[1], until)
-            last[2] = last[2] or note
-        else:
-            merged.append([since, until, note])
-    return tuple(map(tuple, merged))
+    periods = list(periods_of(old))
+    for period in new.periods:
+        periods = _with_period(periods, period, old.kind)
+    if len(periods) == 1 and periods[0] == (old.first_seen, None, None) and not old.periods:
+        return ()
+    return tuple(periods)
+
+
+def _when_text(ts: int) -> str:
+    text = iso(ts)
+    return text[:10] if text.endswith("T00:00:00Z") else text
+
+
+def _with_period(periods: list, period: tuple, kind: str) -> list:
+    since, until, note = period
+    if any(p[0] == since and p[1] == until for p in periods):
+        return periods
+    last = periods[-1]
+    if until is None and last[1] is None:
+        # In use on both sides of the merge: an earlier beginning says when that began.
+        if since >= last[0]:
+            return periods
+        before = periods[-2][1] if len(periods) > 1 else None
+        if before is None or since >= before:
+            return [*periods[:-1], (since, None, last[2] or note)]
+        raise InvalidInput(
+            _("{kind}: a period of use since {since} overlaps the one recorded until {before}; a new period of use begins on or after {before}", kind=kind, since=_when_text(since), before=_when_text(before)))
+    end = until if until is not None else _FOREVER
+    for p_since, p_until, _note in periods:
+        if since < (p_until if p_until is not None else _FOREVER) and p_since < end:
+            recorded = f"{_when_text(p_since)}..{_when_text(p_until) if p_until is not None else ''}"
+            given = f"{_when_text(since)}..{_when_text(until) if until is not None else ''}"
+            hint = (f"; it was retired on {_when_text(periods[-1][1])}: a new period of use begins on or after that"
+                    if until is None and periods[-1][1] is not None else
+                    "; recorded periods are never changed by an import or `attr add`")
+            raise InvalidInput(_("{kind}: the period {given} overlaps the recorded period {recorded}{hint}", kind=kind, given=given, recorded=recorded, hint=hint))
+    return sorted([*periods, (since, until, note)], key=lambda p: p[0])
+
+
+_FOREVER = float("inf")
+
+
+def reopened(before: Profile, after: Profile) -> list[tuple[Attribute, int | None]]:
+    """The values retired in `before` that are in use again in `after`, each with the date its
+    last period had ended."""
+    retired = {(a.kind, a.normalized): a for a in before.attributes if not is_current(a)}
+    out = []
+    for a in after.attributes:
+        old = retired.get((a.kind, a.normalized))
+        if old is not None and is_current(a):
+            out.append((a, old.periods[-1][1]))
+    return out
 
 
 def remove_attribute(profile: Profile, kind: str, value: str, region: str | None) -> Profile:
@@ -249,7 +328,7 @@ def remove_attribute(profile: Profile, kind: str, value: str, region: str | None
     spellings = _spellings(profile, kind, value, region)
     kept = tuple(a for a in profile.attributes if not (a.kind == kind and a.normalized in spellings))
     if len(kept) == len(profile.attributes):
-        raise UsageError(_("account {name!r} has no {kind} matching that value", name=profile.name, kind=kind))
+        raise UsageError(_("account {name!r} has no {kind} matching that value (`linkcheck account show {name}` lists its values)", name=profile.name, kind=kind))
     return replace(profile, attributes=kept)
 
 
@@ -261,18 +340,18 @@ def retire_attribute(
     attrs = list(profile.attributes)
     found = next((i for i, a in enumerate(attrs) if a.kind == kind and a.normalized in spellings), None)
     if found is None:
-        raise UsageError(_("account {name!r} has no {kind} matching that value", name=profile.name, kind=kind))
+        raise UsageError(_("account {name!r} has no {kind} matching that value (`linkcheck account show {name}` lists its values)", name=profile.name, kind=kind))
     i, a = found, attrs[found]
     periods = list(periods_of(a))
     since, until, _source = periods[-1]
     if until is not None:
-        raise UsageError(_("account {name!r}: that {kind} was already retired on {iso}", name=profile.name, kind=kind, iso=iso(until)[:10]))
+        raise UsageError(_("account {name!r}: that {kind} was already retired on {when_text} (`attr add` records it as in use again)", name=profile.name, kind=kind, when_text=_when_text(until)))
     if not 0 <= on <= MAX_TIMESTAMP:
         raise InvalidInput(_("--on is not a date between 1970 and 9999"))
     if on > now() + 60:
         raise InvalidInput(_("--on is in the future; retire a value once the account has stopped using it"))
     if on < since:
-        raise InvalidInput(_("--on is before the value came into use ({iso}); add it with `attr add --since DATE` to say when that was", iso=iso(since)[:10]))
+        raise InvalidInput(_("--on is before the value came into use ({when_text}); add it with `attr add --since DATE` to say when that was", when_text=_when_text(since)))
     periods[-1] = (since, on, check_text("note", note))
     attrs[i] = a._replace(periods=tuple(periods))
     return replace(profile, attributes=tuple(attrs)), attrs[i]
@@ -300,6 +379,8 @@ def checked_periods(kind: str, periods, first_seen: int) -> tuple:
         for ts in (since, until):
             if ts is not None and not 0 <= ts <= MAX_TIMESTAMP:
                 raise InvalidValue(kind, _("a period's date is not between 1970 and 9999"))
+            if ts is not None and ts > now() + 60:
+                raise InvalidValue(kind, _("a period's date ({when_text}) is in the future; record a period once it has begun (or ended)", when_text=_when_text(ts)))
         if until is not None and until < since:
             raise InvalidValue(kind, _("a period ends before it begins"))
         if out and (out[-1][1] is None or since < out[-1][1]):
@@ -359,6 +440,7 @@ def import_records(
     problems: list[str] = []
     warnings: list[str] = []
     bad_rows = 0
+    kept_retired = 0  # values retired on file that the import listed without a period
     seen_names: set[str] = set()
     seen_marketplaces: set[str] = set()
     count = 0
@@ -375,9 +457,11 @@ def import_records(
             status = check_status(record.status) if record.status is not None else None
             marketplace = check_text("marketplace", record.marketplace, 200, one_line=True)
             note = check_text("note", record.note)
+            identity = identity_changes(dict(record.identity))
         except InvalidInput as exc:
             row_problems.append(exc.message)
             status = marketplace = note = None
+            identity = {}
         if marketplace and marketplace not in seen_marketplaces:  # warned once per import
             seen_marketplaces.add(marketplace)
             line = marketplace_warning(marketplace)
@@ -385,7 +469,8 @@ def import_records(
                 warnings.append(f"{record.origin}: {line}")
         existing = store.find_profile(name)
         if existing is None:
-            account = Account(name, marketplace or "", status or "active", note, when, when)
+            account = Account(name, marketplace or "", status or "active", note, when, when,
+                              **{k: v for k, v in identity.items() if v})
             profile = Profile(account)
         else:
             account = existing.account
@@ -395,6 +480,7 @@ def import_records(
                 status=status or account.status,
                 note=note or account.note,
                 updated=when,
+                **{k: v for k, v in identity.items() if v},
             )
             profile = replace(existing, account=account)
         attrs, value_problems = record_attributes(
@@ -406,7 +492,14 @@ def import_records(
             bad_rows += 1
             continue
         warnings.extend(region_warnings(label, attrs, profile.attributes))
-        profile, n = merge_attributes(profile, attrs)
+        try:
+            merged, n = merge_attributes(profile, attrs, reopen=False)
+        except InvalidInput as exc:  # a period that conflicts with one on record
+            problems.append(f"{label}: {exc}")
+            bad_rows += 1
+            continue
+        kept_retired += _listed_while_retired(profile, attrs)
+        profile = merged
         if not problems or skip_invalid:
             store.put_profile(profile)
         if existing is None and name not in seen_names:
@@ -419,4 +512,16 @@ def import_records(
             progress(count)
     if problems and not skip_invalid:
         raise ImportErrors(problems, bad_rows)
+    if kept_retired:
+        warnings.append(
+            f"{kept_retired} value(s) retired on file were listed without a period of use and stay retired "
+            "(give a \"since\" date, or `attr add`, to record that one is in use again)")
     return ImportResult(created, updated, added, tuple(problems), count, bad_rows, tuple(warnings))
+
+
+def _listed_while_retired(profile: Profile, attrs: Iterable[Attribute]) -> int:
+    """How many of `attrs` (with no periods of their own) are values retired on `profile`."""
+    retired = {(a.kind, a.normalized) for a in profile.attributes if not is_current(a)}
+    if not retired:
+        return 0
+    return sum(1 for a in attrs if not a.periods and (a.kind, a.normalized) in retired)

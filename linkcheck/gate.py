@@ -11,7 +11,7 @@ from .linkage import engine
 from .capture import Fingerprint
 from .errors import InvalidInput
 from .i18n import _, language, translate
-from .models import Attribute, Event, Level, Profile, now
+from .models import Attribute, Event, Level, Profile, iso, now
 from .linkage.rules import Rules
 
 GO, STOP = "GO", "STOP"
@@ -73,6 +73,7 @@ class CaptureResult:
     pairs: tuple[engine.PairRisk, ...]
     statuses: dict
     warnings: tuple[str, ...]
+    reopened: int = 0  # values retired on the account, in use again: a new period begins now
 
 
 def kind_label(kind: str) -> str:
@@ -135,6 +136,10 @@ def _compare(store, profile: Profile, attrs: tuple[Attribute, ...], rules: Rules
         return [], {}
     statuses = {c.name: c.account.status for c in candidates}
     explanations = [e for e in store.explanations() if profile.name in e.accounts]
+    # The gate ignores [history] past: a value still on file for another account, in use there
+    # or not, is what the marketplace links, so it stops a login at its own level.
+    if rules.past is not None:
+        rules = replace(rules, past=None)
     pairs = engine.compare(machine, candidates, rules, explanations=explanations)
     return pairs, statuses
 
@@ -198,9 +203,17 @@ def _stop_reason(name: str, pair: engine.PairRisk, statuses: dict, fail_on: Leve
     strongest = pair.findings[0]
     if strongest.level >= fail_on:
         label = facet_label(strongest.facet) if strongest.facet in FACET_LABELS else kind_label(strongest.kind)
-        reason = _("{whose_value} {label} ({value}) is on file for {whose} ({level})",
-                   whose_value=_whose_value(strongest.kind), label=label, value=strongest.values.get(name, ""),
-                   whose=whose, level=translate(strongest.level.label))
+        ended = strongest.ended(other)
+        if ended is None:
+            reason = _("{whose_value} {label} ({value}) is on file for {whose} ({level})",
+                       whose_value=_whose_value(strongest.kind), label=label, value=strongest.values.get(name, ""),
+                       whose=whose, level=translate(strongest.level.label))
+        else:
+            # Retired there, still on file: the marketplace remembers a value that stopped being used.
+            reason = _("{whose_value} {label} ({value}) is on file for {whose} as a past value, no longer used "
+                       "there since {since} ({level})",
+                       whose_value=_whose_value(strongest.kind), label=label, value=strongest.values.get(name, ""),
+                       whose=whose, since=iso(ended)[:10], level=translate(strongest.level.label))
     else:
         together = ", ".join(facet_label(f) for f in pair.kinds)
         reason = _("this machine's {together} together link it to {whose} ({level})",
@@ -232,6 +245,8 @@ def check_machine(
     warnings = value_warnings + _gate_warnings(profile, fingerprint, attrs)
     level = pairs[0].level if pairs else None
     stopping = [p for p in pairs if p.level >= fail_on]
+    # At the same level, name an account that still uses the value before one that retired it.
+    stopping.sort(key=lambda p: (-p.level, p.findings[0].state == "past"))
     conflicts = tuple(_other(p, name) for p in stopping)
     if not any(a.keys for a in attrs):
         verdict = STOP
@@ -324,15 +339,17 @@ def event_detail(
 
 def record_check(
     store, result: CheckResult, fingerprint: Fingerprint, *, action: str = "check", merge: bool = True
-) -> int:
+) -> tuple[int, int]:
     """Log the check (action "check" or "run") and, on GO with `merge`, keep this machine's values
-    on the account (source "check", first/last seen widened). Returns how many values were added."""
+    on the account (source "check", first/last seen widened). Returns how many values were
+    added, and how many retired ones are in use again (a new period of use begins now)."""
     when = now()
-    added = 0
+    added = reopened = 0
     if result.verdict == GO and merge:
         profile = store.profile(result.account)
         seen = tuple(a._replace(first_seen=when, last_seen=when) for a in result.values)
         merged, added = book.merge_attributes(profile, seen)
+        reopened = len(book.reopened(profile, merged))
         merged = replace(merged, account=replace(merged.account, updated=when))
         store.put_profile(merged)
     store.add_event(
@@ -351,7 +368,7 @@ def record_check(
             ),
         )
     )
-    return added
+    return added, reopened
 
 
 def capture_onto(store, account_name: str, fingerprint: Fingerprint, rules: Rules) -> CaptureResult:
@@ -362,6 +379,7 @@ def capture_onto(store, account_name: str, fingerprint: Fingerprint, rules: Rule
     attrs, capture_warnings = machine_attributes(fingerprint, source="capture", when=when)
     pairs, statuses = _compare(store, profile, attrs, rules)
     merged, added = book.merge_attributes(profile, attrs)
+    reopened = len(book.reopened(profile, merged))
     merged = replace(merged, account=replace(merged.account, updated=when))
     store.put_profile(merged)
     warnings = tuple(capture_warnings) + fingerprint.warnings
@@ -381,4 +399,4 @@ def capture_onto(store, account_name: str, fingerprint: Fingerprint, rules: Rule
             ),
         )
     )
-    return CaptureResult(profile.name, attrs, added, tuple(pairs), statuses, warnings)
+    return CaptureResult(profile.name, attrs, added, tuple(pairs), statuses, warnings, reopened)

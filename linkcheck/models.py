@@ -98,6 +98,19 @@ class Account:
     note: str | None = None
     created: int = 0
     updated: int = 0
+    # How the marketplace knows the account (issue 14): the store's display name, its merchant
+    # token, the company's legal name in English and in its local script. None when not recorded.
+    display_name: str | None = None
+    merchant_token: str | None = None
+    legal_name_en: str | None = None
+    legal_name_local: str | None = None
+    # The account's appeal case (`linkcheck appeal`): the facts the store cannot know, as
+    # canonical JSON text (appeal/case.py reads it). None until an appeal is written.
+    appeal_case: str | None = None
+
+
+# Account.identity fields in the order import, export and `account show` use them.
+IDENTITY_FIELDS = ("display_name", "merchant_token", "legal_name_en", "legal_name_local")
 
 
 @dataclass(frozen=True)
@@ -134,3 +147,4 @@ class Explanation:
     kind: str
     note: str
     when: int
+    note_zh: str | None = None  # the same explanation in Chinese (`explain --note-zh`)

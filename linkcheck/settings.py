@@ -122,7 +122,7 @@ SETTINGS: dict[str, Setting] = {
     for s in (
         Setting("format", "LINKCHECK_FORMAT", "output format of commands that print data (table, json, csv)",
                 _choice(OUTPUT_FORMATS), "table (each command's own default)"),
-        Setting("lang", "LINKCHECK_LANG", "language of messages, help and tables, and of `statement` (en, zh)",
+        Setting("lang", "LINKCHECK_LANG", "language of messages, help and tables, of `statement` and of a new `appeal` (en, zh)",
                 _lang, "the locale's (zh for zh_*), else en; statements: en"),
         Setting("operator", "LINKCHECK_OPERATOR", "operator name in the heading of `statement`", _text,
                 "the account's recorded company name"),

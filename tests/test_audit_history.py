@@ -94,3 +94,119 @@ def test_precheck_findings_carry_state_and_periods(cli, store):
     assert finding["overlapped"] is False
     table = cli("precheck", "--name", "new-shop", "--mac", MAC, "--reveal").output
     assert "(until 2026-10-14)" in table
+
+
+# ----- [history] past in a rules file ---------------------------------------------------------
+
+
+def _rules(tmp_path, text: str) -> str:
+    path = tmp_path / "rules.toml"
+    path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+def test_rules_history_past_lowers_only_past_findings(cli, store, tmp_path):
+    rules = _rules(tmp_path, '[history]\npast = "medium"\n')
+    _two_accounts(cli)
+    # Both still use it: the cap does not apply.
+    _, pair, finding = _finding(cli, "--rules", rules)
+    assert pair["level"] == "critical" and finding["state"] == "current"
+    assert cli("attr", "retire", "acme-us", "mac", MAC, "--on", "2026-10-14").exit_code == 0
+    result, pair, finding = _finding(cli, "--rules", rules)
+    assert finding["state"] == "past"
+    assert finding["level"] == "medium" and pair["level"] == "medium"
+    assert finding["weight"] == 4.5  # medium's weight
+    assert finding["weight_terms"][-1] == {"term": "past", "bits": -19.5}
+    assert sum(t["bits"] for t in finding["weight_terms"]) == 4.5
+    assert result.exit_code == 0  # below the default --fail-on high
+    # Without the rules file the marketplace does not forget: still critical.
+    _, pair, finding = _finding(cli)
+    assert pair["level"] == "critical" and finding["level"] == "critical"
+
+
+def test_rules_history_past_never_raises_a_weaker_finding(cli, store, tmp_path):
+    rules = _rules(tmp_path, '[history]\npast = "high"\n')
+    cli("account", "add", "acme-us")
+    cli("account", "add", "acme-de")
+    for name in ("acme-us", "acme-de"):
+        assert cli("attr", "add", name, "mac", MAC).exit_code == 0
+        assert cli("attr", "add", name, "ip", "198.51.100.7").exit_code == 0
+    assert cli("attr", "retire", "acme-de", "ip", "198.51.100.7").exit_code == 0
+    plain = json.loads(cli("audit", "--format", "json").output)["pairs"][0]
+    capped = json.loads(cli("audit", "--format", "json", "--rules", rules).output)["pairs"][0]
+    ip_plain = [f for f in plain["findings"] if f["kind"] == "ip"]
+    ip_capped = [f for f in capped["findings"] if f["kind"] == "ip"]
+    # The IP was below high already: the cap changes nothing about it.
+    assert [f["level"] for f in ip_capped] == [f["level"] for f in ip_plain]
+    assert [f["weight"] for f in ip_capped] == [f["weight"] for f in ip_plain]
+    # The MAC is current on both sides: untouched.
+    assert [f["level"] for f in capped["findings"] if f["kind"] == "mac"] == ["critical"]
+
+
+def test_rules_history_is_checked_and_round_trips(tmp_path):
+    from linkcheck.errors import InvalidInput
+    from linkcheck.linkage.rules import DEFAULT_RULES, parse_rules, rules_from_dict
+    from linkcheck.models import Level
+
+    rules = parse_rules('[history]\npast = "Medium"\n', toml=True)
+    assert rules.past is Level.MEDIUM
+    assert rules.as_dict()["history"] == {"past": "medium"}
+    assert rules_from_dict(rules.as_dict()).past is Level.MEDIUM
+    assert "history" not in DEFAULT_RULES.as_dict() and DEFAULT_RULES.past is None
+    for text, problem in (
+        ('[history]\npast = "sometimes"\n', "history.past: unknown level 'sometimes'"),
+        ('[history]\npast = "context"\n', "history.past: unknown level 'context'"),
+        ('[history]\nforget = true\n', "history.forget: unknown setting; use past"),
+        ('history = "medium"\n', "history: expected a table/object of entries"),
+    ):
+        try:
+            parse_rules(text, toml=True, name="r.toml")
+        except InvalidInput as exc:
+            assert problem in str(exc), (text, str(exc))
+        else:
+            raise AssertionError(f"accepted {text!r}")
+
+
+def test_a_bad_history_section_is_exit_3_naming_it(cli, store, tmp_path):
+    result = cli("audit", "--rules", _rules(tmp_path, '[history]\npast = "never"\n'))
+    assert result.exit_code == 3
+    assert "history.past" in result.output
+
+
+# ----- the gate: a value retired from another account still stops, and says so -----------------
+
+
+def test_check_stops_on_a_value_retired_from_another_account_and_says_since_when(cli, store):
+    from pathlib import Path
+
+    machines = Path(__file__).resolve().parent / "fixtures" / "machines"
+    for name in ("shop-a", "shop-b"):
+        assert cli("account", "add", name).exit_code == 0
+    assert cli("capture", "shop-a", "--machine", str(machines / "laptop-a.json")).exit_code == 0
+    # shop-a replaced the office router today: the old one is retired, still on file.
+    assert cli("attr", "retire", "shop-a", "gateway_mac", "c0:ff:d4:00:00:01").exit_code == 0
+    values = json.loads(cli("account", "history", "shop-a", "--format", "json").output)["values"]
+    (router,) = [v for v in values if v["kind"] == "gateway_mac"]
+    retired_on = router["periods"][-1]["until"][:10]
+    result = cli("check", "shop-b", "--machine", str(machines / "laptop-b-same-router.json"))
+    assert result.exit_code == 1
+    first = result.output.splitlines()[0]
+    assert first.startswith("STOP: this machine's router (gateway) MAC")
+    assert f"on file for shop-a as a past value, no longer used there since {retired_on}" in first
+    data = json.loads(cli("check", "shop-b", "--machine", str(machines / "laptop-b-same-router.json"),
+                          "--format", "json").output)
+    assert data["verdict"] == "STOP"
+    (finding,) = [f for p in data["pairs"] for f in p["findings"] if f["kind"] == "gateway_mac"]
+    assert finding["state"] == "past"
+    assert finding["periods"]["shop-a"][-1]["until"][:10] == retired_on
+
+
+def test_check_stop_line_for_a_current_value_says_nothing_about_the_past(cli, store):
+    from pathlib import Path
+
+    machines = Path(__file__).resolve().parent / "fixtures" / "machines"
+    for name in ("shop-a", "shop-b"):
+        assert cli("account", "add", name).exit_code == 0
+    assert cli("capture", "shop-a", "--machine", str(machines / "laptop-a.json")).exit_code == 0
+    first = cli("check", "shop-b", "--machine", str(machines / "laptop-b-same-router.json")).output.splitlines()[0]
+    assert first.startswith("STOP:") and "past" not in first and "since" not in first

@@ -209,12 +209,12 @@ def test_reimport_updates_and_never_duplicates(cli, shops, vendor_server, key_fi
     assert _import_adspower(cli, server, key_file).exit_code == 0
     before = _values(cli, "shop-a")
     again = json.loads(_import_adspower(cli, server, key_file, "--format", "json").output)
-    assert (again["values_added"], again["values_removed"]) == (0, 0)
+    assert (again["values_added"], again["values_retired"]) == (0, 0)
     assert _values(cli, "shop-a") == before
     # the proxy disappears from jh001: its value is retired (its period of use ends), not deleted
     server.rows[0]["user_proxy_config"] = {"proxy_type": "no_proxy"}
     third = json.loads(_import_adspower(cli, server, key_file, "--format", "json").output)
-    assert third["values_removed"] == 2 and third["values_added"] == 0  # proxy and its refresh URL
+    assert third["values_retired"] == 2 and third["values_added"] == 0  # proxy and its refresh URL
     assert _values(cli, "shop-a") == before  # still on file: the marketplace remembers
     assert cli("export", "-o", tmp_path / "all.json").exit_code == 0
     exported = json.loads((tmp_path / "all.json").read_text(encoding="utf-8"))
@@ -223,7 +223,7 @@ def test_reimport_updates_and_never_duplicates(cli, shops, vendor_server, key_fi
     assert proxies and all(isinstance(v, dict) and v.get("until") for v in proxies)
     # importing again retires nothing more
     fourth = json.loads(_import_adspower(cli, server, key_file, "--format", "json").output)
-    assert (fourth["values_added"], fourth["values_removed"]) == (0, 0)
+    assert (fourth["values_added"], fourth["values_retired"]) == (0, 0)
 
 
 def test_create_makes_accounts_for_unmatched_profiles(cli, shops, vendor_server, key_file):

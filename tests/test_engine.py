@@ -10,7 +10,7 @@ import pytest
 
 from linkcheck.linkage import engine
 from linkcheck.linkage.engine import AtRisk, Link, audit, audit_to_json, compare, pairs_to_json
-from linkcheck.errors import UsageError
+from linkcheck.errors import InvalidInput, UsageError
 from linkcheck.models import Account, Attribute, Explanation, Level, Profile
 from linkcheck.linkage.rules import DEFAULT_RULES, rules_from_dict
 
@@ -340,18 +340,26 @@ def test_a_low_facet_alone_makes_a_low_pair():
     assert only_pair(run(profile("a", shared("hostname", "d")), profile("b", shared("hostname", "d")), rules=rules)).level == LOW
 
 
-def test_combination_parameters_come_from_the_rules():
-    rules = rules_from_dict({"combine": {"critical_after_high": 3}})
-    a = profile("a", shared("ip", "203.0.113.7"), shared("company_name", "acme"))
-    b = profile("b", shared("ip", "203.0.113.7"), shared("company_name", "acme"))
-    assert only_pair(run(a, b, rules=rules)).level == HIGH
+@pytest.mark.parametrize("retired", ["critical_after_high", "high_after_medium"])
+def test_the_combination_rules_parameters_are_refused_now_that_the_weight_decides(retired):
+    with pytest.raises(InvalidInput) as caught:
+        rules_from_dict({"combine": {retired: 3}}, name="old.toml")
+    assert caught.value.message == (
+        f"rules file old.toml: combine.{retired}: no longer used: a pair's level comes from its summed weight; "
+        "remove it, and set [weights] to make a facet count more or less"
+    )
 
 
 def test_combine_level_is_documented_as_a_pure_function():
-    combine = DEFAULT_RULES.combine
-    assert engine.combine_level([], combine) is None
-    assert engine.combine_level([(LOW, "context", True)], combine) is None
-    assert engine.combine_level([(HIGH, "network", False), (HIGH, "legal", False)], combine) == CRITICAL
+    # (weight, family, context) per finding: the strongest of each family, summed.
+    assert engine.combine_level([]) is None
+    assert engine.combine_level([(0.0, "context", True)]) is None
+    assert engine.combine_level([(12.0, "network", False), (12.0, "legal", False)]) == CRITICAL
+    assert engine.combine_level([(12.0, "network", False), (4.5, "network", False)]) == HIGH
+    assert engine.combine_level([(12.0, "place", False), (9.0, "person", False)]) == HIGH
+    assert engine.combine_level([(4.5, "device", False), (4.5, "business", False)]) == MEDIUM
+    assert engine.combine_level([(4.5, "device", False), (4.5, "business", False), (4.5, "network", False)]) == HIGH
+    assert engine.combine_level([(1.5, "device", False)]) == LOW
 
 
 def test_scores_rise_with_evidence_and_stay_in_their_level_band():
@@ -630,11 +638,12 @@ def test_audit_json_has_the_documented_shape():
     json.dumps(doc)  # serialisable
     assert set(doc) >= {"pairs", "clusters", "at_risk", "summary"}
     pair = doc["pairs"][0]
-    assert set(pair) == {"accounts", "level", "score", "weight", "findings"}  # weight: issue 16
+    # weight, and what it sums and the threshold its level starts at: issue 16
+    assert set(pair) == {"accounts", "level", "score", "weight", "weight_parts", "threshold", "findings"}
     assert pair["accounts"] == sorted(pair["accounts"])
     assert isinstance(pair["score"], float) and 0 <= pair["score"] <= 1
     finding = pair["findings"][0]
-    assert {"kind", "match", "level", "values", "reason"} <= set(finding)
+    assert {"kind", "match", "level", "values", "reason", "weight", "weight_terms", "flags"} <= set(finding)
     assert finding["level"] in ("critical", "high", "medium", "low")
     assert set(doc["clusters"][0]) == {"accounts", "level", "chain"}
     assert set(doc["at_risk"][0]) == {"account", "because_of", "chain"}

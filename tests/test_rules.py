@@ -91,7 +91,7 @@ def test_fuzzy_defaults_are_medium_with_thresholds():
 
 def test_combination_defaults():
     combine = DEFAULT_RULES.combine
-    assert (combine.critical_after_high, combine.high_after_medium) == (2, 3)
+    assert not hasattr(combine, "critical_after_high")  # the summed weight decides (issue 16)
     assert (combine.hub_size, combine.fuzzy_block_cap) == (50, 200)
 
 
@@ -117,14 +117,14 @@ def test_rules_are_frozen():
 def test_json_rules_file_overrides_levels_fuzzy_and_combine(tmp_path):
     path = write(tmp_path, "rules.json", json.dumps({
         "levels": {"ip_network": "low", "hostname": "high"},
-        "combine": {"critical_after_high": 3, "hub_size": 10},
+        "combine": {"hub_size": 10},
         "fuzzy": {"company_name": 95},
     }))
     rules = load_rules(path)
     assert rules.facet("ip_network").level == Level.LOW
     assert rules.facet("hostname").level == Level.HIGH
     assert rules.fuzzy["company_name"].threshold == 95
-    assert rules.combine.critical_after_high == 3 and rules.combine.hub_size == 10
+    assert rules.combine.hub_size == 10
     assert rules.source == "rules.json"
 
 
@@ -147,7 +147,7 @@ address = { threshold = 90, level = "high" }
 legal_representative = "off"
 
 [combine]
-high_after_medium = 4
+hub_size = 40
 fuzzy_block_cap = 100
 """)
     rules = load_rules(path)
@@ -156,7 +156,7 @@ fuzzy_block_cap = 100
     assert rules.fuzzy["company_name"].threshold == 94
     assert (rules.fuzzy["address"].threshold, rules.fuzzy["address"].level) == (90, Level.HIGH)
     assert rules.fuzzy["legal_representative"].threshold is None
-    assert rules.combine.high_after_medium == 4 and rules.combine.fuzzy_block_cap == 100
+    assert rules.combine.hub_size == 40 and rules.combine.fuzzy_block_cap == 100
 
 
 def test_a_file_without_a_known_suffix_is_sniffed(tmp_path):

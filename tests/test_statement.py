@@ -25,11 +25,17 @@ def _profile(name: str) -> dict:
     return json.loads((PROFILES_DIR / f"{name}.json").read_text(encoding="utf-8"))
 
 
-def _full_values(*names: str) -> set[str]:
-    """Every spelling of every email, phone, bank and card number of these accounts."""
+def _full_values(*names: str, financial_only: bool = False) -> set[str]:
+    """Every spelling of every email, phone, bank and card number of these accounts (with
+    `financial_only`, of their bank and card numbers alone)."""
     spellings: set[str] = set()
     for name in names:
         attrs = _profile(name)["attributes"]
+        for kind in ("bank_account", "card"):
+            for value in attrs.get(kind, []):
+                spellings |= {value, value.replace(" ", ""), value.replace(" ", "-")}
+        if financial_only:
+            continue
         for email in attrs.get("email", []):
             spellings |= {email, email.lower()}
         for phone in attrs.get("phone", []):
@@ -45,10 +51,13 @@ def _full_values(*names: str) -> set[str]:
                 phonenumbers.national_significant_number(number),
                 phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL),
             }
-        for kind in ("bank_account", "card"):
-            for value in attrs.get(kind, []):
-                spellings |= {value, value.replace(" ", ""), value.replace(" ", "-")}
     return spellings
+
+
+def _leaked(text: str, subject: str, other: str) -> list[str]:
+    """Full values a statement about `subject` must not hold: any bank or card number (the
+    subject's own by their last four only), the other account's email and phone."""
+    return sorted(v for v in _full_values(subject, financial_only=True) | _full_values(other) if v in text)
 
 
 def _flat(text: str) -> str:
@@ -121,22 +130,25 @@ def test_statement_for_independent_accounts_is_written_in_every_format(cli, chec
     out = _write(cli, tmp_path, fmt)
     text = out.read_text(encoding="utf-8")
     assert "lotus-jp" in text and "nordic-de" in text
-    assert "****0005" in text  # lotus-jp's card, masked
+    assert "ending in 0005" in text  # lotus-jp's card, by its last four
     assert "distinct" in text
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
 @pytest.mark.parametrize("fmt", FORMATS)
-def test_statement_holds_no_full_email_phone_bank_or_card_number(cli, checked_store, tmp_path, fmt, lang):
+def test_statement_holds_no_full_bank_or_card_number_nor_the_other_accounts_contacts(
+    cli, checked_store, tmp_path, fmt, lang
+):
     text = _write(cli, tmp_path, fmt, lang=lang).read_text(encoding="utf-8")
-    leaked = sorted(v for v in _full_values("lotus-jp", "nordic-de") if v in text)
-    assert leaked == []
+    assert _leaked(text, "lotus-jp", "nordic-de") == []
+    # The subject's own email is the operator's own data: shown as entered.
+    assert "hello@lotus-stationery.example" in text
 
 
 def test_statement_to_stdout_names_where_nothing_was_written(cli, checked_store):
     code, out, err = _statement(cli, "lotus-jp", "--against", "nordic-de")
     assert code == 0
-    assert out.startswith("STATEMENT OF ACCOUNT SEPARATION")
+    assert out.startswith("Statement of account separation\n")
     assert stmt.END_MARK in out
     assert "written to" not in err
 
@@ -153,15 +165,15 @@ def test_statement_file_is_private_and_its_path_is_reported(cli, checked_store, 
 def test_statement_follows_the_appeal_structure(cli, checked_store):
     _, out, _ = _statement(cli, "lotus-jp", "--against", "nordic-de")
     headings = [
-        "SUMMARY",
-        "EVIDENCE: IDENTIFIERS COMPARED",
-        "LOGIN ENVIRONMENT HISTORY",
-        "BUSINESS SEPARATION",
-        "CONTROLS IN PLACE",
-        "CLOSING",
-        "SIGNATURE",
+        "Summary",
+        "Evidence: identifiers compared",
+        "Login environment history",
+        "Business separation",
+        "Controls in place",
+        "Closing",
+        "Signature",
     ]
-    positions = [out.index(h) for h in headings]
+    positions = [out.index(f"\n{h}\n") for h in headings]
     assert positions == sorted(positions)
     assert "Operator: Lotus Stationery KK" in out  # the recorded company name
 
@@ -174,8 +186,8 @@ def test_evidence_table_has_one_row_per_identifier_category(cli, checked_store):
     ]
     assert {row["result"] for row in evidence} == {"distinct"}
     contact = evidence[2]["values"]
-    assert {"kind": "email", "value": "h***@lotus-stationery.example"} in contact["lotus-jp"]
-    assert {"kind": "phone", "value": "****2044"} in contact["nordic-de"]
+    assert {"kind": "email", "value": "hello@lotus-stationery.example"} in contact["lotus-jp"]  # as entered
+    assert {"kind": "phone", "value": "ending in 2044"} in contact["nordic-de"]
 
 
 def test_operator_option_names_the_business_in_the_heading(cli, checked_store):
@@ -215,7 +227,7 @@ def test_statement_never_names_accounts_it_was_not_asked_about(cli, checked_stor
 
 def test_controls_list_the_pre_login_checks_with_dates(cli, checked_store):
     _, out, _ = _statement(cli, "lotus-jp", "--against", "nordic-de")
-    assert "8 pre-login check(s) are recorded from 2026-09-21 to 2026-09-30" in _flat(out)
+    assert "8 pre-login checks are recorded from 2026-09-21 to 2026-09-30" in _flat(out)
     assert "2026-09-21 " in out and "lotus-jp: check, passed, login allowed" in out
     assert "nordic-de: check, stopped, login blocked" in out
     assert "Stationery brand, Tokyo team" not in out  # account notes are private by default
@@ -235,7 +247,7 @@ def test_business_separation_lists_brands_logistics_and_categories(cli, checked_
     _, out, _ = _statement(cli, "lotus-jp", "--against", "nordic-de", "--format", "json")
     business = {row["category"]: row for row in json.loads(out)["business"]}
     assert set(business) == {"brand", "logistics", "category"}
-    assert business["brand"]["values"]["nordic-de"] == [{"kind": "brand", "value": "nordic trail"}]
+    assert business["brand"]["values"]["nordic-de"] == [{"kind": "brand", "value": "Nordic Trail"}]  # as entered
     assert business["logistics"]["result"] == "distinct"
 
 
@@ -243,9 +255,10 @@ def test_emails_and_numbers_typed_into_notes_are_masked(cli, checked_store):
     note = "Reach Haruka at hello@lotus-stationery.example or +81 3-1234-5678 (since 2026-09-01)"
     assert cli("account", "set", "lotus-jp", "--note", note).exit_code == 0
     _, out, _ = _statement(cli, "lotus-jp", "--against", "nordic-de", "--include-notes")
-    assert "hello@lotus-stationery.example" not in out
-    assert "1234-5678" not in out
-    assert "h***@lotus-stationery.example or ****5678 (since 2026-09-01)" in _flat(out)
+    notes = _flat(out[out.index("Operator's notes") :])
+    assert "hello@lotus-stationery.example" not in notes
+    assert "1234-5678" not in notes
+    assert "h…@lotus-stationery.example or …5678 (since 2026-09-01)" in notes
 
 
 # ----- signing and verification --------------------------------------------------------------
@@ -256,13 +269,13 @@ def test_untouched_statement_verifies_with_this_stores_key(cli, checked_store, t
     out = _write(cli, tmp_path, fmt)
     result = cli("verify", out)
     assert result.exit_code == 0, result.output
-    assert "unchanged and signed by this store's key" in result.stdout
+    assert "unchanged and signed by the statement key of account lotus-jp in this store" in result.stdout
 
 
 @pytest.mark.parametrize("fmt", ["text", "markdown", "html"])
 def test_a_one_character_edit_anywhere_outside_the_block_fails_verify(cli, checked_store, tmp_path, fmt):
     text = _write(cli, tmp_path, fmt).read_text(encoding="utf-8")
-    key = stmt.parse_public_key(cli("pubkey").stdout)
+    key = stmt.parse_public_key(cli("pubkey", "--account", "lotus-jp").stdout)
     assert stmt.verify_statement(text, key).format == fmt
     start, end = _block_span(text)
     positions = list(range(0, start, max(1, start // 150))) + [start - 1] + list(range(end, len(text)))
@@ -275,7 +288,7 @@ def test_a_one_character_edit_anywhere_outside_the_block_fails_verify(cli, check
 def test_a_one_character_edit_fails_verify_on_the_command_line(cli, checked_store, tmp_path, fmt):
     out = _write(cli, tmp_path, fmt)
     text = out.read_text(encoding="utf-8")
-    out.write_text(text.replace("****0005", "****0006", 1), encoding="utf-8")
+    out.write_text(text.replace("ending in 0005", "ending in 0006", 1), encoding="utf-8")
     result = cli("verify", out)
     assert result.exit_code == 3
     assert "content changed" in result.stderr
@@ -283,7 +296,7 @@ def test_a_one_character_edit_fails_verify_on_the_command_line(cli, checked_stor
 
 def test_an_edit_inside_any_json_value_fails_verify(cli, checked_store, tmp_path):
     text = _write(cli, tmp_path, "json").read_text(encoding="utf-8")
-    key = stmt.parse_public_key(cli("pubkey").stdout)
+    key = stmt.parse_public_key(cli("pubkey", "--account", "lotus-jp").stdout)
     body_end = text.index('"signature": {')
     positions = [m.start() for m in re.finditer(r"[A-Za-z0-9*]", text[:body_end])]
     for position in positions[:: max(1, len(positions) // 150)]:
@@ -356,12 +369,12 @@ def test_statement_re_signed_with_another_key_fails_against_the_operators_key(cl
     forged = text[:start] + stmt._signature_block(stmt._signature_fields(content, forger)) + text[end:]
     assert stmt.verify_statement(forged).authorship is False  # intact, but by whom?
     with pytest.raises(stmt.StatementInvalid, match="different key"):
-        stmt.verify_statement(forged, stmt.parse_public_key(cli("pubkey").stdout))
+        stmt.verify_statement(forged, stmt.parse_public_key(cli("pubkey", "--account", "lotus-jp").stdout))
 
 
 def test_verify_with_the_given_key_passes(cli, checked_store, tmp_path):
     out = _write(cli, tmp_path, "markdown")
-    key = cli("pubkey").stdout.strip()
+    key = cli("pubkey", "--account", "lotus-jp").stdout.strip()
     result = cli("verify", out, "--pubkey", key, passphrase=None)
     assert result.exit_code == 0
     assert "signed by the given key" in result.stdout
@@ -371,7 +384,7 @@ def test_verify_with_the_given_key_passes(cli, checked_store, tmp_path):
 def test_verify_accepts_the_pubkey_json_as_a_key_file(cli, checked_store, tmp_path):
     out = _write(cli, tmp_path, "json")
     key_file = tmp_path / "operator.pub.json"
-    key_file.write_text(cli("pubkey", "--format", "json").stdout, encoding="utf-8")
+    key_file.write_text(cli("pubkey", "--account", "lotus-jp", "--format", "json").stdout, encoding="utf-8")
     result = cli("verify", out, "--pubkey-file", key_file, "--format", "json", passphrase=None)
     assert result.exit_code == 0
     data = json.loads(result.stdout)
@@ -396,7 +409,7 @@ def test_verify_without_any_key_fails_unless_integrity_only(cli, checked_store, 
 def test_verify_refuses_both_key_options(cli, checked_store, tmp_path):
     out = _write(cli, tmp_path, "text")
     key_file = tmp_path / "k.pub"
-    key_file.write_text(cli("pubkey").stdout, encoding="utf-8")
+    key_file.write_text(cli("pubkey", "--account", "lotus-jp").stdout, encoding="utf-8")
     result = cli("verify", out, "--pubkey", key_file.read_text().strip(), "--pubkey-file", key_file)
     assert result.exit_code == 2
 
@@ -480,7 +493,7 @@ def test_explained_shared_identifiers_are_disclosed_with_their_explanations(cli,
     _explain_all(cli, "acme-us", "acme-de", ACME_NOTES)
     code, out, err = _statement(cli, "acme-us", "--against", "acme-de")
     assert code == 0, err
-    section = out[out.index("SHARED IDENTIFIERS (DISCLOSED)") : out.index("LOGIN ENVIRONMENT HISTORY")]
+    section = out[out.index("Shared identifiers (disclosed)\n") : out.index("Login environment history\n")]
     flat = " ".join(section.split())
     for note in ACME_NOTES.values():
         assert note in flat
@@ -502,8 +515,9 @@ def test_disclose_writes_the_shared_identifiers_in_their_own_section(cli, demo_s
     text = out.read_text(encoding="utf-8")
     assert "Shared identifiers (disclosed)" in text
     assert "No explanation is recorded; disclosed at the operator's request." in _flat(text.replace("&#x27;", "'"))
-    assert "3c:22:fb:**:**:56" in text or "3c:22:fb:\\*\\*:\\*\\*:56" in text
-    assert [v for v in _full_values("acme-us", "acme-de") if v in text] == []
+    assert "3c:22:fb:…:56" in text or "3c:22:fb:\\u2026:56" in text  # acme-de's, masked
+    assert "3C-22-FB-12-34-56" in text  # acme-us's own, as entered
+    assert _leaked(text, "acme-us", "acme-de") == []
     assert cli("verify", out).exit_code == 0
 
 
@@ -513,7 +527,7 @@ def test_disclosed_statement_json_lists_each_shared_identifier(cli, demo_store):
     assert data["result"] == "disclosed"
     shared = {s["kind"]: s for s in data["shared"]}
     assert set(shared) == {"mac", "company_name", "brand", "email"}
-    assert shared["mac"]["values"] == {"acme-us": "3c:22:fb:**:**:56", "acme-de": "3c:22:fb:**:**:56"}
+    assert shared["mac"]["values"] == {"acme-us": "3C-22-FB-12-34-56", "acme-de": "3c:22:fb:…:56"}
     assert shared["mac"]["explanation"] is None
     assert "disclosed without an explanation" in err
 
@@ -523,7 +537,7 @@ def test_disclosed_statement_never_claims_independence(cli, demo_store):
     flat = _flat(out)
     assert "No recorded identifier is shared" not in flat
     assert "is operated separately" not in flat
-    assert "4 identifier(s) are shared between the accounts" in flat
+    assert "4 identifiers are shared between the accounts" in flat
 
 
 # ----- Chinese --------------------------------------------------------------------------------
@@ -537,8 +551,8 @@ def test_chinese_statement_is_written_masked_and_verifies(cli, checked_store, tm
         text = json.dumps(json.loads(text), ensure_ascii=False)
     for heading in ("账号独立运营说明", "概述", "证据：识别信息比对", "登录环境记录", "业务独立", "已采取的管控措施", "结语"):
         assert heading in text
-    assert "公司及注册信息" in text and "不同" in text
-    assert [v for v in _full_values("lotus-jp", "nordic-de") if v in text] == []
+    assert "公司及注册信息" in text and "不同" in text and "尾号0005" in text
+    assert _leaked(text, "lotus-jp", "nordic-de") == []
     assert cli("verify", out).exit_code == 0
 
 
@@ -753,7 +767,7 @@ def test_a_line_added_inside_a_moved_block_without_final_newline_fails_verify(cl
 @pytest.mark.parametrize("fmt", ["text", "html"])
 def test_anything_added_inside_the_block_fails_verify(cli, checked_store, tmp_path, fmt, change):
     text = _write(cli, tmp_path, fmt).read_text(encoding="utf-8")
-    key = stmt.parse_public_key(cli("pubkey").stdout)
+    key = stmt.parse_public_key(cli("pubkey", "--account", "lotus-jp").stdout)
     for placed in (text, _moved_to_the_end(text)):
         start, end = _block_span(placed)
         with pytest.raises(stmt.StatementInvalid):

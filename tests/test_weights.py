@@ -52,7 +52,7 @@ def pair(*profiles: Profile, rules=DEFAULT_RULES):
 
 
 def test_weights_reach_levels_through_the_documented_thresholds():
-    assert [level_of_weight(w) for w in (20, 18, 17.9, 12, 10, 9.9, 6, 4, 3.9, 1, 0.9, 0)] == [
+    assert [level_of_weight(w) for w in (24, 22, 21.9, 12, 10, 9.9, 4.5, 4, 3.9, 1, 0.9, 0)] == [
         CRITICAL, CRITICAL, HIGH, HIGH, HIGH, MEDIUM, MEDIUM, MEDIUM, LOW, LOW, None, None,
     ]
 
@@ -191,7 +191,7 @@ def test_a_typo_in_a_company_name_still_links():
 ])
 def test_a_shared_strong_identifier_is_still_critical(kind, text):
     found = pair(account("a", **{kind: text}), account("b", **{kind: text}))
-    assert found.level == CRITICAL and found.weight == 20.0
+    assert found.level == CRITICAL and found.weight == 24.0
 
 
 def test_strong_identifiers_are_not_weakened_by_how_many_accounts_share_them():
@@ -222,7 +222,7 @@ def test_rules_can_set_the_fuzzy_weight_of_a_facet():
 def test_a_level_set_in_rules_still_sets_the_level():
     rules = rules_from_dict({"levels": {"legal_representative": "critical"}})
     found = pair(account("a", legal_representative="张伟"), account("b", legal_representative="张伟"), rules=rules)
-    assert (found.level, found.weight) == (CRITICAL, 20.0)
+    assert (found.level, found.weight) == (CRITICAL, 24.0)
 
 
 def test_a_weight_below_one_makes_a_facet_context():
@@ -291,8 +291,58 @@ def test_the_audit_table_shows_weights(cli, store, tmp_path):
     values = {"legal_representative": ["Ada Quillfeather"], "address": ["12 Larkspur Lane, Springfield 99501"]}
     _import(cli, tmp_path, ("shop-a", values), ("shop-b", values))
     result = cli("audit")
-    assert "HIGH      shop-a — shop-b  (score 0.68, weight 21)" in result.output
+    assert "HIGH      shop-a — shop-b  (score 0.68, weight 21 = 12 address + 9 legal_representative; high from 10)" \
+        in result.output
     assert any(line.split()[:3] == ["legal_representative", "medium", "9"] for line in result.output.splitlines())
+
+
+def test_the_audit_table_explains_an_adjusted_weight(cli, store, tmp_path):
+    # Four accounts hold the company name (12 - 1 bit); two of them name 张伟, who weighs nothing.
+    company = {"company_name": ["Zorbex Trading Ltd"]}
+    _import(cli, tmp_path, ("shop-a", company | {"legal_representative": ["张伟"]}),
+            ("shop-b", company | {"legal_representative": ["张伟"]}), ("shop-c", company), ("shop-d", company))
+    lines = cli("audit").output.splitlines()
+    assert "HIGH      shop-a — shop-b  (score 0.65, weight 11 = 11 company_name; high from 10)" in lines
+    company_row = next(line for line in lines if line.split()[:1] == ["company_name"])
+    assert "11 = 12 - 1 (4 accounts hold it)" in company_row
+    name_row = next(line for line in lines if line.split()[:1] == ["legal_representative"])
+    assert "0 = 9 - 9 (a name about 1 in 3,906 people bear)" in name_row
+
+
+def test_audit_json_explains_each_weight_and_what_the_pair_sums(cli, store, tmp_path):
+    company = {"company_name": ["Zorbex Trading Ltd"], "address": ["12 Larkspur Lane, Springfield 99501"]}
+    _import(cli, tmp_path, ("shop-a", company | {"legal_representative": ["张伟"]}),
+            ("shop-b", company | {"legal_representative": ["张伟"]}), ("shop-c", {"company_name": ["Zorbex Trading Ltd"]}))
+    doc = json.loads(cli("audit", "--format", "json").output)
+    top = doc["pairs"][0]
+    assert (top["accounts"], top["level"], top["weight"], top["threshold"]) == (["shop-a", "shop-b"], "critical", 23.4, 22.0)
+    assert top["weight_parts"] == [{"facet": "address", "family": "place", "weight": 12.0},
+                                   {"facet": "company_name", "family": "legal", "weight": 11.4}]
+    terms = {f["facet"]: f["weight_terms"] for f in top["findings"]}
+    assert terms["address"] == [{"term": "exact", "bits": 12.0}]
+    assert terms["company_name"] == [{"term": "exact", "bits": 12.0}, {"term": "accounts", "bits": -0.6, "accounts": 3}]
+    assert terms["legal_representative"] == [{"term": "exact", "bits": 9.0},
+                                             {"term": "name", "bits": -9.0, "share": 0.000256}]
+
+
+def test_a_tax_id_with_bad_check_digits_is_flagged_in_the_audit(cli, store, tmp_path):
+    # DE123456789 fails its check digits: kept, linked, and flagged on the value.
+    _import(cli, tmp_path, ("shop-a", {"tax_id": ["DE 123 456 789"]}), ("shop-b", {"tax_id": ["DE123456789"]}),
+            ("shop-c", {"tax_id": ["DE136695976"]}), ("shop-d", {"tax_id": ["DE 136 695 976"]}))
+    table = cli("audit").output.splitlines()
+    rows = [line.split() for line in table if line.split()[:1] == ["tax_id"]]
+    assert sorted(rows) == sorted([
+        ["tax_id", "critical", "24", "normalised", "****6789", "(bad", "checksum)", "****6789", "(bad", "checksum)"],
+        ["tax_id", "critical", "24", "normalised", "****5976", "****5976"],
+    ])
+    doc = json.loads(cli("audit", "--format", "json").output)
+    flags = {tuple(p["accounts"]): p["findings"][0]["flags"] for p in doc["pairs"]}
+    assert flags[("shop-a", "shop-b")] == {"shop-a": ["country:DE", "bad-checksum"], "shop-b": ["country:DE", "bad-checksum"]}
+    assert flags[("shop-c", "shop-d")] == {"shop-c": ["country:DE"], "shop-d": ["country:DE"]}
+    names = {"legal_representative": ["Ada Quillfeather"]}
+    _import(cli, tmp_path, ("shop-e", names), ("shop-f", names))
+    doc = json.loads(cli("audit", "--format", "json").output)
+    assert [p["findings"][0]["flags"] for p in doc["pairs"] if p["accounts"] == ["shop-e", "shop-f"]] == [{}]
 
 
 def test_compare_weighs_names_as_the_audit_does():
@@ -334,10 +384,77 @@ def test_two_spellings_of_a_common_name_are_not_a_link_but_of_a_rare_one_are():
     assert pairs(account("a", legal_representative="Zhang Wei"), account("b", legal_representative="Zhang Wie")) == {}
     rare = pair(account("a", legal_representative="Ada Quillfeather"),
                 account("b", legal_representative="Ada Quilfeather"))
-    assert rare.findings[0].match == "fuzzy" and rare.level == MEDIUM
+    assert rare.findings[0].match == "fuzzy" and (rare.level, rare.weight) == (MEDIUM, 7.0)
+
+
+def test_a_typo_of_a_rare_name_beside_a_near_identical_address_is_high():
+    a = account("a", legal_representative="Ada Quillfeather", address="12 Larkspur Lane, Springfield 99501")
+    b = account("b", legal_representative="Ada Quilfeather", address="12 Larkspurr Lane, Springfield 99501")
+    found = pair(a, b)
+    assert sorted((f.facet, f.match, f.weight) for f in found.findings) == [
+        ("address", "fuzzy", 4.5), ("legal_representative", "fuzzy", 7.0)]
+    assert (found.level, found.weight) == (HIGH, 11.5)
 
 
 def test_a_common_name_held_by_more_accounts_than_the_hub_size_links_no_one():
     holders = [account(f"shop-{i:02d}", legal_representative="王芳") for i in range(60)]
     result = audit(holders, DEFAULT_RULES)
     assert (result.pairs, result.hubs, result.clusters) == ((), (), ())
+
+
+# --- a pair's level is its summed weight (issue 16) ---------------------------------------------
+
+
+def test_every_default_rule_reaches_the_level_of_its_own_weight():
+    # One table for findings and pairs: a pair of one finding is at that finding's level.
+    for rule in list(DEFAULT_RULES.facets.values()) + list(DEFAULT_RULES.fuzzy.values()):
+        expected = None if rule.context else rule.level
+        assert level_of_weight(rule.weight) == expected, rule.facet
+
+
+def test_the_same_company_name_and_address_sum_to_critical():
+    a = account("a", company_name="Zorbex Trading Ltd", address="12 Larkspur Lane, Springfield 99501")
+    b = account("b", company_name="Zorbex Trading Ltd", address="12 Larkspur Lane, Springfield 99501")
+    found = pair(a, b)
+    assert (found.level, found.weight, found.weight_parts) == (
+        CRITICAL, 24.0, (("address", "place", 12.0), ("company_name", "legal", 12.0)))
+
+
+def test_a_rare_name_beside_a_medium_finding_sums_to_high_and_a_common_one_does_not():
+    rare = pair(account("a", legal_representative="Ada Quillfeather", brand="Zorbex"),
+                account("b", legal_representative="Ada Quillfeather", brand="Zorbex"))
+    assert (rare.level, rare.weight) == (HIGH, 13.5)  # 9 + 4.5 >= 10
+    common = pair(account("a", legal_representative="John Smith", brand="Zorbex"),
+                  account("b", legal_representative="John Smith", brand="Zorbex"))
+    assert (common.level, common.weight) == (MEDIUM, 4.5)  # the name weighs nothing
+
+
+def test_one_fact_seen_through_two_facets_of_a_family_counts_once():
+    # The same IP (12) and so the same /24 (4.5): one "network" fact, weight 12.
+    a = account("a", ip="203.0.113.7")
+    b = account("b", ip="203.0.113.7")
+    found = pair(a, b)
+    assert (found.level, found.weight) == (HIGH, 12.0)
+
+
+def _terms_sum(finding) -> float:
+    return round(sum(bits for _term, bits, _detail in finding.weight_terms), 1)
+
+
+def test_each_findings_weight_terms_add_up_to_its_weight():
+    company = dict(company_name="Zorbex Trading Ltd")
+    found = audit([account("a", legal_representative="张伟", **company), account("b", legal_representative="张伟", **company),
+                   account("c", legal_representative="张伟", **company), account("d", legal_representative="张伟", **company),
+                   account("e", legal_representative="司徒嘉颖"), account("f", legal_representative="Situ Jiaying"),
+                   account("g", legal_representative="Ada Quillfeather"), account("h", legal_representative="Ada Quilfeather")],
+                  DEFAULT_RULES).pairs
+    findings = {(p.accounts, f.facet): f for p in found for f in p.findings}
+    name = findings[(("a", "b"), "legal_representative")]
+    assert [t for t, _b, _d in name.weight_terms] == ["exact", "name", "accounts", "floor"]  # 9 - 9 - 1 + 1 = 0
+    assert findings[(("a", "b"), "company_name")].weight_terms == (("exact", 12.0, None), ("accounts", -1.0, 4))
+    pinyin = findings[(("e", "f"), "legal_representative")]
+    assert pinyin.weight == 7.0 and ("pinyin", -2.0, None) in pinyin.weight_terms
+    typo = findings[(("g", "h"), "legal_representative")]
+    assert typo.match == "fuzzy" and typo.weight_terms == (("fuzzy", 7.0, None),)  # 9 - 2, a rare name
+    for finding in findings.values():
+        assert abs(_terms_sum(finding) - finding.weight) <= 0.1, finding.weight_terms

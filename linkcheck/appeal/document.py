@@ -11,7 +11,7 @@ from .. import i18n
 from ..linkage import engine
 from ..registry import kinds
 from ..registry.facets import FACETS
-from .statement import FORMAT_VERSION, EvidenceRow, Party, SharedValue, Statement
+from .statement import FORMAT_VERSION, EvidenceRow, Party, SharedValue, Statement, soften
 
 MAX_CHECKS_LISTED = 30
 MAX_VALUES_PER_CELL = 6
@@ -73,8 +73,8 @@ class _Words:
             if len(statement.others) > 1:
                 word += " " + self("with", names=self.names(row.shared_with))
             return word
-        if row.result == "context":
-            word = self("r_context")
+        if row.result in ("context", "context_partial"):
+            word = self(f"r_{row.result}")
             if len(statement.others) > 1:
                 word += " " + self("with", names=self.names(row.shared_with))
             return word
@@ -162,7 +162,9 @@ def _document(st: Statement, fingerprint: str) -> tuple[str, list]:
 
     # Evidence
     blocks.append(_Heading(w("evidence")))
-    blocks.append(_Para(w("evidence_intro"), "note"))
+    blocks.append(_Para(w("evidence_intro", subject=subject), "note"))
+    if st.marked:
+        blocks.append(_Para(w("marks_note"), "note"))
     blocks.append(_value_table(st, st.evidence, w, w("category")))
 
     # Shared identifiers
@@ -210,16 +212,13 @@ def _document(st: Statement, fingerprint: str) -> tuple[str, list]:
     blocks.append(_Heading(w("controls")))
     if st.checks:
         recent = st.checks[-MAX_CHECKS_LISTED:][::-1]
-        blocks.append(
-            _Para(
-                w(
-                    "controls_checks",
-                    count=len(st.checks),
-                    first=_day(st.checks[0].when),
-                    last=_day(st.checks[-1].when),
-                )
+        if len(st.checks) == 1:
+            blocks.append(_Para(w("controls_checks_one", first=_day(st.checks[0].when))))
+        else:
+            blocks.append(
+                _Para(w("controls_checks", count=len(st.checks), first=_day(st.checks[0].when),
+                        last=_day(st.checks[-1].when)))
             )
-        )
         items = [
             w(
                 "check_item",
@@ -231,7 +230,8 @@ def _document(st: Statement, fingerprint: str) -> tuple[str, list]:
             for c in recent
         ]
         if len(st.checks) > len(recent):
-            items.append(w("more_checks", n=len(st.checks) - len(recent)))
+            earlier = len(st.checks) - len(recent)
+            items.append(w("more_checks_one") if earlier == 1 else w("more_checks", n=earlier))
         blocks.append(_Bullets(tuple(items), "checks"))
         stops = [
             w("stopped", date=_day(c.when), account=c.account, others=w.names(c.conflicts))
@@ -253,7 +253,7 @@ def _document(st: Statement, fingerprint: str) -> tuple[str, list]:
     blocks.append(_Para(st.operator or subject, "signer"))
 
     blocks.append(_Heading(w("signature")))
-    blocks.append(_Para(w("signature_note", fingerprint=fingerprint), "note"))
+    blocks.append(_Para(w("signature_note", fingerprint=fingerprint, account=subject), "note"))
     return w("title"), blocks
 
 
@@ -263,11 +263,14 @@ def _summary(st: Statement, w: _Words) -> str:
     categories = sum(1 for r in st.evidence if r.result != "none")
     sentences = [
         w("summary_ack", subject=st.subject.name, others=others),
-        w("summary_compared", values=st.values_compared, categories=categories),
+        w("summary_compared_one" if categories == 1 else "summary_compared", values=st.values_compared,
+          categories=categories),
     ]
     if st.shared:
         explained = w("with_explanations") if st.fully_explained else ""
-        sentences.append(w("summary_disclosed", count=len(st.shared), with_explanations=explained))
+        key = "summary_disclosed_one" if len(st.shared) == 1 else "summary_disclosed"
+        sentences.append(w(key, count=len(st.shared), with_explanations=explained) if key == "summary_disclosed"
+                         else w(key, with_explanations=explained))
     else:
         sentences.append(w("summary_clean", subject=st.subject.name, others=others))
     checks = sum(h.checks for h in st.history)
@@ -283,10 +286,12 @@ def _shared_sentence(st: Statement, s: SharedValue, w: _Words) -> str:
     space = "" if w.zh else " "
     values = w("value_sep").join(f"{account} {value}" for account, value in s.values)
     line = w("shared_item", kind=w.kind(s.kind), a=st.subject.name, b=s.other, values=values, match=w.match(s))
+    for account, until in s.ended:
+        line += space + w("used_until", account=account, date=_day(until))
     if s.explanation is None:
         line += space + w("no_explanation")
     elif s.explanation.note:
-        note = s.explanation.note
+        note = (s.explanation.note_zh if w.zh else None) or s.explanation.note
         if note[-1] not in ".!?。！？":
             note += "。" if w.zh else "."
         line += space + w("explanation", date=_day(s.explanation.when), note=note)
@@ -310,7 +315,8 @@ def _closing(st: Statement, w: _Words) -> str:
 def _cell_values(values: Sequence[str], w: _Words) -> tuple[str | _Value, ...]:
     if not values:
         return ("—",)
-    shown: list[str | _Value] = [_Value(v) for v in values[:MAX_VALUES_PER_CELL]]
+    # The gate logs values masked with asterisks; shown as the rest of the statement shows them.
+    shown: list[str | _Value] = [_Value(soften(v, w)) for v in values[:MAX_VALUES_PER_CELL]]
     if len(values) > MAX_VALUES_PER_CELL:
         shown.append(w("more_values", n=len(values) - MAX_VALUES_PER_CELL))
     return tuple(shown)

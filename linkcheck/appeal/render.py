@@ -75,11 +75,10 @@ def _text_table(table: _Table) -> list[str]:
 
 
 def _render_text(title: str, blocks: list) -> tuple[str, str]:
-    lines = [title.upper() if title.isascii() else title, "=" * max(_width(title), 10), ""]
+    lines = [title, "=" * max(_width(title), 10), ""]
     for block in blocks:
         if isinstance(block, _Heading):
-            text = block.text.upper() if block.text.isascii() else block.text
-            lines += [text, "-" * max(_width(text), 4)]
+            lines += [block.text, "-" * max(_width(block.text), 4)]
         elif isinstance(block, _Meta):
             label_width = max(_width(label) for label, _ in block.items) + 1
             for label, values in block.items:

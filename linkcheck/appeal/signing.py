@@ -18,7 +18,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-from ..crypto import canonical_json
+from ..crypto import canonical_json, hkdf, signing_key_from_seed
 from ..errors import InvalidInput, UsageError
 
 BEGIN_MARK = "-----BEGIN LINKCHECK SIGNATURE-----"
@@ -37,6 +37,20 @@ _JSON_MEMBERS = {
     "Content-SHA256": "content_sha256",
     "Signature": "signature",
 }
+
+
+# A statement is signed with a key derived for its subject account alone: HKDF-SHA256 of the
+# store's statement-signing seed with this prefix and the account name in its info. So the
+# statements of two accounts (two clients of one agency) share no key and no fingerprint, while
+# the store can derive each account's key again to check a statement it wrote. Statements signed
+# before (with the store's own key) still verify against the store.
+STATEMENT_KEY_INFO = b"linkcheck/statement-signing/v1\x00"
+
+
+def account_statement_key(store_signing_key: Ed25519PrivateKey, account: str) -> Ed25519PrivateKey:
+    """The Ed25519 key that signs the statements about one account (cryptography's HKDF)."""
+    seed = hkdf(store_signing_key.private_bytes_raw(), STATEMENT_KEY_INFO + account.encode("utf-8"))
+    return signing_key_from_seed(seed)
 
 
 class StatementInvalid(InvalidInput):
@@ -170,6 +184,25 @@ def verify_statement(text: str, expected: bytes | None = None) -> Verification:
             f"(fingerprint {fingerprint(expected)})"
         )
     return Verification(fmt, public_key_text(embedded), fingerprint(embedded), digest.hex(), expected is not None)
+
+
+def store_signer(store, embedded: bytes, text: str) -> str | None:
+    """Which of this store's keys signed a statement whose signature block holds `embedded`:
+    the store's own key (statements written before keys per account), or the statement key of
+    one of its accounts -- those named in the text first, so a large store derives few keys.
+    Returns that account's name, None for the store's own key; raises StatementInvalid when it
+    is none of them."""
+    own = store.signing_key()
+    if public_key_bytes(own) == embedded:
+        return None
+    names = [a.name for a in store.accounts()]
+    for name in sorted(names, key=lambda n: n not in text):
+        if public_key_bytes(account_statement_key(own, name)) == embedded:
+            return name
+    raise StatementInvalid(
+        f"signed by a different key (fingerprint {fingerprint(embedded)}): it is neither this store's key "
+        "nor the statement key of any account in it"
+    )
 
 
 def _canonical_base64(text: str, size: int) -> bytes | None:

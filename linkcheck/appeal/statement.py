@@ -5,6 +5,8 @@ appeal/render.py (HTML: appeal/render_html.py) and signed by appeal/signing.py."
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import re
 from dataclasses import dataclass, replace
 from types import MappingProxyType
@@ -12,10 +14,11 @@ from typing import Iterable, Sequence
 
 from ..i18n import _
 from .. import i18n
+from ..crypto import hkdf
 from ..linkage import engine
 from ..registry import kinds
 from ..errors import EXIT_FINDINGS, InvalidInput, LinkcheckError, UsageError
-from ..models import Event, Explanation, Profile, now
+from ..models import Event, Explanation, Profile, iso, now
 from ..linkage.rules import DEFAULT_RULES, FACETS, Rules
 from ..safetext import check_free_text
 
@@ -28,6 +31,16 @@ FORMAT_VERSION = 1
 BUSINESS_CATEGORY = "business"
 # Families whose sharing means a login environment (network, computer, router) was shared.
 ENVIRONMENT_FAMILIES = ("network", "device")
+# The subject's own values are shown as entered, except these: financial numbers (by their last
+# four, as Seller Central shows them), values stored only as keyed hashes, and credentials.
+SUBJECT_MASKED_KINDS = frozenset(
+    {"bank_account", "card", "payment_account", "machine_id", "browser_fingerprint", "totp_secret", "cookie",
+     "proxy", "proxy_account", "platform_login"}
+)
+# A distinguishing mark: HMAC-SHA256 of the kind and the normalised value, under a key derived
+# from the store's signing seed, shortened to MARK_DIGITS hex digits (more where two would clash).
+MARK_INFO = b"linkcheck/statement-value-mark/v1\x00"
+MARK_DIGITS = 4
 
 
 class SharedIdentifiers(LinkcheckError):
@@ -42,9 +55,12 @@ class SharedIdentifiers(LinkcheckError):
             "the records contradict:"
         ]
         for s in shared:
-            values = " / ".join(f"{account}: {value}" for account, value in s.values)
+            # Masked for every account: an error message never carries a value in full.
+            values = " / ".join(f"{account}: {value}" for account, value in s.masked_values or s.values)
             kind = s.kind if s.facet == s.kind else f"{s.kind} ({s.facet})"
-            lines.append(f"  - {kind} with {s.other} ({s.match}): {values}")
+            # A retired value is still on the marketplace's record: listed, with when its use ended.
+            ended = "".join(f" ({account} until {iso(until)[:10]})" for account, until in s.ended)
+            lines.append(f"  - {kind} with {s.other} ({s.match}): {values}{ended}")
         lines.append(
             f"Record why with `linkcheck explain {subject} OTHER KIND --note TEXT`, "
             "or add --disclose to list them in the statement."
@@ -73,6 +89,7 @@ class ExplanationNote:
 
     note: str
     when: int
+    note_zh: str | None = None  # the Chinese note (`explain --note-zh`), quoted by a Chinese statement
 
 
 @dataclass(frozen=True)
@@ -85,11 +102,15 @@ class SharedValue:
     match: str
     score: float | None
     level: str
-    values: tuple[tuple[str, str], ...]  # (account, masked value)
+    values: tuple[tuple[str, str], ...]  # (account, value as shown: see ValueShower)
     reason: str
     reason_zh: str
     explanation: ExplanationNote | None
     environment: bool  # a network, device or router
+    # (account, until) for each account whose use of its value has ended (identifier history):
+    # a retired value still links the accounts, so it is disclosed with its dates.
+    ended: tuple[tuple[str, int], ...] = ()
+    masked_values: tuple[tuple[str, str], ...] = ()  # (account, masked value): for error messages
 
 
 @dataclass(frozen=True)
@@ -98,8 +119,9 @@ class EvidenceRow:
 
     `values` holds, per party in statement order, the masked values as (kind, masked) pairs.
     `result` is "shared", "distinct", "partial" (nothing shared, but not every account has a
-    value), "none" (no account has one) or "context" (the same common value, which never
-    links accounts: a logistics provider, a product category).
+    value), "none" (no account has one), "context" (the same common values, which never link
+    accounts: a logistics provider, a product category) or "context_partial" (some of those
+    values the same, others not).
     """
 
     key: str
@@ -153,6 +175,7 @@ class Statement:
     checks: tuple[CheckRecord, ...]
     notes: tuple[tuple[str, str], ...]  # (account, note)
     environment_shared: bool
+    marked: bool = False  # some values carry a distinguishing mark ("陈* [3f2a]")
 
     @property
     def parties(self) -> tuple[Party, ...]:
@@ -203,9 +226,11 @@ def check_kind(kind: str) -> str:
 
 
 def record_explanation(
-    store, name: str, other: str, kind: str, note: str | None, *, when: int | None = None
+    store, name: str, other: str, kind: str, note: str | None, *, when: int | None = None,
+    note_zh: str | None = None,
 ) -> Explanation:
-    """Record why NAME and OTHER legitimately share values of KIND (replacing an earlier note)."""
+    """Record why NAME and OTHER legitimately share values of KIND (replacing an earlier note);
+    `note_zh` is the same explanation in Chinese, which a Chinese appeal quotes instead."""
     kind = check_kind(kind)
     if name == other:
         raise UsageError(_("an explanation needs two different accounts"))
@@ -213,10 +238,11 @@ def record_explanation(
         if not store.has_account(account):
             raise UsageError(_("no account named {account!r}; `linkcheck account list` shows the accounts on file", account=account))
     text = " ".join(check_free_text("note", note or "").split())
-    if len(text) > 4000:
-        raise InvalidInput(_("note longer than 4000 characters"))
+    text_zh = " ".join(check_free_text("--note-zh", note_zh or "").split()) or None
+    if len(text) > 4000 or len(text_zh or "") > 4000:
+        raise InvalidInput("note longer than 4000 characters")
     first, second = sorted((name, other))
-    explanation = Explanation((first, second), kind, text, now() if when is None else when)
+    explanation = Explanation((first, second), kind, text, now() if when is None else when, text_zh)
     store.put_explanation(explanation)
     return explanation
 
@@ -257,6 +283,7 @@ def build_statement(
     subject = store.profile(name)
     others = [store.profile(o) for o in others_names]
     profiles = [subject] + others
+    shower = ValueShower(profiles, hkdf(store.signing_key().private_bytes_raw(), MARK_INFO), lang)
 
     explained = _explanation_index(store.explanations())
     pairs = engine.compare(subject, others, statement_rules(rules))
@@ -266,13 +293,13 @@ def build_statement(
         findings.extend((other, f) for f in pair.findings)
 
     shared = tuple(
-        _shared_value(name, other, f, explained) for other, f in findings if not f.context
+        _shared_value(name, other, f, explained, shower) for other, f in findings if not f.context
     )
     unexplained = [s for s in shared if s.explanation is None]
     if unexplained and not disclose:
         raise SharedIdentifiers(name, unexplained)
 
-    evidence, business = _evidence_rows(profiles, shared, [(o, f) for o, f in findings if f.context])
+    evidence, business = _evidence_rows(profiles, shared, [(o, f) for o, f in findings if f.context], shower)
     # Account-health figures share the log but say nothing about login environments.
     events = [e for e in store.events() if e.account in {p.name for p in profiles} and e.action != "health"]
     history = tuple(_account_history(p.name, events) for p in profiles)
@@ -311,7 +338,67 @@ def build_statement(
         checks=checks,
         notes=notes,
         environment_shared=any(s.environment for s in shared),
+        marked=shower.used,
     )
+
+
+class ValueShower:
+    """How the statement shows a value (issue 14's review: masking must not hide what it claims).
+
+    The subject account's values are the operator's own: shown as entered, except the kinds in
+    SUBJECT_MASKED_KINDS (financial numbers by their last four). The other accounts' sensitive
+    values are masked, their other values (brands, logistics) shown as entered. Where two different
+    values of a kind look alike once masked (陈伟 and 陈强 both "陈*"), every value of that look
+    carries a mark in square brackets, in every column: equal values have equal marks, different
+    values different ones, so a reader can tell them apart without seeing them."""
+
+    def __init__(self, profiles: Sequence[Profile], mark_key: bytes, lang: str = "en"):
+        self.subject = profiles[0].name
+        self._words = i18n.catalog("statement", lang)
+        self.used = False
+        self._key = mark_key
+        self._entered: dict[tuple[str, str, str], str] = {}
+        looks: dict[tuple[str, str], set[str]] = {}
+        masked_looks: set[tuple[str, str]] = set()
+        for p in profiles:
+            for a in p.attributes:
+                self._entered.setdefault((p.name, a.kind, a.normalized), a.value)
+                look = (a.kind, self.masked(a.kind, a.normalized))
+                looks.setdefault(look, set()).add(a.normalized)
+                if self._masked(p.name, a.kind):
+                    masked_looks.add(look)
+        self._marks: dict[tuple[str, str], str] = {}
+        for (kind, _look), values in looks.items():
+            if len(values) > 1 and (kind, _look) in masked_looks:
+                self._marks.update(self._distinct_marks(kind, sorted(values)))
+
+    def masked(self, kind: str, normalized: str) -> str:
+        return soften(kinds.mask(kind, normalized), self._words)
+
+    def _masked(self, account: str, kind: str) -> bool:
+        if account == self.subject:
+            return kind in SUBJECT_MASKED_KINDS
+        entry = kinds.KINDS.get(kind)
+        return entry is None or entry.sensitive
+
+    def _distinct_marks(self, kind: str, values: list[str]) -> dict[tuple[str, str], str]:
+        digests = {v: hmac.new(self._key, f"{kind}\0{v}".encode("utf-8"), hashlib.sha256).hexdigest() for v in values}
+        digits = MARK_DIGITS
+        while len({d[:digits] for d in digests.values()}) < len(values):
+            digits += 2
+        return {(kind, v): d[:digits] for v, d in digests.items()}
+
+    def show(self, account: str, kind: str, normalized: str) -> str:
+        entered = self._entered.get((account, kind, normalized))
+        if self._masked(account, kind) or entered is None:
+            text = self.masked(kind, normalized)
+        else:
+            text = " ".join(entered.split())
+        mark = self._marks.get((kind, normalized))
+        if mark is None:
+            return text
+        self.used = True
+        return f"{text} [{mark}]"
 
 
 def _party(profile: Profile) -> Party:
@@ -322,11 +409,11 @@ def _explanation_index(explanations: Iterable[Explanation]) -> dict[tuple[str, s
     index = {}
     for e in explanations:
         a, b = sorted(e.accounts)
-        index[(a, b, e.kind)] = ExplanationNote(_scrub(e.note), e.when)
+        index[(a, b, e.kind)] = ExplanationNote(_scrub(e.note), e.when, _scrub(e.note_zh) if e.note_zh else None)
     return index
 
 
-def _shared_value(name: str, other: str, f: engine.Finding, explained: dict) -> SharedValue:
+def _shared_value(name: str, other: str, f: engine.Finding, explained: dict, shower: ValueShower) -> SharedValue:
     a, b = sorted((name, other))
     # An explanation for the kind covers all its facets; one for a facet covers only that facet.
     note = explained.get((a, b, f.kind)) or explained.get((a, b, f.facet))
@@ -337,15 +424,40 @@ def _shared_value(name: str, other: str, f: engine.Finding, explained: dict) -> 
         match=f.match,
         score=f.score,
         level=f.level.label,
-        values=((name, f.values.get(name, "")), (other, f.values.get(other, ""))),
+        values=tuple(
+            (account, shower.show(account, f.kind, f.raw[account]) if account in f.raw else f.values.get(account, ""))
+            for account in (name, other)
+        ),
         reason=f.reason,
         reason_zh=f.reason_zh,
         explanation=note,
         environment=f.family in ENVIRONMENT_FAMILIES,
+        ended=tuple((account, until) for account in (name, other) if (until := f.ended(account)) is not None),
+        masked_values=((name, f.values.get(name, "")), (other, f.values.get(other, ""))),
     )
 
 
-def _evidence_rows(profiles: list[Profile], shared: Sequence[SharedValue], context: list[tuple[str, engine.Finding]]):
+_LAST_FOUR_RE = re.compile(r"\*{4}(\w{1,4})")
+_STARS_RE = re.compile(r"\*+(?::\*+)*")
+_ELLIPSES_RE = re.compile(r"…(?:[\s:]+…)+")
+
+
+def soften(masked: str, words) -> str:
+    """A masked value written for a reader, without asterisks (issue 14's review): a number by
+    its last four ("ending in 4567"), a hidden part as an ellipsis ("e…@example.com",
+    "3c:22:fb:…:56", "陈…"), so a hidden part never tells how long it is."""
+    if masked == "****":
+        return words("v_hidden")
+    m = _LAST_FOUR_RE.fullmatch(masked)
+    if m:
+        return words("v_ending_in", last4=m.group(1))
+    return _ELLIPSES_RE.sub("…", _STARS_RE.sub("…", masked))
+
+
+def _evidence_rows(
+    profiles: list[Profile], shared: Sequence[SharedValue], context: list[tuple[str, engine.Finding]],
+    shower: ValueShower,
+):
     # Identifier rows are categories, in the registry's order; business rows are single kinds.
     order = {c: i for i, c in enumerate(getattr(kinds, "CATEGORIES", ()))}
     groups: dict[str, list[str]] = {}
@@ -362,10 +474,13 @@ def _evidence_rows(profiles: list[Profile], shared: Sequence[SharedValue], conte
         for a in profile.attributes:
             # A value that identifies no one (a private IP) is no evidence either way.
             if a.kind in kind_list and (a.keys or not identifying):
-                masked = (a.kind, kinds.mask(a.kind, a.normalized))
-                if masked not in out:
-                    out.append(masked)
+                shown = (a.kind, shower.show(profile.name, a.kind, a.normalized))
+                if shown not in out:
+                    out.append(shown)
         return tuple(out)
+
+    def normalized_of(profile: Profile, kind_list: list[str]) -> frozenset[str]:
+        return frozenset(a.normalized for a in profile.attributes if a.kind in kind_list)
 
     def row(key: str, kind_list: list[str], business: bool) -> EvidenceRow | None:
         values = tuple(values_of(p, kind_list, not business) for p in profiles)
@@ -388,7 +503,12 @@ def _evidence_rows(profiles: list[Profile], shared: Sequence[SharedValue], conte
             common += _context_shares(profiles, kind_list)
         if common:
             others = tuple(dict.fromkeys(common))
-            return EvidenceRow(key, tuple(kind_list), values, "context", others, business=business)
+            # "same" only when the values are the same: 云途物流 and DHL against 万邑通 and DHL
+            # are the same in part.
+            mine = normalized_of(profiles[0], kind_list)
+            same = all(normalized_of(p, kind_list) == mine for p in profiles if p.name in others)
+            result = "context" if same else "context_partial"
+            return EvidenceRow(key, tuple(kind_list), values, result, others, business=business)
         result = "distinct" if all(values) else "partial"
         return EvidenceRow(key, tuple(kind_list), values, result, business=business)
 
@@ -479,12 +599,12 @@ def _mask_number(match: re.Match) -> str:
     text = match.group(0)
     if _DATE_RE.fullmatch(text):
         return text
-    return "****" + re.sub(r"\D", "", text)[-4:]
+    return "…" + re.sub(r"\D", "", text)[-4:]
 
 
 def _mask_email(text: str) -> str:
     try:
-        return kinds.mask("email", text.lower())
+        return _STARS_RE.sub("…", kinds.mask("email", text.lower()))
     except Exception:  # noqa: BLE001 - a mask must never fail a statement; hide it all instead
         local, _, domain = text.partition("@")
-        return f"{local[:1]}***@{domain}"
+        return f"{local[:1]}…@{domain}"

@@ -20,6 +20,7 @@ EXIT_CODES_HELP = N_("""\b
 Exit codes:
   0  done; nothing at or above --fail-on
   1  findings at or above --fail-on (audit, precheck, check, statement);
+     an appeal the records contradict (appeal: it says what to do first);
      an account in breach of its health targets (health)
   2  usage error (bad option, unknown account, missing store)
   3  invalid input data or settings (nothing was written)
@@ -46,7 +47,7 @@ COMMAND_MODULES = {
     "fingerprint": "gate_cmds", "capture": "gate_cmds", "check": "gate_cmds", "run": "gate_cmds",
     "log": "gate_cmds",
     "statement": "statement_cmds", "explain": "statement_cmds", "verify": "statement_cmds",
-    "pubkey": "statement_cmds",
+    "pubkey": "statement_cmds", "appeal": "appeal_cmds",
     "report": "report_cmds", "demo": "report_cmds",
     "health": "health_cmds",
     "config": "config_cmds", "unlock": "agent_cmds", "lock": "agent_cmds",

@@ -14,7 +14,7 @@ from .. import accounts as book
 from ..registry import kinds
 from ..errors import ImportErrors, InvalidInput, InvalidValue, UsageError
 from ..importers import read_records, reader_names
-from ..models import STATUSES, Account, Attribute, Event, Profile, is_current, iso, now, periods_of
+from ..models import IDENTITY_FIELDS, STATUSES, Account, Attribute, Event, Profile, is_current, iso, now, periods_of
 from . import options
 from .options import echo_err, open_store, setting_value, store_key, store_options
 from .output import format_option, is_stdout, output_option, private_output, render_json, render_rows, write_export
@@ -35,7 +35,21 @@ def _account_row(p: Profile) -> dict:
         "note": a.note or "",
         "created": iso(a.created),
         "updated": iso(a.updated),
+        **{f: getattr(a, f) for f in IDENTITY_FIELDS if getattr(a, f)},
     }
+
+
+def identity_options(func):
+    """--display-name, --merchant-token, --legal-name-en, --legal-name-local (issue 14)."""
+    helps = {
+        "display_name": "The store's display name, as buyers and Amazon see it ('' clears it).",
+        "merchant_token": "The merchant token from Seller Central (Settings, Account Info).",
+        "legal_name_en": "The company's legal name in English.",
+        "legal_name_local": "The company's legal name in its local script, e.g. 深圳市星河贸易有限公司.",
+    }
+    for field in reversed(IDENTITY_FIELDS):
+        func = click.option("--" + field.replace("_", "-"), field, default=None, help=helps[field])(func)
+    return func
 
 
 def attribute_row(a: Attribute, shown: str) -> dict:
@@ -70,22 +84,30 @@ def account():
 @click.option("--marketplace", "-m", default="", help="Marketplace, e.g. amazon.com or amazon.co.uk.")
 @click.option("--status", type=click.Choice(STATUSES), default="active", show_default=True)
 @click.option("--note", default=None, help="Free-text note (sealed in the store).")
-def account_add(name, marketplace, status, note):
+@identity_options
+def account_add(name, marketplace, status, note, **identity):
     """Add an account.
+
+    The identity options say how the marketplace knows the account; an
+    appeal (`linkcheck appeal`) names it by them, never by NAME.
 
     \b
     Examples:
       linkcheck account add acme-us --marketplace amazon.com
       linkcheck account add brightway-uk -m amazon.co.uk --status planned --note "launch in Q1"
+      linkcheck account add kestrel-us -m amazon.com --display-name "Kestrel Outdoors" \\
+          --merchant-token A1B2C3D4E5F6G7 --legal-name-en "Shenzhen Xinghe Trading Co., Ltd." \\
+          --legal-name-local 深圳市星河贸易有限公司
     """
     name = book.check_name(name)
     note = book.check_text("note", note)
     marketplace = book.check_text("marketplace", marketplace, 200, one_line=True) or ""
+    identity = book.identity_changes(identity)
     with open_store(write=True) as st:
         if st.has_account(name):
             raise UsageError(_("an account named {name!r} already exists; use `linkcheck account set`", name=name))
         when = now()
-        st.put_profile(Profile(Account(name, marketplace, status, note, when, when)))
+        st.put_profile(Profile(Account(name, marketplace, status, note, when, when, **identity)))
     click.echo(_("Added account {name}", name=name))
     _warn_marketplace(marketplace)
 
@@ -196,14 +218,23 @@ def account_show(name, reveal, fmt):
     rows = [attribute_row(a, a.value if reveal else kinds.mask(a.kind, a.normalized)) for a in p.attributes]
     if fmt == "json":
         data = _account_row(p)
-        data["attributes"] = rows
+        data["attributes"] = [
+            {**row, "state": "current" if is_current(a) else "past", "periods": _period_rows(a)}
+            for row, a in zip(rows, p.attributes, strict=True)
+        ]
         click.echo(render_json(data))
         return
     if fmt == "csv":
         click.echo(render_rows(rows, "csv", ["kind", "value", "source", "first_seen", "last_seen", "note", "flags"]))
         return
+    for row, attribute in zip(rows, p.attributes, strict=True):
+        if not is_current(attribute):  # as the audit's table: a value no longer in use says since when
+            row["value"] = f"{row['value']} (until {iso(attribute.periods[-1][1])[:10]})"
     a = p.account
     click.echo(f"{a.name}  ({a.marketplace or 'no marketplace'}, {a.status})")
+    for field in IDENTITY_FIELDS:
+        if getattr(a, field):
+            click.echo(f"{book.IDENTITY_LABELS[field]}: {getattr(a, field)}")
     if a.note:
         click.echo(_("note: {note}", note=a.note))
     click.echo("")
@@ -219,7 +250,7 @@ def _period_rows(a: Attribute) -> list[dict]:
 @store_options
 @click.argument("name")
 @click.option("--reveal", is_flag=True, help="Show full values instead of masked ones.")
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@format_option()
 def account_history(name, reveal, fmt):
     """Show account NAME's timeline: each value's periods of use, retirements, status changes and checks.
 
@@ -227,10 +258,12 @@ def account_history(name, reveal, fmt):
     Examples:
       linkcheck account history acme-us
       linkcheck account history acme-us --format json
+      linkcheck account history acme-us --format csv > acme-us-history.csv
     """
     with open_store() as st:
         p = st.profile(name)
-        events = st.events(account=name)
+        # The log is by name: an account removed and added again under it begins afresh.
+        events = [e for e in st.events(account=name) if e.when >= p.account.created]
     values = []
     timeline = []
     for a in p.attributes:
@@ -256,12 +289,15 @@ def account_history(name, reveal, fmt):
         click.echo(render_json({"account": p.name, "status": p.account.status, "values": values,
                                 "status_changes": status_changes, "checks": checks}))
         return
-    a = p.account
-    click.echo(f"{a.name}  ({a.marketplace or 'no marketplace'}, {a.status})")
-    click.echo("")
     timeline.sort(key=lambda row: row[0])
     rows = [{"date": iso(when), "event": what, "kind": kind, "value": shown, "detail": detail}
             for when, what, kind, shown, detail in timeline]
+    if fmt == "csv":
+        click.echo(render_rows(rows, "csv", ["date", "event", "kind", "value", "detail"]))
+        return
+    a = p.account
+    click.echo(f"{a.name}  ({a.marketplace or 'no marketplace'}, {a.status})")
+    click.echo("")
     click.echo(render_rows(rows, "table", ["date", "event", "kind", "value", "detail"]))
 
 
@@ -272,16 +308,20 @@ def account_history(name, reveal, fmt):
 @click.option("--status", type=click.Choice(STATUSES), default=None, help="New status.")
 @click.option("--note", default=None, help="New note ('' clears it).")
 @click.option("--rename", default=None, help="New name for the account.")
-def account_set(name, marketplace, status, note, rename):
-    """Change an account's marketplace, status, note or name.
+@identity_options
+def account_set(name, marketplace, status, note, rename, **identity):
+    """Change an account's marketplace, status, note, identity or name.
 
     \b
     Examples:
       linkcheck account set acme-us --status suspended
       linkcheck account set acme-us --note "appeal sent 2026-11-20"
+      linkcheck account set kestrel-us --display-name "Kestrel Outdoors" --merchant-token A1B2C3D4E5F6G7
     """
-    if marketplace is None and status is None and note is None and rename is None:
-        raise UsageError(_("nothing to change: give --marketplace, --status, --note or --rename"))
+    if marketplace is None and status is None and note is None and rename is None and all(
+            v is None for v in identity.values()):
+        raise UsageError(_("nothing to change: give --marketplace, --status, --note, --rename or an identity option (--display-name, --merchant-token, --legal-name-en, --legal-name-local)"))
+    identity = book.identity_changes(identity)
     with open_store(write=True) as st:
         p = st.profile(name)
         acc = p.account
@@ -295,6 +335,7 @@ def account_set(name, marketplace, status, note, rename):
                                    detail={"from": acc.status}))
         if note is not None:
             changes["note"] = book.check_text("note", note)
+        changes.update(identity)
         st.put_profile(replace(p, account=replace(acc, **changes)))
         if rename is not None:
             st.rename_account(name, book.check_name(rename))
@@ -411,14 +452,23 @@ def attr_add(name, kind, value, note, region, since):
             attribute = attribute._replace(periods=((since_ts, None, None),))
         warnings = book.region_warnings(f"account {name!r}", [attribute], p.attributes)
         merged, added = book.merge_attributes(p, [attribute])
+        again = book.reopened(p, merged)
         st.put_profile(merged)
     for line in warnings:
         echo_err(_("warning: {line}", line=line))
     shown = kinds.mask(kind, attribute.normalized)
     if added:
         click.echo(_("Added {kind} {shown} to {name}", kind=kind, shown=shown, name=name))
+    elif again:
+        (value, ended), = again
+        click.echo(_("{name} uses this {kind} ({shown}) again: a new period of use begins {iso} (it was retired on {iso2})", name=name, kind=kind, shown=shown, iso=iso(periods_of(value)[-1][0])[:10], iso2=iso(ended)[:10]))
     else:
-        click.echo(_("{name} already has this {kind} ({shown}); updated when it was last seen", name=name, kind=kind, shown=shown))
+        before = next(a for a in p.attributes if (a.kind, a.normalized) == (attribute.kind, attribute.normalized))
+        after = next(a for a in merged.attributes if (a.kind, a.normalized) == (attribute.kind, attribute.normalized))
+        if periods_of(after)[-1][0] != periods_of(before)[-1][0]:
+            click.echo(_("{name} already has this {kind} ({shown}); its period of use now begins {iso}", name=name, kind=kind, shown=shown, iso=iso(periods_of(after)[-1][0])[:10]))
+        else:
+            click.echo(_("{name} already has this {kind} ({shown}); updated when it was last seen", name=name, kind=kind, shown=shown))
 
 
 @attr.command("remove")

@@ -60,18 +60,52 @@ def _finding_rows(pairs, *, reveal: bool) -> list[dict]:
 
 
 def _shown_value(f, values, account: str) -> str:
-    """The account's value, with "until YYYY-MM-DD" beside it once its use has ended."""
+    """The account's value, with "(bad checksum)" beside a number whose check digits fail and
+    "(until YYYY-MM-DD)" once its use has ended."""
     value = values.get(account, "")
+    if "bad-checksum" in f.flags.get(account, ()):
+        value = f"{value} (bad checksum)"
     ended = f.ended(account)
     return value if ended is None else f"{value} (until {iso(ended)[:10]})"
+
+
+# How each term of a finding's weight reads in the table (linkage.evidence.weight_terms).
+_TERM_TEXT = {
+    "name": "a name about 1 in {people} people bear",
+    "pinyin": "met through pinyin",
+    "accounts": "{accounts} accounts hold it",
+    "floor": "never below 0",
+    "past": "no longer in use; [history] past",
+}
+
+
+def _weight_text(f) -> str:
+    """A finding's weight and why: "11 = 12 - 1 (4 accounts hold it)"; a bare "12" when
+    nothing adjusted it."""
+    terms = f.weight_terms
+    if len(terms) < 2:
+        return f"{f.weight:g}"
+    parts = [f"{f.weight:g} = {terms[0][1]:g}"]
+    for name, bits, detail in terms[1:]:
+        text = _TERM_TEXT[name].format(people=f"{round(1 / detail):,}" if name == "name" else "",
+                                       accounts=detail if name == "accounts" else "")
+        parts.append(f"{'+' if bits >= 0 else '-'} {abs(bits):g} ({text})")
+    return " ".join(parts)
+
+
+def _pair_weight_text(pair) -> str:
+    """A pair's weight, what it sums and the threshold its level starts at:
+    "21 = 12 address + 9 legal_representative; high from 10"."""
+    parts = " + ".join(f"{weight:g} {facet}" for facet, _family, weight in pair.weight_parts)
+    return f"{pair.weight:g} = {parts or '0'}; {pair.level.label} from {pair.threshold:g}"
 
 
 def _pairs_table(pairs, *, reveal: bool) -> str:
     lines = []
     for pair in pairs:
         a, b = pair.accounts
-        lines.append(_("{level:9} {a} — {b}  (score {score:.2f}, weight {weight:g})", level=translate(pair.level.label).upper(),
-                       a=a, b=b, score=pair.score, weight=pair.weight))
+        lines.append(_("{level:9} {a} — {b}  (score {score:.2f}, weight {weight})", level=translate(pair.level.label).upper(),
+                       a=a, b=b, score=pair.score, weight=_pair_weight_text(pair)))
         rows = []
         for f in pair.findings:
             values = f.raw if reveal else f.values
@@ -80,7 +114,7 @@ def _pairs_table(pairs, *, reveal: bool) -> str:
                 {
                     "kind": f.facet,
                     "level": f.level.label + (" (context)" if f.context else ""),
-                    "weight": f"{f.weight:g}",
+                    "weight": _weight_text(f),
                     "match": match,
                     a: _shown_value(f, values, a),
                     b: _shown_value(f, values, b),

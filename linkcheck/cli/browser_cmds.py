@@ -86,12 +86,12 @@ def import_cmd(vendor, file, api, api_key_file, account_from, map_file, create, 
             "vendor": vendor, "profiles": len(profiles),
             "matched": [{"profile": r, "account": a} for r, a in result.matched],
             "unmatched": [{"profile": r, "name": n} for r, n in result.unmatched],
-            "created": result.created, "values_added": result.added, "values_removed": result.removed,
+            "created": result.created, "values_added": result.added, "values_retired": result.removed,
             "skipped": result.skipped,
         }))
         return
     click.echo(f"Read {len(profiles)} {vendor} profile(s): {len(result.matched)} on accounts, "
-               f"{result.added} value(s) added, {result.removed} removed"
+               f"{result.added} value(s) added, {result.removed} retired (gone from the profile, kept on record)"
                + (f", {len(result.created)} account(s) created" if result.created else "") + ".")
     for line in result.skipped:
         echo_err(_("  skipped {line}", line=line))

@@ -279,6 +279,7 @@ def capture_cmd(name, machine, rules_file, fmt):
                     "account": result.account,
                     "recorded": len(result.values),
                     "added": result.added,
+                    "reopened": result.reopened,
                     "values": [{"kind": a.kind, "value": gate.mask(a)} for a in result.values],
                     "conflicts": engine.pairs_to_json(result.pairs),
                     "warnings": list(result.warnings),
@@ -289,6 +290,8 @@ def capture_cmd(name, machine, rules_file, fmt):
         click.echo(
             _("Recorded {n} value(s) from {origin} on {account} ({added} new).", n=len(result.values), origin=fp.origin, account=result.account, added=result.added)
         )
+        if result.reopened:
+            click.echo(_("{reopened} value(s) retired on {account} are in use again: a new period of use begins now (`account history` shows it).", reopened=result.reopened, account=result.account))
         _echo_warnings(result.warnings)
     if result.pairs:
         echo_err("")
@@ -484,6 +487,8 @@ def check_cmd(ctx, name, machine, rules_file, fail_on, record, allow_unchecked_i
         if recorded:
             if result.verdict == gate.GO:
                 click.echo(_("\nRecorded: logged, {recorded} new value(s) kept on {account}.", recorded=recorded['values_added'], account=result.account))
+                if recorded["values_reopened"]:
+                    click.echo(_("{recorded} value(s) retired on {account} are in use again: a new period of use begins now (`account history` shows it).", recorded=recorded['values_reopened'], account=result.account))
             else:
                 click.echo(_("\nRecorded in the log; no values kept (the check did not pass)."))
     ctx.exit(result.exit_code)

@@ -20,7 +20,7 @@ import click
 
 from ..i18n import translate, N_, _
 from ..errors import UsageError
-from ..importers.csv import export_header, profile_to_row
+from ..importers.csv import export_header, has_identity, profile_to_row
 from ..importers.json import profile_to_json
 from ..importers.safety import FORMULA_STARTS, escape_formula
 from ..safetext import TerminalSafeStream, visible
@@ -145,9 +145,10 @@ def write_export(profiles: Iterable, fmt: str, out: TextIO, kind_names: Iterable
         return _write_json_export(profiles, out)
     profiles = list(profiles)
     kinds = list(kind_names)
-    write_csv_row(out, export_header(kinds))
+    identity = any(has_identity(p) for p in profiles)
+    write_csv_row(out, export_header(kinds, identity))
     for p in profiles:
-        write_csv_row(out, profile_to_row(p, kinds))
+        write_csv_row(out, profile_to_row(p, kinds, identity))
     return len(profiles)
 
 

@@ -53,7 +53,7 @@ from .output import confirm_overwrite, format_option, is_stdout, output_option, 
     type=click.Choice(stmt.LANGS, case_sensitive=False),
     default=lambda: setting_value("lang"),
     show_default="en",
-    help="Language: en (for submission) or zh (Simplified Chinese, for your records). Default: the `lang` setting.",
+    help="Language: en or zh (Simplified Chinese). Default: the `lang` setting.",
 )
 @output_option(help="Write the statement to this file instead of standard output.")
 @click.option(
@@ -75,20 +75,27 @@ from .output import confirm_overwrite, format_option, is_stdout, output_option, 
 )
 @rules_option
 def statement_cmd(name, against, fmt, lang, output, force, disclose, operator, include_notes, rules_file):
-    """Write a signed separation statement for an appeal.
+    """Write a signed separation statement: the internal fact sheet.
+
+    It shows both accounts' values side by side, which only someone who runs
+    both could write: keep it for yourself and your adviser. To appeal, send
+    the pack `linkcheck appeal` writes.
 
     Compares account NAME with each --against account across every recorded
     identifier and writes the evidence in the structure appeal reviewers
-    expect: heading, summary, an evidence table (masked values side by side,
+    expect: heading, summary, an evidence table (values side by side,
     distinct or shared), the login environment history from pre-login checks,
-    business separation, the controls in place, and a closing. Values are
-    always masked: no full email, phone, bank or card number is written.
+    business separation, the controls in place, and a closing. NAME's own
+    values are shown as entered (bank, card and payment accounts by their
+    last four digits); the other accounts' values are masked, and two
+    different values that would look alike carry different marks.
 
     The statement never claims an independence the records contradict: if
     the accounts share any identifier, it exits 1 naming each one, unless
     every shared kind has an explanation (`linkcheck explain`) or --disclose
     is given; the shared identifiers are then listed in a section of their
-    own. Every statement is signed with this store's key; check it with
+    own. Every statement is signed with a key derived for account NAME
+    (`linkcheck pubkey --account NAME` prints it); check it with
     `linkcheck verify`.
 
     \b
@@ -111,11 +118,12 @@ def statement_cmd(name, against, fmt, lang, output, force, disclose, operator, i
             st, name, list(against), rules=rules, disclose=disclose, lang=lang, operator=operator,
             include_notes=include_notes,
         )
-        text = render.render_statement(statement, fmt, st.signing_key())
+        text = render.render_statement(statement, fmt, signing.account_statement_key(st.signing_key(), name))
     unexplained = [s for s in statement.shared if s.explanation is None]
     if unexplained:
+        count = "one shared identifier" if len(unexplained) == 1 else f"{len(unexplained)} shared identifiers"
         echo_err(
-            _("note: {n} shared identifier(s) disclosed without an explanation; record why with `linkcheck explain {name} OTHER KIND --note TEXT`", n=len(unexplained), name=name)
+            _("note: {count} disclosed without an explanation; record why with `linkcheck explain {name} OTHER KIND --note TEXT`", count=count, name=name)
         )
     if output is None:
         click.echo(text, nl=False)
@@ -138,9 +146,10 @@ def _format_for(output: Path | None) -> str:
 @click.argument("other", required=False)
 @click.argument("kind", required=False, metavar="KIND")
 @click.option("--note", default=None, help="Why the two accounts legitimately share this kind of value.")
+@click.option("--note-zh", default=None, help="The same explanation in Chinese, for a Chinese appeal (--lang zh).")
 @click.option("--list", "list_", is_flag=True, help="List the recorded explanations (of NAME, if given).")
 @format_option()
-def explain_cmd(name, other, kind, note, list_, fmt):
+def explain_cmd(name, other, kind, note, note_zh, list_, fmt):
     """Record why NAME and OTHER legitimately share values of KIND.
 
     For example a coworking office's network, or an agency's shared
@@ -148,30 +157,36 @@ def explain_cmd(name, other, kind, note, list_, fmt):
     shown by `audit` beside the finding, and lets `statement` disclose the
     shared value with its explanation instead of refusing. Recording it again
     replaces the note. KIND is an attribute kind (email, ip, mac, ...) or a
-    finer facet (ip_network, email_domain).
+    finer facet (ip_network, email_domain). An appeal quotes the note in its
+    language: --note in English, --note-zh in Chinese.
 
     \b
     Examples:
       linkcheck explain harbor-au cedar-us ip --note "Both teams work from the Hub coworking space"
       linkcheck explain acme-us acme-de company_name --note "Same parent; separate subsidiaries"
+      linkcheck explain kestrel-us marigold-us ip --note "Both offices are in the Hub coworking space" \\
+          --note-zh "两家公司都在Hub联合办公空间办公"
       linkcheck explain --list
       linkcheck explain --list acme-us --format json
     """
     if list_:
-        if other is not None or kind is not None or note is not None:
+        if other is not None or kind is not None or note is not None or note_zh is not None:
             raise UsageError(_("--list takes at most one account name (and no KIND or --note)"))
         with open_store() as st:
             if name is not None and not st.has_account(name):
                 raise UsageError(_("no account named {name!r}; `linkcheck account list` shows the accounts on file", name=name))
             explanations = [e for e in st.explanations() if name is None or name in e.accounts]
         rows = [
-            {"accounts": " / ".join(e.accounts), "kind": e.kind, "note": e.note, "recorded": iso(e.when)}
+            {"accounts": " / ".join(e.accounts), "kind": e.kind, "note": e.note, "recorded": iso(e.when),
+             **({"note_zh": e.note_zh} if e.note_zh else {})}
             for e in sorted(explanations, key=lambda e: (e.accounts, e.kind))
         ]
+        columns = ["accounts", "kind", "note", *(["note_zh"] if any("note_zh" in r for r in rows) else []),
+                   "recorded"]
         if fmt == "table" and not rows:
             click.echo(_("No explanations recorded. Add one with `linkcheck explain NAME OTHER KIND --note TEXT`."))
             return
-        click.echo(render_rows(rows, fmt, ["accounts", "kind", "note", "recorded"]))
+        click.echo(render_rows(rows, fmt, columns))
         return
     if name is None or other is None or kind is None:
         raise UsageError(_("give NAME OTHER KIND (e.g. `linkcheck explain acme-us acme-de ip --note ...`), or --list"))
@@ -180,7 +195,7 @@ def explain_cmd(name, other, kind, note, list_, fmt):
             _("an explanation needs --note TEXT saying why the accounts share this value (a statement will quote it)")
         )
     with open_store(write=True) as st:
-        explanation = stmt.record_explanation(st, name, other, kind, note)
+        explanation = stmt.record_explanation(st, name, other, kind, note, note_zh=note_zh)
         shared = stmt.shared_between(st, name, other, load_rules(None))
     kind = explanation.kind
     if not any(kind in (f.kind, f.facet) for f in shared):
@@ -191,6 +206,7 @@ def explain_cmd(name, other, kind, note, list_, fmt):
         click.echo(
             render_json(
                 {"accounts": list(explanation.accounts), "kind": kind, "note": explanation.note,
+                 **({"note_zh": explanation.note_zh} if explanation.note_zh else {}),
                  "recorded": iso(explanation.when)}
             )
         )
@@ -200,28 +216,41 @@ def explain_cmd(name, other, kind, note, list_, fmt):
 
 @click.command("pubkey")
 @store_options
+@click.option("--account", "account", default=None, metavar="NAME",
+              help="Print the key that signs the statements about account NAME.")
 @format_option("text", "json", default="text", help="text: the key alone (base64); json: key, hex and fingerprint.")
-def pubkey_cmd(fmt):
-    """Print this store's public key for checking its statements.
+def pubkey_cmd(account, fmt):
+    """Print a public key for checking this store's statements.
 
-    Statements are signed with an Ed25519 key created with the store (the
-    private half never leaves it). Give the public key to whoever receives
-    your statements: `linkcheck verify FILE --pubkey KEY` then proves the
-    statement came from you and is unchanged.
+    Each statement is signed with an Ed25519 key derived for its account
+    (NAME in `linkcheck statement NAME`) from the store's signing key, so
+    the statements of two accounts share no key; the private halves never
+    leave the store. `--account NAME` prints that account's key: give it to
+    whoever receives NAME's statements, and `linkcheck verify FILE --pubkey
+    KEY` then proves the statement came from you and is unchanged. Without
+    --account it prints the store's own key, which signed the statements
+    written before keys per account.
 
     \b
     Examples:
+      linkcheck pubkey --account lotus-jp
+      linkcheck pubkey --account lotus-jp > lotus-jp.pub
+      linkcheck pubkey --account lotus-jp --format json
       linkcheck pubkey
-      linkcheck pubkey > operator.pub
-      linkcheck pubkey --format json
     """
     with open_store() as st:
-        raw = signing.public_key_bytes(st.signing_key())
+        if account is None:
+            raw = signing.public_key_bytes(st.signing_key())
+        elif not st.has_account(account):
+            raise UsageError(_("no account named {account!r}; `linkcheck account list` shows the accounts on file", account=account))
+        else:
+            raw = signing.public_key_bytes(signing.account_statement_key(st.signing_key(), account))
     if fmt.lower() == "json":
         click.echo(
             render_json(
                 {
                     "algorithm": signing.SIGNATURE_ALGORITHM,
+                    **({"account": account} if account is not None else {}),
                     "public_key": signing.public_key_text(raw),
                     "public_key_hex": raw.hex(),
                     "fingerprint": signing.fingerprint(raw),
@@ -241,14 +270,24 @@ def _passphrase_available() -> bool:
     )
 
 
-def _store_public_key() -> bytes:
+def _store_public_key(text: str, found: dict) -> bytes:
+    """The key of this store that signed the statement `text`: its own key (older statements) or
+    the statement key of one of its accounts (named in found["account"]). A statement that fails
+    its own integrity check is checked against the store's key, so that problem is reported."""
+    try:
+        embedded = signing.parse_public_key(signing.verify_statement(text).public_key)
+    except StatementInvalid:
+        embedded = None
     with open_store() as st:
-        return signing.public_key_bytes(st.signing_key())
+        if embedded is None:
+            return signing.public_key_bytes(st.signing_key())
+        found["account"] = signing.store_signer(st, embedded, text)
+        return embedded
 
 
 @click.command("verify")
 @store_options
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("file", type=click.Path(exists=True, path_type=Path))
 @click.option("--pubkey", "pubkey_text", default=None, metavar="KEY", help="The signer's public key (base64 or hex).")
 @click.option(
     "--pubkey-file",
@@ -263,11 +302,13 @@ def _store_public_key() -> bytes:
     help="Without a key: succeed when the file is unchanged, even though who signed it is not checked.",
 )
 def verify_cmd(file, pubkey_text, pubkey_file, fmt, integrity_only):
-    """Check that a statement FILE is unchanged and who signed it.
+    """Check that a statement FILE, or an appeal pack folder, is unchanged and who signed it.
 
     Exits 0 when not one character of the statement changed since it was
     signed and it was signed by the given key (--pubkey / --pubkey-file) or,
-    without one, by this store's key. Exits 3 naming the problem otherwise:
+    without one, by this store: the statement key of one of its accounts,
+    or the store's own key (statements written before keys per account).
+    Exits 3 naming the problem otherwise:
     content changed, signed by a different key, no signature block, or a
     block that is not exactly the seven lines linkcheck writes (nothing may
     be added in or on it). Tolerated: CRLF line endings, and the block moved
@@ -278,18 +319,29 @@ def verify_cmd(file, pubkey_text, pubkey_file, fmt, integrity_only):
     not who signed it -- anyone can re-sign an edited file with a key of
     their own -- so that exits 3 too, unless --integrity-only.
 
+    An appeal pack (a folder written by `linkcheck appeal`) verifies when
+    every file is listed in its SHA256SUMS with its hash, none is added or
+    missing, and SHA256SUMS.sig signs the list with its case's key: the key
+    this store derives for that appeal case, or the one given with --pubkey.
+
     \b
     Examples:
+      linkcheck verify appeal-pack/
       linkcheck verify appeal.html
       linkcheck verify appeal.md --pubkey 4fTq2k...=
-      linkcheck verify appeal.json --pubkey-file operator.pub --format json
+      linkcheck verify appeal.json --pubkey-file lotus-jp.pub --format json
     """
     verify.check_key_options(pubkey_text, pubkey_file)
+    if file.is_dir():
+        _verify_pack(file, pubkey_text, pubkey_file, fmt, integrity_only)
+        return
     text = verify.read_statement(file)
-    store_key = _store_public_key if current_store_path().exists() and _passphrase_available() else None
-    signer = verify.choose_signer(pubkey_text, pubkey_file, store_key)
-    source = signer.source
+    found: dict = {}
+    store_key = (lambda: _store_public_key(text, found)) if current_store_path().exists() and _passphrase_available() else None
+    given = pubkey_text is not None or pubkey_file is not None
+    source = verify.GIVEN if given else verify.STORE if store_key is not None else verify.NONE
     try:
+        signer = verify.choose_signer(pubkey_text, pubkey_file, store_key)
         outcome = verify.verify_text(text, signer, integrity_only=integrity_only)
     except StatementInvalid as exc:
         if fmt.lower() == "json":
@@ -309,12 +361,15 @@ def verify_cmd(file, pubkey_text, pubkey_file, fmt, integrity_only):
                     "key_fingerprint": result.fingerprint,
                     "key": source,
                     "authorship_checked": result.authorship,
+                    **({"signer_account": found["account"]} if found.get("account") else {}),
                 }
             )
         )
     else:
         if source == verify.GIVEN:
             click.echo(_("OK: the statement is unchanged and signed by the given key."))
+        elif source == verify.STORE and found.get("account"):
+            click.echo(_("OK: the statement is unchanged and signed by the statement key of account {found} in this store.", found=found['account']))
         elif source == verify.STORE:
             click.echo(_("OK: the statement is unchanged and signed by this store's key."))
         elif integrity_only:
@@ -329,6 +384,55 @@ def verify_cmd(file, pubkey_text, pubkey_file, fmt, integrity_only):
             _("warning: only integrity was checked, not authorship: the file was checked against the key written in it, which anyone could replace with their own. Give the signer's key with --pubkey KEY.")
         )
     verify.require_authorship(outcome)
+
+
+def _verify_pack(folder: Path, pubkey_text, pubkey_file, fmt, integrity_only) -> None:
+    """`verify DIR`: an appeal pack, checked against the given key or its case's key in this store."""
+    from ..appeal import pack as packs
+
+    def case_key() -> bytes | None:
+        with open_store() as st:
+            return packs.store_case_public_key(st, result.case_id)
+
+    try:
+        result = packs.verify_pack(folder)
+        store_key = case_key if current_store_path().exists() and _passphrase_available() else None
+        signer = verify.choose_signer(pubkey_text, pubkey_file, None)
+        source = signer.source
+        expected = signer.key
+        if expected is None and store_key is not None:
+            expected = store_key()
+            if expected is None:
+                raise StatementInvalid(_("the pack is intact, but no appeal case in this store signed it; give the signer's key with --pubkey"))
+            source = verify.STORE
+        if expected is not None and expected != result.public_key_raw:
+            raise StatementInvalid(_("signed by a different key (fingerprint {fingerprint}), not the expected key (fingerprint {fingerprint2})", fingerprint=result.fingerprint, fingerprint2=signing.fingerprint(expected)))
+    except StatementInvalid as exc:
+        if fmt.lower() == "json":
+            click.echo(render_json({"valid": False, "file": str(folder), "problem": exc.message}))
+        raise
+    authorship = expected is not None
+    valid = authorship or integrity_only
+    if fmt.lower() == "json":
+        click.echo(render_json({"valid": valid, "file": str(folder), "format": "appeal-pack", "files": list(result.files),
+                                "case": result.case_id, "public_key": result.public_key,
+                                "key_fingerprint": result.fingerprint, "key": source,
+                                "authorship_checked": authorship}))
+    else:
+        if source == verify.GIVEN:
+            click.echo(_("OK: the appeal pack is complete, unchanged and signed by the given key."))
+        elif source == verify.STORE:
+            click.echo(_("OK: the appeal pack is complete, unchanged and signed by its appeal case's key in this store."))
+        elif integrity_only:
+            click.echo(_("OK (integrity only): the appeal pack is complete and unchanged since it was signed."))
+        else:
+            click.echo(_("NOT VERIFIED: the appeal pack is complete and unchanged since it was signed, but who signed it was not checked."))
+        click.echo(_("  files:            {n}", n=len(result.files)))
+        click.echo(_("  key fingerprint:  {fingerprint}", fingerprint=result.fingerprint))
+    if not authorship:
+        echo_err(_("warning: only integrity was checked, not authorship: the pack was checked against the key written in it, which anyone could replace with their own. Give the signer's key with --pubkey KEY."))
+        if not integrity_only:
+            raise StatementInvalid(_("not verified: who signed the pack was not checked (give --pubkey, or --integrity-only)"))
 
 
 def register(group: click.Group) -> None:

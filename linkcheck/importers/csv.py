@@ -16,8 +16,8 @@ from typing import Iterable, Iterator
 
 from ..i18n import _
 from ..errors import InvalidInput
-from ..models import Profile
-from ..registry.columns import ACCOUNT_FIELDS, column_name, column_suggestion
+from ..models import IDENTITY_FIELDS, Profile
+from ..registry.columns import ACCOUNT_FIELDS, IDENTITY_COLUMNS, RECORD_FIELDS, column_name, column_suggestion
 from . import ImportFile, reader
 from .records import ProfileRecord, RawValue, exported_value, parse_time, period_time
 from .safety import MAX_CELL_CHARS, csv_rows, unescape_formula
@@ -58,7 +58,7 @@ def _header_names(file_name: str, header: list[str]) -> list[str]:
             guess = column_suggestion(column)
             unknown.append(f"{column[:40]!r}" + (f" (did you mean {guess}?)" if guess else ""))
             name = ""
-        elif name in ACCOUNT_FIELDS:
+        elif name in RECORD_FIELDS:
             if name in taken:
                 raise InvalidInput(
                     _("{file_name}: columns {taken!r} and {column!r} both name the {name}; keep one", file_name=file_name, taken=taken[name][:40], column=column[:40], name=name)
@@ -104,7 +104,9 @@ def split_cell_periods(cell: str) -> list[tuple[str, str | None]]:
         value, periods = "".join(current), None
         if bars:
             tail = value[bars[-1] + 1 :].strip()
-            if PERIODS_TEXT.fullmatch(tail):
+            # Text after the last unescaped '|' that holds ".." is meant as periods: read as
+            # periods (a date that does not parse is a problem), never kept as part of the value.
+            if PERIODS_TEXT.fullmatch(tail) or ".." in tail:
                 value, periods = value[: bars[-1]], tail
         parts.append((value.strip(), periods))
 
@@ -128,14 +130,18 @@ def split_cell_periods(cell: str) -> list[tuple[str, str | None]]:
 
 
 PERIOD_MARK = "|"
-_BOUND = r"[0-9][0-9T:.+\-Z]*"
+_BOUND = r"[0-9][0-9T:.+\-Z ]*"  # a date, or a date-time with "T" or a space
 PERIODS_TEXT = re.compile(rf"(?:{_BOUND})?\.\.(?:{_BOUND})?(?:\s*,\s*(?:{_BOUND})?\.\.(?:{_BOUND})?)*")
 
 
 def _parse_periods(kind: str, text: str, problems: list[str]) -> tuple:
     out = []
     for item in text.split(","):
-        since_text, _, until_text = item.strip().partition("..")
+        since_text, dots, until_text = item.strip().partition("..")
+        if not dots:
+            problems.append(f"{kind}: {item.strip()[:40]!r} is not a period (SINCE..UNTIL, either side may be empty)")
+            continue
+        since_text, until_text = since_text.strip(), until_text.strip()
         bounds = []
         for label, bound in (("since", since_text), ("until", until_text)):
             ts = parse_time(bound) if bound else None
@@ -156,7 +162,7 @@ def _csv_profile(origin: str, header: list[str], row: list[str]) -> ProfileRecor
         if len(cell) > MAX_CELL_CHARS:
             problems.append(f"{column}: cell longer than {MAX_CELL_CHARS} characters")
             continue
-        if column in ACCOUNT_FIELDS:
+        if column in RECORD_FIELDS:
             fields[column] = unescape_formula(cell.strip())
         elif column:
             for v, p in split_cell_periods(cell):
@@ -173,14 +179,20 @@ def _csv_profile(origin: str, header: list[str], row: list[str]) -> ProfileRecor
         fields.get("note") or None,
         tuple(values),
         tuple(problems),
+        tuple((f, fields[f]) for f in IDENTITY_FIELDS if fields.get(f)),
     )
 
 
-def export_header(kind_names: Iterable[str]) -> list[str]:
-    return list(ACCOUNT_FIELDS) + list(kind_names)
+def export_header(kind_names: Iterable[str], identity: bool = False) -> list[str]:
+    """The export's columns; the identity columns only with `identity` (some account has one)."""
+    return list(ACCOUNT_FIELDS) + (list(IDENTITY_COLUMNS) if identity else []) + list(kind_names)
 
 
-def profile_to_row(profile: Profile, kind_names: Iterable[str]) -> list[str]:
+def has_identity(profile: Profile) -> bool:
+    return any(getattr(profile.account, f) for f in IDENTITY_FIELDS)
+
+
+def profile_to_row(profile: Profile, kind_names: Iterable[str], identity: bool = False) -> list[str]:
     """The profile as this reader reads it back: one cell per column of `export_header`, the
     values of a kind joined by ';' (a ';' or '\\' in a value escaped with '\\'). The formula
     guard and the quoting are the CSV writer's (cli/output.py), undone by `split_cell`."""
@@ -194,6 +206,8 @@ def profile_to_row(profile: Profile, kind_names: Iterable[str]) -> list[str]:
         by_kind.setdefault(a.kind, []).append(text)
     acc = profile.account
     row = [acc.name, acc.marketplace, acc.status, acc.note or ""]
+    if identity:
+        row += [getattr(acc, f) or "" for f in IDENTITY_FIELDS]
     row += [CSV_VALUE_SEPARATOR.join(by_kind.get(k, [])) for k in kind_names]
     return row
 

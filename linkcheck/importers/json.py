@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import Any, Iterator
 
-from ..models import Profile, iso
+from ..models import IDENTITY_FIELDS, Profile, iso
 from . import ImportFile, reader
 from .records import ProfileRecord, RawValue, exported_value, parse_time, period_time
 from .safety import json_items
 
-PROFILE_FIELDS = frozenset({"account", "marketplace", "status", "note", "attributes"})
+PROFILE_FIELDS = frozenset({"account", "marketplace", "status", "note", "attributes", *IDENTITY_FIELDS})
+VALUE_FIELDS = frozenset({"value", "source", "first_seen", "last_seen", "note", "since", "until", "periods"})
+PERIOD_FIELDS = frozenset({"since", "until", "note"})
 
 
 @reader("json", extensions=(".json",))
@@ -39,6 +41,10 @@ def _json_profile(origin: str, item: Any) -> ProfileRecord:
             continue
         for entry in entries:
             if isinstance(entry, dict):
+                unknown = set(entry) - VALUE_FIELDS
+                if unknown:  # a misspelt "since" would otherwise make a retired value current
+                    problems.append(f"{kind}: unknown field(s) {', '.join(sorted(map(str, unknown)))} in a value; "
+                                    f"a value object has {', '.join(sorted(VALUE_FIELDS))}")
                 values.append(
                     RawValue(
                         kind,
@@ -60,6 +66,7 @@ def _json_profile(origin: str, item: Any) -> ProfileRecord:
         item.get("note"),
         tuple(values),
         tuple(problems),
+        tuple((f, item[f]) for f in IDENTITY_FIELDS if f in item),
     )
 
 
@@ -100,6 +107,10 @@ def _json_periods(kind: str, entry: dict, problems: list[str]) -> tuple:
             return ()
         out = []
         for item in items:
+            unknown = set(item) - PERIOD_FIELDS
+            if unknown:
+                problems.append(f"{kind}: unknown field(s) {', '.join(sorted(map(str, unknown)))} in a period; "
+                                "a period has since, until and note")
             note = item.get("note")
             if note is not None and not isinstance(note, str):
                 problems.append(f"{kind}: a period's note must be text")
@@ -137,5 +148,8 @@ def profile_to_json(profile: Profile) -> dict:
     out: dict[str, Any] = {"account": acc.name, "marketplace": acc.marketplace, "status": acc.status}
     if acc.note:
         out["note"] = acc.note
+    for name in IDENTITY_FIELDS:
+        if getattr(acc, name):
+            out[name] = getattr(acc, name)
     out["attributes"] = attributes
     return out

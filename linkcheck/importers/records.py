@@ -34,6 +34,7 @@ class ProfileRecord:
     note: Any = None
     values: tuple[RawValue, ...] = ()
     problems: tuple[str, ...] = field(default_factory=tuple)
+    identity: tuple[tuple[str, Any], ...] = ()  # (field, value) of models.IDENTITY_FIELDS given
 
 
 def exported_value(a: Attribute) -> str:

@@ -17,19 +17,19 @@ from typing import Callable, Iterable, NamedTuple, Sequence
 
 from ..i18n import _
 from ..errors import UsageError
-from ..models import Attribute, Explanation, Level, Profile, periods_of
+from ..models import Attribute, Explanation, Level, Profile, is_current, periods_of
 from ..registry.facets import AROUND_FACETS, BLOCKING_PREFIX, NETWORK_FACETS
 from .comparisons import comparisons_for, fuzzy_match, fuzzy_text, same_but_typos, same_place
 from .evidence import (
     EXACT, FUZZY, NETWORK, NORMALISED, PINYIN_MARK, Evidence, _resolve, _single_score, _strength, combine_level,
-    across_scripts, exact_beats_fuzzy, pair_score, pair_weight, weigh, weighed,
+    across_scripts, exact_beats_fuzzy, pair_score, pair_weight, weigh, weighed, weight_terms,
 )
 from .graph import TAINT_STATUSES, _clusters, _taint
 from .results import (
     AtRisk, Audit, Cluster, Finding, Hub, Link, PairRisk, _unique, _without_cyclic_gc, audit_to_json,
     finding_to_json, link_to_json, pair_to_json, pairs_to_json,
 )
-from .rules import Combine, FacetRule, Rules
+from .rules import FacetRule, Rules, past_rule
 
 __all__ = [
     "EXACT", "FUZZY", "NETWORK", "NORMALISED", "TAINT_STATUSES", "AtRisk", "Audit", "Cluster", "Evidence", "Finding",
@@ -101,6 +101,8 @@ class _Materialiser:
             note,
             rule.weight,
             {name_a: periods_of(attr_a), name_b: periods_of(attr_b)},
+            {name_a: attr_a.flags, name_b: attr_b.flags},
+            weight_terms(rule, attr_a.normalized, attr_b.normalized),
         )
 
     def pair(self, name_a: str, name_b: str, level: Level, score: float, kept: list) -> PairRisk:
@@ -223,7 +225,7 @@ def _audit(profiles, rules, min_level, link_level, account, explanations, max_pa
                     items.append(Evidence(hubs[h].rule, attr_of[members[pair[0]]], attr_of[members[pair[1]]], None))
     del context
 
-    resolved = _resolve_all(evidence, rules.combine)  # (level, score, a, b, kept)
+    resolved = _resolve_all(evidence)  # (level, score, a, b, kept)
     del evidence
 
     # The pairs to report, strongest first; beyond max_pairs only counted.
@@ -316,6 +318,7 @@ def _exact_pairs(shared: dict[str, list[int]], attr_of: list[Attribute], owner: 
     hubs: list[_HubGroup] = []
     blocks: list[tuple[str, list[int]]] = []
     hub_size = rules.combine.hub_size
+    past = rules.past  # [history] past: findings on a value no longer in use capped at it
     rule_of: dict[str, FacetRule] = {}
     for key, refs in shared.items():
         if key.startswith(BLOCKING_PREFIX):
@@ -336,7 +339,8 @@ def _exact_pairs(shared: dict[str, list[int]], attr_of: list[Attribute], owner: 
         if rule.common or rule.names:
             # How much this value says: its rarity in the store and, for a name, among people.
             pinyin = key.startswith(PINYIN_MARK, len(facet) + 1)
-            rule = weighed(rule, weigh(rule, attr_of[refs[0]].normalized, len(members), pinyin=pinyin))
+            holders = len(members)
+            rule = weighed(rule, weigh(rule, attr_of[refs[0]].normalized, holders, pinyin=pinyin), holders, pinyin)
         if len(members) > hub_size:
             hubs.append(_HubGroup(rule, key, members))
             continue
@@ -348,11 +352,14 @@ def _exact_pairs(shared: dict[str, list[int]], attr_of: list[Attribute], owner: 
             for ob, rb in items[x + 1:]:
                 if pinyin and not across_scripts(attr_a, attr_of[rb]):
                     continue
+                found = rule
+                if past is not None and not (is_current(attr_a) and is_current(attr_of[rb])):
+                    found = past_rule(rule, past)
                 slot = target.get((oa, ob))
                 if slot is None:
-                    target[(oa, ob)] = [Evidence(rule, attr_a, attr_of[rb], None)]
+                    target[(oa, ob)] = [Evidence(found, attr_a, attr_of[rb], None)]
                 else:
-                    slot.append(Evidence(rule, attr_a, attr_of[rb], None))
+                    slot.append(Evidence(found, attr_a, attr_of[rb], None))
     return evidence, context, hubs, blocks
 
 
@@ -457,6 +464,8 @@ def _add_fuzzy(matches: Iterable[FuzzyMatch], attr_of: list[Attribute], owner: l
         if exact_beats_fuzzy(attr_a, attr_b, facet, slot):
             continue
         rule = _fuzzy_rule(rules, facet, attr_a, attr_b)
+        if rules.past is not None and not (is_current(attr_a) and is_current(attr_b)):
+            rule = past_rule(rule, rules.past)
         item = Evidence(rule, attr_a, attr_b, similarity)
         target = context if rule.context else evidence
         slot = target.get(pair)
@@ -480,7 +489,7 @@ def _own_exact_key(attr: Attribute) -> str | None:
     return next((k for k in attr.keys if k.startswith(prefix)), None)
 
 
-def _resolve_all(evidence: dict, combine: Combine) -> list[tuple[Level, float, int, int, list]]:
+def _resolve_all(evidence: dict) -> list[tuple[Level, float, int, int, list]]:
     resolved: list[tuple[Level, float, int, int, list]] = []
     append = resolved.append
     for (a, b), items in evidence.items():
@@ -489,7 +498,7 @@ def _resolve_all(evidence: dict, combine: Combine) -> list[tuple[Level, float, i
             rule, _x, _y, similarity = items[0]
             append((rule.level, _single_score(rule.level, similarity), a, b, items))
             continue
-        outcome = _resolve(items, combine)
+        outcome = _resolve(items)
         if outcome is not None:
             append((outcome[0], outcome[1], a, b, outcome[2]))
     return resolved
@@ -591,7 +600,9 @@ def compare(
                             pinyin = key.startswith(PINYIN_MARK, len(facet) + 1)
                             if pinyin and not across_scripts(mine, attr):
                                 continue
-                            rule = weighed(rule, weigh(rule, attr.normalized, pinyin=pinyin))
+                            rule = weighed(rule, weigh(rule, attr.normalized, pinyin=pinyin), 2, pinyin)
+                        if rules.past is not None and not (is_current(mine) and is_current(attr)):
+                            rule = past_rule(rule, rules.past)
                         evidence.append(Evidence(rule, mine, attr, None))
         seen_pairs = set()
         for facet, mine, theirs in fuzzy_pairs:
@@ -604,10 +615,13 @@ def compare(
                 continue
             similarity = comparison.compare(text(mine, facet), text(theirs, facet))
             if similarity is not None:
-                evidence.append(Evidence(_fuzzy_rule(rules, facet, mine, theirs), mine, theirs, similarity))
+                rule = _fuzzy_rule(rules, facet, mine, theirs)
+                if rules.past is not None and not (is_current(mine) and is_current(theirs)):
+                    rule = past_rule(rule, rules.past)
+                evidence.append(Evidence(rule, mine, theirs, similarity))
         if not evidence:
             continue
-        outcome = _resolve(evidence, rules.combine)
+        outcome = _resolve(evidence)
         if outcome is None or outcome[0] < min_level:
             continue
         level, score, kept = outcome

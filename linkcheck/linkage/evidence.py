@@ -1,5 +1,5 @@
-"""Evidence: one shared value between two accounts, and how pieces of evidence combine into a
-pair's level and score (the combination rule)."""
+"""Evidence: one shared value between two accounts, what it weighs, and how the weights of a
+pair's evidence sum into the pair's level and score."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import Iterable, NamedTuple
 
 from ..models import Attribute, Level
 from ..registry.facets import level_of_weight
-from .rules import Combine, FacetRule, FuzzyRule
+from .rules import FacetRule, FuzzyRule
 
 # How a finding matched: the same value, the same value written differently, the same network
 # around two values, or a fuzzy comparison (with its similarity).
@@ -91,15 +91,16 @@ def weigh(rule, normalized: str, holders: int = 2, *, other: str | None = None, 
 
 
 @lru_cache(maxsize=1 << 12)
-def weighed(rule, weight: float):
+def weighed(rule, weight: float, holders: int = 2, pinyin: bool = False):
     """`rule` as a finding of `weight` counts: the level the weight reaches, or context below
-    1 bit. The rule itself when nothing changes (most findings)."""
-    if weight == rule.weight:
+    1 bit. The rule keeps what explains the weight (`weight_terms`): the weight it had
+    (`base`), how many accounts hold the value (`holders`) and whether two names met through
+    their pinyin. The rule itself when nothing changes (most findings)."""
+    if weight == rule.weight and holders <= 2 and not pinyin:
         return rule
     level = level_of_weight(weight)
-    if level is None:
-        return replace(rule, level=Level.LOW, context=True, weight=weight)
-    return replace(rule, level=level, context=False, weight=weight)
+    return replace(rule, level=level or Level.LOW, context=level is None, weight=weight, base=rule.weight,
+                   holders=holders, pinyin=pinyin)
 
 
 def pair_weight(evidence: Iterable[tuple[float, str, bool]]) -> float:
@@ -113,45 +114,73 @@ def pair_weight(evidence: Iterable[tuple[float, str, bool]]) -> float:
     return round(sum(best.values()), 1)
 
 
-# ---------------------------------------------------------------------------------------------
-# The combination rule
+def weight_terms(rule, normalized_a: str, normalized_b: str) -> tuple[tuple[str, float, object], ...]:
+    """Why a finding weighs what it does, as (term, bits, detail) triples whose bits sum to its
+    weight (each rounded to 0.1 bit), in the order `weigh` applies them:
 
+    - ("exact" or "fuzzy", bits, None): the comparison level's weight;
+    - ("name", bits, share): a person's name weighs at most its own weight, log2(1/share) -
+      NAME_PRIOR_BITS, for a fuzzy match the commoner name's less FUZZY_NAME_BITS (`share`
+      is the share of people bearing it);
+    - ("pinyin", bits, None): a name met through its romanisation;
+    - ("accounts", bits, holders): the store's term frequency (`holders` accounts hold it);
+    - ("floor", bits, None): a weight never goes below 0;
+    - ("past", bits, None): `[history] past` capped a finding on a value no longer in use.
 
-def combine_level(evidence: Iterable[tuple[Level, str, bool]], combine: Combine) -> Level | None:
-    """A pair's level from its findings, given as (level, family, context) triples.
-
-    Each finding's level is the one its weight reaches (`weighed`): a common name is context,
-    a rare one medium, a value many accounts of the store hold weaker than a value two hold.
-
-    1. The pair is at least as strong as its strongest finding. Context findings (logistics,
-       category) never count: a pair with nothing else is no pair (None).
-    2. High-or-stronger findings from `critical_after_high` (2) different families make it
-       critical: e.g. the same company name (legal) and the same address (place).
-    3. Medium-or-stronger findings from `high_after_medium` (3) different families make it
-       at least high: e.g. same /24 network, same private email domain and same brand.
-    4. Low findings never raise a level. Families group facets that are one piece of evidence
-       (IP, /24 network, router and Wi-Fi are all "network"), so one fact seen through several
-       facets never counts twice.
+    Recomputed from the rule and the two values for the findings an audit reports only.
     """
-    best: Level | None = None
-    high_families: set[str] = set()
-    medium_families: set[str] = set()
-    for level, family, context in evidence:
-        if context:
-            continue
-        if best is None or level > best:
-            best = level
-        if level >= Level.HIGH:
-            high_families.add(family)
-        if level >= Level.MEDIUM:
-            medium_families.add(family)
-    if best is None:
-        return None
-    if len(high_families) >= combine.critical_after_high:
-        return Level.CRITICAL
-    if len(medium_families) >= combine.high_after_medium and best < Level.HIGH:
-        return Level.HIGH
-    return best
+    comparison = "fuzzy" if rule.fuzzy else "exact"
+    if rule.past_cap:  # [history] past: the weight it had, less what the cap took off
+        unc = weight_terms(replace(rule, weight=round(rule.weight + rule.past_cap, 1), past_cap=0.0),
+                           normalized_a, normalized_b)
+        return (*unc, ("past", -rule.past_cap, None))
+    if rule.base is None and not rule.names:
+        return ((comparison, rule.weight, None),)
+    from ..normalize.person import name_share
+
+    weight = rule.weight if rule.base is None else rule.base
+    terms: list[tuple[str, float, object]] = [(comparison, weight, None)]
+    if rule.names:
+        if rule.fuzzy:
+            commoner = min((normalized_a, normalized_b), key=name_weight)
+            named = name_weight(commoner) - FUZZY_NAME_BITS
+        else:
+            commoner = normalized_a
+            named = name_weight(commoner)
+        if named < weight:
+            terms.append(("name", round(named - weight, 1), name_share(commoner)))
+            weight = named
+        if rule.pinyin:
+            terms.append(("pinyin", -PINYIN_BITS, None))
+            weight -= PINYIN_BITS
+    if rule.common and rule.holders > 2:
+        bits = store_frequency_bits(rule.holders)
+        terms.append(("accounts", round(-bits, 1), rule.holders))
+        weight -= bits
+    if weight < 0:
+        terms.append(("floor", round(-weight, 1), None))
+    return tuple(terms)
+
+
+# ---------------------------------------------------------------------------------------------
+# A pair's level: its summed weight through the thresholds
+
+
+def combine_level(evidence: Iterable[tuple[float, str, bool]]) -> Level | None:
+    """A pair's level from its findings, given as (weight, family, context) triples: the level
+    its summed weight (`pair_weight`: the strongest finding of each family) reaches through
+    registry.facets.WEIGHT_THRESHOLDS, None below 1 bit (nothing but context: no pair).
+
+    Each finding's weight is already adjusted (`weigh`): a common name weighs nothing, a rare
+    one up to 9 bits, a value many accounts of the store hold less than one two hold. So the
+    same company name and the same address (12 + 12) are critical, a rare name and the same
+    address (9 + 12) high, a common name beside the address only the address (12, high); one
+    strong identifier (24) is critical alone. Families group facets that are one piece of
+    evidence (IP, /24 network, router and Wi-Fi are all "network"), so one fact seen through
+    several facets never counts twice; a sum never falls below its largest part, so a pair is
+    at least as strong as its strongest finding.
+    """
+    return level_of_weight(pair_weight(evidence))
 
 
 def pair_score(level: Level, evidence: Iterable[tuple[Level, bool, float | None]]) -> float:
@@ -216,7 +245,7 @@ def _strength(item: Evidence) -> tuple:
     return (not rule.context, rule.level, not rule.fuzzy)
 
 
-def _resolve(evidence: list, combine: Combine) -> tuple[Level, float, list] | None:
+def _resolve(evidence: list) -> tuple[Level, float, list] | None:
     if len(evidence) == 1:
         # The common case, kept cheap: one shared value.
         rule, _a, _b, similarity = evidence[0]
@@ -224,8 +253,7 @@ def _resolve(evidence: list, combine: Combine) -> tuple[Level, float, list] | No
             return None
         return rule.level, pair_score(rule.level, ((rule.level, False, similarity),)), evidence
     kept = _strongest_per_value_pair(evidence)
-    # An off rule (level None) records no evidence: every level here is a Level.
-    level = combine_level(((e.rule.level, e.rule.family, e.rule.context) for e in kept), combine)  # type: ignore[misc]
+    level = combine_level((e.rule.weight, e.rule.family, e.rule.context) for e in kept)
     if level is None:
         return None
     score = pair_score(level, ((e.rule.level, e.rule.context, e.similarity) for e in kept))  # type: ignore[misc]

@@ -11,6 +11,7 @@ from functools import lru_cache
 from typing import Iterable, Mapping
 
 from ..models import Level, Period
+from ..registry.facets import threshold_of
 
 @dataclass(frozen=True)
 class Finding:
@@ -38,6 +39,11 @@ class Finding:
     weight: float = 0.0  # match weight in bits (linkage.evidence.weigh)
     # Each account's periods of use of its value (models.periods_of: never empty once built).
     periods: Mapping[str, tuple[Period, ...]] = field(default_factory=dict)
+    # Each account's flags on its value (a tax ID whose check digits fail is "bad-checksum");
+    # the JSON lists the accounts that have any.
+    flags: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # Why the finding weighs `weight`: (term, bits, detail) triples, evidence.weight_terms.
+    weight_terms: tuple[tuple[str, float, object], ...] = ()
 
     @property
     def state(self) -> str:
@@ -51,12 +57,7 @@ class Finding:
         sides = list(self.periods.values())
         if len(sides) != 2:
             return True
-        return any(
-            since_a < (until_b if until_b is not None else _FOREVER)
-            and since_b < (until_a if until_a is not None else _FOREVER)
-            for since_a, until_a, _ in sides[0]
-            for since_b, until_b, _ in sides[1]
-        )
+        return _overlap(sides[0], sides[1])
 
     def ended(self, account: str) -> int | None:
         """When `account`'s use of its value ended; None while it is in use."""
@@ -65,6 +66,24 @@ class Finding:
 
 
 _FOREVER = float("inf")
+
+
+def _overlap(a: tuple[Period, ...], b: tuple[Period, ...]) -> bool:
+    """Whether two accounts' periods (each in order, none overlapping the next) share a moment:
+    one walk over both lists, linear however many periods an import gave a value."""
+    i = j = 0
+    while i < len(a) and j < len(b):
+        since_a, until_a, _ = a[i]
+        since_b, until_b, _ = b[j]
+        end_a = until_a if until_a is not None else _FOREVER
+        end_b = until_b if until_b is not None else _FOREVER
+        if since_a < end_b and since_b < end_a:
+            return True
+        if end_a <= end_b:
+            i += 1
+        else:
+            j += 1
+    return False
 
 
 @dataclass(frozen=True)
@@ -81,6 +100,22 @@ class PairRisk:
     def kinds(self) -> tuple[str, ...]:
         """The facets that link the pair (context excluded), strongest first."""
         return _unique(f.facet for f in self.findings if not f.context)
+
+    @property
+    def weight_parts(self) -> tuple[tuple[str, str, float], ...]:
+        """What `weight` sums: (facet, family, weight) of the strongest finding of each family
+        (context excluded), strongest first."""
+        best: dict[str, Finding] = {}
+        for f in self.findings:
+            if not f.context and (f.family not in best or f.weight > best[f.family].weight):
+                best[f.family] = f
+        parts = sorted(best.values(), key=lambda f: -f.weight)
+        return tuple((f.facet, f.family, f.weight) for f in parts)
+
+    @property
+    def threshold(self) -> float:
+        """The least weight that reaches the pair's level (registry.facets.WEIGHT_THRESHOLDS)."""
+        return threshold_of(self.level)
 
 
 @dataclass(frozen=True)
@@ -201,6 +236,7 @@ def finding_to_json(finding: Finding, *, reveal: bool = False) -> dict:
         "score": finding.score,
         "level": finding.level.label,
         "weight": finding.weight,
+        "weight_terms": [_term_json(term) for term in finding.weight_terms],
         "context": finding.context,
         "values": dict(finding.raw if reveal else finding.values),
         "seen": {name: _seen_json(seen) for name, seen in finding.seen.items()},
@@ -211,7 +247,19 @@ def finding_to_json(finding: Finding, *, reveal: bool = False) -> dict:
         "periods": {name: [{"since": _iso(since), "until": _iso(until) if until is not None else None}
                            for since, until, _ in periods] for name, periods in finding.periods.items()},
         "overlapped": finding.overlapped,
+        "flags": {name: list(flags) for name, flags in finding.flags.items() if flags},
     }
+
+
+def _term_json(term: tuple[str, float, object]) -> dict:
+    """One term of a finding's weight: {"term": "accounts", "bits": -1.0, "accounts": 4}."""
+    name, bits, detail = term
+    out: dict = {"term": name, "bits": bits}
+    if name == "name":
+        out["share"] = float(f"{detail:.3g}")  # of people bearing the (commoner) name
+    elif name == "accounts":
+        out["accounts"] = detail
+    return out
 
 
 def pair_to_json(pair: PairRisk, *, reveal: bool = False) -> dict:
@@ -220,6 +268,9 @@ def pair_to_json(pair: PairRisk, *, reveal: bool = False) -> dict:
         "level": pair.level.label,
         "score": round(pair.score, 3),
         "weight": pair.weight,
+        "weight_parts": [{"facet": facet, "family": family, "weight": weight}
+                         for facet, family, weight in pair.weight_parts],
+        "threshold": pair.threshold,
         "findings": [finding_to_json(f, reveal=reveal) for f in pair.findings],
     }
 

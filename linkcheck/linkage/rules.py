@@ -46,6 +46,12 @@ class FacetRule:
     weight: float = 0.0
     common: bool = False
     names: bool = False
+    # Set on a rule weighed for one shared value (evidence.weighed), to explain its weight:
+    # the weight before adjustment, how many accounts hold the value, met through pinyin.
+    base: float | None = None
+    holders: int = 2
+    pinyin: bool = False
+    past_cap: float = 0.0  # bits taken off by [history] past (past_rule)
 
     @property
     def label(self) -> str:
@@ -69,14 +75,16 @@ class FuzzyRule:
     weight: float = 0.0  # as FacetRule's, for a fuzzy match
     common: bool = False
     names: bool = False
+    base: float | None = None  # as FacetRule's
+    holders: int = 2
+    pinyin: bool = False
+    past_cap: float = 0.0
 
 
 @dataclass(frozen=True)
 class Combine:
-    """Parameters of the combination rule and of the scale guards (see engine.pair_level)."""
+    """The scale guards. (A pair's level is its summed weight's: evidence.combine_level.)"""
 
-    critical_after_high: int = 2  # high-or-stronger findings from this many families -> critical
-    high_after_medium: int = 3  # medium-or-stronger findings from this many families -> high
     hub_size: int = 50  # a value shared by more accounts is reported once, as a hub
     fuzzy_block_cap: int = 200  # blocking groups larger than this are too generic to compare
 
@@ -90,6 +98,10 @@ class Rules:
     combine: Combine = field(default_factory=Combine)
     source: str | None = None  # the rules file these came from, None for the defaults
     health: Any = None  # health.HealthTargets from [health.*] tables; None: Amazon's targets everywhere
+    # [history] past = LEVEL: the highest level a finding reaches once either account's use of
+    # the value has ended (a retired router). None (the default): past findings keep their
+    # level -- the marketplace does not forget.
+    past: Level | None = None
 
     def facet(self, name: str) -> FacetRule:
         """The rule for a facet. A facet missing from the table (a kind added later) counts as
@@ -113,12 +125,11 @@ class Rules:
                 if r.level is not None and not r.context
             },
             "combine": {
-                "critical_after_high": self.combine.critical_after_high,
-                "high_after_medium": self.combine.high_after_medium,
                 "hub_size": self.combine.hub_size,
                 "fuzzy_block_cap": self.combine.fuzzy_block_cap,
             },
-        } | ({"health": self.health.as_dict()} if self.health is not None else {})
+        } | ({"health": self.health.as_dict()} if self.health is not None else {}) | (
+            {"history": {"past": self.past.label}} if self.past is not None else {})
 
 
 def _default_rules() -> Rules:
@@ -138,10 +149,12 @@ def _default_rules() -> Rules:
 
 DEFAULT_RULES = _default_rules()
 
-_TOP_KEYS = ("levels", "weights", "fuzzy", "combine", "health")
+_TOP_KEYS = ("levels", "weights", "fuzzy", "combine", "health", "history")
 # A weight in a rules file: a number of bits from 0 (never a link alone) to 40.
 MAX_WEIGHT = 40.0
-_COMBINE_MINIMUM = {"critical_after_high": 2, "high_after_medium": 2, "hub_size": 2, "fuzzy_block_cap": 2}
+_COMBINE_MINIMUM = {"hub_size": 2, "fuzzy_block_cap": 2}
+# The combination rule's parameters, before a pair's level came from its summed weight.
+_RETIRED_COMBINE = ("critical_after_high", "high_after_medium")
 
 
 def load_rules(path: str | Path | None) -> Rules:
@@ -225,18 +238,29 @@ def rules_from_dict(data: Any, *, name: str = "rules", base: Rules = DEFAULT_RUL
 
     combine = base.combine
     for key, value in _section(data, "combine", bad).items():
+        if key in _RETIRED_COMBINE:
+            raise bad(f"combine.{key}", "no longer used: a pair's level comes from its summed weight; "
+                                        "remove it, and set [weights] to make a facet count more or less")
         if key not in _COMBINE_MINIMUM:
             raise bad(f"combine.{key}", f"unknown parameter; use {', '.join(_COMBINE_MINIMUM)}")
         if not _is_int(value) or value < _COMBINE_MINIMUM[key]:
             raise bad(f"combine.{key}", f"expected a whole number >= {_COMBINE_MINIMUM[key]}, got {value!r}")
         combine = replace(combine, **{key: value})
 
+    past = base.past
+    for key, value in _section(data, "history", bad).items():
+        if key != "past":
+            raise bad(f"history.{key}", "unknown setting; use past")
+        parsed = _parse_level(value, bad=lambda p: bad("history.past", p))
+        assert isinstance(parsed, Level)  # no words allowed: a Level
+        past = parsed
+
     health = base.health
     if "health" in data:  # account-health targets per marketplace; the health module checks them
         from ..health import targets_from_rules
 
         health = targets_from_rules(data["health"], bad, base=health)
-    return Rules(MappingProxyType(facets), MappingProxyType(fuzzy), combine, source=name, health=health)
+    return Rules(MappingProxyType(facets), MappingProxyType(fuzzy), combine, source=name, health=health, past=past)
 
 
 def _section(data: dict, key: str, bad) -> dict:
@@ -265,6 +289,15 @@ def _parse_level(value: Any, bad, *, words: tuple[str, ...] = ()) -> Level | str
         return Level.parse(word)
     except ValueError:
         raise bad(f"unknown level {value!r}; use one of {choices}") from None
+
+
+def past_rule(rule, cap: Level):
+    """`rule` as a finding on a value whose use has ended counts under `[history] past = cap`:
+    at most that level, and at most that level's weight. Context and weaker rules unchanged."""
+    if rule.context or rule.level is None or rule.level <= cap:
+        return rule
+    weight = min(rule.weight, LEVEL_WEIGHTS[cap])
+    return replace(rule, level=cap, weight=weight, past_cap=round(rule.weight - weight, 1))
 
 
 def _facet_rule(rule: FacetRule, value: Any, bad) -> FacetRule:

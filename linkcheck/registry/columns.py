@@ -15,6 +15,10 @@ import unicodedata
 from .kinds import KINDS
 
 ACCOUNT_FIELDS = ("account", "marketplace", "status", "note")
+# The account's identity as the marketplace knows it (models.IDENTITY_FIELDS); `export` writes
+# these columns only when some account has one, so other exports keep their columns.
+IDENTITY_COLUMNS = ("display_name", "merchant_token", "legal_name_en", "legal_name_local")
+RECORD_FIELDS = ACCOUNT_FIELDS + IDENTITY_COLUMNS
 
 # Field or kind -> the other names a header may give it (English, then Chinese).
 ALIASES: dict[str, tuple[str, ...]] = {
@@ -23,6 +27,10 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "marketplace": ("site", "platform", "market", "channel", "站点", "平台"),
     "status": ("state", "account status", "状态", "账号状态", "店铺状态"),
     "note": ("notes", "remark", "remarks", "comment", "comments", "备注", "说明"),
+    "display_name": ("store display name", "display name", "店铺显示名称", "显示名称"),
+    "merchant_token": ("merchant id", "seller id", "卖家记号", "卖家编号"),
+    "legal_name_en": ("legal name (english)", "english legal name", "公司英文名称", "英文名称"),
+    "legal_name_local": ("legal name (local)", "local legal name", "公司中文名称", "中文名称"),
     "email": ("e-mail", "email address", "mail", "邮箱", "电子邮件", "邮件", "邮箱地址"),
     "phone": ("phone number", "telephone", "tel", "mobile", "mobile phone", "cell phone",
               "电话", "手机", "手机号", "手机号码", "联系电话"),
@@ -55,7 +63,7 @@ def column_key(header: str) -> str:
 
 def _table() -> dict[str, str]:
     table: dict[str, str] = {}
-    for name in (*ACCOUNT_FIELDS, *KINDS):
+    for name in (*RECORD_FIELDS, *KINDS):
         table.setdefault(column_key(name), name)
     for name, aliases in ALIASES.items():
         for alias in aliases:

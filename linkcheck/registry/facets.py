@@ -20,24 +20,33 @@ CONTEXT = "context"
 # A finding's weight is a match weight: log2 of its Bayes factor m/u, where m is how often two
 # accounts of one operator share the value and u how often two unrelated accounts do. Each
 # facet's comparison levels (the exact key, a fuzzy match) carry one; a shared value's weight
-# is then adjusted by how common the value is (linkage.evidence.weigh). The weight gives the
-# finding its level through WEIGHT_THRESHOLDS, and the combination rule combines levels.
+# is then adjusted by how common the value is (linkage.evidence.weigh). A pair's weight is the
+# strongest finding of each family, summed (linkage.evidence.pair_weight), and the pair's
+# level is the one that sum reaches through WEIGHT_THRESHOLDS -- one table for findings and
+# pairs, so a pair is always at least as strong as its strongest finding.
 #
 # Weight of each level (what a facet whose rules say "high" weighs): roughly m ~ 0.9 and
-# u ~ 1e-6 (critical: one card, one phone, one machine), 2e-4 (high), 1.5e-2 (medium),
-# 0.25 (low).
-LEVEL_WEIGHTS = {CRITICAL: 20.0, HIGH: 12.0, MEDIUM: 6.0, LOW: 2.0}
-# The level a weight reaches: at least 18 critical, 10 high, 4 medium, 1 low; below 1 a
-# finding is context (shown beside a pair linked by something else, never a link alone).
-WEIGHT_THRESHOLDS = ((18.0, CRITICAL), (10.0, HIGH), (4.0, MEDIUM), (1.0, LOW))
+# u ~ 6e-8 (critical: one card, one phone, one machine), 2e-4 (high), 4e-2 (medium), 0.3 (low).
+LEVEL_WEIGHTS = {CRITICAL: 24.0, HIGH: 12.0, MEDIUM: 4.5, LOW: 1.5}
+# The level a weight reaches: at least 22 critical, 10 high, 4 medium, 1 low; below 1 it is
+# context (shown beside a pair linked by something else, never a link alone). So a strong
+# identifier is critical alone, and so are two high findings of two families (12 + 12); a
+# high finding and a rare name (12 + 9) are high, and so are three medium findings of three
+# families (3 x 4.5), while two stay medium (9), as do a medium and a low one.
+WEIGHT_THRESHOLDS = ((22.0, CRITICAL), (10.0, HIGH), (4.0, MEDIUM), (1.0, LOW))
 
 
 def level_of_weight(weight: float) -> Level | None:
-    """The level a finding of this weight reaches, None below 1 (context)."""
+    """The level a finding or a pair of this weight reaches, None below 1 (context)."""
     for threshold, level in WEIGHT_THRESHOLDS:
         if weight >= threshold:
             return level
     return None
+
+
+def threshold_of(level: Level) -> float:
+    """The least weight that reaches `level`."""
+    return next(threshold for threshold, reached in WEIGHT_THRESHOLDS if reached == level)
 
 
 # Match keys are "facet:value"; a key starting with this is a blocking value for fuzzy
@@ -64,11 +73,12 @@ class Facet:
     """One facet a match key can carry.
 
     `level` is the default level of sharing it (or CONTEXT); a `family` groups facets that are
-    one piece of evidence: sharing an IP and its router is one fact ("same network"), so the
-    combination rule counts families, not findings. `label`/`label_zh` name a facet that is no
-    kind's own (a kind's facet is named by the kind's label). `around`: the shared key is
-    something around the value (a network, a domain) -- two accounts share it while each has its
-    own value in it; `network`: that something is an IP network.
+    one piece of evidence: sharing an IP and its router is one fact ("same network"), so a
+    pair's summed weight counts each family once (its strongest finding). `label`/`label_zh`
+    name a facet that is no kind's own (a kind's facet is named by the kind's label).
+    `around`: the shared key is something around the value (a network, a domain) -- two
+    accounts share it while each has its own value in it; `network`: that something is an IP
+    network.
     """
 
     name: str
@@ -160,11 +170,15 @@ _ENTRIES = (
     Facet("legal_representative", MEDIUM, "person",
           "Same legal representative: one person stands behind both businesses.",
           "相同法定代表人：同一个人是这些企业的负责人。",
+          # Two spellings of a name weigh as the commoner one less 2 bits (evidence.
+          # FUZZY_NAME_BITS), so at most the exact weight less 2: a typo of a rare name is
+          # medium alone, high beside a near-identical address (7 + 4.5).
           fuzzy=FuzzyDefault(90, MEDIUM, ("typo",),
                              "Near-identical legal representative names: probably the same person.",
-                             "法定代表人姓名高度相似：很可能是同一个人。"),
+                             "法定代表人姓名高度相似：很可能是同一个人。", weight=7.0),
           # A name alone never says as much as an address: a rare name is medium (at most
-          # 9), a common one context (see linkage.evidence.name_weight).
+          # 9; beside the same address 21, high), a common one context (see
+          # linkage.evidence.name_weight).
           weight=9.0, common=True, names=True,
     ),
     Facet("ip_network", MEDIUM, "network",

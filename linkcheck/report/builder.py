@@ -114,16 +114,20 @@ def report_data(
         [a.name, text(a.marketplace), text(a.status), cluster_of.get(a.name), at_risk.get(a.name)]
         for a in drawn
     ]
-    types: dict[tuple, int] = {}  # (facet, level, match, reason, reason_zh) -> its number
+    types: dict[tuple, int] = {}  # (facet, level, match, reason, reason_zh, state) -> its number
     pairs = []
     for pair in audit.pairs:
         a, b = pair.accounts
         findings = []
         for f in pair.findings:
+            state = f.state
             kind = (text(f.facet), text("context" if f.context else f.level.label), text(f.match), text(f.reason),
-                    text(f.reason_zh or None))
+                    text(f.reason_zh or None), text(state))
+            value_a, value_b = f.values.get(a, ""), f.values.get(b, "")
+            if state == "past":  # as the audit's table: "until DATE" beside a value no longer in use
+                value_a, value_b = _until(f, a, value_a), _until(f, b, value_b)
             row = [types.setdefault(kind, len(types)), None if f.score is None else round(f.score),
-                   text(f.values.get(a, "")), text(f.values.get(b, ""))]
+                   text(value_a), text(value_b)]
             if f.explanation:
                 row.append(text(f.explanation))
             findings.append(row)
@@ -164,7 +168,7 @@ def report_data(
             "accounts": ["name", "marketplace", "status", "cluster", "at_risk_because_of"],
             "pairs": ["a", "b", "rank", "score", "findings"],
             "findings": ["type", "score", "value_a", "value_b", "explanation (only when explained)"],
-            "finding_types": ["facet", "level", "match", "reason", "reason_zh"],
+            "finding_types": ["facet", "level", "match", "reason", "reason_zh", "state"],
             "clusters": ["rank", "accounts", "chain"],
             "chain": ["a", "b", "rank", "kinds"],
         },
@@ -188,7 +192,8 @@ def decode(data: dict) -> dict:
     ]
     names = [a["name"] for a in accounts]
     labels = {int(lvl): lvl.label for lvl in Level}
-    types = [dict(zip(("facet", "level", "match", "reason", "reason_zh"), map(s, t), strict=True)) for t in data["finding_types"]]
+    types = [dict(zip(("facet", "level", "match", "reason", "reason_zh", "state"), map(s, t), strict=True))
+             for t in data["finding_types"]]
 
     def finding(row) -> dict:
         return {**types[row[0]], "score": row[1], "value_a": s(row[2]), "value_b": s(row[3]),
@@ -198,8 +203,11 @@ def decode(data: dict) -> dict:
     for a, b, rank, score, rows in data["pairs"]:
         findings = [finding(row) for row in rows]
         kinds = list(dict.fromkeys(f["facet"] for f in findings if f["level"] != "context"))
+        # A pair is past only when every finding that links it is past (what the graph marks).
+        linking = [f for f in findings if f["level"] != "context"]
+        past_only = bool(linking) and all(f["state"] == "past" for f in linking)
         pairs.append({"accounts": [names[a], names[b]], "level": labels[rank], "rank": rank, "score": score,
-                      "kinds": kinds, "findings": findings})
+                      "kinds": kinds, "findings": findings, "past_only": past_only})
     clusters = [
         {"level": labels[rank], "accounts": [names[i] for i in members],
          "chain": [{"a": names[a], "b": names[b], "level": labels[r], "kinds": [s(k) for k in kinds]}
@@ -207,6 +215,11 @@ def decode(data: dict) -> dict:
         for rank, members, chain in data["clusters"]
     ]
     return {**data, "accounts": accounts, "pairs": pairs, "clusters": clusters}
+
+
+def _until(finding, account: str, value: str) -> str:
+    ended = finding.ended(account)
+    return value if ended is None else f"{value} (until {iso(ended)[:10]})"
 
 
 def _common_cluster(names, cluster_of: dict) -> int | None:

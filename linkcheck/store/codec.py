@@ -63,6 +63,11 @@ def _profile_body(profile: Profile, n_exact: list[int], fmt: int = 3) -> bytes:
     """
     acc = profile.account
     header = {"n": acc.name, "m": acc.marketplace, "s": acc.status, "o": acc.note, "c": acc.created, "u": acc.updated}
+    # Identity fields and the appeal case (issue 14) are written only when recorded, so an
+    # account without them is sealed byte for byte as before: no store format change.
+    for key, value in zip(_OPTIONAL_KEYS, _optional_values(acc), strict=True):
+        if value is not None:
+            header[key] = value
     lines = [_JSON_LINE(header)]
     append = lines.append
     for attr, exact in zip(profile.attributes, n_exact, strict=True):
@@ -105,8 +110,17 @@ def _decode_profile(raw: bytes) -> Profile:
     )
 
 
+# Header keys of Account's optional fields, in the order of `_optional_values`.
+_OPTIONAL_KEYS = ("dn", "mt", "le", "ll", "ac")
+
+
+def _optional_values(acc: Account) -> tuple:
+    return (acc.display_name, acc.merchant_token, acc.legal_name_en, acc.legal_name_local, acc.appeal_case)
+
+
 def _decode_account(data: dict) -> Account:
-    return Account(data["n"], data["m"], data["s"], data["o"], data["c"], data["u"])
+    return Account(data["n"], data["m"], data["s"], data["o"], data["c"], data["u"],
+                   *(data.get(key) for key in _OPTIONAL_KEYS))
 
 
 def _decode_attribute(fields: list, keys: list | None = None) -> Attribute:

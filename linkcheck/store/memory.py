@@ -175,7 +175,7 @@ class MemoryStore:
     @staticmethod
     def _decode_explanation(raw: bytes) -> Explanation:
         d = json.loads(raw)
-        return Explanation(tuple(d["accounts"]), d["kind"], d["note"], d["when"])
+        return Explanation(tuple(d["accounts"]), d["kind"], d["note"], d["when"], d.get("note_zh"))
 
     def explanations(self) -> list[Explanation]:
         return [self._decode_explanation(raw) for raw in self._data.explanations.values()]
@@ -184,7 +184,8 @@ class MemoryStore:
         self._require_write()
         body = _utf8_or_invalid(
             lambda: crypto.canonical_json(
-                {"accounts": sorted(expl.accounts), "kind": expl.kind, "note": expl.note, "when": expl.when}
+                {"accounts": sorted(expl.accounts), "kind": expl.kind, "note": expl.note, "when": expl.when,
+                 **({"note_zh": expl.note_zh} if expl.note_zh else {})}
             ),
             "the explanation",
         )

@@ -850,7 +850,7 @@ class Store:
             raw = self._keys.open(body, _ad("explanations", row_id, version, tag, "body"), "an explanation")
             try:
                 d = json.loads(raw)
-                expl = Explanation(tuple(d["accounts"]), d["kind"], d["note"], d["when"])
+                expl = Explanation(tuple(d["accounts"]), d["kind"], d["note"], d["when"], d.get("note_zh"))
             except (ValueError, KeyError, TypeError):
                 raise StoreDamaged(_("store is damaged: an explanation is unreadable")) from None
             yield row_id, version, tag, expl
@@ -884,7 +884,8 @@ class Store:
             version = old_version + 1
         body = _utf8_or_invalid(
             lambda: crypto.canonical_json(
-                {"accounts": sorted(expl.accounts), "kind": expl.kind, "note": expl.note, "when": expl.when}
+                {"accounts": sorted(expl.accounts), "kind": expl.kind, "note": expl.note, "when": expl.when,
+                 **({"note_zh": expl.note_zh} if expl.note_zh else {})}
             ),
             "the explanation",
         )

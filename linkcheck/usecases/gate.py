@@ -57,6 +57,6 @@ def check_gate(
         result = gate.check_machine(st, name, fp, rules, fail_on=fail_on, extra=extra(st) if extra else ())
         recorded = None
         if action is not None:
-            added = gate.record_check(st, result, fp, action=action, merge=record_values)
-            recorded = {"event": True, "values_added": added}
+            added, reopened = gate.record_check(st, result, fp, action=action, merge=record_values)
+            recorded = {"event": True, "values_added": added, "values_reopened": reopened}
     return result, recorded

@@ -45,6 +45,20 @@
 
   // ----- the data: indexes over the compact rows ------------------------------------------------
 
+  // A finding's state ("current" or "past": either side stopped using the value).
+  function findingState(f) { return s(data.finding_types[f[0]][5]); }
+
+  // Past only: every finding that links the pair is past (context findings left out).
+  function pastOnly(p) {
+    var linking = p[4].filter(function (f) { return s(data.finding_types[f[0]][1]) !== "context"; });
+    return linking.length > 0 && linking.every(function (f) { return findingState(f) === "past"; });
+  }
+
+  // Whether a pair has a finding in `state` ("" matches every pair).
+  function hasState(p, state) {
+    return !state || p[4].some(function (f) { return findingState(f) === state; });
+  }
+
   function prepare(raw) {
     data = raw;
     S = data.strings;
@@ -129,8 +143,10 @@
         if (joined[key]) { return; }  // one line from an account to a closed cluster, the strongest
         joined[key] = true;
       }
-      els.push({group: "edges", classes: "pair lvl-" + level, data: {id: "p" + j, pair: j, source: source, target: target,
-        level: level, rank: p[2], label: shortKinds(kinds), kinds: kinds, a: names[p[0]], b: names[p[1]],
+      var past = pastOnly(p);
+      els.push({group: "edges", classes: "pair lvl-" + level + (past ? " past" : ""), data: {id: "p" + j, pair: j,
+        source: source, target: target, past: past, current: hasState(p, "current"), hasPast: hasState(p, "past"),
+        level: level, rank: p[2], label: shortKinds(kinds) + (past ? " (past)" : ""), kinds: kinds, a: names[p[0]], b: names[p[1]],
         score: p[3], findings: p[4].length, colour: COLOURS[level], width: WIDTHS[level]}});
     });
     return els;
@@ -159,6 +175,7 @@
         "min-zoomed-font-size": 8, "opacity": 0.9}},
       {selector: "edge.lvl-medium", style: {"line-style": "dashed"}},
       {selector: "edge.lvl-low", style: {"line-style": "dotted"}},
+      {selector: "edge.past", style: {"line-style": "dashed", "line-dash-pattern": [2, 6], "opacity": 0.55}},
       {selector: "edge.hub-edge", style: {"line-color": "#a78bfa", "width": 1, "curve-style": "haystack", "opacity": 0.6}},
       {selector: "node.collapsed", style: {"shape": "round-rectangle", "background-color": "#e2e8f0", "border-width": 2,
         "border-color": "#64748b", "border-style": "dashed", "width": "data(side)", "height": "data(side)",
@@ -336,7 +353,8 @@
     details.textContent = "";
     if (e.hasClass("hub-edge")) { showNode(e.source()); return; }
     details.appendChild(text("h3", e.data("a") + " ↔ " + e.data("b")));
-    details.appendChild(text("p", e.data("level") + " · score " + e.data("score") + " · " + e.data("findings") + " finding(s)"));
+    details.appendChild(text("p", e.data("level") + " · score " + e.data("score") + " · " + e.data("findings") + " finding(s)" +
+      (e.data("past") ? " · past only: no longer in use on one side or both" : "")));
     var list = document.createElement("ul");
     data.pairs[e.data("pair")][4].forEach(function (f) {
       list.appendChild(text("li", s(data.finding_types[f[0]][0]) + ": " + s(f[2]) + " / " + s(f[3])));
@@ -347,6 +365,7 @@
   // ----- findings: rendered from the data a page at a time, filtered by level and account --------
 
   var levelSelect = document.getElementById("filter-level");
+  var stateSelect = document.getElementById("filter-state");
   var accountInput = document.getElementById("filter-account");
   var countLine = document.getElementById("findings-count");
   var table = document.getElementById("findings-table");
@@ -355,6 +374,10 @@
   // The account filter: an exact name, else any account whose name contains the text (any case).
   function chosenAccount() {
     return accountInput ? accountInput.value.trim() : "";
+  }
+
+  function chosenState() {
+    return stateSelect ? stateSelect.value : "";
   }
 
   function matchesAccount(p, account) {
@@ -370,6 +393,7 @@
     body.className = "pair";
     body.id = "pair-p" + j;
     body.setAttribute("data-level", String(p[2]));
+    if (pastOnly(p)) { body.setAttribute("data-past-only", "true"); }
     body.setAttribute("data-a", a);
     body.setAttribute("data-b", b);
     var head = document.createElement("tr"), th = document.createElement("th");
@@ -384,10 +408,13 @@
     th.appendChild(text("span", "score " + p[3].toFixed(2) + " · shares " + pairKinds(p).join(", "), "muted"));
     head.appendChild(th);
     body.appendChild(head);
+    var state = chosenState();
     p[4].forEach(function (f) {
-      var t = data.finding_types[f[0]];  // facet, level, match, reason, reason_zh
+      var t = data.finding_types[f[0]];  // facet, level, match, reason, reason_zh, state
+      if (state && s(t[5]) !== state) { return; }
       var row = document.createElement("tr"), findingLevel = s(t[1]);
-      row.className = "finding" + (findingLevel === "context" ? " context" : "");
+      row.className = "finding" + (findingLevel === "context" ? " context" : "") + (s(t[5]) === "past" ? " past" : "");
+      row.setAttribute("data-state", s(t[5]));
       row.appendChild(text("td", s(t[0])));
       var badge = document.createElement("td");
       badge.appendChild(text("span", findingLevel, "badge lvl-" + findingLevel));
@@ -421,10 +448,13 @@
 
   function renderFindings() {
     if (!table || !data) { return; }
-    var minRank = Number(levelSelect.value || 0), account = chosenAccount();
+    var minRank = Number(levelSelect.value || 0), account = chosenAccount(), state = chosenState();
     var shown = [], shownFindings = 0;
     data.pairs.forEach(function (p, j) {
-      if (p[2] >= minRank && matchesAccount(p, account)) { shown.push(j); shownFindings += p[4].length; }
+      if (p[2] >= minRank && matchesAccount(p, account) && hasState(p, state)) {
+        shown.push(j);
+        shownFindings += state ? p[4].filter(function (f) { return findingState(f) === state; }).length : p[4].length;
+      }
     });
     var pages = Math.max(1, Math.ceil(shown.length / PAGE));
     findingsPage = Math.min(findingsPage, pages - 1);
@@ -437,8 +467,9 @@
     });
     if (countLine) {
       var total = countLine.getAttribute("data-pairs");
-      countLine.textContent = (minRank || account ? "Showing " + shown.length + " of " + total + " linked pair(s), " : total +
+      countLine.textContent = (minRank || account || state ? "Showing " + shown.length + " of " + total + " linked pair(s), " : total +
         " linked pair(s), ") + shownFindings + " finding(s)" + (minRank ? ", " + LEVELS[minRank] + " and above" : "") +
+        (state === "past" ? ", on values no longer in use" : state === "current" ? ", on values still in use" : "") +
         (account ? ", involving " + account : "") + "." + (pages > 1 ? " " + PAGE + " pair(s) a page." : "");
     }
   }
@@ -448,7 +479,11 @@
     var minRank = Number(levelSelect ? levelSelect.value || 0 : 0);
     var account = accountInput ? accountInput.value.trim() : "";
     cy.batch(function () {
-      cy.edges(".pair").forEach(function (e) { e.toggleClass("filtered", e.data("rank") < minRank); });
+      var state = chosenState();
+      cy.edges(".pair").forEach(function (e) {
+        e.toggleClass("filtered", e.data("rank") < minRank || (state === "past" && !e.data("hasPast")) ||
+          (state === "current" && !e.data("current")));
+      });
       cy.elements().removeClass("faded");
       if (account in byName) {
         var node = cy.getElementById("a" + byName[account]);
@@ -581,6 +616,7 @@
 
   if (levelSelect && accountInput) {
     levelSelect.addEventListener("change", applyFilter);
+    if (stateSelect) { stateSelect.addEventListener("change", applyFilter); }
     accountInput.addEventListener("change", applyFilter);
     document.getElementById("filters").addEventListener("reset", function () { setTimeout(applyFilter, 0); });
   }
@@ -612,6 +648,12 @@
     if (wanted) {
       document.getElementById("search-account").value = decodeURIComponent(wanted[1]);
       search(null);
+    }
+    // report.html#state=past opens the page on the findings about values no longer in use.
+    var wantedState = /^#state=(past|current)$/.exec(window.location.hash);
+    if (wantedState && stateSelect) {
+      stateSelect.value = wantedState[1];
+      applyFilter();
     }
     // A canvas does not reflow for paper: print a still picture of the graph instead.
     window.addEventListener("beforeprint", function () {

@@ -1,0 +1,452 @@
+"""The Plan of Action (issue 14): what the store and the appeal case say, as the letter a careful
+seller writes to Amazon, in English or Chinese.
+
+`build_plan` reads the store: what the appealing account shares with each related account
+(retired values included, with their dates: the marketplace does not forget), what was done and
+when, the business's own suppliers and brands, its account health. It refuses (CannotAppeal,
+exit 1) where the history cannot support an appeal and says what to do first. `compose` writes
+the letter in a language: plain paragraphs, no tables, bullets, numbering or symbols, no
+device internals, financial numbers by their last four digits only, nothing about linkcheck,
+signatures, stopped logins or the operator's other accounts. Every claim cites an exhibit; the
+exhibits are numbered in the order the letter cites them (the same in every language).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from typing import Sequence
+
+from .. import i18n
+from ..errors import EXIT_FINDINGS, LinkcheckError, UsageError
+from ..linkage import engine
+from ..linkage.rules import Rules
+from ..models import Explanation, Profile, is_current
+from .case import AppealCase
+from .statement import statement_rules
+
+# Each kind as the plain thing a reviewer understands; kinds not listed never reach the letter.
+GROUPS = {
+    "gateway_mac": "router", "wifi_bssid": "router",
+    "ip": "network",
+    "proxy": "proxy", "proxy_account": "proxy",
+    "mac": "computer", "machine_id": "computer", "hostname": "computer", "device_name": "computer",
+    "browser_fingerprint": "computer", "browser_profile": "computer", "cookie": "computer",
+    "email": "email", "phone": "phone",
+    "bank_account": "bank", "card": "card", "payment_account": "payment",
+    "company_name": "company", "registration_number": "company", "tax_id": "company",
+    "legal_representative": "representative", "address": "address",
+    "platform_login": "login", "totp_secret": "login",
+}
+GROUP_ORDER = ("router", "network", "proxy", "computer", "address", "email", "phone", "bank", "card", "payment",
+               "company", "representative", "login")
+# Shown by their last four digits, as Seller Central shows them.
+LAST_FOUR = frozenset({"phone", "bank", "card", "payment"})
+# Still in use and shared with an account the seller says they do not control: no explanation
+# makes that an appeal (money, the company itself, or the keys to the account).
+NEVER_CURRENT = frozenset({"bank", "card", "payment", "company", "representative", "login"})
+# The exhibit that proves each action.
+ACTION_EXHIBIT = {"router": "router", "network": "network", "proxy": "proxy", "computer": "computer",
+                  "email": "email", "phone": "phone", "bank": "bank", "card": "card", "payment": "payment",
+                  "address": "address", "company": "company", "representative": "representative", "login": "login"}
+# The kind a replacement of each group is recorded as (for the checklist of missing facts).
+REPLACEMENT_KIND = {"router": "gateway_mac", "network": "ip", "computer": "mac", "bank": "bank_account",
+                    "card": "card", "payment": "payment_account", "phone": "phone", "email": "email"}
+BUSINESS_KINDS = ("brand", "category", "supplier", "logistics")
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+
+
+class CannotAppeal(LinkcheckError):
+    """The records contradict what the appeal would say: do this first (exit 1)."""
+
+    exit_code = EXIT_FINDINGS
+
+
+class MissingFact(UsageError):
+    """A fact the appeal needs and neither the store nor the options give (exit 2)."""
+
+
+@dataclass(frozen=True)
+class Item:
+    """One thing the appealing account shared with a related account, in plain terms."""
+
+    other: str
+    group: str
+    kinds: tuple[str, ...]
+    last4: str
+    since: int  # when our use began
+    until: int | None  # when our use ended; None while we still use it
+    overlapped: bool
+    note_en: str | None
+    note_zh: str | None
+    explained: bool
+    values: frozenset[tuple[str, str]] = frozenset()  # our (kind, normalised value) pairs behind it
+
+
+@dataclass(frozen=True)
+class Related:
+    name: str  # in the store
+    shown: str  # as Amazon's notice names it
+    items: tuple[Item, ...]
+    status: str
+    reactivated: str | None  # YYYY-MM-DD (own route)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Everything the letter, the exhibit list and the evidence page say (before a language)."""
+
+    case: AppealCase
+    subject: Profile
+    shown: str  # the store's display name
+    related: tuple[Related, ...]
+    checks_since: int | None  # the day of the last retirement
+    checks: int  # logins since then (each checked)
+    business: dict[str, tuple[str, ...]]
+    health: dict[str, str] = field(default_factory=dict)  # lang -> standing paragraph
+    replacements: dict[str, str] = field(default_factory=dict)  # group -> last four of the new value
+
+    @property
+    def retired(self) -> list[Item]:
+        """Items whose use ended, oldest end first (each group once per date)."""
+        seen, out = set(), []
+        for item in sorted((i for r in self.related for i in r.items if i.until is not None),
+                           key=lambda i: (i.until, GROUP_ORDER.index(i.group))):
+            key = (item.group, item.last4, day_of(item.until))
+            if key not in seen:
+                seen.add(key)
+                out.append(item)
+        return out
+
+
+def day_of(ts: int | None) -> date:
+    return datetime.fromtimestamp(ts or 0, tz=timezone.utc).date()
+
+
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
+           "October", "November", "December")
+
+
+def day_words(day: date | str | int, lang: str) -> str:
+    """A date as a letter writes it: 14 October 2026, 2026年10月14日."""
+    if isinstance(day, str):
+        day = date.fromisoformat(day)
+    elif isinstance(day, int):
+        day = day_of(day)
+    if lang == "zh":
+        return f"{day.year}年{day.month}月{day.day}日"
+    return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
+
+
+def _last4(normalized: str) -> str:
+    return re.sub(r"\D", "", normalized)[-4:]
+
+
+def shared_items(subject: Profile, other: Profile, rules: Rules, explanations: Sequence[Explanation]) -> list[Item]:
+    """What SUBJECT and OTHER share or shared, one Item per plain thing (router, bank account…)."""
+    notes = {}
+    for e in explanations:
+        a, b = sorted(e.accounts)
+        notes[(a, b, e.kind)] = e
+    first, second = sorted((subject.name, other.name))
+    items: dict[tuple[str, str], Item] = {}
+    for p in engine.compare(subject, [other], statement_rules(rules)):
+        for f in p.findings:
+            group = GROUPS.get(f.kind)
+            if f.context or group is None:
+                continue
+            ours = f.periods.get(subject.name) or ((0, None, None),)
+            until = ours[-1][1]
+            last4 = _last4(f.raw.get(subject.name, "")) if group in LAST_FOUR else ""
+            expl = notes.get((first, second, f.kind)) or notes.get((first, second, f.facet))
+            note_en = note_zh = None
+            if expl is not None:
+                if expl.note and not _CJK.search(expl.note):
+                    note_en = expl.note
+                note_zh = expl.note_zh or (expl.note if expl.note and _CJK.search(expl.note) else None)
+            item = Item(other.name, group, (f.kind,), last4, ours[0][0], until, f.overlapped, note_en, note_zh,
+                        expl is not None, frozenset({(f.kind, f.raw.get(subject.name, ""))}))
+            key = (group, last4)
+            old = items.get(key)
+            if old is not None:  # one thing, several kinds (a router's MAC and its Wi-Fi): latest end wins
+                later = None if old.until is None or item.until is None else max(old.until, item.until)
+                item = Item(other.name, group, tuple(dict.fromkeys(old.kinds + item.kinds)), last4,
+                            min(old.since, item.since), later, old.overlapped or item.overlapped,
+                            old.note_en or item.note_en, old.note_zh or item.note_zh, old.explained and item.explained,
+                            old.values | item.values)
+            items[key] = item
+    return sorted(items.values(), key=lambda i: (GROUP_ORDER.index(i.group), i.last4))
+
+
+def build_plan(store, name: str, case: AppealCase, rules: Rules, *, health=None) -> Plan:
+    """The plan for account NAME's appeal; CannotAppeal where the records contradict it."""
+    subject = store.profile(name)
+    shown = subject.account.display_name
+    if not shown:
+        raise MissingFact(f"account {name!r} has no display name; give the store name Amazon knows it by with "
+                          f"`linkcheck account set {name} --display-name NAME`")
+    explanations = store.explanations()
+    related = []
+    for other_name in case.related:
+        other = store.profile(other_name)
+        items = shared_items(subject, other, rules, explanations)
+        other_shown = case.name_in_notice(other_name) or other.account.display_name or other.account.merchant_token
+        if not other_shown:
+            raise MissingFact(f"how does Amazon's notice name the related account {other_name!r}? Set it with "
+                              f"`linkcheck account set {other_name} --display-name NAME`")
+        related.append(Related(other_name, other_shown, tuple(items), other.account.status,
+                               case.reactivated_on(other_name)))
+    _refuse_what_the_records_contradict(name, case, related)
+    _check_notes(name, case, related)
+    ends = [i.until for r in related for i in r.items if i.until is not None]
+    checks_since = max(ends) if ends else None
+    checks = 0
+    if checks_since is not None:
+        checks = sum(1 for e in store.events(account=name, since=checks_since)
+                     if e.action in ("check", "run") and e.verdict == "GO")
+    business = {
+        kind: tuple(dict.fromkeys(a.value for a in subject.attributes if a.kind == kind and is_current(a)))
+        for kind in BUSINESS_KINDS
+    }
+    shared_values = {v for r in related for i in r.items for v in i.values}
+    replacements: dict[str, str] = {}
+    for a in subject.attributes:
+        group = GROUPS.get(a.kind)
+        if group is None or not is_current(a) or not a.keys:
+            continue
+        if (a.kind, a.normalized) not in shared_values:  # in use now, and never shared: what replaced it
+            replacements.setdefault(group, _last4(a.normalized) if group in LAST_FOUR else "")
+    return Plan(case, subject, shown, tuple(related), checks_since, checks, business, health or {}, replacements)
+
+
+def _refuse_what_the_records_contradict(name: str, case: AppealCase, related: list[Related]) -> None:
+    route = case.relationship
+    for r in related:
+        if route == "own":
+            if r.status in ("suspended", "closed"):
+                raise CannotAppeal(
+                    f"the records show {r.name} as {r.status}: Amazon asks you to reactivate the related account you "
+                    f"own first. Once it is reinstated, record that with `linkcheck account set {r.name} --status "
+                    f"active` and run the appeal again with --reactivated \"{r.name} DATE\"")
+            continue
+        current = [i for i in r.items if i.until is None and (i.group in NEVER_CURRENT or not i.explained)]
+        if current:
+            kinds = ", ".join(k for i in current for k in i.kinds)
+            first = current[0].kinds[0]
+            raise CannotAppeal(
+                f"{name} still uses what it shares with {r.name} ({kinds}), which an appeal saying you do not own, "
+                f"control or access {r.name} cannot explain. Change it first, record the change with "
+                f"`linkcheck attr retire {name} {first} VALUE --on DATE`, then run the appeal again")
+        if route == "former-tenant":
+            overlapping = [i for i in r.items if i.overlapped]
+            if overlapping:
+                kinds = ", ".join(k for i in overlapping for k in i.kinds)
+                raise CannotAppeal(
+                    f"the records show {name} and {r.name} using the same {kinds} at the same time, which a former "
+                    f"tenant's equipment does not explain. Check the dates with `linkcheck account history {name}`, "
+                    f"or choose the --relationship that says what happened")
+
+
+def business_need(case: AppealCase, lang: str) -> str | None:
+    """The business need in LANG: --business-need-zh (or a --business-need written in Chinese) for
+    Chinese, --business-need written in English for English."""
+    need = case.business_need
+    if lang == "zh":
+        return case.business_need_zh or (need if need and _CJK.search(need) else None)
+    return need if need and not _CJK.search(need) else None
+
+
+def _check_notes(name: str, case: AppealCase, related: list[Related]) -> None:
+    langs = ("en", "zh") if case.bilingual else (case.lang,)
+    if case.relationship == "own" and (case.business_need or case.business_need_zh):
+        for lang in langs:
+            if not business_need(case, lang):
+                option = "--business-need-zh" if lang == "zh" else "--business-need"
+                language = "Chinese" if lang == "zh" else "English"
+                raise MissingFact(f"the business need is not given in {language} for a {language} appeal; give it "
+                                  f"with {option} TEXT")
+    for r in related:
+        for i in r.items:
+            if not i.explained:
+                continue
+            kind = i.kinds[0]
+            if "en" in langs and not i.note_en:
+                raise MissingFact(
+                    f"the explanation of {kind} between {name} and {r.name} has no English note for an English "
+                    f"appeal; add it with `linkcheck explain {name} {r.name} {kind} --note TEXT --note-zh TEXT`")
+            if "zh" in langs and not i.note_zh:
+                raise MissingFact(
+                    f"the explanation of {kind} between {name} and {r.name} has no Chinese note for a Chinese "
+                    f"appeal; add it with `linkcheck explain {name} {r.name} {kind} --note TEXT --note-zh TEXT`")
+
+
+# ---------------------------------------------------------------------------------------------
+# Writing it
+
+
+class Exhibits:
+    """Exhibits in the order the letter first cites them: `cite(key)` is its number."""
+
+    def __init__(self) -> None:
+        self.keys: list[str] = []
+
+    def cite(self, key: str) -> int:
+        if key not in self.keys:
+            self.keys.append(key)
+        return self.keys.index(key) + 1
+
+
+def _join(words: i18n.Catalog, items: Sequence[str]) -> str:
+    items = list(items)
+    if len(items) <= 1:
+        return "".join(items)
+    return words("list_sep").join(items[:-1]) + words("and") + items[-1]
+
+
+def _sentence(text: str, lang: str) -> str:
+    """A user's note as a whole sentence of the letter."""
+    text = " ".join(text.split())
+    end = "。" if lang == "zh" else "."
+    return text if text[-1:] in ".!?。！？" else text + end
+
+
+def account_shown(plan: Plan, words: i18n.Catalog) -> str:
+    token = plan.subject.account.merchant_token
+    return words("account_with_token", name=plan.shown, token=token) if token else plan.shown
+
+
+def signer(plan: Plan, lang: str) -> str:
+    acc = plan.subject.account
+    if lang == "zh":
+        return acc.legal_name_local or acc.legal_name_en or plan.shown
+    return acc.legal_name_en or plan.shown
+
+
+def compose(plan: Plan, lang: str) -> tuple[list[str], Exhibits]:
+    """The letter's paragraphs in LANG, and the exhibits it cites (same numbers in every language)."""
+    words = i18n.catalog("appeal", lang)
+    ex = Exhibits()
+    case = plan.case
+    space = "" if lang == "zh" else " "
+    paras = [words("greeting")]
+    names = [r.shown for r in plan.related]
+    related = (words("the_account", name=names[0]) if len(names) == 1
+               else words("the_accounts", names=_join(words, names)))
+    paras.append(words("reference", notice_date=day_words(case.notice_date or date.today().isoformat(), lang),
+                       account=account_shown(plan, words), related=related))
+
+    own = case.relationship == "own"
+    cause = [words("cause_open")] if any(r.items for r in plan.related) else []
+    for r in plan.related:
+        if not r.items:
+            cause.append(words("cause_none", other=r.shown))
+            continue
+        groups: dict[tuple, list[Item]] = {}
+        for i in r.items:
+            inherited = i.until is not None and not i.overlapped
+            groups.setdefault((i.until is None, i.until or 0, inherited), []).append(i)
+        for (current, until, inherited), items in sorted(groups.items(), key=lambda g: (g[0][0], g[0][1])):
+            form = "the_" if inherited else "same_"
+            things = _join(words, [words(form + i.group, last4=i.last4) if i.group in LAST_FOUR
+                                   else words(form + i.group) for i in items])
+            suffix = "_own" if own else ""
+            if current:
+                cause.append(words("cause_current" + suffix, other=r.shown, things=things))
+            elif inherited:
+                cause.append(words("cause_inherited", other=r.shown, things=things, date=day_words(until, lang)))
+            else:
+                cause.append(words("cause_past" + suffix, other=r.shown, things=things, date=day_words(until, lang)))
+        for i in r.items:
+            note = i.note_zh if lang == "zh" else i.note_en
+            if note:
+                cause.append(_sentence(note, lang))
+    paras.append(space.join(cause))
+
+    for r in plan.related:
+        route = case.relationship or "not-owned"
+        if route == "own":
+            parts = [words("route_own", other=r.shown)]
+            need = business_need(case, lang)
+            if need:
+                parts.append(words("route_own_need", need=_sentence(need, lang)))
+            if case.authorisation:
+                parts.append(words("route_own_authorised", date=day_words(case.authorisation[0], lang),
+                                   case_id=case.authorisation[1], n=ex.cite("authorisation")))
+            if r.reactivated:
+                parts.append(words("route_own_reactivated", other=r.shown, date=day_words(r.reactivated, lang),
+                                   n=ex.cite("reactivation")))
+            paras.append(space.join(parts))
+        elif route == "former-tenant":
+            paras.append(words("route_former_tenant", other=r.shown, n=ex.cite("previous_tenant")))
+        elif route == "agency":
+            paras.append(words("route_agency", other=r.shown, n=ex.cite("agency")))
+        elif route == "shared-service":
+            paras.append(words("route_shared_service", other=r.shown, n=ex.cite("service")))
+        else:
+            paras.append(words("route_" + route.replace("-", "_"), other=r.shown))
+
+    actions = []
+    previous = None
+    for i in plan.retired:
+        # A second step on the same day reads "On the same day we…", not the date again.
+        when = words("same_day") if i.until == previous else day_words(i.until, lang)  # type: ignore[arg-type]
+        previous = i.until
+        n = ex.cite(ACTION_EXHIBIT[i.group])
+        if i.group == "bank":
+            new4 = plan.replacements.get("bank")
+            actions.append(words("act_bank", date=when, last4=i.last4, new4=new4, n=n) if new4
+                           else words("act_bank_plain", date=when, last4=i.last4, n=n))
+        elif i.group in LAST_FOUR:
+            actions.append(words("act_" + i.group, date=when, last4=i.last4, n=n))
+        else:
+            actions.append(words("act_" + i.group, date=when, n=n))
+    if plan.checks_since is not None and plan.checks:
+        since = day_words(plan.checks_since, lang)
+        actions.append(words("act_checks_one", date=since) if plan.checks == 1
+                       else words("act_checks", date=since, count=plan.checks))
+    if actions:
+        paras.append(space.join(actions))
+
+    prevent = [words("prevent_own", n=ex.cite("lease")) if own else words("prevent", n=ex.cite("lease"))]
+    if case.relationship == "agency":
+        prevent.append(words("prevent_agency"))
+    if case.relationship == "family":
+        prevent.append(words("prevent_family"))
+    biz = plan.business
+    if biz.get("brand"):
+        key = "biz_brand" if len(biz["brand"]) == 1 else "biz_brands"
+        prevent.append(words(key, brands=_join(words, biz["brand"])))
+    if biz.get("category"):
+        prevent.append(words("biz_category", categories=_join(words, biz["category"])))
+    if biz.get("supplier"):
+        prevent.append(words("biz_supplier", suppliers=_join(words, biz["supplier"])))
+    if biz.get("logistics"):
+        prevent.append(words("biz_logistics", logistics=_join(words, biz["logistics"])))
+    if biz.get("supplier") or biz.get("logistics"):
+        prevent.append(words("biz_contracts", n=ex.cite("suppliers")))
+    paras.append(space.join(prevent))
+
+    if plan.health.get(lang):
+        paras.append(plan.health[lang])
+    paras.append(words("request", account=plan.shown))
+    paras.append(words("thanks"))
+    paras.append(words("sign_off") + "\n" + signer(plan, lang))
+    return [_tidy(p) for p in paras], ex
+
+
+def _tidy(paragraph: str) -> str:
+    """A value that ends with a full stop ("Co., Ltd.") at the end of a sentence gives one stop."""
+    return re.sub(r"\.\.(?=\s|$|\()", ".", paragraph)
+
+
+def letter(plan: Plan, lang: str) -> str:
+    paras, _ = compose(plan, lang)
+    return "\n\n".join(paras) + "\n"
+
+
+def bilingual(plan: Plan) -> str:
+    """Each English paragraph followed by its Chinese, so the seller knows what they submit."""
+    en, _ = compose(plan, "en")
+    zh, _ = compose(plan, "zh")
+    return "\n\n".join(f"{a}\n\n{b}" for a, b in zip(en, zh, strict=True)) + "\n"

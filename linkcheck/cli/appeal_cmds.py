@@ -1,0 +1,245 @@
+"""The `appeal` command (issue 14): the Plan of Action and its evidence pack."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import click
+
+from ..i18n import _
+from .. import accounts as book
+from .. import health
+from ..appeal import case as cases
+from ..appeal import pack as packs
+from ..appeal import plan as poa
+from ..errors import InvalidInput, UsageError
+from ..files import FileTooLarge, NotRegularFile, read_capped
+from ..linkage.rules import load_rules
+from . import options
+from .options import echo_err, open_store, rules_option, setting_value, store_options
+
+QUESTIONS = {
+    "related": "Which of your accounts on file does Amazon's notice say this account is related to?",
+    "notice_date": "Date of Amazon's notice (YYYY-MM-DD)",
+    "relationship": "How are the accounts related? own, not-owned, agency, family, former-tenant, shared-service or "
+                    "error",
+    "reactivated": "Date {other} was reactivated (YYYY-MM-DD)",
+    "business_need": "The business need for running both accounts, in one or two sentences (Enter to skip)",
+    "authorisation": "Amazon's approval of both accounts, as \"YYYY-MM-DD CASE-ID\" (Enter if there was none)",
+    "named": "How does Amazon's notice name the related account {other}?",
+    "display_name": "The store name Amazon knows {name} by (its display name)",
+}
+
+
+@click.command("appeal")
+@store_options
+@click.argument("name")
+@click.option("--related", "-r", "related", multiple=True, metavar="OTHER",
+              help="An account on file that Amazon's notice says NAME is related to (repeat for several).")
+@click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path), required=True,
+              help="The folder to write the pack to (created; mode 700).")
+@click.option("--force", "-f", is_flag=True, help="Replace an earlier pack in the folder without asking.")
+@click.option("--notice-date", default=None, metavar="DATE", help="The date of Amazon's notice (YYYY-MM-DD).")
+@click.option("--notice-text", type=click.Path(dir_okay=False, path_type=Path), default=None, metavar="FILE",
+              help="A text file holding Amazon's notice; kept with the case and shown on the evidence page.")
+@click.option("--relationship", type=click.Choice(cases.RELATIONSHIPS), default=None,
+              help="How the accounts are related (own: you own the related account too).")
+@click.option("--business-need", default=None, metavar="TEXT",
+              help="Why you run both accounts (own): separate brands, manufacturing for distinct companies…")
+@click.option("--business-need-zh", default=None, metavar="TEXT",
+              help="The business need in Chinese, for a Chinese appeal (--lang zh, --bilingual).")
+@click.option("--authorisation", default=None, metavar='"DATE CASE-ID"',
+              help="Amazon's earlier approval of both accounts: its date and case id.")
+@click.option("--reactivated", multiple=True, metavar='"ACCOUNT DATE"',
+              help="When an owned related account was reactivated (own; repeat for several).")
+@click.option("--lang", type=click.Choice(("en", "zh")), default=None,
+              help="The language of the Plan of Action: en (plan-of-action.txt) or zh (plan-of-action.zh.txt). "
+              "Default: the case's, for a new case the `lang` setting.")
+@click.option("--bilingual/--no-bilingual", default=None,
+              help="Write both languages, and a file with each English paragraph followed by its Chinese.")
+@rules_option
+def appeal_cmd(name, related, output, force, notice_date, notice_text, relationship, business_need,
+               business_need_zh, authorisation, reactivated, lang, bilingual, rules_file):
+    """Write the appeal pack for account NAME: the Plan of Action and its evidence.
+
+    The pack (a folder, -o DIR) holds plan-of-action.txt, the text to paste
+    into the appeal form (plan-of-action.zh.txt in Chinese); exhibits.txt,
+    the documents to attach, what each proves and what is still missing;
+    evidence.html, the facts behind it for you and your adviser (prints on
+    A4); and SHA256SUMS with its signature SHA256SUMS.sig, made with a key
+    of this appeal case alone. Check it with `linkcheck verify DIR`.
+
+    The facts the store cannot know (the notice's date, how the accounts are
+    related, a reactivation date…) are asked for on a terminal, or given as
+    options, and kept with the account as its appeal case, so a re-run asks
+    nothing again. Without a terminal a missing fact is an error naming its
+    option (exit 2). Where the records contradict the appeal (a bank account
+    both accounts still use, say) it says what to do first and exits 1.
+
+    \b
+    Examples:
+      linkcheck appeal kestrel-us --related marigold-us -o appeal/
+      linkcheck appeal kestrel-us -r marigold-us --notice-date 2026-11-20 \\
+          --relationship former-tenant --bilingual -o appeal/
+      linkcheck appeal acme-us -r acme-de --relationship own --reactivated "acme-de 2026-11-25" -o appeal/
+    """
+    rules = load_rules(rules_file)
+    interactive = options._interactive()
+    if output.exists() and not force:
+        if not interactive:
+            raise UsageError(_("{output} already exists; add --force to replace the pack in it", output=output))
+        click.confirm(_("{output} already exists. Replace the pack in it?", output=output), abort=True, err=True)
+    notice = _read_notice(notice_text) if notice_text is not None else None
+    given = {
+        "notice_date": cases.check_day("--notice-date", notice_date) if notice_date else None,
+        "relationship": relationship,
+        "business_need": cases.check_fact("--business-need", business_need),
+        "business_need_zh": cases.check_fact("--business-need-zh", business_need_zh),
+        "authorisation": cases.parse_authorisation(authorisation) if authorisation else None,
+    }
+    reactivations = [cases.parse_reactivated(r) for r in reactivated]
+    problem = None
+    with open_store(write=True) as st:
+        subject = st.profile(name)
+        case = cases.AppealCase.from_json(subject.account.appeal_case)
+        if lang is None and subject.account.appeal_case is None:
+            lang = setting_value("lang")  # a new case starts in the user's language; the case keeps it
+        case = _merge(case, name, related, given, notice, reactivations, lang, bilingual)
+        case = _ask_for_what_is_missing(st, case, name, interactive)
+        account = replace(subject.account, appeal_case=case.to_json())
+        if not account.display_name and interactive:  # kept as the account's display name
+            shown = book.check_identity("display_name", click.prompt(QUESTIONS["display_name"].format(name=name),
+                                                                     err=True))
+            account = replace(account, display_name=shown)
+        st.put_profile(replace(subject, account=account))
+        try:
+            langs = ("en", "zh") if case.bilingual else (case.lang,)
+            standing = {}
+            for code in langs:
+                try:
+                    standing[code] = health.standing_from_store(st, name, code)
+                except UsageError:
+                    pass  # no figures recorded: the letter says nothing about health
+            plan = poa.build_plan(st, name, case, rules, health=standing)
+            files = packs.pack_files(plan, st.events(account=name))
+            key = packs.case_key(st.signing_key(), case.case_id_bytes())
+        except (poa.CannotAppeal, poa.MissingFact) as exc:
+            problem = exc  # the case is kept (this transaction commits); the pack is not written
+    if problem is not None:
+        raise problem
+    packs.write_pack(files, output, case.case_id_bytes(), key, replace=True)
+    pasted = [n for n in ("plan-of-action.txt", "plan-of-action.zh.txt") if n in files]
+    click.echo(_("Appeal pack written to {output}", output=output))
+    click.echo(_("  paste into the appeal form: {items}", items=', '.join(pasted)))
+    click.echo(_("  attach the documents listed in exhibits.txt; evidence.html holds the facts behind the letter"))
+    echo_err(_("Check it with: linkcheck verify {output}", output=output))
+
+
+def _read_notice(path: Path) -> str:
+    try:
+        raw = read_capped(path, cases.MAX_NOTICE_CHARS * 4)
+    except FileNotFoundError:
+        raise UsageError(_("--notice-text: no file {path}", path=path)) from None
+    except (NotRegularFile, FileTooLarge):
+        raise InvalidInput(_("--notice-text: {path} is not a text file of at most {MAX_NOTICE_CHARS} characters", path=path, MAX_NOTICE_CHARS=cases.MAX_NOTICE_CHARS)) from None
+    except OSError as exc:
+        raise UsageError(_("--notice-text: cannot read {path}: {value}", path=path, value=exc.strerror or exc)) from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InvalidInput(_("--notice-text: {path} is not UTF-8 text", path=path)) from None
+    text = text.replace("\r\n", "\n").strip()
+    if len(text) > cases.MAX_NOTICE_CHARS:
+        raise InvalidInput(_("--notice-text: the notice is longer than {MAX_NOTICE_CHARS} characters", MAX_NOTICE_CHARS=cases.MAX_NOTICE_CHARS))
+    from ..safetext import check_free_text
+
+    return check_free_text("--notice-text", text)
+
+
+def _merge(case, name, related, given, notice, reactivations, lang, bilingual):
+    if related:
+        others = tuple(dict.fromkeys(r.strip() for r in related if r.strip()))
+        if name in others:
+            raise UsageError(_("{name} cannot be related to itself; drop it from --related", name=name))
+        case = replace(case, related=others)
+    for key, value in given.items():
+        if value is not None:
+            case = replace(case, **{key: value})
+    if notice is not None:
+        case = replace(case, notice_text=notice)
+    for account, day in reactivations:
+        if account not in case.related:
+            raise UsageError(_("--reactivated names {account!r}, which is not one of the --related accounts", account=account))
+        case = case.with_reactivated(account, day)
+    if lang is not None:
+        case = replace(case, lang=lang)
+    if bilingual is not None:
+        case = replace(case, bilingual=bool(bilingual))
+    return case
+
+
+def _missing(option: str, what: str) -> UsageError:
+    return UsageError(_("the appeal needs {what}: give {option} (no terminal to ask on)", what=what, option=option))
+
+
+def _ask_for_what_is_missing(st, case, name, interactive):
+    asked_relationship = False
+    if not case.related:
+        if not interactive:
+            raise _missing("--related OTHER", "the related account named in Amazon's notice")
+        case = replace(case, related=(click.prompt(QUESTIONS["related"], err=True).strip(),))
+    for other in case.related:
+        if not st.has_account(other):
+            raise UsageError(_("no account named {other!r}; `linkcheck account list` shows the accounts on file", other=other))
+    if case.notice_date is None:
+        if not interactive:
+            raise _missing("--notice-date DATE", "the date of Amazon's notice")
+        case = replace(case, notice_date=_prompt_day(QUESTIONS["notice_date"], "--notice-date"))
+    if case.relationship is None:
+        if not interactive:
+            raise _missing("--relationship " + "|".join(cases.RELATIONSHIPS), "how the accounts are related")
+        case = replace(case, relationship=click.prompt(QUESTIONS["relationship"], type=click.Choice(cases.RELATIONSHIPS),
+                                                       show_choices=False, err=True))
+        asked_relationship = True
+    if case.relationship == "own":
+        for other in case.related:
+            if case.reactivated_on(other) is None:
+                if not interactive:
+                    raise _missing(f'--reactivated "{other} DATE"',
+                                   f"the date {other} was reactivated (Amazon asks you to reactivate an account you "
+                                   "own first)")
+                case = case.with_reactivated(other, _prompt_day(QUESTIONS["reactivated"].format(other=other),
+                                                                "--reactivated"))
+        if asked_relationship and interactive:
+            need = cases.check_fact("--business-need", click.prompt(QUESTIONS["business_need"], default="",
+                                                                     show_default=False, err=True))
+            if need:
+                case = replace(case, business_need=need)
+            approval = click.prompt(QUESTIONS["authorisation"], default="", show_default=False, err=True).strip()
+            if approval:
+                case = replace(case, authorisation=cases.parse_authorisation(approval))
+    for other in case.related:
+        account = st.profile(other).account
+        if case.name_in_notice(other) or account.display_name or account.merchant_token:
+            continue
+        if not interactive:
+            raise UsageError(_("how does Amazon's notice name the related account {other!r}? Set it with `linkcheck account set {other} --display-name NAME`", other=other))
+        shown = cases.check_fact("the related account's name",
+                                 click.prompt(QUESTIONS["named"].format(other=other), err=True))
+        if shown:
+            case = case.with_name(other, shown)
+    return case
+
+
+def _prompt_day(question: str, option: str) -> str:
+    while True:
+        answer = click.prompt(question, err=True)
+        try:
+            return cases.check_day(option, answer)
+        except InvalidInput as exc:
+            echo_err(exc.message)
+
+
+def register(group: click.Group) -> None:
+    group.add_command(appeal_cmd)

@@ -1,0 +1,528 @@
+"""The appeal pack (issue 14): one scenario per relationship route, in English and Chinese, with
+golden Plans of Action under tests/golden/appeal/ (regenerate with UPDATE_GOLDEN=1 and read them:
+they must read like a careful seller wrote them); what the paste-ready text never holds; the
+refusals where the records contradict an appeal; the signed pack and `verify DIR`."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from linkcheck.appeal import pack as packs
+from linkcheck.models import Event
+from linkcheck.store import Store
+
+from conftest import PASSPHRASE
+
+GOLDEN = Path(__file__).resolve().parent / "golden" / "appeal"
+SUBJECT_IDENTITY = ["--display-name", "Kestrel Outdoors", "--merchant-token", "A1KESTREL0001X",
+                    "--legal-name-en", "Shenzhen Xinghe Trading Co., Ltd.", "--legal-name-local", "深圳市星河贸易有限公司"]
+
+
+def ok(result):
+    assert result.exit_code == 0, result.output
+    return result
+
+
+def _ts(day: str) -> int:
+    return int(datetime.fromisoformat(day).replace(tzinfo=timezone.utc).timestamp())
+
+
+def _base(cli):
+    ok(cli("account", "add", "kestrel-us", "-m", "amazon.com", *SUBJECT_IDENTITY))
+    ok(cli("account", "add", "marigold-us", "-m", "amazon.com", "--display-name", "Marigold Home"))
+    for kind, value in (("brand", "Kestrel Trail"), ("category", "Sports and Outdoors"),
+                        ("supplier", "Ningbo Fenghe Outdoor Products Co., Ltd."), ("logistics", "云途物流")):
+        ok(cli("attr", "add", "kestrel-us", kind, value, "--since", "2025-03-01"))
+
+
+def _used(cli, account, kind, value, since, until=None, note=None):
+    ok(cli("attr", "add", account, kind, value, "--since", since))
+    if until:
+        ok(cli("attr", "retire", account, kind, value, "--on", until, *(["--note", note] if note else [])))
+
+
+def scenario_former_tenant(cli, store):
+    _base(cli)
+    _used(cli, "marigold-us", "gateway_mac", "3c:22:fb:12:34:56", "2024-01-10", "2025-02-28")
+    _used(cli, "marigold-us", "ip", "203.0.113.7", "2024-01-10", "2025-02-28")
+    _used(cli, "kestrel-us", "gateway_mac", "3c:22:fb:12:34:56", "2025-03-01", "2026-10-14", "router replaced")
+    _used(cli, "kestrel-us", "ip", "203.0.113.7", "2025-03-01", "2026-10-14")
+    _used(cli, "kestrel-us", "gateway_mac", "3c:22:fb:99:88:77", "2026-10-15")
+    _used(cli, "kestrel-us", "ip", "198.51.100.20", "2026-10-15")
+    with Store.open(store, PASSPHRASE, write=True) as st:
+        for day in ("2026-10-16", "2026-10-20", "2026-11-02"):
+            st.add_event(Event(_ts(day) + 9 * 3600, "kestrel-us", "check", "GO", {}))
+        st.add_event(Event(_ts("2026-10-21"), "kestrel-us", "check", "STOP", {}))  # never counted or named
+    return ["--relationship", "former-tenant"], ["14 October 2026"], ["2026年10月14日"]
+
+
+def scenario_not_owned(cli, store):
+    _base(cli)
+    # a recycled phone number: Marigold Home's until 2025, ours from 2025 until we replaced it
+    _used(cli, "marigold-us", "phone", "+1 201 555 0188", "2023-05-01", "2025-01-31")
+    _used(cli, "kestrel-us", "phone", "+1 201 555 0188", "2025-04-01", "2026-09-30")
+    _used(cli, "kestrel-us", "phone", "+1 201 555 0142", "2026-09-30")
+    return ["--relationship", "not-owned"], ["30 September 2026"], ["2026年9月30日"]
+
+
+def scenario_agency(cli, store):
+    _base(cli)
+    for account in ("marigold-us", "kestrel-us"):
+        _used(cli, account, "ip", "203.0.113.40", "2025-06-01", "2026-09-15" if account == "kestrel-us" else None)
+        _used(cli, account, "mac", "00:1b:63:84:45:e6", "2025-06-01", "2026-09-15" if account == "kestrel-us" else None)
+    _used(cli, "kestrel-us", "ip", "198.51.100.20", "2026-09-16")
+    _used(cli, "kestrel-us", "mac", "00:1b:63:aa:bb:cc", "2026-09-16")
+    with Store.open(store, PASSPHRASE, write=True) as st:
+        for day in range(16, 31):
+            st.add_event(Event(_ts(f"2026-09-{day}") + 3600, "kestrel-us", "run", "GO", {}))
+    return ["--relationship", "agency"], ["15 September 2026"], ["2026年9月15日"]
+
+
+def scenario_family(cli, store):
+    _base(cli)
+    for account in ("marigold-us", "kestrel-us"):
+        _used(cli, account, "address", "88 Harbour Road, Example City 518000", "2024-02-01",
+              "2026-08-01" if account == "kestrel-us" else None)
+    _used(cli, "kestrel-us", "address", "12 Lantern Street, Example City 518000", "2026-08-01")
+    return ["--relationship", "family"], ["1 August 2026"], ["2026年8月1日"]
+
+
+def scenario_shared_service(cli, store):
+    _base(cli)
+    for account in ("marigold-us", "kestrel-us"):
+        _used(cli, account, "ip", "203.0.113.77", "2025-01-06")
+    ok(cli("explain", "kestrel-us", "marigold-us", "ip",
+           "--note", "Both companies rent desks at the Hub coworking space, which gives every tenant the same internet "
+                     "connection",
+           "--note-zh", "两家公司都在Hub联合办公空间租用工位，空间内所有租户共用同一条宽带"))
+    return ["--relationship", "shared-service"], [], []
+
+
+def scenario_error(cli, store):
+    _base(cli)
+    _used(cli, "kestrel-us", "ip", "198.51.100.20", "2025-03-01")
+    _used(cli, "marigold-us", "ip", "192.0.2.10", "2024-01-01")
+    return ["--relationship", "error"], [], []
+
+
+def scenario_own(cli, store):
+    _base(cli)
+    ok(cli("account", "set", "marigold-us", "--merchant-token", "A2MARIGOLD0002Y"))
+    for account in ("marigold-us", "kestrel-us"):
+        _used(cli, account, "company_name", "Shenzhen Xinghe Trading Co., Ltd.", "2024-01-01")
+    _used(cli, "kestrel-us", "bank_account", "GB82 WEST 1234 5698 7654 32", "2024-01-01", "2026-10-01")
+    _used(cli, "marigold-us", "bank_account", "GB82 WEST 1234 5698 7654 32", "2024-01-01")
+    _used(cli, "kestrel-us", "bank_account", "GB33 BUKB 2020 1555 5555 55", "2026-10-01")
+    return (["--relationship", "own", "--reactivated", "marigold-us 2026-11-25",
+             "--business-need", "Kestrel Outdoors sells our own outdoor brand, while Marigold Home sells home goods we "
+                                "make for other companies.",
+             "--business-need-zh", "Kestrel Outdoors销售我们自己的户外品牌，Marigold Home则销售我们为其他公司生产的家居用品。",
+             "--authorisation", "2024-03-12 12345678901"],
+            ["1 October 2026"], ["2026年10月1日"])
+
+
+ROUTES = {"former-tenant": scenario_former_tenant, "not-owned": scenario_not_owned, "agency": scenario_agency,
+          "family": scenario_family, "shared-service": scenario_shared_service, "error": scenario_error,
+          "own": scenario_own}
+
+
+def _appeal(cli, *args, env=None):
+    return cli("appeal", "kestrel-us", "--related", "marigold-us", "--notice-date", "2026-11-20", *args, env=env)
+
+
+def _golden(name: str, text: str) -> None:
+    path = GOLDEN / name
+    if os.environ.get("UPDATE_GOLDEN"):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    assert path.exists(), f"no golden file {name}; run with UPDATE_GOLDEN=1 and read it"
+    assert text == path.read_text(encoding="utf-8"), f"{name} differs from its golden file"
+
+
+# What a text pasted into the appeal form never holds.
+FORBIDDEN = [
+    (re.compile(r"[|│┃┌┐└┘├┤┬┴┼─━═+]{1}"), "a table character"),
+    (re.compile(r"^\s*([-*•·▪●◦]|\d+[.)、]|\(\d+\)|[一二三四五六七八九十]+、)", re.M), "a bullet or numbering"),
+    (re.compile(r"\*\*\*|#|[<>\[\]{}]"), "a symbol"),
+    (re.compile(r"(?i)\b[0-9a-f]{2}([:-])[0-9a-f]{2}(\1[0-9a-f]{2}){4}\b"), "a MAC address"),
+    (re.compile(r"(?i)\b(mac|bssid|hostname|host name|machine id|machine-id|eth\d|wlan\d|en\d|gateway|ip address|"
+                r"fingerprint|linkcheck|signature|signed|sha-?256|pre-login|stopped a login|check stopped)\b"),
+     "a device internal or tool word"),
+    (re.compile(r"(主机名|机器|网卡|指纹|签名|检查工具|拦截)"), "a device internal or tool word"),
+    (re.compile(r"\d{5,}(?!\d*\))"), "a long number"),
+    (re.compile(r"\d{4}-\d{2}-\d{2}"), "a date in figures"),
+    (re.compile(r"marigold-us|kestrel-us"), "an internal account name"),
+]
+
+
+def assert_paste_ready(text: str, extra_allowed: tuple[str, ...] = ()) -> None:
+    for allowed in extra_allowed:
+        text = text.replace(allowed, "")
+    for pattern, what in FORBIDDEN:
+        found = pattern.search(text)
+        assert found is None, f"{what} in the pasted text: {found.group(0)!r}"
+
+
+@pytest.mark.parametrize("route", sorted(ROUTES))
+def test_each_route_writes_a_plan_of_action_in_both_languages(cli, store, tmp_path, route):
+    args, dates_en, dates_zh = ROUTES[route](cli, store)
+    out = tmp_path / "pack"
+    result = _appeal(cli, *args, "--bilingual", "-o", out)
+    assert result.exit_code == 0, result.output
+    en = (out / "plan-of-action.txt").read_text(encoding="utf-8")
+    zh = (out / "plan-of-action.zh.txt").read_text(encoding="utf-8")
+    _golden(f"{route}.en.txt", en)
+    _golden(f"{route}.zh.txt", zh)
+    for text in (en, zh):
+        # the merchant token and Amazon's case id are what Amazon itself uses; nothing else long
+        assert_paste_ready(text, ("A1KESTREL0001X", "12345678901"))
+        assert text.endswith("\n") and "\n\n\n" not in text
+    for day in dates_en:
+        assert day in en
+    for day in dates_zh:
+        assert day in zh
+    assert en.startswith("Dear Seller Performance Team,\n\n")
+    assert zh.startswith("尊敬的亚马逊卖家绩效团队：\n\n")
+    assert "Kestrel Outdoors (merchant token A1KESTREL0001X)" in en
+    assert "Kestrel Outdoors（卖家记号A1KESTREL0001X）" in zh and "已被停用" in zh
+    assert en.rstrip().endswith("Sincerely,\nShenzhen Xinghe Trading Co., Ltd.")
+    assert zh.rstrip().endswith("此致\n敬礼！\n深圳市星河贸易有限公司")
+    if route == "own":
+        assert "Marigold Home is also our account." in en
+        assert "reactivated on 25 November 2026" in en
+        assert "do not own" not in en
+    else:
+        assert "do not own, control or access Marigold Home" in en
+        assert "我们不拥有、不控制、也无法登录Marigold Home" in zh
+    bilingual = (out / "plan-of-action.bilingual.txt").read_text(encoding="utf-8")
+    paragraphs = bilingual.rstrip("\n").split("\n\n")
+    en_paras, zh_paras = en.rstrip("\n").split("\n\n"), zh.rstrip("\n").split("\n\n")
+    assert paragraphs == [p for pair in zip(en_paras, zh_paras, strict=True) for p in pair]
+    assert cli("verify", out).exit_code == 0
+
+
+def test_a_retired_value_is_in_the_root_cause_with_its_dates(cli, store, tmp_path):
+    scenario_former_tenant(cli, store)
+    ok(_appeal(cli, "--relationship", "former-tenant", "-o", tmp_path / "p"))
+    en = (tmp_path / "p" / "plan-of-action.txt").read_text(encoding="utf-8")
+    cause = en.split("\n\n")[2]
+    assert cause == ("We have found the cause. Until 14 October 2026, we used the office router and the internet "
+                     "connection that Marigold Home had used before us.")
+    actions = en.split("\n\n")[4]
+    assert actions.startswith("On 14 October 2026 we replaced the office router with a new one that serves our "
+                              "business alone (Exhibit 2). On the same day we moved to an internet line of our own")
+    # three logins checked since the retirement; the stopped one is neither counted nor mentioned
+    assert "Since 14 October 2026, our staff have logged in to our account 3 times" in actions
+
+
+def test_financial_numbers_appear_by_their_last_four_only(cli, store, tmp_path):
+    args, *_ = scenario_own(cli, store)
+    ok(_appeal(cli, *args, "--bilingual", "-o", tmp_path / "p"))
+    for name in ("plan-of-action.txt", "plan-of-action.zh.txt", "evidence.html", "exhibits.txt"):
+        text = (tmp_path / "p" / name).read_text(encoding="utf-8")
+        assert "5698" not in text and "GB82" not in text and "7654" not in text, name
+    en = (tmp_path / "p" / "plan-of-action.txt").read_text(encoding="utf-8")
+    assert ("On 1 October 2026 we stopped using the bank account ending in 5432, and our payouts now go to an "
+            "account in our company's name ending in 5555 (Exhibit 3).") in en
+    html = (tmp_path / "p" / "evidence.html").read_text(encoding="utf-8")
+    assert "<td>ending in 5432</td>" in html and "<td>ending in 5555</td>" in html
+
+
+def test_a_bank_account_still_shared_stops_the_appeal_and_says_what_to_do(cli, store, tmp_path):
+    _base(cli)
+    for account in ("kestrel-us", "marigold-us"):
+        _used(cli, account, "bank_account", "GB82 WEST 1234 5698 7654 32", "2024-01-01")
+    result = _appeal(cli, "--relationship", "not-owned", "-o", tmp_path / "p")
+    assert result.exit_code == 1
+    assert result.output.splitlines() == [
+        "linkcheck: error: kestrel-us still uses what it shares with marigold-us (bank_account), which an appeal "
+        "saying you do not own, control or access marigold-us cannot explain. Change it first, record the change "
+        "with `linkcheck attr retire kestrel-us bank_account VALUE --on DATE`, then run the appeal again"]
+    assert not (tmp_path / "p").exists()
+    # an explanation does not make a shared bank account an appeal
+    ok(cli("explain", "kestrel-us", "marigold-us", "bank_account", "--note", "a family account"))
+    assert _appeal(cli, "-o", tmp_path / "p").exit_code == 1
+
+
+def test_an_owned_account_still_suspended_must_be_reactivated_first(cli, store, tmp_path):
+    scenario_own(cli, store)
+    ok(cli("account", "set", "marigold-us", "--status", "suspended"))
+    result = _appeal(cli, "--relationship", "own", "--reactivated", "marigold-us 2026-11-25", "-o", tmp_path / "p")
+    assert result.exit_code == 1
+    assert "the records show marigold-us as suspended: Amazon asks you to reactivate the related account you own " \
+           "first" in result.output
+    assert len(result.output.splitlines()) == 1
+
+
+def test_a_former_tenant_whose_use_overlapped_ours_is_refused(cli, store, tmp_path):
+    _base(cli)
+    _used(cli, "marigold-us", "gateway_mac", "3c:22:fb:12:34:56", "2024-01-10", "2025-06-30")
+    _used(cli, "kestrel-us", "gateway_mac", "3c:22:fb:12:34:56", "2025-03-01", "2026-10-14")
+    result = _appeal(cli, "--relationship", "former-tenant", "-o", tmp_path / "p")
+    assert result.exit_code == 1
+    assert "using the same gateway_mac at the same time, which a former tenant's equipment does not explain" \
+           in result.output
+
+
+def test_without_a_terminal_a_missing_fact_is_one_line_naming_its_option(cli, store, tmp_path):
+    scenario_not_owned(cli, store)
+    result = cli("appeal", "kestrel-us", "--related", "marigold-us", "-o", tmp_path / "p")
+    assert result.exit_code == 2
+    assert result.output.splitlines() == [
+        "linkcheck: error: the appeal needs the date of Amazon's notice: give --notice-date DATE "
+        "(no terminal to ask on)"]
+    result = cli("appeal", "kestrel-us", "--related", "marigold-us", "--notice-date", "2026-11-20",
+                 "-o", tmp_path / "p")
+    assert result.exit_code == 2
+    assert "give --relationship own|not-owned|agency|family|former-tenant|shared-service|error" in result.output
+    result = _appeal(cli, "--relationship", "own", "-o", tmp_path / "p")
+    assert result.exit_code == 2
+    assert 'give --reactivated "marigold-us DATE"' in result.output
+
+
+def test_the_case_is_kept_so_a_rerun_asks_nothing(cli, store, tmp_path):
+    args, *_ = scenario_former_tenant(cli, store)
+    ok(_appeal(cli, *args, "--lang", "zh", "-o", tmp_path / "first"))
+    # no options at all: the related account, the notice, the route and the language come from the case
+    ok(cli("appeal", "kestrel-us", "-o", tmp_path / "second"))
+    for name in ("plan-of-action.zh.txt", "exhibits.txt", "evidence.html"):
+        assert (tmp_path / "first" / name).read_bytes() == (tmp_path / "second" / name).read_bytes()
+    assert not (tmp_path / "second" / "plan-of-action.txt").exists()
+    # same case, same key
+    first = (tmp_path / "first" / packs.SIGNATURE).read_text().splitlines()
+    second = (tmp_path / "second" / packs.SIGNATURE).read_text().splitlines()
+    assert first[1:5] == second[1:5]
+
+
+def test_on_a_terminal_the_missing_facts_are_asked_for(cli, store, tmp_path, monkeypatch):
+    scenario_not_owned(cli, store)
+    monkeypatch.setattr("linkcheck.cli.options._interactive", lambda: True)
+    result = cli("appeal", "kestrel-us", "-o", tmp_path / "p", input="marigold-us\n2026-13-01\n2026-11-20\nnot-owned\n")
+    assert result.exit_code == 0, result.output
+    assert "--notice-date must be a date written YYYY-MM-DD" in result.output
+    en = (tmp_path / "p" / "plan-of-action.txt").read_text(encoding="utf-8")
+    assert "Thank you for your message of 20 November 2026" in en
+    monkeypatch.setattr("linkcheck.cli.options._interactive", lambda: False)
+    ok(cli("appeal", "kestrel-us", "-o", tmp_path / "q"))  # asks nothing now
+
+
+def test_an_explanation_in_one_language_only_is_asked_for_in_the_other(cli, store, tmp_path):
+    scenario_shared_service(cli, store)
+    ok(cli("explain", "kestrel-us", "marigold-us", "ip", "--note", "两家公司都在Hub联合办公空间租用工位"))
+    result = _appeal(cli, "--relationship", "shared-service", "-o", tmp_path / "p")
+    assert result.exit_code == 2
+    assert "has no English note for an English appeal" in result.output
+    ok(_appeal(cli, "--lang", "zh", "-o", tmp_path / "p"))
+    zh = (tmp_path / "p" / "plan-of-action.zh.txt").read_text(encoding="utf-8")
+    assert "两家公司都在Hub联合办公空间租用工位。" in zh
+
+
+def test_two_cases_sign_with_keys_that_share_nothing(cli, store, tmp_path):
+    scenario_error(cli, store)
+    ok(cli("account", "add", "lotus-jp", "--display-name", "Lotus Home Japan"))
+    ok(_appeal(cli, "--relationship", "error", "-o", tmp_path / "a"))
+    ok(cli("appeal", "lotus-jp", "--related", "marigold-us", "--notice-date", "2026-11-21", "--relationship",
+           "error", "-o", tmp_path / "b"))
+    keys = [json.loads(cli("verify", tmp_path / x, "--format", "json").output) for x in ("a", "b")]
+    assert keys[0]["valid"] and keys[1]["valid"]
+    assert keys[0]["public_key"] != keys[1]["public_key"]
+    store_key = cli("pubkey").output.strip()
+    assert store_key not in (keys[0]["public_key"], keys[1]["public_key"])
+    # the given key of another case does not verify this one
+    result = cli("verify", tmp_path / "a", "--pubkey", keys[1]["public_key"])
+    assert result.exit_code == 3 and "signed by a different key" in result.output
+
+
+def test_verify_fails_on_any_edited_added_or_missing_byte(cli, store, tmp_path):
+    scenario_error(cli, store)
+    out = tmp_path / "p"
+    ok(_appeal(cli, "--relationship", "error", "-o", out))
+    pristine = {p.name: p.read_bytes() for p in out.iterdir()}
+    assert set(pristine) == {"plan-of-action.txt", "exhibits.txt", "evidence.html", "SHA256SUMS", "SHA256SUMS.sig"}
+    assert cli("verify", out).output.startswith("OK: the appeal pack is complete, unchanged and signed by its "
+                                                 "appeal case's key in this store.")
+
+    def restore():
+        for p in out.iterdir():
+            p.unlink()
+        for name, data in pristine.items():
+            (out / name).write_bytes(data)
+
+    for name, data in pristine.items():
+        for offset in {0, len(data) // 2, len(data) - 1}:
+            changed = bytearray(data)
+            changed[offset] ^= 0x01
+            (out / name).write_bytes(bytes(changed))
+            result = cli("verify", out)
+            assert result.exit_code == 3, (name, offset, result.output)
+            restore()
+        (out / name).unlink()
+        assert cli("verify", out).exit_code == 3, name
+        restore()
+        (out / name).write_bytes(data + b"\n")
+        assert cli("verify", out).exit_code == 3, name
+        restore()
+    (out / "notes.txt").write_text("added")
+    result = cli("verify", out)
+    assert result.exit_code == 3
+    assert result.output.splitlines()[-1] == "linkcheck: error: the pack holds a file it was not signed with: notes.txt"
+    restore()
+    assert cli("verify", out).exit_code == 0
+
+
+def test_verify_without_the_store_checks_integrity_only_when_asked(cli, store, tmp_path):
+    scenario_error(cli, store)
+    out = tmp_path / "p"
+    ok(_appeal(cli, "--relationship", "error", "-o", out))
+    result = cli("verify", out, passphrase=None, env={"LINKCHECK_STORE": str(tmp_path / "nowhere.db")})
+    assert result.exit_code == 3
+    assert "NOT VERIFIED" in result.output
+    result = cli("verify", out, "--integrity-only", passphrase=None,
+                 env={"LINKCHECK_STORE": str(tmp_path / "nowhere.db")})
+    assert result.exit_code == 0
+    assert result.output.startswith("OK (integrity only)")
+
+
+def test_the_evidence_page_prints_on_a4_shows_chinese_and_allows_nothing_else(cli, store, tmp_path):
+    scenario_family(cli, store)
+    ok(_appeal(cli, "--relationship", "family", "--lang", "zh", "-o", tmp_path / "p"))
+    html = (tmp_path / "p" / "evidence.html").read_text(encoding="utf-8")
+    assert '<html lang="zh-Hans">' in html
+    assert f'content="{packs.EVIDENCE_CSP}"' in html and "script-src 'none'" in packs.EVIDENCE_CSP
+    assert "@page { size: A4;" in html and "Noto Sans CJK SC" in html and "Microsoft YaHei" in html
+    assert "<script" not in html and "http" not in html.replace('http-equiv', '')
+    assert "<td>2026年8月1日</td><td>停止使用地址 88 Harbour Road, Example City 518000</td>" in html
+    assert "<dd>Marigold Home</dd>" in html  # the related account only as the notice names it
+
+
+def test_an_existing_folder_is_replaced_only_with_force(cli, store, tmp_path):
+    scenario_error(cli, store)
+    out = tmp_path / "p"
+    ok(_appeal(cli, "--relationship", "error", "-o", out))
+    result = _appeal(cli, "-o", out)
+    assert result.exit_code == 2 and "already exists; add --force" in result.output
+    ok(_appeal(cli, "-o", out, "--force"))
+    assert cli("verify", out).exit_code == 0
+    other = tmp_path / "docs"
+    other.mkdir()
+    (other / "mine.txt").write_text("keep me")
+    result = _appeal(cli, "-o", other, "--force")
+    assert result.exit_code == 2 and "is not an appeal pack" in result.output
+    assert (other / "mine.txt").read_text() == "keep me"
+
+
+def test_the_account_health_paragraph_comes_before_the_request(cli, store, tmp_path):
+    args, *_ = scenario_error(cli, store)
+    ok(cli("health", "set", "kestrel-us", "--date", "2026-11-01", "--odr", "0.4%", "--cancel-rate", "0.8%",
+           "--late-shipment", "1.1%", "--valid-tracking", "98.6%"))
+    ok(_appeal(cli, *args, "--bilingual", "-o", tmp_path / "p"))
+    en = (tmp_path / "p" / "plan-of-action.txt").read_text(encoding="utf-8").split("\n\n")
+    zh = (tmp_path / "p" / "plan-of-action.zh.txt").read_text(encoding="utf-8").split("\n\n")
+    assert en[-4].startswith("As of 1 November 2026, our account meets all four of Amazon's account health targets")
+    assert en[-3].startswith("We respectfully ask you to review the enclosed documents")
+    assert zh[-4].startswith("截至2026年11月1日，我们账户的四项账户状况指标均达到亚马逊的要求")
+    html = (tmp_path / "p" / "evidence.html").read_text(encoding="utf-8")
+    assert "<h2>Account health</h2>" in html
+
+
+def test_several_related_accounts_are_named_together(cli, store, tmp_path):
+    scenario_former_tenant(cli, store)
+    ok(cli("account", "add", "orchid-us", "--display-name", "Orchid Living"))
+    _used(cli, "orchid-us", "ip", "203.0.113.7", "2023-01-01", "2024-01-01")
+    ok(cli("appeal", "kestrel-us", "-r", "marigold-us", "-r", "orchid-us", "--notice-date", "2026-11-20",
+           "--relationship", "former-tenant", "-o", tmp_path / "p"))
+    en = (tmp_path / "p" / "plan-of-action.txt").read_text(encoding="utf-8")
+    assert "because it is related to the accounts Marigold Home and Orchid Living." in en
+    assert "Until 14 October 2026, we used the internet connection that Orchid Living had used before us." in en
+    assert "We do not own, control or access Orchid Living" in en
+    assert_paste_ready(en, ("A1KESTREL0001X",))
+
+
+def test_the_notice_text_is_kept_with_the_case_and_shown_on_the_evidence_page(cli, store, tmp_path):
+    args, *_ = scenario_not_owned(cli, store)
+    notice = tmp_path / "notice.txt"
+    notice.write_text("Hello from Amazon,\r\nYour account has been deactivated <related>.\r\n", encoding="utf-8")
+    ok(_appeal(cli, *args, "--notice-text", notice, "-o", tmp_path / "p"))
+    html = (tmp_path / "p" / "evidence.html").read_text(encoding="utf-8")
+    assert '<pre class="notice">Hello from Amazon,\nYour account has been deactivated &lt;related&gt;.</pre>' in html
+    notice.unlink()
+    ok(cli("appeal", "kestrel-us", "-o", tmp_path / "q"))
+    assert (tmp_path / "q" / "evidence.html").read_bytes() == html.encode("utf-8")
+    exhibits = (tmp_path / "q" / "exhibits.txt").read_text(encoding="utf-8")
+    assert "The text of Amazon's notice" not in exhibits
+
+
+def test_an_account_without_a_display_name_is_named_as_amazon_knows_it(cli, store, tmp_path, monkeypatch):
+    scenario_error(cli, store)
+    ok(cli("account", "set", "kestrel-us", "--display-name", ""))
+    result = _appeal(cli, "--relationship", "error", "-o", tmp_path / "p")
+    assert result.exit_code == 2
+    assert result.output.splitlines() == [
+        "linkcheck: error: account 'kestrel-us' has no display name; give the store name Amazon knows it by with "
+        "`linkcheck account set kestrel-us --display-name NAME`"]
+    monkeypatch.setattr("linkcheck.cli.options._interactive", lambda: True)
+    ok(cli("appeal", "kestrel-us", "-o", tmp_path / "p", input="Kestrel Outdoors\n"))
+    assert json.loads(cli("account", "show", "kestrel-us", "--format", "json").output)["display_name"] == \
+        "Kestrel Outdoors"
+
+
+def test_a_statement_for_a_pair_sharing_only_a_retired_value_is_refused_with_its_dates(cli, store, tmp_path):
+    scenario_former_tenant(cli, store)
+    result = cli("statement", "kestrel-us", "--against", "marigold-us")
+    assert result.exit_code == 1
+    assert ("  - gateway_mac with marigold-us (exact): kestrel-us: 3c:22:fb:**:**:56 / marigold-us: 3c:22:fb:**:**:56 "
+            "(kestrel-us until 2026-10-14) (marigold-us until 2025-02-28)") in result.output.splitlines()
+    disclosed = cli("statement", "kestrel-us", "--against", "marigold-us", "--disclose", "--format", "markdown")
+    assert disclosed.exit_code == 0
+    text = " ".join(disclosed.stdout.split())
+    assert "kestrel-us used it until 2026-10-14. marigold-us used it until 2025-02-28." in text
+    ok(cli("explain", "kestrel-us", "marigold-us", "gateway_mac", "--note", "a former tenant's router"))
+    ok(cli("explain", "kestrel-us", "marigold-us", "ip", "--note", "a former tenant's line"))
+    explained = cli("statement", "kestrel-us", "--against", "marigold-us", "--lang", "zh")
+    assert explained.exit_code == 0
+    assert "kestrel-us使用到2026-10-14为止。" in "".join(explained.stdout.split())
+
+
+def test_a_router_we_still_use_stops_the_appeal_until_it_is_retired(cli, store, tmp_path):
+    _base(cli)
+    _used(cli, "marigold-us", "gateway_mac", "3c:22:fb:12:34:56", "2024-01-10", "2025-02-28")
+    _used(cli, "kestrel-us", "gateway_mac", "3c:22:fb:12:34:56", "2025-03-01")  # still in use by us
+    result = _appeal(cli, "--relationship", "former-tenant", "-o", tmp_path / "p")
+    assert result.exit_code == 1
+    assert "kestrel-us still uses what it shares with marigold-us (gateway_mac)" in result.output
+    assert "`linkcheck attr retire kestrel-us gateway_mac VALUE --on DATE`" in result.output
+    # the facts given are kept: once the router is retired, a bare re-run writes the pack
+    ok(cli("attr", "retire", "kestrel-us", "gateway_mac", "3c:22:fb:12:34:56", "--on", "2026-10-14"))
+    ok(cli("appeal", "kestrel-us", "-o", tmp_path / "p"))
+    en = (tmp_path / "p" / "plan-of-action.txt").read_text(encoding="utf-8")
+    assert "Until 14 October 2026, we used the office router that Marigold Home had used before us." in en
+    exhibits = (tmp_path / "p" / "exhibits.txt").read_text(encoding="utf-8")
+    assert ("The replacement for the office router, which we stopped using on 14 October 2026: record it with "
+            "`linkcheck attr add kestrel-us gateway_mac VALUE --since DATE`.") in exhibits
+
+
+@pytest.mark.parametrize("bad", [
+    "| kind | value |", "+------+", "• the router", "- the router", "1. The router", "(2) the router", "一、路由器",
+    "the router 3c:22:fb:12:34:56", "the MAC address", "hostname office-pc", "interface eth0", "linkcheck says",
+    "the signature", "a check stopped a login", "card 4111111111111111", "bank ****7890", "on 2026-10-14",
+    "marigold-us", "主机名", "签名",
+])
+def test_the_paste_ready_check_catches_what_a_letter_must_not_hold(bad):
+    with pytest.raises(AssertionError):
+        assert_paste_ready(f"Dear team,\n\n{bad}\n")
+
+
+def test_a_new_case_starts_in_the_lang_setting_and_keeps_its_language(cli, store, tmp_path):
+    args, *_ = scenario_error(cli, store)
+    ok(_appeal(cli, *args, "-o", tmp_path / "p", env={"LINKCHECK_LANG": "zh"}))
+    assert sorted(p.name for p in (tmp_path / "p").iterdir() if p.name.startswith("plan")) == ["plan-of-action.zh.txt"]
+    ok(cli("appeal", "kestrel-us", "-o", tmp_path / "q"))  # the setting is gone; the case kept zh
+    assert (tmp_path / "q" / "plan-of-action.zh.txt").exists()
+    ok(cli("appeal", "kestrel-us", "--lang", "en", "-o", tmp_path / "r"))
+    assert (tmp_path / "r" / "plan-of-action.txt").exists() and not (tmp_path / "r" / "plan-of-action.zh.txt").exists()
