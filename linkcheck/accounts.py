@@ -7,6 +7,7 @@ import unicodedata
 from dataclasses import dataclass, replace
 from typing import Callable, Iterable
 
+from .i18n import _
 from .registry import kinds
 from .registry.regions import known_marketplace, marketplace_suggestion
 from .normalize.country import company_country as normalize_country
@@ -36,18 +37,18 @@ def shown_in_error(kind: str, value: object) -> str:
 
 def check_name(name: object) -> str:
     if not isinstance(name, str) or not name.strip():
-        raise InvalidInput("an account needs a non-empty name")
+        raise InvalidInput(_("an account needs a non-empty name"))
     name = name.strip()
     if len(name) > MAX_NAME_CHARS:
-        raise InvalidInput(f"account name longer than {MAX_NAME_CHARS} characters")
+        raise InvalidInput(_("account name longer than {MAX_NAME_CHARS} characters", MAX_NAME_CHARS=MAX_NAME_CHARS))
     if any(unicodedata.category(ch).startswith("C") for ch in name):
-        raise InvalidInput("account name contains control characters")
+        raise InvalidInput(_("account name contains control characters"))
     return name
 
 
 def check_status(status: object) -> str:
     if not isinstance(status, str) or status.strip().lower() not in STATUSES:
-        raise InvalidInput(f"status must be one of {', '.join(STATUSES)}")
+        raise InvalidInput(_("status must be one of {items}", items=', '.join(STATUSES)))
     return status.strip().lower()
 
 
@@ -60,13 +61,13 @@ def check_text(label: str, text: object, limit: int = MAX_NOTE_CHARS, *, one_lin
     if text is None:
         return None
     if not isinstance(text, str):
-        raise InvalidInput(f"{label} must be text")
+        raise InvalidInput(_("{label} must be text", label=label))
     if len(text) > limit:
-        raise InvalidInput(f"{label} longer than {limit} characters")
+        raise InvalidInput(_("{label} longer than {limit} characters", label=label, limit=limit))
     # Lone surrogates (undecodable bytes on the command line, \ud800 escapes in JSON)
     # cannot be stored as UTF-8.
     if any("\ud800" <= ch <= "\udfff" for ch in text):
-        raise InvalidInput(f"{label} is not valid text (it holds undecodable characters)")
+        raise InvalidInput(_("{label} is not valid text (it holds undecodable characters)", label=label))
     return check_free_text(label, text.strip(), one_line=one_line) or None
 
 
@@ -88,8 +89,7 @@ def check_identity(field: str, text: object) -> str | None:
         return value
     value = value.replace(" ", "").upper()
     if not _MERCHANT_TOKEN_RE.fullmatch(value):
-        raise InvalidInput("a merchant token is 8 to 20 letters and digits, as Seller Central shows it "
-                           "(Settings, Account Info, Merchant Token)")
+        raise InvalidInput(_("a merchant token is 8 to 20 letters and digits, as Seller Central shows it (Settings, Account Info, Merchant Token)"))
     return value
 
 
@@ -122,14 +122,14 @@ def make_attribute(
     """Validate and normalise one value of `kind` into an Attribute (raises InvalidValue)."""
     kind_entry = kinds.get_kind(kind)
     if not isinstance(value, str):
-        raise InvalidValue(kind, "must be text")
+        raise InvalidValue(kind, _("must be text"))
     parsed = kinds.parse_value(kind, value, region=region)
     when = now() if when is None else when
     for label, ts in (("first_seen", first_seen), ("last_seen", last_seen)):
         if ts is not None and not 0 <= ts <= MAX_TIMESTAMP:
-            raise InvalidValue(kind, f"{label} is not a date between 1970 and 9999")
+            raise InvalidValue(kind, _("{label} is not a date between 1970 and 9999", label=label))
     if source not in SOURCES:
-        raise InvalidValue(kind, f"unknown source {source!r}")
+        raise InvalidValue(kind, _("unknown source {source!r}", source=source))
     return Attribute(
         kind=kind,
         # A kind that keeps no raw value (a proxy: its password) keeps the canonical form only.
@@ -232,12 +232,12 @@ def parse_when(text: str) -> int:
     try:
         when = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
     except (ValueError, AttributeError):
-        raise InvalidInput(f"{str(text)[:40]!r} is not a date (YYYY-MM-DD) or date-time (YYYY-MM-DDTHH:MM:SSZ)") from None
+        raise InvalidInput(_("{text!r} is not a date (YYYY-MM-DD) or date-time (YYYY-MM-DDTHH:MM:SSZ)", text=str(text)[:40])) from None
     if when.tzinfo is None:
         when = when.replace(tzinfo=timezone.utc)
     ts = int(when.timestamp())
     if not 0 <= ts <= MAX_TIMESTAMP:
-        raise InvalidInput(f"{str(text)[:40]!r} is not a date between 1970 and 9999")
+        raise InvalidInput(_("{text!r} is not a date between 1970 and 9999", text=str(text)[:40]))
     return ts
 
 
@@ -295,17 +295,16 @@ def _with_period(periods: list, period: tuple, kind: str) -> list:
         if before is None or since >= before:
             return [*periods[:-1], (since, None, last[2] or note)]
         raise InvalidInput(
-            f"{kind}: a period of use since {_when_text(since)} overlaps the one recorded until "
-            f"{_when_text(before)}; a new period of use begins on or after {_when_text(before)}")
+            _("{kind}: a period of use since {since} overlaps the one recorded until {before}; a new period of use begins on or after {before}", kind=kind, since=_when_text(since), before=_when_text(before)))
     end = until if until is not None else _FOREVER
-    for p_since, p_until, _ in periods:
+    for p_since, p_until, _note in periods:
         if since < (p_until if p_until is not None else _FOREVER) and p_since < end:
             recorded = f"{_when_text(p_since)}..{_when_text(p_until) if p_until is not None else ''}"
             given = f"{_when_text(since)}..{_when_text(until) if until is not None else ''}"
             hint = (f"; it was retired on {_when_text(periods[-1][1])}: a new period of use begins on or after that"
                     if until is None and periods[-1][1] is not None else
                     "; recorded periods are never changed by an import or `attr add`")
-            raise InvalidInput(f"{kind}: the period {given} overlaps the recorded period {recorded}{hint}")
+            raise InvalidInput(_("{kind}: the period {given} overlaps the recorded period {recorded}{hint}", kind=kind, given=given, recorded=recorded, hint=hint))
     return sorted([*periods, (since, until, note)], key=lambda p: p[0])
 
 
@@ -329,8 +328,7 @@ def remove_attribute(profile: Profile, kind: str, value: str, region: str | None
     spellings = _spellings(profile, kind, value, region)
     kept = tuple(a for a in profile.attributes if not (a.kind == kind and a.normalized in spellings))
     if len(kept) == len(profile.attributes):
-        raise UsageError(f"account {profile.name!r} has no {kind} matching that value "
-                         f"(`linkcheck account show {profile.name}` lists its values)")
+        raise UsageError(_("account {name!r} has no {kind} matching that value (`linkcheck account show {name}` lists its values)", name=profile.name, kind=kind))
     return replace(profile, attributes=kept)
 
 
@@ -342,21 +340,18 @@ def retire_attribute(
     attrs = list(profile.attributes)
     found = next((i for i, a in enumerate(attrs) if a.kind == kind and a.normalized in spellings), None)
     if found is None:
-        raise UsageError(f"account {profile.name!r} has no {kind} matching that value "
-                         f"(`linkcheck account show {profile.name}` lists its values)")
+        raise UsageError(_("account {name!r} has no {kind} matching that value (`linkcheck account show {name}` lists its values)", name=profile.name, kind=kind))
     i, a = found, attrs[found]
     periods = list(periods_of(a))
-    since, until, _ = periods[-1]
+    since, until, _source = periods[-1]
     if until is not None:
-        raise UsageError(f"account {profile.name!r}: that {kind} was already retired on {_when_text(until)} "
-                         "(`attr add` records it as in use again)")
+        raise UsageError(_("account {name!r}: that {kind} was already retired on {when_text} (`attr add` records it as in use again)", name=profile.name, kind=kind, when_text=_when_text(until)))
     if not 0 <= on <= MAX_TIMESTAMP:
-        raise InvalidInput("--on is not a date between 1970 and 9999")
+        raise InvalidInput(_("--on is not a date between 1970 and 9999"))
     if on > now() + 60:
-        raise InvalidInput("--on is in the future; retire a value once the account has stopped using it")
+        raise InvalidInput(_("--on is in the future; retire a value once the account has stopped using it"))
     if on < since:
-        raise InvalidInput(f"--on is before the value came into use ({_when_text(since)}); "
-                           "add it with `attr add --since DATE` to say when that was")
+        raise InvalidInput(_("--on is before the value came into use ({when_text}); add it with `attr add --since DATE` to say when that was", when_text=_when_text(since)))
     periods[-1] = (since, on, check_text("note", note))
     attrs[i] = a._replace(periods=tuple(periods))
     return replace(profile, attributes=tuple(attrs)), attrs[i]
@@ -383,15 +378,14 @@ def checked_periods(kind: str, periods, first_seen: int) -> tuple:
         since = first_seen if since is None else since
         for ts in (since, until):
             if ts is not None and not 0 <= ts <= MAX_TIMESTAMP:
-                raise InvalidValue(kind, "a period's date is not between 1970 and 9999")
+                raise InvalidValue(kind, _("a period's date is not between 1970 and 9999"))
             if ts is not None and ts > now() + 60:
-                raise InvalidValue(kind, f"a period's date ({_when_text(ts)}) is in the future; "
-                                         "record a period once it has begun (or ended)")
+                raise InvalidValue(kind, _("a period's date ({when_text}) is in the future; record a period once it has begun (or ended)", when_text=_when_text(ts)))
         if until is not None and until < since:
-            raise InvalidValue(kind, "a period ends before it begins")
+            raise InvalidValue(kind, _("a period ends before it begins"))
         if out and (out[-1][1] is None or since < out[-1][1]):
-            raise InvalidValue(kind, "periods must be in order, each after the one before ended "
-                                     "(only the last may still be open)")
+            raise InvalidValue(kind, _("periods must be in order, each after the one before ended "
+                                       "(only the last may still be open)"))
         out.append((since, until, check_text("period note", note) if note is not None else None))
     return tuple(out)
 

@@ -33,6 +33,7 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
+from .i18n import _
 from .errors import LinkcheckError, UsageError
 
 SOCKET_PREFIX = "agent-"
@@ -100,9 +101,9 @@ def _ensure_private_dir(path: Path) -> None:
         path.mkdir(mode=0o700, parents=True, exist_ok=True)
         st = path.lstat()
     except OSError as exc:
-        raise AgentError(f"cannot create the folder {path}: {exc.strerror}") from None
+        raise AgentError(_("cannot create the folder {path}: {strerror}", path=path, strerror=exc.strerror)) from None
     if not stat.S_ISDIR(st.st_mode) or st.st_uid != os.getuid():
-        raise AgentError(f"{path} is not a folder of yours; remove it and try again")
+        raise AgentError(_("{path} is not a folder of yours; remove it and try again", path=path))
     if st.st_mode & 0o077:
         os.chmod(path, 0o700)
 
@@ -261,7 +262,7 @@ def parse_duration(text: str) -> int:
     found = _DURATION.match(text)
     seconds = int(found.group(1)) * _UNIT_SECONDS[found.group(2).lower()] if found else 0
     if not 0 < seconds <= MAX_SECONDS:
-        raise UsageError(f"--for {text[:20]!r}: give a duration from 1s to 7d, such as 8h, 30m or 90s")
+        raise UsageError(_("--for {text!r}: give a duration from 1s to 7d, such as 8h, 30m or 90s", text=text[:20]))
     return seconds
 
 
@@ -282,7 +283,7 @@ def start(store_path: Path, key, header: str, seconds: int) -> Started:
     _ensure_private_dir(folder)
     path = socket_path(store)
     if len(os.fsencode(str(path))) > MAX_SOCKET_PATH_BYTES:
-        raise AgentError(f"the runtime folder {folder} is too long a path for a Unix socket; set XDG_RUNTIME_DIR")
+        raise AgentError(_("the runtime folder {folder} is too long a path for a Unix socket; set XDG_RUNTIME_DIR", folder=folder))
     lock(store)
     path.unlink(missing_ok=True)
     watch = os.getsid(0)
@@ -304,7 +305,7 @@ def start(store_path: Path, key, header: str, seconds: int) -> Started:
             close_fds=True,
         )
     except OSError as exc:
-        raise AgentError(f"cannot start the agent: {exc.strerror or type(exc).__name__}") from None
+        raise AgentError(_("cannot start the agent: {value}", value=exc.strerror or type(exc).__name__)) from None
     order = {"store": str(store), "socket": str(path), "key": key.kek.hex(), "header": header,
              "seconds": seconds, "watch": watch}
     assert child.stdin is not None and child.stdout is not None  # both are pipes (Popen above)
@@ -320,7 +321,7 @@ def start(store_path: Path, key, header: str, seconds: int) -> Started:
         child.kill()
         child.wait()
         detail = ready[len("error "):].strip() if ready.startswith("error ") else "it did not start"
-        raise AgentError(f"cannot start the agent: {detail}")
+        raise AgentError(_("cannot start the agent: {detail}", detail=detail))
     child.stdout.close()
     # The agent lives on after this command: it is reaped by init once we exit.
     child.returncode = 0

@@ -43,7 +43,9 @@ class InvalidValue(InvalidInput):
     """One attribute value that its kind rejects; `reason` says why."""
 
     def __init__(self, kind: str, reason: str):
-        super().__init__(f"invalid {kind}: {reason}")
+        from .i18n import _  # i18n imports this module
+
+        super().__init__(_("invalid {kind}: {reason}", kind=kind, reason=reason))
         self.kind = kind
         self.reason = reason
 
@@ -52,12 +54,19 @@ class ImportErrors(InvalidInput):
     """Every problem found in an import, reported together."""
 
     def __init__(self, problems: list[str], rows: int | None = None):
+        from .i18n import _  # i18n imports this module
+
         rows = len(problems) if rows is None else rows
         count = len(problems)
-        head = f"{rows} invalid row{'s' if rows != 1 else ''}"
-        if count != rows:
-            head += f" ({count} problems)"
-        super().__init__(head + "; nothing was imported")
+        if count != rows and rows == 1:
+            head = _("1 invalid row ({count} problems); nothing was imported", count=count)
+        elif count != rows:
+            head = _("{rows} invalid rows ({count} problems); nothing was imported", rows=rows, count=count)
+        elif rows == 1:
+            head = _("1 invalid row; nothing was imported")
+        else:
+            head = _("{rows} invalid rows; nothing was imported", rows=rows)
+        super().__init__(head)
         self.problems = problems
         self.rows = rows
 

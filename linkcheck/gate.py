@@ -10,6 +10,7 @@ from . import registry
 from .linkage import engine
 from .capture import Fingerprint
 from .errors import InvalidInput
+from .i18n import _, language, translate
 from .models import Attribute, Event, Level, Profile, iso, now
 from .linkage.rules import Rules
 
@@ -47,17 +48,18 @@ NOT_CHECKED = "public IP not checked"
 
 def verdict_line(result: CheckResult) -> str:
     """The first line: `GO: …`, `GO (public IP not checked): …`, `STOP: …` (a STOP needs no caveat)."""
+    verdict = _("GO") if result.verdict == GO else _("STOP")
     if result.caveats:
-        return f"{result.verdict} ({'; '.join(result.caveats)}): {result.reason}"
-    return f"{result.verdict}: {result.reason}"
+        return _("{verdict} ({caveats}): {reason}", verdict=verdict, caveats="; ".join(result.caveats), reason=result.reason)
+    return _("{verdict}: {reason}", verdict=verdict, reason=result.reason)
 
 
 def _caveats(profile: Profile, fp: Fingerprint) -> tuple[str, ...]:
     caveats = []
     if not fp.public_ip:
-        caveats.append(NOT_CHECKED)
+        caveats.append(_("public IP not checked"))
     if profile.account.status in TAINT_STATUSES:
-        caveats.append(f"{profile.name} is {profile.account.status}")
+        caveats.append(_("{name} is {status}", name=profile.name, status=translate(profile.account.status)))
     return tuple(caveats)
 
 
@@ -79,7 +81,7 @@ def kind_label(kind: str) -> str:
     try:
         from .registry import kinds
 
-        label = kinds.KINDS[kind].label
+        label = kinds.KINDS[kind].label_zh if language() == "zh" else kinds.KINDS[kind].label
     except (ImportError, KeyError, AttributeError):
         return kind.replace("_", " ")
     first = label.split(" ", 1)[0]
@@ -94,6 +96,8 @@ FACET_LABELS = registry.facet_labels()
 
 def facet_label(facet: str) -> str:
     """A match facet's human name: the kind's label, or the network/domain facet's own."""
+    if language() == "zh":
+        return registry.facet_labels(zh=True).get(facet) or kind_label(facet)
     return FACET_LABELS.get(facet) or kind_label(facet)
 
 
@@ -189,34 +193,34 @@ PROFILE_KINDS = frozenset({"browser_profile", "proxy", "proxy_account", "platfor
 
 
 def _whose_value(kind: str) -> str:
-    return "this browser profile's" if kind in PROFILE_KINDS else "this machine's"
+    return _("this browser profile's") if kind in PROFILE_KINDS else _("this machine's")
 
 
 def _stop_reason(name: str, pair: engine.PairRisk, statuses: dict, fail_on: Level, others: int) -> str:
     other = _other(pair, name)
     status = statuses.get(other)
-    whose = f"{other} ({status})" if status in TAINT_STATUSES else other
+    whose = _("{other} ({status})", other=other, status=translate(status)) if status in TAINT_STATUSES else other
     strongest = pair.findings[0]
     if strongest.level >= fail_on:
         label = facet_label(strongest.facet) if strongest.facet in FACET_LABELS else kind_label(strongest.kind)
         ended = strongest.ended(other)
         if ended is None:
-            reason = (
-                f"{_whose_value(strongest.kind)} {label} ({strongest.values.get(name, '')}) is on file for "
-                f"{whose} ({strongest.level.label})"
-            )
+            reason = _("{whose_value} {label} ({value}) is on file for {whose} ({level})",
+                       whose_value=_whose_value(strongest.kind), label=label, value=strongest.values.get(name, ""),
+                       whose=whose, level=translate(strongest.level.label))
         else:
             # Retired there, still on file: the marketplace remembers a value that stopped being used.
-            reason = (
-                f"{_whose_value(strongest.kind)} {label} ({strongest.values.get(name, '')}) is on file for "
-                f"{whose} as a past value, no longer used there since {iso(ended)[:10]} "
-                f"({strongest.level.label})"
-            )
+            reason = _("{whose_value} {label} ({value}) is on file for {whose} as a past value, no longer used "
+                       "there since {since} ({level})",
+                       whose_value=_whose_value(strongest.kind), label=label, value=strongest.values.get(name, ""),
+                       whose=whose, since=iso(ended)[:10], level=translate(strongest.level.label))
     else:
         together = ", ".join(facet_label(f) for f in pair.kinds)
-        reason = f"this machine's {together} together link it to {whose} ({pair.level.label})"
+        reason = _("this machine's {together} together link it to {whose} ({level})",
+                   together=together, whose=whose, level=translate(pair.level.label))
     if others:
-        reason += f"; {others} more account{'s' if others != 1 else ''} at or above {fail_on.label}"
+        reason += (_("; {n} more accounts at or above {level}", n=others, level=translate(fail_on.label)) if others != 1
+                   else _("; {n} more account at or above {level}", n=others, level=translate(fail_on.label)))
     return reason
 
 
@@ -246,7 +250,7 @@ def check_machine(
     conflicts = tuple(_other(p, name) for p in stopping)
     if not any(a.keys for a in attrs):
         verdict = STOP
-        reason = "nothing identifying could be read from this machine, so it cannot be checked"
+        reason = _("nothing identifying could be read from this machine, so it cannot be checked")
     elif stopping:
         verdict = STOP
         reason = _stop_reason(name, stopping[0], statuses, fail_on, len(stopping) - 1)
@@ -255,14 +259,13 @@ def check_machine(
         checked = sum(1 for a in attrs if a.keys)
         if pairs:
             weaker = pairs[0]
-            reason = (
-                f"nothing at or above {fail_on.label}; {_other(weaker, name)} shares this machine's "
-                f"{', '.join(facet_label(k) for k in weaker.kinds)} ({weaker.level.label})"
-            )
+            reason = _("nothing at or above {fail_on}; {other} shares this machine's {kinds} ({level})",
+                       fail_on=translate(fail_on.label), other=_other(weaker, name),
+                       kinds=", ".join(facet_label(k) for k in weaker.kinds), level=translate(weaker.level.label))
         else:
             reason = (
-                f"none of this machine's {checked} identifying value{'s' if checked != 1 else ''} "
-                "is on file for another account"
+                _("none of this machine's {n} identifying values is on file for another account", n=checked)
+                if checked != 1 else _("none of this machine's {n} identifying value is on file for another account", n=checked)
             )
     return CheckResult(
         account=name,

@@ -21,6 +21,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
+from .i18n import _
 from .files import FileTooLarge, NotRegularFile, read_capped
 from .errors import ImportErrors, InvalidInput, UsageError
 from .importers.safety import refuse_spreadsheet
@@ -651,27 +652,27 @@ def read_import(path: Path, fmt: str | None = None) -> list[tuple[str, dict[str,
     try:
         size = path.stat().st_size
     except OSError as exc:
-        raise InvalidInput(f"{path}: cannot read ({exc.strerror})") from None
+        raise InvalidInput(_("{path}: cannot read ({strerror})", path=path, strerror=exc.strerror)) from None
     if size > MAX_IMPORT_BYTES:
-        raise InvalidInput(f"{path}: larger than {MAX_IMPORT_BYTES // (1024 * 1024)} MiB; split it")
+        raise InvalidInput(_("{path}: larger than {n} MiB; split it", path=path, n=MAX_IMPORT_BYTES // (1024 * 1024)))
     try:
         raw = read_capped(path, MAX_IMPORT_BYTES)
     except NotRegularFile:
-        raise InvalidInput(f"{path}: cannot read (not a regular file)") from None
+        raise InvalidInput(_("{path}: cannot read (not a regular file)", path=path)) from None
     except FileTooLarge:
-        raise InvalidInput(f"{path}: larger than {MAX_IMPORT_BYTES // (1024 * 1024)} MiB; split it") from None
+        raise InvalidInput(_("{path}: larger than {n} MiB; split it", path=path, n=MAX_IMPORT_BYTES // (1024 * 1024))) from None
     except OSError as exc:
-        raise InvalidInput(f"{path}: cannot read ({exc.strerror})") from None
+        raise InvalidInput(_("{path}: cannot read ({strerror})", path=path, strerror=exc.strerror)) from None
     refuse_spreadsheet(path, raw[:4])
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         if fmt == "json":
-            raise InvalidInput(f"{path}: not UTF-8 text") from None
+            raise InvalidInput(_("{path}: not UTF-8 text", path=path)) from None
         try:
             text = raw.decode("gb18030")  # what Chinese Excel writes
         except UnicodeDecodeError:
-            raise InvalidInput(f"{path}: not UTF-8 (nor GB18030) text; save it as CSV UTF-8") from None
+            raise InvalidInput(_("{path}: not UTF-8 (nor GB18030) text; save it as CSV UTF-8", path=path)) from None
     return _json_rows(path, text) if fmt == "json" else _csv_rows(path, text)
 
 
@@ -682,7 +683,7 @@ def _format_of(path: Path) -> str:
         return "json"
     if suffix in (".csv", ".tsv", ".txt"):
         return "csv"
-    raise InvalidInput(f"{path}: cannot tell the format from the extension; add --input-format json or csv")
+    raise InvalidInput(_("{path}: cannot tell the format from the extension; add --input-format json or csv", path=path))
 
 
 def _map_columns(names: Iterable[str], where: str) -> dict[str, str]:
@@ -695,14 +696,14 @@ def _map_columns(names: Iterable[str], where: str) -> dict[str, str]:
         else:
             mapped[name] = key
     if unknown:
-        raise InvalidInput(f"{where}: unknown column(s) {', '.join(repr(u) for u in unknown)[:200]}; use {COLUMNS_HELP}")
+        raise InvalidInput(_("{where}: unknown column(s) {items}; use {COLUMNS_HELP}", where=where, items=', '.join((repr(u) for u in unknown))[:200], COLUMNS_HELP=COLUMNS_HELP))
     # Two columns for one thing (odr and order_defect_rate, or odr twice): which value is meant
     # cannot be told, so neither is taken.
     keys = [_COLUMNS[_column_key(name)] for name in names]
     twice = sorted({key for key in keys if keys.count(key) > 1})
     if twice:
         what = "members" if "record" in where else "columns"
-        raise InvalidInput(f"{where}: two {what} for {', '.join(twice)}; keep one")
+        raise InvalidInput(_("{where}: two {what} for {items}; keep one", where=where, what=what, items=', '.join(twice)))
     return mapped
 
 
@@ -717,7 +718,7 @@ def _csv_rows(path: Path, text: str) -> list[tuple[str, dict[str, Any]]]:
         header = [h.strip() for h in header]
         mapped = _map_columns([h for h in header if h], f"{path.name} header")
         if "account" not in mapped.values() or "date" not in mapped.values():
-            raise InvalidInput(f"{path.name}: the header needs account and date columns, and metric columns ({', '.join(METRIC_KEYS)})")
+            raise InvalidInput(_("{name}: the header needs account and date columns, and metric columns ({items})", name=path.name, items=', '.join(METRIC_KEYS)))
         rows = []
         for number, row in enumerate(reader, 2):  # numbered as a spreadsheet shows them
             if not any(cell.strip() for cell in row):
@@ -729,21 +730,20 @@ def _csv_rows(path: Path, text: str) -> list[tuple[str, dict[str, Any]]]:
             rows.append((origin, {mapped[h]: cell for h, cell in zip(header, row, strict=False) if h in mapped}))
         return rows
     except csv.Error as exc:
-        raise InvalidInput(f"{path.name}: malformed CSV ({str(exc)[:120]})") from None
+        raise InvalidInput(_("{name}: malformed CSV ({exc})", name=path.name, exc=str(exc)[:120])) from None
 
 
 def _json_rows(path: Path, text: str) -> list[tuple[str, dict[str, Any]]]:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise InvalidInput(f"{path.name}: not valid JSON ({exc.msg} at line {exc.lineno})") from None
+        raise InvalidInput(_("{name}: not valid JSON ({msg} at line {lineno})", name=path.name, msg=exc.msg, lineno=exc.lineno)) from None
     except RecursionError:
-        raise InvalidInput(f"{path.name}: not valid JSON (nested too deeply)") from None
+        raise InvalidInput(_("{name}: not valid JSON (nested too deeply)", name=path.name)) from None
     if isinstance(data, dict) and isinstance(data.get("health"), list):
         data = data["health"]
     if not isinstance(data, list):
-        raise InvalidInput(f'{path.name}: expected a list of records ({{"account": …, "date": …, "odr": "0.4%"}}) '
-                           'or {"health": [records]}')
+        raise InvalidInput(_("{name}: expected a list of records ({{\"account\": …, \"date\": …, \"odr\": \"0.4%\"}}) or {{\"health\": [records]}}", name=path.name))
     rows = []
     for i, item in enumerate(data, 1):
         origin = f"{path.name} record {i}"
@@ -875,10 +875,10 @@ def standing_paragraph(health: AccountHealth, lang: str = "en", *, subject: str 
     Raises UsageError when nothing is recorded.
     """
     if lang not in ("en", "zh"):
-        raise UsageError(f"unknown language {lang!r}; use en or zh")
+        raise UsageError(_("unknown language {lang!r}; use en or zh", lang=lang))
     if not health.metrics:
         raise UsageError(
-            f"no health figures recorded for {health.account}; `linkcheck health set {health.account} --date … --odr …` records them"
+            _("no health figures recorded for {account}; `linkcheck health set {account} --date … --odr …` records them", account=health.account)
         )
     return _paragraph_zh(health, subject) if lang == "zh" else _paragraph_en(health, subject)
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from typing import Any, TextIO
 
+from .i18n import _
 from .errors import InvalidInput
 
 # C0 controls except TAB and LF, DEL, C1 controls, the bidi embeddings/overrides/isolates, and
@@ -46,10 +47,10 @@ def check_free_text(label: str, text: str, *, one_line: bool = False) -> str:
     bad = (_UNSAFE_ONE_LINE_RE if one_line else _UNSAFE_RE).search(text)
     if bad and "\ud800" <= bad.group(0) <= "\udfff":
         # Undecodable bytes on the command line, or a \ud800 escape in JSON: not text at all.
-        raise InvalidInput(f"{label} is not valid text (it holds undecodable characters)")
+        raise InvalidInput(_("{label} is not valid text (it holds undecodable characters)", label=label))
     if bad:
         allowed = "it must be one line of plain text" if one_line else "only line breaks and tabs are allowed"
-        raise InvalidInput(f"{label} contains the control character U+{ord(bad.group(0)):04X}; {allowed}")
+        raise InvalidInput(_("{label} contains the control character U+{ord:04X}; {allowed}", label=label, ord=ord(bad.group(0)), allowed=allowed))
     return text
 
 

@@ -19,6 +19,7 @@ from typing import Callable
 
 from .files import FileTooLarge, NotRegularFile, read_capped
 from .errors import InvalidInput
+from .i18n import _
 
 APP_NAME = "linkcheck"
 SETTINGS_FILENAME = "settings.toml"
@@ -59,6 +60,15 @@ def _choice(choices: tuple[str, ...]) -> Callable[[str], str]:
         return lowered
 
     return check
+
+
+def _lang(value: str) -> str:
+    from .i18n import normalise  # zh, zh_CN, zh-Hans, zh_CN.UTF-8 -> zh
+
+    found = normalise(value)
+    if found is None:
+        raise ValueError(f"must be one of {', '.join(LANGS)} (or a locale name such as zh_CN)")
+    return found
 
 
 def _region(value: str) -> str:
@@ -112,7 +122,8 @@ SETTINGS: dict[str, Setting] = {
     for s in (
         Setting("format", "LINKCHECK_FORMAT", "output format of commands that print data (table, json, csv)",
                 _choice(OUTPUT_FORMATS), "table (each command's own default)"),
-        Setting("lang", "LINKCHECK_LANG", "language of `statement` and of a new `appeal` (en, zh)", _choice(LANGS), "en"),
+        Setting("lang", "LINKCHECK_LANG", "language of messages, help and tables, of `statement` and of a new `appeal` (en, zh)",
+                _lang, "the locale's (zh for zh_*), else en; statements: en"),
         Setting("operator", "LINKCHECK_OPERATOR", "operator name in the heading of `statement`", _text,
                 "the account's recorded company name"),
         Setting("proxy", "LINKCHECK_PROXY", "HTTP(S) proxy for the public-IP lookup", _proxy, "none (direct)"),
@@ -137,7 +148,7 @@ def setting(key: str) -> Setting:
     """The setting named `key` (`public-ip` is `public_ip`), or InvalidInput listing the valid ones."""
     found = SETTINGS.get(key.strip().replace("-", "_").lower())
     if found is None:
-        raise InvalidInput(f"unknown setting {key[:40]!r}; valid settings: {', '.join(KEYS)}")
+        raise InvalidInput(_("unknown setting {key!r}; valid settings: {items}", key=key[:40], items=', '.join(KEYS)))
     return found
 
 
@@ -147,7 +158,7 @@ def check_value(key: str, value: str) -> str:
     try:
         return s.check(value)
     except ValueError as exc:
-        raise InvalidInput(f"invalid value for setting {s.key!r}: {exc}") from None
+        raise InvalidInput(_("invalid value for setting {key!r}: {exc}", key=s.key, exc=exc)) from None
 
 
 # ----- reading -------------------------------------------------------------------------------
@@ -174,9 +185,9 @@ def read_raw(path: Path | None = None) -> tuple[dict[str, object], str]:
         # A FIFO put there must not block every command (the gate included): read_capped refuses it.
         data = b"" if str(path) == os.devnull else read_capped(path, MAX_SETTINGS_BYTES)
     except NotRegularFile:
-        raise InvalidInput(f"settings file {path} is not a regular file; fix or delete it") from None
+        raise InvalidInput(_("settings file {path} is not a regular file; fix or delete it", path=path)) from None
     except FileTooLarge:
-        raise InvalidInput(f"settings file {path} is larger than {MAX_SETTINGS_BYTES // 1024} KiB: not a settings file") from None
+        raise InvalidInput(_("settings file {path} is larger than {n} KiB: not a settings file", path=path, n=MAX_SETTINGS_BYTES // 1024)) from None
     except (FileNotFoundError, NotADirectoryError):
         return {}, ""
     except PermissionError:
@@ -184,13 +195,13 @@ def read_raw(path: Path | None = None) -> tuple[dict[str, object], str]:
             # Not even whether it exists can be seen: someone else's config folder (`sudo -E`),
             # as git treats an inaccessible XDG config. A file we can see but not read is an error.
             return {}, ""
-        raise InvalidInput(f"cannot read the settings file {path}: permission denied") from None
+        raise InvalidInput(_("cannot read the settings file {path}: permission denied", path=path)) from None
     except OSError as exc:
-        raise InvalidInput(f"cannot read the settings file {path}: {exc.strerror}") from None
+        raise InvalidInput(_("cannot read the settings file {path}: {strerror}", path=path, strerror=exc.strerror)) from None
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
-        raise InvalidInput(f"settings file {path} is not UTF-8 text; fix or delete it") from None
+        raise InvalidInput(_("settings file {path} is not UTF-8 text; fix or delete it", path=path)) from None
     import tomllib
 
     try:
@@ -200,9 +211,9 @@ def read_raw(path: Path | None = None) -> tuple[dict[str, object], str]:
         found = _LINE_NUMBER.search(message)
         reason = _LINE_NUMBER.sub("", message).strip() or "not valid TOML"
         line = int(found.group(1)) if found else None
-        raise InvalidInput(f"{_where(path, line)}: not valid TOML ({reason}); fix or delete it") from None
+        raise InvalidInput(_("{where}: not valid TOML ({reason}); fix or delete it", where=_where(path, line), reason=reason)) from None
     except RecursionError:
-        raise InvalidInput(f"{_where(path, None)}: not valid TOML (nested too deeply); fix or delete it") from None
+        raise InvalidInput(_("{where}: not valid TOML (nested too deeply); fix or delete it", where=_where(path, None))) from None
     return table, text
 
 
@@ -214,9 +225,9 @@ def read_file(path: Path | None = None) -> dict[str, str]:
     for key, value in table.items():
         line = _line_of(text, key)
         if key not in SETTINGS:
-            raise InvalidInput(f"{_where(path, line)}: unknown setting {key[:40]!r}; valid settings: {', '.join(KEYS)}")
+            raise InvalidInput(_("{where}: unknown setting {key!r}; valid settings: {items}", where=_where(path, line), key=key[:40], items=', '.join(KEYS)))
         if not isinstance(value, str):
-            raise InvalidInput(f"{_where(path, line)}: {key} must be a quoted string")
+            raise InvalidInput(_("{where}: {key} must be a quoted string", where=_where(path, line), key=key))
         try:
             values[key] = SETTINGS[key].check(value)
         except ValueError as exc:
@@ -302,7 +313,7 @@ def write_file(values: dict[str, str], path: Path | None = None) -> Path:
     try:
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     except OSError as exc:
-        raise InvalidInput(f"cannot create the folder {path.parent}: {exc.strerror}") from None
+        raise InvalidInput(_("cannot create the folder {parent}: {strerror}", parent=path.parent, strerror=exc.strerror)) from None
     partial = path.with_name(f".{path.name}.partial-{os.getpid()}")
     try:
         fd = os.open(str(partial), os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
@@ -314,7 +325,7 @@ def write_file(values: dict[str, str], path: Path | None = None) -> Path:
         os.replace(partial, path)
     except OSError as exc:
         partial.unlink(missing_ok=True)
-        raise InvalidInput(f"cannot write the settings file {path}: {exc.strerror}") from None
+        raise InvalidInput(_("cannot write the settings file {path}: {strerror}", path=path, strerror=exc.strerror)) from None
     return path
 
 
@@ -348,6 +359,6 @@ def unset_value(key: str) -> tuple[str, bool]:
     del table[name]
     for other, kept in table.items():
         if not isinstance(kept, str):
-            raise InvalidInput(f"settings file {settings_path()}: {other} must be a quoted string; fix it by hand first")
+            raise InvalidInput(_("settings file {settings_path}: {other} must be a quoted string; fix it by hand first", settings_path=settings_path(), other=other))
     write_file(table)  # type: ignore[arg-type]  # every value was checked to be a str just above
     return name, True

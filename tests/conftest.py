@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from linkcheck import i18n
 from linkcheck.cli import main
 
 PASSPHRASE = "correct horse battery staple"
@@ -47,6 +48,11 @@ def isolated_environment(tmp_path, monkeypatch, request):
     for name in ("LINKCHECK_PASSPHRASE", "LINKCHECK_NEW_PASSPHRASE", "LINKCHECK_DEBUG", *SETTINGS_ENV):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("LINKCHECK_IP_ECHO_URLS", NO_ECHO_SERVICE)
+    # English unless a test asks for Chinese: a developer's zh locale must not change the messages.
+    for name in ("LC_ALL", "LC_MESSAGES"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("LANG", "C.UTF-8")
+    i18n.set_language(None)
     if request.node.get_closest_marker("public_ip_default") is None:
         monkeypatch.setenv("LINKCHECK_PUBLIC_IP", "off")
     monkeypatch.chdir(tmp_path)

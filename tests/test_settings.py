@@ -80,7 +80,8 @@ def test_config_unset_brings_back_the_default(cli, config_file):
     cli("config", "set", "lang", "zh")
     result = cli("config", "unset", "lang")
     assert result.exit_code == 0
-    assert f"Removed lang from {config_file}" in result.output
+    # The settings file said zh when the command began: it answers in Chinese (the interface language).
+    assert f"已从 {config_file} 删除 lang" in result.output
     data = json.loads(cli("config", "get", "lang", "--format", "json").output)
     assert (data["value"], data["source"]) == ("en", "default")
     assert "nothing to remove" in cli("config", "unset", "lang").output

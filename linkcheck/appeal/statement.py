@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from types import MappingProxyType
 from typing import Iterable, Sequence
 
+from ..i18n import _
 from .. import i18n
 from ..crypto import hkdf
 from ..linkage import engine
@@ -221,7 +222,7 @@ def check_kind(kind: str) -> str:
     kind = (kind or "").strip().lower()
     if kind in kinds.KIND_NAMES or kind in FACETS:
         return kind
-    raise UsageError(f"unknown kind {kind!r}; use one of: {', '.join(kinds.KIND_NAMES)}")
+    raise UsageError(_("unknown kind {kind!r}; use one of: {items}", kind=kind, items=', '.join(kinds.KIND_NAMES)))
 
 
 def record_explanation(
@@ -232,10 +233,10 @@ def record_explanation(
     `note_zh` is the same explanation in Chinese, which a Chinese appeal quotes instead."""
     kind = check_kind(kind)
     if name == other:
-        raise UsageError("an explanation needs two different accounts")
+        raise UsageError(_("an explanation needs two different accounts"))
     for account in (name, other):
         if not store.has_account(account):
-            raise UsageError(f"no account named {account!r}; `linkcheck account list` shows the accounts on file")
+            raise UsageError(_("no account named {account!r}; `linkcheck account list` shows the accounts on file", account=account))
     text = " ".join(check_free_text("note", note or "").split())
     text_zh = " ".join(check_free_text("--note-zh", note_zh or "").split()) or None
     if len(text) > 4000 or len(text_zh or "") > 4000:
@@ -273,12 +274,12 @@ def build_statement(
     unless `disclose`: the statement never claims an independence the store contradicts.
     """
     if lang not in LANGS:
-        raise UsageError(f"unknown language {lang!r}; use one of: {', '.join(LANGS)}")
+        raise UsageError(_("unknown language {lang!r}; use one of: {items}", lang=lang, items=', '.join(LANGS)))
     others_names = list(dict.fromkeys(a.strip() for a in against if a and a.strip()))
     if not others_names:
-        raise UsageError("name at least one account to compare with: --against OTHER")
+        raise UsageError(_("name at least one account to compare with: --against OTHER"))
     if name in others_names:
-        raise UsageError(f"{name!r} cannot be compared with itself; drop it from --against")
+        raise UsageError(_("{name!r} cannot be compared with itself; drop it from --against", name=name))
     subject = store.profile(name)
     others = [store.profile(o) for o in others_names]
     profiles = [subject] + others

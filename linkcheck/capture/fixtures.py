@@ -7,6 +7,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
+from ..i18n import _
 from ..errors import InvalidInput
 from ..importers.safety import read_user_text
 
@@ -21,7 +22,7 @@ class _FixtureReader:
         self.name = name
 
     def bad(self, field: str, why: str) -> InvalidInput:
-        return InvalidInput(f"machine file {self.name}: {field} {why}")
+        return InvalidInput(_("machine file {name}: {field} {why}", name=self.name, field=field, why=why))
 
     def text(self, data: dict, key: str, field: str | None = None) -> str | None:
         value = data.get(key)
@@ -73,7 +74,7 @@ def fingerprint_from_json(
     """
     r = _FixtureReader(name)
     if not isinstance(data, dict):
-        raise InvalidInput(f"machine file {name}: must hold one JSON object")
+        raise InvalidInput(_("machine file {name}: must hold one JSON object", name=name))
     interfaces = []
     raw_interfaces = data.get("interfaces") or []
     if not isinstance(raw_interfaces, list):
@@ -166,9 +167,9 @@ def load_fixture(
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise InvalidInput(f"machine file {path.name}: not valid JSON ({exc.msg}, line {exc.lineno})") from None
+        raise InvalidInput(_("machine file {name}: not valid JSON ({msg}, line {lineno})", name=path.name, msg=exc.msg, lineno=exc.lineno)) from None
     except RecursionError:
-        raise InvalidInput(f"machine file {path.name}: not valid JSON (nested too deeply)") from None
+        raise InvalidInput(_("machine file {name}: not valid JSON (nested too deeply)", name=path.name)) from None
     fp = fingerprint_from_json(data, name=path.name, hash_machine_id=hash_machine_id)
     if public_ip is not None:
         fp = _apply_public_ip(fp, resolve_public_ip(public_ip, proxy=proxy, echo_urls=echo_urls))

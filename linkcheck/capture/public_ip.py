@@ -10,6 +10,7 @@ import urllib.parse
 from dataclasses import replace
 from typing import Iterable
 
+from ..i18n import _
 from ..errors import InvalidValue, UsageError
 
 from .fingerprint import Fingerprint, PublicIp, address_scope
@@ -45,13 +46,13 @@ def check_echo_url(url: str) -> str:
         parsed = urllib.parse.urlsplit(url)
         host = parsed.hostname or ""
     except ValueError:
-        raise UsageError(f"IP echo URL {url!r} is not a valid URL") from None
+        raise UsageError(_("IP echo URL {url!r} is not a valid URL", url=url)) from None
     if parsed.scheme == "https" and host:
         return url
     if parsed.scheme == "http" and _is_loopback_host(host):
         return url
     raise UsageError(
-        f"IP echo URL {url!r} must be https:// (plain http:// only for 127.0.0.1 or localhost)"
+        _("IP echo URL {url!r} must be https:// (plain http:// only for 127.0.0.1 or localhost)", url=url)
     )
 
 
@@ -77,11 +78,10 @@ def check_proxy(proxy: str) -> str:
         parsed = urllib.parse.urlsplit(proxy)
         hostname = parsed.hostname
     except ValueError:
-        raise UsageError(f"--proxy {proxy!r} is not a valid URL (e.g. http://127.0.0.1:7890)") from None
+        raise UsageError(_("--proxy {proxy!r} is not a valid URL (e.g. http://127.0.0.1:7890)", proxy=proxy)) from None
     if parsed.scheme not in ("http", "https") or not hostname:
         raise UsageError(
-            f"--proxy must be an http:// or https:// proxy URL such as http://127.0.0.1:7890 "
-            f"(got scheme {parsed.scheme or 'none'!r}; SOCKS proxies are not supported)"
+            _("--proxy must be an http:// or https:// proxy URL such as http://127.0.0.1:7890 (got scheme {value!r}; SOCKS proxies are not supported)", value=parsed.scheme or 'none')
         )
     return proxy
 
@@ -170,7 +170,7 @@ def resolve_public_ip(
     try:
         address = canonical_ip(text)
     except ValueError:
-        raise InvalidValue("ip", "--public-ip must be an IPv4 or IPv6 address, or 'auto'") from None
+        raise InvalidValue("ip", _("--public-ip must be an IPv4 or IPv6 address, or 'auto'")) from None
     warning = None
     if address_scope(address) != "public":
         warning = f"--public-ip {address} is not a public address, so it identifies no network"

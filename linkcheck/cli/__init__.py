@@ -10,10 +10,13 @@ import sys
 import click
 
 from .. import __version__
+from .. import i18n
 from ..errors import EXIT_USAGE, ImportErrors, LinkcheckError
+from ..i18n import N_, _
+from .localise import LinkcheckContext, localise, patch_click
 from .output import terminal_safe_output
 
-EXIT_CODES_HELP = """\b
+EXIT_CODES_HELP = N_("""\b
 Exit codes:
   0  done; nothing at or above --fail-on
   1  findings at or above --fail-on (audit, precheck, check, statement);
@@ -25,7 +28,7 @@ Exit codes:
   5  store damaged, tampered with, truncated or not a linkcheck store
   6  store busy or cannot be written
   130  interrupted (Ctrl-C)
-"""
+""")
 
 MAX_LISTED_PROBLEMS = 200
 # What a shell reports for a process stopped by Ctrl-C (128 + SIGINT).
@@ -55,13 +58,24 @@ COMMAND_MODULES = {
 class LinkcheckGroup(click.Group):
     """Loads commands on demand; maps linkcheck errors to one line on stderr and their exit code."""
 
+    context_class = LinkcheckContext
+
+    def main(self, *args, **kwargs):
+        # The interface language, once per invocation: the `lang` setting, else the locale.
+        i18n.set_language(None)
+        localise(self, i18n.language())
+        return super().main(*args, **kwargs)
+
     def list_commands(self, ctx):
         return sorted(set(super().list_commands(ctx)) | set(COMMAND_MODULES))
 
     def get_command(self, ctx, name):
         if name not in self.commands and name in COMMAND_MODULES:
             importlib.import_module(f"{__name__}.{COMMAND_MODULES[name]}").register(self)
-        return super().get_command(ctx, name)
+        command = super().get_command(ctx, name)
+        if command is not None:
+            localise(command, i18n.language())
+        return command
 
     def invoke(self, ctx):
         # The one output path: whatever a command prints passes a filter that shows control
@@ -76,24 +90,24 @@ class LinkcheckGroup(click.Group):
             for line in exc.problems[:MAX_LISTED_PROBLEMS]:
                 click.echo(f"  {line}", err=True)
             if len(exc.problems) > MAX_LISTED_PROBLEMS:
-                click.echo(f"  … and {len(exc.problems) - MAX_LISTED_PROBLEMS} more", err=True)
-            click.echo(f"linkcheck: error: {exc.message}", err=True)
+                click.echo(_("  … and {n} more", n=len(exc.problems) - MAX_LISTED_PROBLEMS), err=True)
+            click.echo(_("linkcheck: error: {message}", message=exc.message), err=True)
             ctx.exit(exc.exit_code)
         except LinkcheckError as exc:
-            click.echo(f"linkcheck: error: {exc.message}", err=True)
+            click.echo(_("linkcheck: error: {message}", message=exc.message), err=True)
             ctx.exit(exc.exit_code)
         except click.exceptions.Abort as exc:
             # click turns Ctrl-C at a prompt into Abort ("Aborted!", exit 1); it is an interruption
             # like any other Ctrl-C. A "no" to a confirmation stays Abort.
             if isinstance(exc.__context__, KeyboardInterrupt):
                 click.echo("", err=True)
-                click.echo("linkcheck: interrupted", err=True)
+                click.echo(_("linkcheck: interrupted"), err=True)
                 ctx.exit(EXIT_INTERRUPTED)
             raise
         except (click.exceptions.Exit, click.ClickException):
             raise
         except KeyboardInterrupt:
-            click.echo("linkcheck: interrupted", err=True)
+            click.echo(_("linkcheck: interrupted"), err=True)
             ctx.exit(EXIT_INTERRUPTED)
         except BrokenPipeError:
             # The reader went away (`linkcheck audit | head`): stop quietly, as a killed writer
@@ -109,7 +123,8 @@ class LinkcheckGroup(click.Group):
                 raise
             # The message of an unexpected exception might quote data; name only its type.
             click.echo(
-                f"linkcheck: internal error ({type(exc).__name__}); rerun with LINKCHECK_DEBUG=1 for details",
+                _("linkcheck: internal error ({error}); rerun with LINKCHECK_DEBUG=1 for details",
+                  error=type(exc).__name__),
                 err=True,
             )
             ctx.exit(70)
@@ -133,6 +148,9 @@ def main():
       linkcheck audit                    what do my accounts share?
     """
     os.umask(0o077)  # anything linkcheck creates is private to its owner
+
+
+patch_click()
 
 
 def run() -> None:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from ..i18n import N_, _
 from .. import accounts as book
 from ..registry import kinds
 from ..errors import ImportErrors, InvalidInput, InvalidValue, UsageError
@@ -19,8 +20,8 @@ from .options import echo_err, open_store, setting_value, store_key, store_optio
 from .output import format_option, is_stdout, output_option, private_output, render_json, render_rows, write_export
 
 REGION_HELP = (
-    "Country (e.g. US, GB, CN) for phone numbers written without a country code "
-    "(default: the account's marketplace, else the `region` setting)."
+    N_("Country (e.g. US, GB, CN) for phone numbers written without a country code "
+    "(default: the account's marketplace, else the `region` setting).")
 )
 
 
@@ -104,10 +105,10 @@ def account_add(name, marketplace, status, note, **identity):
     identity = book.identity_changes(identity)
     with open_store(write=True) as st:
         if st.has_account(name):
-            raise UsageError(f"an account named {name!r} already exists; use `linkcheck account set`")
+            raise UsageError(_("an account named {name!r} already exists; use `linkcheck account set`", name=name))
         when = now()
         st.put_profile(Profile(Account(name, marketplace, status, note, when, when, **identity)))
-    click.echo(f"Added account {name}")
+    click.echo(_("Added account {name}", name=name))
     _warn_marketplace(marketplace)
 
 
@@ -128,10 +129,9 @@ READ_FIRST_MAX = 2000
               help="Only accounts with this status (repeat for several).")
 @click.option("--marketplace", default=None, help="Only accounts on this marketplace (any case).")
 @click.option("--limit", type=click.IntRange(min=0), default=None,
-              help=f"Show at most N accounts; 0 for all. Default: {TERMINAL_PAGE} in a table on a terminal, "
-                   "else all.")
+              help=N_("Show at most N accounts; 0 for all. Default: {TERMINAL_PAGE} in a table on a terminal, else all.", TERMINAL_PAGE=TERMINAL_PAGE))
 @click.option("--offset", type=click.IntRange(min=0), default=None, help="Skip the first N matching accounts.")
-@click.option("--page", type=click.IntRange(min=1), default=None, help=f"Show page N (pages of --limit accounts, {TERMINAL_PAGE} without it).")
+@click.option("--page", type=click.IntRange(min=1), default=None, help=N_("Show page N (pages of --limit accounts, {TERMINAL_PAGE} without it).", TERMINAL_PAGE=TERMINAL_PAGE))
 @click.option("--count-values", is_flag=True,
               help="Add each shown account's number of values (opens every shown profile: slower).")
 def account_list(fmt, text, statuses, marketplace, limit, offset, page, count_values):
@@ -152,11 +152,11 @@ def account_list(fmt, text, statuses, marketplace, limit, offset, page, count_va
       linkcheck account list --count-values --format csv
     """
     if offset is not None and page is not None:
-        raise UsageError("--offset and --page cannot be used together")
+        raise UsageError(_("--offset and --page cannot be used together"))
     if limit is None:
         limit = TERMINAL_PAGE if page is not None or (fmt == "table" and sys.stdout.isatty()) else 0
     if page is not None and not limit:
-        raise UsageError("--page needs a page size: --limit 1 or more")
+        raise UsageError(_("--page needs a page size: --limit 1 or more"))
     start = offset if offset is not None else (page - 1) * limit if page is not None else 0
     with open_store() as st:
         if limit and not (text or statuses or marketplace) and start + limit <= READ_FIRST_MAX:
@@ -171,13 +171,12 @@ def account_list(fmt, text, statuses, marketplace, limit, offset, page, count_va
     columns = ["name", "marketplace", "status", *(["values"] if count_values else []), "note", "created", "updated"]
     rows = [_listed_row(a, counts.get(a.name)) for a in shown]
     if fmt == "table" and not matched and not (text or statuses or marketplace):
-        click.echo("No accounts yet. Add one with `linkcheck account add NAME` or `linkcheck import FILE`.")
+        click.echo(_("No accounts yet. Add one with `linkcheck account add NAME` or `linkcheck import FILE`."))
         return
     click.echo(render_rows(rows, fmt, columns))
     if fmt == "table" and len(shown) < matched:
         first = start + 1 if shown else start
-        click.echo(f"Showing {first:,}-{start + len(shown):,} of {matched:,} account(s); "
-                   "--limit, --page or --offset show others (--limit 0: all).")
+        click.echo(_("Showing {first:,}-{n:,} of {matched:,} account(s); --limit, --page or --offset show others (--limit 0: all).", first=first, n=start + len(shown), matched=matched))
 
 
 def _matching(accounts: list[Account], text, statuses, marketplace) -> list[Account]:
@@ -237,7 +236,7 @@ def account_show(name, reveal, fmt):
         if getattr(a, field):
             click.echo(f"{book.IDENTITY_LABELS[field]}: {getattr(a, field)}")
     if a.note:
-        click.echo(f"note: {a.note}")
+        click.echo(_("note: {note}", note=a.note))
     click.echo("")
     click.echo(render_rows(rows, "table", ["kind", "value", "source", "first_seen", "last_seen", "note", "flags"]))
 
@@ -321,8 +320,7 @@ def account_set(name, marketplace, status, note, rename, **identity):
     """
     if marketplace is None and status is None and note is None and rename is None and all(
             v is None for v in identity.values()):
-        raise UsageError("nothing to change: give --marketplace, --status, --note, --rename or an identity option "
-                         "(--display-name, --merchant-token, --legal-name-en, --legal-name-local)")
+        raise UsageError(_("nothing to change: give --marketplace, --status, --note, --rename or an identity option (--display-name, --merchant-token, --legal-name-en, --legal-name-local)"))
     identity = book.identity_changes(identity)
     with open_store(write=True) as st:
         p = st.profile(name)
@@ -341,7 +339,7 @@ def account_set(name, marketplace, status, note, rename, **identity):
         st.put_profile(replace(p, account=replace(acc, **changes)))
         if rename is not None:
             st.rename_account(name, book.check_name(rename))
-    click.echo(f"Updated account {rename or name}")
+    click.echo(_("Updated account {value}", value=rename or name))
     if marketplace is not None:
         _warn_marketplace(changes["marketplace"])
 
@@ -349,7 +347,7 @@ def account_set(name, marketplace, status, note, rename, **identity):
 def _warn_marketplace(marketplace: str) -> None:
     line = book.marketplace_warning(marketplace)
     if line:
-        echo_err(f"warning: {line}")
+        echo_err(_("warning: {line}", line=line))
 
 
 @account.command("remove")
@@ -367,13 +365,13 @@ def account_remove(name, yes):
     key = None
     if not yes:
         if not options._interactive():
-            raise UsageError("refusing to remove without confirmation; add --yes")
+            raise UsageError(_("refusing to remove without confirmation; add --yes"))
         # An unknown name is said before asking to confirm; the passphrase is asked once, and
         # no lock is held while the question waits for an answer.
         key = store_key()
         with open_store(key=key) as st:
             st.profile(name)
-        click.confirm(f"Remove account {name!r} and all its values?", abort=True, err=True)
+        click.confirm(_("Remove account {name!r} and all its values?", name=name), abort=True, err=True)
     from ..health import ACTION as HEALTH_ACTION
 
     with open_store(write=True, key=key) as st:
@@ -381,7 +379,7 @@ def account_remove(name, yes):
         # Its health figures go with it (an account added later under the name starts clean);
         # the log of checks stays, as a record of what happened.
         st.remove_events(name, HEALTH_ACTION)
-    click.echo(f"Removed account {name}")
+    click.echo(_("Removed account {name}", name=name))
 
 
 def _region(account: Account, region: str | None) -> str | None:
@@ -392,13 +390,13 @@ def _region(account: Account, region: str | None) -> str | None:
 def _value_error(name: str, kind: str, value: str, exc: InvalidInput) -> InvalidInput:
     """A rejected value as one line naming the account, the kind, the value (partly) and why."""
     reason = exc.reason if isinstance(exc, InvalidValue) else exc.message
-    return InvalidInput(f"account {name!r}: {kind} {book.shown_in_error(kind, value)!r}: {reason}")
+    return InvalidInput(_("account {name!r}: {kind} {shown_in_error!r}: {reason}", name=name, kind=kind, shown_in_error=book.shown_in_error(kind, value), reason=reason))
 
 
 def _check_kind_argument(kind: str) -> None:
     """An unknown KIND on the command line is a usage error (exit 2), as in `explain`."""
     if kind not in kinds.KIND_NAMES:
-        raise UsageError(f"unknown kind {kind[:40]!r}; use one of: {', '.join(kinds.KIND_NAMES)}")
+        raise UsageError(_("unknown kind {kind!r}; use one of: {items}", kind=kind[:40], items=', '.join(kinds.KIND_NAMES)))
 
 
 @click.group()
@@ -440,7 +438,7 @@ def attr_add(name, kind, value, note, region, since):
     _check_kind_argument(kind)
     since_ts = book.parse_when(since) if since is not None else None
     if since_ts is not None and since_ts > now():
-        raise InvalidInput("--since is in the future")
+        raise InvalidInput(_("--since is in the future"))
     with open_store(write=True) as st:
         p = st.profile(name)
         try:
@@ -457,22 +455,20 @@ def attr_add(name, kind, value, note, region, since):
         again = book.reopened(p, merged)
         st.put_profile(merged)
     for line in warnings:
-        echo_err(f"warning: {line}")
+        echo_err(_("warning: {line}", line=line))
     shown = kinds.mask(kind, attribute.normalized)
     if added:
-        click.echo(f"Added {kind} {shown} to {name}")
+        click.echo(_("Added {kind} {shown} to {name}", kind=kind, shown=shown, name=name))
     elif again:
         (value, ended), = again
-        click.echo(f"{name} uses this {kind} ({shown}) again: a new period of use begins "
-                   f"{iso(periods_of(value)[-1][0])[:10]} (it was retired on {iso(ended)[:10]})")
+        click.echo(_("{name} uses this {kind} ({shown}) again: a new period of use begins {iso} (it was retired on {iso2})", name=name, kind=kind, shown=shown, iso=iso(periods_of(value)[-1][0])[:10], iso2=iso(ended)[:10]))
     else:
         before = next(a for a in p.attributes if (a.kind, a.normalized) == (attribute.kind, attribute.normalized))
         after = next(a for a in merged.attributes if (a.kind, a.normalized) == (attribute.kind, attribute.normalized))
         if periods_of(after)[-1][0] != periods_of(before)[-1][0]:
-            click.echo(f"{name} already has this {kind} ({shown}); its period of use now begins "
-                       f"{iso(periods_of(after)[-1][0])[:10]}")
+            click.echo(_("{name} already has this {kind} ({shown}); its period of use now begins {iso}", name=name, kind=kind, shown=shown, iso=iso(periods_of(after)[-1][0])[:10]))
         else:
-            click.echo(f"{name} already has this {kind} ({shown}); updated when it was last seen")
+            click.echo(_("{name} already has this {kind} ({shown}); updated when it was last seen", name=name, kind=kind, shown=shown))
 
 
 @attr.command("remove")
@@ -497,8 +493,7 @@ def attr_remove(name, kind, value, region, yes):
     key = None
     if not yes:
         if not options._interactive():
-            raise UsageError("refusing to remove without confirmation; add --yes "
-                             "(`linkcheck attr retire` keeps the value's history instead)")
+            raise UsageError(_("refusing to remove without confirmation; add --yes (`linkcheck attr retire` keeps the value's history instead)"))
         key = store_key()
         with open_store(key=key) as st:
             p = st.profile(name)
@@ -506,7 +501,7 @@ def attr_remove(name, kind, value, region, yes):
                 book.remove_attribute(p, kind, value, _region(p.account, region))
             except InvalidInput as exc:
                 raise _value_error(name, kind, value, exc) from None
-        click.confirm(f"Erase this {kind} of {name!r} and its history? (`linkcheck attr retire` keeps the history)",
+        click.confirm(_("Erase this {kind} of {name!r} and its history? (`linkcheck attr retire` keeps the history)", kind=kind, name=name),
                       abort=True, err=True)
     with open_store(write=True, key=key) as st:
         p = st.profile(name)
@@ -514,7 +509,7 @@ def attr_remove(name, kind, value, region, yes):
             st.put_profile(book.remove_attribute(p, kind, value, _region(p.account, region)))
         except InvalidInput as exc:
             raise _value_error(name, kind, value, exc) from None
-    click.echo(f"Removed {kind} from {name}")
+    click.echo(_("Removed {kind} from {name}", kind=kind, name=name))
 
 
 @attr.command("retire")
@@ -547,7 +542,7 @@ def attr_retire(name, kind, value, on, note, region):
         except InvalidValue as exc:
             raise _value_error(name, kind, value, exc) from None
         st.put_profile(profile)
-    click.echo(f"Retired {kind} {kinds.mask(kind, attribute.normalized)} of {name} on {iso(when)[:10]}")
+    click.echo(_("Retired {kind} {mask} of {name} on {iso}", kind=kind, mask=kinds.mask(kind, attribute.normalized), name=name, iso=iso(when)[:10]))
 
 
 @click.command("import")
@@ -592,7 +587,7 @@ def import_cmd(files, fmt, skip_invalid, problems_file, force, region, encoding)
 
     def progress(count: int) -> None:
         if show_progress:
-            click.echo(f"\r  {count:,} accounts read…", err=True, nl=False)
+            click.echo(_("\r  {count:,} accounts read…", count=count), err=True, nl=False)
 
     def records():
         for path in files:
@@ -627,8 +622,7 @@ def import_cmd(files, fmt, skip_invalid, problems_file, force, region, encoding)
         if not committed:
             raise
         click.echo(
-            f"linkcheck: interrupted, but the import was already applied: {result.accounts_created} new "
-            f"account(s), {result.accounts_updated} updated, {result.values_added} value(s) added",
+            _("linkcheck: interrupted, but the import was already applied: {accounts_created} new account(s), {accounts_updated} updated, {values_added} value(s) added", accounts_created=result.accounts_created, accounts_updated=result.accounts_updated, values_added=result.values_added),
             err=True,
         )
         click.get_current_context().exit(130)
@@ -638,25 +632,27 @@ def _report_import(result: book.ImportResult, problems_file: Path | None) -> Non
     from . import MAX_LISTED_PROBLEMS
 
     for line in result.warnings:
-        echo_err(f"warning: {line}")
+        echo_err(_("warning: {line}", line=line))
     for line in result.skipped[:MAX_LISTED_PROBLEMS]:
-        echo_err(f"  skipped {line}")
+        echo_err(_("  skipped {line}", line=line))
     if len(result.skipped) > MAX_LISTED_PROBLEMS:
         more = len(result.skipped) - MAX_LISTED_PROBLEMS
         hint = "" if problems_file is not None else " (--problems FILE writes them all)"
-        echo_err(f"  … and {more:,} more{hint}")
+        echo_err(_("  … and {more:,} more{hint}", more=more, hint=hint))
     if result.skipped:
         rows, count = result.skipped_rows, len(result.skipped)
-        problems = f" ({count:,} problems)" if count != rows else ""
-        echo_err(f"Skipped {rows:,} invalid row{'s' if rows != 1 else ''}{problems}.")
+        problems = _(" ({count:,} problems)", count=count) if count != rows else ""
+        if rows == 1:
+            echo_err(_("Skipped {rows:,} invalid row{problems}.", rows=rows, problems=problems))
+        else:
+            echo_err(_("Skipped {rows:,} invalid rows{problems}.", rows=rows, problems=problems))
     if result.rows == 0:
-        click.echo("Nothing was imported: the input holds no account rows.")
+        click.echo(_("Nothing was imported: the input holds no account rows."))
     elif result.rows == result.skipped_rows:
-        click.echo(f"Nothing was imported: all {result.rows:,} row(s) were invalid.")
+        click.echo(_("Nothing was imported: all {rows:,} row(s) were invalid.", rows=result.rows))
     else:
         click.echo(
-            f"Imported {result.accounts_created} new account(s), updated {result.accounts_updated}, "
-            f"added {result.values_added} value(s)."
+            _("Imported {accounts_created} new account(s), updated {accounts_updated}, added {values_added} value(s).", accounts_created=result.accounts_created, accounts_updated=result.accounts_updated, values_added=result.values_added)
         )
 
 
@@ -685,11 +681,11 @@ def export_cmd(fmt, output, force):
         with open_store() as st:
             count = write_export(st.iter_profiles(), fmt, out, kinds.KIND_NAMES)
     shown = "standard output" if to_stdout else output
-    echo_err(f"warning: {shown} holds every value in plain text; keep it private and delete it when done")
+    echo_err(_("warning: {shown} holds every value in plain text; keep it private and delete it when done", shown=shown))
     if to_stdout:
-        echo_err(f"Exported {count} account(s) to standard output")
+        echo_err(_("Exported {count} account(s) to standard output", count=count))
     else:
-        click.echo(f"Exported {count} account(s) to {output}")
+        click.echo(_("Exported {count} account(s) to {output}", count=count, output=output))
 
 
 def register(group: click.Group) -> None:

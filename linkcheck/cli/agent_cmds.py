@@ -6,6 +6,7 @@ import time
 
 import click
 
+from ..i18n import _
 from .. import agent
 from ..store import check_store_file, derive_store_key
 from .options import current_store_path, echo_err, store_options, with_passphrase
@@ -53,8 +54,8 @@ def unlock_cmd(duration, status, fmt):
         click.echo(render_json({"store": str(path), "unlocked": True, "expires": int(started.expires), "pid": started.pid}))
     else:
         until = time.strftime("%Y-%m-%d %H:%M", time.localtime(started.expires))
-        click.echo(f"Unlocked {path} until {until}.")
-    echo_err("Commands on this store no longer ask for the passphrase; `linkcheck lock` forgets the key now.")
+        click.echo(_("Unlocked {path} until {until}.", path=path, until=until))
+    echo_err(_("Commands on this store no longer ask for the passphrase; `linkcheck lock` forgets the key now."))
 
 
 def _print_status(path, fmt: str) -> None:
@@ -66,10 +67,10 @@ def _print_status(path, fmt: str) -> None:
         }))
         return
     if found is None:
-        click.echo(f"Locked: no agent keeps the key of {path}.")
+        click.echo(_("Locked: no agent keeps the key of {path}.", path=path))
     else:
         until = time.strftime("%Y-%m-%d %H:%M", time.localtime(found["expires"]))
-        click.echo(f"Unlocked until {until} (agent process {found['pid']}).")
+        click.echo(_("Unlocked until {until} (agent process {found}).", until=until, found=found['pid']))
 
 
 @click.command("lock")
@@ -89,9 +90,9 @@ def lock_cmd(all_):
         return
     path = current_store_path()
     if agent.lock(path):
-        click.echo(f"Locked: the key of {path} is forgotten.")
+        click.echo(_("Locked: the key of {path} is forgotten.", path=path))
     else:
-        click.echo(f"Nothing to lock: no agent keeps the key of {path}.")
+        click.echo(_("Nothing to lock: no agent keeps the key of {path}.", path=path))
 
 
 def register(group: click.Group) -> None:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from ..i18n import _
 from .. import accounts as book
 from .. import health
 from ..appeal import case as cases
@@ -87,8 +88,8 @@ def appeal_cmd(name, related, output, force, notice_date, notice_text, relations
     interactive = options._interactive()
     if output.exists() and not force:
         if not interactive:
-            raise UsageError(f"{output} already exists; add --force to replace the pack in it")
-        click.confirm(f"{output} already exists. Replace the pack in it?", abort=True, err=True)
+            raise UsageError(_("{output} already exists; add --force to replace the pack in it", output=output))
+        click.confirm(_("{output} already exists. Replace the pack in it?", output=output), abort=True, err=True)
     notice = _read_notice(notice_text) if notice_text is not None else None
     given = {
         "notice_date": cases.check_day("--notice-date", notice_date) if notice_date else None,
@@ -129,29 +130,28 @@ def appeal_cmd(name, related, output, force, notice_date, notice_text, relations
         raise problem
     packs.write_pack(files, output, case.case_id_bytes(), key, replace=True)
     pasted = [n for n in ("plan-of-action.txt", "plan-of-action.zh.txt") if n in files]
-    click.echo(f"Appeal pack written to {output}")
-    click.echo(f"  paste into the appeal form: {', '.join(pasted)}")
-    click.echo("  attach the documents listed in exhibits.txt; evidence.html holds the facts behind the letter")
-    echo_err(f"Check it with: linkcheck verify {output}")
+    click.echo(_("Appeal pack written to {output}", output=output))
+    click.echo(_("  paste into the appeal form: {items}", items=', '.join(pasted)))
+    click.echo(_("  attach the documents listed in exhibits.txt; evidence.html holds the facts behind the letter"))
+    echo_err(_("Check it with: linkcheck verify {output}", output=output))
 
 
 def _read_notice(path: Path) -> str:
     try:
         raw = read_capped(path, cases.MAX_NOTICE_CHARS * 4)
     except FileNotFoundError:
-        raise UsageError(f"--notice-text: no file {path}") from None
+        raise UsageError(_("--notice-text: no file {path}", path=path)) from None
     except (NotRegularFile, FileTooLarge):
-        raise InvalidInput(f"--notice-text: {path} is not a text file of at most {cases.MAX_NOTICE_CHARS} "
-                           "characters") from None
+        raise InvalidInput(_("--notice-text: {path} is not a text file of at most {MAX_NOTICE_CHARS} characters", path=path, MAX_NOTICE_CHARS=cases.MAX_NOTICE_CHARS)) from None
     except OSError as exc:
-        raise UsageError(f"--notice-text: cannot read {path}: {exc.strerror or exc}") from None
+        raise UsageError(_("--notice-text: cannot read {path}: {value}", path=path, value=exc.strerror or exc)) from None
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise InvalidInput(f"--notice-text: {path} is not UTF-8 text") from None
+        raise InvalidInput(_("--notice-text: {path} is not UTF-8 text", path=path)) from None
     text = text.replace("\r\n", "\n").strip()
     if len(text) > cases.MAX_NOTICE_CHARS:
-        raise InvalidInput(f"--notice-text: the notice is longer than {cases.MAX_NOTICE_CHARS} characters")
+        raise InvalidInput(_("--notice-text: the notice is longer than {MAX_NOTICE_CHARS} characters", MAX_NOTICE_CHARS=cases.MAX_NOTICE_CHARS))
     from ..safetext import check_free_text
 
     return check_free_text("--notice-text", text)
@@ -161,7 +161,7 @@ def _merge(case, name, related, given, notice, reactivations, lang, bilingual):
     if related:
         others = tuple(dict.fromkeys(r.strip() for r in related if r.strip()))
         if name in others:
-            raise UsageError(f"{name} cannot be related to itself; drop it from --related")
+            raise UsageError(_("{name} cannot be related to itself; drop it from --related", name=name))
         case = replace(case, related=others)
     for key, value in given.items():
         if value is not None:
@@ -170,7 +170,7 @@ def _merge(case, name, related, given, notice, reactivations, lang, bilingual):
         case = replace(case, notice_text=notice)
     for account, day in reactivations:
         if account not in case.related:
-            raise UsageError(f"--reactivated names {account!r}, which is not one of the --related accounts")
+            raise UsageError(_("--reactivated names {account!r}, which is not one of the --related accounts", account=account))
         case = case.with_reactivated(account, day)
     if lang is not None:
         case = replace(case, lang=lang)
@@ -180,7 +180,7 @@ def _merge(case, name, related, given, notice, reactivations, lang, bilingual):
 
 
 def _missing(option: str, what: str) -> UsageError:
-    return UsageError(f"the appeal needs {what}: give {option} (no terminal to ask on)")
+    return UsageError(_("the appeal needs {what}: give {option} (no terminal to ask on)", what=what, option=option))
 
 
 def _ask_for_what_is_missing(st, case, name, interactive):
@@ -191,7 +191,7 @@ def _ask_for_what_is_missing(st, case, name, interactive):
         case = replace(case, related=(click.prompt(QUESTIONS["related"], err=True).strip(),))
     for other in case.related:
         if not st.has_account(other):
-            raise UsageError(f"no account named {other!r}; `linkcheck account list` shows the accounts on file")
+            raise UsageError(_("no account named {other!r}; `linkcheck account list` shows the accounts on file", other=other))
     if case.notice_date is None:
         if not interactive:
             raise _missing("--notice-date DATE", "the date of Amazon's notice")
@@ -224,8 +224,7 @@ def _ask_for_what_is_missing(st, case, name, interactive):
         if case.name_in_notice(other) or account.display_name or account.merchant_token:
             continue
         if not interactive:
-            raise UsageError(f"how does Amazon's notice name the related account {other!r}? Set it with "
-                             f"`linkcheck account set {other} --display-name NAME`")
+            raise UsageError(_("how does Amazon's notice name the related account {other!r}? Set it with `linkcheck account set {other} --display-name NAME`", other=other))
         shown = cases.check_fact("the related account's name",
                                  click.prompt(QUESTIONS["named"].format(other=other), err=True))
         if shown:

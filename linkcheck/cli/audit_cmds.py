@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from ..i18n import N_, _, translate
 from ..linkage import engine
 from ..models import iso
 from ..registry import kinds
@@ -113,8 +114,8 @@ def _pairs_table(pairs, *, reveal: bool) -> str:
     lines = []
     for pair in pairs:
         a, b = pair.accounts
-        lines.append(f"{pair.level.label.upper():9} {a} — {b}  (score {pair.score:.2f}, "
-                     f"weight {_pair_weight_text(pair)})")
+        lines.append(_("{level:9} {a} — {b}  (score {score:.2f}, weight {weight})", level=translate(pair.level.label).upper(),
+                       a=a, b=b, score=pair.score, weight=_pair_weight_text(pair)))
         rows = []
         for f in pair.findings:
             values = f.raw if reveal else f.values
@@ -142,19 +143,19 @@ def _pairs_table(pairs, *, reveal: bool) -> str:
 def render_audit_table(result: engine.Audit, *, reveal: bool, total_accounts: int) -> str:
     out = []
     summary = engine.audit_to_json(result)["summary"]
-    counts = ", ".join(f"{n} {level}" for level, n in summary["pairs"].items() if n)
+    counts = ", ".join(f"{n} {translate(level)}" for level, n in summary["pairs"].items() if n)
     out.append(
-        f"{total_accounts} accounts: {len(result.pairs)} linked pair(s)"
-        + (f" ({counts})" if counts else "")
-        + f", {len(result.clusters)} cluster(s), {len(result.at_risk)} account(s) at risk"
+        _("{total} accounts: {pairs} linked pair(s){counts}, {clusters} cluster(s), {at_risk} account(s) at risk",
+          total=total_accounts, pairs=len(result.pairs), counts=_(" ({counts})", counts=counts) if counts else "",
+          clusters=len(result.clusters), at_risk=len(result.at_risk))
     )
     out.append("")
     if result.pairs:
-        out.append("Linked pairs, strongest first")
+        out.append(_("Linked pairs, strongest first"))
         out.append("")
         out.append(_pairs_table(result.pairs, reveal=reveal))
     if result.hubs:
-        out.append("Values shared by many accounts")
+        out.append(_("Values shared by many accounts"))
         rows = [
             {"kind": h.facet, "level": h.level.label, "value": h.raw if reveal else h.value, "accounts": len(h.accounts)}
             for h in result.hubs
@@ -162,20 +163,21 @@ def render_audit_table(result: engine.Audit, *, reveal: bool, total_accounts: in
         out.append(render_rows(rows, "table", ["kind", "level", "value", "accounts"]))
         out.append("")
     if result.clusters:
-        out.append("Clusters of linked accounts")
+        out.append(_("Clusters of linked accounts"))
         for i, cluster in enumerate(result.clusters, 1):
-            out.append(f"  {i}. [{cluster.level.label}] {', '.join(cluster.accounts)}")
+            out.append(f"  {i}. [{translate(cluster.level.label)}] {', '.join(cluster.accounts)}")
             for link in cluster.chain:
                 out.append(f"       {_link_text(link)}")
         out.append("")
     if result.at_risk:
-        out.append("Accounts at risk from a suspended or closed account")
+        out.append(_("Accounts at risk from a suspended or closed account"))
         for risk in result.at_risk:
             chain = "; ".join(_link_text(link) for link in risk.chain)
-            out.append(f"  {risk.account}  because of {risk.because_of}: {chain}")
+            out.append(_("  {account}  because of {because_of}: {chain}", account=risk.account,
+                         because_of=risk.because_of, chain=chain))
         out.append("")
     if not result.pairs and not result.hubs:
-        out.append("No linked accounts found.")
+        out.append(_("No linked accounts found."))
     return "\n".join(out).rstrip()
 
 
@@ -238,7 +240,7 @@ def _kind_option(kind: str):
         kind,
         multiple=True,
         metavar="VALUE",
-        help=f"{kinds.KINDS[kind].label} of the planned account (repeatable).",
+        help=N_("{label} of the planned account (repeatable).", label=kinds.KINDS[kind].label),
     )
 
 
@@ -277,11 +279,11 @@ def precheck(file, name, marketplace, region, input_format, min_level, fail_on, 
     """
     given = {k: v for k, v in values.items() if v}
     if file is not None and given:
-        raise click.UsageError("give either FILE or value options (--email, --phone, ...), not both")
+        raise click.UsageError(_("give either FILE or value options (--email, --phone, ...), not both"))
     if file is None and not given:
-        raise click.UsageError("nothing to check: give a profile FILE or at least one value option such as --email")
+        raise click.UsageError(_("nothing to check: give a profile FILE or at least one value option such as --email"))
     if file is not None and (name is not None or marketplace is not None):
-        raise click.UsageError("--name and --marketplace go with value options; FILE carries its own account and marketplace")
+        raise click.UsageError(_("--name and --marketplace go with value options; FILE carries its own account and marketplace"))
     rules = load_rules(rules_file)
     if file is not None:
         planned = precheck_job.planned_from_file(file, input_format, region, setting_value("region"))
@@ -305,10 +307,10 @@ def precheck(file, name, marketplace, region, input_format, min_level, fail_on, 
         click.echo(render_rows(_finding_rows(pairs, reveal=reveal), "csv", columns))
     else:
         if result.verdict == precheck_job.CLEAR:
-            click.echo(f"CLEAR: {planned.name} shares nothing with the accounts on file.")
+            click.echo(_("CLEAR: {name} shares nothing with the accounts on file.", name=planned.name))
         else:
             others = ", ".join(result.others)
-            click.echo(f"{result.verdict}: {planned.name} shares identifiers with {others} (strongest: {worst.label})")
+            click.echo(_("{verdict}: {name} shares identifiers with {others} (strongest: {label})", verdict=result.verdict, name=planned.name, others=others, label=worst.label))
             click.echo("")
             click.echo(_pairs_table(pairs, reveal=reveal))
     if result.exit_code:

@@ -6,11 +6,12 @@ from pathlib import Path
 
 import click
 
+from ..i18n import N_, _
 from ..errors import UsageError
 from .output import format_option, render_json, render_rows
 from .options import echo_err, open_store, store_options
 
-ACCOUNT_FROM_HELP = "Which profile label names its account: name (default), remark, group or tag."
+ACCOUNT_FROM_HELP = N_("Which profile label names its account: name (default), remark, group or tag.")
 TIMEOUT_SECONDS = 5.0
 
 
@@ -75,7 +76,7 @@ def import_cmd(vendor, file, api, api_key_file, account_from, map_file, create, 
 
     mod = _reader(vendor)
     if file is not None and (api or api_key_file):
-        raise UsageError("give FILE or --api/--api-key-file, not both")
+        raise UsageError(_("give FILE or --api/--api-key-file, not both"))
     mapping = job.read_map(map_file) if map_file is not None else None
     profiles = list(mod.from_file(file)) if file is not None else read_live_profiles(vendor, api, api_key_file)
     with open_store(write=True) as st:
@@ -93,9 +94,9 @@ def import_cmd(vendor, file, api, api_key_file, account_from, map_file, create, 
                f"{result.added} value(s) added, {result.removed} retired (gone from the profile, kept on record)"
                + (f", {len(result.created)} account(s) created" if result.created else "") + ".")
     for line in result.skipped:
-        echo_err(f"  skipped {line}")
+        echo_err(_("  skipped {line}", line=line))
     if result.unmatched:
-        click.echo(f"\n{len(result.unmatched)} profile(s) match no account (use --map, --account-from or --create):")
+        click.echo(_("\n{n} profile(s) match no account (use --map, --account-from or --create):", n=len(result.unmatched)))
         for ref, name in result.unmatched:
             click.echo(f"  {ref}  {name}")
 
@@ -116,7 +117,7 @@ def list_cmd(fmt):
     with open_store() as st:
         rows = job.profiles_on_file(st)
     if fmt == "table" and not rows:
-        click.echo("No browser profiles on file. `linkcheck browser import VENDOR` reads them.")
+        click.echo(_("No browser profiles on file. `linkcheck browser import VENDOR` reads them."))
         return
     click.echo(render_rows(rows, fmt, ["vendor", "id", "account", "values"]))
 
@@ -146,7 +147,7 @@ def audit_cmd(ctx, fmt):
     if fmt == "json":
         click.echo(render_json({"findings": findings}))
     elif not findings:
-        click.echo("No browser profiles of different accounts share anything, and no real hardware shows through.")
+        click.echo(_("No browser profiles of different accounts share anything, and no real hardware shows through."))
     else:
         for f in findings:
             click.echo(f"{f['level'].upper()}: {', '.join(f['accounts'])}: {f['reason']}")

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from ..i18n import _
 from .. import settings
 from .options import echo_err
 from .output import format_option, render_json, render_rows
@@ -110,10 +111,10 @@ def config_set(key, value):
 
         load_rules(Path(kept))  # a rules file that does not load is refused now, not at the next audit
     settings.set_value(name, kept)
-    click.echo(f"{name} = {kept}  (in {settings.settings_path()})")
+    click.echo(_("{name} = {kept}  (in {settings_path})", name=name, kept=kept, settings_path=settings.settings_path()))
     env = settings.SETTINGS[name].env
     if os.environ.get(env):
-        echo_err(f"note: ${env} is set in this environment and wins over the settings file")
+        echo_err(_("note: ${env} is set in this environment and wins over the settings file", env=env))
 
 
 @config.command("unset")
@@ -127,9 +128,9 @@ def config_unset(key):
     """
     name, removed = settings.unset_value(key)
     if removed:
-        click.echo(f"Removed {name} from {settings.settings_path()}")
+        click.echo(_("Removed {name} from {settings_path}", name=name, settings_path=settings.settings_path()))
     else:
-        click.echo(f"{name} is not in {settings.settings_path()}; nothing to remove")
+        click.echo(_("{name} is not in {settings_path}; nothing to remove", name=name, settings_path=settings.settings_path()))
 
 
 @config.command("path")

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import click
 
+from ..i18n import N_, _
 from .. import capture, gate
 from ..errors import UsageError
 from ..linkage import engine
@@ -36,17 +37,15 @@ EXIT_COMMAND_NOT_FOUND = 127
 EXIT_COMMAND_NOT_RUNNABLE = 126
 
 MACHINE_HELP = (
-    "Use a recorded machine description (JSON, the shape of `fingerprint --format json`) "
-    "instead of this computer -- for demos and tests."
+    N_("Use a recorded machine description (JSON, the shape of `fingerprint --format json`) "
+    "instead of this computer -- for demos and tests.")
 )
 PUBLIC_IP_HELP = (
-    "The public IP the marketplace sees: an address, 'auto' to ask an HTTPS echo service "
-    f"(list in ${capture.ECHO_URLS_ENV}), or 'off'. Default: the `public_ip` setting; "
-    "without one, `check` and `run` look it up (auto) and `fingerprint` and `capture` make no network call."
+    N_("The public IP the marketplace sees: an address, 'auto' to ask an HTTPS echo service (list in ${ECHO_URLS_ENV}), or 'off'. Default: the `public_ip` setting; without one, `check` and `run` look it up (auto) and `fingerprint` and `capture` make no network call.", ECHO_URLS_ENV=capture.ECHO_URLS_ENV)
 )
 PROXY_HELP = (
-    "With --public-ip auto: ask through this HTTP(S) proxy, e.g. the one your browser uses (http://127.0.0.1:7890). "
-    "Default: the `proxy` setting."
+    N_("With --public-ip auto: ask through this HTTP(S) proxy, e.g. the one your browser uses (http://127.0.0.1:7890). "
+    "Default: the `proxy` setting.")
 )
 
 LOG_TABLE_COLUMNS = [
@@ -82,7 +81,7 @@ def _machine_options(*, lookup_by_default: bool):
         def wrapper(*args, public_ip, no_public_ip, proxy, machine_file, **kwargs):
             if no_public_ip:
                 if public_ip is not None and public_ip.strip().lower() != "off":
-                    raise UsageError("--no-public-ip and --public-ip cannot be used together")
+                    raise UsageError(_("--no-public-ip and --public-ip cannot be used together"))
                 public_ip = "off"
             if public_ip is None:
                 # A recorded machine (--machine) carries the public IP it was seen with.
@@ -91,7 +90,7 @@ def _machine_options(*, lookup_by_default: bool):
                 public_ip = None
             auto = (public_ip or "").strip().lower() == "auto"
             if proxy is not None and not auto:
-                raise UsageError("--proxy is only used with --public-ip auto; add --public-ip auto or drop --proxy")
+                raise UsageError(_("--proxy is only used with --public-ip auto; add --public-ip auto or drop --proxy"))
             if proxy is None and auto:
                 proxy = setting_value("proxy")
             return func(*args, machine=_MachineChoice(public_ip, proxy, machine_file), **kwargs)
@@ -202,10 +201,10 @@ def fingerprint_cmd(machine, fmt):
         facts.append(("Wi-Fi access point", fp.wifi_bssid))
     if fp.virtual_machine:
         facts.append(("Virtual machine", fp.virtual_machine))
-    width = max(len(k) for k, _ in facts)
+    width = max(len(k) for k, _value in facts)
     for key, value in facts:
         click.echo(f"  {key.ljust(width)}  {value}")
-    click.echo("\nInterfaces:")
+    click.echo(_("\nInterfaces:"))
     rows = [
         {
             "name": i.name,
@@ -218,14 +217,14 @@ def fingerprint_cmd(machine, fmt):
         for i in fp.interfaces
     ]
     click.echo(render_rows(rows, "table", ["name", "up", "kind", "mac", "mac flags", "addresses"]))
-    click.echo("\nIdentifying values (what `check` compares and `capture` records):")
+    click.echo(_("\nIdentifying values (what `check` compares and `capture` records):"))
     click.echo(render_rows(identifying, "table", ["kind", "value", "links"]))
     _echo_warnings(fp.warnings)
 
 
 def _echo_warnings(warnings, *, err: bool = False) -> None:
     if warnings:
-        click.echo("\nWarnings:", err=err)
+        click.echo(_("\nWarnings:"), err=err)
         for w in warnings:
             click.echo(f"  - {w}", err=err)
 
@@ -289,19 +288,17 @@ def capture_cmd(name, machine, rules_file, fmt):
         )
     else:
         click.echo(
-            f"Recorded {len(result.values)} value(s) from {fp.origin} on {result.account} "
-            f"({result.added} new)."
+            _("Recorded {n} value(s) from {origin} on {account} ({added} new).", n=len(result.values), origin=fp.origin, account=result.account, added=result.added)
         )
         if result.reopened:
-            click.echo(f"{result.reopened} value(s) retired on {result.account} are in use again: "
-                       "a new period of use begins now (`account history` shows it).")
+            click.echo(_("{reopened} value(s) retired on {account} are in use again: a new period of use begins now (`account history` shows it).", reopened=result.reopened, account=result.account))
         _echo_warnings(result.warnings)
     if result.pairs:
         echo_err("")
-        echo_err("WARNING: values of this machine are also on file for other accounts:")
+        echo_err(_("WARNING: values of this machine are also on file for other accounts:"))
         for line in _pair_lines(result.pairs, result.account, result.statuses):
             echo_err(line)
-        echo_err(f"Logging in to {result.account} from here links it to them. See `linkcheck check {result.account}`.")
+        echo_err(_("Logging in to {account} from here links it to them. See `linkcheck check {account}`.", account=result.account))
 
 
 # ----- check ---------------------------------------------------------------------------------
@@ -354,10 +351,10 @@ def _echo_check(result: gate.CheckResult, *, err: bool = False) -> None:
         click.echo(render_rows(rows, "table", FINDING_COLUMNS), err=err)
     if result.new_values:
         shown = ", ".join(f"{a.kind} {gate.mask(a)}" for a in result.new_values)
-        click.echo(f"\nNew for {result.account} (never seen on this account): {shown}", err=err)
+        click.echo(_("\nNew for {account} (never seen on this account): {shown}", account=result.account, shown=shown), err=err)
     _echo_warnings(result.warnings, err=err)
     if result.verdict == gate.STOP:
-        click.echo(f"\nDo not log in to {result.account} from this machine and network.", err=err)
+        click.echo(_("\nDo not log in to {account} from this machine and network.", account=result.account), err=err)
 
 
 def gate_options(func):
@@ -397,11 +394,11 @@ class _BrowserChoice:
     def parse(cls, browser: str | None, api: str | None, key_file: Path | None) -> "_BrowserChoice | None":
         if browser is None:
             if api is not None or key_file is not None:
-                raise UsageError("--browser-api and --api-key-file go with --browser VENDOR:PROFILE_ID")
+                raise UsageError(_("--browser-api and --api-key-file go with --browser VENDOR:PROFILE_ID"))
             return None
         vendor, sep, ident = browser.strip().partition(":")
         if not sep or not ident.strip():
-            raise UsageError("--browser is VENDOR:PROFILE_ID, e.g. adspower:jh3k9x")
+            raise UsageError(_("--browser is VENDOR:PROFILE_ID, e.g. adspower:jh3k9x"))
         from ..importers.vendors import reader
 
         reader(vendor.lower())  # an unknown vendor is a usage error before anything else
@@ -413,7 +410,7 @@ class _BrowserChoice:
         for p in read_live_profiles(self.vendor, self.api, self.key_file):
             if p.id == self.profile_id:
                 return p
-        raise UsageError(f"{self.vendor} has no profile {self.profile_id[:60]!r} (`linkcheck browser list` shows those on file)")
+        raise UsageError(_("{vendor} has no profile {profile_id!r} (`linkcheck browser list` shows those on file)", vendor=self.vendor, profile_id=self.profile_id[:60]))
 
 
 def _run_check(
@@ -436,7 +433,7 @@ def _run_check(
                 try:
                     capture.check_proxy(profile.proxy)
                 except UsageError:  # its message would quote the URL, and the URL holds the password
-                    raise UsageError(f"the proxy of {browser.vendor}:{browser.profile_id} is not a valid URL") from None
+                    raise UsageError(_("the proxy of {vendor}:{profile_id} is not a valid URL", vendor=browser.vendor, profile_id=browser.profile_id)) from None
                 machine = replace(machine, proxy=profile.proxy)
             else:
                 machine = replace(machine, public_ip=capture.PublicIp(
@@ -489,12 +486,11 @@ def check_cmd(ctx, name, machine, rules_file, fail_on, record, allow_unchecked_i
         _echo_check(result)
         if recorded:
             if result.verdict == gate.GO:
-                click.echo(f"\nRecorded: logged, {recorded['values_added']} new value(s) kept on {result.account}.")
+                click.echo(_("\nRecorded: logged, {recorded} new value(s) kept on {account}.", recorded=recorded['values_added'], account=result.account))
                 if recorded["values_reopened"]:
-                    click.echo(f"{recorded['values_reopened']} value(s) retired on {result.account} are in use "
-                               "again: a new period of use begins now (`account history` shows it).")
+                    click.echo(_("{recorded} value(s) retired on {account} are in use again: a new period of use begins now (`account history` shows it).", recorded=recorded['values_reopened'], account=result.account))
             else:
-                click.echo("\nRecorded in the log; no values kept (the check did not pass).")
+                click.echo(_("\nRecorded in the log; no values kept (the check did not pass)."))
     ctx.exit(result.exit_code)
 
 
@@ -562,15 +558,15 @@ def run_cmd(ctx, name, machine, rules_file, fail_on, record, allow_unchecked_ip,
     chosen = _BrowserChoice.parse(browser, browser_api, api_key_file)
     if chosen is not None:
         if command:
-            raise UsageError("give --browser VENDOR:ID or -- COMMAND, not both")
+            raise UsageError(_("give --browser VENDOR:ID or -- COMMAND, not both"))
         _run_browser(ctx, name, machine, rules_file, fail_on, record, allow_unchecked_ip, chosen)
         return
     if not command:
-        raise UsageError("no COMMAND to run: linkcheck run NAME [options] -- COMMAND [ARGS]...")
+        raise UsageError(_("no COMMAND to run: linkcheck run NAME [options] -- COMMAND [ARGS]..."))
     try:
         argv = _resolve_command(command)
     except _CommandNotFound as exc:
-        echo_err(f"linkcheck: error: command not found: {exc.program}; nothing was started")
+        echo_err(_("linkcheck: error: command not found: {program}; nothing was started", program=exc.program))
         ctx.exit(EXIT_COMMAND_NOT_FOUND)
     result, _recorded = _run_check(
         name, machine, rules_file, fail_on, write=True, record_values=record, action="run",
@@ -578,22 +574,22 @@ def run_cmd(ctx, name, machine, rules_file, fail_on, record, allow_unchecked_ip,
     )
     if result.verdict != gate.GO:
         _echo_check(result, err=True)
-        echo_err(f"Not starting {command[0]}.")
+        echo_err(_("Not starting {command}.", command=command[0]))
         ctx.exit(1)
     # On GO only the verdict: COMMAND's own output follows on the same terminal.
     echo_err(gate.verdict_line(result))
     if result.warnings:
-        echo_err(f"  ({len(result.warnings)} warning(s): `linkcheck check {result.account}` shows them)")
+        echo_err(_("  ({n} warning(s): `linkcheck check {account}` shows them)", n=len(result.warnings), account=result.account))
     try:
         completed = subprocess.run(argv, check=False, env=_child_environment())
     except FileNotFoundError:
-        echo_err(f"linkcheck: error: command not found: {command[0]}")
+        echo_err(_("linkcheck: error: command not found: {command}", command=command[0]))
         ctx.exit(EXIT_COMMAND_NOT_FOUND)
     except PermissionError:
-        echo_err(f"linkcheck: error: cannot execute {command[0]} (permission denied)")
+        echo_err(_("linkcheck: error: cannot execute {command} (permission denied)", command=command[0]))
         ctx.exit(EXIT_COMMAND_NOT_RUNNABLE)
     except OSError as exc:
-        echo_err(f"linkcheck: error: cannot start {command[0]} ({exc.strerror or type(exc).__name__})")
+        echo_err(_("linkcheck: error: cannot start {command} ({value})", command=command[0], value=exc.strerror or type(exc).__name__))
         ctx.exit(EXIT_COMMAND_NOT_RUNNABLE)
     code = completed.returncode
     ctx.exit(128 - code if code < 0 else code)  # killed by a signal: the shell's 128+N
@@ -609,8 +605,7 @@ def _run_browser(ctx, name, machine, rules_file, fail_on, record, allow_unchecke
 
     mod = reader(chosen.vendor)
     if not hasattr(mod, "open_profile"):
-        raise UsageError(f"linkcheck cannot open {chosen.vendor} profiles; check it with "
-                         f"`linkcheck check {name} --browser {chosen.vendor}:ID`, then open it yourself")
+        raise UsageError(_("linkcheck cannot open {vendor} profiles; check it with `linkcheck check {name} --browser {vendor}:ID`, then open it yourself", vendor=chosen.vendor, name=name))
     store_key_now = store_key()  # the store is opened twice (check, then the log of the open): ask once
 
     def opener(*, write=False):
@@ -622,12 +617,11 @@ def _run_browser(ctx, name, machine, rules_file, fail_on, record, allow_unchecke
     )
     if result.verdict != gate.GO:
         _echo_check(result, err=True)
-        echo_err(f"Not opening {chosen.vendor}:{chosen.profile_id}.")
+        echo_err(_("Not opening {vendor}:{profile_id}.", vendor=chosen.vendor, profile_id=chosen.profile_id))
         ctx.exit(1)
     echo_err(gate.verdict_line(result))
     if result.warnings:
-        echo_err(f"  ({len(result.warnings)} warning(s): `linkcheck check {result.account} --browser "
-                 f"{chosen.vendor}:{chosen.profile_id}` shows them)")
+        echo_err(_("  ({n} warning(s): `linkcheck check {account} --browser {vendor}:{profile_id}` shows them)", n=len(result.warnings), account=result.account, vendor=chosen.vendor, profile_id=chosen.profile_id))
     from ..importers.vendors.common import read_key
 
     key = read_key(chosen.vendor, chosen.key_file, mod.KEY_ENV, required=mod.KEY_REQUIRED)
@@ -640,7 +634,7 @@ def _run_browser(ctx, name, machine, rules_file, fail_on, record, allow_unchecke
         st.add_event(Event(when=now(), account=result.account, action="browser-open", verdict=gate.GO,
                            detail={"profile": f"{chosen.vendor}:{chosen.profile_id}", "user": who,
                                    "hostname": socket.gethostname()}))
-    click.echo(f"Opened {chosen.vendor}:{chosen.profile_id} for {result.account}.")
+    click.echo(_("Opened {vendor}:{profile_id} for {account}.", vendor=chosen.vendor, profile_id=chosen.profile_id, account=result.account))
 
 
 # ----- log -----------------------------------------------------------------------------------
@@ -690,14 +684,14 @@ def log_cmd(name, since, fmt):
         # Account-health figures share the sealed log; `linkcheck health` shows them.
         events = [e for e in st.events(account=name, since=since_ts) if e.action not in ("health", "status")]
         if name is not None and not events and not st.has_account(name):
-            raise UsageError(f"no account named {name!r} and no log entries for it")
+            raise UsageError(_("no account named {name!r} and no log entries for it", name=name))
     rows = [_log_row(e) for e in events]
     if fmt == "table":
         if not rows:
             if name is not None or since is not None:
-                click.echo("No log entries match. `linkcheck log` without filters shows them all.")
+                click.echo(_("No log entries match. `linkcheck log` without filters shows them all."))
             else:
-                click.echo("No checks or captures logged yet. `linkcheck check NAME --record` logs one.")
+                click.echo(_("No checks or captures logged yet. `linkcheck check NAME --record` logs one."))
             return
         click.echo(render_rows(rows, "table", LOG_TABLE_COLUMNS))
         return

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from ..i18n import N_, _
 from .. import health as hl
 from ..errors import InvalidInput
 from ..linkage.rules import load_rules
@@ -200,7 +201,7 @@ _EXAMPLE = {"odr": "0.4% or 0.004", "cancel_rate": "0.8% or 0.008", "late_shipme
 def _metric_option(metric: hl.Metric):
     return click.option(
         metric.option, metric.key, default=None, metavar="RATE",
-        help=f"{metric.label.capitalize()} ({_EXAMPLE[metric.key]}; target {hl.DEFAULT_TARGET_SET[metric.key].text()}).",
+        help=N_("{capitalize} ({_EXAMPLE}; target {text}).", capitalize=metric.label.capitalize(), _EXAMPLE=_EXAMPLE[metric.key], text=hl.DEFAULT_TARGET_SET[metric.key].text()),
     )
 
 
@@ -239,7 +240,7 @@ def set_cmd(name, day, **rates):
     try:
         when = hl.parse_date(day) if day is not None else hl.today()
     except ValueError as exc:
-        raise InvalidInput(f"--date: {exc}") from None
+        raise InvalidInput(_("--date: {exc}", exc=exc)) from None
     values, problems = {}, []
     for key, raw in given.items():
         metric = hl.METRIC_BY_KEY[key]
@@ -255,16 +256,15 @@ def set_cmd(name, day, **rates):
         earlier = hl.figures_by_account(st.events(account=name, action=hl.ACTION)).get(name, {}).get(when, {})
         st.add_event(record.to_event())
     shown = ", ".join(f"{hl.METRIC_BY_KEY[k].label} {hl.format_percent(v)}" for k, v in values.items())
-    click.echo(f"Recorded {name} on {when.isoformat()}: {shown}.")
+    click.echo(_("Recorded {name} on {isoformat}: {shown}.", name=name, isoformat=when.isoformat(), shown=shown))
     replaced = [hl.METRIC_BY_KEY[k].label for k in values if k in earlier and earlier[k] != values[k]]
     if replaced:
-        click.echo(f"This replaces the {', '.join(replaced)} recorded earlier for that day.")
+        click.echo(_("This replaces the {items} recorded earlier for that day.", items=', '.join(replaced)))
     for key, raw in given.items():
         metric = hl.METRIC_BY_KEY[key]
         if not metric.higher_is_better and "%" not in raw and "‰" not in raw and "％" not in raw and values[key] >= Decimal("0.1"):
             echo_err(
-                f"note: {metric.option} {raw.strip()} was read as the fraction {raw.strip()}, that is "
-                f"{hl.format_percent(values[key])}; if you meant {raw.strip()}%, set it again with the % sign"
+                _("note: {option} {strip} was read as the fraction {strip}, that is {format_percent}; if you meant {strip}%, set it again with the % sign", option=metric.option, strip=raw.strip(), format_percent=hl.format_percent(values[key]))
             )
 
 
@@ -306,8 +306,7 @@ def import_cmd(file, input_format):
     days = sorted({r.day for r in records})
     span = days[0].isoformat() if len(days) == 1 else f"{days[0].isoformat()} to {days[-1].isoformat()}"
     click.echo(
-        f"Recorded {len(records)} day(s) of figures for {len(accounts)} account(s) ({span}). "
-        "`linkcheck health` shows them."
+        _("Recorded {n} day(s) of figures for {n2} account(s) ({span}). `linkcheck health` shows them.", n=len(records), n2=len(accounts), span=span)
     )
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import click
 
+from ..i18n import N_, _
 from ..errors import PassphraseError
 from ..models import LEVEL_NAMES, Level
 from ..store import STORE_ENV, Store, check_store_file
@@ -35,14 +36,13 @@ def store_options(func):
         "store_path",
         type=click.Path(dir_okay=True, path_type=Path),
         default=None,
-        help=f"Store file (default: ${STORE_ENV}, the `store` setting, or {default_store_path_hint()}).",
+        help=N_("Store file (default: ${STORE_ENV}, the `store` setting, or {default_store_path_hint}).", STORE_ENV=STORE_ENV, default_store_path_hint=default_store_path_hint()),
     )
     @click.option(
         "--passphrase-file",
         type=click.Path(path_type=Path),
         default=None,
-        help=f"Read the passphrase from this file (must not be readable by group or others). "
-        f"Otherwise ${PASSPHRASE_ENV}, otherwise the key kept by `linkcheck unlock`, otherwise a hidden prompt.",
+        help=N_("Read the passphrase from this file (must not be readable by group or others). Otherwise ${PASSPHRASE_ENV}, otherwise the key kept by `linkcheck unlock`, otherwise a hidden prompt.", PASSPHRASE_ENV=PASSPHRASE_ENV),
     )
     @functools.wraps(func)
     def wrapper(*args, store_path, passphrase_file, **kwargs):
@@ -90,7 +90,7 @@ def fail_on_option(default: str = "high"):
         type=LEVEL,
         default=default,
         show_default=True,
-        help=f"Exit 1 when anything is at or above this level ({', '.join(LEVEL_NAMES)}).",
+        help=N_("Exit 1 when anything is at or above this level ({items}).", items=', '.join(LEVEL_NAMES)),
     )
 
 
@@ -134,22 +134,22 @@ def _read_passphrase_file(path: Path) -> str:
     try:
         fd = os.open(str(path), flags)
     except OSError as exc:
-        raise PassphraseError(f"cannot read passphrase file {path}: {exc.strerror}") from None
+        raise PassphraseError(_("cannot read passphrase file {path}: {strerror}", path=path, strerror=exc.strerror)) from None
     with os.fdopen(fd, "rb") as fh:
         st = os.fstat(fh.fileno())
         if not stat.S_ISREG(st.st_mode):
-            raise PassphraseError(f"passphrase file {path} is not a regular file")
+            raise PassphraseError(_("passphrase file {path} is not a regular file", path=path))
         if os.name == "posix" and st.st_mode & 0o077:
             raise PassphraseError(
-                f"passphrase file {path} is readable by group or others; run `chmod 600 {path}` first"
+                _("passphrase file {path} is readable by group or others; run `chmod 600 {path}` first", path=path)
             )
         try:
             text = fh.read(64 * 1024).decode("utf-8")
         except (OSError, UnicodeDecodeError):
-            raise PassphraseError(f"cannot read passphrase file {path}") from None
+            raise PassphraseError(_("cannot read passphrase file {path}", path=path)) from None
     passphrase = text.splitlines()[0] if text.splitlines() else ""
     if not passphrase:
-        raise PassphraseError(f"passphrase file {path} is empty")
+        raise PassphraseError(_("passphrase file {path} is empty", path=path))
     return passphrase
 
 
@@ -207,7 +207,7 @@ def _given_passphrase() -> str | None:
 def _prompt_passphrase(prompt: str, confirm: bool = False) -> str:
     value = click.prompt(prompt, hide_input=True, confirmation_prompt=confirm, err=True)
     if not value:
-        raise PassphraseError("refusing an empty passphrase")
+        raise PassphraseError(_("refusing an empty passphrase"))
     return value
 
 
@@ -234,8 +234,8 @@ def with_passphrase(attempt, *, prompt: str = "Store passphrase"):
             return attempt(_prompt_passphrase(prompt))
         except PassphraseError as exc:
             if tries == PROMPT_TRIES:
-                raise PassphraseError(f"{exc.message} ({PROMPT_TRIES} tries)") from None
-            echo_err(f"{exc.message}; try again ({PROMPT_TRIES - tries} left)")
+                raise PassphraseError(_("{message} ({PROMPT_TRIES} tries)", message=exc.message, PROMPT_TRIES=PROMPT_TRIES)) from None
+            echo_err(_("{message}; try again ({n} left)", message=exc.message, n=PROMPT_TRIES - tries))
 
 
 def get_new_passphrase(new_file: Path | None) -> str:
@@ -246,13 +246,12 @@ def get_new_passphrase(new_file: Path | None) -> str:
     if env:
         return env
     if _interactive():
-        value = click.prompt("New passphrase", hide_input=True, confirmation_prompt=True, err=True)
+        value = click.prompt(_("New passphrase"), hide_input=True, confirmation_prompt=True, err=True)
         if not value:
-            raise PassphraseError("refusing an empty passphrase")
+            raise PassphraseError(_("refusing an empty passphrase"))
         return value
     raise PassphraseError(
-        "no new passphrase: give --new-passphrase-file FILE (mode 600), set "
-        f"{NEW_PASSPHRASE_ENV}, or run in a terminal to be asked"
+        _("no new passphrase: give --new-passphrase-file FILE (mode 600), set {NEW_PASSPHRASE_ENV}, or run in a terminal to be asked", NEW_PASSPHRASE_ENV=NEW_PASSPHRASE_ENV)
     )
 
 

@@ -18,6 +18,7 @@ from typing import Any, Iterable, TextIO
 
 import click
 
+from ..i18n import translate, N_, _
 from ..errors import UsageError
 from ..importers.csv import export_header, has_identity, profile_to_row
 from ..importers.json import profile_to_json
@@ -25,6 +26,12 @@ from ..importers.safety import FORMULA_STARTS, escape_formula
 from ..safetext import TerminalSafeStream, visible
 
 OUTPUT_FORMATS = ("table", "json", "csv")
+# Words shown in table cells of the level and status columns, in the interface language
+# (JSON and CSV keep them as they are: they are values, for scripts).
+CELL_WORDS = (N_("critical"), N_("high"), N_("medium"), N_("low"), N_("context"), N_("active"), N_("suspended"),
+              N_("closed"), N_("planned"))
+_TRANSLATED_CELLS = {"level", "pair_level", "status"}
+_CONTEXT = " (context)"
 # A field holding one of these is quoted, so no reader splits it into rows or cells.
 _CSV_QUOTE_IF = re.compile('[",;\t\r\n]')
 
@@ -80,11 +87,22 @@ def render_rows(rows: list[dict], fmt: str, columns: list[str] | None = None) ->
             write_csv_row(buf, [_cell(row.get(c)) for c in columns])
         return buf.getvalue().rstrip("\n")
     if not rows:
-        return "(none)"
+        return _("(none)")
     from tabulate import tabulate
 
     # Control characters shown here already (not only by the terminal filter), so columns align.
-    return tabulate([[visible(_cell(row.get(c))) for c in columns] for row in rows], headers=columns)
+    # Headers in the interface language; tabulate measures Chinese as two columns (wcwidth).
+    return tabulate([[_table_cell(c, row.get(c)) for c in columns] for row in rows],
+                    headers=[translate(c) for c in columns])
+
+
+def _table_cell(column: str, value: Any) -> str:
+    text = visible(_cell(value))
+    if column not in _TRANSLATED_CELLS or not text:
+        return text
+    if text.endswith(_CONTEXT):
+        return _("{level} ({context})", level=translate(text[: -len(_CONTEXT)]), context=translate("context"))
+    return translate(text)
 
 
 def render_json(data: Any) -> str:
@@ -165,7 +183,7 @@ def output_option(*, required: bool = False, default: str | None = None, help: s
             required=required,
             default=default,
             show_default=default is not None,
-            help=f"{help} Created with mode 600; '-' writes to standard output.",
+            help=N_("{help} Created with mode 600; '-' writes to standard output.", help=help),
         )(func)
 
     return decorate
@@ -182,10 +200,10 @@ def confirm_overwrite(path: Path, force: bool) -> None:
     if force or not os.path.lexists(path):
         return
     if os.path.isdir(path):
-        raise UsageError(f"{path} is a folder; give a file name")
+        raise UsageError(_("{path} is a folder; give a file name", path=path))
     if not options._interactive():
-        raise UsageError(f"{path} already exists; add --force to overwrite it")
-    click.confirm(f"{path} already exists. Overwrite it?", abort=True, err=True)
+        raise UsageError(_("{path} already exists; add --force to overwrite it", path=path))
+    click.confirm(_("{path} already exists. Overwrite it?", path=path), abort=True, err=True)
 
 
 def temp_path_beside(path: Path) -> Path:
@@ -197,7 +215,7 @@ def _binary_stdout():
     out = sys.stdout
     stream = out.binary_stream() if hasattr(out, "binary_stream") else out.buffer
     if stream.isatty():
-        raise UsageError("refusing to write binary data to a terminal; redirect standard output to a file")
+        raise UsageError(_("refusing to write binary data to a terminal; redirect standard output to a file"))
     return stream
 
 
@@ -220,7 +238,7 @@ def private_output(path: Path, *, force: bool, binary: bool = False, encoding: s
     try:
         fd = os.open(str(partial), os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
     except OSError as exc:
-        raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
+        raise UsageError(_("cannot write {path}: {value}", path=path, value=exc.strerror or exc)) from None
     try:
         if hasattr(os, "fchmod"):
             os.fchmod(fd, 0o600)
@@ -232,7 +250,7 @@ def private_output(path: Path, *, force: bool, binary: bool = False, encoding: s
         os.replace(partial, path)
     except OSError as exc:
         partial.unlink(missing_ok=True)
-        raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
+        raise UsageError(_("cannot write {path}: {value}", path=path, value=exc.strerror or exc)) from None
     except BaseException:
         partial.unlink(missing_ok=True)
         raise

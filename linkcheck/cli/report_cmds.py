@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from ..i18n import _
 from ..demo import run_demo
 from ..errors import UsageError
 from ..models import now
@@ -67,7 +68,7 @@ def report(output, force, min_level, link_level, rules_file):
     if is_stdout(output):
         echo_err(headline(result, accounts).sentence())
         return
-    click.echo(f"Wrote the report to {output}")
+    click.echo(_("Wrote the report to {output}", output=output))
     click.echo(headline(result, accounts).sentence())
 
 
@@ -98,20 +99,19 @@ def demo(output_dir):
     try:
         output_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise UsageError(f"cannot create {output_dir}: {exc.strerror}") from None
+        raise UsageError(_("cannot create {output_dir}: {strerror}", output_dir=output_dir, strerror=exc.strerror)) from None
     result = run_demo(output_dir, _invoke_in_process, click.echo)
     click.echo("")
     if not result.ok:
         for outcome in result.surprises:
             echo_err(
-                f"linkcheck: the demo did not go as planned: `{outcome.step.shown}` exited "
-                f"{outcome.exit_code}, expected {outcome.step.expected}"
+                _("linkcheck: the demo did not go as planned: `{shown}` exited {exit_code}, expected {expected}", shown=outcome.step.shown, exit_code=outcome.exit_code, expected=outcome.step.expected)
             )
         click.get_current_context().exit(70)
-    click.echo("Done. The demo wrote:")
-    click.echo(f"  separation statement  {result.statement}")
-    click.echo(f"  HTML report           {result.report}")
-    click.echo("The throwaway store was deleted. Next: `linkcheck init`, then `linkcheck import` your own accounts.")
+    click.echo(_("Done. The demo wrote:"))
+    click.echo(_("  separation statement  {statement}", statement=result.statement))
+    click.echo(_("  HTML report           {report}", report=result.report))
+    click.echo(_("The throwaway store was deleted. Next: `linkcheck init`, then `linkcheck import` your own accounts."))
 
 
 def _invoke_in_process(args: tuple[str, ...]) -> int:
@@ -131,7 +131,7 @@ def _invoke_in_process(args: tuple[str, ...]) -> int:
             exc.show()
             code = exc.exit_code
         except click.exceptions.Abort:
-            echo_err("Aborted!")
+            echo_err(_("Aborted!"))
             code = 1
     if code is None:
         return 0

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from ..i18n import _
 from ..appeal import render, signing
 from ..appeal import statement as stmt
 from ..appeal.signing import StatementInvalid
@@ -122,14 +123,13 @@ def statement_cmd(name, against, fmt, lang, output, force, disclose, operator, i
     if unexplained:
         count = "one shared identifier" if len(unexplained) == 1 else f"{len(unexplained)} shared identifiers"
         echo_err(
-            f"note: {count} disclosed without an explanation; "
-            f"record why with `linkcheck explain {name} OTHER KIND --note TEXT`"
+            _("note: {count} disclosed without an explanation; record why with `linkcheck explain {name} OTHER KIND --note TEXT`", count=count, name=name)
         )
     if output is None:
         click.echo(text, nl=False)
         return
     write_output(output, text, force=True)
-    echo_err(f"Statement written to {output} ({fmt}, {lang}, signed). Check it with: linkcheck verify {output}")
+    echo_err(_("Statement written to {output} ({fmt}, {lang}, signed). Check it with: linkcheck verify {output}", output=output, fmt=fmt, lang=lang))
 
 
 def _format_for(output: Path | None) -> str:
@@ -171,10 +171,10 @@ def explain_cmd(name, other, kind, note, note_zh, list_, fmt):
     """
     if list_:
         if other is not None or kind is not None or note is not None or note_zh is not None:
-            raise UsageError("--list takes at most one account name (and no KIND or --note)")
+            raise UsageError(_("--list takes at most one account name (and no KIND or --note)"))
         with open_store() as st:
             if name is not None and not st.has_account(name):
-                raise UsageError(f"no account named {name!r}; `linkcheck account list` shows the accounts on file")
+                raise UsageError(_("no account named {name!r}; `linkcheck account list` shows the accounts on file", name=name))
             explanations = [e for e in st.explanations() if name is None or name in e.accounts]
         rows = [
             {"accounts": " / ".join(e.accounts), "kind": e.kind, "note": e.note, "recorded": iso(e.when),
@@ -184,16 +184,15 @@ def explain_cmd(name, other, kind, note, note_zh, list_, fmt):
         columns = ["accounts", "kind", "note", *(["note_zh"] if any("note_zh" in r for r in rows) else []),
                    "recorded"]
         if fmt == "table" and not rows:
-            click.echo("No explanations recorded. Add one with `linkcheck explain NAME OTHER KIND --note TEXT`.")
+            click.echo(_("No explanations recorded. Add one with `linkcheck explain NAME OTHER KIND --note TEXT`."))
             return
         click.echo(render_rows(rows, fmt, columns))
         return
     if name is None or other is None or kind is None:
-        raise UsageError("give NAME OTHER KIND (e.g. `linkcheck explain acme-us acme-de ip --note ...`), or --list")
+        raise UsageError(_("give NAME OTHER KIND (e.g. `linkcheck explain acme-us acme-de ip --note ...`), or --list"))
     if note is None or not note.strip():
         raise UsageError(
-            "an explanation needs --note TEXT saying why the accounts share this value "
-            "(a statement will quote it)"
+            _("an explanation needs --note TEXT saying why the accounts share this value (a statement will quote it)")
         )
     with open_store(write=True) as st:
         explanation = stmt.record_explanation(st, name, other, kind, note, note_zh=note_zh)
@@ -201,7 +200,7 @@ def explain_cmd(name, other, kind, note, note_zh, list_, fmt):
     kind = explanation.kind
     if not any(kind in (f.kind, f.facet) for f in shared):
         echo_err(
-            f"note: {name} and {other} share no {kind} value on record now; the explanation is kept for when they do"
+            _("note: {name} and {other} share no {kind} value on record now; the explanation is kept for when they do", name=name, other=other, kind=kind)
         )
     if fmt == "json":
         click.echo(
@@ -212,7 +211,7 @@ def explain_cmd(name, other, kind, note, note_zh, list_, fmt):
             )
         )
         return
-    click.echo(f"Recorded why {explanation.accounts[0]} and {explanation.accounts[1]} share {kind}.")
+    click.echo(_("Recorded why {accounts} and {accounts2} share {kind}.", accounts=explanation.accounts[0], accounts2=explanation.accounts[1], kind=kind))
 
 
 @click.command("pubkey")
@@ -243,7 +242,7 @@ def pubkey_cmd(account, fmt):
         if account is None:
             raw = signing.public_key_bytes(st.signing_key())
         elif not st.has_account(account):
-            raise UsageError(f"no account named {account!r}; `linkcheck account list` shows the accounts on file")
+            raise UsageError(_("no account named {account!r}; `linkcheck account list` shows the accounts on file", account=account))
         else:
             raw = signing.public_key_bytes(signing.account_statement_key(st.signing_key(), account))
     if fmt.lower() == "json":
@@ -260,7 +259,7 @@ def pubkey_cmd(account, fmt):
         )
         return
     click.echo(signing.public_key_text(raw))
-    echo_err(f"fingerprint: {signing.fingerprint(raw)}")
+    echo_err(_("fingerprint: {fingerprint}", fingerprint=signing.fingerprint(raw)))
 
 
 def _passphrase_available() -> bool:
@@ -368,23 +367,21 @@ def verify_cmd(file, pubkey_text, pubkey_file, fmt, integrity_only):
         )
     else:
         if source == verify.GIVEN:
-            click.echo("OK: the statement is unchanged and signed by the given key.")
+            click.echo(_("OK: the statement is unchanged and signed by the given key."))
         elif source == verify.STORE and found.get("account"):
-            click.echo(f"OK: the statement is unchanged and signed by the statement key of account "
-                       f"{found['account']} in this store.")
+            click.echo(_("OK: the statement is unchanged and signed by the statement key of account {found} in this store.", found=found['account']))
         elif source == verify.STORE:
-            click.echo("OK: the statement is unchanged and signed by this store's key.")
+            click.echo(_("OK: the statement is unchanged and signed by this store's key."))
         elif integrity_only:
-            click.echo("OK (integrity only): the statement is unchanged since it was signed.")
+            click.echo(_("OK (integrity only): the statement is unchanged since it was signed."))
         else:
-            click.echo("NOT VERIFIED: the statement is unchanged since it was signed, but who signed it was not checked.")
-        click.echo(f"  format:           {result.format}")
-        click.echo(f"  content SHA-256:  {result.content_sha256}")
-        click.echo(f"  key fingerprint:  {result.fingerprint}")
+            click.echo(_("NOT VERIFIED: the statement is unchanged since it was signed, but who signed it was not checked."))
+        click.echo(_("  format:           {format}", format=result.format))
+        click.echo(_("  content SHA-256:  {content_sha256}", content_sha256=result.content_sha256))
+        click.echo(_("  key fingerprint:  {fingerprint}", fingerprint=result.fingerprint))
     if not result.authorship:
         echo_err(
-            "warning: only integrity was checked, not authorship: the file was checked against the key written "
-            "in it, which anyone could replace with their own. Give the signer's key with --pubkey KEY."
+            _("warning: only integrity was checked, not authorship: the file was checked against the key written in it, which anyone could replace with their own. Give the signer's key with --pubkey KEY.")
         )
     verify.require_authorship(outcome)
 
@@ -406,12 +403,10 @@ def _verify_pack(folder: Path, pubkey_text, pubkey_file, fmt, integrity_only) ->
         if expected is None and store_key is not None:
             expected = store_key()
             if expected is None:
-                raise StatementInvalid("the pack is intact, but no appeal case in this store signed it; give the "
-                                       "signer's key with --pubkey")
+                raise StatementInvalid(_("the pack is intact, but no appeal case in this store signed it; give the signer's key with --pubkey"))
             source = verify.STORE
         if expected is not None and expected != result.public_key_raw:
-            raise StatementInvalid(f"signed by a different key (fingerprint {result.fingerprint}), not the expected "
-                                   f"key (fingerprint {signing.fingerprint(expected)})")
+            raise StatementInvalid(_("signed by a different key (fingerprint {fingerprint}), not the expected key (fingerprint {fingerprint2})", fingerprint=result.fingerprint, fingerprint2=signing.fingerprint(expected)))
     except StatementInvalid as exc:
         if fmt.lower() == "json":
             click.echo(render_json({"valid": False, "file": str(folder), "problem": exc.message}))
@@ -425,22 +420,19 @@ def _verify_pack(folder: Path, pubkey_text, pubkey_file, fmt, integrity_only) ->
                                 "authorship_checked": authorship}))
     else:
         if source == verify.GIVEN:
-            click.echo("OK: the appeal pack is complete, unchanged and signed by the given key.")
+            click.echo(_("OK: the appeal pack is complete, unchanged and signed by the given key."))
         elif source == verify.STORE:
-            click.echo("OK: the appeal pack is complete, unchanged and signed by its appeal case's key in this store.")
+            click.echo(_("OK: the appeal pack is complete, unchanged and signed by its appeal case's key in this store."))
         elif integrity_only:
-            click.echo("OK (integrity only): the appeal pack is complete and unchanged since it was signed.")
+            click.echo(_("OK (integrity only): the appeal pack is complete and unchanged since it was signed."))
         else:
-            click.echo("NOT VERIFIED: the appeal pack is complete and unchanged since it was signed, but who signed "
-                       "it was not checked.")
-        click.echo(f"  files:            {len(result.files)}")
-        click.echo(f"  key fingerprint:  {result.fingerprint}")
+            click.echo(_("NOT VERIFIED: the appeal pack is complete and unchanged since it was signed, but who signed it was not checked."))
+        click.echo(_("  files:            {n}", n=len(result.files)))
+        click.echo(_("  key fingerprint:  {fingerprint}", fingerprint=result.fingerprint))
     if not authorship:
-        echo_err("warning: only integrity was checked, not authorship: the pack was checked against the key written "
-                 "in it, which anyone could replace with their own. Give the signer's key with --pubkey KEY.")
+        echo_err(_("warning: only integrity was checked, not authorship: the pack was checked against the key written in it, which anyone could replace with their own. Give the signer's key with --pubkey KEY."))
         if not integrity_only:
-            raise StatementInvalid("not verified: who signed the pack was not checked (give --pubkey, or "
-                                   "--integrity-only)")
+            raise StatementInvalid(_("not verified: who signed the pack was not checked (give --pubkey, or --integrity-only)"))
 
 
 def register(group: click.Group) -> None:

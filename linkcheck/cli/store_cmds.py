@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from ..i18n import _
 from .. import store as store_mod
 from ..crypto import TEST_KDF_ENV
 from ..errors import PassphraseError, UsageError
@@ -28,8 +29,7 @@ def check_new_passphrase(passphrase: str) -> None:
     """Refuse passphrases too short to resist guessing, whatever the key derivation costs."""
     if len(passphrase) < MIN_PASSPHRASE_CHARS:
         raise PassphraseError(
-            f"passphrase too short: use at least {MIN_PASSPHRASE_CHARS} characters "
-            "(a few random words are easy to remember and hard to guess)"
+            _("passphrase too short: use at least {MIN_PASSPHRASE_CHARS} characters (a few random words are easy to remember and hard to guess)", MIN_PASSPHRASE_CHARS=MIN_PASSPHRASE_CHARS)
         )
 
 
@@ -51,20 +51,18 @@ def init():
     """
     path = current_store_path()
     if path.is_dir():
-        raise UsageError(f"{path} is a directory; give the store a file name, e.g. --store {path / 'linkcheck.db'}")
+        raise UsageError(_("{path} is a directory; give the store a file name, e.g. --store {n}", path=path, n=path / 'linkcheck.db'))
     if path.exists():
-        raise UsageError(f"a store already exists at {path}; refusing to overwrite it")
+        raise UsageError(_("a store already exists at {path}; refusing to overwrite it", path=path))
     passphrase = get_passphrase(confirm=True, prompt="New store passphrase")
     check_new_passphrase(passphrase)
     store_mod.create(path, passphrase)
-    click.echo(f"Created an encrypted store at {path}")
+    click.echo(_("Created an encrypted store at {path}", path=path))
     if os.environ.get(TEST_KDF_ENV) == "1":
         echo_err(
-            f"warning: {TEST_KDF_ENV}=1 is set, so this store uses cheap test key-derivation settings "
-            "that make guessing its passphrase fast (fine for demos and tests; for real data unset it "
-            "and create the store again)"
+            _("warning: {TEST_KDF_ENV}=1 is set, so this store uses cheap test key-derivation settings that make guessing its passphrase fast (fine for demos and tests; for real data unset it and create the store again)", TEST_KDF_ENV=TEST_KDF_ENV)
         )
-    echo_err("Keep the passphrase safe: without it nothing in the store can be recovered.")
+    echo_err(_("Keep the passphrase safe: without it nothing in the store can be recovered."))
 
 
 @click.command()
@@ -92,7 +90,7 @@ def passwd(new_passphrase_file):
         check_new_passphrase(new)
         st.rekey(new)
         del new  # not kept for the rest of the transaction
-    click.echo("Passphrase changed.")
+    click.echo(_("Passphrase changed."))
 
 
 @click.command()
@@ -128,9 +126,9 @@ def backup(target, force):
             with open(copy, "rb") as fh:
                 shutil.copyfileobj(fh, out, 1024 * 1024)
     if is_stdout(target):
-        echo_err("Backed up the store to standard output")
+        echo_err(_("Backed up the store to standard output"))
     else:
-        click.echo(f"Backed up the store to {target}")
+        click.echo(_("Backed up the store to {target}", target=target))
 
 
 @click.command(name="store")

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Callable, Iterator
 
+from ..i18n import _
 from ..errors import InvalidInput, UsageError
 from .records import ProfileRecord, RawValue
 from .safety import open_import_file, refuse_spreadsheet
@@ -93,14 +94,14 @@ def detect_format(path: Path, forced: str | None, head: bytes | None = None) -> 
     refuse_spreadsheet(path, head or b"")
     if forced:
         if forced not in _READERS:
-            raise UsageError(f"unknown format {forced!r}; use one of: {', '.join(_READERS)}")
+            raise UsageError(_("unknown format {forced!r}; use one of: {items}", forced=forced, items=', '.join(_READERS)))
         return forced
     if head is None and any(r.sniff is not None for r in _READERS.values()):
         return None
     chosen = _choose(path, head or b"")
     if chosen is None:
         given = " or ".join(f"--format {name}" for name in _READERS)
-        raise InvalidInput(f"{path}: cannot tell the format from the extension; add {given}")
+        raise InvalidInput(_("{path}: cannot tell the format from the extension; add {given}", path=path, given=given))
     return chosen.name
 
 
@@ -113,7 +114,7 @@ def read_records(path: Path, fmt: str | None, *, encoding: str | None = None) ->
             head = fh.read(SNIFF_BYTES)
             fh.seek(0)
         except OSError as exc:
-            raise InvalidInput(f"{path}: cannot read ({exc.strerror})") from None
+            raise InvalidInput(_("{path}: cannot read ({strerror})", path=path, strerror=exc.strerror)) from None
         name = detect_format(path, fmt, head)
         yield from _READERS[name].read(ImportFile(path, fh, head, encoding))  # type: ignore[index]  # head given: not None
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from typing import Iterable, Iterator
 
+from ..i18n import _
 from ..errors import InvalidInput
 from ..models import IDENTITY_FIELDS, Profile
 from ..registry.columns import ACCOUNT_FIELDS, IDENTITY_COLUMNS, RECORD_FIELDS, column_name, column_suggestion
@@ -60,19 +61,19 @@ def _header_names(file_name: str, header: list[str]) -> list[str]:
         elif name in RECORD_FIELDS:
             if name in taken:
                 raise InvalidInput(
-                    f"{file_name}: columns {taken[name][:40]!r} and {column[:40]!r} both name the {name}; keep one"
+                    _("{file_name}: columns {taken!r} and {column!r} both name the {name}; keep one", file_name=file_name, taken=taken[name][:40], column=column[:40], name=name)
                 )
             taken[name] = column
         names.append(name)
     if unknown:
         shown = ", ".join(unknown[:10]) + (f" and {len(unknown) - 10} more" if len(unknown) > 10 else "")
         raise InvalidInput(
-            f"{file_name}: unknown column{'s' if len(unknown) > 1 else ''} {shown}; nothing was imported. "
-            f"Columns are account, marketplace, status, note and the kind names or their aliases "
-            f"(see the README's Import section)"
+            _("{file_name}: unknown columns {shown}; nothing was imported. Columns are account, marketplace, status, note and the kind names or their aliases (see the README's Import section)", file_name=file_name, shown=shown)
+            if len(unknown) > 1 else
+            _("{file_name}: unknown column {shown}; nothing was imported. Columns are account, marketplace, status, note and the kind names or their aliases (see the README's Import section)", file_name=file_name, shown=shown)
         )
     if "account" not in taken:
-        raise InvalidInput(f"{file_name}: CSV needs an 'account' column (found: {', '.join(header)[:200]})")
+        raise InvalidInput(_("{file_name}: CSV needs an 'account' column (found: {items})", file_name=file_name, items=', '.join(header)[:200]))
     return names
 
 

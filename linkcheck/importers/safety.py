@@ -16,6 +16,7 @@ import stat
 from pathlib import Path
 from typing import Any, BinaryIO, Iterator, TextIO
 
+from ..i18n import _
 from ..files import FileTooLarge, NotRegularFile, read_capped
 from ..errors import InvalidInput
 
@@ -51,12 +52,12 @@ def read_user_text(path: Path, what: str) -> str:
         data = read_capped(path, MAX_USER_TEXT_BYTES)
         return data.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")  # as read_text() reads
     except NotRegularFile:
-        raise InvalidInput(f"{what} {path.name}: cannot read it (not a regular file)") from None
+        raise InvalidInput(_("{what} {name}: cannot read it (not a regular file)", what=what, name=path.name)) from None
     except FileTooLarge:
-        raise InvalidInput(f"{what} {path.name}: cannot read it (larger than {MAX_USER_TEXT_BYTES // (1024 * 1024)} MiB)") from None
+        raise InvalidInput(_("{what} {name}: cannot read it (larger than {n} MiB)", what=what, name=path.name, n=MAX_USER_TEXT_BYTES // (1024 * 1024))) from None
     except (OSError, UnicodeDecodeError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else "not readable UTF-8 text"
-        raise InvalidInput(f"{what} {path.name}: cannot read it ({reason})") from None
+        raise InvalidInput(_("{what} {name}: cannot read it ({reason})", what=what, name=path.name, reason=reason)) from None
 
 
 def open_import_file(path: Path) -> BinaryIO:
@@ -69,11 +70,11 @@ def open_import_file(path: Path) -> BinaryIO:
     try:
         fd = os.open(str(path), os.O_RDONLY | nonblock | getattr(os, "O_BINARY", 0))
     except OSError as exc:
-        raise InvalidInput(f"{path}: cannot read ({exc.strerror})") from None
+        raise InvalidInput(_("{path}: cannot read ({strerror})", path=path, strerror=exc.strerror)) from None
     try:
         mode = os.fstat(fd).st_mode
         if not stat.S_ISREG(mode):
-            raise InvalidInput(f"{path}: not a regular file (a device, pipe or socket cannot be imported)")
+            raise InvalidInput(_("{path}: not a regular file (a device, pipe or socket cannot be imported)", path=path))
         if nonblock:
             os.set_blocking(fd, True)
     except BaseException:
@@ -117,8 +118,7 @@ class _JsonSource:
         self._since_record += len(data)
         if self._since_record > MAX_RECORD_BYTES + JSON_CHUNK:
             raise InvalidInput(
-                f"{self._path}: one profile is longer than {MAX_RECORD_BYTES // (1024 * 1024)} MiB; "
-                "is it really a linkcheck import file?"
+                _("{path}: one profile is longer than {n} MiB; is it really a linkcheck import file?", path=self._path, n=MAX_RECORD_BYTES // (1024 * 1024))
             )
         self._check_surrogates(data)
         self._offset += len(data)
@@ -135,7 +135,7 @@ class _JsonSource:
                     break
                 at = self._offset - len(self._carry) + match.start()
                 raise InvalidInput(
-                    f"{self._path}: a value is not valid text: an unpaired \\uD800-\\uDFFF escape at byte {at:,}"
+                    _("{path}: a value is not valid text: an unpaired \\uD800-\\uDFFF escape at byte {at:,}", path=self._path, at=at)
                 )
         self._carry = window[-24:]
 
@@ -175,7 +175,7 @@ def _json_documents(events: Iterator[tuple[str, Any]], source: _JsonSource, path
                 top_is_list = True  # the list of profiles itself is never built
                 continue
             if len(stack) >= MAX_JSON_DEPTH:
-                raise InvalidInput(f"{path}: not valid JSON for an import (nested deeper than {MAX_JSON_DEPTH} levels)")
+                raise InvalidInput(_("{path}: not valid JSON for an import (nested deeper than {MAX_JSON_DEPTH} levels)", path=path, MAX_JSON_DEPTH=MAX_JSON_DEPTH))
             if parent is not None:
                 if in_dict:
                     parent[key] = new
@@ -211,13 +211,13 @@ def json_items(path: Path, fh: BinaryIO) -> Iterator[tuple[bool, Any]]:
     try:
         yield from _json_documents(ijson.basic_parse(source, use_float=True), source, path)
     except OSError as exc:
-        raise InvalidInput(f"{path}: cannot read ({exc.strerror})") from None
+        raise InvalidInput(_("{path}: cannot read ({strerror})", path=path, strerror=exc.strerror)) from None
     except UnicodeDecodeError:
-        raise InvalidInput(f"{path}: JSON must be UTF-8 text") from None
+        raise InvalidInput(_("{path}: JSON must be UTF-8 text", path=path)) from None
     except ijson.JSONError as exc:
-        raise InvalidInput(f"{path}: not valid JSON ({_json_problem(exc)})") from None
+        raise InvalidInput(_("{path}: not valid JSON ({json_problem})", path=path, json_problem=_json_problem(exc))) from None
     except ValueError as exc:
-        raise InvalidInput(f"{path}: not valid JSON ({short(str(exc))})") from None
+        raise InvalidInput(_("{path}: not valid JSON ({short})", path=path, short=short(str(exc)))) from None
 
 
 def _json_problem(exc: Exception) -> str:
@@ -240,7 +240,7 @@ def _open_text(fh: BinaryIO, encoding: str | None) -> TextIO:
         try:
             codecs.lookup(encoding)
         except LookupError:
-            raise InvalidInput(f"unknown encoding {encoding!r}") from None
+            raise InvalidInput(_("unknown encoding {encoding!r}", encoding=encoding)) from None
         return io.TextIOWrapper(fh, encoding=encoding, newline="")
     head = fh.read(1024 * 1024)
     fh.seek(0)
@@ -267,7 +267,7 @@ def _bounded_lines(fh: TextIO, path: Path) -> Iterator[str]:
         if not line:
             return
         if len(line) > MAX_LINE_CHARS:
-            raise InvalidInput(f"{path}: a line is longer than {MAX_LINE_CHARS} characters; is it really a CSV file?")
+            raise InvalidInput(_("{path}: a line is longer than {MAX_LINE_CHARS} characters; is it really a CSV file?", path=path, MAX_LINE_CHARS=MAX_LINE_CHARS))
         yield line
 
 
@@ -278,7 +278,7 @@ def csv_rows(path: Path, raw: BinaryIO, encoding: str | None) -> Iterator[list[s
     try:
         fh = _open_text(raw, encoding)
     except OSError as exc:
-        raise InvalidInput(f"{path}: cannot read ({exc.strerror})") from None
+        raise InvalidInput(_("{path}: cannot read ({strerror})", path=path, strerror=exc.strerror)) from None
     with fh:
         try:
             sample = fh.read(64 * 1024)
@@ -288,14 +288,14 @@ def csv_rows(path: Path, raw: BinaryIO, encoding: str | None) -> Iterator[list[s
             yield from csv.reader(_bounded_lines(fh, path), delimiter=_sniff_delimiter(sample))
         except UnicodeError:  # UnicodeDecodeError, and UTF-16 files without a byte-order mark
             if encoding:
-                raise InvalidInput(f"{path}: not valid {encoding} text; try another --encoding (utf-8, gb18030, ...)") from None
+                raise InvalidInput(_("{path}: not valid {encoding} text; try another --encoding (utf-8, gb18030, ...)", path=path, encoding=encoding)) from None
             raise InvalidInput(
-                f"{path}: not valid text in the detected encoding; give --encoding (utf-8, gb18030, ...)"
+                _("{path}: not valid text in the detected encoding; give --encoding (utf-8, gb18030, ...)", path=path)
             ) from None
         except csv.Error as exc:
             if "field larger than field limit" in str(exc):
-                raise InvalidInput(f"{path}: a cell is longer than {MAX_CELL_CHARS} characters") from None
-            raise InvalidInput(f"{path}: malformed CSV ({short(str(exc))})") from None
+                raise InvalidInput(_("{path}: a cell is longer than {MAX_CELL_CHARS} characters", path=path, MAX_CELL_CHARS=MAX_CELL_CHARS)) from None
+            raise InvalidInput(_("{path}: malformed CSV ({short})", path=path, short=short(str(exc)))) from None
 
 
 # ----- the formula guard ---------------------------------------------------------------------

@@ -15,6 +15,7 @@ from operator import attrgetter, itemgetter
 from types import MappingProxyType
 from typing import Callable, Iterable, NamedTuple, Sequence
 
+from ..i18n import _
 from ..errors import UsageError
 from ..models import Attribute, Explanation, Level, Profile, is_current, periods_of
 from ..registry.facets import AROUND_FACETS, BLOCKING_PREFIX, NETWORK_FACETS
@@ -180,7 +181,7 @@ def _audit(profiles, rules, min_level, link_level, account, explanations, max_pa
         try:
             target = names.index(account)
         except ValueError:
-            raise UsageError(f"no account named {account!r}") from None
+            raise UsageError(_("no account named {account!r}", account=account)) from None
 
     attr_of, owner, shared = _group_by_key(profiles)
     evidence, context, hubs, blocks = _exact_pairs(shared, attr_of, owner, rules)

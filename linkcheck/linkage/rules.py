@@ -9,6 +9,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Mapping
 
+from ..i18n import _
 from ..errors import InvalidInput
 from ..importers.safety import read_user_text
 from ..models import Level
@@ -182,9 +183,9 @@ def parse_rules(text: str, *, name: str = "rules", toml: bool = False) -> Rules:
         data = tomllib.loads(text) if toml else json.loads(text)
     except (tomllib.TOMLDecodeError, json.JSONDecodeError) as exc:
         kind = "TOML" if toml else "JSON"
-        raise InvalidInput(f"rules file {name}: not valid {kind} ({exc})") from None
+        raise InvalidInput(_("rules file {name}: not valid {kind} ({exc})", name=name, kind=kind, exc=exc)) from None
     except RecursionError:
-        raise InvalidInput(f"rules file {name}: not valid {'TOML' if toml else 'JSON'} (nested too deeply)") from None
+        raise InvalidInput(_("rules file {name}: not valid {value} (nested too deeply)", name=name, value='TOML' if toml else 'JSON')) from None
     return rules_from_dict(data, name=name)
 
 
@@ -192,7 +193,7 @@ def rules_from_dict(data: Any, *, name: str = "rules", base: Rules = DEFAULT_RUL
     """Apply a parsed rules document to `base`, refusing anything it does not recognise."""
 
     def bad(where: str, problem: str) -> InvalidInput:
-        return InvalidInput(f"rules file {name}: {where}: {problem}")
+        return InvalidInput(_("rules file {name}: {where}: {problem}", name=name, where=where, problem=problem))
 
     if not isinstance(data, dict):
         raise bad("top level", "expected a table/object with levels, fuzzy and combine")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable
 
+from ..i18n import _, language
 from .. import normalize
 from ..errors import InvalidInput, InvalidValue
 from ..normalize import Canonical, Rejected
@@ -78,7 +79,8 @@ class Kind:
         except Rejected as e:
             raise InvalidValue(self.name, e.reason) from None
         except Exception:  # noqa: BLE001 - last line of defence: bad input must never crash an import
-            raise InvalidValue(self.name, f"cannot be read as a {self.label.lower()}") from None
+            raise InvalidValue(self.name, _("cannot be read as a {label}", label=(
+                self.label_zh if language() == "zh" else self.label.lower()))) from None
         return ParsedValue(canonical.value, self.keys(canonical), canonical.flags)
 
     def keys(self, canonical: Canonical) -> tuple[str, ...]:
@@ -245,7 +247,7 @@ def get_kind(name: str) -> Kind:
     kind = KINDS.get(name) if isinstance(name, str) else None
     if kind is None:
         shown = repr(name[:40] if isinstance(name, str) else name)[:50]
-        raise InvalidInput(f"unknown attribute kind {shown}; valid kinds: {', '.join(KIND_NAMES)}")
+        raise InvalidInput(_("unknown attribute kind {shown}; valid kinds: {items}", shown=shown, items=', '.join(KIND_NAMES)))
     return kind
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 
+from ..i18n import _
 from .. import crypto
 from ..errors import InvalidInput, StoreDamaged
 from ..models import Account, Attribute, Event, Profile
@@ -25,8 +26,8 @@ class RowKeyring(crypto.Keyring):
             return super().open(sealed, ad, what)
         except crypto.Damaged as exc:
             if exc.truncated:
-                raise StoreDamaged(f"store is damaged: {exc}") from None
-            raise StoreDamaged(f"store was tampered with or damaged: {exc}") from None
+                raise StoreDamaged(_("store is damaged: {exc}", exc=exc)) from None
+            raise StoreDamaged(_("store was tampered with or damaged: {exc}", exc=exc)) from None
 
 
 def _ad(table: str, row_id: int, version: int, tag: bytes, column: str) -> bytes:
@@ -38,7 +39,7 @@ def _utf8_or_invalid(encode, what: str) -> bytes:
     try:
         return encode()
     except UnicodeEncodeError:
-        raise InvalidInput(f"{what} holds characters that are not valid text; nothing was written") from None
+        raise InvalidInput(_("{what} holds characters that are not valid text; nothing was written", what=what)) from None
 
 
 def _encode_profile(profile: Profile, n_exact: list[int] | None = None, fmt: int = 3) -> bytes:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Callable, NamedTuple
 
+from ..i18n import _
 from ..errors import InvalidInput
 from ..models import Profile
 from .codec import _exact_key_count
@@ -73,14 +74,14 @@ def index_blob(profile: Profile, tag: Callable[[str], bytes], n_exact: list[int]
     for attr, split in zip(profile.attributes, n_exact, strict=True):
         exact, blocking = attr.keys[:split], attr.keys[split:]
         if len(exact) > 255 or len(blocking) > 255:
-            raise InvalidInput(f"a {attr.kind} value of account {profile.account.name!r} has too many match keys")
+            raise InvalidInput(_("a {kind} value of account {name!r} has too many match keys", kind=attr.kind, name=profile.account.name))
         exact_counts.append(len(exact))
         block_counts.append(len(blocking))
         exact_tags.extend(map(tag, exact))
         if blocking:
             block_tags.extend(map(tag, blocking))
             if _TEXT_SEPARATOR in attr.kind or _TEXT_SEPARATOR in attr.normalized:
-                raise InvalidInput(f"a {attr.kind} value of account {profile.account.name!r} holds a NUL character")
+                raise InvalidInput(_("a {kind} value of account {name!r} holds a NUL character", kind=attr.kind, name=profile.account.name))
             texts.append(attr.kind)
             texts.append(attr.normalized)
     head = len(profile.attributes).to_bytes(4, "little") + exact_counts + block_counts

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
+from ..i18n import _
 from .. import crypto
 from ..errors import StoreDamaged
 
@@ -49,7 +50,7 @@ def check_row(verified_tables: dict, table: str, row_id, version, tag, *sealed) 
                 return
         except TypeError:  # a damaged record decodes to NULL or a number where bytes belong
             pass
-    raise StoreDamaged("store was tampered with or damaged: a row read differs from the one verified at open")
+    raise StoreDamaged(_("store was tampered with or damaged: a row read differs from the one verified at open"))
 
 
 def check_scan(verified_tables: dict, table: str, rows: list, columns: tuple[int, ...] = (0,)) -> None:
@@ -84,7 +85,7 @@ def check_scan(verified_tables: dict, table: str, rows: list, columns: tuple[int
             sealed[column] = value
         check_row(verified_tables, table, row[0], row[1], row[2], *sealed)
         if row[0] <= previous:
-            raise StoreDamaged("store was tampered with or damaged: two rows have one id")
+            raise StoreDamaged(_("store was tampered with or damaged: two rows have one id"))
         previous = row[0]
     if len(rows) != len(verified):
-        raise StoreDamaged("store was tampered with or damaged: a table reads back other rows than verified at open")
+        raise StoreDamaged(_("store was tampered with or damaged: a table reads back other rows than verified at open"))

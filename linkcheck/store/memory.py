@@ -17,6 +17,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Iterable, Iterator
 
+from ..i18n import _
 from .. import crypto
 from ..errors import PassphraseError, UsageError
 from ..models import Account, Event, Explanation, Profile
@@ -68,7 +69,7 @@ class MemoryStore:
     def profile(self, name: str) -> Profile:
         found = self.find_profile(name)
         if found is None:
-            raise UsageError(f"no account named {name!r}; `linkcheck account list` shows the accounts on file")
+            raise UsageError(_("no account named {name!r}; `linkcheck account list` shows the accounts on file", name=name))
         return found
 
     def has_account(self, name: str) -> bool:
@@ -96,7 +97,7 @@ class MemoryStore:
     def remove_account(self, name: str) -> None:
         self._require_write()
         if self._data.accounts.pop(name, None) is None:
-            raise UsageError(f"no account named {name!r}; `linkcheck account list` shows the accounts on file")
+            raise UsageError(_("no account named {name!r}; `linkcheck account list` shows the accounts on file", name=name))
         for key in [k for k, raw in self._data.explanations.items() if name in self._decode_explanation(raw).accounts]:
             del self._data.explanations[key]
 
@@ -106,7 +107,7 @@ class MemoryStore:
         if new == old:
             return
         if self.has_account(new):
-            raise UsageError(f"an account named {new!r} already exists")
+            raise UsageError(_("an account named {new!r} already exists", new=new))
         moved = [e for e in self.explanations() if old in e.accounts]
         self.remove_account(old)
         self.put_profile(replace(profile, account=replace(profile.account, name=new)))
@@ -210,12 +211,12 @@ class MemoryStore:
         """Nothing is wrapped in memory; refuses an empty passphrase as the SQLite backend does."""
         self._require_write()
         if not new_passphrase:
-            raise PassphraseError("refusing an empty passphrase")
+            raise PassphraseError(_("refusing an empty passphrase"))
 
     def backup(self, target: Path) -> None:
         """A JSON copy of the plaintext rows (tests only: this backend keeps nothing secret)."""
         if target.exists():
-            raise UsageError(f"{target} already exists; choose a new file for the backup")
+            raise UsageError(_("{target} already exists; choose a new file for the backup", target=target))
         fd = os.open(str(target), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             json.dump({"accounts": [raw.decode() for raw in self._data.accounts.values()],

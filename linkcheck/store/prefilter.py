@@ -17,6 +17,7 @@ from collections import Counter
 from itertools import accumulate, compress
 from typing import Callable, NamedTuple, Sequence
 
+from ..i18n import _
 from ..errors import StoreDamaged
 from ..models import Profile
 from .codec import _ad, _decode_account, _decode_attribute
@@ -222,7 +223,7 @@ def _open_index(store, row) -> _Index:
         return _parse_index(store._keys.open(sealed, _ad("accounts", row_id, version, tag, "keys"), "a key index"))
     except (TypeError, ValueError):
         raise StoreDamaged(
-            "store was tampered with or damaged: an account's key index fails its integrity check"
+            _("store was tampered with or damaged: an account's key index fails its integrity check")
         ) from None
 
 
@@ -237,7 +238,7 @@ def _decode_lines(store, rows: list, indexes: list[_Index], wanted: dict[int, se
         raw = store._keys.open(body, _ad("accounts", row_id, version, tag, "body"), "an account row")
         lines = raw.split(b"\n")
         if lines.pop() != b"" or len(lines) != 2 * len(index.exact_counts) + 1:
-            raise StoreDamaged("store is damaged: an account row is unreadable")
+            raise StoreDamaged(_("store is damaged: an account row is unreadable"))
         positions = sorted(wanted[at])
         lines_wanted.append(lines[0])
         lines_wanted.extend([lines[2 * p + 1] for p in positions])
@@ -250,7 +251,7 @@ def _decode_lines(store, rows: list, indexes: list[_Index], wanted: dict[int, se
         for at, tag, index, positions in plan:
             account = _decode_account(decoded[i])
             if store._keys.name_tag(account.name) != tag:
-                raise StoreDamaged("store was tampered with: an account row is filed under the wrong name")
+                raise StoreDamaged(_("store was tampered with: an account row is filed under the wrong name"))
             attributes = {}
             for position in positions:
                 i += 1
@@ -262,7 +263,7 @@ def _decode_lines(store, rows: list, indexes: list[_Index], wanted: dict[int, se
             out[at] = (account, attributes)
         return out
     except (ValueError, KeyError, TypeError, IndexError, AttributeError):
-        raise StoreDamaged("store is damaged: an account row is unreadable") from None
+        raise StoreDamaged(_("store is damaged: an account row is unreadable")) from None
 
 
 def _fuzzy_matches(indexes: list[_Index], block_cap: int, score: FuzzyScorer) -> list[tuple] | None:
@@ -319,6 +320,6 @@ def _fuzzy_matches(indexes: list[_Index], block_cap: int, score: FuzzyScorer) ->
                     elif block[1][-1] != ref:
                         block[1].append(ref)
     except (IndexError, ValueError, UnicodeDecodeError):
-        raise StoreDamaged("store is damaged: an account's key index is unreadable") from None
+        raise StoreDamaged(_("store is damaged: an account's key index is unreadable")) from None
     found = score(list(blocks.values()), texts.__getitem__, exact.__getitem__, owner)
     return [(*where[m.a], *where[m.b], m.similarity, m.facet) for m in found]

@@ -6,6 +6,7 @@ import sqlite3
 from collections import Counter
 from pathlib import Path
 
+from ..i18n import _
 from ..errors import StoreDamaged
 
 SCHEMA = """
@@ -75,5 +76,5 @@ def check_schema(conn: sqlite3.Connection, path: Path) -> None:
     found = Counter(conn.execute("SELECT type, name, tbl_name, sql FROM sqlite_master"))
     if found != expected_schema():
         raise StoreDamaged(
-            f"store at {path} was tampered with or damaged: its SQLite schema is not the one linkcheck creates"
+            _("store at {path} was tampered with or damaged: its SQLite schema is not the one linkcheck creates", path=path)
         )

@@ -37,6 +37,7 @@ from typing import Callable, Iterable, Iterator, TypeVar
 
 from cryptography.exceptions import InvalidTag
 
+from ..i18n import _
 from .. import crypto
 from ..errors import LinkcheckError, PassphraseError, StoreBusy, StoreDamaged, UsageError
 from ..models import Account, Event, Explanation, Profile
@@ -91,16 +92,16 @@ def _sqlite_failure(exc: sqlite3.Error, path: Path) -> LinkcheckError:
     """Map a sqlite3 error to the user-facing error with the documented exit code."""
     text = str(exc).lower()
     if "locked" in text or "busy" in text:
-        return StoreBusy(f"store is busy (another linkcheck is writing to {path}); try again")
+        return StoreBusy(_("store is busy (another linkcheck is writing to {path}); try again", path=path))
     detail = _sqlite_detail(exc)
     if any(
         word in text
         for word in ("readonly", "read-only", "unable to open", "disk i/o", "full", "permission", "out of memory")
     ):
         return StoreBusy(
-            f"cannot write the store at {path}: {detail} (is the disk full, or the file or its folder read-only?)"
+            _("cannot write the store at {path}: {detail} (is the disk full, or the file or its folder read-only?)", path=path, detail=detail)
         )
-    return StoreDamaged(f"store at {path} is damaged or not a linkcheck store ({detail})")
+    return StoreDamaged(_("store at {path} is damaged or not a linkcheck store ({detail})", path=path, detail=detail))
 
 
 def _sqlite_detail(exc: sqlite3.Error) -> str:
@@ -132,7 +133,7 @@ def _connect(path: Path) -> sqlite3.Connection:
 def _garbled_failure(path: Path) -> StoreDamaged:
     # sqlite3 raises UnicodeDecodeError instead of its own error when SQLite's message
     # quotes a damaged schema (the message itself is not valid UTF-8).
-    return StoreDamaged(f"store at {path} is damaged or not a linkcheck store (unreadable schema)")
+    return StoreDamaged(_("store at {path} is damaged or not a linkcheck store (unreadable schema)", path=path))
 
 
 def _header_ad(magic: str, fmt: int, kdf_json: str) -> bytes:
@@ -142,24 +143,24 @@ def _header_ad(magic: str, fmt: int, kdf_json: str) -> bytes:
 def check_store_file(path: Path) -> None:
     """Refuse, with the right error, a path that cannot be a store (missing, a folder, empty)."""
     if not path.exists():
-        raise UsageError(f"no store at {path}; create one with `linkcheck init` (or point --store / {STORE_ENV} at it)")
+        raise UsageError(_("no store at {path}; create one with `linkcheck init` (or point --store / {STORE_ENV} at it)", path=path, STORE_ENV=STORE_ENV))
     if path.is_dir():
-        raise StoreDamaged(f"{path} is a directory, not a linkcheck store")
+        raise StoreDamaged(_("{path} is a directory, not a linkcheck store", path=path))
     if path.stat().st_size == 0:
-        raise StoreDamaged(f"{path} is empty: not a linkcheck store")
+        raise StoreDamaged(_("{path} is empty: not a linkcheck store", path=path))
 
 
 def create(path: Path, passphrase: str) -> None:
     """Create a new, empty store at `path` (refuses to overwrite anything)."""
     if not passphrase:
-        raise PassphraseError("refusing an empty passphrase")
+        raise PassphraseError(_("refusing an empty passphrase"))
     if path.exists():
-        raise UsageError(f"a store already exists at {path}; refusing to overwrite it")
+        raise UsageError(_("a store already exists at {path}; refusing to overwrite it", path=path))
     if not path.parent.exists():
         try:
             path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         except OSError as exc:
-            raise StoreBusy(f"cannot create the folder {path.parent}: {exc.strerror}") from None
+            raise StoreBusy(_("cannot create the folder {parent}: {strerror}", parent=path.parent, strerror=exc.strerror)) from None
     params = crypto.calibrate_kdf()
     kdf_json = json.dumps(params.to_json(), sort_keys=True)
     master = crypto.new_master_key()
@@ -170,9 +171,9 @@ def create(path: Path, passphrase: str) -> None:
     try:
         fd = os.open(str(path), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
-        raise UsageError(f"a store already exists at {path}; refusing to overwrite it") from None
+        raise UsageError(_("a store already exists at {path}; refusing to overwrite it", path=path)) from None
     except OSError as exc:
-        raise StoreBusy(f"cannot create the store at {path}: {exc.strerror}") from None
+        raise StoreBusy(_("cannot create the store at {path}: {strerror}", path=path, strerror=exc.strerror)) from None
     os.close(fd)
     os.chmod(path, 0o600)
     # SQLite's journal files for this path that a failed create must not leave behind.
@@ -226,21 +227,21 @@ def _read_header(conn: sqlite3.Connection, path: Path) -> tuple[str, int, str, b
         row = conn.execute("SELECT magic, format, kdf, wrapped FROM header WHERE id = 1").fetchone()
     except sqlite3.OperationalError as exc:
         if "no such table" in str(exc):
-            raise StoreDamaged(f"{path} is not a linkcheck store") from None
+            raise StoreDamaged(_("{path} is not a linkcheck store", path=path)) from None
         raise
     if row is None:
-        raise StoreDamaged(f"{path} is not a linkcheck store (no header)")
+        raise StoreDamaged(_("{path} is not a linkcheck store (no header)", path=path))
     magic, fmt, kdf_json, wrapped = row
     if magic != MAGIC:
-        raise StoreDamaged(f"{path} is not a linkcheck store (bad magic)")
+        raise StoreDamaged(_("{path} is not a linkcheck store (bad magic)", path=path))
     if not isinstance(fmt, int):
-        raise StoreDamaged(f"store header at {path} is damaged (format version)")
+        raise StoreDamaged(_("store header at {path} is damaged (format version)", path=path))
     if fmt > FORMAT_VERSION:
         raise StoreDamaged(
-            f"store format {fmt} is newer than this linkcheck supports ({FORMAT_VERSION}); upgrade linkcheck"
+            _("store format {fmt} is newer than this linkcheck supports ({FORMAT_VERSION}); upgrade linkcheck", fmt=fmt, FORMAT_VERSION=FORMAT_VERSION)
         )
     if fmt < 1 or not isinstance(kdf_json, str) or not isinstance(wrapped, bytes):
-        raise StoreDamaged(f"store header at {path} is damaged")
+        raise StoreDamaged(_("store header at {path} is damaged", path=path))
     return magic, fmt, kdf_json, wrapped
 
 
@@ -248,13 +249,13 @@ def _parse_kdf(kdf_json: str) -> crypto.KdfParams:
     try:
         data = json.loads(kdf_json)
     except ValueError:
-        raise StoreDamaged("store header is damaged (key derivation parameters unreadable)") from None
+        raise StoreDamaged(_("store header is damaged (key derivation parameters unreadable)")) from None
     if not isinstance(data, dict):
-        raise StoreDamaged("store header is damaged (key derivation parameters unreadable)")
+        raise StoreDamaged(_("store header is damaged (key derivation parameters unreadable)"))
     try:
         return crypto.KdfParams.from_json(data)
     except crypto.Damaged as exc:
-        raise StoreDamaged(f"store header is damaged ({exc})") from None
+        raise StoreDamaged(_("store header is damaged ({exc})", exc=exc)) from None
 
 
 def _unwrap(identity: crypto.Identity, wrapped: bytes, header_ad: bytes) -> bytes:
@@ -263,9 +264,9 @@ def _unwrap(identity: crypto.Identity, wrapped: bytes, header_ad: bytes) -> byte
     try:
         return identity.unwrap(wrapped, header_ad)
     except crypto.WrongKey:
-        raise PassphraseError("wrong passphrase (or the store header was altered)") from None
+        raise PassphraseError(_("wrong passphrase (or the store header was altered)")) from None
     except crypto.Damaged as exc:
-        raise StoreDamaged(f"store header is damaged ({exc})") from None
+        raise StoreDamaged(_("store header is damaged ({exc})", exc=exc)) from None
 
 
 # Every read of a data table says NOT INDEXED: rows are found by scanning the table or by
@@ -446,11 +447,11 @@ class Store:
     def _verify_manifest(self, fetched: tuple | None = None) -> None:
         row, tables = fetched or _fetch_for_verify(self._conn)
         if row is None:
-            raise StoreDamaged("store was tampered with or damaged: the manifest is missing")
+            raise StoreDamaged(_("store was tampered with or damaged: the manifest is missing"))
         try:
             manifest = Manifest.open(self._keys, row[0], row[1])
         except (ValueError, KeyError, TypeError):
-            raise StoreDamaged("store was tampered with or damaged: the manifest is unreadable") from None
+            raise StoreDamaged(_("store was tampered with or damaged: the manifest is unreadable")) from None
         acc = 0
         counts = {}
         mac = self._keys.row_mac
@@ -474,16 +475,16 @@ class Store:
                     n += 1
                     if ids is not None:
                         if tag in ids:
-                            raise StoreDamaged("store is damaged: two rows are filed under one name")
+                            raise StoreDamaged(_("store is damaged: two rows are filed under one name"))
                         ids[tag] = row_id
             except TypeError:  # a damaged record decodes to NULL or text where bytes belong
-                raise StoreDamaged("store is damaged: a row has the wrong shape") from None
+                raise StoreDamaged(_("store is damaged: a row has the wrong shape")) from None
             if len(verified) != n:
-                raise StoreDamaged("store was tampered with or damaged: two rows have one id")
+                raise StoreDamaged(_("store was tampered with or damaged: two rows have one id"))
             counts[table] = n
         if counts != manifest.counts or acc != manifest.accumulator:
             raise StoreDamaged(
-                "store was tampered with or damaged: rows were deleted, added, replaced or rolled back"
+                _("store was tampered with or damaged: rows were deleted, added, replaced or rolled back")
             )
         self._manifest = manifest
 
@@ -532,7 +533,7 @@ class Store:
             "SELECT id, version, body, keys FROM accounts NOT INDEXED WHERE id = ?", (row_id,)
         ).fetchone()
         if row is None:
-            raise StoreDamaged("store is damaged: an account row went missing")
+            raise StoreDamaged(_("store is damaged: an account row went missing"))
         self._check_row("accounts", row[0], row[1], tag, row[2], row[3])
         return tag, row
 
@@ -543,9 +544,9 @@ class Store:
         try:
             profile = _decode_profile(raw)
         except (ValueError, KeyError, TypeError):
-            raise StoreDamaged("store is damaged: an account row is unreadable") from None
+            raise StoreDamaged(_("store is damaged: an account row is unreadable")) from None
         if self._keys.name_tag(profile.account.name) != tag:
-            raise StoreDamaged("store was tampered with: an account row is filed under the wrong name")
+            raise StoreDamaged(_("store was tampered with: an account row is filed under the wrong name"))
         return profile
 
     def find_profile(self, name: str) -> Profile | None:
@@ -558,7 +559,7 @@ class Store:
     def profile(self, name: str) -> Profile:
         found = self.find_profile(name)
         if found is None:
-            raise UsageError(f"no account named {name!r}; `linkcheck account list` shows the accounts on file")
+            raise UsageError(_("no account named {name!r}; `linkcheck account list` shows the accounts on file", name=name))
         return found
 
     def has_account(self, name: str) -> bool:
@@ -596,9 +597,9 @@ class Store:
             else:
                 account = _decode_profile_v1(raw).account
         except (ValueError, KeyError, TypeError):
-            raise StoreDamaged("store is damaged: an account row is unreadable") from None
+            raise StoreDamaged(_("store is damaged: an account row is unreadable")) from None
         if self._keys.name_tag(account.name) != tag:
-            raise StoreDamaged("store was tampered with: an account row is filed under the wrong name")
+            raise StoreDamaged(_("store was tampered with: an account row is filed under the wrong name"))
         return account
 
     def count_accounts(self) -> int:
@@ -635,7 +636,7 @@ class Store:
                 ends.append(offset)
         except (InvalidTag, TypeError, ValueError):
             raise StoreDamaged(
-                "store was tampered with or damaged: an account's key index fails its integrity check"
+                _("store was tampered with or damaged: an account's key index fails its integrity check")
             ) from None
         return ids, ends, b"".join(blobs)
 
@@ -652,7 +653,7 @@ class Store:
             for row in rows:
                 self._check_row("accounts", *row)
             if [row[0] for row in rows] != chunk:
-                raise StoreDamaged("store was tampered with or damaged: an account row went missing")
+                raise StoreDamaged(_("store was tampered with or damaged: an account row went missing"))
             found.extend(self._open_profile(*row) for row in rows if row[2] != exclude_tag)
         return found
 
@@ -726,7 +727,7 @@ class Store:
         self._require_write()
         tag, row = self._account_row(name)
         if row is None:
-            raise UsageError(f"no account named {name!r}; `linkcheck account list` shows the accounts on file")
+            raise UsageError(_("no account named {name!r}; `linkcheck account list` shows the accounts on file", name=name))
         row_id, version, body, keys = row
         self._conn.execute("DELETE FROM accounts WHERE id = ?", (row_id,))
         del self._account_ids[tag]
@@ -745,7 +746,7 @@ class Store:
         if new == old:
             return
         if self.has_account(new):
-            raise UsageError(f"an account named {new!r} already exists")
+            raise UsageError(_("an account named {new!r} already exists", new=new))
         moved = []
         for _row_id, _version, _tag, expl in list(self._explanation_rows()):
             if old in expl.accounts:
@@ -797,7 +798,7 @@ class Store:
             try:
                 event = _decode_event(raw)
             except (ValueError, KeyError, TypeError):
-                raise StoreDamaged("store is damaged: a log entry is unreadable") from None
+                raise StoreDamaged(_("store is damaged: a log entry is unreadable")) from None
             if account is not None and event.account != account:
                 continue
             if since is not None and event.when < since:
@@ -822,7 +823,7 @@ class Store:
             try:
                 event = _decode_event(raw)
             except (ValueError, KeyError, TypeError):
-                raise StoreDamaged("store is damaged: a log entry is unreadable") from None
+                raise StoreDamaged(_("store is damaged: a log entry is unreadable")) from None
             if event.account != account or event.action != action:
                 continue
             self._conn.execute("DELETE FROM events WHERE id = ?", (row_id,))
@@ -851,7 +852,7 @@ class Store:
                 d = json.loads(raw)
                 expl = Explanation(tuple(d["accounts"]), d["kind"], d["note"], d["when"], d.get("note_zh"))
             except (ValueError, KeyError, TypeError):
-                raise StoreDamaged("store is damaged: an explanation is unreadable") from None
+                raise StoreDamaged(_("store is damaged: an explanation is unreadable")) from None
             yield row_id, version, tag, expl
 
     def explanations(self) -> list[Explanation]:
@@ -868,7 +869,7 @@ class Store:
                 "SELECT id, version, body FROM explanations NOT INDEXED WHERE id = ?", (existing,)
             ).fetchone()
             if row is None:
-                raise StoreDamaged("store is damaged: an explanation row went missing")
+                raise StoreDamaged(_("store is damaged: an explanation row went missing"))
             self._check_row("explanations", row[0], row[1], tag, row[2])
         if row is None:
             row_id: int = self._conn.execute(  # type: ignore[assignment]  # an INSERT sets it
@@ -898,7 +899,7 @@ class Store:
     def _delete_explanation(self, row_id: int, version: int, tag: bytes) -> None:
         row = self._conn.execute("SELECT body FROM explanations NOT INDEXED WHERE id = ?", (row_id,)).fetchone()
         if row is None:
-            raise StoreDamaged("store is damaged: an explanation row went missing")
+            raise StoreDamaged(_("store is damaged: an explanation row went missing"))
         body = row[0]
         self._check_row("explanations", row_id, version, tag, body)
         self._conn.execute("DELETE FROM explanations WHERE id = ?", (row_id,))
@@ -933,7 +934,7 @@ class Store:
         """Re-wrap the master key under a new passphrase (same transaction as everything else)."""
         self._require_write()
         if not new_passphrase:
-            raise PassphraseError("refusing an empty passphrase")
+            raise PassphraseError(_("refusing an empty passphrase"))
         magic, fmt, kdf_json, _wrapped = _read_header(self._conn, self.path)
         # Never weaker than the store's current parameters: not on a slower machine, and not
         # with the test-only fast-KDF switch set (which only ever applies to new stores).
@@ -946,7 +947,7 @@ class Store:
     def backup(self, target: Path) -> None:
         """A consistent copy of the (still encrypted) store, created 0600, complete or absent."""
         if target.exists():
-            raise UsageError(f"{target} already exists; choose a new file for the backup")
+            raise UsageError(_("{target} already exists; choose a new file for the backup", target=target))
         partial = target.with_name(f".{target.name}.partial-{os.getpid()}")
         try:
             fd = os.open(str(partial), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -965,7 +966,7 @@ class Store:
             raise _sqlite_failure(exc, target) from None
         except OSError as exc:
             _remove_partial(partial)
-            raise StoreBusy(f"cannot write the backup {target}: {exc.strerror}") from None
+            raise StoreBusy(_("cannot write the backup {target}: {strerror}", target=target, strerror=exc.strerror)) from None
 
 
 def _remove_partial(partial: Path) -> None:

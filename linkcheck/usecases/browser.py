@@ -13,6 +13,7 @@ import io
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from ..i18n import _
 from .. import accounts as book
 from ..errors import InvalidInput, InvalidValue, UsageError
 from ..importers.vendors.common import BrowserProfile, note_of, profile_values, read_file_bytes
@@ -39,14 +40,14 @@ def read_map(path: Path) -> dict[str, str]:
     try:
         body = read_file_bytes(path).decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise InvalidInput(f"{path}: not UTF-8 text") from None
+        raise InvalidInput(_("{path}: not UTF-8 text", path=path)) from None
     mapping: dict[str, str] = {}
     for number, row in enumerate(csv.reader(io.StringIO(body)), start=1):
         cells = [c.strip() for c in row]
         if not any(cells):
             continue
         if len(cells) != 2 or not all(cells):
-            raise InvalidInput(f"{path}: row {number} is not `profile,account`")
+            raise InvalidInput(_("{path}: row {number} is not `profile,account`", path=path, number=number))
         if number == 1 and [c.lower() for c in cells] == ["profile", "account"]:
             continue
         mapping[cells[0]] = cells[1]
@@ -104,7 +105,7 @@ def import_profiles(
     target: dict[str, str] = {}
     for p in profiles:
         if p.ref in seen_refs:
-            raise InvalidInput(f"{vendor}: profile {p.id[:40]!r} is listed twice")
+            raise InvalidInput(_("{vendor}: profile {id!r} is listed twice", vendor=vendor, id=p.id[:40]))
         seen_refs.add(p.ref)
         account, label = _account_for(p, names, mapping, account_from)
         if account is None and create and label:
@@ -146,7 +147,7 @@ def import_profiles(
             if key in after:
                 continue
             if is_current(a):
-                since, _, note = periods_of(a)[-1]
+                since, _until, note = periods_of(a)[-1]
                 a = a._replace(periods=(*periods_of(a)[:-1], (since, max(when, since), note)))
                 result.removed += 1
             retired.append(a)
@@ -154,7 +155,7 @@ def import_profiles(
             a._replace(periods=book.merged_periods(by_key[k], a)) if (k := (a.kind, a.normalized, a.note)) in by_key else a
             for a in fresh
         ]
-        merged, _ = book.merge_attributes(replace(prof, attributes=keep + tuple(retired)), fresh)
+        merged, _added = book.merge_attributes(replace(prof, attributes=keep + tuple(retired)), fresh)
         changed[name] = replace(merged, account=replace(merged.account, updated=when))
     for prof in changed.values():
         st.put_profile(prof)

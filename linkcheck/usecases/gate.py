@@ -6,6 +6,7 @@ from __future__ import annotations
 from contextlib import AbstractContextManager
 from typing import Callable
 
+from ..i18n import _
 from .. import gate
 from ..capture import Fingerprint, PublicIp
 from ..errors import LinkcheckError
@@ -26,8 +27,7 @@ def require_public_ip(public: PublicIp | None, allow_unchecked: bool) -> None:
     if public is not None and public.address is None and not allow_unchecked:
         why = public.warning or "the lookup failed"
         raise PublicIpUnchecked(
-            f"STOP: the public IP could not be checked ({why}); fix the network or the echo service "
-            "list, give --public-ip ADDRESS, or add --no-public-ip (or --allow-unchecked-ip) to go on without it"
+            _("STOP: the public IP could not be checked ({why}); fix the network or the echo service list, give --public-ip ADDRESS, or add --no-public-ip (or --allow-unchecked-ip) to go on without it", why=why)
         )
 
 

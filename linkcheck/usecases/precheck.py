@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+from ..i18n import _
 from .. import accounts as book
 from ..linkage import engine
 from ..registry import kinds
@@ -45,7 +46,7 @@ def planned_from_file(path: Path, fmt: str | None, region: str | None, default_r
     """The planned account given as one profile in the import format."""
     records = list(read_records(path, detect_format(path, fmt)))
     if len(records) != 1:
-        raise InvalidInput(f"{path}: precheck takes one profile; this file has {len(records)}")
+        raise InvalidInput(_("{path}: precheck takes one profile; this file has {n}", path=path, n=len(records)))
     return planned_profile(records[0], region, default_region)
 
 

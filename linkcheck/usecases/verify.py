@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+from ..i18n import _
 from ..files import FileTooLarge, NotRegularFile, read_capped
 from ..appeal import signing
 from ..appeal.signing import StatementInvalid
@@ -41,7 +42,7 @@ class VerifyResult:
 
 def check_key_options(pubkey_text: str | None, pubkey_file: Path | None) -> None:
     if pubkey_text is not None and pubkey_file is not None:
-        raise UsageError("give the key once: --pubkey or --pubkey-file, not both")
+        raise UsageError(_("give the key once: --pubkey or --pubkey-file, not both"))
 
 
 def choose_signer(
@@ -58,7 +59,7 @@ def choose_signer(
         try:
             key_text = pubkey_file.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError):
-            raise UsageError(f"cannot read the public key file {pubkey_file}") from None
+            raise UsageError(_("cannot read the public key file {pubkey_file}", pubkey_file=pubkey_file)) from None
         return Signer(signing.parse_public_key(key_text), GIVEN)
     if store_key is not None:
         return Signer(store_key(), STORE)
@@ -70,21 +71,21 @@ def read_statement(path: Path) -> str:
     try:
         size = path.stat().st_size
         if size > MAX_STATEMENT_BYTES:
-            raise StatementInvalid(f"{path} is {size // (1024 * 1024)} MiB: too large to be a linkcheck statement")
+            raise StatementInvalid(_("{path} is {n} MiB: too large to be a linkcheck statement", path=path, n=size // (1024 * 1024)))
         data = read_capped(path, MAX_STATEMENT_BYTES)
     except NotRegularFile:
-        raise StatementInvalid(f"{path} is not a regular file: it is not a linkcheck statement") from None
+        raise StatementInvalid(_("{path} is not a regular file: it is not a linkcheck statement", path=path)) from None
     except FileTooLarge:
         raise StatementInvalid(
-            f"{path} is over {MAX_STATEMENT_BYTES // (1024 * 1024)} MiB: too large to be a linkcheck statement"
+            _("{path} is over {n} MiB: too large to be a linkcheck statement", path=path, n=MAX_STATEMENT_BYTES // (1024 * 1024))
         ) from None
     except OSError as exc:
-        raise UsageError(f"cannot read {path}: {exc.strerror}") from None
+        raise UsageError(_("cannot read {path}: {strerror}", path=path, strerror=exc.strerror)) from None
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
         raise StatementInvalid(
-            f"{path} is not UTF-8 text: it is not a linkcheck statement, or it was altered"
+            _("{path} is not UTF-8 text: it is not a linkcheck statement, or it was altered", path=path)
         ) from None
 
 
@@ -98,6 +99,5 @@ def require_authorship(result: VerifyResult) -> None:
     (Anyone can re-sign an edited file with a key of their own.)"""
     if not result.valid:
         raise StatementInvalid(
-            "who signed this statement was not checked; give the signer's key (--pubkey / --pubkey-file), "
-            "run where the signing store is, or add --integrity-only"
+            _("who signed this statement was not checked; give the signer's key (--pubkey / --pubkey-file), run where the signing store is, or add --integrity-only")
         )

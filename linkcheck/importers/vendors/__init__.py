@@ -8,6 +8,7 @@ local API can start a profile.
 from __future__ import annotations
 
 import importlib
+from ...i18n import _
 
 VENDORS = ("adspower", "bitbrowser", "ziniao", "gologin")
 
@@ -16,5 +17,5 @@ def reader(vendor: str):
     if vendor not in VENDORS:
         from ...errors import UsageError
 
-        raise UsageError(f"unknown browser vendor {vendor[:30]!r}; one of {', '.join(VENDORS)}")
+        raise UsageError(_("unknown browser vendor {vendor!r}; one of {items}", vendor=vendor[:30], items=', '.join(VENDORS)))
     return importlib.import_module(f"{__name__}.{vendor}")

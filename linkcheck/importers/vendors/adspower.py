@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Iterator
 
+from ...i18n import _
 from .common import (
     BrowserProfile, Garbage, LocalApi, VendorUnavailable, check_base_url, file_rows, items, iter_pages, obj,
     proxy_url, text,
@@ -29,15 +30,15 @@ def _client(base: str, key: str | None, timeout: float) -> LocalApi:
 
 def _data(answer, path: str) -> dict:
     if not isinstance(answer, dict) or not isinstance(answer.get("code"), int):
-        raise Garbage(f"{VENDOR}: the answer from {path} is not {{code, data}}")
+        raise Garbage(_("{VENDOR}: the answer from {path} is not {{code, data}}", VENDOR=VENDOR, path=path))
     if answer["code"] != 0:
         msg = str(answer.get("msg") or "")[:120]
         if "key" in msg.lower() or "auth" in msg.lower():
-            raise VendorUnavailable(f"{VENDOR}: the local API refused the key ({msg})")
-        raise VendorUnavailable(f"{VENDOR}: the local API said code {answer['code']} ({msg})")
+            raise VendorUnavailable(_("{VENDOR}: the local API refused the key ({msg})", VENDOR=VENDOR, msg=msg))
+        raise VendorUnavailable(_("{VENDOR}: the local API said code {answer} ({msg})", VENDOR=VENDOR, answer=answer['code'], msg=msg))
     data = answer.get("data")
     if not isinstance(data, dict):
-        raise Garbage(f"{VENDOR}: the answer from {path} has no data object")
+        raise Garbage(_("{VENDOR}: the answer from {path} has no data object", VENDOR=VENDOR, path=path))
     return data
 
 
@@ -71,10 +72,10 @@ def from_file(path: Path) -> Iterator[BrowserProfile]:
 
 def parse(row, where: str) -> BrowserProfile:
     if not isinstance(row, dict):
-        raise Garbage(f"{where} is not an object")
+        raise Garbage(_("{where} is not an object", where=where))
     ident = text(row, "profile_id", where) or text(row, "user_id", where)
     if not ident:
-        raise Garbage(f"{where} has no profile_id or user_id")
+        raise Garbage(_("{where} has no profile_id or user_id", where=where))
     proxy = obj(row, "user_proxy_config", where)
     fp = obj(row, "fingerprint_config", where)
     webgl = obj(fp, "webgl_config", where)
@@ -93,7 +94,7 @@ def parse(row, where: str) -> BrowserProfile:
         try:
             cookie = json.loads(cookie)
         except ValueError:
-            raise Garbage(f"{where}: field 'cookie' is not JSON") from None
+            raise Garbage(_("{where}: field 'cookie' is not JSON", where=where)) from None
     if isinstance(cookie, list):
         cookies = tuple(
             (text(c, "domain", where), text(c, "value", where)) for c in cookie if isinstance(c, dict)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Iterator
 
+from ...i18n import _
 from .common import (
     BrowserProfile, Garbage, LocalApi, VendorUnavailable, check_base_url, file_rows, items, iter_pages, obj,
     proxy_url, text,
@@ -27,9 +28,9 @@ def _client(base: str, key: str | None, timeout: float) -> LocalApi:
 
 def _data(answer, path: str):
     if not isinstance(answer, dict) or not isinstance(answer.get("success"), bool):
-        raise Garbage(f"{VENDOR}: the answer from {path} is not {{success, data}}")
+        raise Garbage(_("{VENDOR}: the answer from {path} is not {{success, data}}", VENDOR=VENDOR, path=path))
     if not answer["success"]:
-        raise VendorUnavailable(f"{VENDOR}: the local API said no ({str(answer.get('msg') or '')[:120]})")
+        raise VendorUnavailable(_("{VENDOR}: the local API said no ({value})", VENDOR=VENDOR, value=str(answer.get('msg') or '')[:120]))
     return answer.get("data")
 
 
@@ -39,7 +40,7 @@ def from_api(base: str, key: str | None, timeout: float) -> Iterator[BrowserProf
     def fetch(page: int) -> list:
         data = _data(api.call("POST", "/browser/list", body={"page": page, "pageSize": PAGE}), "/browser/list")
         if not isinstance(data, dict):
-            raise Garbage(f"{VENDOR}: /browser/list has no data object")
+            raise Garbage(_("{VENDOR}: /browser/list has no data object", VENDOR=VENDOR))
         return items(data.get("list"), f"{VENDOR}: data.list")
 
     for n, row in enumerate(iter_pages(fetch, 0, PAGE, VENDOR)):
@@ -53,10 +54,10 @@ def from_file(path: Path) -> Iterator[BrowserProfile]:
 
 def parse(row, where: str) -> BrowserProfile:
     if not isinstance(row, dict):
-        raise Garbage(f"{where} is not an object")
+        raise Garbage(_("{where} is not an object", where=where))
     ident = text(row, "id", where)
     if not ident:
-        raise Garbage(f"{where} has no id")
+        raise Garbage(_("{where} has no id", where=where))
     fp = obj(row, "browserFingerPrint", where)
     tags = tuple(
         text(t, "tagName", where) if isinstance(t, dict) else str(t)
@@ -71,7 +72,7 @@ def parse(row, where: str) -> BrowserProfile:
         try:
             cookie = json.loads(cookie)
         except ValueError:
-            raise Garbage(f"{where}: field 'cookie' is not JSON") from None
+            raise Garbage(_("{where}: field 'cookie' is not JSON", where=where)) from None
     if isinstance(cookie, list):
         cookies = tuple((text(c, "domain", where), text(c, "value", where)) for c in cookie if isinstance(c, dict))
     passthrough = []

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
+from ...i18n import _
 from ...errors import InvalidInput, LinkcheckError, UsageError
 from ...normalize.browser import combined_fingerprint
 
@@ -83,13 +84,13 @@ def text(row: dict, key: str, where: str, *, limit: int = 4096) -> str:
     if value is None:
         return ""
     if isinstance(value, bool):
-        raise Garbage(f"{where}: field {key!r} is not text")
+        raise Garbage(_("{where}: field {key!r} is not text", where=where, key=key))
     if isinstance(value, int):
         return str(value)
     if not isinstance(value, str):
-        raise Garbage(f"{where}: field {key!r} is not text")
+        raise Garbage(_("{where}: field {key!r} is not text", where=where, key=key))
     if len(value) > limit:
-        raise Garbage(f"{where}: field {key!r} is longer than {limit} characters")
+        raise Garbage(_("{where}: field {key!r} is longer than {limit} characters", where=where, key=key, limit=limit))
     return value.strip()
 
 
@@ -101,9 +102,9 @@ def obj(row: dict, key: str, where: str) -> dict:
         try:
             value = json.loads(value)
         except ValueError:
-            raise Garbage(f"{where}: field {key!r} is not an object") from None
+            raise Garbage(_("{where}: field {key!r} is not an object", where=where, key=key)) from None
     if not isinstance(value, dict):
-        raise Garbage(f"{where}: field {key!r} is not an object")
+        raise Garbage(_("{where}: field {key!r} is not an object", where=where, key=key))
     return value
 
 
@@ -111,7 +112,7 @@ def items(value: Any, where: str) -> list:
     if value is None:
         return []
     if not isinstance(value, list):
-        raise Garbage(f"{where} is not a list")
+        raise Garbage(_("{where} is not a list", where=where))
     return value
 
 
@@ -147,12 +148,12 @@ def check_base_url(url: str, *, allowed_remote: tuple[str, ...] = ()) -> str:
         host = parsed.hostname or ""
         parsed.port  # noqa: B018 - raises on a bad port
     except ValueError:
-        raise UsageError(f"--api {url!r} is not a valid URL") from None
+        raise UsageError(_("--api {url!r} is not a valid URL", url=url)) from None
     if parsed.scheme in ("http", "https") and _is_loopback(host):
         return url.rstrip("/")
     if parsed.scheme == "https" and host in allowed_remote:
         return url.rstrip("/")
-    raise UsageError(f"--api must be http://127.0.0.1:PORT (the vendor app on this computer), got host {host!r}")
+    raise UsageError(_("--api must be http://127.0.0.1:PORT (the vendor app on this computer), got host {host!r}", host=host))
 
 
 class LocalApi:
@@ -190,25 +191,24 @@ class LocalApi:
                 raw = response.read(MAX_BODY_BYTES + 1)
         except urllib.error.HTTPError as exc:
             if exc.code in (401, 403):
-                raise VendorUnavailable(f"{self.vendor}: the local API refused the key (HTTP {exc.code})") from None
+                raise VendorUnavailable(_("{vendor}: the local API refused the key (HTTP {code})", vendor=self.vendor, code=exc.code)) from None
             if 300 <= exc.code < 400:
-                raise Garbage(f"{self.vendor}: the local API answered with a redirect, which is not followed") from None
-            raise VendorUnavailable(f"{self.vendor}: the local API answered HTTP {exc.code} to {path}") from None
+                raise Garbage(_("{vendor}: the local API answered with a redirect, which is not followed", vendor=self.vendor)) from None
+            raise VendorUnavailable(_("{vendor}: the local API answered HTTP {code} to {path}", vendor=self.vendor, code=exc.code, path=path)) from None
         except (urllib.error.URLError, ConnectionError, socket.timeout, TimeoutError, OSError) as exc:
             reason = getattr(exc, "reason", exc)
             why = "timed out" if "timed out" in str(reason) else (getattr(reason, "strerror", None) or "no answer")
             raise VendorUnavailable(
-                f"{self.vendor}: cannot reach the local API at {self.base} ({why}); is the app running "
-                "with its local API enabled?"
+                _("{vendor}: cannot reach the local API at {base} ({why}); is the app running with its local API enabled?", vendor=self.vendor, base=self.base, why=why)
             ) from None
         except http.client.HTTPException:
-            raise Garbage(f"{self.vendor}: the local API's answer is not valid HTTP") from None
+            raise Garbage(_("{vendor}: the local API's answer is not valid HTTP", vendor=self.vendor)) from None
         if len(raw) > MAX_BODY_BYTES:
-            raise Garbage(f"{self.vendor}: an answer from {path} is larger than {MAX_BODY_BYTES // 2**20} MiB")
+            raise Garbage(_("{vendor}: an answer from {path} is larger than {n} MiB", vendor=self.vendor, path=path, n=MAX_BODY_BYTES // 2 ** 20))
         try:
             return json.loads(raw.decode("utf-8"))
         except (UnicodeDecodeError, ValueError, RecursionError):
-            raise Garbage(f"{self.vendor}: the answer from {path} is not JSON") from None
+            raise Garbage(_("{vendor}: the answer from {path} is not JSON", vendor=self.vendor, path=path)) from None
 
 
 def read_key(vendor: str, key_file: Path | None, env_name: str, *, required: bool) -> str | None:
@@ -219,17 +219,17 @@ def read_key(vendor: str, key_file: Path | None, env_name: str, *, required: boo
         try:
             raw = key_file.read_bytes()[:4097]
         except OSError as exc:
-            raise UsageError(f"cannot read --api-key-file {key_file} ({exc.strerror})") from None
+            raise UsageError(_("cannot read --api-key-file {key_file} ({strerror})", key_file=key_file, strerror=exc.strerror)) from None
         if len(raw) > 4096:
-            raise InvalidInput("--api-key-file is longer than 4096 bytes")
+            raise InvalidInput(_("--api-key-file is longer than 4096 bytes"))
         try:
             key = raw.decode("utf-8").strip()
         except UnicodeDecodeError:
-            raise InvalidInput("--api-key-file is not UTF-8 text") from None
+            raise InvalidInput(_("--api-key-file is not UTF-8 text")) from None
     else:
         key = os.environ.get(env_name, "").strip()
     if not key and required:
-        raise UsageError(f"{vendor} needs an API key: put it in a file (--api-key-file FILE) or ${env_name}")
+        raise UsageError(_("{vendor} needs an API key: put it in a file (--api-key-file FILE) or ${env_name}", vendor=vendor, env_name=env_name))
     return key or None
 
 
@@ -242,9 +242,9 @@ def read_file_bytes(path: Path) -> bytes:
         with open(path, "rb") as fh:
             raw = fh.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
-        raise UsageError(f"cannot read {path} ({exc.strerror})") from None
+        raise UsageError(_("cannot read {path} ({strerror})", path=path, strerror=exc.strerror)) from None
     if len(raw) > MAX_FILE_BYTES:
-        raise InvalidInput(f"{path}: larger than {MAX_FILE_BYTES // 2**20} MiB")
+        raise InvalidInput(_("{path}: larger than {n} MiB", path=path, n=MAX_FILE_BYTES // 2 ** 20))
     return raw
 
 
@@ -255,33 +255,33 @@ def file_rows(path: Path, list_keys: tuple[str, ...] = ("list", "data", "profile
     try:
         body = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise InvalidInput(f"{path}: not UTF-8 text") from None
+        raise InvalidInput(_("{path}: not UTF-8 text", path=path)) from None
     stripped = body.lstrip()
     if stripped.startswith(("[", "{")):
         try:
             data = json.loads(body)
         except (ValueError, RecursionError):
-            raise InvalidInput(f"{path}: not valid JSON") from None
-        for _ in range(3):
+            raise InvalidInput(_("{path}: not valid JSON", path=path)) from None
+        for _attempt in range(3):
             if isinstance(data, dict):
                 inner = next((data[k] for k in list_keys if k in data), None)
                 if inner is None:
-                    raise InvalidInput(f"{path}: no list of profiles (expected one of {', '.join(list_keys)})")
+                    raise InvalidInput(_("{path}: no list of profiles (expected one of {items})", path=path, items=', '.join(list_keys)))
                 data = inner
         if not isinstance(data, list) or not all(isinstance(r, dict) for r in data):
-            raise InvalidInput(f"{path}: the profiles are not a list of objects")
+            raise InvalidInput(_("{path}: the profiles are not a list of objects", path=path))
         return data
     rows = []
     reader = csv.reader(io.StringIO(body))
     header = next(reader, None)
     if not header:
-        raise InvalidInput(f"{path}: empty file")
+        raise InvalidInput(_("{path}: empty file", path=path))
     header = [h.strip() for h in header]
     for number, cells in enumerate(reader, start=2):
         if not any(c.strip() for c in cells):
             continue
         if len(cells) > len(header):
-            raise InvalidInput(f"{path}: row {number} has more cells than the header")
+            raise InvalidInput(_("{path}: row {number} has more cells than the header", path=path, number=number))
         row: dict = {}
         for name, cell in zip(header, cells, strict=False):  # a short row leaves columns empty
             target = row
@@ -289,7 +289,7 @@ def file_rows(path: Path, list_keys: tuple[str, ...] = ("list", "data", "profile
             for part in parts[:-1]:
                 target = target.setdefault(part, {})
                 if not isinstance(target, dict):
-                    raise InvalidInput(f"{path}: column {name!r} clashes with another column")
+                    raise InvalidInput(_("{path}: column {name!r} clashes with another column", path=path, name=name))
             target[parts[-1]] = cell
         rows.append(row)
     return rows
@@ -346,10 +346,10 @@ def note_of(ref: str) -> str:
 def iter_pages(fetch: Callable[[int], list], first: int, size: int, vendor: str) -> Iterator[Any]:
     """Every row of a paged list: pages until one comes back shorter than `size`."""
     page = first
-    for _ in range(MAX_PAGES):
+    for _page in range(MAX_PAGES):
         rows = fetch(page)
         yield from rows
         if len(rows) < size:
             return
         page += 1
-    raise Garbage(f"{vendor}: more than {MAX_PAGES} pages of profiles; stopped")
+    raise Garbage(_("{vendor}: more than {MAX_PAGES} pages of profiles; stopped", vendor=vendor, MAX_PAGES=MAX_PAGES))

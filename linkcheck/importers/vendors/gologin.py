@@ -10,6 +10,7 @@ import json
 from pathlib import Path
 from typing import Iterator
 
+from ...i18n import _
 from .common import (
     BrowserProfile, Garbage, LocalApi, check_base_url, file_rows, items, iter_pages, obj, proxy_url, text,
 )
@@ -28,7 +29,7 @@ def from_api(base: str, key: str | None, timeout: float) -> Iterator[BrowserProf
     def fetch(page: int) -> list:
         answer = api.call("GET", "/browser/v2", query={"page": page})
         if not isinstance(answer, dict):
-            raise Garbage(f"{VENDOR}: the profile list is not an object")
+            raise Garbage(_("{VENDOR}: the profile list is not an object", VENDOR=VENDOR))
         return items(answer.get("profiles"), f"{VENDOR}: profiles")
 
     for n, row in enumerate(iter_pages(fetch, 1, PAGE, VENDOR)):
@@ -42,10 +43,10 @@ def from_file(path: Path) -> Iterator[BrowserProfile]:
 
 def parse(row, where: str) -> BrowserProfile:
     if not isinstance(row, dict):
-        raise Garbage(f"{where} is not an object")
+        raise Garbage(_("{where} is not an object", where=where))
     ident = text(row, "id", where) or text(row, "_id", where)
     if not ident:
-        raise Garbage(f"{where} has no id")
+        raise Garbage(_("{where} has no id", where=where))
     nav = obj(row, "navigator", where)
     proxy = obj(row, "proxy", where)
     webgl = obj(row, "webGLMetadata", where)
@@ -60,7 +61,7 @@ def parse(row, where: str) -> BrowserProfile:
         try:
             raw_cookies = json.loads(raw_cookies)
         except ValueError:
-            raise Garbage(f"{where}: field 'cookies' is not JSON") from None
+            raise Garbage(_("{where}: field 'cookies' is not JSON", where=where)) from None
     if isinstance(raw_cookies, list):
         cookies = tuple((text(c, "domain", where), text(c, "value", where)) for c in raw_cookies if isinstance(c, dict))
     families = fonts.get("families")

@@ -13,6 +13,7 @@ import uuid
 from pathlib import Path
 from typing import Iterator
 
+from ...i18n import _
 from ...errors import InvalidInput
 from .common import BrowserProfile, Garbage, LocalApi, VendorUnavailable, check_base_url, file_rows, items, text
 
@@ -26,9 +27,9 @@ def _login(key: str) -> dict:
     try:
         login = json.loads(key)
     except ValueError:
-        raise InvalidInput('the Ziniao login is JSON: {"company": ..., "username": ..., "password": ...}') from None
+        raise InvalidInput(_("the Ziniao login is JSON: {\"company\": ..., \"username\": ..., \"password\": ...}")) from None
     if not isinstance(login, dict) or not all(isinstance(login.get(k), str) for k in ("company", "username", "password")):
-        raise InvalidInput('the Ziniao login is JSON: {"company": ..., "username": ..., "password": ...}')
+        raise InvalidInput(_("the Ziniao login is JSON: {\"company\": ..., \"username\": ..., \"password\": ...}"))
     return {k: login[k] for k in ("company", "username", "password")}
 
 
@@ -37,11 +38,10 @@ def from_api(base: str, key: str | None, timeout: float) -> Iterator[BrowserProf
     body = {"action": "getBrowserList", "requestId": str(uuid.uuid4()), **_login(key or "")}
     answer = api.call("POST", "/", body=body)
     if not isinstance(answer, dict):
-        raise Garbage(f"{VENDOR}: the answer to getBrowserList is not an object")
+        raise Garbage(_("{VENDOR}: the answer to getBrowserList is not an object", VENDOR=VENDOR))
     status = answer.get("statusCode")
     if status not in (0, "0"):
-        raise VendorUnavailable(f"{VENDOR}: getBrowserList failed (statusCode {str(status)[:10]}; "
-                                f"{str(answer.get('err') or answer.get('msg') or '')[:100]})")
+        raise VendorUnavailable(_("{VENDOR}: getBrowserList failed (statusCode {status}; {value})", VENDOR=VENDOR, status=str(status)[:10], value=str(answer.get('err') or answer.get('msg') or '')[:100]))
     for n, row in enumerate(items(answer.get("browserList"), f"{VENDOR}: browserList")):
         yield parse(row, f"{VENDOR} store #{n + 1}")
 
@@ -53,10 +53,10 @@ def from_file(path: Path) -> Iterator[BrowserProfile]:
 
 def parse(row, where: str) -> BrowserProfile:
     if not isinstance(row, dict):
-        raise Garbage(f"{where} is not an object")
+        raise Garbage(_("{where} is not an object", where=where))
     ident = text(row, "browserId", where) or text(row, "storeId", where)
     if not ident:
-        raise Garbage(f"{where} has no browserId or storeId")
+        raise Garbage(_("{where} has no browserId or storeId", where=where))
     ip = text(row, "ip", where)
     return BrowserProfile(
         vendor=VENDOR,

@@ -1,0 +1,167 @@
+"""The interface language applied to click: help texts, click's own words, wide-character wrapping.
+
+Help (command docstrings, option help, epilogs) stays English in the code, as click reads it;
+`localise` swaps in the catalog's text when a command is loaded (the English is kept on the
+command, so the next invocation in the same process can switch back). click's own words
+("Usage:", "Options:", "Missing argument ...") go through click's module-level gettext `_`,
+which `patch_click` points at the catalog. Chinese help is wrapped by display width (a Chinese
+character is two columns), not by character count as click does.
+"""
+
+from __future__ import annotations
+
+import re
+
+import click
+import click.formatting
+
+from ..i18n import SOURCE_LANG, Deferred, deferred, message_key, messages, translate
+
+# Runs of wide characters may break anywhere; other text only at white space.
+_WIDE = "\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6"
+_TOKEN = re.compile(rf"\s+|[^\s{_WIDE}]+|.")
+_NO_LINE_START = set("，。、；：！？）》」』】,.;:!?)")
+
+
+def _width(text: str) -> int:
+    from wcwidth import wcswidth
+
+    w = wcswidth(text)
+    return len(text) if w < 0 else w
+
+
+def wrap_line(text: str, width: int) -> list[str]:
+    """One paragraph as lines of at most WIDTH display columns (wide characters count two)."""
+    lines: list[str] = []
+    line: list[str] = []  # tokens, a " " between words
+    space = False
+    for token in _TOKEN.findall(" ".join(text.split())):
+        if token.isspace():
+            space = bool(line)
+            continue
+        piece = ([" "] if space else []) + [token]
+        if line and _width("".join(line + piece)) > width:
+            carried: list[str] = []
+            if token in _NO_LINE_START and len(line) > 1:  # no 。or ）at a line's start: take a word along
+                carried = [line.pop()]
+            lines.append("".join(line).rstrip())
+            line = [t for t in carried if not t.isspace()]
+            piece = [token]
+        line += piece
+        space = False
+    if line:
+        lines.append("".join(line))
+    return lines
+
+
+def wrap_wide(text: str, width: int, indent: str = "") -> str:
+    """click's wrap_text(preserve_paragraphs=True), by display width: paragraphs apart by a blank
+    line, a paragraph whose first line is \\b kept as written."""
+    out = []
+    for para in re.split(r"\n\s*\n", text.expandtabs().strip("\n")):
+        lines = para.splitlines()
+        if lines and lines[0].strip() == "\b":
+            out.append("\n".join(indent + line for line in lines[1:]))
+        else:
+            out.append("\n".join(indent + line for line in wrap_line(para, max(width - len(indent), 10))))
+    return "\n\n".join(out)
+
+
+def _has_wide(text: str) -> bool:
+    return re.search(f"[{_WIDE}]", text) is not None
+
+
+class WideHelpFormatter(click.HelpFormatter):
+    """click's help formatter, measuring Chinese text by display width."""
+
+    def write_text(self, text: str) -> None:
+        if not _has_wide(text):
+            return super().write_text(text)
+        self.write(wrap_wide(text, self.width, " " * self.current_indent))
+        self.write("\n")
+
+    def write_dl(self, rows, col_max: int = 30, col_spacing: int = 2) -> None:
+        rows = list(rows)
+        if not any(_has_wide(second) for _first, second in rows):
+            return super().write_dl(rows, col_max, col_spacing)
+        first_col = min(max((click.formatting.term_len(r[0]) for r in rows), default=0), col_max) + col_spacing
+        for first, second in rows:
+            self.write(f"{'':>{self.current_indent}}{first}")
+            if not second:
+                self.write("\n")
+                continue
+            if click.formatting.term_len(first) <= first_col - col_spacing:
+                self.write(" " * (first_col - click.formatting.term_len(first)))
+            else:
+                self.write("\n" + " " * (first_col + self.current_indent))
+            lines = wrap_wide(second, max(self.width - first_col - 2 - self.current_indent, 10)).splitlines() or [""]
+            self.write(lines[0] + "\n")
+            for line in lines[1:]:
+                self.write(f"{'':>{first_col + self.current_indent}}{line}\n")
+
+
+class LinkcheckContext(click.Context):
+    formatter_class = WideHelpFormatter
+
+
+def _short_help(text: str) -> str:
+    """The first sentence of a translated help text: what `linkcheck --help` lists."""
+    first = message_key(text.replace("\b", ""))
+    for stop in ("。", "；", ". "):
+        if stop in first:
+            return first.split(stop, 1)[0] + ("。" if stop == "。" else "")
+    return first
+
+
+def _text(text: str, lang: str) -> str:
+    found = text if isinstance(text, Deferred) else deferred(text)
+    if found is not None:
+        return found.render(lang)
+    return text if lang == SOURCE_LANG else translate(text, lang)
+
+
+def localise(cmd: click.Command, lang: str) -> None:
+    """Put CMD's help (and its subcommands' and options') in LANG; English is kept to go back to."""
+    saved = cmd.__dict__.setdefault("_linkcheck_en", {"help": cmd.help, "short_help": cmd.short_help,
+                                                      "epilog": cmd.epilog})
+    cmd.context_class = LinkcheckContext
+    if "_help_option" in cmd.__dict__:
+        cmd._help_option = None  # click makes --help (and its text) once; again, in this language
+    en = lang == SOURCE_LANG
+    cmd.help = saved["help"] and _text(saved["help"], lang)
+    cmd.epilog = saved["epilog"] and _text(saved["epilog"], lang)
+    cmd.short_help = saved["short_help"]
+    if not en and cmd.short_help is None and cmd.help and cmd.help != saved["help"]:
+        cmd.short_help = _short_help(cmd.help)
+    for param in cmd.params:
+        kept = param.__dict__.setdefault("_linkcheck_en", {"help": getattr(param, "help", None),
+                                                           "prompt": getattr(param, "prompt", None)})
+        for attr in ("help", "prompt"):
+            if isinstance(kept[attr], str):
+                setattr(param, attr, _text(kept[attr], lang))
+    if isinstance(cmd, click.Group):
+        for sub in cmd.commands.values():
+            localise(sub, lang)
+
+
+def _click_gettext(text: str) -> str:
+    return translate(text)
+
+
+def _click_ngettext(singular: str, plural: str, n: int) -> str:
+    return translate(singular if n == 1 else plural)
+
+
+def patch_click() -> None:
+    """click's own messages through the catalog (click calls gettext through a module global `_`)."""
+    import importlib
+
+    for name in ("core", "decorators", "exceptions", "formatting", "parser", "termui", "types"):
+        module = importlib.import_module(f"click.{name}")
+        if hasattr(module, "_"):
+            module._ = _click_gettext  # type: ignore[attr-defined]
+        if hasattr(module, "ngettext"):
+            module.ngettext = _click_ngettext  # type: ignore[attr-defined]
+
+
+__all__ = ["LinkcheckContext", "localise", "messages", "patch_click", "wrap_wide"]
