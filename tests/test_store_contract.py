@@ -1,5 +1,6 @@
-"""One contract, every store backend: the SQLite store and the in-memory store answer the
-same calls with the same results (store/api.py's `StoreBackend`).
+"""One contract, every store backend: the SQLite store, the in-memory store and the team store
+on PostgreSQL (a real server, tests/pgcluster.py) answer the same calls with the same results
+(store/api.py's `StoreBackend`).
 
 The example profiles are imported once through the CLI (into a SQLite store, as a user
 would); each backend then gets them through `put_profile` and must give them back, with

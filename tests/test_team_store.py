@@ -112,6 +112,22 @@ def test_the_usual_commands_work_against_a_team_store(cli, demo_team, tmp_path):
     assert [(e["action"], e["verdict"], e["member"]) for e in entries] == [("check", "STOP", "dana")]
 
 
+def test_statement_report_health_and_passwd_against_a_team_store(cli, demo_team, tmp_path):
+    _ok(cli("explain", "brightway-ca", "pine-mx", "phone", "--note", "a shared switchboard"))
+    _ok(cli("statement", "lotus-jp", "--against", "nordic-de", "--format", "json", "-o", tmp_path / "s.json"))
+    _ok(cli("verify", tmp_path / "s.json"))
+    _ok(cli("report", "-o", tmp_path / "report.html"))
+    assert "acme-us" in (tmp_path / "report.html").read_text(encoding="utf-8")
+    _ok(cli("health", "set", "acme-us", "--date", "2026-11-01", "--odr", "1.2%"))
+    assert cli("health", "acme-us").exit_code == 1  # in breach
+    # passwd changes this member's own key file, nothing on the server.
+    _ok(cli("passwd", env={"LINKCHECK_NEW_PASSPHRASE": "a new member passphrase"}))
+    assert "wrong passphrase" in _one_line(cli("account", "list"), 4)
+    _ok(cli("account", "list", passphrase="a new member passphrase"))
+    # A team store is backed up on its server, or copied with `store migrate`.
+    assert "store migrate" in _one_line(cli("backup", tmp_path / "b.db", passphrase="a new member passphrase"), 2)
+
+
 def test_the_server_holds_no_name_value_or_note_in_clear(cli, demo_team, pg_cluster):
     _ok(cli("account", "add", "secret-shop", "--note", "very private note"))
     _ok(cli("attr", "add", "secret-shop", "email", "hidden-owner@secret-brand.example"))
@@ -190,6 +206,10 @@ def test_an_auditor_reads_but_cannot_write(cli, demo_team, tmp_path):
     assert len(json.loads(listed.output)) == 10
     line = _one_line(auditor("attr", "add", "acme-us", "hostname", "auditor-pc"), 2)
     assert "an auditor of this team: auditors only read" in line
+    # Their own passphrase is theirs to change: it writes nothing to the store.
+    _ok(auditor("passwd", env={"LINKCHECK_NEW_PASSPHRASE": "auditor's new passphrase"}))
+    auditor.passphrase = "auditor's new passphrase"
+    _ok(auditor("account", "list"))
 
 
 def test_an_auditors_write_made_anyway_is_damage_for_every_reader(cli, demo_team, tmp_path):
@@ -331,11 +351,26 @@ for i in range(5):
 """
 
 
+READER = r"""
+import sys
+from linkcheck.store.postgres import TeamStore
+url, passphrase = sys.argv[1], sys.argv[2]
+for _ in range(15):
+    with TeamStore.open(url, passphrase) as st:
+        names = [a.name for a in st.accounts()]
+        assert "shared" in names and len(names) == st.count_accounts()
+"""
+
+
 def test_eight_writers_in_eight_processes_lose_nothing(cli, team, tmp_path):
+    """...while the same member reads in three more: a snapshot older than what another of this
+    member's commands has seen since it began is not a rollback."""
     _ok(cli("account", "add", "shared"))
     env = {**os.environ, "LINKCHECK_STORE": team}
     procs = [subprocess.Popen([sys.executable, "-c", WRITER, team, str(n), PASSPHRASE], env=env,
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for n in range(8)]
+    procs += [subprocess.Popen([sys.executable, "-c", READER, team, PASSPHRASE], env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(3)]
     for proc in procs:
         out, err = proc.communicate(timeout=300)
         assert proc.returncode == 0, err
@@ -379,3 +414,24 @@ def test_migrate_a_file_store_into_a_team_store_and_back(cli, demo_store, team_u
                                              env={"LINKCHECK_NEW_PASSPHRASE": "x" * 12}), 2)
     assert "already exists" in _one_line(cli("store", "migrate", "--to", team_url,
                                              env={"LINKCHECK_NEW_PASSPHRASE": "x" * 12}), 2)
+
+
+# ----- behind the checks at open: every row read later is one verified -------------------------
+
+
+@pytest.mark.parametrize("read", ["profile", "profiles", "iter_profiles", "accounts", "candidates", "audit_input"])
+def test_a_row_the_server_drops_after_the_check_is_damage(demo_team, read):
+    """A server may answer the check at open honestly and a later query otherwise."""
+    with pytest.raises(StoreDamaged):
+        with postgres.TeamStore.open(demo_team, PASSPHRASE, write=True) as st:
+            keys = st.profile("acme-de").attributes[0].keys
+            st._conn.execute("DELETE FROM accounts WHERE id = ?", (st._account_ids[st._keys.name_tag("acme-de")],))
+            st._index_rows = None
+            if read == "profile":
+                st.profile("acme-de")
+            elif read == "candidates":
+                st.candidates(keys)
+            elif read == "audit_input":
+                st.audit_input(200, lambda *args: [], parallel=False)
+            else:
+                list(getattr(st, read)())

@@ -16,6 +16,7 @@ from .options import (
     get_passphrase,
     open_store,
     current_store_path,
+    store_key,
     store_options,
 )
 from .output import format_option, is_stdout, private_output, render_json, render_rows
@@ -111,6 +112,18 @@ def passwd(new_passphrase_file):
       linkcheck passwd
       LINKCHECK_PASSPHRASE=old LINKCHECK_NEW_PASSPHRASE=new linkcheck passwd
     """
+    if isinstance(current_store_path(), str):
+        # A team store: your own passphrase, of your member key file; nothing on the server changes
+        # (so an auditor, who may not write to the store, can change it too).
+        from ..store.team import rewrap_member_file
+
+        key = store_key()
+        new = get_new_passphrase(new_passphrase_file)
+        check_new_passphrase(new)
+        rewrap_member_file(key, new)
+        del new
+        click.echo(f"Passphrase changed (your member key file {key.path}).")
+        return
     with open_store(write=True) as st:
         new = get_new_passphrase(new_passphrase_file)
         check_new_passphrase(new)

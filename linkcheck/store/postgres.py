@@ -337,7 +337,7 @@ def create(url: str, passphrase: str, member: str) -> team_mod.MemberKey:
             _insert_member(pg, founder)
             pg.execute("INSERT INTO linkcheck.manifest (id, generation, epoch, body, signed_by, signature) "
                        "VALUES (1, 0, 0, %s, %s, %s)", (sealed, member, key.ed25519.sign(payload)))
-        team_mod.check_and_remember(key, 0, 0, hashlib.sha256(payload).hexdigest())
+        team_mod.remember(key, 0, 0, hashlib.sha256(payload).hexdigest())
         return key
     except BaseException as exc:
         if key is not None and not isinstance(exc, UsageError):
@@ -415,6 +415,9 @@ class TeamStore(Store):
         locked = False
         try:
             team = _read_header(pg, where)
+            given = box[0]
+            key_path = given.path if isinstance(given, team_mod.MemberKey) else team_mod.member_file_path(team)
+            del given
 
             def unlock() -> team_mod.MemberKey:
                 secret = box.pop()
@@ -429,16 +432,18 @@ class TeamStore(Store):
                 key = unlock()
                 pg.execute("SELECT pg_advisory_lock(%s)", (WRITER_LOCK,))
                 locked = True
+                seen_before = team_mod.read_seen(key_path)
                 pg.execute("BEGIN ISOLATION LEVEL REPEATABLE READ")
                 if _read_header(pg, where) != team:
                     raise StoreDamaged(f"team store header at {where} changed while opening it")
                 fetched = _fetch(pg)
             else:
+                seen_before = team_mod.read_seen(key_path)
                 pg.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
                 unlocked = _in_thread(unlock)
                 fetched = _fetch(pg)
                 key = unlocked()
-            store = cls._verified_open(where, pg, team, key, write, fetched)
+            store = cls._verified_open(where, pg, team, key, write, fetched, seen_before)
         except psycopg.Error as exc:
             _close(pg)
             raise _pg_failure(exc, where) from None
@@ -463,11 +468,11 @@ class TeamStore(Store):
                 pass
         _close(pg)
         if store._seen is not None:
-            team_mod.check_and_remember(key, *store._seen)
+            team_mod.remember(key, *store._seen)
 
     @classmethod
     def _verified_open(cls, where: str, pg, team: str, key: team_mod.MemberKey, write: bool,
-                       fetched: tuple) -> "TeamStore":
+                       fetched: tuple, seen_before: tuple) -> "TeamStore":
         members_rows, manifest_row, tables = fetched
         if manifest_row is None:
             raise StoreDamaged("the team store was tampered with or damaged: the manifest is missing")
@@ -476,7 +481,8 @@ class TeamStore(Store):
         payload = team_mod.manifest_payload(team, generation, epoch, sealed,
                                             team_mod.members_digest(team, members), by)
         team_mod.verify_manifest_signature(members, payload, by, signature)
-        team_mod.check_and_remember(key, generation, epoch, hashlib.sha256(payload).hexdigest())
+        digest = hashlib.sha256(payload).hexdigest()
+        team_mod.check_seen(key, seen_before, generation, epoch, digest)
         me = members.get(key.name)
         if me is None or (me.x25519, me.ed25519) != key.public_keys():
             raise PassphraseError(
@@ -490,7 +496,7 @@ class TeamStore(Store):
         store = cls(Path(where), _Connection(pg), RowKeyring(master), write, FORMAT_VERSION)  # type: ignore[arg-type]
         store.path = where  # type: ignore[assignment]  # a URL, for messages
         store.team, store.member, store.role, store.epoch = team, key, me.role, epoch
-        store._members, store._pg, store._seen = members, pg, None
+        store._members, store._pg, store._seen = members, pg, (generation, epoch, digest)
         store._verify_manifest((generation, sealed), tables)
         return store
 
@@ -519,8 +525,22 @@ class TeamStore(Store):
     # ----- reads the file store leaves to its open-time check: here each row is checked -------
 
     def iter_profiles(self) -> Iterator[Profile]:
-        for row in self.profiles():
-            yield row
+        """Every account, one at a time (export), through a server-side cursor: each row must be
+        one verified at open, in ascending ids, and all of them must come back."""
+        cursor = self._pg.cursor(name="linkcheck_profiles", binary=True)  # type: ignore[attr-defined]
+        cursor.itersize = 500
+        cursor.execute("SELECT id, version, name_tag, body FROM accounts ORDER BY id")
+        count = previous = 0
+        for row in cursor:
+            self._check_row("accounts", *row)
+            if row[0] <= previous:
+                raise StoreDamaged("store was tampered with or damaged: two rows have one id")
+            previous = row[0]
+            count += 1
+            yield self._open_profile(*row)
+        cursor.close()
+        if count != len(self._verified["accounts"]):
+            raise StoreDamaged("store was tampered with or damaged: a table reads back other rows than verified at open")
 
     def accounts(self) -> list[Account]:
         rows = self._conn.execute("SELECT id, version, name_tag, body FROM accounts ORDER BY id").fetchall()

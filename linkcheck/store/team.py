@@ -202,23 +202,40 @@ def _replace_file(path: Path, data: dict) -> None:
     os.replace(partial, path)
 
 
-def check_and_remember(key: MemberKey, generation: int, epoch: int, digest: str) -> None:
-    """Refuse a team manifest older than (or forked from) the newest this member has seen, then
-    remember this one if it is newer. The server cannot roll the store back past what any
-    member's computer has seen."""
+def read_seen(path: Path) -> tuple[object, object]:
+    """The newest team manifest this computer has seen (and its MAC, checked later by
+    `check_seen` once the member key is unlocked). Read before the command's transaction
+    begins: any state seen by then was committed before its snapshot, so the snapshot must
+    be at least as new."""
+    with _locked(path) if path.exists() else contextlib.nullcontext():
+        data = _read_member_file(path)
+    return data.get("seen"), data.get("seen_mac")
+
+
+def check_seen(key: MemberKey, seen_before: tuple[object, object], generation: int, epoch: int, digest: str) -> None:
+    """Refuse a team manifest older than (or forked from) the newest this computer had seen
+    before the transaction began: the server cannot roll the store back past that."""
+    seen, mac = seen_before
+    if not isinstance(seen, dict) or mac != key.seen_mac(seen):
+        raise StoreDamaged(f"the member key file {key.path} was altered (its record of the team's counter)")
+    if generation < seen["generation"] or epoch < seen["epoch"]:
+        raise StoreDamaged(
+            f"the team store was rolled back: its counter is {generation}, but this computer has seen "
+            f"{seen['generation']}; the server is hiding changes"
+        )
+    if generation == seen["generation"] and seen["digest"] and digest != seen["digest"]:
+        raise StoreDamaged("the team store was tampered with: two different states carry one counter")
+
+
+def remember(key: MemberKey, generation: int, epoch: int, digest: str) -> None:
+    """Keep this team manifest as the newest seen, unless a newer one is kept already (another
+    command of this member may have committed or read a newer state meanwhile)."""
     with _locked(key.path):
         data = _read_member_file(key.path)
         seen = data.get("seen")
         if not isinstance(seen, dict) or data.get("seen_mac") != key.seen_mac(seen):
             raise StoreDamaged(f"the member key file {key.path} was altered (its record of the team's counter)")
-        if generation < seen["generation"] or epoch < seen["epoch"]:
-            raise StoreDamaged(
-                f"the team store was rolled back: its counter is {generation}, but this computer has seen "
-                f"{seen['generation']}; the server is hiding changes"
-            )
-        if generation == seen["generation"]:
-            if digest != seen["digest"] and seen["digest"]:
-                raise StoreDamaged("the team store was tampered with: two different states carry one counter")
+        if generation < seen["generation"] or (generation == seen["generation"] and seen["digest"]):
             return
         seen = {"generation": generation, "epoch": epoch, "digest": digest}
         data.update(seen=seen, seen_mac=key.seen_mac(seen))
