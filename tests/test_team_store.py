@@ -275,8 +275,12 @@ def _snapshot(pg_cluster, url: str) -> None:
 
 def _roll_back(pg_cluster, url: str) -> None:
     for table in ("members", "accounts", "events", "explanations", "manifest"):
+        # Every column but the ones the server computes (body_tag).
+        columns = ", ".join(name for (name,) in pg_cluster.sql(
+            url, "SELECT column_name FROM information_schema.columns WHERE table_schema = 'linkcheck' "
+                 "AND table_name = %s AND is_generated = 'NEVER' ORDER BY ordinal_position", (table,)))
         pg_cluster.sql(url, f"DELETE FROM linkcheck.{table}")
-        pg_cluster.sql(url, f"INSERT INTO linkcheck.{table} SELECT * FROM public.saved_{table}")
+        pg_cluster.sql(url, f"INSERT INTO linkcheck.{table} ({columns}) SELECT {columns} FROM public.saved_{table}")
 
 
 @pytest.fixture
@@ -311,6 +315,21 @@ def test_replaying_an_old_row_is_damage(cli, demo_team, pg_cluster, tmp_path):
     # The server answers with acme-us as it was before laptop A's MAC was added.
     pg_cluster.sql(demo_team, "UPDATE linkcheck.accounts SET version = %s, body = %s, keys = %s WHERE id = %s",
                    (old[1], old[2], old[3], old[0]))
+    marker = tmp_path / "started"
+    _one_line(cli("run", "lotus-jp", "--machine", LAPTOP_A, "--", *_touch_command(marker)), 5)
+    assert not marker.exists()
+
+
+def test_a_server_that_lies_about_a_bodys_tag_is_caught_when_the_body_is_read(cli, demo_team, pg_cluster, tmp_path):
+    """The open check reads each body's AEAD tag from `body_tag`, which the server computes; a
+    server that keeps the current tag there but serves an older body is caught on the read."""
+    row_id = _account_row_id(demo_team, "acme-us")
+    old_body = pg_cluster.sql(demo_team, "SELECT body FROM linkcheck.accounts WHERE id = %s", (row_id,))[0][0]
+    _ok(cli("attr", "add", "acme-us", "mac", LAPTOP_A_MAC))
+    pg_cluster.sql(demo_team, "ALTER TABLE linkcheck.accounts ALTER COLUMN body_tag DROP EXPRESSION")
+    pg_cluster.sql(demo_team, "UPDATE linkcheck.accounts SET body = %s WHERE id = %s", (old_body, row_id))
+    for args in (("account", "list"), ("account", "show", "acme-us"), ("audit",)):
+        assert "differs from the one verified at open" in _one_line(cli(*args), 5)
     marker = tmp_path / "started"
     _one_line(cli("run", "lotus-jp", "--machine", LAPTOP_A, "--", *_touch_command(marker)), 5)
     assert not marker.exists()
