@@ -454,3 +454,26 @@ def test_a_row_the_server_drops_after_the_check_is_damage(demo_team, read):
                 st.audit_input(200, lambda *args: [], parallel=False)
             else:
                 list(getattr(st, read)())
+
+
+def test_any_owner_removes_and_the_members_an_owner_admitted_stay(cli, demo_team, tmp_path):
+    olga = _admit(cli, tmp_path, "olga", "owner")
+    # Olga (an owner, not the founder) admits two members herself.
+    for name, role in (("alice", "operator"), ("bob", "auditor")):
+        invitation = olga("team", "invite", name, "--role", role)
+        _ok(invitation)
+        member = Member(cli, tmp_path / f"computer-{name}")
+        joined = member("team", "join", invitation.stdout.strip())
+        _ok(olga("team", "confirm", name, joined.stdout.strip().removeprefix("Your key fingerprint: ")))
+    alice = Member(cli, tmp_path / "computer-alice")
+    _ok(olga("team", "remove", "bob", "--yes"))
+    assert "bob is not (or no longer) a member" in _one_line(Member(cli, tmp_path / "computer-bob")("account", "list"), 4)
+    # Olga cannot remove the founder, nor the owner who admitted her... the founder can remove Olga,
+    # and Alice, whom Olga admitted, stays a member (her record is signed again by the founder).
+    assert "founded this team" in _one_line(olga("team", "remove", "dana", "--yes"), 2)
+    _ok(cli("team", "remove", "olga", "--yes"))
+    members = {m["name"]: m["added_by"] for m in json.loads(cli("team", "list", "--format", "json").output)}
+    assert members == {"alice": "dana", "dana": "dana"}
+    _ok(alice("attr", "add", "acme-us", "hostname", "alice-laptop"))
+    assert "alice-laptop" in cli("account", "show", "acme-us", "--reveal").output
+    assert "no longer" in _one_line(olga("account", "list"), 4)

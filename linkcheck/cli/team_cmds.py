@@ -151,11 +151,12 @@ def list_cmd(fmt):
 @click.argument("name")
 @click.option("--yes", "-y", is_flag=True, help="Do not ask to confirm.")
 def remove_cmd(name, yes):
-    """Remove NAME from the team and re-key it (the founder only).
+    """Remove NAME from the team and re-key it (owners only).
 
     In one transaction: a new team key, every row sealed again under it and
     wrapped to the members left. NAME's key opens nothing written afterwards;
-    what NAME already read, they keep. Also withdraws an open invitation.
+    what NAME already read, they keep. Also withdraws an open invitation. The
+    founder cannot be removed.
 
     \b
     Examples:

@@ -32,6 +32,7 @@ opening, committing and what is specific to a server.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 import re
@@ -658,9 +659,18 @@ class TeamStore(Store):
             raise UsageError(f"{name} is not a member of this team (nor invited)")
         if self._members[name].ed25519 == self.member.founder:
             raise UsageError(f"{name} founded this team and cannot be removed")
-        if self.member.public_keys()[1] != self.member.founder:
-            # The founder's record is self-signed: only the founder can sign it for a new key epoch.
-            raise UsageError("only the team's founder can remove members (the re-key signs every member record again)")
+        # Records the removed owner signed are signed again by you; the new member list must
+        # still chain to the founder (it cannot if your own record is one of them).
+        kept: dict[str, team_mod.Member] = {}
+        for other, m in self._members.items():
+            if other == name:
+                continue
+            if m.by == name:
+                if other == self.member.name:
+                    raise UsageError(f"{name} admitted you, so you cannot remove them: ask the founder or another owner")
+                m = team_mod.sign_member(self.team, m, self.member)
+            kept[other] = m
+        team_mod.verified_members(self.team, self.member.founder, list(kept.values()), self.epoch)
         profiles, events, explanations = self.profiles(), self.events(), self.explanations()
         for table in TABLES:
             self._conn.execute(f"DELETE FROM {table}")
@@ -672,16 +682,10 @@ class TeamStore(Store):
         self._account_ids.clear()
         self._explanation_ids.clear()
         self._manifest = Manifest(self._open_manifest.generation, 0, {t: 0 for t in TABLES})
-        kept = {}
-        for other, m in self._members.items():
-            if other == name:
-                continue
-            rewrapped = team_mod.Member(m.name, m.role, m.x25519, m.ed25519, self.epoch, "", b"",
-                                        crypto.X25519Recipient(m.x25519).wrap(master,
-                                                                              _wrap_ad(self.team, self.epoch, other)))
-            kept[other] = team_mod.sign_member(self.team, rewrapped, self.member)
-        for m in kept.values():
-            _insert_member(self._pg, m)
+        for other, m in kept.items():
+            kept[other] = dataclasses.replace(m, epoch=self.epoch, wrapped=crypto.X25519Recipient(m.x25519).wrap(
+                master, _wrap_ad(self.team, self.epoch, other)))
+            _insert_member(self._pg, kept[other])
         self._members = kept
         for profile in profiles:
             self.put_profile(profile)

@@ -10,8 +10,10 @@ that rolls the team store back is refused.
 
 Signed statements (canonical JSON, a domain prefix, Ed25519):
 
-- a member record -- team, key epoch, name, role, both public keys, signing owner -- signed by
-  an owner (the founder's own by itself); a record counts only if it chains to the founder;
+- a member record -- team, name, role, both public keys, signing owner -- signed by an owner
+  (the founder's own by itself); a record counts only if it chains to the founder. The team
+  key wrapped to the member is not part of it (it changes at each re-key and is bound to the
+  key epoch by its own associated data);
 - the team manifest -- team, counter (generation), key epoch, a digest of the sealed row
   manifest and of the member records, writing member -- signed by the member who wrote.
 """
@@ -258,7 +260,7 @@ class Member:
 
     def payload(self, team: str) -> bytes:
         return _RECORD_DOMAIN + crypto.canonical_json(
-            {"team": team, "epoch": self.epoch, "name": self.name, "role": self.role, "x25519": self.x25519.hex(),
+            {"team": team, "name": self.name, "role": self.role, "x25519": self.x25519.hex(),
              "ed25519": self.ed25519.hex(), "by": self.by})
 
     @property
@@ -281,9 +283,10 @@ def _verify(public: bytes, signature: bytes, payload: bytes) -> bool:
 
 
 def verified_members(team: str, founder: bytes, members: list[Member], epoch: int) -> dict[str, Member]:
-    """The member records that chain to the founder through owners' signatures, all of the
-    manifest's key epoch; anything else on the server (a record no owner signed, a removed
-    member put back, an altered role) is damage."""
+    """The member records that chain to the founder through owners' signatures, each holding
+    the team key of the manifest's key epoch; anything else on the server (a record no owner
+    signed, an altered role) is damage. A removed member's record put back is caught by the
+    signed team manifest, which covers the digest of every record."""
     damaged = StoreDamaged("the team store was tampered with: a member record is not signed by an owner of the team")
     by_name: dict[str, Member] = {}
     for member in members:
