@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from linkcheck.errors import StoreDamaged
+from linkcheck.models import Event
 from linkcheck.store import postgres, team as team_mod
 from linkcheck.store.codec import _ad
 
@@ -477,3 +478,39 @@ def test_any_owner_removes_and_the_members_an_owner_admitted_stay(cli, demo_team
     _ok(alice("attr", "add", "acme-us", "hostname", "alice-laptop"))
     assert "alice-laptop" in cli("account", "show", "acme-us", "--reveal").output
     assert "no longer" in _one_line(olga("account", "list"), 4)
+
+
+def test_an_operator_who_drops_a_members_record_is_caught(cli, demo_team, tmp_path):
+    """An operator may write accounts, not the member list: a modified client on their computer
+    that drops another member's record (and signs the result) is damage for every reader."""
+    alice = _admit(cli, tmp_path, "alice", "operator")
+    _admit(cli, tmp_path, "bob", "operator")
+    with postgres.TeamStore.open(demo_team, alice.key(demo_team), write=True) as st:
+        st._pg.execute("DELETE FROM members WHERE name = 'bob'")
+        del st._members["bob"]
+        st.add_event(Event(1, "acme-us", "check", "GO", {}))
+    assert "its member list is not one an owner signed" in _one_line(cli("account", "list"), 5)
+
+
+def test_the_counter_this_computer_has_seen():
+    """Older is a rollback, the same counter with another state a fork, newer is kept; and the
+    record itself is MACed with the member's key."""
+    key = team_mod.new_member_file("0" * 32, "dana", None, PASSPHRASE)
+    team_mod.remember(key, 5, 1, "state-5")
+    seen = team_mod.read_seen(key.path)
+    team_mod.check_seen(key, seen, 5, 1, "state-5")
+    team_mod.check_seen(key, seen, 6, 1, "state-6")
+    with pytest.raises(StoreDamaged, match="rolled back: its counter is 4, but this computer has seen 5"):
+        team_mod.check_seen(key, seen, 4, 1, "state-4")
+    with pytest.raises(StoreDamaged, match="rolled back"):
+        team_mod.check_seen(key, seen, 7, 0, "an older key epoch")
+    with pytest.raises(StoreDamaged, match="two different states carry one counter"):
+        team_mod.check_seen(key, seen, 5, 1, "another state 5")
+    team_mod.remember(key, 3, 1, "older: not kept")
+    team_mod.remember(key, 9, 1, "state-9")
+    assert team_mod.read_seen(key.path)[0] == {"generation": 9, "epoch": 1, "digest": "state-9"}
+    data = json.loads(key.path.read_text())
+    data["seen"]["generation"] = 0  # edited by hand to accept a rollback
+    key.path.write_text(json.dumps(data))
+    with pytest.raises(StoreDamaged, match="was altered"):
+        team_mod.check_seen(key, team_mod.read_seen(key.path), 1, 1, "state-1")

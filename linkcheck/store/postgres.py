@@ -112,7 +112,9 @@ CREATE TABLE linkcheck.manifest (
     epoch bigint NOT NULL,
     body bytea NOT NULL,
     signed_by text NOT NULL,
-    signature bytea NOT NULL
+    signature bytea NOT NULL,
+    roster_by text NOT NULL,
+    roster_signature bytea NOT NULL
 )
 """
 
@@ -307,7 +309,8 @@ def _fetch(pg) -> tuple:
     team manifest, and per table what the row manifest check reads of every row."""
     members = _member_rows(pg)
     manifest = pg.cursor(binary=True).execute(
-        "SELECT generation, epoch, body, signed_by, signature FROM manifest WHERE id = 1").fetchone()
+        "SELECT generation, epoch, body, signed_by, signature, roster_by, roster_signature FROM manifest WHERE id = 1"
+    ).fetchone()
     tables = {table: pg.cursor(binary=True).execute(query).fetchall() for table, query in _PG_VERIFY_QUERIES.items()}
     return members, manifest, tables
 
@@ -347,15 +350,18 @@ def create(url: str, passphrase: str, member: str) -> team_mod.MemberKey:
             crypto.X25519Recipient(x25519).wrap(master, _wrap_ad(team, 0, member))), key)
         members = {member: founder}
         sealed = Manifest(0, 0, {t: 0 for t in TABLES}).seal(keyring)
-        payload = team_mod.manifest_payload(team, 0, 0, sealed, team_mod.members_digest(team, members), member)
+        digest = team_mod.members_digest(team, members)
+        payload = team_mod.manifest_payload(team, 0, 0, sealed, digest, member)
+        roster_signature = key.ed25519.sign(team_mod.roster_payload(team, digest))
         with pg.transaction():
             for statement in PG_SCHEMA.split(";"):
                 pg.execute(statement)
             pg.execute("INSERT INTO linkcheck.header (id, magic, format, team) VALUES (1, %s, %s, %s)",
                        (MAGIC, FORMAT_VERSION, team))
             _insert_member(pg, founder)
-            pg.execute("INSERT INTO linkcheck.manifest (id, generation, epoch, body, signed_by, signature) "
-                       "VALUES (1, 0, 0, %s, %s, %s)", (sealed, member, key.ed25519.sign(payload)))
+            pg.execute("INSERT INTO linkcheck.manifest (id, generation, epoch, body, signed_by, signature, roster_by, "
+                       "roster_signature) VALUES (1, 0, 0, %s, %s, %s, %s, %s)",
+                       (sealed, member, key.ed25519.sign(payload), member, roster_signature))
         team_mod.remember(key, 0, 0, hashlib.sha256(payload).hexdigest())
         return key
     except BaseException as exc:
@@ -418,6 +424,7 @@ class TeamStore(Store):
     _members: dict[str, team_mod.Member]
     _pg: object
     _seen: tuple[int, int, str] | None
+    _roster_changed: bool
 
     @classmethod
     @contextmanager
@@ -495,11 +502,12 @@ class TeamStore(Store):
         members_rows, manifest_row, tables = fetched
         if manifest_row is None:
             raise StoreDamaged("the team store was tampered with or damaged: the manifest is missing")
-        generation, epoch, sealed, by, signature = manifest_row
+        generation, epoch, sealed, by, signature, roster_by, roster_signature = manifest_row
         members = team_mod.verified_members(team, key.founder, members_rows, epoch)
-        payload = team_mod.manifest_payload(team, generation, epoch, sealed,
-                                            team_mod.members_digest(team, members), by)
+        members_digest = team_mod.members_digest(team, members)
+        payload = team_mod.manifest_payload(team, generation, epoch, sealed, members_digest, by)
         team_mod.verify_manifest_signature(members, payload, by, signature)
+        team_mod.verify_roster(members, team_mod.roster_payload(team, members_digest), roster_by, roster_signature)
         digest = hashlib.sha256(payload).hexdigest()
         team_mod.check_seen(key, seen_before, generation, epoch, digest)
         me = members.get(key.name)
@@ -516,6 +524,7 @@ class TeamStore(Store):
         store.path = where  # type: ignore[assignment]  # a URL, for messages
         store.team, store.member, store.role, store.epoch = team, key, me.role, epoch
         store._members, store._pg, store._seen = members, pg, (generation, epoch, digest)
+        store._roster_changed = False
         store._verify_manifest((generation, sealed), tables)
         return store
 
@@ -533,12 +542,17 @@ class TeamStore(Store):
             return
         m.generation += 1
         sealed = m.seal(self._keys)
-        payload = team_mod.manifest_payload(self.team, m.generation, self.epoch, sealed,
-                                            team_mod.members_digest(self.team, self._members), self.member.name)
+        digest = team_mod.members_digest(self.team, self._members)
+        payload = team_mod.manifest_payload(self.team, m.generation, self.epoch, sealed, digest, self.member.name)
         self._conn.execute(
             "UPDATE manifest SET generation = ?, epoch = ?, body = ?, signed_by = ?, signature = ? WHERE id = 1",
             (m.generation, self.epoch, sealed, self.member.name, self.member.ed25519.sign(payload)),
         )
+        if self._roster_changed:  # only an owner changes members (`_require_owner`)
+            self._conn.execute(
+                "UPDATE manifest SET roster_by = ?, roster_signature = ? WHERE id = 1",
+                (self.member.name, self.member.ed25519.sign(team_mod.roster_payload(self.team, digest))),
+            )
         self._seen = (m.generation, self.epoch, hashlib.sha256(payload).hexdigest())
 
     # ----- reads the file store leaves to its open-time check: here each row is checked -------
@@ -644,6 +658,7 @@ class TeamStore(Store):
         self._pg.execute("DELETE FROM invitations WHERE name = %s", (name,))  # type: ignore[attr-defined]
         _insert_member(self._pg, member)
         self._members[name] = member
+        self._roster_changed = True
         return member
 
     def remove_member(self, name: str) -> bool:
@@ -687,6 +702,7 @@ class TeamStore(Store):
                 master, _wrap_ad(self.team, self.epoch, other)))
             _insert_member(self._pg, kept[other])
         self._members = kept
+        self._roster_changed = True
         for profile in profiles:
             self.put_profile(profile)
         for event in events:

@@ -14,6 +14,7 @@ Signed statements (canonical JSON, a domain prefix, Ed25519):
   (the founder's own by itself); a record counts only if it chains to the founder. The team
   key wrapped to the member is not part of it (it changes at each re-key and is bound to the
   key epoch by its own associated data);
+- the member list -- the digest of every record -- signed by the owner who last changed it;
 - the team manifest -- team, counter (generation), key epoch, a digest of the sealed row
   manifest and of the member records, writing member -- signed by the member who wrote.
 """
@@ -43,6 +44,7 @@ MEMBER_FILE_SUFFIX = ".member"
 INVITATION_PREFIX = "linkcheck-invite:"
 _RECORD_DOMAIN = b"linkcheck-team-member/v1|"
 _MANIFEST_DOMAIN = b"linkcheck-team-manifest/v1|"
+_ROSTER_DOMAIN = b"linkcheck-team-roster/v1|"
 
 
 def check_member_name(name: str) -> str:
@@ -317,6 +319,19 @@ def verified_members(team: str, founder: bytes, members: list[Member], epoch: in
 def members_digest(team: str, members: dict[str, Member]) -> str:
     parts = [members[name].payload(team) + b"|" + members[name].signature for name in sorted(members)]
     return hashlib.sha256(b"\n".join(parts)).hexdigest()
+
+
+def roster_payload(team: str, members: str) -> bytes:
+    """What an owner signs whenever the member list changes: the digest of every record."""
+    return _ROSTER_DOMAIN + crypto.canonical_json({"team": team, "members": members})
+
+
+def verify_roster(members: dict[str, Member], payload: bytes, by: str, signature: bytes) -> None:
+    """The member list as a whole must be one an owner signed: a member who may write but not
+    manage members (an operator) cannot drop a record and sign the result."""
+    signer = members.get(by)
+    if signer is None or signer.role != "owner" or not _verify(signer.ed25519, signature, payload):
+        raise StoreDamaged("the team store was tampered with: its member list is not one an owner signed")
 
 
 def manifest_payload(team: str, generation: int, epoch: int, sealed_manifest: bytes, members: str, by: str) -> bytes:
