@@ -85,7 +85,7 @@ def main() -> None:
             cluster.stop()
     load = os.getloadavg() if hasattr(os, "getloadavg") else None
     print(json.dumps({"machine": {"python": platform.python_version(), "platform": platform.platform(),
-                                  "cpus": os.cpu_count(), "load_before_and_after": load},
+                                  "cpus": os.cpu_count(), "load_average_at_end_1_5_15_min": load},
                       "figures": {k: round(v, 2) if isinstance(v, float) else v for k, v in figures.items()}},
                      indent=2))
 

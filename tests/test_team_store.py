@@ -514,3 +514,26 @@ def test_the_counter_this_computer_has_seen():
     key.path.write_text(json.dumps(data))
     with pytest.raises(StoreDamaged, match="was altered"):
         team_mod.check_seen(key, team_mod.read_seen(key.path), 1, 1, "state-1")
+
+
+def test_nobody_removes_the_owner_who_admitted_them(cli, demo_team, tmp_path):
+    olga = _admit(cli, tmp_path, "olga", "owner")
+    invitation = olga("team", "invite", "pat", "--role", "owner")
+    pat = Member(cli, tmp_path / "computer-pat")
+    joined = pat("team", "join", invitation.stdout.strip())
+    _ok(olga("team", "confirm", "pat", joined.stdout.strip().removeprefix("Your key fingerprint: ")))
+    assert "olga admitted you, so you cannot remove them" in _one_line(pat("team", "remove", "olga", "--yes"), 2)
+    assert len(json.loads(cli("team", "list", "--format", "json").output)) == 3  # nothing changed
+
+
+def test_the_store_setting_and_team_commands_on_a_file_store(cli, store, team_url):
+    # A team store's URL is kept as given by the `store` setting (not taken as a relative path).
+    _ok(cli("config", "set", "store", team_url))
+    shown = cli("config", "get", "store", env={"LINKCHECK_STORE": None})
+    assert shown.output.strip() == team_url
+    _ok(cli("init", "--member", "dana", env={"LINKCHECK_STORE": None}))  # the setting points at the team store
+    assert "dana" in cli("team", "list", env={"LINKCHECK_STORE": None}).output
+    _ok(cli("config", "unset", "store"))
+    line = _one_line(cli("team", "list"), 2)
+    assert "team commands work on a team store" in line
+    assert "unlock` keeps a store file's key" in _one_line(cli("unlock", "--store", team_url), 2)
