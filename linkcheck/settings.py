@@ -80,6 +80,13 @@ def _region(value: str) -> str:
     return code
 
 
+def _store_location(value: str) -> str:
+    """The store: an absolute file path, or a team store's postgresql:// URL (kept as given)."""
+    if value.strip().lower().startswith(("postgresql://", "postgres://")):
+        return value.strip()
+    return _absolute_path(value)
+
+
 def _absolute_path(value: str) -> str:
     path = Path(value.strip()).expanduser()
     if not value.strip() or not path.is_absolute():
@@ -136,7 +143,8 @@ SETTINGS: dict[str, Setting] = {
                 _region, "none"),
         Setting("rules", "LINKCHECK_RULES", "rules file (JSON or TOML) over the default levels", _absolute_path,
                 "the built-in rules"),
-        Setting("store", "LINKCHECK_STORE", "the store file", _absolute_path, "the store in the user app folder"),
+        Setting("store", "LINKCHECK_STORE", "the store file (or a team store's postgresql:// URL)", _store_location,
+                "the store in the user app folder"),
     )
 }
 KEYS = tuple(SETTINGS)
@@ -250,7 +258,8 @@ def resolve(key: str, file_values: dict[str, str] | None = None) -> Resolved:
     s = setting(key)
     env = os.environ.get(s.env)
     if env:
-        if s.key in ("store", "rules") and not Path(env.strip()).expanduser().is_absolute():
+        if (s.key in ("store", "rules") and not Path(env.strip()).expanduser().is_absolute()
+                and not env.strip().lower().startswith(("postgresql://", "postgres://"))):
             env = str(Path.cwd() / env.strip())  # as --store and --rules take it: from the current folder
         try:
             return Resolved(s.key, s.check(env), "environment", s.env)
@@ -333,7 +342,8 @@ def prepare(key: str, raw: str) -> tuple[str, str]:
     """The setting's name and the value `config set KEY raw` would keep (a relative path is
     taken from the current folder), or InvalidInput."""
     s = setting(key)
-    if s.key in ("store", "rules") and raw.strip() and not Path(raw.strip()).expanduser().is_absolute():
+    if (s.key in ("store", "rules") and raw.strip() and not Path(raw.strip()).expanduser().is_absolute()
+            and not raw.strip().lower().startswith(("postgresql://", "postgres://"))):
         raw = str(Path.cwd() / raw.strip())
     return s.key, check_value(s.key, raw)
 

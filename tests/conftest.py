@@ -104,3 +104,7 @@ def demo_store(cli, store):
 def write_json(path: Path, data) -> Path:
     path.write_text(json.dumps(data), encoding="utf-8")
     return path
+
+
+# The team store's PostgreSQL cluster (session-scoped) and a database per test: tests/pgcluster.py.
+from pgcluster import pg_cluster, team_url  # noqa: E402,F401

@@ -52,6 +52,7 @@ COMMAND_MODULES = {
     "health": "health_cmds",
     "config": "config_cmds", "unlock": "agent_cmds", "lock": "agent_cmds",
     "browser": "browser_cmds",
+    "team": "team_cmds",
 }
 
 

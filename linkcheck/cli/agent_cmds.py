@@ -8,6 +8,7 @@ import click
 
 from ..i18n import _
 from .. import agent
+from ..errors import UsageError
 from ..store import check_store_file, derive_store_key
 from .options import current_store_path, echo_err, store_options, with_passphrase
 from .output import format_option, render_json
@@ -40,6 +41,9 @@ def unlock_cmd(duration, status, fmt):
       linkcheck lock
     """
     path = current_store_path()
+    if isinstance(path, str):  # a team store's URL
+        raise UsageError("`unlock` keeps a store file's key; a team store is opened with your member key file "
+                         "(use --passphrase-file for scripts)")
     if status:
         _print_status(path, fmt)
         return

@@ -656,6 +656,8 @@ def _log_row(event) -> dict:
         "hostname": d.get("hostname"),
         "new_values": d.get("new_values", 0),
         "warnings": list(d.get("warnings") or []),
+        # A team store records the member who made each entry (a file store has one user).
+        **({"member": d["member"]} if "member" in d else {}),
     }
 
 
@@ -686,6 +688,7 @@ def log_cmd(name, since, fmt):
         if name is not None and not events and not st.has_account(name):
             raise UsageError(_("no account named {name!r} and no log entries for it", name=name))
     rows = [_log_row(e) for e in events]
+    team = any("member" in row for row in rows)
     if fmt == "table":
         if not rows:
             if name is not None or since is not None:
@@ -693,9 +696,9 @@ def log_cmd(name, since, fmt):
             else:
                 click.echo(_("No checks or captures logged yet. `linkcheck check NAME --record` logs one."))
             return
-        click.echo(render_rows(rows, "table", LOG_TABLE_COLUMNS))
+        click.echo(render_rows(rows, "table", ["member", *LOG_TABLE_COLUMNS] if team else LOG_TABLE_COLUMNS))
         return
-    click.echo(render_rows(rows, fmt, LOG_COLUMNS))
+    click.echo(render_rows(rows, fmt, ["member", *LOG_COLUMNS] if team else LOG_COLUMNS))
 
 
 def register(group: click.Group) -> None:

@@ -34,9 +34,11 @@ def store_options(func):
     @click.option(
         "--store",
         "store_path",
-        type=click.Path(dir_okay=True, path_type=Path),
+        type=click.Path(dir_okay=True, path_type=str),
         default=None,
-        help=N_("Store file (default: ${STORE_ENV}, the `store` setting, or {default_store_path_hint}).", STORE_ENV=STORE_ENV, default_store_path_hint=default_store_path_hint()),
+        help=N_("Store file, or a team store's postgresql:// URL (default: ${STORE_ENV}, the `store` setting, "
+                "or {default_store_path_hint}).", STORE_ENV=STORE_ENV,
+                default_store_path_hint=default_store_path_hint()),
     )
     @click.option(
         "--passphrase-file",
@@ -47,11 +49,24 @@ def store_options(func):
     @functools.wraps(func)
     def wrapper(*args, store_path, passphrase_file, **kwargs):
         ctx = click.get_current_context()
-        ctx.meta["linkcheck.store_path"] = store_path.expanduser() if store_path else Path(setting_value("store"))
+        ctx.meta["linkcheck.store_path"] = store_location(store_path if store_path else setting_value("store"))
         ctx.meta["linkcheck.passphrase_file"] = passphrase_file
         return func(*args, **kwargs)
 
     return wrapper
+
+
+def store_location(text):
+    """A file store's path, or a team store's URL (`TeamURL`: a postgresql:// URL, kept whole)."""
+    if text.strip().lower().startswith(("postgresql://", "postgres://")):
+        from ..store.postgres import TeamURL
+
+        return TeamURL(text.strip())
+    return Path(text).expanduser()
+
+
+def is_team_store(path) -> bool:
+    return isinstance(path, str)
 
 
 def default_store_path_hint() -> str:
@@ -257,7 +272,7 @@ def get_new_passphrase(new_file: Path | None) -> str:
 
 def agent_key(path: Path):
     """The key `linkcheck unlock` keeps for the store at `path`, or None (no agent, or a refusal)."""
-    if _given_passphrase_source():
+    if _given_passphrase_source() or is_team_store(path):
         return None
     from .. import agent
 
@@ -276,6 +291,10 @@ def store_key():
     from ..store import derive_store_key
 
     path = current_store_path()
+    if is_team_store(path):
+        from ..store.postgres import member_key
+
+        return with_passphrase(lambda passphrase: member_key(path, passphrase), prompt="Your member passphrase")
     check_store_file(path)
     key = agent_key(path)
     if key is not None:
@@ -293,13 +312,21 @@ def open_store(*, write: bool = False, key=None):
     never trusted.
     """
     path = current_store_path()
-    check_store_file(path)  # before asking for a passphrase that could not open anything
+    opener = Store.open
+    prompt = "Store passphrase"
+    if is_team_store(path):
+        # A team store on PostgreSQL: the passphrase is the member's own, for their key file.
+        from ..store.postgres import TeamStore
+
+        opener, prompt = TeamStore.open, "Your member passphrase"  # type: ignore[assignment]
+    else:
+        check_store_file(path)  # before asking for a passphrase that could not open anything
     with ExitStack() as stack:
         key = key if key is not None else agent_key(path)
         store = None
         if key is not None:
             try:
-                store = stack.enter_context(Store.open(path, key, write=write))
+                store = stack.enter_context(opener(path, key, write=write))
             except PassphraseError:
                 store = None
         if store is None:
@@ -309,9 +336,9 @@ def open_store(*, write: bool = False, key=None):
                 # nothing: its context manager keeps its arguments for the whole command.
                 box = [passphrase]
                 del passphrase
-                return stack.enter_context(Store.open(path, box.pop, write=write))
+                return stack.enter_context(opener(path, box.pop, write=write))
 
-            store = with_passphrase(attempt)
+            store = with_passphrase(attempt, prompt=prompt)
         yield store
 
 

@@ -17,6 +17,7 @@ from .options import (
     get_passphrase,
     open_store,
     current_store_path,
+    store_key,
     store_options,
 )
 from .output import format_option, is_stdout, private_output, render_json, render_rows
@@ -35,7 +36,9 @@ def check_new_passphrase(passphrase: str) -> None:
 
 @click.command()
 @store_options
-def init():
+@click.option("--member", "member", default=None, metavar="NAME",
+              help="Team store only: your member name as its founder (default: your login name).")
+def init(member):
     """Create a new encrypted store.
 
     Asks for a passphrase twice (hidden). Scripts can give it with
@@ -43,13 +46,23 @@ def init():
     existing store. Key derivation (Argon2id) is calibrated to about half a
     second on this machine.
 
+    With --store postgresql://… it creates a team store in that database
+    instead: you are its founder (an owner), and the passphrase protects your
+    own member key file on this computer (see `linkcheck team`).
+
     \b
     Examples:
       linkcheck init
       linkcheck init --store ~/clients/acme.lcs
       LINKCHECK_PASSPHRASE='correct horse battery' linkcheck init
+      linkcheck init --store postgresql://lc@db.example.com/agency --member dana
     """
     path = current_store_path()
+    if isinstance(path, str):
+        _init_team(path, member)
+        return
+    if member is not None:
+        raise UsageError("--member is for a team store (--store postgresql://…)")
     if path.is_dir():
         raise UsageError(_("{path} is a directory; give the store a file name, e.g. --store {n}", path=path, n=path / 'linkcheck.db'))
     if path.exists():
@@ -63,6 +76,18 @@ def init():
             _("warning: {TEST_KDF_ENV}=1 is set, so this store uses cheap test key-derivation settings that make guessing its passphrase fast (fine for demos and tests; for real data unset it and create the store again)", TEST_KDF_ENV=TEST_KDF_ENV)
         )
     echo_err(_("Keep the passphrase safe: without it nothing in the store can be recovered."))
+
+
+def _init_team(url, member) -> None:
+    from ..store import postgres
+
+    passphrase = get_passphrase(confirm=True, prompt="New member passphrase (for your key file)")
+    check_new_passphrase(passphrase)
+    key = postgres.create(url, passphrase, member or postgres.default_member_name())
+    click.echo(f"Created a team store at {url.display}; you are its founder, {key.name} (owner)")
+    if os.environ.get(TEST_KDF_ENV) == "1":
+        echo_err(f"warning: {TEST_KDF_ENV}=1 is set, so your member key file uses cheap test key-derivation settings")
+    echo_err(f"Your member key file is {key.path}: keep it and its passphrase; `linkcheck team invite` adds members.")
 
 
 @click.command()
@@ -85,6 +110,18 @@ def passwd(new_passphrase_file):
       linkcheck passwd
       LINKCHECK_PASSPHRASE=old LINKCHECK_NEW_PASSPHRASE=new linkcheck passwd
     """
+    if isinstance(current_store_path(), str):
+        # A team store: your own passphrase, of your member key file; nothing on the server changes
+        # (so an auditor, who may not write to the store, can change it too).
+        from ..store.team import rewrap_member_file
+
+        key = store_key()
+        new = get_new_passphrase(new_passphrase_file)
+        check_new_passphrase(new)
+        rewrap_member_file(key, new)
+        del new
+        click.echo(f"Passphrase changed (your member key file {key.path}).")
+        return
     with open_store(write=True) as st:
         new = get_new_passphrase(new_passphrase_file)
         check_new_passphrase(new)
@@ -131,22 +168,30 @@ def backup(target, force):
         click.echo(_("Backed up the store to {target}", target=target))
 
 
-@click.command(name="store")
+@click.group(name="store", invoke_without_command=True)
 @store_options
 @click.option("--counts/--no-counts", default=False, help="Also unlock the store and count its contents.")
 @format_option("table", "json")
-def store_info(counts, fmt):
+@click.pass_context
+def store_info(ctx, counts, fmt):
     """Where the store is, its format and key-derivation settings.
 
     Prints nothing sensitive. With --counts, unlocks the store and adds the
-    numbers of accounts, attributes and log entries.
+    numbers of accounts, attributes and log entries. `store migrate` copies
+    the store into a new file store or team store.
 
     \b
     Examples:
       linkcheck store
       linkcheck store --counts --format json
+      linkcheck store migrate --to postgresql://lc@db.example.com/agency
     """
+    if ctx.invoked_subcommand is not None:
+        return
     path = current_store_path()
+    if isinstance(path, str):
+        _team_info(path, counts, fmt)
+        return
     info = store_mod.read_info(path)
     data = {
         "path": info.path,
@@ -171,6 +216,86 @@ def store_info(counts, fmt):
     for key, value in data.get("counts", {}).items():
         rows.append({"": key, "value": value})
     click.echo(render_rows(rows, "table"))
+
+
+def _team_info(url, counts: bool, fmt: str) -> None:
+    from ..store import postgres
+
+    info = postgres.read_info(url)
+    data: dict = {"url": url.display, "kind": "team store (PostgreSQL)", "format_version": info["format_version"],
+                  "team": info["team"]}
+    if counts:
+        with open_store() as st:
+            data["counts"] = st.counts()
+            data["member"] = st.member.name
+            data["role"] = st.role
+            data["members"] = len(st.members())
+    if fmt == "json":
+        click.echo(render_json(data))
+        return
+    rows = [{"": key, "value": data[key]} for key in ("url", "kind", "format_version", "team", "member", "role",
+                                                      "members") if key in data]
+    for key, value in data.get("counts", {}).items():
+        rows.append({"": key, "value": value})
+    click.echo(render_rows(rows, "table"))
+
+
+@store_info.command("migrate")
+@store_options
+@click.option("--to", "target", required=True, metavar="FILE|URL",
+              help="The new store: a file path, or a team store's postgresql:// URL (an empty database).")
+@click.option("--member", default=None, metavar="NAME",
+              help="Into a team store: your member name as its founder (default: your login name).")
+@click.option("--new-passphrase-file", type=click.Path(path_type=Path), default=None,
+              help="The new store's passphrase (a team store: your member passphrase) from this file (mode 600). "
+              "Otherwise $LINKCHECK_NEW_PASSPHRASE or a prompt.")
+def migrate_cmd(target, member, new_passphrase_file):
+    """Copy this store into a new one: a file store into a team store, or back.
+
+    Every account with its values and periods, the whole log and every
+    explanation are copied, sealed under the new store's key; the store you
+    copy from is left as it was. The new store must not exist yet (a team
+    store: an empty database). Its passphrase is asked for as `passwd` asks
+    for a new one.
+
+    \b
+    Examples:
+      linkcheck store migrate --to postgresql://lc@db.example.com/agency --member dana
+      linkcheck store migrate --store postgresql://lc@db.example.com/agency --to ~/agency-copy.db
+    """
+    from .options import store_location
+
+    destination = store_location(target)
+    if not isinstance(destination, str):
+        if destination.exists():
+            raise UsageError(f"a store already exists at {destination}; refusing to overwrite it")
+        if member is not None:
+            raise UsageError("--member is for a team store (--to postgresql://…)")
+    with open_store() as st:
+        profiles, events, explanations = st.profiles(), st.events(), st.explanations()
+    new = get_new_passphrase(new_passphrase_file)
+    check_new_passphrase(new)
+    if isinstance(destination, str):
+        from ..store import postgres
+
+        key = postgres.create(destination, new, member or postgres.default_member_name())
+        opened = postgres.TeamStore.open(destination, key, write=True)
+        shown = destination.display
+    else:
+        store_mod.create(destination, new)
+        opened = store_mod.Store.open(destination, new, write=True)
+        shown = str(destination)
+    del new
+    with opened as out:
+        keep_event = getattr(out, "add_event_as_is", out.add_event)  # the log keeps who made each entry
+        for profile in profiles:
+            out.put_profile(profile)
+        for event in events:
+            keep_event(event)
+        for expl in explanations:
+            out.put_explanation(expl)
+    click.echo(f"Copied {len(profiles):,} account(s), {len(events):,} log entries and "
+               f"{len(explanations):,} explanation(s) to {shown}")
 
 
 def register(group: click.Group) -> None:

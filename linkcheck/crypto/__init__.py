@@ -4,7 +4,7 @@ Everything here is a thin layer over `cryptography`; nothing is hand-rolled.
 
 - `keys`: Argon2id parameters (bounds, calibration), the master key, HKDF subkeys.
 - `aead`: sealing (AES-256-GCM) and the `Keyring` of subkeys.
-- `recipients`: who the master key is wrapped for (a passphrase now; X25519 team members next).
+- `recipients`: who the master key is wrapped for (a passphrase; X25519 team members).
 - `signing`: the statement-signing key and canonical JSON.
 - `errors`: `CryptoError`, `WrongKey`, `Damaged` (the store maps them to its errors).
 
@@ -29,7 +29,7 @@ from .keys import (
     hkdf,
     new_master_key,
 )
-from .recipients import Identity, PassphraseIdentity, PassphraseRecipient, Recipient
+from .recipients import Identity, PassphraseIdentity, PassphraseRecipient, Recipient, X25519Identity, X25519Recipient
 from .signing import canonical_json, signing_key_from_seed
 
 __all__ = [
@@ -37,5 +37,5 @@ __all__ = [
     "KdfParams", "Keyring", "MAX_ITERATIONS", "MAX_LANES", "MAX_MEMORY_KIB", "MIN_ITERATIONS", "NONCE_BYTES",
     "PassphraseIdentity", "PassphraseRecipient", "Recipient", "TAG_BYTES", "TARGET_SECONDS", "TEST_KDF_ENV",
     "WrongKey", "calibrate_kdf", "canonical_json", "derive_kek", "hkdf", "new_master_key", "seal",
-    "signing_key_from_seed",
+    "signing_key_from_seed", "X25519Identity", "X25519Recipient",
 ]

@@ -8,10 +8,10 @@ was altered does not unwrap. Kinds:
   key-encryption key, AES-256-GCM wraps. Its identity is `PassphraseIdentity`, built from
   the passphrase (`derive`) or from a key already derived (the unlock agent keeps that key,
   so `check` skips the derivation).
-- X25519 team members (next): a recipient holding a member's public key wraps the master key
-  to an ephemeral-static X25519 shared secret (HKDF'd, as age's X25519 stanza); the
-  member's private key is the identity. It implements the same two protocols; the header
-  then keeps one wrapped key per recipient, each tagged with its `kind`.
+- X25519 team members: `X25519Recipient` (a member's public key) wraps the master key to an
+  ephemeral-static X25519 shared secret, HKDF'd with both public keys as salt (as age's
+  X25519 stanza); `X25519Identity` (the member's private key) unwraps. The team store keeps
+  one wrapped key per member (store/postgres.py).
 """
 
 from __future__ import annotations
@@ -20,7 +20,10 @@ import os
 from typing import Protocol
 
 from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from .aead import NONCE_BYTES, TAG_BYTES
 from .errors import Damaged, WrongKey
@@ -108,3 +111,58 @@ class PassphraseIdentity:
     def recipient(self, params: KdfParams) -> PassphraseRecipient:
         """The same passphrase as a recipient (to wrap again under a new header)."""
         return PassphraseRecipient(params, kek=self.kek)
+
+
+X25519_BYTES = 32
+X25519_WRAPPED_BYTES = X25519_BYTES + WRAPPED_BYTES
+_X25519_INFO = b"linkcheck/x25519-wrap/v1"
+
+
+def _x25519_kek(shared: bytes, ephemeral: bytes, recipient: bytes) -> bytes:
+    if shared == bytes(X25519_BYTES):  # a low-order point: no secret at all
+        raise WrongKey("the X25519 exchange gave no shared secret")
+    return HKDF(algorithm=hashes.SHA256(), length=KEY_BYTES, salt=ephemeral + recipient, info=_X25519_INFO).derive(
+        shared
+    )
+
+
+class X25519Recipient:
+    """A team member's X25519 public key as a recipient: a fresh ephemeral key per wrap;
+    the wrapped key is the ephemeral public key, then the master key sealed (AES-256-GCM)
+    under HKDF(X25519(ephemeral, member), salt = ephemeral public | member public)."""
+
+    kind = "x25519"
+
+    def __init__(self, public: bytes):
+        if len(public) != X25519_BYTES:
+            raise Damaged("an X25519 public key has the wrong size")
+        self.public = public
+
+    def wrap(self, master: bytes, ad: bytes) -> bytes:
+        ephemeral = X25519PrivateKey.generate()
+        ephemeral_public = ephemeral.public_key().public_bytes_raw()
+        shared = ephemeral.exchange(X25519PublicKey.from_public_bytes(self.public))
+        return ephemeral_public + _wrap(_x25519_kek(shared, ephemeral_public, self.public), master, ad)
+
+
+class X25519Identity:
+    """A member's X25519 private key: unwraps what an X25519Recipient wrapped for its public key."""
+
+    kind = "x25519"
+
+    def __init__(self, private: X25519PrivateKey):
+        self._private = private
+        self.public = private.public_key().public_bytes_raw()
+
+    def __repr__(self) -> str:  # never print the key
+        return "X25519Identity(<hidden>)"
+
+    def unwrap(self, wrapped: bytes, ad: bytes) -> bytes:
+        if not isinstance(wrapped, bytes) or len(wrapped) != X25519_WRAPPED_BYTES:
+            raise Damaged("wrapped key has the wrong size")
+        ephemeral_public = wrapped[:X25519_BYTES]
+        shared = self._private.exchange(X25519PublicKey.from_public_bytes(ephemeral_public))
+        return _unwrap(_x25519_kek(shared, ephemeral_public, self.public), wrapped[X25519_BYTES:], ad)
+
+    def recipient(self) -> X25519Recipient:
+        return X25519Recipient(self.public)

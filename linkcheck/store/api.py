@@ -9,16 +9,14 @@ Implementations:
 
 - `sqlite.Store` -- the encrypted single-file store (the default; see store/sqlite.py).
 - `memory.MemoryStore` -- plain in-memory, for tests; no encryption, no file.
-- PostgreSQL (the team store, next) must provide, besides every method below:
-  one transaction per command (a reader sees one snapshot: REPEATABLE READ; a writer
-  serialises with other writers, e.g. SERIALIZABLE or an advisory lock, and commits all or
-  nothing); rows sealed exactly as the SQLite backend seals them (codec, keyindex: the
-  server never sees a value, a name or a match key in clear, only keyed tags); the manifest
-  check (store/manifest.py: every row verified at open, every row read later compared with
-  the verified set) so a server that drops, replays or rolls back rows is detected; the
-  schema check replaced by its own catalogue check; the master key wrapped once per
-  recipient (crypto/recipients.py: passphrase, then each member's X25519 key); migrations
-  run in order (store/migrations.py) in the transaction of the first write.
+- `postgres.TeamStore` -- the team store on PostgreSQL (store/postgres.py): `Store`'s row logic
+  over a PostgreSQL connection. One transaction per command (a reader: REPEATABLE READ READ
+  ONLY; a writer: a session advisory lock, then REPEATABLE READ, commits all or nothing); rows
+  sealed exactly as the SQLite backend seals them; the manifest and verified-row checks, plus
+  a team manifest signed by the writing member with a counter each client remembers
+  (store/team.py); the master key wrapped once per member (crypto/recipients.py's X25519
+  recipients). The server is not trusted, so there is no catalogue check: every answer is
+  checked against the signed manifest instead.
 """
 
 from __future__ import annotations

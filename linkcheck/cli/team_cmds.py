@@ -1,0 +1,181 @@
+"""`linkcheck team`: the members of a team store (invite, join, confirm, list, remove)."""
+
+from __future__ import annotations
+
+import click
+
+from ..errors import UsageError
+from .options import current_store_path, echo_err, get_passphrase, open_store, store_options
+from .output import format_option, render_json, render_rows
+from .store_cmds import check_new_passphrase
+
+ROLE_HELP = "owner: manages members, reads and writes; operator: reads and writes accounts, runs checks; auditor: only reads"
+
+
+def _team_url():
+    path = current_store_path()
+    if not isinstance(path, str):
+        raise UsageError("team commands work on a team store: give --store postgresql://… (or LINKCHECK_STORE)")
+    return path
+
+
+def _team_store(st):
+    from ..store.postgres import TeamStore
+
+    if not isinstance(st, TeamStore):  # pragma: no cover - _team_url() already refused a file store
+        raise UsageError("team commands work on a team store")
+    return st
+
+
+@click.group("team")
+def team_group():
+    """Members of a team store: who may open it, with which role.
+
+    \b
+    Roles: owner (manages members, reads and writes), operator (reads and
+    writes accounts, runs checks), auditor (only reads).
+
+    Joining takes three steps: the owner invites (an invitation is printed),
+    the new member joins on their computer (a fingerprint is printed), the
+    owner confirms that fingerprint, heard by phone or in person.
+
+    \b
+    Examples:
+      linkcheck team invite alice --role operator
+      linkcheck team join INVITATION --store postgresql://alice@db.example.com/agency
+      linkcheck team confirm alice 3f2a1-9c0de-77b41-0e5aa
+      linkcheck team list
+      linkcheck team remove alice --yes
+    """
+
+
+@team_group.command("invite")
+@store_options
+@click.argument("name")
+@click.option("--role", type=click.Choice(("owner", "operator", "auditor")), required=True, help=ROLE_HELP)
+def invite_cmd(name, role):
+    """Invite NAME to the team with a role (owners only).
+
+    Prints an invitation for NAME to redeem with `linkcheck team join` on
+    their own computer. The invitation holds no key: NAME gets nothing until
+    you confirm their key's fingerprint with `linkcheck team confirm`.
+
+    \b
+    Examples:
+      linkcheck team invite alice --role operator
+      linkcheck team invite audit-firm --role auditor
+    """
+    _team_url()
+    with open_store(write=True) as st:
+        text = _team_store(st).invite(name, role)
+    click.echo(text)
+    echo_err(f"Give this invitation to {name}; they run `linkcheck team join INVITATION --store URL` and tell you "
+             f"their fingerprint, which you check with `linkcheck team confirm {name} FINGERPRINT`.")
+
+
+@team_group.command("join")
+@store_options
+@click.argument("invitation")
+def join_cmd(invitation):
+    """Redeem an invitation on this computer: make your member key file.
+
+    Asks for a new passphrase of your own (it protects your key file, which
+    stays on this computer), posts your public keys to the invitation and
+    prints your key's fingerprint: tell it to the owner by another channel
+    (phone, in person) so they can confirm you.
+
+    \b
+    Examples:
+      linkcheck team join linkcheck-invite:eyJ0ZWFt... --store postgresql://alice@db.example.com/team
+    """
+    from ..store import postgres
+    from ..store.team import fingerprint
+
+    url = _team_url()
+    passphrase = get_passphrase(confirm=True, prompt="New member passphrase (for your key file)")
+    check_new_passphrase(passphrase)
+    key = postgres.join(url, invitation, passphrase)
+    print_fp = fingerprint(*key.public_keys())
+    click.echo(f"Your key fingerprint: {print_fp}")
+    echo_err(f"Your member key file is {key.path}. Tell the owner this fingerprint by phone or in person; "
+             f"you can open the team store once they run `linkcheck team confirm {key.name} {print_fp}`.")
+
+
+@team_group.command("confirm")
+@store_options
+@click.argument("name")
+@click.argument("fingerprint")
+def confirm_cmd(name, fingerprint):
+    """Admit NAME if their key has FINGERPRINT (owners only).
+
+    FINGERPRINT is what `team join` printed on NAME's computer, told to you by
+    another channel. A key with any other fingerprint is not admitted (exit 5:
+    someone else answered the invitation). The team key is then wrapped to NAME.
+
+    \b
+    Examples:
+      linkcheck team confirm alice 3f2a1-9c0de-77b41-0e5aa
+    """
+    _team_url()
+    with open_store(write=True) as st:
+        member = _team_store(st).confirm(name, fingerprint)
+    click.echo(f"{member.name} is now a member of the team ({member.role}).")
+
+
+@team_group.command("list")
+@store_options
+@format_option("table", "json", "csv")
+def list_cmd(fmt):
+    """The team's members and open invitations.
+
+    \b
+    Examples:
+      linkcheck team list
+      linkcheck team list --format json
+    """
+    _team_url()
+    with open_store() as st:
+        team = _team_store(st)
+        rows = [{"name": m.name, "role": m.role, "fingerprint": m.fingerprint, "status": "member",
+                 "added_by": m.by} for m in team.members()]
+        rows += [{"name": n, "role": r, "fingerprint": fp, "status": "joined, not confirmed" if fp else "invited",
+                  "added_by": None} for n, r, fp in team.invitations()]
+    if fmt == "json":
+        click.echo(render_json(rows))
+        return
+    click.echo(render_rows(rows, fmt, ["name", "role", "status", "fingerprint", "added_by"]))
+
+
+@team_group.command("remove")
+@store_options
+@click.argument("name")
+@click.option("--yes", "-y", is_flag=True, help="Do not ask to confirm.")
+def remove_cmd(name, yes):
+    """Remove NAME from the team and re-key it (owners only).
+
+    In one transaction: a new team key, every row sealed again under it and
+    wrapped to the members left. NAME's key opens nothing written afterwards;
+    what NAME already read, they keep. Also withdraws an open invitation. The
+    founder cannot be removed.
+
+    \b
+    Examples:
+      linkcheck team remove alice --yes
+    """
+    _team_url()
+    if not yes:
+        import sys
+
+        if not sys.stdin.isatty():
+            raise UsageError("removing a member re-keys the team; add --yes to confirm")
+        click.confirm(f"Remove {name} from the team and re-key it?", abort=True, err=True)
+    with open_store(write=True) as st:
+        removed = _team_store(st).remove_member(name)
+    if removed:
+        click.echo(f"Removed {name} and re-keyed the team: {name}'s key opens nothing written from now on.")
+    else:
+        click.echo(f"Withdrew the invitation for {name}.")
+
+
+def register(group: click.Group) -> None:
+    group.add_command(team_group)
