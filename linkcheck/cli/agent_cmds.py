@@ -42,8 +42,8 @@ def unlock_cmd(duration, status, fmt):
     """
     path = current_store_path()
     if isinstance(path, str):  # a team store's URL
-        raise UsageError("`unlock` keeps a store file's key; a team store is opened with your member key file "
-                         "(use --passphrase-file for scripts)")
+        raise UsageError(_("`unlock` keeps a store file's key; a team store is opened with your member key "
+                           "file (use --passphrase-file for scripts)"))
     if status:
         _print_status(path, fmt)
         return

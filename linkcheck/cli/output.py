@@ -30,7 +30,7 @@ OUTPUT_FORMATS = ("table", "json", "csv")
 # (JSON and CSV keep them as they are: they are values, for scripts).
 CELL_WORDS = (N_("critical"), N_("high"), N_("medium"), N_("low"), N_("context"), N_("active"), N_("suspended"),
               N_("closed"), N_("planned"))
-_TRANSLATED_CELLS = {"level", "pair_level", "status"}
+_TRANSLATED_CELLS = {"level", "pair_level", "status", "role"}
 _CONTEXT = " (context)"
 # A field holding one of these is quoted, so no reader splits it into rows or cells.
 _CSV_QUOTE_IF = re.compile('[",;\t\r\n]')

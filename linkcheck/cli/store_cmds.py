@@ -62,7 +62,7 @@ def init(member):
         _init_team(path, member)
         return
     if member is not None:
-        raise UsageError("--member is for a team store (--store postgresql://…)")
+        raise UsageError(_("--member is for a team store (--store postgresql://…)"))
     if path.is_dir():
         raise UsageError(_("{path} is a directory; give the store a file name, e.g. --store {n}", path=path, n=path / 'linkcheck.db'))
     if path.exists():
@@ -84,10 +84,11 @@ def _init_team(url, member) -> None:
     passphrase = get_passphrase(confirm=True, prompt="New member passphrase (for your key file)")
     check_new_passphrase(passphrase)
     key = postgres.create(url, passphrase, member or postgres.default_member_name())
-    click.echo(f"Created a team store at {url.display}; you are its founder, {key.name} (owner)")
+    click.echo(_("Created a team store at {url}; you are its founder, {name} (owner)", url=url.display, name=key.name))
     if os.environ.get(TEST_KDF_ENV) == "1":
-        echo_err(f"warning: {TEST_KDF_ENV}=1 is set, so your member key file uses cheap test key-derivation settings")
-    echo_err(f"Your member key file is {key.path}: keep it and its passphrase; `linkcheck team invite` adds members.")
+        echo_err(_("warning: {env}=1 is set, so your member key file uses cheap test key-derivation settings",
+                   env=TEST_KDF_ENV))
+    echo_err(_("Your member key file is {path}: keep it and its passphrase; `linkcheck team invite` adds members.", path=key.path))
 
 
 @click.command()
@@ -120,7 +121,7 @@ def passwd(new_passphrase_file):
         check_new_passphrase(new)
         rewrap_member_file(key, new)
         del new
-        click.echo(f"Passphrase changed (your member key file {key.path}).")
+        click.echo(_("Passphrase changed (your member key file {path}).", path=key.path))
         return
     with open_store(write=True) as st:
         new = get_new_passphrase(new_passphrase_file)
@@ -268,9 +269,9 @@ def migrate_cmd(target, member, new_passphrase_file):
     destination = store_location(target)
     if not isinstance(destination, str):
         if destination.exists():
-            raise UsageError(f"a store already exists at {destination}; refusing to overwrite it")
+            raise UsageError(_("a store already exists at {destination}; refusing to overwrite it", destination=destination))
         if member is not None:
-            raise UsageError("--member is for a team store (--to postgresql://…)")
+            raise UsageError(_("--member is for a team store (--to postgresql://…)"))
     with open_store() as st:
         profiles, events, explanations = st.profiles(), st.events(), st.explanations()
     new = get_new_passphrase(new_passphrase_file)
@@ -294,8 +295,8 @@ def migrate_cmd(target, member, new_passphrase_file):
             keep_event(event)
         for expl in explanations:
             out.put_explanation(expl)
-    click.echo(f"Copied {len(profiles):,} account(s), {len(events):,} log entries and "
-               f"{len(explanations):,} explanation(s) to {shown}")
+    click.echo(_("Copied {accounts:,} account(s), {events:,} log entries and {explanations:,} explanation(s) to {shown}",
+                 shown=shown, accounts=len(profiles), events=len(events), explanations=len(explanations)))
 
 
 def register(group: click.Group) -> None:

@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import click
 
+from ..i18n import N_, _, translate
 from ..errors import UsageError
 from .options import current_store_path, echo_err, get_passphrase, open_store, store_options
 from .output import format_option, render_json, render_rows
 from .store_cmds import check_new_passphrase
 
-ROLE_HELP = "owner: manages members, reads and writes; operator: reads and writes accounts, runs checks; auditor: only reads"
+ROLE_HELP = N_("owner: manages members, reads and writes; operator: reads and writes accounts, runs checks; auditor: only reads")
 
 
 def _team_url():
     path = current_store_path()
     if not isinstance(path, str):
-        raise UsageError("team commands work on a team store: give --store postgresql://… (or LINKCHECK_STORE)")
+        raise UsageError(_("team commands work on a team store: give --store postgresql://… (or LINKCHECK_STORE)"))
     return path
 
 
@@ -23,7 +24,7 @@ def _team_store(st):
     from ..store.postgres import TeamStore
 
     if not isinstance(st, TeamStore):  # pragma: no cover - _team_url() already refused a file store
-        raise UsageError("team commands work on a team store")
+        raise UsageError(_("team commands work on a team store"))
     return st
 
 
@@ -69,8 +70,8 @@ def invite_cmd(name, role):
     with open_store(write=True) as st:
         text = _team_store(st).invite(name, role)
     click.echo(text)
-    echo_err(f"Give this invitation to {name}; they run `linkcheck team join INVITATION --store URL` and tell you "
-             f"their fingerprint, which you check with `linkcheck team confirm {name} FINGERPRINT`.")
+    echo_err(_("Give this invitation to {name}; they run `linkcheck team join INVITATION --store URL` and tell "
+               "you their fingerprint, which you check with `linkcheck team confirm {name} FINGERPRINT`.", name=name))
 
 
 @team_group.command("join")
@@ -96,9 +97,10 @@ def join_cmd(invitation):
     check_new_passphrase(passphrase)
     key = postgres.join(url, invitation, passphrase)
     print_fp = fingerprint(*key.public_keys())
-    click.echo(f"Your key fingerprint: {print_fp}")
-    echo_err(f"Your member key file is {key.path}. Tell the owner this fingerprint by phone or in person; "
-             f"you can open the team store once they run `linkcheck team confirm {key.name} {print_fp}`.")
+    click.echo(_("Your key fingerprint: {fingerprint}", fingerprint=print_fp))
+    echo_err(_("Your member key file is {path}. Tell the owner this fingerprint by phone or in person; you can "
+               "open the team store once they run `linkcheck team confirm {name} {fingerprint}`.",
+               path=key.path, name=key.name, fingerprint=print_fp))
 
 
 @team_group.command("confirm")
@@ -119,7 +121,7 @@ def confirm_cmd(name, fingerprint):
     _team_url()
     with open_store(write=True) as st:
         member = _team_store(st).confirm(name, fingerprint)
-    click.echo(f"{member.name} is now a member of the team ({member.role}).")
+    click.echo(_("{name} is now a member of the team ({role}).", name=member.name, role=translate(member.role)))
 
 
 @team_group.command("list")
@@ -167,14 +169,14 @@ def remove_cmd(name, yes):
         import sys
 
         if not sys.stdin.isatty():
-            raise UsageError("removing a member re-keys the team; add --yes to confirm")
-        click.confirm(f"Remove {name} from the team and re-key it?", abort=True, err=True)
+            raise UsageError(_("removing a member re-keys the team; add --yes to confirm"))
+        click.confirm(_("Remove {name} from the team and re-key it?", name=name), abort=True, err=True)
     with open_store(write=True) as st:
         removed = _team_store(st).remove_member(name)
     if removed:
-        click.echo(f"Removed {name} and re-keyed the team: {name}'s key opens nothing written from now on.")
+        click.echo(_("Removed {name} and re-keyed the team: {name}'s key opens nothing written from now on.", name=name))
     else:
-        click.echo(f"Withdrew the invitation for {name}.")
+        click.echo(_("Withdrew the invitation for {name}.", name=name))
 
 
 def register(group: click.Group) -> None:

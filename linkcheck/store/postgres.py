@@ -42,6 +42,7 @@ from pathlib import Path
 from typing import Iterator
 from urllib.parse import urlsplit, urlunsplit
 
+from ..i18n import _, translate
 from .. import crypto
 from ..errors import LinkcheckError, PassphraseError, StoreBusy, StoreDamaged, UsageError
 from ..models import Account, Event, Profile
@@ -210,25 +211,24 @@ def _pg_failure(exc: Exception, where: str) -> LinkcheckError:
     detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     detail = "".join(ch if ch.isprintable() else "?" for ch in detail)[:160]
     if isinstance(exc, (pge.UndefinedTable, pge.InvalidSchemaName)):
-        return UsageError(f"no team store at {where}; create one with `linkcheck init --store URL`")
+        return UsageError(_("no team store at {where}; create one with `linkcheck init --store URL`", where=where))
     if isinstance(exc, pge.LockNotAvailable):
-        return StoreBusy(f"team store is busy (another member is writing to {where}); try again")
+        return StoreBusy(_("team store is busy (another member is writing to {where}); try again", where=where))
     if isinstance(exc, pge.SerializationFailure):
-        return StoreBusy(f"team store at {where} was changed by another writer at the same time; try again")
+        return StoreBusy(_("team store at {where} was changed by another writer at the same time; try again", where=where))
     if isinstance(exc, (pge.InsufficientPrivilege, pge.ReadOnlySqlTransaction, pge.DiskFull,
                         pge.InsufficientResources)):
-        return StoreBusy(f"cannot write the team store at {where}: {detail}")
+        return StoreBusy(_("cannot write the team store at {where}: {detail}", where=where, detail=detail))
     if isinstance(exc, psycopg.OperationalError):
-        return StoreBusy(f"cannot reach the team store at {where}: {detail}")
-    return StoreDamaged(f"team store at {where} is damaged or not a linkcheck store ({detail})")
+        return StoreBusy(_("cannot reach the team store at {where}: {detail}", where=where, detail=detail))
+    return StoreDamaged(_("team store at {where} is damaged or not a linkcheck store ({detail})", where=where, detail=detail))
 
 
 def _connect(url: str):
     try:
         import psycopg
     except ImportError:
-        raise UsageError("a team store needs the PostgreSQL driver: pip install 'linkcheck[team]' "
-                         "(psycopg)") from None
+        raise UsageError(_("a team store needs the PostgreSQL driver: pip install 'linkcheck[team]' (psycopg)")) from None
 
     try:
         pg = psycopg.connect(url, autocommit=True, connect_timeout=CONNECT_TIMEOUT_S)
@@ -250,15 +250,16 @@ def _read_header(pg, where: str) -> str:
     """The team's id; the header is checked as the file store checks its own."""
     row = pg.cursor(binary=True).execute("SELECT magic, format, team FROM header WHERE id = 1").fetchone()
     if row is None:
-        raise StoreDamaged(f"{where} is not a linkcheck team store (no header)")
+        raise StoreDamaged(_("{where} is not a linkcheck team store (no header)", where=where))
     magic, fmt, team = row
     if magic != MAGIC:
-        raise StoreDamaged(f"{where} is not a linkcheck team store (bad magic)")
+        raise StoreDamaged(_("{where} is not a linkcheck team store (bad magic)", where=where))
     if fmt > FORMAT_VERSION:
         raise StoreDamaged(
-            f"store format {fmt} is newer than this linkcheck supports ({FORMAT_VERSION}); upgrade linkcheck")
+            _("store format {fmt} is newer than this linkcheck supports ({FORMAT_VERSION}); upgrade linkcheck",
+              fmt=fmt, FORMAT_VERSION=FORMAT_VERSION))
     if fmt != FORMAT_VERSION or not isinstance(team, str) or not re.fullmatch(r"[0-9a-f]{32}", team):
-        raise StoreDamaged(f"team store header at {where} is damaged")
+        raise StoreDamaged(_("team store header at {where} is damaged", where=where))
     return team
 
 
@@ -288,7 +289,7 @@ def _member_rows(pg) -> list[team_mod.Member]:
         return [team_mod.Member(str(n), str(r), bytes(x), bytes(e), int(ep), str(by), bytes(sig), bytes(w))
                 for n, r, x, e, ep, by, sig, w in rows]
     except (TypeError, ValueError):
-        raise StoreDamaged("the team store is damaged: a member record has the wrong shape") from None
+        raise StoreDamaged(_("the team store is damaged: a member record has the wrong shape")) from None
 
 
 # What the row manifest check reads of every row (as store/sqlite.py's `_VERIFY_QUERIES`): the
@@ -331,7 +332,7 @@ def create(url: str, passphrase: str, member: str) -> team_mod.MemberKey:
     import psycopg
 
     if not passphrase:
-        raise PassphraseError("refusing an empty passphrase")
+        raise PassphraseError(_("refusing an empty passphrase"))
     team_mod.check_member_name(member)
     where = display_url(url)
     pg = _connect(url)
@@ -339,7 +340,7 @@ def create(url: str, passphrase: str, member: str) -> team_mod.MemberKey:
     try:
         exists = pg.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", (SCHEMA_NAME,)).fetchone()
         if exists:
-            raise UsageError(f"a team store already exists at {where}; refusing to overwrite it")
+            raise UsageError(_("a team store already exists at {where}; refusing to overwrite it", where=where))
         team = uuid.uuid4().hex
         key = team_mod.new_member_file(team, member, None, passphrase)
         x25519, ed25519 = key.public_keys()
@@ -392,14 +393,14 @@ def join(url: str, invitation: str, passphrase: str) -> team_mod.MemberKey:
     try:
         team = _read_header(pg, where)
         if team != invite["team"]:
-            raise UsageError(f"this invitation is for another team store than the one at {where}")
+            raise UsageError(_("this invitation is for another team store than the one at {where}", where=where))
         key = team_mod.new_member_file(team, invite["name"], invite["founder"], passphrase)
         x25519, ed25519 = key.public_keys()
         cur = pg.execute("UPDATE invitations SET x25519 = %s, ed25519 = %s WHERE name = %s AND role = %s "
                          "AND x25519 IS NULL", (x25519, ed25519, invite["name"], invite["role"]))
         if cur.rowcount != 1:
-            raise UsageError(f"there is no open invitation for {invite['name']} at {where} (already redeemed, "
-                             "or withdrawn); ask the owner for a new one")
+            raise UsageError(_("there is no open invitation for {name} at {where} (already redeemed, or "
+                               "withdrawn); ask the owner for a new one", name=invite['name'], where=where))
         return key
     except BaseException as exc:
         if key is not None:
@@ -449,7 +450,7 @@ class TeamStore(Store):
                 secret = box.pop()
                 if isinstance(secret, team_mod.MemberKey):
                     if secret.team != team:
-                        raise PassphraseError("this member key is for another team store")
+                        raise PassphraseError(_("this member key is for another team store"))
                     return secret
                 return team_mod.unlock_member_file(team, secret)
 
@@ -461,7 +462,7 @@ class TeamStore(Store):
                 seen_before = team_mod.read_seen(key_path)
                 pg.execute("BEGIN ISOLATION LEVEL REPEATABLE READ")
                 if _read_header(pg, where) != team:
-                    raise StoreDamaged(f"team store header at {where} changed while opening it")
+                    raise StoreDamaged(_("team store header at {where} changed while opening it", where=where))
                 fetched = _fetch(pg)
             else:
                 seen_before = team_mod.read_seen(key_path)
@@ -501,7 +502,7 @@ class TeamStore(Store):
                        fetched: tuple, seen_before: tuple) -> "TeamStore":
         members_rows, manifest_row, tables = fetched
         if manifest_row is None:
-            raise StoreDamaged("the team store was tampered with or damaged: the manifest is missing")
+            raise StoreDamaged(_("the team store was tampered with or damaged: the manifest is missing"))
         generation, epoch, sealed, by, signature, roster_by, roster_signature = manifest_row
         members = team_mod.verified_members(team, key.founder, members_rows, epoch)
         members_digest = team_mod.members_digest(team, members)
@@ -513,13 +514,14 @@ class TeamStore(Store):
         me = members.get(key.name)
         if me is None or (me.x25519, me.ed25519) != key.public_keys():
             raise PassphraseError(
-                f"{key.name} is not (or no longer) a member of the team store at {where}: its key opens nothing here")
+                _("{name} is not (or no longer) a member of the team store at {where}: its key opens nothing "
+                  "here", name=key.name, where=where))
         try:
             master = key.x25519.unwrap(me.wrapped, _wrap_ad(team, epoch, me.name))
         except (crypto.WrongKey, crypto.Damaged):
-            raise StoreDamaged("the team store was tampered with: your wrapped team key does not open") from None
+            raise StoreDamaged(_("the team store was tampered with: your wrapped team key does not open")) from None
         if write and me.role not in team_mod.WRITERS:
-            raise UsageError(f"you are {me.name}, an {me.role} of this team: auditors only read")
+            raise UsageError(_("you are {name}, an {role} of this team: auditors only read", name=me.name, role=translate(me.role)))
         store = cls(Path(where), _Connection(pg), RowKeyring(master), write, FORMAT_VERSION)  # type: ignore[arg-type]
         store.path = where  # type: ignore[assignment]  # a URL, for messages
         store.team, store.member, store.role, store.epoch = team, key, me.role, epoch
@@ -567,13 +569,13 @@ class TeamStore(Store):
         for row in cursor:
             self._check_row("accounts", *row)
             if row[0] <= previous:
-                raise StoreDamaged("store was tampered with or damaged: two rows have one id")
+                raise StoreDamaged(_("store was tampered with or damaged: two rows have one id"))
             previous = row[0]
             count += 1
             yield self._open_profile(*row)
         cursor.close()
         if count != len(self._verified["accounts"]):
-            raise StoreDamaged("store was tampered with or damaged: a table reads back other rows than verified at open")
+            raise StoreDamaged(_("store was tampered with or damaged: a table reads back other rows than verified at open"))
 
     def accounts(self) -> list[Account]:
         rows = self._conn.execute("SELECT id, version, name_tag, body FROM accounts ORDER BY id").fetchall()
@@ -597,18 +599,19 @@ class TeamStore(Store):
     def rekey(self, new_passphrase: str) -> None:
         """`passwd` on a team store changes this member's own passphrase (their key file)."""
         if not new_passphrase:
-            raise PassphraseError("refusing an empty passphrase")
+            raise PassphraseError(_("refusing an empty passphrase"))
         team_mod.rewrap_member_file(self.member, new_passphrase)
 
     def backup(self, target: Path) -> None:
-        raise UsageError("a team store is backed up on its server (pg_dump sees only ciphertext), or copied "
-                         "into a file store with `linkcheck store migrate --to FILE`")
+        raise UsageError(_("a team store is backed up on its server (pg_dump sees only ciphertext), or copied "
+                           "into a file store with `linkcheck store migrate --to FILE`"))
 
     # ----- members -----------------------------------------------------------------------------
 
     def _require_owner(self) -> None:
         if self.role != "owner":
-            raise UsageError(f"you are {self.member.name}, an {self.role}: only owners manage the team's members")
+            raise UsageError(_("you are {name}, an {role}: only owners manage the team's members", name=self.member.name,
+                               role=translate(self.role)))
 
     def members(self) -> list[team_mod.Member]:
         return [self._members[name] for name in sorted(self._members)]
@@ -624,9 +627,9 @@ class TeamStore(Store):
         self._require_owner()
         team_mod.check_member_name(name)
         if role not in team_mod.ROLES:
-            raise UsageError(f"role must be one of {', '.join(team_mod.ROLES)}")
+            raise UsageError(_("role must be one of {items}", items=', '.join(team_mod.ROLES)))
         if name in self._members:
-            raise UsageError(f"{name} is already a member of this team")
+            raise UsageError(_("{name} is already a member of this team", name=name))
         self._conn.execute("DELETE FROM invitations WHERE name = ?", (name,))
         self._pg.execute("INSERT INTO invitations (name, role) VALUES (%s, %s)", (name, role))  # type: ignore[attr-defined]
         return team_mod.invitation_text(self.team, self.member.founder, name, role)
@@ -639,18 +642,18 @@ class TeamStore(Store):
         row = self._pg.cursor(binary=True).execute(  # type: ignore[attr-defined]
             "SELECT role, x25519, ed25519 FROM invitations WHERE name = %s", (name,)).fetchone()
         if row is None:
-            raise UsageError(f"there is no invitation for {name}; `linkcheck team invite {name} --role ROLE` makes one")
+            raise UsageError(_("there is no invitation for {name}; `linkcheck team invite {name} --role ROLE` makes one", name=name))
         role, x25519, ed25519 = row
         if x25519 is None or ed25519 is None:
-            raise UsageError(f"{name} has not joined yet (`linkcheck team join INVITATION` on their computer)")
+            raise UsageError(_("{name} has not joined yet (`linkcheck team join INVITATION` on their computer)", name=name))
         x25519, ed25519 = bytes(x25519), bytes(ed25519)
         wanted = given_fingerprint.strip().lower()
         if team_mod.fingerprint(x25519, ed25519) != wanted:
             raise StoreDamaged(
-                f"the key posted for {name} does not have the fingerprint you were given: it was not admitted "
-                "(someone else may have answered the invitation; withdraw it with `linkcheck team remove`)")
+                _("the key posted for {name} does not have the fingerprint you were given: it was not admitted "
+                  "(someone else may have answered the invitation; withdraw it with `linkcheck team remove`)", name=name))
         if role not in team_mod.ROLES:
-            raise StoreDamaged("the team store was tampered with: an invitation names an unknown role")
+            raise StoreDamaged(_("the team store was tampered with: an invitation names an unknown role"))
         member = team_mod.sign_member(self.team, team_mod.Member(
             name, role, x25519, ed25519, self.epoch, "", b"",
             crypto.X25519Recipient(x25519).wrap(self._keys.master, _wrap_ad(self.team, self.epoch, name))),
@@ -671,9 +674,9 @@ class TeamStore(Store):
             cur = self._pg.execute("DELETE FROM invitations WHERE name = %s", (name,))  # type: ignore[attr-defined]
             if cur.rowcount:
                 return False
-            raise UsageError(f"{name} is not a member of this team (nor invited)")
+            raise UsageError(_("{name} is not a member of this team (nor invited)", name=name))
         if self._members[name].ed25519 == self.member.founder:
-            raise UsageError(f"{name} founded this team and cannot be removed")
+            raise UsageError(_("{name} founded this team and cannot be removed", name=name))
         # Records the removed owner signed are signed again by you; the new member list must
         # still chain to the founder (it cannot if your own record is one of them).
         kept: dict[str, team_mod.Member] = {}
@@ -682,7 +685,7 @@ class TeamStore(Store):
                 continue
             if m.by == name:
                 if other == self.member.name:
-                    raise UsageError(f"{name} admitted you, so you cannot remove them: ask the founder or another owner")
+                    raise UsageError(_("{name} admitted you, so you cannot remove them: ask the founder or another owner", name=name))
                 m = team_mod.sign_member(self.team, m, self.member)
             kept[other] = m
         team_mod.verified_members(self.team, self.member.founder, list(kept.values()), self.epoch)

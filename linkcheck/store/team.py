@@ -34,10 +34,14 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
+from ..i18n import N_, _, translate
 from .. import crypto
 from ..errors import InvalidInput, PassphraseError, StoreBusy, StoreDamaged, UsageError
 
 ROLES = ("owner", "operator", "auditor")
+# The roles and a member's states as shown to people (tables, messages): values stay English.
+ROLE_WORDS = (N_("owner"), N_("operator"), N_("auditor"))
+STATUS_WORDS = (N_("member"), N_("joined, not confirmed"), N_("invited"))
 WRITERS = ("owner", "operator")
 MEMBER_FILE_FORMAT = 1
 MEMBER_FILE_SUFFIX = ".member"
@@ -50,7 +54,7 @@ _ROSTER_DOMAIN = b"linkcheck-team-roster/v1|"
 def check_member_name(name: str) -> str:
     ok = 1 <= len(name) <= 64 and all(ch.isalnum() or ch in "-_." for ch in name)
     if not ok:
-        raise UsageError(f"member name {name!r} is not allowed: use 1-64 letters, digits, '-', '_' or '.'")
+        raise UsageError(_("member name {name!r} is not allowed: use 1-64 letters, digits, '-', '_' or '.'", name=name))
     return name
 
 
@@ -123,9 +127,9 @@ def new_member_file(team: str, name: str, founder: bytes | None, passphrase: str
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         fd = os.open(str(path), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
-        raise UsageError(f"a member key file for this team already exists at {path}; refusing to overwrite it") from None
+        raise UsageError(_("a member key file for this team already exists at {path}; refusing to overwrite it", path=path)) from None
     except OSError as exc:
-        raise StoreBusy(f"cannot write the member key file {path}: {exc.strerror}") from None
+        raise StoreBusy(_("cannot write the member key file {path}: {strerror}", path=path, strerror=exc.strerror)) from None
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
         json.dump(data, fh)
         fh.flush()
@@ -139,13 +143,13 @@ def _read_member_file(path: Path) -> dict:
             data = json.load(fh)
     except FileNotFoundError:
         raise PassphraseError(
-            f"no member key file for this team store on this computer ({path}); ask an owner for an "
-            "invitation and redeem it with `linkcheck team join`"
+            _("no member key file for this team store on this computer ({path}); ask an owner for an "
+              "invitation and redeem it with `linkcheck team join`", path=path)
         ) from None
     except (OSError, ValueError):
-        raise StoreDamaged(f"the member key file {path} is damaged or cannot be read") from None
+        raise StoreDamaged(_("the member key file {path} is damaged or cannot be read", path=path)) from None
     if not isinstance(data, dict) or data.get("format") != MEMBER_FILE_FORMAT:
-        raise StoreDamaged(f"the member key file {path} is damaged or of a newer format")
+        raise StoreDamaged(_("the member key file {path} is damaged or of a newer format", path=path))
     return data
 
 
@@ -158,16 +162,16 @@ def unlock_member_file(team: str, passphrase: str) -> MemberKey:
         params = crypto.KdfParams.from_json(json.loads(kdf_json))
         wrapped, founder = bytes.fromhex(data["wrapped"]), bytes.fromhex(data["founder"])
     except (KeyError, TypeError, ValueError, crypto.Damaged):
-        raise StoreDamaged(f"the member key file {path} is damaged") from None
+        raise StoreDamaged(_("the member key file {path} is damaged", path=path)) from None
     if data.get("team") != team:
-        raise StoreDamaged(f"the member key file {path} belongs to another team")
+        raise StoreDamaged(_("the member key file {path} belongs to another team", path=path))
     identity = crypto.PassphraseIdentity.derive(passphrase, params)
     try:
         seed = identity.unwrap(wrapped, _file_ad(team, name, kdf_json))
     except crypto.WrongKey:
-        raise PassphraseError("wrong passphrase for your member key file (or the file was altered)") from None
+        raise PassphraseError(_("wrong passphrase for your member key file (or the file was altered)")) from None
     except crypto.Damaged:
-        raise StoreDamaged(f"the member key file {path} is damaged") from None
+        raise StoreDamaged(_("the member key file {path} is damaged", path=path)) from None
     return MemberKey(path, team, name, founder, seed)
 
 
@@ -221,14 +225,14 @@ def check_seen(key: MemberKey, seen_before: tuple[object, object], generation: i
     before the transaction began: the server cannot roll the store back past that."""
     seen, mac = seen_before
     if not isinstance(seen, dict) or mac != key.seen_mac(seen):
-        raise StoreDamaged(f"the member key file {key.path} was altered (its record of the team's counter)")
+        raise StoreDamaged(_("the member key file {path} was altered (its record of the team's counter)", path=key.path))
     if generation < seen["generation"] or epoch < seen["epoch"]:
         raise StoreDamaged(
-            f"the team store was rolled back: its counter is {generation}, but this computer has seen "
-            f"{seen['generation']}; the server is hiding changes"
+            _("the team store was rolled back: its counter is {generation}, but this computer has seen {seen}; "
+              "the server is hiding changes", generation=generation, seen=seen['generation'])
         )
     if generation == seen["generation"] and seen["digest"] and digest != seen["digest"]:
-        raise StoreDamaged("the team store was tampered with: two different states carry one counter")
+        raise StoreDamaged(_("the team store was tampered with: two different states carry one counter"))
 
 
 def remember(key: MemberKey, generation: int, epoch: int, digest: str) -> None:
@@ -238,7 +242,7 @@ def remember(key: MemberKey, generation: int, epoch: int, digest: str) -> None:
         data = _read_member_file(key.path)
         seen = data.get("seen")
         if not isinstance(seen, dict) or data.get("seen_mac") != key.seen_mac(seen):
-            raise StoreDamaged(f"the member key file {key.path} was altered (its record of the team's counter)")
+            raise StoreDamaged(_("the member key file {path} was altered (its record of the team's counter)", path=key.path))
         if generation < seen["generation"] or (generation == seen["generation"] and seen["digest"]):
             return
         seen = {"generation": generation, "epoch": epoch, "digest": digest}
@@ -289,7 +293,7 @@ def verified_members(team: str, founder: bytes, members: list[Member], epoch: in
     the team key of the manifest's key epoch; anything else on the server (a record no owner
     signed, an altered role) is damage. A removed member's record put back is caught by the
     signed team manifest, which covers the digest of every record."""
-    damaged = StoreDamaged("the team store was tampered with: a member record is not signed by an owner of the team")
+    damaged = StoreDamaged(_("the team store was tampered with: a member record is not signed by an owner of the team"))
     by_name: dict[str, Member] = {}
     for member in members:
         if member.name in by_name or member.epoch != epoch or member.role not in ROLES:
@@ -298,7 +302,7 @@ def verified_members(team: str, founder: bytes, members: list[Member], epoch: in
     valid: dict[str, Member] = {}
     founders = [m for m in members if m.ed25519 == founder and m.by == m.name and m.role == "owner"]
     if len(founders) != 1 or not _verify(founder, founders[0].signature, founders[0].payload(team)):
-        raise StoreDamaged("the team store was tampered with: the founder's member record is missing or altered")
+        raise StoreDamaged(_("the team store was tampered with: the founder's member record is missing or altered"))
     valid[founders[0].name] = founders[0]
     grew = True
     while grew:
@@ -331,7 +335,7 @@ def verify_roster(members: dict[str, Member], payload: bytes, by: str, signature
     manage members (an operator) cannot drop a record and sign the result."""
     signer = members.get(by)
     if signer is None or signer.role != "owner" or not _verify(signer.ed25519, signature, payload):
-        raise StoreDamaged("the team store was tampered with: its member list is not one an owner signed")
+        raise StoreDamaged(_("the team store was tampered with: its member list is not one an owner signed"))
 
 
 def manifest_payload(team: str, generation: int, epoch: int, sealed_manifest: bytes, members: str, by: str) -> bytes:
@@ -344,10 +348,11 @@ def verify_manifest_signature(members: dict[str, Member], payload: bytes, by: st
     """The member who signed the team manifest; damage unless a member who may write did."""
     signer = members.get(by)
     if signer is None or not _verify(signer.ed25519, signature, payload):
-        raise StoreDamaged("the team store was tampered with: its manifest is not signed by a member of the team")
+        raise StoreDamaged(_("the team store was tampered with: its manifest is not signed by a member of the team"))
     if signer.role not in WRITERS:
         raise StoreDamaged(
-            f"the team store was tampered with: its last write is signed by {by}, an {signer.role}, who may only read"
+            _("the team store was tampered with: its last write is signed by {by}, an {role}, who may only read",
+              by=by, role=translate(signer.role))
         )
     return signer
 
@@ -361,7 +366,7 @@ def invitation_text(team: str, founder: bytes, name: str, role: str) -> str:
 
 
 def read_invitation(text: str) -> dict:
-    bad = InvalidInput("this is not a linkcheck team invitation (it starts with linkcheck-invite:)")
+    bad = InvalidInput(_("this is not a linkcheck team invitation (it starts with linkcheck-invite:)"))
     text = text.strip()
     if not text.startswith(INVITATION_PREFIX):
         raise bad
