@@ -537,3 +537,26 @@ def test_the_store_setting_and_team_commands_on_a_file_store(cli, store, team_ur
     line = _one_line(cli("team", "list"), 2)
     assert "team commands work on a team store" in line
     assert "unlock` keeps a store file's key" in _one_line(cli("unlock", "--store", team_url), 2)
+
+
+# ----- the Chinese interface -------------------------------------------------------------------
+
+
+def test_team_store_errors_and_the_member_table_are_chinese_with_linkcheck_lang_zh(cli, team, tmp_path):
+    zh = {"LINKCHECK_LANG": "zh"}
+    # team commands on a file store: the same exit code, the sentence in Chinese.
+    line = _one_line(cli("team", "list", "--store", str(tmp_path / "file.db"), env=zh), 2)
+    assert line == "linkcheck：错误：team 命令只用于团队存储库：请指定 --store postgresql://…（或 LINKCHECK_STORE）"
+    # A server that is not there: exit 6, in Chinese, the password still not shown.
+    result = cli("init", "--store", f"postgresql://lc:hunter2-secret@/nowhere?host={tmp_path}", env=zh)
+    line = _one_line(result, 6)
+    assert line.startswith(f"linkcheck：错误：无法连接 postgresql://lc@/nowhere?host={tmp_path} 的团队存储库：")
+    assert "hunter2" not in result.output
+    # The member table: headers and the role and status cells in Chinese; JSON keeps the values.
+    table = cli("team", "list", env=zh)
+    _ok(table)
+    header, _rule, dana = table.output.splitlines()
+    assert header.split() == ["名称", "角色", "状态", "指纹", "添加者"]
+    assert dana.split()[:3] == ["dana", "所有者", "成员"]
+    rows = json.loads(cli("team", "list", "--format", "json", env=zh).output)
+    assert (rows[0]["role"], rows[0]["status"]) == ("owner", "member")
