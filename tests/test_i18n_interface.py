@@ -51,6 +51,15 @@ def test_a_wrong_passphrase_is_said_in_chinese(cli, store):
     assert (result.exit_code, result.stderr.strip()) == (4, "linkcheck：错误：口令错误（或存储库文件头被改动过）")
 
 
+def test_the_passphrase_prompt_is_chinese(cli, store, monkeypatch):
+    from linkcheck.cli import options
+
+    monkeypatch.setattr(options, "_interactive", lambda: True)
+    asked = cli("account", "list", input="not the passphrase\n" * 3, passphrase=None, env={"LINKCHECK_LANG": "zh"})
+    assert asked.exit_code == 4
+    assert asked.output.count("存储库口令: ") == 3
+
+
 def test_a_zh_locale_picks_chinese(cli, demo_store):
     result = cli("account", "show", "nobody", env={"LANG": "zh_CN.UTF-8"})
     assert (result.exit_code, result.stderr.strip()) == (2, ZH_UNKNOWN)

@@ -542,7 +542,7 @@ def test_the_store_setting_and_team_commands_on_a_file_store(cli, store, team_ur
 # ----- the Chinese interface -------------------------------------------------------------------
 
 
-def test_team_store_errors_and_the_member_table_are_chinese_with_linkcheck_lang_zh(cli, team, tmp_path):
+def test_team_store_errors_and_the_member_table_are_chinese_with_linkcheck_lang_zh(cli, team, tmp_path, monkeypatch):
     zh = {"LINKCHECK_LANG": "zh"}
     # team commands on a file store: the same exit code, the sentence in Chinese.
     line = _one_line(cli("team", "list", "--store", str(tmp_path / "file.db"), env=zh), 2)
@@ -560,3 +560,10 @@ def test_team_store_errors_and_the_member_table_are_chinese_with_linkcheck_lang_
     assert dana.split()[:3] == ["dana", "所有者", "成员"]
     rows = json.loads(cli("team", "list", "--format", "json", env=zh).output)
     assert (rows[0]["role"], rows[0]["status"]) == ("owner", "member")
+    # The member passphrase is asked for in Chinese too.
+    from linkcheck.cli import options
+
+    monkeypatch.setattr(options, "_interactive", lambda: True)
+    asked = cli("account", "list", input=PASSPHRASE + "\n", passphrase=None, env=zh)
+    _ok(asked)
+    assert asked.output.startswith("你的成员口令: ")

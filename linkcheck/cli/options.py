@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from ..i18n import N_, _
+from ..i18n import N_, _, translate
 from ..errors import PassphraseError
 from ..models import LEVEL_NAMES, Level
 from ..store import STORE_ENV, Store, check_store_file
@@ -220,13 +220,13 @@ def _given_passphrase() -> str | None:
 
 
 def _prompt_passphrase(prompt: str, confirm: bool = False) -> str:
-    value = click.prompt(prompt, hide_input=True, confirmation_prompt=confirm, err=True)
+    value = click.prompt(translate(prompt), hide_input=True, confirmation_prompt=confirm, err=True)
     if not value:
         raise PassphraseError(_("refusing an empty passphrase"))
     return value
 
 
-def get_passphrase(*, confirm: bool = False, prompt: str = "Store passphrase") -> str:
+def get_passphrase(*, confirm: bool = False, prompt: str = N_("Store passphrase")) -> str:
     """The passphrase from --passphrase-file, then LINKCHECK_PASSPHRASE, then a hidden prompt."""
     given = _given_passphrase()
     if given is not None:
@@ -236,7 +236,7 @@ def get_passphrase(*, confirm: bool = False, prompt: str = "Store passphrase") -
     raise PassphraseError(NO_PASSPHRASE_HELP.format(env=PASSPHRASE_ENV))
 
 
-def with_passphrase(attempt, *, prompt: str = "Store passphrase"):
+def with_passphrase(attempt, *, prompt: str = N_("Store passphrase")):
     """attempt(passphrase) with the passphrase from the file or the environment (once), else
     from a prompt on a terminal, up to PROMPT_TRIES times while it raises PassphraseError."""
     given = _given_passphrase()
@@ -294,7 +294,7 @@ def store_key():
     if is_team_store(path):
         from ..store.postgres import member_key
 
-        return with_passphrase(lambda passphrase: member_key(path, passphrase), prompt="Your member passphrase")
+        return with_passphrase(lambda passphrase: member_key(path, passphrase), prompt=N_("Your member passphrase"))
     check_store_file(path)
     key = agent_key(path)
     if key is not None:

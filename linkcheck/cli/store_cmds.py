@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from ..i18n import _
+from ..i18n import N_, _
 from .. import store as store_mod
 from ..crypto import TEST_KDF_ENV
 from ..errors import PassphraseError, UsageError
@@ -67,7 +67,7 @@ def init(member):
         raise UsageError(_("{path} is a directory; give the store a file name, e.g. --store {n}", path=path, n=path / 'linkcheck.db'))
     if path.exists():
         raise UsageError(_("a store already exists at {path}; refusing to overwrite it", path=path))
-    passphrase = get_passphrase(confirm=True, prompt="New store passphrase")
+    passphrase = get_passphrase(confirm=True, prompt=N_("New store passphrase"))
     check_new_passphrase(passphrase)
     store_mod.create(path, passphrase)
     click.echo(_("Created an encrypted store at {path}", path=path))
@@ -81,7 +81,7 @@ def init(member):
 def _init_team(url, member) -> None:
     from ..store import postgres
 
-    passphrase = get_passphrase(confirm=True, prompt="New member passphrase (for your key file)")
+    passphrase = get_passphrase(confirm=True, prompt=N_("New member passphrase (for your key file)"))
     check_new_passphrase(passphrase)
     key = postgres.create(url, passphrase, member or postgres.default_member_name())
     click.echo(_("Created a team store at {url}; you are its founder, {name} (owner)", url=url.display, name=key.name))

@@ -93,7 +93,7 @@ def join_cmd(invitation):
     from ..store.team import fingerprint
 
     url = _team_url()
-    passphrase = get_passphrase(confirm=True, prompt="New member passphrase (for your key file)")
+    passphrase = get_passphrase(confirm=True, prompt=N_("New member passphrase (for your key file)"))
     check_new_passphrase(passphrase)
     key = postgres.join(url, invitation, passphrase)
     print_fp = fingerprint(*key.public_keys())
