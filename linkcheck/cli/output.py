@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import io
-import json
 import os
 import re
 import sys
@@ -18,6 +17,7 @@ from typing import Any, Iterable, TextIO
 
 import click
 
+from .. import jsontext
 from ..errors import UsageError
 from ..importers.csv import export_header, profile_to_row
 from ..importers.json import profile_to_json
@@ -72,7 +72,7 @@ def render_rows(rows: list[dict], fmt: str, columns: list[str] | None = None) ->
     if columns is None:
         columns = list(rows[0].keys()) if rows else []
     if fmt == "json":
-        return json.dumps(rows, ensure_ascii=False, indent=2)
+        return jsontext.dumps(rows)
     if fmt == "csv":
         buf = io.StringIO()
         write_csv_row(buf, columns)
@@ -88,7 +88,7 @@ def render_rows(rows: list[dict], fmt: str, columns: list[str] | None = None) ->
 
 
 def render_json(data: Any) -> str:
-    return json.dumps(data, ensure_ascii=False, indent=2)
+    return jsontext.dumps(data)  # json.dumps(data, ensure_ascii=False, indent=2), faster
 
 
 def _cell(value: Any) -> str:
@@ -138,7 +138,7 @@ def _write_json_export(profiles: Iterable, out: TextIO) -> int:
     exactly as `json.dump(..., indent=2)` would lay out the whole list."""
     count = 0
     for profile in profiles:
-        text = json.dumps(profile_to_json(profile), ensure_ascii=False, indent=2)
+        text = jsontext.dumps(profile_to_json(profile))
         out.write(("[\n  " if count == 0 else ",\n  ") + text.replace("\n", "\n  "))
         count += 1
     out.write("\n]\n" if count else "[]\n")
