@@ -558,7 +558,7 @@ def import_cmd(files, fmt, skip_invalid, problems_file, force, region, encoding)
             with open_store(write=True) as st:
                 result = book.import_records(
                     st, records(), region=region, default_region=default_region, skip_invalid=skip_invalid,
-                    progress=progress,
+                    progress=progress, reread=records,
                 )
         except ImportErrors as exc:
             if show_progress:

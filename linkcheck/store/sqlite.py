@@ -585,7 +585,8 @@ class Store:
         """Every account without its attributes, in insertion order: of each sealed body (opened
         and authenticated whole) only the first line, the account, is decoded -- a tenth of the
         cost of `profiles()`. The report lists every account this way."""
-        rows = self._conn.execute("SELECT id, version, name_tag, body FROM accounts ORDER BY id").fetchall()
+        # Row by row from the cursor, not fetched all at once: one body in memory at a time.
+        rows = self._conn.execute("SELECT id, version, name_tag, body FROM accounts ORDER BY id")
         return [self._open_account(*row) for row in rows]
 
     def _open_account(self, row_id: int, version: int, tag: bytes, body: bytes) -> Account:
