@@ -16,7 +16,9 @@ from ..importers import read_records, reader_names
 from ..models import STATUSES, Account, Attribute, Event, Profile, is_current, iso, now, periods_of
 from . import options
 from .options import echo_err, open_store, setting_value, store_key, store_options
-from .output import format_option, is_stdout, output_option, private_output, render_json, render_rows, write_export
+from .output import (
+    SealedRows, format_option, is_stdout, output_option, private_output, render_json, render_rows, write_export,
+)
 
 REGION_HELP = (
     "Country (e.g. US, GB, CN) for phone numbers written without a country code "
@@ -630,7 +632,11 @@ def export_cmd(fmt, output, force):
     encoding = "utf-8-sig" if fmt == "csv" else "utf-8"
     with private_output(output, force=force, encoding=encoding) as out:
         with open_store() as st:
-            count = write_export(st.iter_profiles(), fmt, out, kinds.KIND_NAMES)
+            if hasattr(st, "iter_account_rows"):  # the SQLite store: JSON is laid out on both cores
+                profiles = SealedRows(st.iter_account_rows(), st.open_account_row)
+            else:
+                profiles = st.iter_profiles()
+            count = write_export(profiles, fmt, out, kinds.KIND_NAMES)
     shown = "standard output" if to_stdout else output
     echo_err(f"warning: {shown} holds every value in plain text; keep it private and delete it when done")
     if to_stdout:
