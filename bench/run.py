@@ -1,12 +1,25 @@
-"""Time linkcheck as whole processes on synthetic stores: import, audit, precheck, check.
+"""Time every command of issue 17's table as whole linkcheck processes on synthetic stores,
+with each one's peak memory.
 
-    python bench/run.py                        # 1,000 / 10,000 / 100,000 accounts (several minutes)
+    python bench/run.py --sizes 10000,100000   # the issue's two sizes (a quarter of an hour)
     python bench/run.py --sizes 1000,10000     # quicker
     python bench/run.py --sizes 2000 --runs 1 --fast-kdf --json   # the CI smoke test
+    python bench/run.py --sizes 100000 --keep /tmp/bench --check-identical /path/to/old/checkout
 
-Each store is built with the real (calibrated) key derivation unless --fast-kdf, so `precheck`
-and `check` figures include the passphrase derivation, as the targets require. Prints a table,
-the growth ratios between sizes, and the machine it ran on.
+Rows: `import` (the synthetic files into a new store), `audit --format json`, `export -o
+all.json`, `account list --limit 50` (the first page, what a terminal shows), `report -o
+page.html` (and the page's size), `precheck` and `check`. Each store is built with the real
+(calibrated) key derivation unless --fast-kdf, so `precheck` and `check` figures include the
+passphrase derivation, as the targets require. Time is the median of --runs runs (import: one);
+peak is the largest resident size of the command's processes (its own high-water mark, VmHWM,
+and that of any child it forked and waited for -- the audit's fuzzy side), the largest over the
+runs. Prints a table, the growth ratios between sizes, the targets, the machine and its load
+average (this VM is shared: say the load with every figure).
+
+`--keep DIR` keeps each size's store in DIR/N (and reuses it when it is there: the import is
+then not re-timed). `--check-identical SRC` also runs `audit --format json` with the linkcheck
+package found in the source tree SRC (e.g. an unpacked `git archive` of the commit before a
+change) on the same store, and fails unless the two outputs are byte for byte the same.
 """
 
 from __future__ import annotations
@@ -27,18 +40,58 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import synth  # noqa: E402
 
 PASSPHRASE = "benchmark passphrase, not a secret"
-TARGETS = {"import": 60.0, "audit": 10.0, "precheck": 1.5, "check": 1.5}
+# The rows of issue 17's table, in its order: (key, command shown).
+ROWS = (
+    ("import", "import"),
+    ("audit", "audit --format json"),
+    ("export", "export -o all.json"),
+    ("list", "account list (first 50)"),
+    ("report", "report"),
+    ("precheck", "precheck"),
+    ("check", "check"),
+)
+TIMED = tuple(key for key, _ in ROWS)
+# Issue 17's targets at 100,000 accounts: seconds per command, and memory.
+TARGETS = {"import": 12.0, "audit": 3.0, "export": 8.0, "list": 1.5, "report": 3.0, "precheck": 0.6, "check": 0.6,
+           "export_peak_mb": 400.0, "peak_mb": 1000.0, "report_page_mb": 3.0}
+# Runs linkcheck in-process and writes its peak resident memory (KiB) when it exits: its own
+# VmHWM, or that of a child it waited for when larger (ru_maxrss of RUSAGE_CHILDREN).
+PEAK_PROBE = """
+import atexit, resource, runpy, sys
+report = sys.argv.pop(1)
+def record():
+    with open("/proc/self/status") as status:
+        own = int(next(line for line in status if line.startswith("VmHWM")).split()[1])
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    with open(report, "w") as out:
+        out.write(str(max(own, children)))
+atexit.register(record)
+sys.argv[0] = "linkcheck"
+runpy.run_module("linkcheck", run_name="__main__", alter_sys=True)
+"""
+HAVE_PROC = Path("/proc/self/status").exists()
 
 
-def _linkcheck(args: list[str], env: dict, expect: tuple[int, ...] = (0,)) -> float:
+def _run(args: list[str], env: dict, workdir: Path, expect: tuple[int, ...] = (0,),
+         stdout=None) -> tuple[float, float, float]:
+    """Run one linkcheck command: (wall seconds, CPU seconds of its processes, peak resident MB)."""
+    report = workdir / "peak-kib"
+    report.unlink(missing_ok=True)
+    command = [sys.executable, "-c", PEAK_PROBE, str(report)] if HAVE_PROC else [sys.executable, "-m", "linkcheck"]
     start = time.perf_counter()
-    proc = subprocess.run(
-        [sys.executable, "-m", "linkcheck", *args], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-    )
+    proc = subprocess.Popen([*command, *args], env=env, stdout=stdout or subprocess.DEVNULL, stderr=subprocess.PIPE)
+    stderr = proc.stderr.read()  # type: ignore[union-attr]
+    _, status, usage = os.wait4(proc.pid, 0)
     elapsed = time.perf_counter() - start
-    if proc.returncode not in expect:
-        raise SystemExit(f"`linkcheck {' '.join(args[:2])}` exited {proc.returncode}: {proc.stderr.decode()[-500:]}")
-    return elapsed
+    code = os.waitstatus_to_exitcode(status)
+    if code not in expect:
+        raise SystemExit(f"`linkcheck {' '.join(args[:2])}` exited {code}: {stderr.decode()[-500:]}")
+    if HAVE_PROC and report.exists():
+        peak = int(report.read_text()) / 1024
+    else:  # ru_maxrss is in KiB on Linux, in bytes on macOS
+        peak = usage.ru_maxrss / (1024 * 1024 if sys.platform == "darwin" else 1024)
+    # wait4's usage covers the process and the children it waited for (the audit's fuzzy side)
+    return elapsed, usage.ru_utime + usage.ru_stime, peak
 
 
 def _machine_fixture(path: Path, index: int) -> Path:
@@ -73,85 +126,161 @@ def _machine_fixture(path: Path, index: int) -> Path:
     return path
 
 
-def bench_size(count: int, runs: int, fast_kdf: bool, workdir: Path) -> dict:
-    env = dict(os.environ, LINKCHECK_STORE=str(workdir / "store.db"), LINKCHECK_PASSPHRASE=PASSPHRASE)
+def _timed(figures: dict, key: str, args: list[str], env: dict, workdir: Path, runs: int,
+           expect: tuple[int, ...] = (0,)) -> None:
+    times, cpus, peaks = [], [], []
+    for _ in range(runs):
+        seconds, cpu, peak = _run(args, env, workdir, expect)
+        times.append(seconds)
+        cpus.append(cpu)
+        peaks.append(peak)
+    figures[key] = round(statistics.median(times), 3)
+    figures[f"{key}_cpu"] = round(statistics.median(cpus), 3)
+    figures[f"{key}_peak_mb"] = round(max(peaks), 1)
+
+
+def _load() -> float:
+    return round(os.getloadavg()[0], 2) if hasattr(os, "getloadavg") else 0.0
+
+
+def bench_size(count: int, runs: int, fast_kdf: bool, workdir: Path, identical_src: Path | None = None) -> dict:
+    workdir.mkdir(parents=True, exist_ok=True)
+    store = workdir / "store.db"
+    env = dict(os.environ, LINKCHECK_STORE=str(store), LINKCHECK_PASSPHRASE=PASSPHRASE)
     env.pop("LINKCHECK_TEST_INSECURE_FAST_KDF", None)
     if fast_kdf:
         env["LINKCHECK_TEST_INSECURE_FAST_KDF"] = "1"
-    files = synth.write_files(count, workdir / "input")
     planned = workdir / "planned.json"
     planned.write_text(json.dumps(synth.planned_profile()), encoding="utf-8")
     machine = _machine_fixture(workdir / "machine.json", 5)
-
-    _linkcheck(["init"], env)
-    figures = {"accounts": count}
-    figures["import"] = _linkcheck(["import", *map(str, files)], env)
-    figures["audit"] = statistics.median(
-        _linkcheck(["audit", "--format", "json"], env, expect=(0, 1)) for _ in range(runs)
-    )
-    figures["precheck"] = statistics.median(
-        _linkcheck(["precheck", str(planned)], env, expect=(0, 1)) for _ in range(max(runs, 3))
-    )
-    figures["check"] = statistics.median(
-        _linkcheck(["check", "store-000005", "--machine", str(machine)], env, expect=(0, 1))
-        for _ in range(max(runs, 3))
-    )
-    figures["store_mb"] = round((workdir / "store.db").stat().st_size / 1e6, 1)
+    figures: dict = {"accounts": count, "load_before": _load()}
+    if not store.exists():
+        files = synth.write_files(count, workdir / "input")
+        _run(["init"], env, workdir)
+        _timed(figures, "import", ["import", *map(str, files)], env, workdir, 1)
+        for path in files:
+            path.unlink()
+    _timed(figures, "audit", ["audit", "--format", "json"], env, workdir, runs, expect=(0, 1))
+    _timed(figures, "export", ["export", "--force", "-o", str(workdir / "all.json")], env, workdir, runs)
+    figures["export_mb"] = round((workdir / "all.json").stat().st_size / 1e6, 1)
+    (workdir / "all.json").unlink()
+    _timed(figures, "list", ["account", "list", "--limit", "50"], env, workdir, max(runs, 3))
+    page = workdir / "report.html"
+    _timed(figures, "report", ["report", "--force", "-o", str(page)], env, workdir, runs)
+    figures["report_page_mb"] = round(page.stat().st_size / 1e6, 2)
+    _timed(figures, "precheck", ["precheck", str(planned)], env, workdir, max(runs, 3), expect=(0, 1))
+    _timed(figures, "check", ["check", "store-000005", "--machine", str(machine)], env, workdir, max(runs, 3),
+           expect=(0, 1))
+    figures["store_mb"] = round(store.stat().st_size / 1e6, 1)
+    figures["peak_mb"] = max(figures[f"{key}_peak_mb"] for key in TIMED if f"{key}_peak_mb" in figures)
+    figures["load_after"] = _load()
+    if identical_src is not None:
+        figures["audit_identical"] = _same_audit(env, workdir, identical_src)
     return figures
+
+
+def _same_audit(env: dict, workdir: Path, source: Path) -> bool:
+    """Whether `audit --format json` writes the same bytes with this linkcheck and with the one in `source`."""
+    outputs = []
+    for name, extra in (("new", {}), ("old", {"PYTHONPATH": str(source.resolve())})):
+        path = workdir / f"audit-{name}.json"
+        with open(path, "wb") as out:
+            # Not from the source tree's folder: the interpreter puts the current folder first.
+            proc = subprocess.run([sys.executable, "-m", "linkcheck", "audit", "--format", "json"],
+                                  env=dict(env, **extra), stdout=out, stderr=subprocess.PIPE, cwd=workdir)
+        if proc.returncode not in (0, 1):
+            raise SystemExit(f"`linkcheck audit` ({name}) exited {proc.returncode}: {proc.stderr.decode()[-500:]}")
+        outputs.append(path.read_bytes())
+    return outputs[0] == outputs[1]
+
+
+def _growth(results: list[dict]) -> list[dict]:
+    growth = []
+    for small, big in pairwise(results):
+        ratios = {k: round(big[k] / small[k], 2) for k in TIMED if small.get(k) and big.get(k)}
+        ratios.update({f"{k}_cpu": round(big[f"{k}_cpu"] / small[f"{k}_cpu"], 2)
+                       for k in TIMED if small.get(f"{k}_cpu") and big.get(f"{k}_cpu")})
+        ratios.update({f"{k}_peak_mb": round(big[f"{k}_peak_mb"] / small[f"{k}_peak_mb"], 2)
+                       for k in TIMED if small.get(f"{k}_peak_mb") and big.get(f"{k}_peak_mb")})
+        growth.append({"from": small["accounts"], "to": big["accounts"],
+                       "accounts_x": big["accounts"] / small["accounts"], **ratios})
+    return growth
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--sizes", default="1000,10000,100000", help="comma-separated account counts")
+    parser.add_argument("--sizes", default="10000,100000", help="comma-separated account counts")
     parser.add_argument("--runs", type=int, default=3, help="runs per timed command (median)")
     parser.add_argument("--fast-kdf", action="store_true", help="cheap test KDF (smoke tests only; not for figures)")
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    parser.add_argument("--keep", type=Path, default=None, metavar="DIR",
+                        help="keep each size's store in DIR/N, and reuse it when it is there")
+    parser.add_argument("--check-identical", type=Path, default=None, metavar="SRC",
+                        help="fail unless `audit --format json` of the linkcheck in source tree SRC is the same")
     args = parser.parse_args()
-    sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
+    sizes = [int(s) for s in args.sizes.replace(" ", ",").split(",") if s.strip()]
 
     results = []
     for count in sizes:
-        with tempfile.TemporaryDirectory(prefix="linkcheck-bench-") as tmp:
-            print(f"building and timing {count:,} accounts…", file=sys.stderr)
-            results.append(bench_size(count, args.runs, args.fast_kdf, Path(tmp)))
+        print(f"building and timing {count:,} accounts…", file=sys.stderr)
+        if args.keep is not None:
+            results.append(bench_size(count, args.runs, args.fast_kdf, args.keep / str(count), args.check_identical))
+        else:
+            with tempfile.TemporaryDirectory(prefix="linkcheck-bench-") as tmp:
+                results.append(bench_size(count, args.runs, args.fast_kdf, Path(tmp), args.check_identical))
 
-    growth = []
-    for small, big in pairwise(results):
-        ratio = big["accounts"] / small["accounts"]
-        growth.append(
-            {
-                "from": small["accounts"],
-                "to": big["accounts"],
-                "accounts_x": ratio,
-                **{k: round(big[k] / small[k], 2) for k in ("import", "audit", "precheck", "check")},
-            }
-        )
+    growth = _growth(results)
     machine = {
         "python": platform.python_version(),
         "platform": platform.platform(),
         "cpus": os.cpu_count(),
         "kdf": "test (insecure, fast)" if args.fast_kdf else "calibrated Argon2id",
     }
+    different = [r["accounts"] for r in results if r.get("audit_identical") is False]
     if args.json:
         print(json.dumps({"machine": machine, "results": results, "growth": growth, "targets": TARGETS}, indent=2))
-        return
+    else:
+        _print_table(machine, results, growth)
+    if different:
+        print(f"audit output DIFFERS from {args.check_identical} at {', '.join(map(str, different))} accounts",
+              file=sys.stderr)
+        sys.exit(1)
+
+
+def _print_table(machine: dict, results: list[dict], growth: list[dict]) -> None:
     print(f"machine: {machine['platform']}, {machine['cpus']} CPUs, Python {machine['python']}, KDF {machine['kdf']}")
     print()
-    print(f"{'accounts':>9}  {'import s':>9}  {'audit s':>8}  {'precheck s':>10}  {'check s':>8}  {'store MB':>8}")
-    for r in results:
-        print(
-            f"{r['accounts']:>9,}  {r['import']:>9.2f}  {r['audit']:>8.2f}  {r['precheck']:>10.2f}  "
-            f"{r['check']:>8.2f}  {r['store_mb']:>8.1f}"
-        )
-    print(f"{'target':>9}  {'<60':>9}  {'<10':>8}  {'<1.5':>10}  {'<1.5':>8}   (at 100,000 accounts)")
+    sizes = [r["accounts"] for r in results]
+    head = f"{'command':<26}" + "".join(f"{f'{n:,}: wall (CPU) s, peak':>34}" for n in sizes)
+    print(head + f"  {'target at 100,000':>22}")
+    for key, label in ROWS:
+        cells = []
+        for r in results:
+            if key in r:
+                cells.append(f"{r[key]:>8.2f} ({r[f'{key}_cpu']:>6.2f}) s {r[f'{key}_peak_mb']:>8,.0f} MB")
+            else:
+                cells.append(f"{'(kept store)':>31}")
+        target = f"<= {TARGETS[key]:g} s"
+        if key == "export":
+            target += f", {TARGETS['export_peak_mb']:g} MB"
+        print(f"{label:<26}" + "".join(f"{c:>34}" for c in cells) + f"  {target:>22}")
+    print(f"{'peak memory of any':<26}" + "".join(f"{r['peak_mb']:>31,.0f} MB" for r in results)
+          + f"  {'<= ' + format(TARGETS['peak_mb'], 'g') + ' MB':>22}")
+    print(f"{'report page':<26}" + "".join(f"{r['report_page_mb']:>31.2f} MB" for r in results)
+          + f"  {'<= 3 MB':>22}")
+    print(f"{'export file':<26}" + "".join(f"{r['export_mb']:>31,.1f} MB" for r in results))
+    print(f"{'store file':<26}" + "".join(f"{r['store_mb']:>31,.1f} MB" for r in results))
+    print(f"{'load average before/after':<26}" + "".join(f"{r['load_before']:>26.1f} / {r['load_after']:<4.1f}"
+                                                         for r in results))
+    if any("audit_identical" in r for r in results):
+        print(f"{'audit JSON identical':<26}" + "".join(
+            f"{('yes' if r.get('audit_identical') else 'NO'):>34}" for r in results))
     if growth:
         print()
         print("growth (time ratio when accounts grow by the given factor; linear = the factor)")
         for g in growth:
-            print(
-                f"  {g['from']:,} -> {g['to']:,} (x{g['accounts_x']:.0f}): import x{g['import']}, "
-                f"audit x{g['audit']}, precheck x{g['precheck']}, check x{g['check']}"
-            )
+            parts = [f"{label} x{g[key]} (CPU x{g[key + '_cpu']})" for key, label in ROWS if key in g]
+            print(f"  {g['from']:,} -> {g['to']:,} (x{g['accounts_x']:.0f}): " + ", ".join(parts))
 
 
 if __name__ == "__main__":

@@ -85,32 +85,50 @@ def profile(i: int) -> dict:
 
 def profiles(count: int) -> list[dict]:
     """`count` profiles with shared values planted at a realistic rate."""
-    out = [profile(i) for i in range(count)]
-    for i in range(1, count):
-        p, prev = out[i]["attributes"], out[i - 1]["attributes"]
-        if i % 50 == 1:  # a shared phone, written differently
-            p["phone"].append(prev["phone"][0].replace(" ", "-"))
-        if i % 100 == 7:  # a shared MAC in another spelling
-            p["mac"].append(prev["mac"][0].replace(":", "-").upper())
-        if i % 100 == 13:  # the same public IP
-            p["ip"].append(prev["ip"][0])
-        if i % 10 == 3:  # the same supplier
-            p["supplier"].append(prev["supplier"][0])
-        if i % 200 == 42 and i >= 2:  # a chain of three: bank account, then email
-            p["bank_account"].append(prev["bank_account"][0])
-            out[i - 2]["attributes"]["email"].append(prev["email"][0].upper())
-    return out
+    return list(iter_profiles(count))
+
+
+def iter_profiles(count: int):
+    """`profiles(count)` one at a time, holding three at most (a million fit in little memory)."""
+    window: list[dict] = []  # profiles i-2, i-1 and i, the ones step i may change
+    for i in range(count):
+        window.append(profile(i))
+        if i >= 1:
+            p, prev = window[-1]["attributes"], window[-2]["attributes"]
+            if i % 50 == 1:  # a shared phone, written differently
+                p["phone"].append(prev["phone"][0].replace(" ", "-"))
+            if i % 100 == 7:  # a shared MAC in another spelling
+                p["mac"].append(prev["mac"][0].replace(":", "-").upper())
+            if i % 100 == 13:  # the same public IP
+                p["ip"].append(prev["ip"][0])
+            if i % 10 == 3:  # the same supplier
+                p["supplier"].append(prev["supplier"][0])
+            if i % 200 == 42 and i >= 2:  # a chain of three: bank account, then email
+                p["bank_account"].append(prev["bank_account"][0])
+                window[-3]["attributes"]["email"].append(prev["email"][0].upper())
+        if len(window) == 3:
+            yield window.pop(0)
+    yield from window
 
 
 def write_files(count: int, directory: Path, per_file: int = 10_000) -> list[Path]:
     """Write `count` profiles as JSON import files of at most `per_file` profiles each."""
     directory.mkdir(parents=True, exist_ok=True)
-    data = profiles(count)
-    paths = []
-    for start in range(0, count, per_file):
-        path = directory / f"accounts-{start // per_file:03d}.json"
-        path.write_text(json.dumps(data[start : start + per_file]), encoding="utf-8")
+    paths: list[Path] = []
+    batch: list[dict] = []
+
+    def flush() -> None:
+        path = directory / f"accounts-{len(paths):03d}.json"
+        path.write_text(json.dumps(batch), encoding="utf-8")
         paths.append(path)
+
+    for item in iter_profiles(count):
+        batch.append(item)
+        if len(batch) == per_file:
+            flush()
+            batch = []
+    if batch:
+        flush()
     return paths
 
 

@@ -13,6 +13,7 @@ from .registry.regions import known_marketplace, marketplace_suggestion
 from .normalize.country import company_country as normalize_country
 from .errors import ImportErrors, InvalidInput, InvalidValue, UsageError
 from .importers import ProfileRecord
+from .importers.ahead import Answers, ParseAhead
 from .models import SOURCES, STATUSES, Account, Attribute, Profile, is_current, iso, now, periods_of
 from .safetext import check_free_text
 
@@ -118,12 +119,17 @@ def make_attribute(
     note: str | None = None,
     first_seen: int | None = None,
     last_seen: int | None = None,
+    parsed: tuple[str, tuple[str, ...], tuple[str, ...]] | None = None,
 ) -> Attribute:
-    """Validate and normalise one value of `kind` into an Attribute (raises InvalidValue)."""
+    """Validate and normalise one value of `kind` into an Attribute (raises InvalidValue).
+    `parsed`: what `kinds.parse_value(kind, value, region=region)` returns, as (normalized,
+    keys, flags), when it was parsed ahead (importers/ahead.py)."""
     kind_entry = kinds.get_kind(kind)
     if not isinstance(value, str):
         raise InvalidValue(kind, _("must be text"))
-    parsed = kinds.parse_value(kind, value, region=region)
+    if parsed is None:
+        parsed = kinds.parse_value(kind, value, region=region).as_tuple()
+    normalized, keys, flags = parsed
     when = now() if when is None else when
     for label, ts in (("first_seen", first_seen), ("last_seen", last_seen)):
         if ts is not None and not 0 <= ts <= MAX_TIMESTAMP:
@@ -133,14 +139,14 @@ def make_attribute(
     return Attribute(
         kind=kind,
         # A kind that keeps no raw value (a proxy: its password) keeps the canonical form only.
-        value=value.strip() if kind_entry.keeps_raw else parsed.normalized,
-        normalized=parsed.normalized,
-        keys=parsed.keys,
+        value=value.strip() if kind_entry.keeps_raw else normalized,
+        normalized=normalized,
+        keys=keys,
         source=source,
         first_seen=first_seen if first_seen is not None else when,
         last_seen=last_seen if last_seen is not None else (first_seen if first_seen is not None else when),
         note=check_text("note", note),
-        flags=parsed.flags,
+        flags=flags,
     )
 
 
@@ -392,13 +398,16 @@ def checked_periods(kind: str, periods, first_seen: int) -> tuple:
 
 def record_attributes(
     record: ProfileRecord, account: Account, region: str | None, when: int | None = None, *, source: str = "import",
-    default_region: str | None = None, known: Iterable[Attribute] = (),
+    default_region: str | None = None, known: Iterable[Attribute] = (), ahead: Answers | None = None,
 ) -> tuple[list[Attribute], list[str]]:
     """The record's values as attributes of `account` (which already has the values `known`),
-    and a line for each value that is invalid."""
+    and a line for each value that is invalid. `ahead`: values parsed ahead (importers/ahead.py)."""
     attrs, problems = [], []
     region = region_of(account, region) or default_region  # the user's default: a last resort
     for raw in record.values:
+        ready = None
+        if ahead and isinstance(raw.kind, str) and isinstance(raw.value, str):
+            ready = ahead.get((raw.kind, raw.value, region))
         try:
             attribute = make_attribute(
                 raw.kind,
@@ -409,6 +418,7 @@ def record_attributes(
                 note=raw.note,
                 first_seen=raw.first_seen,
                 last_seen=raw.last_seen,
+                parsed=ready,
             )
             if raw.periods:
                 attribute = attribute._replace(periods=checked_periods(raw.kind, raw.periods, attribute.first_seen))
@@ -428,13 +438,25 @@ def import_records(
     default_region: str | None = None,
     skip_invalid: bool = False,
     progress: Callable[[int], None] | None = None,
+    reread: Callable[[], Iterable[ProfileRecord]] | None = None,
 ) -> ImportResult:
     """Merge imported profiles into the (write-open) store, all or nothing.
 
     Rows are validated and written as they stream in, inside the caller's transaction;
     if any row is invalid (and skip_invalid is off) ImportErrors is raised after every row
     has been checked, so the transaction rolls back and every problem is reported at once.
+    `reread`, a function giving the same records again, lets a second process parse their
+    values ahead (`ParseAhead`); the result is the same with or without it.
     """
+    ahead = ParseAhead(reread, region, default_region) if reread is not None else None
+    try:
+        return _import_records(store, records, region, default_region, skip_invalid, progress, ahead)
+    finally:
+        if ahead is not None:
+            ahead.close()
+
+
+def _import_records(store, records, region, default_region, skip_invalid, progress, ahead) -> ImportResult:
     when = now()
     created = updated = added = 0
     problems: list[str] = []
@@ -445,6 +467,7 @@ def import_records(
     seen_marketplaces: set[str] = set()
     count = 0
     for count, record in enumerate(records, 1):
+        answers = ahead.next() if ahead is not None else None
         row_problems = list(record.problems)
         try:
             name = check_name(record.name)
@@ -484,7 +507,7 @@ def import_records(
             )
             profile = replace(existing, account=account)
         attrs, value_problems = record_attributes(
-            record, account, region, when, default_region=default_region, known=profile.attributes
+            record, account, region, when, default_region=default_region, known=profile.attributes, ahead=answers
         )
         row_problems += value_problems
         if row_problems:

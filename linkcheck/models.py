@@ -6,6 +6,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from enum import IntEnum
+from functools import lru_cache
 from typing import NamedTuple
 
 STATUSES = ("active", "suspended", "closed", "planned")
@@ -46,6 +47,12 @@ def iso(ts: int | None) -> str:
     """Render a stored timestamp for people and JSON (UTC, ISO 8601)."""
     if ts is None:
         return ""
+    return _iso(ts)
+
+
+@lru_cache(maxsize=4096)
+def _iso(ts: int) -> str:
+    # Cached: an export or report renders the same few import times millions of times.
     return datetime.fromtimestamp(ts, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 

@@ -17,7 +17,9 @@ from ..importers import read_records, reader_names
 from ..models import IDENTITY_FIELDS, STATUSES, Account, Attribute, Event, Profile, is_current, iso, now, periods_of
 from . import options
 from .options import echo_err, open_store, setting_value, store_key, store_options
-from .output import format_option, is_stdout, output_option, private_output, render_json, render_rows, write_export
+from .output import (
+    SealedRows, format_option, is_stdout, output_option, private_output, render_json, render_rows, write_export,
+)
 
 REGION_HELP = (
     N_("Country (e.g. US, GB, CN) for phone numbers written without a country code "
@@ -606,7 +608,7 @@ def import_cmd(files, fmt, skip_invalid, problems_file, force, region, encoding)
             with open_store(write=True) as st:
                 result = book.import_records(
                     st, records(), region=region, default_region=default_region, skip_invalid=skip_invalid,
-                    progress=progress,
+                    progress=progress, reread=records,
                 )
         except ImportErrors as exc:
             if show_progress:
@@ -679,7 +681,11 @@ def export_cmd(fmt, output, force):
     encoding = "utf-8-sig" if fmt == "csv" else "utf-8"
     with private_output(output, force=force, encoding=encoding) as out:
         with open_store() as st:
-            count = write_export(st.iter_profiles(), fmt, out, kinds.KIND_NAMES)
+            if hasattr(st, "iter_account_rows"):  # the SQLite store: JSON is laid out on both cores
+                profiles = SealedRows(st.iter_account_rows(), st.open_account_row)
+            else:
+                profiles = st.iter_profiles()
+            count = write_export(profiles, fmt, out, kinds.KIND_NAMES)
     shown = "standard output" if to_stdout else output
     echo_err(_("warning: {shown} holds every value in plain text; keep it private and delete it when done", shown=shown))
     if to_stdout:

@@ -44,6 +44,9 @@ class ParsedValue:
     keys: tuple[str, ...]
     flags: tuple[str, ...]
 
+    def as_tuple(self) -> tuple[str, tuple[str, ...], tuple[str, ...]]:
+        return self.normalized, self.keys, self.flags
+
 
 @dataclass(frozen=True)
 class Kind:

@@ -155,19 +155,17 @@ def audit_input(
     """
     if store._format < 2:
         return AuditInput(store.profiles(), None)
-    rows = store._conn.execute(
-        "SELECT id, version, name_tag, body, keys FROM accounts NOT INDEXED ORDER BY id"
-    ).fetchall()
-    store._check_scan("accounts", rows, (0, 1))
-    indexes: list[_Index] | None = None
-    # A forked child opens the indexes itself (it starts before they exist here); run in
-    # this process, the fuzzy side reuses the ones opened below.
-    fuzzy = _Background(
-        lambda: _fuzzy_matches(indexes or [_open_index(store, row) for row in rows], block_cap, score),
-        parallel,
-    )
+    # Each account's sealed key index, as the manifest check read and verified it at open
+    # (a store that has written since reads them again, checked against what it verified).
+    # The bodies are read later, and only those of the accounts that share something.
+    rows = store._index_rows
+    if rows is None:
+        rows = store._conn.execute("SELECT id, version, name_tag, keys FROM accounts NOT INDEXED ORDER BY id").fetchall()
+        store._check_scan("accounts", rows, (1,))
+    # Opened once, here; the forked child that runs the fuzzy side shares them.
+    indexes = [_open_index(store, row) for row in rows]
+    fuzzy = _Background(lambda: _fuzzy_matches(indexes, block_cap, score), parallel)
     try:
-        indexes = [_open_index(store, row) for row in rows]
         # Which exact tags do two or more accounts hold? Set operations run in C, each
         # tag list turned into Python ints once; a tag one account holds twice is not shared.
         seen: set[int] = set()
@@ -180,7 +178,7 @@ def audit_input(
         include_tag = store._keys.name_tag(include) if include is not None else None
         is_shared = shared.__contains__
         wanted: dict[int, set[int]] = {}  # row position -> attribute positions
-        for at, ((_row_id, _version, tag, _body, _keys), index) in enumerate(zip(rows, indexes, strict=True)):
+        for at, ((_row_id, _version, tag, _keys), index) in enumerate(zip(rows, indexes, strict=True)):
             hits = list(compress(range(len(index.exact)), map(is_shared, index.exact)))
             if hits:
                 ends = list(accumulate(index.exact_counts))
@@ -218,7 +216,7 @@ def audit_input(
 
 
 def _open_index(store, row) -> _Index:
-    row_id, version, tag, _body, sealed = row
+    row_id, version, tag, sealed = row
     try:
         return _parse_index(store._keys.open(sealed, _ad("accounts", row_id, version, tag, "keys"), "a key index"))
     except (TypeError, ValueError):
@@ -227,16 +225,36 @@ def _open_index(store, row) -> _Index:
         ) from None
 
 
+def _bodies(store, rows: list, positions: list[int]):
+    """(position, sealed body) of the accounts at these ascending positions of `rows`, read
+    by id a chunk at a time (never the whole table at once), each row checked against the
+    one the manifest check verified at open; a row that does not come back is damage."""
+    for start in range(0, len(positions), 500):
+        chunk = positions[start : start + 500]
+        ids = [rows[at][0] for at in chunk]
+        found = store._conn.execute(
+            f"SELECT id, version, name_tag, body FROM accounts NOT INDEXED WHERE id IN ({','.join('?' * len(ids))})"
+            " ORDER BY id",
+            ids,
+        ).fetchall()
+        if [row[0] for row in found] != ids:
+            raise StoreDamaged(_("store was tampered with or damaged: an account row went missing"))
+        for at, (row_id, version, tag, body) in zip(chunk, found, strict=True):
+            store._check_row("accounts", row_id, version, tag, body)
+            yield at, body
+
+
 def _decode_lines(store, rows: list, indexes: list[_Index], wanted: dict[int, set[int]]) -> dict:
     """{row position: (account, {attribute position: attribute with its exact keys})} for
     the wanted rows and attributes: the wanted lines of every body, in one JSON parse."""
     lines_wanted: list[bytes] = []
     plan = []
-    for at in sorted(wanted):
-        row_id, version, tag, body, _keys = rows[at]
+    for at, body in _bodies(store, rows, sorted(wanted)):
+        row_id, version, tag, _keys = rows[at]  # as verified, and as the body's row (`_bodies`)
         index = indexes[at]
         raw = store._keys.open(body, _ad("accounts", row_id, version, tag, "body"), "an account row")
         lines = raw.split(b"\n")
+        del raw
         if lines.pop() != b"" or len(lines) != 2 * len(index.exact_counts) + 1:
             raise StoreDamaged(_("store is damaged: an account row is unreadable"))
         positions = sorted(wanted[at])
