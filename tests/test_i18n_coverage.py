@@ -1,0 +1,89 @@
+"""What the second pass of the Chinese interface covers stays Chinese (issue 19): the appeal's
+errors, the gate's and capture's warnings, the audit table's weight explanation, the problems
+`import` lists, the normalisers' reasons, health's and the browser audit's findings, the HTML
+report, and one word for account (账户) everywhere.
+
+tests/test_i18n_messages.py checks that each message has Chinese text; these check that the
+Chinese reaches the user, with the same exit code as the English."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from linkcheck import i18n
+
+ZH = {"LINKCHECK_LANG": "zh"}
+MACHINE = Path(i18n.__file__).parent / "capture" / "fixtures" / "demo-machine.json"
+
+
+# ---- 1. the appeal's errors
+
+
+def test_a_file_without_a_signature_block_is_refused_in_chinese(cli, store, tmp_path):
+    plain = tmp_path / "letter.txt"
+    plain.write_text("We are independent. Trust us.\n", encoding="utf-8")
+    en = cli("verify", plain)
+    zh = cli("verify", plain, env=ZH)
+    assert en.exit_code == zh.exit_code == 3
+    assert en.stderr.strip() == "linkcheck: error: no signature block: this file is not a signed linkcheck statement"
+    assert zh.stderr.strip() == "linkcheck：错误：没有签名块：这个文件不是 linkcheck 签名的说明"
+
+
+def test_a_folder_that_is_not_a_pack_is_refused_in_chinese(cli, store, tmp_path):
+    folder = tmp_path / "pack"
+    folder.mkdir()
+    (folder / "plan-of-action.txt").write_text("text\n", encoding="utf-8")
+    zh = cli("verify", folder, env=ZH)
+    assert zh.exit_code == 3
+    assert zh.stderr.strip() == f"linkcheck：错误：{folder} 不是申诉材料包：其中没有 SHA256SUMS 和 SHA256SUMS.sig"
+
+
+# ---- 2. the gate's and capture's warnings; the audit table's weight explanation
+
+
+def test_the_gate_s_warnings_are_chinese(cli, demo_store, tmp_path):
+    machine = json.loads(MACHINE.read_text(encoding="utf-8"))
+    machine["virtual_machine"] = "VMware"
+    path = tmp_path / "vm.json"
+    path.write_text(json.dumps(machine), encoding="utf-8")
+    en = cli("check", "acme-de", "--machine", path)
+    zh = cli("check", "acme-de", "--machine", path, env=ZH)
+    assert en.exit_code == zh.exit_code == 1
+    assert ("  - this computer is a virtual machine (VMware): its network adapters and machine id are copied "
+            "with every clone of it") in en.output.splitlines()
+    assert "  - 这台电脑是虚拟机（VMware）：它的网卡和机器 ID 会随每一个克隆一起被复制" in zh.output.splitlines()
+    assert "  - acme-de 已停用：在这台电脑上登录它，会把这台电脑与一个已停用的账户关联起来" in zh.output.splitlines()
+    assert "virtual machine" not in zh.output and "suspended" not in zh.output
+
+
+def test_a_machine_file_s_problem_is_chinese(cli, demo_store, tmp_path):
+    machine = json.loads(MACHINE.read_text(encoding="utf-8"))
+    machine["interfaces"] = "eth0"
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(machine), encoding="utf-8")
+    zh = cli("check", "acme-de", "--machine", path, env=ZH)
+    en = cli("check", "acme-de", "--machine", path)
+    assert zh.exit_code == en.exit_code != 0
+    assert "interfaces must be a list" in en.stderr
+    assert "interfaces 必须是列表" in zh.stderr
+
+
+def test_the_audit_table_explains_weights_in_chinese(cli, demo_store):
+    en = cli("audit")
+    zh = cli("audit", env=ZH)
+    assert en.exit_code == zh.exit_code
+    assert "(score 1.00, weight 45 = 24 mac + 12 company_name + 4.5 brand + 4.5 email_domain; critical from 22)" \
+        in en.output
+    assert "（得分 1.00，权重 45 = 24 mac + 12 company_name + 4.5 brand + 4.5 email_domain；22 起为严重）" in zh.output
+    assert "critical from" not in zh.output
+
+
+def test_the_weight_terms_and_value_notes_are_chinese():
+    i18n.set_language("zh")
+    try:
+        assert i18n._("{accounts} accounts hold it", accounts=4) == "4 个账户共用"
+        assert i18n._("{value} (bad checksum)", value="****0142") == "****0142（校验位错误）"
+        assert i18n._("{value} (until {day})", value="x", day="2026-01-02") == "x（用到 2026-01-02）"
+    finally:
+        i18n.set_language(None)
