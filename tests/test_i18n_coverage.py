@@ -87,3 +87,51 @@ def test_the_weight_terms_and_value_notes_are_chinese():
         assert i18n._("{value} (until {day})", value="x", day="2026-01-02") == "x（用到 2026-01-02）"
     finally:
         i18n.set_language(None)
+
+
+# ---- 3. the problems `import` lists, and the normalisers' reasons
+
+
+BAD_CSV = (
+    "account,marketplace,email,bank_account,ip\n"
+    "zz-one,amazon.com,not-an-email,6.22202E+18,1.2.3\n"
+    "zz-two,amazon.com,a@example.com,,\"203.0.113.5|2020-13-01..\"\n"
+    "zz-three,amazon.com,b@example.com,,,extra\n"
+)
+
+
+def test_import_lists_its_row_problems_in_chinese(cli, store, tmp_path):
+    path = tmp_path / "bad.csv"
+    path.write_text(BAD_CSV, encoding="utf-8")
+    en = cli("import", path)
+    zh = cli("import", path, env=ZH)
+    assert en.exit_code == zh.exit_code == 3
+    assert "  bad.csv row 2: account 'zz-one': email 'not-an-email': not an email address" in en.output.splitlines()
+    lines = zh.output.splitlines()
+    assert "  bad.csv 第 2 行：账户 'zz-one'：email 'not-an-email'：不是电子邮件地址" in lines
+    assert "  bad.csv 第 2 行：账户 'zz-one'：ip '1.2.3'：不是 IP 地址" in lines
+    assert any(line.startswith("  bad.csv 第 2 行：账户 'zz-one'：bank_account：Excel 把这个号码变成了 6.22202E+18")
+               for line in lines)
+    assert "  bad.csv 第 3 行：账户 'zz-two'：ip：开始时间 '2020-13-01' 不是 ISO 日期或日期时间" in lines
+    assert "  bad.csv 第 4 行：账户 'zz-three'：有 6 个单元格，但只有 5 列" in lines
+    assert lines[-1] == "linkcheck：错误：3 行无效（共 5 个问题）；未导入任何内容"
+    problems = [line for line in lines if line.startswith("  ")]
+    assert len(problems) == 5
+    assert not any(word in line for line in problems for word in (" row ", "account '", "not an", "cells"))
+
+
+def test_a_refused_value_gives_its_reason_in_chinese(cli, demo_store):
+    en = cli("attr", "add", "acme-us", "email", "bad")
+    zh = cli("attr", "add", "acme-us", "email", "bad", env=ZH)
+    assert en.exit_code == zh.exit_code == 3
+    assert en.stderr.strip() == "linkcheck: error: account 'acme-us': email 'bad': not an email address"
+    assert zh.stderr.strip() == "linkcheck：错误：账户 'acme-us'：email 'bad'：不是电子邮件地址"
+
+
+def test_a_json_profile_s_problems_are_chinese(cli, store, tmp_path):
+    path = tmp_path / "p.json"
+    path.write_text(json.dumps({"account": "zz-j", "colour": "red", "attributes": {"email": "x@example.com"}}),
+                    encoding="utf-8")
+    zh = cli("import", path, env=ZH)
+    assert zh.exit_code == 3
+    assert "未知字段：colour" in zh.output

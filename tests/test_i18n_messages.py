@@ -35,7 +35,7 @@ NOT_YET: set[str] = set()
 
 
 def _error_classes(trees) -> set[str]:
-    names = {"LinkcheckError", "ClickException", "BadParameter", "UsageError"}
+    names = {"LinkcheckError", "ClickException", "BadParameter", "UsageError", "Rejected"}
     grew = True
     while grew:
         grew = False
