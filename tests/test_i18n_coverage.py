@@ -135,3 +135,60 @@ def test_a_json_profile_s_problems_are_chinese(cli, store, tmp_path):
     zh = cli("import", path, env=ZH)
     assert zh.exit_code == 3
     assert "未知字段：colour" in zh.output
+
+
+# ---- 4. health's and the browser audit's findings
+
+
+def test_health_s_table_and_the_audit_s_health_section_are_chinese(cli, demo_store):
+    assert cli("health", "set", "cedar-us", "--date", "2026-10-01", "--odr", "0.5%").exit_code == 0
+    assert cli("health", "set", "cedar-us", "--date", "2026-11-01", "--odr", "1.2%").exit_code == 0
+    en = cli("health")
+    zh = cli("health", env=ZH)
+    assert en.exit_code == zh.exit_code == 1  # a breach
+    assert "    order defect rate  1.2%      2026-11-01  below 1%  breach    0.5% → 1.2% (worsening)" in en.output
+    zh_lines = zh.output.splitlines()
+    assert "违规       cedar-us (amazon.com): 2 个日期，2026-10-01 至 2026-11-01" in zh_lines
+    assert "    订单缺陷率  1.2%      2026-11-01  低于1%  违规    0.5% → 1.2%（变差）" in zh_lines
+    assert "1 个违规，0 个预警，0 个正常；10 个账户中有 9 个没有记录数据" in zh_lines
+    audit = cli("audit", env=ZH).output.splitlines()
+    assert "有停用风险的账户：账户健康违规" in audit
+    assert "  cedar-us (amazon.com): 订单缺陷率 1.2%（要求低于1%，2026-11-01）" in audit
+
+
+def test_a_refused_health_figure_is_said_in_chinese(cli, demo_store):
+    en = cli("health", "set", "cedar-us", "--date", "2026-11-01", "--odr", "-1%")
+    zh = cli("health", "set", "cedar-us", "--date", "2026-11-01", "--odr", "-1%", env=ZH)
+    assert en.exit_code == zh.exit_code == 3
+    assert en.stderr.strip() == "linkcheck: error: --odr: -1% is negative; a rate is between 0% and 100%; nothing was recorded"
+    assert zh.stderr.strip() == "linkcheck：错误：--odr：-1% 是负数；比率应在 0% 到 100% 之间；未记录任何数据"
+
+
+def test_a_health_import_with_a_bad_json_record_lists_it_in_chinese(cli, demo_store, tmp_path):
+    path = tmp_path / "h.json"
+    path.write_text(json.dumps([{"account": "cedar-us", "date": "2026-11-01", "colour": "red"}]), encoding="utf-8")
+    zh = cli("health", "import", path, env=ZH)
+    assert zh.exit_code == 3
+    # The record's problem is cut from the message naming it: with a Chinese colon too (this was an IndexError).
+    assert zh.output.splitlines() == [
+        "  h.json 第 1 条记录：未知的列 'colour'；可用的列：account, date, odr, cancel_rate, late_shipment, valid_tracking",
+        "linkcheck：错误：1 行无效；未导入任何内容"]
+
+
+def test_the_browser_audit_s_findings_are_chinese(cli, store):
+    fixtures = Path(__file__).resolve().parent / "fixtures" / "vendors"
+    for name in ("shop-a", "shop-b", "shop-c"):
+        assert cli("account", "add", name).exit_code == 0
+    assert cli("browser", "import", "gologin", fixtures / "gologin" / "profiles.json").exit_code == 0
+    en = cli("browser", "audit")
+    zh = cli("browser", "audit", env=ZH)
+    assert en.exit_code == zh.exit_code
+    assert any(line.startswith("CRITICAL: shop-a, shop-b: Same combined fingerprint: the same user agent")
+               for line in en.output.splitlines())
+    assert any(line.startswith("严重：shop-a, shop-b：综合指纹相同：不同账户的浏览器环境有相同的 User-Agent")
+               for line in zh.output.splitlines())
+    assert "共用代理账户：同一个代理账户或 IP 刷新链接" in zh.output
+    assert "profiles of different accounts" not in zh.output
+    data = json.loads(cli("browser", "audit", "--format", "json", env=ZH).output)
+    checks = {f["check"] for f in data["findings"]}
+    assert {"same combined fingerprint", "shared proxy account"} <= checks  # JSON values stay English
