@@ -192,3 +192,58 @@ def test_the_browser_audit_s_findings_are_chinese(cli, store):
     data = json.loads(cli("browser", "audit", "--format", "json", env=ZH).output)
     checks = {f["check"] for f in data["findings"]}
     assert {"same combined fingerprint", "shared proxy account"} <= checks  # JSON values stay English
+
+
+# ---- 5. the HTML report
+
+
+def _report(cli, tmp_path, env=None):
+    target = tmp_path / ("zh.html" if env else "en.html")
+    result = cli("report", "-o", target, env=env)
+    assert result.exit_code == 0, result.output
+    return target, target.read_text(encoding="utf-8")
+
+
+def test_a_zh_report_page_has_chinese_headings_and_english_data_keys(cli, demo_store, tmp_path):
+    _path, en = _report(cli, tmp_path)
+    _path, zh = _report(cli, tmp_path, env=ZH)
+    assert '<html lang="en">' in en and "<h2>Linked accounts</h2>" in en and "<h2>Findings</h2>" in en
+    assert '<html lang="zh">' in zh
+    for heading in ("<h1>linkcheck 关联排查报告</h1>", "<h2>关联账户</h2>", "<h2>关联群组</h2>", "<h2>受牵连的账户</h2>",
+                    "<h2>发现</h2>", "<th>第一个账户的值</th>", '<option value="3">高及以上</option>'):
+        assert heading in zh, heading
+    body = zh[zh.index("<body>"):zh.index('<script type="application/json"')]  # not the scripts' code
+    for english in ("Linked accounts", "Findings", "Why it links", "Hover over", "and above"):
+        assert english not in body, english
+    from test_report import page_data
+
+    en_data, zh_data = page_data(en), page_data(zh)
+    assert en_data["words"] == {}  # English: nothing to look up, the catalog is not read
+    assert zh_data["words"]["Show in graph"] == "在图中显示"
+    assert zh_data["words"]["critical"] == "严重"
+    assert {k: v for k, v in zh_data.items() if k not in ("words", "generated_at")} == \
+        {k: v for k, v in en_data.items() if k not in ("words", "generated_at")}
+
+
+def test_the_report_template_writes_no_english_outside_the_catalog():
+    import re
+
+    source = (Path(i18n.__file__).parent / "report" / "templates" / "report.html.j2").read_text(encoding="utf-8")
+    text = re.sub(r"\{#.*?#\}|\{%.*?%\}|\{\{.*?\}\}|<!DOCTYPE html>|<[^>]*>", " ", source, flags=re.S)
+    assert re.findall(r"[A-Za-z]{2,}", text) == []
+
+
+def test_a_zh_report_page_is_chinese_once_its_script_ran(cli, demo_store, tmp_path):
+    from test_report import run_chromium
+
+    page, _html = _report(cli, tmp_path, env=ZH)
+    done = run_chromium(page, tmp_path / "chromium-dom", "--dump-dom")
+    assert done.returncode == 0, done.stderr[-2000:]
+    import re
+
+    dom = re.sub(r"<script.*?</script>", "", done.stdout, flags=re.S)  # the page, not its scripts' code
+    assert 'data-status="ready"' in dom
+    assert "<b>关联群组 1</b>" in dom and "在图中显示" in dom
+    assert '<span class="badge lvl-critical">严重</span>' in dom
+    assert "得分 1.00 · 共用 mac, company_name, brand, email_domain" in dom
+    assert "Show in graph" not in dom and "Cluster 1" not in dom and "score 1.00" not in dom

@@ -119,6 +119,12 @@ def scan() -> tuple[dict[str, set[str]], list[str]]:
             if not exempt and (name in ECHO or name in errors) and len(node.args) > message \
                     and _has_words(node.args[message]):
                 unwrapped.append(f"{where}:{node.lineno}: {ast.unparse(node.args[message])[:80]}")
+    # The HTML report's fixed texts: _("...") in its template, say("...") in its script.
+    report = PACKAGE / "report"
+    for path, pattern in ((report / "templates" / "report.html.j2", r'\b_\("((?:[^"\\]|\\.)*)"'),
+                          (report / "static" / "report.js", r'\bsay\("((?:[^"\\]|\\.)*)"')):
+        for text in re.findall(pattern, path.read_text(encoding="utf-8")):
+            add(text, str(path.relative_to(PACKAGE)))
     return found, unwrapped
 
 
