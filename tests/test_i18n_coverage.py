@@ -247,3 +247,36 @@ def test_a_zh_report_page_is_chinese_once_its_script_ran(cli, demo_store, tmp_pa
     assert '<span class="badge lvl-critical">严重</span>' in dom
     assert "得分 1.00 · 共用 mac, company_name, brand, email_domain" in dom
     assert "Show in graph" not in dom and "Cluster 1" not in dom and "score 1.00" not in dom
+
+
+# ---- 6. one word for account: 账户
+
+
+def _seller_account_as_zhanghao(text: str) -> list[str]:
+    """Where TEXT says 账号 for a seller account: 账号 meaning an account number or a login name
+    (银行账号, 收款账号, 金融账号, 登录账号, 账号后四位) is a different word and allowed."""
+    import re
+
+    return re.findall(r".{0,8}(?<![银行款融录])账号(?!后四位).{0,8}", text)
+
+
+def test_the_statement_and_the_reasons_say_zhanghu_like_the_cli_and_the_appeal():
+    from linkcheck.registry import facets
+
+    root = Path(i18n.__file__).parent
+    found = _seller_account_as_zhanghao((root / "catalogs" / "zh" / "statement.toml").read_text(encoding="utf-8"))
+    for name in ("appeal.toml",):
+        found += _seller_account_as_zhanghao((root / "catalogs" / "zh" / name).read_text(encoding="utf-8"))
+    for _name, text in i18n.message_files("zh"):
+        found += _seller_account_as_zhanghao(text.replace('en = "账号"', ""))
+    found += _seller_account_as_zhanghao((root / "registry" / "facets.py").read_text(encoding="utf-8"))
+    assert found == []
+    assert "这些账户" in "".join(f.reason_zh for f in facets.FACETS.values() if f.reason_zh)
+
+
+def test_a_chinese_statement_says_zhanghu(cli, demo_store):
+    result = cli("statement", "acme-us", "--against", "acme-de", "--disclose", "--lang", "zh")
+    assert result.exit_code == 0, result.output
+    assert "账户独立运营说明" in result.output
+    assert "共用网卡 MAC 地址：这些账户在同一台电脑上使用过。" in result.output
+    assert _seller_account_as_zhanghao(result.output) == []
