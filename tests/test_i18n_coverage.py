@@ -280,3 +280,14 @@ def test_a_chinese_statement_says_zhanghu(cli, demo_store):
     assert "账户独立运营说明" in result.output
     assert "共用网卡 MAC 地址：这些账户在同一台电脑上使用过。" in result.output
     assert _seller_account_as_zhanghao(result.output) == []
+
+
+def test_english_never_reads_the_chinese_catalog(cli, demo_store, tmp_path):
+    i18n.messages.cache_clear()
+    path = tmp_path / "bad.csv"
+    path.write_text(BAD_CSV, encoding="utf-8")
+    assert cli("import", path).exit_code == 3
+    assert cli("audit").exit_code == 1
+    assert cli("check", "acme-de", "--machine", MACHINE).exit_code == 1
+    assert cli("report", "-o", tmp_path / "r.html").exit_code == 0
+    assert i18n.messages.cache_info().currsize == 0
