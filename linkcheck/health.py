@@ -694,7 +694,7 @@ def _format_of(path: Path) -> str:
     raise InvalidInput(_("{path}: cannot tell the format from the extension; add --input-format json or csv", path=path))
 
 
-def _map_columns(names: Iterable[str], where: str) -> dict[str, str]:
+def _map_columns(names: Iterable[str], where: str, *, members: bool = False) -> dict[str, str]:
     mapped, unknown = {}, []
     names = list(names)
     for name in names:
@@ -710,8 +710,9 @@ def _map_columns(names: Iterable[str], where: str) -> dict[str, str]:
     keys = [_COLUMNS[_column_key(name)] for name in names]
     twice = sorted({key for key in keys if keys.count(key) > 1})
     if twice:
-        what = "members" if "record" in where else "columns"
-        raise InvalidInput(_("{where}: two {what} for {items}; keep one", where=where, what=what, items=', '.join(twice)))
+        if members:  # a JSON record's
+            raise InvalidInput(_("{where}: two members for {items}; keep one", where=where, items=", ".join(twice)))
+        raise InvalidInput(_("{where}: two columns for {items}; keep one", where=where, items=", ".join(twice)))
     return mapped
 
 
@@ -724,7 +725,7 @@ def _csv_rows(path: Path, text: str) -> list[tuple[str, dict[str, Any]]]:
         if header is None:
             return []
         header = [h.strip() for h in header]
-        mapped = _map_columns([h for h in header if h], f"{path.name} header")
+        mapped = _map_columns([h for h in header if h], _("{file} header", file=path.name))
         if "account" not in mapped.values() or "date" not in mapped.values():
             raise InvalidInput(_("{name}: the header needs account and date columns, and metric columns ({items})", name=path.name, items=', '.join(METRIC_KEYS)))
         rows = []
@@ -760,7 +761,7 @@ def _json_rows(path: Path, text: str) -> list[tuple[str, dict[str, Any]]]:
             rows.append((origin, {"__problem__": _("expected an object with account, date and metrics")}))
             continue
         try:
-            mapped = _map_columns(item.keys(), origin)
+            mapped = _map_columns(item.keys(), origin, members=True)
         except InvalidInput as exc:
             rows.append((origin, {"__problem__": re.split(": |：", exc.message, maxsplit=1)[-1]}))
             continue

@@ -175,6 +175,19 @@ def test_a_health_import_with_a_bad_json_record_lists_it_in_chinese(cli, demo_st
         "linkcheck：错误：1 行无效；未导入任何内容"]
 
 
+def test_a_health_file_naming_one_metric_twice_is_refused_in_chinese(cli, demo_store, tmp_path):
+    csv_path = tmp_path / "health.csv"
+    csv_path.write_text("account,date,odr,order_defect_rate\nacme-us,2026-10-01,0.1%,0.9%\n", encoding="utf-8")
+    json_path = tmp_path / "health.json"
+    json_path.write_text(json.dumps([{"account": "acme-us", "date": "2026-10-01", "odr": "0.1%",
+                                      "order_defect_rate": "0.9%"}]), encoding="utf-8")
+    on_csv = cli("health", "import", csv_path, env=ZH)
+    on_json = cli("health", "import", json_path, env=ZH)
+    assert on_csv.exit_code == on_json.exit_code == 3
+    assert on_csv.stderr.strip() == "linkcheck：错误：health.csv 表头：odr 有两列；请只保留一列"
+    assert "  health.json 第 1 条记录：odr 有两个成员；请只保留一个" in on_json.output.splitlines()
+
+
 def test_the_browser_audit_s_findings_are_chinese(cli, store):
     fixtures = Path(__file__).resolve().parent / "fixtures" / "vendors"
     for name in ("shop-a", "shop-b", "shop-c"):
