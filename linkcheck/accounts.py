@@ -7,7 +7,7 @@ import unicodedata
 from dataclasses import dataclass, replace
 from typing import Callable, Iterable
 
-from .i18n import _
+from .i18n import _, translate
 from .registry import kinds
 from .registry.regions import known_marketplace, marketplace_suggestion
 from .normalize.country import company_country as normalize_country
@@ -105,8 +105,10 @@ def marketplace_warning(marketplace: str | None) -> str | None:
     if not marketplace or known_marketplace(marketplace):
         return None
     guess = marketplace_suggestion(marketplace)
-    hint = f"did you mean {guess}? " if guess else ""
-    return f"marketplace {marketplace[:60]!r} is not one linkcheck knows ({hint}kept as given)"
+    if guess:
+        return _("marketplace {marketplace!r} is not one linkcheck knows (did you mean {guess}? kept as given)",
+                 marketplace=marketplace[:60], guess=guess)
+    return _("marketplace {marketplace!r} is not one linkcheck knows (kept as given)", marketplace=marketplace[:60])
 
 
 def make_attribute(
@@ -196,9 +198,9 @@ def region_warnings(label: str, attrs: Iterable[Attribute], known: Iterable[Attr
         return []
     country, how = company
     return [
-        f"{label}: phone {kinds.mask('phone', a.normalized)} has no country code and was read as a {region} "
-        f"number, but {how} says the company is in {country}; write it with its +country code if it is not "
-        f"a {region} number"
+        _("{label}: phone {phone} has no country code and was read as a {region} number, but {how} says the company "
+          "is in {country}; write it with its +country code if it is not a {region} number",
+          label=label, phone=kinds.mask('phone', a.normalized), region=region, how=translate(how), country=country)
         for a, region in taken if region != country
     ]
 
@@ -424,9 +426,10 @@ def record_attributes(
                 attribute = attribute._replace(periods=checked_periods(raw.kind, raw.periods, attribute.first_seen))
             attrs.append(attribute)
         except InvalidValue as exc:
-            problems.append(f"{raw.kind} {shown_in_error(raw.kind, raw.value)!r}: {exc.reason}")
+            problems.append(_("{kind} {value!r}: {reason}", kind=raw.kind, value=shown_in_error(raw.kind, raw.value),
+                              reason=exc.reason))
         except InvalidInput as exc:
-            problems.append(f"{raw.kind}: {exc.message}")
+            problems.append(_("{kind}: {problem}", kind=raw.kind, problem=exc.message))
     return in_company_country(attrs, known), problems
 
 
@@ -472,10 +475,10 @@ def _import_records(store, records, region, default_region, skip_invalid, progre
         try:
             name = check_name(record.name)
         except InvalidInput as exc:
-            problems.append(f"{record.origin}: {exc.message}")
+            problems.append(_("{origin}: {problem}", origin=record.origin, problem=exc.message))
             bad_rows += 1
             continue
-        label = f"{record.origin}: account {name!r}"
+        label = _("{origin}: account {name!r}", origin=record.origin, name=name)
         try:
             status = check_status(record.status) if record.status is not None else None
             marketplace = check_text("marketplace", record.marketplace, 200, one_line=True)
@@ -489,7 +492,7 @@ def _import_records(store, records, region, default_region, skip_invalid, progre
             seen_marketplaces.add(marketplace)
             line = marketplace_warning(marketplace)
             if line:
-                warnings.append(f"{record.origin}: {line}")
+                warnings.append(_("{origin}: {problem}", origin=record.origin, problem=line))
         existing = store.find_profile(name)
         if existing is None:
             account = Account(name, marketplace or "", status or "active", note, when, when,
@@ -511,14 +514,14 @@ def _import_records(store, records, region, default_region, skip_invalid, progre
         )
         row_problems += value_problems
         if row_problems:
-            problems.extend(f"{label}: {p}" for p in row_problems)
+            problems.extend(_("{label}: {problem}", label=label, problem=p) for p in row_problems)
             bad_rows += 1
             continue
         warnings.extend(region_warnings(label, attrs, profile.attributes))
         try:
             merged, n = merge_attributes(profile, attrs, reopen=False)
         except InvalidInput as exc:  # a period that conflicts with one on record
-            problems.append(f"{label}: {exc}")
+            problems.append(_("{label}: {problem}", label=label, problem=exc))
             bad_rows += 1
             continue
         kept_retired += _listed_while_retired(profile, attrs)

@@ -115,7 +115,7 @@ def machine_attributes(fp: Fingerprint, *, source: str, when: int) -> tuple[tupl
             attrs.append(book.make_attribute(kind, value, source=source, when=when))
         except InvalidInput as exc:
             reason = getattr(exc, "reason", exc.message)
-            warnings.append(f"this machine's {kind_label(kind)} was not checked: {reason}")
+            warnings.append(_("this machine's {kind} was not checked: {reason}", kind=kind_label(kind), reason=reason))
     seen, unique = set(), []
     for a in attrs:  # two spellings of one value are one value
         if (a.kind, a.normalized) not in seen:
@@ -162,12 +162,12 @@ def _public_ip_warning(profile: Profile, fp: Fingerprint, attrs: tuple[Attribute
         return None
     network_keys = {k for k in current.keys if not k.startswith("ip:")}
     same_network = any(network_keys.intersection(a.keys) for a in on_file)
-    where = "in the same network as" if same_network else "not among"
     shown = ", ".join(mask(a) for a in on_file[:3]) + (" …" if len(on_file) > 3 else "")
-    return (
-        f"public IP {mask(current)} is {where} the public IPs on file for {profile.name} ({shown}): "
-        "a different network than usual"
-    )
+    if same_network:
+        return _("public IP {ip} is in the same network as the public IPs on file for {name} ({shown}): "
+                 "a different network than usual", ip=mask(current), name=profile.name, shown=shown)
+    return _("public IP {ip} is not among the public IPs on file for {name} ({shown}): a different network than usual",
+             ip=mask(current), name=profile.name, shown=shown)
 
 
 def _gate_warnings(profile: Profile, fp: Fingerprint, attrs: tuple[Attribute, ...]) -> list[str]:
@@ -177,12 +177,13 @@ def _gate_warnings(profile: Profile, fp: Fingerprint, attrs: tuple[Attribute, ..
         warnings.append(differs)
     if not fp.public_ip and fp.public_ip_source is None:
         warnings.append(
-            "the public IP was not checked: add --public-ip auto (or --public-ip ADDRESS) to compare it too"
+            _("the public IP was not checked: add --public-ip auto (or --public-ip ADDRESS) to compare it too")
         )
     if profile.account.status in TAINT_STATUSES:
         status = profile.account.status
         warnings.append(
-            f"{profile.name} is {status}: logging in to it from this machine ties the machine to a {status} account"
+            _("{name} is {status}: logging in to it from this machine ties the machine to a {status} account",
+              name=profile.name, status=translate(status))
         )
     return warnings
 

@@ -21,7 +21,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
-from .i18n import _
+from .i18n import _, language, translate
 from .files import FileTooLarge, NotRegularFile, read_capped
 from .errors import ImportErrors, InvalidInput, UsageError
 from .importers.safety import refuse_spreadsheet
@@ -83,19 +83,19 @@ def parse_rate(value: Any) -> Decimal:
     says what to write instead, for anything else or anything outside 0-100 %.
     """
     if isinstance(value, bool) or value is None:
-        raise ValueError("expected a percentage such as 0.4% or a fraction such as 0.004")
+        raise ValueError(_("expected a percentage such as 0.4% or a fraction such as 0.004"))
     if isinstance(value, (int, float)):
         if value != value or value in (float("inf"), float("-inf")):
-            raise ValueError("expected a percentage such as 0.4% or a fraction such as 0.004")
+            raise ValueError(_("expected a percentage such as 0.4% or a fraction such as 0.004"))
         text, shown, divisor = repr(value), repr(value), Decimal(1)
     elif isinstance(value, str):
         shown = value.strip()
         # NFKC folds full-width digits and the full-width percent sign (０.４％) typed on a Chinese IME.
         text = unicodedata.normalize("NFKC", value).strip()
         if not text:
-            raise ValueError("empty; write a percentage such as 0.4% or a fraction such as 0.004")
+            raise ValueError(_("empty; write a percentage such as 0.4% or a fraction such as 0.004"))
         if len(text) > MAX_RATE_CHARS:
-            raise ValueError("too long to be a percentage")
+            raise ValueError(_("too long to be a percentage"))
         divisor = Decimal(1)
         if text[-1] in _SIGNS:
             divisor = _SIGNS[text[-1]]
@@ -104,22 +104,22 @@ def parse_rate(value: Any) -> Decimal:
             text = text.replace(",", ".")  # a decimal comma: 0,4%
         text = text.removeprefix("+")
     else:
-        raise ValueError("expected a percentage such as 0.4% or a fraction such as 0.004")
+        raise ValueError(_("expected a percentage such as 0.4% or a fraction such as 0.004"))
     if text.startswith("-"):
-        raise ValueError(f"{shown} is negative; a rate is between 0% and 100%")
+        raise ValueError(_("{shown} is negative; a rate is between 0% and 100%", shown=shown))
     if not _NUMBER.fullmatch(text):
-        raise ValueError(f"{shown!r} is not a percentage; write 0.4% or the fraction 0.004")
+        raise ValueError(_("{shown!r} is not a percentage; write 0.4% or the fraction 0.004", shown=shown))
     try:
         rate = Decimal(text) / divisor
     except InvalidOperation:  # pragma: no cover - the pattern admits only valid decimals
-        raise ValueError(f"{shown!r} is not a percentage; write 0.4% or the fraction 0.004") from None
+        raise ValueError(_("{shown!r} is not a percentage; write 0.4% or the fraction 0.004", shown=shown)) from None
     if rate > 1:
         if divisor == 1:
             raise ValueError(
-                f"{shown} is outside 0-100%: a number without % is a fraction of one; "
-                f"write {shown}% or {format_percent(Decimal(text) / 100, plain=True)}"
+                _("{shown} is outside 0-100%: a number without % is a fraction of one; write {shown}% or {fraction}",
+                  shown=shown, fraction=format_percent(Decimal(text) / 100, plain=True))
             )
-        raise ValueError(f"{shown} is outside 0-100%")
+        raise ValueError(_("{shown} is outside 0-100%", shown=shown))
     return rate
 
 
@@ -166,18 +166,18 @@ def parse_date(value: Any, *, latest: date | None = None) -> date:
         shown = value.strip()
         match = _DATE.fullmatch(unicodedata.normalize("NFKC", shown))
         if not match:
-            raise ValueError(f"{quoted(shown)} is not a date; write it as YYYY-MM-DD, e.g. 2026-11-01")
+            raise ValueError(_("{shown} is not a date; write it as YYYY-MM-DD, e.g. 2026-11-01", shown=quoted(shown)))
         try:
             day = date(int(match[1]), int(match[2]), int(match[3]))
         except ValueError:
-            raise ValueError(f"{quoted(shown)} is not a calendar date") from None
+            raise ValueError(_("{shown} is not a calendar date", shown=quoted(shown))) from None
     else:
-        raise ValueError("expected a date as YYYY-MM-DD, e.g. 2026-11-01")
+        raise ValueError(_("expected a date as YYYY-MM-DD, e.g. 2026-11-01"))
     latest = latest or today() + timedelta(days=1)
     if day > latest:
-        raise ValueError(f"{shown} is in the future; give the day the figures were read")
+        raise ValueError(_("{shown} is in the future; give the day the figures were read", shown=shown))
     if day < EARLIEST_DATE:
-        raise ValueError(f"{shown} is before 2000; check the year")
+        raise ValueError(_("{shown} is before 2000; check the year", shown=shown))
     return day
 
 
@@ -276,19 +276,19 @@ def targets_from_rules(data: Any, bad: Callable[[str, str], Exception], base: He
     """
     tables = {k: dict(v) for k, v in (base or DEFAULT_TARGETS).tables.items()}
     if not isinstance(data, dict):
-        raise bad("health", "expected tables such as [health.amazon]")
+        raise bad("health", _("expected tables such as [health.amazon]"))
     for pattern, table in data.items():
         where = f"health.{pattern}"
         key = str(pattern).strip().lower()
         if not key or (key != "*" and not re.fullmatch(r"[a-z0-9][a-z0-9_-]*(\.[a-z0-9_-]+)*", key)):
-            raise bad(where, 'expected a marketplace such as amazon, "amazon.de" or "*" for all')
+            raise bad(where, _('expected a marketplace such as amazon, "amazon.de" or "*" for all'))
         if not isinstance(table, dict):
-            raise bad(where, f"expected a table of targets ({', '.join(METRIC_KEYS)})")
+            raise bad(where, _("expected a table of targets ({items})", items=", ".join(METRIC_KEYS)))
         merged = tables.setdefault(key, {})
         for name, value in table.items():
             metric = METRIC_BY_KEY.get(str(name).replace("-", "_"))
             if metric is None:
-                raise bad(f"{where}.{name}", f"unknown metric; use {', '.join(METRIC_KEYS)}")
+                raise bad(f"{where}.{name}", _("unknown metric; use {items}", items=", ".join(METRIC_KEYS)))
             merged[metric.key] = _target(metric, value, partial(bad, f"{where}.{name}"))
     return HealthTargets(MappingProxyType({k: MappingProxyType(v) for k, v in tables.items()}))
 
@@ -297,20 +297,22 @@ def _target(metric: Metric, value: Any, bad: Callable[[str], Exception]) -> Targ
     spec = value if isinstance(value, dict) else {"target": value}
     for key in spec:
         if key not in ("target", "warning"):
-            raise bad(f"unknown setting {key!r}; use target and warning")
+            raise bad(_("unknown setting {key!r}; use target and warning", key=key))
     if "target" not in spec:
-        raise bad("a target is needed, e.g. { target = \"1%\", warning = \"0.8%\" }")
+        raise bad(_("a target is needed, e.g. { target = \"1%\", warning = \"0.8%\" }"))
     try:
         limit = parse_rate(spec["target"])
         warning = parse_rate(spec["warning"]) if "warning" in spec else default_warning(metric, limit)
     except ValueError as exc:
         raise bad(str(exc)) from None
     if limit in (0, 1):
-        raise bad(f"a target of {format_percent(limit)} can never be met; give one between 0% and 100%")
+        raise bad(_("a target of {target} can never be met; give one between 0% and 100%", target=format_percent(limit)))
     if metric.higher_is_better and not limit <= warning <= 1:
-        raise bad(f"the warning must be at or above the target ({format_percent(limit)}), got {format_percent(warning)}")
+        raise bad(_("the warning must be at or above the target ({target}), got {warning}", target=format_percent(limit),
+                    warning=format_percent(warning)))
     if not metric.higher_is_better and not 0 <= warning <= limit:
-        raise bad(f"the warning must be at or below the target ({format_percent(limit)}), got {format_percent(warning)}")
+        raise bad(_("the warning must be at or below the target ({target}), got {warning}", target=format_percent(limit),
+                    warning=format_percent(warning)))
     return Target(metric.key, limit, warning)
 
 
@@ -504,7 +506,7 @@ def trend_text(m: MetricStanding, limit: int = 6) -> str:
     text = " → ".join(format_percent(r.value) for r in shown)
     if len(m.history) > limit:
         text = "… → " + text
-    return f"{text} ({m.trend})" if m.trend else text
+    return _("{readings} ({trend})", readings=text, trend=translate(m.trend)) if m.trend else text
 
 
 # ----- the audit: in breach, and exposed through links ---------------------------------------
@@ -624,7 +626,13 @@ def audit_health_to_json(ah: AuditHealth) -> dict:
 
 def metric_clause(m: MetricStanding) -> str:
     """"order defect rate 1.2% (target below 1%, 2026-11-01)"."""
-    return f"{m.metric.label} {format_percent(m.latest.value)} (target {m.target.text()}, {m.latest.day.isoformat()})"
+    return _("{metric} {value} (target {target}, {day})", metric=metric_label(m.metric),
+             value=format_percent(m.latest.value), target=m.target.text(language()), day=m.latest.day.isoformat())
+
+
+def metric_label(metric: Metric) -> str:
+    """The metric's name in the interface language."""
+    return metric.label_zh if language() == "zh" else metric.label
 
 
 # ----- import --------------------------------------------------------------------------------
@@ -686,7 +694,7 @@ def _format_of(path: Path) -> str:
     raise InvalidInput(_("{path}: cannot tell the format from the extension; add --input-format json or csv", path=path))
 
 
-def _map_columns(names: Iterable[str], where: str) -> dict[str, str]:
+def _map_columns(names: Iterable[str], where: str, *, members: bool = False) -> dict[str, str]:
     mapped, unknown = {}, []
     names = list(names)
     for name in names:
@@ -702,8 +710,9 @@ def _map_columns(names: Iterable[str], where: str) -> dict[str, str]:
     keys = [_COLUMNS[_column_key(name)] for name in names]
     twice = sorted({key for key in keys if keys.count(key) > 1})
     if twice:
-        what = "members" if "record" in where else "columns"
-        raise InvalidInput(_("{where}: two {what} for {items}; keep one", where=where, what=what, items=', '.join(twice)))
+        if members:  # a JSON record's
+            raise InvalidInput(_("{where}: two members for {items}; keep one", where=where, items=", ".join(twice)))
+        raise InvalidInput(_("{where}: two columns for {items}; keep one", where=where, items=", ".join(twice)))
     return mapped
 
 
@@ -716,16 +725,17 @@ def _csv_rows(path: Path, text: str) -> list[tuple[str, dict[str, Any]]]:
         if header is None:
             return []
         header = [h.strip() for h in header]
-        mapped = _map_columns([h for h in header if h], f"{path.name} header")
+        mapped = _map_columns([h for h in header if h], _("{file} header", file=path.name))
         if "account" not in mapped.values() or "date" not in mapped.values():
             raise InvalidInput(_("{name}: the header needs account and date columns, and metric columns ({items})", name=path.name, items=', '.join(METRIC_KEYS)))
         rows = []
         for number, row in enumerate(reader, 2):  # numbered as a spreadsheet shows them
             if not any(cell.strip() for cell in row):
                 continue
-            origin = f"{path.name} row {number}"
+            origin = _("{file} row {row}", file=path.name, row=number)
             if len(row) > len(header):
-                rows.append((origin, {"__problem__": f"{len(row)} cells but only {len(header)} columns"}))
+                rows.append((origin, {"__problem__": _("{cells} cells but only {columns} columns", cells=len(row),
+                                                       columns=len(header))}))
                 continue
             rows.append((origin, {mapped[h]: cell for h, cell in zip(header, row, strict=False) if h in mapped}))
         return rows
@@ -746,14 +756,14 @@ def _json_rows(path: Path, text: str) -> list[tuple[str, dict[str, Any]]]:
         raise InvalidInput(_("{name}: expected a list of records ({{\"account\": …, \"date\": …, \"odr\": \"0.4%\"}}) or {{\"health\": [records]}}", name=path.name))
     rows = []
     for i, item in enumerate(data, 1):
-        origin = f"{path.name} record {i}"
+        origin = _("{file} record {n}", file=path.name, n=i)
         if not isinstance(item, dict):
-            rows.append((origin, {"__problem__": "expected an object with account, date and metrics"}))
+            rows.append((origin, {"__problem__": _("expected an object with account, date and metrics")}))
             continue
         try:
-            mapped = _map_columns(item.keys(), origin)
+            mapped = _map_columns(item.keys(), origin, members=True)
         except InvalidInput as exc:
-            rows.append((origin, {"__problem__": exc.message.split(": ", 1)[1]}))
+            rows.append((origin, {"__problem__": re.split(": |：", exc.message, maxsplit=1)[-1]}))
             continue
         rows.append((origin, {mapped[k]: v for k, v in item.items()}))
     return rows
@@ -768,10 +778,10 @@ def record_from_row(cells: Mapping[str, Any], *, source: str = "import",
     name = cells.get("account")
     name = name.strip() if isinstance(name, str) else name
     if not isinstance(name, str) or not name:
-        problems.append("no account name")
+        problems.append(_("no account name"))
     day = None
     if cells.get("date") in (None, ""):
-        problems.append("no date")
+        problems.append(_("no date"))
     else:
         try:
             day = parse_date(cells["date"], latest=latest)
@@ -787,7 +797,7 @@ def record_from_row(cells: Mapping[str, Any], *, source: str = "import",
         except ValueError as exc:
             problems.append(f"{metric.key}: {exc}")
     if not values and not any(p.split(":")[0] in METRIC_BY_KEY for p in problems):
-        problems.append(f"no figures; give at least one of {', '.join(METRIC_KEYS)}")
+        problems.append(_("no figures; give at least one of {items}", items=", ".join(METRIC_KEYS)))
     if problems:
         return None, problems
     # No problems: the name is a non-empty str and the day was parsed.
@@ -811,21 +821,24 @@ def validate_import(rows: Sequence[tuple[str, Mapping[str, Any]]], known: Callab
             if record.account not in unknown:
                 unknown[record.account] = not known(record.account)
             if unknown[record.account]:
-                row_problems.append(f"no account named {quoted(record.account)} on file (`linkcheck account list`)")
+                row_problems.append(_("no account named {name} on file (`linkcheck account list`)",
+                                      name=quoted(record.account)))
             earlier = seen.get((record.account, record.day))
             if earlier is not None:
-                row_problems.append(f"{quoted(record.account) if unknown[record.account] else record.account} {record.day.isoformat()} is already given in {earlier}")
+                row_problems.append(_("{name} {day} is already given in {earlier}",
+                                      name=quoted(record.account) if unknown[record.account] else record.account,
+                                      day=record.day.isoformat(), earlier=earlier))
             else:
                 seen[(record.account, record.day)] = origin
         if row_problems:
             bad_rows += 1
-            problems.extend(f"{origin}: {p}" for p in row_problems)
+            problems.extend(_("{origin}: {problem}", origin=origin, problem=p) for p in row_problems)
         else:
             records.append(record)  # type: ignore[arg-type]  # a row without problems has a record
     if problems:
         raise ImportErrors(problems, rows=bad_rows)
     if not records:
-        raise InvalidInput("no records in the file; expected columns " + COLUMNS_HELP)
+        raise InvalidInput(_("no records in the file; expected columns {columns}", columns=COLUMNS_HELP))
     return records
 
 

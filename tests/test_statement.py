@@ -549,7 +549,7 @@ def test_chinese_statement_is_written_masked_and_verifies(cli, checked_store, tm
     text = out.read_text(encoding="utf-8")
     if fmt == "json":
         text = json.dumps(json.loads(text), ensure_ascii=False)
-    for heading in ("账号独立运营说明", "概述", "证据：识别信息比对", "登录环境记录", "业务独立", "已采取的管控措施", "结语"):
+    for heading in ("账户独立运营说明", "概述", "证据：识别信息比对", "登录环境记录", "业务独立", "已采取的管控措施", "结语"):
         assert heading in text
     assert "公司及注册信息" in text and "不同" in text and "尾号0005" in text
     assert _leaked(text, "lotus-jp", "nordic-de") == []
@@ -565,7 +565,7 @@ def test_chinese_disclosure_uses_the_chinese_reasons(cli, demo_store):
 
 def test_english_is_the_default_language(cli, checked_store):
     _, out, _ = _statement(cli, "lotus-jp", "--against", "nordic-de")
-    assert "账号" not in out
+    assert "账户" not in out  # the Chinese statement's word for account
 
 
 # ----- HTML -----------------------------------------------------------------------------------

@@ -28,7 +28,7 @@ WORDS = re.compile("[A-Za-z]{2}")
 
 def error_classes() -> set[str]:
     """LinkcheckError, click's exceptions, and every subclass defined in the package."""
-    names = {"LinkcheckError", "ClickException", "BadParameter", "UsageError"}
+    names = {"LinkcheckError", "ClickException", "BadParameter", "UsageError", "Rejected"}
     trees = [ast.parse(p.read_text(encoding="utf-8")) for p in PACKAGE.rglob("*.py")]
     grew = True
     while grew:

@@ -15,6 +15,7 @@ import os
 from dataclasses import dataclass, field, replace
 from datetime import date
 
+from ..i18n import _
 from ..crypto import canonical_json
 from ..errors import InvalidInput, StoreDamaged
 from ..safetext import check_free_text
@@ -83,7 +84,7 @@ class AppealCase:
                 named=tuple((str(a), str(b)) for a, b in d.get("named") or ()),
             )
         except (ValueError, KeyError, TypeError):
-            raise StoreDamaged("store is damaged: an account's appeal case is unreadable") from None
+            raise StoreDamaged(_("store is damaged: an account's appeal case is unreadable")) from None
 
     def case_id_bytes(self) -> bytes:
         return bytes.fromhex(self.case_id)
@@ -102,9 +103,9 @@ def check_day(label: str, text: str) -> str:
     try:
         day = date.fromisoformat((text or "").strip())
     except ValueError:
-        raise InvalidInput(f"{label} must be a date written YYYY-MM-DD") from None
+        raise InvalidInput(_("{label} must be a date written YYYY-MM-DD", label=label)) from None
     if day > date.today():
-        raise InvalidInput(f"{label} is in the future")
+        raise InvalidInput(_("{label} is in the future", label=label))
     return day.isoformat()
 
 
@@ -114,23 +115,22 @@ def check_fact(label: str, text: str | None, limit: int = MAX_FACT_CHARS) -> str
         return None
     value = " ".join(check_free_text(label, text).split())
     if len(value) > limit:
-        raise InvalidInput(f"{label} is longer than {limit} characters")
+        raise InvalidInput(_("{label} is longer than {limit} characters", label=label, limit=limit))
     return value or None
 
 
 def parse_authorisation(text: str) -> tuple[str, str]:
     """--authorisation "DATE CASE-ID": Amazon's approval of two accounts, and its case id."""
-    day, _, case_id = (text or "").strip().partition(" ")
+    day, _sep, case_id = (text or "").strip().partition(" ")
     case_id = check_fact("--authorisation", case_id) or ""
     if not case_id:
-        raise InvalidInput('--authorisation must be "YYYY-MM-DD CASE-ID", the date and case id of Amazon\'s approval')
+        raise InvalidInput(_("--authorisation must be \"YYYY-MM-DD CASE-ID\", the date and case id of Amazon's approval"))
     return check_day("--authorisation", day), case_id
 
 
 def parse_reactivated(text: str) -> tuple[str, str]:
     """--reactivated "ACCOUNT DATE": when an owned related account was reactivated."""
-    account, _, day = (text or "").strip().rpartition(" ")
+    account, _sep, day = (text or "").strip().rpartition(" ")
     if not account.strip():
-        raise InvalidInput('--reactivated must be "ACCOUNT YYYY-MM-DD", the related account and the day it was '
-                           'reactivated')
+        raise InvalidInput(_("--reactivated must be \"ACCOUNT YYYY-MM-DD\", the related account and the day it was reactivated"))
     return account.strip(), check_day("--reactivated", day)

@@ -23,6 +23,7 @@ from pathlib import Path
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from ..i18n import _
 from .. import i18n
 from ..crypto import hkdf, signing_key_from_seed
 from ..errors import UsageError
@@ -192,7 +193,7 @@ def timeline(plan: poa.Plan, words: i18n.Catalog, lang: str, events=()) -> list[
         if a.kind in HIDDEN_KINDS or a.kind in poa.BUSINESS_KINDS:
             continue
         what = f"{_label(a.kind, lang)} {shown_value(a.kind, a.value, a.normalized, lang)}"
-        for since, until, _ in periods_of(a):
+        for since, until, _rest in periods_of(a):
             if first_end is not None and since >= first_end and is_current(a):
                 entries.append((poa.day_of(since).isoformat(), words("tl_started", what=what)))
             if until is not None:
@@ -254,9 +255,9 @@ def write_pack(files: dict[str, str], out: Path, case_id: bytes, key: Ed25519Pri
     contents[SUMS] = sums
     contents[SIGNATURE] = _signature_text(_signature_fields(sums, case_id, key)).encode("utf-8")
     if out.exists() and not replace:
-        raise UsageError(f"{out} already exists; add --force to replace the pack in it")
+        raise UsageError(_("{out} already exists; add --force to replace the pack in it", out=out))
     if out.exists() and (not out.is_dir() or (any(out.iterdir()) and not (out / SIGNATURE).is_file())):
-        raise UsageError(f"{out} exists and is not an appeal pack; choose a new folder")
+        raise UsageError(_("{out} exists and is not an appeal pack; choose a new folder", out=out))
     partial = out.with_name(f".{out.name}.partial-{os.getpid()}")
     old = out.with_name(f".{out.name}.old-{os.getpid()}")
     try:
@@ -272,7 +273,7 @@ def write_pack(files: dict[str, str], out: Path, case_id: bytes, key: Ed25519Pri
         os.replace(partial, out)
     except OSError as exc:
         shutil.rmtree(partial, ignore_errors=True)
-        raise UsageError(f"cannot write {out}: {exc.strerror or exc}") from None
+        raise UsageError(_("cannot write {out}: {value}", out=out, value=exc.strerror or exc)) from None
     shutil.rmtree(old, ignore_errors=True)
 
 
@@ -291,42 +292,42 @@ def verify_pack(folder: Path) -> PackVerification:
     Who holds that key is the caller's question. Raises StatementInvalid (exit 3) naming the problem."""
     present = sorted(p.name for p in folder.iterdir())
     if SUMS not in present or SIGNATURE not in present:
-        raise StatementInvalid(f"{folder} is not an appeal pack: it has no {SUMS} and {SIGNATURE}")
+        raise StatementInvalid(_("{folder} is not an appeal pack: it has no {sums} and {signature}", folder=folder, sums=SUMS, signature=SIGNATURE))
     for name in present:
         path = folder / name
         if path.is_symlink() or not path.is_file():
-            raise StatementInvalid(f"the pack holds {name!r}, which is not a regular file: it was altered")
+            raise StatementInvalid(_("the pack holds {name!r}, which is not a regular file: it was altered", name=name))
         if path.stat().st_size > MAX_PACK_FILE_BYTES:
-            raise StatementInvalid(f"the pack's file {name!r} is larger than any file linkcheck writes: it was altered")
+            raise StatementInvalid(_("the pack's file {name!r} is larger than any file linkcheck writes: it was altered", name=name))
     sums = (folder / SUMS).read_bytes()
     fields = _read_signature((folder / SIGNATURE).read_bytes())
     try:
         case_id = bytes.fromhex(fields["Case"])
     except ValueError:
-        raise StatementInvalid("the pack's signature is damaged (unreadable case id)") from None
+        raise StatementInvalid(_("the pack's signature is damaged (unreadable case id)")) from None
     public = _canonical_base64(fields["Public-Key"], 32)
     signature = _canonical_base64(fields["Signature"], 64)
     if public is None or signature is None or fields["Algorithm"] != ALGORITHM or len(case_id) < 16:
-        raise StatementInvalid("the pack's signature is damaged (unreadable key or signature)")
+        raise StatementInvalid(_("the pack's signature is damaged (unreadable key or signature)"))
     digest = hashlib.sha256(sums).digest()
     if fields["Content-SHA256"] != digest.hex():
-        raise StatementInvalid(f"{SUMS} changed after the pack was signed")
+        raise StatementInvalid(_("{file} changed after the pack was signed", file=SUMS))
     try:
         Ed25519PublicKey.from_public_bytes(public).verify(signature, SIGNING_CONTEXT + case_id + digest)
     except InvalidSignature:
-        raise StatementInvalid("the pack's signature does not match: SHA256SUMS or its signature was altered") from None
+        raise StatementInvalid(_("the pack's signature does not match: SHA256SUMS or its signature was altered")) from None
     if fields["Key-Fingerprint"] != fingerprint(public):
-        raise StatementInvalid("the pack's signature was altered: its key fingerprint does not match its key")
+        raise StatementInvalid(_("the pack's signature was altered: its key fingerprint does not match its key"))
     listed = _read_sums(sums)
     extra = sorted(set(present) - set(listed) - {SUMS, SIGNATURE})
     if extra:
-        raise StatementInvalid(f"the pack holds a file it was not signed with: {extra[0]}")
+        raise StatementInvalid(_("the pack holds a file it was not signed with: {extra}", extra=extra[0]))
     for name, expected in listed.items():
         path = folder / name
         if not path.is_file():
-            raise StatementInvalid(f"the pack's file {name} is missing")
+            raise StatementInvalid(_("the pack's file {name} is missing", name=name))
         if hashlib.sha256(path.read_bytes()).hexdigest() != expected:
-            raise StatementInvalid(f"the pack's file {name} changed after it was signed")
+            raise StatementInvalid(_("the pack's file {name} changed after it was signed", name=name))
     return PackVerification(tuple(listed), case_id.hex(), public_key_text(public), fingerprint(public), public)
 
 
@@ -334,18 +335,18 @@ def _read_signature(raw: bytes) -> dict[str, str]:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
-        raise StatementInvalid(f"{SIGNATURE} is damaged (not text)") from None
+        raise StatementInvalid(_("{file} is damaged (not text)", file=SIGNATURE)) from None
     lines = text.split("\n")
     if len(lines) != len(_FIELDS) + 3 or lines[0] != BEGIN_MARK or lines[-2] != END_MARK or lines[-1] != "":
-        raise StatementInvalid(f"{SIGNATURE} is damaged (it is not exactly as linkcheck writes it)")
+        raise StatementInvalid(_("{file} is damaged (it is not exactly as linkcheck writes it)", file=SIGNATURE))
     fields = {}
     for name, line in zip(_FIELDS, lines[1:-2], strict=True):
         label, sep, value = line.partition(": ")
         if label != name or not sep:
-            raise StatementInvalid(f"{SIGNATURE} is damaged (unexpected line in it)")
+            raise StatementInvalid(_("{file} is damaged (unexpected line in it)", file=SIGNATURE))
         fields[name] = value
     if _signature_text(fields) != text:
-        raise StatementInvalid(f"{SIGNATURE} is damaged (it is not exactly as linkcheck writes it)")
+        raise StatementInvalid(_("{file} is damaged (it is not exactly as linkcheck writes it)", file=SIGNATURE))
     return fields
 
 
@@ -353,17 +354,17 @@ def _read_sums(raw: bytes) -> dict[str, str]:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
-        raise StatementInvalid(f"{SUMS} is damaged (not text)") from None
+        raise StatementInvalid(_("{file} is damaged (not text)", file=SUMS)) from None
     if not text.endswith("\n"):
-        raise StatementInvalid(f"{SUMS} is damaged (no final line break)")
+        raise StatementInvalid(_("{file} is damaged (no final line break)", file=SUMS))
     listed: dict[str, str] = {}
     for line in text[:-1].split("\n"):
         m = _SUM_LINE.fullmatch(line)
         if m is None or m.group(2) in listed or m.group(2) in (SUMS, SIGNATURE):
-            raise StatementInvalid(f"{SUMS} is damaged (a line is not as linkcheck writes it)")
+            raise StatementInvalid(_("{file} is damaged (a line is not as linkcheck writes it)", file=SUMS))
         listed[m.group(2)] = m.group(1)
     if list(listed) != sorted(listed):
-        raise StatementInvalid(f"{SUMS} is damaged (its files are out of order)")
+        raise StatementInvalid(_("{file} is damaged (its files are out of order)", file=SUMS))
     return listed
 
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from typing import Sequence
 
+from ..i18n import _
 from .. import i18n
 from ..errors import EXIT_FINDINGS, LinkcheckError, UsageError
 from ..linkage import engine
@@ -184,8 +185,7 @@ def build_plan(store, name: str, case: AppealCase, rules: Rules, *, health=None)
     subject = store.profile(name)
     shown = subject.account.display_name
     if not shown:
-        raise MissingFact(f"account {name!r} has no display name; give the store name Amazon knows it by with "
-                          f"`linkcheck account set {name} --display-name NAME`")
+        raise MissingFact(_("account {name!r} has no display name; give the store name Amazon knows it by with `linkcheck account set {name} --display-name NAME`", name=name))
     explanations = store.explanations()
     related = []
     for other_name in case.related:
@@ -193,8 +193,7 @@ def build_plan(store, name: str, case: AppealCase, rules: Rules, *, health=None)
         items = shared_items(subject, other, rules, explanations)
         other_shown = case.name_in_notice(other_name) or other.account.display_name or other.account.merchant_token
         if not other_shown:
-            raise MissingFact(f"how does Amazon's notice name the related account {other_name!r}? Set it with "
-                              f"`linkcheck account set {other_name} --display-name NAME`")
+            raise MissingFact(_("how does Amazon's notice name the related account {other_name!r}? Set it with `linkcheck account set {other_name} --display-name NAME`", other_name=other_name))
         related.append(Related(other_name, other_shown, tuple(items), other.account.status,
                                case.reactivated_on(other_name)))
     _refuse_what_the_records_contradict(name, case, related)
@@ -226,26 +225,20 @@ def _refuse_what_the_records_contradict(name: str, case: AppealCase, related: li
         if route == "own":
             if r.status in ("suspended", "closed"):
                 raise CannotAppeal(
-                    f"the records show {r.name} as {r.status}: Amazon asks you to reactivate the related account you "
-                    f"own first. Once it is reinstated, record that with `linkcheck account set {r.name} --status "
-                    f"active` and run the appeal again with --reactivated \"{r.name} DATE\"")
+                    _("the records show {name} as {status}: Amazon asks you to reactivate the related account you own first. Once it is reinstated, record that with `linkcheck account set {name} --status active` and run the appeal again with --reactivated \"{name} DATE\"", name=r.name, status=r.status))
             continue
         current = [i for i in r.items if i.until is None and (i.group in NEVER_CURRENT or not i.explained)]
         if current:
             kinds = ", ".join(k for i in current for k in i.kinds)
             first = current[0].kinds[0]
             raise CannotAppeal(
-                f"{name} still uses what it shares with {r.name} ({kinds}), which an appeal saying you do not own, "
-                f"control or access {r.name} cannot explain. Change it first, record the change with "
-                f"`linkcheck attr retire {name} {first} VALUE --on DATE`, then run the appeal again")
+                _("{name} still uses what it shares with {name2} ({kinds}), which an appeal saying you do not own, control or access {name2} cannot explain. Change it first, record the change with `linkcheck attr retire {name} {first} VALUE --on DATE`, then run the appeal again", name=name, name2=r.name, kinds=kinds, first=first))
         if route == "former-tenant":
             overlapping = [i for i in r.items if i.overlapped]
             if overlapping:
                 kinds = ", ".join(k for i in overlapping for k in i.kinds)
                 raise CannotAppeal(
-                    f"the records show {name} and {r.name} using the same {kinds} at the same time, which a former "
-                    f"tenant's equipment does not explain. Check the dates with `linkcheck account history {name}`, "
-                    f"or choose the --relationship that says what happened")
+                    _("the records show {name} and {name2} using the same {kinds} at the same time, which a former tenant's equipment does not explain. Check the dates with `linkcheck account history {name}`, or choose the --relationship that says what happened", name=name, name2=r.name, kinds=kinds))
 
 
 def business_need(case: AppealCase, lang: str) -> str | None:
@@ -262,10 +255,11 @@ def _check_notes(name: str, case: AppealCase, related: list[Related]) -> None:
     if case.relationship == "own" and (case.business_need or case.business_need_zh):
         for lang in langs:
             if not business_need(case, lang):
-                option = "--business-need-zh" if lang == "zh" else "--business-need"
-                language = "Chinese" if lang == "zh" else "English"
-                raise MissingFact(f"the business need is not given in {language} for a {language} appeal; give it "
-                                  f"with {option} TEXT")
+                if lang == "zh":
+                    raise MissingFact(_("the business need is not given in Chinese for a Chinese appeal; give it with "
+                                        "--business-need-zh TEXT"))
+                raise MissingFact(_("the business need is not given in English for an English appeal; give it with "
+                                    "--business-need TEXT"))
     for r in related:
         for i in r.items:
             if not i.explained:
@@ -273,12 +267,10 @@ def _check_notes(name: str, case: AppealCase, related: list[Related]) -> None:
             kind = i.kinds[0]
             if "en" in langs and not i.note_en:
                 raise MissingFact(
-                    f"the explanation of {kind} between {name} and {r.name} has no English note for an English "
-                    f"appeal; add it with `linkcheck explain {name} {r.name} {kind} --note TEXT --note-zh TEXT`")
+                    _("the explanation of {kind} between {name} and {name2} has no English note for an English appeal; add it with `linkcheck explain {name} {name2} {kind} --note TEXT --note-zh TEXT`", kind=kind, name=name, name2=r.name))
             if "zh" in langs and not i.note_zh:
                 raise MissingFact(
-                    f"the explanation of {kind} between {name} and {r.name} has no Chinese note for a Chinese "
-                    f"appeal; add it with `linkcheck explain {name} {r.name} {kind} --note TEXT --note-zh TEXT`")
+                    _("the explanation of {kind} between {name} and {name2} has no Chinese note for a Chinese appeal; add it with `linkcheck explain {name} {name2} {kind} --note TEXT --note-zh TEXT`", kind=kind, name=name, name2=r.name))
 
 
 # ---------------------------------------------------------------------------------------------

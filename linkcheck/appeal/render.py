@@ -12,6 +12,7 @@ import unicodedata
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from ..i18n import _
 from ..errors import UsageError
 from ..safetext import visible
 from . import signing
@@ -149,7 +150,7 @@ def _render_markdown(title: str, blocks: list) -> tuple[str, str]:
 def render_statement(st: Statement, fmt: str, key: Ed25519PrivateKey) -> str:
     """The statement in `fmt`, signed with `key` (this store's signing key)."""
     if fmt not in FORMATS:
-        raise UsageError(f"unknown format {fmt!r}; use one of: {', '.join(FORMATS)}")
+        raise UsageError(_("unknown format {fmt!r}; use one of: {items}", fmt=fmt, items=', '.join(FORMATS)))
     if fmt == "json":
         doc = statement_to_json(st)
         doc["signature"] = signing.json_signature(doc, key)

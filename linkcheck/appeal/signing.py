@@ -18,6 +18,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
+from ..i18n import _
 from ..crypto import canonical_json, hkdf, signing_key_from_seed
 from ..errors import InvalidInput, UsageError
 
@@ -80,7 +81,7 @@ def parse_public_key(text: str) -> bytes:
         try:
             text = str(json.loads(text).get("public_key", ""))
         except (ValueError, AttributeError):
-            raise UsageError("the public key file is JSON without a \"public_key\" member") from None
+            raise UsageError(_("the public key file is JSON without a \"public_key\" member")) from None
     else:
         text = next((line.strip() for line in text.splitlines() if line.strip()), "")
     raw = None
@@ -92,7 +93,7 @@ def parse_public_key(text: str) -> bytes:
         except (binascii.Error, ValueError):
             raw = None
     if raw is None or len(raw) != 32:
-        raise UsageError("not an Ed25519 public key: give the base64 (or hex) printed by `linkcheck pubkey`")
+        raise UsageError(_("not an Ed25519 public key: give the base64 (or hex) printed by `linkcheck pubkey`"))
     return raw
 
 
@@ -164,24 +165,23 @@ def verify_statement(text: str, expected: bytes | None = None) -> Verification:
     else:
         fmt, content, fields = _split_block(text)
     if fields["Algorithm"] != SIGNATURE_ALGORITHM:
-        raise StatementInvalid(f"the signature block names an unknown algorithm {fields['Algorithm']!r}")
+        raise StatementInvalid(_("the signature block names an unknown algorithm {algorithm!r}", algorithm=fields['Algorithm']))
     embedded = _canonical_base64(fields["Public-Key"], 32)
     signature = _canonical_base64(fields["Signature"], 64)
     if embedded is None or signature is None:
-        raise StatementInvalid("the signature block is damaged (unreadable key or signature)")
+        raise StatementInvalid(_("the signature block is damaged (unreadable key or signature)"))
     digest = _digest(content)
     if fields["Content-SHA256"] != digest.hex():
-        raise StatementInvalid("the statement's content changed after it was signed (its SHA-256 no longer matches)")
+        raise StatementInvalid(_("the statement's content changed after it was signed (its SHA-256 no longer matches)"))
     try:
         Ed25519PublicKey.from_public_bytes(embedded).verify(signature, SIGNING_CONTEXT + digest)
     except InvalidSignature:
-        raise StatementInvalid("the signature does not match the content: the signature block was altered") from None
+        raise StatementInvalid(_("the signature does not match the content: the signature block was altered")) from None
     if fields["Key-Fingerprint"] != fingerprint(embedded):
-        raise StatementInvalid("the signature block was altered: its key fingerprint does not match its key")
+        raise StatementInvalid(_("the signature block was altered: its key fingerprint does not match its key"))
     if expected is not None and expected != embedded:
         raise StatementInvalid(
-            f"signed by a different key (fingerprint {fingerprint(embedded)}), not the expected key "
-            f"(fingerprint {fingerprint(expected)})"
+            _("signed by a different key (fingerprint {fingerprint}), not the expected key (fingerprint {expected})", fingerprint=fingerprint(embedded), expected=fingerprint(expected))
         )
     return Verification(fmt, public_key_text(embedded), fingerprint(embedded), digest.hex(), expected is not None)
 
@@ -200,8 +200,7 @@ def store_signer(store, embedded: bytes, text: str) -> str | None:
         if public_key_bytes(account_statement_key(own, name)) == embedded:
             return name
     raise StatementInvalid(
-        f"signed by a different key (fingerprint {fingerprint(embedded)}): it is neither this store's key "
-        "nor the statement key of any account in it"
+        _("signed by a different key (fingerprint {fingerprint}): it is neither this store's key nor the statement key of any account in it", fingerprint=fingerprint(embedded))
     )
 
 
@@ -233,25 +232,25 @@ def _split_block(text: str) -> tuple[str, bytes, dict[str, str]]:
     begins = [m.start() for m in _BEGIN_RE.finditer(text)]
     ends = [m.end() for m in _END_RE.finditer(text)]
     if not begins and not ends:
-        raise StatementInvalid("no signature block: this file is not a signed linkcheck statement")
+        raise StatementInvalid(_("no signature block: this file is not a signed linkcheck statement"))
     if len(begins) != 1 or len(ends) != 1 or ends[0] < begins[0]:
-        raise StatementInvalid("the signature block is damaged (its BEGIN/END lines are missing or repeated)")
+        raise StatementInvalid(_("the signature block is damaged (its BEGIN/END lines are missing or repeated)"))
     start, end = begins[0], ends[0]
     if text[end : end + 1] != "\n":
-        raise StatementInvalid("the signature block is damaged (its END line must end with a line break)")
+        raise StatementInvalid(_("the signature block is damaged (its END line must end with a line break)"))
     end += 1
     lines = text[start:end].split("\n")[1:-2]  # between BEGIN and END (the split ends in "")
     if len(lines) != len(_BLOCK_FIELDS):
-        raise StatementInvalid("the signature block is damaged (unexpected line in it)")
+        raise StatementInvalid(_("the signature block is damaged (unexpected line in it)"))
     fields: dict[str, str] = {}
     for name, line in zip(_BLOCK_FIELDS, lines, strict=True):
         label, sep, value = line.partition(": ")
         if label != name or not sep:
-            raise StatementInvalid("the signature block is damaged (unexpected line in it)")
+            raise StatementInvalid(_("the signature block is damaged (unexpected line in it)"))
         fields[name] = value
     content = text[:start] + text[end:]
     if text[start:end] != _signature_block(fields):  # the grammar, whole: belt and braces
-        raise StatementInvalid("the signature block is damaged (it is not exactly as linkcheck writes it)")
+        raise StatementInvalid(_("the signature block is damaged (it is not exactly as linkcheck writes it)"))
     head = content.lstrip()[:200].lower()
     fmt = "html" if head.startswith("<!doctype html") else "markdown" if head.startswith("# ") else "text"
     return fmt, content.encode("utf-8"), fields
@@ -259,36 +258,36 @@ def _split_block(text: str) -> tuple[str, bytes, dict[str, str]]:
 
 def _split_json(text: str) -> tuple[bytes, dict[str, str]]:
     def no_duplicates(pairs):
-        keys = [k for k, _ in pairs]
+        keys = [k for k, _value in pairs]
         if len(keys) != len(set(keys)):
             # json.loads would keep the last of two equal keys; a viewer might show the first.
-            raise StatementInvalid("the statement's JSON repeats a member name: it was altered")
+            raise StatementInvalid(_("the statement's JSON repeats a member name: it was altered"))
         return dict(pairs)
 
     def no_constants(name):
-        raise StatementInvalid(f"the statement's JSON holds {name}, which linkcheck never writes")
+        raise StatementInvalid(_("the statement's JSON holds {name}, which linkcheck never writes", name=name))
 
     try:
         doc = json.loads(text, object_pairs_hook=no_duplicates, parse_constant=no_constants)
     except (ValueError, RecursionError):
-        raise StatementInvalid("not valid JSON: the statement file was altered or truncated") from None
+        raise StatementInvalid(_("not valid JSON: the statement file was altered or truncated")) from None
     if not isinstance(doc, dict):
-        raise StatementInvalid("not a linkcheck statement (the JSON is not an object)")
+        raise StatementInvalid(_("not a linkcheck statement (the JSON is not an object)"))
     signature = doc.pop("signature", None)
     if signature is None:
-        raise StatementInvalid("no signature block: the JSON has no \"signature\" member")
+        raise StatementInvalid(_("no signature block: the JSON has no \"signature\" member"))
     if not isinstance(signature, dict):
-        raise StatementInvalid("the signature block is damaged (\"signature\" is not an object)")
+        raise StatementInvalid(_("the signature block is damaged (\"signature\" is not an object)"))
     # Every member is one linkcheck writes, each exactly once: the signature covers the rest of
     # the document, so nothing in this member may carry text a reader would take as signed.
     if set(signature) != set(_JSON_MEMBERS.values()) | {"covers"}:
-        raise StatementInvalid("the signature block is damaged (a member is missing or unexpected)")
+        raise StatementInvalid(_("the signature block is damaged (a member is missing or unexpected)"))
     if signature["covers"] != JSON_COVERS:
-        raise StatementInvalid("the signature block was altered: its \"covers\" text is not the one linkcheck writes")
+        raise StatementInvalid(_("the signature block was altered: its \"covers\" text is not the one linkcheck writes"))
     fields = {}
     for field, member in _JSON_MEMBERS.items():
         value = signature[member]
         if not isinstance(value, str):
-            raise StatementInvalid(f"the signature block is damaged (\"{member}\" is not text)")
+            raise StatementInvalid(_("the signature block is damaged (\"{member}\" is not text)", member=member))
         fields[field] = value
     return canonical_json(doc), fields

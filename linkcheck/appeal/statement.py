@@ -240,7 +240,7 @@ def record_explanation(
     text = " ".join(check_free_text("note", note or "").split())
     text_zh = " ".join(check_free_text("--note-zh", note_zh or "").split()) or None
     if len(text) > 4000 or len(text_zh or "") > 4000:
-        raise InvalidInput("note longer than 4000 characters")
+        raise InvalidInput(_("note longer than 4000 characters"))
     first, second = sorted((name, other))
     explanation = Explanation((first, second), kind, text, now() if when is None else when, text_zh)
     store.put_explanation(explanation)

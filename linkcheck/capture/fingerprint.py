@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 
+from ..i18n import _
 from ..normalize import vm_vendor
 
 INTERFACE_KINDS = ("physical", "wireless", "virtual", "vpn", "loopback")
@@ -189,19 +190,19 @@ def hygiene_warnings(fp: Fingerprint) -> tuple[str, ...]:
     for iface in fp.interfaces:
         if iface.kind == "vpn" and iface.up:
             out.append(
-                f"VPN/tunnel interface {iface.name} is up: the marketplace sees the VPN's exit address, "
-                "which other customers of that VPN share"
+                _("VPN/tunnel interface {name} is up: the marketplace sees the VPN's exit address, "
+                  "which other customers of that VPN share", name=iface.name)
             )
     if fp.virtual_machine:
         out.append(
-            f"this computer is a virtual machine ({fp.virtual_machine}): its network adapters and machine id "
-            "are copied with every clone of it"
+            _("this computer is a virtual machine ({vm}): its network adapters and machine id "
+              "are copied with every clone of it", vm=fp.virtual_machine)
         )
     for iface in fp.interfaces:
         if iface.kind in IDENTIFYING_INTERFACE_KINDS and "locally-administered" in iface.mac_flags:
             out.append(
-                f"{iface.name} uses a randomised (locally administered) MAC: it is recorded, but it may "
-                "change, so a later check may not recognise this computer by it"
+                _("{name} uses a randomised (locally administered) MAC: it is recorded, but it may "
+                  "change, so a later check may not recognise this computer by it", name=iface.name)
             )
     return tuple(out)
 

@@ -29,7 +29,7 @@ class _FixtureReader:
         if value is None:
             return None
         if not isinstance(value, str):
-            raise self.bad(field or key, "must be text")
+            raise self.bad(field or key, _("must be text"))
         return value.strip() or None
 
     def obj(self, data: dict, key: str) -> dict:
@@ -37,7 +37,7 @@ class _FixtureReader:
         if value is None:
             return {}
         if not isinstance(value, dict):
-            raise self.bad(key, "must be an object")
+            raise self.bad(key, _("must be an object"))
         return value
 
     def integer(self, data: dict, key: str, field: str | None = None) -> int | None:
@@ -45,23 +45,23 @@ class _FixtureReader:
         if value is None:
             return None
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            raise self.bad(field or key, "must be a whole number")
+            raise self.bad(field or key, _("must be a whole number"))
         return value
 
     def mac(self, value: Any, field: str) -> str | None:
         if value is None:
             return None
         if not isinstance(value, str) or normalise_mac(value) is None:
-            raise self.bad(field, "must be a MAC address")
+            raise self.bad(field, _("must be a MAC address"))
         return normalise_mac(value)
 
     def address(self, value: Any, field: str) -> str:
         if not isinstance(value, str):
-            raise self.bad(field, "must be an IP address")
+            raise self.bad(field, _("must be an IP address"))
         try:
             return canonical_ip(value)
         except ValueError:
-            raise self.bad(field, "must be an IP address") from None
+            raise self.bad(field, _("must be an IP address")) from None
 
 
 def fingerprint_from_json(
@@ -78,22 +78,22 @@ def fingerprint_from_json(
     interfaces = []
     raw_interfaces = data.get("interfaces") or []
     if not isinstance(raw_interfaces, list):
-        raise r.bad("interfaces", "must be a list")
+        raise r.bad("interfaces", _("must be a list"))
     for n, item in enumerate(raw_interfaces):
         where = f"interfaces[{n}]"
         if not isinstance(item, dict):
-            raise r.bad(where, "must be an object")
+            raise r.bad(where, _("must be an object"))
         iname = r.text(item, "name", f"{where}.name")
         if not iname:
-            raise r.bad(f"{where}.name", "is missing")
+            raise r.bad(f"{where}.name", _("is missing"))
         kind = item.get("kind") or classify_interface(iname)
         if kind not in INTERFACE_KINDS:
-            raise r.bad(f"{where}.kind", f"must be one of {', '.join(INTERFACE_KINDS)}")
+            raise r.bad(f"{where}.kind", _("must be one of {items}", items=', '.join(INTERFACE_KINDS)))
         mac = r.mac(item.get("mac"), f"{where}.mac")
         addresses = []
         raw_addresses = item.get("addresses") or []
         if not isinstance(raw_addresses, list):
-            raise r.bad(f"{where}.addresses", "must be a list")
+            raise r.bad(f"{where}.addresses", _("must be a list"))
         for m, a in enumerate(raw_addresses):
             text = a.get("address") if isinstance(a, dict) else a
             address = r.address(text, f"{where}.addresses[{m}]")
@@ -102,13 +102,13 @@ def fingerprint_from_json(
         flags = mac_flags(mac) if mac and not _is_null_mac(mac) else ()
         up = item.get("up", True)
         if not isinstance(up, bool):
-            raise r.bad(f"{where}.up", "must be true or false")
+            raise r.bad(f"{where}.up", _("must be true or false"))
         interfaces.append(Interface(iname, up, kind, tuple(addresses), mac, flags))
     gateway = None
     raw_gateway = data.get("gateway")
     if raw_gateway is not None:
         if not isinstance(raw_gateway, dict):
-            raise r.bad("gateway", "must be an object")
+            raise r.bad("gateway", _("must be an object"))
         gateway = Gateway(
             r.address(raw_gateway.get("address"), "gateway.address"),
             r.text(raw_gateway, "interface", "gateway.interface"),
@@ -121,7 +121,7 @@ def fingerprint_from_json(
         raw_id = r.text(machine, "raw", "machine_id.raw")
         present = bool(machine.get("present")) or raw_id is not None
     elif machine is not None:
-        raise r.bad("machine_id", 'must be an object such as {"raw": "demo-machine-0001"}')
+        raise r.bad("machine_id", _('must be an object such as {"raw": "demo-machine-0001"}'))
     os_info = r.obj(data, "os")
     cpu = r.obj(data, "cpu")
     public = r.obj(data, "public_ip")

@@ -103,10 +103,10 @@ def _describe_failure(exc: BaseException) -> str:
     if isinstance(exc, urllib.error.URLError):
         reason = exc.reason
         if isinstance(reason, socket.timeout) or "timed out" in str(reason):
-            return "timed out"
+            return _("timed out")
         return getattr(reason, "strerror", None) or str(reason)
     if isinstance(exc, (socket.timeout, TimeoutError)):
-        return "timed out"
+        return _("timed out")
     return type(exc).__name__
 
 
@@ -118,7 +118,7 @@ def lookup_public_ip(
     if proxy:
         check_proxy(proxy)
     if not urls:
-        return PublicIp(None, None, "public IP not looked up: no IP echo service configured")
+        return PublicIp(None, None, _("public IP not looked up: no IP echo service configured"))
     import http.client
     import urllib.error
     import urllib.request
@@ -133,27 +133,28 @@ def lookup_public_ip(
             host = url
         remaining = deadline - time.monotonic()
         if remaining <= 0.05:
-            failures.append(f"{host}: not asked (out of time)")
+            failures.append(_("{host}: not asked (out of time)", host=host))
             continue
         try:
             request = urllib.request.Request(url, headers={"User-Agent": "linkcheck", "Accept": "text/plain"})
             with opener.open(request, timeout=min(timeout, remaining)) as response:
                 body = response.read(ECHO_MAX_BYTES + 1)
         except (OSError, ValueError, urllib.error.URLError, http.client.HTTPException) as exc:
-            failures.append(f"{host}: {_describe_failure(exc)}")
+            failures.append(_("{host}: {reason}", host=host, reason=_describe_failure(exc)))
             continue
         text = body.decode("ascii", errors="replace").strip() if len(body) <= ECHO_MAX_BYTES else ""
         try:
             address = canonical_ip(text)
         except ValueError:
-            failures.append(f"{host}: answer is not an IP address")
+            failures.append(_("{host}: answer is not an IP address", host=host))
             continue
         if address_scope(address) != "public":
             return PublicIp(
-                None, None, f"the IP echo service {host} answered with a non-public address; public IP not known"
+                None, None, _("the IP echo service {host} answered with a non-public address; public IP not known",
+                              host=host)
             )
         return PublicIp(address, f"auto:{url}")
-    return PublicIp(None, None, "public IP lookup failed (" + "; ".join(failures) + ")")
+    return PublicIp(None, None, _("public IP lookup failed ({failures})", failures="; ".join(failures)))
 
 
 def resolve_public_ip(
@@ -173,7 +174,7 @@ def resolve_public_ip(
         raise InvalidValue("ip", _("--public-ip must be an IPv4 or IPv6 address, or 'auto'")) from None
     warning = None
     if address_scope(address) != "public":
-        warning = f"--public-ip {address} is not a public address, so it identifies no network"
+        warning = _("--public-ip {address} is not a public address, so it identifies no network", address=address)
     return PublicIp(address, "given", warning)
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 
+from ..i18n import _
 from .fingerprint import (
     IDENTIFYING_INTERFACE_KINDS, Address, Fingerprint, Gateway, Interface, PublicIp, _is_null_mac, address_scope,
     _MAC_TEXT, hygiene_warnings, mac_flags, normalise_mac,
@@ -122,7 +123,7 @@ def _interfaces() -> tuple[list[Interface], list[str]]:
         addrs = psutil.net_if_addrs()
         stats = psutil.net_if_stats()
     except (OSError, RuntimeError) as exc:
-        return [], [f"could not list network interfaces ({type(exc).__name__})"]
+        return [], [_("could not list network interfaces ({error})", error=type(exc).__name__)]
     sys_class = Path("/sys/class/net") if sys.platform.startswith("linux") else None
     out = []
     for name in sorted(addrs):
@@ -339,12 +340,12 @@ def capture_machine(
         mac = _gateway_mac(gateway)
         if mac is None:
             warnings.append(
-                f"the router's MAC for gateway {gateway.address} is not in the neighbour table "
-                "(open any web page and run again)"
+                _("the router's MAC for gateway {address} is not in the neighbour table "
+                  "(open any web page and run again)", address=gateway.address)
             )
         gateway = replace(gateway, mac=mac)
     else:
-        warnings.append("no default gateway: this computer seems to be offline")
+        warnings.append(_("no default gateway: this computer seems to be offline"))
     raw_id = read_machine_id()
     try:
         hostname = socket.gethostname() or None

@@ -74,18 +74,18 @@ def _shown_value(f, values, account: str) -> str:
     "(until YYYY-MM-DD)" once its use has ended."""
     value = values.get(account, "")
     if "bad-checksum" in f.flags.get(account, ()):
-        value = f"{value} (bad checksum)"
+        value = _("{value} (bad checksum)", value=value)
     ended = f.ended(account)
-    return value if ended is None else f"{value} (until {iso(ended)[:10]})"
+    return value if ended is None else _("{value} (until {day})", value=value, day=iso(ended)[:10])
 
 
 # How each term of a finding's weight reads in the table (linkage.evidence.weight_terms).
 _TERM_TEXT = {
-    "name": "a name about 1 in {people} people bear",
-    "pinyin": "met through pinyin",
-    "accounts": "{accounts} accounts hold it",
-    "floor": "never below 0",
-    "past": "no longer in use; [history] past",
+    "name": N_("a name about 1 in {people} people bear"),
+    "pinyin": N_("met through pinyin"),
+    "accounts": N_("{accounts} accounts hold it"),
+    "floor": N_("never below 0"),
+    "past": N_("no longer in use; [history] past"),
 }
 
 
@@ -97,8 +97,8 @@ def _weight_text(f) -> str:
         return f"{f.weight:g}"
     parts = [f"{f.weight:g} = {terms[0][1]:g}"]
     for name, bits, detail in terms[1:]:
-        text = _TERM_TEXT[name].format(people=f"{round(1 / detail):,}" if name == "name" else "",
-                                       accounts=detail if name == "accounts" else "")
+        text = _(_TERM_TEXT[name], people=f"{round(1 / detail):,}" if name == "name" else "",
+                 accounts=detail if name == "accounts" else "")
         parts.append(f"{'+' if bits >= 0 else '-'} {abs(bits):g} ({text})")
     return " ".join(parts)
 
@@ -107,7 +107,8 @@ def _pair_weight_text(pair) -> str:
     """A pair's weight, what it sums and the threshold its level starts at:
     "21 = 12 address + 9 legal_representative; high from 10"."""
     parts = " + ".join(f"{weight:g} {facet}" for facet, _family, weight in pair.weight_parts)
-    return f"{pair.weight:g} = {parts or '0'}; {pair.level.label} from {pair.threshold:g}"
+    return _("{weight} = {parts}; {level} from {threshold}", weight=f"{pair.weight:g}", parts=parts or "0",
+             level=translate(pair.level.label), threshold=f"{pair.threshold:g}")
 
 
 def _pairs_table(pairs, *, reveal: bool) -> str:

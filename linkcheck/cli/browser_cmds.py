@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from ..i18n import N_, _
+from ..i18n import N_, _, translate
 from ..errors import UsageError
 from .output import format_option, render_json, render_rows
 from .options import echo_err, open_store, store_options
@@ -90,9 +90,15 @@ def import_cmd(vendor, file, api, api_key_file, account_from, map_file, create, 
             "skipped": result.skipped,
         }))
         return
-    click.echo(f"Read {len(profiles)} {vendor} profile(s): {len(result.matched)} on accounts, "
-               f"{result.added} value(s) added, {result.removed} retired (gone from the profile, kept on record)"
-               + (f", {len(result.created)} account(s) created" if result.created else "") + ".")
+    if result.created:
+        click.echo(_("Read {n} {vendor} profile(s): {matched} on accounts, {added} value(s) added, {removed} retired "
+                     "(gone from the profile, kept on record), {created} account(s) created.", n=len(profiles),
+                     vendor=vendor, matched=len(result.matched), added=result.added, removed=result.removed,
+                     created=len(result.created)))
+    else:
+        click.echo(_("Read {n} {vendor} profile(s): {matched} on accounts, {added} value(s) added, {removed} retired "
+                     "(gone from the profile, kept on record).", n=len(profiles), vendor=vendor,
+                     matched=len(result.matched), added=result.added, removed=result.removed))
     for line in result.skipped:
         echo_err(_("  skipped {line}", line=line))
     if result.unmatched:
@@ -150,7 +156,8 @@ def audit_cmd(ctx, fmt):
         click.echo(_("No browser profiles of different accounts share anything, and no real hardware shows through."))
     else:
         for f in findings:
-            click.echo(f"{f['level'].upper()}: {', '.join(f['accounts'])}: {f['reason']}")
+            click.echo(_("{level}: {accounts}: {reason}", level=translate(f["level"]).upper(),
+                         accounts=", ".join(f["accounts"]), reason=f["reason"]))
     ctx.exit(1 if any(f["level"] in ("high", "critical") for f in findings) else 0)
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from ..i18n import N_, _
+from ..i18n import N_, _, language, translate
 from .. import health as hl
 from ..errors import InvalidInput
 from ..linkage.rules import load_rules
@@ -16,6 +16,8 @@ from .options import echo_err, open_store, rules_option, store_options
 from .output import format_option, render_json, render_rows
 
 TABLE_COLUMNS = ["metric", "latest", "date", "target", "status", "trend"]
+# A status and a trend are shown in the interface language (translate): their words.
+_WORDS = (N_("ok"), N_("warning"), N_("breach"), N_("improving"), N_("worsening"), N_("steady"))
 CSV_COLUMNS = ["account", "marketplace", "metric", "value", "percent", "date", "target", "warning_at", "status",
                "trend", "history"]
 FAIL_ON = (hl.WARNING, hl.BREACH)
@@ -128,23 +130,24 @@ def _table(healths, *, name: str | None, total: int) -> str:
     if not healths:
         who = name or "NAME"
         if name is not None:
-            return (f"No health figures recorded for {name}. "
-                    f"`linkcheck health set {name} --date YYYY-MM-DD --odr 0.4%` records them.")
-        return (f"No health figures recorded yet. `linkcheck health set {who} --date YYYY-MM-DD --odr 0.4% ...` "
-                "or `linkcheck health import FILE` records them.")
+            return _("No health figures recorded for {name}. "
+                     "`linkcheck health set {name} --date YYYY-MM-DD --odr 0.4%` records them.", name=name)
+        return _("No health figures recorded yet. `linkcheck health set {who} --date YYYY-MM-DD --odr 0.4% ...` "
+                 "or `linkcheck health import FILE` records them.", who=who)
     out = []
     for h in healths:
         days = h.days
-        span = days[0].isoformat() if len(days) == 1 else f"{len(days)} dates, {days[0].isoformat()} to {days[-1].isoformat()}"
+        span = days[0].isoformat() if len(days) == 1 else _("{n} dates, {first} to {last}", n=len(days),
+                                                            first=days[0].isoformat(), last=days[-1].isoformat())
         where = f" ({h.marketplace})" if h.marketplace else ""
-        note = f", account {h.account_status}" if h.account_status in hl.DOWN_STATUSES else ""
-        out.append(f"{h.status.upper():8} {h.account}{where}: {span}{note}")
+        note = _(", account {status}", status=translate(h.account_status)) if h.account_status in hl.DOWN_STATUSES else ""
+        out.append(f"{translate(h.status).upper():8} {h.account}{where}: {span}{note}")
         rows = [
             {
-                "metric": m.metric.label,
+                "metric": hl.metric_label(m.metric),
                 "latest": hl.format_percent(m.latest.value),
                 "date": m.latest.day.isoformat(),
-                "target": m.target.text(),
+                "target": m.target.text(language()),
                 "status": m.status,
                 "trend": hl.trend_text(m),
             }
@@ -153,9 +156,11 @@ def _table(healths, *, name: str | None, total: int) -> str:
         out.extend("    " + line for line in render_rows(rows, "table", TABLE_COLUMNS).splitlines())
         out.append("")
     counts = hl.summary(healths)
-    line = f"{counts[hl.BREACH]} in breach, {counts[hl.WARNING]} warning, {counts[hl.OK]} ok"
+    line = _("{breach} in breach, {warning} warning, {ok} ok", breach=counts[hl.BREACH], warning=counts[hl.WARNING],
+             ok=counts[hl.OK])
     if name is None and total > len(healths):
-        line += f"; {total - len(healths)} of {total} accounts have no figures recorded"
+        line = _("{counts}; {n} of {total} accounts have no figures recorded", counts=line, n=total - len(healths),
+                 total=total)
     out.append(line)
     return "\n".join(out)
 
@@ -168,19 +173,20 @@ def render_audit_health(standing: hl.AuditHealth) -> str:
     """The audit's account-health sections (table format)."""
     out = []
     if standing.in_breach:
-        out.append("Accounts at risk of suspension: account health in breach")
+        out.append(_("Accounts at risk of suspension: account health in breach"))
         for h in standing.in_breach:
             where = f" ({h.marketplace})" if h.marketplace else ""
             metrics = "; ".join(hl.metric_clause(m) for m in h.metrics if m.status == hl.BREACH)
             out.append(f"  {h.account}{where}: {metrics}")
         out.append("")
     if standing.exposed:
-        out.append("Accounts exposed to a health breach through their links")
+        out.append(_("Accounts exposed to a health breach through their links"))
         for e in standing.exposed:
-            out.append(f"  {e.account}  because of {e.because_of}: {'; '.join(_link_text(link) for link in e.chain)}")
+            out.append(_("  {account}  because of {because_of}: {chain}", account=e.account, because_of=e.because_of,
+                         chain="; ".join(_link_text(link) for link in e.chain)))
         out.append("")
     if standing.warning:
-        out.append("Accounts close to a health target (warning)")
+        out.append(_("Accounts close to a health target (warning)"))
         for h in standing.warning:
             where = f" ({h.marketplace})" if h.marketplace else ""
             metrics = "; ".join(hl.metric_clause(m) for m in h.metrics if m.status == hl.WARNING)
@@ -188,9 +194,10 @@ def render_audit_health(standing: hl.AuditHealth) -> str:
         out.append("")
     if not (standing.in_breach or standing.warning):
         if standing.account is not None:
-            out.append(f"Account health: no breach or warning concerns {standing.account}.")
+            out.append(_("Account health: no breach or warning concerns {account}.", account=standing.account))
         else:
-            out.append(f"Account health: every one of the {standing.recorded} account(s) with figures meets its targets.")
+            out.append(_("Account health: every one of the {n} account(s) with figures meets its targets.",
+                         n=standing.recorded))
     return "\n".join(out).rstrip()
 
 
@@ -247,17 +254,17 @@ def set_cmd(name, day, **rates):
         try:
             values[key] = hl.parse_rate(raw)
         except ValueError as exc:
-            problems.append(f"{metric.option}: {exc}")
+            problems.append(_("{option}: {problem}", option=metric.option, problem=exc))
     if problems:
-        raise InvalidInput("; ".join(problems) + "; nothing was recorded")
+        raise InvalidInput(_("{problems}; nothing was recorded", problems="; ".join(problems)))
     record = hl.HealthRecord(name, when, values, "manual")
     with open_store(write=True) as st:
         st.profile(name)  # an unknown name fails here with exit 2
         earlier = hl.figures_by_account(st.events(account=name, action=hl.ACTION)).get(name, {}).get(when, {})
         st.add_event(record.to_event())
-    shown = ", ".join(f"{hl.METRIC_BY_KEY[k].label} {hl.format_percent(v)}" for k, v in values.items())
+    shown = ", ".join(f"{hl.metric_label(hl.METRIC_BY_KEY[k])} {hl.format_percent(v)}" for k, v in values.items())
     click.echo(_("Recorded {name} on {isoformat}: {shown}.", name=name, isoformat=when.isoformat(), shown=shown))
-    replaced = [hl.METRIC_BY_KEY[k].label for k in values if k in earlier and earlier[k] != values[k]]
+    replaced = [hl.metric_label(hl.METRIC_BY_KEY[k]) for k in values if k in earlier and earlier[k] != values[k]]
     if replaced:
         click.echo(_("This replaces the {items} recorded earlier for that day.", items=', '.join(replaced)))
     for key, raw in given.items():
@@ -304,7 +311,8 @@ def import_cmd(file, input_format):
             st.add_event(record.to_event())
     accounts = sorted({r.account for r in records})
     days = sorted({r.day for r in records})
-    span = days[0].isoformat() if len(days) == 1 else f"{days[0].isoformat()} to {days[-1].isoformat()}"
+    span = days[0].isoformat() if len(days) == 1 else _("{first} to {last}", first=days[0].isoformat(),
+                                                        last=days[-1].isoformat())
     click.echo(
         _("Recorded {n} day(s) of figures for {n2} account(s) ({span}). `linkcheck health` shows them.", n=len(records), n2=len(accounts), span=span)
     )

@@ -42,7 +42,7 @@ def read_csv(source: ImportFile) -> Iterator[ProfileRecord]:
     for row_number, row in enumerate(rows, 2):
         if not any(cell.strip() for cell in row):
             continue
-        yield _csv_profile(f"{path.name} row {row_number}", header, row)
+        yield _csv_profile(_("{file} row {row}", file=path.name, row=row_number), header, row)
 
 
 def _header_names(file_name: str, header: list[str]) -> list[str]:
@@ -56,7 +56,8 @@ def _header_names(file_name: str, header: list[str]) -> list[str]:
         name = column_name(column) if column else ""
         if name is None:
             guess = column_suggestion(column)
-            unknown.append(f"{column[:40]!r}" + (f" (did you mean {guess}?)" if guess else ""))
+            unknown.append(_("{column!r} (did you mean {guess}?)", column=column[:40], guess=guess) if guess
+                           else repr(column[:40]))
             name = ""
         elif name in RECORD_FIELDS:
             if name in taken:
@@ -66,7 +67,9 @@ def _header_names(file_name: str, header: list[str]) -> list[str]:
             taken[name] = column
         names.append(name)
     if unknown:
-        shown = ", ".join(unknown[:10]) + (f" and {len(unknown) - 10} more" if len(unknown) > 10 else "")
+        shown = ", ".join(unknown[:10])
+        if len(unknown) > 10:
+            shown = _("{items} and {n} more", items=shown, n=len(unknown) - 10)
         raise InvalidInput(
             _("{file_name}: unknown columns {shown}; nothing was imported. Columns are account, marketplace, status, note and the kind names or their aliases (see the README's Import section)", file_name=file_name, shown=shown)
             if len(unknown) > 1 else
@@ -80,10 +83,9 @@ def _header_names(file_name: str, header: list[str]) -> list[str]:
 def excel_number_problem(kind: str, value: str) -> str | None:
     """Why a number-like value that Excel wrote in scientific notation is refused, or None."""
     if kind in NUMBER_KINDS and _SCIENTIFIC.fullmatch(value.strip()):
-        return (
-            f"{kind}: Excel turned this number into {value.strip()[:20]}, which has lost its digits; format the "
-            f"column as Text before saving as CSV (or type the number with a leading apostrophe), then export again"
-        )
+        return _("{kind}: Excel turned this number into {value}, which has lost its digits; format the column as "
+                 "Text before saving as CSV (or type the number with a leading apostrophe), then export again",
+                 kind=kind, value=value.strip()[:20])
     return None
 
 
@@ -139,14 +141,17 @@ def _parse_periods(kind: str, text: str, problems: list[str]) -> tuple:
     for item in text.split(","):
         since_text, dots, until_text = item.strip().partition("..")
         if not dots:
-            problems.append(f"{kind}: {item.strip()[:40]!r} is not a period (SINCE..UNTIL, either side may be empty)")
+            problems.append(_("{kind}: {item!r} is not a period (SINCE..UNTIL, either side may be empty)",
+                              kind=kind, item=item.strip()[:40]))
             continue
         since_text, until_text = since_text.strip(), until_text.strip()
         bounds = []
         for label, bound in (("since", since_text), ("until", until_text)):
             ts = parse_time(bound) if bound else None
             if bound and ts is None:
-                problems.append(f"{kind}: {label} {bound[:40]!r} is not an ISO date or date-time")
+                problems.append(_("{kind}: since {bound!r} is not an ISO date or date-time", kind=kind, bound=bound[:40])
+                                if label == "since" else
+                                _("{kind}: until {bound!r} is not an ISO date or date-time", kind=kind, bound=bound[:40]))
             bounds.append(ts)
         out.append((bounds[0], bounds[1], None))
     return tuple(out)
@@ -155,12 +160,12 @@ def _parse_periods(kind: str, text: str, problems: list[str]) -> tuple:
 def _csv_profile(origin: str, header: list[str], row: list[str]) -> ProfileRecord:
     problems = []
     if len(row) > len(header):
-        problems.append(f"{len(row)} cells but only {len(header)} columns")
+        problems.append(_("{cells} cells but only {columns} columns", cells=len(row), columns=len(header)))
     fields: dict[str, str] = {}
     values: list[RawValue] = []
     for column, cell in zip(header, row, strict=False):  # a short row leaves columns empty
         if len(cell) > MAX_CELL_CHARS:
-            problems.append(f"{column}: cell longer than {MAX_CELL_CHARS} characters")
+            problems.append(_("{column}: cell longer than {limit} characters", column=column, limit=MAX_CELL_CHARS))
             continue
         if column in RECORD_FIELDS:
             fields[column] = unescape_formula(cell.strip())

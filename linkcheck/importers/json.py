@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Iterator
 
+from ..i18n import _
 from ..models import IDENTITY_FIELDS, Profile, iso
 from . import ImportFile, reader
 from .records import ProfileRecord, RawValue, exported_value, parse_time, period_time
@@ -23,28 +24,29 @@ def read_json(source: ImportFile) -> Iterator[ProfileRecord]:
 
 def _json_profile(origin: str, item: Any) -> ProfileRecord:
     if not isinstance(item, dict):
-        return ProfileRecord(origin, None, problems=("a profile must be a JSON object",))
+        return ProfileRecord(origin, None, problems=(_("a profile must be a JSON object"),))
     problems = []
     unknown = set(item) - PROFILE_FIELDS
     if unknown:
-        problems.append(f"unknown field(s) {', '.join(sorted(map(str, unknown)))}")
+        problems.append(_("unknown field(s) {items}", items=", ".join(sorted(map(str, unknown)))))
     attributes = item.get("attributes") or {}
     values: list[RawValue] = []
     if not isinstance(attributes, dict):
-        problems.append("'attributes' must be an object of kind -> list of values")
+        problems.append(_("'attributes' must be an object of kind -> list of values"))
         attributes = {}
     for kind, entries in attributes.items():
         if isinstance(entries, (str, dict)):
             entries = [entries]
         if not isinstance(entries, list):
-            problems.append(f"{kind}: values must be a list")
+            problems.append(_("{kind}: values must be a list", kind=kind))
             continue
         for entry in entries:
             if isinstance(entry, dict):
                 unknown = set(entry) - VALUE_FIELDS
                 if unknown:  # a misspelt "since" would otherwise make a retired value current
-                    problems.append(f"{kind}: unknown field(s) {', '.join(sorted(map(str, unknown)))} in a value; "
-                                    f"a value object has {', '.join(sorted(VALUE_FIELDS))}")
+                    problems.append(_("{kind}: unknown field(s) {items} in a value; a value object has {fields}",
+                                      kind=kind, items=", ".join(sorted(map(str, unknown))),
+                                      fields=", ".join(sorted(VALUE_FIELDS))))
                 values.append(
                     RawValue(
                         kind,
@@ -90,7 +92,7 @@ def _json_time(kind: str, field: str, value: Any, problems: list[str]) -> int | 
         return None
     ts = parse_time(value)
     if ts is None:
-        problems.append(f"{kind}: {field} is not an ISO date or date-time")
+        problems.append(_("{kind}: {field} is not an ISO date or date-time", kind=kind, field=field))
     return ts
 
 
@@ -99,21 +101,21 @@ def _json_periods(kind: str, entry: dict, problems: list[str]) -> tuple:
     period the shorthand `"since"`/`"until"` on the value itself."""
     if "periods" in entry:
         if "since" in entry or "until" in entry:
-            problems.append(f"{kind}: give either 'periods' or 'since'/'until', not both")
+            problems.append(_("{kind}: give either 'periods' or 'since'/'until', not both", kind=kind))
             return ()
         items = entry["periods"]
         if not isinstance(items, list) or not all(isinstance(p, dict) for p in items):
-            problems.append(f"{kind}: 'periods' must be a list of objects with since, until and note")
+            problems.append(_("{kind}: 'periods' must be a list of objects with since, until and note", kind=kind))
             return ()
         out = []
         for item in items:
             unknown = set(item) - PERIOD_FIELDS
             if unknown:
-                problems.append(f"{kind}: unknown field(s) {', '.join(sorted(map(str, unknown)))} in a period; "
-                                "a period has since, until and note")
+                problems.append(_("{kind}: unknown field(s) {items} in a period; a period has since, until and note",
+                                  kind=kind, items=", ".join(sorted(map(str, unknown)))))
             note = item.get("note")
             if note is not None and not isinstance(note, str):
-                problems.append(f"{kind}: a period's note must be text")
+                problems.append(_("{kind}: a period's note must be text", kind=kind))
                 note = None
             out.append((_json_time(kind, "since", item.get("since"), problems),
                         _json_time(kind, "until", item.get("until"), problems), note))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from importlib import resources
 
+from ..i18n import _
 from .company import TRADE_WORDS
 from .places import _DISTRICTS, _FUNCTION_WORDS, _PLACES_ZH, PLACE_WORDS
 from .text import _HAS_CJK, _LETTER, Canonical, Rejected, _folded, _spaced, _split_cjk, _words, word_list, word_map
@@ -188,8 +189,8 @@ def address(text: str) -> Canonical:
     """Canonical address; equal addresses share a key that also ignores spacing."""
     tokens = address_tokens(text)
     if not any(_LETTER.search(t) for t in tokens):
-        raise Rejected("an address has words, not only numbers")
+        raise Rejected(_("an address has words, not only numbers"))
     value = " ".join(tokens)
     if len(value) < 4:
-        raise Rejected("too short to be an address")
+        raise Rejected(_("too short to be an address"))
     return Canonical(value, key="".join(tokens))

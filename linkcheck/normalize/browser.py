@@ -13,6 +13,7 @@ import json
 import re
 import urllib.parse
 
+from ..i18n import _
 from .email import email as _email
 from .network import domain_name, ip as _ip
 from .text import Canonical, Rejected
@@ -31,9 +32,9 @@ def browser_profile(text: str) -> Canonical:
     vendor = vendor.strip().lower()
     ident = ident.strip()
     if not sep or not _VENDOR.fullmatch(vendor):
-        raise Rejected("a browser profile is VENDOR:ID, such as adspower:jh3k9x")
+        raise Rejected(_("a browser profile is VENDOR:ID, such as adspower:jh3k9x"))
     if not _PROFILE_ID.fullmatch(ident):
-        raise Rejected("a browser profile ID is printable ASCII without spaces, at most 128 characters")
+        raise Rejected(_("a browser profile ID is printable ASCII without spaces, at most 128 characters"))
     return Canonical(f"{vendor}:{ident}")
 
 
@@ -46,12 +47,12 @@ def _host(text: str) -> str:
     try:
         return domain_name(text)
     except Rejected:
-        raise Rejected("the proxy host is not an IP address or a host name") from None
+        raise Rejected(_("the proxy host is not an IP address or a host name")) from None
 
 
 def _port(text: str) -> int:
     if not text.isdigit() or not 0 < int(text) < 65536:
-        raise Rejected("the proxy port is not a number from 1 to 65535")
+        raise Rejected(_("the proxy port is not a number from 1 to 65535"))
     return int(text)
 
 
@@ -65,21 +66,21 @@ def proxy_parts(text: str) -> tuple[str, str, int, str]:
             scheme, host, port = parsed.scheme.lower(), parsed.hostname or "", parsed.port
             user = urllib.parse.unquote(parsed.username or "")
         except ValueError:
-            raise Rejected("not a proxy URL such as socks5://user@203.0.113.5:1080") from None
+            raise Rejected(_("not a proxy URL such as socks5://user@203.0.113.5:1080")) from None
         if scheme not in PROXY_TYPES:
-            raise Rejected(f"the proxy type is one of {', '.join(PROXY_TYPES)}")
+            raise Rejected(_("the proxy type is one of {items}", items=', '.join(PROXY_TYPES)))
         if not host or port is None:
-            raise Rejected("a proxy needs a host and a port")
+            raise Rejected(_("a proxy needs a host and a port"))
         if not 0 < port < 65536:
-            raise Rejected("the proxy port is not a number from 1 to 65535")
+            raise Rejected(_("the proxy port is not a number from 1 to 65535"))
     else:
         parts = text.split(":")
         if len(parts) < 2:
-            raise Rejected("not a proxy: type://user@host:port or host:port:user:password")
+            raise Rejected(_("not a proxy: type://user@host:port or host:port:user:password"))
         scheme, host, port = "http", parts[0], _port(parts[1])
         user = parts[2] if len(parts) > 2 else ""
     if user and not _USER.fullmatch(user):
-        raise Rejected("the proxy user is printable ASCII without spaces")
+        raise Rejected(_("the proxy user is printable ASCII without spaces"))
     return scheme, _host(host), port, user
 
 
@@ -96,16 +97,16 @@ def proxy_account(text: str) -> Canonical:
     fragment; anything else (`user@provider`) folded to lower case."""
     text = text.strip()
     if not text or len(text) > 512 or not text.isprintable():
-        raise Rejected("a proxy account is printable text of at most 512 characters")
+        raise Rejected(_("a proxy account is printable text of at most 512 characters"))
     if "://" in text:
         try:
             parsed = urllib.parse.urlsplit(text)
             host = parsed.hostname or ""
             port = parsed.port
         except ValueError:
-            raise Rejected("not a valid URL") from None
+            raise Rejected(_("not a valid URL")) from None
         if parsed.scheme.lower() not in ("http", "https") or not host:
-            raise Rejected("an IP-refresh URL is http:// or https:// with a host")
+            raise Rejected(_("an IP-refresh URL is http:// or https:// with a host"))
         netloc = host + (f":{port}" if port else "")
         value = urllib.parse.urlunsplit((parsed.scheme.lower(), netloc, parsed.path or "/", parsed.query, ""))
         return Canonical(value)
@@ -117,7 +118,7 @@ def platform_login(text: str) -> Canonical:
     so it meets the accounts' contact emails."""
     text = text.strip()
     if not text or len(text) > 254 or not text.isprintable():
-        raise Rejected("a platform login is printable text of at most 254 characters")
+        raise Rejected(_("a platform login is printable text of at most 254 characters"))
     if "@" in text:
         try:
             mail = _email(text)
@@ -132,7 +133,7 @@ def keyed_hash(text: str) -> Canonical:
     """A 2FA secret's keyed hash: 32 hexadecimal digits, never the secret itself."""
     value = text.strip().lower()
     if not _HASH.fullmatch(value):
-        raise Rejected("only the store's keyed hash is kept (32 hex digits); `linkcheck browser import` makes it")
+        raise Rejected(_("only the store's keyed hash is kept (32 hex digits); `linkcheck browser import` makes it"))
     return Canonical(value)
 
 
@@ -140,7 +141,7 @@ def cookie_hash(text: str) -> Canonical:
     """A session cookie as `domain:keyed-hash` (`sellercentral.amazon.com:9f86…`)."""
     domain, sep, digest = text.strip().rpartition(":")
     if not sep:
-        raise Rejected("a cookie is DOMAIN:HASH, the store's keyed hash of its value")
+        raise Rejected(_("a cookie is DOMAIN:HASH, the store's keyed hash of its value"))
     digest = keyed_hash(digest).value
     domain = domain_name(domain.strip().lstrip("."))
     return Canonical(f"{domain}:{digest}")
@@ -150,7 +151,7 @@ def device_name(text: str) -> Canonical:
     """A device (computer) name a profile shows: spacing folded, lower case."""
     value = " ".join(text.split()).lower()
     if not _DEVICE.fullmatch(value):
-        raise Rejected("a device name is letters, digits, '.', '-', '_' and spaces, at most 63 characters")
+        raise Rejected(_("a device name is letters, digits, '.', '-', '_' and spaces, at most 63 characters"))
     return Canonical(value)
 
 

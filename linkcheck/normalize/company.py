@@ -6,6 +6,7 @@ import re
 from importlib import resources
 from functools import lru_cache
 
+from ..i18n import _
 from .places import _FUNCTION_WORDS, _PLACES_ZH, PLACE_WORDS
 from .text import _LETTER, Canonical, Rejected, _split_cjk, _text, _translate, _words, word_list, word_map
 
@@ -113,7 +114,7 @@ def company_name(text: str) -> Canonical:
     (`AcmeHome Trading` is `Acme Home Trading`)."""
     tokens = company_tokens(text)
     if not tokens:
-        raise Rejected("no name besides the legal form")
+        raise Rejected(_("no name besides the legal form"))
     if not any(_LETTER.search(t) for t in tokens):
-        raise Rejected("a company name has letters")
+        raise Rejected(_("a company name has letters"))
     return Canonical(" ".join(tokens), key="".join(tokens))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from ..i18n import N_
 from .places import _CITIES, _PROVINCES
 from .text import _HAS_CJK, fold
 
@@ -32,8 +33,8 @@ _CN_ADDRESS = re.compile("[省市区县镇路街]")
 # How strongly a kind says where the company is: a registered number beats an address,
 # which beats the look of a name.
 _STRENGTH = {"registration_number": 3, "tax_id": 3, "address": 2, "company_name": 1}
-_HOW = {"registration_number": "its registration number", "tax_id": "its tax ID",
-        "address": "its address", "company_name": "its company name"}
+_HOW = {"registration_number": N_("its registration number"), "tax_id": N_("its tax ID"),
+        "address": N_("its address"), "company_name": N_("its company name")}
 
 
 def country_hint(kind: str, value: str, flags: tuple[str, ...]) -> str | None:

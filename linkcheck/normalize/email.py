@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from ..i18n import _
 from .network import _tld_ok, domain_name
 from .text import Canonical, Rejected, _nfkc, word_list, word_map
 
@@ -32,7 +33,7 @@ _LOCAL_PART = re.compile(r"""[^\x00-\x20\x7f@."(),:;<>\[\]\\]+(?:\.[^\x00-\x20\x
 def is_free_mail(domain: str) -> bool:
     if domain in FREE_MAIL_DOMAINS:
         return True
-    brand, _, rest = domain.partition(".")
+    brand, _dot, rest = domain.partition(".")
     return brand in _FREE_MAIL_BRANDS and bool(_COUNTRY_SUFFIX.fullmatch(rest))
 
 
@@ -64,21 +65,21 @@ def email(text: str) -> Canonical:
         text = text[1:-1]
     local, at, domain = text.strip().rpartition("@")
     if not at or not local:
-        raise Rejected("not an email address")
+        raise Rejected(_("not an email address"))
     local = local.lower()
     if len(local.encode("utf-8")) > MAX_LOCAL_OCTETS or not _LOCAL_PART.fullmatch(local):
-        raise Rejected("not an email address")
+        raise Rejected(_("not an email address"))
     if len(local.encode("utf-8")) + 1 + len(domain.encode("utf-8")) > MAX_EMAIL_OCTETS:
-        raise Rejected(f"longer than {MAX_EMAIL_OCTETS} octets, more than an email address can be")
+        raise Rejected(_("longer than {limit} octets, more than an email address can be", limit=MAX_EMAIL_OCTETS))
     try:
         domain = domain_name(domain)
     except Rejected:
-        raise Rejected("not an email address (bad domain)") from None
+        raise Rejected(_("not an email address (bad domain)")) from None
     tld = domain.rpartition(".")[2]
     if "." not in domain or not _tld_ok(tld):
-        raise Rejected("not an email address (bad domain)")
+        raise Rejected(_("not an email address (bad domain)"))
     if tld in _SPECIAL_USE_TLDS:
-        raise Rejected(f"a special-use domain (.{tld}) where no mailbox can be")
+        raise Rejected(_("a special-use domain (.{tld}) where no mailbox can be", tld=tld))
     domain = _MAIL_ALIASES.get(domain, domain)
     if domain in _IGNORE_DOTS:
         # Dots first, so `some.name.+ext` (a tag after a dot) is `somename`, as Gmail reads it.

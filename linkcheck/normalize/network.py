@@ -7,6 +7,7 @@ import re
 from functools import lru_cache
 from typing import Sequence
 
+from ..i18n import _
 from .text import Canonical, Rejected, _nfkc, word_list
 
 # ---------------------------------------------------------------------------------------------
@@ -40,22 +41,22 @@ def domain_name(text: str, *, label: re.Pattern = _ASCII_LABEL) -> str:
     text = _nfkc(text).replace("\u3002", ".").lower().rstrip(".")
     labels = text.split(".")
     if len(text) > 253 or not all(labels):
-        raise Rejected("not a valid domain")
+        raise Rejected(_("not a valid domain"))
     if text.isascii() and "xn--" not in text:
         for part in labels:
             if not label.fullmatch(part):
-                raise Rejected("not a valid domain")
+                raise Rejected(_("not a valid domain"))
         return text
     out = []
     for part in labels:
         if part.isascii() and not part.startswith("xn--"):
             if not label.fullmatch(part):
-                raise Rejected("not a valid domain")
+                raise Rejected(_("not a valid domain"))
             out.append(part)
             continue
         canonical = _idna_label(part)
         if not canonical:
-            raise Rejected("not a valid domain")
+            raise Rejected(_("not a valid domain"))
         out.append(canonical)
     return ".".join(out)
 
@@ -114,14 +115,14 @@ def mac(text: str) -> Canonical:
                 break
         else:
             if not _MAC_BARE.fullmatch(text):
-                raise Rejected("not a MAC address")
+                raise Rejected(_("not a MAC address"))
             bare = text
         octets = [bare[i:i + 2] for i in range(0, 12, 2)]
     value = ":".join(octets)
     if value == "00:00:00:00:00:00":
-        raise Rejected("all-zero MAC address")
+        raise Rejected(_("all-zero MAC address"))
     if value == "ff:ff:ff:ff:ff:ff":
-        raise Rejected("broadcast MAC address")
+        raise Rejected(_("broadcast MAC address"))
     first = int(octets[0], 16)
     flags = []
     if first & 2:
@@ -257,15 +258,15 @@ def ip(text: str) -> Canonical:
         # Leading zeros are read as decimal ("203.000.113.007"): people pad, nobody means octal.
         a, b, c, d = (int(g) for g in m.groups())
         if a > 255 or b > 255 or c > 255 or d > 255:
-            raise Rejected("not an IP address")
+            raise Rejected(_("not an IP address"))
         return _ipv4((a << 24) | (b << 16) | (c << 8) | d)
     if ":" not in text:
-        raise Rejected("not an IP address")
+        raise Rejected(_("not an IP address"))
     text = text.partition("%")[0]  # a zone index names the local interface, not the address
     try:
         address = ipaddress.IPv6Address(text)
     except ValueError:
-        raise Rejected("not an IP address") from None
+        raise Rejected(_("not an IP address")) from None
     mapped = address.ipv4_mapped
     if mapped is not None:
         return _ipv4(int(mapped))
@@ -310,11 +311,11 @@ def hostname(text: str) -> Canonical:
     """A machine's hostname: lower case, no trailing dot, without the local-network suffix
     (`Acme-Laptop.local` is `acme-laptop`)."""
     if ":" in text or _LOOKS_LIKE_IPV4.fullmatch(text):
-        raise Rejected("an IP address, not a hostname")
+        raise Rejected(_("an IP address, not a hostname"))
     try:
         value = domain_name(text, label=_HOST_LABEL)
     except Rejected:
-        raise Rejected("not a valid hostname") from None
+        raise Rejected(_("not a valid hostname")) from None
     for suffix in _LOCAL_SUFFIXES:
         if value.endswith(suffix) and len(value) > len(suffix):
             value = value[: -len(suffix)]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from ..i18n import _
 from .email import email
 from .phone import phone
 from .text import Canonical, Rejected, _nfkc, word_list
@@ -34,15 +35,15 @@ def bank_account(text: str) -> Canonical:
     letters and digits, without spaces or separators."""
     value = _compact(text)
     if not _ALNUM.fullmatch(value):
-        raise Rejected("a bank account number has only letters and digits")
+        raise Rejected(_("a bank account number has only letters and digits"))
     if _IBAN_SHAPE.fullmatch(value):
         if not iban_valid(value):
-            raise Rejected("fails the IBAN check (mod 97)")
+            raise Rejected(_("fails the IBAN check (mod 97)"))
         return Canonical(value, flags=("iban",))
     if not 6 <= len(value) <= 34:
-        raise Rejected("a bank account number has 6 to 34 letters and digits")
+        raise Rejected(_("a bank account number has 6 to 34 letters and digits"))
     if len(_DIGIT_COUNT.findall(value)) < 4:
-        raise Rejected("a bank account number has at least 4 digits")
+        raise Rejected(_("a bank account number has at least 4 digits"))
     return Canonical(value)
 
 
@@ -58,11 +59,11 @@ def card(text: str) -> Canonical:
     """A payment card number: 12-19 digits passing the Luhn check."""
     value = _compact(text)
     if not _CARD.fullmatch(value):
-        raise Rejected("a card number has 12 to 19 digits")
+        raise Rejected(_("a card number has 12 to 19 digits"))
     if value.count(value[0]) == len(value):
-        raise Rejected("not a card number (one repeated digit)")
+        raise Rejected(_("not a card number (one repeated digit)"))
     if not luhn_valid(value):
-        raise Rejected("fails the Luhn check")
+        raise Rejected(_("fails the Luhn check"))
     return Canonical(value)
 
 
@@ -84,9 +85,9 @@ def payment_account(text: str, region: str | None = None) -> Canonical:
         return Canonical(number, related=(("phone", number),), flags=("phone",))
     value = _compact(text)
     if not _ACCOUNT_ID.fullmatch(value):
-        raise Rejected("a payment account is an email or 6 to 64 letters and digits")
+        raise Rejected(_("a payment account is an email or 6 to 64 letters and digits"))
     if not _DIGIT_COUNT.search(value):
-        raise Rejected("a payment account number has digits")
+        raise Rejected(_("a payment account number has digits"))
     return Canonical(value)
 
 
@@ -192,11 +193,11 @@ def registry_code(text: str, region: str | None = None) -> Canonical:
     """
     value = _REGISTRY_SEPARATORS.sub("", _nfkc(text)).upper()
     if not _ALNUM.fullmatch(value):
-        raise Rejected("only letters and digits expected")
+        raise Rejected(_("only letters and digits expected"))
     if not 5 <= len(value) <= 40:
-        raise Rejected("expected 5 to 40 letters and digits")
+        raise Rejected(_("expected 5 to 40 letters and digits"))
     if len(_DIGIT_COUNT.findall(value)) < 3:
-        raise Rejected("expected at least 3 digits")
+        raise Rejected(_("expected at least 3 digits"))
     value, flags = _registry_value(value, region)
     return Canonical(value, flags=flags)
 
@@ -216,7 +217,7 @@ def opaque_token(text: str) -> Canonical:
     and dashes) in lower case without dashes; anything else kept as given."""
     text = _nfkc(text)
     if not _PRINTABLE.fullmatch(text):
-        raise Rejected("an identifier is printable ASCII without spaces")
+        raise Rejected(_("an identifier is printable ASCII without spaces"))
     if text.startswith("{") and text.endswith("}"):
         text = text[1:-1]
     lower = text.lower()
@@ -225,7 +226,7 @@ def opaque_token(text: str) -> Canonical:
     elif _HEX.fullmatch(lower):
         text = lower
     if len(text) < 8:
-        raise Rejected("too short to identify anything (at least 8 characters)")
+        raise Rejected(_("too short to identify anything (at least 8 characters)"))
     if text.count(text[0]) == len(text) or lower.replace("-", "") in PLACEHOLDER_IDS:
         return Canonical(text, flags=("placeholder",), identifying=False)
     return Canonical(text)

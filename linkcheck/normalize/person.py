@@ -12,6 +12,7 @@ import re
 from functools import lru_cache
 from importlib import resources
 
+from ..i18n import _
 from .text import _HAS_CJK, _LETTER, Canonical, Rejected, _split_cjk, _text, word_list
 
 _HONORIFICS = frozenset("mr mrs ms miss mx dr prof sir madam mme herr frau".split())
@@ -32,9 +33,9 @@ def person_name(text: str) -> Canonical:
         words = _split_cjk(_HONORIFICS_ZH.sub("", words.strip()))
     tokens = [t for t in words.split() if t not in _HONORIFICS]
     if not tokens or not any(_LETTER.search(t) for t in tokens):
-        raise Rejected("not a name")
+        raise Rejected(_("not a name"))
     if any(c.isdigit() for t in tokens for c in t):
-        raise Rejected("a name has no digits")
+        raise Rejected(_("a name has no digits"))
     pinyin = _pinyin_key(tokens)
     related = ((_FACET, PINYIN_MARK + pinyin),) if pinyin else ()
     return Canonical(" ".join(tokens), key=" ".join(sorted(tokens)), related=related)

@@ -8,6 +8,7 @@ from functools import lru_cache
 import phonenumbers
 from phonenumbers import CountryCodeSource
 
+from ..i18n import _
 from .text import Canonical, Rejected, _nfkc
 
 # An extension after the number: `ext 12`, `ext. 12`, `ext: 12`, `extn 12`, `extension 12`,
@@ -49,7 +50,7 @@ def phone_region(region: str) -> str:
     if code == "UK":
         code = "GB"
     if code not in phonenumbers.SUPPORTED_REGIONS:
-        raise Rejected(f"unknown region {region[:20]!r}; use a two-letter country code such as US")
+        raise Rejected(_("unknown region {region!r}; use a two-letter country code such as US", region=region[:20]))
     return code
 
 
@@ -65,10 +66,10 @@ def phone(text: str, region: str | None = None) -> Canonical:
         text = text[4:]
     text = _PHONE_EXTENSION.sub("", text).strip()
     if not _PHONE_CHARS.fullmatch(text) or "+" in text[1:]:
-        raise Rejected("not a phone number")
+        raise Rejected(_("not a phone number"))
     digits = _NOT_DIGIT.sub("", text)
     if not 4 <= len(digits) <= 19:
-        raise Rejected("not a phone number")
+        raise Rejected(_("not a phone number"))
     national = False
     if text.startswith("+"):
         value = _e164(digits, None)[0]
@@ -82,7 +83,7 @@ def phone(text: str, region: str | None = None) -> Canonical:
     else:
         raise Rejected(NO_COUNTRY_CODE)
     if not value:
-        raise Rejected("not a valid phone number for its country")
+        raise Rejected(_("not a valid phone number for its country"))
     if national:
         return Canonical(value, flags=(f"region:{phone_region(region)}",))  # type: ignore[arg-type]  # national: region given
     return Canonical(value)

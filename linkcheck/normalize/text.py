@@ -8,6 +8,7 @@ import unicodedata
 from dataclasses import dataclass
 from importlib import resources
 from typing import Sequence
+from ..i18n import _
 
 MAX_LENGTH = 1000
 
@@ -67,20 +68,20 @@ def clean(value: object) -> str:
     lone surrogates, blank and over-long values are refused before any parsing.
     """
     if not isinstance(value, str):
-        raise Rejected("not text")
+        raise Rejected(_("not text"))
     if len(value) > MAX_LENGTH:
-        raise Rejected(f"longer than {MAX_LENGTH:,} characters")
+        raise Rejected(_("longer than {limit:,} characters", limit=MAX_LENGTH))
     if _CONTROL.search(value):
-        raise Rejected("contains control characters")
+        raise Rejected(_("contains control characters"))
     if not value.isascii():
         try:
             value.encode("utf-8")
         except UnicodeEncodeError:
-            raise Rejected("not valid text") from None
+            raise Rejected(_("not valid text")) from None
         value = _INVISIBLE.sub("", value)
     value = value.strip()
     if not value:
-        raise Rejected("empty")
+        raise Rejected(_("empty"))
     return value
 
 
@@ -93,7 +94,7 @@ def fold(text: str) -> str:
     of a character are one character (plain lower() for ASCII, the common case)."""
     if text.isascii():
         return text.lower()
-    for _ in range(4):
+    for _round in range(4):
         folded = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", text).casefold())
         if folded == text:
             break
@@ -172,7 +173,7 @@ def label_text(text: str) -> Canonical:
     equal labels share a key that also ignores spacing (`AcmeHome` is `Acme Home`)."""
     tokens = _split_cjk(_text(text)).split()
     if not tokens:
-        raise Rejected("has no letters or digits")
+        raise Rejected(_("has no letters or digits"))
     return Canonical(" ".join(tokens), key="".join(tokens))
 
 

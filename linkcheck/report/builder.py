@@ -6,13 +6,16 @@ static/cytoscape.min.js, so the page loads nothing when opened."""
 
 from __future__ import annotations
 
+import html
 import json
+import re
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from functools import lru_cache
 from importlib import resources
 
 from .. import __version__
+from ..i18n import SOURCE_LANG, _, language, translate
 from ..linkage.engine import Audit, audit_to_json
 from ..models import Account, Level, iso
 from ..pages import csp_hash, page_template
@@ -49,13 +52,14 @@ class Headline:
         return sum(self.pairs.values())
 
     def sentence(self) -> str:
-        by_level = ", ".join(f"{n} {label}" for label, n in self.pairs.items() if n)
-        return (
-            f"{self.accounts} accounts: {self.linked_pairs} linked pair(s)"
-            + (f" ({by_level})" if by_level else "")
-            + f", {self.clusters} cluster(s), {self.at_risk} account(s) at risk"
-            + (f", {self.hubs} value(s) shared by many accounts" if self.hubs else "")
-        )
+        by_level = ", ".join(f"{n} {translate(label)}" for label, n in self.pairs.items() if n)
+        pairs = (_("{n} linked pair(s) ({by_level})", n=self.linked_pairs, by_level=by_level) if by_level
+                 else _("{n} linked pair(s)", n=self.linked_pairs))
+        text = _("{accounts} accounts: {pairs}, {clusters} cluster(s), {at_risk} account(s) at risk",
+                 accounts=self.accounts, pairs=pairs, clusters=self.clusters, at_risk=self.at_risk)
+        if self.hubs:
+            text = _("{text}, {hubs} value(s) shared by many accounts", text=text, hubs=self.hubs)
+        return text
 
 
 def headline(audit: Audit, accounts) -> Headline:
@@ -259,6 +263,38 @@ def _csp_hash(script: str) -> str:
     return csp_hash(script)
 
 
+def _page_text(text: str, /, **values):
+    """A fixed text of the page (`_("...")` in the template) in the interface language, as
+    markup: the text escaped as the page always wrote it (quotes kept), its values escaped unless
+    they are markup already (`bold`)."""
+    from markupsafe import Markup
+
+    shown = Markup(html.escape(translate(text), quote=False).replace('"', "&quot;"))
+    if not values:
+        return shown
+    return shown.format(**{k: v if isinstance(v, Markup) else Markup(html.escape(str(v))) for k, v in values.items()})
+
+
+def _bold(value):
+    from markupsafe import Markup
+
+    return Markup("<b>{}</b>").format(value)
+
+
+# The script's fixed texts are written say("...") in static/report.js; levels and statuses are
+# shown through say() too.
+_SAY = re.compile(r'\bsay\("((?:[^"\\]|\\.)*)"')
+
+
+def page_words(script: str, lang: str) -> dict[str, str]:
+    """English -> LANG of the script's fixed texts, for the page's data (`words`): only those
+    with a translation, none in English (the catalog is not read)."""
+    if lang == SOURCE_LANG:
+        return {}
+    keys = set(_SAY.findall(script)) | {level.label for level in Level} | {"context", *STATUSES}
+    return {k: translate(k, lang) for k in sorted(keys) if translate(k, lang) != k}
+
+
 def build_report(
     audit: Audit,
     accounts,
@@ -284,7 +320,15 @@ def build_report(
     statuses: dict[str, int] = {}
     for a in accounts:
         statuses[a.status] = statuses.get(a.status, 0) + 1
+    lang = language()
+    data = {**data, "words": page_words(page_script, lang)}
+    from ..health import metric_label
+
     return _template().render(
+        _=_page_text,
+        bold=_bold,
+        lang=lang,
+        metric_label=metric_label,
         data=data,
         figures=figures,
         audit=audit,
@@ -294,7 +338,7 @@ def build_report(
         library=Markup(library),
         page_script=Markup(page_script),
         data_json=Markup(_json_for_script(data)),
-        by_status=", ".join(f"{n} {s}" for s, n in sorted(statuses.items(), key=lambda kv: (-kv[1], kv[0]))),
+        by_status=", ".join(f"{n} {translate(s)}" for s, n in sorted(statuses.items(), key=lambda kv: (-kv[1], kv[0]))),
         statuses=STATUSES,
         levels=[(int(lvl), lvl.label) for lvl in sorted(Level, reverse=True)],
         status={a.name: a.status for a in accounts},

@@ -13,7 +13,7 @@ import io
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from ..i18n import _
+from ..i18n import N_, _, translate
 from .. import accounts as book
 from ..errors import InvalidInput, InvalidValue, UsageError
 from ..importers.vendors.common import BrowserProfile, note_of, profile_values, read_file_bytes
@@ -75,7 +75,7 @@ def _attributes(p: BrowserProfile, keyed_hash, when: int, skipped: list[str]) ->
         try:
             a = book.make_attribute(kind, value, source="import", when=when, note=note_of(p.ref))
         except InvalidValue as exc:
-            skipped.append(f"{p.ref}: {kind}: {getattr(exc, 'reason', 'refused')}")
+            skipped.append(_("{ref}: {kind}: {reason}", ref=p.ref, kind=kind, reason=getattr(exc, "reason", None) or _("refused")))
             continue
         if kind == "browser_profile":  # what the audit needs: hardware showing through, time zone, country
             flags = [f"{PASSTHROUGH}{x}" for x in p.passthrough]
@@ -192,26 +192,26 @@ def gate_attributes(p: BrowserProfile, keyed_hash) -> tuple[Attribute, ...]:
 
 SHARED_CHECKS = {
     # kind -> (check name, what it means)
-    "ip": ("shared exit IP", "one exit IP behind profiles of different accounts: the marketplace sees one network, "
-                            "and several fingerprints behind one exit IP are linked whatever the browser does"),
-    "proxy": ("shared proxy", "one proxy (host, port and user) in profiles of different accounts: they leave "
-                              "through the same exit"),
-    "proxy_account": ("shared proxy account", "one proxy account or IP-refresh URL: the profiles rotate together, "
-                                              "so sooner or later they share exit IPs"),
-    "platform_login": ("shared platform login", "one marketplace login in profiles of different accounts"),
-    "totp_secret": ("shared 2FA secret", "one authenticator seed in profiles of different accounts: one holder "
-                                         "verifies them all"),
-    "cookie": ("shared session cookie", "one session cookie in profiles of different accounts: the marketplace "
-                                        "sees one browser session"),
-    "browser_fingerprint": ("same combined fingerprint", "the same user agent, WebGL, screen, CPU, memory, fonts "
-                                                         "and platform in profiles of different accounts"),
-    "mac": ("same MAC address", "the same MAC address set in profiles of different accounts"),
-    "device_name": ("same device name", "the same device name shown by profiles of different accounts"),
+    "ip": (N_("shared exit IP"), N_("one exit IP behind profiles of different accounts: the marketplace sees one network, "
+             "and several fingerprints behind one exit IP are linked whatever the browser does")),
+    "proxy": (N_("shared proxy"), N_("one proxy (host, port and user) in profiles of different accounts: they leave "
+             "through the same exit")),
+    "proxy_account": (N_("shared proxy account"), N_("one proxy account or IP-refresh URL: the profiles rotate together, "
+             "so sooner or later they share exit IPs")),
+    "platform_login": (N_("shared platform login"), N_("one marketplace login in profiles of different accounts")),
+    "totp_secret": (N_("shared 2FA secret"), N_("one authenticator seed in profiles of different accounts: one holder "
+             "verifies them all")),
+    "cookie": (N_("shared session cookie"), N_("one session cookie in profiles of different accounts: the marketplace "
+             "sees one browser session")),
+    "browser_fingerprint": (N_("same combined fingerprint"), N_("the same user agent, WebGL, screen, CPU, memory, fonts "
+             "and platform in profiles of different accounts")),
+    "mac": (N_("same MAC address"), N_("the same MAC address set in profiles of different accounts")),
+    "device_name": (N_("same device name"), N_("the same device name shown by profiles of different accounts")),
 }
 PASSTHROUGH_WORDS = {
-    "canvas": "canvas noise is off", "webgl": "WebGL image noise is off", "audio": "audio noise is off",
-    "webgl_real": "WebGL metadata is the computer's own", "mac_real": "the MAC address is the computer's",
-    "device_name_real": "the device name is the computer's",
+    "canvas": N_("canvas noise is off"), "webgl": N_("WebGL image noise is off"), "audio": N_("audio noise is off"),
+    "webgl_real": N_("WebGL metadata is the computer's own"), "mac_real": N_("the MAC address is the computer's"),
+    "device_name_real": N_("the device name is the computer's"),
 }
 
 
@@ -245,19 +245,27 @@ def _consistency(ref: str, account: str, flags: tuple[str, ...]) -> dict | None:
     wrong = []
     tz = _flag(flags, "tz:")
     if TZ_COUNTRY.get(tz, country) != country:
-        wrong.append(f"its time zone {tz} is in {TZ_COUNTRY[tz]}")
+        wrong.append(_("its time zone {tz} is in {country}", tz=tz, country=TZ_COUNTRY[tz]))
     languages = [x.strip() for x in _flag(flags, "lang:").split(",") if x.strip()]
     regions = {x.split("-", 1)[1].upper() for x in languages if "-" in x}
     if regions and country not in regions:
-        wrong.append(f"its language ({', '.join(languages)}) is not {country}'s")
+        wrong.append(_("its language ({languages}) is not {country}'s", languages=", ".join(languages), country=country))
     if not wrong:
         return None
     return {
         "check": "time zone or language against the exit IP", "level": "context", "accounts": [account],
         "profiles": [ref],
-        "reason": (f"Time zone or language against the exit IP: {ref} ({account}) leaves through an IP in {country}, "
-                   f"but {' and '.join(wrong)}; context, not a link: a site sees the mismatch and looks closer."),
+        "reason": _("Time zone or language against the exit IP: {ref} ({account}) leaves through an IP in {country}, "
+                    "but {wrong}; context, not a link: a site sees the mismatch and looks closer.", ref=ref,
+                    account=account, country=country,
+                    wrong=_("{first} and {second}", first=wrong[0], second=wrong[1]) if len(wrong) == 2 else wrong[0]),
     }
+
+
+def _capitalised(check: str) -> str:
+    """A check's name opening a sentence: its translation, or the English capitalised."""
+    shown = translate(check)
+    return check.capitalize() if shown == check else shown
 
 
 def audit_profiles(st) -> list[dict]:
@@ -292,20 +300,23 @@ def audit_profiles(st) -> list[dict]:
         profiles = sorted(r for refs in holders.values() for r in refs)
         findings.append({
             "check": check, "level": level, "accounts": sorted(holders), "profiles": profiles,
-            "reason": f"{check.capitalize()}: {meaning} ({', '.join(profiles)}).",
+            "reason": _("{check}: {meaning} ({profiles}).", check=_capitalised(check), meaning=translate(meaning),
+                        profiles=", ".join(profiles)),
         })
     for vendor, rows in sorted(passthrough.items()):
-        accounts = sorted({acct for acct, _, _ in rows})
+        accounts = sorted({acct for acct, _ref, _shown in rows})
         if len(accounts) < 2:
             continue
-        common = sorted(set.intersection(*(set(shown) for _, _, shown in rows)))
-        details = "; ".join(f"{ref} ({acct}): {', '.join(PASSTHROUGH_WORDS[x] for x in shown)}"
+        common = sorted(set.intersection(*(set(shown) for _acct, _ref, shown in rows)))
+        details = "; ".join(_("{ref} ({account}): {items}", ref=ref, account=acct,
+                              items=", ".join(translate(PASSTHROUGH_WORDS[x]) for x in shown))
                             for acct, ref, shown in sorted(rows, key=lambda r: r[1]))
         findings.append({
             "check": "real hardware showing through", "level": "high" if common else "medium",
-            "accounts": accounts, "profiles": sorted(ref for _, ref, _ in rows),
-            "reason": (f"Real hardware showing through: {len(rows)} {vendor} profiles of different accounts show "
-                       "the real hardware of the computer they run on, so opened on one computer they give "
-                       f"identical canvas/WebGL/audio hashes and link the accounts ({details})."),
+            "accounts": accounts, "profiles": sorted(ref for _acct, ref, _shown in rows),
+            "reason": _("Real hardware showing through: {n} {vendor} profiles of different accounts show the real "
+                        "hardware of the computer they run on, so opened on one computer they give identical "
+                        "canvas/WebGL/audio hashes and link the accounts ({details}).", n=len(rows), vendor=vendor,
+                        details=details),
         })
     return findings + sorted(context, key=lambda f: f["profiles"])

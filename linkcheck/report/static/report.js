@@ -28,6 +28,16 @@
 
   function s(i) { return i === null || i === undefined ? null : S[i]; }
 
+  // The page's fixed words in the report's language: data.words maps each English text to it
+  // (none in English); placeholders are written {name}. The words themselves are on the page
+  // as text, never as markup.
+  var WORDS = {};
+  function say(english, values) {
+    var out = Object.prototype.hasOwnProperty.call(WORDS, english) ? WORDS[english] : english;
+    if (!values) { return out; }
+    return out.replace(/\{(\w+)\}/g, function (m, k) { return Object.prototype.hasOwnProperty.call(values, k) ? String(values[k]) : m; });
+  }
+
   // The strongest shared kind names the line; the full list is in the details panel.
   function shortKinds(kinds) {
     return kinds.length ? kinds[0] + (kinds.length > 1 ? " +" + (kinds.length - 1) : "") : "";
@@ -62,6 +72,7 @@
   function prepare(raw) {
     data = raw;
     S = data.strings;
+    WORDS = data.words || {};
     names = data.accounts.map(function (a) { return a[0]; });
     names.forEach(function (n, i) { byName[n] = i; pairsOf.push([]); });
     data.pairs.forEach(function (p, j) { pairsOf[p[0]].push(j); pairsOf[p[1]].push(j); });
@@ -101,17 +112,17 @@
       if (collapsed(c)) { return; }
       var status = s(a[2]);
       var cls = "account st-" + status + (a[4] ? " at-risk" : "");
-      var label = a[0] + (status === "suspended" || status === "closed" ? "\n(" + status + ")" : "");
+      var label = a[0] + (status === "suspended" || status === "closed" ? "\n(" + say(status) + ")" : "");
       var node = {group: "nodes", classes: cls, data: {id: "a" + i, index: i, label: label, name: a[0], status: status,
         marketplace: s(a[1]), risk: a[4], colour: STATUS[status] || "#64748b"}};
       if (c !== null) { node.data.parent = "c" + c; }
       els.push(node);
     });
     Object.keys(clusters).forEach(function (key) {
-      var c = Number(key), row = data.clusters[c], label = "Cluster " + (c + 1) + " · " + LEVELS[row[0]];
+      var c = Number(key), row = data.clusters[c], label = say("Cluster {n} · {level}", {n: c + 1, level: say(LEVELS[row[0]])});
       if (collapsed(c)) {
         els.push({group: "nodes", classes: "collapsed", data: {id: "k" + c, cluster: c, side: Math.min(140, 40 + 4 * Math.sqrt(row[1].length) * 4),
-          label: label + "\n" + row[1].length + " accounts (tap to open)"}});
+          label: label + "\n" + say("{n} accounts (tap to open)", {n: row[1].length})}});
       } else {
         els.push({group: "nodes", classes: "cluster", data: {id: "c" + c, cluster: c, label: label, level: LEVELS[row[0]]}});
       }
@@ -146,7 +157,7 @@
       var past = pastOnly(p);
       els.push({group: "edges", classes: "pair lvl-" + level + (past ? " past" : ""), data: {id: "p" + j, pair: j,
         source: source, target: target, past: past, current: hasState(p, "current"), hasPast: hasState(p, "past"),
-        level: level, rank: p[2], label: shortKinds(kinds) + (past ? " (past)" : ""), kinds: kinds, a: names[p[0]], b: names[p[1]],
+        level: level, rank: p[2], label: shortKinds(kinds) + (past ? " " + say("(past)") : ""), kinds: kinds, a: names[p[0]], b: names[p[1]],
         score: p[3], findings: p[4].length, colour: COLOURS[level], width: WIDTHS[level]}});
     });
     return els;
@@ -282,8 +293,8 @@
     names.forEach(function (_, i) { if (drawn[i]) { count += 1; } });
     if (note && count < names.length) {
       note.hidden = false;
-      note.textContent = "The graph shows " + count + " of the " + names.length + " linked accounts: the strongest groups first. " +
-        "Find an account, or choose “Show in graph” on a cluster below, to draw it and its group.";
+      note.textContent = say("The graph shows {count} of the {total} linked accounts: the strongest groups first. Find an account, or choose “Show in graph” on a cluster below, to draw it and its group.",
+        {count: count, total: names.length});
     } else if (note) {
       note.hidden = true;
     }
@@ -312,24 +323,24 @@
 
   function linkLine(j, self) {
     var p = data.pairs[j], other = p[0] === self ? p[1] : p[0];
-    return names[other] + " — " + LEVELS[p[2]] + " (" + pairKinds(p).join(", ") + ")";
+    return names[other] + " — " + say(LEVELS[p[2]]) + " (" + pairKinds(p).join(", ") + ")";
   }
 
   function showAccount(i) {
     var a = data.accounts[i];
     details.textContent = "";
     details.appendChild(text("h3", a[0]));
-    details.appendChild(text("p", (s(a[1]) || "no marketplace") + " · " + s(a[2])));
-    if (a[4]) { details.appendChild(text("p", "At risk because of " + a[4], "risk")); }
+    details.appendChild(text("p", (s(a[1]) || say("no marketplace")) + " · " + say(s(a[2]))));
+    if (a[4]) { details.appendChild(text("p", say("At risk because of {account}", {account: a[4]}), "risk")); }
     if (a[3] !== null) {
       var c = data.clusters[a[3]];
-      details.appendChild(text("p", "In cluster " + (a[3] + 1) + " (" + LEVELS[c[0]] + ", " + c[1].length + " accounts)"));
+      details.appendChild(text("p", say("In cluster {n} ({level}, {count} accounts)", {n: a[3] + 1, level: say(LEVELS[c[0]]), count: c[1].length})));
     }
     var links = pairsOf[i];
-    details.appendChild(text("p", links.length ? "Linked to:" : "Not linked to any account shown."));
+    details.appendChild(text("p", links.length ? say("Linked to:") : say("Not linked to any account shown.")));
     var list = document.createElement("ul");
     links.slice(0, 200).forEach(function (j) { list.appendChild(text("li", linkLine(j, i))); });
-    if (links.length > 200) { list.appendChild(text("li", "… and " + (links.length - 200) + " more")); }
+    if (links.length > 200) { list.appendChild(text("li", say("… and {n} more", {n: links.length - 200}))); }
     details.appendChild(list);
   }
 
@@ -337,13 +348,13 @@
     details.textContent = "";
     if (n.hasClass("cluster") || n.hasClass("collapsed")) {
       var c = data.clusters[n.data("cluster")];
-      details.appendChild(text("h3", "Cluster " + (n.data("cluster") + 1) + " · " + LEVELS[c[0]]));
-      details.appendChild(text("p", c[1].length + " accounts" + (n.hasClass("collapsed") ? " (tap to open)" : "")));
+      details.appendChild(text("h3", say("Cluster {n} · {level}", {n: n.data("cluster") + 1, level: say(LEVELS[c[0]])})));
+      details.appendChild(text("p", n.hasClass("collapsed") ? say("{n} accounts (tap to open)", {n: c[1].length}) : say("{n} accounts", {n: c[1].length})));
       return;
     }
     if (n.hasClass("hub")) {
-      details.appendChild(text("h3", n.data("facet") + " shared by " + n.data("count") + " accounts"));
-      details.appendChild(text("p", "Level: " + n.data("level") + " · value " + n.data("value")));
+      details.appendChild(text("h3", say("{kind} shared by {n} accounts", {kind: n.data("facet"), n: n.data("count")})));
+      details.appendChild(text("p", say("Level: {level} · value {value}", {level: say(n.data("level")), value: n.data("value")})));
       return;
     }
     showAccount(n.data("index"));
@@ -353,8 +364,8 @@
     details.textContent = "";
     if (e.hasClass("hub-edge")) { showNode(e.source()); return; }
     details.appendChild(text("h3", e.data("a") + " ↔ " + e.data("b")));
-    details.appendChild(text("p", e.data("level") + " · score " + e.data("score") + " · " + e.data("findings") + " finding(s)" +
-      (e.data("past") ? " · past only: no longer in use on one side or both" : "")));
+    details.appendChild(text("p", say("{level} · score {score} · {n} finding(s)", {level: say(e.data("level")), score: e.data("score"), n: e.data("findings")}) +
+      (e.data("past") ? " · " + say("past only: no longer in use on one side or both") : "")));
     var list = document.createElement("ul");
     data.pairs[e.data("pair")][4].forEach(function (f) {
       list.appendChild(text("li", s(data.finding_types[f[0]][0]) + ": " + s(f[2]) + " / " + s(f[3])));
@@ -399,13 +410,13 @@
     var head = document.createElement("tr"), th = document.createElement("th");
     head.className = "pair-head";
     th.colSpan = 6;
-    th.appendChild(text("span", level, "badge lvl-" + level));
+    th.appendChild(text("span", say(level), "badge lvl-" + level));
     th.appendChild(document.createTextNode(" "));
     th.appendChild(text("span", a, "acct"));
     th.appendChild(document.createTextNode(" ↔ "));
     th.appendChild(text("span", b, "acct"));
     th.appendChild(document.createTextNode(" "));
-    th.appendChild(text("span", "score " + p[3].toFixed(2) + " · shares " + pairKinds(p).join(", "), "muted"));
+    th.appendChild(text("span", say("score {score} · shares {kinds}", {score: p[3].toFixed(2), kinds: pairKinds(p).join(", ")}), "muted"));
     head.appendChild(th);
     body.appendChild(head);
     var state = chosenState();
@@ -417,14 +428,14 @@
       row.setAttribute("data-state", s(t[5]));
       row.appendChild(text("td", s(t[0])));
       var badge = document.createElement("td");
-      badge.appendChild(text("span", findingLevel, "badge lvl-" + findingLevel));
+      badge.appendChild(text("span", say(findingLevel), "badge lvl-" + findingLevel));
       row.appendChild(badge);
       row.appendChild(text("td", f[1] === null ? s(t[2]) : s(t[2]) + " " + f[1] + "%"));
       row.appendChild(text("td", s(f[2]), "value"));
       row.appendChild(text("td", s(f[3]), "value"));
       var why = text("td", s(t[3]));
       if (t[4] !== null) { var zh = text("span", s(t[4]), "zh"); zh.lang = "zh-CN"; why.appendChild(zh); }
-      if (f.length > 4) { why.appendChild(text("span", "Explained: " + s(f[4]), "explained")); }
+      if (f.length > 4) { why.appendChild(text("span", say("Explained: {note}", {note: s(f[4])}), "explained")); }
       row.appendChild(why);
       body.appendChild(row);
     });
@@ -435,14 +446,14 @@
     if (!element) { return; }
     element.textContent = "";
     if (pages <= 1) { return; }
-    var previous = text("button", "← Previous"), next = text("button", "Next →");
+    var previous = text("button", say("← Previous")), next = text("button", say("Next →"));
     previous.type = next.type = "button";
     previous.disabled = page === 0;
     next.disabled = page >= pages - 1;
     previous.addEventListener("click", function () { go(page - 1); });
     next.addEventListener("click", function () { go(page + 1); });
     element.appendChild(previous);
-    element.appendChild(text("span", " Page " + (page + 1) + " of " + pages + " "));
+    element.appendChild(text("span", " " + say("Page {page} of {pages}", {page: page + 1, pages: pages}) + " "));
     element.appendChild(next);
   }
 
@@ -467,10 +478,13 @@
     });
     if (countLine) {
       var total = countLine.getAttribute("data-pairs");
-      countLine.textContent = (minRank || account || state ? "Showing " + shown.length + " of " + total + " linked pair(s), " : total +
-        " linked pair(s), ") + shownFindings + " finding(s)" + (minRank ? ", " + LEVELS[minRank] + " and above" : "") +
-        (state === "past" ? ", on values no longer in use" : state === "current" ? ", on values still in use" : "") +
-        (account ? ", involving " + account : "") + "." + (pages > 1 ? " " + PAGE + " pair(s) a page." : "");
+      countLine.textContent = (minRank || account || state ?
+        say("Showing {shown} of {total} linked pair(s), {findings} finding(s)", {shown: shown.length, total: total, findings: shownFindings}) :
+        say("{total} linked pair(s), {findings} finding(s)", {total: total, findings: shownFindings})) +
+        (minRank ? say(", {level} and above", {level: say(LEVELS[minRank])}) : "") +
+        (state === "past" ? say(", on values no longer in use") : state === "current" ? say(", on values still in use") : "") +
+        (account ? say(", involving {account}", {account: account}) : "") + "." +
+        (pages > 1 ? " " + say("{n} pair(s) a page.", {n: PAGE}) : "");
     }
   }
 
@@ -519,7 +533,7 @@
     var li = document.createElement("li"), level = LEVELS[link[2]];
     li.appendChild(text("span", names[link[0]], "acct"));
     li.appendChild(document.createTextNode(" "));
-    li.appendChild(text("span", "—" + link[3].map(s).join(", ") + " · " + level + "→", "via lvl-" + level));
+    li.appendChild(text("span", "—" + link[3].map(s).join(", ") + " · " + say(level) + "→", "via lvl-" + level));
     li.appendChild(document.createTextNode(" "));
     li.appendChild(text("span", names[link[1]], "acct"));
     return li;
@@ -536,18 +550,18 @@
       var li = document.createElement("li"), p = document.createElement("p");
       li.className = "cluster";
       li.setAttribute("data-cluster", String(number));
-      p.appendChild(text("b", "Cluster " + number));
+      p.appendChild(text("b", say("Cluster {n}", {n: number})));
       p.appendChild(document.createTextNode(" "));
-      p.appendChild(text("span", level, "badge lvl-" + level));
-      p.appendChild(document.createTextNode(" " + c[1].length + " accounts:"));
+      p.appendChild(text("span", say(level), "badge lvl-" + level));
+      p.appendChild(document.createTextNode(" " + say("{n} accounts:", {n: c[1].length})));
       c[1].slice(0, 40).forEach(function (i, m) {
         p.appendChild(document.createTextNode(" "));
         p.appendChild(text("span", names[i], "acct"));
         if (m < Math.min(c[1].length, 40) - 1) { p.appendChild(document.createTextNode(",")); }
       });
-      if (c[1].length > 40) { p.appendChild(document.createTextNode(" … and " + (c[1].length - 40) + " more")); }
+      if (c[1].length > 40) { p.appendChild(document.createTextNode(" " + say("… and {n} more", {n: c[1].length - 40}))); }
       if (cy) {
-        var show = text("button", "Show in graph", "no-print show-cluster");
+        var show = text("button", say("Show in graph"), "no-print show-cluster");
         show.type = "button";
         show.addEventListener("click", function () { showCluster(number - 1); });
         p.appendChild(document.createTextNode(" "));
@@ -559,7 +573,7 @@
       c[2].forEach(function (link) { chain.appendChild(linkItem(link)); });
       if (c[2].length > 12) {
         var more = document.createElement("details");
-        more.appendChild(text("summary", c[2].length + " links"));
+        more.appendChild(text("summary", say("{n} links", {n: c[2].length})));
         more.appendChild(chain);
         li.appendChild(more);
       } else {
@@ -601,11 +615,13 @@
     var result = document.getElementById("search-result");
     var i = find(value);
     if (i === null) {
-      result.textContent = value.trim() ? "No " + (data.every_account ? "" : "linked ") + "account matches “" + value.trim() + "”." : "";
+      result.textContent = !value.trim() ? "" : data.every_account ? say("No account matches “{name}”.", {name: value.trim()}) :
+        say("No linked account matches “{name}”.", {name: value.trim()});
       return;
     }
     var a = data.accounts[i];
-    result.textContent = a[0] + ": " + pairsOf[i].length + " link(s)" + (a[3] !== null ? ", cluster " + (a[3] + 1) : "") + ".";
+    result.textContent = a[3] !== null ? say("{name}: {n} link(s), cluster {cluster}.", {name: a[0], n: pairsOf[i].length, cluster: a[3] + 1}) :
+      say("{name}: {n} link(s).", {name: a[0], n: pairsOf[i].length});
     var closed = collapsed(a[3]);
     if (a[3] !== null) { expanded[a[3]] = true; }
     if (!drawn[i] || closed) { drawGroup(groupOf[i]); redraw(); }
