@@ -526,3 +526,99 @@ def test_a_new_case_starts_in_the_lang_setting_and_keeps_its_language(cli, store
     assert (tmp_path / "q" / "plan-of-action.zh.txt").exists()
     ok(cli("appeal", "kestrel-us", "--lang", "en", "-o", tmp_path / "r"))
     assert (tmp_path / "r" / "plan-of-action.txt").exists() and not (tmp_path / "r" / "plan-of-action.zh.txt").exists()
+
+
+# ----- review: the letter never claims what the records contradict, past included -------------
+
+
+@pytest.mark.parametrize("route", ["not-owned", "family", "agency", "shared-service", "error"])
+def test_a_bank_account_both_used_at_the_same_time_in_the_past_is_refused_on_routes_denying_control(
+        cli, store, tmp_path, route):
+    _base(cli)
+    for account in ("kestrel-us", "marigold-us"):
+        _used(cli, account, "bank_account", "GB82 WEST 1234 5698 7654 32", "2024-01-01", "2026-10-20")
+    _used(cli, "kestrel-us", "bank_account", "GB33 BUKB 2020 1555 5555 55", "2026-10-20")
+    result = _appeal(cli, "--relationship", route, "-o", tmp_path / "p")
+    assert result.exit_code == 1, result.output
+    assert ("the records show kestrel-us and marigold-us using the same bank_account at the same time, which only "
+            "common control explains") in result.output
+    assert not (tmp_path / "p").exists()
+    # the owner's route is the one that explains it
+    ok(_appeal(cli, "--relationship", "own", "--reactivated", "marigold-us 2026-11-25", "-o", tmp_path / "q"))
+
+
+def test_the_error_route_is_refused_when_anything_was_used_at_the_same_time(cli, store, tmp_path):
+    _base(cli)
+    for account in ("kestrel-us", "marigold-us"):
+        _used(cli, account, "ip", "203.0.113.7", "2025-01-01", "2026-10-01")
+    result = _appeal(cli, "--relationship", "error", "-o", tmp_path / "p")
+    assert result.exit_code == 1
+    assert "using the same ip at the same time, so the link is not an error" in result.output
+
+
+def test_a_number_we_took_over_after_they_gave_it_up_is_not_said_to_be_used_by_both(cli, store, tmp_path):
+    _base(cli)
+    _used(cli, "marigold-us", "phone", "+1 201 555 0188", "2023-05-01", "2024-12-01")
+    _used(cli, "kestrel-us", "phone", "+1 201 555 0188", "2025-05-01")
+    ok(cli("explain", "kestrel-us", "marigold-us", "phone", "--note", "The carrier reassigned the number to us",
+           "--note-zh", "运营商把这个号码重新分配给了我们"))
+    ok(_appeal(cli, "--relationship", "not-owned", "--bilingual", "-o", tmp_path / "p"))
+    en = (tmp_path / "p" / "plan-of-action.txt").read_text(encoding="utf-8")
+    zh = (tmp_path / "p" / "plan-of-action.zh.txt").read_text(encoding="utf-8")
+    assert "We use the phone number ending in 0188, which Marigold Home had stopped using before it came to us." in en
+    assert "both use" not in en
+    assert "目前都在使用" not in zh and "就已经停止使用了" in zh
+
+
+def test_the_shared_period_ends_when_the_first_of_the_two_stopped(cli, store, tmp_path):
+    _base(cli)
+    _used(cli, "marigold-us", "gateway_mac", "3c:22:fb:12:34:56", "2025-01-01", "2025-09-01")
+    _used(cli, "kestrel-us", "gateway_mac", "3c:22:fb:12:34:56", "2025-03-01", "2026-10-20")
+    ok(cli("explain", "kestrel-us", "marigold-us", "gateway_mac", "--note", "We shared a rented office with them",
+           "--note-zh", "我们曾与对方合租同一间办公室"))
+    ok(_appeal(cli, "--relationship", "shared-service", "-o", tmp_path / "p"))
+    en = (tmp_path / "p" / "plan-of-action.txt").read_text(encoding="utf-8")
+    assert "Until 1 September 2025, our business and Marigold Home used the same office router." in en
+
+
+def test_a_value_we_used_first_and_they_took_over_is_said_so(cli, store, tmp_path):
+    _base(cli)
+    _used(cli, "kestrel-us", "phone", "+1 201 555 0188", "2023-05-01", "2024-12-01")
+    _used(cli, "marigold-us", "phone", "+1 201 555 0188", "2025-05-01")
+    ok(_appeal(cli, "--relationship", "not-owned", "-o", tmp_path / "p"))
+    en = (tmp_path / "p" / "plan-of-action.txt").read_text(encoding="utf-8")
+    assert ("Until 1 December 2024, we used the phone number ending in 0188, which Marigold Home began using only "
+            "after we had stopped.") in en
+
+
+@pytest.mark.parametrize("note", [
+    "Both teams used the Hub coworking Wi-Fi 203.0.113.50",
+    "the router 3C-22-FB-12-34-56 belonged to the landlord",
+    "our payouts went to GB29 NWBK 6016 1331 9268 19",
+    "card 4111 1111 1111 1111 was the landlord's",
+])
+def test_an_explanation_note_with_device_internals_or_full_numbers_never_reaches_the_letter(cli, store, tmp_path, note):
+    _base(cli)
+    for account in ("kestrel-us", "marigold-us"):
+        _used(cli, account, "ip", "203.0.113.77", "2025-01-06")
+    ok(cli("explain", "kestrel-us", "marigold-us", "ip", "--note", note, "--note-zh", "两家公司都在联合办公空间租用工位"))
+    result = _appeal(cli, "--relationship", "shared-service", "-o", tmp_path / "p")
+    assert result.exit_code == 2
+    assert "holds a MAC address, an IP address or a long number, which the letter to Amazon must not show" \
+        in result.output
+    assert not (tmp_path / "p").exists()
+
+
+def test_two_addresses_at_one_private_domain_are_not_called_the_same_email_address(cli, store, tmp_path):
+    scenario_own(cli, store)
+    _used(cli, "kestrel-us", "email", "ops@xinghe-trading.example", "2024-01-01", "2026-10-01")
+    _used(cli, "marigold-us", "email", "sales@xinghe-trading.example", "2024-01-01")
+    ok(_appeal(cli, "--relationship", "own", "--reactivated", "marigold-us 2026-11-25", "--bilingual",
+               "-o", tmp_path / "p"))
+    en = (tmp_path / "p" / "plan-of-action.txt").read_text(encoding="utf-8")
+    zh = (tmp_path / "p" / "plan-of-action.zh.txt").read_text(encoding="utf-8")
+    assert "the same email address" not in en
+    assert "email addresses at the same private domain" in en
+    assert "同一个企业域名下的电子邮箱" in zh
+    assert "moved the email addresses of our account to a domain that only our business uses" in en
+    ok(cli("verify", tmp_path / "p"))

@@ -40,7 +40,7 @@ GROUPS = {
     "legal_representative": "representative", "address": "address",
     "platform_login": "login", "totp_secret": "login",
 }
-GROUP_ORDER = ("router", "network", "proxy", "computer", "address", "email", "phone", "bank", "card", "payment",
+GROUP_ORDER = ("router", "network", "proxy", "computer", "address", "email", "email_domain", "phone", "bank", "card", "payment",
                "company", "representative", "login")
 # Shown by their last four digits, as Seller Central shows them.
 LAST_FOUR = frozenset({"phone", "bank", "card", "payment"})
@@ -49,11 +49,11 @@ LAST_FOUR = frozenset({"phone", "bank", "card", "payment"})
 NEVER_CURRENT = frozenset({"bank", "card", "payment", "company", "representative", "login"})
 # The exhibit that proves each action.
 ACTION_EXHIBIT = {"router": "router", "network": "network", "proxy": "proxy", "computer": "computer",
-                  "email": "email", "phone": "phone", "bank": "bank", "card": "card", "payment": "payment",
+                  "email": "email", "email_domain": "email", "phone": "phone", "bank": "bank", "card": "card", "payment": "payment",
                   "address": "address", "company": "company", "representative": "representative", "login": "login"}
 # The kind a replacement of each group is recorded as (for the checklist of missing facts).
 REPLACEMENT_KIND = {"router": "gateway_mac", "network": "ip", "computer": "mac", "bank": "bank_account",
-                    "card": "card", "payment": "payment_account", "phone": "phone", "email": "email"}
+                    "card": "card", "payment": "payment_account", "phone": "phone", "email": "email", "email_domain": "email"}
 BUSINESS_KINDS = ("brand", "category", "supplier", "logistics")
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
@@ -83,6 +83,14 @@ class Item:
     note_zh: str | None
     explained: bool
     values: frozenset[tuple[str, str]] = frozenset()  # our (kind, normalised value) pairs behind it
+    their_until: int | None = None  # when the related account's use ended; None while it uses it
+    their_since: int = 0  # when the related account's (first) use began
+
+    @property
+    def shared_until(self) -> int | None:
+        """When both stopped using it together: the earlier of the two ends (None while both use it)."""
+        ends = [t for t in (self.until, self.their_until) if t is not None]
+        return min(ends) if ends else None
 
 
 @dataclass(frozen=True)
@@ -154,11 +162,13 @@ def shared_items(subject: Profile, other: Profile, rules: Rules, explanations: S
     items: dict[tuple[str, str], Item] = {}
     for p in engine.compare(subject, [other], statement_rules(rules)):
         for f in p.findings:
-            group = GROUPS.get(f.kind)
+            # Two addresses at one private domain are not "the same email address".
+            group = "email_domain" if f.facet == "email_domain" else GROUPS.get(f.kind)
             if f.context or group is None:
                 continue
             ours = f.periods.get(subject.name) or ((0, None, None),)
             until = ours[-1][1]
+            theirs = f.periods.get(other.name) or ((0, None, None),)
             last4 = _last4(f.raw.get(subject.name, "")) if group in LAST_FOUR else ""
             expl = notes.get((first, second, f.kind)) or notes.get((first, second, f.facet))
             note_en = note_zh = None
@@ -167,15 +177,18 @@ def shared_items(subject: Profile, other: Profile, rules: Rules, explanations: S
                     note_en = expl.note
                 note_zh = expl.note_zh or (expl.note if expl.note and _CJK.search(expl.note) else None)
             item = Item(other.name, group, (f.kind,), last4, ours[0][0], until, f.overlapped, note_en, note_zh,
-                        expl is not None, frozenset({(f.kind, f.raw.get(subject.name, ""))}))
+                        expl is not None, frozenset({(f.kind, f.raw.get(subject.name, ""))}), theirs[-1][1],
+                        theirs[0][0])
             key = (group, last4)
             old = items.get(key)
             if old is not None:  # one thing, several kinds (a router's MAC and its Wi-Fi): latest end wins
                 later = None if old.until is None or item.until is None else max(old.until, item.until)
+                theirs_later = (None if old.their_until is None or item.their_until is None
+                                else max(old.their_until, item.their_until))
                 item = Item(other.name, group, tuple(dict.fromkeys(old.kinds + item.kinds)), last4,
                             min(old.since, item.since), later, old.overlapped or item.overlapped,
                             old.note_en or item.note_en, old.note_zh or item.note_zh, old.explained and item.explained,
-                            old.values | item.values)
+                            old.values | item.values, theirs_later, min(old.their_since, item.their_since))
             items[key] = item
     return sorted(items.values(), key=lambda i: (GROUP_ORDER.index(i.group), i.last4))
 
@@ -233,6 +246,19 @@ def _refuse_what_the_records_contradict(name: str, case: AppealCase, related: li
             first = current[0].kinds[0]
             raise CannotAppeal(
                 _("{name} still uses what it shares with {name2} ({kinds}), which an appeal saying you do not own, control or access {name2} cannot explain. Change it first, record the change with `linkcheck attr retire {name} {first} VALUE --on DATE`, then run the appeal again", name=name, name2=r.name, kinds=kinds, first=first))
+        # Money, the company itself or the keys to the account, used by both at the same time, even
+        # long ago: common control, which no route but "own" explains.
+        together = [i for i in r.items if i.overlapped and i.group in NEVER_CURRENT and not i.explained]
+        if together:
+            kinds = ", ".join(k for i in together for k in i.kinds)
+            raise CannotAppeal(
+                _("the records show {name} and {name2} using the same {kinds} at the same time, which only common control explains: an appeal saying you do not own, control or access {name2} would contradict them. If you own {name2}, use --relationship own; if there is another explanation, record it with `linkcheck explain {name} {name2} KIND --note TEXT --note-zh TEXT`", name=name, name2=r.name, kinds=kinds))
+        if route == "error":
+            linked = [i for i in r.items if i.overlapped]
+            if linked:
+                kinds = ", ".join(k for i in linked for k in i.kinds)
+                raise CannotAppeal(
+                    _("the records show {name} and {name2} using the same {kinds} at the same time, so the link is not an error: choose the --relationship that says how it happened", name=name, name2=r.name, kinds=kinds))
         if route == "former-tenant":
             overlapping = [i for i in r.items if i.overlapped]
             if overlapping:
@@ -250,6 +276,22 @@ def business_need(case: AppealCase, lang: str) -> str | None:
     return need if need and not _CJK.search(need) else None
 
 
+# What a note quoted in the letter must not carry: device internals and full numbers.
+_INTERNALS = re.compile(
+    r"\b[0-9A-Fa-f]{2}([:-])[0-9A-Fa-f]{2}(?:\1[0-9A-Fa-f]{2}){4}\b"  # a MAC address
+    r"|\b[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\b"  # a MAC, Cisco style
+    r"|\b\d{1,3}(?:\.\d{1,3}){3}\b"  # an IPv4 address
+    r"|\b[0-9A-Fa-f]{1,4}(?::[0-9A-Fa-f]{0,4}){2,7}\b"  # an IPv6 address
+    r"|\b[A-Z]{2}\d{2}(?:[ -]?[A-Z0-9]{2,4}){3,}"  # an IBAN
+    r"|\d(?:[ -]?\d){7,}"  # eight digits or more (an account or card number)
+)
+
+
+def note_problem(note: str | None) -> bool:
+    """Whether an explanation's note holds what the letter must not show."""
+    return note is not None and _INTERNALS.search(note) is not None
+
+
 def _check_notes(name: str, case: AppealCase, related: list[Related]) -> None:
     langs = ("en", "zh") if case.bilingual else (case.lang,)
     if case.relationship == "own" and (case.business_need or case.business_need_zh):
@@ -265,6 +307,9 @@ def _check_notes(name: str, case: AppealCase, related: list[Related]) -> None:
             if not i.explained:
                 continue
             kind = i.kinds[0]
+            if any(note_problem(note) for note in (i.note_en, i.note_zh)):
+                raise MissingFact(
+                    _("the explanation of {kind} between {name} and {name2} holds a MAC address, an IP address or a long number, which the letter to Amazon must not show; rewrite it in plain business terms with `linkcheck explain {name} {name2} {kind} --note TEXT --note-zh TEXT`", kind=kind, name=name, name2=r.name))
             if "en" in langs and not i.note_en:
                 raise MissingFact(
                     _("the explanation of {kind} between {name} and {name2} has no English note for an English appeal; add it with `linkcheck explain {name} {name2} {kind} --note TEXT --note-zh TEXT`", kind=kind, name=name, name2=r.name))
@@ -336,15 +381,26 @@ def compose(plan: Plan, lang: str) -> tuple[list[str], Exhibits]:
             continue
         groups: dict[tuple, list[Item]] = {}
         for i in r.items:
-            inherited = i.until is not None and not i.overlapped
-            groups.setdefault((i.until is None, i.until or 0, inherited), []).append(i)
+            inherited = not i.overlapped  # one side's use ended before the other's began
+            # Past: say until when both used it (the earlier end), or until when we used it after them.
+            until = (i.until if inherited else i.shared_until) if i.until is not None else None
+            current = until is None and (inherited or i.their_until is None)
+            if not current and until is None:  # we still use it; they stopped while we both used it
+                until = i.their_until
+            groups.setdefault((current, until or 0, inherited), []).append(i)
         for (current, until, inherited), items in sorted(groups.items(), key=lambda g: (g[0][0], g[0][1])):
+            # Not overlapped and they began after we stopped: we passed it on, we did not inherit it.
+            passed_on = inherited and not current and all(i.their_since >= (i.until or 0) for i in items)
             form = "the_" if inherited else "same_"
             things = _join(words, [words(form + i.group, last4=i.last4) if i.group in LAST_FOUR
                                    else words(form + i.group) for i in items])
             suffix = "_own" if own else ""
-            if current:
+            if current and inherited:
+                cause.append(words("cause_took_over", other=r.shown, things=things))
+            elif current:
                 cause.append(words("cause_current" + suffix, other=r.shown, things=things))
+            elif passed_on:
+                cause.append(words("cause_passed_on", other=r.shown, things=things, date=day_words(until, lang)))
             elif inherited:
                 cause.append(words("cause_inherited", other=r.shown, things=things, date=day_words(until, lang)))
             else:
