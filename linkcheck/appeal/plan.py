@@ -456,7 +456,10 @@ def compose(plan: Plan, lang: str) -> tuple[list[str], Exhibits]:
     if actions:
         paras.append(space.join(actions))
 
-    prevent = [words("prevent_own", n=ex.cite("lease")) if own else words("prevent", n=ex.cite("lease"))]
+    # A value still shared (explained: a coworking space's line) rules out "our own internet line".
+    still_shared = any(i.until is None and i.their_until is None for r in plan.related for i in r.items)
+    key = "prevent_own" if own else ("prevent_shared" if still_shared else "prevent")
+    prevent = [words(key, n=ex.cite("lease"))]
     if case.relationship == "agency":
         prevent.append(words("prevent_agency"))
     if case.relationship == "family":
