@@ -622,3 +622,18 @@ def test_two_addresses_at_one_private_domain_are_not_called_the_same_email_addre
     assert "同一个企业域名下的电子邮箱" in zh
     assert "moved the email addresses of our account to a domain that only our business uses" in en
     ok(cli("verify", tmp_path / "p"))
+
+
+def test_a_missing_fact_and_the_questions_are_in_chinese_with_the_chinese_interface(cli, store, tmp_path, monkeypatch):
+    scenario_not_owned(cli, store)
+    env = {"LINKCHECK_LANG": "zh"}
+    result = cli("appeal", "kestrel-us", "--related", "marigold-us", "-o", tmp_path / "p", env=env)
+    assert result.exit_code == 2
+    assert result.output.splitlines() == [
+        "linkcheck：错误：申诉需要亚马逊通知的日期：请用 --notice-date DATE 给出（没有终端可以询问）"]
+    monkeypatch.setattr("linkcheck.cli.options._interactive", lambda: True)
+    asked = cli("appeal", "kestrel-us", "--related", "marigold-us", "-o", tmp_path / "p", env=env,
+                input="2026-11-20\nnot-owned\n")
+    assert asked.exit_code == 0, asked.output
+    assert "亚马逊通知的日期（YYYY-MM-DD）" in asked.output
+    assert "两个账户是什么关系？" in asked.output

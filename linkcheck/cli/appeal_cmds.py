@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from ..i18n import _
+from ..i18n import N_, _, translate
 from .. import accounts as book
 from .. import health
 from ..appeal import case as cases
@@ -19,17 +19,23 @@ from ..linkage.rules import load_rules
 from . import options
 from .options import echo_err, open_store, rules_option, setting_value, store_options
 
-QUESTIONS = {
-    "related": "Which of your accounts on file does Amazon's notice say this account is related to?",
-    "notice_date": "Date of Amazon's notice (YYYY-MM-DD)",
-    "relationship": "How are the accounts related? own, not-owned, agency, family, former-tenant, shared-service or "
-                    "error",
-    "reactivated": "Date {other} was reactivated (YYYY-MM-DD)",
-    "business_need": "The business need for running both accounts, in one or two sentences (Enter to skip)",
-    "authorisation": "Amazon's approval of both accounts, as \"YYYY-MM-DD CASE-ID\" (Enter if there was none)",
-    "named": "How does Amazon's notice name the related account {other}?",
-    "display_name": "The store name Amazon knows {name} by (its display name)",
+QUESTIONS = {  # marked N_ so the catalog test asks for their Chinese; asked with _ask(key, …)
+    "related": N_("Which of your accounts on file does Amazon's notice say this account is related to?"),
+    "notice_date": N_("Date of Amazon's notice (YYYY-MM-DD)"),
+    "relationship": N_("How are the accounts related? own, not-owned, agency, family, former-tenant, shared-service "
+                       "or error"),
+    "reactivated": N_("Date {other} was reactivated (YYYY-MM-DD)", other="{other}"),
+    "business_need": N_("The business need for running both accounts, in one or two sentences (Enter to skip)"),
+    "authorisation": N_("Amazon's approval of both accounts, as \"YYYY-MM-DD CASE-ID\" (Enter if there was none)"),
+    "named": N_("How does Amazon's notice name the related account {other}?", other="{other}"),
+    "display_name": N_("The store name Amazon knows {name} by (its display name)", name="{name}"),
 }
+
+
+def _question(key: str, **values: str) -> str:
+    """A question in the interface language, its placeholders filled in."""
+    text = translate(QUESTIONS[key].template)
+    return text.format(**values) if values else text
 
 
 @click.command("appeal")
@@ -109,7 +115,7 @@ def appeal_cmd(name, related, output, force, notice_date, notice_text, relations
         case = _ask_for_what_is_missing(st, case, name, interactive)
         account = replace(subject.account, appeal_case=case.to_json())
         if not account.display_name and interactive:  # kept as the account's display name
-            shown = book.check_identity("display_name", click.prompt(QUESTIONS["display_name"].format(name=name),
+            shown = book.check_identity("display_name", click.prompt(_question("display_name", name=name),
                                                                      err=True))
             account = replace(account, display_name=shown)
         st.put_profile(replace(subject, account=account))
@@ -179,44 +185,47 @@ def _merge(case, name, related, given, notice, reactivations, lang, bilingual):
     return case
 
 
-def _missing(option: str, what: str) -> UsageError:
-    return UsageError(_("the appeal needs {what}: give {option} (no terminal to ask on)", what=what, option=option))
+def _missing(message: str) -> UsageError:
+    return UsageError(message)
 
 
 def _ask_for_what_is_missing(st, case, name, interactive):
     asked_relationship = False
     if not case.related:
         if not interactive:
-            raise _missing("--related OTHER", "the related account named in Amazon's notice")
-        case = replace(case, related=(click.prompt(QUESTIONS["related"], err=True).strip(),))
+            raise _missing(_("the appeal needs the related account named in Amazon's notice: give --related OTHER "
+                             "(no terminal to ask on)"))
+        case = replace(case, related=(click.prompt(_question("related"), err=True).strip(),))
     for other in case.related:
         if not st.has_account(other):
             raise UsageError(_("no account named {other!r}; `linkcheck account list` shows the accounts on file", other=other))
     if case.notice_date is None:
         if not interactive:
-            raise _missing("--notice-date DATE", "the date of Amazon's notice")
-        case = replace(case, notice_date=_prompt_day(QUESTIONS["notice_date"], "--notice-date"))
+            raise _missing(_("the appeal needs the date of Amazon's notice: give --notice-date DATE "
+                             "(no terminal to ask on)"))
+        case = replace(case, notice_date=_prompt_day(_question("notice_date"), "--notice-date"))
     if case.relationship is None:
         if not interactive:
-            raise _missing("--relationship " + "|".join(cases.RELATIONSHIPS), "how the accounts are related")
-        case = replace(case, relationship=click.prompt(QUESTIONS["relationship"], type=click.Choice(cases.RELATIONSHIPS),
+            raise _missing(_("the appeal needs how the accounts are related: give --relationship {choices} "
+                             "(no terminal to ask on)", choices="|".join(cases.RELATIONSHIPS)))
+        case = replace(case, relationship=click.prompt(_question("relationship"), type=click.Choice(cases.RELATIONSHIPS),
                                                        show_choices=False, err=True))
         asked_relationship = True
     if case.relationship == "own":
         for other in case.related:
             if case.reactivated_on(other) is None:
                 if not interactive:
-                    raise _missing(f'--reactivated "{other} DATE"',
-                                   f"the date {other} was reactivated (Amazon asks you to reactivate an account you "
-                                   "own first)")
-                case = case.with_reactivated(other, _prompt_day(QUESTIONS["reactivated"].format(other=other),
+                    raise _missing(_("the appeal needs the date {other} was reactivated (Amazon asks you to "
+                                     "reactivate an account you own first): give --reactivated \"{other} DATE\" "
+                                     "(no terminal to ask on)", other=other))
+                case = case.with_reactivated(other, _prompt_day(_question("reactivated", other=other),
                                                                 "--reactivated"))
         if asked_relationship and interactive:
-            need = cases.check_fact("--business-need", click.prompt(QUESTIONS["business_need"], default="",
+            need = cases.check_fact("--business-need", click.prompt(_question("business_need"), default="",
                                                                      show_default=False, err=True))
             if need:
                 case = replace(case, business_need=need)
-            approval = click.prompt(QUESTIONS["authorisation"], default="", show_default=False, err=True).strip()
+            approval = click.prompt(_question("authorisation"), default="", show_default=False, err=True).strip()
             if approval:
                 case = replace(case, authorisation=cases.parse_authorisation(approval))
     for other in case.related:
@@ -226,7 +235,7 @@ def _ask_for_what_is_missing(st, case, name, interactive):
         if not interactive:
             raise UsageError(_("how does Amazon's notice name the related account {other!r}? Set it with `linkcheck account set {other} --display-name NAME`", other=other))
         shown = cases.check_fact("the related account's name",
-                                 click.prompt(QUESTIONS["named"].format(other=other), err=True))
+                                 click.prompt(_question("named", other=other), err=True))
         if shown:
             case = case.with_name(other, shown)
     return case
