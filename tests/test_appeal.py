@@ -637,3 +637,15 @@ def test_a_missing_fact_and_the_questions_are_in_chinese_with_the_chinese_interf
     assert asked.exit_code == 0, asked.output
     assert "亚马逊通知的日期（YYYY-MM-DD）" in asked.output
     assert "两个账户是什么关系？" in asked.output
+
+
+def test_a_supplier_entered_in_both_scripts_is_named_once_in_each_letters_language(cli, store, tmp_path):
+    args, *_ = scenario_not_owned(cli, store)
+    ok(cli("attr", "add", "kestrel-us", "supplier", "宁波丰和户外用品有限公司", "--since", "2025-03-01"))
+    ok(_appeal(cli, *args, "--bilingual", "-o", tmp_path / "p"))
+    en = (tmp_path / "p" / "plan-of-action.txt").read_text(encoding="utf-8")
+    zh = (tmp_path / "p" / "plan-of-action.zh.txt").read_text(encoding="utf-8")
+    assert "We buy our stock from Ningbo Fenghe Outdoor Products Co., Ltd." in en and "宁波丰和" not in en
+    assert "宁波丰和户外用品有限公司" in zh and "Ningbo Fenghe" not in zh
+    # entered in one script only: kept as it is
+    assert "云途物流" in en and "云途物流" in zh

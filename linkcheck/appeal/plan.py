@@ -464,7 +464,7 @@ def compose(plan: Plan, lang: str) -> tuple[list[str], Exhibits]:
         prevent.append(words("prevent_agency"))
     if case.relationship == "family":
         prevent.append(words("prevent_family"))
-    biz = plan.business
+    biz = {kind: _in_script(values, lang) for kind, values in plan.business.items()}
     if biz.get("brand"):
         key = "biz_brand" if len(biz["brand"]) == 1 else "biz_brands"
         prevent.append(words(key, brands=_join(words, biz["brand"])))
@@ -484,6 +484,17 @@ def compose(plan: Plan, lang: str) -> tuple[list[str], Exhibits]:
     paras.append(words("thanks"))
     paras.append(words("sign_off") + "\n" + signer(plan, lang))
     return [_tidy(p) for p in paras], ex
+
+
+def _in_script(values: Sequence[str], lang: str) -> tuple[str, ...]:
+    """The values written in the letter's script, where some are: a supplier entered both as
+    宁波丰和户外用品有限公司 and as Ningbo Fenghe Outdoor Products Co., Ltd. is named once, in the
+    language of the letter; a name entered in one script only is kept as it is."""
+    chinese = tuple(v for v in values if _CJK.search(v))
+    latin = tuple(v for v in values if not _CJK.search(v))
+    if lang == "zh":
+        return chinese or latin
+    return latin or chinese
 
 
 def _tidy(paragraph: str) -> str:
