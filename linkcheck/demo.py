@@ -20,6 +20,7 @@ PASSPHRASE_ENV = "LINKCHECK_PASSPHRASE"
 DEMO_PASSPHRASE = "linkcheck demo, not a secret"
 STATEMENT_FILE = "linkcheck-demo-statement.html"
 REPORT_FILE = "linkcheck-demo-report.html"
+APPEAL_DIR = "linkcheck-demo-appeal"
 MACHINE_FILE = "demo-machine.json"
 # Variables the demo sets for its duration and restores afterwards.
 # The demo runs on the built-in defaults: the user's settings (file and variables) are set aside.
@@ -65,6 +66,7 @@ class DemoResult:
     outcomes: tuple[Outcome, ...]
     statement: Path
     report: Path
+    appeal: Path
 
     @property
     def ok(self) -> bool:
@@ -91,6 +93,7 @@ def steps(work: Workspace, output_dir: Path) -> list[Step]:
     statement = output_dir / STATEMENT_FILE
     refused = work.root / "refused-statement.html"  # never written on refusal; kept out of output_dir anyway
     report = output_dir / REPORT_FILE
+    appeal = output_dir / APPEAL_DIR
     machine = str(work.machine)
     return [
         Step(
@@ -144,6 +147,36 @@ def steps(work: Workspace, output_dir: Path) -> list[Step]:
             ("statement", "acme-us", "--against", "acme-de", "--format", "html", "-o", str(refused)),
             "linkcheck statement acme-us --against acme-de --format html -o statement.html",
             expected=1,
+        ),
+        Step(
+            "pine-mx stops using the phone number it shared with brightway-ca",
+            "The number is retired, not deleted: the marketplace remembers it, so the audit still links the two "
+            "accounts and says until when the number was used.",
+            ("attr", "retire", "pine-mx", "phone", "+1 (416) 555-0142", "--note", "new company line"),
+            'linkcheck attr retire pine-mx phone "+1 (416) 555-0142" --note "new company line"',
+        ),
+        Step(
+            "Record the store names Amazon knows",
+            "An appeal names the accounts as Amazon's notice does: the store's display name and merchant token.",
+            ("account", "set", "pine-mx", "--display-name", "Pine Valley Home", "--merchant-token", "A2PINEVALLEY01",
+             "--legal-name-en", "Pine Valley Comercio SA de CV"),
+            'linkcheck account set pine-mx --display-name "Pine Valley Home" --merchant-token A2PINEVALLEY01 '
+            '--legal-name-en "Pine Valley Comercio SA de CV"',
+        ),
+        Step(
+            "Record how the notice names the related account",
+            "Amazon's notice names brightway-ca by its store name; the letter will too.",
+            ("account", "set", "brightway-ca", "--display-name", "Brightway Goods Canada"),
+            'linkcheck account set brightway-ca --display-name "Brightway Goods Canada"',
+        ),
+        Step(
+            "Write pine-mx's appeal: the Plan of Action and its signed evidence pack",
+            "The letter to paste (root cause with dates, actions, prevention, request), the exhibit list, the "
+            "evidence page and a signature over the folder that `linkcheck verify` checks.",
+            ("appeal", "pine-mx", "--related", "brightway-ca", "--notice-date", "2026-11-20", "--relationship",
+             "not-owned", "--force", "-o", str(appeal)),
+            f"linkcheck appeal pine-mx --related brightway-ca --notice-date 2026-11-20 --relationship not-owned "
+            f"--force -o {appeal}",
         ),
         Step(
             "Write the HTML report with the graph of linked accounts",
@@ -210,5 +243,5 @@ def run_demo(output_dir: Path, invoke: Callable[[tuple[str, ...]], int], say: Ca
             outcomes.append(outcome)
             if code:
                 say(f"(exit code {code}{'' if outcome.as_planned else f'; expected {step.expected}'})")
-    return DemoResult(tuple(outcomes), output_dir / STATEMENT_FILE, output_dir / REPORT_FILE)
+    return DemoResult(tuple(outcomes), output_dir / STATEMENT_FILE, output_dir / REPORT_FILE, output_dir / APPEAL_DIR)
 

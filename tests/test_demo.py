@@ -42,14 +42,28 @@ def test_demo_exits_0_from_an_empty_directory_with_no_store_configured(demo_run)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
 
 
-def test_demo_writes_the_statement_and_the_report_into_the_output_dir(demo_run):
-    assert sorted(p.name for p in demo_run["out"].iterdir()) == sorted([demo.STATEMENT_FILE, demo.REPORT_FILE])
+def test_demo_writes_the_statement_the_report_and_the_appeal_pack_into_the_output_dir(demo_run):
+    assert sorted(p.name for p in demo_run["out"].iterdir()) == sorted(
+        [demo.STATEMENT_FILE, demo.REPORT_FILE, demo.APPEAL_DIR])
 
 
-def test_demo_says_where_it_wrote_the_statement_and_the_report(demo_run):
+def test_demo_says_where_it_wrote_the_statement_the_report_and_the_appeal(demo_run):
     out = demo_run["out"].resolve()
     assert str(out / demo.STATEMENT_FILE) in demo_run["result"].stdout
     assert str(out / demo.REPORT_FILE) in demo_run["result"].stdout
+    assert str(out / demo.APPEAL_DIR) in demo_run["result"].stdout
+
+
+def test_demo_appeal_pack_is_a_plan_of_action_that_verifies(demo_run):
+    pack = demo_run["out"] / demo.APPEAL_DIR
+    assert sorted(p.name for p in pack.iterdir()) == [
+        "SHA256SUMS", "SHA256SUMS.sig", "evidence.html", "exhibits.txt", "plan-of-action.txt"]
+    letter = (pack / "plan-of-action.txt").read_text(encoding="utf-8")
+    assert letter.startswith("Dear Seller Performance Team,")
+    # the retired phone is in the root cause with its date, by its last four digits only
+    assert "used the same phone number ending in 0142" in letter and "555-0142" not in letter
+    assert "We do not own, control or access Brightway Goods Canada" in letter
+    assert "linkcheck" not in letter.lower()
 
 
 def test_demo_prints_each_step_then_the_real_command_output(demo_run):
@@ -158,7 +172,7 @@ def test_demo_says_it_set_the_fast_kdf_itself(cli, tmp_path, monkeypatch):
     monkeypatch.delenv("LINKCHECK_TEST_INSECURE_FAST_KDF")
     result = cli("demo", "--output-dir", tmp_path / "out")
     assert result.exit_code == 0, result.output
-    step = result.output.index("Step 1/8. Create a throwaway encrypted store")
+    step = result.output.index("Step 1/12. Create a throwaway encrypted store")
     explained = result.output.index("The demo sets LINKCHECK_TEST_INSECURE_FAST_KDF=1 for it", step)
     warned = result.output.index("warning: LINKCHECK_TEST_INSECURE_FAST_KDF=1 is set", step)
     assert explained < warned

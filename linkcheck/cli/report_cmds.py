@@ -111,6 +111,7 @@ def demo(output_dir):
     click.echo(_("Done. The demo wrote:"))
     click.echo(_("  separation statement  {statement}", statement=result.statement))
     click.echo(_("  HTML report           {report}", report=result.report))
+    click.echo(_("  appeal pack           {appeal}", appeal=result.appeal))
     click.echo(_("The throwaway store was deleted. Next: `linkcheck init`, then `linkcheck import` your own accounts."))
 
 

@@ -77,7 +77,9 @@ def _overlap(a: tuple[Period, ...], b: tuple[Period, ...]) -> bool:
         since_b, until_b, _ = b[j]
         end_a = until_a if until_a is not None else _FOREVER
         end_b = until_b if until_b is not None else _FOREVER
-        if since_a < end_b and since_b < end_a:
+        # Two periods that began at the same moment overlapped, even one that ended at once (a
+        # value recorded and retired in the same second).
+        if (since_a < end_b and since_b < end_a) or since_a == since_b:
             return True
         if end_a <= end_b:
             i += 1
