@@ -13,8 +13,9 @@ from .registry.regions import known_marketplace, marketplace_suggestion
 from .normalize.country import company_country as normalize_country
 from .errors import ImportErrors, InvalidInput, InvalidValue, UsageError
 from .importers import ProfileRecord
+from .importers.records import period_time as _when_text  # a date alone at midnight UTC, else the date-time
 from .importers.ahead import Answers, ParseAhead
-from .models import SOURCES, STATUSES, Account, Attribute, Profile, is_current, iso, now, periods_of
+from .models import SOURCES, STATUSES, Account, Attribute, Profile, is_current, now, periods_of
 from .safetext import check_free_text
 
 MAX_NAME_CHARS = 200
@@ -285,11 +286,6 @@ def merged_periods(old: Attribute, new: Attribute, *, reopen: bool = True) -> tu
     return tuple(periods)
 
 
-def _when_text(ts: int) -> str:
-    text = iso(ts)
-    return text[:10] if text.endswith("T00:00:00Z") else text
-
-
 def _with_period(periods: list, period: tuple, kind: str) -> list:
     since, until, note = period
     if any(p[0] == since and p[1] == until for p in periods):
@@ -309,10 +305,13 @@ def _with_period(periods: list, period: tuple, kind: str) -> list:
         if since < (p_until if p_until is not None else _FOREVER) and p_since < end:
             recorded = f"{_when_text(p_since)}..{_when_text(p_until) if p_until is not None else ''}"
             given = f"{_when_text(since)}..{_when_text(until) if until is not None else ''}"
-            hint = (f"; it was retired on {_when_text(periods[-1][1])}: a new period of use begins on or after that"
-                    if until is None and periods[-1][1] is not None else
-                    "; recorded periods are never changed by an import or `attr add`")
-            raise InvalidInput(_("{kind}: the period {given} overlaps the recorded period {recorded}{hint}", kind=kind, given=given, recorded=recorded, hint=hint))
+            if until is None and periods[-1][1] is not None:
+                raise InvalidInput(_("{kind}: the period {given} overlaps the recorded period {recorded}; it was "
+                                     "retired on {retired}: a new period of use begins on or after that", kind=kind,
+                                     given=given, recorded=recorded, retired=_when_text(periods[-1][1])))
+            raise InvalidInput(_("{kind}: the period {given} overlaps the recorded period {recorded}; recorded "
+                                 "periods are never changed by an import or `attr add`", kind=kind, given=given,
+                                 recorded=recorded))
     return sorted([*periods, (since, until, note)], key=lambda p: p[0])
 
 
