@@ -17,7 +17,7 @@ from typing import Callable, Iterable, NamedTuple, Sequence
 
 from ..i18n import _
 from ..errors import UsageError
-from ..models import Attribute, Explanation, Level, Profile, is_current, periods_of
+from ..models import Attribute, Explanation, Level, Profile, periods_of
 from ..registry.facets import AROUND_FACETS, BLOCKING_PREFIX, NETWORK_FACETS
 from .comparisons import comparisons_for, fuzzy_match, fuzzy_text, same_but_typos, same_place
 from .evidence import (
@@ -352,9 +352,7 @@ def _exact_pairs(shared: dict[str, list[int]], attr_of: list[Attribute], owner: 
             for ob, rb in items[x + 1:]:
                 if pinyin and not across_scripts(attr_a, attr_of[rb]):
                     continue
-                found = rule
-                if past is not None and not (is_current(attr_a) and is_current(attr_of[rb])):
-                    found = past_rule(rule, past)
+                found = rule if past is None else past_rule(rule, past, attr_a, attr_of[rb])
                 slot = target.get((oa, ob))
                 if slot is None:
                     target[(oa, ob)] = [Evidence(found, attr_a, attr_of[rb], None)]
@@ -464,8 +462,7 @@ def _add_fuzzy(matches: Iterable[FuzzyMatch], attr_of: list[Attribute], owner: l
         if exact_beats_fuzzy(attr_a, attr_b, facet, slot):
             continue
         rule = _fuzzy_rule(rules, facet, attr_a, attr_b)
-        if rules.past is not None and not (is_current(attr_a) and is_current(attr_b)):
-            rule = past_rule(rule, rules.past)
+        rule = past_rule(rule, rules.past, attr_a, attr_b)
         item = Evidence(rule, attr_a, attr_b, similarity)
         target = context if rule.context else evidence
         slot = target.get(pair)
@@ -601,8 +598,7 @@ def compare(
                             if pinyin and not across_scripts(mine, attr):
                                 continue
                             rule = weighed(rule, weigh(rule, attr.normalized, pinyin=pinyin), 2, pinyin)
-                        if rules.past is not None and not (is_current(mine) and is_current(attr)):
-                            rule = past_rule(rule, rules.past)
+                        rule = past_rule(rule, rules.past, mine, attr)
                         evidence.append(Evidence(rule, mine, attr, None))
         seen_pairs = set()
         for facet, mine, theirs in fuzzy_pairs:
@@ -616,8 +612,7 @@ def compare(
             similarity = comparison.compare(text(mine, facet), text(theirs, facet))
             if similarity is not None:
                 rule = _fuzzy_rule(rules, facet, mine, theirs)
-                if rules.past is not None and not (is_current(mine) and is_current(theirs)):
-                    rule = past_rule(rule, rules.past)
+                rule = past_rule(rule, rules.past, mine, theirs)
                 evidence.append(Evidence(rule, mine, theirs, similarity))
         if not evidence:
             continue

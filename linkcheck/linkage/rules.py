@@ -12,7 +12,7 @@ from typing import Any, Mapping
 from ..i18n import _
 from ..errors import InvalidInput
 from ..importers.safety import read_user_text
-from ..models import Level
+from ..models import Level, is_current
 from ..registry.facets import CONTEXT, FACET_NAMES, LEVEL_WEIGHTS, level_of_weight
 from ..registry.facets import FACETS as _FACETS
 
@@ -291,10 +291,13 @@ def _parse_level(value: Any, bad, *, words: tuple[str, ...] = ()) -> Level | str
         raise bad(f"unknown level {value!r}; use one of {choices}") from None
 
 
-def past_rule(rule, cap: Level):
-    """`rule` as a finding on a value whose use has ended counts under `[history] past = cap`:
-    at most that level, and at most that level's weight. Context and weaker rules unchanged."""
-    if rule.context or rule.level is None or rule.level <= cap:
+def past_rule(rule, cap: Level | None, attr_a, attr_b):
+    """`rule` for a finding on the values `attr_a` and `attr_b` under `[history] past = cap`:
+    once either's use has ended, at most that level and that level's weight. Without a cap,
+    while both are in use, and for context and weaker rules: `rule` itself."""
+    if cap is None or rule.context or rule.level is None or rule.level <= cap:
+        return rule
+    if is_current(attr_a) and is_current(attr_b):
         return rule
     weight = min(rule.weight, LEVEL_WEIGHTS[cap])
     return replace(rule, level=cap, weight=weight, past_cap=round(rule.weight - weight, 1))
