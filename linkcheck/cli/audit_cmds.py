@@ -9,7 +9,6 @@ import click
 
 from ..i18n import N_, _, translate
 from ..linkage import engine
-from ..models import iso
 from ..registry import kinds
 from ..importers import reader_names
 from ..linkage.rules import load_rules
@@ -56,17 +55,11 @@ def _finding_rows(pairs, *, reveal: bool) -> list[dict]:
                     "explanation": f.explanation or "",
                     "weight": f.weight,
                     "state": f.state,
-                    "until_a": _until_date(f, a),
-                    "until_b": _until_date(f, b),
+                    "until_a": f.until_day(a),
+                    "until_b": f.until_day(b),
                 }
             )
     return rows
-
-
-def _until_date(f, account: str) -> str:
-    """When `account` stopped using the finding's value (YYYY-MM-DD), "" while in use."""
-    ended = f.ended(account)
-    return "" if ended is None else iso(ended)[:10]
 
 
 def _shown_value(f, values, account: str) -> str:
@@ -75,8 +68,8 @@ def _shown_value(f, values, account: str) -> str:
     value = values.get(account, "")
     if "bad-checksum" in f.flags.get(account, ()):
         value = _("{value} (bad checksum)", value=value)
-    ended = f.ended(account)
-    return value if ended is None else _("{value} (until {day})", value=value, day=iso(ended)[:10])
+    day = f.until_day(account)
+    return _("{value} (until {day})", value=value, day=day) if day else value
 
 
 # How each term of a finding's weight reads in the table (linkage.evidence.weight_terms).

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Iterable, Mapping
 
-from ..models import Level, Period
+from ..models import Level, Period, iso
 from ..registry.facets import threshold_of
 
 @dataclass(frozen=True)
@@ -63,6 +63,11 @@ class Finding:
         """When `account`'s use of its value ended; None while it is in use."""
         periods = self.periods.get(account)
         return periods[-1][1] if periods else None
+
+    def until_day(self, account: str) -> str:
+        """The day (YYYY-MM-DD) `account`'s use of its value ended; "" while it is in use."""
+        ended = self.ended(account)
+        return "" if ended is None else iso(ended)[:10]
 
 
 _FOREVER = float("inf")

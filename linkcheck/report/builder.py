@@ -222,8 +222,8 @@ def decode(data: dict) -> dict:
 
 
 def _until(finding, account: str, value: str) -> str:
-    ended = finding.ended(account)
-    return value if ended is None else f"{value} (until {iso(ended)[:10]})"
+    day = finding.until_day(account)
+    return f"{value} (until {day})" if day else value
 
 
 def _common_cluster(names, cluster_of: dict) -> int | None:
