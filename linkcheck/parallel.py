@@ -52,22 +52,13 @@ class _Child:
 
     def __init__(self, func: Callable) -> None:
         self._pid: int | None = None
-        if not (sys.platform.startswith("linux") and hasattr(os, "fork")):
+        forked = fork_with_pipes(2)
+        if forked is None:
             return
-        try:
-            to_child = os.pipe()
-            from_child = os.pipe()
-        except OSError:
-            return
-        try:
-            pid = os.fork()
-        except OSError:
-            for fd in (*to_child, *from_child):
-                os.close(fd)
-            return
+        pid, (to_child, from_child) = forked
         if pid == 0:
             try:
-                _detach()
+                detach_child()
                 os.close(to_child[1])
                 os.close(from_child[0])
                 with os.fdopen(to_child[0], "rb") as inbox, os.fdopen(from_child[1], "wb") as outbox:
@@ -117,17 +108,59 @@ class _Child:
                 stream.close()
             except OSError:
                 pass
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        try:
-            os.waitpid(pid, 0)
-        except ChildProcessError:
-            pass
+        kill_and_reap(pid)
 
 
-def _detach() -> None:
-    from .store.prefilter import _detach_child
+# ---------------------------------------------------------------------------------------------
+# The fork primitives every second process of linkcheck is made with (this module's, the
+# audit's in store/prefilter.py, the import's in importers/ahead.py).
 
-    _detach_child()
+
+def fork_with_pipes(count: int) -> tuple[int, list[tuple[int, int]]] | None:
+    """`count` pipes and a forked child: (pid, [(read_fd, write_fd), ...]), pid 0 in the child.
+    None, with nothing left open, where there is no fork (not Linux) or a pipe or the process
+    cannot be made: the caller then does the work itself."""
+    if not (sys.platform.startswith("linux") and hasattr(os, "fork")):
+        return None
+    pipes: list[tuple[int, int]] = []
+    try:
+        for _n in range(count):
+            pipes.append(os.pipe())
+        pid = os.fork()
+    except OSError:
+        for fd in (fd for pipe in pipes for fd in pipe):
+            os.close(fd)
+        return None
+    return pid, pipes
+
+
+def detach_child() -> None:
+    """In a forked child: no terminal streams, and die with the parent (Linux only)."""
+    devnull = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(devnull, fd)
+    os.close(devnull)
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+def kill_and_reap(pid: int) -> int | None:
+    """Stop a child whose work is no longer wanted (done or not) and reap it: its wait status,
+    None when the kernel reaped it already (SIGCHLD ignored)."""
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    return reap(pid)
+
+
+def reap(pid: int) -> int | None:
+    """Wait for a child: its wait status, None when the kernel reaped it already."""
+    try:
+        return os.waitpid(pid, 0)[1]
+    except ChildProcessError:
+        return None

@@ -20,10 +20,9 @@ from __future__ import annotations
 
 import os
 import pickle
-import signal
-import sys
 from typing import Callable, Iterable
 
+from ..parallel import detach_child, fork_with_pipes, kill_and_reap
 from ..registry import kinds
 from .records import ProfileRecord
 
@@ -58,23 +57,13 @@ class ParseAhead:
         self._read = None
         self._batch: list = []
         self._at = 0
-        if not (sys.platform.startswith("linux") and hasattr(os, "fork")):
+        forked = fork_with_pipes(1)
+        if forked is None:
             return
-        try:
-            read_fd, write_fd = os.pipe()
-        except OSError:
-            return
-        try:
-            pid = os.fork()
-        except OSError:
-            os.close(read_fd)
-            os.close(write_fd)
-            return
+        pid, [(read_fd, write_fd)] = forked
         if pid == 0:  # the child
             try:
-                from ..store.prefilter import _detach_child
-
-                _detach_child()
+                detach_child()
                 os.close(read_fd)
                 with os.fdopen(write_fd, "wb") as pipe:
                     batch = []
@@ -116,11 +105,4 @@ class ParseAhead:
             self._read = None
         pid, self._pid = self._pid, None
         if pid is not None:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-            try:
-                os.waitpid(pid, 0)
-            except ChildProcessError:
-                pass
+            kill_and_reap(pid)

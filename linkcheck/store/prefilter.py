@@ -11,8 +11,6 @@ import bisect
 import json
 import os
 import pickle
-import signal
-import sys
 from collections import Counter
 from itertools import accumulate, compress
 from typing import Callable, NamedTuple, Sequence
@@ -20,6 +18,7 @@ from typing import Callable, NamedTuple, Sequence
 from ..i18n import _
 from ..errors import StoreDamaged
 from ..models import Profile
+from ..parallel import detach_child, fork_with_pipes, kill_and_reap, reap
 from .codec import _ad, _decode_account, _decode_attribute
 from .keyindex import _TEXT_SEPARATOR, _Index, _parse_index
 
@@ -51,22 +50,14 @@ class _Background:
         self._work = work
         self._pid: int | None = None
         self._read = None
-        if not (parallel and sys.platform.startswith("linux") and hasattr(os, "fork")):
+        forked = fork_with_pipes(1) if parallel else None
+        if forked is None:
             return
-        try:
-            read_fd, write_fd = os.pipe()
-        except OSError:
-            return
-        try:
-            pid = os.fork()
-        except OSError:
-            os.close(read_fd)
-            os.close(write_fd)
-            return
+        pid, [(read_fd, write_fd)] = forked
         if pid == 0:  # the child
             status = 1
             try:
-                _detach_child()
+                detach_child()
                 os.close(read_fd)
                 data = pickle.dumps(work(), protocol=pickle.HIGHEST_PROTOCOL)
                 with os.fdopen(write_fd, "wb") as pipe:
@@ -89,42 +80,18 @@ class _Background:
             self.cancel()  # e.g. Ctrl-C: do not wait for the child to finish its work
             raise
         self._read.close()
-        status = self._reap()
+        pid, self._pid = self._pid, None
+        status = reap(pid)  # None: SIGCHLD ignored, the kernel reaped it and its status is lost
         if status == 0 and data:
             return pickle.loads(data)  # our own child's output, through our own pipe
         return self._work()
 
     def cancel(self) -> None:
         """Stop a child whose result is no longer wanted (the parent failed first)."""
-        if self._pid is not None:
-            try:
-                os.kill(self._pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-            self._read.close()  # type: ignore[union-attr]  # open while the child runs
-            self._reap()
-
-    def _reap(self) -> int | None:
         pid, self._pid = self._pid, None
-        try:
-            return os.waitpid(pid, 0)[1]  # type: ignore[arg-type]  # called only while a child runs
-        except ChildProcessError:  # SIGCHLD ignored: the kernel reaped it; its status is lost
-            return None
-
-
-def _detach_child() -> None:
-    """In a forked child: no terminal streams, and die with the parent (Linux only)."""
-    devnull = os.open(os.devnull, os.O_RDWR)
-    for fd in (0, 1, 2):
-        os.dup2(devnull, fd)
-    os.close(devnull)
-    try:
-        import ctypes
-
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
-
+        if pid is not None:
+            self._read.close()  # type: ignore[union-attr]  # open while the child runs
+            kill_and_reap(pid)
 
 
 def audit_input(
