@@ -10,7 +10,7 @@ from typing import Iterator
 
 from ...i18n import _
 from .common import (
-    BrowserProfile, Garbage, LocalApi, VendorUnavailable, check_base_url, file_rows, items, iter_pages, obj,
+    BrowserProfile, Garbage, LocalApi, VendorUnavailable, check_base_url, file_rows, items, iter_pages, obj, parse_rows,
     proxy_url, text,
 )
 
@@ -43,13 +43,11 @@ def from_api(base: str, key: str | None, timeout: float) -> Iterator[BrowserProf
             raise Garbage(_("{VENDOR}: /browser/list has no data object", VENDOR=VENDOR))
         return items(data.get("list"), f"{VENDOR}: data.list")
 
-    for n, row in enumerate(iter_pages(fetch, 0, PAGE, VENDOR)):
-        yield parse(row, f"{VENDOR} profile #{n + 1}")
+    yield from parse_rows(iter_pages(fetch, 0, PAGE, VENDOR), parse, f"{VENDOR} profile")
 
 
 def from_file(path: Path) -> Iterator[BrowserProfile]:
-    for n, row in enumerate(file_rows(path)):
-        yield parse(row, f"{path.name}: profile #{n + 1}")
+    yield from parse_rows(file_rows(path), parse, f"{path.name}: profile")
 
 
 def parse(row, where: str) -> BrowserProfile:

@@ -17,7 +17,7 @@ import json
 import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 from ...i18n import _
 from ...errors import InvalidInput, LinkcheckError, UsageError
@@ -341,6 +341,12 @@ def profile_values(p: BrowserProfile, keyed_hash: Callable[[str], str]) -> list[
 def note_of(ref: str) -> str:
     """The note every value taken from one profile carries: how re-import finds them again."""
     return f"browser {ref}"
+
+
+def parse_rows(rows: Iterable[Any], parse: Callable[[Any, str], BrowserProfile], label: str) -> Iterator[BrowserProfile]:
+    """Each row of a vendor's list through `parse`, named in its errors "LABEL #N" (from 1)."""
+    for n, row in enumerate(rows):
+        yield parse(row, f"{label} #{n + 1}")
 
 
 def iter_pages(fetch: Callable[[int], list], first: int, size: int, vendor: str) -> Iterator[Any]:

@@ -12,7 +12,7 @@ from typing import Iterator
 
 from ...i18n import _
 from .common import (
-    BrowserProfile, Garbage, LocalApi, check_base_url, file_rows, items, iter_pages, obj, proxy_url, text,
+    BrowserProfile, Garbage, LocalApi, check_base_url, file_rows, items, iter_pages, obj, parse_rows, proxy_url, text,
 )
 
 VENDOR = "gologin"
@@ -32,13 +32,11 @@ def from_api(base: str, key: str | None, timeout: float) -> Iterator[BrowserProf
             raise Garbage(_("{VENDOR}: the profile list is not an object", VENDOR=VENDOR))
         return items(answer.get("profiles"), f"{VENDOR}: profiles")
 
-    for n, row in enumerate(iter_pages(fetch, 1, PAGE, VENDOR)):
-        yield parse(row, f"{VENDOR} profile #{n + 1}")
+    yield from parse_rows(iter_pages(fetch, 1, PAGE, VENDOR), parse, f"{VENDOR} profile")
 
 
 def from_file(path: Path) -> Iterator[BrowserProfile]:
-    for n, row in enumerate(file_rows(path)):
-        yield parse(row, f"{path.name}: profile #{n + 1}")
+    yield from parse_rows(file_rows(path), parse, f"{path.name}: profile")
 
 
 def parse(row, where: str) -> BrowserProfile:

@@ -15,7 +15,9 @@ from typing import Iterator
 
 from ...i18n import _
 from ...errors import InvalidInput
-from .common import BrowserProfile, Garbage, LocalApi, VendorUnavailable, check_base_url, file_rows, items, text
+from .common import (
+    BrowserProfile, Garbage, LocalApi, VendorUnavailable, check_base_url, file_rows, items, parse_rows, text,
+)
 
 VENDOR = "ziniao"
 DEFAULT_API = "http://127.0.0.1:8848"
@@ -42,13 +44,11 @@ def from_api(base: str, key: str | None, timeout: float) -> Iterator[BrowserProf
     status = answer.get("statusCode")
     if status not in (0, "0"):
         raise VendorUnavailable(_("{VENDOR}: getBrowserList failed (statusCode {status}; {value})", VENDOR=VENDOR, status=str(status)[:10], value=str(answer.get('err') or answer.get('msg') or '')[:100]))
-    for n, row in enumerate(items(answer.get("browserList"), f"{VENDOR}: browserList")):
-        yield parse(row, f"{VENDOR} store #{n + 1}")
+    yield from parse_rows(items(answer.get("browserList"), f"{VENDOR}: browserList"), parse, f"{VENDOR} store")
 
 
 def from_file(path: Path) -> Iterator[BrowserProfile]:
-    for n, row in enumerate(file_rows(path)):
-        yield parse(row, f"{path.name}: store #{n + 1}")
+    yield from parse_rows(file_rows(path), parse, f"{path.name}: store")
 
 
 def parse(row, where: str) -> BrowserProfile:
