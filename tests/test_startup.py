@@ -20,6 +20,7 @@ import pytest
 
 from conftest import PASSPHRASE, PROFILES_DIR
 from linkcheck.cli import COMMANDS, main
+from linkcheck.lazy import LazyImport
 
 # Run `linkcheck ARGS` in this fresh interpreter, then write the names of the loaded modules to
 # the file named by the first argument (after the command has printed and exited).
@@ -53,9 +54,9 @@ HEAVY_LIBRARIES = ("phonenumbers", "rapidfuzz", "jinja2", "psycopg", "tabulate",
                    "netifaces", "ijson", "cryptography", "sqlite3", "wcwidth")
 NOT_FOR_HELP = HEAVY_LIBRARIES + ("linkcheck.normalize", "linkcheck.registry", "linkcheck.store", "linkcheck.linkage",
                                   "linkcheck.importers", "linkcheck.cli.output", "importlib.resources")
-# What `check` (and its --help) loads without using: phone numbers, the report's templates, the
-# team store's driver, tables, Chinese names, business registry numbers, import files.
-NOT_FOR_CHECK = ("phonenumbers", "jinja2", "psycopg", "tabulate", "pypinyin", "stdnum", "ijson")
+# What `check` (and its --help) loads without using: phone numbers, fuzzy scoring, the report's
+# templates, the team store's driver, tables, Chinese names, business registry numbers, import files.
+NOT_FOR_CHECK = ("phonenumbers", "rapidfuzz", "jinja2", "psycopg", "tabulate", "pypinyin", "stdnum", "ijson")
 
 
 def loaded_modules(tmp_path, *args: str) -> tuple[int, set[str]]:
@@ -106,7 +107,7 @@ def test_version_and_help_load_no_command_and_no_heavy_library(tmp_path, args):
     assert heavy_in(modules, NOT_FOR_HELP) == []
 
 
-@pytest.mark.parametrize("command", ["check", "precheck", "run", "audit", "import", "report", "account"])
+@pytest.mark.parametrize("command", ["check", "precheck", "run", "fingerprint", "import", "report", "account", "init"])
 def test_a_command_s_help_loads_no_heavy_library_it_does_not_use(tmp_path, command):
     code, modules = loaded_modules(tmp_path, command, "--help")
     assert code == 0
@@ -132,3 +133,17 @@ def test_precheck_without_a_phone_number_loads_no_phone_numbers(tmp_path, demo_s
     code, modules = loaded_modules(tmp_path, "precheck", "--phone", "+1 201 555 0100")
     assert code == 0
     assert "phonenumbers" in modules
+
+
+def test_a_lazy_import_puts_the_real_object_in_place_at_first_use():
+    namespace: dict = {}
+    namespace["fold"] = LazyImport(namespace, "fold", "unicodedata", "normalize")
+    namespace["text"] = LazyImport(namespace, "text", "textwrap")
+    assert isinstance(namespace["fold"], LazyImport) and isinstance(namespace["text"], LazyImport)
+    assert namespace["fold"]("NFKC", "\uff21") == "A"  # a call imports, then calls
+    import unicodedata
+    import textwrap
+
+    assert namespace["fold"] is unicodedata.normalize  # later uses are the function itself
+    assert namespace["text"].dedent("  a\n  b") == "a\nb"  # an attribute imports too
+    assert namespace["text"] is textwrap

@@ -29,7 +29,6 @@ def _e164(digits: str, region: str | None) -> tuple[str, bool]:
     region's (phonenumbers' metadata: 00 in Germany, 011 in the US, 0011 in Australia, 8~10
     in Russia). Cached: phonenumbers parsing costs ~20 us a number."""
     import phonenumbers  # imported where used: a command that reads no phone number never loads it
-    from phonenumbers import CountryCodeSource
 
     try:
         if region is None:
@@ -40,7 +39,7 @@ def _e164(digits: str, region: str | None) -> tuple[str, bool]:
         return "", False
     if not phonenumbers.is_valid_number(number):
         return "", False
-    national = region is not None and number.country_code_source == CountryCodeSource.FROM_DEFAULT_COUNTRY
+    national = region is not None and number.country_code_source == phonenumbers.CountryCodeSource.FROM_DEFAULT_COUNTRY
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164), national
 
 
