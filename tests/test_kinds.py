@@ -526,6 +526,17 @@ def test_normalising_is_idempotent(name, data):
         assert again.flags == parsed.flags
 
 
+@pytest.mark.parametrize("text, expected", [("0㈠号㐀", "0 一㐀"), ("12 一号 楼下", "12 一 floor 下"),
+                                            ("科技园一号路88号", "science park 一 road 88")])
+def test_a_chinese_word_dropped_between_two_others_leaves_no_space_to_read_again(text, expected):
+    # 号 (a number marker) is dropped: the CJK words either side of it are one run, as they
+    # read when the canonical text is parsed again (found by the idempotence test above).
+    parsed = parse_value("address", text)
+    again = parse_value("address", parsed.normalized)
+    assert (again.normalized, again.keys) == (parsed.normalized, parsed.keys)
+    assert parsed.normalized == expected
+
+
 @pytest.mark.parametrize("name", sorted(SENSITIVE))
 @QUICK
 @given(data=st.data())

@@ -8,7 +8,7 @@ from importlib import resources
 from ..i18n import _
 from .company import TRADE_WORDS
 from .places import _DISTRICTS, _FUNCTION_WORDS, _PLACES_ZH, PLACE_WORDS
-from .text import _HAS_CJK, _LETTER, Canonical, Rejected, _folded, _spaced, _split_cjk, _words, word_list, word_map
+from .text import _CJK_GAP, _HAS_CJK, _LETTER, Canonical, Rejected, _folded, _spaced, _split_cjk, _words, word_list, word_map
 
 _ADDRESS_SPELLINGS = word_map("address_spellings.json")
 
@@ -190,7 +190,11 @@ def address(text: str) -> Canonical:
     tokens = address_tokens(text)
     if not any(_LETTER.search(t) for t in tokens):
         raise Rejected(_("an address has words, not only numbers"))
+    # No space between two CJK words, as the text itself is read (`_spaced`): a word dropped
+    # between them (号) must not leave one, or the canonical text would read differently again.
     value = " ".join(tokens)
+    if not value.isascii():
+        value = _CJK_GAP.sub("", value)
     if len(value) < 4:
         raise Rejected(_("too short to be an address"))
     return Canonical(value, key="".join(tokens))
