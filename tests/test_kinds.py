@@ -537,6 +537,16 @@ def test_a_chinese_word_dropped_between_two_others_leaves_no_space_to_read_again
     assert parsed.normalized == expected
 
 
+@pytest.mark.parametrize("text, expected", [("A:MN:UK", "a minnesota"),
+                                            ("12 Main St, Springfield, MN 55401-1234, UK",
+                                             "12 main street springfield minnesota 55401")])
+def test_a_state_before_a_dropped_country_reads_as_it_will_when_parsed_again(text, expected):
+    # Once the trailing country is dropped, MN ends the text and is a state when read again.
+    parsed = parse_value("address", text)
+    assert parsed.normalized == expected
+    assert parse_value("address", parsed.normalized) == parsed
+
+
 @pytest.mark.parametrize("name", sorted(SENSITIVE))
 @QUICK
 @given(data=st.data())

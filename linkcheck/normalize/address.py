@@ -107,7 +107,12 @@ def address_tokens(text: str) -> list[str]:
     tokens: list[str] = []
     for token in _us_words(words):
         _add_address_token(tokens, token)
+    before = len(tokens)
     _trim_countries(tokens)
+    if len(tokens) != before:
+        # What a dropped country stood in front of is read again as it will be when this text
+        # is parsed again: "Springfield MN, UK" ends with a state once the UK is gone.
+        tokens = _us_words(tokens)
     return tokens
 
 
