@@ -447,18 +447,20 @@ def import_records(
     Rows are validated and written as they stream in, inside the caller's transaction;
     if any row is invalid (and skip_invalid is off) ImportErrors is raised after every row
     has been checked, so the transaction rolls back and every problem is reported at once.
-    `reread`, a function giving the same records again, lets a second process parse their
-    values ahead (`ParseAhead`); the result is the same with or without it.
+    `reread`, a function giving the same records again, lets a second process read them and
+    parse their values ahead (`ParseAhead`); the result is the same with or without it.
     """
     ahead = ParseAhead(reread, region, default_region) if reread is not None else None
     try:
-        return _import_records(store, records, region, default_region, skip_invalid, progress, ahead)
+        pairs = ahead.records(records) if ahead is not None else ((record, None) for record in records)
+        return _import_records(store, pairs, region, default_region, skip_invalid, progress)
     finally:
         if ahead is not None:
             ahead.close()
 
 
-def _import_records(store, records, region, default_region, skip_invalid, progress, ahead) -> ImportResult:
+def _import_records(store, pairs: Iterable[tuple[ProfileRecord, Answers | None]], region, default_region,
+                    skip_invalid, progress) -> ImportResult:
     when = now()
     created = updated = added = 0
     problems: list[str] = []
@@ -468,8 +470,7 @@ def _import_records(store, records, region, default_region, skip_invalid, progre
     seen_names: set[str] = set()
     seen_marketplaces: set[str] = set()
     count = 0
-    for count, record in enumerate(records, 1):
-        answers = ahead.next() if ahead is not None else None
+    for count, (record, answers) in enumerate(pairs, 1):
         row_problems = list(record.problems)
         try:
             name = check_name(record.name)
