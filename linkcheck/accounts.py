@@ -134,22 +134,23 @@ def make_attribute(
         parsed = kinds.parse_value(kind, value, region=region).as_tuple()
     normalized, keys, flags = parsed
     when = now() if when is None else when
-    for label, ts in (("first_seen", first_seen), ("last_seen", last_seen)):
-        if ts is not None and not 0 <= ts <= MAX_TIMESTAMP:
-            raise InvalidValue(kind, _("{label} is not a date between 1970 and 9999", label=label))
+    if first_seen is not None or last_seen is not None:  # (an import calls this for every value)
+        for label, ts in (("first_seen", first_seen), ("last_seen", last_seen)):
+            if ts is not None and not 0 <= ts <= MAX_TIMESTAMP:
+                raise InvalidValue(kind, _("{label} is not a date between 1970 and 9999", label=label))
     if source not in SOURCES:
         raise InvalidValue(kind, _("unknown source {source!r}", source=source))
     return Attribute(
-        kind=kind,
+        kind,
         # A kind that keeps no raw value (a proxy: its password) keeps the canonical form only.
-        value=value.strip() if kind_entry.keeps_raw else normalized,
-        normalized=normalized,
-        keys=keys,
-        source=source,
-        first_seen=first_seen if first_seen is not None else when,
-        last_seen=last_seen if last_seen is not None else (first_seen if first_seen is not None else when),
-        note=check_text("note", note),
-        flags=flags,
+        value.strip() if kind_entry.keeps_raw else normalized,
+        normalized,
+        keys,
+        source,
+        first_seen if first_seen is not None else when,
+        last_seen if last_seen is not None else (first_seen if first_seen is not None else when),
+        check_text("note", note) if note is not None else None,
+        flags,
     )
 
 

@@ -63,13 +63,21 @@ def _not_read_again():
 
 
 @linux_only
-def test_the_child_sends_every_record_in_order_with_answers():
-    records = _shops(1750)  # nine batches: the eighth is sent unparsed, and parsed by the importing process
+@pytest.mark.parametrize("waited", [False, True], ids=["parsed by the child", "parsed by the importing process"])
+def test_the_child_sends_every_record_in_order_with_answers(monkeypatch, waited):
+    # Whether the importing process waited for a batch (and so parses the next one itself)
+    # depends on timing: here it always did, or never.
+    monkeypatch.setattr(ahead_module, "_waited", lambda fd: waited)
+    records = _shops(450)  # five batches
     ahead = ParseAhead(lambda: iter(records), None, None)
+    parsed_here = []  # batches this process parsed (the child counts its own, in its own memory)
+    parse_batch = ahead_module.parse_batch
+    monkeypatch.setattr(ahead_module, "parse_batch", lambda *args: parsed_here.append(1) or parse_batch(*args))
     try:
         got = list(ahead.records(_not_read_again()))
     finally:
         ahead.close()
+    assert len(parsed_here) == (4 if waited else 0)  # the last batch is always parsed by the child
     assert [record for record, _answers in got] == records
     for record, answers in got:
         key = ("phone", record.values[0].value, "US")
@@ -81,7 +89,7 @@ def test_after_a_child_that_fails_the_import_reads_the_rest_itself_and_meets_the
     records = _shops(300)
 
     def broken():
-        yield from records[:250]  # one batch of 200 sent, then the reading fails
+        yield from records[:250]  # two batches of 100 sent, then the reading fails
         raise RuntimeError("unreadable file")
 
     ahead = ParseAhead(broken, None, None)

@@ -19,6 +19,10 @@ every error, is exactly what it would be without the child: the child only saves
 The child parses a batch's values kind by kind, each distinct value once: a third less time
 than value by value in file order (the interpreter keeps running one normaliser's code), and
 a value repeated across accounts (a carrier, a category, a shared address) is parsed once.
+Each time the importing process finds no batch waiting for it, it says so through a second
+pipe, and the child sends its next batch unparsed, for the importing process to parse (kind
+by kind too): so the work evens out between the two, whatever the data, and both cores stay
+busy to the end.
 
 The child shares nothing with the store: it is forked before anything is parsed, touches
 no SQLite connection, drops its standard streams, dies with its parent (Linux
@@ -30,6 +34,7 @@ from __future__ import annotations
 
 import os
 import pickle
+import select
 from dataclasses import fields
 from typing import BinaryIO, Callable, Iterable, Iterator
 
@@ -37,12 +42,9 @@ from ..parallel import detach_child, fork_with_pipes, kill_and_reap
 from ..registry import kinds
 from .records import ProfileRecord, RawValue
 
-_BATCH = 200  # records per pickled batch
-# Every _PARSED_HERE-th batch the child sends unparsed, for the importing process to parse:
-# reading and parsing take the child a little longer than merging, sealing and writing take
-# the importing process, and this evens out the two (both cores busy to the end).
-_PARSED_HERE = 8
-_CACHED = 100_000  # answers the child keeps for values seen again (then it starts over)
+_BATCH = 100  # records per pickled batch (about 270 kB of them and their answers)
+_PIPE_BYTES = 1 << 20  # what Linux lets anyone make a pipe hold (/proc/sys/fs/pipe-max-size)
+_CACHED = 20_000  # answers the child keeps for values seen again (then it starts over)
 
 Answers = dict[tuple[str, str, "str | None"], tuple[str, tuple[str, ...], tuple[str, ...]]]
 
@@ -95,36 +97,45 @@ class ParseAhead:
     def __init__(self, records: Callable[[], Iterable[ProfileRecord]], region: str | None,
                  default_region: str | None):
         self._pid: int | None = None
-        self._read: BinaryIO | None = None
-        forked = fork_with_pipes(1)
+        self._read: int | None = None  # the child's batches
+        self._waited: int | None = None  # a byte each time this process waits for one
+        self._regions = region, default_region
+        forked = fork_with_pipes(2)
         if forked is None:
             return
-        pid, [(read_fd, write_fd)] = forked
+        pid, [(read_fd, write_fd), (waited_read, waited_write)] = forked
+        try:  # room for a few batches: the child runs ahead, and an empty pipe means it is behind
+            import fcntl  # Linux only, as the fork
+
+            fcntl.fcntl(write_fd, getattr(fcntl, "F_SETPIPE_SZ", 1031), _PIPE_BYTES)
+        except OSError:
+            pass
         if pid == 0:  # the child
             try:
                 detach_child()
                 os.close(read_fd)
+                os.close(waited_write)
+                os.set_blocking(waited_read, False)
                 with os.fdopen(write_fd, "wb") as pipe:
                     batch: list[ProfileRecord] = []
                     cache: Answers = {}
-                    sent = 0
                     for record in records():
                         batch.append(record)
                         if len(batch) == _BATCH:
-                            sent += 1
-                            _send(pipe, batch, (region, default_region) if sent % _PARSED_HERE else None, cache)
+                            # The importing process waited for a batch: it gets this one unparsed.
+                            _send(pipe, batch, None if _waited(waited_read) else self._regions, cache)
                             batch = []
                     if batch:
-                        _send(pipe, batch, (region, default_region), cache)
+                        _send(pipe, batch, self._regions, cache)
                     pipe.write(_END)  # every record was sent
             except BaseException:  # noqa: BLE001 - the parent reads and parses the rest itself
                 pass
             finally:
                 os._exit(0)
         os.close(write_fd)
-        self._regions = region, default_region
-        self._pid = pid
-        self._read = os.fdopen(read_fd, "rb")
+        os.close(waited_read)
+        os.set_blocking(waited_write, False)
+        self._pid, self._read, self._waited = pid, read_fd, waited_write
 
     def records(self, records: Iterable[ProfileRecord]) -> Iterator[tuple[ProfileRecord, Answers | None]]:
         """The import's records, each with answers for its values: those the child read and
@@ -156,12 +167,17 @@ class ParseAhead:
         """The child's next batch, `_END` after the last, or None (the child stopped early)."""
         assert self._read is not None
         try:
-            head = self._read.read(8)
+            if not select.select([self._read], [], [], 0)[0]:  # nothing to do but wait: say so
+                try:
+                    os.write(self._waited, b"w")  # open while _read is
+                except OSError:  # the child has not read the last ones yet (or is gone)
+                    pass
+            head = _read_exactly(self._read, 8)
             if head == _END:
                 self.close()
                 return _END
             size = int.from_bytes(head, "little") if len(head) == 8 else 0
-            data = self._read.read(size) if size else b""
+            data = _read_exactly(self._read, size) if size else b""
             if not size or len(data) != size:
                 raise EOFError
             return pickle.loads(data)  # our own child's output, through our own pipe
@@ -171,15 +187,36 @@ class ParseAhead:
 
     def close(self) -> None:
         """Stop the child (done or not) and reap it."""
-        if self._read is not None:
-            self._read.close()
-            self._read = None
+        for fd in (self._read, self._waited):
+            if fd is not None:
+                os.close(fd)
+        self._read = self._waited = None
         pid, self._pid = self._pid, None
         if pid is not None:
             kill_and_reap(pid)
 
 
 _END = b"\xff" * 8  # after the last batch (no batch is that long)
+
+
+def _read_exactly(fd: int, size: int) -> bytes:
+    """`size` bytes from the pipe, fewer only at its end."""
+    chunks = []
+    while size:
+        chunk = os.read(fd, min(size, 1 << 20))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size -= len(chunk)
+    return b"".join(chunks)
+
+
+def _waited(fd: int) -> bool:
+    """Whether the importing process has waited for a batch since the last call."""
+    try:
+        return bool(os.read(fd, 4096))
+    except BlockingIOError:
+        return False
 
 
 def _send(pipe: BinaryIO, batch: list[ProfileRecord], regions: tuple[str | None, str | None] | None,
