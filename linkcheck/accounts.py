@@ -134,22 +134,23 @@ def make_attribute(
         parsed = kinds.parse_value(kind, value, region=region).as_tuple()
     normalized, keys, flags = parsed
     when = now() if when is None else when
-    for label, ts in (("first_seen", first_seen), ("last_seen", last_seen)):
-        if ts is not None and not 0 <= ts <= MAX_TIMESTAMP:
-            raise InvalidValue(kind, _("{label} is not a date between 1970 and 9999", label=label))
+    if first_seen is not None or last_seen is not None:  # (an import calls this for every value)
+        for label, ts in (("first_seen", first_seen), ("last_seen", last_seen)):
+            if ts is not None and not 0 <= ts <= MAX_TIMESTAMP:
+                raise InvalidValue(kind, _("{label} is not a date between 1970 and 9999", label=label))
     if source not in SOURCES:
         raise InvalidValue(kind, _("unknown source {source!r}", source=source))
     return Attribute(
-        kind=kind,
+        kind,
         # A kind that keeps no raw value (a proxy: its password) keeps the canonical form only.
-        value=value.strip() if kind_entry.keeps_raw else normalized,
-        normalized=normalized,
-        keys=keys,
-        source=source,
-        first_seen=first_seen if first_seen is not None else when,
-        last_seen=last_seen if last_seen is not None else (first_seen if first_seen is not None else when),
-        note=check_text("note", note),
-        flags=flags,
+        value.strip() if kind_entry.keeps_raw else normalized,
+        normalized,
+        keys,
+        source,
+        first_seen if first_seen is not None else when,
+        last_seen if last_seen is not None else (first_seen if first_seen is not None else when),
+        check_text("note", note) if note is not None else None,
+        flags,
     )
 
 
@@ -447,18 +448,20 @@ def import_records(
     Rows are validated and written as they stream in, inside the caller's transaction;
     if any row is invalid (and skip_invalid is off) ImportErrors is raised after every row
     has been checked, so the transaction rolls back and every problem is reported at once.
-    `reread`, a function giving the same records again, lets a second process parse their
-    values ahead (`ParseAhead`); the result is the same with or without it.
+    `reread`, a function giving the same records again, lets a second process read them and
+    parse their values ahead (`ParseAhead`); the result is the same with or without it.
     """
     ahead = ParseAhead(reread, region, default_region) if reread is not None else None
     try:
-        return _import_records(store, records, region, default_region, skip_invalid, progress, ahead)
+        pairs = ahead.records(records) if ahead is not None else ((record, None) for record in records)
+        return _import_records(store, pairs, region, default_region, skip_invalid, progress)
     finally:
         if ahead is not None:
             ahead.close()
 
 
-def _import_records(store, records, region, default_region, skip_invalid, progress, ahead) -> ImportResult:
+def _import_records(store, pairs: Iterable[tuple[ProfileRecord, Answers | None]], region, default_region,
+                    skip_invalid, progress) -> ImportResult:
     when = now()
     created = updated = added = 0
     problems: list[str] = []
@@ -468,8 +471,7 @@ def _import_records(store, records, region, default_region, skip_invalid, progre
     seen_names: set[str] = set()
     seen_marketplaces: set[str] = set()
     count = 0
-    for count, record in enumerate(records, 1):
-        answers = ahead.next() if ahead is not None else None
+    for count, (record, answers) in enumerate(pairs, 1):
         row_problems = list(record.problems)
         try:
             name = check_name(record.name)

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 
 import pytest
 
 from conftest import PASSPHRASE, write_json
 from linkcheck import accounts
 from linkcheck.importers import ProfileRecord, RawValue
-from linkcheck.importers.ahead import ParseAhead, parse_record
+from linkcheck.importers import ahead as ahead_module
+from linkcheck.importers.ahead import ParseAhead, parse_batch, parse_record
 from linkcheck.registry import kinds
 from linkcheck.store.sqlite import Store, create
 
@@ -41,28 +43,72 @@ def test_each_answer_is_what_parse_value_gives_in_that_region():
     assert set(parse_record(RECORDS[0], "CA", None)) == {(k, v, "CA") for k, v, _ in us}  # --region wins
 
 
+def test_a_batch_is_parsed_kind_by_kind_with_the_same_answers():
+    batch = parse_batch(RECORDS, None, "GB")
+    assert batch == {key: answer for r in RECORDS for key, answer in parse_record(r, None, "GB").items()}
+    cache: dict = {}
+    assert parse_batch(RECORDS, None, "GB", cache) == batch and cache == batch
+    cache[("email", "Ops@Acme.example", "US")] = ("cached", (), ())  # a value seen again is taken from the cache
+    assert parse_batch(RECORDS[:1], None, None, cache)[("email", "Ops@Acme.example", "US")] == ("cached", (), ())
+
+
+def _shops(count: int) -> list[ProfileRecord]:
+    return [ProfileRecord(f"f:{i}", f"shop-{i}", "amazon.com", values=(RawValue("phone", f"(201) 555-{i:04d}"),))
+            for i in range(count)]
+
+
+def _not_read_again():
+    raise AssertionError("the importing process read the files again")
+    yield  # a generator
+
+
 @linux_only
-def test_the_child_answers_record_by_record_in_order():
-    ahead = ParseAhead(lambda: iter(RECORDS), None, None)
+@pytest.mark.parametrize("waited", [False, True], ids=["parsed by the child", "parsed by the importing process"])
+def test_the_child_sends_every_record_in_order_with_answers(monkeypatch, waited):
+    # Whether the importing process waited for a batch (and so parses the next one itself)
+    # depends on timing: here it always did, or never.
+    monkeypatch.setattr(ahead_module, "_waited", lambda fd: waited)
+    records = _shops(450)  # five batches
+    ahead = ParseAhead(lambda: iter(records), None, None)
+    parsed_here = []  # batches this process parsed (the child counts its own, in its own memory)
+    parse_batch = ahead_module.parse_batch
+    monkeypatch.setattr(ahead_module, "parse_batch", lambda *args: parsed_here.append(1) or parse_batch(*args))
     try:
-        got = [ahead.next() for _ in RECORDS]
-        assert got == [parse_record(r, None, None) for r in RECORDS]
-        assert ahead.next() is None  # past the end: the import parses anything more itself
+        got = list(ahead.records(_not_read_again()))
     finally:
         ahead.close()
+    assert len(parsed_here) == (4 if waited else 0)  # the last batch is always parsed by the child
+    assert [record for record, _answers in got] == records
+    for record, answers in got:
+        key = ("phone", record.values[0].value, "US")
+        assert answers is not None and answers[key] == kinds.parse_value("phone", key[1], region="US").as_tuple()
 
 
 @linux_only
-def test_a_child_that_fails_leaves_every_value_to_the_import():
+def test_after_a_child_that_fails_the_import_reads_the_rest_itself_and_meets_the_same_error():
+    records = _shops(300)
+
     def broken():
-        yield RECORDS[0]
+        yield from records[:250]  # two batches of 100 sent, then the reading fails
         raise RuntimeError("unreadable file")
 
     ahead = ParseAhead(broken, None, None)
+    got = []
     try:
-        assert [ahead.next() for _ in range(3)] == [None, None, None]
+        with pytest.raises(RuntimeError, match="unreadable file"):
+            for pair in ahead.records(broken()):
+                got.append(pair)
     finally:
         ahead.close()
+    assert [record for record, _answers in got] == records[:250]
+    assert all(answers is not None for _record, answers in got[:200])
+    assert all(answers is None for _record, answers in got[200:])  # read and parsed here
+
+
+def test_without_a_child_every_record_is_read_here(monkeypatch):
+    monkeypatch.setattr(ahead_module, "fork_with_pipes", lambda count: None)  # as where there is no fork
+    ahead = ParseAhead(_not_read_again, None, None)
+    assert list(ahead.records(iter(RECORDS))) == [(record, None) for record in RECORDS]
 
 
 def _imported(tmp_path, name: str, reread: bool, records: list) -> list:
@@ -75,7 +121,9 @@ def _imported(tmp_path, name: str, reread: bool, records: list) -> list:
             st, iter(records), default_region="GB", skip_invalid=True, reread=(lambda: iter(records)) if reread else None
         )
     with Store.open(path, PASSPHRASE) as st:
-        return [result, [(p.account, [a._replace(first_seen=0, last_seen=0) for a in p.attributes]) for p in st.profiles()]]
+        # Times zeroed: the two imports may run in different seconds.
+        return [result, [(replace(p.account, created=0, updated=0), [a._replace(first_seen=0, last_seen=0)
+                                                                      for a in p.attributes]) for p in st.profiles()]]
 
 
 def test_an_import_with_values_parsed_ahead_is_the_import_without(tmp_path):
