@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import string
 from functools import lru_cache
-from importlib import resources
 from typing import Mapping
 
 from .errors import UsageError
@@ -33,6 +32,8 @@ def check_lang(lang: str | None) -> str:
 
 def domains() -> tuple[str, ...]:
     """The catalogs' domains (statement, ...): the source language's files."""
+    from importlib import resources  # only when wording is read: not on --version's path
+
     folder = resources.files(__package__) / "catalogs" / SOURCE_LANG
     return tuple(sorted(p.name[: -len(".toml")] for p in folder.iterdir() if p.name.endswith(".toml")))
 
@@ -55,6 +56,8 @@ def parse(text: str, origin: str) -> dict[str, str]:
 def entries(domain: str, lang: str) -> Mapping[str, str]:
     """The catalog of DOMAIN in LANG, as key -> text (read once, then cached)."""
     lang = check_lang(lang)
+    from importlib import resources  # only when wording is read: not on --version's path
+
     path = resources.files(__package__) / "catalogs" / lang / f"{domain}.toml"
     return parse(path.read_text(encoding="utf-8"), f"catalogs/{lang}/{domain}.toml")
 
@@ -225,6 +228,8 @@ def parse_messages(text: str, origin: str, lang: str) -> list[tuple[str, str]]:
 
 def message_files(lang: str) -> list[tuple[str, str]]:
     """(file name, text) of every messages file of LANG."""
+    from importlib import resources  # only when wording is read: not on --version's path
+
     folder = resources.files(__package__) / "catalogs" / lang / "messages"
     if not folder.is_dir():
         return []

@@ -14,7 +14,6 @@ from .. import i18n
 from ..errors import EXIT_USAGE, ImportErrors, LinkcheckError
 from ..i18n import N_, _
 from .localise import LinkcheckContext, localise, patch_click
-from .output import terminal_safe_output
 
 EXIT_CODES_HELP = N_("""\b
 Exit codes:
@@ -37,23 +36,42 @@ EXIT_INTERRUPTED = 130
 EXIT_BROKEN_PIPE = 141
 
 
-# Command name -> the module under linkcheck/cli that defines it (and registers it). Modules are
-# imported only when one of their commands runs, so `linkcheck check` does not pay for the
-# report or the statement code: start-up time counts in the 1.5 s pre-login budget.
-COMMAND_MODULES = {
-    "init": "store_cmds", "passwd": "store_cmds", "backup": "store_cmds", "store": "store_cmds",
-    "account": "account_cmds", "attr": "account_cmds", "import": "account_cmds", "export": "account_cmds",
-    "audit": "audit_cmds", "precheck": "audit_cmds",
-    "fingerprint": "gate_cmds", "capture": "gate_cmds", "check": "gate_cmds", "run": "gate_cmds",
-    "log": "gate_cmds",
-    "statement": "statement_cmds", "explain": "statement_cmds", "verify": "statement_cmds",
-    "pubkey": "statement_cmds", "appeal": "appeal_cmds",
-    "report": "report_cmds", "demo": "report_cmds",
-    "health": "health_cmds",
-    "config": "config_cmds", "unlock": "agent_cmds", "lock": "agent_cmds",
-    "browser": "browser_cmds",
-    "team": "team_cmds",
+# Command name -> the module under linkcheck/cli that defines it (and registers it), and the
+# command's short help as `linkcheck --help` lists it (its help's first sentence; a test holds it
+# equal to the command's own). Modules are imported only when one of their commands runs, and
+# `linkcheck --help` lists them from this table without importing any: start-up time counts in
+# the pre-login budget of `check` and `run`.
+COMMANDS = {
+    "account": ("account_cmds", "Add, list, show, change and remove accounts."),
+    "appeal": ("appeal_cmds", "Write the appeal pack for account NAME: the Plan of Action and its evidence."),
+    "attr": ("account_cmds", "Add and remove identifying values (email, phone, ip, mac, ...) on an account."),
+    "audit": ("audit_cmds", "Find every pair of accounts that share an identifier."),
+    "backup": ("store_cmds", "Write a consistent, still encrypted copy of the store to TARGET."),
+    "browser": ("browser_cmds", "Anti-detect browser profiles (AdsPower, BitBrowser, Ziniao, GoLogin) on your accounts."),
+    "capture": ("gate_cmds", "Record this computer's identifying values on account NAME."),
+    "check": ("gate_cmds", "Before logging in to NAME: is this machine or network on file for another account?"),
+    "config": ("config_cmds", "Settings that stick: defaults for options you would otherwise repeat."),
+    "demo": ("report_cmds", "See linkcheck work, end to end, on example data."),
+    "explain": ("statement_cmds", "Record why NAME and OTHER legitimately share values of KIND."),
+    "export": ("account_cmds", "Export every account in the import format (a round trip is exact)."),
+    "fingerprint": ("gate_cmds", "Show what a marketplace could see of this computer and its network."),
+    "health": ("health_cmds", "Account health: the four metrics marketplaces suspend on, over time."),
+    "import": ("account_cmds", "Import account profiles from JSON or CSV files."),
+    "init": ("store_cmds", "Create a new encrypted store."),
+    "lock": ("agent_cmds", "Forget the key kept by `linkcheck unlock`: commands ask for the passphrase again."),
+    "log": ("gate_cmds", "The history of checks, runs and captures, oldest first."),
+    "passwd": ("store_cmds", "Change the store passphrase."),
+    "precheck": ("audit_cmds", "Check a planned account against everything on file, before registering it."),
+    "pubkey": ("statement_cmds", "Print a public key for checking this store's statements."),
+    "report": ("report_cmds", "Write an HTML report with the graph of linked accounts."),
+    "run": ("gate_cmds", "Check, then start COMMAND (e.g. the browser) only if the check passes."),
+    "statement": ("statement_cmds", "Write a signed separation statement: the internal fact sheet."),
+    "store": ("store_cmds", "Where the store is, its format and key-derivation settings."),
+    "team": ("team_cmds", "Members of a team store: who may open it, with which role."),
+    "unlock": ("agent_cmds", "Type the passphrase once: keep the store's key in memory for a while."),
+    "verify": ("statement_cmds", "Check that a statement FILE, or an appeal pack folder, is unchanged and who signed it."),
 }
+COMMAND_MODULES = {name: module for name, (module, _short) in COMMANDS.items()}
 
 
 class LinkcheckGroup(click.Group):
@@ -78,7 +96,21 @@ class LinkcheckGroup(click.Group):
             localise(command, i18n.language())
         return command
 
+    def format_commands(self, ctx, formatter):
+        # `linkcheck --help` in English lists the commands from COMMANDS, importing none of
+        # their modules (a command already loaded speaks for itself). Another language takes
+        # each command's translated help, so its module is loaded.
+        if i18n.language() != i18n.SOURCE_LANG:
+            return super().format_commands(ctx, formatter)
+        listed = click.Group(self.name, commands={
+            name: self.commands.get(name) or click.Command(name, help=COMMANDS[name][1])
+            for name in self.list_commands(ctx)
+        })
+        return click.Group.format_commands(listed, ctx, formatter)
+
     def invoke(self, ctx):
+        from .output import terminal_safe_output  # not on the path of --help and --version
+
         # The one output path: whatever a command prints passes a filter that shows control
         # characters instead of sending them, so stored text cannot drive the terminal.
         with terminal_safe_output():

@@ -179,5 +179,51 @@ def remove_cmd(name, yes):
         click.echo(_("Withdrew the invitation for {name}.", name=name))
 
 
+@team_group.command("db-roles")
+@store_options
+@click.option("--prefix", help="Start of the three role names (default: linkcheck_ and the database's name).")
+@click.option("--grant", "grants", multiple=True, metavar="LOGIN=ROLE",
+              help="Also make the database login LOGIN a member of ROLE (owner, operator, auditor). Repeatable.")
+@click.option("--apply", is_flag=True, help="Run the statements on the server (as the login in the store address).")
+@format_option("sql", "json", default="sql")
+def db_roles_cmd(prefix, grants, apply, fmt):
+    """The PostgreSQL roles that back the team's roles on the server.
+
+    linkcheck does not need them: every write is signed by its member and
+    checked by every reader. With them, the server itself refuses what a role
+    may not do: an auditor's login can only read (and post its keys to an
+    invitation), an operator's cannot touch members or invitations. Prints the
+    SQL (idempotent: existing roles are kept) for whoever runs the server, or
+    runs it with --apply as the login that created the store, if that login may
+    create roles. Give each member a database login of their own, made a member
+    of their role's group with --grant; the login that created the store owns
+    the tables and keeps every right.
+
+    \b
+    Examples:
+      linkcheck team db-roles > roles.sql
+      linkcheck team db-roles --grant alice=operator --grant audit_firm=auditor --apply
+      linkcheck team db-roles --prefix agency --format json
+    """
+    from ..store import pgroles, postgres
+
+    url = _team_url()
+    logins = [pgroles.parse_login(text) for text in grants]
+    chosen, names, sql = postgres.db_roles(url, prefix, logins, apply)
+    if fmt == "json":
+        click.echo(render_json({"prefix": chosen, "roles": names, "applied": apply,
+                                "grants": [{"login": login, "role": names[role]} for login, role in logins],
+                                "statements": sql}))
+    else:
+        click.echo("".join(statement + ";\n" for statement in sql), nl=False)
+    if apply:
+        echo_err(_("Applied: the roles {owner}, {operator} and {auditor} now hold the team's rights on the server.",
+                   owner=names["owner"], operator=names["operator"], auditor=names["auditor"]))
+    elif fmt != "json":
+        echo_err(_("Run these statements as the login that created the store (or add --apply); then make each "
+                   "member's database login a member of their role, e.g. GRANT {operator} TO alice.",
+                   operator=names["operator"]))
+
+
 def register(group: click.Group) -> None:
     group.add_command(team_group)

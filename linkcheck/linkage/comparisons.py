@@ -12,12 +12,16 @@ from functools import lru_cache
 from itertools import chain
 from typing import Callable, Mapping, NamedTuple
 
-from rapidfuzz import fuzz, process
-from rapidfuzz.distance import OSA
-from rapidfuzz.utils import default_process
-
+from ..lazy import LazyImport
 from ..normalize.text import _HAS_CJK, NEAR_BLOCK_MIN_LENGTH
 from ..registry.facets import FACETS
+
+# rapidfuzz, imported at first use (then these names are its own): `check` and `run` compare
+# no fuzzy values, so they never load it.
+fuzz = LazyImport(globals(), "fuzz", "rapidfuzz.fuzz")
+process = LazyImport(globals(), "process", "rapidfuzz.process")
+OSA = LazyImport(globals(), "OSA", "rapidfuzz.distance.OSA")
+default_process = LazyImport(globals(), "default_process", "rapidfuzz.utils", "default_process")
 
 _DIGITS = re.compile(r"\d+")
 _CJK_SHORT = 5  # a CJK word of up to this many characters has no room for a typo

@@ -5,9 +5,6 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-import phonenumbers
-from phonenumbers import CountryCodeSource
-
 from ..i18n import _
 from .text import Canonical, Rejected, _nfkc
 
@@ -31,6 +28,8 @@ def _e164(digits: str, region: str | None) -> tuple[str, bool]:
     the number is not valid. With a region, a leading international prefix is that
     region's (phonenumbers' metadata: 00 in Germany, 011 in the US, 0011 in Australia, 8~10
     in Russia). Cached: phonenumbers parsing costs ~20 us a number."""
+    import phonenumbers  # imported where used: a command that reads no phone number never loads it
+
     try:
         if region is None:
             number = phonenumbers.parse("+" + digits, None)
@@ -40,7 +39,7 @@ def _e164(digits: str, region: str | None) -> tuple[str, bool]:
         return "", False
     if not phonenumbers.is_valid_number(number):
         return "", False
-    national = region is not None and number.country_code_source == CountryCodeSource.FROM_DEFAULT_COUNTRY
+    national = region is not None and number.country_code_source == phonenumbers.CountryCodeSource.FROM_DEFAULT_COUNTRY
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164), national
 
 
@@ -49,6 +48,8 @@ def phone_region(region: str) -> str:
     code = region.strip().upper()
     if code == "UK":
         code = "GB"
+    import phonenumbers
+
     if code not in phonenumbers.SUPPORTED_REGIONS:
         raise Rejected(_("unknown region {region!r}; use a two-letter country code such as US", region=region[:20]))
     return code

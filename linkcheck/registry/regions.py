@@ -5,8 +5,6 @@ from __future__ import annotations
 import difflib
 import re
 
-from phonenumbers import SUPPORTED_REGIONS
-
 
 # Two-letter top-level domains that are sold worldwide and say nothing about a country.
 _GENERIC_CCTLDS = frozenset("io co ai tv me cc ws fm gg ly to so sh ac eu am im is la md nu tk vc".split())
@@ -70,7 +68,7 @@ def region_for_marketplace(marketplace: str) -> str | None:
         return None
     if "." not in text:
         code = "GB" if text == "uk" else text.upper()
-        return code if len(code) == 2 and code in SUPPORTED_REGIONS else None
+        return code if len(code) == 2 and _known_region(code) else None
     labels = text.split(".")
     tld = labels[-1]
     if tld == "com":
@@ -78,7 +76,15 @@ def region_for_marketplace(marketplace: str) -> str | None:
     if len(tld) != 2 or tld in _GENERIC_CCTLDS:
         return None
     code = "GB" if tld == "uk" else tld.upper()
-    return code if code in SUPPORTED_REGIONS else None
+    return code if _known_region(code) else None
+
+
+def _known_region(code: str) -> bool:
+    """Whether phonenumbers knows the region (imported here: most commands never ask; a plain
+    `import` in a function costs ~0.1 us a call, `from phonenumbers import ...` ~2 us)."""
+    import phonenumbers
+
+    return code in phonenumbers.SUPPORTED_REGIONS
 
 
 def _host(marketplace: str) -> str:

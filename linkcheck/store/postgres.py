@@ -216,7 +216,11 @@ def _pg_failure(exc: Exception, where: str) -> LinkcheckError:
         return StoreBusy(_("team store is busy (another member is writing to {where}); try again", where=where))
     if isinstance(exc, pge.SerializationFailure):
         return StoreBusy(_("team store at {where} was changed by another writer at the same time; try again", where=where))
-    if isinstance(exc, (pge.InsufficientPrivilege, pge.ReadOnlySqlTransaction, pge.DiskFull,
+    if isinstance(exc, pge.InsufficientPrivilege):
+        return UsageError(_("the database refused this: the login in the store address may not do it ({detail}); "
+                            "`linkcheck team db-roles` shows what each team role may do on the server",
+                            detail=detail))
+    if isinstance(exc, (pge.ReadOnlySqlTransaction, pge.DiskFull,
                         pge.InsufficientResources)):
         return StoreBusy(_("cannot write the team store at {where}: {detail}", where=where, detail=detail))
     if isinstance(exc, psycopg.OperationalError):
@@ -248,6 +252,12 @@ def _close(pg) -> None:
 
 def _read_header(pg, where: str) -> str:
     """The team's id; the header is checked as the file store checks its own."""
+    usage = pg.execute("SELECT has_schema_privilege(oid, 'USAGE') FROM pg_namespace WHERE nspname = %s",
+                       (SCHEMA_NAME,)).fetchone()
+    if usage is not None and not usage[0]:
+        raise UsageError(_("the database login in the store address may not read the team store at {where}; its "
+                           "owner grants a role with `linkcheck team db-roles --grant LOGIN=ROLE --apply`",
+                           where=where))
     row = pg.cursor(binary=True).execute("SELECT magic, format, team FROM header WHERE id = 1").fetchone()
     if row is None:
         raise StoreDamaged(_("{where} is not a linkcheck team store (no header)", where=where))
@@ -275,6 +285,41 @@ def read_info(url: str) -> dict:
     finally:
         _close(pg)
     return {"format_version": FORMAT_VERSION, "team": team}
+
+
+def db_roles(url: str, prefix: str | None, logins, apply: bool) -> tuple[str, dict[str, str], list[str]]:
+    """The PostgreSQL roles backing the team roles (store/pgroles.py): (prefix, role names,
+    statements); with `apply`, run them in one transaction as the login in `url`."""
+    import psycopg
+
+    from . import pgroles
+
+    where = display_url(url)
+    pg = _connect(url)
+    try:
+        _read_header(pg, where)
+        if prefix is None:
+            database = pg.execute("SELECT current_database()").fetchone()[0]
+            prefix = pgroles.default_prefix(database)
+        else:
+            prefix = pgroles.normalise_prefix(prefix)
+        sql = pgroles.statements(prefix, SCHEMA_NAME, logins)
+        if apply:
+            with pg.transaction():
+                for statement in sql:
+                    pg.execute(statement.encode())
+    except psycopg.errors.InsufficientPrivilege as exc:
+        detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        detail = "".join(ch if ch.isprintable() else "?" for ch in detail)[:160]
+        raise UsageError(_("the database login in the store address may not set these roles ({detail}): run "
+                           "`linkcheck team db-roles --apply` as the login that created the store, with the "
+                           "right to create roles, or give the printed statements to whoever runs the server",
+                           detail=detail)) from None
+    except psycopg.Error as exc:
+        raise _pg_failure(exc, where) from None
+    finally:
+        _close(pg)
+    return prefix, pgroles.role_names(prefix), sql
 
 
 def _wrap_ad(team: str, epoch: int, name: str) -> bytes:
