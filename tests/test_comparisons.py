@@ -7,7 +7,9 @@ import fnmatch
 from pathlib import Path
 
 from linkcheck import gate, normalize
-from linkcheck.linkage.comparisons import LEVELS, Comparison, SamePlace, Typo, comparisons_for, fuzzy_text
+from linkcheck.linkage.comparisons import (
+    LEVELS, Comparison, NearDigits, NearNumber, SamePlace, Typo, comparisons_for, fuzzy_text,
+)
 from linkcheck.linkage.rules import DEFAULT_RULES, rules_from_dict
 from linkcheck.registry import FACETS, KINDS, SECRET_KINDS, facet_labels
 from linkcheck.registry.masks import SECRET
@@ -19,15 +21,17 @@ def test_each_fuzzy_facet_compares_with_the_levels_the_registry_names():
     comparisons = comparisons_for(DEFAULT_RULES)
     assert {f: [type(level) for level in c.levels] for f, c in comparisons.items()} == {
         "company_name": [Typo],
-        "address": [Typo, SamePlace],
+        "address": [Typo, SamePlace, NearNumber],
         "legal_representative": [Typo],
+        "tax_id": [NearDigits],
+        "registration_number": [NearDigits],
     }
     assert comparisons["company_name"].levels[0].threshold == 92
     assert comparisons["legal_representative"].levels[0].threshold == 90
 
 
 def test_every_comparison_the_registry_names_exists():
-    named = {name for f in FACETS.values() if f.fuzzy for name in f.fuzzy.comparisons}
+    named = {name for f in FACETS.values() for way in (f.fuzzy, f.near) if way for name in way.comparisons}
     assert named <= set(LEVELS)
 
 
@@ -35,7 +39,8 @@ def test_a_rules_file_threshold_reaches_the_typo_level_and_off_drops_the_compari
     rules = rules_from_dict({"fuzzy": {"company_name": 95, "address": "off"}})
     comparisons = comparisons_for(rules)
     assert comparisons["company_name"].levels[0].threshold == 95
-    assert "address" not in comparisons
+    assert "address" not in comparisons  # its near level too: no comparison beyond the exact key
+    assert "registration_number" in comparisons
 
 
 def test_the_first_level_that_matches_decides():

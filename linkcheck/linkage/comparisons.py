@@ -13,7 +13,7 @@ from itertools import chain
 from typing import Callable, Mapping, NamedTuple
 
 from ..lazy import LazyImport
-from ..normalize.text import _HAS_CJK
+from ..normalize.text import _HAS_CJK, NEAR_BLOCK_MIN_LENGTH
 from ..registry.facets import FACETS
 
 # rapidfuzz, imported at first use (then these names are its own): `check` and `run` compare
@@ -198,11 +198,105 @@ class SamePlace:
         return [(other, 100.0) for other in others if same_place(text, other)]
 
 
+# ---------------------------------------------------------------------------------------------
+# The "near" levels: one digit apart (registry.facets.NEAR_WEIGHT)
+
+# An id shorter than this has no room for a typo that still identifies (normalize.text.near_blocks).
+NEAR_MIN_LENGTH = NEAR_BLOCK_MIN_LENGTH
+
+
+def one_edit(a: str, b: str) -> bool:
+    """Whether two different strings are one edit apart: one character substituted, two
+    neighbours swapped, or one dropped or added (optimal string alignment distance 1)."""
+    return a != b and OSA.distance(a, b, score_cutoff=1) <= 1
+
+
+def near_digits(a: str, b: str) -> bool:
+    """Two id numbers one typo apart (`one_edit`), both at least NEAR_MIN_LENGTH long, and
+    differing in a digit: a letter changed is another series or another country
+    (DE123456789, FR123456789), not a slip of the finger on a number."""
+    if len(a) < NEAR_MIN_LENGTH or len(b) < NEAR_MIN_LENGTH or not one_edit(a, b):
+        return False
+    return _DIGITS_ONLY.sub("", a) == _DIGITS_ONLY.sub("", b)
+
+
+_DIGITS_ONLY = re.compile(r"\d")
+
+
+def near_numbers(a: str, b: str) -> bool:
+    """Whether two addresses' fuzzy texts differ in one number a digit apart (`one_edit`: the
+    house number 14 and 17, the postcode 3071 and 3017) and otherwise only by typos
+    (`same_but_typos`): "14 quenby street 3071" and "17 quenby street 3071".
+
+    Not in an address that names a unit (room, suite, flat, floor...): room 1203 and room
+    1204 of one building are two tenants, and in a fuzzy text (words sorted) the unit's
+    number cannot be told from the house number."""
+    words = set(a.split()) | set(b.split())
+    if not words.isdisjoint(_UNIT_WORDS):
+        return False
+    numbers_a, numbers_b = _DIGITS.findall(a), _DIGITS.findall(b)
+    if len(numbers_a) != len(numbers_b):
+        return False
+    only_a, only_b = list(numbers_a), list(numbers_b)
+    for number in numbers_a:
+        if number in only_b:
+            only_b.remove(number)
+            only_a.remove(number)
+    if len(only_a) != 1 or not one_edit(only_a[0], only_b[0]):
+        return False
+    return same_but_typos(_without_number(a, only_a[0]), _without_number(b, only_b[0]))
+
+
+_UNIT_WORDS = _ADDRESS_UNITS | {"floor"}
+
+
+def _without_number(text: str, number: str) -> str:
+    words = text.split()
+    words.remove(number)
+    return " ".join(words)
+
+
+class NearDigits:
+    """Two id numbers one digit apart (`near_digits`): similarity is rapidfuzz's ratio."""
+
+    __slots__ = ()
+    max_distinct = None  # a block of id halves is small: a prefix many share is over the cap
+
+    def compare(self, a: str, b: str) -> float | None:
+        return round(float(fuzz.ratio(a, b)), 1) if near_digits(a, b) else None
+
+    def matches(self, text: str, others: list[str]) -> list[tuple[str, float]]:
+        return [(other, round(float(fuzz.ratio(text, other)), 1)) for other in others if near_digits(text, other)]
+
+
+class NearNumber(Typo):
+    """Two addresses alike (rapidfuzz's ratio at least `threshold`) but for one number a digit
+    apart (`near_numbers`)."""
+
+    __slots__ = ()
+
+    def compare(self, a: str, b: str) -> float | None:
+        similarity = fuzz.ratio(a, b, processor=None, score_cutoff=self.threshold)
+        if similarity and near_numbers(a, b):
+            return round(float(similarity), 1)
+        return None
+
+    def matches(self, text: str, others: list[str]) -> list[tuple[str, float]]:
+        hits = process.extract(
+            text, others, scorer=fuzz.ratio, processor=None, score_cutoff=self.threshold, limit=None,
+        )
+        return [(other, round(float(similarity), 1)) for other, similarity, _ in hits if near_numbers(text, other)]
+
+
 # Comparison levels by the name the registry uses, each built from the facet's threshold.
 LEVELS: Mapping[str, Callable[[float], object]] = {
     "typo": Typo,
     "same_place": lambda threshold: SamePlace(),
+    "near_digits": lambda threshold: NearDigits(),
+    "near_number": NearNumber,
 }
+# The near levels: a match found by one of them is weighed by the facet's near rule.
+_NEAR_LEVELS = (NearDigits, NearNumber)
 
 
 class Comparison(NamedTuple):
@@ -239,12 +333,31 @@ class Comparison(NamedTuple):
 
 def comparisons_for(rules) -> dict[str, Comparison]:
     """The comparison of each fuzzy facet the rules switch on (a threshold that is not off),
-    with the levels the registry names for it."""
-    out = {}
+    with the levels the registry names for it, then the facet's near levels (rules.near; a
+    fuzzy facet switched off has none either)."""
+    out: dict[str, list] = {}
     for facet, rule in rules.fuzzy.items():
         if rule.threshold is None:
             continue
         fuzzy = FACETS[facet].fuzzy
         assert fuzzy is not None  # rules.fuzzy only holds fuzzy facets
-        out[facet] = Comparison(facet, tuple(LEVELS[name](rule.threshold) for name in fuzzy.comparisons))
-    return out
+        out[facet] = [LEVELS[name](rule.threshold) for name in fuzzy.comparisons]
+    for facet, rule in rules.near.items():
+        if facet in rules.fuzzy and rules.fuzzy[facet].threshold is None:
+            continue  # [fuzzy] facet = "off": nothing but the exact key
+        near = FACETS[facet].near
+        assert near is not None  # rules.near only holds facets with a near level
+        out.setdefault(facet, []).extend(LEVELS[name](rule.threshold) for name in near.comparisons)
+    return {facet: Comparison(facet, tuple(levels)) for facet, levels in out.items()}
+
+
+def is_near(comparison: Comparison, a: str, b: str) -> bool:
+    """Whether a match of two fuzzy texts that `comparison` found is a near one: no level
+    before its near levels matches them (each level is exact about what it accepts, so the
+    first that matches is the one that found it)."""
+    for level in comparison.levels:
+        if isinstance(level, _NEAR_LEVELS):
+            return True
+        if level.compare(a, b) is not None:
+            return False
+    return False

@@ -19,10 +19,11 @@ from ..i18n import _
 from ..errors import UsageError
 from ..models import Attribute, Explanation, Level, Profile, periods_of
 from ..registry.facets import AROUND_FACETS, BLOCKING_PREFIX, NETWORK_FACETS
-from .comparisons import comparisons_for, fuzzy_match, fuzzy_text, same_but_typos, same_place
+from .comparisons import comparisons_for, fuzzy_match, fuzzy_text, is_near, same_but_typos, same_place
 from .evidence import (
-    EXACT, FUZZY, NETWORK, NORMALISED, PINYIN_MARK, Evidence, _resolve, _single_score, _strength, combine_level,
-    across_scripts, exact_beats_fuzzy, pair_score, pair_weight, weigh, weighed, weight_terms,
+    EXACT, FUZZY, NEAR, NETWORK, NORMALISED, PINYIN_MARK, Evidence, _resolve, _single_score, _strength,
+    both_checksummed, combine_level, across_scripts, exact_beats_fuzzy, pair_score, pair_weight, weigh, weighed,
+    weight_terms,
 )
 from .graph import TAINT_STATUSES, _clusters, _taint
 from .results import (
@@ -32,14 +33,14 @@ from .results import (
 from .rules import FacetRule, Rules, past_rule
 
 __all__ = [
-    "EXACT", "FUZZY", "NETWORK", "NORMALISED", "TAINT_STATUSES", "AtRisk", "Audit", "Cluster", "Evidence", "Finding",
+    "EXACT", "FUZZY", "NEAR", "NETWORK", "NORMALISED", "TAINT_STATUSES", "AtRisk", "Audit", "Cluster", "Evidence", "Finding",
     "FuzzyMatch", "Hub", "Level", "Link", "PairRisk", "audit", "audit_to_json", "combine_level", "compare",
     "finding_to_json", "fuzzy_match", "fuzzy_text", "kinds_mask", "link_to_json", "pair_score",
     "pair_to_json", "pairs_to_json", "same_but_typos", "same_place", "score_blocks",
 ]
 
 Mask = Callable[[str, str], str]
-_MATCH_ORDER = {EXACT: 0, NORMALISED: 1, NETWORK: 2, FUZZY: 3}
+_MATCH_ORDER = {EXACT: 0, NORMALISED: 1, NETWORK: 2, FUZZY: 3, NEAR: 4}
 
 
 def kinds_mask(kind: str, normalized: str) -> str:
@@ -69,7 +70,7 @@ class _Materialiser:
     def finding(self, rule, name_a: str, attr_a: Attribute, name_b: str, attr_b: Attribute,
                 similarity: float | None) -> Finding:
         if rule.fuzzy:
-            match = FUZZY
+            match = NEAR if rule.near else FUZZY
         elif rule.facet in NETWORK_FACETS:
             match = NETWORK
         elif attr_a.value == attr_b.value:
@@ -455,13 +456,16 @@ def _add_fuzzy(matches: Iterable[FuzzyMatch], attr_of: list[Attribute], owner: l
     """Fuzzy matches as evidence, except where the two values share the facet's exact key or
     the pair already has an exact finding of that facet (the exact one says it better). A
     match whose weight makes it context (two spellings of a common name) goes with context."""
+    comparison_of = comparisons_for(rules) if rules.near else {}
     for ra, rb, similarity, facet in matches:
         attr_a, attr_b = attr_of[ra], attr_of[rb]
         pair = (owner[ra], owner[rb])
         slot = evidence.get(pair)
         if exact_beats_fuzzy(attr_a, attr_b, facet, slot):
             continue
-        rule = _fuzzy_rule(rules, facet, attr_a, attr_b)
+        rule = _fuzzy_rule(rules, facet, attr_a, attr_b, comparison_of.get(facet))
+        if rule is None:
+            continue
         rule = past_rule(rule, rules.past, attr_a, attr_b)
         item = Evidence(rule, attr_a, attr_b, similarity)
         target = context if rule.context else evidence
@@ -472,8 +476,17 @@ def _add_fuzzy(matches: Iterable[FuzzyMatch], attr_of: list[Attribute], owner: l
             slot.append(item)
 
 
-def _fuzzy_rule(rules: Rules, facet: str, attr_a: Attribute, attr_b: Attribute):
-    """The fuzzy rule of `facet`, weighed for these two values (names by the commoner name)."""
+def _fuzzy_rule(rules: Rules, facet: str, attr_a: Attribute, attr_b: Attribute, comparison=None):
+    """The rule a fuzzy match of `facet` counts under, weighed for these two values (names by
+    the commoner name): the facet's near rule when the match is a near one (`comparison`
+    found it at a near level), else its fuzzy rule. None: two numbers one digit apart that
+    both pass their check digits are two numbers, not a typo (`both_checksummed`)."""
+    near = rules.near.get(facet)
+    if near is not None and (facet not in rules.fuzzy or comparison is not None and is_near(
+            comparison, fuzzy_text(attr_a.normalized, facet), fuzzy_text(attr_b.normalized, facet))):
+        if facet not in rules.fuzzy and both_checksummed(attr_a, attr_b):
+            return None
+        return near
     rule = rules.fuzzy[facet]
     if rule.names:
         rule = weighed(rule, weigh(rule, attr_a.normalized, other=attr_b.normalized))
@@ -611,7 +624,9 @@ def compare(
                 continue
             similarity = comparison.compare(text(mine, facet), text(theirs, facet))
             if similarity is not None:
-                rule = _fuzzy_rule(rules, facet, mine, theirs)
+                rule = _fuzzy_rule(rules, facet, mine, theirs, comparison)
+                if rule is None:
+                    continue
                 rule = past_rule(rule, rules.past, mine, theirs)
                 evidence.append(Evidence(rule, mine, theirs, similarity))
         if not evidence:

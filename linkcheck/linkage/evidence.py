@@ -13,8 +13,9 @@ from ..registry.facets import level_of_weight
 from .rules import FacetRule, FuzzyRule
 
 # How a finding matched: the same value, the same value written differently, the same network
-# around two values, or a fuzzy comparison (with its similarity).
-EXACT, NORMALISED, NETWORK, FUZZY = "exact", "normalised", "network", "fuzzy"
+# around two values, a fuzzy comparison (with its similarity), or two numbers one digit apart
+# (the near comparison level; with its similarity).
+EXACT, NORMALISED, NETWORK, FUZZY, NEAR = "exact", "normalised", "network", "fuzzy", "near"
 
 # Evidence weights for the score (noisy-OR within the pair's level band); context weighs nothing.
 _WEIGHT = {Level.CRITICAL: 0.9, Level.HIGH: 0.6, Level.MEDIUM: 0.3, Level.LOW: 0.1}
@@ -118,7 +119,7 @@ def weight_terms(rule, normalized_a: str, normalized_b: str) -> tuple[tuple[str,
     """Why a finding weighs what it does, as (term, bits, detail) triples whose bits sum to its
     weight (each rounded to 0.1 bit), in the order `weigh` applies them:
 
-    - ("exact" or "fuzzy", bits, None): the comparison level's weight;
+    - ("exact", "fuzzy" or "near", bits, None): the comparison level's weight;
     - ("name", bits, share): a person's name weighs at most its own weight, log2(1/share) -
       NAME_PRIOR_BITS, for a fuzzy match the commoner name's less FUZZY_NAME_BITS (`share`
       is the share of people bearing it);
@@ -129,7 +130,7 @@ def weight_terms(rule, normalized_a: str, normalized_b: str) -> tuple[tuple[str,
 
     Recomputed from the rule and the two values for the findings an audit reports only.
     """
-    comparison = "fuzzy" if rule.fuzzy else "exact"
+    comparison = NEAR if getattr(rule, "near", False) else FUZZY if rule.fuzzy else EXACT
     if rule.past_cap:  # [history] past: the weight it had, less what the cap took off
         unc = weight_terms(replace(rule, weight=round(rule.weight + rule.past_cap, 1), past_cap=0.0),
                            normalized_a, normalized_b)
@@ -214,6 +215,15 @@ def shares_facet_key(attr_a: Attribute, attr_b: Attribute, facet: str) -> bool:
     prefix = facet + ":"
     keys_b = attr_b.keys
     return any(k in keys_b for k in attr_a.keys if k.startswith(prefix))
+
+
+def both_checksummed(attr_a: Attribute, attr_b: Attribute) -> bool:
+    """Whether two numbers both pass their country's check digits (normalize.registry_code
+    flags `country:XX`, and `bad-checksum` when they fail). Check digits catch one digit
+    substituted and most neighbours swapped, so two such numbers one digit apart are two
+    numbers, not a typo of one: no near finding."""
+    return all(any(f.startswith("country:") for f in attr.flags) and "bad-checksum" not in attr.flags
+               for attr in (attr_a, attr_b))
 
 
 def exact_beats_fuzzy(attr_a: Attribute, attr_b: Attribute, facet: str, held: Iterable[Evidence] | None) -> bool:

@@ -73,6 +73,8 @@ class FuzzyRule:
     context: bool = False
     fuzzy: bool = True
     weight: float = 0.0  # as FacetRule's, for a fuzzy match
+    # The "near" comparison level (one digit apart: registry.facets.NEAR_WEIGHT), in Rules.near.
+    near: bool = False
     common: bool = False
     names: bool = False
     base: float | None = None  # as FacetRule's
@@ -102,6 +104,9 @@ class Rules:
     # the value has ended (a retired router). None (the default): past findings keep their
     # level -- the marketplace does not forget.
     past: Level | None = None
+    # The "near" comparison level of the facets that have one (ids, addresses): one digit
+    # apart. Switched off with its facet ([levels] facet = "off"); weighed in [weights].
+    near: Mapping[str, FuzzyRule] = field(default_factory=lambda: MappingProxyType({}))
 
     def facet(self, name: str) -> FacetRule:
         """The rule for a facet. A facet missing from the table (a kind added later) counts as
@@ -119,17 +124,23 @@ class Rules:
                 f: {"threshold": OFF if r.threshold is None else r.threshold, "level": r.level.label}
                 for f, r in self.fuzzy.items()
             },
-            "weights": {
-                f: ({"exact": r.weight, "fuzzy": self.fuzzy[f].weight} if f in self.fuzzy else r.weight)
-                for f, r in self.facets.items()
-                if r.level is not None and not r.context
-            },
+            "weights": {f: self._weights(f, r) for f, r in self.facets.items() if r.level is not None and not r.context},
             "combine": {
                 "hub_size": self.combine.hub_size,
                 "fuzzy_block_cap": self.combine.fuzzy_block_cap,
             },
         } | ({"health": self.health.as_dict()} if self.health is not None else {}) | (
             {"history": {"past": self.past.label}} if self.past is not None else {})
+
+
+    def _weights(self, facet: str, rule: FacetRule) -> float | dict[str, float]:
+        """A facet's weights in the rules-file form: a number, or {exact, fuzzy, near}."""
+        levels = {"exact": rule.weight}
+        if facet in self.fuzzy:
+            levels["fuzzy"] = self.fuzzy[facet].weight
+        if facet in self.near:
+            levels["near"] = self.near[facet].weight
+        return levels if len(levels) > 1 else rule.weight
 
 
 def _default_rules() -> Rules:
@@ -144,7 +155,14 @@ def _default_rules() -> Rules:
         for f in _FACETS.values()
         if f.fuzzy is not None
     }
-    return Rules(MappingProxyType(facets), MappingProxyType(fuzzy), Combine())
+    near = {
+        f.name: FuzzyRule(f.name, f.near.threshold, f.near.level, f.family, f.near.reason, f.near.reason_zh,
+                          context=level_of_weight(f.near_weight) is None, weight=f.near_weight, common=f.common,  # type: ignore[arg-type]  # near: not None
+                          near=True)
+        for f in _FACETS.values()
+        if f.near is not None
+    }
+    return Rules(MappingProxyType(facets), MappingProxyType(fuzzy), Combine(), near=MappingProxyType(near))
 
 
 DEFAULT_RULES = _default_rules()
@@ -213,8 +231,10 @@ def rules_from_dict(data: Any, *, name: str = "rules", base: Rules = DEFAULT_RUL
             raise bad(f"fuzzy.{facet}", f"not compared fuzzily; fuzzy facets: {', '.join(fuzzy)}")
         fuzzy[facet] = _fuzzy_rule(fuzzy[facet], value, lambda p, facet=facet: bad(f"fuzzy.{facet}", p))
 
+    near = dict(base.near)
     # [weights] facet = 6.0 sets the weight of sharing the exact value; a table
-    # {exact = 6.0, fuzzy = 3.0} sets a fuzzy facet's two levels. Adjustments stay on.
+    # {exact = 6.0, fuzzy = 3.0, near = 2.0} sets a facet's comparison levels (fuzzy for the
+    # fuzzy facets, near for ids and addresses). Adjustments stay on.
     for facet, value in _section(data, "weights", bad).items():
         where = f"weights.{facet}"
         if facet not in facets:
@@ -223,16 +243,18 @@ def rules_from_dict(data: Any, *, name: str = "rules", base: Rules = DEFAULT_RUL
             raise bad(where, "the facet is off or context; give it a level in [levels] first")
         if not isinstance(value, dict):
             value = {"exact": value}
+        known = ["exact"] + (["fuzzy"] if facet in fuzzy else []) + (["near"] if facet in near else [])
         for level_name, weight in value.items():
-            if level_name not in ("exact", "fuzzy") or (level_name == "fuzzy" and facet not in fuzzy):
-                raise bad(where, f"unknown comparison level {level_name!r}; use exact"
-                                 + (" and fuzzy" if facet in fuzzy else ""))
+            if level_name not in known:
+                raise bad(where, f"unknown comparison level {level_name!r}; use {', '.join(known)}")
             if not _is_number(weight) or not 0 <= weight <= MAX_WEIGHT or weight != weight:
                 raise bad(where, f"expected a weight from 0 to {MAX_WEIGHT:g}, got {weight!r}")
             # The weight gives the facet's level: what an unadjusted finding reaches.
             level = level_of_weight(weight)
             if level_name == "exact":
                 facets[facet] = replace(facets[facet], weight=float(weight), level=level or LOW, context=level is None)
+            elif level_name == "near":
+                near[facet] = replace(near[facet], weight=float(weight), level=level or LOW, context=level is None)
             else:
                 fuzzy[facet] = replace(fuzzy[facet], weight=float(weight), level=level or LOW, context=level is None)
 
@@ -260,7 +282,10 @@ def rules_from_dict(data: Any, *, name: str = "rules", base: Rules = DEFAULT_RUL
         from ..health import targets_from_rules
 
         health = targets_from_rules(data["health"], bad, base=health)
-    return Rules(MappingProxyType(facets), MappingProxyType(fuzzy), combine, source=name, health=health, past=past)
+    # A facet switched off has no near level either.
+    near = {f: rule for f, rule in near.items() if facets[f].level is not None}
+    return Rules(MappingProxyType(facets), MappingProxyType(fuzzy), combine, source=name, health=health, past=past,
+                 near=MappingProxyType(near))
 
 
 def _section(data: dict, key: str, bad) -> dict:

@@ -213,3 +213,30 @@ def blocking(tokens: Sequence[str], generic: frozenset[str], *, min_length: int 
         if found == limit:
             break
     return tuple(dict.fromkeys(out))
+
+
+# An id shorter than this has no room for a typo that still identifies (and its halves would
+# block a store's ids together): it gets no near blocking keys.
+NEAR_BLOCK_MIN_LENGTH = 7
+
+
+def near_blocks(value: str) -> tuple[str, ...]:
+    """Blocking keys that bring together every two id numbers one edit apart (linkage.comparisons.near_digits),
+    at 2 or 4 keys a value: the first and the last k characters ("^k" and "k$").
+
+    One edit (a substitution, a swap of two neighbours, a digit dropped or added) touches at
+    most two neighbouring characters, so when the first and the last k characters leave a
+    gap between them, one of the two is untouched. A value of length n gives k = (n-2)//2
+    and (n-1)//2: two values of one length share both, and lengths n and n+1 share one. A
+    block of the prefixes most numbers of one issuer share (a region, a year) is larger than
+    the block cap and skipped, so near numbers are found where they differ in the first part
+    or the prefix is rare; the rest meet through nothing and count nothing -- a near number
+    alone is only low."""
+    n = len(value)
+    if n < NEAR_BLOCK_MIN_LENGTH:
+        return ()
+    out: list[str] = []
+    # (the smaller k of the shortest length serves only shorter values, which have no keys)
+    for k in sorted({(n - 2) // 2, (n - 1) // 2} - set(range((NEAR_BLOCK_MIN_LENGTH - 1) // 2))):
+        out += ["^" + value[:k], value[-k:] + "$"]
+    return tuple(out)

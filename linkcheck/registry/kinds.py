@@ -9,6 +9,7 @@ from ..i18n import _, language
 from .. import normalize
 from ..errors import InvalidInput, InvalidValue
 from ..normalize import Canonical, Rejected
+from ..normalize.text import near_blocks
 from .facets import BLOCKING_PREFIX
 from .masks import (
     PARTIAL, SECRET, TEXT, _mask_words, _shown, mask_email, mask_ip, mask_last_four, mask_mac, mask_payment_account,
@@ -140,6 +141,11 @@ def _address_blocks(value: str) -> tuple[str, ...]:
     return normalize.blocking(value.split(), normalize.ADDRESS_GENERIC)
 
 
+def _id_blocks(value: str) -> tuple[str, ...]:
+    # The first and last characters, so ids one digit apart meet (linkage.comparisons.near_digits).
+    return near_blocks(value)
+
+
 def _person_blocks(value: str) -> tuple[str, ...]:
     # Sorted, as the key is: "Doe John" and "John Doe" block together. Names are short
     # ("Li Na"), so two-letter words count.
@@ -155,11 +161,11 @@ _ENTRIES = (
          facets=("company_name",), example="Shenzhen Acme Trading Co., Ltd.", blocker=_company_blocks),
     Kind("registration_number", "company", "Registration number", "注册号", fuzzy=False, sensitive=True,
          normaliser=_registry_code, masker=mask_last_four,
-         facets=("registration_number",), example="91440300MA5F0ACME1",
+         facets=("registration_number",), example="91440300MA5F0ACME1", blocker=_id_blocks,
          in_errors=SECRET),
     Kind("tax_id", "company", "Tax ID", "税号", fuzzy=False, sensitive=True,
          normaliser=_registry_code, masker=mask_last_four,
-         facets=("tax_id",), example="DE123456789",
+         facets=("tax_id",), example="DE123456789", blocker=_id_blocks,
          in_errors=SECRET),
     Kind("legal_representative", "representative", "Legal representative", "法定代表人", fuzzy=True,
          sensitive=True, normaliser=_no_region(normalize.person_name), masker=mask_person,
