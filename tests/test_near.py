@@ -110,31 +110,34 @@ def test_addresses_one_number_a_digit_apart_are_near():
 # --- guards against false links -----------------------------------------------------------------
 
 
-def test_two_companies_whose_numbers_are_one_digit_apart_are_only_low():
+def test_two_companies_whose_numbers_are_one_digit_apart_are_no_link():
+    # A near level alone is no link at all, whatever its weight: it only adds to other evidence.
     a = account("shop-a", registration_number="58302716", company_name="Tarnwick Lighting Ltd")
     b = account("shop-b", registration_number="58302746", company_name="Olvero Garden Supplies Ltd")
-    found = only_pair(a, b)
-    assert (found.level, found.weight) == (LOW, NEAR_WEIGHT)
-    assert facets_of(found) == {"registration_number": ("near", NEAR_WEIGHT)}
+    assert audit([a, b], DEFAULT_RULES).pairs == ()
     assert audit([a, b], DEFAULT_RULES).clusters == ()
+    assert compare(a, [b], DEFAULT_RULES) == []
 
 
 def test_neighbours_at_12_and_13_of_one_street_with_different_names_are_not_high():
     a = account("shop-a", address="12 Quenby Street, Harlow Vale 3071", legal_representative="Odalys Brackwater")
     b = account("shop-b", address="13 Quenby Street, Harlow Vale 3071", legal_representative="Fenwick Ostrander")
-    found = only_pair(a, b)
-    assert found.level == LOW and found.level < HIGH
-    assert facets_of(found) == {"address": ("near", NEAR_WEIGHT)}
+    assert audit([a, b], DEFAULT_RULES).pairs == ()
 
 
 @pytest.mark.parametrize("name", ["张伟", "John Smith"])
 def test_a_common_name_and_a_near_id_are_not_high(name):
     a = account("shop-a", legal_representative=name, registration_number="58302716")
     b = account("shop-b", legal_representative=name, registration_number="58320716")
-    found = only_pair(a, b)
-    assert found.level == LOW
-    assert found.weight == NEAR_WEIGHT  # the name weighs nothing: context beside it
-    assert facets_of(found)["legal_representative"] == ("exact", 0.0)
+    # The name weighs nothing (context) and the near id makes no link alone: no pair.
+    assert audit([a, b], DEFAULT_RULES).pairs == ()
+    # An address one number off as well: two coincidences of two facets make a pair (3 + 3).
+    a2 = account("shop-a", legal_representative=name, registration_number="58302716",
+                 address="14 Quenby Street, Harlow Vale 3071")
+    b2 = account("shop-b", legal_representative=name, registration_number="58320716",
+                 address="17 Quenby Street, Harlow Vale 3071")
+    found = only_pair(a2, b2)
+    assert (found.level, found.weight) == (MEDIUM, 2 * NEAR_WEIGHT)
 
 
 def test_a_rare_name_the_same_street_and_a_near_id_are_high():
@@ -161,11 +164,13 @@ def test_a_typo_of_a_rare_name_and_a_near_id_are_high():
 def test_numbers_that_both_pass_their_check_digits_are_two_numbers_not_a_typo():
     # Check digits catch one digit changed: two valid numbers one digit apart were issued so.
     valid = ("country:DE",)
-    a = Profile(Account("shop-a", "", "active"), (value("tax_id", "58302716", valid),))
-    b = Profile(Account("shop-b", "", "active"), (value("tax_id", "58302746", valid),))
-    assert audit([a, b], DEFAULT_RULES).pairs == ()
-    c = Profile(Account("shop-c", "", "active"), (value("tax_id", "58302746", ("country:DE", "bad-checksum")),))
-    assert facets_of(only_pair(a, c)) == {"tax_id": ("near", NEAR_WEIGHT)}
+    name = value("legal_representative", "Odalys Brackwater")
+    a = Profile(Account("shop-a", "", "active"), (name, value("tax_id", "58302716", valid)))
+    b = Profile(Account("shop-b", "", "active"), (name, value("tax_id", "58302746", valid)))
+    assert facets_of(only_pair(a, b)) == {"legal_representative": ("exact", 9.0)}
+    c = Profile(Account("shop-c", "", "active"),
+                (name, value("tax_id", "58302746", ("country:DE", "bad-checksum"))))
+    assert facets_of(only_pair(a, c)) == {"legal_representative": ("exact", 9.0), "tax_id": ("near", NEAR_WEIGHT)}
 
 
 def test_the_same_number_is_exact_not_near():
@@ -178,14 +183,20 @@ def test_the_same_number_is_exact_not_near():
 
 
 def test_rules_set_and_switch_off_the_near_weight():
-    a = account("shop-a", registration_number="58302716")
-    b = account("shop-b", registration_number="58302746")
+    a = account("shop-a", registration_number="58302716", legal_representative="Odalys Brackwater")
+    b = account("shop-b", registration_number="58302746", legal_representative="Odalys Brackwater")
+    assert (only_pair(a, b).level, only_pair(a, b).weight) == (HIGH, 9.0 + NEAR_WEIGHT)
     heavier = rules_from_dict({"weights": {"registration_number": {"near": 5}}})
-    assert (only_pair(a, b, rules=heavier).level, only_pair(a, b, rules=heavier).weight) == (MEDIUM, 5.0)
+    assert (only_pair(a, b, rules=heavier).level, only_pair(a, b, rules=heavier).weight) == (HIGH, 14.0)
     nothing = rules_from_dict({"weights": {"registration_number": {"near": 0}}})
-    assert audit([a, b], nothing).pairs == ()
+    assert (only_pair(a, b, rules=nothing).level, only_pair(a, b, rules=nothing).weight) == (MEDIUM, 9.0)
     off = rules_from_dict({"levels": {"registration_number": "off"}})
-    assert "registration_number" not in off.near and audit([a, b], off).pairs == ()
+    assert "registration_number" not in off.near
+    assert facets_of(only_pair(a, b, rules=off)) == {"legal_representative": ("exact", 9.0)}
+    # However heavy, a near level alone is no link.
+    lone_a = account("shop-c", registration_number="58302716")
+    lone_b = account("shop-d", registration_number="58302746")
+    assert audit([lone_a, lone_b], heavier).pairs == ()
 
 
 def test_near_weights_load_back_from_as_dict_and_bad_ones_are_refused():
@@ -214,10 +225,12 @@ def test_audit_json_names_the_near_level_in_the_weight_terms():
 
 
 def test_compare_finds_a_near_id_as_the_audit_does():
-    planned = account("planned", registration_number="58302716")
-    on_file = [account("shop-a", registration_number="58320716"), account("shop-b", registration_number="61827305")]
+    planned = account("planned", registration_number="58302716", legal_representative="Odalys Brackwater")
+    on_file = [account("shop-a", registration_number="58320716", legal_representative="Odalys Brackwater"),
+               account("shop-b", registration_number="61827305", legal_representative="Fenwick Ostrander"),
+               account("shop-c", registration_number="58302746")]
     (found,) = compare(planned, on_file, DEFAULT_RULES)
-    assert (found.accounts, found.level, found.weight) == (("planned", "shop-a"), LOW, NEAR_WEIGHT)
+    assert (found.accounts, found.level, found.weight) == (("planned", "shop-a"), HIGH, 9.0 + NEAR_WEIGHT)
 
 
 def _import(cli, tmp_path, *names_and_values):
@@ -252,7 +265,8 @@ def test_another_room_of_one_building_is_not_near():
 
 
 def test_an_address_whose_fuzzy_comparison_is_off_has_no_near_level():
-    a = account("shop-a", address="14 Quenby Street, Harlow Vale 3071")
-    b = account("shop-b", address="17 Quenby Street, Harlow Vale 3071")
-    assert facets_of(only_pair(a, b)) == {"address": ("near", NEAR_WEIGHT)}
-    assert audit([a, b], rules_from_dict({"fuzzy": {"address": "off"}})).pairs == ()
+    a = account("shop-a", address="14 Quenby Street, Harlow Vale 3071", legal_representative="Odalys Brackwater")
+    b = account("shop-b", address="17 Quenby Street, Harlow Vale 3071", legal_representative="Odalys Brackwater")
+    assert facets_of(only_pair(a, b)) == {"legal_representative": ("exact", 9.0), "address": ("near", NEAR_WEIGHT)}
+    off = only_pair(a, b, rules=rules_from_dict({"fuzzy": {"address": "off"}}))
+    assert facets_of(off) == {"legal_representative": ("exact", 9.0)}

@@ -506,6 +506,8 @@ def _resolve_all(evidence: dict) -> list[tuple[Level, float, int, int, list]]:
         if len(items) == 1:
             # The common case, kept cheap: one shared value (never context: see _exact_pairs).
             rule, _x, _y, similarity = items[0]
+            if rule.fuzzy and rule.near:  # a near level alone is no link (evidence.alone_is_no_link)
+                continue
             append((rule.level, _single_score(rule.level, similarity), a, b, items))
             continue
         outcome = _resolve(items)

@@ -255,14 +255,34 @@ def _strength(item: Evidence) -> tuple:
     return (not rule.context, rule.level, not rule.fuzzy)
 
 
+def alone_is_no_link(rule) -> bool:
+    """Evidence that makes no pair by itself: context, and the near level (two numbers one digit
+    apart), which only adds to other evidence (neighbours at 12 and 13 of one street)."""
+    return rule.context or getattr(rule, "near", False)
+
+
+def _near_alone(kept: list) -> bool:
+    """Whether a pair's evidence is context and at most one near facet: no pair (two facets
+    each one digit off, an id and an address, are two coincidences and make one)."""
+    near_facets = set()
+    for e in kept:
+        if not alone_is_no_link(e.rule):
+            return False
+        if not e.rule.context:
+            near_facets.add(e.rule.facet)
+    return len(near_facets) < 2
+
+
 def _resolve(evidence: list) -> tuple[Level, float, list] | None:
     if len(evidence) == 1:
         # The common case, kept cheap: one shared value.
         rule, _a, _b, similarity = evidence[0]
-        if rule.context:
+        if alone_is_no_link(rule):
             return None
         return rule.level, pair_score(rule.level, ((rule.level, False, similarity),)), evidence
     kept = _strongest_per_value_pair(evidence)
+    if _near_alone(kept):
+        return None
     level = combine_level((e.rule.weight, e.rule.family, e.rule.context) for e in kept)
     if level is None:
         return None
