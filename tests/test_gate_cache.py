@@ -31,6 +31,7 @@ def gate_dir(tmp_path, monkeypatch) -> Path:
     folder = tmp_path / "cache-home"
     monkeypatch.setenv("XDG_CACHE_HOME", str(folder))
     monkeypatch.setattr(gatecache, "MIN_ACCOUNTS", 1)
+    monkeypatch.setattr(gatecache, "BACKGROUND", False)  # written before the check returns
     # One clock for every check, so two answers compare whole (a check shows when it saw a value).
     monkeypatch.setattr(gate, "now", lambda: 1_790_000_000)
     return folder / "linkcheck" / "gate"
@@ -367,3 +368,18 @@ def test_team_a_hidden_account_row_is_damage_with_a_snapshot(cli, team, gate_dir
     pg_cluster.sql(team, "DELETE FROM linkcheck.accounts WHERE id = %s", (_account_row_id(team, "acme-us"),))
     result = cli("check", "lotus-jp", "--machine", LAPTOP_A)
     assert result.exit_code == 5, result.output
+
+
+def test_the_snapshot_is_written_by_a_detached_process(cli, demo, gate_dir, paths, monkeypatch):
+    """Outside tests the check that makes the snapshot answers without waiting for it."""
+    import time
+
+    monkeypatch.setattr(gatecache, "BACKGROUND", True)
+    expected = _answers(cli, CHECKS[:1])
+    deadline = time.monotonic() + 60
+    while not (gate_dir.exists() and any(p.suffix == ".sealed" for p in gate_dir.iterdir())):
+        assert time.monotonic() < deadline, "no snapshot written"
+        time.sleep(0.05)
+    paths.reset()
+    assert _answers(cli, CHECKS[:1]) == expected
+    assert (paths.full, paths.snapshot) == (0, 1)

@@ -34,6 +34,7 @@ import json
 import os
 import sys
 import time
+import weakref
 from pathlib import Path
 
 from .. import crypto
@@ -42,6 +43,8 @@ FORMAT = 1
 MAGIC = b"linkcheck-gate-cache 1\n"
 # Below this many accounts a full open is fast: no snapshot is written (nor needed).
 MIN_ACCOUNTS = 2000
+# Written by a detached process (Linux), so the check that made it need not wait (tests: False).
+BACKGROUND = True
 NAME_TAG_BYTES = 16
 AEAD_TAG_BYTES = crypto.TAG_BYTES
 _INFO = b"linkcheck/gate-cache/v1"
@@ -132,7 +135,7 @@ class Snapshot:
     backend keeps beside it (a team store: the team manifest it was made under). Its arrays
     are opened chunk by chunk as a search reads them (`Unusable` when one does not open)."""
 
-    def __init__(self, data: bytes, aead, base_ad: bytes, head: dict, fences: memoryview, offset: int):
+    def __init__(self, data: SealedFile, aead, base_ad: bytes, head: dict, fences: memoryview, offset: int):
         self._data, self._aead, self._base_ad = data, aead, base_ad
         self._sid = bytes.fromhex(head["sid"])
         self.acc, self.count, self.made = int(head["acc"], 16), int(head["accounts"]), int(head["made"])
@@ -145,7 +148,7 @@ class Snapshot:
             per = CHUNK_BYTES // itemsize
             chunks = -(-count // per)
             offset += chunks * _SEAL_OVERHEAD + count * itemsize
-        if offset != len(data) or arrays["tags"].count != arrays["owners"].count \
+        if offset != data.size or arrays["tags"].count != arrays["owners"].count \
                 or any(arrays[a].count != self.count for a in ("ids", "versions", "names", "bodies", "keys", "name_order")) \
                 or len(fences) != -(-arrays["tags"].count // arrays["tags"].per):
             raise Unusable("shape")
@@ -154,11 +157,11 @@ class Snapshot:
         self.tags, self.owners = arrays["tags"], arrays["owners"]
 
     def open_chunk(self, number: int, c: int, at: int, size: int) -> bytes:
-        sealed = memoryview(self._data)[at : at + size + _SEAL_OVERHEAD]
         try:
+            sealed = self._data.read(at, size + _SEAL_OVERHEAD)
             if len(sealed) != size + _SEAL_OVERHEAD:
                 raise ValueError("truncated")
-            return self._aead.decrypt(bytes(sealed[: crypto.NONCE_BYTES]), sealed[crypto.NONCE_BYTES :],
+            return self._aead.decrypt(sealed[: crypto.NONCE_BYTES], sealed[crypto.NONCE_BYTES :],
                                       self._base_ad + b"|%s|%d|%d" % (self._sid, number, c))
         except Exception:  # noqa: BLE001 - a damaged chunk: the whole snapshot is dropped
             raise Unusable("chunk") from None
@@ -278,28 +281,48 @@ class AccountIds:
 # ----- reading ---------------------------------------------------------------------------------
 
 
-def read_sealed(identity: str) -> bytes | None:
-    """The snapshot file's bytes (read while the key is being derived), None when there is none."""
+class SealedFile:
+    """The snapshot file, open: its size and its bytes read where asked (the chunks a search
+    needs, not the whole file). The descriptor is closed with the object."""
+
+    def __init__(self, fd: int):
+        self._fd = fd
+        self.size = os.fstat(fd).st_size
+        weakref.finalize(self, os.close, fd)
+
+    def read(self, at: int, n: int) -> bytes:
+        return os.pread(self._fd, n, at)
+
+
+def read_sealed(identity: str) -> SealedFile | None:
+    """The snapshot file, opened (while the key is being derived), None when there is none."""
     try:
-        with open(cache_path(identity), "rb") as fh:
-            return fh.read()
+        fd = os.open(cache_path(identity), os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
     except OSError:
+        return None
+    try:
+        return SealedFile(fd)
+    except OSError:
+        os.close(fd)
         return None
 
 
-def load(data: bytes | None, master: bytes, identity: str) -> Snapshot | None:
+def load(data: SealedFile | None, master: bytes, identity: str) -> Snapshot | None:
     """The snapshot, its header opened and its shape checked; None for anything else (never an
     error). Its arrays are opened as they are read."""
-    if not data or not data.startswith(MAGIC):
+    if data is None:
         return None
     try:
         from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+        at = len(MAGIC)
+        start = data.read(0, at + 4)
+        if not start.startswith(MAGIC):
+            return None
         aead = AESGCM(crypto.hkdf(master, _INFO))
         base_ad = _ad(identity)
-        at = len(MAGIC)
-        head_len = int.from_bytes(data[at : at + 4], "little")
-        sealed = data[at + 4 : at + 4 + head_len]
+        head_len = int.from_bytes(start[at : at + 4], "little")
+        sealed = data.read(at + 4, head_len)
         plain = aead.decrypt(sealed[: crypto.NONCE_BYTES], sealed[crypto.NONCE_BYTES :], base_ad + b"|head")
         json_len = int.from_bytes(plain[:4], "little")
         head = json.loads(plain[4 : 4 + json_len])
@@ -342,7 +365,7 @@ def write(identity: str, master: bytes, *, acc: int, verified: dict, index: tupl
     tags = np.frombuffer(blob, dtype=np.uint64)
     counts = np.diff(np.asarray([0, *ends], dtype=np.int64)).astype(np.int64) // crypto.INDEX_TAG_BYTES
     owners = np.repeat(np.arange(n, dtype=np.uint32), counts)
-    order = np.argsort(tags, kind="stable")
+    order = np.argsort(tags)  # equal tags in any order: a search takes them all
     sorted_tags = tags[order]
     per_tag_chunk = CHUNK_BYTES // 8
     fences = sorted_tags[::per_tag_chunk].tobytes()
@@ -367,6 +390,38 @@ def write(identity: str, master: bytes, *, acc: int, verified: dict, index: tupl
         for c, start in enumerate(range(0, len(data), CHUNK_BYTES)):
             out.append(seal(bytes(view[start : start + CHUNK_BYTES]), base_ad + b"|%s|%d|%d" % (sid, number, c)))
     return _write_file(cache_path(identity), b"".join(out))
+
+
+def in_background(work) -> None:
+    """Run `work()` in a detached grandchild where there is fork (the caller goes on at once:
+    its command answers and exits while the snapshot is written), else here. The grandchild
+    holds what this process holds (the same program, memory and user), writes only the
+    snapshot file, has no terminal streams and leaves with os._exit."""
+    if not (BACKGROUND and sys.platform.startswith("linux") and hasattr(os, "fork")):
+        work()
+        return
+    try:
+        pid = os.fork()
+    except OSError:
+        work()
+        return
+    if pid:
+        try:
+            os.waitpid(pid, 0)  # the child leaves at once; its child is adopted by init
+        except ChildProcessError:
+            pass
+        return
+    try:
+        if os.fork() == 0:
+            os.setsid()
+            devnull = os.open(os.devnull, os.O_RDWR)
+            for fd in (0, 1, 2):
+                os.dup2(devnull, fd)
+            work()
+    except BaseException:  # noqa: BLE001 - the cache is optional: the next check takes the full path
+        pass
+    finally:
+        os._exit(0)
 
 
 def _write_file(path: Path, data: bytes) -> bool:

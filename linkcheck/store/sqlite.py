@@ -532,7 +532,7 @@ class Store:
 
     # ----- the gate cache (store/gatecache.py) -------------------------------------------------
 
-    def _open_from_gate_cache(self, fetched: tuple, sealed: bytes | None) -> bool:
+    def _open_from_gate_cache(self, fetched: tuple, sealed: "gatecache.SealedFile | None") -> bool:
         """Verify the manifest and every table but the accounts; take the accounts table from
         the snapshot if the manifest vouches for exactly the rows it was made from. False (the
         caller then verifies everything) when there is none or it does not fit."""
@@ -587,10 +587,17 @@ class Store:
             return
         try:
             index = self._gate_index or self._decrypted_index()
-            gatecache.write(self._gate_identity, self._keys.master, acc=self._table_acc["accounts"],
-                            verified=verified, index=index, extra=self._gate_extra())
-        except (LinkcheckError, OSError, ValueError, MemoryError):
-            pass
+        except LinkcheckError:
+            return
+        identity, master, acc, extra = self._gate_identity, self._keys.master, self._table_acc["accounts"], self._gate_extra()
+
+        def work() -> None:
+            try:
+                gatecache.write(identity, master, acc=acc, verified=verified, index=index, extra=extra)
+            except (LinkcheckError, OSError, ValueError, MemoryError):
+                pass
+
+        gatecache.in_background(work)
 
     def _mac_row(self, table: str, row_id: int, version: int, tag: bytes, *sealed: bytes) -> int:
         return self._keys.row_mac(row_mac_input(table, row_id, version, tag, *(s[-16:] for s in sealed)))
