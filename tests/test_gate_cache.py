@@ -383,3 +383,43 @@ def test_the_snapshot_is_written_by_a_detached_process(cli, demo, gate_dir, path
     paths.reset()
     assert _answers(cli, CHECKS[:1]) == expected
     assert (paths.full, paths.snapshot) == (0, 1)
+
+
+def test_team_snapshot_holds_nothing_in_clear(cli, team, gate_dir):
+    assert cli("check", "lotus-jp", "--machine", LAPTOP_A).exit_code == 1
+    data = _snapshot_file(gate_dir).read_bytes()
+    assert stat.S_IMODE(_snapshot_file(gate_dir).stat().st_mode) == 0o600
+    for text in ("acme-us", "lotus-jp", "dana", LAPTOP_A_MAC, "f8e43b0a0001"):
+        assert text.encode() not in data
+
+
+def _flip_event(store_path: Path, position: int) -> None:
+    with sqlite3.connect(store_path) as conn:
+        row_id, body = conn.execute("SELECT id, body FROM events ORDER BY id LIMIT 1 OFFSET ?", (position,)).fetchone()
+        conn.execute("UPDATE events SET body = ? WHERE id = ?", (bytes(body[:-1]) + bytes([body[-1] ^ 1]), row_id))
+
+
+def test_log_entries_made_before_the_snapshot_are_covered_by_it_and_later_ones_verified(cli, demo, gate_dir, paths):
+    for _ in range(3):
+        assert cli("check", "lotus-jp", "--machine", LAPTOP_A, "--record").exit_code == 1
+    _answers(cli, CHECKS[:1])  # the snapshot, made with those three entries
+    assert cli("check", "lotus-jp", "--machine", LAPTOP_A, "--record").exit_code == 1  # a fourth, after it
+    paths.reset()
+    assert cli("check", "lotus-jp", "--machine", LAPTOP_A).exit_code == 1
+    assert (paths.full, paths.snapshot) == (0, 1)
+    assert len(json.loads(cli("log", "lotus-jp", "--format", "json").output)) == 4
+    _flip_event(demo, 3)  # the entry written after the snapshot: every check verifies it
+    result = cli("check", "lotus-jp", "--machine", LAPTOP_A)
+    assert result.exit_code == 5 and "tampered with or damaged" in result.output
+
+
+def test_an_edited_log_entry_the_snapshot_covers_is_refused_by_the_log(cli, demo, gate_dir, paths):
+    for _ in range(2):
+        assert cli("check", "lotus-jp", "--machine", LAPTOP_A, "--record").exit_code == 1
+    _answers(cli, CHECKS[:1])
+    _flip_event(demo, 0)
+    paths.reset()
+    assert cli("check", "lotus-jp", "--machine", LAPTOP_A).exit_code == 1  # reads no log entry
+    assert (paths.full, paths.snapshot) == (0, 1)
+    assert cli("log", "lotus-jp").exit_code == 5
+    assert cli("check", "lotus-jp", "--machine", LAPTOP_A, "--record").exit_code == 5

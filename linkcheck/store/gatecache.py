@@ -39,7 +39,7 @@ from pathlib import Path
 
 from .. import crypto
 
-FORMAT = 1
+FORMAT = 2
 MAGIC = b"linkcheck-gate-cache 1\n"
 # Below this many accounts a full open is fast: no snapshot is written (nor needed).
 MIN_ACCOUNTS = 2000
@@ -139,6 +139,9 @@ class Snapshot:
         self._data, self._aead, self._base_ad = data, aead, base_ad
         self._sid = bytes.fromhex(head["sid"])
         self.acc, self.count, self.made = int(head["acc"], 16), int(head["accounts"]), int(head["made"])
+        # The log entries it was made with: ids up to `events_upto`, their MAC share and number.
+        self.events_upto, self.events_acc = int(head["events_upto"]), int(head["events_acc"], 16)
+        self.events_count = int(head["events_count"])
         self.extra = dict(head.get("extra") or {})
         self._fences = fences  # the first tag of each chunk of `tags`
         arrays = {}
@@ -252,6 +255,40 @@ class VerifiedAccounts:
         return self._all().values()
 
 
+class LaterEvents:
+    """`Store._verified["events"]` when the snapshot answers for the log entries it was made
+    with: the entries written since, verified now; anything else (a check reads no log entry)
+    verifies the store in full first."""
+
+    def __init__(self, later: dict, fallback):
+        self._later, self._fallback = later, fallback
+
+    def get(self, row_id, default=None):
+        found = self._later.get(row_id)
+        return found if found is not None else self._fallback().get(row_id, default)
+
+    def __getitem__(self, row_id):
+        return self._fallback()[row_id] if row_id not in self._later else self._later[row_id]
+
+    def __contains__(self, row_id) -> bool:
+        return row_id in self._later or row_id in self._fallback()
+
+    def __len__(self) -> int:
+        return len(self._fallback())
+
+    def __iter__(self):
+        return iter(self._fallback())
+
+    def keys(self):
+        return self._fallback().keys()
+
+    def items(self):
+        return self._fallback().items()
+
+    def values(self):
+        return self._fallback().values()
+
+
 class AccountIds:
     """`Store._account_ids` answered from a snapshot: name tag -> row id."""
 
@@ -338,10 +375,11 @@ def load(data: SealedFile | None, master: bytes, identity: str) -> Snapshot | No
 
 
 def write(identity: str, master: bytes, *, acc: int, verified: dict, index: tuple[list[int], list[int], bytes],
-          extra: dict | None = None) -> bool:
+          extra: dict | None = None, events: tuple[int, int, int] = (0, 0, 0)) -> bool:
     """Write the snapshot of a fully verified accounts table: `verified` (row id -> (version,
     name tag, body tag, keys tag), every account), `acc` its MAC share, `index` the decrypted
-    key indexes (`Store._decrypted_index`). False when it could not be made (no numpy, a
+    key indexes (`Store._decrypted_index`), `events` the log entries verified with them (the
+    largest id, their MAC share, how many). False when it could not be made (no numpy, a
     folder that cannot be written): the gate then simply takes the full path next time."""
     try:
         import numpy as np
@@ -374,6 +412,7 @@ def write(identity: str, master: bytes, *, acc: int, verified: dict, index: tupl
     sid = os.urandom(16)
     head = json.dumps({"format": FORMAT, "byteorder": sys.byteorder, "chunk": CHUNK_BYTES, "sid": sid.hex(),
                        "accounts": n, "acc": format(acc, "x"), "made": int(time.time()), "extra": extra or {},
+                       "events_upto": events[0], "events_acc": format(events[1], "x"), "events_count": events[2],
                        "counts": [len(a) // size for a, (_n, size, _f) in zip(arrays, _ARRAYS, strict=True)]},
                       sort_keys=True).encode()
     aead = AESGCM(crypto.hkdf(master, _INFO))

@@ -559,6 +559,10 @@ class TeamStore(Store):
         else:
             super()._verify_manifest((fetched, tables))
 
+    def _events_after(self, row_id: int) -> list:
+        return self._pg.cursor(binary=True).execute(  # type: ignore[attr-defined]
+            "SELECT id, version, ''::bytea, body_tag FROM events WHERE id > %s ORDER BY id", (row_id,)).fetchall()
+
     def _gate_extra(self) -> dict:
         seen = self._seen
         return {"generation": seen[0], "epoch": seen[1], "digest": seen[2]} if seen is not None else {}

@@ -287,8 +287,9 @@ def _fetch_for_verify(conn: sqlite3.Connection, tables: Iterable[str] = _VERIFY_
     return manifest, {table: conn.execute(_VERIFY_QUERIES[table]).fetchall() for table in tables}
 
 
-# The tables a check or precheck verifies row by row when the gate cache holds the accounts'.
-_NOT_ACCOUNTS = ("events", "explanations")
+# What a check or precheck verifies row by row while the key is derived, when the gate cache may
+# hold the accounts (and the log entries it was made with): the explanations.
+_NOT_ACCOUNTS = ("explanations",)
 
 
 _T = TypeVar("_T")
@@ -538,19 +539,23 @@ class Store:
         caller then verifies everything) when there is none or it does not fit."""
         row, tables = fetched
         manifest = self._read_manifest(row)
-        acc, counts = self._verify_rows(tables)
         snapshot = gatecache.load(sealed, self._keys.master, self._gate_identity or "")
-        if (snapshot is not None and self._snapshot_fits(snapshot)
-                and dict(counts, accounts=snapshot.count) == manifest.counts
-                and acc ^ snapshot.acc == manifest.accumulator):
-            self._manifest = manifest
-            self._gate = snapshot
-            self._index_rows = None
-            self._verified["accounts"] = gatecache.VerifiedAccounts(  # type: ignore[assignment]
-                snapshot, lambda: self._leave_gate_cache()._verified["accounts"])
-            self._account_ids = gatecache.AccountIds(  # type: ignore[assignment]
-                snapshot, lambda: self._leave_gate_cache()._account_ids)
-            return True
+        if snapshot is not None and self._snapshot_fits(snapshot):
+            # The log entries written since the snapshot (ids above those it was made with).
+            tables = dict(tables, events=self._events_after(snapshot.events_upto))
+            acc, counts = self._verify_rows(tables)
+            if (dict(counts, accounts=snapshot.count, events=counts["events"] + snapshot.events_count)
+                    == manifest.counts and acc ^ snapshot.acc ^ snapshot.events_acc == manifest.accumulator):
+                self._manifest = manifest
+                self._gate = snapshot
+                self._index_rows = None
+                self._verified["accounts"] = gatecache.VerifiedAccounts(  # type: ignore[assignment]
+                    snapshot, lambda: self._leave_gate_cache()._verified["accounts"])
+                self._verified["events"] = gatecache.LaterEvents(  # type: ignore[assignment]
+                    self._verified["events"], lambda: self._leave_gate_cache()._verified["events"])
+                self._account_ids = gatecache.AccountIds(  # type: ignore[assignment]
+                    snapshot, lambda: self._leave_gate_cache()._account_ids)
+                return True
         # Not usable: start again from nothing (the caller verifies every table).
         self._verified = {table: {} for table in TABLES}
         self._explanation_ids.clear()
@@ -568,6 +573,12 @@ class Store:
         self._index_rows = []
         self._verify_manifest()
         return self
+
+    def _events_after(self, row_id: int) -> list:
+        """What the manifest check reads of the log entries with an id above `row_id`."""
+        return self._conn.execute(
+            "SELECT id, version, x'', substr(body, -16) FROM events NOT INDEXED WHERE id > ? ORDER BY id", (row_id,)
+        ).fetchall()
 
     def _snapshot_fits(self, snapshot: "gatecache.Snapshot") -> bool:
         """More a backend asks of a snapshot before using it (a team store: made under this key epoch)."""
@@ -590,10 +601,14 @@ class Store:
         except LinkcheckError:
             return
         identity, master, acc, extra = self._gate_identity, self._keys.master, self._table_acc["accounts"], self._gate_extra()
+        events = self._verified["events"]
+        # The log entries verified now are covered by the snapshot too: a check then verifies
+        # only those written after them.
+        log = (max(events, default=0), self._table_acc.get("events", 0), len(events))
 
         def work() -> None:
             try:
-                gatecache.write(identity, master, acc=acc, verified=verified, index=index, extra=extra)
+                gatecache.write(identity, master, acc=acc, verified=verified, index=index, extra=extra, events=log)
             except (LinkcheckError, OSError, ValueError, MemoryError):
                 pass
 
