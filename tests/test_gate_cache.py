@@ -423,3 +423,18 @@ def test_an_edited_log_entry_the_snapshot_covers_is_refused_by_the_log(cli, demo
     assert (paths.full, paths.snapshot) == (0, 1)
     assert cli("log", "lotus-jp").exit_code == 5
     assert cli("check", "lotus-jp", "--machine", LAPTOP_A, "--record").exit_code == 5
+
+
+def test_a_snapshot_being_written_is_not_written_twice_and_a_dead_writers_lock_is_taken_over(cli, demo, gate_dir):
+    import os
+
+    path = gatecache.cache_path("file:" + str(demo.resolve()))
+    lock = path.with_name(f".{path.name}.lock")
+    gate_dir.mkdir(parents=True)
+    lock.touch()
+    assert cli("check", "lotus-jp", "--machine", LAPTOP_A).exit_code == 1
+    assert not path.exists() and lock.exists()  # another writer holds it
+    old = lock.stat().st_mtime - gatecache.LOCK_SECONDS - 5
+    os.utime(lock, (old, old))
+    assert cli("check", "lotus-jp", "--machine", LAPTOP_A).exit_code == 1
+    assert path.exists() and not lock.exists()

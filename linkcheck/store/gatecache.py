@@ -385,6 +385,39 @@ def write(identity: str, master: bytes, *, acc: int, verified: dict, index: tupl
         import numpy as np
     except ImportError:
         return False
+    lock = _claim(cache_path(identity))
+    if lock is None:  # another linkcheck is writing this snapshot now
+        return False
+    try:
+        return _write(identity, master, acc, verified, index, extra, events, np)
+    finally:
+        lock.unlink(missing_ok=True)
+
+
+LOCK_SECONDS = 120
+
+
+def _claim(path: Path) -> Path | None:
+    """A lock file beside the snapshot, so checks run one after another make it once; one older
+    than LOCK_SECONDS (its writer died) is taken over. None when another writer holds it."""
+    lock = path.with_name(f".{path.name}.lock")
+    try:
+        lock.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        for _attempt in range(2):
+            try:
+                os.close(os.open(str(lock), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+                return lock
+            except FileExistsError:
+                if time.time() - lock.stat().st_mtime < LOCK_SECONDS:
+                    return None
+                lock.unlink(missing_ok=True)
+    except OSError:
+        return None
+    return None
+
+
+def _write(identity: str, master: bytes, acc: int, verified: dict, index: tuple, extra: dict | None,
+           events: tuple[int, int, int], np) -> bool:
     from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
     ids_list, ends, blob = index
