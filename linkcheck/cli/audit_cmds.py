@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import sys
 from pathlib import Path
 
@@ -283,7 +285,8 @@ def precheck(file, name, marketplace, region, input_format, min_level, fail_on, 
         planned = precheck_job.planned_from_file(file, input_format, region, setting_value("region"))
     else:
         planned = precheck_job.planned_from_values(name or "planned", marketplace, region, given, setting_value("region"))
-    result = precheck_job.precheck(open_store, planned, rules, min_level=min_level, fail_on=fail_on)
+    result = precheck_job.precheck(functools.partial(open_store, gate=True), planned, rules, min_level=min_level,
+                                   fail_on=fail_on)
     pairs, worst = result.pairs, result.level
     if fmt == "json":
         click.echo(

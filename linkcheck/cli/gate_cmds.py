@@ -478,7 +478,7 @@ def check_cmd(ctx, name, machine, rules_file, fail_on, record, allow_unchecked_i
     chosen = _BrowserChoice.parse(browser, browser_api, api_key_file)
     result, recorded = _run_check(
         name, machine, rules_file, fail_on, write=record, record_values=record, action="check" if record else None,
-        allow_unchecked_ip=allow_unchecked_ip, browser=chosen,
+        allow_unchecked_ip=allow_unchecked_ip, browser=chosen, opener=functools.partial(open_store, gate=True),
     )
     if fmt == "json":
         click.echo(render_json(check_to_json(result, recorded=recorded)))

@@ -303,8 +303,9 @@ def store_key():
 
 
 @contextmanager
-def open_store(*, write: bool = False, key=None):
-    """Unlock the current command's store for one transaction.
+def open_store(*, write: bool = False, key=None, gate: bool = False):
+    """Unlock the current command's store for one transaction. `gate` (`check`, `precheck`):
+    a reader may answer for the accounts from the verified gate cache (store/gatecache.py).
 
     The passphrase comes from --passphrase-file, then LINKCHECK_PASSPHRASE, then the key kept
     by `linkcheck unlock`, then a prompt on a terminal (three tries). A key the agent gives
@@ -321,6 +322,8 @@ def open_store(*, write: bool = False, key=None):
         opener, prompt = TeamStore.open, "Your member passphrase"  # type: ignore[assignment]
     else:
         check_store_file(path)  # before asking for a passphrase that could not open anything
+    if gate and not write:
+        opener = functools.partial(opener, gate=True)  # type: ignore[assignment]
     with ExitStack() as stack:
         key = key if key is not None else agent_key(path)
         store = None

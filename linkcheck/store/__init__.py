@@ -6,6 +6,8 @@
 - `codec`: row formats (format 1 read, format 2 read and written).
 - `keyindex`: an account's sealed key index (match-key tags and fuzzy texts).
 - `manifest`: the sealed manifest (MAC over every row, row counts).
+- `gatecache`: the gate cache, a sealed snapshot of the verified accounts table that `check`
+  and `precheck` answer from (imported by the backends, not here).
 - `prefilter`: the audit's prefilter (`audit_input`) and its forked helper.
 - `migrations`: the store formats as named migrations, in order.
 - `api`: the typed interface (`StoreBackend`) every backend implements;

@@ -50,7 +50,8 @@ from . import team as team_mod
 from .codec import RowKeyring
 from .manifest import Manifest
 from .schema import TABLES
-from .sqlite import _VERIFY_QUERIES, FORMAT_VERSION, MAGIC, Store, _in_thread
+from . import gatecache
+from .sqlite import _NOT_ACCOUNTS, _VERIFY_QUERIES, FORMAT_VERSION, MAGIC, Store, _in_thread
 
 URL_SCHEMES = ("postgresql://", "postgres://")
 SCHEMA_NAME = "linkcheck"
@@ -350,15 +351,18 @@ _PG_VERIFY_QUERIES = {
 assert _PG_VERIFY_QUERIES.keys() == _VERIFY_QUERIES.keys()
 
 
-def _fetch(pg) -> tuple:
+def _fetch(pg, tables=tuple(_PG_VERIFY_QUERIES)) -> tuple:
     """Everything the checks at open read, in the transaction's snapshot: the members, the
-    team manifest, and per table what the row manifest check reads of every row."""
+    team manifest, and per table (of `tables`) what the row manifest check reads of every row."""
     members = _member_rows(pg)
     manifest = pg.cursor(binary=True).execute(
         "SELECT generation, epoch, body, signed_by, signature, roster_by, roster_signature FROM manifest WHERE id = 1"
     ).fetchone()
-    tables = {table: pg.cursor(binary=True).execute(query).fetchall() for table, query in _PG_VERIFY_QUERIES.items()}
-    return members, manifest, tables
+    return members, manifest, _fetch_tables(pg, tables)
+
+
+def _fetch_tables(pg, tables) -> dict:
+    return {table: pg.cursor(binary=True).execute(_PG_VERIFY_QUERIES[table]).fetchall() for table in tables}
 
 
 def member_key(url: str, secret: "str | team_mod.MemberKey") -> team_mod.MemberKey:
@@ -474,9 +478,10 @@ class TeamStore(Store):
 
     @classmethod
     @contextmanager
-    def open(cls, path, passphrase, *, write: bool = False) -> Iterator["TeamStore"]:
+    def open(cls, path, passphrase, *, write: bool = False, gate: bool = False) -> Iterator["TeamStore"]:
         """Unlock the team store at `path` (a URL) with the member's passphrase (or a function
-        giving it once, or their `MemberKey`) and run the body in one transaction."""
+        giving it once, or their `MemberKey`) and run the body in one transaction. `gate`: a
+        reader may take the accounts from this member's gate cache (store/gatecache.py)."""
         import psycopg
 
         url = str(path)
@@ -485,6 +490,7 @@ class TeamStore(Store):
         del passphrase
         pg = _connect(url)
         locked = False
+        gate_id = sealed_snapshot = None
         try:
             team = _read_header(pg, where)
             given = box[0]
@@ -513,9 +519,16 @@ class TeamStore(Store):
                 seen_before = team_mod.read_seen(key_path)
                 pg.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
                 unlocked = _in_thread(unlock)
-                fetched = _fetch(pg)
+                if gate:
+                    # This computer's snapshot for this team, by the member key file's place.
+                    gate_id = f"team:{team}:{key_path}"
+                    fetched = _fetch(pg, _NOT_ACCOUNTS)
+                    sealed_snapshot = gatecache.read_sealed(gate_id)
+                else:
+                    fetched = _fetch(pg)
                 key = unlocked()
-            store = cls._verified_open(where, pg, team, key, write, fetched, seen_before)
+            store = cls._verified_open(where, pg, team, key, write, fetched, seen_before,
+                                       (gate_id, sealed_snapshot) if gate and not write else None)
         except psycopg.Error as exc:
             _close(pg)
             raise _pg_failure(exc, where) from None
@@ -541,10 +554,11 @@ class TeamStore(Store):
         _close(pg)
         if store._seen is not None:
             team_mod.remember(key, *store._seen)
+        store._write_gate_cache()
 
     @classmethod
     def _verified_open(cls, where: str, pg, team: str, key: team_mod.MemberKey, write: bool,
-                       fetched: tuple, seen_before: tuple) -> "TeamStore":
+                       fetched: tuple, seen_before: tuple, gate: tuple | None = None) -> "TeamStore":
         members_rows, manifest_row, tables = fetched
         if manifest_row is None:
             raise StoreDamaged(_("the team store was tampered with or damaged: the manifest is missing"))
@@ -572,14 +586,31 @@ class TeamStore(Store):
         store.team, store.member, store.role, store.epoch = team, key, me.role, epoch
         store._members, store._pg, store._seen = members, pg, (generation, epoch, digest)
         store._roster_changed = False
-        store._verify_manifest((generation, sealed), tables)
+        if gate is not None:
+            store._gate_identity = gate[0]
+            if not store._open_from_gate_cache(((generation, sealed), tables), gate[1]):
+                store._verify_manifest()
+        else:
+            store._verify_manifest((generation, sealed), tables)
         return store
 
     def _verify_manifest(self, fetched: tuple | None = None, tables: dict | None = None) -> None:
-        if tables is None:  # the base class's call shape
+        if tables is None and fetched is None:  # every table again, in this transaction's snapshot
+            row = self._pg.cursor(binary=True).execute(  # type: ignore[attr-defined]
+                "SELECT generation, body FROM manifest WHERE id = 1").fetchone()
+            super()._verify_manifest((row, _fetch_tables(self._pg, _PG_VERIFY_QUERIES)))
+        elif tables is None:  # the base class's call shape
             super()._verify_manifest(fetched)
         else:
             super()._verify_manifest((fetched, tables))
+
+    def _events_after(self, row_id: int) -> list:
+        return self._pg.cursor(binary=True).execute(  # type: ignore[attr-defined]
+            "SELECT id, version, ''::bytea, body_tag FROM events WHERE id > %s ORDER BY id", (row_id,)).fetchall()
+
+    def _gate_extra(self) -> dict:
+        seen = self._seen
+        return {"generation": seen[0], "epoch": seen[1], "digest": seen[2]} if seen is not None else {}
 
     # ----- committing: the signed, counted team manifest ---------------------------------------
 

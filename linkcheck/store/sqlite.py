@@ -41,7 +41,7 @@ from ..i18n import _
 from .. import crypto
 from ..errors import LinkcheckError, PassphraseError, StoreBusy, StoreDamaged, UsageError
 from ..models import Account, Event, Explanation, Profile
-from . import migrations, prefilter
+from . import gatecache, migrations, prefilter
 from .codec import (
     RowKeyring,
     _ad,
@@ -279,12 +279,17 @@ _VERIFY_QUERIES = {
 }
 
 
-def _fetch_for_verify(conn: sqlite3.Connection) -> tuple:
+def _fetch_for_verify(conn: sqlite3.Connection, tables: Iterable[str] = _VERIFY_QUERIES) -> tuple:
     """The manifest row and, per table, what the manifest check reads of every row: ids,
     versions, name tags and the sealed values' authentication tags (and the sealed key
     indexes, kept for a check or precheck). Needs no key."""
     manifest = conn.execute("SELECT generation, body FROM manifest WHERE id = 1").fetchone()
-    return manifest, {table: conn.execute(query).fetchall() for table, query in _VERIFY_QUERIES.items()}
+    return manifest, {table: conn.execute(_VERIFY_QUERIES[table]).fetchall() for table in tables}
+
+
+# What a check or precheck verifies row by row while the key is derived, when the gate cache may
+# hold the accounts (and the log entries it was made with): the explanations.
+_NOT_ACCOUNTS = ("explanations",)
 
 
 _T = TypeVar("_T")
@@ -341,17 +346,30 @@ class Store:
         # check did not see, an older copy of a row, or a requested row that does not come
         # back is damage, whatever SQLite's schema or query plan made of the file.
         self._verified: dict[str, dict[int, tuple]] = {table: {} for table in TABLES}
+        # Each table's share of the manifest's accumulator (XOR of its rows' MACs), as verified.
+        self._table_acc: dict[str, int] = {}
+        # The gate cache (store/gatecache.py): the snapshot answering for the accounts table,
+        # or, after a full open by a check, the decrypted key indexes to make one from.
+        self._gate: gatecache.Snapshot | None = None
+        self._gate_index: tuple | None = None
+        self._gate_identity: str | None = None
 
     # ----- opening ---------------------------------------------------------------------------
 
     @classmethod
     @contextmanager
-    def open(cls, path: Path, passphrase: str | Callable[[], str], *, write: bool = False) -> Iterator["Store"]:
+    def open(
+        cls, path: Path, passphrase: str | Callable[[], str], *, write: bool = False, gate: bool = False
+    ) -> Iterator["Store"]:
         """Unlock the store and run the body in one transaction (committed only on success).
 
         `passphrase` may be a function that returns it, called once the path is known to hold
         a store: then no caller's frame (nor this context manager, which keeps its
         arguments) holds the passphrase, and this one drops it once the store is unlocked.
+
+        `gate` (a reader only: `check`, `precheck`): the accounts table may be answered from
+        the gate cache when the manifest vouches for it (store/gatecache.py); after a full
+        open the cache is made again.
         """
         check_store_file(path)
         secret = passphrase() if callable(passphrase) else passphrase
@@ -359,6 +377,7 @@ class Store:
         conn = None
         try:
             conn = _connect(path)
+            gate_id = sealed_snapshot = None
             if write:
                 # Derive the key before taking the write lock, so other writers do not wait
                 # for it. The header can change before the lock is ours (a concurrent
@@ -382,11 +401,22 @@ class Store:
                 magic, fmt, kdf_json, wrapped = _read_header(conn, path)
                 check_schema(conn, path)
                 unlocked = _in_thread(lambda: cls._unlock(secret, fmt, kdf_json, wrapped))
-                fetched = _fetch_for_verify(conn)
+                gate_id = "file:" + str(path.resolve()) if gate else None
+                if gate_id is not None:
+                    fetched = _fetch_for_verify(conn, _NOT_ACCOUNTS)
+                    sealed_snapshot = gatecache.read_sealed(gate_id)
+                else:
+                    fetched = _fetch_for_verify(conn)
                 keyring, identity = unlocked()
                 del secret, unlocked
             store = cls(path, conn, keyring, write, fmt)
-            store._verify_manifest(fetched)
+            if not write and gate_id is not None:
+                store._gate_identity = gate_id
+                if fetched is None or not store._open_from_gate_cache(fetched, sealed_snapshot):
+                    store._verify_manifest()
+                del sealed_snapshot
+            else:
+                store._verify_manifest(fetched)
             if write and fmt < FORMAT_VERSION:
                 store._upgrade(identity, kdf_json)
             del identity
@@ -415,6 +445,7 @@ class Store:
             raise
         finally:
             conn.close()
+        store._write_gate_cache()
 
     @staticmethod
     def _unlock(
@@ -446,13 +477,26 @@ class Store:
 
     def _verify_manifest(self, fetched: tuple | None = None) -> None:
         row, tables = fetched or _fetch_for_verify(self._conn)
+        manifest = self._read_manifest(row)
+        acc, counts = self._verify_rows(tables)
+        if counts != manifest.counts or acc != manifest.accumulator:
+            raise StoreDamaged(
+                _("store was tampered with or damaged: rows were deleted, added, replaced or rolled back")
+            )
+        self._manifest = manifest
+
+    def _read_manifest(self, row) -> Manifest:
         if row is None:
             raise StoreDamaged(_("store was tampered with or damaged: the manifest is missing"))
         try:
-            manifest = Manifest.open(self._keys, row[0], row[1])
+            return Manifest.open(self._keys, row[0], row[1])
         except (ValueError, KeyError, TypeError):
             raise StoreDamaged(_("store was tampered with or damaged: the manifest is unreadable")) from None
-        acc = 0
+
+    def _verify_rows(self, tables: dict) -> tuple[int, dict]:
+        """Check the rows of `tables` (as `_fetch_for_verify` reads them), fill the verified
+        set and the name maps: the XOR of their MACs and their counts, per table."""
+        total = 0
         counts = {}
         mac = self._keys.row_mac
         # Name lookups use these maps of the rows just verified, not SQLite's UNIQUE index:
@@ -460,6 +504,7 @@ class Store:
         by_tag = {"accounts": self._account_ids, "explanations": self._explanation_ids}
         for table, rows in tables.items():
             n = 0
+            acc = 0
             ids = by_tag.get(table)
             verified = self._verified[table]
             index_rows = self._index_rows if table == "accounts" else None
@@ -482,11 +527,92 @@ class Store:
             if len(verified) != n:
                 raise StoreDamaged(_("store was tampered with or damaged: two rows have one id"))
             counts[table] = n
-        if counts != manifest.counts or acc != manifest.accumulator:
-            raise StoreDamaged(
-                _("store was tampered with or damaged: rows were deleted, added, replaced or rolled back")
-            )
-        self._manifest = manifest
+            self._table_acc[table] = acc
+            total ^= acc
+        return total, counts
+
+    # ----- the gate cache (store/gatecache.py) -------------------------------------------------
+
+    def _open_from_gate_cache(self, fetched: tuple, sealed: "gatecache.SealedFile | None") -> bool:
+        """Verify the manifest and every table but the accounts; take the accounts table from
+        the snapshot if the manifest vouches for exactly the rows it was made from. False (the
+        caller then verifies everything) when there is none or it does not fit."""
+        row, tables = fetched
+        manifest = self._read_manifest(row)
+        snapshot = gatecache.load(sealed, self._keys.master, self._gate_identity or "")
+        if snapshot is not None and self._snapshot_fits(snapshot):
+            # The log entries written since the snapshot (ids above those it was made with).
+            tables = dict(tables, events=self._events_after(snapshot.events_upto))
+            acc, counts = self._verify_rows(tables)
+            if (dict(counts, accounts=snapshot.count, events=counts["events"] + snapshot.events_count)
+                    == manifest.counts and acc ^ snapshot.acc ^ snapshot.events_acc == manifest.accumulator):
+                self._manifest = manifest
+                self._gate = snapshot
+                self._index_rows = None
+                self._verified["accounts"] = gatecache.VerifiedAccounts(  # type: ignore[assignment]
+                    snapshot, lambda: self._leave_gate_cache()._verified["accounts"])
+                self._verified["events"] = gatecache.LaterEvents(  # type: ignore[assignment]
+                    self._verified["events"], lambda: self._leave_gate_cache()._verified["events"])
+                self._account_ids = gatecache.AccountIds(  # type: ignore[assignment]
+                    snapshot, lambda: self._leave_gate_cache()._account_ids)
+                return True
+        # Not usable: start again from nothing (the caller verifies every table).
+        self._verified = {table: {} for table in TABLES}
+        self._explanation_ids.clear()
+        self._table_acc.clear()
+        return False
+
+    def _leave_gate_cache(self) -> "Store":
+        """A part of the snapshot did not open: drop it and verify every table now, in this
+        transaction, as a full open does (the snapshot is made again afterwards)."""
+        self._gate = None
+        self._verified = {table: {} for table in TABLES}
+        self._account_ids = {}
+        self._explanation_ids.clear()
+        self._table_acc.clear()
+        self._index_rows = []
+        self._verify_manifest()
+        return self
+
+    def _events_after(self, row_id: int) -> list:
+        """What the manifest check reads of the log entries with an id above `row_id`."""
+        return self._conn.execute(
+            "SELECT id, version, x'', substr(body, -16) FROM events NOT INDEXED WHERE id > ? ORDER BY id", (row_id,)
+        ).fetchall()
+
+    def _snapshot_fits(self, snapshot: "gatecache.Snapshot") -> bool:
+        """More a backend asks of a snapshot before using it (a team store: made under this key epoch)."""
+        return True
+
+    def _gate_extra(self) -> dict:
+        """What a backend keeps beside a snapshot it writes."""
+        return {}
+
+    def _write_gate_cache(self) -> None:
+        """After a check's full open of a store large enough to gain from it: the snapshot of
+        the accounts table just verified (never an error: the gate then takes the full path)."""
+        if self._gate_identity is None or self._gate is not None or self.write or self._index_rows is None:
+            return
+        verified = self._verified["accounts"]
+        if len(verified) < gatecache.MIN_ACCOUNTS or "accounts" not in self._table_acc:
+            return
+        try:
+            index = self._gate_index or self._decrypted_index()
+        except LinkcheckError:
+            return
+        identity, master, acc, extra = self._gate_identity, self._keys.master, self._table_acc["accounts"], self._gate_extra()
+        events = self._verified["events"]
+        # The log entries verified now are covered by the snapshot too: a check then verifies
+        # only those written after them.
+        log = (max(events, default=0), self._table_acc.get("events", 0), len(events))
+
+        def work() -> None:
+            try:
+                gatecache.write(identity, master, acc=acc, verified=verified, index=index, extra=extra, events=log)
+            except (LinkcheckError, OSError, ValueError, MemoryError):
+                pass
+
+        gatecache.in_background(work)
 
     def _mac_row(self, table: str, row_id: int, version: int, tag: bytes, *sealed: bytes) -> int:
         return self._keys.row_mac(row_mac_input(table, row_id, version, tag, *(s[-16:] for s in sealed)))
@@ -656,7 +782,10 @@ class Store:
             raise StoreDamaged(
                 _("store was tampered with or damaged: an account's key index fails its integrity check")
             ) from None
-        return ids, ends, b"".join(blobs)
+        found = ids, ends, b"".join(blobs)
+        if self._gate_identity is not None:  # a check's full open: kept for the gate cache
+            self._gate_index = found
+        return found
 
     def _profiles_by_id(self, row_ids: Iterable[int], exclude_tag: bytes | None = None) -> list[Profile]:
         found: list[Profile] = []
@@ -688,6 +817,21 @@ class Store:
         wanted = {self._keys.index_tag(k): k.startswith("~") for k in set(keys)}
         if not wanted:
             return []
+        hits = None
+        if self._gate is not None and self._index_rows is None and not self._dirty:
+            try:
+                hits = self._gate.search(wanted, block_cap)
+            except gatecache.Unusable:
+                self._leave_gate_cache()
+        if hits is None:
+            hits = self._search_index(wanted, block_cap)
+        if not hits:
+            return []
+        exclude_tag = self._keys.name_tag(exclude) if exclude is not None else None
+        return self._profiles_by_id(hits, exclude_tag)
+
+    def _search_index(self, wanted: dict[bytes, bool], block_cap: int) -> set[int]:
+        """Row ids of the accounts whose decrypted key index holds a wanted tag (see `candidates`)."""
         width = crypto.INDEX_TAG_BYTES
         ids, ends, everything = self._decrypted_index()
         hits: set[int] = set()
@@ -703,10 +847,7 @@ class Store:
             if blocking and len(rows) > block_cap:
                 continue
             hits |= rows
-        if not hits:
-            return []
-        exclude_tag = self._keys.name_tag(exclude) if exclude is not None else None
-        return self._profiles_by_id(hits, exclude_tag)
+        return hits
 
     def _index_blob(self, profile: Profile, n_exact: list[int] | None = None) -> bytes:
         """The account's sealed key index content: see `keyindex.index_blob`."""
