@@ -16,9 +16,12 @@ from pathlib import Path
 
 import pytest
 
+from linkcheck.errors import StoreDamaged
 from linkcheck.linkage import engine
 from linkcheck.store import codec as store_mod
+from linkcheck.jsontext import dumps
 from linkcheck.store import keyindex, prefilter
+from linkcheck.store.prefilter import QuietHubs
 from linkcheck.accounts import make_attribute
 from linkcheck.models import Account, Attribute, Profile
 from linkcheck.linkage.rules import load_rules, rules_from_dict
@@ -86,24 +89,27 @@ def test_index_lists_every_tag_per_attribute(store_path, store):
 # The audit's loader gives the same audit as every profile
 
 
-def _audit_input(st: Store, rules, parallel: bool = True, include: str | None = None):
+def _audit_input(st: Store, rules, parallel: bool = True, include: str | None = None, hubs: bool = False):
+    quiet = QuietHubs(rules.combine.hub_size, functools.partial(engine.quiet_hub, rules=rules)) if hubs else None
     return st.audit_input(
         rules.combine.fuzzy_block_cap, functools.partial(engine.score_blocks, rules=rules), include=include,
-        parallel=parallel,
+        parallel=parallel, hubs=quiet,
     )
 
 
 def _same_audit(store_path: Path, rules, **kw) -> dict:
-    """The audit over `audit_input` (in two processes and in one) equals the audit over
-    every profile."""
+    """The audit over `audit_input` (in two processes and in one, leaving out the accounts
+    that share only quiet hubs or not) equals the audit over every profile, to the byte."""
     with Store.open(store_path, PASSPHRASE) as st:
         everything = st.profiles()
-        inputs = [_audit_input(st, rules, parallel, kw.get("account")) for parallel in (True, False)]
+        inputs = [_audit_input(st, rules, parallel, kw.get("account"), hubs)
+                  for parallel in (True, False) for hubs in (False, True)]
         explanations = st.explanations()
     full = engine.audit_to_json(engine.audit(everything, rules, explanations=explanations, **kw), reveal=True)
     for given in inputs:
-        fast = engine.audit(given.profiles, rules, explanations=explanations, fuzzy_matches=given.fuzzy_matches, **kw)
-        assert engine.audit_to_json(fast, reveal=True) == full
+        fast = engine.audit(given.profiles, rules, explanations=explanations, fuzzy_matches=given.fuzzy_matches,
+                            hub_keys=given.hub_keys, **kw)
+        assert dumps(engine.audit_to_json(fast, reveal=True)) == dumps(full)
     return full
 
 
@@ -195,6 +201,81 @@ def test_audit_input_leaves_out_what_shares_nothing(busy_store, store_path):
              for a, va, b, vb, _similarity, facet in given.fuzzy_matches}
     assert ("typo-a", "company_name", "typo-b", "company_name", "company_name") in named
     assert ("typo-a", "address", "typo-b", "address", "address") in named
+
+
+def test_accounts_sharing_only_quiet_hubs_are_left_out(busy_store, store_path):
+    """Everyone ships with one of a few carriers and sells in one of a few categories: hubs
+    that link nobody. An account sharing nothing else is not read; the first holder of each
+    such value is (it names the key), and the audit is told the keys are hubs."""
+    rules = load_rules(None)
+    with Store.open(store_path, PASSPHRASE) as st:
+        every = _audit_input(st, rules)
+        thin = _audit_input(st, rules, hubs=True)
+        one = _audit_input(st, rules, include="alone-e", hubs=True)
+    assert every.hub_keys == frozenset()
+    assert thin.hub_keys and {key.partition(":")[0] for key in thin.hub_keys} == {"logistics", "category"}
+    names = {p.name for p in thin.profiles}
+    assert "alone-e" in {p.name for p in every.profiles} and "alone-e" not in names
+    assert {"typo-a", "typo-b", "person-d", "other-c", "acme-us"} <= names
+    assert len(thin.profiles) < len(every.profiles) / 2
+    # Kept accounts are read as before, every shared value with them.
+    before = {p.name: p for p in every.profiles}
+    assert all(p == before[p.name] for p in thin.profiles)
+    # Each hub's first holder is read.
+    firsts = {}
+    for p in every.profiles:
+        for a in p.attributes:
+            for key in a.keys:
+                firsts.setdefault(key, p.name)
+    assert {firsts[key] for key in thin.hub_keys} <= names
+    # An account asked for is read whatever it shares.
+    assert "alone-e" in {p.name for p in one.profiles}
+
+
+@pytest.mark.parametrize("parallel", [True, False])
+def test_audit_input_lists_every_account_for_the_report(busy_store, store_path, parallel):
+    """The report lists every account: read beside the audit's input, each body opened once,
+    the same accounts in the same order as `Store.accounts()`."""
+    rules = load_rules(None)
+    with Store.open(store_path, PASSPHRASE) as st:
+        given = _audit_input(st, rules, parallel=parallel, hubs=True)
+        listed = st.accounts()
+        with_them = st.audit_input(
+            rules.combine.fuzzy_block_cap, functools.partial(engine.score_blocks, rules=rules), parallel=parallel,
+            hubs=QuietHubs(rules.combine.hub_size, functools.partial(engine.quiet_hub, rules=rules)), accounts=True,
+        )
+    assert given.accounts is None
+    assert with_them.accounts == listed and len(listed) == 1500 + 10 + len(NEAR_MISSES)
+    assert with_them._replace(accounts=None) == given
+
+
+def test_every_account_row_is_checked_for_the_report(busy_store, store_path):
+    """A row that reads back other than the manifest check verified it at open is damage,
+    also when only its first line is wanted (an account left out of the audit's input)."""
+    rules = load_rules(None)
+    hubs = QuietHubs(rules.combine.hub_size, functools.partial(engine.quiet_hub, rules=rules))
+    with Store.open(store_path, PASSPHRASE) as st:
+        score = functools.partial(engine.score_blocks, rules=rules)
+        assert "alone-e" not in {p.name for p in st.audit_input(200, score, parallel=False, hubs=hubs).profiles}
+        row_id = st._account_ids[st._keys.name_tag("alone-e")]
+        version, tag, body_tag, *rest = st._verified["accounts"][row_id]
+        st._verified["accounts"][row_id] = (version, tag, bytes(16), *rest)
+        with pytest.raises(StoreDamaged, match="differs from the one verified"):
+            st.audit_input(200, score, parallel=False, hubs=hubs, accounts=True)
+
+
+def test_quiet_hubs_follow_the_rules(busy_store, store_path):
+    """A context facet given a level in a rules file links: its hubs are not quiet, and the
+    audit over what is read is still the audit of every profile."""
+    assert engine.quiet_hub("logistics:dhl", load_rules(None))
+    assert not engine.quiet_hub("email:ops@acme.example", load_rules(None))
+    linking = rules_from_dict({"levels": {"logistics": "medium", "category": "off"}, "combine": {"hub_size": 5}})
+    assert not engine.quiet_hub("logistics:dhl", linking) and engine.quiet_hub("category:toys", linking)
+    audit = _same_audit(store_path, linking)
+    assert any(h["facet"] == "logistics" for h in audit["hubs"])
+    with Store.open(store_path, PASSPHRASE) as st:
+        thin = _audit_input(st, linking, hubs=True)
+    assert {key.partition(":")[0] for key in thin.hub_keys} == {"category"}
 
 
 def test_a_failed_child_is_redone_in_process(busy_store, store_path, monkeypatch):

@@ -12,12 +12,12 @@ import json
 import os
 import pickle
 from collections import Counter
-from itertools import accumulate, compress
+from itertools import accumulate, chain, compress
 from typing import Callable, NamedTuple, Sequence
 
 from ..i18n import _
 from ..errors import StoreDamaged
-from ..models import Profile
+from ..models import Account, Profile
 from ..parallel import detach_child, fork_with_pipes, kill_and_reap, reap
 from .codec import _ad, _decode_account, _decode_attribute
 from .keyindex import _TEXT_SEPARATOR, _Index, _parse_index
@@ -26,11 +26,29 @@ FuzzyScorer = Callable[[list, Callable[[int], str], Callable[[int], object], Seq
 
 
 class AuditInput(NamedTuple):
-    """`Store.audit_input`: the profiles an audit needs, and its fuzzy matches as positions in
-    them (None: the audit compares the profiles' blocking keys itself)."""
+    """`Store.audit_input`: the profiles an audit needs, its fuzzy matches as positions in
+    them (None: the audit compares the profiles' blocking keys itself), and the keys of the
+    quiet hubs whose accounts were left out where they share nothing else (`QuietHubs`; for
+    `engine.audit(..., hub_keys=...)`)."""
 
     profiles: list[Profile]
     fuzzy_matches: list[tuple[int, int, int, int, float, str]] | None
+    hub_keys: frozenset[str] = frozenset()
+    accounts: list[Account] | None = None  # every account on file, when asked for (the report)
+
+
+class QuietHubs(NamedTuple):
+    """What `audit_input` needs to leave out the accounts that only share hubs which link
+    nobody (on a large store, most of them: everyone ships with one of a few carriers).
+
+    A key held by more than `size` accounts is a hub; `quiet(key)` says whether such a hub
+    links nobody by itself and is never shown (`engine.quiet_hub`): its holders matter only
+    beside pairs linked by something else, so an account sharing nothing but quiet hubs is
+    in no pair, no cluster and no shown hub. The audit is told these keys are hubs
+    (`AuditInput.hub_keys`) though it sees fewer of their holders."""
+
+    size: int
+    quiet: Callable[[str], bool]
 
 
 class _Background:
@@ -95,7 +113,8 @@ class _Background:
 
 
 def audit_input(
-    store, block_cap: int, score: FuzzyScorer, *, include: str | None = None, parallel: bool = True
+    store, block_cap: int, score: FuzzyScorer, *, include: str | None = None, parallel: bool = True,
+    hubs: QuietHubs | None = None, accounts: bool = False,
 ) -> AuditInput:
     """What an audit needs, read from the sealed key indexes first and the bodies only
     where something is shared.
@@ -106,6 +125,11 @@ def audit_input(
     - exact keys: the indexes tell which tags two or more accounts hold; only the
       attributes holding one are decoded (each with its exact keys; blocking keys are
       not needed), with their accounts. `include` names an account kept whatever it shares.
+      With `hubs`, an account whose shared tags are all quiet hubs is left out (unless a
+      fuzzy match names it); the first holder of each hub tag is always read, and names
+      its key.
+    - with `accounts` (the report lists every account), every account's first line, read
+      while the fuzzy side runs, each body opened once.
     - fuzzy comparison: blocking tags held by 2 to `block_cap` accounts make the blocks,
       and `score` (engine.score_blocks with the rules bound) compares the normalised texts
       the index keeps beside them -- no profile is decoded for it. Its matches come back
@@ -121,7 +145,7 @@ def audit_input(
     audit compares everything itself.
     """
     if store._format < 2:
-        return AuditInput(store.profiles(), None)
+        return AuditInput(store.profiles(), None, accounts=store.accounts() if accounts else None)
     # Each account's sealed key index, as the manifest check read and verified it at open
     # (a store that has written since reads them again, checked against what it verified).
     # The bodies are read later, and only those of the accounts that share something.
@@ -133,38 +157,77 @@ def audit_input(
     indexes = [_open_index(store, row) for row in rows]
     fuzzy = _Background(lambda: _fuzzy_matches(indexes, block_cap, score), parallel)
     try:
-        # Which exact tags do two or more accounts hold? Set operations run in C, each
-        # tag list turned into Python ints once; a tag one account holds twice is not shared.
-        seen: set[int] = set()
-        shared: set[int] = set()
-        for index in indexes:
-            mine = set(index.exact)
-            shared |= seen & mine
-            seen |= mine
-        del seen
+        # How many accounts hold each exact tag (a tag one account holds twice counts once),
+        # counted in C, each tag list turned into Python ints once.
+        holders: Counter[int] = Counter(chain.from_iterable(map(set, (index.exact for index in indexes))))
+        shared = {tag for tag, n in holders.items() if n > 1}
+        # Tags held by more accounts than a hub has: perhaps hubs that link nobody (`hubs`).
+        crowded = {tag for tag in shared if holders[tag] > hubs.size} if hubs is not None else set()
+        del holders
         include_tag = store._keys.name_tag(include) if include is not None else None
         is_shared = shared.__contains__
         wanted: dict[int, set[int]] = {}  # row position -> attribute positions
+        # Accounts whose shared tags are all crowded: row position -> (attributes, tags).
+        maybe: dict[int, tuple[set[int], set[int]]] = {}
+        first: dict[int, tuple[int, int, int]] = {}  # crowded tag -> (row, attribute, key) first holding it
         for at, ((_row_id, _version, tag, _keys), index) in enumerate(zip(rows, indexes, strict=True)):
-            hits = list(compress(range(len(index.exact)), map(is_shared, index.exact)))
-            if hits:
+            exact = index.exact
+            flags = list(map(is_shared, exact))
+            if True in flags:
+                hits = list(compress(range(len(exact)), flags))
                 ends = list(accumulate(index.exact_counts))
-                wanted[at] = {bisect.bisect_right(ends, position) for position in hits}
+                attributes = {bisect.bisect_right(ends, position) for position in hits}
+                mine = crowded.intersection(compress(exact, flags)) if crowded else None
+                if not mine:
+                    wanted[at] = attributes
+                    continue
+                if not first.keys() >= mine:
+                    for position in hits:
+                        t = exact[position]
+                        if t in mine and t not in first:
+                            attr = bisect.bisect_right(ends, position)
+                            first[t] = (at, attr, position - (ends[attr - 1] if attr else 0))
+                if tag == include_tag or len(mine) < len(set(compress(exact, flags))):
+                    wanted[at] = attributes  # it shares something else too
+                else:
+                    maybe[at] = (attributes, mine)
             elif tag == include_tag:
                 wanted[at] = set()
         del shared
+        # The first holder of each crowded tag is kept whatever it shares (so every key keeps
+        # its place in the audit's order), and names the key: is it a quiet hub?
+        for at, _attr, _k in first.values():
+            if at in maybe:
+                wanted[at] = maybe.pop(at)[0]
         decoded = _decode_lines(store, rows, indexes, wanted)
+        quiet: dict[int, str] = {}
+        for t, (at, attr, k) in first.items():
+            key = decoded[at][1][attr].keys[k]
+            if hubs is not None and hubs.quiet(key):
+                quiet[t] = key
+        # An account that shares only quiet hubs links nobody and is named nowhere: left out
+        # (its attributes are remembered, should a fuzzy match name it).
+        left_out: dict[int, set[int]] = {}
+        more_wanted: dict[int, set[int]] = {}
+        for at, (attributes, tags) in maybe.items():
+            if quiet.keys() >= tags:
+                left_out[at] = attributes
+            else:
+                more_wanted[at] = attributes
+        del maybe
+        decoded.update(_decode_lines(store, rows, indexes, more_wanted))
+        every = _every_account(store, rows, decoded) if accounts else None
         matches = fuzzy.result()
     finally:
         fuzzy.cancel()
     if matches is None:
-        return AuditInput(store.profiles(), None)
+        return AuditInput(store.profiles(), None, accounts=every)
     # The values fuzzy matches name, where not decoded already.
     more: dict[int, set[int]] = {}
     for a, va, b, vb, _similarity, _facet in matches:
         for at, position in ((a, va), (b, vb)):
             if at not in decoded or position not in decoded[at][1]:
-                more.setdefault(at, set()).add(position)
+                more.setdefault(at, set(left_out.get(at, ()))).add(position)
     for at, attributes in _decode_lines(store, rows, indexes, more).items():
         if at in decoded:
             decoded[at][1].update(attributes[1])
@@ -179,7 +242,7 @@ def audit_input(
             place[(at, position)] = (len(profiles), i)
         profiles.append(Profile(account, tuple(attributes[p] for p in positions)))
     given = [(*place[(a, va)], *place[(b, vb)], similarity, facet) for a, va, b, vb, similarity, facet in matches]
-    return AuditInput(profiles, given)
+    return AuditInput(profiles, given, frozenset(quiet.values()), every)
 
 
 def _open_index(store, row) -> _Index:
@@ -209,6 +272,40 @@ def _bodies(store, rows: list, positions: list[int]):
         for at, (row_id, version, tag, body) in zip(chunk, found, strict=True):
             store._check_row("accounts", row_id, version, tag, body)
             yield at, body
+
+
+def _every_account(store, rows: list, decoded: dict) -> list[Account]:
+    """Every account, in row order: those `decoded` already, and the first line of every
+    other body (read by `_bodies`, so checked against the verified rows like the rest)."""
+    lines: list[bytes] = []
+    tags: list[bytes] = []
+    for at, body in _bodies(store, rows, [at for at in range(len(rows)) if at not in decoded]):
+        row_id, version, tag, _keys = rows[at]
+        raw = store._keys.open(body, _ad("accounts", row_id, version, tag, "body"), "an account row")
+        end = raw.find(b"\n")
+        if end < 0:
+            raise StoreDamaged(_("store is damaged: an account row is unreadable"))
+        lines.append(raw[:end])
+        tags.append(tag)
+    try:
+        read = iter(map(_decode_account, json.loads(b"[" + b",".join(lines) + b"]")))
+        del lines
+    except (ValueError, KeyError, TypeError, IndexError, AttributeError):
+        raise StoreDamaged(_("store is damaged: an account row is unreadable")) from None
+    out = []
+    name_tag = store._keys.name_tag
+    i = 0
+    for at in range(len(rows)):
+        held = decoded.get(at)
+        if held is not None:
+            out.append(held[0])
+            continue
+        account = next(read)
+        if name_tag(account.name) != tags[i]:
+            raise StoreDamaged(_("store was tampered with: an account row is filed under the wrong name"))
+        i += 1
+        out.append(account)
+    return out
 
 
 def _decode_lines(store, rows: list, indexes: list[_Index], wanted: dict[int, set[int]]) -> dict:
