@@ -278,6 +278,51 @@ def test_quiet_hubs_follow_the_rules(busy_store, store_path):
     assert {key.partition(":")[0] for key in thin.hub_keys} == {"category"}
 
 
+def test_fuzzy_scoring_split_in_two_processes_finds_the_same(busy_store, store_path, monkeypatch):
+    """A large fuzzy scoring is split: the later blocks in a second forked child. The matches
+    are the same, in the same order, as one process scoring every block."""
+    rules = load_rules(None)
+    with Store.open(store_path, PASSPHRASE) as st:
+        alone = _audit_input(st, rules, parallel=False)
+        monkeypatch.setattr(prefilter, "SPLIT_SCORING_OVER", 0)
+        split = _audit_input(st, rules, parallel=True)
+    assert split == alone and len(alone.fuzzy_matches) > 2
+    _same_audit(store_path, rules)
+
+
+@pytest.mark.parametrize("child_dies", [False, True])
+def test_split_scoring_keeps_the_first_match_of_a_pair(monkeypatch, child_dies):
+    """A pair of values met in an early block and again in a later one is the early block's
+    match, as when one process scores every block; a child that dies is redone here."""
+    blocks = [("email", [0, 1, 2]), ("email", [3, 4]), ("phone", [1, 2, 5]), ("phone", [0, 5]), ("email", [2, 3, 4])]
+    owner = [0, 1, 2, 3, 4, 5]
+    parent = os.getpid()
+
+    def every_pair(blocks, text_of, exact_of, owner):
+        if child_dies and os.getpid() != parent:
+            os._exit(9)
+        # each block's matches marked with its first ref, so a pair's block shows
+        return [engine.FuzzyMatch(a, b, 90.0 + refs[0], facet) for facet, refs in blocks
+                for i, a in enumerate(refs) for b in refs[i + 1:]]
+
+    def sequential(blocks):
+        seen, out = set(), []
+        for m in every_pair(blocks, None, None, owner):
+            if (m.a, m.b) not in seen:
+                seen.add((m.a, m.b))
+                out.append(m)
+        return out
+
+    def first_kept(blocks, text_of, exact_of, owner):
+        return sequential(blocks)
+
+    monkeypatch.setattr(prefilter, "SPLIT_SCORING_OVER", 0)
+    split = prefilter._score_in_two(first_kept, blocks, None, None, owner, True)
+    assert split == sequential(blocks)
+    assert (2, 3) in {(m.a, m.b) for m in split} and len(split) == len({(m.a, m.b) for m in split})
+    assert next(m for m in split if (m.a, m.b) == (3, 4)).similarity == 93.0  # its early block's
+
+
 def test_a_failed_child_is_redone_in_process(busy_store, store_path, monkeypatch):
     """If the forked child dies, the parent computes the fuzzy side itself."""
     rules = load_rules(None)

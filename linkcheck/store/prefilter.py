@@ -155,7 +155,7 @@ def audit_input(
         store._check_scan("accounts", rows, (1,))
     # Opened once, here; the forked child that runs the fuzzy side shares them.
     indexes = [_open_index(store, row) for row in rows]
-    fuzzy = _Background(lambda: _fuzzy_matches(indexes, block_cap, score), parallel)
+    fuzzy = _Background(lambda: _fuzzy_matches(indexes, block_cap, score, parallel), parallel)
     try:
         # How many accounts hold each exact tag (a tag one account holds twice counts once),
         # counted in C, each tag list turned into Python ints once.
@@ -348,17 +348,16 @@ def _decode_lines(store, rows: list, indexes: list[_Index], wanted: dict[int, se
         raise StoreDamaged(_("store is damaged: an account row is unreadable")) from None
 
 
-def _fuzzy_matches(indexes: list[_Index], block_cap: int, score: FuzzyScorer) -> list[tuple] | None:
+def _fuzzy_matches(indexes: list[_Index], block_cap: int, score: FuzzyScorer, parallel: bool = False
+                   ) -> list[tuple] | None:
     """The fuzzy side of `audit_input`, from the key indexes alone: blocks of blocking tags
     held by 2 to `block_cap` accounts, in the order the audit would meet them; one ref per
     value in such a block, in (account, value) order; its text and the tag of its own
     exact key from the index. Returns (row, attribute, row, attribute, similarity, facet),
-    or None for a store written by a development build whose index kept no texts."""
-    holders: Counter[int] = Counter()  # blocking tag -> accounts holding it (counted in C)
-    count = holders.update
-    for index in indexes:
-        if index.blocking:
-            count(set(index.blocking))
+    or None for a store written by a development build whose index kept no texts. With
+    `parallel`, a large scoring is split in two processes (`_score_in_two`)."""
+    # blocking tag -> accounts holding it, counted in C
+    holders: Counter[int] = Counter(chain.from_iterable(map(set, (index.blocking for index in indexes))))
     shared = {tag for tag, n in holders.items() if 1 < n <= block_cap}
     del holders
     blocks: dict[int, tuple[str, list[int]]] = {}
@@ -366,6 +365,7 @@ def _fuzzy_matches(indexes: list[_Index], block_cap: int, score: FuzzyScorer) ->
     where: list[tuple[int, int]] = []
     texts: list[str] = []
     exact: list[int | None] = []
+    is_shared = shared.__contains__
     try:
         for at, index in enumerate(indexes):
             if not index.blocking:
@@ -385,7 +385,7 @@ def _fuzzy_matches(indexes: list[_Index], block_cap: int, score: FuzzyScorer) ->
             # The values with blocking keys, the nth of which has the nth text.
             for nth, attr in enumerate(with_blocks):
                 end = block_ends[attr]
-                mine = [t for t in tags[end - counts[attr] : end] if t in shared]
+                mine = list(filter(is_shared, tags[end - counts[attr] : end]))
                 if not mine:
                     continue
                 ref = len(owner)
@@ -403,5 +403,31 @@ def _fuzzy_matches(indexes: list[_Index], block_cap: int, score: FuzzyScorer) ->
                         block[1].append(ref)
     except (IndexError, ValueError, UnicodeDecodeError):
         raise StoreDamaged(_("store is damaged: an account's key index is unreadable")) from None
-    found = score(list(blocks.values()), texts.__getitem__, exact.__getitem__, owner)
+    found = _score_in_two(score, list(blocks.values()), texts.__getitem__, exact.__getitem__, owner, parallel)
     return [(*where[m.a], *where[m.b], m.similarity, m.facet) for m in found]
+
+
+# Above this many comparisons (the sum of each block's size squared) the fuzzy scoring is
+# split between two processes.
+SPLIT_SCORING_OVER = 200_000
+
+
+def _score_in_two(score: FuzzyScorer, blocks: list, text_of, exact_of, owner: list[int], parallel: bool) -> list:
+    """`score(blocks, ...)`, the same matches in the same order, the later blocks (about half
+    the comparisons) scored in a forked child meanwhile (`_Background`: if it fails, here).
+
+    The scorer keeps the first match of each pair of values and skips the pair in later
+    blocks, so the later blocks' matches count only where the earlier blocks did not match
+    that pair."""
+    work = list(accumulate(len(refs) * len(refs) for _facet, refs in blocks))
+    if not parallel or not work or work[-1] <= SPLIT_SCORING_OVER:
+        return score(blocks, text_of, exact_of, owner)
+    half = bisect.bisect_left(work, work[-1] / 2) + 1
+    later = _Background(lambda: score(blocks[half:], text_of, exact_of, owner), parallel)
+    try:
+        found = score(blocks[:half], text_of, exact_of, owner)
+        rest = later.result()
+    finally:
+        later.cancel()
+    matched = {(m.a, m.b) for m in found}
+    return found + [m for m in rest if (m.a, m.b) not in matched]
