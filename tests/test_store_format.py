@@ -323,6 +323,22 @@ def test_split_scoring_keeps_the_first_match_of_a_pair(monkeypatch, child_dies):
     assert next(m for m in split if (m.a, m.b) == (3, 4)).similarity == 93.0  # its early block's
 
 
+def test_blocks_built_as_arrays_are_the_blocks_of_the_loop(busy_store, store_path, monkeypatch):
+    """Above ARRAYS_OVER accounts the fuzzy side's blocks are built with numpy: the same
+    blocks, refs, values, texts and exact tags as the Python loop, whatever the block cap;
+    and the audit over them is the audit of every profile."""
+    with Store.open(store_path, PASSPHRASE) as st:
+        indexes = [prefilter._open_index(st, row) for row in st._index_rows]
+    for cap in (200, 5, 2):
+        arrays = prefilter._blocks_in_arrays(indexes, cap)
+        assert arrays == prefilter._blocks_in_python(indexes, cap)
+        assert arrays[0] or cap == 2
+    assert prefilter._blocks_in_arrays(indexes[:1], 200) == prefilter._blocks_in_python(indexes[:1], 200)
+    monkeypatch.setattr(prefilter, "ARRAYS_OVER", 0)
+    _same_audit(store_path, load_rules(None))
+    _same_audit(store_path, rules_from_dict({"combine": {"fuzzy_block_cap": 3, "hub_size": 5}}))
+
+
 def test_a_failed_child_is_redone_in_process(busy_store, store_path, monkeypatch):
     """If the forked child dies, the parent computes the fuzzy side itself."""
     rules = load_rules(None)
@@ -381,9 +397,12 @@ def test_a_sealed_line_of_the_wrong_shape_is_damage(cli, store, store_path, monk
     assert "damaged" in result.output and "Traceback" not in result.output
 
 
-def test_an_index_without_texts_falls_back_to_every_profile(cli, busy_store, store_path, monkeypatch):
+@pytest.mark.parametrize("arrays", [False, True])
+def test_an_index_without_texts_falls_back_to_every_profile(cli, busy_store, store_path, monkeypatch, arrays):
     """Development builds wrote format-2 indexes without the texts; the audit then compares
-    every profile itself, with the same result."""
+    every profile itself, with the same result (the blocks built by the loop or as arrays)."""
+    if arrays:
+        monkeypatch.setattr(prefilter, "ARRAYS_OVER", 0)
     real = Store._index_blob
 
     def without_texts(self, profile, n_exact=None):

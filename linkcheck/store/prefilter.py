@@ -368,6 +368,27 @@ def _fuzzy_matches(indexes: list[_Index], block_cap: int, score: FuzzyScorer, pa
     exact key from the index. Returns (row, attribute, row, attribute, similarity, facet),
     or None for a store written by a development build whose index kept no texts. With
     `parallel`, a large scoring is split in two processes (`_score_in_two`)."""
+    try:
+        if len(indexes) > ARRAYS_OVER:
+            built = _blocks_in_arrays(indexes, block_cap)
+        else:  # fewer: importing numpy would take longer than the loop
+            built = _blocks_in_python(indexes, block_cap)
+    except (IndexError, ValueError, UnicodeDecodeError):
+        raise StoreDamaged(_("store is damaged: an account's key index is unreadable")) from None
+    if built is None:
+        return None
+    blocks_list, owner, where, texts, exact = built
+    found = _score_in_two(score, blocks_list, texts.__getitem__, exact.__getitem__, owner, parallel)
+    return [(*where[m.a], *where[m.b], m.similarity, m.facet) for m in found]
+
+
+# Above this many accounts the fuzzy side's blocks are built with array operations (numpy).
+ARRAYS_OVER = 20_000
+
+
+def _blocks_in_python(indexes: list[_Index], block_cap: int):
+    """What `_blocks_in_arrays` returns, one account and one tag at a time: for a store of up
+    to ARRAYS_OVER accounts, where it is quicker than importing numpy."""
     # blocking tag -> accounts holding it, counted in C
     holders: Counter[int] = Counter(chain.from_iterable(map(set, (index.blocking for index in indexes))))
     shared = {tag for tag, n in holders.items() if 1 < n <= block_cap}
@@ -415,8 +436,82 @@ def _fuzzy_matches(indexes: list[_Index], block_cap: int, score: FuzzyScorer, pa
                         block[1].append(ref)
     except (IndexError, ValueError, UnicodeDecodeError):
         raise StoreDamaged(_("store is damaged: an account's key index is unreadable")) from None
-    found = _score_in_two(score, list(blocks.values()), texts.__getitem__, exact.__getitem__, owner, parallel)
-    return [(*where[m.a], *where[m.b], m.similarity, m.facet) for m in found]
+    return list(blocks.values()), owner, where, texts, exact
+
+
+def _blocks_in_arrays(indexes: list[_Index], block_cap: int):
+    """The fuzzy side's blocks and values from the key indexes, by sorting and counting the
+    8-byte tags as arrays (numpy) instead of a Python loop over every account and tag:
+    (blocks as (facet, refs), owner, (row, attribute), text and first exact tag of each
+    ref), exactly as `_blocks_in_python` builds them, or None for an index without texts."""
+    import numpy as np  # here: only the audit's fuzzy side uses it
+
+    n = len(indexes)
+    lengths = np.fromiter((len(ix.blocking) for ix in indexes), dtype=np.int64, count=n)
+    if not n or not lengths.any():
+        return [], [], [], [], []
+    tags = np.frombuffer(b"".join([ix.blocking for ix in indexes]), dtype=np.uint64)
+    account = np.repeat(np.arange(n, dtype=np.int64), lengths)
+    per_attr = np.frombuffer(b"".join([ix.block_counts for ix in indexes]), dtype=np.uint8).astype(np.int64)
+    if int(per_attr.sum()) != len(tags):
+        raise ValueError("index counts")
+    attrs = np.fromiter((len(ix.block_counts) for ix in indexes), dtype=np.int64, count=n)
+    attr_start = np.cumsum(attrs) - attrs  # each account's first attribute, overall
+    attribute = np.repeat(np.arange(len(per_attr), dtype=np.int64), per_attr)  # of each tag, overall
+    # Holders of each tag: its distinct accounts.
+    order = np.lexsort((account, tags))
+    sorted_tags, sorted_accounts = tags[order], account[order]
+    distinct = np.ones(len(order), dtype=bool)
+    distinct[1:] = (sorted_tags[1:] != sorted_tags[:-1]) | (sorted_accounts[1:] != sorted_accounts[:-1])
+    unique_tags, holders = np.unique(sorted_tags[distinct], return_counts=True)
+    shared = unique_tags[(holders > 1) & (holders <= block_cap)]
+    entries = np.flatnonzero(np.isin(tags, shared))  # in (account, attribute, key) order
+    if not len(entries):
+        return [], [], [], [], []
+    # A ref for each value holding a shared tag, in (account, attribute) order.
+    values, ref = np.unique(attribute[entries], return_inverse=True)
+    ref = ref.reshape(-1)
+    # Blocks in the order their tag is first met; each one's refs ascending, each once.
+    _block_tags, first, which = np.unique(tags[entries], return_index=True, return_inverse=True)
+    rank = np.empty(len(first), dtype=np.int64)
+    rank[np.argsort(first, kind="stable")] = np.arange(len(first))
+    block = rank[which.reshape(-1)]
+    order = np.lexsort((ref, block))
+    block, ref_sorted = block[order], ref[order]
+    once = np.ones(len(block), dtype=bool)
+    once[1:] = (block[1:] != block[:-1]) | (ref_sorted[1:] != ref_sorted[:-1])
+    block, ref_sorted = block[once], ref_sorted[once]
+    cuts = (np.flatnonzero(np.diff(block)) + 1).tolist()
+    refs_all = ref_sorted.tolist()
+    starts, ends = [0, *cuts], [*cuts, len(refs_all)]
+    first_ref = ref[first[np.argsort(rank)]].tolist()  # the value that opened each block
+    # Each value's account and position, its text and kind (the nth attribute with blocking
+    # keys overall has the nth pair of words of the joined texts), its first exact tag.
+    owner_of = np.searchsorted(attr_start, values, side="right") - 1
+    with_blocks = (per_attr > 0).astype(np.int64)
+    nth = (np.cumsum(with_blocks) - with_blocks)[values].tolist()
+    holders_of_texts = [ix for ix in indexes if ix.blocking]
+    for ix in holders_of_texts:
+        if not ix.texts:
+            return None  # an index written before it kept the texts
+        if ix.texts.count(b"\x00") != 2 * (len(ix.block_counts) - ix.block_counts.count(0)) - 1:
+            raise ValueError("index texts")
+    words = b"\x00".join([ix.texts for ix in holders_of_texts]).decode("utf-8").split(_TEXT_SEPARATOR)
+    exact_counts = np.frombuffer(b"".join([ix.exact_counts for ix in indexes]), dtype=np.uint8).astype(np.int64)
+    exact_tags = np.frombuffer(b"".join([ix.exact for ix in indexes]), dtype=np.uint64)
+    first_exact = (np.cumsum(exact_counts) - exact_counts)[values]
+    has_exact = exact_counts[values] > 0
+    exact_of = np.zeros(len(values), dtype=np.uint64)
+    exact_of[has_exact] = exact_tags[first_exact[has_exact]]
+    exact = [tag if present else None for tag, present in zip(exact_of.tolist(), has_exact.tolist(), strict=True)]
+    owner = owner_of.tolist()
+    where = list(zip(owner, (values - attr_start[owner_of]).tolist(), strict=True))
+    texts = words[1::2]
+    texts = list(map(texts.__getitem__, nth))
+    kinds = words[0::2]
+    kinds = list(map(kinds.__getitem__, nth))
+    blocks = list(zip(map(kinds.__getitem__, first_ref), map(refs_all.__getitem__, map(slice, starts, ends)), strict=True))
+    return blocks, owner, where, texts, exact
 
 
 # Above this many comparisons (the sum of each block's size squared) the fuzzy scoring is
