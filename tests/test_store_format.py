@@ -16,9 +16,12 @@ from pathlib import Path
 
 import pytest
 
+from linkcheck.errors import StoreDamaged
 from linkcheck.linkage import engine
 from linkcheck.store import codec as store_mod
+from linkcheck.jsontext import dumps
 from linkcheck.store import keyindex, prefilter
+from linkcheck.store.prefilter import QuietHubs
 from linkcheck.accounts import make_attribute
 from linkcheck.models import Account, Attribute, Profile
 from linkcheck.linkage.rules import load_rules, rules_from_dict
@@ -86,24 +89,27 @@ def test_index_lists_every_tag_per_attribute(store_path, store):
 # The audit's loader gives the same audit as every profile
 
 
-def _audit_input(st: Store, rules, parallel: bool = True, include: str | None = None):
+def _audit_input(st: Store, rules, parallel: bool = True, include: str | None = None, hubs: bool = False):
+    quiet = QuietHubs(rules.combine.hub_size, functools.partial(engine.quiet_hub, rules=rules)) if hubs else None
     return st.audit_input(
         rules.combine.fuzzy_block_cap, functools.partial(engine.score_blocks, rules=rules), include=include,
-        parallel=parallel,
+        parallel=parallel, hubs=quiet,
     )
 
 
 def _same_audit(store_path: Path, rules, **kw) -> dict:
-    """The audit over `audit_input` (in two processes and in one) equals the audit over
-    every profile."""
+    """The audit over `audit_input` (in two processes and in one, leaving out the accounts
+    that share only quiet hubs or not) equals the audit over every profile, to the byte."""
     with Store.open(store_path, PASSPHRASE) as st:
         everything = st.profiles()
-        inputs = [_audit_input(st, rules, parallel, kw.get("account")) for parallel in (True, False)]
+        inputs = [_audit_input(st, rules, parallel, kw.get("account"), hubs)
+                  for parallel in (True, False) for hubs in (False, True)]
         explanations = st.explanations()
     full = engine.audit_to_json(engine.audit(everything, rules, explanations=explanations, **kw), reveal=True)
     for given in inputs:
-        fast = engine.audit(given.profiles, rules, explanations=explanations, fuzzy_matches=given.fuzzy_matches, **kw)
-        assert engine.audit_to_json(fast, reveal=True) == full
+        fast = engine.audit(given.profiles, rules, explanations=explanations, fuzzy_matches=given.fuzzy_matches,
+                            hub_keys=given.hub_keys, **kw)
+        assert dumps(engine.audit_to_json(fast, reveal=True)) == dumps(full)
     return full
 
 
@@ -197,6 +203,142 @@ def test_audit_input_leaves_out_what_shares_nothing(busy_store, store_path):
     assert ("typo-a", "address", "typo-b", "address", "address") in named
 
 
+def test_accounts_sharing_only_quiet_hubs_are_left_out(busy_store, store_path):
+    """Everyone ships with one of a few carriers and sells in one of a few categories: hubs
+    that link nobody. An account sharing nothing else is not read; the first holder of each
+    such value is (it names the key), and the audit is told the keys are hubs."""
+    rules = load_rules(None)
+    with Store.open(store_path, PASSPHRASE) as st:
+        every = _audit_input(st, rules)
+        thin = _audit_input(st, rules, hubs=True)
+        one = _audit_input(st, rules, include="alone-e", hubs=True)
+    assert every.hub_keys == frozenset()
+    assert thin.hub_keys and {key.partition(":")[0] for key in thin.hub_keys} == {"logistics", "category"}
+    names = {p.name for p in thin.profiles}
+    assert "alone-e" in {p.name for p in every.profiles} and "alone-e" not in names
+    assert {"typo-a", "typo-b", "person-d", "other-c", "acme-us"} <= names
+    assert len(thin.profiles) < len(every.profiles) / 2
+    # Kept accounts are read as before, every shared value with them.
+    before = {p.name: p for p in every.profiles}
+    assert all(p == before[p.name] for p in thin.profiles)
+    # Each hub's first holder is read.
+    firsts = {}
+    for p in every.profiles:
+        for a in p.attributes:
+            for key in a.keys:
+                firsts.setdefault(key, p.name)
+    assert {firsts[key] for key in thin.hub_keys} <= names
+    # An account asked for is read whatever it shares.
+    assert "alone-e" in {p.name for p in one.profiles}
+
+
+@pytest.mark.parametrize("parallel", [True, False])
+def test_audit_input_lists_every_account_for_the_report(busy_store, store_path, parallel):
+    """The report lists every account: read beside the audit's input, each body opened once,
+    the same accounts in the same order as `Store.accounts()`."""
+    rules = load_rules(None)
+    with Store.open(store_path, PASSPHRASE) as st:
+        given = _audit_input(st, rules, parallel=parallel, hubs=True)
+        listed = st.accounts()
+        with_them = st.audit_input(
+            rules.combine.fuzzy_block_cap, functools.partial(engine.score_blocks, rules=rules), parallel=parallel,
+            hubs=QuietHubs(rules.combine.hub_size, functools.partial(engine.quiet_hub, rules=rules)), accounts=True,
+        )
+    assert given.accounts is None
+    assert with_them.accounts == listed and len(listed) == 1500 + 10 + len(NEAR_MISSES)
+    assert with_them._replace(accounts=None) == given
+
+
+def test_every_account_row_is_checked_for_the_report(busy_store, store_path):
+    """A row that reads back other than the manifest check verified it at open is damage,
+    also when only its first line is wanted (an account left out of the audit's input)."""
+    rules = load_rules(None)
+    hubs = QuietHubs(rules.combine.hub_size, functools.partial(engine.quiet_hub, rules=rules))
+    with Store.open(store_path, PASSPHRASE) as st:
+        score = functools.partial(engine.score_blocks, rules=rules)
+        assert "alone-e" not in {p.name for p in st.audit_input(200, score, parallel=False, hubs=hubs).profiles}
+        row_id = st._account_ids[st._keys.name_tag("alone-e")]
+        version, tag, body_tag, *rest = st._verified["accounts"][row_id]
+        st._verified["accounts"][row_id] = (version, tag, bytes(16), *rest)
+        with pytest.raises(StoreDamaged, match="differs from the one verified"):
+            st.audit_input(200, score, parallel=False, hubs=hubs, accounts=True)
+
+
+def test_quiet_hubs_follow_the_rules(busy_store, store_path):
+    """A context facet given a level in a rules file links: its hubs are not quiet, and the
+    audit over what is read is still the audit of every profile."""
+    assert engine.quiet_hub("logistics:dhl", load_rules(None))
+    assert not engine.quiet_hub("email:ops@acme.example", load_rules(None))
+    linking = rules_from_dict({"levels": {"logistics": "medium", "category": "off"}, "combine": {"hub_size": 5}})
+    assert not engine.quiet_hub("logistics:dhl", linking) and engine.quiet_hub("category:toys", linking)
+    audit = _same_audit(store_path, linking)
+    assert any(h["facet"] == "logistics" for h in audit["hubs"])
+    with Store.open(store_path, PASSPHRASE) as st:
+        thin = _audit_input(st, linking, hubs=True)
+    assert {key.partition(":")[0] for key in thin.hub_keys} == {"category"}
+
+
+def test_fuzzy_scoring_split_in_two_processes_finds_the_same(busy_store, store_path, monkeypatch):
+    """A large fuzzy scoring is split: the later blocks in a second forked child. The matches
+    are the same, in the same order, as one process scoring every block."""
+    rules = load_rules(None)
+    with Store.open(store_path, PASSPHRASE) as st:
+        alone = _audit_input(st, rules, parallel=False)
+        monkeypatch.setattr(prefilter, "SPLIT_SCORING_OVER", 0)
+        split = _audit_input(st, rules, parallel=True)
+    assert split == alone and len(alone.fuzzy_matches) > 2
+    _same_audit(store_path, rules)
+
+
+@pytest.mark.parametrize("child_dies", [False, True])
+def test_split_scoring_keeps_the_first_match_of_a_pair(monkeypatch, child_dies):
+    """A pair of values met in an early block and again in a later one is the early block's
+    match, as when one process scores every block; a child that dies is redone here."""
+    blocks = [("email", [0, 1, 2]), ("email", [3, 4]), ("phone", [1, 2, 5]), ("phone", [0, 5]), ("email", [2, 3, 4])]
+    owner = [0, 1, 2, 3, 4, 5]
+    parent = os.getpid()
+
+    def every_pair(blocks, text_of, exact_of, owner):
+        if child_dies and os.getpid() != parent:
+            os._exit(9)
+        # each block's matches marked with its first ref, so a pair's block shows
+        return [engine.FuzzyMatch(a, b, 90.0 + refs[0], facet) for facet, refs in blocks
+                for i, a in enumerate(refs) for b in refs[i + 1:]]
+
+    def sequential(blocks):
+        seen, out = set(), []
+        for m in every_pair(blocks, None, None, owner):
+            if (m.a, m.b) not in seen:
+                seen.add((m.a, m.b))
+                out.append(m)
+        return out
+
+    def first_kept(blocks, text_of, exact_of, owner):
+        return sequential(blocks)
+
+    monkeypatch.setattr(prefilter, "SPLIT_SCORING_OVER", 0)
+    split = prefilter._score_in_two(first_kept, blocks, None, None, owner, True)
+    assert split == sequential(blocks)
+    assert (2, 3) in {(m.a, m.b) for m in split} and len(split) == len({(m.a, m.b) for m in split})
+    assert next(m for m in split if (m.a, m.b) == (3, 4)).similarity == 93.0  # its early block's
+
+
+def test_blocks_built_as_arrays_are_the_blocks_of_the_loop(busy_store, store_path, monkeypatch):
+    """Above ARRAYS_OVER accounts the fuzzy side's blocks are built with numpy: the same
+    blocks, refs, values, texts and exact tags as the Python loop, whatever the block cap;
+    and the audit over them is the audit of every profile."""
+    with Store.open(store_path, PASSPHRASE) as st:
+        indexes = [prefilter._open_index(st, row) for row in st._index_rows]
+    for cap in (200, 5, 2):
+        arrays = prefilter._blocks_in_arrays(indexes, cap)
+        assert arrays == prefilter._blocks_in_python(indexes, cap)
+        assert arrays[0] or cap == 2
+    assert prefilter._blocks_in_arrays(indexes[:1], 200) == prefilter._blocks_in_python(indexes[:1], 200)
+    monkeypatch.setattr(prefilter, "ARRAYS_OVER", 0)
+    _same_audit(store_path, load_rules(None))
+    _same_audit(store_path, rules_from_dict({"combine": {"fuzzy_block_cap": 3, "hub_size": 5}}))
+
+
 def test_a_failed_child_is_redone_in_process(busy_store, store_path, monkeypatch):
     """If the forked child dies, the parent computes the fuzzy side itself."""
     rules = load_rules(None)
@@ -255,9 +397,12 @@ def test_a_sealed_line_of_the_wrong_shape_is_damage(cli, store, store_path, monk
     assert "damaged" in result.output and "Traceback" not in result.output
 
 
-def test_an_index_without_texts_falls_back_to_every_profile(cli, busy_store, store_path, monkeypatch):
+@pytest.mark.parametrize("arrays", [False, True])
+def test_an_index_without_texts_falls_back_to_every_profile(cli, busy_store, store_path, monkeypatch, arrays):
     """Development builds wrote format-2 indexes without the texts; the audit then compares
-    every profile itself, with the same result."""
+    every profile itself, with the same result (the blocks built by the loop or as arrays)."""
+    if arrays:
+        monkeypatch.setattr(prefilter, "ARRAYS_OVER", 0)
     real = Store._index_blob
 
     def without_texts(self, profile, n_exact=None):

@@ -13,7 +13,7 @@ from collections import Counter
 from itertools import chain
 from operator import attrgetter, itemgetter
 from types import MappingProxyType
-from typing import Callable, Iterable, NamedTuple, Sequence
+from typing import Callable, Collection, Iterable, NamedTuple, Sequence
 
 from ..i18n import _
 from ..errors import UsageError
@@ -36,7 +36,7 @@ __all__ = [
     "EXACT", "FUZZY", "NEAR", "NETWORK", "NORMALISED", "TAINT_STATUSES", "AtRisk", "Audit", "Cluster", "Evidence", "Finding",
     "FuzzyMatch", "Hub", "Level", "Link", "PairRisk", "audit", "audit_to_json", "combine_level", "compare",
     "finding_to_json", "fuzzy_match", "fuzzy_text", "kinds_mask", "link_to_json", "pair_score",
-    "pair_to_json", "pairs_to_json", "same_but_typos", "same_place", "score_blocks",
+    "pair_to_json", "pairs_to_json", "quiet_hub", "same_but_typos", "same_place", "score_blocks",
 ]
 
 Mask = Callable[[str, str], str]
@@ -145,6 +145,7 @@ def audit(
     max_pairs: int | None = None,
     mask: Mask | None = None,
     fuzzy_matches: Iterable[tuple[int, int, int, int, float, str]] | None = None,
+    hub_keys: Collection[str] = (),
 ) -> Audit:
     """Every linked pair, hub, cluster and tainted account among `profiles`.
 
@@ -163,10 +164,13 @@ def audit(
     value, similarity, facet) positions in `profiles`, as `score_blocks` finds them, in the
     order it finds them (`Store.audit_input` scores them from the key index). The
     profiles' blocking keys are then ignored.
+
+    `hub_keys`: keys that are hubs whatever number of their holders is among `profiles`
+    (`quiet_hub` keys whose other holders `Store.audit_input` left out).
     """
     with _without_cyclic_gc():
         return _audit(list(profiles), rules, min_level, link_level, account, explanations,
-                      max_pairs, mask or kinds_mask, fuzzy_matches)
+                      max_pairs, mask or kinds_mask, fuzzy_matches, hub_keys)
 
 
 class _HubGroup(NamedTuple):
@@ -175,7 +179,8 @@ class _HubGroup(NamedTuple):
     members: dict[int, int]  # account index -> attribute ref
 
 
-def _audit(profiles, rules, min_level, link_level, account, explanations, max_pairs, mask, fuzzy_matches) -> Audit:
+def _audit(profiles, rules, min_level, link_level, account, explanations, max_pairs, mask, fuzzy_matches,
+           hub_keys) -> Audit:
     names = [p.name for p in profiles]
     target: int | None = None
     if account is not None:
@@ -184,8 +189,8 @@ def _audit(profiles, rules, min_level, link_level, account, explanations, max_pa
         except ValueError:
             raise UsageError(_("no account named {account!r}", account=account)) from None
 
-    attr_of, owner, shared = _group_by_key(profiles)
-    evidence, context, hubs, blocks = _exact_pairs(shared, attr_of, owner, rules)
+    attr_of, owner, shared = _group_by_key(profiles, hub_keys)
+    evidence, context, hubs, blocks = _exact_pairs(shared, attr_of, owner, rules, hub_keys)
     del shared
     if fuzzy_matches is None:
         matches = score_blocks(
@@ -280,10 +285,11 @@ def _given_matches(given: Iterable[tuple[int, int, int, int, float, str]], profi
     return out
 
 
-def _group_by_key(profiles: list[Profile]) -> tuple[list[Attribute], list[int], dict[str, list[int]]]:
+def _group_by_key(profiles: list[Profile], hub_keys: Collection[str] = ()
+                  ) -> tuple[list[Attribute], list[int], dict[str, list[int]]]:
     """Attributes with keys (`attr_of`, indexed by ref), their accounts (`owner`), and every
-    key held by two or more attributes -> their refs. `first` maps a key to the first ref seen
-    with it; only keys seen twice get a list, so millions of unique keys stay cheap."""
+    key held by two or more attributes, or in `hub_keys`, -> their refs. Only keys seen twice
+    get a list, so millions of unique keys stay cheap."""
     attr_of = [a for p in profiles for a in p.attributes if a.keys]
     owner = [i for i, p in enumerate(profiles) for a in p.attributes if a.keys]
     # Count every key in C first (Counter over a flat iterator), then walk only the
@@ -291,6 +297,9 @@ def _group_by_key(profiles: list[Profile]) -> tuple[list[Attribute], list[int], 
     # dict operation per key was most of an audit's time at 100,000 accounts.
     counts = Counter(chain.from_iterable(a.keys for a in attr_of))
     repeated = {key for key, n in counts.items() if n > 1}
+    # A hub key keeps its group (and so its place among the hubs) when only one of its
+    # holders is here: the others were left out (`quiet_hub`).
+    repeated.update(key for key in hub_keys if key in counts)
     del counts
     shared: dict[str, list[int]] = {}
     shared_get = shared.get
@@ -307,13 +316,15 @@ def _group_by_key(profiles: list[Profile]) -> tuple[list[Attribute], list[int], 
                 elif group[-1] != ref:
                     group.append(ref)
     # A key repeated inside one attribute is not shared.
-    return attr_of, owner, {key: refs for key, refs in shared.items() if len(refs) > 1}
+    return attr_of, owner, {key: refs for key, refs in shared.items() if len(refs) > 1 or key in hub_keys}
 
 
-def _exact_pairs(shared: dict[str, list[int]], attr_of: list[Attribute], owner: list[int], rules: Rules):
+def _exact_pairs(shared: dict[str, list[int]], attr_of: list[Attribute], owner: list[int], rules: Rules,
+                 hub_keys: Collection[str] = ()):
     """Evidence per account pair from exact keys: `evidence` (what links) and `context`
-    (logistics, category) kept apart; groups over the hub size become hubs; blocking groups
-    are set aside for fuzzy comparison. Pairs are (lower index, higher index)."""
+    (logistics, category) kept apart; groups over the hub size, and `hub_keys`, become
+    hubs; blocking groups are set aside for fuzzy comparison. Pairs are (lower index,
+    higher index)."""
     evidence: dict[tuple[int, int], list] = {}
     context: dict[tuple[int, int], list] = {}
     hubs: list[_HubGroup] = []
@@ -334,7 +345,7 @@ def _exact_pairs(shared: dict[str, list[int]], attr_of: list[Attribute], owner: 
         members: dict[int, int] = {}
         for r in refs:
             members.setdefault(owner[r], r)
-        if len(members) < 2:
+        if len(members) < 2 and key not in hub_keys:
             continue
         pinyin = False
         if rule.common or rule.names:
@@ -342,7 +353,7 @@ def _exact_pairs(shared: dict[str, list[int]], attr_of: list[Attribute], owner: 
             pinyin = key.startswith(PINYIN_MARK, len(facet) + 1)
             holders = len(members)
             rule = weighed(rule, weigh(rule, attr_of[refs[0]].normalized, holders, pinyin=pinyin), holders, pinyin)
-        if len(members) > hub_size:
+        if len(members) > hub_size or key in hub_keys:
             hubs.append(_HubGroup(rule, key, members))
             continue
         target = context if rule.context else evidence
@@ -360,6 +371,18 @@ def _exact_pairs(shared: dict[str, list[int]], attr_of: list[Attribute], owner: 
                 else:
                     slot.append(Evidence(found, attr_a, attr_of[rb], None))
     return evidence, context, hubs, blocks
+
+
+def quiet_hub(key: str, rules: Rules) -> bool:
+    """Whether a hub of this exact key (a key held by more than `hub_size` accounts) links
+    nobody and is never shown, whoever holds it: its facet is off, or context with a weight
+    that does not depend on the value or its holders (not `common`, not `names`). Such a
+    hub only adds a context finding to pairs linked by something else (`_exact_pairs`), so
+    `Store.audit_input` may leave out the accounts that share nothing else."""
+    if key.startswith(BLOCKING_PREFIX):
+        return False
+    rule = rules.facet(_facet_of(key))
+    return rule.level is None or (rule.context and not rule.common and not rule.names)
 
 
 class FuzzyMatch(NamedTuple):

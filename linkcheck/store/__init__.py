@@ -16,7 +16,7 @@
 Commands import what they need from here.
 """
 
-from .prefilter import AuditInput, FuzzyScorer
+from .prefilter import AuditInput, FuzzyScorer, QuietHubs
 from .sqlite import (
     FORMAT_VERSION,
     MAGIC,
@@ -50,6 +50,7 @@ __all__ = [
     "FORMAT_VERSION",
     "FuzzyScorer",
     "MAGIC",
+    "QuietHubs",
     "STORE_ENV",
     "STORE_FILENAME",
     "Store",

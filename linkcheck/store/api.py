@@ -29,7 +29,7 @@ from ..models import Account, Event, Explanation, Profile
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-    from .prefilter import AuditInput, FuzzyScorer
+    from .prefilter import AuditInput, FuzzyScorer, QuietHubs
 
 
 @runtime_checkable
@@ -52,7 +52,8 @@ class StoreBackend(Protocol):
 
     # what the audit and the pre-login checks read
     def audit_input(
-        self, block_cap: int, score: "FuzzyScorer", *, include: str | None = None, parallel: bool = True
+        self, block_cap: int, score: "FuzzyScorer", *, include: str | None = None, parallel: bool = True,
+        hubs: "QuietHubs | None" = None, accounts: bool = False,
     ) -> "AuditInput": ...
     def candidates(self, keys: Iterable[str], *, exclude: str | None = None, block_cap: int = 200) -> list[Profile]: ...
 

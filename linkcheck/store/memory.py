@@ -23,7 +23,7 @@ from ..errors import PassphraseError, UsageError
 from ..models import Account, Event, Explanation, Profile
 from .codec import _decode_event, _decode_profile, _encode_event, _encode_profile, _exact_key_count, _utf8_or_invalid
 from .keyindex import index_blob
-from .prefilter import AuditInput, FuzzyScorer
+from .prefilter import AuditInput, FuzzyScorer, QuietHubs
 
 
 class _Data:
@@ -123,7 +123,8 @@ class MemoryStore:
     # ----- what the audit and the pre-login checks read --------------------------------------
 
     def audit_input(
-        self, block_cap: int, score: FuzzyScorer, *, include: str | None = None, parallel: bool = True
+        self, block_cap: int, score: FuzzyScorer, *, include: str | None = None, parallel: bool = True,
+        hubs: QuietHubs | None = None, accounts: bool = False,
     ) -> AuditInput:
         """Every profile, no fuzzy matches: the audit compares everything itself (the result
         equals the SQLite backend's prefiltered input; the contract tests compare them)."""

@@ -12,12 +12,12 @@ import json
 import os
 import pickle
 from collections import Counter
-from itertools import accumulate, compress
+from itertools import accumulate, chain, compress
 from typing import Callable, NamedTuple, Sequence
 
 from ..i18n import _
 from ..errors import StoreDamaged
-from ..models import Profile
+from ..models import Account, Profile
 from ..parallel import detach_child, fork_with_pipes, kill_and_reap, reap
 from .codec import _ad, _decode_account, _decode_attribute
 from .keyindex import _TEXT_SEPARATOR, _Index, _parse_index
@@ -26,11 +26,29 @@ FuzzyScorer = Callable[[list, Callable[[int], str], Callable[[int], object], Seq
 
 
 class AuditInput(NamedTuple):
-    """`Store.audit_input`: the profiles an audit needs, and its fuzzy matches as positions in
-    them (None: the audit compares the profiles' blocking keys itself)."""
+    """`Store.audit_input`: the profiles an audit needs, its fuzzy matches as positions in
+    them (None: the audit compares the profiles' blocking keys itself), and the keys of the
+    quiet hubs whose accounts were left out where they share nothing else (`QuietHubs`; for
+    `engine.audit(..., hub_keys=...)`)."""
 
     profiles: list[Profile]
     fuzzy_matches: list[tuple[int, int, int, int, float, str]] | None
+    hub_keys: frozenset[str] = frozenset()
+    accounts: list[Account] | None = None  # every account on file, when asked for (the report)
+
+
+class QuietHubs(NamedTuple):
+    """What `audit_input` needs to leave out the accounts that only share hubs which link
+    nobody (on a large store, most of them: everyone ships with one of a few carriers).
+
+    A key held by more than `size` accounts is a hub; `quiet(key)` says whether such a hub
+    links nobody by itself and is never shown (`engine.quiet_hub`): its holders matter only
+    beside pairs linked by something else, so an account sharing nothing but quiet hubs is
+    in no pair, no cluster and no shown hub. The audit is told these keys are hubs
+    (`AuditInput.hub_keys`) though it sees fewer of their holders."""
+
+    size: int
+    quiet: Callable[[str], bool]
 
 
 class _Background:
@@ -95,7 +113,8 @@ class _Background:
 
 
 def audit_input(
-    store, block_cap: int, score: FuzzyScorer, *, include: str | None = None, parallel: bool = True
+    store, block_cap: int, score: FuzzyScorer, *, include: str | None = None, parallel: bool = True,
+    hubs: QuietHubs | None = None, accounts: bool = False,
 ) -> AuditInput:
     """What an audit needs, read from the sealed key indexes first and the bodies only
     where something is shared.
@@ -106,6 +125,11 @@ def audit_input(
     - exact keys: the indexes tell which tags two or more accounts hold; only the
       attributes holding one are decoded (each with its exact keys; blocking keys are
       not needed), with their accounts. `include` names an account kept whatever it shares.
+      With `hubs`, an account whose shared tags are all quiet hubs is left out (unless a
+      fuzzy match names it); the first holder of each hub tag is always read, and names
+      its key.
+    - with `accounts` (the report lists every account), every account's first line, read
+      while the fuzzy side runs, each body opened once.
     - fuzzy comparison: blocking tags held by 2 to `block_cap` accounts make the blocks,
       and `score` (engine.score_blocks with the rules bound) compares the normalised texts
       the index keeps beside them -- no profile is decoded for it. Its matches come back
@@ -121,7 +145,7 @@ def audit_input(
     audit compares everything itself.
     """
     if store._format < 2:
-        return AuditInput(store.profiles(), None)
+        return AuditInput(store.profiles(), None, accounts=store.accounts() if accounts else None)
     # Each account's sealed key index, as the manifest check read and verified it at open
     # (a store that has written since reads them again, checked against what it verified).
     # The bodies are read later, and only those of the accounts that share something.
@@ -131,40 +155,80 @@ def audit_input(
         store._check_scan("accounts", rows, (1,))
     # Opened once, here; the forked child that runs the fuzzy side shares them.
     indexes = [_open_index(store, row) for row in rows]
-    fuzzy = _Background(lambda: _fuzzy_matches(indexes, block_cap, score), parallel)
+    fuzzy = _Background(lambda: _fuzzy_matches(indexes, block_cap, score, parallel), parallel)
     try:
-        # Which exact tags do two or more accounts hold? Set operations run in C, each
-        # tag list turned into Python ints once; a tag one account holds twice is not shared.
-        seen: set[int] = set()
-        shared: set[int] = set()
-        for index in indexes:
-            mine = set(index.exact)
-            shared |= seen & mine
-            seen |= mine
-        del seen
+        # Which exact tags do two or more accounts hold? (A tag one account holds twice is
+        # not shared.) Set operations in C, each tag list turned into Python ints once.
+        shared = _held_twice(index.exact for index in indexes)
+        # Tags held by more accounts than a hub has: perhaps hubs that link nobody (`hubs`).
+        crowded: set[int] = set()
+        if hubs is not None:
+            holders = Counter(chain.from_iterable(map(shared.intersection, (index.exact for index in indexes))))
+            crowded = {tag for tag, n in holders.items() if n > hubs.size}
         include_tag = store._keys.name_tag(include) if include is not None else None
         is_shared = shared.__contains__
         wanted: dict[int, set[int]] = {}  # row position -> attribute positions
+        # Accounts whose shared tags are all crowded: row position -> (attributes, tags).
+        maybe: dict[int, tuple[set[int], set[int]]] = {}
+        first: dict[int, tuple[int, int, int]] = {}  # crowded tag -> (row, attribute, key) first holding it
         for at, ((_row_id, _version, tag, _keys), index) in enumerate(zip(rows, indexes, strict=True)):
-            hits = list(compress(range(len(index.exact)), map(is_shared, index.exact)))
-            if hits:
+            exact = index.exact
+            flags = list(map(is_shared, exact))
+            if True in flags:
+                hits = list(compress(range(len(exact)), flags))
                 ends = list(accumulate(index.exact_counts))
-                wanted[at] = {bisect.bisect_right(ends, position) for position in hits}
+                attributes = {bisect.bisect_right(ends, position) for position in hits}
+                mine = crowded.intersection(compress(exact, flags)) if crowded else None
+                if not mine:
+                    wanted[at] = attributes
+                    continue
+                if not first.keys() >= mine:
+                    for position in hits:
+                        t = exact[position]
+                        if t in mine and t not in first:
+                            attr = bisect.bisect_right(ends, position)
+                            first[t] = (at, attr, position - (ends[attr - 1] if attr else 0))
+                if tag == include_tag or len(mine) < len(set(compress(exact, flags))):
+                    wanted[at] = attributes  # it shares something else too
+                else:
+                    maybe[at] = (attributes, mine)
             elif tag == include_tag:
                 wanted[at] = set()
         del shared
+        # The first holder of each crowded tag is kept whatever it shares (so every key keeps
+        # its place in the audit's order), and names the key: is it a quiet hub?
+        for at, _attr, _k in first.values():
+            if at in maybe:
+                wanted[at] = maybe.pop(at)[0]
         decoded = _decode_lines(store, rows, indexes, wanted)
+        quiet: dict[int, str] = {}
+        for t, (at, attr, k) in first.items():
+            key = decoded[at][1][attr].keys[k]
+            if hubs is not None and hubs.quiet(key):
+                quiet[t] = key
+        # An account that shares only quiet hubs links nobody and is named nowhere: left out
+        # (its attributes are remembered, should a fuzzy match name it).
+        left_out: dict[int, set[int]] = {}
+        more_wanted: dict[int, set[int]] = {}
+        for at, (attributes, tags) in maybe.items():
+            if quiet.keys() >= tags:
+                left_out[at] = attributes
+            else:
+                more_wanted[at] = attributes
+        del maybe
+        decoded.update(_decode_lines(store, rows, indexes, more_wanted))
+        every = _every_account(store, rows, decoded) if accounts else None
         matches = fuzzy.result()
     finally:
         fuzzy.cancel()
     if matches is None:
-        return AuditInput(store.profiles(), None)
+        return AuditInput(store.profiles(), None, accounts=every)
     # The values fuzzy matches name, where not decoded already.
     more: dict[int, set[int]] = {}
     for a, va, b, vb, _similarity, _facet in matches:
         for at, position in ((a, va), (b, vb)):
             if at not in decoded or position not in decoded[at][1]:
-                more.setdefault(at, set()).add(position)
+                more.setdefault(at, set(left_out.get(at, ()))).add(position)
     for at, attributes in _decode_lines(store, rows, indexes, more).items():
         if at in decoded:
             decoded[at][1].update(attributes[1])
@@ -179,7 +243,18 @@ def audit_input(
             place[(at, position)] = (len(profiles), i)
         profiles.append(Profile(account, tuple(attributes[p] for p in positions)))
     given = [(*place[(a, va)], *place[(b, vb)], similarity, facet) for a, va, b, vb, similarity, facet in matches]
-    return AuditInput(profiles, given)
+    return AuditInput(profiles, given, frozenset(quiet.values()), every)
+
+
+def _held_twice(tag_lists) -> set[int]:
+    """The tags that two or more of the lists hold (a tag twice in one list counts once)."""
+    seen: set[int] = set()
+    twice: set[int] = set()
+    for tags in tag_lists:
+        mine = set(tags)
+        twice |= seen & mine
+        seen |= mine
+    return twice
 
 
 def _open_index(store, row) -> _Index:
@@ -209,6 +284,40 @@ def _bodies(store, rows: list, positions: list[int]):
         for at, (row_id, version, tag, body) in zip(chunk, found, strict=True):
             store._check_row("accounts", row_id, version, tag, body)
             yield at, body
+
+
+def _every_account(store, rows: list, decoded: dict) -> list[Account]:
+    """Every account, in row order: those `decoded` already, and the first line of every
+    other body (read by `_bodies`, so checked against the verified rows like the rest)."""
+    lines: list[bytes] = []
+    tags: list[bytes] = []
+    for at, body in _bodies(store, rows, [at for at in range(len(rows)) if at not in decoded]):
+        row_id, version, tag, _keys = rows[at]
+        raw = store._keys.open(body, _ad("accounts", row_id, version, tag, "body"), "an account row")
+        end = raw.find(b"\n")
+        if end < 0:
+            raise StoreDamaged(_("store is damaged: an account row is unreadable"))
+        lines.append(raw[:end])
+        tags.append(tag)
+    try:
+        read = iter(map(_decode_account, json.loads(b"[" + b",".join(lines) + b"]")))
+        del lines
+    except (ValueError, KeyError, TypeError, IndexError, AttributeError):
+        raise StoreDamaged(_("store is damaged: an account row is unreadable")) from None
+    out = []
+    name_tag = store._keys.name_tag
+    i = 0
+    for at in range(len(rows)):
+        held = decoded.get(at)
+        if held is not None:
+            out.append(held[0])
+            continue
+        account = next(read)
+        if name_tag(account.name) != tags[i]:
+            raise StoreDamaged(_("store was tampered with: an account row is filed under the wrong name"))
+        i += 1
+        out.append(account)
+    return out
 
 
 def _decode_lines(store, rows: list, indexes: list[_Index], wanted: dict[int, set[int]]) -> dict:
@@ -251,17 +360,37 @@ def _decode_lines(store, rows: list, indexes: list[_Index], wanted: dict[int, se
         raise StoreDamaged(_("store is damaged: an account row is unreadable")) from None
 
 
-def _fuzzy_matches(indexes: list[_Index], block_cap: int, score: FuzzyScorer) -> list[tuple] | None:
+def _fuzzy_matches(indexes: list[_Index], block_cap: int, score: FuzzyScorer, parallel: bool = False
+                   ) -> list[tuple] | None:
     """The fuzzy side of `audit_input`, from the key indexes alone: blocks of blocking tags
     held by 2 to `block_cap` accounts, in the order the audit would meet them; one ref per
     value in such a block, in (account, value) order; its text and the tag of its own
     exact key from the index. Returns (row, attribute, row, attribute, similarity, facet),
-    or None for a store written by a development build whose index kept no texts."""
-    holders: Counter[int] = Counter()  # blocking tag -> accounts holding it (counted in C)
-    count = holders.update
-    for index in indexes:
-        if index.blocking:
-            count(set(index.blocking))
+    or None for a store written by a development build whose index kept no texts. With
+    `parallel`, a large scoring is split in two processes (`_score_in_two`)."""
+    try:
+        if len(indexes) > ARRAYS_OVER:
+            built = _blocks_in_arrays(indexes, block_cap)
+        else:  # fewer: importing numpy would take longer than the loop
+            built = _blocks_in_python(indexes, block_cap)
+    except (IndexError, ValueError, UnicodeDecodeError):
+        raise StoreDamaged(_("store is damaged: an account's key index is unreadable")) from None
+    if built is None:
+        return None
+    blocks_list, owner, where, texts, exact = built
+    found = _score_in_two(score, blocks_list, texts.__getitem__, exact.__getitem__, owner, parallel)
+    return [(*where[m.a], *where[m.b], m.similarity, m.facet) for m in found]
+
+
+# Above this many accounts the fuzzy side's blocks are built with array operations (numpy).
+ARRAYS_OVER = 20_000
+
+
+def _blocks_in_python(indexes: list[_Index], block_cap: int):
+    """What `_blocks_in_arrays` returns, one account and one tag at a time: for a store of up
+    to ARRAYS_OVER accounts, where it is quicker than importing numpy."""
+    # blocking tag -> accounts holding it, counted in C
+    holders: Counter[int] = Counter(chain.from_iterable(map(set, (index.blocking for index in indexes))))
     shared = {tag for tag, n in holders.items() if 1 < n <= block_cap}
     del holders
     blocks: dict[int, tuple[str, list[int]]] = {}
@@ -269,6 +398,7 @@ def _fuzzy_matches(indexes: list[_Index], block_cap: int, score: FuzzyScorer) ->
     where: list[tuple[int, int]] = []
     texts: list[str] = []
     exact: list[int | None] = []
+    is_shared = shared.__contains__
     try:
         for at, index in enumerate(indexes):
             if not index.blocking:
@@ -288,7 +418,7 @@ def _fuzzy_matches(indexes: list[_Index], block_cap: int, score: FuzzyScorer) ->
             # The values with blocking keys, the nth of which has the nth text.
             for nth, attr in enumerate(with_blocks):
                 end = block_ends[attr]
-                mine = [t for t in tags[end - counts[attr] : end] if t in shared]
+                mine = list(filter(is_shared, tags[end - counts[attr] : end]))
                 if not mine:
                     continue
                 ref = len(owner)
@@ -306,5 +436,107 @@ def _fuzzy_matches(indexes: list[_Index], block_cap: int, score: FuzzyScorer) ->
                         block[1].append(ref)
     except (IndexError, ValueError, UnicodeDecodeError):
         raise StoreDamaged(_("store is damaged: an account's key index is unreadable")) from None
-    found = score(list(blocks.values()), texts.__getitem__, exact.__getitem__, owner)
-    return [(*where[m.a], *where[m.b], m.similarity, m.facet) for m in found]
+    return list(blocks.values()), owner, where, texts, exact
+
+
+def _blocks_in_arrays(indexes: list[_Index], block_cap: int):
+    """The fuzzy side's blocks and values from the key indexes, by sorting and counting the
+    8-byte tags as arrays (numpy) instead of a Python loop over every account and tag:
+    (blocks as (facet, refs), owner, (row, attribute), text and first exact tag of each
+    ref), exactly as `_blocks_in_python` builds them, or None for an index without texts."""
+    import numpy as np  # here: only the audit's fuzzy side uses it
+
+    n = len(indexes)
+    lengths = np.fromiter((len(ix.blocking) for ix in indexes), dtype=np.int64, count=n)
+    if not n or not lengths.any():
+        return [], [], [], [], []
+    tags = np.frombuffer(b"".join([ix.blocking for ix in indexes]), dtype=np.uint64)
+    account = np.repeat(np.arange(n, dtype=np.int64), lengths)
+    per_attr = np.frombuffer(b"".join([ix.block_counts for ix in indexes]), dtype=np.uint8).astype(np.int64)
+    if int(per_attr.sum()) != len(tags):
+        raise ValueError("index counts")
+    attrs = np.fromiter((len(ix.block_counts) for ix in indexes), dtype=np.int64, count=n)
+    attr_start = np.cumsum(attrs) - attrs  # each account's first attribute, overall
+    attribute = np.repeat(np.arange(len(per_attr), dtype=np.int64), per_attr)  # of each tag, overall
+    # Holders of each tag: its distinct accounts.
+    order = np.lexsort((account, tags))
+    sorted_tags, sorted_accounts = tags[order], account[order]
+    distinct = np.ones(len(order), dtype=bool)
+    distinct[1:] = (sorted_tags[1:] != sorted_tags[:-1]) | (sorted_accounts[1:] != sorted_accounts[:-1])
+    unique_tags, holders = np.unique(sorted_tags[distinct], return_counts=True)
+    shared = unique_tags[(holders > 1) & (holders <= block_cap)]
+    entries = np.flatnonzero(np.isin(tags, shared))  # in (account, attribute, key) order
+    if not len(entries):
+        return [], [], [], [], []
+    # A ref for each value holding a shared tag, in (account, attribute) order.
+    values, ref = np.unique(attribute[entries], return_inverse=True)
+    ref = ref.reshape(-1)
+    # Blocks in the order their tag is first met; each one's refs ascending, each once.
+    _block_tags, first, which = np.unique(tags[entries], return_index=True, return_inverse=True)
+    rank = np.empty(len(first), dtype=np.int64)
+    rank[np.argsort(first, kind="stable")] = np.arange(len(first))
+    block = rank[which.reshape(-1)]
+    order = np.lexsort((ref, block))
+    block, ref_sorted = block[order], ref[order]
+    once = np.ones(len(block), dtype=bool)
+    once[1:] = (block[1:] != block[:-1]) | (ref_sorted[1:] != ref_sorted[:-1])
+    block, ref_sorted = block[once], ref_sorted[once]
+    cuts = (np.flatnonzero(np.diff(block)) + 1).tolist()
+    refs_all = ref_sorted.tolist()
+    starts, ends = [0, *cuts], [*cuts, len(refs_all)]
+    first_ref = ref[first[np.argsort(rank)]].tolist()  # the value that opened each block
+    # Each value's account and position, its text and kind (the nth attribute with blocking
+    # keys overall has the nth pair of words of the joined texts), its first exact tag.
+    owner_of = np.searchsorted(attr_start, values, side="right") - 1
+    with_blocks = (per_attr > 0).astype(np.int64)
+    nth = (np.cumsum(with_blocks) - with_blocks)[values].tolist()
+    holders_of_texts = [ix for ix in indexes if ix.blocking]
+    for ix in holders_of_texts:
+        if not ix.texts:
+            return None  # an index written before it kept the texts
+        if ix.texts.count(b"\x00") != 2 * (len(ix.block_counts) - ix.block_counts.count(0)) - 1:
+            raise ValueError("index texts")
+    words = b"\x00".join([ix.texts for ix in holders_of_texts]).decode("utf-8").split(_TEXT_SEPARATOR)
+    exact_counts = np.frombuffer(b"".join([ix.exact_counts for ix in indexes]), dtype=np.uint8).astype(np.int64)
+    exact_tags = np.frombuffer(b"".join([ix.exact for ix in indexes]), dtype=np.uint64)
+    first_exact = (np.cumsum(exact_counts) - exact_counts)[values]
+    has_exact = exact_counts[values] > 0
+    exact_of = np.zeros(len(values), dtype=np.uint64)
+    exact_of[has_exact] = exact_tags[first_exact[has_exact]]
+    exact = [tag if present else None for tag, present in zip(exact_of.tolist(), has_exact.tolist(), strict=True)]
+    owner = owner_of.tolist()
+    where = list(zip(owner, (values - attr_start[owner_of]).tolist(), strict=True))
+    texts = words[1::2]
+    texts = list(map(texts.__getitem__, nth))
+    kinds = words[0::2]
+    kinds = list(map(kinds.__getitem__, nth))
+    blocks = list(zip(map(kinds.__getitem__, first_ref), map(refs_all.__getitem__, map(slice, starts, ends)), strict=True))
+    return blocks, owner, where, texts, exact
+
+
+# Above this many comparisons (the sum of each block's size squared) the fuzzy scoring is
+# split between two processes: 13 million on the 100,000-account bench store (about 2 s of
+# scoring); below a few million the scoring takes a fraction of a second, less than a third
+# process costs on a busy machine.
+SPLIT_SCORING_OVER = 2_000_000
+
+
+def _score_in_two(score: FuzzyScorer, blocks: list, text_of, exact_of, owner: list[int], parallel: bool) -> list:
+    """`score(blocks, ...)`, the same matches in the same order, the later blocks (about half
+    the comparisons) scored in a forked child meanwhile (`_Background`: if it fails, here).
+
+    The scorer keeps the first match of each pair of values and skips the pair in later
+    blocks, so the later blocks' matches count only where the earlier blocks did not match
+    that pair."""
+    work = list(accumulate(len(refs) * len(refs) for _facet, refs in blocks))
+    if not parallel or not work or work[-1] <= SPLIT_SCORING_OVER:
+        return score(blocks, text_of, exact_of, owner)
+    half = bisect.bisect_left(work, work[-1] / 2) + 1
+    later = _Background(lambda: score(blocks[half:], text_of, exact_of, owner), parallel)
+    try:
+        found = score(blocks[:half], text_of, exact_of, owner)
+        rest = later.result()
+    finally:
+        later.cancel()
+    matched = {(m.a, m.b) for m in found}
+    return found + [m for m in rest if (m.a, m.b) not in matched]

@@ -56,7 +56,7 @@ from .codec import (
 )
 from .keyindex import _index_tags, index_blob
 from .manifest import Manifest, check_row, check_scan, row_mac_input
-from .prefilter import AuditInput, FuzzyScorer
+from .prefilter import AuditInput, FuzzyScorer, QuietHubs
 from .schema import TABLES, check_schema
 
 MAGIC = "linkcheck-store"
@@ -720,10 +720,12 @@ class Store:
         return self._open_profile(*row)
 
     def audit_input(
-        self, block_cap: int, score: FuzzyScorer, *, include: str | None = None, parallel: bool = True
+        self, block_cap: int, score: FuzzyScorer, *, include: str | None = None, parallel: bool = True,
+        hubs: QuietHubs | None = None, accounts: bool = False,
     ) -> AuditInput:
         """What an audit needs: see `prefilter.audit_input`."""
-        return prefilter.audit_input(self, block_cap, score, include=include, parallel=parallel)
+        return prefilter.audit_input(self, block_cap, score, include=include, parallel=parallel, hubs=hubs,
+                                     accounts=accounts)
 
     def accounts(self) -> list[Account]:
         """Every account without its attributes, in insertion order: of each sealed body (opened

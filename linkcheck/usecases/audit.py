@@ -10,6 +10,7 @@ from typing import Callable
 from ..linkage import engine
 from ..models import Account, Level
 from ..linkage.rules import Rules
+from ..store.prefilter import QuietHubs
 
 # Above this many accounts that share something, the comparison takes long enough to say so.
 ANNOUNCE_COMPARING = 5000
@@ -57,16 +58,20 @@ def audit_store(
         found = st.audit_input(
             rules.combine.fuzzy_block_cap, functools.partial(engine.score_blocks, rules=rules),
             include=options.account,
+            hubs=QuietHubs(rules.combine.hub_size, functools.partial(engine.quiet_hub, rules=rules)),
+            accounts=options.every_account,
         )
         total = st.count_accounts()
         explanations = st.explanations()
-        accounts = tuple(st.accounts()) if options.every_account else None
+        accounts = None
+        if options.every_account:  # read beside the audit's input where the store can (each body opened once)
+            accounts = tuple(found.accounts if found.accounts is not None else st.accounts())
         healths = health.load(st, health.targets_of(rules))
     if progress is not None and len(found.profiles) > ANNOUNCE_COMPARING:
         progress(f"Comparing {len(found.profiles):,} accounts that share something…")
     result = engine.audit(
         found.profiles, rules, min_level=options.min_level, link_level=options.link_level, account=options.account,
-        explanations=explanations, fuzzy_matches=found.fuzzy_matches,
+        explanations=explanations, fuzzy_matches=found.fuzzy_matches, hub_keys=found.hub_keys,
     )
     if accounts is not None:
         statuses = {a.name: a.status for a in accounts}
