@@ -438,3 +438,52 @@ def test_a_snapshot_being_written_is_not_written_twice_and_a_dead_writers_lock_i
     os.utime(lock, (old, old))
     assert cli("check", "lotus-jp", "--machine", LAPTOP_A).exit_code == 1
     assert path.exists() and not lock.exists()
+
+
+def test_a_lock_dated_in_the_future_is_no_writers(cli, demo, gate_dir):
+    import os
+
+    path = gatecache.cache_path("file:" + str(demo.resolve()))
+    lock = path.with_name(f".{path.name}.lock")
+    gate_dir.mkdir(parents=True, mode=0o700)
+    lock.touch()
+    future = lock.stat().st_mtime + 100 * 365 * 86400
+    os.utime(lock, (future, future))
+    assert cli("check", "lotus-jp", "--machine", LAPTOP_A).exit_code == 1
+    assert path.exists() and not lock.exists()
+
+
+def test_a_named_pipe_or_a_link_where_the_snapshot_goes_is_ignored_not_waited_on(cli, demo, gate_dir, paths,
+                                                                               tmp_path):
+    import os
+    import threading
+
+    path = gatecache.cache_path("file:" + str(demo.resolve()))
+    gate_dir.mkdir(parents=True, mode=0o700)
+    os.mkfifo(path)
+    opened: list = []
+    reader = threading.Thread(target=lambda: opened.append(gatecache.read_sealed("file:" + str(demo.resolve()))),
+                              daemon=True)
+    reader.start()
+    reader.join(timeout=10)
+    assert not reader.is_alive(), "opening the snapshot waited on a named pipe"
+    assert opened == [None]
+    assert cli("check", "lotus-jp", "--machine", LAPTOP_A).exit_code == 1
+    assert paths.snapshot == 0
+    # A link to a real snapshot file elsewhere is not followed either.
+    os.unlink(path)
+    real = tmp_path / "elsewhere.sealed"
+    real.write_bytes(b"x" * 64)
+    os.symlink(real, path)
+    assert gatecache.read_sealed("file:" + str(demo.resolve())) is None
+
+
+def test_a_gate_folder_others_may_write_is_taken_back_to_700(cli, demo, gate_dir, paths):
+    gate_dir.mkdir(parents=True)
+    gate_dir.chmod(0o777)
+    assert cli("check", "lotus-jp", "--machine", LAPTOP_A).exit_code == 1
+    assert stat.S_IMODE(gate_dir.stat().st_mode) == 0o700
+    paths.reset()
+    gate_dir.chmod(0o777)  # loosened again between two checks: taken back before it is read
+    assert cli("check", "lotus-jp", "--machine", LAPTOP_A).exit_code == 1
+    assert stat.S_IMODE(gate_dir.stat().st_mode) == 0o700 and paths.snapshot == 1

@@ -7,6 +7,7 @@ import json
 import os
 import pty
 import select
+import signal
 import stat
 import subprocess
 import sys
@@ -270,6 +271,9 @@ def _ctrl_c_at_prompt(args: list[str], prompt: bytes, env: dict) -> tuple[int, s
     """Run linkcheck on a real terminal (a pty), press Ctrl-C when `prompt` shows; exit code, screen."""
     pid, fd = pty.fork()
     if pid == 0:  # pragma: no cover - the child
+        # Ctrl-C as a terminal delivers it, even when this test runs under a shell that started
+        # it in the background (which ignores SIGINT, and an ignored signal stays so across exec).
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
         os.execve(sys.executable, [sys.executable, "-m", "linkcheck", *args], env)
     screen = b""
     deadline = time.monotonic() + 60
@@ -288,7 +292,14 @@ def _ctrl_c_at_prompt(args: list[str], prompt: bytes, env: dict) -> tuple[int, s
             time.sleep(0.2)
             os.write(fd, b"\x03")
             pressed = True
-    _, status = os.waitpid(pid, 0)
+    done, status = os.waitpid(pid, os.WNOHANG)
+    give_up = time.monotonic() + 15
+    while done == 0 and time.monotonic() < give_up:
+        time.sleep(0.05)
+        done, status = os.waitpid(pid, os.WNOHANG)
+    if done == 0:  # still running long after the deadline: fail, never hang the suite
+        os.kill(pid, signal.SIGKILL)
+        _, status = os.waitpid(pid, 0)
     os.close(fd)
     assert pressed, screen
     return os.waitstatus_to_exitcode(status), screen.decode("utf-8", "replace")

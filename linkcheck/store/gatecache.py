@@ -32,6 +32,7 @@ import bisect
 import hashlib
 import json
 import os
+import stat
 import sys
 import time
 import weakref
@@ -331,13 +332,43 @@ class SealedFile:
         return os.pread(self._fd, n, at)
 
 
-def read_sealed(identity: str) -> SealedFile | None:
-    """The snapshot file, opened (while the key is being derived), None when there is none."""
+def _private_folder(folder: Path, *, make: bool) -> bool:
+    """Whether `folder` is a real folder of this user that nobody else may write (made 700 when
+    `make`, and taken back to 700 when it is this user's but looser): else the cache is not used,
+    so nobody else can plant a file, a pipe or a lock where a check would open it."""
     try:
-        fd = os.open(cache_path(identity), os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+        if make:
+            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        info = os.lstat(folder)
+        if not stat.S_ISDIR(info.st_mode) or (hasattr(os, "geteuid") and info.st_uid != os.geteuid()):
+            return False
+        if info.st_mode & 0o077:
+            os.chmod(folder, 0o700)
+        return True
+    except OSError:
+        return False
+
+
+_OPEN_FLAGS = (os.O_RDONLY | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOFOLLOW", 0)
+               | getattr(os, "O_NONBLOCK", 0))
+
+
+def read_sealed(identity: str) -> SealedFile | None:
+    """The snapshot file, opened (while the key is being derived), None when there is none --
+    or when it is anything but this user's regular file in a private folder (a named pipe
+    there must not hang the check, a link must not be followed)."""
+    path = cache_path(identity)
+    if not _private_folder(path.parent, make=False):
+        return None
+    try:
+        fd = os.open(path, _OPEN_FLAGS)
     except OSError:
         return None
     try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode) or (hasattr(os, "geteuid") and info.st_uid != os.geteuid()):
+            os.close(fd)
+            return None
         return SealedFile(fd)
     except OSError:
         os.close(fd)
@@ -401,16 +432,22 @@ def _claim(path: Path) -> Path | None:
     """A lock file beside the snapshot, so checks run one after another make it once; one older
     than LOCK_SECONDS (its writer died) is taken over. None when another writer holds it."""
     lock = path.with_name(f".{path.name}.lock")
+    if not _private_folder(lock.parent, make=True):
+        return None
     try:
-        lock.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         for _attempt in range(2):
             try:
-                os.close(os.open(str(lock), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+                os.close(os.open(str(lock), os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0),
+                                 0o600))
                 return lock
             except FileExistsError:
-                if time.time() - lock.stat().st_mtime < LOCK_SECONDS:
+                # A lock dated in the future is no writer's: only a recent one is honoured.
+                if 0 <= time.time() - os.lstat(lock).st_mtime < LOCK_SECONDS:
                     return None
-                lock.unlink(missing_ok=True)
+                if stat.S_ISDIR(os.lstat(lock).st_mode):
+                    os.rmdir(lock)
+                else:
+                    lock.unlink(missing_ok=True)
     except OSError:
         return None
     return None
@@ -499,8 +536,9 @@ def in_background(work) -> None:
 def _write_file(path: Path, data: bytes) -> bool:
     """Replace `path` with `data`, created 600 in a 700 folder, complete or not at all."""
     partial = path.with_name(f".{path.name}.partial-{os.getpid()}")
+    if not _private_folder(path.parent, make=True):
+        return False
     try:
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         fd = os.open(str(partial), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         try:
             with os.fdopen(fd, "wb") as fh:
