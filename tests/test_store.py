@@ -362,6 +362,19 @@ def test_default_kdf_is_calibrated_not_weakened(monkeypatch):
     assert params.iterations >= crypto.MIN_ITERATIONS
 
 
+def test_calibration_counts_the_fixed_cost_of_a_derivation_once():
+    from linkcheck.crypto import keys
+
+    # Measured here: one iteration 0.06 s, three 0.094 s -> 0.017 s each after a fixed 0.043 s.
+    assert keys.iterations_for(0.06, 0.094) == round((keys.TARGET_SECONDS - 0.043) / 0.017)
+    assert keys.iterations_for(0.06, 0.094) > round(keys.TARGET_SECONDS / 0.06)  # what scaling one gave
+    # Bounded either way: a very slow machine still gets the minimum, a very fast one the maximum.
+    assert keys.iterations_for(2.0, 6.0) == keys.MIN_ITERATIONS
+    assert keys.iterations_for(0.001, 0.0012) == keys.MAX_ITERATIONS
+    # Noise that makes three iterations look no slower than one never divides by zero.
+    assert keys.iterations_for(0.05, 0.04) == keys.MAX_ITERATIONS
+
+
 def test_eight_concurrent_writers_all_land(store, store_path, tmp_path):
     env = dict(os.environ, LINKCHECK_PASSPHRASE=PASSPHRASE)
     procs = []
