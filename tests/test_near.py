@@ -119,6 +119,13 @@ def test_two_companies_whose_numbers_are_one_digit_apart_are_no_link():
     assert compare(a, [b], DEFAULT_RULES) == []
 
 
+def test_a_tax_id_and_a_registration_number_each_one_digit_off_are_one_fact_not_a_pair():
+    # Two facets of one family (the legal identity): one coincidence seen twice, no pair.
+    a = account("shop-a", tax_id="66607788", registration_number="77712345")
+    b = account("shop-b", tax_id="66607789", registration_number="77712346")
+    assert audit([a, b], DEFAULT_RULES).pairs == ()
+
+
 def test_neighbours_at_12_and_13_of_one_street_with_different_names_are_not_high():
     a = account("shop-a", address="12 Quenby Street, Harlow Vale 3071", legal_representative="Odalys Brackwater")
     b = account("shop-b", address="13 Quenby Street, Harlow Vale 3071", legal_representative="Fenwick Ostrander")
@@ -190,6 +197,7 @@ def test_rules_set_and_switch_off_the_near_weight():
     assert (only_pair(a, b, rules=heavier).level, only_pair(a, b, rules=heavier).weight) == (HIGH, 14.0)
     nothing = rules_from_dict({"weights": {"registration_number": {"near": 0}}})
     assert (only_pair(a, b, rules=nothing).level, only_pair(a, b, rules=nothing).weight) == (MEDIUM, 9.0)
+    assert facets_of(only_pair(a, b, rules=nothing)) == {"legal_representative": ("exact", 9.0)}  # no 0-bit row
     off = rules_from_dict({"levels": {"registration_number": "off"}})
     assert "registration_number" not in off.near
     assert facets_of(only_pair(a, b, rules=off)) == {"legal_representative": ("exact", 9.0)}

@@ -73,6 +73,11 @@ def test_db_roles_prints_idempotent_sql_named_after_the_database(cli, demo_team)
         assert pg.execute("SELECT count(*) FROM pg_roles WHERE rolname LIKE 'agency_7_%'").fetchone()[0] == 0
 
 
+def test_granting_a_login_the_server_does_not_have_says_to_create_it(cli, demo_team):
+    line = _one_line(cli("team", "db-roles", "--grant", "nobody_here=operator", "--apply"), 2)
+    assert "there is no database login nobody_here on the server: create it first" in line
+
+
 @pytest.mark.parametrize("bad", ["alice", "alice=admin", "=operator"])
 def test_a_bad_grant_is_a_usage_error(cli, demo_team, bad):
     line = _one_line(cli("team", "db-roles", "--grant", bad), 2)

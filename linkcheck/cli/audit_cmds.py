@@ -307,7 +307,13 @@ def precheck(file, name, marketplace, region, input_format, min_level, fail_on, 
             click.echo(_("CLEAR: {name} shares nothing with the accounts on file.", name=planned.name))
         else:
             others = ", ".join(result.others)
-            click.echo(_("{verdict}: {name} shares identifiers with {others} (strongest: {label})", verdict=result.verdict, name=planned.name, others=others, label=worst.label))
+            label = translate(worst.label)
+            if result.verdict == precheck_job.STOP:
+                click.echo(_("STOP: {name} shares identifiers with {others} (strongest: {label})",
+                             name=planned.name, others=others, label=label))
+            else:
+                click.echo(_("CAUTION: {name} shares identifiers with {others} (strongest: {label})",
+                             name=planned.name, others=others, label=label))
             click.echo("")
             click.echo(_pairs_table(pairs, reveal=reveal))
     if result.exit_code:

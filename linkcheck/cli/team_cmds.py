@@ -219,7 +219,7 @@ def db_roles_cmd(prefix, grants, apply, fmt):
     if apply:
         echo_err(_("Applied: the roles {owner}, {operator} and {auditor} now hold the team's rights on the server.",
                    owner=names["owner"], operator=names["operator"], auditor=names["auditor"]))
-    elif fmt != "json":
+    elif fmt != "json" and not logins:
         echo_err(_("Run these statements as the login that created the store (or add --apply); then make each "
                    "member's database login a member of their role, e.g. GRANT {operator} TO alice.",
                    operator=names["operator"]))

@@ -507,8 +507,8 @@ def _fuzzy_rule(rules: Rules, facet: str, attr_a: Attribute, attr_b: Attribute, 
     near = rules.near.get(facet)
     if near is not None and (facet not in rules.fuzzy or comparison is not None and is_near(
             comparison, fuzzy_text(attr_a.normalized, facet), fuzzy_text(attr_b.normalized, facet))):
-        if facet not in rules.fuzzy and both_checksummed(attr_a, attr_b):
-            return None
+        if near.weight <= 0 or facet not in rules.fuzzy and both_checksummed(attr_a, attr_b):
+            return None  # a near weight of 0 switches the level off
         return near
     rule = rules.fuzzy[facet]
     if rule.names:

@@ -262,15 +262,16 @@ def alone_is_no_link(rule) -> bool:
 
 
 def _near_alone(kept: list) -> bool:
-    """Whether a pair's evidence is context and at most one near facet: no pair (two facets
-    each one digit off, an id and an address, are two coincidences and make one)."""
-    near_facets = set()
+    """Whether a pair's evidence is context and near numbers of at most one family: no pair.
+    Near numbers of two families (an id and an address) are two coincidences and make one; a
+    tax id and a registration number one digit off are one fact seen twice (one family)."""
+    families = set()
     for e in kept:
         if not alone_is_no_link(e.rule):
             return False
         if not e.rule.context:
-            near_facets.add(e.rule.facet)
-    return len(near_facets) < 2
+            families.add(e.rule.family)
+    return len(families) < 2
 
 
 def _resolve(evidence: list) -> tuple[Level, float, list] | None:

@@ -309,6 +309,10 @@ def db_roles(url: str, prefix: str | None, logins, apply: bool) -> tuple[str, di
             with pg.transaction():
                 for statement in sql:
                     pg.execute(statement.encode())
+    except psycopg.errors.UndefinedObject as exc:
+        missing = [login for login, _role in logins if f'"{login}"' in str(exc)]
+        raise UsageError(_("there is no database login {login} on the server: create it first (CREATE ROLE {login} "
+                           "LOGIN …), then grant it its role", login=missing[0] if missing else "?")) from None
     except psycopg.errors.InsufficientPrivilege as exc:
         detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         detail = "".join(ch if ch.isprintable() else "?" for ch in detail)[:160]
