@@ -144,3 +144,26 @@ def planned_profile() -> dict:
             "address": ["Suite 9, 1 Brandnew Road, Newark"],
         },
     }
+
+
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+
+    parser = argparse.ArgumentParser(
+        description="Write synthetic accounts as JSON import files (fake data; see the module's notes).",
+        epilog="example: python bench/synth.py --accounts 2100 --out /tmp/synth && "
+               "linkcheck import /tmp/synth/*.json")
+    parser.add_argument("--accounts", type=int, required=True, help="how many accounts")
+    parser.add_argument("--out", type=Path, required=True, help="folder for the files (made if missing)")
+    parser.add_argument("--per-file", type=int, default=10_000, help="accounts per file (default 10,000)")
+    args = parser.parse_args(argv)
+    if args.accounts < 1 or args.per_file < 1:
+        parser.error("--accounts and --per-file must be at least 1")
+    args.out.mkdir(parents=True, exist_ok=True)
+    for path in write_files(args.accounts, args.out, args.per_file):
+        print(path)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -70,3 +70,20 @@ def test_benchmark_targets_are_the_issue_targets(report):
         "export_peak_mb": 400.0, "peak_mb": 1000.0, "report_page_mb": 3.0,
     }
 
+
+
+def test_synth_writes_import_files_that_linkcheck_imports(cli, store, tmp_path):
+    synth = BENCH.parent / "synth.py"
+    out = tmp_path / "synth"
+    done = subprocess.run([sys.executable, str(synth), "--accounts", "25", "--out", str(out), "--per-file", "10"],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    files = [Path(line) for line in done.stdout.split()]
+    assert [f.name for f in files] == ["accounts-000.json", "accounts-001.json", "accounts-002.json"]
+    assert sum(len(json.loads(f.read_text())) for f in files) == 25
+    assert cli("import", *files).exit_code == 0
+    listed = cli("account", "list", "--format", "json")
+    assert len(json.loads(listed.stdout)) == 25
+    bad = subprocess.run([sys.executable, str(synth), "--accounts", "0", "--out", str(out)],
+                         capture_output=True, text=True, timeout=120)
+    assert bad.returncode == 2 and "--accounts and --per-file must be at least 1" in bad.stderr

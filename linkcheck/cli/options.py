@@ -37,8 +37,7 @@ def store_options(func):
         type=click.Path(dir_okay=True, path_type=str),
         default=None,
         help=N_("Store file, or a team store's postgresql:// URL (default: ${STORE_ENV}, the `store` setting, "
-                "or {default_store_path_hint}).", STORE_ENV=STORE_ENV,
-                default_store_path_hint=default_store_path_hint()),
+                "or the linkcheck folder in your user app directory).", STORE_ENV=STORE_ENV),
     )
     @click.option(
         "--passphrase-file",
@@ -67,10 +66,6 @@ def store_location(text):
 
 def is_team_store(path) -> bool:
     return isinstance(path, str)
-
-
-def default_store_path_hint() -> str:
-    return "the linkcheck folder in your user app directory"
 
 
 def current_store_path() -> Path:
