@@ -201,3 +201,9 @@ def test_a_message_without_chinese_stays_english():
     i18n.set_language("zh")
     assert i18n._("no such message {n}", n=3) == "no such message 3"
     assert i18n._("linkcheck: error: {message}", message="x") == "linkcheck：错误：x"
+
+
+def test_a_line_break_between_two_chinese_characters_is_no_space():
+    text = "审计员的数据库登录只能读取\n（以及在邀请上提交自己的公钥），操作员的登录不能改动成员。\n本命令打印 SQL；\n或者加 --apply。"
+    joined = "".join(wrap_line(text, 200))
+    assert joined == "审计员的数据库登录只能读取（以及在邀请上提交自己的公钥），操作员的登录不能改动成员。本命令打印 SQL；或者加 --apply。"

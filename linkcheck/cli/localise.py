@@ -20,6 +20,7 @@ from ..i18n import SOURCE_LANG, Deferred, deferred, message_key, messages, trans
 # Runs of wide characters may break anywhere; other text only at white space.
 _WIDE = "\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6"
 _TOKEN = re.compile(rf"\s+|[^\s{_WIDE}]+|.")
+_WIDE_GAP = re.compile(rf"(?<=[{_WIDE}　-〿])\s+(?=[{_WIDE}　-〿])")
 _NO_LINE_START = set("，。、；：！？）》」』】,.;:!?)")
 
 
@@ -35,6 +36,8 @@ def wrap_line(text: str, width: int) -> list[str]:
     lines: list[str] = []
     line: list[str] = []  # tokens, a " " between words
     space = False
+    # A line break between two wide characters is no space (Chinese is written without them).
+    text = _WIDE_GAP.sub("", text)
     for token in _TOKEN.findall(" ".join(text.split())):
         if token.isspace():
             space = bool(line)
