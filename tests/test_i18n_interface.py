@@ -207,3 +207,12 @@ def test_a_line_break_between_two_chinese_characters_is_no_space():
     text = "审计员的数据库登录只能读取\n（以及在邀请上提交自己的公钥），操作员的登录不能改动成员。\n本命令打印 SQL；\n或者加 --apply。"
     joined = "".join(wrap_line(text, 200))
     assert joined == "审计员的数据库登录只能读取（以及在邀请上提交自己的公钥），操作员的登录不能改动成员。本命令打印 SQL；或者加 --apply。"
+
+
+@pytest.mark.parametrize("width", range(8, 40))
+def test_no_chinese_line_starts_with_closing_punctuation_or_ends_with_an_opening_bracket(width):
+    text = "在服务器上执行这些语句（以存储库地址中的登录身份）。审计员只能读取（以及提交公钥），操作员不能改动成员。"
+    lines = wrap_line(text, width)
+    assert "".join(lines) == text
+    assert all(line[0] not in "，。、；：！？）》」』】" for line in lines[1:]), lines
+    assert all(line[-1] not in "（《「『【" for line in lines[:-1]), lines

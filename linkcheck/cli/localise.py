@@ -21,6 +21,7 @@ from ..i18n import SOURCE_LANG, Deferred, deferred, message_key, messages, trans
 _WIDE = "\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6"
 _TOKEN = re.compile(rf"\s+|[^\s{_WIDE}]+|.")
 _WIDE_GAP = re.compile(rf"(?<=[{_WIDE}　-〿])\s+(?=[{_WIDE}　-〿])")
+_NO_LINE_END = set("（《「『【(")
 _NO_LINE_START = set("，。、；：！？）》」』】,.;:!?)")
 
 
@@ -47,6 +48,10 @@ def wrap_line(text: str, width: int) -> list[str]:
             carried: list[str] = []
             if token in _NO_LINE_START and len(line) > 1:  # no 。or ）at a line's start: take a word along
                 carried = [line.pop()]
+                while carried[0] in _NO_LINE_START and len(line) > 1:  # ）。: the word before both
+                    carried.insert(0, line.pop())
+            while len(line) > 1 and line[-1] in _NO_LINE_END:  # no （ at a line's end
+                carried.insert(0, line.pop())
             lines.append("".join(line).rstrip())
             line = [t for t in carried if not t.isspace()]
             piece = [token]
