@@ -140,8 +140,14 @@ def _timed(figures: dict, key: str, args: list[str], env: dict, workdir: Path, r
     figures[f"{key}_peak_mb"] = round(max(peaks), 1)
 
 
-def _wait_for_gate_cache(cache: Path, seconds: float = 60.0) -> None:
-    """Until the detached writer has put a snapshot in place and let go of its lock (or a minute)."""
+GATE_CACHE_MIN_ACCOUNTS = 2000  # store/gatecache.py MIN_ACCOUNTS: smaller stores get no snapshot
+
+
+def _wait_for_gate_cache(cache: Path, count: int, seconds: float = 60.0) -> None:
+    """Until the detached writer has put a snapshot in place and let go of its lock (or a
+    minute); at once for a store too small to get one."""
+    if count < GATE_CACHE_MIN_ACCOUNTS:
+        return
     gate = cache / "linkcheck" / "gate"
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -184,9 +190,8 @@ def bench_size(count: int, runs: int, fast_kdf: bool, workdir: Path, identical_s
     # Steady state first: one check takes the full open and leaves the gate cache to a detached
     # process; wait for it, so the timed runs are the checks a user makes between two writes
     # (the first check after a write is the "no gate cache" row below).
-    if count >= 2000:  # the gate cache's threshold (store/gatecache.py MIN_ACCOUNTS)
-        _run(["check", "store-000005", "--machine", str(machine)], env, workdir, (0, 1))
-        _wait_for_gate_cache(cache)
+    _run(["check", "store-000005", "--machine", str(machine)], env, workdir, (0, 1))
+    _wait_for_gate_cache(cache, count)
     _timed(figures, "precheck", ["precheck", str(planned)], env, workdir, max(runs, 3), expect=(0, 1))
     _timed(figures, "check", ["check", "store-000005", "--machine", str(machine)], env, workdir, max(runs, 3),
            expect=(0, 1))
@@ -196,10 +201,9 @@ def bench_size(count: int, runs: int, fast_kdf: bool, workdir: Path, identical_s
     for _ in range(max(runs, 3)):
         shutil.rmtree(cache, ignore_errors=True)
         full.append(_run(["check", "store-000005", "--machine", str(machine)], env, workdir, (0, 1)))
-        if count >= 2000:
-            # Let its detached writer finish before the next run removes the cache (or the
-            # bench removes its folder): a snapshot finished during the next run would be used.
-            _wait_for_gate_cache(cache)
+        # Let its detached writer finish before the next run removes the cache (or the bench
+        # removes its folder): a snapshot finished during the next run would be used.
+        _wait_for_gate_cache(cache, count)
     figures["check_full"] = round(statistics.median(t for t, _c, _p in full), 3)
     figures["check_full_cpu"] = round(statistics.median(c for _t, c, _p in full), 3)
     figures["check_full_peak_mb"] = round(max(p for _t, _c, p in full), 1)

@@ -21,7 +21,7 @@ from ..models import Attribute, Explanation, Level, Profile, periods_of
 from ..registry.facets import AROUND_FACETS, BLOCKING_PREFIX, NETWORK_FACETS
 from .comparisons import comparisons_for, fuzzy_match, fuzzy_text, is_near, same_but_typos, same_place
 from .evidence import (
-    EXACT, FUZZY, NEAR, NETWORK, NORMALISED, PINYIN_MARK, Evidence, _resolve, _single_score, _strength,
+    EXACT, FUZZY, NEAR, NETWORK, NORMALISED, PINYIN_MARK, Evidence, _resolve, alone_is_no_link, _single_score, _strength,
     both_checksummed, combine_level, across_scripts, exact_beats_fuzzy, pair_score, pair_weight, weigh, weighed,
     weight_terms,
 )
@@ -529,7 +529,7 @@ def _resolve_all(evidence: dict) -> list[tuple[Level, float, int, int, list]]:
         if len(items) == 1:
             # The common case, kept cheap: one shared value (never context: see _exact_pairs).
             rule, _x, _y, similarity = items[0]
-            if rule.fuzzy and rule.near:  # a near level alone is no link (evidence.alone_is_no_link)
+            if alone_is_no_link(rule):  # a near level alone (never context here)
                 continue
             append((rule.level, _single_score(rule.level, similarity), a, b, items))
             continue

@@ -340,13 +340,17 @@ def _private_folder(folder: Path, *, make: bool) -> bool:
         if make:
             folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         info = os.lstat(folder)
-        if not stat.S_ISDIR(info.st_mode) or (hasattr(os, "geteuid") and info.st_uid != os.geteuid()):
+        if not stat.S_ISDIR(info.st_mode) or not _mine(info):
             return False
         if info.st_mode & 0o077:
             os.chmod(folder, 0o700)
         return True
     except OSError:
         return False
+
+
+def _mine(info: os.stat_result) -> bool:
+    return not hasattr(os, "geteuid") or info.st_uid == os.geteuid()
 
 
 _OPEN_FLAGS = (os.O_RDONLY | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOFOLLOW", 0)
@@ -366,7 +370,7 @@ def read_sealed(identity: str) -> SealedFile | None:
         return None
     try:
         info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode) or (hasattr(os, "geteuid") and info.st_uid != os.geteuid()):
+        if not stat.S_ISREG(info.st_mode) or not _mine(info):
             os.close(fd)
             return None
         return SealedFile(fd)
@@ -442,9 +446,10 @@ def _claim(path: Path) -> Path | None:
                 return lock
             except FileExistsError:
                 # A lock dated in the future is no writer's: only a recent one is honoured.
-                if 0 <= time.time() - os.lstat(lock).st_mtime < LOCK_SECONDS:
+                held = os.lstat(lock)
+                if 0 <= time.time() - held.st_mtime < LOCK_SECONDS:
                     return None
-                if stat.S_ISDIR(os.lstat(lock).st_mode):
+                if stat.S_ISDIR(held.st_mode):
                     os.rmdir(lock)
                 else:
                     lock.unlink(missing_ok=True)

@@ -205,12 +205,17 @@ class _Connection:
         return _Result(cursor, lastrowid)
 
 
+def _pg_detail(exc: Exception) -> str:
+    """The server's first line about `exc`, printable and short, for a message."""
+    detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return "".join(ch if ch.isprintable() else "?" for ch in detail)[:160]
+
+
 def _pg_failure(exc: Exception, where: str) -> LinkcheckError:
     import psycopg
     from psycopg import errors as pge
 
-    detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    detail = "".join(ch if ch.isprintable() else "?" for ch in detail)[:160]
+    detail = _pg_detail(exc)
     if isinstance(exc, (pge.UndefinedTable, pge.InvalidSchemaName)):
         return UsageError(_("no team store at {where}; create one with `linkcheck init --store URL`", where=where))
     if isinstance(exc, pge.LockNotAvailable):
@@ -314,12 +319,10 @@ def db_roles(url: str, prefix: str | None, logins, apply: bool) -> tuple[str, di
         raise UsageError(_("there is no database login {login} on the server: create it first (CREATE ROLE {login} "
                            "LOGIN …), then grant it its role", login=missing[0] if missing else "?")) from None
     except psycopg.errors.InsufficientPrivilege as exc:
-        detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        detail = "".join(ch if ch.isprintable() else "?" for ch in detail)[:160]
         raise UsageError(_("the database login in the store address may not set these roles ({detail}): run "
                            "`linkcheck team db-roles --apply` as the login that created the store, with the "
                            "right to create roles, or give the printed statements to whoever runs the server",
-                           detail=detail)) from None
+                           detail=_pg_detail(exc))) from None
     except psycopg.Error as exc:
         raise _pg_failure(exc, where) from None
     finally:
