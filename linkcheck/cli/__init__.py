@@ -10,7 +10,7 @@ import sys
 import click
 
 from .. import __version__
-from .. import i18n
+from .. import early, i18n
 from ..errors import EXIT_USAGE, ImportErrors, LinkcheckError
 from ..i18n import N_, _
 from .localise import LinkcheckContext, localise, patch_click
@@ -192,6 +192,9 @@ def run() -> None:
     # garbage collector would only rescan millions of live objects, which costs seconds at
     # 100,000 accounts. Reference counting still frees everything.
     gc.disable()
+    # The store's key derivation (half a second) begins now, in a thread, while the command's
+    # modules are imported; the store's open uses it only if it is exactly what it needs.
+    early.start(sys.argv[1:])
     try:
         main(prog_name="linkcheck")
     except click.exceptions.UsageError as exc:  # pragma: no cover - click handles these itself

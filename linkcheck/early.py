@@ -1,0 +1,168 @@
+"""The store's key derivation, begun the moment the process starts.
+
+Opening a store costs one Argon2id derivation of about half a second, calibrated to cost that;
+before this module, a command first spent 0.1-0.2 s importing its modules and reading its
+options, and only then began it. Argon2id runs in C without the GIL, so when the passphrase
+comes from $LINKCHECK_PASSPHRASE and the store is a file, `start` reads the store's header
+and begins the derivation in a thread at once, while the interpreter imports the command.
+When the store is opened, `crypto.keys.derive_kek` asks `take` first: the key derived early
+is used only for exactly the same passphrase (compared in constant time) and exactly the
+same parameters and salt the store's header gives then; anything else derives again, as
+before. Nothing here decides anything: a wrong passphrase, a damaged header or a different
+store is found by the code that opens the store, exactly as without it.
+
+Nothing is written anywhere and nothing is printed: any failure here (no store, a header
+that is not one, a busy file) only means the derivation is not begun early.
+
+A process must not fork while the derivation runs in its thread (the child would inherit
+whatever the library's locks were at that instant): a hook registered with
+`os.register_at_fork` waits for it to finish before any fork.
+"""
+
+from __future__ import annotations
+
+import hmac
+import os
+import stat
+import threading
+
+PASSPHRASE_ENV = "LINKCHECK_PASSPHRASE"
+STORE_ENV = "LINKCHECK_STORE"
+
+# Commands that open the file store with its passphrase as soon as their options are read.
+# Not `import` (it forks its parsing child before it opens the store: it would wait for the
+# derivation instead of parsing meanwhile), nor the commands that make or rewrap a key
+# (`init`, `passwd`, `unlock`) or open no store with this passphrase.
+COMMANDS = frozenset({
+    "account", "appeal", "attr", "audit", "backup", "capture", "check", "explain", "export",
+    "health", "log", "precheck", "pubkey", "report", "run", "statement",
+})
+
+
+class _Derivation:
+    def __init__(self, passphrase: bytes, params) -> None:
+        self.passphrase = passphrase
+        self.params = params
+        self.kek: bytes | None = None
+        self.thread = threading.Thread(target=self._run, name="linkcheck-early-key", daemon=True)
+
+    def _run(self) -> None:
+        try:
+            from .crypto.keys import _argon2
+
+            self.kek = _argon2(self.passphrase, self.params)
+        except BaseException:  # noqa: BLE001 - not begun early; the store's open derives it
+            self.kek = None
+
+
+_lock = threading.Lock()
+_pending: _Derivation | None = None
+_started = False
+
+
+def start(argv: list[str]) -> bool:
+    """Begin the store's key derivation in a thread if this command line will surely open a
+    file store with the passphrase in the environment; whether it was begun. Once per process:
+    the console script calls it before importing the command line, which calls it again."""
+    global _pending, _started
+    with _lock:
+        if _started:
+            return False
+        _started = True
+    try:
+        command, store = _read_command_line(argv)
+        passphrase = os.environ.get(PASSPHRASE_ENV)
+        if command not in COMMANDS or not passphrase:
+            return False
+        if store is None:
+            store = _store_setting()
+        if store is None or store.strip().lower().startswith(("postgresql://", "postgres://")):
+            return False
+        params = _header_params(os.path.expanduser(store))
+        if params is None:
+            return False
+        derivation = _Derivation(passphrase.encode("utf-8"), params)
+        os.register_at_fork(before=settle)
+        with _lock:
+            _pending = derivation
+        derivation.thread.start()
+        return True
+    except Exception:  # noqa: BLE001 - not begun early; the store's open derives it
+        return False
+
+
+def take(passphrase: bytes, params) -> bytes | None:
+    """The key derived early for exactly this passphrase and these parameters (once), or None."""
+    global _pending
+    with _lock:
+        derivation = _pending
+        if derivation is None or derivation.params != params:
+            return None
+        _pending = None
+    derivation.thread.join()
+    if derivation.kek is None or not hmac.compare_digest(derivation.passphrase, passphrase):
+        return None
+    return derivation.kek
+
+
+def settle() -> None:
+    """Wait for a derivation still running (before a fork)."""
+    derivation = _pending
+    if derivation is not None and derivation.thread.is_alive():
+        derivation.thread.join()
+
+
+def _read_command_line(argv: list[str]) -> tuple[str | None, str | None]:
+    """The command's name (the first word that names one) and a --store given; (None, None)
+    when help or the version is asked for, or a passphrase file is given (read where its
+    checks are)."""
+    command = store = None
+    args = iter(argv)
+    for arg in args:
+        if arg == "--":
+            break
+        if arg in ("-h", "--help", "--version") or arg.startswith("--passphrase-file"):
+            return None, None
+        if arg == "--store":
+            store = next(args, None)
+        elif arg.startswith("--store="):
+            store = arg[len("--store="):]
+        elif command is None and arg in COMMANDS:
+            command = arg
+    return command, store
+
+
+def _store_setting() -> str | None:
+    """The store the command will open when no --store is given: $LINKCHECK_STORE, else the
+    `store` setting or its default (settings.py, as the command line reads it)."""
+    env = os.environ.get(STORE_ENV)
+    if env:
+        return env
+    from . import settings
+
+    return settings.value("store")
+
+
+def _header_params(path: str):
+    """The Argon2id parameters in the header of the store file at `path`, within bounds; None
+    when it is not a regular file with a readable header right now."""
+    import json
+    import sqlite3
+    from urllib.parse import quote
+
+    from .crypto.keys import KdfParams
+
+    if not stat.S_ISREG(os.stat(path).st_mode):
+        return None
+    conn = sqlite3.connect(f"file:{quote(os.path.abspath(path))}?mode=ro", uri=True, timeout=0,
+                           isolation_level=None)
+    try:
+        conn.execute("PRAGMA trusted_schema = OFF")  # as the store's own connection (store/sqlite.py)
+        row = conn.execute("SELECT kdf FROM header WHERE id = 1").fetchone()
+    finally:
+        conn.close()
+    if row is None or not isinstance(row[0], str):
+        return None
+    params = KdfParams.from_json(json.loads(row[0]))
+    params.check_bounds()
+    return params

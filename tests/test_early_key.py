@@ -1,0 +1,206 @@
+"""The store's key derivation begun at process start (linkcheck/early.py).
+
+A command that will open a file store with the passphrase in $LINKCHECK_PASSPHRASE begins the
+Argon2id derivation in a thread before it imports its modules; the store's open takes that key
+only for exactly the same passphrase and parameters. These tests hold that it is used (one
+derivation, not two), that it decides nothing (a wrong passphrase, another store, a damaged
+header behave as before), that it is not begun where it must not be, and that a fork waits for it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+import threading
+
+import pytest
+
+from conftest import PASSPHRASE, PROFILES_DIR
+from linkcheck import early
+from linkcheck.crypto import keys
+
+
+@pytest.fixture(autouse=True)
+def fresh_early_state(monkeypatch):
+    """Each test starts as a new process would: nothing begun yet."""
+    monkeypatch.setattr(early, "_started", False)
+    monkeypatch.setattr(early, "_pending", None)
+    yield
+    pending = early._pending
+    if pending is not None:
+        pending.thread.join()
+
+
+def _params(path) -> keys.KdfParams:
+    conn = sqlite3.connect(str(path))
+    try:
+        return keys.KdfParams.from_json(json.loads(conn.execute("SELECT kdf FROM header").fetchone()[0]))
+    finally:
+        conn.close()
+
+
+def test_begun_for_a_command_that_opens_the_store_and_taken_once(store, monkeypatch):
+    monkeypatch.setenv("LINKCHECK_PASSPHRASE", PASSPHRASE)
+    assert early.start(["audit", "--format", "json"]) is True
+    params = _params(store)
+    kek = early.take(PASSPHRASE.encode(), params)
+    assert kek is not None and kek == keys._argon2(PASSPHRASE.encode(), params)
+    assert early.take(PASSPHRASE.encode(), params) is None  # once
+    assert early.start(["audit"]) is False  # once per process
+
+
+def test_another_passphrase_or_other_parameters_get_nothing(store, monkeypatch):
+    monkeypatch.setenv("LINKCHECK_PASSPHRASE", PASSPHRASE)
+    assert early.start(["check", "shop-a"]) is True
+    params = _params(store)
+    other_salt = keys.KdfParams(params.algorithm, bytes(16), params.iterations, params.memory_kib, params.lanes)
+    assert early.take(PASSPHRASE.encode(), other_salt) is None  # another store's header: not this one's key
+    assert early.take(b"not the passphrase", params) is None
+
+
+def test_derive_kek_uses_it_and_derives_only_once(store, monkeypatch):
+    monkeypatch.setenv("LINKCHECK_PASSPHRASE", PASSPHRASE)
+    calls: list[str] = []
+    real = keys._argon2
+
+    def counting(secret, params):
+        calls.append(threading.current_thread().name)
+        return real(secret, params)
+
+    monkeypatch.setattr(keys, "_argon2", counting)
+    assert early.start(["account", "list"]) is True
+    params = _params(store)
+    assert keys.derive_kek(PASSPHRASE, params) == real(PASSPHRASE.encode(), params)
+    assert calls == ["linkcheck-early-key"]
+    assert keys.derive_kek(PASSPHRASE, params) == real(PASSPHRASE.encode(), params)  # later: derived again
+    assert calls == ["linkcheck-early-key", "MainThread"]
+
+
+@pytest.mark.parametrize("argv", [
+    ["init"], ["passwd"], ["import", "a.json"], ["unlock"], ["demo"], ["config", "show"], ["--version"],
+    ["audit", "--help"], ["check", "-h", "shop-a"], ["audit", "--passphrase-file", "pw.txt"],
+    ["audit", "--passphrase-file=pw.txt"], ["audit", "--store", "postgresql://team@db.example.com/shops"],
+    [], ["--", "audit"],
+])
+def test_not_begun_where_it_must_not_be(store, monkeypatch, argv):
+    monkeypatch.setenv("LINKCHECK_PASSPHRASE", PASSPHRASE)
+    assert early.start(argv) is False
+    assert early._pending is None
+
+
+def test_not_begun_without_a_passphrase_in_the_environment(store):
+    assert early.start(["audit"]) is False
+
+
+@pytest.mark.parametrize("what", ["missing", "folder", "fifo", "not sqlite", "no header", "out of bounds"])
+def test_not_begun_for_what_is_not_a_store(tmp_path, monkeypatch, what):
+    monkeypatch.setenv("LINKCHECK_PASSPHRASE", PASSPHRASE)
+    path = tmp_path / "thing.db"
+    if what == "folder":
+        path.mkdir()
+    elif what == "fifo":
+        os.mkfifo(path)
+    elif what == "not sqlite":
+        path.write_bytes(b"a text file, not a store\n" * 100)
+    elif what in ("no header", "out of bounds"):
+        conn = sqlite3.connect(str(path))
+        conn.execute("CREATE TABLE header (id INTEGER PRIMARY KEY, kdf TEXT)")
+        if what == "out of bounds":
+            huge = {"algorithm": "argon2id", "salt": "00" * 16, "iterations": 1000, "memory_kib": 1 << 30, "lanes": 1}
+            conn.execute("INSERT INTO header VALUES (1, ?)", (json.dumps(huge),))
+        conn.commit()
+        conn.close()
+    assert early.start(["audit", "--store", str(path)]) is False
+    assert early._pending is None
+
+
+def test_the_store_option_wins_over_the_environment(tmp_path, cli, store, monkeypatch):
+    other = tmp_path / "other.db"
+    assert cli("init", "--store", other).exit_code == 0
+    monkeypatch.setenv("LINKCHECK_PASSPHRASE", PASSPHRASE)
+    assert early.start(["audit", "--store", str(other)]) is True
+    assert early.take(PASSPHRASE.encode(), _params(store)) is None
+    assert early.take(PASSPHRASE.encode(), _params(other)) is not None
+
+
+# A command run the way a user runs it (the console script's entry point), with every Argon2id
+# derivation counted: the name of the thread that made it, written to a file at exit.
+COUNTING_RUNNER = """\
+import atexit, json, sys, threading
+out, args = sys.argv[1], sys.argv[2:]
+from linkcheck.crypto import keys
+real, calls = keys._argon2, []
+def counting(secret, params):
+    calls.append(threading.current_thread().name)
+    return real(secret, params)
+keys._argon2 = counting
+atexit.register(lambda: open(out, "w").write(json.dumps(calls)))
+sys.argv = ["linkcheck", *args]
+from linkcheck.entry import run
+run()
+"""
+
+
+def _run_counting(tmp_path, *args, passphrase=PASSPHRASE):
+    out = tmp_path / "calls.json"
+    env = dict(os.environ)
+    env.pop("LINKCHECK_PASSPHRASE", None)
+    if passphrase is not None:
+        env["LINKCHECK_PASSPHRASE"] = passphrase
+    proc = subprocess.run([sys.executable, "-c", COUNTING_RUNNER, str(out), *map(str, args)], env=env,
+                          capture_output=True, text=True, timeout=120)
+    return proc, json.loads(out.read_text())
+
+
+def test_a_command_derives_once_in_the_early_thread(tmp_path, cli, store):
+    assert cli("import", *sorted(PROFILES_DIR.glob("*.json"))).exit_code == 0
+    proc, calls = _run_counting(tmp_path, "audit", "--format", "json")
+    assert proc.returncode in (0, 1), proc.stderr
+    assert json.loads(proc.stdout)["pairs"]
+    assert calls == ["linkcheck-early-key"]
+
+
+def test_a_wrong_passphrase_is_still_exit_4(tmp_path, store):
+    proc, calls = _run_counting(tmp_path, "account", "list", passphrase="wrong passphrase")
+    assert proc.returncode == 4, proc.stderr
+    assert "passphrase" in proc.stderr and "Traceback" not in proc.stderr
+    assert calls == ["linkcheck-early-key"]
+
+
+def test_without_the_early_start_the_command_derives_itself(tmp_path, store):
+    # --passphrase-file: read where its permission checks are; the open derives as before.
+    secret = tmp_path / "pw.txt"
+    secret.write_text(PASSPHRASE)
+    secret.chmod(0o600)
+    proc, calls = _run_counting(tmp_path, "account", "list", "--passphrase-file", secret, passphrase=None)
+    assert proc.returncode == 0, proc.stderr
+    assert calls and "linkcheck-early-key" not in calls
+
+
+FORK_WAITS = """\
+import json, os, sys, time
+from linkcheck import early
+from linkcheck.crypto import keys
+real = keys._argon2
+def slow(secret, params):
+    time.sleep(0.5)
+    return real(secret, params)
+keys._argon2 = slow
+assert early.start(["audit"])
+pid = os.fork()
+if pid == 0:
+    os._exit(0)
+alive = early._pending.thread.is_alive()
+os.waitpid(pid, 0)
+print(json.dumps({"alive_after_fork": alive}))
+"""
+
+
+def test_a_fork_waits_for_the_derivation(tmp_path, store):
+    env = dict(os.environ, LINKCHECK_PASSPHRASE=PASSPHRASE)
+    proc = subprocess.run([sys.executable, "-c", FORK_WAITS], env=env, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout) == {"alive_after_fork": False}
