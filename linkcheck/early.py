@@ -41,7 +41,7 @@ COMMANDS = frozenset({
 
 class _Derivation:
     def __init__(self, passphrase: bytes, params) -> None:
-        self.passphrase = passphrase
+        self.passphrase: bytes | None = passphrase
         self.params = params
         self.kek: bytes | None = None
         self.thread = threading.Thread(target=self._run, name="linkcheck-early-key", daemon=True)
@@ -50,7 +50,8 @@ class _Derivation:
         try:
             from .crypto.keys import _argon2
 
-            self.kek = _argon2(self.passphrase, self.params)
+            if self.passphrase is not None:
+                self.kek = _argon2(self.passphrase, self.params)
         except BaseException:  # noqa: BLE001 - not begun early; the store's open derives it
             self.kek = None
 
@@ -100,9 +101,11 @@ def take(passphrase: bytes, params) -> bytes | None:
             return None
         _pending = None
     derivation.thread.join()
-    if derivation.kek is None or not hmac.compare_digest(derivation.passphrase, passphrase):
+    kek, early_secret = derivation.kek, derivation.passphrase
+    derivation.kek = derivation.passphrase = None  # held by nothing here once taken
+    if kek is None or early_secret is None or not hmac.compare_digest(early_secret, passphrase):
         return None
-    return derivation.kek
+    return kek
 
 
 def settle() -> None:
