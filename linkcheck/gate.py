@@ -10,7 +10,7 @@ from . import registry
 from .linkage import engine
 from .capture import Fingerprint
 from .errors import InvalidInput
-from .i18n import _, language, translate
+from .i18n import _, join_list, language, translate
 from .models import Attribute, Event, Level, Profile, iso, now
 from .linkage.rules import Rules
 
@@ -262,11 +262,16 @@ def check_machine(
             weaker = pairs[0]
             reason = _("nothing at or above {fail_on}; {other} shares this machine's {kinds} ({level})",
                        fail_on=translate(fail_on.label), other=_other(weaker, name),
-                       kinds=", ".join(facet_label(k) for k in weaker.kinds), level=translate(weaker.level.label))
+                       kinds=join_list(facet_label(k) for k in weaker.kinds), level=translate(weaker.level.label))
         else:
+            # Name what was compared: the list of new values below also holds values recorded
+            # but never compared (private addresses), and "4 values" beside a list of 6 misleads.
+            kinds = join_list(dict.fromkeys(kind_label(a.kind) for a in attrs if a.keys))
             reason = (
-                _("none of this machine's {n} identifying values is on file for another account", n=checked)
-                if checked != 1 else _("none of this machine's {n} identifying value is on file for another account", n=checked)
+                _("none of this machine's {n} identifying values ({kinds}) is on file for another account",
+                  n=checked, kinds=kinds)
+                if checked != 1 else
+                _("this machine's one identifying value ({kinds}) is not on file for another account", kinds=kinds)
             )
     return CheckResult(
         account=name,

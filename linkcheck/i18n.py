@@ -259,6 +259,12 @@ def translate(text: str, lang: str | None = None) -> str:
     return messages(lang).get(message_key(text), text)
 
 
+def join_list(items) -> str:
+    """Items of a list in a sentence, as the interface's language writes them: "a, b, c" in
+    English, "a、b、c" in Chinese (the enumeration comma)."""
+    return ("、" if language() == "zh" else ", ").join(items)
+
+
 def _(text: str, /, **values: object) -> str:
     """A user-facing message: TEXT (English, with `{name}` placeholders) in the interface
     language, its placeholders filled in from VALUES."""

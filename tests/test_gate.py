@@ -437,3 +437,16 @@ def test_run_does_not_start_the_command_when_the_public_ip_cannot_be_found(cli, 
     result = cli("run", "lotus-jp", "--machine", machine, "--public-ip", "auto", "--", "touch", marker, env=env)
     assert result.exit_code == 1
     assert not marker.exists()
+
+
+def test_go_line_names_what_was_compared(cli, store):
+    # The GO line's count is of the values compared; the list of new values below it also holds
+    # private addresses (recorded, never compared), so the line names the kinds it counted.
+    assert cli("account", "add", "shop-new").exit_code == 0
+    result = cli("check", "shop-new", "--machine", LAPTOP_A)
+    assert result.exit_code == 0, result.output
+    first = result.output.splitlines()[0]
+    assert "4 identifying values (MAC address, router (gateway) MAC, hostname, machine ID) is on file" in first
+    assert "ip 192.168.1.x" in result.output  # listed below as new, not counted above
+    zh = cli("check", "shop-new", "--machine", LAPTOP_A, env={"LINKCHECK_LANG": "zh"}).output.splitlines()[0]
+    assert "4 项识别信息（MAC 地址、路由器（网关）MAC、主机名、机器 ID）" in zh
