@@ -487,3 +487,23 @@ def test_a_gate_folder_others_may_write_is_taken_back_to_700(cli, demo, gate_dir
     gate_dir.chmod(0o777)  # loosened again between two checks: taken back before it is read
     assert cli("check", "lotus-jp", "--machine", LAPTOP_A).exit_code == 1
     assert stat.S_IMODE(gate_dir.stat().st_mode) == 0o700 and paths.snapshot == 1
+
+
+def test_a_blocking_key_over_the_cap_is_dropped_through_the_snapshot_as_through_the_full_open(
+        cli, demo, gate_dir, paths, store_path):
+    # The snapshot's search stops counting a blocking key's holders one past the cap.
+    assert cli("check", "lotus-jp", "--machine", LAPTOP_A).exit_code == 1  # writes the snapshot
+    with Store.open(store_path, PASSPHRASE) as st:
+        profiles = st.profiles()
+    counts: dict[str, list] = {}
+    for p in profiles:
+        for key in {k for a in p.attributes for k in a.keys if k.startswith("~")}:
+            counts.setdefault(key, []).append(p.account.name)
+    blocking, holders = max(counts.items(), key=lambda item: len(item[1]))
+    assert len(holders) >= 2
+    for cap, expected in ((len(holders), sorted(holders)), (len(holders) - 1, []), (0, [])):
+        paths.reset()
+        with Store.open(store_path, PASSPHRASE, gate=True) as st:
+            found = sorted(p.account.name for p in st.candidates([blocking], block_cap=cap))
+        assert (paths.full, paths.snapshot) == (0, 1)
+        assert found == expected

@@ -204,7 +204,16 @@ class Snapshot:
             hi = bisect.bisect_right(tags, value, lo, hi)
             if lo == hi:
                 continue
-            rows = {ids[owners[i]] for i in range(lo, hi)}
+            if blocking and hi - lo > block_cap:
+                # A blocking key held by too many accounts is dropped: stop counting at one past
+                # the cap (a common word's key can be held by tens of thousands of accounts).
+                rows = set()
+                for i in range(lo, hi):
+                    rows.add(ids[owners[i]])
+                    if len(rows) > block_cap:
+                        break
+            else:
+                rows = {ids[owners[i]] for i in range(lo, hi)}
             if blocking and len(rows) > block_cap:
                 continue
             hits |= rows
