@@ -11,8 +11,10 @@ same parameters and salt the store's header gives then; anything else derives ag
 before. Nothing here decides anything: a wrong passphrase, a damaged header or a different
 store is found by the code that opens the store, exactly as without it.
 
-Nothing is written anywhere and nothing is printed: any failure here (no store, a header
-that is not one, a busy file) only means the derivation is not begun early.
+Nothing is written anywhere (the header is read from an immutable read-only connection) and
+nothing is printed: any failure here (no store, a header that is not one, no thread to be had)
+only means the derivation is not begun early. The passphrase is held until the store's open
+asks for the key, once; a key or passphrase it does not take is dropped then.
 
 A process must not fork while the derivation runs in its thread (the child would inherit
 whatever the library's locks were at that instant): a hook registered with
@@ -28,6 +30,7 @@ import threading
 
 PASSPHRASE_ENV = "LINKCHECK_PASSPHRASE"
 STORE_ENV = "LINKCHECK_STORE"
+STORE_MAGIC = "linkcheck-store"  # store/sqlite.py's MAGIC (a test holds them equal; that module is heavy)
 
 # Commands that open the file store with its passphrase as soon as their options are read.
 # Not `import` (it forks its parsing child before it opens the store: it would wait for the
@@ -58,6 +61,7 @@ class _Derivation:
 
 _lock = threading.Lock()
 _pending: _Derivation | None = None
+_thread: threading.Thread | None = None  # the derivation's thread, taken or not (a fork waits for it)
 _started = False
 
 
@@ -65,7 +69,7 @@ def start(argv: list[str]) -> bool:
     """Begin the store's key derivation in a thread if this command line will surely open a
     file store with the passphrase in the environment; whether it was begun. Once per process:
     the console script calls it before importing the command line, which calls it again."""
-    global _pending, _started
+    global _pending, _started, _thread
     with _lock:
         if _started:
             return False
@@ -83,12 +87,12 @@ def start(argv: list[str]) -> bool:
         if params is None:
             return False
         derivation = _Derivation(passphrase.encode("utf-8"), params)
+        derivation.thread.start()  # published only once it runs: take() joins it
         os.register_at_fork(before=settle)
         with _lock:
-            _pending = derivation
-        derivation.thread.start()
+            _pending, _thread = derivation, derivation.thread
         return True
-    except Exception:  # noqa: BLE001 - not begun early; the store's open derives it
+    except Exception:  # noqa: BLE001 - not begun early (no thread to be had, say): the open derives it
         return False
 
 
@@ -96,10 +100,12 @@ def take(passphrase: bytes, params) -> bytes | None:
     """The key derived early for exactly this passphrase and these parameters (once), or None."""
     global _pending
     with _lock:
-        derivation = _pending
-        if derivation is None or derivation.params != params:
-            return None
-        _pending = None
+        derivation, _pending = _pending, None  # asked once: the first open is the one it was for
+    if derivation is None:
+        return None
+    if derivation.params != params:  # the header changed since (or another key): derive anew
+        derivation.passphrase = None
+        return None
     derivation.thread.join()
     kek, early_secret = derivation.kek, derivation.passphrase
     derivation.kek = derivation.passphrase = None  # held by nothing here once taken
@@ -109,10 +115,10 @@ def take(passphrase: bytes, params) -> bytes | None:
 
 
 def settle() -> None:
-    """Wait for a derivation still running (before a fork)."""
-    derivation = _pending
-    if derivation is not None and derivation.thread.is_alive():
-        derivation.thread.join()
+    """Wait for a derivation still running (before a fork), whether or not it was taken."""
+    thread = _thread
+    if thread is not None and thread.is_alive():
+        thread.join()
 
 
 def _read_command_line(argv: list[str]) -> tuple[str | None, str | None]:
@@ -157,15 +163,20 @@ def _header_params(path: str):
 
     if not stat.S_ISREG(os.stat(path).st_mode):
         return None
-    conn = sqlite3.connect(f"file:{quote(os.path.abspath(path))}?mode=ro", uri=True, timeout=0,
+    # Read-only and immutable: no lock taken, no -wal or -shm file made beside the store. A
+    # header changing meanwhile is only a header the open finds different (it derives anew).
+    conn = sqlite3.connect(f"file:{quote(os.path.abspath(path))}?mode=ro&immutable=1", uri=True, timeout=0,
                            isolation_level=None)
     try:
         conn.execute("PRAGMA trusted_schema = OFF")  # as the store's own connection (store/sqlite.py)
-        row = conn.execute("SELECT kdf FROM header WHERE id = 1").fetchone()
+        # A table, not a view: a view could run for ever (the open refuses one before reading).
+        if conn.execute("SELECT type FROM sqlite_master WHERE name = 'header'").fetchall() != [("table",)]:
+            return None
+        row = conn.execute("SELECT magic, kdf FROM header WHERE id = 1").fetchone()
     finally:
         conn.close()
-    if row is None or not isinstance(row[0], str):
+    if row is None or row[0] != STORE_MAGIC or not isinstance(row[1], str):
         return None
-    params = KdfParams.from_json(json.loads(row[0]))
+    params = KdfParams.from_json(json.loads(row[1]))
     params.check_bounds()
     return params

@@ -28,6 +28,7 @@ def fresh_early_state(monkeypatch):
     """Each test starts as a new process would: nothing begun yet."""
     monkeypatch.setattr(early, "_started", False)
     monkeypatch.setattr(early, "_pending", None)
+    monkeypatch.setattr(early, "_thread", None)
     yield
     pending = early._pending
     if pending is not None:
@@ -54,11 +55,45 @@ def test_begun_for_a_command_that_opens_the_store_and_taken_once(store, monkeypa
 
 def test_another_passphrase_or_other_parameters_get_nothing(store, monkeypatch):
     monkeypatch.setenv("LINKCHECK_PASSPHRASE", PASSPHRASE)
-    assert early.start(["check", "shop-a"]) is True
     params = _params(store)
-    other_salt = keys.KdfParams(params.algorithm, bytes(16), params.iterations, params.memory_kib, params.lanes)
-    assert early.take(PASSPHRASE.encode(), other_salt) is None  # another store's header: not this one's key
+    assert early.start(["check", "shop-a"]) is True
     assert early.take(b"not the passphrase", params) is None
+    monkeypatch.setattr(early, "_started", False)
+    assert early.start(["check", "shop-a"]) is True
+    other_salt = keys.KdfParams(params.algorithm, bytes(16), params.iterations, params.memory_kib, params.lanes)
+    derivation = early._pending
+    assert early.take(PASSPHRASE.encode(), other_salt) is None  # the header changed since: not its key
+    # Asked once: what it holds is dropped, and a later ask gets nothing.
+    assert early._pending is None and derivation.passphrase is None
+    assert early.take(PASSPHRASE.encode(), params) is None
+    early.settle()
+    assert not derivation.thread.is_alive()
+
+
+def test_no_thread_to_be_had_means_not_begun(store, monkeypatch):
+    monkeypatch.setenv("LINKCHECK_PASSPHRASE", PASSPHRASE)
+
+    def refuse(self):
+        raise RuntimeError("can't start new thread")
+
+    monkeypatch.setattr(threading.Thread, "start", refuse)
+    assert early.start(["account", "set", "shop-a", "--note", "hi"]) is False
+    assert early._pending is None and early._thread is None
+    assert early.take(PASSPHRASE.encode(), _params(store)) is None
+
+
+def test_reading_the_header_early_writes_nothing_beside_the_store(store, monkeypatch):
+    monkeypatch.setenv("LINKCHECK_PASSPHRASE", PASSPHRASE)
+    before = sorted(p.name for p in store.parent.iterdir())
+    assert early.start(["audit"]) is True
+    early.settle()
+    assert sorted(p.name for p in store.parent.iterdir()) == before
+
+
+def test_the_magic_is_the_stores():
+    from linkcheck.store import sqlite
+
+    assert early.STORE_MAGIC == sqlite.MAGIC
 
 
 def test_derive_kek_uses_it_and_derives_only_once(store, monkeypatch):
@@ -95,7 +130,8 @@ def test_not_begun_without_a_passphrase_in_the_environment(store):
     assert early.start(["audit"]) is False
 
 
-@pytest.mark.parametrize("what", ["missing", "folder", "fifo", "not sqlite", "no header", "out of bounds"])
+@pytest.mark.parametrize("what", ["missing", "folder", "fifo", "not sqlite", "no header", "out of bounds",
+                                  "another magic", "a view"])
 def test_not_begun_for_what_is_not_a_store(tmp_path, monkeypatch, what):
     monkeypatch.setenv("LINKCHECK_PASSPHRASE", PASSPHRASE)
     path = tmp_path / "thing.db"
@@ -105,12 +141,19 @@ def test_not_begun_for_what_is_not_a_store(tmp_path, monkeypatch, what):
         os.mkfifo(path)
     elif what == "not sqlite":
         path.write_bytes(b"a text file, not a store\n" * 100)
-    elif what in ("no header", "out of bounds"):
+    elif what in ("no header", "out of bounds", "another magic", "a view"):
         conn = sqlite3.connect(str(path))
-        conn.execute("CREATE TABLE header (id INTEGER PRIMARY KEY, kdf TEXT)")
+        table = "header_t" if what == "a view" else "header"
+        conn.execute(f"CREATE TABLE {table} (id INTEGER PRIMARY KEY, magic TEXT, kdf TEXT)")
+        fine = {"algorithm": "argon2id", "salt": "00" * 16, "iterations": 1, "memory_kib": 64, "lanes": 1}
         if what == "out of bounds":
-            huge = {"algorithm": "argon2id", "salt": "00" * 16, "iterations": 1000, "memory_kib": 1 << 30, "lanes": 1}
-            conn.execute("INSERT INTO header VALUES (1, ?)", (json.dumps(huge),))
+            huge = dict(fine, iterations=1000, memory_kib=1 << 30)
+            conn.execute("INSERT INTO header VALUES (1, 'linkcheck-store', ?)", (json.dumps(huge),))
+        elif what == "another magic":
+            conn.execute("INSERT INTO header VALUES (1, 'not-a-store', ?)", (json.dumps(fine),))
+        elif what == "a view":
+            conn.execute("INSERT INTO header_t VALUES (1, 'linkcheck-store', ?)", (json.dumps(fine),))
+            conn.execute("CREATE VIEW header AS SELECT * FROM header_t")
         conn.commit()
         conn.close()
     assert early.start(["audit", "--store", str(path)]) is False
@@ -122,7 +165,7 @@ def test_the_store_option_wins_over_the_environment(tmp_path, cli, store, monkey
     assert cli("init", "--store", other).exit_code == 0
     monkeypatch.setenv("LINKCHECK_PASSPHRASE", PASSPHRASE)
     assert early.start(["audit", "--store", str(other)]) is True
-    assert early.take(PASSPHRASE.encode(), _params(store)) is None
+    assert early._pending.params == _params(other) != _params(store)
     assert early.take(PASSPHRASE.encode(), _params(other)) is not None
 
 
@@ -204,3 +247,49 @@ def test_a_fork_waits_for_the_derivation(tmp_path, store):
     proc = subprocess.run([sys.executable, "-c", FORK_WAITS], env=env, capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout) == {"alive_after_fork": False}
+
+
+# ----- hostile headers and passphrases: the same exit with or without the early start -----------
+
+def _hostile_store(tmp_path, store, change: str):
+    path = tmp_path / "hostile.db"
+    path.write_bytes(store.read_bytes())
+    path.chmod(0o600)
+    conn = sqlite3.connect(str(path))
+    if change == "recursive view":
+        conn.execute("ALTER TABLE header RENAME TO header_t")
+        conn.execute("CREATE VIEW header AS WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) "
+                     "SELECT h.* FROM header_t h, c WHERE c.x = 0")
+    elif change == "infinite iterations":
+        kdf = conn.execute("SELECT kdf FROM header").fetchone()[0]
+        data = json.loads(kdf)
+        text = json.dumps(dict(data, iterations="@")).replace('"@"', "Infinity")
+        conn.execute("UPDATE header SET kdf = ?", (text,))
+    conn.commit()
+    conn.close()
+    return path
+
+
+@pytest.mark.parametrize("change", ["recursive view", "infinite iterations"])
+@pytest.mark.parametrize("entry", ["linkcheck.entry", "linkcheck.cli"])
+def test_a_hostile_header_is_exit_5_not_a_hang_or_a_crash(tmp_path, store, change, entry):
+    path = _hostile_store(tmp_path, store, change)
+    env = dict(os.environ, LINKCHECK_PASSPHRASE=PASSPHRASE)
+    code = f"import sys; sys.argv = ['linkcheck', *sys.argv[1:]]; from {entry} import run; run()"
+    proc = subprocess.run([sys.executable, "-c", code, "account", "list", "--store", str(path)], env=env,
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 5, proc.stderr
+    assert "Traceback" not in proc.stderr and "internal error" not in proc.stderr
+
+
+@pytest.mark.parametrize("name", ["LINKCHECK_PASSPHRASE", "LINKCHECK_NEW_PASSPHRASE"])
+def test_a_passphrase_that_is_not_utf8_is_exit_4(store, name):
+    env = {k.encode(): v.encode() for k, v in os.environ.items() if k not in ("LINKCHECK_PASSPHRASE",)}
+    env[b"LINKCHECK_PASSPHRASE"] = PASSPHRASE.encode() if name != "LINKCHECK_PASSPHRASE" else b"caf\xe9 au lait 1234"
+    if name == "LINKCHECK_NEW_PASSPHRASE":
+        env[name.encode()] = b"caf\xe9 au lait 1234"
+    command = ["passwd"] if name == "LINKCHECK_NEW_PASSPHRASE" else ["account", "list"]
+    proc = subprocess.run([sys.executable, "-m", "linkcheck", *command], env=env, capture_output=True, timeout=60)
+    stderr = proc.stderr.decode("utf-8", "replace")
+    assert proc.returncode == 4, stderr
+    assert f"{name} is not UTF-8 text" in stderr and "Traceback" not in stderr

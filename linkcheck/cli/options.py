@@ -87,8 +87,9 @@ class LevelType(click.ParamType):
             return value
         try:
             return Level.parse(value)
-        except ValueError as exc:
-            self.fail(str(exc), param, ctx)
+        except ValueError:
+            self.fail(_("unknown level {value!r}; use one of: {levels}", value=value,
+                        levels=", ".join(LEVEL_NAMES)), param, ctx)
 
 
 LEVEL = LevelType()
@@ -211,7 +212,18 @@ def _given_passphrase() -> str | None:
     path = click.get_current_context().meta.get("linkcheck.passphrase_file")
     if path is not None:
         return _read_passphrase_file(path)
-    return take_from_environment(PASSPHRASE_ENV) or None
+    return _text(take_from_environment(PASSPHRASE_ENV), PASSPHRASE_ENV) or None
+
+
+def _text(value: str | None, name: str) -> str | None:
+    """A passphrase from the environment, refused (exit 4) when its bytes are not UTF-8 text:
+    Python hands such bytes over as lone surrogates, which no key derivation can take."""
+    if value:
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise PassphraseError(_("{name} is not UTF-8 text; set it again from a UTF-8 terminal or use --passphrase-file", name=name)) from None
+    return value
 
 
 def _prompt_passphrase(prompt: str, confirm: bool = False) -> str:
@@ -252,7 +264,7 @@ def get_new_passphrase(new_file: Path | None) -> str:
     """The new passphrase for `passwd`: --new-passphrase-file, LINKCHECK_NEW_PASSPHRASE, or a prompt."""
     if new_file is not None:
         return _read_passphrase_file(new_file)
-    env = take_from_environment(NEW_PASSPHRASE_ENV)
+    env = _text(take_from_environment(NEW_PASSPHRASE_ENV), NEW_PASSPHRASE_ENV)
     if env:
         return env
     if _interactive():

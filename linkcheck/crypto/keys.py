@@ -59,7 +59,7 @@ class KdfParams:
                 memory_kib=int(data["memory_kib"]),
                 lanes=int(data["lanes"]),
             )
-        except (KeyError, TypeError, ValueError):
+        except (KeyError, TypeError, ValueError, OverflowError):  # OverflowError: int(Infinity)
             raise Damaged("key derivation parameters unreadable") from None
         params.check_bounds()
         return params

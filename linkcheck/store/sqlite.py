@@ -223,6 +223,12 @@ def read_info(path: Path) -> StoreInfo:
 
 
 def _read_header(conn: sqlite3.Connection, path: Path) -> tuple[str, int, str, bytes]:
+    # A table, not a view: a file whose `header` is a view could make this read run for ever
+    # (a recursive query) before the schema check refused it.
+    if conn.execute("SELECT type FROM sqlite_master WHERE name = 'header'").fetchall() == [("view",)]:
+        raise StoreDamaged(
+            _("store at {path} was tampered with or damaged: its SQLite schema is not the one linkcheck creates", path=path)
+        )
     try:
         row = conn.execute("SELECT magic, format, kdf, wrapped FROM header WHERE id = 1").fetchone()
     except sqlite3.OperationalError as exc:
