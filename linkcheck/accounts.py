@@ -7,7 +7,7 @@ import unicodedata
 from dataclasses import dataclass, replace
 from typing import Callable, Iterable
 
-from .i18n import _, translate
+from .i18n import N_, _, translate
 from .registry import kinds
 from .registry.regions import known_marketplace, marketplace_suggestion
 from .normalize.country import company_country as normalize_country
@@ -48,10 +48,23 @@ def check_name(name: object) -> str:
     return name
 
 
+# An account's status as a Chinese seller writes it in a file (the interface's own words first:
+# README 中文界面): 正常 active, 已停用 suspended (封号: banned), 已关闭 closed, 计划中 planned.
+STATUS_WORDS = {
+    "正常": "active", "在售": "active", "运营中": "active",
+    "已停用": "suspended", "停用": "suspended", "封号": "suspended", "被封": "suspended", "已封号": "suspended",
+    "已关闭": "closed", "关闭": "closed", "已注销": "closed", "注销": "closed",
+    "计划中": "planned", "待注册": "planned", "筹备中": "planned",
+}
+
+
 def check_status(status: object) -> str:
-    if not isinstance(status, str) or status.strip().lower() not in STATUSES:
+    """A status from a file: one of STATUSES, in any case, or its Chinese word (STATUS_WORDS)."""
+    word = status.strip() if isinstance(status, str) else ""
+    found = STATUS_WORDS.get(word) or (word.lower() if word.lower() in STATUSES else None)
+    if found is None:
         raise InvalidInput(_("status must be one of {items}", items=', '.join(STATUSES)))
-    return status.strip().lower()
+    return found
 
 
 def check_text(label: str, text: object, limit: int = MAX_NOTE_CHARS, *, one_line: bool = False) -> str | None:
@@ -75,17 +88,17 @@ def check_text(label: str, text: object, limit: int = MAX_NOTE_CHARS, *, one_lin
 
 _MERCHANT_TOKEN_RE = re.compile(r"[A-Z0-9]{8,20}")
 IDENTITY_LABELS = {
-    "display_name": "display name",
-    "merchant_token": "merchant token",
-    "legal_name_en": "legal name (English)",
-    "legal_name_local": "legal name (local script)",
+    "display_name": N_("display name"),
+    "merchant_token": N_("merchant token"),
+    "legal_name_en": N_("legal name (English)"),
+    "legal_name_local": N_("legal name (local script)"),
 }
 
 
 def check_identity(field: str, text: object) -> str | None:
     """An identity field (models.IDENTITY_FIELDS) as stored: one line of text, None when empty;
     a merchant token upper-cased and 8 to 20 letters and digits (Amazon's are 13 or 14)."""
-    label = IDENTITY_LABELS[field]
+    label = translate(IDENTITY_LABELS[field])
     value = check_text(label, text, 300, one_line=True)
     if value is None or field != "merchant_token":
         return value

@@ -230,3 +230,13 @@ def test_precheck_verdict_line_in_chinese_names_the_verdict_and_level_in_chinese
     assert line.startswith("注意（CAUTION）：planned 与 ") and line.endswith("（最强：中）"), line
     english = cli("precheck", "--email", "JDoe@googlemail.com")
     assert english.stdout.splitlines()[0].startswith("STOP: planned shares identifiers with ")
+
+
+def test_precheck_options_errors_name_the_value_not_an_origin(cli, store):
+    # Values given as options have no file to name: the problem is said as it is.
+    result = cli("precheck", "-m", "amazon.com", "--email", "nope")
+    assert result.exit_code == 3
+    assert "error: email 'nope': not an email address" in result.output
+    assert "the options" not in result.output
+    zh = cli("precheck", "-m", "amazon.com", "--email", "nope", "--phone", "12345", env={"LINKCHECK_LANG": "zh"})
+    assert zh.exit_code == 3 and "the options" not in zh.output and "；" in zh.output

@@ -216,3 +216,29 @@ def test_no_chinese_line_starts_with_closing_punctuation_or_ends_with_an_opening
     assert "".join(lines) == text
     assert all(line[0] not in "，。、；：！？）》」』】" for line in lines[1:]), lines
     assert all(line[-1] not in "（《「『【" for line in lines[:-1]), lines
+
+
+def test_a_retired_value_is_not_called_suspended_in_chinese(cli, demo_store):
+    # 已停用 is an account's suspension (the glossary); a value no longer used is 停止使用.
+    shown = cli("account", "show", "acme-us", "--format", "json", "--reveal").output
+    value = next(v for v in __import__("json").loads(shown)["attributes"] if v["kind"] == "email")["value"]
+    result = cli("attr", "retire", "acme-us", "email", value, env={"LINKCHECK_LANG": "zh"})
+    assert result.exit_code == 0, result.output
+    assert "不再使用" in result.output and "停用" not in result.output
+
+
+def test_account_show_history_and_store_speak_chinese(cli, demo_store):
+    zh = {"LINKCHECK_LANG": "zh"}
+    assert cli("account", "set", "acme-us", "--display-name", "Acme Home", "--merchant-token", "A1B2C3D4E5").exit_code == 0
+    show = cli("account", "show", "acme-us", env=zh).output.splitlines()
+    assert show[:3] == ["acme-us（amazon.com，正常）", "店铺显示名称：Acme Home", "卖家记号：A1B2C3D4E5"]
+    history = cli("account", "history", "acme-us", env=zh).output
+    assert "开始使用" in history and "in use" not in history
+    # JSON and CSV keep their words: they are read by programs.
+    assert "in use" in cli("account", "history", "acme-us", "--format", "csv", env=zh).output
+    store = cli("store", env=zh).output
+    assert "格式版本" in store and "密钥派生" in store and "format version" not in store
+    bad = cli("audit", "--fail-on", "hihg", env=zh)
+    assert bad.exit_code == 2 and "未知级别 'hihg'" in bad.output
+    help_text = cli("account", "add", "--help", env=zh).output
+    assert "店铺显示名称" in help_text and "display name, as buyers" not in help_text

@@ -529,7 +529,10 @@ def test_disclosed_statement_json_lists_each_shared_identifier(cli, demo_store):
     assert set(shared) == {"mac", "company_name", "brand", "email"}
     assert shared["mac"]["values"] == {"acme-us": "3C-22-FB-12-34-56", "acme-de": "3c:22:fb:…:56"}
     assert shared["mac"]["explanation"] is None
-    assert "disclosed without an explanation" in err
+    assert "note: 4 shared identifiers disclosed without an explanation" in err
+    zh = cli("statement", "acme-us", "--against", "acme-de", "--disclose", "--format", "json",
+             env={"LINKCHECK_LANG": "zh"})
+    assert "有 4 项共用的识别信息在没有说明原因的情况下被披露" in zh.stderr
 
 
 def test_disclosed_statement_never_claims_independence(cli, demo_store):

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from ..i18n import N_, _
+from ..i18n import N_, _, translate
 from .. import accounts as book
 from ..registry import kinds
 from ..errors import ImportErrors, InvalidInput, InvalidValue, UsageError
@@ -44,10 +44,10 @@ def _account_row(p: Profile) -> dict:
 def identity_options(func):
     """--display-name, --merchant-token, --legal-name-en, --legal-name-local (issue 14)."""
     helps = {
-        "display_name": "The store's display name, as buyers and Amazon see it ('' clears it).",
-        "merchant_token": "The merchant token from Seller Central (Settings, Account Info).",
-        "legal_name_en": "The company's legal name in English.",
-        "legal_name_local": "The company's legal name in its local script, e.g. 深圳市星河贸易有限公司.",
+        "display_name": N_("The store's display name, as buyers and Amazon see it ('' clears it)."),
+        "merchant_token": N_("The merchant token from Seller Central (Settings, Account Info)."),
+        "legal_name_en": N_("The company's legal name in English."),
+        "legal_name_local": N_("The company's legal name in its local script, e.g. 深圳市星河贸易有限公司."),
     }
     for field in reversed(IDENTITY_FIELDS):
         func = click.option("--" + field.replace("_", "-"), field, default=None, help=helps[field])(func)
@@ -231,12 +231,12 @@ def account_show(name, reveal, fmt):
         return
     for row, attribute in zip(rows, p.attributes, strict=True):
         if not is_current(attribute):  # as the audit's table: a value no longer in use says since when
-            row["value"] = f"{row['value']} (until {iso(attribute.periods[-1][1])[:10]})"
+            row["value"] = _("{value} (until {date})", value=row["value"], date=iso(attribute.periods[-1][1])[:10])
     a = p.account
-    click.echo(f"{a.name}  ({a.marketplace or 'no marketplace'}, {a.status})")
+    click.echo(_account_heading(a))
     for field in IDENTITY_FIELDS:
         if getattr(a, field):
-            click.echo(f"{book.IDENTITY_LABELS[field]}: {getattr(a, field)}")
+            click.echo(_("{label}: {value}", label=translate(book.IDENTITY_LABELS[field]), value=getattr(a, field)))
     if a.note:
         click.echo(_("note: {note}", note=a.note))
     click.echo("")
@@ -297,10 +297,22 @@ def account_history(name, reveal, fmt):
     if fmt == "csv":
         click.echo(render_rows(rows, "csv", ["date", "event", "kind", "value", "detail"]))
         return
-    a = p.account
-    click.echo(f"{a.name}  ({a.marketplace or 'no marketplace'}, {a.status})")
+    click.echo(_account_heading(p.account))
     click.echo("")
+    for row in rows:  # the table is read by a person: its events in the interface's language
+        row["event"] = translate(_HISTORY_EVENTS.get(row["event"], row["event"]))
     click.echo(render_rows(rows, "table", ["date", "event", "kind", "value", "detail"]))
+
+
+# The history's events as a person reads them (JSON and CSV keep the words as they are).
+_HISTORY_EVENTS = {"in use": N_("in use"), "retired": N_("retired"), "last seen": N_("last seen"),
+                   "status": N_("status"), "check": N_("check"), "run": N_("run")}
+
+
+def _account_heading(a) -> str:
+    """`acme-us  (amazon.com, active)`, in the interface's language."""
+    return _("{name}  ({marketplace}, {status})", name=a.name, marketplace=a.marketplace or _("no marketplace"),
+             status=translate(a.status))
 
 
 @account.command("set")

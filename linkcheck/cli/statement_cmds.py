@@ -121,10 +121,10 @@ def statement_cmd(name, against, fmt, lang, output, force, disclose, operator, i
         text = render.render_statement(statement, fmt, signing.account_statement_key(st.signing_key(), name))
     unexplained = [s for s in statement.shared if s.explanation is None]
     if unexplained:
-        count = "one shared identifier" if len(unexplained) == 1 else f"{len(unexplained)} shared identifiers"
-        echo_err(
-            _("note: {count} disclosed without an explanation; record why with `linkcheck explain {name} OTHER KIND --note TEXT`", count=count, name=name)
-        )
+        if len(unexplained) == 1:
+            echo_err(_("note: one shared identifier disclosed without an explanation; record why with `linkcheck explain {name} OTHER KIND --note TEXT`", name=name))
+        else:
+            echo_err(_("note: {n} shared identifiers disclosed without an explanation; record why with `linkcheck explain {name} OTHER KIND --note TEXT`", n=len(unexplained), name=name))
     if output is None:
         click.echo(text, nl=False)
         return

@@ -208,11 +208,11 @@ def store_info(ctx, counts, fmt):
         click.echo(render_json(data))
         return
     rows = [
-        {"": "path", "value": data["path"]},
-        {"": "format version", "value": data["format_version"]},
-        {"": "key derivation", "value": ", ".join(f"{k}={v}" for k, v in data["kdf"].items())},
-        {"": "size", "value": f"{data['size_bytes']:,} bytes"},
-        {"": "file mode", "value": data["mode"]},
+        {"": _("path"), "value": data["path"]},
+        {"": _("format version"), "value": data["format_version"]},
+        {"": _("key derivation"), "value": ", ".join(f"{k}={v}" for k, v in data["kdf"].items())},
+        {"": _("size"), "value": _("{n} bytes", n=f"{data['size_bytes']:,}")},
+        {"": _("file mode"), "value": data["mode"]},
     ]
     for key, value in data.get("counts", {}).items():
         rows.append({"": key, "value": value})

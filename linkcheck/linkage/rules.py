@@ -306,14 +306,14 @@ def _is_number(value: Any) -> bool:
 def _parse_level(value: Any, bad, *, words: tuple[str, ...] = ()) -> Level | str:
     choices = ", ".join([level.label for level in sorted(Level, reverse=True)] + list(words))
     if not isinstance(value, str):
-        raise bad(f"expected one of {choices}, got {value!r}")
+        raise bad(_("expected one of {choices}, got {value!r}", choices=choices, value=value))
     word = value.strip().lower()
     if word in words:
         return word
     try:
         return Level.parse(word)
     except ValueError:
-        raise bad(f"unknown level {value!r}; use one of {choices}") from None
+        raise bad(_("unknown level {value!r}; use one of: {levels}", value=value, levels=choices)) from None
 
 
 def past_rule(rule, cap: Level | None, attr_a, attr_b):

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from ..i18n import _
+from ..i18n import _, language
 from .. import accounts as book
 from ..linkage import engine
 from ..registry import kinds
@@ -23,15 +23,29 @@ def planned_profile(record: ProfileRecord, region: str | None, default_region: s
     """The planned account a precheck compares: validated like an import, never stored.
     `default_region` (the settings' region) applies after `region` and the marketplace."""
     if record.problems:
-        raise InvalidInput(f"{record.origin}: " + "; ".join(record.problems))
+        raise InvalidInput(_problems(record.origin, None, record.problems))
     name = book.check_name(record.name)
     account = Account(name, book.check_text("marketplace", record.marketplace, 200, one_line=True) or "", "planned")
     attrs, problems = book.record_attributes(
         record, account, region, source="manual", default_region=default_region
     )
     if problems:
-        raise InvalidInput(f"{record.origin}: account {name!r}: " + "; ".join(problems))
+        raise InvalidInput(_problems(record.origin, name, problems))
     return book.merge_attributes(Profile(account), attrs)[0]
+
+
+# The origin of a planned account given value by value: its problems are the options' own.
+FROM_OPTIONS = "the options"
+
+
+def _problems(origin: str, name: str | None, problems) -> str:
+    """What is wrong with the planned account: each problem, after where it came from (a file)."""
+    joined = ("；" if language() == "zh" else "; ").join(problems)
+    if origin == FROM_OPTIONS:
+        return joined
+    if name is None:
+        return _("{origin}: {problems}", origin=origin, problems=joined)
+    return _("{origin}: account {name!r}: {problems}", origin=origin, name=name, problems=joined)
 
 
 def planned_from_values(
@@ -39,7 +53,7 @@ def planned_from_values(
 ) -> Profile:
     """The planned account given value by value: kind -> the values given for it."""
     raw = tuple(RawValue(kind, value) for kind in kinds.KIND_NAMES for value in values.get(kind) or ())
-    return planned_profile(ProfileRecord("the options", name, marketplace, values=raw), region, default_region)
+    return planned_profile(ProfileRecord(FROM_OPTIONS, name, marketplace, values=raw), region, default_region)
 
 
 def planned_from_file(path: Path, fmt: str | None, region: str | None, default_region: str | None = None) -> Profile:
