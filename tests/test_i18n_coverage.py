@@ -304,3 +304,14 @@ def test_english_never_reads_the_chinese_catalog(cli, demo_store, tmp_path):
     assert cli("check", "acme-de", "--machine", MACHINE).exit_code == 1
     assert cli("report", "-o", tmp_path / "r.html").exit_code == 0
     assert i18n.messages.cache_info().currsize == 0
+
+
+def test_the_report_s_count_line_ends_with_a_chinese_full_stop(cli, demo_store, tmp_path):
+    page = tmp_path / "report.html"
+    assert cli("report", "-o", page, env={"LINKCHECK_LANG": "zh"}).exit_code == 0
+    html = page.read_text(encoding="utf-8")
+    line = html.split('id="findings-count"', 1)[1].split("</p>", 1)[0]
+    assert line.endswith("条发现。") and "条发现." not in html
+    english = tmp_path / "en.html"
+    assert cli("report", "-o", english).exit_code == 0
+    assert english.read_text(encoding="utf-8").split('id="findings-count"', 1)[1].split("</p>", 1)[0].endswith("finding(s).")

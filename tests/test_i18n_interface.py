@@ -4,6 +4,7 @@ errors, verdicts, tables) and what is not (JSON keys, exit codes)."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -242,3 +243,14 @@ def test_account_show_history_and_store_speak_chinese(cli, demo_store):
     assert bad.exit_code == 2 and "未知级别 'hihg'" in bad.output
     help_text = cli("account", "add", "--help", env=zh).output
     assert "店铺显示名称" in help_text and "display name, as buyers" not in help_text
+
+
+def test_log_table_and_machine_origin_speak_chinese(cli, demo_store):
+    machine = Path(__file__).resolve().parent / "fixtures" / "machines" / "laptop-a.json"
+    zh = {"LINKCHECK_LANG": "zh"}
+    captured = cli("capture", "acme-us", "--machine", machine, env=zh)
+    assert captured.exit_code == 0 and "机器文件 laptop-a.json" in captured.output
+    log = cli("log", env=zh).output
+    assert "记录本机信息" in log and "已记录" in log and "RECORDED" not in log
+    assert json.loads(cli("log", "--format", "json", env=zh).output)[-1]["verdict"] == "RECORDED"
+    assert cli("fingerprint", "--machine", machine, env=zh).output.startswith("机器文件 laptop-a.json：")

@@ -127,7 +127,7 @@ def test_precheck_below_fail_on_is_caution_and_exits_0(demo_store):
 
 
 def test_a_planned_value_that_is_invalid_is_refused():
-    with pytest.raises(InvalidInput, match="the options"):
+    with pytest.raises(InvalidInput, match="^email 'nope': not an email address$"):
         planned(email=["nope"])
 
 

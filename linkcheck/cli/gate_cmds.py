@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from ..i18n import N_, _
+from ..i18n import N_, _, translate
 from .. import capture, gate
 from ..errors import UsageError
 from ..linkage import engine
@@ -176,7 +176,8 @@ def fingerprint_cmd(machine, fmt):
         ]
         click.echo(render_json(data))
         return
-    click.echo(f"{fp.origin[0].upper()}{fp.origin[1:]}: {fp.hostname or 'no hostname'}")
+    origin = _origin_text(fp.origin)
+    click.echo(_("{origin}: {hostname}", origin=origin[:1].upper() + origin[1:], hostname=fp.hostname or _("no hostname")))
     gw = fp.gateway
     if fp.public_ip:
         public = f"{fp.public_ip} ({fp.public_ip_source})"
@@ -288,7 +289,7 @@ def capture_cmd(name, machine, rules_file, fmt):
         )
     else:
         click.echo(
-            _("Recorded {n} value(s) from {origin} on {account} ({added} new).", n=len(result.values), origin=fp.origin, account=result.account, added=result.added)
+            _("Recorded {n} value(s) from {origin} on {account} ({added} new).", n=len(result.values), origin=_origin_text(fp.origin), account=result.account, added=result.added)
         )
         if result.reopened:
             click.echo(_("{reopened} value(s) retired on {account} are in use again: a new period of use begins now (`account history` shows it).", reopened=result.reopened, account=result.account))
@@ -640,6 +641,19 @@ def _run_browser(ctx, name, machine, rules_file, fail_on, record, allow_unchecke
 # ----- log -----------------------------------------------------------------------------------
 
 
+def _origin_text(origin: str) -> str:
+    """Where a machine's values were read, as capture/ names it ("this computer", "machine file
+    NAME"), in the interface's language."""
+    prefix = "machine file "
+    if origin.startswith(prefix):
+        return _("machine file {name}", name=origin[len(prefix):])
+    return _("this computer") if origin == "this computer" else origin
+
+
+# The log's actions and verdicts as a person reads them in the table (JSON and CSV keep the words).
+_LOG_WORDS = {"capture": N_("capture"), "check": N_("check"), "run": N_("run"), "RECORDED": N_("RECORDED")}
+
+
 def _log_row(event) -> dict:
     d = event.detail or {}
     return {
@@ -696,6 +710,9 @@ def log_cmd(name, since, fmt):
             else:
                 click.echo(_("No checks or captures logged yet. `linkcheck check NAME --record` logs one."))
             return
+        for row in rows:
+            row["action"] = translate(_LOG_WORDS.get(row["action"], row["action"]))
+            row["verdict"] = translate(_LOG_WORDS.get(row["verdict"], row["verdict"]))
         click.echo(render_rows(rows, "table", ["member", *LOG_TABLE_COLUMNS] if team else LOG_TABLE_COLUMNS))
         return
     click.echo(render_rows(rows, fmt, ["member", *LOG_COLUMNS] if team else LOG_COLUMNS))

@@ -478,12 +478,12 @@
     });
     if (countLine) {
       var total = countLine.getAttribute("data-pairs");
-      countLine.textContent = (minRank || account || state ?
+      countLine.textContent = say("{sentence}.", {sentence: (minRank || account || state ?
         say("Showing {shown} of {total} linked pair(s), {findings} finding(s)", {shown: shown.length, total: total, findings: shownFindings}) :
         say("{total} linked pair(s), {findings} finding(s)", {total: total, findings: shownFindings})) +
         (minRank ? say(", {level} and above", {level: say(LEVELS[minRank])}) : "") +
         (state === "past" ? say(", on values no longer in use") : state === "current" ? say(", on values still in use") : "") +
-        (account ? say(", involving {account}", {account: account}) : "") + "." +
+        (account ? say(", involving {account}", {account: account}) : "")}) +
         (pages > 1 ? " " + say("{n} pair(s) a page.", {n: PAGE}) : "");
     }
   }
