@@ -324,19 +324,23 @@ def test_split_scoring_keeps_the_first_match_of_a_pair(monkeypatch, child_dies):
 
 
 def test_blocks_built_as_arrays_are_the_blocks_of_the_loop(busy_store, store_path, monkeypatch):
-    """Above ARRAYS_OVER accounts the fuzzy side's blocks are built with numpy: the same
-    blocks, refs, values, texts and exact tags as the Python loop, whatever the block cap;
-    and the audit over them is the audit of every profile."""
+    """Above ARRAYS_OVER accounts the key indexes are read as arrays and the fuzzy side's
+    blocks are built with numpy: the same blocks, refs, values, texts and exact tags as the
+    Python loop, whatever the block cap; and the audit over them (its exact side found with
+    arrays too) is the audit of every profile."""
     with Store.open(store_path, PASSPHRASE) as st:
         indexes = [prefilter._open_index(st, row) for row in st._index_rows]
+        arrays = prefilter._open_arrays(st, st._index_rows)
+        first = prefilter._open_arrays(st, st._index_rows[:1])
     for cap in (200, 5, 2):
-        arrays = prefilter._blocks_in_arrays(indexes, cap)
-        assert arrays == prefilter._blocks_in_python(indexes, cap)
-        assert arrays[0] or cap == 2
-    assert prefilter._blocks_in_arrays(indexes[:1], 200) == prefilter._blocks_in_python(indexes[:1], 200)
+        built = prefilter._blocks_in_arrays(arrays, cap)
+        assert built == prefilter._blocks_in_python(indexes, cap)
+        assert built[0] or cap == 2
+    assert prefilter._blocks_in_arrays(first, 200) == prefilter._blocks_in_python(indexes[:1], 200)
     monkeypatch.setattr(prefilter, "ARRAYS_OVER", 0)
     _same_audit(store_path, load_rules(None))
     _same_audit(store_path, rules_from_dict({"combine": {"fuzzy_block_cap": 3, "hub_size": 5}}))
+    _same_audit(store_path, rules_from_dict({"combine": {"hub_size": 5}}), account="alone-e", min_level=engine.Level.LOW)
 
 
 def test_a_failed_child_is_redone_in_process(busy_store, store_path, monkeypatch):
