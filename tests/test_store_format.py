@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from linkcheck.errors import StoreDamaged
-from linkcheck.linkage import engine
+from linkcheck.linkage import engine, sieve
 from linkcheck.store import codec as store_mod
 from linkcheck.jsontext import dumps
 from linkcheck.store import keyindex, prefilter
@@ -327,7 +327,7 @@ def test_blocks_built_as_arrays_are_the_blocks_of_the_loop(busy_store, store_pat
     """Above ARRAYS_OVER accounts the key indexes are read as arrays and the fuzzy side's
     blocks are built with numpy: the same blocks, refs, values, texts and exact tags as the
     Python loop, whatever the block cap; and the audit over them (its exact side found with
-    arrays too) is the audit of every profile."""
+    arrays too, the fuzzy scoring sieved) is the audit of every profile."""
     with Store.open(store_path, PASSPHRASE) as st:
         indexes = [prefilter._open_index(st, row) for row in st._index_rows]
         arrays = prefilter._open_arrays(st, st._index_rows)
@@ -338,6 +338,7 @@ def test_blocks_built_as_arrays_are_the_blocks_of_the_loop(busy_store, store_pat
         assert built[0] or cap == 2
     assert prefilter._blocks_in_arrays(first, 200) == prefilter._blocks_in_python(indexes[:1], 200)
     monkeypatch.setattr(prefilter, "ARRAYS_OVER", 0)
+    monkeypatch.setattr(sieve, "SIEVE_OVER", 0)  # and the fuzzy scoring sieved, as on a large store
     _same_audit(store_path, load_rules(None))
     _same_audit(store_path, rules_from_dict({"combine": {"fuzzy_block_cap": 3, "hub_size": 5}}))
     _same_audit(store_path, rules_from_dict({"combine": {"hub_size": 5}}), account="alone-e", min_level=engine.Level.LOW)
