@@ -203,6 +203,24 @@ def test_audit_input_leaves_out_what_shares_nothing(busy_store, store_path):
     assert ("typo-a", "address", "typo-b", "address", "address") in named
 
 
+def test_a_line_many_accounts_hold_is_decoded_once_and_shared(busy_store, store_path):
+    """The same category line in thousands of accounts is parsed once and its attribute
+    shared between them; never two attributes of one account, never a value a fuzzy match
+    names (the engine finds those by the object), and the audit is the same (`_same_audit`)."""
+    rules = load_rules(None)
+    with Store.open(store_path, PASSPHRASE) as st:
+        given = _audit_input(st, rules)
+    holders: dict[int, int] = {}
+    for p in given.profiles:
+        assert len({id(a) for a in p.attributes}) == len(p.attributes)
+        for a in p.attributes:
+            holders[id(a)] = holders.get(id(a), 0) + 1
+    shared = {a.kind for p in given.profiles for a in p.attributes if holders[id(a)] > 1}
+    assert "category" in shared and holders and max(holders.values()) > 100
+    named = [given.profiles[x].attributes[v] for a, va, b, vb, _s, _f in given.fuzzy_matches for x, v in ((a, va), (b, vb))]
+    assert named and all(holders[id(a)] == 1 for a in named)
+
+
 def test_accounts_sharing_only_quiet_hubs_are_left_out(busy_store, store_path):
     """Everyone ships with one of a few carriers and sells in one of a few categories: hubs
     that link nobody. An account sharing nothing else is not read; the first holder of each
@@ -369,6 +387,25 @@ def test_audit_command_of_an_account_sharing_nothing(busy_store, cli):
     assert json.loads(result.output)["pairs"] == []
     table = cli("audit", "--account", "alone-e")
     assert f"{1500 + 10 + len(NEAR_MISSES)} accounts" in table.output
+
+
+def test_a_value_a_fuzzy_match_names_is_never_shared_between_accounts(store, store_path):
+    """Two accounts hold the very same company line (one value, imported at one time) and a
+    third a typo of it: the fuzzy matches name each account's own attribute, so those are
+    decoded apart (shared, the engine would take one account's for the other's)."""
+    company = _attr("company_name", "Shenzhen Zorbex Trading Co., Ltd.")
+    category = _attr("category", "Pet Supplies")
+    with Store.open(store_path, PASSPHRASE, write=True) as st:
+        for name in ("twin-a", "twin-b"):
+            st.put_profile(Profile(Account(name), (company, category)))
+        st.put_profile(Profile(Account("typo-c"), (_attr("company_name", "Shenzhen Zorbax Trading Co Ltd"), category)))
+    audit = _same_audit(store_path, load_rules(None))
+    fuzzy = {tuple(p["accounts"]) for p in audit["pairs"] if any(f["match"] == "fuzzy" for f in p["findings"])}
+    assert fuzzy == {("twin-a", "typo-c"), ("twin-b", "typo-c")}
+    with Store.open(store_path, PASSPHRASE) as st:
+        given = _audit_input(st, load_rules(None))
+    categories = {id(a) for p in given.profiles for a in p.attributes if a.kind == "category"}
+    assert len(categories) == 1  # the category line, without blocking keys, is shared
 
 
 def test_body_and_index_that_disagree_are_damage(cli, store, store_path, monkeypatch):

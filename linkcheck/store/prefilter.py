@@ -17,7 +17,7 @@ from typing import Callable, NamedTuple, Sequence
 
 from ..i18n import _
 from ..errors import StoreDamaged
-from ..models import Account, Profile
+from ..models import Account, Attribute, Profile
 from ..parallel import detach_child, fork_with_pipes, kill_and_reap, reap
 from .codec import _ad, _decode_account, _decode_attribute
 from .indexarrays import IndexArrays
@@ -470,8 +470,15 @@ def _every_account(store, rows: list, decoded: dict) -> list[Account]:
 def _decode_lines(store, rows: list, counts_of: Callable[[int], bytes], wanted: dict[int, set[int]]) -> dict:
     """{row position: (account, {attribute position: attribute with its exact keys})} for
     the wanted rows and attributes: the wanted lines of every body, in one JSON parse
-    (`counts_of(at)`: the index's number of exact keys of each of its attributes)."""
-    lines_wanted: list[bytes] = []
+    (`counts_of(at)`: the index's number of exact keys of each of its attributes).
+
+    A line several accounts hold byte for byte (the same carrier or category, imported at the
+    same time: on the bench store 19,000 distinct lines among 86,000) is parsed once and its
+    attribute shared between them, when the value has no blocking keys (no fuzzy match, which
+    the engine finds by the attribute object, ever names it) and only across accounts (two
+    attributes of one account stay two objects)."""
+    parse: list[bytes] = []  # the lines to parse: each account's, each shared line once
+    place_of: dict[bytes, int] = {}  # a line that may be shared -> its place in `parse`
     plan = []
     for at, body in _bodies(store, rows, sorted(wanted)):
         row_id, version, tag, _keys = rows[at]  # as verified, and as the body's row (`_bodies`)
@@ -482,26 +489,44 @@ def _decode_lines(store, rows: list, counts_of: Callable[[int], bytes], wanted: 
         if lines.pop() != b"" or len(lines) != 2 * len(counts) + 1:
             raise StoreDamaged(_("store is damaged: an account row is unreadable"))
         positions = sorted(wanted[at])
-        lines_wanted.append(lines[0])
-        lines_wanted.extend([lines[2 * p + 1] for p in positions])
-        plan.append((at, tag, counts, positions))
+        first = len(parse)
+        parse.append(lines[0])
+        places = []
+        mine: set[bytes] = set()
+        for p in positions:
+            line = lines[2 * p + 1]
+            if lines[2 * p + 2] == b"[]" and line not in mine:
+                mine.add(line)
+                place = place_of.get(line)
+                if place is None:
+                    place = place_of[line] = len(parse)
+                    parse.append(line)
+            else:
+                place = len(parse)
+                parse.append(line)
+            places.append(place)
+        plan.append((at, tag, counts, positions, first, places))
+    del place_of
     try:
-        decoded = json.loads(b"[" + b",".join(lines_wanted) + b"]")
-        del lines_wanted
+        decoded = json.loads(b"[" + b",".join(parse) + b"]")
+        del parse
+        made: dict[int, Attribute] = {}
         out = {}
-        i = 0
-        for at, tag, counts, positions in plan:
-            account = _decode_account(decoded[i])
+        for at, tag, counts, positions, first, places in plan:
+            account = _decode_account(decoded[first])
             if store._keys.name_tag(account.name) != tag:
                 raise StoreDamaged(_("store was tampered with: an account row is filed under the wrong name"))
             attributes = {}
-            for position in positions:
-                i += 1
-                fields = decoded[i]
-                if not isinstance(fields[3], list) or len(fields[3]) != counts[position]:
+            for position, place in zip(positions, places, strict=True):
+                attribute = made.get(place)
+                if attribute is None:
+                    fields = decoded[place]
+                    if not isinstance(fields[3], list):
+                        raise ValueError("body and index disagree")
+                    attribute = made[place] = _decode_attribute(fields)
+                if len(attribute.keys) != counts[position]:
                     raise ValueError("body and index disagree")
-                attributes[position] = _decode_attribute(fields)
-            i += 1
+                attributes[position] = attribute
             out[at] = (account, attributes)
         return out
     except (ValueError, KeyError, TypeError, IndexError, AttributeError):
@@ -664,10 +689,11 @@ def _blocks_in_arrays(arrays: IndexArrays, block_cap: int):
 
 
 # Above this many comparisons (the sum of each block's size squared) the fuzzy scoring is
-# split between two processes: 13 million on the 100,000-account bench store (about 2 s of
-# scoring); below a few million the scoring takes a fraction of a second, less than a third
-# process costs on a busy machine.
-SPLIT_SCORING_OVER = 2_000_000
+# split between two processes. Since the sieve (linkage/sieve.py) the 13 million of the
+# 100,000-account bench store take about 0.8 s of CPU, less than the audit's own process
+# does meanwhile: a third process would only take CPU from it (measured at a load of 6:
+# 0.3 s more CPU, no shorter wall time), so only a store several times larger splits.
+SPLIT_SCORING_OVER = 50_000_000
 
 
 def _score_in_two(score: FuzzyScorer, blocks: list, text_of, exact_of, owner: list[int], parallel: bool) -> list:
