@@ -628,19 +628,29 @@ def _blocks_in_arrays(arrays: IndexArrays, block_cap: int):
     per_attr = arrays.block_counts
     attr_start = arrays.attr_start  # each account's first attribute, overall
     attribute = np.repeat(np.arange(len(per_attr), dtype=np.int64), per_attr)  # of each tag, overall
-    # Holders of each tag: its distinct accounts.
-    order = np.lexsort((account, tags))
+    # Holders of each tag: its distinct accounts (sorted by tag, then account: the tags are in
+    # account order and the sort is stable), counted run by run.
+    order = np.argsort(tags, kind="stable")
     sorted_tags, sorted_accounts = tags[order], account[order]
-    distinct = np.ones(len(order), dtype=bool)
-    distinct[1:] = (sorted_tags[1:] != sorted_tags[:-1]) | (sorted_accounts[1:] != sorted_accounts[:-1])
-    unique_tags, holders = np.unique(sorted_tags[distinct], return_counts=True)
-    shared = unique_tags[(holders > 1) & (holders <= block_cap)]
-    entries = np.flatnonzero(np.isin(tags, shared))  # in (account, attribute, key) order
+    new_tag = np.ones(len(order), dtype=bool)
+    new_tag[1:] = sorted_tags[1:] != sorted_tags[:-1]
+    distinct = new_tag.copy()
+    distinct[1:] |= sorted_accounts[1:] != sorted_accounts[:-1]
+    group = np.cumsum(new_tag) - 1
+    holders = np.bincount(group[distinct], minlength=int(group[-1]) + 1)
+    in_block = np.zeros(len(order), dtype=bool)
+    in_block[order] = ((holders > 1) & (holders <= block_cap))[group]
+    del sorted_tags, sorted_accounts, new_tag, distinct, group
+    entries = np.flatnonzero(in_block)  # in (account, attribute, key) order
     if not len(entries):
         return [], [], [], [], []
-    # A ref for each value holding a shared tag, in (account, attribute) order.
-    values, ref = np.unique(attribute[entries], return_inverse=True)
-    ref = ref.reshape(-1)
+    # A ref for each value holding a shared tag, in (account, attribute) order (the tags'
+    # attributes never decrease, so each value's tags are one run).
+    held = attribute[entries]
+    new_value = np.ones(len(held), dtype=bool)
+    new_value[1:] = held[1:] != held[:-1]
+    values = held[new_value]
+    ref = np.cumsum(new_value) - 1
     # Blocks in the order their tag is first met; each one's refs ascending, each once.
     _block_tags, first, which = np.unique(tags[entries], return_index=True, return_inverse=True)
     rank = np.empty(len(first), dtype=np.int64)
