@@ -111,7 +111,11 @@ def test_one_address_within_the_other_is_the_subset_of_their_cores(seed):
     first = [fuzzy_text(_value(rng, "address"), "address") or "room" for _ in range(300)]
     second = [rng.choice([fuzzy_text(_value(rng, "address"), "address") or "road", a + " district", a + " 518057"])
               for a in first]
+    # Not ASCII: a postcode of other digits (str.isdigit), a Chinese address.
+    first += ["88 keyuan road \u00b2\u00b2\u00b2\u00b2\u00b2", "88 南山区 科苑路", "88 keyuan road"]
+    second += ["88 keyuan road", "88 科苑路", "88 keyuan road \u0661\u0662\u0663\u0664\u0665 district"]
     found = sieve._one_within_the_other(first, second).tolist()
+    assert found[-3:] == [True, True, True]
     for a, b, possible in zip(first, second, found, strict=True):
         empty = not _place_words(a)[1] or not _place_words(b)[1]
         assert possible == (_core_within(a, b) or empty), (a, b)

@@ -22,10 +22,14 @@ matches are the same, in the same order (tests compare them on randomized blocks
 
 from __future__ import annotations
 
+import re
 from typing import Callable, Sequence
 
 from .comparisons import _ADDRESS_FILLER, _MIN_POSTCODE_DIGITS, Comparison, NearNumber, SamePlace, Typo
 
+# A word of digits only, long enough to be a postcode (comparisons._MIN_POSTCODE_DIGITS), in
+# an ASCII fuzzy text (its words joined by single spaces).
+_POSTCODE = re.compile(r"(?:^| )[0-9]{%d,}(?= |$)" % _MIN_POSTCODE_DIGITS)
 # Above this many blocks `engine.score_blocks` sieves them (below, importing numpy and
 # making the pairs would take longer than the comparisons it saves).
 SIEVE_OVER = 2000
@@ -148,7 +152,11 @@ def _one_within_the_other(first: list[str], second: list[str]):
 
     core: dict[str, str] = {}
     for text in (*first, *second):
-        if text not in core:
+        if text in core:
+            continue
+        if text.isascii() and _POSTCODE.search(text) is None and _ADDRESS_FILLER.isdisjoint(text.split()):
+            core[text] = text  # most addresses: nothing to leave out (ASCII: isdigit is [0-9])
+        else:
             core[text] = " ".join(
                 w for w in text.split() if w not in _ADDRESS_FILLER and not (len(w) >= _MIN_POSTCODE_DIGITS and w.isdigit())
             )
