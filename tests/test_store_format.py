@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from linkcheck.errors import StoreDamaged
-from linkcheck.linkage import engine
+from linkcheck.linkage import engine, sieve
 from linkcheck.store import codec as store_mod
 from linkcheck.jsontext import dumps
 from linkcheck.store import keyindex, prefilter
@@ -203,6 +203,24 @@ def test_audit_input_leaves_out_what_shares_nothing(busy_store, store_path):
     assert ("typo-a", "address", "typo-b", "address", "address") in named
 
 
+def test_a_line_many_accounts_hold_is_decoded_once_and_shared(busy_store, store_path):
+    """The same category line in thousands of accounts is parsed once and its attribute
+    shared between them; never two attributes of one account, never a value a fuzzy match
+    names (the engine finds those by the object), and the audit is the same (`_same_audit`)."""
+    rules = load_rules(None)
+    with Store.open(store_path, PASSPHRASE) as st:
+        given = _audit_input(st, rules)
+    holders: dict[int, int] = {}
+    for p in given.profiles:
+        assert len({id(a) for a in p.attributes}) == len(p.attributes)
+        for a in p.attributes:
+            holders[id(a)] = holders.get(id(a), 0) + 1
+    shared = {a.kind for p in given.profiles for a in p.attributes if holders[id(a)] > 1}
+    assert "category" in shared and holders and max(holders.values()) > 100
+    named = [given.profiles[x].attributes[v] for a, va, b, vb, _s, _f in given.fuzzy_matches for x, v in ((a, va), (b, vb))]
+    assert named and all(holders[id(a)] == 1 for a in named)
+
+
 def test_accounts_sharing_only_quiet_hubs_are_left_out(busy_store, store_path):
     """Everyone ships with one of a few carriers and sells in one of a few categories: hubs
     that link nobody. An account sharing nothing else is not read; the first holder of each
@@ -324,19 +342,24 @@ def test_split_scoring_keeps_the_first_match_of_a_pair(monkeypatch, child_dies):
 
 
 def test_blocks_built_as_arrays_are_the_blocks_of_the_loop(busy_store, store_path, monkeypatch):
-    """Above ARRAYS_OVER accounts the fuzzy side's blocks are built with numpy: the same
-    blocks, refs, values, texts and exact tags as the Python loop, whatever the block cap;
-    and the audit over them is the audit of every profile."""
+    """Above ARRAYS_OVER accounts the key indexes are read as arrays and the fuzzy side's
+    blocks are built with numpy: the same blocks, refs, values, texts and exact tags as the
+    Python loop, whatever the block cap; and the audit over them (its exact side found with
+    arrays too, the fuzzy scoring sieved) is the audit of every profile."""
     with Store.open(store_path, PASSPHRASE) as st:
         indexes = [prefilter._open_index(st, row) for row in st._index_rows]
+        arrays = prefilter._open_arrays(st, st._index_rows)
+        first = prefilter._open_arrays(st, st._index_rows[:1])
     for cap in (200, 5, 2):
-        arrays = prefilter._blocks_in_arrays(indexes, cap)
-        assert arrays == prefilter._blocks_in_python(indexes, cap)
-        assert arrays[0] or cap == 2
-    assert prefilter._blocks_in_arrays(indexes[:1], 200) == prefilter._blocks_in_python(indexes[:1], 200)
+        built = prefilter._blocks_in_arrays(arrays, cap)
+        assert built == prefilter._blocks_in_python(indexes, cap)
+        assert built[0] or cap == 2
+    assert prefilter._blocks_in_arrays(first, 200) == prefilter._blocks_in_python(indexes[:1], 200)
     monkeypatch.setattr(prefilter, "ARRAYS_OVER", 0)
+    monkeypatch.setattr(sieve, "SIEVE_OVER", 0)  # and the fuzzy scoring sieved, as on a large store
     _same_audit(store_path, load_rules(None))
     _same_audit(store_path, rules_from_dict({"combine": {"fuzzy_block_cap": 3, "hub_size": 5}}))
+    _same_audit(store_path, rules_from_dict({"combine": {"hub_size": 5}}), account="alone-e", min_level=engine.Level.LOW)
 
 
 def test_a_failed_child_is_redone_in_process(busy_store, store_path, monkeypatch):
@@ -364,6 +387,25 @@ def test_audit_command_of_an_account_sharing_nothing(busy_store, cli):
     assert json.loads(result.output)["pairs"] == []
     table = cli("audit", "--account", "alone-e")
     assert f"{1500 + 10 + len(NEAR_MISSES)} accounts" in table.output
+
+
+def test_a_value_a_fuzzy_match_names_is_never_shared_between_accounts(store, store_path):
+    """Two accounts hold the very same company line (one value, imported at one time) and a
+    third a typo of it: the fuzzy matches name each account's own attribute, so those are
+    decoded apart (shared, the engine would take one account's for the other's)."""
+    company = _attr("company_name", "Shenzhen Zorbex Trading Co., Ltd.")
+    category = _attr("category", "Pet Supplies")
+    with Store.open(store_path, PASSPHRASE, write=True) as st:
+        for name in ("twin-a", "twin-b"):
+            st.put_profile(Profile(Account(name), (company, category)))
+        st.put_profile(Profile(Account("typo-c"), (_attr("company_name", "Shenzhen Zorbax Trading Co Ltd"), category)))
+    audit = _same_audit(store_path, load_rules(None))
+    fuzzy = {tuple(p["accounts"]) for p in audit["pairs"] if any(f["match"] == "fuzzy" for f in p["findings"])}
+    assert fuzzy == {("twin-a", "typo-c"), ("twin-b", "typo-c")}
+    with Store.open(store_path, PASSPHRASE) as st:
+        given = _audit_input(st, load_rules(None))
+    categories = {id(a) for p in given.profiles for a in p.attributes if a.kind == "category"}
+    assert len(categories) == 1  # the category line, without blocking keys, is shared
 
 
 def test_body_and_index_that_disagree_are_damage(cli, store, store_path, monkeypatch):

@@ -25,6 +25,7 @@ from .evidence import (
     both_checksummed, combine_level, across_scripts, exact_beats_fuzzy, pair_score, pair_weight, weigh, weighed,
     weight_terms,
 )
+from . import sieve
 from .graph import TAINT_STATUSES, _clusters, _taint
 from .results import (
     AtRisk, Audit, Cluster, Finding, Hub, Link, PairRisk, _unique, _without_cyclic_gc, audit_to_json,
@@ -435,8 +436,22 @@ def score_blocks(
             text = texts[r] = fuzzy_text(text_of(r), facet)
         return text
 
+    def text_for(r: int, facet: str) -> str:
+        text = texts.get(r)
+        if text is None:
+            text = texts[r] = fuzzy_text(text_of(r), facet)
+        return text
+
     comparison_of = comparisons_for(rules)
-    for facet, refs in blocks:
+    blocks = list(blocks)
+    # Many blocks: those in which nothing can match are found in C first, and skipped (sieve).
+    hopeless = sieve.hopeless_blocks(
+        blocks, text_for, comparison_of,
+        lambda refs: len(refs) > block_cap and len(set(map(owner.__getitem__, refs))) > block_cap,
+    ) if len(blocks) > sieve.SIEVE_OVER else ()
+    for at, (facet, refs) in enumerate(blocks):
+        if at in hopeless:
+            continue
         comparison = comparison_of.get(facet)
         if comparison is None:
             continue

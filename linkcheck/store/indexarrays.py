@@ -1,0 +1,84 @@
+"""Every account's key index (format 2, store/keyindex.py) laid out as flat arrays (numpy), so
+the audit of a large store counts and groups its tags with array operations instead of a
+Python loop per account and tag (`prefilter.audit_input` above `prefilter.ARRAYS_OVER`
+accounts; smaller stores use `keyindex._parse_index`, quicker than importing numpy).
+
+`IndexArrays(blobs)` takes the decrypted index of each account, in row order, and reads
+them all at once: the same counts, tags and texts `_parse_index` reads one at a time, and
+the same malformed index refused (ValueError)."""
+
+from __future__ import annotations
+
+from itertools import chain
+
+_PADDING = tuple(bytes(k) for k in range(8))
+
+
+class IndexArrays:
+    """The key indexes of `n` accounts (row positions 0..n-1) as arrays:
+
+    - `attrs[at]`: its number of attributes; `attr_start[at]`: its first attribute's
+      position among all accounts' attributes;
+    - `exact_counts`, `block_counts`: of every attribute, in order, its number of exact and
+      blocking tags (int64);
+    - `exact`, `blocking`: every exact and every blocking tag (uint64, native order as the
+      index stores them), account by account, attribute by attribute;
+      `n_exact[at]`, `n_block[at]`: how many of each an account has, `exact_start[at]`,
+      `block_start[at]`: where its own begin;
+    - `texts(at)`, `exact_count_bytes(at)`: what `_Index.texts` and `_Index.exact_counts` hold.
+    """
+
+    def __init__(self, blobs: list[bytes]):
+        import numpy as np  # here: only the audit of a large store uses it
+
+        n = self.n = len(blobs)
+        lengths = np.fromiter(map(len, blobs), dtype=np.int64, count=n)
+        if n and int(lengths.min()) < 4:
+            raise ValueError("index length")
+        padded = lengths + (-lengths % 8)
+        # Each index starts at a multiple of 8, so its tags (8-aligned within it) are too.
+        pads = map(_PADDING.__getitem__, (padded - lengths).tolist())
+        self._buf = buf = b"".join(chain.from_iterable(zip(blobs, pads, strict=True)))
+        starts = np.cumsum(padded) - padded
+        attrs = np.frombuffer(buf, dtype="<u4")[starts // 4].astype(np.int64) if n else np.zeros(0, dtype=np.int64)
+        head = 4 + 2 * attrs
+        if n and bool((head > lengths).any()):
+            raise ValueError("index length")
+        total_attrs = int(attrs.sum())
+        attr_start = np.cumsum(attrs) - attrs
+        u8 = np.frombuffer(buf, dtype=np.uint8)
+        where = np.repeat(starts + 4 - attr_start, attrs) + np.arange(total_attrs, dtype=np.int64)
+        exact_counts = u8[where].astype(np.int64)
+        block_counts = u8[where + np.repeat(attrs, attrs)].astype(np.int64)
+        exact_sums = np.concatenate(([0], np.cumsum(exact_counts)))
+        block_sums = np.concatenate(([0], np.cumsum(block_counts)))
+        n_exact = exact_sums[attr_start + attrs] - exact_sums[attr_start]
+        n_block = block_sums[attr_start + attrs] - block_sums[attr_start]
+        tag_start = head + (-head % 8)
+        end = tag_start + 8 * (n_exact + n_block)
+        if n and bool((end > lengths).any()):
+            raise ValueError("index length")
+        u64 = np.frombuffer(buf, dtype=np.uint64)
+        first_tag = (starts + tag_start) // 8
+        exact_start = np.cumsum(n_exact) - n_exact
+        block_start = np.cumsum(n_block) - n_block
+        self.exact = u64[np.repeat(first_tag - exact_start, n_exact) + np.arange(int(n_exact.sum()), dtype=np.int64)]
+        self.blocking = u64[np.repeat(first_tag + n_exact - block_start, n_block)
+                            + np.arange(int(n_block.sum()), dtype=np.int64)]
+        self.attrs, self.attr_start = attrs, attr_start
+        self.exact_counts, self.block_counts = exact_counts, block_counts
+        self.n_exact, self.n_block = n_exact, n_block
+        self.exact_start, self.block_start = exact_start, block_start
+        self._starts = starts.tolist()
+        self._text_from = (starts + end).tolist()
+        self._text_to = (starts + lengths).tolist()
+        self._attrs = attrs.tolist()
+
+    def texts(self, at: int) -> bytes:
+        """Kind and normalised text of each of its attributes with blocking keys, NUL-separated."""
+        return self._buf[self._text_from[at] : self._text_to[at]]
+
+    def exact_count_bytes(self, at: int) -> bytes:
+        """Its attributes' numbers of exact tags, one byte each (`_Index.exact_counts`)."""
+        start = self._starts[at] + 4
+        return self._buf[start : start + self._attrs[at]]

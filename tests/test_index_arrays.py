@@ -1,0 +1,115 @@
+"""The key indexes read as arrays (store/indexarrays.py) and the audit's exact side found with
+them (`prefilter._SharedInArrays`): the same as reading each index (`keyindex._parse_index`)
+and looping over the accounts (`prefilter._SharedInLoop`), on randomized indexes with many
+shared and crowded tags, accounts without attributes or blocking keys, and malformed ones."""
+
+from __future__ import annotations
+
+import random
+import sys
+
+import pytest
+
+from linkcheck.store import prefilter
+from linkcheck.store.indexarrays import IndexArrays
+from linkcheck.store.keyindex import _index_layout, _parse_index
+
+
+def _blob(attributes: list[tuple[list[int], list[int]]], texts: bytes = b"") -> bytes:
+    """An index laid out as `keyindex.index_blob` lays it out, from (exact tags, blocking
+    tags) per attribute."""
+    head = len(attributes).to_bytes(4, "little") + bytes(len(e) for e, _b in attributes)
+    head += bytes(len(b) for _e, b in attributes)
+    tags = b"".join(t.to_bytes(8, sys.byteorder) for e, _b in attributes for t in e)
+    tags += b"".join(t.to_bytes(8, sys.byteorder) for _e, b in attributes for t in b)
+    return head + bytes(-len(head) % 8) + tags + texts
+
+
+def _random_blobs(rng: random.Random, n: int, alphabet: int) -> list[bytes]:
+    blobs = []
+    for _ in range(n):
+        attributes = []
+        for _a in range(rng.choice([0, 1, 2, 3, 5])):
+            exact = [rng.randrange(alphabet) + (0 if rng.random() < 0.5 else 2**63) for _ in range(rng.choice([0, 1, 1, 2, 3]))]
+            blocking = [rng.randrange(alphabet) for _ in range(rng.choice([0, 0, 1, 2]))]
+            attributes.append((exact, blocking))
+        with_blocks = sum(1 for _e, b in attributes if b)
+        texts = b"\x00".join(b"kind\x00text%d" % i for i in range(with_blocks))
+        blobs.append(_blob(attributes, texts))
+    return blobs
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_arrays_hold_what_each_index_holds(seed):
+    rng = random.Random(seed)
+    blobs = _random_blobs(rng, rng.randrange(0, 60), rng.choice([3, 20, 1000]))
+    arrays = IndexArrays(blobs)
+    indexes = [_parse_index(b) for b in blobs]
+    assert arrays.n == len(blobs)
+    assert arrays.exact.tolist() == [t for ix in indexes for t in ix.exact.tolist()]
+    assert arrays.blocking.tolist() == [t for ix in indexes for t in ix.blocking.tolist()]
+    assert arrays.exact_counts.tolist() == [c for ix in indexes for c in ix.exact_counts]
+    assert arrays.block_counts.tolist() == [c for ix in indexes for c in ix.block_counts]
+    assert arrays.n_exact.tolist() == [len(ix.exact) for ix in indexes]
+    assert arrays.n_block.tolist() == [len(ix.blocking) for ix in indexes]
+    assert arrays.attrs.tolist() == [len(ix.exact_counts) for ix in indexes]
+    for at, ix in enumerate(indexes):
+        assert arrays.texts(at) == ix.texts
+        assert arrays.exact_count_bytes(at) == ix.exact_counts
+        start = int(arrays.exact_start[at])
+        assert arrays.exact[start : start + len(ix.exact)].tolist() == ix.exact.tolist()
+
+
+@pytest.mark.parametrize("cut", ["short", "attributes", "tags"])
+def test_a_malformed_index_is_refused_as_parse_index_refuses_it(cut):
+    good = _blob([([1, 2], [3]), ([4], [])], b"kind\x00text")
+    if cut == "short":
+        bad = good[:3]
+    elif cut == "attributes":
+        bad = (10_000).to_bytes(4, "little") + good[4:]
+    else:
+        bad = good[: _index_layout(good)[3] - 8]
+    with pytest.raises(ValueError):
+        _parse_index(bad)
+    with pytest.raises(ValueError):
+        IndexArrays([good, bad, good])
+    assert IndexArrays([good, good]).exact.tolist() == [1, 2, 4, 1, 2, 4]
+
+
+def _as_python(shared) -> tuple:
+    return shared.wanted, list(shared.first.items())
+
+
+def _compare_shared(seed: int) -> tuple[int, int]:
+    """Compare both ways on one randomized store; (crowded tags, accounts left out)."""
+    rng = random.Random(seed)
+    blobs = _random_blobs(rng, rng.randrange(1, 80), rng.choice([4, 12, 40, 400]))
+    arrays = IndexArrays(blobs)
+    indexes = [_parse_index(b) for b in blobs]
+    crowd = rng.choice([None, 1, 2, 3, 6])
+    include_at = rng.choice([None, rng.randrange(len(blobs))])
+    loop = prefilter._SharedInLoop(indexes, crowd, include_at)
+    fast = prefilter._SharedInArrays(arrays, crowd, include_at)
+    assert _as_python(fast) == _as_python(loop)
+    # Some of the crowded tags are quiet hubs: the accounts holding another are read too.
+    quiet = {t for t in loop.first if rng.random() < 0.6}
+    assert fast.not_only_quiet(quiet) == loop.not_only_quiet(quiet)
+    left_out = 0
+    for at in range(len(blobs)):
+        assert fast.left_out(at) == loop.left_out(at)
+        left_out += bool(loop.left_out(at))
+    return len(loop.first), left_out
+
+
+@pytest.mark.parametrize("seed", range(60))
+def test_shared_tags_found_with_arrays_are_those_of_the_loop(seed):
+    """Which accounts to read and which attributes, which tags are crowded and their first
+    holders, which accounts share only quiet tags: the same with arrays as with the loop,
+    whatever the hub size and the account asked for."""
+    _compare_shared(seed)
+
+
+def test_the_randomized_stores_have_crowded_tags_and_accounts_left_out():
+    found = [_compare_shared(seed) for seed in range(60)]
+    assert sum(1 for crowded, _out in found if crowded) >= 10
+    assert sum(1 for _crowded, out in found if out) >= 5
