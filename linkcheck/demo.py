@@ -156,12 +156,13 @@ def steps(work: Workspace, output_dir: Path) -> list[Step]:
             'linkcheck attr retire pine-mx phone "+1 (416) 555-0142" --note "new company line"',
         ),
         Step(
-            "Record the store names Amazon knows",
-            "An appeal names the accounts as Amazon's notice does: the store's display name and merchant token.",
-            ("account", "set", "pine-mx", "--display-name", "Pine Valley Home", "--merchant-token", "A2PINEVALLEY01",
-             "--legal-name-en", "Pine Valley Comercio SA de CV"),
-            'linkcheck account set pine-mx --display-name "Pine Valley Home" --merchant-token A2PINEVALLEY01 '
-            '--legal-name-en "Pine Valley Comercio SA de CV"',
+            "Record the deactivation and the store names Amazon knows",
+            "Amazon's notice deactivated pine-mx; an appeal names the accounts as the notice does: the store's "
+            "display name and merchant token.",
+            ("account", "set", "pine-mx", "--status", "suspended", "--display-name", "Pine Valley Home",
+             "--merchant-token", "A2PINEVALLEY01", "--legal-name-en", "Pine Valley Comercio SA de CV"),
+            'linkcheck account set pine-mx --status suspended --display-name "Pine Valley Home" '
+            '--merchant-token A2PINEVALLEY01 --legal-name-en "Pine Valley Comercio SA de CV"',
         ),
         Step(
             "Record how the notice names the related account",

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from linkcheck.appeal import pack as packs
+from linkcheck.appeal.plan import day_words
 from linkcheck.models import Event
 from linkcheck.store import Store
 
@@ -114,6 +115,9 @@ def scenario_error(cli, store):
 def scenario_own(cli, store):
     _base(cli)
     ok(cli("account", "set", "marigold-us", "--merchant-token", "A2MARIGOLD0002Y"))
+    # Amazon deactivated the related account we own; we appealed for it first and it was reinstated
+    ok(cli("account", "set", "marigold-us", "--status", "suspended"))
+    ok(cli("account", "set", "marigold-us", "--status", "active"))
     for account in ("marigold-us", "kestrel-us"):
         _used(cli, account, "company_name", "Shenzhen Xinghe Trading Co., Ltd.", "2024-01-01")
     _used(cli, "kestrel-us", "bank_account", "GB82 WEST 1234 5698 7654 32", "2024-01-01", "2026-10-01")
@@ -281,6 +285,8 @@ def test_without_a_terminal_a_missing_fact_is_one_line_naming_its_option(cli, st
                  "-o", tmp_path / "p")
     assert result.exit_code == 2
     assert "give --relationship own|not-owned|agency|family|former-tenant|shared-service|error" in result.output
+    ok(cli("account", "set", "marigold-us", "--status", "suspended"))  # deactivated, then reinstated
+    ok(cli("account", "set", "marigold-us", "--status", "active"))
     result = _appeal(cli, "--relationship", "own", "-o", tmp_path / "p")
     assert result.exit_code == 2
     assert 'give --reactivated "marigold-us DATE"' in result.output
@@ -649,3 +655,128 @@ def test_a_supplier_entered_in_both_scripts_is_named_once_in_each_letters_langua
     assert "宁波丰和户外用品有限公司" in zh and "Ningbo Fenghe" not in zh
     # entered in one script only: kept as it is
     assert "云途物流" in en and "云途物流" in zh
+
+
+def _cause(folder: Path, name: str = "plan-of-action.txt") -> str:
+    return (folder / name).read_text(encoding="utf-8").split("\n\n")[2]
+
+
+def test_a_start_defaulted_to_the_day_a_value_was_recorded_is_never_told_as_when_its_use_began(cli, store, tmp_path):
+    _base(cli)
+    _used(cli, "kestrel-us", "ip", "203.0.113.7", "2025-03-01", "2026-10-20")
+    _used(cli, "kestrel-us", "bank_account", "GB82 WEST 1234 5698 7654 32", "2025-03-01", "2026-10-20")
+    _used(cli, "kestrel-us", "bank_account", "GB33 BUKB 2020 1555 5555 55", "2026-10-20")
+    # Marigold Home's values were imported without a start: stored as in use since today, which
+    # says nothing of when Marigold Home began using them
+    ok(cli("attr", "add", "marigold-us", "ip", "203.0.113.7"))
+    ok(cli("attr", "add", "marigold-us", "bank_account", "GB82 WEST 1234 5698 7654 32"))
+    ok(cli("attr", "add", "kestrel-us", "email", "ops@kestrel-outdoors.example"))  # ours, recorded today
+    ok(_appeal(cli, "--relationship", "agency", "--bilingual", "-o", tmp_path / "p"))
+    assert _cause(tmp_path / "p") == (
+        "We have found the cause. Until 20 October 2026, we used the internet connection and the bank account "
+        "ending in 5432, which Marigold Home has also used; we have not used them since.")
+    assert _cause(tmp_path / "p", "plan-of-action.zh.txt") == (
+        "经过核查，我们找到了关联的原因。在2026年10月20日之前，我们使用过宽带网络和尾号为5432的银行账户，"
+        "Marigold Home也使用过；此后我们再未使用。")
+    html = (tmp_path / "p" / "evidence.html").read_text(encoding="utf-8")
+    recorded = day_words(datetime.now(timezone.utc).date(), "en")
+    assert f"<td>ops@kestrel-outdoors.example</td><td>in use, recorded on {recorded}</td>" in html
+    assert "<td>Began using Bank account ending in 5555</td>" in html  # its start was given
+    assert html.count("Began using") == 1  # the email address's start was not...
+    # ...given a start, the order is told
+    _used(cli, "kestrel-us", "phone", "+1 201 555 0188", "2024-01-01", "2026-10-20")
+    _used(cli, "marigold-us", "phone", "+1 201 555 0188", "2026-11-02")
+    ok(_appeal(cli, "--force", "-o", tmp_path / "p"))
+    assert ("Until 20 October 2026, we used the phone number ending in 0188, which Marigold Home began using only "
+            "after we had stopped.") in _cause(tmp_path / "p")
+    assert "we have not used them since" in _cause(tmp_path / "p")
+
+
+def test_a_value_we_use_that_they_gave_up_is_not_said_to_have_come_to_us_after_without_our_start(
+        cli, store, tmp_path):
+    _base(cli)
+    _used(cli, "marigold-us", "phone", "+1 201 555 0188", "2023-05-01", "2025-01-31")
+    ok(cli("attr", "add", "kestrel-us", "phone", "+1 201 555 0188"))  # no start given
+    ok(cli("explain", "kestrel-us", "marigold-us", "phone", "--note", "The carrier gave us a recycled number",
+           "--note-zh", "运营商分配给我们的是回收号码"))
+    ok(_appeal(cli, "--relationship", "not-owned", "--bilingual", "-o", tmp_path / "p"))
+    assert _cause(tmp_path / "p") == ("We have found the cause. We use the phone number ending in 0188, which "
+                                      "Marigold Home used until 31 January 2025. The carrier gave us a recycled "
+                                      "number.")
+    assert "我们现在使用尾号为0188的电话号码；Marigold Home使用到2025年1月31日。" in _cause(
+        tmp_path / "p", "plan-of-action.zh.txt")
+
+
+def test_reactivation_is_asked_for_and_told_only_of_a_related_account_the_records_show_deactivated(
+        cli, store, tmp_path):
+    _base(cli)
+    ok(cli("account", "set", "kestrel-us", "--status", "suspended"))
+    for account in ("marigold-us", "kestrel-us"):
+        _used(cli, account, "company_name", "Shenzhen Xinghe Trading Co., Ltd.", "2024-01-01")
+    # Marigold Home was never deactivated: nothing to reactivate, nothing asked
+    ok(_appeal(cli, "--relationship", "own", "-o", tmp_path / "p"))
+    en = (tmp_path / "p" / "plan-of-action.txt").read_text(encoding="utf-8")
+    exhibits = (tmp_path / "p" / "exhibits.txt").read_text(encoding="utf-8")
+    assert "reactivated" not in en and "reinstating the related account" not in exhibits
+    # given anyway: not told, and the seller is told why
+    result = _appeal(cli, "--reactivated", "marigold-us 2026-11-25", "--force", "-o", tmp_path / "p")
+    assert result.exit_code == 0
+    assert "reactivated" not in (tmp_path / "p" / "plan-of-action.txt").read_text(encoding="utf-8")
+    assert ("warning: the records never show marigold-us as suspended or closed, so the letter does not say it was "
+            "reactivated;") in result.output
+    # once the records show it deactivated and reinstated, the date is told, with Amazon's email
+    ok(cli("account", "set", "marigold-us", "--status", "suspended"))
+    ok(cli("account", "set", "marigold-us", "--status", "active"))
+    result = ok(_appeal(cli, "--force", "-o", tmp_path / "p"))
+    assert "warning" not in result.output, result.output
+    assert ("As your notice asks, we appealed for Marigold Home first, and it was reactivated on 25 November 2026 "
+            "(Exhibit 1).") in (tmp_path / "p" / "plan-of-action.txt").read_text(encoding="utf-8")
+    assert "Exhibit 1: Amazon's email reinstating the related account" in (
+        tmp_path / "p" / "exhibits.txt").read_text(encoding="utf-8")
+
+
+def test_an_owned_pair_still_sharing_a_bank_account_is_not_said_to_keep_its_own(cli, store, tmp_path):
+    args, *_ = scenario_own(cli, store)
+    _used(cli, "kestrel-us", "bank_account", "GB29 NWBK 6016 1331 9268 19", "2026-10-05")
+    _used(cli, "marigold-us", "bank_account", "GB29 NWBK 6016 1331 9268 19", "2026-10-05")
+    ok(_appeal(cli, *args, "--bilingual", "-o", tmp_path / "p"))
+    en = (tmp_path / "p" / "plan-of-action.txt").read_text(encoding="utf-8")
+    zh = (tmp_path / "p" / "plan-of-action.zh.txt").read_text(encoding="utf-8")
+    assert "Both accounts use the same bank account ending in 6819" in en
+    assert "its own bank account" not in en and "各自使用独立的银行账户" not in zh
+    assert ("and each account keeps its own staff with personal logins, and the contracts for its premises and "
+            "equipment on file (Exhibit 4).") in en
+    assert "两个账户由各自的员工使用单独的登录权限操作，办公场所和设备的合同也都存档备查（见附件4）。" in zh
+
+
+def test_a_payment_account_known_by_its_email_address_is_named_by_its_domain(cli, store, tmp_path):
+    args, *_ = scenario_own(cli, store)
+    for account in ("kestrel-us", "marigold-us"):
+        _used(cli, account, "payment_account", "payouts-kestrel@pay.example", "2025-01-01",
+              "2026-10-01" if account == "kestrel-us" else None)
+    ok(_appeal(cli, *args, "--bilingual", "-o", tmp_path / "p"))
+    en = (tmp_path / "p" / "plan-of-action.txt").read_text(encoding="utf-8")
+    zh = (tmp_path / "p" / "plan-of-action.zh.txt").read_text(encoding="utf-8")
+    assert ("Until 1 October 2026, the two accounts used the same bank account ending in 5432 and the same payment "
+            "account registered to an email address at pay.example.") in en
+    assert "同一个收款账户（注册邮箱的域名为pay.example）" in zh
+    assert ("On the same day we stopped using the payment account registered to an email address at pay.example, "
+            "and we now use only an account in our company's name (Exhibit 4).") in en
+    assert "ending in" + " " * 1 + "," not in en and "尾号为的" not in zh
+    html = (tmp_path / "p" / "evidence.html").read_text(encoding="utf-8")
+    assert "<td>p***@pay.example</td>" in html and "ending in </td>" not in html
+
+
+def test_a_letter_saying_the_account_was_deactivated_warns_when_the_records_show_it_active(cli, store, tmp_path):
+    scenario_family(cli, store)
+    result = ok(_appeal(cli, "--relationship", "family", "-o", tmp_path / "p"))
+    assert ("warning: the records show kestrel-us as active, while the letter says Amazon's notice deactivated it; "
+            "check the notice: if it deactivated the account, record that with `linkcheck account set kestrel-us "
+            "--status suspended`; if it did not, do not send this letter") in result.output.splitlines()
+    exhibits = (tmp_path / "p" / "exhibits.txt").read_text(encoding="utf-8")
+    assert "The records do not show Kestrel Outdoors as deactivated" in exhibits
+    ok(cli("account", "set", "kestrel-us", "--status", "suspended"))
+    result = ok(_appeal(cli, "--force", "-o", tmp_path / "p"))
+    assert "warning" not in result.output
+    assert "do not show Kestrel Outdoors as deactivated" not in (tmp_path / "p" / "exhibits.txt").read_text(
+        encoding="utf-8")

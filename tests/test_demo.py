@@ -54,6 +54,14 @@ def test_demo_says_where_it_wrote_the_statement_the_report_and_the_appeal(demo_r
     assert str(out / demo.APPEAL_DIR) in demo_run["result"].stdout
 
 
+def test_demo_appeal_is_for_an_account_the_records_show_deactivated(demo_run):
+    # the letter says Amazon deactivated pine-mx: the demo records it, so nothing contradicts it
+    done = demo_run["result"]
+    assert "while the letter says Amazon's notice deactivated it" not in done.stdout + done.stderr
+    exhibits = (demo_run["out"] / demo.APPEAL_DIR / "exhibits.txt").read_text(encoding="utf-8")
+    assert "do not show Pine Valley Home as deactivated" not in exhibits
+
+
 def test_demo_appeal_pack_is_a_plan_of_action_that_verifies(demo_run):
     pack = demo_run["out"] / demo.APPEAL_DIR
     assert sorted(p.name for p in pack.iterdir()) == [

@@ -85,13 +85,14 @@ def missing_facts(plan: poa.Plan, words: i18n.Catalog, lang: str) -> list[str]:
         out.append(words("missing_legal_en", name=name))
     if not acc.legal_name_local and (lang == "zh" or plan.case.bilingual):
         out.append(words("missing_legal_local", name=name))
+    if not plan.deactivation_on_record:
+        out.append(words("missing_status", account=plan.shown, name=name))
     if not plan.case.notice_text:
         out.append(words("missing_notice"))
     for item in plan.retired:
         kind = poa.REPLACEMENT_KIND.get(item.group)
         if kind and item.group not in plan.replacements:
-            what = words("the_" + item.group, last4=item.last4) if item.group in poa.LAST_FOUR \
-                else words("the_" + item.group)
+            what = poa.thing(words, "the_", item)
             out.append(words("missing_new", what=what, date=poa.day_words(item.until, lang),  # type: ignore[arg-type]
                              name=name, kind=kind))
     return out
@@ -118,6 +119,8 @@ EVIDENCE_CSP = (
 def shown_value(kind: str, value: str, normalized: str, lang: str) -> str:
     """A value as entered; a financial number by its last four digits, as Seller Central shows it."""
     if kind in ("bank_account", "card", "payment_account"):
+        if poa._email_domain(normalized):  # an account known by its email address: masked as elsewhere
+            return kinds.mask(kind, normalized)
         last4 = poa._last4(normalized)
         return f"尾号{last4}" if lang == "zh" else f"ending in {last4}"
     return value
@@ -128,7 +131,12 @@ def _label(kind: str, lang: str) -> str:
     return entry.label_zh if lang == "zh" else entry.label
 
 
-def _span(since: int, until: int | None, words: i18n.Catalog, lang: str) -> str:
+def _span(since: int, until: int | None, words: i18n.Catalog, lang: str, given: bool = True) -> str:
+    """A period of use; a start nobody gave (the day the value was recorded) is said to be that."""
+    if not given:
+        if until is None:
+            return words("ev_recorded", since=poa.day_words(since, lang))
+        return words("ev_recorded_until", since=poa.day_words(since, lang), until=poa.day_words(until, lang))
     if until is None:
         return words("ev_since", since=poa.day_words(since, lang))
     return words("ev_from_until", since=poa.day_words(since, lang), until=poa.day_words(until, lang))
@@ -155,7 +163,7 @@ def evidence_html(plan: poa.Plan, lang: str, events=()) -> str:
     for a in plan.subject.attributes:
         if a.kind in HIDDEN_KINDS or a.kind in poa.BUSINESS_KINDS:
             continue
-        spans = "; ".join(_span(s, u, words, lang) for s, u, _ in periods_of(a))
+        spans = "; ".join(_span(s, u, words, lang, poa.start_given(a, s)) for s, u, _ in periods_of(a))
         rows.append([_label(a.kind, lang), shown_value(a.kind, a.value, a.normalized, lang), spans])
     if rows:
         sections.append(_section(words("ev_identifiers"), intro=words("ev_identifiers_intro"),
@@ -194,7 +202,7 @@ def timeline(plan: poa.Plan, words: i18n.Catalog, lang: str, events=()) -> list[
             continue
         what = f"{_label(a.kind, lang)} {shown_value(a.kind, a.value, a.normalized, lang)}"
         for since, until, _rest in periods_of(a):
-            if first_end is not None and since >= first_end and is_current(a):
+            if first_end is not None and since >= first_end and is_current(a) and poa.start_given(a, since):
                 entries.append((poa.day_of(since).isoformat(), words("tl_started", what=what)))
             if until is not None:
                 entries.append((poa.day_of(until).isoformat(), words("tl_retired", what=what)))

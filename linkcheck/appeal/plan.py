@@ -23,7 +23,7 @@ from .. import i18n
 from ..errors import EXIT_FINDINGS, LinkcheckError, UsageError
 from ..linkage import engine
 from ..linkage.rules import Rules
-from ..models import Explanation, Profile, is_current
+from ..models import Attribute, Explanation, Profile, is_current
 from .case import AppealCase
 from .statement import statement_rules
 
@@ -58,6 +58,19 @@ BUSINESS_KINDS = ("brand", "category", "supplier", "logistics")
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
 
+# The statuses of an account Amazon has deactivated (a "suspended" seller account, or closed).
+DEACTIVATED = ("suspended", "closed")
+
+
+def deactivated_on_record(store, name: str) -> bool:
+    """Whether the records show account NAME as deactivated now or at any time before: its status,
+    or a status change in the log (`account set --status`) to or from suspended or closed."""
+    if store.profile(name).account.status in DEACTIVATED:
+        return True
+    return any(e.verdict in DEACTIVATED or (e.detail or {}).get("from") in DEACTIVATED
+               for e in store.events(account=name, action="status"))
+
+
 class CannotAppeal(LinkcheckError):
     """The records contradict what the appeal would say: do this first (exit 1)."""
 
@@ -85,6 +98,11 @@ class Item:
     values: frozenset[tuple[str, str]] = frozenset()  # our (kind, normalised value) pairs behind it
     their_until: int | None = None  # when the related account's use ended; None while it uses it
     their_since: int = 0  # when the related account's (first) use began
+    # Whether each start was given (`attr add --since`, an import's "since"), not defaulted to the
+    # day the value was recorded: a defaulted start is not when use began, and no order is told from it.
+    since_given: bool = True
+    their_since_given: bool = True
+    domain: str = ""  # a payment account that is an email address: its domain (no last four digits)
 
     @property
     def shared_until(self) -> int | None:
@@ -115,6 +133,13 @@ class Plan:
     business: dict[str, tuple[str, ...]]
     health: dict[str, str] = field(default_factory=dict)  # lang -> standing paragraph
     replacements: dict[str, str] = field(default_factory=dict)  # group -> last four of the new value
+    # What the records contradict or do not show, for the seller before sending (stderr).
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def deactivation_on_record(self) -> bool:
+        """Whether the records show the appealing account as deactivated, as the letter says."""
+        return self.subject.account.status in DEACTIVATED
 
     @property
     def retired(self) -> list[Item]:
@@ -122,7 +147,7 @@ class Plan:
         seen, out = set(), []
         for item in sorted((i for r in self.related for i in r.items if i.until is not None),
                            key=lambda i: (i.until, GROUP_ORDER.index(i.group))):
-            key = (item.group, item.last4, day_of(item.until))
+            key = (item.group, item.last4, item.domain, day_of(item.until))
             if key not in seen:
                 seen.add(key)
                 out.append(item)
@@ -152,6 +177,29 @@ def _last4(normalized: str) -> str:
     return re.sub(r"\D", "", normalized)[-4:]
 
 
+def _email_domain(normalized: str) -> str:
+    """The domain of a financial account recorded as an email address (a Payoneer or PayPal
+    account), which has no last four digits to show; "" for an account number."""
+    local, at, domain = normalized.rpartition("@")
+    return domain if at and local else ""
+
+
+def start_given(attr: Attribute | None, since: int) -> bool:
+    """Whether a period of ATTR beginning at SINCE began on a date someone gave (`attr add
+    --since`, an import's "since"), rather than on the day the value was recorded: a value
+    recorded without a start is stored as in use since it was recorded (its first_seen)."""
+    return attr is not None and bool(attr.periods) and since != attr.first_seen
+
+
+def thing(words: i18n.Catalog, form: str, item: "Item") -> str:
+    """One shared thing as the letter names it ("the same bank account ending in 5432")."""
+    if item.domain:
+        return words(form + item.group + "_email", domain=item.domain)
+    if item.group in LAST_FOUR:
+        return words(form + item.group, last4=item.last4)
+    return words(form + item.group)
+
+
 def shared_items(subject: Profile, other: Profile, rules: Rules, explanations: Sequence[Explanation]) -> list[Item]:
     """What SUBJECT and OTHER share or shared, one Item per plain thing (router, bank account…)."""
     notes = {}
@@ -159,6 +207,8 @@ def shared_items(subject: Profile, other: Profile, rules: Rules, explanations: S
         a, b = sorted(e.accounts)
         notes[(a, b, e.kind)] = e
     first, second = sorted((subject.name, other.name))
+    ours_by_value = {(a.kind, a.normalized): a for a in subject.attributes}
+    theirs_by_value = {(a.kind, a.normalized): a for a in other.attributes}
     items: dict[tuple[str, str], Item] = {}
     for p in engine.compare(subject, [other], statement_rules(rules)):
         for f in p.findings:
@@ -169,7 +219,9 @@ def shared_items(subject: Profile, other: Profile, rules: Rules, explanations: S
             ours = f.periods.get(subject.name) or ((0, None, None),)
             until = ours[-1][1]
             theirs = f.periods.get(other.name) or ((0, None, None),)
-            last4 = _last4(f.raw.get(subject.name, "")) if group in LAST_FOUR else ""
+            raw = f.raw.get(subject.name, "")
+            domain = _email_domain(raw) if group in LAST_FOUR else ""
+            last4 = _last4(raw) if group in LAST_FOUR and not domain else ""
             expl = notes.get((first, second, f.kind)) or notes.get((first, second, f.facet))
             note_en = note_zh = None
             if expl is not None:
@@ -177,9 +229,10 @@ def shared_items(subject: Profile, other: Profile, rules: Rules, explanations: S
                     note_en = expl.note
                 note_zh = expl.note_zh or (expl.note if expl.note and _CJK.search(expl.note) else None)
             item = Item(other.name, group, (f.kind,), last4, ours[0][0], until, f.overlapped, note_en, note_zh,
-                        expl is not None, frozenset({(f.kind, f.raw.get(subject.name, ""))}), theirs[-1][1],
-                        theirs[0][0])
-            key = (group, last4)
+                        expl is not None, frozenset({(f.kind, raw)}), theirs[-1][1], theirs[0][0],
+                        start_given(ours_by_value.get((f.kind, raw)), ours[0][0]),
+                        start_given(theirs_by_value.get((f.kind, f.raw.get(other.name, ""))), theirs[0][0]), domain)
+            key = (group, raw if domain else last4)
             old = items.get(key)
             if old is not None:  # one thing, several kinds (a router's MAC and its Wi-Fi): latest end wins
                 later = None if old.until is None or item.until is None else max(old.until, item.until)
@@ -188,7 +241,9 @@ def shared_items(subject: Profile, other: Profile, rules: Rules, explanations: S
                 item = Item(other.name, group, tuple(dict.fromkeys(old.kinds + item.kinds)), last4,
                             min(old.since, item.since), later, old.overlapped or item.overlapped,
                             old.note_en or item.note_en, old.note_zh or item.note_zh, old.explained and item.explained,
-                            old.values | item.values, theirs_later, min(old.their_since, item.their_since))
+                            old.values | item.values, theirs_later, min(old.their_since, item.their_since),
+                            old.since_given and item.since_given, old.their_since_given and item.their_since_given,
+                            domain)
             items[key] = item
     return sorted(items.values(), key=lambda i: (GROUP_ORDER.index(i.group), i.last4))
 
@@ -201,14 +256,21 @@ def build_plan(store, name: str, case: AppealCase, rules: Rules, *, health=None)
         raise MissingFact(_("account {name!r} has no display name; give the store name Amazon knows it by with `linkcheck account set {name} --display-name NAME`", name=name))
     explanations = store.explanations()
     related = []
+    warnings: list[str] = []
+    if subject.account.status not in DEACTIVATED:
+        warnings.append(_("warning: the records show {name} as {status}, while the letter says Amazon's notice deactivated it; check the notice: if it deactivated the account, record that with `linkcheck account set {name} --status suspended`; if it did not, do not send this letter", name=name, status=subject.account.status))
     for other_name in case.related:
         other = store.profile(other_name)
         items = shared_items(subject, other, rules, explanations)
         other_shown = case.name_in_notice(other_name) or other.account.display_name or other.account.merchant_token
         if not other_shown:
             raise MissingFact(_("how does Amazon's notice name the related account {other_name!r}? Set it with `linkcheck account set {other_name} --display-name NAME`", other_name=other_name))
-        related.append(Related(other_name, other_shown, tuple(items), other.account.status,
-                               case.reactivated_on(other_name)))
+        # Reactivated only where the records show it deactivated: never "it was reactivated" of an
+        # account that was always active.
+        reactivated = case.reactivated_on(other_name) if deactivated_on_record(store, other_name) else None
+        if case.relationship == "own" and case.reactivated_on(other_name) and reactivated is None:
+            warnings.append(_("warning: the records never show {other} as suspended or closed, so the letter does not say it was reactivated; if Amazon had deactivated it, record that with `linkcheck account set {other} --status suspended`, then `--status active`, and run the appeal again", other=other_name))
+        related.append(Related(other_name, other_shown, tuple(items), other.account.status, reactivated))
     _refuse_what_the_records_contradict(name, case, related)
     _check_notes(name, case, related)
     ends = [i.until for r in related for i in r.items if i.until is not None]
@@ -229,7 +291,8 @@ def build_plan(store, name: str, case: AppealCase, rules: Rules, *, health=None)
             continue
         if (a.kind, a.normalized) not in shared_values:  # in use now, and never shared: what replaced it
             replacements.setdefault(group, _last4(a.normalized) if group in LAST_FOUR else "")
-    return Plan(case, subject, shown, tuple(related), checks_since, checks, business, health or {}, replacements)
+    return Plan(case, subject, shown, tuple(related), checks_since, checks, business, health or {}, replacements,
+                tuple(warnings))
 
 
 def _refuse_what_the_records_contradict(name: str, case: AppealCase, related: list[Related]) -> None:
@@ -387,24 +450,30 @@ def compose(plan: Plan, lang: str) -> tuple[list[str], Exhibits]:
             current = until is None and (inherited or i.their_until is None)
             if not current and until is None:  # we still use it; they stopped while we both used it
                 until = i.their_until
-            groups.setdefault((current, until or 0, inherited), []).append(i)
-        for (current, until, inherited), items in sorted(groups.items(), key=lambda g: (g[0][0], g[0][1])):
-            # Not overlapped and they began after we stopped: we passed it on, we did not inherit it.
-            passed_on = inherited and not current and all(i.their_since >= (i.until or 0) for i in items)
-            form = "the_" if inherited else "same_"
-            things = _join(words, [words(form + i.group, last4=i.last4) if i.group in LAST_FOUR
-                                   else words(form + i.group) for i in items])
-            suffix = "_own" if own else ""
+            # Who used it first is told only from starts someone gave: a start defaulted to the day
+            # a value was recorded is not when its use began.
             if current and inherited:
-                cause.append(words("cause_took_over", other=r.shown, things=things))
+                how = "took_over" if i.since_given or i.their_until is None else "they_stopped"
+                if how == "they_stopped":
+                    until = i.their_until
             elif current:
-                cause.append(words("cause_current" + suffix, other=r.shown, things=things))
-            elif passed_on:
-                cause.append(words("cause_passed_on", other=r.shown, things=things, date=day_words(until, lang)))
+                how = "current"
+            elif inherited and i.their_since >= (i.until or 0):  # they began after we stopped
+                how = "passed_on" if i.their_since_given else "used_until"
             elif inherited:
-                cause.append(words("cause_inherited", other=r.shown, things=things, date=day_words(until, lang)))
+                how = "inherited" if i.since_given else "used_until"
             else:
-                cause.append(words("cause_past" + suffix, other=r.shown, things=things, date=day_words(until, lang)))
+                how = "past"
+            groups.setdefault((current, until or 0, inherited, how), []).append(i)
+        for (_current, until, inherited, how), items in sorted(groups.items(), key=lambda g: (g[0][0], g[0][1])):
+            form = "the_" if inherited else "same_"
+            things = _join(words, [thing(words, form, i) for i in items])
+            suffix = "_own" if own else ""
+            if how in ("current", "past"):
+                how += suffix
+            elif how == "used_until" and len(items) > 1:
+                how = "used_until_many"
+            cause.append(words("cause_" + how, other=r.shown, things=things, date=day_words(until, lang)))
         for i in r.items:
             note = i.note_zh if lang == "zh" else i.note_en
             if note:
@@ -445,6 +514,8 @@ def compose(plan: Plan, lang: str) -> tuple[list[str], Exhibits]:
             new4 = plan.replacements.get("bank")
             actions.append(words("act_bank", date=when, last4=i.last4, new4=new4, n=n) if new4
                            else words("act_bank_plain", date=when, last4=i.last4, n=n))
+        elif i.domain:
+            actions.append(words("act_" + i.group + "_email", date=when, domain=i.domain, n=n))
         elif i.group in LAST_FOUR:
             actions.append(words("act_" + i.group, date=when, last4=i.last4, n=n))
         else:
@@ -459,6 +530,11 @@ def compose(plan: Plan, lang: str) -> tuple[list[str], Exhibits]:
     # A value still shared (explained: a coworking space's line) rules out "our own internet line".
     still_shared = any(i.until is None and i.their_until is None for r in plan.related for i in r.items)
     key = "prevent_own" if own else ("prevent_shared" if still_shared else "prevent")
+    if own:  # never "each account keeps its own bank account" beside a bank account both still use
+        both_use = {i.group for r in plan.related for i in r.items if i.until is None and i.their_until is None}
+        shared = [group for group in ("bank", "login") if group in both_use]
+        if shared:
+            key = "prevent_own_shared_" + "_".join(shared)
     prevent = [words(key, n=ex.cite("lease"))]
     if case.relationship == "agency":
         prevent.append(words("prevent_agency"))

@@ -135,6 +135,8 @@ def appeal_cmd(name, related, output, force, notice_date, notice_text, relations
     if problem is not None:
         raise problem
     packs.write_pack(files, output, case.case_id_bytes(), key, replace=True)
+    for warning in plan.warnings:
+        echo_err(warning)
     pasted = [n for n in ("plan-of-action.txt", "plan-of-action.zh.txt") if n in files]
     click.echo(_("Appeal pack written to {output}", output=output))
     click.echo(_("  paste into the appeal form: {items}", items=', '.join(pasted)))
@@ -213,7 +215,8 @@ def _ask_for_what_is_missing(st, case, name, interactive):
         asked_relationship = True
     if case.relationship == "own":
         for other in case.related:
-            if case.reactivated_on(other) is None:
+            # Amazon asks for the owned account to be reactivated first only where it was deactivated.
+            if case.reactivated_on(other) is None and poa.deactivated_on_record(st, other):
                 if not interactive:
                     raise _missing(_("the appeal needs the date {other} was reactivated (Amazon asks you to "
                                      "reactivate an account you own first): give --reactivated \"{other} DATE\" "
