@@ -361,6 +361,25 @@ def test_export_files(cli, shops, vendor, path, expected):
         assert secret not in shown
 
 
+def test_a_map_row_naming_no_account_refuses_the_import_naming_the_row_and_the_close_name(cli, shops, tmp_path):
+    export = FIXTURES / "adspower" / "export.json"
+    mapping = tmp_path / "map.csv"
+    mapping.write_text("profile,account\njh001,shop-a\njh002,shop-bb\njh003,harbor-xx\n", encoding="utf-8")
+    result = cli("browser", "import", "adspower", export, "--map", mapping)
+    assert result.exit_code == 3, result.output
+    assert result.stderr.splitlines() == [
+        "  map.csv row 3: no account named 'shop-bb' for profile adspower:jh002 (did you mean shop-b?)",
+        "  map.csv row 4: no account named 'harbor-xx' for profile adspower:jh003; `linkcheck account list` "
+        "shows the accounts on file, --create makes it",
+        "linkcheck: error: 2 invalid rows; nothing was imported",
+    ]
+    assert cli("browser", "list").output.startswith("No browser profiles on file.")
+    # --create makes the accounts the map names
+    created = cli("browser", "import", "adspower", export, "--map", mapping, "--create", "--format", "json")
+    assert created.exit_code == 0, created.output
+    assert json.loads(created.output)["created"] == ["shop-bb", "harbor-xx"]
+
+
 def test_gologin_csv_keeps_the_cookie_as_a_keyed_hash_only(cli, shops):
     assert cli("browser", "import", "gologin", FIXTURES / "gologin" / "profile_export.csv").exit_code == 0
     cookies = [v for k, v in _values(cli, "shop-a") if k == "cookie"]

@@ -9,13 +9,14 @@ disappeared from the profile is retired (its period of use ends at the import), 
 from __future__ import annotations
 
 import csv
+import difflib
 import io
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ..i18n import N_, _, translate
 from .. import accounts as book
-from ..errors import InvalidInput, InvalidValue, UsageError
+from ..errors import ImportErrors, InvalidInput, InvalidValue, UsageError
 from ..importers.vendors.common import BrowserProfile, note_of, profile_values, read_file_bytes
 from ..models import Account, Attribute, Event, Profile, is_current, now, periods_of
 
@@ -35,13 +36,22 @@ class ImportResult:
     skipped: list[str] = field(default_factory=list)  # values a kind refused: "ref: kind: reason"
 
 
-def read_map(path: Path) -> dict[str, str]:
+class ProfileMap(dict[str, str]):
+    """--map FILE read: profile -> account, and where each row came from (for the errors)."""
+
+    def __init__(self, path: Path):
+        super().__init__()
+        self.path = path
+        self.rows: dict[str, int] = {}
+
+
+def read_map(path: Path) -> ProfileMap:
     """--map FILE: CSV `profile,account` (a header row naming them is skipped)."""
     try:
         body = read_file_bytes(path).decode("utf-8-sig")
     except UnicodeDecodeError:
         raise InvalidInput(_("{path}: not UTF-8 text", path=path)) from None
-    mapping: dict[str, str] = {}
+    mapping = ProfileMap(path)
     for number, row in enumerate(csv.reader(io.StringIO(body)), start=1):
         cells = [c.strip() for c in row]
         if not any(cells):
@@ -51,7 +61,36 @@ def read_map(path: Path) -> dict[str, str]:
         if number == 1 and [c.lower() for c in cells] == ["profile", "account"]:
             continue
         mapping[cells[0]] = cells[1]
+        mapping.rows[cells[0]] = number
     return mapping
+
+
+def _closest_name(name: str, names: list[str]) -> str | None:
+    """The account name a mistyped one was most likely meant to be ("harbour-us" -> harbor-us)."""
+    close = difflib.get_close_matches(name.casefold(), [n.casefold() for n in names], n=1, cutoff=0.75)
+    return next((n for n in names if n.casefold() == close[0]), None) if close else None
+
+
+def _unknown_map_rows(profiles: list[BrowserProfile], mapping: dict[str, str], names: dict[str, str]) -> list[str]:
+    """A line for each map row used by these profiles that names no account on file."""
+    problems = []
+    where = mapping.path.name if isinstance(mapping, ProfileMap) else "--map"
+    rows = mapping.rows if isinstance(mapping, ProfileMap) else {}
+    for p in profiles:
+        key = p.ref if p.ref in mapping else p.id
+        wanted = mapping.get(key)
+        if wanted is None or wanted.casefold() in names:
+            continue
+        guess = _closest_name(wanted, list(names.values()))
+        origin = _("{file} row {row}", file=where, row=rows[key]) if key in rows else where
+        if guess:
+            problems.append(_("{origin}: no account named {name!r} for profile {profile} (did you mean {guess}?)",
+                              origin=origin, name=wanted[:60], profile=p.ref, guess=guess))
+        else:
+            problems.append(_("{origin}: no account named {name!r} for profile {profile}; `linkcheck account list` "
+                              "shows the accounts on file, --create makes it", origin=origin, name=wanted[:60],
+                              profile=p.ref))
+    return problems
 
 
 def _account_for(p: BrowserProfile, names: dict[str, str], mapping: dict[str, str] | None, account_from: str):
@@ -101,6 +140,10 @@ def import_profiles(
     when = now()
     all_profiles = {p.name: p for p in st.profiles()}
     names = {n.casefold(): n for n in all_profiles}
+    if mapping is not None and not create:
+        problems = _unknown_map_rows(profiles, mapping, names)
+        if problems:
+            raise ImportErrors(problems)
     seen_refs: set[str] = set()
     target: dict[str, str] = {}
     for p in profiles:
