@@ -5,6 +5,7 @@ export files; audited; gated, and opened only on GO."""
 from __future__ import annotations
 
 import copy
+from datetime import datetime, timezone
 import http.server
 import json
 import threading
@@ -510,6 +511,29 @@ def test_audit_finds_a_shared_proxy_and_real_hardware_showing_through(cli, shops
     assert "the MAC address is the computer's" in hardware["reason"]  # jh002's MAC mode "use the computer's"
     table = cli("browser", "audit")
     assert table.exit_code == 1 and "HIGH: shop-a, shop-b: Shared proxy: " in table.output
+
+
+def test_audit_shows_a_replaced_proxy_as_past_and_applies_history_past(cli, shops, vendor_server, key_file, tmp_path):
+    rows = copy.deepcopy(_load("adspower", "browser-profile-list.json")["data"]["list"])
+    server = vendor_server("adspower", rows)
+    assert _import_adspower(cli, server, key_file).exit_code == 0
+    assert _audit(cli)[1]["shared proxy"]["state"] == "current"
+    jh002 = next(r for r in rows if r["profile_id"] == "jh002")
+    jh002["user_proxy_config"]["proxy_host"] = "198.51.100.99"  # shop-b's proxy replaced: the old one retired
+    assert _import_adspower(cli, server, key_file).exit_code == 0
+    code, found = _audit(cli)
+    proxy = found["shared proxy"]
+    today = datetime.now(timezone.utc).date().isoformat()
+    assert (proxy["level"], proxy["state"], proxy["until"]) == ("high", "past", {"shop-b": today})
+    assert proxy["reason"] == (
+        f"Shared proxy, no longer in use (shop-b until {today}): profiles of different accounts had it "
+        "(adspower:jh001, adspower:jh002); the marketplace remembers what it saw, so it still counts unless "
+        "`[history] past` lowers it.")
+    assert "leave through the same exit" not in cli("browser", "audit").output
+    rules = tmp_path / "rules.toml"
+    rules.write_text('[history]\npast = "medium"\n', encoding="utf-8")
+    capped = cli("browser", "audit", "--rules", rules)
+    assert f"MEDIUM: shop-a, shop-b: Shared proxy, no longer in use (shop-b until {today})" in capped.output
 
 
 def test_audit_finds_one_login_and_2fa_seed_in_two_profiles(cli, shops):

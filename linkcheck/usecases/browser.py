@@ -18,7 +18,7 @@ from ..i18n import N_, _, translate
 from .. import accounts as book
 from ..errors import ImportErrors, InvalidInput, InvalidValue, UsageError
 from ..importers.vendors.common import BrowserProfile, note_of, profile_values, read_file_bytes
-from ..models import Account, Attribute, Event, Profile, is_current, now, periods_of
+from ..models import Account, Attribute, Event, Level, Profile, is_current, iso, now, periods_of
 
 ACCOUNT_FROM = ("name", "remark", "group", "tag")
 NOTE_PREFIX = "browser "
@@ -297,7 +297,7 @@ def _consistency(ref: str, account: str, flags: tuple[str, ...]) -> dict | None:
         return None
     return {
         "check": "time zone or language against the exit IP", "level": "context", "accounts": [account],
-        "profiles": [ref],
+        "profiles": [ref], "state": "current", "until": {},
         "reason": _("Time zone or language against the exit IP: {ref} ({account}) leaves through an IP in {country}, "
                     "but {wrong}; context, not a link: a site sees the mismatch and looks closer.", ref=ref,
                     account=account, country=country,
@@ -311,11 +311,24 @@ def _capitalised(check: str) -> str:
     return check.capitalize() if shown == check else shown
 
 
-def audit_profiles(st) -> list[dict]:
-    """What browser profiles of different accounts share, and real hardware showing through."""
+def _holder_until(attrs: list[Attribute]) -> str | None:
+    """The day (YYYY-MM-DD) an account's use of a value ended, or None while it still uses it."""
+    if any(is_current(a) for a in attrs):
+        return None
+    return iso(max(periods_of(a)[-1][1] or 0 for a in attrs))[:10]
+
+
+def audit_profiles(st, past: Level | None = None) -> list[dict]:
+    """What browser profiles of different accounts share, and real hardware showing through.
+
+    A value no longer in use by one of the accounts (retired by a re-import: a replaced proxy)
+    is a past finding, as in `audit`: "state" "past", each such account's last day in "until",
+    and its level capped at `past` (`[history] past`) when that is given.
+    """
     from ..registry import FACETS
 
     groups: dict[tuple[str, str], dict[str, set[str]]] = {}
+    held: dict[tuple[str, str], dict[str, list[Attribute]]] = {}
     passthrough: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {}
     context: list[dict] = []
     for prof in st.profiles():
@@ -325,6 +338,7 @@ def audit_profiles(st) -> list[dict]:
             ref = a.note[len(NOTE_PREFIX):]
             if a.kind in SHARED_CHECKS:
                 groups.setdefault((a.kind, a.keys[0]), {}).setdefault(prof.name, set()).add(ref)
+                held.setdefault((a.kind, a.keys[0]), {}).setdefault(prof.name, []).append(a)
             if a.kind == "browser_profile":
                 mismatch = _consistency(ref, prof.name, a.flags)
                 if mismatch is not None:
@@ -333,18 +347,31 @@ def audit_profiles(st) -> list[dict]:
                 if shown:
                     passthrough.setdefault(ref.split(":", 1)[0], []).append((prof.name, ref, shown))
     findings = []
-    for (kind, _key), holders in sorted(groups.items()):
+    for (kind, key), holders in sorted(groups.items()):
         if len(holders) < 2:
             continue
         check, meaning = SHARED_CHECKS[kind]
         facet = FACETS.get(kind)
         # every SHARED_CHECKS kind has a facet
-        level = facet.level.label if facet is not None and hasattr(facet.level, "label") else str(facet.level)  # type: ignore[union-attr]
+        facet_level = facet.level if facet is not None else None  # type: ignore[union-attr]
+        until = {acct: day for acct, attrs in sorted(held[(kind, key)].items())
+                 if (day := _holder_until(attrs)) is not None}
+        state = "past" if until else "current"
+        if state == "past" and past is not None and isinstance(facet_level, Level) and facet_level > past:
+            facet_level = past
+        level = facet_level.label if hasattr(facet_level, "label") else str(facet_level)  # type: ignore[union-attr]
         profiles = sorted(r for refs in holders.values() for r in refs)
+        if state == "past":
+            ended = ", ".join(_("{account} until {day}", account=acct, day=day) for acct, day in until.items())
+            reason = _("{check}, no longer in use ({ended}): profiles of different accounts had it ({profiles}); the "
+                       "marketplace remembers what it saw, so it still counts unless `[history] past` lowers it.",
+                       check=_capitalised(check), ended=ended, profiles=", ".join(profiles))
+        else:
+            reason = _("{check}: {meaning} ({profiles}).", check=_capitalised(check), meaning=translate(meaning),
+                       profiles=", ".join(profiles))
         findings.append({
             "check": check, "level": level, "accounts": sorted(holders), "profiles": profiles,
-            "reason": _("{check}: {meaning} ({profiles}).", check=_capitalised(check), meaning=translate(meaning),
-                        profiles=", ".join(profiles)),
+            "state": state, "until": until, "reason": reason,
         })
     for vendor, rows in sorted(passthrough.items()):
         accounts = sorted({acct for acct, _ref, _shown in rows})
@@ -356,7 +383,7 @@ def audit_profiles(st) -> list[dict]:
                             for acct, ref, shown in sorted(rows, key=lambda r: r[1]))
         findings.append({
             "check": "real hardware showing through", "level": "high" if common else "medium",
-            "accounts": accounts, "profiles": sorted(ref for _acct, ref, _shown in rows),
+            "accounts": accounts, "profiles": sorted(ref for _acct, ref, _shown in rows), "state": "current", "until": {},
             "reason": _("Real hardware showing through: {n} {vendor} profiles of different accounts show the real "
                         "hardware of the computer they run on, so opened on one computer they give identical "
                         "canvas/WebGL/audio hashes and link the accounts ({details}).", n=len(rows), vendor=vendor,
