@@ -270,6 +270,18 @@ def test_log_since_filters_by_day(cli, a_on_laptop_a):
     assert _log(cli, "--since", "2999-01-01") == []
 
 
+@pytest.mark.parametrize("day, message, lang", [
+    ("2026-13-01", "Error: Invalid value for '--since': 2026-13-01 does not exist: there is no month 13", "en"),
+    ("2026-02-29", "Error: Invalid value for '--since': 2026-02-29 does not exist: 2026-02 has 28 days", "en"),
+    ("1/2/2026", "Error: Invalid value for '--since': '1/2/2026' must be a date written YYYY-MM-DD", "en"),
+    ("2026-13-01", "错误：'--since' 的值无效：2026-13-01 这个日期不存在：没有 13 月", "zh"),
+])
+def test_log_since_a_day_not_in_the_calendar_says_so(cli, shops, day, message, lang):
+    result = cli("log", "--since", day, env={"LINKCHECK_LANG": lang})
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[-1] == message
+
+
 def test_log_csv_has_a_header_and_one_row_per_entry(cli, a_on_laptop_a):
     lines = cli("log", "--format", "csv").output.splitlines()
     assert lines[0].startswith("when,account,action,verdict") and len(lines) == 2
