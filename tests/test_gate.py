@@ -181,6 +181,13 @@ def test_check_warns_when_the_public_ip_differs_from_the_accounts(cli, shops):
                for w in data["warnings"])
 
 
+def test_a_public_ip_that_is_no_address_lists_every_accepted_value(cli, shops):
+    result = cli("check", "shop-a", "--machine", LAPTOP_A, "--public-ip", "198.51.100")
+    assert result.exit_code == 3
+    assert result.stderr.strip().endswith("--public-ip must be an IPv4 or IPv6 address, 'auto' or 'off'")
+    assert cli("check", "shop-a", "--machine", LAPTOP_A, "--public-ip", "off").exit_code == 0
+
+
 def test_check_warns_when_the_public_ip_was_not_checked(cli, a_on_laptop_a):
     data = json.loads(cli("check", "shop-a", "--machine", LAPTOP_A, "--format", "json").output)
     assert any("public IP was not checked" in w for w in data["warnings"])
