@@ -526,7 +526,7 @@ def test_audit_shows_a_replaced_proxy_as_past_and_applies_history_past(cli, shop
     today = datetime.now(timezone.utc).date().isoformat()
     assert (proxy["level"], proxy["state"], proxy["until"]) == ("high", "past", {"shop-b": today})
     assert proxy["reason"] == (
-        f"Shared proxy, no longer in use (shop-b until {today}): profiles of different accounts had it "
+        f"Shared proxy, no longer in use (shop-b until {today}): different accounts had it in their profiles "
         "(adspower:jh001, adspower:jh002); the marketplace remembers what it saw, so it still counts unless "
         "`[history] past` lowers it.")
     assert "leave through the same exit" not in cli("browser", "audit").output
@@ -534,6 +534,20 @@ def test_audit_shows_a_replaced_proxy_as_past_and_applies_history_past(cli, shop
     rules.write_text('[history]\npast = "medium"\n', encoding="utf-8")
     capped = cli("browser", "audit", "--rules", rules)
     assert f"MEDIUM: shop-a, shop-b: Shared proxy, no longer in use (shop-b until {today})" in capped.output
+
+
+def test_a_profile_moved_to_another_account_is_a_past_link_not_real_hardware_twice(cli, shops, tmp_path):
+    rows = [r for r in _load("adspower", "export.json") if r["profile_id"] == "jh002"]
+    export = tmp_path / "one.json"
+    export.write_text(json.dumps(rows), encoding="utf-8")
+    assert cli("browser", "import", "adspower", export).exit_code == 0  # on shop-b, by its name
+    mapping = tmp_path / "map.csv"
+    mapping.write_text("jh002,shop-c\n", encoding="utf-8")
+    assert cli("browser", "import", "adspower", export, "--map", mapping).exit_code == 0
+    code, found = _audit(cli)
+    assert "real hardware showing through" not in found  # one profile, not two on one computer
+    proxy = found["shared proxy"]
+    assert (proxy["accounts"], proxy["profiles"], proxy["state"]) == (["shop-b", "shop-c"], ["adspower:jh002"], "past")
 
 
 def test_audit_finds_one_login_and_2fa_seed_in_two_profiles(cli, shops):

@@ -339,7 +339,7 @@ def audit_profiles(st, past: Level | None = None) -> list[dict]:
             if a.kind in SHARED_CHECKS:
                 groups.setdefault((a.kind, a.keys[0]), {}).setdefault(prof.name, set()).add(ref)
                 held.setdefault((a.kind, a.keys[0]), {}).setdefault(prof.name, []).append(a)
-            if a.kind == "browser_profile":
+            if a.kind == "browser_profile" and is_current(a):  # a profile moved away: its settings are the new account's
                 mismatch = _consistency(ref, prof.name, a.flags)
                 if mismatch is not None:
                     context.append(mismatch)
@@ -360,10 +360,10 @@ def audit_profiles(st, past: Level | None = None) -> list[dict]:
         if state == "past" and past is not None and isinstance(facet_level, Level) and facet_level > past:
             facet_level = past
         level = facet_level.label if hasattr(facet_level, "label") else str(facet_level)  # type: ignore[union-attr]
-        profiles = sorted(r for refs in holders.values() for r in refs)
+        profiles = sorted({r for refs in holders.values() for r in refs})  # one profile moved: named once
         if state == "past":
             ended = ", ".join(_("{account} until {day}", account=acct, day=day) for acct, day in until.items())
-            reason = _("{check}, no longer in use ({ended}): profiles of different accounts had it ({profiles}); the "
+            reason = _("{check}, no longer in use ({ended}): different accounts had it in their profiles ({profiles}); the "
                        "marketplace remembers what it saw, so it still counts unless `[history] past` lowers it.",
                        check=_capitalised(check), ended=ended, profiles=", ".join(profiles))
         else:
