@@ -353,7 +353,7 @@ def audit_profiles(st, past: Level | None = None) -> list[dict]:
         check, meaning = SHARED_CHECKS[kind]
         facet = FACETS.get(kind)
         # every SHARED_CHECKS kind has a facet
-        facet_level = facet.level if facet is not None else None  # type: ignore[union-attr]
+        facet_level = facet.level if facet is not None else None
         until = {acct: day for acct, attrs in sorted(held[(kind, key)].items())
                  if (day := _holder_until(attrs)) is not None}
         state = "past" if until else "current"
