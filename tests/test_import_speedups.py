@@ -285,3 +285,37 @@ def test_phone_numbers_are_parsed_with_phonenumbers_pattern_cache_on():
     assert _e164("12015550123", None) == ("+12015550123", False)
     if hasattr(phonenumbers, "enable_pattern_cache"):
         assert re_util._COMPILED_PATTERNS  # kept, not looked up again in the re module's cache
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.one_of(st.from_regex(r"[0-9]{5,14}", fullmatch=True), st.from_regex(r"9[0-9]{2}[5-9][0-9]{5}", fullmatch=True),
+                 st.from_regex(r"P[0-9]{8}", fullmatch=True), st.from_regex(r"[0-9]{2}[A-Z0-9]{6,16}", fullmatch=True),
+                 st.sampled_from(["078051120", "123456789", "912707010", "041234567", "P01594846", "91440000000000X",
+                                  "0994000617721", "1234567890121"])),
+       st.sampled_from(["US", "TH"]))
+def test_a_number_reads_the_same_without_the_modules_that_only_repeat_others(number, country):
+    def read(either_of):
+        saved = numbers._EITHER_OF
+        numbers._EITHER_OF = either_of
+        numbers._country_modules.cache_clear()
+        numbers._WRONG_LENGTH.clear()
+        try:
+            return [m.__name__ for m in numbers._country_modules(country)], numbers._national_number(country, number)
+        finally:
+            numbers._EITHER_OF = saved
+            numbers._country_modules.cache_clear()
+            numbers._WRONG_LENGTH.clear()
+
+    trimmed, fast = read(numbers._EITHER_OF)
+    full, plain = read(frozenset())
+    assert f"stdnum.{country.lower()}.tin" in full and f"stdnum.{country.lower()}.tin" not in trimmed
+    assert fast == plain
+
+
+def test_the_modules_left_out_are_tried_after_every_module_they_repeat():
+    from stdnum.th import tin as th_tin
+    from stdnum.us import tin as us_tin
+
+    for country, union in (("US", us_tin), ("TH", th_tin)):
+        modules = numbers._country_modules(country)
+        assert union not in modules and set(union._tin_modules) <= set(modules)

@@ -160,9 +160,19 @@ def _country_modules(country: str) -> tuple:
     for name in names:
         module = importlib.import_module(f"{package.__name__}.{name}")
         if hasattr(module, "validate") and hasattr(module, "compact"):
+            if module.__name__ in _EITHER_OF and all(m in modules for m in module._tin_modules):
+                continue  # it accepts only what one of its modules, tried before it, accepted
             modules.append(module)
     _speed_up_stdnum()
     return tuple(modules)
+
+
+# stdnum modules whose validate() is that of the first of its `_tin_modules` that accepts the
+# number (else InvalidFormat, whatever they raised): where each of those comes before it in
+# its country's list, it can accept nothing they have not (the US TIN is an SSN, ITIN, EIN,
+# PTIN or ATIN), nor make a number's checksum fail first -- trying it is a US number's
+# second pass at the same five modules.
+_EITHER_OF = frozenset({"stdnum.us.tin", "stdnum.th.tin"})
 
 
 _WRONG_LENGTH: set = set()
