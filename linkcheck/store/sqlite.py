@@ -859,7 +859,7 @@ class Store:
 
     def _index_blob(self, profile: Profile, n_exact: list[int] | None = None) -> bytes:
         """The account's sealed key index content: see `keyindex.index_blob`."""
-        return index_blob(profile, self._keys.index_tag, n_exact)
+        return index_blob(profile, self._keys.index_tag, n_exact, tags=self._keys.index_tags)
 
     def put_profile(self, profile: Profile) -> None:
         """Insert the account or replace it (matched by name) with this content."""
