@@ -457,6 +457,15 @@ def record_attributes(
     return in_company_country(attrs, known), problems
 
 
+def _checked(problems: list[str], check, *args, **kwargs):
+    """check(*args, **kwargs), or None with its problem added to `problems` when it refuses the field."""
+    try:
+        return check(*args, **kwargs)
+    except InvalidInput as exc:
+        problems.append(exc.message)
+        return None
+
+
 _attribute = tuple.__new__
 _NO_METADATA = RawValue("", "")[2:]  # note, source, first and last seen, periods: none given
 # Whether each kind keeps the value as entered (make_attribute); a value parsed ahead is of a known kind.
@@ -510,15 +519,12 @@ def _import_records(store, pairs: Iterable[tuple[ProfileRecord, Answers | None]]
             bad_rows += 1
             continue
         label = _("{origin}: account {name!r}", origin=record.origin, name=name)
-        try:
-            status = check_status(record.status) if record.status is not None else None
-            marketplace = check_text("marketplace", record.marketplace, 200, one_line=True)
-            note = check_text("note", record.note)
-            identity = identity_changes(dict(record.identity))
-        except InvalidInput as exc:
-            row_problems.append(exc.message)
-            status = marketplace = note = None
-            identity = {}
+        # Each field on its own: a bad status must not also lose the marketplace, in whose country
+        # the row's phone numbers without a country code are read (one problem, not two).
+        status = _checked(row_problems, check_status, record.status) if record.status is not None else None
+        marketplace = _checked(row_problems, check_text, "marketplace", record.marketplace, 200, one_line=True)
+        note = _checked(row_problems, check_text, "note", record.note)
+        identity = _checked(row_problems, identity_changes, dict(record.identity)) or {}
         if marketplace and marketplace not in seen_marketplaces:  # warned once per import
             seen_marketplaces.add(marketplace)
             line = marketplace_warning(marketplace)
