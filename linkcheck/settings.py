@@ -19,7 +19,7 @@ from typing import Callable
 
 from .files import FileTooLarge, NotRegularFile, read_capped
 from .errors import InvalidInput
-from .i18n import _
+from .i18n import N_, _
 
 APP_NAME = "linkcheck"
 SETTINGS_FILENAME = "settings.toml"
@@ -128,23 +128,23 @@ SETTINGS: dict[str, Setting] = {
     s.key: s
     for s in (
         Setting("format", "LINKCHECK_FORMAT", "output format of commands that print data (table, json, csv)",
-                _choice(OUTPUT_FORMATS), "table (each command's own default)"),
+                _choice(OUTPUT_FORMATS), N_("table (each command's own default)")),
         Setting("lang", "LINKCHECK_LANG", "language of messages, help and tables, of `statement` and of a new `appeal` (en, zh)",
-                _lang, "the locale's (zh for zh_*), else en; statements: en"),
+                _lang, N_("the locale's (zh for zh_*), else en; statements: en")),
         Setting("operator", "LINKCHECK_OPERATOR", "operator name in the heading of `statement`", _text,
-                "the account's recorded company name"),
-        Setting("proxy", "LINKCHECK_PROXY", "HTTP(S) proxy for the public-IP lookup", _proxy, "none (direct)"),
+                N_("the account's recorded company name")),
+        Setting("proxy", "LINKCHECK_PROXY", "HTTP(S) proxy for the public-IP lookup", _proxy, N_("none (direct)")),
         Setting("public_ip", "LINKCHECK_PUBLIC_IP",
                 "public-IP lookup of check, run, capture, fingerprint (auto, off)",
                 _choice(PUBLIC_IP_CHOICES),
-                "auto for check and run (they look the public IP up); fingerprint and capture make no network call"),
+                N_("auto for check and run (they look the public IP up); fingerprint and capture make no network call")),
         Setting("region", "LINKCHECK_REGION",
                 "country of phone numbers without a country code, when the account's marketplace names none",
-                _region, "none"),
+                _region, N_("none")),
         Setting("rules", "LINKCHECK_RULES", "rules file (JSON or TOML) over the default levels", _absolute_path,
-                "the built-in rules"),
+                N_("the built-in rules")),
         Setting("store", "LINKCHECK_STORE", "the store file (or a team store's postgresql:// URL)", _store_location,
-                "the store in the user app folder"),
+                N_("the store in the user app folder")),
     )
 }
 KEYS = tuple(SETTINGS)

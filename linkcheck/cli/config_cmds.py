@@ -7,12 +7,16 @@ from pathlib import Path
 
 import click
 
-from ..i18n import _
+from ..i18n import N_, _, translate
 from .. import settings
 from .options import echo_err
 from .output import format_option, render_json, render_rows
 
 KEYS_HELP = ", ".join(settings.KEYS)
+# The table's headings and where a value comes from, in the interface language (JSON and CSV
+# keep the English words scripts read).
+HEADINGS = (N_("key"), N_("value"), N_("source"), N_("from"))
+SOURCES = (N_("environment"), N_("settings file"), N_("default"))
 
 
 def _row(resolved: settings.Resolved) -> dict:
@@ -66,6 +70,9 @@ def config_list(fmt):
     if fmt == "table":
         for row in rows:
             row["value"] = "" if row["value"] is None else row["value"]
+            if row["source"] == "default":  # the default in words; a path or a variable stays as it is
+                row["from"] = translate(row["from"])
+            row["source"] = translate(row["source"])
     click.echo(render_rows(rows, fmt, ["key", "value", "source", "from"] + (["env"] if fmt == "csv" else [])))
 
 
