@@ -112,6 +112,21 @@ def test_config_list_table_names_the_source_of_each_value(cli):
     assert public_ip.split()[:4] == ["public_ip", "auto", "settings", "file"]
 
 
+@pytest.mark.public_ip_default
+def test_config_list_table_speaks_chinese_but_json_keeps_the_english_words(cli):
+    cli("config", "set", "lang", "zh")
+    lines = cli("config", "list").output.splitlines()
+    assert lines[0].split() == ["设置项", "值", "来源", "具体来源"]
+    rows = {line.split()[0]: line for line in lines[2:]}
+    assert rows["lang"].split()[1:3] == ["zh", "设置文件"]
+    assert rows["proxy"].split()[1:] == ["默认", "无（直连）"]
+    assert rows["rules"].split()[1:] == ["默认", "内置规则"]
+    assert rows["operator"].split()[1:] == ["默认", "账户记录的公司名称"]  # no English after the key
+    listed = json.loads(cli("config", "list", "--format", "json").output)["settings"]
+    proxy = next(row for row in listed if row["key"] == "proxy")
+    assert (proxy["source"], proxy["from"]) == ("default", "none (direct)")
+
+
 def test_config_set_accepts_a_dashed_key(cli, config_file):
     assert cli("config", "set", "public-ip", "AUTO").exit_code == 0
     assert 'public_ip = "auto"' in config_file.read_text(encoding="utf-8")
@@ -484,7 +499,8 @@ def test_the_demo_runs_on_the_defaults_whatever_the_users_settings(cli, tmp_path
     assert plain.exit_code == 0, plain.output
     strict = tmp_path / "strict.toml"
     strict.write_text('[levels]\nbrand = "critical"\n', encoding="utf-8")
-    for key, value in (("format", "json"), ("public_ip", "auto"), ("rules", str(strict)), ("lang", "zh"),
+    # Every setting but `lang` (the language the user reads, which the demo keeps: see test_demo.py).
+    for key, value in (("format", "json"), ("public_ip", "auto"), ("rules", str(strict)),
                        ("region", "CN"), ("operator", "Someone Else Ltd")):
         assert cli("config", "set", key, value).exit_code == 0
     closed = "http://127.0.0.1:9/ip"  # were public_ip=auto applied, the check step would STOP
