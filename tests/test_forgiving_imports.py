@@ -219,3 +219,35 @@ def test_a_bad_status_is_one_problem_not_also_a_phone_one(cli, store, tmp_path):
     assert result.exit_code == 3
     assert "status must be one of" in result.output
     assert "no country code" not in result.output
+
+
+BROKEN_JSON = [
+    ('[{"account": "acme-us", "email": "ops@acme.example"', "it ends too early: a list, object or string is not closed"),
+    ('[{"account": "acme-us" "email": "ops@acme.example"}]', "a comma or a closing brace is missing in an object"),
+    ('[{"account": "acme-us"} {"account": "acme-de"}]', "a comma or a closing bracket is missing in a list"),
+    ('[{"account" "acme-us"}]', "a key is not followed by a colon"),
+    ("[{'account': 'acme-us'}]", "a character JSON does not allow, such as a single quote, a key without quotes, or NaN"),
+    ('[{"account": "acme-us",}]', "a key is not in double quotes, or a comma comes before a closing brace"),
+    ('[{"account": "acme-us"},]', "something JSON does not allow there, such as a comma before a closing bracket"),
+    ('[{"account": "acme-us"}] and more', "there is more text after the end of the JSON"),
+    ('[{"account": "acme\tus"}]', "a string holds a control character (a tab or a line break must be written \\t or \\n)"),
+    ('[{"account": "acme\\qus"}]', "a string holds a backslash that starts no valid escape"),
+    ('[{"account": "acme-us", "active": ture}]', "a word JSON does not know (only true, false and null are allowed)"),
+]
+
+
+@pytest.mark.parametrize("text, reason", BROKEN_JSON)
+def test_broken_json_says_what_is_wrong_in_words_without_quoting_the_file(cli, store, tmp_path, text, reason):
+    path = _write(tmp_path, text, name="stores.json")
+    result = cli("import", path)
+    assert result.exit_code == 3
+    assert result.output.strip() == f"linkcheck: error: {path}: not valid JSON ({reason})"
+    assert "acme" not in result.output.replace(str(path), "")  # the parser's excerpt of the file is not shown
+
+
+def test_broken_json_reason_in_chinese(cli, store, tmp_path):
+    path = _write(tmp_path, '[{"account": "acme-us"', name="stores.json")
+    result = cli("import", path, env={"LINKCHECK_LANG": "zh"})
+    assert result.exit_code == 3
+    assert "文件提前结束：有列表、对象或字符串没有闭合" in result.output
+    assert "premature" not in result.output

@@ -16,7 +16,7 @@ import stat
 from pathlib import Path
 from typing import Any, BinaryIO, Iterator, TextIO
 
-from ..i18n import _
+from ..i18n import N_, _, language
 from ..files import FileTooLarge, NotRegularFile, read_capped
 from ..errors import InvalidInput
 
@@ -219,15 +219,41 @@ def json_items(path: Path, fh: BinaryIO) -> Iterator[tuple[bool, Any]]:
         raise InvalidInput(_("{path}: not valid JSON ({short})", path=path, short=short(str(exc)))) from None
 
 
+# The JSON parser's reasons (yajl's, and ijson's pure-Python backend's) in words a person
+# reads, in the interface language; anything else: "the parser stopped at an error".
+_ENDS_EARLY = N_("it ends too early: a list, object or string is not closed")
+_JSON_REASONS = (
+    ("invalid bytes in UTF8", N_("it must be UTF-8 text")),
+    ("premature EOF", _ENDS_EARLY),
+    ("Incomplete JSON content", _ENDS_EARLY),
+    ("inside map, I expect", N_("a comma or a closing brace is missing in an object")),
+    ("after array element", N_("a comma or a closing bracket is missing in a list")),
+    ("separated by a colon", N_("a key is not followed by a colon")),
+    ("invalid object key", N_("a key is not in double quotes, or a comma comes before a closing brace")),
+    ("unallowed token", N_("something JSON does not allow there, such as a comma before a closing bracket")),
+    ("trailing garbage", N_("there is more text after the end of the JSON")),
+    ("Additional data found", N_("there is more text after the end of the JSON")),
+    ("invalid character inside string", N_("a string holds a control character (a tab or a line break must be written \\t or \\n)")),
+    ("occurs before a character", N_("a string holds a backslash that starts no valid escape")),
+    ("invalid char in json text", N_("a character JSON does not allow, such as a single quote, a key without quotes, or NaN")),
+    ("invalid string in json text", N_("a word JSON does not know (only true, false and null are allowed)")),
+    ("Unexpected symbol", N_("a character JSON does not allow, such as a single quote, a key without quotes, or NaN")),
+)
+
+
 def _json_problem(exc: Exception) -> str:
-    """The parser's reason, without the excerpt of the file it appends (it could quote a value)."""
+    """The parser's reason in the interface language; never the excerpt of the file the parser
+    appends to its message (it could quote a value)."""
     text = exc.args[0] if exc.args else ""
     if isinstance(text, bytes):
         text = text.decode("utf-8", "replace")
     text = str(text).split("\n", 1)[0].strip()
-    if "invalid bytes in UTF8" in text:
-        return "it must be UTF-8 text"
-    return short(text) or "it ends too early"
+    if not text:
+        return _ENDS_EARLY.render(language())
+    for found, reason in _JSON_REASONS:
+        if found in text:
+            return reason.render(language())
+    return _("the parser stopped at an error")
 
 
 # ----- CSV -----------------------------------------------------------------------------------
