@@ -10,7 +10,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Callable, Iterator
 
-from . import settings
+from . import i18n, settings
+from .i18n import _
 from .crypto import TEST_KDF_ENV
 from .store import STORE_ENV
 
@@ -97,8 +98,8 @@ def steps(work: Workspace, output_dir: Path) -> list[Step]:
     machine = str(work.machine)
     return [
         Step(
-            "Create a throwaway encrypted store",
-            (
+            _("Create a throwaway encrypted store"),
+            _(
                 "It lives in a temporary folder and is deleted at the end; your own store is not touched. "
                 "The demo sets LINKCHECK_TEST_INSECURE_FAST_KDF=1 for it, so it opens at once: the warning "
                 "below is about this throwaway store, not yours (your `linkcheck init` uses the full settings)."
@@ -107,81 +108,81 @@ def steps(work: Workspace, output_dir: Path) -> list[Step]:
             "linkcheck init",
         ),
         Step(
-            "Import the example accounts",
-            f"{len(work.profiles)} made-up seller accounts; acme-de is suspended, willow-us is only planned.",
+            _("Import the example accounts"),
+            _("{count} made-up seller accounts; acme-de is suspended, willow-us is only planned.", count=len(work.profiles)),
             ("import", *map(str, work.profiles)),
             "linkcheck import example_profiles/*.json",
         ),
         Step(
-            "Audit everything on file",
-            "Linked pairs strongest first, clusters, and the accounts put at risk by the suspended acme-de "
-            "(exit code 1: something is at or above --fail-on high).",
+            _("Audit everything on file"),
+            _("Linked pairs strongest first, clusters, and the accounts put at risk by the suspended acme-de "
+            "(exit code 1: something is at or above --fail-on high)."),
             ("audit",),
             "linkcheck audit",
             expected=1,
         ),
         Step(
-            "Check this machine before logging in to acme-us",
-            "The fixture machine is acme-us's own office laptop: nothing on it belongs to another account, so GO.",
+            _("Check this machine before logging in to acme-us"),
+            _("The fixture machine is acme-us's own office laptop: nothing on it belongs to another account, so GO."),
             ("check", "acme-us", "--machine", machine),
             f"linkcheck check acme-us --machine {MACHINE_FILE}",
         ),
         Step(
-            "Check the same machine before logging in to lotus-jp",
-            "The laptop is on file for acme-us: logging in to lotus-jp from it would link the two, so STOP "
-            "(exit 1) before the login happens.",
+            _("Check the same machine before logging in to lotus-jp"),
+            _("The laptop is on file for acme-us: logging in to lotus-jp from it would link the two, so STOP "
+            "(exit 1) before the login happens."),
             ("check", "lotus-jp", "--machine", machine),
             f"linkcheck check lotus-jp --machine {MACHINE_FILE}",
             expected=1,
         ),
         Step(
-            "Write a separation statement for two independent accounts",
-            "lotus-jp and nordic-de share nothing: the statement shows it side by side, for an appeal.",
+            _("Write a separation statement for two independent accounts"),
+            _("lotus-jp and nordic-de share nothing: the statement shows it side by side, for an appeal."),
             ("statement", "lotus-jp", "--against", "nordic-de", "--format", "html", "--force", "-o", str(statement)),
             f"linkcheck statement lotus-jp --against nordic-de --format html --force -o {statement}",
         ),
         Step(
-            "Ask for a statement for two linked accounts",
-            "acme-us and acme-de share a company and a network adapter: linkcheck refuses to call them "
-            "independent (exit 1) and says what they share.",
+            _("Ask for a statement for two linked accounts"),
+            _("acme-us and acme-de share a company and a network adapter: linkcheck refuses to call them "
+            "independent (exit 1) and says what they share."),
             ("statement", "acme-us", "--against", "acme-de", "--format", "html", "-o", str(refused)),
             "linkcheck statement acme-us --against acme-de --format html -o statement.html",
             expected=1,
         ),
         Step(
-            "pine-mx stops using the phone number it shared with brightway-ca",
-            "The number is retired, not deleted: the marketplace remembers it, so the audit still links the two "
-            "accounts and says until when the number was used.",
+            _("pine-mx stops using the phone number it shared with brightway-ca"),
+            _("The number is retired, not deleted: the marketplace remembers it, so the audit still links the two "
+            "accounts and says until when the number was used."),
             ("attr", "retire", "pine-mx", "phone", "+1 (416) 555-0142", "--note", "new company line"),
             'linkcheck attr retire pine-mx phone "+1 (416) 555-0142" --note "new company line"',
         ),
         Step(
-            "Record the deactivation and the store names Amazon knows",
-            "Amazon's notice deactivated pine-mx; an appeal names the accounts as the notice does: the store's "
-            "display name and merchant token.",
+            _("Record the deactivation and the store names Amazon knows"),
+            _("Amazon's notice deactivated pine-mx; an appeal names the accounts as the notice does: the store's "
+            "display name and merchant token."),
             ("account", "set", "pine-mx", "--status", "suspended", "--display-name", "Pine Valley Home",
              "--merchant-token", "A2PINEVALLEY01", "--legal-name-en", "Pine Valley Comercio SA de CV"),
             'linkcheck account set pine-mx --status suspended --display-name "Pine Valley Home" '
             '--merchant-token A2PINEVALLEY01 --legal-name-en "Pine Valley Comercio SA de CV"',
         ),
         Step(
-            "Record how the notice names the related account",
-            "Amazon's notice names brightway-ca by its store name; the letter will too.",
+            _("Record how the notice names the related account"),
+            _("Amazon's notice names brightway-ca by its store name; the letter will too."),
             ("account", "set", "brightway-ca", "--display-name", "Brightway Goods Canada"),
             'linkcheck account set brightway-ca --display-name "Brightway Goods Canada"',
         ),
         Step(
-            "Write pine-mx's appeal: the Plan of Action and its signed evidence pack",
-            "The letter to paste (root cause with dates, actions, prevention, request), the exhibit list, the "
-            "evidence page and a signature over the folder that `linkcheck verify` checks.",
+            _("Write pine-mx's appeal: the Plan of Action and its signed evidence pack"),
+            _("The letter to paste (root cause with dates, actions, prevention, request), the exhibit list, the "
+            "evidence page and a signature over the folder that `linkcheck verify` checks."),
             ("appeal", "pine-mx", "--related", "brightway-ca", "--notice-date", "2026-11-20", "--relationship",
              "not-owned", "--force", "-o", str(appeal)),
             f"linkcheck appeal pine-mx --related brightway-ca --notice-date 2026-11-20 --relationship not-owned "
             f"--force -o {appeal}",
         ),
         Step(
-            "Write the HTML report with the graph of linked accounts",
-            "One self-contained page: headline figures, the graph, clusters, accounts at risk and every finding.",
+            _("Write the HTML report with the graph of linked accounts"),
+            _("One self-contained page: headline figures, the graph, clusters, accounts at risk and every finding."),
             ("report", "--force", "-o", str(report)),
             f"linkcheck report --force -o {report}",
         ),
@@ -193,6 +194,7 @@ def throwaway_workspace() -> Iterator[Workspace]:
     """A temporary folder holding the demo store and copies of the example files, with the
     environment pointing at it; everything is restored and deleted on the way out."""
     saved = {name: os.environ.get(name) for name in DEMO_ENVIRONMENT}
+    lang = i18n.language()  # the one setting the demo keeps: the language the user reads
     with tempfile.TemporaryDirectory(prefix="linkcheck-demo-") as tmp:
         root = Path(tmp)
         folder = root / "example_profiles"
@@ -212,6 +214,7 @@ def throwaway_workspace() -> Iterator[Workspace]:
             os.environ[PASSPHRASE_ENV] = DEMO_PASSPHRASE
             os.environ[TEST_KDF_ENV] = "1"
             os.environ[settings.SETTINGS_FILE_ENV] = str(root / "no-settings.toml")
+            os.environ[settings.SETTINGS["lang"].env] = lang
             yield work
         finally:
             for name, value in saved.items():
@@ -227,13 +230,11 @@ def run_demo(output_dir: Path, invoke: Callable[[tuple[str, ...]], int], say: Ca
     outcomes = []
     with throwaway_workspace() as work:
         plan = steps(work, output_dir)
-        say(
-            f"linkcheck demo: {len(plan)} steps on {len(work.profiles)} example accounts, in a throwaway store "
-            f"at {work.store}."
-        )
+        say(_("linkcheck demo: {steps} steps on {accounts} example accounts, in a throwaway store at {store}.",
+              steps=len(plan), accounts=len(work.profiles), store=work.store))
         for number, step in enumerate(plan, 1):
             say("")
-            say(f"Step {number}/{len(plan)}. {step.title}")
+            say(_("Step {number}/{steps}. {title}", number=number, steps=len(plan), title=step.title))
             say(f"  {step.explanation}")
             say(f"$ {step.shown}")
             # Each command takes the passphrase out of the environment as it reads it (so a
@@ -242,7 +243,9 @@ def run_demo(output_dir: Path, invoke: Callable[[tuple[str, ...]], int], say: Ca
             code = invoke(step.args)
             outcome = Outcome(step, code)
             outcomes.append(outcome)
-            if code:
-                say(f"(exit code {code}{'' if outcome.as_planned else f'; expected {step.expected}'})")
+            if code and outcome.as_planned:
+                say(_("(exit code {code})", code=code))
+            elif code:
+                say(_("(exit code {code}; expected {expected})", code=code, expected=step.expected))
     return DemoResult(tuple(outcomes), output_dir / STATEMENT_FILE, output_dir / REPORT_FILE, output_dir / APPEAL_DIR)
 

@@ -184,3 +184,22 @@ def test_demo_says_it_set_the_fast_kdf_itself(cli, tmp_path, monkeypatch):
     explained = result.output.index("The demo sets LINKCHECK_TEST_INSECURE_FAST_KDF=1 for it", step)
     warned = result.output.index("warning: LINKCHECK_TEST_INSECURE_FAST_KDF=1 is set", step)
     assert explained < warned
+
+
+def test_demo_speaks_the_language_the_user_set_though_it_sets_other_settings_aside(cli, tmp_path):
+    # The demo runs on the built-in defaults, but a Chinese seller who set `lang = "zh"` reads
+    # the narration and every command's output in Chinese.
+    assert cli("config", "set", "lang", "zh").exit_code == 0
+    assert cli("config", "set", "format", "json").exit_code == 0  # set aside: the audit still prints its table
+    result = cli("demo", "--output-dir", tmp_path / "out")
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert out.startswith("linkcheck 演示：在 10 个示例账户上走 12 步")
+    assert "第 3/12 步：对所有记录做关联排查" in out
+    assert "共 10 个账户：4 对关联账户（严重 3 对、中 1 对），2 个关联群组，1 个账户受牵连" in out
+    assert "拒绝生成说明：acme-us 有 4 项识别信息" in out
+    assert "（退出码 1）" in out and "(exit code" not in out
+    assert not re.search(r"^Step \d|refusing to write", out, re.M)
+    english = cli("demo", "--output-dir", tmp_path / "out2", env={"LINKCHECK_LANG": "en"})
+    assert "Step 3/12. Audit everything on file" in english.output
+    assert "4 linked pair(s) (3 critical, 1 medium)" in english.output

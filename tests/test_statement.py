@@ -444,6 +444,21 @@ def test_linked_accounts_are_refused_naming_each_shared_kind(cli, demo_store):
     assert "linkcheck explain" in err and "--disclose" in err
 
 
+def test_refusal_reads_as_one_message_in_english_and_in_chinese(cli, demo_store):
+    _, _, err = _statement(cli, "acme-us", "--against", "acme-de")
+    lines = err.splitlines()
+    assert lines[0] == ("linkcheck: error: refusing to write the statement: acme-us shares 4 identifiers without an "
+                        "explanation, so it would claim independence the records contradict:")
+    assert "  - mac with acme-de (normalised): acme-us: 3c:22:fb:**:**:56 / acme-de: 3c:22:fb:**:**:56" in lines
+    result = cli("statement", "acme-us", "--against", "acme-de", env={"LINKCHECK_LANG": "zh"})
+    assert result.exit_code == 1
+    lines = result.stderr.splitlines()
+    assert lines[0].endswith("拒绝生成说明：acme-us 有 4 项识别信息与其他账户共用且没有说明原因，说明会声称两者相互独立，与记录相矛盾：")
+    assert "  - 与 acme-de 共用 mac（normalised）：acme-us: 3c:22:fb:**:**:56 / acme-de: 3c:22:fb:**:**:56" in lines
+    assert lines[-1].startswith("请用 `linkcheck explain acme-us 其他账户 类型 --note 原因`")
+    assert not re.search(r"\b(with|refusing|Record why)\b", result.stderr)
+
+
 def test_shared_gmail_spellings_are_refused_with_masked_values_only(cli, demo_store):
     code, _, err = _statement(cli, "brightway-uk", "--against", "brightway-ca")
     assert code == 1

@@ -49,22 +49,24 @@ class SharedIdentifiers(LinkcheckError):
     exit_code = EXIT_FINDINGS
 
     def __init__(self, subject: str, shared: Sequence["SharedValue"]):
-        lines = [
-            f"refusing to write the statement: {subject} shares {len(shared)} identifier"
-            f"{'s' if len(shared) != 1 else ''} without an explanation, so it would claim independence "
-            "the records contradict:"
-        ]
+        if len(shared) == 1:
+            head = _("refusing to write the statement: {subject} shares 1 identifier without an explanation, so it "
+                     "would claim independence the records contradict:", subject=subject)
+        else:
+            head = _("refusing to write the statement: {subject} shares {count} identifiers without an explanation, "
+                     "so it would claim independence the records contradict:", subject=subject, count=len(shared))
+        lines = [head]
         for s in shared:
             # Masked for every account: an error message never carries a value in full.
             values = " / ".join(f"{account}: {value}" for account, value in s.masked_values or s.values)
             kind = s.kind if s.facet == s.kind else f"{s.kind} ({s.facet})"
+            line = _("  - {kind} with {other} ({match}): {values}", kind=kind, other=s.other, match=s.match, values=values)
             # A retired value is still on the marketplace's record: listed, with when its use ended.
-            ended = "".join(f" ({account} until {iso(until)[:10]})" for account, until in s.ended)
-            lines.append(f"  - {kind} with {s.other} ({s.match}): {values}{ended}")
-        lines.append(
-            f"Record why with `linkcheck explain {subject} OTHER KIND --note TEXT`, "
-            "or add --disclose to list them in the statement."
-        )
+            line += "".join(_(" ({account} until {date})", account=account, date=iso(until)[:10])
+                            for account, until in s.ended)
+            lines.append(line)
+        lines.append(_("Record why with `linkcheck explain {subject} OTHER KIND --note TEXT`, "
+                       "or add --disclose to list them in the statement.", subject=subject))
         super().__init__("\n".join(lines))
         self.shared = tuple(shared)
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from ..i18n import N_, _, translate
+from ..i18n import N_, _, join_list, translate
 from ..linkage import engine
 from ..registry import kinds
 from ..importers import reader_names
@@ -139,7 +139,7 @@ def _pairs_table(pairs, *, reveal: bool) -> str:
 def render_audit_table(result: engine.Audit, *, reveal: bool, total_accounts: int) -> str:
     out = []
     summary = engine.audit_to_json(result)["summary"]
-    counts = ", ".join(f"{n} {translate(level)}" for level, n in summary["pairs"].items() if n)
+    counts = join_list(_("{n} {level}", n=n, level=translate(level)) for level, n in summary["pairs"].items() if n)
     out.append(
         _("{total} accounts: {pairs} linked pair(s){counts}, {clusters} cluster(s), {at_risk} account(s) at risk",
           total=total_accounts, pairs=len(result.pairs), counts=_(" ({counts})", counts=counts) if counts else "",
@@ -166,10 +166,10 @@ def render_audit_table(result: engine.Audit, *, reveal: bool, total_accounts: in
             strongest = max((link.level for link in cluster.chain), default=cluster.level)
             if strongest > cluster.level:
                 out.append(_("  {n}. {accounts}: joined by links at {level} or above (strongest link: {strongest})",
-                             n=i, accounts=", ".join(cluster.accounts), level=translate(cluster.level.label),
+                             n=i, accounts=join_list(cluster.accounts), level=translate(cluster.level.label),
                              strongest=translate(strongest.label)))
             else:
-                out.append(_("  {n}. {accounts}: joined by links at {level}", n=i, accounts=", ".join(cluster.accounts),
+                out.append(_("  {n}. {accounts}: joined by links at {level}", n=i, accounts=join_list(cluster.accounts),
                              level=translate(cluster.level.label)))
             for link in cluster.chain:
                 out.append(f"       {_link_text(link)}")

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from ..i18n import N_, _, translate
+from ..i18n import N_, _, join_list, translate
 from .. import capture, gate
 from ..errors import UsageError
 from ..linkage import engine
@@ -351,7 +351,7 @@ def _echo_check(result: gate.CheckResult, *, err: bool = False) -> None:
         click.echo("", err=err)
         click.echo(render_rows(rows, "table", FINDING_COLUMNS), err=err)
     if result.new_values:
-        shown = ", ".join(f"{a.kind} {gate.mask(a)}" for a in result.new_values)
+        shown = join_list(f"{a.kind} {gate.mask(a)}" for a in result.new_values)
         click.echo(_("\nNew for {account} (never seen on this account): {shown}", account=result.account, shown=shown), err=err)
     _echo_warnings(result.warnings, err=err)
     if result.verdict == gate.STOP:

@@ -15,7 +15,7 @@ from functools import lru_cache
 from importlib import resources
 
 from .. import __version__
-from ..i18n import SOURCE_LANG, _, language, translate
+from ..i18n import SOURCE_LANG, _, join_list, language, translate
 from ..linkage.engine import Audit, audit_to_json
 from ..models import Account, Level, iso
 from ..pages import csp_hash, page_template
@@ -52,7 +52,7 @@ class Headline:
         return sum(self.pairs.values())
 
     def sentence(self) -> str:
-        by_level = ", ".join(f"{n} {translate(label)}" for label, n in self.pairs.items() if n)
+        by_level = join_list(_("{n} {level}", n=n, level=translate(label)) for label, n in self.pairs.items() if n)
         pairs = (_("{n} linked pair(s) ({by_level})", n=self.linked_pairs, by_level=by_level) if by_level
                  else _("{n} linked pair(s)", n=self.linked_pairs))
         text = _("{accounts} accounts: {pairs}, {clusters} cluster(s), {at_risk} account(s) at risk",
