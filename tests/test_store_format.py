@@ -384,7 +384,7 @@ def test_a_failed_child_is_redone_in_process(busy_store, store_path, monkeypatch
 def test_audit_command_of_an_account_sharing_nothing(busy_store, cli):
     result = cli("audit", "--account", "alone-e", "--format", "json")
     assert result.exit_code == 0, result.output
-    assert json.loads(result.output)["pairs"] == []
+    assert json.loads(result.stdout)["pairs"] == []
     table = cli("audit", "--account", "alone-e")
     assert f"{1500 + 10 + len(NEAR_MISSES)} accounts" in table.output
 
@@ -507,26 +507,26 @@ def _format(path: Path) -> int:
 def test_format1_store_is_read_without_change(cli, format1_store, tmp_path):
     result = cli("audit", "--format", "json")
     assert result.exit_code == 1
-    assert json.loads(result.output) == json.loads((FORMAT1 / "audit-v1.json").read_text())
+    assert json.loads(result.stdout) == json.loads((FORMAT1 / "audit-v1.json").read_text())
     assert cli("export", "-o", tmp_path / "out.json").exit_code == 0
     assert (tmp_path / "out.json").read_bytes() == (FORMAT1 / "export-v1.json").read_bytes()
     assert _format(format1_store) == 1
     precheck = cli("precheck", "--email", "JDoe@gmail.com", "--format", "json")
     assert precheck.exit_code == 1, precheck.output
     check = cli("check", "acme-us", "--machine", MACHINE)
-    assert check.output.startswith("GO"), check.output
+    assert check.stdout.startswith("GO"), check.output
 
 
 def test_format1_store_is_upgraded_at_the_first_write(cli, format1_store, tmp_path):
     # A STOP is logged without keeping any value: the accounts stay as they were.
     result = cli("check", "acme-de", "--machine", MACHINE, "--record")
-    assert result.output.startswith("STOP"), result.output
+    assert result.stdout.startswith("STOP"), result.output
     assert _format(format1_store) == 3
     audit = cli("audit", "--format", "json")
-    assert json.loads(audit.output) == json.loads((FORMAT1 / "audit-v1.json").read_text())
+    assert json.loads(audit.stdout) == json.loads((FORMAT1 / "audit-v1.json").read_text())
     assert cli("export", "-o", tmp_path / "out.json").exit_code == 0
     assert (tmp_path / "out.json").read_bytes() == (FORMAT1 / "export-v1.json").read_bytes()
-    log = json.loads(cli("log", "--format", "json").output)
+    log = json.loads(cli("log", "--format", "json").stdout)
     assert [e["verdict"] for e in log] == ["STOP", "STOP"]
     with Store.open(format1_store, PASSPHRASE) as st:
         assert st._format == 3
@@ -538,5 +538,5 @@ def test_passwd_on_a_format1_store_upgrades_it_too(cli, format1_store):
     assert result.exit_code == 0, result.output
     assert _format(format1_store) == 3
     audit = cli("audit", "--format", "json", passphrase="a new and longer passphrase")
-    assert json.loads(audit.output) == json.loads((FORMAT1 / "audit-v1.json").read_text())
+    assert json.loads(audit.stdout) == json.loads((FORMAT1 / "audit-v1.json").read_text())
     assert cli("audit", passphrase=PASSPHRASE).exit_code == 4

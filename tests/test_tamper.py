@@ -497,3 +497,13 @@ def test_header_kdf_respelled_with_the_same_meaning_fails_the_key_check(cli, sto
     result = cli("account", "list")
     _assert_refused(result, (4,))
     assert "header was altered" in result.output
+
+
+@pytest.mark.parametrize("content", [bytes(random.Random(8).randbytes(100)), b"SQLite format 4\x00" + bytes(4096)],
+                         ids=["random bytes", "another magic"])
+def test_a_file_that_is_not_a_store_is_refused_before_any_passphrase_is_asked(cli, store_path, content):
+    _place(store_path, content)
+    result = cli("account", "list", passphrase=None)  # no passphrase anywhere, no terminal
+    assert result.exit_code == 5, result.output
+    assert "is damaged or not a linkcheck store (it is not an SQLite database)" in result.output
+    assert "passphrase" not in result.output

@@ -349,7 +349,25 @@ def open_store(*, write: bool = False, key=None, gate: bool = False):
                 return stack.enter_context(opener(path, box.pop, write=write))
 
             store = with_passphrase(attempt, prompt=prompt)
+        _note_outdated_keys(store)
         yield store
+
+
+def _note_outdated_keys(store) -> None:
+    """Once per command: say that the store's values were keyed by an older linkcheck's rules."""
+    from ..models import KEYS_VERSION
+
+    if store.keys_version >= KEYS_VERSION:
+        return
+    context = click.get_current_context(silent=True)
+    meta = context.find_root().meta if context is not None else {}
+    if meta.get("linkcheck.keys_noted"):
+        return
+    meta["linkcheck.keys_noted"] = True
+    echo_err(_("note: this store's values were matched by the rules of an older linkcheck (match keys version "
+               "{old}, now {new}): a value added or checked now may not meet one on file written otherwise. "
+               "To match everything by today's rules, export the store and import the file into a new store "
+               "(README: \"When the matching rules change\").", old=store.keys_version, new=KEYS_VERSION))
 
 
 def echo_err(message: str) -> None:

@@ -204,6 +204,7 @@ def store_info(ctx, counts, fmt):
     if counts:
         with open_store() as st:
             data["counts"] = st.counts()
+            data["keys_version"] = st.keys_version
     if fmt == "json":
         click.echo(render_json(data))
         return
@@ -216,7 +217,18 @@ def store_info(ctx, counts, fmt):
     ]
     for key, value in data.get("counts", {}).items():
         rows.append({"": key, "value": value})
+    if "keys_version" in data:
+        rows.append({"": _("match keys version"), "value": _keys_version_text(data["keys_version"])})
     click.echo(render_rows(rows, "table"))
+
+
+def _keys_version_text(version: int) -> str:
+    from ..models import KEYS_VERSION
+
+    if version >= KEYS_VERSION:
+        return _("{version} (this linkcheck's)", version=version)
+    return _("{version} (older than this linkcheck's {current}: export and import into a new store)",
+             version=version, current=KEYS_VERSION)
 
 
 def _team_info(url, counts: bool, fmt: str) -> None:
@@ -228,6 +240,7 @@ def _team_info(url, counts: bool, fmt: str) -> None:
     if counts:
         with open_store() as st:
             data["counts"] = st.counts()
+            data["keys_version"] = st.keys_version
             data["member"] = st.member.name
             data["role"] = st.role
             data["members"] = len(st.members())
@@ -238,6 +251,8 @@ def _team_info(url, counts: bool, fmt: str) -> None:
                                                       "members") if key in data]
     for key, value in data.get("counts", {}).items():
         rows.append({"": key, "value": value})
+    if "keys_version" in data:
+        rows.append({"": _("match keys version"), "value": _keys_version_text(data["keys_version"])})
     click.echo(render_rows(rows, "table"))
 
 
@@ -274,6 +289,7 @@ def migrate_cmd(target, member, new_passphrase_file):
             raise UsageError(_("--member is for a team store (--to postgresql://…)"))
     with open_store() as st:
         profiles, events, explanations = st.profiles(), st.events(), st.explanations()
+        keys_version = st.keys_version
     new = get_new_passphrase(new_passphrase_file)
     check_new_passphrase(new)
     if isinstance(destination, str):
@@ -288,6 +304,7 @@ def migrate_cmd(target, member, new_passphrase_file):
         shown = str(destination)
     del new
     with opened as out:
+        out.keep_keys_version(keys_version)  # the values keep their keys: the copy is as old as its source
         keep_event = getattr(out, "add_event_as_is", out.add_event)  # the log keeps who made each entry
         for profile in profiles:
             out.put_profile(profile)

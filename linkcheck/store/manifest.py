@@ -8,11 +8,14 @@ up to date on every write; any backend (SQLite now, PostgreSQL next) runs the sa
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..i18n import _
 from .. import crypto
 from ..errors import StoreDamaged
+from ..models import KEYS_VERSION
+
+UNRECORDED_KEYS_VERSION = 1  # the match keys of a store whose manifest predates the record
 
 
 def row_mac_input(table: str, row_id: int, version: int, tag: bytes, *sealed_tails: bytes) -> bytes:
@@ -25,17 +28,27 @@ class Manifest:
     generation: int
     accumulator: int
     counts: dict
+    keys: int = field(default_factory=lambda: KEYS_VERSION)  # the version of the match keys the store's values were given (models.KEYS_VERSION)
 
     def seal(self, keyring: crypto.Keyring) -> bytes:
         body = crypto.canonical_json(
-            {"generation": self.generation, "acc": format(self.accumulator, "x"), "counts": self.counts}
+            {"generation": self.generation, "acc": format(self.accumulator, "x"), "counts": self.counts,
+             "keys": self.keys}
         )
         return keyring.seal(body, b"manifest|1|%d" % self.generation)
 
     @classmethod
     def open(cls, keyring: crypto.Keyring, generation: int, sealed: bytes) -> "Manifest":
         data = json.loads(keyring.open(sealed, b"manifest|1|%d" % generation, "the manifest"))
-        return cls(data["generation"], int(data["acc"], 16), data["counts"])
+        keys = data.get("keys", UNRECORDED_KEYS_VERSION)
+        if type(keys) is not int or not 1 <= keys <= 1_000_000:
+            raise ValueError("keys")
+        return cls(data["generation"], int(data["acc"], 16), data["counts"], keys)
+
+    @property
+    def keys_outdated(self) -> bool:
+        """The values were keyed by an older linkcheck's rules than this one's."""
+        return self.keys < KEYS_VERSION
 
 
 def check_row(verified_tables: dict, table: str, row_id, version, tag, *sealed) -> None:

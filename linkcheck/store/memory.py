@@ -20,7 +20,7 @@ from typing import Iterable, Iterator
 from ..i18n import _
 from .. import crypto
 from ..errors import PassphraseError, UsageError
-from ..models import Account, Event, Explanation, Profile
+from ..models import KEYS_VERSION, Account, Event, Explanation, Profile
 from .codec import _decode_event, _decode_profile, _encode_event, _encode_profile, _exact_key_count, _utf8_or_invalid
 from .keyindex import index_blob
 from .prefilter import AuditInput, FuzzyScorer, QuietHubs
@@ -32,6 +32,7 @@ class _Data:
         self.accounts: dict[str, bytes] = {}  # name -> encoded profile, in insertion order
         self.events: list[bytes] = []
         self.explanations: dict[tuple, bytes] = {}  # (accounts, kind) -> encoded explanation
+        self.keys_version = KEYS_VERSION
 
 
 class MemoryStore:
@@ -207,6 +208,14 @@ class MemoryStore:
             "events": len(self._data.events),
             "explanations": len(self._data.explanations),
         }
+
+    @property
+    def keys_version(self) -> int:
+        return self._data.keys_version
+
+    def keep_keys_version(self, version: int) -> None:
+        self._require_write()
+        self._data.keys_version = min(version, self._data.keys_version)
 
     def rekey(self, new_passphrase: str) -> None:
         """Nothing is wrapped in memory; refuses an empty passphrase as the SQLite backend does."""

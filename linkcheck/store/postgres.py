@@ -782,7 +782,7 @@ class TeamStore(Store):
         self._verified = {table: {} for table in TABLES}
         self._account_ids.clear()
         self._explanation_ids.clear()
-        self._manifest = Manifest(self._open_manifest.generation, 0, {t: 0 for t in TABLES})
+        self._manifest = Manifest(self._open_manifest.generation, 0, {t: 0 for t in TABLES}, self._open_manifest.keys)
         for other, m in kept.items():
             kept[other] = dataclasses.replace(m, epoch=self.epoch, wrapped=crypto.X25519Recipient(m.x25519).wrap(
                 master, _wrap_ad(self.team, self.epoch, other)))

@@ -143,14 +143,28 @@ def _header_ad(magic: str, fmt: int, kdf_json: str) -> bytes:
     return f"{magic}|{fmt}|".encode() + kdf_json.encode()
 
 
+SQLITE_MAGIC = b"SQLite format 3\x00"  # the first 16 bytes of every SQLite database file
+
+
 def check_store_file(path: Path) -> None:
     """Refuse, with the right error, a path that cannot be a store (missing, a folder, empty)."""
     if not path.exists():
         raise UsageError(_("no store at {path}; create one with `linkcheck init` (or point --store / {STORE_ENV} at it)", path=path, STORE_ENV=STORE_ENV))
     if path.is_dir():
         raise StoreDamaged(_("{path} is a directory, not a linkcheck store", path=path))
-    if path.stat().st_size == 0:
+    info = path.stat()
+    if info.st_size == 0:
         raise StoreDamaged(_("{path} is empty: not a linkcheck store", path=path))
+    if stat.S_ISREG(info.st_mode):
+        # Before any passphrase is asked for: a file that is not even an SQLite database.
+        try:
+            with open(path, "rb") as fh:
+                head = fh.read(len(SQLITE_MAGIC))
+        except OSError:
+            return  # unreadable: opening it says why, with the proper exit code
+        if head != SQLITE_MAGIC:
+            raise StoreDamaged(_("store at {path} is damaged or not a linkcheck store (it is not an SQLite database)",
+                                 path=path))
 
 
 def create(path: Path, passphrase: str) -> None:
@@ -636,6 +650,18 @@ class Store:
 
     def _remember(self, table: str, row_id: int, version: int, tag: bytes, *sealed: bytes) -> None:
         self._verified[table][row_id] = (version, tag, *(s[-16:] for s in sealed))
+
+    @property
+    def keys_version(self) -> int:
+        """The version of the match keys this store's values were given (models.KEYS_VERSION):
+        older than this linkcheck's when they were keyed by an older one's rules."""
+        return self._open_manifest.keys
+
+    def keep_keys_version(self, version: int) -> None:
+        """Record that the values written here were keyed by `version` (`store migrate` copies
+        values with the keys they have: the copy is no newer than its source)."""
+        self._require_write()
+        self._open_manifest.keys = min(version, self._open_manifest.keys)
 
     @property
     def _open_manifest(self) -> Manifest:
