@@ -308,3 +308,47 @@ def test_a_number_of_no_known_shape_stands_alone_without_flags():
     parsed = parse_value("registration_number", "HRB 98765", region="DE")
     assert parsed.normalized == "HRB98765" and parsed.flags == ()
     assert parse_value("tax_id", "DE123456789").flags == ("country:DE", "bad-checksum")  # the README's example
+
+
+# ----- Chinese addresses: the province before its city, the room that ends an address ---------
+
+
+@pytest.mark.parametrize("spelling", [
+    "广东省深圳市南山区科技园路1号1203室",
+    "深圳市南山区科技园路1号1203室",
+    "中国广东省深圳市南山区科技园路1号1203室",
+    "深圳市南山区科技园路1号1203",
+    "广东省 深圳市 南山区 科技园路 1号 1203",
+])
+def test_address_zh_province_and_unmarked_room_meet(spelling):
+    assert parse_value("address", spelling).keys[0] == parse_value("address", "深圳市南山区科技园路1号1203室").keys[0]
+
+
+@pytest.mark.parametrize("spelling", [
+    "Room 1203, 1 Keji Road, Nanshan District, Shenzhen, Guangdong, China",
+    "Room 1203, 1 Keji Road, Nanshan District, Guangdong Shenzhen",
+])
+def test_address_en_province_beside_its_city_is_dropped(spelling):
+    assert parse_value("address", spelling).normalized == "room 1203 1 keji road nanshan district shenzhen"
+
+
+def test_address_zh_province_of_a_city_outside_the_romanised_list_is_dropped():
+    assert (parse_value("address", "新疆维吾尔自治区乌鲁木齐市天山区1号").keys
+            == parse_value("address", "乌鲁木齐市天山区1号").keys)
+
+
+@pytest.mark.parametrize("a, b", [
+    ("深圳市南山区科技园路1号1203", "深圳市南山区科技园路1号1204"),      # two rooms are two tenants
+    ("深圳市南山区科技园路1号1203", "深圳市南山区科技园路11号203"),      # not the same street number
+    ("广东省深圳市南山区科技园路1号", "广东省东莞市南山区科技园路1号"),  # the city still tells them apart
+    ("浙江省杭州市西湖区文三路5号楼502", "浙江省杭州市西湖区文三路5号楼503"),
+])
+def test_address_zh_rules_do_not_merge_different_places(a, b):
+    assert parse_value("address", a).keys[0] != parse_value("address", b).keys[0]
+
+
+def test_address_zh_a_province_alone_or_a_short_trailing_number_stays():
+    assert parse_value("address", "广东省").normalized == "guangdong"
+    # 1 or 2 digits after 号 are not read as a room (5号12 is not clearly room 12)
+    assert "room" not in parse_value("address", "深圳市南山区科技园路5号12").normalized
+    assert parse_value("address", "浙江省杭州市西湖区文三路5号楼502").normalized.endswith("building 5 room 502")

@@ -6,8 +6,8 @@ import re
 from importlib import resources
 
 from ..i18n import _
-from .company import TRADE_WORDS
-from .places import _DISTRICTS, _FUNCTION_WORDS, _PLACES_ZH, PLACE_WORDS
+from .company import _LEGAL_ZH, _PREFECTURES, _TRADE_ZH, TRADE_WORDS
+from .places import _CITIES, _DISTRICTS, _FUNCTION_WORDS, _PLACES_ZH, _PROVINCES, PLACE_WORDS
 from .text import _CJK_GAP, _HAS_CJK, _LETTER, Canonical, Rejected, _folded, _spaced, _split_cjk, _words, word_list, word_map
 
 _ADDRESS_SPELLINGS = word_map("address_spellings.json")
@@ -18,10 +18,18 @@ _ADDRESS_ZH = {
     **_ADDRESS_SPELLINGS["zh"],
 }
 _ADDRESS_ZH_WORDS = _words(_ADDRESS_ZH)
+_ZH_PROVINCE_WORDS = frozenset(_PROVINCES.values())
+_ZH_CITY_WORDS = frozenset(_CITIES.values()) - _ZH_PROVINCE_WORDS
 # A number before a Chinese unit word belongs to it: 1203室 is room 1203, 5号楼 building 5.
 _ZH_UNITS = {"号楼": "building", "栋": "building", "幢": "building", "座": "building", "室": "room", "房": "room",
              "楼": "floor", "层": "floor", "单元": "unit", "号": ""}
 _ZH_UNIT_NUMBER = re.compile(r"([0-9]+|[a-z])\s*(号楼|栋|幢|座|室|房|楼|层|单元|号)")
+# A province before a prefecture-level city adds nothing (the city names it): 广东省深圳市 is 深圳市.
+_ZH_PROVINCE_BEFORE_CITY = re.compile(
+    r"^\s*(?:中国|中华人民共和国)?\s*[\u4e00-\u9fff]{2,7}?(?:省|自治区)\s*(?=[\u4e00-\u9fff]{2,5}?(?:市|自治州|地区|盟))")
+# The number that ends an address after its street number, building or floor is the room:
+# 科技园路1号1203 is 科技园路1号1203室, as it is read.
+_ZH_TRAILING_ROOM = re.compile(r"(?<=[号栋幢座楼层元])\s*([0-9]{3,5})\s*$")
 
 
 def _zh_unit_number(m: re.Match) -> str:
@@ -83,6 +91,11 @@ _FLOOR_NUMBER = (
 _FLOOR_HINT = re.compile(r"[0-9](?:st|nd|rd|th|f|\s*/)")
 _LETTER_DIGIT = re.compile(r"(?<=[a-z])(?=[0-9])|(?<=[0-9])(?=[a-z])")
 ADDRESS_GENERIC = ADDRESS_WORDS | PLACE_WORDS | _FUNCTION_WORDS | TRADE_WORDS | _US_STATE_WORDS
+# The Chinese words of names and addresses that tell nothing about whose they are -- places with
+# their suffixes, trade words, legal forms, road/number/room words: a mask shows them as written.
+ZH_GENERIC_WORDS = frozenset(
+    {*_ADDRESS_ZH, *_TRADE_ZH, *_LEGAL_ZH, *_PREFECTURES, *(p + "市" for p in _PREFECTURES), "中国", "有限", "责任"}
+)
 
 
 def address_tokens(text: str) -> list[str]:
@@ -95,6 +108,8 @@ def address_tokens(text: str) -> list[str]:
             text = pattern.sub(replacement, text)
     text = _spaced(text)
     if not text.isascii() and _HAS_CJK.search(text):
+        text = _ZH_PROVINCE_BEFORE_CITY.sub("", text, count=1)
+        text = _ZH_TRAILING_ROOM.sub(r"\1室", text, count=1)
         text = _ZH_UNIT_NUMBER.sub(_zh_unit_number, text)
         text = _split_cjk(_ADDRESS_ZH_WORDS.sub(lambda m: f" {_ADDRESS_ZH[m.group(0)]} ", text))
     words: list[str] = []
@@ -107,6 +122,7 @@ def address_tokens(text: str) -> list[str]:
     tokens: list[str] = []
     for token in _us_words(words):
         _add_address_token(tokens, token)
+    _drop_provinces_beside_cities(tokens)
     before = len(tokens)
     _trim_countries(tokens)
     if len(tokens) != before:
@@ -173,6 +189,17 @@ def _add_address_token(tokens: list[str], token: str) -> None:
     if len(token) > 5 and token.endswith("str"):
         token = token + "asse"  # German: Friedrichstr. is Friedrichstrasse
     tokens.append(token)
+
+
+def _drop_provinces_beside_cities(tokens: list[str]) -> None:
+    """A Chinese province next to one of its cities adds nothing: "Shenzhen, Guangdong" and
+    "Guangdong Shenzhen" are Shenzhen (the city names its province)."""
+    if len(tokens) < 2 or _ZH_PROVINCE_WORDS.isdisjoint(tokens):
+        return
+    keep = [t for i, t in enumerate(tokens)
+            if not (t in _ZH_PROVINCE_WORDS
+                    and ((i and tokens[i - 1] in _ZH_CITY_WORDS) or (i + 1 < len(tokens) and tokens[i + 1] in _ZH_CITY_WORDS)))]
+    tokens[:] = keep
 
 
 def _trim_countries(tokens: list[str]) -> None:
