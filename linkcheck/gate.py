@@ -104,7 +104,7 @@ def facet_label(facet: str) -> str:
 def mask(attr: Attribute) -> str:
     from .registry import kinds
 
-    return kinds.mask(attr.kind, attr.normalized)
+    return kinds.mask(attr.kind, attr.normalized, attr.value)
 
 
 def machine_attributes(fp: Fingerprint, *, source: str, when: int) -> tuple[tuple[Attribute, ...], list[str]]:

@@ -256,3 +256,22 @@ def test_a_cluster_says_its_level_is_its_weakest_link_and_names_the_strongest(cl
     assert "  2. xa, xb, xc: joined by links at high or above (strongest link: critical)" in lines
     _, data = _audit(cli)
     assert [(c["accounts"], c["level"]) for c in data["clusters"]] == [(["xd", "xe"], "critical"), (["xa", "xb", "xc"], "high")]
+
+
+def test_chinese_names_and_addresses_are_masked_as_written_not_in_their_english_reading(cli, store, tmp_path):
+    write_json(tmp_path / "zh.json", [
+        {"account": "xing-us", "attributes": {"company_name": ["深圳市星辰贸易有限公司"],
+                                              "address": ["广东省深圳市南山区科技园路1号1203室"]}},
+        {"account": "xing-de", "attributes": {"company_name": ["深圳市星辰贸易有限公司"],
+                                              "address": ["深圳市南山区科技园路1号1203"]}},
+    ])
+    assert cli("import", tmp_path / "zh.json").exit_code == 0
+    out = cli("audit").output
+    assert "深圳市星*贸易有限公司" in out and "shenzhen" not in out and "星辰" not in out
+    assert "广东省深圳市南山区科技园路*号*室" in out and "1203" not in out  # one address, as each wrote it
+    assert "深圳市南山区科技园路*号*" in out
+    shown = cli("account", "show", "xing-us").output
+    assert "深圳市星*贸易有限公司" in shown and "guangdong" not in shown
+    pairs = json.loads(cli("audit", "--format", "json").output)["pairs"]
+    company = next(f for f in pairs[0]["findings"] if f["kind"] == "company_name")
+    assert company["values"] == {"xing-de": "深圳市星*贸易有限公司", "xing-us": "深圳市星*贸易有限公司"}

@@ -181,7 +181,7 @@ def test_explanations_of_other_pairs_or_kinds_do_not_attach():
 def test_default_mask_comes_from_the_kind_registry(monkeypatch):
     calls = []
 
-    def fake_mask(kind, normalized):
+    def fake_mask(kind, normalized, raw=None):
         calls.append(kind)
         return "masked"
 
@@ -652,6 +652,7 @@ def test_audit_json_has_the_documented_shape():
         "pairs": {"critical": 2, "high": 0, "medium": 0, "low": 0},
         "pairs_omitted": 0, "clusters": 1, "at_risk": 2, "hubs": 0,
     }
+    assert engine.audit_summary(result) == doc["summary"]  # the table and the report's headline read this
 
 
 def test_audit_json_masks_values_unless_revealed():

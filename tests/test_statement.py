@@ -206,6 +206,15 @@ def test_login_history_counts_checks_and_environments_per_account(cli, checked_s
     assert history["environment_shared"] is False
 
 
+def test_login_history_dates_only_checks_not_other_log_entries(cli, demo_store):
+    # a status change is in the log, but no login was checked: no first or last check date
+    assert cli("account", "set", "nordic-de", "--status", "suspended").exit_code == 0
+    _, out, _ = _statement(cli, "lotus-jp", "--against", "nordic-de", "--format", "json")
+    nordic = [h for h in json.loads(out)["login_history"]["accounts"] if h["account"] == "nordic-de"][0]
+    assert nordic["checks"] == 0
+    assert nordic.get("first") is None and nordic.get("last") is None, nordic
+
+
 def test_login_history_says_no_environment_was_used_by_the_other_account(cli, checked_store):
     _, out, _ = _statement(cli, "lotus-jp", "--against", "nordic-de")
     flat = _flat(out)
@@ -857,3 +866,15 @@ def test_html_statement_carries_a_csp_that_forbids_scripts_and_remote_loads(cli,
     digest = stmt.base64.b64encode(stmt.hashlib.sha256(style.encode("utf-8")).digest()).decode()
     assert policy["style-src"] == [f"'sha256-{digest}'"]
     assert "<script" not in text
+
+
+def test_the_audit_and_the_report_show_the_chinese_explanation_in_a_chinese_interface(cli, demo_store, tmp_path):
+    assert cli("explain", "harbor-au", "cedar-us", "ip_network", "--note", "Both teams use the Hub coworking space",
+               "--note-zh", "两个团队都在 Hub 联合办公空间办公").exit_code == 0
+    zh = cli("audit", "--account", "cedar-us", env={"LINKCHECK_LANG": "zh"}).output
+    assert "两个团队都在 Hub 联合办公空间办公" in zh and "coworking space" not in zh
+    en = cli("audit", "--account", "cedar-us").output
+    assert "Both teams use the Hub coworking space" in en and "联合办公" not in en
+    page = tmp_path / "r.html"
+    assert cli("report", "-o", page, env={"LINKCHECK_LANG": "zh"}).exit_code in (0, 1)
+    assert "两个团队都在 Hub 联合办公空间办公" in page.read_text(encoding="utf-8")

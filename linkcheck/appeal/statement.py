@@ -365,7 +365,7 @@ class ValueShower:
         for p in profiles:
             for a in p.attributes:
                 self._entered.setdefault((p.name, a.kind, a.normalized), a.value)
-                look = (a.kind, self.masked(a.kind, a.normalized))
+                look = (a.kind, self.masked(a.kind, a.normalized, a.value))
                 looks.setdefault(look, set()).add(a.normalized)
                 if self._masked(p.name, a.kind):
                     masked_looks.add(look)
@@ -374,8 +374,8 @@ class ValueShower:
             if len(values) > 1 and (kind, _look) in masked_looks:
                 self._marks.update(self._distinct_marks(kind, sorted(values)))
 
-    def masked(self, kind: str, normalized: str) -> str:
-        return soften(kinds.mask(kind, normalized), self._words)
+    def masked(self, kind: str, normalized: str, raw: str | None = None) -> str:
+        return soften(kinds.mask(kind, normalized, raw), self._words)
 
     def _masked(self, account: str, kind: str) -> bool:
         if account == self.subject:
@@ -393,7 +393,7 @@ class ValueShower:
     def show(self, account: str, kind: str, normalized: str) -> str:
         entered = self._entered.get((account, kind, normalized))
         if self._masked(account, kind) or entered is None:
-            text = self.masked(kind, normalized)
+            text = self.masked(kind, normalized, entered)
         else:
             text = " ".join(entered.split())
         mark = self._marks.get((kind, normalized))
@@ -565,7 +565,7 @@ def _account_history(account: str, events: list[Event]) -> AccountHistory:
             devices[v] = None
         for v in _strings(detail.get("routers")):
             routers[v] = None
-    whens = [e.when for e in mine]
+    whens = [e.when for e in checks]  # the first and last check: not an import's or a capture's log entry
     return AccountHistory(
         account,
         len(checks),

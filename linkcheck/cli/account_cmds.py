@@ -217,7 +217,7 @@ def account_show(name, reveal, fmt):
     """
     with open_store() as st:
         p = st.profile(name)
-    rows = [attribute_row(a, a.value if reveal else kinds.mask(a.kind, a.normalized)) for a in p.attributes]
+    rows = [attribute_row(a, a.value if reveal else kinds.mask(a.kind, a.normalized, a.value)) for a in p.attributes]
     if fmt == "json":
         data = _account_row(p)
         data["attributes"] = [
@@ -269,7 +269,7 @@ def account_history(name, reveal, fmt):
     values = []
     timeline = []
     for a in p.attributes:
-        shown = a.value if reveal else kinds.mask(a.kind, a.normalized)
+        shown = a.value if reveal else kinds.mask(a.kind, a.normalized, a.value)
         values.append({"kind": a.kind, "value": shown, "state": "current" if is_current(a) else "past",
                        "periods": _period_rows(a), "first_seen": iso(a.first_seen), "last_seen": iso(a.last_seen),
                        "source": a.source, "note": a.note or ""})
@@ -470,7 +470,7 @@ def attr_add(name, kind, value, note, region, since):
         st.put_profile(merged)
     for line in warnings:
         echo_err(_("warning: {line}", line=line))
-    shown = kinds.mask(kind, attribute.normalized)
+    shown = kinds.mask(kind, attribute.normalized, attribute.value)
     if added:
         click.echo(_("Added {kind} {shown} to {name}", kind=kind, shown=shown, name=name))
     elif again:
@@ -556,7 +556,7 @@ def attr_retire(name, kind, value, on, note, region):
         except InvalidValue as exc:
             raise _value_error(name, kind, value, exc) from None
         st.put_profile(profile)
-    click.echo(_("Retired {kind} {mask} of {name} on {iso}", kind=kind, mask=kinds.mask(kind, attribute.normalized), name=name, iso=iso(when)[:10]))
+    click.echo(_("Retired {kind} {mask} of {name} on {iso}", kind=kind, mask=kinds.mask(kind, attribute.normalized, attribute.value), name=name, iso=iso(when)[:10]))
 
 
 @click.command("import")

@@ -138,7 +138,7 @@ def _pairs_table(pairs, *, reveal: bool) -> str:
 
 def render_audit_table(result: engine.Audit, *, reveal: bool, total_accounts: int) -> str:
     out = []
-    summary = engine.audit_to_json(result)["summary"]
+    summary = engine.audit_summary(result)
     counts = join_list(_("{n} {level}", n=n, level=translate(level)) for level, n in summary["pairs"].items() if n)
     out.append(
         _("{total} accounts: {pairs} linked pair(s){counts}, {clusters} cluster(s), {at_risk} account(s) at risk",

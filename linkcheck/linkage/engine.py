@@ -15,7 +15,7 @@ from operator import attrgetter, itemgetter
 from types import MappingProxyType
 from typing import Callable, Collection, Iterable, NamedTuple, Sequence
 
-from ..i18n import _
+from ..i18n import _, language
 from ..errors import UsageError
 from ..models import Attribute, Explanation, Level, Profile, periods_of
 from ..registry.facets import AROUND_FACETS, BLOCKING_PREFIX, NETWORK_FACETS
@@ -28,14 +28,14 @@ from .evidence import (
 from . import sieve
 from .graph import TAINT_STATUSES, _clusters, _taint
 from .results import (
-    AtRisk, Audit, Cluster, Finding, Hub, Link, PairRisk, _unique, _without_cyclic_gc, audit_to_json,
+    AtRisk, Audit, Cluster, Finding, Hub, Link, PairRisk, _unique, _without_cyclic_gc, audit_summary, audit_to_json,
     finding_to_json, link_to_json, pair_to_json, pairs_to_json,
 )
 from .rules import FacetRule, Rules, past_rule
 
 __all__ = [
     "EXACT", "FUZZY", "NEAR", "NETWORK", "NORMALISED", "TAINT_STATUSES", "AtRisk", "Audit", "Cluster", "Evidence", "Finding",
-    "FuzzyMatch", "Hub", "Level", "Link", "PairRisk", "audit", "audit_to_json", "combine_level", "compare",
+    "FuzzyMatch", "Hub", "Level", "Link", "PairRisk", "audit", "audit_summary", "audit_to_json", "combine_level", "compare",
     "finding_to_json", "fuzzy_match", "fuzzy_text", "kinds_mask", "link_to_json", "pair_score",
     "pair_to_json", "pairs_to_json", "quiet_hub", "same_but_typos", "same_place", "score_blocks",
 ]
@@ -44,11 +44,12 @@ Mask = Callable[[str, str], str]
 _MATCH_ORDER = {EXACT: 0, NORMALISED: 1, NETWORK: 2, FUZZY: 3, NEAR: 4}
 
 
-def kinds_mask(kind: str, normalized: str) -> str:
-    """The kind registry's mask, the default `mask` of audit and compare (looked up at call time)."""
+def kinds_mask(kind: str, normalized: str, raw: str | None = None) -> str:
+    """The kind registry's mask, the default `mask` of audit and compare (looked up at call time);
+    `raw`, the value as written (a Chinese name is masked as written)."""
     from ..registry import kinds
 
-    return kinds.mask(kind, normalized)
+    return kinds.mask(kind, normalized, raw)
 
 
 class _Materialiser:
@@ -58,14 +59,17 @@ class _Materialiser:
         self._mask = mask
         self._masked: dict[int, str] = {}
         self._explained: dict[tuple[str, str, str], str] = {}
+        chinese = language() == "zh"  # the note in the interface's language, where it was given in Chinese
         for e in explanations:
             a, b = sorted(e.accounts)
-            self._explained[(a, b, e.kind)] = e.note
+            self._explained[(a, b, e.kind)] = e.note_zh if chinese and e.note_zh else e.note
 
     def masked(self, attr: Attribute) -> str:
         held = self._masked.get(id(attr))
         if held is None:
-            held = self._masked[id(attr)] = self._mask(attr.kind, attr.normalized)
+            held = self._masked[id(attr)] = (
+                kinds_mask(attr.kind, attr.normalized, attr.value) if self._mask is kinds_mask
+                else self._mask(attr.kind, attr.normalized))
         return held
 
     def finding(self, rule, name_a: str, attr_a: Attribute, name_b: str, attr_b: Attribute,

@@ -12,12 +12,15 @@ from ..normalize import Canonical, Rejected
 from ..normalize.text import near_blocks
 from .facets import BLOCKING_PREFIX
 from .masks import (
-    PARTIAL, SECRET, TEXT, _mask_words, _shown, mask_email, mask_ip, mask_last_four, mask_mac, mask_payment_account,
-    mask_person, mask_token,
+    PARTIAL, SECRET, TEXT, _mask_words, _shown, mask_cjk_text, mask_email, mask_ip, mask_last_four, mask_mac,
+    mask_payment_account, mask_person, mask_token,
 )
 from .regions import region_code, region_for_marketplace  # noqa: F401 - kinds.region_for_marketplace (accounts)
 from .browser_masks import mask_cookie, mask_login, mask_proxy, mask_proxy_account
 from ..normalize import browser as _browser
+from ..normalize.text import _HAS_CJK
+
+_has_cjk = _HAS_CJK.search
 
 # Categories group kinds in a statement's evidence table: category -> its row label (English,
 # Chinese). "business" has none: its kinds are rows of their own.
@@ -280,9 +283,23 @@ def parse_tuple(kind: str, value: str, region: str | None = None) -> tuple[str, 
     return get_kind(kind).parse_tuple(value, region)
 
 
-def mask(kind: str, normalized: str) -> str:
-    """How a normalised value is shown unless revealed: `j***@example.com`, `****8000`."""
-    return get_kind(kind).mask(normalized)
+# Kinds whose Chinese values are masked as written (`深圳市星*贸易有限公司`), not from their
+# normalised form, which reads places and trade words in English (`shenzhen 星* trading`).
+MASKED_AS_WRITTEN = frozenset({"company_name", "address", "supplier"})
+
+
+def mask(kind: str, normalized: str, raw: str | None = None) -> str:
+    """How a normalised value is shown unless revealed: `j***@example.com`, `****8000`. `raw`,
+    the value as written, where the caller has it: a Chinese name or address is masked from it."""
+    entry = get_kind(kind)
+    if raw is not None and kind in MASKED_AS_WRITTEN and not raw.isascii() and _has_cjk(raw):
+        if not entry.sensitive:
+            return " ".join(raw.split())  # shown anyway: as written
+        try:
+            return mask_cjk_text(raw)
+        except Exception:  # noqa: BLE001 - a mask must never fail or fall back to the value
+            return "***"
+    return entry.mask(normalized)
 
 
 # Kinds whose rejected values an error message quotes only partly (see accounts.shown_in_error).

@@ -4,6 +4,7 @@ statement, never the value itself -- and how much of a rejected value an error m
 from __future__ import annotations
 
 import ipaddress
+import re
 from typing import Callable
 
 from .. import normalize
@@ -69,6 +70,53 @@ def _mask_words(generic: frozenset[str]) -> Callable[[str], str]:
         return " ".join(shown)
 
     return mask
+
+
+_ZH_GENERIC: "re.Pattern | None" = None
+_CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+_LATIN_OR_DIGITS = re.compile(r"[^\W_]+")
+
+
+def mask_cjk_text(raw: str) -> str:
+    """A Chinese name or address as it was written, masked: its generic words (places, trade
+    words, legal forms, road, number and room words) as they are, the first character of every
+    other run of Chinese and of every Latin word, every number as `*`: `深圳市星*贸易有限公司`,
+    `深圳市南山区科技园路*号*室`. With nothing distinctive, all but its first word is masked."""
+    global _ZH_GENERIC
+    if _ZH_GENERIC is None:
+        words = sorted(normalize.ZH_GENERIC_WORDS, key=len, reverse=True)
+        _ZH_GENERIC = re.compile("|".join(map(re.escape, words)))
+    generic = _ZH_GENERIC
+    text = " ".join(raw.split())
+    out: list[str] = []
+    distinctive = False
+    position = 0
+    for m in _CJK_RUN.finditer(text):
+        out.append(_mask_latin(text[position:m.start()]))
+        run, at = m.group(0), 0
+        for g in generic.finditer(run):
+            if g.start() > at:
+                out.append(_mask_word(run[at:g.start()]))
+                distinctive = True
+            out.append(g.group(0))
+            at = g.end()
+        if at < len(run):
+            out.append(_mask_word(run[at:]))
+            distinctive = True
+        position = m.end()
+    out.append(_mask_latin(text[position:]))
+    shown = "".join(out)
+    # A number or a Latin word is distinctive too (a street number, a room, ACME): masked above.
+    if distinctive or _LATIN_OR_DIGITS.search(_CJK_RUN.sub(" ", text)):
+        return shown
+    first = generic.match(text)
+    keep = first.end() if first else 1
+    return text[:keep] + "".join("*" if not ch.isspace() else ch for ch in text[keep:])
+
+
+def _mask_latin(text: str) -> str:
+    """Latin words and numbers in a Chinese value: `A***`, `*` (punctuation kept)."""
+    return _LATIN_OR_DIGITS.sub(lambda m: "*" if m.group(0).isdigit() else m.group(0)[0] + "***", text)
 
 
 def mask_person(value: str) -> str:

@@ -16,7 +16,7 @@ from importlib import resources
 
 from .. import __version__
 from ..i18n import SOURCE_LANG, _, join_list, language, translate
-from ..linkage.engine import Audit, audit_to_json
+from ..linkage.engine import Audit, audit_summary
 from ..models import Account, Level, iso
 from ..pages import csp_hash, page_template
 
@@ -64,7 +64,7 @@ class Headline:
 
 def headline(audit: Audit, accounts) -> Headline:
     """`accounts`: every account on file (Account or Profile), linked or not."""
-    summary = audit_to_json(audit)["summary"]
+    summary = audit_summary(audit)
     return Headline(len(accounts), dict(summary["pairs"]), summary["clusters"], summary["at_risk"], summary["hubs"])
 
 
