@@ -36,21 +36,22 @@ GROUPS = {
     "browser_fingerprint": "computer", "browser_profile": "computer", "cookie": "computer",
     "email": "email", "phone": "phone",
     "bank_account": "bank", "card": "card", "payment_account": "payment",
-    "company_name": "company", "registration_number": "company", "tax_id": "company",
+    # A shared company name is not a shared registration: the letter says which it is.
+    "company_name": "company_name", "registration_number": "company", "tax_id": "company",
     "legal_representative": "representative", "address": "address",
     "platform_login": "login", "totp_secret": "login",
 }
 GROUP_ORDER = ("router", "network", "proxy", "computer", "address", "email", "email_domain", "phone", "bank", "card", "payment",
-               "company", "representative", "login")
+               "company_name", "company", "representative", "login")
 # Shown by their last four digits, as Seller Central shows them.
 LAST_FOUR = frozenset({"phone", "bank", "card", "payment"})
 # Still in use and shared with an account the seller says they do not control: no explanation
 # makes that an appeal (money, the company itself, or the keys to the account).
-NEVER_CURRENT = frozenset({"bank", "card", "payment", "company", "representative", "login"})
+NEVER_CURRENT = frozenset({"bank", "card", "payment", "company_name", "company", "representative", "login"})
 # The exhibit that proves each action.
 ACTION_EXHIBIT = {"router": "router", "network": "network", "proxy": "proxy", "computer": "computer",
                   "email": "email", "email_domain": "email", "phone": "phone", "bank": "bank", "card": "card", "payment": "payment",
-                  "address": "address", "company": "company", "representative": "representative", "login": "login"}
+                  "address": "address", "company_name": "company", "company": "company", "representative": "representative", "login": "login"}
 # The kind a replacement of each group is recorded as (for the checklist of missing facts).
 REPLACEMENT_KIND = {"router": "gateway_mac", "network": "ip", "computer": "mac", "bank": "bank_account",
                     "card": "card", "payment": "payment_account", "phone": "phone", "email": "email", "email_domain": "email"}
@@ -295,6 +296,13 @@ def build_plan(store, name: str, case: AppealCase, rules: Rules, *, health=None)
                 tuple(warnings))
 
 
+def _shared_names(items: Sequence[Item]) -> str:
+    """What is shared, as the audit names it: `email_domain` where only the addresses' domain is
+    shared (two addresses at one private domain are not one email address)."""
+    names = tuple(dict.fromkeys(n for i in items for n in (("email_domain",) if i.group == "email_domain" else i.kinds)))
+    return i18n.join_list(names)
+
+
 def _refuse_what_the_records_contradict(name: str, case: AppealCase, related: list[Related]) -> None:
     route = case.relationship
     for r in related:
@@ -305,7 +313,7 @@ def _refuse_what_the_records_contradict(name: str, case: AppealCase, related: li
             continue
         current = [i for i in r.items if i.until is None and (i.group in NEVER_CURRENT or not i.explained)]
         if current:
-            kinds = ", ".join(k for i in current for k in i.kinds)
+            kinds = _shared_names(current)
             first = current[0].kinds[0]
             raise CannotAppeal(
                 _("{name} still uses what it shares with {name2} ({kinds}), which an appeal saying you do not own, control or access {name2} cannot explain. Change it first, record the change with `linkcheck attr retire {name} {first} VALUE --on DATE`, then run the appeal again", name=name, name2=r.name, kinds=kinds, first=first))
@@ -313,13 +321,13 @@ def _refuse_what_the_records_contradict(name: str, case: AppealCase, related: li
         # long ago: common control, which no route but "own" explains.
         together = [i for i in r.items if i.overlapped and i.group in NEVER_CURRENT and not i.explained]
         if together:
-            kinds = ", ".join(k for i in together for k in i.kinds)
+            kinds = _shared_names(together)
             raise CannotAppeal(
                 _("the records show {name} and {name2} using the same {kinds} at the same time, which only common control explains: an appeal saying you do not own, control or access {name2} would contradict them. If you own {name2}, use --relationship own; if there is another explanation, record it with `linkcheck explain {name} {name2} KIND --note TEXT --note-zh TEXT`", name=name, name2=r.name, kinds=kinds))
         if route == "error":
             linked = [i for i in r.items if i.overlapped]
             if linked:
-                kinds = ", ".join(k for i in linked for k in i.kinds)
+                kinds = _shared_names(linked)
                 raise CannotAppeal(
                     _("the records show {name} and {name2} using the same {kinds} at the same time, so the link is not an error: choose the --relationship that says how it happened", name=name, name2=r.name, kinds=kinds))
         if route == "former-tenant":
@@ -433,7 +441,9 @@ def compose(plan: Plan, lang: str) -> tuple[list[str], Exhibits]:
     names = [r.shown for r in plan.related]
     related = (words("the_account", name=names[0]) if len(names) == 1
                else words("the_accounts", names=_join(words, names)))
-    paras.append(words("reference", notice_date=day_words(case.notice_date or date.today().isoformat(), lang),
+    # "what we have done about it" only where the letter goes on to say what was done.
+    reference = "reference" if plan.retired or (plan.checks_since is not None and plan.checks) else "reference_no_actions"
+    paras.append(words(reference, notice_date=day_words(case.notice_date or date.today().isoformat(), lang),
                        account=account_shown(plan, words), related=related))
 
     own = case.relationship == "own"

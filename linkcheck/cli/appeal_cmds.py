@@ -137,9 +137,14 @@ def appeal_cmd(name, related, output, force, notice_date, notice_text, relations
     packs.write_pack(files, output, case.case_id_bytes(), key, replace=True)
     for warning in plan.warnings:
         echo_err(warning)
-    pasted = [n for n in ("plan-of-action.txt", "plan-of-action.zh.txt") if n in files]
     click.echo(_("Appeal pack written to {output}", output=output))
-    click.echo(_("  paste into the appeal form: {items}", items=', '.join(pasted)))
+    if "plan-of-action.txt" in files and "plan-of-action.zh.txt" in files:
+        # Both letters: the marketplace reads the English one; the Chinese says the same, for you.
+        click.echo(_("  paste into the appeal form: plan-of-action.txt (English); plan-of-action.zh.txt says the "
+                     "same in Chinese, for your own reading"))
+    else:
+        pasted = "plan-of-action.txt" if "plan-of-action.txt" in files else "plan-of-action.zh.txt"
+        click.echo(_("  paste into the appeal form: {items}", items=pasted))
     click.echo(_("  attach the documents listed in exhibits.txt; evidence.html holds the facts behind the letter"))
     echo_err(_("Check it with: linkcheck verify {output}", output=output))
 
