@@ -311,6 +311,14 @@ def test_health_table_shows_latest_target_status_and_trend(cli, demo_store):
     assert lines[-1] == "1 in breach, 0 warning, 0 ok; 9 of 10 accounts have no figures recorded"
 
 
+def test_health_table_says_first_reading_instead_of_repeating_it(cli, demo_store):
+    _set(cli, "acme-us", "--date", "2026-11-01", "--odr", "1.2%")
+    lines = [line.split() for line in cli("health").output.splitlines()]
+    assert ["order", "defect", "rate", "1.2%", "2026-11-01", "below", "1%", "breach", "first", "reading"] in lines
+    zh = cli("health", env={"LINKCHECK_LANG": "zh"}).output
+    assert "首次记录" in zh and "1.2%  1.2%" not in zh
+
+
 def test_health_json_has_the_documented_shape(cli, demo_store):
     _set(cli, "acme-us", "--date", "2026-10-01", "--odr", "0.9%")
     _set(cli, "acme-us", "--date", "2026-11-01", "--odr", "0.5%", "--cancel-rate", "2%")
@@ -392,7 +400,7 @@ def test_import_csv_records_every_row(cli, demo_store, tmp_path):
     result = cli("health", "import", path)
     assert result.exit_code == 0, result.output
     assert result.output.strip() == (
-        "Recorded 3 day(s) of figures for 2 account(s) (2026-10-01 to 2026-11-01). `linkcheck health` shows them."
+        "Recorded 3 reading(s) for 2 account(s) on 2 date(s) (2026-10-01 to 2026-11-01). `linkcheck health` shows them."
     )
     data = json.loads(cli("health", "--format", "json").output)
     acme = data["accounts"][0]

@@ -148,7 +148,8 @@ def _table(healths, *, name: str | None, total: int) -> str:
                 "date": m.latest.day.isoformat(),
                 "target": m.target.text(language()),
                 "status": m.status,
-                "trend": hl.trend_text(m),
+                # One reading has no trend yet: not the reading again beside "latest".
+                "trend": hl.trend_text(m) if len(m.history) > 1 else _("first reading"),
             }
             for m in h.metrics
         ]
@@ -313,7 +314,8 @@ def import_cmd(file, input_format):
     span = days[0].isoformat() if len(days) == 1 else _("{first} to {last}", first=days[0].isoformat(),
                                                         last=days[-1].isoformat())
     click.echo(
-        _("Recorded {n} day(s) of figures for {n2} account(s) ({span}). `linkcheck health` shows them.", n=len(records), n2=len(accounts), span=span)
+        _("Recorded {n} reading(s) for {n2} account(s) on {days} date(s) ({span}). `linkcheck health` shows them.",
+          n=len(records), n2=len(accounts), days=len(days), span=span)
     )
     for origin, metric, shown, rate in hl.suspect_fractions(rows):
         echo_err(
