@@ -227,6 +227,15 @@ def test_reimport_updates_and_never_duplicates(cli, shops, vendor_server, key_fi
     assert (fourth["values_added"], fourth["values_retired"]) == (0, 0)
 
 
+def test_the_log_counts_only_the_values_an_import_added(cli, shops, vendor_server, key_file):
+    server = vendor_server("adspower")
+    assert _import_adspower(cli, server, key_file).exit_code == 0
+    assert _import_adspower(cli, server, key_file).exit_code == 0
+    entries = [e for e in json.loads(cli("log", "shop-a", "--format", "json").output) if e["action"] == "browser-import"]
+    counts = sorted(e["new_values"] for e in entries)
+    assert counts == [0, counts[1]] and counts[1] > 0  # the second import added nothing
+
+
 def test_create_makes_accounts_for_unmatched_profiles(cli, shops, vendor_server, key_file):
     result = _import_adspower(cli, vendor_server("adspower"), key_file, "--create", "--format", "json")
     assert result.exit_code == 0, result.output
@@ -332,6 +341,14 @@ def test_ziniao_api_import_reads_the_login_from_a_file(cli, shops, vendor_server
     login.write_text(json.dumps({"company": "made-up-co", "username": "ops", "password": "wrong"}))
     refused = cli("browser", "import", "ziniao", "--api", server.url, "--api-key-file", login)
     assert refused.exit_code == 2 and "login failed" in refused.stderr and "wrong" not in refused.stderr
+
+
+def test_ziniao_without_its_login_asks_for_the_company_login_not_an_api_key(cli, shops, vendor_server, monkeypatch):
+    monkeypatch.delenv("LINKCHECK_ZINIAO_LOGIN", raising=False)
+    result = cli("browser", "import", "ziniao", "--api", vendor_server("ziniao").url)
+    assert result.exit_code == 2
+    assert 'ziniao needs your company login: put {"company": "…", "username": "…", "password": "…"}' in result.stderr
+    assert "API key" not in result.stderr
 
 
 def test_gologin_api_import(cli, shops, vendor_server, monkeypatch):

@@ -168,6 +168,7 @@ def import_profiles(
     new_values = {p.ref: _attributes(p, st.machine_hash, when, result.skipped) for p in profiles if p.ref in target}
     notes = {note_of(ref): ref for ref in new_values}
     changed: dict[str, Profile] = {}
+    added_by_ref: dict[str, int] = {}  # values new to the account, by the profile they came from
     for name, prof in all_profiles.items():
         old = [a for a in prof.attributes if a.note in notes]
         keep = tuple(a for a in prof.attributes if a.note not in notes)
@@ -180,6 +181,10 @@ def import_profiles(
         before = {(a.kind, a.normalized, a.note) for a in old}
         after = {(a.kind, a.normalized, a.note) for a in fresh}
         result.added += len(after - before)
+        for _kind, _normalized, note in after - before:
+            ref_of = notes.get(note or "")
+            if ref_of is not None:
+                added_by_ref[ref_of] = added_by_ref.get(ref_of, 0) + 1
         # A value that disappeared from its profile is retired, not deleted: the marketplace
         # remembers what it saw, so the value keeps its periods of use, the last one ended now.
         # A value still there is taken as the profile has it now (its flags: time zone, noise…)
@@ -204,7 +209,7 @@ def import_profiles(
         st.put_profile(prof)
     for ref, account in result.matched:
         st.add_event(Event(when=when, account=account, action="browser-import", verdict="RECORDED",
-                           detail={"profile": ref, "new_values": len(new_values.get(ref, ()))}))
+                           detail={"profile": ref, "new_values": added_by_ref.get(ref, 0)}))
     return result
 
 

@@ -228,6 +228,10 @@ def read_key(vendor: str, key_file: Path | None, env_name: str, *, required: boo
             raise InvalidInput(_("--api-key-file is not UTF-8 text")) from None
     else:
         key = os.environ.get(env_name, "").strip()
+    if not key and required and vendor == "ziniao":
+        # Ziniao's client takes the company login, not a key.
+        raise UsageError(_("ziniao needs your company login: put {{\"company\": \"…\", \"username\": \"…\", "
+                           "\"password\": \"…\"}} in a file (--api-key-file FILE) or ${env_name}", env_name=env_name))
     if not key and required:
         raise UsageError(_("{vendor} needs an API key: put it in a file (--api-key-file FILE) or ${env_name}", vendor=vendor, env_name=env_name))
     return key or None
