@@ -126,6 +126,14 @@ def test_phone_invalid_numbers_are_rejected(bad):
     assert "phone number" in reason("phone", bad)
 
 
+def test_phone_invalid_in_the_region_it_was_read_in_says_which_and_what_to_do():
+    text = reason("phone", "138 0013 80000", region="amazon.com")
+    assert text.startswith("not a valid phone number of US, the country a number without a country code is read in")
+    assert "write it with its country code" in text and "--region" in text
+    # with a country code of its own, no region was involved
+    assert reason("phone", "+1 138 0013 80000", region="amazon.com") == "not a valid phone number for its country"
+
+
 def test_phone_unknown_region_is_named():
     assert "unknown region" in reason("phone", "2015550123", region="XX")
 

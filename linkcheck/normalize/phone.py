@@ -93,6 +93,11 @@ def phone(text: str, region: str | None = None) -> Canonical:
         value = _e164(digits[2:], None)[0]
     else:
         raise Rejected(NO_COUNTRY_CODE)
+    if not value and region is not None and not text.startswith("+"):
+        # Read as the region's because it has no country code: say which, and how to say otherwise.
+        raise Rejected(_("not a valid phone number of {country}, the country a number without a country code is read "
+                         "in (the account's marketplace's, or --region's): write it with its country code, such as "
+                         "+86 138 0013 8000, or give --region", country=phone_region(region)))
     if not value:
         raise Rejected(_("not a valid phone number for its country"))
     if national:
