@@ -288,6 +288,156 @@ class NearNumber(Typo):
         return [(other, round(float(similarity), 1)) for other, similarity, _ in hits if near_numbers(text, other)]
 
 
+
+# ---------------------------------------------------------------------------------------------
+# The "parts" level: an address compared by its parts (registry.facets.PARTS_WEIGHT)
+
+# Of the shorter address's words, at most this many may find no partner in the other (a
+# suburb written differently, a word mistyped beyond one edit) -- only when it has at least
+# PARTS_MIN_WORDS words, so two short addresses differing in their one street name never agree.
+PARTS_MIN_WORDS = 4
+# A word of the longer address no part of the shorter names (a locality or an estate the other
+# leaves out): at most this many.
+PARTS_MAX_EXTRA = 3
+
+
+def parts_agree(a: str, b: str) -> bool:
+    """Whether two normalised addresses agree in their parts though neither is the same as, a
+    typo of, or one digit from the other (Fellegi-Sunter's partial agreement, compared part by
+    part as Splink compares a street number, a street, a suburb and a postcode):
+
+    - numbers (a house number, a postcode; `_numbers_agree`): each number of one is a number
+      of the other, or one of them one digit from its partner (not in an address that names a
+      unit: room 5 and room 7 are two tenants); they share at least one, and the other has at
+      most one more (a house number left out);
+    - words (`_words_agree`): each word of the shorter address is a word of the other, one
+      edit from one, or two of them are one of the other's split by a space (`s treet`,
+      `street`); the longer may add up to PARTS_MAX_EXTRA words (a locality the other leaves
+      out); they share a distinctive word (not a street type or a place word);
+    - one word of the shorter may differ beyond that (a suburb or a town written otherwise)
+      only when it has PARTS_MIN_WORDS words or more, two distinctive words agree, and the
+      word is no street's name (the word before a street type: `Oakridge` in `Oakridge
+      Street`): another street of one town is another place;
+    - a one-letter word never stays without its partner (K Street, P Street).
+
+    Normalised, not fuzzy texts: a street's name is known by its place before the street type.
+    Tried only between two accounts something else links (engine._compare_linked): it makes
+    no pair alone."""
+    if a == b:
+        return False
+    numbers_a, numbers_b = _DIGITS.findall(a), _DIGITS.findall(b)
+    if len(numbers_a) > len(numbers_b):
+        a, b, numbers_a, numbers_b = b, a, numbers_b, numbers_a
+    words_a, words_b = a.split(), b.split()
+    near_allowed = _UNIT_WORDS.isdisjoint(words_a) and _UNIT_WORDS.isdisjoint(words_b)
+    if not _numbers_agree(numbers_a, numbers_b, near_allowed):
+        return False
+    return _words_agree(_address_words(words_a), _address_words(words_b), _street_names(words_a) | _street_names(words_b))
+
+
+def _numbers_agree(fewer: list[str], more: list[str], near_allowed: bool) -> bool:
+    if not fewer or len(more) - len(fewer) > 1:
+        return False
+    rest = list(more)
+    missed = []
+    for number in fewer:
+        if number in rest:
+            rest.remove(number)
+        else:
+            missed.append(number)
+    if not missed:
+        return True
+    return (near_allowed and len(missed) == 1 and len(fewer) > 1
+            and any(one_edit(missed[0], other) for other in rest))
+
+
+def _address_words(words: list[str]) -> list[str]:
+    return [w for w in words if not w.isdigit() and w not in _ADDRESS_FILLER]
+
+
+def _street_names(words: list[str]) -> frozenset[str]:
+    """The words just before a street type (`quenby` in `14 quenby street`)."""
+    types = _street_types()
+    return frozenset(words[i - 1] for i in range(1, len(words)) if words[i] in types and not words[i - 1].isdigit())
+
+
+def _words_agree(words_a: list[str], words_b: list[str], street_names: frozenset[str]) -> bool:
+    if len(words_a) > len(words_b):
+        words_a, words_b = words_b, words_a
+    only_b = list(words_b)
+    only_a: list[str] = []
+    shared: list[str] = []
+    for word in words_a:
+        if word in only_b:
+            only_b.remove(word)
+            shared.append(word)
+        else:
+            only_a.append(word)
+    if len(only_a) > _PARTS_MAX_UNMATCHED or len(only_b) > _PARTS_MAX_UNMATCHED:
+        return False
+    matched = len(shared)
+    # One edit apart (words of at least 4 characters: one edit of a shorter word is another word).
+    for word in list(only_a):
+        other = next((o for o in only_b if len(word) >= 4 and len(o) >= 4 and one_edit(word, o)), None)
+        if other is not None:
+            only_a.remove(word)
+            only_b.remove(other)
+            matched += 1
+    # A word split by a space on either side.
+    for side, other_side in ((only_a, only_b), (only_b, only_a)):
+        for whole in list(other_side):
+            pieces = _split_of(whole, side)
+            if pieces is not None:
+                other_side.remove(whole)
+                side.remove(pieces[0])
+                side.remove(pieces[1])
+                matched += 1
+    if any(len(w) == 1 for w in chain(only_a, only_b)):
+        return False
+    if len(only_b) - len(only_a) > PARTS_MAX_EXTRA or matched < 2:
+        return False
+    generic = _address_generic()
+    distinctive = sum(1 for w in shared if len(w) >= 3 and w not in generic)
+    if not only_a:
+        return distinctive >= 1
+    return (len(only_a) == 1 and len(words_a) >= PARTS_MIN_WORDS and distinctive >= 2
+            and only_a[0] not in street_names)
+
+
+# More words than this left without a partner on one side: two addresses, not one in parts.
+_PARTS_MAX_UNMATCHED = 6
+
+
+def token_set_ratio(a: str, b: str, *, processor=None) -> float:
+    """rapidfuzz's token_set_ratio (imported at first use)."""
+    return float(fuzz.token_set_ratio(a, b, processor=processor))
+
+
+def _split_of(whole: str, words: list[str]) -> tuple[str, str] | None:
+    """Two of `words` that make `whole` (one edit allowed) joined in either order, or None."""
+    for i, first in enumerate(words):
+        if not whole.startswith(first[:1]):
+            continue
+        for j, second in enumerate(words):
+            if i != j and (first + second == whole or len(whole) >= 6 and one_edit(first + second, whole)):
+                return first, second
+    return None
+
+
+@lru_cache(maxsize=1)
+def _address_generic() -> frozenset[str]:
+    from ..normalize.address import ADDRESS_GENERIC
+
+    return ADDRESS_GENERIC
+
+
+@lru_cache(maxsize=1)
+def _street_types() -> frozenset[str]:
+    from ..normalize.address import STREET_TYPES
+
+    return STREET_TYPES
+
+
 # Comparison levels by the name the registry uses, each built from the facet's threshold.
 LEVELS: Mapping[str, Callable[[float], object]] = {
     "typo": Typo,

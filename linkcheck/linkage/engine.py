@@ -19,7 +19,7 @@ from ..i18n import _
 from ..errors import UsageError
 from ..models import Attribute, Explanation, Level, Profile, periods_of
 from ..registry.facets import AROUND_FACETS, BLOCKING_PREFIX, NETWORK_FACETS
-from .comparisons import comparisons_for, fuzzy_match, fuzzy_text, is_near, same_but_typos, same_place
+from .comparisons import Comparison, comparisons_for, parts_agree, token_set_ratio, fuzzy_match, fuzzy_text, is_near, same_but_typos, same_place
 from .evidence import (
     EXACT, FUZZY, NEAR, NETWORK, NORMALISED, PINYIN_MARK, Evidence, _resolve, alone_is_no_link, _single_score, _strength,
     both_checksummed, combine_level, across_scripts, exact_beats_fuzzy, pair_score, pair_weight, weigh, weighed,
@@ -205,6 +205,7 @@ def _audit(profiles, rules, min_level, link_level, account, explanations, max_pa
         matches = _given_matches(fuzzy_matches, profiles, attr_of)
     del blocks
     _add_fuzzy(matches, attr_of, owner, rules, evidence, context)
+    _compare_linked(evidence, profiles, rules)
 
     # Pairs are what something other than context links; their context findings and the hubs
     # both accounts belong to are added as findings.
@@ -514,6 +515,87 @@ def _add_fuzzy(matches: Iterable[FuzzyMatch], attr_of: list[Attribute], owner: l
             slot.append(item)
 
 
+# Facets compared between every two accounts something else already links, whatever the
+# blocking groups brought together (as Splink compares every field of a candidate pair), with
+# their partial-agreement test beyond the facet's comparison levels: the address by its parts
+# (comparisons.parts_agree), which makes no pair alone and so is worth trying only there.
+_PAIR_COMPARED: dict[str, Callable[[str, str], bool]] = {"address": parts_agree}
+
+
+def _compare_linked(evidence: dict, profiles: Sequence[Profile], rules: Rules,
+                    comparison_of: dict[str, Comparison] | None = None) -> None:
+    """For each linked pair with no finding of a `_PAIR_COMPARED` facet, compare the two
+    accounts' values of it: at the facet's comparison levels first (the blocking groups may
+    have been too large to compare them), then by their parts, which weigh as the facet's near
+    level (`rules.near`; a near weight of 0, or the facet's fuzzy comparison off, switches it
+    off). The first two values that match add their finding. Each account's values are read
+    once; most pairs have no such value on one side, or numbers that differ."""
+    if comparison_of is None:
+        comparison_of = comparisons_for(rules)
+    for facet, partial in _PAIR_COMPARED.items():
+        comparison = comparison_of.get(facet)
+        if comparison is None:
+            continue
+        near = rules.near.get(facet)
+        by_parts = partial if near is not None and near.weight > 0 else None
+        values = _FacetValues(profiles, facet)
+        for (a, b), items in evidence.items():
+            if any(e.rule.facet == facet for e in items):
+                continue
+            mine = values.of(a)
+            if not mine:
+                continue
+            theirs = values.of(b)
+            if not theirs:
+                continue
+            found = _first_match(comparison, by_parts, mine, theirs)
+            if found is None:
+                continue
+            attr_a, attr_b, similarity, in_parts = found
+            rule = near if in_parts else _fuzzy_rule(rules, facet, attr_a, attr_b, comparison)
+            if rule is None or rule.context:
+                continue
+            items.append(Evidence(past_rule(rule, rules.past, attr_a, attr_b), attr_a, attr_b, similarity))
+
+
+class _FacetValues:
+    """Each account's values of one facet with their fuzzy texts, read at first use."""
+
+    def __init__(self, profiles: Sequence[Profile], facet: str):
+        self._profiles = profiles
+        self._facet = facet
+        self._held: dict[int, list[tuple[Attribute, str]]] = {}
+
+    def of(self, i: int) -> list[tuple[Attribute, str]]:
+        held = self._held.get(i)
+        if held is None:
+            facet = self._facet
+            held = self._held[i] = [(attr, fuzzy_text(attr.normalized, facet))
+                                    for attr in self._profiles[i].attributes if attr.kind == facet and attr.keys]
+        return held
+
+
+def _first_match(comparison: Comparison, by_parts: Callable[[str, str], bool] | None,
+                 mine: list[tuple[Attribute, str]], theirs: list[tuple[Attribute, str]]
+                 ) -> tuple[Attribute, Attribute, float, bool] | None:
+    """The first two values, one of each list, that `comparison` matches (with their
+    similarity), else the first two that agree `by_parts` (similarity: rapidfuzz's
+    token_set_ratio, where a part left out costs less than a part changed); the flag says
+    which."""
+    for attr_a, text_a in mine:
+        for attr_b, text_b in theirs:
+            if text_a != text_b:  # the same text: the exact key or the blocks had their say
+                similarity = comparison.compare(text_a, text_b)
+                if similarity is not None:
+                    return attr_a, attr_b, similarity, False
+    if by_parts is not None:
+        for attr_a, text_a in mine:
+            for attr_b, text_b in theirs:
+                if by_parts(attr_a.normalized, attr_b.normalized):
+                    return attr_a, attr_b, round(float(token_set_ratio(text_a, text_b, processor=None)), 1), True
+    return None
+
+
 def _fuzzy_rule(rules: Rules, facet: str, attr_a: Attribute, attr_b: Attribute, comparison=None):
     """The rule a fuzzy match of `facet` counts under, weighed for these two values (names by
     the commoner name): the facet's near rule when the match is a near one (`comparison`
@@ -671,6 +753,7 @@ def compare(
                 evidence.append(Evidence(rule, mine, theirs, similarity))
         if not evidence:
             continue
+        _compare_linked({(0, 1): evidence}, (planned, candidate), rules, comparison_of)
         outcome = _resolve(evidence)
         if outcome is None or outcome[0] < min_level:
             continue
