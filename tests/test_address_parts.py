@@ -2,9 +2,9 @@
 typo of one another, nor one digit apart may still agree part by part -- the same house number
 and postcode, the same street and locality, with a locality left out, a word mistyped beyond
 one edit, a word split by a space. That partial agreement weighs as the near level (3 bits):
-never a pair alone, but beside a rare name it lifts the pair to high. It is tried between two
-accounts something else links (whatever the blocking groups brought together), in `audit` and
-in `compare`. All names, streets and numbers are made up."""
+never a pair alone, but beside a rare name it lifts the pair to high. It is tried inside the
+blocking groups where no comparison level matched, in `audit` (in-process and from the store's
+key index alike) and in `compare`. All names, streets and numbers are made up."""
 
 from __future__ import annotations
 
@@ -13,11 +13,12 @@ import json
 import pytest
 
 from linkcheck.linkage.comparisons import parts_agree
-from linkcheck.linkage.engine import audit, audit_to_json, compare
+from linkcheck.linkage.engine import PARTS_MAX_DISTINCT, audit, audit_to_json, compare
 from linkcheck.linkage.rules import DEFAULT_RULES, rules_from_dict
 from linkcheck.models import Account, Attribute, Level, Profile
 from linkcheck.registry.facets import NEAR_WEIGHT
 from linkcheck.registry.kinds import parse_value
+from conftest import write_json
 
 HIGH, MEDIUM = Level.HIGH, Level.MEDIUM
 RARE = "Odalys Brackwater"
@@ -142,18 +143,39 @@ def test_neighbours_with_a_rare_name_stay_medium():
     assert facets_of(only_pair(a, b)) == {"legal_representative": ("exact", 9.0)}
 
 
-def test_the_parts_are_compared_whatever_the_blocking_groups_bring_together():
-    # Sixty-five accounts on one street make its blocking groups too large to compare (over
-    # the cap of distinct addresses the Python levels try); the two the name links are still
-    # compared with each other.
+def test_a_street_too_many_accounts_share_is_not_compared_by_parts():
+    # Parts are tried pairwise in Python, inside blocking groups of at most
+    # PARTS_MAX_DISTINCT distinct addresses; a larger group (a street everyone here shares)
+    # is left to the levels rapidfuzz scores in C.
     street = [account(f"shop-{i:02d}", address=f"{i + 30} Quenby Street, Marrowfield, Harlow Vale 3071")
-              for i in range(65)]
+              for i in range(PARTS_MAX_DISTINCT)]
     a = account("shop-a", legal_representative=RARE, address="14 Quenby Street, Marrowfield, Harlow Vale 3071")
     b = account("shop-b", legal_representative=RARE, address="14 Quenbby Street, Harlow Vale 3071")
-    rules = rules_from_dict({"combine": {"fuzzy_block_cap": 10}})
-    pairs = [p for p in audit([*street, a, b], rules).pairs if p.accounts == ("shop-a", "shop-b")]
-    assert len(pairs) == 1
-    assert (pairs[0].level, pairs[0].weight) == (HIGH, 9.0 + NEAR_WEIGHT)
+    pairs = [p for p in audit([*street, a, b], DEFAULT_RULES).pairs if p.accounts == ("shop-a", "shop-b")]
+    assert [facets_of(p) for p in pairs] == [{"legal_representative": ("exact", 9.0)}]
+    # With fewer on the street, the two are compared by parts.
+    pairs = [p for p in audit([*street[:10], a, b], DEFAULT_RULES).pairs if p.accounts == ("shop-a", "shop-b")]
+    assert [facets_of(p) for p in pairs] == [{"legal_representative": ("exact", 9.0), "address": ("near", NEAR_WEIGHT)}]
+
+
+def test_the_command_line_audit_finds_the_parts_as_the_engine_does(cli, store, tmp_path):
+    # `audit` reads its input from the store's key index (Store.audit_input) and compares the
+    # blocks there: the same finding as the engine over every profile.
+    source = write_json(tmp_path / "accounts.json", [
+        {"account": "shop-a", "attributes": {"legal_representative": [RARE],
+                                             "address": ["14 Quenby Street, Marrowfield, Harlow Vale 3071"]}},
+        {"account": "shop-b", "attributes": {"legal_representative": [RARE],
+                                             "address": ["14 Quenbby Street, Harlow Vale 3071"]}},
+        {"account": "shop-c", "attributes": {"address": ["28 Quenby Street, Harlow Vale 3071"]}},
+    ])
+    assert cli("import", str(source)).exit_code == 0
+    result = cli("audit", "--format", "json", "--min-level", "low")
+    assert result.exit_code == 1, result.output  # a high pair: --fail-on high
+    pairs = json.loads(result.output)["pairs"]
+    assert [(p["accounts"], p["level"], p["weight"]) for p in pairs] == [
+        (["shop-a", "shop-b"], "high", 9.0 + NEAR_WEIGHT)]
+    address = next(f for f in pairs[0]["findings"] if f["facet"] == "address")
+    assert (address["match"], address["weight"]) == ("near", NEAR_WEIGHT)
 
 
 def test_compare_weighs_the_parts_as_audit_does():
@@ -170,11 +192,3 @@ def test_a_near_weight_of_0_switches_the_parts_level_off_too():
     assert facets_of(only_pair(a, b, rules=off)) == {"legal_representative": ("exact", 9.0)}
     no_fuzzy = rules_from_dict({"fuzzy": {"address": "off"}})
     assert facets_of(only_pair(a, b, rules=no_fuzzy)) == {"legal_representative": ("exact", 9.0)}
-
-
-def test_an_address_typo_found_between_linked_accounts_weighs_as_fuzzy():
-    # The pass between linked accounts tries the facet's every level: a typo is fuzzy (4.5),
-    # as the blocking groups would have found it.
-    a = account("shop-a", legal_representative=RARE, address="14 Quenby Street, Harlow Vale 3071")
-    b = account("shop-b", legal_representative=RARE, address="14 Quenbby Street, Harlow Vale 3071")
-    assert facets_of(only_pair(a, b)) == {"legal_representative": ("exact", 9.0), "address": ("fuzzy", 4.5)}

@@ -325,14 +325,82 @@ def parts_agree(a: str, b: str) -> bool:
     no pair alone."""
     if a == b:
         return False
-    numbers_a, numbers_b = _DIGITS.findall(a), _DIGITS.findall(b)
-    if len(numbers_a) > len(numbers_b):
-        a, b, numbers_a, numbers_b = b, a, numbers_b, numbers_a
-    words_a, words_b = a.split(), b.split()
-    near_allowed = _UNIT_WORDS.isdisjoint(words_a) and _UNIT_WORDS.isdisjoint(words_b)
-    if not _numbers_agree(numbers_a, numbers_b, near_allowed):
+    return agree_in_parts(address_parts(a), address_parts(b))
+
+
+class AddressParts(NamedTuple):
+    """A normalised address as `agree_in_parts` reads it: the text and its set of words."""
+
+    text: str
+    words: frozenset[str]
+
+
+def address_parts(text: str) -> AddressParts:
+    """A normalised address's words as a set (cheap: the rest is read when they pass)."""
+    return AddressParts(text, frozenset(text.split()))
+
+
+def agree_in_parts(parts_a: AddressParts, parts_b: AddressParts) -> bool:
+    """`parts_agree` over two `address_parts`, each made once per address.
+
+    First the cheap test most pairs a blocking group brings together fail (the same numbers
+    and the same words but one, another word beyond a typo, and nothing else distinctive
+    enough for the one-word allowance: two streets of one town), with set operations on the
+    words; then the whole comparison."""
+    words_a, words_b = parts_a.words, parts_b.words
+    only_a, only_b = words_a - words_b, words_b - words_a
+    if len(only_a) == 1 and len(only_b) == 1:
+        (x,), (y,) = only_a, only_b
+        if x.isalpha() and y.isalpha() and not one_edit(x, y) and _distinctive_count(words_a & words_b) < 2:
+            return False
+    return _agree(_parsed(parts_a.text), _parsed(parts_b.text))
+
+
+def parts_hopeless(parts: list[AddressParts]) -> bool:
+    """Whether no two addresses of a blocking group can agree in their parts beyond what the
+    comparison levels found: each is the words they all share and one word more (a group
+    made by one word's first or last letters), and the shared words hold fewer than two
+    distinctive ones -- so two of them differ in one word each and nothing else, which
+    agrees only as a typo (the levels' business), never by the one-word allowance. Checked
+    once per group: the pairs of such groups are most of a large store's."""
+    common = frozenset.intersection(*(p.words for p in parts))
+    if any(len(p.words) != len(common) + 1 for p in parts):
         return False
-    return _words_agree(_address_words(words_a), _address_words(words_b), _street_names(words_a) | _street_names(words_b))
+    return _distinctive_count(common) < 2
+
+
+def _distinctive_count(words: frozenset[str]) -> int:
+    generic = _address_generic()  # (membership, not set difference: that walks the large set)
+    return sum(1 for w in words if len(w) >= 3 and w not in generic and w not in _ADDRESS_FILLER and not w.isdigit())
+
+
+def _agree(parts_a: "_Parsed", parts_b: "_Parsed") -> bool:
+    if parts_a.distinctive.isdisjoint(parts_b.distinctive):
+        return False
+    if len(parts_a.numbers) > len(parts_b.numbers):
+        parts_a, parts_b = parts_b, parts_a
+    if not _numbers_agree(list(parts_a.numbers), list(parts_b.numbers), not (parts_a.unit or parts_b.unit)):
+        return False
+    return _words_agree(list(parts_a.words), list(parts_b.words), (parts_a.all_words, parts_b.all_words))
+
+
+class _Parsed(NamedTuple):
+    numbers: tuple[str, ...]
+    words: tuple[str, ...]  # less numbers and administrative words
+    distinctive: frozenset[str]  # words of 3 characters or more that are no street type or place word
+    all_words: tuple[str, ...]  # in order (`_street_names`)
+    unit: bool  # names a unit (room, suite, floor...)
+
+
+@lru_cache(maxsize=1 << 12)
+def _parsed(text: str) -> _Parsed:
+    """A normalised address's numbers, its words less numbers and administrative words, the
+    distinctive ones among them, all its words in order, whether it names a unit."""
+    words = tuple(text.split())
+    kept = tuple(w for w in words if w not in _ADDRESS_FILLER and not w.isdigit())
+    generic = _address_generic()
+    distinctive = frozenset(w for w in kept if len(w) >= 3 and w not in generic)
+    return _Parsed(tuple(_DIGITS.findall(text)), kept, distinctive, words, not _UNIT_WORDS.isdisjoint(words))
 
 
 def _numbers_agree(fewer: list[str], more: list[str], near_allowed: bool) -> bool:
@@ -355,13 +423,14 @@ def _address_words(words: list[str]) -> list[str]:
     return [w for w in words if not w.isdigit() and w not in _ADDRESS_FILLER]
 
 
-def _street_names(words: list[str]) -> frozenset[str]:
+def _street_names(words: tuple[str, ...]) -> frozenset[str]:
     """The words just before a street type (`quenby` in `14 quenby street`)."""
     types = _street_types()
-    return frozenset(words[i - 1] for i in range(1, len(words)) if words[i] in types and not words[i - 1].isdigit())
+    return frozenset(before for before, word in zip(words, words[1:], strict=False)
+                     if word in types and not before.isdigit())
 
 
-def _words_agree(words_a: list[str], words_b: list[str], street_names: frozenset[str]) -> bool:
+def _words_agree(words_a: list[str], words_b: list[str], texts: tuple[tuple[str, ...], tuple[str, ...]]) -> bool:
     if len(words_a) > len(words_b):
         words_a, words_b = words_b, words_a
     only_b = list(words_b)
@@ -401,7 +470,7 @@ def _words_agree(words_a: list[str], words_b: list[str], street_names: frozenset
     if not only_a:
         return distinctive >= 1
     return (len(only_a) == 1 and len(words_a) >= PARTS_MIN_WORDS and distinctive >= 2
-            and only_a[0] not in street_names)
+            and only_a[0] not in _street_names(texts[0]) | _street_names(texts[1]))
 
 
 # More words than this left without a partner on one side: two addresses, not one in parts.

@@ -19,7 +19,10 @@ from ..i18n import _
 from ..errors import UsageError
 from ..models import Attribute, Explanation, Level, Profile, periods_of
 from ..registry.facets import AROUND_FACETS, BLOCKING_PREFIX, NETWORK_FACETS
-from .comparisons import Comparison, comparisons_for, parts_agree, token_set_ratio, fuzzy_match, fuzzy_text, is_near, same_but_typos, same_place
+from .comparisons import (
+    Comparison, address_parts, agree_in_parts, comparisons_for, fuzzy_match, fuzzy_text, is_near, parts_hopeless,
+    same_but_typos, same_place, token_set_ratio,
+)
 from .evidence import (
     EXACT, FUZZY, NEAR, NETWORK, NORMALISED, PINYIN_MARK, Evidence, _resolve, alone_is_no_link, _single_score, _strength,
     both_checksummed, combine_level, across_scripts, exact_beats_fuzzy, pair_score, pair_weight, weigh, weighed,
@@ -205,7 +208,6 @@ def _audit(profiles, rules, min_level, link_level, account, explanations, max_pa
         matches = _given_matches(fuzzy_matches, profiles, attr_of)
     del blocks
     _add_fuzzy(matches, attr_of, owner, rules, evidence, context)
-    _compare_linked(evidence, profiles, rules)
 
     # Pairs are what something other than context links; their context findings and the hubs
     # both accounts belong to are added as findings.
@@ -450,12 +452,28 @@ def score_blocks(
         blocks, text_for, comparison_of,
         lambda refs: len(refs) > block_cap and len(set(map(owner.__getitem__, refs))) > block_cap,
     ) if len(blocks) > sieve.SIEVE_OVER else ()
+    # A facet's partial test (the address by its parts) is no comparison level: the sieve does
+    # not know it, so a sieved block of such a facet still gets it (and only it).
+    partial_of = _partial_tests(rules, comparison_of)
+    parsed: dict[int, object] = {}
+    parse: Callable[[str], object] = str
+
+    def parts_of(r: int) -> object:
+        held = parsed.get(r)
+        if held is None:
+            held = parsed[r] = parse(text_of(r))
+        return held
+
     for at, (facet, refs) in enumerate(blocks):
-        if at in hopeless:
+        sieved = at in hopeless
+        if sieved and facet not in partial_of:
             continue
         comparison = comparison_of.get(facet)
         if comparison is None:
             continue
+        partial = None
+        if facet in partial_of:
+            parse, partial, futile = partial_of[facet]
         if len(refs) == 2:
             # Most blocks: two values, one comparison.
             ra, rb = refs
@@ -467,9 +485,11 @@ def score_blocks(
             if text_a == text_b:
                 _consider_identical(refs, exact_of, lambda x, y, facet=facet: consider(x, y, 100.0, facet))
                 continue
-            similarity = comparison.compare(text_a, text_b)
+            similarity = None if sieved else comparison.compare(text_a, text_b)
             if similarity is not None:
                 consider(ra, rb, similarity, facet)
+            elif partial is not None and partial(parts_of(ra), parts_of(rb)):
+                consider(ra, rb, _set_similarity(text_a, text_b), facet)
             continue
         if len(refs) > block_cap and len(set(map(owner.__getitem__, refs))) > block_cap:
             continue
@@ -482,12 +502,34 @@ def score_blocks(
             if len(same) > 1:
                 _consider_identical(same, exact_of, lambda x, y, facet=facet: consider(x, y, 100.0, facet))
         distinct = list(by_text)
-        for x in range(len(distinct) - 1):
+        for x in range(0 if sieved else len(distinct) - 1):
             for other, similarity in comparison.matches(distinct, x):
                 for ra in by_text[distinct[x]]:
                     for rb in by_text[other]:
                         consider(ra, rb, similarity, facet)
+        if partial is not None and len(distinct) <= PARTS_MAX_DISTINCT and not futile(
+                [parts_of(by_text[text][0]) for text in distinct]):
+            _partial_matches(partial, facet, distinct, by_text, parts_of, compared, consider)
     return matches
+
+
+def _partial_matches(partial: Callable[[object, object], bool], facet: str, distinct: list[str],
+                     by_text: dict[str, list[int]], parts_of: Callable[[int], object],
+                     compared: set[tuple[int, int]], consider: Callable[[int, int, float, str], None]) -> None:
+    """Pairs of a block's distinct texts that no comparison level matched (their first refs
+    were not `compared`) but that `partial` finds agreeing, on their parts (`parts_of`, read
+    from the normalised texts once per value)."""
+    for x in range(len(distinct) - 1):
+        first = by_text[distinct[x]]
+        for y in range(x + 1, len(distinct)):
+            second = by_text[distinct[y]]
+            ra, rb = first[0], second[0]
+            if (min(ra, rb), max(ra, rb)) in compared or not partial(parts_of(ra), parts_of(rb)):
+                continue
+            similarity = _set_similarity(distinct[x], distinct[y])
+            for a in first:
+                for b in second:
+                    consider(a, b, similarity, facet)
 
 
 def _add_fuzzy(matches: Iterable[FuzzyMatch], attr_of: list[Attribute], owner: list[int], rules: Rules,
@@ -515,85 +557,34 @@ def _add_fuzzy(matches: Iterable[FuzzyMatch], attr_of: list[Attribute], owner: l
             slot.append(item)
 
 
-# Facets compared between every two accounts something else already links, whatever the
-# blocking groups brought together (as Splink compares every field of a candidate pair), with
-# their partial-agreement test beyond the facet's comparison levels: the address by its parts
-# (comparisons.parts_agree), which makes no pair alone and so is worth trying only there.
-_PAIR_COMPARED: dict[str, Callable[[str, str], bool]] = {"address": parts_agree}
+# Partial-agreement tests beyond a facet's comparison levels, tried inside the blocking groups
+# where no level matched, on the normalised texts (a street's name is known by its place):
+# the address by its parts (comparisons.parts_agree). A match weighs as the facet's near level
+# (`is_near`: no level before the near ones matches it), so it makes no pair alone.
+# Each is (what to read from a normalised text once per value, the test on two such readings,
+# whether a whole block is hopeless: a test once per block that spares its pairs).
+_PARTIAL: dict[str, tuple[Callable[[str], object], Callable[[object, object], bool], Callable[[list], bool]]] = {
+    "address": (address_parts, agree_in_parts, parts_hopeless),  # type: ignore[dict-item]  # parts in, parts out
+}
+# A block of more distinct texts than this is not tried by parts (pairwise, in Python).
+PARTS_MAX_DISTINCT = 60
 
 
-def _compare_linked(evidence: dict, profiles: Sequence[Profile], rules: Rules,
-                    comparison_of: dict[str, Comparison] | None = None) -> None:
-    """For each linked pair with no finding of a `_PAIR_COMPARED` facet, compare the two
-    accounts' values of it: at the facet's comparison levels first (the blocking groups may
-    have been too large to compare them), then by their parts, which weigh as the facet's near
-    level (`rules.near`; a near weight of 0, or the facet's fuzzy comparison off, switches it
-    off). The first two values that match add their finding. Each account's values are read
-    once; most pairs have no such value on one side, or numbers that differ."""
-    if comparison_of is None:
-        comparison_of = comparisons_for(rules)
-    for facet, partial in _PAIR_COMPARED.items():
-        comparison = comparison_of.get(facet)
-        if comparison is None:
-            continue
+def _partial_tests(rules: Rules, comparison_of: dict[str, Comparison]
+                   ) -> dict[str, tuple[Callable[[str], object], Callable[[object, object], bool], Callable[[list], bool]]]:
+    """The partial tests the rules leave on: the facet compared at all, its near weight above 0."""
+    out = {}
+    for facet, test in _PARTIAL.items():
         near = rules.near.get(facet)
-        by_parts = partial if near is not None and near.weight > 0 else None
-        values = _FacetValues(profiles, facet)
-        for (a, b), items in evidence.items():
-            if any(e.rule.facet == facet for e in items):
-                continue
-            mine = values.of(a)
-            if not mine:
-                continue
-            theirs = values.of(b)
-            if not theirs:
-                continue
-            found = _first_match(comparison, by_parts, mine, theirs)
-            if found is None:
-                continue
-            attr_a, attr_b, similarity, in_parts = found
-            rule = near if in_parts else _fuzzy_rule(rules, facet, attr_a, attr_b, comparison)
-            if rule is None or rule.context:
-                continue
-            items.append(Evidence(past_rule(rule, rules.past, attr_a, attr_b), attr_a, attr_b, similarity))
+        if facet in comparison_of and near is not None and near.weight > 0:
+            out[facet] = test
+    return out
 
 
-class _FacetValues:
-    """Each account's values of one facet with their fuzzy texts, read at first use."""
-
-    def __init__(self, profiles: Sequence[Profile], facet: str):
-        self._profiles = profiles
-        self._facet = facet
-        self._held: dict[int, list[tuple[Attribute, str]]] = {}
-
-    def of(self, i: int) -> list[tuple[Attribute, str]]:
-        held = self._held.get(i)
-        if held is None:
-            facet = self._facet
-            held = self._held[i] = [(attr, fuzzy_text(attr.normalized, facet))
-                                    for attr in self._profiles[i].attributes if attr.kind == facet and attr.keys]
-        return held
-
-
-def _first_match(comparison: Comparison, by_parts: Callable[[str, str], bool] | None,
-                 mine: list[tuple[Attribute, str]], theirs: list[tuple[Attribute, str]]
-                 ) -> tuple[Attribute, Attribute, float, bool] | None:
-    """The first two values, one of each list, that `comparison` matches (with their
-    similarity), else the first two that agree `by_parts` (similarity: rapidfuzz's
-    token_set_ratio, where a part left out costs less than a part changed); the flag says
-    which."""
-    for attr_a, text_a in mine:
-        for attr_b, text_b in theirs:
-            if text_a != text_b:  # the same text: the exact key or the blocks had their say
-                similarity = comparison.compare(text_a, text_b)
-                if similarity is not None:
-                    return attr_a, attr_b, similarity, False
-    if by_parts is not None:
-        for attr_a, text_a in mine:
-            for attr_b, text_b in theirs:
-                if by_parts(attr_a.normalized, attr_b.normalized):
-                    return attr_a, attr_b, round(float(token_set_ratio(text_a, text_b, processor=None)), 1), True
-    return None
+def _set_similarity(a: str, b: str) -> float:
+    """A parts match's similarity: rapidfuzz's token_set_ratio (a part left out costs less
+    than a part changed)."""
+    return round(token_set_ratio(a, b), 1)
 
 
 def _fuzzy_rule(rules: Rules, facet: str, attr_a: Attribute, attr_b: Attribute, comparison=None):
@@ -704,6 +695,7 @@ def compare(
             table.setdefault(key, []).append(attr)
     materialiser = _Materialiser(mask or kinds_mask, explanations)
     comparison_of = comparisons_for(rules)
+    partial_of = _partial_tests(rules, comparison_of)
     texts: dict[int, str] = {}
 
     def text(attr: Attribute, facet: str) -> str:
@@ -745,6 +737,10 @@ def compare(
             if comparison is None or exact_beats_fuzzy(mine, theirs, facet, evidence):
                 continue
             similarity = comparison.compare(text(mine, facet), text(theirs, facet))
+            partial = partial_of.get(facet)
+            if similarity is None and partial is not None and partial[1](partial[0](mine.normalized),
+                                                                         partial[0](theirs.normalized)):
+                similarity = _set_similarity(text(mine, facet), text(theirs, facet))
             if similarity is not None:
                 rule = _fuzzy_rule(rules, facet, mine, theirs, comparison)
                 if rule is None:
@@ -753,7 +749,6 @@ def compare(
                 evidence.append(Evidence(rule, mine, theirs, similarity))
         if not evidence:
             continue
-        _compare_linked({(0, 1): evidence}, (planned, candidate), rules, comparison_of)
         outcome = _resolve(evidence)
         if outcome is None or outcome[0] < min_level:
             continue

@@ -188,8 +188,8 @@ _ENTRIES = (
                              "Near-identical addresses: a typo or variant of one address reads as the same place.",
                              "地址高度相似：拼写错误或写法变体会被视为同一地址。"),
           # Partial agreement (NEAR_WEIGHT): one number a digit apart, or the address compared
-          # by its parts -- numbers, street and locality words -- between two accounts
-          # something else links (linkage.comparisons.parts_agree, engine._compare_linked).
+          # by its parts -- numbers, street and locality words -- where no level matched
+          # (linkage.comparisons.parts_agree, tried by engine.score_blocks and compare).
           near=FuzzyDefault(92, LOW, ("near_number",),
                             "Addresses that agree in part (one number a digit apart, or the same house number, "
                             "street and postcode with words added, left out or mistyped): a typo, or a neighbour.",
