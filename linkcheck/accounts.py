@@ -10,9 +10,9 @@ from typing import Callable, Iterable
 from .i18n import N_, _, translate
 from .registry import kinds
 from .registry.regions import known_marketplace, marketplace_suggestion
-from .normalize.country import company_country as normalize_country
+from .normalize.country import COUNTRY_KINDS, company_country as normalize_country
 from .errors import ImportErrors, InvalidInput, InvalidValue, UsageError
-from .importers import ProfileRecord
+from .importers import ProfileRecord, RawValue
 from .importers.records import period_time as _when_text  # a date alone at midnight UTC, else the date-time
 from .importers.ahead import Answers, ParseAhead
 from .models import SOURCES, STATUSES, Account, Attribute, Profile, is_current, now, periods_of
@@ -144,7 +144,7 @@ def make_attribute(
     if not isinstance(value, str):
         raise InvalidValue(kind, _("must be text"))
     if parsed is None:
-        parsed = kinds.parse_value(kind, value, region=region).as_tuple()
+        parsed = kinds.parse_tuple(kind, value, region)
     normalized, keys, flags = parsed
     when = now() if when is None else when
     if first_seen is not None or last_seen is not None:  # (an import calls this for every value)
@@ -172,19 +172,20 @@ def region_of(account: Account, override: str | None) -> str | None:
     return override or kinds.region_for_marketplace(account.marketplace or "")
 
 
-_NATIONAL_NUMBER_KINDS = ("tax_id", "registration_number")
+_NATIONAL_NUMBER_KINDS = frozenset(("tax_id", "registration_number"))
 
 
 def company_country(attributes: Iterable[Attribute]) -> tuple[str, str] | None:
     """(country, what says so) where the account's values place its company, if they do."""
-    return normalize_country((a.kind, a.value, a.flags) for a in attributes)
+    # Only the kinds that can say where a company is (normalize.country skips every other).
+    return normalize_country((a.kind, a.value, a.flags) for a in attributes if a.kind in COUNTRY_KINDS)
 
 
 def in_company_country(attrs: list[Attribute], known: Iterable[Attribute] = ()) -> list[Attribute]:
     """`attrs` with each tax or registration number written without its country read as a
     number of the company's country (from `known` and `attrs`), where it is one; a number
     with its own country prefix, or of no shape of that country, is left as it was."""
-    if not any(a.kind in _NATIONAL_NUMBER_KINDS for a in attrs):
+    if _NATIONAL_NUMBER_KINDS.isdisjoint([a.kind for a in attrs]):
         return attrs
     company = company_country((*known, *attrs))
     if company is None:
@@ -419,10 +420,20 @@ def record_attributes(
     and a line for each value that is invalid. `ahead`: values parsed ahead (importers/ahead.py)."""
     attrs, problems = [], []
     region = region_of(account, region) or default_region  # the user's default: a last resort
+    # A value parsed ahead with no metadata of its own (the common case) becomes the very
+    # Attribute `make_attribute` makes of it, without its checks of what such a value cannot
+    # have (a second or so per million values).
+    plain = ahead and when is not None and source in SOURCES
     for raw in record.values:
         ready = None
         if ahead and isinstance(raw.kind, str) and isinstance(raw.value, str):
             ready = ahead.get((raw.kind, raw.value, region))
+            if ready is not None and plain and raw[2:] == _NO_METADATA:
+                kind, value = raw.kind, raw.value
+                normalized, keys, flags = ready
+                attrs.append(_attribute(Attribute, (kind, value.strip() if _KEEPS_RAW[kind] else normalized, normalized,
+                                                    keys, source, when, when, None, flags, ())))
+                continue
         try:
             attribute = make_attribute(
                 raw.kind,
@@ -444,6 +455,21 @@ def record_attributes(
         except InvalidInput as exc:
             problems.append(_("{kind}: {problem}", kind=raw.kind, problem=exc.message))
     return in_company_country(attrs, known), problems
+
+
+def _checked(problems: list[str], check, *args, **kwargs):
+    """check(*args, **kwargs), or None with its problem added to `problems` when it refuses the field."""
+    try:
+        return check(*args, **kwargs)
+    except InvalidInput as exc:
+        problems.append(exc.message)
+        return None
+
+
+_attribute = tuple.__new__
+_NO_METADATA = RawValue("", "")[2:]  # note, source, first and last seen, periods: none given
+# Whether each kind keeps the value as entered (make_attribute); a value parsed ahead is of a known kind.
+_KEEPS_RAW = {name: kind.keeps_raw for name, kind in kinds.KINDS.items()}
 
 
 def import_records(
@@ -493,15 +519,12 @@ def _import_records(store, pairs: Iterable[tuple[ProfileRecord, Answers | None]]
             bad_rows += 1
             continue
         label = _("{origin}: account {name!r}", origin=record.origin, name=name)
-        try:
-            status = check_status(record.status) if record.status is not None else None
-            marketplace = check_text("marketplace", record.marketplace, 200, one_line=True)
-            note = check_text("note", record.note)
-            identity = identity_changes(dict(record.identity))
-        except InvalidInput as exc:
-            row_problems.append(exc.message)
-            status = marketplace = note = None
-            identity = {}
+        # Each field on its own: a bad status must not also lose the marketplace, in whose country
+        # the row's phone numbers without a country code are read (one problem, not two).
+        status = _checked(row_problems, check_status, record.status) if record.status is not None else None
+        marketplace = _checked(row_problems, check_text, "marketplace", record.marketplace, 200, one_line=True)
+        note = _checked(row_problems, check_text, "note", record.note)
+        identity = _checked(row_problems, identity_changes, dict(record.identity)) or {}
         if marketplace and marketplace not in seen_marketplaces:  # warned once per import
             seen_marketplaces.add(marketplace)
             line = marketplace_warning(marketplace)

@@ -123,6 +123,37 @@ def parse_rate(value: Any) -> Decimal:
     return rate
 
 
+def bare_fraction_suspect(metric: Metric, raw: Any, rate: Decimal) -> bool:
+    """Whether `raw`, written without %, read as the fraction `rate`, looks like a percentage meant.
+
+    A rate where lower is better (the order defect rate, cancellations, late shipments) of 10 % or
+    more, written as a bare number (0.4, not 0.4%), is far more often a percentage without its sign
+    than a real figure: `health set` and `health import` both say so. The valid tracking rate is
+    rightly a fraction near one (0.986).
+    """
+    if metric.higher_is_better or rate < Decimal("0.1"):
+        return False
+    text = raw if isinstance(raw, str) else repr(raw)
+    return not any(sign in text for sign in ("%", "‰", "％"))
+
+
+def suspect_fractions(rows: Sequence[tuple[str, Mapping[str, Any]]]) -> list[tuple[str, Metric, str, Decimal]]:
+    """The cells of an import (origin, metric, as written, rate) that `bare_fraction_suspect` flags."""
+    out = []
+    for origin, cells in rows:
+        for metric in METRICS:
+            raw = cells.get(metric.key)
+            if raw is None or (isinstance(raw, str) and not raw.strip()):
+                continue
+            try:
+                rate = parse_rate(raw)
+            except ValueError:
+                continue
+            if bare_fraction_suspect(metric, raw, rate):
+                out.append((origin, metric, raw.strip() if isinstance(raw, str) else repr(raw), rate))
+    return out
+
+
 def format_percent(rate: Decimal, *, plain: bool = False) -> str:
     """0.004 -> "0.4%", 0.986 -> "98.6%", 0.01 -> "1%" (no trailing zeros; at most four decimals).
 

@@ -56,6 +56,28 @@ def _iso(ts: int) -> str:
     return datetime.fromtimestamp(ts, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def missing_day(text: str) -> str | None:
+    """Why `text`, written YYYY-MM-DD, names no day in the calendar (2026-02-30, 2026-13-01), or None
+    when it is not written that way or is a real day. The caller puts its option's name before it."""
+    import calendar
+    import re
+
+    from .i18n import _  # i18n imports errors, not this module; kept off the import path of most commands
+
+    found = re.fullmatch(r"\s*([0-9]{4})-([0-9]{2})-([0-9]{2})\s*", text or "")
+    if not found:
+        return None
+    year, month, day = (int(g) for g in found.groups())
+    shown = found.group(0).strip()
+    if not 1 <= month <= 12:
+        return _("{shown} does not exist: there is no month {month}", shown=shown, month=month)
+    days = calendar.monthrange(year, month)[1] if year >= 1 else 31
+    if not 1 <= day <= days:
+        return _("{shown} does not exist: {month} has {days} days", shown=shown, month=f"{year:04d}-{month:02d}",
+                 days=days)
+    return None
+
+
 class Attribute(NamedTuple):
     """One identifying value of an account.
 

@@ -118,3 +118,12 @@ def write_json(path: Path, data) -> Path:
 
 # The team store's PostgreSQL cluster (session-scoped) and a database per test: tests/pgcluster.py.
 from pgcluster import pg_cluster, team_url  # noqa: E402,F401
+
+
+def import_accounts(cli, tmp_path, *names_and_values):
+    """Import accounts given as (name, {kind: [values]}) on amazon.com; the import must succeed."""
+    records = [{"account": name, "marketplace": "amazon.com", "attributes": values} for name, values in names_and_values]
+    path = tmp_path / "accounts.json"
+    path.write_text(json.dumps(records, ensure_ascii=False), encoding="utf-8")
+    result = cli("import", str(path))
+    assert result.exit_code == 0, result.output

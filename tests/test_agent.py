@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import os
 import shutil
 import signal
@@ -90,6 +91,8 @@ def test_unlock_then_commands_need_no_passphrase_until_lock(cli, demo_store, run
     assert cli("account", "list", passphrase=None).exit_code == 4
     result = _unlock(cli)
     assert result.output.startswith(f"Unlocked {demo_store} until ")
+    # The time says its zone: a team in Shenzhen and a laptop set to UTC read it alike.
+    assert re.search(r" until \d{4}-\d\d-\d\d \d\d:\d\d [A-Za-z+\-0-9]+\.", result.output.splitlines()[0])
     listed = cli("account", "list", "--format", "json", passphrase=None)
     assert listed.exit_code == 0, listed.output
     assert len(json.loads(listed.output)) == 10

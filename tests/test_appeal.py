@@ -306,12 +306,25 @@ def test_the_case_is_kept_so_a_rerun_asks_nothing(cli, store, tmp_path):
     assert first[1:5] == second[1:5]
 
 
+@pytest.mark.parametrize("args, message", [
+    (["--notice-date", "2026-02-30"], "--notice-date: 2026-02-30 does not exist: 2026-02 has 28 days"),
+    (["--relationship", "own", "--reactivated", "marigold-us 2026-11-31"],
+     "--reactivated: 2026-11-31 does not exist: 2026-11 has 30 days"),
+    (["--notice-date", "20-11-2026"], "--notice-date must be a date written YYYY-MM-DD"),
+])
+def test_a_day_not_in_the_calendar_is_said_not_to_exist(cli, store, tmp_path, args, message):
+    scenario_not_owned(cli, store)
+    result = cli("appeal", "kestrel-us", "--related", "marigold-us", *args, "-o", tmp_path / "p")
+    assert result.exit_code == 3
+    assert result.stderr.strip() == f"linkcheck: error: {message}"
+
+
 def test_on_a_terminal_the_missing_facts_are_asked_for(cli, store, tmp_path, monkeypatch):
     scenario_not_owned(cli, store)
     monkeypatch.setattr("linkcheck.cli.options._interactive", lambda: True)
     result = cli("appeal", "kestrel-us", "-o", tmp_path / "p", input="marigold-us\n2026-13-01\n2026-11-20\nnot-owned\n")
     assert result.exit_code == 0, result.output
-    assert "--notice-date must be a date written YYYY-MM-DD" in result.output
+    assert "--notice-date: 2026-13-01 does not exist: there is no month 13" in result.output
     en = (tmp_path / "p" / "plan-of-action.txt").read_text(encoding="utf-8")
     assert "Thank you for your message of 20 November 2026" in en
     monkeypatch.setattr("linkcheck.cli.options._interactive", lambda: False)

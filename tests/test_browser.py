@@ -5,6 +5,7 @@ export files; audited; gated, and opened only on GO."""
 from __future__ import annotations
 
 import copy
+from datetime import datetime, timezone
 import http.server
 import json
 import threading
@@ -361,6 +362,25 @@ def test_export_files(cli, shops, vendor, path, expected):
         assert secret not in shown
 
 
+def test_a_map_row_naming_no_account_refuses_the_import_naming_the_row_and_the_close_name(cli, shops, tmp_path):
+    export = FIXTURES / "adspower" / "export.json"
+    mapping = tmp_path / "map.csv"
+    mapping.write_text("profile,account\njh001,shop-a\njh002,shop-bb\njh003,harbor-xx\n", encoding="utf-8")
+    result = cli("browser", "import", "adspower", export, "--map", mapping)
+    assert result.exit_code == 3, result.output
+    assert result.stderr.splitlines() == [
+        "  map.csv row 3: no account named 'shop-bb' for profile adspower:jh002 (did you mean shop-b?)",
+        "  map.csv row 4: no account named 'harbor-xx' for profile adspower:jh003; `linkcheck account list` "
+        "shows the accounts on file, --create makes it",
+        "linkcheck: error: 2 invalid rows; nothing was imported",
+    ]
+    assert cli("browser", "list").output.startswith("No browser profiles on file.")
+    # --create makes the accounts the map names
+    created = cli("browser", "import", "adspower", export, "--map", mapping, "--create", "--format", "json")
+    assert created.exit_code == 0, created.output
+    assert json.loads(created.output)["created"] == ["shop-bb", "harbor-xx"]
+
+
 def test_gologin_csv_keeps_the_cookie_as_a_keyed_hash_only(cli, shops):
     assert cli("browser", "import", "gologin", FIXTURES / "gologin" / "profile_export.csv").exit_code == 0
     cookies = [v for k, v in _values(cli, "shop-a") if k == "cookie"]
@@ -491,6 +511,43 @@ def test_audit_finds_a_shared_proxy_and_real_hardware_showing_through(cli, shops
     assert "the MAC address is the computer's" in hardware["reason"]  # jh002's MAC mode "use the computer's"
     table = cli("browser", "audit")
     assert table.exit_code == 1 and "HIGH: shop-a, shop-b: Shared proxy: " in table.output
+
+
+def test_audit_shows_a_replaced_proxy_as_past_and_applies_history_past(cli, shops, vendor_server, key_file, tmp_path):
+    rows = copy.deepcopy(_load("adspower", "browser-profile-list.json")["data"]["list"])
+    server = vendor_server("adspower", rows)
+    assert _import_adspower(cli, server, key_file).exit_code == 0
+    assert _audit(cli)[1]["shared proxy"]["state"] == "current"
+    jh002 = next(r for r in rows if r["profile_id"] == "jh002")
+    jh002["user_proxy_config"]["proxy_host"] = "198.51.100.99"  # shop-b's proxy replaced: the old one retired
+    assert _import_adspower(cli, server, key_file).exit_code == 0
+    code, found = _audit(cli)
+    proxy = found["shared proxy"]
+    today = datetime.now(timezone.utc).date().isoformat()
+    assert (proxy["level"], proxy["state"], proxy["until"]) == ("high", "past", {"shop-b": today})
+    assert proxy["reason"] == (
+        f"Shared proxy, no longer in use (shop-b until {today}): different accounts had it in their profiles "
+        "(adspower:jh001, adspower:jh002); the marketplace remembers what it saw, so it still counts unless "
+        "`[history] past` lowers it.")
+    assert "leave through the same exit" not in cli("browser", "audit").output
+    rules = tmp_path / "rules.toml"
+    rules.write_text('[history]\npast = "medium"\n', encoding="utf-8")
+    capped = cli("browser", "audit", "--rules", rules)
+    assert f"MEDIUM: shop-a, shop-b: Shared proxy, no longer in use (shop-b until {today})" in capped.output
+
+
+def test_a_profile_moved_to_another_account_is_a_past_link_not_real_hardware_twice(cli, shops, tmp_path):
+    rows = [r for r in _load("adspower", "export.json") if r["profile_id"] == "jh002"]
+    export = tmp_path / "one.json"
+    export.write_text(json.dumps(rows), encoding="utf-8")
+    assert cli("browser", "import", "adspower", export).exit_code == 0  # on shop-b, by its name
+    mapping = tmp_path / "map.csv"
+    mapping.write_text("jh002,shop-c\n", encoding="utf-8")
+    assert cli("browser", "import", "adspower", export, "--map", mapping).exit_code == 0
+    code, found = _audit(cli)
+    assert "real hardware showing through" not in found  # one profile, not two on one computer
+    proxy = found["shared proxy"]
+    assert (proxy["accounts"], proxy["profiles"], proxy["state"]) == (["shop-b", "shop-c"], ["adspower:jh002"], "past")
 
 
 def test_audit_finds_one_login_and_2fa_seed_in_two_profiles(cli, shops):

@@ -339,3 +339,17 @@ def test_init_on_a_directory_says_to_give_a_file_name(cli, tmp_path):
     result = cli("init", "--store", tmp_path)
     assert result.exit_code == 2
     assert "is a directory" in result.output
+
+
+def test_an_unknown_account_name_suggests_the_closest_one(cli, demo_store, monkeypatch):
+    from linkcheck.store import sqlite
+
+    result = cli("account", "show", "acme-su")
+    assert result.exit_code == 2
+    assert "no account named 'acme-su' (did you mean acme-us?)" in result.output
+    assert "did you mean" not in cli("account", "show", "zzzz").output
+    zh = cli("account", "set", "acme-su", "--note", "x", env={"LINKCHECK_LANG": "zh"})
+    assert zh.exit_code == 2 and "是不是 acme-us？" in zh.output
+    # A store too large to read every name for an error says only that there is none.
+    monkeypatch.setattr(sqlite, "SUGGEST_MAX_ACCOUNTS", 1)
+    assert "did you mean" not in cli("account", "show", "acme-su").output

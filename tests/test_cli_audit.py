@@ -240,3 +240,19 @@ def test_precheck_options_errors_name_the_value_not_an_origin(cli, store):
     assert "the options" not in result.output
     zh = cli("precheck", "-m", "amazon.com", "--email", "nope", "--phone", "12345", env={"LINKCHECK_LANG": "zh"})
     assert zh.exit_code == 3 and "the options" not in zh.output and "；" in zh.output
+
+
+def test_a_cluster_says_its_level_is_its_weakest_link_and_names_the_strongest(cli, store, tmp_path):
+    write_json(tmp_path / "c.json", [
+        {"account": "xa", "attributes": {"email": ["owner@example.com"]}},
+        {"account": "xb", "attributes": {"email": ["owner@example.com"], "proxy": ["http://u@198.51.100.7:8000"]}},
+        {"account": "xc", "attributes": {"proxy": ["http://u@198.51.100.7:8000"]}},
+        {"account": "xd", "attributes": {"email": ["other@example.com"]}},
+        {"account": "xe", "attributes": {"email": ["other@example.com"]}},
+    ])
+    assert cli("import", tmp_path / "c.json").exit_code == 0
+    lines = cli("audit").output.splitlines()
+    assert "  1. xd, xe: joined by links at critical" in lines
+    assert "  2. xa, xb, xc: joined by links at high or above (strongest link: critical)" in lines
+    _, data = _audit(cli)
+    assert [(c["accounts"], c["level"]) for c in data["clusters"]] == [(["xd", "xe"], "critical"), (["xa", "xb", "xc"], "high")]

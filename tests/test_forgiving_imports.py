@@ -210,3 +210,12 @@ def test_chinese_excel_gb18030_tab_separated_with_comma_decimal(cli, store, tmp_
     assert result.exit_code == 0, result.output
     assert result.stderr == ""
     assert set(_export(cli, tmp_path)["acme-cn"]["attributes"]) == {"bank_account", "phone"}
+
+
+def test_a_bad_status_is_one_problem_not_also_a_phone_one(cli, store, tmp_path):
+    # The status is refused, but the row's marketplace still says how to read its phone number.
+    path = _write(tmp_path, "account,marketplace,status,phone\nshop-a,amazon.com,paused,(201) 555-0123\n")
+    result = cli("import", path)
+    assert result.exit_code == 3
+    assert "status must be one of" in result.output
+    assert "no country code" not in result.output

@@ -181,6 +181,13 @@ def test_check_warns_when_the_public_ip_differs_from_the_accounts(cli, shops):
                for w in data["warnings"])
 
 
+def test_a_public_ip_that_is_no_address_lists_every_accepted_value(cli, shops):
+    result = cli("check", "shop-a", "--machine", LAPTOP_A, "--public-ip", "198.51.100")
+    assert result.exit_code == 3
+    assert result.stderr.strip().endswith("--public-ip must be an IPv4 or IPv6 address, 'auto' or 'off'")
+    assert cli("check", "shop-a", "--machine", LAPTOP_A, "--public-ip", "off").exit_code == 0
+
+
 def test_check_warns_when_the_public_ip_was_not_checked(cli, a_on_laptop_a):
     data = json.loads(cli("check", "shop-a", "--machine", LAPTOP_A, "--format", "json").output)
     assert any("public IP was not checked" in w for w in data["warnings"])
@@ -268,6 +275,18 @@ def test_run_logs_every_run(cli, a_on_laptop_a):
 def test_log_since_filters_by_day(cli, a_on_laptop_a):
     assert len(_log(cli, "--since", "2000-01-01")) == 1
     assert _log(cli, "--since", "2999-01-01") == []
+
+
+@pytest.mark.parametrize("day, message, lang", [
+    ("2026-13-01", "Error: Invalid value for '--since': 2026-13-01 does not exist: there is no month 13", "en"),
+    ("2026-02-29", "Error: Invalid value for '--since': 2026-02-29 does not exist: 2026-02 has 28 days", "en"),
+    ("1/2/2026", "Error: Invalid value for '--since': '1/2/2026' must be a date written YYYY-MM-DD", "en"),
+    ("2026-13-01", "错误：'--since' 的值无效：2026-13-01 这个日期不存在：没有 13 月", "zh"),
+])
+def test_log_since_a_day_not_in_the_calendar_says_so(cli, shops, day, message, lang):
+    result = cli("log", "--since", day, env={"LINKCHECK_LANG": lang})
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[-1] == message
 
 
 def test_log_csv_has_a_header_and_one_row_per_entry(cli, a_on_laptop_a):

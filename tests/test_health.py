@@ -401,6 +401,23 @@ def test_import_csv_records_every_row(cli, demo_store, tmp_path):
         ("late_shipment", "1.1%", "2026-11-01"), ("valid_tracking", "98.6%", "2026-11-01")]
 
 
+def test_an_import_warns_of_a_bare_number_that_looks_like_a_percent_as_health_set_does(cli, demo_store, tmp_path):
+    path = tmp_path / "health.csv"
+    path.write_text(
+        "account,date,odr,cancel_rate,late_shipment,valid_tracking\n"
+        "acme-us,2026-11-01,0.4,0.8%,0.011,0.986\n",
+        encoding="utf-8",
+    )
+    result = cli("health", "import", path)
+    assert result.exit_code == 0, result.output
+    assert result.stderr.strip() == (
+        "note: health.csv row 2: odr 0.4 was read as the fraction 0.4, that is 40%; if you meant 0.4%, "
+        "write it with the % sign and import the file again (the latest record wins)")
+    json_path = write_json(tmp_path / "health.json", [{"account": "acme-us", "date": "2026-11-02", "odr": 0.5}])
+    result = cli("health", "import", json_path)
+    assert "note: health.json record 1: odr 0.5 was read as the fraction 0.5, that is 50%" in result.stderr
+
+
 def test_import_reads_chinese_headers_gb18030_semicolons_and_decimal_commas(cli, demo_store, tmp_path):
     path = tmp_path / "账户状况.csv"
     path.write_bytes(

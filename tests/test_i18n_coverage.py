@@ -315,3 +315,18 @@ def test_the_report_s_count_line_ends_with_a_chinese_full_stop(cli, demo_store, 
     english = tmp_path / "en.html"
     assert cli("report", "-o", english).exit_code == 0
     assert english.read_text(encoding="utf-8").split('id="findings-count"', 1)[1].split("</p>", 1)[0].endswith("finding(s).")
+
+
+def test_a_workbook_is_refused_in_chinese(cli, store, tmp_path):
+    book = tmp_path / "店铺.xlsx"
+    book.write_bytes(b"PK\x03\x04" + b"\0" * 64)
+    result = cli("import", book, env={"LINKCHECK_LANG": "zh"})
+    assert result.exit_code == 3
+    assert "这看起来是 Excel 工作簿；请先另存为 CSV（文件 > 另存为 > CSV UTF-8）" in result.output
+
+
+def test_the_report_s_cluster_label_says_what_its_level_is(cli, demo_store, tmp_path):
+    page = tmp_path / "report.html"
+    assert cli("report", "-o", page, env={"LINKCHECK_LANG": "zh"}).exit_code == 0
+    html = page.read_text(encoding="utf-8")
+    assert "以{level}及以上级别的关联相连" in html  # the page's words, filled in by its script

@@ -18,6 +18,7 @@ from linkcheck.models import Account, Attribute, Level, Profile
 from linkcheck.normalize.text import near_blocks
 from linkcheck.registry.facets import NEAR_WEIGHT
 from linkcheck.registry.kinds import parse_value
+from conftest import import_accounts as _import
 
 CRITICAL, HIGH, MEDIUM, LOW = Level.CRITICAL, Level.HIGH, Level.MEDIUM, Level.LOW
 
@@ -239,14 +240,6 @@ def test_compare_finds_a_near_id_as_the_audit_does():
                account("shop-c", registration_number="58302746")]
     (found,) = compare(planned, on_file, DEFAULT_RULES)
     assert (found.accounts, found.level, found.weight) == (("planned", "shop-a"), HIGH, 9.0 + NEAR_WEIGHT)
-
-
-def _import(cli, tmp_path, *names_and_values):
-    records = [{"account": name, "marketplace": "amazon.com", "attributes": values} for name, values in names_and_values]
-    path = tmp_path / "accounts.json"
-    path.write_text(json.dumps(records, ensure_ascii=False), encoding="utf-8")
-    result = cli("import", str(path))
-    assert result.exit_code == 0, result.output
 
 
 def test_a_store_audit_finds_near_ids_and_addresses_through_its_key_index(cli, store, tmp_path):

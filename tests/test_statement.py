@@ -661,6 +661,21 @@ def test_explain_warns_when_the_accounts_share_nothing_of_that_kind(cli, demo_st
     assert "share no mac value on record now" in result.stderr
 
 
+def test_explain_a_shared_context_value_says_nothing_of_sharing_none(cli, store, tmp_path):
+    write_json(tmp_path / "l.json", [
+        {"account": "harbor-us", "attributes": {"logistics": ["ShipBob"]}},
+        {"account": "redwood-us", "attributes": {"logistics": ["ShipBob"]}},
+        {"account": "cedar-us", "attributes": {"logistics": ["Flexport"]}},
+    ])
+    assert cli("import", tmp_path / "l.json").exit_code == 0
+    result = cli("explain", "harbor-us", "redwood-us", "logistics", "--note", "Both ship through ShipBob")
+    assert result.exit_code == 0
+    assert result.stdout.strip() == "Recorded why harbor-us and redwood-us share logistics."
+    assert result.stderr == ""
+    other = cli("explain", "harbor-us", "cedar-us", "logistics", "--note", "x")
+    assert "share no logistics value on record now" in other.stderr
+
+
 def test_explanation_by_facet_covers_only_that_facet(cli, demo_store):
     _explain_all(cli, "acme-us", "acme-de", {k: v for k, v in ACME_NOTES.items() if k != "email"})
     assert cli("explain", "acme-us", "acme-de", "email_domain", "--note", "parent company domain").exit_code == 0

@@ -411,3 +411,29 @@ def test_tampered_key_index_is_detected_by_candidate_lookup(store_path, demo_sto
     with pytest.raises(StoreDamaged):
         with Store.open(store_path, PASSPHRASE) as st:
             st.candidates(["email:jdoe@gmail.com"])
+
+
+def test_calibration_takes_the_quickest_runs_and_a_longer_span(monkeypatch):
+    # One slow run (a busy moment) must not flatten the slope into the maximum: each timing is
+    # the quickest of several runs, and the slope spans more iterations.
+    from linkcheck.crypto import keys
+
+    monkeypatch.delenv(keys.TEST_KDF_ENV, raising=False)
+    calls: list[int] = []
+    slow_once = {"done": False}
+
+    def fake_argon2(secret, params):
+        calls.append(params.iterations)
+        cost = 0.04 + 0.02 * params.iterations  # a fixed part and 0.02 s an iteration
+        if params.iterations == 1 and len(calls) == 2 and not slow_once["done"]:
+            slow_once["done"] = True
+            cost += 0.2  # the first timed run of one iteration caught the machine busy
+        fake_argon2.elapsed += cost
+        return b"\0" * keys.KEY_BYTES
+
+    fake_argon2.elapsed = 0.0
+    monkeypatch.setattr(keys, "_argon2", fake_argon2)
+    monkeypatch.setattr(keys.time, "perf_counter", lambda: fake_argon2.elapsed)
+    params = keys.calibrate_kdf()
+    assert params.iterations == round((keys.TARGET_SECONDS - 0.04) / 0.02)
+    assert keys.iterations_for(0.06, 0.14, 5) == round((keys.TARGET_SECONDS - 0.04) / 0.02)

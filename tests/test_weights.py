@@ -21,6 +21,7 @@ from linkcheck.normalize import company_name, person_name
 from linkcheck.normalize.person import name_share
 from linkcheck.registry.facets import level_of_weight
 from linkcheck.registry.kinds import parse_value
+from conftest import import_accounts as _import
 
 CRITICAL, HIGH, MEDIUM, LOW = Level.CRITICAL, Level.HIGH, Level.MEDIUM, Level.LOW
 
@@ -277,14 +278,6 @@ def test_audit_json_carries_each_findings_weight_and_the_pairs_total():
     weights = {f["facet"]: (f["weight"], f["level"], f["context"]) for f in found["findings"]}
     assert weights == {"address": (12.0, "high", False), "legal_representative": (9.0, "medium", False),
                        "category": (0.0, "low", True)}
-
-
-def _import(cli, tmp_path, *names_and_values):
-    records = [{"account": name, "marketplace": "amazon.com", "attributes": values} for name, values in names_and_values]
-    path = tmp_path / "accounts.json"
-    path.write_text(json.dumps(records, ensure_ascii=False), encoding="utf-8")
-    result = cli("import", str(path))
-    assert result.exit_code == 0, result.output
 
 
 def test_the_audit_table_shows_weights(cli, store, tmp_path):

@@ -18,6 +18,7 @@ from datetime import date
 from ..i18n import _
 from ..crypto import canonical_json
 from ..errors import InvalidInput, StoreDamaged
+from ..models import missing_day
 from ..safetext import check_free_text
 
 RELATIONSHIPS = ("own", "not-owned", "agency", "family", "former-tenant", "shared-service", "error")
@@ -103,6 +104,9 @@ def check_day(label: str, text: str) -> str:
     try:
         day = date.fromisoformat((text or "").strip())
     except ValueError:
+        missing = missing_day(text)
+        if missing is not None:
+            raise InvalidInput(_("{label}: {problem}", label=label, problem=missing)) from None
         raise InvalidInput(_("{label} must be a date written YYYY-MM-DD", label=label)) from None
     if day > date.today():
         raise InvalidInput(_("{label} is in the future", label=label))

@@ -171,7 +171,7 @@ def resolve_public_ip(
     try:
         address = canonical_ip(text)
     except ValueError:
-        raise InvalidValue("ip", _("--public-ip must be an IPv4 or IPv6 address, or 'auto'")) from None
+        raise InvalidValue("ip", _("--public-ip must be an IPv4 or IPv6 address, 'auto' or 'off'")) from None
     warning = None
     if address_scope(address) != "public":
         warning = _("--public-ip {address} is not a public address, so it identifies no network", address=address)

@@ -57,7 +57,7 @@ def unlock_cmd(duration, status, fmt):
     if fmt == "json":  # the shape of `--status --format json`
         click.echo(render_json({"store": str(path), "unlocked": True, "expires": int(started.expires), "pid": started.pid}))
     else:
-        until = time.strftime("%Y-%m-%d %H:%M", time.localtime(started.expires))
+        until = time.strftime("%Y-%m-%d %H:%M %Z", time.localtime(started.expires))
         click.echo(_("Unlocked {path} until {until}.", path=path, until=until))
     echo_err(_("Commands on this store no longer ask for the passphrase; `linkcheck lock` forgets the key now."))
 
@@ -73,7 +73,7 @@ def _print_status(path, fmt: str) -> None:
     if found is None:
         click.echo(_("Locked: no agent keeps the key of {path}.", path=path))
     else:
-        until = time.strftime("%Y-%m-%d %H:%M", time.localtime(found["expires"]))
+        until = time.strftime("%Y-%m-%d %H:%M %Z", time.localtime(found["expires"]))
         click.echo(_("Unlocked until {until} (agent process {found}).", until=until, found=found['pid']))
 
 

@@ -161,7 +161,16 @@ def render_audit_table(result: engine.Audit, *, reveal: bool, total_accounts: in
     if result.clusters:
         out.append(_("Clusters of linked accounts"))
         for i, cluster in enumerate(result.clusters, 1):
-            out.append(f"  {i}. [{translate(cluster.level.label)}] {', '.join(cluster.accounts)}")
+            # cluster.level is the weakest link of the strongest links joining them (every account
+            # reaches every other at that level or above), not the cluster's strongest link: say which.
+            strongest = max((link.level for link in cluster.chain), default=cluster.level)
+            if strongest > cluster.level:
+                out.append(_("  {n}. {accounts}: joined by links at {level} or above (strongest link: {strongest})",
+                             n=i, accounts=", ".join(cluster.accounts), level=translate(cluster.level.label),
+                             strongest=translate(strongest.label)))
+            else:
+                out.append(_("  {n}. {accounts}: joined by links at {level}", n=i, accounts=", ".join(cluster.accounts),
+                             level=translate(cluster.level.label)))
             for link in cluster.chain:
                 out.append(f"       {_link_text(link)}")
         out.append("")

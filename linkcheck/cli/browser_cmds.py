@@ -9,7 +9,7 @@ import click
 from ..i18n import N_, _, translate
 from ..errors import UsageError
 from .output import format_option, render_json, render_rows
-from .options import echo_err, open_store, store_options
+from .options import echo_err, open_store, rules_option, store_options
 
 ACCOUNT_FROM_HELP = N_("Which profile label names its account: name (default), remark, group or tag.")
 TIMEOUT_SECONDS = 5.0
@@ -130,26 +130,31 @@ def list_cmd(fmt):
 
 @browser_group.command("audit")
 @store_options
+@rules_option
 @format_option("table", "json")
 @click.pass_context
-def audit_cmd(ctx, fmt):
+def audit_cmd(ctx, rules_file, fmt):
     """What browser profiles of different accounts share, and where real hardware shows through.
 
     Two accounts behind one exit IP, proxy or proxy account; one platform
     login, 2FA secret or session cookie in two profiles; one combined
     fingerprint; profiles whose canvas/WebGL/audio noise is off or whose
-    WebGL, MAC or device name is the computer's own. Exit 1 when a finding
-    is high or critical.
+    WebGL, MAC or device name is the computer's own. A value one of them
+    no longer uses (retired by a re-import) is shown as past, "(until
+    DATE)", at its level unless the rules' `[history] past` lowers it, as
+    in `audit`. Exit 1 when a finding is high or critical.
 
     \b
     Examples:
       linkcheck browser audit
       linkcheck browser audit --format json
     """
+    from ..linkage.rules import load_rules
     from ..usecases import browser as job
 
+    rules = load_rules(rules_file)
     with open_store() as st:
-        findings = job.audit_profiles(st)
+        findings = job.audit_profiles(st, past=rules.past)
     if fmt == "json":
         click.echo(render_json({"findings": findings}))
     elif not findings:

@@ -7,7 +7,7 @@ import os
 import shutil
 import subprocess
 from dataclasses import dataclass, replace
-from datetime import timezone
+from datetime import datetime, timezone
 from pathlib import Path
 
 import click
@@ -675,11 +675,24 @@ def _log_row(event) -> dict:
     }
 
 
+def _since_day(_ctx, _param, value: str | None) -> datetime | None:
+    """--since YYYY-MM-DD as midnight UTC; a day not in the calendar or another form said plainly."""
+    if value is None:
+        return None
+    try:
+        return datetime.strptime(value.strip(), "%Y-%m-%d")
+    except ValueError:
+        from ..models import missing_day
+
+        raise click.BadParameter(missing_day(value) or _("{shown!r} must be a date written YYYY-MM-DD",
+                                                         shown=value[:40])) from None
+
+
 @click.command("log")
 @store_options
 @click.argument("name", required=False)
 @click.option(
-    "--since", type=click.DateTime(formats=["%Y-%m-%d"]), default=None, metavar="YYYY-MM-DD",
+    "--since", default=None, metavar="YYYY-MM-DD", callback=_since_day,
     help="Only entries from this day on (UTC).",
 )
 @format_option()

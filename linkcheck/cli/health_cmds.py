@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from decimal import Decimal
 from pathlib import Path
 
 import click
@@ -269,7 +268,7 @@ def set_cmd(name, day, **rates):
         click.echo(_("This replaces the {items} recorded earlier for that day.", items=', '.join(replaced)))
     for key, raw in given.items():
         metric = hl.METRIC_BY_KEY[key]
-        if not metric.higher_is_better and "%" not in raw and "‰" not in raw and "％" not in raw and values[key] >= Decimal("0.1"):
+        if hl.bare_fraction_suspect(metric, raw, values[key]):
             echo_err(
                 _("note: {option} {strip} was read as the fraction {strip}, that is {format_percent}; if you meant {strip}%, set it again with the % sign", option=metric.option, strip=raw.strip(), format_percent=hl.format_percent(values[key]))
             )
@@ -316,6 +315,12 @@ def import_cmd(file, input_format):
     click.echo(
         _("Recorded {n} day(s) of figures for {n2} account(s) ({span}). `linkcheck health` shows them.", n=len(records), n2=len(accounts), span=span)
     )
+    for origin, metric, shown, rate in hl.suspect_fractions(rows):
+        echo_err(
+            _("note: {origin}: {column} {shown} was read as the fraction {shown}, that is {percent}; if you meant "
+              "{shown}%, write it with the % sign and import the file again (the latest record wins)",
+              origin=origin, column=metric.key, shown=shown, percent=hl.format_percent(rate))
+        )
 
 
 def register(group: click.Group) -> None:

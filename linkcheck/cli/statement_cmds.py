@@ -140,6 +140,14 @@ def _format_for(output: Path | None) -> str:
     )
 
 
+def _exact_keys(profile, kind: str) -> set[str]:
+    """The match keys of a profile's values of KIND, or of the facet KIND (blocking keys left out)."""
+    from ..registry.facets import BLOCKING_PREFIX
+
+    return {key for a in profile.attributes for key in a.keys if not key.startswith(BLOCKING_PREFIX)
+            and (a.kind == kind or key.partition(":")[0] == kind)}
+
+
 @click.command("explain")
 @store_options
 @click.argument("name", required=False)
@@ -197,8 +205,12 @@ def explain_cmd(name, other, kind, note, note_zh, list_, fmt):
     with open_store(write=True) as st:
         explanation = stmt.record_explanation(st, name, other, kind, note, note_zh=note_zh)
         shared = stmt.shared_between(st, name, other, load_rules(None))
-    kind = explanation.kind
-    if not any(kind in (f.kind, f.facet) for f in shared):
+        # The identifiers they share leave out context facets (a shared logistics provider), which
+        # make no link alone but are what an explanation is often for: an exact value in common
+        # counts too, whatever its facet's level.
+        kind = explanation.kind
+        in_common = _exact_keys(st.profile(name), kind) & _exact_keys(st.profile(other), kind)
+    if not in_common and not any(kind in (f.kind, f.facet) for f in shared):
         echo_err(
             _("note: {name} and {other} share no {kind} value on record now; the explanation is kept for when they do", name=name, other=other, kind=kind)
         )

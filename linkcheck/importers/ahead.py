@@ -70,14 +70,14 @@ def parse_batch(records: Iterable[ProfileRecord], region: str | None, default_re
                 by_kind.setdefault(raw.kind, {})[(raw.value, where)] = None
     out: Answers = {}
     known = cache if cache is not None else {}
-    parse = kinds.parse_value
+    parse = kinds.parse_tuple
     for kind, values in by_kind.items():
         for value, where in values:
             key = (kind, value, where)
             answer = known.get(key)
             if answer is None:
                 try:
-                    answer = parse(kind, value, region=where).as_tuple()
+                    answer = parse(kind, value, where)
                 except Exception:  # noqa: BLE001 - the importing process parses it again and reports
                     continue
                 if cache is not None:

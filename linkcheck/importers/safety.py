@@ -41,7 +41,6 @@ _CELL_START = r"(?:^|(?<=[\r\n,;\t]))"
 _UNGUARDED_RE = re.compile(f"{_CELL_START}(?='*{_FORMULA_CLASS})")
 _GUARD_RE = re.compile(f"{_CELL_START}'(?='*{_FORMULA_CLASS})")
 
-SPREADSHEET_HELP = "it looks like an Excel workbook; save it as CSV (File > Save As > CSV UTF-8) and import that"
 SPREADSHEET_SUFFIXES = (".xlsx", ".xls", ".xlsm", ".ods", ".numbers")
 SPREADSHEET_MAGIC = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0")
 
@@ -86,7 +85,7 @@ def open_import_file(path: Path) -> BinaryIO:
 def refuse_spreadsheet(path: Path, head: bytes) -> None:
     """A workbook (by its name or its first bytes) is refused with how to save it as CSV."""
     if path.suffix.lower() in SPREADSHEET_SUFFIXES or head[:4] in SPREADSHEET_MAGIC:
-        raise InvalidInput(f"{path}: {SPREADSHEET_HELP}")
+        raise InvalidInput(_("{path}: it looks like an Excel workbook; save it as CSV (File > Save As > CSV UTF-8) and import that", path=path))
 
 
 def short(text: str, limit: int = 120) -> str:

@@ -171,9 +171,12 @@ class Typo:
     def __init__(self, threshold: float):
         self.threshold = threshold
 
+    # What two texts at least `threshold` alike must also be (NearNumber: one number apart).
+    agree = staticmethod(same_but_typos)
+
     def compare(self, a: str, b: str) -> float | None:
         similarity = fuzz.ratio(a, b, processor=None, score_cutoff=self.threshold)
-        if similarity and same_but_typos(a, b):
+        if similarity and self.agree(a, b):
             return round(float(similarity), 1)
         return None
 
@@ -181,7 +184,8 @@ class Typo:
         hits = process.extract(
             text, others, scorer=fuzz.ratio, processor=None, score_cutoff=self.threshold, limit=None,
         )
-        return [(other, round(float(similarity), 1)) for other, similarity, _ in hits if same_but_typos(text, other)]
+        agree = self.agree
+        return [(other, round(float(similarity), 1)) for other, similarity, _ in hits if agree(text, other)]
 
 
 class SamePlace:
@@ -274,18 +278,7 @@ class NearNumber(Typo):
     apart (`near_numbers`)."""
 
     __slots__ = ()
-
-    def compare(self, a: str, b: str) -> float | None:
-        similarity = fuzz.ratio(a, b, processor=None, score_cutoff=self.threshold)
-        if similarity and near_numbers(a, b):
-            return round(float(similarity), 1)
-        return None
-
-    def matches(self, text: str, others: list[str]) -> list[tuple[str, float]]:
-        hits = process.extract(
-            text, others, scorer=fuzz.ratio, processor=None, score_cutoff=self.threshold, limit=None,
-        )
-        return [(other, round(float(similarity), 1)) for other, similarity, _ in hits if near_numbers(text, other)]
+    agree = staticmethod(near_numbers)
 
 
 

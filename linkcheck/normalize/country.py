@@ -33,6 +33,7 @@ _CN_ADDRESS = re.compile("[省市区县镇路街]")
 # How strongly a kind says where the company is: a registered number beats an address,
 # which beats the look of a name.
 _STRENGTH = {"registration_number": 3, "tax_id": 3, "address": 2, "company_name": 1}
+COUNTRY_KINDS = frozenset(_STRENGTH)  # the kinds whose values can place a company at all
 _HOW = {"registration_number": N_("its registration number"), "tax_id": N_("its tax ID"),
         "address": N_("its address"), "company_name": N_("its company name")}
 

@@ -30,6 +30,7 @@ def _e164(digits: str, region: str | None) -> tuple[str, bool]:
     in Russia). Cached: phonenumbers parsing costs ~20 us a number."""
     import phonenumbers  # imported where used: a command that reads no phone number never loads it
 
+    _keep_patterns(phonenumbers)
     try:
         if region is None:
             number = phonenumbers.parse("+" + digits, None)
@@ -41,6 +42,15 @@ def _e164(digits: str, region: str | None) -> tuple[str, bool]:
         return "", False
     national = region is not None and number.country_code_source == phonenumbers.CountryCodeSource.FROM_DEFAULT_COUNTRY
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164), national
+
+
+def _keep_patterns(phonenumbers) -> None:
+    """phonenumbers' own switch (where its version has it; it does nothing once on) to keep
+    the metadata's compiled regular expressions rather than look each up again in the re
+    module's cache: some eight a number, a tenth of its parsing time. The same patterns."""
+    enable = getattr(phonenumbers, "enable_pattern_cache", None)
+    if enable is not None:
+        enable()
 
 
 def phone_region(region: str) -> str:

@@ -235,8 +235,11 @@ def near_blocks(value: str) -> tuple[str, ...]:
     n = len(value)
     if n < NEAR_BLOCK_MIN_LENGTH:
         return ()
-    out: list[str] = []
+    short, long = (n - 2) // 2, (n - 1) // 2  # long >= _NEAR_K_MIN, as n >= NEAR_BLOCK_MIN_LENGTH
     # (the smaller k of the shortest length serves only shorter values, which have no keys)
-    for k in sorted({(n - 2) // 2, (n - 1) // 2} - set(range((NEAR_BLOCK_MIN_LENGTH - 1) // 2))):
-        out += ["^" + value[:k], value[-k:] + "$"]
-    return tuple(out)
+    if short == long or short < _NEAR_K_MIN:
+        return ("^" + value[:long], value[-long:] + "$")
+    return ("^" + value[:short], value[-short:] + "$", "^" + value[:long], value[-long:] + "$")
+
+
+_NEAR_K_MIN = (NEAR_BLOCK_MIN_LENGTH - 1) // 2

@@ -78,6 +78,11 @@ class Kind:
     def parse(self, value: str, *, region: str | None = None) -> ParsedValue:
         """Validate and normalise one raw value; InvalidValue (with a short reason that
         never quotes the value) for anything this kind cannot accept."""
+        return ParsedValue(*self.parse_tuple(value, region))
+
+    def parse_tuple(self, value: str, region: str | None = None) -> tuple[str, tuple[str, ...], tuple[str, ...]]:
+        """`parse(value, region=region).as_tuple()`, without making the ParsedValue (an
+        import parses a million values)."""
         try:
             canonical = self.normaliser(normalize.clean(value), region)
         except Rejected as e:
@@ -85,15 +90,19 @@ class Kind:
         except Exception:  # noqa: BLE001 - last line of defence: bad input must never crash an import
             raise InvalidValue(self.name, _("cannot be read as a {label}", label=(
                 self.label_zh if language() == "zh" else self.label.lower()))) from None
-        return ParsedValue(canonical.value, self.keys(canonical), canonical.flags)
+        return canonical.value, self.keys(canonical), canonical.flags
 
     def keys(self, canonical: Canonical) -> tuple[str, ...]:
         if not canonical.identifying:
             return ()
-        keys = [f"{self.name}:{canonical.key or canonical.value}"]
-        keys.extend(f"{facet}:{value}" for facet, value in canonical.related)
+        key = f"{self.name}:{canonical.key or canonical.value}"
+        if not canonical.related and self.blocker is None:
+            return (key,)  # most kinds: the one key
+        keys = [key]
+        keys.extend([f"{facet}:{value}" for facet, value in canonical.related])
         if self.blocker is not None:
-            keys.extend(f"{BLOCKING_PREFIX}{self.name}:{block}" for block in self.blocker(canonical.value))
+            prefix = f"{BLOCKING_PREFIX}{self.name}:"
+            keys.extend([prefix + block for block in self.blocker(canonical.value)])
         return tuple(keys)
 
     def mask(self, normalized: str) -> str:
@@ -264,6 +273,11 @@ def parse_value(kind: str, value: str, *, region: str | None = None) -> ParsedVa
     """Validate and normalise `value` as `kind`. `region` (a country code such as "US", or a
     marketplace such as "amazon.de") is needed only for phone numbers without a country code."""
     return get_kind(kind).parse(value, region=region)
+
+
+def parse_tuple(kind: str, value: str, region: str | None = None) -> tuple[str, tuple[str, ...], tuple[str, ...]]:
+    """`parse_value(kind, value, region=region).as_tuple()`: (normalized, keys, flags)."""
+    return get_kind(kind).parse_tuple(value, region)
 
 
 def mask(kind: str, normalized: str) -> str:

@@ -53,7 +53,8 @@ def _parse_index(blob: bytes) -> _Index:
                   tags[n_exact:], blob[end:])
 
 
-def index_blob(profile: Profile, tag: Callable[[str], bytes], n_exact: list[int] | None = None) -> bytes:
+def index_blob(profile: Profile, tag: Callable[[str], bytes], n_exact: list[int] | None = None, *,
+               tags: Callable[[list[str]], list[bytes]] | None = None) -> bytes:
     """The account's key index (format 2): the 8-byte tag of every match key, exact keys
     and blocking keys apart, each in attribute order, with per-attribute counts.
 
@@ -64,10 +65,13 @@ def index_blob(profile: Profile, tag: Callable[[str], bytes], n_exact: list[int]
     `check` and `precheck` search the tags. The audit counts them across all accounts to
     find, before decrypting any profile, which attributes share a key at all, and runs
     the fuzzy comparison on the texts here, without decoding any profile.
+
+    `tags`, when given, is `tag` of each key of a list at once (`Keyring.index_tags`: one
+    call for the whole account rather than one a key).
     """
     exact_counts, block_counts = bytearray(), bytearray()
-    exact_tags: list[bytes] = []
-    block_tags: list[bytes] = []
+    exact_keys: list[str] = []
+    block_keys: list[str] = []
     texts = []
     if n_exact is None:
         n_exact = [_exact_key_count(a.keys) for a in profile.attributes]
@@ -77,13 +81,14 @@ def index_blob(profile: Profile, tag: Callable[[str], bytes], n_exact: list[int]
             raise InvalidInput(_("a {kind} value of account {name!r} has too many match keys", kind=attr.kind, name=profile.account.name))
         exact_counts.append(len(exact))
         block_counts.append(len(blocking))
-        exact_tags.extend(map(tag, exact))
+        exact_keys.extend(exact)
         if blocking:
-            block_tags.extend(map(tag, blocking))
+            block_keys.extend(blocking)
             if _TEXT_SEPARATOR in attr.kind or _TEXT_SEPARATOR in attr.normalized:
                 raise InvalidInput(_("a {kind} value of account {name!r} holds a NUL character", kind=attr.kind, name=profile.account.name))
             texts.append(attr.kind)
             texts.append(attr.normalized)
     head = len(profile.attributes).to_bytes(4, "little") + exact_counts + block_counts
     text = _TEXT_SEPARATOR.join(texts).encode("utf-8") if texts else b""
-    return b"".join((head, bytes(-len(head) % 8), *exact_tags, *block_tags, text))
+    keys = exact_keys + block_keys
+    return b"".join((head, bytes(-len(head) % 8), *(tags(keys) if tags is not None else map(tag, keys)), text))

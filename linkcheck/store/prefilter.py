@@ -306,19 +306,12 @@ class _SharedInArrays:
         n = arrays.n
         tags = arrays.exact
         account = np.repeat(np.arange(n, dtype=np.int64), arrays.n_exact)  # of each tag
-        # How many accounts hold each tag (a tag one account holds twice counts once): sorted
-        # by tag, then account (the tags are in account order, and the sort is stable).
-        order = np.argsort(tags, kind="stable")
-        by_tag, by_account = tags[order], account[order]
-        new_tag = np.ones(len(tags), dtype=bool)
-        new_tag[1:] = by_tag[1:] != by_tag[:-1]
-        new_holder = new_tag.copy()
-        new_holder[1:] |= by_account[1:] != by_account[:-1]
-        group = np.cumsum(new_tag) - 1
+        # How many accounts hold each tag (a tag one account holds twice counts once).
         holders = np.zeros(len(tags), dtype=np.int64)
         if len(tags):
-            holders[order] = np.bincount(group[new_holder], minlength=int(group[-1]) + 1)[group]
-        del order, by_tag, by_account, new_tag, new_holder, group
+            order, group, counts = _holders_per_tag(tags, account)
+            holders[order] = counts[group]
+            del order, group, counts
         shared = holders > 1
         crowded = shared & (holders > crowd) if crowd is not None else np.zeros(len(tags), dtype=bool)
         n_shared = np.bincount(account[shared], minlength=n)
@@ -612,6 +605,23 @@ def _blocks_in_python(indexes: list[_Index], block_cap: int):
     return list(blocks.values()), owner, where, texts, exact
 
 
+def _holders_per_tag(tags, account):
+    """For tags (not empty) held by accounts, in account order: the tags' stable sort order,
+    each sorted position's group (the run of its tag), and each group's number of distinct
+    holding accounts (a tag one account holds twice counts once), counted run by run: sorted
+    by tag, the accounts of one tag stay in order, as the sort is stable."""
+    import numpy as np
+
+    order = np.argsort(tags, kind="stable")
+    by_tag, by_account = tags[order], account[order]
+    new_tag = np.ones(len(order), dtype=bool)
+    new_tag[1:] = by_tag[1:] != by_tag[:-1]
+    new_holder = new_tag.copy()
+    new_holder[1:] |= by_account[1:] != by_account[:-1]
+    group = np.cumsum(new_tag) - 1
+    return order, group, np.bincount(group[new_holder], minlength=int(group[-1]) + 1)
+
+
 def _blocks_in_arrays(arrays: IndexArrays, block_cap: int):
     """The fuzzy side's blocks and values from the key indexes, by sorting and counting the
     8-byte tags as arrays (numpy) instead of a Python loop over every account and tag:
@@ -628,19 +638,11 @@ def _blocks_in_arrays(arrays: IndexArrays, block_cap: int):
     per_attr = arrays.block_counts
     attr_start = arrays.attr_start  # each account's first attribute, overall
     attribute = np.repeat(np.arange(len(per_attr), dtype=np.int64), per_attr)  # of each tag, overall
-    # Holders of each tag: its distinct accounts (sorted by tag, then account: the tags are in
-    # account order and the sort is stable), counted run by run.
-    order = np.argsort(tags, kind="stable")
-    sorted_tags, sorted_accounts = tags[order], account[order]
-    new_tag = np.ones(len(order), dtype=bool)
-    new_tag[1:] = sorted_tags[1:] != sorted_tags[:-1]
-    distinct = new_tag.copy()
-    distinct[1:] |= sorted_accounts[1:] != sorted_accounts[:-1]
-    group = np.cumsum(new_tag) - 1
-    holders = np.bincount(group[distinct], minlength=int(group[-1]) + 1)
+    # Holders of each tag: its distinct accounts.
+    order, group, holders = _holders_per_tag(tags, account)
     in_block = np.zeros(len(order), dtype=bool)
     in_block[order] = ((holders > 1) & (holders <= block_cap))[group]
-    del sorted_tags, sorted_accounts, new_tag, distinct, group
+    del group
     entries = np.flatnonzero(in_block)  # in (account, attribute, key) order
     if not len(entries):
         return [], [], [], [], []

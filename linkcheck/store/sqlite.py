@@ -66,6 +66,9 @@ FORMAT_VERSION = migrations.FORMAT_VERSION
 STORE_ENV = "LINKCHECK_STORE"
 STORE_FILENAME = "store.db"
 BUSY_TIMEOUT_MS = 60_000
+# "No account named X" suggests the closest name on file up to this many accounts (the names are
+# sealed: reading them all takes about 0.1 s per 10,000 accounts).
+SUGGEST_MAX_ACCOUNTS = 20_000
 
 
 def default_store_path() -> Path:
@@ -691,8 +694,24 @@ class Store:
     def profile(self, name: str) -> Profile:
         found = self.find_profile(name)
         if found is None:
-            raise UsageError(_("no account named {name!r}; `linkcheck account list` shows the accounts on file", name=name))
+            raise self._no_account(name)
         return found
+
+    def _no_account(self, name: str) -> UsageError:
+        """"No account named NAME", with the closest name on file when one is close (a typo:
+        lanjng-us for lanjing-us). The names are sealed, so they are read for it -- only in a
+        store small enough for that to take a moment (SUGGEST_MAX_ACCOUNTS)."""
+        guess = None
+        if self.count_accounts() <= SUGGEST_MAX_ACCOUNTS:
+            import difflib
+
+            names = [a.name for a in self.accounts()]
+            close = difflib.get_close_matches(name, names, n=1, cutoff=0.75)
+            guess = close[0] if close else None
+        if guess is not None:
+            return UsageError(_("no account named {name!r} (did you mean {guess}?); `linkcheck account list` shows the "
+                                "accounts on file", name=name, guess=guess))
+        return UsageError(_("no account named {name!r}; `linkcheck account list` shows the accounts on file", name=name))
 
     def has_account(self, name: str) -> bool:
         return self._account_row(name)[1] is not None
@@ -859,7 +878,7 @@ class Store:
 
     def _index_blob(self, profile: Profile, n_exact: list[int] | None = None) -> bytes:
         """The account's sealed key index content: see `keyindex.index_blob`."""
-        return index_blob(profile, self._keys.index_tag, n_exact)
+        return index_blob(profile, self._keys.index_tag, n_exact, tags=self._keys.index_tags)
 
     def put_profile(self, profile: Profile) -> None:
         """Insert the account or replace it (matched by name) with this content."""
@@ -894,7 +913,7 @@ class Store:
         self._require_write()
         tag, row = self._account_row(name)
         if row is None:
-            raise UsageError(_("no account named {name!r}; `linkcheck account list` shows the accounts on file", name=name))
+            raise self._no_account(name)
         row_id, version, body, keys = row
         self._conn.execute("DELETE FROM accounts WHERE id = ?", (row_id,))
         del self._account_ids[tag]

@@ -9,15 +9,16 @@ disappeared from the profile is retired (its period of use ends at the import), 
 from __future__ import annotations
 
 import csv
+import difflib
 import io
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ..i18n import N_, _, translate
 from .. import accounts as book
-from ..errors import InvalidInput, InvalidValue, UsageError
+from ..errors import ImportErrors, InvalidInput, InvalidValue, UsageError
 from ..importers.vendors.common import BrowserProfile, note_of, profile_values, read_file_bytes
-from ..models import Account, Attribute, Event, Profile, is_current, now, periods_of
+from ..models import Account, Attribute, Event, Level, Profile, is_current, iso, now, periods_of
 
 ACCOUNT_FROM = ("name", "remark", "group", "tag")
 NOTE_PREFIX = "browser "
@@ -35,13 +36,22 @@ class ImportResult:
     skipped: list[str] = field(default_factory=list)  # values a kind refused: "ref: kind: reason"
 
 
-def read_map(path: Path) -> dict[str, str]:
+class ProfileMap(dict[str, str]):
+    """--map FILE read: profile -> account, and where each row came from (for the errors)."""
+
+    def __init__(self, path: Path):
+        super().__init__()
+        self.path = path
+        self.rows: dict[str, int] = {}
+
+
+def read_map(path: Path) -> ProfileMap:
     """--map FILE: CSV `profile,account` (a header row naming them is skipped)."""
     try:
         body = read_file_bytes(path).decode("utf-8-sig")
     except UnicodeDecodeError:
         raise InvalidInput(_("{path}: not UTF-8 text", path=path)) from None
-    mapping: dict[str, str] = {}
+    mapping = ProfileMap(path)
     for number, row in enumerate(csv.reader(io.StringIO(body)), start=1):
         cells = [c.strip() for c in row]
         if not any(cells):
@@ -51,7 +61,36 @@ def read_map(path: Path) -> dict[str, str]:
         if number == 1 and [c.lower() for c in cells] == ["profile", "account"]:
             continue
         mapping[cells[0]] = cells[1]
+        mapping.rows[cells[0]] = number
     return mapping
+
+
+def _closest_name(name: str, names: list[str]) -> str | None:
+    """The account name a mistyped one was most likely meant to be ("harbour-us" -> harbor-us)."""
+    close = difflib.get_close_matches(name.casefold(), [n.casefold() for n in names], n=1, cutoff=0.75)
+    return next((n for n in names if n.casefold() == close[0]), None) if close else None
+
+
+def _unknown_map_rows(profiles: list[BrowserProfile], mapping: dict[str, str], names: dict[str, str]) -> list[str]:
+    """A line for each map row used by these profiles that names no account on file."""
+    problems = []
+    where = mapping.path.name if isinstance(mapping, ProfileMap) else "--map"
+    rows = mapping.rows if isinstance(mapping, ProfileMap) else {}
+    for p in profiles:
+        key = p.ref if p.ref in mapping else p.id
+        wanted = mapping.get(key)
+        if wanted is None or wanted.casefold() in names:
+            continue
+        guess = _closest_name(wanted, list(names.values()))
+        origin = _("{file} row {row}", file=where, row=rows[key]) if key in rows else where
+        if guess:
+            problems.append(_("{origin}: no account named {name!r} for profile {profile} (did you mean {guess}?)",
+                              origin=origin, name=wanted[:60], profile=p.ref, guess=guess))
+        else:
+            problems.append(_("{origin}: no account named {name!r} for profile {profile}; `linkcheck account list` "
+                              "shows the accounts on file, --create makes it", origin=origin, name=wanted[:60],
+                              profile=p.ref))
+    return problems
 
 
 def _account_for(p: BrowserProfile, names: dict[str, str], mapping: dict[str, str] | None, account_from: str):
@@ -101,6 +140,10 @@ def import_profiles(
     when = now()
     all_profiles = {p.name: p for p in st.profiles()}
     names = {n.casefold(): n for n in all_profiles}
+    if mapping is not None and not create:
+        problems = _unknown_map_rows(profiles, mapping, names)
+        if problems:
+            raise ImportErrors(problems)
     seen_refs: set[str] = set()
     target: dict[str, str] = {}
     for p in profiles:
@@ -254,7 +297,7 @@ def _consistency(ref: str, account: str, flags: tuple[str, ...]) -> dict | None:
         return None
     return {
         "check": "time zone or language against the exit IP", "level": "context", "accounts": [account],
-        "profiles": [ref],
+        "profiles": [ref], "state": "current", "until": {},
         "reason": _("Time zone or language against the exit IP: {ref} ({account}) leaves through an IP in {country}, "
                     "but {wrong}; context, not a link: a site sees the mismatch and looks closer.", ref=ref,
                     account=account, country=country,
@@ -268,11 +311,24 @@ def _capitalised(check: str) -> str:
     return check.capitalize() if shown == check else shown
 
 
-def audit_profiles(st) -> list[dict]:
-    """What browser profiles of different accounts share, and real hardware showing through."""
+def _holder_until(attrs: list[Attribute]) -> str | None:
+    """The day (YYYY-MM-DD) an account's use of a value ended, or None while it still uses it."""
+    if any(is_current(a) for a in attrs):
+        return None
+    return iso(max(periods_of(a)[-1][1] or 0 for a in attrs))[:10]
+
+
+def audit_profiles(st, past: Level | None = None) -> list[dict]:
+    """What browser profiles of different accounts share, and real hardware showing through.
+
+    A value no longer in use by one of the accounts (retired by a re-import: a replaced proxy)
+    is a past finding, as in `audit`: "state" "past", each such account's last day in "until",
+    and its level capped at `past` (`[history] past`) when that is given.
+    """
     from ..registry import FACETS
 
     groups: dict[tuple[str, str], dict[str, set[str]]] = {}
+    held: dict[tuple[str, str], dict[str, list[Attribute]]] = {}
     passthrough: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {}
     context: list[dict] = []
     for prof in st.profiles():
@@ -282,7 +338,8 @@ def audit_profiles(st) -> list[dict]:
             ref = a.note[len(NOTE_PREFIX):]
             if a.kind in SHARED_CHECKS:
                 groups.setdefault((a.kind, a.keys[0]), {}).setdefault(prof.name, set()).add(ref)
-            if a.kind == "browser_profile":
+                held.setdefault((a.kind, a.keys[0]), {}).setdefault(prof.name, []).append(a)
+            if a.kind == "browser_profile" and is_current(a):  # a profile moved away: its settings are the new account's
                 mismatch = _consistency(ref, prof.name, a.flags)
                 if mismatch is not None:
                     context.append(mismatch)
@@ -290,18 +347,31 @@ def audit_profiles(st) -> list[dict]:
                 if shown:
                     passthrough.setdefault(ref.split(":", 1)[0], []).append((prof.name, ref, shown))
     findings = []
-    for (kind, _key), holders in sorted(groups.items()):
+    for (kind, key), holders in sorted(groups.items()):
         if len(holders) < 2:
             continue
         check, meaning = SHARED_CHECKS[kind]
         facet = FACETS.get(kind)
         # every SHARED_CHECKS kind has a facet
-        level = facet.level.label if facet is not None and hasattr(facet.level, "label") else str(facet.level)  # type: ignore[union-attr]
-        profiles = sorted(r for refs in holders.values() for r in refs)
+        facet_level = facet.level if facet is not None else None
+        until = {acct: day for acct, attrs in sorted(held[(kind, key)].items())
+                 if (day := _holder_until(attrs)) is not None}
+        state = "past" if until else "current"
+        if state == "past" and past is not None and isinstance(facet_level, Level) and facet_level > past:
+            facet_level = past
+        level = facet_level.label if hasattr(facet_level, "label") else str(facet_level)  # type: ignore[union-attr]
+        profiles = sorted({r for refs in holders.values() for r in refs})  # one profile moved: named once
+        if state == "past":
+            ended = ", ".join(_("{account} until {day}", account=acct, day=day) for acct, day in until.items())
+            reason = _("{check}, no longer in use ({ended}): different accounts had it in their profiles ({profiles}); the "
+                       "marketplace remembers what it saw, so it still counts unless `[history] past` lowers it.",
+                       check=_capitalised(check), ended=ended, profiles=", ".join(profiles))
+        else:
+            reason = _("{check}: {meaning} ({profiles}).", check=_capitalised(check), meaning=translate(meaning),
+                       profiles=", ".join(profiles))
         findings.append({
             "check": check, "level": level, "accounts": sorted(holders), "profiles": profiles,
-            "reason": _("{check}: {meaning} ({profiles}).", check=_capitalised(check), meaning=translate(meaning),
-                        profiles=", ".join(profiles)),
+            "state": state, "until": until, "reason": reason,
         })
     for vendor, rows in sorted(passthrough.items()):
         accounts = sorted({acct for acct, _ref, _shown in rows})
@@ -313,7 +383,7 @@ def audit_profiles(st) -> list[dict]:
                             for acct, ref, shown in sorted(rows, key=lambda r: r[1]))
         findings.append({
             "check": "real hardware showing through", "level": "high" if common else "medium",
-            "accounts": accounts, "profiles": sorted(ref for _acct, ref, _shown in rows),
+            "accounts": accounts, "profiles": sorted(ref for _acct, ref, _shown in rows), "state": "current", "until": {},
             "reason": _("Real hardware showing through: {n} {vendor} profiles of different accounts show the real "
                         "hardware of the computer they run on, so opened on one computer they give identical "
                         "canvas/WebGL/audio hashes and link the accounts ({details}).", n=len(rows), vendor=vendor,

@@ -43,9 +43,9 @@ def _problems(origin: str, name: str | None, problems) -> str:
     joined = ("；" if language() == "zh" else "; ").join(problems)
     if origin == FROM_OPTIONS:
         return joined
-    if name is None:
-        return _("{origin}: {problems}", origin=origin, problems=joined)
-    return _("{origin}: account {name!r}: {problems}", origin=origin, name=name, problems=joined)
+    # The import's own words (accounts.import_records): where, then what.
+    where = origin if name is None else _("{origin}: account {name!r}", origin=origin, name=name)
+    return _("{origin}: {problem}", origin=where, problem=joined)
 
 
 def planned_from_values(

@@ -119,7 +119,7 @@
       els.push(node);
     });
     Object.keys(clusters).forEach(function (key) {
-      var c = Number(key), row = data.clusters[c], label = say("Cluster {n} · {level}", {n: c + 1, level: say(LEVELS[row[0]])});
+      var c = Number(key), row = data.clusters[c], label = say("Cluster {n} · linked at {level} or above", {n: c + 1, level: say(LEVELS[row[0]])});
       if (collapsed(c)) {
         els.push({group: "nodes", classes: "collapsed", data: {id: "k" + c, cluster: c, side: Math.min(140, 40 + 4 * Math.sqrt(row[1].length) * 4),
           label: label + "\n" + say("{n} accounts (tap to open)", {n: row[1].length})}});
@@ -348,7 +348,7 @@
     details.textContent = "";
     if (n.hasClass("cluster") || n.hasClass("collapsed")) {
       var c = data.clusters[n.data("cluster")];
-      details.appendChild(text("h3", say("Cluster {n} · {level}", {n: n.data("cluster") + 1, level: say(LEVELS[c[0]])})));
+      details.appendChild(text("h3", say("Cluster {n} · linked at {level} or above", {n: n.data("cluster") + 1, level: say(LEVELS[c[0]])})));
       details.appendChild(text("p", n.hasClass("collapsed") ? say("{n} accounts (tap to open)", {n: c[1].length}) : say("{n} accounts", {n: c[1].length})));
       return;
     }

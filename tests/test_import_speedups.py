@@ -1,0 +1,321 @@
+"""The faster forms an import uses (issue 17, sixth session) give exactly what the plain forms give."""
+
+from __future__ import annotations
+
+import sys
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from linkcheck.normalize import numbers
+
+# Text as registration numbers arrive at python-stdnum (upper-case ASCII letters and digits),
+# as other callers could give it (separators, stdnum's look-alike characters, any Unicode).
+_LOOK_ALIKES = "-*,./: '`\u2010\u2013\u2014\uff10\uff11\u00b4\u02bc\u2019\u3000"
+_TEXT = st.one_of(
+    st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", max_size=24),
+    st.text(alphabet="ABCXYZ0189" + _LOOK_ALIKES, max_size=24),
+    st.text(max_size=24),
+)
+
+
+def _fast_clean():
+    numbers._country_modules("US")  # loads stdnum's US modules, and puts the fast clean in place
+    from stdnum import util
+
+    return util._linkcheck_fast_clean
+
+
+@settings(max_examples=400, deadline=None)
+@given(_TEXT, st.sampled_from(["", " ", " -", " -./,:", "-", " -.", "'", "`", " -'`"]))
+def test_the_fast_stdnum_clean_is_stdnum_s_clean(number, deletechars):
+    fast = _fast_clean()
+    assert fast(number, deletechars) == fast.original(number, deletechars)
+    assert fast(number) == fast.original(number)
+
+
+def test_the_fast_stdnum_clean_refuses_what_stdnum_refuses():
+    from stdnum.exceptions import InvalidFormat
+
+    fast = _fast_clean()
+    for bad in (None, 12345, 1.5):
+        for clean in (fast, fast.original):
+            try:
+                clean(bad, " -")
+            except InvalidFormat:
+                continue
+            raise AssertionError(f"{bad!r} was cleaned")
+    assert fast(("9", "1"), "") == fast.original(("9", "1"), "") == "91"  # stdnum joins any iterable of text
+
+
+def test_stdnum_s_number_modules_use_the_fast_clean_once_loaded():
+    fast = _fast_clean()
+    numbers._country_modules("DE")
+    from stdnum import util
+    from stdnum.de import vat
+    from stdnum.us import ein, tin
+
+    for module in (ein, tin, vat):
+        assert module.clean is fast
+    assert util.clean is fast.original  # stdnum's own stays what it was
+    assert all(getattr(m, "clean", None) is not fast.original for n, m in sys.modules.items()
+               if n.startswith("stdnum.") and m is not util)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(st.text(alphabet="ABDEGKLNRSUX0123456789 -./", min_size=5, max_size=20),
+                 st.from_regex(r"(DE|GB|FR|IT|NL|BE|DK|91)[0-9]{7,16}[A-Z0-9]?", fullmatch=True)),
+       st.sampled_from([None, "US", "DE", "GB", "CN", "FR"]))
+def test_registration_numbers_read_the_same_with_the_fast_clean(text, region):
+    fast = _fast_clean()
+    from linkcheck.normalize.text import Rejected
+
+    def read():
+        numbers._registry_value.cache_clear()
+        numbers._WRONG_LENGTH.clear()
+        try:
+            return numbers.registry_code(text, region)
+        except Rejected as exc:
+            return exc.reason
+
+    with_fast = read()
+    patched = [(m, m.clean) for n, m in sys.modules.items() if n.startswith("stdnum.") and getattr(m, "clean", None) is fast]
+    try:
+        for module, _clean in patched:
+            module.clean = fast.original
+        plain = read()
+    finally:
+        for module, clean in patched:
+            module.clean = clean
+    assert with_fast == plain
+
+
+# ----- values: parse_tuple, and the kinds' match keys ----------------------------------------
+
+from linkcheck import accounts  # noqa: E402
+from linkcheck.errors import InvalidValue  # noqa: E402
+from linkcheck.importers import ProfileRecord, RawValue  # noqa: E402
+from linkcheck.importers.ahead import parse_batch  # noqa: E402
+from linkcheck.models import Account, Attribute, Profile  # noqa: E402
+from linkcheck.registry import kinds  # noqa: E402
+from linkcheck.registry.facets import BLOCKING_PREFIX  # noqa: E402
+
+# Values of every kind, valid and not, in several spellings (bench/synth.py's and others).
+_VALUES = {
+    "company_name": ["Shenzhen Lihegehe Trading Co., Ltd.", "深圳市艾克美贸易有限公司", "ACME", "Co., Ltd."],
+    "registration_number": ["91440300MA5F0ACME1", "DE 123 456 789", "91440000000000X", "12"],
+    "tax_id": ["DE123456789", "GB 123 4567 89", "EL094019245"],
+    "legal_representative": ["Maple Lihegehe", "李伟", "Li Na"],
+    "address": ["Room 100, 1 Lihegehe Road, Shenzhen", "广东省深圳市南山区科苑路88号", "1 Main St, Newark, USA"],
+    "email": ["ops@lihegehe0.example", "Lihegehe.Sales0@gmail.com", "not an email"],
+    "phone": ["+1 201 555 0000", "(201) 555-0123", "030 1234567", "+86 138 0013 8000", "12"],
+    "bank_account": ["DE89 3704 0044 0532 0130 00", "000000000001", "x"],
+    "card": ["4000000000000002", "4111 1111 1111 1112"],
+    "payment_account": ["pay-lihegehe-0@payments.example", "+1 201 555 0100", "ACCT123456"],
+    "ip": ["192.0.2.1", "2001:db8:0:1::10", "192.168.0.2", "64:ff9b::203.0.113.7", "300.1.1.1"],
+    "mac": ["3c:22:00:00:00:01", "3C22.FB12.3456", "01:00:5e:00:00:01"],
+    "gateway_mac": ["a4:2b:00:00:00:fe"],
+    "hostname": ["ops-lihegehe-0", "localhost", "Acme-Laptop.local"],
+    "machine_id": ["0a5d2f346baa9455e3e70682c2094cac", "{3F2504E0-4F89-11D3-9A0C-0305E82C3301}", "short"],
+    "brand": ["LihegeheTrading", "Acme Home"],
+    "supplier": ["Acme Soranujo Factory"],
+    "logistics": ["SF Express"],
+    "category": ["Home & Kitchen"],
+    "proxy": ["socks5://user1:pw@203.0.113.5:1080"],
+    "device_name": ["DESKTOP-7Q2M4KD"],
+}
+_REGIONS = [None, "US", "amazon.de", "CN", "GB"]
+
+
+def _keys_as_before(kind: kinds.Kind, canonical) -> tuple[str, ...]:
+    """`Kind.keys` as it was written before the sixth session."""
+    if not canonical.identifying:
+        return ()
+    keys = [f"{kind.name}:{canonical.key or canonical.value}"]
+    keys.extend(f"{facet}:{value}" for facet, value in canonical.related)
+    if kind.blocker is not None:
+        keys.extend(f"{BLOCKING_PREFIX}{kind.name}:{block}" for block in kind.blocker(canonical.value))
+    return tuple(keys)
+
+
+def _outcome(parse, *args, **kwargs):
+    try:
+        return parse(*args, **kwargs)
+    except InvalidValue as exc:
+        return ("invalid", exc.kind, exc.reason)
+
+
+def test_parse_tuple_is_parse_value_as_a_tuple_with_the_keys_as_before():
+    from linkcheck import normalize
+
+    for name, values in _VALUES.items():
+        kind = kinds.KINDS[name]
+        for value in values:
+            for region in _REGIONS:
+                fast = _outcome(kinds.parse_tuple, name, value, region)
+                assert fast == _outcome(lambda *a, **k: kinds.parse_value(*a, **k).as_tuple(), name, value, region=region)
+                if fast[0] != "invalid":
+                    canonical = kind.normaliser(normalize.clean(value), region)
+                    assert fast == (canonical.value, _keys_as_before(kind, canonical), canonical.flags)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(sorted(_VALUES)), st.text(max_size=40), st.sampled_from(_REGIONS))
+def test_parse_tuple_is_parse_value_on_any_text(name, value, region):
+    assert _outcome(kinds.parse_tuple, name, value, region) == _outcome(
+        lambda *a, **k: kinds.parse_value(*a, **k).as_tuple(), name, value, region=region)
+
+
+# ----- an import's attributes: the values parsed ahead without metadata ----------------------
+
+_METADATA = st.one_of(
+    st.just({}),
+    st.fixed_dictionaries({}, optional={
+        "note": st.sampled_from([None, "a note", "x" * 5000]),
+        "source": st.sampled_from([None, "manual", "capture", "nonsense"]),
+        "first_seen": st.sampled_from([None, 0, 1_700_000_000, -5]),
+        "last_seen": st.sampled_from([None, 1_700_000_100, 10**13]),
+        "periods": st.sampled_from([(), ((None, None, None),), ((1_600_000_000, 1_500_000_000, None),)]),
+    }),
+)
+_RAW = st.one_of(
+    st.builds(lambda kv, meta: RawValue(kv[0], kv[1], **meta),
+              st.sampled_from([(k, pad % v) for k, vs in _VALUES.items() for v in vs for pad in ("%s", " %s\t")]),
+              _METADATA),
+    st.builds(RawValue, st.sampled_from(["email", "nonsense", 5]), st.one_of(st.none(), st.integers(), st.text(max_size=8))),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_RAW, max_size=8), st.sampled_from(["amazon.com", "amazon.de", "", "mars"]),
+       st.sampled_from([None, "CN", "GB"]), st.sampled_from([None, "US"]), st.sampled_from(["import", "capture", "bogus"]),
+       st.sampled_from([None, 1_790_000_000]))
+def test_attributes_of_values_parsed_ahead_are_those_made_one_by_one(values, marketplace, region, default_region,
+                                                                    source, when):
+    record = ProfileRecord("f:1", "shop", marketplace, values=tuple(values))
+    account = Account("shop", marketplace, "active", None, 1, 1)
+    known = (Attribute("address", "1 Main St, Newark, USA", "1 main st newark usa", (), "import", 1, 1),)
+    answers = parse_batch([record], region, default_region)
+
+    def attributes(ahead):
+        try:
+            return accounts.record_attributes(record, account, region, when, source=source,
+                                              default_region=default_region, known=known, ahead=ahead)
+        except Exception as exc:  # noqa: BLE001 - the same failure both ways
+            return type(exc).__name__, str(exc)
+
+    if when is None:  # make_attribute takes the time itself: compare all but the times
+        accounts_now = accounts.now
+        try:
+            accounts.now = lambda: 1_800_000_000
+            assert attributes(answers) == attributes(None)
+        finally:
+            accounts.now = accounts_now
+        return
+    fast, plain = attributes(answers), attributes(None)
+    assert fast == plain
+    if isinstance(fast, tuple) and fast and fast[0]:
+        assert all(type(a) is Attribute for a in fast[0])
+
+
+# ----- rows: the key index's tags, and the attribute lines ----------------------------------
+
+
+def test_index_tags_are_index_tag_of_each_key_and_the_index_is_the_same():
+    import os
+
+    from linkcheck.crypto.aead import Keyring
+    from linkcheck.store.codec import _exact_key_count
+    from linkcheck.store.keyindex import index_blob
+
+    keys = Keyring(os.urandom(32))
+    some = ["email:ops@acme.example", "~company_name:acme", "", "é 中文", "~company_name:acme"]
+    assert keys.index_tags(some) == [keys.index_tag(k) for k in some]
+    assert keys.index_tags([]) == []
+    attrs = tuple(Attribute(name, value, *kinds.parse_tuple(name, value, "US")[:2], "import", 1, 1)
+                  for name, values in _VALUES.items() for value in values
+                  if _outcome(kinds.parse_tuple, name, value, "US")[0] != "invalid")
+    profile = Profile(Account("shop", "amazon.com", "active", None, 1, 1), attrs)
+    n_exact = [_exact_key_count(a.keys) for a in attrs]
+    assert any(n < len(a.keys) for n, a in zip(n_exact, attrs, strict=True))  # blocking keys too
+    assert index_blob(profile, keys.index_tag, n_exact, tags=keys.index_tags) == index_blob(
+        profile, keys.index_tag, n_exact)
+
+
+def test_exact_key_count_refuses_keys_out_of_order():
+    import pytest
+
+    from linkcheck.store.codec import _exact_key_count
+
+    assert _exact_key_count(()) == 0
+    assert _exact_key_count(("a:1", "b:2", "~a:x", "~a:y")) == 2
+    assert _exact_key_count(("~a:x",)) == 0
+    for bad in (("a:1", "~a:x", "b:2"), ("~a:x", "a:1", "b:2")):
+        with pytest.raises(ValueError, match="out of order"):
+            _exact_key_count(bad)
+
+
+def _near_blocks_as_before(value: str) -> tuple[str, ...]:
+    from linkcheck.normalize.text import NEAR_BLOCK_MIN_LENGTH
+
+    n = len(value)
+    if n < NEAR_BLOCK_MIN_LENGTH:
+        return ()
+    out: list[str] = []
+    for k in sorted({(n - 2) // 2, (n - 1) // 2} - set(range((NEAR_BLOCK_MIN_LENGTH - 1) // 2))):
+        out += ["^" + value[:k], value[-k:] + "$"]
+    return tuple(out)
+
+
+def test_near_blocks_are_as_before_at_every_length():
+    from linkcheck.normalize.text import near_blocks
+
+    for n in range(0, 60):
+        value = "".join(chr(65 + i % 26) for i in range(n))
+        assert near_blocks(value) == _near_blocks_as_before(value), n
+
+
+def test_phone_numbers_are_parsed_with_phonenumbers_pattern_cache_on():
+    import phonenumbers
+    from phonenumbers import re_util
+
+    from linkcheck.normalize.phone import _e164
+
+    _e164.cache_clear()
+    assert _e164("12015550123", None) == ("+12015550123", False)
+    if hasattr(phonenumbers, "enable_pattern_cache"):
+        assert re_util._COMPILED_PATTERNS  # kept, not looked up again in the re module's cache
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.one_of(st.from_regex(r"[0-9]{5,14}", fullmatch=True), st.from_regex(r"9[0-9]{2}[5-9][0-9]{5}", fullmatch=True),
+                 st.from_regex(r"P[0-9]{8}", fullmatch=True), st.from_regex(r"[0-9]{2}[A-Z0-9]{6,16}", fullmatch=True),
+                 st.sampled_from(["078051120", "123456789", "912707010", "041234567", "P01594846", "91440000000000X",
+                                  "0994000617721", "1234567890121"])),
+       st.sampled_from(["US", "TH"]))
+def test_a_number_reads_the_same_without_the_modules_that_only_repeat_others(number, country):
+    def read(either_of):
+        saved = numbers._EITHER_OF
+        numbers._EITHER_OF = either_of
+        numbers._country_modules.cache_clear()
+        numbers._WRONG_LENGTH.clear()
+        try:
+            return [m.__name__ for m in numbers._country_modules(country)], numbers._national_number(country, number)
+        finally:
+            numbers._EITHER_OF = saved
+            numbers._country_modules.cache_clear()
+            numbers._WRONG_LENGTH.clear()
+
+    trimmed, fast = read(numbers._EITHER_OF)
+    full, plain = read(frozenset())
+    assert f"stdnum.{country.lower()}.tin" in full and f"stdnum.{country.lower()}.tin" not in trimmed
+    assert fast == plain
+
+
+def test_the_modules_left_out_are_tried_after_every_module_they_repeat():
+    from stdnum.th import tin as th_tin
+    from stdnum.us import tin as us_tin
+
+    for country, union in (("US", us_tin), ("TH", th_tin)):
+        modules = numbers._country_modules(country)
+        assert union not in modules and set(union._tin_modules) <= set(modules)
