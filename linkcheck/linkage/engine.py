@@ -452,9 +452,13 @@ def score_blocks(
         blocks, text_for, comparison_of,
         lambda refs: len(refs) > block_cap and len(set(map(owner.__getitem__, refs))) > block_cap,
     ) if len(blocks) > sieve.SIEVE_OVER else ()
-    # A facet's partial test (the address by its parts) is no comparison level: the sieve does
-    # not know it, so a sieved block of such a facet still gets it (and only it).
+    # A facet's partial test (the address by its parts) is no comparison level: of the blocks
+    # the sieve found, those in which its own necessary test finds a pair that may agree are
+    # scored all the same.
     partial_of = _partial_tests(rules, comparison_of)
+    if hopeless and partial_of:
+        for facet, (*_test, may_agree) in partial_of.items():
+            hopeless -= may_agree(blocks, [at for at in hopeless if blocks[at][0] == facet], text_of)
     parsed: dict[int, object] = {}
     parse: Callable[[str], object] = str
 
@@ -465,15 +469,14 @@ def score_blocks(
         return held
 
     for at, (facet, refs) in enumerate(blocks):
-        sieved = at in hopeless
-        if sieved and facet not in partial_of:
+        if at in hopeless:
             continue
         comparison = comparison_of.get(facet)
         if comparison is None:
             continue
         partial = None
         if facet in partial_of:
-            parse, partial, futile = partial_of[facet]
+            parse, partial, futile, _may_agree = partial_of[facet]
         if len(refs) == 2:
             # Most blocks: two values, one comparison.
             ra, rb = refs
@@ -485,7 +488,7 @@ def score_blocks(
             if text_a == text_b:
                 _consider_identical(refs, exact_of, lambda x, y, facet=facet: consider(x, y, 100.0, facet))
                 continue
-            similarity = None if sieved else comparison.compare(text_a, text_b)
+            similarity = comparison.compare(text_a, text_b)
             if similarity is not None:
                 consider(ra, rb, similarity, facet)
             elif partial is not None and partial(parts_of(ra), parts_of(rb)):
@@ -502,7 +505,7 @@ def score_blocks(
             if len(same) > 1:
                 _consider_identical(same, exact_of, lambda x, y, facet=facet: consider(x, y, 100.0, facet))
         distinct = list(by_text)
-        for x in range(0 if sieved else len(distinct) - 1):
+        for x in range(len(distinct) - 1):
             for other, similarity in comparison.matches(distinct, x):
                 for ra in by_text[distinct[x]]:
                     for rb in by_text[other]:
@@ -562,16 +565,19 @@ def _add_fuzzy(matches: Iterable[FuzzyMatch], attr_of: list[Attribute], owner: l
 # the address by its parts (comparisons.parts_agree). A match weighs as the facet's near level
 # (`is_near`: no level before the near ones matches it), so it makes no pair alone.
 # Each is (what to read from a normalised text once per value, the test on two such readings,
-# whether a whole block is hopeless: a test once per block that spares its pairs).
-_PARTIAL: dict[str, tuple[Callable[[str], object], Callable[[object, object], bool], Callable[[list], bool]]] = {
-    "address": (address_parts, agree_in_parts, parts_hopeless),  # type: ignore[dict-item]  # parts in, parts out
+# whether a whole block is hopeless: a test once per block that spares its pairs, and the
+# sieve's necessary test: which of the blocks it found may still hold a pair that agrees).
+_Partial = tuple[Callable[[str], object], Callable[[object, object], bool], Callable[[list], bool],
+                 Callable[[Sequence[tuple[str, list[int]]], list[int], Callable[[int], str]], set[int]]]
+_PARTIAL: dict[str, _Partial] = {
+    "address": (address_parts, agree_in_parts, parts_hopeless,  # type: ignore[dict-item]  # parts in, parts out
+                sieve.parts_may_agree),
 }
 # A block of more distinct texts than this is not tried by parts (pairwise, in Python).
 PARTS_MAX_DISTINCT = 60
 
 
-def _partial_tests(rules: Rules, comparison_of: dict[str, Comparison]
-                   ) -> dict[str, tuple[Callable[[str], object], Callable[[object, object], bool], Callable[[list], bool]]]:
+def _partial_tests(rules: Rules, comparison_of: dict[str, Comparison]) -> dict[str, _Partial]:
     """The partial tests the rules leave on: the facet compared at all, its near weight above 0."""
     out = {}
     for facet, test in _PARTIAL.items():
