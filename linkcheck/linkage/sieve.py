@@ -27,14 +27,16 @@ necessary test of it in numpy, finds no pair that may agree; it scores the other
 from __future__ import annotations
 
 import re
+from typing import Callable, Sequence
+
+from .comparisons import _ADDRESS_FILLER, _MIN_POSTCODE_DIGITS, Comparison, NearNumber, SamePlace, Typo
+
+# (parts_may_agree's, kept apart from the sieve's own above)
 from itertools import chain, count
 from operator import itemgetter
-from typing import TYPE_CHECKING, Callable, Iterable, NamedTuple, Sequence
+from typing import TYPE_CHECKING, Iterable, NamedTuple
 
-from .comparisons import (
-    _ADDRESS_FILLER, _DIGITS, _MIN_POSTCODE_DIGITS, _PARTS_MAX_UNMATCHED, _UNIT_WORDS, Comparison, NearNumber, SamePlace,
-    Typo, _address_generic,
-)
+from .comparisons import _DIGITS, _PARTS_MAX_UNMATCHED, _UNIT_WORDS, _address_generic
 
 if TYPE_CHECKING:
     import numpy as np
