@@ -281,6 +281,225 @@ class NearNumber(Typo):
     agree = staticmethod(near_numbers)
 
 
+
+# ---------------------------------------------------------------------------------------------
+# The "parts" level: an address compared by its parts (registry.facets.PARTS_WEIGHT)
+
+# Of the shorter address's words, at most this many may find no partner in the other (a
+# suburb written differently, a word mistyped beyond one edit) -- only when it has at least
+# PARTS_MIN_WORDS words, so two short addresses differing in their one street name never agree.
+PARTS_MIN_WORDS = 4
+# A word of the longer address no part of the shorter names (a locality or an estate the other
+# leaves out): at most this many.
+PARTS_MAX_EXTRA = 3
+
+
+def parts_agree(a: str, b: str) -> bool:
+    """Whether two normalised addresses agree in their parts though neither is the same as, a
+    typo of, or one digit from the other (Fellegi-Sunter's partial agreement, compared part by
+    part as Splink compares a street number, a street, a suburb and a postcode):
+
+    - numbers (a house number, a postcode; `_numbers_agree`): each number of one is a number
+      of the other, or one of them one digit from its partner (not in an address that names a
+      unit: room 5 and room 7 are two tenants); they share at least one, and the other has at
+      most one more (a house number left out);
+    - words (`_words_agree`): each word of the shorter address is a word of the other, one
+      edit from one, or two of them are one of the other's split by a space (`s treet`,
+      `street`); the longer may add up to PARTS_MAX_EXTRA words (a locality the other leaves
+      out); they share a distinctive word (not a street type or a place word);
+    - one word of the shorter may differ beyond that (a suburb or a town written otherwise)
+      only when it has PARTS_MIN_WORDS words or more, two distinctive words agree, and the
+      word is no street's name (the word before a street type: `Oakridge` in `Oakridge
+      Street`): another street of one town is another place;
+    - a one-letter word never stays without its partner (K Street, P Street).
+
+    Normalised, not fuzzy texts: a street's name is known by its place before the street type.
+    Tried only between two accounts something else links (engine._compare_linked): it makes
+    no pair alone."""
+    if a == b:
+        return False
+    return agree_in_parts(address_parts(a), address_parts(b))
+
+
+class AddressParts(NamedTuple):
+    """A normalised address as `agree_in_parts` reads it: the text and its set of words."""
+
+    text: str
+    words: frozenset[str]
+
+
+def address_parts(text: str) -> AddressParts:
+    """A normalised address's words as a set (cheap: the rest is read when they pass)."""
+    return AddressParts(text, frozenset(text.split()))
+
+
+def agree_in_parts(parts_a: AddressParts, parts_b: AddressParts) -> bool:
+    """`parts_agree` over two `address_parts`, each made once per address.
+
+    First the cheap test most pairs a blocking group brings together fail (the same numbers
+    and the same words but one, another word beyond a typo, and nothing else distinctive
+    enough for the one-word allowance: two streets of one town), with set operations on the
+    words; then the whole comparison."""
+    words_a, words_b = parts_a.words, parts_b.words
+    only_a, only_b = words_a - words_b, words_b - words_a
+    if len(only_a) == 1 and len(only_b) == 1:
+        (x,), (y,) = only_a, only_b
+        if x.isalpha() and y.isalpha() and not one_edit(x, y) and _distinctive_count(words_a & words_b) < 2:
+            return False
+    return _agree(_parsed(parts_a.text), _parsed(parts_b.text))
+
+
+def parts_hopeless(parts: list[AddressParts]) -> bool:
+    """Whether no two addresses of a blocking group can agree in their parts beyond what the
+    comparison levels found: each is the words they all share and one word more (a group
+    made by one word's first or last letters), and the shared words hold fewer than two
+    distinctive ones -- so two of them differ in one word each and nothing else, which
+    agrees only as a typo (the levels' business), never by the one-word allowance. Checked
+    once per group: the pairs of such groups are most of a large store's."""
+    common = frozenset.intersection(*(p.words for p in parts))
+    if any(len(p.words) != len(common) + 1 for p in parts):
+        return False
+    return _distinctive_count(common) < 2
+
+
+def _distinctive_count(words: frozenset[str]) -> int:
+    generic = _address_generic()  # (membership, not set difference: that walks the large set)
+    return sum(1 for w in words if len(w) >= 3 and w not in generic and w not in _ADDRESS_FILLER and not w.isdigit())
+
+
+def _agree(parts_a: "_Parsed", parts_b: "_Parsed") -> bool:
+    if parts_a.distinctive.isdisjoint(parts_b.distinctive):
+        return False
+    if len(parts_a.numbers) > len(parts_b.numbers):
+        parts_a, parts_b = parts_b, parts_a
+    if not _numbers_agree(list(parts_a.numbers), list(parts_b.numbers), not (parts_a.unit or parts_b.unit)):
+        return False
+    return _words_agree(list(parts_a.words), list(parts_b.words), (parts_a.all_words, parts_b.all_words))
+
+
+class _Parsed(NamedTuple):
+    numbers: tuple[str, ...]
+    words: tuple[str, ...]  # less numbers and administrative words
+    distinctive: frozenset[str]  # words of 3 characters or more that are no street type or place word
+    all_words: tuple[str, ...]  # in order (`_street_names`)
+    unit: bool  # names a unit (room, suite, floor...)
+
+
+@lru_cache(maxsize=1 << 12)
+def _parsed(text: str) -> _Parsed:
+    """A normalised address's numbers, its words less numbers and administrative words, the
+    distinctive ones among them, all its words in order, whether it names a unit."""
+    words = tuple(text.split())
+    kept = tuple(w for w in words if w not in _ADDRESS_FILLER and not w.isdigit())
+    generic = _address_generic()
+    distinctive = frozenset(w for w in kept if len(w) >= 3 and w not in generic)
+    return _Parsed(tuple(_DIGITS.findall(text)), kept, distinctive, words, not _UNIT_WORDS.isdisjoint(words))
+
+
+def _numbers_agree(fewer: list[str], more: list[str], near_allowed: bool) -> bool:
+    if not fewer or len(more) - len(fewer) > 1:
+        return False
+    rest = list(more)
+    missed = []
+    for number in fewer:
+        if number in rest:
+            rest.remove(number)
+        else:
+            missed.append(number)
+    if not missed:
+        return True
+    return (near_allowed and len(missed) == 1 and len(fewer) > 1
+            and any(one_edit(missed[0], other) for other in rest))
+
+
+def _address_words(words: list[str]) -> list[str]:
+    return [w for w in words if not w.isdigit() and w not in _ADDRESS_FILLER]
+
+
+def _street_names(words: tuple[str, ...]) -> frozenset[str]:
+    """The words just before a street type (`quenby` in `14 quenby street`)."""
+    types = _street_types()
+    return frozenset(before for before, word in zip(words, words[1:], strict=False)
+                     if word in types and not before.isdigit())
+
+
+def _words_agree(words_a: list[str], words_b: list[str], texts: tuple[tuple[str, ...], tuple[str, ...]]) -> bool:
+    if len(words_a) > len(words_b):
+        words_a, words_b = words_b, words_a
+    only_b = list(words_b)
+    only_a: list[str] = []
+    shared: list[str] = []
+    for word in words_a:
+        if word in only_b:
+            only_b.remove(word)
+            shared.append(word)
+        else:
+            only_a.append(word)
+    if len(only_a) > _PARTS_MAX_UNMATCHED or len(only_b) > _PARTS_MAX_UNMATCHED:
+        return False
+    matched = len(shared)
+    # One edit apart (words of at least 4 characters: one edit of a shorter word is another word).
+    for word in list(only_a):
+        other = next((o for o in only_b if len(word) >= 4 and len(o) >= 4 and one_edit(word, o)), None)
+        if other is not None:
+            only_a.remove(word)
+            only_b.remove(other)
+            matched += 1
+    # A word split by a space on either side.
+    for side, other_side in ((only_a, only_b), (only_b, only_a)):
+        for whole in list(other_side):
+            pieces = _split_of(whole, side)
+            if pieces is not None:
+                other_side.remove(whole)
+                side.remove(pieces[0])
+                side.remove(pieces[1])
+                matched += 1
+    if any(len(w) == 1 for w in chain(only_a, only_b)):
+        return False
+    if len(only_b) - len(only_a) > PARTS_MAX_EXTRA or matched < 2:
+        return False
+    generic = _address_generic()
+    distinctive = sum(1 for w in shared if len(w) >= 3 and w not in generic)
+    if not only_a:
+        return distinctive >= 1
+    return (len(only_a) == 1 and len(words_a) >= PARTS_MIN_WORDS and distinctive >= 2
+            and only_a[0] not in _street_names(texts[0]) | _street_names(texts[1]))
+
+
+# More words than this left without a partner on one side: two addresses, not one in parts.
+_PARTS_MAX_UNMATCHED = 6
+
+
+def token_set_ratio(a: str, b: str, *, processor=None) -> float:
+    """rapidfuzz's token_set_ratio (imported at first use)."""
+    return float(fuzz.token_set_ratio(a, b, processor=processor))
+
+
+def _split_of(whole: str, words: list[str]) -> tuple[str, str] | None:
+    """Two of `words` that make `whole` (one edit allowed) joined in either order, or None."""
+    for i, first in enumerate(words):
+        if not whole.startswith(first[:1]):
+            continue
+        for j, second in enumerate(words):
+            if i != j and (first + second == whole or len(whole) >= 6 and one_edit(first + second, whole)):
+                return first, second
+    return None
+
+
+@lru_cache(maxsize=1)
+def _address_generic() -> frozenset[str]:
+    from ..normalize.address import ADDRESS_GENERIC
+
+    return ADDRESS_GENERIC
+
+
+@lru_cache(maxsize=1)
+def _street_types() -> frozenset[str]:
+    from ..normalize.address import STREET_TYPES
+
+    return STREET_TYPES
+
+
 # Comparison levels by the name the registry uses, each built from the facet's threshold.
 LEVELS: Mapping[str, Callable[[float], object]] = {
     "typo": Typo,

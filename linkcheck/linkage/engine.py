@@ -19,7 +19,10 @@ from ..i18n import _, language
 from ..errors import UsageError
 from ..models import Attribute, Explanation, Level, Profile, periods_of
 from ..registry.facets import AROUND_FACETS, BLOCKING_PREFIX, NETWORK_FACETS
-from .comparisons import comparisons_for, fuzzy_match, fuzzy_text, is_near, same_but_typos, same_place
+from .comparisons import (
+    Comparison, address_parts, agree_in_parts, comparisons_for, fuzzy_match, fuzzy_text, is_near, parts_hopeless,
+    same_but_typos, same_place, token_set_ratio,
+)
 from .evidence import (
     EXACT, FUZZY, NEAR, NETWORK, NORMALISED, PINYIN_MARK, Evidence, _resolve, alone_is_no_link, _single_score, _strength,
     both_checksummed, combine_level, across_scripts, exact_beats_fuzzy, pair_score, pair_weight, weigh, weighed,
@@ -453,12 +456,31 @@ def score_blocks(
         blocks, text_for, comparison_of,
         lambda refs: len(refs) > block_cap and len(set(map(owner.__getitem__, refs))) > block_cap,
     ) if len(blocks) > sieve.SIEVE_OVER else ()
+    # A facet's partial test (the address by its parts) is no comparison level: of the blocks
+    # the sieve found, those in which its own necessary test finds a pair that may agree are
+    # scored all the same.
+    partial_of = _partial_tests(rules, comparison_of)
+    if hopeless and partial_of:
+        for facet, (*_test, may_agree) in partial_of.items():
+            hopeless -= may_agree(blocks, [at for at in hopeless if blocks[at][0] == facet], text_of)
+    parsed: dict[int, object] = {}
+    parse: Callable[[str], object] = str
+
+    def parts_of(r: int) -> object:
+        held = parsed.get(r)
+        if held is None:
+            held = parsed[r] = parse(text_of(r))
+        return held
+
     for at, (facet, refs) in enumerate(blocks):
         if at in hopeless:
             continue
         comparison = comparison_of.get(facet)
         if comparison is None:
             continue
+        partial = None
+        if facet in partial_of:
+            parse, partial, futile, _may_agree = partial_of[facet]
         if len(refs) == 2:
             # Most blocks: two values, one comparison.
             ra, rb = refs
@@ -473,6 +495,8 @@ def score_blocks(
             similarity = comparison.compare(text_a, text_b)
             if similarity is not None:
                 consider(ra, rb, similarity, facet)
+            elif partial is not None and partial(parts_of(ra), parts_of(rb)):
+                consider(ra, rb, _set_similarity(text_a, text_b), facet)
             continue
         if len(refs) > block_cap and len(set(map(owner.__getitem__, refs))) > block_cap:
             continue
@@ -490,7 +514,29 @@ def score_blocks(
                 for ra in by_text[distinct[x]]:
                     for rb in by_text[other]:
                         consider(ra, rb, similarity, facet)
+        if partial is not None and len(distinct) <= PARTS_MAX_DISTINCT and not futile(
+                [parts_of(by_text[text][0]) for text in distinct]):
+            _partial_matches(partial, facet, distinct, by_text, parts_of, compared, consider)
     return matches
+
+
+def _partial_matches(partial: Callable[[object, object], bool], facet: str, distinct: list[str],
+                     by_text: dict[str, list[int]], parts_of: Callable[[int], object],
+                     compared: set[tuple[int, int]], consider: Callable[[int, int, float, str], None]) -> None:
+    """Pairs of a block's distinct texts that no comparison level matched (their first refs
+    were not `compared`) but that `partial` finds agreeing, on their parts (`parts_of`, read
+    from the normalised texts once per value)."""
+    for x in range(len(distinct) - 1):
+        first = by_text[distinct[x]]
+        for y in range(x + 1, len(distinct)):
+            second = by_text[distinct[y]]
+            ra, rb = first[0], second[0]
+            if (min(ra, rb), max(ra, rb)) in compared or not partial(parts_of(ra), parts_of(rb)):
+                continue
+            similarity = _set_similarity(distinct[x], distinct[y])
+            for a in first:
+                for b in second:
+                    consider(a, b, similarity, facet)
 
 
 def _add_fuzzy(matches: Iterable[FuzzyMatch], attr_of: list[Attribute], owner: list[int], rules: Rules,
@@ -516,6 +562,39 @@ def _add_fuzzy(matches: Iterable[FuzzyMatch], attr_of: list[Attribute], owner: l
             target[pair] = [item]
         else:
             slot.append(item)
+
+
+# Partial-agreement tests beyond a facet's comparison levels, tried inside the blocking groups
+# where no level matched, on the normalised texts (a street's name is known by its place):
+# the address by its parts (comparisons.parts_agree). A match weighs as the facet's near level
+# (`is_near`: no level before the near ones matches it), so it makes no pair alone.
+# Each is (what to read from a normalised text once per value, the test on two such readings,
+# whether a whole block is hopeless: a test once per block that spares its pairs, and the
+# sieve's necessary test: which of the blocks it found may still hold a pair that agrees).
+_Partial = tuple[Callable[[str], object], Callable[[object, object], bool], Callable[[list], bool],
+                 Callable[[Sequence[tuple[str, list[int]]], list[int], Callable[[int], str]], set[int]]]
+_PARTIAL: dict[str, _Partial] = {
+    "address": (address_parts, agree_in_parts, parts_hopeless,  # type: ignore[dict-item]  # parts in, parts out
+                sieve.parts_may_agree),
+}
+# A block of more distinct texts than this is not tried by parts (pairwise, in Python).
+PARTS_MAX_DISTINCT = 60
+
+
+def _partial_tests(rules: Rules, comparison_of: dict[str, Comparison]) -> dict[str, _Partial]:
+    """The partial tests the rules leave on: the facet compared at all, its near weight above 0."""
+    out = {}
+    for facet, test in _PARTIAL.items():
+        near = rules.near.get(facet)
+        if facet in comparison_of and near is not None and near.weight > 0:
+            out[facet] = test
+    return out
+
+
+def _set_similarity(a: str, b: str) -> float:
+    """A parts match's similarity: rapidfuzz's token_set_ratio (a part left out costs less
+    than a part changed)."""
+    return round(token_set_ratio(a, b), 1)
 
 
 def _fuzzy_rule(rules: Rules, facet: str, attr_a: Attribute, attr_b: Attribute, comparison=None):
@@ -626,6 +705,7 @@ def compare(
             table.setdefault(key, []).append(attr)
     materialiser = _Materialiser(mask or kinds_mask, explanations)
     comparison_of = comparisons_for(rules)
+    partial_of = _partial_tests(rules, comparison_of)
     texts: dict[int, str] = {}
 
     def text(attr: Attribute, facet: str) -> str:
@@ -667,6 +747,10 @@ def compare(
             if comparison is None or exact_beats_fuzzy(mine, theirs, facet, evidence):
                 continue
             similarity = comparison.compare(text(mine, facet), text(theirs, facet))
+            partial = partial_of.get(facet)
+            if similarity is None and partial is not None and partial[1](partial[0](mine.normalized),
+                                                                         partial[0](theirs.normalized)):
+                similarity = _set_similarity(text(mine, facet), text(theirs, facet))
             if similarity is not None:
                 rule = _fuzzy_rule(rules, facet, mine, theirs, comparison)
                 if rule is None:

@@ -18,6 +18,10 @@ A facet with any other level (or a level class not exactly one of these) is neve
 nor is a block in which two values have the same text (they may be a fuzzy 100). A block
 skipped would have given no match, and the blocks kept are scored as before, in order: the
 matches are the same, in the same order (tests compare them on randomized blocks).
+
+The address by its parts (`comparisons.agree_in_parts`) is no comparison level: of the
+blocks found here, `engine.score_blocks` skips only those in which `parts_may_agree`, a
+necessary test of it in numpy, finds no pair that may agree; it scores the others in full.
 """
 
 from __future__ import annotations
@@ -26,6 +30,16 @@ import re
 from typing import Callable, Sequence
 
 from .comparisons import _ADDRESS_FILLER, _MIN_POSTCODE_DIGITS, Comparison, NearNumber, SamePlace, Typo
+
+# (parts_may_agree's, kept apart from the sieve's own above)
+from itertools import chain, count
+from operator import itemgetter
+from typing import TYPE_CHECKING, Iterable, NamedTuple
+
+from .comparisons import _DIGITS, _PARTS_MAX_UNMATCHED, _UNIT_WORDS, _address_generic
+
+if TYPE_CHECKING:
+    import numpy as np
 
 # A word of digits only, long enough to be a postcode (comparisons._MIN_POSTCODE_DIGITS), in
 # an ASCII fuzzy text (its words joined by single spaces).
@@ -166,3 +180,234 @@ def _one_within_the_other(first: list[str], second: list[str]):
                             dtype=np.float64) >= 100
     empty = np.fromiter((not a or not b for a, b in zip(core_a, core_b, strict=True)), dtype=bool, count=len(core_a))
     return within | empty
+
+
+# ---------------------------------------------------------------------------------------------
+# The address by its parts (comparisons.agree_in_parts) is no comparison level, so
+# `hopeless_blocks` cannot rule it out: `engine.score_blocks` asks this of the blocks it found.
+
+# Words (less numbers and administrative words) and numbers of one address the test reads; an
+# address with more, or with a word twice, keeps its pairs possible (it is not read further).
+PARTS_WORDS = 6
+PARTS_NUMBERS = 4
+
+
+def parts_may_agree(blocks: Sequence[tuple[str, list[int]]], candidates: Iterable[int],
+                    text_of: Callable[[int], str]) -> set[int]:
+    """Of the positions `candidates` in `blocks`, those holding a pair of values whose
+    normalised texts (`text_of(ref)`) may agree in their parts, which `engine.score_blocks`
+    must then score: a NECESSARY test of `comparisons.agree_in_parts`, in numpy over all
+    their pairs at once. A pair is ruled out only by what makes `agree_in_parts` say no:
+
+    - their numbers disagree (`_numbers_agree`): one has two numbers more than the other, or
+      the fewer numbers are not all among the other's -- all but one is enough only where
+      there are two or more, neither address names a unit and the one is a single edit from
+      a number only the other has (a house number a digit off, not a neighbour's);
+    - they share no distinctive word (`_agree`);
+    - one has more than `_PARTS_MAX_UNMATCHED` words the other lacks (`_words_agree`);
+    - they share exactly one distinctive word -- so the one-word allowance, which wants two,
+      is out and every word of the shorter must find a partner -- each has words the other
+      lacks, and no such word of one is one edit from such a word of the other (both of 4
+      characters or more) nor could be a word split by a space (the whole as long as a piece
+      or longer, with its first letter, on the side of one word and the pieces' side with two).
+
+    Words and numbers count as sets: an address with a word or a number twice, or with more
+    than PARTS_WORDS words or PARTS_NUMBERS numbers, keeps its pairs possible."""
+    import numpy as np
+
+    at = list(candidates)
+    if not at:
+        return set()
+    members = [blocks[a][1] for a in at]
+    sizes = np.fromiter(map(len, members), np.int64, len(at))
+    flat = np.fromiter(chain.from_iterable(members), np.int64, int(sizes.sum()))
+    refs, text_at = np.unique(flat, return_inverse=True)
+    read = _read_addresses(list(map(text_of, refs.tolist())))
+    # Every pair of each block's values (as rows of `read`), with the block it is in.
+    starts = np.cumsum(sizes) - sizes
+    first_of, second_of, block_of = [], [], []
+    for size in np.unique(sizes).tolist():
+        which = np.flatnonzero(sizes == size)
+        i, j = np.triu_indices(size, 1)
+        base = starts[which][:, None]
+        first_of.append(text_at[(base + i).ravel()])
+        second_of.append(text_at[(base + j).ravel()])
+        block_of.append(np.repeat(which, len(i)))
+    possible = _pairs_may_agree(read, np.concatenate(first_of), np.concatenate(second_of))
+    return {at[k] for k in np.unique(np.concatenate(block_of)[possible]).tolist()}
+
+
+class _Read(NamedTuple):
+    """Addresses as `parts_may_agree` reads them, a row each: word ids (-1 after its words),
+    the same with -2 (so that two rows' fillers never meet), number ids likewise, how many
+    numbers, whether it names a unit, whether it is read too little to rule anything out;
+    per word id, whether it is distinctive (the id -1: not), its length and its first
+    letter; and the text of each id (words, then runs of digits that are no word)."""
+
+    words: "np.ndarray"
+    words_other: "np.ndarray"
+    numbers: "np.ndarray"
+    numbers_other: "np.ndarray"
+    numbers_count: "np.ndarray"
+    unit: "np.ndarray"
+    unread: "np.ndarray"
+    distinctive: "np.ndarray"
+    length: "np.ndarray"
+    initial: "np.ndarray"
+    text: list[str]
+
+
+def _read_addresses(texts: list[str]) -> _Read:
+    """Each normalised address's words less numbers and administrative words (what
+    `comparisons._parsed` keeps) and its numbers (runs of digits), as ids."""
+    import numpy as np
+
+    n = len(texts)
+    # (Not a list of each text's words: so many lists would wake the cyclic garbage collector.)
+    text_of_token = np.repeat(np.arange(n, dtype=np.int32), np.fromiter(map(len, map(str.split, texts)), np.int64, n))
+    tokens = " ".join(texts).split()
+    # One id per distinct word: its first position, then its rank among the distinct words.
+    index: dict[str, int] = {}
+    first_seen = np.fromiter(map(index.setdefault, tokens, count()), np.int64, len(tokens))
+    words = list(index)
+    size = len(words)
+    rank = np.empty(len(tokens), np.int32)
+    rank[np.fromiter(index.values(), np.int64, size)] = np.arange(size, dtype=np.int32)
+    token_word = rank[first_seen]
+    # Digits only in words that are not all letters (a letter is never a digit).
+    digits = np.zeros(size, dtype=bool)
+    plain = np.zeros(size, dtype=bool)
+    mixed: list[int] = []
+    for w in np.flatnonzero(~np.fromiter(map(str.isalpha, words), bool, size)).tolist():
+        word = words[w]
+        if word.isdigit():
+            digits[w] = True
+            plain[w] = word.isascii()
+        if not plain[w] and _DIGITS.search(word):
+            mixed.append(w)
+    kept = ~digits & ~np.fromiter(map(_ADDRESS_FILLER.__contains__, words), bool, size)
+    length = np.fromiter(map(len, words), np.int64, size)
+    generic = _address_generic()
+    distinctive = kept & (length >= 3) & ~np.fromiter(map(generic.__contains__, words), bool, size)
+    unread = np.zeros(n, dtype=bool)
+    is_kept = kept[token_word]
+    word_rows = _rows(text_of_token[is_kept], token_word[is_kept], n, PARTS_WORDS, unread)
+    # Numbers: a word of ASCII digits is one (its word id); another word with digits in it
+    # gives its runs (a run that is no word gets an id after the words').
+    is_plain = plain[token_word]
+    number_text, number_id = text_of_token[is_plain], token_word[is_plain]
+    if mixed:
+        extra: dict[str, int] = {}  # (mypy: typed here)
+
+        def run_id(run: str) -> int:
+            seen = index.get(run)
+            return int(rank[seen]) if seen is not None else extra.setdefault(run, size + len(extra))
+
+        runs_of = {w: [run_id(run) for run in _DIGITS.findall(words[w])] for w in mixed}
+        where = np.flatnonzero(np.isin(token_word, mixed))
+        text_parts, id_parts = [number_text], [number_id]
+        for t, w in zip(text_of_token[where].tolist(), token_word[where].tolist(), strict=True):
+            text_parts.append(np.full(len(runs_of[w]), t, np.int64))
+            id_parts.append(np.asarray(runs_of[w], np.int64))
+        number_text, number_id = np.concatenate(text_parts), np.concatenate(id_parts)
+        order = np.argsort(number_text, kind="stable")
+        number_text, number_id = number_text[order], number_id[order]
+    else:
+        extra = {}
+    numbers = _rows(number_text, number_id, n, PARTS_NUMBERS, unread)
+    units = np.fromiter(map(_UNIT_WORDS.__contains__, words), bool, size)
+    unit = np.bincount(text_of_token[units[token_word]], minlength=n) > 0
+    initial = np.fromiter(map(ord, map(itemgetter(0), words)), np.int64, size)
+    return _Read(word_rows, np.where(word_rows < 0, -2, word_rows), numbers, np.where(numbers < 0, -2, numbers),
+                 np.bincount(number_text, minlength=n), unit, unread, np.append(distinctive, False), length, initial,
+                 words + list(extra))
+
+
+def _rows(text: "np.ndarray", ids: "np.ndarray", n: int, width: int, unread: "np.ndarray",
+          duplicates: bool = False) -> "np.ndarray":
+    """(n, width) ids, row t holding text t's `ids` (given in text order), -1 after them. A
+    text with more than `width`, or (unless `duplicates`) an id twice, is marked `unread`."""
+    import numpy as np
+
+    rows = np.full((n, width), -1, np.int32)
+    if len(text):
+        counts = np.bincount(text, minlength=n)
+        rank = np.arange(len(text)) - (np.cumsum(counts) - counts)[text]
+        fits = rank < width
+        unread[text[~fits]] = True
+        rows[text[fits], rank[fits]] = ids[fits]
+        if not duplicates:
+            ordered = np.sort(rows, axis=1)
+            unread |= ((ordered[:, 1:] == ordered[:, :-1]) & (ordered[:, 1:] >= 0)).any(axis=1)
+    return rows
+
+
+def _pairs_may_agree(read: _Read, first: "np.ndarray", second: "np.ndarray") -> "np.ndarray":
+    """For each pair of read addresses (row numbers), whether it may agree in its parts (see
+    `parts_may_agree`)."""
+    import numpy as np
+    from rapidfuzz import process
+    from rapidfuzz.distance import OSA
+
+    words_a, words_b = read.words[first], read.words_other[second]
+    same = words_a[:, :, None] == words_b[:, None, :]
+    a_in_b, b_in_a = same.any(axis=2), same.any(axis=1)
+    shared = (a_in_b & read.distinctive[words_a]).sum(axis=1)
+    only_a, only_b = (words_a >= 0) & ~a_in_b, (words_b >= 0) & ~b_in_a
+    left_a, left_b = only_a.sum(axis=1), only_b.sum(axis=1)
+    possible = ((shared >= 1) & (left_a <= _PARTS_MAX_UNMATCHED) & (left_b <= _PARTS_MAX_UNMATCHED)
+                & _numbers_may_agree(read, first, second))
+    hard = np.flatnonzero(possible & (shared == 1) & (left_a > 0) & (left_b > 0))
+    if len(hard):
+        # Each word one has and the other lacks, against each such word of the other.
+        pair, i, j = np.nonzero(only_a[hard][:, :, None] & only_b[hard][:, None, :])
+        x, y = words_a[hard[pair], i], words_b[hard[pair], j]
+        len_x, len_y = read.length[x], read.length[y]
+        split = (read.initial[x] == read.initial[y]) & (((len_x >= len_y) & (left_b[hard[pair]] >= 2))
+                                                        | ((len_y >= len_x) & (left_a[hard[pair]] >= 2)))
+        near = (len_x >= 4) & (len_y >= 4) & (np.abs(len_x - len_y) <= 1) & ~split
+        edit = np.flatnonzero(near)
+        if len(edit):
+            text = read.text
+            near[edit] = process.cpdist(list(map(text.__getitem__, x[edit].tolist())),
+                                        list(map(text.__getitem__, y[edit].tolist())),
+                                        scorer=OSA.distance, score_cutoff=1, dtype=np.int64) <= 1
+        partnered = np.zeros(len(hard), dtype=bool)
+        partnered[pair[split | near]] = True
+        possible[hard] = partnered
+    return possible | read.unread[first] | read.unread[second]
+
+
+def _numbers_may_agree(read: _Read, first: "np.ndarray", second: "np.ndarray") -> "np.ndarray":
+    """For each pair, whether its numbers may agree (`comparisons._numbers_agree`): the
+    fewer numbers (either side when as many) all among the other's, which has at most one
+    more; or all but one, of two or more, where neither names a unit and the one left is one
+    edit from a number only the other has."""
+    import numpy as np
+    from rapidfuzz import process
+    from rapidfuzz.distance import OSA
+
+    numbers_a, numbers_b = read.numbers[first], read.numbers_other[second]
+    same = numbers_a[:, :, None] == numbers_b[:, None, :]
+    only_a, only_b = (numbers_a >= 0) & ~same.any(axis=2), (numbers_b >= 0) & ~same.any(axis=1)
+    count_a, count_b = read.numbers_count[first], read.numbers_count[second]
+    a_fewer = count_a <= count_b
+    fewer = np.minimum(count_a, count_b)
+    missed = np.where(a_fewer, only_a.sum(axis=1), only_b.sum(axis=1))
+    possible = (fewer >= 1) & (np.abs(count_a - count_b) <= 1) & (missed == 0)
+    near = np.flatnonzero((fewer >= 1) & (np.abs(count_a - count_b) <= 1) & (missed == 1) & (fewer > 1)
+                          & ~read.unit[first] & ~read.unit[second])
+    if len(near):
+        # The one number the fewer side misses, against each number only the other has.
+        mine = np.where(a_fewer[near][:, None], only_a[near], only_b[near])
+        theirs = np.where(a_fewer[near][:, None], only_b[near], only_a[near])
+        ids_mine = np.where(a_fewer[near][:, None], numbers_a[near], numbers_b[near])
+        ids_theirs = np.where(a_fewer[near][:, None], numbers_b[near], numbers_a[near])
+        missed_id = ids_mine[np.arange(len(near)), mine.argmax(axis=1)]
+        pair, j = np.nonzero(theirs)
+        text = read.text
+        one_edit = process.cpdist(list(map(text.__getitem__, missed_id[pair].tolist())),
+                                  list(map(text.__getitem__, ids_theirs[pair, j].tolist())),
+                                  scorer=OSA.distance, score_cutoff=1, dtype=np.int64) <= 1
+        possible[near[np.unique(pair[one_edit])]] = True
+    return possible

@@ -187,10 +187,14 @@ _ENTRIES = (
           fuzzy=FuzzyDefault(92, MEDIUM, ("typo", "same_place"),
                              "Near-identical addresses: a typo or variant of one address reads as the same place.",
                              "地址高度相似：拼写错误或写法变体会被视为同一地址。"),
+          # Partial agreement (NEAR_WEIGHT): one number a digit apart, or the address compared
+          # by its parts -- numbers, street and locality words -- where no level matched
+          # (linkage.comparisons.parts_agree, tried by engine.score_blocks and compare).
           near=FuzzyDefault(92, LOW, ("near_number",),
-                            "Addresses alike but for one number a digit apart (house number or postcode): "
-                            "a typo, or a neighbour.",
-                            "地址仅有一个号码差一位数字（门牌号或邮编）：可能是笔误，也可能是邻居。",
+                            "Addresses that agree in part (one number a digit apart, or the same house number, "
+                            "street and postcode with words added, left out or mistyped): a typo, or a neighbour.",
+                            "地址部分一致（一个号码差一位数字，或门牌号、街道和邮编相同但多写、漏写或写错了词）："
+                            "可能是笔误，也可能是邻居。",
                             weight=NEAR_WEIGHT),
           common=True,
     ),

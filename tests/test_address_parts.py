@@ -1,0 +1,194 @@
+"""Issue 16: an address compared by its parts. Two addresses that are neither the same, nor a
+typo of one another, nor one digit apart may still agree part by part -- the same house number
+and postcode, the same street and locality, with a locality left out, a word mistyped beyond
+one edit, a word split by a space. That partial agreement weighs as the near level (3 bits):
+never a pair alone, but beside a rare name it lifts the pair to high. It is tried inside the
+blocking groups where no comparison level matched, in `audit` (in-process and from the store's
+key index alike) and in `compare`. All names, streets and numbers are made up."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from linkcheck.linkage.comparisons import parts_agree
+from linkcheck.linkage.engine import PARTS_MAX_DISTINCT, audit, audit_to_json, compare
+from linkcheck.linkage.rules import DEFAULT_RULES, rules_from_dict
+from linkcheck.models import Account, Attribute, Level, Profile
+from linkcheck.registry.facets import NEAR_WEIGHT
+from linkcheck.registry.kinds import parse_value
+from conftest import write_json
+
+HIGH, MEDIUM = Level.HIGH, Level.MEDIUM
+RARE = "Odalys Brackwater"
+
+
+def value(kind: str, text: str) -> Attribute:
+    parsed = parse_value(kind, text)
+    return Attribute(kind, text, parsed.normalized, parsed.keys, "manual", 1_700_000_000, 1_700_000_000,
+                     flags=parsed.flags)
+
+
+def account(name: str, **values: str) -> Profile:
+    return Profile(Account(name, "amazon.example", "active"), tuple(value(k, t) for k, t in values.items()))
+
+
+def agree(a: str, b: str) -> bool:
+    na, nb = parse_value("address", a).normalized, parse_value("address", b).normalized
+    return parts_agree(na, nb) and parts_agree(nb, na)
+
+
+def only_pair(*profiles: Profile, rules=DEFAULT_RULES):
+    found = audit(profiles, rules).pairs
+    assert len(found) == 1, found
+    return found[0]
+
+
+def facets_of(pair) -> dict[str, tuple[str, float]]:
+    return {f.facet: (f.match, f.weight) for f in pair.findings}
+
+
+# --- what agrees in its parts -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("a, b", [
+    # a locality one of them leaves out, and a typo in the street
+    ("14 Quenby Street, Marrowfield, Harlow Vale 3071", "14 Quenbby Street, Harlow Vale 3071"),
+    # a word split by a space, and a locality left out
+    ("14 Quenby Street, Marrowfield, Harlow Vale 3071", "14 Quenby Stre et, Harlow Vale 3071"),
+    # the house number left out on one side
+    ("Quenby Street, Marrowfield, Harlow Vale 3071", "14 Quenby Street, Marrowfield, Harlow Vale 3071"),
+    # the postcode one digit off beside a locality left out
+    ("14 Quenby Street, Marrowfield, Harlow Vale 3071", "14 Quenby Street, Harlow Vale 3017"),
+    # the town written otherwise, the street and the locality the same
+    ("14 Quenby Street, Marrowfield, Harlow Vale 3071", "14 Quenby Street, Marrowfield, Tindlecross 3071"),
+    ("14 Quenby Street, Ashgrove Marrowfield, Harlow Vale 3071", "14 Quenby Street, Ashgrove Marrowfield, Tindlecross 3071"),
+])
+def test_addresses_that_agree_in_their_parts(a, b):
+    assert agree(a, b)
+
+
+@pytest.mark.parametrize("a, b", [
+    # neighbours: the house numbers differ (and the near level's one digit is not all that differs)
+    ("14 Quenby Street, Marrowfield, Harlow Vale 3071", "28 Quenby Street, Harlow Vale 3071"),
+    # another street of one town: only the town and the numbers agree
+    ("12 Oakridge Street, Harlow Vale 3071", "12 Pellam Street, Harlow Vale 3071"),
+    ("12 Oakridge Street, Marrowfield, Tindlecross 3071", "12 Pellam Street, Marrowfield, Tindlecross 3071"),
+    # a street's name is no town written otherwise, however much else agrees
+    ("14 Oakridge Street, Ashgrove Marrowfield, Harlow Vale 3071",
+     "14 Pellam Street, Ashgrove Marrowfield, Harlow Vale 3071"),
+    # two words of the shorter one differ
+    ("14 Quenby Street, Marrowfield, Harlow Vale 3071", "14 Quenby Street, Tindlecross, Ashvale 3071"),
+    # the same numbers, one town, another street (a street type and the town are not two places)
+    ("Room 600, 201 Vakodu Road, Larnwick", "Room 600, 201 Zepiru Road, Larnwick"),
+    # two rooms of one building
+    ("Room 5, 88 Quenby Street, Harlow Vale 3071", "Room 7, 88 Quenby Street, Harlow Vale 3071"),
+    # one letter for another is another street
+    ("12 K Street, Marrowfield, Harlow Vale 3071", "12 P Street, Marrowfield, Harlow Vale 3071"),
+    # no number in common
+    ("Quenby Street, Marrowfield, Harlow Vale", "Quenby Street, Marrowfield, Harlow Vale"),
+    # both numbers one digit off: nothing exact to stand on
+    ("14 Quenby Street, Marrowfield 3071", "17 Quenby Street, Marrowfield 3017"),
+])
+def test_addresses_that_do_not_agree_in_their_parts(a, b):
+    assert not agree(a, b)
+
+
+# --- what it weighs -----------------------------------------------------------------------------
+
+
+def test_a_rare_name_and_an_address_agreeing_in_its_parts_are_high():
+    a = account("shop-a", legal_representative=RARE, address="14 Quenby Street, Marrowfield, Harlow Vale 3071")
+    b = account("shop-b", legal_representative=RARE, address="14 Quenbby Street, Harlow Vale 3071")
+    found = only_pair(a, b)
+    assert (found.level, found.weight) == (HIGH, 9.0 + NEAR_WEIGHT)
+    assert facets_of(found) == {"legal_representative": ("exact", 9.0), "address": ("near", NEAR_WEIGHT)}
+    row = json.loads(json.dumps(audit_to_json(audit([a, b], DEFAULT_RULES))))["pairs"][0]
+    address = next(f for f in row["findings"] if f["facet"] == "address")
+    assert address["match"] == "near"
+    assert address["weight_terms"] == [{"term": "near", "bits": NEAR_WEIGHT}]
+
+
+def test_a_typo_of_a_rare_name_and_an_address_agreeing_in_its_parts_are_high():
+    a = account("shop-a", legal_representative=RARE, address="14 Quenby Street, Marrowfield, Harlow Vale 3071")
+    b = account("shop-b", legal_representative="Odalys Brackwatre", address="14 Quenby Stre et, Harlow Vale 3071")
+    found = only_pair(a, b)
+    assert (found.level, found.weight) == (HIGH, 7.0 + NEAR_WEIGHT)
+
+
+def test_an_address_agreeing_in_its_parts_alone_is_no_pair():
+    a = account("shop-a", address="14 Quenby Street, Marrowfield, Harlow Vale 3071")
+    b = account("shop-b", address="14 Quenbby Street, Harlow Vale 3071")
+    assert audit([a, b], DEFAULT_RULES).pairs == ()
+
+
+@pytest.mark.parametrize("name", ["张伟", "John Smith"])
+def test_a_common_name_and_an_address_agreeing_in_its_parts_are_no_pair(name):
+    a = account("shop-a", legal_representative=name, address="14 Quenby Street, Marrowfield, Harlow Vale 3071")
+    b = account("shop-b", legal_representative=name, address="14 Quenbby Street, Harlow Vale 3071")
+    assert audit([a, b], DEFAULT_RULES).pairs == ()
+
+
+def test_parts_and_a_near_id_sum_to_medium():
+    a = account("shop-a", registration_number="58302716", address="14 Quenby Street, Marrowfield, Harlow Vale 3071")
+    b = account("shop-b", registration_number="58302746", address="14 Quenbby Street, Harlow Vale 3071")
+    found = only_pair(a, b)
+    assert (found.level, found.weight) == (MEDIUM, 2 * NEAR_WEIGHT)
+
+
+def test_neighbours_with_a_rare_name_stay_medium():
+    a = account("shop-a", legal_representative=RARE, address="14 Quenby Street, Marrowfield, Harlow Vale 3071")
+    b = account("shop-b", legal_representative=RARE, address="28 Quenby Street, Harlow Vale 3071")
+    assert facets_of(only_pair(a, b)) == {"legal_representative": ("exact", 9.0)}
+
+
+def test_a_street_too_many_accounts_share_is_not_compared_by_parts():
+    # Parts are tried pairwise in Python, inside blocking groups of at most
+    # PARTS_MAX_DISTINCT distinct addresses; a larger group (a street everyone here shares)
+    # is left to the levels rapidfuzz scores in C.
+    street = [account(f"shop-{i:02d}", address=f"{i + 30} Quenby Street, Marrowfield, Harlow Vale 3071")
+              for i in range(PARTS_MAX_DISTINCT)]
+    a = account("shop-a", legal_representative=RARE, address="14 Quenby Street, Marrowfield, Harlow Vale 3071")
+    b = account("shop-b", legal_representative=RARE, address="14 Quenbby Street, Harlow Vale 3071")
+    pairs = [p for p in audit([*street, a, b], DEFAULT_RULES).pairs if p.accounts == ("shop-a", "shop-b")]
+    assert [facets_of(p) for p in pairs] == [{"legal_representative": ("exact", 9.0)}]
+    # With fewer on the street, the two are compared by parts.
+    pairs = [p for p in audit([*street[:10], a, b], DEFAULT_RULES).pairs if p.accounts == ("shop-a", "shop-b")]
+    assert [facets_of(p) for p in pairs] == [{"legal_representative": ("exact", 9.0), "address": ("near", NEAR_WEIGHT)}]
+
+
+def test_the_command_line_audit_finds_the_parts_as_the_engine_does(cli, store, tmp_path):
+    # `audit` reads its input from the store's key index (Store.audit_input) and compares the
+    # blocks there: the same finding as the engine over every profile.
+    source = write_json(tmp_path / "accounts.json", [
+        {"account": "shop-a", "attributes": {"legal_representative": [RARE],
+                                             "address": ["14 Quenby Street, Marrowfield, Harlow Vale 3071"]}},
+        {"account": "shop-b", "attributes": {"legal_representative": [RARE],
+                                             "address": ["14 Quenbby Street, Harlow Vale 3071"]}},
+        {"account": "shop-c", "attributes": {"address": ["28 Quenby Street, Harlow Vale 3071"]}},
+    ])
+    assert cli("import", str(source)).exit_code == 0
+    result = cli("audit", "--format", "json", "--min-level", "low")
+    assert result.exit_code == 1, result.output  # a high pair: --fail-on high
+    pairs = json.loads(result.output)["pairs"]
+    assert [(p["accounts"], p["level"], p["weight"]) for p in pairs] == [
+        (["shop-a", "shop-b"], "high", 9.0 + NEAR_WEIGHT)]
+    address = next(f for f in pairs[0]["findings"] if f["facet"] == "address")
+    assert (address["match"], address["weight"]) == ("near", NEAR_WEIGHT)
+
+
+def test_compare_weighs_the_parts_as_audit_does():
+    planned = account("planned", legal_representative=RARE, address="14 Quenby Street, Marrowfield, Harlow Vale 3071")
+    on_file = account("shop-a", legal_representative=RARE, address="14 Quenby Stre et, Harlow Vale 3071")
+    found = compare(planned, [on_file], DEFAULT_RULES)
+    assert [(p.accounts, p.level, p.weight) for p in found] == [(("planned", "shop-a"), HIGH, 9.0 + NEAR_WEIGHT)]
+
+
+def test_a_near_weight_of_0_switches_the_parts_level_off_too():
+    a = account("shop-a", legal_representative=RARE, address="14 Quenby Street, Marrowfield, Harlow Vale 3071")
+    b = account("shop-b", legal_representative=RARE, address="14 Quenbby Street, Harlow Vale 3071")
+    off = rules_from_dict({"weights": {"address": {"near": 0}}})
+    assert facets_of(only_pair(a, b, rules=off)) == {"legal_representative": ("exact", 9.0)}
+    no_fuzzy = rules_from_dict({"fuzzy": {"address": "off"}})
+    assert facets_of(only_pair(a, b, rules=no_fuzzy)) == {"legal_representative": ("exact", 9.0)}
