@@ -133,3 +133,83 @@ def test_email_characters_that_fold_into_a_dot_are_refused_not_read():
 
 def test_email_local_part_character_that_decomposes_into_a_forbidden_one_is_refused():
     assert reason("email", "a\u226eb@example.com") == "not an email address"  # ≮ is < with a stroke
+
+
+# ---------------------------------------------------------------------------------------------
+# Company names: legal forms
+
+
+def company_key(name: str) -> str:
+    return [k for k in parse_value("company_name", name).keys if not k.startswith("~")][0]
+
+
+@pytest.mark.parametrize("form", [
+    "OÜ", "UAB", "SIA", "Oy", "t:mi", "ANS", "DA", "NUF", "OG", "GesbR", "SAGL", "sp. z.o.o.", "spolka z o.o.",
+    "a spol.", "veř. obch. spol.", "Kht.", "d.n.o.", "k.d.", "DOOEL", "s.p.", "sh.p.k.", "FOP", "MEPE", "O.E.", "GIE",
+    "EIRL", "SICAV", "S.G.R.", "SGPS", "C.A.", "S.A.B.", "C. por A.", "SAL", "SAOG", "NL", "Unltd", "GP",
+])
+def test_company_name_more_legal_forms_are_dropped_at_the_end(form):
+    assert company_key(f"Qorvex Meridian {form}") == company_key("Qorvex Meridian") == "company_name:qorvexmeridian"
+
+
+def test_company_name_finnish_oy_is_dropped_before_between_and_after_the_name():
+    base = company_key("Kivijärvi Puu")
+    assert company_key("Oy Kivijärvi Puu") == company_key("Kivijärvi Oy Puu") == company_key("Kivijärvi Puu Oy") == base
+
+
+@pytest.mark.parametrize("name", ["Fitness Unlimited", "Acme Private", "Acme UK", "Acme Ent.", "Tiger VAT", "Acme OK"])
+def test_company_name_words_left_out_of_the_legal_forms_stay(name):
+    assert company_key(name) != company_key(name.rsplit(" ", 1)[0])
+
+
+# ---------------------------------------------------------------------------------------------
+# Addresses: USPS Publication 28's secondary unit designators and PO boxes
+
+
+def address_key(text: str) -> str:
+    return [k for k in parse_value("address", text).keys if not k.startswith("~")][0]
+
+
+@pytest.mark.parametrize("short, long", [
+    ("Dept 4", "Department 4"), ("Spc 12", "Space 12"), ("Ofc 7", "Office 7"), ("Hngr 2", "Hangar 2"),
+    ("Bsmt", "Basement"), ("Frnt", "Front"), ("Lbby", "Lobby"), ("Lowr", "Lower"), ("Uppr", "Upper"),
+])
+def test_address_secondary_unit_abbreviations_meet_their_words(short, long):
+    assert address_key(f"77 Quarry Rd {short}, Dalton, GA 30720") == address_key(f"77 Quarry Road {long}, Dalton, GA 30720")
+
+
+def test_address_post_office_box_is_a_po_box():
+    assert address_key("Post Office Box 418, Dalton, GA 30720") == address_key("PO Box 418, Dalton, GA 30720") \
+        == address_key("P.O. Box 418, Dalton, GA 30720")
+    assert address_key("PO Box 418, Dalton, GA 30720") != address_key("PO Box 419, Dalton, GA 30720")
+
+
+def test_address_ph_stays_a_word_as_it_is_phase_in_many_addresses():
+    assert address_key("Block 5, Ph 2, Nanshan Park") != address_key("Block 5, Penthouse 2, Nanshan Park")
+
+
+# ---------------------------------------------------------------------------------------------
+# Tax and registration numbers
+
+
+def test_a_reading_whose_check_digits_pass_wins_over_a_prefix_whose_do_not():
+    # A Mexican RFC of a company whose name begins "Beq..." also reads as a Belgian number
+    # with a bad checksum; on a Mexican account it is the valid Mexican number it is.
+    assert parse_value("tax_id", "BEQ-010203-K12", region="MX").as_tuple()[::2] == ("MXBEQ010203K12", ("country:MX",))
+    assert flags("tax_id", "BEQ010203K12") == ("country:BE", "bad-checksum")  # no region: the prefix is all there is
+
+
+@pytest.mark.parametrize("number", ["A&B010203K19", "MUÑ010203K12"])
+def test_mexican_rfc_with_an_ampersand_or_enye_is_read_where_the_number_is_mexican(number):
+    assert normalized("tax_id", number, "MX") == "MX" + number
+    assert flags("tax_id", number.lower() if number.isascii() else number, "MX") == ("country:MX",)
+
+
+def test_ampersand_outside_a_mexican_rfc_is_still_refused():
+    assert reason("tax_id", "A&B010203K19") == "only letters and digits expected"
+    assert reason("tax_id", "A&B-123456", "DE") == "only letters and digits expected"
+
+
+def test_eu_one_stop_shop_number_is_qualified_as_eu():
+    assert normalized("tax_id", "EU 372 000 041") == "EU372000041"
+    assert flags("tax_id", "eu372000041") == ("country:EU",)
