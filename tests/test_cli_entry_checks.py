@@ -127,3 +127,14 @@ def test_no_chinese_mobile_warning_for_a_us_company(cli, store, tmp_path):
     result = cli("import", path)
     assert result.exit_code == 0, result.output
     assert "warning" not in result.stderr
+
+
+def test_precheck_warns_like_an_import_and_still_checks(cli, store):
+    result = cli("precheck", "-m", "amazon.com", "--phone", "13055500123", "--company-name", "深圳市翠玉贸易有限公司")
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines() == [
+        "warning: account 'planned': phone ****0123 has no country code and was read as a US number, but its company "
+        "name says the company is in CN; write it with its +country code if it is not a US number"]
+    assert result.stdout.startswith("CLEAR: planned shares nothing")
+    quiet = cli("precheck", "-m", "amazon.com", "--phone", "(305) 550-0123")
+    assert quiet.exit_code == 0 and quiet.stderr == ""

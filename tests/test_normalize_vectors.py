@@ -146,7 +146,7 @@ def company_key(name: str) -> str:
 @pytest.mark.parametrize("form", [
     "OÜ", "UAB", "SIA", "Oy", "t:mi", "ANS", "DA", "NUF", "OG", "GesbR", "SAGL", "sp. z.o.o.", "spolka z o.o.",
     "a spol.", "veř. obch. spol.", "Kht.", "d.n.o.", "k.d.", "DOOEL", "s.p.", "sh.p.k.", "FOP", "MEPE", "O.E.", "GIE",
-    "EIRL", "SICAV", "S.G.R.", "SGPS", "C.A.", "S.A.B.", "C. por A.", "SAL", "SAOG", "NL", "Unltd", "GP",
+    "EIRL", "SICAV", "SECS", "IKS", "S.G.R.", "SGPS", "C.A.", "S.A.B.", "C. por A.", "SAL", "SAOG", "NL", "Unltd", "GP",
 ])
 def test_company_name_more_legal_forms_are_dropped_at_the_end(form):
     assert company_key(f"Qorvex Meridian {form}") == company_key("Qorvex Meridian") == "company_name:qorvexmeridian"
