@@ -11,6 +11,7 @@ from .i18n import N_, _, translate
 from .registry import kinds
 from .registry.regions import known_marketplace, marketplace_suggestion
 from .normalize.country import COUNTRY_KINDS, company_country as normalize_country
+from .normalize.phone import CHINESE_MOBILE
 from .errors import ImportErrors, InvalidInput, InvalidValue, UsageError
 from .importers import ProfileRecord, RawValue
 from .importers.records import period_time as _when_text  # a date alone at midnight UTC, else the date-time
@@ -201,6 +202,10 @@ def in_company_country(attrs: list[Attribute], known: Iterable[Attribute] = ()) 
     return out
 
 
+# Digits grouped 3-4-4 with one kind of separator (`130 1234 5678`, `130-1234-5678`).
+_CHINESE_GROUPING = re.compile(r"1[3-9][0-9]([ \-.])[0-9]{4}\1[0-9]{4}")
+
+
 def region_warnings(label: str, attrs: Iterable[Attribute], known: Iterable[Attribute] = ()) -> list[str]:
     """A line for each phone number written without a country code that took a country
     (the marketplace's, --region's) other than the one the account's values place the
@@ -211,7 +216,14 @@ def region_warnings(label: str, attrs: Iterable[Attribute], known: Iterable[Attr
         return []
     company = company_country((*known, *attrs))
     if company is None:
-        return []
+        # Nothing places the company; a number written the way Chinese mobiles are (3-4-4
+        # digits: `130 1234 5678`), which no North American number is, still says enough.
+        return [
+            _("{label}: phone {phone} has no country code and was read as a {region} number, but it is written as "
+              "a Chinese mobile number is (3-4-4 digits); write it as +86 and the number if that is what it is",
+              label=label, phone=kinds.mask('phone', a.normalized), region=region)
+            for a, region in taken if CHINESE_MOBILE in a.flags and _CHINESE_GROUPING.fullmatch(a.value.strip())
+        ]
     country, how = company
     return [
         _("{label}: phone {phone} has no country code and was read as a {region} number, but {how} says the company "

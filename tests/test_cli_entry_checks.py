@@ -85,3 +85,56 @@ def test_attr_remove_finds_a_bare_number_read_in_the_companys_country(cli, store
     result = cli("attr", "remove", "linden-uk", "tax_id", "246 813 508", "--yes")
     assert result.exit_code == 0, result.output
     assert [a["kind"] for a in _shown(cli, "linden-uk")] == ["address"]
+
+
+def test_a_chinese_mobile_without_86_on_a_us_account_of_a_chinese_company_is_warned_about(cli, store, tmp_path):
+    # 13055500123 is also +1 305 550 0123: written bare, the marketplace's leading-1 reading
+    # took the US, so the company's country decides whether it is worth a warning.
+    path = write_json(tmp_path / "p.json", {
+        "account": "jade-us", "marketplace": "amazon.com",
+        "attributes": {"company_name": ["深圳市翠玉贸易有限公司"], "phone": ["13055500123"]},
+    })
+    result = cli("import", path)
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines() == [
+        f"warning: {path.name}: account 'jade-us': phone ****0123 has no country code and was read as a US number, "
+        "but its company name says the company is in CN; write it with its +country code if it is not a US number"]
+    phone = [a for a in _shown(cli, "jade-us") if a["kind"] == "phone"][0]
+    assert phone["flags"] == ["region:US", "cn_mobile_shape"]
+
+
+def test_a_number_grouped_as_a_chinese_mobile_is_warned_about_even_when_nothing_places_the_company(cli, store, tmp_path):
+    path = write_json(tmp_path / "p.json", [
+        {"account": "jade-us", "marketplace": "amazon.com", "attributes": {"phone": ["130 5550 0123"]}},
+        {"account": "oak-us", "marketplace": "amazon.com", "attributes": {"phone": ["1 305 550 0124"]}},
+        {"account": "elm-us", "marketplace": "amazon.com", "attributes": {"phone": ["13055500125"]}},
+    ])
+    result = cli("import", path)
+    assert result.exit_code == 0, result.output
+    # Only the 3-4-4 grouping, which no North American number is written in; the same digits
+    # bare or grouped 1-3-3-4 are as likely a US number with its leading 1.
+    assert result.stderr.splitlines() == [
+        f"warning: {path.name}[0]: account 'jade-us': phone ****0123 has no country code and was read as a US number, "
+        "but it is written as a Chinese mobile number is (3-4-4 digits); write it as +86 and the number if that is "
+        "what it is"]
+
+
+def test_no_chinese_mobile_warning_for_a_us_company(cli, store, tmp_path):
+    path = write_json(tmp_path / "p.json", {
+        "account": "oak-us", "marketplace": "amazon.com",
+        "attributes": {"address": ["100 Oak Street, Springfield, IL 62701, USA"], "phone": ["130 5550 0123"]},
+    })
+    result = cli("import", path)
+    assert result.exit_code == 0, result.output
+    assert "warning" not in result.stderr
+
+
+def test_precheck_warns_like_an_import_and_still_checks(cli, store):
+    result = cli("precheck", "-m", "amazon.com", "--phone", "13055500123", "--company-name", "深圳市翠玉贸易有限公司")
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines() == [
+        "warning: account 'planned': phone ****0123 has no country code and was read as a US number, but its company "
+        "name says the company is in CN; write it with its +country code if it is not a US number"]
+    assert result.stdout.startswith("CLEAR: planned shares nothing")
+    quiet = cli("precheck", "-m", "amazon.com", "--phone", "(305) 550-0123")
+    assert quiet.exit_code == 0 and quiet.stderr == ""

@@ -294,6 +294,8 @@ def precheck(file, name, marketplace, region, input_format, min_level, fail_on, 
         planned = precheck_job.planned_from_file(file, input_format, region, setting_value("region"))
     else:
         planned = precheck_job.planned_from_values(name or "planned", marketplace, region, given, setting_value("region"))
+    for line in precheck_job.planned_warnings(planned):
+        echo_err(_("warning: {line}", line=line))
     result = precheck_job.precheck(functools.partial(open_store, gate=True), planned, rules, min_level=min_level,
                                    fail_on=fail_on)
     pairs, worst = result.pairs, result.level

@@ -121,6 +121,8 @@ def address_tokens(text: str) -> list[str]:
             words.extend(_LETTER_DIGIT.sub(" ", word).split())
     tokens: list[str] = []
     for token in _us_words(words):
+        if token == "box" and tokens[-2:] == ["post", "office"]:
+            tokens[-2:] = ["po"]  # Post Office Box is PO Box (USPS Publication 28)
         _add_address_token(tokens, token)
     _drop_provinces_beside_cities(tokens)
     before = len(tokens)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from ..i18n import _
 from .network import _tld_ok, domain_name
@@ -23,11 +24,25 @@ _DASH_TAG_BRANDS = frozenset(_PROVIDERS["dash_tags"])
 # Special-use names (RFC 6761, 6762, 7686) where no mailbox of anyone's can be. `.example`
 # and example.com/.net/.org are reserved too but kept: they are what documentation and
 # linkcheck's own examples use, and no real value can collide with them.
-_SPECIAL_USE_TLDS = frozenset("test invalid localhost local onion".split())
+# `.arpa` is the infrastructure domain (reverse DNS, home.arpa: RFC 8375), no one's mail.
+_SPECIAL_USE_TLDS = frozenset("test invalid localhost local onion arpa".split())
+# A label with `--` in its third and fourth places is reserved unless it is Punycode's `xn--`
+# (RFC 5891 4.2.3.1: "R-LDH" labels).
+_RESERVED_LABEL = re.compile(r"(?!xn)..--")
+# Characters that NFKC turns into a dot or an @ (`⒈` is "1."): inside a domain they would add
+# a label no one typed, so they are refused, not read (UTS 46 disallows them too). The ideographic
+# and full-width full stops and the full-width @ are typed by Chinese input methods and read.
+_FOLDS_TO_SEPARATOR = re.compile("[\u2488-\u249b\ufe52\ufe6b]")
 MAX_EMAIL_OCTETS = 254  # RFC 5321's 256-octet path less its angle brackets (RFC 3696 erratum 1690)
 MAX_LOCAL_OCTETS = 64
 
 _LOCAL_PART = re.compile(r"""[^\x00-\x20\x7f@."(),:;<>\[\]\\]+(?:\.[^\x00-\x20\x7f@."(),:;<>\[\]\\]+)*""")
+
+
+def _ascii_domain(domain: str) -> str:
+    """A valid domain (as domain_name gives it) in ASCII: each Unicode label as Punycode."""
+    return ".".join(label if label.isascii() else "xn--" + label.encode("punycode").decode("ascii")
+                    for label in domain.split("."))
 
 
 def is_free_mail(domain: str) -> bool:
@@ -58,6 +73,8 @@ def email(text: str) -> Canonical:
     octets in all or 64 before the @, and special-use domains (.local, .test, .invalid,
     .localhost, .onion); `.example` stays, as documentation uses it.
     """
+    if not text.isascii() and _FOLDS_TO_SEPARATOR.search(text):
+        raise Rejected(_("not an email address"))
     text = _nfkc(text).replace("\u3002", ".")
     if text[:7].lower() == "mailto:":
         text = text[7:]
@@ -69,15 +86,21 @@ def email(text: str) -> Canonical:
     local = local.lower()
     if len(local.encode("utf-8")) > MAX_LOCAL_OCTETS or not _LOCAL_PART.fullmatch(local):
         raise Rejected(_("not an email address"))
-    if len(local.encode("utf-8")) + 1 + len(domain.encode("utf-8")) > MAX_EMAIL_OCTETS:
-        raise Rejected(_("longer than {limit} octets, more than an email address can be", limit=MAX_EMAIL_OCTETS))
+    if not local.isascii() and not _LOCAL_PART.fullmatch(unicodedata.normalize("NFD", local)):
+        raise Rejected(_("not an email address"))  # `≮` is `<` and a combining mark
+    if domain.endswith("."):
+        raise Rejected(_("not an email address (bad domain)"))  # a domain's root dot is never written in an address
     try:
         domain = domain_name(domain)
     except Rejected:
         raise Rejected(_("not an email address (bad domain)")) from None
     tld = domain.rpartition(".")[2]
-    if "." not in domain or not _tld_ok(tld):
+    if "." not in domain or not _tld_ok(tld) or any(_RESERVED_LABEL.match(label) for label in domain.split(".")):
         raise Rejected(_("not an email address (bad domain)"))
+    # The length that counts is the one sent: the domain in its ASCII (Punycode) form.
+    octets = len(local.encode("utf-8")) + 1 + len(domain if domain.isascii() else _ascii_domain(domain))
+    if octets > MAX_EMAIL_OCTETS:
+        raise Rejected(_("longer than {limit} octets, more than an email address can be", limit=MAX_EMAIL_OCTETS))
     if tld in _SPECIAL_USE_TLDS:
         raise Rejected(_("a special-use domain (.{tld}) where no mailbox can be", tld=tld))
     domain = _MAIL_ALIASES.get(domain, domain)

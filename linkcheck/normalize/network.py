@@ -72,10 +72,13 @@ _MAC_SEPARATED = re.compile(
     r"([0-9a-f]{1,2})([:\- ])([0-9a-f]{1,2})\2([0-9a-f]{1,2})\2([0-9a-f]{1,2})\2([0-9a-f]{1,2})\2([0-9a-f]{1,2})"
 )
 # 12 hex digits in equal groups of 3, 4 or 6 with one separator throughout: Cisco's
-# `001b.7749.54fd`, HP's `001b77-4954fd`, `001b:7749:54fd`, `0090-96AF-CC39`.
+# `001b.7749.54fd`, HP's `001b77-4954fd`, `001b:7749:54fd`, `0090-96AF-CC39`. A group of 4 or
+# 6 may have lost its leading zeros (`1b:7749:54fd`), as an octet in `0:1b:77:49:54:fd` may:
+# each group is its own number. Two lost digits at most (`1.2.3` is a version, not a MAC).
 _MAC_GROUPED = tuple(
-    re.compile(rf"([0-9a-f]{{{size}}})([:.\- ])" + rf"([0-9a-f]{{{size}}})\2" * (12 // size - 2) + rf"([0-9a-f]{{{size}}})")
-    for size in (4, 6, 3)
+    (size, re.compile(rf"([0-9a-f]{{{low},{size}}})([:.\- ])" + rf"([0-9a-f]{{{low},{size}}})\2" * (12 // size - 2)
+                      + rf"([0-9a-f]{{{low},{size}}})"))
+    for size, low in ((4, 1), (6, 1), (3, 3))
 )
 _MAC_BARE = re.compile(r"[0-9a-f]{12}")
 
@@ -108,10 +111,11 @@ def mac(text: str) -> Canonical:
     if m:
         octets = [g.zfill(2) for g in m.group(1, 3, 4, 5, 6, 7)]
     else:
-        for pattern in _MAC_GROUPED:
+        for size, pattern in _MAC_GROUPED:
             m = pattern.fullmatch(text)
-            if m:
-                bare = "".join(m.group(i) for i in range(1, (m.lastindex or 0) + 1) if i != 2)
+            groups = [m.group(i) for i in range(1, (m.lastindex or 0) + 1) if i != 2] if m else []
+            if groups and sum(map(len, groups)) >= 10:
+                bare = "".join(group.zfill(size) for group in groups)
                 break
         else:
             if not _MAC_BARE.fullmatch(text):

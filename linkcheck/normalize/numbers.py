@@ -92,6 +92,9 @@ def payment_account(text: str, region: str | None = None) -> Canonical:
 
 
 _REGISTRY_SEPARATORS = re.compile(r"[\s\-./:()]+")
+# A Mexican RFC may also hold & and Ñ (a company named "A&B", "Muñoz"): read only where the
+# number is one (its country MX, from its prefix or the region).
+_RFC_CHARS = re.compile(r"[A-Z0-9&Ñ]+")
 _COUNTRY_PREFIX = re.compile(r"[A-Z]{2}")
 # VAT prefixes that are not the country's ISO code: Greece writes EL, Northern Ireland XI.
 _PREFIX_COUNTRY = {"EL": "GR", "XI": "GB"}
@@ -210,19 +213,39 @@ def _national_number(country: str, number: str) -> tuple[str, bool] | None:
 
 @lru_cache(maxsize=65536)
 def _registry_value(value: str, region: str | None) -> tuple[str, tuple[str, ...]]:
+    """(value, flags): a reading whose check digits pass wins over one whose check digits
+    fail, so a Mexican RFC that begins with `BE` (a name's initials) is the valid Mexican
+    number it is on an amazon.com.mx account, not a Belgian one with a bad checksum."""
+    failing: tuple[str, tuple[str, bool]] | None = None
     prefix = value[:2]
-    if _COUNTRY_PREFIX.fullmatch(prefix):
+    if prefix == "EU":
+        # EU is no country: its one registration number is the VAT One Stop Shop's
+        # (non-union scheme, EU + 9 digits); stdnum's other stdnum.eu modules are not tax ids.
+        from stdnum.eu import oss
+        from stdnum.exceptions import ValidationError
+
+        try:
+            return _qualified("EU", oss.compact(oss.validate(value)), False)
+        except ValidationError:
+            pass
+    elif _COUNTRY_PREFIX.fullmatch(prefix):
         country = _PREFIX_COUNTRY.get(prefix, prefix)
         found = _national_number(country, value[2:])
         if found is not None:
-            return _qualified(country, *found)
+            if not found[1]:
+                return _qualified(country, *found)
+            failing = (country, found)
     countries = [region.upper()] if region else []
     if "CN" not in countries:
         countries.append("CN")  # a unified social credit code says it is Chinese by itself
     for country in countries:
         found = _national_number(country, value)
-        if found is not None and (country == region or not found[1]):
+        if found is not None and not found[1]:
             return _qualified(country, *found)
+        if found is not None and country == region and failing is None:
+            failing = (country, found)
+    if failing is not None:
+        return _qualified(failing[0], *failing[1])
     return value, ()
 
 
@@ -247,13 +270,15 @@ def registry_code(text: str, region: str | None = None) -> Canonical:
     every qualified number is flagged with its `country:XX`.
     """
     value = _REGISTRY_SEPARATORS.sub("", _nfkc(text)).upper()
-    if not _ALNUM.fullmatch(value):
+    if not _ALNUM.fullmatch(value) and not _RFC_CHARS.fullmatch(value):
         raise Rejected(_("only letters and digits expected"))
     if not 5 <= len(value) <= 40:
         raise Rejected(_("expected 5 to 40 letters and digits"))
     if len(_DIGIT_COUNT.findall(value)) < 3:
         raise Rejected(_("expected at least 3 digits"))
     value, flags = _registry_value(value, region)
+    if not flags and not _ALNUM.fullmatch(value):
+        raise Rejected(_("only letters and digits expected"))  # & and Ñ only in a Mexican RFC
     return Canonical(value, flags=flags)
 
 

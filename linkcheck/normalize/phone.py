@@ -10,13 +10,16 @@ from .text import Canonical, Rejected, _nfkc
 
 # An extension after the number: `ext 12`, `ext. 12`, `ext: 12`, `extn 12`, `extension 12`,
 # `x12`, `#12`, `;ext=12` (RFC 3966), Russian `доб. 12`, Chinese `分机 12` / `转 12`,
-# Spanish `anexo`, Portuguese `ramal`, French `poste`, Japanese `内線`.
+# Spanish `anexo`, Portuguese `ramal`, French `poste`, Japanese `内線`, and `int. 12`
+# (interno: Romania, Uruguay, Argentina).
 _PHONE_EXTENSION = re.compile(
-    r"\s*[,;]?\s*(?:(?:ext(?:ension|n)?|доб(?:авочный)?|anexo|ramal|poste|内线|內線|内線|分机|分機|转|轉)\s*[.:=]?|x|#)"
+    r"\s*[,;]?\s*(?:(?:ext(?:ension|n)?|int(?:erno)?|доб(?:авочный)?|anexo|ramal|poste|内线|內線|内線|分机|分機|转|轉)"
+    r"\s*[.:=]?|x|#)"
     r"\s*\d{1,7}\s*#?$",
     re.IGNORECASE,
 )
-_PHONE_CHARS = re.compile(r"\+?[\d\s().\-/]+")
+# `~` is "wait for the dial tone" inside an international prefix (Russia's `8~10`).
+_PHONE_CHARS = re.compile(r"\+?[\d\s().\-/~]+")
 _NOT_DIGIT = re.compile(r"\D")
 NO_COUNTRY_CODE = "no country code; give --region or a marketplace with a country"
 
@@ -40,7 +43,11 @@ def _e164(digits: str, region: str | None) -> tuple[str, bool]:
         return "", False
     if not phonenumbers.is_valid_number(number):
         return "", False
-    national = region is not None and number.country_code_source == phonenumbers.CountryCodeSource.FROM_DEFAULT_COUNTRY
+    # The country is the region's when the number had no country code, and also when its
+    # leading digits were read as the region's own code without a `+` or an international
+    # prefix in front (`13012345678` under US, `4930901820` under DE): only the region said so.
+    national = region is not None and number.country_code_source in (
+        phonenumbers.CountryCodeSource.FROM_DEFAULT_COUNTRY, phonenumbers.CountryCodeSource.FROM_NUMBER_WITHOUT_PLUS_SIGN)
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164), national
 
 
@@ -93,6 +100,10 @@ def phone(text: str, region: str | None = None) -> Canonical:
         value = _e164(digits[2:], None)[0]
     else:
         raise Rejected(NO_COUNTRY_CODE)
+    chinese_mobile = region is not None and not text.startswith("+") and _chinese_mobile(digits, phone_region(region))
+    if not value and chinese_mobile:
+        raise Rejected(_("not a valid {region} phone number, but a Chinese mobile number's shape: write it as "
+                         "+86 and the number if that is what it is", region=phone_region(region)))  # type: ignore[arg-type]
     if not value and region is not None and not text.startswith("+"):
         # Read as the region's because it has no country code: say which, and how to say otherwise.
         raise Rejected(_("not a valid phone number of {country}, the country a number without a country code is read "
@@ -101,5 +112,25 @@ def phone(text: str, region: str | None = None) -> Canonical:
     if not value:
         raise Rejected(_("not a valid phone number for its country"))
     if national:
-        return Canonical(value, flags=(f"region:{phone_region(region)}",))  # type: ignore[arg-type]  # national: region given
+        flags = (f"region:{phone_region(region)}", CHINESE_MOBILE) if chinese_mobile else (f"region:{phone_region(region)}",)  # type: ignore[arg-type]
+        return Canonical(value, flags=flags)
     return Canonical(value)
+
+
+# Flag of a number read in a North American region that is also, digit for digit, a Chinese
+# mobile number (11 digits, 1[3-9]...): `13012345678` is +1 301 234 5678 (the US `1` in front)
+# or +86 130 1234 5678; only the account's company, or how it was written, can tell.
+CHINESE_MOBILE = "cn_mobile_shape"
+_CN_MOBILE_SHAPE = re.compile(r"1[3-9][0-9]{9}")
+
+
+def _chinese_mobile(digits: str, region: str) -> bool:
+    """Whether `digits`, read in `region`, could be a Chinese mobile number written without +86:
+    only in the regions of country code 1, where a leading 1 is also the trunk prefix."""
+    if not _CN_MOBILE_SHAPE.fullmatch(digits):
+        return False
+    import phonenumbers
+
+    if phonenumbers.country_code_for_region(region) != 1:
+        return False
+    return bool(_e164("86" + digits, None)[0])

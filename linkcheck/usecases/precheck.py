@@ -34,6 +34,12 @@ def planned_profile(record: ProfileRecord, region: str | None, default_region: s
     return book.merge_attributes(Profile(account), attrs)[0]
 
 
+def planned_warnings(planned: Profile) -> list[str]:
+    """What entering the planned account's values would warn about (a phone number without its
+    country code that took the marketplace's country, where the company seems to be elsewhere)."""
+    return book.region_warnings(f"account {planned.name!r}", planned.attributes)
+
+
 # The origin of a planned account given value by value: its problems are the options' own.
 FROM_OPTIONS = "the options"
 
