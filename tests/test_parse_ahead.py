@@ -85,6 +85,25 @@ def test_the_child_sends_every_record_in_order_with_answers(monkeypatch, waited)
 
 
 @linux_only
+def test_a_long_wait_buys_the_importing_process_batches_worth_as_much_of_the_childs_time(monkeypatch):
+    # It waited 25 ticks, then never again: at the 10 ticks a batch is reckoned to take the
+    # child before it has timed one, that is three unparsed batches (25, 15, 5 ticks owed).
+    waits = iter([25])
+    monkeypatch.setattr(ahead_module, "_waited", lambda fd: next(waits, 0))
+    records = _shops(550)  # six batches
+    ahead = ParseAhead(lambda: iter(records), None, None)
+    parsed_here = []
+    parse_batch = ahead_module.parse_batch
+    monkeypatch.setattr(ahead_module, "parse_batch", lambda *args: parsed_here.append(1) or parse_batch(*args))
+    try:
+        got = list(ahead.records(_not_read_again()))
+    finally:
+        ahead.close()
+    assert len(parsed_here) == 3
+    assert [record for record, _answers in got] == records
+
+
+@linux_only
 def test_after_a_child_that_fails_the_import_reads_the_rest_itself_and_meets_the_same_error():
     records = _shops(300)
 
