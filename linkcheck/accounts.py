@@ -13,9 +13,9 @@ from .registry.regions import known_marketplace, marketplace_suggestion
 from .normalize.country import COUNTRY_KINDS, company_country as normalize_country
 from .normalize.phone import CHINESE_MOBILE
 from .errors import ImportErrors, InvalidInput, InvalidValue, UsageError
-from .importers import ProfileRecord, RawValue
+from .importers import ProfileRecord
 from .importers.records import period_time as _when_text  # a date alone at midnight UTC, else the date-time
-from .importers.ahead import Answers, ParseAhead
+from .importers.ahead import Answers, BuiltRow, ParseAhead
 from .models import SOURCES, STATUSES, Account, Attribute, Profile, is_current, now, periods_of
 from .safetext import check_free_text
 
@@ -438,10 +438,11 @@ def record_attributes(
     plain = ahead and when is not None and source in SOURCES
     for raw in record.values:
         ready = None
-        if ahead and isinstance(raw.kind, str) and isinstance(raw.value, str):
-            ready = ahead.get((raw.kind, raw.value, region))
-            if ready is not None and plain and raw[2:] == _NO_METADATA:
-                kind, value = raw.kind, raw.value
+        kind, value, note, raw_source, first_seen, last_seen, periods = raw
+        if ahead and isinstance(kind, str) and isinstance(value, str):
+            ready = ahead.get((kind, value, region))
+            if (ready is not None and plain and note is None and raw_source is None and first_seen is None
+                    and last_seen is None and periods == ()):  # no metadata of its own
                 normalized, keys, flags = ready
                 attrs.append(_attribute(Attribute, (kind, value.strip() if _KEEPS_RAW[kind] else normalized, normalized,
                                                     keys, source, when, when, None, flags, ())))
@@ -479,7 +480,6 @@ def _checked(problems: list[str], check, *args, **kwargs):
 
 
 _attribute = tuple.__new__
-_NO_METADATA = RawValue("", "")[2:]  # note, source, first and last seen, periods: none given
 # Whether each kind keeps the value as entered (make_attribute); a value parsed ahead is of a known kind.
 _KEEPS_RAW = {name: kind.keeps_raw for name, kind in kinds.KINDS.items()}
 
@@ -502,18 +502,99 @@ def import_records(
     `reread`, a function giving the same records again, lets a second process read them and
     parse their values ahead (`ParseAhead`); the result is the same with or without it.
     """
-    ahead = ParseAhead(reread, region, default_region) if reread is not None else None
+    when = now()
+    ahead = None
+    if reread is not None:
+        # A file store: the child also makes the rows of new accounts (`NewAccountRows`).
+        rows = NewAccountRows(store, when, region, default_region) if getattr(store, "rows_made_ahead", lambda: False)() else None
+        ahead = ParseAhead(reread, region, default_region, rows)
     try:
         pairs = ahead.records(records) if ahead is not None else ((record, None) for record in records)
-        return _import_records(store, pairs, region, default_region, skip_invalid, progress)
+        return _import_records(store, pairs, region, default_region, skip_invalid, progress, when)
     finally:
         if ahead is not None:
             ahead.close()
 
 
-def _import_records(store, pairs: Iterable[tuple[ProfileRecord, Answers | None]], region, default_region,
-                    skip_invalid, progress) -> ImportResult:
-    when = now()
+def _record_fields(record: ProfileRecord, row_problems: list[str]) -> tuple:
+    """The record's status, marketplace, note and identity fields as stored, each checked on
+    its own: a field refused adds its problem to `row_problems` and counts as not given."""
+    # Each field on its own: a bad status must not also lose the marketplace, in whose country
+    # the row's phone numbers without a country code are read (one problem, not two).
+    status = _checked(row_problems, check_status, record.status) if record.status is not None else None
+    marketplace = _checked(row_problems, check_text, "marketplace", record.marketplace, 200, one_line=True)
+    note = _checked(row_problems, check_text, "note", record.note)
+    identity = _checked(row_problems, identity_changes, dict(record.identity)) or {}
+    return status, marketplace, note, identity
+
+
+def _new_account(name: str, marketplace, status, note, identity: dict, when: int) -> Account:
+    """The account an import makes of a record whose name is not on file."""
+    return Account(name, marketplace or "", status or "active", note, when, when,
+                   **{k: v for k, v in identity.items() if v})
+
+
+class NewAccountRows:
+    """In the parse-ahead child (importers/ahead.py): the row content of each record the import
+    will make a new account of, with nothing to report -- made by the very steps
+    `_import_records` takes for it (the same field checks, attributes, merge and
+    `Store.row_content`), so the importing process only seals and writes it.
+
+    A record is left to the importing process (None) when its name is on file or was read
+    before in this import (an update), or anything about it is a problem or a warning: then
+    the import does what it always did. Reads nothing from the file (`Store.known_name`
+    looks at the ids read at open)."""
+
+    def __init__(self, store, when: int, region: str | None, default_region: str | None):
+        self._store, self._when, self._region, self._default_region = store, when, region, default_region
+        self._names: set[str] = set()  # every name read so far (checked)
+        self._warned: dict[str, bool] = {}  # marketplace -> whether the import warns about it
+
+    def seen(self, record: ProfileRecord) -> None:
+        try:
+            self._names.add(check_name(record.name))
+        except InvalidInput:
+            pass
+
+    def __call__(self, record: ProfileRecord, answers: Answers) -> tuple | None:
+        try:
+            name = check_name(record.name)
+        except InvalidInput:
+            return None
+        if name in self._names:
+            return None
+        self._names.add(name)
+        try:
+            return self._row(name, record, answers)
+        except Exception:  # noqa: BLE001 - the importing process imports it and meets the same problem
+            return None
+
+    def _row(self, name: str, record: ProfileRecord, answers: Answers) -> tuple | None:
+        if record.problems or self._store.known_name(name):
+            return None
+        row_problems: list[str] = []
+        status, marketplace, note, identity = _record_fields(record, row_problems)
+        if row_problems:
+            return None
+        if marketplace:
+            warned = self._warned.get(marketplace)
+            if warned is None:
+                warned = self._warned[marketplace] = marketplace_warning(marketplace) is not None
+            if warned:
+                return None
+        account = _new_account(name, marketplace, status, note, identity, self._when)
+        attrs, value_problems = record_attributes(record, account, self._region, self._when,
+                                                  default_region=self._default_region, ahead=answers)
+        if value_problems or region_warnings("", attrs):
+            return None
+        profile, n = merge_attributes(Profile(account), attrs, reopen=False)
+        body, index = self._store.row_content(profile)
+        return name, marketplace, n, body, index
+
+
+def _import_records(store, pairs: Iterable[tuple[ProfileRecord | BuiltRow, Answers | None]], region, default_region,
+                    skip_invalid, progress, when: int | None = None) -> ImportResult:
+    when = now() if when is None else when
     created = updated = added = 0
     problems: list[str] = []
     warnings: list[str] = []
@@ -523,6 +604,20 @@ def _import_records(store, pairs: Iterable[tuple[ProfileRecord, Answers | None]]
     seen_marketplaces: set[str] = set()
     count = 0
     for count, (record, answers) in enumerate(pairs, 1):
+        if isinstance(record, BuiltRow):  # a new account, its row made ahead (NewAccountRows)
+            name = record.name
+            if name in seen_names:
+                raise RuntimeError("a row made ahead for a new account whose name was read before")
+            if record.marketplace:
+                seen_marketplaces.add(record.marketplace)  # (no warning: it would not have been made)
+            if not problems or skip_invalid:
+                store.put_new_row(name, record.body, record.key_index)
+            created += 1
+            seen_names.add(name)
+            added += record.added
+            if progress and count % 1000 == 0:
+                progress(count)
+            continue
         row_problems = list(record.problems)
         try:
             name = check_name(record.name)
@@ -531,12 +626,7 @@ def _import_records(store, pairs: Iterable[tuple[ProfileRecord, Answers | None]]
             bad_rows += 1
             continue
         label = _("{origin}: account {name!r}", origin=record.origin, name=name)
-        # Each field on its own: a bad status must not also lose the marketplace, in whose country
-        # the row's phone numbers without a country code are read (one problem, not two).
-        status = _checked(row_problems, check_status, record.status) if record.status is not None else None
-        marketplace = _checked(row_problems, check_text, "marketplace", record.marketplace, 200, one_line=True)
-        note = _checked(row_problems, check_text, "note", record.note)
-        identity = _checked(row_problems, identity_changes, dict(record.identity)) or {}
+        status, marketplace, note, identity = _record_fields(record, row_problems)
         if marketplace and marketplace not in seen_marketplaces:  # warned once per import
             seen_marketplaces.add(marketplace)
             line = marketplace_warning(marketplace)
@@ -544,8 +634,7 @@ def _import_records(store, pairs: Iterable[tuple[ProfileRecord, Answers | None]]
                 warnings.append(_("{origin}: {problem}", origin=record.origin, problem=line))
         existing = store.find_profile(name)
         if existing is None:
-            account = Account(name, marketplace or "", status or "active", note, when, when,
-                              **{k: v for k, v in identity.items() if v})
+            account = _new_account(name, marketplace, status, note, identity, when)
             profile = Profile(account)
         else:
             account = existing.account

@@ -85,6 +85,25 @@ def test_the_child_sends_every_record_in_order_with_answers(monkeypatch, waited)
 
 
 @linux_only
+def test_a_long_wait_buys_the_importing_process_batches_worth_as_much_of_the_childs_time(monkeypatch):
+    # It waited 25 ticks, then never again: at the 10 ticks a batch is reckoned to take the
+    # child before it has timed one, that is three unparsed batches (25, 15, 5 ticks owed).
+    waits = iter([25])
+    monkeypatch.setattr(ahead_module, "_waited", lambda fd: next(waits, 0))
+    records = _shops(550)  # six batches
+    ahead = ParseAhead(lambda: iter(records), None, None)
+    parsed_here = []
+    parse_batch = ahead_module.parse_batch
+    monkeypatch.setattr(ahead_module, "parse_batch", lambda *args: parsed_here.append(1) or parse_batch(*args))
+    try:
+        got = list(ahead.records(_not_read_again()))
+    finally:
+        ahead.close()
+    assert len(parsed_here) == 3
+    assert [record for record, _answers in got] == records
+
+
+@linux_only
 def test_after_a_child_that_fails_the_import_reads_the_rest_itself_and_meets_the_same_error():
     records = _shops(300)
 
@@ -151,3 +170,97 @@ def test_the_cli_import_stores_what_parse_value_gives(cli, store, tmp_path):
         for a in profile.attributes:
             parsed = kinds.parse_value(a.kind, a.value, region="US")
             assert (a.normalized, a.keys, a.flags) == parsed.as_tuple()
+
+
+# ----- rows of new accounts made in the child (accounts.NewAccountRows) ----------------------
+
+_MIXED = [
+    ProfileRecord("f:1", "new-shop", "amazon.com", values=(RawValue("phone", "(201) 555-0100"),
+                                                          RawValue("email", "ops@new.example"))),
+    ProfileRecord("f:2", "on-file", "amazon.com", values=(RawValue("email", "ops@onfile.example"),)),
+    ProfileRecord("f:3", "twice", "amazon.de", values=(RawValue("phone", "030 1234567"),)),
+    ProfileRecord("f:4", "twice", "amazon.de", values=(RawValue("email", "ops@twice.example"),)),
+    ProfileRecord("f:5", "bad-row", "amazon.com", values=(RawValue("card", "4111 1111 1111 1112"),)),
+    ProfileRecord("f:6", "odd-market", "amazon.con", values=(RawValue("email", "ops@odd.example"),)),
+    ProfileRecord("f:7", "far-phone", "amazon.de", values=(RawValue("phone", "030 7654321"),
+                                                           RawValue("company_name", "Shenzhen Acme Trading Co., Ltd."))),
+    ProfileRecord("f:8", "  spaced  ", None, status="SUSPENDED", values=(RawValue("email", "a@spaced.example"),
+                                                                         RawValue("email", "A@spaced.example"))),
+]
+
+
+def _rows_store(tmp_path):
+    path = tmp_path / "rows.db"
+    create(path, PASSPHRASE)
+    with Store.open(path, PASSPHRASE, write=True) as st:
+        accounts.import_records(st, [ProfileRecord("f:0", "on-file", "amazon.com")])
+    return path
+
+
+def test_the_child_makes_the_rows_of_new_accounts_only(tmp_path):
+    path = _rows_store(tmp_path)
+    with Store.open(path, PASSPHRASE, write=True) as st:
+        rows = accounts.NewAccountRows(st, 1_790_000_000, None, None)
+        answers = parse_batch(_MIXED, None, None)
+        made = {record.origin: rows(record, answers) for record in _MIXED}
+        # New, nothing to report: made, with the row `put_profile` would write.
+        assert {origin for origin, row in made.items() if row is not None} == {"f:1", "f:3", "f:8"}
+        name, marketplace, added, body, index = made["f:8"]
+        assert (name, marketplace, added) == ("spaced", None, 1)  # the two spellings merged
+        # Left to the importing process: on file, read before, a problem, a warning (marketplace, region).
+        assert made["f:2"] is made["f:4"] is made["f:5"] is made["f:6"] is made["f:7"] is None
+        profile = replace(accounts.Profile(accounts._new_account("new-shop", "amazon.com", None, None, {}, 1_790_000_000)))
+        attrs, _problems = accounts.record_attributes(_MIXED[0], profile.account, None, 1_790_000_000, ahead=answers)
+        expected = replace(profile, attributes=tuple(attrs))
+        assert made["f:1"] == ("new-shop", "amazon.com", 2, *st.row_content(expected))
+
+
+def test_a_row_made_ahead_is_sealed_and_written_as_put_profile_writes_it(tmp_path):
+    path = _rows_store(tmp_path)
+    with Store.open(path, PASSPHRASE, write=True) as st:
+        made = accounts.NewAccountRows(st, 1_790_000_000, None, None)(_MIXED[0], parse_batch(_MIXED[:1], None, None))
+        assert made is not None
+        st.put_new_row(made[0], made[3], made[4])
+        with pytest.raises(RuntimeError):  # made for a new account: never over one on file
+            st.put_new_row("on-file", made[3], made[4])
+    with Store.open(path, PASSPHRASE) as st:
+        profile = st.profile("new-shop")
+        assert st.row_content(profile) == (made[3], made[4])
+        assert [(a.kind, a.normalized, a.first_seen) for a in profile.attributes] == [
+            ("phone", "+12015550100", 1_790_000_000), ("email", "ops@new.example", 1_790_000_000)]
+
+
+@linux_only
+@pytest.mark.parametrize("waited", [False, True], ids=["rows made by the child", "batches left to the importing process"])
+def test_an_import_with_rows_made_ahead_is_the_import_without(tmp_path, monkeypatch, waited):
+    monkeypatch.setattr(ahead_module, "_waited", lambda fd: waited)
+    monkeypatch.setattr(accounts, "now", lambda: 1_790_000_000)
+    records = [*_MIXED, *_shops(250)]  # three batches: the last is always made by the child
+    results = {}
+    for reread in (True, False):
+        path = tmp_path / f"{reread}.db"
+        create(path, PASSPHRASE)
+        with Store.open(path, PASSPHRASE, write=True) as st:
+            accounts.import_records(st, [ProfileRecord("f:0", "on-file", "amazon.com")])
+            result = accounts.import_records(st, iter(records), skip_invalid=True,
+                                             reread=(lambda: iter(records)) if reread else None)
+        with Store.open(path, PASSPHRASE) as st:
+            results[reread] = result, st.profiles()
+    assert results[True] == results[False]
+    result, profiles = results[True]
+    assert (result.accounts_created, result.accounts_updated, result.skipped_rows) == (255, 1, 1)
+    assert len(result.warnings) == 2 and len(profiles) == 256
+
+
+@linux_only
+def test_the_importing_process_writes_the_rows_the_child_made(tmp_path, monkeypatch):
+    records = _shops(150)
+    built = []
+    put_new_row = Store.put_new_row
+    monkeypatch.setattr(Store, "put_new_row", lambda self, *row: built.append(row[0]) or put_new_row(self, *row))
+    path = tmp_path / "a.db"
+    create(path, PASSPHRASE)
+    with Store.open(path, PASSPHRASE, write=True) as st:
+        monkeypatch.setattr(ahead_module, "_waited", lambda fd: False)
+        result = accounts.import_records(st, iter(records), reread=lambda: iter(records))
+    assert result.accounts_created == 150 and built == [f"shop-{i}" for i in range(150)]

@@ -909,11 +909,38 @@ class Store:
     def put_profile(self, profile: Profile) -> None:
         """Insert the account or replace it (matched by name) with this content."""
         self._require_write()
-        m = self._open_manifest
         tag, row = self._account_row(profile.account.name)
+        body, index = self.row_content(profile)
+        self._put_row(tag, row, body, index)
+
+    def row_content(self, profile: Profile) -> tuple[bytes, bytes]:
+        """The plaintext of the account's row, (body, key index), as `put_profile` seals it.
+        Reads nothing from the file and writes nothing: the import's parse-ahead child makes
+        these for new accounts (importers/ahead.py), and `put_new_row` seals and writes them."""
         n_exact = [_exact_key_count(a.keys) for a in profile.attributes]
-        body = _encode_profile(profile, n_exact, self._format)
-        index = self._index_blob(profile, n_exact)
+        return _encode_profile(profile, n_exact, self._format), self._index_blob(profile, n_exact)
+
+    def rows_made_ahead(self) -> bool:
+        """Whether an import's parse-ahead child may make this store's new rows (`row_content`):
+        the file store's only (the team store is left as it was)."""
+        return type(self) is Store
+
+    def known_name(self, name: str) -> bool:
+        """Whether an account of that name is on file, from the ids read at open and written
+        since (no SQL: the parse-ahead child asks, in its copy of this object)."""
+        return self._keys.name_tag(name) in self._account_ids
+
+    def put_new_row(self, name: str, body: bytes, index: bytes) -> None:
+        """Insert a new account `name` whose row content `row_content` made (RuntimeError if
+        an account of that name is on file: the content was made for a new one)."""
+        self._require_write()
+        tag, row = self._account_row(name)
+        if row is not None:
+            raise RuntimeError("a row made for a new account, but the account is on file")
+        self._put_row(tag, None, body, index)
+
+    def _put_row(self, tag: bytes, row, body: bytes, index: bytes) -> None:
+        m = self._open_manifest
         if row is None:
             cur = self._conn.execute(
                 "INSERT INTO accounts (name_tag, version, body, keys) VALUES (?, 1, x'', x'')", (tag,)
