@@ -58,8 +58,9 @@ def hopeless_blocks(
     The blocks are laid out as arrays (numpy), each value's text asked once: a block with an
     empty text, or with fewer than two texts, is hopeless; one holding a text twice is kept
     (perhaps a fuzzy 100); the pairs of distinct texts of the others, each pair of values
-    once, are tested in one call per facet and test (`_possible`), but for the larger blocks
-    of a facet compared by ratio alone, each of which is one matrix (`cdist`).
+    once, are tested in one call per facet and test (the ratio's `cpdist`,
+    `_one_within_the_other`), but for the larger blocks of a facet compared by ratio alone,
+    each of which is one matrix (`cdist`).
     """
     import numpy as np
     from rapidfuzz import fuzz, process
