@@ -56,6 +56,21 @@ def _scalar(value: Any) -> str:
     raise _Unsupported
 
 
+# What goes before a dict's key at one indentation: (the first key's, each later key's), by
+# the key (its line break and indentation, the key written as JSON, ": "). A document has a
+# few keys at a few depths, written a million times; keys that are data (account names) are
+# kept only up to _KEYS_KEPT an indentation.
+_KEY_TEXTS: dict[str, tuple[dict[str, str], dict[str, str]]] = {}
+_KEYS_KEPT = 1000
+
+
+def _key_texts(inner: str) -> tuple[dict[str, str], dict[str, str]]:
+    held = _KEY_TEXTS.get(inner)
+    if held is None:
+        held = _KEY_TEXTS[inner] = ({}, {})
+    return held
+
+
 def _write(value: Any, newline: str, parts: list[str]) -> None:
     """Append `value`'s text; `newline` is a line break and the current indentation."""
     kind = type(value)
@@ -65,18 +80,23 @@ def _write(value: Any, newline: str, parts: list[str]) -> None:
             append("{}")
             return
         inner = newline + "  "
-        separator = "," + inner
+        firsts, laters = _key_texts(inner)
+        before = firsts
         append("{")
-        first = True
         for key, item in value.items():
-            if type(key) is not str:
-                raise _Unsupported
-            append(inner if first else separator)
-            first = False
-            append(encode_basestring(key))
-            append(": ")
+            text = before.get(key)
+            if text is None:
+                if type(key) is not str:
+                    raise _Unsupported
+                text = ("," if before is laters else "") + inner + encode_basestring(key) + ": "
+                if len(before) < _KEYS_KEPT:
+                    before[key] = text
+            append(text)
+            before = laters
             item_kind = type(item)
-            if item_kind is dict or item_kind is list or item_kind is tuple:
+            if item_kind is str:
+                append(encode_basestring(item))
+            elif item_kind is dict or item_kind is list or item_kind is tuple:
                 _write(item, inner, parts)
             else:
                 append(_scalar(item))
@@ -87,15 +107,18 @@ def _write(value: Any, newline: str, parts: list[str]) -> None:
             append("[]")
             return
         inner = newline + "  "
+        separator = "," + inner
         append("[")
         append(inner)
         first = True
         for item in value:
             if not first:
-                append("," + inner)
+                append(separator)
             first = False
             item_kind = type(item)
-            if item_kind is dict or item_kind is list or item_kind is tuple:
+            if item_kind is str:
+                append(encode_basestring(item))
+            elif item_kind is dict or item_kind is list or item_kind is tuple:
                 _write(item, inner, parts)
             else:
                 append(_scalar(item))

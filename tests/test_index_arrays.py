@@ -113,3 +113,32 @@ def test_the_randomized_stores_have_crowded_tags_and_accounts_left_out():
     found = [_compare_shared(seed) for seed in range(60)]
     assert sum(1 for crowded, _out in found if crowded) >= 10
     assert sum(1 for _crowded, out in found if out) >= 5
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_fuzzy_blocks_built_as_arrays_are_those_of_the_loop(seed):
+    """The fuzzy side's blocks from arrays (`_blocks_in_arrays`) are those of the loop
+    (`_blocks_in_python`), on randomized indexes where an account often holds one blocking
+    tag twice (it is one holder) and tags are held by 1 to many accounts, whatever the cap."""
+    rng = random.Random(seed)
+    blobs = _random_blobs(rng, rng.randrange(1, 80), rng.choice([3, 8, 40, 400]))
+    arrays = IndexArrays(blobs)
+    indexes = [_parse_index(b) for b in blobs]
+    for cap in (2, 3, 5, 200):
+        assert prefilter._blocks_in_arrays(arrays, cap) == prefilter._blocks_in_python(indexes, cap)
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_holders_per_tag_counts_each_tags_distinct_holders(seed):
+    import numpy as np
+
+    rng = random.Random(seed)
+    n = rng.randrange(1, 3000)
+    tags = [rng.randrange(rng.choice([2, 50, 2**64])) for _ in range(n)]
+    account = sorted(rng.randrange(rng.choice([1, 5, 500])) for _ in range(n))
+    order, group, holders = prefilter._holders_per_tag(np.array(tags, dtype=np.uint64), np.array(account, dtype=np.int64))
+    by_tag = [tags[i] for i in order.tolist()]
+    assert by_tag == sorted(tags)
+    holders_of = {t: len({a for t2, a in zip(tags, account, strict=True) if t2 == t}) for t in set(tags)}
+    assert [holders[g] for g in group.tolist()] == [holders_of[t] for t in by_tag]
+    assert group.tolist() == [sorted(set(tags)).index(t) for t in by_tag]

@@ -70,3 +70,21 @@ def test_iso_is_cached_and_still_exact():
     assert iso(1_700_000_000) == "2023-11-14T22:13:20Z"
     assert iso(1_700_000_000) == "2023-11-14T22:13:20Z"
     assert iso(None) == ""
+
+
+def test_many_keys_and_depths_are_written_as_json_dumps(monkeypatch):
+    """Keys written from the cache of key texts (by indentation, first and later keys apart),
+    and past its bound, are json.dumps's: the same key first and later, at several depths,
+    in dicts of one key, a key that needs escaping, a str subclass and a non-str key after it."""
+    monkeypatch.setattr(jsontext, "_KEYS_KEPT", 3)
+    names = [f"acme-{i:02d}" for i in range(12)] + ['quo"te', "中文", "e\u001bsc"]
+    data = {
+        "pairs": [{"values": {n: n, names[-1 - i]: i}, "seen": {n: {"first_seen": 1, "last_seen": None}}}
+                  for i, n in enumerate(names)],
+        "single": {"acme-00": {"acme-00": {"acme-00": [{"acme-00": {}}]}}},
+        "subclass": {_Text("acme-01"): 1, "acme-01x": 2},
+    }
+    for _ in range(2):  # the second time from what the first left in the cache
+        assert jsontext.dumps(data) == json.dumps(data, ensure_ascii=False, indent=2)
+    assert jsontext.dumps({"acme-02": 1, 3: "int key after a cached one"}) == json.dumps(
+        {"acme-02": 1, 3: "int key after a cached one"}, ensure_ascii=False, indent=2)

@@ -277,3 +277,100 @@ def test_the_parts_test_rules_out_two_streets_of_one_town():
              "14 quenby street harlow 3071", "14 quenby street marrowfield harlow 3071"]
     blocks = [("address", [k, k + 1]) for k in range(0, len(texts), 2)]
     assert sieve.parts_may_agree(blocks, range(len(blocks)), texts.__getitem__) == {2, 3, 4}
+
+
+def _loop_hopeless_blocks(blocks, text_for, comparison_of, skip):
+    """The sieve as it was written first, block by block in Python: what the array form must
+    find exactly (the same positions)."""
+    import numpy as np
+    from rapidfuzz import fuzz, process
+
+    plans = {facet: sieve._plan(comparison) for facet, comparison in comparison_of.items()}
+    pairs: dict[str, tuple[list[int], list[str], list[str]]] = {}
+    hopeless: set[int] = set()
+    for at, (facet, refs) in enumerate(blocks):
+        plan = plans.get(facet)
+        if plan is None or skip(refs):
+            continue
+        cutoff, place = plan
+        texts = [text for text in (text_for(r, facet) for r in refs) if text]
+        distinct = list(dict.fromkeys(texts))
+        if len(distinct) < len(texts):
+            continue
+        if len(distinct) < 2:
+            hopeless.add(at)
+            continue
+        if len(distinct) <= sieve.PAIRWISE_UP_TO or place:
+            where, first, second = pairs.setdefault(facet, ([], [], []))
+            for x in range(len(distinct) - 1):
+                for y in range(x + 1, len(distinct)):
+                    where.append(at)
+                    first.append(distinct[x])
+                    second.append(distinct[y])
+            continue
+        scores = process.cdist(distinct, distinct, scorer=fuzz.ratio, processor=None, score_cutoff=cutoff,
+                               dtype=np.float64)
+        if np.count_nonzero(scores) == len(distinct):
+            hopeless.add(at)
+    for facet, (where, first, second) in pairs.items():
+        cutoff, place = plans[facet]
+        possible = np.zeros(len(where), dtype=bool)
+        if cutoff is not None:
+            possible |= process.cpdist(first, second, scorer=fuzz.ratio, processor=None, score_cutoff=cutoff,
+                                       dtype=np.float64) > 0
+        if place:
+            possible |= sieve._one_within_the_other(first, second)
+        kept = {at for at, ok in zip(where, possible.tolist(), strict=True) if ok}
+        hopeless.update(at for at in where if at not in kept)
+    return hopeless
+
+
+@pytest.mark.parametrize("seed", range(60))
+def test_the_sieve_in_arrays_finds_what_the_loop_finds(seed, monkeypatch):
+    """The same hopeless blocks as the block-by-block loop, with the texts asked one by one or
+    facet by facet, blocks over the cap skipped, small and large blocks, empty texts, a text
+    twice in one block, a value in several blocks, facets with no plan and no comparison."""
+    from linkcheck.linkage.comparisons import fuzzy_texts
+
+    rng = random.Random(seed)
+    blocks, texts, owner, exact = _random_blocks(rng)
+    # Empty texts (nothing left after punctuation), a value twice, and a facet with no plan.
+    for _ in range(rng.randrange(0, 6)):
+        texts[rng.randrange(len(texts))] = rng.choice(["", "-", "!!"])
+    for _ in range(rng.randrange(0, 4)):
+        facet, refs = rng.choice(blocks)
+        blocks.append((facet, sorted(refs + refs[:1])))
+    blocks.append(("phone", [0, 1]))
+    rng.shuffle(blocks)
+    rules = rng.choice([load_rules(None), rules_from_dict({"fuzzy": {"company_name": 80, "address": 75}}),
+                        rules_from_dict({"fuzzy": {"company_name": "off"}})])
+    monkeypatch.setattr(sieve, "PAIRWISE_UP_TO", rng.choice([1, 2, 4, 100]))
+    comparison_of = comparisons_for(rules)
+    cap = rng.choice([3, 5, 200])
+
+    def skip(refs):
+        return len(refs) > cap
+
+    def text_for(r, facet):
+        return fuzzy_text(texts[r], facet)
+
+    asked: list[int] = []
+
+    def texts_for(refs, facet):
+        asked.extend(refs)
+        return fuzzy_texts([texts[r] for r in refs], facet)
+
+    expected = _loop_hopeless_blocks(blocks, text_for, comparison_of, skip)
+    assert sieve.hopeless_blocks(blocks, text_for, comparison_of, skip) == expected
+    assert sieve.hopeless_blocks(blocks, text_for, comparison_of, skip, texts_for=texts_for) == expected
+    assert len(asked) == len(set(asked))  # each value's text asked once
+
+
+@pytest.mark.parametrize("facet", ["company_name", "address", "legal_representative", "tax_id", None])
+def test_fuzzy_texts_are_fuzzy_text_of_each(facet):
+    rng = random.Random(7)
+    values = [_value(rng, facet or "address") for _ in range(200)]
+    values += ["", "  ", "Room 1203, 88 Keyuan Rd.", "洞庭香(肇庆)有限公司", "肇庆市洞庭香有限公司", "ÄÖÜ straße", "A\tB\nC"]
+    from linkcheck.linkage.comparisons import fuzzy_texts
+
+    assert fuzzy_texts(values, facet) == [fuzzy_text(v, facet) for v in values]

@@ -20,8 +20,8 @@ from ..errors import UsageError
 from ..models import Attribute, Explanation, Level, Profile, periods_of
 from ..registry.facets import AROUND_FACETS, BLOCKING_PREFIX, NETWORK_FACETS
 from .comparisons import (
-    Comparison, address_parts, agree_in_parts, comparisons_for, fuzzy_match, fuzzy_text, is_near, parts_hopeless,
-    same_but_typos, same_place, token_set_ratio,
+    Comparison, address_parts, agree_in_parts, comparisons_for, fuzzy_match, fuzzy_text, fuzzy_texts, is_near,
+    parts_hopeless, same_but_typos, same_place, token_set_ratio,
 )
 from .evidence import (
     EXACT, FUZZY, NEAR, NETWORK, NORMALISED, PINYIN_MARK, Evidence, _resolve, alone_is_no_link, _single_score, _strength,
@@ -449,12 +449,18 @@ def score_blocks(
             text = texts[r] = fuzzy_text(text_of(r), facet)
         return text
 
+    def texts_for(refs: list[int], facet: str) -> list[str]:
+        made = fuzzy_texts(list(map(text_of, refs)), facet)
+        texts.update(zip(refs, made, strict=True))
+        return made
+
     comparison_of = comparisons_for(rules)
     blocks = list(blocks)
     # Many blocks: those in which nothing can match are found in C first, and skipped (sieve).
     hopeless = sieve.hopeless_blocks(
         blocks, text_for, comparison_of,
         lambda refs: len(refs) > block_cap and len(set(map(owner.__getitem__, refs))) > block_cap,
+        texts_for=texts_for,
     ) if len(blocks) > sieve.SIEVE_OVER else ()
     # A facet's partial test (the address by its parts) is no comparison level: of the blocks
     # the sieve found, those in which its own necessary test finds a pair that may agree are

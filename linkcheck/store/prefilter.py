@@ -606,20 +606,23 @@ def _blocks_in_python(indexes: list[_Index], block_cap: int):
 
 
 def _holders_per_tag(tags, account):
-    """For tags (not empty) held by accounts, in account order: the tags' stable sort order,
-    each sorted position's group (the run of its tag), and each group's number of distinct
-    holding accounts (a tag one account holds twice counts once), counted run by run: sorted
-    by tag, the accounts of one tag stay in order, as the sort is stable."""
+    """For tags (not empty) held by accounts: an order that sorts the tags (not a stable one:
+    its groups are what matters), each sorted position's group (the run of its tag), and
+    each group's number of distinct holding accounts (a tag one account holds twice counts
+    once), counted on the (group, account) pairs sorted as numbers."""
     import numpy as np
 
-    order = np.argsort(tags, kind="stable")
-    by_tag, by_account = tags[order], account[order]
+    order = np.argsort(tags)  # quicker than a stable sort (SIMD sorting in numpy 2)
+    by_tag = tags[order]
     new_tag = np.ones(len(order), dtype=bool)
     new_tag[1:] = by_tag[1:] != by_tag[:-1]
-    new_holder = new_tag.copy()
-    new_holder[1:] |= by_account[1:] != by_account[:-1]
+    del by_tag
     group = np.cumsum(new_tag) - 1
-    return order, group, np.bincount(group[new_holder], minlength=int(group[-1]) + 1)
+    accounts = int(account.max()) + 1
+    held = np.sort(group * accounts + account[order])
+    new_holder = np.ones(len(held), dtype=bool)
+    new_holder[1:] = held[1:] != held[:-1]
+    return order, group, np.bincount(held[new_holder] // accounts, minlength=int(group[-1]) + 1)
 
 
 def _blocks_in_arrays(arrays: IndexArrays, block_cap: int):
