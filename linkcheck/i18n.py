@@ -310,3 +310,18 @@ def N_(text: str, /, **values: object) -> Deferred:
     """Like `_`, for text written before the language is known (help of options, module
     constants): English now, translated when the command is shown (see `Deferred`)."""
     return Deferred(text, values)
+
+
+def os_reason(exc: OSError) -> str:
+    """Why an OS call failed, in the interface language for the common reasons (a missing file,
+    no permission, a folder where a file was expected); the system's own words otherwise."""
+    import errno
+
+    words = {
+        errno.ENOENT: N_("No such file or directory"),
+        errno.EACCES: N_("Permission denied"),
+        errno.EPERM: N_("Operation not permitted"),
+        errno.EISDIR: N_("Is a directory"),
+        errno.ENOTDIR: N_("Not a directory"),
+    }.get(exc.errno or 0)
+    return translate(str(words)) if words is not None else str(exc.strerror or exc)

@@ -16,7 +16,7 @@ import stat
 from pathlib import Path
 from typing import Any, BinaryIO, Iterator, TextIO
 
-from ..i18n import N_, _, language
+from ..i18n import N_, _, language, os_reason, translate
 from ..files import FileTooLarge, NotRegularFile, read_capped
 from ..errors import InvalidInput
 
@@ -51,12 +51,12 @@ def read_user_text(path: Path, what: str) -> str:
         data = read_capped(path, MAX_USER_TEXT_BYTES)
         return data.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")  # as read_text() reads
     except NotRegularFile:
-        raise InvalidInput(_("{what} {name}: cannot read it (not a regular file)", what=what, name=path.name)) from None
+        raise InvalidInput(_("{what} {name}: cannot read it (not a regular file)", what=translate(what), name=path.name)) from None
     except FileTooLarge:
-        raise InvalidInput(_("{what} {name}: cannot read it (larger than {n} MiB)", what=what, name=path.name, n=MAX_USER_TEXT_BYTES // (1024 * 1024))) from None
+        raise InvalidInput(_("{what} {name}: cannot read it (larger than {n} MiB)", what=translate(what), name=path.name, n=MAX_USER_TEXT_BYTES // (1024 * 1024))) from None
     except (OSError, UnicodeDecodeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else "not readable UTF-8 text"
-        raise InvalidInput(_("{what} {name}: cannot read it ({reason})", what=what, name=path.name, reason=reason)) from None
+        reason = os_reason(exc) if isinstance(exc, OSError) and exc.strerror else _("not readable UTF-8 text")
+        raise InvalidInput(_("{what} {name}: cannot read it ({reason})", what=translate(what), name=path.name, reason=reason)) from None
 
 
 def open_import_file(path: Path) -> BinaryIO:
@@ -69,7 +69,7 @@ def open_import_file(path: Path) -> BinaryIO:
     try:
         fd = os.open(str(path), os.O_RDONLY | nonblock | getattr(os, "O_BINARY", 0))
     except OSError as exc:
-        raise InvalidInput(_("{path}: cannot read ({strerror})", path=path, strerror=exc.strerror)) from None
+        raise InvalidInput(_("{path}: cannot read ({strerror})", path=path, strerror=os_reason(exc))) from None
     try:
         mode = os.fstat(fd).st_mode
         if not stat.S_ISREG(mode):
@@ -210,7 +210,7 @@ def json_items(path: Path, fh: BinaryIO) -> Iterator[tuple[bool, Any]]:
     try:
         yield from _json_documents(ijson.basic_parse(source, use_float=True), source, path)
     except OSError as exc:
-        raise InvalidInput(_("{path}: cannot read ({strerror})", path=path, strerror=exc.strerror)) from None
+        raise InvalidInput(_("{path}: cannot read ({strerror})", path=path, strerror=os_reason(exc))) from None
     except UnicodeDecodeError:
         raise InvalidInput(_("{path}: JSON must be UTF-8 text", path=path)) from None
     except ijson.JSONError as exc:
@@ -303,7 +303,7 @@ def csv_rows(path: Path, raw: BinaryIO, encoding: str | None) -> Iterator[list[s
     try:
         fh = _open_text(raw, encoding)
     except OSError as exc:
-        raise InvalidInput(_("{path}: cannot read ({strerror})", path=path, strerror=exc.strerror)) from None
+        raise InvalidInput(_("{path}: cannot read ({strerror})", path=path, strerror=os_reason(exc))) from None
     with fh:
         try:
             sample = fh.read(64 * 1024)

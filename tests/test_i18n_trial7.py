@@ -1,0 +1,106 @@
+"""What a Chinese-speaking user trial (session 7) found in the Chinese interface: each line in
+Chinese as the user reads it, and the same line in English as it was before."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+ZH = {"LINKCHECK_LANG": "zh"}
+
+
+def test_no_passphrase_source_is_said_in_chinese(cli, store, monkeypatch):
+    from linkcheck.cli import options
+
+    monkeypatch.setattr(options, "_interactive", lambda: False)
+    zh = cli("account", "list", passphrase=None, env=ZH)
+    assert (zh.exit_code, zh.stderr.strip()) == (
+        4, "linkcheck：错误：没有口令：请给出 --passphrase-file FILE（权限 600）、设置 LINKCHECK_PASSPHRASE、"
+           "先运行 `linkcheck unlock`，或在终端中运行以便输入")
+    en = cli("account", "list", passphrase=None)
+    assert (en.exit_code, en.stderr.strip()) == (
+        4, "linkcheck: error: no passphrase: give --passphrase-file FILE (mode 600), set LINKCHECK_PASSPHRASE, "
+           "run `linkcheck unlock` first, or run in a terminal to be asked")
+
+
+def test_a_missing_passphrase_file_is_said_in_chinese(cli, store, tmp_path):
+    missing = tmp_path / "nope.txt"
+    zh = cli("account", "list", "--passphrase-file", str(missing), passphrase=None, env=ZH)
+    assert (zh.exit_code, zh.stderr.strip()) == (4, f"linkcheck：错误：无法读取口令文件 {missing}：没有这个文件或文件夹")
+    en = cli("account", "list", "--passphrase-file", str(missing), passphrase=None)
+    assert (en.exit_code, en.stderr.strip()) == (4, f"linkcheck: error: cannot read passphrase file {missing}: No such file or directory")
+
+
+@pytest.mark.parametrize("key, value, zh, en", [
+    ("region", "XX", "设置项 'region' 的值无效：必须是两个字母的国家代码，例如 US、GB 或 CN",
+     "invalid value for setting 'region': must be a two-letter country code such as US, GB or CN"),
+    ("proxy", "socks://127.0.0.1:1080", "设置项 'proxy' 的值无效：必须是 http:// 或 https:// 开头的代理地址，例如 http://127.0.0.1:7890",
+     "invalid value for setting 'proxy': must be an http:// or https:// proxy URL such as http://127.0.0.1:7890"),
+    ("lang", "fr", "设置项 'lang' 的值无效：必须是以下之一：en、zh（也可以写 zh_CN 这样的区域设置名称）",
+     "invalid value for setting 'lang': must be one of en, zh (or a locale name such as zh_CN)"),
+    ("format", "xml", "设置项 'format' 的值无效：必须是以下之一：table、json、csv",
+     "invalid value for setting 'format': must be one of table, json, csv"),
+    ("public_ip", "maybe", "设置项 'public_ip' 的值无效：必须是以下之一：auto、off",
+     "invalid value for setting 'public_ip': must be one of auto, off"),
+    ("store", "", "设置项 'store' 的值无效：必须是绝对路径（或以 ~ 开头）",
+     "invalid value for setting 'store': must be an absolute path (or start with ~)"),
+    ("operator", "", "设置项 'operator' 的值无效：必须是 1 到 200 个字符的可打印文字",
+     "invalid value for setting 'operator': must be printable text of 1 to 200 characters"),
+])
+def test_config_set_refuses_a_bad_value_in_chinese(cli, key, value, zh, en):
+    result = cli("config", "set", key, value, env=ZH)
+    assert (result.exit_code, result.stderr.strip()) == (3, "linkcheck：错误：" + zh)
+    result = cli("config", "set", key, value)
+    assert (result.exit_code, result.stderr.strip()) == (3, "linkcheck: error: " + en)
+
+
+def test_a_bad_value_in_the_settings_file_or_environment_is_said_in_chinese(cli, tmp_path):
+    settings = tmp_path / "s.toml"
+    settings.write_text('region = "XX"\n', encoding="utf-8")
+    zh = cli("config", "list", env={**ZH, "LINKCHECK_SETTINGS": str(settings)})
+    assert (zh.exit_code, zh.stderr.strip()) == (
+        3, f"linkcheck：错误：设置文件 {settings} 第 1 行：region 必须是两个字母的国家代码，例如 US、GB 或 CN")
+    en = cli("config", "list", env={"LINKCHECK_SETTINGS": str(settings)})
+    assert (en.exit_code, en.stderr.strip()) == (
+        3, f"linkcheck: error: settings file {settings}, line 1: region must be a two-letter country code such as US, GB or CN")
+    zh = cli("config", "list", env={**ZH, "LINKCHECK_FORMAT": "xml"})
+    assert (zh.exit_code, zh.stderr.strip()) == (3, "linkcheck：错误：$LINKCHECK_FORMAT：必须是以下之一：table、json、csv")
+
+
+def test_a_missing_rules_file_is_said_in_chinese(cli, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    zh = cli("config", "set", "rules", "rel.json", env=ZH)
+    assert (zh.exit_code, zh.stderr.strip()) == (3, "linkcheck：错误：规则文件 rel.json：无法读取（没有这个文件或文件夹）")
+    en = cli("config", "set", "rules", "rel.json")
+    assert (en.exit_code, en.stderr.strip()) == (3, "linkcheck: error: rules file rel.json: cannot read it (No such file or directory)")
+
+
+def test_the_fingerprint_table_speaks_chinese_and_english_reads_as_before(cli):
+    machine = str(Path(__file__).parent / "fixtures" / "machines" / "vm-behind-vpn.json")
+    zh = cli("fingerprint", "--machine", machine, env=ZH)
+    assert zh.exit_code == 0, zh.output
+    lines = zh.output.splitlines()
+    for line in ("  操作系统  Linux Ubuntu 22.04.4 LTS", "  CPU       未知 × ?", "  内存      未知",
+                 "  机器 ID   有（记录时只存哈希值）", "  公网 IP   未检查（加上 --public-ip auto）",
+                 "  网关      10.0.2.2，经由 enp0s3，路由器 MAC 52:55:0a:00:02:02", "  虚拟机    VirtualBox"):
+        assert line in lines
+    assert any(line.split() == ["enp0s3", "启用", "物理网卡", "08:00:27:4e:66:a1", "虚拟机厂商", "VirtualBox", "10.0.2.15（内网）"]
+               for line in lines)
+    assert any(line.split() == ["docker0", "未启用", "虚拟网卡", "02:42:ac:11:00:01", "本地管理（随机）", "172.17.0.1（内网）"]
+               for line in lines)
+    assert any(line.split() == ["ip", "10.0.2.15", "否（不能识别任何人）"] for line in lines)
+    assert any(line.split() == ["machine_id", "有（记录时只存哈希值）", "是"] for line in lines)
+    en = cli("fingerprint", "--machine", machine)
+    lines = en.output.splitlines()
+    for line in ("  OS               Linux Ubuntu 22.04.4 LTS", "  Machine id       present (hashed when recorded)",
+                 "  Public IP        not checked (add --public-ip auto)",
+                 "  Gateway          10.0.2.2 via enp0s3, router MAC 52:55:0a:00:02:02"):
+        assert line in lines
+    assert any(line.split() == ["enp0s3", "up", "physical", "08:00:27:4e:66:a1", "vm-vendor:VirtualBox", "10.0.2.15", "(private)"]
+               for line in lines)
+    assert any(line.split() == ["ip", "10.0.2.15", "no", "(identifies", "no", "one)"] for line in lines)
+    # JSON keeps the English words scripts read.
+    data = json.loads(cli("fingerprint", "--machine", machine, "--format", "json", env=ZH).output)
+    assert data["interfaces"][0]["kind"] == "physical"
