@@ -296,9 +296,26 @@ class Deferred(str):
     def render(self, lang: str) -> str:
         if lang == SOURCE_LANG:
             return str(self)
-        values = {k: translate(v, lang) if isinstance(v, str) else v for k, v in self.values.items()}
+        values = {k: v.render(lang) if isinstance(v, (Deferred, Words)) else translate(v, lang) if isinstance(v, str) else v
+                  for k, v in self.values.items()}
         text = translate(self.template, lang)
         return text.format(**values) if values else text
+
+
+class Words(str):
+    """A value written in each language by the data that holds it (a metric's name, a target),
+    not by the catalog: the English text, which click shows as is, and the text in each other
+    language, which a `Deferred` holding it renders."""
+
+    texts: dict[str, str]
+
+    def __new__(cls, en: str, **others: str) -> "Words":
+        self = super().__new__(cls, en)
+        self.texts = others
+        return self
+
+    def render(self, lang: str) -> str:
+        return self.texts.get(lang, str(self))
 
 
 def deferred(text: str) -> "Deferred | None":

@@ -104,3 +104,47 @@ def test_the_fingerprint_table_speaks_chinese_and_english_reads_as_before(cli):
     # JSON keeps the English words scripts read.
     data = json.loads(cli("fingerprint", "--machine", machine, "--format", "json", env=ZH).output)
     assert data["interfaces"][0]["kind"] == "physical"
+
+
+def test_health_set_help_names_the_metrics_and_targets_in_chinese(cli):
+    zh = cli("health", "set", "--help", env={**ZH, "COLUMNS": "120"})
+    lines = [line.strip() for line in zh.output.splitlines()]
+    assert "--odr RATE             订单缺陷率（0.4% 或 0.004；目标：低于1%）。" in lines
+    assert "--valid-tracking RATE  有效追踪率（98.6% 或 0.986；目标：高于95%）。" in lines
+    en = cli("health", "set", "--help", env={"COLUMNS": "120"})
+    lines = [line.strip() for line in en.output.splitlines()]
+    assert "--odr RATE             Order defect rate (0.4% or 0.004; target below 1%)." in lines
+    assert "--valid-tracking RATE  Valid tracking rate (98.6% or 0.986; target above 95%)." in lines
+
+
+def test_precheck_help_names_each_kind_in_chinese(cli):
+    zh = cli("precheck", "--help", env={**ZH, "COLUMNS": "120"})
+    lines = [line.strip() for line in zh.output.splitlines()]
+    assert "--company-name VALUE          计划账户的公司名称（可重复指定）。" in lines
+    en = cli("precheck", "--help", env={"COLUMNS": "120"})
+    assert "--company-name VALUE Company name of the planned account (repeatable)." in " ".join(en.output.split())
+
+
+def test_chinese_help_headings_and_defaults_use_chinese_punctuation(cli):
+    zh = cli("audit", "--help", env={**ZH, "COLUMNS": "120"})
+    lines = zh.output.splitlines()
+    assert "选项：" in lines
+    assert "选项:" not in lines
+    assert "--format [table|json|csv]  输出格式。[默认：table]" in [line.strip() for line in lines]
+    assert "命令：" in cli("--help", env=ZH).output.splitlines()
+    en = cli("audit", "--help", env={"COLUMNS": "120"})
+    assert "Options:" in en.output.splitlines()
+    assert "--format [table|json|csv]  Output format.  [default: (table)]" in [line.strip() for line in en.output.splitlines()]
+
+
+def test_click_s_errors_end_with_chinese_punctuation(cli):
+    zh = cli("account", "show", env=ZH)
+    assert (zh.exit_code, zh.stderr.splitlines()[-1]) == (2, "错误：缺少参数 'NAME'。")
+    zh = cli("audit", "--format", "xml", env=ZH)
+    assert zh.stderr.splitlines()[-1] == "错误：'--format' 的值无效：'xml' 不在可选值 'table'、'json'、'csv' 之中。"
+    zh = cli("fingerprint", "--machin", "x", env=ZH)
+    assert zh.stderr.splitlines()[-1] == "错误：没有选项 '--machin'。你是不是想用 '--machine'？"
+    en = cli("account", "show")
+    assert (en.exit_code, en.stderr.splitlines()[-1]) == (2, "Error: Missing argument 'NAME'.")
+    en = cli("fingerprint", "--machin", "x")
+    assert en.stderr.splitlines()[-1] == "Error: No such option '--machin'. Did you mean '--machine'?"

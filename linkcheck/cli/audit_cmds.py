@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from ..i18n import N_, _, join_list, translate
+from ..i18n import N_, Words, _, join_list, translate
 from ..linkage import engine
 from ..registry import kinds
 from ..importers import reader_names
@@ -245,7 +245,7 @@ def _kind_option(kind: str):
         kind,
         multiple=True,
         metavar="VALUE",
-        help=N_("{label} of the planned account (repeatable).", label=kinds.KINDS[kind].label),
+        help=N_("{label} of the planned account (repeatable).", label=Words(kinds.KINDS[kind].label, zh=kinds.KINDS[kind].label_zh)),
     )
 
 

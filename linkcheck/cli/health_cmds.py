@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from ..i18n import N_, _, language, translate
+from ..i18n import N_, Words, _, language, translate
 from .. import health as hl
 from ..errors import InvalidInput
 from ..linkage.rules import load_rules
@@ -200,14 +200,19 @@ def render_audit_health(standing: hl.AuditHealth) -> str:
     return "\n".join(out).rstrip()
 
 
-_EXAMPLE = {"odr": "0.4% or 0.004", "cancel_rate": "0.8% or 0.008", "late_shipment": "1.1% or 0.011",
-            "valid_tracking": "98.6% or 0.986"}
+_EXAMPLE = {"odr": ("0.4%", "0.004"), "cancel_rate": ("0.8%", "0.008"), "late_shipment": ("1.1%", "0.011"),
+            "valid_tracking": ("98.6%", "0.986")}
 
 
 def _metric_option(metric: hl.Metric):
+    percent, fraction = _EXAMPLE[metric.key]
+    target = hl.DEFAULT_TARGET_SET[metric.key]
     return click.option(
         metric.option, metric.key, default=None, metavar="RATE",
-        help=N_("{capitalize} ({_EXAMPLE}; target {text}).", capitalize=metric.label.capitalize(), _EXAMPLE=_EXAMPLE[metric.key], text=hl.DEFAULT_TARGET_SET[metric.key].text()),
+        help=N_("{capitalize} ({_EXAMPLE}; target {text}).",
+                capitalize=Words(metric.label.capitalize(), zh=metric.label_zh),
+                _EXAMPLE=N_("{percent} or {fraction}", percent=percent, fraction=fraction),
+                text=Words(target.text(), zh=target.text("zh"))),
     )
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from ..i18n import N_, _, os_reason, translate
+from ..i18n import N_, Words, _, os_reason, translate
 from ..errors import PassphraseError
 from ..models import LEVEL_NAMES, Level
 from ..store import STORE_ENV, Store, check_store_file
@@ -104,7 +104,7 @@ def fail_on_option(default: str = "high"):
         type=LEVEL,
         default=default,
         show_default=True,
-        help=N_("Exit 1 when anything is at or above this level ({items}).", items=', '.join(LEVEL_NAMES)),
+        help=N_("Exit 1 when anything is at or above this level ({items}).", items=Words(', '.join(LEVEL_NAMES), zh='、'.join(LEVEL_NAMES))),
     )
 
 
