@@ -265,6 +265,11 @@ def join_list(items) -> str:
     return ("、" if language() == "zh" else ", ").join(items)
 
 
+def join_clauses(items) -> str:
+    """Clauses of a sentence that hold lists themselves: "a; b" in English, "a；b" in Chinese."""
+    return ("；" if language() == "zh" else "; ").join(items)
+
+
 def _(text: str, /, **values: object) -> str:
     """A user-facing message: TEXT (English, with `{name}` placeholders) in the interface
     language, its placeholders filled in from VALUES."""

@@ -198,7 +198,7 @@ def test_the_browser_audit_s_findings_are_chinese(cli, store):
     assert en.exit_code == zh.exit_code
     assert any(line.startswith("CRITICAL: shop-a, shop-b: Same combined fingerprint: the same user agent")
                for line in en.output.splitlines())
-    assert any(line.startswith("严重：shop-a, shop-b：综合指纹相同：不同账户的浏览器环境有相同的 User-Agent")
+    assert any(line.startswith("严重：shop-a、shop-b：综合指纹相同：不同账户的浏览器环境有相同的 User-Agent")
                for line in zh.output.splitlines())
     assert "共用代理账户：同一个代理账户或 IP 刷新链接" in zh.output
     assert "profiles of different accounts" not in zh.output

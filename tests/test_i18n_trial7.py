@@ -148,3 +148,78 @@ def test_click_s_errors_end_with_chinese_punctuation(cli):
     assert (en.exit_code, en.stderr.splitlines()[-1]) == (2, "Error: Missing argument 'NAME'.")
     en = cli("fingerprint", "--machin", "x")
     assert en.stderr.splitlines()[-1] == "Error: No such option '--machin'. Did you mean '--machine'?"
+
+
+VENDORS = Path(__file__).parent / "fixtures" / "vendors"
+
+
+def _row(output: str, *cells: str) -> bool:
+    """A table row whose cells, split on white space, start with CELLS."""
+    return any(line.split()[:len(cells)] == list(cells) for line in output.splitlines())
+
+
+def test_history_and_show_say_status_changes_sources_and_flags_in_words(cli, demo_store):
+    assert cli("account", "set", "acme-us", "--status", "suspended").exit_code == 0
+    assert cli("attr", "add", "acme-us", "ip", "203.0.113.7").exit_code == 0
+    zh = cli("account", "history", "acme-us", env=ZH).output
+    assert any(line.split()[1:] == ["状态", "正常", "→", "已停用"] for line in zh.splitlines())
+    assert "active -> suspended" not in zh
+    assert any(line.split()[1:4] == ["开始使用", "ip", "203.0.113.x"] and line.split()[-1] == "手动添加"
+               for line in zh.splitlines())
+    en = cli("account", "history", "acme-us").output
+    assert "active -> suspended" in en
+    assert any(line.split()[1:5] == ["in", "use", "ip", "203.0.113.x"] and line.split()[-1] == "manual"
+               for line in en.splitlines())
+    # CSV and JSON keep the words scripts read.
+    csv_text = cli("account", "history", "acme-us", "--format", "csv", env=ZH).output
+    assert "active -> suspended" in csv_text and ",manual" in csv_text
+    show = cli("account", "show", "acme-us", env=ZH).output
+    assert _row(show, "ip", "203.0.113.x", "手动添加") and show.rstrip().splitlines()[-1].split()[-1] == "文档示例地址"
+    show = cli("account", "show", "acme-us").output
+    assert _row(show, "ip", "203.0.113.x", "manual") and show.rstrip().splitlines()[-1].split()[-1] == "documentation"
+    assert '"documentation"' in cli("account", "show", "acme-us", "--format", "json", env=ZH).output
+
+
+def test_store_counts_and_log_actions_in_words(cli, demo_store):
+    zh = cli("store", "--counts", env=ZH).output
+    assert _row(zh, "账户", "10") and _row(zh, "识别信息") and _row(zh, "日志记录") and _row(zh, "说明原因", "0")
+    en = cli("store", "--counts").output
+    assert _row(en, "accounts", "10") and _row(en, "explanations", "0")
+    result = cli("browser", "import", "adspower", str(VENDORS / "adspower" / "export.json"), "--create", env=ZH)
+    assert result.output.startswith("读取了 4 个 AdsPower 浏览器环境：")
+    assert cli("browser", "import", "adspower", str(VENDORS / "adspower" / "export.json")).output.startswith(
+        "Read 4 adspower profile(s):")
+    log = cli("log", env=ZH).output
+    assert any(line.split()[1:4] == ["shop-a", "导入浏览器环境", "已记录"] for line in log.splitlines())
+    assert any(line.split()[1:4] == ["shop-a", "browser-import", "RECORDED"] for line in cli("log").output.splitlines())
+
+
+def test_browser_audit_lists_accounts_and_profiles_the_chinese_way(cli, demo_store):
+    assert cli("browser", "import", "adspower", str(VENDORS / "adspower" / "export.json"), "--create").exit_code == 0
+    zh = cli("browser", "audit", env=ZH).output.splitlines()
+    assert "高：shop-a、shop-b：共用代理：不同账户的浏览器环境使用同一个代理（主机、端口和用户名）：它们从同一个出口出去（adspower:jh001、adspower:jh002）。" in zh
+    hardware = next(line for line in zh if "暴露真实硬件" in line)
+    assert "2 个不同账户的 AdsPower 浏览器环境" in hardware
+    assert "音频噪音已关闭、MAC 地址是电脑本身的" in hardware and "；adspower:jh003（shop-c）：" in hardware
+    en = cli("browser", "audit").output.splitlines()
+    assert any(line.startswith("HIGH: shop-a, shop-b: ") and "(adspower:jh001, adspower:jh002)." in line for line in en)
+
+
+def test_match_column_in_words_in_the_table_and_as_is_in_csv(cli, demo_store):
+    zh = cli("audit", env=ZH).output
+    assert _row(zh, "mac", "严重", "24", "规范化后相同") and _row(zh, "brand", "中", "4.5", "完全相同")
+    en = cli("audit").output
+    assert _row(en, "mac", "critical", "24", "normalised") and _row(en, "brand", "medium", "4.5", "exact")
+    assert ",normalised," in cli("audit", "--format", "csv", env=ZH).output
+
+
+def test_precheck_names_the_planned_account_as_its_table_does(cli, demo_store):
+    zh = cli("precheck", "-m", "amazon.com", "--brand", "acmehome", "--company-name", "Shenzhen Acme Trading Co., Ltd.",
+             env=ZH).output.splitlines()
+    assert zh[0].startswith(("注意（CAUTION）：计划账户 与 acme-de、acme-us ", "不要注册（STOP）：计划账户 与 acme-de、acme-us "))
+    assert any(line.split()[1:4] == ["计划账户", "—", "acme-de"] or line.split()[1:4] == ["acme-de", "—", "计划账户"] for line in zh)
+    assert "planned" not in "\n".join(zh)
+    en = cli("precheck", "-m", "amazon.com", "--brand", "acmehome", "--company-name", "Shenzhen Acme Trading Co., Ltd.").output
+    assert " planned shares identifiers with acme-de, acme-us (strongest: " in en.splitlines()[0]
+    data = json.loads(cli("precheck", "-m", "amazon.com", "--brand", "acmehome", "--format", "json", env=ZH).output)
+    assert data["account"] == "planned"

@@ -240,7 +240,37 @@ def account_show(name, reveal, fmt):
     if a.note:
         click.echo(_("note: {note}", note=a.note))
     click.echo("")
+    for row in rows:  # read by a person: where a value came from and its flags in words
+        row["source"] = source_text(row["source"])
+        row["flags"] = [flag_text(f) for f in row["flags"]]
     click.echo(render_rows(rows, "table", ["kind", "value", "source", "first_seen", "last_seen", "note", "flags"]))
+
+
+# Where a value came from and what its flags say, as the account's table shows them (JSON and
+# CSV keep these words as they are).
+_SOURCES = {"manual": N_("manual"), "import": N_("import"), "capture": N_("capture"), "check": N_("check"),
+            "fixture": N_("fixture")}
+_FLAGS = {"documentation": N_("documentation"), "private": N_("private"), "cgnat": N_("cgnat"),
+          "loopback": N_("loopback"), "link_local": N_("link_local"), "reserved": N_("reserved"),
+          "multicast": N_("multicast"), "unspecified": N_("unspecified"), "placeholder": N_("placeholder"),
+          "bad-checksum": N_("bad-checksum"), "default": N_("default"), "free_mail": N_("free_mail"),
+          "nat64": N_("nat64"),
+          "locally_administered": N_("locally_administered")}
+_FLAG_FACETS = {"region": N_("region:{value}"), "country": N_("country:{value}"), "tz": N_("tz:{value}"),
+                "lang": N_("lang:{value}"), "vm_vendor": N_("vm_vendor:{value}")}
+
+
+def source_text(source: str) -> str:
+    return translate(_SOURCES[source]) if source in _SOURCES else source
+
+
+def flag_text(flag: str) -> str:
+    if flag in _FLAGS:
+        return translate(_FLAGS[flag])
+    facet, sep, value = flag.partition(":")
+    if sep and facet in _FLAG_FACETS:
+        return translate(_FLAG_FACETS[facet]).format(value=value)
+    return flag
 
 
 def _period_rows(a: Attribute) -> list[dict]:
@@ -274,7 +304,7 @@ def account_history(name, reveal, fmt):
                        "periods": _period_rows(a), "first_seen": iso(a.first_seen), "last_seen": iso(a.last_seen),
                        "source": a.source, "note": a.note or ""})
         for since, until, pnote in periods_of(a):
-            timeline.append((since, "in use", a.kind, shown, a.source))
+            timeline.append((since, "in use", a.kind, shown, ("source", a.source)))
             if until is not None:
                 timeline.append((until, "retired", a.kind, shown, pnote or ""))
         if a.last_seen and a.last_seen != a.first_seen:
@@ -283,7 +313,7 @@ def account_history(name, reveal, fmt):
     for e in events:
         if e.action == "status":
             status_changes.append({"when": iso(e.when), "from": e.detail.get("from"), "to": e.verdict})
-            timeline.append((e.when, "status", "", "", f"{e.detail.get('from')} -> {e.verdict}"))
+            timeline.append((e.when, "status", "", "", (e.detail.get("from"), e.verdict)))
         elif e.action in ("check", "run"):
             checks.append({"when": iso(e.when), "action": e.action, "verdict": e.verdict})
             timeline.append((e.when, e.action, "", "", e.verdict))
@@ -292,7 +322,8 @@ def account_history(name, reveal, fmt):
                                 "status_changes": status_changes, "checks": checks}))
         return
     timeline.sort(key=lambda row: row[0])
-    rows = [{"date": iso(when), "event": what, "kind": kind, "value": shown, "detail": detail}
+    table = fmt == "table"
+    rows = [{"date": iso(when), "event": what, "kind": kind, "value": shown, "detail": _history_detail(detail, table)}
             for when, what, kind, shown, detail in timeline]
     if fmt == "csv":
         click.echo(render_rows(rows, "csv", ["date", "event", "kind", "value", "detail"]))
@@ -302,6 +333,19 @@ def account_history(name, reveal, fmt):
     for row in rows:  # the table is read by a person: its events in the interface's language
         row["event"] = translate(_HISTORY_EVENTS.get(row["event"], row["event"]))
     click.echo(render_rows(rows, "table", ["date", "event", "kind", "value", "detail"]))
+
+
+def _history_detail(detail, table: bool) -> str:
+    """A timeline row's detail: a status change "active -> suspended" (in the table: "正常 → 已停用"
+    in Chinese), a value's source (in words in the table), a check's verdict, a period's note."""
+    if isinstance(detail, tuple) and detail[0] == "source":
+        return source_text(detail[1]) if table else detail[1]
+    if isinstance(detail, tuple):
+        before, after = detail
+        if not table:
+            return f"{before} -> {after}"
+        return _("{before} -> {after}", before=translate(str(before)), after=translate(str(after)))
+    return detail
 
 
 # The history's events as a person reads them (JSON and CSV keep the words as they are).

@@ -672,7 +672,8 @@ def _origin_text(origin: str) -> str:
 
 
 # The log's actions and verdicts as a person reads them in the table (JSON and CSV keep the words).
-_LOG_WORDS = {"capture": N_("capture"), "check": N_("check"), "run": N_("run"), "RECORDED": N_("RECORDED")}
+_LOG_WORDS = {"capture": N_("capture"), "check": N_("check"), "run": N_("run"), "RECORDED": N_("RECORDED"),
+              "browser-import": N_("browser-import"), "browser-open": N_("browser-open")}
 
 
 def _log_row(event) -> dict:
