@@ -153,7 +153,7 @@ def test_health_s_table_and_the_audit_s_health_section_are_chinese(cli, demo_sto
     assert "1 个违规，0 个预警，0 个正常；10 个账户中有 9 个没有记录数据" in zh_lines
     audit = cli("audit", env=ZH).output.splitlines()
     assert "有停用风险的账户：账户健康违规" in audit
-    assert "  cedar-us (amazon.com): 订单缺陷率 1.2%（要求低于1%，2026-11-01）" in audit
+    assert "  cedar-us（amazon.com）：订单缺陷率 1.2%（要求低于1%，2026-11-01）" in audit
 
 
 def test_a_refused_health_figure_is_said_in_chinese(cli, demo_store):

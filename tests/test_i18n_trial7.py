@@ -250,3 +250,64 @@ def test_the_chinese_catalogs_use_one_term_for_each_thing():
                         ("停用了尾号", "停止使用了尾号"), ("}停用的{", "}停止使用的{"), ("新增 {added} 个值", "添加 {added} 项信息")):
         assert other not in text, f"{other!r}: the glossary's word is {term!r}"
     assert "添加 {added} 项信息" in text and "申诉案件" in text
+
+
+MACHINES = Path(__file__).parent / "fixtures" / "machines"
+
+
+def test_capture_and_check_read_as_chinese_sentences(cli, demo_store):
+    laptop_a, laptop_b = str(MACHINES / "laptop-a.json"), str(MACHINES / "laptop-b.json")
+    zh = cli("capture", "acme-us", "--machine", laptop_a, env=ZH).output.splitlines()
+    assert zh[0] == "已把机器文件 laptop-a.json 中的 6 项信息记录到 acme-us（其中 5 项为新信息）。"
+    assert cli("capture", "acme-us", "--machine", laptop_a).output.startswith(
+        "Recorded 6 value(s) from machine file laptop-a.json on acme-us (0 new).")
+    capture = cli("capture", "willow-us", "--machine", laptop_a, env=ZH).output.splitlines()
+    assert any(line.startswith("  acme-us（严重）：MAC 地址 f8:e4:3b:**:**:01、机器 ID ") for line in capture)
+    en = cli("capture", "willow-us", "--machine", laptop_a).output.splitlines()
+    assert any(line.startswith("  acme-us (critical): MAC address f8:e4:3b:**:**:01, machine ID ") for line in en)
+    stop = cli("check", "cedar-us", "--machine", laptop_a, env=ZH).output.splitlines()[0]
+    assert stop == "停止登录（STOP）：本机的 MAC 地址（f8:e4:3b:**:**:01）已登记在 acme-us 名下（严重）；另有 1 个账户达到高级别或以上"
+    stop = cli("check", "cedar-us", "--machine", laptop_a).output.splitlines()[0]
+    assert stop == ("STOP: this machine's MAC address (f8:e4:3b:**:**:01) is on file for acme-us (critical); "
+                    "1 more account at or above high")
+    new = cli("check", "cedar-us", "--machine", laptop_b, env=ZH).output
+    assert "cedar-us 的新信息（这些信息从未在该账户上出现过）：" in new
+    assert cli("account", "set", "acme-de", "--status", "suspended").exit_code == 0
+    go = cli("check", "acme-de", "--machine", laptop_b, env=ZH).output.splitlines()[0]
+    assert go.startswith("可以登录（GO）（未检查公网 IP；acme-de 已停用）：")
+    go = cli("check", "acme-de", "--machine", laptop_b).output.splitlines()[0]
+    assert go.startswith("GO (public IP not checked; acme-de is suspended): ")
+
+
+def test_audit_says_at_risk_accounts_the_chinese_way(cli, demo_store):
+    assert cli("account", "set", "acme-de", "--status", "suspended").exit_code == 0
+    zh = cli("audit", env=ZH).output.splitlines()
+    assert any(line.startswith("  acme-us（因 acme-de 受牵连）：acme-de –") for line in zh)
+    en = cli("audit").output.splitlines()
+    assert any(line.startswith("  acme-us  because of acme-de: acme-de –") for line in en)
+
+
+def test_the_cluster_and_other_sentences_read_naturally():
+    from linkcheck import i18n
+
+    i18n.set_language("zh")
+    try:
+        assert i18n._("  {n}. {accounts}: joined by links at {level} or above (strongest link: {strongest})",
+                      n=1, accounts="a、b", level="高", strongest="严重") == "  1. a、b：由高及以上级别的关联相连（最强关联：严重）"
+        assert i18n._("Aborted!") == "已取消。"
+    finally:
+        i18n.set_language(None)
+
+
+def test_health_set_lists_its_figures_the_chinese_way(cli, demo_store):
+    zh = cli("health", "set", "acme-us", "--date", "2026-11-02", "--odr", "0.3%", "--late-shipment", "50%", env=ZH)
+    assert zh.output.splitlines()[0] == "已记录 acme-us 在 2026-11-02 的数据：订单缺陷率 0.3%、迟发率 50%。"
+    en = cli("health", "set", "acme-us", "--date", "2026-11-03", "--odr", "0.3%", "--late-shipment", "50%")
+    assert en.output.splitlines()[0] == "Recorded acme-us on 2026-11-03: order defect rate 0.3%, late shipment rate 50%."
+    audit = cli("audit", env=ZH).output.splitlines()
+    assert any(line.startswith("  acme-us（amazon.com）：迟发率 50%（") for line in audit)
+    nothing = cli("health", "set", "acme-us", env=ZH)
+    assert (nothing.exit_code, nothing.stderr.splitlines()[-1]) == (
+        2, "错误：没有可记录的数据：请至少给出 --odr、--cancel-rate、--late-shipment、--valid-tracking 之一")
+    assert cli("health", "set", "acme-us").stderr.splitlines()[-1] == (
+        "Error: nothing to record: give at least one of --odr, --cancel-rate, --late-shipment, --valid-tracking")

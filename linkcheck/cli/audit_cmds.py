@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from ..i18n import N_, Words, _, join_list, language, translate
+from ..i18n import N_, Words, _, join_clauses, join_list, language, translate
 from ..linkage import engine
 from ..registry import kinds
 from ..importers import reader_names
@@ -187,7 +187,7 @@ def render_audit_table(result: engine.Audit, *, reveal: bool, total_accounts: in
     if result.at_risk:
         out.append(_("Accounts at risk from a suspended or closed account"))
         for risk in result.at_risk:
-            chain = "; ".join(_link_text(link) for link in risk.chain)
+            chain = join_clauses(_link_text(link) for link in risk.chain)
             out.append(_("  {account}  because of {because_of}: {chain}", account=risk.account,
                          because_of=risk.because_of, chain=chain))
         out.append("")

@@ -259,11 +259,14 @@ def _pair_lines(result_pairs, name: str, statuses: dict) -> list[str]:
     for pair in result_pairs:
         other = gate._other(pair, name)
         status = statuses.get(other)
-        shared = ", ".join(
+        shared = join_list(
             f"{gate.kind_label(f.kind)} {f.values.get(name, '')}" for f in pair.findings if not f.context
         )
-        suffix = f", {status}" if status in gate.TAINT_STATUSES else ""
-        lines.append(f"  {other} ({pair.level.label}{suffix}): {shared}")
+        if status in gate.TAINT_STATUSES:
+            lines.append(_("  {other} ({level}, {status}): {shared}", other=other, level=translate(pair.level.label),
+                           status=translate(status), shared=shared))
+        else:
+            lines.append(_("  {other} ({level}): {shared}", other=other, level=translate(pair.level.label), shared=shared))
     return lines
 
 
@@ -311,6 +314,10 @@ def capture_cmd(name, machine, rules_file, fmt):
     else:
         click.echo(
             _("Recorded {n} value(s) from {origin} on {account} ({added} new).", n=len(result.values), origin=_origin_text(fp.origin), account=result.account, added=result.added)
+            if fp.origin.startswith("machine file ") else
+            _("Recorded {n} value(s) from this computer on {account} ({added} new).", n=len(result.values), account=result.account, added=result.added)
+            if fp.origin == "this computer" else
+            _("Recorded {n} value(s) from {origin} on {account} ({added} new).", n=len(result.values), origin=fp.origin, account=result.account, added=result.added)
         )
         if result.reopened:
             click.echo(_("{reopened} value(s) retired on {account} are in use again: a new period of use begins now (`account history` shows it).", reopened=result.reopened, account=result.account))
