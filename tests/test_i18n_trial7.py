@@ -311,3 +311,65 @@ def test_health_set_lists_its_figures_the_chinese_way(cli, demo_store):
         2, "错误：没有可记录的数据：请至少给出 --odr、--cancel-rate、--late-shipment、--valid-tracking 之一")
     assert cli("health", "set", "acme-us").stderr.splitlines()[-1] == (
         "Error: nothing to record: give at least one of --odr, --cancel-rate, --late-shipment, --valid-tracking")
+
+
+def test_chinese_status_and_level_words_are_taken_as_import_takes_them(cli, demo_store):
+    assert cli("account", "set", "acme-de", "--status", "已停用").exit_code == 0
+    listed = cli("account", "list", "--status", "已停用", "--format", "json")
+    assert [a["name"] for a in json.loads(listed.output)] == ["acme-de"]
+    assert json.loads(cli("account", "show", "acme-de", "--format", "json").output)["status"] == "suspended"
+    high = cli("audit", "--min-level", "高", "--fail-on", "严重", "--format", "json")
+    assert high.exit_code == cli("audit", "--min-level", "high", "--fail-on", "critical", "--format", "json").exit_code
+    assert high.output == cli("audit", "--min-level", "high", "--fail-on", "critical", "--format", "json").output
+    bad = cli("audit", "--min-level", "很高", env=ZH)
+    assert (bad.exit_code, bad.stderr.splitlines()[-1]) == (
+        2, "错误：'--min-level' 的值无效：未知级别 '很高'；可用的级别：critical、high、medium、low")
+
+
+def test_attr_takes_the_kind_names_import_takes_as_headers(cli, demo_store):
+    added = cli("attr", "add", "acme-us", "手机号", "+1 201 555 0177", env=ZH)
+    assert (added.exit_code, added.output.strip()) == (0, "已为 acme-us 添加 phone ****0177")
+    assert cli("attr", "add", "acme-us", "邮件地址", "ops7@acme-trading.example").exit_code == 0
+    unknown = cli("attr", "add", "acme-us", "手机好", "1", env=ZH)
+    assert unknown.exit_code == 2 and "未知类型 '手机好'；可用的类型：company_name、registration_number、" in unknown.stderr
+
+
+def test_chinese_site_names_are_marketplaces_with_a_did_you_mean(cli, store, tmp_path):
+    path = tmp_path / "stores.csv"
+    path.write_text("店铺名称,站点,邮件地址,手机号\nshop-x,美国站,a@example.com,(201) 555-0123\n"
+                    "shop-w,美国站点,b@example.com,+1 201 555 0199\nshop-v,亚马逊日本,c@example.com,03-1234-5678\n"
+                    "shop-x,amazon.com,d@example.com,\n", encoding="utf-8")
+    zh = cli("import", str(path), env=ZH)
+    assert zh.exit_code == 0, zh.output
+    assert zh.stderr.splitlines() == [
+        f"警告：{path.name} 第 3 行：站点 '美国站点' 不是 linkcheck 认识的站点（你是不是想写 amazon.com？按原样保留）",
+        f"警告：账户 'shop-x' 在 {path.name} 中出现了不止一行（{path.name} 第 2 行 和 {path.name} 第 5 行）；这些行已合并为同一个账户",
+    ]
+    phones = {a["name"]: a for a in json.loads(cli("account", "list", "--format", "json").output)}
+    assert phones["shop-v"]["marketplace"] == "亚马逊日本"  # kept as given, read as amazon.co.jp
+    shown = json.loads(cli("account", "show", "shop-v", "--format", "json").output)
+    assert [a["value"] for a in shown["attributes"] if a["kind"] == "phone"] == ["****5678"]
+    en = cli("import", str(path))
+    assert f"warning: account 'shop-x' is on more than one row of {path.name} ({path.name} row 2 and {path.name} row 5); the rows were merged into one account" in en.stderr.splitlines()
+
+
+def test_import_quotes_a_refused_status_word_and_reads_utf16(cli, store, tmp_path):
+    path = tmp_path / "bad.csv"
+    path.write_text("店铺名称,站点,状态\nshop-y,amazon.com,暂停\n", encoding="utf-8")
+    zh = cli("import", str(path), env=ZH)
+    assert zh.exit_code == 3
+    assert ("  bad.csv 第 2 行：账户 'shop-y'：状态 '暂停' 无法识别，只能是以下之一：active、suspended、closed、planned"
+            "（也可以写 正常、已停用、已关闭、计划中）") in zh.stderr.splitlines()
+    en = cli("import", str(path))
+    assert "  bad.csv row 2: account 'shop-y': status '暂停' must be one of active, suspended, closed, planned" in en.stderr.splitlines()
+    phone = cli("import", str(path), "--skip-invalid", env=ZH)  # no country code: said in Chinese
+    utf16 = tmp_path / "unicode.txt"
+    utf16.write_bytes("店铺名称\t站点\t状态\r\n店铺60-US\tamazon.com\t正常\r\n".encode("utf-16"))
+    assert utf16.read_bytes()[:2] == b"\xff\xfe"
+    done = cli("import", str(utf16), "--format", "csv", env=ZH)
+    assert (done.exit_code, done.output.strip()) == (0, "已导入：新增 1 个账户，更新 0 个，添加 0 项信息。")
+    assert phone.exit_code == 0
+    nocode = tmp_path / "nocode.csv"
+    nocode.write_text("店铺名称,手机号\nshop-n,(201) 555-0123\n", encoding="utf-8")
+    zh = cli("import", str(nocode), env=ZH)
+    assert "  nocode.csv 第 2 行：账户 'shop-n'：phone '(201…23'：没有国家代码；请给出 --region，或给账户一个带国家的站点" in zh.stderr.splitlines()

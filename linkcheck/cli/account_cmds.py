@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from ..i18n import N_, _, translate
+from ..i18n import N_, _, join_list, translate
 from .. import accounts as book
 from ..registry import kinds
 from ..errors import ImportErrors, InvalidInput, InvalidValue, UsageError
@@ -20,6 +20,18 @@ from .options import echo_err, open_store, setting_value, store_key, store_optio
 from .output import (
     SealedRows, format_option, is_stdout, output_option, private_output, render_json, render_rows, write_export,
 )
+
+
+class StatusChoice(click.Choice):
+    """A status: one of STATUSES, or its Chinese word as import takes it (已停用, 正常...)."""
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, str) and value.strip() in book.STATUS_WORDS:
+            return book.STATUS_WORDS[value.strip()]
+        return super().convert(value, param, ctx)
+
+
+STATUS = StatusChoice(STATUSES)
 
 REGION_HELP = (
     N_("Country (e.g. US, GB, CN) for phone numbers written without a country code "
@@ -84,7 +96,7 @@ def account():
 @store_options
 @click.argument("name")
 @click.option("--marketplace", "-m", default="", help="Marketplace, e.g. amazon.com or amazon.co.uk.")
-@click.option("--status", type=click.Choice(STATUSES), default="active", show_default=True)
+@click.option("--status", type=STATUS, default="active", show_default=True)
 @click.option("--note", default=None, help="Free-text note (sealed in the store).")
 @identity_options
 def account_add(name, marketplace, status, note, **identity):
@@ -127,7 +139,7 @@ READ_FIRST_MAX = 2000
 @format_option()
 @click.option("--filter", "text", default=None, metavar="TEXT",
               help="Only accounts whose name, marketplace or status contains TEXT (any case).")
-@click.option("--status", "statuses", type=click.Choice(STATUSES), multiple=True,
+@click.option("--status", "statuses", type=STATUS, multiple=True,
               help="Only accounts with this status (repeat for several).")
 @click.option("--marketplace", default=None, help="Only accounts on this marketplace (any case).")
 @click.option("--limit", type=click.IntRange(min=0), default=None,
@@ -363,7 +375,7 @@ def _account_heading(a) -> str:
 @store_options
 @click.argument("name")
 @click.option("--marketplace", "-m", default=None, help="New marketplace.")
-@click.option("--status", type=click.Choice(STATUSES), default=None, help="New status.")
+@click.option("--status", type=STATUS, default=None, help="New status.")
 @click.option("--note", default=None, help="New note ('' clears it).")
 @click.option("--rename", default=None, help="New name for the account.")
 @identity_options
@@ -451,10 +463,18 @@ def _value_error(name: str, kind: str, value: str, exc: InvalidInput) -> Invalid
     return InvalidInput(_("account {name!r}: {kind} {shown_in_error!r}: {reason}", name=name, kind=kind, shown_in_error=book.shown_in_error(kind, value), reason=reason))
 
 
-def _check_kind_argument(kind: str) -> None:
-    """An unknown KIND on the command line is a usage error (exit 2), as in `explain`."""
-    if kind not in kinds.KIND_NAMES:
-        raise UsageError(_("unknown kind {kind!r}; use one of: {items}", kind=kind[:40], items=', '.join(kinds.KIND_NAMES)))
+def _check_kind_argument(kind: str) -> str:
+    """KIND's name: a kind's own name, or a name import takes for it as a CSV header (手机号,
+    邮箱, "MAC address"...). An unknown KIND on the command line is a usage error (exit 2), as in
+    `explain`."""
+    if kind in kinds.KIND_NAMES:
+        return kind
+    from ..registry.columns import column_name
+
+    found = column_name(kind)
+    if found in kinds.KIND_NAMES:
+        return found
+    raise UsageError(_("unknown kind {kind!r}; use one of: {items}", kind=kind[:40], items=join_list(kinds.KIND_NAMES)))
 
 
 @click.group()
@@ -493,7 +513,7 @@ def attr_add(name, kind, value, note, region, since):
       linkcheck attr add acme-us ip 203.0.113.7 --note "office line"
       linkcheck attr add acme-us mac 3c22.fb12.3456 --since 2025-06-01
     """
-    _check_kind_argument(kind)
+    kind = _check_kind_argument(kind)
     since_ts = book.parse_when(since) if since is not None else None
     if since_ts is not None and since_ts > now():
         raise InvalidInput(_("--since is in the future"))
@@ -547,7 +567,7 @@ def attr_remove(name, kind, value, region, yes):
     Examples:
       linkcheck attr remove acme-us email OPS@acme.example --yes
     """
-    _check_kind_argument(kind)
+    kind = _check_kind_argument(kind)
     key = None
     if not yes:
         if not options._interactive():
@@ -591,7 +611,7 @@ def attr_retire(name, kind, value, on, note, region):
       linkcheck attr retire acme-us ip 203.0.113.7
       linkcheck attr retire acme-us mac 3c22.fb12.3456 --on 2026-10-14 --note "router replaced"
     """
-    _check_kind_argument(kind)
+    kind = _check_kind_argument(kind)
     when = book.parse_when(on) if on is not None else now()
     with open_store(write=True) as st:
         p = st.profile(name)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from ..i18n import N_, Words, _, os_reason, translate
+from ..i18n import N_, Words, _, join_list, os_reason, translate
 from ..errors import PassphraseError
 from ..models import LEVEL_NAMES, Level
 from ..store import STORE_ENV, Store, check_store_file
@@ -82,6 +82,10 @@ def setting_value(key: str) -> str | None:
     return settings.value(key)
 
 
+# The levels as the Chinese interface writes them (严重/高/中/低), taken as the level's name.
+LEVEL_WORDS = {"严重": "critical", "高": "high", "中": "medium", "低": "low"}
+
+
 class LevelType(click.ParamType):
     name = "level"
 
@@ -89,10 +93,10 @@ class LevelType(click.ParamType):
         if isinstance(value, Level):
             return value
         try:
-            return Level.parse(value)
+            return Level.parse(LEVEL_WORDS.get(value.strip(), value) if isinstance(value, str) else value)
         except ValueError:
             self.fail(_("unknown level {value!r}; use one of: {levels}", value=value,
-                        levels=", ".join(LEVEL_NAMES)), param, ctx)
+                        levels=join_list(LEVEL_NAMES)), param, ctx)
 
 
 LEVEL = LevelType()

@@ -260,7 +260,8 @@ def _json_problem(exc: Exception) -> str:
 
 
 def _open_text(fh: BinaryIO, encoding: str | None) -> TextIO:
-    """Read a CSV as text: UTF-8 (with or without Excel's BOM), else GB18030 as Chinese Excel writes."""
+    """Read a CSV as text: UTF-8 (with or without Excel's BOM), UTF-16 with its byte-order mark (Excel's
+    "Unicode text"), else GB18030 as Chinese Excel writes."""
     if encoding:
         try:
             codecs.lookup(encoding)
@@ -269,6 +270,8 @@ def _open_text(fh: BinaryIO, encoding: str | None) -> TextIO:
         return io.TextIOWrapper(fh, encoding=encoding, newline="")
     head = fh.read(1024 * 1024)
     fh.seek(0)
+    if head[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):  # Excel's "Unicode text" (UTF-16, tab-separated)
+        return io.TextIOWrapper(fh, encoding="utf-16", newline="")
     try:
         head.decode("utf-8-sig")
         chosen = "utf-8-sig"
@@ -313,9 +316,9 @@ def csv_rows(path: Path, raw: BinaryIO, encoding: str | None) -> Iterator[list[s
             yield from csv.reader(_bounded_lines(fh, path), delimiter=_sniff_delimiter(sample))
         except UnicodeError:  # UnicodeDecodeError, and UTF-16 files without a byte-order mark
             if encoding:
-                raise InvalidInput(_("{path}: not valid {encoding} text; try another --encoding (utf-8, gb18030, ...)", path=path, encoding=encoding)) from None
+                raise InvalidInput(_("{path}: not valid {encoding} text; try another --encoding (utf-8, gb18030, utf-16, ...)", path=path, encoding=encoding)) from None
             raise InvalidInput(
-                _("{path}: not valid text in the detected encoding; give --encoding (utf-8, gb18030, ...)", path=path)
+                _("{path}: not valid text in the detected encoding; give --encoding (utf-8, gb18030, utf-16, ...)", path=path)
             ) from None
         except csv.Error as exc:
             if "field larger than field limit" in str(exc):

@@ -92,7 +92,7 @@ def phone(text: str, region: str | None = None) -> Canonical:
         # "00" is the international prefix nearly everywhere (ITU-T E.164 recommends it).
         value = _e164(digits[2:], None)[0]
     else:
-        raise Rejected(NO_COUNTRY_CODE)
+        raise Rejected(_("no country code; give --region or a marketplace with a country"))  # NO_COUNTRY_CODE
     if not value:
         raise Rejected(_("not a valid phone number for its country"))
     if national:
