@@ -217,7 +217,7 @@ def test_a_bad_status_is_one_problem_not_also_a_phone_one(cli, store, tmp_path):
     path = _write(tmp_path, "account,marketplace,status,phone\nshop-a,amazon.com,paused,(201) 555-0123\n")
     result = cli("import", path)
     assert result.exit_code == 3
-    assert "status must be one of" in result.output
+    assert "status 'paused' must be one of" in result.output
     assert "no country code" not in result.output
 
 
