@@ -295,6 +295,8 @@ def test_the_cluster_and_other_sentences_read_naturally():
         assert i18n._("  {n}. {accounts}: joined by links at {level} or above (strongest link: {strongest})",
                       n=1, accounts="a、b", level="高", strongest="严重") == "  1. a、b：由高及以上级别的关联相连（最强关联：严重）"
         assert i18n._("Aborted!") == "已取消。"
+        assert i18n._("{sign} {bits} ({text})", sign="-", bits="9", text="大约每 9,434 人中有 1 人叫这个名字") == \
+            "- 9（大约每 9,434 人中有 1 人叫这个名字）"
     finally:
         i18n.set_language(None)
 

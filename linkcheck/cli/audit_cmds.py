@@ -94,7 +94,7 @@ def _weight_text(f) -> str:
     for name, bits, detail in terms[1:]:
         text = _(_TERM_TEXT[name], people=f"{round(1 / detail):,}" if name == "name" else "",
                  accounts=detail if name == "accounts" else "")
-        parts.append(f"{'+' if bits >= 0 else '-'} {abs(bits):g} ({text})")
+        parts.append(_("{sign} {bits} ({text})", sign="+" if bits >= 0 else "-", bits=f"{abs(bits):g}", text=text))
     return " ".join(parts)
 
 
