@@ -7,7 +7,7 @@ import unicodedata
 from dataclasses import dataclass, replace
 from typing import Callable, Iterable
 
-from .i18n import N_, _, translate
+from .i18n import N_, _, join_list, translate
 from .registry import kinds
 from .registry.regions import known_marketplace, marketplace_suggestion
 from .normalize.country import COUNTRY_KINDS, company_country as normalize_country
@@ -64,7 +64,9 @@ def check_status(status: object) -> str:
     word = status.strip() if isinstance(status, str) else ""
     found = STATUS_WORDS.get(word) or (word.lower() if word.lower() in STATUSES else None)
     if found is None:
-        raise InvalidInput(_("status must be one of {items}", items=', '.join(STATUSES)))
+        if word:  # a status word is no secret: say which one was refused
+            raise InvalidInput(_("status {word!r} must be one of {items}", word=word[:40], items=join_list(STATUSES)))
+        raise InvalidInput(_("status must be one of {items}", items=join_list(STATUSES)))
     return found
 
 
@@ -589,7 +591,7 @@ class NewAccountRows:
             return None
         profile, n = merge_attributes(Profile(account), attrs, reopen=False)
         body, index = self._store.row_content(profile)
-        return name, marketplace, n, body, index
+        return name, marketplace, n, body, index, record.origin
 
 
 def _import_records(store, pairs: Iterable[tuple[ProfileRecord | BuiltRow, Answers | None]], region, default_region,
@@ -601,6 +603,7 @@ def _import_records(store, pairs: Iterable[tuple[ProfileRecord | BuiltRow, Answe
     bad_rows = 0
     kept_retired = 0  # values retired on file that the import listed without a period
     seen_names: set[str] = set()
+    first_rows: dict[tuple[str, str], str] = {}  # (file, account) -> the origin of its first row
     seen_marketplaces: set[str] = set()
     count = 0
     for count, (record, answers) in enumerate(pairs, 1):
@@ -610,6 +613,7 @@ def _import_records(store, pairs: Iterable[tuple[ProfileRecord | BuiltRow, Answe
                 raise RuntimeError("a row made ahead for a new account whose name was read before")
             if record.marketplace:
                 seen_marketplaces.add(record.marketplace)  # (no warning: it would not have been made)
+            first_rows.setdefault((_file_of(record.origin), name), record.origin)
             if not problems or skip_invalid:
                 store.put_new_row(name, record.body, record.key_index)
             created += 1
@@ -626,6 +630,12 @@ def _import_records(store, pairs: Iterable[tuple[ProfileRecord | BuiltRow, Answe
             bad_rows += 1
             continue
         label = _("{origin}: account {name!r}", origin=record.origin, name=name)
+        source = _file_of(record.origin)
+        first = first_rows.setdefault((source, name), record.origin)
+        if first != record.origin:  # one file naming an account twice: merged, but said
+            warnings.append(_("account {name!r} is on more than one row of {file} ({first} and {again}); "
+                              "the rows were merged into one account", name=name, file=source, first=first,
+                              again=record.origin))
         status, marketplace, note, identity = _record_fields(record, row_problems)
         if marketplace and marketplace not in seen_marketplaces:  # warned once per import
             seen_marketplaces.add(marketplace)
@@ -677,10 +687,23 @@ def _import_records(store, pairs: Iterable[tuple[ProfileRecord | BuiltRow, Answe
     if problems and not skip_invalid:
         raise ImportErrors(problems, bad_rows)
     if kept_retired:
-        warnings.append(
-            f"{kept_retired} value(s) retired on file were listed without a period of use and stay retired "
-            "(give a \"since\" date, or `attr add`, to record that one is in use again)")
+        warnings.append(_(
+            "{n} value(s) retired on file were listed without a period of use and stay retired "
+            "(give a \"since\" date, or `attr add`, to record that one is in use again)", n=kept_retired))
     return ImportResult(created, updated, added, tuple(problems), count, bad_rows, tuple(warnings))
+
+
+def _file_of(origin: str) -> str:
+    """The file an import record's origin names: "stores.csv row 3" (in the interface's words) and
+    "profiles.json[2]" -> the file's name; the origin itself otherwise."""
+    import re
+
+    found = re.fullmatch(r"(.*)\[\d+\]", origin)
+    if found:
+        return found.group(1)
+    template = re.escape(translate("{file} row {row}")).replace(r"\{file\}", "(.*)").replace(r"\{row\}", r"\d+")
+    found = re.fullmatch(template, origin)
+    return found.group(1) if found else origin
 
 
 def _listed_while_retired(profile: Profile, attrs: Iterable[Attribute]) -> int:

@@ -10,7 +10,7 @@ from . import registry
 from .linkage import engine
 from .capture import Fingerprint
 from .errors import InvalidInput
-from .i18n import _, join_list, language, translate
+from .i18n import _, join_clauses, join_list, language, translate
 from .models import Attribute, Event, Level, Profile, iso, now
 from .linkage.rules import Rules
 
@@ -50,7 +50,7 @@ def verdict_line(result: CheckResult) -> str:
     """The first line: `GO: …`, `GO (public IP not checked): …`, `STOP: …` (a STOP needs no caveat)."""
     verdict = _("GO") if result.verdict == GO else _("STOP")
     if result.caveats:
-        return _("{verdict} ({caveats}): {reason}", verdict=verdict, caveats="; ".join(result.caveats), reason=result.reason)
+        return _("{verdict} ({caveats}): {reason}", verdict=verdict, caveats=join_clauses(result.caveats), reason=result.reason)
     return _("{verdict}: {reason}", verdict=verdict, reason=result.reason)
 
 
@@ -193,8 +193,10 @@ PROFILE_KINDS = frozenset({"browser_profile", "proxy", "proxy_account", "platfor
                            "device_name", "browser_fingerprint"})
 
 
-def _whose_value(kind: str) -> str:
-    return _("this browser profile's") if kind in PROFILE_KINDS else _("this machine's")
+def _whose_value(kind: str, label: str = "") -> str:
+    """ "this machine's" before LABEL; in Chinese 本机的, with a space before a Latin word (本机的 MAC 地址)."""
+    whose = _("this browser profile's") if kind in PROFILE_KINDS else _("this machine's")
+    return whose + " " if language() == "zh" and label[:1].isascii() and label[:1].isalpha() else whose
 
 
 def _stop_reason(name: str, pair: engine.PairRisk, statuses: dict, fail_on: Level, others: int) -> str:
@@ -207,16 +209,18 @@ def _stop_reason(name: str, pair: engine.PairRisk, statuses: dict, fail_on: Leve
         ended = strongest.ended(other)
         if ended is None:
             reason = _("{whose_value} {label} ({value}) is on file for {whose} ({level})",
-                       whose_value=_whose_value(strongest.kind), label=label, value=strongest.values.get(name, ""),
+                       whose_value=_whose_value(strongest.kind, label), label=label, value=strongest.values.get(name, ""),
                        whose=whose, level=translate(strongest.level.label))
         else:
             # Retired there, still on file: the marketplace remembers a value that stopped being used.
             reason = _("{whose_value} {label} ({value}) is on file for {whose} as a past value, no longer used "
                        "there since {since} ({level})",
-                       whose_value=_whose_value(strongest.kind), label=label, value=strongest.values.get(name, ""),
+                       whose_value=_whose_value(strongest.kind, label), label=label, value=strongest.values.get(name, ""),
                        whose=whose, since=iso(ended)[:10], level=translate(strongest.level.label))
     else:
-        together = ", ".join(facet_label(f) for f in pair.kinds)
+        together = join_list(facet_label(f) for f in pair.kinds)
+        if language() == "zh" and together[:1].isascii() and together[:1].isalpha():
+            together = " " + together  # 本机的 MAC 地址、IP 地址
         reason = _("this machine's {together} together link it to {whose} ({level})",
                    together=together, whose=whose, level=translate(pair.level.label))
     if others:

@@ -265,6 +265,11 @@ def join_list(items) -> str:
     return ("、" if language() == "zh" else ", ").join(items)
 
 
+def join_clauses(items) -> str:
+    """Clauses of a sentence that hold lists themselves: "a; b" in English, "a；b" in Chinese."""
+    return ("；" if language() == "zh" else "; ").join(items)
+
+
 def _(text: str, /, **values: object) -> str:
     """A user-facing message: TEXT (English, with `{name}` placeholders) in the interface
     language, its placeholders filled in from VALUES."""
@@ -296,9 +301,26 @@ class Deferred(str):
     def render(self, lang: str) -> str:
         if lang == SOURCE_LANG:
             return str(self)
-        values = {k: translate(v, lang) if isinstance(v, str) else v for k, v in self.values.items()}
+        values = {k: v.render(lang) if isinstance(v, (Deferred, Words)) else translate(v, lang) if isinstance(v, str) else v
+                  for k, v in self.values.items()}
         text = translate(self.template, lang)
         return text.format(**values) if values else text
+
+
+class Words(str):
+    """A value written in each language by the data that holds it (a metric's name, a target),
+    not by the catalog: the English text, which click shows as is, and the text in each other
+    language, which a `Deferred` holding it renders."""
+
+    texts: dict[str, str]
+
+    def __new__(cls, en: str, **others: str) -> "Words":
+        self = super().__new__(cls, en)
+        self.texts = others
+        return self
+
+    def render(self, lang: str) -> str:
+        return self.texts.get(lang, str(self))
 
 
 def deferred(text: str) -> "Deferred | None":
@@ -310,3 +332,18 @@ def N_(text: str, /, **values: object) -> Deferred:
     """Like `_`, for text written before the language is known (help of options, module
     constants): English now, translated when the command is shown (see `Deferred`)."""
     return Deferred(text, values)
+
+
+def os_reason(exc: OSError) -> str:
+    """Why an OS call failed, in the interface language for the common reasons (a missing file,
+    no permission, a folder where a file was expected); the system's own words otherwise."""
+    import errno
+
+    words = {
+        errno.ENOENT: N_("No such file or directory"),
+        errno.EACCES: N_("Permission denied"),
+        errno.EPERM: N_("Operation not permitted"),
+        errno.EISDIR: N_("Is a directory"),
+        errno.ENOTDIR: N_("Not a directory"),
+    }.get(exc.errno or 0)
+    return translate(str(words)) if words is not None else str(exc.strerror or exc)

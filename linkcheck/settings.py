@@ -19,7 +19,7 @@ from typing import Callable
 
 from .files import FileTooLarge, NotRegularFile, read_capped
 from .errors import InvalidInput
-from .i18n import N_, _
+from .i18n import N_, _, join_list
 
 APP_NAME = "linkcheck"
 SETTINGS_FILENAME = "settings.toml"
@@ -56,7 +56,7 @@ def _choice(choices: tuple[str, ...]) -> Callable[[str], str]:
     def check(value: str) -> str:
         lowered = value.strip().lower()
         if lowered not in choices:
-            raise ValueError(f"must be one of {', '.join(choices)}")
+            raise ValueError(_("must be one of {items}", items=join_list(choices)))
         return lowered
 
     return check
@@ -67,7 +67,7 @@ def _lang(value: str) -> str:
 
     found = normalise(value)
     if found is None:
-        raise ValueError(f"must be one of {', '.join(LANGS)} (or a locale name such as zh_CN)")
+        raise ValueError(_("must be one of {items} (or a locale name such as zh_CN)", items=join_list(LANGS)))
     return found
 
 
@@ -76,7 +76,7 @@ def _region(value: str) -> str:
 
     code = value.strip().upper()
     if (code if code != "UK" else "GB") not in phonenumbers.SUPPORTED_REGIONS:
-        raise ValueError("must be a two-letter country code such as US, GB or CN")
+        raise ValueError(_("must be a two-letter country code such as US, GB or CN"))
     return code
 
 
@@ -90,7 +90,7 @@ def _store_location(value: str) -> str:
 def _absolute_path(value: str) -> str:
     path = Path(value.strip()).expanduser()
     if not value.strip() or not path.is_absolute():
-        raise ValueError("must be an absolute path (or start with ~)")
+        raise ValueError(_("must be an absolute path (or start with ~)"))
     return str(path)
 
 
@@ -104,14 +104,14 @@ def _proxy(value: str) -> str:
     except ValueError:
         parts, port = None, -1
     if parts is None or parts.scheme not in ("http", "https") or not parts.hostname or port == -1:
-        raise ValueError("must be an http:// or https:// proxy URL such as http://127.0.0.1:7890")
+        raise ValueError(_("must be an http:// or https:// proxy URL such as http://127.0.0.1:7890"))
     return text
 
 
 def _text(value: str) -> str:
     text = value.strip()
     if not text or len(text) > MAX_TEXT_CHARS or not text.isprintable():
-        raise ValueError(f"must be printable text of 1 to {MAX_TEXT_CHARS} characters")
+        raise ValueError(_("must be printable text of 1 to {n} characters", n=MAX_TEXT_CHARS))
     return text
 
 
@@ -156,7 +156,7 @@ def setting(key: str) -> Setting:
     """The setting named `key` (`public-ip` is `public_ip`), or InvalidInput listing the valid ones."""
     found = SETTINGS.get(key.strip().replace("-", "_").lower())
     if found is None:
-        raise InvalidInput(_("unknown setting {key!r}; valid settings: {items}", key=key[:40], items=', '.join(KEYS)))
+        raise InvalidInput(_("unknown setting {key!r}; valid settings: {items}", key=key[:40], items=join_list(KEYS)))
     return found
 
 
@@ -183,7 +183,9 @@ def _line_of(text: str, key: str) -> int | None:
 
 
 def _where(path: Path, line: int | None) -> str:
-    return f"settings file {path}" + (f", line {line}" if line else "")
+    if line:
+        return _("settings file {path}, line {line}", path=path, line=line)
+    return _("settings file {path}", path=path)
 
 
 def read_raw(path: Path | None = None) -> tuple[dict[str, object], str]:
@@ -233,13 +235,13 @@ def read_file(path: Path | None = None) -> dict[str, str]:
     for key, value in table.items():
         line = _line_of(text, key)
         if key not in SETTINGS:
-            raise InvalidInput(_("{where}: unknown setting {key!r}; valid settings: {items}", where=_where(path, line), key=key[:40], items=', '.join(KEYS)))
+            raise InvalidInput(_("{where}: unknown setting {key!r}; valid settings: {items}", where=_where(path, line), key=key[:40], items=join_list(KEYS)))
         if not isinstance(value, str):
             raise InvalidInput(_("{where}: {key} must be a quoted string", where=_where(path, line), key=key))
         try:
             values[key] = SETTINGS[key].check(value)
         except ValueError as exc:
-            raise InvalidInput(f"{_where(path, line)}: {key} {exc}") from None
+            raise InvalidInput(_("{where}: {key} {reason}", where=_where(path, line), key=key, reason=exc)) from None
     return values
 
 
@@ -264,7 +266,7 @@ def resolve(key: str, file_values: dict[str, str] | None = None) -> Resolved:
         try:
             return Resolved(s.key, s.check(env), "environment", s.env)
         except ValueError as exc:
-            raise InvalidInput(f"${s.env}: {exc}") from None
+            raise InvalidInput(_("${env}: {reason}", env=s.env, reason=exc)) from None
     values = read_file() if file_values is None else file_values
     if s.key in values:
         return Resolved(s.key, values[s.key], "settings file", str(settings_path()))

@@ -222,12 +222,12 @@ def test_precheck_verdict_line_in_chinese_names_the_verdict_and_level_in_chinese
     stop = cli("precheck", "--email", "JDoe@googlemail.com", env={"LINKCHECK_LANG": "zh"})
     assert stop.exit_code == 1
     first = stop.stdout.splitlines()[0]
-    assert first.startswith("不要注册（STOP）：planned 与 ") and first.endswith("（最强：严重）"), first
+    assert first.startswith("不要注册（STOP）：计划账户 与 ") and first.endswith("（最强：严重）"), first
     # Another mailbox of a company's own domain: medium, below the default --fail-on high.
     caution = cli("precheck", "--email", "sales@cedarlane.example", env={"LINKCHECK_LANG": "zh"})
     assert caution.exit_code == 0, caution.output
     line = caution.stdout.splitlines()[0]
-    assert line.startswith("注意（CAUTION）：planned 与 ") and line.endswith("（最强：中）"), line
+    assert line.startswith("注意（CAUTION）：计划账户 与 ") and line.endswith("（最强：中）"), line
     english = cli("precheck", "--email", "JDoe@googlemail.com")
     assert english.stdout.splitlines()[0].startswith("STOP: planned shares identifiers with ")
 

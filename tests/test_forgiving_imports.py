@@ -217,7 +217,7 @@ def test_a_bad_status_is_one_problem_not_also_a_phone_one(cli, store, tmp_path):
     path = _write(tmp_path, "account,marketplace,status,phone\nshop-a,amazon.com,paused,(201) 555-0123\n")
     result = cli("import", path)
     assert result.exit_code == 3
-    assert "status must be one of" in result.output
+    assert "status 'paused' must be one of" in result.output
     assert "no country code" not in result.output
 
 
@@ -251,3 +251,16 @@ def test_broken_json_reason_in_chinese(cli, store, tmp_path):
     assert result.exit_code == 3
     assert "文件提前结束：有列表、对象或字符串没有闭合" in result.output
     assert "premature" not in result.output
+
+
+def test_an_account_on_two_rows_of_one_big_file_is_warned_of_whoever_builds_its_rows(cli, store, tmp_path):
+    # Enough rows that the import's parse-ahead child builds the new accounts' rows itself.
+    # (The importing process takes the first batches itself, the child most of the rest.)
+    rows = [f"shop-{n:04d},amazon.com,ops{n}@example.com" for n in range(3000)]
+    rows += [f"shop-{n:04d},amazon.com," for n in range(0, 3000, 100)]
+    path = _write(tmp_path, "account,marketplace,email\n" + "\n".join(rows) + "\n")
+    result = cli("import", path)
+    assert result.exit_code == 0, result.output
+    for k, n in enumerate(range(0, 3000, 100)):
+        assert (f"account 'shop-{n:04d}' is on more than one row of stores.csv (stores.csv row {n + 2} and "
+                f"stores.csv row {3002 + k})") in result.output, n

@@ -153,7 +153,7 @@ def test_health_s_table_and_the_audit_s_health_section_are_chinese(cli, demo_sto
     assert "1 个违规，0 个预警，0 个正常；10 个账户中有 9 个没有记录数据" in zh_lines
     audit = cli("audit", env=ZH).output.splitlines()
     assert "有停用风险的账户：账户健康违规" in audit
-    assert "  cedar-us (amazon.com): 订单缺陷率 1.2%（要求低于1%，2026-11-01）" in audit
+    assert "  cedar-us（amazon.com）：订单缺陷率 1.2%（要求低于1%，2026-11-01）" in audit
 
 
 def test_a_refused_health_figure_is_said_in_chinese(cli, demo_store):
@@ -198,7 +198,7 @@ def test_the_browser_audit_s_findings_are_chinese(cli, store):
     assert en.exit_code == zh.exit_code
     assert any(line.startswith("CRITICAL: shop-a, shop-b: Same combined fingerprint: the same user agent")
                for line in en.output.splitlines())
-    assert any(line.startswith("严重：shop-a, shop-b：综合指纹相同：不同账户的浏览器环境有相同的 User-Agent")
+    assert any(line.startswith("严重：shop-a、shop-b：综合指纹相同：不同账户的浏览器环境有相同的 User-Agent")
                for line in zh.output.splitlines())
     assert "共用代理账户：同一个代理账户或 IP 刷新链接" in zh.output
     assert "profiles of different accounts" not in zh.output

@@ -126,8 +126,10 @@ def shown_value(kind: str, value: str, normalized: str, lang: str) -> str:
     return value
 
 
-def _label(kind: str, lang: str) -> str:
+def _label(kind: str, lang: str, flags: tuple[str, ...] = ()) -> str:
     entry = kinds.KINDS[kind]
+    if lang == "zh" and kind == "registration_number" and "country:CN" in flags:
+        return "统一社会信用代码"  # a Chinese company's number is called so on its licence, not 注册号
     return entry.label_zh if lang == "zh" else entry.label
 
 
@@ -164,7 +166,7 @@ def evidence_html(plan: poa.Plan, lang: str, events=()) -> str:
         if a.kind in HIDDEN_KINDS or a.kind in poa.BUSINESS_KINDS:
             continue
         spans = "; ".join(_span(s, u, words, lang, poa.start_given(a, s)) for s, u, _ in periods_of(a))
-        rows.append([_label(a.kind, lang), shown_value(a.kind, a.value, a.normalized, lang), spans])
+        rows.append([_label(a.kind, lang, a.flags), shown_value(a.kind, a.value, a.normalized, lang), spans])
     if rows:
         sections.append(_section(words("ev_identifiers"), intro=words("ev_identifiers_intro"),
                                  headers=[words("ev_kind"), words("ev_value"), words("ev_in_use")], table=rows))
@@ -200,7 +202,7 @@ def timeline(plan: poa.Plan, words: i18n.Catalog, lang: str, events=()) -> list[
     for a in subject.attributes:
         if a.kind in HIDDEN_KINDS or a.kind in poa.BUSINESS_KINDS:
             continue
-        what = f"{_label(a.kind, lang)} {shown_value(a.kind, a.value, a.normalized, lang)}"
+        what = f"{_label(a.kind, lang, a.flags)} {shown_value(a.kind, a.value, a.normalized, lang)}"
         for since, until, _rest in periods_of(a):
             if first_end is not None and since >= first_end and is_current(a) and poa.start_given(a, since):
                 entries.append((poa.day_of(since).isoformat(), words("tl_started", what=what)))

@@ -7,7 +7,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
-from ..i18n import _
+from ..i18n import N_, _
 from ..errors import InvalidInput
 from ..importers.safety import read_user_text
 
@@ -163,7 +163,7 @@ def load_fixture(
     `public_ip` given here overrides the file's own public IP.
     """
     path = Path(path)
-    text = read_user_text(path, "machine file")
+    text = read_user_text(path, N_("machine file"))
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from ..i18n import N_, _, translate
+from ..i18n import N_, _, join_list, translate
 from .. import accounts as book
 from ..registry import kinds
 from ..errors import ImportErrors, InvalidInput, InvalidValue, UsageError
@@ -20,6 +20,18 @@ from .options import echo_err, open_store, setting_value, store_key, store_optio
 from .output import (
     SealedRows, format_option, is_stdout, output_option, private_output, render_json, render_rows, write_export,
 )
+
+
+class StatusChoice(click.Choice):
+    """A status: one of STATUSES, or its Chinese word as import takes it (已停用, 正常...)."""
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, str) and value.strip() in book.STATUS_WORDS:
+            return book.STATUS_WORDS[value.strip()]
+        return super().convert(value, param, ctx)
+
+
+STATUS = StatusChoice(STATUSES)
 
 REGION_HELP = (
     N_("Country (e.g. US, GB, CN) for phone numbers written without a country code "
@@ -84,7 +96,7 @@ def account():
 @store_options
 @click.argument("name")
 @click.option("--marketplace", "-m", default="", help="Marketplace, e.g. amazon.com or amazon.co.uk.")
-@click.option("--status", type=click.Choice(STATUSES), default="active", show_default=True)
+@click.option("--status", type=STATUS, default="active", show_default=True)
 @click.option("--note", default=None, help="Free-text note (sealed in the store).")
 @identity_options
 def account_add(name, marketplace, status, note, **identity):
@@ -127,7 +139,7 @@ READ_FIRST_MAX = 2000
 @format_option()
 @click.option("--filter", "text", default=None, metavar="TEXT",
               help="Only accounts whose name, marketplace or status contains TEXT (any case).")
-@click.option("--status", "statuses", type=click.Choice(STATUSES), multiple=True,
+@click.option("--status", "statuses", type=STATUS, multiple=True,
               help="Only accounts with this status (repeat for several).")
 @click.option("--marketplace", default=None, help="Only accounts on this marketplace (any case).")
 @click.option("--limit", type=click.IntRange(min=0), default=None,
@@ -240,7 +252,37 @@ def account_show(name, reveal, fmt):
     if a.note:
         click.echo(_("note: {note}", note=a.note))
     click.echo("")
+    for row in rows:  # read by a person: where a value came from and its flags in words
+        row["source"] = source_text(row["source"])
+        row["flags"] = [flag_text(f) for f in row["flags"]]
     click.echo(render_rows(rows, "table", ["kind", "value", "source", "first_seen", "last_seen", "note", "flags"]))
+
+
+# Where a value came from and what its flags say, as the account's table shows them (JSON and
+# CSV keep these words as they are).
+_SOURCES = {"manual": N_("manual"), "import": N_("import"), "capture": N_("capture"), "check": N_("check"),
+            "fixture": N_("fixture")}
+_FLAGS = {"documentation": N_("documentation"), "private": N_("private"), "cgnat": N_("cgnat"),
+          "loopback": N_("loopback"), "link_local": N_("link_local"), "reserved": N_("reserved"),
+          "multicast": N_("multicast"), "unspecified": N_("unspecified"), "placeholder": N_("placeholder"),
+          "bad-checksum": N_("bad-checksum"), "default": N_("default"), "free_mail": N_("free_mail"),
+          "nat64": N_("nat64"),
+          "locally_administered": N_("locally_administered")}
+_FLAG_FACETS = {"region": N_("region:{value}"), "country": N_("country:{value}"), "tz": N_("tz:{value}"),
+                "lang": N_("lang:{value}"), "vm_vendor": N_("vm_vendor:{value}")}
+
+
+def source_text(source: str) -> str:
+    return translate(_SOURCES[source]) if source in _SOURCES else source
+
+
+def flag_text(flag: str) -> str:
+    if flag in _FLAGS:
+        return translate(_FLAGS[flag])
+    facet, sep, value = flag.partition(":")
+    if sep and facet in _FLAG_FACETS:
+        return translate(_FLAG_FACETS[facet]).format(value=value)
+    return flag
 
 
 def _period_rows(a: Attribute) -> list[dict]:
@@ -274,7 +316,7 @@ def account_history(name, reveal, fmt):
                        "periods": _period_rows(a), "first_seen": iso(a.first_seen), "last_seen": iso(a.last_seen),
                        "source": a.source, "note": a.note or ""})
         for since, until, pnote in periods_of(a):
-            timeline.append((since, "in use", a.kind, shown, a.source))
+            timeline.append((since, "in use", a.kind, shown, ("source", a.source)))
             if until is not None:
                 timeline.append((until, "retired", a.kind, shown, pnote or ""))
         if a.last_seen and a.last_seen != a.first_seen:
@@ -283,7 +325,7 @@ def account_history(name, reveal, fmt):
     for e in events:
         if e.action == "status":
             status_changes.append({"when": iso(e.when), "from": e.detail.get("from"), "to": e.verdict})
-            timeline.append((e.when, "status", "", "", f"{e.detail.get('from')} -> {e.verdict}"))
+            timeline.append((e.when, "status", "", "", (e.detail.get("from"), e.verdict)))
         elif e.action in ("check", "run"):
             checks.append({"when": iso(e.when), "action": e.action, "verdict": e.verdict})
             timeline.append((e.when, e.action, "", "", e.verdict))
@@ -292,7 +334,8 @@ def account_history(name, reveal, fmt):
                                 "status_changes": status_changes, "checks": checks}))
         return
     timeline.sort(key=lambda row: row[0])
-    rows = [{"date": iso(when), "event": what, "kind": kind, "value": shown, "detail": detail}
+    table = fmt == "table"
+    rows = [{"date": iso(when), "event": what, "kind": kind, "value": shown, "detail": _history_detail(detail, table)}
             for when, what, kind, shown, detail in timeline]
     if fmt == "csv":
         click.echo(render_rows(rows, "csv", ["date", "event", "kind", "value", "detail"]))
@@ -302,6 +345,19 @@ def account_history(name, reveal, fmt):
     for row in rows:  # the table is read by a person: its events in the interface's language
         row["event"] = translate(_HISTORY_EVENTS.get(row["event"], row["event"]))
     click.echo(render_rows(rows, "table", ["date", "event", "kind", "value", "detail"]))
+
+
+def _history_detail(detail, table: bool) -> str:
+    """A timeline row's detail: a status change "active -> suspended" (in the table: "正常 → 已停用"
+    in Chinese), a value's source (in words in the table), a check's verdict, a period's note."""
+    if isinstance(detail, tuple) and detail[0] == "source":
+        return source_text(detail[1]) if table else detail[1]
+    if isinstance(detail, tuple):
+        before, after = detail
+        if not table:
+            return f"{before} -> {after}"
+        return _("{before} -> {after}", before=translate(str(before)), after=translate(str(after)))
+    return detail
 
 
 # The history's events as a person reads them (JSON and CSV keep the words as they are).
@@ -319,7 +375,7 @@ def _account_heading(a) -> str:
 @store_options
 @click.argument("name")
 @click.option("--marketplace", "-m", default=None, help="New marketplace.")
-@click.option("--status", type=click.Choice(STATUSES), default=None, help="New status.")
+@click.option("--status", type=STATUS, default=None, help="New status.")
 @click.option("--note", default=None, help="New note ('' clears it).")
 @click.option("--rename", default=None, help="New name for the account.")
 @identity_options
@@ -407,10 +463,18 @@ def _value_error(name: str, kind: str, value: str, exc: InvalidInput) -> Invalid
     return InvalidInput(_("account {name!r}: {kind} {shown_in_error!r}: {reason}", name=name, kind=kind, shown_in_error=book.shown_in_error(kind, value), reason=reason))
 
 
-def _check_kind_argument(kind: str) -> None:
-    """An unknown KIND on the command line is a usage error (exit 2), as in `explain`."""
-    if kind not in kinds.KIND_NAMES:
-        raise UsageError(_("unknown kind {kind!r}; use one of: {items}", kind=kind[:40], items=', '.join(kinds.KIND_NAMES)))
+def _check_kind_argument(kind: str) -> str:
+    """KIND's name: a kind's own name, or a name import takes for it as a CSV header (手机号,
+    邮箱, "MAC address"...). An unknown KIND on the command line is a usage error (exit 2), as in
+    `explain`."""
+    if kind in kinds.KIND_NAMES:
+        return kind
+    from ..registry.columns import column_name
+
+    found = column_name(kind)
+    if found in kinds.KIND_NAMES:
+        return found
+    raise UsageError(_("unknown kind {kind!r}; use one of: {items}", kind=kind[:40], items=join_list(kinds.KIND_NAMES)))
 
 
 @click.group()
@@ -449,7 +513,7 @@ def attr_add(name, kind, value, note, region, since):
       linkcheck attr add acme-us ip 203.0.113.7 --note "office line"
       linkcheck attr add acme-us mac 3c22.fb12.3456 --since 2025-06-01
     """
-    _check_kind_argument(kind)
+    kind = _check_kind_argument(kind)
     since_ts = book.parse_when(since) if since is not None else None
     if since_ts is not None and since_ts > now():
         raise InvalidInput(_("--since is in the future"))
@@ -503,7 +567,7 @@ def attr_remove(name, kind, value, region, yes):
     Examples:
       linkcheck attr remove acme-us email OPS@acme.example --yes
     """
-    _check_kind_argument(kind)
+    kind = _check_kind_argument(kind)
     key = None
     if not yes:
         if not options._interactive():
@@ -547,7 +611,7 @@ def attr_retire(name, kind, value, on, note, region):
       linkcheck attr retire acme-us ip 203.0.113.7
       linkcheck attr retire acme-us mac 3c22.fb12.3456 --on 2026-10-14 --note "router replaced"
     """
-    _check_kind_argument(kind)
+    kind = _check_kind_argument(kind)
     when = book.parse_when(on) if on is not None else now()
     with open_store(write=True) as st:
         p = st.profile(name)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from ..i18n import N_, _, join_list, translate
+from ..i18n import N_, Words, _, join_clauses, join_list, language, translate
 from ..linkage import engine
 from ..registry import kinds
 from ..importers import reader_names
@@ -94,7 +94,7 @@ def _weight_text(f) -> str:
     for name, bits, detail in terms[1:]:
         text = _(_TERM_TEXT[name], people=f"{round(1 / detail):,}" if name == "name" else "",
                  accounts=detail if name == "accounts" else "")
-        parts.append(f"{'+' if bits >= 0 else '-'} {abs(bits):g} ({text})")
+        parts.append(_("{sign} {bits} ({text})", sign="+" if bits >= 0 else "-", bits=f"{abs(bits):g}", text=text))
     return " ".join(parts)
 
 
@@ -106,12 +106,19 @@ def _pair_weight_text(pair) -> str:
              level=translate(pair.level.label), threshold=f"{pair.threshold:g}")
 
 
-def _pairs_table(pairs, *, reveal: bool) -> str:
+PLANNED_NAME = "planned"
+PLANNED_SHOWN = Words(PLANNED_NAME, zh="计划账户")
+
+
+def _pairs_table(pairs, *, reveal: bool, shown: dict[str, str] | None = None) -> str:
+    """The pairs as tables; SHOWN: how an account is named on screen (the planned account of
+    `precheck` without --name: "planned", 计划账户 in Chinese)."""
     lines = []
+    shown = shown or {}
     for pair in pairs:
         a, b = pair.accounts
         lines.append(_("{level:9} {a} — {b}  (score {score:.2f}, weight {weight})", level=translate(pair.level.label).upper(),
-                       a=a, b=b, score=pair.score, weight=_pair_weight_text(pair)))
+                       a=shown.get(a, a), b=shown.get(b, b), score=pair.score, weight=_pair_weight_text(pair)))
         rows = []
         for f in pair.findings:
             values = f.raw if reveal else f.values
@@ -130,6 +137,9 @@ def _pairs_table(pairs, *, reveal: bool) -> str:
         columns = ["kind", "level", "weight", "match", a, b]
         if any(r["explanation"] for r in rows):
             columns.append("explanation")
+        if shown:
+            rows = [{shown.get(k, k): v for k, v in row.items()} for row in rows]
+            columns = [shown.get(c, c) for c in columns]
         table = render_rows(rows, "table", columns)
         lines.extend("    " + line for line in table.splitlines())
         lines.append("")
@@ -177,7 +187,7 @@ def render_audit_table(result: engine.Audit, *, reveal: bool, total_accounts: in
     if result.at_risk:
         out.append(_("Accounts at risk from a suspended or closed account"))
         for risk in result.at_risk:
-            chain = "; ".join(_link_text(link) for link in risk.chain)
+            chain = join_clauses(_link_text(link) for link in risk.chain)
             out.append(_("  {account}  because of {because_of}: {chain}", account=risk.account,
                          because_of=risk.because_of, chain=chain))
         out.append("")
@@ -245,7 +255,7 @@ def _kind_option(kind: str):
         kind,
         multiple=True,
         metavar="VALUE",
-        help=N_("{label} of the planned account (repeatable).", label=kinds.KINDS[kind].label),
+        help=N_("{label} of the planned account (repeatable).", label=Words(kinds.KINDS[kind].label, zh=kinds.KINDS[kind].label_zh)),
     )
 
 
@@ -293,7 +303,7 @@ def precheck(file, name, marketplace, region, input_format, min_level, fail_on, 
     if file is not None:
         planned = precheck_job.planned_from_file(file, input_format, region, setting_value("region"))
     else:
-        planned = precheck_job.planned_from_values(name or "planned", marketplace, region, given, setting_value("region"))
+        planned = precheck_job.planned_from_values(name or PLANNED_NAME, marketplace, region, given, setting_value("region"))
     for line in precheck_job.planned_warnings(planned):
         echo_err(_("warning: {line}", line=line))
     result = precheck_job.precheck(functools.partial(open_store, gate=True), planned, rules, min_level=min_level,
@@ -314,19 +324,23 @@ def precheck(file, name, marketplace, region, input_format, min_level, fail_on, 
                    "value_a", "value_b", "reason", "weight", "state", "until_a", "until_b"]
         click.echo(render_rows(_finding_rows(pairs, reveal=reveal), "csv", columns))
     else:
+        # The planned account given by options and no --name is "planned" in JSON and CSV; on
+        # screen, in Chinese, 计划账户 (a name, not the status 计划中).
+        shown_name = PLANNED_SHOWN.render(language()) if file is None and name is None else planned.name
+        shown = {planned.name: shown_name} if shown_name != planned.name else {}
         if result.verdict == precheck_job.CLEAR:
-            click.echo(_("CLEAR: {name} shares nothing with the accounts on file.", name=planned.name))
+            click.echo(_("CLEAR: {name} shares nothing with the accounts on file.", name=shown_name))
         else:
-            others = ", ".join(result.others)
+            others = join_list(result.others)
             label = translate(worst.label)
             if result.verdict == precheck_job.STOP:
                 click.echo(_("STOP: {name} shares identifiers with {others} (strongest: {label})",
-                             name=planned.name, others=others, label=label))
+                             name=shown_name, others=others, label=label))
             else:
                 click.echo(_("CAUTION: {name} shares identifiers with {others} (strongest: {label})",
-                             name=planned.name, others=others, label=label))
+                             name=shown_name, others=others, label=label))
             click.echo("")
-            click.echo(_pairs_table(pairs, reveal=reveal))
+            click.echo(_pairs_table(pairs, reveal=reveal, shown=shown))
     if result.exit_code:
         sys.exit(result.exit_code)
 

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import click
 
-from ..i18n import N_, _, translate
+from ..i18n import N_, _, join_list, translate
+from ..importers.vendors import vendor_name
 from ..errors import UsageError
 from .output import format_option, render_json, render_rows
 from .options import echo_err, open_store, rules_option, store_options
@@ -93,11 +94,11 @@ def import_cmd(vendor, file, api, api_key_file, account_from, map_file, create, 
     if result.created:
         click.echo(_("Read {n} {vendor} profile(s): {matched} on accounts, {added} value(s) added, {removed} retired "
                      "(gone from the profile, kept on record), {created} account(s) created.", n=len(profiles),
-                     vendor=vendor, matched=len(result.matched), added=result.added, removed=result.removed,
+                     vendor=vendor_name(vendor), matched=len(result.matched), added=result.added, removed=result.removed,
                      created=len(result.created)))
     else:
         click.echo(_("Read {n} {vendor} profile(s): {matched} on accounts, {added} value(s) added, {removed} retired "
-                     "(gone from the profile, kept on record).", n=len(profiles), vendor=vendor,
+                     "(gone from the profile, kept on record).", n=len(profiles), vendor=vendor_name(vendor),
                      matched=len(result.matched), added=result.added, removed=result.removed))
     for line in result.skipped:
         echo_err(_("  skipped {line}", line=line))
@@ -162,7 +163,7 @@ def audit_cmd(ctx, rules_file, fmt):
     else:
         for f in findings:
             click.echo(_("{level}: {accounts}: {reason}", level=translate(f["level"]).upper(),
-                         accounts=", ".join(f["accounts"]), reason=f["reason"]))
+                         accounts=join_list(f["accounts"]), reason=f["reason"]))
     ctx.exit(1 if any(f["level"] in ("high", "critical") for f in findings) else 0)
 
 

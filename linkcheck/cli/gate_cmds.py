@@ -136,7 +136,7 @@ class _MachineChoice:
 
 
 def _gib(n: int | None) -> str:
-    return f"{n / 2**30:.1f} GiB" if n else "unknown"
+    return f"{n / 2**30:.1f} GiB" if n else _("unknown")
 
 
 def _identifying_rows(fp: capture.Fingerprint) -> list[dict]:
@@ -179,48 +179,69 @@ def fingerprint_cmd(machine, fmt):
     origin = _origin_text(fp.origin)
     click.echo(_("{origin}: {hostname}", origin=origin[:1].upper() + origin[1:], hostname=fp.hostname or _("no hostname")))
     gw = fp.gateway
+    unknown = _("unknown")
     if fp.public_ip:
-        public = f"{fp.public_ip} ({fp.public_ip_source})"
+        public = _("{address} ({source})", address=fp.public_ip, source=translate(fp.public_ip_source or "?"))
     else:
-        public = "not checked (add --public-ip auto)" if fp.public_ip_source is None else "unknown"
+        public = _("not checked (add --public-ip auto)") if fp.public_ip_source is None else unknown
+    if gw:
+        gateway = _("{address} via {interface}, router MAC {mac}", address=gw.address, interface=gw.interface or "?",
+                    mac=gw.mac or _("not in the neighbour table"))
+    else:
+        gateway = _("none (offline?)")
     facts = [
-        ("OS", f"{fp.os_name or '?'} {fp.os_version or ''}".strip()),
-        ("CPU", f"{fp.cpu_model or 'unknown'} x {fp.cpu_count or '?'}"),
-        ("Memory", _gib(fp.memory_bytes)),
-        ("Time zone", fp.time_zone or "unknown"),
-        ("Locale", fp.locale or "unknown"),
-        ("Machine id", capture.MACHINE_ID_PRESENT if fp.machine_id_present else "none found"),
-        ("Public IP", public),
-        (
-            "Gateway",
-            f"{gw.address} via {gw.interface or '?'}, router MAC {gw.mac or 'not in the neighbour table'}"
-            if gw
-            else "none (offline?)",
-        ),
+        (_("OS"), f"{fp.os_name or '?'} {fp.os_version or ''}".strip()),
+        (_("CPU"), _("{model} x {count}", model=fp.cpu_model or unknown, count=fp.cpu_count or "?")),
+        (_("Memory"), _gib(fp.memory_bytes)),
+        (_("Time zone"), fp.time_zone or unknown),
+        (_("Locale"), fp.locale or unknown),
+        (_("Machine id"), translate(capture.MACHINE_ID_PRESENT) if fp.machine_id_present else _("none found")),
+        (_("Public IP"), public),
+        (_("Gateway"), gateway),
     ]
     if fp.wifi_bssid:
-        facts.append(("Wi-Fi access point", fp.wifi_bssid))
+        facts.append((_("Wi-Fi access point"), fp.wifi_bssid))
     if fp.virtual_machine:
-        facts.append(("Virtual machine", fp.virtual_machine))
-    width = max(len(k) for k, _value in facts)
+        facts.append((_("Virtual machine"), translate(fp.virtual_machine)))
+    from .localise import _width
+
+    width = max(_width(k) for k, _value in facts)
     for key, value in facts:
-        click.echo(f"  {key.ljust(width)}  {value}")
+        click.echo(f"  {key}{' ' * (width - _width(key))}  {value}")
     click.echo(_("\nInterfaces:"))
     rows = [
         {
             "name": i.name,
-            "up": "up" if i.up else "down",
-            "kind": i.kind,
+            "up": _("up") if i.up else _("down"),
+            "kind": translate(i.kind),
             "mac": i.mac or "",
-            "mac flags": list(i.mac_flags),
-            "addresses": [f"{a.address} ({a.scope})" for a in i.addresses],
+            "mac flags": [_mac_flag_text(f) for f in i.mac_flags],
+            "addresses": [_("{address} ({scope})", address=a.address, scope=translate(a.scope)) for a in i.addresses],
         }
         for i in fp.interfaces
     ]
     click.echo(render_rows(rows, "table", ["name", "up", "kind", "mac", "mac flags", "addresses"]))
     click.echo(_("\nIdentifying values (what `check` compares and `capture` records):"))
-    click.echo(render_rows(identifying, "table", ["kind", "value", "links"]))
+    shown = [{**r, "value": translate(r["value"]) if r["kind"] == "machine_id" else r["value"],
+              "links": _("yes") if r["links"] == "yes" else _("no (identifies no one)")} for r in identifying]
+    click.echo(render_rows(shown, "table", ["kind", "value", "links"]))
     _echo_warnings(fp.warnings)
+
+
+# An interface's kind, an address's scope and a MAC's flag as the fingerprint table shows them
+# (the JSON keeps these English words).
+_TABLE_WORDS = (
+    N_("physical"), N_("wireless"), N_("virtual"), N_("vpn"), N_("loopback"),
+    N_("public"), N_("private"), N_("cgnat"), N_("link-local"), N_("multicast"), N_("unspecified"),
+    N_("locally-administered"), N_("unknown hypervisor"), N_("fixture"),
+    N_("present (hashed when recorded)"),
+)
+
+
+def _mac_flag_text(flag: str) -> str:
+    if flag.startswith("vm-vendor:"):
+        return _("vm-vendor:{vendor}", vendor=flag.partition(":")[2])
+    return translate(flag)
 
 
 def _echo_warnings(warnings, *, err: bool = False) -> None:
@@ -238,11 +259,14 @@ def _pair_lines(result_pairs, name: str, statuses: dict) -> list[str]:
     for pair in result_pairs:
         other = gate._other(pair, name)
         status = statuses.get(other)
-        shared = ", ".join(
+        shared = join_list(
             f"{gate.kind_label(f.kind)} {f.values.get(name, '')}" for f in pair.findings if not f.context
         )
-        suffix = f", {status}" if status in gate.TAINT_STATUSES else ""
-        lines.append(f"  {other} ({pair.level.label}{suffix}): {shared}")
+        if status in gate.TAINT_STATUSES:
+            lines.append(_("  {other} ({level}, {status}): {shared}", other=other, level=translate(pair.level.label),
+                           status=translate(status), shared=shared))
+        else:
+            lines.append(_("  {other} ({level}): {shared}", other=other, level=translate(pair.level.label), shared=shared))
     return lines
 
 
@@ -290,6 +314,10 @@ def capture_cmd(name, machine, rules_file, fmt):
     else:
         click.echo(
             _("Recorded {n} value(s) from {origin} on {account} ({added} new).", n=len(result.values), origin=_origin_text(fp.origin), account=result.account, added=result.added)
+            if fp.origin.startswith("machine file ") else
+            _("Recorded {n} value(s) from this computer on {account} ({added} new).", n=len(result.values), account=result.account, added=result.added)
+            if fp.origin == "this computer" else
+            _("Recorded {n} value(s) from {origin} on {account} ({added} new).", n=len(result.values), origin=fp.origin, account=result.account, added=result.added)
         )
         if result.reopened:
             click.echo(_("{reopened} value(s) retired on {account} are in use again: a new period of use begins now (`account history` shows it).", reopened=result.reopened, account=result.account))
@@ -651,7 +679,8 @@ def _origin_text(origin: str) -> str:
 
 
 # The log's actions and verdicts as a person reads them in the table (JSON and CSV keep the words).
-_LOG_WORDS = {"capture": N_("capture"), "check": N_("check"), "run": N_("run"), "RECORDED": N_("RECORDED")}
+_LOG_WORDS = {"capture": N_("capture"), "check": N_("check"), "run": N_("run"), "RECORDED": N_("RECORDED"),
+              "browser-import": N_("browser-import"), "browser-open": N_("browser-open")}
 
 
 def _log_row(event) -> dict:

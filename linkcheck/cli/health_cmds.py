@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from ..i18n import N_, _, language, translate
+from ..i18n import N_, Words, _, join_clauses, join_list, language, translate
 from .. import health as hl
 from ..errors import InvalidInput
 from ..linkage.rules import load_rules
@@ -169,28 +169,33 @@ def _link_text(link) -> str:
     return f"{link.a} –{'/'.join(link.kinds)}→ {link.b}"  # as `audit` writes a chain
 
 
+def _account_metrics(h, metrics: str) -> str:
+    """`  acme-us (amazon.com): order defect rate 1.2% (...)`: an account and its metrics."""
+    if h.marketplace:
+        return _("  {account} ({marketplace}): {metrics}", account=h.account, marketplace=h.marketplace, metrics=metrics)
+    return _("  {account}: {metrics}", account=h.account, metrics=metrics)
+
+
 def render_audit_health(standing: hl.AuditHealth) -> str:
     """The audit's account-health sections (table format)."""
     out = []
     if standing.in_breach:
         out.append(_("Accounts at risk of suspension: account health in breach"))
         for h in standing.in_breach:
-            where = f" ({h.marketplace})" if h.marketplace else ""
-            metrics = "; ".join(hl.metric_clause(m) for m in h.metrics if m.status == hl.BREACH)
-            out.append(f"  {h.account}{where}: {metrics}")
+            metrics = join_clauses(hl.metric_clause(m) for m in h.metrics if m.status == hl.BREACH)
+            out.append(_account_metrics(h, metrics))
         out.append("")
     if standing.exposed:
         out.append(_("Accounts exposed to a health breach through their links"))
         for e in standing.exposed:
             out.append(_("  {account}  because of {because_of}: {chain}", account=e.account, because_of=e.because_of,
-                         chain="; ".join(_link_text(link) for link in e.chain)))
+                         chain=join_clauses(_link_text(link) for link in e.chain)))
         out.append("")
     if standing.warning:
         out.append(_("Accounts close to a health target (warning)"))
         for h in standing.warning:
-            where = f" ({h.marketplace})" if h.marketplace else ""
-            metrics = "; ".join(hl.metric_clause(m) for m in h.metrics if m.status == hl.WARNING)
-            out.append(f"  {h.account}{where}: {metrics}")
+            metrics = join_clauses(hl.metric_clause(m) for m in h.metrics if m.status == hl.WARNING)
+            out.append(_account_metrics(h, metrics))
         out.append("")
     if not (standing.in_breach or standing.warning):
         if standing.account is not None:
@@ -201,14 +206,19 @@ def render_audit_health(standing: hl.AuditHealth) -> str:
     return "\n".join(out).rstrip()
 
 
-_EXAMPLE = {"odr": "0.4% or 0.004", "cancel_rate": "0.8% or 0.008", "late_shipment": "1.1% or 0.011",
-            "valid_tracking": "98.6% or 0.986"}
+_EXAMPLE = {"odr": ("0.4%", "0.004"), "cancel_rate": ("0.8%", "0.008"), "late_shipment": ("1.1%", "0.011"),
+            "valid_tracking": ("98.6%", "0.986")}
 
 
 def _metric_option(metric: hl.Metric):
+    percent, fraction = _EXAMPLE[metric.key]
+    target = hl.DEFAULT_TARGET_SET[metric.key]
     return click.option(
         metric.option, metric.key, default=None, metavar="RATE",
-        help=N_("{capitalize} ({_EXAMPLE}; target {text}).", capitalize=metric.label.capitalize(), _EXAMPLE=_EXAMPLE[metric.key], text=hl.DEFAULT_TARGET_SET[metric.key].text()),
+        help=N_("{capitalize} ({_EXAMPLE}; target {text}).",
+                capitalize=Words(metric.label.capitalize(), zh=metric.label_zh),
+                _EXAMPLE=N_("{percent} or {fraction}", percent=percent, fraction=fraction),
+                text=Words(target.text(), zh=target.text("zh"))),
     )
 
 
@@ -242,7 +252,7 @@ def set_cmd(name, day, **rates):
     given = {k: v for k, v in rates.items() if v is not None}
     if not given:
         raise click.UsageError(
-            "nothing to record: give at least one of " + ", ".join(m.option for m in hl.METRICS)
+            _("nothing to record: give at least one of {items}", items=join_list(m.option for m in hl.METRICS))
         )
     try:
         when = hl.parse_date(day) if day is not None else hl.today()
@@ -256,17 +266,17 @@ def set_cmd(name, day, **rates):
         except ValueError as exc:
             problems.append(_("{option}: {problem}", option=metric.option, problem=exc))
     if problems:
-        raise InvalidInput(_("{problems}; nothing was recorded", problems="; ".join(problems)))
+        raise InvalidInput(_("{problems}; nothing was recorded", problems=join_clauses(problems)))
     record = hl.HealthRecord(name, when, values, "manual")
     with open_store(write=True) as st:
         st.profile(name)  # an unknown name fails here with exit 2
         earlier = hl.figures_by_account(st.events(account=name, action=hl.ACTION)).get(name, {}).get(when, {})
         st.add_event(record.to_event())
-    shown = ", ".join(f"{hl.metric_label(hl.METRIC_BY_KEY[k])} {hl.format_percent(v)}" for k, v in values.items())
+    shown = join_list(f"{hl.metric_label(hl.METRIC_BY_KEY[k])} {hl.format_percent(v)}" for k, v in values.items())
     click.echo(_("Recorded {name} on {isoformat}: {shown}.", name=name, isoformat=when.isoformat(), shown=shown))
     replaced = [hl.metric_label(hl.METRIC_BY_KEY[k]) for k in values if k in earlier and earlier[k] != values[k]]
     if replaced:
-        click.echo(_("This replaces the {items} recorded earlier for that day.", items=', '.join(replaced)))
+        click.echo(_("This replaces the {items} recorded earlier for that day.", items=join_list(replaced)))
     for key, raw in given.items():
         metric = hl.METRIC_BY_KEY[key]
         if hl.bare_fraction_suspect(metric, raw, values[key]):

@@ -79,8 +79,17 @@ def _has_wide(text: str) -> bool:
     return re.search(f"[{_WIDE}]", text) is not None
 
 
+_ZH_DEFAULT_PARENS = re.compile(r"\[默认：\((.*?)\)\]")
+_ZH_GAP_BEFORE_EXTRA = re.compile(r"(?<=[。）])\s+(?=\[(?:默认|必填|x))")
+
+
 class WideHelpFormatter(click.HelpFormatter):
     """click's help formatter, measuring Chinese text by display width."""
+
+    def write_heading(self, heading: str) -> None:
+        if not _has_wide(heading):
+            return super().write_heading(heading)
+        self.write(f"{'':>{self.current_indent}}{heading}：\n")
 
     def write_text(self, text: str) -> None:
         if not _has_wide(text):
@@ -89,7 +98,9 @@ class WideHelpFormatter(click.HelpFormatter):
         self.write("\n")
 
     def write_dl(self, rows, col_max: int = 30, col_spacing: int = 2) -> None:
-        rows = list(rows)
+        # click writes a default given in words as "(table)": Chinese help shows it as "[默认：table]".
+        rows = [(first, _ZH_GAP_BEFORE_EXTRA.sub("", _ZH_DEFAULT_PARENS.sub(r"[默认：\1]", second)))
+                for first, second in rows]
         if not any(_has_wide(second) for _first, second in rows):
             return super().write_dl(rows, col_max, col_spacing)
         first_col = min(max((click.formatting.term_len(r[0]) for r in rows), default=0), col_max) + col_spacing
@@ -160,6 +171,27 @@ def _click_ngettext(singular: str, plural: str, n: int) -> str:
     return translate(singular if n == 1 else plural)
 
 
+_ERROR_PREFIX = "错误："
+# click glues its error sentences with English punctuation: "缺少参数 'NAME'." and
+# "没有选项 '--x'。 你是不是想用…", "'table', 'json', 'csv'".
+_ZH_STOP = re.compile(r"(?<=['\"）)\u4e00-\u9fff])\.(?=\s|$)")
+_ZH_GAP = re.compile(r"(?<=[。？！；：])\s+")
+_ZH_QUOTED_LIST = re.compile(r"(?<=')\s*,\s*(?=')")
+
+
+def zh_error_punctuation(line: str) -> str:
+    """One of click's error lines as Chinese writes it (a no-op on anything but `错误：…`)."""
+    if not line.startswith(_ERROR_PREFIX):
+        return line
+    return _ZH_QUOTED_LIST.sub("、", _ZH_GAP.sub("", _ZH_STOP.sub("。", line)))
+
+
+def _click_error_echo(message=None, *args, **kwargs):
+    if isinstance(message, str) and message.startswith(_ERROR_PREFIX):
+        message = zh_error_punctuation(message)
+    return click.echo(message, *args, **kwargs)
+
+
 def patch_click() -> None:
     """click's own messages through the catalog (click calls gettext through a module global `_`)."""
     import importlib
@@ -170,6 +202,9 @@ def patch_click() -> None:
             module._ = _click_gettext  # type: ignore[attr-defined]
         if hasattr(module, "ngettext"):
             module.ngettext = _click_ngettext  # type: ignore[attr-defined]
+    import click.exceptions
+
+    click.exceptions.echo = _click_error_echo  # type: ignore[attr-defined]
 
 
 __all__ = ["LinkcheckContext", "localise", "messages", "patch_click", "wrap_wide"]

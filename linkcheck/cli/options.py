@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from ..i18n import N_, _, translate
+from ..i18n import N_, Words, _, join_list, os_reason, translate
 from ..errors import PassphraseError
 from ..models import LEVEL_NAMES, Level
 from ..store import STORE_ENV, Store, check_store_file
@@ -19,10 +19,13 @@ from ..store import STORE_ENV, Store, check_store_file
 PASSPHRASE_ENV = "LINKCHECK_PASSPHRASE"
 NEW_PASSPHRASE_ENV = "LINKCHECK_NEW_PASSPHRASE"
 
-NO_PASSPHRASE_HELP = (
-    "no passphrase: give --passphrase-file FILE (mode 600), set {env}, run `linkcheck unlock` first, "
-    "or run in a terminal to be asked"
-)
+
+
+def no_passphrase_help() -> str:
+    """Where a passphrase can come from, in the interface language (no source gave one)."""
+    return _("no passphrase: give --passphrase-file FILE (mode 600), set {env}, run `linkcheck unlock` first, "
+             "or run in a terminal to be asked", env=PASSPHRASE_ENV)
+
 # A wrong passphrase is only known after the key derivation, so the prompt is where the
 # store is opened: this many tries on a terminal, then exit 4.
 PROMPT_TRIES = 3
@@ -79,6 +82,10 @@ def setting_value(key: str) -> str | None:
     return settings.value(key)
 
 
+# The levels as the Chinese interface writes them (严重/高/中/低), taken as the level's name.
+LEVEL_WORDS = {"严重": "critical", "高": "high", "中": "medium", "低": "low"}
+
+
 class LevelType(click.ParamType):
     name = "level"
 
@@ -86,10 +93,10 @@ class LevelType(click.ParamType):
         if isinstance(value, Level):
             return value
         try:
-            return Level.parse(value)
+            return Level.parse(LEVEL_WORDS.get(value.strip(), value) if isinstance(value, str) else value)
         except ValueError:
             self.fail(_("unknown level {value!r}; use one of: {levels}", value=value,
-                        levels=", ".join(LEVEL_NAMES)), param, ctx)
+                        levels=join_list(LEVEL_NAMES)), param, ctx)
 
 
 LEVEL = LevelType()
@@ -101,7 +108,7 @@ def fail_on_option(default: str = "high"):
         type=LEVEL,
         default=default,
         show_default=True,
-        help=N_("Exit 1 when anything is at or above this level ({items}).", items=', '.join(LEVEL_NAMES)),
+        help=N_("Exit 1 when anything is at or above this level ({items}).", items=Words(', '.join(LEVEL_NAMES), zh='、'.join(LEVEL_NAMES))),
     )
 
 
@@ -145,7 +152,7 @@ def _read_passphrase_file(path: Path) -> str:
     try:
         fd = os.open(str(path), flags)
     except OSError as exc:
-        raise PassphraseError(_("cannot read passphrase file {path}: {strerror}", path=path, strerror=exc.strerror)) from None
+        raise PassphraseError(_("cannot read passphrase file {path}: {strerror}", path=path, strerror=os_reason(exc))) from None
     with os.fdopen(fd, "rb") as fh:
         st = os.fstat(fh.fileno())
         if not stat.S_ISREG(st.st_mode):
@@ -240,7 +247,7 @@ def get_passphrase(*, confirm: bool = False, prompt: str = N_("Store passphrase"
         return given
     if _interactive():
         return _prompt_passphrase(prompt, confirm)
-    raise PassphraseError(NO_PASSPHRASE_HELP.format(env=PASSPHRASE_ENV))
+    raise PassphraseError(no_passphrase_help())
 
 
 def with_passphrase(attempt, *, prompt: str = N_("Store passphrase")):
@@ -250,7 +257,7 @@ def with_passphrase(attempt, *, prompt: str = N_("Store passphrase")):
     if given is not None:
         return attempt(given)
     if not _interactive():
-        raise PassphraseError(NO_PASSPHRASE_HELP.format(env=PASSPHRASE_ENV))
+        raise PassphraseError(no_passphrase_help())
     for tries in range(1, PROMPT_TRIES + 1):
         try:
             return attempt(_prompt_passphrase(prompt))

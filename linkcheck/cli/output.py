@@ -32,7 +32,9 @@ OUTPUT_FORMATS = ("table", "json", "csv")
 # (JSON and CSV keep them as they are: they are values, for scripts).
 CELL_WORDS = (N_("critical"), N_("high"), N_("medium"), N_("low"), N_("context"), N_("active"), N_("suspended"),
               N_("closed"), N_("planned"))
-_TRANSLATED_CELLS = {"level", "pair_level", "status", "role"}
+# How a finding matched (the "match" column: "exact", "fuzzy 95%"): its first word in words.
+MATCH_WORDS = (N_("exact"), N_("normalised"), N_("network"), N_("fuzzy"), N_("near"))
+_TRANSLATED_CELLS = {"level", "pair_level", "status", "role", "match"}
 _CONTEXT = " (context)"
 # A field holding one of these is quoted, so no reader splits it into rows or cells.
 _CSV_QUOTE_IF = re.compile('[",;\t\r\n]')
@@ -102,6 +104,9 @@ def _table_cell(column: str, value: Any) -> str:
     text = visible(_cell(value))
     if column not in _TRANSLATED_CELLS or not text:
         return text
+    if column == "match":
+        word, sep, rest = text.partition(" ")
+        return translate(word) + sep + rest
     if text.endswith(_CONTEXT):
         return _("{level} ({context})", level=translate(text[: -len(_CONTEXT)]), context=translate("context"))
     return translate(text)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from ..i18n import N_, _
+from ..i18n import N_, _, translate
 from .. import store as store_mod
 from ..crypto import TEST_KDF_ENV
 from ..errors import PassphraseError, UsageError
@@ -216,10 +216,15 @@ def store_info(ctx, counts, fmt):
         {"": _("file mode"), "value": data["mode"]},
     ]
     for key, value in data.get("counts", {}).items():
-        rows.append({"": key, "value": value})
+        rows.append({"": translate(_COUNTS.get(key, key)), "value": value})
     if "keys_version" in data:
         rows.append({"": _("match keys version"), "value": _keys_version_text(data["keys_version"])})
     click.echo(render_rows(rows, "table"))
+
+
+# The counts' rows as the table names them (JSON keeps these keys).
+_COUNTS = {"accounts": N_("accounts"), "attributes": N_("attributes"), "events": N_("events"),
+           "explanations": N_("explanations")}
 
 
 def _keys_version_text(version: int) -> str:
@@ -250,7 +255,7 @@ def _team_info(url, counts: bool, fmt: str) -> None:
     rows = [{"": key, "value": data[key]} for key in ("url", "kind", "format_version", "team", "member", "role",
                                                       "members") if key in data]
     for key, value in data.get("counts", {}).items():
-        rows.append({"": key, "value": value})
+        rows.append({"": translate(_COUNTS.get(key, key)), "value": value})
     if "keys_version" in data:
         rows.append({"": _("match keys version"), "value": _keys_version_text(data["keys_version"])})
     click.echo(render_rows(rows, "table"))

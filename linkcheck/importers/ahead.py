@@ -74,6 +74,7 @@ class BuiltRow(NamedTuple):
     added: int  # values added (the profile's attributes)
     body: bytes
     key_index: bytes
+    origin: str = ""  # the record's "FILE row N": an account named twice in one file is said
 
 
 class RowMaker(Protocol):

@@ -16,7 +16,7 @@ import stat
 from pathlib import Path
 from typing import Any, BinaryIO, Iterator, TextIO
 
-from ..i18n import N_, _, language
+from ..i18n import N_, _, language, os_reason, translate
 from ..files import FileTooLarge, NotRegularFile, read_capped
 from ..errors import InvalidInput
 
@@ -51,12 +51,12 @@ def read_user_text(path: Path, what: str) -> str:
         data = read_capped(path, MAX_USER_TEXT_BYTES)
         return data.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")  # as read_text() reads
     except NotRegularFile:
-        raise InvalidInput(_("{what} {name}: cannot read it (not a regular file)", what=what, name=path.name)) from None
+        raise InvalidInput(_("{what} {name}: cannot read it (not a regular file)", what=translate(what), name=path.name)) from None
     except FileTooLarge:
-        raise InvalidInput(_("{what} {name}: cannot read it (larger than {n} MiB)", what=what, name=path.name, n=MAX_USER_TEXT_BYTES // (1024 * 1024))) from None
+        raise InvalidInput(_("{what} {name}: cannot read it (larger than {n} MiB)", what=translate(what), name=path.name, n=MAX_USER_TEXT_BYTES // (1024 * 1024))) from None
     except (OSError, UnicodeDecodeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else "not readable UTF-8 text"
-        raise InvalidInput(_("{what} {name}: cannot read it ({reason})", what=what, name=path.name, reason=reason)) from None
+        reason = os_reason(exc) if isinstance(exc, OSError) and exc.strerror else _("not readable UTF-8 text")
+        raise InvalidInput(_("{what} {name}: cannot read it ({reason})", what=translate(what), name=path.name, reason=reason)) from None
 
 
 def open_import_file(path: Path) -> BinaryIO:
@@ -69,7 +69,7 @@ def open_import_file(path: Path) -> BinaryIO:
     try:
         fd = os.open(str(path), os.O_RDONLY | nonblock | getattr(os, "O_BINARY", 0))
     except OSError as exc:
-        raise InvalidInput(_("{path}: cannot read ({strerror})", path=path, strerror=exc.strerror)) from None
+        raise InvalidInput(_("{path}: cannot read ({strerror})", path=path, strerror=os_reason(exc))) from None
     try:
         mode = os.fstat(fd).st_mode
         if not stat.S_ISREG(mode):
@@ -210,7 +210,7 @@ def json_items(path: Path, fh: BinaryIO) -> Iterator[tuple[bool, Any]]:
     try:
         yield from _json_documents(ijson.basic_parse(source, use_float=True), source, path)
     except OSError as exc:
-        raise InvalidInput(_("{path}: cannot read ({strerror})", path=path, strerror=exc.strerror)) from None
+        raise InvalidInput(_("{path}: cannot read ({strerror})", path=path, strerror=os_reason(exc))) from None
     except UnicodeDecodeError:
         raise InvalidInput(_("{path}: JSON must be UTF-8 text", path=path)) from None
     except ijson.JSONError as exc:
@@ -260,7 +260,8 @@ def _json_problem(exc: Exception) -> str:
 
 
 def _open_text(fh: BinaryIO, encoding: str | None) -> TextIO:
-    """Read a CSV as text: UTF-8 (with or without Excel's BOM), else GB18030 as Chinese Excel writes."""
+    """Read a CSV as text: UTF-8 (with or without Excel's BOM), UTF-16 with its byte-order mark (Excel's
+    "Unicode text"), else GB18030 as Chinese Excel writes."""
     if encoding:
         try:
             codecs.lookup(encoding)
@@ -269,6 +270,8 @@ def _open_text(fh: BinaryIO, encoding: str | None) -> TextIO:
         return io.TextIOWrapper(fh, encoding=encoding, newline="")
     head = fh.read(1024 * 1024)
     fh.seek(0)
+    if head[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):  # Excel's "Unicode text" (UTF-16, tab-separated)
+        return io.TextIOWrapper(fh, encoding="utf-16", newline="")
     try:
         head.decode("utf-8-sig")
         chosen = "utf-8-sig"
@@ -303,7 +306,7 @@ def csv_rows(path: Path, raw: BinaryIO, encoding: str | None) -> Iterator[list[s
     try:
         fh = _open_text(raw, encoding)
     except OSError as exc:
-        raise InvalidInput(_("{path}: cannot read ({strerror})", path=path, strerror=exc.strerror)) from None
+        raise InvalidInput(_("{path}: cannot read ({strerror})", path=path, strerror=os_reason(exc))) from None
     with fh:
         try:
             sample = fh.read(64 * 1024)
@@ -313,9 +316,9 @@ def csv_rows(path: Path, raw: BinaryIO, encoding: str | None) -> Iterator[list[s
             yield from csv.reader(_bounded_lines(fh, path), delimiter=_sniff_delimiter(sample))
         except UnicodeError:  # UnicodeDecodeError, and UTF-16 files without a byte-order mark
             if encoding:
-                raise InvalidInput(_("{path}: not valid {encoding} text; try another --encoding (utf-8, gb18030, ...)", path=path, encoding=encoding)) from None
+                raise InvalidInput(_("{path}: not valid {encoding} text; try another --encoding (utf-8, gb18030, utf-16, ...)", path=path, encoding=encoding)) from None
             raise InvalidInput(
-                _("{path}: not valid text in the detected encoding; give --encoding (utf-8, gb18030, ...)", path=path)
+                _("{path}: not valid text in the detected encoding; give --encoding (utf-8, gb18030, utf-16, ...)", path=path)
             ) from None
         except csv.Error as exc:
             if "field larger than field limit" in str(exc):

@@ -9,7 +9,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Mapping
 
-from ..i18n import _
+from ..i18n import N_, _
 from ..errors import InvalidInput
 from ..importers.safety import read_user_text
 from ..models import Level, is_current
@@ -184,7 +184,7 @@ def load_rules(path: str | Path | None) -> Rules:
     if path is None:
         return DEFAULT_RULES
     path = Path(path)
-    text = read_user_text(path, "rules file")
+    text = read_user_text(path, N_("rules file"))
     return parse_rules(text, name=path.name, toml=_is_toml(path, text))
 
 

@@ -99,7 +99,7 @@ def phone(text: str, region: str | None = None) -> Canonical:
         # "00" is the international prefix nearly everywhere (ITU-T E.164 recommends it).
         value = _e164(digits[2:], None)[0]
     else:
-        raise Rejected(NO_COUNTRY_CODE)
+        raise Rejected(_("no country code; give --region or a marketplace with a country"))  # NO_COUNTRY_CODE
     chinese_mobile = region is not None and not text.startswith("+") and _chinese_mobile(digits, phone_region(region))
     if not value and chinese_mobile:
         raise Rejected(_("not a valid {region} phone number, but a Chinese mobile number's shape: write it as "

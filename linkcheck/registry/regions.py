@@ -51,6 +51,20 @@ PLATFORMS = frozenset({
     "亚马逊", "易贝", "沃尔玛", "虾皮", "抖音", "拼多多", "速卖通", "希音",
 })
 # ".com" sites whose sellers are in one country.
+# Amazon's sites as Chinese sellers name them: 美国站, 亚马逊美国, 亚马逊日本站... -> the site.
+_AMAZON_COUNTRIES_ZH = {
+    "美国": "amazon.com", "加拿大": "amazon.ca", "墨西哥": "amazon.com.mx", "巴西": "amazon.com.br",
+    "英国": "amazon.co.uk", "德国": "amazon.de", "法国": "amazon.fr", "意大利": "amazon.it", "西班牙": "amazon.es",
+    "荷兰": "amazon.nl", "瑞典": "amazon.se", "波兰": "amazon.pl", "比利时": "amazon.com.be", "土耳其": "amazon.com.tr",
+    "阿联酋": "amazon.ae", "沙特": "amazon.sa", "埃及": "amazon.eg", "印度": "amazon.in", "日本": "amazon.co.jp",
+    "澳洲": "amazon.com.au", "澳大利亚": "amazon.com.au", "新加坡": "amazon.sg", "爱尔兰": "amazon.ie",
+    "南非": "amazon.co.za", "中国": "amazon.cn",
+}
+MARKETPLACE_WORDS: dict[str, str] = {
+    word: site
+    for country, site in _AMAZON_COUNTRIES_ZH.items()
+    for word in (f"{country}站", f"亚马逊{country}", f"亚马逊{country}站", f"amazon{country}", f"amazon{country}站")
+}
 _COM_SITES = {site[:-4]: country for site, country in MARKETPLACES.items()
               if country and site.endswith(".com") and site.count(".") == 1}
 _URL_PREFIX = re.compile(r"^[a-z][a-z0-9+.-]*://")
@@ -62,6 +76,9 @@ def region_for_marketplace(marketplace: str) -> str | None:
     ("UK" is GB). None when the marketplace says nothing about a country."""
     if not isinstance(marketplace, str):
         return None
+    site = marketplace_site(marketplace)
+    if site is not None:
+        marketplace = site
     text = _URL_PREFIX.sub("", marketplace.strip().lower()[:255])
     text = text.split("/", 1)[0].split(":", 1)[0].rstrip(".")
     if not text:
@@ -77,6 +94,13 @@ def region_for_marketplace(marketplace: str) -> str | None:
         return None
     code = "GB" if tld == "uk" else tld.upper()
     return code if _known_region(code) else None
+
+
+def marketplace_site(marketplace: str) -> str | None:
+    """The Amazon site a Chinese name of it means ("美国站", "亚马逊日本" -> amazon.co.jp), or None."""
+    if not marketplace or marketplace.isascii():
+        return None
+    return MARKETPLACE_WORDS.get("".join(marketplace.split()).lower())
 
 
 def _known_region(code: str) -> bool:
@@ -106,7 +130,7 @@ def known_marketplace(marketplace: str) -> bool:
     """Whether linkcheck knows this marketplace: a site of MARKETPLACES (any subdomain of it, with
     or without https://), a platform's name, or a two-letter country code."""
     host = _host(marketplace)
-    if not host:
+    if not host or marketplace_site(marketplace) is not None:
         return True
     if _site(host) or " ".join(host.split()) in PLATFORMS:
         return True
@@ -116,6 +140,9 @@ def known_marketplace(marketplace: str) -> bool:
 def marketplace_suggestion(marketplace: str) -> str | None:
     """The known marketplace an unknown one was most likely meant to be ("amazon.con" -> amazon.com)."""
     host = _host(marketplace)
+    if not host.isascii():  # 美国站点, 亚马逊 美国站: the Chinese names of the sites
+        words = difflib.get_close_matches("".join(host.split()), list(MARKETPLACE_WORDS), n=1, cutoff=0.6)
+        return MARKETPLACE_WORDS[words[0]] if words else None
     names = list(MARKETPLACES)
     close = difflib.get_close_matches(host, names, n=5, cutoff=0.8)
     if not close:

@@ -14,7 +14,8 @@ import io
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from ..i18n import N_, _, translate
+from ..i18n import N_, _, join_clauses, join_list, translate
+from ..importers.vendors import vendor_name
 from .. import accounts as book
 from ..errors import ImportErrors, InvalidInput, InvalidValue, UsageError
 from ..importers.vendors.common import BrowserProfile, note_of, profile_values, read_file_bytes
@@ -297,7 +298,7 @@ def _consistency(ref: str, account: str, flags: tuple[str, ...]) -> dict | None:
     languages = [x.strip() for x in _flag(flags, "lang:").split(",") if x.strip()]
     regions = {x.split("-", 1)[1].upper() for x in languages if "-" in x}
     if regions and country not in regions:
-        wrong.append(_("its language ({languages}) is not {country}'s", languages=", ".join(languages), country=country))
+        wrong.append(_("its language ({languages}) is not {country}'s", languages=join_list(languages), country=country))
     if not wrong:
         return None
     return {
@@ -367,13 +368,13 @@ def audit_profiles(st, past: Level | None = None) -> list[dict]:
         level = facet_level.label if hasattr(facet_level, "label") else str(facet_level)  # type: ignore[union-attr]
         profiles = sorted({r for refs in holders.values() for r in refs})  # one profile moved: named once
         if state == "past":
-            ended = ", ".join(_("{account} until {day}", account=acct, day=day) for acct, day in until.items())
+            ended = join_list(_("{account} until {day}", account=acct, day=day) for acct, day in until.items())
             reason = _("{check}, no longer in use ({ended}): different accounts had it in their profiles ({profiles}); the "
                        "marketplace remembers what it saw, so it still counts unless `[history] past` lowers it.",
-                       check=_capitalised(check), ended=ended, profiles=", ".join(profiles))
+                       check=_capitalised(check), ended=ended, profiles=join_list(profiles))
         else:
             reason = _("{check}: {meaning} ({profiles}).", check=_capitalised(check), meaning=translate(meaning),
-                       profiles=", ".join(profiles))
+                       profiles=join_list(profiles))
         findings.append({
             "check": check, "level": level, "accounts": sorted(holders), "profiles": profiles,
             "state": state, "until": until, "reason": reason,
@@ -383,15 +384,15 @@ def audit_profiles(st, past: Level | None = None) -> list[dict]:
         if len(accounts) < 2:
             continue
         common = sorted(set.intersection(*(set(shown) for _acct, _ref, shown in rows)))
-        details = "; ".join(_("{ref} ({account}): {items}", ref=ref, account=acct,
-                              items=", ".join(translate(PASSTHROUGH_WORDS[x]) for x in shown))
+        details = join_clauses(_("{ref} ({account}): {items}", ref=ref, account=acct,
+                                 items=join_list(translate(PASSTHROUGH_WORDS[x]) for x in shown))
                             for acct, ref, shown in sorted(rows, key=lambda r: r[1]))
         findings.append({
             "check": "real hardware showing through", "level": "high" if common else "medium",
             "accounts": accounts, "profiles": sorted(ref for _acct, ref, _shown in rows), "state": "current", "until": {},
             "reason": _("Real hardware showing through: {n} {vendor} profiles of different accounts show the real "
                         "hardware of the computer they run on, so opened on one computer they give identical "
-                        "canvas/WebGL/audio hashes and link the accounts ({details}).", n=len(rows), vendor=vendor,
+                        "canvas/WebGL/audio hashes and link the accounts ({details}).", n=len(rows), vendor=vendor_name(vendor),
                         details=details),
         })
     return findings + sorted(context, key=lambda f: f["profiles"])

@@ -8,9 +8,17 @@ local API can start a profile.
 from __future__ import annotations
 
 import importlib
-from ...i18n import _
+from ...i18n import _, language
 
 VENDORS = ("adspower", "bitbrowser", "ziniao", "gologin")
+# A vendor as a Chinese sentence names it (the help's names); English sentences, JSON and
+# `--browser VENDOR:ID` keep the vendor's key.
+VENDOR_NAMES_ZH = {"adspower": "AdsPower", "bitbrowser": "比特浏览器", "ziniao": "紫鸟", "gologin": "GoLogin"}
+
+
+def vendor_name(vendor: str) -> str:
+    """VENDOR as a sentence in the interface language names it."""
+    return VENDOR_NAMES_ZH.get(vendor, vendor) if language() == "zh" else vendor
 
 
 def reader(vendor: str):
