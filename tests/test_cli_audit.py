@@ -275,3 +275,13 @@ def test_chinese_names_and_addresses_are_masked_as_written_not_in_their_english_
     pairs = json.loads(cli("audit", "--format", "json").output)["pairs"]
     company = next(f for f in pairs[0]["findings"] if f["kind"] == "company_name")
     assert company["values"] == {"xing-de": "深圳市星*贸易有限公司", "xing-us": "深圳市星*贸易有限公司"}
+
+
+def test_pair_headings_line_up_by_display_width_in_chinese(cli, demo_store):
+    from wcwidth import wcswidth
+
+    out = cli("audit", env={"LINKCHECK_LANG": "zh"}).output
+    headings = [line for line in out.splitlines() if " — " in line and "得分" in line]
+    assert headings and all(wcswidth(line[: line.index(" — ")].rsplit(" ", 1)[0]) == 9 for line in headings), headings
+    english = cli("audit").output
+    assert "CRITICAL  acme-de — acme-us  (score 1.00" in english

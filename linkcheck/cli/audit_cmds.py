@@ -14,6 +14,7 @@ from ..linkage import engine
 from ..registry import kinds
 from ..importers import reader_names
 from ..linkage.rules import load_rules
+from .localise import _width
 from ..usecases import audit as audit_job
 from ..usecases import precheck as precheck_job
 from .options import (
@@ -117,7 +118,9 @@ def _pairs_table(pairs, *, reveal: bool, shown: dict[str, str] | None = None) ->
     shown = shown or {}
     for pair in pairs:
         a, b = pair.accounts
-        lines.append(_("{level:9} {a} — {b}  (score {score:.2f}, weight {weight})", level=translate(pair.level.label).upper(),
+        level = translate(pair.level.label).upper()
+        level += " " * max(0, 9 - _width(level))  # by display width: a Chinese level is two columns a character
+        lines.append(_("{level} {a} — {b}  (score {score:.2f}, weight {weight})", level=level,
                        a=shown.get(a, a), b=shown.get(b, b), score=pair.score, weight=_pair_weight_text(pair)))
         rows = []
         for f in pair.findings:
