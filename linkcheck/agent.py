@@ -33,7 +33,7 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
-from .i18n import _
+from .i18n import _, os_reason
 from .errors import LinkcheckError, UsageError
 
 SOCKET_PREFIX = "agent-"
@@ -101,7 +101,7 @@ def _ensure_private_dir(path: Path) -> None:
         path.mkdir(mode=0o700, parents=True, exist_ok=True)
         st = path.lstat()
     except OSError as exc:
-        raise AgentError(_("cannot create the folder {path}: {strerror}", path=path, strerror=exc.strerror)) from None
+        raise AgentError(_("cannot create the folder {path}: {strerror}", path=path, strerror=os_reason(exc))) from None
     if not stat.S_ISDIR(st.st_mode) or st.st_uid != os.getuid():
         raise AgentError(_("{path} is not a folder of yours; remove it and try again", path=path))
     if st.st_mode & 0o077:

@@ -21,7 +21,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
-from .i18n import _, language, translate
+from .i18n import _, language, translate, os_reason
 from .files import FileTooLarge, NotRegularFile, read_capped
 from .errors import ImportErrors, InvalidInput, UsageError
 from .importers.safety import refuse_spreadsheet
@@ -691,7 +691,7 @@ def read_import(path: Path, fmt: str | None = None) -> list[tuple[str, dict[str,
     try:
         size = path.stat().st_size
     except OSError as exc:
-        raise InvalidInput(_("{path}: cannot read ({strerror})", path=path, strerror=exc.strerror)) from None
+        raise InvalidInput(_("{path}: cannot read ({strerror})", path=path, strerror=os_reason(exc))) from None
     if size > MAX_IMPORT_BYTES:
         raise InvalidInput(_("{path}: larger than {n} MiB; split it", path=path, n=MAX_IMPORT_BYTES // (1024 * 1024)))
     try:
@@ -701,7 +701,7 @@ def read_import(path: Path, fmt: str | None = None) -> list[tuple[str, dict[str,
     except FileTooLarge:
         raise InvalidInput(_("{path}: larger than {n} MiB; split it", path=path, n=MAX_IMPORT_BYTES // (1024 * 1024))) from None
     except OSError as exc:
-        raise InvalidInput(_("{path}: cannot read ({strerror})", path=path, strerror=exc.strerror)) from None
+        raise InvalidInput(_("{path}: cannot read ({strerror})", path=path, strerror=os_reason(exc))) from None
     refuse_spreadsheet(path, raw[:4])
     try:
         text = raw.decode("utf-8-sig")

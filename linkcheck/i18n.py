@@ -334,7 +334,7 @@ def N_(text: str, /, **values: object) -> Deferred:
     return Deferred(text, values)
 
 
-def os_reason(exc: OSError) -> str:
+def os_reason(exc: BaseException) -> str:
     """Why an OS call failed, in the interface language for the common reasons (a missing file,
     no permission, a folder where a file was expected); the system's own words otherwise."""
     import errno
@@ -345,5 +345,8 @@ def os_reason(exc: OSError) -> str:
         errno.EPERM: N_("Operation not permitted"),
         errno.EISDIR: N_("Is a directory"),
         errno.ENOTDIR: N_("Not a directory"),
-    }.get(exc.errno or 0)
-    return translate(str(words)) if words is not None else str(exc.strerror or exc)
+        errno.ENOSPC: N_("No space left on device"),
+        errno.EROFS: N_("Read-only file system"),
+        errno.EEXIST: N_("File exists"),
+    }.get(getattr(exc, "errno", None) or 0)
+    return translate(str(words)) if words is not None else str(getattr(exc, "strerror", None) or exc)

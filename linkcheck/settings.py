@@ -19,7 +19,7 @@ from typing import Callable
 
 from .files import FileTooLarge, NotRegularFile, read_capped
 from .errors import InvalidInput
-from .i18n import N_, _, join_list
+from .i18n import N_, _, join_list, os_reason
 
 APP_NAME = "linkcheck"
 SETTINGS_FILENAME = "settings.toml"
@@ -207,7 +207,7 @@ def read_raw(path: Path | None = None) -> tuple[dict[str, object], str]:
             return {}, ""
         raise InvalidInput(_("cannot read the settings file {path}: permission denied", path=path)) from None
     except OSError as exc:
-        raise InvalidInput(_("cannot read the settings file {path}: {strerror}", path=path, strerror=exc.strerror)) from None
+        raise InvalidInput(_("cannot read the settings file {path}: {strerror}", path=path, strerror=os_reason(exc))) from None
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
@@ -324,7 +324,7 @@ def write_file(values: dict[str, str], path: Path | None = None) -> Path:
     try:
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     except OSError as exc:
-        raise InvalidInput(_("cannot create the folder {parent}: {strerror}", parent=path.parent, strerror=exc.strerror)) from None
+        raise InvalidInput(_("cannot create the folder {parent}: {strerror}", parent=path.parent, strerror=os_reason(exc))) from None
     partial = path.with_name(f".{path.name}.partial-{os.getpid()}")
     try:
         fd = os.open(str(partial), os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
@@ -336,7 +336,7 @@ def write_file(values: dict[str, str], path: Path | None = None) -> Path:
         os.replace(partial, path)
     except OSError as exc:
         partial.unlink(missing_ok=True)
-        raise InvalidInput(_("cannot write the settings file {path}: {strerror}", path=path, strerror=exc.strerror)) from None
+        raise InvalidInput(_("cannot write the settings file {path}: {strerror}", path=path, strerror=os_reason(exc))) from None
     return path
 
 

@@ -375,3 +375,13 @@ def test_import_quotes_a_refused_status_word_and_reads_utf16(cli, store, tmp_pat
     nocode.write_text("店铺名称,手机号\nshop-n,(201) 555-0123\n", encoding="utf-8")
     zh = cli("import", str(nocode), env=ZH)
     assert "  nocode.csv 第 2 行：账户 'shop-n'：phone '(201…23'：没有国家代码；请给出 --region，或给账户一个带国家的站点" in zh.stderr.splitlines()
+
+
+def test_os_reasons_in_chinese_wherever_a_file_cannot_be_read_or_written(cli, store, tmp_path):
+    blocked = tmp_path / "blocked"
+    blocked.write_text("a file where a folder should be")
+    result = cli("report", "-o", blocked / "r.html", env={"LINKCHECK_LANG": "zh"})
+    assert result.exit_code != 0 and "Not a directory" not in result.output, result.output
+    result = cli("config", "set", "region", "CN", env={"LINKCHECK_LANG": "zh", "XDG_CONFIG_HOME": str(blocked)})
+    assert result.exit_code == 3, result.output
+    assert "不是文件夹" in result.output and "Not a directory" not in result.output, result.output

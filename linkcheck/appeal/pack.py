@@ -23,7 +23,7 @@ from pathlib import Path
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from ..i18n import _
+from ..i18n import _, os_reason
 from .. import i18n
 from ..crypto import hkdf, signing_key_from_seed
 from ..errors import UsageError
@@ -283,7 +283,7 @@ def write_pack(files: dict[str, str], out: Path, case_id: bytes, key: Ed25519Pri
         os.replace(partial, out)
     except OSError as exc:
         shutil.rmtree(partial, ignore_errors=True)
-        raise UsageError(_("cannot write {out}: {value}", out=out, value=exc.strerror or exc)) from None
+        raise UsageError(_("cannot write {out}: {value}", out=out, value=os_reason(exc))) from None
     shutil.rmtree(old, ignore_errors=True)
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from ..i18n import N_, _, translate
+from ..i18n import N_, _, translate, os_reason
 from .. import accounts as book
 from .. import health
 from ..appeal import case as cases
@@ -157,7 +157,7 @@ def _read_notice(path: Path) -> str:
     except (NotRegularFile, FileTooLarge):
         raise InvalidInput(_("--notice-text: {path} is not a text file of at most {MAX_NOTICE_CHARS} characters", path=path, MAX_NOTICE_CHARS=cases.MAX_NOTICE_CHARS)) from None
     except OSError as exc:
-        raise UsageError(_("--notice-text: cannot read {path}: {value}", path=path, value=exc.strerror or exc)) from None
+        raise UsageError(_("--notice-text: cannot read {path}: {value}", path=path, value=os_reason(exc))) from None
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:

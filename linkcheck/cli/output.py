@@ -19,7 +19,7 @@ from typing import Any, Callable, Iterable, Iterator, TextIO
 import click
 
 from .. import jsontext
-from ..i18n import translate, N_, _
+from ..i18n import translate, N_, _, os_reason
 from ..errors import UsageError
 from ..importers.csv import export_header, has_identity, profile_to_row
 from ..importers.json import profile_to_json
@@ -298,7 +298,7 @@ def private_output(path: Path, *, force: bool, binary: bool = False, encoding: s
     try:
         fd = os.open(str(partial), os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
     except OSError as exc:
-        raise UsageError(_("cannot write {path}: {value}", path=path, value=exc.strerror or exc)) from None
+        raise UsageError(_("cannot write {path}: {value}", path=path, value=os_reason(exc))) from None
     try:
         if hasattr(os, "fchmod"):
             os.fchmod(fd, 0o600)
@@ -310,7 +310,7 @@ def private_output(path: Path, *, force: bool, binary: bool = False, encoding: s
         os.replace(partial, path)
     except OSError as exc:
         partial.unlink(missing_ok=True)
-        raise UsageError(_("cannot write {path}: {value}", path=path, value=exc.strerror or exc)) from None
+        raise UsageError(_("cannot write {path}: {value}", path=path, value=os_reason(exc))) from None
     except BaseException:
         partial.unlink(missing_ok=True)
         raise

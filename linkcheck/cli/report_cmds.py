@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from ..i18n import _
+from ..i18n import _, os_reason
 from ..demo import run_demo
 from ..errors import UsageError
 from ..models import now
@@ -99,7 +99,7 @@ def demo(output_dir):
     try:
         output_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise UsageError(_("cannot create {output_dir}: {strerror}", output_dir=output_dir, strerror=exc.strerror)) from None
+        raise UsageError(_("cannot create {output_dir}: {strerror}", output_dir=output_dir, strerror=os_reason(exc))) from None
     result = run_demo(output_dir, _invoke_in_process, click.echo)
     click.echo("")
     if not result.ok:

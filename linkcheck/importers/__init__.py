@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Callable, Iterator
 
-from ..i18n import _
+from ..i18n import _, os_reason
 from ..errors import InvalidInput, UsageError
 from .records import ProfileRecord, RawValue
 from .safety import open_import_file, refuse_spreadsheet
@@ -114,7 +114,7 @@ def read_records(path: Path, fmt: str | None, *, encoding: str | None = None) ->
             head = fh.read(SNIFF_BYTES)
             fh.seek(0)
         except OSError as exc:
-            raise InvalidInput(_("{path}: cannot read ({strerror})", path=path, strerror=exc.strerror)) from None
+            raise InvalidInput(_("{path}: cannot read ({strerror})", path=path, strerror=os_reason(exc))) from None
         name = detect_format(path, fmt, head)
         yield from _READERS[name].read(ImportFile(path, fh, head, encoding))  # type: ignore[index]  # head given: not None
 

@@ -37,7 +37,7 @@ from typing import Callable, Iterable, Iterator, TypeVar
 
 from cryptography.exceptions import InvalidTag
 
-from ..i18n import _
+from ..i18n import _, os_reason
 from .. import crypto
 from ..errors import LinkcheckError, PassphraseError, StoreBusy, StoreDamaged, UsageError
 from ..models import Account, Event, Explanation, Profile
@@ -177,7 +177,7 @@ def create(path: Path, passphrase: str) -> None:
         try:
             path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         except OSError as exc:
-            raise StoreBusy(_("cannot create the folder {parent}: {strerror}", parent=path.parent, strerror=exc.strerror)) from None
+            raise StoreBusy(_("cannot create the folder {parent}: {strerror}", parent=path.parent, strerror=os_reason(exc))) from None
     params = crypto.calibrate_kdf()
     kdf_json = json.dumps(params.to_json(), sort_keys=True)
     master = crypto.new_master_key()
@@ -190,7 +190,7 @@ def create(path: Path, passphrase: str) -> None:
     except FileExistsError:
         raise UsageError(_("a store already exists at {path}; refusing to overwrite it", path=path)) from None
     except OSError as exc:
-        raise StoreBusy(_("cannot create the store at {path}: {strerror}", path=path, strerror=exc.strerror)) from None
+        raise StoreBusy(_("cannot create the store at {path}: {strerror}", path=path, strerror=os_reason(exc))) from None
     os.close(fd)
     os.chmod(path, 0o600)
     # SQLite's journal files for this path that a failed create must not leave behind.
@@ -1205,7 +1205,7 @@ class Store:
             raise _sqlite_failure(exc, target) from None
         except OSError as exc:
             _remove_partial(partial)
-            raise StoreBusy(_("cannot write the backup {target}: {strerror}", target=target, strerror=exc.strerror)) from None
+            raise StoreBusy(_("cannot write the backup {target}: {strerror}", target=target, strerror=os_reason(exc))) from None
 
 
 def _remove_partial(partial: Path) -> None:

@@ -34,7 +34,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
-from ..i18n import N_, _, translate
+from ..i18n import N_, _, translate, os_reason
 from .. import crypto
 from ..errors import InvalidInput, PassphraseError, StoreBusy, StoreDamaged, UsageError
 
@@ -129,7 +129,7 @@ def new_member_file(team: str, name: str, founder: bytes | None, passphrase: str
     except FileExistsError:
         raise UsageError(_("a member key file for this team already exists at {path}; refusing to overwrite it", path=path)) from None
     except OSError as exc:
-        raise StoreBusy(_("cannot write the member key file {path}: {strerror}", path=path, strerror=exc.strerror)) from None
+        raise StoreBusy(_("cannot write the member key file {path}: {strerror}", path=path, strerror=os_reason(exc))) from None
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
         json.dump(data, fh)
         fh.flush()

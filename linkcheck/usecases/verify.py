@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from ..i18n import _
+from ..i18n import _, os_reason
 from ..files import FileTooLarge, NotRegularFile, read_capped
 from ..appeal import signing
 from ..appeal.signing import StatementInvalid
@@ -80,7 +80,7 @@ def read_statement(path: Path) -> str:
             _("{path} is over {n} MiB: too large to be a linkcheck statement", path=path, n=MAX_STATEMENT_BYTES // (1024 * 1024))
         ) from None
     except OSError as exc:
-        raise UsageError(_("cannot read {path}: {strerror}", path=path, strerror=exc.strerror)) from None
+        raise UsageError(_("cannot read {path}: {strerror}", path=path, strerror=os_reason(exc))) from None
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
-from ...i18n import _
+from ...i18n import _, os_reason
 from ...errors import InvalidInput, LinkcheckError, UsageError
 from ...normalize.browser import combined_fingerprint
 
@@ -219,7 +219,7 @@ def read_key(vendor: str, key_file: Path | None, env_name: str, *, required: boo
         try:
             raw = key_file.read_bytes()[:4097]
         except OSError as exc:
-            raise UsageError(_("cannot read --api-key-file {key_file} ({strerror})", key_file=key_file, strerror=exc.strerror)) from None
+            raise UsageError(_("cannot read --api-key-file {key_file} ({strerror})", key_file=key_file, strerror=os_reason(exc))) from None
         if len(raw) > 4096:
             raise InvalidInput(_("--api-key-file is longer than 4096 bytes"))
         try:
@@ -246,7 +246,7 @@ def read_file_bytes(path: Path) -> bytes:
         with open(path, "rb") as fh:
             raw = fh.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
-        raise UsageError(_("cannot read {path} ({strerror})", path=path, strerror=exc.strerror)) from None
+        raise UsageError(_("cannot read {path} ({strerror})", path=path, strerror=os_reason(exc))) from None
     if len(raw) > MAX_FILE_BYTES:
         raise InvalidInput(_("{path}: larger than {n} MiB", path=path, n=MAX_FILE_BYTES // 2 ** 20))
     return raw
