@@ -64,7 +64,9 @@ def check_status(status: object) -> str:
     word = status.strip() if isinstance(status, str) else ""
     found = STATUS_WORDS.get(word) or (word.lower() if word.lower() in STATUSES else None)
     if found is None:
-        if word:  # a status word is no secret: say which one was refused
+        # A status word is no secret: say which one was refused -- if it looks like a word (a
+        # shifted column can put a password or an IBAN here: that is not quoted).
+        if word and len(word) <= 12 and all(ch.isalpha() or ch in " -_" for ch in word):
             raise InvalidInput(_("status {word!r} must be one of {items}", word=word[:40], items=join_list(STATUSES)))
         raise InvalidInput(_("status must be one of {items}", items=join_list(STATUSES)))
     return found

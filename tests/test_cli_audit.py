@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from conftest import write_json
 
 
@@ -285,3 +287,19 @@ def test_pair_headings_line_up_by_display_width_in_chinese(cli, demo_store):
     assert headings and all(wcswidth(line[: line.index(" — ")].rsplit(" ", 1)[0]) == 9 for line in headings), headings
     english = cli("audit").output
     assert "CRITICAL  acme-de — acme-us  (score 1.00" in english
+
+
+@pytest.mark.parametrize("raw, shown", [
+    ("深圳市金路达贸易有限公司", "深圳市金**贸易有限公司"),          # 路 inside a name is the name's
+    ("广东省深圳市南山区楼村街88号", "广东省深圳市南山区楼***号"),      # one-character words do not split it
+    ("深圳市星\u200b光贸易有限公司", "深圳市星*贸易有限公司"),          # nor a zero-width space
+    ("深圳市\u202e星光贸易有限公司", "深圳市星*贸易有限公司"),          # a bidi override is dropped
+    ("深圳市\u2fa6\u2f2d\u2f24\u2f1a星光贸易有限公司", "深圳市金*****贸易有限公司"),  # Kangxi radicals read as characters
+    ("杭州阿里巴巴网络技术有限公司", "杭州阿***网络技术有限公司"),     # a place name inside a name is the name's
+    ("浙江杭州星辰", "浙江杭州星*"),                                  # a city after its province is a place
+    ("星辰（深圳）贸易有限公司", "星*(深圳)贸易有限公司"),
+])
+def test_chinese_masks_show_one_distinctive_character_whatever_splits_the_name(raw, shown):
+    from linkcheck.registry import kinds
+
+    assert kinds.mask("company_name", "x", raw) == shown

@@ -264,3 +264,11 @@ def test_an_account_on_two_rows_of_one_big_file_is_warned_of_whoever_builds_its_
     for k, n in enumerate(range(0, 3000, 100)):
         assert (f"account 'shop-{n:04d}' is on more than one row of stores.csv (stores.csv row {n + 2} and "
                 f"stores.csv row {3002 + k})") in result.output, n
+
+
+@pytest.mark.parametrize("cell", ["s3cr3t-P@ssw0rd-2026!", "DE89370400440532013000"])
+def test_a_refused_status_that_is_no_word_is_not_quoted(cli, store, tmp_path, cell):
+    path = _write(tmp_path, f"account,marketplace,status\nshop-3,amazon.de,{cell}\n")
+    result = cli("import", path)
+    assert result.exit_code == 3
+    assert cell not in result.output and "status must be one of" in result.output

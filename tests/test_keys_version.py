@@ -242,3 +242,22 @@ if __name__ == "__main__" and sys.argv[1:] == ["--record"]:
     RECORD.parent.mkdir(exist_ok=True)
     RECORD.write_text(json.dumps(versions, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     print(f"recorded KEYS_VERSION {current}: {now}")
+
+
+@pytest.fixture
+def older_linkcheck(monkeypatch):
+    """As if this linkcheck were one version older than the store's keys (a store from a newer one)."""
+    monkeypatch.setattr(models, "KEYS_VERSION", models.KEYS_VERSION - 1)
+    monkeypatch.setattr(manifest, "KEYS_VERSION", models.KEYS_VERSION)
+    return models.KEYS_VERSION
+
+
+def test_a_store_from_a_newer_linkcheck_says_so_and_claims_no_more_once_this_one_writes(cli, store, older_linkcheck):
+    newer = older_linkcheck + 1
+    result = cli("account", "list", "--format", "json")
+    assert f"this store was written by a newer linkcheck (match keys version {newer}, this one's {older_linkcheck})" \
+        in result.stderr
+    table = cli("store", "--counts").output
+    assert f"{newer} (newer than this linkcheck's {older_linkcheck}: upgrade linkcheck)" in table
+    assert cli("account", "add", "new-shop").exit_code == 0  # a write by the older rules
+    assert json.loads(cli("store", "--counts", "--format", "json").stdout)["keys_version"] == older_linkcheck

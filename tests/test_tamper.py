@@ -507,3 +507,24 @@ def test_a_file_that_is_not_a_store_is_refused_before_any_passphrase_is_asked(cl
     assert result.exit_code == 5, result.output
     assert "is damaged or not a linkcheck store (it is not an SQLite database)" in result.output
     assert "passphrase" not in result.output
+
+
+def test_a_fifo_swapped_in_after_the_path_was_checked_is_refused_not_waited_on(store_path, monkeypatch):
+    import os
+    import signal
+    import stat as stat_mod
+
+    from linkcheck.errors import StoreDamaged
+    from linkcheck.store.sqlite import check_store_file
+
+    store_path.parent.mkdir(parents=True, exist_ok=True)
+    os.mkfifo(store_path)
+    regular = os.stat_result((stat_mod.S_IFREG | 0o600, 0, 0, 1, 0, 0, 4096, 0, 0, 0))
+    monkeypatch.setattr(type(store_path), "stat", lambda self, **kw: regular)  # the race: it was a file
+    signal.signal(signal.SIGALRM, lambda *a: (_ for _ in ()).throw(TimeoutError("check_store_file hung")))
+    signal.alarm(5)
+    try:
+        with pytest.raises(StoreDamaged, match="not a regular file"):
+            check_store_file(store_path)
+    finally:
+        signal.alarm(0)

@@ -364,13 +364,18 @@ def _note_outdated_keys(store) -> None:
     """Once per command: say that the store's values were keyed by an older linkcheck's rules."""
     from ..models import KEYS_VERSION
 
-    if store.keys_version >= KEYS_VERSION:
+    if store.keys_version == KEYS_VERSION:
         return
     context = click.get_current_context(silent=True)
     meta = context.find_root().meta if context is not None else {}
     if meta.get("linkcheck.keys_noted"):
         return
     meta["linkcheck.keys_noted"] = True
+    if store.keys_version > KEYS_VERSION:
+        echo_err(_("note: this store was written by a newer linkcheck (match keys version {new_version}, this one's "
+                   "{ours}): values it adds or checks are read by older rules and may not meet values on file; "
+                   "upgrade linkcheck.", new_version=store.keys_version, ours=KEYS_VERSION))
+        return
     echo_err(_("note: this store's values were matched by the rules of an older linkcheck (match keys version "
                "{old}, now {new}): a value added or checked now may not meet one on file written otherwise. "
                "To match everything by today's rules, export the store and import the file into a new store "

@@ -230,7 +230,10 @@ _COUNTS = {"accounts": N_("accounts"), "attributes": N_("attributes"), "events":
 def _keys_version_text(version: int) -> str:
     from ..models import KEYS_VERSION
 
-    if version >= KEYS_VERSION:
+    if version > KEYS_VERSION:
+        return _("{version} (newer than this linkcheck's {current}: upgrade linkcheck)", version=version,
+                 current=KEYS_VERSION)
+    if version == KEYS_VERSION:
         return _("{version} (this linkcheck's)", version=version)
     return _("{version} (older than this linkcheck's {current}: export and import into a new store)",
              version=version, current=KEYS_VERSION)

@@ -96,6 +96,9 @@ ADDRESS_GENERIC = ADDRESS_WORDS | PLACE_WORDS | _FUNCTION_WORDS | TRADE_WORDS | 
 ZH_GENERIC_WORDS = frozenset(
     {*_ADDRESS_ZH, *_TRADE_ZH, *_LEGAL_ZH, *_PREFECTURES, *(p + "市" for p in _PREFECTURES), "中国", "有限", "责任"}
 )
+# Place names without their 市/省/区: generic where a place stands (first, or in brackets), a
+# name's own characters elsewhere (阿里 in 阿里巴巴 is no prefecture there).
+ZH_BARE_PLACES = frozenset({*_CITIES, *_PROVINCES, *_DISTRICTS, *_PREFECTURES})
 
 
 def address_tokens(text: str) -> list[str]:

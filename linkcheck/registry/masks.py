@@ -73,50 +73,72 @@ def _mask_words(generic: frozenset[str]) -> Callable[[str], str]:
 
 
 _ZH_GENERIC: "re.Pattern | None" = None
-_CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
-_LATIN_OR_DIGITS = re.compile(r"[^\W_]+")
+_ZH_PLACE: "re.Pattern | None" = None
 
 
 def mask_cjk_text(raw: str) -> str:
-    """A Chinese name or address as it was written, masked: its generic words (places, trade
-    words, legal forms, road, number and room words) as they are, the first character of every
-    other run of Chinese and of every Latin word, every number as `*`: `深圳市星*贸易有限公司`,
-    `深圳市南山区科技园路*号*室`. With nothing distinctive, all but its first word is masked."""
-    global _ZH_GENERIC
-    if _ZH_GENERIC is None:
-        words = sorted(normalize.ZH_GENERIC_WORDS, key=len, reverse=True)
+    """A Chinese name or address as it was written, masked: its generic words of two characters
+    or more (places, trade words, legal forms, 科技园…) as they are, a one-character unit word
+    right after a number (88号, 1203室, 5楼) too; of everything else -- the distinctive
+    characters, Chinese or Latin -- only the first is shown, every other one and every digit run
+    is `*`: `深圳市星*贸易有限公司`, `深圳市南山区科技园路*号*室`. A one-character generic word
+    anywhere else (路 in 金路达) counts as distinctive, so no name splits into pieces each shown
+    by its first character. Read after NFKC (Kangxi radicals, full-width letters) without format
+    characters (bidi overrides, zero-width spaces). With nothing distinctive, all but its first
+    word is masked."""
+    import unicodedata
+
+    global _ZH_GENERIC, _ZH_PLACE
+    if _ZH_GENERIC is None or _ZH_PLACE is None:
+        bare = normalize.ZH_BARE_PLACES
+        words = sorted((w for w in normalize.ZH_GENERIC_WORDS if len(w) > 1 and w not in bare), key=len, reverse=True)
         _ZH_GENERIC = re.compile("|".join(map(re.escape, words)))
-    generic = _ZH_GENERIC
-    text = " ".join(raw.split())
+        _ZH_PLACE = re.compile("|".join(map(re.escape, sorted(bare, key=len, reverse=True))))
+    units = _ZH_UNITS
+    provinces = normalize.ZH_GENERIC_WORDS  # (a province is the bare word whose word + 省 is in it)
+    text = "".join(ch for ch in unicodedata.normalize("NFKC", raw) if unicodedata.category(ch) != "Cf")
+    text = " ".join(text.split())
     out: list[str] = []
+    shown_one = False  # the first distinctive character has been shown
     distinctive = False
-    position = 0
-    for m in _CJK_RUN.finditer(text):
-        out.append(_mask_latin(text[position:m.start()]))
-        run, at = m.group(0), 0
-        for g in generic.finditer(run):
-            if g.start() > at:
-                out.append(_mask_word(run[at:g.start()]))
-                distinctive = True
-            out.append(g.group(0))
-            at = g.end()
-        if at < len(run):
-            out.append(_mask_word(run[at:]))
+    at, n = 0, len(text)
+    while at < n:
+        generic = _ZH_GENERIC.match(text, at)
+        # A bare place where a place stands: first (or after its province: 浙江杭州), or in brackets.
+        if generic is None and ((not out or out[-1] in "(（") or (not distinctive and out[-1] + "省" in provinces)):
+            generic = _ZH_PLACE.match(text, at)
+        if generic is not None:
+            out.append(generic.group(0))
+            at = generic.end()
+            continue
+        ch = text[at]
+        if ch.isdigit():
+            end = at
+            while end < n and text[end].isdigit():
+                end += 1
+            out.append("*")
             distinctive = True
-        position = m.end()
-    out.append(_mask_latin(text[position:]))
-    shown = "".join(out)
-    # A number or a Latin word is distinctive too (a street number, a room, ACME): masked above.
-    if distinctive or _LATIN_OR_DIGITS.search(_CJK_RUN.sub(" ", text)):
-        return shown
-    first = generic.match(text)
+            if end < n and text[end] in units:  # 88号, 1203室: the unit after a number
+                out.append(text[end])
+                end += 1
+            at = end
+            continue
+        if ch.isalpha():
+            distinctive = True
+            out.append("*" if shown_one else ch)
+            shown_one = True
+        else:
+            out.append(ch)  # punctuation and spaces as written
+        at += 1
+    if distinctive:
+        return "".join(out)
+    first = _ZH_GENERIC.match(text)
     keep = first.end() if first else 1
     return text[:keep] + "".join("*" if not ch.isspace() else ch for ch in text[keep:])
 
 
-def _mask_latin(text: str) -> str:
-    """Latin words and numbers in a Chinese value: `A***`, `*` (punctuation kept)."""
-    return _LATIN_OR_DIGITS.sub(lambda m: "*" if m.group(0).isdigit() else m.group(0)[0] + "***", text)
+# One-character unit words shown after a number: the address's structure, not its place.
+_ZH_UNITS = frozenset("号室房楼层栋幢座")
 
 
 def mask_person(value: str) -> str:

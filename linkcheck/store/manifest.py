@@ -45,6 +45,11 @@ class Manifest:
             raise ValueError("keys")
         return cls(data["generation"], int(data["acc"], 16), data["counts"], keys)
 
+    def written_here(self) -> None:
+        """This linkcheck writes to the store: its values are no newer than this linkcheck's
+        keys (a store from a newer linkcheck claims no more once an older one has written)."""
+        self.keys = min(self.keys, KEYS_VERSION)
+
     @property
     def keys_outdated(self) -> bool:
         """The values were keyed by an older linkcheck's rules than this one's."""

@@ -626,6 +626,7 @@ class TeamStore(Store):
         if m is None or not self._dirty:
             return
         m.generation += 1
+        m.written_here()
         sealed = m.seal(self._keys)
         digest = team_mod.members_digest(self.team, self._members)
         payload = team_mod.manifest_payload(self.team, m.generation, self.epoch, sealed, digest, self.member.name)

@@ -155,16 +155,26 @@ def check_store_file(path: Path) -> None:
     info = path.stat()
     if info.st_size == 0:
         raise StoreDamaged(_("{path} is empty: not a linkcheck store", path=path))
-    if stat.S_ISREG(info.st_mode):
-        # Before any passphrase is asked for: a file that is not even an SQLite database.
-        try:
-            with open(path, "rb") as fh:
-                head = fh.read(len(SQLITE_MAGIC))
-        except OSError:
-            return  # unreadable: opening it says why, with the proper exit code
-        if head != SQLITE_MAGIC:
-            raise StoreDamaged(_("store at {path} is damaged or not a linkcheck store (it is not an SQLite database)",
-                                 path=path))
+    if not stat.S_ISREG(info.st_mode):
+        return  # a device or pipe: opening it refuses it (a FIFO's size is 0: refused above)
+    # Before any passphrase is asked for: a file that is not even an SQLite database. Opened
+    # without blocking and checked on the opened file, so a FIFO swapped in meanwhile is never
+    # waited on.
+    try:
+        fd = os.open(str(path), os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    except OSError:
+        return  # unreadable: opening it says why, with the proper exit code
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise StoreDamaged(_("{path} is not a regular file: not a linkcheck store", path=path))
+        head = os.pread(fd, len(SQLITE_MAGIC), 0)
+    except OSError:
+        return
+    finally:
+        os.close(fd)
+    if head != SQLITE_MAGIC:
+        raise StoreDamaged(_("store at {path} is damaged or not a linkcheck store (it is not an SQLite database)",
+                             path=path))
 
 
 def create(path: Path, passphrase: str) -> None:
@@ -675,6 +685,7 @@ class Store:
         if m is None or not self._dirty:
             return
         m.generation += 1
+        m.written_here()
         self._conn.execute(
             "UPDATE manifest SET generation = ?, body = ? WHERE id = 1", (m.generation, m.seal(self._keys))
         )
