@@ -903,7 +903,10 @@ def _join_zh(items: Sequence[str], sep: str = "、") -> str:
 
 
 def _marketplace_owner(marketplace: str, lang: str) -> str:
-    amazon = (marketplace or "").lower().split(".")[0] == "amazon"
+    from .registry.regions import marketplace_site
+
+    site = marketplace_site(marketplace or "") or marketplace or ""  # 美国站 is amazon.com
+    amazon = site.lower().split(".")[0] == "amazon"
     if lang == "zh":
         return "亚马逊" if amazon else "平台"
     return "Amazon's" if amazon else "the marketplace's"

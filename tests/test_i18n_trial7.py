@@ -385,3 +385,19 @@ def test_os_reasons_in_chinese_wherever_a_file_cannot_be_read_or_written(cli, st
     result = cli("config", "set", "region", "CN", env={"LINKCHECK_LANG": "zh", "XDG_CONFIG_HOME": str(blocked)})
     assert result.exit_code == 3, result.output
     assert "不是文件夹" in result.output and "Not a directory" not in result.output, result.output
+
+
+def test_a_chinese_site_name_is_the_site_in_an_english_letter_and_statement(cli, store, tmp_path):
+    from linkcheck.health import _marketplace_owner
+    from linkcheck.registry.regions import marketplace_in
+
+    assert marketplace_in("美国站", "en") == "amazon.com" and marketplace_in("美国站", "zh") == "美国站"
+    assert marketplace_in("shop.example", "en") == "shop.example"
+    assert _marketplace_owner("美国站", "en") == "Amazon's" and _marketplace_owner("亚马逊日本", "zh") == "亚马逊"
+    assert cli("account", "add", "us-1", "--marketplace", "美国站").exit_code == 0
+    assert cli("account", "add", "us-2", "--marketplace", "amazon.com").exit_code == 0
+    out = tmp_path / "s.md"
+    result = cli("statement", "us-1", "--against", "us-2", "--format", "markdown", "-o", out)
+    assert result.exit_code == 0, result.output
+    text = out.read_text(encoding="utf-8")
+    assert "美国站" not in text and "us-1 (amazon.com" in text

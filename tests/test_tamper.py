@@ -528,3 +528,21 @@ def test_a_fifo_swapped_in_after_the_path_was_checked_is_refused_not_waited_on(s
             check_store_file(store_path)
     finally:
         signal.alarm(0)
+
+
+def test_a_store_path_that_is_a_symlink_loop_says_it_cannot_be_read(cli, store_path):
+    store_path.parent.mkdir(parents=True, exist_ok=True)
+    store_path.symlink_to(store_path)
+    result = cli("account", "list", passphrase=None)
+    assert result.exit_code == 6, result.output
+    assert f"cannot read the store at {store_path}:" in result.output and "no store" not in result.output
+
+
+def test_a_store_path_that_is_a_fifo_says_so(cli, store_path):
+    import os
+
+    store_path.parent.mkdir(parents=True, exist_ok=True)
+    os.mkfifo(store_path)
+    result = cli("account", "list", passphrase=None)
+    assert result.exit_code == 5, result.output
+    assert f"{store_path} is not a regular file: not a linkcheck store" in result.output

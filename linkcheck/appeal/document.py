@@ -8,6 +8,7 @@ from datetime import datetime, timezone
 from typing import NamedTuple, Sequence
 
 from .. import i18n
+from ..registry.regions import marketplace_in
 from ..linkage import engine
 from ..registry import kinds
 from ..registry.facets import FACETS
@@ -148,7 +149,7 @@ def _document(st: Statement, fingerprint: str) -> tuple[str, list]:
     blocks: list = []
 
     def party_line(p) -> str:
-        bits = [b for b in (p.marketplace, w.status(p.status)) if b]
+        bits = [b for b in (marketplace_in(p.marketplace, st.lang), w.status(p.status)) if b]
         return w("party", name=p.name, details=w("details_sep").join(bits)) if bits else p.name
 
     colon = w("colon")

@@ -30,6 +30,7 @@ from ..errors import UsageError
 from ..models import Profile, is_current, periods_of
 from ..pages import csp_hash, page_template
 from ..registry import kinds
+from ..registry.regions import marketplace_in
 from . import plan as poa
 from .signing import StatementInvalid, _canonical_base64, fingerprint, public_key_bytes, public_key_text
 
@@ -155,7 +156,8 @@ def evidence_html(plan: poa.Plan, lang: str, events=()) -> str:
     for field, label in (("merchant_token", "ev_merchant_token"), ("legal_name_en", "ev_legal_name_en"),
                          ("legal_name_local", "ev_legal_name_local"), ("marketplace", "ev_marketplace")):
         if getattr(acc, field):
-            meta.append((words(label), getattr(acc, field)))
+            shown = getattr(acc, field)
+            meta.append((words(label), marketplace_in(shown, lang) if field == "marketplace" else shown))
     sections.append(_section(words("ev_account"), meta=meta))
     notice = [(words("ev_notice_date"), poa.day_words(case.notice_date or date.today().isoformat(), lang))]
     notice += [(words("ev_related"), r.shown) for r in plan.related]

@@ -404,7 +404,7 @@ class ValueShower:
 
 
 def _party(profile: Profile) -> Party:
-    return Party(profile.name, profile.account.marketplace or "", profile.account.status)
+    return Party(profile.name, profile.account.marketplace or "", profile.account.status)  # (named per language: document.py)
 
 
 def _explanation_index(explanations: Iterable[Explanation]) -> dict[tuple[str, str, str], ExplanationNote]:

@@ -103,6 +103,14 @@ def marketplace_site(marketplace: str) -> str | None:
     return MARKETPLACE_WORDS.get("".join(marketplace.split()).lower())
 
 
+def marketplace_in(marketplace: str, lang: str) -> str:
+    """A marketplace as a letter or statement in LANG names it: a Chinese name of an Amazon site
+    (美国站) as the site (amazon.com) in English, as written in Chinese; anything else as written."""
+    if lang == "zh" or not marketplace:
+        return marketplace
+    return marketplace_site(marketplace) or marketplace
+
+
 def _known_region(code: str) -> bool:
     """Whether phonenumbers knows the region (imported here: most commands never ask; a plain
     `import` in a function costs ~0.1 us a call, `from phonenumbers import ...` ~2 us)."""

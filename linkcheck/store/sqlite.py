@@ -147,29 +147,32 @@ SQLITE_MAGIC = b"SQLite format 3\x00"  # the first 16 bytes of every SQLite data
 
 
 def check_store_file(path: Path) -> None:
-    """Refuse, with the right error, a path that cannot be a store (missing, a folder, empty)."""
-    if not path.exists():
-        raise UsageError(_("no store at {path}; create one with `linkcheck init` (or point --store / {STORE_ENV} at it)", path=path, STORE_ENV=STORE_ENV))
-    if path.is_dir():
+    """Refuse, with the right error, a path that cannot be a store (missing, a folder, empty,
+    a device or pipe, not an SQLite file) or that cannot be read, before any passphrase is asked."""
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        raise UsageError(_("no store at {path}; create one with `linkcheck init` (or point --store / {STORE_ENV} at it)", path=path, STORE_ENV=STORE_ENV)) from None
+    except OSError as exc:  # a symbolic link loop, a folder on the way that cannot be entered
+        raise StoreBusy(_("cannot read the store at {path}: {strerror}", path=path, strerror=os_reason(exc))) from None
+    if stat.S_ISDIR(info.st_mode):
         raise StoreDamaged(_("{path} is a directory, not a linkcheck store", path=path))
-    info = path.stat()
+    if not stat.S_ISREG(info.st_mode):
+        raise StoreDamaged(_("{path} is not a regular file: not a linkcheck store", path=path))
     if info.st_size == 0:
         raise StoreDamaged(_("{path} is empty: not a linkcheck store", path=path))
-    if not stat.S_ISREG(info.st_mode):
-        return  # a device or pipe: opening it refuses it (a FIFO's size is 0: refused above)
-    # Before any passphrase is asked for: a file that is not even an SQLite database. Opened
-    # without blocking and checked on the opened file, so a FIFO swapped in meanwhile is never
-    # waited on.
+    # A file that is not even an SQLite database. Opened without blocking and checked on the
+    # opened file, so a FIFO swapped in meanwhile is never waited on.
     try:
         fd = os.open(str(path), os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
-    except OSError:
-        return  # unreadable: opening it says why, with the proper exit code
+    except OSError as exc:
+        raise StoreBusy(_("cannot read the store at {path}: {strerror}", path=path, strerror=os_reason(exc))) from None
     try:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
             raise StoreDamaged(_("{path} is not a regular file: not a linkcheck store", path=path))
         head = os.pread(fd, len(SQLITE_MAGIC), 0)
-    except OSError:
-        return
+    except OSError as exc:
+        raise StoreBusy(_("cannot read the store at {path}: {strerror}", path=path, strerror=os_reason(exc))) from None
     finally:
         os.close(fd)
     if head != SQLITE_MAGIC:
