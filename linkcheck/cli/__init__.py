@@ -25,7 +25,7 @@ Exit codes:
   3  invalid input data or settings (nothing was written)
   4  wrong or missing passphrase
   5  store damaged, tampered with, truncated or not a linkcheck store
-  6  store busy or cannot be written
+  6  store busy, or cannot be read or written
   130  interrupted (Ctrl-C)
 """)
 
