@@ -127,3 +127,36 @@ def import_accounts(cli, tmp_path, *names_and_values):
     path.write_text(json.dumps(records, ensure_ascii=False), encoding="utf-8")
     result = cli("import", str(path))
     assert result.exit_code == 0, result.output
+
+
+def registry_attribute(kind: str, text: str, flags: tuple[str, ...] | None = None):
+    """A value as the kind registry reads it (its real keys and flags, or `flags` instead)."""
+    from linkcheck.models import Attribute
+    from linkcheck.registry.kinds import parse_value
+
+    parsed = parse_value(kind, text)
+    return Attribute(kind, text, parsed.normalized, parsed.keys, "manual", 1_700_000_000, 1_700_000_000,
+                     flags=parsed.flags if flags is None else flags)
+
+
+def registry_account(name: str, **values: str):
+    """An active account on amazon.example holding one value of each kind given."""
+    from linkcheck.models import Account, Profile
+
+    return Profile(Account(name, "amazon.example", "active"),
+                   tuple(registry_attribute(k, t) for k, t in values.items()))
+
+
+def only_audit_pair(*profiles, rules=None):
+    """The one pair the audit of `profiles` finds (the default rules unless `rules`)."""
+    from linkcheck.linkage.engine import audit
+    from linkcheck.linkage.rules import DEFAULT_RULES
+
+    found = audit(profiles, rules or DEFAULT_RULES).pairs
+    assert len(found) == 1, found
+    return found[0]
+
+
+def facets_of(pair) -> dict[str, tuple[str, float]]:
+    """Each finding of a pair by its facet: (match, weight)."""
+    return {f.facet: (f.match, f.weight) for f in pair.findings}

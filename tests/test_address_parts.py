@@ -15,38 +15,18 @@ import pytest
 from linkcheck.linkage.comparisons import parts_agree
 from linkcheck.linkage.engine import PARTS_MAX_DISTINCT, audit, audit_to_json, compare
 from linkcheck.linkage.rules import DEFAULT_RULES, rules_from_dict
-from linkcheck.models import Account, Attribute, Level, Profile
+from linkcheck.models import Level
 from linkcheck.registry.facets import NEAR_WEIGHT
 from linkcheck.registry.kinds import parse_value
-from conftest import write_json
+from conftest import facets_of, only_audit_pair as only_pair, registry_account as account, write_json
 
 HIGH, MEDIUM = Level.HIGH, Level.MEDIUM
 RARE = "Odalys Brackwater"
 
 
-def value(kind: str, text: str) -> Attribute:
-    parsed = parse_value(kind, text)
-    return Attribute(kind, text, parsed.normalized, parsed.keys, "manual", 1_700_000_000, 1_700_000_000,
-                     flags=parsed.flags)
-
-
-def account(name: str, **values: str) -> Profile:
-    return Profile(Account(name, "amazon.example", "active"), tuple(value(k, t) for k, t in values.items()))
-
-
 def agree(a: str, b: str) -> bool:
     na, nb = parse_value("address", a).normalized, parse_value("address", b).normalized
     return parts_agree(na, nb) and parts_agree(nb, na)
-
-
-def only_pair(*profiles: Profile, rules=DEFAULT_RULES):
-    found = audit(profiles, rules).pairs
-    assert len(found) == 1, found
-    return found[0]
-
-
-def facets_of(pair) -> dict[str, tuple[str, float]]:
-    return {f.facet: (f.match, f.weight) for f in pair.findings}
 
 
 # --- what agrees in its parts -------------------------------------------------------------------

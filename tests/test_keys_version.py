@@ -175,9 +175,14 @@ def test_every_recorded_version_is_a_different_output():
 @pytest.fixture
 def newer_linkcheck(monkeypatch):
     """As if this linkcheck's normalisers were one version newer than the store's keys."""
-    monkeypatch.setattr(models, "KEYS_VERSION", models.KEYS_VERSION + 1)
-    monkeypatch.setattr(manifest, "KEYS_VERSION", models.KEYS_VERSION)
-    return models.KEYS_VERSION
+    return _linkcheck_at(monkeypatch, models.KEYS_VERSION + 1)
+
+
+def _linkcheck_at(monkeypatch, version: int) -> int:
+    """This linkcheck's match keys version as VERSION (where the code reads it)."""
+    monkeypatch.setattr(models, "KEYS_VERSION", version)
+    monkeypatch.setattr(manifest, "KEYS_VERSION", version)
+    return version
 
 
 def test_a_new_store_records_this_linkcheck_keys_version(cli, store):
@@ -247,9 +252,7 @@ if __name__ == "__main__" and sys.argv[1:] == ["--record"]:
 @pytest.fixture
 def older_linkcheck(monkeypatch):
     """As if this linkcheck were one version older than the store's keys (a store from a newer one)."""
-    monkeypatch.setattr(models, "KEYS_VERSION", models.KEYS_VERSION - 1)
-    monkeypatch.setattr(manifest, "KEYS_VERSION", models.KEYS_VERSION)
-    return models.KEYS_VERSION
+    return _linkcheck_at(monkeypatch, models.KEYS_VERSION - 1)
 
 
 def test_a_store_from_a_newer_linkcheck_says_so_and_claims_no_more_once_this_one_writes(cli, store, older_linkcheck):

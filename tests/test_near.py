@@ -14,33 +14,14 @@ from linkcheck.errors import InvalidInput
 from linkcheck.linkage.comparisons import near_digits, near_numbers, fuzzy_text, one_edit
 from linkcheck.linkage.engine import audit, audit_to_json, compare
 from linkcheck.linkage.rules import DEFAULT_RULES, rules_from_dict
-from linkcheck.models import Account, Attribute, Level, Profile
+from linkcheck.models import Account, Level, Profile
 from linkcheck.normalize.text import near_blocks
 from linkcheck.registry.facets import NEAR_WEIGHT
 from linkcheck.registry.kinds import parse_value
-from conftest import import_accounts as _import
+from conftest import facets_of, import_accounts as _import, only_audit_pair as only_pair
+from conftest import registry_account as account, registry_attribute as value
 
 CRITICAL, HIGH, MEDIUM, LOW = Level.CRITICAL, Level.HIGH, Level.MEDIUM, Level.LOW
-
-
-def value(kind: str, text: str, flags: tuple[str, ...] | None = None) -> Attribute:
-    parsed = parse_value(kind, text)
-    return Attribute(kind, text, parsed.normalized, parsed.keys, "manual", 1_700_000_000, 1_700_000_000,
-                     flags=parsed.flags if flags is None else flags)
-
-
-def account(name: str, **values: str) -> Profile:
-    return Profile(Account(name, "amazon.example", "active"), tuple(value(k, t) for k, t in values.items()))
-
-
-def only_pair(*profiles: Profile, rules=DEFAULT_RULES):
-    found = audit(profiles, rules).pairs
-    assert len(found) == 1, found
-    return found[0]
-
-
-def facets_of(pair) -> dict[str, tuple[str, float]]:
-    return {f.facet: (f.match, f.weight) for f in pair.findings}
 
 
 # --- what is one digit apart ------------------------------------------------------------------

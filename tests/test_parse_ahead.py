@@ -62,6 +62,19 @@ def _not_read_again():
     yield  # a generator
 
 
+def _read_ahead(monkeypatch, records):
+    """Every (record, answers) of RECORDS through ParseAhead, and the batches this process parsed
+    itself (the child counts its own, in its own memory)."""
+    ahead = ParseAhead(lambda: iter(records), None, None)
+    parsed_here: list[int] = []
+    parse_batch = ahead_module.parse_batch
+    monkeypatch.setattr(ahead_module, "parse_batch", lambda *args: parsed_here.append(1) or parse_batch(*args))
+    try:
+        return list(ahead.records(_not_read_again())), parsed_here
+    finally:
+        ahead.close()
+
+
 @linux_only
 @pytest.mark.parametrize("waited", [False, True], ids=["parsed by the child", "parsed by the importing process"])
 def test_the_child_sends_every_record_in_order_with_answers(monkeypatch, waited):
@@ -69,14 +82,7 @@ def test_the_child_sends_every_record_in_order_with_answers(monkeypatch, waited)
     # depends on timing: here it always did, or never.
     monkeypatch.setattr(ahead_module, "_waited", lambda fd: waited)
     records = _shops(450)  # five batches
-    ahead = ParseAhead(lambda: iter(records), None, None)
-    parsed_here = []  # batches this process parsed (the child counts its own, in its own memory)
-    parse_batch = ahead_module.parse_batch
-    monkeypatch.setattr(ahead_module, "parse_batch", lambda *args: parsed_here.append(1) or parse_batch(*args))
-    try:
-        got = list(ahead.records(_not_read_again()))
-    finally:
-        ahead.close()
+    got, parsed_here = _read_ahead(monkeypatch, records)
     assert len(parsed_here) == (4 if waited else 0)  # the last batch is always parsed by the child
     assert [record for record, _answers in got] == records
     for record, answers in got:
@@ -91,14 +97,7 @@ def test_a_long_wait_buys_the_importing_process_batches_worth_as_much_of_the_chi
     waits = iter([25])
     monkeypatch.setattr(ahead_module, "_waited", lambda fd: next(waits, 0))
     records = _shops(550)  # six batches
-    ahead = ParseAhead(lambda: iter(records), None, None)
-    parsed_here = []
-    parse_batch = ahead_module.parse_batch
-    monkeypatch.setattr(ahead_module, "parse_batch", lambda *args: parsed_here.append(1) or parse_batch(*args))
-    try:
-        got = list(ahead.records(_not_read_again()))
-    finally:
-        ahead.close()
+    got, parsed_here = _read_ahead(monkeypatch, records)
     assert len(parsed_here) == 3
     assert [record for record, _answers in got] == records
 
