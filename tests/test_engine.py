@@ -18,7 +18,7 @@ CRITICAL, HIGH, MEDIUM, LOW = Level.CRITICAL, Level.HIGH, Level.MEDIUM, Level.LO
 T0 = 1_700_000_000
 
 
-def mask(kind: str, normalized: str) -> str:
+def mask(kind: str, normalized: str, raw: str | None = None) -> str:
     """A stand-in for kinds.mask: first character, then stars."""
     return normalized[:1] + "***"
 

@@ -43,7 +43,7 @@ __all__ = [
     "pair_to_json", "pairs_to_json", "quiet_hub", "same_but_typos", "same_place", "score_blocks",
 ]
 
-Mask = Callable[[str, str], str]
+Mask = Callable[[str, str, str], str]  # (kind, normalised value, value as written) -> shown
 _MATCH_ORDER = {EXACT: 0, NORMALISED: 1, NETWORK: 2, FUZZY: 3, NEAR: 4}
 
 
@@ -70,9 +70,7 @@ class _Materialiser:
     def masked(self, attr: Attribute) -> str:
         held = self._masked.get(id(attr))
         if held is None:
-            held = self._masked[id(attr)] = (
-                kinds_mask(attr.kind, attr.normalized, attr.value) if self._mask is kinds_mask
-                else self._mask(attr.kind, attr.normalized))
+            held = self._masked[id(attr)] = self._mask(attr.kind, attr.normalized, attr.value)
         return held
 
     def finding(self, rule, name_a: str, attr_a: Attribute, name_b: str, attr_b: Attribute,
