@@ -5,7 +5,9 @@ One module per subject; this package's namespace is what the rest of linkcheck u
 
 from __future__ import annotations
 
-from .address import ADDRESS_GENERIC, ADDRESS_WORDS, ZH_BARE_PLACES, ZH_GENERIC_WORDS, address, address_tokens
+from .address import (
+    ADDRESS_GENERIC, ADDRESS_WORDS, ZH_BARE_PLACES, ZH_GENERIC_WORDS, ZH_UNIT_WORDS, address, address_tokens,
+)
 from .company import COMPANY_GENERIC, LEGAL_FORMS, TRADE_WORDS, company_name, company_tokens
 from .country import company_country, country_hint
 from .email import FREE_MAIL_DOMAINS, email, is_free_mail
@@ -24,5 +26,5 @@ __all__ = [
     "Rejected", "address", "address_tokens", "bank_account", "blocking", "card", "clean", "company_name",
     "company_country", "company_tokens", "country_hint", "domain_name", "email", "fold", "hostname", "iban_valid", "ip", "ipv6_text", "is_cjk",
     "is_free_mail", "label_text", "luhn_valid", "mac", "opaque_token", "payment_account", "person_name", "phone",
-    "phone_region", "registry_code", "vm_vendor", "ZH_BARE_PLACES", "ZH_GENERIC_WORDS",
+    "phone_region", "registry_code", "vm_vendor", "ZH_BARE_PLACES", "ZH_GENERIC_WORDS", "ZH_UNIT_WORDS",
 ]

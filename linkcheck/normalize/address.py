@@ -24,6 +24,7 @@ _ZH_CITY_WORDS = frozenset(_CITIES.values()) - _ZH_PROVINCE_WORDS
 _ZH_UNITS = {"号楼": "building", "栋": "building", "幢": "building", "座": "building", "室": "room", "房": "room",
              "楼": "floor", "层": "floor", "单元": "unit", "号": ""}
 _ZH_UNIT_NUMBER = re.compile(r"([0-9]+|[a-z])\s*(号楼|栋|幢|座|室|房|楼|层|单元|号)")
+ZH_UNIT_WORDS = frozenset(_ZH_UNITS)  # (for masks: the unit after a number is structure, not place)
 # A province before a prefecture-level city adds nothing (the city names it): 广东省深圳市 is 深圳市.
 _ZH_PROVINCE_BEFORE_CITY = re.compile(
     r"^\s*(?:中国|中华人民共和国)?\s*[\u4e00-\u9fff]{2,7}?(?:省|自治区)\s*(?=[\u4e00-\u9fff]{2,5}?(?:市|自治州|地区|盟))")

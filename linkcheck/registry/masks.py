@@ -95,7 +95,7 @@ def mask_cjk_text(raw: str) -> str:
         _ZH_GENERIC = re.compile("|".join(map(re.escape, words)))
         _ZH_PLACE = re.compile("|".join(map(re.escape, sorted(bare, key=len, reverse=True))))
     units = _ZH_UNITS
-    provinces = normalize.ZH_GENERIC_WORDS  # (a province is the bare word whose word + 省 is in it)
+    zh_generic = normalize.ZH_GENERIC_WORDS
     text = "".join(ch for ch in unicodedata.normalize("NFKC", raw) if unicodedata.category(ch) != "Cf")
     text = " ".join(text.split())
     out: list[str] = []
@@ -105,7 +105,7 @@ def mask_cjk_text(raw: str) -> str:
     while at < n:
         generic = _ZH_GENERIC.match(text, at)
         # A bare place where a place stands: first (or after its province: 浙江杭州), or in brackets.
-        if generic is None and ((not out or out[-1] in "(（") or (not distinctive and out[-1] + "省" in provinces)):
+        if generic is None and ((not out or out[-1] in "(（") or (not distinctive and out[-1] + "省" in zh_generic)):
             generic = _ZH_PLACE.match(text, at)
         if generic is not None:
             out.append(generic.group(0))
@@ -137,8 +137,9 @@ def mask_cjk_text(raw: str) -> str:
     return text[:keep] + "".join("*" if not ch.isspace() else ch for ch in text[keep:])
 
 
-# One-character unit words shown after a number: the address's structure, not its place.
-_ZH_UNITS = frozenset("号室房楼层栋幢座")
+# The one-character unit words shown after a number (88号, 1203室, 5楼): the address's
+# structure, not its place.
+_ZH_UNITS = frozenset(w for w in normalize.ZH_UNIT_WORDS if len(w) == 1)
 
 
 def mask_person(value: str) -> str:
