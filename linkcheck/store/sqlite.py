@@ -165,16 +165,14 @@ def check_store_file(path: Path) -> None:
     # opened file, so a FIFO swapped in meanwhile is never waited on.
     try:
         fd = os.open(str(path), os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+        try:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                raise StoreDamaged(_("{path} is not a regular file: not a linkcheck store", path=path))
+            head = os.pread(fd, len(SQLITE_MAGIC), 0)
+        finally:
+            os.close(fd)
     except OSError as exc:
         raise StoreBusy(_("cannot read the store at {path}: {strerror}", path=path, strerror=os_reason(exc))) from None
-    try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise StoreDamaged(_("{path} is not a regular file: not a linkcheck store", path=path))
-        head = os.pread(fd, len(SQLITE_MAGIC), 0)
-    except OSError as exc:
-        raise StoreBusy(_("cannot read the store at {path}: {strerror}", path=path, strerror=os_reason(exc))) from None
-    finally:
-        os.close(fd)
     if head != SQLITE_MAGIC:
         raise StoreDamaged(_("store at {path} is damaged or not a linkcheck store (it is not an SQLite database)",
                              path=path))
