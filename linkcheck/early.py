@@ -155,17 +155,28 @@ def _store_setting() -> str | None:
 def _header_params(path: str):
     """The Argon2id parameters in the header of the store file at `path`, within bounds; None
     when it is not a regular file with a readable header right now."""
+    # Opened without blocking and checked on the opened file: a FIFO swapped in for the store
+    # is never waited on. SQLite then opens that very file through /dev/fd where there is one.
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        target = f"/dev/fd/{fd}" if os.path.isdir("/dev/fd") else os.path.abspath(path)
+        return _read_header(target)
+    finally:
+        os.close(fd)
+
+
+def _read_header(target: str):
     import json
     import sqlite3
     from urllib.parse import quote
 
     from .crypto.keys import KdfParams
 
-    if not stat.S_ISREG(os.stat(path).st_mode):
-        return None
     # Read-only and immutable: no lock taken, no -wal or -shm file made beside the store. A
     # header changing meanwhile is only a header the open finds different (it derives anew).
-    conn = sqlite3.connect(f"file:{quote(os.path.abspath(path))}?mode=ro&immutable=1", uri=True, timeout=0,
+    conn = sqlite3.connect(f"file:{quote(target)}?mode=ro&immutable=1", uri=True, timeout=0,
                            isolation_level=None)
     try:
         conn.execute("PRAGMA trusted_schema = OFF")  # as the store's own connection (store/sqlite.py)

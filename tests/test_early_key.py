@@ -160,6 +160,29 @@ def test_not_begun_for_what_is_not_a_store(tmp_path, monkeypatch, what):
     assert early._pending is None
 
 
+def test_a_fifo_swapped_in_after_the_header_file_is_opened_is_never_read(store, monkeypatch):
+    """The header is read from the file opened (and checked) first: renaming a FIFO over the
+    store at that instant neither makes the read wait nor gets another file's header read."""
+    real_open = os.open
+    swapped = []
+
+    def open_then_swap(path, flags, *args):
+        fd = real_open(path, flags, *args)
+        if not swapped and os.fspath(path) == str(store):
+            os.rename(store, store.with_name("moved.db"))
+            os.mkfifo(store)
+            swapped.append(True)
+        return fd
+
+    monkeypatch.setattr(early.os, "open", open_then_swap)
+    done = []
+    reader = threading.Thread(target=lambda: done.append(early._header_params(str(store))), daemon=True)
+    reader.start()
+    reader.join(10)
+    assert swapped and done, "reading the header waited on the FIFO"
+    assert done[0] == _params(store.with_name("moved.db"))
+
+
 def test_the_store_option_wins_over_the_environment(tmp_path, cli, store, monkeypatch):
     other = tmp_path / "other.db"
     assert cli("init", "--store", other).exit_code == 0

@@ -76,7 +76,8 @@ def scan() -> tuple[dict[str, set[str]], list[str]]:
     unwrapped: list[str] = []
 
     def add(text: str | None, where: str) -> None:
-        if text and re.search("[A-Za-z]{2}", text):
+        # Words, or punctuation alone (a separator such as "; " has its own Chinese form).
+        if text and (re.search("[A-Za-z]{2}", text) or re.fullmatch(r"[^\w{}]+", text) and text.strip()):
             found.setdefault(text, set()).add(where)
 
     for where, tree in trees.items():

@@ -150,6 +150,16 @@ def test_click_s_errors_end_with_chinese_punctuation(cli):
     assert en.stderr.splitlines()[-1] == "Error: No such option '--machin'. Did you mean '--machine'?"
 
 
+
+def test_click_s_path_errors_name_the_kind_of_path_in_chinese(cli, tmp_path):
+    missing = str(tmp_path / "missing.json")
+    zh = cli("import", missing, env=ZH)
+    assert zh.stderr.splitlines()[-1] == f"错误：'FILES...' 的值无效：文件 '{missing}' 不存在。"
+    zh = cli("import", str(tmp_path), env=ZH)
+    assert zh.stderr.splitlines()[-1] == f"错误：'FILES...' 的值无效：文件 '{tmp_path}' 是文件夹。"
+    en = cli("import", missing)
+    assert en.stderr.splitlines()[-1] == f"Error: Invalid value for 'FILES...': File '{missing}' does not exist."
+
 VENDORS = Path(__file__).parent / "fixtures" / "vendors"
 
 
@@ -401,3 +411,18 @@ def test_a_chinese_site_name_is_the_site_in_an_english_letter_and_statement(cli,
     assert result.exit_code == 0, result.output
     text = out.read_text(encoding="utf-8")
     assert "美国站" not in text and "us-1 (amazon.com" in text
+
+
+def test_several_values_in_a_table_cell_are_listed_the_chinese_way():
+    from linkcheck import i18n
+    from linkcheck.cli.output import render_rows
+
+    rows = [{"value": ["Jade Tiger Trading, Shenzhen", "深圳市星辰贸易有限公司"]}]
+    try:
+        i18n.set_language("zh")
+        assert "Jade Tiger Trading, Shenzhen；深圳市星辰贸易有限公司" in render_rows(rows, "table")
+        assert "Jade Tiger Trading, Shenzhen; 深圳市星辰贸易有限公司" in render_rows(rows, "csv")
+        i18n.set_language("en")
+        assert "Jade Tiger Trading, Shenzhen; 深圳市星辰贸易有限公司" in render_rows(rows, "table")
+    finally:
+        i18n.set_language(None)

@@ -139,6 +139,16 @@ def _text(text: str, lang: str) -> str:
     return text if lang == SOURCE_LANG else translate(text, lang)
 
 
+def _path_name(kind: click.Path) -> str:
+    """The English name click gives a path parameter (its own, read at declaration, is in
+    whatever language was current then)."""
+    if kind.file_okay and not kind.dir_okay:
+        return "file"
+    if kind.dir_okay and not kind.file_okay:
+        return "directory"
+    return "path"
+
+
 def localise(cmd: click.Command, lang: str) -> None:
     """Put CMD's help (and its subcommands' and options') in LANG; English is kept to go back to."""
     saved = cmd.__dict__.setdefault("_linkcheck_en", {"help": cmd.help, "short_help": cmd.short_help,
@@ -158,6 +168,10 @@ def localise(cmd: click.Command, lang: str) -> None:
         for attr in ("help", "prompt"):
             if isinstance(kept[attr], str):
                 setattr(param, attr, _text(kept[attr], lang))
+        if isinstance(param.type, click.Path):
+            # click names the kind of path ("file", "directory") when the option is declared,
+            # before any language is chosen, and puts it in its errors: "File 'x' does not exist."
+            param.type.name = _path_name(param.type) if en else translate(_path_name(param.type), lang)
     if isinstance(cmd, click.Group):
         for sub in cmd.commands.values():
             localise(sub, lang)

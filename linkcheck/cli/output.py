@@ -101,7 +101,9 @@ def render_rows(rows: list[dict], fmt: str, columns: list[str] | None = None) ->
 
 
 def _table_cell(column: str, value: Any) -> str:
-    text = visible(_cell(value))
+    # Several values in one cell: "a; b" in English, "a；b" as Chinese writes a list of
+    # things that may hold commas themselves (a CSV cell keeps "; " in every language).
+    text = visible(_cell(value, _("; ")))
     if column not in _TRANSLATED_CELLS or not text:
         return text
     if column == "match":
@@ -116,13 +118,13 @@ def render_json(data: Any) -> str:
     return jsontext.dumps(data)  # json.dumps(data, ensure_ascii=False, indent=2), faster
 
 
-def _cell(value: Any) -> str:
+def _cell(value: Any, between: str = "; ") -> str:
     if value is None:
         return ""
     if isinstance(value, (list, tuple)):
-        return "; ".join(_cell(v) for v in value)
+        return between.join(_cell(v, between) for v in value)
     if isinstance(value, dict):
-        return ", ".join(f"{k}={_cell(v)}" for k, v in value.items())
+        return ", ".join(f"{k}={_cell(v, between)}" for k, v in value.items())
     return str(value)
 
 
