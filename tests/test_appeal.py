@@ -238,6 +238,19 @@ def test_financial_numbers_appear_by_their_last_four_only(cli, store, tmp_path):
     assert "<td>ending in 5432</td>" in html and "<td>ending in 5555</td>" in html
 
 
+def test_proxy_credentials_never_reach_the_pack(cli, store, tmp_path):
+    args, *_ = scenario_own(cli, store)
+    ok(cli("attr", "add", "kestrel-us", "proxy_account", "https://proxy.example/rotate?token=SECRET-ROTATE-19",
+           "--since", "2026-10-15"))
+    ok(cli("attr", "add", "kestrel-us", "proxy", "socks5://kestrel7:hunter2@203.0.113.44:1080", "--since", "2026-10-15"))
+    ok(_appeal(cli, *args, "--bilingual", "-o", tmp_path / "p"))
+    for name in ("plan-of-action.txt", "plan-of-action.zh.txt", "evidence.html", "exhibits.txt"):
+        text = (tmp_path / "p" / name).read_text(encoding="utf-8")
+        assert "SECRET-ROTATE" not in text and "kestrel7" not in text and "hunter2" not in text, name
+    html = (tmp_path / "p" / "evidence.html").read_text(encoding="utf-8")
+    assert "<td>https://proxy.example/…</td>" in html  # where the link points, not its key
+    assert "<td>socks5://203.0.113.44:1080</td>" in html  # the proxy's address is the evidence
+
 def test_a_bank_account_still_shared_stops_the_appeal_and_says_what_to_do(cli, store, tmp_path):
     _base(cli)
     for account in ("kestrel-us", "marigold-us"):

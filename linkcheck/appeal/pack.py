@@ -117,8 +117,20 @@ EVIDENCE_CSP = (
 )
 
 
+# Kinds whose values are credentials, or a keyed hash of one: a proxy's rotation link holds its
+# key (`?token=...`), a 2FA secret and a session cookie are kept as hashes. The page is handed
+# to an adviser and attached to an appeal: it names where they point, never the secret.
+_CREDENTIALS = frozenset({"proxy_account", "totp_secret", "cookie"})
+_USERINFO = re.compile(r"(?<=://)[^@/]*@")
+
+
 def shown_value(kind: str, value: str, normalized: str, lang: str) -> str:
-    """A value as entered; a financial number by its last four digits, as Seller Central shows it."""
+    """A value as entered; a financial number by its last four digits, as Seller Central shows it;
+    a credential by its mask, a proxy without its user name."""
+    if kind in _CREDENTIALS:
+        return kinds.mask(kind, normalized, value)
+    if kind == "proxy":
+        return _USERINFO.sub("", normalized, count=1)
     if kind in ("bank_account", "card", "payment_account"):
         if poa._email_domain(normalized):  # an account known by its email address: masked as elsewhere
             return kinds.mask(kind, normalized)
