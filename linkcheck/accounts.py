@@ -56,13 +56,16 @@ STATUS_WORDS = {
     "已停用": "suspended", "停用": "suspended", "封号": "suspended", "被封": "suspended", "已封号": "suspended",
     "已关闭": "closed", "关闭": "closed", "已注销": "closed", "注销": "closed",
     "计划中": "planned", "待注册": "planned", "筹备中": "planned",
+    # Amazon's own word for a suspended account, as its notices and Account Health page write it.
+    "deactivated": "suspended",
 }
 
 
 def check_status(status: object) -> str:
-    """A status from a file: one of STATUSES, in any case, or its Chinese word (STATUS_WORDS)."""
+    """A status from a file: one of STATUSES, in any case, or another word for one (STATUS_WORDS:
+    Chinese words, Amazon's "Deactivated")."""
     word = status.strip() if isinstance(status, str) else ""
-    found = STATUS_WORDS.get(word) or (word.lower() if word.lower() in STATUSES else None)
+    found = STATUS_WORDS.get(word.lower()) or (word.lower() if word.lower() in STATUSES else None)
     if found is None:
         # A status word is no secret: say which one was refused -- if it looks like a word (a
         # shifted column can put a password or an IBAN here: that is not quoted).

@@ -26,6 +26,7 @@ from .files import FileTooLarge, NotRegularFile, read_capped
 from .errors import ImportErrors, InvalidInput, UsageError
 from .importers.safety import refuse_spreadsheet
 from .models import Account, Event, now
+from .registry.columns import ALIASES
 
 ACTION = "health"
 RECORDED = "RECORDED"
@@ -127,11 +128,13 @@ def bare_fraction_suspect(metric: Metric, raw: Any, rate: Decimal) -> bool:
     """Whether `raw`, written without %, read as the fraction `rate`, looks like a percentage meant.
 
     A rate where lower is better (the order defect rate, cancellations, late shipments) of 10 % or
-    more, written as a bare number (0.4, not 0.4%), is far more often a percentage without its sign
-    than a real figure: `health set` and `health import` both say so. The valid tracking rate is
-    rightly a fraction near one (0.986).
+    more -- or five times its target, for the order defect rate 5 %: Account Health shows an ODR
+    as "0.09%" and an account at 9 % would long have been deactivated -- written as a bare number
+    (0.4, not 0.4%), is far more often a percentage without its sign than a real figure: `health
+    set` and `health import` both say so. The valid tracking rate is rightly a fraction near one
+    (0.986).
     """
-    if metric.higher_is_better or rate < Decimal("0.1"):
+    if metric.higher_is_better or rate < min(Decimal("0.1"), 5 * metric.default_target):
         return False
     text = raw if isinstance(raw, str) else repr(raw)
     return not any(sign in text for sign in ("%", "‰", "％"))
@@ -673,8 +676,9 @@ def _column_key(name: str) -> str:
     return re.sub(r"[\s\-]+", "_", unicodedata.normalize("NFKC", name).strip().lower())
 
 
-_COLUMNS: dict[str, str] = {"account": "account", "name": "account", "账户": "account", "账号": "account",
-                            "店铺": "account", "date": "date", "日期": "date"}
+_COLUMNS: dict[str, str] = {"account": "account", "name": "account", "date": "date", "日期": "date"}
+# The account column under any name `import` takes for it (Store, Shop name, 店铺名称...).
+_COLUMNS.update((_column_key(alias), "account") for alias in ALIASES["account"])
 for _m in METRICS:
     _COLUMNS[_m.key] = _m.key
     _COLUMNS[_column_key(_m.option.lstrip("-"))] = _m.key
@@ -835,25 +839,35 @@ def record_from_row(cells: Mapping[str, Any], *, source: str = "import",
     return HealthRecord(name, day, MappingProxyType(values), source), []  # type: ignore[arg-type]
 
 
-def validate_import(rows: Sequence[tuple[str, Mapping[str, Any]]], known: Callable[[str], bool]) -> list[HealthRecord]:
+def validate_import(rows: Sequence[tuple[str, Mapping[str, Any]]], known: Callable[[str], bool],
+                    suggest: Callable[[str], str | None] | None = None) -> list[HealthRecord]:
     """Every row's record, or ImportErrors listing every problem of every row (nothing is written).
 
-    `known(name)` says whether an account is on file. A second row for the same account and
-    day is refused: one file should say one thing per day.
+    `known(name)` says whether an account is on file, `suggest(name)` which one on file a
+    name not on file may be a typo of. A second row for the same account and day is refused:
+    one file should say one thing per day.
     """
     records: list[HealthRecord] = []
     problems: list[str] = []
     bad_rows = 0
     seen: dict[tuple[str, date], str] = {}
     unknown: dict[str, bool] = {}
+    guesses: dict[str, str | None] = {}
     for origin, cells in rows:
         record, row_problems = record_from_row(cells)
         if record is not None:
             if record.account not in unknown:
                 unknown[record.account] = not known(record.account)
             if unknown[record.account]:
-                row_problems.append(_("no account named {name} on file (`linkcheck account list`)",
-                                      name=quoted(record.account)))
+                if record.account not in guesses:
+                    guesses[record.account] = suggest(record.account) if suggest is not None else None
+                guess = guesses[record.account]
+                if guess is not None:
+                    row_problems.append(_("no account named {name} on file (did you mean {guess}?)",
+                                          name=quoted(record.account), guess=guess))
+                else:
+                    row_problems.append(_("no account named {name} on file (`linkcheck account list`)",
+                                          name=quoted(record.account)))
             earlier = seen.get((record.account, record.day))
             if earlier is not None:
                 row_problems.append(_("{name} {day} is already given in {earlier}",

@@ -6,6 +6,8 @@ import csv
 import json
 import stat
 
+import pytest
+
 from conftest import PROFILES_DIR, write_json
 
 
@@ -44,6 +46,14 @@ def test_account_set_changes_status(cli, store):
     assert cli("account", "set", "acme-us", "--status", "suspended").exit_code == 0
     assert _accounts(cli)[0]["status"] == "suspended"
 
+
+
+@pytest.mark.parametrize("word", ["Suspended", "SUSPENDED", "Deactivated", "deactivated", "已停用"])
+def test_account_set_takes_a_status_in_any_case_and_amazons_word(cli, store, word):
+    cli("account", "add", "acme-us")
+    assert cli("account", "set", "acme-us", "--status", word).exit_code == 0
+    assert _accounts(cli)[0]["status"] == "suspended"
+    assert [a["name"] for a in json.loads(cli("account", "list", "--status", word, "--format", "json").stdout)] == ["acme-us"]
 
 def test_account_set_with_nothing_to_change_is_usage_error(cli, store):
     cli("account", "add", "acme-us")
@@ -342,7 +352,7 @@ def test_init_on_a_directory_says_to_give_a_file_name(cli, tmp_path):
 
 
 def test_an_unknown_account_name_suggests_the_closest_one(cli, demo_store, monkeypatch):
-    from linkcheck.store import sqlite
+    from linkcheck.store import api
 
     result = cli("account", "show", "acme-su")
     assert result.exit_code == 2
@@ -351,5 +361,5 @@ def test_an_unknown_account_name_suggests_the_closest_one(cli, demo_store, monke
     zh = cli("account", "set", "acme-su", "--note", "x", env={"LINKCHECK_LANG": "zh"})
     assert zh.exit_code == 2 and "是不是 acme-us？" in zh.output
     # A store too large to read every name for an error says only that there is none.
-    monkeypatch.setattr(sqlite, "SUGGEST_MAX_ACCOUNTS", 1)
+    monkeypatch.setattr(api, "SUGGEST_MAX_ACCOUNTS", 1)
     assert "did you mean" not in cli("account", "show", "acme-su").output

@@ -48,14 +48,14 @@ def test_chinese_status_words_import(cli, store, tmp_path):
         "店铺名称,站点,状态,邮箱\n"
         "shop-a,amazon.com,正常,a@shop-a.example\nshop-b,amazon.com,已停用,b@shop-b.example\n"
         "shop-c,amazon.com,封号,c@shop-c.example\nshop-d,amazon.com,已关闭,d@shop-d.example\n"
-        "shop-e,amazon.com,计划中,e@shop-e.example\n",
+        "shop-e,amazon.com,计划中,e@shop-e.example\nshop-g,amazon.com,Deactivated,g@shop-g.example\n",
         encoding="utf-8",
     )
     result = cli("import", path)
     assert result.exit_code == 0, result.output
     statuses = {name: p["status"] for name, p in _export(cli, tmp_path).items()}
     assert statuses == {"shop-a": "active", "shop-b": "suspended", "shop-c": "suspended", "shop-d": "closed",
-                        "shop-e": "planned"}
+                        "shop-e": "planned", "shop-g": "suspended"}
     bad = _write(tmp_path, "店铺名称,状态\nshop-f,暂停\n", encoding="utf-8")
     refused = cli("import", bad, env={"LINKCHECK_LANG": "zh"})
     assert refused.exit_code == 3 and "也可以写 正常、已停用、已关闭、计划中" in refused.output

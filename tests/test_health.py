@@ -426,6 +426,35 @@ def test_an_import_warns_of_a_bare_number_that_looks_like_a_percent_as_health_se
     assert "note: health.json record 1: odr 0.5 was read as the fraction 0.5, that is 50%" in result.stderr
 
 
+
+def test_an_order_defect_rate_of_five_times_its_target_written_bare_is_noted_and_smaller_ones_are_not(
+        cli, demo_store, tmp_path):
+    # Account Health shows "ODR 0.09%": copied without its sign it reads as 9 %.
+    path = tmp_path / "health.csv"
+    path.write_text("Store,Date,ODR,Late shipment rate\nacme-us,2026-11-01,0.09,0.09\nacme-us,2026-11-02,0.04,0.04\n",
+                    encoding="utf-8")
+    result = cli("health", "import", path)
+    assert result.exit_code == 0, result.output
+    assert result.stderr.strip() == (
+        "note: health.csv row 2: odr 0.09 was read as the fraction 0.09, that is 9%; if you meant 0.09%, "
+        "write it with the % sign and import the file again (the latest record wins)")
+
+
+def test_an_account_name_mistyped_in_an_import_gets_a_did_you_mean(cli, demo_store, tmp_path):
+    path = tmp_path / "health.csv"
+    path.write_text("account,date,odr\nacme-su,2026-11-01,0.4%\nzzzz,2026-11-01,0.4%\n", encoding="utf-8")
+    result = cli("health", "import", path)
+    assert result.exit_code == 3
+    assert "health.csv row 2: no account named 'acme-su' on file (did you mean acme-us?)" in result.stderr
+    assert "health.csv row 3: no account named 'zzzz' on file (`linkcheck account list`)" in result.stderr
+
+@pytest.mark.parametrize("header", ["Store", "Shop name", "店铺名称", "Seller"])
+def test_import_takes_the_account_column_under_the_names_import_takes(cli, demo_store, tmp_path, header):
+    path = tmp_path / "health.csv"
+    path.write_text(f"{header},date,odr\nacme-us,2026-11-01,0.4%\n", encoding="utf-8")
+    result = cli("health", "import", path)
+    assert result.exit_code == 0, result.output
+
 def test_import_reads_chinese_headers_gb18030_semicolons_and_decimal_commas(cli, demo_store, tmp_path):
     path = tmp_path / "账户状况.csv"
     path.write_bytes(

@@ -426,3 +426,11 @@ def test_several_values_in_a_table_cell_are_listed_the_chinese_way():
         assert "Jade Tiger Trading, Shenzhen; 深圳市星辰贸易有限公司" in render_rows(rows, "table")
     finally:
         i18n.set_language(None)
+
+
+def test_a_mistyped_command_gets_a_did_you_mean_though_commands_load_on_demand(cli):
+    en = cli("audti")
+    assert (en.exit_code, en.stderr.splitlines()[-1]) == (2, "Error: No such command 'audti'. Did you mean 'audit'?")
+    zh = cli("statment", env=ZH)
+    assert zh.stderr.splitlines()[-1] == "错误：没有命令 'statment'。你是不是想用 'statement'？"
+    assert cli("zzz").stderr.splitlines()[-1] == "Error: No such command 'zzz'."

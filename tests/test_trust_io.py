@@ -360,6 +360,18 @@ def test_ctrl_c_after_the_import_committed_says_it_was_applied(cli, store, tmp_p
     assert _names(cli) == ["acme-us"]
 
 
+
+def test_ctrl_c_before_the_import_committed_says_nothing_was_imported(cli, store, tmp_path, monkeypatch):
+    path = write_json(tmp_path / "in.json", [PROFILE])
+
+    def ctrl_c(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("linkcheck.accounts.import_records", ctrl_c)
+    result = cli("import", path)
+    assert (result.exit_code, result.output) == (130, "linkcheck: interrupted; nothing was imported (the store is as it was)\n")
+    assert _names(cli) == []
+
 # ----- --skip-invalid counts, --problems, empty inputs -----------------------------------------
 
 

@@ -23,7 +23,7 @@ Exit codes:
      an account in breach of its health targets (health)
   2  usage error (bad option, unknown account, missing store)
   3  invalid input data or settings (nothing was written)
-  4  wrong or missing passphrase
+  4  wrong or missing passphrase, or a new one refused (too short)
   5  store damaged, tampered with, truncated or not a linkcheck store
   6  store busy, or cannot be read or written
   130  interrupted (Ctrl-C)
@@ -95,6 +95,17 @@ class LinkcheckGroup(click.Group):
         if command is not None:
             localise(command, i18n.language())
         return command
+
+    def resolve_command(self, ctx, args):
+        # Commands are loaded on demand, so click's "Did you mean" would look among the few
+        # loaded: it is given every command's name instead (`linkcheck audti` -> audit).
+        no_such = getattr(click.exceptions, "NoSuchCommand", None)  # click 8.4 and later
+        try:
+            return super().resolve_command(ctx, args)
+        except click.UsageError as exc:
+            if no_such is None or not isinstance(exc, no_such):
+                raise
+            raise no_such(exc.command_name, possibilities=self.list_commands(ctx), ctx=ctx) from None
 
     def format_commands(self, ctx, formatter):
         # `linkcheck --help` in English lists the commands from COMMANDS, importing none of
@@ -171,7 +182,7 @@ def main():
     linkcheck keeps each account's identifiers (company, contacts, bank and card,
     addresses, networks, devices, routers) in an encrypted local store, finds
     what accounts share, checks this machine before you log in, and writes
-    separation statements for appeals.
+    the appeal: a Plan of Action with its evidence, or a separation statement.
 
     \b
     Start here:
@@ -179,6 +190,7 @@ def main():
       linkcheck init                     create your encrypted store
       linkcheck import profiles.json     add your accounts
       linkcheck audit                    what do my accounts share?
+      linkcheck appeal NAME -r OTHER     an account was suspended: the appeal pack
     """
     os.umask(0o077)  # anything linkcheck creates is private to its owner
 

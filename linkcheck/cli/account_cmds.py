@@ -23,15 +23,16 @@ from .output import (
 
 
 class StatusChoice(click.Choice):
-    """A status: one of STATUSES, or its Chinese word as import takes it (已停用, 正常...)."""
+    """A status: one of STATUSES in any case, or another word for one as import takes it
+    (已停用, 正常..., Amazon's "Deactivated")."""
 
     def convert(self, value, param, ctx):
-        if isinstance(value, str) and value.strip() in book.STATUS_WORDS:
-            return book.STATUS_WORDS[value.strip()]
+        if isinstance(value, str) and value.strip().lower() in book.STATUS_WORDS:
+            return book.STATUS_WORDS[value.strip().lower()]
         return super().convert(value, param, ctx)
 
 
-STATUS = StatusChoice(STATUSES)
+STATUS = StatusChoice(STATUSES, case_sensitive=False)
 
 REGION_HELP = (
     N_("Country (e.g. US, GB, CN) for phone numbers written without a country code "
@@ -679,6 +680,7 @@ def import_cmd(files, fmt, skip_invalid, problems_file, force, region, encoding)
 
     default_region = setting_value("region")
     committed = False
+    result: book.ImportResult | None = None
     try:
         try:
             with open_store(write=True) as st:
@@ -698,7 +700,15 @@ def import_cmd(files, fmt, skip_invalid, problems_file, force, region, encoding)
         write_problems(result.skipped)
     except KeyboardInterrupt:
         if not committed:
-            raise
+            # The import is one transaction: interrupted before its commit, nothing of it is
+            # kept; interrupted while it commits, it is kept whole or not at all.
+            if result is None:
+                click.echo(_("linkcheck: interrupted; nothing was imported (the store is as it was)"), err=True)
+            else:
+                click.echo(_("linkcheck: interrupted while the import was being saved: it was applied whole or "
+                             "not at all; `linkcheck account list` shows which"), err=True)
+            click.get_current_context().exit(130)
+        assert result is not None
         click.echo(
             _("linkcheck: interrupted, but the import was already applied: {accounts_created} new account(s), {accounts_updated} updated, {values_added} value(s) added", accounts_created=result.accounts_created, accounts_updated=result.accounts_updated, values_added=result.values_added),
             err=True,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from functools import partial
 from pathlib import Path
 
 import click
@@ -10,6 +11,7 @@ import click
 from ..i18n import N_, Words, _, join_clauses, join_list, language, translate
 from .. import health as hl
 from ..errors import InvalidInput
+from ..store.api import closest_account
 from ..linkage.rules import load_rules
 from .options import echo_err, open_store, rules_option, store_options
 from .output import format_option, render_json, render_rows
@@ -316,7 +318,7 @@ def import_cmd(file, input_format):
     """
     rows = hl.read_import(file, input_format)
     with open_store(write=True) as st:
-        records = hl.validate_import(rows, st.has_account)
+        records = hl.validate_import(rows, st.has_account, partial(closest_account, st))
         for record in records:
             st.add_event(record.to_event())
     accounts = sorted({r.account for r in records})

@@ -54,6 +54,7 @@ from .codec import (
     _exact_key_count,
     _utf8_or_invalid,
 )
+from .api import closest_account
 from .keyindex import _index_tags, index_blob
 from .manifest import Manifest, check_row, check_scan, row_mac_input
 from .prefilter import AuditInput, FuzzyScorer, QuietHubs
@@ -66,9 +67,6 @@ FORMAT_VERSION = migrations.FORMAT_VERSION
 STORE_ENV = "LINKCHECK_STORE"
 STORE_FILENAME = "store.db"
 BUSY_TIMEOUT_MS = 60_000
-# "No account named X" suggests the closest name on file up to this many accounts (the names are
-# sealed: reading them all takes about 0.1 s per 10,000 accounts).
-SUGGEST_MAX_ACCOUNTS = 20_000
 
 
 def default_store_path() -> Path:
@@ -737,15 +735,8 @@ class Store:
 
     def _no_account(self, name: str) -> UsageError:
         """"No account named NAME", with the closest name on file when one is close (a typo:
-        lanjng-us for lanjing-us). The names are sealed, so they are read for it -- only in a
-        store small enough for that to take a moment (SUGGEST_MAX_ACCOUNTS)."""
-        guess = None
-        if self.count_accounts() <= SUGGEST_MAX_ACCOUNTS:
-            import difflib
-
-            names = [a.name for a in self.accounts()]
-            close = difflib.get_close_matches(name, names, n=1, cutoff=0.75)
-            guess = close[0] if close else None
+        lanjng-us for lanjing-us; api.closest_account)."""
+        guess = closest_account(self, name)
         if guess is not None:
             return UsageError(_("no account named {name!r} (did you mean {guess}?); `linkcheck account list` shows the "
                                 "accounts on file", name=name, guess=guess))
