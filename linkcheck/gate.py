@@ -164,8 +164,8 @@ def _public_ip_warning(profile: Profile, fp: Fingerprint, attrs: tuple[Attribute
     same_network = any(network_keys.intersection(a.keys) for a in on_file)
     shown = ", ".join(mask(a) for a in on_file[:3]) + (" …" if len(on_file) > 3 else "")
     if same_network:
-        return _("public IP {ip} is in the same network as the public IPs on file for {name} ({shown}): "
-                 "a different network than usual", ip=mask(current), name=profile.name, shown=shown)
+        return _("public IP {ip} is not one on file for {name}, though in the same network as those on file "
+                 "({shown}): another address of the usual network", ip=mask(current), name=profile.name, shown=shown)
     return _("public IP {ip} is not among the public IPs on file for {name} ({shown}): a different network than usual",
              ip=mask(current), name=profile.name, shown=shown)
 

@@ -258,6 +258,27 @@ def test_account_from_tag_and_map_file(cli, shops, vendor_server, key_file, tmp_
     assert {(r["id"], r["account"]) for r in listed} == {("jh001", "shop-b"), ("jh003", "cedar"), ("jh004", "shop-c")}
 
 
+def test_a_map_and_an_account_from_given_together_both_place_profiles(cli, shops, vendor_server, key_file, tmp_path):
+    assert cli("account", "add", "cedar").exit_code == 0
+    server = vendor_server("adspower")
+    mapping = tmp_path / "map.csv"
+    mapping.write_text("profile,account\njh004,shop-c\n", encoding="utf-8")
+    data = json.loads(_import_adspower(cli, server, key_file, "--map", mapping, "--account-from", "tag",
+                                       "--format", "json").output)
+    assert data["matched"] == [{"profile": "adspower:jh003", "account": "cedar"},
+                               {"profile": "adspower:jh004", "account": "shop-c"}]
+
+
+def test_an_unmatched_profile_shows_the_label_that_was_looked_up(cli, shops, vendor_server, key_file):
+    server = vendor_server("adspower")
+    result = _import_adspower(cli, server, key_file, "--account-from", "tag")
+    assert result.exit_code == 0, result.output
+    assert "adspower:jh003  " in result.output and "(looked up: cedar)" in result.output
+    data = json.loads(_import_adspower(cli, server, key_file, "--account-from", "tag", "--format", "json").output)
+    assert {"profile": "adspower:jh003", "name": next(u["name"] for u in data["unmatched"]
+                                                      if u["profile"] == "adspower:jh003"),
+            "looked_up": "cedar"} in data["unmatched"]
+
 def test_browser_list(cli, shops, vendor_server, key_file):
     assert cli("browser", "list").output.startswith("No browser profiles on file.")
     assert _import_adspower(cli, vendor_server("adspower"), key_file).exit_code == 0

@@ -181,6 +181,15 @@ def test_check_warns_when_the_public_ip_differs_from_the_accounts(cli, shops):
                for w in data["warnings"])
 
 
+def test_another_address_of_the_accounts_own_network_is_not_called_a_different_network(cli, shops):
+    cli("capture", "shop-a", "--machine", LAPTOP_A, "--public-ip", "198.51.100.23")
+    data = json.loads(
+        cli("check", "shop-a", "--machine", LAPTOP_A, "--public-ip", "198.51.100.57", "--format", "json").output
+    )
+    assert ("public IP 198.51.100.x is not one on file for shop-a, though in the same network as those on file "
+            "(198.51.100.x): another address of the usual network") in data["warnings"]
+    assert not any("different network" in w for w in data["warnings"])
+
 def test_a_public_ip_that_is_no_address_lists_every_accepted_value(cli, shops):
     result = cli("check", "shop-a", "--machine", LAPTOP_A, "--public-ip", "198.51.100")
     assert result.exit_code == 3

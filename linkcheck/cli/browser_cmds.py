@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+from click.core import ParameterSource
 
 from ..i18n import N_, _, join_list, translate
 from ..importers.vendors import vendor_name
@@ -55,7 +56,7 @@ def browser_group():
 @click.option("--account-from", type=click.Choice(["name", "remark", "group", "tag"]), default="name",
               help=ACCOUNT_FROM_HELP)
 @click.option("--map", "map_file", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
-              metavar="FILE", help="CSV `profile,account`: which account each profile (its id) belongs to.")
+              metavar="FILE", help="CSV `profile,account`: which account each profile (its id) belongs to; a profile it does not name goes by --account-from if that is given too.")
 @click.option("--create", is_flag=True, help="Create an account for each profile that matches none.")
 @format_option("table", "json")
 def import_cmd(vendor, file, api, api_key_file, account_from, map_file, create, fmt):
@@ -80,13 +81,18 @@ def import_cmd(vendor, file, api, api_key_file, account_from, map_file, create, 
         raise UsageError(_("give FILE or --api/--api-key-file, not both"))
     mapping = job.read_map(map_file) if map_file is not None else None
     profiles = list(mod.from_file(file)) if file is not None else read_live_profiles(vendor, api, api_key_file)
+    # With --map, a profile the map does not name goes by --account-from only when it was given.
+    if mapping is not None and click.get_current_context().get_parameter_source("account_from") in (
+            ParameterSource.DEFAULT, None):
+        account_from = None
     with open_store(write=True) as st:
         result = job.import_profiles(st, vendor, profiles, mapping=mapping, account_from=account_from, create=create)
     if fmt == "json":
         click.echo(render_json({
             "vendor": vendor, "profiles": len(profiles),
             "matched": [{"profile": r, "account": a} for r, a in result.matched],
-            "unmatched": [{"profile": r, "name": n} for r, n in result.unmatched],
+            "unmatched": [{"profile": r, "name": n, **({"looked_up": label} if label and label != n else {})}
+                          for r, n, label in result.unmatched],
             "created": result.created, "values_added": result.added, "values_retired": result.removed,
             "skipped": result.skipped,
         }))
@@ -104,8 +110,11 @@ def import_cmd(vendor, file, api, api_key_file, account_from, map_file, create, 
         echo_err(_("  skipped {line}", line=line))
     if result.unmatched:
         click.echo(_("\n{n} profile(s) match no account (use --map, --account-from or --create):", n=len(result.unmatched)))
-        for ref, name in result.unmatched:
-            click.echo(f"  {ref}  {name}")
+        for ref, name, label in result.unmatched:
+            if label and label != name:  # what was looked up, so a typo in a remark shows
+                click.echo(_("  {ref}  {name}  (looked up: {label})", ref=ref, name=name, label=label))
+            else:
+                click.echo(f"  {ref}  {name}")
 
 
 @browser_group.command("list")

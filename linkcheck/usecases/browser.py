@@ -30,7 +30,8 @@ PASSTHROUGH = "passthrough:"
 class ImportResult:
     vendor: str
     matched: list[tuple[str, str]] = field(default_factory=list)  # (profile ref, account)
-    unmatched: list[tuple[str, str]] = field(default_factory=list)  # (profile ref, profile name)
+    # (profile ref, profile name, the label looked up as an account name: a remark, a tag...)
+    unmatched: list[tuple[str, str, str]] = field(default_factory=list)
     created: list[str] = field(default_factory=list)
     added: int = 0
     removed: int = 0
@@ -94,13 +95,17 @@ def _unknown_map_rows(profiles: list[BrowserProfile], mapping: dict[str, str], n
     return problems
 
 
-def _account_for(p: BrowserProfile, names: dict[str, str], mapping: dict[str, str] | None, account_from: str):
-    """The account name a profile belongs to, or (None, the label that could name a new one)."""
+def _account_for(p: BrowserProfile, names: dict[str, str], mapping: dict[str, str] | None, account_from: str | None):
+    """The account name a profile belongs to, or (None, the label that could name a new one).
+    With a map, a profile it does not name is looked up by `account_from` only when that was
+    asked for too (None: the map alone)."""
     if mapping is not None:
         wanted = mapping.get(p.ref) or mapping.get(p.id)
-        if wanted is None:
+        if wanted is not None:
+            return names.get(wanted.casefold(), None), wanted
+        if account_from is None:
             return None, ""
-        return names.get(wanted.casefold(), None), wanted
+    assert account_from is not None
     labels = [v.strip() for v in p.labels()[account_from] if v and v.strip()]
     for label in labels:
         found = names.get(label.casefold())
@@ -133,10 +138,11 @@ def _attributes(p: BrowserProfile, keyed_hash, when: int, skipped: list[str]) ->
 
 
 def import_profiles(
-    st, vendor: str, profiles: list[BrowserProfile], *, mapping: dict[str, str] | None, account_from: str,
+    st, vendor: str, profiles: list[BrowserProfile], *, mapping: dict[str, str] | None, account_from: str | None,
     create: bool,
 ) -> ImportResult:
-    """Put each profile's values on its account in one transaction (see module docstring)."""
+    """Put each profile's values on its account in one transaction (see module docstring).
+    `account_from` None: by the map alone."""
     result = ImportResult(vendor)
     when = now()
     all_profiles = {p.name: p for p in st.profiles()}
@@ -162,7 +168,7 @@ def import_profiles(
                 names[account.casefold()] = account
                 result.created.append(account)
         if account is None:
-            result.unmatched.append((p.ref, p.name))
+            result.unmatched.append((p.ref, p.name, label))
             continue
         target[p.ref] = account
         result.matched.append((p.ref, account))
