@@ -400,7 +400,9 @@ def _open_blob(store, row) -> bytes:
 def _open_arrays(store, rows: list) -> IndexArrays:
     """Every account's key index, decrypted, as arrays."""
     try:
-        return IndexArrays([_open_blob(store, row) for row in rows])
+        # Each row's associated data is `_ad("accounts", id, version, name tag, "keys")`.
+        ads = [b"accounts|%d|%d|%s|keys" % (row_id, version, tag) for row_id, version, tag, _sealed in rows]
+        return IndexArrays(store._keys.open_all([row[3] for row in rows], ads, "a key index"))
     except (TypeError, ValueError):
         raise StoreDamaged(
             _("store was tampered with or damaged: an account's key index fails its integrity check")
