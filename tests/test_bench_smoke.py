@@ -87,3 +87,24 @@ def test_synth_writes_import_files_that_linkcheck_imports(cli, store, tmp_path):
     bad = subprocess.run([sys.executable, str(synth), "--accounts", "0", "--out", str(out)],
                          capture_output=True, text=True, timeout=120)
     assert bad.returncode == 2 and "--accounts and --per-file must be at least 1" in bad.stderr
+
+
+def test_the_audit_timeline_times_each_side_and_leaves_the_output_alone(demo_store, cli):
+    """`bench/audit_timeline.py` runs the command as `linkcheck` runs it (the same output and
+    exit code) and reports the audit's steps in both processes and the critical path."""
+    timeline = Path(__file__).resolve().parent.parent / "bench" / "audit_timeline.py"
+    from conftest import PASSPHRASE
+
+    plain = cli("audit", "--format", "json")
+    proc = subprocess.run([sys.executable, str(timeline), "audit", "--format", "json"],
+                          env=dict(os.environ, LINKCHECK_PASSPHRASE=PASSPHRASE), capture_output=True, text=True,
+                          timeout=120)
+    assert proc.returncode == plain.exit_code, proc.stderr[-2000:]
+    assert proc.stdout == plain.stdout
+    steps = proc.stderr.splitlines()
+    assert steps[0].split() == ["pid", "thread", "start", "end", "cpu", "step"]
+    pids = {line.split()[0] for line in steps[1:-1]}
+    assert len(pids) == 2  # the command and its fuzzy child
+    for name in ("_verify_manifest", "_decode_lines", "score_blocks", "engine.audit", "jsontext.dumps"):
+        assert any(line.endswith(name) for line in steps), name
+    assert steps[-1].startswith("CPU: before the fork ") and "critical path" in steps[-1]

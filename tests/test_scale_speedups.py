@@ -24,6 +24,60 @@ def test_keyed_tags_and_row_macs_are_the_plain_keyed_blake2b():
     assert keys.index_tag("x") == keys.index_tag("x") != keys.index_tag("y")
 
 
+def test_opening_many_sealed_values_at_once_is_opening_each():
+    """`Keyring.open_all` (the audit opens every account's key index in one call) gives what
+    `open` gives value by value, and fails as it fails: the first value truncated or failing
+    its tag check, with the same error."""
+    import pytest
+
+    from linkcheck.crypto.errors import Damaged
+
+    keys = Keyring(os.urandom(32))
+    ads = [b"accounts|%d|1|tag|keys" % n for n in range(50)]
+    plain = [os.urandom(n * 7) for n in range(50)]
+    sealed = [keys.seal(text, ad) for text, ad in zip(plain, ads, strict=True)]
+    assert keys.open_all(sealed, ads, "a key index") == [keys.open(s, ad, "a key index") for s, ad in zip(sealed, ads, strict=True)]
+    assert keys.open_all([], [], "a key index") == []
+    flipped = sealed[13][:20] + bytes([sealed[13][20] ^ 1]) + sealed[13][21:]
+    other_ad = list(ads)
+    other_ad[40] = b"accounts|40|2|tag|keys"  # a row's version changed under its sealed index
+    for values, their_ads, truncated in (([*sealed[:13], flipped, *sealed[14:]], ads, False), (sealed, other_ad, False),
+                                         ([*sealed[:5], sealed[5][:27], *sealed[6:]], ads, True),
+                                         ([*sealed[:5], None, *sealed[6:]], ads, True)):
+        with pytest.raises(Damaged) as batch:
+            keys.open_all(values, their_ads, "a key index")
+        with pytest.raises(Damaged) as each:
+            for value, ad in zip(values, their_ads, strict=True):
+                keys.open(value, ad, "a key index")
+        assert str(batch.value) == str(each.value) and batch.value.truncated == each.value.truncated == truncated
+
+
+def test_the_audit_opens_the_key_indexes_as_it_opened_each(demo_store):
+    """The key indexes opened in one call for the audit's arrays: the same bytes as each row's
+    own `_ad`, and a damaged one is the same one-line StoreDamaged."""
+    import pytest
+
+    from conftest import PASSPHRASE
+    from linkcheck.errors import StoreDamaged
+    from linkcheck.store import Store, prefilter
+
+    with Store.open(demo_store, PASSPHRASE) as st:
+        rows = list(st._index_rows)
+        arrays = prefilter._open_arrays(st, rows)
+        for at, row in enumerate(rows):
+            assert arrays.texts(at) == prefilter._open_index(st, row).texts
+        row_id, version, tag, sealed = rows[3]
+        rows[3] = (row_id, version, tag, sealed[:30] + bytes([sealed[30] ^ 1]) + sealed[31:])
+        with pytest.raises(StoreDamaged) as batch:
+            prefilter._open_arrays(st, rows)
+        with pytest.raises(StoreDamaged) as each:
+            prefilter._open_index(st, rows[3])
+        assert str(batch.value) == str(each.value) == "store was tampered with or damaged: a key index fails its integrity check"
+        rows[3] = (row_id, version + 1, tag, sealed)
+        with pytest.raises(StoreDamaged, match="a key index fails its integrity check"):
+            prefilter._open_arrays(st, rows)
+
+
 def test_a_row_line_is_the_json_encoder_line():
     plain = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
     attribute = Attribute("email", "Ops@Acme.example", "ops@acme.example", ("email:ops@acme.example",), "import",

@@ -29,6 +29,14 @@ class RowKeyring(crypto.Keyring):
                 raise StoreDamaged(_("store is damaged: {exc}", exc=exc)) from None
             raise StoreDamaged(_("store was tampered with or damaged: {exc}", exc=exc)) from None
 
+    def open_all(self, sealed, ads, what: str) -> list[bytes]:
+        try:
+            return super().open_all(sealed, ads, what)
+        except crypto.Damaged as exc:
+            if exc.truncated:
+                raise StoreDamaged(_("store is damaged: {exc}", exc=exc)) from None
+            raise StoreDamaged(_("store was tampered with or damaged: {exc}", exc=exc)) from None
+
 
 def _ad(table: str, row_id: int, version: int, tag: bytes, column: str) -> bytes:
     return b"%s|%d|%d|%s|%s" % (table.encode(), row_id, version, tag, column.encode())

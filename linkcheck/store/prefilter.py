@@ -400,7 +400,9 @@ def _open_blob(store, row) -> bytes:
 def _open_arrays(store, rows: list) -> IndexArrays:
     """Every account's key index, decrypted, as arrays."""
     try:
-        return IndexArrays([_open_blob(store, row) for row in rows])
+        # Each row's associated data is `_ad("accounts", id, version, name tag, "keys")`.
+        ads = [b"accounts|%d|%d|%s|keys" % (row_id, version, tag) for row_id, version, tag, _sealed in rows]
+        return IndexArrays(store._keys.open_all([row[3] for row in rows], ads, "a key index"))
     except (TypeError, ValueError):
         raise StoreDamaged(
             _("store was tampered with or damaged: an account's key index fails its integrity check")
@@ -645,7 +647,6 @@ def _blocks_in_arrays(arrays: IndexArrays, block_cap: int):
     order, group, holders = _holders_per_tag(tags, account)
     in_block = np.zeros(len(order), dtype=bool)
     in_block[order] = ((holders > 1) & (holders <= block_cap))[group]
-    del group
     entries = np.flatnonzero(in_block)  # in (account, attribute, key) order
     if not len(entries):
         return [], [], [], [], []
@@ -656,20 +657,33 @@ def _blocks_in_arrays(arrays: IndexArrays, block_cap: int):
     new_value[1:] = held[1:] != held[:-1]
     values = held[new_value]
     ref = np.cumsum(new_value) - 1
-    # Blocks in the order their tag is first met; each one's refs ascending, each once.
-    _block_tags, first, which = np.unique(tags[entries], return_index=True, return_inverse=True)
-    rank = np.empty(len(first), dtype=np.int64)
-    rank[np.argsort(first, kind="stable")] = np.arange(len(first))
-    block = rank[which.reshape(-1)]
-    order = np.lexsort((ref, block))
-    block, ref_sorted = block[order], ref[order]
+    # Blocks in the order their tag is first met (each entry's tag group as the count above
+    # sorted them, and the first entry of each group); each one's refs ascending, each once.
+    group_of = np.empty(len(order), dtype=np.int64)
+    group_of[order] = group
+    del group, order
+    entry_group = group_of[entries]
+    del group_of
+    first_of = np.full(int(entry_group.max()) + 1, len(entries), dtype=np.int64)
+    np.minimum.at(first_of, entry_group, np.arange(len(entries), dtype=np.int64))
+    entry_first = first_of[entry_group]  # the first entry of each entry's block
+    del first_of, entry_group
+    opens = np.zeros(len(entries), dtype=bool)
+    opens[entry_first] = True
+    block = (np.cumsum(opens) - 1)[entry_first]
+    # (block, ref) pairs sorted as numbers: `np.lexsort((ref, block))`'s order but for equal
+    # pairs, which are one pair.
+    width = int(ref[-1]) + 1
+    pairs = np.sort(block * width + ref)
+    block, ref_sorted = pairs // width, pairs % width
+    del pairs
     once = np.ones(len(block), dtype=bool)
     once[1:] = (block[1:] != block[:-1]) | (ref_sorted[1:] != ref_sorted[:-1])
     block, ref_sorted = block[once], ref_sorted[once]
     cuts = (np.flatnonzero(np.diff(block)) + 1).tolist()
     refs_all = ref_sorted.tolist()
     starts, ends = [0, *cuts], [*cuts, len(refs_all)]
-    first_ref = ref[first[np.argsort(rank)]].tolist()  # the value that opened each block
+    first_ref = ref[opens].tolist()  # the value that opened each block
     # Each value's account and position, its text and kind (the nth attribute with blocking
     # keys overall has the nth pair of words of the joined texts), its first exact tag.
     owner_of = np.searchsorted(attr_start, values, side="right") - 1

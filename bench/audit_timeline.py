@@ -1,0 +1,130 @@
+"""Where an audit's wall time goes: what runs when, in which process (issue 17).
+
+    LINKCHECK_STORE=DIR/100000/store.db LINKCHECK_PASSPHRASE="benchmark passphrase, not a secret" \\
+        python bench/audit_timeline.py audit --format json > /dev/null
+
+Runs `linkcheck ARGS...` in this process (the key derivation begun at once, as the console
+script begins it) with the audit's steps wrapped: each one's start and end (seconds since this
+script started) and its CPU time (its thread's), in the command's process and in the fuzzy
+child it forks, written to stderr at the end in time order. Then the critical path in CPU
+time: the command's main thread up to the fork, the longer of the two sides after it (the
+command's own reading until it waits for the child, and the child), and the command after the
+child's result -- about the wall time of an idle 2-core machine, less what the main thread
+waits for the derivation. Timing only: the command's output is its own, unchanged.
+"""
+
+from __future__ import annotations
+
+import atexit
+import functools
+import os
+import sys
+import tempfile
+import threading
+import time
+
+START = time.time()
+LOG = tempfile.NamedTemporaryFile(prefix="audit-timeline-", suffix=".log", delete=False).name  # noqa: SIM115
+
+
+def _write(line: str) -> None:
+    with open(LOG, "a", encoding="utf-8") as out:  # appended by the command and its child alike
+        out.write(line + "\n")
+
+
+def _mark(label: str) -> None:
+    _write(f"MARK\t{os.getpid()}\t{label}\t{time.time() - START:.3f}\t{time.thread_time():.3f}")
+
+
+def _wrap(owner, name: str, label: str | None = None) -> None:
+    real = getattr(owner, name)
+    label = label or f"{getattr(owner, '__name__', owner)}.{name}"
+
+    @functools.wraps(real)
+    def timed(*args, **kwargs):
+        began, cpu = time.time(), time.thread_time()
+        try:
+            return real(*args, **kwargs)
+        finally:
+            _write(f"STEP\t{os.getpid()}\t{threading.current_thread().name}\t{began - START:.3f}\t"
+                   f"{time.time() - START:.3f}\t{time.thread_time() - cpu:.3f}\t{label}")
+
+    setattr(owner, name, timed)
+
+
+def _instrument() -> None:
+    from linkcheck import jsontext
+    from linkcheck.linkage import engine, sieve
+    from linkcheck.store import prefilter, sqlite
+
+    for owner, names in ((sqlite, ("_fetch_for_verify",)), (sqlite.Store, ("_unlock", "_verify_manifest")),
+                         (prefilter, ("_open_arrays", "_SharedInArrays", "_decode_lines", "_every_account",
+                                      "_blocks_in_arrays", "_blocks_in_python")),
+                         (engine, ("score_blocks", "audit", "audit_to_json")),
+                         (sieve, ("hopeless_blocks", "parts_may_agree")), (jsontext, ("dumps",))):
+        for name in names:
+            if hasattr(owner, name):
+                _wrap(owner, name)
+    background = prefilter._Background
+    real_init, real_result = background.__init__, background.result
+
+    def init(self, work, parallel):
+        _mark("fork")
+
+        def marked():
+            try:
+                return work()
+            finally:
+                _mark("child done")
+
+        real_init(self, marked, parallel)
+
+    def result(self):
+        _mark("wait")
+        try:
+            return real_result(self)
+        finally:
+            _mark("result")
+
+    background.__init__, background.result = init, result  # type: ignore[method-assign]
+
+
+def _report() -> None:
+    _mark("exit")
+    steps, marks = [], {}
+    with open(LOG, encoding="utf-8") as lines:
+        for line in lines:
+            fields = line.rstrip("\n").split("\t")
+            if fields[0] == "STEP":
+                steps.append(fields[1:])
+            else:
+                marks[fields[2]] = (float(fields[3]), float(fields[4]))
+    os.unlink(LOG)
+    out = sys.stderr
+    print(f"{'pid':>7} {'thread':<22} {'start':>7} {'end':>7} {'cpu':>6}  step", file=out)
+    for pid, thread, began, ended, cpu, label in sorted(steps, key=lambda s: float(s[2])):
+        print(f"{pid:>7} {thread[:22]:<22} {began:>7} {ended:>7} {cpu:>6}  {label}", file=out)
+    if {"fork", "child done", "wait", "result", "exit"} <= marks.keys():
+        before = marks["fork"][1]
+        own = marks["wait"][1] - marks["fork"][1]
+        child = marks["child done"][1]  # the child's thread CPU since the fork (it starts at 0)
+        after = marks["exit"][1] - marks["result"][1]
+        print(f"CPU: before the fork {before:.2f} s; after it, the command {own:.2f} s and the child {child:.2f} s; "
+              f"after the child's result {after:.2f} s; critical path {before + max(own, child) + after:.2f} s "
+              f"(wall {marks['exit'][0]:.2f} s)", file=out)
+
+
+def main() -> None:
+    sys.argv = ["linkcheck", *sys.argv[1:]]
+    from linkcheck import early
+
+    early.start(sys.argv[1:])
+    _instrument()
+    atexit.register(_report)
+    from linkcheck.cli import run
+
+    run()
+
+
+if __name__ == "__main__":
+    main()
