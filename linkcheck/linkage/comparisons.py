@@ -418,8 +418,10 @@ def _numbers_agree(fewer: list[str], more: list[str], near_allowed: bool) -> boo
             missed.append(number)
     if not missed:
         return True
-    return (near_allowed and len(missed) == 1 and len(fewer) > 1
-            and any(one_edit(missed[0], other) for other in rest))
+    # One number of two or more in another's place: a house number a digit off, or another
+    # house number on the same street of the same locality (the other numbers and the words
+    # agree) -- not where a unit is named (room 5 and room 7 are two tenants).
+    return near_allowed and len(missed) == 1 and len(fewer) > 1
 
 
 def _address_words(words: list[str]) -> list[str]:
@@ -448,14 +450,8 @@ def _words_agree(words_a: list[str], words_b: list[str], texts: tuple[tuple[str,
     if len(only_a) > _PARTS_MAX_UNMATCHED or len(only_b) > _PARTS_MAX_UNMATCHED:
         return False
     matched = len(shared)
-    # One edit apart (words of at least 4 characters: one edit of a shorter word is another word).
-    for word in list(only_a):
-        other = next((o for o in only_b if len(word) >= 4 and len(o) >= 4 and one_edit(word, o)), None)
-        if other is not None:
-            only_a.remove(word)
-            only_b.remove(other)
-            matched += 1
-    # A word split by a space on either side.
+    # A word split by a space on either side (first: `c rescent` is `crescent`, though
+    # `rescent` alone is one edit from it).
     for side, other_side in ((only_a, only_b), (only_b, only_a)):
         for whole in list(other_side):
             pieces = _split_of(whole, side)
@@ -464,6 +460,13 @@ def _words_agree(words_a: list[str], words_b: list[str], texts: tuple[tuple[str,
                 side.remove(pieces[0])
                 side.remove(pieces[1])
                 matched += 1
+    # One edit apart (words of at least 4 characters: one edit of a shorter word is another word).
+    for word in list(only_a):
+        other = next((o for o in only_b if len(word) >= 4 and len(o) >= 4 and one_edit(word, o)), None)
+        if other is not None:
+            only_a.remove(word)
+            only_b.remove(other)
+            matched += 1
     if any(len(w) == 1 for w in chain(only_a, only_b)):
         return False
     if len(only_b) - len(only_a) > PARTS_MAX_EXTRA or matched < 2:
@@ -508,6 +511,77 @@ def _street_types() -> frozenset[str]:
     from ..normalize.address import STREET_TYPES
 
     return STREET_TYPES
+
+
+# ---------------------------------------------------------------------------------------------
+# A person's name in part: the same family name, another given name (registry.facets: the
+# legal representative's near level, weighed by evidence.name_part_weight)
+
+
+class NameParts(NamedTuple):
+    """A normalised person's name as `names_agree_in_part` reads it: its words (sorted, as the
+    name's key is) and the words that may be its family name (`family_candidates`)."""
+
+    words: tuple[str, ...]
+    family: frozenset[str]
+
+
+def name_parts(text: str) -> NameParts:
+    """A normalised name's sorted words and its family-name candidates, made once per value."""
+    words = text.split()
+    return NameParts(tuple(sorted(words)), family_candidates(words))
+
+
+def family_candidates(words: list[str]) -> frozenset[str]:
+    """The words of a name (in the order written) that may be its family name: the last of
+    a Latin-script name of two words or more ("Given Family", as English writes it), also
+    the first when every word reads as pinyin (Chinese order: "Li Wei", "Ouyang Xiu"); a
+    lone word is its own. A Chinese name written in Han characters has none here: its family
+    name is one of a few hundred, each borne by 1 in 10,000 people or more, so a shared one
+    never weighs anything (evidence.name_part_weight); 张伟 and 张玮 stay two people."""
+    if not words or not all(w.isascii() and w.isalpha() for w in words):
+        return frozenset()
+    if len(words) == 1:
+        return frozenset(words)
+    if all(_pinyin_word(w) for w in words):
+        return frozenset((words[0], words[-1]))
+    return frozenset((words[-1],))
+
+
+def _pinyin_word(word: str) -> bool:
+    from ..normalize.person import _is_pinyin
+
+    return _is_pinyin(word)
+
+
+def names_agree_in_part(parts_a: NameParts, parts_b: NameParts) -> bool:
+    """Whether two people's names share their family name but are not the same name (their
+    words differ: another given name, or one left out): `Joel Bowerman` and `Claudia
+    Bowerman`, `Bowerman` and `Joel Bowerman`. A family name of one letter (an initial) is
+    none. How much it says depends on how common the family name is
+    (evidence.name_part_weight): a common one (Smith, Wang) says nothing."""
+    if parts_a.words == parts_b.words:
+        return False
+    shared = parts_a.family & parts_b.family
+    return any(len(w) >= 2 for w in shared)
+
+
+def shared_family(text_a: str, text_b: str) -> list[str]:
+    """The family names two normalised names share (`names_agree_in_part`), longest first."""
+    shared = family_candidates(text_a.split()) & family_candidates(text_b.split())
+    return sorted((w for w in shared if len(w) >= 2), key=lambda w: (-len(w), w))
+
+
+def names_hopeless(parts: list[NameParts]) -> bool:
+    """Whether no two names of a blocking group can agree in part: no family-name candidate
+    is held by two of its distinct names (a group of one given name's holders, `Acme K*`)."""
+    seen: set[str] = set()
+    for p in parts:
+        for w in p.family:
+            if w in seen:
+                return False
+        seen.update(p.family)
+    return True
 
 
 # Comparison levels by the name the registry uses, each built from the facet's threshold.
@@ -576,10 +650,11 @@ def comparisons_for(rules) -> dict[str, Comparison]:
 def is_near(comparison: Comparison, a: str, b: str) -> bool:
     """Whether a match of two fuzzy texts that `comparison` found is a near one: no level
     before its near levels matches them (each level is exact about what it accepts, so the
-    first that matches is the one that found it)."""
+    first that matches is the one that found it; a match no level makes is a partial one)."""
     for level in comparison.levels:
         if isinstance(level, _NEAR_LEVELS):
             return True
         if level.compare(a, b) is not None:
             return False
-    return False
+    # No level matches them: a partial test found them (a name in part, engine._PARTIAL).
+    return True

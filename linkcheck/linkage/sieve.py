@@ -241,8 +241,7 @@ def parts_may_agree(blocks: Sequence[tuple[str, list[int]]], candidates: Iterabl
 
     - their numbers disagree (`_numbers_agree`): one has two numbers more than the other, or
       the fewer numbers are not all among the other's -- all but one is enough only where
-      there are two or more, neither address names a unit and the one is a single edit from
-      a number only the other has (a house number a digit off, not a neighbour's);
+      there are two or more and neither address names a unit (another house number);
     - they share no distinctive word (`_agree`);
     - one has more than `_PARTS_MAX_UNMATCHED` words the other lacks (`_words_agree`);
     - they share exactly one distinctive word -- so the one-word allowance, which wants two,
@@ -421,11 +420,9 @@ def _pairs_may_agree(read: _Read, first: "np.ndarray", second: "np.ndarray") -> 
 def _numbers_may_agree(read: _Read, first: "np.ndarray", second: "np.ndarray") -> "np.ndarray":
     """For each pair, whether its numbers may agree (`comparisons._numbers_agree`): the
     fewer numbers (either side when as many) all among the other's, which has at most one
-    more; or all but one, of two or more, where neither names a unit and the one left is one
-    edit from a number only the other has."""
+    more; or all but one, of two or more, where neither names a unit (the other then has a
+    number in its place)."""
     import numpy as np
-    from rapidfuzz import process
-    from rapidfuzz.distance import OSA
 
     numbers_a, numbers_b = read.numbers[first], read.numbers_other[second]
     same = numbers_a[:, :, None] == numbers_b[:, None, :]
@@ -435,19 +432,45 @@ def _numbers_may_agree(read: _Read, first: "np.ndarray", second: "np.ndarray") -
     fewer = np.minimum(count_a, count_b)
     missed = np.where(a_fewer, only_a.sum(axis=1), only_b.sum(axis=1))
     possible = (fewer >= 1) & (np.abs(count_a - count_b) <= 1) & (missed == 0)
-    near = np.flatnonzero((fewer >= 1) & (np.abs(count_a - count_b) <= 1) & (missed == 1) & (fewer > 1)
-                          & ~read.unit[first] & ~read.unit[second])
-    if len(near):
-        # The one number the fewer side misses, against each number only the other has.
-        mine = np.where(a_fewer[near][:, None], only_a[near], only_b[near])
-        theirs = np.where(a_fewer[near][:, None], only_b[near], only_a[near])
-        ids_mine = np.where(a_fewer[near][:, None], numbers_a[near], numbers_b[near])
-        ids_theirs = np.where(a_fewer[near][:, None], numbers_b[near], numbers_a[near])
-        missed_id = ids_mine[np.arange(len(near)), mine.argmax(axis=1)]
-        pair, j = np.nonzero(theirs)
-        text = read.text
-        one_edit = process.cpdist(list(map(text.__getitem__, missed_id[pair].tolist())),
-                                  list(map(text.__getitem__, ids_theirs[pair, j].tolist())),
-                                  scorer=OSA.distance, score_cutoff=1, dtype=np.int64) <= 1
-        possible[near[np.unique(pair[one_edit])]] = True
+    # All but one of two or more, where neither names a unit (the one left in another's place:
+    # a house number a digit off, or another house number of the same street).
+    possible |= ((fewer > 1) & (np.abs(count_a - count_b) <= 1) & (missed == 1)
+                 & ~read.unit[first] & ~read.unit[second])
     return possible
+
+
+# ---------------------------------------------------------------------------------------------
+# A person's name in part (comparisons.names_agree_in_part) is no comparison level either.
+
+
+def names_may_agree(blocks: Sequence[tuple[str, list[int]]], candidates: Iterable[int],
+                    text_of: Callable[[int], str]) -> set[int]:
+    """Of the positions `candidates` in `blocks`, those holding two values whose normalised
+    names (`text_of(ref)`) may agree in part, which `engine.score_blocks` must then score: a
+    NECESSARY test of `comparisons.names_agree_in_part` -- two names agree in part only if a
+    family-name candidate (`comparisons.family_candidates`) of one is one of the other's and
+    their words differ. Read once per value (a name's candidates are one or two of its
+    words), then once per block: most blocks of a large store are one given name's holders
+    with family names all different (`Acme K*`)."""
+    from .comparisons import NameParts, name_parts
+
+    read: dict[int, NameParts] = {}
+    out = set()
+    for at in candidates:
+        holders: dict[str, tuple[str, ...]] = {}
+        for ref in blocks[at][1]:
+            parts = read.get(ref)
+            if parts is None:
+                parts = read[ref] = name_parts(text_of(ref))
+            for word in parts.family:
+                if len(word) < 2:
+                    continue
+                held = holders.get(word)
+                if held is None:
+                    holders[word] = parts.words
+                elif held != parts.words:
+                    out.add(at)
+                    break
+            if at in out:
+                break
+    return out
