@@ -41,8 +41,8 @@ def agree(a: str, b: str) -> bool:
     ("Quillfeather", "Joel Quillfeather"),          # the given name left out
     ("J. Quillfeather", "Joel Quillfeather"),       # an initial for it
     ("Joel Ander Quillfeather", "Ada Quillfeather"),  # a middle name
-    ("Ouyang Wei", "Ouyang Lan"),                   # pinyin: the family name first, Chinese order
-    ("Lan Ouyang", "Ouyang Wei"),                   # ... or last, as English writes it
+    ("Duanmu Wei", "Duanmu Lan"),                   # pinyin: the family name first, Chinese order
+    ("Lan Duanmu", "Duanmu Wei"),                   # ... or last, as English writes it
 ])
 def test_names_that_agree_in_part(a, b):
     assert agree(a, b)
@@ -55,6 +55,8 @@ def test_names_that_agree_in_part(a, b):
     ("张伟", "张强"),                                # Han names: the family name never says enough
     ("司徒嘉颖", "司徒嘉莹"),
     ("Joel Q", "Ada Q"),                            # an initial is no family name
+    ("Joel Smith", "Ada Smith"),                    # a common family name is none to agree on
+    ("Ouyang Wei", "Ouyang Lan"),                   # ... nor a Chinese one in pinyin (the tables list it)
 ])
 def test_names_that_do_not_agree_in_part(a, b):
     assert not agree(a, b)
@@ -63,7 +65,9 @@ def test_names_that_do_not_agree_in_part(a, b):
 def test_family_candidates_follow_the_order_the_name_is_written_in():
     assert family_candidates(["joel", "quillfeather"]) == {"quillfeather"}
     assert family_candidates(["quillfeather"]) == {"quillfeather"}
-    assert family_candidates(["li", "wei"]) == {"li", "wei"}  # pinyin: either end
+    assert family_candidates(["duanmu", "lan"]) == {"duanmu"}  # pinyin: either end that is uncommon
+    assert family_candidates(["joel", "duanmu"]) == {"duanmu"}
+    assert family_candidates(["li", "wei"]) == frozenset()  # both listed: common
     assert family_candidates(["张伟"]) == frozenset()
 
 
@@ -79,6 +83,7 @@ def test_an_uncommon_family_name_weighs_the_near_level_and_a_common_one_nothing(
     assert name_part_weight(near, normalised("Joel Smith"), normalised("Ada Smith")) == 0.0
     assert name_part_weight(near, normalised("Ada James"), normalised("Joel James")) == 0.0
     assert name_part_weight(near, normalised("Li Wei"), normalised("Li Qiang")) == 0.0
+    assert name_part_weight(near, normalised("Duanmu Wei"), normalised("Duanmu Lan")) == NEAR_WEIGHT
 
 
 RARE_A, RARE_B = "Joel Quillfeather", "Ada Quillfeather"
@@ -120,6 +125,41 @@ def test_a_family_name_a_shared_company_carries_counts_once():
     assert facets_of(only_pair(c, d)) == {"brand": ("exact", 4.5)}
 
 
+def test_a_lone_family_name_weighs_as_much_as_beside_a_given_name():
+    # `Quillfeather` and `Quillfeather` say no less than `Quillfeather` and `Joel
+    # Quillfeather`: the family name's near level (3), never a pair alone, where a bare name
+    # used to weigh nothing. A common one (Smith) still weighs nothing: context.
+    assert audit([account("shop-a", legal_representative="Quillfeather"),
+                  account("shop-b", legal_representative="Quillfeather")], DEFAULT_RULES).pairs == ()
+    a = account("shop-a", legal_representative="Quillfeather", address=ADDRESS_A, registration_number="58302716")
+    b = account("shop-b", legal_representative="Quillfeather", address=ADDRESS_B, registration_number="58302746")
+    found = only_pair(a, b)
+    assert facets_of(found)["legal_representative"] == ("near", NEAR_WEIGHT)
+    assert (found.level, found.weight) == (HIGH, 10.5)
+    (name,) = [f for f in found.findings if f.facet == "legal_representative"]
+    assert name.weight_terms == (("near", 3.0, None), ("family", 0.0, UNLISTED_FAMILY))
+    c = account("shop-c", legal_representative="Smith", address=ADDRESS_A, registration_number="58302716")
+    d = account("shop-d", legal_representative="Smith", address=ADDRESS_B, registration_number="58302746")
+    found = only_pair(c, d)
+    assert facets_of(found)["legal_representative"] == ("exact", 0.0)
+    assert found.level == MEDIUM
+    # Compared for a planned account the same way.
+    assert [(p.level, p.weight) for p in compare(a, [b], DEFAULT_RULES)] == [(HIGH, 10.5)]
+
+
+def test_a_lone_family_name_many_accounts_hold_weighs_less():
+    # Held by four accounts: 3 - 1 (log2(4/2)) = 2; by eight, 3 - 2 = 1; by sixteen, nothing.
+    def weight_among(holders: int) -> float | None:
+        others = [account(f"shop-{i:02d}", legal_representative="Quillfeather") for i in range(holders - 2)]
+        a = account("shop-a", legal_representative="Quillfeather", address=ADDRESS_A, registration_number="58302716")
+        b = account("shop-b", legal_representative="Quillfeather", address=ADDRESS_B, registration_number="58302746")
+        (pair,) = [p for p in audit([*others, a, b], DEFAULT_RULES).pairs if p.accounts == ("shop-a", "shop-b")]
+        found = facets_of(pair).get("legal_representative")
+        return found[1] if found and found[0] == "near" else None
+
+    assert [weight_among(n) for n in (2, 4, 8, 16)] == [3.0, 2.0, 1.0, None]
+
+
 def test_a_near_weight_of_0_switches_it_off():
     a = account("shop-a", legal_representative=RARE_A, address=ADDRESS_A, registration_number="58302716")
     b = account("shop-b", legal_representative=RARE_B, address=ADDRESS_B, registration_number="58302746")
@@ -158,8 +198,8 @@ def test_the_command_line_audit_explains_it(cli, store, tmp_path):
 
 # --- the sieve's necessary test (sieve.names_may_agree) -----------------------------------------
 
-GIVEN = ["joel", "ada", "mara", "li", "wei", "ouyang", "j"]
-FAMILY = ["quillfeather", "quilfeather", "brackwater", "smith", "ouyang", "li", "lan"]
+GIVEN = ["joel", "ada", "mara", "li", "wei", "duanmu", "tuo", "j"]
+FAMILY = ["quillfeather", "quilfeather", "brackwater", "smith", "duanmu", "zhan", "li", "lan"]
 
 
 def _name(rng: random.Random) -> str:

@@ -520,7 +520,7 @@ def _street_types() -> frozenset[str]:
 
 class NameParts(NamedTuple):
     """A normalised person's name as `names_agree_in_part` reads it: its words (sorted, as the
-    name's key is) and the words that may be its family name (`family_candidates`)."""
+    name's key is) and the words that may be its family name (`family_words`)."""
 
     words: tuple[str, ...]
     family: frozenset[str]
@@ -528,30 +528,48 @@ class NameParts(NamedTuple):
 
 def name_parts(text: str) -> NameParts:
     """A normalised name's sorted words and its family-name candidates, made once per value."""
-    words = text.split()
-    return NameParts(tuple(sorted(words)), family_candidates(words))
+    return NameParts(tuple(sorted(text.split())), frozenset(family_words(text)))
 
 
 def family_candidates(words: list[str]) -> frozenset[str]:
     """The words of a name (in the order written) that may be its family name: the last of
     a Latin-script name of two words or more ("Given Family", as English writes it), also
-    the first when every word reads as pinyin (Chinese order: "Li Wei", "Ouyang Xiu"); a
-    lone word is its own. A Chinese name written in Han characters has none here: its family
-    name is one of a few hundred, each borne by 1 in 10,000 people or more, so a shared one
-    never weighs anything (evidence.name_part_weight); 张伟 and 张玮 stay two people."""
-    if not words or not all(w.isascii() and w.isalpha() for w in words):
-        return frozenset()
-    if len(words) == 1:
-        return frozenset(words)
-    if all(_pinyin_word(w) for w in words):
-        return frozenset((words[0], words[-1]))
-    return frozenset((words[-1],))
+    the first when the name is two or three words that all read as pinyin (Chinese order:
+    "Li Wei", "Ouyang Xiu"); a lone word is its own. A Chinese name written in Han
+    characters has none here: its family name is one of a few hundred, each borne by about
+    1 in 10,000 people or more, so a shared one never weighs anything (evidence.
+    name_part_weight); 张伟 and 张玮 stay two people. Only those that could weigh anything
+    (`family_words`): Smith, Wang or James are no family name to agree on."""
+    return frozenset(family_words(" ".join(words)))
 
 
+@lru_cache(maxsize=1 << 14)
 def _pinyin_word(word: str) -> bool:
     from ..normalize.person import _is_pinyin
 
     return _is_pinyin(word)
+
+
+@lru_cache(maxsize=1 << 17)
+def family_words(text: str) -> tuple[str, ...]:
+    """The family-name candidates of a normalised name (`family_candidates`) that could weigh
+    anything (two letters or more, uncommon enough: evidence.family_may_weigh -- names that
+    share Smith or Wang agree in part on nothing), as a tuple (cached: the sieve reads every
+    name of its blocks; a few C calls for most names)."""
+    from .evidence import family_may_weigh
+
+    if not text.isascii():
+        return ()
+    words = text.split()
+    if not words or not "".join(words).isalpha():
+        return ()
+    last = words[-1]
+    out: tuple[str, ...] = (last,) if len(last) >= 2 and family_may_weigh(last) else ()
+    first = words[0]
+    if (2 <= len(words) <= 3 and len(first) >= 2 and first != last and family_may_weigh(first)
+            and all(map(_pinyin_word, words))):
+        out += (first,)
+    return out
 
 
 def names_agree_in_part(parts_a: NameParts, parts_b: NameParts) -> bool:
@@ -562,14 +580,13 @@ def names_agree_in_part(parts_a: NameParts, parts_b: NameParts) -> bool:
     (evidence.name_part_weight): a common one (Smith, Wang) says nothing."""
     if parts_a.words == parts_b.words:
         return False
-    shared = parts_a.family & parts_b.family
-    return any(len(w) >= 2 for w in shared)
+    return not parts_a.family.isdisjoint(parts_b.family)
 
 
 def shared_family(text_a: str, text_b: str) -> list[str]:
     """The family names two normalised names share (`names_agree_in_part`), longest first."""
-    shared = family_candidates(text_a.split()) & family_candidates(text_b.split())
-    return sorted((w for w in shared if len(w) >= 2), key=lambda w: (-len(w), w))
+    shared = set(family_words(text_a)).intersection(family_words(text_b))
+    return sorted(shared, key=lambda w: (-len(w), w))
 
 
 def names_hopeless(parts: list[NameParts]) -> bool:

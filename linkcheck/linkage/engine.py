@@ -25,8 +25,8 @@ from .comparisons import (
 )
 from .evidence import (
     EXACT, FUZZY, NEAR, NETWORK, NORMALISED, PINYIN_MARK, Evidence, _resolve, alone_is_no_link, _single_score, _strength,
-    both_checksummed, combine_level, across_scripts, exact_beats_fuzzy, name_part_weight, pair_score, pair_weight,
-    weigh, weighed, weight_terms,
+    both_checksummed, combine_level, across_scripts, exact_beats_fuzzy, lone_family_rule, name_part_weight, pair_score,
+    pair_weight, weigh, weighed, weight_terms,
 )
 from . import sieve
 from .graph import TAINT_STATUSES, _clusters, _taint
@@ -359,6 +359,8 @@ def _exact_pairs(shared: dict[str, list[int]], attr_of: list[Attribute], owner: 
             pinyin = key.startswith(PINYIN_MARK, len(facet) + 1)
             holders = len(members)
             rule = weighed(rule, weigh(rule, attr_of[refs[0]].normalized, holders, pinyin=pinyin), holders, pinyin)
+            if rule.names and rule.context:  # a lone family name weighs as a name in part
+                rule = lone_family_rule(rules, rule, attr_of[refs[0]].normalized, holders)
         if len(members) > hub_size or key in hub_keys:
             hubs.append(_HubGroup(rule, key, members))
             continue
@@ -745,6 +747,8 @@ def compare(
                             if pinyin and not across_scripts(mine, attr):
                                 continue
                             rule = weighed(rule, weigh(rule, attr.normalized, pinyin=pinyin), 2, pinyin)
+                            if rule.context:  # a lone family name weighs as a name in part
+                                rule = lone_family_rule(rules, rule, attr.normalized, 2)
                         rule = past_rule(rule, rules.past, mine, attr)
                         evidence.append(Evidence(rule, mine, attr, None))
         seen_pairs = set()

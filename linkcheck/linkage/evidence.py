@@ -68,16 +68,50 @@ def name_weight(normalized: str) -> float:
 
 def family_share(text_a: str, text_b: str) -> float:
     """About what share of people bear the family name two names share (comparisons.
-    shared_family; 1.0 when they share none): the commonest of the shared ones, each read
-    as a family name or, where the tables list the word as a given name, as that if
-    commoner (`Smith`, `James`). A family name the tables do not list is UNLISTED_FAMILY."""
-    from ..normalize.person import UNLISTED_FAMILY, _tables
+    shared_family; 1.0 when they share none): the commonest of the shared ones
+    (`family_word_share`)."""
     from .comparisons import shared_family
 
+    return max(map(family_word_share, shared_family(text_a, text_b)), default=1.0)
+
+
+@lru_cache(maxsize=1 << 14)
+def family_word_share(word: str) -> float:
+    """About what share of people bear `word` as a family name: read as a family name or,
+    where the tables list it as a given name, as that if commoner (`Smith`, `James`). A
+    family name the tables do not list is UNLISTED_FAMILY."""
+    from ..normalize.person import UNLISTED_FAMILY, _tables
+
     tables = _tables()
-    family, given = tables["family_latin"], tables["given_latin"]
-    return max((max(family.get(w, UNLISTED_FAMILY), given.get(w, 0.0)) for w in shared_family(text_a, text_b)),
-               default=1.0)
+    return max(tables["family_latin"].get(word, UNLISTED_FAMILY), tables["given_latin"].get(word, 0.0))
+
+
+def family_may_weigh(word: str) -> bool:
+    """Whether a family name could weigh anything at all (at least 1 bit: `name_part_weight`
+    gives log2(1/share) - NAME_PRIOR_BITS, and less counts as nothing): the names that agree
+    in part on a commoner one are no match. A set lookup (`_family_weighing`)."""
+    unlisted, listed = _family_weighing()
+    return word in listed if word in _listed_words() else unlisted
+
+
+def _weighs(share: float) -> bool:
+    return log2(1.0 / share) - NAME_PRIOR_BITS >= 1.0
+
+
+@lru_cache(maxsize=1)
+def _listed_words() -> frozenset[str]:
+    from ..normalize.person import _tables
+
+    tables = _tables()
+    return frozenset(tables["family_latin"]) | frozenset(tables["given_latin"])
+
+
+@lru_cache(maxsize=1)
+def _family_weighing() -> tuple[bool, frozenset[str]]:
+    """(whether a word the tables do not list may weigh, the listed words that may)."""
+    from ..normalize.person import UNLISTED_FAMILY
+
+    return _weighs(UNLISTED_FAMILY), frozenset(w for w in _listed_words() if _weighs(family_word_share(w)))
 
 
 def name_part_weight(rule, text_a: str, text_b: str) -> float:
@@ -88,6 +122,24 @@ def name_part_weight(rule, text_a: str, text_b: str) -> float:
     rarest listed (1 in 20,000) 0.8 -- no finding (engine._fuzzy_rule drops it below 1)."""
     named = log2(1.0 / family_share(text_a, text_b)) - NAME_PRIOR_BITS
     return round(max(0.0, min(rule.weight, named)), 1)
+
+
+def lone_family_rule(rules, rule, normalized: str, holders: int = 2):
+    """The rule two accounts naming the same person by a lone word count under: what the
+    rule's weighing made of it (a bare name never identifies anyone: context), or, when
+    the word reads as an uncommon family name, the names facet's near level -- as much as
+    a family name beside two given names that differ (`Quillfeather` and `Quillfeather`
+    say no less than `Quillfeather` and `Joel Quillfeather`), less the store's term
+    frequency, never a pair alone. Not when it weighs below 1 bit, nor through pinyin."""
+    from .comparisons import family_candidates
+
+    words = normalized.split()
+    near = rules.near.get(rule.facet)
+    if len(words) != 1 or rule.pinyin or near is None or near.weight <= 0 or not family_candidates(words):
+        return rule
+    weight = round(name_part_weight(near, normalized, normalized) - (
+        store_frequency_bits(holders) if near.common else 0.0), 1)
+    return weighed(near, weight, holders) if weight >= 1.0 else rule
 
 
 def name_part(rule) -> bool:
@@ -171,7 +223,12 @@ def weight_terms(rule, normalized_a: str, normalized_b: str) -> tuple[tuple[str,
         return ((comparison, rule.weight, None),)
     if name_part(rule):  # the near level's weight, less what the family name's share takes off
         base = rule.weight if rule.base is None else rule.base
-        return ((NEAR, base, None), ("family", round(rule.weight - base, 1), family_share(normalized_a, normalized_b)))
+        share = family_share(normalized_a, normalized_b)
+        named = min(base, log2(1.0 / share) - NAME_PRIOR_BITS)
+        family: list[tuple[str, float, object]] = [(NEAR, base, None), ("family", round(named - base, 1), share)]
+        if rule.common and rule.holders > 2:
+            family.append(("accounts", round(-store_frequency_bits(rule.holders), 1), rule.holders))
+        return tuple(family)
     from ..normalize.person import name_share
 
     weight = rule.weight if rule.base is None else rule.base

@@ -449,28 +449,42 @@ def names_may_agree(blocks: Sequence[tuple[str, list[int]]], candidates: Iterabl
     names (`text_of(ref)`) may agree in part, which `engine.score_blocks` must then score: a
     NECESSARY test of `comparisons.names_agree_in_part` -- two names agree in part only if a
     family-name candidate (`comparisons.family_candidates`) of one is one of the other's and
-    their words differ. Read once per value (a name's candidates are one or two of its
-    words), then once per block: most blocks of a large store are one given name's holders
-    with family names all different (`Acme K*`)."""
-    from .comparisons import NameParts, name_parts
+    their words differ. A name's candidates (one or two of its words) are read once per text
+    (`comparisons.family_words`), then each block once: most blocks of a large store are one
+    given name's holders with family names all different (`Acme K*`)."""
+    from .comparisons import _pinyin_word, family_words
 
-    read: dict[int, NameParts] = {}
+    at = list(candidates)
+    # First a cheaper superset of each value's family-name candidates, read once per value:
+    # its last word, and its first where that reads as pinyin. Only values holding such a
+    # word that another text holds too can agree in part, and only blocks with two such
+    # values are read further, with the candidates themselves.
+    refs = list(set(chain.from_iterable(blocks[a][1] for a in at)))
+    texts = list(map(text_of, refs))
+    first_text: dict[str, str] = {}
+    shared: set[str] = set()
+    for text in texts:
+        last = text.rpartition(" ")[2]
+        if first_text.setdefault(last, text) != text:
+            shared.add(last)
+        first, space, _rest = text.partition(" ")
+        if space and _pinyin_word(first) and first_text.setdefault(first, text) != text:
+            shared.add(first)
+    hopeful = {ref for ref, text in zip(refs, texts, strict=True)
+               if text.rpartition(" ")[2] in shared or text.partition(" ")[0] in shared}
     out = set()
-    for at in candidates:
-        holders: dict[str, tuple[str, ...]] = {}
-        for ref in blocks[at][1]:
-            parts = read.get(ref)
-            if parts is None:
-                parts = read[ref] = name_parts(text_of(ref))
-            for word in parts.family:
-                if len(word) < 2:
-                    continue
-                held = holders.get(word)
-                if held is None:
-                    holders[word] = parts.words
-                elif held != parts.words:
-                    out.add(at)
+    for a in at:
+        refs = blocks[a][1]
+        if sum(map(hopeful.__contains__, refs)) < 2:
+            continue
+        holders: dict[str, str] = {}
+        for text in map(text_of, (ref for ref in refs if ref in hopeful)):
+            for word in family_words(text):
+                held = holders.setdefault(word, text)
+                if held != text and sorted(held.split()) != sorted(text.split()):
+                    out.add(a)
                     break
-            if at in out:
+            if a in out:
                 break
     return out
+
