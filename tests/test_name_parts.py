@@ -259,3 +259,21 @@ def test_the_names_test_keeps_every_pair_that_agrees_in_part(seed):
     assert len(agreeing) > 100
     assert agreeing <= kept, [pairs[k] for k in agreeing - kept]
     assert len(kept - agreeing) < 0.5 * (len(pairs) - len(agreeing))
+
+
+def test_a_statement_words_a_name_in_part_as_what_agrees(cli, store, tmp_path):
+    # A signed statement says what agrees: the family name, not "one digit apart".
+    source = write_json(tmp_path / "accounts.json", [
+        {"account": "shop-a", "marketplace": "amazon.com",
+         "attributes": {"legal_representative": [RARE_A], "address": [ADDRESS_A], "registration_number": ["58302716"]}},
+        {"account": "shop-b", "marketplace": "amazon.com",
+         "attributes": {"legal_representative": [RARE_B], "address": [ADDRESS_B], "registration_number": ["58302746"]}},
+    ])
+    assert cli("import", str(source)).exit_code == 0
+    for lang, person, number in (("en", "the same family name, another given name", "one digit apart"),
+                                 ("zh", "姓氏相同，名字不同", "仅差一位数字")):
+        result = cli("statement", "shop-a", "--against", "shop-b", "--lang", lang, "--disclose")
+        assert result.exit_code == 0, result.output
+        text = "".join(result.stdout.split())  # (wrapped lines)
+        assert "".join(f"({person})".split()) in text or f"（{person}）" in text, result.stdout
+        assert "".join(number.split()) in text  # the registration numbers
