@@ -310,9 +310,10 @@ def parts_agree(a: str, b: str) -> bool:
     part as Splink compares a street number, a street, a suburb and a postcode):
 
     - numbers (a house number, a postcode; `_numbers_agree`): each number of one is a number
-      of the other, or one of them one digit from its partner (not in an address that names a
-      unit: room 5 and room 7 are two tenants); they share at least one, and the other has at
-      most one more (a house number left out);
+      of the other, or, of two or more, one of them in another's place (a house number one
+      digit off, or another house number of the same street: the street level; not in an
+      address that names a unit: room 5 and room 7 are two tenants); they share at least one,
+      and the other has at most one more (a house number left out);
     - words (`_words_agree`): each word of the shorter address is a word of the other, one
       edit from one, or two of them are one of the other's split by a space (`s treet`,
       `street`); the longer may add up to PARTS_MAX_EXTRA words (a locality the other leaves
@@ -535,7 +536,7 @@ def family_candidates(words: list[str]) -> frozenset[str]:
     """The words of a name (in the order written) that may be its family name: the last of
     a Latin-script name of two words or more ("Given Family", as English writes it), also
     the first when the name is two or three words that all read as pinyin (Chinese order:
-    "Li Wei", "Ouyang Xiu"); a lone word is its own. A Chinese name written in Han
+    "Duanmu Xiu"); a lone word is its own. A Chinese name written in Han
     characters has none here: its family name is one of a few hundred, each borne by about
     1 in 10,000 people or more, so a shared one never weighs anything (evidence.
     name_part_weight); 张伟 and 张玮 stay two people. Only those that could weigh anything

@@ -609,8 +609,10 @@ def _set_similarity(a: str, b: str) -> float:
 def _fuzzy_rule(rules: Rules, facet: str, attr_a: Attribute, attr_b: Attribute, comparison=None):
     """The rule a fuzzy match of `facet` counts under, weighed for these two values (names by
     the commoner name): the facet's near rule when the match is a near one (`comparison`
-    found it at a near level), else its fuzzy rule. None: two numbers one digit apart that
-    both pass their check digits are two numbers, not a typo (`both_checksummed`)."""
+    found it at a near level, or no level: a partial test), else its fuzzy rule; two names in
+    part by their family name's share (evidence.name_part_weight). None: two numbers one
+    digit apart that both pass their check digits are two numbers, not a typo
+    (`both_checksummed`); two names in part whose family name weighs under 1 bit."""
     near = rules.near.get(facet)
     if near is not None and (facet not in rules.fuzzy or comparison is not None and is_near(
             comparison, fuzzy_text(attr_a.normalized, facet), fuzzy_text(attr_b.normalized, facet))):

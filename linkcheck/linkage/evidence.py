@@ -369,7 +369,7 @@ def _near_alone(kept: list) -> bool:
 def _family_counted_once(kept: list) -> list:
     """Without the names agreeing in part whose family name is a word of a value the pair
     shares through another finding (a company, brand or street named after the family:
-    `Malomova Trading` and Malomova): the two agree because of that value, so the family
+    `Quillfeather Home Goods` and two Quillfeathers): the two agree because of that value, so the family
     name adds nothing the other finding does not say (Fellegi-Sunter counts independent
     evidence only)."""
     from .comparisons import shared_family
@@ -386,7 +386,7 @@ def _family_counted_once(kept: list) -> list:
 
 
 def _carries(evidence: Evidence, words: list[str]) -> bool:
-    """Whether both values of `evidence` hold one of `words` (spaces aside: `MalomovaHome`)."""
+    """Whether both values of `evidence` hold one of `words` (spaces aside: `QuillfeatherHome`)."""
     texts = [evidence.a.normalized.replace(" ", ""), evidence.b.normalized.replace(" ", "")]
     return any(all(w in text for text in texts) for w in words)
 
