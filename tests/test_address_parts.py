@@ -50,8 +50,10 @@ def test_addresses_that_agree_in_their_parts(a, b):
 
 
 @pytest.mark.parametrize("a, b", [
-    # neighbours: the house numbers differ (and the near level's one digit is not all that differs)
-    ("14 Quenby Street, Marrowfield, Harlow Vale 3071", "28 Quenby Street, Harlow Vale 3071"),
+    # another house number and another postcode: two numbers in another's place
+    ("14 Quenby Street, Marrowfield, Harlow Vale 3071", "28 Quenby Street, Harlow Vale 3075"),
+    # another house number, and nothing else to place it (no postcode)
+    ("14 Quenby Street, Marrowfield, Harlow Vale", "28 Quenby Street, Marrowfield, Harlow Vale"),
     # another street of one town: only the town and the numbers agree
     ("12 Oakridge Street, Harlow Vale 3071", "12 Pellam Street, Harlow Vale 3071"),
     ("12 Oakridge Street, Marrowfield, Tindlecross 3071", "12 Pellam Street, Marrowfield, Tindlecross 3071"),
@@ -117,10 +119,27 @@ def test_parts_and_a_near_id_sum_to_medium():
     assert (found.level, found.weight) == (MEDIUM, 2 * NEAR_WEIGHT)
 
 
-def test_neighbours_with_a_rare_name_stay_medium():
+def test_the_same_street_of_one_locality_agrees_in_its_parts_whatever_the_house_number():
+    # Another house number on the same street, the postcode and the town the same: the
+    # street level of the parts (3 bits). Not where a unit is named: two rooms of one
+    # building are two tenants.
+    assert agree("14 Quenby Street, Marrowfield, Harlow Vale 3071", "28 Quenby Street, Harlow Vale 3071")
+    assert agree("14 Quenby Street, Harlow Vale 3071", "286 Quenbby Street, Harlow Vale 3071")
+    assert not agree("Suite 2, 14 Quenby Street, Harlow Vale 3071", "Suite 2, 28 Quenby Street, Harlow Vale 3071")
+
+
+def test_a_rare_name_on_the_same_street_is_high():
+    # One rare name (9) on one street of one town, at another house number (3): one person
+    # who moved or mistyped the number, or relatives -- high (12), where the name alone is
+    # medium. Neighbours with a common name stay apart (0 + 3: no pair).
     a = account("shop-a", legal_representative=RARE, address="14 Quenby Street, Marrowfield, Harlow Vale 3071")
     b = account("shop-b", legal_representative=RARE, address="28 Quenby Street, Harlow Vale 3071")
-    assert facets_of(only_pair(a, b)) == {"legal_representative": ("exact", 9.0)}
+    found = only_pair(a, b)
+    assert facets_of(found) == {"legal_representative": ("exact", 9.0), "address": ("near", NEAR_WEIGHT)}
+    assert found.level == HIGH
+    c = account("shop-c", legal_representative="John Smith", address="14 Quenby Street, Marrowfield, Harlow Vale 3071")
+    d = account("shop-d", legal_representative="John Smith", address="28 Quenby Street, Harlow Vale 3071")
+    assert audit([c, d], DEFAULT_RULES).pairs == ()
 
 
 def test_a_street_too_many_accounts_share_is_not_compared_by_parts():

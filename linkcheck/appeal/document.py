@@ -65,6 +65,9 @@ class _Words:
         facet = FACETS.get(shared.facet)
         if facet is not None and facet.around and not facet.network and facet.label:
             return self("m_same_facet", facet=facet.label_zh if self.zh else facet.label)
+        if shared.match == engine.NEAR and facet is not None and f"m_near_{facet.family}" in self.catalog:
+            # Partial agreement reads by what agrees: an address in part, a family name.
+            return self(f"m_near_{facet.family}")
         key = f"m_{shared.match}"
         return self(key) if key in self.catalog else shared.match
 

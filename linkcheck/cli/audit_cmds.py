@@ -78,6 +78,7 @@ def _shown_value(f, values, account: str) -> str:
 # How each term of a finding's weight reads in the table (linkage.evidence.weight_terms).
 _TERM_TEXT = {
     "name": N_("a name about 1 in {people} people bear"),
+    "family": N_("a family name about 1 in {people} people bear"),
     "pinyin": N_("met through pinyin"),
     "accounts": N_("{accounts} accounts hold it"),
     "floor": N_("never below 0"),
@@ -93,7 +94,7 @@ def _weight_text(f) -> str:
         return f"{f.weight:g}"
     parts = [f"{f.weight:g} = {terms[0][1]:g}"]
     for name, bits, detail in terms[1:]:
-        text = _(_TERM_TEXT[name], people=f"{round(1 / detail):,}" if name == "name" else "",
+        text = _(_TERM_TEXT[name], people=f"{round(1 / detail):,}" if name in ("name", "family") else "",
                  accounts=detail if name == "accounts" else "")
         parts.append(_("{sign} {bits} ({text})", sign="+" if bits >= 0 else "-", bits=f"{abs(bits):g}", text=text))
     return " ".join(parts)

@@ -310,9 +310,10 @@ def parts_agree(a: str, b: str) -> bool:
     part as Splink compares a street number, a street, a suburb and a postcode):
 
     - numbers (a house number, a postcode; `_numbers_agree`): each number of one is a number
-      of the other, or one of them one digit from its partner (not in an address that names a
-      unit: room 5 and room 7 are two tenants); they share at least one, and the other has at
-      most one more (a house number left out);
+      of the other, or, of two or more, one of them in another's place (a house number one
+      digit off, or another house number of the same street: the street level; not in an
+      address that names a unit: room 5 and room 7 are two tenants); they share at least one,
+      and the other has at most one more (a house number left out);
     - words (`_words_agree`): each word of the shorter address is a word of the other, one
       edit from one, or two of them are one of the other's split by a space (`s treet`,
       `street`); the longer may add up to PARTS_MAX_EXTRA words (a locality the other leaves
@@ -418,8 +419,10 @@ def _numbers_agree(fewer: list[str], more: list[str], near_allowed: bool) -> boo
             missed.append(number)
     if not missed:
         return True
-    return (near_allowed and len(missed) == 1 and len(fewer) > 1
-            and any(one_edit(missed[0], other) for other in rest))
+    # One number of two or more in another's place: a house number a digit off, or another
+    # house number on the same street of the same locality (the other numbers and the words
+    # agree) -- not where a unit is named (room 5 and room 7 are two tenants).
+    return near_allowed and len(missed) == 1 and len(fewer) > 1
 
 
 def _address_words(words: list[str]) -> list[str]:
@@ -448,14 +451,8 @@ def _words_agree(words_a: list[str], words_b: list[str], texts: tuple[tuple[str,
     if len(only_a) > _PARTS_MAX_UNMATCHED or len(only_b) > _PARTS_MAX_UNMATCHED:
         return False
     matched = len(shared)
-    # One edit apart (words of at least 4 characters: one edit of a shorter word is another word).
-    for word in list(only_a):
-        other = next((o for o in only_b if len(word) >= 4 and len(o) >= 4 and one_edit(word, o)), None)
-        if other is not None:
-            only_a.remove(word)
-            only_b.remove(other)
-            matched += 1
-    # A word split by a space on either side.
+    # A word split by a space on either side (first: `c rescent` is `crescent`, though
+    # `rescent` alone is one edit from it).
     for side, other_side in ((only_a, only_b), (only_b, only_a)):
         for whole in list(other_side):
             pieces = _split_of(whole, side)
@@ -464,6 +461,13 @@ def _words_agree(words_a: list[str], words_b: list[str], texts: tuple[tuple[str,
                 side.remove(pieces[0])
                 side.remove(pieces[1])
                 matched += 1
+    # One edit apart (words of at least 4 characters: one edit of a shorter word is another word).
+    for word in list(only_a):
+        other = next((o for o in only_b if len(word) >= 4 and len(o) >= 4 and one_edit(word, o)), None)
+        if other is not None:
+            only_a.remove(word)
+            only_b.remove(other)
+            matched += 1
     if any(len(w) == 1 for w in chain(only_a, only_b)):
         return False
     if len(only_b) - len(only_a) > PARTS_MAX_EXTRA or matched < 2:
@@ -508,6 +512,94 @@ def _street_types() -> frozenset[str]:
     from ..normalize.address import STREET_TYPES
 
     return STREET_TYPES
+
+
+# ---------------------------------------------------------------------------------------------
+# A person's name in part: the same family name, another given name (registry.facets: the
+# legal representative's near level, weighed by evidence.name_part_weight)
+
+
+class NameParts(NamedTuple):
+    """A normalised person's name as `names_agree_in_part` reads it: its words (sorted, as the
+    name's key is) and the words that may be its family name (`family_words`)."""
+
+    words: tuple[str, ...]
+    family: frozenset[str]
+
+
+def name_parts(text: str) -> NameParts:
+    """A normalised name's sorted words and its family-name candidates, made once per value."""
+    return NameParts(tuple(sorted(text.split())), frozenset(family_words(text)))
+
+
+def family_candidates(words: list[str]) -> frozenset[str]:
+    """The words of a name (in the order written) that may be its family name: the last of
+    a Latin-script name of two words or more ("Given Family", as English writes it), also
+    the first when the name is two or three words that all read as pinyin (Chinese order:
+    "Duanmu Xiu"); a lone word is its own. A Chinese name written in Han
+    characters has none here: its family name is one of a few hundred, each borne by about
+    1 in 10,000 people or more, so a shared one never weighs anything (evidence.
+    name_part_weight); 张伟 and 张玮 stay two people. Only those that could weigh anything
+    (`family_words`): Smith, Wang or James are no family name to agree on."""
+    return frozenset(family_words(" ".join(words)))
+
+
+@lru_cache(maxsize=1 << 14)
+def _pinyin_word(word: str) -> bool:
+    from ..normalize.person import _is_pinyin
+
+    return _is_pinyin(word)
+
+
+@lru_cache(maxsize=1 << 17)
+def family_words(text: str) -> tuple[str, ...]:
+    """The family-name candidates of a normalised name (`family_candidates`) that could weigh
+    anything (two letters or more, uncommon enough: evidence.family_may_weigh -- names that
+    share Smith or Wang agree in part on nothing), as a tuple (cached: the sieve reads every
+    name of its blocks; a few C calls for most names)."""
+    from .evidence import family_may_weigh
+
+    if not text.isascii():
+        return ()
+    words = text.split()
+    if not words or not "".join(words).isalpha():
+        return ()
+    last = words[-1]
+    out: tuple[str, ...] = (last,) if len(last) >= 2 and family_may_weigh(last) else ()
+    first = words[0]
+    if (2 <= len(words) <= 3 and len(first) >= 2 and first != last and family_may_weigh(first)
+            and all(map(_pinyin_word, words))):
+        out += (first,)
+    return out
+
+
+def names_agree_in_part(parts_a: NameParts, parts_b: NameParts) -> bool:
+    """Whether two people's names share their family name but are not the same name (their
+    words differ: another given name, or one left out): `Joel Bowerman` and `Claudia
+    Bowerman`, `Bowerman` and `Joel Bowerman`. A family name of one letter (an initial) is
+    none. How much it says depends on how common the family name is
+    (evidence.name_part_weight): a common one (Smith, Wang) says nothing."""
+    if parts_a.words == parts_b.words:
+        return False
+    return not parts_a.family.isdisjoint(parts_b.family)
+
+
+def shared_family(text_a: str, text_b: str) -> list[str]:
+    """The family names two normalised names share (`names_agree_in_part`), longest first."""
+    shared = set(family_words(text_a)).intersection(family_words(text_b))
+    return sorted(shared, key=lambda w: (-len(w), w))
+
+
+def names_hopeless(parts: list[NameParts]) -> bool:
+    """Whether no two names of a blocking group can agree in part: no family-name candidate
+    is held by two of its distinct names (a group of one given name's holders, `Acme K*`)."""
+    seen: set[str] = set()
+    for p in parts:
+        for w in p.family:
+            if w in seen:
+                return False
+        seen.update(p.family)
+    return True
 
 
 # Comparison levels by the name the registry uses, each built from the facet's threshold.
@@ -576,10 +668,11 @@ def comparisons_for(rules) -> dict[str, Comparison]:
 def is_near(comparison: Comparison, a: str, b: str) -> bool:
     """Whether a match of two fuzzy texts that `comparison` found is a near one: no level
     before its near levels matches them (each level is exact about what it accepts, so the
-    first that matches is the one that found it)."""
+    first that matches is the one that found it; a match no level makes is a partial one)."""
     for level in comparison.levels:
         if isinstance(level, _NEAR_LEVELS):
             return True
         if level.compare(a, b) is not None:
             return False
-    return False
+    # No level matches them: a partial test found them (a name in part, engine._PARTIAL).
+    return True

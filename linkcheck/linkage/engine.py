@@ -21,12 +21,12 @@ from ..models import Attribute, Explanation, Level, Profile, periods_of
 from ..registry.facets import AROUND_FACETS, BLOCKING_PREFIX, NETWORK_FACETS
 from .comparisons import (
     Comparison, address_parts, agree_in_parts, comparisons_for, fuzzy_match, fuzzy_text, fuzzy_texts, is_near,
-    parts_hopeless, same_but_typos, same_place, token_set_ratio,
+    name_parts, names_agree_in_part, names_hopeless, parts_hopeless, same_but_typos, same_place, token_set_ratio,
 )
 from .evidence import (
     EXACT, FUZZY, NEAR, NETWORK, NORMALISED, PINYIN_MARK, Evidence, _resolve, alone_is_no_link, _single_score, _strength,
-    both_checksummed, combine_level, across_scripts, exact_beats_fuzzy, pair_score, pair_weight, weigh, weighed,
-    weight_terms,
+    both_checksummed, combine_level, across_scripts, exact_beats_fuzzy, lone_family_rule, name_part_weight, pair_score,
+    pair_weight, weigh, weighed, weight_terms,
 )
 from . import sieve
 from .graph import TAINT_STATUSES, _clusters, _taint
@@ -359,6 +359,8 @@ def _exact_pairs(shared: dict[str, list[int]], attr_of: list[Attribute], owner: 
             pinyin = key.startswith(PINYIN_MARK, len(facet) + 1)
             holders = len(members)
             rule = weighed(rule, weigh(rule, attr_of[refs[0]].normalized, holders, pinyin=pinyin), holders, pinyin)
+            if rule.names and rule.context:  # a lone family name weighs as a name in part
+                rule = lone_family_rule(rules, rule, attr_of[refs[0]].normalized, holders)
         if len(members) > hub_size or key in hub_keys:
             hubs.append(_HubGroup(rule, key, members))
             continue
@@ -580,6 +582,9 @@ _Partial = tuple[Callable[[str], object], Callable[[object, object], bool], Call
 _PARTIAL: dict[str, _Partial] = {
     "address": (address_parts, agree_in_parts, parts_hopeless,  # type: ignore[dict-item]  # parts in, parts out
                 sieve.parts_may_agree),
+    # A person's name in part: the same family name, another given name (comparisons.names_agree_in_part).
+    "legal_representative": (name_parts, names_agree_in_part, names_hopeless,  # type: ignore[dict-item]
+                             sieve.names_may_agree),
 }
 # A block of more distinct texts than this is not tried by parts (pairwise, in Python).
 PARTS_MAX_DISTINCT = 60
@@ -604,13 +609,18 @@ def _set_similarity(a: str, b: str) -> float:
 def _fuzzy_rule(rules: Rules, facet: str, attr_a: Attribute, attr_b: Attribute, comparison=None):
     """The rule a fuzzy match of `facet` counts under, weighed for these two values (names by
     the commoner name): the facet's near rule when the match is a near one (`comparison`
-    found it at a near level), else its fuzzy rule. None: two numbers one digit apart that
-    both pass their check digits are two numbers, not a typo (`both_checksummed`)."""
+    found it at a near level, or no level: a partial test), else its fuzzy rule; two names in
+    part by their family name's share (evidence.name_part_weight). None: two numbers one
+    digit apart that both pass their check digits are two numbers, not a typo
+    (`both_checksummed`); two names in part whose family name weighs under 1 bit."""
     near = rules.near.get(facet)
     if near is not None and (facet not in rules.fuzzy or comparison is not None and is_near(
             comparison, fuzzy_text(attr_a.normalized, facet), fuzzy_text(attr_b.normalized, facet))):
         if near.weight <= 0 or facet not in rules.fuzzy and both_checksummed(attr_a, attr_b):
             return None  # a near weight of 0 switches the level off
+        if near.names:  # a name in part: by how common the family name is; below 1 bit, nothing
+            weight = name_part_weight(near, attr_a.normalized, attr_b.normalized)
+            return weighed(near, weight) if weight >= 1.0 else None
         return near
     rule = rules.fuzzy[facet]
     if rule.names:
@@ -739,6 +749,8 @@ def compare(
                             if pinyin and not across_scripts(mine, attr):
                                 continue
                             rule = weighed(rule, weigh(rule, attr.normalized, pinyin=pinyin), 2, pinyin)
+                            if rule.context:  # a lone family name weighs as a name in part
+                                rule = lone_family_rule(rules, rule, attr.normalized, 2)
                         rule = past_rule(rule, rules.past, mine, attr)
                         evidence.append(Evidence(rule, mine, attr, None))
         seen_pairs = set()

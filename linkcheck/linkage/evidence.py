@@ -66,6 +66,87 @@ def name_weight(normalized: str) -> float:
     return max(0.0, log2(1.0 / name_share(normalized)) - NAME_PRIOR_BITS)
 
 
+def family_share(text_a: str, text_b: str) -> float:
+    """About what share of people bear the family name two names share (comparisons.
+    shared_family; 1.0 when they share none): the commonest of the shared ones
+    (`family_word_share`)."""
+    from .comparisons import shared_family
+
+    return max(map(family_word_share, shared_family(text_a, text_b)), default=1.0)
+
+
+@lru_cache(maxsize=1 << 14)
+def family_word_share(word: str) -> float:
+    """About what share of people bear `word` as a family name: read as a family name or,
+    where the tables list it as a given name, as that if commoner (`Smith`, `James`). A
+    family name the tables do not list is UNLISTED_FAMILY."""
+    from ..normalize.person import UNLISTED_FAMILY, _tables
+
+    tables = _tables()
+    return max(tables["family_latin"].get(word, UNLISTED_FAMILY), tables["given_latin"].get(word, 0.0))
+
+
+def family_may_weigh(word: str) -> bool:
+    """Whether a family name could weigh anything at all (at least 1 bit: `name_part_weight`
+    gives log2(1/share) - NAME_PRIOR_BITS, and less counts as nothing): the names that agree
+    in part on a commoner one are no match. A set lookup (`_family_weighing`)."""
+    unlisted, listed = _family_weighing()
+    return word in listed if word in _listed_words() else unlisted
+
+
+def _weighs(share: float) -> bool:
+    return log2(1.0 / share) - NAME_PRIOR_BITS >= 1.0
+
+
+@lru_cache(maxsize=1)
+def _listed_words() -> frozenset[str]:
+    from ..normalize.person import _tables
+
+    tables = _tables()
+    return frozenset(tables["family_latin"]) | frozenset(tables["given_latin"])
+
+
+@lru_cache(maxsize=1)
+def _family_weighing() -> tuple[bool, frozenset[str]]:
+    """(whether a word the tables do not list may weigh, the listed words that may)."""
+    from ..normalize.person import UNLISTED_FAMILY
+
+    return _weighs(UNLISTED_FAMILY), frozenset(w for w in _listed_words() if _weighs(family_word_share(w)))
+
+
+def name_part_weight(rule, text_a: str, text_b: str) -> float:
+    """The weight of two names agreeing in part (the same family name, another given name):
+    log2(1/share) of the family name less NAME_PRIOR_BITS, as a whole name is weighed, at
+    most the rule's (the near level's 3 bits), never below 0. Only a family name the prior
+    tables do not list as common says anything: an unlisted one (1 in 100,000) 3 bits, the
+    rarest listed (1 in 20,000) 0.8 -- no finding (engine._fuzzy_rule drops it below 1)."""
+    named = log2(1.0 / family_share(text_a, text_b)) - NAME_PRIOR_BITS
+    return round(max(0.0, min(rule.weight, named)), 1)
+
+
+def lone_family_rule(rules, rule, normalized: str, holders: int = 2):
+    """The rule two accounts naming the same person by a lone word count under: what the
+    rule's weighing made of it (a bare name never identifies anyone: context), or, when
+    the word reads as an uncommon family name, the names facet's near level -- as much as
+    a family name beside two given names that differ (`Quillfeather` and `Quillfeather`
+    say no less than `Quillfeather` and `Joel Quillfeather`), less the store's term
+    frequency, never a pair alone. Not when it weighs below 1 bit, nor through pinyin."""
+    from .comparisons import family_candidates
+
+    words = normalized.split()
+    near = rules.near.get(rule.facet)
+    if len(words) != 1 or rule.pinyin or near is None or near.weight <= 0 or not family_candidates(words):
+        return rule
+    weight = round(name_part_weight(near, normalized, normalized) - (
+        store_frequency_bits(holders) if near.common else 0.0), 1)
+    return weighed(near, weight, holders) if weight >= 1.0 else rule
+
+
+def name_part(rule) -> bool:
+    """Whether `rule` is a person's name agreeing in part (the near level of a names facet)."""
+    return getattr(rule, "near", False) and rule.names
+
+
 def store_frequency_bits(holders: int) -> float:
     """Term frequency in this store: a value held by `holders` accounts loses log2(holders/2)
     bits (two holders lose nothing, four lose 1, 16 lose 3): under the Fellegi-Sunter model
@@ -123,6 +204,9 @@ def weight_terms(rule, normalized_a: str, normalized_b: str) -> tuple[tuple[str,
     - ("name", bits, share): a person's name weighs at most its own weight, log2(1/share) -
       NAME_PRIOR_BITS, for a fuzzy match the commoner name's less FUZZY_NAME_BITS (`share`
       is the share of people bearing it);
+    - ("family", bits, share): two names agreeing in part (the same family name) weigh at
+      most the near level's weight, log2(1/share) - NAME_PRIOR_BITS of the family name
+      (`name_part_weight`; bits 0 when nothing is taken off);
     - ("pinyin", bits, None): a name met through its romanisation;
     - ("accounts", bits, holders): the store's term frequency (`holders` accounts hold it);
     - ("floor", bits, None): a weight never goes below 0;
@@ -137,6 +221,14 @@ def weight_terms(rule, normalized_a: str, normalized_b: str) -> tuple[tuple[str,
         return (*unc, ("past", -rule.past_cap, None))
     if rule.base is None and not rule.names:
         return ((comparison, rule.weight, None),)
+    if name_part(rule):  # the near level's weight, less what the family name's share takes off
+        base = rule.weight if rule.base is None else rule.base
+        share = family_share(normalized_a, normalized_b)
+        named = min(base, log2(1.0 / share) - NAME_PRIOR_BITS)
+        family: list[tuple[str, float, object]] = [(NEAR, base, None), ("family", round(named - base, 1), share)]
+        if rule.common and rule.holders > 2:
+            family.append(("accounts", round(-store_frequency_bits(rule.holders), 1), rule.holders))
+        return tuple(family)
     from ..normalize.person import name_share
 
     weight = rule.weight if rule.base is None else rule.base
@@ -274,6 +366,31 @@ def _near_alone(kept: list) -> bool:
     return len(families) < 2
 
 
+def _family_counted_once(kept: list) -> list:
+    """Without the names agreeing in part whose family name is a word of a value the pair
+    shares through another finding (a company, brand or street named after the family:
+    `Quillfeather Home Goods` and two Quillfeathers): the two agree because of that value, so the family
+    name adds nothing the other finding does not say (Fellegi-Sunter counts independent
+    evidence only)."""
+    from .comparisons import shared_family
+
+    out = []
+    for e in kept:
+        if name_part(e.rule):
+            words = shared_family(e.a.normalized, e.b.normalized)
+            if any(_carries(other, words) for other in kept if other is not e and not other.rule.context
+                   and other.rule.family != e.rule.family):
+                continue
+        out.append(e)
+    return out
+
+
+def _carries(evidence: Evidence, words: list[str]) -> bool:
+    """Whether both values of `evidence` hold one of `words` (spaces aside: `QuillfeatherHome`)."""
+    texts = [evidence.a.normalized.replace(" ", ""), evidence.b.normalized.replace(" ", "")]
+    return any(all(w in text for text in texts) for w in words)
+
+
 def _resolve(evidence: list) -> tuple[Level, float, list] | None:
     if len(evidence) == 1:
         # The common case, kept cheap: one shared value.
@@ -282,6 +399,8 @@ def _resolve(evidence: list) -> tuple[Level, float, list] | None:
             return None
         return rule.level, pair_score(rule.level, ((rule.level, False, similarity),)), evidence
     kept = _strongest_per_value_pair(evidence)
+    if any(name_part(e.rule) for e in kept):
+        kept = _family_counted_once(kept)
     if _near_alone(kept):
         return None
     level = combine_level((e.rule.weight, e.rule.family, e.rule.context) for e in kept)

@@ -262,8 +262,8 @@ def _term_json(term: tuple[str, float, object]) -> dict:
     """One term of a finding's weight: {"term": "accounts", "bits": -1.0, "accounts": 4}."""
     name, bits, detail = term
     out: dict = {"term": name, "bits": bits}
-    if name == "name":
-        out["share"] = float(f"{detail:.3g}")  # of people bearing the (commoner) name
+    if name in ("name", "family"):
+        out["share"] = float(f"{detail:.3g}")  # of people bearing the (commoner) name, or the family name
     elif name == "accounts":
         out["accounts"] = detail
     return out

@@ -158,7 +158,7 @@ def _default_rules() -> Rules:
     near = {
         f.name: FuzzyRule(f.name, f.near.threshold, f.near.level, f.family, f.near.reason, f.near.reason_zh,
                           context=level_of_weight(f.near_weight) is None, weight=f.near_weight, common=f.common,  # type: ignore[arg-type]  # near: not None
-                          near=True)
+                          near=True, names=f.names)
         for f in _FACETS.values()
         if f.near is not None
     }

@@ -247,8 +247,7 @@ def parts_may_agree(blocks: Sequence[tuple[str, list[int]]], candidates: Iterabl
 
     - their numbers disagree (`_numbers_agree`): one has two numbers more than the other, or
       the fewer numbers are not all among the other's -- all but one is enough only where
-      there are two or more, neither address names a unit and the one is a single edit from
-      a number only the other has (a house number a digit off, not a neighbour's);
+      there are two or more and neither address names a unit (another house number);
     - they share no distinctive word (`_agree`);
     - one has more than `_PARTS_MAX_UNMATCHED` words the other lacks (`_words_agree`);
     - they share exactly one distinctive word -- so the one-word allowance, which wants two,
@@ -427,11 +426,9 @@ def _pairs_may_agree(read: _Read, first: "np.ndarray", second: "np.ndarray") -> 
 def _numbers_may_agree(read: _Read, first: "np.ndarray", second: "np.ndarray") -> "np.ndarray":
     """For each pair, whether its numbers may agree (`comparisons._numbers_agree`): the
     fewer numbers (either side when as many) all among the other's, which has at most one
-    more; or all but one, of two or more, where neither names a unit and the one left is one
-    edit from a number only the other has."""
+    more; or all but one, of two or more, where neither names a unit (the other then has a
+    number in its place)."""
     import numpy as np
-    from rapidfuzz import process
-    from rapidfuzz.distance import OSA
 
     numbers_a, numbers_b = read.numbers[first], read.numbers_other[second]
     same = numbers_a[:, :, None] == numbers_b[:, None, :]
@@ -441,19 +438,59 @@ def _numbers_may_agree(read: _Read, first: "np.ndarray", second: "np.ndarray") -
     fewer = np.minimum(count_a, count_b)
     missed = np.where(a_fewer, only_a.sum(axis=1), only_b.sum(axis=1))
     possible = (fewer >= 1) & (np.abs(count_a - count_b) <= 1) & (missed == 0)
-    near = np.flatnonzero((fewer >= 1) & (np.abs(count_a - count_b) <= 1) & (missed == 1) & (fewer > 1)
-                          & ~read.unit[first] & ~read.unit[second])
-    if len(near):
-        # The one number the fewer side misses, against each number only the other has.
-        mine = np.where(a_fewer[near][:, None], only_a[near], only_b[near])
-        theirs = np.where(a_fewer[near][:, None], only_b[near], only_a[near])
-        ids_mine = np.where(a_fewer[near][:, None], numbers_a[near], numbers_b[near])
-        ids_theirs = np.where(a_fewer[near][:, None], numbers_b[near], numbers_a[near])
-        missed_id = ids_mine[np.arange(len(near)), mine.argmax(axis=1)]
-        pair, j = np.nonzero(theirs)
-        text = read.text
-        one_edit = process.cpdist(list(map(text.__getitem__, missed_id[pair].tolist())),
-                                  list(map(text.__getitem__, ids_theirs[pair, j].tolist())),
-                                  scorer=OSA.distance, score_cutoff=1, dtype=np.int64) <= 1
-        possible[near[np.unique(pair[one_edit])]] = True
+    # All but one of two or more, where neither names a unit (the one left in another's place:
+    # a house number a digit off, or another house number of the same street).
+    possible |= ((fewer > 1) & (np.abs(count_a - count_b) <= 1) & (missed == 1)
+                 & ~read.unit[first] & ~read.unit[second])
     return possible
+
+
+# ---------------------------------------------------------------------------------------------
+# A person's name in part (comparisons.names_agree_in_part) is no comparison level either.
+
+
+def names_may_agree(blocks: Sequence[tuple[str, list[int]]], candidates: Iterable[int],
+                    text_of: Callable[[int], str]) -> set[int]:
+    """Of the positions `candidates` in `blocks`, those holding two values whose normalised
+    names (`text_of(ref)`) may agree in part, which `engine.score_blocks` must then score: a
+    NECESSARY test of `comparisons.names_agree_in_part` -- two names agree in part only if a
+    family-name candidate (`comparisons.family_candidates`) of one is one of the other's and
+    their words differ. A name's candidates (one or two of its words) are read once per text
+    (`comparisons.family_words`), then each block once: most blocks of a large store are one
+    given name's holders with family names all different (`Acme K*`)."""
+    from .comparisons import _pinyin_word, family_words
+
+    at = list(candidates)
+    # First a cheaper superset of each value's family-name candidates, read once per value:
+    # its last word, and its first where that reads as pinyin. Only values holding such a
+    # word that another text holds too can agree in part, and only blocks with two such
+    # values are read further, with the candidates themselves.
+    refs = list(set(chain.from_iterable(blocks[a][1] for a in at)))
+    texts = list(map(text_of, refs))
+    first_text: dict[str, str] = {}
+    shared: set[str] = set()
+    for text in texts:
+        last = text.rpartition(" ")[2]
+        if first_text.setdefault(last, text) != text:
+            shared.add(last)
+        first, space, _rest = text.partition(" ")
+        if space and _pinyin_word(first) and first_text.setdefault(first, text) != text:
+            shared.add(first)
+    hopeful = {ref for ref, text in zip(refs, texts, strict=True)
+               if text.rpartition(" ")[2] in shared or text.partition(" ")[0] in shared}
+    out = set()
+    for a in at:
+        refs = blocks[a][1]
+        if sum(map(hopeful.__contains__, refs)) < 2:
+            continue
+        holders: dict[str, str] = {}
+        for text in map(text_of, (ref for ref in refs if ref in hopeful)):
+            for word in family_words(text):
+                held = holders.setdefault(word, text)
+                if held != text and sorted(held.split()) != sorted(text.split()):
+                    out.add(a)
+                    break
+            if a in out:
+                break
+    return out
+

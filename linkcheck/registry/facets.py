@@ -207,6 +207,16 @@ _ENTRIES = (
           fuzzy=FuzzyDefault(90, MEDIUM, ("typo",),
                              "Near-identical legal representative names: probably the same person.",
                              "法定代表人姓名高度相似：很可能是同一个人。", weight=7.0),
+          # Partial agreement (NEAR_WEIGHT at most): the same family name beside another given
+          # name, or one left out (linkage.comparisons.names_agree_in_part, tried in the
+          # blocking groups by engine.score_blocks and compare), weighed by how common the
+          # family name is (linkage.evidence.name_part_weight): a rare one 3 bits, a common
+          # one (Smith, Wang) nothing. Never a pair alone, like the near levels.
+          near=FuzzyDefault(0, LOW, (),
+                            "Legal representatives with the same uncommon family name but another given name "
+                            "(or none): one person written differently, or relatives.",
+                            "法定代表人姓氏相同且不常见，但名字不同（或未写名字）：可能是同一人的不同写法，也可能是亲属。",
+                            weight=NEAR_WEIGHT),
           # A name alone never says as much as an address: a rare name is medium (at most
           # 9; beside the same address 21, high), a common one context (see
           # linkage.evidence.name_weight).
