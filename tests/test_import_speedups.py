@@ -166,6 +166,45 @@ def test_parse_tuple_is_parse_value_on_any_text(name, value, region):
         lambda *a, **k: kinds.parse_value(*a, **k).as_tuple(), name, value, region=region)
 
 
+def _records(values: list[tuple[str, str]], marketplace: str | None = "amazon.com") -> list[ProfileRecord]:
+    return [ProfileRecord(f"f:{i}", f"shop-{i}", marketplace, values=(RawValue(kind, value),))
+            for i, (kind, value) in enumerate(values)]
+
+
+_PAIRS = [(name, value) for name, values in _VALUES.items() for value in values]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(_PAIRS), max_size=12), max_size=6), st.sampled_from([None, "CN"]),
+       st.sampled_from([None, "US"]), st.integers(1, 6))
+def test_answers_kept_across_batches_are_the_answers_parsed_afresh(batches, region, default_region, limit):
+    """`Memo`: an import's answers, kept across its batches (a value seen again is not parsed
+    again), are each batch's answers parsed alone, however small its bounds."""
+    from linkcheck.importers.ahead import Memo
+
+    memo = Memo(cold=limit, hot=limit)
+    for values in batches:
+        records = _records(values)
+        assert parse_batch(records, region, default_region, memo) == parse_batch(records, region, default_region)
+        assert len(memo.cold) <= limit and len(memo.hot) <= limit
+
+
+def test_a_value_seen_twice_is_kept_and_one_seen_once_only_for_a_while():
+    from linkcheck.importers.ahead import Memo
+
+    memo = Memo(cold=2, hot=10)
+    category = ("category", "Home & Kitchen")
+    parse_batch(_records([category]), None, None, memo)
+    key = ("category", "Home & Kitchen", "US")
+    assert key in memo.cold and key not in memo.hot
+    parse_batch(_records([category]), None, None, memo)  # seen again: taken from `cold`, kept in `hot`
+    assert key in memo.hot and key not in memo.cold
+    memo.hot[key] = ("kept", (), ())
+    assert parse_batch(_records([category]), None, None, memo)[key] == ("kept", (), ())  # not parsed again
+    parse_batch(_records([("brand", f"Brand{i}") for i in range(3)]), None, None, memo)
+    assert not memo.cold and key in memo.hot  # `cold` over its bound starts over; `hot` stays
+
+
 # ----- an import's attributes: the values parsed ahead without metadata ----------------------
 
 _METADATA = st.one_of(
