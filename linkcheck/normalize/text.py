@@ -5,9 +5,8 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-from dataclasses import dataclass
 from importlib import resources
-from typing import Sequence
+from typing import NamedTuple, Sequence
 from ..i18n import _
 
 MAX_LENGTH = 1000
@@ -32,14 +31,16 @@ class Rejected(ValueError):
         self.reason = reason
 
 
-@dataclass(frozen=True, slots=True)
-class Canonical:
+class Canonical(NamedTuple):
     """One value in canonical form, with what it reveals beyond itself.
 
     `key` is what two spellings of one value share when it differs from `value` (company
     names ignore spacing); `related` holds other facets the value carries, as (facet, value)
     pairs; `identifying` is False for values that identify no one (a private IP), which
     then yield no match keys at all.
+
+    A named tuple, not a frozen dataclass: every value an import reads makes one (two million
+    at 100,000 accounts), and a frozen dataclass takes half as long again to build.
     """
 
     value: str
