@@ -199,17 +199,20 @@ def blocking(tokens: Sequence[str], generic: frozenset[str], *, min_length: int 
     """
     out: list[str] = []
     found = 0
+    last = len(tokens) - 1
     for index, token in enumerate(tokens):
         if token in generic or not _LETTER.search(token):
             continue
-        cjk = is_cjk(token[0])
+        cjk = not token.isascii() and is_cjk(token[0])  # (no ASCII character is CJK)
         if len(token) < (2 if cjk else min_length):
             continue
         h = 1 if cjk or len(token) <= 3 else 2
-        head, tail = tokens[:index], tokens[index + 1:]
+        # The words before and after it, joined once for both cut forms.
+        head = " ".join(tokens[:index]) + " " if index else ""
+        tail = " " + " ".join(tokens[index + 1:]) if index < last else ""
         out.append(token)
-        out.append(" ".join((*head, token[:h] + "*", *tail)))
-        out.append(" ".join((*head, "*" + token[-h:], *tail)))
+        out.append(f"{head}{token[:h]}*{tail}")
+        out.append(f"{head}*{token[-h:]}{tail}")
         found += 1
         if found == limit:
             break
