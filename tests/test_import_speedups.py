@@ -401,3 +401,58 @@ def test_blocking_is_as_before(tokens, generic, min_length, limit, as_tuple):
     tokens = tuple(tokens) if as_tuple else tokens
     assert normalize.blocking(tokens, generic, min_length=min_length, limit=limit) == _blocking_as_before(
         tokens, generic, min_length=min_length, limit=limit)
+
+
+def _parsed_international(digits):
+    import phonenumbers
+
+    try:
+        return phonenumbers.parse("+" + digits, None)
+    except phonenumbers.NumberParseException as exc:
+        return "raises", exc.error_type
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.one_of(
+    st.builds(lambda code, rest: f"{code}{rest}", st.sampled_from(sorted(__import__("phonenumbers").COUNTRY_CODE_TO_REGION_CODE)),
+              st.from_regex(r"[0-9]{0,17}", fullmatch=True)),
+    st.builds(lambda code, trunk, rest: f"{code}{trunk}{rest}",
+              st.sampled_from(sorted(__import__("phonenumbers").COUNTRY_CODE_TO_REGION_CODE)),
+              st.sampled_from(["0", "00", "000", "1", "8", "9"]), st.from_regex(r"[0-9]{4,12}", fullmatch=True)),
+    st.from_regex(r"[0-9]{0,20}", fullmatch=True),
+    st.text(max_size=14)))
+def test_an_international_number_is_what_phonenumbers_parse_gives(digits):
+    """`phone._international`: phonenumbers' parse of `+digits` without its text scanning --
+    the very PhoneNumber, or None for parse itself to read it."""
+    import phonenumbers
+
+    from linkcheck.normalize.phone import _international
+
+    fast = _international(digits)
+    if fast is not None:
+        assert fast == _parsed_international(digits)
+        assert phonenumbers.is_valid_number(fast) == phonenumbers.is_valid_number(_parsed_international(digits))
+
+
+def test_every_example_number_in_phonenumbers_metadata_reads_the_same():
+    import phonenumbers
+
+    from linkcheck.normalize.phone import _international
+
+    examples = [phonenumbers.example_number_for_type(region, kind)
+                for region in sorted(phonenumbers.SUPPORTED_REGIONS) for kind in range(12)]
+    examples += [phonenumbers.example_number_for_non_geo_entity(code)
+                 for code in sorted(phonenumbers.COUNTRY_CODES_FOR_NON_GEO_REGIONS)]
+    read = 0
+    for example in filter(None, examples):
+        e164 = phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.E164)[1:]
+        code = str(example.country_code)
+        # as written; with a trunk 0 after the country code (+44 020...); a digit short or over
+        for digits in (e164, code + "0" + e164[len(code):], code + "00" + str(example.national_number),
+                       e164[:-1], e164 + "5"):
+            fast = _international(digits)
+            assert fast is None or fast == _parsed_international(digits), digits
+            if digits == e164:
+                assert fast == example, digits
+                read += 1
+    assert read > 1000

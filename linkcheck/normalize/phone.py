@@ -36,7 +36,7 @@ def _e164(digits: str, region: str | None) -> tuple[str, bool]:
     _keep_patterns(phonenumbers)
     try:
         if region is None:
-            number = phonenumbers.parse("+" + digits, None)
+            number = _international(digits) or phonenumbers.parse("+" + digits, None)
         else:
             number = phonenumbers.parse(digits, region, keep_raw_input=True)
     except phonenumbers.NumberParseException:
@@ -49,6 +49,39 @@ def _e164(digits: str, region: str | None) -> tuple[str, bool]:
     national = region is not None and number.country_code_source in (
         phonenumbers.CountryCodeSource.FROM_DEFAULT_COUNTRY, phonenumbers.CountryCodeSource.FROM_NUMBER_WITHOUT_PLUS_SIGN)
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164), national
+
+
+def _international(digits: str):
+    """`phonenumbers.parse("+" + digits, None)` for plain ASCII digits, in half its time: the
+    steps it takes for such text, by phonenumbers' own functions and metadata -- the country
+    code from the leading digits, the national prefix stripped where the number's length
+    allows it, its leading zeros -- without first scanning the text for a number inside
+    other characters, an extension or a phone-context. None whenever parse would do anything
+    else (no country code, too short or too long: it raises), for parse itself to do it."""
+    if len(digits) <= 2 or not (digits.isascii() and digits.isdigit()):
+        return None
+    from phonenumbers import phonenumberutil as util
+    from phonenumbers.phonemetadata import PhoneMetadata
+    from phonenumbers.phonenumber import PhoneNumber
+
+    country_code, national = util._extract_country_code(digits)
+    if country_code == 0:
+        return None
+    metadata = PhoneMetadata.metadata_for_region_or_calling_code(
+        country_code, util.region_code_for_country_code(country_code))
+    if metadata is None or len(national) < util._MIN_LENGTH_FOR_NSN:
+        return None
+    _carrier, stripped, _found = util._maybe_strip_national_prefix_carrier_code(national, metadata)
+    kept = util.ValidationResult
+    if util._test_number_length(stripped, metadata) not in (kept.TOO_SHORT, kept.IS_POSSIBLE_LOCAL_ONLY,
+                                                           kept.INVALID_LENGTH):
+        national = stripped
+    if not util._MIN_LENGTH_FOR_NSN <= len(national) <= util._MAX_LENGTH_FOR_NSN:
+        return None
+    number = PhoneNumber(country_code=country_code)
+    util._set_italian_leading_zeros_for_phone_number(national, number)
+    number.national_number = int(national)
+    return number
 
 
 def _keep_patterns(phonenumbers) -> None:
