@@ -500,3 +500,34 @@ def test_person_name_is_as_before(text):
             return type(exc).__name__
 
     assert outcome(person_name) == outcome(_person_name_as_before)
+
+
+_COMPANY_WORDS = ["PT", "The", "OOO", "ООО", "ZAO", "Acme", "Trading", "Co.,", "Ltd", "Limited", "GmbH", "SA", "S.A.",
+                  "Shenzhen", "深圳市", "有限公司", "Tov", "the", "PT.", "&", "+", "and", "Company", "Holdings", "Inc"]
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.one_of(st.lists(st.sampled_from(_COMPANY_WORDS), min_size=1, max_size=6).map(" ".join), st.text(max_size=20)))
+def test_company_tokens_strip_legal_prefixes_as_before(text):
+    """The legal prefixes looked up by the name's first word: the same first match as trying
+    every prefix in order."""
+    from linkcheck.normalize import company
+
+    tokens = company.company_tokens(text)
+    saved = company._LEGAL_PREFIXES_BY_FIRST
+    try:
+        company._LEGAL_PREFIXES_BY_FIRST = _EveryPrefix(company._LEGAL_PREFIXES)
+        assert company.company_tokens(text) == tokens
+    finally:
+        company._LEGAL_PREFIXES_BY_FIRST = saved
+
+
+class _EveryPrefix(dict):
+    """Every legal prefix for any first word, in order: the loop as it was."""
+
+    def __init__(self, forms):
+        super().__init__()
+        self._forms = list(forms)
+
+    def get(self, key, default=None):
+        return self._forms
