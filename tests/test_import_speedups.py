@@ -531,3 +531,35 @@ class _EveryPrefix(dict):
 
     def get(self, key, default=None):
         return self._forms
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.builds(lambda code, rest: f"{code}{rest}",
+                 st.sampled_from(sorted(__import__("phonenumbers").COUNTRY_CODE_TO_REGION_CODE)),
+                 st.from_regex(r"[0-9]{1,15}", fullmatch=True)))
+def test_a_number_is_valid_where_phonenumbers_says_it_is(digits):
+    import phonenumbers
+
+    from linkcheck.normalize.phone import _valid
+
+    number = _parsed_international(digits)
+    if isinstance(number, phonenumbers.PhoneNumber):
+        assert _valid(number) == phonenumbers.is_valid_number(number)
+
+
+def test_every_example_number_is_valid_both_ways_and_a_digit_more_or_less_the_same():
+    import phonenumbers
+
+    from linkcheck.normalize.phone import _valid
+
+    shared = [region for code, regions in phonenumbers.COUNTRY_CODE_TO_REGION_CODE.items() if len(regions) > 1
+              for region in regions]
+    for region in shared:
+        for kind in range(12):
+            example = phonenumbers.example_number_for_type(region, kind)
+            if example is None:
+                continue
+            assert _valid(example) == phonenumbers.is_valid_number(example)
+            for other in (example.national_number // 10, example.national_number * 10 + 7, example.national_number + 1):
+                number = phonenumbers.PhoneNumber(country_code=example.country_code, national_number=other)
+                assert _valid(number) == phonenumbers.is_valid_number(number)

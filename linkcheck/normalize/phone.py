@@ -41,7 +41,7 @@ def _e164(digits: str, region: str | None) -> tuple[str, bool]:
             number = phonenumbers.parse(digits, region, keep_raw_input=True)
     except phonenumbers.NumberParseException:
         return "", False
-    if not phonenumbers.is_valid_number(number):
+    if not _valid(number):
         return "", False
     # The country is the region's when the number had no country code, and also when its
     # leading digits were read as the region's own code without a `+` or an international
@@ -82,6 +82,36 @@ def _international(digits: str):
     util._set_italian_leading_zeros_for_phone_number(national, number)
     number.national_number = int(national)
     return number
+
+
+def _valid(number) -> bool:
+    """`phonenumbers.is_valid_number(number)`, without reading the number twice against the
+    metadata of a region that shares its country code with others (+1 is 25 regions, +44
+    four, +7 two...): is_valid_number finds the region whose patterns the number matches,
+    then matches it against that region's patterns again. The same answer, from the first
+    match."""
+    from phonenumbers import phonenumberutil as util
+    from phonenumbers.phonemetadata import REGION_CODE_FOR_NON_GEO_ENTITY, PhoneMetadata
+    from phonenumbers.re_util import re_compile
+
+    regions = util.COUNTRY_CODE_TO_REGION_CODE.get(number.country_code)
+    if regions is None or len(regions) == 1:
+        return util.is_valid_number(number)
+    national = util.national_significant_number(number)
+    for region in regions:
+        metadata = PhoneMetadata.metadata_for_region(region.upper(), None)
+        if metadata is None:
+            continue
+        if metadata.leading_digits is not None:
+            if re_compile(metadata.leading_digits).match(national):
+                return util.is_valid_number_for_region(number, region)
+        elif util._number_type_helper(national, metadata) != util.PhoneNumberType.UNKNOWN:
+            if region == REGION_CODE_FOR_NON_GEO_ENTITY:
+                return util.is_valid_number_for_region(number, region)
+            # is_valid_number_for_region(number, region): the region's country code, then the
+            # same type from the same metadata
+            return metadata.country_code == number.country_code
+    return False
 
 
 def _keep_patterns(phonenumbers) -> None:
