@@ -563,3 +563,78 @@ def test_every_example_number_is_valid_both_ways_and_a_digit_more_or_less_the_sa
             for other in (example.national_number // 10, example.national_number * 10 + 7, example.national_number + 1):
                 number = phonenumbers.PhoneNumber(country_code=example.country_code, national_number=other)
                 assert _valid(number) == phonenumbers.is_valid_number(number)
+
+
+def _email_as_before(text):
+    """`normalize.email` as it was written before the eighth session (its domain checked in line)."""
+    import importlib
+    import unicodedata
+
+    from linkcheck.normalize.text import Canonical, Rejected, _nfkc
+
+    m = importlib.import_module("linkcheck.normalize.email")
+
+    if not text.isascii() and m._FOLDS_TO_SEPARATOR.search(text):
+        raise Rejected("not an email address")
+    text = _nfkc(text).replace("\u3002", ".")
+    if text[:7].lower() == "mailto:":
+        text = text[7:]
+    if text.startswith("<") and text.endswith(">"):
+        text = text[1:-1]
+    local, at, domain = text.strip().rpartition("@")
+    if not at or not local:
+        raise Rejected("not an email address")
+    local = local.lower()
+    if len(local.encode("utf-8")) > m.MAX_LOCAL_OCTETS or not m._LOCAL_PART.fullmatch(local):
+        raise Rejected("not an email address")
+    if not local.isascii() and not m._LOCAL_PART.fullmatch(unicodedata.normalize("NFD", local)):
+        raise Rejected("not an email address")
+    if domain.endswith("."):
+        raise Rejected("not an email address (bad domain)")
+    try:
+        domain = m.domain_name(domain)
+    except Rejected:
+        raise Rejected("not an email address (bad domain)") from None
+    tld = domain.rpartition(".")[2]
+    if "." not in domain or not m._tld_ok(tld) or any(m._RESERVED_LABEL.match(label) for label in domain.split(".")):
+        raise Rejected("not an email address (bad domain)")
+    octets = len(local.encode("utf-8")) + 1 + len(domain if domain.isascii() else m._ascii_domain(domain))
+    if octets > m.MAX_EMAIL_OCTETS:
+        raise Rejected(f"longer than {m.MAX_EMAIL_OCTETS} octets, more than an email address can be")
+    if tld in m._SPECIAL_USE_TLDS:
+        raise Rejected(f"a special-use domain (.{tld}) where no mailbox can be")
+    domain = m._MAIL_ALIASES.get(domain, domain)
+    if domain in m._IGNORE_DOTS:
+        local = local.replace(".", "")
+    local = m._base_mailbox(local, "+")
+    if domain.partition(".")[0] in m._DASH_TAG_BRANDS:
+        local = m._base_mailbox(local, "-")
+    value = f"{local}@{domain}"
+    if m.is_free_mail(domain):
+        return Canonical(value, flags=("free_mail",))
+    return Canonical(value, related=(("email_domain", domain),))
+
+
+_LOCALS = ["ops", "J.Doe+amz", "a-b", "x" * 64, "x" * 65, "é", "<ops", "mailto:ops", "", "a..b", "≮"]
+_DOMAINS = ["gmail.com", "GMail.com", "example.com.", "acme.example", "münchen.de", "xn--mnchen-3ya.de", "a--b.example",
+            "localhost", "x.test", "yandex.ru", "ya.ru", "me.com", "a" * 250 + ".example", "-a.example", "a.b",
+            "co.uk", "1.2.3.4", "xn--zz.example", "example。com", "b.onion", "x.y.z.arpa", "a" * 63 + ".com"]
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.one_of(st.builds(lambda local, at, domain: f"{local}{at}{domain}", st.sampled_from(_LOCALS),
+                           st.sampled_from(["@", "@@", "＠", " @ "]), st.sampled_from(_DOMAINS)),
+                 st.text(max_size=30)))
+def test_email_is_as_before(text):
+    from linkcheck.normalize import email
+    from linkcheck.normalize.text import Rejected
+
+    def outcome(read):
+        try:
+            return read(text)
+        except Rejected as exc:
+            return "rejected", exc.reason
+        except Exception as exc:  # noqa: BLE001 - the same failure both ways
+            return type(exc).__name__
+
+    assert outcome(email) == outcome(_email_as_before)
