@@ -44,7 +44,8 @@ def check_name(name: object) -> str:
     name = name.strip()
     if len(name) > MAX_NAME_CHARS:
         raise InvalidInput(_("account name longer than {MAX_NAME_CHARS} characters", MAX_NAME_CHARS=MAX_NAME_CHARS))
-    if any(unicodedata.category(ch).startswith("C") for ch in name):
+    # (an ASCII character is of a category C* exactly when it is not printable: 0-31 and 127)
+    if not name.isprintable() if name.isascii() else any(unicodedata.category(ch).startswith("C") for ch in name):
         raise InvalidInput(_("account name contains control characters"))
     return name
 

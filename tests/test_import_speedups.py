@@ -638,3 +638,30 @@ def test_email_is_as_before(text):
             return type(exc).__name__
 
     assert outcome(email) == outcome(_email_as_before)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.one_of(st.text(max_size=20), st.text(alphabet=[chr(c) for c in range(128)], max_size=20),
+                 st.sampled_from(["store-000123", "acme-us", " shop ", "a\x7fb", "a\tb", "店铺\u200b", "x" * 300])))
+def test_an_account_name_is_checked_as_before(name):
+    import unicodedata
+
+    from linkcheck.errors import InvalidInput
+
+    def as_before(text):
+        if not isinstance(text, str) or not text.strip():
+            raise InvalidInput("an account needs a non-empty name")
+        text = text.strip()
+        if len(text) > accounts.MAX_NAME_CHARS:
+            raise InvalidInput(f"account name longer than {accounts.MAX_NAME_CHARS} characters")
+        if any(unicodedata.category(ch).startswith("C") for ch in text):
+            raise InvalidInput("account name contains control characters")
+        return text
+
+    def outcome(check):
+        try:
+            return check(name)
+        except InvalidInput as exc:
+            return "refused", exc.message
+
+    assert outcome(accounts.check_name) == outcome(as_before)
