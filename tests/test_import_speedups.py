@@ -665,3 +665,14 @@ def test_an_account_name_is_checked_as_before(name):
             return "refused", exc.message
 
     assert outcome(accounts.check_name) == outcome(as_before)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.one_of(st.sampled_from(["amazon.com", "amazon.co.uk", "UK", "de", "美国站", "亚马逊日本", "", " ", "x.y",
+                                  "https://sellercentral.amazon.de/x", "ebay.com.au", "amazon.con", "mars"]),
+                 st.text(max_size=24)))
+def test_a_marketplace_s_region_remembered_is_the_region_read_again(marketplace):
+    from linkcheck.registry import regions
+
+    first = regions.region_for_marketplace(marketplace)
+    assert regions.region_for_marketplace(marketplace) == first == regions._region_for_marketplace(marketplace)
