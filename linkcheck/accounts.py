@@ -44,7 +44,8 @@ def check_name(name: object) -> str:
     name = name.strip()
     if len(name) > MAX_NAME_CHARS:
         raise InvalidInput(_("account name longer than {MAX_NAME_CHARS} characters", MAX_NAME_CHARS=MAX_NAME_CHARS))
-    if any(unicodedata.category(ch).startswith("C") for ch in name):
+    # (an ASCII character is of a category C* exactly when it is not printable: 0-31 and 127)
+    if not name.isprintable() if name.isascii() else any(unicodedata.category(ch).startswith("C") for ch in name):
         raise InvalidInput(_("account name contains control characters"))
     return name
 
@@ -445,11 +446,12 @@ def record_attributes(
     plain = ahead and when is not None and source in SOURCES
     for raw in record.values:
         ready = None
-        kind, value, note, raw_source, first_seen, last_seen, periods = raw
+        kind = raw[0]
+        value = raw[1]
         if ahead and isinstance(kind, str) and isinstance(value, str):
             ready = ahead.get((kind, value, region))
-            if (ready is not None and plain and note is None and raw_source is None and first_seen is None
-                    and last_seen is None and periods == ()):  # no metadata of its own
+            # (note, source, first_seen, last_seen, periods) all None and (): no metadata of its own
+            if ready is not None and plain and raw[2:] == _NO_METADATA:
                 normalized, keys, flags = ready
                 attrs.append(_attribute(Attribute, (kind, value.strip() if _KEEPS_RAW[kind] else normalized, normalized,
                                                     keys, source, when, when, None, flags, ())))
@@ -487,6 +489,7 @@ def _checked(problems: list[str], check, *args, **kwargs):
 
 
 _attribute = tuple.__new__
+_NO_METADATA = (None, None, None, None, ())  # a RawValue's fields after kind and value when it has none
 # Whether each kind keeps the value as entered (make_attribute); a value parsed ahead is of a known kind.
 _KEEPS_RAW = {name: kind.keeps_raw for name, kind in kinds.KINDS.items()}
 

@@ -166,6 +166,45 @@ def test_parse_tuple_is_parse_value_on_any_text(name, value, region):
         lambda *a, **k: kinds.parse_value(*a, **k).as_tuple(), name, value, region=region)
 
 
+def _records(values: list[tuple[str, str]], marketplace: str | None = "amazon.com") -> list[ProfileRecord]:
+    return [ProfileRecord(f"f:{i}", f"shop-{i}", marketplace, values=(RawValue(kind, value),))
+            for i, (kind, value) in enumerate(values)]
+
+
+_PAIRS = [(name, value) for name, values in _VALUES.items() for value in values]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(_PAIRS), max_size=12), max_size=6), st.sampled_from([None, "CN"]),
+       st.sampled_from([None, "US"]), st.integers(1, 6))
+def test_answers_kept_across_batches_are_the_answers_parsed_afresh(batches, region, default_region, limit):
+    """`Memo`: an import's answers, kept across its batches (a value seen again is not parsed
+    again), are each batch's answers parsed alone, however small its bounds."""
+    from linkcheck.importers.ahead import Memo
+
+    memo = Memo(cold=limit, hot=limit)
+    for values in batches:
+        records = _records(values)
+        assert parse_batch(records, region, default_region, memo) == parse_batch(records, region, default_region)
+        assert len(memo.cold) <= limit and len(memo.hot) <= limit
+
+
+def test_a_value_seen_twice_is_kept_and_one_seen_once_only_for_a_while():
+    from linkcheck.importers.ahead import Memo
+
+    memo = Memo(cold=2, hot=10)
+    category = ("category", "Home & Kitchen")
+    parse_batch(_records([category]), None, None, memo)
+    key = ("category", "Home & Kitchen", "US")
+    assert key in memo.cold and key not in memo.hot
+    parse_batch(_records([category]), None, None, memo)  # seen again: taken from `cold`, kept in `hot`
+    assert key in memo.hot and key not in memo.cold
+    memo.hot[key] = ("kept", (), ())
+    assert parse_batch(_records([category]), None, None, memo)[key] == ("kept", (), ())  # not parsed again
+    parse_batch(_records([("brand", f"Brand{i}") for i in range(3)]), None, None, memo)
+    assert not memo.cold and key in memo.hot  # `cold` over its bound starts over; `hot` stays
+
+
 # ----- an import's attributes: the values parsed ahead without metadata ----------------------
 
 _METADATA = st.one_of(
@@ -319,3 +358,321 @@ def test_the_modules_left_out_are_tried_after_every_module_they_repeat():
     for country, union in (("US", us_tin), ("TH", th_tin)):
         modules = numbers._country_modules(country)
         assert union not in modules and set(union._tin_modules) <= set(modules)
+
+
+# ----- the eighth session's faster normalisers: each is what it was ----------------------
+
+
+def _blocking_as_before(tokens, generic, *, min_length=3, limit=3):
+    """`normalize.blocking` as it was written before the eighth session."""
+    from linkcheck.normalize.text import _LETTER, is_cjk
+
+    out = []
+    found = 0
+    for index, token in enumerate(tokens):
+        if token in generic or not _LETTER.search(token):
+            continue
+        cjk = is_cjk(token[0])
+        if len(token) < (2 if cjk else min_length):
+            continue
+        h = 1 if cjk or len(token) <= 3 else 2
+        head, tail = tokens[:index], tokens[index + 1:]
+        out.append(token)
+        out.append(" ".join((*head, token[:h] + "*", *tail)))
+        out.append(" ".join((*head, "*" + token[-h:], *tail)))
+        found += 1
+        if found == limit:
+            break
+    return tuple(dict.fromkeys(out))
+
+
+_WORDS = ["acme", "trading", "shenzhen", "road", "12", "a", "ab", "abc", "li", "深圳", "星", "艾克美", "x1", "_", "",
+          "é", "ßtraße", "ⅻ", "٣", "co", "ltd", "room", "1203", "ａｂｃ", "ｱｲ", "가나"]
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.lists(st.one_of(st.sampled_from(_WORDS), st.text(max_size=6)), max_size=9),
+       st.sampled_from(["company", "address", "none", "acme"]), st.integers(1, 4), st.integers(1, 4), st.booleans())
+def test_blocking_is_as_before(tokens, generic, min_length, limit, as_tuple):
+    from linkcheck import normalize
+
+    generic = {"company": normalize.COMPANY_GENERIC, "address": normalize.ADDRESS_GENERIC, "none": frozenset(),
+               "acme": frozenset({"acme"})}[generic]
+    tokens = tuple(tokens) if as_tuple else tokens
+    assert normalize.blocking(tokens, generic, min_length=min_length, limit=limit) == _blocking_as_before(
+        tokens, generic, min_length=min_length, limit=limit)
+
+
+def _parsed_international(digits):
+    import phonenumbers
+
+    try:
+        return phonenumbers.parse("+" + digits, None)
+    except phonenumbers.NumberParseException as exc:
+        return "raises", exc.error_type
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.one_of(
+    st.builds(lambda code, rest: f"{code}{rest}", st.sampled_from(sorted(__import__("phonenumbers").COUNTRY_CODE_TO_REGION_CODE)),
+              st.from_regex(r"[0-9]{0,17}", fullmatch=True)),
+    st.builds(lambda code, trunk, rest: f"{code}{trunk}{rest}",
+              st.sampled_from(sorted(__import__("phonenumbers").COUNTRY_CODE_TO_REGION_CODE)),
+              st.sampled_from(["0", "00", "000", "1", "8", "9"]), st.from_regex(r"[0-9]{4,12}", fullmatch=True)),
+    st.from_regex(r"[0-9]{0,20}", fullmatch=True),
+    st.text(max_size=14)))
+def test_an_international_number_is_what_phonenumbers_parse_gives(digits):
+    """`phone._international`: phonenumbers' parse of `+digits` without its text scanning --
+    the very PhoneNumber, or None for parse itself to read it."""
+    import phonenumbers
+
+    from linkcheck.normalize.phone import _international
+
+    fast = _international(digits)
+    if fast is not None:
+        assert fast == _parsed_international(digits)
+        assert phonenumbers.is_valid_number(fast) == phonenumbers.is_valid_number(_parsed_international(digits))
+
+
+def test_every_example_number_in_phonenumbers_metadata_reads_the_same():
+    import phonenumbers
+
+    from linkcheck.normalize.phone import _international
+
+    examples = [phonenumbers.example_number_for_type(region, kind)
+                for region in sorted(phonenumbers.SUPPORTED_REGIONS) for kind in range(12)]
+    examples += [phonenumbers.example_number_for_non_geo_entity(code)
+                 for code in sorted(phonenumbers.COUNTRY_CODES_FOR_NON_GEO_REGIONS)]
+    read = 0
+    for example in filter(None, examples):
+        e164 = phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.E164)[1:]
+        code = str(example.country_code)
+        # as written; with a trunk 0 after the country code (+44 020...); a digit short or over
+        for digits in (e164, code + "0" + e164[len(code):], code + "00" + str(example.national_number),
+                       e164[:-1], e164 + "5"):
+            fast = _international(digits)
+            assert fast is None or fast == _parsed_international(digits), digits
+            if digits == e164:
+                assert fast == example, digits
+                read += 1
+    assert read > 1000
+
+
+def _person_name_as_before(text):
+    """`normalize.person_name` as it was written before the eighth session."""
+    from linkcheck.normalize import person
+    from linkcheck.normalize.text import _LETTER, Canonical, Rejected, _split_cjk, _text
+
+    words = _text(text, initials=False)
+    if not words.isascii():
+        words = _split_cjk(person._HONORIFICS_ZH.sub("", words.strip()))
+    tokens = [t for t in words.split() if t not in person._HONORIFICS]
+    if not tokens or not any(_LETTER.search(t) for t in tokens):
+        raise Rejected("not a name")
+    if any(c.isdigit() for t in tokens for c in t):
+        raise Rejected("a name has no digits")
+    if len(tokens) == 1 and person._HAN_ONLY.fullmatch(tokens[0]) and 2 <= len(tokens[0]) <= 4:
+        pinyin = person._pinyin_key(tokens)  # (a Han name: as it was)
+    elif 2 <= len(tokens) <= 3 and all(t.isascii() and t.isalpha() and person._is_pinyin(t) for t in tokens):
+        pinyin = " ".join(sorted(tokens))
+    else:
+        pinyin = None
+    related = ((person._FACET, person.PINYIN_MARK + pinyin),) if pinyin else ()
+    return Canonical(" ".join(tokens), key=" ".join(sorted(tokens)), related=related)
+
+
+_NAME_PARTS = ["Li", "Wei", "li", "Na", "Xiuying", "Acme", "Bakadafa", "Mr", "Dr.", "DOE,", "John", "O'Neil", "2",
+               "Ⅻ", "²", "٣", "李伟", "欧阳明", "先生", "Zhang San", "  ", ".", "Jean-Luc", "ｗｅｉ", "x1"]
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.one_of(st.lists(st.sampled_from(_NAME_PARTS), min_size=1, max_size=4).map(" ".join), st.text(max_size=20)))
+def test_person_name_is_as_before(text):
+    from linkcheck.normalize import person_name
+    from linkcheck.normalize.text import Rejected
+
+    def outcome(name):
+        try:
+            return name(text)
+        except Rejected as exc:
+            return "rejected", exc.reason
+        except Exception as exc:  # noqa: BLE001 - the same failure both ways
+            return type(exc).__name__
+
+    assert outcome(person_name) == outcome(_person_name_as_before)
+
+
+_COMPANY_WORDS = ["PT", "The", "OOO", "ООО", "ZAO", "Acme", "Trading", "Co.,", "Ltd", "Limited", "GmbH", "SA", "S.A.",
+                  "Shenzhen", "深圳市", "有限公司", "Tov", "the", "PT.", "&", "+", "and", "Company", "Holdings", "Inc"]
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.one_of(st.lists(st.sampled_from(_COMPANY_WORDS), min_size=1, max_size=6).map(" ".join), st.text(max_size=20)))
+def test_company_tokens_strip_legal_prefixes_as_before(text):
+    """The legal prefixes looked up by the name's first word: the same first match as trying
+    every prefix in order."""
+    from linkcheck.normalize import company
+
+    tokens = company.company_tokens(text)
+    saved = company._LEGAL_PREFIXES_BY_FIRST
+    try:
+        company._LEGAL_PREFIXES_BY_FIRST = _EveryPrefix(company._LEGAL_PREFIXES)
+        assert company.company_tokens(text) == tokens
+    finally:
+        company._LEGAL_PREFIXES_BY_FIRST = saved
+
+
+class _EveryPrefix(dict):
+    """Every legal prefix for any first word, in order: the loop as it was."""
+
+    def __init__(self, forms):
+        super().__init__()
+        self._forms = list(forms)
+
+    def get(self, key, default=None):
+        return self._forms
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.builds(lambda code, rest: f"{code}{rest}",
+                 st.sampled_from(sorted(__import__("phonenumbers").COUNTRY_CODE_TO_REGION_CODE)),
+                 st.from_regex(r"[0-9]{1,15}", fullmatch=True)))
+def test_a_number_is_valid_where_phonenumbers_says_it_is(digits):
+    import phonenumbers
+
+    from linkcheck.normalize.phone import _valid
+
+    number = _parsed_international(digits)
+    if isinstance(number, phonenumbers.PhoneNumber):
+        assert _valid(number) == phonenumbers.is_valid_number(number)
+
+
+def test_every_example_number_is_valid_both_ways_and_a_digit_more_or_less_the_same():
+    import phonenumbers
+
+    from linkcheck.normalize.phone import _valid
+
+    shared = [region for code, regions in phonenumbers.COUNTRY_CODE_TO_REGION_CODE.items() if len(regions) > 1
+              for region in regions]
+    for region in shared:
+        for kind in range(12):
+            example = phonenumbers.example_number_for_type(region, kind)
+            if example is None:
+                continue
+            assert _valid(example) == phonenumbers.is_valid_number(example)
+            for other in (example.national_number // 10, example.national_number * 10 + 7, example.national_number + 1):
+                number = phonenumbers.PhoneNumber(country_code=example.country_code, national_number=other)
+                assert _valid(number) == phonenumbers.is_valid_number(number)
+
+
+def _email_as_before(text):
+    """`normalize.email` as it was written before the eighth session (its domain checked in line)."""
+    import importlib
+    import unicodedata
+
+    from linkcheck.normalize.text import Canonical, Rejected, _nfkc
+
+    m = importlib.import_module("linkcheck.normalize.email")
+
+    if not text.isascii() and m._FOLDS_TO_SEPARATOR.search(text):
+        raise Rejected("not an email address")
+    text = _nfkc(text).replace("\u3002", ".")
+    if text[:7].lower() == "mailto:":
+        text = text[7:]
+    if text.startswith("<") and text.endswith(">"):
+        text = text[1:-1]
+    local, at, domain = text.strip().rpartition("@")
+    if not at or not local:
+        raise Rejected("not an email address")
+    local = local.lower()
+    if len(local.encode("utf-8")) > m.MAX_LOCAL_OCTETS or not m._LOCAL_PART.fullmatch(local):
+        raise Rejected("not an email address")
+    if not local.isascii() and not m._LOCAL_PART.fullmatch(unicodedata.normalize("NFD", local)):
+        raise Rejected("not an email address")
+    if domain.endswith("."):
+        raise Rejected("not an email address (bad domain)")
+    try:
+        domain = m.domain_name(domain)
+    except Rejected:
+        raise Rejected("not an email address (bad domain)") from None
+    tld = domain.rpartition(".")[2]
+    if "." not in domain or not m._tld_ok(tld) or any(m._RESERVED_LABEL.match(label) for label in domain.split(".")):
+        raise Rejected("not an email address (bad domain)")
+    octets = len(local.encode("utf-8")) + 1 + len(domain if domain.isascii() else m._ascii_domain(domain))
+    if octets > m.MAX_EMAIL_OCTETS:
+        raise Rejected(f"longer than {m.MAX_EMAIL_OCTETS} octets, more than an email address can be")
+    if tld in m._SPECIAL_USE_TLDS:
+        raise Rejected(f"a special-use domain (.{tld}) where no mailbox can be")
+    domain = m._MAIL_ALIASES.get(domain, domain)
+    if domain in m._IGNORE_DOTS:
+        local = local.replace(".", "")
+    local = m._base_mailbox(local, "+")
+    if domain.partition(".")[0] in m._DASH_TAG_BRANDS:
+        local = m._base_mailbox(local, "-")
+    value = f"{local}@{domain}"
+    if m.is_free_mail(domain):
+        return Canonical(value, flags=("free_mail",))
+    return Canonical(value, related=(("email_domain", domain),))
+
+
+_LOCALS = ["ops", "J.Doe+amz", "a-b", "x" * 64, "x" * 65, "é", "<ops", "mailto:ops", "", "a..b", "≮"]
+_DOMAINS = ["gmail.com", "GMail.com", "example.com.", "acme.example", "münchen.de", "xn--mnchen-3ya.de", "a--b.example",
+            "localhost", "x.test", "yandex.ru", "ya.ru", "me.com", "a" * 250 + ".example", "-a.example", "a.b",
+            "co.uk", "1.2.3.4", "xn--zz.example", "example。com", "b.onion", "x.y.z.arpa", "a" * 63 + ".com"]
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.one_of(st.builds(lambda local, at, domain: f"{local}{at}{domain}", st.sampled_from(_LOCALS),
+                           st.sampled_from(["@", "@@", "＠", " @ "]), st.sampled_from(_DOMAINS)),
+                 st.text(max_size=30)))
+def test_email_is_as_before(text):
+    from linkcheck.normalize import email
+    from linkcheck.normalize.text import Rejected
+
+    def outcome(read):
+        try:
+            return read(text)
+        except Rejected as exc:
+            return "rejected", exc.reason
+        except Exception as exc:  # noqa: BLE001 - the same failure both ways
+            return type(exc).__name__
+
+    assert outcome(email) == outcome(_email_as_before)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.one_of(st.text(max_size=20), st.text(alphabet=[chr(c) for c in range(128)], max_size=20),
+                 st.sampled_from(["store-000123", "acme-us", " shop ", "a\x7fb", "a\tb", "店铺\u200b", "x" * 300])))
+def test_an_account_name_is_checked_as_before(name):
+    import unicodedata
+
+    from linkcheck.errors import InvalidInput
+
+    def as_before(text):
+        if not isinstance(text, str) or not text.strip():
+            raise InvalidInput("an account needs a non-empty name")
+        text = text.strip()
+        if len(text) > accounts.MAX_NAME_CHARS:
+            raise InvalidInput(f"account name longer than {accounts.MAX_NAME_CHARS} characters")
+        if any(unicodedata.category(ch).startswith("C") for ch in text):
+            raise InvalidInput("account name contains control characters")
+        return text
+
+    def outcome(check):
+        try:
+            return check(name)
+        except InvalidInput as exc:
+            return "refused", exc.message
+
+    assert outcome(accounts.check_name) == outcome(as_before)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.one_of(st.sampled_from(["amazon.com", "amazon.co.uk", "UK", "de", "美国站", "亚马逊日本", "", " ", "x.y",
+                                  "https://sellercentral.amazon.de/x", "ebay.com.au", "amazon.con", "mars"]),
+                 st.text(max_size=24)))
+def test_a_marketplace_s_region_remembered_is_the_region_read_again(marketplace):
+    from linkcheck.registry import regions
+
+    first = regions.region_for_marketplace(marketplace)
+    assert regions.region_for_marketplace(marketplace) == first == regions._region_for_marketplace(marketplace)

@@ -60,7 +60,6 @@ from .records import ProfileRecord, RawValue
 
 _BATCH = 100  # records per pickled batch (about 270 kB of them and their answers)
 _PIPE_BYTES = 1 << 20  # what Linux lets anyone make a pipe hold (/proc/sys/fs/pipe-max-size)
-_CACHED = 20_000  # answers the child keeps for values seen again (then it starts over)
 
 Answers = dict[tuple[str, str, "str | None"], tuple[str, tuple[str, ...], tuple[str, ...]]]
 
@@ -96,19 +95,27 @@ def _where(record: ProfileRecord, region: str | None, default_region: str | None
 
 
 def parse_batch(records: Iterable[ProfileRecord], region: str | None, default_region: str | None,
-                cache: Answers | None = None) -> Answers:
+                cache: "Answers | Memo | None" = None) -> Answers:
     """The parsed values of `records`, each read in the region the import will read it in
     when the account is new or keeps the file's marketplace: parsed kind by kind, each
     distinct (kind, value, region) once. `cache`: answers of earlier batches, reused (and
-    added to) for values seen again."""
+    added to) for values seen again -- a dict, or a `Memo` (what the import keeps)."""
     by_kind: dict[str, dict[tuple[str, str | None], None]] = {}
     for record in records:
         where = _where(record, region, default_region)
         for raw in record.values:
-            if isinstance(raw.kind, str) and isinstance(raw.value, str):
-                by_kind.setdefault(raw.kind, {})[(raw.value, where)] = None
+            kind = raw[0]
+            value = raw[1]
+            if isinstance(kind, str) and isinstance(value, str):
+                values = by_kind.get(kind)
+                if values is None:
+                    values = by_kind[kind] = {}
+                values[(value, where)] = None
     out: Answers = {}
-    known = cache if cache is not None else {}
+    if isinstance(cache, Memo):
+        hot, cold = cache.hot, cache.cold
+    else:  # (a plain dict: both)
+        hot = cold = cache if cache is not None else {}
     for kind, values in by_kind.items():
         entry = kinds.KINDS.get(kind)  # (`kinds.parse_tuple` without looking the kind up a value)
         if entry is None:  # an unknown kind: the importing process reports it
@@ -116,16 +123,41 @@ def parse_batch(records: Iterable[ProfileRecord], region: str | None, default_re
         parse = entry.parse_tuple
         for value, where in values:
             key = (kind, value, where)
-            answer = known.get(key)
+            answer = hot.get(key)
             if answer is None:
-                try:
-                    answer = parse(value, where)
-                except Exception:  # noqa: BLE001 - the importing process parses it again and reports
-                    continue
-                if cache is not None:
-                    cache[key] = answer
+                answer = cold.pop(key, None)
+                if answer is not None:  # seen twice: kept (a carrier, a category, a shared address)
+                    hot[key] = answer
+                else:
+                    try:
+                        answer = parse(value, where)
+                    except Exception:  # noqa: BLE001 - the importing process parses it again and reports
+                        continue
+                    cold[key] = answer
             out[key] = answer
+    if isinstance(cache, Memo):
+        cache.trim()
     return out
+
+
+class Memo:
+    """What `parse_batch` keeps of its answers across an import's batches: answers of values
+    seen twice (`hot`: carriers, categories, suppliers, a shared network's addresses), and
+    those of the latest values seen once (`cold`), so a value repeated a few thousand
+    accounts later is not parsed again. An answer depends on nothing but (kind, value,
+    region), so one kept is what parsing again would give. Bounded: each part starts over
+    when it holds more than its share (a million accounts' unique values are not kept)."""
+
+    def __init__(self, cold: int = 20_000, hot: int = 20_000):
+        self.hot: Answers = {}
+        self.cold: Answers = {}
+        self._limits = cold, hot
+
+    def trim(self) -> None:
+        if len(self.cold) > self._limits[0]:
+            self.cold.clear()
+        if len(self.hot) > self._limits[1]:
+            self.hot.clear()
 
 
 def parse_record(record: ProfileRecord, region: str | None, default_region: str | None) -> Answers:
@@ -142,6 +174,7 @@ class ParseAhead:
         self._read: int | None = None  # the child's batches
         self._waited: int | None = None  # a byte when this process waits for one, then one per _TICK waited
         self._regions = region, default_region
+        self._memo = Memo()  # this process's answers kept (the batches it parses itself)
         forked = fork_with_pipes(2)
         if forked is None:
             return
@@ -160,7 +193,7 @@ class ParseAhead:
                 os.set_blocking(waited_read, False)
                 with os.fdopen(write_fd, "wb") as pipe:
                     batch: list[ProfileRecord] = []
-                    cache: Answers = {}
+                    cache = Memo()
                     owed = 0  # the importing process's time waiting, not yet made up for (_TICKs)
                     cost = 10  # what parsing a batch takes here, in _TICKs (measured as it goes)
                     for record in records():
@@ -202,7 +235,7 @@ class ParseAhead:
             batch, answers = message
             if answers is None:  # left to this process: parsed here, kind by kind
                 batch = [_unpacked(packed) for packed in batch]
-                answers = parse_batch(batch, *self._regions)
+                answers = parse_batch(batch, *self._regions, self._memo)
                 for record in batch:
                     sent += 1
                     yield record, answers
@@ -286,13 +319,11 @@ def _waited(fd: int) -> int:
 
 
 def _send(pipe: BinaryIO, batch: list[ProfileRecord], regions: tuple[str | None, str | None] | None,
-          cache: Answers, rows: RowMaker | None = None) -> None:
+          cache: Memo, rows: RowMaker | None = None) -> None:
     """One batch: its records and their answers (parsed with `regions`, the import's region and
     default region; None without: the importing process parses them), pickled whole before
     any of it is written. With `rows`, a record it makes a row of goes as that row instead
     (`_ROW` and the `BuiltRow` fields), and the answers only when a record still needs them."""
-    if len(cache) > _CACHED:
-        cache.clear()
     answers = parse_batch(batch, regions[0], regions[1], cache) if regions is not None else None
     if rows is None:
         items = [_packed(record) for record in batch]

@@ -44,6 +44,10 @@ _LEGAL_PREFIXES = _legal_list("legal_prefixes.txt")
 _LEGAL_ENDINGS_BY_LAST: dict[str, list[tuple[str, ...]]] = {}
 for _form in _LEGAL_ENDINGS:
     _LEGAL_ENDINGS_BY_LAST.setdefault(_form[-1], []).append(_form)
+# The prefixes by their first word, each word's in _LEGAL_PREFIXES' order: only those can match.
+_LEGAL_PREFIXES_BY_FIRST: dict[str, list[tuple[str, ...]]] = {}
+for _form in _LEGAL_PREFIXES:
+    _LEGAL_PREFIXES_BY_FIRST.setdefault(_form[0], []).append(_form)
 # Trade words: shared by countless unrelated companies, so never distinctive.
 TRADE_WORDS = word_list("trade_words.txt")
 _COMPANY_SYNONYMS = _COMPANY_SPELLINGS["synonyms"]
@@ -97,7 +101,7 @@ def company_tokens(text: str) -> list[str]:
         else:
             break
     while len(tokens) > 1:
-        for form in _LEGAL_PREFIXES:
+        for form in _LEGAL_PREFIXES_BY_FIRST.get(tokens[0], ()):
             if len(tokens) > len(form) and tuple(tokens[:len(form)]) == form:
                 del tokens[:len(form)]
                 break

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 from ..i18n import _
 from .network import _tld_ok, domain_name
@@ -59,6 +60,23 @@ def _base_mailbox(local: str, separator: str) -> str:
     return base if base and _LOCAL_PART.fullmatch(base.rstrip(".")) else local
 
 
+@lru_cache(maxsize=1 << 14)
+def _domain(text: str) -> tuple[str, str, int]:
+    """An address's domain as written after its @: (the domain as `domain_name` gives it,
+    its top-level label, its length in ASCII), or Rejected. Remembered: a store's addresses
+    share a few domains (gmail.com, a company's own)."""
+    if text.endswith("."):
+        raise Rejected(_("not an email address (bad domain)"))  # a domain's root dot is never written in an address
+    try:
+        domain = domain_name(text)
+    except Rejected:
+        raise Rejected(_("not an email address (bad domain)")) from None
+    tld = domain.rpartition(".")[2]
+    if "." not in domain or not _tld_ok(tld) or any(_RESERVED_LABEL.match(label) for label in domain.split(".")):
+        raise Rejected(_("not an email address (bad domain)"))
+    return domain, tld, len(domain if domain.isascii() else _ascii_domain(domain))
+
+
 def email(text: str) -> Canonical:
     """One mailbox, one spelling: `J.Doe+amz@GMail.com` -> `jdoe@gmail.com`.
 
@@ -88,17 +106,9 @@ def email(text: str) -> Canonical:
         raise Rejected(_("not an email address"))
     if not local.isascii() and not _LOCAL_PART.fullmatch(unicodedata.normalize("NFD", local)):
         raise Rejected(_("not an email address"))  # `≮` is `<` and a combining mark
-    if domain.endswith("."):
-        raise Rejected(_("not an email address (bad domain)"))  # a domain's root dot is never written in an address
-    try:
-        domain = domain_name(domain)
-    except Rejected:
-        raise Rejected(_("not an email address (bad domain)")) from None
-    tld = domain.rpartition(".")[2]
-    if "." not in domain or not _tld_ok(tld) or any(_RESERVED_LABEL.match(label) for label in domain.split(".")):
-        raise Rejected(_("not an email address (bad domain)"))
+    domain, tld, ascii_length = _domain(domain)
     # The length that counts is the one sent: the domain in its ASCII (Punycode) form.
-    octets = len(local.encode("utf-8")) + 1 + len(domain if domain.isascii() else _ascii_domain(domain))
+    octets = len(local.encode("utf-8")) + 1 + ascii_length
     if octets > MAX_EMAIL_OCTETS:
         raise Rejected(_("longer than {limit} octets, more than an email address can be", limit=MAX_EMAIL_OCTETS))
     if tld in _SPECIAL_USE_TLDS:

@@ -32,13 +32,19 @@ def person_name(text: str) -> Canonical:
     if not words.isascii():
         words = _split_cjk(_HONORIFICS_ZH.sub("", words.strip()))
     tokens = [t for t in words.split() if t not in _HONORIFICS]
-    if not tokens or not any(_LETTER.search(t) for t in tokens):
+    value = " ".join(tokens)  # (a letter in any word is a letter in the words joined by spaces)
+    if not tokens or not _LETTER.search(value):
         raise Rejected(_("not a name"))
-    if any(c.isdigit() for t in tokens for c in t):
+    # A digit in any word is a digit in the text they were split from (titles have none); in
+    # ASCII text, str.isdigit() holds for 0-9 only.
+    if _ASCII_DIGIT.search(value) if value.isascii() else any(c.isdigit() for c in value):
         raise Rejected(_("a name has no digits"))
     pinyin = _pinyin_key(tokens)
     related = ((_FACET, PINYIN_MARK + pinyin),) if pinyin else ()
-    return Canonical(" ".join(tokens), key=" ".join(sorted(tokens)), related=related)
+    return Canonical(value, key=" ".join(sorted(tokens)), related=related)
+
+
+_ASCII_DIGIT = re.compile("[0-9]")
 
 
 def _pinyin_key(tokens: list[str]) -> str | None:
@@ -49,9 +55,15 @@ def _pinyin_key(tokens: list[str]) -> str | None:
         from pypinyin import lazy_pinyin  # only Chinese names pay for it
 
         return " ".join(sorted(("".join(lazy_pinyin(family)), "".join(lazy_pinyin(given)))))
-    if 2 <= len(tokens) <= 3 and all(t.isascii() and t.isalpha() and _is_pinyin(t) for t in tokens):
+    if 2 <= len(tokens) <= 3 and all(t.isascii() and t.isalpha() and _pinyin_word(t) for t in tokens):
         return " ".join(sorted(tokens))
     return None
+
+
+@lru_cache(maxsize=1 << 14)
+def _pinyin_word(word: str) -> bool:
+    """`_is_pinyin(word)`, remembered: names repeat their words (Li, Wang, Wei)."""
+    return _is_pinyin(word)
 
 
 @lru_cache(maxsize=1)

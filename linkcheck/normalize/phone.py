@@ -36,12 +36,12 @@ def _e164(digits: str, region: str | None) -> tuple[str, bool]:
     _keep_patterns(phonenumbers)
     try:
         if region is None:
-            number = phonenumbers.parse("+" + digits, None)
+            number = _international(digits) or phonenumbers.parse("+" + digits, None)
         else:
             number = phonenumbers.parse(digits, region, keep_raw_input=True)
     except phonenumbers.NumberParseException:
         return "", False
-    if not phonenumbers.is_valid_number(number):
+    if not _valid(number):
         return "", False
     # The country is the region's when the number had no country code, and also when its
     # leading digits were read as the region's own code without a `+` or an international
@@ -49,6 +49,69 @@ def _e164(digits: str, region: str | None) -> tuple[str, bool]:
     national = region is not None and number.country_code_source in (
         phonenumbers.CountryCodeSource.FROM_DEFAULT_COUNTRY, phonenumbers.CountryCodeSource.FROM_NUMBER_WITHOUT_PLUS_SIGN)
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164), national
+
+
+def _international(digits: str):
+    """`phonenumbers.parse("+" + digits, None)` for plain ASCII digits, in half its time: the
+    steps it takes for such text, by phonenumbers' own functions and metadata -- the country
+    code from the leading digits, the national prefix stripped where the number's length
+    allows it, its leading zeros -- without first scanning the text for a number inside
+    other characters, an extension or a phone-context. None whenever parse would do anything
+    else (no country code, too short or too long: it raises), for parse itself to do it."""
+    if len(digits) <= 2 or not (digits.isascii() and digits.isdigit()):
+        return None
+    from phonenumbers import phonenumberutil as util
+    from phonenumbers.phonemetadata import PhoneMetadata
+    from phonenumbers.phonenumber import PhoneNumber
+
+    country_code, national = util._extract_country_code(digits)
+    if country_code == 0:
+        return None
+    metadata = PhoneMetadata.metadata_for_region_or_calling_code(
+        country_code, util.region_code_for_country_code(country_code))
+    if metadata is None or len(national) < util._MIN_LENGTH_FOR_NSN:
+        return None
+    _carrier, stripped, _found = util._maybe_strip_national_prefix_carrier_code(national, metadata)
+    kept = util.ValidationResult
+    if util._test_number_length(stripped, metadata) not in (kept.TOO_SHORT, kept.IS_POSSIBLE_LOCAL_ONLY,
+                                                           kept.INVALID_LENGTH):
+        national = stripped
+    if not util._MIN_LENGTH_FOR_NSN <= len(national) <= util._MAX_LENGTH_FOR_NSN:
+        return None
+    number = PhoneNumber(country_code=country_code)
+    util._set_italian_leading_zeros_for_phone_number(national, number)
+    number.national_number = int(national)
+    return number
+
+
+def _valid(number) -> bool:
+    """`phonenumbers.is_valid_number(number)`, without reading the number twice against the
+    metadata of a region that shares its country code with others (+1 is 25 regions, +44
+    four, +7 two...): is_valid_number finds the region whose patterns the number matches,
+    then matches it against that region's patterns again. The same answer, from the first
+    match."""
+    from phonenumbers import phonenumberutil as util
+    from phonenumbers.phonemetadata import REGION_CODE_FOR_NON_GEO_ENTITY, PhoneMetadata
+    from phonenumbers.re_util import re_compile
+
+    regions = util.COUNTRY_CODE_TO_REGION_CODE.get(number.country_code)
+    if regions is None or len(regions) == 1:
+        return util.is_valid_number(number)
+    national = util.national_significant_number(number)
+    for region in regions:
+        metadata = PhoneMetadata.metadata_for_region(region.upper(), None)
+        if metadata is None:
+            continue
+        if metadata.leading_digits is not None:
+            if re_compile(metadata.leading_digits).match(national):
+                return util.is_valid_number_for_region(number, region)
+        elif util._number_type_helper(national, metadata) != util.PhoneNumberType.UNKNOWN:
+            if region == REGION_CODE_FOR_NON_GEO_ENTITY:
+                return util.is_valid_number_for_region(number, region)
+            # is_valid_number_for_region(number, region): the region's country code, then the
+            # same type from the same metadata
+            return metadata.country_code == number.country_code
+    return False
 
 
 def _keep_patterns(phonenumbers) -> None:

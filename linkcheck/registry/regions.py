@@ -76,6 +76,20 @@ def region_for_marketplace(marketplace: str) -> str | None:
     ("UK" is GB). None when the marketplace says nothing about a country."""
     if not isinstance(marketplace, str):
         return None
+    try:  # (an import asks twice for every account, of a few marketplaces)
+        return _REGIONS_OF[marketplace]
+    except KeyError:
+        pass
+    region = _region_for_marketplace(marketplace)
+    if len(_REGIONS_OF) < 4096:
+        _REGIONS_OF[marketplace] = region
+    return region
+
+
+_REGIONS_OF: dict[str, str | None] = {}
+
+
+def _region_for_marketplace(marketplace: str) -> str | None:
     site = marketplace_site(marketplace)
     if site is not None:
         marketplace = site

@@ -71,6 +71,7 @@ def _json_line_encoder():
 
 
 _JSON_LINE = _json_line_encoder()
+_new_tuple = tuple.__new__
 
 
 def _profile_body(profile: Profile, n_exact: list[int], fmt: int = 3) -> bytes:
@@ -98,7 +99,7 @@ def _profile_body(profile: Profile, n_exact: list[int], fmt: int = 3) -> bytes:
             append(_JSON_LINE((*attr[:3], keys[:exact], *attr[4:9])))
             append(_JSON_LINE(keys[exact:]) if exact < len(keys) else "[]")
         elif exact < len(keys):
-            append(_JSON_LINE(attr._replace(keys=keys[:exact])))
+            append(_JSON_LINE(_new_tuple(Attribute, (*attr[:3], keys[:exact], *attr[4:]))))  # (_replace, faster)
             append(_JSON_LINE(keys[exact:]))
         else:
             append(_JSON_LINE(attr))
@@ -110,6 +111,8 @@ def _profile_body(profile: Profile, n_exact: list[int], fmt: int = 3) -> bytes:
 def _exact_key_count(keys: tuple[str, ...]) -> int:
     """How many of the keys are exact match keys: the kinds put blocking keys last."""
     n_exact = len(keys)
+    if n_exact == 1 and not keys[0].startswith(BLOCKING_PREFIX):
+        return 1  # (most values: their one key)
     while n_exact and keys[n_exact - 1].startswith(BLOCKING_PREFIX):
         n_exact -= 1
     for key in keys[: n_exact - 1]:  # (a loop, not any(): most values have one or two keys)
