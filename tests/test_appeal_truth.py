@@ -202,3 +202,107 @@ def test_the_common_control_refusal_does_not_steer_an_agency_to_claim_a_clients_
     assert "If you own" not in result.output and "use --relationship own" not in result.output
     assert ("Choose the --relationship that says how the accounts are related (own: one business owns both)"
             in result.output)
+
+
+def test_a_note_jotted_down_is_quoted_as_our_note_and_a_sentence_stays_a_sentence(cli, store, tmp_path):
+    _base(cli)
+    for account in ("kestrel-us", "marigold-us"):
+        _used(cli, account, "gateway_mac", "3c:22:fb:12:34:56", "2025-06-01", "2026-10-01")
+    _explain(cli, "gateway_mac", "agency office router; stores reached only through their own profiles",
+             "代运营公司办公室的路由器；各店铺只通过各自的环境登录")
+    en, zh = _letters(cli, tmp_path, "--relationship", "agency")
+    assert ("Until 1 October 2026, our business and Marigold Home used the same office router. About the office "
+            "router, our records note: \"agency office router; stores reached only through their own profiles.\"") in en
+    assert "关于办公室路由器，我们的记录写明：“代运营公司办公室的路由器；各店铺只通过各自的环境登录。”" in zh
+    _explain(cli, "gateway_mac", "The agency's office router served every client it worked for.",
+             "代运营公司办公室的路由器为它的所有客户所用。")
+    en, zh = _letters(cli, tmp_path, "--force", "--relationship", "agency")
+    assert ("used the same office router. The agency's office router served every client it worked for.\n") in en
+    assert "our records note" not in en and "我们的记录写明" not in zh
+
+
+def test_one_explanation_of_a_kind_is_told_once_for_all_its_values(cli, store, tmp_path):
+    _base(cli)
+    for account in ("kestrel-us", "marigold-us"):
+        _used(cli, account, "ip", "198.51.100.20", "2025-06-01", "2026-10-01")
+    _used(cli, "kestrel-us", "ip", "203.0.113.61", "2025-06-01", "2026-10-01")
+    _used(cli, "marigold-us", "ip", "203.0.113.57", "2025-06-01", "2026-10-01")
+    note = "Both stores use dedicated addresses rented from one large provider."
+    _explain(cli, "ip", note, "两家店铺都使用从同一家大型服务商租用的专用地址。")
+    en, zh = _letters(cli, tmp_path, "--relationship", "shared-service")
+    assert ("Until 1 October 2026, our business and Marigold Home used the same internet connection and IP "
+            "addresses in the same network range.") in en
+    assert en.count(note) == 1
+    assert zh.count("两家店铺都使用从同一家大型服务商租用的专用地址。") == 1
+
+
+def test_accounts_on_one_route_share_one_paragraph_not_one_each(cli, store, tmp_path):
+    _base(cli)
+    ok(cli("account", "add", "orchid-us", "--display-name", "Orchid Living"))
+    for account in ("kestrel-us", "marigold-us", "orchid-us"):
+        _used(cli, account, "ip", "203.0.113.40", "2025-06-01", "2026-09-15" if account == "kestrel-us" else None)
+    _used(cli, "kestrel-us", "ip", "198.51.100.20", "2026-09-16")
+    ok(cli("appeal", "kestrel-us", "-r", "marigold-us", "-r", "orchid-us", "--notice-date", "2026-11-20",
+           "--relationship", "agency", "--bilingual", "-o", tmp_path / "p"))
+    en = (tmp_path / "p" / "plan-of-action.txt").read_text(encoding="utf-8").split("\n\n")
+    zh = (tmp_path / "p" / "plan-of-action.zh.txt").read_text(encoding="utf-8").split("\n\n")
+    assert en[3] == ("Our business and the businesses that run Marigold Home and Orchid Living had all used the same "
+                     "outside agency, which managed stores for several sellers from its own office. We ended that "
+                     "arrangement, and only our own staff now work on our account (Exhibit 1). We do not own, control "
+                     "or access Marigold Home or Orchid Living.")
+    assert en[4].startswith("On 15 September 2026 we moved to an internet line of our own")
+    assert zh[3].startswith("我们公司和运营Marigold Home、Orchid Living的公司此前都委托过同一家外部代运营公司")
+    assert zh[3].endswith("我们不拥有、不控制、也无法登录Marigold Home和Orchid Living。")
+    assert sum("do not own, control or access" in p for p in en) == 1
+
+
+def test_orders_fulfilled_by_amazon_ask_for_no_logistics_agreement_and_us_letters_spell_the_us_way(
+        cli, store, tmp_path):
+    ok(cli("account", "add", "kestrel-us", "-m", "amazon.com", "--display-name", "Kestrel Outdoors",
+           "--merchant-token", "A1KESTREL0001X", "--legal-name-en", "Kestrel Outdoors Inc.",
+           "--legal-name-local", "凯斯特户外有限公司"))
+    ok(cli("account", "add", "marigold-us", "-m", "amazon.com", "--display-name", "Marigold Home"))
+    ok(cli("attr", "add", "kestrel-us", "brand", "Kestrel Trail"))
+    ok(cli("attr", "add", "kestrel-us", "logistics", "FBA"))
+    _used(cli, "kestrel-us", "ip", "198.51.100.20", "2025-03-01")
+    _used(cli, "marigold-us", "ip", "192.0.2.10", "2024-01-01")
+    ok(cli("health", "set", "kestrel-us", "--date", "2026-11-01", "--odr", "0.4%", "--cancel-rate", "0.8%",
+           "--late-shipment", "1.1%", "--valid-tracking", "98.6%"))
+    en, zh = _letters(cli, tmp_path, "--relationship", "error")
+    assert "We sell under our own brand, Kestrel Trail. Our orders are fulfilled by Amazon.\n" in en
+    assert "shipped by FBA" not in en and "agreement in our company's name" not in en
+    assert "我们的订单由亚马逊物流（FBA）配送。" in zh
+    exhibits = (tmp_path / "p" / "exhibits.txt").read_text(encoding="utf-8")
+    assert "logistics agreement" not in exhibits
+    assert "pre-fulfillment cancellation rate" in en and "fulfilment" not in en
+    html = (tmp_path / "p" / "evidence.html").read_text(encoding="utf-8")
+    assert "pre-fulfillment cancellation rate" in html and "fulfilment" not in html
+    # a carrier of our own is still named, with its agreement as the exhibit
+    ok(cli("attr", "add", "kestrel-us", "logistics", "Example Freight Co."))
+    en, _zh = _letters(cli, tmp_path, "--force", "--relationship", "error")
+    assert ("Our orders are shipped by Example Freight Co. Each of these works with us under an agreement in our "
+            "company's name (Exhibit 2). Our orders are fulfilled by Amazon.\n") in en
+    assert "Exhibit 2: Our logistics agreement" in (tmp_path / "p" / "exhibits.txt").read_text(encoding="utf-8")
+
+
+def test_a_british_marketplace_letter_keeps_british_spelling(cli, store, tmp_path):
+    ok(cli("account", "add", "kestrel-uk", "-m", "amazon.co.uk", "--display-name", "Kestrel Outdoors UK"))
+    ok(cli("account", "add", "marigold-uk", "-m", "amazon.co.uk", "--display-name", "Marigold Home UK"))
+    _used(cli, "kestrel-uk", "ip", "198.51.100.20", "2025-03-01")
+    ok(cli("health", "set", "kestrel-uk", "--date", "2026-11-01", "--odr", "0.4%", "--cancel-rate", "0.8%",
+           "--late-shipment", "1.1%", "--valid-tracking", "98.6%"))
+    ok(cli("appeal", "kestrel-uk", "-r", "marigold-uk", "--notice-date", "2026-11-20", "--relationship", "error",
+           "-o", tmp_path / "p"))
+    en = (tmp_path / "p" / "plan-of-action.txt").read_text(encoding="utf-8")
+    assert "pre-fulfilment cancellation rate" in en
+
+
+def test_the_evidence_page_never_shows_a_proxy_credential(cli, store, tmp_path):
+    _base(cli)
+    _used(cli, "kestrel-us", "proxy_account", "https://proxy-two.example/rotate?token=SECRET-k-19", "2026-01-01")
+    _used(cli, "kestrel-us", "ip", "198.51.100.20", "2025-03-01")
+    _used(cli, "marigold-us", "ip", "192.0.2.10", "2024-01-01")
+    ok(_appeal(cli, "--relationship", "error", "-o", tmp_path / "p"))
+    html = (tmp_path / "p" / "evidence.html").read_text(encoding="utf-8")
+    assert "SECRET-k-19" not in html and "token=" not in html
+    assert "https://proxy-two.example/…" in html

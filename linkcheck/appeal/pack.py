@@ -48,6 +48,9 @@ _SUM_LINE = re.compile(r"([0-9a-f]{64})  ([A-Za-z0-9][A-Za-z0-9._-]*)")
 MAX_PACK_FILE_BYTES = 20 * 1024 * 1024
 # Kinds the evidence page leaves out: stored only as keyed hashes, meaningless to a reader.
 HIDDEN_KINDS = frozenset({"totp_secret", "cookie"})
+# Kinds whose value as entered holds a credential (a proxy's user and password, an IP-refresh
+# link's token): the evidence page shows them masked, as the audit does.
+CREDENTIAL_KINDS = frozenset({"proxy", "proxy_account"})
 
 
 def case_key(store_signing_key: Ed25519PrivateKey, case_id: bytes) -> Ed25519PrivateKey:
@@ -119,6 +122,8 @@ EVIDENCE_CSP = (
 
 def shown_value(kind: str, value: str, normalized: str, lang: str) -> str:
     """A value as entered; a financial number by its last four digits, as Seller Central shows it."""
+    if kind in CREDENTIAL_KINDS:  # a proxy's password, an IP-refresh link's token: never on the page
+        return kinds.mask(kind, normalized, value)
     if kind in ("bank_account", "card", "payment_account"):
         if poa._email_domain(normalized):  # an account known by its email address: masked as elsewhere
             return kinds.mask(kind, normalized)
@@ -182,7 +187,7 @@ def evidence_html(plan: poa.Plan, lang: str, events=()) -> str:
     if business:
         sections.append(_section(words("ev_business"), meta=business))
     if plan.health.get(lang):
-        sections.append(_section(words("ev_health"), paras=[plan.health[lang]]))
+        sections.append(_section(words("ev_health"), paras=[poa.spelled(plan, lang, plan.health[lang])]))
     if case.notice_text:
         sections.append(_section(words("ev_notice_text"), pre=case.notice_text))
     return page_template(__package__, "evidence.html.j2").render(

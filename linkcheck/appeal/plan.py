@@ -23,6 +23,7 @@ from .. import i18n
 from ..errors import EXIT_FINDINGS, LinkcheckError, UsageError
 from ..linkage import engine
 from ..linkage.rules import Rules
+from ..registry.regions import region_for_marketplace
 from ..models import Attribute, Explanation, Profile, is_current, periods_of
 from .case import AppealCase
 from .statement import statement_rules
@@ -60,6 +61,10 @@ REPLACEMENT_KIND = {"router": "gateway_mac", "network": "ip", "computer": "mac",
                     "proxy": "proxy", "address": "address", "login": "platform_login", "bank": "bank_account",
                     "card": "card", "payment": "payment_account", "phone": "phone", "email": "email", "email_domain": "email"}
 BUSINESS_KINDS = ("brand", "category", "supplier", "logistics")
+# Routes whose paragraph says the same of every related account: one paragraph naming them all
+# (route_…_many), with its exhibit ("" for none). The others tell each account's own story.
+MERGED_ROUTES = {"not-owned": "", "agency": "agency", "agency-ongoing": "agency_ongoing",
+                 "shared-service": "service", "error": ""}
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
 
@@ -492,11 +497,11 @@ class Exhibits:
         return words(f"ex_{entry}{part}", **values)
 
 
-def _join(words: i18n.Catalog, items: Sequence[str]) -> str:
+def _join(words: i18n.Catalog, items: Sequence[str], conjunction: str = "and") -> str:
     items = list(items)
     if len(items) <= 1:
         return "".join(items)
-    return words("list_sep").join(items[:-1]) + words("and") + items[-1]
+    return words("list_sep").join(items[:-1]) + words(conjunction) + items[-1]
 
 
 def _sentence(text: str, lang: str) -> str:
@@ -504,6 +509,13 @@ def _sentence(text: str, lang: str) -> str:
     text = " ".join(text.split())
     end = "。" if lang == "zh" else "."
     return text if text[-1:] in ".!?。！？" else text + end
+
+
+def _reads_as_sentence(note: str) -> bool:
+    """Whether an English note reads as a sentence of the letter: it begins with a capital letter
+    and is not a list of clauses jotted down with semicolons."""
+    text = note.strip()
+    return bool(text) and text[0].isupper() and ";" not in text
 
 
 def account_shown(plan: Plan, words: i18n.Catalog) -> str:
@@ -571,14 +583,29 @@ def compose(plan: Plan, lang: str) -> tuple[list[str], Exhibits]:
             elif how == "used_until" and len(items) > 1:
                 how = "used_until_many"
             cause.append(words("cause_" + how, other=r.shown, things=things, date=day_words(until, lang)))
+        told = set()
         for i in r.items:
             note = i.note_zh if lang == "zh" else i.note_en
-            if note:
-                cause.append(_sentence(note, lang))
+            if note and note not in told:  # one explanation of a kind covers each of its values: told once
+                told.add(note)
+                if i.note_en and not _reads_as_sentence(i.note_en):
+                    # a note jotted down ("Agency office router; profiles and proxies") is quoted as the
+                    # seller's own note on that thing, not pasted as a sentence of the letter
+                    form = "same_" if i.shape else "the_"
+                    cause.append(words("cause_note", things=thing(words, form, i), note=_sentence(note, lang)))
+                else:
+                    cause.append(_sentence(note, lang))
     paras.append(space.join(cause))
 
-    for r in plan.related:
-        route = case.relationship or "not-owned"
+    route = case.relationship or "not-owned"
+    if len(plan.related) > 1 and route in MERGED_ROUTES:
+        # One paragraph for all related accounts: the same words once, not once per account.
+        others = [r.shown for r in plan.related]
+        values = {"others": _join(words, others, "and_inner"), "others_or": _join(words, others, "or")}
+        if MERGED_ROUTES[route]:
+            values["n"] = str(ex.cite(MERGED_ROUTES[route]))
+        paras.append(words("route_" + route.replace("-", "_") + "_many", **values))
+    for r in plan.related if not (len(plan.related) > 1 and route in MERGED_ROUTES) else ():
         if route == "own":
             parts = [words("route_own", other=r.shown)]
             need = business_need(case, lang)
@@ -658,10 +685,19 @@ def compose(plan: Plan, lang: str) -> tuple[list[str], Exhibits]:
         prevent.append(words("biz_category", categories=_join(words, biz["category"])))
     if biz.get("supplier"):
         prevent.append(words("biz_supplier", suppliers=_join(words, biz["supplier"])))
-    if biz.get("logistics"):
-        prevent.append(words("biz_logistics", logistics=_join(words, biz["logistics"])))
-    if biz.get("supplier") or biz.get("logistics"):
-        prevent.append(words("biz_contracts", n=ex.cite("suppliers")))
+    # Amazon's own fulfilment is no agreement of ours to show: said so, with no exhibit asked for.
+    carriers = [v for v in biz.get("logistics") or () if not _AMAZON_FULFILMENT.search(v)]
+    if carriers:
+        prevent.append(words("biz_logistics", logistics=_join(words, carriers)))
+    fba = len(carriers) < len(biz.get("logistics") or ())
+    if biz.get("supplier") or carriers:
+        if biz.get("supplier") and carriers:
+            exhibit = "suppliers"
+        else:
+            exhibit = "suppliers_only" if biz.get("supplier") else "logistics"
+        prevent.append(words("biz_contracts", n=ex.cite(exhibit)))
+    if fba:
+        prevent.append(words("biz_fba"))
     paras.append(space.join(prevent))
 
     if plan.health.get(lang):
@@ -669,7 +705,22 @@ def compose(plan: Plan, lang: str) -> tuple[list[str], Exhibits]:
     paras.append(words("request", account=plan.shown))
     paras.append(words("thanks"))
     paras.append(words("sign_off") + "\n" + signer(plan, lang))
-    return [_tidy(p) for p in paras], ex
+    return [_tidy(spelled(plan, lang, p)) for p in paras], ex
+
+
+# Amazon's own fulfilment (FBA), however a seller writes it.
+_AMAZON_FULFILMENT = re.compile(r"(?i)\bFBA\b|fulfil+ment by amazon|亚马逊物流|亚马逊配送")
+# The British spellings the letter's own words may hold (the account-health paragraph's metric
+# names), as a US marketplace's reviewer writes them.
+_US_SPELLING = (("fulfilment", "fulfillment"), ("Fulfilment", "Fulfillment"), ("fulfils", "fulfills"))
+
+
+def spelled(plan: Plan, lang: str, text: str) -> str:
+    """TEXT spelled as the marketplace's reviewer writes: US spelling for amazon.com."""
+    if lang == "en" and region_for_marketplace(plan.subject.account.marketplace or "") == "US":
+        for british, american in _US_SPELLING:
+            text = text.replace(british, american)
+    return text
 
 
 def _in_script(values: Sequence[str], lang: str) -> tuple[str, ...]:
