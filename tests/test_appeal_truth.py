@@ -63,9 +63,14 @@ def test_two_ip_addresses_in_one_network_range_are_named_as_the_range(cli, store
     result = _appeal(cli, "--relationship", "agency", "-o", tmp_path / "p")
     assert result.exit_code == 1
     assert result.output.splitlines() == [
-        "linkcheck: error: kestrel-us still uses what it shares with marigold-us (ip_network), which an appeal "
-        "saying you do not own, control or access marigold-us cannot explain. Change it first, record the change "
-        "with `linkcheck attr retire kestrel-us ip VALUE --on DATE`, then run the appeal again"]
+        "linkcheck: error: kestrel-us still uses an IP address in the same network range as an address of "
+        "marigold-us (ip_network), which an appeal saying you do not own, control or access marigold-us cannot "
+        "explain as it stands. Move to an address outside that range and record the change with `linkcheck attr "
+        "retire kestrel-us ip VALUE --on DATE`, or record why the range is shared (one provider's addresses, say) "
+        "with `linkcheck explain kestrel-us marigold-us ip --note TEXT --note-zh TEXT`, then run the appeal again"]
+    zh = _appeal(cli, "--relationship", "agency", "-o", tmp_path / "p", env={"LINKCHECK_LANG": "zh"})
+    assert zh.exit_code == 1
+    assert "仍在使用与 marigold-us 的某个地址同一网段内的 IP 地址（ip_network）" in zh.output
     ok(cli("attr", "retire", "kestrel-us", "ip", "203.0.113.61", "--on", "2026-10-01"))
     en, zh = _letters(cli, tmp_path, "--relationship", "agency")
     assert "Until 1 October 2026, our business and Marigold Home used IP addresses in the same network range." in en
@@ -306,3 +311,27 @@ def test_the_evidence_page_never_shows_a_proxy_credential(cli, store, tmp_path):
     html = (tmp_path / "p" / "evidence.html").read_text(encoding="utf-8")
     assert "SECRET-k-19" not in html and "token=" not in html
     assert "https://proxy-two.example/…" in html
+
+
+def test_nearly_identical_addresses_are_not_called_the_same_address(cli, store, tmp_path):
+    _base(cli)
+    _used(cli, "kestrel-us", "address", "1200 Example Boulevard, Suite 410, Austin, TX 78701", "2025-06-02",
+          "2026-11-01")
+    _used(cli, "marigold-us", "address", "1200 Exampel Boulevard, Suite 410, Austin, TX 78701", "2025-01-20",
+          "2026-11-01")
+    en, zh = _letters(cli, tmp_path, "--relationship", "not-owned")
+    assert "Until 1 November 2026, our business and Marigold Home used nearly identical business addresses." in en
+    assert "the same business address" not in en
+    assert "在2026年11月1日之前，我们公司和Marigold Home使用过几乎相同的经营地址。" in zh
+
+
+def test_two_email_addresses_at_one_mailbox_are_named_by_their_mailbox(cli, store, tmp_path):
+    _base(cli)
+    _used(cli, "kestrel-us", "email", "ops+kestrel@northgate-mail.example", "2025-06-01", "2026-10-01")
+    _used(cli, "marigold-us", "email", "ops+marigold@northgate-mail.example", "2025-06-01", "2026-10-01")
+    _explain(cli, "email", "Our former agency gave each store an address at its own mailbox.",
+             "我们以前的代运营公司给每家店铺的邮箱地址都收信到它自己的邮箱。")
+    en, zh = _letters(cli, tmp_path, "--relationship", "agency")
+    assert "Until 1 October 2026, our business and Marigold Home used email addresses at one mailbox." in en
+    assert "the same email address" not in en
+    assert "使用过收信到同一个邮箱的电子邮箱地址。" in zh

@@ -395,6 +395,10 @@ def _refuse_what_the_records_contradict(name: str, case: AppealCase, related: li
                     _("the records show {name} as {status}: Amazon asks you to reactivate the related account you own first. Once it is reinstated, record that with `linkcheck account set {name} --status active` and run the appeal again with --reactivated \"{name} DATE\"", name=r.name, status=r.status))
             continue
         current = [i for i in r.items if i.until is None and (i.group in NEVER_CURRENT or not i.explained)]
+        if current and all(i.shape == "range" for i in current):
+            # what is shared is a network range, not one address: say so, and how to settle it
+            raise CannotAppeal(
+                _("{name} still uses an IP address in the same network range as an address of {name2} (ip_network), which an appeal saying you do not own, control or access {name2} cannot explain as it stands. Move to an address outside that range and record the change with `linkcheck attr retire {name} ip VALUE --on DATE`, or record why the range is shared (one provider's addresses, say) with `linkcheck explain {name} {name2} ip --note TEXT --note-zh TEXT`, then run the appeal again", name=name, name2=r.name))
         if current:
             kinds = _shared_names(current)
             first = current[0].kinds[0]
