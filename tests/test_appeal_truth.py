@@ -285,8 +285,8 @@ def test_orders_fulfilled_by_amazon_ask_for_no_logistics_agreement_and_us_letter
     # a carrier of our own is still named, with its agreement as the exhibit
     ok(cli("attr", "add", "kestrel-us", "logistics", "Example Freight Co."))
     en, _zh = _letters(cli, tmp_path, "--force", "--relationship", "error")
-    assert ("Our orders are shipped by Example Freight Co. Each of these works with us under an agreement in our "
-            "company's name (Exhibit 2). Our orders are fulfilled by Amazon.\n") in en
+    assert ("Our orders are shipped by Example Freight Co. It works with us under an agreement in our company's "
+            "name (Exhibit 2). Our orders are fulfilled by Amazon.\n") in en
     assert "Exhibit 2: Our logistics agreement" in (tmp_path / "p" / "exhibits.txt").read_text(encoding="utf-8")
 
 

@@ -699,7 +699,8 @@ def compose(plan: Plan, lang: str) -> tuple[list[str], Exhibits]:
             exhibit = "suppliers"
         else:
             exhibit = "suppliers_only" if biz.get("supplier") else "logistics"
-        prevent.append(words("biz_contracts", n=ex.cite(exhibit)))
+        one = len(biz.get("supplier") or ()) + len(carriers) == 1
+        prevent.append(words("biz_contract_one" if one else "biz_contracts", n=ex.cite(exhibit)))
     if fba:
         prevent.append(words("biz_fba"))
     paras.append(space.join(prevent))
