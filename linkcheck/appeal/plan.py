@@ -113,7 +113,7 @@ class Item:
     since_given: bool = True
     their_since_given: bool = True
     domain: str = ""  # a payment account that is an email address: its domain (no last four digits)
-    # How the two values match, where they are not one value (SHAPES): "" the same value (written
+    # How the two values match, where they are not one value (SHAPED): "" the same value (written
     # alike, or differently as one phone number or address is); "mailbox" two different logins or
     # addresses that reach one mailbox (ops+a@ and ops+b@); "range" two IP addresses in one network
     # range; "similar" two nearly identical values (a typo, one digit apart).
@@ -189,7 +189,6 @@ class Plan:
         return out
 
 
-SHAPES = ("", "mailbox", "range", "similar")
 # The groups whose values can match without being one value, and how: the letter names them by what
 # they share ("Seller Central logins at one mailbox"), never as "the same login".
 SHAPED = {("login", "mailbox"), ("email", "mailbox"), ("network", "range"), ("address", "similar"),
