@@ -155,7 +155,10 @@ FORBIDDEN = [
     (re.compile(r"^\s*([-*•·▪●◦]|\d+[.)、]|\(\d+\)|[一二三四五六七八九十]+、)", re.M), "a bullet or numbering"),
     (re.compile(r"\*\*\*|#|[<>\[\]{}]"), "a symbol"),
     (re.compile(r"(?i)\b[0-9a-f]{2}([:-])[0-9a-f]{2}(\1[0-9a-f]{2}){4}\b"), "a MAC address"),
-    (re.compile(r"(?i)\b(mac|bssid|hostname|host name|machine id|machine-id|eth\d|wlan\d|en\d|gateway|ip address|"
+    # "IP addresses in the same network range" is how a reviewer reads a network match; the address itself
+    # never appears (the IPv4 pattern below)
+    (re.compile(r"\b\d{1,3}(\.\d{1,3}){3}\b"), "an IP address"),
+    (re.compile(r"(?i)\b(mac|bssid|hostname|host name|machine id|machine-id|eth\d|wlan\d|en\d|gateway|"
                 r"fingerprint|linkcheck|signature|signed|sha-?256|pre-login|stopped a login|check stopped)\b"),
      "a device internal or tool word"),
     (re.compile(r"(主机名|机器|网卡|指纹|签名|检查工具|拦截)"), "a device internal or tool word"),
@@ -297,7 +300,8 @@ def test_without_a_terminal_a_missing_fact_is_one_line_naming_its_option(cli, st
     result = cli("appeal", "kestrel-us", "--related", "marigold-us", "--notice-date", "2026-11-20",
                  "-o", tmp_path / "p")
     assert result.exit_code == 2
-    assert "give --relationship own|not-owned|agency|family|former-tenant|shared-service|error" in result.output
+    assert "give --relationship own|not-owned|agency|agency-ongoing|family|former-tenant|shared-service|error" \
+        in result.output
     ok(cli("account", "set", "marigold-us", "--status", "suspended"))  # deactivated, then reinstated
     ok(cli("account", "set", "marigold-us", "--status", "active"))
     result = _appeal(cli, "--relationship", "own", "-o", tmp_path / "p")
@@ -535,15 +539,20 @@ def test_a_router_we_still_use_stops_the_appeal_until_it_is_retired(cli, store, 
     en = (tmp_path / "p" / "plan-of-action.txt").read_text(encoding="utf-8")
     assert "Until 14 October 2026, we used the office router that Marigold Home had used before us." in en
     exhibits = (tmp_path / "p" / "exhibits.txt").read_text(encoding="utf-8")
-    assert ("The replacement for the office router, which we stopped using on 14 October 2026: record it with "
-            "`linkcheck attr add kestrel-us gateway_mac VALUE --since DATE`.") in exhibits
+    assert ("What replaced the office router, which we stopped using on 14 October 2026, if anything did: record it "
+            "with `linkcheck attr add kestrel-us gateway_mac VALUE --since DATE`, and the letter says what replaced it; "
+            "until then it says only that we stopped using it.") in exhibits
+    # nothing replaced it on record: the letter says only that its use ended, and asks for a record of that
+    assert "On 14 October 2026 we stopped using that office router (Exhibit 2)." in en
+    assert "replaced the office router" not in en
+    assert "Exhibit 2: A record of the day we stopped using the office router:" in exhibits
 
 
 @pytest.mark.parametrize("bad", [
     "| kind | value |", "+------+", "• the router", "- the router", "1. The router", "(2) the router", "一、路由器",
     "the router 3c:22:fb:12:34:56", "the MAC address", "hostname office-pc", "interface eth0", "linkcheck says",
     "the signature", "a check stopped a login", "card 4111111111111111", "bank ****7890", "on 2026-10-14",
-    "marigold-us", "主机名", "签名",
+    "marigold-us", "主机名", "签名", "the line 203.0.113.7",
 ])
 def test_the_paste_ready_check_catches_what_a_letter_must_not_hold(bad):
     with pytest.raises(AssertionError):
@@ -652,6 +661,11 @@ def test_two_addresses_at_one_private_domain_are_not_called_the_same_email_addre
     assert "the same email address" not in en
     assert "email addresses at the same private domain" in en
     assert "同一个企业域名下的电子邮箱" in zh
+    # no address begun since is on record: only that the old one's use ended
+    assert "On 1 October 2026 we stopped using email addresses at that domain for our account" in en
+    _used(cli, "kestrel-us", "email", "seller@kestrel-outdoors.example", "2026-10-01")
+    ok(_appeal(cli, "--force", "-o", tmp_path / "p"))
+    en = (tmp_path / "p" / "plan-of-action.txt").read_text(encoding="utf-8")
     assert "moved the email addresses of our account to a domain that only our business uses" in en
     ok(cli("verify", tmp_path / "p"))
 
@@ -786,8 +800,9 @@ def test_a_payment_account_known_by_its_email_address_is_named_by_its_domain(cli
     assert ("Until 1 October 2026, the two accounts used the same bank account ending in 5432 and the same payment "
             "account registered to an email address at pay.example.") in en
     assert "同一个收款账户（注册邮箱的域名为pay.example）" in zh
-    assert ("On the same day we stopped using the payment account registered to an email address at pay.example, "
-            "and we now use only an account in our company's name (Exhibit 4).") in en
+    # no payment account begun since is on record: the letter claims no new one
+    assert ("On the same day we stopped using the payment account registered to an email address at pay.example "
+            "(Exhibit 4).") in en
     assert "ending in" + " " * 1 + "," not in en and "尾号为的" not in zh
     html = (tmp_path / "p" / "evidence.html").read_text(encoding="utf-8")
     assert "<td>p***@pay.example</td>" in html and "ending in </td>" not in html

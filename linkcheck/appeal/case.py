@@ -21,7 +21,7 @@ from ..errors import InvalidInput, StoreDamaged
 from ..models import missing_day
 from ..safetext import check_free_text
 
-RELATIONSHIPS = ("own", "not-owned", "agency", "family", "former-tenant", "shared-service", "error")
+RELATIONSHIPS = ("own", "not-owned", "agency", "agency-ongoing", "family", "former-tenant", "shared-service", "error")
 CASE_ID_BYTES = 16
 MAX_NOTICE_CHARS = 20_000
 MAX_FACT_CHARS = 1000

@@ -65,11 +65,11 @@ def exhibits_text(plan: poa.Plan, lang: str) -> str:
     _, ex = poa.compose(plan, lang)
     out = [words("exhibits_title", account=plan.shown), "", words("exhibits_intro"), ""]
     for n, key in enumerate(ex.keys, 1):
-        out += [words("exhibit_heading", n=n, title=words("ex_" + key)),
-                "  " + words("proves", text=words(f"ex_{key}_proves")),
-                "  " + words("highlight", text=words(f"ex_{key}_highlight")), ""]
+        out += [words("exhibit_heading", n=n, title=ex.words(words, key)),
+                "  " + words("proves", text=ex.words(words, key, "_proves")),
+                "  " + words("highlight", text=ex.words(words, key, "_highlight")), ""]
     out += [words("checklist_title"), "", words("checklist_intro"), ""]
-    out += [words("checklist_item", n=n, title=words("ex_" + key)) for n, key in enumerate(ex.keys, 1)]
+    out += [words("checklist_item", n=n, title=ex.words(words, key)) for n, key in enumerate(ex.keys, 1)]
     out += ["", words("missing_title"), ""]
     missing = missing_facts(plan, words, lang)
     out += missing or [words("missing_none")]
@@ -92,7 +92,7 @@ def missing_facts(plan: poa.Plan, words: i18n.Catalog, lang: str) -> list[str]:
         out.append(words("missing_notice"))
     for item in plan.retired:
         kind = poa.REPLACEMENT_KIND.get(item.group)
-        if kind and item.group not in plan.replacements:
+        if kind and not plan.followed(item):  # nothing of its kind begun since is on record
             what = poa.thing(words, "the_", item)
             out.append(words("missing_new", what=what, date=poa.day_words(item.until, lang),  # type: ignore[arg-type]
                              name=name, kind=kind))
@@ -117,9 +117,9 @@ EVIDENCE_CSP = (
 )
 
 
-# Kinds whose values are credentials, or a keyed hash of one: a proxy's rotation link holds its
-# key (`?token=...`), a 2FA secret and a session cookie are kept as hashes. The page is handed
-# to an adviser and attached to an appeal: it names where they point, never the secret.
+# A proxy's rotation link holds its key (`?token=...`), a proxy its user name: the page is
+# handed to an adviser and attached to an appeal, so it names where they point, never the
+# secret (2FA secrets and cookies, kept as hashes, are left out: HIDDEN_KINDS).
 _CREDENTIALS = frozenset({"proxy_account", "totp_secret", "cookie"})
 _USERINFO = re.compile(r"(?<=://)[^@/]*@")
 
@@ -194,7 +194,7 @@ def evidence_html(plan: poa.Plan, lang: str, events=()) -> str:
     if business:
         sections.append(_section(words("ev_business"), meta=business))
     if plan.health.get(lang):
-        sections.append(_section(words("ev_health"), paras=[plan.health[lang]]))
+        sections.append(_section(words("ev_health"), paras=[poa.spelled(plan, lang, plan.health[lang])]))
     if case.notice_text:
         sections.append(_section(words("ev_notice_text"), pre=case.notice_text))
     return page_template(__package__, "evidence.html.j2").render(

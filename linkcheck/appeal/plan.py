@@ -23,7 +23,8 @@ from .. import i18n
 from ..errors import EXIT_FINDINGS, LinkcheckError, UsageError
 from ..linkage import engine
 from ..linkage.rules import Rules
-from ..models import Attribute, Explanation, Profile, is_current
+from ..registry.regions import region_for_marketplace
+from ..models import Attribute, Explanation, Profile, is_current, periods_of
 from .case import AppealCase
 from .statement import statement_rules
 
@@ -32,8 +33,10 @@ GROUPS = {
     "gateway_mac": "router", "wifi_bssid": "router",
     "ip": "network",
     "proxy": "proxy", "proxy_account": "proxy",
-    "mac": "computer", "machine_id": "computer", "hostname": "computer", "device_name": "computer",
-    "browser_fingerprint": "computer", "browser_profile": "computer", "cookie": "computer",
+    "mac": "computer", "machine_id": "computer", "hostname": "computer",
+    # What the browser shows (a profile copied from another, its fingerprint, its cookies, the device
+    # name it reports) is a browser profile, not the computer it runs on.
+    "device_name": "browser", "browser_fingerprint": "browser", "browser_profile": "browser", "cookie": "browser",
     "email": "email", "phone": "phone",
     "bank_account": "bank", "card": "card", "payment_account": "payment",
     # A shared company name is not a shared registration: the letter says which it is.
@@ -41,7 +44,7 @@ GROUPS = {
     "legal_representative": "representative", "address": "address",
     "platform_login": "login", "totp_secret": "login",
 }
-GROUP_ORDER = ("router", "network", "proxy", "computer", "address", "email", "email_domain", "phone", "bank", "card", "payment",
+GROUP_ORDER = ("router", "network", "proxy", "computer", "browser", "address", "email", "email_domain", "phone", "bank", "card", "payment",
                "company_name", "company", "representative", "login")
 # Shown by their last four digits, as Seller Central shows them.
 LAST_FOUR = frozenset({"phone", "bank", "card", "payment"})
@@ -50,12 +53,18 @@ LAST_FOUR = frozenset({"phone", "bank", "card", "payment"})
 NEVER_CURRENT = frozenset({"bank", "card", "payment", "company_name", "company", "representative", "login"})
 # The exhibit that proves each action.
 ACTION_EXHIBIT = {"router": "router", "network": "network", "proxy": "proxy", "computer": "computer",
+                  "browser": "browser",
                   "email": "email", "email_domain": "email", "phone": "phone", "bank": "bank", "card": "card", "payment": "payment",
                   "address": "address", "company_name": "company", "company": "company", "representative": "representative", "login": "login"}
 # The kind a replacement of each group is recorded as (for the checklist of missing facts).
-REPLACEMENT_KIND = {"router": "gateway_mac", "network": "ip", "computer": "mac", "bank": "bank_account",
+REPLACEMENT_KIND = {"router": "gateway_mac", "network": "ip", "computer": "mac", "browser": "browser_profile",
+                    "proxy": "proxy", "address": "address", "login": "platform_login", "bank": "bank_account",
                     "card": "card", "payment": "payment_account", "phone": "phone", "email": "email", "email_domain": "email"}
 BUSINESS_KINDS = ("brand", "category", "supplier", "logistics")
+# Routes whose paragraph says the same of every related account: one paragraph naming them all
+# (route_…_many), with its exhibit ("" for none). The others tell each account's own story.
+MERGED_ROUTES = {"not-owned": "", "agency": "agency", "agency-ongoing": "agency_ongoing",
+                 "shared-service": "service", "error": ""}
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
 
@@ -104,6 +113,11 @@ class Item:
     since_given: bool = True
     their_since_given: bool = True
     domain: str = ""  # a payment account that is an email address: its domain (no last four digits)
+    # How the two values match, where they are not one value (SHAPED): "" the same value (written
+    # alike, or differently as one phone number or address is); "mailbox" two different logins or
+    # addresses that reach one mailbox (ops+a@ and ops+b@); "range" two IP addresses in one network
+    # range; "similar" two nearly identical values (a typo, one digit apart).
+    shape: str = ""
 
     @property
     def shared_until(self) -> int | None:
@@ -133,9 +147,29 @@ class Plan:
     checks: int  # logins since then (each checked)
     business: dict[str, tuple[str, ...]]
     health: dict[str, str] = field(default_factory=dict)  # lang -> standing paragraph
-    replacements: dict[str, str] = field(default_factory=dict)  # group -> last four of the new value
     # What the records contradict or do not show, for the seller before sending (stderr).
     warnings: tuple[str, ...] = ()
+    # Values the account uses now, begun on a given date: (group, last four, start, shared with a
+    # related account).
+    successors: tuple[tuple[str, str, int, bool], ...] = ()
+
+    def replacement(self, item: Item) -> str | None:
+        """What replaced ITEM, where the records show it: a value of its kind in use now, shared with
+        no related account, begun on a given date after ITEM began. Its last four digits (""
+        where it has none); None where nothing recorded replaced it, and the letter then says only
+        that ITEM's use ended."""
+        wanted = GROUPS[REPLACEMENT_KIND[item.group]] if item.group in REPLACEMENT_KIND else item.group
+        for group, last4, since, shared in self.successors:
+            if group == wanted and not shared and (not item.since_given or since > item.since):
+                return last4
+        return None
+
+    def followed(self, item: Item) -> bool:
+        """Whether any value of ITEM's kind, begun on a given date after it, is on record (shared
+        or not): exhibits.txt then asks for no replacement to be recorded."""
+        wanted = GROUPS[REPLACEMENT_KIND[item.group]] if item.group in REPLACEMENT_KIND else item.group
+        return any(group == wanted and (not item.since_given or since > item.since)
+                   for group, _last4, since, _shared in self.successors)
 
     @property
     def deactivation_on_record(self) -> bool:
@@ -148,11 +182,32 @@ class Plan:
         seen, out = set(), []
         for item in sorted((i for r in self.related for i in r.items if i.until is not None),
                            key=lambda i: (i.until, GROUP_ORDER.index(i.group))):
-            key = (item.group, item.last4, item.domain, day_of(item.until))
+            key = (item.group, item.last4, item.domain, item.shape, day_of(item.until))
             if key not in seen:
                 seen.add(key)
                 out.append(item)
         return out
+
+
+# The groups whose values can match without being one value, and how: the letter names them by what
+# they share ("Seller Central logins at one mailbox"), never as "the same login".
+SHAPED = {("login", "mailbox"), ("email", "mailbox"), ("network", "range"), ("address", "similar"),
+          ("company_name", "similar"), ("company", "similar"), ("representative", "similar")}
+# Kinds whose normaliser maps different addresses to one mailbox (plus tags, dots): two such values
+# written differently (beyond letter case) are two logins at one mailbox.
+MAILBOX_KINDS = frozenset({"email", "platform_login"})
+
+
+def match_shape(kind: str, match: str, ours: str, theirs: str) -> str:
+    """How a finding's two values match, as the letter tells it (Item.shape): the match type of the
+    comparison (exact, normalised, network, fuzzy, near) and the values as written."""
+    if match == "network":
+        return "range"
+    if match in ("fuzzy", "near"):
+        return "similar"
+    if kind in MAILBOX_KINDS and match != "exact" and ours.strip().casefold() != theirs.strip().casefold():
+        return "mailbox"
+    return ""
 
 
 def day_of(ts: int | None) -> date:
@@ -193,7 +248,10 @@ def start_given(attr: Attribute | None, since: int) -> bool:
 
 
 def thing(words: i18n.Catalog, form: str, item: "Item") -> str:
-    """One shared thing as the letter names it ("the same bank account ending in 5432")."""
+    """One shared thing as the letter names it ("the same bank account ending in 5432"; two values
+    that are not one value by what they share: "IP addresses in the same network range")."""
+    if item.shape and (item.group, item.shape) in SHAPED:
+        return words(form + item.group + "_" + item.shape)
     if item.domain:
         return words(form + item.group + "_email", domain=item.domain)
     if item.group in LAST_FOUR:
@@ -210,7 +268,7 @@ def shared_items(subject: Profile, other: Profile, rules: Rules, explanations: S
     first, second = sorted((subject.name, other.name))
     ours_by_value = {(a.kind, a.normalized): a for a in subject.attributes}
     theirs_by_value = {(a.kind, a.normalized): a for a in other.attributes}
-    items: dict[tuple[str, str], Item] = {}
+    items: dict[tuple[str, str, str], Item] = {}
     for p in engine.compare(subject, [other], statement_rules(rules)):
         for f in p.findings:
             # Two addresses at one private domain are not "the same email address".
@@ -221,6 +279,12 @@ def shared_items(subject: Profile, other: Profile, rules: Rules, explanations: S
             until = ours[-1][1]
             theirs = f.periods.get(other.name) or ((0, None, None),)
             raw = f.raw.get(subject.name, "")
+            theirs_raw = f.raw.get(other.name, "")
+            our_attr, their_attr = ours_by_value.get((f.kind, raw)), theirs_by_value.get((f.kind, theirs_raw))
+            shape = match_shape(f.kind, f.match, our_attr.value if our_attr else raw,
+                                their_attr.value if their_attr else theirs_raw)
+            if (group, shape) not in SHAPED:
+                shape = ""
             domain = _email_domain(raw) if group in LAST_FOUR else ""
             last4 = _last4(raw) if group in LAST_FOUR and not domain else ""
             expl = notes.get((first, second, f.kind)) or notes.get((first, second, f.facet))
@@ -231,9 +295,8 @@ def shared_items(subject: Profile, other: Profile, rules: Rules, explanations: S
                 note_zh = expl.note_zh or (expl.note if expl.note and _CJK.search(expl.note) else None)
             item = Item(other.name, group, (f.kind,), last4, ours[0][0], until, f.overlapped, note_en, note_zh,
                         expl is not None, frozenset({(f.kind, raw)}), theirs[-1][1], theirs[0][0],
-                        start_given(ours_by_value.get((f.kind, raw)), ours[0][0]),
-                        start_given(theirs_by_value.get((f.kind, f.raw.get(other.name, ""))), theirs[0][0]), domain)
-            key = (group, raw if domain else last4)
+                        start_given(our_attr, ours[0][0]), start_given(their_attr, theirs[0][0]), domain, shape)
+            key = (group, raw if domain else last4, shape)
             old = items.get(key)
             if old is not None:  # one thing, several kinds (a router's MAC and its Wi-Fi): latest end wins
                 later = None if old.until is None or item.until is None else max(old.until, item.until)
@@ -244,7 +307,7 @@ def shared_items(subject: Profile, other: Profile, rules: Rules, explanations: S
                             old.note_en or item.note_en, old.note_zh or item.note_zh, old.explained and item.explained,
                             old.values | item.values, theirs_later, min(old.their_since, item.their_since),
                             old.since_given and item.since_given, old.their_since_given and item.their_since_given,
-                            domain)
+                            domain, shape)
             items[key] = item
     return sorted(items.values(), key=lambda i: (GROUP_ORDER.index(i.group), i.last4))
 
@@ -278,29 +341,48 @@ def build_plan(store, name: str, case: AppealCase, rules: Rules, *, health=None)
     checks_since = max(ends) if ends else None
     checks = 0
     if checks_since is not None:
+        # The letter says each login was checked and nothing was found used by another business:
+        # only checks that found nothing shared with any other account count (a GO may still
+        # report a share below the stop level, an IP network say: the level in its log entry).
         checks = sum(1 for e in store.events(account=name, since=checks_since)
-                     if e.action in ("check", "run") and e.verdict == "GO")
+                     if e.action in ("check", "run") and e.verdict == "GO" and not (e.detail or {}).get("level"))
     business = {
         kind: tuple(dict.fromkeys(a.value for a in subject.attributes if a.kind == kind and is_current(a)))
         for kind in BUSINESS_KINDS
     }
     shared_values = {v for r in related for i in r.items for v in i.values}
-    replacements: dict[str, str] = {}
+    # What the account uses now, begun on a date someone gave: a value in use whose start nobody
+    # gave (the main address, recorded on import) replaced nothing the records can show.
+    successors = []
     for a in subject.attributes:
         group = GROUPS.get(a.kind)
         if group is None or not is_current(a) or not a.keys:
             continue
-        if (a.kind, a.normalized) not in shared_values:  # in use now, and never shared: what replaced it
-            replacements.setdefault(group, _last4(a.normalized) if group in LAST_FOUR else "")
-    return Plan(case, subject, shown, tuple(related), checks_since, checks, business, health or {}, replacements,
-                tuple(warnings))
+        since = periods_of(a)[-1][0]
+        if start_given(a, since):
+            successors.append((group, _last4(a.normalized) if group in LAST_FOUR else "", since,
+                               (a.kind, a.normalized) in shared_values))
+    return Plan(case, subject, shown, tuple(related), checks_since, checks, business, health or {},
+                warnings=tuple(warnings), successors=tuple(successors))
 
 
 def _shared_names(items: Sequence[Item]) -> str:
     """What is shared, as the audit names it: `email_domain` where only the addresses' domain is
     shared (two addresses at one private domain are not one email address)."""
-    names = tuple(dict.fromkeys(n for i in items for n in (("email_domain",) if i.group == "email_domain" else i.kinds)))
+    names = tuple(dict.fromkeys(n for i in items for n in _item_names(i)))
     return i18n.join_list(names)
+
+
+def _item_names(item: Item) -> tuple[str, ...]:
+    """What one item shares, as the audit names it: two IP addresses in one range share their
+    network (`ip_network`), two logins at one mailbox that mailbox, never one value."""
+    if item.group == "email_domain":
+        return ("email_domain",)
+    if item.shape == "range":
+        return ("ip_network",)
+    if item.shape == "mailbox":
+        return tuple(_("{kind} mailbox", kind=k) for k in item.kinds)
+    return item.kinds
 
 
 def _refuse_what_the_records_contradict(name: str, case: AppealCase, related: list[Related]) -> None:
@@ -312,6 +394,10 @@ def _refuse_what_the_records_contradict(name: str, case: AppealCase, related: li
                     _("the records show {name} as {status}: Amazon asks you to reactivate the related account you own first. Once it is reinstated, record that with `linkcheck account set {name} --status active` and run the appeal again with --reactivated \"{name} DATE\"", name=r.name, status=r.status))
             continue
         current = [i for i in r.items if i.until is None and (i.group in NEVER_CURRENT or not i.explained)]
+        if current and all(i.shape == "range" for i in current):
+            # what is shared is a network range, not one address: say so, and how to settle it
+            raise CannotAppeal(
+                _("{name} still uses an IP address in the same network range as an address of {name2} (ip_network), which an appeal saying you do not own, control or access {name2} cannot explain as it stands. Move to an address outside that range and record the change with `linkcheck attr retire {name} ip VALUE --on DATE`, or record why the range is shared (one provider's addresses, say) with `linkcheck explain {name} {name2} ip --note TEXT --note-zh TEXT`, then run the appeal again", name=name, name2=r.name))
         if current:
             kinds = _shared_names(current)
             first = current[0].kinds[0]
@@ -323,7 +409,7 @@ def _refuse_what_the_records_contradict(name: str, case: AppealCase, related: li
         if together:
             kinds = _shared_names(together)
             raise CannotAppeal(
-                _("the records show {name} and {name2} using the same {kinds} at the same time, which only common control explains: an appeal saying you do not own, control or access {name2} would contradict them. If you own {name2}, use --relationship own; if there is another explanation, record it with `linkcheck explain {name} {name2} KIND --note TEXT --note-zh TEXT`", name=name, name2=r.name, kinds=kinds))
+                _("the records show {name} and {name2} using the same {kinds} at the same time, which only common control explains: an appeal saying you do not own, control or access {name2} would contradict them. Choose the --relationship that says how the accounts are related (own: one business owns both); if there is another explanation, record it with `linkcheck explain {name} {name2} KIND --note TEXT --note-zh TEXT`", name=name, name2=r.name, kinds=kinds))
         if route == "error":
             linked = [i for i in r.items if i.overlapped]
             if linked:
@@ -333,7 +419,7 @@ def _refuse_what_the_records_contradict(name: str, case: AppealCase, related: li
         if route == "former-tenant":
             overlapping = [i for i in r.items if i.overlapped]
             if overlapping:
-                kinds = ", ".join(k for i in overlapping for k in i.kinds)
+                kinds = _shared_names(overlapping)
                 raise CannotAppeal(
                     _("the records show {name} and {name2} using the same {kinds} at the same time, which a former tenant's equipment does not explain. Check the dates with `linkcheck account history {name}`, or choose the --relationship that says what happened", name=name, name2=r.name, kinds=kinds))
 
@@ -398,18 +484,27 @@ class Exhibits:
 
     def __init__(self) -> None:
         self.keys: list[str] = []
+        self._entries: dict[str, tuple[str, dict[str, str]]] = {}
 
-    def cite(self, key: str) -> int:
+    def cite(self, key: str, entry: str | None = None, **values: str) -> int:
+        """The number of exhibit KEY; its words are the catalog's `ex_ENTRY…` (ENTRY: KEY unless
+        given), with VALUES filled in (what one exhibit of several alike names)."""
         if key not in self.keys:
             self.keys.append(key)
+            self._entries[key] = (entry or key, values)
         return self.keys.index(key) + 1
 
+    def words(self, words: i18n.Catalog, key: str, part: str = "") -> str:
+        """Exhibit KEY's title (PART ""), or what it shows ("_proves"), or what to highlight ("_highlight")."""
+        entry, values = self._entries[key]
+        return words(f"ex_{entry}{part}", **values)
 
-def _join(words: i18n.Catalog, items: Sequence[str]) -> str:
+
+def _join(words: i18n.Catalog, items: Sequence[str], conjunction: str = "and") -> str:
     items = list(items)
     if len(items) <= 1:
         return "".join(items)
-    return words("list_sep").join(items[:-1]) + words("and") + items[-1]
+    return words("list_sep").join(items[:-1]) + words(conjunction) + items[-1]
 
 
 def _sentence(text: str, lang: str) -> str:
@@ -417,6 +512,13 @@ def _sentence(text: str, lang: str) -> str:
     text = " ".join(text.split())
     end = "。" if lang == "zh" else "."
     return text if text[-1:] in ".!?。！？" else text + end
+
+
+def _reads_as_sentence(note: str) -> bool:
+    """Whether an English note reads as a sentence of the letter: it begins with a capital letter
+    and is not a list of clauses jotted down with semicolons."""
+    text = note.strip()
+    return bool(text) and text[0].isupper() and ";" not in text
 
 
 def account_shown(plan: Plan, words: i18n.Catalog) -> str:
@@ -484,14 +586,29 @@ def compose(plan: Plan, lang: str) -> tuple[list[str], Exhibits]:
             elif how == "used_until" and len(items) > 1:
                 how = "used_until_many"
             cause.append(words("cause_" + how, other=r.shown, things=things, date=day_words(until, lang)))
+        told = set()
         for i in r.items:
             note = i.note_zh if lang == "zh" else i.note_en
-            if note:
-                cause.append(_sentence(note, lang))
+            if note and note not in told:  # one explanation of a kind covers each of its values: told once
+                told.add(note)
+                if i.note_en and not _reads_as_sentence(i.note_en):
+                    # a note jotted down ("Agency office router; profiles and proxies") is quoted as the
+                    # seller's own note on that thing, not pasted as a sentence of the letter
+                    form = "same_" if i.shape else "the_"
+                    cause.append(words("cause_note", things=thing(words, form, i), note=_sentence(note, lang)))
+                else:
+                    cause.append(_sentence(note, lang))
     paras.append(space.join(cause))
 
-    for r in plan.related:
-        route = case.relationship or "not-owned"
+    route = case.relationship or "not-owned"
+    if len(plan.related) > 1 and route in MERGED_ROUTES:
+        # One paragraph for all related accounts: the same words once, not once per account.
+        others = [r.shown for r in plan.related]
+        values = {"others": _join(words, others, "and_inner"), "others_or": _join(words, others, "or")}
+        if MERGED_ROUTES[route]:
+            values["n"] = str(ex.cite(MERGED_ROUTES[route]))
+        paras.append(words("route_" + route.replace("-", "_") + "_many", **values))
+    for r in plan.related if not (len(plan.related) > 1 and route in MERGED_ROUTES) else ():
         if route == "own":
             parts = [words("route_own", other=r.shown)]
             need = business_need(case, lang)
@@ -508,6 +625,8 @@ def compose(plan: Plan, lang: str) -> tuple[list[str], Exhibits]:
             paras.append(words("route_former_tenant", other=r.shown, n=ex.cite("previous_tenant")))
         elif route == "agency":
             paras.append(words("route_agency", other=r.shown, n=ex.cite("agency")))
+        elif route == "agency-ongoing":
+            paras.append(words("route_agency_ongoing", other=r.shown, n=ex.cite("agency_ongoing")))
         elif route == "shared-service":
             paras.append(words("route_shared_service", other=r.shown, n=ex.cite("service")))
         else:
@@ -519,17 +638,26 @@ def compose(plan: Plan, lang: str) -> tuple[list[str], Exhibits]:
         # A second step on the same day reads "On the same day we…", not the date again.
         when = words("same_day") if i.until == previous else day_words(i.until, lang)  # type: ignore[arg-type]
         previous = i.until
-        n = ex.cite(ACTION_EXHIBIT[i.group])
-        if i.group == "bank":
-            new4 = plan.replacements.get("bank")
-            actions.append(words("act_bank", date=when, last4=i.last4, new4=new4, n=n) if new4
-                           else words("act_bank_plain", date=when, last4=i.last4, n=n))
-        elif i.domain:
-            actions.append(words("act_" + i.group + "_email", date=when, domain=i.domain, n=n))
+        # An action says what the records show: the value's use ended on that day and, only where a
+        # value of its kind begun since is on record (Plan.replacement), what replaced it.
+        new = plan.replacement(i)
+        act = "act_" + i.group + ("_email" if i.domain else "")
+        if i.shape and act + "_" + i.shape in words:
+            act += "_" + i.shape
+        values = {"date": when}
+        if i.domain:
+            values["domain"] = i.domain
         elif i.group in LAST_FOUR:
-            actions.append(words("act_" + i.group, date=when, last4=i.last4, n=n))
+            values["last4"] = i.last4
+        if new is None:
+            n = ex.cite(f"ended/{i.group}/{i.shape}/{i.last4 or i.domain}", "ended", what=thing(words, "the_", i))
+            actions.append(words(act + "_ended", n=n, **values))
+        elif i.group == "bank":
+            n = ex.cite(ACTION_EXHIBIT[i.group])
+            actions.append(words("act_bank", new4=new, n=n, **values) if new
+                           else words("act_bank_plain", n=n, **values))
         else:
-            actions.append(words("act_" + i.group, date=when, n=n))
+            actions.append(words(act, n=ex.cite(ACTION_EXHIBIT[i.group]), **values))
     if plan.checks_since is not None and plan.checks:
         since = day_words(plan.checks_since, lang)
         actions.append(words("act_checks_one", date=since) if plan.checks == 1
@@ -540,12 +668,14 @@ def compose(plan: Plan, lang: str) -> tuple[list[str], Exhibits]:
     # A value still shared (explained: a coworking space's line) rules out "our own internet line".
     still_shared = any(i.until is None and i.their_until is None for r in plan.related for i in r.items)
     key = "prevent_own" if own else ("prevent_shared" if still_shared else "prevent")
+    if case.relationship == "agency-ongoing":  # the agency's staff work on the account: never "only our own employees"
+        key = "prevent_agency_ongoing"
     if own:  # never "each account keeps its own bank account" beside a bank account both still use
         both_use = {i.group for r in plan.related for i in r.items if i.until is None and i.their_until is None}
         shared = [group for group in ("bank", "login") if group in both_use]
         if shared:
             key = "prevent_own_shared_" + "_".join(shared)
-    prevent = [words(key, n=ex.cite("lease"))]
+    prevent = [words(key, n=ex.cite("agency_ongoing" if key == "prevent_agency_ongoing" else "lease"))]
     if case.relationship == "agency":
         prevent.append(words("prevent_agency"))
     if case.relationship == "family":
@@ -558,10 +688,20 @@ def compose(plan: Plan, lang: str) -> tuple[list[str], Exhibits]:
         prevent.append(words("biz_category", categories=_join(words, biz["category"])))
     if biz.get("supplier"):
         prevent.append(words("biz_supplier", suppliers=_join(words, biz["supplier"])))
-    if biz.get("logistics"):
-        prevent.append(words("biz_logistics", logistics=_join(words, biz["logistics"])))
-    if biz.get("supplier") or biz.get("logistics"):
-        prevent.append(words("biz_contracts", n=ex.cite("suppliers")))
+    # Amazon's own fulfilment is no agreement of ours to show: said so, with no exhibit asked for.
+    carriers = [v for v in biz.get("logistics") or () if not _AMAZON_FULFILMENT.search(v)]
+    if carriers:
+        prevent.append(words("biz_logistics", logistics=_join(words, carriers)))
+    fba = len(carriers) < len(biz.get("logistics") or ())
+    if biz.get("supplier") or carriers:
+        if biz.get("supplier") and carriers:
+            exhibit = "suppliers"
+        else:
+            exhibit = "suppliers_only" if biz.get("supplier") else "logistics"
+        one = len(biz.get("supplier") or ()) + len(carriers) == 1
+        prevent.append(words("biz_contract_one" if one else "biz_contracts", n=ex.cite(exhibit)))
+    if fba:
+        prevent.append(words("biz_fba"))
     paras.append(space.join(prevent))
 
     if plan.health.get(lang):
@@ -569,7 +709,22 @@ def compose(plan: Plan, lang: str) -> tuple[list[str], Exhibits]:
     paras.append(words("request", account=plan.shown))
     paras.append(words("thanks"))
     paras.append(words("sign_off") + "\n" + signer(plan, lang))
-    return [_tidy(p) for p in paras], ex
+    return [_tidy(spelled(plan, lang, p)) for p in paras], ex
+
+
+# Amazon's own fulfilment (FBA), however a seller writes it.
+_AMAZON_FULFILMENT = re.compile(r"(?i)\bFBA\b|fulfil+ment by amazon|亚马逊物流|亚马逊配送")
+# The British spellings the letter's own words may hold (the account-health paragraph's metric
+# names), as a US marketplace's reviewer writes them.
+_US_SPELLING = (("fulfilment", "fulfillment"), ("Fulfilment", "Fulfillment"), ("fulfils", "fulfills"))
+
+
+def spelled(plan: Plan, lang: str, text: str) -> str:
+    """TEXT spelled as the marketplace's reviewer writes: US spelling for amazon.com."""
+    if lang == "en" and region_for_marketplace(plan.subject.account.marketplace or "") == "US":
+        for british, american in _US_SPELLING:
+            text = text.replace(british, american)
+    return text
 
 
 def _in_script(values: Sequence[str], lang: str) -> tuple[str, ...]:

@@ -22,8 +22,8 @@ from .options import echo_err, open_store, rules_option, setting_value, store_op
 QUESTIONS = {  # marked N_ so the catalog test asks for their Chinese; asked with _ask(key, …)
     "related": N_("Which of your accounts on file does Amazon's notice say this account is related to?"),
     "notice_date": N_("Date of Amazon's notice (YYYY-MM-DD)"),
-    "relationship": N_("How are the accounts related? own, not-owned, agency, family, former-tenant, shared-service "
-                       "or error"),
+    "relationship": N_("How are the accounts related? own, not-owned, agency (ended), agency-ongoing, family, "
+                       "former-tenant, shared-service or error (see `linkcheck appeal --help` for what each says)"),
     "reactivated": N_("Date {other} was reactivated (YYYY-MM-DD)", other="{other}"),
     "business_need": N_("The business need for running both accounts, in one or two sentences (Enter to skip)"),
     "authorisation": N_("Amazon's approval of both accounts, as \"YYYY-MM-DD CASE-ID\" (Enter if there was none)"),
@@ -50,7 +50,14 @@ def _question(key: str, **values: str) -> str:
 @click.option("--notice-text", type=click.Path(dir_okay=False, path_type=Path), default=None, metavar="FILE",
               help="A text file holding Amazon's notice; kept with the case and shown on the evidence page.")
 @click.option("--relationship", type=click.Choice(cases.RELATIONSHIPS), default=None,
-              help="How the accounts are related (own: you own the related account too).")
+              help="How the accounts are related; what the letter then says: own (your business owns the related "
+              "account too); not-owned (you do not own, control or access it and have no business relationship with "
+              "its company); agency (both used one outside agency, you ended that arrangement and only your own staff "
+              "work on your account now); agency-ongoing (both are clients of one agency, which still works on your "
+              "account under an agreement in your company's name, with logins for your account alone); family (a "
+              "family member runs it as a separate business); former-tenant (you took over the office, and its "
+              "equipment, from the business that runs it); shared-service (both use one service provider); error "
+              "(you do not know it: the link is a mistake).")
 @click.option("--business-need", default=None, metavar="TEXT",
               help="Why you run both accounts (own): separate brands, manufacturing for distinct companies…")
 @click.option("--business-need-zh", default=None, metavar="TEXT",

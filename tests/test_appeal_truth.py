@@ -1,0 +1,337 @@
+"""The Plan of Action states only what the records show (trial 8: an agency's operations manager
+read the letter as a reviewer would). Values matched only after normalisation, or by their network,
+are named by what they share; an action claims a replacement only where one is recorded; the
+logins counted as checked are those that found nothing shared; a browser profile is a browser
+profile; an agency that keeps working on the account has a route of its own."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from linkcheck.models import Event
+from linkcheck.store import Store
+
+from conftest import PASSPHRASE
+from test_appeal import _appeal, _base, _used, assert_paste_ready, ok
+
+
+def _ts(day: str) -> int:
+    return int(datetime.fromisoformat(day).replace(tzinfo=timezone.utc).timestamp())
+
+
+def _letters(cli, tmp_path, *args, name="p"):
+    ok(_appeal(cli, *args, "--bilingual", "-o", tmp_path / name))
+    en = (tmp_path / name / "plan-of-action.txt").read_text(encoding="utf-8")
+    zh = (tmp_path / name / "plan-of-action.zh.txt").read_text(encoding="utf-8")
+    for text in (en, zh):
+        assert_paste_ready(text, ("A1KESTREL0001X",))
+    return en, zh
+
+
+def _explain(cli, kind, en, zh):
+    ok(cli("explain", "kestrel-us", "marigold-us", kind, "--note", en, "--note-zh", zh))
+
+
+def test_two_logins_at_one_mailbox_are_named_by_their_mailbox_not_as_one_login(cli, store, tmp_path):
+    _base(cli)
+    _used(cli, "kestrel-us", "platform_login", "ops+kestrel@northgate-commerce.example", "2025-06-01", "2026-10-01")
+    _used(cli, "marigold-us", "platform_login", "ops+marigold@northgate-commerce.example", "2025-09-01", "2026-10-01")
+    _explain(cli, "platform_login", "Our former agency gave each store a login at its own mailbox.",
+             "我们以前的代运营公司给每家店铺开的登录账号都收信到它自己的邮箱。")
+    en, zh = _letters(cli, tmp_path, "--relationship", "agency")
+    assert "Until 1 October 2026, our business and Marigold Home used Seller Central logins at one mailbox." in en
+    assert "the same Seller Central login" not in en
+    assert "在2026年10月1日之前，我们公司和Marigold Home使用过收信到同一个邮箱的卖家平台登录账号。" in zh
+    assert "同一个卖家平台登录账号" not in zh
+
+
+def test_one_login_written_in_other_letter_case_is_still_the_same_login(cli, store, tmp_path):
+    _base(cli)
+    _used(cli, "kestrel-us", "platform_login", "Ops@Northgate-Commerce.example", "2025-06-01", "2026-10-01")
+    _used(cli, "marigold-us", "platform_login", "ops@northgate-commerce.example", "2025-09-01", "2026-10-01")
+    _explain(cli, "platform_login", "Our former agency logged in to both stores with one login.",
+             "我们以前的代运营公司用同一个登录账号登录两家店铺。")
+    en, _zh = _letters(cli, tmp_path, "--relationship", "agency")
+    assert "Until 1 October 2026, our business and Marigold Home used the same Seller Central login." in en
+
+
+def test_two_ip_addresses_in_one_network_range_are_named_as_the_range(cli, store, tmp_path):
+    _base(cli)
+    _used(cli, "kestrel-us", "ip", "203.0.113.61", "2026-06-01")
+    _used(cli, "marigold-us", "ip", "203.0.113.57", "2026-06-01")
+    # the refusal names what is shared, the range, not an IP address both would hold
+    result = _appeal(cli, "--relationship", "agency", "-o", tmp_path / "p")
+    assert result.exit_code == 1
+    assert result.output.splitlines() == [
+        "linkcheck: error: kestrel-us still uses an IP address in the same network range as an address of "
+        "marigold-us (ip_network), which an appeal saying you do not own, control or access marigold-us cannot "
+        "explain as it stands. Move to an address outside that range and record the change with `linkcheck attr "
+        "retire kestrel-us ip VALUE --on DATE`, or record why the range is shared (one provider's addresses, say) "
+        "with `linkcheck explain kestrel-us marigold-us ip --note TEXT --note-zh TEXT`, then run the appeal again"]
+    zh = _appeal(cli, "--relationship", "agency", "-o", tmp_path / "p", env={"LINKCHECK_LANG": "zh"})
+    assert zh.exit_code == 1
+    assert "仍在使用与 marigold-us 的某个地址同一网段内的 IP 地址（ip_network）" in zh.output
+    ok(cli("attr", "retire", "kestrel-us", "ip", "203.0.113.61", "--on", "2026-10-01"))
+    en, zh = _letters(cli, tmp_path, "--relationship", "agency")
+    assert "Until 1 October 2026, our business and Marigold Home used IP addresses in the same network range." in en
+    assert "internet connection" not in en.split("\n\n")[2]
+    assert "在2026年10月1日之前，我们公司和Marigold Home使用过同一网段内的IP地址。" in zh
+    # nothing replaced it on record: the action says only that its use ended
+    assert "On 1 October 2026 we stopped using our IP address in that network range (Exhibit 2)." in en
+    assert "2026年10月1日，我们停止使用该网段内的IP地址（见附件2）。" in zh
+    assert "internet line of our own" not in en
+    # a new address outside the range, recorded with its start: now it may say so
+    _used(cli, "kestrel-us", "ip", "198.51.100.20", "2026-10-01")
+    en, _zh = _letters(cli, tmp_path, "--force", "--relationship", "agency", name="p")
+    assert ("On 1 October 2026 we stopped using our IP address in that network range, and our account now connects "
+            "from an address outside it (Exhibit 2).") in en
+
+
+def test_a_retired_extra_address_is_not_told_as_a_move_to_new_premises(cli, store, tmp_path):
+    _base(cli)
+    # our main address, recorded without a start, stays; a second address shared with them is retired
+    ok(cli("attr", "add", "kestrel-us", "address", "455 Example Avenue, Columbus, OH 43215"))
+    _used(cli, "kestrel-us", "address", "1200 Example Blvd, Suite 410, Austin, TX 78701", "2025-06-02", "2026-11-01")
+    _used(cli, "marigold-us", "address", "1200 Example Blvd Ste 410 Austin TX 78701", "2025-01-20", "2026-11-01")
+    en, zh = _letters(cli, tmp_path, "--relationship", "not-owned")
+    assert "Until 1 November 2026, our business and Marigold Home used the same business address." in en
+    assert "On 1 November 2026 we stopped using that business address (Exhibit 1)." in en
+    assert "premises" not in en.split("\n\n")[4]
+    assert "2026年11月1日，我们停止使用那个经营地址（见附件1）。" in zh
+    assert "搬到" not in zh
+    exhibits = (tmp_path / "p" / "exhibits.txt").read_text(encoding="utf-8")
+    assert "lease for our new premises" not in exhibits
+    assert "Exhibit 1: A record of the day we stopped using the business address:" in exhibits
+    # a new address begun on a given day after the old one began: that is a move
+    _used(cli, "kestrel-us", "address", "77 Sample Road, Columbus, OH 43215", "2026-11-01")
+    en, _zh = _letters(cli, tmp_path, "--force", "--relationship", "not-owned")
+    assert "On 1 November 2026 we moved to premises of our own (Exhibit 1)." in en
+    exhibits = (tmp_path / "p" / "exhibits.txt").read_text(encoding="utf-8")
+    assert "Exhibit 1: The lease for our new premises" in exhibits
+    assert "What replaced the business address" not in exhibits
+
+
+def test_a_replacement_on_record_that_is_still_shared_is_not_asked_for_again(cli, store, tmp_path):
+    _base(cli)
+    _used(cli, "kestrel-us", "ip", "198.51.100.77", "2025-06-01", "2026-10-01")
+    _used(cli, "marigold-us", "ip", "198.51.100.80", "2025-06-01")
+    _used(cli, "kestrel-us", "ip", "203.0.113.61", "2026-10-01")  # the new one: in a range they use too
+    _used(cli, "marigold-us", "ip", "203.0.113.57", "2026-09-01")
+    _explain(cli, "ip", "Both stores use dedicated addresses rented from one large provider.",
+             "两家店铺都使用从同一家大型服务商租用的专用地址。")
+    ok(_appeal(cli, "--relationship", "shared-service", "-o", tmp_path / "p"))
+    exhibits = (tmp_path / "p" / "exhibits.txt").read_text(encoding="utf-8")
+    assert "What replaced" not in exhibits
+    en = (tmp_path / "p" / "plan-of-action.txt").read_text(encoding="utf-8")
+    assert "Our business and Marigold Home both use IP addresses in the same network range." in en
+
+
+def test_only_checks_that_found_nothing_shared_are_counted_as_confirmed(cli, store, tmp_path):
+    _base(cli)
+    _used(cli, "kestrel-us", "phone", "+1 201 555 0188", "2025-04-01", "2026-09-30")
+    _used(cli, "marigold-us", "phone", "+1 201 555 0188", "2023-05-01", "2025-01-31")
+    _used(cli, "kestrel-us", "phone", "+1 201 555 0142", "2026-09-30")
+    with Store.open(store, PASSPHRASE, write=True) as st:
+        # a GO that still reported a share below the stop level (an IP network) is not a clean check
+        st.add_event(Event(_ts("2026-10-02"), "kestrel-us", "check", "GO", {"level": "medium"}))
+        st.add_event(Event(_ts("2026-10-03"), "kestrel-us", "check", "GO", {"level": None}))
+        st.add_event(Event(_ts("2026-10-04"), "kestrel-us", "run", "GO", {"level": None}))
+    en, zh = _letters(cli, tmp_path, "--relationship", "not-owned")
+    assert ("Since 30 September 2026, our staff have logged in to our account 2 times, and each time they first "
+            "confirmed that the computer and the network were not used by any other business.") in en
+    assert "自2026年9月30日起，我们的员工共登录账户2次" in zh
+    with Store.open(store, PASSPHRASE, write=True) as st:
+        for day in ("2026-10-05", "2026-10-06"):
+            st.add_event(Event(_ts(day), "kestrel-us", "check", "GO", {"level": "medium"}))
+    en, _zh = _letters(cli, tmp_path, "--force", "--relationship", "not-owned")
+    assert "logged in to our account 2 times" in en
+
+
+def test_a_copied_browser_profile_is_called_a_browser_profile_not_a_computer(cli, store, tmp_path):
+    _base(cli)
+    _used(cli, "kestrel-us", "mac", "00:1b:63:84:45:e6", "2025-06-01")  # the office computer, still ours alone
+    for account in ("kestrel-us", "marigold-us"):
+        _used(cli, account, "browser_fingerprint", "fp-7f3a9c2e41d0b6a8", "2026-03-01",
+              "2026-10-01" if account == "kestrel-us" else None)
+        _used(cli, account, "device_name", "NGC-OPS-03", "2026-03-01", "2026-10-01" if account == "kestrel-us" else None)
+    en, zh = _letters(cli, tmp_path, "--relationship", "agency")
+    assert "Until 1 October 2026, our business and Marigold Home used the same browser profile." in en
+    assert "On 1 October 2026 we stopped using that browser profile (Exhibit 2)." in en
+    assert "computer" not in en.split("\n\n")[2] and "that computer" not in en
+    assert "在2026年10月1日之前，我们公司和Marigold Home使用过同一个浏览器环境。" in zh
+    assert "那台电脑" not in zh
+    # the evidence page agrees: the computer is in use, the browser profile's values ended that day
+    html = (tmp_path / "p" / "evidence.html").read_text(encoding="utf-8")
+    assert "00:1b:63:84:45:e6" in html
+    assert "<td>Stopped using Browser fingerprint fp-7f3a9c2e41d0b6a8</td>" in html
+    assert "<td>1 March 2026 to 1 October 2026</td>" in html
+    assert "<td>since 1 June 2025</td>" in html and "Stopped using MAC" not in html
+    # a new profile begun since is a replacement the letter may name
+    _used(cli, "kestrel-us", "browser_profile", "adspower:k1a2b3c4", "2026-10-01")
+    en, _zh = _letters(cli, tmp_path, "--force", "--relationship", "agency")
+    assert ("On 1 October 2026 we stopped using that browser profile, and our account is now opened only in a "
+            "browser profile of its own (Exhibit 2).") in en
+
+
+def test_an_agency_that_still_works_on_the_account_has_a_route_that_says_so(cli, store, tmp_path):
+    _base(cli)
+    for account in ("kestrel-us", "marigold-us"):
+        _used(cli, account, "ip", "203.0.113.40", "2025-06-01", "2026-09-15" if account == "kestrel-us" else None)
+    _used(cli, "kestrel-us", "ip", "198.51.100.20", "2026-09-16")
+    en, zh = _letters(cli, tmp_path, "--relationship", "agency-ongoing")
+    route = en.split("\n\n")[3]
+    assert route == ("Both businesses are clients of the same outside agency, which manages stores for several "
+                     "sellers. The agency still works on our account for us, under an agreement in our company's name "
+                     "(Exhibit 1). We do not own, control or access Marigold Home.")
+    assert "ended that arrangement" not in en and "no longer use any outside agency" not in en
+    assert "only our own employees" not in en
+    assert "the agency works on our account only with logins issued for our account alone" in en
+    assert "这家公司目前仍按照以我们公司名义签订的合同为我们操作账户（见附件1）" in zh
+    assert "终止" not in zh
+    exhibits = (tmp_path / "p" / "exhibits.txt").read_text(encoding="utf-8")
+    assert "Exhibit 1: Our agreement with the agency\n" in exhibits
+    assert "notice that ended it" not in exhibits
+    html = (tmp_path / "p" / "evidence.html").read_text(encoding="utf-8")
+    assert "both are clients of the same outside agency, which still works on our account" in html
+    # what each route says is in the option's help
+    help_text = cli("appeal", "--help").output
+    assert "agency-ongoing (both are clients of one agency, which still works on your" in " ".join(help_text.split())
+
+
+def test_the_common_control_refusal_does_not_steer_an_agency_to_claim_a_clients_account(cli, store, tmp_path):
+    _base(cli)
+    for account in ("kestrel-us", "marigold-us"):
+        _used(cli, account, "card", "4111 1111 1111 1111", "2025-06-01", "2026-10-01")
+    result = _appeal(cli, "--relationship", "agency", "-o", tmp_path / "p")
+    assert result.exit_code == 1
+    assert "If you own" not in result.output and "use --relationship own" not in result.output
+    assert ("Choose the --relationship that says how the accounts are related (own: one business owns both)"
+            in result.output)
+
+
+def test_a_note_jotted_down_is_quoted_as_our_note_and_a_sentence_stays_a_sentence(cli, store, tmp_path):
+    _base(cli)
+    for account in ("kestrel-us", "marigold-us"):
+        _used(cli, account, "gateway_mac", "3c:22:fb:12:34:56", "2025-06-01", "2026-10-01")
+    _explain(cli, "gateway_mac", "agency office router; stores reached only through their own profiles",
+             "代运营公司办公室的路由器；各店铺只通过各自的环境登录")
+    en, zh = _letters(cli, tmp_path, "--relationship", "agency")
+    assert ("Until 1 October 2026, our business and Marigold Home used the same office router. About the office "
+            "router, our records note: \"agency office router; stores reached only through their own profiles.\"") in en
+    assert "关于办公室路由器，我们的记录写明：“代运营公司办公室的路由器；各店铺只通过各自的环境登录。”" in zh
+    _explain(cli, "gateway_mac", "The agency's office router served every client it worked for.",
+             "代运营公司办公室的路由器为它的所有客户所用。")
+    en, zh = _letters(cli, tmp_path, "--force", "--relationship", "agency")
+    assert ("used the same office router. The agency's office router served every client it worked for.\n") in en
+    assert "our records note" not in en and "我们的记录写明" not in zh
+
+
+def test_one_explanation_of_a_kind_is_told_once_for_all_its_values(cli, store, tmp_path):
+    _base(cli)
+    for account in ("kestrel-us", "marigold-us"):
+        _used(cli, account, "ip", "198.51.100.20", "2025-06-01", "2026-10-01")
+    _used(cli, "kestrel-us", "ip", "203.0.113.61", "2025-06-01", "2026-10-01")
+    _used(cli, "marigold-us", "ip", "203.0.113.57", "2025-06-01", "2026-10-01")
+    note = "Both stores use dedicated addresses rented from one large provider."
+    _explain(cli, "ip", note, "两家店铺都使用从同一家大型服务商租用的专用地址。")
+    en, zh = _letters(cli, tmp_path, "--relationship", "shared-service")
+    assert ("Until 1 October 2026, our business and Marigold Home used the same internet connection and IP "
+            "addresses in the same network range.") in en
+    assert en.count(note) == 1
+    assert zh.count("两家店铺都使用从同一家大型服务商租用的专用地址。") == 1
+
+
+def test_accounts_on_one_route_share_one_paragraph_not_one_each(cli, store, tmp_path):
+    _base(cli)
+    ok(cli("account", "add", "orchid-us", "--display-name", "Orchid Living"))
+    for account in ("kestrel-us", "marigold-us", "orchid-us"):
+        _used(cli, account, "ip", "203.0.113.40", "2025-06-01", "2026-09-15" if account == "kestrel-us" else None)
+    _used(cli, "kestrel-us", "ip", "198.51.100.20", "2026-09-16")
+    ok(cli("appeal", "kestrel-us", "-r", "marigold-us", "-r", "orchid-us", "--notice-date", "2026-11-20",
+           "--relationship", "agency", "--bilingual", "-o", tmp_path / "p"))
+    en = (tmp_path / "p" / "plan-of-action.txt").read_text(encoding="utf-8").split("\n\n")
+    zh = (tmp_path / "p" / "plan-of-action.zh.txt").read_text(encoding="utf-8").split("\n\n")
+    assert en[3] == ("Our business and the businesses that run Marigold Home and Orchid Living had all used the same "
+                     "outside agency, which managed stores for several sellers from its own office. We ended that "
+                     "arrangement, and only our own staff now work on our account (Exhibit 1). We do not own, control "
+                     "or access Marigold Home or Orchid Living.")
+    assert en[4].startswith("On 15 September 2026 we moved to an internet line of our own")
+    assert zh[3].startswith("我们公司和运营Marigold Home、Orchid Living的公司此前都委托过同一家外部代运营公司")
+    assert zh[3].endswith("我们不拥有、不控制、也无法登录Marigold Home和Orchid Living。")
+    assert sum("do not own, control or access" in p for p in en) == 1
+
+
+def test_orders_fulfilled_by_amazon_ask_for_no_logistics_agreement_and_us_letters_spell_the_us_way(
+        cli, store, tmp_path):
+    ok(cli("account", "add", "kestrel-us", "-m", "amazon.com", "--display-name", "Kestrel Outdoors",
+           "--merchant-token", "A1KESTREL0001X", "--legal-name-en", "Kestrel Outdoors Inc.",
+           "--legal-name-local", "凯斯特户外有限公司"))
+    ok(cli("account", "add", "marigold-us", "-m", "amazon.com", "--display-name", "Marigold Home"))
+    ok(cli("attr", "add", "kestrel-us", "brand", "Kestrel Trail"))
+    ok(cli("attr", "add", "kestrel-us", "logistics", "FBA"))
+    _used(cli, "kestrel-us", "ip", "198.51.100.20", "2025-03-01")
+    _used(cli, "marigold-us", "ip", "192.0.2.10", "2024-01-01")
+    ok(cli("health", "set", "kestrel-us", "--date", "2026-11-01", "--odr", "0.4%", "--cancel-rate", "0.8%",
+           "--late-shipment", "1.1%", "--valid-tracking", "98.6%"))
+    en, zh = _letters(cli, tmp_path, "--relationship", "error")
+    assert "We sell under our own brand, Kestrel Trail. Our orders are fulfilled by Amazon.\n" in en
+    assert "shipped by FBA" not in en and "agreement in our company's name" not in en
+    assert "我们的订单由亚马逊物流（FBA）配送。" in zh
+    exhibits = (tmp_path / "p" / "exhibits.txt").read_text(encoding="utf-8")
+    assert "logistics agreement" not in exhibits
+    assert "pre-fulfillment cancellation rate" in en and "fulfilment" not in en
+    html = (tmp_path / "p" / "evidence.html").read_text(encoding="utf-8")
+    assert "pre-fulfillment cancellation rate" in html and "fulfilment" not in html
+    # a carrier of our own is still named, with its agreement as the exhibit
+    ok(cli("attr", "add", "kestrel-us", "logistics", "Example Freight Co."))
+    en, _zh = _letters(cli, tmp_path, "--force", "--relationship", "error")
+    assert ("Our orders are shipped by Example Freight Co. It works with us under an agreement in our company's "
+            "name (Exhibit 2). Our orders are fulfilled by Amazon.\n") in en
+    assert "Exhibit 2: Our logistics agreement" in (tmp_path / "p" / "exhibits.txt").read_text(encoding="utf-8")
+
+
+def test_a_british_marketplace_letter_keeps_british_spelling(cli, store, tmp_path):
+    ok(cli("account", "add", "kestrel-uk", "-m", "amazon.co.uk", "--display-name", "Kestrel Outdoors UK"))
+    ok(cli("account", "add", "marigold-uk", "-m", "amazon.co.uk", "--display-name", "Marigold Home UK"))
+    _used(cli, "kestrel-uk", "ip", "198.51.100.20", "2025-03-01")
+    ok(cli("health", "set", "kestrel-uk", "--date", "2026-11-01", "--odr", "0.4%", "--cancel-rate", "0.8%",
+           "--late-shipment", "1.1%", "--valid-tracking", "98.6%"))
+    ok(cli("appeal", "kestrel-uk", "-r", "marigold-uk", "--notice-date", "2026-11-20", "--relationship", "error",
+           "-o", tmp_path / "p"))
+    en = (tmp_path / "p" / "plan-of-action.txt").read_text(encoding="utf-8")
+    assert "pre-fulfilment cancellation rate" in en
+
+
+def test_the_evidence_page_never_shows_a_proxy_credential(cli, store, tmp_path):
+    _base(cli)
+    _used(cli, "kestrel-us", "proxy_account", "https://proxy-two.example/rotate?token=SECRET-k-19", "2026-01-01")
+    _used(cli, "kestrel-us", "ip", "198.51.100.20", "2025-03-01")
+    _used(cli, "marigold-us", "ip", "192.0.2.10", "2024-01-01")
+    ok(_appeal(cli, "--relationship", "error", "-o", tmp_path / "p"))
+    html = (tmp_path / "p" / "evidence.html").read_text(encoding="utf-8")
+    assert "SECRET-k-19" not in html and "token=" not in html
+    assert "https://proxy-two.example/…" in html
+
+
+def test_nearly_identical_addresses_are_not_called_the_same_address(cli, store, tmp_path):
+    _base(cli)
+    _used(cli, "kestrel-us", "address", "1200 Example Boulevard, Suite 410, Austin, TX 78701", "2025-06-02",
+          "2026-11-01")
+    _used(cli, "marigold-us", "address", "1200 Exampel Boulevard, Suite 410, Austin, TX 78701", "2025-01-20",
+          "2026-11-01")
+    en, zh = _letters(cli, tmp_path, "--relationship", "not-owned")
+    assert "Until 1 November 2026, our business and Marigold Home used nearly identical business addresses." in en
+    assert "the same business address" not in en
+    assert "在2026年11月1日之前，我们公司和Marigold Home使用过几乎相同的经营地址。" in zh
+
+
+def test_two_email_addresses_at_one_mailbox_are_named_by_their_mailbox(cli, store, tmp_path):
+    _base(cli)
+    _used(cli, "kestrel-us", "email", "ops+kestrel@northgate-mail.example", "2025-06-01", "2026-10-01")
+    _used(cli, "marigold-us", "email", "ops+marigold@northgate-mail.example", "2025-06-01", "2026-10-01")
+    _explain(cli, "email", "Our former agency gave each store an address at its own mailbox.",
+             "我们以前的代运营公司给每家店铺的邮箱地址都收信到它自己的邮箱。")
+    en, zh = _letters(cli, tmp_path, "--relationship", "agency")
+    assert "Until 1 October 2026, our business and Marigold Home used email addresses at one mailbox." in en
+    assert "the same email address" not in en
+    assert "使用过收信到同一个邮箱的电子邮箱地址。" in zh
