@@ -162,6 +162,25 @@ def test_nothing_more_than_the_derivation_needs_is_imported_before_it_begins(sto
     assert not {"linkcheck.crypto", "hmac", "dataclasses", "urllib.parse", "click"} & added
 
 
+def test_the_default_store_is_found_without_importing_the_store(tmp_path, cli, monkeypatch):
+    # Most users keep the store where linkcheck puts it (no --store, no $LINKCHECK_STORE): finding
+    # it must not import the store package and linkcheck.crypto before the derivation begins.
+    home = tmp_path / "home"
+    path = home / ".config" / "linkcheck" / "store.db"
+    path.parent.mkdir(parents=True)
+    assert cli("init", "--store", path).exit_code == 0
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("LINKCHECK_STORE", "XDG_CONFIG_HOME", "LINKCHECK_SETTINGS", "APPDATA")}
+    env.update(HOME=str(home), LINKCHECK_PASSPHRASE=PASSPHRASE)
+    proc = subprocess.run([sys.executable, "-c", BEFORE_THE_THREAD + "from linkcheck import settings\n"
+                           "assert settings.value('store') == " + repr(str(path)) + "\n", "check", "shop-a"],
+                          env=env, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    found = json.loads(proc.stdout)
+    assert found["begun"] is True
+    assert not [m for m in found["modules"] if m.startswith(("linkcheck.store", "linkcheck.crypto"))]
+
+
 def test_derive_kek_uses_it_and_derives_only_once(store, monkeypatch):
     monkeypatch.setenv("LINKCHECK_PASSPHRASE", PASSPHRASE)
     calls: list[str] = []
