@@ -3,6 +3,7 @@
     python bench/gate.py timeline DIR check       # one `check`: what runs when, ms after exec
     python bench/gate.py timeline DIR precheck --tree /path/to/other/checkout
     python bench/gate.py ab DIR --tree A --tree B --runs 10 --commands check,precheck --modes console,module,probe
+    python bench/gate.py gil                      # does the derivation's thread hold the GIL?
 
 DIR is a store folder of `bench/run.py --keep` (DIR/store.db, with machine.json and planned.json
 beside it; the gate cache in DIR/cache, made by the first check). Commands run as bench/run.py
@@ -220,6 +221,53 @@ def timeline(folder: Path, tree: Path, args: list[str], show_all: bool, default_
     print(f"{gone:9.1f} ms  the process is gone (as its parent sees it)")
 
 
+# ----- the GIL ---------------------------------------------------------------------------------------
+
+
+def gil(iterations: int, trials: int) -> None:
+    """Whether the derivation holds the GIL: a pure-Python loop on the main thread, alone and
+    while `early.argon2id` runs in a thread (the same call and parameters a store of
+    `iterations` makes). If the derivation held the GIL, the loop beside it could not end
+    before it."""
+    import threading
+
+    sys.path.insert(0, str(ROOT))
+    from linkcheck import early
+
+    def derive() -> None:
+        early.argon2id(b"benchmark", b"sixteen byte salt", iterations, 65536, 4)
+
+    def loop() -> None:
+        total = 0
+        for i in range(3_000_000):
+            total += i & 7
+
+    derive()
+    for _trial in range(trials):
+        start, cpu = time.perf_counter(), time.thread_time()
+        loop()
+        alone, alone_cpu = time.perf_counter() - start, time.thread_time() - cpu
+        start = time.perf_counter()
+        derive()
+        derivation = time.perf_counter() - start
+        ended: dict[str, float] = {}
+        begun = time.perf_counter()
+
+        def run(ended: dict[str, float] = ended, begun: float = begun) -> None:
+            derive()
+            ended["derivation"] = time.perf_counter() - begun
+
+        thread = threading.Thread(target=run)
+        cpu = time.thread_time()
+        thread.start()
+        loop()
+        beside, beside_cpu = time.perf_counter() - begun, time.thread_time() - cpu
+        thread.join()
+        print(f"loop alone {alone * 1000:.0f} ms ({alone_cpu * 1000:.0f} ms CPU), beside the derivation it ends at "
+              f"{beside * 1000:.0f} ms ({beside_cpu * 1000:.0f} ms CPU); derivation alone {derivation * 1000:.0f} ms, "
+              f"beside the loop {ended['derivation'] * 1000:.0f} ms; load {os.getloadavg()[0]:.2f}")
+
+
 # ----- A/B ---------------------------------------------------------------------------------------
 
 
@@ -284,7 +332,13 @@ def main() -> None:
     two.add_argument("--modes", default="console")
     two.add_argument("--default-store", action="store_true",
                      help="find the store where a user keeps it by default (no $LINKCHECK_STORE)")
+    three = sub.add_parser("gil", help="a Python loop on the main thread, alone and beside the derivation")
+    three.add_argument("--iterations", type=int, default=24)
+    three.add_argument("--trials", type=int, default=3)
     args = parser.parse_args()
+    if args.what == "gil":
+        gil(args.iterations, args.trials)
+        return
     folder = args.folder.resolve()
     if args.what == "timeline":
         timeline(folder, args.tree.resolve(), commands(folder)[args.command], args.all, args.default_store)

@@ -18,7 +18,9 @@ asks for the key, once; a key or passphrase it does not take is dropped then.
 
 A process must not fork while the derivation runs in its thread (the child would inherit
 whatever the library's locks were at that instant): a hook registered with
-`os.register_at_fork` waits for it to finish before any fork.
+`os.register_at_fork` waits for it to finish before any fork. (A program started with
+`subprocess` -- `arp` or `ioreg`, which reading this machine runs on macOS while the key is
+derived -- is no such fork: its child execs at once and runs nothing of the library.)
 
 Everything imported before the thread begins is on the path of every command, with the second
 core idle: so this module reads the header with `sqlite3` and `json` alone and imports only

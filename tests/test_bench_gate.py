@@ -56,3 +56,8 @@ def test_ab_reports_each_command_for_each_tree(tmp_path):
     assert len(rows) == 4, out
     assert {row.split()[0] for row in rows} == {"check", "precheck"}
     assert all("CPU" in row and str(BENCH.parent) in row for row in rows)
+
+
+def test_the_gil_check_runs_the_loop_beside_the_derivation():
+    out = _gate("gil", "--iterations", "1", "--trials", "1")
+    assert out.startswith("loop alone ") and "beside the derivation it ends at" in out and "load" in out
