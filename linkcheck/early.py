@@ -18,12 +18,21 @@ asks for the key, once; a key or passphrase it does not take is dropped then.
 
 A process must not fork while the derivation runs in its thread (the child would inherit
 whatever the library's locks were at that instant): a hook registered with
-`os.register_at_fork` waits for it to finish before any fork.
+`os.register_at_fork` waits for it to finish before any fork. (A program started with
+`subprocess` -- `arp` or `ioreg`, which reading this machine runs on macOS while the key is
+derived -- is no such fork: its child execs at once and runs nothing of the library.)
+
+Everything imported before the thread begins is on the path of every command, with the second
+core idle: so this module reads the header with `sqlite3` and `json` alone and imports only
+`cryptography`'s Argon2id for it -- not linkcheck.crypto (whose package loads AES-GCM, X25519,
+Ed25519 and dataclasses, 10-15 ms), nor hmac (2 ms). The Argon2id call itself is `argon2id`
+below, the one every derivation of linkcheck goes through (crypto/keys.py's `_argon2` calls it);
+the header's parameters are bounded here by the same limits as `KdfParams.check_bounds` (a test
+holds them equal) before anything is derived.
 """
 
 from __future__ import annotations
 
-import hmac
 import os
 import stat
 import threading
@@ -41,9 +50,28 @@ COMMANDS = frozenset({
     "health", "log", "precheck", "pubkey", "report", "run", "statement",
 })
 
+# crypto/keys.py's KEY_BYTES and the bounds of KdfParams.check_bounds (a test holds them equal).
+KEY_BYTES = 32
+MAX_MEMORY_KIB = 1024 * 1024
+MAX_ITERATIONS = 32
+MAX_LANES = 16
+
+# A header's Argon2id parameters, as a tuple: (algorithm, salt, iterations, memory_kib, lanes).
+Params = tuple[str, bytes, int, int, int]
+
+
+def argon2id(passphrase: bytes, salt: bytes, iterations: int, memory_kib: int, lanes: int) -> bytes:
+    """The key-encryption key: cryptography's Argon2id, 32 bytes (OpenSSL's, which runs the lanes
+    on threads of its own without the GIL). Every derivation of linkcheck is this call
+    (crypto/keys.py's `_argon2` too)."""
+    from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
+
+    return Argon2id(salt=salt, length=KEY_BYTES, iterations=iterations, lanes=lanes,
+                    memory_cost=memory_kib).derive(passphrase)
+
 
 class _Derivation:
-    def __init__(self, passphrase: bytes, params) -> None:
+    def __init__(self, passphrase: bytes, params: Params) -> None:
         self.passphrase: bytes | None = passphrase
         self.params = params
         self.kek: bytes | None = None
@@ -51,10 +79,9 @@ class _Derivation:
 
     def _run(self) -> None:
         try:
-            from .crypto.keys import _argon2
-
+            _algorithm, salt, iterations, memory_kib, lanes = self.params
             if self.passphrase is not None:
-                self.kek = _argon2(self.passphrase, self.params)
+                self.kek = argon2id(self.passphrase, salt, iterations, memory_kib, lanes)
         except BaseException:  # noqa: BLE001 - not begun early; the store's open derives it
             self.kek = None
 
@@ -86,6 +113,9 @@ def start(argv: list[str]) -> bool:
         params = _header_params(os.path.expanduser(store))
         if params is None:
             return False
+        # Imported here, so the thread begins deriving at once instead of importing while this
+        # thread imports the command's modules.
+        from cryptography.hazmat.primitives.kdf import argon2  # noqa: F401
         derivation = _Derivation(passphrase.encode("utf-8"), params)
         derivation.thread.start()  # published only once it runs: take() joins it
         os.register_at_fork(before=settle)
@@ -97,15 +127,19 @@ def start(argv: list[str]) -> bool:
 
 
 def take(passphrase: bytes, params) -> bytes | None:
-    """The key derived early for exactly this passphrase and these parameters (once), or None."""
+    """The key derived early for exactly this passphrase and these parameters (a
+    crypto.KdfParams, as the store's open read them from the header), once; or None."""
     global _pending
     with _lock:
         derivation, _pending = _pending, None  # asked once: the first open is the one it was for
     if derivation is None:
         return None
-    if derivation.params != params:  # the header changed since (or another key): derive anew
+    wanted = (params.algorithm, params.salt, params.iterations, params.memory_kib, params.lanes)
+    if derivation.params != wanted:  # the header changed since (or another key): derive anew
         derivation.passphrase = None
         return None
+    import hmac  # here, not at the top: nothing before the derivation begins waits for it
+
     derivation.thread.join()
     kek, early_secret = derivation.kek, derivation.passphrase
     derivation.kek = derivation.passphrase = None  # held by nothing here once taken
@@ -152,9 +186,9 @@ def _store_setting() -> str | None:
     return settings.value("store")
 
 
-def _header_params(path: str):
+def _header_params(path: str) -> Params | None:
     """The Argon2id parameters in the header of the store file at `path`, within bounds; None
-    when it is not a regular file with a readable header right now."""
+    when it is not a regular file with a readable header right now (an exception: the same)."""
     # Opened without blocking and checked on the opened file: a FIFO swapped in for the store
     # is never waited on. SQLite then opens that very file through /dev/fd where there is one.
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
@@ -167,16 +201,13 @@ def _header_params(path: str):
         os.close(fd)
 
 
-def _read_header(target: str):
+def _read_header(target: str) -> Params | None:
     import json
     import sqlite3
-    from urllib.parse import quote
-
-    from .crypto.keys import KdfParams
 
     # Read-only and immutable: no lock taken, no -wal or -shm file made beside the store. A
     # header changing meanwhile is only a header the open finds different (it derives anew).
-    conn = sqlite3.connect(f"file:{quote(target)}?mode=ro&immutable=1", uri=True, timeout=0,
+    conn = sqlite3.connect(f"file:{_uri_path(target)}?mode=ro&immutable=1", uri=True, timeout=0,
                            isolation_level=None)
     try:
         conn.execute("PRAGMA trusted_schema = OFF")  # as the store's own connection (store/sqlite.py)
@@ -188,6 +219,25 @@ def _read_header(target: str):
         conn.close()
     if row is None or row[0] != STORE_MAGIC or not isinstance(row[1], str):
         return None
-    params = KdfParams.from_json(json.loads(row[1]))
-    params.check_bounds()
-    return params
+    data = json.loads(row[1])  # read as KdfParams.from_json reads it
+    params = (str(data["algorithm"]), bytes.fromhex(data["salt"]), int(data["iterations"]),
+              int(data["memory_kib"]), int(data["lanes"]))
+    return params if _within_bounds(params) else None
+
+
+def _within_bounds(params: Params) -> bool:
+    """KdfParams.check_bounds: a damaged or hostile header must not make this thread allocate
+    gigabytes or spin for minutes."""
+    algorithm, salt, iterations, memory_kib, lanes = params
+    return (algorithm == "argon2id" and 16 <= len(salt) <= 64 and 1 <= iterations <= MAX_ITERATIONS
+            and 1 <= lanes <= MAX_LANES and 8 * lanes <= memory_kib <= MAX_MEMORY_KIB)
+
+
+# What urllib.parse.quote leaves as it is (its default: letters, digits, "_.-~" and "/"); urllib
+# itself is not imported for this (2 ms before the derivation could begin).
+_URI_SAFE = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-~/")
+
+
+def _uri_path(path: str) -> str:
+    """`path` percent-encoded for an SQLite URI, as urllib.parse.quote(path) writes it."""
+    return "".join(c if c in _URI_SAFE else "".join(f"%{b:02X}" for b in c.encode("utf-8")) for c in path)

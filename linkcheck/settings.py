@@ -23,6 +23,8 @@ from .i18n import N_, _, join_list, os_reason
 
 APP_NAME = "linkcheck"
 SETTINGS_FILENAME = "settings.toml"
+STORE_ENV = "LINKCHECK_STORE"
+STORE_FILENAME = "store.db"
 # Another settings file than the one in the config folder (the demo points it at an empty one).
 SETTINGS_FILE_ENV = "LINKCHECK_SETTINGS"
 MAX_SETTINGS_BYTES = 64 * 1024
@@ -39,6 +41,20 @@ def config_dir() -> Path:
     import platformdirs
 
     return Path(platformdirs.user_config_dir(APP_NAME, appauthor=False))
+
+
+def default_store_path() -> Path:
+    """Where the store lives: LINKCHECK_STORE if set, else the platform's app directory.
+
+    Here rather than in the store package (which re-exports it): finding the default store
+    imports none of the store's modules, so the key derivation begun at process start
+    (early.py), which needs the store's header, does not wait for them."""
+    env = os.environ.get(STORE_ENV)
+    if env:
+        return Path(env).expanduser()
+    import click  # only for its well-tested per-platform app directory logic
+
+    return Path(click.get_app_dir(APP_NAME)) / STORE_FILENAME
 
 
 def settings_path() -> Path:
@@ -275,9 +291,7 @@ def resolve(key: str, file_values: dict[str, str] | None = None) -> Resolved:
 
 def _default(key: str) -> str | None:
     if key == "store":
-        from .store import default_store_path  # the per-platform app folder (LINKCHECK_STORE is unset here)
-
-        return str(default_store_path())
+        return str(default_store_path())  # the per-platform app folder (LINKCHECK_STORE is unset here)
     if key == "format":
         return "table"
     if key == "lang":

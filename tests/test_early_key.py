@@ -43,6 +43,10 @@ def _params(path) -> keys.KdfParams:
         conn.close()
 
 
+def _as_tuple(params: keys.KdfParams) -> tuple:
+    return (params.algorithm, params.salt, params.iterations, params.memory_kib, params.lanes)
+
+
 def test_begun_for_a_command_that_opens_the_store_and_taken_once(store, monkeypatch):
     monkeypatch.setenv("LINKCHECK_PASSPHRASE", PASSPHRASE)
     assert early.start(["audit", "--format", "json"]) is True
@@ -96,21 +100,103 @@ def test_the_magic_is_the_stores():
     assert early.STORE_MAGIC == sqlite.MAGIC
 
 
+def test_the_bounds_and_the_key_are_those_of_crypto_keys():
+    # early.py bounds a header's parameters itself (it imports nothing of linkcheck.crypto before
+    # the derivation begins): the same limits, and the same 32-byte Argon2id as keys._argon2.
+    assert (early.KEY_BYTES, early.MAX_MEMORY_KIB, early.MAX_ITERATIONS, early.MAX_LANES) == (
+        keys.KEY_BYTES, keys.MAX_MEMORY_KIB, keys.MAX_ITERATIONS, keys.MAX_LANES)
+    params = keys.KdfParams("argon2id", b"salt of sixteen!", 2, 256, 2)
+    assert early.argon2id(b"pass phrase", params.salt, 2, 256, 2) == keys._argon2(b"pass phrase", params)
+    assert len(keys._argon2(b"pass phrase", params)) == keys.KEY_BYTES
+    good = _as_tuple(params)
+    assert early._within_bounds(good)
+    for field, value in ((0, "argon2i"), (1, b"short"), (1, b"s" * 65), (2, 0), (2, keys.MAX_ITERATIONS + 1),
+                         (3, 8 * 2 - 1), (3, keys.MAX_MEMORY_KIB + 1), (4, 0), (4, keys.MAX_LANES + 1)):
+        bad = list(good)
+        bad[field] = value
+        with pytest.raises(keys.Damaged):
+            keys.KdfParams(*bad).check_bounds()
+        assert not early._within_bounds(tuple(bad)), (field, value)
+
+
+@pytest.mark.parametrize("path", ["/tmp/store.db", "/home/a b/100%/x?y#z.db", "/home/用户/店铺.db", "/a/~b_c-d.e/f"])
+def test_the_store_uri_is_quoted_as_urllib_quotes_it(path):
+    from urllib.parse import quote
+
+    assert early._uri_path(path) == quote(path)
+
+
+def test_a_store_at_an_awkward_path_is_begun_early(tmp_path, cli, monkeypatch):
+    path = tmp_path / "100% a?b#c 店" / "store.db"
+    path.parent.mkdir()
+    assert cli("init", "--store", path).exit_code == 0
+    monkeypatch.setenv("LINKCHECK_PASSPHRASE", PASSPHRASE)
+    assert early.start(["audit", "--store", str(path)]) is True
+    assert early.take(PASSPHRASE.encode(), _params(path)) is not None
+
+
+# What a fresh interpreter has imported once the derivation is running (the console script's first
+# step): not linkcheck.crypto, hmac, dataclasses or urllib -- the second core idles until it begins.
+BEFORE_THE_THREAD = """\
+import json, sys
+from linkcheck import early
+begun = early.start(sys.argv[1:])
+print(json.dumps({"begun": begun, "modules": sorted(sys.modules)}))
+early.settle()
+"""
+
+
+def test_nothing_more_than_the_derivation_needs_is_imported_before_it_begins(store):
+    env = dict(os.environ, LINKCHECK_PASSPHRASE=PASSPHRASE)
+    proc = subprocess.run([sys.executable, "-c", BEFORE_THE_THREAD, "check", "shop-a"], env=env, capture_output=True,
+                          text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    found = json.loads(proc.stdout)
+    assert found["begun"] is True
+    modules = set(found["modules"])
+    assert "cryptography.hazmat.primitives.kdf.argon2" in modules
+    # Beyond what the interpreter itself starts with (an editable install's finder loads urllib).
+    bare = subprocess.run([sys.executable, "-c", "import json, sys; print(json.dumps(sorted(sys.modules)))"],
+                          capture_output=True, text=True, check=True)
+    added = modules - set(json.loads(bare.stdout))
+    assert not {"linkcheck.crypto", "hmac", "dataclasses", "urllib.parse", "click"} & added
+
+
+def test_the_default_store_is_found_without_importing_the_store(tmp_path, cli, monkeypatch):
+    # Most users keep the store where linkcheck puts it (no --store, no $LINKCHECK_STORE): finding
+    # it must not import the store package and linkcheck.crypto before the derivation begins.
+    home = tmp_path / "home"
+    path = home / ".config" / "linkcheck" / "store.db"
+    path.parent.mkdir(parents=True)
+    assert cli("init", "--store", path).exit_code == 0
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("LINKCHECK_STORE", "XDG_CONFIG_HOME", "LINKCHECK_SETTINGS", "APPDATA")}
+    env.update(HOME=str(home), LINKCHECK_PASSPHRASE=PASSPHRASE)
+    proc = subprocess.run([sys.executable, "-c", BEFORE_THE_THREAD + "from linkcheck import settings\n"
+                           "assert settings.value('store') == " + repr(str(path)) + "\n", "check", "shop-a"],
+                          env=env, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    found = json.loads(proc.stdout)
+    assert found["begun"] is True
+    assert not [m for m in found["modules"] if m.startswith(("linkcheck.store", "linkcheck.crypto"))]
+
+
 def test_derive_kek_uses_it_and_derives_only_once(store, monkeypatch):
     monkeypatch.setenv("LINKCHECK_PASSPHRASE", PASSPHRASE)
     calls: list[str] = []
-    real = keys._argon2
-
-    def counting(secret, params):
-        calls.append(threading.current_thread().name)
-        return real(secret, params)
-
-    monkeypatch.setattr(keys, "_argon2", counting)
-    assert early.start(["account", "list"]) is True
     params = _params(store)
-    assert keys.derive_kek(PASSPHRASE, params) == real(PASSPHRASE.encode(), params)
+    expected = keys._argon2(PASSPHRASE.encode(), params)
+    argon2id = early.argon2id
+
+    def counting(*args):
+        calls.append(threading.current_thread().name)
+        return argon2id(*args)
+
+    monkeypatch.setattr(early, "argon2id", counting)  # every derivation: the early one and keys._argon2
+    assert early.start(["account", "list"]) is True
+    assert keys.derive_kek(PASSPHRASE, params) == expected
     assert calls == ["linkcheck-early-key"]
-    assert keys.derive_kek(PASSPHRASE, params) == real(PASSPHRASE.encode(), params)  # later: derived again
+    assert keys.derive_kek(PASSPHRASE, params) == expected  # later: derived again
     assert calls == ["linkcheck-early-key", "MainThread"]
 
 
@@ -188,7 +274,7 @@ def test_the_store_option_wins_over_the_environment(tmp_path, cli, store, monkey
     assert cli("init", "--store", other).exit_code == 0
     monkeypatch.setenv("LINKCHECK_PASSPHRASE", PASSPHRASE)
     assert early.start(["audit", "--store", str(other)]) is True
-    assert early._pending.params == _params(other) != _params(store)
+    assert early._pending.params == _as_tuple(_params(other)) != _as_tuple(_params(store))
     assert early.take(PASSPHRASE.encode(), _params(other)) is not None
 
 
@@ -197,12 +283,12 @@ def test_the_store_option_wins_over_the_environment(tmp_path, cli, store, monkey
 COUNTING_RUNNER = """\
 import atexit, json, sys, threading
 out, args = sys.argv[1], sys.argv[2:]
-from linkcheck.crypto import keys
-real, calls = keys._argon2, []
-def counting(secret, params):
+from linkcheck import early
+real, calls = early.argon2id, []
+def counting(*args):
     calls.append(threading.current_thread().name)
-    return real(secret, params)
-keys._argon2 = counting
+    return real(*args)
+early.argon2id = counting
 atexit.register(lambda: open(out, "w").write(json.dumps(calls)))
 sys.argv = ["linkcheck", *args]
 from linkcheck.entry import run
@@ -249,12 +335,11 @@ def test_without_the_early_start_the_command_derives_itself(tmp_path, store):
 FORK_WAITS = """\
 import json, os, sys, time
 from linkcheck import early
-from linkcheck.crypto import keys
-real = keys._argon2
-def slow(secret, params):
+real = early.argon2id
+def slow(*args):
     time.sleep(0.5)
-    return real(secret, params)
-keys._argon2 = slow
+    return real(*args)
+early.argon2id = slow
 assert early.start(["audit"])
 pid = os.fork()
 if pid == 0:

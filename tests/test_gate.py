@@ -429,6 +429,30 @@ def test_check_machine_result_is_stop_with_the_conflict(a_on_laptop_a, store_pat
     assert {f.kind for f in result.pairs[0].findings} == {"mac", "machine_id", "gateway_mac", "hostname"}
 
 
+def test_check_reads_this_machine_before_the_key_and_keys_its_id_after(cli, a_on_laptop_a, monkeypatch):
+    # The machine is read while the store's key is derived (before the unlock); only the machine
+    # id's keyed hash waits for the key, and it is the store's hash of the raw id all the same.
+    order: list[str] = []
+    real_read, real_unlock = capture.machine_fingerprint, Store._unlock
+
+    def reading(*args, **kwargs):
+        order.append("read this machine")
+        return real_read(*args, **kwargs)
+
+    def unlocking(*args, **kwargs):
+        order.append("unlock")
+        return real_unlock(*args, **kwargs)
+
+    monkeypatch.setattr(capture, "machine_fingerprint", reading)
+    monkeypatch.setattr(Store, "_unlock", staticmethod(unlocking))
+    result = cli("check", "shop-b", "--machine", LAPTOP_A, "--format", "json")
+    assert result.exit_code == 1, result.output
+    assert order == ["read this machine", "unlock"]
+    kinds = {f["kind"] for pair in json.loads(result.output)["pairs"] for f in pair["findings"]}
+    assert "machine_id" in kinds  # the hash made after the unlock meets the one `capture` recorded
+    assert cli("check", "shop-a", "--machine", LAPTOP_A).output.startswith("GO ")
+
+
 def test_every_gate_command_has_help_with_examples(cli):
     for command in ("fingerprint", "capture", "check", "run", "log"):
         result = cli(command, "--help")

@@ -212,3 +212,9 @@ def run() -> None:
     except click.exceptions.UsageError as exc:  # pragma: no cover - click handles these itself
         exc.show()
         sys.exit(EXIT_USAGE)
+    finally:
+        # The interpreter's exit ends with one full collection over every object still alive --
+        # the modules' and the command's, 20-35 ms of CPU after the command has answered. Frozen
+        # objects are not scanned; reference counting frees them all the same (and nothing here
+        # leans on a collection: files and the store are closed where they are used).
+        gc.freeze()

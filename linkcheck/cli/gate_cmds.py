@@ -9,6 +9,7 @@ import subprocess
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Callable
 
 import click
 
@@ -130,6 +131,24 @@ class _MachineChoice:
 
     def fingerprint(self, public: capture.PublicIp | None, hash_machine_id=None) -> capture.Fingerprint:
         return capture.machine_fingerprint(self.machine_file, public_ip=public, hash_machine_id=hash_machine_id)
+
+    def read_ahead(self, public: capture.PublicIp | None) -> Callable[[Callable[[str], str]], capture.Fingerprint]:
+        """This machine, read now -- before the store is unlocked, while its key is derived
+        (psutil, netifaces and /sys take some 10-30 ms) -- and the function that completes it
+        with the store's keyed hash of the machine id, the one part that needs the key. The raw
+        id waits in memory for that hash, as it did while the machine was read before."""
+        raw_ids: list[str] = []
+
+        def keep(raw: str) -> str:
+            raw_ids.append(raw)
+            return ""  # no hash yet (an empty id identifies nothing): `keyed` puts it in
+
+        fp = self.fingerprint(public, keep)
+
+        def keyed(hash_machine_id: Callable[[str], str]) -> capture.Fingerprint:
+            return replace(fp, machine_id=hash_machine_id(raw_ids.pop())) if raw_ids else fp
+
+        return keyed
 
 
 # ----- fingerprint ---------------------------------------------------------------------------
@@ -475,7 +494,7 @@ def _run_check(
         extra = profile_values
 
     return gate_job.check_gate(
-        opener, name, rules, fail_on, public=machine.public(), fingerprint=machine.fingerprint, write=write,
+        opener, name, rules, fail_on, public=machine.public(), fingerprint=machine.read_ahead, write=write,
         record_values=record_values, action=action, allow_unchecked_ip=allow_unchecked_ip, extra=extra,
     )
 

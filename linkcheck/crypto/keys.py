@@ -8,9 +8,9 @@ import time
 from dataclasses import asdict, dataclass
 
 from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from .. import early
 from .errors import Damaged
 
 KEY_BYTES = 32
@@ -91,13 +91,8 @@ class KdfParams:
 
 
 def _argon2(passphrase: bytes, params: KdfParams) -> bytes:
-    return Argon2id(
-        salt=params.salt,
-        length=KEY_BYTES,
-        iterations=params.iterations,
-        lanes=params.lanes,
-        memory_cost=params.memory_kib,
-    ).derive(passphrase)
+    # The one Argon2id call (early.py's, which the derivation begun at process start makes too).
+    return early.argon2id(passphrase, params.salt, params.iterations, params.memory_kib, params.lanes)
 
 
 def calibrate_kdf() -> KdfParams:
@@ -142,8 +137,6 @@ def iterations_for(one: float, many: float, many_iterations: int = 3) -> int:
 def derive_kek(passphrase: str, params: KdfParams) -> bytes:
     """Passphrase -> key-encryption key (the one begun as the process started, if it was begun
     for exactly this passphrase and these parameters: linkcheck/early.py)."""
-    from .. import early
-
     secret = passphrase.encode("utf-8")
     return early.take(secret, params) or _argon2(secret, params)
 

@@ -41,6 +41,8 @@ from ..i18n import _, os_reason
 from .. import crypto
 from ..errors import LinkcheckError, PassphraseError, StoreBusy, StoreDamaged, UsageError
 from ..models import Account, Event, Explanation, Profile
+# Where the store lives by default is settings.py's: finding it imports nothing of this package.
+from ..settings import STORE_ENV, STORE_FILENAME, default_store_path  # noqa: F401 - the package re-exports them
 from . import gatecache, migrations, prefilter
 from .codec import (
     RowKeyring,
@@ -64,19 +66,7 @@ MAGIC = "linkcheck-store"
 # The number of named migrations (store/migrations.py). An older store is read as it is and
 # upgraded in the same transaction as the first write (`Store._upgrade`).
 FORMAT_VERSION = migrations.FORMAT_VERSION
-STORE_ENV = "LINKCHECK_STORE"
-STORE_FILENAME = "store.db"
 BUSY_TIMEOUT_MS = 60_000
-
-
-def default_store_path() -> Path:
-    """Where the store lives: LINKCHECK_STORE if set, else the platform's app directory."""
-    env = os.environ.get(STORE_ENV)
-    if env:
-        return Path(env).expanduser()
-    import click  # only for its well-tested per-platform app directory logic
-
-    return Path(click.get_app_dir("linkcheck")) / STORE_FILENAME
 
 
 @dataclass(frozen=True)

@@ -38,7 +38,7 @@ def check_gate(
     fail_on: Level,
     *,
     public: PublicIp | None,
-    fingerprint: Callable[[PublicIp | None, Callable], Fingerprint],
+    fingerprint: Callable[[PublicIp | None], Callable[[Callable[[str], str]], Fingerprint]],
     write: bool,
     record_values: bool,
     action: str | None,
@@ -47,13 +47,17 @@ def check_gate(
 ) -> tuple[gate.CheckResult, dict | None]:
     """Check account `name` from this machine: the verdict, and what was recorded (None when
     `action` is None). `public` is looked up before the store is unlocked (a slow echo
-    service never holds the store's lock); `fingerprint(public, hash_machine_id)` describes
-    this machine. Unlock (`open_store(write=write)`), check, and with `action` log the check
-    and (on GO, with `record_values`) keep the values -- everything in one transaction. `extra(store)`
-    gives more values to compare (a browser profile's, keyed hashes made with the store's key)."""
+    service never holds the store's lock). `fingerprint(public)` reads this machine before
+    the store is unlocked too -- its interfaces, router and the rest, while the store's key is
+    being derived -- and gives the function that completes it with the store's keyed hash of its
+    machine id, the one part that needs the key. Unlock (`open_store(write=write)`), check, and
+    with `action` log the check and (on GO, with `record_values`) keep the values -- everything
+    in one transaction. `extra(store)` gives more values to compare (a browser profile's, keyed
+    hashes made with the store's key)."""
     require_public_ip(public, allow_unchecked_ip)
+    keyed = fingerprint(public)
     with open_store(write=write) as st:
-        fp = fingerprint(public, st.machine_hash)
+        fp = keyed(st.machine_hash)
         result = gate.check_machine(st, name, fp, rules, fail_on=fail_on, extra=extra(st) if extra else ())
         recorded = None
         if action is not None:
