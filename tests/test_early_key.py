@@ -266,7 +266,7 @@ def test_a_fifo_swapped_in_after_the_header_file_is_opened_is_never_read(store, 
     reader.start()
     reader.join(10)
     assert swapped and done, "reading the header waited on the FIFO"
-    assert done[0] == _params(store.with_name("moved.db"))
+    assert done[0] == _as_tuple(_params(store.with_name("moved.db")))
 
 
 def test_the_store_option_wins_over_the_environment(tmp_path, cli, store, monkeypatch):
