@@ -480,6 +480,25 @@ def test_several_related_accounts_are_named_together(cli, store, tmp_path):
     assert_paste_ready(en, ("A1KESTREL0001X",))
 
 
+def test_a_related_account_may_be_given_as_the_notice_names_it(cli, store, tmp_path):
+    # Amazon's notice names a related account by its merchant token or its display name.
+    scenario_former_tenant(cli, store)
+    ok(cli("account", "add", "orchid-us", "--display-name", "Orchid Living", "--merchant-token", "A3ORCHID55X2Q"))
+    _used(cli, "orchid-us", "ip", "203.0.113.7", "2023-01-01", "2024-01-01")
+    ok(cli("appeal", "kestrel-us", "-r", "Marigold Home", "-r", "a3orchid55x2q", "--notice-date", "2026-11-20",
+           "--relationship", "former-tenant", "-o", tmp_path / "p"))
+    en = (tmp_path / "p" / "plan-of-action.txt").read_text(encoding="utf-8")
+    assert "because it is related to the accounts Marigold Home and A3ORCHID55X2Q." in en
+    assert "We do not own, control or access A3ORCHID55X2Q" in en
+    mistyped = cli("appeal", "kestrel-us", "-r", "marigold-su", "--notice-date", "2026-11-20", "--force",
+                   "--relationship", "former-tenant", "-o", tmp_path / "q")
+    assert mistyped.exit_code == 2
+    assert "no account named 'marigold-su' (did you mean marigold-us?), and no account has it as its merchant " \
+           "token or display name" in mistyped.stderr
+    itself = cli("appeal", "kestrel-us", "-r", "A1KESTREL0001X", "--notice-date", "2026-11-20", "--force",
+                 "--relationship", "former-tenant", "-o", tmp_path / "q")
+    assert itself.exit_code == 2 and "kestrel-us cannot be related to itself" in itself.stderr
+
 def test_the_notice_text_is_kept_with_the_case_and_shown_on_the_evidence_page(cli, store, tmp_path):
     args, *_ = scenario_not_owned(cli, store)
     notice = tmp_path / "notice.txt"

@@ -16,6 +16,7 @@ from ..appeal import plan as poa
 from ..errors import InvalidInput, UsageError
 from ..files import FileTooLarge, NotRegularFile, read_capped
 from ..linkage.rules import load_rules
+from ..store.api import closest_account
 from . import options
 from .options import echo_err, open_store, rules_option, setting_value, store_options
 
@@ -42,7 +43,7 @@ def _question(key: str, **values: str) -> str:
 @store_options
 @click.argument("name")
 @click.option("--related", "-r", "related", multiple=True, metavar="OTHER",
-              help="An account on file that Amazon's notice says NAME is related to (repeat for several).")
+              help="An account on file that Amazon's notice says NAME is related to: its name, merchant token or display name (repeat for several).")
 @click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path), required=True,
               help="The folder to write the pack to (created; mode 700).")
 @click.option("--force", "-f", is_flag=True, help="Replace an earlier pack in the folder without asking.")
@@ -210,9 +211,7 @@ def _ask_for_what_is_missing(st, case, name, interactive):
             raise _missing(_("the appeal needs the related account named in Amazon's notice: give --related OTHER "
                              "(no terminal to ask on)"))
         case = replace(case, related=(click.prompt(_question("related"), err=True).strip(),))
-    for other in case.related:
-        if not st.has_account(other):
-            raise UsageError(_("no account named {other!r}; `linkcheck account list` shows the accounts on file", other=other))
+    case = _related_on_file(st, case, name)
     if case.notice_date is None:
         if not interactive:
             raise _missing(_("the appeal needs the date of Amazon's notice: give --notice-date DATE "
@@ -253,6 +252,51 @@ def _ask_for_what_is_missing(st, case, name, interactive):
                                  click.prompt(_question("named", other=other), err=True))
         if shown:
             case = case.with_name(other, shown)
+    return case
+
+
+def _related_on_file(st, case, name: str):
+    """The case with each related account as named on file: Amazon's notice names an account by
+    its merchant token or its display name, and either may be what was given (a token is kept
+    as the name the notice used, for the letter; a display name is what the letter uses anyway)."""
+    if all(st.has_account(other) for other in case.related):
+        return case
+    by_token: dict[str, list[str]] = {}
+    by_display: dict[str, list[str]] = {}
+    token_of: dict[str, str] = {}
+    for account in st.accounts():
+        if account.merchant_token:
+            by_token.setdefault(account.merchant_token.casefold(), []).append(account.name)
+            token_of[account.name] = account.merchant_token
+        if account.display_name:
+            by_display.setdefault(account.display_name.casefold(), []).append(account.name)
+    resolved, named = [], []
+    for other in case.related:
+        if st.has_account(other):
+            resolved.append(other)
+            continue
+        by_its_token = by_token.get(other.casefold())
+        found = by_its_token or by_display.get(other.casefold()) or []
+        if len(found) > 1:
+            raise UsageError(_("{other!r} names several accounts on file ({items}); give --related with the account's "
+                               "name", other=other, items=", ".join(found)))
+        if not found:
+            guess = closest_account(st, other)
+            if guess is not None:
+                raise UsageError(_("no account named {other!r} (did you mean {guess}?), and no account has it as its "
+                                   "merchant token or display name", other=other, guess=guess))
+            raise UsageError(_("no account named {other!r}, and no account has it as its merchant token or display "
+                               "name; `linkcheck account list` shows the accounts on file", other=other))
+        resolved.append(found[0])
+        if by_its_token:  # the letter names it as the notice did: by its token, as on file
+            named.append((found[0], token_of[found[0]]))
+    if name in resolved:
+        raise UsageError(_("{name} cannot be related to itself; drop it from --related", name=name))
+    resolved = list(dict.fromkeys(resolved))
+    case = replace(case, related=tuple(resolved))
+    for account, shown in named:
+        if not case.name_in_notice(account):
+            case = case.with_name(account, shown)
     return case
 
 
