@@ -103,6 +103,20 @@ def test_audit_exit_0_when_nothing_reaches_fail_on(cli, store, tmp_path):
     assert code == 0
 
 
+def test_fail_unexplained_stays_quiet_about_explained_links_only(cli, store, tmp_path):
+    write_json(tmp_path / "a.json", [
+        {"account": "a", "attributes": {"phone": ["+1 415 555 0142"], "email": ["ops@a-shop.example"]}},
+        {"account": "b", "attributes": {"phone": ["+1 415 555 0142"], "email": ["ops@b-shop.example"]}},
+    ])
+    cli("import", tmp_path / "a.json")
+    assert cli("audit", "--fail-unexplained").exit_code == 1  # nothing explained yet
+    assert cli("explain", "a", "b", "phone", "--note", "One switchboard for both brands of our group").exit_code == 0
+    assert cli("audit").exit_code == 1  # the pair is still linked ...
+    assert cli("audit", "--fail-unexplained").exit_code == 0  # ... but everything linking it is explained
+    write_json(tmp_path / "b.json", [{"account": "b", "attributes": {"email": ["ops@a-shop.example"]}}])
+    cli("import", tmp_path / "b.json")
+    assert cli("audit", "--fail-unexplained").exit_code == 1  # a new, unexplained link
+
 def test_audit_min_level_filters_pairs(cli, demo_store):
     _, data = _audit(cli, "--min-level", "critical")
     assert data["pairs"] and all(p["level"] == "critical" for p in data["pairs"])

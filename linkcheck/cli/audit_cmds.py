@@ -209,9 +209,12 @@ def render_audit_table(result: engine.Audit, *, reveal: bool, total_accounts: in
 )
 @click.option("--account", default=None, help="Only pairs involving this account.")
 @click.option("--reveal", is_flag=True, help="Show full normalised values instead of masks.")
+@click.option("--fail-unexplained", is_flag=True,
+              help="Exit 1 only for a pair at or above --fail-on that something no `explain` covers links "
+                   "(a daily check that stays quiet about links you have explained).")
 @rules_option
 @format_option()
-def audit(min_level, fail_on, link_level, account, reveal, rules_file, fmt):
+def audit(min_level, fail_on, link_level, account, reveal, fail_unexplained, rules_file, fmt):
     """Find every pair of accounts that share an identifier.
 
     Lists linked pairs (strongest first) with what they share, then clusters
@@ -225,6 +228,7 @@ def audit(min_level, fail_on, link_level, account, reveal, rules_file, fmt):
       linkcheck audit --min-level high --format json > audit.json
       linkcheck audit --account acme-us --reveal
       linkcheck audit --fail-on critical --rules my-rules.toml
+      linkcheck audit --fail-unexplained --format json > today.json
     """
     from .. import health  # here, not at the top: `precheck` shares this module and its start-up budget
 
@@ -248,7 +252,7 @@ def audit(min_level, fail_on, link_level, account, reveal, rules_file, fmt):
             from .health_cmds import render_audit_health
 
             click.echo("\n" + render_audit_health(standing))
-    worst = result.level
+    worst = result.unexplained_level if fail_unexplained else result.level
     if worst is not None and worst >= fail_on:
         sys.exit(1)
 

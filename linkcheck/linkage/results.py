@@ -197,6 +197,14 @@ class Audit:
         levels = [p.level for p in self.pairs] + [h.level for h in self.hubs]
         return max(levels) if levels else None
 
+    @property
+    def unexplained_level(self) -> Level | None:
+        """The strongest level of what `explain` does not cover: pairs with a linking finding
+        that has no explanation, and hubs (a hub is no pair to explain). None when nothing is."""
+        levels = [p.level for p in self.pairs if any(f.explanation is None for f in p.findings if not f.context)]
+        levels += [h.level for h in self.hubs]
+        return max(levels) if levels else None
+
 
 
 def _unique(items: Iterable[str]) -> tuple[str, ...]:
