@@ -117,6 +117,14 @@ def test_fail_unexplained_stays_quiet_about_explained_links_only(cli, store, tmp
     cli("import", tmp_path / "b.json")
     assert cli("audit", "--fail-unexplained").exit_code == 1  # a new, unexplained link
 
+def test_the_table_says_why_each_pair_is_linked_in_the_interface_language(cli, demo_store):
+    lines = cli("audit").stdout.splitlines()
+    heading = next(i for i, line in enumerate(lines) if line.startswith("CRITICAL  acme-de — acme-us"))
+    assert lines[heading + 1] == "    why: Shared network adapter (MAC address): the accounts were used from the same computer."
+    zh = cli("audit", env={"LINKCHECK_LANG": "zh"}).stdout.splitlines()
+    heading = next(i for i, line in enumerate(zh) if "acme-de — acme-us" in line)
+    assert zh[heading + 1] == "    原因：共用网卡 MAC 地址：这些账户在同一台电脑上使用过。"
+
 def test_audit_min_level_filters_pairs(cli, demo_store):
     _, data = _audit(cli, "--min-level", "critical")
     assert data["pairs"] and all(p["level"] == "critical" for p in data["pairs"])

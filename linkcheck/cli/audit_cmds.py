@@ -123,6 +123,12 @@ def _pairs_table(pairs, *, reveal: bool, shown: dict[str, str] | None = None) ->
         level += " " * max(0, 9 - _width(level))  # by display width: a Chinese level is two columns a character
         lines.append(_("{level} {a} — {b}  (score {score:.2f}, weight {weight})", level=level,
                        a=shown.get(a, a), b=shown.get(b, b), score=pair.score, weight=_pair_weight_text(pair)))
+        # Why the strongest finding links them, as the marketplace reads it: a manager's first question.
+        top = next((f for f in pair.findings if not f.context), None)
+        if top is not None:
+            reason = top.reason_zh if language() == "zh" and top.reason_zh else top.reason
+            if reason:
+                lines.append(_("    why: {reason}", reason=reason))
         rows = []
         for f in pair.findings:
             values = f.raw if reveal else f.values
