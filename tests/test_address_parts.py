@@ -72,6 +72,9 @@ def test_addresses_that_agree_in_their_parts(a, b):
     ("Quenby Street, Marrowfield, Harlow Vale", "Quenby Street, Marrowfield, Harlow Vale"),
     # both numbers one digit off: nothing exact to stand on
     ("14 Quenby Street, Marrowfield 3071", "17 Quenby Street, Marrowfield 3017"),
+    # the same house number and street in another postcode (and state): another place
+    ("12 Main Street, Springfield, IL 62704", "12 Main Street, Springfield, MA 01103"),
+    ("1 Main St, Springfield, IL 62704", "1 Main St, Springfield, IL 62711"),
 ])
 def test_addresses_that_do_not_agree_in_their_parts(a, b):
     assert not agree(a, b)

@@ -41,8 +41,6 @@ def agree(a: str, b: str) -> bool:
     ("Quillfeather", "Joel Quillfeather"),          # the given name left out
     ("J. Quillfeather", "Joel Quillfeather"),       # an initial for it
     ("Joel Ander Quillfeather", "Ada Quillfeather"),  # a middle name
-    ("Duanmu Wei", "Duanmu Lan"),                   # pinyin: the family name first, Chinese order
-    ("Lan Duanmu", "Duanmu Wei"),                   # ... or last, as English writes it
 ])
 def test_names_that_agree_in_part(a, b):
     assert agree(a, b)
@@ -57,6 +55,10 @@ def test_names_that_agree_in_part(a, b):
     ("Joel Q", "Ada Q"),                            # an initial is no family name
     ("Joel Smith", "Ada Smith"),                    # a common family name is none to agree on
     ("Ouyang Wei", "Ouyang Lan"),                   # ... nor a Chinese one in pinyin (the tables list it)
+    # A name in pinyin is written either way round: the shared word may be the given name.
+    ("Zhang Zihan", "Li Zihan"),
+    ("Chen Haoran", "Zhou Haoran"),
+    ("Duanmu Wei", "Duanmu Lan"),                   # so nothing in pinyin agrees in part
 ])
 def test_names_that_do_not_agree_in_part(a, b):
     assert not agree(a, b)
@@ -65,8 +67,8 @@ def test_names_that_do_not_agree_in_part(a, b):
 def test_family_candidates_follow_the_order_the_name_is_written_in():
     assert family_candidates(["joel", "quillfeather"]) == {"quillfeather"}
     assert family_candidates(["quillfeather"]) == {"quillfeather"}
-    assert family_candidates(["duanmu", "lan"]) == {"duanmu"}  # pinyin: either end that is uncommon
-    assert family_candidates(["joel", "duanmu"]) == {"duanmu"}
+    assert family_candidates(["duanmu", "lan"]) == frozenset()  # pinyin: either end may be the given name
+    assert family_candidates(["zhang", "zihan"]) == frozenset()
     assert family_candidates(["li", "wei"]) == frozenset()  # both listed: common
     assert family_candidates(["张伟"]) == frozenset()
 
@@ -83,7 +85,8 @@ def test_an_uncommon_family_name_weighs_the_near_level_and_a_common_one_nothing(
     assert name_part_weight(near, normalised("Joel Smith"), normalised("Ada Smith")) == 0.0
     assert name_part_weight(near, normalised("Ada James"), normalised("Joel James")) == 0.0
     assert name_part_weight(near, normalised("Li Wei"), normalised("Li Qiang")) == 0.0
-    assert name_part_weight(near, normalised("Duanmu Wei"), normalised("Duanmu Lan")) == NEAR_WEIGHT
+    # A name in pinyin agrees in part on nothing (written either way round).
+    assert name_part_weight(near, normalised("Duanmu Wei"), normalised("Duanmu Lan")) == 0.0
 
 
 RARE_A, RARE_B = "Joel Quillfeather", "Ada Quillfeather"
@@ -256,7 +259,7 @@ def test_the_names_test_keeps_every_pair_that_agrees_in_part(seed):
     blocks = [("legal_representative", [2 * k, 2 * k + 1]) for k in range(len(pairs))]
     agreeing = {k for k, (a, b) in enumerate(pairs) if names_agree_in_part(name_parts(a), name_parts(b))}
     kept = sieve.names_may_agree(blocks, range(len(blocks)), texts.__getitem__)
-    assert len(agreeing) > 100
+    assert len(agreeing) > 50
     assert agreeing <= kept, [pairs[k] for k in agreeing - kept]
     assert len(kept - agreeing) < 0.5 * (len(pairs) - len(agreeing))
 

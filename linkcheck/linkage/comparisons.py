@@ -421,8 +421,15 @@ def _numbers_agree(fewer: list[str], more: list[str], near_allowed: bool) -> boo
         return True
     # One number of two or more in another's place: a house number a digit off, or another
     # house number on the same street of the same locality (the other numbers and the words
-    # agree) -- not where a unit is named (room 5 and room 7 are two tenants).
-    return near_allowed and len(missed) == 1 and len(fewer) > 1
+    # agree) -- not where a unit is named (room 5 and room 7 are two tenants). Another house
+    # number only: both are shorter than a number the two addresses share (their postcode);
+    # a postcode changed is another place (IL 62704, MA 01103), however alike the rest.
+    if not (near_allowed and len(missed) == 1 and len(fewer) > 1):
+        return False
+    if any(one_edit(missed[0], other) for other in rest):
+        return True
+    longest_shared = max((len(n) for n in fewer if n != missed[0]), default=0)
+    return all(len(n) < longest_shared for n in (missed[0], *rest))
 
 
 def _address_words(words: list[str]) -> list[str]:
@@ -534,9 +541,10 @@ def name_parts(text: str) -> NameParts:
 
 def family_candidates(words: list[str]) -> frozenset[str]:
     """The words of a name (in the order written) that may be its family name: the last of
-    a Latin-script name of two words or more ("Given Family", as English writes it), also
-    the first when the name is two or three words that all read as pinyin (Chinese order:
-    "Duanmu Xiu"); a lone word is its own. A Chinese name written in Han
+    a Latin-script name of two words or more ("Given Family", as English writes it); none
+    when the name is two or three words that all read as pinyin (written either way round,
+    Zhang Zihan or Zihan Zhang: the given name cannot be told apart); a lone word is its
+    own. A Chinese name written in Han
     characters has none here: its family name is one of a few hundred, each borne by about
     1 in 10,000 people or more, so a shared one never weighs anything (evidence.
     name_part_weight); 张伟 and 张玮 stay two people. Only those that could weigh anything
@@ -564,13 +572,13 @@ def family_words(text: str) -> tuple[str, ...]:
     words = text.split()
     if not words or not "".join(words).isalpha():
         return ()
+    if 2 <= len(words) <= 3 and all(map(_pinyin_word, words)):
+        # A Chinese name in pinyin is written either way round (Zhang Zihan, Zihan Zhang), so
+        # its given name cannot be told from its family name -- and every common Chinese family
+        # name is listed (weighs nothing): an unlisted word shared is most often a given name.
+        return ()
     last = words[-1]
-    out: tuple[str, ...] = (last,) if len(last) >= 2 and family_may_weigh(last) else ()
-    first = words[0]
-    if (2 <= len(words) <= 3 and len(first) >= 2 and first != last and family_may_weigh(first)
-            and all(map(_pinyin_word, words))):
-        out += (first,)
-    return out
+    return (last,) if len(last) >= 2 and family_may_weigh(last) else ()
 
 
 def names_agree_in_part(parts_a: NameParts, parts_b: NameParts) -> bool:
