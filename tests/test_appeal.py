@@ -499,6 +499,20 @@ def test_a_related_account_may_be_given_as_the_notice_names_it(cli, store, tmp_p
                  "--relationship", "former-tenant", "-o", tmp_path / "q")
     assert itself.exit_code == 2 and "kestrel-us cannot be related to itself" in itself.stderr
 
+
+@pytest.mark.parametrize("related, reactivated", [
+    ("A2MARIGOLD0002Y", "A2MARIGOLD0002Y 2026-11-25"),   # both as the notice names it
+    ("Marigold Home", "marigold-us 2026-11-25"),         # the display name, then the account's name
+    ("marigold-us", "a2marigold0002y 2026-11-25"),
+])
+def test_reactivated_names_the_related_account_as_related_may(cli, store, tmp_path, related, reactivated):
+    args, *_ = scenario_own(cli, store)
+    args = [a if a != "marigold-us 2026-11-25" else reactivated for a in args]
+    result = cli("appeal", "kestrel-us", "-r", related, "--notice-date", "2026-11-20", *args, "-o", tmp_path / "p")
+    assert result.exit_code == 0, result.output
+    en = (tmp_path / "p" / "plan-of-action.txt").read_text(encoding="utf-8")
+    assert "reactivated on 25 November 2026" in en
+
 def test_the_notice_text_is_kept_with_the_case_and_shown_on_the_evidence_page(cli, store, tmp_path):
     args, *_ = scenario_not_owned(cli, store)
     notice = tmp_path / "notice.txt"

@@ -119,7 +119,18 @@ def appeal_cmd(name, related, output, force, notice_date, notice_text, relations
         case = cases.AppealCase.from_json(subject.account.appeal_case)
         if lang is None and subject.account.appeal_case is None:
             lang = setting_value("lang")  # a new case starts in the user's language; the case keeps it
+        # --related and --reactivated name accounts as the notice does (a token, a display name)
+        # or by their names: the case holds names, so they are read as such first.
+        related_named: list[tuple[str, str]] = []
+        if related:
+            related, related_named = _on_file(st, [r.strip() for r in related if r.strip()])
+        if reactivations:
+            accounts, _tokens = _on_file(st, [account for account, _day in reactivations])
+            reactivations = [(account, day) for account, (_given, day) in zip(accounts, reactivations, strict=True)]
         case = _merge(case, name, related, given, notice, reactivations, lang, bilingual)
+        for account, shown in related_named:
+            if not case.name_in_notice(account):
+                case = case.with_name(account, shown)
         case = _ask_for_what_is_missing(st, case, name, interactive)
         account = replace(subject.account, appeal_case=case.to_json())
         if not account.display_name and interactive:  # kept as the account's display name
@@ -256,11 +267,27 @@ def _ask_for_what_is_missing(st, case, name, interactive):
 
 
 def _related_on_file(st, case, name: str):
-    """The case with each related account as named on file: Amazon's notice names an account by
-    its merchant token or its display name, and either may be what was given (a token is kept
-    as the name the notice used, for the letter; a display name is what the letter uses anyway)."""
+    """The case with each related account as named on file (`_on_file`); a token given is
+    kept as the name the notice used, for the letter (a display name is what it uses anyway)."""
     if all(st.has_account(other) for other in case.related):
         return case
+    resolved, named = _on_file(st, case.related)
+    if name in resolved:
+        raise UsageError(_("{name} cannot be related to itself; drop it from --related", name=name))
+    case = replace(case, related=tuple(dict.fromkeys(resolved)))
+    for account, shown in named:
+        if not case.name_in_notice(account):
+            case = case.with_name(account, shown)
+    return case
+
+
+def _on_file(st, given) -> tuple[list[str], list[tuple[str, str]]]:
+    """Each of `given` as the account on file it names: by its name first, else by a merchant
+    token (any case) or display name, as Amazon's notice names an account -- (the names, and
+    (name, token as on file) for each given by its token). A name matching none, or several,
+    is refused saying so."""
+    if all(st.has_account(other) for other in given):
+        return list(given), []
     by_token: dict[str, list[str]] = {}
     by_display: dict[str, list[str]] = {}
     token_of: dict[str, str] = {}
@@ -271,7 +298,7 @@ def _related_on_file(st, case, name: str):
         if account.display_name:
             by_display.setdefault(account.display_name.casefold(), []).append(account.name)
     resolved, named = [], []
-    for other in case.related:
+    for other in given:
         if st.has_account(other):
             resolved.append(other)
             continue
@@ -290,14 +317,7 @@ def _related_on_file(st, case, name: str):
         resolved.append(found[0])
         if by_its_token:  # the letter names it as the notice did: by its token, as on file
             named.append((found[0], token_of[found[0]]))
-    if name in resolved:
-        raise UsageError(_("{name} cannot be related to itself; drop it from --related", name=name))
-    resolved = list(dict.fromkeys(resolved))
-    case = replace(case, related=tuple(resolved))
-    for account, shown in named:
-        if not case.name_in_notice(account):
-            case = case.with_name(account, shown)
-    return case
+    return resolved, named
 
 
 def _prompt_day(question: str, option: str) -> str:
