@@ -59,6 +59,12 @@ def test_names_that_agree_in_part(a, b):
     ("Zhang Zihan", "Li Zihan"),
     ("Chen Haoran", "Zhou Haoran"),
     ("Duanmu Wei", "Duanmu Lan"),                   # so nothing in pinyin agrees in part
+    # Family names among the commonest of other countries are common, not rare
+    ("Amit Singh", "Priya Singh"),
+    ("Ana Santos", "Joao Santos"),
+    ("Haruto Sato", "Yui Sato"),
+    ("Anh Tran", "Minh Tran"),
+    ("Klaus Schmidt", "Anna Schmidt"),
 ])
 def test_names_that_do_not_agree_in_part(a, b):
     assert not agree(a, b)
