@@ -25,17 +25,19 @@ class RowKeyring(crypto.Keyring):
         try:
             return super().open(sealed, ad, what)
         except crypto.Damaged as exc:
-            if exc.truncated:
-                raise StoreDamaged(_("store is damaged: {exc}", exc=exc)) from None
-            raise StoreDamaged(_("store was tampered with or damaged: {exc}", exc=exc)) from None
+            raise _store_damaged(exc) from None
 
     def open_all(self, sealed, ads, what: str) -> list[bytes]:
         try:
             return super().open_all(sealed, ads, what)
         except crypto.Damaged as exc:
-            if exc.truncated:
-                raise StoreDamaged(_("store is damaged: {exc}", exc=exc)) from None
-            raise StoreDamaged(_("store was tampered with or damaged: {exc}", exc=exc)) from None
+            raise _store_damaged(exc) from None
+
+
+def _store_damaged(exc: crypto.Damaged) -> StoreDamaged:
+    if exc.truncated:
+        return StoreDamaged(_("store is damaged: {exc}", exc=exc))
+    return StoreDamaged(_("store was tampered with or damaged: {exc}", exc=exc))
 
 
 def _ad(table: str, row_id: int, version: int, tag: bytes, column: str) -> bytes:
