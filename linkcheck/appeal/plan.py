@@ -158,7 +158,7 @@ class Plan:
         no related account, begun on a given date after ITEM began. Its last four digits (""
         where it has none); None where nothing recorded replaced it, and the letter then says only
         that ITEM's use ended."""
-        wanted = GROUPS[REPLACEMENT_KIND[item.group]] if item.group in REPLACEMENT_KIND else item.group
+        wanted = _replacing_group(item)
         for group, last4, since, shared in self.successors:
             if group == wanted and not shared and (not item.since_given or since > item.since):
                 return last4
@@ -167,7 +167,7 @@ class Plan:
     def followed(self, item: Item) -> bool:
         """Whether any value of ITEM's kind, begun on a given date after it, is on record (shared
         or not): exhibits.txt then asks for no replacement to be recorded."""
-        wanted = GROUPS[REPLACEMENT_KIND[item.group]] if item.group in REPLACEMENT_KIND else item.group
+        wanted = _replacing_group(item)
         return any(group == wanted and (not item.since_given or since > item.since)
                    for group, _last4, since, _shared in self.successors)
 
@@ -187,6 +187,11 @@ class Plan:
                 seen.add(key)
                 out.append(item)
         return out
+
+
+def _replacing_group(item: Item) -> str:
+    """The group of the values that would replace ITEM (a new router for a router's MAC...)."""
+    return GROUPS[REPLACEMENT_KIND[item.group]] if item.group in REPLACEMENT_KIND else item.group
 
 
 # The groups whose values can match without being one value, and how: the letter names them by what
