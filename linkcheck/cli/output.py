@@ -96,14 +96,15 @@ def render_rows(rows: list[dict], fmt: str, columns: list[str] | None = None) ->
 
     # Control characters shown here already (not only by the terminal filter), so columns align.
     # Headers in the interface language; tabulate measures Chinese as two columns (wcwidth).
-    return tabulate([[_table_cell(c, row.get(c)) for c in columns] for row in rows],
+    # Several values in one cell: "a; b" in English, "a；b" as Chinese writes a list of things
+    # that may hold commas themselves (a CSV cell keeps "; " in every language).
+    between = _("; ")
+    return tabulate([[_table_cell(c, row.get(c), between) for c in columns] for row in rows],
                     headers=[translate(c) for c in columns])
 
 
-def _table_cell(column: str, value: Any) -> str:
-    # Several values in one cell: "a; b" in English, "a；b" as Chinese writes a list of
-    # things that may hold commas themselves (a CSV cell keeps "; " in every language).
-    text = visible(_cell(value, _("; ")))
+def _table_cell(column: str, value: Any, between: str) -> str:
+    text = visible(_cell(value, between))
     if column not in _TRANSLATED_CELLS or not text:
         return text
     if column == "match":
