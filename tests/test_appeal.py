@@ -500,6 +500,15 @@ def test_a_related_account_may_be_given_as_the_notice_names_it(cli, store, tmp_p
     assert itself.exit_code == 2 and "kestrel-us cannot be related to itself" in itself.stderr
 
 
+def test_a_display_name_two_accounts_share_is_refused_naming_both(cli, store, tmp_path):
+    scenario_former_tenant(cli, store)
+    ok(cli("account", "add", "marigold-uk", "--display-name", "Marigold Home"))
+    result = cli("appeal", "kestrel-us", "-r", "Marigold Home", "--notice-date", "2026-11-20",
+                 "--relationship", "former-tenant", "-o", tmp_path / "p")
+    assert result.exit_code == 2
+    assert ("'Marigold Home' names several accounts on file (marigold-us, marigold-uk); give the account's "
+            "name instead") in result.stderr
+
 @pytest.mark.parametrize("related, reactivated", [
     ("A2MARIGOLD0002Y", "A2MARIGOLD0002Y 2026-11-25"),   # both as the notice names it
     ("Marigold Home", "marigold-us 2026-11-25"),         # the display name, then the account's name

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from ..i18n import N_, _, translate, os_reason
+from ..i18n import N_, _, join_list, translate, os_reason
 from .. import accounts as book
 from .. import health
 from ..appeal import case as cases
@@ -127,10 +127,7 @@ def appeal_cmd(name, related, output, force, notice_date, notice_text, relations
         if reactivations:
             accounts, _tokens = _on_file(st, [account for account, _day in reactivations])
             reactivations = [(account, day) for account, (_given, day) in zip(accounts, reactivations, strict=True)]
-        case = _merge(case, name, related, given, notice, reactivations, lang, bilingual)
-        for account, shown in related_named:
-            if not case.name_in_notice(account):
-                case = case.with_name(account, shown)
+        case = _with_names(_merge(case, name, related, given, notice, reactivations, lang, bilingual), related_named)
         case = _ask_for_what_is_missing(st, case, name, interactive)
         account = replace(subject.account, appeal_case=case.to_json())
         if not account.display_name and interactive:  # kept as the account's display name
@@ -274,7 +271,11 @@ def _related_on_file(st, case, name: str):
     resolved, named = _on_file(st, case.related)
     if name in resolved:
         raise UsageError(_("{name} cannot be related to itself; drop it from --related", name=name))
-    case = replace(case, related=tuple(dict.fromkeys(resolved)))
+    return _with_names(replace(case, related=tuple(dict.fromkeys(resolved))), named)
+
+
+def _with_names(case, named: list[tuple[str, str]]):
+    """The case knowing how the notice names each account given by its token (unless it knew)."""
     for account, shown in named:
         if not case.name_in_notice(account):
             case = case.with_name(account, shown)
@@ -305,8 +306,8 @@ def _on_file(st, given) -> tuple[list[str], list[tuple[str, str]]]:
         by_its_token = by_token.get(other.casefold())
         found = by_its_token or by_display.get(other.casefold()) or []
         if len(found) > 1:
-            raise UsageError(_("{other!r} names several accounts on file ({items}); give --related with the account's "
-                               "name", other=other, items=", ".join(found)))
+            raise UsageError(_("{other!r} names several accounts on file ({items}); give the account's name instead",
+                               other=other, items=join_list(found)))
         if not found:
             guess = closest_account(st, other)
             if guess is not None:
