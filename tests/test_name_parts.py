@@ -286,3 +286,56 @@ def test_a_statement_words_a_name_in_part_as_what_agrees(cli, store, tmp_path):
         text = "".join(result.stdout.split())  # (wrapped lines)
         assert "".join(f"({person})".split()) in text or f"（{person}）" in text, result.stdout
         assert "".join(number.split()) in text  # the registration numbers
+
+
+# --- a lone near match is not weighed (engine._add_fuzzy): the same audit -----------------------
+
+_STREETS = ["Quenby Street", "Marlow Road", "Tannery Lane"]
+_PEOPLE = ["Joel Quillfeather", "Ada Quillfeather", "Mara Brackwater", "Quillfeather", "Joel Brackwater",
+           "Ada Smith", "J. Quillfeather", "Li Zihan"]
+
+
+def _random_profiles(rng: random.Random):
+    profiles = []
+    for i in range(rng.randrange(8, 40)):
+        values = {"legal_representative": rng.choice(_PEOPLE)}
+        if rng.random() < 0.6:
+            values["address"] = (f"{rng.choice([12, 13, 14, 28])} {rng.choice(_STREETS)}, "
+                                 f"Springfield, IL {rng.choice(['62704', '62705'])}")
+        if rng.random() < 0.5:  # a few IPs, one held by many accounts: a hub when over hub_size
+            values["ip"] = rng.choice(["203.0.113.7", "203.0.113.7", "198.51.100.20", "198.51.100.21"])
+        if rng.random() < 0.3:
+            values["logistics"] = "Fulfilled by Amazon"
+        profiles.append(account(f"acct-{i:02d}", **values))
+    return profiles
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_a_lone_near_match_left_unweighed_changes_nothing(seed, monkeypatch):
+    rng = random.Random(seed)
+    profiles = _random_profiles(rng)
+    rules = rng.choice([load_rules(None), rules_from_dict({"combine": {"hub_size": 3}}),
+                        rules_from_dict({"combine": {"hub_size": 5}})])
+    target = rng.choice([None, profiles[0].name])
+    quick = audit(profiles, rules, min_level=Level.LOW, account=target)
+    real = engine._fuzzy_rule
+    monkeypatch.setattr(engine, "_fuzzy_rule", lambda *args, lone=False, **kwargs: real(*args, **kwargs))
+    weighed_all = audit(profiles, rules, min_level=Level.LOW, account=target)
+    assert quick == weighed_all
+
+
+def test_lone_near_matches_are_common_in_the_random_profiles(monkeypatch):
+    """The test above means something: near matches that are a pair's only evidence, which
+    would have been weighed as a finding, occur."""
+    lone = 0
+    real = engine._fuzzy_rule
+
+    def counting(*args, **kwargs):
+        nonlocal lone
+        lone += bool(kwargs.get("lone")) and real(*args, **{**kwargs, "lone": False}) is not None
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(engine, "_fuzzy_rule", counting)
+    for seed in range(30):
+        audit(_random_profiles(random.Random(seed)), load_rules(None), min_level=Level.LOW)
+    assert lone > 100

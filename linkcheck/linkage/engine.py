@@ -209,7 +209,7 @@ def _audit(profiles, rules, min_level, link_level, account, explanations, max_pa
     else:
         matches = _given_matches(fuzzy_matches, profiles, attr_of)
     del blocks
-    _add_fuzzy(matches, attr_of, owner, rules, evidence, context)
+    _add_fuzzy(matches, attr_of, owner, rules, evidence, context, _hub_owners(hubs))
 
     # Pairs are what something other than context links; their context findings and the hubs
     # both accounts belong to are added as findings.
@@ -545,19 +545,42 @@ def _partial_matches(partial: Callable[[object, object], bool], facet: str, dist
                     consider(a, b, similarity, facet)
 
 
+def _hub_owners(hubs: list[_HubGroup]) -> set[int]:
+    """The accounts in some hub: a pair of them may share one (a hub's finding joins their
+    evidence after the fuzzy matches)."""
+    return {o for hub in hubs for o in hub.members}
+
+
 def _add_fuzzy(matches: Iterable[FuzzyMatch], attr_of: list[Attribute], owner: list[int], rules: Rules,
-               evidence: dict, context: dict) -> None:
+               evidence: dict, context: dict, hub_owners: Collection[int] = ()) -> None:
     """Fuzzy matches as evidence, except where the two values share the facet's exact key or
     the pair already has an exact finding of that facet (the exact one says it better). A
-    match whose weight makes it context (two spellings of a common name) goes with context."""
+    match whose weight makes it context (two spellings of a common name) goes with context.
+
+    A near match (a partial agreement: a name in part, a number one digit off) makes no pair
+    alone, nor beside context only (evidence._near_alone): for a pair with no other match, no
+    exact finding and no hub both accounts are in, it is not weighed at all -- the same
+    audit, without weighing the tens of thousands of shared family names a register of
+    people holds (bench/linkage.py)."""
     comparison_of = comparisons_for(rules) if rules.near else {}
+    matches = list(matches)
+    seen: set[tuple[int, int]] = set()
+    again: set[tuple[int, int]] = set()
+    for ra, rb, _similarity, _facet in matches:
+        pair = (owner[ra], owner[rb])
+        if pair in seen:
+            again.add(pair)
+        else:
+            seen.add(pair)
+    del seen
     for ra, rb, similarity, facet in matches:
         attr_a, attr_b = attr_of[ra], attr_of[rb]
         pair = (owner[ra], owner[rb])
         slot = evidence.get(pair)
         if exact_beats_fuzzy(attr_a, attr_b, facet, slot):
             continue
-        rule = _fuzzy_rule(rules, facet, attr_a, attr_b, comparison_of.get(facet))
+        lone = slot is None and pair not in again and not (pair[0] in hub_owners and pair[1] in hub_owners)
+        rule = _fuzzy_rule(rules, facet, attr_a, attr_b, comparison_of.get(facet), lone=lone)
         if rule is None:
             continue
         rule = past_rule(rule, rules.past, attr_a, attr_b)
@@ -606,17 +629,19 @@ def _set_similarity(a: str, b: str) -> float:
     return round(token_set_ratio(a, b), 1)
 
 
-def _fuzzy_rule(rules: Rules, facet: str, attr_a: Attribute, attr_b: Attribute, comparison=None):
+def _fuzzy_rule(rules: Rules, facet: str, attr_a: Attribute, attr_b: Attribute, comparison=None,
+                lone: bool = False):
     """The rule a fuzzy match of `facet` counts under, weighed for these two values (names by
     the commoner name): the facet's near rule when the match is a near one (`comparison`
     found it at a near level, or no level: a partial test), else its fuzzy rule; two names in
     part by their family name's share (evidence.name_part_weight). None: two numbers one
     digit apart that both pass their check digits are two numbers, not a typo
-    (`both_checksummed`); two names in part whose family name weighs under 1 bit."""
+    (`both_checksummed`); two names in part whose family name weighs under 1 bit; a near
+    match that is `lone` (the pair's only evidence: it would make no pair)."""
     near = rules.near.get(facet)
     if near is not None and (facet not in rules.fuzzy or comparison is not None and is_near(
             comparison, fuzzy_text(attr_a.normalized, facet), fuzzy_text(attr_b.normalized, facet))):
-        if near.weight <= 0 or facet not in rules.fuzzy and both_checksummed(attr_a, attr_b):
+        if lone or near.weight <= 0 or facet not in rules.fuzzy and both_checksummed(attr_a, attr_b):
             return None  # a near weight of 0 switches the level off
         if near.names:  # a name in part: by how common the family name is; below 1 bit, nothing
             weight = name_part_weight(near, attr_a.normalized, attr_b.normalized)
