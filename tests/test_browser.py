@@ -551,6 +551,29 @@ def test_audit_finds_a_shared_proxy_and_real_hardware_showing_through(cli, shops
     assert table.exit_code == 1 and "HIGH: shop-a, shop-b: Shared proxy: " in table.output
 
 
+@pytest.mark.parametrize("note", [None, "Lee's profile"])
+def test_profiles_entered_by_hand_first_are_audited_like_imported_ones(cli, shops, vendor_server, key_file, note):
+    """A browser_profile value typed in (`attr add`) before the vendor's profiles are read takes
+    the profile's settings: the audit finds the same as in a store that never had it typed in,
+    a re-import adds nothing, and a note of the user's stays."""
+    for shop, ref in (("shop-b", "adspower:jh002"), ("shop-c", "adspower:jh003")):
+        assert cli("attr", "add", shop, "browser_profile", ref, *(("--note", note) if note else ())).exit_code == 0
+    server = vendor_server("adspower")
+    first = _import_adspower(cli, server, key_file)
+    assert first.exit_code == 0
+    code, found = _audit(cli)
+    assert code == 1
+    hardware = found["real hardware showing through"]
+    assert hardware["accounts"] == ["shop-b", "shop-c"] and hardware["level"] == "high"
+    assert "canvas noise is off" in hardware["reason"] and "the MAC address is the computer's" in hardware["reason"]
+    again = _import_adspower(cli, server, key_file)
+    assert "0 value(s) added" in again.output
+    shown = json.loads(_shown(cli, "shop-b"))
+    profile_values = [a for a in shown["attributes"] if a["kind"] == "browser_profile"]
+    assert len(profile_values) == 1
+    assert profile_values[0]["note"] == (note or "browser adspower:jh002")
+
+
 def test_audit_shows_a_replaced_proxy_as_past_and_applies_history_past(cli, shops, vendor_server, key_file, tmp_path):
     rows = copy.deepcopy(_load("adspower", "browser-profile-list.json")["data"]["list"])
     server = vendor_server("adspower", rows)

@@ -289,6 +289,26 @@ def test_payment_account_phone_wallet_is_keyed_as_the_phone():
     assert parsed.keys == ("payment_account:+8613800138000", "phone:+8613800138000")
 
 
+@pytest.mark.parametrize("written, value, provider", [
+    ("Payoneer 4455667788", "4455667788", "Payoneer"),
+    ("payoneer:4455667788", "4455667788", "Payoneer"),
+    ("万里汇：4455 6677 88", "4455667788", "WorldFirst"),
+    ("Ping Pong 12345678", "12345678", "PingPong"),
+    ("Payoneer pengyuan.pay@example.com", "pengyuan.pay@example.com", "Payoneer"),
+    ("PayPal +1 415 555 0100", "+14155550100", "PayPal"),
+])
+def test_a_payment_account_after_its_providers_name_is_the_account(written, value, provider):
+    parsed = parse_value("payment_account", written)
+    assert parsed.normalized == value and f"provider:{provider}" in parsed.flags
+    assert parse_value("payment_account", value).keys == parsed.keys  # meets the account written alone
+
+
+def test_an_email_after_words_that_name_no_provider_says_how_to_write_it():
+    with pytest.raises(InvalidValue, match="write the provider's name"):
+        parse_value("payment_account", "John pay@example.com")
+    assert normalized("payment_account", "Acme 12345678") == "ACME12345678"  # no provider: one account id, as before
+
+
 def test_payment_account_number_loses_separators():
     assert normalized("payment_account", "p-1234 5678.90") == "P1234567890"
 

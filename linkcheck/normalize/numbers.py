@@ -70,14 +70,66 @@ def card(text: str) -> Canonical:
 _ACCOUNT_ID = re.compile(r"[A-Z0-9_]{6,64}")
 
 
+# Payout and wallet providers sellers write before the account (`Payoneer 4455667788`,
+# `万里汇：…`): read apart, the account alone is the value, the provider a flag. Names as the
+# providers write them, in English and Chinese; casefolded here.
+_PROVIDERS = {
+    name.casefold(): shown
+    for shown, names in {
+        "Payoneer": ("Payoneer", "派安盈", "P卡"),
+        "PingPong": ("PingPong", "Ping Pong"),
+        "WorldFirst": ("WorldFirst", "World First", "万里汇", "WFPay"),
+        "LianLian": ("LianLian", "LianLian Pay", "LianLianPay", "连连", "连连支付", "连连国际"),
+        "Airwallex": ("Airwallex", "空中云汇"),
+        "PayPal": ("PayPal", "贝宝"),
+        "Alipay": ("Alipay", "支付宝"),
+        "Wise": ("Wise", "TransferWise"),
+        "SUNRATE": ("SUNRATE", "寻汇"),
+        "PhotonPay": ("PhotonPay", "光子易"),
+        "Skyee": ("Skyee", "收款易"),
+        "Tipalti": ("Tipalti",),
+        "Hyperwallet": ("Hyperwallet",),
+        "Stripe": ("Stripe",),
+    }.items()
+    for name in names
+}
+# Where a provider's name may end: a colon (either width) or a run of spaces.
+_PROVIDER_CUTS = re.compile(r"[:：]|\s+")
+
+
+def _provider_apart(text: str) -> tuple[str | None, str]:
+    """(the provider, the account) when `text` begins with a provider's name and a colon or a
+    space; else (None, text). Each cut tried in turn: `Ping Pong 12345678` is PingPong's."""
+    folded = _nfkc(text).strip()
+    for cut in _PROVIDER_CUTS.finditer(folded):
+        name = folded[:cut.start()].strip().casefold()
+        if name in _PROVIDERS:
+            rest = folded[cut.end():].strip(" \t:：-")
+            if rest:
+                return _PROVIDERS[name], rest
+    return None, text
+
+
 def payment_account(text: str, region: str | None = None) -> Canonical:
     """A wallet id (PayPal, Payoneer, Alipay...): an email, a phone number written with
-    its `+` country code, or an account number.
+    its `+` country code, or an account number; written after its provider's name or not
+    (`Payoneer 4455667788` is the account 4455667788, flagged `provider:Payoneer`).
 
     An email or phone wallet id is also that email or phone: sharing the mailbox behind one
     account's PayPal and another account's contact address is one shared identifier.
     """
+    provider, text = _provider_apart(text)
+    found = _payment_account(text, region, named=provider is not None)
+    if provider is None:
+        return found
+    return found._replace(flags=(*found.flags, f"provider:{provider}"))
+
+
+def _payment_account(text: str, region: str | None, *, named: bool) -> Canonical:
     if "@" in text:
+        if not named and len(text.split()) > 1:
+            raise Rejected(_("a payment account is an email or an account number; write the provider's name "
+                             "(Payoneer, PingPong, 万里汇…) before it, or leave it out"))
         mailbox = email(text)
         return Canonical(mailbox.value, related=(("email", mailbox.value),), flags=("email",))
     if _nfkc(text).lstrip().startswith("+"):

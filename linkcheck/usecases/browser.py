@@ -183,12 +183,16 @@ def import_profiles(
         fresh = [a for ref in mine for a in new_values[ref]]
         if not old and not fresh and name not in result.created:
             continue
+        if fresh:
+            keep = _adopt(keep, fresh, old)
         first = {(a.kind, a.normalized, a.note): a.first_seen for a in old}
         fresh = [a._replace(first_seen=first.get((a.kind, a.normalized, a.note), a.first_seen)) for a in fresh]
         before = {(a.kind, a.normalized, a.note) for a in old}
         after = {(a.kind, a.normalized, a.note) for a in fresh}
-        result.added += len(after - before)
-        for _kind, _normalized, note in after - before:
+        held = {(a.kind, a.normalized) for a in keep}  # kept with the user's note: not new to the account
+        new_here = {k for k in after - before if k[:2] not in held}
+        result.added += len(new_here)
+        for _kind, _normalized, note in new_here:
             ref_of = notes.get(note or "")
             if ref_of is not None:
                 added_by_ref[ref_of] = added_by_ref.get(ref_of, 0) + 1
@@ -218,6 +222,33 @@ def import_profiles(
         st.add_event(Event(when=when, account=account, action="browser-import", verdict="RECORDED",
                            detail={"profile": ref, "new_values": added_by_ref.get(ref, 0)}))
     return result
+
+
+_PROFILE_FLAGS = (PASSTHROUGH, "tz:", "lang:", "country:")  # what a profile's settings put on its value
+
+
+def _adopt(keep: tuple[Attribute, ...], fresh: list[Attribute], old: list[Attribute]) -> tuple[Attribute, ...]:
+    """The account's values that a profile being read has too, entered before by hand or from
+    a file (no profile's note): the profile's from now on. Without a note of its own, such a
+    value joins `old` under the profile's note (re-imports then retire it with the profile);
+    with one (the user's words, kept), it stays in `keep`. Either way a `browser_profile`
+    value takes the profile's settings as flags (hardware showing through, time zone,
+    language, exit country), which `browser audit` reads -- else a profile entered by hand
+    first would drop out of the audit. Returns the new `keep`."""
+    by_key = {(a.kind, a.normalized): a for a in fresh}
+    kept = []
+    for a in keep:
+        f = by_key.get((a.kind, a.normalized))
+        if f is None or (a.note or "").startswith(NOTE_PREFIX):  # another profile's value: its own
+            kept.append(a)
+            continue
+        if a.kind == "browser_profile":
+            a = a._replace(flags=tuple(x for x in a.flags if not x.startswith(_PROFILE_FLAGS)) + f.flags)
+        if a.note:
+            kept.append(a)
+        else:
+            old.append(a._replace(note=f.note))
+    return tuple(kept)
 
 
 def profiles_on_file(st) -> list[dict]:
@@ -345,9 +376,14 @@ def audit_profiles(st, past: Level | None = None) -> list[dict]:
     context: list[dict] = []
     for prof in st.profiles():
         for a in prof.attributes:
-            if not (a.note and a.note.startswith(NOTE_PREFIX)) or not a.keys:
+            if not a.keys:
                 continue
-            ref = a.note[len(NOTE_PREFIX):]
+            if a.note and a.note.startswith(NOTE_PREFIX):
+                ref = a.note[len(NOTE_PREFIX):]
+            elif a.kind == "browser_profile":  # entered by hand, with a note of the user's: the profile is the value
+                ref = a.normalized
+            else:
+                continue
             if a.kind in SHARED_CHECKS:
                 groups.setdefault((a.kind, a.keys[0]), {}).setdefault(prof.name, set()).add(ref)
                 held.setdefault((a.kind, a.keys[0]), {}).setdefault(prof.name, []).append(a)
