@@ -149,6 +149,23 @@ def _other(pair: engine.PairRisk, name: str) -> str:
     return b if a == name else a
 
 
+def _proxy_hosts(profile: Profile) -> set[str]:
+    """The IP addresses this account's proxies are written with (`http://user@203.0.113.40:8000`):
+    a public IP seen now that is one of them is the account's own exit, not a new network."""
+    import ipaddress
+    from urllib.parse import urlsplit
+
+    hosts = set()
+    for a in profile.values("proxy"):
+        try:
+            host = urlsplit(a.normalized if "://" in a.normalized else "//" + a.normalized).hostname
+            if host:
+                hosts.add(str(ipaddress.ip_address(host)))
+        except ValueError:  # a host name, or no address: nothing to compare
+            continue
+    return hosts
+
+
 def _public_ip_warning(profile: Profile, fp: Fingerprint, attrs: tuple[Attribute, ...]) -> str | None:
     """The public IP seen now is not one recorded for this account (a new or borrowed network)."""
     if not fp.public_ip:
@@ -157,6 +174,8 @@ def _public_ip_warning(profile: Profile, fp: Fingerprint, attrs: tuple[Attribute
     if not mine:
         return None
     current = mine[0]
+    if current.normalized in _proxy_hosts(profile):
+        return None
     on_file = [a for a in profile.values("ip") if a.keys and any(k.startswith("ip:") for k in a.keys)]
     if not on_file or any(a.normalized == current.normalized for a in on_file):
         return None
@@ -246,6 +265,7 @@ def check_machine(
         attrs = attrs + tuple(a for a in extra if (a.kind, a.normalized) not in have)
     pairs, statuses = _compare(store, profile, attrs, rules)
     held = {(a.kind, a.normalized) for a in profile.attributes}
+    held.update(("ip", host) for host in _proxy_hosts(profile))  # its own proxy's address: not new to it
     new_values = tuple(a for a in attrs if (a.kind, a.normalized) not in held)
     warnings = value_warnings + _gate_warnings(profile, fingerprint, attrs)
     level = pairs[0].level if pairs else None

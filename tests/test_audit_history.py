@@ -193,6 +193,8 @@ def test_check_stops_on_a_value_retired_from_another_account_and_says_since_when
     first = result.output.splitlines()[0]
     assert first.startswith("STOP: this machine's router (gateway) MAC")
     assert f"on file for shop-a as a past value, no longer used there since {retired_on}" in first
+    rows = [line for line in result.output.splitlines() if line.startswith("shop-a") and "gateway_mac" in line]
+    assert rows and all(f"c0:ff:d4:**:**:01 (until {retired_on})" in row for row in rows)  # the table says it too
     data = json.loads(cli("check", "shop-b", "--machine", str(machines / "laptop-b-same-router.json"),
                           "--format", "json").output)
     assert data["verdict"] == "STOP"

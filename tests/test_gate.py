@@ -190,6 +190,26 @@ def test_another_address_of_the_accounts_own_network_is_not_called_a_different_n
             "(198.51.100.x): another address of the usual network") in data["warnings"]
     assert not any("different network" in w for w in data["warnings"])
 
+def test_the_accounts_own_proxy_address_is_neither_new_nor_a_different_network(cli, shops):
+    """One proxy per store: a public IP that is the host of the account's own proxy is its exit."""
+    cli("capture", "shop-a", "--machine", LAPTOP_A, "--public-ip", "198.51.100.23")
+    assert cli("attr", "add", "shop-a", "proxy", "http://pyuk2@203.0.113.40:8000").exit_code == 0
+    data = json.loads(
+        cli("check", "shop-a", "--machine", LAPTOP_A, "--public-ip", "203.0.113.40", "--format", "json").output
+    )
+    assert not any("public IP" in w for w in data["warnings"]), data["warnings"]
+    assert data["new_values"] == []
+    other = json.loads(  # another address is still a different network
+        cli("check", "shop-a", "--machine", LAPTOP_A, "--public-ip", "203.0.113.41", "--format", "json").output
+    )
+    assert any("is not among the public IPs on file for shop-a" in w for w in other["warnings"])
+    assert other["new_values"] == [{"kind": "ip", "value": "203.0.113.x"}]
+    again = json.loads(  # from the gate cache now (nothing written since): the same
+        cli("check", "shop-a", "--machine", LAPTOP_A, "--public-ip", "203.0.113.40", "--format", "json").output
+    )
+    assert again["new_values"] == [] and not any("public IP" in w for w in again["warnings"])
+
+
 def test_a_public_ip_that_is_no_address_lists_every_accepted_value(cli, shops):
     result = cli("check", "shop-a", "--machine", LAPTOP_A, "--public-ip", "198.51.100")
     assert result.exit_code == 3

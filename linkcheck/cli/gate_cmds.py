@@ -358,13 +358,15 @@ def _finding_rows(result: gate.CheckResult) -> list[dict]:
         other = gate._other(pair, result.account)
         for f in pair.findings:
             _first, last = f.seen.get(other, (0, 0))
+            on_file = f.values.get(other, "")
+            day = f.until_day(other)  # retired there: still on file, and the table says since when
             rows.append(
                 {
                     "account": other,
                     "level": f.level.label,
                     "kind": f.kind,
                     "this machine": f.values.get(result.account, ""),
-                    "on file": f.values.get(other, ""),
+                    "on file": _("{value} (until {day})", value=on_file, day=day) if day else on_file,
                     "match": f.match if f.score is None else f"{f.match} {f.score:g}",
                     "last seen there": iso(last) if last else "",
                 }
