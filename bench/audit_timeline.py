@@ -61,7 +61,7 @@ def _instrument() -> None:
                          (prefilter, ("_open_arrays", "_SharedInArrays", "_decode_lines", "_every_account",
                                       "_blocks_in_arrays", "_blocks_in_python")),
                          (engine, ("score_blocks", "audit", "audit_to_json")),
-                         (sieve, ("hopeless_blocks", "parts_may_agree")), (jsontext, ("dumps",))):
+                         (sieve, ("hopeless_blocks", "parts_may_agree")), (jsontext, ("dumps", "dumps_bytes"))):
         for name in names:
             if hasattr(owner, name):
                 _wrap(owner, name)

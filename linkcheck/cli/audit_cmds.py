@@ -20,7 +20,7 @@ from ..usecases import precheck as precheck_job
 from .options import (
     LEVEL, echo_err, fail_on_option, min_level_option, open_store, rules_option, setting_value, store_options,
 )
-from .output import format_option, render_json, render_rows
+from .output import echo_json, format_option, render_json, render_rows
 
 FINDING_COLUMNS = ["pair", "pair_level", "kind", "level", "match", "value_a", "value_b", "reason", "explanation"]
 
@@ -247,7 +247,7 @@ def audit(min_level, fail_on, link_level, account, reveal, fail_unexplained, rul
         data = engine.audit_to_json(result, reveal=reveal)
         if standing.recorded:  # once any account has health figures; the shape is unchanged until then
             data["health"] = health.audit_health_to_json(standing)
-        click.echo(render_json(data))
+        echo_json(data)
     elif fmt == "csv":
         columns = ["account_a", "account_b", "pair_level", "pair_score", "kind", "facet", "level", "match",
                    "value_a", "value_b", "reason", "explanation", "weight", "state", "until_a", "until_b"]
