@@ -240,7 +240,7 @@ def audit(min_level, fail_on, link_level, account, reveal, fail_unexplained, rul
 
     rules = load_rules(rules_file)
     options = audit_job.AuditOptions(rules, min_level, link_level, account)
-    found = audit_job.audit_store(open_store, options, progress=echo_err if sys.stderr.isatty() else None)
+    found = audit_job.audit_store(functools.partial(open_store, defer_macs=True), options, progress=echo_err if sys.stderr.isatty() else None)
     result = found.audit
     standing = found.health
     if fmt == "json":

@@ -166,6 +166,10 @@ def audit_input(
         counts_of = lambda at: indexes[at].exact_counts  # noqa: E731
     fuzzy = _Background(lambda: _fuzzy_matches(indexes, block_cap, score, parallel), parallel)
     try:
+        # The manifest check's row MACs, where the store's open left them (`defer_macs`): made
+        # here, while the child works, and before anything else is read or the child's result
+        # used -- a store that fails the check fails the audit as it would fail the open.
+        store.finish_verification()
         include_tag = store._keys.name_tag(include) if include is not None else None
         include_at = next((at for at, row in enumerate(rows) if row[2] == include_tag), None)
         crowd = hubs.size if hubs is not None else None
