@@ -243,6 +243,7 @@ def audit(min_level, fail_on, link_level, account, reveal, fail_unexplained, rul
     found = audit_job.audit_store(functools.partial(open_store, defer_macs=True), options, progress=echo_err if sys.stderr.isatty() else None)
     result = found.audit
     standing = found.health
+    data = None
     if fmt == "json":
         data = engine.audit_to_json(result, reveal=reveal)
         if standing.recorded:  # once any account has health figures; the shape is unchanged until then
@@ -258,6 +259,9 @@ def audit(min_level, fail_on, link_level, account, reveal, fail_unexplained, rul
             from .health_cmds import render_audit_health
 
             click.echo("\n" + render_audit_health(standing))
+    from . import keep_until_exit
+
+    keep_until_exit(found, data)  # freed by the process's end, not one by one
     worst = result.unexplained_level if fail_unexplained else result.level
     if worst is not None and worst >= fail_on:
         sys.exit(1)

@@ -66,6 +66,9 @@ def report(output, force, min_level, link_level, rules_file):
     html = build_report(result, accounts, min_level=min_level, link_level=link_level, generated_at=now(),
                         health=found.health)
     write_output(output, html, force=True)
+    from . import keep_until_exit
+
+    keep_until_exit(found, html)  # freed by the process's end, not one by one
     if is_stdout(output):
         echo_err(headline(result, accounts).sentence())
         return
