@@ -57,11 +57,13 @@ def _instrument() -> None:
     from linkcheck.linkage import engine, sieve
     from linkcheck.store import prefilter, sqlite
 
-    for owner, names in ((sqlite, ("_fetch_for_verify",)), (sqlite.Store, ("_unlock", "_verify_manifest")),
+    for owner, names in ((sqlite, ("_fetch_for_verify",)),
+                         (sqlite.Store, ("_unlock", "_verify_manifest", "_verify_manifest_but_macs",
+                                         "finish_verification")),
                          (prefilter, ("_open_arrays", "_SharedInArrays", "_decode_lines", "_every_account",
                                       "_blocks_in_arrays", "_blocks_in_python")),
                          (engine, ("score_blocks", "audit", "audit_to_json")),
-                         (sieve, ("hopeless_blocks", "parts_may_agree")), (jsontext, ("dumps",))):
+                         (sieve, ("hopeless_blocks", "parts_may_agree")), (jsontext, ("dumps", "dumps_bytes"))):
         for name in names:
             if hasattr(owner, name):
                 _wrap(owner, name)

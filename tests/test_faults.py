@@ -289,6 +289,28 @@ def test_output_to_a_closed_pipe_stops_quietly(demo_store, command):
     assert stderr == ""
 
 
+@pytest.mark.parametrize("command", [("audit", "--format", "json"), ("audit",), ("audit", "--fail-on", "critical"),
+                                     ("report", "-o", "-")])
+def test_a_command_that_ends_the_process_at_once_writes_and_exits_as_the_library_does(demo_store, cli, command,
+                                                                                    tmp_path):
+    """`audit` and `report` leave their findings to the process's end (`keep_until_exit`) and
+    end it at once: the same output, exit code and exit handlers as the command run in-process."""
+    expected = cli(*command)
+    marker = tmp_path / "exit-handlers-ran"
+    code = ("import atexit, pathlib, sys; atexit.register(pathlib.Path(sys.argv.pop(1)).touch); "
+            "sys.argv[0] = 'linkcheck'; from linkcheck.entry import run; run()")
+    proc = subprocess.run([sys.executable, "-c", code, str(marker), *command], env=_env(), capture_output=True,
+                          timeout=180)
+    assert proc.returncode == expected.exit_code, proc.stderr
+    if command[0] == "report":  # the page but for its time of writing
+        assert proc.stdout.count(b"\n") == expected.stdout.count("\n") > 100
+        assert proc.stdout.decode().split("\n")[-5:] == expected.stdout.split("\n")[-5:]
+    else:
+        assert proc.stdout == expected.stdout_bytes
+    assert proc.stderr.decode() == expected.stderr
+    assert marker.exists()
+
+
 # ----- many processes at once ----------------------------------------------------------------
 
 

@@ -88,3 +88,115 @@ def test_many_keys_and_depths_are_written_as_json_dumps(monkeypatch):
         assert jsontext.dumps(data) == json.dumps(data, ensure_ascii=False, indent=2)
     assert jsontext.dumps({"acme-02": 1, 3: "int key after a cached one"}) == json.dumps(
         {"acme-02": 1, 3: "int key after a cached one"}, ensure_ascii=False, indent=2)
+
+
+def _random_document(rng, depth: int = 0):
+    """A document of every plain type json writes, with floats of every magnitude (NaN, the
+    infinities, -0.0, the edges where Python's repr turns to exponents), big ints, and text
+    of any character (controls, C1, bidi controls, astral, lone surrogates now and then)."""
+    import math
+    import struct
+
+    floats = [0.0, -0.0, 1e-4, 9.999999999999999e-05, 1e-5, 1e16, 9999999999999998.0, 5e-324, 1e308,
+              math.nan, math.inf, -math.inf, 0.1, 4.5, 92.9, 0.325]
+    chars = ["\x00", "\x1f", "\x7f", "\x85", "\x9f", "\u202e", "\u2066", "\u2028", "é", "中", "\U0001f600", '"', "\\",
+             "\n", "\t", "a", "z", " "]
+
+    def scalar():
+        pick = rng.randrange(9)
+        if pick == 0:
+            return rng.choice(floats)
+        if pick == 1:
+            return struct.unpack("d", struct.pack("Q", rng.getrandbits(64)))[0]
+        if pick == 2:
+            return round(rng.random() * 10 ** rng.randint(-8, 18), rng.randint(0, 6))
+        if pick == 3:
+            return rng.choice([0, -1, 2**63 - 1, -(2**63), 2**64 - 1, 2**64, rng.randrange(-10**6, 10**6)])
+        if pick == 4:
+            return rng.choice([None, True, False])
+        if pick == 5:
+            return "".join(chr(rng.randrange(0x110000)) for _ in range(rng.randrange(4))).replace("\ud800", "x")
+        return "".join(rng.choice(chars) for _ in range(rng.randrange(8)))
+
+    if depth > 3 or rng.random() < 0.3:
+        return scalar()
+    if rng.random() < 0.5:
+        return {"".join(rng.choice(chars) for _ in range(rng.randrange(1, 5))): _random_document(rng, depth + 1)
+                for _ in range(rng.randrange(5))}
+    items = [_random_document(rng, depth + 1) for _ in range(rng.randrange(5))]
+    return tuple(items) if rng.random() < 0.2 else items
+
+
+def test_random_documents_are_written_as_json_dumps():
+    """orjson writes the plain documents (most of these) and the standard way the rest: either
+    way the text is json.dumps's, and dumps_bytes its UTF-8."""
+    import random
+
+    rng = random.Random(17)
+    fast = 0
+    for _ in range(3000):
+        data = _random_document(rng)
+        expected = json.dumps(data, ensure_ascii=False, indent=2)
+        assert jsontext.dumps(data) == expected
+        if any("\ud800" <= c <= "\udfff" for c in expected):  # no UTF-8 for a lone surrogate
+            with pytest.raises(UnicodeEncodeError):
+                jsontext.dumps_bytes(data)
+        else:
+            assert jsontext.dumps_bytes(data) == expected.encode("utf-8")
+        fast += jsontext._orjson(data) is not None
+    assert 300 < fast < 3000  # both ways were taken
+
+
+PLAIN_CASES = [
+    {"score": 0.975, "weight": 24.0, "zero": 0.0, "negative zero": -0.0, "edge": 1e-4, "big": 9999999999999998.0},
+    ["é 中文 \u001b\u0000\n\t\r\"\\ \u2028 \U0001f600 \x7f \x85 \u202e", 2**63, -(2**63), 2**64 - 1, True, None],
+    (1, "two", None, [], {}),
+]
+NOT_PLAIN_CASES = [
+    [float("nan")], [float("inf")], [-float("inf")], [1e-5], [-9.9e-5], [1e16], [2**64], {"level": _Level.HIGH},
+    [_Text("a str subclass")], {1: "int key"}, {None: "none key"}, ["\ud800 lone surrogate"],
+]
+
+
+@pytest.mark.parametrize("data", PLAIN_CASES, ids=range(len(PLAIN_CASES)))
+def test_orjson_writes_the_plain_documents(data):
+    fast = jsontext._orjson(data)
+    assert fast is not None
+    assert fast.decode("utf-8") == json.dumps(data, ensure_ascii=False, indent=2)
+
+
+@pytest.mark.parametrize("data", NOT_PLAIN_CASES, ids=range(len(NOT_PLAIN_CASES)))
+def test_what_orjson_writes_otherwise_takes_the_standard_way(data):
+    assert jsontext._orjson(data) is None
+    assert jsontext.dumps(data) == json.dumps(data, ensure_ascii=False, indent=2)
+
+
+@pytest.mark.parametrize("data", [
+    {"pairs": [{"accounts": ["acme-us", "acme-uk"], "score": 0.975}]},  # written as bytes
+    {"name": "evil\u202eoverride", "c1": "a\x85b", "del": "x\x7fy", "isolate": "\u2066"},  # escaped by the stream
+    {"score": float("nan"), "tiny": 1e-7},  # json's own text
+    ["中文", "\u2028"],
+])
+def test_echo_json_writes_what_the_text_stream_writes(monkeypatch, data):
+    """The audit's JSON on standard output: the bytes `click.echo(render_json(data))` writes
+    through linkcheck's terminal-safe stdout, whichever way echo_json takes."""
+    import io
+    import sys
+
+    import click
+
+    from linkcheck.cli.output import echo_json, render_json
+    from linkcheck.safetext import TerminalSafeStream
+
+    def written(write) -> bytes:
+        raw = io.BytesIO()
+        text = io.TextIOWrapper(raw, encoding="utf-8", newline="\n", write_through=False)
+        monkeypatch.setattr(sys, "stdout", TerminalSafeStream(text))
+        click.echo("before")  # text already written goes first
+        write()
+        text.flush()
+        return raw.getvalue()
+
+    expected = written(lambda: click.echo(render_json(data)))
+    assert written(lambda: echo_json(data)) == expected
+    assert "\u202e" not in expected.decode("utf-8") and "\x85" not in expected.decode("utf-8")

@@ -484,6 +484,45 @@ def test_the_child_writes_nothing_to_the_terminal(tmp_path):
     assert out.stdout == "result 42\n" and out.stderr == ""
 
 
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the audit forks only on Linux")
+@pytest.mark.parametrize("whole", [True, False])
+def test_only_a_whole_result_from_the_child_is_used(monkeypatch, whole):
+    """The child writes its result's length first: a result cut short (a child killed while
+    writing) is no result, and the work is done again here; a whole one is used as it is,
+    the child reaped by a thread meanwhile."""
+    import pickle
+    import threading
+
+    parent = os.getpid()
+
+    class _CutShort(bytes):
+        def __len__(self):  # the length the child announces: more than it writes
+            return super().__len__() + 7
+
+    class _Pickle:
+        HIGHEST_PROTOCOL = pickle.HIGHEST_PROTOCOL
+        loads = staticmethod(pickle.loads)
+
+        @staticmethod
+        def dumps(value, protocol):
+            data = pickle.dumps(value, protocol=protocol)
+            return data if whole else _CutShort(data)
+
+    reaped: list = []
+    real_reap = prefilter.reap
+    monkeypatch.setattr(prefilter, "pickle", _Pickle)
+    monkeypatch.setattr(prefilter, "reap", lambda pid: reaped.append((pid, real_reap(pid))))
+    result = prefilter._Background(lambda: ("child" if os.getpid() != parent else "here", list(range(1000))), True).result()
+    assert result == ("child" if whole else "here", list(range(1000)))
+    for thread in threading.enumerate():
+        if thread.name == "linkcheck-reap":
+            thread.join(timeout=30)
+    [(pid, status)] = reaped
+    assert status == 0  # the child wrote and left
+    with pytest.raises(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)  # and is reaped
+
+
 # ---------------------------------------------------------------------------------------------
 # A format-1 store: read as it is, upgraded at the first write
 

@@ -546,3 +546,127 @@ def test_a_store_path_that_is_a_fifo_says_so(cli, store_path):
     result = cli("account", "list", passphrase=None)
     assert result.exit_code == 5, result.output
     assert f"{store_path} is not a regular file: not a linkcheck store" in result.output
+
+
+# ----- the audit and the report check the row MACs after their fork (Store.open defer_macs) --
+
+
+def _rolled_back_row(path: Path, cli) -> None:
+    """lotus-jp's row and the manifest put back to before two changes (pine-mx's stays newer):
+    every row's AEAD still opens, the counts agree, only the MACs' sum tells."""
+    conn = sqlite3.connect(path)
+    old_manifest = conn.execute("SELECT generation, body FROM manifest").fetchone()
+    before = {row[0]: row for row in conn.execute("SELECT id, version, body, keys FROM accounts")}
+    conn.close()
+    assert cli("attr", "add", "lotus-jp", "hostname", "lotus-spare-laptop").exit_code == 0
+    conn = sqlite3.connect(path)
+    (changed,) = [row[0] for row in conn.execute("SELECT id, version, body, keys FROM accounts") if row != before[row[0]]]
+    conn.close()
+    assert cli("attr", "add", "pine-mx", "hostname", "pine-spare-laptop").exit_code == 0
+    _, version, body, keys = before[changed]
+    _sql(path, ("UPDATE accounts SET version = ?, body = ?, keys = ? WHERE id = ?", (version, body, keys, changed)),
+         ("UPDATE manifest SET generation = ?, body = ?", old_manifest))
+
+
+def _version_bumped(path: Path, cli) -> None:
+    _sql(path, ("UPDATE accounts SET version = version + 1 WHERE id = (SELECT min(id) FROM accounts)",))
+
+
+def _key_indexes_swapped(path: Path, cli) -> None:
+    conn = sqlite3.connect(path)
+    (a, keys_a), (b, keys_b) = conn.execute("SELECT id, keys FROM accounts ORDER BY id LIMIT 2").fetchall()
+    conn.execute("UPDATE accounts SET keys = ? WHERE id = ?", (keys_b, a))
+    conn.execute("UPDATE accounts SET keys = ? WHERE id = ?", (keys_a, b))
+    conn.commit()
+    conn.close()
+
+
+def _name_tags_swapped(path: Path, cli) -> None:
+    conn = sqlite3.connect(path)
+    (a, tag_a), (b, tag_b) = conn.execute("SELECT id, name_tag FROM accounts ORDER BY id LIMIT 2").fetchall()
+    conn.execute("UPDATE accounts SET name_tag = randomblob(16) WHERE id = ?", (a,))
+    conn.execute("UPDATE accounts SET name_tag = ? WHERE id = ?", (tag_a, b))
+    conn.execute("UPDATE accounts SET name_tag = ? WHERE id = ?", (tag_b, a))
+    conn.commit()
+    conn.close()
+
+
+TAMPER_TOLD_BY_MACS = [_rolled_back_row, _version_bumped, _key_indexes_swapped, _name_tags_swapped]
+AUDITS = [
+    ("audit",), ("audit", "--format", "json"), ("audit", "--account", "acme-us"), ("audit", "--account", "lotus-jp"),
+    ("report", "-o", "-"),
+]
+
+
+def _version_made_text(path: Path, cli) -> None:
+    _sql(path, ("UPDATE accounts SET version = 'one' WHERE id = (SELECT max(id) FROM accounts)",))
+
+
+def _name_tag_made_text(path: Path, cli) -> None:
+    _sql(path, ("UPDATE explanations SET name_tag = 'a name tag' WHERE id = (SELECT min(id) FROM explanations)",))
+
+
+@pytest.mark.parametrize("tamper", [*TAMPER_TOLD_BY_MACS, _version_made_text, _name_tag_made_text],
+                         ids=lambda f: f.__name__.strip("_"))
+@pytest.mark.parametrize("command", AUDITS, ids=" ".join)
+def test_audit_and_report_fail_a_store_the_mac_check_fails_as_every_command_does(cli, store_path, reference,
+                                                                                   tamper, command):
+    """The audit and the report check the rows' MACs only once their fuzzy side is forked;
+    a store that fails that check fails them with the one line and exit code the manifest
+    check gives at open (as `account list` shows), whatever their reading met first (a key
+    index that does not open, a name that is not found), and with nothing on stdout."""
+    path = _place(store_path, reference[0])
+    tamper(path, cli)
+    expected = cli("account", "list")
+    _assert_refused(expected)
+    assert ("tampered" if tamper in TAMPER_TOLD_BY_MACS else "wrong shape") in expected.output
+    result = cli(*command)
+    assert (result.exit_code, result.output) == (expected.exit_code, expected.output)
+    assert result.stdout == ""
+
+
+def test_audit_on_a_store_left_intact_is_the_audit_of_a_full_check(cli, store_path, reference, monkeypatch):
+    """The MACs are checked, and the audit given, when nothing is wrong: the same JSON whether
+    the store's open checked the MACs or left them to the audit."""
+    _place(store_path, reference[0])
+    deferred = cli("audit", "--format", "json", "--min-level", "low")
+    import linkcheck.cli.options as options
+
+    real = options.open_store
+    monkeypatch.setattr(options, "open_store", lambda **kw: real(**{**kw, "defer_macs": False}))
+    import linkcheck.cli.audit_cmds as audit_cmds
+
+    monkeypatch.setattr(audit_cmds, "open_store", options.open_store)
+    checked = cli("audit", "--format", "json", "--min-level", "low")
+    assert deferred.exit_code == checked.exit_code == 1
+    assert json.loads(deferred.output)["pairs"]
+    assert deferred.output == checked.output
+
+
+def test_a_deferred_mac_check_fails_the_body_whatever_it_raised(store_path, reference, cli, monkeypatch):
+    """`Store.open(..., defer_macs=True)` on a store with a rolled-back row: the open passes,
+    `finish_verification` fails with the open's error; if the body does not call it, its end
+    does; if the body raises, the MAC check's error is raised instead."""
+    monkeypatch.setenv("LINKCHECK_TEST_INSECURE_FAST_KDF", "1")
+    path = _place(store_path, reference[0])
+    _rolled_back_row(path, cli)
+    with pytest.raises(StoreDamaged, match="rolled back"):
+        with Store.open(path, PASSPHRASE):
+            pass
+    with Store.open(path, PASSPHRASE, defer_macs=True) as st:
+        with pytest.raises(StoreDamaged, match="rolled back"):
+            st.finish_verification()
+    with pytest.raises(StoreDamaged, match="rolled back"):
+        with Store.open(path, PASSPHRASE, defer_macs=True):
+            pass
+    with pytest.raises(StoreDamaged, match="rolled back"):
+        with Store.open(path, PASSPHRASE, defer_macs=True):
+            raise KeyError("what the body met first")
+    _place(store_path, reference[0])
+    with Store.open(path, PASSPHRASE) as st:
+        full = dict(st._table_acc)
+    with Store.open(path, PASSPHRASE, defer_macs=True) as st:
+        assert st._table_acc == {}
+        st.finish_verification()
+        assert st._table_acc == full
+        assert len(st.profiles()) == 10

@@ -198,6 +198,48 @@ def main():
 patch_click()
 
 
+# What a command leaves for the process's end rather than free one by one (`keep_until_exit`),
+# when the command line is the process (`run`).
+_KEPT: list = []
+_ENDS_THE_PROCESS = False
+
+
+def keep_until_exit(*objects) -> None:
+    """Leave `objects` to the end of the process: a large audit's findings, profiles and JSON
+    are millions of objects, which take a few tenths of a second to free one by one after the
+    answer is written. `run` then ends the process once its output is flushed and the exit
+    handlers have run, without freeing them (the kernel takes the memory back at once). Where
+    the command line runs inside another program (tests, `demo`), they are freed as usual."""
+    if _ENDS_THE_PROCESS:
+        _KEPT.extend(objects)
+
+
+def _end_now(exc: SystemExit) -> None:
+    """End the process with `exc`'s exit code at once, as the interpreter's own exit would but
+    for freeing what is left (`keep_until_exit`); returns, for the ordinary exit, where that
+    would differ: an exit message to print, output that cannot be flushed, a thread still
+    running."""
+    import atexit
+    import threading
+
+    code = exc.code
+    if code is not None and type(code) is not int:
+        return
+    if any(t is not threading.main_thread() and not t.daemon for t in threading.enumerate()):
+        return
+    try:
+        for stream in (sys.stdout, sys.stderr):
+            if stream is not None:
+                stream.flush()
+        atexit._run_exitfuncs()  # what the interpreter runs at exit: weakref finalizers, temp files
+        for stream in (sys.stdout, sys.stderr):
+            if stream is not None:
+                stream.flush()
+    except (OSError, ValueError):  # a closed pipe, a closed stream: the ordinary exit says it
+        return
+    os._exit(code or 0)
+
+
 def run() -> None:
     """Console-script entry point."""
     # A command is one short process whose data is acyclic (profiles, findings): the cyclic
@@ -207,11 +249,17 @@ def run() -> None:
     # The store's key derivation (half a second) begins now, in a thread, while the command's
     # modules are imported; the store's open uses it only if it is exactly what it needs.
     early.start(sys.argv[1:])
+    global _ENDS_THE_PROCESS
+    _ENDS_THE_PROCESS = True
     try:
         main(prog_name="linkcheck")
     except click.exceptions.UsageError as exc:  # pragma: no cover - click handles these itself
         exc.show()
         sys.exit(EXIT_USAGE)
+    except SystemExit as exc:  # how click's main always ends
+        if _KEPT:
+            _end_now(exc)
+        raise
     finally:
         # The interpreter's exit ends with one full collection over every object still alive --
         # the modules' and the command's, 20-35 ms of CPU after the command has answered. Frozen

@@ -20,7 +20,7 @@ from ..usecases import precheck as precheck_job
 from .options import (
     LEVEL, echo_err, fail_on_option, min_level_option, open_store, rules_option, setting_value, store_options,
 )
-from .output import format_option, render_json, render_rows
+from .output import echo_json, format_option, render_json, render_rows
 
 FINDING_COLUMNS = ["pair", "pair_level", "kind", "level", "match", "value_a", "value_b", "reason", "explanation"]
 
@@ -240,14 +240,15 @@ def audit(min_level, fail_on, link_level, account, reveal, fail_unexplained, rul
 
     rules = load_rules(rules_file)
     options = audit_job.AuditOptions(rules, min_level, link_level, account)
-    found = audit_job.audit_store(open_store, options, progress=echo_err if sys.stderr.isatty() else None)
+    found = audit_job.audit_store(functools.partial(open_store, defer_macs=True), options, progress=echo_err if sys.stderr.isatty() else None)
     result = found.audit
     standing = found.health
+    data = None
     if fmt == "json":
         data = engine.audit_to_json(result, reveal=reveal)
         if standing.recorded:  # once any account has health figures; the shape is unchanged until then
             data["health"] = health.audit_health_to_json(standing)
-        click.echo(render_json(data))
+        echo_json(data)
     elif fmt == "csv":
         columns = ["account_a", "account_b", "pair_level", "pair_score", "kind", "facet", "level", "match",
                    "value_a", "value_b", "reason", "explanation", "weight", "state", "until_a", "until_b"]
@@ -258,6 +259,9 @@ def audit(min_level, fail_on, link_level, account, reveal, fail_unexplained, rul
             from .health_cmds import render_audit_health
 
             click.echo("\n" + render_audit_health(standing))
+    from . import keep_until_exit
+
+    keep_until_exit(found, data)  # freed by the process's end, not one by one
     worst = result.unexplained_level if fail_unexplained else result.level
     if worst is not None and worst >= fail_on:
         sys.exit(1)

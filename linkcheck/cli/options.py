@@ -317,9 +317,11 @@ def store_key():
 
 
 @contextmanager
-def open_store(*, write: bool = False, key=None, gate: bool = False):
+def open_store(*, write: bool = False, key=None, gate: bool = False, defer_macs: bool = False):
     """Unlock the current command's store for one transaction. `gate` (`check`, `precheck`):
     a reader may answer for the accounts from the verified gate cache (store/gatecache.py).
+    `defer_macs` (the audit and the report): a local store's manifest check leaves the rows'
+    MACs for the audit to check once its fuzzy side is forked (`Store.open`).
 
     The passphrase comes from --passphrase-file, then LINKCHECK_PASSPHRASE, then the key kept
     by `linkcheck unlock`, then a prompt on a terminal (three tries). A key the agent gives
@@ -338,6 +340,8 @@ def open_store(*, write: bool = False, key=None, gate: bool = False):
         check_store_file(path)  # before asking for a passphrase that could not open anything
     if gate and not write:
         opener = functools.partial(opener, gate=True)  # type: ignore[assignment]
+    elif defer_macs and not write and opener == Store.open:  # a local store (a classmethod: equal, not the same)
+        opener = functools.partial(opener, defer_macs=True)  # type: ignore[assignment]
     with ExitStack() as stack:
         key = key if key is not None else agent_key(path)
         store = None
@@ -366,6 +370,9 @@ def _note_outdated_keys(store) -> None:
 
     if store.keys_version == KEYS_VERSION:
         return
+    finish = getattr(store, "finish_verification", None)
+    if finish is not None:
+        finish()  # a damaged store says that, not this note first (`Store.open(..., defer_macs=True)`)
     context = click.get_current_context(silent=True)
     meta = context.find_root().meta if context is not None else {}
     if meta.get("linkcheck.keys_noted"):

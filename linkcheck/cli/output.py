@@ -7,6 +7,7 @@ everything on stdout and stderr passes `terminal_safe_output`.
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import functools
 import io
@@ -117,6 +118,37 @@ def _table_cell(column: str, value: Any, between: str) -> str:
 
 def render_json(data: Any) -> str:
     return jsontext.dumps(data)  # json.dumps(data, ensure_ascii=False, indent=2), faster
+
+
+# What TerminalSafeStream would show as an escape, in UTF-8 (C0 controls never appear raw in
+# JSON): DEL, the C1 controls, the bidi embeddings, overrides and isolates. UTF-8 is
+# self-synchronising, so these bytes occur only as those characters.
+_UNSAFE_UTF8 = re.compile(b"\x7f|\xc2[\x80-\x9f]|\xe2\x80[\xaa-\xae]|\xe2\x81[\xa6-\xa9]")
+
+
+def echo_json(data: Any) -> None:
+    """`click.echo(render_json(data))`, the same bytes out; a large document (the audit's tens
+    of megabytes) goes to the binary stream underneath as `jsontext.dumps_bytes` writes it,
+    without a str made and encoded again, where that is what the text stream would write:
+    stdout is linkcheck's TerminalSafeStream over a UTF-8 stream that does not translate line
+    breaks, and the text holds nothing that stream would escape (else the text way)."""
+    out = sys.stdout
+    binary = None
+    if isinstance(out, TerminalSafeStream) and os.linesep == "\n":
+        encoding = getattr(out, "encoding", None)
+        if encoding and codecs.lookup(encoding).name == "utf-8":
+            binary = out.binary_stream()
+    if binary is None:
+        click.echo(render_json(data))
+        return
+    text = jsontext.dumps_bytes(data)
+    if _UNSAFE_UTF8.search(text):
+        click.echo(text.decode("utf-8"))
+        return
+    out.flush()  # what was written to the text stream before goes first
+    binary.write(text)
+    binary.write(b"\n")
+    binary.flush()
 
 
 def _cell(value: Any, between: str = "; ") -> str:

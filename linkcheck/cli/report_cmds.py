@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import sys
 from pathlib import Path
 
@@ -60,11 +61,14 @@ def report(output, force, min_level, link_level, rules_file):
         confirm_overwrite(output, force)  # before the passphrase and the work
     # The same audit as `audit`, so the page and `audit --format json` agree; the page also
     # draws the accounts that share nothing.
-    found = audit_job.audit_store(open_store, audit_job.AuditOptions(rules, min_level, link_level, every_account=True))
+    found = audit_job.audit_store(functools.partial(open_store, defer_macs=True), audit_job.AuditOptions(rules, min_level, link_level, every_account=True))
     result, accounts = found.audit, found.accounts
     html = build_report(result, accounts, min_level=min_level, link_level=link_level, generated_at=now(),
                         health=found.health)
     write_output(output, html, force=True)
+    from . import keep_until_exit
+
+    keep_until_exit(found, html)  # freed by the process's end, not one by one
     if is_stdout(output):
         echo_err(headline(result, accounts).sentence())
         return

@@ -485,10 +485,12 @@ class TeamStore(Store):
 
     @classmethod
     @contextmanager
-    def open(cls, path, passphrase, *, write: bool = False, gate: bool = False) -> Iterator["TeamStore"]:
+    def open(cls, path, passphrase, *, write: bool = False, gate: bool = False,
+             defer_macs: bool = False) -> Iterator["TeamStore"]:
         """Unlock the team store at `path` (a URL) with the member's passphrase (or a function
         giving it once, or their `MemberKey`) and run the body in one transaction. `gate`: a
-        reader may take the accounts from this member's gate cache (store/gatecache.py)."""
+        reader may take the accounts from this member's gate cache (store/gatecache.py).
+        `defer_macs` is ignored: a team store checks every row at open."""
         import psycopg
 
         url = str(path)

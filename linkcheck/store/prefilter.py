@@ -11,6 +11,7 @@ import bisect
 import json
 import os
 import pickle
+import threading
 from collections import Counter
 from itertools import accumulate, chain, compress
 from typing import Callable, NamedTuple, Sequence
@@ -57,12 +58,13 @@ class _Background:
 
     Forking only on Linux (elsewhere, or with `parallel` false, `result()` runs the work in
     this process). A child that fails for any reason -- killed, out of memory, a damaged row,
-    a pipe or process that cannot be made, a SIGCHLD set to be ignored -- counts as no
-    result: `result()` then runs the work here, which raises the proper error if there is
-    one. The child shares this process's memory copy-on-write, drops stdin/stdout/stderr at
-    once (an orphan never holds a caller's pipe open), dies with this process (Linux
-    PR_SET_PDEATHSIG), writes nothing but its pickled result to the pipe, and leaves with
-    os._exit (no cleanup, no buffered output).
+    a pipe or process that cannot be made -- gives no whole result: `result()` then runs the
+    work here, which raises the proper error if there is one. The child shares this
+    process's memory copy-on-write, drops stdin/stdout/stderr at once (an orphan never holds
+    a caller's pipe open), dies with this process (Linux PR_SET_PDEATHSIG), writes nothing
+    but its pickled result, after its length, to the pipe, and leaves with os._exit (no
+    cleanup, no buffered output). A whole result is used as soon as it is read; the child is
+    reaped by a thread meanwhile.
     """
 
     def __init__(self, work: Callable[[], object], parallel: bool):
@@ -80,6 +82,7 @@ class _Background:
                 os.close(read_fd)
                 data = pickle.dumps(work(), protocol=pickle.HIGHEST_PROTOCOL)
                 with os.fdopen(write_fd, "wb") as pipe:
+                    pipe.write(len(data).to_bytes(8, "little"))  # the result whole, or none
                     pipe.write(data)
                 status = 0
             except BaseException:  # noqa: BLE001 - the parent redoes the work and reports
@@ -100,9 +103,12 @@ class _Background:
             raise
         self._read.close()
         pid, self._pid = self._pid, None
-        status = reap(pid)  # None: SIGCHLD ignored, the kernel reaped it and its status is lost
-        if status == 0 and data:
-            return pickle.loads(data)  # our own child's output, through our own pipe
+        if len(data) > 8 and int.from_bytes(data[:8], "little") == len(data) - 8:
+            # The whole result, so the child is done: it is reaped meanwhile, not waited for
+            # here (its exit, giving back the pages it copied, takes a few hundredths).
+            threading.Thread(target=reap, args=(pid,), name="linkcheck-reap", daemon=True).start()
+            return pickle.loads(memoryview(data)[8:])  # our own child's output, through our own pipe
+        reap(pid)
         return self._work()
 
     def cancel(self) -> None:
@@ -166,6 +172,10 @@ def audit_input(
         counts_of = lambda at: indexes[at].exact_counts  # noqa: E731
     fuzzy = _Background(lambda: _fuzzy_matches(indexes, block_cap, score, parallel), parallel)
     try:
+        # The manifest check's row MACs, where the store's open left them (`defer_macs`): made
+        # here, while the child works, and before anything else is read or the child's result
+        # used -- a store that fails the check fails the audit as it would fail the open.
+        store.finish_verification()
         include_tag = store._keys.name_tag(include) if include is not None else None
         include_at = next((at for at, row in enumerate(rows) if row[2] == include_tag), None)
         crowd = hubs.size if hubs is not None else None

@@ -370,6 +370,8 @@ class Store:
         self._verified: dict[str, dict[int, tuple]] = {table: {} for table in TABLES}
         # Each table's share of the manifest's accumulator (XOR of its rows' MACs), as verified.
         self._table_acc: dict[str, int] = {}
+        # The tables whose rows' MACs are still to be checked (`Store.open(..., defer_macs=True)`).
+        self._macs_pending: tuple[str, ...] = ()
         # The gate cache (store/gatecache.py): the snapshot answering for the accounts table,
         # or, after a full open by a check, the decrypted key indexes to make one from.
         self._gate: gatecache.Snapshot | None = None
@@ -381,7 +383,8 @@ class Store:
     @classmethod
     @contextmanager
     def open(
-        cls, path: Path, passphrase: str | Callable[[], str], *, write: bool = False, gate: bool = False
+        cls, path: Path, passphrase: str | Callable[[], str], *, write: bool = False, gate: bool = False,
+        defer_macs: bool = False,
     ) -> Iterator["Store"]:
         """Unlock the store and run the body in one transaction (committed only on success).
 
@@ -392,6 +395,14 @@ class Store:
         `gate` (a reader only: `check`, `precheck`): the accounts table may be answered from
         the gate cache when the manifest vouches for it (store/gatecache.py); after a full
         open the cache is made again.
+
+        `defer_macs` (a reader that is not `gate`: the audit and the report): the manifest
+        check's row MACs are left for `finish_verification()`, which the audit calls once its
+        fuzzy side is forked (store/prefilter.py), so the MACs are made while the other core
+        works. Everything else of the check (the manifest, the rows' counts, shapes, ids and
+        names) is done here. Until the MACs are checked the body may read but must show
+        nothing; whatever it raises, a failed check is what the command fails with, and the
+        body's end checks them if it did not (before the transaction ends).
         """
         check_store_file(path)
         secret = passphrase() if callable(passphrase) else passphrase
@@ -437,6 +448,8 @@ class Store:
                 if fetched is None or not store._open_from_gate_cache(fetched, sealed_snapshot):
                     store._verify_manifest()
                 del sealed_snapshot
+            elif defer_macs and not write:
+                store._verify_manifest_but_macs(fetched)
             else:
                 store._verify_manifest(fetched)
             if write and fmt < FORMAT_VERSION:
@@ -456,12 +469,18 @@ class Store:
             raise
         try:
             yield store
+            store.finish_verification()
             if write:
                 store._commit_manifest()
             conn.execute("COMMIT")
         except sqlite3.Error as exc:
             _rollback(conn)
+            store.finish_verification()  # a damaged store says so, whatever failed first
             raise _sqlite_failure(exc, path) from None
+        except Exception:
+            _rollback(conn)
+            store.finish_verification()
+            raise
         except BaseException:
             _rollback(conn)
             raise
@@ -507,6 +526,43 @@ class Store:
             )
         self._manifest = manifest
 
+    def _verify_manifest_but_macs(self, fetched: tuple | None) -> None:
+        """`_verify_manifest` but for the rows' MACs, left for `finish_verification`."""
+        row, tables = fetched or _fetch_for_verify(self._conn)
+        manifest = self._read_manifest(row)
+        _acc, counts = self._verify_rows(tables, macs=False)
+        if counts != manifest.counts:
+            raise StoreDamaged(
+                _("store was tampered with or damaged: rows were deleted, added, replaced or rolled back")
+            )
+        self._manifest = manifest
+        self._macs_pending = tuple(tables)
+
+    def finish_verification(self) -> None:
+        """The rows' MACs left by `Store.open(..., defer_macs=True)`, checked against the
+        manifest's accumulator (no-op when none are left): the rows verified at open, as
+        `_verify_rows` would have made them, with the same error when they do not add up."""
+        tables, self._macs_pending = self._macs_pending, ()
+        if not tables:
+            return
+        mac = self._keys.row_mac
+        total = 0
+        try:
+            for table in tables:
+                acc = 0
+                for row_id, (version, tag, *tails) in self._verified[table].items():
+                    acc ^= mac(row_mac_input(table, row_id, version, tag, *tails))
+                self._table_acc[table] = acc
+                total ^= acc
+        except TypeError:  # as `_verify_rows` says it
+            self._manifest = None
+            raise StoreDamaged(_("store is damaged: a row has the wrong shape")) from None
+        if total != self._open_manifest.accumulator:
+            self._manifest = None
+            raise StoreDamaged(
+                _("store was tampered with or damaged: rows were deleted, added, replaced or rolled back")
+            )
+
     def _read_manifest(self, row) -> Manifest:
         if row is None:
             raise StoreDamaged(_("store was tampered with or damaged: the manifest is missing"))
@@ -515,9 +571,10 @@ class Store:
         except (ValueError, KeyError, TypeError):
             raise StoreDamaged(_("store was tampered with or damaged: the manifest is unreadable")) from None
 
-    def _verify_rows(self, tables: dict) -> tuple[int, dict]:
+    def _verify_rows(self, tables: dict, macs: bool = True) -> tuple[int, dict]:
         """Check the rows of `tables` (as `_fetch_for_verify` reads them), fill the verified
-        set and the name maps: the XOR of their MACs and their counts, per table."""
+        set and the name maps: the XOR of their MACs (without `macs`, 0: left for
+        `finish_verification`) and their counts, per table."""
         total = 0
         counts = {}
         mac = self._keys.row_mac
@@ -537,7 +594,8 @@ class Store:
                         # them next, and this saves a second pass over the table.
                         index_rows.append((row_id, version, tag, tails[1]))
                         tails[1] = tails[1][-16:]
-                    acc ^= mac(row_mac_input(table, row_id, version, tag, *tails))
+                    if macs:
+                        acc ^= mac(row_mac_input(table, row_id, version, tag, *tails))
                     verified[row_id] = (version, tag, *tails)
                     n += 1
                     if ids is not None:
@@ -549,7 +607,8 @@ class Store:
             if len(verified) != n:
                 raise StoreDamaged(_("store was tampered with or damaged: two rows have one id"))
             counts[table] = n
-            self._table_acc[table] = acc
+            if macs:
+                self._table_acc[table] = acc
             total ^= acc
         return total, counts
 
