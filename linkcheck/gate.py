@@ -295,6 +295,7 @@ WHY_SEEN = {
     "device_name_real": N_("{ref} shows this computer's own device name"),
     "hardware": N_("{ref} shows this computer's real graphics and audio hardware ({items}), which identifies the "
                    "computer as its machine id does"),
+    "profile": N_("{ref} has this value among its own, as the vendor reports the profile"),
 }
 STRICT = N_("{ref} hides it from websites, but the `computer` setting is strict (or --strict-computer): every value "
             "of this computer counts")
@@ -435,9 +436,15 @@ def check_machine(
         attrs = tuple(a._replace(source="check") for a in attrs)
         compared = tuple(j.attribute._replace(source="check") for j in judged if j.seen or view.strict)
     if extra:  # a browser profile's values (--browser), compared with this machine's
+        # A value the profile itself reports (its exit IP as the vendor saw it) is compared even
+        # when this computer has it too and the profile hides the computer's copy.
         have = {(a.kind, a.normalized) for a in attrs}
-        more = tuple(a for a in extra if (a.kind, a.normalized) not in have)
-        attrs, compared = attrs + more, compared + more
+        counted = {(a.kind, a.normalized) for a in compared}
+        attrs += tuple(a for a in extra if (a.kind, a.normalized) not in have)
+        compared += tuple(a for a in extra if (a.kind, a.normalized) not in counted)
+        if view is not None:
+            judged = tuple(replace(j, seen=True, why="profile") if (j.attribute.kind, j.attribute.normalized) in
+                           {(a.kind, a.normalized) for a in extra} and not j.seen else j for j in judged)
     pairs, statuses = _compare(store, profile, compared, rules)
     hidden = tuple(j for j in judged if not j.seen) if view is not None and not view.strict else ()
     hidden_pairs, hidden_statuses = (_compare(store, profile, tuple(j.attribute._replace(source="check") for j in hidden), rules)

@@ -271,3 +271,40 @@ def test_bitbrowser_webrtc_allow_and_real_device_info_are_read(tmp_path):
     assert not bitbrowser.parse({"id": "b2", "browserFingerPrint": {"webRTC": "0"}}, "row").webrtc_real
     assert gologin.parse({"id": "g1", "webRTC": {"mode": "real"}}, "row").webrtc_real
     assert not gologin.parse({"id": "g2", "webRTC": {"mode": "alerted"}}, "row").webrtc_real
+
+
+def test_an_ip_the_vendor_reports_for_the_profile_counts_even_when_it_is_the_offices(
+    cli, agency, vendor_server, key_file, exit_proxy  # noqa: F811
+):
+    row = _profile(exit_proxy)
+    row["ip"] = OFFICE_IP  # the profile was once seen leaving through the office line
+    server = vendor_server("adspower", [row])
+    result = _check(cli, server, key_file, agency, "--format", "json")
+    assert result.exit_code == 1, result.output
+    data = json.loads(result.output)
+    assert sorted(data["conflicts"]) == ["store-1", "store-2"]
+    own = next(r for r in data["computer"]["identifiers"] if r["role"] == "public_ip")
+    assert (own["seen"], own["why"]) == (True, "profile")
+    assert own["reason"] == "adspower:p3 has this value among its own, as the vendor reports the profile"
+
+
+def test_run_opens_a_profile_hiding_the_computer_and_says_the_context(
+    cli, agency, vendor_server, key_file, exit_proxy  # noqa: F811
+):
+    server = _serve(vendor_server, exit_proxy)
+    result = cli("run", "store-3", "--browser", "adspower:p3", "--browser-api", server.url, "--api-key-file", key_file,
+                 "--machine", agency, "--public-ip", "auto", env={capture.ECHO_URLS_ENV: "http://127.0.0.2:9/ip"})
+    assert result.exit_code == 0, result.stderr
+    lines = result.stderr.splitlines()
+    assert lines[0].startswith("GO: none of the ")
+    assert lines[1].startswith("  Context, not a STOP: this computer is also on file for 2 other accounts "
+                               "(store-1, store-2); adspower:p3 hides from websites: ")
+    assert [r["query"] for r in server.requests if r["path"] == "/api/v1/browser/start"] == [{"user_id": "p3"}]
+    assert "Opened adspower:p3 for store-3." in result.output
+    # A profile that lets the computer through is never opened.
+    stopped = _serve(vendor_server, exit_proxy, webrtc="local")
+    result = cli("run", "store-3", "--browser", "adspower:p3", "--browser-api", stopped.url, "--api-key-file",
+                 key_file, "--machine", agency, "--public-ip", "auto", env={capture.ECHO_URLS_ENV: "http://127.0.0.2:9/ip"})
+    assert result.exit_code == 1
+    assert "sets WebRTC to real" in result.stderr.splitlines()[0]
+    assert "/api/v1/browser/start" not in stopped.paths()

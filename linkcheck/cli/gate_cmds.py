@@ -757,6 +757,9 @@ def _run_browser(ctx, name, machine, rules_file, fail_on, record, allow_unchecke
         echo_err(_("Not opening {vendor}:{profile_id}.", vendor=chosen.vendor, profile_id=chosen.profile_id))
         ctx.exit(1)
     echo_err(gate.verdict_line(result))
+    context = gate.context_line(result)
+    if context:  # this computer's values the profile hides, on file elsewhere: said, never a STOP
+        echo_err(_("  Context, not a STOP: {context}.", context=context))
     if result.warnings:
         echo_err(_("  ({n} warning(s): `linkcheck check {account} --browser {vendor}:{profile_id}` shows them)", n=len(result.warnings), account=result.account, vendor=chosen.vendor, profile_id=chosen.profile_id))
     from ..importers.vendors.common import read_key
