@@ -308,3 +308,23 @@ def test_run_opens_a_profile_hiding_the_computer_and_says_the_context(
     assert result.exit_code == 1
     assert "sets WebRTC to real" in result.stderr.splitlines()[0]
     assert "/api/v1/browser/start" not in stopped.paths()
+
+
+def test_webrtc_real_on_this_computer_looks_its_own_public_ip_up_and_fails_closed(
+    cli, agency, vendor_server, key_file, exit_proxy  # noqa: F811
+):
+    # No recorded machine: the exit IP comes through the profile's proxy, and since WebRTC would
+    # show this computer's own public IP, that is looked up directly -- here it cannot be (the
+    # echo service answers only through the proxy), so the check stops rather than guess.
+    server = _serve(vendor_server, exit_proxy, webrtc="local")
+    args = ("check", "store-3", "--browser", "adspower:p3", "--browser-api", server.url, "--api-key-file", key_file,
+            "--public-ip", "auto")
+    env = {capture.ECHO_URLS_ENV: "http://127.0.0.2:9/ip"}
+    result = cli(*args, env=env)
+    assert result.exit_code == 1
+    assert ("STOP: the public IP could not be checked (adspower:p3 sets WebRTC to real, so this computer's own "
+            "public IP was looked up too, and that failed: public IP lookup failed (127.0.0.2: ") in result.stderr
+    assert cli(*args, "--allow-unchecked-ip", env=env).exit_code == 0  # asked to go on without it
+    hiding = _serve(vendor_server, exit_proxy)  # WebRTC replaced: nothing looked up directly
+    assert cli("check", "store-3", "--browser", "adspower:p3", "--browser-api", hiding.url, "--api-key-file",
+               key_file, "--public-ip", "auto", env=env).exit_code == 0

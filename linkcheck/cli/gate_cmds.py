@@ -527,6 +527,10 @@ def _own_public_ip(machine, profile, allow_unchecked_ip: bool) -> str | None:
     if not profile.webrtc_real:
         return None
     found = capture.lookup_public_ip(proxy=None)
+    if found.address is None:
+        found = capture.PublicIp(None, None, _(
+            "{ref} sets WebRTC to real, so this computer's own public IP was looked up too, and that failed: {why}",
+            ref=profile.ref, why=found.warning or "no answer"))
     gate_job.require_public_ip(found, allow_unchecked_ip)
     return found.address
 
