@@ -10,7 +10,7 @@ from . import registry
 from .linkage import engine
 from .capture import Fingerprint
 from .errors import InvalidInput
-from .i18n import _, join_clauses, join_list, language, translate
+from .i18n import N_, _, join_clauses, join_list, language, translate
 from .models import Attribute, Event, Level, Profile, iso, now
 from .linkage.rules import Rules
 
@@ -37,6 +37,12 @@ class CheckResult:
     # Warnings that change what a GO means, said on the verdict line itself ("public IP not checked").
     caveats: tuple[str, ...] = ()
     public_ip_checked: bool = True
+    # With a browser profile (check --browser): what the profile lets websites see of this
+    # computer, one judgement per identifier, and what the hidden ones share with other accounts.
+    view: "ProfileView | None" = None
+    judged: tuple["Judgement", ...] = ()
+    hidden_pairs: tuple[engine.PairRisk, ...] = ()
+    hidden_statuses: dict | None = None
 
     @property
     def exit_code(self) -> int:
@@ -248,9 +254,184 @@ def _stop_reason(name: str, pair: engine.PairRisk, statuses: dict, fail_on: Leve
     return reason
 
 
+# ---------------------------------------------------------------------------------------------
+# The computer behind a browser profile (check --browser): what a website can see of it
+
+# The profile's passthrough flags (importers.vendors.common.BrowserProfile) that show this
+# computer's real graphics and audio hardware: identical hashes for every such profile opened here.
+HARDWARE_PASSTHROUGH = ("canvas", "webgl", "audio", "webgl_real")
+
+
+@dataclass(frozen=True)
+class ProfileView:
+    """What a browser profile lets a website see of the computer it is opened on.
+
+    `ref` vendor:id; `passthrough` the profile's flags (canvas/webgl/audio noise off, webgl_real,
+    mac_real, device_name_real); `webrtc_real` WebRTC showing the computer's real IPs; `proxied`
+    the profile has a proxy; `exit_through_proxy` the public IP was looked up through that proxy
+    (so it is the profile's exit IP, not this computer's); `own_public_ip` this computer's own
+    public IP when known besides (a recorded machine's, or looked up directly because WebRTC
+    would show it); `strict` every value of this computer counts for the verdict, hidden or not
+    (the `computer` setting `strict`, or --strict-computer)."""
+
+    ref: str
+    passthrough: frozenset[str] = frozenset()
+    webrtc_real: bool = False
+    proxied: bool = False
+    exit_through_proxy: bool = False
+    own_public_ip: str | None = None
+    strict: bool = False
+
+    @property
+    def vendor(self) -> str:
+        return self.ref.split(":", 1)[0]
+
+
+@dataclass(frozen=True)
+class Judgement:
+    """One identifier of this computer (or the profile's exit IP) and whether websites see it.
+
+    `role`: mac, gateway_mac, wifi_bssid, hostname, machine_id, lan_ip, public_ip (this
+    computer's own), exit_ip (the profile's, through its proxy). `why`: the code of the reason
+    (WHY_SEEN, WHY_HIDDEN)."""
+
+    attribute: Attribute
+    role: str
+    seen: bool
+    why: str
+
+
+# Why a value of this computer is seen through the profile, and what to change in the vendor app.
+WHY_SEEN = {
+    "exit_ip": N_("the exit IP of the profile's proxy, looked up through it: what websites see"),
+    "no_proxy": N_("{ref} has no proxy, so websites see this computer's own public IP"),
+    "exit_unchecked": N_("the public IP was not looked up through {ref}'s proxy, so whether the proxy hides this "
+                         "computer's public IP is not known"),
+    "same_exit": N_("the lookup through {ref}'s proxy answered with this computer's own public IP: the proxy does "
+                    "not hide it"),
+    "webrtc_real": N_("{ref} sets WebRTC to real, so websites see this computer's IP addresses"),
+    "mac_real": N_("{ref} takes its MAC address from this computer"),
+    "device_name_real": N_("{ref} shows this computer's own device name"),
+    "hardware": N_("{ref} shows this computer's real graphics and audio hardware ({items}), which identifies the "
+                   "computer as its machine id does"),
+    "profile": N_("{ref} has this value among its own, as the vendor reports the profile"),
+}
+STRICT = N_("{ref} hides it from websites, but the `computer` setting is strict (or --strict-computer): every value "
+            "of this computer counts")
+FIX = {
+    "no_proxy": N_("in {vendor}, give the profile its own proxy"),
+    "exit_unchecked": N_("check with --public-ip auto, so the lookup goes through the profile's http or https proxy"),
+    "same_exit": N_("in {vendor}, fix the profile's proxy: its exit must not be this computer's own network"),
+    "webrtc_real": N_("in {vendor}, set the profile's WebRTC to replace or disabled instead of real"),
+    "mac_real": N_("in {vendor}, give the profile a custom MAC address instead of the computer's"),
+    "device_name_real": N_("in {vendor}, give the profile a custom device name instead of the computer's"),
+    "hardware": N_("in {vendor}, turn canvas, WebGL image and audio noise on and give WebGL custom metadata"),
+}
+WHY_HIDDEN = {
+    "unreadable": N_("a website cannot read it"),
+    "behind_proxy": N_("websites see the exit IP of the profile's proxy instead"),
+}
+
+
+def _role(a: Attribute, fp: Fingerprint, view: ProfileView) -> str:
+    if a.kind == "ip":
+        if a.source == "check-own-ip":
+            return "public_ip"
+        if fp.public_ip and a.value == fp.public_ip:
+            return "exit_ip" if view.exit_through_proxy else "public_ip"
+        return "lan_ip"
+    return a.kind
+
+
+def judge(a: Attribute, role: str, view: ProfileView, fp: Fingerprint) -> Judgement:
+    """Whether websites see this value of the computer through the profile, and why."""
+    seen, why = False, "unreadable"
+    hardware = [x for x in HARDWARE_PASSTHROUGH if x in view.passthrough]
+    if role == "exit_ip":
+        seen = True
+        why = "same_exit" if view.own_public_ip is not None and view.own_public_ip == fp.public_ip else "exit_ip"
+    elif role == "public_ip":
+        if not view.proxied:
+            seen, why = True, "no_proxy"
+        elif view.webrtc_real:
+            seen, why = True, "webrtc_real"
+        elif view.exit_through_proxy and fp.public_ip and fp.public_ip != a.value:
+            why = "behind_proxy"
+        elif view.exit_through_proxy and fp.public_ip == a.value:
+            seen, why = True, "same_exit"
+        else:
+            seen, why = True, "exit_unchecked"
+    elif role == "lan_ip" and view.webrtc_real:
+        seen, why = True, "webrtc_real"
+    elif role == "mac" and "mac_real" in view.passthrough:
+        seen, why = True, "mac_real"
+    elif role == "hostname" and "device_name_real" in view.passthrough:
+        seen, why = True, "device_name_real"
+    elif role == "machine_id" and hardware:
+        seen, why = True, "hardware"
+    return Judgement(a, role, seen, why)
+
+
+def why_text(j: Judgement, view: ProfileView) -> str:
+    """The reason of a judgement as a clause ("adspower:jh002 sets WebRTC to real, so ...")."""
+    if j.why == "hardware":
+        items = join_list(translate(HARDWARE_WORDS[x]) for x in HARDWARE_PASSTHROUGH if x in view.passthrough)
+        return translate(WHY_SEEN["hardware"]).format(ref=view.ref, items=items)
+    if j.why in WHY_SEEN:
+        return translate(WHY_SEEN[j.why]).format(ref=view.ref)
+    return translate(WHY_HIDDEN[j.why])
+
+
+def fix_text(j: Judgement, view: ProfileView) -> str | None:
+    """What to change (in the vendor app, or the command) so websites stop seeing it; None when nothing."""
+    if j.why not in FIX:
+        return None
+    from .importers.vendors import vendor_name
+
+    return translate(FIX[j.why]).format(vendor=vendor_name(view.vendor))
+
+
+HARDWARE_WORDS = {
+    "canvas": N_("canvas noise off"), "webgl": N_("WebGL image noise off"), "audio": N_("audio noise off"),
+    "webgl_real": N_("the computer's own WebGL metadata"),
+}
+
+
+def _hidden_context(name: str, pairs, statuses: dict, view: ProfileView, hidden) -> str | None:
+    """`this computer is also on file for 13 other accounts (…); adspower:X hides from websites: …`."""
+    others = [_other(p, name) for p in pairs]
+    if not others:
+        return None
+    shared = {(f.kind, f.raw.get(name)) for p in pairs for f in p.findings}
+    items = join_list(dict.fromkeys(_("{kind} ({value})", kind=kind_label(j.attribute.kind), value=mask(j.attribute))
+                                    for j in hidden
+                                    if (j.attribute.kind, j.attribute.normalized) in shared))
+    shown = join_list(others[:5]) + (" …" if len(others) > 5 else "")
+    if len(others) == 1:
+        return _("this computer is also on file for one other account ({accounts}); {ref} hides from websites: {items}",
+                 accounts=shown, ref=view.ref, items=items)
+    return _("this computer is also on file for {n} other accounts ({accounts}); {ref} hides from websites: {items}",
+             n=len(others), accounts=shown, ref=view.ref, items=items)
+
+
+def _seen_clause(pair: engine.PairRisk, name: str, judged: tuple[Judgement, ...], view: ProfileView) -> str:
+    """`; adspower:X takes its MAC address from this computer (fix: …)` for the value that stops."""
+    strongest = pair.findings[0]
+    key = (strongest.kind, strongest.raw.get(name))
+    for j in judged:
+        if (j.attribute.kind, j.attribute.normalized) == key and j.role != "exit_ip":
+            if not j.seen:  # counted only because the check is strict
+                return _("; {strict}", strict=translate(STRICT).format(ref=view.ref))
+            fix = fix_text(j, view)
+            if fix:
+                return _("; websites see it because {why}: {fix}", why=why_text(j, view), fix=fix)
+            return _("; websites see it because {why}", why=why_text(j, view))
+    return ""
+
+
 def check_machine(
     store, account_name: str, fingerprint: Fingerprint, rules: Rules, *, fail_on: Level = Level.HIGH,
-    extra: tuple[Attribute, ...] = (),
+    extra: tuple[Attribute, ...] = (), view: ProfileView | None = None,
 ) -> CheckResult:
     """GO when nothing this machine shows is on file for another account at or above `fail_on`.
 
@@ -259,14 +440,37 @@ def check_machine(
     """
     profile = store.profile(account_name)
     name = profile.name
-    attrs, value_warnings = machine_attributes(fingerprint, source="check", when=now())
+    when = now()
+    attrs, value_warnings = machine_attributes(fingerprint, source="check", when=when)
+    judged: tuple[Judgement, ...] = ()
+    compared = attrs
+    if view is not None:
+        if view.own_public_ip and all(a.value != view.own_public_ip for a in attrs if a.kind == "ip"):
+            try:  # this computer's own public IP, besides the profile's exit: judged like the rest
+                attrs += (book.make_attribute("ip", view.own_public_ip, source="check", when=when)._replace(
+                    source="check-own-ip"),)
+            except InvalidInput:
+                pass
+        judged = tuple(judge(a, _role(a, fingerprint, view), view, fingerprint) for a in attrs)
+        attrs = tuple(a._replace(source="check") for a in attrs)
+        compared = tuple(j.attribute._replace(source="check") for j in judged if j.seen or view.strict)
     if extra:  # a browser profile's values (--browser), compared with this machine's
+        # A value the profile itself reports (its exit IP as the vendor saw it) is compared even
+        # when this computer has it too and the profile hides the computer's copy.
         have = {(a.kind, a.normalized) for a in attrs}
-        attrs = attrs + tuple(a for a in extra if (a.kind, a.normalized) not in have)
-    pairs, statuses = _compare(store, profile, attrs, rules)
+        counted = {(a.kind, a.normalized) for a in compared}
+        attrs += tuple(a for a in extra if (a.kind, a.normalized) not in have)
+        compared += tuple(a for a in extra if (a.kind, a.normalized) not in counted)
+        if view is not None:
+            judged = tuple(replace(j, seen=True, why="profile") if (j.attribute.kind, j.attribute.normalized) in
+                           {(a.kind, a.normalized) for a in extra} and not j.seen else j for j in judged)
+    pairs, statuses = _compare(store, profile, compared, rules)
+    hidden = tuple(j for j in judged if not j.seen) if view is not None and not view.strict else ()
+    hidden_pairs, hidden_statuses = (_compare(store, profile, tuple(j.attribute._replace(source="check") for j in hidden), rules)
+                                     if hidden else ([], {}))
     held = {(a.kind, a.normalized) for a in profile.attributes}
     held.update(("ip", host) for host in _proxy_hosts(profile))  # its own proxy's address: not new to it
-    new_values = tuple(a for a in attrs if (a.kind, a.normalized) not in held)
+    new_values = tuple(a for a in compared if (a.kind, a.normalized) not in held)
     warnings = value_warnings + _gate_warnings(profile, fingerprint, attrs)
     level = pairs[0].level if pairs else None
     stopping = [p for p in pairs if p.level >= fail_on]
@@ -279,6 +483,8 @@ def check_machine(
     elif stopping:
         verdict = STOP
         reason = _stop_reason(name, stopping[0], statuses, fail_on, len(stopping) - 1)
+        if view is not None:
+            reason += _seen_clause(stopping[0], name, judged, view)
     else:
         verdict = GO
         checked = sum(1 for a in attrs if a.keys)
@@ -287,6 +493,13 @@ def check_machine(
             reason = _("nothing at or above {fail_on}; {other} shares this machine's {kinds} ({level})",
                        fail_on=translate(fail_on.label), other=_other(weaker, name),
                        kinds=join_list(facet_label(k) for k in weaker.kinds), level=translate(weaker.level.label))
+        elif view is not None and hidden_pairs:
+            # The computer's hidden values are on file elsewhere (the context line says where):
+            # say what the verdict rests on, the values websites see through the profile.
+            seen_count = sum(1 for a in compared if a.keys)
+            kinds = join_list(dict.fromkeys(kind_label(a.kind) for a in compared if a.keys))
+            reason = _("none of the {n} values websites see through {ref} ({kinds}) is on file for another account",
+                       n=seen_count, ref=view.ref, kinds=kinds)
         else:
             # Name what was compared: the list of new values below also holds values recorded
             # but never compared (private addresses), and "4 values" beside a list of 6 misleads.
@@ -311,7 +524,51 @@ def check_machine(
         warnings=tuple(warnings),
         caveats=_caveats(profile, fingerprint) if verdict == GO else (),
         public_ip_checked=bool(fingerprint.public_ip),
+        view=view,
+        judged=judged,
+        hidden_pairs=tuple(hidden_pairs),
+        hidden_statuses=hidden_statuses,
     )
+
+
+def context_line(result: CheckResult) -> str | None:
+    """What the hidden values of this computer share with other accounts, in one line (or None)."""
+    if result.view is None or not result.hidden_pairs:
+        return None
+    return _hidden_context(result.account, result.hidden_pairs, result.hidden_statuses or {}, result.view,
+                           tuple(j for j in result.judged if not j.seen))
+
+
+def judgement_to_json(result: CheckResult) -> dict | None:
+    """`check --format json`'s "computer": each identifier of this computer, seen or hidden, and why."""
+    view = result.view
+    if view is None:
+        return None
+    name = result.account
+    shared: dict[tuple[str, str], list[str]] = {}
+    explained: dict[tuple[str, str], dict[str, str]] = {}
+    for pairs in (result.pairs, result.hidden_pairs):
+        for p in pairs:
+            other = _other(p, name)
+            for f in p.findings:
+                key = (f.kind, f.raw.get(name, ""))
+                shared.setdefault(key, []).append(other)
+                if f.explanation:
+                    explained.setdefault(key, {})[other] = f.explanation
+    rows = []
+    for j in result.judged:
+        key = (j.attribute.kind, j.attribute.normalized)
+        rows.append({
+            "kind": j.attribute.kind, "role": j.role, "value": mask(j.attribute), "seen": j.seen,
+            "counts": j.seen or view.strict, "why": j.why, "reason": why_text(j, view),
+            "fix": fix_text(j, view) if j.seen else None,
+            "compared": bool(j.attribute.keys), "on_file_for": sorted(set(shared.get(key, []))),
+            "explained": explained.get(key, {}),
+        })
+    return {
+        "profile": view.ref, "strict": view.strict, "identifiers": rows,
+        "hidden_context": engine.pairs_to_json(result.hidden_pairs),
+    }
 
 
 # ---------------------------------------------------------------------------------------------
@@ -377,28 +634,47 @@ def record_check(
     added = reopened = 0
     if result.verdict == GO and merge:
         profile = store.profile(result.account)
-        seen = tuple(a._replace(first_seen=when, last_seen=when) for a in result.values)
+        # Through a browser profile, only what websites see is the account's: this computer's
+        # values the profile hides are logged (which computer was used) but not kept on it, or
+        # they would stop every other account opened on this computer.
+        strict = result.view is not None and result.view.strict
+        hidden = {(j.attribute.kind, j.attribute.normalized) for j in result.judged if not j.seen and not strict}
+        seen = tuple(a._replace(first_seen=when, last_seen=when) for a in result.values
+                     if (a.kind, a.normalized) not in hidden)
         merged, added = book.merge_attributes(profile, seen)
         reopened = len(book.reopened(profile, merged))
         merged = replace(merged, account=replace(merged.account, updated=when))
         store.put_profile(merged)
-    store.add_event(
-        Event(
-            when=when,
-            account=result.account,
-            action=action,
-            verdict=result.verdict,
-            detail=event_detail(
-                result.values,
-                fingerprint,
-                level=result.level,
-                conflicts=result.conflicts if result.verdict == STOP else (),
-                new_values=len(result.new_values),
-                warnings=result.warnings,
-            ),
-        )
+    detail = event_detail(
+        result.values,
+        fingerprint,
+        level=result.level,
+        conflicts=result.conflicts if result.verdict == STOP else (),
+        new_values=len(result.new_values),
+        warnings=result.warnings,
     )
+    if result.view is not None:
+        detail.update(profile_detail(result))
+    store.add_event(Event(when=when, account=result.account, action=action, verdict=result.verdict, detail=detail))
     return added, reopened
+
+
+def profile_detail(result: CheckResult) -> dict:
+    """The log's record of a check through a browser profile: which profile, whether strict, and
+    per kind of this computer's values whether websites see them (and why) -- masked, never raw."""
+    view = result.view
+    assert view is not None
+    seen: dict[str, str] = {}
+    hidden: list[str] = []
+    for j in result.judged:
+        if j.role == "exit_ip" or not j.attribute.keys:
+            continue
+        if j.seen:
+            seen.setdefault(j.role, j.why)
+        elif j.role not in hidden:
+            hidden.append(j.role)
+    others = sorted({_other(p, result.account) for p in result.hidden_pairs})
+    return {"profile": view.ref, "strict": view.strict, "seen": seen, "hidden": hidden, "hidden_shared_with": others}
 
 
 def capture_onto(store, account_name: str, fingerprint: Fingerprint, rules: Rules) -> CaptureResult:

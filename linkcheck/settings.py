@@ -34,6 +34,7 @@ MAX_TEXT_CHARS = 200
 LANGS = ("en", "zh")
 OUTPUT_FORMATS = ("table", "json", "csv")
 PUBLIC_IP_CHOICES = ("auto", "off")
+COMPUTER_CHOICES = ("profile", "strict")
 
 
 def config_dir() -> Path:
@@ -143,6 +144,11 @@ class Setting:
 SETTINGS: dict[str, Setting] = {
     s.key: s
     for s in (
+        Setting("computer", "LINKCHECK_COMPUTER",
+                "check/run --browser: this computer's values judged by what the profile lets websites see, or all "
+                "of them counted (profile, strict)",
+                _choice(COMPUTER_CHOICES),
+                N_("profile (values the browser profile hides from websites are context, never a STOP)")),
         Setting("format", "LINKCHECK_FORMAT", "output format of commands that print data (table, json, csv)",
                 _choice(OUTPUT_FORMATS), N_("table (each command's own default)")),
         Setting("lang", "LINKCHECK_LANG", "language of messages, help and tables, of `statement` and of a new `appeal` (en, zh)",

@@ -23,7 +23,7 @@ if os.environ.get("CI") == "true":
 
 PASSPHRASE = "correct horse battery staple"
 # The settings' environment variables other than LINKCHECK_STORE: a developer's own must not leak in.
-SETTINGS_ENV = ("LINKCHECK_SETTINGS", "LINKCHECK_FORMAT", "LINKCHECK_LANG", "LINKCHECK_OPERATOR", "LINKCHECK_PROXY",
+SETTINGS_ENV = ("LINKCHECK_SETTINGS", "LINKCHECK_COMPUTER", "LINKCHECK_FORMAT", "LINKCHECK_LANG", "LINKCHECK_OPERATOR", "LINKCHECK_PROXY",
                 "LINKCHECK_PUBLIC_IP", "LINKCHECK_REGION", "LINKCHECK_RULES")
 PROFILES_DIR = Path(__file__).resolve().parent.parent / "linkcheck" / "example_profiles"
 

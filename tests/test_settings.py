@@ -152,7 +152,7 @@ def test_unknown_setting_is_refused_with_exit_3_listing_the_valid_ones(cli, conf
         assert result.exit_code == 3, args
         assert result.output.strip() == (
             "linkcheck: error: unknown setting 'colour'; valid settings: "
-            "format, lang, operator, proxy, public_ip, region, rules, store"
+            "computer, format, lang, operator, proxy, public_ip, region, rules, store"
         )
     assert not config_file.exists()
 
@@ -197,7 +197,7 @@ def test_an_unknown_key_in_the_file_names_its_line_and_unset_removes_it(cli, dem
     result = cli("account", "list")
     assert result.exit_code == 3
     assert result.output.startswith(f"linkcheck: error: settings file {config_file}, line 3: unknown setting 'colour'")
-    assert "valid settings: format, lang" in result.output
+    assert "valid settings: computer, format, lang" in result.output
     assert cli("config", "unset", "colour").exit_code == 0
     assert tomllib.loads(config_file.read_text(encoding="utf-8")) == {"region": "CN"}
     assert cli("account", "list").exit_code == 0

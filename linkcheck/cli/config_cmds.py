@@ -41,7 +41,7 @@ def config():
     built-in default; `config list` shows which one applies.
 
     \b
-    Settings: format, lang, operator, proxy, public_ip, region, rules, store.
+    Settings: computer, format, lang, operator, proxy, public_ip, region, rules, store.
 
     \b
     Examples:

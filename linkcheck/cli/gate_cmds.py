@@ -369,6 +369,7 @@ def _finding_rows(result: gate.CheckResult) -> list[dict]:
                     "on file": _("{value} (until {day})", value=on_file, day=day) if day else on_file,
                     "match": f.match if f.score is None else f"{f.match} {f.score:g}",
                     "last seen there": iso(last) if last else "",
+                    "explanation": f.explanation or "",
                 }
             )
     return rows
@@ -390,6 +391,8 @@ def check_to_json(result: gate.CheckResult, *, recorded: dict | None = None) -> 
         "values_checked": len(result.values),
         "warnings": list(result.warnings),
         "recorded": recorded,
+        # Through a browser profile (--browser): each value of this computer, seen or hidden, and why.
+        **({"computer": gate.judgement_to_json(result)} if result.view is not None else {}),
     }
 
 
@@ -398,13 +401,52 @@ def _echo_check(result: gate.CheckResult, *, err: bool = False) -> None:
     rows = _finding_rows(result)
     if rows:
         click.echo("", err=err)
-        click.echo(render_rows(rows, "table", FINDING_COLUMNS), err=err)
+        # An explanation recorded with `explain` is shown beside its value (a column only when there is one).
+        columns = FINDING_COLUMNS + (["explanation"] if any(r["explanation"] for r in rows) else [])
+        click.echo(render_rows(rows, "table", columns), err=err)
+    _echo_computer(result, err=err)
     if result.new_values:
         shown = join_list(f"{a.kind} {gate.mask(a)}" for a in result.new_values)
         click.echo(_("\nNew for {account} (never seen on this account): {shown}", account=result.account, shown=shown), err=err)
     _echo_warnings(result.warnings, err=err)
+    _echo_explained(result, err=err)
     if result.verdict == gate.STOP:
         click.echo(_("\nDo not log in to {account} from this machine and network.", account=result.account), err=err)
+
+
+def _echo_computer(result: gate.CheckResult, *, err: bool = False) -> None:
+    """Through a browser profile: what of this computer websites see (and the setting that shows
+    it), and where the values it hides are also on file (context, never a STOP)."""
+    view = result.view
+    if view is None:
+        return
+    seen = [j for j in result.judged if j.seen and j.role != "exit_ip" and j.attribute.keys]
+    if seen:
+        click.echo(_("\nWhat websites see of this computer through {ref}:", ref=view.ref), err=err)
+        for j in seen:
+            fix = gate.fix_text(j, view)
+            line = _("  {kind} ({value}): {why}", kind=gate.kind_label(j.attribute.kind), value=gate.mask(j.attribute),
+                     why=gate.why_text(j, view))
+            click.echo(line + (_("; {fix}", fix=fix) if fix else ""), err=err)
+    context = gate.context_line(result)
+    if context:
+        click.echo(_("\nContext (not a STOP): {context}.", context=context), err=err)
+        explained = sorted({gate._other(p, result.account) for p in result.hidden_pairs
+                            if any(f.explanation for f in p.findings)})
+        if explained:
+            click.echo(_("  Explained with `linkcheck explain`: {accounts}.", accounts=join_list(explained)), err=err)
+
+
+def _echo_explained(result: gate.CheckResult, *, err: bool = False) -> None:
+    """A STOP on shares recorded with `explain`: said, and why it stays a STOP."""
+    if result.verdict != gate.STOP:
+        return
+    explained = sorted({gate._other(p, result.account) for p in result.pairs if p.level >= result.fail_on
+                        and all(f.explanation for f in p.findings if not f.context)})
+    if explained:
+        click.echo(_("\nExplained with `linkcheck explain`: {accounts}. Still a STOP: an explanation is for the "
+                     "people who read an appeal; the marketplace links what it sees, whatever the reason.",
+                     accounts=join_list(explained)), err=err)
 
 
 def gate_options(func):
@@ -427,6 +469,12 @@ def gate_options(func):
         "--allow-unchecked-ip",
         is_flag=True,
         help="Go on when --public-ip auto could not find the public IP (otherwise that is a STOP).",
+    )(func)
+    func = click.option(
+        "--strict-computer/--no-strict-computer", "strict_computer", default=None,
+        help="With --browser: count every value of this computer (router and network-card MACs, hostname, machine "
+        "id, its own public IP) as today, even those the profile hides from websites. Default: the `computer` "
+        "setting (profile: hidden values are shown as context and never stop).",
     )(func)
     return func
 
@@ -463,9 +511,36 @@ class _BrowserChoice:
         raise UsageError(_("{vendor} has no profile {profile_id!r} (`linkcheck browser list` shows those on file)", vendor=self.vendor, profile_id=self.profile_id[:60]))
 
 
+def _strict_computer(option: bool | None) -> bool:
+    """--strict-computer/--no-strict-computer, else the `computer` setting (default: profile)."""
+    if option is not None:
+        return option
+    from .. import settings
+
+    return settings.resolve("computer").value == "strict"
+
+
+def _own_public_ip(machine, profile, allow_unchecked_ip: bool) -> str | None:
+    """This computer's own public IP, besides the exit of the profile's proxy: a recorded
+    machine's; or, when the profile's WebRTC shows the real IP (so websites see it), looked up
+    directly -- a lookup that fails stops the check like any public IP that could not be found."""
+    if machine.machine_file is not None:
+        return capture.machine_fingerprint(machine.machine_file).public_ip
+    if not profile.webrtc_real:
+        return None
+    found = capture.lookup_public_ip(proxy=None)
+    if found.address is None:
+        found = capture.PublicIp(None, None, _(
+            "{ref} sets WebRTC to real, so this computer's own public IP was looked up too, and that failed: {why}",
+            ref=profile.ref, why=found.warning or "no answer"))
+    gate_job.require_public_ip(found, allow_unchecked_ip)
+    return found.address
+
+
 def _run_check(
     name, machine, rules_file, fail_on, *, write: bool, record_values: bool, action: str | None,
     allow_unchecked_ip: bool = False, browser: "_BrowserChoice | None" = None, opener=open_store,
+    strict_computer: bool | None = None,
 ):
     """Unlock the store, check, optionally log and record; everything in one transaction.
 
@@ -474,17 +549,22 @@ def _run_check(
     values are compared with every other account beside this machine's."""
     rules = load_rules(rules_file)
     extra = None
+    view = None
     if browser is not None:
         from ..usecases import browser as browser_job
 
         profile = browser.read()
+        through_proxy = False
+        own_ip = None
         if profile.proxy and machine.public_ip is not None and machine.public_ip.strip().lower() == "auto":
             if profile.proxy.split("://", 1)[0] in ("http", "https"):
                 try:
                     capture.check_proxy(profile.proxy)
                 except UsageError:  # its message would quote the URL, and the URL holds the password
                     raise UsageError(_("the proxy of {vendor}:{profile_id} is not a valid URL", vendor=browser.vendor, profile_id=browser.profile_id)) from None
+                own_ip = _own_public_ip(machine, profile, allow_unchecked_ip)
                 machine = replace(machine, proxy=profile.proxy)
+                through_proxy = True
             else:
                 machine = replace(machine, public_ip=capture.PublicIp(
                     None, None, f"the profile's {profile.proxy.split('://', 1)[0]} proxy cannot be used to look "
@@ -494,10 +574,15 @@ def _run_check(
             return browser_job.gate_attributes(profile, st.machine_hash)
 
         extra = profile_values
+        view = gate.ProfileView(
+            ref=profile.ref, passthrough=frozenset(profile.passthrough), webrtc_real=profile.webrtc_real,
+            proxied=bool(profile.proxy), exit_through_proxy=through_proxy, own_public_ip=own_ip,
+            strict=_strict_computer(strict_computer),
+        )
 
     return gate_job.check_gate(
         opener, name, rules, fail_on, public=machine.public(), fingerprint=machine.read_ahead, write=write,
-        record_values=record_values, action=action, allow_unchecked_ip=allow_unchecked_ip, extra=extra,
+        record_values=record_values, action=action, allow_unchecked_ip=allow_unchecked_ip, extra=extra, view=view,
     )
 
 
@@ -509,7 +594,7 @@ def _run_check(
 @format_option("table", "json")
 @click.pass_context
 def check_cmd(ctx, name, machine, rules_file, fail_on, record, allow_unchecked_ip, browser, browser_api,
-              api_key_file, fmt):
+              api_key_file, strict_computer, fmt):
     """Before logging in to NAME: is this machine or network on file for another account?
 
     Compares this computer's identifying values (see `linkcheck fingerprint`)
@@ -526,9 +611,12 @@ def check_cmd(ctx, name, machine, rules_file, fail_on, record, allow_unchecked_i
       linkcheck check acme-us --public-ip 203.0.113.7 --fail-on critical --format json
     """
     chosen = _BrowserChoice.parse(browser, browser_api, api_key_file)
+    if chosen is None and strict_computer is not None:
+        raise UsageError(_("--strict-computer and --no-strict-computer go with --browser VENDOR:PROFILE_ID"))
     result, recorded = _run_check(
         name, machine, rules_file, fail_on, write=record, record_values=record, action="check" if record else None,
         allow_unchecked_ip=allow_unchecked_ip, browser=chosen, opener=functools.partial(open_store, gate=True),
+        strict_computer=strict_computer,
     )
     if fmt == "json":
         click.echo(render_json(check_to_json(result, recorded=recorded)))
@@ -537,6 +625,8 @@ def check_cmd(ctx, name, machine, rules_file, fail_on, record, allow_unchecked_i
         if recorded:
             if result.verdict == gate.GO:
                 click.echo(_("\nRecorded: logged, {recorded} new value(s) kept on {account}.", recorded=recorded['values_added'], account=result.account))
+                if result.view is not None and not result.view.strict and any(not j.seen for j in result.judged):
+                    click.echo(_("This computer's values that {ref} hides from websites were logged, not kept on {account}.", ref=result.view.ref, account=result.account))
                 if recorded["values_reopened"]:
                     click.echo(_("{recorded} value(s) retired on {account} are in use again: a new period of use begins now (`account history` shows it).", recorded=recorded['values_reopened'], account=result.account))
             else:
@@ -588,7 +678,7 @@ class _CommandNotFound(Exception):
 @click.argument("command", nargs=-1, type=click.UNPROCESSED, metavar="-- COMMAND [ARGS]...")
 @click.pass_context
 def run_cmd(ctx, name, machine, rules_file, fail_on, record, allow_unchecked_ip, browser, browser_api, api_key_file,
-            command):
+            strict_computer, command):
     """Check, then start COMMAND (e.g. the browser) only if the check passes.
 
     On GO, runs COMMAND with its arguments and exits with its exit code. On
@@ -609,8 +699,10 @@ def run_cmd(ctx, name, machine, rules_file, fail_on, record, allow_unchecked_ip,
     if chosen is not None:
         if command:
             raise UsageError(_("give --browser VENDOR:ID or -- COMMAND, not both"))
-        _run_browser(ctx, name, machine, rules_file, fail_on, record, allow_unchecked_ip, chosen)
+        _run_browser(ctx, name, machine, rules_file, fail_on, record, allow_unchecked_ip, chosen, strict_computer)
         return
+    if strict_computer is not None:
+        raise UsageError(_("--strict-computer and --no-strict-computer go with --browser VENDOR:PROFILE_ID"))
     if not command:
         raise UsageError(_("no COMMAND to run: linkcheck run NAME [options] -- COMMAND [ARGS]..."))
     try:
@@ -645,7 +737,8 @@ def run_cmd(ctx, name, machine, rules_file, fail_on, record, allow_unchecked_ip,
     ctx.exit(128 - code if code < 0 else code)  # killed by a signal: the shell's 128+N
 
 
-def _run_browser(ctx, name, machine, rules_file, fail_on, record, allow_unchecked_ip, chosen: _BrowserChoice):
+def _run_browser(ctx, name, machine, rules_file, fail_on, record, allow_unchecked_ip, chosen: _BrowserChoice,
+                 strict_computer: bool | None = None):
     """Check NAME with the profile, and open the profile through the vendor's local API only on GO."""
     import getpass
     import socket
@@ -663,13 +756,16 @@ def _run_browser(ctx, name, machine, rules_file, fail_on, record, allow_unchecke
 
     result, _recorded = _run_check(
         name, machine, rules_file, fail_on, write=True, record_values=record, action="run",
-        allow_unchecked_ip=allow_unchecked_ip, browser=chosen, opener=opener,
+        allow_unchecked_ip=allow_unchecked_ip, browser=chosen, opener=opener, strict_computer=strict_computer,
     )
     if result.verdict != gate.GO:
         _echo_check(result, err=True)
         echo_err(_("Not opening {vendor}:{profile_id}.", vendor=chosen.vendor, profile_id=chosen.profile_id))
         ctx.exit(1)
     echo_err(gate.verdict_line(result))
+    context = gate.context_line(result)
+    if context:  # this computer's values the profile hides, on file elsewhere: said, never a STOP
+        echo_err(_("  Context, not a STOP: {context}.", context=context))
     if result.warnings:
         echo_err(_("  ({n} warning(s): `linkcheck check {account} --browser {vendor}:{profile_id}` shows them)", n=len(result.warnings), account=result.account, vendor=chosen.vendor, profile_id=chosen.profile_id))
     from ..importers.vendors.common import read_key
@@ -722,6 +818,9 @@ def _log_row(event) -> dict:
         "warnings": list(d.get("warnings") or []),
         # A team store records the member who made each entry (a file store has one user).
         **({"member": d["member"]} if "member" in d else {}),
+        # A check through a browser profile: the profile, and what of this computer websites saw.
+        **({"profile": d["profile"], "computer": {k: d.get(k) for k in ("strict", "seen", "hidden", "hidden_shared_with")}}
+           if event.action in ("check", "run") and "profile" in d else {}),
     }
 
 

@@ -44,6 +44,7 @@ def check_gate(
     action: str | None,
     allow_unchecked_ip: bool = False,
     extra: Callable | None = None,
+    view: gate.ProfileView | None = None,
 ) -> tuple[gate.CheckResult, dict | None]:
     """Check account `name` from this machine: the verdict, and what was recorded (None when
     `action` is None). `public` is looked up before the store is unlocked (a slow echo
@@ -53,12 +54,13 @@ def check_gate(
     machine id, the one part that needs the key. Unlock (`open_store(write=write)`), check, and
     with `action` log the check and (on GO, with `record_values`) keep the values -- everything
     in one transaction. `extra(store)` gives more values to compare (a browser profile's, keyed
-    hashes made with the store's key)."""
+    hashes made with the store's key); `view` what the browser profile lets websites see of this
+    computer (check --browser), by which its values are judged."""
     require_public_ip(public, allow_unchecked_ip)
     keyed = fingerprint(public)
     with open_store(write=write) as st:
         fp = keyed(st.machine_hash)
-        result = gate.check_machine(st, name, fp, rules, fail_on=fail_on, extra=extra(st) if extra else ())
+        result = gate.check_machine(st, name, fp, rules, fail_on=fail_on, extra=extra(st) if extra else (), view=view)
         recorded = None
         if action is not None:
             added, reopened = gate.record_check(st, result, fp, action=action, merge=record_values)

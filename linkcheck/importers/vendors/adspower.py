@@ -137,6 +137,7 @@ def parse(row, where: str) -> BrowserProfile:
             "platform": text(row, "platform", where),
         },
         passthrough=tuple(passthrough),
+        webrtc_real=text(fp, "webrtc", where).lower() == "local",  # "local": the real IPs
         timezone=text(fp, "timezone", where),
         language=",".join(str(x) for x in language) if isinstance(language, list) else "",
         country=text(row, "ip_country", where, limit=8),

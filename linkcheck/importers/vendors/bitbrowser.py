@@ -82,6 +82,8 @@ def parse(row, where: str) -> BrowserProfile:
         passthrough.append("webgl_real")
     if text(fp, "audioContext", where) == "1":
         passthrough.append("audio")
+    if fp.get("deviceInfoEnabled") is False:  # no custom device info: the computer's own name and MAC
+        passthrough.extend(("mac_real", "device_name_real"))
     exit_ips = tuple(x for x in (text(row, "lastIp", where), text(row, "ip", where)) if x)
     return BrowserProfile(
         vendor=VENDOR,
@@ -106,6 +108,7 @@ def parse(row, where: str) -> BrowserProfile:
             "fonts": [], "platform": text(fp, "os", where) or text(row, "os", where),
         },
         passthrough=tuple(passthrough),
+        webrtc_real=text(fp, "webRTC", where) == "1",  # '0' replace, '1' allow (real), '2' block, '3' privacy
         timezone=text(fp, "timeZone", where),
         language=text(fp, "languages", where),
         country=text(row, "lastCountry", where, limit=8),

@@ -60,6 +60,9 @@ class BrowserProfile:
     # real hardware showing through: "canvas", "webgl", "audio" noise off; "webgl_real" (the
     # computer's own WebGL); "mac_real", "device_name_real" (taken from the computer)
     passthrough: tuple[str, ...] = ()
+    # WebRTC set to show the computer's real IP addresses (AdsPower `webrtc` "local", BitBrowser
+    # `webRTC` "1", GoLogin `webRTC.mode` "real"): what the gate needs, not kept on file.
+    webrtc_real: bool = False
     timezone: str = ""
     language: str = ""
     country: str = ""  # the exit IP's country as the vendor reports it (two letters)

@@ -98,6 +98,7 @@ def parse(row, where: str) -> BrowserProfile:
             "fonts": [str(f) for f in (families or [])], "platform": text(nav, "platform", where),
         },
         passthrough=tuple(passthrough),
+        webrtc_real=text(webrtc, "mode", where).lower() == "real",
         timezone=text(tz, "timezone", where),
         language=text(nav, "language", where),
     )
