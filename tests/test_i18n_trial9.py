@@ -1,0 +1,99 @@
+"""What a Chinese seller's trial (session 9, /work/notes/trial9.md items 13-20) found: GBK exports,
+Chinese headers and vendor names, index columns, English words in Chinese lines, help alignment,
+phone numbers as Chinese sellers write them, a display name's typo, values shown as entered."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+ZH = {"LINKCHECK_LANG": "zh"}
+ZINIAO_CN = "店铺ID,店铺名称,平台,IP\n1001,鹏远美国,亚马逊-美国,203.0.113.11\n1002,恒通日本,亚马逊-日本,203.0.113.14\n"
+
+
+@pytest.fixture
+def cn_shops(cli, store):
+    for name in ("鹏远美国", "恒通日本"):
+        assert cli("account", "add", name).exit_code == 0
+
+
+def _matched(cli, *args):
+    result = cli("browser", "import", "ziniao", *args, "--format", "json")
+    assert result.exit_code == 0, result.output
+    return {m["profile"]: m["account"] for m in json.loads(result.output)["matched"]}
+
+
+# ----- 13: Ziniao's export as Chinese Excel saves it ---------------------------------------------
+
+
+@pytest.mark.parametrize("encoding", ["gbk", "gb18030", "utf-8-sig", "utf-8", "utf-16"])
+def test_a_ziniao_export_with_chinese_headers_is_read_in_the_encodings_import_reads(cli, cn_shops, tmp_path, encoding):
+    export = tmp_path / "ziniao_cn.csv"
+    export.write_bytes(ZINIAO_CN.encode(encoding))
+    assert _matched(cli, export) == {"ziniao:1001": "鹏远美国", "ziniao:1002": "恒通日本"}
+    shown = json.loads(cli("account", "show", "恒通日本", "--reveal", "--format", "json").output)
+    assert "203.0.113.14" in json.dumps(shown)
+
+
+def test_ziniao_s_documented_chinese_field_names_are_read(cli, cn_shops, tmp_path):
+    """店铺 ID, 店铺名称, 平台名称, 绑定的 IP: the names Ziniao's documentation gives its store list's fields."""
+    export = tmp_path / "z.csv"
+    export.write_bytes("店铺 ID,店铺名称,平台名称,绑定的 IP\n1002,Amazon JP,恒通日本,203.0.113.14\n".encode("gbk"))
+    assert _matched(cli, export, "--account-from", "group") == {"ziniao:1002": "恒通日本"}
+
+
+def test_encoding_is_an_option_as_for_import(cli, cn_shops, tmp_path):
+    export = tmp_path / "z.csv"
+    export.write_bytes(ZINIAO_CN.encode("gbk"))
+    assert _matched(cli, export, "--encoding", "gbk") == {"ziniao:1001": "鹏远美国", "ziniao:1002": "恒通日本"}
+    wrong = cli("browser", "import", "ziniao", export, "--encoding", "utf-8", env=ZH)
+    assert (wrong.exit_code, wrong.stderr.strip()) == (
+        3, "linkcheck：错误：" + str(export) + "：不是有效的 utf-8 文本；请换一个 --encoding 试试（utf-8、gb18030、utf-16 等）")
+    assert cli("browser", "import", "ziniao", "--encoding", "gbk").exit_code == 2  # no FILE: nothing to decode
+
+
+def test_a_gbk_map_file_names_accounts_in_chinese(cli, cn_shops, tmp_path):
+    export = tmp_path / "z.csv"
+    export.write_bytes("storeId,storeName\n1001,US-1\n1002,JP-1\n".encode("gbk"))
+    mapping = tmp_path / "map.csv"
+    mapping.write_bytes("浏览器环境,账户\n1001,鹏远美国\n1002,恒通日本\n".encode("gbk"))
+    assert _matched(cli, export, "--map", mapping) == {"ziniao:1001": "鹏远美国", "ziniao:1002": "恒通日本"}
+
+
+def test_an_export_without_a_store_id_column_says_so_in_chinese(cli, cn_shops, tmp_path):
+    export = tmp_path / "z.csv"
+    export.write_bytes("编码,店铺名称\n1001,鹏远美国\n".encode("gbk"))
+    zh = cli("browser", "import", "ziniao", export, env=ZH)
+    assert (zh.exit_code, zh.stderr.strip()) == (
+        3, "linkcheck：错误：z.csv：没有店铺 ID 列：紫鸟的店铺列表里这一列叫 storeId（店铺 ID）；文件里的列是 '编码', 'storeName'")
+    empty_id = tmp_path / "e.csv"
+    empty_id.write_text("storeId,storeName\n,鹏远美国\n", encoding="utf-8")
+    zh = cli("browser", "import", "ziniao", empty_id, env=ZH)
+    assert (zh.exit_code, zh.stderr.strip()) == (3, "linkcheck：错误：e.csv：第 1 个店铺 没有店铺 ID（browserId 或 storeId）")
+    en = cli("browser", "import", "ziniao", empty_id)
+    assert en.stderr.strip() == "linkcheck: error: e.csv: store #1 has no browserId or storeId"
+
+
+@pytest.mark.parametrize("written", ["紫鸟:1002", "紫鸟：1002", "ZINIAO:1002", " ziniao : 1002 "])
+def test_a_browser_profile_takes_the_vendor_s_chinese_name(cli, cn_shops, written):
+    added = cli("attr", "add", "恒通日本", "browser_profile", written)
+    assert added.exit_code == 0, added.output
+    rows = json.loads(cli("browser", "list", "--format", "json").output)
+    assert [(r["vendor"], r["id"], r["account"]) for r in rows] == [("ziniao", "1002", "恒通日本")]
+
+
+def test_bitbrowser_s_chinese_name_and_an_unknown_vendor_lists_the_vendors(cli, cn_shops):
+    assert cli("attr", "add", "恒通日本", "browser_profile", "比特浏览器:b77").exit_code == 0
+    zh = cli("attr", "add", "恒通日本", "browser_profile", "紫鸟浏览器 1002", env=ZH)
+    assert (zh.exit_code, zh.stderr.strip()) == (
+        3, "linkcheck：错误：账户 '恒通日本'：browser_profile '紫鸟浏览器 1002'：浏览器环境写作 厂商:ID，例如 adspower:jh3k9x "
+           "或 紫鸟:1002；linkcheck 能读取的厂商有 adspower、bitbrowser、ziniao、gologin（ziniao 也可写 紫鸟，bitbrowser "
+           "也可写 比特浏览器）")
+
+
+def test_the_vendor_lists_agree():
+    from linkcheck.importers.vendors import VENDORS
+    from linkcheck.normalize.browser import KNOWN_VENDORS, VENDOR_WORDS
+
+    assert KNOWN_VENDORS == VENDORS and set(VENDOR_WORDS.values()) <= set(VENDORS)
