@@ -97,3 +97,34 @@ def test_the_vendor_lists_agree():
     from linkcheck.normalize.browser import KNOWN_VENDORS, VENDOR_WORDS
 
     assert KNOWN_VENDORS == VENDORS and set(VENDOR_WORDS.values()) <= set(VENDORS)
+
+
+# ----- 14: a spreadsheet's 序号 column --------------------------------------------------------------
+
+
+@pytest.mark.parametrize("index", ["序号", "No.", "#", "行号", "编号", "ＮＯ"])
+def test_a_leading_index_column_is_ignored_with_a_note(cli, store, tmp_path, index):
+    sheet = tmp_path / "xuhao.csv"
+    sheet.write_bytes(f"{index},店铺名称,站点,状态,邮箱,,\n1,测试店,美国站,正常,t1@example.com,,\n2,,,,,,\n3,第二店,英国站,正常,,,\n"
+                      .encode("gbk"))
+    zh = cli("import", sheet, env=ZH)
+    assert zh.exit_code == 0, zh.output
+    assert zh.stderr.splitlines() == [f"警告：xuhao.csv：第一列 {index!r} 只是行号，已忽略"]
+    assert zh.stdout.strip() == "已导入：新增 2 个账户，更新 0 个，添加 1 项信息。"
+    names = [a["name"] for a in json.loads(cli("account", "list", "--format", "json").output)]
+    assert sorted(names) == ["测试店", "第二店"]  # the row holding only its number is no account
+    en = cli("import", sheet)
+    assert en.stderr.splitlines() == [f"warning: xuhao.csv: the first column {index!r} numbers the rows; it was ignored"]
+
+
+def test_an_index_column_elsewhere_is_unknown_and_the_error_says_what_to_do(cli, store, tmp_path):
+    sheet = tmp_path / "s.csv"
+    sheet.write_text("店铺名称,序号,邮箱\n测试店,1,t1@example.com\n", encoding="utf-8")
+    zh = cli("import", sheet, env=ZH)
+    assert (zh.exit_code, zh.stderr.strip()) == (
+        3, "linkcheck：错误：s.csv：未知的列 '序号'；未导入任何内容。可用的列为 account、marketplace、status、note 以及类型名称或其别名"
+           "（见 README 的 Import 一节）；不需要导入的列，请删除该列或清空列名")
+    en = cli("import", sheet)
+    assert en.stderr.strip().endswith("(see the README's Import section); a column not meant for linkcheck: remove the "
+                                      "column or clear its header")
+    assert json.loads(cli("account", "list", "--format", "json").output) == []
