@@ -128,3 +128,79 @@ def test_an_index_column_elsewhere_is_unknown_and_the_error_says_what_to_do(cli,
     assert en.stderr.strip().endswith("(see the README's Import section); a column not meant for linkcheck: remove the "
                                       "column or clear its header")
     assert json.loads(cli("account", "list", "--format", "json").output) == []
+
+
+# ----- 16: no code words in Chinese lines ----------------------------------------------------------
+
+
+def _two_linked(cli):
+    for name in ("鹏远美国", "恒通美国"):
+        assert cli("account", "add", name, "--marketplace", "amazon.com").exit_code == 0
+        assert cli("attr", "add", name, "gateway_mac", "50:d4:f7:12:34:02").exit_code == 0
+        assert cli("attr", "add", name, "supplier", "东莞市长安恒达电子厂").exit_code == 0
+
+
+def test_the_statement_s_refusal_names_kinds_and_matches_in_chinese(cli, store):
+    _two_linked(cli)
+    zh = cli("statement", "恒通美国", "-a", "鹏远美国", env=ZH)
+    assert zh.exit_code == 1
+    lines = zh.stderr.splitlines()
+    assert "  - 与 鹏远美国 共用 路由器（网关）MAC（gateway_mac，完全相同）：恒通美国: 50:d4:f7:**:**:02 / 鹏远美国: " \
+           "50:d4:f7:**:**:02" in lines
+    assert "  - 与 鹏远美国 共用 供应商（supplier，完全相同）：恒通美国: 东莞市长安恒达电子厂 / 鹏远美国: 东莞市长安恒达电子厂" in lines
+    assert "exact" not in zh.stderr
+    en = cli("statement", "恒通美国", "-a", "鹏远美国")
+    assert "  - gateway_mac with 鹏远美国 (exact): 恒通美国: 50:d4:f7:**:**:02 / 鹏远美国: 50:d4:f7:**:**:02" \
+        in en.stderr.splitlines()
+
+
+def test_a_report_in_chinese_joins_its_status_counts_with_a_chinese_comma_and_names_hub_kinds(cli, store, tmp_path):
+    _two_linked(cli)
+    assert cli("account", "set", "恒通美国", "--status", "suspended").exit_code == 0
+    assert cli("account", "add", "恒通日本").exit_code == 0
+    page = tmp_path / "r.html"
+    assert cli("report", "-o", page, env=ZH).exit_code == 0
+    html = page.read_text(encoding="utf-8")
+    assert "2 正常，1 已停用" in html
+    from test_report import page_data
+
+    words = page_data(html)["words"]
+    assert (words["exact"], words["gateway_mac"], words["supplier"], words[", "]) == ("完全相同", "路由器（网关）MAC", "供应商", "、")
+    assert cli("report", "-o", page, "--force").exit_code == 0
+    assert "2 active, 1 suspended" in page.read_text(encoding="utf-8")
+
+
+def test_health_import_names_the_figure_and_the_date_in_chinese(cli, store, tmp_path):
+    assert cli("account", "add", "鹏远美国").exit_code == 0
+    sheet = tmp_path / "h2.csv"
+    sheet.write_bytes("店铺名称,日期,订单缺陷率,迟发率\n鹏远美国,2026-11-15,0.5,百分之一\n鹏远美国,昨天,0.5%,1%\n".encode("gbk"))
+    zh = cli("health", "import", sheet, env=ZH)
+    assert zh.exit_code == 3
+    lines = zh.stderr.splitlines()
+    assert "  h2.csv 第 2 行：迟发率：'百分之一' 不是百分比；请写 0.4% 或小数 0.004" in lines
+    assert any(line.startswith("  h2.csv 第 3 行：日期：") for line in lines), lines
+    en = cli("health", "import", sheet)
+    assert "  h2.csv row 2: late_shipment: '百分之一' is not a percentage; write 0.4% or the fraction 0.004" \
+        in en.stderr.splitlines()
+
+
+def test_account_show_says_what_a_payment_account_is_in_words(cli, store):
+    assert cli("account", "add", "鹏远美国").exit_code == 0
+    assert cli("attr", "add", "鹏远美国", "payment_account", "pengyuan.pay@example.com").exit_code == 0
+    row = next(line for line in cli("account", "show", "鹏远美国", env=ZH).output.splitlines()
+               if line.startswith("payment_account"))
+    assert row.rstrip().endswith("邮箱地址") and not row.rstrip().endswith("email")
+    row = next(line for line in cli("account", "show", "鹏远美国").output.splitlines()
+               if line.startswith("payment_account"))
+    assert row.rstrip().endswith("email address")
+
+
+def test_the_appeal_s_status_warning_says_the_status_and_the_option_value_in_chinese(cli, store, tmp_path):
+    from test_appeal import _appeal, ok, scenario_family
+
+    scenario_family(cli, store)
+    result = ok(_appeal(cli, "--relationship", "family", "-o", tmp_path / "p", env=ZH))
+    warning = next(line for line in result.output.splitlines() if line.startswith("警告：记录中"))
+    assert warning == ("警告：记录中kestrel-us的状态为正常，而申诉信中说亚马逊的通知已停用该账户；请核对通知：如果通知确实停用了"
+                       "账户，请用 `linkcheck account set kestrel-us --status 已停用` 记录；如果没有停用，请不要发送这封申诉信")
+    assert ok(cli("account", "set", "kestrel-us", "--status", "已停用"))

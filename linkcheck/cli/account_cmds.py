@@ -268,7 +268,10 @@ _FLAGS = {"documentation": N_("documentation"), "private": N_("private"), "cgnat
           "multicast": N_("multicast"), "unspecified": N_("unspecified"), "placeholder": N_("placeholder"),
           "bad-checksum": N_("bad-checksum"), "default": N_("default"), "free_mail": N_("free_mail"),
           "nat64": N_("nat64"),
-          "locally_administered": N_("locally_administered")}
+          "locally_administered": N_("locally_administered"),
+          # What a payment account turned out to be; a number written as a Chinese mobile is.
+          "email": N_("email address"), "phone": N_("phone number"), "iban": N_("IBAN"),
+          "cn_mobile_shape": N_("Chinese mobile number")}
 _FLAG_FACETS = {"region": N_("region:{value}"), "country": N_("country:{value}"), "tz": N_("tz:{value}"),
                 "lang": N_("lang:{value}"), "vm_vendor": N_("vm_vendor:{value}")}
 
