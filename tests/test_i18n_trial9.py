@@ -204,3 +204,31 @@ def test_the_appeal_s_status_warning_says_the_status_and_the_option_value_in_chi
     assert warning == ("警告：记录中kestrel-us的状态为正常，而申诉信中说亚马逊的通知已停用该账户；请核对通知：如果通知确实停用了"
                        "账户，请用 `linkcheck account set kestrel-us --status 已停用` 记录；如果没有停用，请不要发送这封申诉信")
     assert ok(cli("account", "set", "kestrel-us", "--status", "已停用"))
+
+
+# ----- 17: Chinese help lined up by display width -------------------------------------------------
+
+
+def test_chinese_help_lines_up_options_with_chinese_placeholders(cli):
+    from wcwidth import wcswidth
+
+    result = cli("import", "--help", env={**ZH, "COLUMNS": "100"})
+    assert result.exit_code == 0
+    options = result.output[result.output.index("选项："):].splitlines()[1:]
+    starts = {}
+    for line in options:
+        for option in ("--store 路径", "--problems 文件", "--skip-invalid", "--encoding TEXT"):
+            if line.strip().startswith(option):
+                head = line[:len(line) - len(line[len("  " + option):].lstrip())]
+                starts[option] = wcswidth(head)
+    assert len(starts) == 4 and len(set(starts.values())) == 1, starts
+    # a wrapped description's next line starts in that column too
+    store = next(i for i, line in enumerate(options) if line.strip().startswith("--store 路径"))
+    assert len(options[store + 1]) - len(options[store + 1].lstrip()) == starts["--store 路径"]
+
+
+def test_a_bracket_is_not_left_at_a_line_s_end():
+    from linkcheck.cli.localise import wrap_line
+
+    lines = wrap_line("写入材料包的文件夹（会创建；权限 700）。[必填]", 41)
+    assert all(not line.endswith("[") for line in lines) and all(not line.startswith("]") for line in lines)
