@@ -232,3 +232,31 @@ def test_a_bracket_is_not_left_at_a_line_s_end():
 
     lines = wrap_line("写入材料包的文件夹（会创建；权限 700）。[必填]", 41)
     assert all(not line.endswith("[") for line in lines) and all(not line.startswith("]") for line in lines)
+
+
+# ----- 18: phone numbers as Chinese sellers write them ---------------------------------------------
+
+
+@pytest.mark.parametrize("written", ["(+86)13800138001", "（+86）13800138001", "（＋８６）１３８ ００１３ ８００１",
+                                     "( +86 ) 138-0013-8001", "+86 138 0013 8001", "0086 138 0013 8001",
+                                     "００８６１３８００１３８００１", "+86（0）13800138001"])
+def test_a_chinese_mobile_number_with_its_country_code_written_any_usual_way_is_one_number(written):
+    from linkcheck.normalize.phone import phone
+
+    assert phone(written).value == "+8613800138001"
+    assert phone(written, "US").value == "+8613800138001"  # the country code written wins over the region
+
+
+def test_a_country_code_in_parentheses_is_found_by_precheck(cli, store):
+    assert cli("account", "add", "鹏远美国", "--marketplace", "amazon.com").exit_code == 0
+    assert cli("attr", "add", "鹏远美国", "phone", "+86 138 0013 8001").exit_code == 0
+    result = cli("precheck", "-m", "美国站", "--phone", "(+86)13800138001", "--format", "json")
+    assert result.exit_code == 1, result.output
+    (pair,) = json.loads(result.output)["pairs"]
+    assert "鹏远美国" in json.dumps(pair, ensure_ascii=False) and pair["findings"][0]["kind"] == "phone"
+
+
+def test_a_country_code_without_its_plus_keeps_its_hint(cli, store):
+    zh = cli("precheck", "-m", "美国站", "--phone", "(86)13800138001", env=ZH)
+    assert zh.exit_code == 3
+    assert "请写上国家代码，例如 +86 138 0013 8000" in zh.stderr
