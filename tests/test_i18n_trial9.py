@@ -260,3 +260,22 @@ def test_a_country_code_without_its_plus_keeps_its_hint(cli, store):
     zh = cli("precheck", "-m", "美国站", "--phone", "(86)13800138001", env=ZH)
     assert zh.exit_code == 3
     assert "请写上国家代码，例如 +86 138 0013 8000" in zh.stderr
+
+
+# ----- 19: a typo in a display name ----------------------------------------------------------------
+
+
+def test_a_typo_in_a_related_store_s_display_name_gets_a_suggestion(cli, store, tmp_path):
+    for name, shown in (("恒通美国", "KORVELL Outdoor"), ("鹏远美国", "LUMIVAO Home")):
+        assert cli("account", "add", name, "--marketplace", "amazon.com").exit_code == 0
+        assert cli("account", "set", name, "--display-name", shown).exit_code == 0
+    zh = cli("appeal", "恒通美国", "-r", "LUMIVAO Hom", "--notice-date", "2026-11-27", "-o", tmp_path / "a", env=ZH)
+    assert (zh.exit_code, zh.stderr.strip()) == (
+        2, "linkcheck：错误：没有名为 'LUMIVAO Hom' 的账户，也没有哪个账户的卖家记号或店铺显示名称是它（是不是 LUMIVAO Home？"
+           "这是 鹏远美国 的店铺显示名称）")
+    en = cli("appeal", "恒通美国", "-r", "lumivao hom", "--notice-date", "2026-11-27", "-o", tmp_path / "a")
+    assert en.stderr.strip() == ("linkcheck: error: no account named 'lumivao hom', and no account has it as its merchant "
+                                 "token or display name (did you mean LUMIVAO Home, the display name of 鹏远美国?)")
+    far = cli("appeal", "恒通美国", "-r", "Harbor Goods", "--notice-date", "2026-11-27", "-o", tmp_path / "a")
+    assert far.stderr.strip().endswith("`linkcheck account list` shows the accounts on file")
+    assert not (tmp_path / "a").exists()
