@@ -279,3 +279,24 @@ def test_a_typo_in_a_related_store_s_display_name_gets_a_suggestion(cli, store, 
     far = cli("appeal", "恒通美国", "-r", "Harbor Goods", "--notice-date", "2026-11-27", "-o", tmp_path / "a")
     assert far.stderr.strip().endswith("`linkcheck account list` shows the accounts on file")
     assert not (tmp_path / "a").exists()
+
+
+# ----- 20: values shown as entered ------------------------------------------------------------------
+
+
+def test_account_tables_show_brands_and_carriers_as_entered_and_json_keeps_its_values(cli, store):
+    assert cli("account", "add", "恒通美国").exit_code == 0
+    for kind, value in (("brand", "KORVELL"), ("logistics", "FBA"), ("hostname", "DESKTOP-XIAOWANG"),
+                        ("browser_profile", "ADSPOWER:jh3k9x"), ("email", "Ops.Korvell@Example.com")):
+        added = cli("attr", "add", "恒通美国", kind, value)
+        assert added.exit_code == 0, added.output
+    assert "Added brand LUMIVAO to 恒通美国" in cli("attr", "add", "恒通美国", "brand", "LUMIVAO").output
+    table = {line.split()[0]: line.split()[1] for line in cli("account", "show", "恒通美国").output.splitlines()
+             if line.split() and line.split()[0] in ("brand", "logistics", "hostname", "browser_profile", "email")}
+    assert table == {"brand": "LUMIVAO", "logistics": "FBA", "hostname": "DESKTOP-XIAOWANG",
+                     "browser_profile": "adspower:jh3k9x", "email": "o***@example.com"}
+    shown = json.loads(cli("account", "show", "恒通美国", "--format", "json").output)
+    assert {a["value"] for a in shown["attributes"] if a["kind"] == "brand"} == {"korvell", "lumivao"}
+    history = cli("account", "history", "恒通美国").output
+    assert "KORVELL" in history and "korvell" not in history
+    assert "korvell" in cli("account", "history", "恒通美国", "--format", "json").output
