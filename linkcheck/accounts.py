@@ -580,7 +580,7 @@ class NewAccountRows:
             return None
 
     def _row(self, name: str, record: ProfileRecord, answers: Answers) -> tuple | None:
-        if record.problems or self._store.known_name(name):
+        if record.problems or record.notes or self._store.known_name(name):
             return None
         row_problems: list[str] = []
         status, marketplace, note, identity = _record_fields(record, row_problems)
@@ -631,6 +631,7 @@ def _import_records(store, pairs: Iterable[tuple[ProfileRecord | BuiltRow, Answe
                 progress(count)
             continue
         row_problems = list(record.problems)
+        warnings.extend(record.notes)
         try:
             name = check_name(record.name)
         except InvalidInput as exc:

@@ -821,8 +821,9 @@ def record_from_row(cells: Mapping[str, Any], *, source: str = "import",
         try:
             day = parse_date(cells["date"], latest=latest)
         except ValueError as exc:
-            problems.append(f"date: {exc}")
+            problems.append(_("date: {reason}", reason=exc))
     values = {}
+    bad_figure = False
     for metric in METRICS:
         raw = cells.get(metric.key)
         if raw is None or (isinstance(raw, str) and not raw.strip()):
@@ -830,8 +831,11 @@ def record_from_row(cells: Mapping[str, Any], *, source: str = "import",
         try:
             values[metric.key] = parse_rate(raw)
         except ValueError as exc:
-            problems.append(f"{metric.key}: {exc}")
-    if not values and not any(p.split(":")[0] in METRIC_BY_KEY for p in problems):
+            # The figure by its column name in English, by Amazon's Chinese name in Chinese.
+            shown = metric.label_zh if language() == "zh" else metric.key
+            problems.append(_("{metric}: {reason}", metric=shown, reason=exc))
+            bad_figure = True
+    if not values and not bad_figure:
         problems.append(_("no figures; give at least one of {items}", items=", ".join(METRIC_KEYS)))
     if problems:
         return None, problems

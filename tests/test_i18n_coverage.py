@@ -258,8 +258,12 @@ def test_a_zh_report_page_is_chinese_once_its_script_ran(cli, demo_store, tmp_pa
     assert 'data-status="ready"' in dom
     assert "<b>关联群组 1</b>" in dom and "在图中显示" in dom
     assert '<span class="badge lvl-critical">严重</span>' in dom
-    assert "得分 1.00 · 共用 mac, company_name, brand, email_domain" in dom
+    # kinds by their Chinese labels, listed with the enumeration comma; how each matched in words
+    assert "得分 1.00 · 共用 MAC 地址、公司名称、品牌、邮箱域名" in dom
+    assert "<td>MAC 地址</td>" in dom and "<td>完全相同</td>" in dom and "<td>规范化后相同</td>" in dom
     assert "Show in graph" not in dom and "Cluster 1" not in dom and "score 1.00" not in dom
+    for code in ("<td>exact</td>", "<td>normalised</td>", "<td>mac</td>", "email_domain"):
+        assert code not in dom, code
 
 
 # ---- 6. one word for account: 账户

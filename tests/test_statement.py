@@ -463,7 +463,8 @@ def test_refusal_reads_as_one_message_in_english_and_in_chinese(cli, demo_store)
     assert result.exit_code == 1
     lines = result.stderr.splitlines()
     assert lines[0].endswith("拒绝生成说明：acme-us 有 4 项识别信息与其他账户共用且没有说明原因，说明会声称两者相互独立，与记录相矛盾：")
-    assert "  - 与 acme-de 共用 mac（normalised）：acme-us: 3c:22:fb:**:**:56 / acme-de: 3c:22:fb:**:**:56" in lines
+    # the kind by its Chinese label beside the name `explain` takes, the match in words
+    assert "  - 与 acme-de 共用 MAC 地址（mac，规范化后相同）：acme-us: 3c:22:fb:**:**:56 / acme-de: 3c:22:fb:**:**:56" in lines
     assert lines[-1].startswith("请用 `linkcheck explain acme-us 其他账户 类型 --note 原因`")
     assert not re.search(r"\b(with|refusing|Record why)\b", result.stderr)
 

@@ -327,7 +327,7 @@ def build_plan(store, name: str, case: AppealCase, rules: Rules, *, health=None)
     related = []
     warnings: list[str] = []
     if subject.account.status not in DEACTIVATED:
-        warnings.append(_("warning: the records show {name} as {status}, while the letter says Amazon's notice deactivated it; check the notice: if it deactivated the account, record that with `linkcheck account set {name} --status suspended`; if it did not, do not send this letter", name=name, status=subject.account.status))
+        warnings.append(_("warning: the records show {name} as {status}, while the letter says Amazon's notice deactivated it; check the notice: if it deactivated the account, record that with `linkcheck account set {name} --status suspended`; if it did not, do not send this letter", name=name, status=i18n.translate(subject.account.status)))
     for other_name in case.related:
         other = store.profile(other_name)
         items = shared_items(subject, other, rules, explanations)
@@ -396,7 +396,7 @@ def _refuse_what_the_records_contradict(name: str, case: AppealCase, related: li
         if route == "own":
             if r.status in ("suspended", "closed"):
                 raise CannotAppeal(
-                    _("the records show {name} as {status}: Amazon asks you to reactivate the related account you own first. Once it is reinstated, record that with `linkcheck account set {name} --status active` and run the appeal again with --reactivated \"{name} DATE\"", name=r.name, status=r.status))
+                    _("the records show {name} as {status}: Amazon asks you to reactivate the related account you own first. Once it is reinstated, record that with `linkcheck account set {name} --status active` and run the appeal again with --reactivated \"{name} DATE\"", name=r.name, status=i18n.translate(r.status)))
             continue
         current = [i for i in r.items if i.until is None and (i.group in NEVER_CURRENT or not i.explained)]
         if current and all(i.shape == "range" for i in current):

@@ -59,8 +59,14 @@ class SharedIdentifiers(LinkcheckError):
         for s in shared:
             # Masked for every account: an error message never carries a value in full.
             values = " / ".join(f"{account}: {value}" for account, value in s.masked_values or s.values)
-            kind = s.kind if s.facet == s.kind else f"{s.kind} ({s.facet})"
-            line = _("  - {kind} with {other} ({match}): {values}", kind=kind, other=s.other, match=s.match, values=values)
+            if i18n.language() == "zh":  # the kind by its label, the name `explain` takes beside it
+                from ..gate import facet_label
+
+                line = _("  - {label} with {other} ({kind}, {match}): {values}", label=facet_label(s.facet),
+                         other=s.other, kind=s.kind, match=i18n.translate(s.match), values=values)
+            else:
+                kind = s.kind if s.facet == s.kind else f"{s.kind} ({s.facet})"
+                line = _("  - {kind} with {other} ({match}): {values}", kind=kind, other=s.other, match=s.match, values=values)
             # A retired value is still on the marketplace's record: listed, with when its use ended.
             line += "".join(_(" ({account} until {date})", account=account, date=iso(until)[:10])
                             for account, until in s.ended)

@@ -243,6 +243,8 @@ def account_show(name, reveal, fmt):
         click.echo(render_rows(rows, "csv", ["kind", "value", "source", "first_seen", "last_seen", "note", "flags"]))
         return
     for row, attribute in zip(rows, p.attributes, strict=True):
+        if not reveal:  # a brand or a carrier as entered (KORVELL, FBA); JSON and CSV keep the mask
+            row["value"] = kinds.shown(attribute.kind, attribute.normalized, attribute.value)
         if not is_current(attribute):  # as the audit's table: a value no longer in use says since when
             row["value"] = _("{value} (until {date})", value=row["value"], date=iso(attribute.periods[-1][1])[:10])
     a = p.account
@@ -268,7 +270,10 @@ _FLAGS = {"documentation": N_("documentation"), "private": N_("private"), "cgnat
           "multicast": N_("multicast"), "unspecified": N_("unspecified"), "placeholder": N_("placeholder"),
           "bad-checksum": N_("bad-checksum"), "default": N_("default"), "free_mail": N_("free_mail"),
           "nat64": N_("nat64"),
-          "locally_administered": N_("locally_administered")}
+          "locally_administered": N_("locally_administered"),
+          # What a payment account turned out to be; a number written as a Chinese mobile is.
+          "email": N_("email address"), "phone": N_("phone number"), "iban": N_("IBAN"),
+          "cn_mobile_shape": N_("Chinese mobile number")}
 _FLAG_FACETS = {"region": N_("region:{value}"), "country": N_("country:{value}"), "tz": N_("tz:{value}"),
                 "lang": N_("lang:{value}"), "vm_vendor": N_("vm_vendor:{value}")}
 
@@ -313,6 +318,8 @@ def account_history(name, reveal, fmt):
     timeline = []
     for a in p.attributes:
         shown = a.value if reveal else kinds.mask(a.kind, a.normalized, a.value)
+        if fmt == "table" and not reveal:  # as `account show`'s table: a brand as entered
+            shown = kinds.shown(a.kind, a.normalized, a.value)
         values.append({"kind": a.kind, "value": shown, "state": "current" if is_current(a) else "past",
                        "periods": _period_rows(a), "first_seen": iso(a.first_seen), "last_seen": iso(a.last_seen),
                        "source": a.source, "note": a.note or ""})
@@ -535,7 +542,7 @@ def attr_add(name, kind, value, note, region, since):
         st.put_profile(merged)
     for line in warnings:
         echo_err(_("warning: {line}", line=line))
-    shown = kinds.mask(kind, attribute.normalized, attribute.value)
+    shown = kinds.shown(kind, attribute.normalized, attribute.value)
     if added:
         click.echo(_("Added {kind} {shown} to {name}", kind=kind, shown=shown, name=name))
     elif again:
@@ -621,7 +628,7 @@ def attr_retire(name, kind, value, on, note, region):
         except InvalidValue as exc:
             raise _value_error(name, kind, value, exc) from None
         st.put_profile(profile)
-    click.echo(_("Retired {kind} {mask} of {name} on {iso}", kind=kind, mask=kinds.mask(kind, attribute.normalized, attribute.value), name=name, iso=iso(when)[:10]))
+    click.echo(_("Retired {kind} {mask} of {name} on {iso}", kind=kind, mask=kinds.shown(kind, attribute.normalized, attribute.value), name=name, iso=iso(when)[:10]))
 
 
 @click.command("import")

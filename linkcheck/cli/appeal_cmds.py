@@ -292,12 +292,14 @@ def _on_file(st, given) -> tuple[list[str], list[tuple[str, str]]]:
     by_token: dict[str, list[str]] = {}
     by_display: dict[str, list[str]] = {}
     token_of: dict[str, str] = {}
+    displays: dict[str, str] = {}  # folded -> as entered
     for account in st.accounts():
         if account.merchant_token:
             by_token.setdefault(account.merchant_token.casefold(), []).append(account.name)
             token_of[account.name] = account.merchant_token
         if account.display_name:
             by_display.setdefault(account.display_name.casefold(), []).append(account.name)
+            displays.setdefault(account.display_name.casefold(), account.display_name)
     resolved, named = [], []
     for other in given:
         if st.has_account(other):
@@ -313,12 +315,30 @@ def _on_file(st, given) -> tuple[list[str], list[tuple[str, str]]]:
             if guess is not None:
                 raise UsageError(_("no account named {other!r} (did you mean {guess}?), and no account has it as its "
                                    "merchant token or display name", other=other, guess=guess))
+            shown = _closest_display_name(other, by_display, displays)
+            if shown is not None:  # a typo in the store name Amazon knows it by ("LUMIVAO Hom")
+                display, (account,) = shown
+                raise UsageError(_("no account named {other!r}, and no account has it as its merchant token or display "
+                                   "name (did you mean {display}, the display name of {name}?)", other=other,
+                                   display=display, name=account))
             raise UsageError(_("no account named {other!r}, and no account has it as its merchant token or display "
                                "name; `linkcheck account list` shows the accounts on file", other=other))
         resolved.append(found[0])
         if by_its_token:  # the letter names it as the notice did: by its token, as on file
             named.append((found[0], token_of[found[0]]))
     return resolved, named
+
+
+def _closest_display_name(given: str, by_display: dict[str, list[str]],
+                          displays: dict[str, str]) -> tuple[str, list[str]] | None:
+    """The display name closest to `given` (any case) that one account has -- (that display name
+    as entered, [the account]) -- or None."""
+    import difflib
+
+    close = difflib.get_close_matches(given.casefold(), list(by_display), n=1, cutoff=0.75)
+    if not close or len(by_display[close[0]]) != 1:
+        return None
+    return displays[close[0]], by_display[close[0]]
 
 
 def _prompt_day(question: str, option: str) -> str:

@@ -58,8 +58,9 @@ def browser_group():
 @click.option("--map", "map_file", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
               metavar="FILE", help="CSV `profile,account`: which account each profile (its id) belongs to; a profile it does not name goes by --account-from if that is given too.")
 @click.option("--create", is_flag=True, help="Create an account for each profile that matches none.")
+@click.option("--encoding", default=None, help="Text encoding of FILE and --map (default: UTF-8, else GB18030), as for `linkcheck import`.")
 @format_option("table", "json")
-def import_cmd(vendor, file, api, api_key_file, account_from, map_file, create, fmt):
+def import_cmd(vendor, file, api, api_key_file, account_from, map_file, create, encoding, fmt):
     """Import VENDOR's profiles: from FILE (its JSON/CSV export) or its local API.
 
     Each profile belongs to one account: by --map, or by its name, remark,
@@ -79,8 +80,10 @@ def import_cmd(vendor, file, api, api_key_file, account_from, map_file, create, 
     mod = _reader(vendor)
     if file is not None and (api or api_key_file):
         raise UsageError(_("give FILE or --api/--api-key-file, not both"))
-    mapping = job.read_map(map_file) if map_file is not None else None
-    profiles = list(mod.from_file(file)) if file is not None else read_live_profiles(vendor, api, api_key_file)
+    if encoding and file is None and map_file is None:
+        raise UsageError(_("--encoding is for FILE and --map; the vendor's API answers in UTF-8"))
+    mapping = job.read_map(map_file, encoding) if map_file is not None else None
+    profiles = list(mod.from_file(file, encoding)) if file is not None else read_live_profiles(vendor, api, api_key_file)
     # With --map, a profile the map does not name goes by --account-from only when it was given.
     if mapping is not None and click.get_current_context().get_parameter_source("account_from") in (
             ParameterSource.DEFAULT, None):

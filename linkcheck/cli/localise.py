@@ -21,8 +21,8 @@ from ..i18n import SOURCE_LANG, Deferred, deferred, message_key, messages, trans
 _WIDE = "\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6"
 _TOKEN = re.compile(rf"\s+|[^\s{_WIDE}]+|.")
 _WIDE_GAP = re.compile(rf"(?<=[{_WIDE}　-〿])\s+(?=[{_WIDE}　-〿])")
-_NO_LINE_END = set("（《「『【(")
-_NO_LINE_START = set("，。、；：！？）》」』】,.;:!?)")
+_NO_LINE_END = set("（《「『【([")
+_NO_LINE_START = set("，。、；：！？）》」』】,.;:!?)]")
 
 
 def _width(text: str) -> int:
@@ -101,16 +101,17 @@ class WideHelpFormatter(click.HelpFormatter):
         # click writes a default given in words as "(table)": Chinese help shows it as "[默认：table]".
         rows = [(first, _ZH_GAP_BEFORE_EXTRA.sub("", _ZH_DEFAULT_PARENS.sub(r"[默认：\1]", second)))
                 for first, second in rows]
-        if not any(_has_wide(second) for _first, second in rows):
+        if not any(_has_wide(first) or _has_wide(second) for first, second in rows):
             return super().write_dl(rows, col_max, col_spacing)
-        first_col = min(max((click.formatting.term_len(r[0]) for r in rows), default=0), col_max) + col_spacing
+        # The first column by display width too: "--store 路径" is 12 columns, not 10 characters.
+        first_col = min(max((_width(r[0]) for r in rows), default=0), col_max) + col_spacing
         for first, second in rows:
             self.write(f"{'':>{self.current_indent}}{first}")
             if not second:
                 self.write("\n")
                 continue
-            if click.formatting.term_len(first) <= first_col - col_spacing:
-                self.write(" " * (first_col - click.formatting.term_len(first)))
+            if _width(first) <= first_col - col_spacing:
+                self.write(" " * (first_col - _width(first)))
             else:
                 self.write("\n" + " " * (first_col + self.current_indent))
             lines = wrap_wide(second, max(self.width - first_col - 2 - self.current_indent, 10)).splitlines() or [""]

@@ -12,17 +12,21 @@ written '\\|' (a '|' followed by something that is not periods is read as part o
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Iterable, Iterator
 
 from ..i18n import _
 from ..errors import InvalidInput
 from ..models import IDENTITY_FIELDS, Profile
-from ..registry.columns import ACCOUNT_FIELDS, IDENTITY_COLUMNS, RECORD_FIELDS, column_name, column_suggestion
+from ..registry.columns import ACCOUNT_FIELDS, IDENTITY_COLUMNS, RECORD_FIELDS, column_key, column_name, column_suggestion
 from . import ImportFile, reader
 from .records import ProfileRecord, RawValue, exported_value, parse_time, period_time
 from .safety import MAX_CELL_CHARS, csv_rows, unescape_formula
 
 CSV_VALUE_SEPARATOR = ";"
+# A first column that only numbers the rows, as Chinese (and other) spreadsheets start: its header
+# compared as headers are (`column_key`). It is ignored, with a note.
+INDEX_COLUMNS = frozenset(column_key(h) for h in ("序号", "行号", "编号", "No.", "No", "#", "Nr."))
 # Kinds whose values are long digit strings, which Excel shows (and saves) as 6.22202E+18.
 NUMBER_KINDS = frozenset({"bank_account", "card", "phone", "tax_id", "registration_number", "payment_account"})
 _SCIENTIFIC = re.compile(r"[+-]?\d+(?:[.,]\d+)?[eE][+-]?\d+")
@@ -36,13 +40,25 @@ def read_csv(source: ImportFile) -> Iterator[ProfileRecord]:
     if header is None:
         return
     header = [h.strip().lstrip("\ufeff") for h in header]
+    notes: tuple[str, ...] = ()
+    first = 0  # the first cell a row's content starts at (1: after its row number)
+    if len(header) > 1 and column_key(header[0]) in INDEX_COLUMNS:
+        # A spreadsheet's row numbers (序号, No.): not about the account; said once, on the first row.
+        notes = (_("{file_name}: the first column {column!r} numbers the rows; it was ignored",
+                   file_name=path.name, column=header[0][:40]),)
+        header = ["", *header[1:]]
+        first = 1
     header = _header_names(path.name, header)
     # Rows are numbered as a spreadsheet shows them (the header is row 1), not by text line: a
     # quoted cell may span several lines.
     for row_number, row in enumerate(rows, 2):
-        if not any(cell.strip() for cell in row):
+        if not any(cell.strip() for cell in row[first:]):
             continue
-        yield _csv_profile(_("{file} row {row}", file=path.name, row=row_number), header, row)
+        record = _csv_profile(_("{file} row {row}", file=path.name, row=row_number), header, row)
+        if notes:
+            record = replace(record, notes=notes)
+            notes = ()
+        yield record
 
 
 def _header_names(file_name: str, header: list[str]) -> list[str]:
@@ -71,9 +87,9 @@ def _header_names(file_name: str, header: list[str]) -> list[str]:
         if len(unknown) > 10:
             shown = _("{items} and {n} more", items=shown, n=len(unknown) - 10)
         raise InvalidInput(
-            _("{file_name}: unknown columns {shown}; nothing was imported. Columns are account, marketplace, status, note and the kind names or their aliases (see the README's Import section)", file_name=file_name, shown=shown)
+            _("{file_name}: unknown columns {shown}; nothing was imported. Columns are account, marketplace, status, note and the kind names or their aliases (see the README's Import section); a column not meant for linkcheck: remove the column or clear its header", file_name=file_name, shown=shown)
             if len(unknown) > 1 else
-            _("{file_name}: unknown column {shown}; nothing was imported. Columns are account, marketplace, status, note and the kind names or their aliases (see the README's Import section)", file_name=file_name, shown=shown)
+            _("{file_name}: unknown column {shown}; nothing was imported. Columns are account, marketplace, status, note and the kind names or their aliases (see the README's Import section); a column not meant for linkcheck: remove the column or clear its header", file_name=file_name, shown=shown)
         )
     if "account" not in taken:
         raise InvalidInput(_("{file_name}: CSV needs an 'account' column (found: {items})", file_name=file_name, items=', '.join(header)[:200]))

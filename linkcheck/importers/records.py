@@ -37,6 +37,7 @@ class ProfileRecord:
     values: tuple[RawValue, ...] = ()
     problems: tuple[str, ...] = field(default_factory=tuple)
     identity: tuple[tuple[str, Any], ...] = ()  # (field, value) of models.IDENTITY_FIELDS given
+    notes: tuple[str, ...] = ()  # about the file, said once as warnings (an index column ignored)
 
 
 def exported_value(a: Attribute) -> str:

@@ -281,6 +281,26 @@ def _open_text(fh: BinaryIO, encoding: str | None) -> TextIO:
     return io.TextIOWrapper(fh, encoding=chosen, newline="")
 
 
+def _not_text(path: Path, encoding: str | None) -> InvalidInput:
+    if encoding:
+        return InvalidInput(_("{path}: not valid {encoding} text; try another --encoding (utf-8, gb18030, utf-16, ...)", path=path, encoding=encoding))
+    return InvalidInput(
+        _("{path}: not valid text in the detected encoding; give --encoding (utf-8, gb18030, utf-16, ...)", path=path)
+    )
+
+
+def decode_text(path: Path, raw: bytes, encoding: str | None) -> str:
+    """A whole (bounded) file's text, its encoding given or told as a CSV import tells it
+    (`_open_text`: UTF-8 with or without a BOM, UTF-16 with its BOM, else GB18030); a BOM is
+    not part of the text."""
+    try:
+        with _open_text(io.BytesIO(raw), encoding) as fh:
+            text = fh.read()
+    except UnicodeError:
+        raise _not_text(path, encoding) from None
+    return text.removeprefix("\ufeff")
+
+
 def _sniff_delimiter(sample: str) -> str:
     first_line = sample.split("\n", 1)[0]
     counts = {d: first_line.count(d) for d in (",", ";", "\t")}
@@ -315,11 +335,7 @@ def csv_rows(path: Path, raw: BinaryIO, encoding: str | None) -> Iterator[list[s
                 fh.read(1)
             yield from csv.reader(_bounded_lines(fh, path), delimiter=_sniff_delimiter(sample))
         except UnicodeError:  # UnicodeDecodeError, and UTF-16 files without a byte-order mark
-            if encoding:
-                raise InvalidInput(_("{path}: not valid {encoding} text; try another --encoding (utf-8, gb18030, utf-16, ...)", path=path, encoding=encoding)) from None
-            raise InvalidInput(
-                _("{path}: not valid text in the detected encoding; give --encoding (utf-8, gb18030, utf-16, ...)", path=path)
-            ) from None
+            raise _not_text(path, encoding) from None
         except csv.Error as exc:
             if "field larger than field limit" in str(exc):
                 raise InvalidInput(_("{path}: a cell is longer than {MAX_CELL_CHARS} characters", path=path, MAX_CELL_CHARS=MAX_CELL_CHARS)) from None

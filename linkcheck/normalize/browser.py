@@ -13,7 +13,7 @@ import json
 import re
 import urllib.parse
 
-from ..i18n import _
+from ..i18n import _, join_list
 from .email import email as _email
 from .network import domain_name, ip as _ip
 from .text import Canonical, Rejected
@@ -26,13 +26,21 @@ _HASH = re.compile(r"[0-9a-f]{32}")
 _DEVICE = re.compile(r"[\w.\- ]{1,63}")
 
 
+# The vendors as Chinese sellers name them (their own Chinese names: 紫鸟, 比特浏览器), read as
+# their keys; the keys of the vendors `browser import` reads, for the error's list.
+VENDOR_WORDS = {"紫鸟": "ziniao", "比特浏览器": "bitbrowser"}
+KNOWN_VENDORS = ("adspower", "bitbrowser", "ziniao", "gologin")
+
+
 def browser_profile(text: str) -> Canonical:
-    """`vendor:profile-id` (`adspower:jh3k9x`): vendor in lower case, the id as the vendor wrote it."""
-    vendor, sep, ident = text.strip().partition(":")
+    """`vendor:profile-id` (`adspower:jh3k9x`): vendor in lower case (or its Chinese name, 紫鸟:1002),
+    the id as the vendor wrote it; a full-width colon is a colon."""
+    vendor, sep, ident = text.strip().replace("：", ":").partition(":")
     vendor = vendor.strip().lower()
+    vendor = VENDOR_WORDS.get(vendor, vendor)
     ident = ident.strip()
     if not sep or not _VENDOR.fullmatch(vendor):
-        raise Rejected(_("a browser profile is VENDOR:ID, such as adspower:jh3k9x"))
+        raise Rejected(_("a browser profile is VENDOR:ID, such as adspower:jh3k9x; the vendors linkcheck reads are {items} (ziniao also 紫鸟, bitbrowser also 比特浏览器)", items=join_list(KNOWN_VENDORS)))
     if not _PROFILE_ID.fullmatch(ident):
         raise Rejected(_("a browser profile ID is printable ASCII without spaces, at most 128 characters"))
     return Canonical(f"{vendor}:{ident}")

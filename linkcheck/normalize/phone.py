@@ -21,6 +21,9 @@ _PHONE_EXTENSION = re.compile(
 # `~` is "wait for the dial tone" inside an international prefix (Russia's `8~10`).
 _PHONE_CHARS = re.compile(r"\+?[\d\s().\-/~]+")
 _NOT_DIGIT = re.compile(r"\D")
+# A country code in parentheses in front, as Chinese business cards write it: `(+86)138…`
+# (full-width `（+86）` is the same after NFKC).
+_CODE_IN_PARENS = re.compile(r"\(\s*\+\s*(\d{1,3})\s*\)")
 NO_COUNTRY_CODE = "no country code; give --region or a marketplace with a country"
 
 
@@ -136,8 +139,8 @@ def phone_region(region: str) -> str:
 
 
 def phone(text: str, region: str | None = None) -> Canonical:
-    """E.164: `+86 (138) 0013-8000`, `+86.138.0013.8000` and `008613800138000` are
-    `+8613800138000`. A number without a country code needs `region`; guessing one would
+    """E.164: `+86 (138) 0013-8000`, `+86.138.0013.8000`, `(+86)13800138000` and `008613800138000`
+    are `+8613800138000`. A number without a country code needs `region`; guessing one would
     make different people's numbers collide. A leading international prefix is read as the
     region's (`0011` in Australia, `011` in the US); `00`, the prefix of most of the world,
     is also read as one where the region's own reading gives no valid number, and when
@@ -146,6 +149,8 @@ def phone(text: str, region: str | None = None) -> Canonical:
     if text[:4].lower() == "tel:":
         text = text[4:]
     text = _PHONE_EXTENSION.sub("", text).strip()
+    if text[:1] == "(":
+        text = _CODE_IN_PARENS.sub(r"+\1 ", text, count=1) if _CODE_IN_PARENS.match(text) else text
     if not _PHONE_CHARS.fullmatch(text) or "+" in text[1:]:
         raise Rejected(_("not a phone number"))
     digits = _NOT_DIGIT.sub("", text)

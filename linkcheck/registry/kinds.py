@@ -302,5 +302,19 @@ def mask(kind: str, normalized: str, raw: str | None = None) -> str:
     return entry.mask(normalized)
 
 
+# Kinds a table read by a person shows as entered ("KORVELL", "SF Express", "DESKTOP-7Q2M4KD")
+# rather than normalised: nothing to mask, and no canonical form to type back (browser_profile's
+# `vendor:id` is what --browser takes). JSON and CSV keep what they always gave.
+SHOWN_AS_ENTERED = frozenset(k.name for k in _ENTRIES if not k.sensitive) - {"browser_profile"}
+
+
+def shown(kind: str, normalized: str, raw: str) -> str:
+    """A value as a person's table shows it unless revealed: as entered (spaces collapsed) for
+    SHOWN_AS_ENTERED kinds, else `mask`."""
+    if kind in SHOWN_AS_ENTERED and raw.strip():
+        return " ".join(raw.split())
+    return mask(kind, normalized, raw)
+
+
 # Kinds whose rejected values an error message quotes only partly (see accounts.shown_in_error).
 SECRET_KINDS = frozenset(k.name for k in _ENTRIES if k.in_errors == SECRET)

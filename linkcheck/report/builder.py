@@ -291,8 +291,27 @@ def page_words(script: str, lang: str) -> dict[str, str]:
     with a translation, none in English (the catalog is not read)."""
     if lang == SOURCE_LANG:
         return {}
-    keys = set(_SAY.findall(script)) | {level.label for level in Level} | {"context", *STATUSES}
-    return {k: translate(k, lang) for k in sorted(keys) if translate(k, lang) != k}
+    keys = set(_SAY.findall(script)) | {level.label for level in Level} | {"context", *STATUSES} | set(MATCH_WORDS)
+    words = {k: translate(k, lang) for k in sorted(keys) if translate(k, lang) != k}
+    # The facets, named by their labels (the script's kindName): "gateway_mac" is 路由器（网关）MAC.
+    from ..registry import FACETS
+
+    words.update((facet, kind_name(facet)) for facet in sorted(FACETS) if kind_name(facet) != facet)
+    return words
+
+
+# How a finding matched, as `audit`'s match column says it (cli/output.py MATCH_WORDS).
+MATCH_WORDS = ("exact", "normalised", "network", "fuzzy", "near")
+
+
+def kind_name(facet: str) -> str:
+    """A facet as the page names it: its Chinese label in Chinese, its own name in English (the
+    English page names kinds as `audit` and JSON do)."""
+    if language() == SOURCE_LANG:
+        return facet
+    from ..gate import facet_label
+
+    return facet_label(facet)
 
 
 def build_report(
@@ -338,7 +357,10 @@ def build_report(
         library=Markup(library),
         page_script=Markup(page_script),
         data_json=Markup(_json_for_script(data)),
-        by_status=", ".join(f"{n} {translate(s)}" for s, n in sorted(statuses.items(), key=lambda kv: (-kv[1], kv[0]))),
+        by_status=("，" if lang == "zh" else ", ").join(
+            f"{n} {translate(s)}" for s, n in sorted(statuses.items(), key=lambda kv: (-kv[1], kv[0]))),
+        kind_name=kind_name,
+        kind_list=lambda kinds: join_list(kind_name(k) for k in kinds),
         statuses=STATUSES,
         levels=[(int(lvl), lvl.label) for lvl in sorted(Level, reverse=True)],
         status={a.name: a.status for a in accounts},

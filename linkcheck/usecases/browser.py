@@ -47,12 +47,16 @@ class ProfileMap(dict[str, str]):
         self.rows: dict[str, int] = {}
 
 
-def read_map(path: Path) -> ProfileMap:
-    """--map FILE: CSV `profile,account` (a header row naming them is skipped)."""
-    try:
-        body = read_file_bytes(path).decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise InvalidInput(_("{path}: not UTF-8 text", path=path)) from None
+# A --map file's header row, in English or in the interface's Chinese words: skipped.
+MAP_HEADERS = (["profile", "account"], ["浏览器环境", "账户"])
+
+
+def read_map(path: Path, encoding: str | None = None) -> ProfileMap:
+    """--map FILE: CSV `profile,account` (a header row naming them is skipped), its text read as
+    `import` reads a CSV (UTF-8, GB18030 as Chinese Excel saves it, or `encoding`)."""
+    from ..importers.safety import decode_text
+
+    body = decode_text(path, read_file_bytes(path), encoding)
     mapping = ProfileMap(path)
     for number, row in enumerate(csv.reader(io.StringIO(body)), start=1):
         cells = [c.strip() for c in row]
@@ -60,7 +64,7 @@ def read_map(path: Path) -> ProfileMap:
             continue
         if len(cells) != 2 or not all(cells):
             raise InvalidInput(_("{path}: row {number} is not `profile,account`", path=path, number=number))
-        if number == 1 and [c.lower() for c in cells] == ["profile", "account"]:
+        if number == 1 and [c.lower() for c in cells] in MAP_HEADERS:
             continue
         mapping[cells[0]] = cells[1]
         mapping.rows[cells[0]] = number

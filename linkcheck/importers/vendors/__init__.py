@@ -1,6 +1,6 @@
 """Readers of anti-detect browser profiles: one module per vendor, registered here by name.
 
-Each module has `VENDOR`, `DEFAULT_API`, `from_api(base, key, timeout)` and `from_file(path)`,
+Each module has `VENDOR`, `DEFAULT_API`, `from_api(base, key, timeout)` and `from_file(path, encoding)`,
 both yielding common.BrowserProfile, and `open_profile(base, key, profile_id)` when the vendor's
 local API can start a profile.
 """

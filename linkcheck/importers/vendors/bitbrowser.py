@@ -43,11 +43,12 @@ def from_api(base: str, key: str | None, timeout: float) -> Iterator[BrowserProf
             raise Garbage(_("{VENDOR}: /browser/list has no data object", VENDOR=VENDOR))
         return items(data.get("list"), f"{VENDOR}: data.list")
 
-    yield from parse_rows(iter_pages(fetch, 0, PAGE, VENDOR), parse, f"{VENDOR} profile")
+    yield from parse_rows(iter_pages(fetch, 0, PAGE, VENDOR), parse, lambda n: _("{vendor} profile #{n}", vendor=VENDOR, n=n))
 
 
-def from_file(path: Path) -> Iterator[BrowserProfile]:
-    yield from parse_rows(file_rows(path), parse, f"{path.name}: profile")
+def from_file(path: Path, encoding: str | None = None) -> Iterator[BrowserProfile]:
+    yield from parse_rows(file_rows(path, encoding=encoding), parse,
+                          lambda n: _("{file}: profile #{n}", file=path.name, n=n))
 
 
 def parse(row, where: str) -> BrowserProfile:

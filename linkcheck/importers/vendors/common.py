@@ -255,14 +255,19 @@ def read_file_bytes(path: Path) -> bytes:
     return raw
 
 
-def file_rows(path: Path, list_keys: tuple[str, ...] = ("list", "data", "profiles", "browserList")) -> list[dict]:
+def file_rows(path: Path, list_keys: tuple[str, ...] = ("list", "data", "profiles", "browserList"), *,
+              encoding: str | None = None, columns: dict[str, str] | None = None) -> list[dict]:
     """The rows of an export file: a JSON list (or an object holding one under a known key,
-    possibly inside "data"), or a CSV whose dotted headers (proxy.host) become nested objects."""
+    possibly inside "data"), or a CSV whose dotted headers (proxy.host) become nested objects.
+
+    Its text is read as `import` reads a CSV (`encoding`, else UTF-8 with or without a BOM,
+    UTF-16 with its BOM, or GB18030 as Chinese Excel saves it). `columns` renames CSV headers,
+    compared as `import` compares them (`column_key`: case, spaces, full-width, '_'/'-'), to the
+    vendor's field names; other headers stay as they are."""
+    from ..safety import decode_text
+
     raw = read_file_bytes(path)
-    try:
-        body = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise InvalidInput(_("{path}: not UTF-8 text", path=path)) from None
+    body = decode_text(path, raw, encoding)
     stripped = body.lstrip()
     if stripped.startswith(("[", "{")):
         try:
@@ -284,6 +289,10 @@ def file_rows(path: Path, list_keys: tuple[str, ...] = ("list", "data", "profile
     if not header:
         raise InvalidInput(_("{path}: empty file", path=path))
     header = [h.strip() for h in header]
+    if columns:
+        from ...registry.columns import column_key
+
+        header = [columns.get(column_key(h), h) for h in header]
     for number, cells in enumerate(reader, start=2):
         if not any(c.strip() for c in cells):
             continue
@@ -350,10 +359,12 @@ def note_of(ref: str) -> str:
     return f"browser {ref}"
 
 
-def parse_rows(rows: Iterable[Any], parse: Callable[[Any, str], BrowserProfile], label: str) -> Iterator[BrowserProfile]:
-    """Each row of a vendor's list through `parse`, named in its errors "LABEL #N" (from 1)."""
+def parse_rows(rows: Iterable[Any], parse: Callable[[Any, str], BrowserProfile],
+               label: Callable[[int], str]) -> Iterator[BrowserProfile]:
+    """Each row of a vendor's list through `parse`, named in its errors `label(N)` (from 1):
+    "ziniao_cn.csv: store #1", in the interface language."""
     for n, row in enumerate(rows):
-        yield parse(row, f"{label} #{n + 1}")
+        yield parse(row, label(n + 1))
 
 
 def iter_pages(fetch: Callable[[int], list], first: int, size: int, vendor: str) -> Iterator[Any]:

@@ -4,6 +4,10 @@ password}` answers `{statusCode: 0, browserList: [...]}`. The company login come
 --api-key-file (JSON `{"company", "username", "password"}`) or $LINKCHECK_ZINIAO_LOGIN, never argv.
 Store rows carry no fingerprint or proxy: under Ziniao's model the IP bound to the store is the
 identity (`ip`, from the official store list export `storeId, storeName, platformName, ip`).
+
+An export file's columns may also carry the Chinese names Ziniao's own documentation gives those
+fields (ziniao-open/skills, `ziniao-store-list.md`: 店铺 ID, 店铺名称, 平台名称, 绑定的 IP),
+compared as `import` compares headers; no other Chinese header is documented, so none is guessed.
 """
 
 from __future__ import annotations
@@ -44,11 +48,31 @@ def from_api(base: str, key: str | None, timeout: float) -> Iterator[BrowserProf
     status = answer.get("statusCode")
     if status not in (0, "0"):
         raise VendorUnavailable(_("{VENDOR}: getBrowserList failed (statusCode {status}; {value})", VENDOR=VENDOR, status=str(status)[:10], value=str(answer.get('err') or answer.get('msg') or '')[:100]))
-    yield from parse_rows(items(answer.get("browserList"), f"{VENDOR}: browserList"), parse, f"{VENDOR} store")
+    yield from parse_rows(items(answer.get("browserList"), f"{VENDOR}: browserList"), parse,
+                          lambda n: _("{vendor} store #{n}", vendor=VENDOR, n=n))
 
 
-def from_file(path: Path) -> Iterator[BrowserProfile]:
-    yield from parse_rows(file_rows(path), parse, f"{path.name}: store")
+# The fields a store row is read by, and the Chinese names Ziniao's documentation gives the store
+# list's fields (ziniao-open/skills, skills/ziniao-store/references/ziniao-store-list.md).
+FIELDS = ("browserId", "storeId", "browserName", "storeName", "remark", "platform_name", "platformName", "ip")
+FILE_COLUMNS_ZH = {"店铺 ID": "storeId", "店铺名称": "storeName", "平台名称": "platformName", "绑定的 IP": "ip"}
+
+
+def _file_columns() -> dict[str, str]:
+    from ...registry.columns import column_key
+
+    columns = {column_key(name): name for name in FIELDS}
+    columns.update((column_key(header), name) for header, name in FILE_COLUMNS_ZH.items())
+    return columns
+
+
+def from_file(path: Path, encoding: str | None = None) -> Iterator[BrowserProfile]:
+    rows = file_rows(path, encoding=encoding, columns=_file_columns())
+    if rows and not any("browserId" in row or "storeId" in row for row in rows):
+        found = ", ".join(repr(str(k)[:40]) for k in rows[0])[:300]
+        raise Garbage(_("{path}: no store ID column: a Ziniao store list calls it storeId (店铺 ID); the file's "
+                        "columns are {items}", path=path.name, items=found))
+    yield from parse_rows(rows, parse, lambda n: _("{file}: store #{n}", file=path.name, n=n))
 
 
 def parse(row, where: str) -> BrowserProfile:

@@ -38,9 +38,14 @@
     return out.replace(/\{(\w+)\}/g, function (m, k) { return Object.prototype.hasOwnProperty.call(values, k) ? String(values[k]) : m; });
   }
 
+  // A facet as the page's language names it: its Chinese label in Chinese (data.words), its
+  // name in English; a list of them joined as the language joins a list.
+  function kindName(facet) { return say(facet); }
+  function kindList(kinds) { return kinds.map(kindName).join(say(", ")); }
+
   // The strongest shared kind names the line; the full list is in the details panel.
   function shortKinds(kinds) {
-    return kinds.length ? kinds[0] + (kinds.length > 1 ? " +" + (kinds.length - 1) : "") : "";
+    return kinds.length ? kindName(kinds[0]) + (kinds.length > 1 ? " +" + (kinds.length - 1) : "") : "";
   }
 
   // A pair's kinds: its findings' facets, strongest first, context ones left out.
@@ -131,7 +136,7 @@
     data.hubs.forEach(function (h) {
       var members = h.members.filter(function (m) { return drawn[m]; });
       if (!members.length) { return; }
-      var node = {group: "nodes", classes: "hub", data: {id: h.id, label: h.facet + " ×" + h.count,
+      var node = {group: "nodes", classes: "hub", data: {id: h.id, label: kindName(h.facet) + " ×" + h.count,
         facet: h.facet, level: h.level, value: h.value, count: h.count}};
       if (h.cluster !== null && !collapsed(h.cluster) && clusters[h.cluster]) { node.data.parent = "c" + h.cluster; }
       els.push(node);
@@ -323,7 +328,7 @@
 
   function linkLine(j, self) {
     var p = data.pairs[j], other = p[0] === self ? p[1] : p[0];
-    return names[other] + " — " + say(LEVELS[p[2]]) + " (" + pairKinds(p).join(", ") + ")";
+    return names[other] + " — " + say(LEVELS[p[2]]) + " (" + kindList(pairKinds(p)) + ")";
   }
 
   function showAccount(i) {
@@ -353,7 +358,7 @@
       return;
     }
     if (n.hasClass("hub")) {
-      details.appendChild(text("h3", say("{kind} shared by {n} accounts", {kind: n.data("facet"), n: n.data("count")})));
+      details.appendChild(text("h3", say("{kind} shared by {n} accounts", {kind: kindName(n.data("facet")), n: n.data("count")})));
       details.appendChild(text("p", say("Level: {level} · value {value}", {level: say(n.data("level")), value: n.data("value")})));
       return;
     }
@@ -416,7 +421,7 @@
     th.appendChild(document.createTextNode(" ↔ "));
     th.appendChild(text("span", b, "acct"));
     th.appendChild(document.createTextNode(" "));
-    th.appendChild(text("span", say("score {score} · shares {kinds}", {score: p[3].toFixed(2), kinds: pairKinds(p).join(", ")}), "muted"));
+    th.appendChild(text("span", say("score {score} · shares {kinds}", {score: p[3].toFixed(2), kinds: kindList(pairKinds(p))}), "muted"));
     head.appendChild(th);
     body.appendChild(head);
     var state = chosenState();
@@ -426,11 +431,11 @@
       var row = document.createElement("tr"), findingLevel = s(t[1]);
       row.className = "finding" + (findingLevel === "context" ? " context" : "") + (s(t[5]) === "past" ? " past" : "");
       row.setAttribute("data-state", s(t[5]));
-      row.appendChild(text("td", s(t[0])));
+      row.appendChild(text("td", kindName(s(t[0]))));
       var badge = document.createElement("td");
       badge.appendChild(text("span", say(findingLevel), "badge lvl-" + findingLevel));
       row.appendChild(badge);
-      row.appendChild(text("td", f[1] === null ? s(t[2]) : s(t[2]) + " " + f[1] + "%"));
+      row.appendChild(text("td", f[1] === null ? say(s(t[2])) : say(s(t[2])) + " " + f[1] + "%"));
       row.appendChild(text("td", s(f[2]), "value"));
       row.appendChild(text("td", s(f[3]), "value"));
       var why = text("td", s(t[3]));
@@ -533,7 +538,7 @@
     var li = document.createElement("li"), level = LEVELS[link[2]];
     li.appendChild(text("span", names[link[0]], "acct"));
     li.appendChild(document.createTextNode(" "));
-    li.appendChild(text("span", "—" + link[3].map(s).join(", ") + " · " + say(level) + "→", "via lvl-" + level));
+    li.appendChild(text("span", "—" + kindList(link[3].map(s)) + " · " + say(level) + "→", "via lvl-" + level));
     li.appendChild(document.createTextNode(" "));
     li.appendChild(text("span", names[link[1]], "acct"));
     return li;
