@@ -364,6 +364,9 @@ def test_a_supplier_and_carrier_both_accounts_use_are_told_in_the_cause_never_ci
     assert "We sell under our own brand, Kestrel Trail. Our products are listed in Sports and Outdoors." in en
     exhibits = (tmp_path / "p" / "exhibits.txt").read_text(encoding="utf-8")
     assert "invoices from our suppliers" not in exhibits and "logistics agreement" not in exhibits
+    # the evidence page, the facts for the seller, still lists them
+    html = (tmp_path / "p" / "evidence.html").read_text(encoding="utf-8")
+    assert "Ningbo Fenghe Outdoor Products Co., Ltd." in html and "YunExpress" in html
 
 
 def test_the_own_route_claims_only_what_the_records_back_and_promises_nothing_unrecorded(cli, store, tmp_path):

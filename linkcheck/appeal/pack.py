@@ -213,7 +213,7 @@ def evidence_html(plan: poa.Plan, lang: str, events=()) -> str:
                              table=timeline(plan, words, lang, events)))
     business = []
     for kind in poa.BUSINESS_KINDS:
-        values = plan.business.get(kind) or ()
+        values = (plan.business_on_file or plan.business).get(kind) or ()
         if values:
             business.append((_label(kind, lang), ("、" if lang == "zh" else ", ").join(values)))
     if business:

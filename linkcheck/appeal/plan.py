@@ -182,6 +182,8 @@ class Plan:
     # "logins", "premises"): only what the records back; and what they lack to back the rest.
     kept_apart: tuple[str, ...] = ()
     not_kept_on_record: tuple[str, ...] = ()
+    # Every business value on file, shared ones included: the evidence page shows them all.
+    business_on_file: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def replacement(self, item: Item) -> str | None:
         """What replaced ITEM, where the records show it: a value of its kind in use now, shared with
@@ -402,6 +404,7 @@ def build_plan(store, name: str, case: AppealCase, rules: Rules, *, health=None)
     # separate: the whole kind leaves the separation sentences (a second name of it in the other
     # script may be that same supplier) and the root cause tells it. Amazon's own fulfilment is no
     # shared provider.
+    on_file = dict(business)
     profiles = {other_name: store.profile(other_name) for other_name in case.related}
     shared_business = []
     for other_name in case.related:
@@ -435,7 +438,7 @@ def build_plan(store, name: str, case: AppealCase, rules: Rules, *, health=None)
                                (a.kind, a.normalized) in shared_values))
     return Plan(case, subject, shown, tuple(related), checks_since, checks, business, health or {},
                 warnings=tuple(warnings), successors=tuple(successors), shared_business=tuple(shared_business),
-                kept_apart=kept_apart, not_kept_on_record=not_on_record)
+                kept_apart=kept_apart, not_kept_on_record=not_on_record, business_on_file=on_file)
 
 
 # What each own-route claim of separation needs on record: a value of one of these kinds in use by

@@ -68,8 +68,9 @@ def _question(key: str, **values: str) -> str:
 @click.option("--reactivated", multiple=True, metavar='"ACCOUNT DATE"',
               help="When an owned related account was reactivated (own; repeat for several).")
 @click.option("--lang", type=click.Choice(("en", "zh")), default=None,
-              help="The language of the Plan of Action: en (plan-of-action.txt) or zh (plan-of-action.zh.txt). "
-              "Default: the case's, for a new case the `lang` setting.")
+              help="The language of the letter to paste, en (plan-of-action.txt) or zh (plan-of-action.zh.txt), "
+              "and of exhibits.txt. Default: the marketplace's (English; Chinese for amazon.cn), with a copy in "
+              "the `lang` setting's language to read where that differs.")
 @click.option("--bilingual/--no-bilingual", default=None,
               help="Write both languages, and a file with each English paragraph followed by its Chinese.")
 @rules_option
