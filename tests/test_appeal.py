@@ -38,7 +38,8 @@ def _base(cli):
     ok(cli("account", "add", "kestrel-us", "-m", "amazon.com", *SUBJECT_IDENTITY))
     ok(cli("account", "add", "marigold-us", "-m", "amazon.com", "--display-name", "Marigold Home"))
     for kind, value in (("brand", "Kestrel Trail"), ("category", "Sports and Outdoors"),
-                        ("supplier", "Ningbo Fenghe Outdoor Products Co., Ltd."), ("logistics", "云途物流")):
+                        ("supplier", "Ningbo Fenghe Outdoor Products Co., Ltd."), ("logistics", "云途物流"),
+                        ("logistics", "YunExpress")):
         ok(cli("attr", "add", "kestrel-us", kind, value, "--since", "2025-03-01"))
 
 
@@ -601,14 +602,39 @@ def test_the_paste_ready_check_catches_what_a_letter_must_not_hold(bad):
         assert_paste_ready(f"Dear team,\n\n{bad}\n")
 
 
-def test_a_new_case_starts_in_the_lang_setting_and_keeps_its_language(cli, store, tmp_path):
+def test_a_new_case_is_read_in_the_lang_setting_and_its_letter_is_in_the_marketplaces_language(cli, store, tmp_path):
     args, *_ = scenario_error(cli, store)
-    ok(_appeal(cli, *args, "-o", tmp_path / "p", env={"LINKCHECK_LANG": "zh"}))
-    assert sorted(p.name for p in (tmp_path / "p").iterdir() if p.name.startswith("plan")) == ["plan-of-action.zh.txt"]
-    ok(cli("appeal", "kestrel-us", "-o", tmp_path / "q"))  # the setting is gone; the case kept zh
-    assert (tmp_path / "q" / "plan-of-action.zh.txt").exists()
+    # amazon.com reads English: the letter to paste is English, the Chinese one a companion to read
+    result = _appeal(cli, *args, "-o", tmp_path / "p", env={"LINKCHECK_LANG": "zh"})
+    ok(result)
+    assert sorted(p.name for p in (tmp_path / "p").iterdir() if p.name.startswith("plan")) == [
+        "plan-of-action.txt", "plan-of-action.zh.txt"]
+    assert ("  粘贴到申诉表单：plan-of-action.txt（英文）；plan-of-action.zh.txt 是同一内容的中文版，供你自己阅读"
+            in result.output.splitlines())
+    assert (tmp_path / "p" / "plan-of-action.txt").read_text(encoding="utf-8").startswith("Dear Seller Performance Team,")
+    assert (tmp_path / "p" / "exhibits.txt").read_text(encoding="utf-8").startswith("Kestrel Outdoors申诉附件清单")
+    ok(cli("appeal", "kestrel-us", "-o", tmp_path / "q"))  # the setting is gone; the case is still read in zh
+    assert (tmp_path / "q" / "plan-of-action.zh.txt").read_bytes() == (tmp_path / "p" / "plan-of-action.zh.txt").read_bytes()
+    assert (tmp_path / "q" / "exhibits.txt").read_bytes() == (tmp_path / "p" / "exhibits.txt").read_bytes()
+    # --lang chooses the letter (and the list) whatever the marketplace
+    result = cli("appeal", "kestrel-us", "--lang", "zh", "-o", tmp_path / "z", env={"LINKCHECK_LANG": "zh"})
+    ok(result)
+    assert sorted(p.name for p in (tmp_path / "z").iterdir() if p.name.startswith("plan")) == ["plan-of-action.zh.txt"]
+    assert "  粘贴到申诉表单：plan-of-action.zh.txt" in result.output.splitlines()
     ok(cli("appeal", "kestrel-us", "--lang", "en", "-o", tmp_path / "r"))
     assert (tmp_path / "r" / "plan-of-action.txt").exists() and not (tmp_path / "r" / "plan-of-action.zh.txt").exists()
+
+
+def test_a_letter_for_amazon_cn_is_in_chinese_with_an_english_companion_for_an_english_reader(cli, store, tmp_path):
+    args, *_ = scenario_error(cli, store)
+    ok(cli("account", "set", "kestrel-us", "--marketplace", "amazon.cn"))
+    result = _appeal(cli, *args, "-o", tmp_path / "p")
+    ok(result)
+    assert ("  paste into the appeal form: plan-of-action.zh.txt (Chinese); plan-of-action.txt says the same in "
+            "English, for your own reading") in result.output.splitlines()
+    exhibits = (tmp_path / "p" / "exhibits.txt").read_text(encoding="utf-8")
+    assert "附件1 (Exhibit 1): " in exhibits and "\n[ ] 附件1 (Exhibit 1): " in exhibits
+    assert "\nExhibit 1: " not in exhibits
 
 
 # ----- review: the letter never claims what the records contradict, past included -------------
@@ -701,8 +727,10 @@ def test_two_addresses_at_one_private_domain_are_not_called_the_same_email_addre
     en = (tmp_path / "p" / "plan-of-action.txt").read_text(encoding="utf-8")
     zh = (tmp_path / "p" / "plan-of-action.zh.txt").read_text(encoding="utf-8")
     assert "the same email address" not in en
-    assert "email addresses at the same private domain" in en
-    assert "同一个企业域名下的电子邮箱" in zh
+    # the domain is named, so the Chinese "that domain" refers back to something
+    assert "Until 1 October 2026, the two accounts used email addresses at the same private domain xinghe-trading.example and" in en
+    assert "在2026年10月1日之前，两个账户使用过同一个企业域名xinghe-trading.example下的电子邮箱和" in zh
+    assert "该企业域名" not in zh
     # no address begun since is on record: only that the old one's use ended
     assert "On 1 October 2026 we stopped using email addresses at that domain for our account" in en
     _used(cli, "kestrel-us", "email", "seller@kestrel-outdoors.example", "2026-10-01")
@@ -735,8 +763,25 @@ def test_a_supplier_entered_in_both_scripts_is_named_once_in_each_letters_langua
     zh = (tmp_path / "p" / "plan-of-action.zh.txt").read_text(encoding="utf-8")
     assert "We buy our stock from Ningbo Fenghe Outdoor Products Co., Ltd." in en and "宁波丰和" not in en
     assert "宁波丰和户外用品有限公司" in zh and "Ningbo Fenghe" not in zh
-    # entered in one script only: kept as it is
-    assert "云途物流" in en and "云途物流" in zh
+    assert "Our orders are shipped by YunExpress." in en and "订单由云途物流负责配送。" in zh
+    # a name the records hold in Chinese only is never written into the English letter: refused, saying
+    # which name and how to add its English one
+    ok(cli("attr", "retire", "kestrel-us", "logistics", "YunExpress", "--on", "2026-11-01"))
+    ok(cli("attr", "add", "kestrel-us", "category", "运动户外", "--since", "2025-03-01"))
+    ok(cli("attr", "retire", "kestrel-us", "category", "Sports and Outdoors", "--on", "2026-11-01"))
+    result = _appeal(cli, *args, "--force", "-o", tmp_path / "p")
+    assert result.exit_code == 2
+    assert result.output.splitlines() == [
+        "linkcheck: error: the English Plan of Action would name category 运动户外, logistics 云途物流, which the "
+        "records hold in Chinese only; add the English name each goes by with `linkcheck attr add kestrel-us KIND "
+        "\"ENGLISH NAME\"` (the English letter then uses it, the Chinese letter the Chinese), then run the appeal again"]
+    zh_result = _appeal(cli, *args, "--force", "-o", tmp_path / "p", env={"LINKCHECK_LANG": "zh"})
+    assert zh_result.exit_code == 2
+    assert "英文行动计划中会写到 category 运动户外、logistics 云途物流，但记录里只有中文名称" in zh_result.output
+    # a Chinese letter asked for explicitly names them as they are
+    ok(_appeal(cli, *args, "--force", "--lang", "zh", "--no-bilingual", "-o", tmp_path / "p"))
+    zh = (tmp_path / "p" / "plan-of-action.zh.txt").read_text(encoding="utf-8")
+    assert "我们的商品属于运动户外类目。" in zh and "订单由云途物流负责配送。" in zh
 
 
 def _cause(folder: Path, name: str = "plan-of-action.txt") -> str:
@@ -826,9 +871,26 @@ def test_an_owned_pair_still_sharing_a_bank_account_is_not_said_to_keep_its_own(
     zh = (tmp_path / "p" / "plan-of-action.zh.txt").read_text(encoding="utf-8")
     assert "Both accounts use the same bank account ending in 6819" in en
     assert "its own bank account" not in en and "各自使用独立的银行账户" not in zh
-    assert ("and each account keeps its own staff with personal logins, and the contracts for its premises and "
-            "equipment on file (Exhibit 4).") in en
-    assert "两个账户由各自的员工使用单独的登录权限操作，办公场所和设备的合同也都存档备查（见附件4）。" in zh
+    # nothing else is claimed that the records do not show: no logins or premises are on file, and the
+    # letter promises nothing the seller did not record
+    assert "To prevent this from happening again" not in en and "为了避免再次出现这样的问题" not in zh
+    assert "personal logins" not in en and "premises" not in en and "every week" not in en
+    exhibits = (tmp_path / "p" / "exhibits.txt").read_text(encoding="utf-8")
+    assert ("Each account's own Seller Central logins: the letter says each account keeps its own staff with "
+            "personal logins only when every one of kestrel-us and marigold-us has a login on file; add each with "
+            "`linkcheck attr add ACCOUNT platform_login VALUE`.") in exhibits.splitlines()
+    assert "Each account's own bank account" not in exhibits  # contradicted, not missing: the cause says so
+    # every account with its own login and address on file, nothing of it shared: now it says so
+    for account, login, address in (("kestrel-us", "ops@kestrel-outdoors.example", "455 Example Avenue, Columbus, OH 43215"),
+                                    ("marigold-us", "ops@marigold-home.example", "77 Sample Road, Austin, TX 78701")):
+        _used(cli, account, "platform_login", login, "2025-01-01")
+        _used(cli, account, "address", address, "2025-01-01")
+    ok(_appeal(cli, *args, "--force", "-o", tmp_path / "p"))
+    en = (tmp_path / "p" / "plan-of-action.txt").read_text(encoding="utf-8")
+    zh = (tmp_path / "p" / "plan-of-action.zh.txt").read_text(encoding="utf-8")
+    assert ("To prevent this from happening again, each account keeps its own staff with personal logins and the "
+            "contracts for its premises and equipment on file (Exhibit 4).") in en
+    assert "为了避免再次出现这样的问题，两个账户各自由自己的员工使用单独的登录权限操作，并把办公场所和设备的合同存档备查（见附件4）。" in zh
 
 
 def test_a_payment_account_known_by_its_email_address_is_named_by_its_domain(cli, store, tmp_path):

@@ -24,7 +24,7 @@ def _letters(cli, tmp_path, *args, name="p"):
     en = (tmp_path / name / "plan-of-action.txt").read_text(encoding="utf-8")
     zh = (tmp_path / name / "plan-of-action.zh.txt").read_text(encoding="utf-8")
     for text in (en, zh):
-        assert_paste_ready(text, ("A1KESTREL0001X",))
+        assert_paste_ready(text, ("A1KESTREL0001X", "12345678901"))  # and Amazon's case id, on the own route
     return en, zh
 
 
@@ -335,3 +335,154 @@ def test_two_email_addresses_at_one_mailbox_are_named_by_their_mailbox(cli, stor
     assert "Until 1 October 2026, our business and Marigold Home used email addresses at one mailbox." in en
     assert "the same email address" not in en
     assert "使用过收信到同一个邮箱的电子邮箱地址。" in zh
+
+
+# ----- trial 9: a Chinese seller's appeal read as a reviewer would --------------------------------
+
+
+def _zh_exhibits(tmp_path, name="p"):
+    return (tmp_path / name / "exhibits.txt").read_text(encoding="utf-8")
+
+
+def test_a_supplier_and_carrier_both_accounts_use_are_told_in_the_cause_never_cited_as_separation(cli, store, tmp_path):
+    from test_appeal import scenario_own
+
+    args, *_ = scenario_own(cli, store)
+    for kind, value in (("supplier", "Ningbo Fenghe Outdoor Products Co., Ltd."), ("logistics", "云途物流"),
+                        ("category", "Home and Kitchen")):
+        _used(cli, "marigold-us", kind, value, "2025-01-01")
+    en, zh = _letters(cli, tmp_path, *args)
+    cause = en.split("\n\n")[2]
+    assert cause.endswith("The two accounts also buy from the same supplier and ship through the same logistics company.")
+    assert zh.split("\n\n")[2].endswith("两个账户还从同一家供应商进货，并通过同一家物流公司发货。")
+    # neither is cited as evidence that the accounts are separate, in either script it was entered in
+    assert "We buy our stock from" not in en and "Our orders are shipped by" not in en
+    assert "Ningbo Fenghe" not in en and "YunExpress" not in en
+    assert "under an agreement in our company's name" not in en
+    assert "我们的货源来自" not in zh and "负责配送" not in zh
+    # what is the account's own still is: its brand and its category, which the other does not share
+    assert "We sell under our own brand, Kestrel Trail. Our products are listed in Sports and Outdoors." in en
+    exhibits = (tmp_path / "p" / "exhibits.txt").read_text(encoding="utf-8")
+    assert "invoices from our suppliers" not in exhibits and "logistics agreement" not in exhibits
+    # the evidence page, the facts for the seller, still lists them
+    html = (tmp_path / "p" / "evidence.html").read_text(encoding="utf-8")
+    assert "Ningbo Fenghe Outdoor Products Co., Ltd." in html and "YunExpress" in html
+
+
+def test_the_own_route_claims_only_what_the_records_back_and_promises_nothing_unrecorded(cli, store, tmp_path):
+    from test_appeal import scenario_own
+
+    args, *_ = scenario_own(cli, store)
+    # one office router, still used by both
+    for account in ("kestrel-us", "marigold-us"):
+        _used(cli, account, "gateway_mac", "3c:22:fb:12:34:56", "2025-01-01")
+        _used(cli, account, "address", f"{'455 Example Avenue' if account == 'kestrel-us' else '77 Sample Road'}, "
+                                      "Columbus, OH 43215", "2025-01-01")
+    en, zh = _letters(cli, tmp_path, *args)
+    assert "Both accounts use the same office router" in en
+    prevent = next(p for p in en.split("\n\n") if p.startswith("To prevent"))
+    # each has its own bank account on file now (ours replaced on 1 October), none shared: said; no logins on
+    # file: not said; a router both still use: no "contracts for its premises"
+    assert prevent.startswith("To prevent this from happening again, each account keeps its own bank account. ")
+    assert "premises" not in en and "personal logins" not in en
+    assert "every week" not in en and "每周" not in zh
+    assert "review the account health" not in en
+    # the payment account on file for only one of them backs no claim either
+    _used(cli, "kestrel-us", "payment_account", "payouts@kestrel-outdoors.example", "2025-01-01")
+    en, _zh = _letters(cli, tmp_path, *args, "--force")
+    assert "payment account" not in next(p for p in en.split("\n\n") if p.startswith("To prevent"))
+    exhibits = (tmp_path / "p" / "exhibits.txt").read_text(encoding="utf-8")
+    assert "Each account's own payment account: the letter says each account keeps its own only when every one " \
+           "of kestrel-us and marigold-us has one on file" in exhibits
+    # once the router is replaced and each has its own address, the premises are said, with their exhibit
+    ok(cli("attr", "retire", "kestrel-us", "gateway_mac", "3c:22:fb:12:34:56", "--on", "2026-10-01"))
+    _used(cli, "kestrel-us", "gateway_mac", "3c:22:fb:99:88:77", "2026-10-01")
+    en, zh = _letters(cli, tmp_path, *args, "--force")
+    assert ("To prevent this from happening again, each account keeps its own bank account and the contracts for its "
+            "premises and equipment on file (Exhibit ") in en
+    assert "为了避免再次出现这样的问题，两个账户各自使用独立的银行账户，并把办公场所和设备的合同存档备查（见附件" in zh
+
+
+def test_a_link_the_letter_admits_with_no_action_is_an_open_item_named_and_masked(cli, store, tmp_path):
+    from test_appeal import scenario_own
+
+    args, *_ = scenario_own(cli, store)
+    ok(cli("explain", "kestrel-us", "marigold-us", "company_name", "--note", "One company owns both stores.",
+           "--note-zh", "两家店铺属于同一家公司。"))
+    _used(cli, "kestrel-us", "ip", "203.0.113.61", "2026-06-01")
+    _used(cli, "marigold-us", "ip", "203.0.113.57", "2026-06-01")
+    _used(cli, "kestrel-us", "email", "ops@xinghe-trading.example", "2026-06-01")
+    _used(cli, "marigold-us", "email", "sales@xinghe-trading.example", "2026-06-01")
+    result = _appeal(cli, *args, "-o", tmp_path / "p", env={"LINKCHECK_LANG": "zh"})
+    ok(result)
+    en = (tmp_path / "p" / "plan-of-action.txt").read_text(encoding="utf-8")
+    zh = (tmp_path / "p" / "plan-of-action.zh.txt").read_text(encoding="utf-8")
+    assert ("Both accounts use IP addresses in the same network range, email addresses at the same private domain "
+            "xinghe-trading.example and the same company name.") in en
+    assert "两个账户目前都在使用同一网段内的IP地址、同一个企业域名xinghe-trading.example下的电子邮箱和相同的公司名称。" in zh
+    exhibits = _zh_exhibits(tmp_path)
+    assert ("行动计划中写到Marigold Home和我们的账户目前仍在共用同一个企业域名xinghe-trading.example下的电子邮箱，"
+            "却没有写采取了什么措施。请先更换，并用 `linkcheck attr retire kestrel-us email VALUE --on DATE` 记录更换；"
+            "或者用 `linkcheck explain kestrel-us marigold-us email --note TEXT --note-zh TEXT` 记录共用的原因。"
+            "记录之后，申诉计划会写明。") in exhibits.splitlines()
+    assert ("行动计划中写到Marigold Home和我们的账户目前仍在共用同一网段内的IP地址（203.0.113.x），却没有写采取了什么措施。"
+            "请先更换，并用 `linkcheck attr retire kestrel-us ip VALUE --on DATE` 记录更换；或者用 "
+            "`linkcheck explain kestrel-us marigold-us ip --note TEXT --note-zh TEXT` 记录共用的原因。"
+            "记录之后，申诉计划会写明。") in exhibits.splitlines()
+    assert "每一项事实都有记录" not in exhibits
+    assert "203.0.113.61" not in exhibits and "203.0.113.57" not in exhibits
+    # an explained link is told with its explanation: no longer open
+    ok(cli("explain", "kestrel-us", "marigold-us", "ip", "--note", "Both stores rent addresses from one provider.",
+           "--note-zh", "两家店铺从同一家服务商租用IP地址。"))
+    ok(cli("explain", "kestrel-us", "marigold-us", "email", "--note", "Both stores use our company's mail domain.",
+           "--note-zh", "两家店铺都使用我们公司的邮箱域名。"))
+    ok(_appeal(cli, "--force", "-o", tmp_path / "p", env={"LINKCHECK_LANG": "zh"}))
+    assert "目前仍在共用" not in _zh_exhibits(tmp_path)
+
+
+def test_the_chinese_exhibit_list_names_the_files_as_the_english_letter_cites_them(cli, store, tmp_path):
+    from test_appeal import scenario_former_tenant
+
+    args, *_ = scenario_former_tenant(cli, store)
+    ok(_appeal(cli, *args, "--bilingual", "-o", tmp_path / "p", env={"LINKCHECK_LANG": "zh"}))
+    en = (tmp_path / "p" / "plan-of-action.txt").read_text(encoding="utf-8")
+    assert "(Exhibit 1)" in en
+    exhibits = _zh_exhibits(tmp_path)
+    lines = exhibits.splitlines()
+    assert lines[2].startswith("请按这个顺序把下列文件附在申诉中，附件文件名用英文编号 Exhibit 1、Exhibit 2（依此类推）：要粘贴的英文行动计划 "
+                               "plan-of-action.txt 就是按这些名称引用的。")
+    assert any(line.startswith("Exhibit 1（附件1）：") for line in lines)
+    assert any(line.startswith("[ ] Exhibit 1（附件1）：") for line in lines)
+    assert not any(line.startswith(("附件1：", "[ ] 附件1：")) for line in lines)
+    # a Chinese letter asked for: the files are named 附件N, as it cites them
+    ok(_appeal(cli, "--lang", "zh", "--no-bilingual", "--force", "-o", tmp_path / "p", env={"LINKCHECK_LANG": "zh"}))
+    lines = _zh_exhibits(tmp_path).splitlines()
+    assert any(line.startswith("附件1：") for line in lines) and not any("Exhibit" in line for line in lines)
+
+
+def test_a_uk_store_set_up_in_chinese_gets_an_english_letter_and_needs_its_business_need_in_english(cli, store, tmp_path):
+    from test_appeal import scenario_own
+
+    args, *_ = scenario_own(cli, store)
+    ok(cli("account", "set", "kestrel-us", "--marketplace", "amazon.co.uk"))
+    zh_only = [a for a in args if a != "--business-need" and not a.startswith("Kestrel Outdoors sells")]
+    env = {"LINKCHECK_LANG": "zh"}
+    result = _appeal(cli, *zh_only, "-o", tmp_path / "p", env=env)
+    assert result.exit_code == 2
+    assert "--business-need TEXT" in result.output
+    assert not (tmp_path / "p").exists()
+    result = _appeal(cli, *args, "-o", tmp_path / "p", env=env)
+    ok(result)
+    assert "  粘贴到申诉表单：plan-of-action.txt（英文）；plan-of-action.zh.txt 是同一内容的中文版，供你自己阅读" in result.output
+    assert (tmp_path / "p" / "plan-of-action.txt").read_text(encoding="utf-8").startswith("Dear Seller Performance Team,")
+    assert (tmp_path / "p" / "plan-of-action.zh.txt").read_text(encoding="utf-8").startswith("尊敬的亚马逊卖家绩效团队：")
+
+
+def test_a_deactivated_account_is_called_yi_tingyong_in_a_chinese_statement(cli, store):
+    ok(cli("account", "add", "kestrel-us", "-m", "amazon.com"))
+    ok(cli("account", "add", "marigold-us", "-m", "amazon.com"))
+    ok(cli("account", "set", "kestrel-us", "--status", "suspended"))
+    result = cli("statement", "kestrel-us", "--against", "marigold-us", "--lang", "zh")
+    ok(result)
+    assert "kestrel-us（amazon.com，已停用）" in result.output
+    assert "暂停" not in result.output

@@ -40,8 +40,12 @@ class AppealCase:
     business_need_zh: str | None = None
     authorisation: tuple[str, str] | None = None  # (YYYY-MM-DD, case id)
     reactivated: tuple[tuple[str, str], ...] = ()  # (account, YYYY-MM-DD)
+    # The language the seller reads (exhibits.txt, the evidence page, the letter's companion): the
+    # interface's when the case began, or --lang.
     lang: str = "en"
     bilingual: bool = False
+    # The language of the letter to paste when --lang chose it; None: the marketplace's language.
+    letter_lang: str | None = None
     # How Amazon's notice names each related account: (account, name in the notice).
     named: tuple[tuple[str, str], ...] = field(default=())
 
@@ -58,7 +62,7 @@ class AppealCase:
             "business_need": self.business_need, "business_need_zh": self.business_need_zh,
             "authorisation": list(self.authorisation) if self.authorisation else None,
             "reactivated": [list(r) for r in self.reactivated], "lang": self.lang, "bilingual": self.bilingual,
-            "named": [list(n) for n in self.named],
+            "letter_lang": self.letter_lang, "named": [list(n) for n in self.named],
         }
         return canonical_json(data).decode("utf-8")
 
@@ -82,6 +86,7 @@ class AppealCase:
                 reactivated=tuple((str(a), str(b)) for a, b in d.get("reactivated") or ()),
                 lang=d.get("lang") or "en",
                 bilingual=bool(d.get("bilingual")),
+                letter_lang=d.get("letter_lang") if d.get("letter_lang") in ("en", "zh") else None,
                 named=tuple((str(a), str(b)) for a, b in d.get("named") or ()),
             )
         except (ValueError, KeyError, TypeError):

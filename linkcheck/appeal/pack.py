@@ -35,6 +35,7 @@ from . import plan as poa
 from .signing import StatementInvalid, _canonical_base64, fingerprint, public_key_bytes, public_key_text
 
 SUMS = "SHA256SUMS"
+LETTER_FILES = {"en": "plan-of-action.txt", "zh": "plan-of-action.zh.txt"}
 SIGNATURE = "SHA256SUMS.sig"
 BEGIN_MARK = "-----BEGIN LINKCHECK APPEAL PACK SIGNATURE-----"
 END_MARK = "-----END LINKCHECK APPEAL PACK SIGNATURE-----"
@@ -63,13 +64,16 @@ def case_key(store_signing_key: Ed25519PrivateKey, case_id: bytes) -> Ed25519Pri
 def exhibits_text(plan: poa.Plan, lang: str) -> str:
     words = i18n.catalog("appeal", lang)
     _, ex = poa.compose(plan, lang)
-    out = [words("exhibits_title", account=plan.shown), "", words("exhibits_intro"), ""]
+    # The files are named as the letter to paste cites them (Exhibit 1 in an English letter), in
+    # whatever language this list is read.
+    cited = "" if plan.letter_lang == lang else "_" + plan.letter_lang
+    out = [words("exhibits_title", account=plan.shown), "", words("exhibits_intro" + cited), ""]
     for n, key in enumerate(ex.keys, 1):
-        out += [words("exhibit_heading", n=n, title=ex.words(words, key)),
+        out += [words("exhibit_heading" + cited, n=n, title=ex.words(words, key)),
                 "  " + words("proves", text=ex.words(words, key, "_proves")),
                 "  " + words("highlight", text=ex.words(words, key, "_highlight")), ""]
     out += [words("checklist_title"), "", words("checklist_intro"), ""]
-    out += [words("checklist_item", n=n, title=ex.words(words, key)) for n, key in enumerate(ex.keys, 1)]
+    out += [words("checklist_item" + cited, n=n, title=ex.words(words, key)) for n, key in enumerate(ex.keys, 1)]
     out += ["", words("missing_title"), ""]
     missing = missing_facts(plan, words, lang)
     out += missing or [words("missing_none")]
@@ -90,6 +94,18 @@ def missing_facts(plan: poa.Plan, words: i18n.Catalog, lang: str) -> list[str]:
         out.append(words("missing_status", account=plan.shown, name=name))
     if not plan.case.notice_text:
         out.append(words("missing_notice"))
+    for r in plan.related:
+        for item in r.items:
+            # A link the letter admits as still in place, with no step taken and no explanation: an
+            # open item before the letter is sent, not a fact on record.
+            if item.until is None and item.their_until is None and not item.explained:
+                shared_kind, raw = sorted(item.values)[0]
+                # a domain is named by the words themselves; anything else by its masked value
+                key = "missing_open_domain" if item.group == "email_domain" else "missing_open"
+                out.append(words(key, what=poa.thing(words, "same_", item), other=r.shown, name=name,
+                                 name2=r.name, value=_open_value(item, shared_kind, raw), kind=shared_kind))
+    for claim in plan.not_kept_on_record:
+        out.append(words("missing_kept_" + claim, accounts=poa._join(words, [name, *(r.name for r in plan.related)])))
     for item in plan.retired:
         kind = poa.REPLACEMENT_KIND.get(item.group)
         if kind and not plan.followed(item):  # nothing of its kind begun since is on record
@@ -97,6 +113,15 @@ def missing_facts(plan: poa.Plan, words: i18n.Catalog, lang: str) -> list[str]:
             out.append(words("missing_new", what=what, date=poa.day_words(item.until, lang),  # type: ignore[arg-type]
                              name=name, kind=kind))
     return out
+
+
+def _open_value(item: poa.Item, kind: str, raw: str) -> str:
+    """A shared value as exhibits.txt names it, masked as `account show` masks it: an email
+    domain as itself, an IP address by its network (198.51.100.x), a financial number by its last
+    four digits."""
+    if item.group in poa.LAST_FOUR and not item.domain:
+        return "…" + item.last4
+    return kinds.mask(kind, raw)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -188,7 +213,7 @@ def evidence_html(plan: poa.Plan, lang: str, events=()) -> str:
                              table=timeline(plan, words, lang, events)))
     business = []
     for kind in poa.BUSINESS_KINDS:
-        values = plan.business.get(kind) or ()
+        values = (plan.business_on_file or plan.business).get(kind) or ()
         if values:
             business.append((_label(kind, lang), ("、" if lang == "zh" else ", ").join(values)))
     if business:
@@ -244,10 +269,10 @@ def pack_files(plan: poa.Plan, events=()) -> dict[str, str]:
     """File name -> text of every file of the pack but the checksums and their signature."""
     case = plan.case
     files = {}
-    if case.lang == "en" or case.bilingual:
-        files["plan-of-action.txt"] = poa.letter(plan, "en")
-    if case.lang == "zh" or case.bilingual:
-        files["plan-of-action.zh.txt"] = poa.letter(plan, "zh")
+    # The letter in the marketplace's language (or --lang's), and in the seller's own language
+    # where that differs, for reading: the CLI says which one to paste.
+    for lang in sorted(plan.langs):
+        files[LETTER_FILES[lang]] = poa.letter(plan, lang)
     if case.bilingual:
         files["plan-of-action.bilingual.txt"] = poa.bilingual(plan)
     files["exhibits.txt"] = exhibits_text(plan, case.lang)

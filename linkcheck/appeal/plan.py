@@ -68,6 +68,26 @@ MERGED_ROUTES = {"not-owned": "", "agency": "agency", "agency-ongoing": "agency_
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
 
+def marketplace_language(marketplace: str | None) -> str:
+    """The language a marketplace's reviewers read an appeal in: Chinese for amazon.cn, English
+    for every other (amazon.com, .co.uk, .de, .co.jp… take appeals in English)."""
+    return "zh" if region_for_marketplace(marketplace or "") == "CN" else "en"
+
+
+def letter_language(case: AppealCase, subject: Profile) -> str:
+    """The language of the letter to paste: --lang where it was given, else the marketplace's
+    (never the interface's: a Chinese interface still writes an English letter for amazon.co.uk)."""
+    return case.letter_lang or marketplace_language(subject.account.marketplace)
+
+
+def letter_languages(case: AppealCase, subject: Profile) -> tuple[str, ...]:
+    """Every language a letter is written in: the one to paste first, then the seller's own
+    language where it differs (a companion to read), or both with --bilingual."""
+    first = letter_language(case, subject)
+    others = ("en", "zh") if case.bilingual else (case.lang,)
+    return tuple(dict.fromkeys((first, *others)))
+
+
 # The statuses of an account Amazon has deactivated (a "suspended" seller account, or closed).
 DEACTIVATED = ("suspended", "closed")
 
@@ -118,6 +138,8 @@ class Item:
     # addresses that reach one mailbox (ops+a@ and ops+b@); "range" two IP addresses in one network
     # range; "similar" two nearly identical values (a typo, one digit apart).
     shape: str = ""
+    # Two addresses at one private domain: that domain, which the letter names.
+    email_domain: str = ""
 
     @property
     def shared_until(self) -> int | None:
@@ -152,6 +174,16 @@ class Plan:
     # Values the account uses now, begun on a given date: (group, last four, start, shared with a
     # related account).
     successors: tuple[tuple[str, str, int, bool], ...] = ()
+    # Business kinds (supplier, logistics…) the account shares with each related account: (the
+    # related account's name, kind, how many values): told in the root cause, never cited as
+    # evidence of separation (`business` holds only the kinds shared with none).
+    shared_business: tuple[tuple[str, str, int], ...] = ()
+    # On the own route, what the prevention paragraph may say each account keeps apart ("bank",
+    # "logins", "premises"): only what the records back; and what they lack to back the rest.
+    kept_apart: tuple[str, ...] = ()
+    not_kept_on_record: tuple[str, ...] = ()
+    # Every business value on file, shared ones included: the evidence page shows them all.
+    business_on_file: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def replacement(self, item: Item) -> str | None:
         """What replaced ITEM, where the records show it: a value of its kind in use now, shared with
@@ -170,6 +202,16 @@ class Plan:
         wanted = _replacing_group(item)
         return any(group == wanted and (not item.since_given or since > item.since)
                    for group, _last4, since, _shared in self.successors)
+
+    @property
+    def letter_lang(self) -> str:
+        """The language of the letter to paste (letter_language)."""
+        return letter_language(self.case, self.subject)
+
+    @property
+    def langs(self) -> tuple[str, ...]:
+        """The languages letters are written in, the one to paste first (letter_languages)."""
+        return letter_languages(self.case, self.subject)
 
     @property
     def deactivation_on_record(self) -> bool:
@@ -257,6 +299,8 @@ def thing(words: i18n.Catalog, form: str, item: "Item") -> str:
     that are not one value by what they share: "IP addresses in the same network range")."""
     if item.shape and (item.group, item.shape) in SHAPED:
         return words(form + item.group + "_" + item.shape)
+    if item.group == "email_domain":
+        return words(form + item.group, domain=item.email_domain)
     if item.domain:
         return words(form + item.group + "_email", domain=item.domain)
     if item.group in LAST_FOUR:
@@ -300,7 +344,8 @@ def shared_items(subject: Profile, other: Profile, rules: Rules, explanations: S
                 note_zh = expl.note_zh or (expl.note if expl.note and _CJK.search(expl.note) else None)
             item = Item(other.name, group, (f.kind,), last4, ours[0][0], until, f.overlapped, note_en, note_zh,
                         expl is not None, frozenset({(f.kind, raw)}), theirs[-1][1], theirs[0][0],
-                        start_given(our_attr, ours[0][0]), start_given(their_attr, theirs[0][0]), domain, shape)
+                        start_given(our_attr, ours[0][0]), start_given(their_attr, theirs[0][0]), domain, shape,
+                        _email_domain(raw) if group == "email_domain" else "")
             key = (group, raw if domain else last4, shape)
             old = items.get(key)
             if old is not None:  # one thing, several kinds (a router's MAC and its Wi-Fi): latest end wins
@@ -312,7 +357,7 @@ def shared_items(subject: Profile, other: Profile, rules: Rules, explanations: S
                             old.note_en or item.note_en, old.note_zh or item.note_zh, old.explained and item.explained,
                             old.values | item.values, theirs_later, min(old.their_since, item.their_since),
                             old.since_given and item.since_given, old.their_since_given and item.their_since_given,
-                            domain, shape)
+                            domain, shape, old.email_domain or item.email_domain)
             items[key] = item
     return sorted(items.values(), key=lambda i: (GROUP_ORDER.index(i.group), i.last4))
 
@@ -341,7 +386,7 @@ def build_plan(store, name: str, case: AppealCase, rules: Rules, *, health=None)
             warnings.append(_("warning: the records never show {other} as suspended or closed, so the letter does not say it was reactivated; if Amazon had deactivated it, record that with `linkcheck account set {other} --status suspended`, then `--status active`, and run the appeal again", other=other_name))
         related.append(Related(other_name, other_shown, tuple(items), other.account.status, reactivated))
     _refuse_what_the_records_contradict(name, case, related)
-    _check_notes(name, case, related)
+    _check_notes(name, case, related, letter_languages(case, subject))
     ends = [i.until for r in related for i in r.items if i.until is not None]
     checks_since = max(ends) if ends else None
     checks = 0
@@ -355,6 +400,30 @@ def build_plan(store, name: str, case: AppealCase, rules: Rules, *, health=None)
         kind: tuple(dict.fromkeys(a.value for a in subject.attributes if a.kind == kind and is_current(a)))
         for kind in BUSINESS_KINDS
     }
+    # A supplier, carrier, category or brand both accounts have is no evidence that they are
+    # separate: the whole kind leaves the separation sentences (a second name of it in the other
+    # script may be that same supplier) and the root cause tells it. Amazon's own fulfilment is no
+    # shared provider.
+    on_file = dict(business)
+    profiles = {other_name: store.profile(other_name) for other_name in case.related}
+    shared_business = []
+    for other_name in case.related:
+        theirs = {(a.kind, a.normalized) for a in profiles[other_name].attributes if a.kind in BUSINESS_KINDS}
+        theirs |= {(a.kind, k) for a in profiles[other_name].attributes if a.kind in BUSINESS_KINDS for k in a.keys}
+        for kind in BUSINESS_KINDS:
+            mine = [a for a in subject.attributes if a.kind == kind and is_current(a)
+                    and not (kind == "logistics" and _AMAZON_FULFILMENT.search(a.value))]
+            count = sum(1 for a in mine if (kind, a.normalized) in theirs or any((kind, k) in theirs for k in a.keys))
+            if count:
+                shared_business.append((other_name, kind, count))
+    for _other, kind, _count in shared_business:
+        business[kind] = tuple(v for v in business[kind] if kind == "logistics" and _AMAZON_FULFILMENT.search(v))
+    if "en" in letter_languages(case, subject):
+        chinese_only = [(kind, v) for kind in BUSINESS_KINDS for v in _in_script(business[kind], "en") if _CJK.search(v)]
+        if chinese_only:
+            raise MissingFact(_("the English Plan of Action would name {items}, which the records hold in Chinese only; add the English name each goes by with `linkcheck attr add {name} KIND \"ENGLISH NAME\"` (the English letter then uses it, the Chinese letter the Chinese), then run the appeal again", items=i18n.join_list([f"{kind} {value}" for kind, value in chinese_only]), name=name))
+    kept_apart, not_on_record = _kept_apart(subject, [profiles[o] for o in case.related], related) \
+        if case.relationship == "own" else ((), ())
     shared_values = {v for r in related for i in r.items for v in i.values}
     # What the account uses now, begun on a date someone gave: a value in use whose start nobody
     # gave (the main address, recorded on import) replaced nothing the records can show.
@@ -368,7 +437,33 @@ def build_plan(store, name: str, case: AppealCase, rules: Rules, *, health=None)
             successors.append((group, _last4(a.normalized) if group in LAST_FOUR else "", since,
                                (a.kind, a.normalized) in shared_values))
     return Plan(case, subject, shown, tuple(related), checks_since, checks, business, health or {},
-                warnings=tuple(warnings), successors=tuple(successors))
+                warnings=tuple(warnings), successors=tuple(successors), shared_business=tuple(shared_business),
+                kept_apart=kept_apart, not_kept_on_record=not_on_record, business_on_file=on_file)
+
+
+# What each own-route claim of separation needs on record: a value of one of these kinds in use by
+# every account, none of them shared; and no value of these groups still used by two of them.
+KEPT_APART = {
+    "bank": (("bank_account",), {"bank", "card", "payment"}),
+    "payment": (("payment_account",), {"bank", "card", "payment"}),
+    "logins": (("platform_login",), {"login"}),
+    "premises": (("address",), {"address", "router", "network"}),
+}
+
+
+def _kept_apart(subject: Profile, others: Sequence[Profile], related: Sequence[Related]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """What the own route's prevention paragraph may say each account keeps apart (KEPT_APART), and
+    the claims left out only because a value is not on record (exhibits.txt asks for it)."""
+    still = {i.group for r in related for i in r.items if i.until is None and i.their_until is None}
+    kept, lacking = [], []
+    for claim, (claim_kinds, groups) in KEPT_APART.items():
+        if still & groups:
+            continue  # the records contradict it: the root cause tells what is shared
+        if all(any(a.kind in claim_kinds and is_current(a) for a in p.attributes) for p in (subject, *others)):
+            kept.append(claim)
+        else:
+            lacking.append(claim)
+    return tuple(kept), tuple(lacking)
 
 
 def _shared_names(items: Sequence[Item]) -> str:
@@ -454,8 +549,7 @@ def note_problem(note: str | None) -> bool:
     return note is not None and _INTERNALS.search(note) is not None
 
 
-def _check_notes(name: str, case: AppealCase, related: list[Related]) -> None:
-    langs = ("en", "zh") if case.bilingual else (case.lang,)
+def _check_notes(name: str, case: AppealCase, related: list[Related], langs: tuple[str, ...]) -> None:
     if case.relationship == "own" and (case.business_need or case.business_need_zh):
         for lang in langs:
             if not business_need(case, lang):
@@ -554,9 +648,12 @@ def compose(plan: Plan, lang: str) -> tuple[list[str], Exhibits]:
                        account=account_shown(plan, words), related=related))
 
     own = case.relationship == "own"
-    cause = [words("cause_open")] if any(r.items for r in plan.related) else []
+    business_of: dict[str, list[str]] = {}
+    for other, kind, count in plan.shared_business:
+        business_of.setdefault(other, []).append(words(f"biz_shared_{kind}" + ("s" if count > 1 else "")))
+    cause = [words("cause_open")] if any(r.items or r.name in business_of for r in plan.related) else []
     for r in plan.related:
-        if not r.items:
+        if not r.items and r.name not in business_of:
             cause.append(words("cause_none", other=r.shown))
             continue
         groups: dict[tuple, list[Item]] = {}
@@ -603,6 +700,9 @@ def compose(plan: Plan, lang: str) -> tuple[list[str], Exhibits]:
                     cause.append(words("cause_note", things=thing(words, form, i), note=_sentence(note, lang)))
                 else:
                     cause.append(_sentence(note, lang))
+        if r.name in business_of:  # a supplier or carrier both work with: told, never cited as separation
+            cause.append(words("cause_business" + ("_own" if own else ""), other=r.shown,
+                               things=_join(words, business_of[r.name], "and_also")))
     paras.append(space.join(cause))
 
     route = case.relationship or "not-owned"
@@ -646,7 +746,7 @@ def compose(plan: Plan, lang: str) -> tuple[list[str], Exhibits]:
         # An action says what the records show: the value's use ended on that day and, only where a
         # value of its kind begun since is on record (Plan.replacement), what replaced it.
         new = plan.replacement(i)
-        act = "act_" + i.group + ("_email" if i.domain else "")
+        act = "act_" + i.group + ("_email" if i.domain else "")  # (email_domain: its own act_ keys)
         if i.shape and act + "_" + i.shape in words:
             act += "_" + i.shape
         values = {"date": when}
@@ -675,12 +775,15 @@ def compose(plan: Plan, lang: str) -> tuple[list[str], Exhibits]:
     key = "prevent_own" if own else ("prevent_shared" if still_shared else "prevent")
     if case.relationship == "agency-ongoing":  # the agency's staff work on the account: never "only our own employees"
         key = "prevent_agency_ongoing"
-    if own:  # never "each account keeps its own bank account" beside a bank account both still use
-        both_use = {i.group for r in plan.related for i in r.items if i.until is None and i.their_until is None}
-        shared = [group for group in ("bank", "login") if group in both_use]
-        if shared:
-            key = "prevent_own_shared_" + "_".join(shared)
-    prevent = [words(key, n=ex.cite("agency_ongoing" if key == "prevent_agency_ongoing" else "lease"))]
+    if own:
+        # Only what the records back: each account's own bank account where each has one on file and
+        # none is shared, its premises where each has an address and no router or line is still
+        # shared (Plan.kept_apart); no commitment the seller did not record.
+        kept = [words("own_" + claim, n=ex.cite("lease")) if claim == "premises" else words("own_" + claim)
+                for claim in plan.kept_apart]
+        prevent = [words("prevent_own", things=_join(words, kept, "and_also"))] if kept else []
+    else:
+        prevent = [words(key, n=ex.cite("agency_ongoing" if key == "prevent_agency_ongoing" else "lease"))]
     if case.relationship == "agency":
         prevent.append(words("prevent_agency"))
     if case.relationship == "family":
@@ -707,7 +810,8 @@ def compose(plan: Plan, lang: str) -> tuple[list[str], Exhibits]:
         prevent.append(words("biz_contract_one" if one else "biz_contracts", n=ex.cite(exhibit)))
     if fba:
         prevent.append(words("biz_fba"))
-    paras.append(space.join(prevent))
+    if prevent:
+        paras.append(space.join(prevent))
 
     if plan.health.get(lang):
         paras.append(plan.health[lang])

@@ -68,8 +68,9 @@ def _question(key: str, **values: str) -> str:
 @click.option("--reactivated", multiple=True, metavar='"ACCOUNT DATE"',
               help="When an owned related account was reactivated (own; repeat for several).")
 @click.option("--lang", type=click.Choice(("en", "zh")), default=None,
-              help="The language of the Plan of Action: en (plan-of-action.txt) or zh (plan-of-action.zh.txt). "
-              "Default: the case's, for a new case the `lang` setting.")
+              help="The language of the letter to paste, en (plan-of-action.txt) or zh (plan-of-action.zh.txt), "
+              "and of exhibits.txt. Default: the marketplace's (English; Chinese for amazon.cn), with a copy in "
+              "the `lang` setting's language to read where that differs.")
 @click.option("--bilingual/--no-bilingual", default=None,
               help="Write both languages, and a file with each English paragraph followed by its Chinese.")
 @rules_option
@@ -117,8 +118,11 @@ def appeal_cmd(name, related, output, force, notice_date, notice_text, relations
     with open_store(write=True) as st:
         subject = st.profile(name)
         case = cases.AppealCase.from_json(subject.account.appeal_case)
+        reader = None
         if lang is None and subject.account.appeal_case is None:
-            lang = setting_value("lang")  # a new case starts in the user's language; the case keeps it
+            # A new case is read in the user's language (exhibits.txt, the evidence page, a Chinese
+            # companion of the letter); the letter itself is in the marketplace's unless --lang.
+            reader = setting_value("lang")
         # --related and --reactivated name accounts as the notice does (a token, a display name)
         # or by their names: the case holds names, so they are read as such first.
         related_named: list[tuple[str, str]] = []
@@ -128,6 +132,8 @@ def appeal_cmd(name, related, output, force, notice_date, notice_text, relations
             accounts, _tokens = _on_file(st, [account for account, _day in reactivations])
             reactivations = [(account, day) for account, (_given, day) in zip(accounts, reactivations, strict=True)]
         case = _with_names(_merge(case, name, related, given, notice, reactivations, lang, bilingual), related_named)
+        if reader is not None:
+            case = replace(case, lang=reader)
         case = _ask_for_what_is_missing(st, case, name, interactive)
         account = replace(subject.account, appeal_case=case.to_json())
         if not account.display_name and interactive:  # kept as the account's display name
@@ -136,7 +142,7 @@ def appeal_cmd(name, related, output, force, notice_date, notice_text, relations
             account = replace(account, display_name=shown)
         st.put_profile(replace(subject, account=account))
         try:
-            langs = ("en", "zh") if case.bilingual else (case.lang,)
+            langs = poa.letter_languages(case, subject)
             standing = {}
             for code in langs:
                 try:
@@ -154,12 +160,15 @@ def appeal_cmd(name, related, output, force, notice_date, notice_text, relations
     for warning in plan.warnings:
         echo_err(warning)
     click.echo(_("Appeal pack written to {output}", output=output))
-    if "plan-of-action.txt" in files and "plan-of-action.zh.txt" in files:
+    pasted = packs.LETTER_FILES[plan.letter_lang]
+    if len(plan.langs) > 1 and plan.letter_lang == "en":
         # Both letters: the marketplace reads the English one; the Chinese says the same, for you.
         click.echo(_("  paste into the appeal form: plan-of-action.txt (English); plan-of-action.zh.txt says the "
                      "same in Chinese, for your own reading"))
+    elif len(plan.langs) > 1:
+        click.echo(_("  paste into the appeal form: plan-of-action.zh.txt (Chinese); plan-of-action.txt says the "
+                     "same in English, for your own reading"))
     else:
-        pasted = "plan-of-action.txt" if "plan-of-action.txt" in files else "plan-of-action.zh.txt"
         click.echo(_("  paste into the appeal form: {items}", items=pasted))
     click.echo(_("  attach the documents listed in exhibits.txt; evidence.html holds the facts behind the letter"))
     echo_err(_("Check it with: linkcheck verify {output}", output=output))
@@ -201,8 +210,8 @@ def _merge(case, name, related, given, notice, reactivations, lang, bilingual):
         if account not in case.related:
             raise UsageError(_("--reactivated names {account!r}, which is not one of the --related accounts", account=account))
         case = case.with_reactivated(account, day)
-    if lang is not None:
-        case = replace(case, lang=lang)
+    if lang is not None:  # the letter in that language, whatever the marketplace's; exhibits.txt too
+        case = replace(case, lang=lang, letter_lang=lang)
     if bilingual is not None:
         case = replace(case, bilingual=bool(bilingual))
     return case
