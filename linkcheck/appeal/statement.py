@@ -20,6 +20,8 @@ from ..registry import kinds
 from ..errors import EXIT_FINDINGS, InvalidInput, LinkcheckError, UsageError
 from ..models import Event, Explanation, Profile, iso, now
 from ..linkage.rules import DEFAULT_RULES, FACETS, Rules
+from ..linkage.evidence import EXACT, NETWORK, NORMALISED
+from ..registry.facets import AROUND_FACETS, BLOCKING_PREFIX
 from ..safetext import check_free_text
 
 FORMATS = ("text", "markdown", "html", "json")
@@ -294,8 +296,8 @@ def build_statement(
         other = pair.accounts[0] if pair.accounts[1] == name else pair.accounts[1]
         findings.extend((other, f) for f in pair.findings)
 
-    shared = tuple(
-        _shared_value(name, other, f, explained, shower) for other, f in findings if not f.context
+    shared = _once_per_value(
+        name, profiles, [(other, f, _shared_value(name, other, f, explained, shower)) for other, f in findings if not f.context]
     )
     unexplained = [s for s in shared if s.explanation is None]
     if unexplained and not disclose:
@@ -413,6 +415,53 @@ def _explanation_index(explanations: Iterable[Explanation]) -> dict[tuple[str, s
         a, b = sorted(e.accounts)
         index[(a, b, e.kind)] = ExplanationNote(_scrub(e.note), e.when, _scrub(e.note_zh) if e.note_zh else None)
     return index
+
+
+def _once_per_value(
+    name: str, profiles: Sequence[Profile], shared: list[tuple[str, engine.Finding, SharedValue]]
+) -> tuple[SharedValue, ...]:
+    """Each value the subject shares with another account, once (the trial's login listed twice).
+
+    One value can be found through several facets: an email login is a platform login and also
+    a mailbox (its email key), so a login both accounts hold, or one account's login that is the
+    other's contact email, comes back as an email finding and a platform-login finding. Findings
+    of one pair whose values share an exact match key are one identifier; a network or domain
+    around the values (an IP's /24) is one identifier too, and none beside a value in it that the
+    accounts share. The first (the strongest) is kept, with an explanation any of them has."""
+    keys_at: dict[tuple[str, str], list[frozenset[str]]] = {}
+    for p in profiles:
+        for a in p.attributes:
+            exact = frozenset(k for k in a.keys if not k.startswith(BLOCKING_PREFIX))
+            keys_at.setdefault((p.name, a.normalized), []).append(exact)
+    groups: list[tuple[str, set[str], int]] = []  # (other, the keys the values share, index in kept)
+    kept: list[SharedValue] = []
+    for other, f, value in shared:
+        common: set[str] = set()  # what the two values share, the finding's own facet among it
+        if f.match in (EXACT, NORMALISED, NETWORK):
+            prefix = f.facet + ":"
+            for mine in keys_at.get((name, f.raw.get(name, "")), ()):
+                for theirs in keys_at.get((other, f.raw.get(other, "")), ()):
+                    both = mine & theirs
+                    if any(k.startswith(prefix) for k in both):
+                        common |= both
+        if f.facet in AROUND_FACETS:  # the network or domain alone identifies it
+            wanted = {k for k in common if _facet_of(k) == f.facet}
+        else:
+            wanted = {k for k in common if _facet_of(k) not in AROUND_FACETS}
+        same = next((g for g in groups if g[0] == other and g[1] & wanted), None) if wanted else None
+        if same is None:
+            groups.append((other, common, len(kept)))
+            kept.append(value)
+            continue
+        same[1].update(common)
+        held = kept[same[2]]
+        if held.explanation is None and value.explanation is not None:
+            kept[same[2]] = replace(held, explanation=value.explanation)
+    return tuple(kept)
+
+
+def _facet_of(key: str) -> str:
+    return key[: key.find(":")] if ":" in key else key
 
 
 def _shared_value(name: str, other: str, f: engine.Finding, explained: dict, shower: ValueShower) -> SharedValue:
