@@ -285,7 +285,7 @@ def parse_when(text: str) -> int:
     return ts
 
 
-def _spellings(profile: Profile, kind: str, value: str, region: str | None) -> set[str]:
+def spellings_of(profile: Profile, kind: str, value: str, region: str | None) -> set[str]:
     """The normalised forms `value` of `kind` may be stored under on the profile."""
     kinds.get_kind(kind)
     parsed = kinds.parse_value(kind, value, region=region)
@@ -367,7 +367,7 @@ def reopened(before: Profile, after: Profile) -> list[tuple[Attribute, int | Non
 
 def remove_attribute(profile: Profile, kind: str, value: str, region: str | None) -> Profile:
     """The profile without the value of `kind` that normalises like `value`."""
-    spellings = _spellings(profile, kind, value, region)
+    spellings = spellings_of(profile, kind, value, region)
     kept = tuple(a for a in profile.attributes if not (a.kind == kind and a.normalized in spellings))
     if len(kept) == len(profile.attributes):
         raise UsageError(_("account {name!r} has no {kind} matching that value (`linkcheck account show {name}` lists its values)", name=profile.name, kind=kind))
@@ -378,7 +378,7 @@ def retire_attribute(
     profile: Profile, kind: str, value: str, region: str | None, on: int, note: str | None = None
 ) -> tuple[Profile, Attribute]:
     """The profile with the current period of its value of `kind` (any spelling) ended at `on`."""
-    spellings = _spellings(profile, kind, value, region)
+    spellings = spellings_of(profile, kind, value, region)
     attrs = list(profile.attributes)
     found = next((i for i, a in enumerate(attrs) if a.kind == kind and a.normalized in spellings), None)
     if found is None:

@@ -95,3 +95,181 @@ def test_a_network_two_accounts_share_without_a_common_address_is_one_identifier
     assert result.exit_code == 1
     listed = [line for line in result.stderr.splitlines() if line.startswith("  - ")]
     assert len(listed) == 1 and listed[0].startswith("  - ip (ip_network) with elm-us (network)")
+
+
+# ----- 2. an explanation covers the values it names -------------------------------------------
+
+
+def _audit(cli, *args: str) -> tuple[int, dict]:
+    result = cli("audit", "--format", "json", *args)
+    return result.exit_code, json.loads(result.stdout)
+
+
+def _explanations_of(data: dict, a: str, b: str) -> dict[str, str | None]:
+    """{value a holds: explanation} of the findings between a and b."""
+    pair = next(p for p in data["pairs"] if p["accounts"] == sorted([a, b]))
+    return {f["values"][a]: f["explanation"] for f in pair["findings"] if f["facet"] == "ip"}
+
+
+@pytest.fixture
+def office(cli, store):
+    _accounts(cli, "oak-us", "elm-us")
+    for name in ("oak-us", "elm-us"):
+        _add(cli, name, "ip", "203.0.113.7")
+    return store
+
+
+def test_explaining_the_office_ip_does_not_explain_a_second_ip_shared_later(cli, office):
+    recorded = _ok(cli("explain", "oak-us", "elm-us", "ip", "--note", "We share the office IP"))
+    assert recorded.stdout.splitlines() == [
+        "Recorded why elm-us and oak-us share ip.",
+        "It covers 203.0.113.x; another ip value they come to share needs its own explanation.",
+    ]
+    assert cli("audit", "--fail-unexplained").exit_code == 0
+    for name in ("oak-us", "elm-us"):
+        _add(cli, name, "ip", "198.51.100.4")
+    code, data = _audit(cli, "--fail-unexplained")
+    assert code == 1
+    assert _explanations_of(data, "oak-us", "elm-us") == {"203.0.113.x": "We share the office IP", "198.51.100.x": None}
+    rows = [line.split() for line in cli("audit").stdout.splitlines() if line.startswith("    ip ")]
+    assert sorted(rows) == [["ip", "high", "12", "exact", "198.51.100.x", "198.51.100.x"],
+                            ["ip", "high", "12", "exact", "203.0.113.x", "203.0.113.x", "We", "share", "the", "office", "IP"]]
+    refused = cli("statement", "oak-us", "--against", "elm-us")
+    assert refused.exit_code == 1
+    assert [line for line in refused.stderr.splitlines() if line.startswith("  - ")] == [
+        "  - ip with elm-us (exact): oak-us: 198.51.100.x / elm-us: 198.51.100.x"]
+
+
+def test_value_names_the_one_value_explained(cli, office):
+    for name in ("oak-us", "elm-us"):
+        _add(cli, name, "ip", "198.51.100.4")
+    done = json.loads(_ok(cli("explain", "oak-us", "elm-us", "ip", "--value", " 203.0.113.7 ", "--note", "office",
+                              "--format", "json")).stdout)
+    assert done["values"] == ["203.0.113.x"] and done["accounts"] == ["elm-us", "oak-us"]
+    code, data = _audit(cli, "--fail-unexplained")
+    assert code == 1
+    assert _explanations_of(data, "oak-us", "elm-us") == {"203.0.113.x": "office", "198.51.100.x": None}
+    _ok(cli("explain", "oak-us", "elm-us", "ip", "--value", "198.51.100.4", "--note", "the warehouse line"))
+    assert cli("audit", "--fail-unexplained").exit_code == 0
+    listed = json.loads(_ok(cli("explain", "--list", "--format", "json")).stdout)
+    assert sorted((row["note"], tuple(row["values"])) for row in listed) == [
+        ("office", ("203.0.113.x",)), ("the warehouse line", ("198.51.100.x",))]
+
+
+def test_a_value_neither_account_holds_is_refused(cli, office):
+    result = cli("explain", "oak-us", "elm-us", "ip", "--value", "198.51.100.9", "--note", "x")
+    assert result.exit_code == 2
+    assert result.stderr == ("linkcheck: error: neither oak-us nor elm-us holds that ip value (--value 198.51.100.x); "
+                             "`linkcheck account show NAME` lists an account's values\n")
+    assert cli("explain", "--list", "--format", "json").stdout.strip() == "[]"
+
+
+def test_an_invalid_value_is_invalid_input(cli, office):
+    result = cli("explain", "oak-us", "elm-us", "ip", "--value", "not-an-ip", "--note", "x")
+    assert result.exit_code == 3
+    assert len(result.stderr.splitlines()) == 1 and "Traceback" not in result.stderr
+
+
+def test_explaining_a_kind_the_accounts_do_not_share_is_refused_in_english_and_chinese(cli, office):
+    result = cli("explain", "oak-us", "elm-us", "mac", "--note", "just in case")
+    assert result.exit_code == 2
+    assert result.stderr == ("linkcheck: error: oak-us and elm-us share no mac value on record now, so there is "
+                             "nothing to explain; to explain a value before they share it, name it with --value VALUE\n")
+    zh = cli("explain", "oak-us", "elm-us", "mac", "--note", "x", env={"LINKCHECK_LANG": "zh"})
+    assert zh.exit_code == 2
+    assert "oak-us 与 elm-us 目前没有共用任何 mac 类信息，无需说明" in zh.stderr
+
+
+def test_an_explanation_recorded_before_values_were_named_covers_what_was_on_record_then(cli, office, store_path):
+    from linkcheck.models import Explanation, now
+    from linkcheck.store import Store
+
+    from conftest import PASSPHRASE
+
+    with Store.open(store_path, PASSPHRASE, write=True) as st:  # as an earlier linkcheck wrote it: no values
+        st.put_explanation(Explanation(("elm-us", "oak-us"), "ip", "the office", now()))
+    code, data = _audit(cli, "--fail-unexplained")
+    assert code == 0 and _explanations_of(data, "oak-us", "elm-us") == {"203.0.113.x": "the office"}
+    listed = cli("explain", "--list").stdout
+    assert "those on record then" in listed
+    with Store.open(store_path, PASSPHRASE, write=True) as st:  # recorded before the values were
+        st.put_explanation(Explanation(("elm-us", "oak-us"), "ip", "the office", now() - 86_400))
+    code, data = _audit(cli, "--fail-unexplained")
+    assert code == 1 and _explanations_of(data, "oak-us", "elm-us") == {"203.0.113.x": None}
+
+
+def test_the_store_keeps_no_explained_value_in_plain_text(cli, office, store_path):
+    from linkcheck.store import Store
+
+    from conftest import PASSPHRASE
+
+    _ok(cli("explain", "oak-us", "elm-us", "ip", "--note", "office"))
+    with Store.open(store_path, PASSPHRASE) as st:
+        (explanation,) = st.explanations()
+    assert explanation.shown == ("203.0.113.x",)
+    assert explanation.values and not any("203.0.113" in v for v in explanation.values)
+    assert all(len(v) == 16 and int(v, 16) >= 0 for v in explanation.values)
+
+
+def test_migrate_carries_what_an_explanation_covers(cli, office, tmp_path):
+    _ok(cli("explain", "oak-us", "elm-us", "ip", "--note", "office"))
+    copy = tmp_path / "copy.db"
+    _ok(cli("store", "migrate", "--to", copy, env={"LINKCHECK_NEW_PASSPHRASE": "another passphrase 1"}))
+    result = cli("audit", "--format", "json", "--fail-unexplained", env={"LINKCHECK_STORE": str(copy)},
+                 passphrase="another passphrase 1")
+    assert result.exit_code == 0, result.output
+    assert _explanations_of(json.loads(result.stdout), "oak-us", "elm-us") == {"203.0.113.x": "office"}
+
+
+# ----- 2b. a hub is explained for every account holding its value -----------------------------
+
+
+@pytest.fixture
+def agency(cli, store, tmp_path):
+    """Four stores behind one office IP, with a hub size of 3: the IP is a hub."""
+    names = ("s1-us", "s2-us", "s3-us", "s4-us")
+    _accounts(cli, *names)
+    for name in names:
+        _add(cli, name, "ip", "203.0.113.7")
+    rules = tmp_path / "rules.toml"
+    rules.write_text("[combine]\nhub_size = 3\n", encoding="utf-8")
+    return rules
+
+
+def test_a_hub_stays_unexplained_until_explained_for_every_holder(cli, agency):
+    code, data = _audit(cli, "--rules", agency, "--fail-unexplained")
+    assert code == 1
+    assert [h["explanation"] for h in data["hubs"] if h["facet"] == "ip"] == [None]
+    done = _ok(cli("explain", "--all-holders", "ip", "--value", "203.0.113.7", "--note", "Our agency office line"))
+    assert done.stdout == "Recorded why every account holding this ip value shares it: 203.0.113.x.\n"
+    code, data = _audit(cli, "--rules", agency, "--fail-unexplained")
+    assert code == 0
+    assert {h["facet"]: h["explanation"] for h in data["hubs"]} == {
+        "ip": "Our agency office line", "ip_network": "Our agency office line"}
+    table = cli("audit", "--rules", agency).stdout
+    assert "Our agency office line" in table
+    listed = json.loads(cli("explain", "--list", "--format", "json").stdout)
+    assert listed == [{"accounts": "", "all_holders": True, "kind": "ip", "note": "Our agency office line",
+                       "values": ["203.0.113.x"], "recorded": listed[0]["recorded"]}]
+    assert "every account holding the values" in cli("explain", "--list").stdout
+
+
+def test_an_all_holders_explanation_covers_no_other_value(cli, agency):
+    _ok(cli("explain", "--all-holders", "ip", "--value", "203.0.113.7", "--note", "office"))
+    _add(cli, "s1-us", "ip", "198.51.100.4")
+    _add(cli, "s2-us", "ip", "198.51.100.4")
+    code, data = _audit(cli, "--rules", agency, "--fail-unexplained")
+    assert code == 1
+    # The pair the new IP links shows the hub's explained value beside it, and the new one unexplained.
+    assert _explanations_of(data, "s1-us", "s2-us") == {"198.51.100.x": None, "203.0.113.x": "office"}
+
+
+def test_all_holders_needs_a_value_that_someone_holds(cli, agency):
+    missing = cli("explain", "--all-holders", "ip", "--note", "x")
+    assert missing.exit_code == 2 and "--all-holders explains named values" in missing.stderr
+    nobody = cli("explain", "--all-holders", "ip", "--value", "198.51.100.9", "--note", "x")
+    assert nobody.exit_code == 2
+    assert nobody.stderr == ("linkcheck: error: no account holds that ip value (--value 198.51.100.x); "
+                             "`linkcheck account show NAME` lists an account's values\n")
+    assert cli("explain", "--all-holders", "s1-us", "ip", "--value", "203.0.113.7", "--note", "x").exit_code == 2
+

@@ -266,15 +266,10 @@ def thing(words: i18n.Catalog, form: str, item: "Item") -> str:
 
 def shared_items(subject: Profile, other: Profile, rules: Rules, explanations: Sequence[Explanation]) -> list[Item]:
     """What SUBJECT and OTHER share or shared, one Item per plain thing (router, bank account…)."""
-    notes = {}
-    for e in explanations:
-        a, b = sorted(e.accounts)
-        notes[(a, b, e.kind)] = e
-    first, second = sorted((subject.name, other.name))
     ours_by_value = {(a.kind, a.normalized): a for a in subject.attributes}
     theirs_by_value = {(a.kind, a.normalized): a for a in other.attributes}
     items: dict[tuple[str, str, str], Item] = {}
-    for p in engine.compare(subject, [other], statement_rules(rules)):
+    for p in engine.compare(subject, [other], statement_rules(rules), explanations=explanations):
         for f in p.findings:
             # Two addresses at one private domain are not "the same email address".
             group = "email_domain" if f.facet == "email_domain" else GROUPS.get(f.kind)
@@ -292,7 +287,7 @@ def shared_items(subject: Profile, other: Profile, rules: Rules, explanations: S
                 shape = ""
             domain = _email_domain(raw) if group in LAST_FOUR else ""
             last4 = _last4(raw) if group in LAST_FOUR and not domain else ""
-            expl = notes.get((first, second, f.kind)) or notes.get((first, second, f.facet))
+            expl = f.explained_by  # of the kind or the facet, and of this value (linkage.explained)
             note_en = note_zh = None
             if expl is not None:
                 if expl.note and not _CJK.search(expl.note):

@@ -173,10 +173,12 @@ def render_audit_table(result: engine.Audit, *, reveal: bool, total_accounts: in
     if result.hubs:
         out.append(_("Values shared by many accounts"))
         rows = [
-            {"kind": h.facet, "level": h.level.label, "value": h.raw if reveal else h.value, "accounts": len(h.accounts)}
+            {"kind": h.facet, "level": h.level.label, "value": h.raw if reveal else h.value, "accounts": len(h.accounts),
+             "explanation": h.explanation or ""}
             for h in result.hubs
         ]
-        out.append(render_rows(rows, "table", ["kind", "level", "value", "accounts"]))
+        explained = ["explanation"] if any(h.explanation for h in result.hubs) else []
+        out.append(render_rows(rows, "table", ["kind", "level", "value", "accounts", *explained]))
         out.append("")
     if result.clusters:
         out.append(_("Clusters of linked accounts"))
