@@ -8,6 +8,7 @@ from dataclasses import dataclass, replace
 from typing import Callable, Iterable
 
 from .i18n import N_, _, join_list, translate
+from . import bankzeros
 from .registry import kinds
 from .registry.regions import known_marketplace, marketplace_suggestion
 from .normalize.country import COUNTRY_KINDS, company_country as normalize_country
@@ -599,7 +600,8 @@ class NewAccountRows:
             return None
         profile, n = merge_attributes(Profile(account), attrs, reopen=False)
         body, index = self._store.row_content(profile)
-        return name, marketplace, n, body, index, record.origin
+        banks = tuple(a.normalized for a in profile.attributes if a.kind == bankzeros.KIND and bankzeros.zero_prone(a.normalized))
+        return name, marketplace, n, body, index, record.origin, banks
 
 
 def _import_records(store, pairs: Iterable[tuple[ProfileRecord | BuiltRow, Answers | None]], region, default_region,
@@ -613,10 +615,14 @@ def _import_records(store, pairs: Iterable[tuple[ProfileRecord | BuiltRow, Answe
     seen_names: set[str] = set()
     first_rows: dict[tuple[str, str], str] = {}  # (file, account) -> the origin of its first row
     seen_marketplaces: set[str] = set()
+    banks: list[bankzeros.Entered] = []  # numbers of digits only, for the leading-zeros warning
     count = 0
     for count, (record, answers) in enumerate(pairs, 1):
         if isinstance(record, BuiltRow):  # a new account, its row made ahead (NewAccountRows)
             name = record.name
+            if record.banks:
+                label = _("{origin}: account {name!r}", origin=record.origin, name=name)
+                banks.extend(bankzeros.Entered(name, label, number) for number in record.banks)
             if name in seen_names:
                 raise RuntimeError("a row made ahead for a new account whose name was read before")
             if record.marketplace:
@@ -681,6 +687,7 @@ def _import_records(store, pairs: Iterable[tuple[ProfileRecord | BuiltRow, Answe
             bad_rows += 1
             continue
         kept_retired += _listed_while_retired(profile, attrs)
+        banks.extend(bankzeros.Entered(name, label, a.normalized) for a in attrs if a.kind == bankzeros.KIND)
         profile = merged
         if not problems or skip_invalid:
             store.put_profile(profile)
@@ -694,6 +701,7 @@ def _import_records(store, pairs: Iterable[tuple[ProfileRecord | BuiltRow, Answe
             progress(count)
     if problems and not skip_invalid:
         raise ImportErrors(problems, bad_rows)
+    warnings.extend(bankzeros.warnings(store, banks))
     if kept_retired:
         warnings.append(_(
             "{n} value(s) retired on file were listed without a period of use and stay retired "

@@ -273,3 +273,67 @@ def test_all_holders_needs_a_value_that_someone_holds(cli, agency):
                              "`linkcheck account show NAME` lists an account's values\n")
     assert cli("explain", "--all-holders", "s1-us", "ip", "--value", "203.0.113.7", "--note", "x").exit_code == 2
 
+
+# ----- 3. bank account numbers that lost their leading zeros -----------------------------------
+
+ZEROS_WARNING = ("bank account ****5678 ({digits} digits) is the same number as bank account ****5678 ({digits2} "
+                 "digits) of {other} once leading zeros are dropped, as a spreadsheet drops them; if they are one "
+                 "account, write the number with its zeros (format the column as text), or the audit takes them "
+                 "for two")
+
+
+def test_attr_add_warns_about_a_number_on_file_with_its_leading_zeros(cli, store):
+    _accounts(cli, "oak-us", "elm-us")
+    _add(cli, "oak-us", "bank_account", "0012345678")
+    result = cli("attr", "add", "elm-us", "bank_account", "12345678")
+    assert result.exit_code == 0
+    assert result.stderr == "warning: account 'elm-us': " + ZEROS_WARNING.format(
+        digits=8, digits2=10, other="oak-us") + "\n"
+    assert "Added bank_account ****5678 to elm-us" in result.stdout
+    assert "1234" not in result.stderr.replace("****5678", "")
+
+
+def test_a_csv_import_warns_about_numbers_excel_stripped(cli, store, tmp_path):
+    _accounts(cli, "oak-us")
+    _add(cli, "oak-us", "bank_account", "0012345678")
+    path = tmp_path / "from-excel.csv"
+    path.write_text("account,marketplace,bank_account\nelm-us,amazon.com,12345678\npine-us,amazon.com,87654321\n",
+                    encoding="utf-8")
+    result = cli("import", path)
+    assert result.exit_code == 0, result.output
+    warned = [line for line in result.stderr.splitlines() if "leading zeros" in line]
+    assert len(warned) == 1
+    assert warned[0].startswith("warning: ") and warned[0].endswith(
+        "row 2: account 'elm-us': " + ZEROS_WARNING.format(digits=8, digits2=10, other="oak-us"))
+    assert json.loads(cli("account", "show", "elm-us", "--format", "json").stdout)
+
+
+def test_two_spellings_in_one_import_are_said_once(cli, store, tmp_path):
+    path = tmp_path / "both.json"
+    path.write_text(json.dumps([{"account": "oak-us", "attributes": {"bank_account": ["0012345678"]}},
+                                {"account": "elm-us", "attributes": {"bank_account": ["12345678"]}}]), encoding="utf-8")
+    result = cli("import", path)
+    assert result.exit_code == 0, result.output
+    warned = [line for line in result.stderr.splitlines() if "leading zeros" in line]
+    assert len(warned) == 1
+    assert warned[0].startswith("warning: both.json[0]: account 'oak-us': " + ZEROS_WARNING.format(
+        digits=10, digits2=8, other="elm-us")[:60])
+    assert warned[0].endswith(ZEROS_WARNING.format(digits=10, digits2=8, other="elm-us"))
+
+
+def test_no_warning_for_other_numbers_or_the_same_spelling(cli, store):
+    _accounts(cli, "oak-us", "elm-us")
+    _add(cli, "oak-us", "bank_account", "0012345678")
+    for value in ("0012345678", "112345678", "DE89 3704 0044 0532 0130 00"):
+        result = cli("attr", "add", "elm-us", "bank_account", value)
+        assert result.exit_code == 0 and result.stderr == "", (value, result.stderr)
+
+
+def test_the_warning_reads_in_chinese(cli, store):
+    _accounts(cli, "oak-us", "elm-us")
+    _add(cli, "oak-us", "bank_account", "0012345678")
+    result = cli("attr", "add", "elm-us", "bank_account", "12345678", env={"LINKCHECK_LANG": "zh"})
+    assert result.exit_code == 0
+    assert "去掉开头的 0 后" in result.stderr and "****5678" in result.stderr
+    assert "leading zeros" not in result.stderr
+
