@@ -44,6 +44,9 @@ class AppealCase:
     bilingual: bool = False
     # How Amazon's notice names each related account: (account, name in the notice).
     named: tuple[tuple[str, str], ...] = field(default=())
+    # How the accounts came to be linked, in the not-owned route (--cause, --cause-zh).
+    cause: str | None = None
+    cause_zh: str | None = None
 
     def reactivated_on(self, account: str) -> str | None:
         return dict(self.reactivated).get(account)
@@ -59,6 +62,8 @@ class AppealCase:
             "authorisation": list(self.authorisation) if self.authorisation else None,
             "reactivated": [list(r) for r in self.reactivated], "lang": self.lang, "bilingual": self.bilingual,
             "named": [list(n) for n in self.named],
+            # (only when given: a case without them is written as before)
+            **{key: value for key, value in (("cause", self.cause), ("cause_zh", self.cause_zh)) if value},
         }
         return canonical_json(data).decode("utf-8")
 
@@ -83,6 +88,8 @@ class AppealCase:
                 lang=d.get("lang") or "en",
                 bilingual=bool(d.get("bilingual")),
                 named=tuple((str(a), str(b)) for a, b in d.get("named") or ()),
+                cause=d.get("cause"),
+                cause_zh=d.get("cause_zh"),
             )
         except (ValueError, KeyError, TypeError):
             raise StoreDamaged(_("store is damaged: an account's appeal case is unreadable")) from None

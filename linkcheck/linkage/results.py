@@ -72,6 +72,11 @@ class Finding:
         return "" if ended is None else iso(ended)[:10]
 
 
+def reason_in(item, zh: bool) -> str:
+    """A finding's (or a disclosed value's) reason in Chinese where `zh` and it has one, else in English."""
+    return item.reason_zh if zh and item.reason_zh else item.reason
+
+
 _FOREVER = float("inf")
 
 
