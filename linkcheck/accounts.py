@@ -8,6 +8,7 @@ from dataclasses import dataclass, replace
 from typing import Callable, Iterable
 
 from .i18n import N_, _, join_list, translate
+from . import bankzeros
 from .registry import kinds
 from .registry.regions import known_marketplace, marketplace_suggestion
 from .normalize.country import COUNTRY_KINDS, company_country as normalize_country
@@ -285,7 +286,7 @@ def parse_when(text: str) -> int:
     return ts
 
 
-def _spellings(profile: Profile, kind: str, value: str, region: str | None) -> set[str]:
+def spellings_of(profile: Profile, kind: str, value: str, region: str | None) -> set[str]:
     """The normalised forms `value` of `kind` may be stored under on the profile."""
     kinds.get_kind(kind)
     parsed = kinds.parse_value(kind, value, region=region)
@@ -367,7 +368,7 @@ def reopened(before: Profile, after: Profile) -> list[tuple[Attribute, int | Non
 
 def remove_attribute(profile: Profile, kind: str, value: str, region: str | None) -> Profile:
     """The profile without the value of `kind` that normalises like `value`."""
-    spellings = _spellings(profile, kind, value, region)
+    spellings = spellings_of(profile, kind, value, region)
     kept = tuple(a for a in profile.attributes if not (a.kind == kind and a.normalized in spellings))
     if len(kept) == len(profile.attributes):
         raise UsageError(_("account {name!r} has no {kind} matching that value (`linkcheck account show {name}` lists its values)", name=profile.name, kind=kind))
@@ -378,7 +379,7 @@ def retire_attribute(
     profile: Profile, kind: str, value: str, region: str | None, on: int, note: str | None = None
 ) -> tuple[Profile, Attribute]:
     """The profile with the current period of its value of `kind` (any spelling) ended at `on`."""
-    spellings = _spellings(profile, kind, value, region)
+    spellings = spellings_of(profile, kind, value, region)
     attrs = list(profile.attributes)
     found = next((i for i, a in enumerate(attrs) if a.kind == kind and a.normalized in spellings), None)
     if found is None:
@@ -599,7 +600,8 @@ class NewAccountRows:
             return None
         profile, n = merge_attributes(Profile(account), attrs, reopen=False)
         body, index = self._store.row_content(profile)
-        return name, marketplace, n, body, index, record.origin
+        banks = tuple(a.normalized for a in profile.attributes if a.kind == bankzeros.KIND and bankzeros.zero_prone(a.normalized))
+        return name, marketplace, n, body, index, record.origin, banks
 
 
 def _import_records(store, pairs: Iterable[tuple[ProfileRecord | BuiltRow, Answers | None]], region, default_region,
@@ -613,10 +615,14 @@ def _import_records(store, pairs: Iterable[tuple[ProfileRecord | BuiltRow, Answe
     seen_names: set[str] = set()
     first_rows: dict[tuple[str, str], str] = {}  # (file, account) -> the origin of its first row
     seen_marketplaces: set[str] = set()
+    banks: list[bankzeros.Entered] = []  # numbers of digits only, for the leading-zeros warning
     count = 0
     for count, (record, answers) in enumerate(pairs, 1):
         if isinstance(record, BuiltRow):  # a new account, its row made ahead (NewAccountRows)
             name = record.name
+            if record.banks:
+                label = _("{origin}: account {name!r}", origin=record.origin, name=name)
+                banks.extend(bankzeros.Entered(name, label, number) for number in record.banks)
             if name in seen_names:
                 raise RuntimeError("a row made ahead for a new account whose name was read before")
             if record.marketplace:
@@ -682,6 +688,7 @@ def _import_records(store, pairs: Iterable[tuple[ProfileRecord | BuiltRow, Answe
             bad_rows += 1
             continue
         kept_retired += _listed_while_retired(profile, attrs)
+        banks.extend(bankzeros.Entered(name, label, a.normalized) for a in attrs if a.kind == bankzeros.KIND)
         profile = merged
         if not problems or skip_invalid:
             store.put_profile(profile)
@@ -695,6 +702,7 @@ def _import_records(store, pairs: Iterable[tuple[ProfileRecord | BuiltRow, Answe
             progress(count)
     if problems and not skip_invalid:
         raise ImportErrors(problems, bad_rows)
+    warnings.extend(bankzeros.warnings(store, banks))
     if kept_retired:
         warnings.append(_(
             "{n} value(s) retired on file were listed without a period of use and stay retired "

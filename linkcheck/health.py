@@ -26,7 +26,7 @@ from .files import FileTooLarge, NotRegularFile, read_capped
 from .errors import ImportErrors, InvalidInput, UsageError
 from .importers.safety import refuse_spreadsheet
 from .models import Account, Event, now
-from .registry.columns import ALIASES
+from .registry.columns import ALIASES, column_key
 
 ACTION = "health"
 RECORDED = "RECORDED"
@@ -672,18 +672,17 @@ def metric_label(metric: Metric) -> str:
 # ----- import --------------------------------------------------------------------------------
 
 
-def _column_key(name: str) -> str:
-    return re.sub(r"[\s\-]+", "_", unicodedata.normalize("NFKC", name).strip().lower())
-
-
-_COLUMNS: dict[str, str] = {"account": "account", "name": "account", "date": "date", "日期": "date"}
+# Headers are compared as `import` compares them (registry.columns.column_key: case, full-width
+# characters, spaces and the difference between '_', '-' and ' ' folded).
+_COLUMNS: dict[str, str] = {column_key(name): field for name, field in
+                            (("account", "account"), ("name", "account"), ("date", "date"), ("日期", "date"))}
 # The account column under any name `import` takes for it (Store, Shop name, 店铺名称...).
-_COLUMNS.update((_column_key(alias), "account") for alias in ALIASES["account"])
+_COLUMNS.update((column_key(alias), "account") for alias in ALIASES["account"])
 for _m in METRICS:
-    _COLUMNS[_m.key] = _m.key
-    _COLUMNS[_column_key(_m.option.lstrip("-"))] = _m.key
+    _COLUMNS[column_key(_m.key)] = _m.key
+    _COLUMNS[column_key(_m.option.lstrip("-"))] = _m.key
     for _alias in _m.aliases:
-        _COLUMNS[_column_key(_alias)] = _m.key
+        _COLUMNS[column_key(_alias)] = _m.key
 
 COLUMNS_HELP = "account, date, " + ", ".join(METRIC_KEYS)
 
@@ -733,7 +732,7 @@ def _map_columns(names: Iterable[str], where: str, *, members: bool = False) -> 
     mapped, unknown = {}, []
     names = list(names)
     for name in names:
-        key = _COLUMNS.get(_column_key(name)) if isinstance(name, str) else None
+        key = _COLUMNS.get(column_key(name)) if isinstance(name, str) else None
         if key is None:
             unknown.append(str(name))
         else:
@@ -742,7 +741,7 @@ def _map_columns(names: Iterable[str], where: str, *, members: bool = False) -> 
         raise InvalidInput(_("{where}: unknown column(s) {items}; use {COLUMNS_HELP}", where=where, items=', '.join((repr(u) for u in unknown))[:200], COLUMNS_HELP=COLUMNS_HELP))
     # Two columns for one thing (odr and order_defect_rate, or odr twice): which value is meant
     # cannot be told, so neither is taken.
-    keys = [_COLUMNS[_column_key(name)] for name in names]
+    keys = [_COLUMNS[column_key(name)] for name in names]
     twice = sorted({key for key in keys if keys.count(key) > 1})
     if twice:
         if members:  # a JSON record's

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from enum import IntEnum
 from functools import lru_cache
-from typing import NamedTuple
+from typing import Callable, NamedTuple
 
 STATUSES = ("active", "suspended", "closed", "planned")
 SOURCES = ("manual", "import", "capture", "check")
@@ -179,8 +179,24 @@ class Event:
 class Explanation:
     """Why two accounts legitimately share values of one kind (`linkcheck explain`)."""
 
-    accounts: tuple[str, str]  # sorted
+    accounts: tuple[str, str]  # sorted; EVERY_HOLDER twice: every account holding the values
     kind: str
     note: str
     when: int
     note_zh: str | None = None  # the same explanation in Chinese (`explain --note-zh`)
+    # The values it covers, as the store's keyed tags of their match keys (never the values):
+    # None for an explanation recorded before explanations named values, which covers the values
+    # of its kind both accounts had on record when it was recorded (linkage.explained).
+    values: tuple[str, ...] | None = None
+    shown: tuple[str, ...] = ()  # those values masked as `account show` masks them, for `explain --list`
+    # The store's keyed tag of a match key, which `values` holds: set by the store that read it.
+    tag: "Callable[[str], str] | None" = field(default=None, compare=False, repr=False)
+
+    @property
+    def every_holder(self) -> bool:
+        return self.accounts == (EVERY_HOLDER, EVERY_HOLDER)
+
+
+# The accounts of an explanation for every account holding its values (a hub: an agency's office
+# IP shared by all its stores): no account is named so.
+EVERY_HOLDER = ""

@@ -97,13 +97,15 @@ def test_csv_import_reads_identity_columns_by_their_chinese_names(cli, store, tm
 def test_explain_keeps_a_note_per_language(cli, store):
     for name in ("kestrel-us", "marigold-us"):
         assert cli("account", "add", name).exit_code == 0
+        assert cli("attr", "add", name, "ip", "203.0.113.77").exit_code == 0
     result = cli("explain", "kestrel-us", "marigold-us", "ip", "--note", "Both offices are in the Hub coworking space",
                  "--note-zh", "两家公司都在Hub联合办公空间办公", "--format", "json")
     assert result.exit_code == 0, result.output
     listed = json.loads(cli("explain", "--list", "--format", "json").output)
-    assert listed == [{"accounts": "kestrel-us / marigold-us", "kind": "ip",
+    assert listed == [{"accounts": "kestrel-us / marigold-us", "all_holders": False, "kind": "ip",
                        "note": "Both offices are in the Hub coworking space",
-                       "note_zh": "两家公司都在Hub联合办公空间办公", "recorded": listed[0]["recorded"]}]
+                       "note_zh": "两家公司都在Hub联合办公空间办公", "values": ["203.0.113.x"],
+                       "recorded": listed[0]["recorded"]}]
 
 
 def test_a_chinese_statement_quotes_the_chinese_note(cli, store):

@@ -340,7 +340,7 @@ def test_a_day_not_in_the_calendar_is_said_not_to_exist(cli, store, tmp_path, ar
 def test_on_a_terminal_the_missing_facts_are_asked_for(cli, store, tmp_path, monkeypatch):
     scenario_not_owned(cli, store)
     monkeypatch.setattr("linkcheck.cli.options._interactive", lambda: True)
-    result = cli("appeal", "kestrel-us", "-o", tmp_path / "p", input="marigold-us\n2026-13-01\n2026-11-20\nnot-owned\n")
+    result = cli("appeal", "kestrel-us", "-o", tmp_path / "p", input="marigold-us\n2026-13-01\n2026-11-20\nnot-owned\n\n")
     assert result.exit_code == 0, result.output
     assert "--notice-date: 2026-13-01 does not exist: there is no month 13" in result.output
     en = (tmp_path / "p" / "plan-of-action.txt").read_text(encoding="utf-8")
@@ -749,10 +749,11 @@ def test_a_missing_fact_and_the_questions_are_in_chinese_with_the_chinese_interf
         "linkcheck：错误：申诉需要亚马逊通知的日期：请用 --notice-date DATE 给出（没有终端可以询问）"]
     monkeypatch.setattr("linkcheck.cli.options._interactive", lambda: True)
     asked = cli("appeal", "kestrel-us", "--related", "marigold-us", "-o", tmp_path / "p", env=env,
-                input="2026-11-20\nnot-owned\n")
+                input="2026-11-20\nnot-owned\n\n")
     assert asked.exit_code == 0, asked.output
     assert "亚马逊通知的日期（YYYY-MM-DD）" in asked.output
     assert "两个账户是什么关系？" in asked.output
+    assert "据你所知，两个账户是怎样被关联起来的" in asked.output
 
 
 def test_a_supplier_entered_in_both_scripts_is_named_once_in_each_letters_language(cli, store, tmp_path):

@@ -139,7 +139,7 @@ WRITES = {
     "account remove": ("account", "remove", "acme-us", "--yes"),
     "account rename": ("account", "set", "acme-us", "--rename", "acme-renamed"),
     "account set": ("account", "set", "acme-us", "--status", "suspended"),
-    "explain": ("explain", "acme-us", "lotus-jp", "mac", "--note", "a shared test laptop"),
+    "explain": ("explain", "acme-us", "lotus-jp", "mac", "--value", LAPTOP_A_MAC, "--note", "a shared test laptop"),
     "check --record": ("check", "lotus-jp", "--machine", LAPTOP_B, "--record"),
     "import": ("import", PROFILES_DIR / "acme-us.json"),
 }

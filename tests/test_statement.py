@@ -642,8 +642,10 @@ def test_explain_records_a_dated_explanation(cli, demo_store):
     assert listed == [
         {
             "accounts": "cedar-us / harbor-au",
+            "all_holders": False,
             "kind": "ip",
             "note": "Both teams use the Hub coworking space",
+            "values": ["203.0.113.x"],
             "recorded": listed[0]["recorded"],
         }
     ]
@@ -680,10 +682,10 @@ def test_explain_refuses_one_account_twice(cli, demo_store):
     assert cli("explain", "acme-us", "acme-us", "mac").exit_code == 2
 
 
-def test_explain_warns_when_the_accounts_share_nothing_of_that_kind(cli, demo_store):
+def test_explain_refuses_when_the_accounts_share_nothing_of_that_kind(cli, demo_store):
     result = cli("explain", "lotus-jp", "nordic-de", "mac", "--note", "just in case")
-    assert result.exit_code == 0
-    assert "share no mac value on record now" in result.stderr
+    assert result.exit_code == 2
+    assert "share no mac value on record now" in result.stderr and "--value VALUE" in result.stderr
 
 
 def test_explain_a_shared_context_value_says_nothing_of_sharing_none(cli, store, tmp_path):
@@ -695,10 +697,12 @@ def test_explain_a_shared_context_value_says_nothing_of_sharing_none(cli, store,
     assert cli("import", tmp_path / "l.json").exit_code == 0
     result = cli("explain", "harbor-us", "redwood-us", "logistics", "--note", "Both ship through ShipBob")
     assert result.exit_code == 0
-    assert result.stdout.strip() == "Recorded why harbor-us and redwood-us share logistics."
+    assert result.stdout.splitlines() == ["Recorded why harbor-us and redwood-us share logistics.",
+                                          "It covers ShipBob; another logistics value they come to share needs its "
+                                          "own explanation."]
     assert result.stderr == ""
     other = cli("explain", "harbor-us", "cedar-us", "logistics", "--note", "x")
-    assert "share no logistics value on record now" in other.stderr
+    assert other.exit_code == 2 and "share no logistics value on record now" in other.stderr
 
 
 def test_explanation_by_facet_covers_only_that_facet(cli, demo_store):

@@ -48,6 +48,9 @@ class AppealCase:
     letter_lang: str | None = None
     # How Amazon's notice names each related account: (account, name in the notice).
     named: tuple[tuple[str, str], ...] = field(default=())
+    # How the accounts came to be linked, in the not-owned route (--cause, --cause-zh).
+    cause: str | None = None
+    cause_zh: str | None = None
 
     def reactivated_on(self, account: str) -> str | None:
         return dict(self.reactivated).get(account)
@@ -63,6 +66,8 @@ class AppealCase:
             "authorisation": list(self.authorisation) if self.authorisation else None,
             "reactivated": [list(r) for r in self.reactivated], "lang": self.lang, "bilingual": self.bilingual,
             "letter_lang": self.letter_lang, "named": [list(n) for n in self.named],
+            # (only when given: a case without them is written as before)
+            **{key: value for key, value in (("cause", self.cause), ("cause_zh", self.cause_zh)) if value},
         }
         return canonical_json(data).decode("utf-8")
 
@@ -88,6 +93,8 @@ class AppealCase:
                 bilingual=bool(d.get("bilingual")),
                 letter_lang=d.get("letter_lang") if d.get("letter_lang") in ("en", "zh") else None,
                 named=tuple((str(a), str(b)) for a, b in d.get("named") or ()),
+                cause=d.get("cause"),
+                cause_zh=d.get("cause_zh"),
             )
         except (ValueError, KeyError, TypeError):
             raise StoreDamaged(_("store is damaged: an account's appeal case is unreadable")) from None

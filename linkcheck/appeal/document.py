@@ -10,6 +10,7 @@ from typing import NamedTuple, Sequence
 from .. import i18n
 from ..registry.regions import marketplace_in
 from ..linkage import engine
+from ..linkage.results import reason_in
 from ..registry import kinds
 from ..registry.facets import FACETS
 from .statement import FORMAT_VERSION, EvidenceRow, Party, SharedValue, Statement, soften
@@ -301,7 +302,7 @@ def _shared_sentence(st: Statement, s: SharedValue, w: _Words) -> str:
         line += space + w("explanation", date=_day(s.explanation.when), note=note)
     else:
         line += space + w("explanation_empty", date=_day(s.explanation.when))
-    reason = s.reason_zh if w.zh and s.reason_zh else s.reason
+    reason = reason_in(s, w.zh)
     if reason:
         line += space + w("why", reason=reason)
     return line
@@ -395,7 +396,7 @@ def statement_to_json(st: Statement) -> dict:
                 "score": s.score,
                 "level": s.level,
                 "values": dict(s.values),
-                "reason": s.reason_zh if w.zh and s.reason_zh else s.reason,
+                "reason": reason_in(s, w.zh),
                 "text": _shared_sentence(st, s, w),
                 "explanation": (
                     {"note": s.explanation.note, "recorded": _day(s.explanation.when)} if s.explanation else None

@@ -310,15 +310,10 @@ def thing(words: i18n.Catalog, form: str, item: "Item") -> str:
 
 def shared_items(subject: Profile, other: Profile, rules: Rules, explanations: Sequence[Explanation]) -> list[Item]:
     """What SUBJECT and OTHER share or shared, one Item per plain thing (router, bank account…)."""
-    notes = {}
-    for e in explanations:
-        a, b = sorted(e.accounts)
-        notes[(a, b, e.kind)] = e
-    first, second = sorted((subject.name, other.name))
     ours_by_value = {(a.kind, a.normalized): a for a in subject.attributes}
     theirs_by_value = {(a.kind, a.normalized): a for a in other.attributes}
     items: dict[tuple[str, str, str], Item] = {}
-    for p in engine.compare(subject, [other], statement_rules(rules)):
+    for p in engine.compare(subject, [other], statement_rules(rules), explanations=explanations):
         for f in p.findings:
             # Two addresses at one private domain are not "the same email address".
             group = "email_domain" if f.facet == "email_domain" else GROUPS.get(f.kind)
@@ -336,7 +331,7 @@ def shared_items(subject: Profile, other: Profile, rules: Rules, explanations: S
                 shape = ""
             domain = _email_domain(raw) if group in LAST_FOUR else ""
             last4 = _last4(raw) if group in LAST_FOUR and not domain else ""
-            expl = notes.get((first, second, f.kind)) or notes.get((first, second, f.facet))
+            expl = f.explained_by  # of the kind or the facet, and of this value (linkage.explained)
             note_en = note_zh = None
             if expl is not None:
                 if expl.note and not _CJK.search(expl.note):
@@ -524,6 +519,14 @@ def _refuse_what_the_records_contradict(name: str, case: AppealCase, related: li
                     _("the records show {name} and {name2} using the same {kinds} at the same time, which a former tenant's equipment does not explain. Check the dates with `linkcheck account history {name}`, or choose the --relationship that says what happened", name=name, name2=r.name, kinds=kinds))
 
 
+def cause_of_link(case: AppealCase, lang: str) -> str | None:
+    """How the accounts came to be linked (not-owned), in LANG, as `business_need` reads its need."""
+    cause = case.cause
+    if lang == "zh":
+        return case.cause_zh or (cause if cause and _CJK.search(cause) else None)
+    return cause if cause and not _CJK.search(cause) else None
+
+
 def business_need(case: AppealCase, lang: str) -> str | None:
     """The business need in LANG: --business-need-zh (or a --business-need written in Chinese) for
     Chinese, --business-need written in English for English."""
@@ -558,6 +561,19 @@ def _check_notes(name: str, case: AppealCase, related: list[Related], langs: tup
                                         "--business-need-zh TEXT"))
                 raise MissingFact(_("the business need is not given in English for an English appeal; give it with "
                                     "--business-need TEXT"))
+    if case.relationship == "not-owned" and (case.cause or case.cause_zh):
+        for lang in langs:
+            cause = cause_of_link(case, lang)
+            if not cause:
+                if lang == "zh":
+                    raise MissingFact(_("how the accounts came to be linked is not given in Chinese for a Chinese "
+                                        "appeal; give it with --cause-zh TEXT"))
+                raise MissingFact(_("how the accounts came to be linked is not given in English for an English "
+                                    "appeal; give it with --cause TEXT"))
+            if note_problem(cause):
+                raise MissingFact(_("--cause holds a MAC address, an IP address or a long number, which the letter "
+                                    "to Amazon must not show; say in plain business terms how the accounts came to "
+                                    "be linked"))
     for r in related:
         for i in r.items:
             if not i.explained:
@@ -712,7 +728,8 @@ def compose(plan: Plan, lang: str) -> tuple[list[str], Exhibits]:
         values = {"others": _join(words, others, "and_inner"), "others_or": _join(words, others, "or")}
         if MERGED_ROUTES[route]:
             values["n"] = str(ex.cite(MERGED_ROUTES[route]))
-        paras.append(words("route_" + route.replace("-", "_") + "_many", **values))
+        paras.append(_with_cause(words("route_" + route.replace("-", "_") + "_many", **values), route, case, lang,
+                                 words, space))
     for r in plan.related if not (len(plan.related) > 1 and route in MERGED_ROUTES) else ():
         if route == "own":
             parts = [words("route_own", other=r.shown)]
@@ -735,7 +752,8 @@ def compose(plan: Plan, lang: str) -> tuple[list[str], Exhibits]:
         elif route == "shared-service":
             paras.append(words("route_shared_service", other=r.shown, n=ex.cite("service")))
         else:
-            paras.append(words("route_" + route.replace("-", "_"), other=r.shown))
+            paras.append(_with_cause(words("route_" + route.replace("-", "_"), other=r.shown), route, case, lang,
+                                     words, space))
 
     actions = []
     previous = None
@@ -802,10 +820,12 @@ def compose(plan: Plan, lang: str) -> tuple[list[str], Exhibits]:
         prevent.append(words("biz_logistics", logistics=_join(words, carriers)))
     fba = len(carriers) < len(biz.get("logistics") or ())
     if biz.get("supplier") or carriers:
+        # One supplier's invoices are "from our supplier", several suppliers' "from our suppliers".
+        suppliers = "supplier" if len(biz.get("supplier") or ()) == 1 else "suppliers"
         if biz.get("supplier") and carriers:
-            exhibit = "suppliers"
+            exhibit = suppliers
         else:
-            exhibit = "suppliers_only" if biz.get("supplier") else "logistics"
+            exhibit = suppliers + "_only" if biz.get("supplier") else "logistics"
         one = len(biz.get("supplier") or ()) + len(carriers) == 1
         prevent.append(words("biz_contract_one" if one else "biz_contracts", n=ex.cite(exhibit)))
     if fba:
@@ -819,6 +839,12 @@ def compose(plan: Plan, lang: str) -> tuple[list[str], Exhibits]:
     paras.append(words("thanks"))
     paras.append(words("sign_off") + "\n" + signer(plan, lang))
     return [_tidy(spelled(plan, lang, p)) for p in paras], ex
+
+
+def _with_cause(paragraph: str, route: str, case: AppealCase, lang: str, words, space: str) -> str:
+    """The not-owned route's paragraph, with how the accounts came to be linked where it was given."""
+    cause = cause_of_link(case, lang) if route == "not-owned" else None
+    return space.join((paragraph, words("route_not_owned_cause", cause=_sentence(cause, lang)))) if cause else paragraph
 
 
 # Amazon's own fulfilment (FBA), however a seller writes it.

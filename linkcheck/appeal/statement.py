@@ -10,7 +10,7 @@ import hmac
 import re
 from dataclasses import dataclass, replace
 from types import MappingProxyType
-from typing import Iterable, Sequence
+from typing import Sequence
 
 from ..i18n import _
 from .. import i18n
@@ -18,8 +18,11 @@ from ..crypto import hkdf
 from ..linkage import engine
 from ..registry import kinds
 from ..errors import EXIT_FINDINGS, InvalidInput, LinkcheckError, UsageError
-from ..models import Event, Explanation, Profile, iso, now
+from ..models import EVERY_HOLDER, Attribute, Event, Explanation, Profile, iso, now
 from ..linkage.rules import DEFAULT_RULES, FACETS, Rules
+from ..linkage.evidence import EXACT, NETWORK, NORMALISED
+from ..linkage.explained import value_keys
+from ..registry.facets import AROUND_FACETS, BLOCKING_PREFIX
 from ..safetext import check_free_text
 
 FORMATS = ("text", "markdown", "html", "json")
@@ -235,30 +238,114 @@ def check_kind(kind: str) -> str:
 
 def record_explanation(
     store, name: str, other: str, kind: str, note: str | None, *, when: int | None = None,
-    note_zh: str | None = None,
-) -> Explanation:
-    """Record why NAME and OTHER legitimately share values of KIND (replacing an earlier note);
-    `note_zh` is the same explanation in Chinese, which a Chinese appeal quotes instead."""
+    note_zh: str | None = None, values: Sequence[str] = (), rules: Rules = DEFAULT_RULES,
+) -> tuple[Explanation, tuple[str, ...]]:
+    """Record why NAME and OTHER legitimately share values of KIND (replacing an earlier note for
+    the same values); `note_zh` is the same explanation in Chinese, which a Chinese appeal quotes
+    instead. It covers `values` (as written, any spelling), or without them the values of KIND the
+    two share now; never another value they come to share later. Returns it with the covered values,
+    masked (for the message). NAME None: every account holding `values` (a hub)."""
     kind = check_kind(kind)
-    if name == other:
+    if name is not None and name == other:
         raise UsageError(_("an explanation needs two different accounts"))
-    for account in (name, other):
+    for account in (name, other) if name is not None else ():
         if not store.has_account(account):
             raise UsageError(_("no account named {account!r}; `linkcheck account list` shows the accounts on file", account=account))
     text = " ".join(check_free_text("note", note or "").split())
     text_zh = " ".join(check_free_text("--note-zh", note_zh or "").split()) or None
     if len(text) > 4000 or len(text_zh or "") > 4000:
         raise InvalidInput(_("note longer than 4000 characters"))
-    first, second = sorted((name, other))
-    explanation = Explanation((first, second), kind, text, now() if when is None else when, text_zh)
+    if name is None:
+        holders = _holders(store, kind, values)
+    else:
+        profiles = [store.profile(name), store.profile(other)]
+        holders = _named_values(profiles, kind, values, other) if values else _shared_now(profiles, kind, rules)
+    keys = sorted({key for _account, attr in holders for key in value_keys(attr, kind if kind in FACETS and kind not in kinds.KIND_NAMES else None)})
+    shown = tuple(dict.fromkeys(_shown(attr) for _account, attr in holders))
+    first, second = sorted((name, other)) if name is not None else (EVERY_HOLDER, EVERY_HOLDER)
+    explanation = Explanation((first, second), kind, text, now() if when is None else when, text_zh,
+                              tuple(sorted({store.value_tag(key) for key in keys})), shown)
     store.put_explanation(explanation)
-    return explanation
+    return explanation, shown
 
 
-def shared_between(store, name: str, other: str, rules: Rules) -> list[engine.Finding]:
-    """Every identifier (non-context finding) NAME and OTHER share today."""
-    pairs = engine.compare(store.profile(name), [store.profile(other)], statement_rules(rules))
-    return [f for p in pairs for f in p.findings if not f.context]
+def _shown(attr: Attribute) -> str:
+    """A covered value as `explain` says it: masked as `account show` masks it; a brand or a
+    logistics provider (no kind that identifies anyone) as entered."""
+    if kinds.KINDS[attr.kind].sensitive:
+        return kinds.mask(attr.kind, attr.normalized, attr.value)
+    return " ".join(attr.value.split())
+
+
+def _kind_of(kind: str) -> str:
+    """The kind whose values KIND names: itself, or the first kind with the facet KIND."""
+    if kind in kinds.KIND_NAMES:
+        return kind
+    return next(k.name for k in kinds.KINDS.values() if kind in k.facets)
+
+
+def _shared_now(profiles: Sequence[Profile], kind: str, rules: Rules) -> list[tuple[str, "Attribute"]]:
+    """The values of KIND (or of the facet KIND) the two accounts share now, each account's own;
+    a usage error when there are none (an explanation of nothing would cover nothing)."""
+    a, b = profiles
+    found: list[tuple[str, Attribute]] = []
+    def belongs(attr: Attribute, facet: str) -> bool:
+        return kind in (attr.kind, facet)
+    theirs = {key for attr in b.attributes for key in value_keys(attr)}
+    for attr in a.attributes:  # exact values in common, context ones (a logistics provider) too
+        for key in value_keys(attr):
+            if belongs(attr, key.partition(":")[0]) and key in theirs:
+                found.append((a.name, attr))
+                found.extend((b.name, other) for other in b.attributes if key in other.keys)
+    for pair in engine.compare(a, [b], statement_rules(rules)):  # and values alike (a typo of a name)
+        for f in pair.findings:
+            if f.kind == kind or f.facet == kind:
+                for p in profiles:
+                    found.extend((p.name, attr) for attr in p.attributes if attr.normalized == f.raw.get(p.name)
+                                 and (attr.kind == f.kind or any(k.startswith(f.facet + ":") for k in attr.keys)))
+    if not found:
+        raise UsageError(_("{name} and {other} share no {kind} value on record now, so there is nothing to explain; "
+                           "to explain a value before they share it, name it with --value VALUE",
+                           name=a.name, other=b.name, kind=kind))
+    return list({(n, id(attr)): (n, attr) for n, attr in found}.values())
+
+
+def _named_values(profiles: Sequence[Profile], kind: str, values: Sequence[str], other: str) -> list[tuple[str, "Attribute"]]:
+    """The accounts' values of KIND that are `values` (any spelling); a usage error for one neither holds."""
+    from ..accounts import region_of, spellings_of
+
+    of_kind = _kind_of(kind)
+    found: list[tuple[str, Attribute]] = []
+    for value in values:
+        held: list[tuple[str, Attribute]] = []
+        for p in profiles:
+            spellings = spellings_of(p, of_kind, value, region_of(p.account, None))
+            held.extend((p.name, attr) for attr in p.attributes if attr.kind == of_kind and attr.normalized in spellings)
+        if not held:
+            raise UsageError(_("neither {name} nor {other} holds that {kind} value (--value {shown}); "
+                               "`linkcheck account show NAME` lists an account's values",
+                               name=profiles[0].name, other=other, kind=of_kind, shown=kinds.mask(of_kind, value, value)))
+        found.extend(held)
+    return found
+
+
+def _holders(store, kind: str, values: Sequence[str]) -> list[tuple[str, "Attribute"]]:
+    """Every account's value of KIND that is one of `values`: what `explain --all-holders` covers."""
+    if not values:
+        raise UsageError(_("--all-holders explains named values for every account holding them: give KIND and "
+                           "--value VALUE (e.g. `linkcheck explain --all-holders ip --value 203.0.113.7 --note TEXT`)"))
+    of_kind = _kind_of(kind)
+    found: list[tuple[str, Attribute]] = []
+    for value in values:
+        keys = [k for k in kinds.parse_value(of_kind, value).keys if not k.startswith(BLOCKING_PREFIX)
+                and _facet_of(k) not in AROUND_FACETS]  # (an invalid value: InvalidValue, exit 3)
+        held = [(p.name, attr) for p in (store.candidates(keys) if keys else ()) for attr in p.attributes
+                if attr.kind == of_kind and set(keys) & set(attr.keys)]
+        if not held:
+            raise UsageError(_("no account holds that {kind} value (--value {shown}); `linkcheck account show NAME` "
+                               "lists an account's values", kind=of_kind, shown=kinds.mask(of_kind, value, value)))
+        found.extend(held)
+    return found
 
 
 def build_statement(
@@ -293,15 +380,14 @@ def build_statement(
     profiles = [subject] + others
     shower = ValueShower(profiles, hkdf(store.signing_key().private_bytes_raw(), MARK_INFO), lang)
 
-    explained = _explanation_index(store.explanations())
-    pairs = engine.compare(subject, others, statement_rules(rules))
+    pairs = engine.compare(subject, others, statement_rules(rules), explanations=store.explanations())
     findings: list[tuple[str, engine.Finding]] = []
     for pair in pairs:
         other = pair.accounts[0] if pair.accounts[1] == name else pair.accounts[1]
         findings.extend((other, f) for f in pair.findings)
 
-    shared = tuple(
-        _shared_value(name, other, f, explained, shower) for other, f in findings if not f.context
+    shared = _once_per_value(
+        name, profiles, [(other, f, _shared_value(name, other, f, shower)) for other, f in findings if not f.context]
     )
     unexplained = [s for s in shared if s.explanation is None]
     if unexplained and not disclose:
@@ -413,18 +499,58 @@ def _party(profile: Profile) -> Party:
     return Party(profile.name, profile.account.marketplace or "", profile.account.status)  # (named per language: document.py)
 
 
-def _explanation_index(explanations: Iterable[Explanation]) -> dict[tuple[str, str, str], ExplanationNote]:
-    index = {}
-    for e in explanations:
-        a, b = sorted(e.accounts)
-        index[(a, b, e.kind)] = ExplanationNote(_scrub(e.note), e.when, _scrub(e.note_zh) if e.note_zh else None)
-    return index
+def _once_per_value(
+    name: str, profiles: Sequence[Profile], shared: list[tuple[str, engine.Finding, SharedValue]]
+) -> tuple[SharedValue, ...]:
+    """Each value the subject shares with another account, once (the trial's login listed twice).
+
+    One value can be found through several facets: an email login is a platform login and also
+    a mailbox (its email key), so a login both accounts hold, or one account's login that is the
+    other's contact email, comes back as an email finding and a platform-login finding. Findings
+    of one pair whose values share an exact match key are one identifier; a network or domain
+    around the values (an IP's /24) is one identifier too, and none beside a value in it that the
+    accounts share. The first (the strongest) is kept, with an explanation any of them has."""
+    keys_at: dict[tuple[str, str], list[frozenset[str]]] = {}
+    for p in profiles:
+        for a in p.attributes:
+            exact = frozenset(k for k in a.keys if not k.startswith(BLOCKING_PREFIX))
+            keys_at.setdefault((p.name, a.normalized), []).append(exact)
+    groups: list[tuple[str, set[str], int]] = []  # (other, the keys the values share, index in kept)
+    kept: list[SharedValue] = []
+    for other, f, value in shared:
+        common: set[str] = set()  # what the two values share, the finding's own facet among it
+        if f.match in (EXACT, NORMALISED, NETWORK):
+            prefix = f.facet + ":"
+            for mine in keys_at.get((name, f.raw.get(name, "")), ()):
+                for theirs in keys_at.get((other, f.raw.get(other, "")), ()):
+                    both = mine & theirs
+                    if any(k.startswith(prefix) for k in both):
+                        common |= both
+        if f.facet in AROUND_FACETS:  # the network or domain alone identifies it
+            wanted = {k for k in common if _facet_of(k) == f.facet}
+        else:
+            wanted = {k for k in common if _facet_of(k) not in AROUND_FACETS}
+        same = next((g for g in groups if g[0] == other and g[1] & wanted), None) if wanted else None
+        if same is None:
+            groups.append((other, common, len(kept)))
+            kept.append(value)
+            continue
+        same[1].update(common)
+        held = kept[same[2]]
+        if held.explanation is None and value.explanation is not None:
+            kept[same[2]] = replace(held, explanation=value.explanation)
+    return tuple(kept)
 
 
-def _shared_value(name: str, other: str, f: engine.Finding, explained: dict, shower: ValueShower) -> SharedValue:
-    a, b = sorted((name, other))
-    # An explanation for the kind covers all its facets; one for a facet covers only that facet.
-    note = explained.get((a, b, f.kind)) or explained.get((a, b, f.facet))
+def _facet_of(key: str) -> str:
+    return key[: key.find(":")] if ":" in key else key
+
+
+def _shared_value(name: str, other: str, f: engine.Finding, shower: ValueShower) -> SharedValue:
+    # An explanation for the kind covers all its facets; one for a facet covers only that facet;
+    # either covers only the values it names (linkage.explained).
+    e = f.explained_by
+    note = ExplanationNote(_scrub(e.note), e.when, _scrub(e.note_zh) if e.note_zh else None) if e else None
     return SharedValue(
         other=other,
         kind=f.kind,

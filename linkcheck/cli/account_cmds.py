@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from ..i18n import N_, _, join_list, translate
-from .. import accounts as book
+from .. import accounts as book, bankzeros
 from ..registry import kinds
 from ..errors import ImportErrors, InvalidInput, InvalidValue, UsageError
 from ..importers import read_records, reader_names
@@ -540,6 +540,8 @@ def attr_add(name, kind, value, note, region, since):
         merged, added = book.merge_attributes(p, [attribute])
         again = book.reopened(p, merged)
         st.put_profile(merged)
+        if kind == bankzeros.KIND:  # a number a spreadsheet stripped of its leading zeros, or the other on file
+            warnings += bankzeros.warnings(st, [bankzeros.Entered(name, f"account {name!r}", attribute.normalized)])
     for line in warnings:
         echo_err(_("warning: {line}", line=line))
     shown = kinds.shown(kind, attribute.normalized, attribute.value)

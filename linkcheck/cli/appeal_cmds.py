@@ -29,6 +29,8 @@ QUESTIONS = {  # marked N_ so the catalog test asks for their Chinese; asked wit
     "business_need": N_("The business need for running both accounts, in one or two sentences (Enter to skip)"),
     "authorisation": N_("Amazon's approval of both accounts, as \"YYYY-MM-DD CASE-ID\" (Enter if there was none)"),
     "named": N_("How does Amazon's notice name the related account {other}?", other="{other}"),
+    "cause": N_("How did the accounts come to be linked, as far as you know (a former tenant's network, a shared "
+                "service provider, an agency, a family member)? One or two sentences (Enter to skip)"),
     "display_name": N_("The store name Amazon knows {name} by (its display name)", name="{name}"),
 }
 
@@ -59,6 +61,11 @@ def _question(key: str, **values: str) -> str:
               "family member runs it as a separate business); former-tenant (you took over the office, and its "
               "equipment, from the business that runs it); shared-service (both use one service provider); error "
               "(you do not know it: the link is a mistake).")
+@click.option("--cause", default=None, metavar="TEXT",
+              help="How the accounts came to be linked, as far as you know (not-owned): the letter says it after "
+              "stating that you do not own the related account.")
+@click.option("--cause-zh", default=None, metavar="TEXT",
+              help="How the accounts came to be linked, in Chinese, for a Chinese appeal (--lang zh, --bilingual).")
 @click.option("--business-need", default=None, metavar="TEXT",
               help="Why you run both accounts (own): separate brands, manufacturing for distinct companies…")
 @click.option("--business-need-zh", default=None, metavar="TEXT",
@@ -74,7 +81,7 @@ def _question(key: str, **values: str) -> str:
 @click.option("--bilingual/--no-bilingual", default=None,
               help="Write both languages, and a file with each English paragraph followed by its Chinese.")
 @rules_option
-def appeal_cmd(name, related, output, force, notice_date, notice_text, relationship, business_need,
+def appeal_cmd(name, related, output, force, notice_date, notice_text, relationship, cause, cause_zh, business_need,
                business_need_zh, authorisation, reactivated, lang, bilingual, rules_file):
     """Write the appeal pack for account NAME: the Plan of Action and its evidence.
 
@@ -109,6 +116,8 @@ def appeal_cmd(name, related, output, force, notice_date, notice_text, relations
     given = {
         "notice_date": cases.check_day("--notice-date", notice_date) if notice_date else None,
         "relationship": relationship,
+        "cause": cases.check_fact("--cause", cause),
+        "cause_zh": cases.check_fact("--cause-zh", cause_zh),
         "business_need": cases.check_fact("--business-need", business_need),
         "business_need_zh": cases.check_fact("--business-need-zh", business_need_zh),
         "authorisation": cases.parse_authorisation(authorisation) if authorisation else None,
@@ -159,6 +168,10 @@ def appeal_cmd(name, related, output, force, notice_date, notice_text, relations
     packs.write_pack(files, output, case.case_id_bytes(), key, replace=True)
     for warning in plan.warnings:
         echo_err(warning)
+    if case.relationship == "not-owned" and not (case.cause or case.cause_zh):  # (said once the pack is written)
+        echo_err(_("note: the letter says you do not own, control or access the related account but not how the "
+                   "accounts came to be linked; give it with --cause TEXT, or choose the --relationship that says "
+                   "it (former-tenant, shared-service, agency, family, error)"))
     click.echo(_("Appeal pack written to {output}", output=output))
     pasted = packs.LETTER_FILES[plan.letter_lang]
     if len(plan.langs) > 1 and plan.letter_lang == "en":
@@ -259,6 +272,13 @@ def _ask_for_what_is_missing(st, case, name, interactive):
             approval = click.prompt(_question("authorisation"), default="", show_default=False, err=True).strip()
             if approval:
                 case = replace(case, authorisation=cases.parse_authorisation(approval))
+    if case.relationship == "not-owned" and not (case.cause or case.cause_zh):
+        # Amazon asks how the accounts became linked; "we do not own it" alone does not say.
+        if interactive:
+            cause = cases.check_fact("--cause", click.prompt(_question("cause"), default="", show_default=False,
+                                                             err=True))
+            if cause:
+                case = replace(case, cause=cause)
     for other in case.related:
         account = st.profile(other).account
         if case.name_in_notice(other) or account.display_name or account.merchant_token:

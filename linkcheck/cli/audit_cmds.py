@@ -11,6 +11,7 @@ import click
 
 from ..i18n import N_, Words, _, join_clauses, join_list, language, translate
 from ..linkage import engine
+from ..linkage.results import reason_in
 from ..registry import kinds
 from ..importers import reader_names
 from ..linkage.rules import load_rules
@@ -126,7 +127,7 @@ def _pairs_table(pairs, *, reveal: bool, shown: dict[str, str] | None = None) ->
         # Why the strongest finding links them, as the marketplace reads it: a manager's first question.
         top = next((f for f in pair.findings if not f.context), None)
         if top is not None:
-            reason = top.reason_zh if language() == "zh" and top.reason_zh else top.reason
+            reason = reason_in(top, language() == "zh")
             if reason:
                 lines.append(_("    why: {reason}", reason=reason))
         rows = []
@@ -173,10 +174,12 @@ def render_audit_table(result: engine.Audit, *, reveal: bool, total_accounts: in
     if result.hubs:
         out.append(_("Values shared by many accounts"))
         rows = [
-            {"kind": h.facet, "level": h.level.label, "value": h.raw if reveal else h.value, "accounts": len(h.accounts)}
+            {"kind": h.facet, "level": h.level.label, "value": h.raw if reveal else h.value, "accounts": len(h.accounts),
+             "explanation": h.explanation or ""}
             for h in result.hubs
         ]
-        out.append(render_rows(rows, "table", ["kind", "level", "value", "accounts"]))
+        explained = ["explanation"] if any(h.explanation for h in result.hubs) else []
+        out.append(render_rows(rows, "table", ["kind", "level", "value", "accounts", *explained]))
         out.append("")
     if result.clusters:
         out.append(_("Clusters of linked accounts"))

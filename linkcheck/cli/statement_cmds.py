@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from ..i18n import _
+from ..i18n import _, join_list
 from ..appeal import render, signing
 from ..appeal import statement as stmt
 from ..appeal.signing import StatementInvalid
@@ -140,14 +140,6 @@ def _format_for(output: Path | None) -> str:
     )
 
 
-def _exact_keys(profile, kind: str) -> set[str]:
-    """The match keys of a profile's values of KIND, or of the facet KIND (blocking keys left out)."""
-    from ..registry.facets import BLOCKING_PREFIX
-
-    return {key for a in profile.attributes for key in a.keys if not key.startswith(BLOCKING_PREFIX)
-            and (a.kind == kind or key.partition(":")[0] == kind)}
-
-
 @click.command("explain")
 @store_options
 @click.argument("name", required=False)
@@ -155,75 +147,95 @@ def _exact_keys(profile, kind: str) -> set[str]:
 @click.argument("kind", required=False, metavar="KIND")
 @click.option("--note", default=None, help="Why the two accounts legitimately share this kind of value.")
 @click.option("--note-zh", default=None, help="The same explanation in Chinese, for a Chinese appeal (--lang zh).")
+@click.option("--value", "values", multiple=True, metavar="VALUE",
+              help="The value explained, any spelling (repeatable); default: the values of KIND the two share now.")
+@click.option("--all-holders", is_flag=True,
+              help="Explain --value for every account holding it (a value shared by many: an agency's office IP); "
+                   "give KIND alone: `explain --all-holders ip --value 203.0.113.7 --note TEXT`.")
 @click.option("--list", "list_", is_flag=True, help="List the recorded explanations (of NAME, if given).")
 @format_option()
-def explain_cmd(name, other, kind, note, note_zh, list_, fmt):
+def explain_cmd(name, other, kind, note, note_zh, values, all_holders, list_, fmt):
     """Record why NAME and OTHER legitimately share values of KIND.
 
     For example a coworking office's network, or an agency's shared
     logistics contract. The explanation is dated and sealed in the store,
     shown by `audit` beside the finding, and lets `statement` disclose the
-    shared value with its explanation instead of refusing. Recording it again
-    replaces the note. KIND is an attribute kind (email, ip, mac, ...) or a
-    finer facet (ip_network, email_domain). An appeal quotes the note in its
-    language: --note in English, --note-zh in Chinese.
+    shared value with its explanation instead of refusing. It covers the
+    values of KIND the two share now (or those named with --value), never
+    another value they come to share later: that one needs its own
+    explanation. Recording it again for the same values replaces the note.
+    KIND is an attribute kind (email, ip, mac, ...) or a finer facet
+    (ip_network, email_domain). An appeal quotes the note in its language:
+    --note in English, --note-zh in Chinese. A value shared by more accounts
+    than `hub_size` (an agency's office IP) is explained for every account
+    holding it with --all-holders.
 
     \b
     Examples:
       linkcheck explain harbor-au cedar-us ip --note "Both teams work from the Hub coworking space"
+      linkcheck explain harbor-au cedar-us ip --value 203.0.113.7 --note "The Hub coworking space's line"
       linkcheck explain acme-us acme-de company_name --note "Same parent; separate subsidiaries"
       linkcheck explain kestrel-us marigold-us ip --note "Both offices are in the Hub coworking space" \\
           --note-zh "两家公司都在Hub联合办公空间办公"
+      linkcheck explain --all-holders ip --value 203.0.113.7 --note "Our agency's office line"
       linkcheck explain --list
       linkcheck explain --list acme-us --format json
     """
     if list_:
-        if other is not None or kind is not None or note is not None or note_zh is not None:
+        if other is not None or kind is not None or note is not None or note_zh is not None or values or all_holders:
             raise UsageError(_("--list takes at most one account name (and no KIND or --note)"))
         with open_store() as st:
             if name is not None and not st.has_account(name):
                 raise UsageError(_("no account named {name!r}; `linkcheck account list` shows the accounts on file", name=name))
-            explanations = [e for e in st.explanations() if name is None or name in e.accounts]
+            explanations = [e for e in st.explanations() if name is None or name in e.accounts or e.every_holder]
         rows = [
-            {"accounts": " / ".join(e.accounts), "kind": e.kind, "note": e.note, "recorded": iso(e.when),
-             **({"note_zh": e.note_zh} if e.note_zh else {})}
-            for e in sorted(explanations, key=lambda e: (e.accounts, e.kind))
+            {"accounts": (_("every account holding the values") if fmt == "table" else "") if e.every_holder
+             else " / ".join(e.accounts),
+             **({} if fmt == "table" else {"all_holders": e.every_holder}),
+             "kind": e.kind, "note": e.note, "recorded": iso(e.when),
+             **({"note_zh": e.note_zh} if e.note_zh else {}),
+             "values": (list(e.shown) if fmt == "json" else join_list(e.shown)) if e.values is not None
+             else (None if fmt == "json" else _("those on record then"))}
+            for e in sorted(explanations, key=lambda e: (e.accounts, e.kind, e.when))
         ]
         columns = ["accounts", "kind", "note", *(["note_zh"] if any("note_zh" in r for r in rows) else []),
-                   "recorded"]
+                   "values", "recorded"]
         if fmt == "table" and not rows:
             click.echo(_("No explanations recorded. Add one with `linkcheck explain NAME OTHER KIND --note TEXT`."))
             return
         click.echo(render_rows(rows, fmt, columns))
         return
-    if name is None or other is None or kind is None:
+    if all_holders:
+        if other is not None or kind is not None or name is None:
+            raise UsageError(_("--all-holders explains named values for every account holding them: give KIND and "
+                               "--value VALUE (e.g. `linkcheck explain --all-holders ip --value 203.0.113.7 --note TEXT`)"))
+        name, kind = None, name
+    elif name is None or other is None or kind is None:
         raise UsageError(_("give NAME OTHER KIND (e.g. `linkcheck explain acme-us acme-de ip --note ...`), or --list"))
     if note is None or not note.strip():
         raise UsageError(
             _("an explanation needs --note TEXT saying why the accounts share this value (a statement will quote it)")
         )
     with open_store(write=True) as st:
-        explanation = stmt.record_explanation(st, name, other, kind, note, note_zh=note_zh)
-        shared = stmt.shared_between(st, name, other, load_rules(None))
-        # The identifiers they share leave out context facets (a shared logistics provider), which
-        # make no link alone but are what an explanation is often for: an exact value in common
-        # counts too, whatever its facet's level.
-        kind = explanation.kind
-        in_common = _exact_keys(st.profile(name), kind) & _exact_keys(st.profile(other), kind)
-    if not in_common and not any(kind in (f.kind, f.facet) for f in shared):
-        echo_err(
-            _("note: {name} and {other} share no {kind} value on record now; the explanation is kept for when they do", name=name, other=other, kind=kind)
-        )
+        explanation, shown = stmt.record_explanation(st, name, other, kind, note, note_zh=note_zh, values=values,
+                                                     rules=load_rules(None))
+    kind = explanation.kind
     if fmt == "json":
         click.echo(
             render_json(
-                {"accounts": list(explanation.accounts), "kind": kind, "note": explanation.note,
-                 **({"note_zh": explanation.note_zh} if explanation.note_zh else {}),
-                 "recorded": iso(explanation.when)}
+                {"accounts": [] if explanation.every_holder else list(explanation.accounts), "kind": kind,
+                 "note": explanation.note, **({"note_zh": explanation.note_zh} if explanation.note_zh else {}),
+                 "values": list(shown), "recorded": iso(explanation.when)}
             )
         )
         return
-    click.echo(_("Recorded why {accounts} and {accounts2} share {kind}.", accounts=explanation.accounts[0], accounts2=explanation.accounts[1], kind=kind))
+    if explanation.every_holder:
+        click.echo(_("Recorded why every account holding this {kind} value shares it: {values}.", kind=kind,
+                     values=join_list(shown)))
+    else:
+        click.echo(_("Recorded why {accounts} and {accounts2} share {kind}.", accounts=explanation.accounts[0], accounts2=explanation.accounts[1], kind=kind))
+        click.echo(_("It covers {values}; another {kind} value they come to share needs its own explanation.",
+                     values=join_list(shown), kind=kind))
 
 
 @click.command("pubkey")

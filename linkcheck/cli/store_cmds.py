@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 import click
+from dataclasses import replace
 
 from ..i18n import N_, _, translate
 from .. import store as store_mod
@@ -298,6 +299,13 @@ def migrate_cmd(target, member, new_passphrase_file):
     with open_store() as st:
         profiles, events, explanations = st.profiles(), st.events(), st.explanations()
         keys_version = st.keys_version
+        # An explanation names its values by tags keyed by the store: find each tag's match key
+        # here, to tag it again under the new store's key.
+        key_of_tag = {}
+        if any(e.values for e in explanations):
+            from ..linkage.explained import value_keys
+
+            key_of_tag = {st.value_tag(k): k for p in profiles for a in p.attributes for k in value_keys(a)}
     new = get_new_passphrase(new_passphrase_file)
     check_new_passphrase(new)
     if isinstance(destination, str):
@@ -319,6 +327,9 @@ def migrate_cmd(target, member, new_passphrase_file):
         for event in events:
             keep_event(event)
         for expl in explanations:
+            if expl.values:
+                expl = replace(expl, values=tuple(sorted({out.value_tag(key_of_tag[t]) for t in expl.values
+                                                          if t in key_of_tag})))
             out.put_explanation(expl)
     click.echo(_("Copied {accounts:,} account(s), {events:,} log entries and {explanations:,} explanation(s) to {shown}",
                  shown=shown, accounts=len(profiles), events=len(events), explanations=len(explanations)))

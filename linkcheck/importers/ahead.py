@@ -74,6 +74,7 @@ class BuiltRow(NamedTuple):
     body: bytes
     key_index: bytes
     origin: str = ""  # the record's "FILE row N": an account named twice in one file is said
+    banks: tuple[str, ...] = ()  # its bank account numbers of digits only (bankzeros: warned at the end)
 
 
 class RowMaker(Protocol):

@@ -29,6 +29,7 @@ from .evidence import (
     pair_weight, weigh, weighed, weight_terms,
 )
 from . import sieve
+from .explained import Explained
 from .graph import TAINT_STATUSES, _clusters, _taint
 from .results import (
     AtRisk, Audit, Cluster, Finding, Hub, Link, PairRisk, _unique, _without_cyclic_gc, audit_summary, audit_to_json,
@@ -61,11 +62,16 @@ class _Materialiser:
     def __init__(self, mask: Mask, explanations: Iterable[Explanation]):
         self._mask = mask
         self._masked: dict[int, str] = {}
-        self._explained: dict[tuple[str, str, str], str] = {}
-        chinese = language() == "zh"  # the note in the interface's language, where it was given in Chinese
-        for e in explanations:
-            a, b = sorted(e.accounts)
-            self._explained[(a, b, e.kind)] = e.note_zh if chinese and e.note_zh else e.note
+        self._explained = Explained(explanations)
+        self._chinese = language() == "zh"  # the note in the interface's language, where it was given in Chinese
+
+    def note(self, explanation: Explanation | None) -> str | None:
+        if explanation is None:
+            return None
+        return explanation.note_zh if self._chinese and explanation.note_zh else explanation.note
+
+    def hub_explanation(self, kind: str, facet: str, key: str) -> Explanation | None:
+        return self._explained.hub(kind, facet, key) if self._explained else None
 
     def masked(self, attr: Attribute) -> str:
         held = self._masked.get(id(attr))
@@ -83,12 +89,7 @@ class _Materialiser:
             match = EXACT
         else:
             match = NORMALISED
-        note = None
-        if self._explained:
-            first, second = (name_a, name_b) if name_a < name_b else (name_b, name_a)
-            note = self._explained.get((first, second, attr_a.kind)) or self._explained.get(
-                (first, second, rule.facet)
-            )
+        explanation = self._explained.finding(name_a, attr_a, name_b, attr_b, rule.facet) if self._explained else None
         masked = self._masked
         mask_a = masked.get(id(attr_a)) or self.masked(attr_a)
         mask_b = masked.get(id(attr_b)) or self.masked(attr_b)
@@ -105,11 +106,12 @@ class _Materialiser:
             rule.reason_zh,
             rule.family,
             rule.context,
-            note,
+            self.note(explanation),
             rule.weight,
             {name_a: periods_of(attr_a), name_b: periods_of(attr_b)},
             {name_a: attr_a.flags, name_b: attr_b.flags},
             weight_terms(rule, attr_a.normalized, attr_b.normalized),
+            explanation,
         )
 
     def pair(self, name_a: str, name_b: str, level: Level, score: float, kept: list) -> PairRisk:
@@ -697,6 +699,7 @@ def _hub(hub: _HubGroup, names: list[str], attr_of: list[Attribute], materialise
         raw=shared_value if around else sample.normalized,
         reason=hub.rule.reason,
         reason_zh=hub.rule.reason_zh,
+        explanation=materialiser.note(materialiser.hub_explanation(sample.kind, hub.rule.facet, hub.key)),
     )
 
 

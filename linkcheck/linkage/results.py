@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Iterable, Mapping
 
-from ..models import Level, Period, iso
+from ..models import Explanation, Level, Period, iso
 from ..registry.facets import threshold_of
 
 @dataclass(frozen=True)
@@ -44,6 +44,8 @@ class Finding:
     flags: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     # Why the finding weighs `weight`: (term, bits, detail) triples, evidence.weight_terms.
     weight_terms: tuple[tuple[str, float, object], ...] = ()
+    # The recorded explanation `explanation` quotes (its date, both notes), for a statement.
+    explained_by: Explanation | None = field(default=None, compare=False, repr=False)
 
     @property
     def state(self) -> str:
@@ -68,6 +70,11 @@ class Finding:
         """The day (YYYY-MM-DD) `account`'s use of its value ended; "" while it is in use."""
         ended = self.ended(account)
         return "" if ended is None else iso(ended)[:10]
+
+
+def reason_in(item, zh: bool) -> str:
+    """A finding's (or a disclosed value's) reason in Chinese where `zh` and it has one, else in English."""
+    return item.reason_zh if zh and item.reason_zh else item.reason
 
 
 _FOREVER = float("inf")
@@ -173,6 +180,7 @@ class Hub:
     raw: str  # the normalised value, for --reveal only
     reason: str
     reason_zh: str = ""
+    explanation: str | None = None  # recorded with `explain --all-holders` for the value
 
 
 @dataclass(frozen=True)
@@ -200,9 +208,10 @@ class Audit:
     @property
     def unexplained_level(self) -> Level | None:
         """The strongest level of what `explain` does not cover: pairs with a linking finding
-        that has no explanation, and hubs (a hub is no pair to explain). None when nothing is."""
+        that has no explanation, and hubs not explained for every holder (`explain --all-holders`).
+        None when nothing is."""
         levels = [p.level for p in self.pairs if any(f.explanation is None for f in p.findings if not f.context)]
-        levels += [h.level for h in self.hubs]
+        levels += [h.level for h in self.hubs if h.explanation is None]
         return max(levels) if levels else None
 
 
@@ -334,6 +343,7 @@ def _audit_json(result: Audit, reveal: bool) -> dict:
                 "accounts": list(h.accounts),
                 "reason": h.reason,
                 "reason_zh": h.reason_zh,
+                "explanation": h.explanation,
             }
             for h in result.hubs
         ],

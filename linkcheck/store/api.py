@@ -22,7 +22,7 @@ Implementations:
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable, Iterator, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Protocol, runtime_checkable
 
 from ..models import Account, Event, Explanation, Profile
 
@@ -79,6 +79,8 @@ class StoreBackend(Protocol):
     def remove_events(self, account: str, action: str) -> int: ...
     def explanations(self) -> list[Explanation]: ...
     def put_explanation(self, expl: Explanation) -> None: ...
+    @property
+    def value_tag(self) -> Callable[[str], str]: ...  # an explanation's keyed tag of a match key
 
     # keys for other modules, counts, passphrase and backup
     def machine_hash(self, raw: str) -> str: ...

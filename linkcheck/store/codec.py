@@ -13,7 +13,7 @@ import json
 from ..i18n import _
 from .. import crypto
 from ..errors import InvalidInput, StoreDamaged
-from ..models import Account, Attribute, Event, Profile
+from ..models import Account, Attribute, Event, Explanation, Profile
 from ..registry.facets import BLOCKING_PREFIX
 
 
@@ -182,3 +182,41 @@ def _decode_event(raw: bytes) -> Event:
     d = json.loads(raw)
     return Event(d["when"], d["account"], d["action"], d["verdict"], d["detail"])
 
+
+
+def _encode_explanation(expl: Explanation) -> bytes:
+    """An explanation's sealed body: the values it covers (their keyed tags) only when it names them,
+    so an explanation of a kind is written byte for byte as before."""
+    return _utf8_or_invalid(
+        lambda: crypto.canonical_json(
+            {"accounts": sorted(expl.accounts), "kind": expl.kind, "note": expl.note, "when": expl.when,
+             **({"note_zh": expl.note_zh} if expl.note_zh else {}),
+             **({"values": sorted(expl.values), "shown": list(expl.shown)} if expl.values is not None else {})}
+        ),
+        "the explanation",
+    )
+
+
+def _decode_explanation(raw: bytes, tag=None) -> Explanation:
+    """An explanation's body (ValueError, KeyError or TypeError when it is not one); `tag`, the
+    store's keyed tag of a match key, to tell which values it covers."""
+    d = json.loads(raw)
+    values, shown = d.get("values"), d.get("shown", [])
+    if values is not None and not all(isinstance(v, str) for v in [*values, *shown]):
+        raise TypeError("explanation values")
+    return Explanation(tuple(d["accounts"]), d["kind"], d["note"], d["when"], d.get("note_zh"),
+                       tuple(values) if values is not None else None, tuple(shown), tag)
+
+
+def explanation_name(expl: Explanation) -> str:
+    """What names an explanation's row: its accounts and kind, and the values it covers if it names them
+    (recording the same again replaces it)."""
+    a, b = sorted(expl.accounts)
+    name = f"explanation\x1f{a}\x1f{b}\x1f{expl.kind}"
+    return name if expl.values is None else name + "\x1f" + ",".join(sorted(expl.values))
+
+
+def _value_tagger(keys: crypto.Keyring):
+    """`index_tag` of a match key, in hex: the tag an explanation keeps of each value it covers."""
+    index_tag = keys.index_tag
+    return lambda key: index_tag(key).hex()

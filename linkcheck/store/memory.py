@@ -21,7 +21,8 @@ from ..i18n import _
 from .. import crypto
 from ..errors import PassphraseError, UsageError
 from ..models import KEYS_VERSION, Account, Event, Explanation, Profile
-from .codec import _decode_event, _decode_profile, _encode_event, _encode_profile, _exact_key_count, _utf8_or_invalid
+from .codec import (_decode_event, _decode_explanation, _decode_profile, _encode_event, _encode_explanation,
+                    _encode_profile, _exact_key_count, _value_tagger, explanation_name)
 from .keyindex import index_blob
 from .prefilter import AuditInput, FuzzyScorer, QuietHubs
 
@@ -31,7 +32,7 @@ class _Data:
         self.master = crypto.new_master_key()
         self.accounts: dict[str, bytes] = {}  # name -> encoded profile, in insertion order
         self.events: list[bytes] = []
-        self.explanations: dict[tuple, bytes] = {}  # (accounts, kind) -> encoded explanation
+        self.explanations: dict[str, bytes] = {}  # codec.explanation_name -> encoded explanation
         self.keys_version = KEYS_VERSION
 
 
@@ -174,24 +175,19 @@ class MemoryStore:
         self._data.events[:] = kept
         return removed
 
-    @staticmethod
-    def _decode_explanation(raw: bytes) -> Explanation:
-        d = json.loads(raw)
-        return Explanation(tuple(d["accounts"]), d["kind"], d["note"], d["when"], d.get("note_zh"))
+    def _decode_explanation(self, raw: bytes) -> Explanation:
+        return _decode_explanation(raw, self.value_tag)
 
     def explanations(self) -> list[Explanation]:
         return [self._decode_explanation(raw) for raw in self._data.explanations.values()]
 
     def put_explanation(self, expl: Explanation) -> None:
         self._require_write()
-        body = _utf8_or_invalid(
-            lambda: crypto.canonical_json(
-                {"accounts": sorted(expl.accounts), "kind": expl.kind, "note": expl.note, "when": expl.when,
-                 **({"note_zh": expl.note_zh} if expl.note_zh else {})}
-            ),
-            "the explanation",
-        )
-        self._data.explanations[(tuple(sorted(expl.accounts)), expl.kind)] = body
+        self._data.explanations[explanation_name(expl)] = _encode_explanation(expl)
+
+    @property
+    def value_tag(self):
+        return _value_tagger(self._keys)
 
     # ----- keys, counts, passphrase and backup -----------------------------------------------
 

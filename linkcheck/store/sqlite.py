@@ -49,12 +49,15 @@ from .codec import (
     _ad,
     _decode_account,
     _decode_event,
+    _decode_explanation,
     _decode_profile,
     _decode_profile_v1,
     _encode_event,
+    _encode_explanation,
     _encode_profile,
     _exact_key_count,
-    _utf8_or_invalid,
+    _value_tagger,
+    explanation_name,
 )
 from .api import closest_account
 from .keyindex import _index_tags, index_blob
@@ -1127,11 +1130,6 @@ class Store:
 
     # ----- explanations ----------------------------------------------------------------------
 
-    @staticmethod
-    def _explanation_key(accounts: tuple[str, str], kind: str) -> str:
-        a, b = sorted(accounts)
-        return f"explanation\x1f{a}\x1f{b}\x1f{kind}"
-
     def _explanation_rows(self):
         rows = self._conn.execute(
             "SELECT id, version, name_tag, body FROM explanations NOT INDEXED ORDER BY id"
@@ -1140,8 +1138,7 @@ class Store:
         for row_id, version, tag, body in rows:
             raw = self._keys.open(body, _ad("explanations", row_id, version, tag, "body"), "an explanation")
             try:
-                d = json.loads(raw)
-                expl = Explanation(tuple(d["accounts"]), d["kind"], d["note"], d["when"], d.get("note_zh"))
+                expl = _decode_explanation(raw, self.value_tag)
             except (ValueError, KeyError, TypeError):
                 raise StoreDamaged(_("store is damaged: an explanation is unreadable")) from None
             yield row_id, version, tag, expl
@@ -1152,7 +1149,7 @@ class Store:
     def put_explanation(self, expl: Explanation) -> None:
         self._require_write()
         m = self._open_manifest
-        tag = self._keys.name_tag(self._explanation_key(expl.accounts, expl.kind))
+        tag = self._keys.name_tag(explanation_name(expl))
         existing = self._explanation_ids.get(tag)
         row = None
         if existing is not None:
@@ -1173,13 +1170,7 @@ class Store:
             row_id, old_version, old_body = row
             m.accumulator ^= self._mac_row("explanations", row_id, old_version, tag, old_body)
             version = old_version + 1
-        body = _utf8_or_invalid(
-            lambda: crypto.canonical_json(
-                {"accounts": sorted(expl.accounts), "kind": expl.kind, "note": expl.note, "when": expl.when,
-                 **({"note_zh": expl.note_zh} if expl.note_zh else {})}
-            ),
-            "the explanation",
-        )
+        body = _encode_explanation(expl)
         sealed = self._keys.seal(body, _ad("explanations", row_id, version, tag, "body"))
         self._conn.execute(
             "UPDATE explanations SET version = ?, body = ? WHERE id = ?", (version, sealed, row_id)
@@ -1204,6 +1195,12 @@ class Store:
     def machine_hash(self, raw: str) -> str:
         """Keyed hash of a raw machine identifier (the raw value is never stored)."""
         return self._keys.machine_hash(raw)
+
+    @property
+    def value_tag(self):
+        """The keyed tag (hex) of a match key, as the key index keeps it: what an explanation
+        records of the values it covers. Usable after the store is closed."""
+        return _value_tagger(self._keys)
 
     def signing_key(self):
         """This store's Ed25519 statement-signing key."""
