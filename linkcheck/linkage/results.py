@@ -343,7 +343,8 @@ def _audit_json(result: Audit, reveal: bool) -> dict:
                 "accounts": list(h.accounts),
                 "reason": h.reason,
                 "reason_zh": h.reason_zh,
-                "explanation": h.explanation,
+                # only once explained (explain --all-holders): an audit without one writes what it always did
+                **({"explanation": h.explanation} if h.explanation is not None else {}),
             }
             for h in result.hubs
         ],
