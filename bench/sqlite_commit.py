@@ -1,5 +1,6 @@
 """What SQLite's commit of an import-sized transaction costs, with and without syncing the
-files as they are written (issue 17; `Store.flush_as_it_writes`).
+files as they are written (issue 17: the flush tried, and dropped, in the ninth session; see
+the README, "`import` in the ninth session").
 
     python bench/sqlite_commit.py 100000 0   # no flushing: SQLite's own syncs do it all
     python bench/sqlite_commit.py 100000 2   # a thread fdatasyncs the log and the file every 0.2 s

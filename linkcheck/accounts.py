@@ -514,9 +514,6 @@ def import_records(
     """
     when = now()
     ahead = None
-    flush = getattr(store, "flush_as_it_writes", None)  # a file store: its pages go to disk as they are written
-    if flush is not None:
-        flush()
     if reread is not None:
         # A file store: the child also makes the rows of new accounts (`NewAccountRows`).
         rows = NewAccountRows(store, when, region, default_region) if getattr(store, "rows_made_ahead", lambda: False)() else None

@@ -375,7 +375,6 @@ class Store:
         self._gate: gatecache.Snapshot | None = None
         self._gate_index: tuple | None = None
         self._gate_identity: str | None = None
-        self._flusher: _Flusher | None = None  # `flush_as_it_writes`
 
     # ----- opening ---------------------------------------------------------------------------
 
@@ -467,11 +466,7 @@ class Store:
             _rollback(conn)
             raise
         finally:
-            try:
-                conn.close()
-            finally:
-                if store._flusher is not None:  # only now: closing its descriptors then drops no lock of SQLite's
-                    store._flusher.stop()
+            conn.close()
         store._write_gate_cache()
 
     @staticmethod
@@ -918,16 +913,6 @@ class Store:
         n_exact = [_exact_key_count(a.keys) for a in profile.attributes]
         return _encode_profile(profile, n_exact, self._format), self._index_blob(profile, n_exact)
 
-    def flush_as_it_writes(self) -> None:
-        """A large write (an import): have the disk take the file's new pages while the
-        transaction is still being written, so its commit -- which syncs the write-ahead log
-        and then copies it into the file and syncs that (SQLite's checkpoint) -- waits for
-        less. A thread asks the kernel to write both files out (fdatasync) every fifth of a
-        second until the store is closed: it changes nothing of what is written, or when it
-        is committed (`_Flusher`)."""
-        if self.write and self._flusher is None and _Flusher.AVAILABLE and type(self) is Store:  # (a file of ours)
-            self._flusher = _Flusher(self.path)
-
     def rows_made_ahead(self) -> bool:
         """Whether an import's parse-ahead child may make this store's new rows (`row_content`):
         the file store's only (the team store is left as it was)."""
@@ -1214,52 +1199,6 @@ class Store:
         except OSError as exc:
             _remove_partial(partial)
             raise StoreBusy(_("cannot write the backup {target}: {strerror}", target=target, strerror=os_reason(exc))) from None
-
-
-class _Flusher:
-    """`Store.flush_as_it_writes`: a daemon thread that fdatasyncs the store's write-ahead log
-    and file every `PERIOD` seconds, so the kernel writes their pages while the import goes on
-    (and while the commit's checkpoint copies the log into the file) rather than all at the
-    commit's own syncs. Syncing sooner changes no byte and no ordering SQLite relies on: its
-    own syncs still come, and find less to do.
-
-    Its descriptors are read-only and closed only by `stop`, after SQLite's connection is
-    closed: closing any descriptor of a file drops every POSIX lock the process holds on it,
-    which would drop SQLite's locks if done while the connection is open."""
-
-    AVAILABLE = hasattr(os, "fdatasync")
-    PERIOD = 0.2
-
-    def __init__(self, path: Path):
-        self._paths = (str(path) + "-wal", str(path))
-        self._fds: list[int] = []
-        self._stop = threading.Event()
-        self._lock = threading.Lock()  # `stop` closes the descriptors only when no sync is running
-        self._thread = threading.Thread(target=self._run, name="linkcheck-flush", daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        while not self._stop.wait(self.PERIOD):
-            with self._lock:
-                if self._stop.is_set():
-                    return
-                try:
-                    if len(self._fds) < len(self._paths):  # the log exists once SQLite first writes it
-                        self._fds = [os.open(p, os.O_RDONLY | os.O_CLOEXEC) for p in self._paths]
-                    for fd in self._fds:
-                        os.fdatasync(fd)
-                except OSError:  # (nothing lost: SQLite's own syncs do it all)
-                    for fd in self._fds:
-                        os.close(fd)
-                    self._fds = []
-                    return
-
-    def stop(self) -> None:
-        self._stop.set()
-        with self._lock:
-            for fd in self._fds:
-                os.close(fd)
-            self._fds = []
 
 
 def _remove_partial(partial: Path) -> None:
