@@ -80,6 +80,7 @@ _TERM_TEXT = {
     "name": N_("a name about 1 in {people} people bear"),
     "family": N_("a family name about 1 in {people} people bear"),
     "pinyin": N_("met through pinyin"),
+    "brand_pinyin": N_("the same brand name read in pinyin"),
     "accounts": N_("{accounts} accounts hold it"),
     "floor": N_("never below 0"),
     "past": N_("no longer in use; [history] past"),

@@ -353,10 +353,10 @@ def _exact_pairs(shared: dict[str, list[int]], attr_of: list[Attribute], owner: 
             members.setdefault(owner[r], r)
         if len(members) < 2 and key not in hub_keys:
             continue
-        pinyin = False
-        if rule.common or rule.names:
+        # A romanisation (a name's, a brand's) is a comparison level of its own, whatever the rules.
+        pinyin = key.startswith(PINYIN_MARK, len(facet) + 1)
+        if rule.common or rule.names or pinyin:
             # How much this value says: its rarity in the store and, for a name, among people.
-            pinyin = key.startswith(PINYIN_MARK, len(facet) + 1)
             holders = len(members)
             rule = weighed(rule, weigh(rule, attr_of[refs[0]].normalized, holders, pinyin=pinyin), holders, pinyin)
             if rule.names and rule.context:  # a lone family name weighs as a name in part
@@ -769,12 +769,12 @@ def compare(
                     facet = _facet_of(key)
                     rule = rules.facet(facet)
                     if rule.level is not None:
-                        if rule.names:
-                            pinyin = key.startswith(PINYIN_MARK, len(facet) + 1)
-                            if pinyin and not across_scripts(mine, attr):
-                                continue
+                        pinyin = key.startswith(PINYIN_MARK, len(facet) + 1)
+                        if pinyin and not across_scripts(mine, attr):
+                            continue
+                        if rule.names or pinyin:
                             rule = weighed(rule, weigh(rule, attr.normalized, pinyin=pinyin), 2, pinyin)
-                            if rule.context:  # a lone family name weighs as a name in part
+                            if rule.names and rule.context:  # a lone family name weighs as a name in part
                                 rule = lone_family_rule(rules, rule, attr.normalized, 2)
                         rule = past_rule(rule, rules.past, mine, attr)
                         evidence.append(Evidence(rule, mine, attr, None))

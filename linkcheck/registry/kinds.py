@@ -145,6 +145,13 @@ def _payment_account(text: str, region: str | None) -> Canonical:
     return normalize.payment_account(text, region_code(region))
 
 
+def _supplier(text: str, region: str | None) -> Canonical:
+    """A supplier's name, read as a company name but with no brand-in-pinyin key: that key
+    is the company_name facet's, and a supplier is no company name of the account's."""
+    canonical = normalize.company_name(text)
+    return canonical._replace(related=()) if canonical.related else canonical
+
+
 def _company_blocks(value: str) -> tuple[str, ...]:
     return normalize.blocking(value.split(), normalize.COMPANY_GENERIC)
 
@@ -228,7 +235,7 @@ _ENTRIES = (
     Kind("brand", "business", "Brand", "品牌", fuzzy=False, sensitive=False,
          normaliser=_no_region(normalize.label_text), masker=_shown, facets=("brand",), example="AcmeHome"),
     Kind("supplier", "business", "Supplier", "供应商", fuzzy=False, sensitive=False,
-         normaliser=_no_region(normalize.company_name), masker=_shown,
+         normaliser=_supplier, masker=_shown,
          facets=("supplier",), example="Dongguan Bright Plastics Co., Ltd."),
     Kind("logistics", "business", "Logistics provider", "物流渠道", fuzzy=False, sensitive=False,
          normaliser=_no_region(normalize.label_text), masker=_shown, facets=("logistics",), example="SF Express"),
