@@ -192,3 +192,145 @@ def test_precheck_meets_a_chinese_company_by_its_pinyin_name(cli, store, tmp_pat
     pairs = _pairs(cli("precheck", "--company-name", PINYIN_NAMES[2], "--format", "json"))
     (finding,) = pairs[frozenset({"planned", "lanchuan-us"})]["findings"]
     assert finding["level"] == "medium" and finding["weight_terms"][1] == {"term": "brand_pinyin", "bits": -7.5}
+
+
+# ----- 4. precheck shows what is shared as context -------------------------------------------------
+
+
+def test_precheck_shows_a_common_name_shared_as_context_and_never_says_nothing_is_shared(cli, store, tmp_path):
+    path = write_json(tmp_path / "reps.json", [
+        {"account": "willow-us", "attributes": {"legal_representative": ["张伟"]}},
+        {"account": "willow-uk", "attributes": {"legal_representative": ["張偉"]}},  # Traditional: the same name
+        {"account": "other-de", "attributes": {"legal_representative": ["Odalys Brackwater"]}},
+    ])
+    assert cli("import", path).exit_code == 0
+    result = cli("precheck", "--legal-representative", "张伟")
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0] == ("CLEAR: planned shares no identifier that links it with the accounts on file; it shares only "
+                        "values that never link by themselves, with willow-uk, willow-us (below).")
+    assert "shares nothing" not in result.output
+    assert "Shared, but never a link by itself (context, or a number one digit apart): it adds to anything else " \
+           "the accounts share." in lines
+    assert "planned — willow-us" in lines and "planned — willow-uk" in lines and "planned — other-de" not in lines
+    row = next(line for line in lines if line.strip().startswith("legal_representative"))
+    assert "low (context)" in row and "(a name about 1 in" in row
+    data = json.loads(cli("precheck", "--legal-representative", "张伟", "--format", "json").stdout)
+    assert data["pairs"] == [] and data["level"] is None
+    assert [c["accounts"] for c in data["context"]] == [["planned", "willow-uk"], ["planned", "willow-us"]]
+    assert all(f["context"] and f["facet"] == "legal_representative" for c in data["context"] for f in c["findings"])
+
+
+def test_precheck_with_nothing_shared_still_says_so(cli, store, tmp_path):
+    path = write_json(tmp_path / "one.json", [{"account": "willow-us", "attributes": {"legal_representative": ["张伟"]}}])
+    assert cli("import", path).exit_code == 0
+    result = cli("precheck", "--legal-representative", "Odalys Brackwater")
+    assert result.exit_code == 0
+    assert result.output.splitlines() == ["CLEAR: planned shares nothing with the accounts on file."]
+    assert json.loads(cli("precheck", "--legal-representative", "Odalys Brackwater", "--format", "json").stdout
+                      )["context"] == []
+
+
+def test_precheck_lists_context_beside_a_link(cli, store, tmp_path):
+    path = write_json(tmp_path / "two.json", [
+        {"account": "willow-us", "attributes": {"legal_representative": ["张伟"]}},
+        {"account": "willow-uk", "attributes": {"email": ["ops@willow-goods.example"]}},
+    ])
+    assert cli("import", path).exit_code == 0
+    result = cli("precheck", "--legal-representative", "张伟", "--email", "ops@willow-goods.example")
+    assert result.exit_code == 1
+    assert result.output.startswith("STOP: planned shares identifiers with willow-uk (strongest: critical)")
+    assert "planned — willow-us" in result.output.splitlines()
+
+
+# ----- 4b. a person's ID document number ----------------------------------------------------------
+
+
+def test_an_id_number_is_normalised_and_a_bad_chinese_check_character_flagged_not_refused():
+    good = parse_value("id_number", "110105 19491231 002x")
+    assert (good.normalized, good.keys, good.flags) == ("11010519491231002X", ("id_number:11010519491231002X",),
+                                                          ("country:CN",))
+    bad = parse_value("id_number", "110105194912310021")  # the check character should be X
+    assert bad.flags == ("country:CN", "bad-checksum") and bad.keys == ("id_number:110105194912310021",)
+    assert parse_value("id_number", "e1234-5678").normalized == "E12345678"  # a passport: no check
+    assert parse_value("id_number", "e1234-5678").flags == ()
+
+
+@pytest.mark.parametrize("text", ["王建国", "ab", "12", "ABCDEFG", "1" * 21])
+def test_what_is_no_id_number_is_refused_without_quoting_it(cli, store, text):
+    assert cli("account", "add", "willow-us").exit_code == 0
+    result = cli("attr", "add", "willow-us", "id_number", text)
+    assert result.exit_code == 3
+    assert "an ID document number is 5 to 20 letters and digits" in result.stderr
+    assert text not in result.stderr
+
+
+def test_a_shared_id_number_is_critical_masked_and_counted_once_with_the_name(cli, store, tmp_path):
+    path = write_json(tmp_path / "ids.json", [
+        {"account": "willow-us", "attributes": {"id_number": ["11010519491231002X"], "legal_representative": ["Odalys Brackwater"]}},
+    ])
+    assert cli("import", path).exit_code == 0
+    sheet = tmp_path / "店铺.csv"  # a Chinese sheet's own column names
+    sheet.write_text("店铺名称,身份证号,法定代表人\nwillow-uk,110105-19491231-002X,Odalys Brackwater\n", encoding="utf-8")
+    imported = cli("import", sheet)
+    assert imported.exit_code == 0, imported.output
+    data = json.loads(cli("audit", "--format", "json").stdout)
+    (pair,) = data["pairs"]
+    assert pair["level"] == "critical" and pair["weight"] == 24.0  # the name adds nothing: one person
+    finding = next(f for f in pair["findings"] if f["facet"] == "id_number")
+    assert finding["values"] == {"willow-uk": "****002X", "willow-us": "****002X"}
+    table = cli("audit").output
+    assert "11010519491231002X" not in table and "****002X" in table
+    shown = cli("account", "show", "willow-us").output
+    assert "11010519491231002X" not in shown and "****002X" in shown
+    result = cli("precheck", "--id-number", "110105194912310021")  # a typo: flagged, matches nothing
+    assert result.exit_code == 0
+
+
+def test_a_bad_checksum_id_number_is_shown_flagged(cli, store):
+    assert cli("account", "add", "willow-us").exit_code == 0
+    assert cli("attr", "add", "willow-us", "id_number", "110105194912310021").exit_code == 0
+    shown = json.loads(cli("account", "show", "willow-us", "--format", "json").stdout)
+    (attr,) = shown["attributes"]
+    assert attr["kind"] == "id_number" and "bad-checksum" in attr["flags"] and attr["value"] == "****0021"
+
+
+# ----- 5. a unified social credit code is both the tax and the registration number ----------------
+
+USCC = "91440300MA5GPY7K39"  # valid check character (made-up company)
+
+
+def test_a_uscc_entered_as_tax_id_meets_the_same_code_entered_as_registration_number(cli, store, tmp_path):
+    path = write_json(tmp_path / "codes.json", [
+        {"account": "lanchuan-us", "marketplace": "amazon.com", "attributes": {"tax_id": [USCC]}},
+        {"account": "lanchuan-uk", "marketplace": "amazon.co.uk", "attributes": {"registration_number": [USCC]}},
+    ])
+    assert cli("import", path).exit_code == 0
+    (pair,) = json.loads(cli("audit", "--format", "json").stdout)["pairs"]
+    assert pair["level"] == "critical" and pair["weight"] == 24.0
+    assert len(pair["findings"]) == 1  # one fact, not two rows
+    planned = cli("precheck", "--tax-id", USCC, "--format", "json")
+    assert planned.exit_code == 1
+    assert set(_pairs(planned)) == {frozenset({"planned", "lanchuan-us"}), frozenset({"planned", "lanchuan-uk"})}
+
+
+def test_a_uscc_with_a_wrong_check_character_is_read_as_chinese_and_flagged():
+    parsed = parse_value("registration_number", "91440300-MA5GPY7K3X", region="amazon.com")
+    assert parsed.normalized == "CN91440300MA5GPY7K3X"
+    assert parsed.flags == ("country:CN", "bad-checksum")
+    # One digit off a valid code (its check digit mistyped): the near level (never a pair alone).
+    from linkcheck.linkage.engine import audit
+    from linkcheck.linkage.rules import DEFAULT_RULES
+
+    pairs = audit([registry_account("a", registration_number=USCC, legal_representative="Odalys Brackwater"),
+                   registry_account("b", registration_number="91440300MA5GPY7K38",
+                                    legal_representative="Odalys Brackwater")], DEFAULT_RULES).pairs
+    (pair,) = pairs
+    assert {(f.facet, f.match) for f in pair.findings} >= {("registration_number", "near")}
+
+
+def test_other_18_character_numbers_are_not_taken_for_a_uscc():
+    # Letters where the region code stands: no USCC shape, so not Chinese.
+    parsed = parse_value("tax_id", "ABCD900101HDFRRL09")
+    assert "country:CN" not in parsed.flags
+    assert not any(k.startswith("registration_number:") for k in parsed.keys)

@@ -730,11 +730,15 @@ def compare(
     min_level: Level = Level.LOW,
     explanations: Iterable[Explanation] = (),
     mask: Mask | None = None,
+    context: list[PairRisk] | None = None,
 ) -> list[PairRisk]:
     """One planned (or this machine's) profile against candidate profiles, strongest first.
 
     Exact keys and fuzzy comparison through shared blocking keys, with the same rules as
-    audit. A candidate with the planned profile's own name is skipped.
+    audit. A candidate with the planned profile's own name is skipped. `context`, when given,
+    receives (in candidate order, level LOW and score 0: they are no pair) the candidates whose
+    shared values make no pair -- context (a common name, a logistics provider) or a near
+    number alone -- so a precheck can show what is shared without calling it a link.
     """
     exact: dict[str, list[Attribute]] = {}
     blocking: dict[str, list[Attribute]] = {}
@@ -801,6 +805,8 @@ def compare(
         if not evidence:
             continue
         outcome = _resolve(evidence)
+        if outcome is None and context is not None:
+            context.append(materialiser.pair(planned.name, candidate.name, Level.LOW, 0.0, evidence))
         if outcome is None or outcome[0] < min_level:
             continue
         level, score, kept = outcome
