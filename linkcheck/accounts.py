@@ -477,7 +477,35 @@ def record_attributes(
                               reason=exc.reason))
         except InvalidInput as exc:
             problems.append(_("{kind}: {problem}", kind=raw.kind, problem=exc.message))
+    attrs.extend(legal_name_attributes(dict(record.identity), source=source, when=when, known=(*known, *attrs)))
     return in_company_country(attrs, known), problems
+
+
+# The identity fields that name the company (models.IDENTITY_FIELDS): each is also one of the
+# account's company names, so the legal name in English meets the same name entered as a
+# company_name (on this account or another) -- one facet, not two.
+LEGAL_NAME_FIELDS = ("legal_name_en", "legal_name_local")
+
+
+def legal_name_attributes(identity: dict, *, source: str = "manual", when: int | None = None,
+                          known: Iterable[Attribute] = ()) -> list[Attribute]:
+    """A company_name attribute for each legal name in `identity` (field -> text) that the
+    account's values (`known`) do not already hold. A legal name the company-name rules cannot
+    read (a bare legal form) adds nothing: the identity field itself was already accepted."""
+    held = {a.normalized for a in known if a.kind == "company_name"}
+    attrs = []
+    for field in LEGAL_NAME_FIELDS:
+        text = identity.get(field)
+        if not isinstance(text, str) or not text.strip():
+            continue
+        try:
+            attribute = make_attribute("company_name", text, source=source if source in SOURCES else "manual", when=when)
+        except (InvalidValue, InvalidInput):
+            continue
+        if attribute.normalized not in held:
+            held.add(attribute.normalized)
+            attrs.append(attribute)
+    return attrs
 
 
 def _checked(problems: list[str], check, *args, **kwargs):

@@ -36,12 +36,13 @@ def test_kind_names_are_the_documented_kinds_in_order():
         "bank_account", "card", "payment_account", "ip", "mac", "gateway_mac", "wifi_bssid", "hostname",
         "machine_id", "browser_fingerprint", "brand", "supplier", "logistics", "category",
         "browser_profile", "proxy", "proxy_account", "platform_login", "totp_secret", "cookie", "device_name",
+        "id_number",
     )
 
 
 @pytest.mark.parametrize("category, names", [
     ("company", {"company_name", "registration_number", "tax_id"}),
-    ("representative", {"legal_representative"}),
+    ("representative", {"legal_representative", "id_number"}),
     ("contact", {"email", "phone", "platform_login", "totp_secret"}),
     ("financial", {"bank_account", "card", "payment_account"}),
     ("address", {"address"}),
@@ -488,6 +489,12 @@ cookie_pairs = _respelt(
 device_pairs = _respelt(st.text(LOWER + string.digits, min_size=3, max_size=12),
                         lambda rnd, v: _recase(rnd, "desktop-" + v) + rnd.choice(["", " "]))
 
+id_number_pairs = _respelt(
+    st.text(string.digits, min_size=17, max_size=17).map(lambda body: body + "X")
+    | st.text(string.digits, min_size=8, max_size=18)
+    | st.tuples(st.sampled_from("EGP"), st.text(string.digits, min_size=8, max_size=8)).map("".join),
+    _spell_grouped)
+
 RESPELLINGS = {
     "company_name": company_pairs, "registration_number": code_pairs, "tax_id": code_pairs,
     "legal_representative": person_pairs, "address": address_pairs, "email": email_pairs, "phone": phone_pairs,
@@ -497,6 +504,7 @@ RESPELLINGS = {
     "logistics": label_pairs, "category": label_pairs,
     "browser_profile": profile_pairs, "proxy": proxy_pairs, "proxy_account": proxy_account_pairs,
     "platform_login": login_pairs, "totp_secret": hash_pairs, "cookie": cookie_pairs, "device_name": device_pairs,
+    "id_number": id_number_pairs,
 }
 
 

@@ -13,6 +13,7 @@ from linkcheck.linkage.rules import DEFAULT_RULES, FACETS, load_rules, parse_rul
 EXPECTED_DEFAULT_LEVELS = {
     "tax_id": "critical",
     "registration_number": "critical",
+    "id_number": "critical",
     "bank_account": "critical",
     "card": "critical",
     "payment_account": "critical",

@@ -122,7 +122,8 @@ def account_add(name, marketplace, status, note, **identity):
         if st.has_account(name):
             raise UsageError(_("an account named {name!r} already exists; use `linkcheck account set`", name=name))
         when = now()
-        st.put_profile(Profile(Account(name, marketplace, status, note, when, when, **identity)))
+        st.put_profile(Profile(Account(name, marketplace, status, note, when, when, **identity),
+                               tuple(book.legal_name_attributes(identity, when=when))))
     click.echo(_("Added account {name}", name=name))
     _warn_marketplace(marketplace)
 
@@ -414,6 +415,7 @@ def account_set(name, marketplace, status, note, rename, **identity):
         if note is not None:
             changes["note"] = book.check_text("note", note)
         changes.update(identity)
+        p = book.merge_attributes(p, book.legal_name_attributes(identity, when=changes["updated"], known=p.attributes))[0]
         st.put_profile(replace(p, account=replace(acc, **changes)))
         if rename is not None:
             st.rename_account(name, book.check_name(rename))

@@ -81,6 +81,7 @@ _TERM_TEXT = {
     "name": N_("a name about 1 in {people} people bear"),
     "family": N_("a family name about 1 in {people} people bear"),
     "pinyin": N_("met through pinyin"),
+    "brand_pinyin": N_("the same brand name read in pinyin"),
     "accounts": N_("{accounts} accounts hold it"),
     "floor": N_("never below 0"),
     "past": N_("no longer in use; [history] past"),
@@ -113,20 +114,24 @@ PLANNED_NAME = "planned"
 PLANNED_SHOWN = Words(PLANNED_NAME, zh="计划账户")
 
 
-def _pairs_table(pairs, *, reveal: bool, shown: dict[str, str] | None = None) -> str:
+def _pairs_table(pairs, *, reveal: bool, shown: dict[str, str] | None = None, no_pair: bool = False) -> str:
     """The pairs as tables; SHOWN: how an account is named on screen (the planned account of
-    `precheck` without --name: "planned", 计划账户 in Chinese)."""
+    `precheck` without --name: "planned", 计划账户 in Chinese). `no_pair`: the values two
+    accounts share that make no pair (precheck's context), headed by the two names only."""
     lines = []
     shown = shown or {}
     for pair in pairs:
         a, b = pair.accounts
-        level = translate(pair.level.label).upper()
-        level += " " * max(0, 9 - _width(level))  # by display width: a Chinese level is two columns a character
-        lines.append(_("{level} {a} — {b}  (score {score:.2f}, weight {weight})", level=level,
-                       a=shown.get(a, a), b=shown.get(b, b), score=pair.score, weight=_pair_weight_text(pair)))
+        if no_pair:
+            lines.append(_("{a} — {b}", a=shown.get(a, a), b=shown.get(b, b)))
+        else:
+            level = translate(pair.level.label).upper()
+            level += " " * max(0, 9 - _width(level))  # by display width: a Chinese level is two columns a character
+            lines.append(_("{level} {a} — {b}  (score {score:.2f}, weight {weight})", level=level,
+                           a=shown.get(a, a), b=shown.get(b, b), score=pair.score, weight=_pair_weight_text(pair)))
         # Why the strongest finding links them, as the marketplace reads it: a manager's first question.
         top = next((f for f in pair.findings if not f.context), None)
-        if top is not None:
+        if top is not None and not no_pair:
             reason = reason_in(top, language() == "zh")
             if reason:
                 lines.append(_("    why: {reason}", reason=reason))
@@ -337,6 +342,9 @@ def precheck(file, name, marketplace, region, input_format, min_level, fail_on, 
                     "account": planned.name,
                     "level": worst.label if worst else None,
                     "pairs": engine.pairs_to_json(pairs, reveal=reveal),
+                    # Shared values that make no pair (a common name, a near number alone).
+                    "context": [{"accounts": p["accounts"], "findings": p["findings"]}
+                                for p in engine.pairs_to_json(result.context, reveal=reveal)],
                 }
             )
         )
@@ -349,7 +357,11 @@ def precheck(file, name, marketplace, region, input_format, min_level, fail_on, 
         # screen, in Chinese, 计划账户 (a name, not the status 计划中).
         shown_name = PLANNED_SHOWN.render(language()) if file is None and name is None else planned.name
         shown = {planned.name: shown_name} if shown_name != planned.name else {}
-        if result.verdict == precheck_job.CLEAR:
+        if result.verdict == precheck_job.CLEAR and result.context:
+            click.echo(_("CLEAR: {name} shares no identifier that links it with the accounts on file; "
+                         "it shares only values that never link by themselves, with {others} (below).",
+                         name=shown_name, others=join_list(_context_others(result))))
+        elif result.verdict == precheck_job.CLEAR:
             click.echo(_("CLEAR: {name} shares nothing with the accounts on file.", name=shown_name))
         else:
             others = join_list(result.others)
@@ -362,8 +374,20 @@ def precheck(file, name, marketplace, region, input_format, min_level, fail_on, 
                              name=shown_name, others=others, label=label))
             click.echo("")
             click.echo(_pairs_table(pairs, reveal=reveal, shown=shown))
+        if result.context:
+            click.echo("")
+            click.echo(_("Shared, but never a link by itself (context, or a number one digit apart): "
+                         "it adds to anything else the accounts share."))
+            click.echo("")
+            click.echo(_pairs_table(result.context, reveal=reveal, shown=shown, no_pair=True))
     if result.exit_code:
         sys.exit(result.exit_code)
+
+
+def _context_others(result) -> list[str]:
+    """The accounts on file a precheck's planned account shares only context with, by name."""
+    name = result.planned.name
+    return sorted({p.accounts[0] if p.accounts[1] == name else p.accounts[1] for p in result.context})
 
 
 def register(group: click.Group) -> None:

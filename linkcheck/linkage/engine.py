@@ -355,10 +355,10 @@ def _exact_pairs(shared: dict[str, list[int]], attr_of: list[Attribute], owner: 
             members.setdefault(owner[r], r)
         if len(members) < 2 and key not in hub_keys:
             continue
-        pinyin = False
-        if rule.common or rule.names:
+        # A romanisation (a name's, a brand's) is a comparison level of its own, whatever the rules.
+        pinyin = key.startswith(PINYIN_MARK, len(facet) + 1)
+        if rule.common or rule.names or pinyin:
             # How much this value says: its rarity in the store and, for a name, among people.
-            pinyin = key.startswith(PINYIN_MARK, len(facet) + 1)
             holders = len(members)
             rule = weighed(rule, weigh(rule, attr_of[refs[0]].normalized, holders, pinyin=pinyin), holders, pinyin)
             if rule.names and rule.context:  # a lone family name weighs as a name in part
@@ -733,11 +733,15 @@ def compare(
     min_level: Level = Level.LOW,
     explanations: Iterable[Explanation] = (),
     mask: Mask | None = None,
+    context: list[PairRisk] | None = None,
 ) -> list[PairRisk]:
     """One planned (or this machine's) profile against candidate profiles, strongest first.
 
     Exact keys and fuzzy comparison through shared blocking keys, with the same rules as
-    audit. A candidate with the planned profile's own name is skipped.
+    audit. A candidate with the planned profile's own name is skipped. `context`, when given,
+    receives (in candidate order, level LOW and score 0: they are no pair) the candidates whose
+    shared values make no pair -- context (a common name, a logistics provider) or a near
+    number alone -- so a precheck can show what is shared without calling it a link.
     """
     exact: dict[str, list[Attribute]] = {}
     blocking: dict[str, list[Attribute]] = {}
@@ -772,12 +776,12 @@ def compare(
                     facet = _facet_of(key)
                     rule = rules.facet(facet)
                     if rule.level is not None:
-                        if rule.names:
-                            pinyin = key.startswith(PINYIN_MARK, len(facet) + 1)
-                            if pinyin and not across_scripts(mine, attr):
-                                continue
+                        pinyin = key.startswith(PINYIN_MARK, len(facet) + 1)
+                        if pinyin and not across_scripts(mine, attr):
+                            continue
+                        if rule.names or pinyin:
                             rule = weighed(rule, weigh(rule, attr.normalized, pinyin=pinyin), 2, pinyin)
-                            if rule.context:  # a lone family name weighs as a name in part
+                            if rule.names and rule.context:  # a lone family name weighs as a name in part
                                 rule = lone_family_rule(rules, rule, attr.normalized, 2)
                         rule = past_rule(rule, rules.past, mine, attr)
                         evidence.append(Evidence(rule, mine, attr, None))
@@ -804,6 +808,8 @@ def compare(
         if not evidence:
             continue
         outcome = _resolve(evidence)
+        if outcome is None and context is not None:
+            context.append(materialiser.pair(planned.name, candidate.name, Level.LOW, 0.0, evidence))
         if outcome is None or outcome[0] < min_level:
             continue
         level, score, kept = outcome

@@ -49,6 +49,23 @@ FUZZY_NAME_BITS = 2.0
 # normalize.person) is the pinyin comparison level: the same, less these bits.
 PINYIN_BITS = 2.0
 PINYIN_MARK = "py "
+# A company's brand read in pinyin ("company_name:py pengyuan", normalize.company.brand_pinyin:
+# 深圳市鹏远科技有限公司 and `Shenzhen Pengyuan Technology Co., Ltd.`) weighs the company name's
+# weight less these bits. The same name is 12 bits (u ~ 2e-4). The brand alone, read aloud,
+# is shared by every brand written with other characters of the same sounds: about five
+# characters a syllable are common in brands (鹏/朋/蓬/彭/芃 peng, 远/源/园/元/圆 yuan), so some
+# 2^5 = 32 brands of two syllables read as one (-5 bits); and the city and trade words are
+# not compared (the brand in another city or trade: -2.5 bits). 12 - 7.5 = 4.5: medium, as a
+# typo of a company name -- a link alone, but never high alone; beside the same address or a
+# rare legal representative, high. The store's term frequency applies on top.
+BRAND_PINYIN_BITS = 7.5
+BRAND_PINYIN_FACETS = frozenset({"company_name"})
+BRAND_PINYIN_REASON = (
+    "The same brand name read in pinyin: a Chinese company name and a name in Latin letters whose "
+    "distinctive words read alike (weaker than the same name: brands written with other characters "
+    "can sound the same).",
+    "字号拼音相同：中文公司名称与拼音或英文公司名称的字号读音一致（弱于名称完全相同：不同的字也可能同音）。",
+)
 
 
 def across_scripts(attr_a: Attribute, attr_b: Attribute) -> bool:
@@ -167,6 +184,8 @@ def weigh(rule, normalized: str, holders: int = 2, *, other: str | None = None, 
         weight = min(weight, named)
         if pinyin:
             weight -= PINYIN_BITS
+    elif pinyin and rule.facet in BRAND_PINYIN_FACETS:  # a company's brand read in pinyin
+        weight -= BRAND_PINYIN_BITS
     if rule.common:
         weight -= store_frequency_bits(holders)
     return round(max(weight, 0.0), 1)
@@ -181,6 +200,9 @@ def weighed(rule, weight: float, holders: int = 2, pinyin: bool = False):
     if weight == rule.weight and holders <= 2 and not pinyin:
         return rule
     level = level_of_weight(weight)
+    if pinyin and rule.facet in BRAND_PINYIN_FACETS:  # a company's brand read in pinyin says so
+        reason, reason_zh = BRAND_PINYIN_REASON
+        rule = replace(rule, reason=reason, reason_zh=reason_zh)
     return replace(rule, level=level or Level.LOW, context=level is None, weight=weight, base=rule.weight,
                    holders=holders, pinyin=pinyin)
 
@@ -246,6 +268,9 @@ def weight_terms(rule, normalized_a: str, normalized_b: str) -> tuple[tuple[str,
         if rule.pinyin:
             terms.append(("pinyin", -PINYIN_BITS, None))
             weight -= PINYIN_BITS
+    elif rule.pinyin and rule.facet in BRAND_PINYIN_FACETS:
+        terms.append(("brand_pinyin", -BRAND_PINYIN_BITS, None))
+        weight -= BRAND_PINYIN_BITS
     if rule.common and rule.holders > 2:
         bits = store_frequency_bits(rule.holders)
         terms.append(("accounts", round(-bits, 1), rule.holders))
@@ -303,9 +328,13 @@ def pair_score(level: Level, evidence: Iterable[tuple[Level, bool, float | None]
 
 
 def shares_facet_key(attr_a: Attribute, attr_b: Attribute, facet: str) -> bool:
-    """Whether two attributes share an exact key of `facet`."""
+    """Whether two attributes share an exact key of `facet` (a company's brand read in pinyin
+    is not one: two brands in characters that read alike are two companies, which a fuzzy
+    comparison may still find alike)."""
     prefix = facet + ":"
     keys_b = attr_b.keys
+    if facet in BRAND_PINYIN_FACETS:
+        return any(k in keys_b for k in attr_a.keys if k.startswith(prefix) and not k.startswith(PINYIN_MARK, len(prefix)))
     return any(k in keys_b for k in attr_a.keys if k.startswith(prefix))
 
 

@@ -115,10 +115,48 @@ def company_tokens(text: str) -> list[str]:
 
 def company_name(text: str) -> Canonical:
     """Canonical company name; equal names share a key that also ignores spacing
-    (`AcmeHome Trading` is `Acme Home Trading`)."""
+    (`AcmeHome Trading` is `Acme Home Trading`). A name whose distinctive words (all but
+    places, trade words and legal forms) are Chinese characters, or read as pinyin, also
+    carries the related key "py <brand in pinyin>" (`brand_pinyin`), so 深圳市鹏远科技有限公司
+    and `Shenzhen Pengyuan Technology Co., Ltd.` meet, more weakly than the same name."""
     tokens = company_tokens(text)
     if not tokens:
         raise Rejected(_("no name besides the legal form"))
     if not any(_LETTER.search(t) for t in tokens):
         raise Rejected(_("a company name has letters"))
-    return Canonical(" ".join(tokens), key="".join(tokens))
+    pinyin = brand_pinyin(tokens)
+    related = (("company_name", PINYIN_MARK + pinyin),) if pinyin else ()
+    return Canonical(" ".join(tokens), key="".join(tokens), related=related)
+
+
+# The related key of a company's brand in pinyin starts with this ("company_name:py pengyuan"),
+# as a person's name's does (normalize.person.PINYIN_MARK).
+PINYIN_MARK = "py "
+_HAN_ONLY = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+
+
+def brand_pinyin(tokens: list[str]) -> str | None:
+    """A company's distinctive words (its brand: not a place, trade word or legal form) read
+    in toneless pinyin, run together: "pengyuan" for [shenzhen, 鹏远, technology] and for
+    [shenzhen, pengyuan, technology] (or [shenzhen, peng, yuan, technology]). None when the
+    brand is neither Chinese characters only nor pinyin only, or is one syllable (鑫, `Xin`:
+    a single syllable is shared by far too many brands to say anything), or over 4 syllables
+    in characters / 4 words in Latin letters (a phrase, not a brand)."""
+    brand = [t for t in tokens if t not in COMPANY_GENERIC]
+    if not brand or len(brand) > 4:
+        return None
+    if all(_HAN_ONLY.fullmatch(t) for t in brand):
+        chars = "".join(brand)
+        if not 2 <= len(chars) <= 4:
+            return None
+        from pypinyin import lazy_pinyin  # only Chinese company names pay for it
+
+        return "".join(lazy_pinyin(chars))
+    if all(t.isascii() and t.isalpha() for t in brand):
+        from .person import _pinyin_word, _syllables
+
+        joined = "".join(brand)
+        if joined in _syllables() or not all(map(_pinyin_word, brand)):
+            return None
+        return joined
+    return None

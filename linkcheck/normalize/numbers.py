@@ -148,6 +148,11 @@ _REGISTRY_SEPARATORS = re.compile(r"[\s\-./:()]+")
 # number is one (its country MX, from its prefix or the region).
 _RFC_CHARS = re.compile(r"[A-Z0-9&Ñ]+")
 _COUNTRY_PREFIX = re.compile(r"[A-Z]{2}")
+# A Chinese unified social credit code's shape (GB 32100-2015): the registering authority, the
+# kind of body, a six-digit region code (provinces 11-82), a nine-character organisation code and
+# the check character, all in the code's alphabet (no I, O, S, V, Z). Distinctive enough that one
+# whose check character fails is still read as Chinese, and flagged, on any marketplace.
+_USCC_SHAPE = re.compile(r"[1-9A-HJ-NP-RTUW-Y][1-9][1-8][0-9]{5}[0-9A-HJ-NP-RTUW-Y]{10}")
 # VAT prefixes that are not the country's ISO code: Greece writes EL, Northern Ireland XI.
 _PREFIX_COUNTRY = {"EL": "GR", "XI": "GB"}
 
@@ -294,7 +299,8 @@ def _registry_value(value: str, region: str | None) -> tuple[str, tuple[str, ...
         found = _national_number(country, value)
         if found is not None and not found[1]:
             return _qualified(country, *found)
-        if found is not None and country == region and failing is None:
+        if found is not None and failing is None and (country == region or (
+                country == "CN" and _USCC_SHAPE.fullmatch(value))):
             failing = (country, found)
     if failing is not None:
         return _qualified(failing[0], *failing[1])
@@ -316,8 +322,9 @@ def registry_code(text: str, region: str | None = None) -> Canonical:
     country's code in front, so `DE 123 456 789`, `DE123456789` and `123456789` entered with
     region DE are one number, `DK: 31415926` is `DK31415926` and `BE (0)468.135.757` is
     `BE0468135757`. The country is the prefix when the rest is a number of that country,
-    else `region` when the number has a shape of that country's, else CN for a valid unified
-    social credit code; else the number stands alone. A number whose check digits fail is
+    else `region` when the number has a shape of that country's, else CN for a unified social
+    credit code (valid, or of its exact shape with a wrong check character); else the number
+    stands alone. A number whose check digits fail is
     kept, flagged `bad-checksum` (documents have typos; the value still identifies), and
     every qualified number is flagged with its `country:XX`.
     """
@@ -362,3 +369,29 @@ def opaque_token(text: str) -> Canonical:
     if text.count(text[0]) == len(text) or lower.replace("-", "") in PLACEHOLDER_IDS:
         return Canonical(text, flags=("placeholder",), identifying=False)
     return Canonical(text)
+
+
+_CN_RESIDENT_ID = re.compile(r"[0-9]{17}[0-9X]")
+_ID_DOCUMENT = re.compile(r"[A-Z0-9]{5,20}")
+
+
+def id_number(text: str) -> Canonical:
+    """A person's identity document number (a Chinese resident identity card, 身份证号; a
+    passport): upper case without spaces, dashes, dots or slashes, 5 to 20 letters and digits
+    with at least 2 digits. Eighteen characters shaped as a Chinese resident ID (17 digits and a
+    digit or X) are checked with python-stdnum's `cn.ric`: a wrong check character or birth date
+    is kept and flagged `bad-checksum`, never refused (a typo still identifies), and every such
+    number is flagged `country:CN`."""
+    value = _compact(text)
+    if not _ID_DOCUMENT.fullmatch(value) or len(_DIGIT_COUNT.findall(value)) < 2:
+        raise Rejected(_("an ID document number is 5 to 20 letters and digits"))
+    if _CN_RESIDENT_ID.fullmatch(value):
+        from stdnum.cn import ric
+        from stdnum.exceptions import ValidationError
+
+        try:
+            ric.validate(value)
+        except ValidationError:
+            return Canonical(value, flags=("country:CN", "bad-checksum"))
+        return Canonical(value, flags=("country:CN",))
+    return Canonical(value)

@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
+from functools import lru_cache
 from importlib import resources
-from typing import NamedTuple, Sequence
+from typing import Callable, NamedTuple, Sequence
 from ..i18n import _
 
 MAX_LENGTH = 1000
@@ -123,14 +124,33 @@ def is_cjk(char: str) -> bool:
     return bool(_HAS_CJK.match(char))
 
 
+@lru_cache(maxsize=1)
+def _to_simplified() -> Callable[[str], str]:
+    """OpenCC's Traditional-to-Simplified conversion (phrase by phrase, so 乾坤 stays 乾坤 while
+    後來 becomes 后来), loaded at the first Chinese text, not at start-up."""
+    from opencc import OpenCC
+
+    return OpenCC("t2s").convert
+
+
+def simplified(text: str) -> str:
+    """Text with its Traditional Chinese characters in Simplified ones (恆通國際 -> 恒通国际;
+    Hong Kong and Taiwan write the same company, address and name so). Text without CJK
+    characters is returned as it is; Simplified text is unchanged."""
+    if text.isascii() or not _HAS_CJK.search(text):
+        return text
+    return _to_simplified()(text)
+
+
 def _folded(text: str, *, initials: bool = True) -> str:
-    """Folded text without trademark signs, apostrophes or abbreviation dots."""
+    """Folded text without trademark signs, apostrophes or abbreviation dots; Chinese in
+    Simplified characters (`simplified`)."""
     if text.isascii():
         text = text.lower()
         if "'" in text or "`" in text:
             text = text.replace("'", "").replace("`", "")
     else:
-        text = _APOSTROPHES.sub("", fold(_MARKS.sub("", text)))
+        text = simplified(_APOSTROPHES.sub("", fold(_MARKS.sub("", text))))
     if initials and "." in text:
         text = _INITIAL_DOT.sub("", text)
     return text

@@ -222,6 +222,11 @@ _ENTRIES = (
           # linkage.evidence.name_weight).
           weight=9.0, common=True, names=True,
     ),
+    # The same identity document (a resident ID, a passport) is the same person: one fact with
+    # the legal representative's name (family "person"), but as strong as any identifier.
+    Facet("id_number", CRITICAL, "person",
+          "Same identity document number (ID card or passport): one person stands behind both accounts.",
+          "相同身份证件号码（身份证或护照）：这些账户背后是同一个人。"),
     Facet("ip_network", MEDIUM, "network",
           "Same IP network (/24 or /64): the accounts connected from neighbouring addresses of one block.",
           "同一 IP 网段（/24 或 /64）：这些账户来自同一网段的相邻地址。",

@@ -129,6 +129,25 @@ def _phone(text: str, region: str | None) -> Canonical:
     return normalize.phone(text, region_code(region))
 
 
+# In China the unified social credit code (统一社会信用代码) is the company's registration number
+# *and* its tax number: entered as either, it also carries the other facet's key, so a code given
+# as a tax ID meets the same code given as a registration number.
+_USCC_OTHER_FACET = {"tax_id": "registration_number", "registration_number": "tax_id"}
+
+
+def _registry_code_as(kind: str) -> Normaliser:
+    other = _USCC_OTHER_FACET[kind]
+
+    def normaliser(text: str, region: str | None) -> Canonical:
+        canonical = _registry_code(text, region)
+        value = canonical.value
+        if len(value) == 20 and value.startswith("CN") and "country:CN" in canonical.flags:
+            return canonical._replace(related=((other, value),))
+        return canonical
+
+    return normaliser
+
+
 def _registry_code(text: str, region: str | None) -> Canonical:
     """A tax or registration number; `region` (a country or a marketplace) is the country of
     a number written without its country prefix."""
@@ -143,6 +162,13 @@ def _registry_code(text: str, region: str | None) -> Canonical:
 
 def _payment_account(text: str, region: str | None) -> Canonical:
     return normalize.payment_account(text, region_code(region))
+
+
+def _supplier(text: str, region: str | None) -> Canonical:
+    """A supplier's name, read as a company name but with no brand-in-pinyin key: that key
+    is the company_name facet's, and a supplier is no company name of the account's."""
+    canonical = normalize.company_name(text)
+    return canonical._replace(related=()) if canonical.related else canonical
 
 
 def _company_blocks(value: str) -> tuple[str, ...]:
@@ -172,12 +198,12 @@ _ENTRIES = (
          normaliser=_no_region(normalize.company_name), masker=_mask_company,
          facets=("company_name",), example="Shenzhen Acme Trading Co., Ltd.", blocker=_company_blocks),
     Kind("registration_number", "company", "Registration number", "注册号", fuzzy=False, sensitive=True,
-         normaliser=_registry_code, masker=mask_last_four,
-         facets=("registration_number",), example="91440300MA5F0ACME1", blocker=_id_blocks,
+         normaliser=_registry_code_as("registration_number"), masker=mask_last_four,
+         facets=("registration_number", "tax_id"), example="91440300MA5F0ACME1", blocker=_id_blocks,
          in_errors=SECRET),
     Kind("tax_id", "company", "Tax ID", "税号", fuzzy=False, sensitive=True,
-         normaliser=_registry_code, masker=mask_last_four,
-         facets=("tax_id",), example="DE123456789", blocker=_id_blocks,
+         normaliser=_registry_code_as("tax_id"), masker=mask_last_four,
+         facets=("tax_id", "registration_number"), example="DE123456789", blocker=_id_blocks,
          in_errors=SECRET),
     Kind("legal_representative", "representative", "Legal representative", "法定代表人", fuzzy=True,
          sensitive=True, normaliser=_no_region(normalize.person_name), masker=mask_person,
@@ -228,7 +254,7 @@ _ENTRIES = (
     Kind("brand", "business", "Brand", "品牌", fuzzy=False, sensitive=False,
          normaliser=_no_region(normalize.label_text), masker=_shown, facets=("brand",), example="AcmeHome"),
     Kind("supplier", "business", "Supplier", "供应商", fuzzy=False, sensitive=False,
-         normaliser=_no_region(normalize.company_name), masker=_shown,
+         normaliser=_supplier, masker=_shown,
          facets=("supplier",), example="Dongguan Bright Plastics Co., Ltd."),
     Kind("logistics", "business", "Logistics provider", "物流渠道", fuzzy=False, sensitive=False,
          normaliser=_no_region(normalize.label_text), masker=_shown, facets=("logistics",), example="SF Express"),
@@ -257,6 +283,10 @@ _ENTRIES = (
     Kind("device_name", "device", "Device name", "设备名称", fuzzy=False, sensitive=False,
          normaliser=_no_region(_browser.device_name), masker=_shown,
          facets=("device_name",), example="DESKTOP-7Q2M4KD"),
+    # ----- a person's identity document (a Chinese seller's trial: Amazon links on it) -----
+    Kind("id_number", "representative", "ID document number", "身份证件号码", fuzzy=False, sensitive=True,
+         normaliser=_no_region(normalize.id_number), masker=mask_last_four,
+         facets=("id_number",), example="11010519491231002X", in_errors=SECRET),
 )
 
 KINDS: dict[str, Kind] = {kind.name: kind for kind in _ENTRIES}

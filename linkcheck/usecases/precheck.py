@@ -75,6 +75,9 @@ class PrecheckResult:
     planned: Profile
     pairs: list[engine.PairRisk]  # the planned account against those on file, strongest first
     fail_on: Level
+    # The accounts on file it shares values with that make no pair (context: a common name, a
+    # logistics provider; a near number alone): shown, never a link (engine.compare).
+    context: tuple[engine.PairRisk, ...] = ()
 
     @property
     def level(self) -> Level | None:
@@ -114,5 +117,6 @@ def precheck(
     with open_store() as st:
         candidates = st.candidates(keys, exclude=planned.name, block_cap=rules.combine.fuzzy_block_cap)
         explanations = st.explanations()
-    pairs = engine.compare(planned, candidates, rules, min_level=min_level, explanations=explanations)
-    return PrecheckResult(planned, pairs, fail_on)
+    context: list[engine.PairRisk] = []
+    pairs = engine.compare(planned, candidates, rules, min_level=min_level, explanations=explanations, context=context)
+    return PrecheckResult(planned, pairs, fail_on, tuple(sorted(context, key=lambda p: p.accounts)))
