@@ -52,18 +52,31 @@ def warnings(store, entered: Iterable[Entered], *, search_store: bool = True) ->
     entered = [e for e in entered if zero_prone(e.normalized)]
     if not entered:
         return []
-    holders: dict[str, set[str]] = {}  # spelling -> accounts holding it
-    for e in entered:
-        holders.setdefault(e.normalized, set()).add(e.account)
+    on_file: list[tuple[str, str]] = []  # (spelling, account) of the store's numbers that may be alike
     if search_store and len(entered) <= STORE_CHECK_LIMIT:
         keys = {f"{KIND}:{s}" for e in entered for s in spellings(e.normalized)}
         for profile in store.candidates(keys) if keys else ():
-            for attr in profile.attributes:
-                if attr.kind == KIND and zero_prone(attr.normalized):
-                    holders.setdefault(attr.normalized, set()).add(profile.name)
+            on_file.extend((attr.normalized, profile.name) for attr in profile.attributes
+                           if attr.kind == KIND and zero_prone(attr.normalized))
+    # Numbers by their digits without leading zeros: only those written two ways are looked at
+    # further, so a bulk import's numbers cost a strip and a lookup each (no set per number).
+    first: dict[str, str] = {}
+    alike: set[str] = set()
+    for spelling in [e.normalized for e in entered] + [spelling for spelling, _account in on_file]:
+        bare = spelling.lstrip("0")
+        if first.setdefault(bare, spelling) != spelling:
+            alike.add(bare)
+    if not alike:
+        return []
+    holders: dict[str, set[str]] = {}  # spelling -> accounts holding it, of the numbers written two ways
+    for spelling, account in [(e.normalized, e.account) for e in entered] + on_file:
+        if spelling.lstrip("0") in alike:
+            holders.setdefault(spelling, set()).add(account)
     lines: list[str] = []
     told: set[tuple[tuple[str, str], ...]] = set()
     for e in entered:
+        if e.normalized.lstrip("0") not in alike:
+            continue
         for other in sorted(spellings(e.normalized) & holders.keys()):
             for account in sorted(holders[other]):
                 pair = tuple(sorted(((e.account, e.normalized), (account, other))))

@@ -398,3 +398,15 @@ def test_health_import_reads_column_names_as_import_does(cli, demo_store, tmp_pa
     path.write_text(f"{first},date,{odr}\nacme-us,2026-11-01,0.4%\n", encoding="utf-8")
     result = cli("health", "import", path)
     assert result.exit_code == 0, result.output
+
+
+def test_a_bulk_import_compares_its_numbers_among_themselves_only():
+    """Over STORE_CHECK_LIMIT numbers the store is not searched (None here would fail if it were),
+    and two spellings of one number among them are still told, once."""
+    from linkcheck import bankzeros
+
+    entered = [bankzeros.Entered(f"acct-{i}", f"row {i}", f"{i:012d}") for i in range(1, bankzeros.STORE_CHECK_LIMIT + 50)]
+    entered += [bankzeros.Entered("late", "row x", "42424242"), bankzeros.Entered("early", "row y", "0042424242")]
+    lines = bankzeros.warnings(None, entered)
+    assert len(lines) == 1 and lines[0].startswith("row x: bank account ****4242 (8 digits)") and "of early" in lines[0]
+    assert bankzeros.warnings(None, entered[:-1]) == []
