@@ -277,6 +277,7 @@ class ProfileView:
     ref: str
     passthrough: frozenset[str] = frozenset()
     webrtc_real: bool = False
+    unknown: frozenset[str] = frozenset()  # settings the vendor left unsaid: taken as showing the computer
     proxied: bool = False
     exit_through_proxy: bool = False
     own_public_ip: str | None = None
@@ -315,6 +316,16 @@ WHY_SEEN = {
     "hardware": N_("{ref} shows this computer's real graphics and audio hardware ({items}), which identifies the "
                    "computer as its machine id does"),
     "profile": N_("{ref} has this value among its own, as the vendor reports the profile"),
+    # The vendor's answer leaves the setting unsaid (missing, or a value linkcheck does not know):
+    # taken as showing the computer, since a GO must rest on what is known.
+    "webrtc_unknown": N_("the vendor does not say how {ref} sets WebRTC, so it is taken as showing this computer's IP "
+                         "addresses"),
+    "mac_unknown": N_("the vendor does not say where {ref} takes its MAC address from, so it is taken as this "
+                      "computer's"),
+    "device_name_unknown": N_("the vendor does not say which device name {ref} shows, so it is taken as this "
+                              "computer's"),
+    "hardware_unknown": N_("the vendor does not say whether {ref} adds canvas, WebGL and audio noise, so it is taken "
+                           "as showing this computer's real hardware"),
 }
 STRICT = N_("{ref} hides it from websites, but the `computer` setting is strict (or --strict-computer): every value "
             "of this computer counts")
@@ -326,6 +337,10 @@ FIX = {
     "mac_real": N_("in {vendor}, give the profile a custom MAC address instead of the computer's"),
     "device_name_real": N_("in {vendor}, give the profile a custom device name instead of the computer's"),
     "hardware": N_("in {vendor}, turn canvas, WebGL image and audio noise on and give WebGL custom metadata"),
+    "webrtc_unknown": N_("in {vendor}, set the profile's WebRTC to replace or disabled, and check again"),
+    "mac_unknown": N_("in {vendor}, give the profile a custom MAC address, and check again"),
+    "device_name_unknown": N_("in {vendor}, give the profile a custom device name, and check again"),
+    "hardware_unknown": N_("in {vendor}, turn canvas, WebGL image and audio noise on, and check again"),
 }
 WHY_HIDDEN = {
     "unreadable": N_("a website cannot read it"),
@@ -355,6 +370,8 @@ def judge(a: Attribute, role: str, view: ProfileView, fp: Fingerprint) -> Judgem
             seen, why = True, "no_proxy"
         elif view.webrtc_real:
             seen, why = True, "webrtc_real"
+        elif "webrtc" in view.unknown:
+            seen, why = True, "webrtc_unknown"
         elif view.exit_through_proxy and fp.public_ip and fp.public_ip != a.value:
             why = "behind_proxy"
         elif view.exit_through_proxy and fp.public_ip == a.value:
@@ -363,12 +380,20 @@ def judge(a: Attribute, role: str, view: ProfileView, fp: Fingerprint) -> Judgem
             seen, why = True, "exit_unchecked"
     elif role == "lan_ip" and view.webrtc_real:
         seen, why = True, "webrtc_real"
+    elif role == "lan_ip" and "webrtc" in view.unknown:
+        seen, why = True, "webrtc_unknown"
     elif role == "mac" and "mac_real" in view.passthrough:
         seen, why = True, "mac_real"
+    elif role == "mac" and "mac" in view.unknown:
+        seen, why = True, "mac_unknown"
     elif role == "hostname" and "device_name_real" in view.passthrough:
         seen, why = True, "device_name_real"
+    elif role == "hostname" and "device_name" in view.unknown:
+        seen, why = True, "device_name_unknown"
     elif role == "machine_id" and hardware:
         seen, why = True, "hardware"
+    elif role == "machine_id" and "hardware" in view.unknown:
+        seen, why = True, "hardware_unknown"
     return Judgement(a, role, seen, why)
 
 

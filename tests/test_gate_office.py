@@ -153,6 +153,33 @@ def test_webrtc_real_lets_the_office_ip_through_and_stops_naming_the_setting(
     assert own["fix"] == "in adspower, set the profile's WebRTC to replace or disabled instead of real"
 
 
+@pytest.mark.parametrize("change, why", [
+    ({"webrtc": "real"}, "webrtc_unknown"),          # a value linkcheck does not know
+    ({"canvas": "false"}, "hardware_unknown"),
+    ({"drop": ("webrtc", "canvas", "audio", "webgl", "webgl_image", "device_name_switch", "mac_address_config")},
+     None),                                           # the settings left out of the vendor's answer
+])
+def test_a_setting_the_vendor_leaves_unsaid_is_taken_as_showing_the_computer(
+    cli, agency, vendor_server, key_file, exit_proxy, change, why  # noqa: F811
+):
+    """A GO rests on what is known: a missing or unknown privacy setting fails closed."""
+    row = _profile(exit_proxy)
+    for key in change.pop("drop", ()):
+        del row["fingerprint_config"][key]
+    row["fingerprint_config"].update(change)
+    server = vendor_server("adspower", [row])
+    result = _check(cli, server, key_file, agency)
+    assert result.exit_code == 1, result.output
+    assert result.output.startswith("STOP: "), result.output
+    assert "the vendor does not say" in result.output.splitlines()[0]
+    data = json.loads(_check(cli, server, key_file, agency, "--format", "json").output)
+    reasons = {r["role"]: r["why"] for r in data["computer"]["identifiers"] if r["seen"]}
+    if why is not None:
+        assert why in reasons.values()
+    else:
+        assert {"webrtc_unknown", "hardware_unknown", "mac_unknown", "device_name_unknown"} <= set(reasons.values())
+
+
 def test_noise_off_shows_the_computer_and_stops_naming_the_setting(cli, agency, vendor_server, key_file, exit_proxy):  # noqa: F811
     server = _serve(vendor_server, exit_proxy, canvas="0", audio="0")
     result = _check(cli, server, key_file, agency)

@@ -526,13 +526,17 @@ def _own_public_ip(machine, profile, allow_unchecked_ip: bool) -> str | None:
     directly -- a lookup that fails stops the check like any public IP that could not be found."""
     if machine.machine_file is not None:
         return capture.machine_fingerprint(machine.machine_file).public_ip
-    if not profile.webrtc_real:
+    if not profile.webrtc_real and "webrtc" not in profile.unknown:
         return None
     found = capture.lookup_public_ip(proxy=None)
     if found.address is None:
-        found = capture.PublicIp(None, None, _(
-            "{ref} sets WebRTC to real, so this computer's own public IP was looked up too, and that failed: {why}",
-            ref=profile.ref, why=found.warning or "no answer"))
+        if profile.webrtc_real:
+            why = _("{ref} sets WebRTC to real, so this computer's own public IP was looked up too, and that failed: {why}",
+                    ref=profile.ref, why=found.warning or "no answer")
+        else:
+            why = _("the vendor does not say how {ref} sets WebRTC, so this computer's own public IP was looked up "
+                    "too, and that failed: {why}", ref=profile.ref, why=found.warning or "no answer")
+        found = capture.PublicIp(None, None, why)
     gate_job.require_public_ip(found, allow_unchecked_ip)
     return found.address
 
@@ -576,6 +580,7 @@ def _run_check(
         extra = profile_values
         view = gate.ProfileView(
             ref=profile.ref, passthrough=frozenset(profile.passthrough), webrtc_real=profile.webrtc_real,
+            unknown=frozenset(profile.unknown),
             proxied=bool(profile.proxy), exit_through_proxy=through_proxy, own_public_ip=own_ip,
             strict=_strict_computer(strict_computer),
         )

@@ -12,7 +12,7 @@ from typing import Iterator
 
 from ...i18n import _
 from .common import (
-    BrowserProfile, Garbage, LocalApi, VendorUnavailable, check_base_url, file_rows, items, iter_pages, obj, parse_rows,
+    BrowserProfile, unknown_settings, Garbage, LocalApi, VendorUnavailable, check_base_url, file_rows, items, iter_pages, obj, parse_rows,
     proxy_url, text,
 )
 
@@ -139,6 +139,13 @@ def parse(row, where: str) -> BrowserProfile:
         },
         passthrough=tuple(passthrough),
         webrtc_real=text(fp, "webrtc", where).lower() == "local",  # "local": the real IPs
+        unknown=unknown_settings(
+            ("webrtc", fp.get("webrtc"), ("disabled", "forward", "proxy", "local", "disableudp")),
+            ("mac", mac.get("model"), ("0", "1", "2")),
+            ("device_name", fp.get("device_name_switch"), ("0", "1", "2")),
+            ("hardware", fp.get("canvas"), ("0", "1")), ("hardware", fp.get("webgl_image"), ("0", "1")),
+            ("hardware", fp.get("audio"), ("0", "1")), ("hardware", fp.get("webgl"), ("0", "2", "3")),
+        ),
         timezone=text(fp, "timezone", where),
         language=",".join(str(x) for x in language) if isinstance(language, list) else "",
         country=text(row, "ip_country", where, limit=8),

@@ -10,7 +10,7 @@ from typing import Iterator
 
 from ...i18n import _
 from .common import (
-    BrowserProfile, Garbage, LocalApi, VendorUnavailable, check_base_url, file_rows, items, iter_pages, obj, parse_rows,
+    BrowserProfile, unknown_settings, Garbage, LocalApi, VendorUnavailable, check_base_url, file_rows, items, iter_pages, obj, parse_rows,
     proxy_url, text,
 )
 
@@ -110,6 +110,13 @@ def parse(row, where: str) -> BrowserProfile:
         },
         passthrough=tuple(passthrough),
         webrtc_real=text(fp, "webRTC", where) == "1",  # '0' replace, '1' allow (real), '2' block, '3' privacy
+        unknown=unknown_settings(
+            ("webrtc", fp.get("webRTC"), ("0", "1", "2", "3")),
+            ("mac", fp.get("deviceInfoEnabled"), ("true", "false")),
+            ("device_name", fp.get("deviceInfoEnabled"), ("true", "false")),
+            ("hardware", fp.get("canvas"), ("0", "1")), ("hardware", fp.get("webGL"), ("0", "1")),
+            ("hardware", fp.get("webGLMeta"), ("0", "1")), ("hardware", fp.get("audioContext"), ("0", "1")),
+        ),
         timezone=text(fp, "timeZone", where),
         language=text(fp, "languages", where),
         country=text(row, "lastCountry", where, limit=8),

@@ -63,6 +63,10 @@ class BrowserProfile:
     # WebRTC set to show the computer's real IP addresses (AdsPower `webrtc` "local", BitBrowser
     # `webRTC` "1", GoLogin `webRTC.mode` "real"): what the gate needs, not kept on file.
     webrtc_real: bool = False
+    # What the vendor's answer leaves unsaid (a field missing, or a value linkcheck does not know):
+    # "webrtc", "mac", "device_name", "hardware". The gate takes such a setting as showing the
+    # computer (fails closed); the audit claims nothing about it.
+    unknown: tuple[str, ...] = ()
     timezone: str = ""
     language: str = ""
     country: str = ""  # the exit IP's country as the vendor reports it (two letters)
@@ -377,3 +381,13 @@ def iter_pages(fetch: Callable[[int], list], first: int, size: int, vendor: str)
             return
         page += 1
     raise Garbage(_("{vendor}: more than {MAX_PAGES} pages of profiles; stopped", vendor=vendor, MAX_PAGES=MAX_PAGES))
+
+
+def unknown_settings(*checks: tuple[str, object, Iterable[str]]) -> tuple[str, ...]:
+    """The settings whose value is not one of those known: (setting, value, known values), the
+    value as the vendor sent it (None, missing). A setting named twice is unknown if either is."""
+    out: list[str] = []
+    for setting, value, known in checks:
+        if (value is None or str(value).strip().lower() not in known) and setting not in out:
+            out.append(setting)
+    return tuple(out)

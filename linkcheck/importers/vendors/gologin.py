@@ -12,7 +12,7 @@ from typing import Iterator
 
 from ...i18n import _
 from .common import (
-    BrowserProfile, Garbage, LocalApi, check_base_url, file_rows, items, iter_pages, obj, parse_rows, proxy_url, text,
+    BrowserProfile, unknown_settings, Garbage, LocalApi, check_base_url, file_rows, items, iter_pages, obj, parse_rows, proxy_url, text,
 )
 
 VENDOR = "gologin"
@@ -100,6 +100,13 @@ def parse(row, where: str) -> BrowserProfile:
         },
         passthrough=tuple(passthrough),
         webrtc_real=text(webrtc, "mode", where).lower() == "real",
+        unknown=unknown_settings(  # GoLogin sets no MAC or device name: a website reads neither anyway
+            ("webrtc", webrtc.get("mode"), ("alerted", "disabled", "real", "public", "noise")),
+            ("hardware", canvas.get("mode"), ("off", "noise", "block")),
+            ("hardware", obj(row, "webGL", where).get("mode"), ("off", "noise", "block")),
+            ("hardware", webgl.get("mode"), ("off", "mask")),
+            ("hardware", audio.get("mode") if "mode" in audio else audio.get("enable"), ("off", "noise", "true", "false")),
+        ),
         timezone=text(tz, "timezone", where),
         language=text(nav, "language", where),
     )

@@ -85,6 +85,8 @@ def parse(row, where: str) -> BrowserProfile:
     return BrowserProfile(
         vendor=VENDOR,
         id=ident,
+        # Ziniao reports no fingerprint settings: the gate takes every one as showing the computer.
+        unknown=("webrtc", "mac", "device_name", "hardware"),
         name=text(row, "browserName", where) or text(row, "storeName", where),
         remark=text(row, "remark", where),
         group=text(row, "platform_name", where) or text(row, "platformName", where),
