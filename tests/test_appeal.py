@@ -271,6 +271,20 @@ def test_a_bank_account_still_shared_stops_the_appeal_and_says_what_to_do(cli, s
     assert _appeal(cli, "-o", tmp_path / "p").exit_code == 1
 
 
+def test_a_shared_identity_document_stops_a_not_owned_appeal_and_never_shows_in_full(cli, store, tmp_path):
+    """One ID card number on both accounts: one person behind both, which no explanation makes a
+    "we do not own it" appeal; and the pack never prints the number whole."""
+    _base(cli)
+    for account in ("kestrel-us", "marigold-us"):
+        _used(cli, account, "id_number", "110101199003077777", "2024-01-01")
+    ok(cli("explain", "kestrel-us", "marigold-us", "id_number", "--note", "a family member"))
+    result = _appeal(cli, "--relationship", "not-owned", "-o", tmp_path / "p")
+    assert result.exit_code == 1, result.output
+    assert "still uses what it shares with marigold-us (id_number)" in result.output
+    assert not (tmp_path / "p").exists()
+    assert "110101199003077777" not in result.output
+
+
 def test_an_owned_account_still_suspended_must_be_reactivated_first(cli, store, tmp_path):
     scenario_own(cli, store)
     ok(cli("account", "set", "marigold-us", "--status", "suspended"))
@@ -926,3 +940,10 @@ def test_a_letter_saying_the_account_was_deactivated_warns_when_the_records_show
     assert "warning" not in result.output
     assert "do not show Kestrel Outdoors as deactivated" not in (tmp_path / "p" / "exhibits.txt").read_text(
         encoding="utf-8")
+
+
+def test_the_evidence_page_shows_an_id_number_by_its_last_four_digits():
+    from linkcheck.appeal.pack import shown_value
+
+    assert shown_value("id_number", "110101199003077777", "110101199003077777", "en") == "ending in 7777"
+    assert shown_value("id_number", "110101199003077777", "110101199003077777", "zh") == "尾号7777"

@@ -156,7 +156,7 @@ def shown_value(kind: str, value: str, normalized: str, lang: str) -> str:
         return kinds.mask(kind, normalized, value)
     if kind == "proxy":
         return _USERINFO.sub("", normalized, count=1)
-    if kind in ("bank_account", "card", "payment_account"):
+    if kind in ("bank_account", "card", "payment_account", "id_number"):
         if poa._email_domain(normalized):  # an account known by its email address: masked as elsewhere
             return kinds.mask(kind, normalized)
         last4 = poa._last4(normalized)

@@ -42,6 +42,7 @@ GROUPS = {
     # A shared company name is not a shared registration: the letter says which it is.
     "company_name": "company_name", "registration_number": "company", "tax_id": "company",
     "legal_representative": "representative", "address": "address",
+    "id_number": "representative",  # one identity document: one person behind both
     "platform_login": "login", "totp_secret": "login",
 }
 GROUP_ORDER = ("router", "network", "proxy", "computer", "browser", "address", "email", "email_domain", "phone", "bank", "card", "payment",

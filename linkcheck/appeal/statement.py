@@ -37,7 +37,7 @@ ENVIRONMENT_FAMILIES = ("network", "device")
 # The subject's own values are shown as entered, except these: financial numbers (by their last
 # four, as Seller Central shows them), values stored only as keyed hashes, and credentials.
 SUBJECT_MASKED_KINDS = frozenset(
-    {"bank_account", "card", "payment_account", "machine_id", "browser_fingerprint", "totp_secret", "cookie",
+    {"bank_account", "card", "payment_account", "id_number", "machine_id", "browser_fingerprint", "totp_secret", "cookie",
      "proxy", "proxy_account", "platform_login"}
 )
 # A distinguishing mark: HMAC-SHA256 of the kind and the normalised value, under a key derived

@@ -512,9 +512,9 @@ def attr_add(name, kind, value, note, region, since):
     """Add a VALUE of KIND to account NAME.
 
     KIND is one of: company_name, registration_number, tax_id,
-    legal_representative, address, email, phone, bank_account, card,
-    payment_account, ip, mac, gateway_mac, wifi_bssid, hostname, machine_id,
-    browser_fingerprint, brand, supplier, logistics, category.
+    legal_representative, id_number, address, email, phone, bank_account,
+    card, payment_account, ip, mac, gateway_mac, wifi_bssid, hostname,
+    machine_id, browser_fingerprint, brand, supplier, logistics, category.
 
     \b
     Examples:
