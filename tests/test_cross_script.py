@@ -334,3 +334,42 @@ def test_other_18_character_numbers_are_not_taken_for_a_uscc():
     parsed = parse_value("tax_id", "ABCD900101HDFRRL09")
     assert "country:CN" not in parsed.flags
     assert not any(k.startswith("registration_number:") for k in parsed.keys)
+
+
+# --- a review's false links: characters OpenCC merges, English words that split into pinyin ------
+
+def _exact(kind: str, text: str) -> set[str]:
+    """A value's exact match keys (not the blocking keys, not the cross-script pinyin key)."""
+    return {k for k in parse_value(kind, text).keys if not k.startswith("~") and ":py " not in k}
+
+
+@pytest.mark.parametrize("kind, a, b", [
+    ("company_name", "髮藝國際有限公司", "發藝國際有限公司"),   # hair art / prosper art: both 发艺 in Simplified
+    ("legal_representative", "鍾偉明", "鐘偉明"),               # two surnames, both 钟 in Simplified
+    ("legal_representative", "於美玲", "于美玲"),
+    ("company_name", "薑記食品有限公司", "姜記食品有限公司"),   # ginger / the surname 姜
+])
+def test_traditional_characters_that_simplify_alike_stay_apart(kind, a, b):
+    assert not _exact(kind, a) & _exact(kind, b)
+
+
+@pytest.mark.parametrize("kind, a, b", [
+    ("company_name", "發展貿易有限公司", "发展贸易有限公司"),   # 發 (the common one) still meets 发
+    ("company_name", "匯豐發展有限公司", "汇丰发展有限公司"),
+    ("company_name", "雲海貿易有限公司", "云海贸易有限公司"),
+    ("address", "香港九龍旺角彌敦道688號", "香港九龙旺角弥敦道688号"),
+])
+def test_the_usual_traditional_forms_still_meet_the_simplified(kind, a, b):
+    assert _exact(kind, a) & _exact(kind, b)
+
+
+@pytest.mark.parametrize("latin", ["Panda Technology Inc.", "Nike Trading LLC", "Human Electronics LLC"])
+def test_an_english_name_without_a_place_in_china_has_no_brand_in_pinyin(latin):
+    assert not any(":py " in k for k in parse_value("company_name", latin).keys)
+
+
+def test_a_romanised_chinese_name_keeps_its_brand_in_pinyin():
+    latin = parse_value("company_name", "Shenzhen Pengyuan Technology Co., Ltd.").keys
+    han = parse_value("company_name", "深圳市鹏远科技有限公司").keys
+    assert "company_name:py pengyuan" in latin and "company_name:py pengyuan" in han
+    assert "company_name:py hengtong" in parse_value("company_name", "HENGTONG INTERNATIONAL TRADING (HONG KONG) LIMITED").keys

@@ -41,6 +41,12 @@ SAMPLE: list[tuple[str, str, str | None]] = [
     ("company_name", "Kowalski sp. z o.o.", None),
     ("company_name", "Tamm Puit OÜ", None),
     ("company_name", "Oy Kivijärvi Puu", None),
+    ("company_name", "髮藝國際有限公司", None),       # a Traditional character kept (its Simplified is 發's too)
+    ("company_name", "恆通國際貿易(香港)有限公司", None),
+    ("company_name", "Panda Technology Inc.", None),   # no place in China: no brand in pinyin
+    ("company_name", "Shenzhen Pengyuan Keji Youxian Gongsi", None),
+    ("legal_representative", "鍾偉明", None),
+    ("payment_account", "Payoneer 4455667788", None),
     ("company_name", "恆通國際貿易(香港)有限公司", None),
     ("company_name", "Shenzhen Pengyuan Keji Youxian Gongsi", None),
     ("registration_number", "91440300MA5F0ACME1", None),

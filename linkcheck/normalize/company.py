@@ -129,6 +129,13 @@ def company_name(text: str) -> Canonical:
     return Canonical(" ".join(tokens), key="".join(tokens), related=related)
 
 
+# Places in China written in Latin letters (its provinces' and cities' names, its prefecture-level
+# divisions, Hong Kong and Macau): a Latin name holding one is a Chinese company's romanised name,
+# whose brand may be pinyin. Without one, an English word that happens to split into pinyin
+# syllables (Panda, Nike, Human) is an English word, not a brand to read in pinyin.
+CN_PLACES_LATIN = frozenset(_PLACES_ZH.values()) | frozenset(_PREFECTURES.values()) | frozenset(
+    {"china", "chinese", "prc", "hongkong", "hong", "kong", "macau", "macao"})
+
 # The related key of a company's brand in pinyin starts with this ("company_name:py pengyuan"),
 # as a person's name's does (normalize.person.PINYIN_MARK).
 PINYIN_MARK = "py "
@@ -139,7 +146,8 @@ def brand_pinyin(tokens: list[str]) -> str | None:
     """A company's distinctive words (its brand: not a place, trade word or legal form) read
     in toneless pinyin, run together: "pengyuan" for [shenzhen, 鹏远, technology] and for
     [shenzhen, pengyuan, technology] (or [shenzhen, peng, yuan, technology]). None when the
-    brand is neither Chinese characters only nor pinyin only, or is one syllable (鑫, `Xin`:
+    brand is neither Chinese characters only nor pinyin only, or in Latin letters without a
+    place in China beside it (`Panda Technology Inc.`: CN_PLACES_LATIN), or is one syllable (鑫, `Xin`:
     a single syllable is shared by far too many brands to say anything), or over 4 syllables
     in characters / 4 words in Latin letters (a phrase, not a brand)."""
     brand = [t for t in tokens if t not in COMPANY_GENERIC]
@@ -153,6 +161,8 @@ def brand_pinyin(tokens: list[str]) -> str | None:
 
         return "".join(lazy_pinyin(chars))
     if all(t.isascii() and t.isalpha() for t in brand):
+        if not any(t in CN_PLACES_LATIN for t in tokens):  # no Chinese place: an English name
+            return None
         from .person import _pinyin_word, _syllables
 
         joined = "".join(brand)

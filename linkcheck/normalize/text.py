@@ -133,13 +133,28 @@ def _to_simplified() -> Callable[[str], str]:
     return OpenCC("t2s").convert
 
 
+@lru_cache(maxsize=1)
+def _kept_traditional() -> frozenset[str]:
+    """The Traditional characters whose Simplified form is also another Traditional character in
+    names (data/zh_traditional_kept.txt: 鍾 and 鐘 are both 钟): kept, so two names stay two."""
+    text = (resources.files(__package__) / "data" / "zh_traditional_kept.txt").read_text(encoding="utf-8")
+    return frozenset(ch for line in text.splitlines() if line.strip() and not line.startswith("#")
+                     for ch in line.split()[0])
+
+
 def simplified(text: str) -> str:
     """Text with its Traditional Chinese characters in Simplified ones (恆通國際 -> 恒通国际;
-    Hong Kong and Taiwan write the same company, address and name so). Text without CJK
-    characters is returned as it is; Simplified text is unchanged."""
+    Hong Kong and Taiwan write the same company, address and name so), except a character
+    whose Simplified form also stands for another one in use (`_kept_traditional`: 鍾偉明 and
+    鐘偉明 stay two people). Text without CJK characters is returned as it is; Simplified text
+    is unchanged."""
     if text.isascii() or not _HAS_CJK.search(text):
         return text
-    return _to_simplified()(text)
+    converted = _to_simplified()(text)
+    kept = _kept_traditional()
+    if len(converted) != len(text) or kept.isdisjoint(text):  # (OpenCC's t2s keeps the length)
+        return converted
+    return "".join(original if original in kept else new for original, new in zip(text, converted, strict=True))
 
 
 def _folded(text: str, *, initials: bool = True) -> str:
