@@ -947,3 +947,27 @@ def test_the_evidence_page_shows_an_id_number_by_its_last_four_digits():
 
     assert shown_value("id_number", "110101199003077777", "110101199003077777", "en") == "ending in 7777"
     assert shown_value("id_number", "110101199003077777", "110101199003077777", "zh") == "尾号7777"
+
+
+def test_a_brand_read_alike_in_two_scripts_once_explained_does_not_stop_a_not_owned_appeal(cli, store, tmp_path):
+    """星河 and a Latin 'Xinghe' of another company meet as one brand read in pinyin: weak, and
+    explainable (two companies whose names read alike); the letter never calls them one name."""
+    _base(cli)
+    _used(cli, "marigold-us", "company_name", "Shenzhen Xinghe Electronics Co., Ltd.", "2024-01-01")
+    refused = _appeal(cli, "--relationship", "not-owned", "--cause", "Our names read alike in pinyin",
+                      "-o", tmp_path / "p")
+    assert refused.exit_code == 1 and "(company_name)" in refused.output, refused.output
+    ok(cli("explain", "kestrel-us", "marigold-us", "company_name", "--note",
+           "Two companies whose Chinese names read alike in pinyin", "--note-zh", "两家公司的中文名称拼音相同"))
+    result = _appeal(cli, "--relationship", "not-owned", "--cause", "Our names read alike in pinyin",
+                     "-o", tmp_path / "p")
+    assert result.exit_code == 0, result.output
+    letter = (tmp_path / "p" / "plan-of-action.txt").read_text(encoding="utf-8")
+    assert "the same company name" not in letter
+
+
+def test_one_company_name_explained_still_stops_a_not_owned_appeal(cli, store, tmp_path):
+    _base(cli)
+    _used(cli, "marigold-us", "company_name", "深圳市星河贸易有限公司", "2024-01-01")
+    ok(cli("explain", "kestrel-us", "marigold-us", "company_name", "--note", "a coincidence"))
+    assert _appeal(cli, "--relationship", "not-owned", "--cause", "a coincidence", "-o", tmp_path / "p").exit_code == 1

@@ -246,6 +246,10 @@ SHAPED = {("login", "mailbox"), ("email", "mailbox"), ("network", "range"), ("ad
 MAILBOX_KINDS = frozenset({"email", "platform_login"})
 
 
+def _has_han(text: str) -> bool:
+    return any("\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff" for ch in text)
+
+
 def match_shape(kind: str, match: str, ours: str, theirs: str) -> str:
     """How a finding's two values match, as the letter tells it (Item.shape): the match type of the
     comparison (exact, normalised, network, fuzzy, near) and the values as written."""
@@ -253,6 +257,8 @@ def match_shape(kind: str, match: str, ours: str, theirs: str) -> str:
         return "range"
     if match in ("fuzzy", "near"):
         return "similar"
+    if kind == "company_name" and match != "exact" and _has_han(ours) != _has_han(theirs):
+        return "similar"  # one in Chinese characters, one in Latin letters: a brand read alike, not one name
     if kind in MAILBOX_KINDS and match != "exact" and ours.strip().casefold() != theirs.strip().casefold():
         return "mailbox"
     return ""
@@ -315,6 +321,8 @@ def shared_items(subject: Profile, other: Profile, rules: Rules, explanations: S
     theirs_by_value = {(a.kind, a.normalized): a for a in other.attributes}
     items: dict[tuple[str, str, str], Item] = {}
     for p in engine.compare(subject, [other], statement_rules(rules), explanations=explanations):
+        # one company name on both: the same name read across scripts says nothing more
+        one_name = any(f.kind == "company_name" and f.match == "exact" for f in p.findings)
         for f in p.findings:
             # Two addresses at one private domain are not "the same email address".
             group = "email_domain" if f.facet == "email_domain" else GROUPS.get(f.kind)
@@ -330,6 +338,8 @@ def shared_items(subject: Profile, other: Profile, rules: Rules, explanations: S
                                 their_attr.value if their_attr else theirs_raw)
             if (group, shape) not in SHAPED:
                 shape = ""
+            if one_name and f.kind == "company_name" and f.match not in ("exact", "fuzzy", "near") and shape == "similar":
+                continue
             domain = _email_domain(raw) if group in LAST_FOUR else ""
             last4 = _last4(raw) if group in LAST_FOUR and not domain else ""
             expl = f.explained_by  # of the kind or the facet, and of this value (linkage.explained)
@@ -489,7 +499,10 @@ def _refuse_what_the_records_contradict(name: str, case: AppealCase, related: li
                 raise CannotAppeal(
                     _("the records show {name} as {status}: Amazon asks you to reactivate the related account you own first. Once it is reinstated, record that with `linkcheck account set {name} --status active` and run the appeal again with --reactivated \"{name} DATE\"", name=r.name, status=i18n.translate(r.status)))
             continue
-        current = [i for i in r.items if i.until is None and (i.group in NEVER_CURRENT or not i.explained)]
+        # (two company names only alike -- a typo apart, or one brand read alike in two scripts --
+        # are two companies once explained; one name, one bank account or one login never is)
+        current = [i for i in r.items if i.until is None
+                   and (i.group in NEVER_CURRENT and not (i.shape == "similar" and i.explained) or not i.explained)]
         if current and all(i.shape == "range" for i in current):
             # what is shared is a network range, not one address: say so, and how to settle it
             raise CannotAppeal(
