@@ -16,40 +16,12 @@ waits for the derivation. Timing only: the command's output is its own, unchange
 from __future__ import annotations
 
 import atexit
-import functools
-import os
 import sys
-import tempfile
-import threading
-import time
 
-START = time.time()
-LOG = tempfile.NamedTemporaryFile(prefix="audit-timeline-", suffix=".log", delete=False).name  # noqa: SIM115
+from timeline_log import TimelineLog  # bench/, beside this script
 
-
-def _write(line: str) -> None:
-    with open(LOG, "a", encoding="utf-8") as out:  # appended by the command and its child alike
-        out.write(line + "\n")
-
-
-def _mark(label: str) -> None:
-    _write(f"MARK\t{os.getpid()}\t{label}\t{time.time() - START:.3f}\t{time.thread_time():.3f}")
-
-
-def _wrap(owner, name: str, label: str | None = None) -> None:
-    real = getattr(owner, name)
-    label = label or f"{getattr(owner, '__name__', owner)}.{name}"
-
-    @functools.wraps(real)
-    def timed(*args, **kwargs):
-        began, cpu = time.time(), time.thread_time()
-        try:
-            return real(*args, **kwargs)
-        finally:
-            _write(f"STEP\t{os.getpid()}\t{threading.current_thread().name}\t{began - START:.3f}\t"
-                   f"{time.time() - START:.3f}\t{time.thread_time() - cpu:.3f}\t{label}")
-
-    setattr(owner, name, timed)
+LOG = TimelineLog("audit-timeline-")
+_mark, _wrap = LOG.mark, LOG.wrap
 
 
 def _instrument() -> None:
@@ -94,14 +66,11 @@ def _instrument() -> None:
 def _report() -> None:
     _mark("exit")
     steps, marks = [], {}
-    with open(LOG, encoding="utf-8") as lines:
-        for line in lines:
-            fields = line.rstrip("\n").split("\t")
-            if fields[0] == "STEP":
-                steps.append(fields[1:])
-            else:
-                marks[fields[2]] = (float(fields[3]), float(fields[4]))
-    os.unlink(LOG)
+    for fields in LOG.read():
+        if fields[0] == "STEP":
+            steps.append(fields[1:])
+        else:
+            marks[fields[2]] = (float(fields[3]), float(fields[4]))
     out = sys.stderr
     print(f"{'pid':>7} {'thread':<22} {'start':>7} {'end':>7} {'cpu':>6}  step", file=out)
     for pid, thread, began, ended, cpu, label in sorted(steps, key=lambda s: float(s[2])):

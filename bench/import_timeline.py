@@ -16,41 +16,16 @@ command's output is its own, unchanged. Run it on a copy of a store: it writes.
 from __future__ import annotations
 
 import atexit
-import functools
 import os
 import sys
-import tempfile
-import threading
 import time
 
-START = time.time()
-LOG = tempfile.NamedTemporaryFile(prefix="import-timeline-", suffix=".log", delete=False).name  # noqa: SIM115
+from timeline_log import TimelineLog  # bench/, beside this script
+
+LOG = TimelineLog("import-timeline-", cpu_clock=time.process_time)
+START = LOG.start
 PARENT = os.getpid()
-
-
-def _write(line: str) -> None:
-    with open(LOG, "a", encoding="utf-8") as out:  # appended by the command and its child alike
-        out.write(line + "\n")
-
-
-def _mark(label: str) -> None:
-    _write(f"MARK\t{os.getpid()}\t{label}\t{time.time() - START:.3f}\t{time.process_time():.3f}")
-
-
-def _wrap(owner, name: str, label: str | None = None) -> None:
-    real = getattr(owner, name)
-    label = label or f"{getattr(owner, '__name__', owner)}.{name}"
-
-    @functools.wraps(real)
-    def timed(*args, **kwargs):
-        began, cpu = time.time(), time.thread_time()
-        try:
-            return real(*args, **kwargs)
-        finally:
-            _write(f"STEP\t{os.getpid()}\t{threading.current_thread().name}\t{began - START:.3f}\t"
-                   f"{time.time() - START:.3f}\t{time.thread_time() - cpu:.3f}\t{label}")
-
-    setattr(owner, name, timed)
+_write, _mark, _wrap = LOG.write, LOG.mark, LOG.wrap
 
 
 def _instrument() -> None:
@@ -119,18 +94,15 @@ def _report() -> None:
         return
     _mark("exit")
     steps, marks, sends, recvs = [], {}, [], []
-    with open(LOG, encoding="utf-8") as lines:
-        for line in lines:
-            fields = line.rstrip("\n").split("\t")
-            if fields[0] == "STEP":
-                steps.append(fields[1:])
-            elif fields[0] == "SEND":
-                sends.append(fields[1:])
-            elif fields[0] == "RECV":
-                recvs.append(fields[1:])
-            else:
-                marks[fields[2]] = (float(fields[3]), float(fields[4]))
-    os.unlink(LOG)
+    for fields in LOG.read():
+        if fields[0] == "STEP":
+            steps.append(fields[1:])
+        elif fields[0] == "SEND":
+            sends.append(fields[1:])
+        elif fields[0] == "RECV":
+            recvs.append(fields[1:])
+        else:
+            marks[fields[2]] = (float(fields[3]), float(fields[4]))
     out = sys.stderr
     parent_batches = [s for s in steps if s[0] == str(PARENT) and s[-1].endswith("parse_batch")]
     steps = [s for s in steps if not s[-1].endswith("parse_batch")]
