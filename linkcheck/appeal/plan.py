@@ -246,10 +246,6 @@ SHAPED = {("login", "mailbox"), ("email", "mailbox"), ("network", "range"), ("ad
 MAILBOX_KINDS = frozenset({"email", "platform_login"})
 
 
-def _has_han(text: str) -> bool:
-    return any("\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff" for ch in text)
-
-
 def match_shape(kind: str, match: str, ours: str, theirs: str) -> str:
     """How a finding's two values match, as the letter tells it (Item.shape): the match type of the
     comparison (exact, normalised, network, fuzzy, near) and the values as written."""
@@ -257,7 +253,7 @@ def match_shape(kind: str, match: str, ours: str, theirs: str) -> str:
         return "range"
     if match in ("fuzzy", "near"):
         return "similar"
-    if kind == "company_name" and match != "exact" and _has_han(ours) != _has_han(theirs):
+    if kind == "company_name" and match != "exact" and bool(_CJK.search(ours)) != bool(_CJK.search(theirs)):
         return "similar"  # one in Chinese characters, one in Latin letters: a brand read alike, not one name
     if kind in MAILBOX_KINDS and match != "exact" and ours.strip().casefold() != theirs.strip().casefold():
         return "mailbox"
