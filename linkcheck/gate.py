@@ -172,15 +172,17 @@ def _proxy_hosts(profile: Profile) -> set[str]:
     return hosts
 
 
-def _public_ip_warning(profile: Profile, fp: Fingerprint, attrs: tuple[Attribute, ...]) -> str | None:
-    """The public IP seen now is not one recorded for this account (a new or borrowed network)."""
+def _public_ip_warning(profile: Profile, fp: Fingerprint, attrs: tuple[Attribute, ...],
+                       proxy_hosts: set[str]) -> str | None:
+    """The public IP seen now is not one recorded for this account (a new or borrowed network),
+    nor the address of one of its proxies (`proxy_hosts`: _proxy_hosts)."""
     if not fp.public_ip:
         return None
     mine = [a for a in attrs if a.kind == "ip" and a.keys and a.value == fp.public_ip]
     if not mine:
         return None
     current = mine[0]
-    if current.normalized in _proxy_hosts(profile):
+    if current.normalized in proxy_hosts:
         return None
     on_file = [a for a in profile.values("ip") if a.keys and any(k.startswith("ip:") for k in a.keys)]
     if not on_file or any(a.normalized == current.normalized for a in on_file):
@@ -195,9 +197,9 @@ def _public_ip_warning(profile: Profile, fp: Fingerprint, attrs: tuple[Attribute
              ip=mask(current), name=profile.name, shown=shown)
 
 
-def _gate_warnings(profile: Profile, fp: Fingerprint, attrs: tuple[Attribute, ...]) -> list[str]:
+def _gate_warnings(profile: Profile, fp: Fingerprint, attrs: tuple[Attribute, ...], proxy_hosts: set[str]) -> list[str]:
     warnings = list(fp.warnings)
-    differs = _public_ip_warning(profile, fp, attrs)
+    differs = _public_ip_warning(profile, fp, attrs, proxy_hosts)
     if differs:
         warnings.append(differs)
     if not fp.public_ip and fp.public_ip_source is None:
@@ -494,9 +496,10 @@ def check_machine(
     hidden_pairs, hidden_statuses = (_compare(store, profile, tuple(j.attribute._replace(source="check") for j in hidden), rules)
                                      if hidden else ([], {}))
     held = {(a.kind, a.normalized) for a in profile.attributes}
-    held.update(("ip", host) for host in _proxy_hosts(profile))  # its own proxy's address: not new to it
+    proxy_hosts = _proxy_hosts(profile)
+    held.update(("ip", host) for host in proxy_hosts)  # its own proxy's address: not new to it
     new_values = tuple(a for a in compared if (a.kind, a.normalized) not in held)
-    warnings = value_warnings + _gate_warnings(profile, fingerprint, attrs)
+    warnings = value_warnings + _gate_warnings(profile, fingerprint, attrs, proxy_hosts)
     level = pairs[0].level if pairs else None
     stopping = [p for p in pairs if p.level >= fail_on]
     # At the same level, name an account that still uses the value before one that retired it.
