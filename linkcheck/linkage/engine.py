@@ -566,22 +566,14 @@ def _add_fuzzy(matches: Iterable[FuzzyMatch], attr_of: list[Attribute], owner: l
     people holds (bench/linkage.py)."""
     comparison_of = comparisons_for(rules) if rules.near else {}
     matches = list(matches)
-    seen: set[tuple[int, int]] = set()
-    again: set[tuple[int, int]] = set()
-    for ra, rb, _similarity, _facet in matches:
-        pair = (owner[ra], owner[rb])
-        if pair in seen:
-            again.add(pair)
-        else:
-            seen.add(pair)
-    del seen
+    per_pair = Counter((owner[m[0]], owner[m[1]]) for m in matches)
     for ra, rb, similarity, facet in matches:
         attr_a, attr_b = attr_of[ra], attr_of[rb]
         pair = (owner[ra], owner[rb])
         slot = evidence.get(pair)
         if exact_beats_fuzzy(attr_a, attr_b, facet, slot):
             continue
-        lone = slot is None and pair not in again and not (pair[0] in hub_owners and pair[1] in hub_owners)
+        lone = slot is None and per_pair[pair] == 1 and not (pair[0] in hub_owners and pair[1] in hub_owners)
         rule = _fuzzy_rule(rules, facet, attr_a, attr_b, comparison_of.get(facet), lone=lone)
         if rule is None:
             continue
