@@ -410,3 +410,27 @@ def test_a_bulk_import_compares_its_numbers_among_themselves_only():
     lines = bankzeros.warnings(None, entered)
     assert len(lines) == 1 and lines[0].startswith("row x: bank account ****4242 (8 digits)") and "of early" in lines[0]
     assert bankzeros.warnings(None, entered[:-1]) == []
+
+
+@pytest.mark.parametrize("scenario, option, route", [
+    ("scenario_former_tenant", "--cause", "not-owned"),
+    ("scenario_own", "--cause-zh", "not-owned"),
+    ("scenario_not_owned", "--business-need", "own"),
+    ("scenario_error", "--business-need-zh", "own"),
+])
+def test_a_fact_only_another_route_says_is_refused_not_dropped(cli, store, tmp_path, scenario, option, route):
+    import test_appeal
+    from test_appeal import PASSPHRASE, _appeal
+
+    from linkcheck.store import Store
+
+    args, *_ = getattr(test_appeal, scenario)(cli, store)
+    result = _appeal(cli, *args, "-o", tmp_path / "p", option, "We sell different products")
+    assert result.exit_code == 2, result.output
+    assert result.stderr.strip().splitlines() == [
+        f"linkcheck: error: {option} is read only when the relationship is {route}, and this appeal's is "
+        f"{args[1]}: leave {option} out, or give --relationship {route}"]
+    assert not (tmp_path / "p").exists()
+    with Store.open(store, PASSPHRASE) as st:  # the refused run kept nothing of its case
+        assert st.profile("kestrel-us").account.appeal_case is None
+    assert _appeal(cli, *args, "-o", tmp_path / "p").exit_code == 0  # without it, the pack is written

@@ -4,6 +4,8 @@ script; a Chinese company's brand meets its pinyin or English name. Made-up comp
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 
 from conftest import write_json
@@ -219,6 +221,10 @@ def test_precheck_shows_a_common_name_shared_as_context_and_never_says_nothing_i
     assert data["pairs"] == [] and data["level"] is None
     assert [c["accounts"] for c in data["context"]] == [["planned", "willow-uk"], ["planned", "willow-us"]]
     assert all(f["context"] and f["facet"] == "legal_representative" for c in data["context"] for f in c["findings"])
+    rows = list(csv.DictReader(io.StringIO(cli("precheck", "--legal-representative", "张伟", "--format", "csv").stdout)))
+    assert [(r["account_a"], r["account_b"], r["pair_level"], r["pair_score"], r["kind"], r["level"]) for r in rows] == [
+        ("planned", "willow-uk", "context", "", "legal_representative", "low (context)"),
+        ("planned", "willow-us", "context", "", "legal_representative", "low (context)")]
 
 
 def test_precheck_with_nothing_shared_still_says_so(cli, store, tmp_path):

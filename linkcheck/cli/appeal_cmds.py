@@ -144,6 +144,7 @@ def appeal_cmd(name, related, output, force, notice_date, notice_text, relations
         if reader is not None:
             case = replace(case, lang=reader)
         case = _ask_for_what_is_missing(st, case, name, interactive)
+        _check_route_options(case, given)
         account = replace(subject.account, appeal_case=case.to_json())
         if not account.display_name and interactive:  # kept as the account's display name
             shown = book.check_identity("display_name", click.prompt(_question("display_name", name=name),
@@ -228,6 +229,19 @@ def _merge(case, name, related, given, notice, reactivations, lang, bilingual):
     if bilingual is not None:
         case = replace(case, bilingual=bool(bilingual))
     return case
+
+
+# The facts only one route's letter says: given for another route, they would be dropped unsaid.
+_ROUTE_OPTIONS = (("cause", "--cause", "not-owned"), ("cause_zh", "--cause-zh", "not-owned"),
+                  ("business_need", "--business-need", "own"), ("business_need_zh", "--business-need-zh", "own"))
+
+
+def _check_route_options(case, given) -> None:
+    for key, option, route in _ROUTE_OPTIONS:
+        if given[key] is not None and case.relationship != route:
+            raise UsageError(_("{option} is read only when the relationship is {route}, and this appeal's is "
+                               "{relationship}: leave {option} out, or give --relationship {route}",
+                               option=option, route=route, relationship=case.relationship))
 
 
 def _missing(message: str) -> UsageError:

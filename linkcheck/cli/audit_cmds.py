@@ -351,7 +351,11 @@ def precheck(file, name, marketplace, region, input_format, min_level, fail_on, 
     elif fmt == "csv":
         columns = ["account_a", "account_b", "pair_level", "pair_score", "kind", "facet", "level", "match",
                    "value_a", "value_b", "reason", "weight", "state", "until_a", "until_b"]
-        click.echo(render_rows(_finding_rows(pairs, reveal=reveal), "csv", columns))
+        # What is shared but makes no pair follows the pairs, as in JSON's "context": its rows
+        # have "context" for the pair's level and no pair score.
+        context_rows = [dict(row, pair_level="context", pair_score="")
+                        for row in _finding_rows(result.context, reveal=reveal)]
+        click.echo(render_rows(_finding_rows(pairs, reveal=reveal) + context_rows, "csv", columns))
     else:
         # The planned account given by options and no --name is "planned" in JSON and CSV; on
         # screen, in Chinese, 计划账户 (a name, not the status 计划中).
