@@ -47,6 +47,11 @@ SAMPLE: list[tuple[str, str, str | None]] = [
     ("company_name", "Shenzhen Pengyuan Keji Youxian Gongsi", None),
     ("legal_representative", "鍾偉明", None),
     ("payment_account", "Payoneer 4455667788", None),
+    ("payment_account", "支付宝：13800138001", None),  # a wallet opened with a phone number is that phone
+    ("address", "深圳南山科技园路1号", None),  # 南山 is 南山区
+    ("address", "1 Keyuan Road, Nanshan District, Shenzhen", None),
+    ("phone", "138 0013 8101（微信同号）", "CN"),  # a note in brackets after the number
+    ("phone", "138 0013 8101", "GB"),
     ("company_name", "恆通國際貿易(香港)有限公司", None),
     ("company_name", "Shenzhen Pengyuan Keji Youxian Gongsi", None),
     ("registration_number", "91440300MA5F0ACME1", None),

@@ -399,7 +399,7 @@ def test_company_name_without_a_name_is_rejected(bad):
     "Room 1203 , Number 88 Keyuan Road , Nanshan District , Shenzhen",
 ])
 def test_address_spellings_of_one_address_share_the_key(spelling):
-    assert exact_keys("address", spelling) == {"address:room120388keyuanroadnanshandistrictshenzhen"}
+    assert exact_keys("address", spelling) == {"address:room120388keyuanroadnanshanshenzhen"}
 
 
 @pytest.mark.parametrize("short, long", [("St", "Street"), ("Ave", "Avenue"), ("Blvd", "Boulevard"), ("Bldg", "Building"),
@@ -415,7 +415,7 @@ def test_address_floor_spellings_meet(spelling):
 
 
 def test_address_in_chinese_reads_units_and_places():
-    assert normalized("address", "深圳市南山区科苑路88号1203室") == "shenzhen nanshan district 科苑 road 88 room 1203"
+    assert normalized("address", "深圳市南山区科苑路88号1203室") == "shenzhen nanshan 科苑 road 88 room 1203"
 
 
 def test_address_german_street_abbreviation_is_spelled_out():

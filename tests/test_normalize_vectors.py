@@ -20,6 +20,10 @@ def flags(kind: str, value: str, region: str | None = None) -> tuple[str, ...]:
     return parse_value(kind, value, region=region).flags
 
 
+def keys(kind: str, value: str, region: str | None = None) -> tuple[str, ...]:
+    return parse_value(kind, value, region=region).keys
+
+
 def reason(kind: str, value: str, region: str | None = None) -> str:
     with pytest.raises(InvalidValue) as caught:
         parse_value(kind, value, region=region)
@@ -66,7 +70,28 @@ def test_phone_chinese_mobile_that_is_no_valid_us_number_says_what_to_do():
     # 139 5550 0123 read in the US would be area code 395, which does not exist.
     assert reason("phone", "139 5550 0123", "US") == (
         "not a valid US phone number, but a Chinese mobile number's shape: write it as +86 and the number "
-        "if that is what it is")
+        "if that is what it is, or give --region CN where every number without a country code is Chinese")
+    # The same on a Chinese company's UK, German or Japanese store: not only where +1 could read it.
+    for region in ("GB", "DE", "JP"):
+        assert reason("phone", "138 0013 8101", region) == (
+            f"not a valid {region} phone number, but a Chinese mobile number's shape: write it as +86 and the "
+            "number if that is what it is, or give --region CN where every number without a country code is Chinese")
+    assert reason("phone", "399 555 0123", "GB").startswith("not a valid phone number of GB, the country")
+
+
+def test_a_note_in_brackets_after_a_phone_number_is_left_out():
+    assert normalized("phone", "+86 138 0013 8101（微信同号）") == "+8613800138101"
+    assert normalized("phone", "138 0013 8101 (微信同号)", "CN") == "+8613800138101"
+    assert normalized("phone", "+1 201 555 0123 (office)") == "+12015550123"
+    assert reason("phone", "+1 201 555 0123 (ext 12 or 13)") == "not a phone number"  # digits in it: no note
+    assert reason("phone", "（微信同号）") == "not a phone number"
+
+
+def test_a_wallet_opened_with_a_chinese_mobile_number_is_also_that_phone():
+    for text in ("支付宝：13800138001", "Alipay 138 0013 8001", "万里汇 8613800138001", "支付宝：+86 138 0013 8001"):
+        assert keys("payment_account", text) == ("payment_account:+8613800138001", "phone:+8613800138001"), text
+    assert keys("payment_account", "Payoneer 4455667788") == ("payment_account:4455667788",)
+    assert keys("payment_account", "13800138001") == ("payment_account:13800138001",)  # no provider named: a number
     assert normalized("phone", "+86 139 5550 0123") == "+8613955500123"
     assert reason("phone", "399 555 0123", "US").startswith("not a valid phone number of US, the country")
 
@@ -213,3 +238,13 @@ def test_ampersand_outside_a_mexican_rfc_is_still_refused():
 def test_eu_one_stop_shop_number_is_qualified_as_eu():
     assert normalized("tax_id", "EU 372 000 041") == "EU372000041"
     assert flags("tax_id", "eu372000041") == ("country:EU",)
+
+
+def test_a_chinese_district_with_or_without_its_suffix_is_one_place():
+    one = normalized("address", "深圳市南山区科技园路1号")
+    assert normalized("address", "深圳南山科技园路1号") == one
+    assert normalized("address", "广东省深圳市南山区科技园路1号") == one
+    assert normalized("address", "1 Keyuan Road, Nanshan District, Shenzhen") == \
+        normalized("address", "1 Keyuan Road, Nanshan, Shenzhen")
+    # Only after a district's name: "district" elsewhere is a word of the address.
+    assert "district" in normalized("address", "12 Harbour Road, Central District, Example City").split()

@@ -117,10 +117,12 @@ def test_the_formula_guard_is_undone_exactly(text):
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.lists(st.text(st.sampled_from("=+-@';\\ x\t\r") | st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=12).map(str.strip).filter(bool), max_size=4))
+@given(st.lists(st.text(st.sampled_from("=+-@';；\\ x\t\r") | st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=12).map(str.strip).filter(bool), max_size=4))
 def test_several_values_in_one_cell_survive_the_guard(values):
-    cell = escape_formula(";".join(v.replace("\\", "\\\\").replace(";", "\\;") for v in values))
-    assert split_cell(cell) == values
+    # Either separator, ";" or the full-width "；", splits a cell; each is escaped inside a value.
+    escaped = [v.replace("\\", "\\\\").replace(";", "\\;").replace("；", "\\；") for v in values]
+    assert split_cell(escape_formula(";".join(escaped))) == values
+    assert split_cell(escape_formula("；".join(escaped))) == values
 
 
 def test_every_formula_start_is_listed():

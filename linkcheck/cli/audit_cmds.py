@@ -172,10 +172,7 @@ def render_audit_table(result: engine.Audit, *, reveal: bool, total_accounts: in
           clusters=len(result.clusters), at_risk=len(result.at_risk))
     )
     out.append("")
-    if result.pairs:
-        out.append(_("Linked pairs, strongest first"))
-        out.append("")
-        out.append(_pairs_table(result.pairs, reveal=reveal))
+    # The values shared by many accounts first: a few lines, where thousands of pairs can follow.
     if result.hubs:
         out.append(_("Values shared by many accounts"))
         rows = [
@@ -186,6 +183,10 @@ def render_audit_table(result: engine.Audit, *, reveal: bool, total_accounts: in
         explained = ["explanation"] if any(h.explanation for h in result.hubs) else []
         out.append(render_rows(rows, "table", ["kind", "level", "value", "accounts", *explained]))
         out.append("")
+    if result.pairs:
+        out.append(_("Linked pairs, strongest first"))
+        out.append("")
+        out.append(_pairs_table(result.pairs, reveal=reveal))
     if result.clusters:
         out.append(_("Clusters of linked accounts"))
         for i, cluster in enumerate(result.clusters, 1):
@@ -231,9 +232,9 @@ def render_audit_table(result: engine.Audit, *, reveal: bool, total_accounts: in
 def audit(min_level, fail_on, link_level, account, reveal, fail_unexplained, rules_file, fmt):
     """Find every pair of accounts that share an identifier.
 
-    Lists linked pairs (strongest first) with what they share, then clusters
-    of linked accounts, then the accounts put at risk by a suspended or
-    closed one. Values are masked unless --reveal. Exits 1 when a pair is at
+    Lists the values shared by many accounts, then linked pairs (strongest
+    first) with what they share, then clusters of linked accounts, then the
+    accounts put at risk by a suspended or closed one. Values are masked unless --reveal. Exits 1 when a pair is at
     or above --fail-on.
 
     \b

@@ -24,6 +24,10 @@ from .records import ProfileRecord, RawValue, exported_value, parse_time, period
 from .safety import MAX_CELL_CHARS, csv_rows, unescape_formula
 
 CSV_VALUE_SEPARATOR = ";"
+# The full-width ； separates values too: Chinese staff type it between two emails in one cell.
+# Export escapes it like ";", so a value holding it comes back whole.
+CSV_FULL_WIDTH_SEPARATOR = "；"
+_SEPARATORS = frozenset((CSV_VALUE_SEPARATOR, CSV_FULL_WIDTH_SEPARATOR))
 # A first column that only numbers the rows, as Chinese (and other) spreadsheets start: its header
 # compared as headers are (`column_key`). It is ignored, with a note.
 INDEX_COLUMNS = frozenset(column_key(h) for h in ("序号", "行号", "编号", "No.", "No", "#", "Nr."))
@@ -134,7 +138,7 @@ def split_cell_periods(cell: str) -> list[tuple[str, str | None]]:
             escaped = False
         elif ch == "\\":
             escaped = True
-        elif ch == CSV_VALUE_SEPARATOR:
+        elif ch in _SEPARATORS:
             end_part()
             current, bars = [], []
         else:
@@ -235,4 +239,4 @@ def profile_to_row(profile: Profile, kind_names: Iterable[str], identity: bool =
 
 def _escape_value(text: str) -> str:
     return (text.replace("\\", "\\\\").replace(CSV_VALUE_SEPARATOR, "\\" + CSV_VALUE_SEPARATOR)
-            .replace(PERIOD_MARK, "\\" + PERIOD_MARK))
+            .replace(CSV_FULL_WIDTH_SEPARATOR, "\\" + CSV_FULL_WIDTH_SEPARATOR).replace(PERIOD_MARK, "\\" + PERIOD_MARK))

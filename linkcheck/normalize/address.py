@@ -20,6 +20,9 @@ _ADDRESS_ZH = {
 _ADDRESS_ZH_WORDS = _words(_ADDRESS_ZH)
 _ZH_PROVINCE_WORDS = frozenset(_PROVINCES.values())
 _ZH_CITY_WORDS = frozenset(_CITIES.values()) - _ZH_PROVINCE_WORDS
+# A district's name says it is one: 南山区 and 南山 (after 深圳) are one place, as "Nanshan District"
+# and "Nanshan" are, so "district" after a known district's name is dropped like "city" after a city.
+_ZH_DISTRICT_WORDS = frozenset(_DISTRICTS.values())
 # A number before a Chinese unit word belongs to it: 1203室 is room 1203, 5号楼 building 5.
 _ZH_UNITS = {"号楼": "building", "栋": "building", "幢": "building", "座": "building", "室": "room", "房": "room",
              "楼": "floor", "层": "floor", "单元": "unit", "号": ""}
@@ -191,6 +194,8 @@ def _add_address_token(tokens: list[str], token: str) -> None:
     if token in _ADDRESS_DROPPED:
         return
     if token == "city" and tokens and tokens[-1] in PLACE_WORDS:
+        return
+    if token == "district" and tokens and tokens[-1] in _ZH_DISTRICT_WORDS:
         return
     if len(token) > 5 and token.endswith("str"):
         token = token + "asse"  # German: Friedrichstr. is Friedrichstrasse

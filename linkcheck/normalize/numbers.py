@@ -68,6 +68,8 @@ def card(text: str) -> Canonical:
 
 
 _ACCOUNT_ID = re.compile(r"[A-Z0-9_]{6,64}")
+# A Chinese mobile number (11 digits, 1[3-9]…), with 86 or 0086 in front or not.
+_CN_MOBILE_ACCOUNT = re.compile(r"(?:0{0,2}86)?1[3-9][0-9]{9}")
 
 
 # Payout and wallet providers sellers write before the account (`Payoneer 4455667788`,
@@ -136,6 +138,11 @@ def _payment_account(text: str, region: str | None, *, named: bool) -> Canonical
         number = phone(text, region).value
         return Canonical(number, related=(("phone", number),), flags=("phone",))
     value = _compact(text)
+    if named and _CN_MOBILE_ACCOUNT.fullmatch(value):
+        # A wallet opened with a Chinese mobile number (支付宝：13800138001, 万里汇 138…) is that
+        # number, written without +86 as everyone in China writes it: also the phone it is.
+        number = phone("+86" + value[-11:]).value
+        return Canonical(number, related=(("phone", number),), flags=("phone",))
     if not _ACCOUNT_ID.fullmatch(value):
         raise Rejected(_("a payment account is an email or 6 to 64 letters and digits"))
     if not _DIGIT_COUNT.search(value):

@@ -25,6 +25,9 @@ _NOT_DIGIT = re.compile(r"\D")
 # (full-width `（+86）` is the same after NFKC).
 _CODE_IN_PARENS = re.compile(r"\(\s*\+\s*(\d{1,3})\s*\)")
 NO_COUNTRY_CODE = "no country code; give --region or a marketplace with a country"
+# A note in brackets after the number, with no digit in it, as Chinese staff write them:
+# `138 0013 8101（微信同号）` ("the same number on WeChat"), `(mobile)`, `(office)`.
+_TRAILING_NOTE = re.compile(r"(?<=\d)\s*\([^()\d]*\)\s*$")
 
 
 @lru_cache(maxsize=65536)
@@ -148,6 +151,7 @@ def phone(text: str, region: str | None = None) -> Canonical:
     text = _nfkc(text)
     if text[:4].lower() == "tel:":
         text = text[4:]
+    text = _TRAILING_NOTE.sub("", text)
     text = _PHONE_EXTENSION.sub("", text).strip()
     if text[:1] == "(":
         text = _CODE_IN_PARENS.sub(r"+\1 ", text, count=1) if _CODE_IN_PARENS.match(text) else text
@@ -169,9 +173,12 @@ def phone(text: str, region: str | None = None) -> Canonical:
     else:
         raise Rejected(_("no country code; give --region or a marketplace with a country"))  # NO_COUNTRY_CODE
     chinese_mobile = region is not None and not text.startswith("+") and _chinese_mobile(digits, phone_region(region))
-    if not value and chinese_mobile:
+    if not value and region is not None and not text.startswith("+") and _CN_MOBILE_SHAPE.fullmatch(digits):
+        # Not the region's number, but a Chinese mobile's shape: said whatever the region (a
+        # Chinese company's UK, German or Japanese store), not only where +1 could read it.
         raise Rejected(_("not a valid {region} phone number, but a Chinese mobile number's shape: write it as "
-                         "+86 and the number if that is what it is", region=phone_region(region)))  # type: ignore[arg-type]
+                         "+86 and the number if that is what it is, or give --region CN where every number without "
+                         "a country code is Chinese", region=phone_region(region)))
     if not value and region is not None and not text.startswith("+"):
         # Read as the region's because it has no country code: say which, and how to say otherwise.
         raise Rejected(_("not a valid phone number of {country}, the country a number without a country code is read "

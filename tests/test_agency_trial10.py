@@ -1,0 +1,63 @@
+"""What an agency's team trial (session 10, /work/notes/trial10.md items 7 and 11) found in the
+data Chinese staff type: a district written without 区, a wallet opened with a phone number, the
+full-width ； between two values, a note after a phone number, a Chinese mobile on a UK store."""
+
+from __future__ import annotations
+
+import json
+
+
+def _import_csv(cli, tmp_path, text: str, *args: str):
+    path = tmp_path / "stores.csv"
+    path.write_text(text, encoding="utf-8")
+    return cli("import", path, *args)
+
+
+def _pairs(cli) -> dict[frozenset, dict]:
+    data = json.loads(cli("audit", "--format", "json", "--min-level", "low").stdout)
+    return {frozenset(p["accounts"]): p for p in data["pairs"]}
+
+
+def test_an_address_without_its_district_suffix_meets_the_full_one(cli, store, tmp_path):
+    result = _import_csv(cli, tmp_path, "account,address\n"
+                         "yunfan-us,广东省深圳市南山区科技园路1号\n"
+                         "edge-c,深圳南山科技园路1号\n")
+    assert result.exit_code == 0, result.output
+    (finding,) = _pairs(cli)[frozenset({"yunfan-us", "edge-c"})]["findings"]
+    assert (finding["kind"], finding["match"], finding["level"]) == ("address", "normalised", "high")
+
+
+def test_a_wallet_given_by_its_phone_number_meets_that_phone(cli, store, tmp_path):
+    result = _import_csv(cli, tmp_path, "account,phone\nyunfan-us,+86 138 0013 8001\n")
+    assert result.exit_code == 0, result.output
+    found = cli("precheck", "--payment-account", "支付宝：13800138001", "--format", "json")
+    assert found.exit_code == 1, found.output
+    (pair,) = json.loads(found.stdout)["pairs"]
+    assert pair["accounts"] == ["planned", "yunfan-us"] and pair["level"] == "critical"
+    assert {(f["kind"], f["facet"]) for f in pair["findings"]} == {("payment_account", "phone")}
+
+
+def test_two_emails_in_one_cell_split_by_a_full_width_semicolon(cli, store, tmp_path):
+    result = _import_csv(cli, tmp_path, "account,email\nmingda-us,ops@mingda.example；mingda.us@example.com\n")
+    assert result.exit_code == 0, result.output
+    shown = json.loads(cli("account", "show", "mingda-us", "--reveal", "--format", "json").stdout)
+    emails = sorted(v["value"] for v in shown["attributes"] if v["kind"] == "email")
+    assert emails == ["mingda.us@example.com", "ops@mingda.example"]
+    # The round trip keeps a value that holds the full-width semicolon itself whole.
+    assert cli("attr", "add", "mingda-us", "category", "宠物用品；猫砂").exit_code == 0
+    out = tmp_path / "all.csv"
+    assert cli("export", "-o", out, "--format", "csv").exit_code == 0
+    assert "宠物用品\\；猫砂" in out.read_text(encoding="utf-8")
+
+
+def test_a_phone_with_a_note_after_it_and_a_chinese_mobile_on_a_uk_store(cli, store, tmp_path):
+    result = _import_csv(cli, tmp_path, "account,marketplace,phone\n"
+                         "qingfeng-us,amazon.com,+86 138 0013 8101（微信同号）\n"
+                         "qingfeng-uk,amazon.co.uk,138 0013 8102\n", "--skip-invalid")
+    assert result.exit_code == 0, result.output  # the bad row skipped, as --skip-invalid says
+    assert ("not a valid GB phone number, but a Chinese mobile number's shape: write it as +86 and the number if "
+            "that is what it is, or give --region CN where every number without a country code is Chinese") \
+        in result.output
+    found = cli("precheck", "--phone", "+86 138 0013 8101", "--format", "json")
+    (pair,) = json.loads(found.stdout)["pairs"]
+    assert pair["accounts"] == ["planned", "qingfeng-us"] and pair["level"] == "critical"
