@@ -61,3 +61,25 @@ def test_a_phone_with_a_note_after_it_and_a_chinese_mobile_on_a_uk_store(cli, st
     found = cli("precheck", "--phone", "+86 138 0013 8101", "--format", "json")
     (pair,) = json.loads(found.stdout)["pairs"]
     assert pair["accounts"] == ["planned", "qingfeng-us"] and pair["level"] == "critical"
+
+
+def test_a_long_chain_to_a_suspended_account_is_shown_short_and_kept_whole_in_json(cli, store, tmp_path):
+    # s0 suspended; s0-s1, s1-s2, ... s8-s9 each share one phone: s9 is at risk through 9 links.
+    rows = ["account,status,phone"] + [
+        f"s{i},{'suspended' if i == 0 else 'active'},+1 201 555 01{i:02d};+1 201 555 01{i + 1:02d}" for i in range(10)]
+    result = _import_csv(cli, tmp_path, "\n".join(rows) + "\n")
+    assert result.exit_code == 0, result.output
+    data = json.loads(cli("audit", "--format", "json").stdout)
+    (far,) = [r for r in data["at_risk"] if r["account"] == "s9"]
+    assert len(far["chain"]) == 9
+    table = cli("audit").stdout
+    (line,) = [line for line in table.splitlines() if line.strip().startswith("s9  because of")]
+    assert "… 6 more link(s) …" in line and line.count("–phone→") == 3, line
+    (near,) = [line for line in table.splitlines() if line.strip().startswith("s4  because of")]
+    assert near.count("–phone→") == 4 and "more link" not in near  # four links: shown whole
+    page = tmp_path / "page.html"
+    assert cli("report", "-o", page).exit_code == 0
+    html = page.read_text(encoding="utf-8")
+    assert html.count('<span class="more-links">… 6 more link(s) …</span>') == 1
+    zh = cli("audit", env={"LINKCHECK_LANG": "zh"}).stdout
+    assert "……中间还有 6 个关联……" in zh

@@ -12,6 +12,7 @@ import click
 from ..i18n import N_, Words, _, join_clauses, join_list, language, translate
 from ..linkage import engine
 from ..linkage.results import reason_in
+from ..linkage.graph import shown_chain
 from ..registry import kinds
 from ..importers import reader_names
 from ..linkage.rules import load_rules
@@ -206,7 +207,8 @@ def render_audit_table(result: engine.Audit, *, reveal: bool, total_accounts: in
     if result.at_risk:
         out.append(_("Accounts at risk from a suspended or closed account"))
         for risk in result.at_risk:
-            chain = join_clauses(_link_text(link) for link in risk.chain)
+            chain = join_clauses(_("… {n} more link(s) …", n=link) if isinstance(link, int) else _link_text(link)
+                                 for link in shown_chain(risk.chain))
             out.append(_("  {account}  because of {because_of}: {chain}", account=risk.account,
                          because_of=risk.because_of, chain=chain))
         out.append("")

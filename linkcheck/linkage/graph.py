@@ -125,3 +125,19 @@ def _taint(profiles: list[Profile], names: list[str], edges: list, hub_links: li
         at_risk.append(AtRisk(names[index], names[origin[index]], tuple(chain)))
     at_risk.sort(key=lambda r: (len(r.chain), r.account))
     return at_risk
+
+
+# A chain of links from a suspended account is shown whole up to this many links; a longer one
+# (hundreds of hops through one agency's stores, all of them shortest) as its first links, the
+# number left out and its last link: the page and the table stay a line or two per account. The
+# JSON (`audit --format json`) keeps every link.
+CHAIN_SHOWN_MAX = 4
+_CHAIN_HEAD = 2
+
+
+def shown_chain(chain) -> list:
+    """The links of `chain` to show: all of them up to CHAIN_SHOWN_MAX, else the first
+    _CHAIN_HEAD, the number of links left out (an int) and the last."""
+    if len(chain) <= CHAIN_SHOWN_MAX:
+        return list(chain)
+    return [*chain[:_CHAIN_HEAD], len(chain) - _CHAIN_HEAD - 1, chain[-1]]

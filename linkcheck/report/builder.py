@@ -17,6 +17,7 @@ from importlib import resources
 from .. import __version__
 from ..i18n import SOURCE_LANG, _, join_list, language, translate
 from ..linkage.engine import Audit, audit_summary
+from ..linkage.graph import shown_chain
 from ..models import Account, Level, iso
 from ..pages import csp_hash, page_template
 
@@ -367,6 +368,7 @@ def build_report(
         total_findings=sum(len(p.findings) for p in audit.pairs),
         health=health,
         percent=_percent,
+        shown_chain=shown_chain,
     )
 
 
