@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 
 def _import_csv(cli, tmp_path, text: str, *args: str):
     path = tmp_path / "stores.csv"
@@ -83,3 +85,15 @@ def test_a_long_chain_to_a_suspended_account_is_shown_short_and_kept_whole_in_js
     assert html.count('<span class="more-links">… 6 more link(s) …</span>') == 1
     zh = cli("audit", env={"LINKCHECK_LANG": "zh"}).stdout
     assert "……中间还有 6 个关联……" in zh
+
+
+@pytest.mark.parametrize("args", [("account", "list"), ("init", "--member", "dana"), ("store", "--counts")])
+def test_without_the_postgresql_driver_the_error_says_what_to_install(cli, tmp_path, monkeypatch, args):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "psycopg", None)  # `import psycopg` raises ImportError
+    result = cli(*args, env={"LINKCHECK_STORE": "postgresql://lc@db.example.com/agency"})
+    assert result.exit_code == 2, result.output
+    assert result.stderr.strip() == (
+        "linkcheck: error: a team store needs the PostgreSQL driver: python -m pip install 'psycopg[binary]>=3.2' "
+        "(the team extra linkcheck's folder installs as '.[team]')")

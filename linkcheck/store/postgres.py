@@ -234,12 +234,18 @@ def _pg_failure(exc: Exception, where: str) -> LinkcheckError:
     return StoreDamaged(_("team store at {where} is damaged or not a linkcheck store ({detail})", where=where, detail=detail))
 
 
-def _connect(url: str):
+def _driver():
+    """psycopg, or the one-line error that says how to install it (exit 2), wherever a team
+    store is first touched: not an internal error from the first `import psycopg` reached."""
     try:
         import psycopg
     except ImportError:
-        raise UsageError(_("a team store needs the PostgreSQL driver: pip install 'linkcheck[team]' (psycopg)")) from None
+        raise UsageError(_("a team store needs the PostgreSQL driver: python -m pip install 'psycopg[binary]>=3.2' (the team extra linkcheck's folder installs as '.[team]')")) from None
+    return psycopg
 
+
+def _connect(url: str):
+    psycopg = _driver()
     try:
         pg = psycopg.connect(url, autocommit=True, connect_timeout=CONNECT_TIMEOUT_S)
         pg.execute(f"SET lock_timeout = '{LOCK_TIMEOUT_S}s'")
@@ -281,7 +287,7 @@ def _read_header(pg, where: str) -> str:
 
 def read_info(url: str) -> dict:
     """The header facts of a team store, without any key."""
-    import psycopg
+    psycopg = _driver()
 
     pg = _connect(url)
     try:
@@ -296,7 +302,7 @@ def read_info(url: str) -> dict:
 def db_roles(url: str, prefix: str | None, logins, apply: bool) -> tuple[str, dict[str, str], list[str]]:
     """The PostgreSQL roles backing the team roles (store/pgroles.py): (prefix, role names,
     statements); with `apply`, run them in one transaction as the login in `url`."""
-    import psycopg
+    psycopg = _driver()
 
     from . import pgroles
 
@@ -385,7 +391,7 @@ def member_key(url: str, secret: "str | team_mod.MemberKey") -> team_mod.MemberK
 def create(url: str, passphrase: str, member: str) -> team_mod.MemberKey:
     """A new team store in the database at `url`, its founder `member` (an owner) with a new
     member key file on this computer protected by `passphrase`."""
-    import psycopg
+    psycopg = _driver()
 
     if not passphrase:
         raise PassphraseError(_("refusing an empty passphrase"))
@@ -440,7 +446,7 @@ def _insert_member(pg, m: team_mod.Member) -> None:
 def join(url: str, invitation: str, passphrase: str) -> team_mod.MemberKey:
     """Redeem an invitation on this computer: a new member key file, its public keys posted
     to the invitation on the server. An owner then confirms the fingerprint (`team confirm`)."""
-    import psycopg
+    psycopg = _driver()
 
     invite = team_mod.read_invitation(invitation)
     where = display_url(url)
@@ -491,7 +497,7 @@ class TeamStore(Store):
         giving it once, or their `MemberKey`) and run the body in one transaction. `gate`: a
         reader may take the accounts from this member's gate cache (store/gatecache.py).
         `defer_macs` is ignored: a team store checks every row at open."""
-        import psycopg
+        psycopg = _driver()
 
         url = str(path)
         where = display_url(url)
