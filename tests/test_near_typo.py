@@ -36,6 +36,8 @@ RARE = "Odalys Brackwater"
     ("58302716", "18302716", "digit"),   # the first digit changed
     ("91440300MA5F0QK2X7", "91440300MA5F0QK3X7", "digit"),
     ("58302716", "58302717", None),      # the last digit: numbers issued one after the other
+    ("91440000000002X", "91440000000003X", None),  # ... before a letter that is not a digit
+    ("91440000000012X", "91440000000002X", "digit"),  # the tens digit before it
     ("58302716", "5830716", None),       # a digit dropped: as much a shorter number as a typo
     ("5830716", "58309716", None),       # a digit added
     ("58302716", "58302716", None),      # the same number is no typo
