@@ -117,7 +117,7 @@ def test_a_common_name_and_an_address_agreeing_in_its_parts_are_no_pair(name):
 
 def test_parts_and_a_near_id_sum_to_medium():
     a = account("shop-a", registration_number="58302716", address="14 Quenby Street, Marrowfield, Harlow Vale 3071")
-    b = account("shop-b", registration_number="58302746", address="14 Quenbby Street, Harlow Vale 3071")
+    b = account("shop-b", registration_number="58302717", address="14 Quenbby Street, Harlow Vale 3071")
     found = only_pair(a, b)
     assert (found.level, found.weight) == (MEDIUM, 2 * NEAR_WEIGHT)
 

@@ -83,6 +83,10 @@ _TERM_TEXT = {
     "family": N_("a family name about 1 in {people} people bear"),
     "pinyin": N_("met through pinyin"),
     "brand_pinyin": N_("the same brand name read in pinyin"),
+    # A near id read as a typo of one number (linkage.evidence.typo_reading), by how it reads.
+    "typo:swap": N_("two neighbouring digits swapped: a typo"),
+    "typo:digit": N_("a digit other than the last changed: a typo"),
+    "typo:checksum": N_("one fails its check digits, the other passes"),
     "accounts": N_("{accounts} accounts hold it"),
     "floor": N_("never below 0"),
     "past": N_("no longer in use; [history] past"),
@@ -97,7 +101,7 @@ def _weight_text(f) -> str:
         return f"{f.weight:g}"
     parts = [f"{f.weight:g} = {terms[0][1]:g}"]
     for name, bits, detail in terms[1:]:
-        text = _(_TERM_TEXT[name], people=f"{round(1 / detail):,}" if name in ("name", "family") else "",
+        text = _(_TERM_TEXT[f"typo:{detail}" if name == "typo" else name], people=f"{round(1 / detail):,}" if name in ("name", "family") else "",
                  accounts=detail if name == "accounts" else "")
         parts.append(_("{sign} {bits} ({text})", sign="+" if bits >= 0 else "-", bits=f"{abs(bits):g}", text=text))
     return " ".join(parts)

@@ -270,6 +270,25 @@ def _without_number(text: str, number: str) -> str:
     return " ".join(words)
 
 
+def id_typo(a: str, b: str) -> str | None:
+    """How two id numbers one digit apart (`near_digits`) read as a typo of one number rather
+    than two numbers issued close together: "swap" when they have one length and differ in two
+    neighbouring characters swapped (a slip of typing: 4173804 and 4178304), "digit" when they
+    differ in one digit that is not the last (5714791 and 5774791). None otherwise: the last
+    digit changed is what two numbers issued one after the other look like (58302716 and
+    58302717, 91440000000002X and 91440000000003X: an agent registering two companies the
+    same day; letters after it, a series or a check letter, are not its digits), and a
+    character dropped or added reads as much as a longer or shorter number as a typo."""
+    if len(a) != len(b):
+        return None
+    diff = [i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y]
+    if len(diff) == 1:
+        return "digit" if any(c.isdigit() for c in a[diff[0] + 1:]) else None
+    if len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]]:
+        return "swap"
+    return None
+
+
 class NearDigits:
     """Two id numbers one digit apart (`near_digits`): similarity is rapidfuzz's ratio."""
 

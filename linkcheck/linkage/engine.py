@@ -640,6 +640,12 @@ def _fuzzy_rule(rules: Rules, facet: str, attr_a: Attribute, attr_b: Attribute, 
         if near.names:  # a name in part: by how common the family name is; below 1 bit, nothing
             weight = name_part_weight(near, attr_a.normalized, attr_b.normalized)
             return weighed(near, weight) if weight >= 1.0 else None
+        if facet not in rules.fuzzy:  # an id: a typo of one number weighs more (typo_reading)
+            from .evidence import typo_reading, typo_rule
+
+            typo = typo_reading(attr_a, attr_b)
+            if typo is not None:
+                return typo_rule(near, typo)
         return near
     rule = rules.fuzzy[facet]
     if rule.names:

@@ -229,6 +229,8 @@ def weight_terms(rule, normalized_a: str, normalized_b: str) -> tuple[tuple[str,
     - ("family", bits, share): two names agreeing in part (the same family name) weigh at
       most the near level's weight, log2(1/share) - NAME_PRIOR_BITS of the family name
       (`name_part_weight`; bits 0 when nothing is taken off);
+    - ("typo", bits, how): a near id read as a typo of one number (`typo_reading`: "swap",
+      "digit" or "checksum"), registry.facets.ID_TYPO_BITS more than the near level;
     - ("pinyin", bits, None): a name met through its romanisation;
     - ("accounts", bits, holders): the store's term frequency (`holders` accounts hold it);
     - ("floor", bits, None): a weight never goes below 0;
@@ -243,6 +245,8 @@ def weight_terms(rule, normalized_a: str, normalized_b: str) -> tuple[tuple[str,
         return (*unc, ("past", -rule.past_cap, None))
     if rule.base is None and not rule.names:
         return ((comparison, rule.weight, None),)
+    if getattr(rule, "typo", ""):  # a near id read as a typo (typo_rule)
+        return ((NEAR, rule.base, None), ("typo", round(rule.weight - rule.base, 1), rule.typo))
     if name_part(rule):  # the near level's weight, less what the family name's share takes off
         base = rule.weight if rule.base is None else rule.base
         share = family_share(normalized_a, normalized_b)
@@ -345,6 +349,46 @@ def both_checksummed(attr_a: Attribute, attr_b: Attribute) -> bool:
     numbers, not a typo of one: no near finding."""
     return all(any(f.startswith("country:") for f in attr.flags) and "bad-checksum" not in attr.flags
                for attr in (attr_a, attr_b))
+
+
+def typo_reading(attr_a: Attribute, attr_b: Attribute) -> str | None:
+    """Why two id numbers one digit apart read as a typo of one number (registry.facets.
+    ID_TYPO_BITS): "checksum" when one fails its check digits and the other passes them (the
+    failing one is a mistyped copy: two numbers issued so would both pass), else the shape of
+    the difference (comparisons.id_typo: "swap", "digit"); None when it reads as much as two
+    numbers issued close together (the last digit changed, one dropped or added)."""
+    from .comparisons import id_typo
+
+    bad_a, bad_b = "bad-checksum" in attr_a.flags, "bad-checksum" in attr_b.flags
+    if bad_a != bad_b and any(f.startswith("country:") for f in (attr_b if bad_a else attr_a).flags):
+        return "checksum"
+    return id_typo(attr_a.normalized, attr_b.normalized)
+
+
+TYPO_REASONS = {
+    "swap": ("Numbers one typo apart: two neighbouring digits swapped, a slip of typing rather than two "
+             "numbers issued close together.",
+             "号码仅差一处笔误：相邻两位数字颠倒，更像是输入错误，而不是相近时间签发的两个号码。"),
+    "digit": ("Numbers one typo apart: one digit other than the last changed, where numbers issued one after "
+              "the other differ in the last.",
+              "号码仅差一处笔误：改动的不是最后一位数字，而先后签发的号码通常只差最后一位。"),
+    "checksum": ("Numbers one digit apart, and one fails its check digits where the other passes them: a "
+                 "mistyped copy of the other.",
+                 "号码仅差一位数字，且一个号码校验位错误而另一个正确：很可能是另一个号码的笔误。"),
+}
+
+
+@lru_cache(maxsize=64)
+def typo_rule(near: FuzzyRule, typo: str) -> FuzzyRule:
+    """The near rule of an id weighed as a typo (`typo_reading`): ID_TYPO_BITS more, with
+    the reason saying which typo; still no pair alone (`alone_is_no_link`)."""
+    from ..registry.facets import ID_TYPO_BITS
+
+    weight = round(near.weight + ID_TYPO_BITS, 1)
+    level = level_of_weight(weight)
+    reason, reason_zh = TYPO_REASONS[typo]
+    return replace(near, weight=weight, base=near.weight, level=level or Level.LOW, context=level is None,
+                   typo=typo, reason=reason, reason_zh=reason_zh)
 
 
 def exact_beats_fuzzy(attr_a: Attribute, attr_b: Attribute, facet: str, held: Iterable[Evidence] | None) -> bool:

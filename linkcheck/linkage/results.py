@@ -283,6 +283,8 @@ def _term_json(term: tuple[str, float, object]) -> dict:
         out["share"] = float(f"{detail:.3g}")  # of people bearing the (commoner) name, or the family name
     elif name == "accounts":
         out["accounts"] = detail
+    elif name == "typo":
+        out["typo"] = detail  # "swap", "digit" or "checksum" (evidence.typo_reading)
     return out
 
 

@@ -81,6 +81,8 @@ class FuzzyRule:
     holders: int = 2
     pinyin: bool = False
     past_cap: float = 0.0
+    # Set on a near id weighed as a typo (evidence.typo_rule): "swap", "digit" or "checksum".
+    typo: str = ""
 
 
 @dataclass(frozen=True)

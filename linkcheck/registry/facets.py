@@ -128,6 +128,21 @@ class Facet:
 # store of thousands. So it weighs 3 bits: low alone, never a link by itself, but beside a
 # rare name (9) or a near-identical address (4.5) it can lift a pair to high.
 NEAR_WEIGHT = 3.0
+# A near id that reads as a typo of one number, not as two numbers issued close together
+# (linkage.evidence.typo_reading): two neighbouring digits swapped, one digit other than the
+# last changed (comparisons.id_typo; letters after the last digit are not digits), or one of the
+# two failing its check digits where the other passes. It weighs NEAR_WEIGHT + ID_TYPO_BITS = 7
+# bits, by the Fellegi-Sunter reasoning of LEVEL_WEIGHTS: m, how often one operator's two
+# accounts carry such a typo of one number typed twice, about 1 in 30 (0.033); u, how often two
+# unrelated accounts' numbers are that near: an n-digit number has 9(n-1) + (n-1) = 10(n-1) such
+# neighbours (60 for the shortest near id, 7 digits), and the numbers of one store are not
+# spread over all 10^n -- they come from one registry's recent years, taken here as a range of
+# 240,000 -- so u is about 60 / 240,000 = 2.5e-4, and log2(0.033 / 2.5e-4) = 7.0. The last digit
+# changed stays at NEAR_WEIGHT: numbers issued one after the other (an agent registering
+# companies the same day) differ there, where of two numbers issued within a hundred of each
+# other only about 1 in 100 read as two neighbours swapped. Never a pair alone either
+# (evidence.alone_is_no_link).
+ID_TYPO_BITS = 4.0
 _NEAR_ID = FuzzyDefault(0, LOW, ("near_digits",),
                         "Numbers one digit apart: a typo of one number, or two numbers issued close together.",
                         "号码仅差一位数字：可能是同一号码的笔误，也可能是相近时间签发的两个号码。", weight=NEAR_WEIGHT)
