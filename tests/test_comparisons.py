@@ -94,3 +94,22 @@ def test_word_lists_ship_as_package_data():
     data = Path(normalize.__file__).resolve().parent / "data"
     files = [f"normalize/data/{p.name}" for p in data.iterdir()]
     assert files and all(any(fnmatch.fnmatch(f, p) for p in patterns) for f in files)
+
+
+def test_a_word_split_in_two_or_two_run_together_is_a_typo():
+    from linkcheck.linkage.comparisons import same_but_typos, near_numbers
+
+    assert same_but_typos("7 canberra hse frankston", "7 canberrahse frankston")
+    assert same_but_typos("crozier circuit richn o rosebrook", "crozier circuit richon rosebrook")  # one edit too
+    assert same_but_typos("bay view road 12", "12 bayview road")
+    # ... and the rest still compared word by word, one edit each.
+    assert same_but_typos("7 canberra hse frankdton", "7 canberrahse frankston")
+    assert not same_but_typos("7 canberra hse melton", "7 canberrahse frankston")
+    # Never numbers, never two edits in the joined word.
+    assert not same_but_typos("12 3 main road", "123 main road")
+    assert not same_but_typos("canberra hse road", "canbxrrahsx road")
+    # Where the words alone already differ by a typo each, nothing changes.
+    assert same_but_typos("acme trading", "acne trading")
+    assert not same_but_typos("acme trading", "apex trading")
+    # A postcode a digit apart, beside a split word: the near level's own test.
+    assert near_numbers("crozier circuit richn o rosebrook 4156", "crozier circuit richon rosebrook 4151")

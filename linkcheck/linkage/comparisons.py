@@ -99,6 +99,18 @@ def same_but_typos(a: str, b: str) -> bool:
     set_a, set_b = set(words_a), set(words_b)
     only_a = sorted(w for w in words_a if w not in set_b)
     only_b = sorted(w for w in words_b if w not in set_a)
+    if _words_typos(only_a, only_b):
+        return True
+    if len(only_a) == len(only_b):
+        return False
+    # A word split in two, or two run together ("canberra hse" / "canberrahse", "richn o" /
+    # "richon"): the pair read as the one word it is, and the rest compared as before.
+    joined_a, joined_b = _joined(only_a, only_b)
+    return joined_a is not only_a and _words_typos(joined_a, joined_b)
+
+
+def _words_typos(only_a: list[str], only_b: list[str]) -> bool:
+    """Whether the words only one side has differ by at most one edit each (see same_but_typos)."""
     budget = max(len(only_a), len(only_b))
     if not budget:
         return True
@@ -111,6 +123,32 @@ def same_but_typos(a: str, b: str) -> bool:
         if len(word) <= _CJK_SHORT and not word.isascii() and _HAS_CJK.search(word):
             return False
     return OSA.distance(" ".join(only_a), " ".join(only_b), score_cutoff=budget) <= budget
+
+
+def _joined(only_a: list[str], only_b: list[str]) -> tuple[list[str], list[str]]:
+    """`only_a` and `only_b` without two words of the longer list that, run together (in either
+    order), are a word of the shorter one or one edit from it -- that word gone too: a space
+    typed inside a word, or left out between two. Letters only (a number split is another
+    number), and the word at least five letters long, so no short words meet by chance. The
+    same lists (the very objects) when no such pair is found."""
+    longer, shorter = (only_a, only_b) if len(only_a) > len(only_b) else (only_b, only_a)
+    if len(longer) != len(shorter) + 1:
+        return only_a, only_b
+    for i, x in enumerate(longer):
+        if not x.isalpha():
+            continue
+        for j in range(i + 1, len(longer)):
+            y = longer[j]
+            if not y.isalpha():
+                continue
+            for k, word in enumerate(shorter):
+                if len(word) < 5 or not word.isalpha():
+                    continue
+                if OSA.distance(x + y, word, score_cutoff=1) <= 1 or OSA.distance(y + x, word, score_cutoff=1) <= 1:
+                    rest_longer = [w for n, w in enumerate(longer) if n not in (i, j)]
+                    rest_shorter = shorter[:k] + shorter[k + 1:]
+                    return (rest_longer, rest_shorter) if longer is only_a else (rest_shorter, rest_longer)
+    return only_a, only_b
 
 
 # Words an address may add or leave out without naming another place.
