@@ -119,9 +119,11 @@ def parse(row, where: str) -> BrowserProfile:
         remark=text(row, "remark", where),
         group=text(row, "group_name", where),
         tags=tuple(t for t in tags if t),
-        proxy=proxy_url(text(proxy, "proxy_type", where), text(proxy, "proxy_host", where),
-                        text(proxy, "proxy_port", where), text(proxy, "proxy_user", where),
-                        text(proxy, "proxy_password", where)),
+        # proxy_soft "no_proxy" turns the proxy off whatever proxy_type and the host still say.
+        proxy=None if text(proxy, "proxy_soft", where).lower() == "no_proxy" else
+        proxy_url(text(proxy, "proxy_type", where), text(proxy, "proxy_host", where),
+                  text(proxy, "proxy_port", where), text(proxy, "proxy_user", where),
+                  text(proxy, "proxy_password", where)),
         exit_ips=exit_ips,
         proxy_account=text(proxy, "proxy_url", where) or None,
         platform_login=text(account, "login_user", where) or text(row, "username", where) or None,
