@@ -368,6 +368,8 @@ WHY_SEEN = {
     # taken as showing the computer, since a GO must rest on what is known.
     "webrtc_unknown": N_("the vendor does not say how {ref} sets WebRTC, so it is taken as showing this computer's IP "
                          "addresses"),
+    "proxy_unknown": N_("the vendor does not say where {ref}'s proxy leaves from, so this computer's own public IP is "
+                        "taken as what websites see"),
     "mac_unknown": N_("the vendor does not say where {ref} takes its MAC address from, so it is taken as this "
                       "computer's"),
     "device_name_unknown": N_("the vendor does not say which device name {ref} shows, so it is taken as this "
@@ -386,6 +388,7 @@ FIX = {
     "device_name_real": N_("in {vendor}, give the profile a custom device name instead of the computer's"),
     "hardware": N_("in {vendor}, turn canvas, WebGL image and audio noise on and give WebGL custom metadata"),
     "webrtc_unknown": N_("in {vendor}, set the profile's WebRTC to replace or disabled, and check again"),
+    "proxy_unknown": N_("check again with --public-ip and the exit IP {vendor} shows for the profile"),
     "mac_unknown": N_("in {vendor}, give the profile a custom MAC address, and check again"),
     "device_name_unknown": N_("in {vendor}, give the profile a custom device name, and check again"),
     "hardware_unknown": N_("in {vendor}, turn canvas, WebGL image and audio noise on, and check again"),
@@ -433,7 +436,7 @@ def judge(a: Attribute, role: str, view: ProfileView, fp: Fingerprint) -> Judgem
         why = "same_exit" if view.own_public_ip is not None and view.own_public_ip == fp.public_ip else "exit_ip"
     elif role == "public_ip":
         if not view.proxied:
-            seen, why = True, "no_proxy"
+            seen, why = True, "proxy_unknown" if "proxy" in view.unknown else "no_proxy"
         elif view.webrtc_real:
             seen, why = True, "webrtc_real"
         elif "webrtc" in view.unknown:

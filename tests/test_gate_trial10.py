@@ -353,3 +353,31 @@ def test_a_proxy_linkcheck_cannot_ask_through_says_what_to_do(cli, agency, vendo
         "was not checked)")
     machine = _machine(tmp_path, "office-private.json")  # with the office's public IP recorded, it would count
     assert _check(cli, server, key_file, machine, "--no-public-ip").exit_code == 0
+
+
+def test_a_proxy_the_vendor_names_without_a_host_is_not_no_proxy(cli, agency, vendor_server, key_file, tmp_path):  # noqa: F811
+    from linkcheck.importers.vendors import adspower, bitbrowser, gologin
+
+    assert "proxy" in gologin.parse({"id": "g1", "proxy": {"mode": "gologin"}}, "row").unknown
+    assert "proxy" in gologin.parse({"id": "g2", "proxy": {"mode": "tor"}}, "row").unknown
+    assert "proxy" not in gologin.parse({"id": "g3", "proxy": {"mode": "none"}}, "row").unknown
+    extracted = {"id": "b1", "proxyMethod": 3, "proxyType": "socks5", "host": "", "port": ""}
+    assert "proxy" in bitbrowser.parse(extracted, "row").unknown
+    assert "proxy" not in bitbrowser.parse({"id": "b2", "proxyMethod": 2, "proxyType": "noproxy"}, "row").unknown
+    row = _profile(9)
+    row["user_proxy_config"] = {"proxy_soft": "brightdata", "proxy_type": "http"}
+    assert "proxy" in adspower.parse(row, "row").unknown
+    assert "proxy" not in adspower.parse(_no_proxy_row(), "row").unknown
+    # The gate: no STOP for the unchecked public IP; a known one counts, with the reason why.
+    server = vendor_server("adspower", [row])
+    machine = _machine(tmp_path, "office-private.json")
+    assert _check(cli, server, key_file, machine, "--no-public-ip").exit_code == 0
+    result = _check(cli, server, key_file, agency, "--format", "json")  # the office's public IP, recorded
+    assert result.exit_code == 1, result.output
+    own = next(r for r in json.loads(result.output)["computer"]["identifiers"] if r["role"] == "public_ip")
+    assert (own["seen"], own["why"]) == (True, "proxy_unknown")
+    assert own["reason"] == ("the vendor does not say where adspower:p3's proxy leaves from, so this computer's own "
+                             "public IP is taken as what websites see")
+    # The audit claims nothing about it.
+    assert cli("browser", "import", "adspower", "--api", server.url, "--api-key-file", key_file).exit_code == 0
+    assert not [f for f in json.loads(cli("browser", "audit", "--format", "json").output)["findings"] if "why" in f]
