@@ -240,6 +240,14 @@ def test_the_new_messages_in_chinese(cli, agency, vendor_server, key_file, tmp_p
     assert "adspower:p3 没有设置代理，网站能看到本机自己的公网 IP，而这次没有检查它" in result.output.splitlines()[0]
 
 
+def test_the_go_line_and_range_count_in_chinese(cli, one_range):
+    result = cli("check", "shop", "--machine", one_range, "--public-ip", "203.0.113.99", env={"LINKCHECK_LANG": "zh"})
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0].endswith("没有达到或超过高级别的关联；最强的一项为中级别，与 4 个账户共用：IP 网段（/24 或 /64）")
+    assert "另有 4 个账户与之同在一个 IP 网段（/24 或 /64），低于高级别，未逐一列出；加 --all 可列出（--format json 总是全部列出）。" in lines
+
+
 # ---------------------------------------------------------------------------------------------
 # A socks5 profile: the public IP is looked up through its proxy, as through an http one
 
