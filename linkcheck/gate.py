@@ -226,23 +226,69 @@ def _whose_value(kind: str, label: str = "") -> str:
     return whose + " " if language() == "zh" and label[:1].isascii() and label[:1].isalpha() else whose
 
 
-def _stop_reason(name: str, pair: engine.PairRisk, statuses: dict, fail_on: Level, others: int) -> str:
+def _profile_finding(pair: engine.PairRisk, name: str, fail_on: Level, view: "ProfileView | None"):
+    """The finding that says the profile checked is on file for the other account, or None."""
+    if view is None:
+        return None
+    for f in pair.findings:
+        if f.kind == "browser_profile" and f.level >= fail_on and f.raw.get(name) == view.ref:
+            return f
+    return None
+
+
+def _stop_reason(name: str, pair: engine.PairRisk, statuses: dict, fail_on: Level, others: int,
+                 view: "ProfileView | None" = None, profile_keys: frozenset = frozenset()) -> str:
     other = _other(pair, name)
     status = statuses.get(other)
     whose = _("{other} ({status})", other=other, status=translate(status)) if status in TAINT_STATUSES else other
     strongest = pair.findings[0]
-    if strongest.level >= fail_on:
+    owned = _profile_finding(pair, name, fail_on, view)
+    if owned is not None and view is not None:
+        # The profile itself is on file for another account: that, not what it shares, is the reason.
+        ended = owned.ended(other)
+        if ended is None:
+            reason = _("this profile ({ref}) belongs to {whose} ({level}): open {name}'s own profile",
+                       ref=view.ref, whose=whose, level=translate(owned.level.label), name=name)
+        else:
+            reason = _("this profile ({ref}) belonged to {whose} until {since}, and is still on file there ({level}): "
+                       "open {name}'s own profile", ref=view.ref, whose=whose, since=iso(ended)[:10],
+                       level=translate(owned.level.label), name=name)
+    elif (strongest.level >= fail_on and view is not None and strongest.kind == "ip"
+          and (strongest.kind, strongest.raw.get(name)) in profile_keys):
+        # The profile's exit IP (looked up through its proxy, or as the vendor reports it): not this machine's.
+        value = strongest.values.get(name, "")
+        ended = strongest.ended(other)
+        level = translate(strongest.level.label)
+        if ended is None:
+            reason = (_("{ref}'s proxy exit IP ({value}) is on file for {whose} ({level})", ref=view.ref, value=value,
+                        whose=whose, level=level) if view.proxied else
+                      _("{ref}'s exit IP ({value}) is on file for {whose} ({level})", ref=view.ref, value=value,
+                        whose=whose, level=level))
+        else:
+            since = iso(ended)[:10]
+            reason = (_("{ref}'s proxy exit IP ({value}) is on file for {whose} as a past value, no longer used there "
+                        "since {since} ({level})", ref=view.ref, value=value, whose=whose, since=since, level=level)
+                      if view.proxied else
+                      _("{ref}'s exit IP ({value}) is on file for {whose} as a past value, no longer used there since "
+                        "{since} ({level})", ref=view.ref, value=value, whose=whose, since=since, level=level))
+    elif strongest.level >= fail_on:
         label = facet_label(strongest.facet) if strongest.facet in FACET_LABELS else kind_label(strongest.kind)
         ended = strongest.ended(other)
+        if (strongest.kind, strongest.raw.get(name)) in profile_keys:
+            whose_value = _("this browser profile's")
+            if language() == "zh" and label[:1].isascii() and label[:1].isalpha():
+                whose_value += " "
+        else:
+            whose_value = _whose_value(strongest.kind, label)
         if ended is None:
             reason = _("{whose_value} {label} ({value}) is on file for {whose} ({level})",
-                       whose_value=_whose_value(strongest.kind, label), label=label, value=strongest.values.get(name, ""),
+                       whose_value=whose_value, label=label, value=strongest.values.get(name, ""),
                        whose=whose, level=translate(strongest.level.label))
         else:
             # Retired there, still on file: the marketplace remembers a value that stopped being used.
             reason = _("{whose_value} {label} ({value}) is on file for {whose} as a past value, no longer used "
                        "there since {since} ({level})",
-                       whose_value=_whose_value(strongest.kind, label), label=label, value=strongest.values.get(name, ""),
+                       whose_value=whose_value, label=label, value=strongest.values.get(name, ""),
                        whose=whose, since=iso(ended)[:10], level=translate(strongest.level.label))
     else:
         together = join_list(facet_label(f) for f in pair.kinds)
@@ -280,7 +326,7 @@ class ProfileView:
     passthrough: frozenset[str] = frozenset()
     webrtc_real: bool = False
     unknown: frozenset[str] = frozenset()  # settings the vendor left unsaid: taken as showing the computer
-    proxied: bool = False
+    proxied: bool = False  # "proxy" in `unknown`: the vendor does not say (Ziniao binds an IP of its own)
     exit_through_proxy: bool = False
     own_public_ip: str | None = None
     strict: bool = False
@@ -322,6 +368,8 @@ WHY_SEEN = {
     # taken as showing the computer, since a GO must rest on what is known.
     "webrtc_unknown": N_("the vendor does not say how {ref} sets WebRTC, so it is taken as showing this computer's IP "
                          "addresses"),
+    "proxy_unknown": N_("the vendor does not say where {ref}'s proxy leaves from, so this computer's own public IP is "
+                        "taken as what websites see"),
     "mac_unknown": N_("the vendor does not say where {ref} takes its MAC address from, so it is taken as this "
                       "computer's"),
     "device_name_unknown": N_("the vendor does not say which device name {ref} shows, so it is taken as this "
@@ -333,13 +381,14 @@ STRICT = N_("{ref} hides it from websites, but the `computer` setting is strict 
             "of this computer counts")
 FIX = {
     "no_proxy": N_("in {vendor}, give the profile its own proxy"),
-    "exit_unchecked": N_("check with --public-ip auto, so the lookup goes through the profile's http or https proxy"),
+    "exit_unchecked": N_("check with --public-ip auto, so the lookup goes through the profile's proxy"),
     "same_exit": N_("in {vendor}, fix the profile's proxy: its exit must not be this computer's own network"),
     "webrtc_real": N_("in {vendor}, set the profile's WebRTC to replace or disabled instead of real"),
     "mac_real": N_("in {vendor}, give the profile a custom MAC address instead of the computer's"),
     "device_name_real": N_("in {vendor}, give the profile a custom device name instead of the computer's"),
     "hardware": N_("in {vendor}, turn canvas, WebGL image and audio noise on and give WebGL custom metadata"),
     "webrtc_unknown": N_("in {vendor}, set the profile's WebRTC to replace or disabled, and check again"),
+    "proxy_unknown": N_("check again with --public-ip and the exit IP {vendor} shows for the profile"),
     "mac_unknown": N_("in {vendor}, give the profile a custom MAC address, and check again"),
     "device_name_unknown": N_("in {vendor}, give the profile a custom device name, and check again"),
     "hardware_unknown": N_("in {vendor}, turn canvas, WebGL image and audio noise on, and check again"),
@@ -356,8 +405,26 @@ def _role(a: Attribute, fp: Fingerprint, view: ProfileView) -> str:
             return "public_ip"
         if fp.public_ip and a.value == fp.public_ip:
             return "exit_ip" if view.exit_through_proxy else "public_ip"
+        if no_proxy(view) and a.keys and _public_address(a.value):
+            # An interface address `fingerprint` calls public is where this computer's traffic
+            # leaves from: with no proxy in between, it is the public IP websites see.
+            return "public_ip"
         return "lan_ip"
     return a.kind
+
+
+def _public_address(value: str) -> bool:
+    from .capture.fingerprint import address_scope
+
+    try:
+        return address_scope(value) == "public"
+    except ValueError:
+        return False
+
+
+def no_proxy(view: ProfileView) -> bool:
+    """The vendor says the profile has no proxy (not merely leaves it unsaid, as Ziniao does)."""
+    return not view.proxied and "proxy" not in view.unknown
 
 
 def judge(a: Attribute, role: str, view: ProfileView, fp: Fingerprint) -> Judgement:
@@ -369,7 +436,7 @@ def judge(a: Attribute, role: str, view: ProfileView, fp: Fingerprint) -> Judgem
         why = "same_exit" if view.own_public_ip is not None and view.own_public_ip == fp.public_ip else "exit_ip"
     elif role == "public_ip":
         if not view.proxied:
-            seen, why = True, "no_proxy"
+            seen, why = True, "proxy_unknown" if "proxy" in view.unknown else "no_proxy"
         elif view.webrtc_real:
             seen, why = True, "webrtc_real"
         elif "webrtc" in view.unknown:
@@ -458,9 +525,13 @@ def _seen_clause(pair: engine.PairRisk, name: str, judged: tuple[Judgement, ...]
 
 def check_machine(
     store, account_name: str, fingerprint: Fingerprint, rules: Rules, *, fail_on: Level = Level.HIGH,
-    extra: tuple[Attribute, ...] = (), view: ProfileView | None = None,
+    extra: tuple[Attribute, ...] = (), view: ProfileView | None = None, allow_unchecked_ip: bool = False,
 ) -> CheckResult:
     """GO when nothing this machine shows is on file for another account at or above `fail_on`.
+
+    Through a profile with no proxy (`view`), websites see this computer's own public IP: when
+    it is not known (not looked up, and no interface address is public), that is a STOP
+    unless `allow_unchecked_ip`, and then the GO says so on its verdict line.
 
     Raises UsageError for an unknown account. Only the accounts holding one of this machine's
     match keys are decrypted in full (store.candidates), so this stays fast at scale.
@@ -503,24 +574,41 @@ def check_machine(
     level = pairs[0].level if pairs else None
     stopping = [p for p in pairs if p.level >= fail_on]
     # At the same level, name an account that still uses the value before one that retired it.
-    stopping.sort(key=lambda p: (-p.level, p.findings[0].state == "past"))
+    # Through a profile on file for another account, that account is named first: the profile is theirs.
+    stopping.sort(key=lambda p: (-p.level, _profile_finding(p, name, fail_on, view) is None,
+                                 p.findings[0].state == "past"))
     conflicts = tuple(_other(p, name) for p in stopping)
+    # A profile with no proxy shows websites this computer's own public IP: a GO must have compared it.
+    unseen_ip = (view is not None and no_proxy(view)
+                 and not any(j.role == "public_ip" and j.attribute.keys for j in judged))
     if not any(a.keys for a in attrs):
         verdict = STOP
         reason = _("nothing identifying could be read from this machine, so it cannot be checked")
+    elif unseen_ip and not stopping and not allow_unchecked_ip:
+        assert view is not None
+        verdict = STOP
+        reason = unchecked_no_proxy_reason(view)
     elif stopping:
         verdict = STOP
-        reason = _stop_reason(name, stopping[0], statuses, fail_on, len(stopping) - 1)
+        profile_keys = frozenset({(a.kind, a.normalized) for a in extra}
+                                 | {(j.attribute.kind, j.attribute.normalized) for j in judged if j.role == "exit_ip"})
+        reason = _stop_reason(name, stopping[0], statuses, fail_on, len(stopping) - 1, view, profile_keys)
         if view is not None:
             reason += _seen_clause(stopping[0], name, judged, view)
     else:
         verdict = GO
         checked = sum(1 for a in attrs if a.keys)
         if pairs:
-            weaker = pairs[0]
-            reason = _("nothing at or above {fail_on}; {other} shares this machine's {kinds} ({level})",
-                       fail_on=translate(fail_on.label), other=_other(weaker, name),
-                       kinds=join_list(facet_label(k) for k in weaker.kinds), level=translate(weaker.level.label))
+            # The strongest of the weaker links, and with how many accounts: naming one of forty
+            # accounts in the same /24 would single out an arbitrary one.
+            top = [p for p in pairs if p.level == pairs[0].level]
+            kinds = join_list(dict.fromkeys(facet_label(k) for p in top for k in p.kinds))
+            level_shown = translate(pairs[0].level.label)
+            reason = (_("nothing at or above {fail_on}; the strongest is {level}: {kinds}, shared with {other}",
+                        fail_on=translate(fail_on.label), level=level_shown, kinds=kinds, other=_other(top[0], name))
+                      if len(top) == 1 else
+                      _("nothing at or above {fail_on}; the strongest is {level}: {kinds}, shared with {n} accounts",
+                        fail_on=translate(fail_on.label), level=level_shown, kinds=kinds, n=len(top)))
         elif view is not None and hidden_pairs:
             # The computer's hidden values are on file elsewhere (the context line says where):
             # say what the verdict rests on, the values websites see through the profile.
@@ -550,13 +638,25 @@ def check_machine(
         values=attrs,
         new_values=new_values,
         warnings=tuple(warnings),
-        caveats=_caveats(profile, fingerprint) if verdict == GO else (),
+        caveats=(_caveats(profile, fingerprint) + ((_("{ref} has no proxy, so websites see this computer's public IP, "
+                                                      "which was not checked", ref=view.ref),)
+                                                   if unseen_ip and view is not None else ())
+                 if verdict == GO else ()),
         public_ip_checked=bool(fingerprint.public_ip),
         view=view,
         judged=judged,
         hidden_pairs=tuple(hidden_pairs),
         hidden_statuses=hidden_statuses,
     )
+
+
+def unchecked_no_proxy_reason(view: ProfileView) -> str:
+    """The STOP of a profile with no proxy when this computer's own public IP is not known."""
+    from .importers.vendors import vendor_name
+
+    return _("{ref} has no proxy, so websites see this computer's own public IP, which was not checked: check "
+             "again without --no-public-ip (or with --public-ip ADDRESS), or in {vendor} give the profile its own "
+             "proxy", ref=view.ref, vendor=vendor_name(view.vendor))
 
 
 def context_line(result: CheckResult) -> str | None:

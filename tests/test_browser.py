@@ -519,11 +519,13 @@ def test_the_exit_ip_is_looked_up_through_the_profiles_proxy(cli, shops, vendor_
 
 
 @pytest.mark.public_ip_default
-def test_a_socks_profile_cannot_be_looked_up_so_it_stops(cli, shops, vendor_server, key_file):
+def test_a_socks_profile_whose_proxy_does_not_answer_stops(cli, shops, vendor_server, key_file):
+    """The lookup goes through the profile's socks5 proxy (tests/test_gate_trial10.py); one that fails stops."""
     server = vendor_server("adspower")
     result = cli("check", "shop-c", "--browser", "adspower:jh003", *_api(server, key_file))
     assert result.exit_code == 1
-    assert "STOP: the public IP could not be checked (the profile's socks5 proxy" in result.stderr
+    assert "STOP: the public IP could not be checked (public IP lookup failed (" in result.stderr
+    assert "bob-pw" not in result.stderr and "carol-pw" not in result.stderr
 
 
 # ----- the audit across profiles -----------------------------------------------------------------

@@ -26,6 +26,7 @@ DEFAULT_ECHO_URLS = (
 ECHO_TIMEOUT_SECONDS = 3.0  # per service
 ECHO_TOTAL_SECONDS = 8.0  # for the whole list: a check must not hang on a dead network
 ECHO_MAX_BYTES = 256
+SOCKS_SCHEMES = ("socks5", "socks5h")  # capture.socks: asked through as http(s) proxies are
 
 
 # ---------------------------------------------------------------------------------------------
@@ -89,6 +90,11 @@ def check_proxy(proxy: str) -> str:
 def _opener(proxy: str | None):
     import urllib.request  # only when asked to look the public IP up: it is slow to import
 
+    if proxy and is_socks(proxy):
+        from . import socks
+
+        return socks.opener(proxy)
+
     # Without --proxy, connect directly: HTTP(S)_PROXY from the shell is not what the
     # browser uses, and a check must say which network it measured.
     proxies = {"http": proxy, "https": proxy} if proxy else {}
@@ -110,12 +116,24 @@ def _describe_failure(exc: BaseException) -> str:
     return type(exc).__name__
 
 
+def is_socks(proxy: str | None) -> bool:
+    """A socks5:// (or socks5h://) proxy URL: asked through with capture.socks."""
+    try:
+        return bool(proxy) and urllib.parse.urlsplit(proxy or "").scheme.lower() in SOCKS_SCHEMES
+    except ValueError:
+        return False
+
+
 def lookup_public_ip(
-    *, proxy: str | None = None, echo_urls: Iterable[str] | None = None, timeout: float = ECHO_TIMEOUT_SECONDS
+    *, proxy: str | None = None, echo_urls: Iterable[str] | None = None, timeout: float = ECHO_TIMEOUT_SECONDS,
+    socks: bool = False,
 ) -> PublicIp:
-    """Ask the echo services in turn which address they see; a failure is a warning, not silence."""
+    """Ask the echo services in turn which address they see; a failure is a warning, not silence.
+
+    `socks`: `proxy` may be a SOCKS5 proxy (a browser profile's: `check --browser`); `--proxy`
+    and the `proxy` setting stay http(s)."""
     urls = [check_echo_url(u) for u in (tuple(echo_urls) if echo_urls is not None else echo_urls_from_env())]
-    if proxy:
+    if proxy and not (socks and is_socks(proxy)):
         check_proxy(proxy)
     if not urls:
         return PublicIp(None, None, _("public IP not looked up: no IP echo service configured"))
@@ -158,7 +176,8 @@ def lookup_public_ip(
 
 
 def resolve_public_ip(
-    public_ip: str | PublicIp | None, *, proxy: str | None = None, echo_urls: Iterable[str] | None = None
+    public_ip: str | PublicIp | None, *, proxy: str | None = None, echo_urls: Iterable[str] | None = None,
+    socks: bool = False,
 ) -> PublicIp:
     """`--public-ip`: None (not checked), an address as given, or "auto" (asks the network)."""
     if isinstance(public_ip, PublicIp):
@@ -167,7 +186,7 @@ def resolve_public_ip(
         return PublicIp(None, None)
     text = public_ip.strip()
     if text.lower() == "auto":
-        return lookup_public_ip(proxy=proxy, echo_urls=echo_urls)
+        return lookup_public_ip(proxy=proxy, echo_urls=echo_urls, socks=socks)
     try:
         address = canonical_ip(text)
     except ValueError:

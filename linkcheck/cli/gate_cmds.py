@@ -123,11 +123,12 @@ class _MachineChoice:
     public_ip: "str | capture.PublicIp | None"
     proxy: str | None
     machine_file: Path | None
+    socks: bool = False  # `proxy` is a browser profile's, and may be SOCKS5 (--proxy is http(s) only)
 
     def public(self) -> capture.PublicIp | None:
         if self.public_ip is None:
             return None
-        return capture.resolve_public_ip(self.public_ip, proxy=self.proxy)
+        return capture.resolve_public_ip(self.public_ip, proxy=self.proxy, socks=self.socks)
 
     def fingerprint(self, public: capture.PublicIp | None, hash_machine_id=None) -> capture.Fingerprint:
         return capture.machine_fingerprint(self.machine_file, public_ip=public, hash_machine_id=hash_machine_id)
@@ -352,11 +353,22 @@ def capture_cmd(name, machine, rules_file, fmt):
 # ----- check ---------------------------------------------------------------------------------
 
 
-def _finding_rows(result: gate.CheckResult) -> list[dict]:
+# Findings that only put two accounts in one network range (a /24 or /64): many accounts of an
+# agency that buys its proxies from one provider share one, so the table counts them unless --all.
+RANGE_FACETS = frozenset({"ip_network"})
+
+
+def _range_only(result: gate.CheckResult, f) -> bool:
+    return f.facet in RANGE_FACETS and f.level < result.fail_on
+
+
+def _finding_rows(result: gate.CheckResult, *, show_all: bool = True) -> list[dict]:
     rows = []
     for pair in result.pairs:
         other = gate._other(pair, result.account)
         for f in pair.findings:
+            if not show_all and _range_only(result, f):
+                continue
             _first, last = f.seen.get(other, (0, 0))
             on_file = f.values.get(other, "")
             day = f.until_day(other)  # retired there: still on file, and the table says since when
@@ -396,14 +408,23 @@ def check_to_json(result: gate.CheckResult, *, recorded: dict | None = None) -> 
     }
 
 
-def _echo_check(result: gate.CheckResult, *, err: bool = False) -> None:
+def _echo_check(result: gate.CheckResult, *, err: bool = False, show_all: bool = False) -> None:
     click.echo(gate.verdict_line(result), err=err)
-    rows = _finding_rows(result)
+    rows = _finding_rows(result, show_all=show_all)
     if rows:
         click.echo("", err=err)
         # An explanation recorded with `explain` is shown beside its value (a column only when there is one).
         columns = FINDING_COLUMNS + (["explanation"] if any(r["explanation"] for r in rows) else [])
         click.echo(render_rows(rows, "table", columns), err=err)
+    if not show_all:
+        listed = {r["account"] for r in rows}
+        in_range = sorted({gate._other(p, result.account) for p in result.pairs
+                           if any(_range_only(result, f) for f in p.findings)} - listed)
+        if in_range:
+            click.echo("", err=err)
+            click.echo(_("{n} account(s) in the same IP network (/24 or /64), below {fail_on}: not listed; --all lists "
+                         "them (--format json always does).", n=len(in_range), fail_on=translate(result.fail_on.label)),
+                       err=err)
     _echo_computer(result, err=err)
     if result.new_values:
         shown = join_list(f"{a.kind} {gate.mask(a)}" for a in result.new_values)
@@ -469,6 +490,11 @@ def gate_options(func):
         "--allow-unchecked-ip",
         is_flag=True,
         help="Go on when --public-ip auto could not find the public IP (otherwise that is a STOP).",
+    )(func)
+    func = click.option(
+        "--all", "show_all", is_flag=True,
+        help="List every finding in the table, also the accounts that only share an IP network (/24 or /64) below "
+        "--fail-on (by default counted in one line; --format json always lists them).",
     )(func)
     func = click.option(
         "--strict-computer/--no-strict-computer", "strict_computer", default=None,
@@ -561,18 +587,33 @@ def _run_check(
         through_proxy = False
         own_ip = None
         if profile.proxy and machine.public_ip is not None and machine.public_ip.strip().lower() == "auto":
-            if profile.proxy.split("://", 1)[0] in ("http", "https"):
+            scheme = profile.proxy.split("://", 1)[0].lower()
+            if scheme in ("http", "https", "socks5", "socks5h"):
                 try:
-                    capture.check_proxy(profile.proxy)
-                except UsageError:  # its message would quote the URL, and the URL holds the password
+                    if scheme.startswith("socks"):
+                        from ..capture.socks import SocksProxy
+
+                        SocksProxy.parse(profile.proxy)
+                    else:
+                        capture.check_proxy(profile.proxy)
+                except (UsageError, ValueError):  # its message would quote the URL, and the URL holds the password
                     raise UsageError(_("the proxy of {vendor}:{profile_id} is not a valid URL", vendor=browser.vendor, profile_id=browser.profile_id)) from None
                 own_ip = _own_public_ip(machine, profile, allow_unchecked_ip)
-                machine = replace(machine, proxy=profile.proxy)
+                machine = replace(machine, proxy=profile.proxy, socks=True)
                 through_proxy = True
+            elif not allow_unchecked_ip:
+                from ..importers.vendors import vendor_name
+
+                raise gate_job.PublicIpUnchecked(_(
+                    "STOP: the public IP could not be checked: {ref}'s {scheme} proxy cannot be used to look it up "
+                    "(linkcheck asks through http, https and socks5 proxies); give the exit IP {vendor} shows for the "
+                    "profile with --public-ip ADDRESS, or add --no-public-ip to rely on the proxy (the verdict line "
+                    "then says the public IP was not checked)", ref=profile.ref, scheme=scheme[:16],
+                    vendor=vendor_name(browser.vendor)))
             else:
-                machine = replace(machine, public_ip=capture.PublicIp(
-                    None, None, f"the profile's {profile.proxy.split('://', 1)[0]} proxy cannot be used to look "
-                    "the public IP up (only http/https)"))
+                machine = replace(machine, public_ip=capture.PublicIp(None, None, _(
+                    "{ref}'s {scheme} proxy cannot be used to look the public IP up", ref=profile.ref,
+                    scheme=scheme[:16])))
 
         def profile_values(st, profile=profile):
             return browser_job.gate_attributes(profile, st.machine_hash)
@@ -599,7 +640,7 @@ def _run_check(
 @format_option("table", "json")
 @click.pass_context
 def check_cmd(ctx, name, machine, rules_file, fail_on, record, allow_unchecked_ip, browser, browser_api,
-              api_key_file, strict_computer, fmt):
+              api_key_file, show_all, strict_computer, fmt):
     """Before logging in to NAME: is this machine or network on file for another account?
 
     Compares this computer's identifying values (see `linkcheck fingerprint`)
@@ -626,7 +667,7 @@ def check_cmd(ctx, name, machine, rules_file, fail_on, record, allow_unchecked_i
     if fmt == "json":
         click.echo(render_json(check_to_json(result, recorded=recorded)))
     else:
-        _echo_check(result)
+        _echo_check(result, show_all=show_all)
         if recorded:
             if result.verdict == gate.GO:
                 click.echo(_("\nRecorded: logged, {recorded} new value(s) kept on {account}.", recorded=recorded['values_added'], account=result.account))
@@ -683,7 +724,7 @@ class _CommandNotFound(Exception):
 @click.argument("command", nargs=-1, type=click.UNPROCESSED, metavar="-- COMMAND [ARGS]...")
 @click.pass_context
 def run_cmd(ctx, name, machine, rules_file, fail_on, record, allow_unchecked_ip, browser, browser_api, api_key_file,
-            strict_computer, command):
+            show_all, strict_computer, command):
     """Check, then start COMMAND (e.g. the browser) only if the check passes.
 
     On GO, runs COMMAND with its arguments and exits with its exit code. On
@@ -704,7 +745,8 @@ def run_cmd(ctx, name, machine, rules_file, fail_on, record, allow_unchecked_ip,
     if chosen is not None:
         if command:
             raise UsageError(_("give --browser VENDOR:ID or -- COMMAND, not both"))
-        _run_browser(ctx, name, machine, rules_file, fail_on, record, allow_unchecked_ip, chosen, strict_computer)
+        _run_browser(ctx, name, machine, rules_file, fail_on, record, allow_unchecked_ip, chosen, strict_computer,
+                     show_all)
         return
     if strict_computer is not None:
         raise UsageError(_("--strict-computer and --no-strict-computer go with --browser VENDOR:PROFILE_ID"))
@@ -720,7 +762,7 @@ def run_cmd(ctx, name, machine, rules_file, fail_on, record, allow_unchecked_ip,
         allow_unchecked_ip=allow_unchecked_ip,
     )
     if result.verdict != gate.GO:
-        _echo_check(result, err=True)
+        _echo_check(result, err=True, show_all=show_all)
         echo_err(_("Not starting {command}.", command=command[0]))
         ctx.exit(1)
     # On GO only the verdict: COMMAND's own output follows on the same terminal.
@@ -743,7 +785,7 @@ def run_cmd(ctx, name, machine, rules_file, fail_on, record, allow_unchecked_ip,
 
 
 def _run_browser(ctx, name, machine, rules_file, fail_on, record, allow_unchecked_ip, chosen: _BrowserChoice,
-                 strict_computer: bool | None = None):
+                 strict_computer: bool | None = None, show_all: bool = False):
     """Check NAME with the profile, and open the profile through the vendor's local API only on GO."""
     import getpass
     import socket
@@ -764,7 +806,7 @@ def _run_browser(ctx, name, machine, rules_file, fail_on, record, allow_unchecke
         allow_unchecked_ip=allow_unchecked_ip, browser=chosen, opener=opener, strict_computer=strict_computer,
     )
     if result.verdict != gate.GO:
-        _echo_check(result, err=True)
+        _echo_check(result, err=True, show_all=show_all)
         echo_err(_("Not opening {vendor}:{profile_id}.", vendor=chosen.vendor, profile_id=chosen.profile_id))
         ctx.exit(1)
     echo_err(gate.verdict_line(result))

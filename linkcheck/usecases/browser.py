@@ -24,6 +24,8 @@ from ..models import Account, Attribute, Event, Level, Profile, is_current, iso,
 ACCOUNT_FROM = ("name", "remark", "group", "tag")
 NOTE_PREFIX = "browser "
 PASSTHROUGH = "passthrough:"
+WEBRTC_REAL = "webrtc:real"
+NO_PROXY = "proxy:none"
 
 
 @dataclass
@@ -134,6 +136,12 @@ def _attributes(p: BrowserProfile, keyed_hash, when: int, skipped: list[str]) ->
                 flags.append(f"lang:{p.language}")
             if len(p.country) == 2 and p.country.isalpha():
                 flags.append(f"country:{p.country.upper()}")
+            # What shows websites this computer's own IP (the audit reports it): WebRTC real, and
+            # no proxy where the vendor says so (Ziniao binds an IP instead and says nothing).
+            if p.webrtc_real:
+                flags.append(WEBRTC_REAL)
+            if not p.proxy and "proxy" not in p.unknown:
+                flags.append(NO_PROXY)
             a = a._replace(flags=tuple(flags))
         if (a.kind, a.normalized) not in seen:
             seen.add((a.kind, a.normalized))
@@ -228,7 +236,7 @@ def import_profiles(
     return result
 
 
-_PROFILE_FLAGS = (PASSTHROUGH, "tz:", "lang:", "country:")  # what a profile's settings put on its value
+_PROFILE_FLAGS = (PASSTHROUGH, "tz:", "lang:", "country:", "webrtc:", "proxy:")  # a profile's settings on its value
 
 
 def _adopt(keep: tuple[Attribute, ...], fresh: list[Attribute], old: list[Attribute]) -> tuple[Attribute, ...]:
@@ -352,10 +360,39 @@ def _consistency(ref: str, account: str, flags: tuple[str, ...]) -> dict | None:
     }
 
 
+# A profile setting that shows websites this computer's own IP addresses: (flag, check, the gate's
+# WHY_SEEN and FIX code). Opened on a computer other stores are opened on (the office's), such a
+# profile shows the marketplace that computer's IP, which links it to every account seen from there.
+LEAKS = (
+    (NO_PROXY, N_("profile without a proxy"), "no_proxy"),
+    (WEBRTC_REAL, N_("WebRTC real"), "webrtc_real"),
+)
+
+
+def _leaks(ref: str, account: str, flags: tuple[str, ...]) -> list[dict]:
+    """A finding (high) for each setting of the profile that shows this computer's own IPs,
+    with the gate's reason (gate.WHY_SEEN) and what to change in the vendor app (gate.FIX)."""
+    from ..gate import FIX, WHY_SEEN
+
+    found = []
+    for flag, check, code in LEAKS:
+        if flag not in flags:
+            continue
+        fix = translate(FIX[code]).format(vendor=vendor_name(ref.split(":", 1)[0]))
+        found.append({
+            "check": check, "level": "high", "accounts": [account], "profiles": [ref], "state": "current",
+            "until": {}, "why": code, "fix": fix,
+            "reason": _("{check}: {why}; opened on a computer other stores are opened on, it links {account} to every "
+                        "account seen from there. Fix: {fix}.", check=_capitalised(check),
+                        why=translate(WHY_SEEN[code]).format(ref=ref), account=account, fix=fix),
+        })
+    return found
+
+
 def _capitalised(check: str) -> str:
     """A check's name opening a sentence: its translation, or the English capitalised."""
     shown = translate(check)
-    return check.capitalize() if shown == check else shown
+    return check[:1].upper() + check[1:] if shown == check else shown  # "Shared exit IP", not "…ip"
 
 
 def _holder_until(attrs: list[Attribute]) -> str | None:
@@ -378,6 +415,7 @@ def audit_profiles(st, past: Level | None = None) -> list[dict]:
     held: dict[tuple[str, str], dict[str, list[Attribute]]] = {}
     passthrough: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {}
     context: list[dict] = []
+    leaks: list[dict] = []
     for prof in st.profiles():
         for a in prof.attributes:
             if not a.keys:
@@ -395,6 +433,7 @@ def audit_profiles(st, past: Level | None = None) -> list[dict]:
                 mismatch = _consistency(ref, prof.name, a.flags)
                 if mismatch is not None:
                     context.append(mismatch)
+                leaks.extend(_leaks(ref, prof.name, a.flags))
                 shown = tuple(f[len(PASSTHROUGH):] for f in a.flags if f.startswith(PASSTHROUGH))
                 if shown:
                     passthrough.setdefault(ref.split(":", 1)[0], []).append((prof.name, ref, shown))
@@ -441,4 +480,4 @@ def audit_profiles(st, past: Level | None = None) -> list[dict]:
                         "canvas/WebGL/audio hashes and link the accounts ({details}).", n=len(rows), vendor=vendor_name(vendor),
                         details=details),
         })
-    return findings + sorted(context, key=lambda f: f["profiles"])
+    return findings + sorted(leaks, key=lambda f: (f["profiles"], f["check"])) + sorted(context, key=lambda f: f["profiles"])

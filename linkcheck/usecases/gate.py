@@ -60,7 +60,8 @@ def check_gate(
     keyed = fingerprint(public)
     with open_store(write=write) as st:
         fp = keyed(st.machine_hash)
-        result = gate.check_machine(st, name, fp, rules, fail_on=fail_on, extra=extra(st) if extra else (), view=view)
+        result = gate.check_machine(st, name, fp, rules, fail_on=fail_on, extra=extra(st) if extra else (), view=view,
+                                    allow_unchecked_ip=allow_unchecked_ip)
         recorded = None
         if action is not None:
             added, reopened = gate.record_check(st, result, fp, action=action, merge=record_values)

@@ -13,7 +13,7 @@ from typing import Iterator
 from ...i18n import _
 from .common import (
     BrowserProfile, unknown_settings, Garbage, LocalApi, VendorUnavailable, check_base_url, file_rows, items, iter_pages, obj, parse_rows,
-    proxy_url, text,
+    proxy_unsaid, proxy_url, text,
 )
 
 VENDOR = "adspower"
@@ -119,9 +119,11 @@ def parse(row, where: str) -> BrowserProfile:
         remark=text(row, "remark", where),
         group=text(row, "group_name", where),
         tags=tuple(t for t in tags if t),
-        proxy=proxy_url(text(proxy, "proxy_type", where), text(proxy, "proxy_host", where),
-                        text(proxy, "proxy_port", where), text(proxy, "proxy_user", where),
-                        text(proxy, "proxy_password", where)),
+        # proxy_soft "no_proxy" turns the proxy off whatever proxy_type and the host still say.
+        proxy=None if text(proxy, "proxy_soft", where).lower() == "no_proxy" else
+        proxy_url(text(proxy, "proxy_type", where), text(proxy, "proxy_host", where),
+                  text(proxy, "proxy_port", where), text(proxy, "proxy_user", where),
+                  text(proxy, "proxy_password", where)),
         exit_ips=exit_ips,
         proxy_account=text(proxy, "proxy_url", where) or None,
         platform_login=text(account, "login_user", where) or text(row, "username", where) or None,
@@ -139,7 +141,9 @@ def parse(row, where: str) -> BrowserProfile:
         },
         passthrough=tuple(passthrough),
         webrtc_real=text(fp, "webrtc", where).lower() == "local",  # "local": the real IPs
-        unknown=unknown_settings(
+        unknown=(("proxy",) if text(proxy, "proxy_soft", where).lower() != "no_proxy" and proxy_unsaid(
+            text(proxy, "proxy_type", where), text(proxy, "proxy_host", where), text(proxy, "proxy_port", where))
+            else ()) + unknown_settings(
             ("webrtc", fp.get("webrtc"), ("disabled", "forward", "proxy", "local", "disableudp")),
             ("mac", mac.get("model"), ("0", "1", "2")),
             ("device_name", fp.get("device_name_switch"), ("0", "1", "2")),

@@ -11,7 +11,7 @@ from typing import Iterator
 from ...i18n import _
 from .common import (
     BrowserProfile, unknown_settings, Garbage, LocalApi, VendorUnavailable, check_base_url, file_rows, items, iter_pages, obj, parse_rows,
-    proxy_url, text,
+    proxy_unsaid, proxy_url, text,
 )
 
 VENDOR = "bitbrowser"
@@ -110,7 +110,9 @@ def parse(row, where: str) -> BrowserProfile:
         },
         passthrough=tuple(passthrough),
         webrtc_real=text(fp, "webRTC", where) == "1",  # '0' replace, '1' allow (real), '2' block, '3' privacy
-        unknown=unknown_settings(
+        # proxyMethod 3 (an IP extracted when the profile starts) names a type but no host.
+        unknown=(("proxy",) if proxy_unsaid(proxy_type, text(row, "host", where), text(row, "port", where)) else ())
+        + unknown_settings(
             ("webrtc", fp.get("webRTC"), ("0", "1", "2", "3")),
             ("mac", fp.get("deviceInfoEnabled"), ("true", "false")),
             ("device_name", fp.get("deviceInfoEnabled"), ("true", "false")),

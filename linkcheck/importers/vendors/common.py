@@ -65,7 +65,8 @@ class BrowserProfile:
     webrtc_real: bool = False
     # What the vendor's answer leaves unsaid (a field missing, or a value linkcheck does not know):
     # "webrtc", "mac", "device_name", "hardware". The gate takes such a setting as showing the
-    # computer (fails closed); the audit claims nothing about it.
+    # computer (fails closed); the audit claims nothing about it. "proxy": a proxy the vendor
+    # names but does not describe (proxy_unsaid; Ziniao's bound IP): not "no proxy".
     unknown: tuple[str, ...] = ()
     timezone: str = ""
     language: str = ""
@@ -123,10 +124,20 @@ def items(value: Any, where: str) -> list:
     return value
 
 
+NO_PROXY_WORDS = ("no_proxy", "noproxy", "none", "direct")  # a vendor's proxy type meaning "no proxy"
+
+
+def proxy_unsaid(scheme: str, host: str, port: str) -> bool:
+    """The vendor names a kind of proxy but not where it is (a provider's own, an IP extracted at
+    start): the profile has a proxy, so it is not "no proxy", but its exit is not known."""
+    scheme = (scheme or "").strip().lower()
+    return bool(scheme) and scheme not in NO_PROXY_WORDS and not (host and port)
+
+
 def proxy_url(scheme: str, host: str, port: str, user: str = "", password: str = "") -> str | None:
     """type://user:password@host:port from a vendor's separate fields; None without host/port."""
     scheme = (scheme or "http").strip().lower()
-    if not host or not port or scheme in ("", "no_proxy", "noproxy", "none", "direct"):
+    if not host or not port or scheme in ("", *NO_PROXY_WORDS):
         return None
     auth = ""
     if user:

@@ -12,7 +12,7 @@ from typing import Iterator
 
 from ...i18n import _
 from .common import (
-    BrowserProfile, unknown_settings, Garbage, LocalApi, check_base_url, file_rows, items, iter_pages, obj, parse_rows, proxy_url, text,
+    BrowserProfile, unknown_settings, Garbage, LocalApi, check_base_url, file_rows, items, iter_pages, obj, parse_rows, proxy_unsaid, proxy_url, text,
 )
 
 VENDOR = "gologin"
@@ -100,7 +100,10 @@ def parse(row, where: str) -> BrowserProfile:
         },
         passthrough=tuple(passthrough),
         webrtc_real=text(webrtc, "mode", where).lower() == "real",
-        unknown=unknown_settings(  # GoLogin sets no MAC or device name: a website reads neither anyway
+        # GoLogin's own proxies (gologin, tor, geolocation) have no host in the profile.
+        unknown=(("proxy",) if proxy_unsaid(text(proxy, "mode", where), text(proxy, "host", where),
+                                            text(proxy, "port", where)) else ())
+        + unknown_settings(  # GoLogin sets no MAC or device name: a website reads neither anyway
             ("webrtc", webrtc.get("mode"), ("alerted", "disabled", "real", "public", "noise")),
             ("hardware", canvas.get("mode"), ("off", "noise", "block")),
             ("hardware", obj(row, "webGL", where).get("mode"), ("off", "noise", "block")),

@@ -86,7 +86,8 @@ def parse(row, where: str) -> BrowserProfile:
         vendor=VENDOR,
         id=ident,
         # Ziniao reports no fingerprint settings: the gate takes every one as showing the computer.
-        unknown=("webrtc", "mac", "device_name", "hardware"),
+        # Nor a proxy: the store leaves through the IP Ziniao binds to it, so "no proxy" is not said.
+        unknown=("webrtc", "mac", "device_name", "hardware", "proxy"),
         name=text(row, "browserName", where) or text(row, "storeName", where),
         remark=text(row, "remark", where),
         group=text(row, "platform_name", where) or text(row, "platformName", where),
