@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import heapq
 from collections import Counter
-from itertools import chain
+from itertools import chain, combinations
 from operator import attrgetter, itemgetter
 from types import MappingProxyType
 from typing import Callable, Collection, Iterable, NamedTuple, Sequence
@@ -458,12 +458,13 @@ def score_blocks(
 
     comparison_of = comparisons_for(rules)
     blocks = list(blocks)
+    sieved = len(blocks) > sieve.SIEVE_OVER
     # Many blocks: those in which nothing can match are found in C first, and skipped (sieve).
     hopeless = sieve.hopeless_blocks(
         blocks, text_for, comparison_of,
         lambda refs: len(refs) > block_cap and len(set(map(owner.__getitem__, refs))) > block_cap,
         texts_for=texts_for,
-    ) if len(blocks) > sieve.SIEVE_OVER else ()
+    ) if sieved else ()
     # A facet's partial test (the address by its parts) is no comparison level: of the blocks
     # the sieve found, those in which its own necessary test finds a pair that may agree are
     # scored all the same.
@@ -479,6 +480,26 @@ def score_blocks(
         if held is None:
             held = parsed[r] = parse(text_of(r))
         return held
+
+    # Where the sieve ran, a partial test with a test pair by pair (_PAIR_SIEVES: the address by
+    # its parts) is tried in the larger blocks only on the pairs that may agree, found for all
+    # of them at once: the others cannot (the same matches, in the same order).
+    prepared: dict[int, dict[str, list[int]]] = {}
+    pairs_of: dict[int, list[tuple[int, int]]] = {}
+    if sieved:
+        for pair_facet, may_agree_pairs in _PAIR_SIEVES.items():
+            if pair_facet not in partial_of or pair_facet not in comparison_of:
+                continue
+            tried: list[int] = []
+            for at, (facet, refs) in enumerate(blocks):
+                if facet != pair_facet or len(refs) <= 2 or at in hopeless or (
+                        len(refs) > block_cap and len(set(map(owner.__getitem__, refs))) > block_cap):
+                    continue
+                by_text = prepared[at] = _by_text(refs, fuzzy_text_of)  # (of this `facet`)
+                if len(by_text) <= PARTS_MAX_DISTINCT:
+                    tried.append(at)
+            found = may_agree_pairs([[same[0] for same in prepared[at].values()] for at in tried], text_of)
+            pairs_of.update(zip(tried, found, strict=True))
 
     for at, (facet, refs) in enumerate(blocks):
         if at in hopeless:
@@ -508,11 +529,7 @@ def score_blocks(
             continue
         if len(refs) > block_cap and len(set(map(owner.__getitem__, refs))) > block_cap:
             continue
-        by_text: dict[str, list[int]] = {}
-        for r in refs:
-            text = fuzzy_text_of(r)
-            if text:
-                by_text.setdefault(text, []).append(r)
+        by_text = prepared.get(at) or _by_text(refs, fuzzy_text_of)
         for same in by_text.values():
             if len(same) > 1:
                 _consider_identical(same, exact_of, lambda x, y, facet=facet: consider(x, y, 100.0, facet))
@@ -524,27 +541,37 @@ def score_blocks(
                         consider(ra, rb, similarity, facet)
         if partial is not None and len(distinct) <= PARTS_MAX_DISTINCT and not futile(
                 [parts_of(by_text[text][0]) for text in distinct]):
-            _partial_matches(partial, facet, distinct, by_text, parts_of, compared, consider)
+            _partial_matches(partial, facet, distinct, by_text, parts_of, compared, consider, pairs_of.get(at))
     return matches
+
+
+def _by_text(refs: list[int], text_of: Callable[[int], str]) -> dict[str, list[int]]:
+    """A block's refs by their fuzzy texts (`text_of`), in order; empty texts left out."""
+    by_text: dict[str, list[int]] = {}
+    for r in refs:
+        text = text_of(r)
+        if text:
+            by_text.setdefault(text, []).append(r)
+    return by_text
 
 
 def _partial_matches(partial: Callable[[object, object], bool], facet: str, distinct: list[str],
                      by_text: dict[str, list[int]], parts_of: Callable[[int], object],
-                     compared: set[tuple[int, int]], consider: Callable[[int, int, float, str], None]) -> None:
+                     compared: set[tuple[int, int]], consider: Callable[[int, int, float, str], None],
+                     pairs: Iterable[tuple[int, int]] | None = None) -> None:
     """Pairs of a block's distinct texts that no comparison level matched (their first refs
     were not `compared`) but that `partial` finds agreeing, on their parts (`parts_of`, read
-    from the normalised texts once per value)."""
-    for x in range(len(distinct) - 1):
-        first = by_text[distinct[x]]
-        for y in range(x + 1, len(distinct)):
-            second = by_text[distinct[y]]
-            ra, rb = first[0], second[0]
-            if (min(ra, rb), max(ra, rb)) in compared or not partial(parts_of(ra), parts_of(rb)):
-                continue
-            similarity = _set_similarity(distinct[x], distinct[y])
-            for a in first:
-                for b in second:
-                    consider(a, b, similarity, facet)
+    from the normalised texts once per value). `pairs`: the only pairs of positions in
+    `distinct` that may agree (x < y, in order), where a necessary test found them; else all."""
+    for x, y in combinations(range(len(distinct)), 2) if pairs is None else pairs:
+        first, second = by_text[distinct[x]], by_text[distinct[y]]
+        ra, rb = first[0], second[0]
+        if (min(ra, rb), max(ra, rb)) in compared or not partial(parts_of(ra), parts_of(rb)):
+            continue
+        similarity = _set_similarity(distinct[x], distinct[y])
+        for a in first:
+            for b in second:
+                consider(a, b, similarity, facet)
 
 
 def _hub_owners(hubs: list[_HubGroup]) -> set[int]:
@@ -605,6 +632,10 @@ _PARTIAL: dict[str, _Partial] = {
 }
 # A block of more distinct texts than this is not tried by parts (pairwise, in Python).
 PARTS_MAX_DISTINCT = 60
+# A partial test's necessary test pair by pair (sieve.parts_pairs_may_agree), where the sieve runs.
+_PAIR_SIEVES: dict[str, Callable[[list[list[int]], Callable[[int], str]], list[list[tuple[int, int]]]]] = {
+    "address": sieve.parts_pairs_may_agree,
+}
 
 
 def _partial_tests(rules: Rules, comparison_of: dict[str, Comparison]) -> dict[str, _Partial]:
