@@ -416,3 +416,24 @@ def test_fuzzy_texts_are_fuzzy_text_of_each(facet):
     from linkcheck.linkage.comparisons import fuzzy_texts
 
     assert fuzzy_texts(values, facet) == [fuzzy_text(v, facet) for v in values]
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_two_values_of_one_text_score_as_they_do_in_a_larger_block(seed):
+    """A block of two values with one fuzzy text (`score_blocks`' quick path) gives what the
+    two give in a larger block beside a value with no text (`_consider_identical`): a fuzzy
+    100 where their exact keys differ, nothing where they are the same or one account's."""
+    rng = random.Random(seed)
+    spellings = ["Acme Trading", "acme trading", "ACME  Trading", "acme-trading", "Trading Acme", "Jade Tiger"]
+    texts = [rng.choice(spellings) for _ in range(30)] + ["-"]
+    owner = [rng.randrange(8) for _ in texts]
+    exact: list[object] = [rng.choice(["a", "b", None, 1]) for _ in texts]
+    facet = rng.choice(["company_name", "legal_representative", "address"])
+    same = [(a, b) for a in range(30) for b in range(a + 1, 30)
+            if fuzzy_text(texts[a], facet) == fuzzy_text(texts[b], facet)]
+    pairs = rng.sample(same, min(len(same), 40))
+    rules = load_rules(None)
+    two = _score([(facet, [a, b]) for a, b in pairs], texts, owner, exact, rules)
+    three = _score([(facet, [a, b, 30]) for a, b in pairs], texts, owner, exact, rules)
+    assert two == three
+    assert len(two) > 3 and len(two) < len(pairs)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import heapq
 from collections import Counter
+from functools import lru_cache
 from itertools import chain, combinations
 from operator import attrgetter, itemgetter
 from types import MappingProxyType
@@ -487,12 +488,12 @@ def score_blocks(
     prepared: dict[int, dict[str, list[int]]] = {}
     pairs_of: dict[int, list[tuple[int, int]]] = {}
     if sieved:
-        for pair_facet, may_agree_pairs in _PAIR_SIEVES.items():
-            if pair_facet not in partial_of or pair_facet not in comparison_of:
+        for facet, may_agree_pairs in _PAIR_SIEVES.items():
+            if facet not in partial_of or facet not in comparison_of:
                 continue
             tried: list[int] = []
-            for at, (facet, refs) in enumerate(blocks):
-                if facet != pair_facet or len(refs) <= 2 or at in hopeless or (
+            for at, (block_facet, refs) in enumerate(blocks):
+                if block_facet != facet or len(refs) <= 2 or at in hopeless or (
                         len(refs) > block_cap and len(set(map(owner.__getitem__, refs))) > block_cap):
                     continue
                 by_text = prepared[at] = _by_text(refs, fuzzy_text_of)  # (of this `facet`)
@@ -519,7 +520,8 @@ def score_blocks(
             if not text_a or not text_b:
                 continue
             if text_a == text_b:
-                _consider_identical(refs, exact_of, lambda x, y, facet=facet: consider(x, y, 100.0, facet))
+                if exact_of(ra) != exact_of(rb):  # (_consider_identical of the two)
+                    consider(ra, rb, 100.0, facet)
                 continue
             similarity = comparison.compare(text_a, text_b)
             if similarity is not None:
@@ -563,10 +565,11 @@ def _partial_matches(partial: Callable[[object, object], bool], facet: str, dist
     were not `compared`) but that `partial` finds agreeing, on their parts (`parts_of`, read
     from the normalised texts once per value). `pairs`: the only pairs of positions in
     `distinct` that may agree (x < y, in order), where a necessary test found them; else all."""
+    parts = [parts_of(by_text[text][0]) for text in distinct]
     for x, y in combinations(range(len(distinct)), 2) if pairs is None else pairs:
         first, second = by_text[distinct[x]], by_text[distinct[y]]
         ra, rb = first[0], second[0]
-        if (min(ra, rb), max(ra, rb)) in compared or not partial(parts_of(ra), parts_of(rb)):
+        if (min(ra, rb), max(ra, rb)) in compared or not partial(parts[x], parts[y]):
             continue
         similarity = _set_similarity(distinct[x], distinct[y])
         for a in first:
@@ -598,11 +601,13 @@ def _add_fuzzy(matches: Iterable[FuzzyMatch], attr_of: list[Attribute], owner: l
         attr_a, attr_b = attr_of[ra], attr_of[rb]
         pair = (owner[ra], owner[rb])
         slot = evidence.get(pair)
-        if exact_beats_fuzzy(attr_a, attr_b, facet, slot):
-            continue
         lone = slot is None and per_pair[pair] == 1 and not (pair[0] in hub_owners and pair[1] in hub_owners)
+        # (Both tests only drop a match: a lone one, most often a near one that is no finding,
+        # is weighed first, then compared with the exact keys.)
+        if not lone and exact_beats_fuzzy(attr_a, attr_b, facet, slot):
+            continue
         rule = _fuzzy_rule(rules, facet, attr_a, attr_b, comparison_of.get(facet), lone=lone)
-        if rule is None:
+        if rule is None or lone and exact_beats_fuzzy(attr_a, attr_b, facet, slot):
             continue
         rule = past_rule(rule, rules.past, attr_a, attr_b)
         item = Evidence(rule, attr_a, attr_b, similarity)
@@ -665,7 +670,7 @@ def _fuzzy_rule(rules: Rules, facet: str, attr_a: Attribute, attr_b: Attribute, 
     match that is `lone` (the pair's only evidence: it would make no pair)."""
     near = rules.near.get(facet)
     if near is not None and (facet not in rules.fuzzy or comparison is not None and is_near(
-            comparison, fuzzy_text(attr_a.normalized, facet), fuzzy_text(attr_b.normalized, facet))):
+            comparison, _fuzzy_text_once(attr_a.normalized, facet), _fuzzy_text_once(attr_b.normalized, facet))):
         if lone or near.weight <= 0 or facet not in rules.fuzzy and both_checksummed(attr_a, attr_b):
             return None  # a near weight of 0 switches the level off
         if near.names:  # a name in part: by how common the family name is; below 1 bit, nothing
@@ -678,10 +683,17 @@ def _fuzzy_rule(rules: Rules, facet: str, attr_a: Attribute, attr_b: Attribute, 
     return rule
 
 
+# A value's fuzzy text as `_fuzzy_rule` reads it, made once for the many matches a value is in.
+_fuzzy_text_once = lru_cache(maxsize=1 << 14)(fuzzy_text)
+
+
 def _own_exact_key(attr: Attribute) -> str | None:
     """A fuzzy-compared value's exact key of its own kind (blocking keys are "~kind:...")."""
     prefix = attr.kind + ":"
-    return next((k for k in attr.keys if k.startswith(prefix)), None)
+    keys = attr.keys
+    if keys and keys[0].startswith(prefix):  # (the kind registry puts it first)
+        return keys[0]
+    return next((k for k in keys if k.startswith(prefix)), None)
 
 
 def _resolve_all(evidence: dict) -> list[tuple[Level, float, int, int, list]]:
