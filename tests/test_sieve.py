@@ -279,6 +279,48 @@ def test_the_parts_test_rules_out_two_streets_of_one_town():
     assert sieve.parts_may_agree(blocks, range(len(blocks)), texts.__getitem__) == {1, 2, 3, 4}
 
 
+@pytest.mark.parametrize("seed", range(12))
+def test_the_parts_test_pair_by_pair_keeps_every_pair_that_agrees(seed, monkeypatch):
+    """`parts_pairs_may_agree` gives, for each group, its pairs of positions in order, every
+    pair that agrees in parts among them (`agree_in_parts`, that way round) -- also when an
+    address has more words (or numbers) than the test reads: its numbers (or words) still rule
+    pairs out -- and few of the others: another house number, another postcode."""
+    rng = random.Random(seed)
+    monkeypatch.setattr(sieve, "PARTS_WORDS", rng.choice([2, 3, 6]))
+    monkeypatch.setattr(sieve, "PARTS_NUMBERS", rng.choice([1, 2, 4]))
+    places = [_place(rng) for _ in range(3)]
+    texts = [_parts_address(rng, rng.choice(places)) for _ in range(rng.randrange(40, 120))]
+    texts += ["14 quenby street harlow 3071", "28 quenby street harlow 3071", "14 quenby street harlow 3072",
+              "17 quenby street harlow 3071", "8 stanley street miami winston hills nsw 4223",
+              "8 lethbridge street winston hills qld 2767", "88 科苑路 南山区 518057", "88 科苑路 南山区"]
+    groups = [rng.sample(range(len(texts)), rng.choice([0, 1, 2, 3, 5, 9, 14])) for _ in range(rng.randrange(5, 40))]
+    groups.append(list(range(len(texts) - 8, len(texts))))
+    found = sieve.parts_pairs_may_agree(groups, texts.__getitem__)
+    assert len(found) == len(groups)
+    agreeing = kept = others = 0
+    for group, pairs in zip(groups, found, strict=True):
+        every = [(x, y) for x in range(len(group)) for y in range(x + 1, len(group))]
+        assert pairs == [pair for pair in every if pair in set(pairs)]  # positions in order, each once
+        for x, y in every:
+            if _pair_agrees(texts[group[x]], texts[group[y]]):
+                agreeing += 1
+                assert (x, y) in pairs, (texts[group[x]], texts[group[y]])
+            else:
+                others += 1
+                kept += (x, y) in pairs
+    assert agreeing > 3 and kept < others
+
+
+def test_the_parts_test_pair_by_pair_rules_out_other_numbers_of_long_addresses():
+    """Addresses of more words than the test reads (FEBRL's) are still ruled out by their
+    numbers: another house number where no number they share is longer, a postcode changed
+    beyond one edit. Kept: a postcode one digit off, another house number in one postcode."""
+    texts = ["8 stanley street miami winston hills nsw 4223", "8 lethbridge street winston hills qld 2767",
+             "47 kent street blue hills forest hill vic 4655", "47 kent street blue hills forest hill vic 4655 x",
+             "12 kent street blue hills forest hill vic 4655", "47 kent street blue hills forest hill vic 4656"]
+    assert sieve.parts_pairs_may_agree([[0, 1, 2, 3, 4, 5]], texts.__getitem__) == [[(2, 3), (2, 4), (2, 5), (3, 4), (3, 5)]]
+
+
 def _loop_hopeless_blocks(blocks, text_for, comparison_of, skip):
     """The sieve as it was written first, block by block in Python: what the array form must
     find exactly (the same positions)."""
@@ -374,3 +416,24 @@ def test_fuzzy_texts_are_fuzzy_text_of_each(facet):
     from linkcheck.linkage.comparisons import fuzzy_texts
 
     assert fuzzy_texts(values, facet) == [fuzzy_text(v, facet) for v in values]
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_two_values_of_one_text_score_as_they_do_in_a_larger_block(seed):
+    """A block of two values with one fuzzy text (`score_blocks`' quick path) gives what the
+    two give in a larger block beside a value with no text (`_consider_identical`): a fuzzy
+    100 where their exact keys differ, nothing where they are the same or one account's."""
+    rng = random.Random(seed)
+    spellings = ["Acme Trading", "acme trading", "ACME  Trading", "acme-trading", "Trading Acme", "Jade Tiger"]
+    texts = [rng.choice(spellings) for _ in range(30)] + ["-"]
+    owner = [rng.randrange(8) for _ in texts]
+    exact: list[object] = [rng.choice(["a", "b", None, 1]) for _ in texts]
+    facet = rng.choice(["company_name", "legal_representative", "address"])
+    same = [(a, b) for a in range(30) for b in range(a + 1, 30)
+            if fuzzy_text(texts[a], facet) == fuzzy_text(texts[b], facet)]
+    pairs = rng.sample(same, min(len(same), 40))
+    rules = load_rules(None)
+    two = _score([(facet, [a, b]) for a, b in pairs], texts, owner, exact, rules)
+    three = _score([(facet, [a, b, 30]) for a, b in pairs], texts, owner, exact, rules)
+    assert two == three
+    assert len(two) > 3 and len(two) < len(pairs)

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import heapq
 from collections import Counter
-from itertools import chain
+from functools import lru_cache
+from itertools import chain, combinations
 from operator import attrgetter, itemgetter
 from types import MappingProxyType
 from typing import Callable, Collection, Iterable, NamedTuple, Sequence
@@ -458,12 +459,13 @@ def score_blocks(
 
     comparison_of = comparisons_for(rules)
     blocks = list(blocks)
+    sieved = len(blocks) > sieve.SIEVE_OVER
     # Many blocks: those in which nothing can match are found in C first, and skipped (sieve).
     hopeless = sieve.hopeless_blocks(
         blocks, text_for, comparison_of,
         lambda refs: len(refs) > block_cap and len(set(map(owner.__getitem__, refs))) > block_cap,
         texts_for=texts_for,
-    ) if len(blocks) > sieve.SIEVE_OVER else ()
+    ) if sieved else ()
     # A facet's partial test (the address by its parts) is no comparison level: of the blocks
     # the sieve found, those in which its own necessary test finds a pair that may agree are
     # scored all the same.
@@ -479,6 +481,26 @@ def score_blocks(
         if held is None:
             held = parsed[r] = parse(text_of(r))
         return held
+
+    # Where the sieve ran, a partial test with a test pair by pair (_PAIR_SIEVES: the address by
+    # its parts) is tried in the larger blocks only on the pairs that may agree, found for all
+    # of them at once: the others cannot (the same matches, in the same order).
+    prepared: dict[int, dict[str, list[int]]] = {}
+    pairs_of: dict[int, list[tuple[int, int]]] = {}
+    if sieved:
+        for facet, may_agree_pairs in _PAIR_SIEVES.items():
+            if facet not in partial_of or facet not in comparison_of:
+                continue
+            tried: list[int] = []
+            for at, (block_facet, refs) in enumerate(blocks):
+                if block_facet != facet or len(refs) <= 2 or at in hopeless or (
+                        len(refs) > block_cap and len(set(map(owner.__getitem__, refs))) > block_cap):
+                    continue
+                by_text = prepared[at] = _by_text(refs, fuzzy_text_of)  # (of this `facet`)
+                if len(by_text) <= PARTS_MAX_DISTINCT:
+                    tried.append(at)
+            found = may_agree_pairs([[same[0] for same in prepared[at].values()] for at in tried], text_of)
+            pairs_of.update(zip(tried, found, strict=True))
 
     for at, (facet, refs) in enumerate(blocks):
         if at in hopeless:
@@ -498,7 +520,8 @@ def score_blocks(
             if not text_a or not text_b:
                 continue
             if text_a == text_b:
-                _consider_identical(refs, exact_of, lambda x, y, facet=facet: consider(x, y, 100.0, facet))
+                if exact_of(ra) != exact_of(rb):  # (_consider_identical of the two)
+                    consider(ra, rb, 100.0, facet)
                 continue
             similarity = comparison.compare(text_a, text_b)
             if similarity is not None:
@@ -508,11 +531,7 @@ def score_blocks(
             continue
         if len(refs) > block_cap and len(set(map(owner.__getitem__, refs))) > block_cap:
             continue
-        by_text: dict[str, list[int]] = {}
-        for r in refs:
-            text = fuzzy_text_of(r)
-            if text:
-                by_text.setdefault(text, []).append(r)
+        by_text = prepared.get(at) or _by_text(refs, fuzzy_text_of)
         for same in by_text.values():
             if len(same) > 1:
                 _consider_identical(same, exact_of, lambda x, y, facet=facet: consider(x, y, 100.0, facet))
@@ -524,27 +543,38 @@ def score_blocks(
                         consider(ra, rb, similarity, facet)
         if partial is not None and len(distinct) <= PARTS_MAX_DISTINCT and not futile(
                 [parts_of(by_text[text][0]) for text in distinct]):
-            _partial_matches(partial, facet, distinct, by_text, parts_of, compared, consider)
+            _partial_matches(partial, facet, distinct, by_text, parts_of, compared, consider, pairs_of.get(at))
     return matches
+
+
+def _by_text(refs: list[int], text_of: Callable[[int], str]) -> dict[str, list[int]]:
+    """A block's refs by their fuzzy texts (`text_of`), in order; empty texts left out."""
+    by_text: dict[str, list[int]] = {}
+    for r in refs:
+        text = text_of(r)
+        if text:
+            by_text.setdefault(text, []).append(r)
+    return by_text
 
 
 def _partial_matches(partial: Callable[[object, object], bool], facet: str, distinct: list[str],
                      by_text: dict[str, list[int]], parts_of: Callable[[int], object],
-                     compared: set[tuple[int, int]], consider: Callable[[int, int, float, str], None]) -> None:
+                     compared: set[tuple[int, int]], consider: Callable[[int, int, float, str], None],
+                     pairs: Iterable[tuple[int, int]] | None = None) -> None:
     """Pairs of a block's distinct texts that no comparison level matched (their first refs
     were not `compared`) but that `partial` finds agreeing, on their parts (`parts_of`, read
-    from the normalised texts once per value)."""
-    for x in range(len(distinct) - 1):
-        first = by_text[distinct[x]]
-        for y in range(x + 1, len(distinct)):
-            second = by_text[distinct[y]]
-            ra, rb = first[0], second[0]
-            if (min(ra, rb), max(ra, rb)) in compared or not partial(parts_of(ra), parts_of(rb)):
-                continue
-            similarity = _set_similarity(distinct[x], distinct[y])
-            for a in first:
-                for b in second:
-                    consider(a, b, similarity, facet)
+    from the normalised texts once per value). `pairs`: the only pairs of positions in
+    `distinct` that may agree (x < y, in order), where a necessary test found them; else all."""
+    parts = [parts_of(by_text[text][0]) for text in distinct]
+    for x, y in combinations(range(len(distinct)), 2) if pairs is None else pairs:
+        first, second = by_text[distinct[x]], by_text[distinct[y]]
+        ra, rb = first[0], second[0]
+        if (min(ra, rb), max(ra, rb)) in compared or not partial(parts[x], parts[y]):
+            continue
+        similarity = _set_similarity(distinct[x], distinct[y])
+        for a in first:
+            for b in second:
+                consider(a, b, similarity, facet)
 
 
 def _hub_owners(hubs: list[_HubGroup]) -> set[int]:
@@ -571,11 +601,13 @@ def _add_fuzzy(matches: Iterable[FuzzyMatch], attr_of: list[Attribute], owner: l
         attr_a, attr_b = attr_of[ra], attr_of[rb]
         pair = (owner[ra], owner[rb])
         slot = evidence.get(pair)
-        if exact_beats_fuzzy(attr_a, attr_b, facet, slot):
-            continue
         lone = slot is None and per_pair[pair] == 1 and not (pair[0] in hub_owners and pair[1] in hub_owners)
+        # (Both tests only drop a match: a lone one, most often a near one that is no finding,
+        # is weighed first, then compared with the exact keys.)
+        if not lone and exact_beats_fuzzy(attr_a, attr_b, facet, slot):
+            continue
         rule = _fuzzy_rule(rules, facet, attr_a, attr_b, comparison_of.get(facet), lone=lone)
-        if rule is None:
+        if rule is None or lone and exact_beats_fuzzy(attr_a, attr_b, facet, slot):
             continue
         rule = past_rule(rule, rules.past, attr_a, attr_b)
         item = Evidence(rule, attr_a, attr_b, similarity)
@@ -605,6 +637,10 @@ _PARTIAL: dict[str, _Partial] = {
 }
 # A block of more distinct texts than this is not tried by parts (pairwise, in Python).
 PARTS_MAX_DISTINCT = 60
+# A partial test's necessary test pair by pair (sieve.parts_pairs_may_agree), where the sieve runs.
+_PAIR_SIEVES: dict[str, Callable[[list[list[int]], Callable[[int], str]], list[list[tuple[int, int]]]]] = {
+    "address": sieve.parts_pairs_may_agree,
+}
 
 
 def _partial_tests(rules: Rules, comparison_of: dict[str, Comparison]) -> dict[str, _Partial]:
@@ -634,7 +670,7 @@ def _fuzzy_rule(rules: Rules, facet: str, attr_a: Attribute, attr_b: Attribute, 
     match that is `lone` (the pair's only evidence: it would make no pair)."""
     near = rules.near.get(facet)
     if near is not None and (facet not in rules.fuzzy or comparison is not None and is_near(
-            comparison, fuzzy_text(attr_a.normalized, facet), fuzzy_text(attr_b.normalized, facet))):
+            comparison, _fuzzy_text_once(attr_a.normalized, facet), _fuzzy_text_once(attr_b.normalized, facet))):
         if lone or near.weight <= 0 or facet not in rules.fuzzy and both_checksummed(attr_a, attr_b):
             return None  # a near weight of 0 switches the level off
         if near.names:  # a name in part: by how common the family name is; below 1 bit, nothing
@@ -653,10 +689,17 @@ def _fuzzy_rule(rules: Rules, facet: str, attr_a: Attribute, attr_b: Attribute, 
     return rule
 
 
+# A value's fuzzy text as `_fuzzy_rule` reads it, made once for the many matches a value is in.
+_fuzzy_text_once = lru_cache(maxsize=1 << 14)(fuzzy_text)
+
+
 def _own_exact_key(attr: Attribute) -> str | None:
     """A fuzzy-compared value's exact key of its own kind (blocking keys are "~kind:...")."""
     prefix = attr.kind + ":"
-    return next((k for k in attr.keys if k.startswith(prefix)), None)
+    keys = attr.keys
+    if keys and keys[0].startswith(prefix):  # (the kind registry puts it first)
+        return keys[0]
+    return next((k for k in keys if k.startswith(prefix)), None)
 
 
 def _resolve_all(evidence: dict) -> list[tuple[Level, float, int, int, list]]:

@@ -282,11 +282,43 @@ def parts_may_agree(blocks: Sequence[tuple[str, list[int]]], candidates: Iterabl
     return {at[k] for k in np.unique(np.concatenate(block_of)[possible]).tolist()}
 
 
+def parts_pairs_may_agree(groups: Sequence[list[int]], text_of: Callable[[int], str]) -> list[list[tuple[int, int]]]:
+    """For each group of refs, the pairs of its positions (x, y), x < y, in that order, whose
+    normalised texts (`text_of(ref)`) may agree in their parts (`agree_in_parts(parts of
+    group[x], parts of group[y])`): the test of `parts_may_agree`, pair by pair, for all the
+    groups' pairs at once. `engine.score_blocks` tries the others no more."""
+    import numpy as np
+
+    out: list[list[tuple[int, int]]] = [[] for _group in groups]
+    sizes = np.fromiter(map(len, groups), np.int64, len(groups))
+    if not len(groups) or int(sizes.max()) < 2:
+        return out
+    flat = np.fromiter(chain.from_iterable(groups), np.int64, int(sizes.sum()))
+    refs, text_at = np.unique(flat, return_inverse=True)
+    text_at = text_at.reshape(-1)
+    read = _read_addresses(list(map(text_of, refs.tolist())))
+    starts = np.cumsum(sizes) - sizes
+    group_of, x_of, y_of = [], [], []
+    for size in np.unique(sizes[sizes >= 2]).tolist():
+        which = np.flatnonzero(sizes == size)
+        i, j = np.triu_indices(size, 1)
+        group_of.append(np.repeat(which, len(i)))
+        x_of.append(np.tile(i, len(which)))
+        y_of.append(np.tile(j, len(which)))
+    group, x, y = np.concatenate(group_of), np.concatenate(x_of), np.concatenate(y_of)
+    possible = np.flatnonzero(_pairs_may_agree(read, text_at[starts[group] + x], text_at[starts[group] + y]))
+    group, x, y = group[possible], x[possible], y[possible]
+    order = np.lexsort((y, x, group))
+    for g, a, b in zip(group[order].tolist(), x[order].tolist(), y[order].tolist(), strict=True):
+        out[g].append((a, b))
+    return out
+
+
 class _Read(NamedTuple):
     """Addresses as `parts_may_agree` reads them, a row each: word ids (-1 after its words),
     the same with -2 (so that two rows' fillers never meet), number ids likewise, how many
-    numbers, whether it names a unit, whether it is read too little to rule anything out;
-    per word id, whether it is distinctive (the id -1: not), its length and its first
+    numbers, whether it names a unit, whether its words are read too little to rule anything
+    out, and its numbers likewise (each test then holds for its pairs); per word id, whether it is distinctive (the id -1: not), its length and its first
     letter; and the text of each id (words, then runs of digits that are no word)."""
 
     words: "np.ndarray"
@@ -296,6 +328,7 @@ class _Read(NamedTuple):
     numbers_count: "np.ndarray"
     unit: "np.ndarray"
     unread: "np.ndarray"
+    numbers_unread: "np.ndarray"
     distinctive: "np.ndarray"
     length: "np.ndarray"
     initial: "np.ndarray"
@@ -359,12 +392,13 @@ def _read_addresses(texts: list[str]) -> _Read:
         number_text, number_id = number_text[order], number_id[order]
     else:
         extra = {}
-    numbers = _rows(number_text, number_id, n, PARTS_NUMBERS, unread)
+    numbers_unread = np.zeros(n, dtype=bool)
+    numbers = _rows(number_text, number_id, n, PARTS_NUMBERS, numbers_unread)
     units = np.fromiter(map(_UNIT_WORDS.__contains__, words), bool, size)
     unit = np.bincount(text_of_token[units[token_word]], minlength=n) > 0
     initial = np.fromiter(map(ord, map(itemgetter(0), words)), np.int64, size)
     return _Read(word_rows, np.where(word_rows < 0, -2, word_rows), numbers, np.where(numbers < 0, -2, numbers),
-                 np.bincount(number_text, minlength=n), unit, unread, np.append(distinctive, False), length, initial,
+                 np.bincount(number_text, minlength=n), unit, unread, numbers_unread, np.append(distinctive, False), length, initial,
                  words + list(extra))
 
 
@@ -400,9 +434,12 @@ def _pairs_may_agree(read: _Read, first: "np.ndarray", second: "np.ndarray") -> 
     shared = (a_in_b & read.distinctive[words_a]).sum(axis=1)
     only_a, only_b = (words_a >= 0) & ~a_in_b, (words_b >= 0) & ~b_in_a
     left_a, left_b = only_a.sum(axis=1), only_b.sum(axis=1)
-    possible = ((shared >= 1) & (left_a <= _PARTS_MAX_UNMATCHED) & (left_b <= _PARTS_MAX_UNMATCHED)
-                & _numbers_may_agree(read, first, second))
-    hard = np.flatnonzero(possible & (shared == 1) & (left_a > 0) & (left_b > 0))
+    # The words and the numbers are each a necessary test: one read too little holds (for the
+    # pair) without ruling out what the other rules out.
+    numbers = _numbers_may_agree(read, first, second) | read.numbers_unread[first] | read.numbers_unread[second]
+    words_unread = read.unread[first] | read.unread[second]
+    possible = ((shared >= 1) & (left_a <= _PARTS_MAX_UNMATCHED) & (left_b <= _PARTS_MAX_UNMATCHED) & numbers)
+    hard = np.flatnonzero(possible & (shared == 1) & (left_a > 0) & (left_b > 0) & ~words_unread)
     if len(hard):
         # Each word one has and the other lacks, against each such word of the other.
         pair, i, j = np.nonzero(only_a[hard][:, :, None] & only_b[hard][:, None, :])
@@ -420,14 +457,15 @@ def _pairs_may_agree(read: _Read, first: "np.ndarray", second: "np.ndarray") -> 
         partnered = np.zeros(len(hard), dtype=bool)
         partnered[pair[split | near]] = True
         possible[hard] = partnered
-    return possible | read.unread[first] | read.unread[second]
+    return possible | (words_unread & numbers)
 
 
 def _numbers_may_agree(read: _Read, first: "np.ndarray", second: "np.ndarray") -> "np.ndarray":
     """For each pair, whether its numbers may agree (`comparisons._numbers_agree`): the
     fewer numbers (either side when as many) all among the other's, which has at most one
     more; or all but one, of two or more, where neither names a unit (the other then has a
-    number in its place)."""
+    number in its place: one edit from it, or it and the other's all shorter than a number
+    they share)."""
     import numpy as np
 
     numbers_a, numbers_b = read.numbers[first], read.numbers_other[second]
@@ -438,10 +476,35 @@ def _numbers_may_agree(read: _Read, first: "np.ndarray", second: "np.ndarray") -
     fewer = np.minimum(count_a, count_b)
     missed = np.where(a_fewer, only_a.sum(axis=1), only_b.sum(axis=1))
     possible = (fewer >= 1) & (np.abs(count_a - count_b) <= 1) & (missed == 0)
-    # All but one of two or more, where neither names a unit (the one left in another's place:
-    # a house number a digit off, or another house number of the same street).
-    possible |= ((fewer > 1) & (np.abs(count_a - count_b) <= 1) & (missed == 1)
-                 & ~read.unit[first] & ~read.unit[second])
+    # All but one of two or more, where neither names a unit (the one left in another's place):
+    # a house number a digit off -- one edit from a number only the other has (`one_edit`, in
+    # C for the pairs whose lengths are at most one apart) -- or another house number of the
+    # same street: it and the other's numbers it lacks all shorter than a number they share.
+    tried = np.flatnonzero((fewer > 1) & (np.abs(count_a - count_b) <= 1) & (missed == 1)
+                           & ~read.unit[first] & ~read.unit[second])
+    if len(tried):
+        length = np.append(np.fromiter(map(len, read.text), np.int64, len(read.text)), (0, 0))  # ids -1, -2: 0
+        a_side = a_fewer[tried][:, None]
+        few_ids = np.where(a_side, numbers_a[tried], numbers_b[tried])
+        more_ids = np.where(a_side, numbers_b[tried], numbers_a[tried])
+        few_only = np.where(a_side, only_a[tried], only_b[tried])
+        more_only = np.where(a_side, only_b[tried], only_a[tried])
+        missed_id = np.where(few_only, few_ids, -1).max(axis=1)
+        shared_length = np.where(few_only, 0, length[few_ids]).max(axis=1)
+        more_length = length[more_ids]
+        street = ((length[missed_id] < shared_length)
+                  & (np.where(more_only, more_length, 0).max(axis=1) < shared_length))
+        pair, at = np.nonzero(more_only & (np.abs(more_length - length[missed_id][:, None]) <= 1))
+        if len(pair):
+            from rapidfuzz import process
+            from rapidfuzz.distance import OSA
+
+            text = read.text
+            edit = process.cpdist(list(map(text.__getitem__, missed_id[pair].tolist())),
+                                  list(map(text.__getitem__, more_ids[pair, at].tolist())),
+                                  scorer=OSA.distance, score_cutoff=1, dtype=np.int64) <= 1
+            street[pair[edit]] = True
+        possible[tried[street]] = True
     return possible
 
 
