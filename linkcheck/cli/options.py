@@ -317,7 +317,7 @@ def store_key():
 
 
 @contextmanager
-def open_store(*, write: bool = False, key=None, gate: bool = False, defer_macs: bool = False):
+def open_store(*, write: bool = False, key=None, gate: bool = False, defer_macs: bool = False, salvage: bool = False):
     """Unlock the current command's store for one transaction. `gate` (`check`, `precheck`):
     a reader may answer for the accounts from the verified gate cache (store/gatecache.py).
     `defer_macs` (the audit and the report): a local store's manifest check leaves the rows'
@@ -338,7 +338,9 @@ def open_store(*, write: bool = False, key=None, gate: bool = False, defer_macs:
         opener, prompt = TeamStore.open, "Your member passphrase"  # type: ignore[assignment]
     else:
         check_store_file(path)  # before asking for a passphrase that could not open anything
-    if gate and not write:
+    if salvage:  # `store migrate --salvage`, `team recover`: a failed manifest check is kept, not raised
+        opener = functools.partial(opener, salvage=True)  # type: ignore[assignment]
+    elif gate and not write:
         opener = functools.partial(opener, gate=True)  # type: ignore[assignment]
     elif defer_macs and not write and opener == Store.open:  # a local store (a classmethod: equal, not the same)
         opener = functools.partial(opener, defer_macs=True)  # type: ignore[assignment]
