@@ -102,10 +102,10 @@ def test_recover_in_place_keeps_the_team_and_every_member_accepts_it(cli, logged
     _ok(result)
     assert "Accepted: the team store is whole again at counter" in result.stdout
     # Dana and Alice both open it again, and Alice's computer writes to it.
-    assert len(json.loads(cli("account", "list", "--format", "json").output)) == 9
+    assert len(json.loads(cli("account", "list", "--format", "json").stdout)) == 9
     _ok(alice("account", "add", "after-recovery"))
     _ok(cli("account", "show", "after-recovery"))
-    log = json.loads(cli("log", "--format", "json").output)
+    log = json.loads(cli("log", "--format", "json").stdout)
     recover = [e for e in log if e["action"] == "recover"]
     assert [(e["verdict"], e["member"], e["what"]) for e in recover] == [("LOST", "dana", ["accounts: 1 missing"])]
 
@@ -124,10 +124,17 @@ def test_a_restored_backup_is_refused_until_an_owner_accepts_it(cli, logged_team
     _ok(dry)
     assert "This computer has seen counter" in dry.stdout and "first seen 20" in dry.stdout
     assert "accounts: 10 verified and kept, 0 missing, 0 unreadable (left out)" in dry.stdout
+    assert "nothing of this state is lost; what was written after it is not in it." in dry.stdout
+    assert "Not verifiable without the manifest" not in dry.stdout
     _ok(cli("team", "recover", "--yes"))
-    # Alice's computer had seen a higher counter than dana's: it accepts the owner's signed acceptance.
-    names = [a["name"] for a in json.loads(alice("account", "list", "--format", "json").output)]
+    # Alice's computer had seen a higher counter than dana's: it accepts the owner's signed acceptance,
+    # and says so once.
+    first = alice("account", "list", "--format", "json")
+    names = [a["name"] for a in json.loads(first.stdout)]
     assert "after-backup" not in names and "also-after-backup" not in names and len(names) == 10
+    assert first.stderr.startswith("note: dana, an owner, accepted the team store's state as it was at counter ")
+    assert "note:" not in alice("account", "list").stderr
+    assert "note:" not in cli("account", "list").stderr
     # Rolling back to the state before the acceptance is refused again, for both.
     _roll_back(pg_cluster, logged_team)
     _one_line(cli("account", "list"), 5)
@@ -188,7 +195,7 @@ def test_removals_by_a_member_are_logged_with_their_name(cli, demo_team, pg_clus
     _ok(alice("attr", "remove", "acme-us", "phone", "+86 138 0013 8000", "--yes"))
     _ok(alice("account", "remove", "pine-mx", "--yes"))
     _ok(cli("team", "remove", "alice", "--yes"))
-    log = json.loads(cli("log", "--format", "json").output)
+    log = json.loads(cli("log", "--format", "json").stdout)
     changes = [(e["member"], e["account"], e["action"], e["verdict"]) for e in log]
     assert changes == [("alice", "acme-us", "attr-remove", "REMOVED"), ("alice", "pine-mx", "account-remove", "REMOVED"),
                        ("dana", "", "member-remove", "REMOVED")]
@@ -233,7 +240,7 @@ def test_an_acceptance_signed_by_an_owner_who_is_removed_later_still_holds(cli, 
     _ok(bob("team", "recover", "--yes"))
     _ok(alice("account", "list"))
     _ok(cli("team", "remove", "bob", "--yes"))  # dana signs bob's acceptance again
-    assert len(json.loads(alice("account", "list", "--format", "json").output)) == 9
+    assert len(json.loads(alice("account", "list", "--format", "json").stdout)) == 9
     _ok(cli("account", "list"))
 
 
@@ -249,5 +256,19 @@ def test_a_backup_from_before_an_earlier_acceptance_gets_a_newer_series(cli, log
     _roll_back(pg_cluster, logged_team)  # B restored
     assert "rolled back" in _one_line(alice("account", "list"), 5)
     _ok(cli("team", "recover", "--yes"))
-    names = [a["name"] for a in json.loads(alice("account", "list", "--format", "json").output)]
+    names = [a["name"] for a in json.loads(alice("account", "list", "--format", "json").stdout)]
     assert "acme-us" in names and "written-0" not in names
+
+
+def test_salvage_says_when_an_account_the_log_removed_is_back(cli, demo_team, pg_cluster, tmp_path):
+    """The server puts back the row of an account removed since (and drops the row that would
+    tell): the salvage keeps it, and says the log removed it."""
+    old_row = pg_cluster.sql(demo_team, "SELECT id, name_tag, version, body, keys FROM linkcheck.accounts "
+                                        "ORDER BY id LIMIT 1")[0]
+    _ok(cli("account", "remove", "acme-de", "--yes"))
+    pg_cluster.sql(demo_team, "INSERT INTO linkcheck.accounts (id, name_tag, version, body, keys) "
+                              "VALUES (%s, %s, %s, %s, %s)", old_row)
+    result = cli("store", "migrate", "--salvage", "--to", tmp_path / "r.db", env=NEW)
+    _ok(result)
+    assert ("Accounts the log says were removed that are here again (an older copy put back?): acme-de"
+            in result.stdout)

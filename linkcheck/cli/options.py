@@ -363,7 +363,22 @@ def open_store(*, write: bool = False, key=None, gate: bool = False, defer_macs:
 
             store = with_passphrase(attempt, prompt=prompt)
         _note_outdated_keys(store)
+        _note_accepted_restore(store)
         yield store
+
+
+def _note_accepted_restore(store) -> None:
+    """A team store an owner recovered (`team recover`) since this computer last saw it: say so."""
+    record = getattr(store, "accepted_restore", None)
+    if not record:
+        return
+    from ..models import iso
+
+    when = record.get("when")
+    echo_err(_("note: {by}, an owner, accepted the team store's state as it was at counter {counter} on {when} "
+               "(`linkcheck team recover`): what this computer saw written after that is gone; `linkcheck log` "
+               "shows what was lost", by=record.get("by", "?"), counter=record.get("from", "?"),
+               when=iso(int(when))[:10] if isinstance(when, int) else "?"))
 
 
 def _note_outdated_keys(store) -> None:

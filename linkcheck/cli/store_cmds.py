@@ -396,8 +396,15 @@ def salvage_lines(found) -> list[str]:
     if found.named_missing:
         lines.append(_("Accounts the log or an explanation names that are missing: {names}",
                        names=", ".join(found.named_missing)))
-    lines.append(_("Not verifiable without the manifest: that each row kept is its newest version (an older copy "
-                   "of a row also opens under the key). Check the accounts you changed last."))
+    if found.removed_yet_here:
+        lines.append(_("Accounts the log says were removed that are here again (an older copy put back?): {names}",
+                       names=", ".join(found.removed_yet_here)))
+    if found.rows_match:
+        lines.append(_("The rows are exactly those this state's manifest counts: nothing of this state is lost; "
+                       "what was written after it is not in it."))
+    else:
+        lines.append(_("Not verifiable without the manifest: that each row kept is its newest version (an older "
+                       "copy of a row also opens under the key). Check the accounts you changed last."))
     return lines
 
 

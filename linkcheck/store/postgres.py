@@ -496,6 +496,8 @@ class TeamStore(Store):
     _seen_before: dict
     _salvage_problem: str | None
     _salvage_expected: dict | None
+    _salvage_rows_match: bool
+    accepted_restore: dict | None
 
     @classmethod
     @contextmanager
@@ -639,14 +641,19 @@ class TeamStore(Store):
         store._roster_changed = False
         store._restore_facts = None
         store._seen_before = team_mod.checked_seen(key, seen_before)
+        # An owner's acceptance this computer had not seen: the command says so once (cli/options.py).
+        store.accepted_restore = (dict(opened.restore) if opened.restore is not None and not salvage
+                                  and restores > int(store._seen_before.get("restores", 0)) else None)
         try:
             if salvage:
                 store._salvage_problem = problem
                 store._salvage_expected = dict(opened.counts)
+                store._salvage_rows_match = True
                 try:
                     store._verify_manifest((generation, sealed), tables)
                 except StoreDamaged as exc:
                     store._salvage_problem = store._salvage_problem or exc.message
+                    store._salvage_rows_match = False
                 if store._salvage_problem is not None:
                     store._seen = None  # a state refused is not remembered as seen
                 store._manifest = opened
@@ -722,6 +729,7 @@ class TeamStore(Store):
 
         found = salvage_mod.read(self)
         found.problem, found.expected = self._salvage_problem, self._salvage_expected
+        found.rows_match = self._salvage_rows_match
         return found
 
     def seen_here(self) -> dict:

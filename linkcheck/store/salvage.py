@@ -42,8 +42,11 @@ class Salvage:
     found: dict[str, int] = field(default_factory=lambda: {t: 0 for t in TABLES})
     unreadable: dict[str, int] = field(default_factory=lambda: {t: 0 for t in TABLES})
     expected: dict[str, int] | None = None  # the manifest's counts (None: it could not be read)
-    problem: str | None = None  # why the store was refused (None: the rows matched the manifest)
+    problem: str | None = None  # why the store was refused (None: it was not)
+    rows_match: bool = False  # the rows are exactly those the (signed) manifest counts: refused only as a rollback
     named_missing: list[str] = field(default_factory=list)  # accounts the log or explanations name, not found
+    # Accounts here that the log says were removed after they were created: an older copy put back?
+    removed_yet_here: list[str] = field(default_factory=list)
 
     @property
     def missing(self) -> dict[str, int]:
@@ -60,7 +63,7 @@ class Salvage:
     def facts(self) -> dict:
         """The loss as kept in the log (counts and account names only: the entry is sealed)."""
         return {"found": dict(self.found), "missing": self.missing, "unreadable": dict(self.unreadable),
-                "named_missing": list(self.named_missing)}
+                "named_missing": list(self.named_missing), "removed_yet_here": list(self.removed_yet_here)}
 
 
 def read(store) -> Salvage:
@@ -107,4 +110,10 @@ def read(store) -> Salvage:
     removed = {e.account for e in out.events if e.action == "account-remove"}
     renamed = {str((e.detail or {}).get("renamed_from")) for e in out.events if e.action == "account-rename"}
     out.named_missing = [n for n in out.named_missing if n not in removed and n not in renamed]
+    removed_at: dict[str, int] = {}
+    for e in out.events:
+        if e.action == "account-remove":
+            removed_at[e.account] = max(removed_at.get(e.account, 0), e.when)
+    out.removed_yet_here = sorted(p.account.name for p in out.profiles
+                                  if p.account.created < removed_at.get(p.account.name, -1))
     return out

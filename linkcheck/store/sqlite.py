@@ -603,6 +603,7 @@ class Store:
 
         found = salvage_mod.read(self)
         found.problem, found.expected = self._salvage_problem, self._salvage_expected
+        found.rows_match = self._salvage_problem is None
         return found
 
     def _read_manifest(self, row) -> Manifest:
