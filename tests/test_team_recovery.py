@@ -272,3 +272,26 @@ def test_salvage_says_when_an_account_the_log_removed_is_back(cli, demo_team, pg
     _ok(result)
     assert ("Accounts the log says were removed that are here again (an older copy put back?): acme-de"
             in result.stdout)
+
+
+def test_a_forged_member_record_points_at_restoring_a_backup_and_cannot_be_recovered(cli, demo_team, pg_cluster,
+                                                                                      tmp_path):
+    """What binds the team key is forged: nothing can be salvaged from it, and the message says
+    the way back is a backup, which an owner then accepts."""
+    alice = _admit(cli, tmp_path, "alice", "auditor")
+    pg_cluster.sql(demo_team, "UPDATE linkcheck.members SET role = 'owner' WHERE name = 'alice'")
+    line = _one_line(alice("account", "list"), 5)
+    assert line.endswith("a member record is not signed by an owner of the team; nothing on the server can be "
+                         "trusted as it is: restore the database from a backup (pg_dump), after which an owner "
+                         "accepts it with `linkcheck team recover`")
+    assert "nothing on the server can be trusted" in _one_line(cli("team", "recover", "--yes"), 5)
+    assert "nothing on the server can be trusted" in _one_line(
+        cli("store", "migrate", "--salvage", "--to", tmp_path / "r.db", env=NEW), 5)
+    assert not (tmp_path / "r.db").exists()
+
+
+def test_a_missing_manifest_points_at_restoring_a_backup(cli, demo_team, pg_cluster):
+    pg_cluster.sql(demo_team, "DELETE FROM linkcheck.manifest")
+    assert _one_line(cli("account", "list"), 5).endswith(
+        "the manifest is missing; nothing on the server can be trusted as it is: restore the database from a backup "
+        "(pg_dump), after which an owner accepts it with `linkcheck team recover`")

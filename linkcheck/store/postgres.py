@@ -478,6 +478,14 @@ def join(url: str, invitation: str, passphrase: str) -> team_mod.MemberKey:
         _close(pg)
 
 
+def _unrecoverable(problem: str) -> StoreDamaged:
+    """Damage nothing can be salvaged from -- what binds the team key (the member records, the
+    signed manifest, your wrapped key) is forged or broken -- with the way back."""
+    return StoreDamaged(_("{problem}; nothing on the server can be trusted as it is: restore the database from "
+                          "a backup (pg_dump), after which an owner accepts it with `linkcheck team recover`",
+                          problem=problem))
+
+
 # ----- the open team store -------------------------------------------------------------------
 
 
@@ -591,7 +599,7 @@ class TeamStore(Store):
                        salvage: bool = False) -> "TeamStore":
         members_rows, manifest_row, tables = fetched
         if manifest_row is None:
-            raise StoreDamaged(_("the team store was tampered with or damaged: the manifest is missing"))
+            raise _unrecoverable(_("the team store was tampered with or damaged: the manifest is missing"))
         generation, epoch, sealed, by, signature, roster_by, roster_signature = manifest_row
         try:
             members = team_mod.verified_members(team, key.founder, members_rows, epoch)
@@ -600,10 +608,7 @@ class TeamStore(Store):
             team_mod.verify_manifest_signature(members, payload, by, signature)
             team_mod.verify_roster(members, team_mod.roster_payload(team, members_digest), roster_by, roster_signature)
         except StoreDamaged as exc:
-            # Nothing here can be salvaged: what binds the team key is itself forged or broken.
-            raise StoreDamaged(_("{problem}; nothing on the server can be trusted as it is: restore the database from "
-                                 "a backup (pg_dump), after which an owner accepts it with `linkcheck team recover`",
-                                 problem=exc.message)) from None
+            raise _unrecoverable(exc.message) from None
         digest = hashlib.sha256(payload).hexdigest()
         me = members.get(key.name)
         if me is None or (me.x25519, me.ed25519) != key.public_keys():
@@ -613,7 +618,7 @@ class TeamStore(Store):
         try:
             master = key.x25519.unwrap(me.wrapped, _wrap_ad(team, epoch, me.name))
         except (crypto.WrongKey, crypto.Damaged):
-            raise StoreDamaged(_("the team store was tampered with: your wrapped team key does not open")) from None
+            raise _unrecoverable(_("the team store was tampered with: your wrapped team key does not open")) from None
         if salvage and me.role != "owner":
             raise UsageError(_("you are {name}, an {role}: only an owner of the team salvages or recovers it",
                                name=me.name, role=translate(me.role)))
@@ -623,7 +628,7 @@ class TeamStore(Store):
         try:
             opened = Manifest.open(keyring, generation, bytes(sealed))
         except (StoreDamaged, ValueError, KeyError, TypeError):
-            raise StoreDamaged(_("store was tampered with or damaged: the manifest is unreadable")) from None
+            raise _unrecoverable(_("store was tampered with or damaged: the manifest is unreadable")) from None
         restores = team_mod.verify_restore(team, members, opened.restore, generation)
         problem = None
         try:

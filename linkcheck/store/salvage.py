@@ -115,5 +115,5 @@ def read(store) -> Salvage:
         if e.action == "account-remove":
             removed_at[e.account] = max(removed_at.get(e.account, 0), e.when)
     out.removed_yet_here = sorted(p.account.name for p in out.profiles
-                                  if p.account.created < removed_at.get(p.account.name, -1))
+                                  if p.account.created <= removed_at.get(p.account.name, -1))
     return out
