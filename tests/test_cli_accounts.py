@@ -296,7 +296,9 @@ def test_rename_carries_explanations_and_log_along(cli, demo_store):
     listed = json.loads(cli("explain", "--list", "--format", "json").stdout)
     assert [row["accounts"] for row in listed] == ["cedar-us / harbor-oceania"]
     log = json.loads(cli("log", "harbor-oceania", "--format", "json").stdout)
-    assert len(log) == 1
+    # The check, carried to the new name, and the rename itself (a destructive edit leaves a trace).
+    assert [(e["action"], e["verdict"]) for e in log] == [("check", "GO"), ("account-rename", "RENAMED")]
+    assert log[1]["what"] == ["renamed from harbor-au"]
 
 
 def test_export_writes_local_phone_numbers_in_e164_so_they_import_anywhere(cli, store, tmp_path):

@@ -28,7 +28,7 @@ def test_help_is_chinese_with_linkcheck_lang_zh(cli):
     assert lines[0].startswith("用法： ")
     assert "  " + ZH_TITLE in lines
     assert "  init         创建一个新的加密存储库。" in lines
-    assert "    4  口令错误或未提供口令，或新口令太短被拒绝" in lines
+    assert "    4  口令错误或未提供口令，或新口令太短被拒绝；" in lines
     assert EN_TITLE not in result.output
 
 

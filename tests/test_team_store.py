@@ -9,6 +9,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -518,7 +519,9 @@ def test_the_counter_this_computer_has_seen():
         team_mod.check_seen(key, seen, 5, 1, "another state 5")
     team_mod.remember(key, 3, 1, "older: not kept")
     team_mod.remember(key, 9, 1, "state-9")
-    assert team_mod.read_seen(key.path)[0] == {"generation": 9, "epoch": 1, "digest": "state-9"}
+    kept = team_mod.read_seen(key.path)[0]
+    assert {k: v for k, v in kept.items() if k != "when"} == {"generation": 9, "epoch": 1, "digest": "state-9"}
+    assert abs(kept["when"] - time.time()) < 60  # when this computer first saw it (`team recover` shows it)
     data = json.loads(key.path.read_text())
     data["seen"]["generation"] = 0  # edited by hand to accept a rollback
     key.path.write_text(json.dumps(data))

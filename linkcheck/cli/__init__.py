@@ -23,7 +23,8 @@ Exit codes:
      an account in breach of its health targets (health)
   2  usage error (bad option, unknown account, missing store)
   3  invalid input data or settings (nothing was written)
-  4  wrong or missing passphrase, or a new one refused (too short)
+  4  wrong or missing passphrase, or a new one refused (too short);
+     a team store: no member key here, or not (or no longer) a member
   5  store damaged, tampered with, truncated or not a linkcheck store
   6  store busy, or cannot be read or written
   130  interrupted (Ctrl-C)

@@ -419,6 +419,8 @@ def account_set(name, marketplace, status, note, rename, **identity):
         st.put_profile(replace(p, account=replace(acc, **changes)))
         if rename is not None:
             st.rename_account(name, book.check_name(rename))
+            if rename != name:
+                st.add_event(Event(changes["updated"], rename, "account-rename", "RENAMED", {"renamed_from": name}))
     click.echo(_("Updated account {value}", value=rename or name))
     if marketplace is not None:
         _warn_marketplace(changes["marketplace"])
@@ -455,11 +457,19 @@ def account_remove(name, yes):
     from ..health import ACTION as HEALTH_ACTION
 
     with open_store(write=True, key=key) as st:
+        removed = st.profile(name)
         st.remove_account(name)
         # Its health figures go with it (an account added later under the name starts clean);
         # the log of checks stays, as a record of what happened.
         st.remove_events(name, HEALTH_ACTION)
+        # ... and the removal itself, with what it erased (masked; the log is sealed).
+        st.add_event(Event(now(), name, "account-remove", "REMOVED", {"removed": masked_values(removed.attributes)}))
     click.echo(_("Removed account {name}", name=name))
+
+
+def masked_values(attributes) -> list[str]:
+    """What a destructive edit erased, as its log entry keeps it: each value's kind and its mask."""
+    return [f"{a.kind} {kinds.mask(a.kind, a.normalized, a.value)}" for a in attributes]
 
 
 def _region(account: Account, region: str | None) -> str | None:
@@ -596,9 +606,12 @@ def attr_remove(name, kind, value, region, yes):
     with open_store(write=True, key=key) as st:
         p = st.profile(name)
         try:
-            st.put_profile(book.remove_attribute(p, kind, value, _region(p.account, region)))
+            changed = book.remove_attribute(p, kind, value, _region(p.account, region))
         except InvalidInput as exc:
             raise _value_error(name, kind, value, exc) from None
+        st.put_profile(changed)
+        gone = [a for a in p.attributes if a not in changed.attributes]
+        st.add_event(Event(now(), name, "attr-remove", "REMOVED", {"removed": masked_values(gone)}))
     click.echo(_("Removed {kind} from {name}", kind=kind, name=name))
 
 
@@ -632,6 +645,8 @@ def attr_retire(name, kind, value, on, note, region):
         except InvalidValue as exc:
             raise _value_error(name, kind, value, exc) from None
         st.put_profile(profile)
+        st.add_event(Event(now(), name, "attr-retire", "RETIRED", {"retired": masked_values([attribute]),
+                                                                     "until": when}))
     click.echo(_("Retired {kind} {mask} of {name} on {iso}", kind=kind, mask=kinds.shown(kind, attribute.normalized, attribute.value), name=name, iso=iso(when)[:10]))
 
 

@@ -9,6 +9,7 @@ import click
 
 from ..i18n import N_, _, translate
 from .. import settings
+from ..errors import InvalidInput
 from .options import echo_err
 from .output import format_option, render_json, render_rows
 
@@ -113,6 +114,14 @@ def config_set(key, value):
       linkcheck config set operator "Acme Home LLC"
     """
     name, kept = settings.prepare(key, value)
+    if name == "store":
+        from ..store.postgres import has_password, is_team_url
+
+        if is_team_url(kept) and has_password(kept):
+            # Not kept, not echoed: the settings file and this command's output are not for secrets.
+            raise InvalidInput(_("refusing to keep a database password in the store setting (the settings file and "
+                                 "messages would show it): take it out of the URL and keep it in ~/.pgpass (or the "
+                                 "file PGPASSFILE names), or connect over a Unix socket that needs none"))
     if name == "rules":
         from ..linkage.rules import load_rules
 

@@ -32,6 +32,7 @@ from .options import (
     store_options,
     take_from_environment,
 )
+from .changes import CHANGE_WORDS, change_what
 from .output import format_option, render_json, render_rows
 
 EXIT_COMMAND_NOT_FOUND = 127
@@ -844,7 +845,8 @@ def _origin_text(origin: str) -> str:
 
 # The log's actions and verdicts as a person reads them in the table (JSON and CSV keep the words).
 _LOG_WORDS = {"capture": N_("capture"), "check": N_("check"), "run": N_("run"), "RECORDED": N_("RECORDED"),
-              "browser-import": N_("browser-import"), "browser-open": N_("browser-open")}
+              "browser-import": N_("browser-import"), "browser-open": N_("browser-open"),
+              **CHANGE_WORDS}
 
 
 def _log_row(event) -> dict:
@@ -865,6 +867,8 @@ def _log_row(event) -> dict:
         "warnings": list(d.get("warnings") or []),
         # A team store records the member who made each entry (a file store has one user).
         **({"member": d["member"]} if "member" in d else {}),
+        # A destructive edit or a recovery: what it removed or lost (cli/account_cmds.py).
+        **({"what": change_what(event)} if event.action in CHANGE_WORDS else {}),
         # A check through a browser profile: the profile, and what of this computer websites saw.
         **({"profile": d["profile"], "computer": {k: d.get(k) for k in ("strict", "seen", "hidden", "hidden_shared_with")}}
            if event.action in ("check", "run") and "profile" in d else {}),
@@ -912,6 +916,7 @@ def log_cmd(name, since, fmt):
             raise UsageError(_("no account named {name!r} and no log entries for it", name=name))
     rows = [_log_row(e) for e in events]
     team = any("member" in row for row in rows)
+    what = ["what"] if any("what" in row for row in rows) else []
     if fmt == "table":
         if not rows:
             if name is not None or since is not None:
@@ -922,9 +927,9 @@ def log_cmd(name, since, fmt):
         for row in rows:
             row["action"] = translate(_LOG_WORDS.get(row["action"], row["action"]))
             row["verdict"] = translate(_LOG_WORDS.get(row["verdict"], row["verdict"]))
-        click.echo(render_rows(rows, "table", ["member", *LOG_TABLE_COLUMNS] if team else LOG_TABLE_COLUMNS))
+        click.echo(render_rows(rows, "table", (["member", *LOG_TABLE_COLUMNS] if team else LOG_TABLE_COLUMNS) + what))
         return
-    click.echo(render_rows(rows, fmt, ["member", *LOG_COLUMNS] if team else LOG_COLUMNS))
+    click.echo(render_rows(rows, fmt, (["member", *LOG_COLUMNS] if team else LOG_COLUMNS) + what))
 
 
 def register(group: click.Group) -> None:

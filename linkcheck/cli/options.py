@@ -317,7 +317,7 @@ def store_key():
 
 
 @contextmanager
-def open_store(*, write: bool = False, key=None, gate: bool = False, defer_macs: bool = False):
+def open_store(*, write: bool = False, key=None, gate: bool = False, defer_macs: bool = False, salvage: bool = False):
     """Unlock the current command's store for one transaction. `gate` (`check`, `precheck`):
     a reader may answer for the accounts from the verified gate cache (store/gatecache.py).
     `defer_macs` (the audit and the report): a local store's manifest check leaves the rows'
@@ -338,7 +338,9 @@ def open_store(*, write: bool = False, key=None, gate: bool = False, defer_macs:
         opener, prompt = TeamStore.open, "Your member passphrase"  # type: ignore[assignment]
     else:
         check_store_file(path)  # before asking for a passphrase that could not open anything
-    if gate and not write:
+    if salvage:  # `store migrate --salvage`, `team recover`: a failed manifest check is kept, not raised
+        opener = functools.partial(opener, salvage=True)  # type: ignore[assignment]
+    elif gate and not write:
         opener = functools.partial(opener, gate=True)  # type: ignore[assignment]
     elif defer_macs and not write and opener == Store.open:  # a local store (a classmethod: equal, not the same)
         opener = functools.partial(opener, defer_macs=True)  # type: ignore[assignment]
@@ -361,7 +363,22 @@ def open_store(*, write: bool = False, key=None, gate: bool = False, defer_macs:
 
             store = with_passphrase(attempt, prompt=prompt)
         _note_outdated_keys(store)
+        _note_accepted_restore(store)
         yield store
+
+
+def _note_accepted_restore(store) -> None:
+    """A team store an owner recovered (`team recover`) since this computer last saw it: say so."""
+    record = getattr(store, "accepted_restore", None)
+    if not record:
+        return
+    from ..models import iso
+
+    when = record.get("when")
+    echo_err(_("note: {by}, an owner, accepted the team store's state as it was at counter {counter} on {when} "
+               "(`linkcheck team recover`): what this computer saw written after that is gone; `linkcheck log` "
+               "shows what was lost", by=record.get("by", "?"), counter=record.get("from", "?"),
+               when=iso(int(when))[:10] if isinstance(when, int) else "?"))
 
 
 def _note_outdated_keys(store) -> None:

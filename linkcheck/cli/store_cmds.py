@@ -274,7 +274,10 @@ def _team_info(url, counts: bool, fmt: str) -> None:
 @click.option("--new-passphrase-file", type=click.Path(path_type=Path), default=None,
               help="The new store's passphrase (a team store: your member passphrase) from this file (mode 600). "
               "Otherwise $LINKCHECK_NEW_PASSPHRASE or a prompt.")
-def migrate_cmd(target, member, new_passphrase_file):
+@click.option("--salvage", is_flag=True,
+              help="From a store refused as damaged, tampered with or rolled back: copy every row that still "
+              "verifies on its own and report what is lost (a team store: owners only).")
+def migrate_cmd(target, member, new_passphrase_file, salvage):
     """Copy this store into a new one: a file store into a team store, or back.
 
     Every account with its values and periods, the whole log and every
@@ -283,10 +286,18 @@ def migrate_cmd(target, member, new_passphrase_file):
     store: an empty database). Its passphrase is asked for as `passwd` asks
     for a new one.
 
+    With --salvage, a store that every command refuses (a row deleted,
+    added or replaced behind linkcheck's back, or rolled back) is read row by
+    row: every row that opens under the store's key is copied, and what is
+    missing or unreadable is reported and logged in the new store. An older
+    copy of a row also opens: what is salvaged cannot be shown to be the
+    newest state. A team store is salvaged by an owner only.
+
     \b
     Examples:
       linkcheck store migrate --to postgresql://lc@db.example.com/agency --member dana
       linkcheck store migrate --store postgresql://lc@db.example.com/agency --to ~/agency-copy.db
+      linkcheck store migrate --salvage --to ~/rescued.db
     """
     from .options import store_location
 
@@ -296,8 +307,16 @@ def migrate_cmd(target, member, new_passphrase_file):
             raise UsageError(_("a store already exists at {destination}; refusing to overwrite it", destination=destination))
         if member is not None:
             raise UsageError(_("--member is for a team store (--to postgresql://…)"))
-    with open_store() as st:
-        profiles, events, explanations = st.profiles(), st.events(), st.explanations()
+    said = None
+    if isinstance(destination, str) and member is None:
+        member, said = _founder_name()
+    found = None
+    with open_store(salvage=salvage) as st:
+        if salvage:
+            found = st.salvage()
+            profiles, events, explanations = found.profiles, found.events, found.explanations
+        else:
+            profiles, events, explanations = st.profiles(), st.events(), st.explanations()
         keys_version = st.keys_version
         # An explanation names its values by tags keyed by the store: find each tag's match key
         # here, to tag it again under the new store's key.
@@ -311,7 +330,7 @@ def migrate_cmd(target, member, new_passphrase_file):
     if isinstance(destination, str):
         from ..store import postgres
 
-        key = postgres.create(destination, new, member or postgres.default_member_name())
+        key = postgres.create(destination, new, member)
         opened = postgres.TeamStore.open(destination, key, write=True)
         shown = destination.display
     else:
@@ -331,8 +350,62 @@ def migrate_cmd(target, member, new_passphrase_file):
                 expl = replace(expl, values=tuple(sorted({out.value_tag(key_of_tag[t]) for t in expl.values
                                                           if t in key_of_tag})))
             out.put_explanation(expl)
+        if found is not None:  # the loss, kept in the new store's log
+            from ..models import Event, now
+
+            out.add_event(Event(now(), "", "salvage", "LOST" if found.lost else "WHOLE", found.facts()))
     click.echo(_("Copied {accounts:,} account(s), {events:,} log entries and {explanations:,} explanation(s) to {shown}",
                  shown=shown, accounts=len(profiles), events=len(events), explanations=len(explanations)))
+    if said is not None:
+        echo_err(said)
+    if found is not None:
+        for line in salvage_lines(found):
+            click.echo(line)
+
+
+def _founder_name() -> tuple[str, str | None]:
+    """Into a new team store without --member: ask on a terminal (your login name offered),
+    else take the login name and say so plainly (the second item: the line to print once the
+    store is made)."""
+    from ..store import postgres
+    from . import options
+
+    default = postgres.default_member_name()
+    if options._interactive():
+        return str(click.prompt(_("Your member name as the new team's founder"), default=default, err=True)), None
+    return default, _("note: the new team store's founder (an owner) is {name}, your login name on this computer; "
+                      "without a terminal to ask on, give --member NAME to choose another", name=default)
+
+
+def salvage_lines(found) -> list[str]:
+    """What a salvage found, kept and lost, as lines for people (`store migrate --salvage`,
+    `team recover`)."""
+    lines = []
+    if found.problem is None:
+        lines.append(_("The store was whole: every row matched its manifest; nothing is lost."))
+        return lines
+    lines.append(_("Refused because: {problem}", problem=found.problem))
+    words = {"accounts": _("accounts"), "events": _("log entries"), "explanations": _("explanations")}
+    missing = found.missing
+    for table, word in words.items():
+        lines.append(_("{what}: {found:,} verified and kept, {missing:,} missing, {unreadable:,} unreadable (left out)",
+                       what=word, found=found.found[table], missing=missing[table],
+                       unreadable=found.unreadable[table]))
+    if found.expected is None:
+        lines.append(_("The manifest could not be read: how many rows are missing is unknown."))
+    if found.named_missing:
+        lines.append(_("Accounts the log or an explanation names that are missing: {names}",
+                       names=", ".join(found.named_missing)))
+    if found.removed_yet_here:
+        lines.append(_("Accounts the log says were removed that are here again (an older copy put back?): {names}",
+                       names=", ".join(found.removed_yet_here)))
+    if found.rows_match:
+        lines.append(_("The rows are exactly those this state's manifest counts: nothing of this state is lost; "
+                       "what was written after it is not in it."))
+    else:
+        lines.append(_("Not verifiable without the manifest: that each row kept is its newest version (an older "
+                       "copy of a row also opens under the key). Check the accounts you changed last."))
+    return lines
 
 
 def register(group: click.Group) -> None:

@@ -47,6 +47,7 @@ def team_group():
       linkcheck team confirm alice 3f2a1-9c0de-77b41-0e5aa
       linkcheck team list
       linkcheck team remove alice --yes
+      linkcheck team recover --dry-run
     """
 
 
@@ -171,12 +172,102 @@ def remove_cmd(name, yes):
         if not sys.stdin.isatty():
             raise UsageError(_("removing a member re-keys the team; add --yes to confirm"))
         click.confirm(_("Remove {name} from the team and re-key it?", name=name), abort=True, err=True)
+    from ..models import Event, now
+
     with open_store(write=True) as st:
         removed = _team_store(st).remove_member(name)
+        st.add_event(Event(now(), "", "member-remove", "REMOVED" if removed else "WITHDRAWN", {"removed_member": name}))
     if removed:
         click.echo(_("Removed {name} and re-keyed the team: {name}'s key opens nothing written from now on.", name=name))
     else:
         click.echo(_("Withdrew the invitation for {name}.", name=name))
+
+
+@team_group.command("recover")
+@store_options
+@click.option("--yes", "-y", is_flag=True, help="Accept the state shown without asking (for scripts).")
+@click.option("--dry-run", is_flag=True, help="Only show the state and what would be lost; change nothing.")
+def recover_cmd(yes, dry_run):
+    """Accept the team store as it is now, after rows were lost or a backup was restored (owners only).
+
+    Every command refuses a team store whose rows no longer match its signed
+    manifest (a row deleted, added or replaced on the server) or whose
+    counter is older than one this computer has seen (a rolled-back server,
+    or a pg_dump restored). This shows the state on the server -- its
+    counter, the newest this computer has seen and when, every row that still
+    verifies on its own, what is missing and what does not open -- and, once
+    you accept, seals the rows that verify under a new manifest you sign,
+    with a counter above any seen before. Every member's computer then takes
+    it as the newest state (your signature as an owner says so; the server
+    cannot make one). What is missing is lost for good: salvage a copy first
+    with `linkcheck store migrate --salvage --to FILE` if in doubt. Logged.
+
+    \b
+    Examples:
+      linkcheck team recover --dry-run
+      linkcheck team recover
+      linkcheck team recover --yes
+    """
+    import sys
+
+    from ..models import Event, iso, now
+    from .store_cmds import salvage_lines
+
+    from .options import store_key
+
+    _team_url()
+    key = store_key()  # asked once, for both transactions
+    with open_store(salvage=True, key=key) as st:
+        team = _team_store(st)
+        found = team.salvage()
+        shown = (team.generation, team.restores, found.facts())
+        lines = _recover_lines(team, found)
+    for line in lines:
+        click.echo(line)
+    for line in salvage_lines(found):
+        click.echo(line)
+    if found.problem is None:
+        click.echo(_("Nothing to recover: the team store is whole."))
+        return
+    if dry_run:
+        return
+    if not yes:
+        if not sys.stdin.isatty():
+            raise UsageError(_("accepting this state loses what is missing for good; add --yes to accept it"))
+        click.confirm(_("Accept this state for the whole team? What is missing is lost for good."), abort=True, err=True)
+    with open_store(write=True, salvage=True, key=key) as st:
+        team = _team_store(st)
+        again = team.salvage()
+        if (team.generation, team.restores, again.facts()) != shown:
+            raise UsageError(_("the team store changed while you were deciding; run `linkcheck team recover` again"))
+        seen = team.seen_here()
+        facts = {"from": team.generation, "seen": seen.get("generation", 0), "when": now(), **again.facts()}
+        counter = team.recover(again, facts)
+        team.add_event(Event(now(), "", "recover", "LOST" if again.lost else "ACCEPTED",
+                             {"from": facts["from"], "seen": facts["seen"], "counter": counter, **again.facts()}))
+    click.echo(_("Accepted: the team store is whole again at counter {counter}, signed by you; every member's "
+                 "computer takes it as the newest state. Logged ({when}).", counter=counter, when=iso(facts["when"])))
+
+
+def _recover_lines(team, found) -> list[str]:
+    """The state on the server against what this computer has seen, for `team recover`."""
+    from ..models import iso
+
+    seen = team.seen_here()
+    lines = [_("On the server: counter {counter} (key epoch {epoch}).", counter=team.generation, epoch=team.epoch)]
+    if seen.get("when"):
+        lines.append(_("This computer has seen counter {seen} (first seen {when}).", seen=seen.get("generation", 0),
+                       when=iso(int(seen["when"]))))
+    else:
+        lines.append(_("This computer has seen counter {seen}.", seen=seen.get("generation", 0)))
+    if team.epoch < int(seen.get("epoch", 0)):
+        lines.append(_("warning: this state is older than a member's removal (key epoch {epoch}, this computer has "
+                       "seen {seen}): every member it lists holds its key again. After accepting it, run "
+                       "`linkcheck team remove NAME` for anyone who should not be there.",
+                       epoch=team.epoch, seen=seen.get("epoch", 0)))
+    lines.append(_("Members in this state: {members}", members=", ".join(
+        f"{m.name} ({translate(m.role)})" for m in team.members())))
+    return lines
 
 
 @team_group.command("db-roles")

@@ -29,13 +29,16 @@ class Manifest:
     accumulator: int
     counts: dict
     keys: int = field(default_factory=lambda: KEYS_VERSION)  # the version of the match keys the store's values were given (models.KEYS_VERSION)
+    # A team store: the last restore an owner accepted (`team recover`, store/team.py's
+    # `sign_restore`), carried by every later write; None until one is accepted.
+    restore: dict | None = None
 
     def seal(self, keyring: crypto.Keyring) -> bytes:
-        body = crypto.canonical_json(
-            {"generation": self.generation, "acc": format(self.accumulator, "x"), "counts": self.counts,
-             "keys": self.keys}
-        )
-        return keyring.seal(body, b"manifest|1|%d" % self.generation)
+        data = {"generation": self.generation, "acc": format(self.accumulator, "x"), "counts": self.counts,
+                "keys": self.keys}
+        if self.restore is not None:
+            data["restore"] = self.restore
+        return keyring.seal(crypto.canonical_json(data), b"manifest|1|%d" % self.generation)
 
     @classmethod
     def open(cls, keyring: crypto.Keyring, generation: int, sealed: bytes) -> "Manifest":
@@ -43,7 +46,10 @@ class Manifest:
         keys = data.get("keys", UNRECORDED_KEYS_VERSION)
         if type(keys) is not int or not 1 <= keys <= 1_000_000:
             raise ValueError("keys")
-        return cls(data["generation"], int(data["acc"], 16), data["counts"], keys)
+        restore = data.get("restore")
+        if restore is not None and not isinstance(restore, dict):
+            raise ValueError("restore")
+        return cls(data["generation"], int(data["acc"], 16), data["counts"], keys, restore)
 
     def written_here(self) -> None:
         """This linkcheck writes to the store: its values are no newer than this linkcheck's

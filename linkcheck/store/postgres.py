@@ -156,6 +156,16 @@ def display_url(url: str) -> str:
     return urlunsplit((parts.scheme, netloc, parts.path, query, ""))
 
 
+def has_password(url: str) -> bool:
+    """The URL holds a password (in its authority or its query): `config set store` refuses it."""
+    parts = urlsplit(url)
+    try:
+        password = parts.password
+    except ValueError:
+        password = None
+    return bool(password) or any(p.split("=", 1)[0].lower() == "password" for p in parts.query.split("&"))
+
+
 # ----- the connection: the file store's statements in PostgreSQL's spelling -------------------
 
 
@@ -474,6 +484,14 @@ def join(url: str, invitation: str, passphrase: str) -> team_mod.MemberKey:
         _close(pg)
 
 
+def _unrecoverable(problem: str) -> StoreDamaged:
+    """Damage nothing can be salvaged from -- what binds the team key (the member records, the
+    signed manifest, your wrapped key) is forged or broken -- with the way back."""
+    return StoreDamaged(_("{problem}; nothing on the server can be trusted as it is: restore the database from "
+                          "a backup (pg_dump), after which an owner accepts it with `linkcheck team recover`",
+                          problem=problem))
+
+
 # ----- the open team store -------------------------------------------------------------------
 
 
@@ -486,17 +504,26 @@ class TeamStore(Store):
     epoch: int
     _members: dict[str, team_mod.Member]
     _pg: object
-    _seen: tuple[int, int, str] | None
+    _seen: tuple[int, int, str, int] | None
     _roster_changed: bool
+    _restore_facts: dict | None
+    _seen_before: dict
+    _salvage_problem: str | None
+    _salvage_expected: dict | None
+    _salvage_rows_match: bool
+    accepted_restore: dict | None
 
     @classmethod
     @contextmanager
     def open(cls, path, passphrase, *, write: bool = False, gate: bool = False,
-             defer_macs: bool = False) -> Iterator["TeamStore"]:
+             defer_macs: bool = False, salvage: bool = False) -> Iterator["TeamStore"]:
         """Unlock the team store at `path` (a URL) with the member's passphrase (or a function
         giving it once, or their `MemberKey`) and run the body in one transaction. `gate`: a
         reader may take the accounts from this member's gate cache (store/gatecache.py).
-        `defer_macs` is ignored: a team store checks every row at open."""
+        `defer_macs` is ignored: a team store checks every row at open. `salvage` (an owner:
+        `team recover`, `store migrate --salvage`): a rollback or rows that do not match the
+        manifest are kept for `salvage()`, not raised; the members, the signatures and the
+        team key are checked as ever."""
         psycopg = _driver()
 
         url = str(path)
@@ -543,7 +570,8 @@ class TeamStore(Store):
                     fetched = _fetch(pg)
                 key = unlocked()
             store = cls._verified_open(where, pg, team, key, write, fetched, seen_before,
-                                       (gate_id, sealed_snapshot) if gate and not write else None)
+                                       (gate_id, sealed_snapshot) if gate and not write and not salvage else None,
+                                       salvage)
         except psycopg.Error as exc:
             _close(pg)
             raise _pg_failure(exc, where) from None
@@ -573,41 +601,89 @@ class TeamStore(Store):
 
     @classmethod
     def _verified_open(cls, where: str, pg, team: str, key: team_mod.MemberKey, write: bool,
-                       fetched: tuple, seen_before: tuple, gate: tuple | None = None) -> "TeamStore":
+                       fetched: tuple, seen_before: tuple, gate: tuple | None = None,
+                       salvage: bool = False) -> "TeamStore":
         members_rows, manifest_row, tables = fetched
         if manifest_row is None:
-            raise StoreDamaged(_("the team store was tampered with or damaged: the manifest is missing"))
+            raise _unrecoverable(_("the team store was tampered with or damaged: the manifest is missing"))
         generation, epoch, sealed, by, signature, roster_by, roster_signature = manifest_row
-        members = team_mod.verified_members(team, key.founder, members_rows, epoch)
-        members_digest = team_mod.members_digest(team, members)
-        payload = team_mod.manifest_payload(team, generation, epoch, sealed, members_digest, by)
-        team_mod.verify_manifest_signature(members, payload, by, signature)
-        team_mod.verify_roster(members, team_mod.roster_payload(team, members_digest), roster_by, roster_signature)
+        try:
+            members = team_mod.verified_members(team, key.founder, members_rows, epoch)
+            members_digest = team_mod.members_digest(team, members)
+            payload = team_mod.manifest_payload(team, generation, epoch, sealed, members_digest, by)
+            team_mod.verify_manifest_signature(members, payload, by, signature)
+            team_mod.verify_roster(members, team_mod.roster_payload(team, members_digest), roster_by, roster_signature)
+        except StoreDamaged as exc:
+            raise _unrecoverable(exc.message) from None
         digest = hashlib.sha256(payload).hexdigest()
-        team_mod.check_seen(key, seen_before, generation, epoch, digest)
         me = members.get(key.name)
         if me is None or (me.x25519, me.ed25519) != key.public_keys():
             raise PassphraseError(
                 _("{name} is not (or no longer) a member of the team store at {where}: its key opens nothing "
-                  "here", name=key.name, where=where))
+                  "here; ask an owner of the team to invite you again", name=key.name, where=where))
         try:
             master = key.x25519.unwrap(me.wrapped, _wrap_ad(team, epoch, me.name))
         except (crypto.WrongKey, crypto.Damaged):
-            raise StoreDamaged(_("the team store was tampered with: your wrapped team key does not open")) from None
+            raise _unrecoverable(_("the team store was tampered with: your wrapped team key does not open")) from None
+        if salvage and me.role != "owner":
+            raise UsageError(_("you are {name}, an {role}: only an owner of the team salvages or recovers it",
+                               name=me.name, role=translate(me.role)))
+        keyring = RowKeyring(master)
+        # The sealed row manifest opens only under the team's key (and the signature above
+        # covers it): it says whether an owner accepted a restore, which the counter check needs.
+        try:
+            opened = Manifest.open(keyring, generation, bytes(sealed))
+        except (StoreDamaged, ValueError, KeyError, TypeError):
+            raise _unrecoverable(_("store was tampered with or damaged: the manifest is unreadable")) from None
+        restores = team_mod.verify_restore(team, members, opened.restore, generation)
+        problem = None
+        try:
+            team_mod.check_seen(key, seen_before, generation, epoch, digest, restores, me.role == "owner")
+        except StoreDamaged as exc:
+            if not salvage:
+                raise
+            problem = exc.message
         if write and me.role not in team_mod.WRITERS:
             raise UsageError(_("you are {name}, an {role} of this team: auditors only read", name=me.name, role=translate(me.role)))
-        store = cls(Path(where), _Connection(pg), RowKeyring(master), write, FORMAT_VERSION)  # type: ignore[arg-type]
+        store = cls(Path(where), _Connection(pg), keyring, write, FORMAT_VERSION)  # type: ignore[arg-type]
         store.path = where  # type: ignore[assignment]  # a URL, for messages
         store.team, store.member, store.role, store.epoch = team, key, me.role, epoch
-        store._members, store._pg, store._seen = members, pg, (generation, epoch, digest)
+        store._members, store._pg, store._seen = members, pg, (generation, epoch, digest, restores)
         store._roster_changed = False
-        if gate is not None:
-            store._gate_identity = gate[0]
-            if not store._open_from_gate_cache(((generation, sealed), tables), gate[1]):
-                store._verify_manifest()
-        else:
-            store._verify_manifest((generation, sealed), tables)
+        store._restore_facts = None
+        store._seen_before = team_mod.checked_seen(key, seen_before)
+        # An owner's acceptance this computer had not seen: the command says so once (cli/options.py).
+        store.accepted_restore = (dict(opened.restore) if opened.restore is not None and not salvage
+                                  and restores > int(store._seen_before.get("restores", 0)) else None)
+        try:
+            if salvage:
+                store._salvage_problem = problem
+                store._salvage_expected = dict(opened.counts)
+                store._salvage_rows_match = True
+                try:
+                    store._verify_manifest((generation, sealed), tables)
+                except StoreDamaged as exc:
+                    store._salvage_problem = store._salvage_problem or exc.message
+                    store._salvage_rows_match = False
+                if store._salvage_problem is not None:
+                    store._seen = None  # a state refused is not remembered as seen
+                store._manifest = opened
+            elif gate is not None:
+                store._gate_identity = gate[0]
+                if not store._open_from_gate_cache(((generation, sealed), tables), gate[1]):
+                    store._verify_manifest()
+            else:
+                store._verify_manifest((generation, sealed), tables)
+        except StoreDamaged as exc:
+            raise StoreDamaged(store._damage_hint(exc.message)) from None
         return store
+
+    def _damage_hint(self, problem: str) -> str:
+        if self.role == "owner":
+            return _("{problem}; you can salvage what still verifies: `linkcheck team recover` (in place, for every "
+                     "member) or `linkcheck store migrate --salvage --to FILE`", problem=problem)
+        return _("{problem}; tell an owner of the team: they salvage what still verifies with "
+                 "`linkcheck team recover`", problem=problem)
 
     def _verify_manifest(self, fetched: tuple | None = None, tables: dict | None = None) -> None:
         if tables is None and fetched is None:  # every table again, in this transaction's snapshot
@@ -635,6 +711,12 @@ class TeamStore(Store):
             return
         m.generation += 1
         m.written_here()
+        restores = int((m.restore or {}).get("restores", 0))
+        if self._restore_facts is not None:  # `team recover`: this owner accepts the state written now
+            # Above any acceptance this state or this computer knows of: a backup restored from
+            # before an earlier acceptance starts a newer series than that one, not the same.
+            restores = max(restores, int(self._seen_before.get("restores", 0))) + 1
+            m.restore = team_mod.sign_restore(self.team, restores, m.generation, self.member, self._restore_facts)
         sealed = m.seal(self._keys)
         digest = team_mod.members_digest(self.team, self._members)
         payload = team_mod.manifest_payload(self.team, m.generation, self.epoch, sealed, digest, self.member.name)
@@ -647,7 +729,58 @@ class TeamStore(Store):
                 "UPDATE manifest SET roster_by = ?, roster_signature = ? WHERE id = 1",
                 (self.member.name, self.member.ed25519.sign(team_mod.roster_payload(self.team, digest))),
             )
-        self._seen = (m.generation, self.epoch, hashlib.sha256(payload).hexdigest())
+        self._seen = (m.generation, self.epoch, hashlib.sha256(payload).hexdigest(), restores)
+
+    # ----- salvage and recovery (store/salvage.py) ---------------------------------------------
+
+    def salvage(self):
+        """Every row that opens under the team key, and what is lost; only in a store opened
+        with `salvage=True` (an owner)."""
+        from . import salvage as salvage_mod
+
+        found = salvage_mod.read(self)
+        found.problem, found.expected = self._salvage_problem, self._salvage_expected
+        found.rows_match = self._salvage_rows_match
+        return found
+
+    def seen_here(self) -> dict:
+        """The newest team manifest this computer had seen before this command (counter, when)."""
+        return dict(self._seen_before)
+
+    @property
+    def generation(self) -> int:
+        return self._open_manifest.generation
+
+    @property
+    def restores(self) -> int:
+        return int((self._open_manifest.restore or {}).get("restores", 0))
+
+    def recover(self, found, facts: dict) -> int:
+        """Accept the store as `found` holds it (`team recover`, an owner): every row that opened
+        sealed again under a new manifest, whose counter is above any this computer has seen,
+        with a restore record this owner signs -- so every member's computer takes it as newer
+        than anything it saw before (store/team.py's `check_seen`). The rows that did not open
+        are dropped. Returns the new manifest's counter."""
+        self._require_write()
+        self._require_owner()
+        old = self._open_manifest
+        for table in TABLES:
+            self._conn.execute(f"DELETE FROM {table}")
+        self._verified = {table: {} for table in TABLES}
+        self._account_ids.clear()
+        self._explanation_ids.clear()
+        self._table_acc = {}
+        generation = max(old.generation, int(self._seen_before.get("generation", 0)))
+        self._manifest = Manifest(generation, 0, {t: 0 for t in TABLES}, old.keys, old.restore)
+        for profile in found.profiles:
+            self.put_profile(profile)
+        for event in found.events:
+            self.add_event_as_is(event)
+        for expl in found.explanations:
+            self.put_explanation(expl)
+        self._restore_facts = facts
+        self._dirty = True
+        return generation + 1
 
     # ----- reads the file store leaves to its open-time check: here each row is checked -------
 
@@ -791,7 +924,12 @@ class TeamStore(Store):
         self._verified = {table: {} for table in TABLES}
         self._account_ids.clear()
         self._explanation_ids.clear()
-        self._manifest = Manifest(self._open_manifest.generation, 0, {t: 0 for t in TABLES}, self._open_manifest.keys)
+        restore = self._open_manifest.restore
+        if restore is not None and restore.get("by") == name:  # an accepted restore the removed owner signed
+            facts = {k: v for k, v in restore.items() if k not in ("restores", "generation", "by", "signature")}
+            restore = team_mod.sign_restore(self.team, restore["restores"], restore["generation"], self.member, facts)
+        self._manifest = Manifest(self._open_manifest.generation, 0, {t: 0 for t in TABLES}, self._open_manifest.keys,
+                                  restore)
         for other, m in kept.items():
             kept[other] = dataclasses.replace(m, epoch=self.epoch, wrapped=crypto.X25519Recipient(m.x25519).wrap(
                 master, _wrap_ad(self.team, self.epoch, other)))

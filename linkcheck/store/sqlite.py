@@ -33,7 +33,7 @@ import threading
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Callable, Iterable, Iterator, TypeVar
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator, TypeVar
 
 from cryptography.exceptions import InvalidTag
 
@@ -64,6 +64,9 @@ from .keyindex import _index_tags, index_blob
 from .manifest import Manifest, check_row, check_scan, row_mac_input
 from .prefilter import AuditInput, FuzzyScorer, QuietHubs
 from .schema import TABLES, check_schema
+
+if TYPE_CHECKING:
+    from .salvage import Salvage
 
 MAGIC = "linkcheck-store"
 # The number of named migrations (store/migrations.py). An older store is read as it is and
@@ -387,7 +390,7 @@ class Store:
     @contextmanager
     def open(
         cls, path: Path, passphrase: str | Callable[[], str], *, write: bool = False, gate: bool = False,
-        defer_macs: bool = False,
+        defer_macs: bool = False, salvage: bool = False,
     ) -> Iterator["Store"]:
         """Unlock the store and run the body in one transaction (committed only on success).
 
@@ -406,6 +409,9 @@ class Store:
         names) is done here. Until the MACs are checked the body may read but must show
         nothing; whatever it raises, a failed check is what the command fails with, and the
         body's end checks them if it did not (before the transaction ends).
+
+        `salvage` (a reader: `store migrate --salvage`): a manifest check that fails is kept,
+        not raised, and the body reads what still verifies with `salvage()` (store/salvage.py).
         """
         check_store_file(path)
         secret = passphrase() if callable(passphrase) else passphrase
@@ -446,15 +452,20 @@ class Store:
                 keyring, identity = unlocked()
                 del secret, unlocked
             store = cls(path, conn, keyring, write, fmt)
-            if not write and gate_id is not None:
-                store._gate_identity = gate_id
-                if fetched is None or not store._open_from_gate_cache(fetched, sealed_snapshot):
-                    store._verify_manifest()
-                del sealed_snapshot
-            elif defer_macs and not write:
-                store._verify_manifest_but_macs(fetched)
-            else:
-                store._verify_manifest(fetched)
+            try:
+                if salvage and not write:
+                    store._salvage_open(fetched)
+                elif not write and gate_id is not None:
+                    store._gate_identity = gate_id
+                    if fetched is None or not store._open_from_gate_cache(fetched, sealed_snapshot):
+                        store._verify_manifest()
+                    del sealed_snapshot
+                elif defer_macs and not write:
+                    store._verify_manifest_but_macs(fetched)
+                else:
+                    store._verify_manifest(fetched)
+            except StoreDamaged as exc:
+                raise StoreDamaged(store._damage_hint(exc.message)) from None
             if write and fmt < FORMAT_VERSION:
                 store._upgrade(identity, kdf_json)
             del identity
@@ -559,12 +570,41 @@ class Store:
                 total ^= acc
         except TypeError:  # as `_verify_rows` says it
             self._manifest = None
-            raise StoreDamaged(_("store is damaged: a row has the wrong shape")) from None
+            raise StoreDamaged(self._damage_hint(_("store is damaged: a row has the wrong shape"))) from None
         if total != self._open_manifest.accumulator:
             self._manifest = None
-            raise StoreDamaged(
-                _("store was tampered with or damaged: rows were deleted, added, replaced or rolled back")
-            )
+            raise StoreDamaged(self._damage_hint(
+                _("store was tampered with or damaged: rows were deleted, added, replaced or rolled back")))
+
+    def _damage_hint(self, problem: str) -> str:
+        """`problem` (the check at open that failed) with what to do next."""
+        return _("{problem}; `linkcheck store migrate --salvage --to NEW-FILE` copies what still verifies into a "
+                 "new store and says what is lost", problem=problem)
+
+    def _salvage_open(self, fetched: tuple | None) -> None:
+        """`Store.open(..., salvage=True)`: the manifest check, its failure kept for `salvage()`."""
+        row, tables = fetched or _fetch_for_verify(self._conn)
+        self._salvage_problem: str | None = None
+        try:
+            self._verify_manifest((row, tables))
+        except StoreDamaged as exc:
+            self._salvage_problem = exc.message
+        try:
+            manifest = self._read_manifest(row)
+            self._salvage_expected: dict | None = dict(manifest.counts)
+        except StoreDamaged:
+            manifest, self._salvage_expected = Manifest(0, 0, {t: 0 for t in TABLES}, 1), None  # keys: the oldest
+        self._manifest = manifest  # its match keys' version, for the copy
+
+    def salvage(self) -> "Salvage":
+        """Every row that still opens on its own, and what is lost (store/salvage.py); only in a
+        store opened with `salvage=True`."""
+        from . import salvage as salvage_mod
+
+        found = salvage_mod.read(self)
+        found.problem, found.expected = self._salvage_problem, self._salvage_expected
+        found.rows_match = self._salvage_problem is None
+        return found
 
     def _read_manifest(self, row) -> Manifest:
         if row is None:

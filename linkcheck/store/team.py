@@ -49,6 +49,7 @@ INVITATION_PREFIX = "linkcheck-invite:"
 _RECORD_DOMAIN = b"linkcheck-team-member/v1|"
 _MANIFEST_DOMAIN = b"linkcheck-team-manifest/v1|"
 _ROSTER_DOMAIN = b"linkcheck-team-roster/v1|"
+_RESTORE_DOMAIN = b"linkcheck-team-restore/v1|"
 
 
 def check_member_name(name: str) -> str:
@@ -220,32 +221,69 @@ def read_seen(path: Path) -> tuple[object, object]:
     return data.get("seen"), data.get("seen_mac")
 
 
-def check_seen(key: MemberKey, seen_before: tuple[object, object], generation: int, epoch: int, digest: str) -> None:
+def seen_order(seen: dict) -> tuple[int, int]:
+    """A team manifest's place in time: (restores, counter). An owner's accepted restore
+    (`team recover`) starts a new series: any counter of it is newer than every counter of the
+    series before."""
+    return int(seen.get("restores", 0)), int(seen["generation"])
+
+
+def check_seen(key: MemberKey, seen_before: tuple[object, object], generation: int, epoch: int, digest: str,
+               restores: int = 0, owner: bool = False) -> None:
     """Refuse a team manifest older than (or forked from) the newest this computer had seen
-    before the transaction began: the server cannot roll the store back past that."""
+    before the transaction began: the server cannot roll the store back past that. `restores`:
+    how many restores owners have accepted in the manifest's series (its record verified by
+    the caller: an owner's signature the server cannot make). `owner`: the message says
+    what this member can do about it."""
+    seen = checked_seen(key, seen_before)
+    seen_restores = int(seen.get("restores", 0))
+    if restores > seen_restores:
+        return  # an owner accepted this state (`team recover`): it supersedes the older series
+    if restores < seen_restores or generation < seen["generation"] or epoch < seen["epoch"]:
+        raise StoreDamaged(rolled_back_message(generation, seen, owner))
+    if generation == seen["generation"] and seen["digest"] and digest != seen["digest"]:
+        raise StoreDamaged(
+            _("the team store was tampered with: two different states carry one counter; an owner can salvage what "
+              "still verifies with `linkcheck team recover`") if owner else
+            _("the team store was tampered with: two different states carry one counter; tell an owner of the team, "
+              "who can salvage what still verifies with `linkcheck team recover`"))
+
+
+def checked_seen(key: MemberKey, seen_before: tuple[object, object]) -> dict:
+    """The record of the newest team manifest this computer had seen, its MAC checked."""
     seen, mac = seen_before
     if not isinstance(seen, dict) or mac != key.seen_mac(seen):
         raise StoreDamaged(_("the member key file {path} was altered (its record of the team's counter)", path=key.path))
-    if generation < seen["generation"] or epoch < seen["epoch"]:
-        raise StoreDamaged(
-            _("the team store was rolled back: its counter is {generation}, but this computer has seen {seen}; "
-              "the server is hiding changes", generation=generation, seen=seen['generation'])
-        )
-    if generation == seen["generation"] and seen["digest"] and digest != seen["digest"]:
-        raise StoreDamaged(_("the team store was tampered with: two different states carry one counter"))
+    return seen
 
 
-def remember(key: MemberKey, generation: int, epoch: int, digest: str) -> None:
+def rolled_back_message(generation: int, seen: dict, owner: bool) -> str:
+    if owner:
+        return _("the team store was rolled back: its counter is {generation}, but this computer has seen {seen}; "
+                 "the server is hiding changes, or a backup was restored: if you restored one, accept it with "
+                 "`linkcheck team recover`", generation=generation, seen=seen["generation"])
+    return _("the team store was rolled back: its counter is {generation}, but this computer has seen {seen}; "
+             "the server is hiding changes, or a backup was restored: tell an owner of the team, who accepts a "
+             "restored backup with `linkcheck team recover`", generation=generation, seen=seen["generation"])
+
+
+def remember(key: MemberKey, generation: int, epoch: int, digest: str, restores: int = 0) -> None:
     """Keep this team manifest as the newest seen, unless a newer one is kept already (another
-    command of this member may have committed or read a newer state meanwhile)."""
+    command of this member may have committed or read a newer state meanwhile). `when` keeps
+    the time this computer first saw it (`team recover` shows it)."""
+    import time
+
     with _locked(key.path):
         data = _read_member_file(key.path)
         seen = data.get("seen")
         if not isinstance(seen, dict) or data.get("seen_mac") != key.seen_mac(seen):
             raise StoreDamaged(_("the member key file {path} was altered (its record of the team's counter)", path=key.path))
-        if generation < seen["generation"] or (generation == seen["generation"] and seen["digest"]):
+        now, before = (restores, generation), seen_order(seen)
+        if now < before or (now == before and seen["digest"]):
             return
-        seen = {"generation": generation, "epoch": epoch, "digest": digest}
+        seen = {"generation": generation, "epoch": epoch, "digest": digest, "when": int(time.time())}
+        if restores:
+            seen["restores"] = restores
         data.update(seen=seen, seen_mac=key.seen_mac(seen))
         _replace_file(key.path, data)
 
@@ -355,6 +393,38 @@ def verify_manifest_signature(members: dict[str, Member], payload: bytes, by: st
               by=by, role=translate(signer.role))
         )
     return signer
+
+
+def restore_payload(team: str, restores: int, generation: int, by: str) -> bytes:
+    """What an owner signs to accept the store's state as it is (`team recover`): the team, the
+    number of this acceptance and the counter it was given. Kept inside the sealed row manifest,
+    so the team manifest's signature covers it, and carried by every later write."""
+    return _RESTORE_DOMAIN + crypto.canonical_json(
+        {"team": team, "restores": restores, "generation": generation, "by": by})
+
+
+def sign_restore(team: str, restores: int, generation: int, owner: MemberKey, facts: dict) -> dict:
+    record = {"restores": restores, "generation": generation, "by": owner.name, **facts}
+    record["signature"] = owner.ed25519.sign(restore_payload(team, restores, generation, owner.name)).hex()
+    return record
+
+
+def verify_restore(team: str, members: dict[str, "Member"], record: dict | None, generation: int) -> int:
+    """The number of accepted restores a team manifest claims (0: none), once its record is
+    checked: signed by an owner of the team, for a counter no newer than the manifest's."""
+    if record is None:
+        return 0
+    damaged = StoreDamaged(_("the team store was tampered with: its accepted restore is not one an owner signed"))
+    try:
+        restores, accepted, by = int(record["restores"]), int(record["generation"]), str(record["by"])
+        signature = bytes.fromhex(record["signature"])
+    except (KeyError, TypeError, ValueError):
+        raise damaged from None
+    signer = members.get(by)
+    if (restores < 1 or accepted > generation or signer is None or signer.role != "owner"
+            or not _verify(signer.ed25519, signature, restore_payload(team, restores, accepted, by))):
+        raise damaged
+    return restores
 
 
 # ----- invitations ---------------------------------------------------------------------------

@@ -1,0 +1,34 @@
+"""The log's entries for destructive edits and recoveries: what each removed or lost.
+
+`account remove`, `attr remove`, `attr retire`, `account set --rename`, `team remove`,
+`team recover` and `store migrate --salvage` each log an entry (sealed like the rest of the
+log; a team store adds the member who made it); `log` shows what it removed in a `what`
+column. Values are kept masked, as `account show` shows them."""
+
+from __future__ import annotations
+
+from ..i18n import N_, _, translate
+
+CHANGE_WORDS = {"account-remove": N_("account-remove"), "attr-remove": N_("attr-remove"),
+                "attr-retire": N_("attr-retire"), "account-rename": N_("account-rename"),
+                "member-remove": N_("member-remove"), "recover": N_("recover"), "salvage": N_("salvage"),
+                "REMOVED": N_("REMOVED"), "RETIRED": N_("RETIRED"), "RENAMED": N_("RENAMED"),
+                "WITHDRAWN": N_("WITHDRAWN"), "LOST": N_("LOST"), "ACCEPTED": N_("ACCEPTED"), "WHOLE": N_("WHOLE")}
+_TABLES = {"accounts": N_("accounts"), "events": N_("log entries"), "explanations": N_("explanations")}
+
+
+def change_what(event) -> list[str]:
+    """What a destructive edit's (or a recovery's) log entry says it removed or lost."""
+    d = event.detail or {}
+    what = [str(v) for v in d.get("removed") or []] + [str(v) for v in d.get("retired") or []]
+    if d.get("renamed_from"):
+        what.append(_("renamed from {name}", name=d["renamed_from"]))
+    if d.get("removed_member"):
+        what.append(_("member {name}", name=d["removed_member"]))
+    for table, n in (d.get("missing") or {}).items():
+        if n:
+            what.append(_("{what}: {n} missing", what=translate(_TABLES.get(table, table)), n=n))
+    for table, n in (d.get("unreadable") or {}).items():
+        if n:
+            what.append(_("{what}: {n} unreadable", what=translate(_TABLES.get(table, table)), n=n))
+    return what

@@ -1,0 +1,119 @@
+"""Salvage: what a damaged or rolled-back store still holds that verifies on its own.
+
+A store whose rows no longer add up to its manifest (a row deleted, added or replaced behind
+linkcheck's back) is refused by every command: the manifest is the only thing that says the
+set of rows is whole and current. Each row, though, is sealed on its own (AES-256-GCM, its
+associated data binding the table, its id, its version and its name tag), so a row that
+opens under the store's key was written by someone holding that key, in that place, with
+that version. `read` opens every row it can, one by one, and says what it cannot vouch for:
+
+- rows that do not open (damaged, or not written with this key) are left out and counted;
+- rows missing: the manifest's counts (it is sealed and, in a team store, signed) against
+  the rows that opened -- how many of each kind, not which (the manifest holds a MAC sum,
+  not a list); accounts the log or an explanation names that are not found are named;
+- what cannot be verified at all once the manifest no longer matches: that each row is its
+  newest version (an older copy of a row also opens) -- said in the report, every time.
+
+The owner then copies it out (`store migrate --salvage`) or, in a team store, accepts it in
+place (`team recover`): the rows re-sealed under a new manifest that an owner signs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..errors import StoreDamaged
+from ..models import Event, Explanation, Profile
+from .codec import _ad, _decode_event, _decode_explanation
+from .schema import TABLES
+
+_QUERIES = {
+    "accounts": "SELECT id, version, name_tag, body FROM accounts NOT INDEXED ORDER BY id",
+    "events": "SELECT id, version, x'', body FROM events NOT INDEXED ORDER BY id",
+    "explanations": "SELECT id, version, name_tag, body FROM explanations NOT INDEXED ORDER BY id",
+}
+
+
+@dataclass
+class Salvage:
+    profiles: list[Profile] = field(default_factory=list)
+    events: list[Event] = field(default_factory=list)
+    explanations: list[Explanation] = field(default_factory=list)
+    found: dict[str, int] = field(default_factory=lambda: {t: 0 for t in TABLES})
+    unreadable: dict[str, int] = field(default_factory=lambda: {t: 0 for t in TABLES})
+    expected: dict[str, int] | None = None  # the manifest's counts (None: it could not be read)
+    problem: str | None = None  # why the store was refused (None: it was not)
+    rows_match: bool = False  # the rows are exactly those the (signed) manifest counts: refused only as a rollback
+    named_missing: list[str] = field(default_factory=list)  # accounts the log or explanations name, not found
+    # Accounts here that the log says were removed after they were created: an older copy put back?
+    removed_yet_here: list[str] = field(default_factory=list)
+
+    @property
+    def missing(self) -> dict[str, int]:
+        """Rows the manifest counts that are not in the table at all, per table (a row that is
+        there but does not open is counted as unreadable, not again as missing)."""
+        if self.expected is None:
+            return {t: 0 for t in TABLES}
+        return {t: max(int(self.expected.get(t, 0)) - self.found[t] - self.unreadable[t], 0) for t in TABLES}
+
+    @property
+    def lost(self) -> bool:
+        return any(self.missing.values()) or any(self.unreadable.values())
+
+    def facts(self) -> dict:
+        """The loss as kept in the log (counts and account names only: the entry is sealed)."""
+        return {"found": dict(self.found), "missing": self.missing, "unreadable": dict(self.unreadable),
+                "named_missing": list(self.named_missing), "removed_yet_here": list(self.removed_yet_here)}
+
+
+def read(store) -> Salvage:
+    """Every row of `store` (an open `Store` or `TeamStore`, its key unlocked) that opens on
+    its own, with what is missing or unreadable. Reads the tables directly: nothing here
+    trusts the manifest or the verified set."""
+    out = Salvage()
+    conn, keys = store._conn, store._keys
+    names: set[str] = set()
+    for row_id, version, tag, body in conn.execute(_QUERIES["accounts"]).fetchall():
+        try:
+            profile = store._open_profile(row_id, version, bytes(tag), bytes(body))
+        except (StoreDamaged, ValueError, TypeError):
+            out.unreadable["accounts"] += 1
+            continue
+        if profile.account.name in names:  # a second copy of one account: the first is kept
+            out.unreadable["accounts"] += 1
+            continue
+        names.add(profile.account.name)
+        out.profiles.append(profile)
+        out.found["accounts"] += 1
+    for row_id, version, _tag, body in conn.execute(_QUERIES["events"]).fetchall():
+        try:
+            raw = keys.open(bytes(body), _ad("events", row_id, version, b"", "body"), "a log entry")
+            out.events.append(_decode_event(raw))
+        except (StoreDamaged, ValueError, KeyError, TypeError):
+            out.unreadable["events"] += 1
+            continue
+        out.found["events"] += 1
+    for row_id, version, tag, body in conn.execute(_QUERIES["explanations"]).fetchall():
+        try:
+            raw = keys.open(bytes(body), _ad("explanations", row_id, version, bytes(tag), "body"), "an explanation")
+            expl = _decode_explanation(raw, store.value_tag)
+        except (StoreDamaged, ValueError, KeyError, TypeError):
+            out.unreadable["explanations"] += 1
+            continue
+        out.explanations.append(expl)
+        out.found["explanations"] += 1
+    named = {e.account for e in out.events if e.account} | {a for x in out.explanations for a in x.accounts}
+    from ..models import EVERY_HOLDER
+
+    out.named_missing = sorted(n for n in named - names if n != EVERY_HOLDER)
+    # An account removed on purpose leaves its log behind: not missing (`account remove` logs it).
+    removed = {e.account for e in out.events if e.action == "account-remove"}
+    renamed = {str((e.detail or {}).get("renamed_from")) for e in out.events if e.action == "account-rename"}
+    out.named_missing = [n for n in out.named_missing if n not in removed and n not in renamed]
+    removed_at: dict[str, int] = {}
+    for e in out.events:
+        if e.action == "account-remove":
+            removed_at[e.account] = max(removed_at.get(e.account, 0), e.when)
+    out.removed_yet_here = sorted(p.account.name for p in out.profiles
+                                  if p.account.created <= removed_at.get(p.account.name, -1))
+    return out

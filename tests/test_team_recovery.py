@@ -1,0 +1,297 @@
+"""A team store that lost a row or was restored from a backup (a real PostgreSQL server,
+tests/pgcluster.py): every command still refuses it, says what to do next, and an owner --
+only an owner -- salvages what verifies (`store migrate --salvage`) or accepts the state
+(`team recover`), after which every member's computer takes it, and the server cannot make
+that acceptance itself."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from linkcheck.errors import StoreDamaged
+from linkcheck.store import postgres, team as team_mod
+
+from conftest import PASSPHRASE
+import test_team_store
+from test_team_store import LAPTOP_A, _admit, _ok, _one_line, _roll_back, _snapshot
+
+team = test_team_store.team  # the fixtures this file's tests use
+demo_team = test_team_store.demo_team
+
+NEW = {"LINKCHECK_NEW_PASSPHRASE": "a passphrase for the rescue"}
+
+
+def _delete_last_event(pg_cluster, url: str) -> None:
+    pg_cluster.sql(url, "DELETE FROM linkcheck.events WHERE id = (SELECT max(id) FROM linkcheck.events)")
+
+
+def _delete_account(pg_cluster, url: str, name: str) -> None:
+    with postgres.TeamStore.open(url, PASSPHRASE) as st:
+        row_id = st._account_ids[st._keys.name_tag(name)]
+    pg_cluster.sql(url, "DELETE FROM linkcheck.accounts WHERE id = %s", (row_id,))
+
+
+@pytest.fixture
+def logged_team(cli, demo_team):
+    """The demo team with a check of lotus-jp in its log (an event to lose)."""
+    _ok(cli("attr", "add", "acme-us", "mac", "f8:e4:3b:0a:00:01"))
+    assert cli("check", "lotus-jp", "--machine", LAPTOP_A, "--record").exit_code == 1
+    return demo_team
+
+
+def test_a_deleted_row_is_refused_with_the_next_step_for_owner_and_operator(cli, logged_team, pg_cluster, tmp_path):
+    alice = _admit(cli, tmp_path, "alice", "operator")
+    _delete_last_event(pg_cluster, logged_team)
+    line = _one_line(cli("account", "list"), 5)
+    assert line == ("linkcheck: error: store was tampered with or damaged: rows were deleted, added, replaced or "
+                    "rolled back; you can salvage what still verifies: `linkcheck team recover` (in place, for "
+                    "every member) or `linkcheck store migrate --salvage --to FILE`")
+    assert _one_line(alice("check", "lotus-jp", "--machine", LAPTOP_A), 5).endswith(
+        "rolled back; tell an owner of the team: they salvage what still verifies with `linkcheck team recover`")
+    # Without --salvage, migrate is refused like any command; an operator may not salvage.
+    _one_line(cli("store", "migrate", "--to", tmp_path / "rescue.db", env=NEW), 5)
+    assert "only an owner of the team salvages or recovers it" in _one_line(
+        alice("store", "migrate", "--salvage", "--to", tmp_path / "alice.db", env=NEW), 2)
+    assert not (tmp_path / "alice.db").exists()
+    assert "only an owner" in _one_line(alice("team", "recover", "--yes"), 2)
+
+
+def test_salvage_copies_what_verifies_and_reports_and_logs_the_loss(cli, logged_team, pg_cluster, tmp_path):
+    _delete_account(pg_cluster, logged_team, "acme-us")
+    rescue = tmp_path / "rescue.db"
+    result = cli("store", "migrate", "--salvage", "--to", rescue, env=NEW)
+    _ok(result)
+    out = result.stdout
+    assert "Copied 9 account(s), 1 log entries and 0 explanation(s) to " in out
+    assert "accounts: 9 verified and kept, 1 missing, 0 unreadable (left out)" in out
+    assert "log entries: 1 verified and kept, 0 missing, 0 unreadable (left out)" in out
+    assert "Not verifiable without the manifest: that each row kept is its newest version" in out
+    # The new store opens, holds the rest, and its log says what was lost.
+    mine = {"passphrase": NEW["LINKCHECK_NEW_PASSPHRASE"], "env": {"LINKCHECK_STORE": str(rescue)}}
+    listed = json.loads(cli("account", "list", "--format", "json", **mine).output)
+    assert len(listed) == 9 and "acme-us" not in [a["name"] for a in listed]
+    log = json.loads(cli("log", "--format", "json", **mine).output)
+    salvage = [e for e in log if e["action"] == "salvage"]
+    assert len(salvage) == 1 and salvage[0]["verdict"] == "LOST"
+    assert salvage[0]["what"] == ["accounts: 1 missing"]
+
+
+def test_salvage_names_an_account_the_log_names_but_that_is_missing(cli, logged_team, pg_cluster, tmp_path):
+    _delete_account(pg_cluster, logged_team, "lotus-jp")
+    result = cli("store", "migrate", "--salvage", "--to", tmp_path / "r.db", env=NEW)
+    _ok(result)
+    assert "Accounts the log or an explanation names that are missing: lotus-jp" in result.stdout
+
+
+def test_recover_in_place_keeps_the_team_and_every_member_accepts_it(cli, logged_team, pg_cluster, tmp_path):
+    alice = _admit(cli, tmp_path, "alice", "operator")
+    _ok(alice("account", "list"))  # alice's computer has seen the newest state
+    _delete_account(pg_cluster, logged_team, "acme-us")
+    _one_line(alice("account", "list"), 5)
+    dry = cli("team", "recover", "--dry-run")
+    _ok(dry)
+    assert "accounts: 9 verified and kept, 1 missing, 0 unreadable (left out)" in dry.stdout
+    assert "Members in this state: alice (operator), dana (owner)" in dry.stdout
+    _one_line(cli("account", "list"), 5)  # a dry run changes nothing
+    # No terminal and no --yes: nothing is accepted.
+    assert "add --yes" in cli("team", "recover").output
+    _one_line(cli("account", "list"), 5)
+    result = cli("team", "recover", "--yes")
+    _ok(result)
+    assert "Accepted: the team store is whole again at counter" in result.stdout
+    # Dana and Alice both open it again, and Alice's computer writes to it.
+    assert len(json.loads(cli("account", "list", "--format", "json").stdout)) == 9
+    _ok(alice("account", "add", "after-recovery"))
+    _ok(cli("account", "show", "after-recovery"))
+    log = json.loads(cli("log", "--format", "json").stdout)
+    recover = [e for e in log if e["action"] == "recover"]
+    assert [(e["verdict"], e["member"], e["what"]) for e in recover] == [("LOST", "dana", ["accounts: 1 missing"])]
+
+
+def test_a_restored_backup_is_refused_until_an_owner_accepts_it(cli, logged_team, pg_cluster, tmp_path):
+    alice = _admit(cli, tmp_path, "alice", "operator")
+    _snapshot(pg_cluster, logged_team)  # the backup
+    _ok(cli("account", "add", "after-backup"))
+    _ok(alice("account", "add", "also-after-backup"))  # alice has seen a newer counter than dana
+    _roll_back(pg_cluster, logged_team)  # the backup restored
+    line = _one_line(cli("account", "list"), 5)
+    assert "the team store was rolled back" in line and "if you restored one, accept it with `linkcheck team recover`" in line
+    assert "tell an owner of the team, who accepts a restored backup with `linkcheck team recover`" in _one_line(
+        alice("account", "list"), 5)
+    dry = cli("team", "recover", "--dry-run")
+    _ok(dry)
+    assert "This computer has seen counter" in dry.stdout and "first seen 20" in dry.stdout
+    assert "accounts: 10 verified and kept, 0 missing, 0 unreadable (left out)" in dry.stdout
+    assert "nothing of this state is lost; what was written after it is not in it." in dry.stdout
+    assert "Not verifiable without the manifest" not in dry.stdout
+    _ok(cli("team", "recover", "--yes"))
+    # Alice's computer had seen a higher counter than dana's: it accepts the owner's signed acceptance,
+    # and says so once.
+    first = alice("account", "list", "--format", "json")
+    names = [a["name"] for a in json.loads(first.stdout)]
+    assert "after-backup" not in names and "also-after-backup" not in names and len(names) == 10
+    assert first.stderr.startswith("note: dana, an owner, accepted the team store's state as it was at counter ")
+    assert "note:" not in alice("account", "list").stderr
+    assert "note:" not in cli("account", "list").stderr
+    # Rolling back to the state before the acceptance is refused again, for both.
+    _roll_back(pg_cluster, logged_team)
+    _one_line(cli("account", "list"), 5)
+    _one_line(alice("account", "list"), 5)
+
+
+def test_the_server_cannot_forge_an_acceptance(cli, logged_team, pg_cluster, tmp_path):
+    """An acceptance is an owner's signature inside the sealed manifest: an operator's write
+    cannot raise the restore count, and the server cannot strip or replay one onto another state."""
+    alice = _admit(cli, tmp_path, "alice", "operator")
+    _snapshot(pg_cluster, logged_team)
+    _ok(cli("account", "add", "after-backup"))
+    _roll_back(pg_cluster, logged_team)
+    _ok(cli("team", "recover", "--yes"))
+    accepted = pg_cluster.sql(logged_team, "SELECT generation, body, signed_by, signature FROM linkcheck.manifest")[0]
+    # An operator's client that writes a restore record of its own: every reader refuses it.
+    with postgres.TeamStore.open(logged_team, alice.key(logged_team), write=True) as st:
+        st.put_profile(st.profile("acme-us"))
+        record = dict(st._open_manifest.restore)
+        record["restores"] += 1
+        st._open_manifest.restore = record
+    assert "accepted restore is not one an owner signed" in _one_line(cli("account", "list"), 5)
+    # The accepted state's manifest put back under a newer counter: its signature no longer matches.
+    pg_cluster.sql(logged_team, "UPDATE linkcheck.manifest SET generation = %s, body = %s, signed_by = %s, "
+                                "signature = %s", (accepted[0] + 5, accepted[1], accepted[2], accepted[3]))
+    _one_line(cli("account", "list"), 5)
+
+
+def test_the_seen_counter_orders_accepted_restores_first():
+    from linkcheck.store.team import MemberKey
+
+    key = MemberKey(None, "t", "dana", b"", b"\1" * 32)  # type: ignore[arg-type]
+    seen = {"generation": 37, "epoch": 2, "digest": "x"}
+    before = (seen, key.seen_mac(seen))
+    with pytest.raises(StoreDamaged, match="counter is 31, but this computer has seen 37"):
+        team_mod.check_seen(key, before, 31, 1, "y")
+    team_mod.check_seen(key, before, 31, 1, "y", restores=1)  # an owner accepted it: taken
+    seen = {"generation": 40, "epoch": 1, "digest": "z", "restores": 1}
+    after = (seen, key.seen_mac(seen))
+    with pytest.raises(StoreDamaged, match="rolled back"):
+        team_mod.check_seen(key, after, 99, 5, "y", restores=0)  # the series before the acceptance
+    with pytest.raises(StoreDamaged, match="rolled back"):
+        team_mod.check_seen(key, after, 39, 1, "y", restores=1)
+
+
+def test_a_removed_member_is_told_to_ask_for_an_invitation(cli, demo_team, tmp_path):
+    alice = _admit(cli, tmp_path, "alice", "operator")
+    _ok(cli("team", "remove", "alice", "--yes"))
+    line = _one_line(alice("account", "list"), 4)
+    assert line.endswith("its key opens nothing here; ask an owner of the team to invite you again")
+
+
+# ----- destructive edits leave a trace with the member who made them (trial item 6) --------------
+
+
+def test_removals_by_a_member_are_logged_with_their_name(cli, demo_team, pg_cluster, tmp_path):
+    alice = _admit(cli, tmp_path, "alice", "operator")
+    _ok(alice("attr", "remove", "acme-us", "phone", "+86 138 0013 8000", "--yes"))
+    _ok(alice("account", "remove", "pine-mx", "--yes"))
+    _ok(cli("team", "remove", "alice", "--yes"))
+    log = json.loads(cli("log", "--format", "json").stdout)
+    changes = [(e["member"], e["account"], e["action"], e["verdict"]) for e in log]
+    assert changes == [("alice", "acme-us", "attr-remove", "REMOVED"), ("alice", "pine-mx", "account-remove", "REMOVED"),
+                       ("dana", "", "member-remove", "REMOVED")]
+    (removed,) = log[0]["what"]
+    assert removed.startswith("phone ") and "138 0013 8000" not in removed and "13800138000" not in removed
+    assert len(log[1]["what"]) >= 2  # pine-mx's values, each masked
+    server = json.dumps([[str(c) for c in row] for row in pg_cluster.sql(demo_team, "SELECT * FROM linkcheck.events")])
+    assert "pine-mx" not in server and "alice" not in server and "remove" not in server
+    assert log[2]["what"] == ["member alice"]
+
+
+# ----- smaller problems (trial item 12) ------------------------------------------------------------
+
+
+def test_config_set_store_refuses_a_password_in_the_url_and_never_echoes_it(cli, team_url):
+    with_password = team_url.replace("linkcheck@", "linkcheck:PlainPw@")
+    result = cli("config", "set", "store", with_password)
+    assert result.exit_code == 3, result.output
+    assert "PlainPw" not in result.output and "~/.pgpass" in result.output
+    assert "PlainPw" not in cli("config", "list").output
+    query = cli("config", "set", "store", team_url + "&password=PlainPw")
+    assert query.exit_code == 3 and "PlainPw" not in query.output
+    _ok(cli("config", "set", "store", team_url))
+
+
+def test_migrate_into_a_team_store_without_member_says_who_founds_it(cli, demo_store, team_url):
+    import getpass
+
+    result = cli("store", "migrate", "--to", team_url, env=NEW)
+    _ok(result)
+    name = postgres.default_member_name()
+    assert name == getpass.getuser() or name == "owner"
+    assert (f"note: the new team store's founder (an owner) is {name}, your login name on this computer; without "
+            "a terminal to ask on, give --member NAME to choose another") in result.stderr
+
+
+def test_an_acceptance_signed_by_an_owner_who_is_removed_later_still_holds(cli, demo_team, pg_cluster, tmp_path):
+    bob = _admit(cli, tmp_path, "bob", "owner")
+    alice = _admit(cli, tmp_path, "alice", "operator")
+    _ok(alice("account", "list"))
+    _delete_account(pg_cluster, demo_team, "acme-us")
+    _ok(bob("team", "recover", "--yes"))
+    _ok(alice("account", "list"))
+    _ok(cli("team", "remove", "bob", "--yes"))  # dana signs bob's acceptance again
+    assert len(json.loads(alice("account", "list", "--format", "json").stdout)) == 9
+    _ok(cli("account", "list"))
+
+
+def test_a_backup_from_before_an_earlier_acceptance_gets_a_newer_series(cli, logged_team, pg_cluster, tmp_path):
+    """Backup B is taken, later a first restore is accepted and written on; then B is restored
+    and accepted: its acceptance must outrank the first one on every computer that saw it."""
+    alice = _admit(cli, tmp_path, "alice", "operator")
+    _snapshot(pg_cluster, logged_team)  # backup B (no acceptance in it)
+    _delete_account(pg_cluster, logged_team, "acme-us")
+    _ok(cli("team", "recover", "--yes"))  # acceptance 1
+    for n in range(3):
+        _ok(alice("account", "add", f"written-{n}"))  # alice sees counters dana has not
+    _roll_back(pg_cluster, logged_team)  # B restored
+    assert "rolled back" in _one_line(alice("account", "list"), 5)
+    _ok(cli("team", "recover", "--yes"))
+    names = [a["name"] for a in json.loads(alice("account", "list", "--format", "json").stdout)]
+    assert "acme-us" in names and "written-0" not in names
+
+
+def test_salvage_says_when_an_account_the_log_removed_is_back(cli, demo_team, pg_cluster, tmp_path):
+    """The server puts back the row of an account removed since (and drops the row that would
+    tell): the salvage keeps it, and says the log removed it."""
+    old_row = pg_cluster.sql(demo_team, "SELECT id, name_tag, version, body, keys FROM linkcheck.accounts "
+                                        "ORDER BY id LIMIT 1")[0]
+    _ok(cli("account", "remove", "acme-de", "--yes"))
+    pg_cluster.sql(demo_team, "INSERT INTO linkcheck.accounts (id, name_tag, version, body, keys) "
+                              "VALUES (%s, %s, %s, %s, %s)", old_row)
+    result = cli("store", "migrate", "--salvage", "--to", tmp_path / "r.db", env=NEW)
+    _ok(result)
+    assert ("Accounts the log says were removed that are here again (an older copy put back?): acme-de"
+            in result.stdout)
+
+
+def test_a_forged_member_record_points_at_restoring_a_backup_and_cannot_be_recovered(cli, demo_team, pg_cluster,
+                                                                                      tmp_path):
+    """What binds the team key is forged: nothing can be salvaged from it, and the message says
+    the way back is a backup, which an owner then accepts."""
+    alice = _admit(cli, tmp_path, "alice", "auditor")
+    pg_cluster.sql(demo_team, "UPDATE linkcheck.members SET role = 'owner' WHERE name = 'alice'")
+    line = _one_line(alice("account", "list"), 5)
+    assert line.endswith("a member record is not signed by an owner of the team; nothing on the server can be "
+                         "trusted as it is: restore the database from a backup (pg_dump), after which an owner "
+                         "accepts it with `linkcheck team recover`")
+    assert "nothing on the server can be trusted" in _one_line(cli("team", "recover", "--yes"), 5)
+    assert "nothing on the server can be trusted" in _one_line(
+        cli("store", "migrate", "--salvage", "--to", tmp_path / "r.db", env=NEW), 5)
+    assert not (tmp_path / "r.db").exists()
+
+
+def test_a_missing_manifest_points_at_restoring_a_backup(cli, demo_team, pg_cluster):
+    pg_cluster.sql(demo_team, "DELETE FROM linkcheck.manifest")
+    assert _one_line(cli("account", "list"), 5).endswith(
+        "the manifest is missing; nothing on the server can be trusted as it is: restore the database from a backup "
+        "(pg_dump), after which an owner accepts it with `linkcheck team recover`")
