@@ -146,6 +146,14 @@ def test_only_checks_that_found_nothing_shared_are_counted_as_confirmed(cli, sto
             st.add_event(Event(_ts(day), "kestrel-us", "check", "GO", {"level": "medium"}))
     en, _zh = _letters(cli, tmp_path, "--force", "--relationship", "not-owned")
     assert "logged in to our account 2 times" in en
+    # a GO through a browser profile that hid this computer's values on file for another account did not
+    # confirm that the computer was used by no other business
+    with Store.open(store, PASSPHRASE, write=True) as st:
+        st.add_event(Event(_ts("2026-10-07"), "kestrel-us", "check", "GO",
+                           {"level": None, "profile": "adspower:k1a2b3c4", "hidden": ["mac"],
+                            "hidden_shared_with": ["orchid-us"]}))
+    en, _zh = _letters(cli, tmp_path, "--force", "--relationship", "not-owned")
+    assert "logged in to our account 2 times" in en
 
 
 def test_a_copied_browser_profile_is_called_a_browser_profile_not_a_computer(cli, store, tmp_path):
@@ -563,6 +571,11 @@ def test_the_log_of_one_member_on_two_accounts_takes_back_the_staff_claim(cli, s
             "kestrel-us` shows those logins.") in exhibits.splitlines()
     # a login stopped at the gate was no login: it takes nothing back
     _logged(store, "marigold-us", "2026-10-04", member="li", verdict="STOP")
+    ok(_appeal(cli, "--force", "-o", tmp_path / "p"))
+    # another office computer of the same make (one network card mask alike, nothing else) is not
+    # the same computer: a GO on the related account from it contradicts nothing
+    _logged(store, "marigold-us", "2026-10-06", member="li",
+            pc={"devices": ["00:1b:63:…:e6", "machine:51ab…"], "hostname": "NGC-OPS-12"})
     ok(_appeal(cli, "--force", "-o", tmp_path / "p"))
 
 

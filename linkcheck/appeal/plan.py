@@ -238,6 +238,13 @@ def _computer_marks(detail: dict | None) -> frozenset[str]:
     return frozenset(marks)
 
 
+def _one_computer(a: frozenset[str], b: frozenset[str]) -> bool:
+    """Whether two log entries were made on one computer: they agree on two of its marks (a
+    masked network card keeps only its vendor and last octet, so one mark alone may be two office
+    computers of one make), or on the only one an entry has."""
+    return len(a & b) >= min(2, len(a), len(b))
+
+
 def staffing_on_record(store, subject: Profile, related: Sequence[str] = ()) -> Staffing:
     """Staffing for SUBJECT, from its values and the log (see Staffing)."""
     logins, logins_elsewhere = _held_elsewhere(store, subject, ("platform_login",))
@@ -251,11 +258,14 @@ def staffing_on_record(store, subject: Profile, related: Sequence[str] = ()) -> 
         for e in store.events():
             if e.account == subject.name or (e.action, e.verdict) not in _USED_FROM:
                 continue
-            marks = _computer_marks(e.detail) & seen
-            if not marks:
+            theirs = _computer_marks(e.detail)
+            if not theirs & seen:
+                continue
+            on_it = [o for o, mine in ours if _one_computer(mine, theirs)]
+            if not on_it:
                 continue
             member = (e.detail or {}).get("member")
-            same = any(mine & marks and (o.detail or {}).get("member") == member for o, mine in ours)
+            same = any((o.detail or {}).get("member") == member for o in on_it)
             old = shares.get(e.account)
             members = tuple(sorted({*(old.members if old else ()), *((member,) if member else ())}))
             shares[e.account] = LogShare(e.account, members, same or bool(old and old.same_member),
@@ -507,9 +517,12 @@ def build_plan(store, name: str, case: AppealCase, rules: Rules, *, health=None)
     if checks_since is not None:
         # The letter says each login was checked and nothing was found used by another business:
         # only checks that found nothing shared with any other account count (a GO may still
-        # report a share below the stop level, an IP network say: the level in its log entry).
+        # report a share below the stop level, an IP network say: the level in its log entry). Nor
+        # does a GO through a browser profile that hid this computer's values on file for another
+        # account: "the computer was not used by any other business" is not what it found.
         checks = sum(1 for e in store.events(account=name, since=checks_since)
-                     if e.action in ("check", "run") and e.verdict == "GO" and not (e.detail or {}).get("level"))
+                     if e.action in ("check", "run") and e.verdict == "GO" and not (e.detail or {}).get("level")
+                     and not (e.detail or {}).get("hidden_shared_with"))
     business = {
         kind: tuple(dict.fromkeys(a.value for a in subject.attributes if a.kind == kind and is_current(a)))
         for kind in BUSINESS_KINDS
