@@ -263,8 +263,9 @@ def test_a_bank_account_still_shared_stops_the_appeal_and_says_what_to_do(cli, s
     assert result.exit_code == 1
     assert result.output.splitlines() == [
         "linkcheck: error: kestrel-us still uses what it shares with marigold-us (bank_account), which an appeal "
-        "saying you do not own, control or access marigold-us cannot explain. Change it first, record the change "
-        "with `linkcheck attr retire kestrel-us bank_account VALUE --on DATE`, then run the appeal again"]
+        "saying you do not own, control or access marigold-us must settle first: for bank_account, which no "
+        "explanation settles, change it and record the change with `linkcheck attr retire kestrel-us bank_account "
+        "VALUE --on DATE`; then run the appeal again"]
     assert not (tmp_path / "p").exists()
     # an explanation does not make a shared bank account an appeal
     ok(cli("explain", "kestrel-us", "marigold-us", "bank_account", "--note", "a family account"))

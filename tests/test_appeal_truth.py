@@ -6,6 +6,7 @@ profile; an agency that keeps working on the account has a route of its own."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timezone
 
 from linkcheck.models import Event
@@ -145,6 +146,14 @@ def test_only_checks_that_found_nothing_shared_are_counted_as_confirmed(cli, sto
             st.add_event(Event(_ts(day), "kestrel-us", "check", "GO", {"level": "medium"}))
     en, _zh = _letters(cli, tmp_path, "--force", "--relationship", "not-owned")
     assert "logged in to our account 2 times" in en
+    # a GO through a browser profile that hid this computer's values on file for another account did not
+    # confirm that the computer was used by no other business
+    with Store.open(store, PASSPHRASE, write=True) as st:
+        st.add_event(Event(_ts("2026-10-07"), "kestrel-us", "check", "GO",
+                           {"level": None, "profile": "adspower:k1a2b3c4", "hidden": ["mac"],
+                            "hidden_shared_with": ["orchid-us"]}))
+    en, _zh = _letters(cli, tmp_path, "--force", "--relationship", "not-owned")
+    assert "logged in to our account 2 times" in en
 
 
 def test_a_copied_browser_profile_is_called_a_browser_profile_not_a_computer(cli, store, tmp_path):
@@ -185,12 +194,19 @@ def test_an_agency_that_still_works_on_the_account_has_a_route_that_says_so(cli,
                      "(Exhibit 1). We do not own, control or access Marigold Home.")
     assert "ended that arrangement" not in en and "no longer use any outside agency" not in en
     assert "only our own employees" not in en
-    assert "the agency works on our account only with logins issued for our account alone" in en
+    # no term of the agreement nobody recorded; logins of its own only where one is on file
+    assert "as our agreement with the agency requires" not in en and "set up for it alone" not in en
+    assert "logins issued for our account alone" not in en
     assert "这家公司目前仍按照以我们公司名义签订的合同为我们操作账户（见附件1）" in zh
-    assert "终止" not in zh
+    assert "终止" not in zh and "合同所要求的" not in zh
     exhibits = (tmp_path / "p" / "exhibits.txt").read_text(encoding="utf-8")
     assert "Exhibit 1: Our agreement with the agency\n" in exhibits
-    assert "notice that ended it" not in exhibits
+    assert "notice that ended it" not in exhibits and "what it agreed to keep separate" not in exhibits
+    _used(cli, "kestrel-us", "platform_login", "ops@kestrel-outdoors.example", "2026-09-16")
+    en, _zh = _letters(cli, tmp_path, "--force", "--relationship", "agency-ongoing")
+    assert ("To keep our account separate in future, only our own staff and the agency's staff work on our account, "
+            "under the agreement in our company's name (Exhibit 1). The agency works on our account only with logins "
+            "issued for our account alone.") in en
     html = (tmp_path / "p" / "evidence.html").read_text(encoding="utf-8")
     assert "both are clients of the same outside agency, which still works on our account" in html
     # what each route says is in the option's help
@@ -285,8 +301,8 @@ def test_orders_fulfilled_by_amazon_ask_for_no_logistics_agreement_and_us_letter
     # a carrier of our own is still named, with its agreement as the exhibit
     ok(cli("attr", "add", "kestrel-us", "logistics", "Example Freight Co."))
     en, _zh = _letters(cli, tmp_path, "--force", "--relationship", "error")
-    assert ("Our orders are shipped by Example Freight Co. It works with us under an agreement in our company's "
-            "name (Exhibit 2). Our orders are fulfilled by Amazon.\n") in en
+    assert ("Our orders are shipped by Example Freight Co. Our logistics company works with us under an agreement in "
+            "our company's name (Exhibit 2). Our orders are fulfilled by Amazon.\n") in en
     assert "Exhibit 2: Our logistics agreement" in (tmp_path / "p" / "exhibits.txt").read_text(encoding="utf-8")
 
 
@@ -486,3 +502,257 @@ def test_a_deactivated_account_is_called_yi_tingyong_in_a_chinese_statement(cli,
     ok(result)
     assert "kestrel-us（amazon.com，已停用）" in result.output
     assert "暂停" not in result.output
+
+
+# ----- trial 10: an agency's team store read against its own letters -------------------------------
+
+OFFICE_PC = {"devices": ["00:1b:63:…:e6", "machine:9f2c…"], "hostname": "NGC-OPS-07"}
+
+
+def _logged(store, account, day, member=None, action="check", verdict="GO", pc=OFFICE_PC):
+    detail = dict(pc, level=None)
+    if member:
+        detail["member"] = member
+    with Store.open(store, PASSPHRASE, write=True) as st:
+        st.add_event(Event(_ts(day) + 9 * 3600, account, action, verdict, detail))
+
+
+def _prevention(en):
+    return next(p for p in en.split("\n\n") if p.startswith("To keep our account separate"))
+
+
+def test_staff_and_computers_are_claimed_only_where_the_records_back_them(cli, store, tmp_path):
+    from test_appeal import scenario_not_owned
+
+    args, *_ = scenario_not_owned(cli, store)
+    en, zh = _letters(cli, tmp_path, *args)
+    # nothing on file says who works on the account or on which computer: neither is claimed
+    assert "only our own employees" not in en and "computers that belong to our business alone" not in en
+    assert "Any new computer" not in en and "只有我们自己的员工" not in zh
+    exhibits = (tmp_path / "p" / "exhibits.txt").read_text(encoding="utf-8")
+    assert "`linkcheck attr add kestrel-us platform_login VALUE`" in exhibits
+    assert "`linkcheck capture kestrel-us` on that computer" in exhibits
+    # a login and a computer of its own, on file for no other account: both are said
+    _used(cli, "kestrel-us", "platform_login", "ops@kestrel-outdoors.example", "2025-03-01")
+    _used(cli, "kestrel-us", "mac", "00:1b:63:84:45:e6", "2025-03-01")
+    _logged(store, "kestrel-us", "2026-10-02")
+    en, zh = _letters(cli, tmp_path, *args, "--force")
+    assert _prevention(en) .startswith(
+        "To keep our account separate in future, our business works from its own premises, on its own internet line "
+        "and router. Only our own employees, each with a personal login, have access to our account. Our staff work on "
+        "our account only on computers that belong to our business alone. We keep the contracts and invoices for our "
+        "premises, internet line and equipment on file (Exhibit 2).")
+    assert "只有我们自己的员工才能登录账户，而且每人使用单独的登录权限。我们的员工只在属于我们公司的电脑上操作账户。" in zh
+    # the same computer on file for another account (an agency's office PC): no "computers of our own"
+    ok(cli("account", "add", "orchid-us", "-m", "amazon.com", "--display-name", "Orchid Living"))
+    _used(cli, "orchid-us", "mac", "00-1B-63-84-45-E6", "2026-01-01")
+    en, _zh = _letters(cli, tmp_path, *args, "--force")
+    assert "computers that belong to our business alone" not in en
+    assert "Only our own employees, each with a personal login, have access to our account." in en
+    exhibits = (tmp_path / "p" / "exhibits.txt").read_text(encoding="utf-8")
+    assert ("A computer on file for our account is also on file for orchid-us, so the letter does not say that our "
+            "staff work only on computers that belong to our business alone.") in exhibits
+    assert "orchid-us" not in en and "Orchid" not in en
+
+
+def test_the_log_of_one_member_on_two_accounts_takes_back_the_staff_claim(cli, store, tmp_path):
+    from test_appeal import scenario_not_owned
+
+    args, *_ = scenario_not_owned(cli, store)
+    _used(cli, "kestrel-us", "platform_login", "ops@kestrel-outdoors.example", "2025-03-01")
+    ok(cli("account", "add", "orchid-us", "-m", "amazon.com", "--display-name", "Orchid Living"))
+    _logged(store, "kestrel-us", "2026-10-02", member="li")
+    _logged(store, "orchid-us", "2026-10-03", member="li")  # the same member, the same office computer
+    en, _zh = _letters(cli, tmp_path, *args)
+    assert "only our own employees" not in en.casefold() and "computers that belong" not in en
+    exhibits = (tmp_path / "p" / "exhibits.txt").read_text(encoding="utf-8")
+    assert ("The log shows someone who works on our account also logging in to orchid-us from the same computer, so "
+            "the letter does not say that only our own employees have access to our account; `linkcheck log "
+            "kestrel-us` shows those logins.") in exhibits.splitlines()
+    # a login stopped at the gate was no login: it takes nothing back
+    _logged(store, "marigold-us", "2026-10-04", member="li", verdict="STOP")
+    ok(_appeal(cli, "--force", "-o", tmp_path / "p"))
+    # another office computer of the same make (one network card mask alike, nothing else) is not
+    # the same computer: a GO on the related account from it contradicts nothing
+    _logged(store, "marigold-us", "2026-10-06", member="li",
+            pc={"devices": ["00:1b:63:…:e6", "machine:51ab…"], "hostname": "NGC-OPS-12"})
+    ok(_appeal(cli, "--force", "-o", tmp_path / "p"))
+
+
+def test_logins_to_the_account_we_say_we_do_not_access_stop_a_not_owned_appeal(cli, store, tmp_path):
+    from test_appeal import scenario_not_owned
+
+    args, *_ = scenario_not_owned(cli, store)
+    _logged(store, "kestrel-us", "2026-10-02", member="li", action="capture", verdict="RECORDED")
+    _logged(store, "marigold-us", "2026-10-05", member="li")
+    result = _appeal(cli, *args, "-o", tmp_path / "p")
+    assert result.exit_code == 1
+    assert result.output.splitlines() == [
+        "linkcheck: error: the log shows member li logging in to marigold-us from a computer kestrel-us is worked on "
+        "from (last on 2026-10-05), which an appeal saying you do not own, control or access marigold-us contradicts. "
+        "If the same people or computers work on both accounts, choose the --relationship that says so (own: one "
+        "business owns both; agency-ongoing: one agency works on both); `linkcheck log marigold-us` shows those logins"]
+    assert not (tmp_path / "p").exists()
+    zh = _appeal(cli, "-o", tmp_path / "p", env={"LINKCHECK_LANG": "zh"})
+    assert zh.exit_code == 1 and "成员 li" in zh.output
+    # an agency that works on both says so, and the letter claims no staff of our own
+    en, _zh = _letters(cli, tmp_path, "--relationship", "agency-ongoing")
+    assert "only our own employees" not in en
+
+
+def test_one_member_on_both_owned_accounts_is_told_in_the_cause_not_denied(cli, store, tmp_path):
+    from test_appeal import scenario_own
+
+    args, *_ = scenario_own(cli, store)
+    _used(cli, "kestrel-us", "platform_login", "ops@kestrel-outdoors.example", "2025-03-01")
+    _used(cli, "marigold-us", "platform_login", "ops@marigold-home.example", "2025-03-01")
+    en, _zh = _letters(cli, tmp_path, *args)
+    assert "each account keeps its own bank account and its own staff with personal logins" in en
+    _logged(store, "kestrel-us", "2026-10-02", member="li")
+    _logged(store, "marigold-us", "2026-10-02", member="li")
+    en, zh = _letters(cli, tmp_path, *args, "--force")
+    assert "personal logins" not in en and "单独的登录权限" not in zh
+    assert "One member of our staff has logged in to both accounts from the same computer." in en.split("\n\n")[2]
+    assert "我们的同一名员工曾在同一台电脑上登录过这两个账户。" in zh.split("\n\n")[2]
+
+
+def test_no_invented_shared_service_and_no_agreement_for_a_category(cli, store, tmp_path):
+    from test_appeal import scenario_shared_service
+
+    args, *_ = scenario_shared_service(cli, store)
+    en, zh = _letters(cli, tmp_path, *args)
+    assert "other tenants" not in en and "其他租户" not in zh
+    assert "Each of these" not in en and "以上合作" not in zh
+    assert ("Our products are listed in Sports and Outdoors. We buy our stock from Ningbo Fenghe Outdoor Products Co., "
+            "Ltd. Our orders are shipped by YunExpress. Our supplier and our logistics company each work with us under "
+            "an agreement in our company's name (Exhibit 2).") in en
+
+
+def test_a_letter_that_cites_nothing_asks_no_one_to_review_enclosed_documents_and_stdout_names_open_items(
+        cli, store, tmp_path):
+    ok(cli("account", "add", "kestrel-us", "-m", "amazon.com", "--display-name", "Kestrel Outdoors",
+           "--legal-name-en", "Kestrel Outdoors Inc."))
+    ok(cli("account", "add", "marigold-us", "-m", "amazon.com", "--display-name", "Marigold Home"))
+    ok(cli("account", "set", "kestrel-us", "--status", "suspended"))
+    _used(cli, "kestrel-us", "ip", "203.0.113.61", "2026-06-01")
+    _used(cli, "marigold-us", "ip", "203.0.113.57", "2026-06-01")
+    result = _appeal(cli, "--relationship", "own", "-o", tmp_path / "p")
+    ok(result)
+    en = (tmp_path / "p" / "plan-of-action.txt").read_text(encoding="utf-8")
+    assert "Both accounts use IP addresses in the same network range." in en
+    assert "(Exhibit" not in en and "enclosed documents" not in en
+    assert "We respectfully ask you to reinstate our account Kestrel Outdoors." in en
+    exhibits = (tmp_path / "p" / "exhibits.txt").read_text(encoding="utf-8")
+    missing = exhibits.split("Facts the records do not yet hold\n\n")[1].strip().splitlines()
+    lines = result.stdout.splitlines()
+    assert lines[1] == (f"  before you send it: exhibits.txt lists {len(missing)} open items under \"Facts the records "
+                        f"do not yet hold\"; the first: {missing[0]}")
+    assert lines[2] == "  paste into the appeal form: plan-of-action.txt"
+    zh = _appeal(cli, "--force", "-o", tmp_path / "p", env={"LINKCHECK_LANG": "zh"})
+    ok(zh)
+    # the section is named as the file names it: this case's exhibits.txt is in English
+    assert f"  发送之前：exhibits.txt 的“Facts the records do not yet hold”列出了 {len(missing)} 项待处理的事项，第一项：" in zh.stdout
+
+
+def test_a_private_domain_still_shared_stops_a_not_owned_appeal_even_explained(cli, store, tmp_path):
+    from test_appeal import scenario_not_owned
+
+    args, *_ = scenario_not_owned(cli, store)
+    _used(cli, "kestrel-us", "email", "ops@northgate-trading.example", "2026-06-01")
+    _used(cli, "marigold-us", "email", "sales@northgate-trading.example", "2026-06-01")
+    _explain(cli, "email", "Our former agency created the mailbox on its own domain.", "以前的代运营公司在它自己的域名下为我们开了邮箱。")
+    result = _appeal(cli, *args, "-o", tmp_path / "p")
+    assert result.exit_code == 1
+    assert ("for email_domain, which no explanation settles when you do not own the other account, move your email "
+            "addresses to a domain of your own and record each change with `linkcheck attr retire kestrel-us email "
+            "VALUE --on DATE`") in result.output
+    assert "linkcheck explain" not in result.output
+    # on a route where an explanation may settle it, the explanation does
+    ok(_appeal(cli, "--relationship", "agency", "-o", tmp_path / "p"))
+    # retired: the letter tells it in the past tense
+    ok(cli("attr", "retire", "kestrel-us", "email", "ops@northgate-trading.example", "--on", "2026-10-01"))
+    en, _zh = _letters(cli, tmp_path, "--force", "--relationship", "not-owned")
+    assert "Until 1 October 2026, our business and Marigold Home used email addresses at the same private domain" in en
+
+
+def test_the_refusal_gives_each_kind_its_own_next_step(cli, store, tmp_path):
+    _base(cli)
+    for account, ip, email in (("kestrel-us", "203.0.113.61", "ops@northgate-trading.example"),
+                               ("marigold-us", "203.0.113.57", "sales@northgate-trading.example")):
+        _used(cli, account, "ip", ip, "2026-06-01")
+        _used(cli, account, "email", email, "2026-06-01")
+        _used(cli, account, "phone", "+1 201 555 0188", "2026-06-01")
+    result = _appeal(cli, "--relationship", "not-owned", "-o", tmp_path / "p")
+    assert result.exit_code == 1
+    (line,) = result.output.splitlines()
+    assert line == (
+        "linkcheck: error: kestrel-us still uses what it shares with marigold-us (ip_network, email_domain, phone), which "
+        "an appeal saying you do not own, control or access marigold-us must settle first: for ip_network, move to an "
+        "IP address outside that network range and record the change with `linkcheck attr retire kestrel-us ip VALUE "
+        "--on DATE`, or record why the range is shared with `linkcheck explain kestrel-us marigold-us ip --note TEXT "
+        "--note-zh TEXT`; for email_domain, which no explanation settles when you do not own the other account, move "
+        "your email addresses to a domain of your own and record each change with `linkcheck attr retire kestrel-us "
+        "email VALUE --on DATE`; for phone, change it and record the change with `linkcheck attr retire kestrel-us "
+        "phone VALUE --on DATE`, or record why it is shared with `linkcheck explain kestrel-us marigold-us phone --note "
+        "TEXT --note-zh TEXT`; then run the appeal again")
+    assert "cannot explain" not in line
+    zh = _appeal(cli, "-o", tmp_path / "p", env={"LINKCHECK_LANG": "zh"})
+    assert zh.exit_code == 1 and "；" in zh.output and "email_domain" in zh.output
+
+
+def _flat(text):
+    return " ".join(text.split())
+
+
+def test_an_english_statement_names_and_signs_with_the_english_legal_name(cli, store):
+    ok(cli("account", "add", "mingda-us", "-m", "amazon.com", "--legal-name-en", "Shenzhen Mingda Pet Supplies Co., Ltd.",
+           "--legal-name-local", "深圳市明达宠物用品有限公司"))
+    ok(cli("account", "add", "xinghe-us", "-m", "amazon.com"))
+    ok(cli("attr", "add", "mingda-us", "company_name", "深圳市明达宠物用品有限公司"))
+    en = cli("statement", "mingda-us", "--against", "xinghe-us")
+    ok(en)
+    assert "Operator: Shenzhen Mingda Pet Supplies Co., Ltd." in en.stdout
+    assert "Sincerely,\n\nShenzhen Mingda Pet Supplies Co., Ltd.\n" in en.stdout
+    assert "深圳市明达" not in en.stdout.split("Sincerely,")[1]
+    zh = cli("statement", "mingda-us", "--against", "xinghe-us", "--lang", "zh")
+    ok(zh)
+    assert re.search(r"^经营者：\s*深圳市明达宠物用品有限公司$", zh.stdout, re.M)
+    assert "特此说明。\n\n深圳市明达宠物用品有限公司\n" in zh.stdout
+    # no legal name on file: the recorded company name, in the statement's script where there is one
+    ok(cli("account", "add", "boya-us", "-m", "amazon.com"))
+    ok(cli("attr", "add", "boya-us", "company_name", "博雅家居有限公司"))
+    ok(cli("attr", "add", "boya-us", "company_name", "Boya Home Co., Ltd."))
+    assert "Operator: Boya Home Co., Ltd." in cli("statement", "boya-us", "--against", "xinghe-us").stdout
+
+
+def test_a_full_width_value_is_shown_in_normal_width_and_never_broken_across_lines(cli, store):
+    ok(cli("account", "add", "mingda-us", "-m", "amazon.com"))
+    ok(cli("account", "add", "xinghe-us", "-m", "amazon.com"))
+    ok(cli("attr", "add", "mingda-us", "email", "ＭＩＮＧＤＡ．ＵＳ＠ＥＸＡＭＰＬＥ．ＣＯＭ"))
+    ok(cli("attr", "add", "mingda-us", "address", "深圳市南山区科技园路１号（Ａ座）"))
+    for lang in ("en", "zh"):
+        out = cli("statement", "mingda-us", "--against", "xinghe-us", "--lang", lang).stdout
+        assert "ＭＩＮＧＤＡ" not in out and "ＥＸＡＭＰＬＥ" not in out
+        assert any("MINGDA.US@EXAMPLE.COM" in line for line in out.splitlines())
+        # Chinese keeps its own punctuation; only the letters and digits are made normal width
+        assert "深圳市南山区科技园路1号（A座）" in out
+
+
+def test_the_statement_says_what_a_check_through_a_browser_profile_compares(cli, store):
+    ok(cli("account", "add", "mingda-us", "-m", "amazon.com"))
+    ok(cli("account", "add", "xinghe-us", "-m", "amazon.com"))
+    _logged(store, "mingda-us", "2026-10-02")
+    out = _flat(cli("statement", "mingda-us", "--against", "xinghe-us").stdout)
+    assert "stops the login if any of them belongs to another account" not in out
+    assert ("linkcheck compares what the login shows (this computer, its network and its router; through a browser "
+            "profile, what that profile shows websites)") in out
+    assert "through a browser profile: it judged" not in out
+    with Store.open(store, PASSPHRASE, write=True) as st:
+        st.add_event(Event(_ts("2026-10-03"), "mingda-us", "check", "GO",
+                           dict(OFFICE_PC, profile="adspower:k1a2b3c4", strict=False, hidden=["mac"])))
+    out = _flat(cli("statement", "mingda-us", "--against", "xinghe-us").stdout)
+    assert ("One of these checks was made through a browser profile: it judged this computer's own identifiers by what "
+            "the profile shows websites, so this computer's values that the profile hides did not stop it, even where "
+            "they are recorded for another account.") in out
+    zh = "".join(cli("statement", "mingda-us", "--against", "xinghe-us", "--lang", "zh").stdout.split())
+    assert "其中一次检查是通过浏览器环境进行的" in zh

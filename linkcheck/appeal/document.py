@@ -245,6 +245,12 @@ def _document(st: Statement, fingerprint: str) -> tuple[str, list]:
         ]
         if stops:
             blocks.append(_Bullets(tuple(stops)))
+        # what those checks compared: through a browser profile, what the profile shows websites
+        profiled = sum(1 for c in st.checks if c.through_profile)
+        if profiled:
+            key = ("controls_profiles_all" if profiled == len(st.checks) else
+                   "controls_profiles_one" if profiled == 1 else "controls_profiles")
+            blocks.append(_Para(w(key, count=profiled)))
     else:
         blocks.append(_Para(w("controls_no_checks")))
     if st.notes:

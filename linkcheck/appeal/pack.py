@@ -104,6 +104,17 @@ def missing_facts(plan: poa.Plan, words: i18n.Catalog, lang: str) -> list[str]:
                 key = "missing_open_domain" if item.group == "email_domain" else "missing_open"
                 out.append(words(key, what=poa.thing(words, "same_", item), other=r.shown, name=name,
                                  name2=r.name, value=_open_value(item, shared_kind, raw), kind=shared_kind))
+    staffing = plan.staffing
+    if staffing is not None and plan.case.relationship not in ("own", "agency-ongoing"):
+        # a claim about staff or computers the letter leaves out, and why (plan.Staffing)
+        log_others = [s.other for s in staffing.log]
+        for gap in (staffing.staff_gap, staffing.computers_gap):
+            if gap is None:
+                continue
+            others = {"staff_elsewhere": staffing.logins_elsewhere, "computers_elsewhere": staffing.computers_elsewhere,
+                      "staff_log": [s.other for s in staffing.log if s.same_member],
+                      "computers_log": log_others}.get(gap, ())
+            out.append(words("missing_" + gap, name=name, others=poa._join(words, list(others))))
     for claim in plan.not_kept_on_record:
         out.append(words("missing_kept_" + claim, accounts=poa._join(words, [name, *(r.name for r in plan.related)])))
     for item in plan.retired:

@@ -158,6 +158,123 @@ class Related:
     reactivated: str | None  # YYYY-MM-DD (own route)
 
 
+# The values that name one computer, as the store keeps them.
+COMPUTER_KINDS = ("mac", "machine_id", "hostname")
+# What the log counts as working on an account from a computer: a check or run that let the login
+# through, or a capture that recorded that computer on the account.
+_USED_FROM = frozenset({("check", "GO"), ("run", "GO"), ("capture", "RECORDED")})
+
+
+@dataclass(frozen=True)
+class LogShare:
+    """The log's logins to the appealing account and to another account from one computer."""
+
+    other: str
+    members: tuple[str, ...]  # the team members who logged in to the other account from it
+    same_member: bool  # one member did both (in a store that records no member: one user)
+    last: int  # the latest login to the other account from it
+
+
+@dataclass(frozen=True)
+class Staffing:
+    """What the records say of who works on the account and on which computers: its Seller
+    Central logins and computers on file now, the other accounts that hold one of them now,
+    and the log's logins to other accounts from a computer it is worked on from."""
+
+    logins: int = 0
+    logins_elsewhere: tuple[str, ...] = ()
+    computers: int = 0
+    computers_elsewhere: tuple[str, ...] = ()
+    log: tuple[LogShare, ...] = ()
+
+    def log_with(self, other: str, *, same_member: bool = False) -> LogShare | None:
+        return next((s for s in self.log if s.other == other and (s.same_member or not same_member)), None)
+
+    @property
+    def staff_gap(self) -> str | None:
+        """Why "only our own employees, each with a personal login" cannot be said, or None when
+        the records back it: a login on file, held by no other account, and no one who logged in
+        to it also logged in to another account from the same computer."""
+        if not self.logins:
+            return "staff_none"
+        if self.logins_elsewhere:
+            return "staff_elsewhere"
+        if any(s.same_member for s in self.log):
+            return "staff_log"
+        return None
+
+    @property
+    def computers_gap(self) -> str | None:
+        """Why "computers that belong to our business alone" cannot be said, or None: a computer on
+        file, on file for no other account, and no login to another account from it in the log."""
+        if not self.computers:
+            return "computers_none"
+        if self.computers_elsewhere:
+            return "computers_elsewhere"
+        if self.log:
+            return "computers_log"
+        return None
+
+
+def _held_elsewhere(store, subject: Profile, kinds_: Sequence[str]) -> tuple[int, tuple[str, ...]]:
+    """How many values of KINDS_ SUBJECT uses now, and the other accounts that use one of them now."""
+    ours = [a for a in subject.attributes if a.kind in kinds_ and is_current(a) and a.keys]
+    wanted = {(a.kind, a.normalized) for a in ours}
+    others: set[str] = set()
+    if ours:
+        for p in store.candidates({k for a in ours for k in a.keys}, exclude=subject.name):
+            if any((b.kind, b.normalized) in wanted and is_current(b) for b in p.attributes):
+                others.add(p.name)
+    return len(wanted), tuple(sorted(others))
+
+
+def _computer_marks(detail: dict | None) -> frozenset[str]:
+    """The computer a log entry was made on, as the log keeps it (masked network cards and machine
+    id, its name)."""
+    d = detail or {}
+    marks = {str(m) for m in d.get("devices") or () if m}
+    if d.get("hostname"):
+        marks.add("hostname:" + str(d["hostname"]))
+    return frozenset(marks)
+
+
+def _one_computer(a: frozenset[str], b: frozenset[str]) -> bool:
+    """Whether two log entries were made on one computer: they agree on two of its marks (a
+    masked network card keeps only its vendor and last octet, so one mark alone may be two office
+    computers of one make), or on the only one an entry has."""
+    return len(a & b) >= min(2, len(a), len(b))
+
+
+def staffing_on_record(store, subject: Profile, related: Sequence[str] = ()) -> Staffing:
+    """Staffing for SUBJECT, from its values and the log (see Staffing)."""
+    logins, logins_elsewhere = _held_elsewhere(store, subject, ("platform_login",))
+    computers, computers_elsewhere = _held_elsewhere(store, subject, COMPUTER_KINDS)
+    ours = [(e, _computer_marks(e.detail)) for e in store.events(account=subject.name)
+            if (e.action, e.verdict) in _USED_FROM]
+    ours = [(e, marks) for e, marks in ours if marks]
+    shares: dict[str, LogShare] = {}
+    if ours:
+        seen = frozenset().union(*(marks for _e, marks in ours))
+        for e in store.events():
+            if e.account == subject.name or (e.action, e.verdict) not in _USED_FROM:
+                continue
+            theirs = _computer_marks(e.detail)
+            if not theirs & seen:
+                continue
+            on_it = [o for o, mine in ours if _one_computer(mine, theirs)]
+            if not on_it:
+                continue
+            member = (e.detail or {}).get("member")
+            same = any((o.detail or {}).get("member") == member for o in on_it)
+            old = shares.get(e.account)
+            members = tuple(sorted({*(old.members if old else ()), *((member,) if member else ())}))
+            shares[e.account] = LogShare(e.account, members, same or bool(old and old.same_member),
+                                         max(e.when, old.last if old else 0))
+    # the related accounts first: what the letter is about
+    log = sorted(shares.values(), key=lambda s: (s.other not in related, s.other))
+    return Staffing(logins, logins_elsewhere, computers, computers_elsewhere, tuple(log))
+
+
 @dataclass(frozen=True)
 class Plan:
     """Everything the letter, the exhibit list and the evidence page say (before a language)."""
@@ -185,6 +302,10 @@ class Plan:
     not_kept_on_record: tuple[str, ...] = ()
     # Every business value on file, shared ones included: the evidence page shows them all.
     business_on_file: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # On the other routes, what the prevention paragraph may say of staff and computers ("staff":
+    # only our own employees, each with a personal login; "computers": computers of our business
+    # alone): only what the records back (Staffing); and why each claim left out was left out.
+    staffing: "Staffing | None" = None
 
     def replacement(self, item: Item) -> str | None:
         """What replaced ITEM, where the records show it: a value of its kind in use now, shared with
@@ -387,7 +508,8 @@ def build_plan(store, name: str, case: AppealCase, rules: Rules, *, health=None)
         if case.relationship == "own" and case.reactivated_on(other_name) and reactivated is None:
             warnings.append(_("warning: the records never show {other} as suspended or closed, so the letter does not say it was reactivated; if Amazon had deactivated it, record that with `linkcheck account set {other} --status suspended`, then `--status active`, and run the appeal again", other=other_name))
         related.append(Related(other_name, other_shown, tuple(items), other.account.status, reactivated))
-    _refuse_what_the_records_contradict(name, case, related)
+    staffing = staffing_on_record(store, subject, case.related)
+    _refuse_what_the_records_contradict(name, case, related, staffing)
     _check_notes(name, case, related, letter_languages(case, subject))
     ends = [i.until for r in related for i in r.items if i.until is not None]
     checks_since = max(ends) if ends else None
@@ -395,9 +517,12 @@ def build_plan(store, name: str, case: AppealCase, rules: Rules, *, health=None)
     if checks_since is not None:
         # The letter says each login was checked and nothing was found used by another business:
         # only checks that found nothing shared with any other account count (a GO may still
-        # report a share below the stop level, an IP network say: the level in its log entry).
+        # report a share below the stop level, an IP network say: the level in its log entry). Nor
+        # does a GO through a browser profile that hid this computer's values on file for another
+        # account: "the computer was not used by any other business" is not what it found.
         checks = sum(1 for e in store.events(account=name, since=checks_since)
-                     if e.action in ("check", "run") and e.verdict == "GO" and not (e.detail or {}).get("level"))
+                     if e.action in ("check", "run") and e.verdict == "GO" and not (e.detail or {}).get("level")
+                     and not (e.detail or {}).get("hidden_shared_with"))
     business = {
         kind: tuple(dict.fromkeys(a.value for a in subject.attributes if a.kind == kind and is_current(a)))
         for kind in BUSINESS_KINDS
@@ -426,6 +551,9 @@ def build_plan(store, name: str, case: AppealCase, rules: Rules, *, health=None)
             raise MissingFact(_("the English Plan of Action would name {items}, which the records hold in Chinese only; add the English name each goes by with `linkcheck attr add {name} KIND \"ENGLISH NAME\"` (the English letter then uses it, the Chinese letter the Chinese), then run the appeal again", items=i18n.join_list([f"{kind} {value}" for kind, value in chinese_only]), name=name))
     kept_apart, not_on_record = _kept_apart(subject, [profiles[o] for o in case.related], related) \
         if case.relationship == "own" else ((), ())
+    if "logins" in kept_apart and any(staffing.log_with(o, same_member=True) for o in case.related):
+        # one member of staff logged in to both accounts from one computer: not "its own staff"
+        kept_apart = tuple(c for c in kept_apart if c != "logins")
     shared_values = {v for r in related for i in r.items for v in i.values}
     # What the account uses now, begun on a date someone gave: a value in use whose start nobody
     # gave (the main address, recorded on import) replaced nothing the records can show.
@@ -440,7 +568,8 @@ def build_plan(store, name: str, case: AppealCase, rules: Rules, *, health=None)
                                (a.kind, a.normalized) in shared_values))
     return Plan(case, subject, shown, tuple(related), checks_since, checks, business, health or {},
                 warnings=tuple(warnings), successors=tuple(successors), shared_business=tuple(shared_business),
-                kept_apart=kept_apart, not_kept_on_record=not_on_record, business_on_file=on_file)
+                kept_apart=kept_apart, not_kept_on_record=not_on_record, business_on_file=on_file,
+                staffing=staffing)
 
 
 # What each own-route claim of separation needs on record: a value of one of these kinds in use by
@@ -487,8 +616,39 @@ def _item_names(item: Item) -> tuple[str, ...]:
     return item.kinds
 
 
-def _refuse_what_the_records_contradict(name: str, case: AppealCase, related: list[Related]) -> None:
+# Routes whose letter says the business does not access the related account and that its own staff
+# alone work on its account: the log's logins to the related account from our computer contradict it
+# (an agency working on both is the agency routes' own story; one business, the own route's).
+NO_ACCESS_ROUTES = frozenset({"not-owned", "former-tenant", "shared-service", "error", "family"})
+
+
+def never_explained(route: str | None) -> frozenset[str]:
+    """The groups no explanation settles while both accounts use them: money, the company itself,
+    the keys to the account; on the not-owned route also a private email domain, which reads as
+    one organisation's mailboxes (a public mail provider is no domain the audit matches)."""
+    return NEVER_CURRENT | {"email_domain"} if route == "not-owned" else NEVER_CURRENT
+
+
+def _settle_step(item: Item, name: str, name2: str, never: frozenset[str]) -> str:
+    """What to do about one value still shared, as its kind allows: the range's address moved or
+    the range explained; a private domain's addresses moved; a value changed and retired, or
+    explained where an explanation can settle it."""
+    if item.shape == "range":
+        return _("for ip_network, move to an IP address outside that network range and record the change with `linkcheck attr retire {name} ip VALUE --on DATE`, or record why the range is shared with `linkcheck explain {name} {name2} ip --note TEXT --note-zh TEXT`", name=name, name2=name2)
+    if item.group == "email_domain":
+        if "email_domain" in never:
+            return _("for email_domain, which no explanation settles when you do not own the other account, move your email addresses to a domain of your own and record each change with `linkcheck attr retire {name} email VALUE --on DATE`", name=name)
+        return _("for email_domain, move your email addresses to a domain of your own and record each change with `linkcheck attr retire {name} email VALUE --on DATE`, or record why the domain is shared with `linkcheck explain {name} {name2} email --note TEXT --note-zh TEXT`", name=name, name2=name2)
+    kind = item.kinds[0]
+    if item.group in never:
+        return _("for {kind}, which no explanation settles, change it and record the change with `linkcheck attr retire {name} {kind} VALUE --on DATE`", kind=kind, name=name)
+    return _("for {kind}, change it and record the change with `linkcheck attr retire {name} {kind} VALUE --on DATE`, or record why it is shared with `linkcheck explain {name} {name2} {kind} --note TEXT --note-zh TEXT`", kind=kind, name=name, name2=name2)
+
+
+def _refuse_what_the_records_contradict(name: str, case: AppealCase, related: list[Related],
+                                        staffing: Staffing | None = None) -> None:
     route = case.relationship
+    never = never_explained(route)
     for r in related:
         if route == "own":
             if r.status in ("suspended", "closed"):
@@ -498,16 +658,23 @@ def _refuse_what_the_records_contradict(name: str, case: AppealCase, related: li
         # (two company names only alike -- a typo apart, or one brand read alike in two scripts --
         # are two companies once explained; one name, one bank account or one login never is)
         current = [i for i in r.items if i.until is None
-                   and (i.group in NEVER_CURRENT and not (i.shape == "similar" and i.explained) or not i.explained)]
+                   and (i.group in never and not (i.shape == "similar" and i.explained) or not i.explained)]
         if current and all(i.shape == "range" for i in current):
             # what is shared is a network range, not one address: say so, and how to settle it
             raise CannotAppeal(
                 _("{name} still uses an IP address in the same network range as an address of {name2} (ip_network), which an appeal saying you do not own, control or access {name2} cannot explain as it stands. Move to an address outside that range and record the change with `linkcheck attr retire {name} ip VALUE --on DATE`, or record why the range is shared (one provider's addresses, say) with `linkcheck explain {name} {name2} ip --note TEXT --note-zh TEXT`, then run the appeal again", name=name, name2=r.name))
         if current:
-            kinds = _shared_names(current)
-            first = current[0].kinds[0]
+            # each kind its own next step: only what no explanation settles is said to be so
+            steps = i18n.join_clauses(dict.fromkeys(_settle_step(i, name, r.name, never) for i in current))
             raise CannotAppeal(
-                _("{name} still uses what it shares with {name2} ({kinds}), which an appeal saying you do not own, control or access {name2} cannot explain. Change it first, record the change with `linkcheck attr retire {name} {first} VALUE --on DATE`, then run the appeal again", name=name, name2=r.name, kinds=kinds, first=first))
+                _("{name} still uses what it shares with {name2} ({kinds}), which an appeal saying you do not own, control or access {name2} must settle first: {steps}; then run the appeal again", name=name, name2=r.name, kinds=_shared_names(current), steps=steps))
+        shared_log = staffing.log_with(r.name) if staffing is not None and route in NO_ACCESS_ROUTES else None
+        if shared_log is not None:
+            # the log shows someone here logging in to the account the letter says we do not access
+            who = (_("member {members}", members=i18n.join_list(shared_log.members)) if shared_log.members
+                   else _("this store's user"))
+            raise CannotAppeal(
+                _("the log shows {who} logging in to {name2} from a computer {name} is worked on from (last on {date}), which an appeal saying you do not own, control or access {name2} contradicts. If the same people or computers work on both accounts, choose the --relationship that says so (own: one business owns both; agency-ongoing: one agency works on both); `linkcheck log {name2}` shows those logins", who=who, name=name, name2=r.name, date=day_of(shared_log.last).isoformat()))
         # Money, the company itself or the keys to the account, used by both at the same time, even
         # long ago: common control, which no route but "own" explains.
         together = [i for i in r.items if i.overlapped and i.group in NEVER_CURRENT and not i.explained]
@@ -677,9 +844,12 @@ def compose(plan: Plan, lang: str) -> tuple[list[str], Exhibits]:
     business_of: dict[str, list[str]] = {}
     for other, kind, count in plan.shared_business:
         business_of.setdefault(other, []).append(words(f"biz_shared_{kind}" + ("s" if count > 1 else "")))
-    cause = [words("cause_open")] if any(r.items or r.name in business_of for r in plan.related) else []
+    staffed = {r.name for r in plan.related
+               if own and plan.staffing is not None and plan.staffing.log_with(r.name, same_member=True)}
+    cause = [words("cause_open")] if any(r.items or r.name in business_of or r.name in staffed
+                                         for r in plan.related) else []
     for r in plan.related:
-        if not r.items and r.name not in business_of:
+        if not r.items and r.name not in business_of and r.name not in staffed:
             cause.append(words("cause_none", other=r.shown))
             continue
         groups: dict[tuple, list[Item]] = {}
@@ -726,6 +896,8 @@ def compose(plan: Plan, lang: str) -> tuple[list[str], Exhibits]:
                     cause.append(words("cause_note", things=thing(words, form, i), note=_sentence(note, lang)))
                 else:
                     cause.append(_sentence(note, lang))
+        if r.name in staffed:
+            cause.append(words("cause_staff_own"))  # the log: one of our staff on both, from one computer
         if r.name in business_of:  # a supplier or carrier both work with: told, never cited as separation
             cause.append(words("cause_business" + ("_own" if own else ""), other=r.shown,
                                things=_join(words, business_of[r.name], "and_also")))
@@ -800,9 +972,7 @@ def compose(plan: Plan, lang: str) -> tuple[list[str], Exhibits]:
 
     # A value still shared (explained: a coworking space's line) rules out "our own internet line".
     still_shared = any(i.until is None and i.their_until is None for r in plan.related for i in r.items)
-    key = "prevent_own" if own else ("prevent_shared" if still_shared else "prevent")
-    if case.relationship == "agency-ongoing":  # the agency's staff work on the account: never "only our own employees"
-        key = "prevent_agency_ongoing"
+    staffing = plan.staffing or Staffing()
     if own:
         # Only what the records back: each account's own bank account where each has one on file and
         # none is shared, its premises where each has an address and no router or line is still
@@ -810,11 +980,27 @@ def compose(plan: Plan, lang: str) -> tuple[list[str], Exhibits]:
         kept = [words("own_" + claim, n=ex.cite("lease")) if claim == "premises" else words("own_" + claim)
                 for claim in plan.kept_apart]
         prevent = [words("prevent_own", things=_join(words, kept, "and_also"))] if kept else []
+    elif case.relationship == "agency-ongoing":
+        # the agency's staff work on the account: never "only our own employees"; its logins are the
+        # account's own only where one is on file and no other account holds it; no term of the
+        # agreement that nobody recorded
+        prevent = [words("prevent_agency_ongoing", n=ex.cite("agency_ongoing"))]
+        if staffing.logins and not staffing.logins_elsewhere:
+            prevent.append(words("prevent_agency_logins"))
     else:
-        prevent = [words(key, n=ex.cite("agency_ongoing" if key == "prevent_agency_ongoing" else "lease"))]
+        # Each claim only where the records back it (Staffing): our own staff where the account has a
+        # login of its own and no one who works on it logged in to another account from its computer;
+        # computers of our own where one is on file, for no other account, with no such login.
+        claims = [claim for claim, backed in (("premises", not still_shared), ("staff", staffing.staff_gap is None),
+                                              ("computers", staffing.computers_gap is None)) if backed]
+        prevent = [words("prevent_" + claim + ("_first" if n == 0 else "")) for n, claim in enumerate(claims)]
+        if "premises" in claims:
+            prevent.append(words("prevent_files", n=ex.cite("lease")))
+        elif "computers" in claims:
+            prevent.append(words("prevent_files_computers", n=ex.cite("computer")))
     if case.relationship == "agency":
         prevent.append(words("prevent_agency"))
-    if case.relationship == "family":
+    if case.relationship == "family" and not any(s.same_member for s in staffing.log):
         prevent.append(words("prevent_family"))
     biz = {kind: _in_script(values, lang) for kind, values in plan.business.items()}
     if biz.get("brand"):
@@ -836,8 +1022,15 @@ def compose(plan: Plan, lang: str) -> tuple[list[str], Exhibits]:
             exhibit = suppliers
         else:
             exhibit = suppliers + "_only" if biz.get("supplier") else "logistics"
-        one = len(biz.get("supplier") or ()) + len(carriers) == 1
-        prevent.append(words("biz_contract_one" if one else "biz_contracts", n=ex.cite(exhibit)))
+        # Who holds an agreement is named: a product category is no counterparty.
+        many_suppliers, many_carriers = len(biz.get("supplier") or ()) > 1, len(carriers) > 1
+        if biz.get("supplier") and carriers:
+            key = "biz_contract_both" if many_suppliers or many_carriers else "biz_contract_both_one"
+        elif biz.get("supplier"):
+            key = "biz_contract_suppliers" if many_suppliers else "biz_contract_supplier"
+        else:
+            key = "biz_contract_carriers" if many_carriers else "biz_contract_carrier"
+        prevent.append(words(key, n=ex.cite(exhibit)))
     if fba:
         prevent.append(words("biz_fba"))
     if prevent:
@@ -845,7 +1038,8 @@ def compose(plan: Plan, lang: str) -> tuple[list[str], Exhibits]:
 
     if plan.health.get(lang):
         paras.append(plan.health[lang])
-    paras.append(words("request", account=plan.shown))
+    # "the enclosed documents" only where the letter cites one
+    paras.append(words("request" if ex.keys else "request_no_documents", account=plan.shown))
     paras.append(words("thanks"))
     paras.append(words("sign_off") + "\n" + signer(plan, lang))
     return [_tidy(spelled(plan, lang, p)) for p in paras], ex

@@ -18,7 +18,7 @@ from ..crypto import hkdf
 from ..linkage import engine
 from ..registry import kinds
 from ..errors import EXIT_FINDINGS, InvalidInput, LinkcheckError, UsageError
-from ..models import EVERY_HOLDER, Attribute, Event, Explanation, Profile, iso, now
+from ..models import EVERY_HOLDER, Attribute, Event, Explanation, Profile, is_current, iso, now
 from ..linkage.rules import DEFAULT_RULES, FACETS, Rules
 from ..linkage.evidence import EXACT, NETWORK, NORMALISED
 from ..linkage.explained import value_keys
@@ -167,6 +167,8 @@ class CheckRecord:
     action: str
     verdict: str
     conflicts: tuple[str, ...] = ()
+    # made through a browser profile: this computer's own values judged by what the profile shows
+    through_profile: bool = False
 
 
 @dataclass(frozen=True)
@@ -404,6 +406,7 @@ def build_statement(
         CheckRecord(
             e.when, e.account, e.action, e.verdict,
             tuple(c for c in _strings(_detail(e).get("conflicts")) if c in names and c != e.account),
+            bool(_detail(e).get("profile")),
         )
         for e in sorted(events, key=lambda e: e.when)
         if e.action in ("check", "run")
@@ -413,8 +416,7 @@ def build_statement(
         for p in profiles
         if include_notes and p.account.note and p.account.note.strip()
     )
-    company = next((a.value for a in subject.attributes if a.kind == "company_name"), None)
-    operator = _scrub(operator) if operator and operator.strip() else (_scrub(company) if company else None)
+    operator = _scrub(operator) if operator and operator.strip() else _operator_in(subject, lang)
     values_compared = sum(
         1 for p in profiles for a in p.attributes if a.keys and not is_business_kind(a.kind)
     )
@@ -487,12 +489,42 @@ class ValueShower:
         if self._masked(account, kind) or entered is None:
             text = self.masked(kind, normalized, entered)
         else:
-            text = " ".join(entered.split())
+            text = half_width(" ".join(entered.split()))
         mark = self._marks.get((kind, normalized))
         if mark is None:
             return text
         self.used = True
         return f"{text} [{mark}]"
+
+
+# Full-width forms of ASCII (ＭＩＮＧＤＡ．ＵＳ＠ＥＸＡＭＰＬＥ．ＣＯＭ, typed with a Chinese input method)
+# and the ideographic space, as their normal-width characters; in text holding Chinese, only the
+# letters and digits (its full-width punctuation，（）：is Chinese punctuation).
+_HALF_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
+_HALF_WIDTH_ALNUM = {code: to for code, to in _HALF_WIDTH.items() if chr(to).isalnum()}
+_IDEOGRAPH = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+
+
+def half_width(text: str) -> str:
+    """TEXT with full-width Latin letters and digits (and, in text without Chinese, signs) in their
+    normal width: a value is shown as a reader types it, and a line breaks around it, never inside
+    it (a full-width run wraps like Chinese, between any two characters)."""
+    return text.translate(_HALF_WIDTH_ALNUM if _IDEOGRAPH.search(text) else _HALF_WIDTH)
+
+
+def _operator_in(subject: Profile, lang: str) -> str | None:
+    """The business behind SUBJECT as a statement in LANG names it (heading and signature): its
+    legal name in that language where it is on file (`account set --legal-name-en`, in Chinese
+    `--legal-name-local`), else a recorded company name in that script, else any recorded one."""
+    acc = subject.account
+    legal = (acc.legal_name_local or acc.legal_name_en) if lang == "zh" else acc.legal_name_en
+    if legal and legal.strip():
+        return _scrub(half_width(legal))
+    companies = [a.value for a in subject.attributes if a.kind == "company_name" and is_current(a)] or \
+        [a.value for a in subject.attributes if a.kind == "company_name"]
+    in_script = [c for c in companies if bool(_IDEOGRAPH.search(c)) == (lang == "zh")]
+    chosen = in_script or companies
+    return _scrub(half_width(chosen[0])) if chosen else None
 
 
 def _party(profile: Profile) -> Party:

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from ..i18n import N_, _, join_list, translate, os_reason
+from .. import i18n
 from .. import accounts as book
 from .. import health
 from ..appeal import case as cases
@@ -175,6 +176,14 @@ def appeal_cmd(name, related, output, force, notice_date, notice_text, relations
                    "it (former-tenant, shared-service, agency, family, error)"))
     click.echo(_("Appeal pack written to {output}", output=output))
     pasted = packs.LETTER_FILES[plan.letter_lang]
+    open_items = packs.missing_facts(plan, i18n.catalog("appeal", case.lang), case.lang)
+    if open_items:
+        # exhibits.txt lists what the records lack: not ready to paste until it is settled
+        click.echo(_("  before you send it: exhibits.txt lists {count} open items under \"{title}\"; the first: {first}",
+                     count=len(open_items), title=i18n.catalog("appeal", case.lang)("missing_title"),
+                     first=open_items[0]) if len(open_items) > 1 else
+                   _("  before you send it: exhibits.txt lists one open item under \"{title}\": {first}",
+                     title=i18n.catalog("appeal", case.lang)("missing_title"), first=open_items[0]))
     if len(plan.langs) > 1 and plan.letter_lang == "en":
         # Both letters: the marketplace reads the English one; the Chinese says the same, for you.
         click.echo(_("  paste into the appeal form: plan-of-action.txt (English); plan-of-action.zh.txt says the "
