@@ -477,7 +477,8 @@ def record_attributes(
                               reason=exc.reason))
         except InvalidInput as exc:
             problems.append(_("{kind}: {problem}", kind=raw.kind, problem=exc.message))
-    attrs.extend(legal_name_attributes(dict(record.identity), source=source, when=when, known=(*known, *attrs)))
+    if record.identity:
+        attrs.extend(legal_name_attributes(dict(record.identity), source=source, when=when, known=(*known, *attrs)))
     return in_company_country(attrs, known), problems
 
 
@@ -492,6 +493,8 @@ def legal_name_attributes(identity: dict, *, source: str = "manual", when: int |
     """A company_name attribute for each legal name in `identity` (field -> text) that the
     account's values (`known`) do not already hold. A legal name the company-name rules cannot
     read (a bare legal form) adds nothing: the identity field itself was already accepted."""
+    if not any(isinstance(identity.get(field), str) for field in LEGAL_NAME_FIELDS):
+        return []  # (most imported rows: nothing to compare with the values held)
     held = {a.normalized for a in known if a.kind == "company_name"}
     attrs = []
     for field in LEGAL_NAME_FIELDS:
