@@ -195,3 +195,28 @@ def test_an_identity_without_legal_names_adds_no_company_name():
     added = accounts.legal_name_attributes({"legal_name_en": "Quorvane Ltd"}, known=known, when=1)
     assert [a.normalized for a in added] == [accounts.make_attribute("company_name", "Quorvane Ltd").normalized]
     assert accounts.legal_name_attributes({"legal_name_en": "Zorbex Trading Ltd"}, known=known) == []
+
+
+def _file_of_as_before(origin: str) -> str:
+    import re
+
+    from linkcheck.i18n import translate
+
+    found = re.fullmatch(r"(.*)\[\d+\]", origin)
+    if found:
+        return found.group(1)
+    template = re.escape(translate("{file} row {row}")).replace(r"\{file\}", "(.*)").replace(r"\{row\}", r"\d+")
+    found = re.fullmatch(template, origin)
+    return found.group(1) if found else origin
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.text(alphabet="ab.[]0189\u0663\uff11 \n\rrow", max_size=16))
+def test_the_file_an_origin_names_is_as_before(origin):
+    assert accounts._file_of(origin) == _file_of_as_before(origin)
+
+
+def test_the_file_an_origin_names():
+    for origin, file in (("profiles.json[2]", "profiles.json"), ("a[1]b[20]", "a[1]b"), ("x.json", "x.json"),
+                         ("stores.csv row 3", "stores.csv"), ("a[1]]", "a[1]]"), ("[7]", ""), ("a\nb[1]", "a\nb[1]")):
+        assert accounts._file_of(origin) == file == _file_of_as_before(origin)
