@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass, replace
@@ -477,7 +478,8 @@ def record_attributes(
                               reason=exc.reason))
         except InvalidInput as exc:
             problems.append(_("{kind}: {problem}", kind=raw.kind, problem=exc.message))
-    attrs.extend(legal_name_attributes(dict(record.identity), source=source, when=when, known=(*known, *attrs)))
+    if record.identity:
+        attrs.extend(legal_name_attributes(dict(record.identity), source=source, when=when, known=(*known, *attrs)))
     return in_company_country(attrs, known), problems
 
 
@@ -492,6 +494,8 @@ def legal_name_attributes(identity: dict, *, source: str = "manual", when: int |
     """A company_name attribute for each legal name in `identity` (field -> text) that the
     account's values (`known`) do not already hold. A legal name the company-name rules cannot
     read (a bare legal form) adds nothing: the identity field itself was already accepted."""
+    if not any(isinstance(identity.get(field), str) for field in LEGAL_NAME_FIELDS):
+        return []  # (most imported rows: nothing to compare with the values held)
     held = {a.normalized for a in known if a.kind == "company_name"}
     attrs = []
     for field in LEGAL_NAME_FIELDS:
@@ -741,14 +745,18 @@ def _import_records(store, pairs: Iterable[tuple[ProfileRecord | BuiltRow, Answe
 def _file_of(origin: str) -> str:
     """The file an import record's origin names: "stores.csv row 3" (in the interface's words) and
     "profiles.json[2]" -> the file's name; the origin itself otherwise."""
-    import re
-
-    found = re.fullmatch(r"(.*)\[\d+\]", origin)
-    if found:
-        return found.group(1)
-    template = re.escape(translate("{file} row {row}")).replace(r"\{file\}", "(.*)").replace(r"\{row\}", r"\d+")
-    found = re.fullmatch(template, origin)
+    if origin.endswith("]"):  # (what `(.*)\[\d+\]` matches, without a regex: a call a row made ahead)
+        at = origin.rfind("[")
+        if at >= 0 and origin[at + 1 : -1].isdecimal() and "\n" not in origin[:at]:
+            return origin[:at]
+    found = _origin_pattern(translate("{file} row {row}")).fullmatch(origin)
     return found.group(1) if found else origin
+
+
+@functools.lru_cache(maxsize=4)
+def _origin_pattern(template: str) -> re.Pattern:
+    """The pattern of a CSV row's origin in the interface's words ("{file} row {row}")."""
+    return re.compile(re.escape(template).replace(r"\{file\}", "(.*)").replace(r"\{row\}", r"\d+"))
 
 
 def _listed_while_retired(profile: Profile, attrs: Iterable[Attribute]) -> int:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import sys
+import time
 from dataclasses import replace
 
 import pytest
@@ -78,9 +80,9 @@ def _read_ahead(monkeypatch, records):
 @linux_only
 @pytest.mark.parametrize("waited", [False, True], ids=["parsed by the child", "parsed by the importing process"])
 def test_the_child_sends_every_record_in_order_with_answers(monkeypatch, waited):
-    # Whether the importing process waited for a batch (and so parses the next one itself)
-    # depends on timing: here it always did, or never.
-    monkeypatch.setattr(ahead_module, "_waited", lambda fd: waited)
+    # Whether the child leaves a batch unparsed depends on what the importing process has
+    # begun, so on timing: here it always does, or never.
+    monkeypatch.setattr(ahead_module, "_leave_unparsed", lambda unparsed, begun: waited)
     records = _shops(450)  # five batches
     got, parsed_here = _read_ahead(monkeypatch, records)
     assert len(parsed_here) == (4 if waited else 0)  # the last batch is always parsed by the child
@@ -90,16 +92,57 @@ def test_the_child_sends_every_record_in_order_with_answers(monkeypatch, waited)
         assert answers is not None and answers[key] == kinds.parse_value("phone", key[1], region="US").as_tuple()
 
 
+def test_the_child_keeps_one_unparsed_batch_ahead_of_the_importing_process():
+    # (unparsed batches sent, of which begun): the next goes unparsed only when none waits.
+    assert ahead_module._leave_unparsed(0, 0)
+    assert not ahead_module._leave_unparsed(1, 0)
+    assert ahead_module._leave_unparsed(1, 1)
+    assert not ahead_module._leave_unparsed(3, 2)
+
+
 @linux_only
-def test_a_long_wait_buys_the_importing_process_batches_worth_as_much_of_the_childs_time(monkeypatch):
-    # It waited 25 ticks, then never again: at the 10 ticks a batch is reckoned to take the
-    # child before it has timed one, that is three unparsed batches (25, 15, 5 ticks owed).
-    waits = iter([25])
-    monkeypatch.setattr(ahead_module, "_waited", lambda fd: next(waits, 0))
-    records = _shops(550)  # six batches
+def test_the_importing_process_says_each_unparsed_batch_it_begins(monkeypatch):
+    monkeypatch.setattr(ahead_module, "_leave_unparsed", lambda unparsed, begun: unparsed < 3)
+    told = []
+    tell = ahead_module._tell
+    monkeypatch.setattr(ahead_module, "_tell", lambda fd, count: told.append(count) or tell(fd, count))
+    records = _shops(550)  # six batches: the first three unparsed
     got, parsed_here = _read_ahead(monkeypatch, records)
-    assert len(parsed_here) == 3
+    assert len(parsed_here) == 3 and told == [1, 1, 1]
     assert [record for record, _answers in got] == records
+
+
+@linux_only
+def test_the_child_s_outbox_writes_every_batch_in_order_and_says_when_it_cannot():
+    import threading
+
+    read_fd, write_fd = os.pipe()
+    chunks = [bytes([n % 251]) * (50_000 + n) for n in range(100)]  # 5 MB: the pipe fills, the outbox waits
+    got = []
+    reader = threading.Thread(target=lambda: got.append(ahead_module._read_exactly(read_fd, sum(map(len, chunks)))))
+    reader.start()
+    with os.fdopen(write_fd, "wb") as fh:
+        outbox = ahead_module._Outbox(fh)
+        for chunk in chunks:
+            outbox.write(chunk)
+        outbox.close()
+    reader.join()
+    os.close(read_fd)
+    assert got == [b"".join(chunks)]
+
+    read_fd, write_fd = os.pipe()
+    os.close(read_fd)  # the importing process stopped reading
+    fh = os.fdopen(write_fd, "wb")
+    outbox = ahead_module._Outbox(fh)
+    with pytest.raises(OSError):
+        for _n in range(100):
+            outbox.write(b"x" * 100_000)
+            time.sleep(0.001)
+        outbox.close()
+    try:
+        fh.close()
+    except OSError:  # what the thread could not write
+        pass
 
 
 @linux_only
@@ -234,7 +277,7 @@ def test_a_row_made_ahead_is_sealed_and_written_as_put_profile_writes_it(tmp_pat
 @linux_only
 @pytest.mark.parametrize("waited", [False, True], ids=["rows made by the child", "batches left to the importing process"])
 def test_an_import_with_rows_made_ahead_is_the_import_without(tmp_path, monkeypatch, waited):
-    monkeypatch.setattr(ahead_module, "_waited", lambda fd: waited)
+    monkeypatch.setattr(ahead_module, "_leave_unparsed", lambda unparsed, begun: waited)
     monkeypatch.setattr(accounts, "now", lambda: 1_790_000_000)
     records = [*_MIXED, *_shops(250)]  # three batches: the last is always made by the child
     results = {}
@@ -262,6 +305,6 @@ def test_the_importing_process_writes_the_rows_the_child_made(tmp_path, monkeypa
     path = tmp_path / "a.db"
     create(path, PASSPHRASE)
     with Store.open(path, PASSPHRASE, write=True) as st:
-        monkeypatch.setattr(ahead_module, "_waited", lambda fd: False)
+        monkeypatch.setattr(ahead_module, "_leave_unparsed", lambda unparsed, begun: False)
         result = accounts.import_records(st, iter(records), reread=lambda: iter(records))
     assert result.accounts_created == 150 and built == [f"shop-{i}" for i in range(150)]

@@ -433,6 +433,7 @@ def test_a_sealed_line_of_the_wrong_shape_is_damage(cli, store, store_path, monk
     with Store.open(store_path, PASSPHRASE, write=True) as st, monkeypatch.context() as patch:
         st.put_profile(Profile(Account("x"), (company,)))
         patch.setattr(store_mod, "_JSON_LINE", keys_as_text)
+        patch.setattr(store_mod, "_ORJSON_LINE", False)  # every line by _JSON_LINE
         st.put_profile(Profile(Account("y"), (company,)))
     result = cli("audit")
     assert result.exit_code == 5

@@ -19,13 +19,18 @@ every error, is exactly what it would be without the child: the child only saves
 The child parses a batch's values kind by kind, each distinct value once: a third less time
 than value by value in file order (the interpreter keeps running one normaliser's code), and
 a value repeated across accounts (a carrier, a category, a shared address) is parsed once.
-Each time the importing process finds no batch waiting for it, it says so through a second
-pipe, and then how long it waited (a byte per 2 ms); the child sends its next batches
-unparsed, for the importing process to parse (kind by kind too), until they make up for that
-time at what a batch takes the child: so the work evens out between the two, whatever the
-data, and both cores stay busy to the end. (One wait buying one unparsed batch, as before,
-left the importing process 38 of 100 batches at 10,000 accounts once the child made the rows
-of new accounts, which leave it little to do: it waited while the child worked.)
+The two even out the work themselves, one unparsed batch ahead: the child sends a batch
+unparsed, for the importing process to parse (kind by kind too), whenever that process has
+begun every unparsed batch sent before (it says so through a second pipe, a byte a batch),
+and parses the others itself. While the importing process works through an unparsed batch
+(about twice what parsing a batch costs the child), the child parses the batches after it;
+the next unparsed one is already waiting behind them when it is done, so neither waits for
+the other whatever the data, and both cores stay busy to the end. A thread in the child
+writes the batches to the pipe (`_Outbox`), so the child does not stop when the pipe, which
+holds about two batches of rows, is full. (Before the tenth session the importing process
+said when it had found no batch waiting and for how long, and the child then sent unparsed
+batches to make up for that time: so each of those batches was bought by a wait, a core
+idle.)
 
 With a `RowMaker` (a file store: `accounts.import_records`), the child goes one step further
 for each record the import will make a new account of -- a name neither on file when the
@@ -49,8 +54,6 @@ from __future__ import annotations
 
 import os
 import pickle
-import select
-import time
 from dataclasses import fields
 from typing import BinaryIO, Callable, Iterable, Iterator, NamedTuple, Protocol
 
@@ -173,7 +176,7 @@ class ParseAhead:
                  default_region: str | None, rows: RowMaker | None = None):
         self._pid: int | None = None
         self._read: int | None = None  # the child's batches
-        self._waited: int | None = None  # a byte when this process waits for one, then one per _TICK waited
+        self._waited: int | None = None  # a byte to the child for each unparsed batch this process begins
         self._regions = region, default_region
         self._memo = Memo()  # this process's answers kept (the batches it parses itself)
         forked = fork_with_pipes(2)
@@ -192,26 +195,28 @@ class ParseAhead:
                 os.close(read_fd)
                 os.close(waited_write)
                 os.set_blocking(waited_read, False)
-                with os.fdopen(write_fd, "wb") as pipe:
-                    batch: list[ProfileRecord] = []
-                    cache = Memo()
-                    owed = 0  # the importing process's time waiting, not yet made up for (_TICKs)
-                    cost = 10  # what parsing a batch takes here, in _TICKs (measured as it goes)
-                    for record in records():
-                        batch.append(record)
-                        if len(batch) == _BATCH:
-                            owed += _waited(waited_read)
-                            if owed > 0:  # the importing process waited: it gets this batch unparsed
-                                _send(pipe, batch, None, cache, rows)
-                                owed = max(owed - cost, 0)
-                            else:
-                                start = time.monotonic()
-                                _send(pipe, batch, self._regions, cache, rows)
-                                cost = (cost + round((time.monotonic() - start) / _TICK)) // 2 or 1
-                            batch = []
-                    if batch:
-                        _send(pipe, batch, self._regions, cache, rows)
-                    pipe.write(_END)  # every record was sent
+                with os.fdopen(write_fd, "wb") as fh:
+                    pipe = _Outbox(fh)
+                    try:
+                        batch: list[ProfileRecord] = []
+                        cache = Memo()
+                        unparsed = 0  # batches sent unparsed
+                        begun = 0  # of which the importing process has begun
+                        for record in records():
+                            batch.append(record)
+                            if len(batch) == _BATCH:
+                                begun += _begun(waited_read)
+                                if _leave_unparsed(unparsed, begun):  # it has none waiting: this one
+                                    _send(pipe, batch, None, cache, rows)
+                                    unparsed += 1
+                                else:
+                                    _send(pipe, batch, self._regions, cache, rows)
+                                batch = []
+                        if batch:
+                            _send(pipe, batch, self._regions, cache, rows)
+                        pipe.write(_END)  # every record was sent
+                    finally:
+                        pipe.close()  # every batch handed over is written, even if reading failed
             except BaseException:  # noqa: BLE001 - the parent reads and parses the rest itself
                 pass
             finally:
@@ -235,6 +240,7 @@ class ParseAhead:
                 return
             batch, answers = message
             if answers is None:  # left to this process: parsed here, kind by kind
+                _tell(self._waited, 1)  # begun: the child sends the next one unparsed
                 batch = [_unpacked(packed) for packed in batch]
                 answers = parse_batch(batch, *self._regions, self._memo)
                 for record in batch:
@@ -255,11 +261,6 @@ class ParseAhead:
         """The child's next batch, `_END` after the last, or None (the child stopped early)."""
         assert self._read is not None
         try:
-            if not select.select([self._read], [], [], 0)[0]:  # nothing to do but wait: say so,
-                _tell(self._waited, 1)
-                start = time.monotonic()
-                select.select([self._read], [], [])
-                _tell(self._waited, int((time.monotonic() - start) / _TICK))  # and then for how long
             head = _read_exactly(self._read, 8)
             if head == _END:
                 self.close()
@@ -299,27 +300,80 @@ def _read_exactly(fd: int, size: int) -> bytes:
     return b"".join(chunks)
 
 
-_TICK = 0.002  # seconds of waiting the importing process tells the child as one byte
-
-
-def _tell(fd: int | None, ticks: int) -> None:
-    """Tell the child the importing process waited `ticks` _TICKs (a byte each)."""
-    if ticks > 0 and fd is not None:
+def _tell(fd: int | None, count: int) -> None:
+    """Tell the child the importing process has begun `count` unparsed batches (a byte each)."""
+    if count > 0 and fd is not None:
         try:
-            os.write(fd, b"w" * min(ticks, 4096))  # open while _read is
-        except OSError:  # the child has not read the last ones yet (or is gone)
+            os.write(fd, b"b" * count)  # open while _read is
+        except OSError:  # the child has not read the last 64 kB of them (or is gone)
             pass
 
 
-def _waited(fd: int) -> int:
-    """How long the importing process has waited for batches since the last call, in _TICKs."""
+def _begun(fd: int) -> int:
+    """How many unparsed batches the importing process has begun since the last call."""
     try:
         return len(os.read(fd, 1 << 16))
     except BlockingIOError:
         return 0
 
 
-def _send(pipe: BinaryIO, batch: list[ProfileRecord], regions: tuple[str | None, str | None] | None,
+def _leave_unparsed(unparsed: int, begun: int) -> bool:
+    """Whether the child sends its next batch unparsed: when the importing process has begun
+    every unparsed batch sent (none is waiting for it in the pipe)."""
+    return begun >= unparsed
+
+
+class _Outbox:
+    """The child's end of the pipe, written by a thread: a batch is handed over (`write`) and
+    the child goes on with the next while the thread writes it as the pipe takes it, so the
+    child waits only when `_OUTBOX` batches are waiting, not when the pipe (about a megabyte,
+    two batches of rows) is full. Bytes go in the order given, each batch whole. A failed
+    write (the importing process stopped reading) makes `write` and `close` raise OSError."""
+
+    def __init__(self, fh: BinaryIO):
+        import queue
+        import threading
+
+        self._fh = fh
+        self._queue: "queue.Queue[bytes | None]" = queue.Queue(_OUTBOX)
+        self._failed = False
+        self._thread = threading.Thread(target=self._run, name="linkcheck-outbox", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            while True:
+                data = self._queue.get()
+                if data is None:
+                    return
+                self._fh.write(data)
+                self._fh.flush()
+        except BaseException:  # noqa: BLE001 - said by write or close, in the child's thread
+            self._failed = True
+            while True:  # (let a writer blocked on a full queue go on, to fail)
+                if self._queue.get() is None:
+                    return
+
+    def write(self, data: bytes) -> None:
+        if self._failed:
+            raise OSError("the pipe to the importing process is closed")
+        self._queue.put(data)
+
+    def close(self) -> None:
+        self._queue.put(None)
+        self._thread.join()
+        if self._failed:
+            raise OSError("the pipe to the importing process is closed")
+
+
+_OUTBOX = 16  # batches handed to the writing thread and not yet written (about 10 MB of rows)
+
+
+class _Writes(Protocol):
+    def write(self, data: bytes, /) -> object: ...
+
+
+def _send(pipe: _Writes, batch: list[ProfileRecord], regions: tuple[str | None, str | None] | None,
           cache: Memo, rows: RowMaker | None = None) -> None:
     """One batch: its records and their answers (parsed with `regions`, the import's region and
     default region; None without: the importing process parses them), pickled whole before

@@ -76,7 +76,13 @@ def index_blob(profile: Profile, tag: Callable[[str], bytes], n_exact: list[int]
     if n_exact is None:
         n_exact = [_exact_key_count(a.keys) for a in profile.attributes]
     for attr, split in zip(profile.attributes, n_exact, strict=True):
-        exact, blocking = attr.keys[:split], attr.keys[split:]
+        attr_keys = attr.keys
+        if split == len(attr_keys) and split <= 255:  # no blocking keys (most values)
+            exact_counts.append(split)
+            block_counts.append(0)
+            exact_keys.extend(attr_keys)
+            continue
+        exact, blocking = attr_keys[:split], attr_keys[split:]
         if len(exact) > 255 or len(blocking) > 255:
             raise InvalidInput(_("a {kind} value of account {name!r} has too many match keys", kind=attr.kind, name=profile.account.name))
         exact_counts.append(len(exact))

@@ -364,6 +364,7 @@ class Store:
         self._dirty = False
         # name tag -> row id of every account / explanation, filled by _verify_manifest.
         self._account_ids: dict[bytes, int] = {}
+        self._next_account_id = 0  # the id of the next account row; 0: not read yet (`_first_new_account_id`)
         # (id, version, name tag, sealed key index) of every account, read while verifying;
         # dropped at the first write so nothing stale is ever searched.
         self._index_rows: list | None = []
@@ -1036,26 +1037,53 @@ class Store:
 
     def _put_row(self, tag: bytes, row, body: bytes, index: bytes) -> None:
         m = self._open_manifest
-        if row is None:
-            cur = self._conn.execute(
-                "INSERT INTO accounts (name_tag, version, body, keys) VALUES (?, 1, x'', x'')", (tag,)
-            )
-            row_id: int = cur.lastrowid  # type: ignore[assignment]  # an INSERT sets it
+        if row is None and type(self) is Store:
+            # The id AUTOINCREMENT would give the row, known before it is written, so the row
+            # is sealed first and written once (not inserted empty, then updated). (The team
+            # store's ids come from the server, shared by concurrent writers: below.)
+            row_id = self._next_account_id or self._first_new_account_id()
             version = 1
+            sealed_body = self._keys.seal(body, _ad("accounts", row_id, version, tag, "body"))
+            sealed_keys = self._keys.seal(index, _ad("accounts", row_id, version, tag, "keys"))
+            self._conn.execute(
+                "INSERT INTO accounts (id, name_tag, version, body, keys) VALUES (?, ?, 1, ?, ?)",
+                (row_id, tag, sealed_body, sealed_keys),
+            )
+            self._next_account_id = row_id + 1
             m.counts["accounts"] += 1
             self._account_ids[tag] = row_id
         else:
-            row_id, old_version, old_body, old_keys = row
-            m.accumulator ^= self._mac_row("accounts", row_id, old_version, tag, old_body, old_keys)
-            version = old_version + 1
-        sealed_body = self._keys.seal(body, _ad("accounts", row_id, version, tag, "body"))
-        sealed_keys = self._keys.seal(index, _ad("accounts", row_id, version, tag, "keys"))
-        self._conn.execute(
-            "UPDATE accounts SET version = ?, body = ?, keys = ? WHERE id = ?",
-            (version, sealed_body, sealed_keys, row_id),
-        )
+            if row is None:
+                cur = self._conn.execute(
+                    "INSERT INTO accounts (name_tag, version, body, keys) VALUES (?, 1, x'', x'')", (tag,)
+                )
+                row_id = cur.lastrowid  # type: ignore[assignment]  # an INSERT sets it
+                version = 1
+                m.counts["accounts"] += 1
+                self._account_ids[tag] = row_id
+            else:
+                row_id, old_version, old_body, old_keys = row
+                m.accumulator ^= self._mac_row("accounts", row_id, old_version, tag, old_body, old_keys)
+                version = old_version + 1
+            sealed_body = self._keys.seal(body, _ad("accounts", row_id, version, tag, "body"))
+            sealed_keys = self._keys.seal(index, _ad("accounts", row_id, version, tag, "keys"))
+            self._conn.execute(
+                "UPDATE accounts SET version = ?, body = ?, keys = ? WHERE id = ?",
+                (version, sealed_body, sealed_keys, row_id),
+            )
         self._remember("accounts", row_id, version, tag, sealed_body, sealed_keys)
         m.accumulator ^= self._mac_row("accounts", row_id, version, tag, sealed_body, sealed_keys)
+
+    def _first_new_account_id(self) -> int:
+        """The id SQLite would give an account row inserted without one: one more than the
+        largest ever used (AUTOINCREMENT: the table's largest id and `sqlite_sequence`, which
+        keeps the largest ever inserted, even if deleted since). Read at the transaction's
+        first new account, then counted by `_put_row` (the write transaction holds the file:
+        no one else inserts); an explicit id above the sequence moves it on, as an insert
+        without one does."""
+        seq = self._conn.execute("SELECT seq FROM sqlite_sequence WHERE name = 'accounts'").fetchone()
+        top = self._conn.execute("SELECT max(id) FROM accounts").fetchone()[0]
+        return max(seq[0] if seq is not None else 0, top or 0) + 1
 
     def remove_account(self, name: str) -> None:
         self._require_write()
