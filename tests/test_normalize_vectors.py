@@ -248,3 +248,9 @@ def test_a_chinese_district_with_or_without_its_suffix_is_one_place():
         normalized("address", "1 Keyuan Road, Nanshan, Shenzhen")
     # Only after a district's name: "district" elsewhere is a word of the address.
     assert "district" in normalized("address", "12 Harbour Road, Central District, Example City").split()
+
+
+def test_a_chinese_id_number_with_a_region_code_stdnum_does_not_know_is_flagged_not_refused():
+    # stdnum's cn.ric raises KeyError('county') here, which once made the value unreadable.
+    assert flags("id_number", "37843809770411343X") == ("country:CN", "bad-checksum")
+    assert normalized("id_number", "378438 09770411 343x") == "37843809770411343X"

@@ -398,7 +398,9 @@ def id_number(text: str) -> Canonical:
 
         try:
             ric.validate(value)
-        except ValidationError:
+        except (ValidationError, LookupError):
+            # stdnum raises KeyError, not a ValidationError, for a region code it does not know
+            # (378438…): as invalid as a wrong check character, so flagged the same way.
             return Canonical(value, flags=("country:CN", "bad-checksum"))
         return Canonical(value, flags=("country:CN",))
     return Canonical(value)
