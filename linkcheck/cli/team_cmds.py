@@ -243,10 +243,11 @@ def recover_cmd(yes, dry_run):
         seen = team.seen_here()
         facts = {"from": team.generation, "seen": seen.get("generation", 0), "when": now(), **again.facts()}
         counter = team.recover(again, facts)
-        team.add_event(Event(now(), "", "recover", "LOST" if again.lost else "ACCEPTED",
+        team.add_event(Event(now(), "", "recover", "LOST" if again.lost else "ACCEPTED" if again.whole else "UNVERIFIED",
                              {"from": facts["from"], "seen": facts["seen"], "counter": counter, **again.facts()}))
-    click.echo(_("Accepted: the team store is whole again at counter {counter}, signed by you; every member's "
-                 "computer takes it as the newest state. Logged ({when}).", counter=counter, when=iso(facts["when"])))
+    click.echo(_("Accepted: the team store opens again at counter {counter}, as the server held it, signed by you; "
+                 "every member's computer takes it as the newest state. Logged ({when}).",
+                 counter=counter, when=iso(facts["when"])))
 
 
 def _recover_lines(team, found) -> list[str]:
