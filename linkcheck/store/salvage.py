@@ -50,6 +50,7 @@ class Salvage:
     # Second copies of one row (one id, or one account name): the newest version is kept.
     duplicates: dict[str, int] = field(default_factory=lambda: {t: 0 for t in TABLES})
     older_copies: list[str] = field(default_factory=list)  # accounts that had an older copy too
+    kept: str = ""  # a digest of which rows were kept (table, id, version): `team recover` compares it
 
     @property
     def extra(self) -> dict[str, int]:
@@ -143,6 +144,12 @@ def read(store) -> Salvage:
     out.explanations = [explanations[i][1] for i in sorted(explanations)]
     out.found["explanations"] = len(out.explanations)
     out.older_copies = sorted(set(out.older_copies))
+    import hashlib
+
+    kept = sorted([("accounts", i, v) for v, i, _p in accounts.values()]
+                  + [("events", i, v) for i, (v, _e) in events.items()]
+                  + [("explanations", i, v) for i, (v, _x) in explanations.items()])
+    out.kept = hashlib.sha256(repr(kept).encode()).hexdigest()
     named = {e.account for e in out.events if e.account} | {a for x in out.explanations for a in x.accounts}
     from ..models import EVERY_HOLDER
 
