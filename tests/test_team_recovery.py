@@ -431,3 +431,23 @@ def test_salvage_reports_rows_beyond_the_manifest_and_keeps_the_newest_copy(cli,
     assert "newest.example.com" in shown.stdout
     log = json.loads(cli("log", "--format", "json", **mine).output)
     assert [e["verdict"] for e in log if e["action"] == "salvage"] == ["UNVERIFIED"]
+
+
+def test_recover_names_an_account_older_than_the_gate_cache_last_verified(cli, demo_team, pg_cluster, tmp_path,
+                                                                           monkeypatch):
+    """The server puts back acme-us's older row (same count, same id, authentic): salvage cannot
+    tell from the manifest, but this computer's gate cache (a check's verified snapshot) can."""
+    from linkcheck.store import gatecache
+
+    monkeypatch.setattr(gatecache, "MIN_ACCOUNTS", 1)
+    monkeypatch.setattr(gatecache, "BACKGROUND", False)  # written before the check returns
+    _save(pg_cluster, demo_team, "s1")
+    _ok(cli("attr", "add", "acme-us", "mac", "f8:e4:3b:0a:00:01"))
+    assert cli("check", "lotus-jp", "--machine", LAPTOP_A).exit_code == 1  # STOP; the gate cache keeps it
+    pg_cluster.sql(demo_team, "DELETE FROM linkcheck.accounts")
+    pg_cluster.sql(demo_team, "INSERT INTO linkcheck.accounts (id, version, name_tag, body, keys) "
+                              "SELECT id, version, name_tag, body, keys FROM public.s1_accounts")
+    dry = cli("team", "recover", "--dry-run")
+    _ok(dry)
+    assert "Accounts older here than this computer last verified (its gate cache): acme-us" in dry.stdout
+    assert "Compared with this computer's gate cache" in dry.stdout

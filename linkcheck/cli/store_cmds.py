@@ -415,9 +415,18 @@ def salvage_lines(found) -> list[str]:
     if found.rows_match and found.whole:
         lines.append(_("Checked: the rows' counts and MAC sums match this state's signed manifest, so nothing of "
                        "this state is missing or extra; what was written after it is not in it."))
-    lines.append(_("Not checked, and not checkable here: that each row kept is its newest version. An older copy of "
-                   "a row (a backup's, or one the server kept) opens under the key and sums like the newer one; "
-                   "nothing this computer keeps shows which. Check the accounts you changed last."))
+    older = getattr(found, "older_than_seen", None)
+    if older is None:
+        lines.append(_("Not checked, and not checkable here: that each row kept is its newest version. An older copy "
+                       "of a row (a backup's, or one the server kept) opens under the key and sums like the newer "
+                       "one; nothing this computer keeps shows which. Check the accounts you changed last."))
+        return lines
+    if older:
+        lines.append(_("Accounts older here than this computer last verified (its gate cache): {names}",
+                       names=", ".join(older)))
+    lines.append(_("Compared with this computer's gate cache (the accounts as a check here last verified them): "
+                   "{count:,} older. An account changed since that check, or not in it, could still be an older "
+                   "copy: check the accounts you changed last.", count=len(older)))
     return lines
 
 

@@ -747,7 +747,27 @@ class TeamStore(Store):
         found = salvage_mod.read(self)
         found.problem, found.expected = self._salvage_problem, self._salvage_expected
         found.rows_match = self._salvage_rows_match
+        found.older_than_seen = self._older_than_gate_cache(found.account_rows)
         return found
+
+    def _older_than_gate_cache(self, rows: list[tuple[str, int, int]]) -> list[str] | None:
+        """Accounts kept in an older version than this computer's gate cache last verified (by
+        name: a higher id, or the same id and a higher version there); None without a cache
+        that opens under this key. Ids only grow, so a row the cache saw later is newer."""
+        gate_id = f"team:{self.team}:{self.member.path}"
+        snap = gatecache.load(gatecache.read_sealed(gate_id), self._keys.master, gate_id)
+        if snap is None:
+            return None
+        older = []
+        try:
+            for name, row_id, version in rows:
+                seen_id = snap.row_id_of(self._keys.name_tag(name))
+                at = snap.position(seen_id) if seen_id is not None else None
+                if at is not None and (seen_id, int(snap.versions[at])) > (row_id, version):
+                    older.append(name)
+        except Exception:  # noqa: BLE001 - a damaged cache says nothing, it is not trusted
+            return None
+        return sorted(older)
 
     def seen_here(self) -> dict:
         """The newest team manifest this computer had seen before this command (counter, when)."""

@@ -51,6 +51,9 @@ class Salvage:
     duplicates: dict[str, int] = field(default_factory=lambda: {t: 0 for t in TABLES})
     older_copies: list[str] = field(default_factory=list)  # accounts that had an older copy too
     kept: str = ""  # a digest of which rows were kept (table, id, version): `team recover` compares it
+    account_rows: list[tuple[str, int, int]] = field(default_factory=list)  # (name, id, version) kept
+    # Accounts kept in an older version than this computer's gate cache last verified (None: no cache to compare).
+    older_than_seen: list[str] | None = None
 
     @property
     def extra(self) -> dict[str, int]:
@@ -111,6 +114,7 @@ def read(store) -> Salvage:
         seen_ids[row_id] = version
         accounts[name] = (version, row_id, profile)
     out.profiles = [p for _v, _i, p in sorted(accounts.values(), key=lambda t: t[1])]
+    out.account_rows = sorted(((n, i, v) for n, (v, i, _p) in accounts.items()), key=lambda t: t[1])
     out.found["accounts"] = len(out.profiles)
     names = set(accounts)
     events: dict[int, tuple[int, Event]] = {}
