@@ -451,3 +451,38 @@ def test_recover_names_an_account_older_than_the_gate_cache_last_verified(cli, d
     _ok(dry)
     assert "Accounts older here than this computer last verified (its gate cache): acme-us" in dry.stdout
     assert "Compared with this computer's gate cache" in dry.stdout
+
+
+def test_recover_refuses_with_exit_6_when_other_rows_come_back_between_showing_and_writing(
+        cli, logged_team, pg_cluster, monkeypatch):
+    """Same counts, other rows (the server swaps which copies are there): run it again, exit 6."""
+    _delete_last_event(pg_cluster, logged_team)
+    calls = []
+    real = postgres.TeamStore.salvage
+
+    def swapped(self):
+        found = real(self)
+        calls.append(1)
+        if len(calls) == 2:
+            found.kept = "other rows"
+        return found
+
+    monkeypatch.setattr(postgres.TeamStore, "salvage", swapped)
+    result = cli("team", "recover", "--yes")
+    assert result.exit_code == 6 and "changed while you were deciding" in result.stderr
+    assert "rows were deleted" in _one_line(cli("account", "list"), 5)  # nothing was accepted
+
+
+def test_an_acceptance_of_the_first_form_still_verifies_but_never_lowers_the_epoch():
+    from linkcheck.store.team import MemberKey
+
+    owner = team_mod.Ed25519PrivateKey.generate()
+    record = {"restores": 1, "generation": 5, "by": "dana"}
+    record["signature"] = owner.sign(team_mod.restore_payload("t", 1, 5, "dana")).hex()
+    member = team_mod.Member("dana", "owner", b"", owner.public_key().public_bytes_raw(), 0, "dana", b"", b"")
+    assert team_mod.verify_restore("t", {"dana": member}, record, 7) == 1
+    team_mod.check_acceptance_state(record, 7, 0, "any")  # nothing signed to compare
+    key = MemberKey(None, "t", "bob", b"", b"\1" * 32)  # type: ignore[arg-type]
+    seen = {"generation": 9, "epoch": 1, "digest": "x"}
+    with pytest.raises(StoreDamaged, match="rolled back"):
+        team_mod.check_seen(key, (seen, key.seen_mac(seen)), 7, 0, "y", restores=1, acceptance=record)
