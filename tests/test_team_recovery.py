@@ -67,7 +67,7 @@ def test_salvage_copies_what_verifies_and_reports_and_logs_the_loss(cli, logged_
     assert "Copied 9 account(s), 1 log entries and 0 explanation(s) to " in out
     assert "accounts: 9 verified and kept, 1 missing, 0 unreadable (left out)" in out
     assert "log entries: 1 verified and kept, 0 missing, 0 unreadable (left out)" in out
-    assert "Not verifiable without the manifest: that each row kept is its newest version" in out
+    assert "Not checked, and not checkable here: that each row kept is its newest version" in out
     # The new store opens, holds the rest, and its log says what was lost.
     mine = {"passphrase": NEW["LINKCHECK_NEW_PASSPHRASE"], "env": {"LINKCHECK_STORE": str(rescue)}}
     listed = json.loads(cli("account", "list", "--format", "json", **mine).output)
@@ -100,7 +100,7 @@ def test_recover_in_place_keeps_the_team_and_every_member_accepts_it(cli, logged
     _one_line(cli("account", "list"), 5)
     result = cli("team", "recover", "--yes")
     _ok(result)
-    assert "Accepted: the team store is whole again at counter" in result.stdout
+    assert "Accepted: the team store opens again at counter" in result.stdout
     # Dana and Alice both open it again, and Alice's computer writes to it.
     assert len(json.loads(cli("account", "list", "--format", "json").stdout)) == 9
     _ok(alice("account", "add", "after-recovery"))
@@ -124,8 +124,9 @@ def test_a_restored_backup_is_refused_until_an_owner_accepts_it(cli, logged_team
     _ok(dry)
     assert "This computer has seen counter" in dry.stdout and "first seen 20" in dry.stdout
     assert "accounts: 10 verified and kept, 0 missing, 0 unreadable (left out)" in dry.stdout
-    assert "nothing of this state is lost; what was written after it is not in it." in dry.stdout
-    assert "Not verifiable without the manifest" not in dry.stdout
+    assert "so nothing of this state is missing or extra; what was written after it is not in it." in dry.stdout
+    # Never "whole" unqualified: an older copy of a row would sum the same.
+    assert "Not checked, and not checkable here: that each row kept is its newest version" in dry.stdout
     _ok(cli("team", "recover", "--yes"))
     # Alice's computer had seen a higher counter than dana's: it accepts the owner's signed acceptance,
     # and says so once.
@@ -171,7 +172,19 @@ def test_the_seen_counter_orders_accepted_restores_first():
     before = (seen, key.seen_mac(seen))
     with pytest.raises(StoreDamaged, match="counter is 31, but this computer has seen 37"):
         team_mod.check_seen(key, before, 31, 1, "y")
-    team_mod.check_seen(key, before, 31, 1, "y", restores=1)  # an owner accepted it: taken
+    # An owner accepted it at the lower key epoch (and was warned): taken.
+    team_mod.check_seen(key, before, 31, 1, "y", restores=1, acceptance={"restores": 1, "epoch": 1, "nonce": "n"})
+    # An acceptance that does not sign its epoch may not take a computer below the epoch it saw.
+    with pytest.raises(StoreDamaged, match="rolled back"):
+        team_mod.check_seen(key, before, 31, 1, "y", restores=1)
+    team_mod.check_seen(key, before, 31, 2, "y", restores=1)
+    # Two acceptances with one number: a fork.
+    mine = {"restores": 1, "epoch": 2, "nonce": "a"}
+    seen = {"generation": 40, "epoch": 2, "digest": "z", "restores": 1, "acceptance": team_mod.acceptance_id(mine)}
+    forked = (seen, key.seen_mac(seen))
+    team_mod.check_seen(key, forked, 41, 2, "w", restores=1, acceptance=mine)
+    with pytest.raises(StoreDamaged, match="forked: two different acceptances carry one number"):
+        team_mod.check_seen(key, forked, 41, 2, "w", restores=1, acceptance={**mine, "nonce": "b"})
     seen = {"generation": 40, "epoch": 1, "digest": "z", "restores": 1}
     after = (seen, key.seen_mac(seen))
     with pytest.raises(StoreDamaged, match="rolled back"):
@@ -295,3 +308,181 @@ def test_a_missing_manifest_points_at_restoring_a_backup(cli, demo_team, pg_clus
     assert _one_line(cli("account", "list"), 5).endswith(
         "the manifest is missing; nothing on the server can be trusted as it is: restore the database from a backup "
         "(pg_dump), after which an owner accepts it with `linkcheck team recover`")
+
+
+# ----- the holes a security review found (session 10): forks, moved acceptances, extra rows -------
+
+
+def _save(pg_cluster, url: str, name: str) -> None:
+    for table in ("members", "accounts", "events", "explanations", "manifest"):
+        pg_cluster.sql(url, f"DROP TABLE IF EXISTS public.{name}_{table}")
+        pg_cluster.sql(url, f"CREATE TABLE public.{name}_{table} AS SELECT * FROM linkcheck.{table}")
+
+
+def _put_back(pg_cluster, url: str, name: str) -> None:
+    for table in ("members", "accounts", "events", "explanations", "manifest"):
+        columns = ", ".join(col for (col,) in pg_cluster.sql(
+            url, "SELECT column_name FROM information_schema.columns WHERE table_schema = 'linkcheck' "
+                 "AND table_name = %s AND is_generated = 'NEVER' ORDER BY ordinal_position", (table,)))
+        pg_cluster.sql(url, f"DELETE FROM linkcheck.{table}")
+        pg_cluster.sql(url, f"INSERT INTO linkcheck.{table} ({columns}) SELECT {columns} FROM public.{name}_{table}")
+
+
+def test_two_owners_accepting_one_old_dump_is_a_fork_not_a_silent_switch(cli, logged_team, pg_cluster, tmp_path):
+    """The server shows one old dump to two owners; each accepts it (both number 1). A member who
+    saw the first acceptance refuses the second as a fork (exit 5) instead of switching to it."""
+    erin = _admit(cli, tmp_path, "erin", "owner")
+    alice = _admit(cli, tmp_path, "alice", "operator")
+    _ok(erin("account", "list"))
+    _ok(alice("account", "list"))
+    _save(pg_cluster, logged_team, "o")
+    _ok(cli("attr", "add", "acme-us", "hostname", "dana-write.example.com"))
+    _ok(erin("account", "list"))
+    _ok(alice("account", "list"))
+    _put_back(pg_cluster, logged_team, "o")
+    _ok(cli("team", "recover", "--yes"))  # dana's acceptance, number 1
+    _ok(alice("attr", "add", "lotus-jp", "hostname", "alice-write.example.com"))  # alice has seen it
+    _put_back(pg_cluster, logged_team, "o")  # now shown to erin, who never saw dana's acceptance
+    _ok(erin("team", "recover", "--yes"))  # erin's acceptance, number 1 too
+    for n in range(3):  # past alice's counter: no two states share one counter
+        _ok(erin("attr", "add", "cedar-us", "hostname", f"erin-{n}.example.com"))
+    line = _one_line(alice("account", "show", "lotus-jp"), 5)
+    assert "the team store is forked: two different acceptances carry one number (1)" in line
+    assert "tell an owner of the team" in line
+    assert "an owner compares with the others" in _one_line(cli("account", "list"), 5)
+
+
+def test_an_acceptance_moved_onto_a_state_from_before_a_removal_is_refused(cli, demo_team, pg_cluster, tmp_path):
+    """An operator (own member key, modified client, the shared database login) copies an owner's
+    acceptance onto a dump from before a member's removal and signs it: a member who had not seen
+    the acceptance must still refuse it -- the removed member is not back."""
+    alice = _admit(cli, tmp_path, "alice", "operator")
+    bob = _admit(cli, tmp_path, "bob", "operator")
+    mallory = _admit(cli, tmp_path, "mallory", "operator")
+    for member in (alice, bob, mallory):
+        _ok(member("account", "list"))
+    _save(pg_cluster, demo_team, "e0")  # key epoch 0: mallory a member
+    _ok(cli("team", "remove", "mallory", "--yes"))  # epoch 1
+    _ok(bob("account", "list"))  # bob has seen epoch 1, no acceptance
+    _delete_account(pg_cluster, demo_team, "acme-us")
+    _ok(cli("team", "recover", "--yes"))  # dana's acceptance, at epoch 1
+    with postgres.TeamStore.open(demo_team, PASSPHRASE) as st:
+        record = dict(st._open_manifest.restore)
+    assert record["epoch"] == 1 and record["members"] and record["nonce"]
+    _put_back(pg_cluster, demo_team, "e0")
+    # alice's modified client: her seen record reset (she can MAC it), the acceptance put into the epoch-0 state.
+    key = alice.key(demo_team)
+    data = json.loads(key.path.read_text())
+    data["seen"] = {"generation": 0, "epoch": 0, "digest": ""}
+    data["seen_mac"] = key.seen_mac(data["seen"])
+    key.path.write_text(json.dumps(data))
+    with postgres.TeamStore.open(demo_team, alice.key(demo_team), write=True) as st:
+        st.put_profile(st.profile("lotus-jp"))
+        st._open_manifest.restore = record
+        st._open_manifest.generation = 100
+    line = _one_line(bob("team", "list"), 5)
+    assert "an owner's acceptance was moved onto another state (key epoch 0; the owner accepted key epoch 1" in line
+    assert "mallory" not in bob("team", "list").stdout
+
+
+def test_the_signed_acceptance_covers_its_facts(cli, logged_team, pg_cluster, tmp_path):
+    """What the acceptance says was lost (and when) is signed: a writer cannot rewrite it."""
+    alice = _admit(cli, tmp_path, "alice", "operator")
+    _delete_last_event(pg_cluster, logged_team)
+    _ok(cli("team", "recover", "--yes"))
+    with postgres.TeamStore.open(logged_team, alice.key(logged_team), write=True) as st:
+        st.put_profile(st.profile("acme-us"))
+        record = dict(st._open_manifest.restore)
+        record["seen"] = 0
+        st._open_manifest.restore = record
+    assert "accepted restore is not one an owner signed" in _one_line(cli("account", "list"), 5)
+
+
+def test_salvage_reports_rows_beyond_the_manifest_and_keeps_the_newest_copy(cli, demo_team, pg_cluster, tmp_path):
+    """Rows put back beside the current ones: counted as more than the manifest counts, never
+    called whole; a duplicated log entry counted once; of two copies of an account the newest
+    version is kept, not the oldest."""
+    _save(pg_cluster, demo_team, "s1")
+    _ok(cli("attr", "add", "acme-us", "hostname", "newest.example.com"))  # acme-us: a newer version
+    _ok(cli("account", "remove", "harbor-au", "--yes"))  # the manifest counts 9 accounts
+    pg_cluster.sql(demo_team, "ALTER TABLE linkcheck.accounts DROP CONSTRAINT accounts_name_tag_key")
+    pg_cluster.sql(demo_team, "ALTER TABLE linkcheck.events DROP CONSTRAINT events_pkey")
+    pg_cluster.sql(demo_team, "ALTER TABLE linkcheck.accounts DROP CONSTRAINT accounts_pkey")
+    pg_cluster.sql(demo_team, "INSERT INTO linkcheck.accounts (id, version, name_tag, body, keys) "
+                              "SELECT id, version, name_tag, body, keys FROM public.s1_accounts "
+                              "WHERE (id, version) NOT IN (SELECT id, version FROM linkcheck.accounts)")
+    pg_cluster.sql(demo_team, "INSERT INTO linkcheck.events (id, version, body) "
+                              "SELECT id, version, body FROM linkcheck.events WHERE id = (SELECT min(id) "
+                              "FROM linkcheck.events)")
+    dry = cli("team", "recover", "--dry-run")
+    _ok(dry)
+    out = dry.stdout
+    assert "accounts: 10 verified and kept" in out
+    assert "accounts: 1 more than the signed manifest counts: put back, or forged by someone holding" in out
+    assert "accounts: 1 second copies of one row; the newest version of each is kept" in out
+    assert "log entries: 1 second copies of one row" in out
+    assert "Accounts that had an older copy too (the newest kept): acme-us" in out
+    assert "Checked: the rows' counts" not in out
+    rescue = tmp_path / "rescue.db"
+    _ok(cli("store", "migrate", "--salvage", "--to", rescue, env=NEW))
+    mine = {"passphrase": NEW["LINKCHECK_NEW_PASSPHRASE"], "env": {"LINKCHECK_STORE": str(rescue)}}
+    shown = cli("account", "show", "acme-us", **mine)
+    _ok(shown)
+    assert "newest.example.com" in shown.stdout
+    log = json.loads(cli("log", "--format", "json", **mine).output)
+    assert [e["verdict"] for e in log if e["action"] == "salvage"] == ["UNVERIFIED"]
+
+
+def test_recover_names_an_account_older_than_the_gate_cache_last_verified(cli, demo_team, pg_cluster, tmp_path,
+                                                                           monkeypatch):
+    """The server puts back acme-us's older row (same count, same id, authentic): salvage cannot
+    tell from the manifest, but this computer's gate cache (a check's verified snapshot) can."""
+    from linkcheck.store import gatecache
+
+    monkeypatch.setattr(gatecache, "MIN_ACCOUNTS", 1)
+    monkeypatch.setattr(gatecache, "BACKGROUND", False)  # written before the check returns
+    _save(pg_cluster, demo_team, "s1")
+    _ok(cli("attr", "add", "acme-us", "mac", "f8:e4:3b:0a:00:01"))
+    assert cli("check", "lotus-jp", "--machine", LAPTOP_A).exit_code == 1  # STOP; the gate cache keeps it
+    pg_cluster.sql(demo_team, "DELETE FROM linkcheck.accounts")
+    pg_cluster.sql(demo_team, "INSERT INTO linkcheck.accounts (id, version, name_tag, body, keys) "
+                              "SELECT id, version, name_tag, body, keys FROM public.s1_accounts")
+    dry = cli("team", "recover", "--dry-run")
+    _ok(dry)
+    assert "Accounts older here than this computer last verified (its gate cache): acme-us" in dry.stdout
+    assert "Compared with this computer's gate cache" in dry.stdout
+
+
+def test_recover_refuses_with_exit_6_when_other_rows_come_back_between_showing_and_writing(
+        cli, logged_team, pg_cluster, monkeypatch):
+    """Same counts, other rows (the server swaps which copies are there): run it again, exit 6."""
+    _delete_last_event(pg_cluster, logged_team)
+    calls = []
+    real = postgres.TeamStore.salvage
+
+    def swapped(self):
+        found = real(self)
+        calls.append(1)
+        if len(calls) == 2:
+            found.kept = "other rows"
+        return found
+
+    monkeypatch.setattr(postgres.TeamStore, "salvage", swapped)
+    result = cli("team", "recover", "--yes")
+    assert result.exit_code == 6 and "changed while you were deciding" in result.stderr
+    assert "rows were deleted" in _one_line(cli("account", "list"), 5)  # nothing was accepted
+
+
+def test_an_acceptance_of_the_first_form_still_verifies_but_never_lowers_the_epoch():
+    from linkcheck.store.team import MemberKey
+
+    owner = team_mod.Ed25519PrivateKey.generate()
+    record = {"restores": 1, "generation": 5, "by": "dana"}
+    record["signature"] = owner.sign(team_mod.restore_payload("t", 1, 5, "dana")).hex()
+    member = team_mod.Member("dana", "owner", b"", owner.public_key().public_bytes_raw(), 0, "dana", b"", b"")
+    assert team_mod.verify_restore("t", {"dana": member}, record, 7) == 1
+    team_mod.check_acceptance_state(record, 7, 0, "any")  # nothing signed to compare
+    key = MemberKey(None, "t", "bob", b"", b"\1" * 32)  # type: ignore[arg-type]
+    seen = {"generation": 9, "epoch": 1, "digest": "x"}
+    with pytest.raises(StoreDamaged, match="rolled back"):
+        team_mod.check_seen(key, (seen, key.seen_mac(seen)), 7, 0, "y", restores=1, acceptance=record)

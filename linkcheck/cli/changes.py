@@ -13,7 +13,8 @@ CHANGE_WORDS = {"account-remove": N_("account-remove"), "attr-remove": N_("attr-
                 "attr-retire": N_("attr-retire"), "account-rename": N_("account-rename"),
                 "member-remove": N_("member-remove"), "recover": N_("recover"), "salvage": N_("salvage"),
                 "REMOVED": N_("REMOVED"), "RETIRED": N_("RETIRED"), "RENAMED": N_("RENAMED"),
-                "WITHDRAWN": N_("WITHDRAWN"), "LOST": N_("LOST"), "ACCEPTED": N_("ACCEPTED"), "WHOLE": N_("WHOLE")}
+                "WITHDRAWN": N_("WITHDRAWN"), "LOST": N_("LOST"), "ACCEPTED": N_("ACCEPTED"), "WHOLE": N_("WHOLE"),
+                "UNVERIFIED": N_("UNVERIFIED")}
 _TABLES = {"accounts": N_("accounts"), "events": N_("log entries"), "explanations": N_("explanations")}
 
 

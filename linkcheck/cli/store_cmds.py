@@ -353,7 +353,9 @@ def migrate_cmd(target, member, new_passphrase_file, salvage):
         if found is not None:  # the loss, kept in the new store's log
             from ..models import Event, now
 
-            out.add_event(Event(now(), "", "salvage", "LOST" if found.lost else "WHOLE", found.facts()))
+            verdict = ("WHOLE" if found.problem is None else "LOST" if found.lost
+                       else "ACCEPTED" if found.whole else "UNVERIFIED")
+            out.add_event(Event(now(), "", "salvage", verdict, found.facts()))
     click.echo(_("Copied {accounts:,} account(s), {events:,} log entries and {explanations:,} explanation(s) to {shown}",
                  shown=shown, accounts=len(profiles), events=len(events), explanations=len(explanations)))
     if said is not None:
@@ -399,12 +401,32 @@ def salvage_lines(found) -> list[str]:
     if found.removed_yet_here:
         lines.append(_("Accounts the log says were removed that are here again (an older copy put back?): {names}",
                        names=", ".join(found.removed_yet_here)))
-    if found.rows_match:
-        lines.append(_("The rows are exactly those this state's manifest counts: nothing of this state is lost; "
-                       "what was written after it is not in it."))
-    else:
-        lines.append(_("Not verifiable without the manifest: that each row kept is its newest version (an older "
-                       "copy of a row also opens under the key). Check the accounts you changed last."))
+    extra = found.extra
+    for table, word in words.items():
+        if extra[table]:
+            lines.append(_("{what}: {count:,} more than the signed manifest counts: put back, or forged by someone "
+                           "holding the team key?", what=word, count=extra[table]))
+        if found.duplicates[table]:
+            lines.append(_("{what}: {count:,} second copies of one row; the newest version of each is kept",
+                           what=word, count=found.duplicates[table]))
+    if found.older_copies:
+        lines.append(_("Accounts that had an older copy too (the newest kept): {names}",
+                       names=", ".join(found.older_copies)))
+    if found.rows_match and found.whole:
+        lines.append(_("Checked: the rows' counts and MAC sums match this state's signed manifest, so nothing of "
+                       "this state is missing or extra; what was written after it is not in it."))
+    older = getattr(found, "older_than_seen", None)
+    if older is None:
+        lines.append(_("Not checked, and not checkable here: that each row kept is its newest version. An older copy "
+                       "of a row (a backup's, or one the server kept) opens under the key and sums like the newer "
+                       "one; nothing this computer keeps shows which. Check the accounts you changed last."))
+        return lines
+    if older:
+        lines.append(_("Accounts older here than this computer last verified (its gate cache): {names}",
+                       names=", ".join(older)))
+    lines.append(_("Compared with this computer's gate cache (the accounts as a check here last verified them): "
+                   "{count:,} older. An account changed since that check, or not in it, could still be an older "
+                   "copy: check the accounts you changed last.", count=len(older)))
     return lines
 
 

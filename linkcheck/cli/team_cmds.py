@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from ..i18n import N_, _, translate
-from ..errors import UsageError
+from ..errors import StoreBusy, UsageError
 from .options import current_store_path, echo_err, get_passphrase, open_store, store_options
 from .output import format_option, render_json, render_rows
 from .store_cmds import check_new_passphrase
@@ -220,7 +220,7 @@ def recover_cmd(yes, dry_run):
     with open_store(salvage=True, key=key) as st:
         team = _team_store(st)
         found = team.salvage()
-        shown = (team.generation, team.restores, found.facts())
+        shown = (team.generation, team.restores, found.facts(), found.kept)
         lines = _recover_lines(team, found)
     for line in lines:
         click.echo(line)
@@ -238,15 +238,16 @@ def recover_cmd(yes, dry_run):
     with open_store(write=True, salvage=True, key=key) as st:
         team = _team_store(st)
         again = team.salvage()
-        if (team.generation, team.restores, again.facts()) != shown:
-            raise UsageError(_("the team store changed while you were deciding; run `linkcheck team recover` again"))
+        if (team.generation, team.restores, again.facts(), again.kept) != shown:  # which rows, not only how many
+            raise StoreBusy(_("the team store changed while you were deciding; run `linkcheck team recover` again"))
         seen = team.seen_here()
         facts = {"from": team.generation, "seen": seen.get("generation", 0), "when": now(), **again.facts()}
         counter = team.recover(again, facts)
-        team.add_event(Event(now(), "", "recover", "LOST" if again.lost else "ACCEPTED",
+        team.add_event(Event(now(), "", "recover", "LOST" if again.lost else "ACCEPTED" if again.whole else "UNVERIFIED",
                              {"from": facts["from"], "seen": facts["seen"], "counter": counter, **again.facts()}))
-    click.echo(_("Accepted: the team store is whole again at counter {counter}, signed by you; every member's "
-                 "computer takes it as the newest state. Logged ({when}).", counter=counter, when=iso(facts["when"])))
+    click.echo(_("Accepted: the team store opens again at counter {counter}, as the server held it, signed by you; "
+                 "every member's computer takes it as the newest state. Logged ({when}).",
+                 counter=counter, when=iso(facts["when"])))
 
 
 def _recover_lines(team, found) -> list[str]:

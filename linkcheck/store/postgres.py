@@ -504,7 +504,7 @@ class TeamStore(Store):
     epoch: int
     _members: dict[str, team_mod.Member]
     _pg: object
-    _seen: tuple[int, int, str, int] | None
+    _seen: tuple[int, int, str, int, str] | None
     _roster_changed: bool
     _restore_facts: dict | None
     _seen_before: dict
@@ -638,7 +638,9 @@ class TeamStore(Store):
         restores = team_mod.verify_restore(team, members, opened.restore, generation)
         problem = None
         try:
-            team_mod.check_seen(key, seen_before, generation, epoch, digest, restores, me.role == "owner")
+            team_mod.check_acceptance_state(opened.restore, generation, epoch, members_digest)
+            team_mod.check_seen(key, seen_before, generation, epoch, digest, restores, me.role == "owner",
+                                opened.restore)
         except StoreDamaged as exc:
             if not salvage:
                 raise
@@ -648,7 +650,8 @@ class TeamStore(Store):
         store = cls(Path(where), _Connection(pg), keyring, write, FORMAT_VERSION)  # type: ignore[arg-type]
         store.path = where  # type: ignore[assignment]  # a URL, for messages
         store.team, store.member, store.role, store.epoch = team, key, me.role, epoch
-        store._members, store._pg, store._seen = members, pg, (generation, epoch, digest, restores)
+        store._members, store._pg, store._seen = members, pg, (generation, epoch, digest, restores,
+                                                                team_mod.acceptance_id(opened.restore))
         store._roster_changed = False
         store._restore_facts = None
         store._seen_before = team_mod.checked_seen(key, seen_before)
@@ -716,9 +719,11 @@ class TeamStore(Store):
             # Above any acceptance this state or this computer knows of: a backup restored from
             # before an earlier acceptance starts a newer series than that one, not the same.
             restores = max(restores, int(self._seen_before.get("restores", 0))) + 1
-            m.restore = team_mod.sign_restore(self.team, restores, m.generation, self.member, self._restore_facts)
-        sealed = m.seal(self._keys)
         digest = team_mod.members_digest(self.team, self._members)
+        if self._restore_facts is not None:
+            m.restore = team_mod.sign_restore(self.team, restores, m.generation, self.member, self._restore_facts,
+                                              epoch=self.epoch, members=digest)
+        sealed = m.seal(self._keys)
         payload = team_mod.manifest_payload(self.team, m.generation, self.epoch, sealed, digest, self.member.name)
         self._conn.execute(
             "UPDATE manifest SET generation = ?, epoch = ?, body = ?, signed_by = ?, signature = ? WHERE id = 1",
@@ -729,7 +734,8 @@ class TeamStore(Store):
                 "UPDATE manifest SET roster_by = ?, roster_signature = ? WHERE id = 1",
                 (self.member.name, self.member.ed25519.sign(team_mod.roster_payload(self.team, digest))),
             )
-        self._seen = (m.generation, self.epoch, hashlib.sha256(payload).hexdigest(), restores)
+        self._seen = (m.generation, self.epoch, hashlib.sha256(payload).hexdigest(), restores,
+                      team_mod.acceptance_id(m.restore))
 
     # ----- salvage and recovery (store/salvage.py) ---------------------------------------------
 
@@ -741,7 +747,27 @@ class TeamStore(Store):
         found = salvage_mod.read(self)
         found.problem, found.expected = self._salvage_problem, self._salvage_expected
         found.rows_match = self._salvage_rows_match
+        found.older_than_seen = self._older_than_gate_cache(found.account_rows)
         return found
+
+    def _older_than_gate_cache(self, rows: list[tuple[str, int, int]]) -> list[str] | None:
+        """Accounts kept in an older version than this computer's gate cache last verified (by
+        name: a higher id, or the same id and a higher version there); None without a cache
+        that opens under this key. Ids only grow, so a row the cache saw later is newer."""
+        gate_id = f"team:{self.team}:{self.member.path}"
+        snap = gatecache.load(gatecache.read_sealed(gate_id), self._keys.master, gate_id)
+        if snap is None:
+            return None
+        older = []
+        try:
+            for name, row_id, version in rows:
+                seen_id = snap.row_id_of(self._keys.name_tag(name))
+                at = snap.position(seen_id) if seen_id is not None else None
+                if at is not None and (seen_id, int(snap.versions[at])) > (row_id, version):
+                    older.append(name)
+        except Exception:  # noqa: BLE001 - a damaged cache says nothing, it is not trusted
+            return None
+        return sorted(older)
 
     def seen_here(self) -> dict:
         """The newest team manifest this computer had seen before this command (counter, when)."""
@@ -926,8 +952,13 @@ class TeamStore(Store):
         self._explanation_ids.clear()
         restore = self._open_manifest.restore
         if restore is not None and restore.get("by") == name:  # an accepted restore the removed owner signed
-            facts = {k: v for k, v in restore.items() if k not in ("restores", "generation", "by", "signature")}
-            restore = team_mod.sign_restore(self.team, restore["restores"], restore["generation"], self.member, facts)
+            # Signed again as it was: the same epoch, members and nonce (members who saw it keep it as one).
+            kept_keys = ("restores", "generation", "by", "signature", "epoch", "members", "nonce")
+            facts = {k: v for k, v in restore.items() if k not in kept_keys}
+            restore = team_mod.sign_restore(self.team, restore["restores"], restore["generation"], self.member, facts,
+                                            epoch=int(restore.get("epoch", self.epoch - 1)),
+                                            members=str(restore.get("members", "")),
+                                            nonce=restore.get("nonce", f"legacy-{restore['generation']}"))
         self._manifest = Manifest(self._open_manifest.generation, 0, {t: 0 for t in TABLES}, self._open_manifest.keys,
                                   restore)
         for other, m in kept.items():

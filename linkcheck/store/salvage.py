@@ -47,6 +47,26 @@ class Salvage:
     named_missing: list[str] = field(default_factory=list)  # accounts the log or explanations name, not found
     # Accounts here that the log says were removed after they were created: an older copy put back?
     removed_yet_here: list[str] = field(default_factory=list)
+    # Second copies of one row (one id, or one account name): the newest version is kept.
+    duplicates: dict[str, int] = field(default_factory=lambda: {t: 0 for t in TABLES})
+    older_copies: list[str] = field(default_factory=list)  # accounts that had an older copy too
+    kept: str = ""  # a digest of which rows were kept (table, id, version): `team recover` compares it
+    account_rows: list[tuple[str, int, int]] = field(default_factory=list)  # (name, id, version) kept
+    # Accounts kept in an older version than this computer's gate cache last verified (None: no cache to compare).
+    older_than_seen: list[str] | None = None
+
+    @property
+    def extra(self) -> dict[str, int]:
+        """Rows kept beyond the manifest's count, per table: put back, or forged by a key holder."""
+        if self.expected is None:
+            return {t: 0 for t in TABLES}
+        return {t: max(self.found[t] - int(self.expected.get(t, 0)), 0) for t in TABLES}
+
+    @property
+    def whole(self) -> bool:
+        """Nothing missing, unreadable, duplicated or extra -- as of the manifest: an older copy
+        of a row would still look the same (see `salvage_lines`)."""
+        return not self.lost and not any(self.extra.values()) and not any(self.duplicates.values())
 
     @property
     def missing(self) -> dict[str, int]:
@@ -62,37 +82,57 @@ class Salvage:
 
     def facts(self) -> dict:
         """The loss as kept in the log (counts and account names only: the entry is sealed)."""
-        return {"found": dict(self.found), "missing": self.missing, "unreadable": dict(self.unreadable),
-                "named_missing": list(self.named_missing), "removed_yet_here": list(self.removed_yet_here)}
+        facts = {"found": dict(self.found), "missing": self.missing, "unreadable": dict(self.unreadable),
+                 "named_missing": list(self.named_missing), "removed_yet_here": list(self.removed_yet_here)}
+        if any(self.extra.values()) or any(self.duplicates.values()):
+            facts.update(extra=self.extra, duplicates=dict(self.duplicates), older_copies=list(self.older_copies))
+        return facts
 
 
 def read(store) -> Salvage:
     """Every row of `store` (an open `Store` or `TeamStore`, its key unlocked) that opens on
-    its own, with what is missing or unreadable. Reads the tables directly: nothing here
-    trusts the manifest or the verified set."""
+    its own, with what is missing, unreadable, duplicated or beyond the manifest's count. Reads
+    the tables directly: nothing here trusts the manifest or the verified set. Of two copies
+    of one row (one id, or one account name) the newest version is kept (the highest version,
+    then the highest id), and the older copy is reported."""
     out = Salvage()
     conn, keys = store._conn, store._keys
-    names: set[str] = set()
+    accounts: dict[str, tuple[int, int, Profile]] = {}  # name -> (version, id, profile)
+    seen_ids: dict[int, int] = {}  # id -> version, for accounts
     for row_id, version, tag, body in conn.execute(_QUERIES["accounts"]).fetchall():
         try:
             profile = store._open_profile(row_id, version, bytes(tag), bytes(body))
         except (StoreDamaged, ValueError, TypeError):
             out.unreadable["accounts"] += 1
             continue
-        if profile.account.name in names:  # a second copy of one account: the first is kept
-            out.unreadable["accounts"] += 1
-            continue
-        names.add(profile.account.name)
-        out.profiles.append(profile)
-        out.found["accounts"] += 1
+        name = profile.account.name
+        if row_id in seen_ids or name in accounts:  # two copies of one account: the newest is kept
+            out.duplicates["accounts"] += 1
+            out.older_copies.append(name)
+            if name in accounts and (version, row_id) <= accounts[name][:2]:
+                continue
+        seen_ids[row_id] = version
+        accounts[name] = (version, row_id, profile)
+    out.profiles = [p for _v, _i, p in sorted(accounts.values(), key=lambda t: t[1])]
+    out.account_rows = sorted(((n, i, v) for n, (v, i, _p) in accounts.items()), key=lambda t: t[1])
+    out.found["accounts"] = len(out.profiles)
+    names = set(accounts)
+    events: dict[int, tuple[int, Event]] = {}
     for row_id, version, _tag, body in conn.execute(_QUERIES["events"]).fetchall():
         try:
             raw = keys.open(bytes(body), _ad("events", row_id, version, b"", "body"), "a log entry")
-            out.events.append(_decode_event(raw))
+            event = _decode_event(raw)
         except (StoreDamaged, ValueError, KeyError, TypeError):
             out.unreadable["events"] += 1
             continue
-        out.found["events"] += 1
+        if row_id in events:  # one log entry twice: counted once, the duplicate reported
+            out.duplicates["events"] += 1
+            if version <= events[row_id][0]:
+                continue
+        events[row_id] = (version, event)
+    out.events = [events[i][1] for i in sorted(events)]
+    out.found["events"] = len(out.events)
+    explanations: dict[int, tuple[int, Explanation]] = {}
     for row_id, version, tag, body in conn.execute(_QUERIES["explanations"]).fetchall():
         try:
             raw = keys.open(bytes(body), _ad("explanations", row_id, version, bytes(tag), "body"), "an explanation")
@@ -100,8 +140,20 @@ def read(store) -> Salvage:
         except (StoreDamaged, ValueError, KeyError, TypeError):
             out.unreadable["explanations"] += 1
             continue
-        out.explanations.append(expl)
-        out.found["explanations"] += 1
+        if row_id in explanations:
+            out.duplicates["explanations"] += 1
+            if version <= explanations[row_id][0]:
+                continue
+        explanations[row_id] = (version, expl)
+    out.explanations = [explanations[i][1] for i in sorted(explanations)]
+    out.found["explanations"] = len(out.explanations)
+    out.older_copies = sorted(set(out.older_copies))
+    import hashlib
+
+    kept = sorted([("accounts", i, v) for v, i, _p in accounts.values()]
+                  + [("events", i, v) for i, (v, _e) in events.items()]
+                  + [("explanations", i, v) for i, (v, _x) in explanations.items()])
+    out.kept = hashlib.sha256(repr(kept).encode()).hexdigest()
     named = {e.account for e in out.events if e.account} | {a for x in out.explanations for a in x.accounts}
     from ..models import EVERY_HOLDER
 

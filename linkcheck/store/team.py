@@ -50,6 +50,7 @@ _RECORD_DOMAIN = b"linkcheck-team-member/v1|"
 _MANIFEST_DOMAIN = b"linkcheck-team-manifest/v1|"
 _ROSTER_DOMAIN = b"linkcheck-team-roster/v1|"
 _RESTORE_DOMAIN = b"linkcheck-team-restore/v1|"
+_RESTORE_DOMAIN_V2 = b"linkcheck-team-restore/v2|"
 
 
 def check_member_name(name: str) -> str:
@@ -229,24 +230,47 @@ def seen_order(seen: dict) -> tuple[int, int]:
 
 
 def check_seen(key: MemberKey, seen_before: tuple[object, object], generation: int, epoch: int, digest: str,
-               restores: int = 0, owner: bool = False) -> None:
+               restores: int = 0, owner: bool = False, acceptance: dict | None = None) -> None:
     """Refuse a team manifest older than (or forked from) the newest this computer had seen
     before the transaction began: the server cannot roll the store back past that. `restores`:
     how many restores owners have accepted in the manifest's series (its record verified by
-    the caller: an owner's signature the server cannot make). `owner`: the message says
-    what this member can do about it."""
+    the caller: an owner's signature the server cannot make). `acceptance`: that record
+    (`verify_restore` checked it). `owner`: the message says what this member can do about it."""
     seen = checked_seen(key, seen_before)
     seen_restores = int(seen.get("restores", 0))
     if restores > seen_restores:
-        return  # an owner accepted this state (`team recover`): it supersedes the older series
+        # An owner accepted this state (`team recover`): it supersedes the older series -- but
+        # not below a key epoch this computer saw, unless the owner signed that lower epoch
+        # (and was warned: every member it lists holds its key again).
+        signed_epoch = (acceptance or {}).get("epoch")
+        if epoch < int(seen.get("epoch", 0)) and signed_epoch is None:
+            raise StoreDamaged(rolled_back_message(generation, seen, owner))
+        return
     if restores < seen_restores or generation < seen["generation"] or epoch < seen["epoch"]:
         raise StoreDamaged(rolled_back_message(generation, seen, owner))
+    if restores and seen.get("acceptance") and acceptance_id(acceptance) != seen["acceptance"]:
+        raise StoreDamaged(
+            _("the team store is forked: two different acceptances carry one number ({restores}), so the server "
+              "showed owners different states; an owner compares with the others and accepts one with "
+              "`linkcheck team recover`", restores=restores) if owner else
+            _("the team store is forked: two different acceptances carry one number ({restores}), so the server "
+              "showed owners different states; tell an owner of the team, who compares with the others and "
+              "accepts one with `linkcheck team recover`", restores=restores))
     if generation == seen["generation"] and seen["digest"] and digest != seen["digest"]:
         raise StoreDamaged(
             _("the team store was tampered with: two different states carry one counter; an owner can salvage what "
               "still verifies with `linkcheck team recover`") if owner else
             _("the team store was tampered with: two different states carry one counter; tell an owner of the team, "
               "who can salvage what still verifies with `linkcheck team recover`"))
+
+
+def acceptance_id(record: dict | None) -> str:
+    """What names one acceptance (`team recover`) for good: its number and the random nonce its
+    owner signed (kept when a later owner signs it again after removing the first)."""
+    if not record:
+        return ""
+    return hashlib.sha256(crypto.canonical_json(
+        {"restores": record.get("restores"), "nonce": record.get("nonce", f"legacy-{record.get('generation')}")})).hexdigest()
 
 
 def checked_seen(key: MemberKey, seen_before: tuple[object, object]) -> dict:
@@ -267,7 +291,8 @@ def rolled_back_message(generation: int, seen: dict, owner: bool) -> str:
              "restored backup with `linkcheck team recover`", generation=generation, seen=seen["generation"])
 
 
-def remember(key: MemberKey, generation: int, epoch: int, digest: str, restores: int = 0) -> None:
+def remember(key: MemberKey, generation: int, epoch: int, digest: str, restores: int = 0,
+             acceptance: str = "") -> None:
     """Keep this team manifest as the newest seen, unless a newer one is kept already (another
     command of this member may have committed or read a newer state meanwhile). `when` keeps
     the time this computer first saw it (`team recover` shows it)."""
@@ -284,6 +309,8 @@ def remember(key: MemberKey, generation: int, epoch: int, digest: str, restores:
         seen = {"generation": generation, "epoch": epoch, "digest": digest, "when": int(time.time())}
         if restores:
             seen["restores"] = restores
+        if acceptance:
+            seen["acceptance"] = acceptance
         data.update(seen=seen, seen_mac=key.seen_mac(seen))
         _replace_file(key.path, data)
 
@@ -396,35 +423,64 @@ def verify_manifest_signature(members: dict[str, Member], payload: bytes, by: st
 
 
 def restore_payload(team: str, restores: int, generation: int, by: str) -> bytes:
-    """What an owner signs to accept the store's state as it is (`team recover`): the team, the
-    number of this acceptance and the counter it was given. Kept inside the sealed row manifest,
-    so the team manifest's signature covers it, and carried by every later write."""
+    """The first form of an acceptance (team, number, counter, owner): still read, but it binds
+    neither the key epoch nor the members, so `check_seen` never lets it lower the epoch."""
     return _RESTORE_DOMAIN + crypto.canonical_json(
         {"team": team, "restores": restores, "generation": generation, "by": by})
 
 
-def sign_restore(team: str, restores: int, generation: int, owner: MemberKey, facts: dict) -> dict:
-    record = {"restores": restores, "generation": generation, "by": owner.name, **facts}
-    record["signature"] = owner.ed25519.sign(restore_payload(team, restores, generation, owner.name)).hex()
+def restore_payload_v2(team: str, record: dict) -> bytes:
+    """What an owner signs to accept the store's state as it is (`team recover`): the whole record
+    but its signature -- the team, the number of this acceptance, the counter it was given, the
+    key epoch and the member list it accepted, a random nonce (two acceptances never look alike)
+    and the facts shown (what was lost). Kept inside the sealed row manifest, so the team
+    manifest's signature covers it, and carried by every later write."""
+    body = {k: v for k, v in record.items() if k != "signature"}
+    return _RESTORE_DOMAIN_V2 + crypto.canonical_json({"team": team, **body})
+
+
+def sign_restore(team: str, restores: int, generation: int, owner: MemberKey, facts: dict, *,
+                 epoch: int, members: str, nonce: str | None = None) -> dict:
+    record = {"restores": restores, "generation": generation, "by": owner.name, "epoch": epoch,
+              "members": members, "nonce": nonce or os.urandom(16).hex(), **facts}
+    record["signature"] = owner.ed25519.sign(restore_payload_v2(team, record)).hex()
     return record
 
 
 def verify_restore(team: str, members: dict[str, "Member"], record: dict | None, generation: int) -> int:
     """The number of accepted restores a team manifest claims (0: none), once its record is
-    checked: signed by an owner of the team, for a counter no newer than the manifest's."""
+    checked: signed by an owner of the team, for a counter no newer than the manifest's
+    (`check_acceptance_state` then checks the state it is carried by)."""
     if record is None:
         return 0
     damaged = StoreDamaged(_("the team store was tampered with: its accepted restore is not one an owner signed"))
     try:
         restores, accepted, by = int(record["restores"]), int(record["generation"]), str(record["by"])
         signature = bytes.fromhex(record["signature"])
+        signed_epoch = int(record["epoch"]) if "nonce" in record else None
     except (KeyError, TypeError, ValueError):
         raise damaged from None
     signer = members.get(by)
+    payload = (restore_payload_v2(team, record) if signed_epoch is not None
+               else restore_payload(team, restores, accepted, by))
     if (restores < 1 or accepted > generation or signer is None or signer.role != "owner"
-            or not _verify(signer.ed25519, signature, restore_payload(team, restores, accepted, by))):
+            or not _verify(signer.ed25519, signature, payload)):
         raise damaged
     return restores
+
+
+def check_acceptance_state(record: dict | None, generation: int, epoch: int, members_digest: str) -> None:
+    """Refuse an acceptance (verified by `verify_restore`) moved onto another state: the manifest's
+    key epoch is below the one the owner signed (epochs only grow after it), or this is the
+    accepted state itself (its counter) with another epoch or member list than the owner signed."""
+    if not record or "nonce" not in record:
+        return
+    signed_epoch, accepted = int(record["epoch"]), int(record["generation"])
+    if epoch < signed_epoch or (accepted == generation and (
+            epoch != signed_epoch or members_digest != record.get("members"))):
+        raise StoreDamaged(_("the team store was tampered with: an owner's acceptance was moved onto another state "
+                             "(key epoch {epoch}; the owner accepted key epoch {signed} and its members)",
+                             epoch=epoch, signed=signed_epoch))
 
 
 # ----- invitations ---------------------------------------------------------------------------
