@@ -89,6 +89,26 @@ class Salvage:
         return facts
 
 
+def _newest_by_id(out: Salvage, conn, keys, table: str, what: str, decode) -> dict[int, tuple[int, object]]:
+    """{id: (version, item)} of every row of `table` that opens on its own (events carry no name
+    tag: the query gives x''), each id once -- its newest version kept, a second copy counted in
+    `out.duplicates`; what does not open is counted in `out.unreadable`."""
+    rows: dict[int, tuple[int, object]] = {}
+    for row_id, version, tag, body in conn.execute(_QUERIES[table]).fetchall():
+        try:
+            item = decode(keys.open(bytes(body), _ad(table, row_id, version, bytes(tag), "body"), what))
+        except (StoreDamaged, ValueError, KeyError, TypeError):
+            out.unreadable[table] += 1
+            continue
+        if row_id in rows:  # one row twice: counted once, the duplicate reported
+            out.duplicates[table] += 1
+            if version <= rows[row_id][0]:
+                continue
+        rows[row_id] = (version, item)
+    out.found[table] = len(rows)
+    return rows
+
+
 def read(store) -> Salvage:
     """Every row of `store` (an open `Store` or `TeamStore`, its key unlocked) that opens on
     its own, with what is missing, unreadable, duplicated or beyond the manifest's count. Reads
@@ -117,36 +137,11 @@ def read(store) -> Salvage:
     out.account_rows = sorted(((n, i, v) for n, (v, i, _p) in accounts.items()), key=lambda t: t[1])
     out.found["accounts"] = len(out.profiles)
     names = set(accounts)
-    events: dict[int, tuple[int, Event]] = {}
-    for row_id, version, _tag, body in conn.execute(_QUERIES["events"]).fetchall():
-        try:
-            raw = keys.open(bytes(body), _ad("events", row_id, version, b"", "body"), "a log entry")
-            event = _decode_event(raw)
-        except (StoreDamaged, ValueError, KeyError, TypeError):
-            out.unreadable["events"] += 1
-            continue
-        if row_id in events:  # one log entry twice: counted once, the duplicate reported
-            out.duplicates["events"] += 1
-            if version <= events[row_id][0]:
-                continue
-        events[row_id] = (version, event)
-    out.events = [events[i][1] for i in sorted(events)]
-    out.found["events"] = len(out.events)
-    explanations: dict[int, tuple[int, Explanation]] = {}
-    for row_id, version, tag, body in conn.execute(_QUERIES["explanations"]).fetchall():
-        try:
-            raw = keys.open(bytes(body), _ad("explanations", row_id, version, bytes(tag), "body"), "an explanation")
-            expl = _decode_explanation(raw, store.value_tag)
-        except (StoreDamaged, ValueError, KeyError, TypeError):
-            out.unreadable["explanations"] += 1
-            continue
-        if row_id in explanations:
-            out.duplicates["explanations"] += 1
-            if version <= explanations[row_id][0]:
-                continue
-        explanations[row_id] = (version, expl)
-    out.explanations = [explanations[i][1] for i in sorted(explanations)]
-    out.found["explanations"] = len(out.explanations)
+    events = _newest_by_id(out, conn, keys, "events", "a log entry", _decode_event)
+    out.events = [events[i][1] for i in sorted(events)]  # type: ignore[misc]
+    explanations = _newest_by_id(out, conn, keys, "explanations", "an explanation",
+                                 lambda raw: _decode_explanation(raw, store.value_tag))
+    out.explanations = [explanations[i][1] for i in sorted(explanations)]  # type: ignore[misc]
     out.older_copies = sorted(set(out.older_copies))
     import hashlib
 
