@@ -578,8 +578,9 @@ def check_machine(
     stopping.sort(key=lambda p: (-p.level, _profile_finding(p, name, fail_on, view) is None,
                                  p.findings[0].state == "past"))
     conflicts = tuple(_other(p, name) for p in stopping)
-    # A profile with no proxy shows websites this computer's own public IP: a GO must have compared it.
-    unseen_ip = (view is not None and no_proxy(view)
+    # A profile with no proxy, or with WebRTC real (a website reads the public IP through it even
+    # behind the proxy), shows websites this computer's own public IP: a GO must have compared it.
+    unseen_ip = (view is not None and (no_proxy(view) or view.webrtc_real)
                  and not any(j.role == "public_ip" and j.attribute.keys for j in judged))
     if not any(a.keys for a in attrs):
         verdict = STOP
@@ -638,9 +639,7 @@ def check_machine(
         values=attrs,
         new_values=new_values,
         warnings=tuple(warnings),
-        caveats=(_caveats(profile, fingerprint) + ((_("{ref} has no proxy, so websites see this computer's public IP, "
-                                                      "which was not checked", ref=view.ref),)
-                                                   if unseen_ip and view is not None else ())
+        caveats=(_caveats(profile, fingerprint) + ((_unchecked_caveat(view),) if unseen_ip and view is not None else ())
                  if verdict == GO else ()),
         public_ip_checked=bool(fingerprint.public_ip),
         view=view,
@@ -650,10 +649,23 @@ def check_machine(
     )
 
 
+def _unchecked_caveat(view: ProfileView) -> str:
+    if no_proxy(view):
+        return _("{ref} has no proxy, so websites see this computer's public IP, which was not checked", ref=view.ref)
+    return _("{ref} sets WebRTC to real, so websites can read this computer's public IP, which was not checked",
+             ref=view.ref)
+
+
 def unchecked_no_proxy_reason(view: ProfileView) -> str:
-    """The STOP of a profile with no proxy when this computer's own public IP is not known."""
+    """The STOP of a profile with no proxy, or with WebRTC real, when this computer's own public IP
+    is not known."""
     from .importers.vendors import vendor_name
 
+    if not no_proxy(view):
+        return _("{ref} sets WebRTC to real, so websites can read this computer's own public IP even behind its "
+                 "proxy, and it was not checked: check again without --no-public-ip (or with --public-ip ADDRESS), "
+                 "or in {vendor} set the profile's WebRTC to replace or disabled", ref=view.ref,
+                 vendor=vendor_name(view.vendor))
     return _("{ref} has no proxy, so websites see this computer's own public IP, which was not checked: check "
              "again without --no-public-ip (or with --public-ip ADDRESS), or in {vendor} give the profile its own "
              "proxy", ref=view.ref, vendor=vendor_name(view.vendor))

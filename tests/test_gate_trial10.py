@@ -389,3 +389,23 @@ def test_a_proxy_the_vendor_names_without_a_host_is_not_no_proxy(cli, agency, ve
     # The audit claims nothing about it.
     assert cli("browser", "import", "adspower", "--api", server.url, "--api-key-file", key_file).exit_code == 0
     assert not [f for f in json.loads(cli("browser", "audit", "--format", "json").output)["findings"] if "why" in f]
+
+
+def test_webrtc_real_with_the_public_ip_unchecked_is_a_stop_too(cli, agency, vendor_server, key_file, tmp_path):  # noqa: F811
+    """WebRTC real lets a website read this computer's public IP even behind the profile's proxy
+    (found re-running the trial on the merged code): with the public IP not looked up, no quiet GO."""
+    webrtc = _profile(9)
+    webrtc["fingerprint_config"] = {**webrtc["fingerprint_config"], "webrtc": "local"}
+    server = vendor_server("adspower", [webrtc])
+    machine = _machine(tmp_path, "office-private.json")
+    result = _check(cli, server, key_file, machine, "--no-public-ip")
+    assert result.exit_code == 1, result.output
+    assert result.output.splitlines()[0] == (
+        "STOP: adspower:p3 sets WebRTC to real, so websites can read this computer's own public IP even behind its "
+        "proxy, and it was not checked: check again without --no-public-ip (or with --public-ip ADDRESS), or in "
+        "adspower set the profile's WebRTC to replace or disabled")
+    allowed = _check(cli, server, key_file, machine, "--no-public-ip", "--allow-unchecked-ip")
+    assert allowed.exit_code == 0, allowed.output
+    assert allowed.output.splitlines()[0].startswith(
+        "GO (public IP not checked; adspower:p3 sets WebRTC to real, so websites can read this computer's public IP, "
+        "which was not checked): ")
