@@ -553,6 +553,16 @@ def test_staff_and_computers_are_claimed_only_where_the_records_back_them(cli, s
     assert ("A computer on file for our account is also on file for orchid-us, so the letter does not say that our "
             "staff work only on computers that belong to our business alone.") in exhibits
     assert "orchid-us" not in en and "Orchid" not in en
+    # the office router on file for another account (another client of the agency, not the related
+    # account): no "its own internet line and router" either
+    assert "on its own internet line and router" in en and "自己的宽带和路由器" in zh
+    _used(cli, "kestrel-us", "gateway_mac", "3c:22:fb:99:88:77", "2025-03-01")
+    _used(cli, "orchid-us", "gateway_mac", "3c:22:fb:99:88:77", "2026-01-01")
+    en, zh = _letters(cli, tmp_path, *args, "--force")
+    assert "own internet line and router" not in en and "自己的宽带和路由器" not in zh
+    exhibits = (tmp_path / "p" / "exhibits.txt").read_text(encoding="utf-8")
+    assert ("A router, Wi-Fi access point or public IP on file for our account is also on file for orchid-us now, so "
+            "the letter does not say that our business works on its own internet line and router.") in exhibits
 
 
 def test_the_log_of_one_member_on_two_accounts_takes_back_the_staff_claim(cli, store, tmp_path):

@@ -115,6 +115,9 @@ def missing_facts(plan: poa.Plan, words: i18n.Catalog, lang: str) -> list[str]:
                       "staff_log": [s.other for s in staffing.log if s.same_member],
                       "computers_log": log_others}.get(gap, ())
             out.append(words("missing_" + gap, name=name, others=poa._join(words, list(others))))
+        if staffing.network_elsewhere:
+            out.append(words("missing_network_elsewhere", name=name,
+                             others=poa._join(words, list(staffing.network_elsewhere))))
     for claim in plan.not_kept_on_record:
         out.append(words("missing_kept_" + claim, accounts=poa._join(words, [name, *(r.name for r in plan.related)])))
     for item in plan.retired:

@@ -186,6 +186,9 @@ class Staffing:
     computers: int = 0
     computers_elsewhere: tuple[str, ...] = ()
     log: tuple[LogShare, ...] = ()
+    # Other accounts that use one of the account's routers, Wi-Fi access points or public IPs now:
+    # "our own internet line and router" cannot be said while they do.
+    network_elsewhere: tuple[str, ...] = ()
 
     def log_with(self, other: str, *, same_member: bool = False) -> LogShare | None:
         return next((s for s in self.log if s.other == other and (s.same_member or not same_member)), None)
@@ -214,6 +217,10 @@ class Staffing:
         if self.log:
             return "computers_log"
         return None
+
+
+# The kinds that say which line and router an account is used behind.
+NETWORK_KINDS = ("gateway_mac", "wifi_bssid", "ip")
 
 
 def _held_elsewhere(store, subject: Profile, kinds_: Sequence[str]) -> tuple[int, tuple[str, ...]]:
@@ -272,7 +279,8 @@ def staffing_on_record(store, subject: Profile, related: Sequence[str] = ()) -> 
                                          max(e.when, old.last if old else 0))
     # the related accounts first: what the letter is about
     log = sorted(shares.values(), key=lambda s: (s.other not in related, s.other))
-    return Staffing(logins, logins_elsewhere, computers, computers_elsewhere, tuple(log))
+    _networks, network_elsewhere = _held_elsewhere(store, subject, NETWORK_KINDS)
+    return Staffing(logins, logins_elsewhere, computers, computers_elsewhere, tuple(log), network_elsewhere)
 
 
 @dataclass(frozen=True)
@@ -991,7 +999,8 @@ def compose(plan: Plan, lang: str) -> tuple[list[str], Exhibits]:
         # Each claim only where the records back it (Staffing): our own staff where the account has a
         # login of its own and no one who works on it logged in to another account from its computer;
         # computers of our own where one is on file, for no other account, with no such login.
-        claims = [claim for claim, backed in (("premises", not still_shared), ("staff", staffing.staff_gap is None),
+        claims = [claim for claim, backed in (("premises", not still_shared and not staffing.network_elsewhere),
+                                              ("staff", staffing.staff_gap is None),
                                               ("computers", staffing.computers_gap is None)) if backed]
         prevent = [words("prevent_" + claim + ("_first" if n == 0 else "")) for n, claim in enumerate(claims)]
         if "premises" in claims:
