@@ -97,3 +97,13 @@ def test_without_the_postgresql_driver_the_error_says_what_to_install(cli, tmp_p
     assert result.stderr.strip() == (
         "linkcheck: error: a team store needs the PostgreSQL driver: python -m pip install 'psycopg[binary]>=3.2' "
         "(the team extra linkcheck's folder installs as '.[team]')")
+
+
+def test_two_emails_joined_by_a_comma_or_a_slash_say_how_to_separate_values(cli, store, tmp_path):
+    result = _import_csv(cli, tmp_path, "account,email\n"
+                         "a-us,ops@a.example，a.us@example.com\n"
+                         "b-us,ops@b.example、b.us@example.com\n"
+                         "c-us,ops@c.example / c.us@example.com\n", "--skip-invalid")
+    assert result.exit_code == 0, result.output
+    assert result.output.count("two or more email addresses in one value: separate the values in one cell with ; "
+                               "(or the full-width ；)") == 3

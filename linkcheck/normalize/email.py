@@ -77,6 +77,10 @@ def _domain(text: str) -> tuple[str, str, int]:
     return domain, tld, len(domain if domain.isascii() else _ascii_domain(domain))
 
 
+# What joins two addresses typed into one cell: a comma (either width), 、, a slash, a space.
+_LIST_SEPARATOR = re.compile(r"[,，、/／\s]")
+
+
 def email(text: str) -> Canonical:
     """One mailbox, one spelling: `J.Doe+amz@GMail.com` -> `jdoe@gmail.com`.
 
@@ -91,6 +95,10 @@ def email(text: str) -> Canonical:
     octets in all or 64 before the @, and special-use domains (.local, .test, .invalid,
     .localhost, .onion); `.example` stays, as documentation uses it.
     """
+    if text.count("@") > 1 and _LIST_SEPARATOR.search(text):
+        # Two addresses in one cell joined by a comma, 、 or a slash, as staff type them.
+        raise Rejected(_("two or more email addresses in one value: separate the values in one cell with ; "
+                         "(or the full-width ；)"))
     if not text.isascii() and _FOLDS_TO_SEPARATOR.search(text):
         raise Rejected(_("not an email address"))
     text = _nfkc(text).replace("\u3002", ".")
