@@ -394,6 +394,10 @@ def retire_attribute(
         raise InvalidInput(_("--on is not a date between 1970 and 9999"))
     if on > now() + 60:
         raise InvalidInput(_("--on is in the future; retire a value once the account has stopped using it"))
+    if since > on and on % 86400 == 0 and since < on + 86400:
+        # `--on DATE` of the very day the value came into use (a value imported today, retired
+        # today): a date says no hour, so it ends that day, after it began -- now, for today.
+        on = min(now(), on + 86399)
     if on < since:
         raise InvalidInput(_("--on is before the value came into use ({when_text}); add it with `attr add --since DATE` to say when that was", when_text=_when_text(since)))
     periods[-1] = (since, on, check_text("note", note))

@@ -363,3 +363,22 @@ def test_adding_a_value_again_with_since_never_leaves_two_open_periods(cli, stor
         {"since": "2024-06-01T00:00:00Z", "until": None, "note": None}]
     future = cli("attr", "retire", "acme-us", "ip", "203.0.113.7", "--on", "9000-01-01")
     assert future.exit_code == 3 and "--on is in the future" in future.output
+
+
+def test_retire_on_the_day_the_value_came_into_use_ends_it_that_day(cli, store):
+    """A value imported today and retired `--on` today (a date has no hour): ended now, not refused."""
+    from datetime import datetime, timezone
+
+    cli("account", "add", "acme-us")
+    assert cli("attr", "add", "acme-us", "ip", "203.0.113.7").exit_code == 0
+    today = datetime.now(timezone.utc).strftime("%Y-%m-%d")
+    result = cli("attr", "retire", "acme-us", "ip", "203.0.113.7", "--on", today)
+    assert result.exit_code == 0, result.output
+    (value,) = _history(cli, "acme-us")["values"]
+    (period,) = value["periods"]
+    assert value["state"] == "past"
+    assert period["since"] <= period["until"] and period["until"].startswith(today)
+    # The day before is still before the value came into use.
+    cli("attr", "add", "acme-us", "ip", "198.51.100.4")
+    early = cli("attr", "retire", "acme-us", "ip", "198.51.100.4", "--on", "2000-01-01")
+    assert early.exit_code == 3 and "before the value came into use" in early.output
