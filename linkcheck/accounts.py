@@ -290,7 +290,15 @@ def parse_when(text: str) -> int:
 def spellings_of(profile: Profile, kind: str, value: str, region: str | None) -> set[str]:
     """The normalised forms `value` of `kind` may be stored under on the profile."""
     kinds.get_kind(kind)
-    parsed = kinds.parse_value(kind, value, region=region)
+    try:
+        parsed = kinds.parse_value(kind, value, region=region)
+    except InvalidValue:
+        # The value exactly as `account show --reveal` shows it (as entered: a Chinese mobile
+        # without +86 on a US store, read under --region CN at import) names the value it shows.
+        written = {a.normalized for a in profile.attributes if a.kind == kind and a.value.strip() == value.strip()}
+        if written:
+            return written
+        raise
     spellings = {parsed.normalized}
     if kind in _NATIONAL_NUMBER_KINDS:  # a bare number may have been read in the company's country
         spellings.add(in_company_country([Attribute(kind, value, parsed.normalized, parsed.keys, flags=parsed.flags)],

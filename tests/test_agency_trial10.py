@@ -107,3 +107,19 @@ def test_two_emails_joined_by_a_comma_or_a_slash_say_how_to_separate_values(cli,
     assert result.exit_code == 0, result.output
     assert result.output.count("two or more email addresses in one value: separate the values in one cell with ; "
                                "(or the full-width ；)") == 3
+
+
+def test_a_value_retired_as_account_show_reveals_it_even_when_the_store_s_region_cannot_read_it(cli, store, tmp_path):
+    """A Chinese mobile imported under --region CN onto a US store is shown as entered; pasting that
+    into `attr retire` (read in the US by default) retires it instead of failing."""
+    result = _import_csv(cli, tmp_path, "account,marketplace,phone\nqingfeng-us,amazon.com,13800138002\n",
+                         "--region", "CN")
+    assert result.exit_code == 0, result.output
+    shown = json.loads(cli("account", "show", "qingfeng-us", "--reveal", "--format", "json").stdout)
+    (phone,) = [a["value"] for a in shown["attributes"] if a["kind"] == "phone"]
+    assert phone == "13800138002"
+    retired = cli("attr", "retire", "qingfeng-us", "phone", phone)
+    assert retired.exit_code == 0, retired.output
+    # Something never on file is still refused with the reason it cannot be read.
+    other = cli("attr", "retire", "qingfeng-us", "phone", "13800138009")
+    assert other.exit_code == 3 and "Chinese mobile number's shape" in other.output
