@@ -107,6 +107,13 @@ def test_two_emails_joined_by_a_comma_or_a_slash_say_how_to_separate_values(cli,
     assert result.exit_code == 0, result.output
     assert result.output.count("two or more email addresses in one value: separate the values in one cell with ; "
                                "(or the full-width ；)") == 3
+    # Only two whole addresses get the hint: a stray second @ is still just not an address.
+    from linkcheck.errors import InvalidValue
+    from linkcheck.registry.kinds import parse_value
+
+    with pytest.raises(InvalidValue) as caught:
+        parse_value("email", "ops@@a.example/")
+    assert caught.value.reason == "not an email address"
 
 
 def test_a_value_retired_as_account_show_reveals_it_even_when_the_store_s_region_cannot_read_it(cli, store, tmp_path):

@@ -77,8 +77,10 @@ def _domain(text: str) -> tuple[str, str, int]:
     return domain, tld, len(domain if domain.isascii() else _ascii_domain(domain))
 
 
-# What joins two addresses typed into one cell: a comma (either width), 、, a slash, a space.
-_LIST_SEPARATOR = re.compile(r"[,，、/／\s]")
+# Two addresses typed into one cell, joined by a comma (either width), 、, a slash or spaces: each
+# side something@something.tld, so a stray "@@/" is not taken for two addresses.
+_ADDRESS_SHAPE = r"[^@\s,，、/／]+@[^@\s,，、/／]+\.[^@\s,，、/／.]+"
+_TWO_ADDRESSES = re.compile(_ADDRESS_SHAPE + r"\s*[,，、/／\s]\s*" + _ADDRESS_SHAPE)
 
 
 def email(text: str) -> Canonical:
@@ -95,7 +97,7 @@ def email(text: str) -> Canonical:
     octets in all or 64 before the @, and special-use domains (.local, .test, .invalid,
     .localhost, .onion); `.example` stays, as documentation uses it.
     """
-    if text.count("@") > 1 and _LIST_SEPARATOR.search(text):
+    if text.count("@") > 1 and _TWO_ADDRESSES.search(text):
         # Two addresses in one cell joined by a comma, 、 or a slash, as staff type them.
         raise Rejected(_("two or more email addresses in one value: separate the values in one cell with ; "
                          "(or the full-width ；)"))
