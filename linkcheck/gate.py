@@ -220,9 +220,11 @@ PROFILE_KINDS = frozenset({"browser_profile", "proxy", "proxy_account", "platfor
                            "device_name", "browser_fingerprint"})
 
 
-def _whose_value(kind: str, label: str = "") -> str:
-    """ "this machine's" before LABEL; in Chinese 本机的, with a space before a Latin word (本机的 MAC 地址)."""
-    whose = _("this browser profile's") if kind in PROFILE_KINDS else _("this machine's")
+def _whose_value(kind: str, label: str = "", *, profile: bool = False) -> str:
+    """ "this machine's" before LABEL ("this browser profile's" for a kind a profile brings, or
+    with `profile`: a value the profile itself reports, such as its exit IP); in Chinese 本机的,
+    with a space before a Latin word (本机的 MAC 地址)."""
+    whose = _("this browser profile's") if profile or kind in PROFILE_KINDS else _("this machine's")
     return whose + " " if language() == "zh" and label[:1].isascii() and label[:1].isalpha() else whose
 
 
@@ -274,12 +276,8 @@ def _stop_reason(name: str, pair: engine.PairRisk, statuses: dict, fail_on: Leve
     elif strongest.level >= fail_on:
         label = facet_label(strongest.facet) if strongest.facet in FACET_LABELS else kind_label(strongest.kind)
         ended = strongest.ended(other)
-        if (strongest.kind, strongest.raw.get(name)) in profile_keys:
-            whose_value = _("this browser profile's")
-            if language() == "zh" and label[:1].isascii() and label[:1].isalpha():
-                whose_value += " "
-        else:
-            whose_value = _whose_value(strongest.kind, label)
+        whose_value = _whose_value(strongest.kind, label,
+                                   profile=(strongest.kind, strongest.raw.get(name)) in profile_keys)
         if ended is None:
             reason = _("{whose_value} {label} ({value}) is on file for {whose} ({level})",
                        whose_value=whose_value, label=label, value=strongest.values.get(name, ""),
@@ -588,7 +586,7 @@ def check_machine(
     elif unseen_ip and not stopping and not allow_unchecked_ip:
         assert view is not None
         verdict = STOP
-        reason = unchecked_no_proxy_reason(view)
+        reason = _unchecked_ip_reason(view)
     elif stopping:
         verdict = STOP
         profile_keys = frozenset({(a.kind, a.normalized) for a in extra}
@@ -656,7 +654,7 @@ def _unchecked_caveat(view: ProfileView) -> str:
              ref=view.ref)
 
 
-def unchecked_no_proxy_reason(view: ProfileView) -> str:
+def _unchecked_ip_reason(view: ProfileView) -> str:
     """The STOP of a profile with no proxy, or with WebRTC real, when this computer's own public IP
     is not known."""
     from .importers.vendors import vendor_name

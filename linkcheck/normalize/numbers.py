@@ -8,7 +8,7 @@ from functools import lru_cache
 
 from ..i18n import _
 from .email import email
-from .phone import phone
+from .phone import CN_MOBILE_SHAPE, phone
 from .text import Canonical, Rejected, _nfkc, word_list
 
 _NUMBER_SEPARATORS = re.compile(r"[\s\-./]+")
@@ -68,8 +68,8 @@ def card(text: str) -> Canonical:
 
 
 _ACCOUNT_ID = re.compile(r"[A-Z0-9_]{6,64}")
-# A Chinese mobile number (11 digits, 1[3-9]…), with 86 or 0086 in front or not.
-_CN_MOBILE_ACCOUNT = re.compile(r"(?:0{0,2}86)?1[3-9][0-9]{9}")
+# A Chinese mobile number (phone's shape of one), with 86 or 0086 in front or not.
+_CN_MOBILE_ACCOUNT = re.compile(r"(?:0{0,2}86)?" + CN_MOBILE_SHAPE.pattern)
 
 
 # Payout and wallet providers sellers write before the account (`Payoneer 4455667788`,

@@ -151,7 +151,8 @@ def phone(text: str, region: str | None = None) -> Canonical:
     text = _nfkc(text)
     if text[:4].lower() == "tel:":
         text = text[4:]
-    text = _TRAILING_NOTE.sub("", text)
+    if ")" in text:  # (most numbers have no bracket: the import parses every phone)
+        text = _TRAILING_NOTE.sub("", text)
     text = _PHONE_EXTENSION.sub("", text).strip()
     if text[:1] == "(":
         text = _CODE_IN_PARENS.sub(r"+\1 ", text, count=1) if _CODE_IN_PARENS.match(text) else text
@@ -173,7 +174,7 @@ def phone(text: str, region: str | None = None) -> Canonical:
     else:
         raise Rejected(_("no country code; give --region or a marketplace with a country"))  # NO_COUNTRY_CODE
     chinese_mobile = region is not None and not text.startswith("+") and _chinese_mobile(digits, phone_region(region))
-    if not value and region is not None and not text.startswith("+") and _CN_MOBILE_SHAPE.fullmatch(digits):
+    if not value and region is not None and not text.startswith("+") and CN_MOBILE_SHAPE.fullmatch(digits):
         # Not the region's number, but a Chinese mobile's shape: said whatever the region (a
         # Chinese company's UK, German or Japanese store), not only where +1 could read it.
         raise Rejected(_("not a valid {region} phone number, but a Chinese mobile number's shape: write it as "
@@ -196,13 +197,13 @@ def phone(text: str, region: str | None = None) -> Canonical:
 # mobile number (11 digits, 1[3-9]...): `13012345678` is +1 301 234 5678 (the US `1` in front)
 # or +86 130 1234 5678; only the account's company, or how it was written, can tell.
 CHINESE_MOBILE = "cn_mobile_shape"
-_CN_MOBILE_SHAPE = re.compile(r"1[3-9][0-9]{9}")
+CN_MOBILE_SHAPE = re.compile(r"1[3-9][0-9]{9}")
 
 
 def _chinese_mobile(digits: str, region: str) -> bool:
     """Whether `digits`, read in `region`, could be a Chinese mobile number written without +86:
     only in the regions of country code 1, where a leading 1 is also the trunk prefix."""
-    if not _CN_MOBILE_SHAPE.fullmatch(digits):
+    if not CN_MOBILE_SHAPE.fullmatch(digits):
         return False
     import phonenumbers
 

@@ -20,10 +20,11 @@ place (`team recover`): the rows re-sealed under a new manifest that an owner si
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 
 from ..errors import StoreDamaged
-from ..models import Event, Explanation, Profile
+from ..models import EVERY_HOLDER, Event, Explanation, Profile
 from .codec import _ad, _decode_event, _decode_explanation
 from .schema import TABLES
 
@@ -118,7 +119,7 @@ def read(store) -> Salvage:
     out = Salvage()
     conn, keys = store._conn, store._keys
     accounts: dict[str, tuple[int, int, Profile]] = {}  # name -> (version, id, profile)
-    seen_ids: dict[int, int] = {}  # id -> version, for accounts
+    seen_ids: set[int] = set()
     for row_id, version, tag, body in conn.execute(_QUERIES["accounts"]).fetchall():
         try:
             profile = store._open_profile(row_id, version, bytes(tag), bytes(body))
@@ -131,7 +132,7 @@ def read(store) -> Salvage:
             out.older_copies.append(name)
             if name in accounts and (version, row_id) <= accounts[name][:2]:
                 continue
-        seen_ids[row_id] = version
+        seen_ids.add(row_id)
         accounts[name] = (version, row_id, profile)
     out.profiles = [p for _v, _i, p in sorted(accounts.values(), key=lambda t: t[1])]
     out.account_rows = sorted(((n, i, v) for n, (v, i, _p) in accounts.items()), key=lambda t: t[1])
@@ -143,24 +144,18 @@ def read(store) -> Salvage:
                                  lambda raw: _decode_explanation(raw, store.value_tag))
     out.explanations = [explanations[i][1] for i in sorted(explanations)]  # type: ignore[misc]
     out.older_copies = sorted(set(out.older_copies))
-    import hashlib
-
     kept = sorted([("accounts", i, v) for v, i, _p in accounts.values()]
                   + [("events", i, v) for i, (v, _e) in events.items()]
                   + [("explanations", i, v) for i, (v, _x) in explanations.items()])
     out.kept = hashlib.sha256(repr(kept).encode()).hexdigest()
     named = {e.account for e in out.events if e.account} | {a for x in out.explanations for a in x.accounts}
-    from ..models import EVERY_HOLDER
-
-    out.named_missing = sorted(n for n in named - names if n != EVERY_HOLDER)
-    # An account removed on purpose leaves its log behind: not missing (`account remove` logs it).
-    removed = {e.account for e in out.events if e.action == "account-remove"}
-    renamed = {str((e.detail or {}).get("renamed_from")) for e in out.events if e.action == "account-rename"}
-    out.named_missing = [n for n in out.named_missing if n not in removed and n not in renamed]
-    removed_at: dict[str, int] = {}
+    removed_at: dict[str, int] = {}  # the last removal of each account the log says was removed
     for e in out.events:
         if e.action == "account-remove":
             removed_at[e.account] = max(removed_at.get(e.account, 0), e.when)
+    renamed = {str((e.detail or {}).get("renamed_from")) for e in out.events if e.action == "account-rename"}
+    # An account removed on purpose leaves its log behind: not missing (`account remove` logs it).
+    out.named_missing = sorted(n for n in named - names - removed_at.keys() - renamed if n != EVERY_HOLDER)
     out.removed_yet_here = sorted(p.account.name for p in out.profiles
                                   if p.account.created <= removed_at.get(p.account.name, -1))
     return out
