@@ -17,7 +17,7 @@ SOURCES = ("manual", "import", "capture", "check")
 # A store records the version its values were keyed by (the sealed manifest's "keys"; a store
 # from before the version was recorded: 1): values keyed by an older version may not meet a value
 # written otherwise that today's rules read as the same, so commands that read it say so.
-KEYS_VERSION = 5
+KEYS_VERSION = 6
 
 
 class Level(IntEnum):

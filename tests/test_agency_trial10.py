@@ -29,6 +29,15 @@ def test_an_address_without_its_district_suffix_meets_the_full_one(cli, store, t
     assert (finding["kind"], finding["match"], finding["level"]) == ("address", "normalised", "high")
 
 
+def test_an_address_without_its_town_and_district_words_meets_the_full_one(cli, store, tmp_path):
+    result = _import_csv(cli, tmp_path, "account,address\n"
+                         "meidi-us,广东省佛山市顺德区北滘镇美的大道6号\n"
+                         "beijiao-c,佛山顺德北滘美的大道6号\n")
+    assert result.exit_code == 0, result.output
+    (finding,) = _pairs(cli)[frozenset({"meidi-us", "beijiao-c"})]["findings"]
+    assert (finding["kind"], finding["match"], finding["level"]) == ("address", "normalised", "high")
+
+
 def test_a_wallet_given_by_its_phone_number_meets_that_phone(cli, store, tmp_path):
     result = _import_csv(cli, tmp_path, "account,phone\nyunfan-us,+86 138 0013 8001\n")
     assert result.exit_code == 0, result.output

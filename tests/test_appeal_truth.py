@@ -748,6 +748,18 @@ def test_a_full_width_value_is_shown_in_normal_width_and_never_broken_across_lin
         assert "深圳市南山区科技园路1号（A座）" in out
 
 
+def test_the_evidence_page_shows_a_full_width_value_in_normal_width(cli, store, tmp_path):
+    _base(cli)
+    _used(cli, "kestrel-us", "address", "深圳市南山区科技园路１号（Ａ座）", "2025-06-01")
+    _used(cli, "kestrel-us", "email", "ＯＰＳ＠ＫＥＳＴＲＥＬ．ＥＸＡＭＰＬＥ", "2025-06-01")
+    _letters(cli, tmp_path, "--relationship", "agency")
+    html = (tmp_path / "p" / "evidence.html").read_text(encoding="utf-8")
+    assert "深圳市南山区科技园路1号（A座）" in html and "OPS@KESTREL.EXAMPLE" in html
+    assert "ＯＰＳ" not in html and "１号" not in html
+    from linkcheck.appeal.pack import shown_value
+    assert shown_value("email", "ＯＰＳ＠ＫＥＳＴＲＥＬ．ＥＸＡＭＰＬＥ", "ops@kestrel.example", "zh") == "OPS@KESTREL.EXAMPLE"
+
+
 def test_the_statement_says_what_a_check_through_a_browser_profile_compares(cli, store):
     ok(cli("account", "add", "mingda-us", "-m", "amazon.com"))
     ok(cli("account", "add", "xinghe-us", "-m", "amazon.com"))

@@ -116,6 +116,9 @@ def test_the_profiles_exit_ip_is_named_as_the_profiles(cli, agency, vendor_serve
     assert result.exit_code == 1, result.output
     assert result.output.splitlines()[0] == "STOP: adspower:p3's proxy exit IP (198.51.100.x) is on file for store-4 (high)"
     assert "this machine's IP address" not in result.output
+    # The table's column of the values read is this login's (the profile's exit IP is not this machine's).
+    header = next(line for line in result.output.splitlines() if line.startswith("account "))
+    assert header.split()[:5] == ["account", "level", "kind", "this", "login"] and "this machine" not in header
 
 
 def test_a_profile_on_file_for_another_account_is_named_as_theirs(
@@ -177,6 +180,7 @@ def test_a_stop_table_lists_the_stopping_rows_and_counts_the_range(cli, one_rang
     assert lines[0] == "STOP: this machine's IP address (203.0.113.x) is on file for n-1 (high)"
     rows = [line for line in lines if line.startswith(("n-1 ", "n-2 ", "n-3 ", "n-4 "))]
     assert len(rows) == 1 and " high " in rows[0] and " exact " in rows[0]
+    assert any(line.startswith("account ") and "this machine" in line for line in lines)
     assert "3 account(s) in the same IP network (/24 or /64), below high: not listed; --all lists them " \
            "(--format json always does)." in lines
 

@@ -250,6 +250,27 @@ def test_a_chinese_district_with_or_without_its_suffix_is_one_place():
     assert "district" in normalized("address", "12 Harbour Road, Central District, Example City").split()
 
 
+def _address_key(text: str) -> str:
+    from linkcheck.registry import kinds
+
+    return kinds.parse_tuple("address", text, "CN")[1][0]
+
+
+def test_a_chinese_town_or_district_named_with_or_without_its_level_word_is_one_key():
+    # 镇, 区, 县 and 街道 after a place name: written or left out, one road
+    one = _address_key("广东省佛山市顺德区北滘镇美的大道6号")
+    assert _address_key("佛山顺德北滘美的大道6号") == one == _address_key("佛山市顺德区北滘美的大道6号")
+    assert _address_key("东莞市长安镇振安路100号") == _address_key("东莞长安振安路100号")
+    assert _address_key("浙江省湖州市长兴县雉城街道1号") == _address_key("湖州长兴雉城1号")
+    # the canonical text keeps the level word; another number or road is another key
+    assert normalized("address", "东莞市长安镇振安路100号") == "dongguan 长安 town 振安 road 100"
+    assert _address_key("东莞长安振安路101号") != _address_key("东莞市长安镇振安路100号")
+    assert _address_key("东莞长安振兴路100号") != _address_key("东莞市长安镇振安路100号")
+    # only after a Chinese name: an English "Town" or "District" is a word of the address
+    assert _address_key("12 Town Road, Cape Town") != _address_key("12 Road, Cape")
+    assert "district" in _address_key("12 Harbour Road, Central District, Example City")
+
+
 def test_a_chinese_id_number_with_a_region_code_stdnum_does_not_know_is_flagged_not_refused():
     # stdnum's cn.ric raises KeyError('county') here, which once made the value unreadable.
     assert flags("id_number", "37843809770411343X") == ("country:CN", "bad-checksum")

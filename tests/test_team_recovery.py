@@ -83,6 +83,10 @@ def test_salvage_names_an_account_the_log_names_but_that_is_missing(cli, logged_
     result = cli("store", "migrate", "--salvage", "--to", tmp_path / "r.db", env=NEW)
     _ok(result)
     assert "Accounts the log or an explanation names that are missing: lotus-jp" in result.stdout
+    # The rescued store's log names the lost account, not only how many were lost.
+    mine = {"passphrase": NEW["LINKCHECK_NEW_PASSPHRASE"], "env": {"LINKCHECK_STORE": str(tmp_path / "r.db")}}
+    (salvage,) = [e for e in json.loads(cli("log", "--format", "json", **mine).output) if e["action"] == "salvage"]
+    assert salvage["what"] == ["accounts: 1 missing", "missing: lotus-jp"]
 
 
 def test_recover_in_place_keeps_the_team_and_every_member_accepts_it(cli, logged_team, pg_cluster, tmp_path):

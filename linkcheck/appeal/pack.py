@@ -32,6 +32,7 @@ from ..pages import csp_hash, page_template
 from ..registry import kinds
 from ..registry.regions import marketplace_in
 from . import plan as poa
+from .statement import half_width
 from .signing import StatementInvalid, _canonical_base64, fingerprint, public_key_bytes, public_key_text
 
 SUMS = "SHA256SUMS"
@@ -165,7 +166,8 @@ _USERINFO = re.compile(r"(?<=://)[^@/]*@")
 
 def shown_value(kind: str, value: str, normalized: str, lang: str) -> str:
     """A value as entered; a financial number by its last four digits, as Seller Central shows it;
-    a credential by its mask, a proxy without its user name."""
+    a credential by its mask, a proxy without its user name; full-width letters and digits (typed
+    with a Chinese input method) in their normal width, as a statement shows them."""
     if kind in _CREDENTIALS:
         return kinds.mask(kind, normalized, value)
     if kind == "proxy":
@@ -175,7 +177,7 @@ def shown_value(kind: str, value: str, normalized: str, lang: str) -> str:
             return kinds.mask(kind, normalized)
         last4 = poa._last4(normalized)
         return f"尾号{last4}" if lang == "zh" else f"ending in {last4}"
-    return value
+    return half_width(value)
 
 
 def _label(kind: str, lang: str, flags: tuple[str, ...] = ()) -> str:

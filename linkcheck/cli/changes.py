@@ -32,4 +32,9 @@ def change_what(event) -> list[str]:
     for table, n in (d.get("unreadable") or {}).items():
         if n:
             what.append(_("{what}: {n} unreadable", what=translate(_TABLES.get(table, table)), n=n))
+    # which accounts were lost, where the log or an explanation named them (the rest are counted only)
+    if d.get("named_missing"):
+        what.append(_("missing: {names}", names=", ".join(str(n) for n in d["named_missing"])))
+    if d.get("removed_yet_here"):
+        what.append(_("removed, yet here again: {names}", names=", ".join(str(n) for n in d["removed_yet_here"])))
     return what

@@ -56,6 +56,9 @@ LOG_TABLE_COLUMNS = [
 ]
 LOG_COLUMNS = LOG_TABLE_COLUMNS[:-1] + ["hostname", "new_values", "warnings"]
 FINDING_COLUMNS = ["account", "level", "kind", "this machine", "on file", "match", "last seen there"]
+# Through a browser profile (--browser) the values read are this login's: the profile's exit IP and
+# fingerprint beside the computer's own.
+PROFILE_FINDING_COLUMNS = ["account", "level", "kind", "this login", "on file", "match", "last seen there"]
 
 
 def _machine_options(*, lookup_by_default: bool):
@@ -363,8 +366,13 @@ def _range_only(result: gate.CheckResult, f) -> bool:
     return f.facet in RANGE_FACETS and f.level < result.fail_on
 
 
+def _columns(result: gate.CheckResult) -> list[str]:
+    return PROFILE_FINDING_COLUMNS if result.view is not None else FINDING_COLUMNS
+
+
 def _finding_rows(result: gate.CheckResult, *, show_all: bool = True) -> list[dict]:
     rows = []
+    here = _columns(result)[3]
     for pair in result.pairs:
         other = gate._other(pair, result.account)
         for f in pair.findings:
@@ -378,7 +386,7 @@ def _finding_rows(result: gate.CheckResult, *, show_all: bool = True) -> list[di
                     "account": other,
                     "level": f.level.label,
                     "kind": f.kind,
-                    "this machine": f.values.get(result.account, ""),
+                    here: f.values.get(result.account, ""),
                     "on file": _("{value} (until {day})", value=on_file, day=day) if day else on_file,
                     "match": f.match if f.score is None else f"{f.match} {f.score:g}",
                     "last seen there": iso(last) if last else "",
@@ -415,7 +423,7 @@ def _echo_check(result: gate.CheckResult, *, err: bool = False, show_all: bool =
     if rows:
         click.echo("", err=err)
         # An explanation recorded with `explain` is shown beside its value (a column only when there is one).
-        columns = FINDING_COLUMNS + (["explanation"] if any(r["explanation"] for r in rows) else [])
+        columns = _columns(result) + (["explanation"] if any(r["explanation"] for r in rows) else [])
         click.echo(render_rows(rows, "table", columns), err=err)
     if not show_all:
         listed = {r["account"] for r in rows}

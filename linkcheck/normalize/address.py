@@ -23,6 +23,8 @@ _ZH_CITY_WORDS = frozenset(_CITIES.values()) - _ZH_PROVINCE_WORDS
 # A district's name says it is one: 南山区 and 南山 (after 深圳) are one place, as "Nanshan District"
 # and "Nanshan" are, so "district" after a known district's name is dropped like "city" after a city.
 _ZH_DISTRICT_WORDS = frozenset(_DISTRICTS.values())
+# The words 区, 县, 镇 and 街道 become: an address's key leaves them out after a Chinese place name.
+_ZH_LEVEL_WORDS = frozenset({"district", "county", "town", "subdistrict"})
 # A number before a Chinese unit word belongs to it: 1203室 is room 1203, 5号楼 building 5.
 _ZH_UNITS = {"号楼": "building", "栋": "building", "幢": "building", "座": "building", "室": "room", "房": "room",
              "楼": "floor", "层": "floor", "单元": "unit", "号": ""}
@@ -240,4 +242,15 @@ def address(text: str) -> Canonical:
         value = _CJK_GAP.sub("", value)
     if len(value) < 4:
         raise Rejected(_("too short to be an address"))
-    return Canonical(value, key="".join(tokens))
+    return Canonical(value, key="".join(_key_tokens(tokens)))
+
+
+def _key_tokens(tokens: list[str]) -> list[str]:
+    """The words an address's key is made of: the word that says what level a Chinese place is (区,
+    县, 镇, 街道: `district`, `county`, `town`, `subdistrict` after a Chinese name) is left out, since
+    addresses name the place with it or without it (东莞市长安镇振安路 and 东莞长安振安路, 顺德区北滘镇
+    and 顺德北滘, are one road) -- the canonical text keeps it."""
+    if _ZH_LEVEL_WORDS.isdisjoint(tokens):
+        return tokens
+    return [t for i, t in enumerate(tokens)
+            if not (t in _ZH_LEVEL_WORDS and i and _HAS_CJK.search(tokens[i - 1]))]
