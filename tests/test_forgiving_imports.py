@@ -272,3 +272,40 @@ def test_a_refused_status_that_is_no_word_is_not_quoted(cli, store, tmp_path, ce
     result = cli("import", path)
     assert result.exit_code == 3
     assert cell not in result.output and "status must be one of" in result.output
+
+
+def test_more_chinese_headers_and_columns_that_hold_no_identifier(cli, store, tmp_path):
+    # An account-opening service's sheet: its own names for the legal representative, the licence
+    # number and the browser profile, and a bank branch and a WeChat id, which link nothing.
+    path = _write(
+        tmp_path,
+        "店铺名称,法人姓名,营业执照号码,开户行,微信号,紫鸟环境\n"
+        "jinfan-us,陈志强,91440300MA5F0ACME1,中国银行深圳分行,lijl_88,ziniao:27810002\n",
+        encoding="utf-8-sig",
+    )
+    result = cli("import", path)
+    assert result.exit_code == 0, result.output
+    assert (path.name + ": columns '开户行', '微信号' hold nothing a marketplace links accounts by; they were ignored") \
+        in result.output
+    attributes = _export(cli, tmp_path)["jinfan-us"]["attributes"]
+    assert set(attributes) == {"legal_representative", "registration_number", "browser_profile"}
+    assert "lijl_88" not in repr(attributes) and "中国银行" not in repr(attributes)
+
+
+def test_a_sheet_without_an_account_column_names_the_headers_that_would_do(cli, store, tmp_path):
+    path = _write(tmp_path, "公司名称,手机号,邮箱\n鹏远,+86 138 0013 8000,ops@pengyuan.example\n", encoding="utf-8")
+    result = cli("import", path)
+    assert result.exit_code == 3
+    assert result.stderr.strip() == (
+        f"linkcheck: error: {path.name}: CSV needs a column naming the account: account, store name or shop (in "
+        "Chinese 店铺名称, 店铺 or 账户) (found: 公司名称, 手机号, 邮箱)")
+    zh = cli("import", path, env={"LINKCHECK_LANG": "zh"})
+    assert zh.exit_code == 3
+    assert "需要一个写账户名称的列：“店铺名称”（或“店铺”“账户”“account”）（现有的列：公司名称、手机号、邮箱）" in zh.stderr
+
+
+def test_the_did_you_mean_names_the_chinese_header_in_the_chinese_interface(cli, store, tmp_path):
+    path = _write(tmp_path, "店铺名称,统一社会信用代\nx,91440300MA5F0ACME1\n", encoding="utf-8")
+    zh = cli("import", path, env={"LINKCHECK_LANG": "zh"})
+    assert zh.exit_code == 3
+    assert "统一社会信用代码" in zh.stderr and "registration_number" not in zh.stderr

@@ -87,6 +87,20 @@ def test_a_note_in_brackets_after_a_phone_number_is_left_out():
     assert reason("phone", "（微信同号）") == "not a phone number"
 
 
+def test_a_wechat_note_without_brackets_or_a_wechat_id_in_brackets_is_left_out_too():
+    for text in ("13712345678 微信同号", "137-1234-5678 微信同号", "13712345678，微信同号", "13712345678 同微信",
+                 "13712345678 / 微信同号", "13712345678（微信：abc123）", "13712345678 (WeChat: li_jl88)"):
+        assert normalized("phone", text, "CN") == "+8613712345678", text
+    # a note with a digit in it is not read as a note
+    assert reason("phone", "13712345678 微信 2号", "CN") == "not a phone number"
+
+
+def test_with_region_cn_an_invalid_chinese_mobile_says_the_number_is_wrong():
+    assert reason("phone", "19461234567", "CN") == (
+        "not a valid Chinese mobile number: no Chinese mobile number begins with 194; check the digits")
+    assert reason("phone", "19461234567", "US").startswith("not a valid US phone number, but a Chinese mobile")
+
+
 def test_a_wallet_opened_with_a_chinese_mobile_number_is_also_that_phone():
     for text in ("支付宝：13800138001", "Alipay 138 0013 8001", "万里汇 8613800138001", "支付宝：+86 138 0013 8001"):
         assert keys("payment_account", text) == ("payment_account:+8613800138001", "phone:+8613800138001"), text

@@ -15,10 +15,12 @@ import re
 from dataclasses import replace
 from typing import Iterable, Iterator
 
+from .. import i18n
 from ..i18n import _
 from ..errors import InvalidInput
 from ..models import IDENTITY_FIELDS, Profile
-from ..registry.columns import ACCOUNT_FIELDS, IDENTITY_COLUMNS, RECORD_FIELDS, column_key, column_name, column_suggestion
+from ..registry.columns import (ACCOUNT_FIELDS, IDENTITY_COLUMNS, RECORD_FIELDS, column_key, column_name,
+                                column_suggestion, header_in, ignored_column)
 from . import ImportFile, reader
 from .records import ProfileRecord, RawValue, exported_value, parse_time, period_time
 from .safety import MAX_CELL_CHARS, csv_rows, unescape_formula
@@ -52,6 +54,11 @@ def read_csv(source: ImportFile) -> Iterator[ProfileRecord]:
                    file_name=path.name, column=header[0][:40]),)
         header = ["", *header[1:]]
         first = 1
+    skipped = [h for h in header if h and ignored_column(h)]
+    if skipped:
+        notes += (_("{file_name}: columns {columns} hold nothing a marketplace links accounts by; they were ignored",
+                    file_name=path.name, columns=i18n.join_list(repr(h[:40]) for h in skipped)),)
+        header = ["" if h and ignored_column(h) else h for h in header]
     header = _header_names(path.name, header)
     # Rows are numbered as a spreadsheet shows them (the header is row 1), not by text line: a
     # quoted cell may span several lines.
@@ -76,7 +83,8 @@ def _header_names(file_name: str, header: list[str]) -> list[str]:
         name = column_name(column) if column else ""
         if name is None:
             guess = column_suggestion(column)
-            unknown.append(_("{column!r} (did you mean {guess}?)", column=column[:40], guess=guess) if guess
+            unknown.append(_("{column!r} (did you mean {guess}?)", column=column[:40], guess=header_in(guess))
+                           if guess
                            else repr(column[:40]))
             name = ""
         elif name in RECORD_FIELDS:
@@ -96,7 +104,9 @@ def _header_names(file_name: str, header: list[str]) -> list[str]:
             _("{file_name}: unknown column {shown}; nothing was imported. Columns are account, marketplace, status, note and the kind names or their aliases (see the README's Import section); a column not meant for linkcheck: remove the column or clear its header", file_name=file_name, shown=shown)
         )
     if "account" not in taken:
-        raise InvalidInput(_("{file_name}: CSV needs an 'account' column (found: {items})", file_name=file_name, items=', '.join(header)[:200]))
+        raise InvalidInput(_("{file_name}: CSV needs a column naming the account: account, store name or shop (in Chinese "
+                             "店铺名称, 店铺 or 账户) (found: {items})", file_name=file_name,
+                             items=i18n.join_list(h for h in header if h)[:200]))
     return names
 
 

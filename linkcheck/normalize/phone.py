@@ -28,6 +28,11 @@ NO_COUNTRY_CODE = "no country code; give --region or a marketplace with a countr
 # A note in brackets after the number, with no digit in it, as Chinese staff write them:
 # `138 0013 8101（微信同号）` ("the same number on WeChat"), `(mobile)`, `(office)`.
 _TRAILING_NOTE = re.compile(r"(?<=\d)\s*\([^()\d]*\)\s*$")
+# The same note without brackets, or a WeChat id in brackets: `137 1234 5678 微信同号`,
+# `13712345678，同微信`, `13712345678 / 微信同号`, `13712345678（微信：abc123）` -- after the last
+# digit, text with no digit that holds Chinese, or a bracket that names WeChat.
+_TRAILING_WORDS = re.compile(r"(?<=\d)[\s,、/:;-]*(?=[^\d()]*[\u3400-\u9fff])[^\d()]*$")
+_WECHAT_NOTE = re.compile(r"(?<=\d)\s*\(\s*(?:微信|wechat|wx|vx)[^()]*\)\s*$", re.IGNORECASE)
 
 
 @lru_cache(maxsize=65536)
@@ -152,7 +157,9 @@ def phone(text: str, region: str | None = None) -> Canonical:
     if text[:4].lower() == "tel:":
         text = text[4:]
     if ")" in text:  # (most numbers have no bracket: the import parses every phone)
-        text = _TRAILING_NOTE.sub("", text)
+        text = _WECHAT_NOTE.sub("", _TRAILING_NOTE.sub("", text))
+    if not text.isascii():
+        text = _TRAILING_WORDS.sub("", text)
     text = _PHONE_EXTENSION.sub("", text).strip()
     if text[:1] == "(":
         text = _CODE_IN_PARENS.sub(r"+\1 ", text, count=1) if _CODE_IN_PARENS.match(text) else text
@@ -174,6 +181,11 @@ def phone(text: str, region: str | None = None) -> Canonical:
     else:
         raise Rejected(_("no country code; give --region or a marketplace with a country"))  # NO_COUNTRY_CODE
     chinese_mobile = region is not None and not text.startswith("+") and _chinese_mobile(digits, phone_region(region))
+    if not value and region is not None and not text.startswith("+") and CN_MOBILE_SHAPE.fullmatch(digits) \
+            and phone_region(region) == "CN":
+        # --region CN given already: the number itself is wrong (a prefix no Chinese mobile has).
+        raise Rejected(_("not a valid Chinese mobile number: no Chinese mobile number begins with {prefix}; check the "
+                         "digits", prefix=digits[:3]))
     if not value and region is not None and not text.startswith("+") and CN_MOBILE_SHAPE.fullmatch(digits):
         # Not the region's number, but a Chinese mobile's shape: said whatever the region (a
         # Chinese company's UK, German or Japanese store), not only where +1 could read it.

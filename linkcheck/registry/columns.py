@@ -37,24 +37,33 @@ ALIASES: dict[str, tuple[str, ...]] = {
               "电话", "手机", "手机号", "手机号码", "联系电话"),
     "company_name": ("company", "business name", "legal name", "公司名称", "公司", "企业名称"),
     "legal_representative": ("legal rep", "legal representative name", "representative",
-                             "法人", "法定代表人", "法人代表"),
+                             "法人", "法定代表人", "法人代表", "法人姓名", "法定代表人姓名"),
     "id_number": ("id number", "id card", "id card number", "passport", "passport number", "identity document",
-                  "身份证", "身份证号", "身份证号码", "证件号", "证件号码", "法人身份证", "法人身份证号", "护照号",
+                  "身份证", "身份证号", "身份证号码", "证件号", "证件号码", "法人身份证", "法人身份证号",
+                  "法人身份证号码", "护照号",
                   "护照号码"),
     "address": ("company address", "business address", "地址", "公司地址"),
-    "bank_account": ("bank account number", "iban", "银行账号", "银行卡号"),
+    "bank_account": ("bank account number", "iban", "银行账号", "银行卡号", "银行卡", "对公账号", "对公账户"),
     "card": ("credit card", "credit card number", "card number", "信用卡", "信用卡号"),
     "payment_account": ("payout account", "收款账户", "收款账号"),
     "tax_id": ("tax number", "vat", "vat number", "vat id", "ein", "税号", "纳税人识别号"),
     "registration_number": ("company registration number", "business registration number",
-                            "统一社会信用代码", "营业执照号", "注册号"),
+                            "统一社会信用代码", "营业执照号", "营业执照号码", "营业执照注册号", "社会信用代码",
+                            "信用代码", "注册号"),
     "ip": ("ip address", "IP地址"),
+    "browser_profile": ("browser profile id", "profile", "紫鸟环境", "比特浏览器环境", "指纹浏览器环境", "浏览器环境ID"),
     "mac": ("mac address", "MAC地址", "网卡地址"),
     "brand": ("brand name", "品牌"),
     "supplier": ("vendor", "供应商"),
     "logistics": ("logistics provider", "shipping", "carrier", "物流"),
     "category": ("product category", "类目"),
 }
+
+# Columns spreadsheets of Chinese sellers and agencies often carry that hold nothing a marketplace
+# links accounts by: skipped with a note, not a refused file (a bank's name is not its account;
+# a marketplace never sees a WeChat id).
+IGNORED_COLUMNS = ("开户行", "开户银行", "银行名称", "bank name", "bank", "微信", "微信号", "wechat", "wechat id",
+                   "qq", "qq号")
 
 _SEPARATORS = re.compile(r"[\s_\-]+")
 
@@ -79,6 +88,27 @@ def _table() -> dict[str, str]:
 
 
 COLUMNS: dict[str, str] = _table()
+_IGNORED = frozenset(column_key(h) for h in IGNORED_COLUMNS) - frozenset(COLUMNS)
+
+
+def header_in(name: str) -> str:
+    """How a header naming field or kind NAME is best written in the interface's language: the
+    name itself, or in Chinese its first Chinese alias (统一社会信用代码 for registration_number)."""
+    from ..i18n import language
+
+    if language() == "zh":
+        chinese = [a for a in ALIASES.get(name, ()) if not a.isascii()]
+        if chinese:
+            return chinese[0]
+        kind = KINDS.get(name)
+        if kind is not None and kind.label_zh:
+            return kind.label_zh
+    return name
+
+
+def ignored_column(header: str) -> bool:
+    """Whether a header names a column linkcheck skips on purpose (`IGNORED_COLUMNS`)."""
+    return column_key(header) in _IGNORED
 
 
 def column_name(header: str) -> str | None:
