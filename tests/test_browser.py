@@ -651,3 +651,16 @@ def test_audit_says_when_a_time_zone_or_language_contradicts_the_exit_ip(cli, sh
         "Time zone or language against the exit IP: adspower:jh001 (shop-a) leaves through an IP in US, but its "
         "time zone Asia/Shanghai is in CN and its language (zh-CN) is not US's; context, not a link: a site sees "
         "the mismatch and looks closer.")
+
+
+def test_check_takes_a_ziniao_profile_by_its_chinese_name_and_a_full_width_colon(cli, shops, monkeypatch):
+    # as `attr add` takes it: 紫鸟：27810002 is ziniao:27810002 (refused before as not VENDOR:ID)
+    from linkcheck.cli.gate_cmds import _BrowserChoice
+
+    for text in ("紫鸟：27810002", "紫鸟:27810002", "ZINIAO:27810002", "ziniao：27810002"):
+        choice = _BrowserChoice.parse(text, None, None)
+        assert (choice.vendor, choice.profile_id) == ("ziniao", "27810002"), text
+    assert _BrowserChoice.parse("比特浏览器：f00d", None, None).vendor == "bitbrowser"
+    monkeypatch.delenv("LINKCHECK_ZINIAO_LOGIN", raising=False)
+    result = cli("check", "shop-a", "--browser", "紫鸟：27810002", "--no-public-ip")
+    assert result.exit_code == 2 and "ziniao needs your company login" in result.stderr

@@ -75,7 +75,7 @@ def test_the_audit_table_explains_weights_in_chinese(cli, demo_store):
     assert en.exit_code == zh.exit_code
     assert "(score 1.00, weight 45 = 24 mac + 12 company_name + 4.5 brand + 4.5 email_domain; critical from 22)" \
         in en.output
-    assert "（得分 1.00，权重 45 = 24 mac + 12 company_name + 4.5 brand + 4.5 email_domain；22 起为严重）" in zh.output
+    assert "（得分 1.00，权重 45 = 24 mac + 12 company_name + 4.5 brand + 4.5 email_domain；22 及以上为严重）" in zh.output
     assert "critical from" not in zh.output
 
 
@@ -223,7 +223,7 @@ def test_a_zh_report_page_has_chinese_headings_and_english_data_keys(cli, demo_s
     assert '<html lang="en">' in en and "<h2>Linked accounts</h2>" in en and "<h2>Findings</h2>" in en
     assert '<html lang="zh">' in zh
     for heading in ("<h1>linkcheck 关联排查报告</h1>", "<h2>关联账户</h2>", "<h2>关联群组</h2>", "<h2>受牵连的账户</h2>",
-                    "<h2>发现</h2>", "<th>第一个账户的值</th>", '<option value="3">高及以上</option>'):
+                    "<h2>关联明细</h2>", "<th>第一个账户的值</th>", '<option value="3">高及以上</option>'):
         assert heading in zh, heading
     body = zh[zh.index("<body>"):zh.index('<script type="application/json"')]  # not the scripts' code
     for english in ("Linked accounts", "Findings", "Why it links", "Hover over", "and above"):
@@ -315,7 +315,7 @@ def test_the_report_s_count_line_ends_with_a_chinese_full_stop(cli, demo_store, 
     assert cli("report", "-o", page, env={"LINKCHECK_LANG": "zh"}).exit_code == 0
     html = page.read_text(encoding="utf-8")
     line = html.split('id="findings-count"', 1)[1].split("</p>", 1)[0]
-    assert line.endswith("条发现。") and "条发现." not in html
+    assert line.endswith("条共用信息。") and "条共用信息." not in html
     english = tmp_path / "en.html"
     assert cli("report", "-o", english).exit_code == 0
     assert english.read_text(encoding="utf-8").split('id="findings-count"', 1)[1].split("</p>", 1)[0].endswith("finding(s).")

@@ -196,7 +196,7 @@ def test_store_counts_and_log_actions_in_words(cli, demo_store):
     en = cli("store", "--counts").output
     assert _row(en, "accounts", "10") and _row(en, "explanations", "0")
     result = cli("browser", "import", "adspower", str(VENDORS / "adspower" / "export.json"), "--create", env=ZH)
-    assert result.output.startswith("读取了 4 个 AdsPower 浏览器环境：")
+    assert result.output.startswith("从AdsPower读取了 4 个浏览器环境：")
     assert cli("browser", "import", "adspower", str(VENDORS / "adspower" / "export.json")).output.startswith(
         "Read 4 adspower profile(s):")
     log = cli("log", env=ZH).output

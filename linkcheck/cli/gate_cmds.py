@@ -529,13 +529,17 @@ class _BrowserChoice:
             if api is not None or key_file is not None:
                 raise UsageError(_("--browser-api and --api-key-file go with --browser VENDOR:PROFILE_ID"))
             return None
-        vendor, sep, ident = browser.strip().partition(":")
+        # as `attr add` reads a profile: a full-width colon, the vendor's Chinese name (紫鸟：27810002)
+        from ..normalize.browser import VENDOR_WORDS
+
+        vendor, sep, ident = browser.strip().replace("：", ":").partition(":")
         if not sep or not ident.strip():
             raise UsageError(_("--browser is VENDOR:PROFILE_ID, e.g. adspower:jh3k9x"))
         from ..importers.vendors import reader
 
-        reader(vendor.lower())  # an unknown vendor is a usage error before anything else
-        return cls(vendor.lower(), ident.strip(), api, key_file)
+        vendor = VENDOR_WORDS.get(vendor.strip(), vendor.strip().lower())
+        reader(vendor)  # an unknown vendor is a usage error before anything else
+        return cls(vendor, ident.strip(), api, key_file)
 
     def read(self):
         from .browser_cmds import read_live_profiles

@@ -27,8 +27,9 @@ from ..pages import csp_hash, page_template
 COSE_MAX_NODES = 150
 
 # Up to this many accounts on file the graph lists every account, linked or not; above it only
-# the linked ones (the others are counted in the headline, not drawn).
-DRAW_EVERY_ACCOUNT_MAX = 1000
+# the linked ones (the others are counted in the headline and under the graph, not drawn: at a
+# few hundred accounts with a few links, unlinked dots were most of the graph).
+DRAW_EVERY_ACCOUNT_MAX = 50
 # The graph first draws at most this many accounts: every one when there are no more, else the
 # strongest groups of linked accounts; a search or a cluster in the list draws the rest on demand.
 GRAPH_BUDGET = 1000
