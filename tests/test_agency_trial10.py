@@ -139,3 +139,15 @@ def test_a_value_retired_as_account_show_reveals_it_even_when_the_store_s_region
     # Something never on file is still refused with the reason it cannot be read.
     other = cli("attr", "retire", "qingfeng-us", "phone", "13800138009")
     assert other.exit_code == 3 and "Chinese mobile number's shape" in other.output
+
+
+def test_a_shared_legal_representative_name_is_called_a_name_not_one_person(cli, store, tmp_path):
+    # Two people can bear one name (an account-opening service's trial: two 周秀兰 with two ID
+    # numbers were "the same person"): the reason says what is shared, a name.
+    result = _import_csv(cli, tmp_path, "account,legal_representative\nkh003,Quillfeather Zebulon\n"
+                         "kh246,Quillfeather Zebulon\n")
+    assert result.exit_code == 0, result.output
+    (finding,) = _pairs(cli)[frozenset({"kh003", "kh246"})]["findings"]
+    assert finding["reason"].startswith("Same legal representative name: possibly one person")
+    zh = cli("audit", env={"LINKCHECK_LANG": "zh"}).output
+    assert "法定代表人同名：可能是同一个人" in zh and "同一个人是这些企业的负责人。" not in zh

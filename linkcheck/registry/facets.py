@@ -214,8 +214,10 @@ _ENTRIES = (
           common=True,
     ),
     Facet("legal_representative", MEDIUM, "person",
-          "Same legal representative: one person stands behind both businesses.",
-          "相同法定代表人：同一个人是这些企业的负责人。",
+          # a name, not a person: two people can bear it (the weight says how rare it is)
+          "Same legal representative name: possibly one person behind both businesses (the rarer the name, "
+          "the likelier).",
+          "法定代表人同名：可能是同一个人担任这些企业的负责人（名字越少见，可能性越大）。",
           # Two spellings of a name weigh as the commoner one less 2 bits (evidence.
           # FUZZY_NAME_BITS), so at most the exact weight less 2: a typo of a rare name is
           # medium alone, high beside a near-identical address (7 + 4.5).
