@@ -712,11 +712,31 @@ class Comparison(NamedTuple):
         text, others = distinct[x], distinct[x + 1:]
         found: list[tuple[str, float]] = []
         matched: set[str] = set()
+        by_ratio: dict[float, list] = {}  # rapidfuzz's ratio hits against `others`, per threshold
         for level in self.levels:
             if level.max_distinct is not None and len(distinct) > level.max_distinct:
                 continue
-            candidates = [o for o in others if o not in matched] if matched else others
-            for other, similarity in level.matches(text, candidates):
+            if type(level).matches is Typo.matches and by_ratio:
+                # A second level by ratio (NearNumber after Typo, one threshold): the texts left
+                # among the first's hits, in their order (best first, then as given) -- what
+                # `process.extract` over the texts left gives -- without scoring them again.
+                hits = by_ratio.get(level.threshold)
+                if hits is not None:
+                    agree = level.agree
+                    for other, similarity in [(other, round(float(similarity), 1)) for other, similarity, _ in hits
+                                              if other not in matched and agree(text, other)]:
+                        matched.add(other)
+                        found.append((other, similarity))
+                    continue
+            if type(level).matches is Typo.matches and not matched:
+                hits = by_ratio[level.threshold] = process.extract(
+                    text, others, scorer=fuzz.ratio, processor=None, score_cutoff=level.threshold, limit=None)
+                agree = level.agree
+                level_found = [(other, round(float(similarity), 1)) for other, similarity, _ in hits if agree(text, other)]
+            else:
+                candidates = [o for o in others if o not in matched] if matched else others
+                level_found = level.matches(text, candidates)
+            for other, similarity in level_found:
                 matched.add(other)
                 found.append((other, similarity))
         return found
