@@ -113,3 +113,46 @@ def test_a_word_split_in_two_or_two_run_together_is_a_typo():
     assert not same_but_typos("acme trading", "apex trading")
     # A postcode a digit apart, beside a split word: the near level's own test.
     assert near_numbers("crozier circuit richn o rosebrook 4156", "crozier circuit richon rosebrook 4151")
+
+
+def _level_by_level(comparison: Comparison, distinct: list[str], x: int) -> list[tuple[str, float]]:
+    """`Comparison.matches` as each level's own `matches` over the texts left gives it."""
+    text, others = distinct[x], distinct[x + 1:]
+    found: list[tuple[str, float]] = []
+    for level in comparison.levels:
+        if level.max_distinct is not None and len(distinct) > level.max_distinct:
+            continue
+        matched = {other for other, _similarity in found}
+        found += level.matches(text, [o for o in others if o not in matched])
+    return found
+
+
+def test_a_second_ratio_level_reuses_the_first_ones_hits_in_the_same_order():
+    """NearNumber after Typo at one threshold takes the texts left among Typo's hits instead of
+    scoring them again: the same matches, in the same order (rapidfuzz's best first, ties as
+    given), as each level over the texts left -- with many ties, SamePlace between them,
+    other thresholds, and levels in other orders."""
+    import random
+
+    rng = random.Random(11)
+    streets = ["keyuan road", "quenby street", "keyuan rd", "kyuan road", "main street nanshan"]
+    levels_list = [
+        (Typo(92), SamePlace(), NearNumber(92)), (Typo(80), NearNumber(80)), (Typo(92), NearNumber(80)),
+        (NearNumber(85), Typo(85)), (SamePlace(), Typo(85), NearNumber(85)), (_SameInitials(), Typo(70), NearNumber(70)),
+        (Typo(75), NearNumber(75), Typo(75)),
+    ]
+    seen_second = seen_typo = 0
+    for _ in range(40):
+        texts = list(dict.fromkeys(
+            fuzzy_text(f"{rng.choice(['', '', 'room 12'])} {rng.randrange(1, 6)} {rng.choice(streets)} "
+                       f"{rng.choice(['3071', '3017', '3072', ''])}")
+            for _ in range(rng.randrange(2, 30))))
+        for levels in levels_list:
+            comparison = Comparison("address", levels)
+            for x in range(len(texts) - 1):
+                expected = _level_by_level(comparison, texts, x)
+                assert comparison.matches(texts, x) == expected
+                typo_found = {o for o, _s in levels[0].matches(texts[x], texts[x + 1:])} if type(levels[0]) is Typo else set()
+                seen_second += any(o not in typo_found for o, _s in expected)
+                seen_typo += bool(typo_found)
+    assert seen_second > 20 and seen_typo > 20  # the first level matched, and later ones found texts it left

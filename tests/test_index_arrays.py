@@ -128,6 +128,29 @@ def test_fuzzy_blocks_built_as_arrays_are_those_of_the_loop(seed):
         assert prefilter._blocks_in_arrays(arrays, cap) == prefilter._blocks_in_python(indexes, cap)
 
 
+
+@pytest.mark.parametrize("texts", [
+    [b"kind\x00a", b"", b"kind\x00c"],  # an index without texts (a development build's)
+    [b"kind\x00a", b"kind", b""],  # too few NULs before the empty one: damaged
+    [b"kind\x00a", b"kind\x00b\x00c", b"kind\x00c"],  # too many
+    [b"", b"kind", b"kind\x00c"],
+])
+def test_blocks_from_arrays_meet_missing_or_wrong_texts_as_the_loop_does(texts):
+    """The first account whose texts are not one kind and one text per attribute with blocking
+    keys decides: empty, the index kept no texts (None); else the index is damaged."""
+    from linkcheck.store.sqlite import StoreDamaged
+
+    blobs = [_blob([([i], [7])], t) for i, t in enumerate(texts)]
+    arrays = IndexArrays(blobs)
+    try:
+        expected = prefilter._blocks_in_python([_parse_index(b) for b in blobs], 5)
+    except StoreDamaged:
+        with pytest.raises(ValueError):
+            prefilter._blocks_in_arrays(arrays, 5)
+    else:
+        assert expected is None
+        assert prefilter._blocks_in_arrays(arrays, 5) is None
+
 @pytest.mark.parametrize("seed", range(20))
 def test_holders_per_tag_counts_each_tags_distinct_holders(seed):
     import numpy as np

@@ -418,6 +418,25 @@ def test_fuzzy_texts_are_fuzzy_text_of_each(facet):
     assert fuzzy_texts(values, facet) == [fuzzy_text(v, facet) for v in values]
 
 
+@pytest.mark.parametrize("seed", range(5))
+def test_company_fuzzy_texts_with_and_without_place_words(seed):
+    """`fuzzy_texts` of company names takes the words as they are only where none is a place
+    word: names with place words anywhere, in any case and punctuation, give `fuzzy_text`."""
+    from linkcheck.linkage.comparisons import _company_places, fuzzy_texts
+
+    rng = random.Random(seed)
+    places = sorted(_company_places())
+    words = ["acme", "jade", "tiger", "trading", "co", "ltd", "北京", "有限公司", "zeta", "7"]
+    values = []
+    for _ in range(300):
+        name = [rng.choice(words) for _ in range(rng.randrange(1, 5))]
+        for _ in range(rng.choice([0, 0, 1, 2, 3])):
+            name.insert(rng.randrange(len(name) + 1), rng.choice(places).title() if rng.random() < 0.5 else rng.choice(places))
+        values.append(rng.choice([" ", ", ", "-", "(", ") "]).join(name))
+    assert any(not _company_places().isdisjoint(fuzzy_text(v).split()) for v in values)
+    assert fuzzy_texts(values, "company_name") == [fuzzy_text(v, "company_name") for v in values]
+
+
 @pytest.mark.parametrize("seed", range(20))
 def test_two_values_of_one_text_score_as_they_do_in_a_larger_block(seed):
     """A block of two values with one fuzzy text (`score_blocks`' quick path) gives what the

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from itertools import chain
+from itertools import accumulate, chain, compress, count, repeat
+from operator import sub
 from typing import Callable, Mapping, NamedTuple
 
 from ..lazy import LazyImport
@@ -46,11 +47,22 @@ def fuzzy_text(normalized: str, facet: str | None = None) -> str:
 
 def fuzzy_texts(normalized: list[str], facet: str | None = None) -> list[str]:
     """`fuzzy_text` of each of many values of one facet, the same texts, in C calls chained
-    by `map` (no Python frame per value but a company name's)."""
-    if facet in _ORDERED_FACETS:
-        return [fuzzy_text(text, facet) for text in normalized]
+    by `map` (no Python frame per value but a company name's with a place word)."""
     from rapidfuzz.utils import default_process as process_text
 
+    if facet in _ORDERED_FACETS:
+        # A company name whose only place word, if any, is its first word keeps its words as
+        # they are (`fuzzy_text` sorts the place words in front); the others are made one by one.
+        places = _company_places()
+        words = list(map(str.split, map(process_text, normalized)))
+        out = list(map(" ".join, words))
+        before = [0, *accumulate(map(places.__contains__, chain.from_iterable(words)))]  # place words so far
+        ends = list(accumulate(map(len, words)))
+        held = map(sub, map(before.__getitem__, ends), map(before.__getitem__, [0, *ends[:-1]]))
+        leading = map(places.__contains__, map(next, map(iter, words), repeat("")))
+        for at in compress(count(), map(sub, held, leading)):  # more place words than a leading one
+            out[at] = fuzzy_text(normalized[at], facet)
+        return out
     return list(map(" ".join, map(sorted, map(str.split, map(process_text, normalized)))))
 
 
@@ -700,11 +712,31 @@ class Comparison(NamedTuple):
         text, others = distinct[x], distinct[x + 1:]
         found: list[tuple[str, float]] = []
         matched: set[str] = set()
+        by_ratio: dict[float, list] = {}  # rapidfuzz's ratio hits against `others`, per threshold
         for level in self.levels:
             if level.max_distinct is not None and len(distinct) > level.max_distinct:
                 continue
-            candidates = [o for o in others if o not in matched] if matched else others
-            for other, similarity in level.matches(text, candidates):
+            if type(level).matches is Typo.matches and by_ratio:
+                # A second level by ratio (NearNumber after Typo, one threshold): the texts left
+                # among the first's hits, in their order (best first, then as given) -- what
+                # `process.extract` over the texts left gives -- without scoring them again.
+                hits = by_ratio.get(level.threshold)
+                if hits is not None:
+                    agree = level.agree
+                    for other, similarity in [(other, round(float(similarity), 1)) for other, similarity, _ in hits
+                                              if other not in matched and agree(text, other)]:
+                        matched.add(other)
+                        found.append((other, similarity))
+                    continue
+            if type(level).matches is Typo.matches and not matched:
+                hits = by_ratio[level.threshold] = process.extract(
+                    text, others, scorer=fuzz.ratio, processor=None, score_cutoff=level.threshold, limit=None)
+                agree = level.agree
+                level_found = [(other, round(float(similarity), 1)) for other, similarity, _ in hits if agree(text, other)]
+            else:
+                candidates = [o for o in others if o not in matched] if matched else others
+                level_found = level.matches(text, candidates)
+            for other, similarity in level_found:
                 matched.add(other)
                 found.append((other, similarity))
         return found

@@ -154,13 +154,14 @@ def hopeless_blocks(
     matrix = by_matrix[by_block]
     in_matrix = by_block[matrix]
     values = entry_value[order][matrix].tolist()
+    in_order = list(map(texts.__getitem__, values))  # the matrices' texts, block after block
     starts = np.flatnonzero(np.concatenate(([True], in_matrix[1:] != in_matrix[:-1]))).tolist() if values else []
     for at, start, end in zip(in_matrix[starts].tolist(), starts, starts[1:] + [len(values)] if starts else [], strict=True):
-        distinct = list(map(texts.__getitem__, values[start:end]))
+        distinct = in_order[start:end]
         cutoff = plans[blocks[at][0]][0]  # type: ignore[index]  # a facet with a plan
         # Against a copy: rapidfuzz scores one list against itself by another path, slower
         # than its batched one for two lists (about a fifth, on the bench store's blocks).
-        scores = process.cdist(distinct, distinct.copy(), scorer=fuzz.ratio, processor=None, score_cutoff=cutoff,
+        scores = process.cdist(distinct, in_order[start:end], scorer=fuzz.ratio, processor=None, score_cutoff=cutoff,
                                dtype=np.float64)
         if np.count_nonzero(scores) == len(distinct):  # only each text against itself
             hopeless_at[at] = True

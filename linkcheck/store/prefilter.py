@@ -13,7 +13,7 @@ import os
 import pickle
 import threading
 from collections import Counter
-from itertools import accumulate, chain, compress
+from itertools import accumulate, chain, compress, repeat
 from typing import Callable, NamedTuple, Sequence
 
 from ..i18n import _
@@ -703,11 +703,14 @@ def _blocks_in_arrays(arrays: IndexArrays, block_cap: int):
     # Of each account with blocking keys, how many attributes have some.
     with_blocks_of = np.bincount(np.repeat(np.arange(n, dtype=np.int64), arrays.attrs)[per_attr > 0], minlength=n)
     texts_of = list(map(arrays.texts, holders_of_texts))
-    for text, expected in zip(texts_of, with_blocks_of[holders_of_texts].tolist(), strict=True):
-        if not text:
-            return None  # an index written before it kept the texts
-        if text.count(b"\x00") != 2 * expected - 1:
-            raise ValueError("index texts")
+    # Each holder's texts hold 2 * (its attributes with blocking keys) - 1 NULs; at the first
+    # that does not, an empty one is an index written before it kept the texts.
+    nuls = np.fromiter(map(bytes.count, texts_of, repeat(b"\x00")), np.int64, len(texts_of))
+    wrong = np.flatnonzero(nuls != 2 * with_blocks_of[holders_of_texts] - 1)
+    if len(wrong):
+        if not texts_of[int(wrong[0])]:
+            return None
+        raise ValueError("index texts")
     words = b"\x00".join(texts_of).decode("utf-8").split(_TEXT_SEPARATOR)
     del texts_of
     exact_counts = arrays.exact_counts
@@ -716,14 +719,17 @@ def _blocks_in_arrays(arrays: IndexArrays, block_cap: int):
     has_exact = exact_counts[values] > 0
     exact_of = np.zeros(len(values), dtype=np.uint64)
     exact_of[has_exact] = exact_tags[first_exact[has_exact]]
-    exact = [tag if present else None for tag, present in zip(exact_of.tolist(), has_exact.tolist(), strict=True)]
+    exact_tag = exact_of.astype(object)  # Python ints, as `tolist` makes them
+    exact_tag[~has_exact] = None
+    exact = exact_tag.tolist()
+    del exact_tag
     owner = owner_of.tolist()
     where = list(zip(owner, (values - attr_start[owner_of]).tolist(), strict=True))
     texts = words[1::2]
     texts = list(map(texts.__getitem__, nth))
-    kinds = words[0::2]
-    kinds = list(map(kinds.__getitem__, nth))
-    blocks = list(zip(map(kinds.__getitem__, first_ref), map(refs_all.__getitem__, map(slice, starts, ends)), strict=True))
+    kinds = words[0::2]  # each block's facet: the kind of the value that opened it
+    blocks = list(zip(map(kinds.__getitem__, map(nth.__getitem__, first_ref)),
+                      map(refs_all.__getitem__, map(slice, starts, ends)), strict=True))
     return blocks, owner, where, texts, exact
 
 
