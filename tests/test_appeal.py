@@ -263,9 +263,10 @@ def test_a_bank_account_still_shared_stops_the_appeal_and_says_what_to_do(cli, s
     assert result.exit_code == 1
     assert result.output.splitlines() == [
         "linkcheck: error: kestrel-us still uses what it shares with marigold-us (bank_account), which an appeal "
-        "saying you do not own, control or access marigold-us must settle first: for bank_account, which no "
-        "explanation settles, change it and record the change with `linkcheck attr retire kestrel-us bank_account "
-        "VALUE --on DATE`; then run the appeal again"]
+        "saying you do not own, control or access marigold-us must settle first, kind by kind, then run the appeal "
+        "again:",
+        "  - for bank_account, which no explanation settles, change it and record the change with `linkcheck attr "
+        "retire kestrel-us bank_account VALUE --on DATE`"]
     assert not (tmp_path / "p").exists()
     # an explanation does not make a shared bank account an appeal
     ok(cli("explain", "kestrel-us", "marigold-us", "bank_account", "--note", "a family account"))
@@ -328,11 +329,19 @@ def test_without_a_terminal_a_missing_fact_is_one_line_naming_its_option(cli, st
 def test_the_case_is_kept_so_a_rerun_asks_nothing(cli, store, tmp_path):
     args, *_ = scenario_former_tenant(cli, store)
     ok(_appeal(cli, *args, "--lang", "zh", "-o", tmp_path / "first"))
-    # no options at all: the related account, the notice, the route and the language come from the case
-    ok(cli("appeal", "kestrel-us", "-o", tmp_path / "second"))
-    for name in ("plan-of-action.zh.txt", "exhibits.txt", "evidence.html"):
+    # no options at all: the related account, the notice, the route and the reading language come from
+    # the case; the letter to paste is the marketplace's again (--lang chose it for that run only)
+    second = ok(cli("appeal", "kestrel-us", "-o", tmp_path / "second"))
+    for name in ("plan-of-action.zh.txt", "evidence.html"):
         assert (tmp_path / "first" / name).read_bytes() == (tmp_path / "second" / name).read_bytes()
-    assert not (tmp_path / "second" / "plan-of-action.txt").exists()
+    assert (tmp_path / "second" / "plan-of-action.txt").exists()
+    assert ("  paste into the appeal form: plan-of-action.txt (English); plan-of-action.zh.txt says the same in "
+            "Chinese, for your own reading") in second.output.splitlines()
+    # --lang again: the same pack as the first run
+    ok(cli("appeal", "kestrel-us", "--lang", "zh", "-o", tmp_path / "third"))
+    for name in ("plan-of-action.zh.txt", "exhibits.txt", "evidence.html"):
+        assert (tmp_path / "first" / name).read_bytes() == (tmp_path / "third" / name).read_bytes()
+    assert not (tmp_path / "third" / "plan-of-action.txt").exists()
     # same case, same key
     first = (tmp_path / "first" / packs.SIGNATURE).read_text().splitlines()
     second = (tmp_path / "second" / packs.SIGNATURE).read_text().splitlines()
@@ -702,7 +711,7 @@ def test_the_shared_period_ends_when_the_first_of_the_two_stopped(cli, store, tm
            "--note-zh", "我们曾与对方合租同一间办公室"))
     ok(_appeal(cli, "--relationship", "shared-service", "-o", tmp_path / "p"))
     en = (tmp_path / "p" / "plan-of-action.txt").read_text(encoding="utf-8")
-    assert "Until 1 September 2025, our business and Marigold Home used the same office router." in en
+    assert "Until 1 September 2025, we and Marigold Home shared the same office router." in en
 
 
 def test_a_value_we_used_first_and_they_took_over_is_said_so(cli, store, tmp_path):
@@ -819,7 +828,7 @@ def test_a_start_defaulted_to_the_day_a_value_was_recorded_is_never_told_as_when
         "We have found the cause. Until 20 October 2026, we used the internet connection and the bank account "
         "ending in 5432, which Marigold Home has also used; we have not used them since.")
     assert _cause(tmp_path / "p", "plan-of-action.zh.txt") == (
-        "经过核查，我们找到了关联的原因。在2026年10月20日之前，我们使用过宽带网络和尾号为5432的银行账户，"
+        "经过核查，我们找到了关联的原因。在2026年10月20日之前，我们使用过宽带线路和尾号为5432的银行账户，"
         "Marigold Home也使用过；此后我们再未使用。")
     html = (tmp_path / "p" / "evidence.html").read_text(encoding="utf-8")
     recorded = day_words(datetime.now(timezone.utc).date(), "en")

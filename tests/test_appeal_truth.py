@@ -40,9 +40,9 @@ def test_two_logins_at_one_mailbox_are_named_by_their_mailbox_not_as_one_login(c
     _explain(cli, "platform_login", "Our former agency gave each store a login at its own mailbox.",
              "我们以前的代运营公司给每家店铺开的登录账号都收信到它自己的邮箱。")
     en, zh = _letters(cli, tmp_path, "--relationship", "agency")
-    assert "Until 1 October 2026, our business and Marigold Home used Seller Central logins at one mailbox." in en
+    assert "Until 1 October 2026, we and Marigold Home shared Seller Central logins at one mailbox." in en
     assert "the same Seller Central login" not in en
-    assert "在2026年10月1日之前，我们公司和Marigold Home使用过收信到同一个邮箱的卖家平台登录账号。" in zh
+    assert "2026年10月1日之前，我们公司与Marigold Home曾共用收信到同一个邮箱的卖家平台登录账号。" in zh
     assert "同一个卖家平台登录账号" not in zh
 
 
@@ -53,7 +53,7 @@ def test_one_login_written_in_other_letter_case_is_still_the_same_login(cli, sto
     _explain(cli, "platform_login", "Our former agency logged in to both stores with one login.",
              "我们以前的代运营公司用同一个登录账号登录两家店铺。")
     en, _zh = _letters(cli, tmp_path, "--relationship", "agency")
-    assert "Until 1 October 2026, our business and Marigold Home used the same Seller Central login." in en
+    assert "Until 1 October 2026, we and Marigold Home shared the same Seller Central login." in en
 
 
 def test_two_ip_addresses_in_one_network_range_are_named_as_the_range(cli, store, tmp_path):
@@ -74,9 +74,9 @@ def test_two_ip_addresses_in_one_network_range_are_named_as_the_range(cli, store
     assert "仍在使用与 marigold-us 的某个地址同一网段内的 IP 地址（ip_network）" in zh.output
     ok(cli("attr", "retire", "kestrel-us", "ip", "203.0.113.61", "--on", "2026-10-01"))
     en, zh = _letters(cli, tmp_path, "--relationship", "agency")
-    assert "Until 1 October 2026, our business and Marigold Home used IP addresses in the same network range." in en
+    assert "Until 1 October 2026, we and Marigold Home shared IP addresses in the same network range." in en
     assert "internet connection" not in en.split("\n\n")[2]
-    assert "在2026年10月1日之前，我们公司和Marigold Home使用过同一网段内的IP地址。" in zh
+    assert "2026年10月1日之前，我们公司与Marigold Home曾共用同一网段内的IP地址。" in zh
     # nothing replaced it on record: the action says only that its use ended
     assert "On 1 October 2026 we stopped using our IP address in that network range (Exhibit 2)." in en
     assert "2026年10月1日，我们停止使用该网段内的IP地址（见附件2）。" in zh
@@ -95,10 +95,10 @@ def test_a_retired_extra_address_is_not_told_as_a_move_to_new_premises(cli, stor
     _used(cli, "kestrel-us", "address", "1200 Example Blvd, Suite 410, Austin, TX 78701", "2025-06-02", "2026-11-01")
     _used(cli, "marigold-us", "address", "1200 Example Blvd Ste 410 Austin TX 78701", "2025-01-20", "2026-11-01")
     en, zh = _letters(cli, tmp_path, "--relationship", "not-owned")
-    assert "Until 1 November 2026, our business and Marigold Home used the same business address." in en
+    assert "Until 1 November 2026, we and Marigold Home shared the same business address." in en
     assert "On 1 November 2026 we stopped using that business address (Exhibit 1)." in en
     assert "premises" not in en.split("\n\n")[4]
-    assert "2026年11月1日，我们停止使用那个经营地址（见附件1）。" in zh
+    assert "2026年11月1日，我们停止使用该经营地址（见附件1）。" in zh
     assert "搬到" not in zh
     exhibits = (tmp_path / "p" / "exhibits.txt").read_text(encoding="utf-8")
     assert "lease for our new premises" not in exhibits
@@ -164,10 +164,10 @@ def test_a_copied_browser_profile_is_called_a_browser_profile_not_a_computer(cli
               "2026-10-01" if account == "kestrel-us" else None)
         _used(cli, account, "device_name", "NGC-OPS-03", "2026-03-01", "2026-10-01" if account == "kestrel-us" else None)
     en, zh = _letters(cli, tmp_path, "--relationship", "agency")
-    assert "Until 1 October 2026, our business and Marigold Home used the same browser profile." in en
+    assert "Until 1 October 2026, we and Marigold Home shared the same browser profile." in en
     assert "On 1 October 2026 we stopped using that browser profile (Exhibit 2)." in en
     assert "computer" not in en.split("\n\n")[2] and "that computer" not in en
-    assert "在2026年10月1日之前，我们公司和Marigold Home使用过同一个浏览器环境。" in zh
+    assert "2026年10月1日之前，我们公司与Marigold Home曾共用同一个浏览器环境。" in zh
     assert "那台电脑" not in zh
     # the evidence page agrees: the computer is in use, the browser profile's values ended that day
     html = (tmp_path / "p" / "evidence.html").read_text(encoding="utf-8")
@@ -225,20 +225,22 @@ def test_the_common_control_refusal_does_not_steer_an_agency_to_claim_a_clients_
             in result.output)
 
 
-def test_a_note_jotted_down_is_quoted_as_our_note_and_a_sentence_stays_a_sentence(cli, store, tmp_path):
+def test_a_note_jotted_down_is_given_as_the_reason_and_a_sentence_stays_a_sentence(cli, store, tmp_path):
     _base(cli)
     for account in ("kestrel-us", "marigold-us"):
         _used(cli, account, "gateway_mac", "3c:22:fb:12:34:56", "2025-06-01", "2026-10-01")
     _explain(cli, "gateway_mac", "agency office router; stores reached only through their own profiles",
              "代运营公司办公室的路由器；各店铺只通过各自的环境登录")
     en, zh = _letters(cli, tmp_path, "--relationship", "agency")
-    assert ("Until 1 October 2026, our business and Marigold Home used the same office router. About the office "
-            "router, our records note: \"agency office router; stores reached only through their own profiles.\"") in en
-    assert "关于办公室路由器，我们的记录写明：“代运营公司办公室的路由器；各店铺只通过各自的环境登录。”" in zh
+    # given as the reason, a sentence of the letter, not a record quoted about one thing (trial 11)
+    assert ("Until 1 October 2026, we and Marigold Home shared the same office router. The reason is as follows: "
+            "agency office router; stores reached only through their own profiles.") in en
+    assert "原因是：代运营公司办公室的路由器；各店铺只通过各自的环境登录。" in zh
+    assert "our records note" not in en and "我们的记录写明" not in zh
     _explain(cli, "gateway_mac", "The agency's office router served every client it worked for.",
              "代运营公司办公室的路由器为它的所有客户所用。")
     en, zh = _letters(cli, tmp_path, "--force", "--relationship", "agency")
-    assert ("used the same office router. The agency's office router served every client it worked for.\n") in en
+    assert ("shared the same office router. The agency's office router served every client it worked for.\n") in en
     assert "our records note" not in en and "我们的记录写明" not in zh
 
 
@@ -251,7 +253,7 @@ def test_one_explanation_of_a_kind_is_told_once_for_all_its_values(cli, store, t
     note = "Both stores use dedicated addresses rented from one large provider."
     _explain(cli, "ip", note, "两家店铺都使用从同一家大型服务商租用的专用地址。")
     en, zh = _letters(cli, tmp_path, "--relationship", "shared-service")
-    assert ("Until 1 October 2026, our business and Marigold Home used the same internet connection and IP "
+    assert ("Until 1 October 2026, we and Marigold Home shared the same internet connection and IP "
             "addresses in the same network range.") in en
     assert en.count(note) == 1
     assert zh.count("两家店铺都使用从同一家大型服务商租用的专用地址。") == 1
@@ -336,9 +338,9 @@ def test_nearly_identical_addresses_are_not_called_the_same_address(cli, store, 
     _used(cli, "marigold-us", "address", "1200 Exampel Boulevard, Suite 410, Austin, TX 78701", "2025-01-20",
           "2026-11-01")
     en, zh = _letters(cli, tmp_path, "--relationship", "not-owned")
-    assert "Until 1 November 2026, our business and Marigold Home used nearly identical business addresses." in en
+    assert "Until 1 November 2026, we and Marigold Home shared nearly identical business addresses." in en
     assert "the same business address" not in en
-    assert "在2026年11月1日之前，我们公司和Marigold Home使用过几乎相同的经营地址。" in zh
+    assert "2026年11月1日之前，我们公司与Marigold Home曾共用几乎相同的经营地址。" in zh
 
 
 def test_two_email_addresses_at_one_mailbox_are_named_by_their_mailbox(cli, store, tmp_path):
@@ -348,9 +350,9 @@ def test_two_email_addresses_at_one_mailbox_are_named_by_their_mailbox(cli, stor
     _explain(cli, "email", "Our former agency gave each store an address at its own mailbox.",
              "我们以前的代运营公司给每家店铺的邮箱地址都收信到它自己的邮箱。")
     en, zh = _letters(cli, tmp_path, "--relationship", "agency")
-    assert "Until 1 October 2026, our business and Marigold Home used email addresses at one mailbox." in en
+    assert "Until 1 October 2026, we and Marigold Home shared email addresses at one mailbox." in en
     assert "the same email address" not in en
-    assert "使用过收信到同一个邮箱的电子邮箱地址。" in zh
+    assert "曾共用收信到同一个邮箱的电子邮箱地址。" in zh
 
 
 # ----- trial 9: a Chinese seller's appeal read as a reviewer would --------------------------------
@@ -682,7 +684,7 @@ def test_a_private_domain_still_shared_stops_a_not_owned_appeal_even_explained(c
     # retired: the letter tells it in the past tense
     ok(cli("attr", "retire", "kestrel-us", "email", "ops@northgate-trading.example", "--on", "2026-10-01"))
     en, _zh = _letters(cli, tmp_path, "--force", "--relationship", "not-owned")
-    assert "Until 1 October 2026, our business and Marigold Home used email addresses at the same private domain" in en
+    assert "Until 1 October 2026, we and Marigold Home shared email addresses at the same private domain" in en
 
 
 def test_the_refusal_gives_each_kind_its_own_next_step(cli, store, tmp_path):
@@ -694,20 +696,24 @@ def test_the_refusal_gives_each_kind_its_own_next_step(cli, store, tmp_path):
         _used(cli, account, "phone", "+1 201 555 0188", "2026-06-01")
     result = _appeal(cli, "--relationship", "not-owned", "-o", tmp_path / "p")
     assert result.exit_code == 1
-    (line,) = result.output.splitlines()
-    assert line == (
+    # one line per kind, each with its own next step (trial 11: one ~700-character line did not read)
+    lines = result.output.splitlines()
+    assert lines == [
         "linkcheck: error: kestrel-us still uses what it shares with marigold-us (ip_network, email_domain, phone), which "
-        "an appeal saying you do not own, control or access marigold-us must settle first: for ip_network, move to an "
-        "IP address outside that network range and record the change with `linkcheck attr retire kestrel-us ip VALUE "
-        "--on DATE`, or record why the range is shared with `linkcheck explain kestrel-us marigold-us ip --note TEXT "
-        "--note-zh TEXT`; for email_domain, which no explanation settles when you do not own the other account, move "
-        "your email addresses to a domain of your own and record each change with `linkcheck attr retire kestrel-us "
-        "email VALUE --on DATE`; for phone, change it and record the change with `linkcheck attr retire kestrel-us "
-        "phone VALUE --on DATE`, or record why it is shared with `linkcheck explain kestrel-us marigold-us phone --note "
-        "TEXT --note-zh TEXT`; then run the appeal again")
-    assert "cannot explain" not in line
+        "an appeal saying you do not own, control or access marigold-us must settle first, kind by kind, then run the "
+        "appeal again:",
+        "  - for ip_network, move to an IP address outside that network range and record the change with `linkcheck "
+        "attr retire kestrel-us ip VALUE --on DATE`, or record why the range is shared with `linkcheck explain "
+        "kestrel-us marigold-us ip --note TEXT --note-zh TEXT`",
+        "  - for email_domain, which no explanation settles when you do not own the other account, move your email "
+        "addresses to a domain of your own and record each change with `linkcheck attr retire kestrel-us email VALUE "
+        "--on DATE`",
+        "  - for phone, change it and record the change with `linkcheck attr retire kestrel-us phone VALUE --on DATE`, "
+        "or record why it is shared with `linkcheck explain kestrel-us marigold-us phone --note TEXT --note-zh TEXT`"]
+    assert "cannot explain" not in result.output
     zh = _appeal(cli, "-o", tmp_path / "p", env={"LINKCHECK_LANG": "zh"})
-    assert zh.exit_code == 1 and "；" in zh.output and "email_domain" in zh.output
+    assert zh.exit_code == 1 and "email_domain" in zh.output
+    assert zh.output.splitlines()[1].startswith("  - ip_network：")
 
 
 def _flat(text):

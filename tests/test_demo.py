@@ -69,7 +69,7 @@ def test_demo_appeal_pack_is_a_plan_of_action_that_verifies(demo_run):
     letter = (pack / "plan-of-action.txt").read_text(encoding="utf-8")
     assert letter.startswith("Dear Seller Performance Team,")
     # the retired phone is in the root cause with its date, by its last four digits only
-    assert "used the same phone number ending in 0142" in letter and "555-0142" not in letter
+    assert "shared the same phone number ending in 0142" in letter and "555-0142" not in letter
     assert "We do not own, control or access Brightway Goods Canada" in letter
     assert "linkcheck" not in letter.lower()
 

@@ -3,6 +3,7 @@ words, and as data (the JSON format): what every format writes."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import NamedTuple, Sequence
@@ -15,6 +16,7 @@ from ..registry import kinds
 from ..registry.facets import FACETS
 from .statement import FORMAT_VERSION, EvidenceRow, Party, SharedValue, Statement, soften
 
+_CJK_CHAR = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 MAX_CHECKS_LISTED = 30
 MAX_VALUES_PER_CELL = 6
 
@@ -49,6 +51,13 @@ class _Words:
         if entry is None:
             return kind
         return entry.label_zh if self.zh else entry.label
+
+    def value_kind(self, kind: str, value: str) -> str:
+        """KIND's label beside VALUE: in Chinese a company name in Latin letters is the English
+        company name (英文公司名称), not the name the company is registered under."""
+        if self.zh and kind == "company_name" and not _CJK_CHAR.search(value):
+            return self("company_name_latin")
+        return self.kind(kind)
 
     def category(self, row: EvidenceRow) -> str:
         if row.business:
@@ -346,7 +355,7 @@ def _value_table(st: Statement, rows: Sequence[EvidenceRow], w: _Words, first_he
             # Label each value with its kind when a category holds several kinds.
             labelled = len(row.kinds) > 1 and len({k for vals in row.values for k, _ in vals}) > 1
             colon = w("colon") if w.zh else w("colon") + " "
-            cells.append(tuple(_Value(v, w.kind(k) if labelled else "", colon) for k, v in values))
+            cells.append(tuple(_Value(v, w.value_kind(k, v) if labelled else "", colon) for k, v in values))
         cells.append((w.result(row, st),))
         out.append(tuple(cells))
         results.append(row.result)

@@ -189,6 +189,19 @@ class Staffing:
     # Other accounts that use one of the account's routers, Wi-Fi access points or public IPs now:
     # "our own internet line and router" cannot be said while they do.
     network_elsewhere: tuple[str, ...] = ()
+    # The browser profiles the account is opened in now, and the other accounts opened in one of them.
+    profiles: int = 0
+    profiles_elsewhere: tuple[str, ...] = ()
+
+    @property
+    def own_profile(self) -> bool:
+        """Whether the records show the account opened in a browser profile of its own."""
+        return bool(self.profiles) and not self.profiles_elsewhere
+
+    @property
+    def own_logins(self) -> bool:
+        """Whether the records show Seller Central logins of the account's own."""
+        return bool(self.logins) and not self.logins_elsewhere
 
     def log_with(self, other: str, *, same_member: bool = False) -> LogShare | None:
         return next((s for s in self.log if s.other == other and (s.same_member or not same_member)), None)
@@ -280,7 +293,9 @@ def staffing_on_record(store, subject: Profile, related: Sequence[str] = ()) -> 
     # the related accounts first: what the letter is about
     log = sorted(shares.values(), key=lambda s: (s.other not in related, s.other))
     _networks, network_elsewhere = _held_elsewhere(store, subject, NETWORK_KINDS)
-    return Staffing(logins, logins_elsewhere, computers, computers_elsewhere, tuple(log), network_elsewhere)
+    profiles, profiles_elsewhere = _held_elsewhere(store, subject, ("browser_profile",))
+    return Staffing(logins, logins_elsewhere, computers, computers_elsewhere, tuple(log), network_elsewhere,
+                    profiles, profiles_elsewhere)
 
 
 @dataclass(frozen=True)
@@ -630,6 +645,33 @@ def _item_names(item: Item) -> tuple[str, ...]:
 NO_ACCESS_ROUTES = frozenset({"not-owned", "former-tenant", "shared-service", "error", "family"})
 
 
+# What reads as one operator behind both accounts while both still use it: one computer, one browser
+# profile, one office router or internet line, one network service account. "We both still use the
+# same computer" is never told as it stands: only the own route (one business) says it; the
+# agency-ongoing route tells it as the agency's office, where the records show what keeps the
+# accounts apart there; a shared service (a coworking space) may explain its line and router.
+CONTROL_NOW = frozenset({"router", "network", "computer", "browser", "proxy"})
+SERVICE_LINE = frozenset({"router", "network"})
+
+
+def both_use_now(item: Item) -> bool:
+    """Whether both accounts use ITEM now: neither use ended."""
+    return item.until is None and item.their_until is None
+
+
+def control_now(item: Item, route: str | None) -> bool:
+    """Whether ITEM, which both accounts use now, reads as one operator behind both on ROUTE (and
+    no explanation changes that there): see CONTROL_NOW."""
+    if route == "own" or item.group not in CONTROL_NOW or item.shape == "range" or not both_use_now(item):
+        return False
+    return not (route == "shared-service" and item.group in SERVICE_LINE and item.explained)
+
+
+def agency_office(item: Item, route: str | None) -> bool:
+    """Whether the agency-ongoing letter tells ITEM as the agency's office, where it works on both."""
+    return route == "agency-ongoing" and control_now(item, route)
+
+
 def never_explained(route: str | None) -> frozenset[str]:
     """The groups no explanation settles while both accounts use them: money, the company itself,
     the keys to the account; on the not-owned route also a private email domain, which reads as
@@ -637,7 +679,20 @@ def never_explained(route: str | None) -> frozenset[str]:
     return NEVER_CURRENT | {"email_domain"} if route == "not-owned" else NEVER_CURRENT
 
 
-def _settle_step(item: Item, name: str, name2: str, never: frozenset[str]) -> str:
+def _settle_steps(item: Item, name: str, name2: str, never: frozenset[str], route: str | None = None) -> list[str]:
+    """What to do about one thing still shared, a step for each kind it is on file as (a computer's
+    MAC address, machine id and name each: `attr retire` takes one kind at a time)."""
+    if item.shape == "range" or item.group == "email_domain":
+        return [_settle_step(item, name, name2, never)]
+    if control_now(item, route) and route != "agency-ongoing" \
+            and not (route == "shared-service" and item.group in SERVICE_LINE):  # (there: explain it)
+        return [_("for {kind}, which no explanation settles while both accounts use it (it reads as one business "
+                  "behind both), stop using it for {name} and record the change with `linkcheck attr retire {name} "
+                  "{kind} VALUE --on DATE`", kind=kind, name=name) for kind in item.kinds]
+    return [_settle_step(item, name, name2, never, kind) for kind in item.kinds]
+
+
+def _settle_step(item: Item, name: str, name2: str, never: frozenset[str], kind: str | None = None) -> str:
     """What to do about one value still shared, as its kind allows: the range's address moved or
     the range explained; a private domain's addresses moved; a value changed and retired, or
     explained where an explanation can settle it."""
@@ -647,10 +702,42 @@ def _settle_step(item: Item, name: str, name2: str, never: frozenset[str]) -> st
         if "email_domain" in never:
             return _("for email_domain, which no explanation settles when you do not own the other account, move your email addresses to a domain of your own and record each change with `linkcheck attr retire {name} email VALUE --on DATE`", name=name)
         return _("for email_domain, move your email addresses to a domain of your own and record each change with `linkcheck attr retire {name} email VALUE --on DATE`, or record why the domain is shared with `linkcheck explain {name} {name2} email --note TEXT --note-zh TEXT`", name=name, name2=name2)
-    kind = item.kinds[0]
+    kind = kind or item.kinds[0]
     if item.group in never:
         return _("for {kind}, which no explanation settles, change it and record the change with `linkcheck attr retire {name} {kind} VALUE --on DATE`", kind=kind, name=name)
     return _("for {kind}, change it and record the change with `linkcheck attr retire {name} {kind} VALUE --on DATE`, or record why it is shared with `linkcheck explain {name} {name2} {kind} --note TEXT --note-zh TEXT`", kind=kind, name=name, name2=name2)
+
+
+def _refuse_an_office_without_separation(name: str, name2: str, office: list[Item], staffing: Staffing) -> None:
+    """An agency that works on both accounts from its office, on one computer or line: the letter
+    must say what keeps the accounts apart there, and only what the records show (a browser profile
+    of the account's own, logins of its own); without it, or with one browser profile for both, the
+    letter would tell Amazon that one operator runs both accounts as one."""
+    steps = []
+    shared_profile = [i for i in office if i.group == "browser"]
+    if shared_profile:
+        steps += [_("for {kind}, open {name} in a browser profile of its own at the agency and record the change "
+                    "with `linkcheck attr retire {name} {kind} VALUE --on DATE`", kind=kind, name=name)
+                  for i in shared_profile for kind in i.kinds]
+    elif not (staffing.own_profile or staffing.own_logins):
+        steps += [_("record the browser profile the agency opens {name} in, one that no other account uses, with "
+                    "`linkcheck attr add {name} browser_profile VENDOR:ID`", name=name),
+                  _("record the Seller Central logins the agency uses for {name} alone with `linkcheck attr add "
+                    "{name} platform_login VALUE`", name=name),
+                  _("or, once the agency no longer works on {name} from them, record that for each kind with "
+                    "`linkcheck attr retire {name} KIND VALUE --on DATE`", name=name)]
+    if steps:
+        raise CannotAppeal(
+            _("the records show the agency working on {name} and {name2} from the same {kinds} now, and nothing on "
+              "record that keeps the two accounts apart there: a letter saying so tells Amazon that one operator "
+              "runs both. Settle it, then run the appeal again:{steps}", name=name, name2=name2,
+              kinds=_shared_names(office), steps=_bullets(steps)))
+
+
+def _bullets(lines) -> str:
+    """Steps of a refusal, each on a line of its own ("\n  - ..."), each once: one line per kind
+    reads where one long line does not."""
+    return "".join("\n  - " + line for line in dict.fromkeys(lines))
 
 
 def _refuse_what_the_records_contradict(name: str, case: AppealCase, related: list[Related],
@@ -665,17 +752,22 @@ def _refuse_what_the_records_contradict(name: str, case: AppealCase, related: li
             continue
         # (two company names only alike -- a typo apart, or one brand read alike in two scripts --
         # are two companies once explained; one name, one bank account or one login never is)
-        current = [i for i in r.items if i.until is None
-                   and (i.group in never and not (i.shape == "similar" and i.explained) or not i.explained)]
+        # (on the agency-ongoing route, what the agency's office shares is that route's own story: its
+        # check is what keeps the accounts apart there, below)
+        current = [i for i in r.items if i.until is None and not agency_office(i, route)
+                   and (i.group in never and not (i.shape == "similar" and i.explained) or not i.explained
+                        or control_now(i, route))]
         if current and all(i.shape == "range" for i in current):
             # what is shared is a network range, not one address: say so, and how to settle it
             raise CannotAppeal(
                 _("{name} still uses an IP address in the same network range as an address of {name2} (ip_network), which an appeal saying you do not own, control or access {name2} cannot explain as it stands. Move to an address outside that range and record the change with `linkcheck attr retire {name} ip VALUE --on DATE`, or record why the range is shared (one provider's addresses, say) with `linkcheck explain {name} {name2} ip --note TEXT --note-zh TEXT`, then run the appeal again", name=name, name2=r.name))
         if current:
             # each kind its own next step: only what no explanation settles is said to be so
-            steps = i18n.join_clauses(dict.fromkeys(_settle_step(i, name, r.name, never) for i in current))
             raise CannotAppeal(
-                _("{name} still uses what it shares with {name2} ({kinds}), which an appeal saying you do not own, control or access {name2} must settle first: {steps}; then run the appeal again", name=name, name2=r.name, kinds=_shared_names(current), steps=steps))
+                _("{name} still uses what it shares with {name2} ({kinds}), which an appeal saying you do not own, control or access {name2} must settle first, kind by kind, then run the appeal again:{steps}", name=name, name2=r.name, kinds=_shared_names(current), steps=_bullets(step for i in current for step in _settle_steps(i, name, r.name, never, route))))
+        office = [i for i in r.items if agency_office(i, route)]
+        if office and staffing is not None:
+            _refuse_an_office_without_separation(name, r.name, office, staffing)
         shared_log = staffing.log_with(r.name) if staffing is not None and route in NO_ACCESS_ROUTES else None
         if shared_log is not None:
             # the log shows someone here logging in to the account the letter says we do not access
@@ -737,9 +829,48 @@ def note_problem(note: str | None) -> bool:
     return note is not None and _INTERNALS.search(note) is not None
 
 
+# Tools a reviewer reads as a "third-party account management service" or as hiding one business
+# behind several: anti-detect browsers, their vendors, proxy vendors, and the trade's jargon for them.
+_TOOLS = re.compile(
+    r"紫鸟|ziniao|adspower|比特浏览器|bit ?browser|指纹浏览器|超级浏览器|防关联|反关联|候鸟|hubstudio|vmlogin|"
+    r"multilogin|gologin|dolphin|incogniton|kameleo|octo ?browser|morelogin|lalicat|clonbrowser|"
+    r"anti-?detect|fingerprint browser|antidetect|"
+    r"luminati|bright ?data|oxylabs|smartproxy|ipidea|922 ?s5|911 ?s5|iproyal|residential prox|住宅代理|代理ip|ip代理",
+    re.IGNORECASE)
+
+
+def tool_named(note: str | None) -> str | None:
+    """The anti-detect browser, proxy vendor or tool term NOTE names (as written), or None: a
+    letter to Amazon never names one."""
+    found = _TOOLS.search(note or "")
+    return found.group(0) if found else None
+
+
+def note_warnings(note: str | None, note_zh: str | None) -> list[str]:
+    """What `explain` warns of in a note an appeal would quote word for word: an anti-detect browser,
+    proxy vendor or tool term, a MAC or IP address or a long number (the appeal refuses such a note)."""
+    out = []
+    tool = tool_named(note) or tool_named(note_zh)
+    if tool:
+        out.append(_("warning: the note names {tool}, an anti-detect browser, proxy vendor or tool term; an appeal "
+                     "quotes notes word for word and refuses one that names such a tool (a reviewer reads it as a "
+                     "third-party account management service). Say what happened in plain business terms "
+                     "(\"both stores' IP addresses were rented from the same network provider\", \"each store is "
+                     "opened in a browser profile of its own\") and record the note again", tool=tool))
+    if note_problem(note) or note_problem(note_zh):
+        out.append(_("warning: the note holds a MAC address, an IP address or a long number; an appeal quotes notes "
+                     "word for word and refuses one that shows them. Say it in plain business terms and record the "
+                     "note again"))
+    return out
+
+
 def _check_notes(name: str, case: AppealCase, related: list[Related], langs: tuple[str, ...]) -> None:
     if case.relationship == "own" and (case.business_need or case.business_need_zh):
         for lang in langs:
+            if tool_named(business_need(case, lang)):
+                raise MissingFact(_("the business need names {tool}, an anti-detect browser, proxy vendor or tool "
+                                    "term, which the letter to Amazon must not show; say the need in plain business "
+                                    "terms", tool=tool_named(business_need(case, lang))))
             if not business_need(case, lang):
                 if lang == "zh":
                     raise MissingFact(_("the business need is not given in Chinese for a Chinese appeal; give it with "
@@ -755,6 +886,10 @@ def _check_notes(name: str, case: AppealCase, related: list[Related], langs: tup
                                         "appeal; give it with --cause-zh TEXT"))
                 raise MissingFact(_("how the accounts came to be linked is not given in English for an English "
                                     "appeal; give it with --cause TEXT"))
+            if tool_named(cause):
+                raise MissingFact(_("--cause names {tool}, an anti-detect browser, proxy vendor or tool term, which "
+                                    "the letter to Amazon must not show; say in plain business terms how the accounts "
+                                    "came to be linked", tool=tool_named(cause)))
             if note_problem(cause):
                 raise MissingFact(_("--cause holds a MAC address, an IP address or a long number, which the letter "
                                     "to Amazon must not show; say in plain business terms how the accounts came to "
@@ -764,6 +899,10 @@ def _check_notes(name: str, case: AppealCase, related: list[Related], langs: tup
             if not i.explained:
                 continue
             kind = i.kinds[0]
+            tool = tool_named(i.note_en) or tool_named(i.note_zh)
+            if tool:
+                raise MissingFact(
+                    _("the explanation of {kind} between {name} and {name2} names {tool}, an anti-detect browser, proxy vendor or tool term, which the letter to Amazon must not show (a reviewer reads it as a third-party account management service); say what happened in plain business terms (\"both stores' IP addresses were rented from the same network provider\", \"each store is opened in a browser profile of its own\") with `linkcheck explain {name} {name2} {kind} --note TEXT --note-zh TEXT`", kind=kind, name=name, name2=r.name, tool=tool))
             if any(note_problem(note) for note in (i.note_en, i.note_zh)):
                 raise MissingFact(
                     _("the explanation of {kind} between {name} and {name2} holds a MAC address, an IP address or a long number, which the letter to Amazon must not show; rewrite it in plain business terms with `linkcheck explain {name} {name2} {kind} --note TEXT --note-zh TEXT`", kind=kind, name=name, name2=r.name))
@@ -807,6 +946,15 @@ def _join(words: i18n.Catalog, items: Sequence[str], conjunction: str = "and") -
     return words("list_sep").join(items[:-1]) + words(conjunction) + items[-1]
 
 
+def _exhibit_numbers(words: i18n.Catalog, numbers: Sequence[int]) -> str:
+    """Several exhibits as one reference: "Exhibits 2 to 4" for a run of three or more, else
+    "Exhibits 2 and 5" (附件2至附件4, 附件2和附件5)."""
+    ns = sorted(set(numbers))
+    if len(ns) > 2 and ns == list(range(ns[0], ns[-1] + 1)):
+        return words("exhibit_range", first=str(ns[0]), last=str(ns[-1]))
+    return words("exhibit_numbers", numbers=_join(words, [words("exhibit_number", n=str(n)) for n in ns]))
+
+
 def _sentence(text: str, lang: str) -> str:
     """A user's note as a whole sentence of the letter."""
     text = " ".join(text.split())
@@ -843,8 +991,15 @@ def compose(plan: Plan, lang: str) -> tuple[list[str], Exhibits]:
     names = [r.shown for r in plan.related]
     related = (words("the_account", name=names[0]) if len(names) == 1
                else words("the_accounts", names=_join(words, names)))
+    # An agency that works on both accounts from its office: what keeps them apart there, as far as
+    # the records show it (build_plan refuses the letter where they show nothing), told as what was done.
+    staffing = plan.staffing or Staffing()
+    office = any(agency_office(i, case.relationship) for r in plan.related for i in r.items)
+    apart = [key for key, backed in (("act_agency_profile", staffing.own_profile),
+                                     ("act_agency_logins", staffing.own_logins)) if office and backed]
     # "what we have done about it" only where the letter goes on to say what was done.
-    reference = "reference" if plan.retired or (plan.checks_since is not None and plan.checks) else "reference_no_actions"
+    reference = ("reference" if plan.retired or apart or (plan.checks_since is not None and plan.checks)
+                 else "reference_no_actions")
     paras.append(words(reference, notice_date=day_words(case.notice_date or date.today().isoformat(), lang),
                        account=account_shown(plan, words), related=related))
 
@@ -874,6 +1029,8 @@ def compose(plan: Plan, lang: str) -> tuple[list[str], Exhibits]:
                 how = "took_over" if i.since_given or i.their_until is None else "they_stopped"
                 if how == "they_stopped":
                     until = i.their_until
+            elif current and agency_office(i, case.relationship):
+                how = "agency_office"  # the agency's office, where it works on both: its own sentence
             elif current:
                 how = "current"
             elif inherited and i.their_since >= (i.until or 0):  # they began after we stopped
@@ -882,6 +1039,8 @@ def compose(plan: Plan, lang: str) -> tuple[list[str], Exhibits]:
                 how = "inherited" if i.since_given else "used_until"
             else:
                 how = "past"
+            # uses that ended on one day are told in one sentence, whatever the hour each was recorded
+            until = until - until % 86400 if until else until
             groups.setdefault((current, until or 0, inherited, how), []).append(i)
         for (_current, until, inherited, how), items in sorted(groups.items(), key=lambda g: (g[0][0], g[0][1])):
             form = "the_" if inherited else "same_"
@@ -898,10 +1057,10 @@ def compose(plan: Plan, lang: str) -> tuple[list[str], Exhibits]:
             if note and note not in told:  # one explanation of a kind covers each of its values: told once
                 told.add(note)
                 if i.note_en and not _reads_as_sentence(i.note_en):
-                    # a note jotted down ("Agency office router; profiles and proxies") is quoted as the
-                    # seller's own note on that thing, not pasted as a sentence of the letter
-                    form = "same_" if i.shape else "the_"
-                    cause.append(words("cause_note", things=thing(words, form, i), note=_sentence(note, lang)))
+                    # a note jotted down ("agency office router; profiles and proxies") is given as the
+                    # reason, a sentence of the letter ("The reason is as follows: …", 原因是：…), not as
+                    # a record quoted about one of the things it explains
+                    cause.append(words("cause_note", note=_sentence(note, lang)))
                 else:
                     cause.append(_sentence(note, lang))
         if r.name in staffed:
@@ -947,9 +1106,16 @@ def compose(plan: Plan, lang: str) -> tuple[list[str], Exhibits]:
 
     actions = []
     previous = None
+    ended_on: dict[date, list[Item]] = {}  # the uses that ended with nothing recorded to replace them, by day
+    for i in plan.retired:
+        if plan.replacement(i) is None:
+            ended_on.setdefault(day_of(i.until), []).append(i)
+    for items in ended_on.values():  # in the order the root cause names them
+        items.sort(key=lambda i: GROUP_ORDER.index(i.group))
     for i in plan.retired:
         # A second step on the same day reads "On the same day we…", not the date again.
-        when = words("same_day") if i.until == previous else day_words(i.until, lang)  # type: ignore[arg-type]
+        when = words("same_day") if previous is not None and day_of(i.until) == day_of(previous) \
+            else day_words(i.until, lang)  # type: ignore[arg-type]
         previous = i.until
         # An action says what the records show: the value's use ended on that day and, only where a
         # value of its kind begun since is on record (Plan.replacement), what replaced it.
@@ -963,6 +1129,18 @@ def compose(plan: Plan, lang: str) -> tuple[list[str], Exhibits]:
         elif i.group in LAST_FOUR:
             values["last4"] = i.last4
         if new is None:
+            same_day = ended_on.get(day_of(i.until), [])
+            if len(same_day) > 1 and i in same_day:
+                # several things whose use ended on one day: one sentence ("On 1 December 2026 we
+                # stopped using the internet connection, the office router and the computer described
+                # above (Exhibits 2 to 4)"), told where the first of them is
+                if same_day[0] is i:
+                    numbers = [ex.cite(f"ended/{j.group}/{j.shape}/{j.last4 or j.domain}", "ended",
+                                       what=thing(words, "the_", j)) for j in same_day]
+                    actions.append(words("act_ended_many", date=day_words(i.until, lang),  # type: ignore[arg-type]
+                                         things=_join(words, [thing(words, "the_", j) for j in same_day]),
+                                         exhibits=_exhibit_numbers(words, numbers)))
+                continue
             n = ex.cite(f"ended/{i.group}/{i.shape}/{i.last4 or i.domain}", "ended", what=thing(words, "the_", i))
             actions.append(words(act + "_ended", n=n, **values))
         elif i.group == "bank":
@@ -971,6 +1149,8 @@ def compose(plan: Plan, lang: str) -> tuple[list[str], Exhibits]:
                            else words("act_bank_plain", n=n, **values))
         else:
             actions.append(words(act, n=ex.cite(ACTION_EXHIBIT[i.group]), **values))
+    for key in apart:
+        actions.append(words(key, n=ex.cite("browser" if key == "act_agency_profile" else "login")))
     if plan.checks_since is not None and plan.checks:
         since = day_words(plan.checks_since, lang)
         actions.append(words("act_checks_one", date=since) if plan.checks == 1
@@ -980,7 +1160,6 @@ def compose(plan: Plan, lang: str) -> tuple[list[str], Exhibits]:
 
     # A value still shared (explained: a coworking space's line) rules out "our own internet line".
     still_shared = any(i.until is None and i.their_until is None for r in plan.related for i in r.items)
-    staffing = plan.staffing or Staffing()
     if own:
         # Only what the records back: each account's own bank account where each has one on file and
         # none is shared, its premises where each has an address and no router or line is still
@@ -993,7 +1172,7 @@ def compose(plan: Plan, lang: str) -> tuple[list[str], Exhibits]:
         # account's own only where one is on file and no other account holds it; no term of the
         # agreement that nobody recorded
         prevent = [words("prevent_agency_ongoing", n=ex.cite("agency_ongoing"))]
-        if staffing.logins and not staffing.logins_elsewhere:
+        if staffing.own_logins and "act_agency_logins" not in apart:
             prevent.append(words("prevent_agency_logins"))
     else:
         # Each claim only where the records back it (Staffing): our own staff where the account has a

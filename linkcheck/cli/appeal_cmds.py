@@ -76,9 +76,10 @@ def _question(key: str, **values: str) -> str:
 @click.option("--reactivated", multiple=True, metavar='"ACCOUNT DATE"',
               help="When an owned related account was reactivated (own; repeat for several).")
 @click.option("--lang", type=click.Choice(("en", "zh")), default=None,
-              help="The language of the letter to paste, en (plan-of-action.txt) or zh (plan-of-action.zh.txt), "
-              "and of exhibits.txt. Default: the marketplace's (English; Chinese for amazon.cn), with a copy in "
-              "the `lang` setting's language to read where that differs.")
+              help="The language of the letter to paste on this run, en (plan-of-action.txt) or zh "
+              "(plan-of-action.zh.txt), and of exhibits.txt. Default: the marketplace's (English; Chinese for "
+              "amazon.cn), with a copy in the `lang` setting's language to read where that differs; a later run "
+              "without --lang writes the marketplace's again.")
 @click.option("--bilingual/--no-bilingual", default=None,
               help="Write both languages, and a file with each English paragraph followed by its Chinese.")
 @rules_option
@@ -184,6 +185,14 @@ def appeal_cmd(name, related, output, force, notice_date, notice_text, relations
                      first=open_items[0]) if len(open_items) > 1 else
                    _("  before you send it: exhibits.txt lists one open item under \"{title}\": {first}",
                      title=i18n.catalog("appeal", case.lang)("missing_title"), first=open_items[0]))
+    if plan.letter_lang != poa.marketplace_language(subject.account.marketplace):
+        # --lang chose a letter in a language the marketplace's reviewers do not read: said plainly
+        click.echo(_("  note: --lang {lang} makes {file} the letter to paste, while {marketplace}'s reviewers read "
+                     "{language}; to paste the {language} letter and read it in your language, run the appeal "
+                     "again without --lang (or with --bilingual)", lang=plan.letter_lang,
+                     file=packs.LETTER_FILES[plan.letter_lang], marketplace=subject.account.marketplace,
+                     language=_("Chinese") if poa.marketplace_language(subject.account.marketplace) == "zh"
+                     else _("English")))
     if len(plan.langs) > 1 and plan.letter_lang == "en":
         # Both letters: the marketplace reads the English one; the Chinese says the same, for you.
         click.echo(_("  paste into the appeal form: plan-of-action.txt (English); plan-of-action.zh.txt says the "
@@ -233,8 +242,13 @@ def _merge(case, name, related, given, notice, reactivations, lang, bilingual):
         if account not in case.related:
             raise UsageError(_("--reactivated names {account!r}, which is not one of the --related accounts", account=account))
         case = case.with_reactivated(account, day)
-    if lang is not None:  # the letter in that language, whatever the marketplace's; exhibits.txt too
-        case = replace(case, lang=lang, letter_lang=lang)
+    # The letter to paste is in --lang on this run only, whatever the marketplace's (exhibits.txt and
+    # the companion in it too, kept as the case's reading language); a later run without --lang
+    # writes the marketplace's language again: one run to read the letter in Chinese never makes
+    # the next pack ask for Chinese to be pasted into amazon.com.
+    case = replace(case, letter_lang=lang)
+    if lang is not None:
+        case = replace(case, lang=lang)
     if bilingual is not None:
         case = replace(case, bilingual=bool(bilingual))
     return case

@@ -220,6 +220,10 @@ def explain_cmd(name, other, kind, note, note_zh, values, all_holders, list_, fm
         explanation, shown = stmt.record_explanation(st, name, other, kind, note, note_zh=note_zh, values=values,
                                                      rules=load_rules(None))
     kind = explanation.kind
+    from ..appeal.plan import note_warnings
+
+    for warning in note_warnings(explanation.note, explanation.note_zh):  # before an appeal refuses the note
+        echo_err(warning)
     if fmt == "json":
         click.echo(
             render_json(
