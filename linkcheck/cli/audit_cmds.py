@@ -254,16 +254,16 @@ def audit(min_level, fail_on, link_level, account, reveal, fail_unexplained, rul
     from .. import health  # here, not at the top: `precheck` shares this module and its start-up budget
 
     rules = load_rules(rules_file)
-    options = audit_job.AuditOptions(rules, min_level, link_level, account)
+    options = audit_job.AuditOptions(rules, min_level, link_level, account, json_reveal=reveal if fmt == "json" else None)
     found = audit_job.audit_store(functools.partial(open_store, defer_macs=True), options, progress=echo_err if sys.stderr.isatty() else None)
     result = found.audit
     standing = found.health
     data = None
     if fmt == "json":
-        data = engine.audit_to_json(result, reveal=reveal)
+        data = engine.audit_to_json(result, reveal=reveal, made=found.pair_json)
         if standing.recorded:  # once any account has health figures; the shape is unchanged until then
             data["health"] = health.audit_health_to_json(standing)
-        echo_json(data)
+        echo_json(data, found.pair_pieces)
     elif fmt == "csv":
         columns = ["account_a", "account_b", "pair_level", "pair_score", "kind", "facet", "level", "match",
                    "value_a", "value_b", "reason", "explanation", "weight", "state", "until_a", "until_b"]
