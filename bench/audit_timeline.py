@@ -46,7 +46,7 @@ def _instrument() -> None:
                          (engine, ("score_blocks", "audit", "audit_to_json", "_group_by_key", "_exact_pairs", "_given_matches",
                                    "_add_fuzzy", "_resolve_all", "_clusters", "_taint")),
                          (sieve, ("hopeless_blocks", "parts_may_agree")),
-                         (exactfirst, ("audit_exact", "merge", "_merge", "_remap")), (jsontext, ("dumps", "dumps_bytes"))):
+                         (exactfirst, ("audit_exact", "merge", "_merge", "_remap")), (jsontext, ("dumps", "dumps_bytes", "dumps_bytes_found"))):
         for name in names:
             if owner is not None and hasattr(owner, name):
                 _wrap(owner, name)

@@ -22,7 +22,7 @@ from ..usecases import precheck as precheck_job
 from .options import (
     LEVEL, echo_err, fail_on_option, min_level_option, open_store, rules_option, setting_value, store_options,
 )
-from .output import echo_json, format_option, render_json, render_rows
+from .output import echo_json, format_option, json_bytes_unsafe, render_json, render_rows
 
 FINDING_COLUMNS = ["pair", "pair_level", "kind", "level", "match", "value_a", "value_b", "reason", "explanation"]
 
@@ -254,7 +254,8 @@ def audit(min_level, fail_on, link_level, account, reveal, fail_unexplained, rul
     from .. import health  # here, not at the top: `precheck` shares this module and its start-up budget
 
     rules = load_rules(rules_file)
-    options = audit_job.AuditOptions(rules, min_level, link_level, account, json_reveal=reveal if fmt == "json" else None)
+    options = audit_job.AuditOptions(rules, min_level, link_level, account, json_reveal=reveal if fmt == "json" else None,
+                                     json_unsafe=json_bytes_unsafe)
     found = audit_job.audit_store(functools.partial(open_store, defer_macs=True), options, progress=echo_err if sys.stderr.isatty() else None)
     result = found.audit
     standing = found.health

@@ -22,11 +22,10 @@ audited whole by `engine.audit`, so the result is the same either way.
 from __future__ import annotations
 
 import bisect
-import operator
 from collections import Counter
 from itertools import chain
 from types import MappingProxyType
-from typing import Collection, Iterable, NamedTuple, Sequence
+from typing import Callable, Collection, Iterable, NamedTuple, Sequence
 
 from ..jsontext import piece_bytes
 from ..models import Attribute, Explanation, Level, Profile
@@ -38,7 +37,7 @@ from .engine import (
 from .evidence import PINYIN_MARK, Evidence, _resolve, _single_score, alone_is_no_link
 from .graph import _clusters, _taint
 from .results import Audit, PairRisk, _without_cyclic_gc, pair_to_json
-from .rules import Rules
+from .rules import FacetRule, Rules
 
 
 class _Resolved(NamedTuple):
@@ -53,7 +52,8 @@ class ExactSide:
     """What `audit_exact` made over the profiles read before the fuzzy matches."""
 
     def __init__(self, profiles: list[Profile], rules: Rules, min_level: Level, link_level: Level,
-                 explanations: list[Explanation], mask: Mask, hub_keys: Collection[str], json_reveal: bool | None):
+                 explanations: list[Explanation], mask: Mask, hub_keys: Collection[str], json_reveal: bool | None,
+                 json_unsafe: Callable[[bytes], bool] | None = None):
         self.profiles = profiles
         self.rules, self.min_level, self.link_level = rules, min_level, link_level
         self.explanations, self.mask, self.hub_keys = explanations, mask, hub_keys
@@ -74,9 +74,10 @@ class ExactSide:
         # None: no link), its PairRisk and its link made.
         done: list[_Resolved | None] = []
         # With `json_reveal`, each pair's JSON, and its text as the audit's JSON holds it:
-        # id(PairRisk) -> (the pair, its JSON); id(its JSON) -> (the JSON, its text).
+        # id(PairRisk) -> (the pair, its JSON); id(its JSON) -> (the JSON, its text, whether
+        # `json_unsafe` was false of the text: `jsontext.dumps_bytes_found`).
         self.json: dict[int, tuple[PairRisk, dict]] = {}
-        self.pieces: dict[int, tuple[dict, bytes]] = {}
+        self.pieces: dict[int, tuple[dict, bytes, bool]] = {}
         for (a, b), items in evidence.items():
             outcome = _resolve_one(_with_context(items, context.get((a, b)), hubs_of.get(a), hubs_of.get(b),
                                                  a, b, hubs, attr_of))
@@ -90,7 +91,7 @@ class ExactSide:
                 self.json[id(pair)] = (pair, made)
                 text = piece_bytes(made, 2)
                 if text is not None:
-                    self.pieces[id(made)] = (made, text)
+                    self.pieces[id(made)] = (made, text, json_unsafe is not None and not json_unsafe(text))
             done.append(_Resolved(level, score, kept, pair, _link_kinds(kept) if level >= link_level else None))
         self.done = done
         self.names = names
@@ -115,13 +116,14 @@ class ExactSide:
 def audit_exact(
     profiles: Sequence[Profile], rules: Rules, *, min_level: Level = Level.LOW, link_level: Level = Level.HIGH,
     explanations: Iterable[Explanation] = (), mask: Mask | None = None, hub_keys: Collection[str] = (),
-    json_reveal: bool | None = None,
+    json_reveal: bool | None = None, json_unsafe: Callable[[bytes], bool] | None = None,
 ) -> ExactSide:
     """The exact side of `engine.audit(profiles + what the fuzzy matches add, rules, ...)`
-    (no `account`, no `max_pairs`). `json_reveal`: also each pair's JSON, revealed or not."""
+    (no `account`, no `max_pairs`). `json_reveal`: also each pair's JSON, revealed or not,
+    and its text, tried by `json_unsafe` (the output's test: `cli.output.json_bytes_unsafe`)."""
     with _without_cyclic_gc():
         return ExactSide(list(profiles), rules, min_level, link_level, list(explanations), mask or kinds_mask,
-                         hub_keys, json_reveal)
+                         hub_keys, json_reveal, json_unsafe)
 
 
 def _pair_key(pair: PairRisk) -> tuple:
@@ -166,44 +168,47 @@ class _Remap(NamedTuple):
 def _remap(side: ExactSide, profiles: list[Profile]) -> _Remap | None:
     """How `profiles` extend `side.profiles`, or None where the exact side may differ."""
     partial = side.profiles
-    index_of = {id(p.account): i for i, p in enumerate(partial)}
-    to_final = [-1] * len(partial)
+    n = len(partial)
+    to_final = [-1] * n
     from_final: dict[int, int] = {}
-    added: list[tuple[int, list[Attribute]]] = []  # (final index, its values not read before)
-    last = -1
+    added: list[tuple[int, list[Attribute]]] = []  # (final index, or -1 - it: its values not read before)
+    i = 0
     for f, profile in enumerate(profiles):
-        i = index_of.get(id(profile.account))
-        if i is None:
-            added.append((f, [a for a in profile.attributes if a.keys]))
-            continue
-        if i <= last:
-            return None
-        last = i
-        to_final[i] = f
-        from_final[f] = i
-        before = partial[i]
-        if profile is before or len(profile.attributes) == len(before.attributes) and all(
-                map(operator.is_, profile.attributes, before.attributes)):
-            continue
-        held = {id(a) for a in before.attributes}
-        if sum(id(a) in held for a in profile.attributes) != len(before.attributes):
-            return None
-        fresh = [a for a in profile.attributes if id(a) not in held]
-        if any(a.keys and any(k in side.hub_at for k in a.keys) for a in fresh):
-            return None  # (an account read before holds every hub key it holds already)
-        added.append((-1 - f, [a for a in fresh if a.keys]))
-    if len(from_final) != len(partial):
+        if i < n:
+            before = partial[i]
+            if profile is before:
+                to_final[i] = f
+                from_final[f] = i
+                i += 1
+                continue
+            if profile.account is before.account:  # the account read before, with more values
+                held = {id(a) for a in before.attributes}
+                if [id(a) for a in profile.attributes if id(a) in held] != [id(a) for a in before.attributes]:
+                    return None
+                fresh = [a for a in profile.attributes if id(a) not in held]
+                if any(a.keys and any(k in side.hub_at for k in a.keys) for a in fresh):
+                    return None  # (an account read before holds every hub key it holds already)
+                added.append((-1 - f, [a for a in fresh if a.keys]))
+                to_final[i] = f
+                from_final[f] = i
+                i += 1
+                continue
+        added.append((f, [a for a in profile.attributes if a.keys]))  # an account not read before
+    if i != n:
         return None
     rules = side.rules
     joined: dict[int, dict[int, Attribute]] = {}
     seen: dict[str, int] = {}
+    rule_of: dict[str, FacetRule] = {}
     for f, attributes in added:
         for attr in attributes:
             for key in attr.keys:
                 if key.startswith(BLOCKING_PREFIX):
                     continue
                 facet = _facet_of(key)
-                rule = rules.facet(facet)
+                rule = rule_of.get(facet)
+                if rule is None:
+                    rule = rule_of[facet] = rules.facet(facet)
                 if rule.level is None:
                     continue  # (grouped, never a pair nor a hub)
                 h = side.hub_at.get(key)

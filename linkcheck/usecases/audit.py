@@ -24,6 +24,7 @@ class AuditOptions:
     account: str | None = None  # only pairs involving this account
     every_account: bool = False  # also list every account on file, linked or not (the report)
     json_reveal: bool | None = None  # the pairs' JSON wanted (revealed or not): made while waiting
+    json_unsafe: Callable[[bytes], bool] | None = None  # and its text tried by the output's test meanwhile
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,7 @@ def audit_store(
                 return exactfirst.audit_exact(
                     profiles, rules, min_level=options.min_level, link_level=options.link_level,
                     explanations=st.explanations(), hub_keys=hub_keys, json_reveal=options.json_reveal,
+                    json_unsafe=options.json_unsafe,
                 )
         found = st.audit_input(
             rules.combine.fuzzy_block_cap, functools.partial(engine.score_blocks, rules=rules),
