@@ -27,17 +27,28 @@ _mark, _wrap = LOG.mark, LOG.wrap
 def _instrument() -> None:
     from linkcheck import jsontext
     from linkcheck.linkage import engine, sieve
+    try:
+        from linkcheck.linkage import exactfirst
+    except ImportError:  # an older tree
+        exactfirst = None
+    from linkcheck import health
+    from linkcheck.cli import output
+    from linkcheck.report import builder
     from linkcheck.store import prefilter, sqlite
 
     for owner, names in ((sqlite, ("_fetch_for_verify",)),
                          (sqlite.Store, ("_unlock", "_verify_manifest", "_verify_manifest_but_macs",
-                                         "finish_verification")),
+                                         "finish_verification", "explanations", "count_accounts")),
+                         (health, ("load", "audit_health")), (output, ("echo_json",)),
+                         (builder, ("report_data", "build_report", "_json_for_script")),
                          (prefilter, ("_open_arrays", "_SharedInArrays", "_decode_lines", "_every_account",
                                       "_blocks_in_arrays", "_blocks_in_python")),
-                         (engine, ("score_blocks", "audit", "audit_to_json")),
-                         (sieve, ("hopeless_blocks", "parts_may_agree")), (jsontext, ("dumps", "dumps_bytes"))):
+                         (engine, ("score_blocks", "audit", "audit_to_json", "_group_by_key", "_exact_pairs", "_given_matches",
+                                   "_add_fuzzy", "_resolve_all", "_clusters", "_taint")),
+                         (sieve, ("hopeless_blocks", "parts_may_agree")),
+                         (exactfirst, ("audit_exact", "merge", "_merge", "_remap")), (jsontext, ("dumps", "dumps_bytes", "dumps_bytes_found"))):
         for name in names:
-            if hasattr(owner, name):
+            if owner is not None and hasattr(owner, name):
                 _wrap(owner, name)
     background = prefilter._Background
     real_init, real_result = background.__init__, background.result

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import json
 from json.encoder import encode_basestring  # the C function when available
-from typing import Any
+from typing import Any, Callable
 
 _INFINITY = float("inf")
 
@@ -38,15 +38,78 @@ def dumps(data: Any) -> str:
     return _dumps(data)
 
 
-def dumps_bytes(data: Any) -> bytes:
+def dumps_bytes(data: Any, pieces: dict[int, tuple] | None = None) -> bytes:
     """`dumps(data)` encoded as UTF-8 (a str json cannot encode fails as its encoding fails),
     written by orjson where its text is the same. For the audit's large document: orjson and
     what it imports take a few milliseconds to load, which `dumps` (the gate's small
-    documents, whose start-up is counted) does not spend."""
+    documents, whose start-up is counted) does not spend.
+
+    `pieces`: id(item) -> (item, `piece_bytes(item, 2)`, ...) for items of the list that is
+    the document's first value (the audit's pairs, written while the audit waited), used
+    where the item is that same object; the text is the same."""
+    parts = _spliced(data, pieces) if pieces else None
+    if parts is not None:
+        return b"".join(text for text, _clean in parts)
     fast = _orjson(data)
     if fast is not None:
         return fast
     return _dumps(data).encode("utf-8")
+
+
+def dumps_bytes_found(data: Any, pieces: dict[int, tuple] | None, found: Callable[[bytes], bool]
+                      ) -> tuple[bytes, bool]:
+    """(`dumps_bytes(data, pieces)`, whether `found` is true of it), `found` tried only on
+    the text outside the pieces whose third element is True (`found` was false of them
+    before): the same answer where `found` looks for whole UTF-8 characters, UTF-8 being
+    self-synchronising and each piece a whole JSON value between ASCII."""
+    parts = _spliced(data, pieces) if pieces else None
+    if parts is None:
+        text = dumps_bytes(data)
+        return text, found(text)
+    return b"".join(text for text, _clean in parts), any(found(text) for text, clean in parts if not clean)
+
+
+def piece_bytes(value: Any, depth: int) -> bytes | None:
+    """`dumps_bytes(value)` as it stands `depth` containers deep in an indented document
+    (every line after its first indented 2 * depth spaces more), where orjson writes it
+    (None: it does not). JSON text holds no raw line break but these."""
+    fast = _orjson(value)
+    return None if fast is None else fast.replace(b"\n", b"\n" + b" " * (2 * depth))
+
+
+def _spliced(data: Any, pieces: dict[int, tuple]) -> list[tuple[bytes, bool]] | None:
+    """The parts of `dumps_bytes(data)` (text, whether a clean piece) for a dict whose first
+    value is a non-empty list, its items written from `pieces` or here; None where orjson
+    does not write it."""
+    if type(data) is not dict or not data:
+        return None
+    key, items = next(iter(data.items()))
+    if type(key) is not str or type(items) is not list or not items:
+        return None
+    rest = dict(data)
+    rest[key] = []  # (in its place: the first)
+    head = _orjson(rest)
+    if head is None:
+        return None
+    import orjson
+
+    start = b"{\n  " + orjson.dumps(key) + b": ["
+    if not head.startswith(start + b"]"):
+        return None
+    parts = [(start + b"\n    ", False)]
+    between = (b",\n    ", True)
+    for item in items:
+        held = pieces.get(id(item))
+        if held is not None and held[0] is item:
+            parts.append((held[1], len(held) > 2 and held[2] is True))
+        else:
+            text = piece_bytes(item, 2)
+            if text is None:
+                return None
+            parts.append((text, False))
+        parts.append(between)
+    parts[-1] = (b"\n  ]" + head[len(start) + 1:], False)
+    return parts
 
 
 def _orjson(data: Any) -> bytes | None:

@@ -105,7 +105,7 @@ def test_the_audit_timeline_times_each_side_and_leaves_the_output_alone(demo_sto
     assert steps[0].split() == ["pid", "thread", "start", "end", "cpu", "step"]
     pids = {line.split()[0] for line in steps[1:-1]}
     assert len(pids) == 2  # the command and its fuzzy child
-    for name in ("_verify_manifest_but_macs", "finish_verification", "_decode_lines", "score_blocks", "engine.audit",
-                 "jsontext.dumps_bytes"):
+    for name in ("_verify_manifest_but_macs", "finish_verification", "_decode_lines", "score_blocks",
+                 "exactfirst.audit_exact", "exactfirst.merge", "output.echo_json"):
         assert any(line.endswith(name) for line in steps), name
     assert steps[-1].startswith("CPU: before the fork ") and "critical path" in steps[-1]

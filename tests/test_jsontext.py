@@ -200,3 +200,85 @@ def test_echo_json_writes_what_the_text_stream_writes(monkeypatch, data):
     expected = written(lambda: click.echo(render_json(data)))
     assert written(lambda: echo_json(data)) == expected
     assert "\u202e" not in expected.decode("utf-8") and "\x85" not in expected.decode("utf-8")
+
+
+def _with_pieces(rng, data):
+    """Pieces for some items of `data`'s first list, as the audit makes them while it waits
+    (`piece_bytes(item, 2)`, and whether the output's test found nothing in it), others
+    missing or filed under an item's id for another object (never to be used)."""
+    from linkcheck.cli.output import json_bytes_unsafe
+
+    pieces: dict = {}
+    first = next(iter(data.values())) if type(data) is dict and data else None
+    for item in first if type(first) is list else ():
+        text = jsontext.piece_bytes(item, 2)
+        pick = rng.randrange(4)
+        if text is None or pick == 0:
+            continue
+        if pick == 1:
+            pieces[id(item)] = ({"another": "object"}, b'"not this text"', True)
+        else:
+            pieces[id(item)] = (item, text, pick == 3 and not json_bytes_unsafe(text))
+    return pieces
+
+
+def test_documents_spliced_from_pieces_are_written_as_json_dumps():
+    """`dumps_bytes(data, pieces)`: the items of the first list written from the pieces where
+    the piece is that item's, the rest here -- the same bytes as without them; and
+    `dumps_bytes_found` says what the output's test says of the whole text, trying it only
+    outside the pieces it found clean."""
+    import random
+
+    from linkcheck.cli.output import json_bytes_unsafe
+
+    rng = random.Random(23)
+    spliced = found = 0
+    for n in range(2000):
+        items = [_random_document(rng) for _ in range(rng.randrange(6))]
+        if n % 3 == 0:
+            items = [{"accounts": [f"acme-{n}", "b\u202ec" if n % 2 else "bc"], "score": 0.5,
+                      "findings": [{"values": {"a": rng.choice(["x\x85y", "é", "\u2066", "plain"])}}]}
+                     for _ in range(rng.randrange(1, 4))]
+        data = {"pairs": items, **({"clusters": _random_document(rng)} if rng.random() < 0.7 else {}),
+                "summary": {"pairs": len(items)}}
+        expected = json.dumps(data, ensure_ascii=False, indent=2)
+        if any("\ud800" <= c <= "\udfff" for c in expected):
+            continue
+        pieces = _with_pieces(rng, data)
+        assert jsontext.dumps_bytes(data, pieces) == expected.encode("utf-8")
+        text, unsafe = jsontext.dumps_bytes_found(data, pieces, json_bytes_unsafe)
+        assert text == expected.encode("utf-8")
+        assert unsafe == json_bytes_unsafe(text)
+        spliced += jsontext._spliced(data, pieces) is not None
+        found += unsafe
+    assert spliced > 300 and found > 100
+
+
+def test_echo_json_with_pieces_writes_what_the_text_stream_writes(monkeypatch):
+    """A piece holding a character the terminal filter escapes, marked clean or not by the
+    output's own test, still sends echo_json the text way: the bytes are click.echo's."""
+    import io
+    import sys
+
+    import click
+
+    from linkcheck.cli.output import echo_json, json_bytes_unsafe, render_json
+    from linkcheck.safetext import TerminalSafeStream
+
+    def written(write) -> bytes:
+        raw = io.BytesIO()
+        text = io.TextIOWrapper(raw, encoding="utf-8", newline="\n", write_through=False)
+        monkeypatch.setattr(sys, "stdout", TerminalSafeStream(text))
+        write()
+        text.flush()
+        return raw.getvalue()
+
+    for name in ("evil\u202eoverride", "plain"):
+        pairs = [{"accounts": [name, "b"], "score": 0.975}, {"accounts": ["c", "d"], "score": 0.5}]
+        data = {"pairs": pairs, "summary": {"pairs": 2}}
+        pieces = {id(p): (p, jsontext.piece_bytes(p, 2), not json_bytes_unsafe(jsontext.piece_bytes(p, 2)))
+                  for p in pairs}
+        assert pieces[id(pairs[0])][2] is (name == "plain")
+        expected = written(lambda data=data: click.echo(render_json(data)))
+        assert written(lambda data=data, pieces=pieces: echo_json(data, pieces)) == expected
+        assert ("\u202e" in expected.decode("utf-8")) is False

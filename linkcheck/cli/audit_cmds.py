@@ -22,7 +22,7 @@ from ..usecases import precheck as precheck_job
 from .options import (
     LEVEL, echo_err, fail_on_option, min_level_option, open_store, rules_option, setting_value, store_options,
 )
-from .output import echo_json, format_option, render_json, render_rows
+from .output import echo_json, format_option, json_bytes_unsafe, render_json, render_rows
 
 FINDING_COLUMNS = ["pair", "pair_level", "kind", "level", "match", "value_a", "value_b", "reason", "explanation"]
 
@@ -254,16 +254,17 @@ def audit(min_level, fail_on, link_level, account, reveal, fail_unexplained, rul
     from .. import health  # here, not at the top: `precheck` shares this module and its start-up budget
 
     rules = load_rules(rules_file)
-    options = audit_job.AuditOptions(rules, min_level, link_level, account)
+    options = audit_job.AuditOptions(rules, min_level, link_level, account, json_reveal=reveal if fmt == "json" else None,
+                                     json_unsafe=json_bytes_unsafe)
     found = audit_job.audit_store(functools.partial(open_store, defer_macs=True), options, progress=echo_err if sys.stderr.isatty() else None)
     result = found.audit
     standing = found.health
     data = None
     if fmt == "json":
-        data = engine.audit_to_json(result, reveal=reveal)
+        data = engine.audit_to_json(result, reveal=reveal, made=found.pair_json)
         if standing.recorded:  # once any account has health figures; the shape is unchanged until then
             data["health"] = health.audit_health_to_json(standing)
-        echo_json(data)
+        echo_json(data, found.pair_pieces)
     elif fmt == "csv":
         columns = ["account_a", "account_b", "pair_level", "pair_score", "kind", "facet", "level", "match",
                    "value_a", "value_b", "reason", "explanation", "weight", "state", "until_a", "until_b"]

@@ -126,12 +126,19 @@ def render_json(data: Any) -> str:
 _UNSAFE_UTF8 = re.compile(b"\x7f|\xc2[\x80-\x9f]|\xe2\x80[\xaa-\xae]|\xe2\x81[\xa6-\xa9]")
 
 
-def echo_json(data: Any) -> None:
+def json_bytes_unsafe(text: bytes) -> bool:
+    """Whether UTF-8 JSON text holds a character linkcheck's terminal filter would escape."""
+    return _UNSAFE_UTF8.search(text) is not None
+
+
+def echo_json(data: Any, pieces: dict[int, tuple] | None = None) -> None:
     """`click.echo(render_json(data))`, the same bytes out; a large document (the audit's tens
     of megabytes) goes to the binary stream underneath as `jsontext.dumps_bytes` writes it,
     without a str made and encoded again, where that is what the text stream would write:
     stdout is linkcheck's TerminalSafeStream over a UTF-8 stream that does not translate line
-    breaks, and the text holds nothing that stream would escape (else the text way)."""
+    breaks, and the text holds nothing that stream would escape (else the text way).
+    `pieces`: the first value's items written already (`jsontext.dumps_bytes`), each one's
+    third element True where `json_bytes_unsafe` was false of it."""
     out = sys.stdout
     binary = None
     if isinstance(out, TerminalSafeStream) and os.linesep == "\n":
@@ -141,8 +148,8 @@ def echo_json(data: Any) -> None:
     if binary is None:
         click.echo(render_json(data))
         return
-    text = jsontext.dumps_bytes(data)
-    if _UNSAFE_UTF8.search(text):
+    text, unsafe = jsontext.dumps_bytes_found(data, pieces, json_bytes_unsafe)
+    if unsafe:
         click.echo(text.decode("utf-8"))
         return
     out.flush()  # what was written to the text stream before goes first

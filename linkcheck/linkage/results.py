@@ -310,15 +310,24 @@ def link_to_json(link: Link) -> dict:
     return {"from": link.a, "to": link.b, "kinds": list(link.kinds), "level": link.level.label}
 
 
-def audit_to_json(result: Audit, *, reveal: bool = False) -> dict:
-    """The audit as JSON. Other tools read this shape: keep its keys."""
+def audit_to_json(result: Audit, *, reveal: bool = False, made: dict[int, tuple[PairRisk, dict]] | None = None
+                  ) -> dict:
+    """The audit as JSON. Other tools read this shape: keep its keys. `made`: id(pair) ->
+    (the pair, its JSON made already with the same `reveal`: `exactfirst.ExactSide.json`)."""
     with _without_cyclic_gc():
-        return _audit_json(result, reveal)
+        return _audit_json(result, reveal, made)
 
 
-def _audit_json(result: Audit, reveal: bool) -> dict:
+def _audit_json(result: Audit, reveal: bool, made: dict[int, tuple[PairRisk, dict]] | None = None) -> dict:
+    if made:
+        pairs = []
+        for p in result.pairs:
+            held = made.get(id(p))
+            pairs.append(held[1] if held is not None and held[0] is p else pair_to_json(p, reveal=reveal))
+    else:
+        pairs = pairs_to_json(result.pairs, reveal=reveal)
     return {
-        "pairs": pairs_to_json(result.pairs, reveal=reveal),
+        "pairs": pairs,
         "clusters": [
             {
                 "accounts": list(c.accounts),

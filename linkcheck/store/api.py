@@ -69,7 +69,7 @@ class StoreBackend(Protocol):
     # what the audit and the pre-login checks read
     def audit_input(
         self, block_cap: int, score: "FuzzyScorer", *, include: str | None = None, parallel: bool = True,
-        hubs: "QuietHubs | None" = None, accounts: bool = False,
+        hubs: "QuietHubs | None" = None, accounts: bool = False, meanwhile=None,
     ) -> "AuditInput": ...
     def candidates(self, keys: Iterable[str], *, exclude: str | None = None, block_cap: int = 200) -> list[Profile]: ...
 

@@ -126,10 +126,11 @@ class MemoryStore:
 
     def audit_input(
         self, block_cap: int, score: FuzzyScorer, *, include: str | None = None, parallel: bool = True,
-        hubs: QuietHubs | None = None, accounts: bool = False,
+        hubs: QuietHubs | None = None, accounts: bool = False, meanwhile=None,
     ) -> AuditInput:
         """Every profile, no fuzzy matches: the audit compares everything itself (the result
-        equals the SQLite backend's prefiltered input; the contract tests compare them)."""
+        equals the SQLite backend's prefiltered input; the contract tests compare them).
+        `meanwhile` is not called: there is nothing to wait for."""
         return AuditInput(self.profiles(), None)
 
     def candidates(self, keys: Iterable[str], *, exclude: str | None = None, block_cap: int = 200) -> list[Profile]:

@@ -37,6 +37,7 @@ class AuditInput(NamedTuple):
     fuzzy_matches: list[tuple[int, int, int, int, float, str]] | None
     hub_keys: frozenset[str] = frozenset()
     accounts: list[Account] | None = None  # every account on file, when asked for (the report)
+    exact_side: object = None  # what `meanwhile` made of the profiles read before the fuzzy matches
 
 
 class QuietHubs(NamedTuple):
@@ -122,6 +123,7 @@ class _Background:
 def audit_input(
     store, block_cap: int, score: FuzzyScorer, *, include: str | None = None, parallel: bool = True,
     hubs: QuietHubs | None = None, accounts: bool = False,
+    meanwhile: Callable[[list[Profile], frozenset[str]], object] | None = None,
 ) -> AuditInput:
     """What an audit needs, read from the sealed key indexes first and the bodies only
     where something is shared.
@@ -150,6 +152,12 @@ def audit_input(
     a value with blocking keys ("~kind:...") has its own exact key ("kind:...") first. A
     format-1 store has no such index: it gives every profile and no matches, and the
     audit compares everything itself.
+
+    `meanwhile(profiles, hub keys)`, when given, runs while the fuzzy side is still being
+    found, over the profiles read so far (in the order of the final ones, which are these
+    with the accounts and values the fuzzy matches name added, the unchanged ones the same
+    objects); what it returns is `exact_side` (linkage.exactfirst: the audit's exact side).
+    Not called where there are no matches to wait for (a format-1 store).
     """
     if store._format < 2:
         return AuditInput(store.profiles(), None, accounts=store.accounts() if accounts else None)
@@ -196,6 +204,14 @@ def audit_input(
         more_wanted = shared.not_only_quiet(quiet.keys())
         decoded.update(_decode_lines(store, rows, counts_of, more_wanted))
         every = _every_account(store, rows, decoded) if accounts else None
+        exact_side = None
+        provisional: dict[int, Profile] = {}
+        if meanwhile is not None:
+            # The audit's exact side, while the child still works (its result not used yet).
+            for at in sorted(decoded):
+                account, attributes = decoded[at]
+                provisional[at] = Profile(account, tuple(attributes[p] for p in sorted(attributes)))
+            exact_side = meanwhile(list(provisional.values()), frozenset(quiet.values()))
         matches = fuzzy.result()
     finally:
         fuzzy.cancel()
@@ -213,15 +229,25 @@ def audit_input(
         else:
             decoded[at] = attributes
     profiles: list[Profile] = []
-    place: dict[tuple[int, int], tuple[int, int]] = {}  # (row, attribute) -> (profile, value)
+    index_of: dict[int, int] = {}  # row -> profile
     for at in sorted(decoded):
-        account, attributes = decoded[at]
-        positions = sorted(attributes)
-        for i, position in enumerate(positions):
-            place[(at, position)] = (len(profiles), i)
-        profiles.append(Profile(account, tuple(attributes[p] for p in positions)))
-    given = [(*place[(a, va)], *place[(b, vb)], similarity, facet) for a, va, b, vb, similarity, facet in matches]
-    return AuditInput(profiles, given, frozenset(quiet.values()), every)
+        profile = provisional.get(at)
+        if profile is None or at in more:
+            account, attributes = decoded[at]
+            profile = Profile(account, tuple(attributes[p] for p in sorted(attributes)))
+        index_of[at] = len(profiles)
+        profiles.append(profile)
+    positions_of: dict[int, list[int]] = {}
+
+    def place(at: int, position: int) -> tuple[int, int]:
+        """(row, attribute) -> (profile, value)"""
+        positions = positions_of.get(at)
+        if positions is None:
+            positions = positions_of[at] = sorted(decoded[at][1])
+        return index_of[at], bisect.bisect_left(positions, position)
+
+    given = [(*place(a, va), *place(b, vb), similarity, facet) for a, va, b, vb, similarity, facet in matches]
+    return AuditInput(profiles, given, frozenset(quiet.values()), every, exact_side)
 
 
 def _held_twice(tag_lists) -> set[int]:

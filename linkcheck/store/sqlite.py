@@ -868,11 +868,11 @@ class Store:
 
     def audit_input(
         self, block_cap: int, score: FuzzyScorer, *, include: str | None = None, parallel: bool = True,
-        hubs: QuietHubs | None = None, accounts: bool = False,
+        hubs: QuietHubs | None = None, accounts: bool = False, meanwhile=None,
     ) -> AuditInput:
         """What an audit needs: see `prefilter.audit_input`."""
         return prefilter.audit_input(self, block_cap, score, include=include, parallel=parallel, hubs=hubs,
-                                     accounts=accounts)
+                                     accounts=accounts, meanwhile=meanwhile)
 
     def accounts(self) -> list[Account]:
         """Every account without its attributes, in insertion order: of each sealed body (opened

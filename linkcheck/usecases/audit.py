@@ -7,7 +7,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Callable
 
-from ..linkage import engine
+from ..linkage import engine, exactfirst
 from ..models import Account, Level
 from ..linkage.rules import Rules
 from ..store.prefilter import QuietHubs
@@ -23,6 +23,8 @@ class AuditOptions:
     link_level: Level = Level.HIGH
     account: str | None = None  # only pairs involving this account
     every_account: bool = False  # also list every account on file, linked or not (the report)
+    json_reveal: bool | None = None  # the pairs' JSON wanted (revealed or not): made while waiting
+    json_unsafe: Callable[[bytes], bool] | None = None  # and its text tried by the output's test meanwhile
 
 
 @dataclass(frozen=True)
@@ -32,6 +34,8 @@ class AuditResult:
     compared: int  # accounts the engine compared: those that share something
     accounts: tuple[Account, ...] | None  # every account on file, with `every_account`
     health: object  # health.AuditHealth: breaches, warnings and the accounts they expose
+    pair_json: dict | None = None  # the pairs' JSON made early (`json_reveal`): exactfirst.ExactSide.json
+    pair_pieces: dict | None = None  # and their text: exactfirst.ExactSide.pieces
 
 
 def audit_store(
@@ -55,11 +59,21 @@ def audit_store(
     with open_store() as st:
         if options.account is not None:
             st.profile(options.account)  # an unknown name fails here, before everything is loaded
+        meanwhile = None
+        if options.account is None:
+            def meanwhile(profiles, hub_keys):
+                # The audit's exact side, while the store's fuzzy side is still being found
+                # (linkage.exactfirst); `merge` below gives exactly engine.audit's result.
+                return exactfirst.audit_exact(
+                    profiles, rules, min_level=options.min_level, link_level=options.link_level,
+                    explanations=st.explanations(), hub_keys=hub_keys, json_reveal=options.json_reveal,
+                    json_unsafe=options.json_unsafe,
+                )
         found = st.audit_input(
             rules.combine.fuzzy_block_cap, functools.partial(engine.score_blocks, rules=rules),
             include=options.account,
             hubs=QuietHubs(rules.combine.hub_size, functools.partial(engine.quiet_hub, rules=rules)),
-            accounts=options.every_account,
+            accounts=options.every_account, meanwhile=meanwhile,
         )
         total = st.count_accounts()
         explanations = st.explanations()
@@ -69,13 +83,19 @@ def audit_store(
         healths = health.load(st, health.targets_of(rules))
     if progress is not None and len(found.profiles) > ANNOUNCE_COMPARING:
         progress(f"Comparing {len(found.profiles):,} accounts that share something…")
-    result = engine.audit(
-        found.profiles, rules, min_level=options.min_level, link_level=options.link_level, account=options.account,
-        explanations=explanations, fuzzy_matches=found.fuzzy_matches, hub_keys=found.hub_keys,
-    )
+    side = found.exact_side
+    pair_json = pair_pieces = None
+    if isinstance(side, exactfirst.ExactSide) and found.fuzzy_matches is not None:
+        result = exactfirst.merge(side, found.profiles, found.fuzzy_matches)
+        pair_json, pair_pieces = side.json, side.pieces
+    else:
+        result = engine.audit(
+            found.profiles, rules, min_level=options.min_level, link_level=options.link_level, account=options.account,
+            explanations=explanations, fuzzy_matches=found.fuzzy_matches, hub_keys=found.hub_keys,
+        )
     if accounts is not None:
         statuses = {a.name: a.status for a in accounts}
     else:
         statuses = {p.name: p.account.status for p in found.profiles} | {h.account: h.account_status for h in healths}
     standing = health.audit_health(result, healths, statuses, options.account)
-    return AuditResult(result, total, len(found.profiles), accounts, standing)
+    return AuditResult(result, total, len(found.profiles), accounts, standing, pair_json, pair_pieces)
