@@ -356,6 +356,67 @@ def test_two_owners_accepting_one_old_dump_is_a_fork_not_a_silent_switch(cli, lo
     assert "an owner compares with the others" in _one_line(cli("account", "list"), 5)
 
 
+def test_a_forked_series_accepted_once_more_is_still_a_fork_for_who_saw_the_other(cli, logged_team, pg_cluster,
+                                                                                    tmp_path):
+    """Attack 11, finding 1: after the fork above, the server deletes one row of erin's series and
+    erin accepts again (number 2). Number 2 signs the acceptances it follows (erin's number 1
+    only), so alice and dana, who saw dana's number 1, still refuse it as a fork; an owner who
+    saw dana's series accepts one of them, and then every computer takes it."""
+    erin = _admit(cli, tmp_path, "erin", "owner")
+    alice = _admit(cli, tmp_path, "alice", "operator")
+    _ok(erin("account", "list"))
+    _save(pg_cluster, logged_team, "o")
+    _ok(cli("attr", "add", "acme-us", "hostname", "dana-write.example.com"))
+    _ok(erin("account", "list"))
+    _put_back(pg_cluster, logged_team, "o")
+    _ok(cli("team", "recover", "--yes"))  # dana's acceptance, number 1 (series A)
+    _ok(cli("attr", "add", "acme-us", "mac", "f8:e4:3b:0a:00:02"))
+    _ok(alice("account", "list"))  # alice has seen series A
+    _put_back(pg_cluster, logged_team, "o")  # shown to erin, who never saw dana's acceptance
+    _ok(erin("team", "recover", "--yes"))  # number 1 of series B
+    _delete_last_event(pg_cluster, logged_team)  # erin's own `recover` entry
+    assert "tampered with" in _one_line(erin("account", "list"), 5)
+    _ok(erin("team", "recover", "--yes"))  # number 2, after erin's number 1
+    line = _one_line(alice("account", "show", "lotus-jp"), 5)
+    assert line == ("linkcheck: error: the team store is forked: its acceptance number 2 does not follow the "
+                    "acceptance this computer saw, so the server showed owners different states; tell an owner "
+                    "of the team, who compares with the others and accepts one with `linkcheck team recover`")
+    assert "an owner compares with the others and accepts one with `linkcheck team recover`" in _one_line(
+        cli("account", "list"), 5)
+    # dana compares and accepts series B: it follows both of the first acceptances, so everyone takes it.
+    _ok(cli("team", "recover", "--yes"))
+    for member in (alice, erin, cli):
+        _ok(member("account", "list"))
+    shown = alice("account", "show", "acme-us")
+    _ok(shown)
+    assert "f8:e4:3b:0a:00:02" not in shown.stdout
+
+
+def test_an_acceptance_follows_what_the_owner_saw_and_what_the_state_carried():
+    from linkcheck.store.team import MemberKey
+
+    key = MemberKey(None, "t", "bob", b"", b"\1" * 32)  # type: ignore[arg-type]
+    first = {"restores": 1, "epoch": 2, "nonce": "a"}
+    seen = {"generation": 40, "epoch": 2, "digest": "z", "restores": 1, "acceptance": team_mod.acceptance_id(first)}
+    before = (seen, key.seen_mac(seen))
+    other = {"restores": 1, "epoch": 2, "nonce": "b"}
+    # Number 2 after another number 1: a fork; after the one seen (alone or with others): taken.
+    after_other = {"restores": 2, "epoch": 2, "nonce": "c", "follows": team_mod.lineage(other)}
+    with pytest.raises(StoreDamaged, match="forked: its acceptance number 2 does not follow"):
+        team_mod.check_seen(key, before, 45, 2, "w", restores=2, acceptance=after_other)
+    with pytest.raises(StoreDamaged, match="forked: its acceptance number 2 does not follow"):
+        team_mod.check_seen(key, before, 45, 2, "w", restores=2, acceptance={"restores": 2, "epoch": 2, "nonce": "d"})
+    team_mod.check_seen(key, before, 45, 2, "w", restores=2,
+                        acceptance={**after_other, "follows": team_mod.lineage(other, seen)})
+    team_mod.check_seen(key, before, 45, 2, "w", restores=3,
+                        acceptance={"restores": 3, "epoch": 2, "nonce": "e",
+                                    "follows": team_mod.lineage({**after_other, "follows": team_mod.lineage(first)})})
+    assert team_mod.lineage(other, seen) == [team_mod.acceptance_id(other), team_mod.acceptance_id(first)]
+    # A computer that saw no acceptance takes any (the server cannot sign one).
+    plain = {"generation": 40, "epoch": 2, "digest": "z"}
+    team_mod.check_seen(key, (plain, key.seen_mac(plain)), 45, 2, "w", restores=2, acceptance=after_other)
+
+
 def test_an_acceptance_moved_onto_a_state_from_before_a_removal_is_refused(cli, demo_team, pg_cluster, tmp_path):
     """An operator (own member key, modified client, the shared database login) copies an owner's
     acceptance onto a dump from before a member's removal and signs it: a member who had not seen
