@@ -498,6 +498,36 @@ def test_salvage_reports_rows_beyond_the_manifest_and_keeps_the_newest_copy(cli,
     assert [e["verdict"] for e in log if e["action"] == "salvage"] == ["UNVERIFIED"]
 
 
+def test_after_a_recover_an_older_copy_put_back_loses_to_the_newer_account(cli, demo_team, pg_cluster, tmp_path):
+    """Attack 11, finding 2: `team recover` writes every account again under a new id at version 1.
+    An older copy from before (more rewrites: a higher version, a lower id) put back beside the
+    newer one must not win the next salvage: ids only grow, so the higher id is kept."""
+    _ok(cli("attr", "add", "acme-us", "hostname", "old-1.example.com"))
+    _ok(cli("attr", "add", "acme-us", "hostname", "old-2.example.com"))  # acme-us: version 3
+    _save(pg_cluster, demo_team, "s1")
+    _ok(cli("account", "remove", "harbor-au", "--yes"))
+    _delete_last_event(pg_cluster, demo_team)
+    _ok(cli("team", "recover", "--yes"))  # every account again, at version 1 under new ids
+    _ok(cli("attr", "add", "acme-us", "mac", "f8:e4:3b:0a:00:01"))  # version 2 of the new id
+    assert cli("check", "lotus-jp", "--machine", LAPTOP_A).exit_code == 1  # STOP: the MAC is on file
+    pg_cluster.sql(demo_team, "ALTER TABLE linkcheck.accounts DROP CONSTRAINT accounts_name_tag_key")
+    old = pg_cluster.sql(demo_team, "SELECT s.id FROM public.s1_accounts s JOIN linkcheck.accounts a "
+                                    "ON a.name_tag = s.name_tag WHERE s.version = 3")
+    assert len(old) == 1  # acme-us's old row, the only one at version 3
+    pg_cluster.sql(demo_team, "INSERT INTO linkcheck.accounts (id, version, name_tag, body, keys) "
+                              "SELECT id, version, name_tag, body, keys FROM public.s1_accounts WHERE id = %s",
+                   (old[0][0],))
+    dry = cli("team", "recover", "--dry-run")
+    _ok(dry)
+    assert "accounts: 1 second copies of one row; the newest version of each is kept" in dry.stdout
+    assert "Accounts that had an older copy too (the newest kept): acme-us" in dry.stdout
+    _ok(cli("team", "recover", "--yes"))
+    shown = cli("account", "show", "acme-us")
+    _ok(shown)
+    assert "f8:e4:3b:**:**:01" in shown.stdout and "old-2.example.com" in shown.stdout
+    assert cli("check", "lotus-jp", "--machine", LAPTOP_A).exit_code == 1
+
+
 def test_recover_names_an_account_older_than_the_gate_cache_last_verified(cli, demo_team, pg_cluster, tmp_path,
                                                                            monkeypatch):
     """The server puts back acme-us's older row (same count, same id, authentic): salvage cannot

@@ -114,8 +114,11 @@ def read(store) -> Salvage:
     """Every row of `store` (an open `Store` or `TeamStore`, its key unlocked) that opens on
     its own, with what is missing, unreadable, duplicated or beyond the manifest's count. Reads
     the tables directly: nothing here trusts the manifest or the verified set. Of two copies
-    of one row (one id, or one account name) the newest version is kept (the highest version,
-    then the highest id), and the older copy is reported."""
+    of one row (one id, or one account name) the newest is kept and the older copy is reported:
+    the highest id, then the highest version. Ids only grow and each row's id is sealed into it,
+    so a higher id was written later (`team recover`, like a removal and a new `account add`,
+    writes an account again under a new id at version 1); versions count the rewrites of one id
+    and cannot be compared across ids."""
     out = Salvage()
     conn, keys = store._conn, store._keys
     accounts: dict[str, tuple[int, int, Profile]] = {}  # name -> (version, id, profile)
@@ -130,7 +133,7 @@ def read(store) -> Salvage:
         if row_id in seen_ids or name in accounts:  # two copies of one account: the newest is kept
             out.duplicates["accounts"] += 1
             out.older_copies.append(name)
-            if name in accounts and (version, row_id) <= accounts[name][:2]:
+            if name in accounts and (row_id, version) <= (accounts[name][1], accounts[name][0]):
                 continue
         seen_ids.add(row_id)
         accounts[name] = (version, row_id, profile)
