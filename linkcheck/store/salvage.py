@@ -90,6 +90,15 @@ class Salvage:
         return facts
 
 
+def _blob(value) -> bytes:
+    """A sealed column as bytes; TypeError (the row is counted unreadable) for anything else the
+    file's holder may have put there -- an SQLite INTEGER would otherwise become `bytes(n)`, n
+    zero bytes (gigabytes for a large n), and text or NULL is not a sealed value either."""
+    if not isinstance(value, (bytes, bytearray, memoryview)):
+        raise TypeError("not a sealed value")
+    return bytes(value)
+
+
 def _newest_by_id(out: Salvage, conn, keys, table: str, what: str, decode) -> dict[int, tuple[int, object]]:
     """{id: (version, item)} of every row of `table` that opens on its own (events carry no name
     tag: the query gives x''), each id once -- its newest version kept, a second copy counted in
@@ -97,7 +106,7 @@ def _newest_by_id(out: Salvage, conn, keys, table: str, what: str, decode) -> di
     rows: dict[int, tuple[int, object]] = {}
     for row_id, version, tag, body in conn.execute(_QUERIES[table]).fetchall():
         try:
-            item = decode(keys.open(bytes(body), _ad(table, row_id, version, bytes(tag), "body"), what))
+            item = decode(keys.open(_blob(body), _ad(table, row_id, version, _blob(tag), "body"), what))
         except (StoreDamaged, ValueError, KeyError, TypeError):
             out.unreadable[table] += 1
             continue
@@ -125,7 +134,7 @@ def read(store) -> Salvage:
     seen_ids: set[int] = set()
     for row_id, version, tag, body in conn.execute(_QUERIES["accounts"]).fetchall():
         try:
-            profile = store._open_profile(row_id, version, bytes(tag), bytes(body))
+            profile = store._open_profile(row_id, version, _blob(tag), _blob(body))
         except (StoreDamaged, ValueError, TypeError):
             out.unreadable["accounts"] += 1
             continue
