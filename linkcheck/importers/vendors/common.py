@@ -175,7 +175,8 @@ def check_base_url(url: str, *, allowed_remote: tuple[str, ...] = ()) -> str:
 
 
 class LocalApi:
-    """Read-only JSON calls to a vendor's API: short timeout, bounded body, no redirects."""
+    """Read-only JSON calls to a vendor's API: short timeout (for the whole call: an answer sent
+    one byte at a time is cut off at it, capture/watchdog.py), bounded body, no redirects."""
 
     def __init__(self, vendor: str, base: str, *, headers: dict[str, str] | None = None,
                  timeout: float = TIMEOUT_SECONDS):
@@ -189,8 +190,7 @@ class LocalApi:
         self.base = base
         self.headers = dict(headers or {})
         self.timeout = timeout
-        # No proxy from the environment: the app is on this computer.
-        self._opener = urllib.request.build_opener(urllib.request.ProxyHandler({}), Refuse())
+        self._refuse = Refuse
 
     def call(self, method: str, path: str, *, query: dict | None = None, body: dict | None = None) -> Any:
         import http.client
@@ -204,9 +204,16 @@ class LocalApi:
         if data is not None:
             headers["Content-Type"] = "application/json"
         request = urllib.request.Request(url, data=data, headers=headers, method=method)
+        from ...capture.watchdog import Watchdog, handlers
+
+        watchdog = Watchdog(self.timeout)
+        # No proxy from the environment: the app is on this computer.
+        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}), self._refuse(), *handlers(watchdog))
         try:
-            with self._opener.open(request, timeout=self.timeout) as response:
+            with watchdog, opener.open(request, timeout=self.timeout) as response:
                 raw = response.read(MAX_BODY_BYTES + 1)
+            if watchdog.fired:  # cut off mid-answer: what was read is not the answer
+                raise TimeoutError("timed out")
         except urllib.error.HTTPError as exc:
             if exc.code in (401, 403):
                 raise VendorUnavailable(_("{vendor}: the local API refused the key (HTTP {code})", vendor=self.vendor, code=exc.code)) from None
@@ -215,11 +222,16 @@ class LocalApi:
             raise VendorUnavailable(_("{vendor}: the local API answered HTTP {code} to {path}", vendor=self.vendor, code=exc.code, path=path)) from None
         except (urllib.error.URLError, ConnectionError, socket.timeout, TimeoutError, OSError) as exc:
             reason = getattr(exc, "reason", exc)
-            why = "timed out" if "timed out" in str(reason) else (getattr(reason, "strerror", None) or "no answer")
+            why = ("timed out" if watchdog.fired or "timed out" in str(reason)
+                   else (getattr(reason, "strerror", None) or "no answer"))
             raise VendorUnavailable(
                 _("{vendor}: cannot reach the local API at {base} ({why}); is the app running with its local API enabled?", vendor=self.vendor, base=self.base, why=why)
             ) from None
         except http.client.HTTPException:
+            if watchdog.fired:
+                raise VendorUnavailable(
+                    _("{vendor}: cannot reach the local API at {base} ({why}); is the app running with its local API enabled?", vendor=self.vendor, base=self.base, why="timed out")
+                ) from None
             raise Garbage(_("{vendor}: the local API's answer is not valid HTTP", vendor=self.vendor)) from None
         if len(raw) > MAX_BODY_BYTES:
             raise Garbage(_("{vendor}: an answer from {path} is larger than {n} MiB", vendor=self.vendor, path=path, n=MAX_BODY_BYTES // 2 ** 20))
