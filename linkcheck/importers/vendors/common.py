@@ -99,7 +99,55 @@ def text(row: dict, key: str, where: str, *, limit: int = 4096) -> str:
         raise Garbage(_("{where}: field {key!r} is not text", where=where, key=key))
     if len(value) > limit:
         raise Garbage(_("{where}: field {key!r} is longer than {limit} characters", where=where, key=key, limit=limit))
+    if not _encodes(value):
+        raise Garbage(_("{where}: field {key!r} is not valid text (it holds a lone surrogate)", where=where, key=key))
     return value.strip()
+
+
+def _encodes(value: str) -> bool:
+    """Whether `value` is text UTF-8 can write: a lone surrogate (`"\\ud800"` is valid JSON) would
+    fail later, in a hash or a URL, as an internal error."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+MAX_ROW_DEPTH = 16  # a profile row nests a few levels (fingerprint, proxy, cookies): far more is not one
+
+
+def check_row(row: Any, where: str) -> None:
+    """What `import` refuses in its input (importers/safety.py), for one row of a vendor's answer
+    or export file, before any field is read: nesting deeper than MAX_ROW_DEPTH levels, and text
+    (a key or a value, anywhere in the row) that holds a lone surrogate (exit 3, one line)."""
+    stack: list[tuple[Any, int]] = [(row, 0)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, str):
+            if not _encodes(value):
+                raise Garbage(_("{where}: a text value is not valid text (it holds a lone surrogate)", where=where))
+            continue
+        if not isinstance(value, (dict, list)):
+            continue
+        if depth >= MAX_ROW_DEPTH:
+            raise Garbage(_("{where}: nested deeper than {n} levels", where=where, n=MAX_ROW_DEPTH))
+        if isinstance(value, dict):
+            for key, inner in value.items():
+                stack.append((key, depth + 1))
+                stack.append((inner, depth + 1))
+        else:
+            stack.extend((inner, depth + 1) for inner in value)
+
+
+def loads_nested(value: str, where: str, key: str) -> Any:
+    """A field a vendor sends as JSON text (cookies): parsed, and checked as a row is."""
+    try:
+        parsed = json.loads(value)
+    except (ValueError, RecursionError):
+        raise Garbage(_("{where}: field {key!r} is not JSON", where=where, key=key)) from None
+    check_row(parsed, where)
+    return parsed
 
 
 def obj(row: dict, key: str, where: str) -> dict:
@@ -109,8 +157,9 @@ def obj(row: dict, key: str, where: str) -> dict:
     if isinstance(value, str):  # some vendors send nested objects as JSON text
         try:
             value = json.loads(value)
-        except ValueError:
+        except (ValueError, RecursionError):
             raise Garbage(_("{where}: field {key!r} is not an object", where=where, key=key)) from None
+        check_row(value, where)
     if not isinstance(value, dict):
         raise Garbage(_("{where}: field {key!r} is not an object", where=where, key=key))
     return value
@@ -391,7 +440,15 @@ def parse_rows(rows: Iterable[Any], parse: Callable[[Any, str], BrowserProfile],
     """Each row of a vendor's list through `parse`, named in its errors `label(N)` (from 1):
     "ziniao_cn.csv: store #1", in the interface language."""
     for n, row in enumerate(rows):
-        yield parse(row, label(n + 1))
+        where = label(n + 1)
+        check_row(row, where)
+        try:
+            profile = parse(row, where)
+        except (TypeError, AttributeError, RecursionError, UnicodeError):
+            # A field of a type or form the checks above did not foresee: still the vendor's
+            # answer that is not as documented (exit 3), never an internal error.
+            raise Garbage(_("{where}: a field has a type or form the vendor does not document", where=where)) from None
+        yield profile
 
 
 def iter_pages(fetch: Callable[[int], list], first: int, size: int, vendor: str) -> Iterator[Any]:
