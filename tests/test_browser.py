@@ -453,6 +453,26 @@ def test_vendor_rows_that_crashed_the_parsers_are_exit_3_in_one_line(cli, shops,
     assert (result.exit_code, result.stderr) == (3, f"linkcheck: error: {line}\n"), result.output
 
 
+def test_profiles_that_hold_too_much_stop_the_import_before_anything_is_written(cli, shops, monkeypatch):
+    """Attack 11, finding 6: every profile read is held until the import writes, so what they keep
+    (cookies, tags, settings) is capped in total: past it, exit 3 and nothing written (the cap is
+    made small here; it is 64 MiB)."""
+    from linkcheck.importers.vendors import adspower, common
+
+    export = FIXTURES / "adspower" / "export.json"
+    sizes = [common.kept_size(p) for p in common.parse_rows(common.file_rows(export), adspower.parse,
+                                                             lambda n: f"row {n}")]
+    assert len(sizes) >= 2
+    monkeypatch.setattr(common, "MAX_KEPT_BYTES", sizes[0])
+    result = cli("browser", "import", "adspower", export)
+    assert (result.exit_code, result.stderr) == (
+        3, f"linkcheck: error: export.json: profile #2: the profiles read so far hold more than "
+           f"{sizes[0] // 2 ** 20} MiB of cookies, tags and settings; stopped, and nothing was written\n")
+    assert cli("browser", "list").output.startswith("No browser profiles on file.")
+    monkeypatch.setattr(common, "MAX_KEPT_BYTES", sum(sizes))
+    assert cli("browser", "import", "adspower", export).exit_code == 0
+
+
 # ----- the gate with a browser profile -------------------------------------------------------------
 
 

@@ -26,6 +26,10 @@ from ...normalize.browser import combined_fingerprint
 MAX_BODY_BYTES = 16 * 2**20  # one page of a vendor's answer
 MAX_FILE_BYTES = 64 * 2**20  # an export file
 MAX_PAGES = 2000
+# What the profiles read in one go may keep (cookies, tags, settings, counted by `kept_size`): a
+# command holds every profile before it writes, so an answer of 2000 pages (each under 16 MiB)
+# must not grow it to tens of gigabytes. As for an export file, 64 MiB.
+MAX_KEPT_BYTES = 64 * 2**20
 TIMEOUT_SECONDS = 5.0
 EXIT_UNAVAILABLE = 2  # the vendor app is not running, or refused the key
 
@@ -439,6 +443,7 @@ def parse_rows(rows: Iterable[Any], parse: Callable[[Any, str], BrowserProfile],
                label: Callable[[int], str]) -> Iterator[BrowserProfile]:
     """Each row of a vendor's list through `parse`, named in its errors `label(N)` (from 1):
     "ziniao_cn.csv: store #1", in the interface language."""
+    kept = 0
     for n, row in enumerate(rows):
         where = label(n + 1)
         check_row(row, where)
@@ -448,7 +453,21 @@ def parse_rows(rows: Iterable[Any], parse: Callable[[Any, str], BrowserProfile],
             # A field of a type or form the checks above did not foresee: still the vendor's
             # answer that is not as documented (exit 3), never an internal error.
             raise Garbage(_("{where}: a field has a type or form the vendor does not document", where=where)) from None
+        kept += kept_size(profile)
+        if kept > MAX_KEPT_BYTES:
+            raise Garbage(_("{where}: the profiles read so far hold more than {n} MiB of cookies, tags and settings; "
+                            "stopped, and nothing was written", where=where, n=MAX_KEPT_BYTES // 2 ** 20))
         yield profile
+
+
+def kept_size(profile: BrowserProfile) -> int:
+    """About how many bytes `profile` holds in memory (its texts and a share for each object)."""
+    size = 2048 + sum(len(d) + len(v) + 120 for d, v in profile.cookies) + sum(len(t) + 60 for t in profile.tags)
+    size += sum(len(str(k)) + len(str(v)) + 60 for k, v in profile.fingerprint.items())
+    for value in (profile.name, profile.remark, profile.group, profile.proxy, profile.proxy_account,
+                  profile.platform_login, profile.device_name, profile.totp_secret):
+        size += len(value or "")
+    return size
 
 
 def iter_pages(fetch: Callable[[int], list], first: int, size: int, vendor: str) -> Iterator[Any]:
