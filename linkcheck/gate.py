@@ -578,15 +578,16 @@ def check_machine(
     conflicts = tuple(_other(p, name) for p in stopping)
     # A profile with no proxy, or with WebRTC real (a website reads the public IP through it even
     # behind the proxy), shows websites this computer's own public IP: a GO must have compared it.
+    compared_families = {_ip_family(j.attribute.value) for j in judged if j.role == "public_ip" and j.attribute.keys}
     unseen_ip = (view is not None and (no_proxy(view) or view.webrtc_real)
-                 and not any(j.role == "public_ip" and j.attribute.keys for j in judged))
+                 and not (4 in compared_families or (compared_families and not _ipv4_route(fingerprint))))
     if not any(a.keys for a in attrs):
         verdict = STOP
         reason = _("nothing identifying could be read from this machine, so it cannot be checked")
     elif unseen_ip and not stopping and not allow_unchecked_ip:
         assert view is not None
         verdict = STOP
-        reason = _unchecked_ip_reason(view)
+        reason = _unchecked_ip_reason(view, only_ipv6=6 in compared_families)
     elif stopping:
         verdict = STOP
         profile_keys = frozenset({(a.kind, a.normalized) for a in extra}
@@ -654,11 +655,35 @@ def _unchecked_caveat(view: ProfileView) -> str:
              ref=view.ref)
 
 
-def _unchecked_ip_reason(view: ProfileView) -> str:
+def _ip_family(value: str) -> int:
+    try:
+        return ipaddress.ip_address(value.split("%", 1)[0]).version
+    except ValueError:
+        return 0
+
+
+def _ipv4_route(fp: Fingerprint) -> bool:
+    """Whether this computer may reach websites over IPv4: unless its default gateway is known
+    and IPv6 (the capture prefers an IPv4 one), it is taken to: a public IPv6 address on an
+    interface is not the (NATed, never on an interface) IPv4 address IPv4-only sites see."""
+    return fp.gateway is None or _ip_family(fp.gateway.address) != 6
+
+
+def _unchecked_ip_reason(view: ProfileView, only_ipv6: bool = False) -> str:
     """The STOP of a profile with no proxy, or with WebRTC real, when this computer's own public IP
-    is not known."""
+    is not known (`only_ipv6`: its IPv6 address was compared, its IPv4 one was not)."""
     from .importers.vendors import vendor_name
 
+    if only_ipv6:
+        if not no_proxy(view):
+            return _("{ref} sets WebRTC to real, so websites can read this computer's own public IP even behind its "
+                     "proxy, and only its IPv6 address was checked, not the IPv4 one websites reached over IPv4 see: "
+                     "check again without --no-public-ip (or with --public-ip ADDRESS), or in {vendor} set the "
+                     "profile's WebRTC to replace or disabled", ref=view.ref, vendor=vendor_name(view.vendor))
+        return _("{ref} has no proxy, so websites see this computer's own public IP, and only its IPv6 address was "
+                 "checked, not the IPv4 one websites reached over IPv4 see: check again without --no-public-ip (or "
+                 "with --public-ip ADDRESS), or in {vendor} give the profile its own proxy", ref=view.ref,
+                 vendor=vendor_name(view.vendor))
     if not no_proxy(view):
         return _("{ref} sets WebRTC to real, so websites can read this computer's own public IP even behind its "
                  "proxy, and it was not checked: check again without --no-public-ip (or with --public-ip ADDRESS), "

@@ -432,6 +432,47 @@ def test_a_damaged_export_file_is_exit_3(cli, shops, tmp_path):
     assert result.exit_code == 3 and result.stderr.count("\n") == 1
 
 
+@pytest.mark.parametrize("vendor, row, line", [
+    ("adspower", '{"profile_id": "x", "cookie": "' + "[" * 50000 + '"}',
+     "bad.json: profile #1: field 'cookie' is not JSON"),
+    ("adspower", '{"profile_id": "x", "user_proxy_config": {"proxy_type": "http", "proxy_host": "192.0.2.1", '
+                 '"proxy_port": "80", "proxy_user": "\\ud800"}}',
+     "bad.json: profile #1: a text value is not valid text (it holds a lone surrogate)"),
+    ("adspower", '{"profile_id": "x", "cookie": "[{\\"domain\\": \\"example.com\\", \\"value\\": \\"\\\\udc80\\"}]"}',
+     "bad.json: profile #1: a text value is not valid text (it holds a lone surrogate)"),
+    ("bitbrowser", '{"id": "x", "name": "a", "a": ' + "[" * 40 + "]" * 40 + '}',
+     "bad.json: profile #1: nested deeper than 16 levels"),
+    ("gologin", '{"id": "x", "name": "a", "fonts": {"families": 7}}', "bad.json: profile #1: fonts is not a list"),
+])
+def test_vendor_rows_that_crashed_the_parsers_are_exit_3_in_one_line(cli, shops, tmp_path, vendor, row, line):
+    """Attack 11, finding 7: deep nesting inside a cookie string, lone surrogates (valid JSON) and a
+    number where a list belongs were internal errors (exit 70); as `import` does, exit 3."""
+    bad = tmp_path / "bad.json"
+    bad.write_text("[" + row + "]", encoding="utf-8")
+    result = cli("browser", "import", vendor, bad)
+    assert (result.exit_code, result.stderr) == (3, f"linkcheck: error: {line}\n"), result.output
+
+
+def test_profiles_that_hold_too_much_stop_the_import_before_anything_is_written(cli, shops, monkeypatch):
+    """Attack 11, finding 6: every profile read is held until the import writes, so what they keep
+    (cookies, tags, settings) is capped in total: past it, exit 3 and nothing written (the cap is
+    made small here; it is 64 MiB)."""
+    from linkcheck.importers.vendors import adspower, common
+
+    export = FIXTURES / "adspower" / "export.json"
+    sizes = [common.kept_size(p) for p in common.parse_rows(common.file_rows(export), adspower.parse,
+                                                             lambda n: f"row {n}")]
+    assert len(sizes) >= 2
+    monkeypatch.setattr(common, "MAX_KEPT_BYTES", sizes[0])
+    result = cli("browser", "import", "adspower", export)
+    assert (result.exit_code, result.stderr) == (
+        3, f"linkcheck: error: export.json: profile #2: the profiles read so far hold more than "
+           f"{sizes[0] // 2 ** 20} MiB of cookies, tags and settings; stopped, and nothing was written\n")
+    assert cli("browser", "list").output.startswith("No browser profiles on file.")
+    monkeypatch.setattr(common, "MAX_KEPT_BYTES", sum(sizes))
+    assert cli("browser", "import", "adspower", export).exit_code == 0
+
+
 # ----- the gate with a browser profile -------------------------------------------------------------
 
 

@@ -430,6 +430,26 @@ def test_run_end_to_end_in_a_real_process(cli, a_on_laptop_a, store_path):
     assert done.stderr.startswith("GO (public IP not checked): ")
 
 
+def test_run_passes_no_vendor_secret_to_the_command(cli, a_on_laptop_a, store_path):
+    """Attack 11, finding 8: the vendors' API keys and the Ziniao login linkcheck reads from the
+    environment are stripped from the started command's environment, as the passphrase is."""
+    from linkcheck.importers import vendors
+
+    secrets = {"LINKCHECK_ZINIAO_LOGIN": '{"company":"example-co","username":"op1","password":"not-a-real-pw"}',
+               "LINKCHECK_ADSPOWER_API_KEY": "fake-adspower-key", "LINKCHECK_BITBROWSER_API_KEY": "fake-bit-key",
+               "LINKCHECK_GOLOGIN_TOKEN": "fake-gologin-token"}
+    assert set(secrets) == set(vendors.KEY_ENVS) == {vendors.reader(v).KEY_ENV for v in vendors.VENDORS}
+    env = dict(os.environ, LINKCHECK_PASSPHRASE=PASSPHRASE, PYTHONPATH=str(Path(__file__).resolve().parent.parent),
+               OTHER_SETTING="kept", **secrets)
+    show = ("import os; print(sorted(k for k in os.environ if k.startswith('LINKCHECK_') and 'KEY' in k or "
+            "k.endswith(('_LOGIN', '_TOKEN', 'PASSPHRASE')))); print(os.environ.get('OTHER_SETTING'))")
+    done = subprocess.run(
+        [sys.executable, "-m", "linkcheck", "run", "shop-a", "--machine", str(LAPTOP_A), "--",
+         sys.executable, "-c", show], env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "[]\nkept\n"
+
+
 # ----- the core, directly --------------------------------------------------------------------
 
 

@@ -31,13 +31,17 @@ def _no_proxy_row(**changes) -> dict:
     return row
 
 
-def _machine(tmp_path, name: str, *, public_interface: str | None = None):
-    """The office computer without a recorded public IP; optionally on a public interface address."""
+def _machine(tmp_path, name: str, *, public_interface: str | None = None, gateway: str | None = None):
+    """The office computer without a recorded public IP; optionally on a public interface address
+    (and with another default gateway)."""
     data = json.loads((MACHINES / "laptop-a.json").read_text(encoding="utf-8"))
     data["hostname"] = "office-pc-01"
     data["public_ip"] = {"address": None, "source": None}
     if public_interface:
-        data["interfaces"][0]["addresses"].append({"address": public_interface, "family": "ipv4", "scope": "public"})
+        family = "ipv6" if ":" in public_interface else "ipv4"
+        data["interfaces"][0]["addresses"].append({"address": public_interface, "family": family, "scope": "public"})
+    if gateway:
+        data["gateway"] = {"address": gateway, "interface": "Wi-Fi", "mac": data["gateway"]["mac"]}
     path = tmp_path / name
     path.write_text(json.dumps(data), encoding="utf-8")
     return path
@@ -70,6 +74,29 @@ def test_a_profile_with_no_proxy_and_the_public_ip_unchecked_is_a_stop(cli, agen
     # A profile with a proxy is not stopped for it: its exit hides the office's IP.
     proxied = vendor_server("adspower", [_profile(9)])
     assert _check(cli, proxied, key_file, machine, "--no-public-ip").exit_code == 0
+
+
+def test_a_public_ipv6_on_an_interface_is_not_the_public_ipv4_checked(cli, agency, vendor_server, key_file, tmp_path):  # noqa: F811
+    """Attack 11, finding 4: on a dual-stack computer (an IPv4 default route, a global IPv6 on its
+    Wi-Fi), the IPv6 address compared does not stand for the NATed IPv4 address IPv4 sites see:
+    STOP until the IPv4 side is checked. With no IPv4 default route, the IPv6 one is enough."""
+    server = vendor_server("adspower", [_no_proxy_row()])
+    machine = _machine(tmp_path, "office-v6.json", public_interface="2001:db8:1234:5678:a1b2:c3d4:e5f6:1234")
+    result = _check(cli, server, key_file, machine, "--no-public-ip")
+    assert result.exit_code == 1, result.output
+    assert result.output.splitlines()[0] == (
+        "STOP: adspower:p3 has no proxy, so websites see this computer's own public IP, and only its IPv6 address "
+        "was checked, not the IPv4 one websites reached over IPv4 see: check again without --no-public-ip (or with "
+        "--public-ip ADDRESS), or in adspower give the profile its own proxy")
+    # The IPv4 address given: compared, and it is on file for another store.
+    given = _check(cli, server, key_file, machine, "--public-ip", OFFICE_IP)
+    assert given.exit_code == 1 and given.output.startswith("STOP: this machine's IP address (203.0.113.x) is on file")
+    # An IPv6-only network (its default route is IPv6): the IPv6 address is the public IP checked.
+    v6_only = _machine(tmp_path, "v6-only.json", public_interface="2001:db8:1234:5678:a1b2:c3d4:e5f6:1234",
+                       gateway="fe80::1")
+    result = _check(cli, server, key_file, v6_only, "--no-public-ip")
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("GO")
 
 
 def test_with_no_proxy_a_public_interface_address_is_the_ip_websites_see(cli, agency, vendor_server, key_file, tmp_path):  # noqa: F811

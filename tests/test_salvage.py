@@ -51,3 +51,22 @@ def test_salvage_of_a_whole_store_says_nothing_is_lost(cli, demo_store, tmp_path
                  env={"LINKCHECK_NEW_PASSPHRASE": NEW_PASSPHRASE})
     assert result.exit_code == 0, result.output
     assert "The store was whole: every row matched its manifest; nothing is lost." in result.stdout
+
+
+def test_a_sealed_column_that_is_a_number_is_counted_unreadable_not_allocated(cli, demo_store, tmp_path):
+    """Attack 11, finding 3: the file's holder puts an SQLite INTEGER where a sealed BLOB belongs.
+    `bytes(n)` of it would allocate n zero bytes (gigabytes; this n overflows at once): salvage
+    checks the type first and counts the row unreadable, and copies the rest."""
+    assert cli("account", "remove", "harbor-au", "--yes").exit_code == 0  # a log entry
+    _sql(demo_store, "UPDATE accounts SET body = 9223372036854775807 WHERE id = (SELECT min(id) FROM accounts)")
+    _sql(demo_store, "UPDATE events SET body = 9223372036854775807 WHERE id = (SELECT min(id) FROM events)")
+    _sql(demo_store, "UPDATE accounts SET name_tag = 4000000000 WHERE id = (SELECT max(id) FROM accounts)")
+    refused = cli("account", "list")
+    assert refused.exit_code == 5 and "a row has the wrong shape" in refused.output
+    rescue = tmp_path / "rescue.db"
+    result = cli("store", "migrate", "--salvage", "--to", rescue, env={"LINKCHECK_NEW_PASSPHRASE": NEW_PASSPHRASE})
+    assert result.exit_code == 0, result.output
+    assert "accounts: 7 verified and kept, 0 missing, 2 unreadable (left out)" in result.stdout
+    assert "log entries: 0 verified and kept, 0 missing, 1 unreadable (left out)" in result.stdout
+    mine = {"passphrase": NEW_PASSPHRASE, "env": {"LINKCHECK_STORE": str(rescue)}}
+    assert len(json.loads(cli("account", "list", "--format", "json", **mine).output)) == 7

@@ -356,6 +356,67 @@ def test_two_owners_accepting_one_old_dump_is_a_fork_not_a_silent_switch(cli, lo
     assert "an owner compares with the others" in _one_line(cli("account", "list"), 5)
 
 
+def test_a_forked_series_accepted_once_more_is_still_a_fork_for_who_saw_the_other(cli, logged_team, pg_cluster,
+                                                                                    tmp_path):
+    """Attack 11, finding 1: after the fork above, the server deletes one row of erin's series and
+    erin accepts again (number 2). Number 2 signs the acceptances it follows (erin's number 1
+    only), so alice and dana, who saw dana's number 1, still refuse it as a fork; an owner who
+    saw dana's series accepts one of them, and then every computer takes it."""
+    erin = _admit(cli, tmp_path, "erin", "owner")
+    alice = _admit(cli, tmp_path, "alice", "operator")
+    _ok(erin("account", "list"))
+    _save(pg_cluster, logged_team, "o")
+    _ok(cli("attr", "add", "acme-us", "hostname", "dana-write.example.com"))
+    _ok(erin("account", "list"))
+    _put_back(pg_cluster, logged_team, "o")
+    _ok(cli("team", "recover", "--yes"))  # dana's acceptance, number 1 (series A)
+    _ok(cli("attr", "add", "acme-us", "mac", "f8:e4:3b:0a:00:02"))
+    _ok(alice("account", "list"))  # alice has seen series A
+    _put_back(pg_cluster, logged_team, "o")  # shown to erin, who never saw dana's acceptance
+    _ok(erin("team", "recover", "--yes"))  # number 1 of series B
+    _delete_last_event(pg_cluster, logged_team)  # erin's own `recover` entry
+    assert "tampered with" in _one_line(erin("account", "list"), 5)
+    _ok(erin("team", "recover", "--yes"))  # number 2, after erin's number 1
+    line = _one_line(alice("account", "show", "lotus-jp"), 5)
+    assert line == ("linkcheck: error: the team store is forked: its acceptance number 2 does not follow the "
+                    "acceptance this computer saw, so the server showed owners different states; tell an owner "
+                    "of the team, who compares with the others and accepts one with `linkcheck team recover`")
+    assert "an owner compares with the others and accepts one with `linkcheck team recover`" in _one_line(
+        cli("account", "list"), 5)
+    # dana compares and accepts series B: it follows both of the first acceptances, so everyone takes it.
+    _ok(cli("team", "recover", "--yes"))
+    for member in (alice, erin, cli):
+        _ok(member("account", "list"))
+    shown = alice("account", "show", "acme-us")
+    _ok(shown)
+    assert "f8:e4:3b:0a:00:02" not in shown.stdout
+
+
+def test_an_acceptance_follows_what_the_owner_saw_and_what_the_state_carried():
+    from linkcheck.store.team import MemberKey
+
+    key = MemberKey(None, "t", "bob", b"", b"\1" * 32)  # type: ignore[arg-type]
+    first = {"restores": 1, "epoch": 2, "nonce": "a"}
+    seen = {"generation": 40, "epoch": 2, "digest": "z", "restores": 1, "acceptance": team_mod.acceptance_id(first)}
+    before = (seen, key.seen_mac(seen))
+    other = {"restores": 1, "epoch": 2, "nonce": "b"}
+    # Number 2 after another number 1: a fork; after the one seen (alone or with others): taken.
+    after_other = {"restores": 2, "epoch": 2, "nonce": "c", "follows": team_mod.lineage(other)}
+    with pytest.raises(StoreDamaged, match="forked: its acceptance number 2 does not follow"):
+        team_mod.check_seen(key, before, 45, 2, "w", restores=2, acceptance=after_other)
+    with pytest.raises(StoreDamaged, match="forked: its acceptance number 2 does not follow"):
+        team_mod.check_seen(key, before, 45, 2, "w", restores=2, acceptance={"restores": 2, "epoch": 2, "nonce": "d"})
+    team_mod.check_seen(key, before, 45, 2, "w", restores=2,
+                        acceptance={**after_other, "follows": team_mod.lineage(other, seen)})
+    team_mod.check_seen(key, before, 45, 2, "w", restores=3,
+                        acceptance={"restores": 3, "epoch": 2, "nonce": "e",
+                                    "follows": team_mod.lineage({**after_other, "follows": team_mod.lineage(first)})})
+    assert team_mod.lineage(other, seen) == [team_mod.acceptance_id(other), team_mod.acceptance_id(first)]
+    # A computer that saw no acceptance takes any (the server cannot sign one).
+    plain = {"generation": 40, "epoch": 2, "digest": "z"}
+    team_mod.check_seen(key, (plain, key.seen_mac(plain)), 45, 2, "w", restores=2, acceptance=after_other)
+
+
 def test_an_acceptance_moved_onto_a_state_from_before_a_removal_is_refused(cli, demo_team, pg_cluster, tmp_path):
     """An operator (own member key, modified client, the shared database login) copies an owner's
     acceptance onto a dump from before a member's removal and signs it: a member who had not seen
@@ -435,6 +496,36 @@ def test_salvage_reports_rows_beyond_the_manifest_and_keeps_the_newest_copy(cli,
     assert "newest.example.com" in shown.stdout
     log = json.loads(cli("log", "--format", "json", **mine).output)
     assert [e["verdict"] for e in log if e["action"] == "salvage"] == ["UNVERIFIED"]
+
+
+def test_after_a_recover_an_older_copy_put_back_loses_to_the_newer_account(cli, demo_team, pg_cluster, tmp_path):
+    """Attack 11, finding 2: `team recover` writes every account again under a new id at version 1.
+    An older copy from before (more rewrites: a higher version, a lower id) put back beside the
+    newer one must not win the next salvage: ids only grow, so the higher id is kept."""
+    _ok(cli("attr", "add", "acme-us", "hostname", "old-1.example.com"))
+    _ok(cli("attr", "add", "acme-us", "hostname", "old-2.example.com"))  # acme-us: version 3
+    _save(pg_cluster, demo_team, "s1")
+    _ok(cli("account", "remove", "harbor-au", "--yes"))
+    _delete_last_event(pg_cluster, demo_team)
+    _ok(cli("team", "recover", "--yes"))  # every account again, at version 1 under new ids
+    _ok(cli("attr", "add", "acme-us", "mac", "f8:e4:3b:0a:00:01"))  # version 2 of the new id
+    assert cli("check", "lotus-jp", "--machine", LAPTOP_A).exit_code == 1  # STOP: the MAC is on file
+    pg_cluster.sql(demo_team, "ALTER TABLE linkcheck.accounts DROP CONSTRAINT accounts_name_tag_key")
+    old = pg_cluster.sql(demo_team, "SELECT s.id FROM public.s1_accounts s JOIN linkcheck.accounts a "
+                                    "ON a.name_tag = s.name_tag WHERE s.version = 3")
+    assert len(old) == 1  # acme-us's old row, the only one at version 3
+    pg_cluster.sql(demo_team, "INSERT INTO linkcheck.accounts (id, version, name_tag, body, keys) "
+                              "SELECT id, version, name_tag, body, keys FROM public.s1_accounts WHERE id = %s",
+                   (old[0][0],))
+    dry = cli("team", "recover", "--dry-run")
+    _ok(dry)
+    assert "accounts: 1 second copies of one row; the newest version of each is kept" in dry.stdout
+    assert "Accounts that had an older copy too (the newest kept): acme-us" in dry.stdout
+    _ok(cli("team", "recover", "--yes"))
+    shown = cli("account", "show", "acme-us")
+    _ok(shown)
+    assert "f8:e4:3b:**:**:01" in shown.stdout and "old-2.example.com" in shown.stdout
+    assert cli("check", "lotus-jp", "--machine", LAPTOP_A).exit_code == 1
 
 
 def test_recover_names_an_account_older_than_the_gate_cache_last_verified(cli, demo_team, pg_cluster, tmp_path,

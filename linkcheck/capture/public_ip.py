@@ -87,18 +87,23 @@ def check_proxy(proxy: str) -> str:
     return proxy
 
 
-def _opener(proxy: str | None):
+def _opener(proxy: str | None, watchdog=None):
+    """`watchdog` (capture.watchdog): every connection's socket is shut down at its deadline."""
     import urllib.request  # only when asked to look the public IP up: it is slow to import
 
     if proxy and is_socks(proxy):
         from . import socks
 
-        return socks.opener(proxy)
+        return socks.opener(proxy, watchdog)
 
     # Without --proxy, connect directly: HTTP(S)_PROXY from the shell is not what the
     # browser uses, and a check must say which network it measured.
     proxies = {"http": proxy, "https": proxy} if proxy else {}
-    return urllib.request.build_opener(urllib.request.ProxyHandler(proxies))
+    if watchdog is None:
+        return urllib.request.build_opener(urllib.request.ProxyHandler(proxies))
+    from .watchdog import handlers
+
+    return urllib.request.build_opener(urllib.request.ProxyHandler(proxies), *handlers(watchdog))
 
 
 def _describe_failure(exc: BaseException) -> str:
@@ -137,13 +142,21 @@ def lookup_public_ip(
         check_proxy(proxy)
     if not urls:
         return PublicIp(None, None, _("public IP not looked up: no IP echo service configured"))
+    from .watchdog import Watchdog
+
+    with Watchdog(ECHO_TOTAL_SECONDS) as watchdog:
+        return _ask_echo_services(urls, _opener(proxy, watchdog), timeout, watchdog)
+
+
+def _ask_echo_services(urls: list[str], opener, timeout: float, watchdog) -> PublicIp:
+    """`lookup_public_ip`'s loop: every service asked within the watchdog's one deadline (a
+    server or SOCKS5 proxy that drips its answer is cut off at it, not only between services)."""
     import http.client
     import urllib.error
     import urllib.request
 
-    opener = _opener(proxy)
     failures = []
-    deadline = time.monotonic() + ECHO_TOTAL_SECONDS
+    deadline = watchdog.deadline
     for url in urls:
         try:
             host = urllib.parse.urlsplit(url).hostname
@@ -158,7 +171,11 @@ def lookup_public_ip(
             with opener.open(request, timeout=min(timeout, remaining)) as response:
                 body = response.read(ECHO_MAX_BYTES + 1)
         except (OSError, ValueError, urllib.error.URLError, http.client.HTTPException) as exc:
-            failures.append(_("{host}: {reason}", host=host, reason=_describe_failure(exc)))
+            failures.append(_("{host}: {reason}", host=host,
+                              reason=_("timed out") if watchdog.fired else _describe_failure(exc)))
+            continue
+        if watchdog.fired:  # cut off mid-answer: what was read is not the answer
+            failures.append(_("{host}: {reason}", host=host, reason=_("timed out")))
             continue
         text = body.decode("ascii", errors="replace").strip() if len(body) <= ECHO_MAX_BYTES else ""
         try:

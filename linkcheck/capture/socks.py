@@ -15,8 +15,12 @@ import socket
 import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from ..i18n import N_, _, translate
+
+if TYPE_CHECKING:
+    from .watchdog import Watchdog
 
 SCHEMES = ("socks5", "socks5h")
 
@@ -59,9 +63,16 @@ def _read(sock: socket.socket, n: int) -> bytes:
     return data
 
 
-def connect(proxy: SocksProxy, host: str, port: int, timeout: float | None) -> socket.socket:
-    """A socket to host:port through the proxy (CONNECT), ready for the caller's bytes."""
+def connect(proxy: SocksProxy, host: str, port: int, timeout: float | None,
+            watchdog: "Watchdog | None" = None) -> socket.socket:
+    """A socket to host:port through the proxy (CONNECT), ready for the caller's bytes. With a
+    `watchdog`, the socket is shut down at its deadline: a proxy that answers the handshake one
+    byte at a time (each inside `timeout`) cannot hold the lookup past it."""
+    if watchdog is not None:
+        timeout = min(timeout if timeout is not None else watchdog.seconds, watchdog.remaining())
     sock = socket.create_connection((proxy.host, proxy.port), timeout=timeout)
+    if watchdog is not None:
+        watchdog.add(sock)
     try:
         _handshake(sock, proxy, host, port)
     except BaseException:
@@ -111,36 +122,44 @@ def _handshake(sock: socket.socket, proxy: SocksProxy, host: str, port: int) -> 
 
 
 class _HTTPConnection(http.client.HTTPConnection):
-    def __init__(self, *args, socks_proxy: SocksProxy, **kwargs):
+    def __init__(self, *args, socks_proxy: SocksProxy, watchdog: "Watchdog | None" = None, **kwargs):
         super().__init__(*args, **kwargs)
         self._socks_proxy = socks_proxy
+        self._watchdog = watchdog
 
     def connect(self):
-        self.sock = connect(self._socks_proxy, self.host, self.port, self.timeout)
+        self.sock = connect(self._socks_proxy, self.host, self.port, self.timeout, self._watchdog)
 
 
 class _HTTPSConnection(http.client.HTTPSConnection):
-    def __init__(self, *args, socks_proxy: SocksProxy, **kwargs):
+    def __init__(self, *args, socks_proxy: SocksProxy, watchdog: "Watchdog | None" = None, **kwargs):
         super().__init__(*args, **kwargs)
         self._socks_proxy = socks_proxy
+        self._watchdog = watchdog
 
     def connect(self):
-        sock = connect(self._socks_proxy, self.host, self.port, self.timeout)
-        self.sock = self._context.wrap_socket(sock, server_hostname=self.host)
+        sock = connect(self._socks_proxy, self.host, self.port, self.timeout, self._watchdog)
+        if self._watchdog is None:
+            self.sock = self._context.wrap_socket(sock, server_hostname=self.host)
+        else:
+            from .watchdog import wrap_watched
+
+            self.sock = wrap_watched(self._context, sock, self.host, self._watchdog)
 
 
-def opener(url: str) -> urllib.request.OpenerDirector:
-    """A urllib opener that makes every connection through the SOCKS5 proxy at `url`."""
+def opener(url: str, watchdog: "Watchdog | None" = None) -> urllib.request.OpenerDirector:
+    """A urllib opener that makes every connection through the SOCKS5 proxy at `url` (each socket
+    shut down at `watchdog`'s deadline, when given)."""
     proxy = SocksProxy.parse(url)
 
     class HTTPHandler(urllib.request.HTTPHandler):
         def http_open(self, req):
-            return self.do_open(lambda *a, **kw: _HTTPConnection(*a, socks_proxy=proxy, **kw), req)
+            return self.do_open(lambda *a, **kw: _HTTPConnection(*a, socks_proxy=proxy, watchdog=watchdog, **kw), req)
 
     class HTTPSHandler(urllib.request.HTTPSHandler):
         def https_open(self, req):
-            return self.do_open(lambda *a, **kw: _HTTPSConnection(*a, socks_proxy=proxy, **kw), req,
-                                context=self._context)
+            return self.do_open(lambda *a, **kw: _HTTPSConnection(*a, socks_proxy=proxy, watchdog=watchdog, **kw),
+                                req, context=self._context)
 
     # No ProxyHandler entries: HTTP(S)_PROXY from the shell must not come between.
     return urllib.request.build_opener(urllib.request.ProxyHandler({}), HTTPHandler(), HTTPSHandler())

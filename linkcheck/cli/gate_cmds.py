@@ -711,13 +711,18 @@ def _resolve_command(command: tuple[str, ...]) -> list[str]:
 
 
 def _child_environment() -> dict[str, str]:
-    """This environment without linkcheck's secrets: the browser never sees the passphrase.
+    """This environment without linkcheck's secrets: the browser never sees the passphrase, nor
+    a vendor's API key or login (`--browser`'s $LINKCHECK_*_API_KEY, $LINKCHECK_GOLOGIN_TOKEN,
+    $LINKCHECK_ZINIAO_LOGIN).
 
     The passphrase was taken out of this process's environment when it was read (see
-    options.take_from_environment); a new passphrase `run` never uses is taken out here, so
-    the started command cannot read either from /proc/<linkcheck's pid>/environ.
+    options.take_from_environment); a new passphrase `run` never uses and the vendors' secrets
+    (read by then) are taken out here, so the started command cannot read them from
+    /proc/<linkcheck's pid>/environ either.
     """
-    secret = {PASSPHRASE_ENV, NEW_PASSPHRASE_ENV}
+    from ..importers.vendors import KEY_ENVS
+
+    secret = {PASSPHRASE_ENV, NEW_PASSPHRASE_ENV, *KEY_ENVS}
     for name in secret:
         take_from_environment(name)
     return {k: v for k, v in os.environ.items() if k not in secret}

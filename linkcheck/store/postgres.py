@@ -504,7 +504,7 @@ class TeamStore(Store):
     epoch: int
     _members: dict[str, team_mod.Member]
     _pg: object
-    _seen: tuple[int, int, str, int, str] | None
+    _seen: tuple[int, int, str, int, str, list[str]] | None
     _roster_changed: bool
     _restore_facts: dict | None
     _seen_before: dict
@@ -651,7 +651,8 @@ class TeamStore(Store):
         store.path = where  # type: ignore[assignment]  # a URL, for messages
         store.team, store.member, store.role, store.epoch = team, key, me.role, epoch
         store._members, store._pg, store._seen = members, pg, (generation, epoch, digest, restores,
-                                                                team_mod.acceptance_id(opened.restore))
+                                                                team_mod.acceptance_id(opened.restore),
+                                                                team_mod.followed(opened.restore))
         store._roster_changed = False
         store._restore_facts = None
         store._seen_before = team_mod.checked_seen(key, seen_before)
@@ -722,7 +723,8 @@ class TeamStore(Store):
         digest = team_mod.members_digest(self.team, self._members)
         if self._restore_facts is not None:
             m.restore = team_mod.sign_restore(self.team, restores, m.generation, self.member, self._restore_facts,
-                                              epoch=self.epoch, members=digest)
+                                              epoch=self.epoch, members=digest,
+                                              follows=team_mod.lineage(m.restore, self._seen_before))
         sealed = m.seal(self._keys)
         payload = team_mod.manifest_payload(self.team, m.generation, self.epoch, sealed, digest, self.member.name)
         self._conn.execute(
@@ -735,7 +737,7 @@ class TeamStore(Store):
                 (self.member.name, self.member.ed25519.sign(team_mod.roster_payload(self.team, digest))),
             )
         self._seen = (m.generation, self.epoch, hashlib.sha256(payload).hexdigest(), restores,
-                      team_mod.acceptance_id(m.restore))
+                      team_mod.acceptance_id(m.restore), team_mod.followed(m.restore))
 
     # ----- salvage and recovery (store/salvage.py) ---------------------------------------------
 
@@ -953,12 +955,13 @@ class TeamStore(Store):
         restore = self._open_manifest.restore
         if restore is not None and restore.get("by") == name:  # an accepted restore the removed owner signed
             # Signed again as it was: the same epoch, members and nonce (members who saw it keep it as one).
-            kept_keys = ("restores", "generation", "by", "signature", "epoch", "members", "nonce")
+            kept_keys = ("restores", "generation", "by", "signature", "epoch", "members", "nonce", "follows")
             facts = {k: v for k, v in restore.items() if k not in kept_keys}
             restore = team_mod.sign_restore(self.team, restore["restores"], restore["generation"], self.member, facts,
                                             epoch=int(restore.get("epoch", self.epoch - 1)),
                                             members=str(restore.get("members", "")),
-                                            nonce=restore.get("nonce", f"legacy-{restore['generation']}"))
+                                            nonce=restore.get("nonce", f"legacy-{restore['generation']}"),
+                                            follows=restore.get("follows"))
         self._manifest = Manifest(self._open_manifest.generation, 0, {t: 0 for t in TABLES}, self._open_manifest.keys,
                                   restore)
         for other, m in kept.items():

@@ -90,6 +90,15 @@ class Salvage:
         return facts
 
 
+def _blob(value) -> bytes:
+    """A sealed column as bytes; TypeError (the row is counted unreadable) for anything else the
+    file's holder may have put there -- an SQLite INTEGER would otherwise become `bytes(n)`, n
+    zero bytes (gigabytes for a large n), and text or NULL is not a sealed value either."""
+    if not isinstance(value, (bytes, bytearray, memoryview)):
+        raise TypeError("not a sealed value")
+    return bytes(value)
+
+
 def _newest_by_id(out: Salvage, conn, keys, table: str, what: str, decode) -> dict[int, tuple[int, object]]:
     """{id: (version, item)} of every row of `table` that opens on its own (events carry no name
     tag: the query gives x''), each id once -- its newest version kept, a second copy counted in
@@ -97,7 +106,7 @@ def _newest_by_id(out: Salvage, conn, keys, table: str, what: str, decode) -> di
     rows: dict[int, tuple[int, object]] = {}
     for row_id, version, tag, body in conn.execute(_QUERIES[table]).fetchall():
         try:
-            item = decode(keys.open(bytes(body), _ad(table, row_id, version, bytes(tag), "body"), what))
+            item = decode(keys.open(_blob(body), _ad(table, row_id, version, _blob(tag), "body"), what))
         except (StoreDamaged, ValueError, KeyError, TypeError):
             out.unreadable[table] += 1
             continue
@@ -114,15 +123,18 @@ def read(store) -> Salvage:
     """Every row of `store` (an open `Store` or `TeamStore`, its key unlocked) that opens on
     its own, with what is missing, unreadable, duplicated or beyond the manifest's count. Reads
     the tables directly: nothing here trusts the manifest or the verified set. Of two copies
-    of one row (one id, or one account name) the newest version is kept (the highest version,
-    then the highest id), and the older copy is reported."""
+    of one row (one id, or one account name) the newest is kept and the older copy is reported:
+    the highest id, then the highest version. Ids only grow and each row's id is sealed into it,
+    so a higher id was written later (`team recover`, like a removal and a new `account add`,
+    writes an account again under a new id at version 1); versions count the rewrites of one id
+    and cannot be compared across ids."""
     out = Salvage()
     conn, keys = store._conn, store._keys
     accounts: dict[str, tuple[int, int, Profile]] = {}  # name -> (version, id, profile)
     seen_ids: set[int] = set()
     for row_id, version, tag, body in conn.execute(_QUERIES["accounts"]).fetchall():
         try:
-            profile = store._open_profile(row_id, version, bytes(tag), bytes(body))
+            profile = store._open_profile(row_id, version, _blob(tag), _blob(body))
         except (StoreDamaged, ValueError, TypeError):
             out.unreadable["accounts"] += 1
             continue
@@ -130,7 +142,7 @@ def read(store) -> Salvage:
         if row_id in seen_ids or name in accounts:  # two copies of one account: the newest is kept
             out.duplicates["accounts"] += 1
             out.older_copies.append(name)
-            if name in accounts and (version, row_id) <= accounts[name][:2]:
+            if name in accounts and (row_id, version) <= (accounts[name][1], accounts[name][0]):
                 continue
         seen_ids.add(row_id)
         accounts[name] = (version, row_id, profile)

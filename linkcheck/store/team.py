@@ -245,6 +245,17 @@ def check_seen(key: MemberKey, seen_before: tuple[object, object], generation: i
         signed_epoch = (acceptance or {}).get("epoch")
         if epoch < int(seen.get("epoch", 0)) and signed_epoch is None:
             raise StoreDamaged(rolled_back_message(generation, seen, owner))
+        # It must descend from the acceptance this computer saw: each acceptance signs the ids of
+        # every acceptance it follows (`lineage`), so a second series that an owner accepted once
+        # more (a fork, then one `DELETE` and another `team recover`) is not taken for a newer state.
+        if seen.get("acceptance") and seen["acceptance"] not in followed(acceptance):
+            raise StoreDamaged(
+                _("the team store is forked: its acceptance number {restores} does not follow the acceptance this "
+                  "computer saw, so the server showed owners different states; an owner compares with the others "
+                  "and accepts one with `linkcheck team recover`", restores=restores) if owner else
+                _("the team store is forked: its acceptance number {restores} does not follow the acceptance this "
+                  "computer saw, so the server showed owners different states; tell an owner of the team, who "
+                  "compares with the others and accepts one with `linkcheck team recover`", restores=restores))
         return
     if restores < seen_restores or generation < seen["generation"] or epoch < seen["epoch"]:
         raise StoreDamaged(rolled_back_message(generation, seen, owner))
@@ -273,6 +284,25 @@ def acceptance_id(record: dict | None) -> str:
         {"restores": record.get("restores"), "nonce": record.get("nonce", f"legacy-{record.get('generation')}")})).hexdigest()
 
 
+def followed(record: dict | None) -> list[str]:
+    """The ids of the acceptances an acceptance signed that it follows ([]: none, or a record
+    from before linkcheck signed them, which then cannot follow one a computer saw)."""
+    follows = (record or {}).get("follows")
+    if not isinstance(follows, list) or not all(isinstance(x, str) for x in follows):
+        return []
+    return list(follows)
+
+
+def lineage(record: dict | None, seen: dict | None = None) -> list[str]:
+    """What a new acceptance follows: the acceptance the accepted state carries, with every one
+    it follows, and the acceptance this owner's computer saw last, with every one that follows
+    (`remember` keeps them), each id once, oldest first."""
+    ids = followed(record) + ([acceptance_id(record)] if record else [])
+    if seen and seen.get("acceptance"):
+        ids += followed(seen) + [str(seen["acceptance"])]
+    return list(dict.fromkeys(ids))
+
+
 def checked_seen(key: MemberKey, seen_before: tuple[object, object]) -> dict:
     """The record of the newest team manifest this computer had seen, its MAC checked."""
     seen, mac = seen_before
@@ -292,7 +322,7 @@ def rolled_back_message(generation: int, seen: dict, owner: bool) -> str:
 
 
 def remember(key: MemberKey, generation: int, epoch: int, digest: str, restores: int = 0,
-             acceptance: str = "") -> None:
+             acceptance: str = "", follows: list[str] | None = None) -> None:
     """Keep this team manifest as the newest seen, unless a newer one is kept already (another
     command of this member may have committed or read a newer state meanwhile). `when` keeps
     the time this computer first saw it (`team recover` shows it)."""
@@ -311,6 +341,8 @@ def remember(key: MemberKey, generation: int, epoch: int, digest: str, restores:
             seen["restores"] = restores
         if acceptance:
             seen["acceptance"] = acceptance
+            if follows:
+                seen["follows"] = list(follows)
         data.update(seen=seen, seen_mac=key.seen_mac(seen))
         _replace_file(key.path, data)
 
@@ -434,15 +466,20 @@ def restore_payload_v2(team: str, record: dict) -> bytes:
     but its signature -- the team, the number of this acceptance, the counter it was given, the
     key epoch and the member list it accepted, a random nonce (two acceptances never look alike)
     and the facts shown (what was lost). Kept inside the sealed row manifest, so the team
-    manifest's signature covers it, and carried by every later write."""
+    manifest's signature covers it, and carried by every later write. `follows` (when there)
+    names every acceptance this one follows, so a member's computer takes a newer acceptance
+    only if it descends from the one it saw (`check_seen`)."""
     body = {k: v for k, v in record.items() if k != "signature"}
     return _RESTORE_DOMAIN_V2 + crypto.canonical_json({"team": team, **body})
 
 
 def sign_restore(team: str, restores: int, generation: int, owner: MemberKey, facts: dict, *,
-                 epoch: int, members: str, nonce: str | None = None) -> dict:
+                 epoch: int, members: str, nonce: str | None = None, follows: list[str] | None = None) -> dict:
+    """`follows`: the ids of the acceptances this one supersedes (`lineage`), signed with it."""
     record = {"restores": restores, "generation": generation, "by": owner.name, "epoch": epoch,
               "members": members, "nonce": nonce or os.urandom(16).hex(), **facts}
+    if follows is not None:
+        record["follows"] = list(follows)
     record["signature"] = owner.ed25519.sign(restore_payload_v2(team, record)).hex()
     return record
 

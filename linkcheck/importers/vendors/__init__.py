@@ -11,6 +11,10 @@ import importlib
 from ...i18n import _, language
 
 VENDORS = ("adspower", "bitbrowser", "ziniao", "gologin")
+# The secrets linkcheck reads from the environment for each vendor (each module's KEY_ENV), named
+# here so `run` strips them from the command it starts without importing every vendor.
+KEY_ENVS = ("LINKCHECK_ADSPOWER_API_KEY", "LINKCHECK_BITBROWSER_API_KEY", "LINKCHECK_ZINIAO_LOGIN",
+            "LINKCHECK_GOLOGIN_TOKEN")
 # A vendor as a Chinese sentence names it (the help's names); English sentences, JSON and
 # `--browser VENDOR:ID` keep the vendor's key.
 VENDOR_NAMES_ZH = {"adspower": "AdsPower", "bitbrowser": "比特浏览器", "ziniao": "紫鸟", "gologin": "GoLogin"}

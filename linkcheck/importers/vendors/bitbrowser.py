@@ -10,7 +10,7 @@ from typing import Iterator
 
 from ...i18n import _
 from .common import (
-    BrowserProfile, unknown_settings, Garbage, LocalApi, VendorUnavailable, check_base_url, file_rows, items, iter_pages, obj, parse_rows,
+    BrowserProfile, unknown_settings, Garbage, LocalApi, VendorUnavailable, check_base_url, file_rows, loads_nested, items, iter_pages, obj, parse_rows,
     proxy_unsaid, proxy_url, text,
 )
 
@@ -66,12 +66,7 @@ def parse(row, where: str) -> BrowserProfile:
     cookies: tuple[tuple[str, str], ...] = ()
     cookie = row.get("cookie")
     if isinstance(cookie, str) and cookie.strip().startswith("["):
-        import json
-
-        try:
-            cookie = json.loads(cookie)
-        except ValueError:
-            raise Garbage(_("{where}: field 'cookie' is not JSON", where=where)) from None
+        cookie = loads_nested(cookie, where, "cookie")
     if isinstance(cookie, list):
         cookies = tuple((text(c, "domain", where), text(c, "value", where)) for c in cookie if isinstance(c, dict))
     passthrough = []

@@ -26,6 +26,10 @@ from ...normalize.browser import combined_fingerprint
 MAX_BODY_BYTES = 16 * 2**20  # one page of a vendor's answer
 MAX_FILE_BYTES = 64 * 2**20  # an export file
 MAX_PAGES = 2000
+# What the profiles read in one go may keep (cookies, tags, settings, counted by `kept_size`): a
+# command holds every profile before it writes, so an answer of 2000 pages (each under 16 MiB)
+# must not grow it to tens of gigabytes. As for an export file, 64 MiB.
+MAX_KEPT_BYTES = 64 * 2**20
 TIMEOUT_SECONDS = 5.0
 EXIT_UNAVAILABLE = 2  # the vendor app is not running, or refused the key
 
@@ -99,7 +103,55 @@ def text(row: dict, key: str, where: str, *, limit: int = 4096) -> str:
         raise Garbage(_("{where}: field {key!r} is not text", where=where, key=key))
     if len(value) > limit:
         raise Garbage(_("{where}: field {key!r} is longer than {limit} characters", where=where, key=key, limit=limit))
+    if not _encodes(value):
+        raise Garbage(_("{where}: field {key!r} is not valid text (it holds a lone surrogate)", where=where, key=key))
     return value.strip()
+
+
+def _encodes(value: str) -> bool:
+    """Whether `value` is text UTF-8 can write: a lone surrogate (`"\\ud800"` is valid JSON) would
+    fail later, in a hash or a URL, as an internal error."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+MAX_ROW_DEPTH = 16  # a profile row nests a few levels (fingerprint, proxy, cookies): far more is not one
+
+
+def check_row(row: Any, where: str) -> None:
+    """What `import` refuses in its input (importers/safety.py), for one row of a vendor's answer
+    or export file, before any field is read: nesting deeper than MAX_ROW_DEPTH levels, and text
+    (a key or a value, anywhere in the row) that holds a lone surrogate (exit 3, one line)."""
+    stack: list[tuple[Any, int]] = [(row, 0)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, str):
+            if not _encodes(value):
+                raise Garbage(_("{where}: a text value is not valid text (it holds a lone surrogate)", where=where))
+            continue
+        if not isinstance(value, (dict, list)):
+            continue
+        if depth >= MAX_ROW_DEPTH:
+            raise Garbage(_("{where}: nested deeper than {n} levels", where=where, n=MAX_ROW_DEPTH))
+        if isinstance(value, dict):
+            for key, inner in value.items():
+                stack.append((key, depth + 1))
+                stack.append((inner, depth + 1))
+        else:
+            stack.extend((inner, depth + 1) for inner in value)
+
+
+def loads_nested(value: str, where: str, key: str) -> Any:
+    """A field a vendor sends as JSON text (cookies): parsed, and checked as a row is."""
+    try:
+        parsed = json.loads(value)
+    except (ValueError, RecursionError):
+        raise Garbage(_("{where}: field {key!r} is not JSON", where=where, key=key)) from None
+    check_row(parsed, where)
+    return parsed
 
 
 def obj(row: dict, key: str, where: str) -> dict:
@@ -109,8 +161,9 @@ def obj(row: dict, key: str, where: str) -> dict:
     if isinstance(value, str):  # some vendors send nested objects as JSON text
         try:
             value = json.loads(value)
-        except ValueError:
+        except (ValueError, RecursionError):
             raise Garbage(_("{where}: field {key!r} is not an object", where=where, key=key)) from None
+        check_row(value, where)
     if not isinstance(value, dict):
         raise Garbage(_("{where}: field {key!r} is not an object", where=where, key=key))
     return value
@@ -175,7 +228,8 @@ def check_base_url(url: str, *, allowed_remote: tuple[str, ...] = ()) -> str:
 
 
 class LocalApi:
-    """Read-only JSON calls to a vendor's API: short timeout, bounded body, no redirects."""
+    """Read-only JSON calls to a vendor's API: short timeout (for the whole call: an answer sent
+    one byte at a time is cut off at it, capture/watchdog.py), bounded body, no redirects."""
 
     def __init__(self, vendor: str, base: str, *, headers: dict[str, str] | None = None,
                  timeout: float = TIMEOUT_SECONDS):
@@ -189,8 +243,7 @@ class LocalApi:
         self.base = base
         self.headers = dict(headers or {})
         self.timeout = timeout
-        # No proxy from the environment: the app is on this computer.
-        self._opener = urllib.request.build_opener(urllib.request.ProxyHandler({}), Refuse())
+        self._refuse = Refuse
 
     def call(self, method: str, path: str, *, query: dict | None = None, body: dict | None = None) -> Any:
         import http.client
@@ -204,9 +257,16 @@ class LocalApi:
         if data is not None:
             headers["Content-Type"] = "application/json"
         request = urllib.request.Request(url, data=data, headers=headers, method=method)
+        from ...capture.watchdog import Watchdog, handlers
+
+        watchdog = Watchdog(self.timeout)
+        # No proxy from the environment: the app is on this computer.
+        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}), self._refuse(), *handlers(watchdog))
         try:
-            with self._opener.open(request, timeout=self.timeout) as response:
+            with watchdog, opener.open(request, timeout=self.timeout) as response:
                 raw = response.read(MAX_BODY_BYTES + 1)
+            if watchdog.fired:  # cut off mid-answer: what was read is not the answer
+                raise TimeoutError("timed out")
         except urllib.error.HTTPError as exc:
             if exc.code in (401, 403):
                 raise VendorUnavailable(_("{vendor}: the local API refused the key (HTTP {code})", vendor=self.vendor, code=exc.code)) from None
@@ -215,11 +275,16 @@ class LocalApi:
             raise VendorUnavailable(_("{vendor}: the local API answered HTTP {code} to {path}", vendor=self.vendor, code=exc.code, path=path)) from None
         except (urllib.error.URLError, ConnectionError, socket.timeout, TimeoutError, OSError) as exc:
             reason = getattr(exc, "reason", exc)
-            why = "timed out" if "timed out" in str(reason) else (getattr(reason, "strerror", None) or "no answer")
+            why = ("timed out" if watchdog.fired or "timed out" in str(reason)
+                   else (getattr(reason, "strerror", None) or "no answer"))
             raise VendorUnavailable(
                 _("{vendor}: cannot reach the local API at {base} ({why}); is the app running with its local API enabled?", vendor=self.vendor, base=self.base, why=why)
             ) from None
         except http.client.HTTPException:
+            if watchdog.fired:
+                raise VendorUnavailable(
+                    _("{vendor}: cannot reach the local API at {base} ({why}); is the app running with its local API enabled?", vendor=self.vendor, base=self.base, why="timed out")
+                ) from None
             raise Garbage(_("{vendor}: the local API's answer is not valid HTTP", vendor=self.vendor)) from None
         if len(raw) > MAX_BODY_BYTES:
             raise Garbage(_("{vendor}: an answer from {path} is larger than {n} MiB", vendor=self.vendor, path=path, n=MAX_BODY_BYTES // 2 ** 20))
@@ -378,8 +443,31 @@ def parse_rows(rows: Iterable[Any], parse: Callable[[Any, str], BrowserProfile],
                label: Callable[[int], str]) -> Iterator[BrowserProfile]:
     """Each row of a vendor's list through `parse`, named in its errors `label(N)` (from 1):
     "ziniao_cn.csv: store #1", in the interface language."""
+    kept = 0
     for n, row in enumerate(rows):
-        yield parse(row, label(n + 1))
+        where = label(n + 1)
+        check_row(row, where)
+        try:
+            profile = parse(row, where)
+        except (TypeError, AttributeError, RecursionError, UnicodeError):
+            # A field of a type or form the checks above did not foresee: still the vendor's
+            # answer that is not as documented (exit 3), never an internal error.
+            raise Garbage(_("{where}: a field has a type or form the vendor does not document", where=where)) from None
+        kept += kept_size(profile)
+        if kept > MAX_KEPT_BYTES:
+            raise Garbage(_("{where}: the profiles read so far hold more than {n} MiB of cookies, tags and settings; "
+                            "stopped, and nothing was written", where=where, n=MAX_KEPT_BYTES // 2 ** 20))
+        yield profile
+
+
+def kept_size(profile: BrowserProfile) -> int:
+    """About how many bytes `profile` holds in memory (its texts and a share for each object)."""
+    size = 2048 + sum(len(d) + len(v) + 120 for d, v in profile.cookies) + sum(len(t) + 60 for t in profile.tags)
+    size += sum(len(str(k)) + len(str(v)) + 60 for k, v in profile.fingerprint.items())
+    for value in (profile.name, profile.remark, profile.group, profile.proxy, profile.proxy_account,
+                  profile.platform_login, profile.device_name, profile.totp_secret):
+        size += len(value or "")
+    return size
 
 
 def iter_pages(fetch: Callable[[int], list], first: int, size: int, vendor: str) -> Iterator[Any]:

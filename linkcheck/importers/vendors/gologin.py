@@ -6,13 +6,12 @@ webGLMetadata.vendor`, `cookies`… Fields: see README "GoLogin".
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Iterator
 
 from ...i18n import _
 from .common import (
-    BrowserProfile, unknown_settings, Garbage, LocalApi, check_base_url, file_rows, items, iter_pages, obj, parse_rows, proxy_unsaid, proxy_url, text,
+    BrowserProfile, unknown_settings, Garbage, LocalApi, check_base_url, file_rows, loads_nested, items, iter_pages, obj, parse_rows, proxy_unsaid, proxy_url, text,
 )
 
 VENDOR = "gologin"
@@ -57,10 +56,7 @@ def parse(row, where: str) -> BrowserProfile:
     cookies: tuple[tuple[str, str], ...] = ()
     raw_cookies = row.get("cookies")
     if isinstance(raw_cookies, str) and raw_cookies.strip().startswith("["):
-        try:
-            raw_cookies = json.loads(raw_cookies)
-        except ValueError:
-            raise Garbage(_("{where}: field 'cookies' is not JSON", where=where)) from None
+        raw_cookies = loads_nested(raw_cookies, where, "cookies")
     if isinstance(raw_cookies, list):
         cookies = tuple((text(c, "domain", where), text(c, "value", where)) for c in raw_cookies if isinstance(c, dict))
     families = fonts.get("families")
@@ -96,7 +92,7 @@ def parse(row, where: str) -> BrowserProfile:
             "ua": text(nav, "userAgent", where), "webgl_vendor": text(webgl, "vendor", where),
             "webgl_renderer": text(webgl, "renderer", where), "screen": text(nav, "resolution", where),
             "cpu": text(nav, "hardwareConcurrency", where), "memory": text(nav, "deviceMemory", where),
-            "fonts": [str(f) for f in (families or [])], "platform": text(nav, "platform", where),
+            "fonts": [str(f) for f in items(families, f"{where}: fonts")], "platform": text(nav, "platform", where),
         },
         passthrough=tuple(passthrough),
         webrtc_real=text(webrtc, "mode", where).lower() == "real",
