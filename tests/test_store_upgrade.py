@@ -262,3 +262,16 @@ def test_a_team_store_is_upgraded_by_an_owner_only(cli, team_url, monkeypatch, t
     assert "1 of 1 value(s) keyed again" in result.stdout
     assert _planned_pairs(cli) == {"old-a"}
     assert json.loads(cli("store", "--counts", "--format", "json").stdout)["keys_version"] == models.KEYS_VERSION
+
+
+def test_a_browser_profiles_recorded_settings_are_kept():
+    """A browser profile's flags are its settings as imported (time zone, country, hardware showing
+    through), not what its normaliser gives: the upgrade keeps them (found on the trial's store)."""
+    from linkcheck.usecases.upgrade import rederived
+
+    normalized, keys, _flags = kinds.parse_tuple("browser_profile", "bitbrowser:a1b2c3d4e5f6")
+    recorded = ("passthrough:canvas", "tz:America/New_York", "lang:en-US", "country:US")
+    attr = Attribute("browser_profile", "bitbrowser:a1b2c3d4e5f6", normalized, ("browser_profile:old",), "import",
+                     1, 1, "browser bitbrowser:a1b2c3d4e5f6", recorded)
+    new = rederived(attr, Account("shop", "amazon.com"))
+    assert new is not None and new.flags == recorded and new.keys == keys and new.note == attr.note

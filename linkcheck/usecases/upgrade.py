@@ -35,6 +35,10 @@ REGION_KINDS = frozenset({"phone", "tax_id", "registration_number", "payment_acc
 # Kinds whose values are (or may be) the store's keyed hash of a secret or of a machine's own
 # id (crypto Keyring.machine_hash): valid only under the key of the store that made them.
 HASHED_KINDS = ("machine_id", "totp_secret", "cookie")
+# Kinds whose flags are not the normaliser's but set when the value is recorded: a browser
+# profile's settings (time zone, language, country, hardware showing through: usecases/browser.py
+# `_attributes`), which `browser audit` reads. Kept as they are.
+FLAGS_AS_RECORDED = frozenset({"browser_profile"})
 ACTION = "store-upgrade"
 VERDICT = "UPGRADED"
 
@@ -154,6 +158,8 @@ def rederived(attr: Attribute, account: Account, default_region: str | None = No
     if chosen is None:
         return None
     normalized, keys, flags = chosen
+    if attr.kind in FLAGS_AS_RECORDED:
+        flags = attr.flags
     # A kind that keeps no raw value (a proxy: its password) keeps its canonical form as written.
     value = attr.value if entry.keeps_raw else normalized
     return attr._replace(value=value, normalized=normalized, keys=keys, flags=flags)
