@@ -222,7 +222,7 @@ def test_an_older_store_says_so_once_per_command_and_its_keys_version_survives_w
     json.loads(result.stdout)  # the JSON is untouched: the note is on stderr
     assert cli("account", "add", "new-shop", "--marketplace", "amazon.com").exit_code == 0
     table = cli("store", "--counts").output
-    assert f"{old} (older than this linkcheck's {newer_linkcheck}: export and import into a new store)" in table
+    assert f"{old} (older than this linkcheck's {newer_linkcheck}: `linkcheck store upgrade` keys it by today's rules)" in table
     assert json.loads(cli("store", "--counts", "--format", "json").stdout)["keys_version"] == old
 
 

@@ -724,6 +724,7 @@ def import_cmd(files, fmt, skip_invalid, problems_file, force, region, encoding)
             click.echo("\r" + " " * 40 + "\r", err=True, nl=False)
         _report_import(result, problems_file)
         write_problems(result.skipped)
+        _warn_keyed_hashes(files)
     except KeyboardInterrupt:
         if not committed:
             # The import is one transaction: interrupted before its commit, nothing of it is
@@ -740,6 +741,20 @@ def import_cmd(files, fmt, skip_invalid, problems_file, force, region, encoding)
             err=True,
         )
         click.get_current_context().exit(130)
+
+
+def _warn_keyed_hashes(files) -> None:
+    """An import file with values of the kinds kept as a store's keyed hash: say they match only
+    in the store that made them, which the file does not name."""
+    from ..usecases.upgrade import hashed_kinds_in
+
+    found = sorted({kind for path in files for kind in hashed_kinds_in(path)})
+    if found:
+        echo_err(_("warning: the file holds values of {kinds}: a captured machine ID, a 2FA secret and a cookie are "
+                   "kept as the keyed hash of the store that recorded them, and an export does not say which store "
+                   "that was. If the file is another store's export, this store's `check` will never match them: "
+                   "capture those computers again (`linkcheck capture`) and import the browser profiles again "
+                   "(`linkcheck browser import`).", kinds=", ".join(found)))
 
 
 def _report_import(result: book.ImportResult, problems_file: Path | None) -> None:
@@ -782,6 +797,13 @@ def export_cmd(fmt, output, force):
     (JSON), to a new file that replaces OUTPUT only when complete; an
     existing OUTPUT is replaced only after asking, or with --force.
 
+    An export carries the accounts and their values only: not the health
+    figures, appeal cases, log or explanations. Captured machine IDs, 2FA
+    secrets and cookies are in it as this store's keyed hashes, which
+    another store's `check` never computes. To key a store by a newer
+    linkcheck's matching rules, run `linkcheck store upgrade` instead of
+    exporting it into a new store.
+
     \b
     Examples:
       linkcheck export -o accounts.json
@@ -800,6 +822,10 @@ def export_cmd(fmt, output, force):
             count = write_export(profiles, fmt, out, kinds.KIND_NAMES)
     shown = "standard output" if to_stdout else output
     echo_err(_("warning: {shown} holds every value in plain text; keep it private and delete it when done", shown=shown))
+    echo_err(_("note: an export carries the accounts and their values only, not the health figures, appeal cases, log "
+               "or explanations; captured machine IDs, 2FA secrets and cookies are in it as this store's keyed hashes, "
+               "which another store never matches (to key this store by newer matching rules: `linkcheck store "
+               "upgrade`)"))
     if to_stdout:
         echo_err(_("Exported {count} account(s) to standard output", count=count))
     else:

@@ -1,7 +1,7 @@
 """The log's entries for destructive edits and recoveries: what each removed or lost.
 
 `account remove`, `attr remove`, `attr retire`, `account set --rename`, `team remove`,
-`team recover` and `store migrate --salvage` each log an entry (sealed like the rest of the
+`team recover`, `store migrate --salvage` and `store upgrade` each log an entry (sealed like the rest of the
 log; a team store adds the member who made it); `log` shows what it removed in a `what`
 column. Values are kept masked, as `account show` shows them."""
 
@@ -14,7 +14,7 @@ CHANGE_WORDS = {"account-remove": N_("account-remove"), "attr-remove": N_("attr-
                 "member-remove": N_("member-remove"), "recover": N_("recover"), "salvage": N_("salvage"),
                 "REMOVED": N_("REMOVED"), "RETIRED": N_("RETIRED"), "RENAMED": N_("RENAMED"),
                 "WITHDRAWN": N_("WITHDRAWN"), "LOST": N_("LOST"), "ACCEPTED": N_("ACCEPTED"), "WHOLE": N_("WHOLE"),
-                "UNVERIFIED": N_("UNVERIFIED")}
+                "UNVERIFIED": N_("UNVERIFIED"), "store-upgrade": N_("store-upgrade"), "UPGRADED": N_("UPGRADED")}
 _TABLES = {"accounts": N_("accounts"), "events": N_("log entries"), "explanations": N_("explanations")}
 
 
@@ -35,6 +35,13 @@ def change_what(event) -> list[str]:
     # which accounts were lost, where the log or an explanation named them (the rest are counted only)
     if d.get("named_missing"):
         what.append(_("missing: {names}", names=", ".join(str(n) for n in d["named_missing"])))
+    if event.action == "store-upgrade":
+        what.append(_("match keys version {old} to {new}: {values} value(s) of {accounts} account(s) keyed again",
+                      old=d.get("from", "?"), new=d.get("to", "?"), values=d.get("values", 0),
+                      accounts=d.get("accounts", 0)))
+        kept = sum(n for n in (d.get("kept") or {}).values() if isinstance(n, int))
+        if kept:
+            what.append(_("{n} value(s) kept their old keys", n=kept))
     if d.get("removed_yet_here"):
         what.append(_("removed, yet here again: {names}", names=", ".join(str(n) for n in d["removed_yet_here"])))
     return what

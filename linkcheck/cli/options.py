@@ -402,8 +402,9 @@ def _note_outdated_keys(store) -> None:
         return
     echo_err(_("note: this store's values were matched by the rules of an older linkcheck (match keys version "
                "{old}, now {new}): a value added or checked now may not meet one on file written otherwise. "
-               "To match everything by today's rules, export the store and import the file into a new store "
-               "(README: \"When the matching rules change\").", old=store.keys_version, new=KEYS_VERSION))
+               "To key everything by today's rules, run `linkcheck store upgrade` (in place; it keeps the log, "
+               "health figures, appeal cases and explanations; README: \"When the matching rules change\").",
+               old=store.keys_version, new=KEYS_VERSION))
 
 
 def echo_err(message: str) -> None:

@@ -180,13 +180,15 @@ def store_info(ctx, counts, fmt):
 
     Prints nothing sensitive. With --counts, unlocks the store and adds the
     numbers of accounts, attributes and log entries. `store migrate` copies
-    the store into a new file store or team store.
+    the store into a new file store or team store; `store upgrade` keys its
+    values by this linkcheck's matching rules.
 
     \b
     Examples:
       linkcheck store
       linkcheck store --counts --format json
       linkcheck store migrate --to postgresql://lc@db.example.com/agency
+      linkcheck store upgrade
     """
     if ctx.invoked_subcommand is not None:
         return
@@ -236,7 +238,7 @@ def _keys_version_text(version: int) -> str:
                  current=KEYS_VERSION)
     if version == KEYS_VERSION:
         return _("{version} (this linkcheck's)", version=version)
-    return _("{version} (older than this linkcheck's {current}: export and import into a new store)",
+    return _("{version} (older than this linkcheck's {current}: `linkcheck store upgrade` keys it by today's rules)",
              version=version, current=KEYS_VERSION)
 
 
@@ -363,6 +365,82 @@ def migrate_cmd(target, member, new_passphrase_file, salvage):
     if found is not None:
         for line in salvage_lines(found):
             click.echo(line)
+
+
+@store_info.command("upgrade")
+@store_options
+@click.option("--dry-run", is_flag=True, help="Say what would change; write nothing.")
+def upgrade_cmd(dry_run):
+    """Key every value by this linkcheck's matching rules, in place.
+
+    When a newer linkcheck matches values by other rules (a new match keys
+    version: `linkcheck store --counts` shows the store's), values entered
+    before keep the keys they were given and may not meet a value written
+    otherwise. This derives every value's normalised form, match keys and
+    flags again from the value as written, and records the new version.
+
+    Everything else stays as it is: every account and its appeal case,
+    each value as written with its periods, notes and sources, the log
+    (checks, captures, health figures) and the explanations (tagged again
+    where their values got new keys). Keyed hashes (captured machine IDs,
+    2FA secrets, cookies) are kept: the store keeps its key, so they still
+    match what `check` computes. All in one transaction: interrupted, the
+    store is as it was. The upgrade is logged. A team store: owners only.
+
+    \b
+    Examples:
+      linkcheck store upgrade --dry-run
+      linkcheck store upgrade
+    """
+    from ..models import KEYS_VERSION
+    from ..usecases.upgrade import upgrade
+    from .options import setting_value
+
+    context = click.get_current_context()
+    context.find_root().meta["linkcheck.keys_noted"] = True  # this command is what the note advises
+    with open_store(write=not dry_run) as st:
+        role = getattr(st, "role", None)
+        if role is not None and role != "owner":
+            raise UsageError(_("you are {name}, an {role}: only an owner of the team upgrades its match keys",
+                               name=st.member.name, role=translate(role)))
+        version = st.keys_version
+        if version > KEYS_VERSION:
+            raise UsageError(_("this store was written by a newer linkcheck (match keys version {version}, this "
+                               "one's {ours}): upgrade linkcheck instead", version=version, ours=KEYS_VERSION))
+        if version == KEYS_VERSION:
+            click.echo(_("The store's values are already keyed by this linkcheck's rules (match keys version "
+                         "{version}); nothing to change.", version=version))
+            return
+        result = upgrade(st, default_region=setting_value("region"), write=not dry_run)
+    for line in upgrade_lines(result, dry_run=dry_run):
+        click.echo(line)
+    if result.kept:
+        echo_err(_("warning: {n:,} value(s) that today's rules refuse kept their old keys ({kinds}): `linkcheck "
+                   "account show --reveal` shows them; correct or remove them", n=result.kept,
+                   kinds=", ".join(f"{kind} {n:,}" for kind, n in sorted(result.kept_kinds.items()))))
+
+
+def upgrade_lines(result, *, dry_run: bool = False) -> list[str]:
+    """What `store upgrade` did (or would do), for people."""
+    counts = {"values": result.values_rekeyed, "total": result.values, "accounts": result.accounts_changed,
+              "old": result.old_version, "new": result.new_version}
+    if dry_run:
+        lines = [_("Dry run, nothing written: upgrading the match keys from version {old} to {new} would key "
+                   "{values:,} of {total:,} value(s) again, in {accounts:,} account(s).", **counts)]
+    else:
+        lines = [_("Upgraded the match keys from version {old} to {new}: {values:,} of {total:,} value(s) keyed "
+                   "again by today's rules, in {accounts:,} account(s).", **counts)]
+    if result.rekeyed_kinds:
+        lines.append(_("Keyed again, by kind: {kinds}", kinds=", ".join(
+            f"{kind} {n:,}" for kind, n in sorted(result.rekeyed_kinds.items()))))
+    if result.explanations:
+        lines.append(_("{n:,} explanation(s) now name their values by the new keys too.", n=result.explanations))
+    if not dry_run:
+        lines.append(_("Kept as they were: every account and its appeal case, each value as written with its "
+                       "periods, notes and sources, the log (checks, captures, health figures) and the "
+                       "explanations; {hashed:,} keyed hash(es) (machine IDs, 2FA secrets, cookies) still match "
+                       "what `check` computes.", hashed=result.hashed))
+    return lines
 
 
 def _founder_name() -> tuple[str, str | None]:

@@ -182,6 +182,11 @@ class MemoryStore:
     def explanations(self) -> list[Explanation]:
         return [self._decode_explanation(raw) for raw in self._data.explanations.values()]
 
+    def replace_explanation(self, old: Explanation, new: Explanation) -> None:
+        self._require_write()
+        self._data.explanations.pop(explanation_name(old), None)
+        self.put_explanation(new)
+
     def put_explanation(self, expl: Explanation) -> None:
         self._require_write()
         self._data.explanations[explanation_name(expl)] = _encode_explanation(expl)
@@ -213,6 +218,10 @@ class MemoryStore:
     def keep_keys_version(self, version: int) -> None:
         self._require_write()
         self._data.keys_version = min(version, self._data.keys_version)
+
+    def upgrade_keys_version(self, version: int) -> None:
+        self._require_write()
+        self._data.keys_version = version
 
     def rekey(self, new_passphrase: str) -> None:
         """Nothing is wrapped in memory; refuses an empty passphrase as the SQLite backend does."""

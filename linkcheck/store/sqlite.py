@@ -765,6 +765,11 @@ class Store:
         self._require_write()
         self._open_manifest.keys = min(version, self._open_manifest.keys)
 
+    def upgrade_keys_version(self, version: int) -> None:
+        """Record that every value was keyed again by `version`'s rules (`store upgrade`)."""
+        self._require_write()
+        self._open_manifest.keys = version
+
     @property
     def _open_manifest(self) -> Manifest:
         """The manifest verified at open: every read and write runs after that check."""
@@ -1245,6 +1250,17 @@ class Store:
         )
         self._remember("explanations", row_id, version, tag, sealed)
         m.accumulator ^= self._mac_row("explanations", row_id, version, tag, sealed)
+
+    def replace_explanation(self, old: Explanation, new: Explanation) -> None:
+        """Put `new` in the place of `old`, whose row is named by the values it covers
+        (`store upgrade` tags them again): one transaction, like every write."""
+        self._require_write()
+        name = self._keys.name_tag(explanation_name(old))
+        for row_id, version, tag, _expl in list(self._explanation_rows()):
+            if tag == name:
+                self._delete_explanation(row_id, version, tag)
+                break
+        self.put_explanation(new)
 
     def _delete_explanation(self, row_id: int, version: int, tag: bytes) -> None:
         row = self._conn.execute("SELECT body FROM explanations NOT INDEXED WHERE id = ?", (row_id,)).fetchone()
