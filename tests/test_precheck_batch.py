@@ -306,3 +306,26 @@ def test_batch_precheck_says_a_mistyped_id_under_its_row(cli, on_file, tmp_path)
     ]
     data = json.loads(cli("precheck", path, "--format", "json").stdout)
     assert [len(e["typos"]) for e in data["accounts"]] == [1, 0]
+
+
+# ----- audit --status: only the pairs with an account of a status ---------------------------------
+
+def test_audit_status_keeps_only_pairs_with_a_planned_account(cli, store, tmp_path):
+    path = _write_csv(tmp_path / "all.csv", [
+        ["account", "marketplace", "status", "phone", "email"],
+        ["acme-us", "amazon.com", "active", "+1 201 555 0101", "a@acme.example"],
+        ["new-1", "amazon.com", "planned", "+1 201 555 0101", "n@new1.example"],
+        ["x-1", "amazon.com", "active", "+1 201 555 0111", "same@x.example"],
+        ["x-2", "amazon.com", "active", "+1 201 555 0112", "same@x.example"],
+    ])
+    assert cli("import", path).exit_code == 0
+    every = json.loads(cli("audit", "--format", "json").stdout)
+    assert sorted(tuple(p["accounts"]) for p in every["pairs"]) == [("acme-us", "new-1"), ("x-1", "x-2")]
+    for word in ("planned", "计划中"):
+        result = cli("audit", "--status", word, "--format", "json")
+        assert result.exit_code == 1
+        data = json.loads(result.stdout)
+        assert [p["accounts"] for p in data["pairs"]] == [["acme-us", "new-1"]]
+    table = cli("audit", "--status", "planned").stdout
+    assert "acme-us — new-1" in table and "x-1 — x-2" not in table
+    assert cli("audit", "--status", "suspended", "--format", "json").exit_code == 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 
 import sys
@@ -17,6 +18,7 @@ from ..registry import kinds
 from ..importers import reader_names
 from ..linkage.rules import load_rules
 from .localise import _width
+from .account_cmds import STATUS
 from ..usecases import audit as audit_job
 from ..usecases import precheck as precheck_job
 from .options import (
@@ -229,13 +231,15 @@ def render_audit_table(result: engine.Audit, *, reveal: bool, total_accounts: in
     "--link-level", type=LEVEL, default="high", show_default=True, help="Pairs at or above this level form clusters."
 )
 @click.option("--account", default=None, help="Only pairs involving this account.")
+@click.option("--status", "statuses", type=STATUS, multiple=True,
+              help="Only pairs with an account of this status (repeat for several), e.g. planned or 计划中.")
 @click.option("--reveal", is_flag=True, help="Show full normalised values instead of masks.")
 @click.option("--fail-unexplained", is_flag=True,
               help="Exit 1 only for a pair at or above --fail-on that something no `explain` covers links "
                    "(a daily check that stays quiet about links you have explained).")
 @rules_option
 @format_option()
-def audit(min_level, fail_on, link_level, account, reveal, fail_unexplained, rules_file, fmt):
+def audit(min_level, fail_on, link_level, account, statuses, reveal, fail_unexplained, rules_file, fmt):
     """Find every pair of accounts that share an identifier.
 
     Lists the values shared by many accounts, then linked pairs (strongest
@@ -254,9 +258,12 @@ def audit(min_level, fail_on, link_level, account, reveal, fail_unexplained, rul
     from .. import health  # here, not at the top: `precheck` shares this module and its start-up budget
 
     rules = load_rules(rules_file)
-    options = audit_job.AuditOptions(rules, min_level, link_level, account)
+    # --status: every account's status is read (the report's list of accounts) to filter by.
+    options = audit_job.AuditOptions(rules, min_level, link_level, account, every_account=bool(statuses))
     found = audit_job.audit_store(functools.partial(open_store, defer_macs=True), options, progress=echo_err if sys.stderr.isatty() else None)
     result = found.audit
+    if statuses:
+        result = _with_status_only(result, {a.name for a in found.accounts or () if a.status in statuses})
     standing = found.health
     data = None
     if fmt == "json":
@@ -416,6 +423,17 @@ def precheck(file, name, marketplace, region, input_format, min_level, fail_on, 
             click.echo(_pairs_table(result.context, reveal=reveal, shown=shown, no_pair=True))
     if result.exit_code:
         sys.exit(result.exit_code)
+
+
+def _with_status_only(result: engine.Audit, chosen: set[str]) -> engine.Audit:
+    """The audit's pairs, clusters, hubs and accounts at risk that involve an account of `chosen`
+    (`audit --status`): pairs with one, clusters and hubs holding one, such accounts at risk.
+    Pairs left out for `max_pairs` are not counted then (their accounts are not known)."""
+    pairs = tuple(p for p in result.pairs if chosen.intersection(p.accounts))
+    return dataclasses.replace(
+        result, pairs=pairs, clusters=tuple(c for c in result.clusters if chosen.intersection(c.accounts)),
+        hubs=tuple(h for h in result.hubs if chosen.intersection(h.accounts)),
+        at_risk=tuple(r for r in result.at_risk if r.account in chosen), pairs_omitted=0, pair_counts={})
 
 
 def _kind_words(kind: str) -> str:
