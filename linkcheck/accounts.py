@@ -8,7 +8,7 @@ import unicodedata
 from dataclasses import dataclass, replace
 from typing import Callable, Iterable
 
-from .i18n import N_, _, join_list, translate
+from .i18n import N_, _, join_list, language, translate
 from . import bankzeros
 from .registry import kinds
 from .registry.regions import known_marketplace, marketplace_suggestion
@@ -214,6 +214,42 @@ def in_company_country(attrs: list[Attribute], known: Iterable[Attribute] = ()) 
 
 # Digits grouped 3-4-4 with one kind of separator (`130 1234 5678`, `130-1234-5678`).
 _CHINESE_GROUPING = re.compile(r"1[3-9][0-9]([ \-.])[0-9]{4}\1[0-9]{4}")
+
+
+# The kinds a mistyped number is warned about by (`value_warnings`), by its flag.
+_MISTYPED = {
+    "bad-checksum": N_("{label}: {kind} {value} fails its check digit: it is probably mistyped; check it against "
+                       "the document"),
+    "bad-length:registration_number": N_("{label}: {kind} {value} has {length} characters where a unified social "
+                                         "credit code has 18: it is probably mistyped; check it against the document"),
+    "bad-length:tax_id": N_("{label}: {kind} {value} has {length} characters where a unified social credit code "
+                            "has 18: it is probably mistyped; check it against the document"),
+    "bad-length:id_number": N_("{label}: {kind} {value} has {length} characters where a Chinese ID number has 18 "
+                               "(or 15): it is probably mistyped; check it against the document"),
+}
+
+
+def mistyped(attr: Attribute) -> str | None:
+    """The message (English, with placeholders) for a value whose check digit or length says it
+    is probably mistyped (flags `bad-checksum`, `bad-length`); None for any other."""
+    if "bad-checksum" in attr.flags:
+        return _MISTYPED["bad-checksum"]
+    if "bad-length" in attr.flags:
+        return _MISTYPED.get(f"bad-length:{attr.kind}")
+    return None
+
+
+def value_warnings(label: str, attrs: Iterable[Attribute]) -> list[str]:
+    """A line for each value whose check digit fails or whose length is impossible for its kind
+    (a typo from a photo of a licence or an ID card): kept -- a typo still identifies -- but said."""
+    lines = []
+    for a in attrs:
+        message = mistyped(a)
+        if message is not None:
+            entry = kinds.get_kind(a.kind)
+            lines.append(_(message, label=label, kind=entry.label_zh if language() == "zh" else entry.label.lower(),
+                           value=kinds.mask(a.kind, a.normalized), length=len(a.normalized)))
+    return lines
 
 
 def region_warnings(label: str, attrs: Iterable[Attribute], known: Iterable[Attribute] = ()) -> list[str]:
@@ -548,6 +584,7 @@ def import_records(
     skip_invalid: bool = False,
     progress: Callable[[int], None] | None = None,
     reread: Callable[[], Iterable[ProfileRecord]] | None = None,
+    strict: bool = False,
 ) -> ImportResult:
     """Merge imported profiles into the (write-open) store, all or nothing.
 
@@ -556,6 +593,8 @@ def import_records(
     has been checked, so the transaction rolls back and every problem is reported at once.
     `reread`, a function giving the same records again, lets a second process read them and
     parse their values ahead (`ParseAhead`); the result is the same with or without it.
+    `strict`: a value whose check digit or length says it is mistyped (`value_warnings`) makes
+    its row invalid, instead of a warning.
     """
     when = now()
     ahead = None
@@ -565,7 +604,7 @@ def import_records(
         ahead = ParseAhead(reread, region, default_region, rows)
     try:
         pairs = ahead.records(records) if ahead is not None else ((record, None) for record in records)
-        return _import_records(store, pairs, region, default_region, skip_invalid, progress, when)
+        return _import_records(store, pairs, region, default_region, skip_invalid, progress, when, strict)
     finally:
         if ahead is not None:
             ahead.close()
@@ -640,7 +679,7 @@ class NewAccountRows:
         account = _new_account(name, marketplace, status, note, identity, self._when)
         attrs, value_problems = record_attributes(record, account, self._region, self._when,
                                                   default_region=self._default_region, ahead=answers)
-        if value_problems or region_warnings("", attrs):
+        if value_problems or region_warnings("", attrs) or any(mistyped(a) for a in attrs):
             return None
         profile, n = merge_attributes(Profile(account), attrs, reopen=False)
         body, index = self._store.row_content(profile)
@@ -649,7 +688,7 @@ class NewAccountRows:
 
 
 def _import_records(store, pairs: Iterable[tuple[ProfileRecord | BuiltRow, Answers | None]], region, default_region,
-                    skip_invalid, progress, when: int | None = None) -> ImportResult:
+                    skip_invalid, progress, when: int | None = None, strict: bool = False) -> ImportResult:
     when = now() if when is None else when
     created = updated = added = 0
     problems: list[str] = []
@@ -724,7 +763,13 @@ def _import_records(store, pairs: Iterable[tuple[ProfileRecord | BuiltRow, Answe
             problems.extend(_("{label}: {problem}", label=label, problem=p) for p in row_problems)
             bad_rows += 1
             continue
+        mistakes = value_warnings(label, attrs)
+        if strict and mistakes:
+            problems.extend(mistakes)
+            bad_rows += 1
+            continue
         warnings.extend(region_warnings(label, attrs, profile.attributes))
+        warnings.extend(mistakes)
         try:
             merged, n = merge_attributes(profile, attrs, reopen=False)
         except InvalidInput as exc:  # a period that conflicts with one on record

@@ -226,11 +226,12 @@ def test_match_column_in_words_in_the_table_and_as_is_in_csv(cli, demo_store):
 def test_precheck_names_the_planned_account_as_its_table_does(cli, demo_store):
     zh = cli("precheck", "-m", "amazon.com", "--brand", "acmehome", "--company-name", "Shenzhen Acme Trading Co., Ltd.",
              env=ZH).output.splitlines()
-    assert zh[0].startswith(("注意（CAUTION）：计划账户 与 acme-de、acme-us ", "不要注册（STOP）：计划账户 与 acme-de、acme-us "))
-    assert any(line.split()[1:4] == ["计划账户", "—", "acme-de"] or line.split()[1:4] == ["acme-de", "—", "计划账户"] for line in zh)
+    # acme-de is suspended: named with its status (a new account linked to it is linked from day one).
+    assert zh[0].startswith(("注意（CAUTION）：计划账户 与 acme-de（已停用）、acme-us ", "不要注册（STOP）：计划账户 与 acme-de（已停用）、acme-us "))
+    assert any(line.split()[1:4] == ["计划账户", "—", "acme-de（已停用）"] or line.split()[1:4] == ["acme-de（已停用）", "—", "计划账户"] for line in zh)
     assert "planned" not in "\n".join(zh)
     en = cli("precheck", "-m", "amazon.com", "--brand", "acmehome", "--company-name", "Shenzhen Acme Trading Co., Ltd.").output
-    assert " planned shares identifiers with acme-de, acme-us (strongest: " in en.splitlines()[0]
+    assert " planned shares identifiers with acme-de (suspended), acme-us (strongest: " in en.splitlines()[0]
     data = json.loads(cli("precheck", "-m", "amazon.com", "--brand", "acmehome", "--format", "json", env=ZH).output)
     assert data["account"] == "planned"
 

@@ -269,7 +269,7 @@ _SOURCES = {"manual": N_("manual"), "import": N_("import"), "capture": N_("captu
 _FLAGS = {"documentation": N_("documentation"), "private": N_("private"), "cgnat": N_("cgnat"),
           "loopback": N_("loopback"), "link_local": N_("link_local"), "reserved": N_("reserved"),
           "multicast": N_("multicast"), "unspecified": N_("unspecified"), "placeholder": N_("placeholder"),
-          "bad-checksum": N_("bad-checksum"), "default": N_("default"), "free_mail": N_("free_mail"),
+          "bad-checksum": N_("bad-checksum"), "bad-length": N_("bad-length"), "default": N_("default"), "free_mail": N_("free_mail"),
           "nat64": N_("nat64"),
           "locally_administered": N_("locally_administered"),
           # What a payment account turned out to be; a number written as a Chinese mobile is.
@@ -549,6 +549,7 @@ def attr_add(name, kind, value, note, region, since):
         if since_ts is not None:
             attribute = attribute._replace(periods=((since_ts, None, None),))
         warnings = book.region_warnings(f"account {name!r}", [attribute], p.attributes)
+        warnings += book.value_warnings(_("account {name!r}", name=name), [attribute])
         merged, added = book.merge_attributes(p, [attribute])
         again = book.reopened(p, merged)
         st.put_profile(merged)
@@ -665,7 +666,9 @@ def attr_retire(name, kind, value, on, note, region):
 @click.option("--force", "-f", is_flag=True, help="Overwrite an existing --problems file without asking.")
 @click.option("--region", default=None, help=REGION_HELP)
 @click.option("--encoding", default=None, help="CSV text encoding (default: UTF-8, else GB18030).")
-def import_cmd(files, fmt, skip_invalid, problems_file, force, region, encoding):
+@click.option("--strict", is_flag=True,
+              help="Count a value whose check digit or length says it is mistyped as an invalid row (else a warning).")
+def import_cmd(files, fmt, skip_invalid, problems_file, force, region, encoding, strict):
     """Import account profiles from JSON or CSV files.
 
     JSON: one profile or a list of them, e.g.
@@ -712,7 +715,7 @@ def import_cmd(files, fmt, skip_invalid, problems_file, force, region, encoding)
             with open_store(write=True) as st:
                 result = book.import_records(
                     st, records(), region=region, default_region=default_region, skip_invalid=skip_invalid,
-                    progress=progress, reread=records,
+                    progress=progress, reread=records, strict=strict,
                 )
         except ImportErrors as exc:
             if show_progress:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 
 import sys
@@ -17,6 +18,7 @@ from ..registry import kinds
 from ..importers import reader_names
 from ..linkage.rules import load_rules
 from .localise import _width
+from .account_cmds import STATUS
 from ..usecases import audit as audit_job
 from ..usecases import precheck as precheck_job
 from .options import (
@@ -229,13 +231,15 @@ def render_audit_table(result: engine.Audit, *, reveal: bool, total_accounts: in
     "--link-level", type=LEVEL, default="high", show_default=True, help="Pairs at or above this level form clusters."
 )
 @click.option("--account", default=None, help="Only pairs involving this account.")
+@click.option("--status", "statuses", type=STATUS, multiple=True,
+              help="Only pairs with an account of this status (repeat for several), e.g. planned or 计划中.")
 @click.option("--reveal", is_flag=True, help="Show full normalised values instead of masks.")
 @click.option("--fail-unexplained", is_flag=True,
               help="Exit 1 only for a pair at or above --fail-on that something no `explain` covers links "
                    "(a daily check that stays quiet about links you have explained).")
 @rules_option
 @format_option()
-def audit(min_level, fail_on, link_level, account, reveal, fail_unexplained, rules_file, fmt):
+def audit(min_level, fail_on, link_level, account, statuses, reveal, fail_unexplained, rules_file, fmt):
     """Find every pair of accounts that share an identifier.
 
     Lists the values shared by many accounts, then linked pairs (strongest
@@ -254,10 +258,15 @@ def audit(min_level, fail_on, link_level, account, reveal, fail_unexplained, rul
     from .. import health  # here, not at the top: `precheck` shares this module and its start-up budget
 
     rules = load_rules(rules_file)
-    options = audit_job.AuditOptions(rules, min_level, link_level, account, json_reveal=reveal if fmt == "json" else None,
+    # --status: every account's status is read (the report's list of accounts) to filter by; the
+    # pairs' JSON is then made after the filter, not while waiting (it would hold pairs left out).
+    options = audit_job.AuditOptions(rules, min_level, link_level, account, every_account=bool(statuses),
+                                     json_reveal=reveal if fmt == "json" and not statuses else None,
                                      json_unsafe=json_bytes_unsafe)
     found = audit_job.audit_store(functools.partial(open_store, defer_macs=True), options, progress=echo_err if sys.stderr.isatty() else None)
     result = found.audit
+    if statuses:
+        result = _with_status_only(result, {a.name for a in found.accounts or () if a.status in statuses})
     standing = found.health
     data = None
     if fmt == "json":
@@ -284,12 +293,15 @@ def audit(min_level, fail_on, link_level, account, reveal, fail_unexplained, rul
 
 
 def _kind_option(kind: str):
+    label_zh = kinds.KINDS[kind].label_zh
+    if label_zh[:1].isascii():  # 计划账户的 IP 地址: a space between Chinese and Latin letters
+        label_zh = " " + label_zh
     return click.option(
         f"--{kind.replace('_', '-')}",
         kind,
         multiple=True,
         metavar="VALUE",
-        help=N_("{label} of the planned account (repeatable).", label=Words(kinds.KINDS[kind].label, zh=kinds.KINDS[kind].label_zh)),
+        help=N_("{label} of the planned account (repeatable).", label=Words(kinds.KINDS[kind].label, zh=label_zh)),
     )
 
 
@@ -335,10 +347,15 @@ def precheck(file, name, marketplace, region, input_format, min_level, fail_on, 
         raise click.UsageError(_("--name and --marketplace go with value options; FILE carries its own account and marketplace"))
     rules = load_rules(rules_file)
     if file is not None:
-        planned = precheck_job.planned_from_file(file, input_format, region, setting_value("region"))
+        found = precheck_job.planned_from_file(file, input_format, region, setting_value("region"))
+        if isinstance(found, precheck_job.PlannedRows):
+            _precheck_batch(file, found, rules, min_level=min_level, fail_on=fail_on, fmt=fmt)
+            return
+        planned = found
     else:
         planned = precheck_job.planned_from_values(name or PLANNED_NAME, marketplace, region, given, setting_value("region"))
-    for line in precheck_job.planned_warnings(planned):
+    shown_name = PLANNED_SHOWN.render(language()) if file is None and name is None else planned.name
+    for line in precheck_job.planned_warnings(planned, shown=shown_name):
         echo_err(_("warning: {line}", line=line))
     result = precheck_job.precheck(functools.partial(open_store, gate=True), planned, rules, min_level=min_level,
                                    fail_on=fail_on)
@@ -349,10 +366,14 @@ def precheck(file, name, marketplace, region, input_format, min_level, fail_on, 
                 {
                     "account": planned.name,
                     "level": worst.label if worst else None,
-                    "pairs": engine.pairs_to_json(pairs, reveal=reveal),
+                    "pairs": _with_status(engine.pairs_to_json(pairs, reveal=reveal), result),
                     # Shared values that make no pair (a common name, a near number alone).
-                    "context": [{"accounts": p["accounts"], "findings": p["findings"]}
-                                for p in engine.pairs_to_json(result.context, reveal=reveal)],
+                    "context": [{"accounts": p["accounts"], "findings": p["findings"], "status": p["status"]}
+                                for p in _with_status(engine.pairs_to_json(result.context, reveal=reveal), result)],
+                    # The accounts it would be linked with that are suspended or closed.
+                    "suspended_or_closed": result.ended_others,
+                    # Its mistyped numbers one typo from a number on file (no finding).
+                    "typos": _typos_json(result, reveal=reveal),
                 }
             )
         )
@@ -367,16 +388,21 @@ def precheck(file, name, marketplace, region, input_format, min_level, fail_on, 
     else:
         # The planned account given by options and no --name is "planned" in JSON and CSV; on
         # screen, in Chinese, 计划账户 (a name, not the status 计划中).
-        shown_name = PLANNED_SHOWN.render(language()) if file is None and name is None else planned.name
         shown = {planned.name: shown_name} if shown_name != planned.name else {}
+        # An account that is not active is named with its status: 金帆TEMU（已停用）.
+        shown.update((other, _with_status_text(other, result)) for other in {*result.others, *_context_others(result)}
+                     if result.status(other) != "active")
         if result.verdict == precheck_job.CLEAR and result.context:
             click.echo(_("CLEAR: {name} shares no identifier that links it with the accounts on file; "
                          "it shares only values that never link by themselves, with {others} (below).",
-                         name=shown_name, others=join_list(_context_others(result))))
+                         name=shown_name, others=join_list(shown.get(o, o) for o in _context_others(result))))
         elif result.verdict == precheck_job.CLEAR:
             click.echo(_("CLEAR: {name} shares nothing with the accounts on file.", name=shown_name))
+        if result.verdict == precheck_job.CLEAR:
+            for line in _typo_lines(result, shown_name):
+                click.echo(line)
         else:
-            others = join_list(result.others)
+            others = join_list(shown.get(o, o) for o in result.others)
             label = translate(worst.label)
             if result.verdict == precheck_job.STOP:
                 click.echo(_("STOP: {name} shares identifiers with {others} (strongest: {label})",
@@ -384,6 +410,12 @@ def precheck(file, name, marketplace, region, input_format, min_level, fail_on, 
             else:
                 click.echo(_("CAUTION: {name} shares identifiers with {others} (strongest: {label})",
                              name=shown_name, others=others, label=label))
+            if result.ended_others:
+                click.echo(_("Linked with a suspended or closed account ({accounts}): the new account would be linked "
+                             "to it from its first day, and is likely to be suspended with it.",
+                             accounts=join_list(result.ended_others)))
+            for line in _typo_lines(result, shown_name):
+                click.echo(line)
             click.echo("")
             click.echo(_pairs_table(pairs, reveal=reveal, shown=shown))
         if result.context:
@@ -394,6 +426,158 @@ def precheck(file, name, marketplace, region, input_format, min_level, fail_on, 
             click.echo(_pairs_table(result.context, reveal=reveal, shown=shown, no_pair=True))
     if result.exit_code:
         sys.exit(result.exit_code)
+
+
+def _with_status_only(result: engine.Audit, chosen: set[str]) -> engine.Audit:
+    """The audit's pairs, clusters, hubs and accounts at risk that involve an account of `chosen`
+    (`audit --status`): pairs with one, clusters and hubs holding one, such accounts at risk.
+    Pairs left out for `max_pairs` are not counted then (their accounts are not known)."""
+    pairs = tuple(p for p in result.pairs if chosen.intersection(p.accounts))
+    return dataclasses.replace(
+        result, pairs=pairs, clusters=tuple(c for c in result.clusters if chosen.intersection(c.accounts)),
+        hubs=tuple(h for h in result.hubs if chosen.intersection(h.accounts)),
+        at_risk=tuple(r for r in result.at_risk if r.account in chosen), pairs_omitted=0, pair_counts={})
+
+
+def _kind_words(kind: str) -> str:
+    entry = kinds.KINDS.get(kind)
+    return kind if entry is None else (entry.label_zh if language() == "zh" else entry.label.lower())
+
+
+def _typo_lines(result, shown_name: str) -> list[str]:
+    """A line for each planned number that fails its check and is one typo from one on file."""
+    return [_("Probably mistyped: {name}'s {kind} {value} fails its check and is one typo from {other} on {account}; "
+              "if they are one number, the accounts share it.", name=shown_name, kind=_kind_words(mine.kind),
+              value=kinds.mask(mine.kind, mine.normalized), other=kinds.mask(theirs.kind, theirs.normalized),
+              account=_shown_with_status(account, result))
+            for mine, account, theirs in result.typos]
+
+
+def _typos_json(result, *, reveal: bool) -> list[dict]:
+    def shown(attr) -> str:
+        return attr.normalized if reveal else kinds.mask(attr.kind, attr.normalized)
+
+    return [{"kind": mine.kind, "value": shown(mine), "account": account, "status": result.status(account),
+             "value_on_file": shown(theirs)} for mine, account, theirs in result.typos]
+
+
+def _with_status_text(name: str, result) -> str:
+    """An account's name with its status beside it: 金帆TEMU (suspended), 金帆TEMU（已停用）."""
+    return _("{name} ({status})", name=name, status=translate(result.status(name)))
+
+
+def _with_status(pairs: list[dict], result) -> list[dict]:
+    """Precheck's JSON pairs, each with the status of the account compared ("status")."""
+    planned = result.planned.name
+    for pair in pairs:
+        other = next((a for a in pair["accounts"] if a != planned), pair["accounts"][-1])
+        pair["status"] = result.status(other)
+    return pairs
+
+
+BATCH_COLUMNS = ["row", "account", "verdict", "level", "kind", "with", "accounts", "suspended_or_closed", "mistyped"]
+
+
+def _batch_entry(result, mistyped: list[str]) -> dict:
+    """One planned account of a batch precheck, as JSON and CSV give it: its verdict, the
+    strongest finding's kind and the account it is shared with, every account it would be
+    linked with (with its status)."""
+    top = result.pairs[0] if result.pairs else None
+    finding = next((f for f in top.findings if not f.context), top.findings[0]) if top is not None else None
+    strongest = None if top is None else next(a for a in top.accounts if a != result.planned.name)
+    return {
+        "row": result.origin,
+        "account": result.planned.name,
+        "verdict": result.verdict,
+        "level": result.level.label if result.level else None,
+        "kind": finding.kind if finding is not None else None,
+        "with": strongest,
+        "accounts": [{"name": o, "status": result.status(o)} for o in result.others],
+        "suspended_or_closed": result.ended_others,
+        "context": [{"name": o, "status": result.status(o)} for o in _context_others(result)],
+        "mistyped": mistyped,
+        "typos": _typos_json(result, reveal=False),
+    }
+
+
+def _batch_line(result) -> str:
+    """A batch precheck's verdict line for one planned account: the verdict, the accounts it
+    would be linked with (each not active with its status) and the strongest reason."""
+    name = result.planned.name
+    if result.verdict == precheck_job.CLEAR:
+        if result.context:
+            return _("{name}: CLEAR (shares only values that never link by themselves, with {others})",
+                     name=name, others=join_list(_shown_with_status(o, result) for o in _context_others(result)))
+        return _("{name}: CLEAR", name=name)
+    entry = _batch_entry(result, [])
+    kind = kinds.KINDS[entry["kind"]] if entry["kind"] in kinds.KINDS else None
+    what = entry["kind"] if kind is None else (kind.label_zh if language() == "zh" else kind.label.lower())
+    values = {"name": name, "others": join_list(_shown_with_status(o, result) for o in result.others),
+              "what": what, "account": _shown_with_status(entry["with"], result),
+              "label": translate(result.level.label)}
+    ended = bool(result.ended_others)
+    if result.verdict == precheck_job.STOP:
+        if ended:
+            return _("{name}: STOP: linked with {others} (strongest: {what} shared with {account}, {label}); "
+                     "a suspended or closed account among them would drag the new account down from its first day",
+                     **values)
+        return _("{name}: STOP: linked with {others} (strongest: {what} shared with {account}, {label})", **values)
+    if ended:
+        return _("{name}: CAUTION: linked with {others} (strongest: {what} shared with {account}, {label}); "
+                 "a suspended or closed account among them would drag the new account down from its first day",
+                 **values)
+    return _("{name}: CAUTION: linked with {others} (strongest: {what} shared with {account}, {label})", **values)
+
+
+def _shown_with_status(name: str, result) -> str:
+    return name if result.status(name) == "active" else _with_status_text(name, result)
+
+
+def _precheck_batch(file, found, rules, *, min_level, fail_on, fmt) -> None:
+    """`precheck FILE` with several rows: every planned row against the store and the other
+    planned rows, in one unlock; one verdict line each, then the counts (or JSON/CSV, one
+    entry a row). Exits 1 when any row is STOP."""
+    if found.not_planned:
+        echo_err(_("note: {n} row(s) of {path} have the status of an account already registered and were not "
+                   "checked (a row to check has the status planned, 计划中, or none)", n=found.not_planned, path=file))
+    mistyped: dict[int, list[str]] = {}
+    for i, (origin, planned) in enumerate(found.rows):
+        lines = precheck_job.planned_warnings(planned, origin)
+        for line in lines:
+            echo_err(_("warning: {line}", line=line))
+        mistyped[i] = [line for line in lines]
+    total = len(found.rows)
+    show_progress = sys.stderr.isatty() and total >= 50
+
+    def progress(count: int) -> None:
+        if show_progress:
+            click.echo(_("\r  {count:,} of {total:,} planned accounts checked…", count=count, total=total),
+                       err=True, nl=False)
+
+    results = precheck_job.precheck_batch(functools.partial(open_store, gate=True), found.rows, rules,
+                                          min_level=min_level, fail_on=fail_on, progress=progress)
+    if show_progress:
+        click.echo("\r" + " " * 50 + "\r", err=True, nl=False)
+    counts = {verdict: sum(1 for r in results if r.verdict == verdict) for verdict in precheck_job.VERDICTS}
+    entries = [_batch_entry(r, mistyped[i]) for i, r in enumerate(results)]
+    if fmt == "json":
+        click.echo(render_json({"accounts": entries, "summary": counts}))
+    elif fmt == "csv":
+        rows = [dict(e, accounts=";".join(a["name"] for a in e["accounts"]),
+                     suspended_or_closed=";".join(e["suspended_or_closed"]), mistyped=len(e["mistyped"]),
+                     level=e["level"] or "", kind=e["kind"] or "", **{"with": e["with"] or ""}) for e in entries]
+        click.echo(render_rows(rows, "csv", BATCH_COLUMNS))
+    else:
+        for result in results:
+            click.echo(_batch_line(result))
+            for line in _typo_lines(result, result.planned.name):
+                click.echo("    " + line)
+        click.echo("")
+        click.echo(_("{total} planned account(s) checked: {stop} STOP, {caution} CAUTION, {clear} CLEAR",
+                     total=total, stop=counts[precheck_job.STOP], caution=counts[precheck_job.CAUTION],
+                     clear=counts[precheck_job.CLEAR]))
+    if counts[precheck_job.STOP]:
+        sys.exit(1)
 
 
 def _context_others(result) -> list[str]:

@@ -345,7 +345,24 @@ def registry_code(text: str, region: str | None = None) -> Canonical:
     value, flags = _registry_value(value, region)
     if not flags and not _ALNUM.fullmatch(value):
         raise Rejected(_("only letters and digits expected"))  # & and Ñ only in a Mexican RFC
+    if not flags and _uscc_wrong_length(value, region):
+        flags = ("bad-length",)
     return Canonical(value, flags=flags)
+
+
+# The first eight characters of a unified social credit code: the registering authority, the
+# kind of entity, and a county-level division code (its province 11-65).
+_USCC_START = re.compile(r"[1-9A-HJ-NP-RTUW-Y][1-9](?:1[1-5]|2[1-3]|3[1-7]|4[1-6]|5[0-4]|6[1-5])[0-9]{4}")
+
+
+def _uscc_wrong_length(value: str, region: str | None) -> bool:
+    """Whether `value` begins as a unified social credit code does but is not 18 characters
+    (a character left out or typed twice): flagged `bad-length`, still kept (it may identify).
+    Only for a Chinese account (region CN) or a value with letters past its division code; 15
+    digits is the old business registration number (工商注册号), not a mistake."""
+    if len(value) == 18 or not 10 <= len(value) <= 24 or (len(value) == 15 and value.isdigit()):
+        return False
+    return bool(_USCC_START.match(value)) and (region == "CN" or not value[8:].isdigit())
 
 
 # ---------------------------------------------------------------------------------------------
@@ -403,4 +420,12 @@ def id_number(text: str) -> Canonical:
             # (378438…): as invalid as a wrong check character, so flagged the same way.
             return Canonical(value, flags=("country:CN", "bad-checksum"))
         return Canonical(value, flags=("country:CN",))
+    if len(value) in (16, 17, 19) and _CN_RESIDENT_ID_NEAR.fullmatch(value):
+        # A Chinese resident ID (its province, and a birth date after six digits) with a digit
+        # left out or typed twice: 15 or 18 characters, never 16, 17 or 19.
+        return Canonical(value, flags=("bad-length",))
     return Canonical(value)
+
+
+_CN_RESIDENT_ID_NEAR = re.compile(r"(?:1[1-5]|2[1-3]|3[1-7]|4[1-6]|5[0-4]|6[1-5]|8[1-3])[0-9]{4}(?:19|20)[0-9]{2}"
+                                  r"(?:0[1-9]|1[0-2])[0-9]{3,7}X?")

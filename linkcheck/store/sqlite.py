@@ -968,9 +968,18 @@ class Store:
         held by more than `block_cap` accounts is too generic to compare on and is ignored,
         as the audit ignores it.
         """
+        hits = self._candidate_ids(keys, block_cap)
+        if not hits:
+            return []
+        exclude_tag = self._keys.name_tag(exclude) if exclude is not None else None
+        return self._profiles_by_id(hits, exclude_tag)
+
+    def _candidate_ids(self, keys: Iterable[str], block_cap: int) -> set[int]:
+        """Row ids of the accounts `candidates` gives for these keys: from the gate cache, else
+        the decrypted key index."""
         wanted = {self._keys.index_tag(k): k.startswith("~") for k in set(keys)}
         if not wanted:
-            return []
+            return set()
         hits = None
         if self._gate is not None and self._index_rows is None and not self._dirty:
             try:
@@ -979,10 +988,18 @@ class Store:
                 self._leave_gate_cache()
         if hits is None:
             hits = self._search_index(wanted, block_cap)
-        if not hits:
-            return []
-        exclude_tag = self._keys.name_tag(exclude) if exclude is not None else None
-        return self._profiles_by_id(hits, exclude_tag)
+        return hits
+
+    def candidates_each(
+        self, key_sets: list[set[str]], excludes: list[str], *, block_cap: int = 200
+    ) -> list[list[Profile]]:
+        """`candidates(key_sets[i], exclude=excludes[i])` for each i (a batch precheck), each
+        account's row read and decrypted once however many of the sets it is a candidate of."""
+        hit_sets = [self._candidate_ids(keys, block_cap) for keys in key_sets]
+        every = sorted(set().union(*hit_sets))
+        by_id = dict(zip(every, self._profiles_by_id(every), strict=True))
+        return [[by_id[i] for i in sorted(hits) if by_id[i].name != exclude]
+                for hits, exclude in zip(hit_sets, excludes, strict=True)]
 
     def _search_index(self, wanted: dict[bytes, bool], block_cap: int) -> set[int]:
         """Row ids of the accounts whose decrypted key index holds a wanted tag (see `candidates`)."""
