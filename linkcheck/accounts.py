@@ -598,6 +598,9 @@ def import_records(
     """
     when = now()
     ahead = None
+    expect = getattr(store, "expect_many_rows", None)
+    if expect is not None:
+        expect()
     if reread is not None:
         # A file store: the child also makes the rows of new accounts (`NewAccountRows`).
         rows = NewAccountRows(store, when, region, default_region) if getattr(store, "rows_made_ahead", lambda: False)() else None
