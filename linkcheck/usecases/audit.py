@@ -72,6 +72,7 @@ def audit_store(
     result = engine.audit(
         found.profiles, rules, min_level=options.min_level, link_level=options.link_level, account=options.account,
         explanations=explanations, fuzzy_matches=found.fuzzy_matches, hub_keys=found.hub_keys,
+        more_values=found.more_values,
     )
     if accounts is not None:
         statuses = {a.name: a.status for a in accounts}
