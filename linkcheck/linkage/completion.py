@@ -111,7 +111,7 @@ def complete_pairs(evidence: dict, context: dict, matches: Sequence[FuzzyMatch],
 
     least = high - NEAR_WEIGHT  # the weight so far a pair needs to be compared (see above)
     # (pair, facets to compare, facets to read again for a split word, near matches that brought it)
-    candidates: list[tuple[tuple[int, int], list[str], list[str], list[FuzzyMatch]]] = []
+    candidates: list[tuple[tuple[int, int], list[str], list[str], list[FuzzyMatch], dict[str, float]]] = []
     for pair, items in evidence.items():
         best: dict[str, float] = {}
         for e in items:
@@ -130,7 +130,7 @@ def complete_pairs(evidence: dict, context: dict, matches: Sequence[FuzzyMatch],
         facets = sorted(f for f in common if f not in found_by and adds[f][0] not in best)
         again = sorted(f for f in common if found_by.get(f) and f in rules.fuzzy and _splits(comparison_of[f]))
         if (facets or again) and reachable(best, facets + again):
-            candidates.append((pair, facets, again, []))
+            candidates.append((pair, facets, again, [], best))
     brought: dict[tuple[int, int], list[FuzzyMatch]] = {}
     for m in matches:
         pair = (owner[m.a], owner[m.b])
@@ -147,13 +147,13 @@ def complete_pairs(evidence: dict, context: dict, matches: Sequence[FuzzyMatch],
         facets = sorted(f for f in common if f not in have and adds[f][0] not in best)
         again = sorted(f for f in common if f in have and f in rules.fuzzy and _splits(comparison_of[f]))
         if (facets or again) and reachable(best, facets + again):
-            candidates.append((pair, facets, again, near))
+            candidates.append((pair, facets, again, near, best))
     if not candidates:
         return
 
     if more is not None:  # the compared accounts' undecoded values of the facets compared
         wanted: dict[int, set[str]] = {}
-        for pair, facets, again, _near in candidates:
+        for pair, facets, again, _near, _best in candidates:
             for o in pair:
                 wanted.setdefault(o, set()).update(facets, again)
         for o in sorted(wanted):
@@ -200,26 +200,33 @@ def complete_pairs(evidence: dict, context: dict, matches: Sequence[FuzzyMatch],
             rule = weighed(rule, weigh(rule, attr_a.normalized, other=attr_b.normalized))
         return Evidence(past_rule(rule, rules.past, attr_a, attr_b), attr_a, attr_b, similarity)
 
-    for (a, b), facets, again, near in candidates:
+    def cost(facet: str) -> int:  # ids first (one C call), then names, addresses (parts) last
+        return 0 if facet not in rules.fuzzy else 2 if facet in partial_of else 1
+
+    for (a, b), facets, again, near, best in candidates:
         found: list[FuzzyMatch] = []
         read: list[Evidence] = []
-        for facet in facets:
+        # The cheaper facets first; once those that found nothing leave high out of reach,
+        # the rest are not compared (what they found could not be kept).
+        left = sorted(facets + again, key=lambda f: (f not in again, cost(f), f))
+        hopeless = False
+        for facet in list(left):
+            before = len(found) + len(read)
             for ra in held[a].get(facet, ()):
                 for rb in held[b].get(facet, ()):
-                    similarity = agree(facet, ra, rb)
+                    similarity = None if facet in again else agree(facet, ra, rb)
                     if similarity is not None:
                         found.append(FuzzyMatch(min(ra, rb), max(ra, rb), similarity, facet))
                     elif facet in rules.fuzzy and _splits(comparison_of[facet]):
                         item = split(facet, ra, rb)
                         if item is not None:
                             read.append(item)
-        for facet in again:
-            for ra in held[a].get(facet, ()):
-                for rb in held[b].get(facet, ()):
-                    item = split(facet, ra, rb)
-                    if item is not None:
-                        read.append(item)
-        if not found and not read:
+            if len(found) + len(read) == before:
+                left.remove(facet)
+                if not reachable(best, left):
+                    hopeless = True
+                    break
+        if hopeless or not found and not read:
             continue
         # Kept only where they lift the pair to high: below it, what the blocks did not
         # compare stays uncompared (a medium pair gains no finding it would not have had).
@@ -254,12 +261,12 @@ def split_reading(comparison, text_a: str, text_b: str) -> float | None:
     if not text_a or not text_b or not _splits(comparison):
         return None
     level = comparison.levels[0]
-    if not same_but_typos(text_a, text_b):
-        return None
     words_a, words_b = text_a.split(), text_b.split()
     set_a, set_b = set(words_a), set(words_b)
     only_a = sorted(w for w in words_a if w not in set_b)
     only_b = sorted(w for w in words_b if w not in set_a)
+    if abs(len(only_a) - len(only_b)) != 1 or not same_but_typos(text_a, text_b):
+        return None  # (a split leaves one word more on one side: `_joined`)
     rest_a, rest_b = _joined(only_a, only_b)
     if rest_a is only_a:
         return None  # no split: the typo level said what there is to say
