@@ -13,7 +13,7 @@ import json
 import pytest
 
 from linkcheck.linkage.comparisons import parts_agree
-from linkcheck.linkage.engine import PARTS_MAX_DISTINCT, audit, audit_to_json, compare
+from linkcheck.linkage.engine import PARTS_MAX_DISTINCT, audit, audit_to_json, compare, score_blocks
 from linkcheck.linkage.rules import DEFAULT_RULES, rules_from_dict
 from linkcheck.models import Level
 from linkcheck.registry.facets import NEAR_WEIGHT
@@ -153,10 +153,22 @@ def test_a_street_too_many_accounts_share_is_not_compared_by_parts():
               for i in range(PARTS_MAX_DISTINCT)]
     a = account("shop-a", legal_representative=RARE, address="14 Quenby Street, Marrowfield, Harlow Vale 3071")
     b = account("shop-b", legal_representative=RARE, address="14 Quenbby Street, Harlow Vale 3071")
-    pairs = [p for p in audit([*street, a, b], DEFAULT_RULES).pairs if p.accounts == ("shop-a", "shop-b")]
-    assert [facets_of(p) for p in pairs] == [{"legal_representative": ("exact", 9.0)}]
-    # With fewer on the street, the two are compared by parts.
-    pairs = [p for p in audit([*street[:10], a, b], DEFAULT_RULES).pairs if p.accounts == ("shop-a", "shop-b")]
+    profiles = [*street, a, b]
+    texts = [next(v for v in p.attributes if v.kind == "address").normalized for p in profiles]
+    owner = list(range(len(profiles)))
+    shop_a, shop_b = len(profiles) - 2, len(profiles) - 1
+
+    def a_and_b(refs):  # the block's matches of shop-a's and shop-b's addresses
+        found = score_blocks([("address", refs)], texts.__getitem__, texts.__getitem__, owner, DEFAULT_RULES)
+        return [(m.a, m.b) for m in found if {m.a, m.b} == {shop_a, shop_b}]
+
+    assert a_and_b(owner) == []
+    # With fewer on the street, the block compares the two by parts.
+    assert a_and_b([*range(10), shop_a, shop_b]) == [(shop_a, shop_b)]
+    # Two accounts something else links (the rare name: medium, 9 bits) are compared all the
+    # same, outside the blocks (linkage.completion): the pair has its parts finding however
+    # large the street.
+    pairs = [p for p in audit(profiles, DEFAULT_RULES).pairs if p.accounts == ("shop-a", "shop-b")]
     assert [facets_of(p) for p in pairs] == [{"legal_representative": ("exact", 9.0), "address": ("near", NEAR_WEIGHT)}]
 
 

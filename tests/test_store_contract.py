@@ -74,7 +74,8 @@ def _logged(st, events):
 
 def _audit(st, rules, explanations=()):
     given = st.audit_input(rules.combine.fuzzy_block_cap, functools.partial(engine.score_blocks, rules=rules))
-    result = engine.audit(given.profiles, rules, explanations=explanations, fuzzy_matches=given.fuzzy_matches)
+    result = engine.audit(given.profiles, rules, explanations=explanations, fuzzy_matches=given.fuzzy_matches,
+                          more_values=given.more_values)
     return engine.audit_to_json(result, reveal=True)
 
 

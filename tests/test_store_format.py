@@ -122,7 +122,7 @@ def _same_audit(store_path: Path, rules, **kw) -> dict:
     full = engine.audit_to_json(engine.audit(everything, rules, explanations=explanations, **kw), reveal=True)
     for given in inputs:
         fast = engine.audit(given.profiles, rules, explanations=explanations, fuzzy_matches=given.fuzzy_matches,
-                            hub_keys=given.hub_keys, **kw)
+                            hub_keys=given.hub_keys, more_values=given.more_values, **kw)
         assert dumps(engine.audit_to_json(fast, reveal=True)) == dumps(full)
     for given in stepped:
         if given.exact_side is None:  # a format-1 store: nothing to wait for

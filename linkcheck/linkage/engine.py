@@ -30,6 +30,7 @@ from .evidence import (
     pair_weight, weigh, weighed, weight_terms,
 )
 from . import sieve
+from .completion import complete_pairs
 from .explained import Explained
 from .graph import TAINT_STATUSES, _clusters, _taint
 from .results import (
@@ -155,6 +156,7 @@ def audit(
     mask: Mask | None = None,
     fuzzy_matches: Iterable[tuple[int, int, int, int, float, str]] | None = None,
     hub_keys: Collection[str] = (),
+    more_values=None,
 ) -> Audit:
     """Every linked pair, hub, cluster and tainted account among `profiles`.
 
@@ -176,10 +178,13 @@ def audit(
 
     `hub_keys`: keys that are hubs whatever number of their holders is among `profiles`
     (`quiet_hub` keys whose other holders `Store.audit_input` left out).
+
+    `more_values`: the profiles' values `Store.audit_input` left undecoded
+    (`prefilter.UndecodedValues`), for the pairs linkage.completion compares beyond the blocks.
     """
     with _without_cyclic_gc():
         return _audit(list(profiles), rules, min_level, link_level, account, explanations,
-                      max_pairs, mask or kinds_mask, fuzzy_matches, hub_keys)
+                      max_pairs, mask or kinds_mask, fuzzy_matches, hub_keys, more_values)
 
 
 class _HubGroup(NamedTuple):
@@ -189,7 +194,7 @@ class _HubGroup(NamedTuple):
 
 
 def _audit(profiles, rules, min_level, link_level, account, explanations, max_pairs, mask, fuzzy_matches,
-           hub_keys) -> Audit:
+           hub_keys, more_values=None) -> Audit:
     names = [p.name for p in profiles]
     target: int | None = None
     if account is not None:
@@ -213,6 +218,8 @@ def _audit(profiles, rules, min_level, link_level, account, explanations, max_pa
         matches = _given_matches(fuzzy_matches, profiles, attr_of)
     del blocks
     _add_fuzzy(matches, attr_of, owner, rules, evidence, context, _hub_owners(hubs))
+    # The values of pairs that could still reach high, where no blocking key compared them.
+    complete_pairs(evidence, context, matches, attr_of, owner, rules, more_values)
 
     # Pairs are what something other than context links; their context findings and the hubs
     # both accounts belong to are added as findings.

@@ -34,6 +34,7 @@ from .engine import (
     FuzzyMatch, Mask, _add_fuzzy, _exact_pairs, _facet_of, _group_by_key, _hub, _HubGroup, _link_kinds,
     _Materialiser, audit, kinds_mask,
 )
+from .completion import complete_pairs
 from .evidence import PINYIN_MARK, Evidence, _resolve, _single_score, alone_is_no_link
 from .graph import _clusters, _taint
 from .results import Audit, PairRisk, _without_cyclic_gc, pair_to_json
@@ -225,10 +226,11 @@ def _remap(side: ExactSide, profiles: list[Profile]) -> _Remap | None:
 
 
 def merge(side: ExactSide, profiles: Sequence[Profile],
-          fuzzy_matches: Iterable[tuple[int, int, int, int, float, str]]) -> Audit:
-    """`engine.audit(profiles, side's rules and options, fuzzy_matches=..., hub_keys=...)`,
-    by adding the fuzzy matches to `side`; `profiles` are those `side` was made from with what
-    the matches name added (see the module's description). Anything else: the whole audit."""
+          fuzzy_matches: Iterable[tuple[int, int, int, int, float, str]], *, more_values=None) -> Audit:
+    """`engine.audit(profiles, side's rules and options, fuzzy_matches=..., hub_keys=...,
+    more_values=...)`, by adding the fuzzy matches (and what linkage.completion finds beyond
+    them) to `side`; `profiles` are those `side` was made from with what the matches name added
+    (see the module's description). Anything else: the whole audit."""
     profiles = list(profiles)
     fuzzy_matches = list(fuzzy_matches)
     with _without_cyclic_gc():
@@ -236,11 +238,33 @@ def merge(side: ExactSide, profiles: Sequence[Profile],
         if remap is None:
             return audit(profiles, side.rules, min_level=side.min_level, link_level=side.link_level,
                          explanations=side.explanations, mask=side.mask, fuzzy_matches=fuzzy_matches,
-                         hub_keys=side.hub_keys)
-        return _merge(side, profiles, fuzzy_matches, remap)
+                         hub_keys=side.hub_keys, more_values=more_values)
+        return _merge(side, profiles, fuzzy_matches, remap, more_values)
 
 
-def _merge(side: ExactSide, profiles: list[Profile], fuzzy_matches: list, remap: _Remap) -> Audit:
+def _complete(evidence: dict, context: dict, profiles: list[Profile], matches: list, rules, more_values,
+              touched: set[tuple[int, int]]) -> None:
+    """linkage.completion over the merged evidence, as engine._audit runs it after the fuzzy
+    matches: its values as one flat list of refs (account by account, as engine._group_by_key
+    numbers them), the matches' (account, value) refs turned into those; every pair whose
+    evidence or context it adds to is `touched` (resolved again)."""
+    attr_flat: list[Attribute] = []
+    owner_flat: list[int] = []
+    base: list[int] = []
+    for o, p in enumerate(profiles):
+        base.append(len(attr_flat))
+        attr_flat.extend(p.attributes)
+        owner_flat.extend([o] * len(p.attributes))
+    flat = [FuzzyMatch(base[m.a[0]] + m.a[1], base[m.b[0]] + m.b[1], m.similarity, m.facet) for m in matches]
+    before = {pair: len(items) for pair, items in evidence.items()}
+    before_context = {pair: len(items) for pair, items in context.items()}
+    complete_pairs(evidence, context, flat, attr_flat, owner_flat, rules, more_values)
+    touched.update(pair for pair, items in evidence.items() if len(items) != before.get(pair, -1))
+    touched.update(pair for pair, items in context.items() if len(items) != before_context.get(pair, -1))
+
+
+def _merge(side: ExactSide, profiles: list[Profile], fuzzy_matches: list, remap: _Remap,
+           more_values=None) -> Audit:
     min_level, link_level = side.min_level, side.link_level
     hubs, attr_of, hubs_of_partial = side.hubs, side.attr_of, side.hubs_of
     to_final, from_final, joined = remap.to_final, remap.from_final, remap.joined
@@ -285,6 +309,7 @@ def _merge(side: ExactSide, profiles: list[Profile], fuzzy_matches: list, remap:
         matches.append(FuzzyMatch(min(ra, rb), max(ra, rb), similarity, facet))  # type: ignore[arg-type]
     touched: set[tuple[int, int]] = {(owner_of[m[0]], owner_of[m[1]]) for m in matches}
     _add_fuzzy(matches, value_of, owner_of, side.rules, evidence, context, _HubOwners())  # type: ignore[arg-type]
+    _complete(evidence, context, profiles, matches, side.rules, more_values, touched)
 
     # Every pair resolved, in the evidence's order: as made early unless a match touched it.
     materialiser = side.materialiser

@@ -14,7 +14,7 @@ import pickle
 import threading
 from collections import Counter
 from itertools import accumulate, chain, compress, repeat
-from typing import Callable, NamedTuple, Sequence
+from typing import Callable, Collection, NamedTuple, Sequence
 
 from ..i18n import _
 from ..errors import StoreDamaged
@@ -38,6 +38,8 @@ class AuditInput(NamedTuple):
     hub_keys: frozenset[str] = frozenset()
     accounts: list[Account] | None = None  # every account on file, when asked for (the report)
     exact_side: object = None  # what `meanwhile` made of the profiles read before the fuzzy matches
+    # The profiles' values left undecoded, for engine.audit(..., more_values=...) (linkage.completion).
+    more_values: "UndecodedValues | None" = None
 
 
 class QuietHubs(NamedTuple):
@@ -193,7 +195,8 @@ def audit_input(
         else:
             shared = _SharedInLoop(indexes, crowd, include_at)
         first = shared.first
-        decoded = _decode_lines(store, rows, counts_of, shared.wanted)
+        kept: dict[int, tuple[bytes, Sequence[int]]] = {}  # the opened bodies, for UndecodedValues
+        decoded = _decode_lines(store, rows, counts_of, shared.wanted, kept)
         quiet: dict[int, str] = {}
         for t, (at, attr, k) in first.items():
             key = decoded[at][1][attr].keys[k]
@@ -202,7 +205,7 @@ def audit_input(
         # An account that shares only quiet hubs links nobody and is named nowhere: left out
         # (its attributes are remembered, should a fuzzy match name it).
         more_wanted = shared.not_only_quiet(quiet.keys())
-        decoded.update(_decode_lines(store, rows, counts_of, more_wanted))
+        decoded.update(_decode_lines(store, rows, counts_of, more_wanted, kept))
         every = _every_account(store, rows, decoded) if accounts else None
         exact_side = None
         provisional: dict[int, Profile] = {}
@@ -223,7 +226,7 @@ def audit_input(
         for at, position in ((a, va), (b, vb)):
             if at not in decoded or position not in decoded[at][1]:
                 more.setdefault(at, shared.left_out(at)).add(position)
-    for at, attributes in _decode_lines(store, rows, counts_of, more).items():
+    for at, attributes in _decode_lines(store, rows, counts_of, more, kept).items():
         if at in decoded:
             decoded[at][1].update(attributes[1])
         else:
@@ -247,7 +250,8 @@ def audit_input(
         return index_of[at], bisect.bisect_left(positions, position)
 
     given = [(*place(a, va), *place(b, vb), similarity, facet) for a, va, b, vb, similarity, facet in matches]
-    return AuditInput(profiles, given, frozenset(quiet.values()), every, exact_side)
+    undecoded = UndecodedValues([(kept[at], decoded[at][1]) for at in sorted(decoded)])
+    return AuditInput(profiles, given, frozenset(quiet.values()), every, exact_side, undecoded)
 
 
 def _held_twice(tag_lists) -> set[int]:
@@ -498,7 +502,8 @@ def _every_account(store, rows: list, decoded: dict) -> list[Account]:
     return out
 
 
-def _decode_lines(store, rows: list, counts_of: Callable[[int], bytes], wanted: dict[int, set[int]]) -> dict:
+def _decode_lines(store, rows: list, counts_of: Callable[[int], bytes], wanted: dict[int, set[int]],
+                  keep: dict | None = None) -> dict:
     """{row position: (account, {attribute position: attribute with its exact keys})} for
     the wanted rows and attributes: the wanted lines of every body, in one JSON parse
     (`counts_of(at)`: the index's number of exact keys of each of its attributes).
@@ -516,6 +521,8 @@ def _decode_lines(store, rows: list, counts_of: Callable[[int], bytes], wanted: 
         counts = counts_of(at)
         raw = store._keys.open(body, _ad("accounts", row_id, version, tag, "body"), "an account row")
         lines = raw.split(b"\n")
+        if keep is not None:  # (UndecodedValues: the values left undecoded, split on demand)
+            keep[at] = (raw, counts)
         del raw
         if lines.pop() != b"" or len(lines) != 2 * len(counts) + 1:
             raise StoreDamaged(_("store is damaged: an account row is unreadable"))
@@ -786,3 +793,66 @@ def _score_in_two(score: FuzzyScorer, blocks: list, text_of, exact_of, owner: li
         later.cancel()
     matched = {(m.a, m.b) for m in found}
     return found + [m for m in rest if (m.a, m.b) not in matched]
+
+
+class UndecodedValues:
+    """The values of the profiles `audit_input` gives that it left undecoded (they share no key),
+    of the kinds a comparison level reads, decoded only when asked for (`values`): the engine's
+    pair completion (linkage.completion) compares them for the few pairs whose level they could
+    change. Holds the bodies `_decode_lines` opened (no store needed); `kinds` reads
+    which kinds a profile's undecoded values are of without decoding them."""
+
+    def __init__(self, held: list[tuple[tuple[bytes, Sequence[int]], dict[int, Attribute]]]):
+        self._held = held  # per profile: ((its opened body, its exact-key counts), decoded positions)
+        self._kinds: dict[int, list[tuple[str, int]]] = {}
+        self._lines: dict[int, list[bytes]] = {}
+
+    def _lines_of(self, profile: int) -> list[bytes]:
+        got = self._lines.get(profile)
+        if got is None:  # (`_decode_lines` checked the body's shape)
+            got = self._lines[profile] = self._held[profile][0][0].split(b"\n")
+        return got
+
+    def __eq__(self, other: object) -> bool:  # (AuditInputs compare equal: the same lines, the same values)
+        return isinstance(other, UndecodedValues) and self._held == other._held
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def _undecoded(self, profile: int) -> list[tuple[str, int]]:
+        got = self._kinds.get(profile)
+        if got is None:
+            (_raw, counts), decoded = self._held[profile]
+            lines = self._lines_of(profile)
+            got = []
+            for p in range(len(counts)):
+                if p not in decoded and counts[p]:  # (a value with no key is in no audit)
+                    line = lines[2 * p + 1]
+                    end = line.find(b'"', 2)
+                    if not line.startswith(b'["') or end < 0:
+                        raise StoreDamaged(_("store is damaged: an account row is unreadable"))
+                    got.append((line[2:end].decode("utf-8", "replace"), p))
+            self._kinds[profile] = got
+        return got
+
+    def kinds(self, profile: int) -> set[str]:
+        """The kinds of the profile's undecoded values."""
+        return {kind for kind, _p in self._undecoded(profile)}
+
+    def values(self, profile: int, kinds: Collection[str]) -> list[Attribute]:
+        """The profile's undecoded values of these kinds, decoded (with their exact keys)."""
+        counts = self._held[profile][0][1]
+        lines = self._lines_of(profile)
+        out = []
+        try:
+            for kind, p in self._undecoded(profile):
+                if kind in kinds:
+                    fields = json.loads(lines[2 * p + 1])
+                    if not isinstance(fields[3], list):
+                        raise ValueError("body and index disagree")
+                    attribute = _decode_attribute(fields)
+                    if len(attribute.keys) != counts[p] or attribute.kind != kind:
+                        raise ValueError("body and index disagree")
+                    out.append(attribute)
+        except (ValueError, KeyError, TypeError, IndexError, AttributeError):
+            raise StoreDamaged(_("store is damaged: an account row is unreadable")) from None
+        return out

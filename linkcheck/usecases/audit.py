@@ -86,12 +86,13 @@ def audit_store(
     side = found.exact_side
     pair_json = pair_pieces = None
     if isinstance(side, exactfirst.ExactSide) and found.fuzzy_matches is not None:
-        result = exactfirst.merge(side, found.profiles, found.fuzzy_matches)
+        result = exactfirst.merge(side, found.profiles, found.fuzzy_matches, more_values=found.more_values)
         pair_json, pair_pieces = side.json, side.pieces
     else:
         result = engine.audit(
             found.profiles, rules, min_level=options.min_level, link_level=options.link_level, account=options.account,
             explanations=explanations, fuzzy_matches=found.fuzzy_matches, hub_keys=found.hub_keys,
+            more_values=found.more_values,
         )
     if accounts is not None:
         statuses = {a.name: a.status for a in accounts}
