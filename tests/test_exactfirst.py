@@ -177,3 +177,26 @@ def test_every_profile_merged_at_once():
         side = exactfirst.audit_exact(first, rules, hub_keys=hub_keys)
         merged = exactfirst.merge(side, profiles, matches)
         assert merged == engine.audit(profiles, rules, fuzzy_matches=matches, hub_keys=hub_keys)
+
+
+def test_the_merge_completes_pairs_as_the_one_pass_does():
+    """linkage.completion runs in the merge too: a rare name both accounts share (medium) beside
+    two addresses no blocking key brings together, compared only by completion (high)."""
+    rules = RULES[0]
+
+    def account(name: str, address: str) -> Profile:
+        values = (make_attribute("legal_representative", "Odalys Brackwater", when=1_700_000_000),
+                  make_attribute("address", address, when=1_700_000_000))
+        return Profile(Account(name, "amazon.com", "active"), values)
+
+    profiles = [account("shop-a", "7 Harrowgatehse, Quenbdale VIC 3158"),
+                account("shop-b", "7 Harrowgate Hse, Quenbydale VIC 3158")]
+    given = _fuzzy_positions(profiles, rules)
+    assert given == []  # no block compares the addresses
+    expected = engine.audit(profiles, rules, fuzzy_matches=given)
+    (pair,) = expected.pairs
+    assert pair.level == Level.HIGH and {f.facet for f in pair.findings} == {"legal_representative", "address"}
+    side = exactfirst.audit_exact(profiles, rules, json_reveal=True)
+    assert exactfirst._remap(side, profiles) is not None
+    merged = exactfirst.merge(side, profiles, given)
+    assert merged == expected and _json(merged) == _json(expected)
