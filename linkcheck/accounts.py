@@ -229,6 +229,10 @@ _MISTYPED = {
 }
 
 
+# How many mistyped values an import lists one by one (the rest are counted in one line).
+MISTYPED_SHOWN = 20
+
+
 def mistyped(attr: Attribute) -> str | None:
     """The message (English, with placeholders) for a value whose check digit or length says it
     is probably mistyped (flags `bad-checksum`, `bad-length`); None for any other."""
@@ -603,7 +607,8 @@ def import_records(
         expect()
     if reread is not None:
         # A file store: the child also makes the rows of new accounts (`NewAccountRows`).
-        rows = NewAccountRows(store, when, region, default_region) if getattr(store, "rows_made_ahead", lambda: False)() else None
+        rows = (NewAccountRows(store, when, region, default_region, strict)
+                if getattr(store, "rows_made_ahead", lambda: False)() else None)
         ahead = ParseAhead(reread, region, default_region, rows)
     try:
         pairs = ahead.records(records) if ahead is not None else ((record, None) for record in records)
@@ -642,8 +647,9 @@ class NewAccountRows:
     the import does what it always did. Reads nothing from the file (`Store.known_name`
     looks at the ids read at open)."""
 
-    def __init__(self, store, when: int, region: str | None, default_region: str | None):
+    def __init__(self, store, when: int, region: str | None, default_region: str | None, strict: bool = False):
         self._store, self._when, self._region, self._default_region = store, when, region, default_region
+        self._strict = strict  # (--strict: a mistyped value makes the row invalid, left to the import)
         self._names: set[str] = set()  # every name read so far (checked)
         self._warned: dict[str, bool] = {}  # marketplace -> whether the import warns about it
 
@@ -682,12 +688,15 @@ class NewAccountRows:
         account = _new_account(name, marketplace, status, note, identity, self._when)
         attrs, value_problems = record_attributes(record, account, self._region, self._when,
                                                   default_region=self._default_region, ahead=answers)
-        if value_problems or region_warnings("", attrs) or any(mistyped(a) for a in attrs):
+        if value_problems or region_warnings("", attrs):
+            return None
+        flagged = tuple(a for a in attrs if mistyped(a) is not None)
+        if flagged and self._strict:
             return None
         profile, n = merge_attributes(Profile(account), attrs, reopen=False)
         body, index = self._store.row_content(profile)
         banks = tuple(a.normalized for a in profile.attributes if a.kind == bankzeros.KIND and bankzeros.zero_prone(a.normalized))
-        return name, marketplace, n, body, index, record.origin, banks
+        return name, marketplace, n, body, index, record.origin, banks, flagged
 
 
 def _import_records(store, pairs: Iterable[tuple[ProfileRecord | BuiltRow, Answers | None]], region, default_region,
@@ -702,10 +711,23 @@ def _import_records(store, pairs: Iterable[tuple[ProfileRecord | BuiltRow, Answe
     first_rows: dict[tuple[str, str], str] = {}  # (file, account) -> the origin of its first row
     seen_marketplaces: set[str] = set()
     banks: list[bankzeros.Entered] = []  # numbers of digits only, for the leading-zeros warning
+    # Values that fail their check digit or length: the first MISTYPED_SHOWN said one by one, the
+    # rest counted in one line (a file of a thousand such numbers is one problem, not a thousand lines).
+    mistyped_seen = 0
+
+    def said_mistyped(label: str, flagged) -> None:
+        nonlocal mistyped_seen
+        room = MISTYPED_SHOWN - mistyped_seen
+        if room > 0:
+            warnings.extend(value_warnings(label, flagged[:room]))
+        mistyped_seen += len(flagged)
+
     count = 0
     for count, (record, answers) in enumerate(pairs, 1):
         if isinstance(record, BuiltRow):  # a new account, its row made ahead (NewAccountRows)
             name = record.name
+            if record.mistyped:
+                said_mistyped(_("{origin}: account {name!r}", origin=record.origin, name=name), record.mistyped)
             if record.banks:
                 label = _("{origin}: account {name!r}", origin=record.origin, name=name)
                 banks.extend(bankzeros.Entered(name, label, number) for number in record.banks)
@@ -766,13 +788,14 @@ def _import_records(store, pairs: Iterable[tuple[ProfileRecord | BuiltRow, Answe
             problems.extend(_("{label}: {problem}", label=label, problem=p) for p in row_problems)
             bad_rows += 1
             continue
-        mistakes = value_warnings(label, attrs)
-        if strict and mistakes:
-            problems.extend(mistakes)
+        flagged = [a for a in attrs if mistyped(a) is not None]
+        if strict and flagged:
+            problems.extend(value_warnings(label, flagged))
             bad_rows += 1
             continue
         warnings.extend(region_warnings(label, attrs, profile.attributes))
-        warnings.extend(mistakes)
+        if flagged:
+            said_mistyped(label, flagged)
         try:
             merged, n = merge_attributes(profile, attrs, reopen=False)
         except InvalidInput as exc:  # a period that conflicts with one on record
@@ -795,6 +818,10 @@ def _import_records(store, pairs: Iterable[tuple[ProfileRecord | BuiltRow, Answe
     if problems and not skip_invalid:
         raise ImportErrors(problems, bad_rows)
     warnings.extend(bankzeros.warnings(store, banks))
+    if mistyped_seen > MISTYPED_SHOWN:
+        warnings.append(_("{n} more value(s) fail their check digit or have an impossible length, not listed one by "
+                          "one; `account show NAME` flags each, and `import --strict` refuses such rows",
+                          n=mistyped_seen - MISTYPED_SHOWN))
     if kept_retired:
         warnings.append(_(
             "{n} value(s) retired on file were listed without a period of use and stay retired "

@@ -73,3 +73,32 @@ def test_a_team_store_import_is_as_before(cli, team_url, monkeypatch, tmp_path):
     listed = cli("account", "list", "--format", "json")
     assert listed.exit_code == 0, listed.output
     assert listed.output.count('"shop-0') == 12
+
+
+def test_many_mistyped_numbers_are_listed_up_to_twenty_then_counted_and_rows_still_made_ahead(
+        cli, store, tmp_path, monkeypatch):
+    # A file whose every registration number is 15 characters (the bench's synthetic data): 25
+    # warnings would be 25 lines, 100,000 a flood that also sent every row down the slow path.
+    from linkcheck import accounts
+
+    slow = []  # rows the importing process made itself (the parsing child makes the rest, ahead)
+    original = accounts.record_attributes
+
+    def counting(*args, **kwargs):
+        slow.append(1)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(accounts, "record_attributes", counting)
+    rows = [{"account": f"shop-{n:04d}", "marketplace": "amazon.com",
+             "attributes": {"registration_number": [f"91440300{n:06d}X"]}} for n in range(25)]
+    path = write_json(tmp_path / "ids.json", rows)
+    result = cli("import", path)
+    assert result.exit_code == 0, result.output
+    lines = [line for line in result.stderr.splitlines() if "registration number" in line or "more value(s)" in line]
+    assert len(lines) == 21 and lines[0].endswith("has 15 characters where a unified social credit code has 18: "
+                                                  "it is probably mistyped; check it against the document")
+    assert lines[-1] == ("warning: 5 more value(s) fail their check digit or have an impossible length, not listed one "
+                         "by one; `account show NAME` flags each, and `import --strict` refuses such rows")
+    assert slow == []  # every new account's row made ahead by the parsing child, as for any other
+    strict = cli("import", write_json(tmp_path / "more.json", [{**rows[0], "account": "shop-9999"}]), "--strict")
+    assert strict.exit_code == 3 and "probably mistyped" in strict.output

@@ -247,8 +247,8 @@ def test_the_child_makes_the_rows_of_new_accounts_only(tmp_path):
         made = {record.origin: rows(record, answers) for record in _MIXED}
         # New, nothing to report: made, with the row `put_profile` would write.
         assert {origin for origin, row in made.items() if row is not None} == {"f:1", "f:3", "f:8"}
-        name, marketplace, added, body, index, origin, banks = made["f:8"]
-        assert banks == ()  # its bank account numbers of digits only, for the leading-zeros warning
+        name, marketplace, added, body, index, origin, banks, mistyped = made["f:8"]
+        assert banks == () and mistyped == ()  # (values failing their check digit or length: none)  # its bank account numbers of digits only, for the leading-zeros warning
         assert origin == "f:8"  # said where it came from: one file naming an account twice is warned of
         assert (name, marketplace, added) == ("spaced", None, 1)  # the two spellings merged
         # Left to the importing process: on file, read before, a problem, a warning (marketplace, region).
@@ -256,7 +256,7 @@ def test_the_child_makes_the_rows_of_new_accounts_only(tmp_path):
         profile = replace(accounts.Profile(accounts._new_account("new-shop", "amazon.com", None, None, {}, 1_790_000_000)))
         attrs, _problems = accounts.record_attributes(_MIXED[0], profile.account, None, 1_790_000_000, ahead=answers)
         expected = replace(profile, attributes=tuple(attrs))
-        assert made["f:1"] == ("new-shop", "amazon.com", 2, *st.row_content(expected), "f:1", ())
+        assert made["f:1"] == ("new-shop", "amazon.com", 2, *st.row_content(expected), "f:1", (), ())
 
 
 def test_a_row_made_ahead_is_sealed_and_written_as_put_profile_writes_it(tmp_path):

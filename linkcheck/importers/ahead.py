@@ -78,6 +78,7 @@ class BuiltRow(NamedTuple):
     key_index: bytes
     origin: str = ""  # the record's "FILE row N": an account named twice in one file is said
     banks: tuple[str, ...] = ()  # its bank account numbers of digits only (bankzeros: warned at the end)
+    mistyped: tuple = ()  # its values whose check digit or length says they are mistyped (warned, counted)
 
 
 class RowMaker(Protocol):
