@@ -38,6 +38,15 @@ def test_an_address_without_its_town_and_district_words_meets_the_full_one(cli, 
     assert (finding["kind"], finding["match"], finding["level"]) == ("address", "normalised", "high")
 
 
+def test_an_address_without_its_subdistrict_meets_the_full_one_room_and_all(cli, store, tmp_path):
+    result = _import_csv(cli, tmp_path, "account,address\n"
+                         "xinghe-us,广东省深圳市南山区粤海街道科技园路1号A座1201室\n"
+                         "planned-c,广东省深圳市南山区科技园路1号A座1201室\n")
+    assert result.exit_code == 0, result.output
+    (finding,) = _pairs(cli)[frozenset({"xinghe-us", "planned-c"})]["findings"]
+    assert (finding["kind"], finding["match"], finding["level"]) == ("address", "normalised", "high")
+
+
 def test_a_wallet_given_by_its_phone_number_meets_that_phone(cli, store, tmp_path):
     result = _import_csv(cli, tmp_path, "account,phone\nyunfan-us,+86 138 0013 8001\n")
     assert result.exit_code == 0, result.output

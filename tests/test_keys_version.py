@@ -50,6 +50,7 @@ SAMPLE: list[tuple[str, str, str | None]] = [
     ("payment_account", "支付宝：13800138001", None),  # a wallet opened with a phone number is that phone
     ("address", "深圳南山科技园路1号", None),  # 南山 is 南山区
     ("address", "广东省佛山市顺德区北滘镇美的大道6号", None),  # 顺德区北滘镇 is 顺德北滘 in the key
+    ("address", "杭州市余杭区五常街道文一西路969号", None),  # also keyed without its subdistrict
     ("address", "1 Keyuan Road, Nanshan District, Shenzhen", None),
     ("phone", "138 0013 8101（微信同号）", "CN"),  # a note in brackets after the number
     ("phone", "138 0013 8101", "GB"),

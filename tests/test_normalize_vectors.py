@@ -285,6 +285,21 @@ def test_a_chinese_town_or_district_named_with_or_without_its_level_word_is_one_
     assert "district" in _address_key("12 Harbour Road, Central District, Example City")
 
 
+def test_an_address_with_its_subdistrict_is_also_keyed_without_it():
+    from linkcheck.registry import kinds
+
+    def exact(text: str) -> list[str]:
+        return [k for k in kinds.parse_tuple("address", text, "CN")[1] if k.startswith("address:")]
+
+    full = exact("广东省深圳市南山区粤海街道科技园路1号A座1201室")
+    assert len(full) == 2 and exact("深圳市南山区科技园路1号A座1201室") == [full[1]]
+    assert exact("杭州余杭文一西路969号")[0] in exact("杭州市余杭区五常街道文一西路969号")
+    # the next room, or another road, is another key either way
+    assert not set(exact("深圳市南山区科技园路1号A座1202室")) & set(full)
+    # only a Chinese subdistrict: an English "Subdistrict Road" is a word of the address
+    assert len(exact("Room 5, 12 Subdistrict Road")) == 1
+
+
 def test_a_chinese_id_number_with_a_region_code_stdnum_does_not_know_is_flagged_not_refused():
     # stdnum's cn.ric raises KeyError('county') here, which once made the value unreadable.
     assert flags("id_number", "37843809770411343X") == ("country:CN", "bad-checksum")

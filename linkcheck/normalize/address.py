@@ -242,7 +242,26 @@ def address(text: str) -> Canonical:
         value = _CJK_GAP.sub("", value)
     if len(value) < 4:
         raise Rejected(_("too short to be an address"))
-    return Canonical(value, key="".join(_key_tokens(tokens)))
+    key = "".join(_key_tokens(tokens))
+    alone = _without_subdistrict(tokens)
+    if alone is not None:
+        # Also the key the address has when its subdistrict is left out (as it often is): one
+        # road and number of one district, with or without the 街道 it lies in.
+        other = "".join(_key_tokens(alone))
+        if other and other != key:
+            return Canonical(value, key=key, related=(("address", other),))
+    return Canonical(value, key=key)
+
+
+def _without_subdistrict(tokens: list[str]) -> list[str] | None:
+    """The address's words without a Chinese subdistrict (`粤海 subdistrict`: a Chinese name
+    before 街道's word), or None when it names none."""
+    if "subdistrict" not in tokens:
+        return None
+    at = tokens.index("subdistrict")
+    if at == 0 or not _HAS_CJK.search(tokens[at - 1]) or at + 1 >= len(tokens):
+        return None
+    return tokens[:at - 1] + tokens[at + 1:]
 
 
 def _key_tokens(tokens: list[str]) -> list[str]:
