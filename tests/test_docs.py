@@ -27,6 +27,16 @@ def _commands(group: click.Group, prefix: tuple[str, ...] = ()):
 COMMANDS = list(_commands(main))
 
 
+@pytest.fixture(autouse=True)
+def _english_help():
+    """The commands' help as English holds it: a test that ran a command in Chinese before, in
+    this process, left the shared command objects localised (cli/localise.py puts them back in
+    English only when the next command runs in English)."""
+    from linkcheck.cli.localise import localise
+
+    localise(main, "en")
+
+
 @pytest.mark.parametrize("path, command", COMMANDS, ids=[" ".join(p) for p, _ in COMMANDS])
 def test_every_command_has_help_with_examples(path, command):
     assert command.help and len(command.help.strip()) > 20
