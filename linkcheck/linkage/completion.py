@@ -53,7 +53,7 @@ def most_added(rules: Rules) -> dict[str, tuple[str, float]]:
 
 
 def complete_pairs(evidence: dict, context: dict, matches: Sequence[FuzzyMatch], attr_of: list[Attribute],
-                   owner: list[int], rules: Rules, more: UndecodedValues | None = None) -> None:
+                   owner: list[int], rules: Rules, more: UndecodedValues | None = None) -> set[tuple[int, int]]:
     """Adds to `evidence` and `context` (engine._audit's, after the blocks' fuzzy matches) what
     comparing the values of the pairs that could still reach high finds, as a block of two
     values would find it (`score_blocks`), and where it lifts the pair to high.
@@ -72,13 +72,16 @@ def complete_pairs(evidence: dict, context: dict, matches: Sequence[FuzzyMatch],
     `more`: the accounts' values not in `attr_of` (`Store.audit_input` decodes only what is
     shared): their kinds count as held, and a compared pair's values of the facets it compares
     are decoded and appended to `attr_of` and `owner` (so findings can name them). Without it,
-    `attr_of` holds every value."""
+    `attr_of` holds every value.
+
+    Returns the pairs whose evidence (and context) it changed."""
     from .engine import FuzzyMatch, _add_fuzzy, _own_exact_key, _partial_tests, _set_similarity
 
     comparison_of = comparisons_for(rules)
+    changed: set[tuple[int, int]] = set()
     adds = most_added(rules)
     if not adds:
-        return
+        return changed
     partial_of = _partial_tests(rules, comparison_of)
     high = threshold_of(Level.HIGH)
     # The compared values each account holds, by facet (a value is compared under its kind's
@@ -149,7 +152,7 @@ def complete_pairs(evidence: dict, context: dict, matches: Sequence[FuzzyMatch],
         if (facets or again) and reachable(best, facets + again):
             candidates.append((pair, facets, again, near, best))
     if not candidates:
-        return
+        return changed
 
     if more is not None:  # the compared accounts' undecoded values of the facets compared
         wanted: dict[int, set[str]] = {}
@@ -243,6 +246,8 @@ def complete_pairs(evidence: dict, context: dict, matches: Sequence[FuzzyMatch],
             evidence[pair] = trial[pair]
             if trial_context[pair]:
                 context[pair] = trial_context[pair]
+            changed.add(pair)
+    return changed
 
 
 def _splits(comparison) -> bool:

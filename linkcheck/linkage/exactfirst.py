@@ -246,8 +246,8 @@ def _complete(evidence: dict, context: dict, profiles: list[Profile], matches: l
               touched: set[tuple[int, int]]) -> None:
     """linkage.completion over the merged evidence, as engine._audit runs it after the fuzzy
     matches: its values as one flat list of refs (account by account, as engine._group_by_key
-    numbers them), the matches' (account, value) refs turned into those; every pair whose
-    evidence or context it adds to is `touched` (resolved again)."""
+    numbers them), the matches' (account, value) refs turned into those; every pair it adds
+    to is `touched` (resolved again)."""
     attr_flat: list[Attribute] = []
     owner_flat: list[int] = []
     base: list[int] = []
@@ -256,11 +256,7 @@ def _complete(evidence: dict, context: dict, profiles: list[Profile], matches: l
         attr_flat.extend(p.attributes)
         owner_flat.extend([o] * len(p.attributes))
     flat = [FuzzyMatch(base[m.a[0]] + m.a[1], base[m.b[0]] + m.b[1], m.similarity, m.facet) for m in matches]
-    before = {pair: len(items) for pair, items in evidence.items()}
-    before_context = {pair: len(items) for pair, items in context.items()}
-    complete_pairs(evidence, context, flat, attr_flat, owner_flat, rules, more_values)
-    touched.update(pair for pair, items in evidence.items() if len(items) != before.get(pair, -1))
-    touched.update(pair for pair, items in context.items() if len(items) != before_context.get(pair, -1))
+    touched.update(complete_pairs(evidence, context, flat, attr_flat, owner_flat, rules, more_values))
 
 
 def _merge(side: ExactSide, profiles: list[Profile], fuzzy_matches: list, remap: _Remap,
