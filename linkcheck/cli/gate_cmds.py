@@ -530,16 +530,15 @@ class _BrowserChoice:
                 raise UsageError(_("--browser-api and --api-key-file go with --browser VENDOR:PROFILE_ID"))
             return None
         # as `attr add` reads a profile: a full-width colon, the vendor's Chinese name (紫鸟：27810002)
-        from ..normalize.browser import VENDOR_WORDS
+        from ..normalize.browser import split_profile
 
-        vendor, sep, ident = browser.strip().replace("：", ":").partition(":")
-        if not sep or not ident.strip():
+        vendor, sep, ident = split_profile(browser)
+        if not sep or not ident:
             raise UsageError(_("--browser is VENDOR:PROFILE_ID, e.g. adspower:jh3k9x"))
         from ..importers.vendors import reader
 
-        vendor = VENDOR_WORDS.get(vendor.strip(), vendor.strip().lower())
         reader(vendor)  # an unknown vendor is a usage error before anything else
-        return cls(vendor, ident.strip(), api, key_file)
+        return cls(vendor, ident, api, key_file)
 
     def read(self):
         from .browser_cmds import read_live_profiles

@@ -32,13 +32,19 @@ VENDOR_WORDS = {"紫鸟": "ziniao", "比特浏览器": "bitbrowser"}
 KNOWN_VENDORS = ("adspower", "bitbrowser", "ziniao", "gologin")
 
 
+def split_profile(text: str) -> tuple[str, str, str]:
+    """(vendor, ":" or "" when there is none, id) of `vendor:profile-id`: the vendor in lower case
+    (its Chinese name read as its key: 紫鸟 is ziniao), a full-width colon a colon, both parts
+    stripped. `browser_profile` and `check --browser` read a profile so."""
+    vendor, sep, ident = text.strip().replace("：", ":").partition(":")
+    vendor = vendor.strip().lower()
+    return VENDOR_WORDS.get(vendor, vendor), sep, ident.strip()
+
+
 def browser_profile(text: str) -> Canonical:
     """`vendor:profile-id` (`adspower:jh3k9x`): vendor in lower case (or its Chinese name, 紫鸟:1002),
     the id as the vendor wrote it; a full-width colon is a colon."""
-    vendor, sep, ident = text.strip().replace("：", ":").partition(":")
-    vendor = vendor.strip().lower()
-    vendor = VENDOR_WORDS.get(vendor, vendor)
-    ident = ident.strip()
+    vendor, sep, ident = split_profile(text)
     if not sep or not _VENDOR.fullmatch(vendor):
         raise Rejected(_("a browser profile is VENDOR:ID, such as adspower:jh3k9x; the vendors linkcheck reads are {items} (ziniao also 紫鸟, bitbrowser also 比特浏览器)", items=join_list(KNOWN_VENDORS)))
     if not _PROFILE_ID.fullmatch(ident):
