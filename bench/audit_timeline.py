@@ -35,6 +35,10 @@ def _instrument() -> None:
     from linkcheck.cli import output
     from linkcheck.report import builder
     from linkcheck.store import prefilter, sqlite
+    try:
+        from linkcheck.store import sievecache
+    except ImportError:  # an older tree
+        sievecache = None
 
     for owner, names in ((sqlite, ("_fetch_for_verify",)),
                          (sqlite.Store, ("_unlock", "_verify_manifest", "_verify_manifest_but_macs",
@@ -45,7 +49,7 @@ def _instrument() -> None:
                                       "_blocks_in_arrays", "_blocks_in_python")),
                          (engine, ("score_blocks", "audit", "audit_to_json", "_group_by_key", "_exact_pairs", "_given_matches",
                                    "_add_fuzzy", "_resolve_all", "_clusters", "_taint")),
-                         (sieve, ("hopeless_blocks", "parts_may_agree")),
+                         (sieve, ("hopeless_blocks", "parts_may_agree")), (sievecache, ("_digests", "load")),
                          (exactfirst, ("audit_exact", "merge", "_merge", "_remap")), (jsontext, ("dumps", "dumps_bytes", "dumps_bytes_found"))):
         for name in names:
             if owner is not None and hasattr(owner, name):
@@ -53,7 +57,7 @@ def _instrument() -> None:
     background = prefilter._Background
     real_init, real_result = background.__init__, background.result
 
-    def init(self, work, parallel):
+    def init(self, work, parallel, *rest, **kw):  # (`then`, in trees that have it)
         _mark("fork")
 
         def marked():
@@ -62,7 +66,7 @@ def _instrument() -> None:
             finally:
                 _mark("child done")
 
-        real_init(self, marked, parallel)
+        real_init(self, marked, parallel, *rest, **kw)
 
     def result(self):
         _mark("wait")

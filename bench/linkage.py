@@ -112,7 +112,8 @@ def run_cli(records: list[dict]):
     """`linkcheck init`, `import`, `audit --format json` as processes: (pairs by level, seconds)."""
     with tempfile.TemporaryDirectory(prefix="linkcheck-linkage-") as tmp:
         env = dict(os.environ, LINKCHECK_STORE=str(Path(tmp) / "store.db"),
-                   LINKCHECK_PASSPHRASE="benchmark passphrase, not a secret", LINKCHECK_TEST_INSECURE_FAST_KDF="1")
+                   LINKCHECK_PASSPHRASE="benchmark passphrase, not a secret", LINKCHECK_TEST_INSECURE_FAST_KDF="1",
+                   XDG_CACHE_HOME=str(Path(tmp) / "cache"))  # (the sieve's verdicts: the first audit's, cold)
         source = Path(tmp) / "accounts.json"
         source.write_text(json.dumps([{"account": r["rec_id"], "attributes": {k: [v] for k, v in values_of(r).items()}}
                                       for r in records]),

@@ -60,6 +60,14 @@ def test_benchmark_reports_one_positive_figure_per_timed_command(report):
     assert result["peak_mb"] == max(result[f"{t}_peak_mb"] for t in TIMED)
 
 
+def test_benchmark_reports_the_audit_with_no_sieve_cache_apart(report):
+    """The audit row is the repeated (warm) audit; the first audit, with no file of the sieve's
+    verdicts (store/sievecache.py), is its own figure."""
+    (result,) = report["results"]
+    for name in ("audit_cold", "audit_cold_cpu", "audit_cold_peak_mb"):
+        assert _positive(result[name]), (name, result[name])
+
+
 def test_benchmark_has_no_growth_ratios_for_a_single_size(report):
     assert report["growth"] == []
 

@@ -419,6 +419,7 @@ def score_blocks(
     exact_of: Callable[[int], object],
     owner: Sequence[int],
     rules: Rules,
+    verdicts=None,
 ) -> list[FuzzyMatch]:
     """Fuzzy comparison inside blocking groups, given as (facet, refs in order). Pure.
 
@@ -430,7 +431,8 @@ def score_blocks(
     are skipped. Matches come in the order found, each pair of refs once.
 
     The audit runs this over the blocking keys it grouped; `Store.audit_input` runs it
-    over tags of the sealed key index, in a second process, with the same refs order.
+    over tags of the sealed key index, in a second process, with the same refs order, and
+    with `verdicts` (store/sievecache.py) the sieve's verdicts on blocks it saw before.
     """
     matches: list[FuzzyMatch] = []
     compared: set[tuple[int, int]] = set()
@@ -467,19 +469,27 @@ def score_blocks(
     comparison_of = comparisons_for(rules)
     blocks = list(blocks)
     sieved = len(blocks) > sieve.SIEVE_OVER
-    # Many blocks: those in which nothing can match are found in C first, and skipped (sieve).
-    hopeless = sieve.hopeless_blocks(
-        blocks, text_for, comparison_of,
-        lambda refs: len(refs) > block_cap and len(set(map(owner.__getitem__, refs))) > block_cap,
-        texts_for=texts_for,
-    ) if sieved else ()
-    # A facet's partial test (the address by its parts) is no comparison level: of the blocks
-    # the sieve found, those in which its own necessary test finds a pair that may agree are
-    # scored all the same.
     partial_of = _partial_tests(rules, comparison_of)
-    if hopeless and partial_of:
-        for facet, (*_test, may_agree) in partial_of.items():
-            hopeless -= may_agree(blocks, [at for at in hopeless if blocks[at][0] == facet], text_of)
+
+    def find_hopeless(blocks: list[tuple[str, list[int]]]) -> set[int]:
+        # Many blocks: those in which nothing can match are found in C first, and skipped (sieve).
+        hopeless = sieve.hopeless_blocks(
+            blocks, text_for, comparison_of,
+            lambda refs: len(refs) > block_cap and len(set(map(owner.__getitem__, refs))) > block_cap,
+            texts_for=texts_for,
+        )
+        # A facet's partial test (the address by its parts) is no comparison level: of the blocks
+        # the sieve found, those in which its own necessary test finds a pair that may agree are
+        # scored all the same.
+        if hopeless and partial_of:
+            for facet, (*_test, may_agree) in partial_of.items():
+                hopeless -= may_agree(blocks, [at for at in hopeless if blocks[at][0] == facet], text_of)
+        return hopeless
+
+    # (A block's verdict depends on nothing but its facet's comparison, its texts and the cap:
+    # `verdicts` asks `find_hopeless` only of the blocks whose verdict it does not hold.)
+    hopeless: Collection[int] = () if not sieved else find_hopeless(blocks) if verdicts is None else verdicts.hopeless(
+        blocks, text_of, find_hopeless, verdicts.context(comparison_of, partial_of, block_cap))
     parsed: dict[int, object] = {}
     parse: Callable[[str], object] = str
 

@@ -8,6 +8,7 @@ store's `audit_input` method hands over to it.
 from __future__ import annotations
 
 import bisect
+import functools
 import json
 import os
 import pickle
@@ -20,6 +21,7 @@ from ..i18n import _
 from ..errors import StoreDamaged
 from ..models import Account, Attribute, Profile
 from ..parallel import detach_child, fork_with_pipes, kill_and_reap, reap
+from . import sievecache
 from .codec import _ad, _decode_account, _decode_attribute
 from .indexarrays import IndexArrays
 from .keyindex import _TEXT_SEPARATOR, _Index, _parse_index
@@ -67,11 +69,13 @@ class _Background:
     a caller's pipe open), dies with this process (Linux PR_SET_PDEATHSIG), writes nothing
     but its pickled result, after its length, to the pipe, and leaves with os._exit (no
     cleanup, no buffered output). A whole result is used as soon as it is read; the child is
-    reaped by a thread meanwhile.
+    reaped by a thread meanwhile. `then()`, when given, runs after the work where the work
+    ran: in the child once its result is sent (never an error).
     """
 
-    def __init__(self, work: Callable[[], object], parallel: bool):
+    def __init__(self, work: Callable[[], object], parallel: bool, then: Callable[[], None] | None = None):
         self._work = work
+        self._then = then
         self._pid: int | None = None
         self._read = None
         forked = fork_with_pipes(1) if parallel else None
@@ -88,6 +92,8 @@ class _Background:
                     pipe.write(len(data).to_bytes(8, "little"))  # the result whole, or none
                     pipe.write(data)
                 status = 0
+                if then is not None:
+                    then()
             except BaseException:  # noqa: BLE001 - the parent redoes the work and reports
                 pass
             finally:
@@ -96,9 +102,18 @@ class _Background:
         self._pid = pid
         self._read = os.fdopen(read_fd, "rb")
 
+    def _here(self):
+        out = self._work()
+        if self._then is not None:
+            try:
+                self._then()
+            except Exception:  # noqa: BLE001 - what comes after the work is optional
+                pass
+        return out
+
     def result(self):
         if self._pid is None:
-            return self._work()
+            return self._here()
         try:
             data = self._read.read()
         except BaseException:
@@ -112,7 +127,7 @@ class _Background:
             threading.Thread(target=reap, args=(pid,), name="linkcheck-reap", daemon=True).start()
             return pickle.loads(memoryview(data)[8:])  # our own child's output, through our own pipe
         reap(pid)
-        return self._work()
+        return self._here()
 
     def cancel(self) -> None:
         """Stop a child whose result is no longer wanted (the parent failed first)."""
@@ -180,7 +195,10 @@ def audit_input(
     else:
         indexes = [_open_index(store, row) for row in rows]
         counts_of = lambda at: indexes[at].exact_counts  # noqa: E731
-    fuzzy = _Background(lambda: _fuzzy_matches(indexes, block_cap, score, parallel), parallel)
+    # The sieve's verdicts of earlier audits (store/sievecache.py), read and written by the child.
+    verdicts = sievecache.Verdicts.for_store(store)
+    fuzzy = _Background(lambda: _fuzzy_matches(indexes, block_cap, score, parallel, verdicts), parallel,
+                        then=verdicts.save if verdicts is not None else None)
     try:
         # The manifest check's row MACs, where the store's open left them (`defer_macs`): made
         # here, while the child works, and before anything else is read or the child's result
@@ -571,14 +589,15 @@ def _decode_lines(store, rows: list, counts_of: Callable[[int], bytes], wanted: 
         raise StoreDamaged(_("store is damaged: an account row is unreadable")) from None
 
 
-def _fuzzy_matches(indexes: list[_Index] | IndexArrays, block_cap: int, score: FuzzyScorer, parallel: bool = False
-                   ) -> list[tuple] | None:
+def _fuzzy_matches(indexes: list[_Index] | IndexArrays, block_cap: int, score: FuzzyScorer, parallel: bool = False,
+                   verdicts: "sievecache.Verdicts | None" = None) -> list[tuple] | None:
     """The fuzzy side of `audit_input`, from the key indexes alone: blocks of blocking tags
     held by 2 to `block_cap` accounts, in the order the audit would meet them; one ref per
     value in such a block, in (account, value) order; its text and the tag of its own
     exact key from the index. Returns (row, attribute, row, attribute, similarity, facet),
     or None for a store written by a development build whose index kept no texts. With
-    `parallel`, a large scoring is split in two processes (`_score_in_two`)."""
+    `parallel`, a large scoring is split in two processes (`_score_in_two`). `verdicts`: the
+    sieve's verdicts remembered (store/sievecache.py), given to `score` where the sieve runs."""
     try:
         if isinstance(indexes, IndexArrays):  # a large store (ARRAYS_OVER)
             built = _blocks_in_arrays(indexes, block_cap)
@@ -589,6 +608,8 @@ def _fuzzy_matches(indexes: list[_Index] | IndexArrays, block_cap: int, score: F
     if built is None:
         return None
     blocks_list, owner, where, texts, exact = built
+    if verdicts is not None and len(blocks_list) > sievecache.MIN_BLOCKS:
+        score = functools.partial(score, verdicts=verdicts)  # type: ignore[call-arg]  # engine.score_blocks
     found = _score_in_two(score, blocks_list, texts.__getitem__, exact.__getitem__, owner, parallel)
     return [(*where[m.a], *where[m.b], m.similarity, m.facet) for m in found]
 
