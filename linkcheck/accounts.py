@@ -652,12 +652,19 @@ class NewAccountRows:
         self._strict = strict  # (--strict: a mistyped value makes the row invalid, left to the import)
         self._names: set[str] = set()  # every name read so far (checked)
         self._warned: dict[str, bool] = {}  # marketplace -> whether the import warns about it
+        # A row's marketplace and status as given -> (marketplace as checked, status as checked,
+        # whether the import warns about the marketplace), or None when either is refused: the
+        # few of a file checked once each, not once a row.
+        self._fields: dict[tuple[str, object], tuple[str | None, str | None, bool] | None] = {}
 
     def seen(self, record: ProfileRecord) -> None:
         try:
             self._names.add(check_name(record.name))
         except InvalidInput:
             pass
+
+    def taken(self, name: str) -> None:
+        self._names.add(name)
 
     def __call__(self, record: ProfileRecord, answers: Answers) -> tuple | None:
         try:
@@ -675,28 +682,56 @@ class NewAccountRows:
     def _row(self, name: str, record: ProfileRecord, answers: Answers) -> tuple | None:
         if record.problems or record.notes or self._store.known_name(name):
             return None
-        row_problems: list[str] = []
-        status, marketplace, note, identity = _record_fields(record, row_problems)
-        if row_problems:
-            return None
-        if marketplace:
-            warned = self._warned.get(marketplace)
-            if warned is None:
-                warned = self._warned[marketplace] = marketplace_warning(marketplace) is not None
-            if warned:
+        given = record.marketplace, record.status
+        if record.note is None and not record.identity and isinstance(given[0], str) and isinstance(given[1], (str, type(None))):
+            # (most rows: a name, a marketplace, a status and values) what `_record_fields` and
+            # `_new_account` make of them, each marketplace and status checked once
+            try:
+                known = self._fields[given]
+            except KeyError:
+                known = self._fields[given] = self._checked_fields(*given)
+            if known is None or known[2]:  # refused, or warned about
                 return None
-        account = _new_account(name, marketplace, status, note, identity, self._when)
+            marketplace, status, _warned = known
+            account = Account(name, marketplace or "", status or "active", None, self._when, self._when)
+        else:
+            row_problems: list[str] = []
+            status, marketplace, note, identity = _record_fields(record, row_problems)
+            if row_problems:
+                return None
+            if marketplace:
+                warned = self._warned.get(marketplace)
+                if warned is None:
+                    warned = self._warned[marketplace] = marketplace_warning(marketplace) is not None
+                if warned:
+                    return None
+            account = _new_account(name, marketplace, status, note, identity, self._when)
         attrs, value_problems = record_attributes(record, account, self._region, self._when,
                                                   default_region=self._default_region, ahead=answers)
         if value_problems or region_warnings("", attrs):
             return None
-        flagged = tuple(a for a in attrs if mistyped(a) is not None)
+        # (`mistyped` says nothing of a value without flags: most values)
+        flagged = tuple(a for a in attrs if a[8] and mistyped(a) is not None)
         if flagged and self._strict:
             return None
-        profile, n = merge_attributes(Profile(account), attrs, reopen=False)
-        body, index = self._store.row_content(profile)
-        banks = tuple(a.normalized for a in profile.attributes if a.kind == bankzeros.KIND and bankzeros.zero_prone(a.normalized))
+        if len({(a[0], a[2]) for a in attrs}) == len(attrs):  # no value twice: what the merge makes
+            profile, n = Profile(account, tuple(attrs)), len(attrs)
+        else:
+            profile, n = merge_attributes(Profile(account), attrs, reopen=False)
+        body, index = self._store.new_row_content(profile)
+        banks = tuple(a[2] for a in profile.attributes if a[0] == bankzeros.KIND and bankzeros.zero_prone(a[2]))
         return name, marketplace, n, body, index, record.origin, banks, flagged
+
+    @staticmethod
+    def _checked_fields(marketplace: str, status: str | None) -> tuple[str | None, str | None, bool] | None:
+        """(marketplace, status) as `_record_fields` checks them, and whether the import warns
+        about the marketplace; None when either is refused."""
+        problems: list[str] = []
+        checked_status = _checked(problems, check_status, status) if status is not None else None
+        checked = _checked(problems, check_text, "marketplace", marketplace, 200, one_line=True)
+        if problems:
+            return None
+        return checked, checked_status, bool(checked) and marketplace_warning(checked) is not None
 
 
 def _import_records(store, pairs: Iterable[tuple[ProfileRecord | BuiltRow, Answers | None]], region, default_region,

@@ -42,6 +42,10 @@ pickle and unpickle than the rows (about 30 MB of small strings per 10,000 accou
 two byte strings an account), and the importing process no longer builds their attributes
 and lines. Any other record (an update, a name met twice, a problem or a warning, a row the
 maker refuses) goes as before, with its answers, and is imported the usual way, in order.
+The importing process makes the rows of the batches it parses itself with its own copy of the
+same maker (since the twelfth session; before, it imported those records the usual way, which
+makes the same rows by longer steps), told every name before them in order (`seen`, `taken`),
+so the two processes share one way of making a new account's row.
 
 The child touches no SQLite connection, drops its standard streams, dies with its parent
 (Linux PR_SET_PDEATHSIG) and writes only pickled records, answers and row contents (not yet
@@ -90,6 +94,9 @@ class RowMaker(Protocol):
 
     def seen(self, record: ProfileRecord) -> None:
         """A record sent without a row (its name is no longer new)."""
+
+    def taken(self, name: str) -> None:
+        """A row made for a new account `name` (checked) elsewhere: the name is no longer new."""
 
 
 def _where(record: ProfileRecord, region: str | None, default_region: str | None) -> str | None:
@@ -180,6 +187,9 @@ class ParseAhead:
         self._waited: int | None = None  # a byte to the child for each unparsed batch this process begins
         self._regions = region, default_region
         self._memo = Memo()  # this process's answers kept (the batches it parses itself)
+        # This process's copy of the row maker: it makes the rows of the batches it parses
+        # itself, so it is told every name before them, in order (`_names_in`).
+        self._rows = rows
         forked = fork_with_pipes(2)
         if forked is None:
             return
@@ -229,7 +239,8 @@ class ParseAhead:
 
     def records(self, records: Iterable[ProfileRecord]) -> Iterator[tuple[ProfileRecord | BuiltRow, Answers | None]]:
         """The import's records, each with answers for its values: those the child read and
-        parsed (a new account's `BuiltRow`, with None, where the child made its row), then --
+        parsed (a new account's `BuiltRow`, with None, where the child made its row, or this
+        process, for a batch it parsed itself), then --
         unless the child sent every record -- the rest of `records` (the same
         records, read here: those the child sent are skipped) with None."""
         sent = 0
@@ -240,20 +251,31 @@ class ParseAhead:
             if message is _END:
                 return
             batch, answers = message
+            rows = self._rows
             if answers is None:  # left to this process: parsed here, kind by kind
                 _tell(self._waited, 1)  # begun: the child sends the next one unparsed
                 batch = [_unpacked(packed) for packed in batch]
                 answers = parse_batch(batch, *self._regions, self._memo)
                 for record in batch:
                     sent += 1
-                    yield record, answers
+                    # With a row maker, a new account's row is made here as the child makes it.
+                    row = rows(record, answers) if rows is not None else None
+                    if row is None:
+                        yield record, answers
+                    else:
+                        yield _built(BuiltRow, row), None
                 continue
             for packed in batch:
                 sent += 1
                 if packed[0] is None:  # a row the child made (`_ROW`)
+                    if rows is not None:
+                        rows.taken(packed[1])
                     yield _built(BuiltRow, packed[1:]), None
                 else:
-                    yield _unpacked(packed), answers
+                    record = _unpacked(packed)
+                    if rows is not None:
+                        rows.seen(record)
+                    yield record, answers
         for n, record in enumerate(records):
             if n >= sent:
                 yield record, None

@@ -9,7 +9,9 @@ from typing import Callable, NamedTuple
 from ..i18n import _
 from ..errors import InvalidInput
 from ..models import Profile
+from . import codec
 from .codec import _exact_key_count
+from ..registry.facets import BLOCKING_PREFIX
 
 
 class _Index(NamedTuple):
@@ -98,3 +100,75 @@ def index_blob(profile: Profile, tag: Callable[[str], bytes], n_exact: list[int]
     text = _TEXT_SEPARATOR.join(texts).encode("utf-8") if texts else b""
     keys = exact_keys + block_keys
     return b"".join((head, bytes(-len(head) % 8), *(tags(keys) if tags is not None else map(tag, keys)), text))
+
+
+_EMPTY_LINE = b"[]\n"
+
+
+def row_bytes(profile: Profile, tags: Callable[[list[str]], list[bytes]]) -> tuple[bytes, bytes] | None:
+    """(body, key index) of a format-3 row -- `codec._encode_profile(profile, n_exact, 3)` and
+    `index_blob(profile, ..., n_exact, tags=tags)`, the same bytes -- in one pass over the
+    attributes (an import writes millions of them): each attribute's match keys are split
+    once, its JSON lines written by orjson (as `codec._profile_bytes` writes them) and its
+    keys laid out for the index in the same step, the keys of a single exact key (most
+    values) without a call. None for a row that is not plain -- an attribute with periods,
+    dates that are not ints, more than 255 keys of one sort, a NUL, blocking keys out of
+    order, text orjson refuses (anything that raises) --: the caller makes it the usual way,
+    which says what is wrong with it exactly as before."""
+    try:
+        return _row_bytes(profile, tags)
+    except Exception:  # noqa: BLE001 - the usual way meets the same problem and says it
+        return None
+
+
+def _row_bytes(profile: Profile, tags: Callable[[list[str]], list[bytes]]) -> tuple[bytes, bytes] | None:
+    line = codec._ORJSON_LINE if codec._ORJSON_LINE is not None else codec._orjson_line()
+    if not line:
+        return None
+    acc = profile.account
+    header = {"n": acc.name, "m": acc.marketplace, "s": acc.status, "o": acc.note, "c": acc.created, "u": acc.updated}
+    for key, value in zip(codec._OPTIONAL_KEYS, codec._optional_values(acc), strict=True):
+        if value is not None:
+            header[key] = value
+    body = [codec._JSON_LINE(header).encode("utf-8"), b"\n"]
+    append = body.append
+    exact_counts, block_counts = bytearray(), bytearray()
+    count_exact, count_blocking = exact_counts.append, block_counts.append
+    exact_keys: list[str] = []
+    block_keys: list[str] = []
+    texts: list[str] = []
+    for attr in profile.attributes:
+        if attr[9] or type(attr[5]) is not int or type(attr[6]) is not int:
+            return None
+        keys = attr[3]
+        if len(keys) == 1 and keys[0][:1] != BLOCKING_PREFIX:  # (most values: their one exact key)
+            append(line(attr[:]))
+            append(_EMPTY_LINE)
+            count_exact(1)
+            count_blocking(0)
+            exact_keys.append(keys[0])
+            continue
+        exact = _exact_key_count(keys)
+        blocking = len(keys) - exact
+        if exact > 255 or blocking > 255:
+            return None
+        count_exact(exact)
+        count_blocking(blocking)
+        if blocking:
+            append(line((*attr[:3], keys[:exact], *attr[4:])))
+            append(line(keys[exact:]))
+            exact_keys.extend(keys[:exact])
+            block_keys.extend(keys[exact:])
+            kind, normalized = attr[0], attr[2]
+            if _TEXT_SEPARATOR in kind or _TEXT_SEPARATOR in normalized:
+                return None
+            texts.append(kind)
+            texts.append(normalized)
+        else:
+            append(line(attr[:]))
+            append(_EMPTY_LINE)
+            exact_keys.extend(keys)
+    head = len(profile.attributes).to_bytes(4, "little") + exact_counts + block_counts
+    text = _TEXT_SEPARATOR.join(texts).encode("utf-8") if texts else b""
+    exact_keys += block_keys
+    return b"".join(body), b"".join((head, bytes(-len(head) % 8), *tags(exact_keys), text))

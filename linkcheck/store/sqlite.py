@@ -60,7 +60,7 @@ from .codec import (
     explanation_name,
 )
 from .api import closest_account
-from .keyindex import _index_tags, index_blob
+from .keyindex import _index_tags, index_blob, row_bytes
 from .manifest import Manifest, check_row, check_scan, row_mac_input
 from .prefilter import AuditInput, FuzzyScorer, QuietHubs
 from .schema import TABLES, check_schema
@@ -1040,6 +1040,16 @@ class Store:
         these for new accounts (importers/ahead.py), and `put_new_row` seals and writes them."""
         n_exact = [_exact_key_count(a.keys) for a in profile.attributes]
         return _encode_profile(profile, n_exact, self._format), self._index_blob(profile, n_exact)
+
+    def new_row_content(self, profile: Profile) -> tuple[bytes, bytes]:
+        """`row_content(profile)`, the same bytes, made in one pass over the attributes where
+        the row is plain (`keyindex.row_bytes`): what an import's new accounts are made of
+        (`accounts.NewAccountRows`, in both processes)."""
+        if self._format >= 3:
+            made = row_bytes(profile, self._keys.index_tags)
+            if made is not None:
+                return made
+        return self.row_content(profile)
 
     def rows_made_ahead(self) -> bool:
         """Whether an import's parse-ahead child may make this store's new rows (`row_content`):
