@@ -113,8 +113,15 @@ def parse_batch(records: Iterable[ProfileRecord], region: str | None, default_re
     distinct (kind, value, region) once. `cache`: answers of earlier batches, reused (and
     added to) for values seen again -- a dict, or a `Memo` (what the import keeps)."""
     by_kind: dict[str, dict[tuple[str, str | None], None]] = {}
+    regions: dict[str, str | None] = {}  # marketplace -> `_where` (a batch has a few)
     for record in records:
-        where = _where(record, region, default_region)
+        marketplace = record.marketplace
+        if type(marketplace) is str:
+            where = regions.get(marketplace, "")
+            if where == "":
+                where = regions[marketplace] = _where(record, region, default_region)
+        else:
+            where = _where(record, region, default_region)
         for raw in record.values:
             kind = raw[0]
             value = raw[1]
@@ -128,6 +135,7 @@ def parse_batch(records: Iterable[ProfileRecord], region: str | None, default_re
         hot, cold = cache.hot, cache.cold
     else:  # (a plain dict: both)
         hot = cold = cache if cache is not None else {}
+    hot_get, cold_pop = hot.get, cold.pop
     for kind, values in by_kind.items():
         entry = kinds.KINDS.get(kind)  # (`kinds.parse_tuple` without looking the kind up a value)
         if entry is None:  # an unknown kind: the importing process reports it
@@ -135,9 +143,9 @@ def parse_batch(records: Iterable[ProfileRecord], region: str | None, default_re
         parse = entry.parse_tuple
         for value, where in values:
             key = (kind, value, where)
-            answer = hot.get(key)
+            answer = hot_get(key)
             if answer is None:
-                answer = cold.pop(key, None)
+                answer = cold_pop(key, None)
                 if answer is not None:  # seen twice: kept (a carrier, a category, a shared address)
                     hot[key] = answer
                 else:

@@ -55,6 +55,8 @@ _COMPANY_PHRASES = _COMPANY_SPELLINGS["phrases"]
 _COMPANY_PHRASE_WORDS = re.compile(
     "(?<!\\S)(" + "|".join(re.escape(p) for p in sorted(_COMPANY_PHRASES, key=len, reverse=True)) + ")(?!\\S)"
 )
+# The first word of each phrase: a phrase stands between spaces, so one of its words is its first.
+_PHRASE_FIRST_WORDS = frozenset(p.split()[0] for p in _COMPANY_PHRASES)
 # China's prefecture-level divisions (names only, romanised): a company registered in one
 # writes it as a prefix (肇庆市X有限公司) or in brackets (X(肇庆)有限公司); either way it is
 # the place, not the name. Recognised only so marked (with 市, or alone in brackets), since
@@ -108,9 +110,10 @@ def company_tokens(text: str) -> list[str]:
         else:
             break
     joined = " ".join(tokens)
-    if " " in joined:
-        joined = _COMPANY_PHRASE_WORDS.sub(lambda m: _COMPANY_PHRASES[m.group(1)], joined)
-    return joined.split()
+    words = joined.split()  # (a synonym may be two words: `jinchukou` is `import export`)
+    if len(words) < 2 or _PHRASE_FIRST_WORDS.isdisjoint(words):
+        return words  # (no phrase begins at any of its words: nothing for the pattern to find)
+    return _COMPANY_PHRASE_WORDS.sub(lambda m: _COMPANY_PHRASES[m.group(1)], joined).split()
 
 
 def company_name(text: str) -> Canonical:

@@ -112,25 +112,37 @@ def email(text: str) -> Canonical:
     if not at or not local:
         raise Rejected(_("not an email address"))
     local = local.lower()
-    if len(local.encode("utf-8")) > MAX_LOCAL_OCTETS or not _LOCAL_PART.fullmatch(local):
+    ascii_local = local.isascii()
+    local_octets = len(local) if ascii_local else len(local.encode("utf-8"))
+    if local_octets > MAX_LOCAL_OCTETS or not _LOCAL_PART.fullmatch(local):
         raise Rejected(_("not an email address"))
-    if not local.isascii() and not _LOCAL_PART.fullmatch(unicodedata.normalize("NFD", local)):
+    if not ascii_local and not _LOCAL_PART.fullmatch(unicodedata.normalize("NFD", local)):
         raise Rejected(_("not an email address"))  # `≮` is `<` and a combining mark
     domain, tld, ascii_length = _domain(domain)
     # The length that counts is the one sent: the domain in its ASCII (Punycode) form.
-    octets = len(local.encode("utf-8")) + 1 + ascii_length
+    octets = local_octets + 1 + ascii_length
     if octets > MAX_EMAIL_OCTETS:
         raise Rejected(_("longer than {limit} octets, more than an email address can be", limit=MAX_EMAIL_OCTETS))
     if tld in _SPECIAL_USE_TLDS:
         raise Rejected(_("a special-use domain (.{tld}) where no mailbox can be", tld=tld))
-    domain = _MAIL_ALIASES.get(domain, domain)
-    if domain in _IGNORE_DOTS:
+    domain, ignore_dots, dash_tags, free_mail = _mailbox_domain(domain)
+    if ignore_dots:
         # Dots first, so `some.name.+ext` (a tag after a dot) is `somename`, as Gmail reads it.
         local = local.replace(".", "")
-    local = _base_mailbox(local, "+")
-    if domain.partition(".")[0] in _DASH_TAG_BRANDS:
+    if "+" in local:  # (without the separator `_base_mailbox` gives the local part back)
+        local = _base_mailbox(local, "+")
+    if dash_tags and "-" in local:
         local = _base_mailbox(local, "-")
     value = f"{local}@{domain}"
-    if is_free_mail(domain):
+    if free_mail:
         return Canonical(value, flags=("free_mail",))
     return Canonical(value, related=(("email_domain", domain),))
+
+
+@lru_cache(maxsize=1 << 14)
+def _mailbox_domain(domain: str) -> tuple[str, bool, bool, bool]:
+    """What a valid domain (as `_domain` gives it) says of its mailboxes: (the provider's one
+    domain for it, whether it ignores dots, whether `-` tags, whether it is free mail).
+    Remembered, as `_domain` is."""
+    domain = _MAIL_ALIASES.get(domain, domain)
+    return domain, domain in _IGNORE_DOTS, domain.partition(".")[0] in _DASH_TAG_BRANDS, is_free_mail(domain)

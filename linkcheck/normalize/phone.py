@@ -129,9 +129,15 @@ def _keep_patterns(phonenumbers) -> None:
     """phonenumbers' own switch (where its version has it; it does nothing once on) to keep
     the metadata's compiled regular expressions rather than look each up again in the re
     module's cache: some eight a number, a tenth of its parsing time. The same patterns."""
+    if _PATTERNS_KEPT:
+        return
     enable = getattr(phonenumbers, "enable_pattern_cache", None)
     if enable is not None:
         enable()
+    _PATTERNS_KEPT.append(True)
+
+
+_PATTERNS_KEPT: list[bool] = []  # (switched on once a process: `_e164` asks at every number it parses)
 
 
 def phone_region(region: str) -> str:
@@ -160,7 +166,10 @@ def phone(text: str, region: str | None = None) -> Canonical:
         text = _WECHAT_NOTE.sub("", _TRAILING_NOTE.sub("", text))
     if not text.isascii():
         text = _TRAILING_WORDS.sub("", text)
-    text = _PHONE_EXTENSION.sub("", text).strip()
+    if _PHONE_CHARS.fullmatch(text):  # (digits and separators only: no extension, which needs a word, x or #)
+        text = text.strip()
+    else:
+        text = _PHONE_EXTENSION.sub("", text).strip()
     if text[:1] == "(":
         text = _CODE_IN_PARENS.sub(r"+\1 ", text, count=1) if _CODE_IN_PARENS.match(text) else text
     if not _PHONE_CHARS.fullmatch(text) or "+" in text[1:]:

@@ -73,9 +73,13 @@ def clean(value: object) -> str:
         raise Rejected(_("not text"))
     if len(value) > MAX_LENGTH:
         raise Rejected(_("longer than {limit:,} characters", limit=MAX_LENGTH))
-    if _CONTROL.search(value):
-        raise Rejected(_("contains control characters"))
-    if not value.isascii():
+    if value.isascii():
+        # (printable ASCII, the common case, has no control character: no search for one)
+        if not value.isprintable() and _CONTROL.search(value):
+            raise Rejected(_("contains control characters"))
+    else:
+        if _CONTROL.search(value):
+            raise Rejected(_("contains control characters"))
         try:
             value.encode("utf-8")
         except UnicodeEncodeError:
@@ -235,13 +239,17 @@ def blocking(tokens: Sequence[str], generic: frozenset[str], *, min_length: int 
     out: list[str] = []
     found = 0
     last = len(tokens) - 1
+    cuts = _CUTS.get(min_length)
+    if cuts is None or len(cuts) > 100_000:
+        cuts = _CUTS[min_length] = {}
     for index, token in enumerate(tokens):
-        if token in generic or not _LETTER.search(token):
+        if token in generic:
             continue
-        cjk = not token.isascii() and is_cjk(token[0])  # (no ASCII character is CJK)
-        if len(token) < (2 if cjk else min_length):
+        h = cuts.get(token)
+        if h is None:
+            h = cuts[token] = _cut(token, min_length)
+        if not h:
             continue
-        h = 1 if cjk or len(token) <= 3 else 2
         # The words before and after it, joined once for both cut forms.
         head = " ".join(tokens[:index]) + " " if index else ""
         tail = " " + " ".join(tokens[index + 1:]) if index < last else ""
@@ -252,6 +260,21 @@ def blocking(tokens: Sequence[str], generic: frozenset[str], *, min_length: int 
         if found == limit:
             break
     return tuple(dict.fromkeys(out))
+
+
+# min_length -> {word: `_cut(word, min_length)`}: a store's values share most of their words.
+_CUTS: dict[int, dict[str, int]] = {}
+
+
+def _cut(token: str, min_length: int) -> int:
+    """How many characters of `token` `blocking` keeps at either end (h), or 0 for a word it
+    passes over whatever the list of generic words: one without a letter, or too short."""
+    if not _LETTER.search(token):
+        return 0
+    cjk = not token.isascii() and is_cjk(token[0])  # (no ASCII character is CJK)
+    if len(token) < (2 if cjk else min_length):
+        return 0
+    return 1 if cjk or len(token) <= 3 else 2
 
 
 # An id shorter than this has no room for a typo that still identifies (and its halves would
