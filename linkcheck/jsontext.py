@@ -77,6 +77,23 @@ def piece_bytes(value: Any, depth: int) -> bytes | None:
     return None if fast is None else fast.replace(b"\n", b"\n" + b" " * (2 * depth))
 
 
+def dumps_compact(data: Any) -> str:
+    """`json.dumps(data, ensure_ascii=False, separators=(",", ":"))`, the same text: written by
+    orjson where its text is the same (as `dumps_bytes`: the plain types, floats it writes as
+    Python does), else by json. For the report's few megabytes of page data."""
+    try:
+        import orjson
+
+        text = orjson.dumps(data)
+    except ImportError:  # pragma: no cover - a dependency; the standard way still works
+        text = None
+    except (TypeError, ValueError):  # orjson.JSONEncodeError is a TypeError
+        text = None
+    if text is not None and _plain(data):
+        return text.decode("utf-8")
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+
+
 def _spliced(data: Any, pieces: dict[int, tuple]) -> list[tuple[bytes, bool]] | None:
     """The parts of `dumps_bytes(data)` (text, whether a clean piece) for a dict whose first
     value is a non-empty list, its items written from `pieces` or here; None where orjson

@@ -282,3 +282,21 @@ def test_echo_json_with_pieces_writes_what_the_text_stream_writes(monkeypatch):
         expected = written(lambda data=data: click.echo(render_json(data)))
         assert written(lambda data=data, pieces=pieces: echo_json(data, pieces)) == expected
         assert ("\u202e" in expected.decode("utf-8")) is False
+
+
+def test_random_documents_are_written_compact_as_json_dumps():
+    """`dumps_compact`: json.dumps's compact text (the report's page data), by orjson where it
+    writes the same, else by json -- either way the same text."""
+    import random
+
+    rng = random.Random(29)
+    fast = 0
+    for _ in range(3000):
+        data = _random_document(rng)
+        try:
+            expected = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+        except ValueError:
+            continue
+        assert jsontext.dumps_compact(data) == expected
+        fast += jsontext._plain(data)
+    assert fast > 500

@@ -128,6 +128,11 @@ _UNSAFE_UTF8 = re.compile(b"\x7f|\xc2[\x80-\x9f]|\xe2\x80[\xaa-\xae]|\xe2\x81[\x
 
 def json_bytes_unsafe(text: bytes) -> bool:
     """Whether UTF-8 JSON text holds a character linkcheck's terminal filter would escape."""
+    # Each such character's UTF-8 begins with one of these bytes: text holding none of them
+    # (the audit's JSON, Chinese reasons and all) is answered by three byte searches, about a
+    # tenth of the pattern's time over tens of megabytes.
+    if b"\xe2" not in text and b"\xc2" not in text and b"\x7f" not in text:
+        return False
     return _UNSAFE_UTF8.search(text) is not None
 
 

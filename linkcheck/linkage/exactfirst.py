@@ -23,7 +23,8 @@ from __future__ import annotations
 
 import bisect
 from collections import Counter
-from itertools import chain
+from itertools import accumulate, chain, repeat
+from operator import attrgetter, itemgetter
 from types import MappingProxyType
 from typing import Callable, Collection, Iterable, NamedTuple, Sequence
 
@@ -58,7 +59,7 @@ class ExactSide:
         self.profiles = profiles
         self.rules, self.min_level, self.link_level = rules, min_level, link_level
         self.explanations, self.mask, self.hub_keys = explanations, mask, hub_keys
-        names = [p.name for p in profiles]
+        names = list(map(_name_of, profiles))
         attr_of, owner, shared = _group_by_key(profiles, hub_keys)
         self.keys = set(chain.from_iterable(a.keys for a in attr_of))  # every key held here
         evidence, context, hubs, _blocks = _exact_pairs(shared, attr_of, owner, rules, hub_keys)
@@ -99,6 +100,7 @@ class ExactSide:
         # The pairs made, in the audit's order; the clusters of the exact links alone, and
         # which of them each account is in (a cluster no fuzzy match touches stays as it is).
         self.pairs = sorted((r.pair for r in done if r is not None and r.pair is not None), key=_pair_key)
+        self.pair_keys = list(map(_pair_key, self.pairs))  # (the merge places the pairs it makes among them)
         edges = [(r.level, r.score, a, b, r.kinds) for (a, b), r in zip(evidence, done, strict=True)
                  if r is not None and r.level >= link_level]
         self.hub_links = [
@@ -130,6 +132,30 @@ def audit_exact(
 def _pair_key(pair: PairRisk) -> tuple:
     """The audit's order of pairs: strongest first, then by name (`engine._audit`'s two sorts)."""
     return -pair.level, -pair.score, pair.accounts
+
+
+_name_of = attrgetter("account.name")  # Profile.name, without a property call per profile
+_attributes_of = attrgetter("attributes")
+
+
+def _placed(pairs: list[PairRisk], keys: list[tuple], dropped: set[int], made: list[PairRisk]) -> list[PairRisk]:
+    """`sorted(those of pairs not dropped + made, key=_pair_key)`, `pairs` being in that order
+    already with `keys` their keys: each made pair placed by a binary search (no two pairs have
+    the same key: their accounts differ)."""
+    if dropped:
+        kept = [i for i, p in enumerate(pairs) if id(p) not in dropped]
+        pairs, keys = [pairs[i] for i in kept], [keys[i] for i in kept]
+    if not made:
+        return list(pairs)
+    out: list[PairRisk] = []
+    start = 0
+    for key, pair in sorted(zip(map(_pair_key, made), made, strict=True), key=itemgetter(0)):
+        at = bisect.bisect_right(keys, key, start)
+        out.extend(pairs[start:at])
+        out.append(pair)
+        start = at
+    out.extend(pairs[start:])
+    return out
 
 
 def _with_context(items: list, more: list | None, a_hubs: list[int] | None, b_hubs: list[int] | None, a, b,
@@ -248,13 +274,11 @@ def _complete(evidence: dict, context: dict, profiles: list[Profile], matches: l
     matches: its values as one flat list of refs (account by account, as engine._group_by_key
     numbers them), the matches' (account, value) refs turned into those; every pair it adds
     to is `touched` (resolved again)."""
-    attr_flat: list[Attribute] = []
-    owner_flat: list[int] = []
-    base: list[int] = []
-    for o, p in enumerate(profiles):
-        base.append(len(attr_flat))
-        attr_flat.extend(p.attributes)
-        owner_flat.extend([o] * len(p.attributes))
+    held = list(map(_attributes_of, profiles))
+    sizes = list(map(len, held))
+    attr_flat: list[Attribute] = list(chain.from_iterable(held))
+    owner_flat: list[int] = list(chain.from_iterable(map(repeat, range(len(profiles)), sizes)))
+    base = list(accumulate(sizes, initial=0))
     flat = [FuzzyMatch(base[m.a[0]] + m.a[1], base[m.b[0]] + m.b[1], m.similarity, m.facet) for m in matches]
     touched.update(complete_pairs(evidence, context, flat, attr_flat, owner_flat, rules, more_values))
 
@@ -269,7 +293,7 @@ def _merge(side: ExactSide, profiles: list[Profile], fuzzy_matches: list, remap:
         evidence, context = side.evidence, side.context
         hub_links = side.hub_links
     else:
-        names = [p.name for p in profiles]
+        names = list(map(_name_of, profiles))
         evidence = {(to_final[a], to_final[b]): items for (a, b), items in side.evidence.items()}
         context = {(to_final[a], to_final[b]): items for (a, b), items in side.context.items()}
         hub_links = [(level, score, facet, [to_final[o] for o in members])
@@ -335,12 +359,7 @@ def _merge(side: ExactSide, profiles: list[Profile], fuzzy_matches: list, remap:
             pair_counts[level] += 1
             made.append(materialiser.pair(names[a], names[b], level, score, kept))
 
-    pairs = [p for p in side.pairs if id(p) not in dropped] if dropped else list(side.pairs)
-    if len(made) > 64:
-        pairs = sorted(pairs + made, key=_pair_key)
-    else:
-        for p in made:
-            bisect.insort(pairs, p, key=_pair_key)
+    pairs = _placed(side.pairs, side.pair_keys, dropped, made)
 
     edges = [(level, score, a, b, kinds) for level, score, a, b, kinds in resolved if level >= link_level]
     # Clusters: those of the exact links that no match touches, as they were; the others

@@ -7,14 +7,16 @@ static/cytoscape.min.js, so the page loads nothing when opened."""
 from __future__ import annotations
 
 import html
-import json
 import re
+from collections import Counter
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from functools import lru_cache
 from importlib import resources
+from operator import attrgetter
 
 from .. import __version__
+from ..jsontext import dumps_compact
 from ..i18n import SOURCE_LANG, _, join_list, language, translate
 from ..linkage.engine import Audit, audit_summary
 from ..linkage.graph import shown_chain
@@ -72,7 +74,9 @@ def headline(audit: Audit, accounts) -> Headline:
 
 def _accounts(items) -> list[Account]:
     """The accounts of a list of Accounts or Profiles: the report reads only the account."""
-    return [getattr(item, "account", item) for item in items]
+    # (An Account is taken as it is without asking it for an attribute it lacks: a report lists
+    # every account on file, 100,000 of them twice.)
+    return [item if type(item) is Account else getattr(item, "account", item) for item in items]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -121,19 +125,24 @@ def report_data(
         for a in drawn
     ]
     types: dict[tuple, int] = {}  # (facet, level, match, reason, reason_zh, state) -> its number
+    # The same by the finding's own fields: a type seen before has its texts in the table already.
+    type_of: dict[tuple, int] = {}
     pairs = []
     for pair in audit.pairs:
         a, b = pair.accounts
         findings = []
         for f in pair.findings:
             state = f.state
-            kind = (text(f.facet), text("context" if f.context else f.level.label), text(f.match), text(f.reason),
-                    text(f.reason_zh or None), text(state))
+            fields = (f.facet, f.context, f.level, f.match, f.reason, f.reason_zh, state)
+            number = type_of.get(fields)
+            if number is None:
+                kind = (text(f.facet), text("context" if f.context else f.level.label), text(f.match), text(f.reason),
+                        text(f.reason_zh or None), text(state))
+                number = type_of[fields] = types.setdefault(kind, len(types))
             value_a, value_b = f.values.get(a, ""), f.values.get(b, "")
             if state == "past":  # as the audit's table: "until DATE" beside a value no longer in use
                 value_a, value_b = _until(f, a, value_a), _until(f, b, value_b)
-            row = [types.setdefault(kind, len(types)), None if f.score is None else round(f.score),
-                   text(value_a), text(value_b)]
+            row = [number, None if f.score is None else round(f.score), text(value_a), text(value_b)]
             if f.explanation:
                 row.append(text(f.explanation))
             findings.append(row)
@@ -244,7 +253,7 @@ def _when(generated_at) -> str:
 
 def _json_for_script(data) -> str:
     """JSON safe inside a <script> element: no '</script>', '<!--' or '&' can appear."""
-    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    text = dumps_compact(data)
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
@@ -338,9 +347,9 @@ def build_report(
     # The page's script and style begin on a line of their own inside their elements; the CSP
     # hash covers the script exactly as inlined, that newline included.
     page_script = "\n" + _static("report.js")
-    statuses: dict[str, int] = {}
-    for a in accounts:
-        statuses[a.status] = statuses.get(a.status, 0) + 1
+    statuses = Counter(map(attrgetter("status"), accounts))
+    # The page names the status of the accounts others are at risk from, no other's.
+    sources = {r.because_of for r in audit.at_risk}
     lang = language()
     data = {**data, "words": page_words(page_script, lang)}
     from ..health import metric_label
@@ -365,7 +374,7 @@ def build_report(
         kind_list=lambda kinds: join_list(kind_name(k) for k in kinds),
         statuses=STATUSES,
         levels=[(int(lvl), lvl.label) for lvl in sorted(Level, reverse=True)],
-        status={a.name: a.status for a in accounts},
+        status={a.name: a.status for a in accounts if a.name in sources},
         total_findings=sum(len(p.findings) for p in audit.pairs),
         health=health,
         percent=_percent,

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import functools
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import Callable
 
 from ..linkage import engine, exactfirst
 from ..models import Account, Level
 from ..linkage.rules import Rules
 from ..store.prefilter import QuietHubs
+
+_name_of, _status_of = attrgetter("account.name"), attrgetter("account.status")  # of a Profile
 
 # Above this many accounts that share something, the comparison takes long enough to say so.
 ANNOUNCE_COMPARING = 5000
@@ -36,6 +39,10 @@ class AuditResult:
     health: object  # health.AuditHealth: breaches, warnings and the accounts they expose
     pair_json: dict | None = None  # the pairs' JSON made early (`json_reveal`): exactfirst.ExactSide.json
     pair_pieces: dict | None = None  # and their text: exactfirst.ExactSide.pieces
+    # What the audit was made from (its input, its exact side, the store it read): millions of
+    # objects a command leaves to the process's end with the rest (`cli.keep_until_exit`),
+    # instead of freeing them one by one as this returns (0.06 s CPU at 100,000 accounts).
+    made_from: object = field(default=None, repr=False, compare=False)
 
 
 def audit_store(
@@ -97,6 +104,8 @@ def audit_store(
     if accounts is not None:
         statuses = {a.name: a.status for a in accounts}
     else:
-        statuses = {p.name: p.account.status for p in found.profiles} | {h.account: h.account_status for h in healths}
+        profiles = found.profiles
+        statuses = dict(zip(map(_name_of, profiles), map(_status_of, profiles), strict=True))
+        statuses.update({h.account: h.account_status for h in healths})
     standing = health.audit_health(result, healths, statuses, options.account)
-    return AuditResult(result, total, len(found.profiles), accounts, standing, pair_json, pair_pieces)
+    return AuditResult(result, total, len(found.profiles), accounts, standing, pair_json, pair_pieces, (found, side, st))
