@@ -339,3 +339,15 @@ def test_the_verdicts_file_lives_in_the_cache_folder_beside_the_gate_cache(monke
     assert path.parent.parent == gatecache.cache_folder().parent
     assert path.parent.name == "sieve" and path.suffix == ".sealed"
     assert "store.db" not in str(path)
+
+
+def test_a_build_without_its_sources_remembers_nothing(sieving, monkeypatch):
+    """Where the code's sources cannot be read, nothing tells one build from another: no file."""
+    monkeypatch.setattr(sievecache, "_code_digest", None)
+    monkeypatch.setattr(sievecache, "_CODE_PACKAGES", ("linkage", "no-such-package"))
+    assert sievecache.code_digest() is None
+    _rng, blocks, texts, owner, exact = _world(4)
+    rules = load_rules(None)
+    plain = _score(blocks, texts, owner, exact, rules)
+    assert _score(blocks, texts, owner, exact, rules, sievecache.Verdicts(MASTER, "file:/a/store.db")) == plain
+    assert not sievecache.cache_path("file:/a/store.db").exists()
