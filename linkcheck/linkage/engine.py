@@ -30,6 +30,7 @@ from .evidence import (
     pair_weight, weigh, weighed, weight_terms,
 )
 from . import sieve
+from .byfacet import score_blocks_by_facet
 from .completion import complete_pairs
 from .explained import Explained
 from .graph import TAINT_STATUSES, _clusters, _taint
@@ -207,7 +208,7 @@ def _audit(profiles, rules, min_level, link_level, account, explanations, max_pa
     evidence, context, hubs, blocks = _exact_pairs(shared, attr_of, owner, rules, hub_keys)
     del shared
     if fuzzy_matches is None:
-        matches = score_blocks(
+        matches = score_blocks_by_facet(
             ((key[len(BLOCKING_PREFIX): key.find(":")], refs) for key, refs in blocks),
             lambda r: attr_of[r].normalized,
             lambda r: _own_exact_key(attr_of[r]),
@@ -420,6 +421,7 @@ def score_blocks(
     owner: Sequence[int],
     rules: Rules,
     verdicts=None,
+    found_in: list[int] | None = None,
 ) -> list[FuzzyMatch]:
     """Fuzzy comparison inside blocking groups, given as (facet, refs in order). Pure.
 
@@ -433,6 +435,7 @@ def score_blocks(
     The audit runs this over the blocking keys it grouped; `Store.audit_input` runs it
     over tags of the sealed key index, in a second process, with the same refs order, and
     with `verdicts` (store/sievecache.py) the sieve's verdicts on blocks it saw before.
+    `found_in`, when given, receives each match's block position (linkage.byfacet).
     """
     matches: list[FuzzyMatch] = []
     compared: set[tuple[int, int]] = set()
@@ -519,7 +522,11 @@ def score_blocks(
             found = may_agree_pairs([[same[0] for same in prepared[at].values()] for at in tried], text_of)
             pairs_of.update(zip(tried, found, strict=True))
 
+    last = -1
     for at, (facet, refs) in enumerate(blocks):
+        if found_in is not None and len(found_in) < len(matches):
+            found_in.extend([last] * (len(matches) - len(found_in)))
+        last = at
         if at in hopeless:
             continue
         comparison = comparison_of.get(facet)
@@ -561,6 +568,8 @@ def score_blocks(
         if partial is not None and len(distinct) <= PARTS_MAX_DISTINCT and not futile(
                 [parts_of(by_text[text][0]) for text in distinct]):
             _partial_matches(partial, facet, distinct, by_text, parts_of, compared, consider, pairs_of.get(at))
+    if found_in is not None:
+        found_in.extend([last] * (len(matches) - len(found_in)))
     return matches
 
 

@@ -1,0 +1,191 @@
+"""The in-process audit's fuzzy scoring on two cores: the blocking groups split by facet, the
+facets of one part scored in a forked child process while this process scores the others'.
+
+`engine.audit` over profiles (no store: `bench/linkage.py`, a caller with its own records) scores
+its blocking groups with `engine.score_blocks`, a Python loop that a thread cannot spread. The
+groups of two facets hold values of two kinds (a blocking key is "~kind:...", the value's own
+kind), so no pair of values is in groups of both: scored apart, each part finds the matches it
+finds in one pass, and the one pass's order is the groups' order (`score_blocks` reports
+where it found each match, `found_in`). The parts are the facets, heaviest first, each given
+to the lighter part so far (`_weight`: the values in its groups, by how many tests a value of
+the facet meets). Anything unusual -- one facet, too few groups, groups of two facets sharing a
+value, no fork, a child that fails -- scores them here in one pass, as before.
+
+(The store's audit scores in a child already, beside the command's own work:
+store/prefilter.py.)
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import threading
+from array import array
+from collections import Counter
+from itertools import chain
+from typing import TYPE_CHECKING, Callable, Iterable, Sequence
+
+from ..parallel import detach_child, fork_with_pipes, kill_and_reap, reap
+
+if TYPE_CHECKING:
+    from .engine import FuzzyMatch
+    from .rules import Rules
+
+# Above this many blocking groups the scoring is split (below, forking and reading the child's
+# matches back would take longer than the half it saves). FEBRL4's 10,000 records: 25,000.
+SPLIT_OVER = 8000
+
+
+def score_blocks_by_facet(
+    blocks: Iterable[tuple[str, list[int]]],
+    text_of: Callable[[int], str],
+    exact_of: Callable[[int], object],
+    owner: Sequence[int],
+    rules: Rules,
+    parallel: bool = True,
+) -> list[FuzzyMatch]:
+    """`engine.score_blocks(blocks, ...)`: the same matches in the same order, the groups of
+    some facets scored in a forked child meanwhile (see the module's docstring)."""
+    from .engine import FuzzyMatch, score_blocks
+
+    blocks = list(blocks)
+    parts = _parts(blocks, rules) if parallel and len(blocks) > SPLIT_OVER else None
+    if parts is None:
+        return score_blocks(blocks, text_of, exact_of, owner, rules)
+    here_at, there_at = parts
+    if not _apart(blocks, here_at, there_at):
+        return score_blocks(blocks, text_of, exact_of, owner, rules)
+    there_blocks = [blocks[at] for at in there_at]
+    child = _Child(lambda: _packed(score_blocks, there_blocks, text_of, exact_of, owner, rules))
+    try:
+        here_found: list[int] = []
+        here = score_blocks([blocks[at] for at in here_at], text_of, exact_of, owner, rules, found_in=here_found)
+        packed = child.result()
+    finally:
+        child.cancel()
+    if packed is None:  # the child failed: its part here
+        there_found: list[int] = []
+        there = score_blocks(there_blocks, text_of, exact_of, owner, rules, found_in=there_found)
+    elif len(packed) == 2:
+        there, there_found = packed
+    else:
+        facets, facet_no, a, b, similarity, there_found_array = packed
+        there = list(map(FuzzyMatch, a, b, similarity, map(facets.__getitem__, facet_no)))
+        there_found = there_found_array.tolist()
+    # The one pass's order: by the group each was found in (each part's in order).
+    merged: list[FuzzyMatch] = []
+    x = y = 0
+    while x < len(here) and y < len(there):
+        if here_at[here_found[x]] < there_at[there_found[y]]:
+            merged.append(here[x])
+            x += 1
+        else:
+            merged.append(there[y])
+            y += 1
+    merged.extend(here[x:])
+    merged.extend(there[y:])
+    return merged
+
+
+# How many tests a value of a facet meets in its groups, roughly: its comparison levels, and
+# its partial test (the address by its parts, a name in part) as two.
+def _weight(facet: str, rules: Rules) -> int:
+    from .comparisons import comparisons_for
+    from .engine import _PARTIAL
+
+    comparison = comparisons_for(rules).get(facet)
+    if comparison is None:
+        return 0
+    return len(comparison.levels) + (2 if facet in _PARTIAL else 0)
+
+
+def _parts(blocks: list[tuple[str, list[int]]], rules: Rules) -> tuple[list[int], list[int]] | None:
+    """The groups' positions in two parts by facet, this process's (the heaviest facet's) and
+    the child's; None when all are of one facet (or all the weight is in one part)."""
+    size: Counter[str] = Counter()
+    for facet, refs in blocks:
+        size[facet] += len(refs)
+    weights = {facet: n * _weight(facet, rules) for facet, n in size.items()}
+    here: set[str] = set()
+    there: set[str] = set()
+    load = [0, 0]
+    for facet in sorted(weights, key=lambda f: (-weights[f], f)):
+        side = 0 if load[0] <= load[1] else 1
+        (here if side == 0 else there).add(facet)
+        load[side] += weights[facet]
+    if not here or not there or not load[1]:
+        return None
+    here_at = [at for at, (facet, _refs) in enumerate(blocks) if facet in here]
+    there_at = [at for at, (facet, _refs) in enumerate(blocks) if facet in there]
+    return here_at, there_at
+
+
+def _apart(blocks: list[tuple[str, list[int]]], here_at: list[int], there_at: list[int]) -> bool:
+    """Whether no value is in groups of both parts (then neither part's matches depend on the
+    other's: `score_blocks` skips only pairs of values it matched already)."""
+    here_refs = set(chain.from_iterable(blocks[at][1] for at in here_at))
+    return here_refs.isdisjoint(chain.from_iterable(blocks[at][1] for at in there_at))
+
+
+def _packed(score_blocks, blocks, text_of, exact_of, owner, rules) -> tuple:
+    """The child's matches as arrays (a few copies of memory instead of a pickled object each)."""
+    found_in: list[int] = []
+    matches = score_blocks(blocks, text_of, exact_of, owner, rules, found_in=found_in)
+    if any(type(m.similarity) is not float or type(m.facet) is not str for m in matches):
+        return matches, found_in  # (as they are: arrays would change them)
+    facets = sorted({m.facet for m in matches})
+    number = {facet: n for n, facet in enumerate(facets)}
+    return (facets, array("q", [number[m.facet] for m in matches]), array("q", [m.a for m in matches]),
+            array("q", [m.b for m in matches]), array("d", [m.similarity for m in matches]), array("q", found_in))
+
+
+class _Child:
+    """`work()` in a forked child process, its result read back through a pipe; `result()`
+    None when there is no child or it failed (the caller then does the work itself).
+
+    The child shares this process's memory copy-on-write, drops its standard streams, dies with
+    this process (linkcheck.parallel.detach_child), writes nothing but its pickled result,
+    after its length, and leaves with os._exit."""
+
+    def __init__(self, work: Callable[[], object]):
+        self._pid: int | None = None
+        forked = fork_with_pipes(1)
+        if forked is None:
+            return
+        pid, [(read_fd, write_fd)] = forked
+        if pid == 0:  # the child
+            status = 1
+            try:
+                detach_child()
+                os.close(read_fd)
+                data = pickle.dumps(work(), protocol=pickle.HIGHEST_PROTOCOL)
+                with os.fdopen(write_fd, "wb") as pipe:
+                    pipe.write(len(data).to_bytes(8, "little"))
+                    pipe.write(data)
+                status = 0
+            except BaseException:  # noqa: BLE001 - the parent does the work itself
+                pass
+            finally:
+                os._exit(status)
+        os.close(write_fd)
+        self._pid = pid
+        self._read = os.fdopen(read_fd, "rb")
+
+    def result(self):
+        if self._pid is None:
+            return None
+        data = self._read.read()
+        self._read.close()
+        pid, self._pid = self._pid, None
+        if len(data) > 8 and int.from_bytes(data[:8], "little") == len(data) - 8:
+            threading.Thread(target=reap, args=(pid,), name="linkcheck-reap", daemon=True).start()
+            return pickle.loads(memoryview(data)[8:])  # our own child's output, through our own pipe
+        reap(pid)
+        return None
+
+    def cancel(self) -> None:
+        """Stop a child whose result is no longer wanted (this process failed first)."""
+        pid, self._pid = self._pid, None
+        if pid is not None:
+            self._read.close()
+            kill_and_reap(pid)
