@@ -134,7 +134,7 @@ def test_whatever_a_json_import_accepts_can_be_shown_and_exported(cli, store, tm
     result = cli("import", "--skip-invalid", path)
     assert result.exit_code in (0, 3), result.output
     for name in _shown_names(cli):
-        shown = cli("account", "show", name, "--format", "json")
+        shown = cli("account", "show", "--format", "json", "--", name)  # (a name may begin with "-")
         assert shown.exit_code == 0, shown.output
     assert cli("export", "--force", "-o", tmp_path / "out.json").exit_code == 0
     assert cli("export", "--force", "--format", "csv", "-o", tmp_path / "out.csv").exit_code == 0

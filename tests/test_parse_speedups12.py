@@ -187,3 +187,43 @@ def test_parse_batch_reads_each_record_in_its_own_region():
                     pass
         assert answers == expected
     assert parse_batch(records, None, None)[("phone", "201 555 0123", "US")][0] == "+12015550123"
+
+
+# ----- network: a MAC as canonically written, and IPv6 text without ipaddress -----
+
+def test_a_mac_written_canonically_is_itself_and_others_are_read_as_before():
+    from linkcheck.normalize import mac
+
+    assert mac("3c:22:fb:12:34:56") == mac("3C-22-FB-12-34-56") == mac("3c22.fb12.3456")
+    assert mac("3c:22:fb:12:34:56").value == "3c:22:fb:12:34:56"
+    assert mac("3C:22:FB:12:34:56").value == "3c:22:fb:12:34:56"  # upper case: folded first
+    assert mac("00:50:56:12:34:56").flags == ("vm_vendor:VMware",)
+    assert mac("01:00:5e:00:00:01").identifying is False
+    for bad, reason in (("00:00:00:00:00:00", "all-zero"), ("ff:ff:ff:ff:ff:ff", "broadcast"),
+                        ("3c:22:fb:12:34:5g", "not a MAC")):
+        with pytest.raises(Rejected, match=reason):
+            mac(bad)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.lists(st.sampled_from([0, 0, 0, 1, 0x10, 0xABC, 0xFFFF]) | st.integers(0, 0xFFFF), min_size=8, max_size=8))
+def test_ipv6_text_is_what_ipaddress_prints(hextets):
+    import ipaddress
+
+    from linkcheck.normalize import ipv6_text
+
+    number = 0
+    for hextet in hextets:
+        number = number << 16 | hextet
+    assert ipv6_text(number) == str(ipaddress.IPv6Address(number))
+
+
+def test_ipv6_text_compresses_the_first_longest_run_at_either_end():
+    from linkcheck.normalize import ipv6_text
+
+    assert ipv6_text(0) == "::"
+    assert ipv6_text(1) == "::1"
+    assert ipv6_text(1 << 112) == "1::"
+    assert ipv6_text(0x20010DB8000000010000000000000010) == "2001:db8:0:1::10"  # one zero alone stays
+    assert ipv6_text(0x00010000000000010000000000000001) == "1:0:0:1::1"  # the longer run
+    assert ipv6_text(0x00010000000000010000000000010001) == "1::1:0:0:1:1"  # the first of two equal runs
