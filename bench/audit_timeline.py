@@ -39,10 +39,16 @@ def _instrument() -> None:
         from linkcheck.store import sievecache
     except ImportError:  # an older tree
         sievecache = None
+    try:
+        from linkcheck.store import auditcache, indexarrays
+    except ImportError:  # an older tree
+        auditcache = indexarrays = None  # type: ignore[assignment]
 
     for owner, names in ((sqlite, ("_fetch_for_verify",)),
                          (sqlite.Store, ("_unlock", "_verify_manifest", "_verify_manifest_but_macs",
-                                         "finish_verification", "explanations", "count_accounts")),
+                                         "finish_verification", "explanations", "count_accounts",
+                                         "_open_from_audit_cache", "_write_audit_cache")),
+                         (auditcache, ("read", "load")), (indexarrays and indexarrays.IndexArrays, ("from_padded",)),
                          (health, ("load", "audit_health")), (output, ("echo_json",)),
                          (builder, ("report_data", "build_report", "_json_for_script")),
                          (prefilter, ("_open_arrays", "_SharedInArrays", "_decode_lines", "_every_account",

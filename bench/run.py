@@ -6,11 +6,13 @@ with each one's peak memory.
     python bench/run.py --sizes 2000 --runs 1 --fast-kdf --json   # the CI smoke test
     python bench/run.py --sizes 100000 --keep /tmp/bench --check-identical /path/to/old/checkout
 
-Rows: `import` (the synthetic files into a new store), `audit --format json` twice -- with no
-file of the sieve's verdicts (store/sievecache.py: "cold", as the first audit of a store, or
-the first after a linkcheck upgrade or a change of rules, takes it; it then leaves the file
-to a detached process) and with it ("warm": the repeated audits, the figure on the audit
-row; an audit after a few accounts changed re-sieves only their blocks) --, `export -o
+Rows: `import` (the synthetic files into a new store), `audit --format json` three ways --
+with no caches ("cold": the first audit of a store, or the first after a linkcheck upgrade or a
+change of rules; it leaves the sieve's verdicts, store/sievecache.py, and the audit cache's
+snapshot of the verified accounts, store/auditcache.py, to detached processes), with both
+("warm": the repeated audits between two writes, the figure on the audit row) and the first
+after a write (the snapshot made again by a full open, the verdicts kept: an audit after a few
+accounts changed re-sieves only their blocks) --, `export -o
 all.json`, `account list --limit 50` (the first page, what a terminal shows), `report -o
 page.html` (and the page's size), `precheck` and `check`. Each store is built with the real
 (calibrated) key derivation unless --fast-kdf, so `precheck` and `check` figures include the
@@ -161,14 +163,24 @@ def _wait_for_gate_cache(cache: Path, count: int, seconds: float = 60.0) -> None
 
 
 SIEVE_CACHE_MIN_ACCOUNTS = 5000  # below, a store may have too few blocks for the sieve (no file)
+AUDIT_CACHE_MIN_ACCOUNTS = 20_000  # store/auditcache.py MIN_ACCOUNTS: smaller stores get no snapshot
 
 
 def _wait_for_sieve_cache(cache: Path, count: int, seconds: float = 60.0) -> None:
     """Until the verdicts file (store/sievecache.py) is in place and its writer let go of its
     lock (or a minute); at once for a small store, which may get none."""
-    if count < SIEVE_CACHE_MIN_ACCOUNTS:
-        return
-    folder = cache / "linkcheck" / "sieve"
+    if count >= SIEVE_CACHE_MIN_ACCOUNTS:
+        _wait_for_file(cache / "linkcheck" / "sieve", seconds)
+
+
+def _wait_for_audit_cache(cache: Path, count: int, seconds: float = 60.0) -> None:
+    """As `_wait_for_gate_cache`, for the audit cache's snapshot (store/auditcache.py), which an
+    audit or report writes after its full open."""
+    if count > AUDIT_CACHE_MIN_ACCOUNTS:
+        _wait_for_file(cache / "linkcheck" / "audit", seconds)
+
+
+def _wait_for_file(folder: Path, seconds: float) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if folder.is_dir() and any(folder.glob("*.sealed")) and not any(folder.glob(".*.lock")):
@@ -199,17 +211,31 @@ def bench_size(count: int, runs: int, fast_kdf: bool, workdir: Path, identical_s
         _timed(figures, "import", ["import", *map(str, files)], env, workdir, 1)
         for path in files:
             path.unlink()
-    # The audit with no verdicts file first ("cold": each run removes it, then waits for the
-    # detached writer to put it back), then the repeated audits ("warm") the audit row shows.
+    # The audit with no caches first ("cold": the first audit of a store, or after an upgrade or
+    # a rules change; each run removes the sieve's verdicts (store/sievecache.py) and the audit
+    # cache's snapshot (store/auditcache.py), then waits for the detached writers to put them
+    # back). Then the repeated audits the audit row shows (both in place: the audits a user runs
+    # between two writes), and the first audit after a write ("audit, first after a write": the
+    # snapshot made again by a full open; the verdicts, true of their texts for ever, kept).
     cold = []
     for _ in range(runs):
         shutil.rmtree(cache / "linkcheck" / "sieve", ignore_errors=True)
+        shutil.rmtree(cache / "linkcheck" / "audit", ignore_errors=True)
         cold.append(_run(["audit", "--format", "json"], env, workdir, (0, 1)))
         _wait_for_sieve_cache(cache, count)
+        _wait_for_audit_cache(cache, count)
     figures["audit_cold"] = round(statistics.median(t for t, _c, _p in cold), 3)
     figures["audit_cold_cpu"] = round(statistics.median(c for _t, c, _p in cold), 3)
     figures["audit_cold_peak_mb"] = round(max(p for _t, _c, p in cold), 1)
     _timed(figures, "audit", ["audit", "--format", "json"], env, workdir, runs, expect=(0, 1))
+    full_audits = []
+    for _ in range(runs):
+        shutil.rmtree(cache / "linkcheck" / "audit", ignore_errors=True)
+        full_audits.append(_run(["audit", "--format", "json"], env, workdir, (0, 1)))
+        _wait_for_audit_cache(cache, count)  # its detached writer done before the next run
+    figures["audit_full"] = round(statistics.median(t for t, _c, _p in full_audits), 3)
+    figures["audit_full_cpu"] = round(statistics.median(c for _t, c, _p in full_audits), 3)
+    figures["audit_full_peak_mb"] = round(max(p for _t, _c, p in full_audits), 1)
     _timed(figures, "export", ["export", "--force", "-o", str(workdir / "all.json")], env, workdir, runs)
     figures["export_mb"] = round((workdir / "all.json").stat().st_size / 1e6, 1)
     (workdir / "all.json").unlink()
@@ -241,14 +267,22 @@ def bench_size(count: int, runs: int, fast_kdf: bool, workdir: Path, identical_s
     figures["peak_mb"] = max(figures[f"{key}_peak_mb"] for key in TIMED if f"{key}_peak_mb" in figures)
     figures["load_after"] = _load()
     if identical_src is not None:
-        figures["audit_identical"] = _same_audit(env, workdir, identical_src)
+        figures["audit_identical"] = _same_audit(env, workdir, identical_src, count)
     return figures
 
 
-def _same_audit(env: dict, workdir: Path, source: Path) -> bool:
-    """Whether `audit --format json` writes the same bytes with this linkcheck and with the one in `source`."""
+def _same_audit(env: dict, workdir: Path, source: Path, count: int) -> bool:
+    """Whether `audit --format json` writes the same bytes with this linkcheck and with the one in
+    `source` -- this one's both with no caches (a full open, every block sieved) and with the
+    audit cache's snapshot and the sieve's verdicts it left."""
     outputs = []
-    for name, extra in (("new", {}), ("old", {"PYTHONPATH": str(source.resolve())})):
+    cache = Path(env["XDG_CACHE_HOME"])
+    shutil.rmtree(cache / "linkcheck" / "audit", ignore_errors=True)
+    shutil.rmtree(cache / "linkcheck" / "sieve", ignore_errors=True)
+    for name, extra in (("new", {}), ("old", {"PYTHONPATH": str(source.resolve())}), ("new-snapshot", {})):
+        if name == "new-snapshot":
+            _wait_for_audit_cache(cache, count)
+            _wait_for_sieve_cache(cache, count)
         path = workdir / f"audit-{name}.json"
         with open(path, "wb") as out:
             # Not from the source tree's folder: the interpreter puts the current folder first.
@@ -257,7 +291,7 @@ def _same_audit(env: dict, workdir: Path, source: Path) -> bool:
         if proc.returncode not in (0, 1):
             raise SystemExit(f"`linkcheck audit` ({name}) exited {proc.returncode}: {proc.stderr.decode()[-500:]}")
         outputs.append(path.read_bytes())
-    return outputs[0] == outputs[1]
+    return outputs[0] == outputs[1] == outputs[2]
 
 
 def _growth(results: list[dict]) -> list[dict]:
@@ -333,13 +367,17 @@ def _print_table(machine: dict, results: list[dict], growth: list[dict]) -> None
     if all("audit_cold" in r for r in results):
         cells = [f"{r['audit_cold']:>8.2f} ({r['audit_cold_cpu']:>6.2f}) s {r['audit_cold_peak_mb']:>8,.0f} MB"
                  for r in results]
-        print(f"{'audit, no sieve cache':<26}" + "".join(f"{c:>34}" for c in cells))
-        print(f"{'':<26}(the audit row: repeated audits, the sieve's verdicts remembered; this row: the first")
-        print(f"{'':<26} audit of a store, or after an upgrade or a rules change -- store/sievecache.py)")
+        print(f"{'audit, no caches':<26}" + "".join(f"{c:>34}" for c in cells))
+        print(f"{'':<26}(the audit row: repeated audits, the snapshot and the sieve's verdicts in place; this")
+        print(f"{'':<26} row: the first audit of a store, or after an upgrade or a rules change)")
     if all("check_full" in r for r in results):
         cells = [f"{r['check_full']:>8.2f} ({r['check_full_cpu']:>6.2f}) s {r['check_full_peak_mb']:>8,.0f} MB"
                  for r in results]
         print(f"{'check, no gate cache':<26}" + "".join(f"{c:>34}" for c in cells))
+    if all("audit_full" in r for r in results):
+        cells = [f"{r['audit_full']:>8.2f} ({r['audit_full_cpu']:>6.2f}) s {r['audit_full_peak_mb']:>8,.0f} MB"
+                 for r in results]
+        print(f"{'audit, first after a write':<26}" + "".join(f"{c:>34}" for c in cells))
     print(f"{'peak memory of any':<26}" + "".join(f"{r['peak_mb']:>31,.0f} MB" for r in results)
           + f"  {'<= ' + format(TARGETS['peak_mb'], 'g') + ' MB':>22}")
     print(f"{'report page':<26}" + "".join(f"{r['report_page_mb']:>31.2f} MB" for r in results)

@@ -117,3 +117,10 @@ def test_the_audit_timeline_times_each_side_and_leaves_the_output_alone(demo_sto
                  "exactfirst.audit_exact", "exactfirst.merge", "output.echo_json"):
         assert any(line.endswith(name) for line in steps), name
     assert steps[-1].startswith("CPU: before the fork ") and "critical path" in steps[-1]
+
+
+def test_benchmark_reports_the_first_audit_after_a_write_and_the_check_without_its_cache(report):
+    """The audit and check rows are those between two writes (their caches made); these are the first after one."""
+    (result,) = report["results"]
+    for name in ("audit_full", "audit_full_cpu", "audit_full_peak_mb", "check_full", "check_full_cpu"):
+        assert _positive(result[name]), (name, result[name])

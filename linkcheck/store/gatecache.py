@@ -370,7 +370,11 @@ def read_sealed(identity: str) -> SealedFile | None:
     """The snapshot file, opened (while the key is being derived), None when there is none --
     or when it is anything but this user's regular file in a private folder (a named pipe
     there must not hang the check, a link must not be followed)."""
-    path = cache_path(identity)
+    return read_sealed_at(cache_path(identity))
+
+
+def read_sealed_at(path: Path) -> SealedFile | None:
+    """`read_sealed` of the file at `path` (store/auditcache.py's too)."""
     if not _private_folder(path.parent, make=False):
         return None
     try:

@@ -38,7 +38,33 @@ class IndexArrays:
         padded = lengths + (-lengths % 8)
         # Each index starts at a multiple of 8, so its tags (8-aligned within it) are too.
         pads = map(_PADDING.__getitem__, (padded - lengths).tolist())
-        self._buf = buf = b"".join(chain.from_iterable(zip(blobs, pads, strict=True)))
+        self._read(b"".join(chain.from_iterable(zip(blobs, pads, strict=True))), lengths, padded, np)
+
+    @classmethod
+    def from_padded(cls, buf: bytes, lengths: bytes) -> "IndexArrays":
+        """The arrays of the indexes `padded()` gave (store/auditcache.py keeps them): the
+        indexes each padded to a multiple of 8 bytes, joined, and their lengths (int64)."""
+        import numpy as np
+
+        self = cls.__new__(cls)
+        lengths_array = np.frombuffer(lengths, dtype=np.int64)
+        self.n = len(lengths_array)
+        if self.n and int(lengths_array.min()) < 4:
+            raise ValueError("index length")
+        padded = lengths_array + (-lengths_array % 8)
+        if int(padded.sum()) != len(buf):
+            raise ValueError("index length")
+        self._read(buf, lengths_array, padded, np)
+        return self
+
+    def padded(self) -> tuple[bytes, bytes]:
+        """(the indexes padded and joined, their lengths as int64 bytes), for `from_padded`."""
+        return self._buf, self._lengths.tobytes()
+
+    def _read(self, buf: bytes, lengths, padded, np) -> None:
+        n = self.n
+        self._buf = buf
+        self._lengths = lengths
         starts = np.cumsum(padded) - padded
         attrs = np.frombuffer(buf, dtype="<u4")[starts // 4].astype(np.int64) if n else np.zeros(0, dtype=np.int64)
         head = 4 + 2 * attrs

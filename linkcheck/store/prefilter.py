@@ -182,14 +182,25 @@ def audit_input(
     # (a store that has written since reads them again, checked against what it verified).
     # The bodies are read later, and only those of the accounts that share something.
     rows = store._index_rows
-    if rows is None:
+    # Or the audit cache's snapshot (store/auditcache.py), which the manifest vouched for at
+    # open: the key indexes already decrypted, the rows read from it after the fork.
+    snapshot = getattr(store, "_audit_snapshot", None)
+    if rows is None and snapshot is None:
         rows = store._conn.execute("SELECT id, version, name_tag, keys FROM accounts NOT INDEXED ORDER BY id").fetchall()
         store._check_scan("accounts", rows, (1,))
     # Opened once, here; the forked child that runs the fuzzy side shares them. A large
     # store's indexes are read as arrays (numpy), a small one's one by one (quicker than
     # importing numpy).
     indexes: list[_Index] | IndexArrays
-    if len(rows) > ARRAYS_OVER:
+    if snapshot is not None:
+        try:
+            indexes = IndexArrays.from_padded(snapshot.indexes, snapshot.lengths)
+        except ValueError:  # (load checked the lengths: not reached)
+            raise StoreDamaged(
+                _("store was tampered with or damaged: an account's key index fails its integrity check")
+            ) from None
+        counts_of = indexes.exact_count_bytes
+    elif len(rows) > ARRAYS_OVER:
         indexes = _open_arrays(store, rows)
         counts_of = indexes.exact_count_bytes
     else:
@@ -204,6 +215,11 @@ def audit_input(
         # here, while the child works, and before anything else is read or the child's result
         # used -- a store that fails the check fails the audit as it would fail the open.
         store.finish_verification()
+        if snapshot is not None:
+            rows = snapshot.rows()
+        elif isinstance(indexes, IndexArrays):
+            # Kept for the audit cache, written once the command succeeded (Store._write_audit_cache).
+            store._audit_arrays = ([row[0] for row in rows], indexes)
         include_tag = store._keys.name_tag(include) if include is not None else None
         include_at = next((at for at, row in enumerate(rows) if row[2] == include_tag), None)
         crowd = hubs.size if hubs is not None else None

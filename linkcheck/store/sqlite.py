@@ -43,7 +43,7 @@ from ..errors import LinkcheckError, PassphraseError, StoreBusy, StoreDamaged, U
 from ..models import Account, Event, Explanation, Profile
 # Where the store lives by default is settings.py's: finding it imports nothing of this package.
 from ..settings import STORE_ENV, STORE_FILENAME, default_store_path  # noqa: F401 - the package re-exports them
-from . import gatecache, migrations, prefilter
+from . import auditcache, gatecache, migrations, prefilter
 from .codec import (
     RowKeyring,
     _ad,
@@ -318,6 +318,22 @@ def _fetch_for_verify(conn: sqlite3.Connection, tables: Iterable[str] = _VERIFY_
     return manifest, {table: conn.execute(_VERIFY_QUERIES[table]).fetchall() for table in tables}
 
 
+def _import_numpy() -> None:
+    try:
+        import numpy  # noqa: F401
+    except ImportError:  # (a dependency; IndexArrays says so where it is needed)
+        pass
+
+
+def _manifest_generation(conn: sqlite3.Connection) -> int | None:
+    row = conn.execute("SELECT generation FROM manifest WHERE id = 1").fetchone()
+    return row[0] if row is not None else None
+
+
+# What an audit or report verifies row by row while the key is derived, when the audit cache's
+# snapshot may hold the accounts (store/auditcache.py).
+_NOT_ACCOUNTS_AUDIT = ("events", "explanations")
+
 # What a check or precheck verifies row by row while the key is derived, when the gate cache may
 # hold the accounts (and the log entries it was made with): the explanations.
 _NOT_ACCOUNTS = ("explanations",)
@@ -387,6 +403,11 @@ class Store:
         self._gate: gatecache.Snapshot | None = None
         self._gate_index: tuple | None = None
         self._gate_identity: str | None = None
+        # The audit cache (store/auditcache.py): the snapshot an audit or report read its accounts
+        # and key indexes from, or, after such a command's full open, the arrays to make one from.
+        self._audit_identity: str | None = None
+        self._audit_snapshot: auditcache.Snapshot | None = None
+        self._audit_arrays: tuple | None = None  # (row ids, IndexArrays), set by prefilter.audit_input
 
     # ----- opening ---------------------------------------------------------------------------
 
@@ -423,7 +444,7 @@ class Store:
         conn = None
         try:
             conn = _connect(path)
-            gate_id = sealed_snapshot = None
+            gate_id = sealed_snapshot = audit_id = audit_data = None
             if write:
                 # Derive the key before taking the write lock, so other writers do not wait
                 # for it. The header can change before the lock is ours (a concurrent
@@ -451,6 +472,19 @@ class Store:
                 if gate_id is not None:
                     fetched = _fetch_for_verify(conn, _NOT_ACCOUNTS)
                     sealed_snapshot = gatecache.read_sealed(gate_id)
+                elif defer_macs and not salvage and fmt >= 2:
+                    # The audit cache's snapshot, read now; the accounts table is left unread
+                    # when the file says (in clear: a hint) it was made at this manifest's generation.
+                    audit_id = "file:" + str(path.resolve())
+                    audit_data = auditcache.read(audit_id)
+                    hint = auditcache.generation_hint(audit_data)
+                    if hint is not None and _manifest_generation(conn) == hint:
+                        fetched = _fetch_for_verify(conn, _NOT_ACCOUNTS_AUDIT)
+                    else:
+                        audit_data = None
+                        fetched = _fetch_for_verify(conn)
+                    if audit_data is not None or len(fetched[1]["accounts"]) > prefilter.ARRAYS_OVER:
+                        _import_numpy()  # while the key is derived: the audit reads the key indexes as arrays
                 else:
                     fetched = _fetch_for_verify(conn)
                 keyring, identity = unlocked()
@@ -465,7 +499,12 @@ class Store:
                         store._verify_manifest()
                     del sealed_snapshot
                 elif defer_macs and not write:
-                    store._verify_manifest_but_macs(fetched)
+                    store._audit_identity = audit_id
+                    if audit_data is None or fetched is None or not store._open_from_audit_cache(fetched, audit_data):
+                        if fetched is not None and "accounts" not in fetched[1]:
+                            fetched = _fetch_for_verify(conn)  # the snapshot did not open: read everything now
+                        store._verify_manifest_but_macs(fetched)
+                    del audit_data
                 else:
                     store._verify_manifest(fetched)
             except StoreDamaged as exc:
@@ -505,6 +544,7 @@ class Store:
         finally:
             conn.close()
         store._write_gate_cache()
+        store._write_audit_cache()
 
     @staticmethod
     def _unlock(
@@ -560,6 +600,11 @@ class Store:
         """The rows' MACs left by `Store.open(..., defer_macs=True)`, checked against the
         manifest's accumulator (no-op when none are left): the rows verified at open, as
         `_verify_rows` would have made them, with the same error when they do not add up."""
+        accounts = self._verified["accounts"]
+        if isinstance(accounts, auditcache.Deferred):  # the audit cache's rows: made now, as plain maps
+            self._verified["accounts"] = accounts.real()
+        if isinstance(self._account_ids, auditcache.Deferred):
+            self._account_ids = self._account_ids.real()
         tables, self._macs_pending = self._macs_pending, ()
         if not tables:
             return
@@ -701,6 +746,57 @@ class Store:
         self._index_rows = []
         self._verify_manifest()
         return self
+
+    # ----- the audit cache (store/auditcache.py) -----------------------------------------------
+
+    def _open_from_audit_cache(self, fetched: tuple, data: bytes) -> bool:
+        """Verify the manifest and every table but the accounts (their MACs too); take the
+        accounts table and its key indexes from the snapshot if the manifest vouches for exactly
+        the rows it was made from. False (the caller then verifies everything) otherwise."""
+        row, tables = fetched
+        manifest = self._read_manifest(row)
+        snapshot = auditcache.load(data, self._keys.master, self._audit_identity or "")
+        if snapshot is not None and snapshot.generation == manifest.generation:
+            acc, counts = self._verify_rows({table: rows for table, rows in tables.items() if table != "accounts"})
+            if dict(counts, accounts=snapshot.count) == manifest.counts and acc ^ snapshot.acc == manifest.accumulator:
+                self._manifest = manifest
+                self._audit_snapshot = snapshot
+                self._index_rows = None
+                self._table_acc["accounts"] = snapshot.acc
+                # Made when first used, or by finish_verification (after the audit's fork).
+                self._verified["accounts"] = auditcache.Deferred(snapshot.verified)  # type: ignore[assignment]
+                self._account_ids = auditcache.Deferred(snapshot.account_ids)  # type: ignore[assignment]
+                return True
+        # Not usable: start again from nothing (the caller verifies every table).
+        self._verified = {table: {} for table in TABLES}
+        self._explanation_ids.clear()
+        self._table_acc.clear()
+        return False
+
+    def _write_audit_cache(self) -> None:
+        """After an audit's or report's full open of a store large enough to gain from it, once
+        every row's MAC was checked: the snapshot of the accounts table and of the key indexes
+        it decrypted (never an error: the next audit then takes the full open)."""
+        arrays = self._audit_arrays
+        if (self._audit_identity is None or self._audit_snapshot is not None or self.write or arrays is None
+                or self._macs_pending or "accounts" not in self._table_acc or self._manifest is None):
+            return
+        ids, index_arrays = arrays
+        verified = self._verified["accounts"]
+        if len(ids) < auditcache.MIN_ACCOUNTS or len(verified) != len(ids) or not isinstance(verified, dict):
+            return
+        indexes, lengths = index_arrays.padded()
+        identity, master, acc, generation = (self._audit_identity, self._keys.master, self._table_acc["accounts"],
+                                             self._manifest.generation)
+
+        def work() -> None:
+            try:
+                auditcache.write(identity, master, generation=generation, acc=acc, verified=verified, ids=ids,
+                                 indexes=indexes, lengths=lengths)
+            except (LinkcheckError, OSError, ValueError, MemoryError):
+                pass
+
+        auditcache.after_the_command(work)
 
     def _events_after(self, row_id: int) -> list:
         """What the manifest check reads of the log entries with an id above `row_id`."""

@@ -1,0 +1,299 @@
+"""The audit cache: a sealed snapshot of the accounts table as a full open of `audit` or
+`report` verified it, with every account's decrypted key index, so the next audit or report of
+an unchanged store skips verifying and decrypting every account row before it forks its fuzzy
+side (store/prefilter.py; at 100,000 accounts about half a second of one core).
+
+After an audit's or report's full open of a store with more than `MIN_ACCOUNTS` accounts (the
+store's key indexes then read as arrays, store/indexarrays.py), and only once the command
+succeeded -- every row's MAC checked against the manifest -- a detached process writes what it
+established as ONE file, sealed (AES-256-GCM) under a subkey of the store's master key made for
+this purpose alone (not the gate cache's):
+
+- the accounts table as verified: each row's id, version, name tag and the AEAD tags of its
+  sealed body and key index (what `manifest.check_row` compares every row read later with),
+  the XOR of the rows' keyed MACs (the accounts table's share of the manifest's accumulator)
+  and the manifest's generation;
+- every account's key index, decrypted (each padded to 8 bytes, as `IndexArrays` lays them).
+
+A later audit or report reads the file while the key is derived; it is used only if its
+accounts' MAC share XOR the other tables' (verified row by row, as a full open does) equals the
+manifest's accumulator, the counts agree and the generation is the manifest's -- that is, only
+when the manifest vouches for exactly the account rows the snapshot was made from. Otherwise the
+full open runs, as before, and the snapshot is made again. Every account body read (those that
+share something; the report: every one) is still compared with the snapshot's verified row, so
+an edited row read is damage (exit 5).
+
+The file holds the generation it was made at in clear too, before its sealed part: only a hint
+(a file whose hint is not the manifest's generation is not even opened, and the accounts table
+is read while the key is derived, as a full open reads it); the sealed generation decides.
+
+The file lives in the user's cache folder (mode 600, its folder 700), named by a hash of the
+store's location; its associated data binds that location. A file that is missing, damaged,
+foreign, of another format or that does not open is ignored, never trusted, never an error.
+Team stores (PostgreSQL) keep the full open.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+from .. import crypto
+from . import gatecache
+
+FORMAT = 1
+MAGIC = b"linkcheck-audit-cache 1\n"
+# Above this many accounts an audit reads the key indexes as arrays (prefilter.ARRAYS_OVER):
+# only those audits write a snapshot, and use one.
+MIN_ACCOUNTS = 20_000
+NAME_TAG_BYTES = 16
+AEAD_TAG_BYTES = crypto.TAG_BYTES
+_INFO = b"linkcheck/audit-cache/v1"
+# Each array is sealed in pieces of at most this size (AES-GCM calls take at most 2 GiB).
+CHUNK_BYTES = 1 << 26
+_SEAL_OVERHEAD = crypto.NONCE_BYTES + AEAD_TAG_BYTES
+# name, item size (the padded key indexes: bytes)
+_ARRAYS = (("ids", 8), ("versions", 8), ("names", NAME_TAG_BYTES), ("bodies", AEAD_TAG_BYTES),
+           ("keys", AEAD_TAG_BYTES), ("lengths", 8), ("indexes", 1))
+
+
+def cache_folder() -> Path:
+    """Beside the gate cache's folder, in linkcheck's folder of the user's cache folder."""
+    return gatecache.cache_folder().parent / "audit"
+
+
+def cache_path(identity: str) -> Path:
+    """The snapshot file of the store known as `identity` ("file:/path")."""
+    return cache_folder() / (hashlib.sha256(identity.encode("utf-8", "surrogatepass")).hexdigest()[:40] + ".sealed")
+
+
+def _ad(identity: str) -> bytes:
+    return b"linkcheck-audit-cache|%d|" % FORMAT + identity.encode("utf-8", "surrogatepass")
+
+
+def read(identity: str) -> bytes | None:
+    """The snapshot file's bytes (read while the key is derived), None when there is none --
+    or when it is anything but this user's regular file in a private folder."""
+    sealed = gatecache.read_sealed_at(cache_path(identity))
+    if sealed is None:
+        return None
+    try:
+        return sealed.read(0, sealed.size)
+    except OSError:
+        return None
+
+
+def generation_hint(data: bytes | None) -> int | None:
+    """The manifest generation the file says in clear it was made at (a hint, never trusted)."""
+    if data is None or not data.startswith(MAGIC) or len(data) < len(MAGIC) + 12:
+        return None
+    return int.from_bytes(data[len(MAGIC) : len(MAGIC) + 8], "little")
+
+
+class Snapshot:
+    """A snapshot that opened whole: `generation`, `acc` (the accounts' MAC share) and `count`
+    (accounts), the verified rows, and the key indexes (`indexes`, each padded to 8 bytes;
+    `lengths`, their lengths, int64) in row order (ascending ids)."""
+
+    def __init__(self, head: dict, arrays: dict[str, bytes]):
+        self.generation, self.count = int(head["generation"]), int(head["accounts"])
+        self.acc = int(head["acc"], 16)
+        self._ids, self._versions = arrays["ids"], arrays["versions"]
+        self._names, self._bodies, self._keys = arrays["names"], arrays["bodies"], arrays["keys"]
+        self.lengths, self.indexes = arrays["lengths"], arrays["indexes"]
+
+    def ids(self) -> list[int]:
+        return memoryview(self._ids).cast("Q").tolist()
+
+    def rows(self) -> list[tuple]:
+        """(id, version, name tag, None) of every account, as `prefilter.audit_input` reads rows."""
+        names = self._names
+        return [(row_id, version, names[16 * i : 16 * i + 16], None) for i, (row_id, version) in
+                enumerate(zip(self.ids(), memoryview(self._versions).cast("Q").tolist(), strict=True))]
+
+    def verified(self) -> dict[int, tuple]:
+        """Row id -> (version, name tag, body's AEAD tag, key index's AEAD tag), as `Store._verified` keeps them."""
+        n, t = NAME_TAG_BYTES, AEAD_TAG_BYTES
+        names, bodies, keys = self._names, self._bodies, self._keys
+        return {row_id: (version, names[n * i : n * i + n], bodies[t * i : t * i + t], keys[t * i : t * i + t])
+                for i, (row_id, version) in
+                enumerate(zip(self.ids(), memoryview(self._versions).cast("Q").tolist(), strict=True))}
+
+    def account_ids(self) -> dict[bytes, int]:
+        """Name tag -> row id."""
+        names = self._names
+        return {names[16 * i : 16 * i + 16]: row_id for i, row_id in enumerate(self.ids())}
+
+
+class Deferred:
+    """A map made from the snapshot when first used (the audit forks its fuzzy side first):
+    `Store._verified["accounts"]`, `Store._account_ids`. `Store.finish_verification` puts the
+    real map in its place."""
+
+    def __init__(self, make):
+        self._make, self._map = make, None
+
+    def real(self) -> dict:
+        if self._map is None:
+            self._map = self._make()
+        return self._map
+
+    def get(self, key, default=None):
+        return self.real().get(key, default)
+
+    def __getitem__(self, key):
+        return self.real()[key]
+
+    def __setitem__(self, key, value) -> None:
+        self.real()[key] = value
+
+    def __delitem__(self, key) -> None:
+        del self.real()[key]
+
+    def __contains__(self, key) -> bool:
+        return key in self.real()
+
+    def __len__(self) -> int:
+        return len(self.real())
+
+    def __iter__(self):
+        return iter(self.real())
+
+    def keys(self):
+        return self.real().keys()
+
+    def items(self):
+        return self.real().items()
+
+    def values(self):
+        return self.real().values()
+
+    def clear(self) -> None:
+        self.real().clear()
+
+
+def load(data: bytes | None, master: bytes, identity: str) -> Snapshot | None:
+    """The snapshot, every part of it opened and its shape checked; None for anything else
+    (never an error)."""
+    if data is None:
+        return None
+    try:
+        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+        view = memoryview(data)
+        at = len(MAGIC) + 8
+        if not data.startswith(MAGIC):
+            return None
+        aead = AESGCM(crypto.hkdf(master, _INFO))
+        base_ad = _ad(identity)
+        head_len = int.from_bytes(view[at : at + 4], "little")
+        at += 4
+        sealed = view[at : at + head_len]
+        at += head_len
+        head = json.loads(aead.decrypt(sealed[: crypto.NONCE_BYTES], sealed[crypto.NONCE_BYTES :], base_ad + b"|head"))
+        if head.get("format") != FORMAT or head.get("byteorder") != sys.byteorder or head.get("chunk") != CHUNK_BYTES \
+                or int(head["generation"]) != generation_hint(data):
+            return None
+        sid = bytes.fromhex(head["sid"])
+        n = int(head["accounts"])
+        arrays = {}
+        for number, ((name, itemsize), size) in enumerate(zip(_ARRAYS, head["sizes"], strict=True)):
+            size = int(size)
+            if name != "indexes" and size != n * itemsize:
+                return None
+            pieces = []
+            for c, start in enumerate(range(0, size, CHUNK_BYTES)):
+                length = min(CHUNK_BYTES, size - start) + _SEAL_OVERHEAD
+                sealed = view[at : at + length]
+                if len(sealed) != length:
+                    return None
+                pieces.append(aead.decrypt(sealed[: crypto.NONCE_BYTES], sealed[crypto.NONCE_BYTES :],
+                                           base_ad + b"|%s|%d|%d" % (sid, number, c)))
+                at += length
+            arrays[name] = b"".join(pieces)
+        if at != len(data):
+            return None
+        lengths = memoryview(arrays["lengths"]).cast("q")
+        if sum(length + (-length % 8) for length in lengths) != len(arrays["indexes"]) or (n and min(lengths) < 4):
+            return None
+        return Snapshot(head, arrays)
+    except Exception:  # noqa: BLE001 - a damaged or foreign snapshot is ignored, never trusted
+        return None
+
+
+def write(identity: str, master: bytes, *, generation: int, acc: int, verified: dict, ids: list[int],
+          indexes: bytes, lengths: bytes) -> bool:
+    """Write the snapshot of a fully verified accounts table: `verified` (row id -> (version,
+    name tag, body tag, keys tag), every account), `ids` the rows' ids in the order of the key
+    indexes, `acc` the accounts' MAC share, `generation` the manifest's; `indexes` the padded
+    decrypted key indexes and `lengths` their lengths (int64, `IndexArrays.padded()`). False
+    when it could not be made: the next audit then simply takes the full open."""
+    path = cache_path(identity)
+    lock = gatecache._claim(path)
+    if lock is None:  # another linkcheck is writing this snapshot now
+        return False
+    try:
+        return _write(path, identity, master, generation, acc, verified, ids, indexes, lengths)
+    finally:
+        lock.unlink(missing_ok=True)
+
+
+def _write(path: Path, identity: str, master: bytes, generation: int, acc: int, verified: dict, ids: list[int],
+           indexes: bytes, lengths: bytes) -> bool:
+    from array import array
+
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    n = len(ids)
+    if list(verified) != ids or len(lengths) != 8 * n:
+        return False
+    rows = list(verified.values())
+    names = b"".join(v[1] for v in rows)
+    bodies = b"".join(v[2] for v in rows)
+    keys = b"".join(v[3] for v in rows)
+    if len(names) != NAME_TAG_BYTES * n or len(bodies) != AEAD_TAG_BYTES * n or len(keys) != AEAD_TAG_BYTES * n:
+        return False
+    arrays = (array("Q", ids).tobytes(), array("Q", [v[0] for v in rows]).tobytes(), names, bodies, keys,
+              bytes(lengths), bytes(indexes))
+    sid = os.urandom(16)
+    head = json.dumps({"format": FORMAT, "byteorder": sys.byteorder, "chunk": CHUNK_BYTES, "sid": sid.hex(),
+                       "accounts": n, "acc": format(acc, "x"), "generation": generation, "made": int(time.time()),
+                       "sizes": [len(a) for a in arrays]}, sort_keys=True).encode()
+    aead = AESGCM(crypto.hkdf(master, _INFO))
+    base_ad = _ad(identity)
+
+    def seal(plain, ad: bytes) -> bytes:
+        nonce = os.urandom(crypto.NONCE_BYTES)
+        return nonce + aead.encrypt(nonce, plain, ad)
+
+    sealed_head = seal(head, base_ad + b"|head")
+    out = [MAGIC, generation.to_bytes(8, "little"), len(sealed_head).to_bytes(4, "little"), sealed_head]
+    for number, data in enumerate(arrays):
+        view = memoryview(data)
+        for c, start in enumerate(range(0, len(data), CHUNK_BYTES)):
+            out.append(seal(view[start : start + CHUNK_BYTES], base_ad + b"|%s|%d|%d" % (sid, number, c)))
+    return gatecache._write_file(path, b"".join(out))
+
+
+def after_the_command(work) -> None:
+    """`work()` in a detached process (`gatecache.in_background`) once this process has answered:
+    at its exit. Forked earlier, the command's own writes to its memory afterwards (the audit's
+    merge, its JSON) would each copy a page the writer still shares. Without a detached process
+    (tests: `gatecache.BACKGROUND` false) it runs here, now."""
+    if not gatecache.BACKGROUND:
+        work()
+        return
+    import atexit
+
+    atexit.register(gatecache.in_background, work)
+
+
+def remove(identity: str) -> None:
+    try:
+        cache_path(identity).unlink(missing_ok=True)
+    except OSError:
+        pass

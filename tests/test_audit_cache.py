@@ -1,0 +1,411 @@
+"""The audit cache (store/auditcache.py): `audit` and `report` give the same output from a
+sealed snapshot of the verified accounts table and key indexes as from the full open, never
+from a stale, damaged or foreign one; a row they read that differs from the snapshot is damage
+(exit 5); the snapshot holds nothing in clear."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import stat
+from pathlib import Path
+
+import pytest
+
+from conftest import PASSPHRASE, PROFILES_DIR
+from linkcheck.store import auditcache, gatecache, prefilter
+from linkcheck.store.indexarrays import IndexArrays
+from linkcheck.store.sqlite import Store
+
+DAMAGE = "store was tampered with or damaged: a row read differs from the one verified at open"
+
+
+@pytest.fixture
+def audit_dir(tmp_path, monkeypatch) -> Path:
+    """Snapshots for every store size (the key indexes read as arrays, as above 20,000
+    accounts), written before the command returns, in tmp_path's cache folder."""
+    folder = tmp_path / "cache-home"
+    monkeypatch.setenv("XDG_CACHE_HOME", str(folder))
+    monkeypatch.setattr(auditcache, "MIN_ACCOUNTS", 1)
+    monkeypatch.setattr(prefilter, "ARRAYS_OVER", 0)
+    monkeypatch.setattr(gatecache, "BACKGROUND", False)
+    return folder / "linkcheck" / "audit"
+
+
+class Paths:
+    """Counts, in this process, which way each open of an audit or report went."""
+
+    def __init__(self, monkeypatch):
+        self.full = self.snapshot = 0
+        full, from_cache = Store._verify_manifest_but_macs, Store._open_from_audit_cache
+
+        def counted_full(store, *args, **kwargs):
+            self.full += 1
+            return full(store, *args, **kwargs)
+
+        def counted_cache(store, *args, **kwargs):
+            used = from_cache(store, *args, **kwargs)
+            self.snapshot += bool(used)
+            return used
+
+        monkeypatch.setattr(Store, "_verify_manifest_but_macs", counted_full)
+        monkeypatch.setattr(Store, "_open_from_audit_cache", counted_cache)
+
+    def reset(self) -> None:
+        self.full = self.snapshot = 0
+
+    def __eq__(self, other) -> bool:
+        return (self.full, self.snapshot) == other
+
+    def __repr__(self) -> str:
+        return f"full={self.full} snapshot={self.snapshot}"
+
+
+@pytest.fixture
+def paths(monkeypatch) -> Paths:
+    return Paths(monkeypatch)
+
+
+def _audit(cli) -> tuple[int, str]:
+    result = cli("audit", "--format", "json")
+    assert result.exit_code in (0, 1), result.output
+    return result.exit_code, result.output
+
+
+def _full_audit(cli, monkeypatch) -> tuple[int, str]:
+    """The audit with no snapshot at all: the full open, as before the audit cache."""
+    with monkeypatch.context() as mp:
+        mp.setattr(auditcache, "read", lambda identity: None)
+        mp.setattr(auditcache, "MIN_ACCOUNTS", 10**9)
+        return _audit(cli)
+
+
+def _snapshot_file(audit_dir: Path) -> Path:
+    files = [p for p in audit_dir.iterdir() if p.suffix == ".sealed"]
+    assert len(files) == 1, files
+    return files[0]
+
+
+def _row_id_of(store_path: Path, name: str) -> int:
+    with Store.open(store_path, PASSPHRASE) as st:
+        return st._account_ids[st._keys.name_tag(name)]
+
+
+def _flip_body(store_path: Path, row_id: int) -> None:
+    """Edit the last byte of the account's sealed body (its AEAD tag, which the manifest covers)."""
+    with sqlite3.connect(store_path) as conn:
+        (body,) = conn.execute("SELECT body FROM accounts WHERE id = ?", (row_id,)).fetchone()
+        conn.execute("UPDATE accounts SET body = ? WHERE id = ?", (bytes(body[:-1]) + bytes([body[-1] ^ 1]), row_id))
+
+
+# ----- the same output ------------------------------------------------------------------------------
+
+
+def test_the_audit_is_the_same_from_the_snapshot_as_from_the_full_open(cli, demo_store, audit_dir, paths, monkeypatch):
+    expected = _full_audit(cli, monkeypatch)
+    assert expected[0] == 1 and json.loads(expected[1])["pairs"]
+    assert not audit_dir.exists()
+    paths.reset()
+    assert _audit(cli) == expected  # the full open, which writes the snapshot
+    assert paths == (1, 0)
+    assert _snapshot_file(audit_dir).exists()
+    paths.reset()
+    assert _audit(cli) == expected
+    assert _audit(cli) == expected
+    assert paths == (0, 2)
+
+
+def test_the_report_is_the_same_from_the_snapshot(cli, demo_store, audit_dir, paths, monkeypatch, tmp_path):
+    from linkcheck.cli import report_cmds
+
+    monkeypatch.setattr(report_cmds, "now", lambda: 1_790_000_000)  # one clock for the three pages
+    with monkeypatch.context() as mp:
+        mp.setattr(auditcache, "read", lambda identity: None)
+        mp.setattr(auditcache, "MIN_ACCOUNTS", 10**9)
+        assert cli("report", "-o", tmp_path / "full.html").exit_code == 0
+    assert cli("report", "-o", tmp_path / "first.html").exit_code == 0
+    paths.reset()
+    assert cli("report", "-o", tmp_path / "again.html").exit_code == 0
+    assert paths == (0, 1)
+    full = (tmp_path / "full.html").read_bytes()
+    assert full == (tmp_path / "first.html").read_bytes() == (tmp_path / "again.html").read_bytes()
+    assert b"acme-us" in full
+
+
+def test_index_arrays_from_the_padded_indexes_are_the_same(demo_store, audit_dir):
+    with Store.open(demo_store, PASSPHRASE, defer_macs=True) as st:
+        rows = st._index_rows
+        arrays = prefilter._open_arrays(st, rows)
+    again = IndexArrays.from_padded(*arrays.padded())
+    for name in ("attrs", "attr_start", "exact_counts", "block_counts", "exact", "blocking", "n_exact", "n_block",
+                 "exact_start", "block_start"):
+        assert getattr(again, name).tolist() == getattr(arrays, name).tolist(), name
+    assert again.n == arrays.n == len(rows) == 10
+    for at in range(arrays.n):
+        assert (again.texts(at), again.exact_count_bytes(at)) == (arrays.texts(at), arrays.exact_count_bytes(at))
+    buf, lengths = arrays.padded()
+    with pytest.raises(ValueError):
+        IndexArrays.from_padded(buf[:-8], lengths)
+
+
+# ----- a write, and an attacker who can edit the snapshot and the store -------------------------------
+
+
+WRITES = {
+    "attr add": ("attr", "add", "nordic-de", "email", "ops@acme-trading.example"),
+    "attr remove": ("attr", "remove", "acme-us", "email", "ops@acme-trading.example", "--yes"),
+    "account add": ("account", "add", "fresh-shop"),
+    "account remove": ("account", "remove", "acme-us", "--yes"),
+    "account rename": ("account", "set", "acme-us", "--rename", "acme-renamed"),
+    "explain": ("explain", "acme-us", "acme-de", "company_name", "--note", "one company's two stores"),
+}
+
+
+@pytest.mark.parametrize("write", sorted(WRITES))
+def test_after_a_write_the_audit_is_the_full_opens_and_the_snapshot_made_again(cli, demo_store, audit_dir, paths,
+                                                                                 monkeypatch, write):
+    before = _audit(cli)
+    older = _snapshot_file(audit_dir).read_bytes()
+    result = cli(*WRITES[write], input="y\n")
+    assert result.exit_code in (0, 1), result.output
+    expected = _full_audit(cli, monkeypatch)
+    assert (expected != before) == (write != "account add")  # the write shows in the audit (a bare account: not)
+    paths.reset()
+    assert _audit(cli) == expected  # the first audit after the write: the full open
+    assert paths == (1, 0)
+    assert _snapshot_file(audit_dir).read_bytes() != older
+    paths.reset()
+    assert _audit(cli) == expected  # then the snapshot made after the write
+    assert paths == (0, 1)
+
+
+def test_an_older_snapshot_put_back_after_a_write_is_never_used(cli, demo_store, audit_dir, paths, monkeypatch):
+    _audit(cli)
+    older = _snapshot_file(audit_dir).read_bytes()
+    assert cli("attr", "add", "nordic-de", "mac", "f8:e4:3b:0a:00:01").exit_code == 0
+    expected = _audit(cli)
+    snapshot = _snapshot_file(audit_dir)
+    # The older snapshot put back, its clear generation hint set to the manifest's (the sealed one is older).
+    newer_hint = snapshot.read_bytes()[len(auditcache.MAGIC) : len(auditcache.MAGIC) + 8]
+    assert newer_hint != older[len(auditcache.MAGIC) : len(auditcache.MAGIC) + 8]
+    for data in (older, older[: len(auditcache.MAGIC)] + newer_hint + older[len(auditcache.MAGIC) + 8 :]):
+        snapshot.write_bytes(data)
+        paths.reset()
+        assert _audit(cli) == expected
+        assert paths == (1, 0)
+
+
+@pytest.mark.parametrize("where", ["hint", "head", "an account's tags", "the key indexes", "truncated", "garbage",
+                                   "empty"])
+def test_a_damaged_snapshot_is_ignored_and_made_again(cli, demo_store, audit_dir, paths, monkeypatch, where):
+    expected = _audit(cli)
+    snapshot = _snapshot_file(audit_dir)
+    data = bytearray(snapshot.read_bytes())
+    at = len(auditcache.MAGIC)
+    head_end = at + 12 + int.from_bytes(data[at + 8 : at + 12], "little")
+    if where == "hint":
+        data[at] ^= 0x01
+    elif where == "head":
+        data[at + 12 + 30] ^= 0x40
+    elif where == "an account's tags":
+        data[head_end + 40] ^= 0x01
+    elif where == "the key indexes":
+        data[-20] ^= 0x01
+    elif where == "truncated":
+        del data[-100:]
+    elif where == "garbage":
+        data = bytearray(b"\x00" * len(data))
+    else:
+        data = bytearray()
+    snapshot.write_bytes(bytes(data))
+    paths.reset()
+    assert _audit(cli) == expected
+    assert paths == (1, 0)
+    assert _snapshot_file(audit_dir).read_bytes() != bytes(data)  # made again
+    paths.reset()
+    assert _audit(cli) == expected
+    assert paths == (0, 1)
+
+
+def test_another_stores_snapshot_is_ignored(cli, demo_store, audit_dir, paths, tmp_path, monkeypatch):
+    expected = _audit(cli)
+    ours = _snapshot_file(audit_dir)
+    other = tmp_path / "other" / "linkcheck.db"
+    monkeypatch.setenv("LINKCHECK_STORE", str(other))
+    assert cli("init").exit_code == 0
+    assert cli("import", *sorted(PROFILES_DIR.glob("*.json"))).exit_code == 0
+    _audit(cli)  # their snapshot made
+    theirs = next(p for p in audit_dir.iterdir() if p != ours)
+    # Their snapshot where ours belongs, its clear generation hint made ours.
+    hint = ours.read_bytes()[len(auditcache.MAGIC) : len(auditcache.MAGIC) + 8]
+    data = theirs.read_bytes()
+    ours.write_bytes(data[: len(auditcache.MAGIC)] + hint + data[len(auditcache.MAGIC) + 8 :])
+    monkeypatch.setenv("LINKCHECK_STORE", str(demo_store))
+    paths.reset()
+    assert _audit(cli) == expected
+    assert paths == (1, 0)
+
+
+def test_a_copy_of_the_store_does_not_take_the_originals_snapshot(cli, demo_store, audit_dir, paths, tmp_path,
+                                                                  monkeypatch):
+    """A backup (same key) elsewhere, the original's snapshot where the copy's goes: bound to the place."""
+    expected = _audit(cli)
+    copy = tmp_path / "copy.db"
+    assert cli("backup", copy).exit_code == 0
+    ours = _snapshot_file(audit_dir)
+    monkeypatch.setenv("LINKCHECK_STORE", str(copy))
+    theirs = auditcache.cache_path("file:" + str(copy.resolve()))
+    theirs.write_bytes(ours.read_bytes())
+    paths.reset()
+    assert _audit(cli) == expected
+    assert paths == (1, 0)
+
+
+@pytest.mark.parametrize("name", ["acme-us", "acme-de"])  # two accounts that share a company
+def test_an_edited_row_the_audit_reads_is_damage_through_the_snapshot(cli, demo_store, audit_dir, paths, name):
+    _audit(cli)
+    _flip_body(demo_store, _row_id_of(demo_store, name))
+    paths.reset()
+    result = cli("audit", "--format", "json")
+    assert result.exit_code == 5, result.output
+    assert result.output.strip().splitlines()[-1].endswith(DAMAGE)
+    assert paths == (0, 1)
+    assert cli("account", "list").exit_code == 5  # and every full open refuses the store
+
+
+def test_the_report_reads_every_row_through_the_snapshot(cli, demo_store, audit_dir, paths, tmp_path):
+    """Whatever account is edited, the report (it lists every account) finds it; a row gone is damage too."""
+    _audit(cli)
+    _flip_body(demo_store, _row_id_of(demo_store, "willow-us"))
+    paths.reset()
+    result = cli("report", "-o", tmp_path / "page.html")
+    assert result.exit_code == 5, result.output
+    assert result.output.strip().splitlines()[-1].endswith(DAMAGE)
+    assert paths == (0, 1)
+    assert not (tmp_path / "page.html").exists()
+
+
+def test_a_row_deleted_from_the_store_is_damage_through_the_snapshot(cli, demo_store, audit_dir, paths, tmp_path):
+    _audit(cli)
+    with sqlite3.connect(demo_store) as conn:
+        conn.execute("DELETE FROM accounts WHERE id = ?", (_row_id_of(demo_store, "willow-us"),))
+    paths.reset()
+    result = cli("report", "-o", tmp_path / "page.html")
+    assert result.exit_code == 5, result.output
+    assert "store was tampered with or damaged" in result.output.strip().splitlines()[-1]
+    assert paths == (0, 1)
+
+
+def test_a_damaged_store_writes_no_snapshot(cli, demo_store, audit_dir):
+    _flip_body(demo_store, _row_id_of(demo_store, "willow-us"))
+    assert cli("audit", "--format", "json").exit_code == 5
+    assert not audit_dir.exists() or not any(audit_dir.iterdir())
+
+
+def test_the_snapshot_holds_nothing_in_clear_and_only_its_owner_reads_it(cli, demo_store, audit_dir):
+    _audit(cli)
+    snapshot = _snapshot_file(audit_dir)
+    data = snapshot.read_bytes()
+    assert stat.S_IMODE(snapshot.stat().st_mode) == 0o600
+    assert stat.S_IMODE(audit_dir.stat().st_mode) == 0o700
+    assert cli("export", "-o", "all.json").exit_code == 0
+    texts = set()
+    for profile in json.loads(Path("all.json").read_text()):
+        texts.add(profile["account"])
+        for values in profile["attributes"].values():
+            texts.update(str(v["value"]) for v in values)
+    assert "acme-us" in texts and len(texts) > 30
+    for text in sorted(t for t in texts if len(t) >= 4):
+        for encoded in (text.encode(), text.lower().encode(), text.encode("utf-16-le")):
+            assert encoded not in data, text
+    # Only the magic line and the generation are in clear; the rest looks random.
+    assert len(set(data[-4096:])) > 200
+
+
+def test_a_small_store_writes_no_snapshot(cli, demo_store, audit_dir, monkeypatch):
+    monkeypatch.setattr(auditcache, "MIN_ACCOUNTS", 11)  # the demo store has 10 accounts
+    _audit(cli)
+    assert not audit_dir.exists()
+
+
+def test_the_snapshot_is_written_by_a_detached_process_once_the_command_has_answered(demo_store, audit_dir, tmp_path):
+    """A real `linkcheck audit` process: its answer first, then, at its exit, the detached writer."""
+    import os
+    import subprocess
+    import sys
+    import time
+
+    probe = ("import sys; from linkcheck.store import auditcache, prefilter; auditcache.MIN_ACCOUNTS = 1; "
+             "prefilter.ARRAYS_OVER = 0; from linkcheck.cli import run; sys.argv = ['linkcheck', *sys.argv[1:]]; run()")
+    env = dict(os.environ, LINKCHECK_PASSPHRASE=PASSPHRASE)
+
+    def audit() -> subprocess.CompletedProcess:
+        done = subprocess.run([sys.executable, "-c", probe, "audit", "--format", "json"], env=env, capture_output=True,
+                              timeout=120)
+        assert done.returncode == 1, done.stderr
+        return done
+
+    first = audit()
+    for _ in range(400):  # the detached writer, in its own process
+        if audit_dir.is_dir() and any(audit_dir.glob("*.sealed")) and not any(audit_dir.glob(".*.lock")):
+            break
+        time.sleep(0.05)
+    snapshot = _snapshot_file(audit_dir)
+    made = snapshot.stat().st_mtime_ns
+    again = audit()
+    assert again.stdout == first.stdout and json.loads(first.stdout)["pairs"]
+    assert snapshot.stat().st_mtime_ns == made  # used, not made again
+
+
+def test_an_edited_key_index_is_not_read_through_the_snapshot_and_refused_by_the_next_full_open(
+        cli, demo_store, audit_dir, paths):
+    """The audit uses the key index the manifest vouched for when the snapshot was made; the edited
+    column is refused by every command that verifies every row."""
+    expected = _audit(cli)
+    row_id = _row_id_of(demo_store, "acme-us")
+    with sqlite3.connect(demo_store) as conn:
+        (keys,) = conn.execute("SELECT keys FROM accounts WHERE id = ?", (row_id,)).fetchone()
+        conn.execute("UPDATE accounts SET keys = ? WHERE id = ?", (bytes(keys[:-1]) + bytes([keys[-1] ^ 1]), row_id))
+    paths.reset()
+    assert _audit(cli) == expected
+    assert paths == (0, 1)
+    for args in (("account", "list"), ("export", "-o", "all.json")):
+        result = cli(*args)
+        assert result.exit_code == 5, result.output
+        assert "store was tampered with or damaged" in result.output.strip().splitlines()[-1]
+
+
+def test_a_named_pipe_or_a_link_is_ignored_not_waited_on_and_a_loose_folder_taken_back_to_700(
+        cli, demo_store, audit_dir, paths, tmp_path, monkeypatch):
+    import os
+    import threading
+
+    expected = _full_audit(cli, monkeypatch)
+    identity = "file:" + str(demo_store.resolve())
+    path = auditcache.cache_path(identity)
+    audit_dir.mkdir(parents=True, mode=0o700)
+    os.mkfifo(path)
+    opened: list = []
+    reader = threading.Thread(target=lambda: opened.append(auditcache.read(identity)), daemon=True)
+    reader.start()
+    reader.join(timeout=10)
+    assert not reader.is_alive(), "opening the snapshot waited on a named pipe"
+    assert opened == [None]
+    # A link to a real snapshot, elsewhere, is not followed.
+    assert _audit(cli) == expected  # (the pipe stays: no snapshot is written over it)
+    os.unlink(path)
+    assert _audit(cli) == expected
+    real = tmp_path / "elsewhere.sealed"
+    real.write_bytes(_snapshot_file(audit_dir).read_bytes())
+    os.unlink(path)
+    os.symlink(real, path)
+    assert auditcache.read(identity) is None
+    paths.reset()
+    assert _audit(cli) == expected
+    assert paths.snapshot == 0
+    # A folder of ours that others may write is taken back to 700 before it is read from.
+    os.unlink(path)
+    assert _audit(cli) == expected
+    os.chmod(audit_dir, 0o777)
+    assert auditcache.read(identity) is not None  # (the folder is ours: taken back to 700 first)
+    assert stat.S_IMODE(audit_dir.stat().st_mode) == 0o700
