@@ -132,6 +132,79 @@ def test_the_report_is_the_same_from_the_snapshot(cli, demo_store, audit_dir, pa
     assert b"acme-us" in full
 
 
+def _load_snapshot(store_path: Path, audit_dir: Path):
+    with Store.open(store_path, PASSPHRASE) as st:
+        snapshot = auditcache.load(_snapshot_file(audit_dir).read_bytes(), st._keys.master,
+                                   "file:" + str(store_path.resolve()))
+        names = [account.name for account in st.accounts()]
+    assert snapshot is not None
+    return snapshot, names
+
+
+def _bodies_read(monkeypatch) -> list:
+    """Every call of the report's reading of the accounts' first lines from their bodies."""
+    calls: list = []
+    real = prefilter._every_account_read
+
+    def counted(*args, **kwargs):
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(prefilter, "_every_account_read", counted)
+    return calls
+
+
+def test_a_reports_snapshot_holds_every_account_and_the_next_report_reads_no_body_for_them(
+        cli, demo_store, audit_dir, paths, monkeypatch, tmp_path):
+    from linkcheck.cli import report_cmds
+
+    monkeypatch.setattr(report_cmds, "now", lambda: 1_790_000_000)
+    read = _bodies_read(monkeypatch)
+    assert cli("report", "-o", tmp_path / "first.html").exit_code == 0  # the full open: reads the bodies
+    assert len(read) == 1 and paths == (1, 0)
+    snapshot, names = _load_snapshot(demo_store, audit_dir)
+    assert snapshot.has_accounts()
+    assert [account.name for account in snapshot.accounts()] == sorted(names, key=lambda n: _row_id_of(demo_store, n))
+    paths.reset()
+    assert cli("report", "-o", tmp_path / "again.html").exit_code == 0
+    assert len(read) == 1 and paths == (0, 1)  # from the snapshot: no body read for the list of accounts
+    assert (tmp_path / "first.html").read_bytes() == (tmp_path / "again.html").read_bytes()
+    assert _audit(cli) == _full_audit(cli, monkeypatch)  # and the audit from that snapshot is the same
+
+
+def test_a_report_from_an_audits_snapshot_adds_the_accounts_to_it(cli, demo_store, audit_dir, paths, monkeypatch,
+                                                                    tmp_path):
+    from linkcheck.cli import report_cmds
+
+    monkeypatch.setattr(report_cmds, "now", lambda: 1_790_000_000)
+    _audit(cli)
+    assert not _load_snapshot(demo_store, audit_dir)[0].has_accounts()  # an audit reads only some bodies
+    read = _bodies_read(monkeypatch)
+    paths.reset()
+    assert cli("report", "-o", tmp_path / "first.html").exit_code == 0
+    assert len(read) == 1 and paths == (0, 1)  # the audit's snapshot, every body's first line read
+    assert _load_snapshot(demo_store, audit_dir)[0].has_accounts()  # ... and written with them
+    assert cli("report", "-o", tmp_path / "again.html").exit_code == 0
+    assert len(read) == 1
+    assert (tmp_path / "first.html").read_bytes() == (tmp_path / "again.html").read_bytes()
+    # A write: the snapshot is made again by the next full open, the accounts as they are now.
+    assert cli("account", "set", "willow-us", "--status", "suspended").exit_code == 0
+    assert cli("report", "-o", tmp_path / "after.html").exit_code == 0
+    assert len(read) == 2
+    snapshot, _names = _load_snapshot(demo_store, audit_dir)
+    assert {a.name: a.status for a in snapshot.accounts()}["willow-us"] == "suspended"
+
+
+def test_a_snapshot_is_not_written_with_accounts_that_are_not_one_per_row(demo_store, audit_dir):
+    with Store.open(demo_store, PASSPHRASE) as st:
+        accounts = st.accounts()
+        ids = sorted(st._account_ids.values())
+        verified = {row_id: ("v", b"n" * 16, b"b" * 16, b"k" * 16) for row_id in ids}
+        master = st._keys.master
+    assert not auditcache.write("file:/nowhere", master, generation=1, acc=0, verified=verified, ids=ids,
+                                indexes=b"", lengths=b"\0" * 8 * len(ids), accounts=accounts[:-1])
+
+
 def test_index_arrays_from_the_padded_indexes_are_the_same(demo_store, audit_dir):
     with Store.open(demo_store, PASSPHRASE, defer_macs=True) as st:
         rows = st._index_rows

@@ -13,15 +13,20 @@ this purpose alone (not the gate cache's):
   sealed body and key index (what `manifest.check_row` compares every row read later with),
   the XOR of the rows' keyed MACs (the accounts table's share of the manifest's accumulator)
   and the manifest's generation;
-- every account's key index, decrypted (each padded to 8 bytes, as `IndexArrays` lays them).
+- every account's key index, decrypted (each padded to 8 bytes, as `IndexArrays` lays them);
+- when a report made it, every account as the first line of its body says (`Snapshot.accounts`:
+  the report lists every account, and reading 100,000 bodies for their first lines is about half
+  a second); a report from a snapshot an audit made reads them and writes the snapshot again
+  with them.
 
 A later audit or report reads the file while the key is derived; it is used only if its
 accounts' MAC share XOR the other tables' (verified row by row, as a full open does) equals the
 manifest's accumulator, the counts agree and the generation is the manifest's -- that is, only
 when the manifest vouches for exactly the account rows the snapshot was made from. Otherwise the
 full open runs, as before, and the snapshot is made again. Every account body read (those that
-share something; the report: every one) is still compared with the snapshot's verified row, so
-an edited row read is damage (exit 5).
+share something; the report: every other one too, unless the snapshot holds the accounts) is
+still compared with the snapshot's verified row, so an edited row read is damage (exit 5); an
+edited row not read is refused by the next full open.
 
 The file holds the generation it was made at in clear too, before its sealed part: only a hint
 (a file whose hint is not the manifest's generation is not even opened, and the accounts table
@@ -45,8 +50,8 @@ from pathlib import Path
 from .. import crypto
 from . import gatecache
 
-FORMAT = 1
-MAGIC = b"linkcheck-audit-cache 1\n"
+FORMAT = 2
+MAGIC = b"linkcheck-audit-cache 2\n"
 # Above this many accounts an audit reads the key indexes as arrays (prefilter.ARRAYS_OVER):
 # only those audits write a snapshot, and use one.
 MIN_ACCOUNTS = 20_000
@@ -57,8 +62,12 @@ _INFO = b"linkcheck/audit-cache/v1"
 CHUNK_BYTES = 1 << 26
 _SEAL_OVERHEAD = crypto.NONCE_BYTES + AEAD_TAG_BYTES
 # name, item size (the padded key indexes: bytes)
+# (the accounts: a JSON list of every account's first line, as the body's, in row order -- or
+# nothing, when the snapshot was made by an audit, which does not read every body)
 _ARRAYS = (("ids", 8), ("versions", 8), ("names", NAME_TAG_BYTES), ("bodies", AEAD_TAG_BYTES),
-           ("keys", AEAD_TAG_BYTES), ("lengths", 8), ("indexes", 1))
+           ("keys", AEAD_TAG_BYTES), ("lengths", 8), ("indexes", 1), ("accounts", 1))
+# Arrays of any size (the others: one item per account).
+_FREE_SIZE = ("indexes", "accounts")
 
 
 def cache_folder() -> Path:
@@ -105,6 +114,24 @@ class Snapshot:
         self._ids, self._versions = arrays["ids"], arrays["versions"]
         self._names, self._bodies, self._keys = arrays["names"], arrays["bodies"], arrays["keys"]
         self.lengths, self.indexes = arrays["lengths"], arrays["indexes"]
+        self._accounts = arrays["accounts"]
+
+    def has_accounts(self) -> bool:
+        return bool(self._accounts)
+
+    def accounts(self) -> list | None:
+        """Every account (models.Account), in row order, as the report's full open read them
+        from the first line of each body; None when the snapshot holds none (made by an audit)
+        or they do not read as `count` accounts."""
+        if not self._accounts:
+            return None
+        from .codec import _decode_accounts
+
+        try:
+            accounts = _decode_accounts(json.loads(self._accounts))
+        except (ValueError, KeyError, TypeError, AttributeError):
+            return None
+        return accounts if len(accounts) == self.count else None
 
     def ids(self) -> list[int]:
         return memoryview(self._ids).cast("Q").tolist()
@@ -203,7 +230,7 @@ def load(data: bytes | None, master: bytes, identity: str) -> Snapshot | None:
         arrays = {}
         for number, ((name, itemsize), size) in enumerate(zip(_ARRAYS, head["sizes"], strict=True)):
             size = int(size)
-            if name != "indexes" and size != n * itemsize:
+            if name not in _FREE_SIZE and size != n * itemsize:
                 return None
             pieces = []
             for c, start in enumerate(range(0, size, CHUNK_BYTES)):
@@ -226,30 +253,31 @@ def load(data: bytes | None, master: bytes, identity: str) -> Snapshot | None:
 
 
 def write(identity: str, master: bytes, *, generation: int, acc: int, verified: dict, ids: list[int],
-          indexes: bytes, lengths: bytes) -> bool:
+          indexes: bytes, lengths: bytes, accounts: list | None = None) -> bool:
     """Write the snapshot of a fully verified accounts table: `verified` (row id -> (version,
     name tag, body tag, keys tag), every account), `ids` the rows' ids in the order of the key
     indexes, `acc` the accounts' MAC share, `generation` the manifest's; `indexes` the padded
-    decrypted key indexes and `lengths` their lengths (int64, `IndexArrays.padded()`). False
-    when it could not be made: the next audit then simply takes the full open."""
+    decrypted key indexes and `lengths` their lengths (int64, `IndexArrays.padded()`);
+    `accounts`, when given, every account (models.Account) in the same order, as a report read
+    them. False when it could not be made: the next audit then simply takes the full open."""
     path = cache_path(identity)
     lock = gatecache._claim(path)
     if lock is None:  # another linkcheck is writing this snapshot now
         return False
     try:
-        return _write(path, identity, master, generation, acc, verified, ids, indexes, lengths)
+        return _write(path, identity, master, generation, acc, verified, ids, indexes, lengths, accounts)
     finally:
         lock.unlink(missing_ok=True)
 
 
 def _write(path: Path, identity: str, master: bytes, generation: int, acc: int, verified: dict, ids: list[int],
-           indexes: bytes, lengths: bytes) -> bool:
+           indexes: bytes, lengths: bytes, accounts: list | None = None) -> bool:
     from array import array
 
     from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
     n = len(ids)
-    if list(verified) != ids or len(lengths) != 8 * n:
+    if list(verified) != ids or len(lengths) != 8 * n or (accounts is not None and len(accounts) != n):
         return False
     rows = list(verified.values())
     names = b"".join(v[1] for v in rows)
@@ -258,7 +286,7 @@ def _write(path: Path, identity: str, master: bytes, generation: int, acc: int, 
     if len(names) != NAME_TAG_BYTES * n or len(bodies) != AEAD_TAG_BYTES * n or len(keys) != AEAD_TAG_BYTES * n:
         return False
     arrays = (array("Q", ids).tobytes(), array("Q", [v[0] for v in rows]).tobytes(), names, bodies, keys,
-              bytes(lengths), bytes(indexes))
+              bytes(lengths), bytes(indexes), b"" if accounts is None else _accounts_json(accounts))
     sid = os.urandom(16)
     head = json.dumps({"format": FORMAT, "byteorder": sys.byteorder, "chunk": CHUNK_BYTES, "sid": sid.hex(),
                        "accounts": n, "acc": format(acc, "x"), "generation": generation, "made": int(time.time()),
@@ -277,6 +305,24 @@ def _write(path: Path, identity: str, master: bytes, generation: int, acc: int, 
         for c, start in enumerate(range(0, len(data), CHUNK_BYTES)):
             out.append(seal(view[start : start + CHUNK_BYTES], base_ad + b"|%s|%d|%d" % (sid, number, c)))
     return gatecache._write_file(path, b"".join(out))
+
+
+def _accounts_json(accounts: list) -> bytes:
+    """Every account as the first line of its body says it (codec's short keys), one JSON list."""
+    from .codec import _OPTIONAL_KEYS, _optional_values
+
+    out = []
+    for account in accounts:
+        line = {"n": account.name, "m": account.marketplace, "s": account.status, "o": account.note,
+                "c": account.created, "u": account.updated}
+        for key, value in zip(_OPTIONAL_KEYS, _optional_values(account), strict=True):
+            if value is not None:
+                line[key] = value
+        out.append(line)
+    try:
+        return json.dumps(out, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    except UnicodeEncodeError:  # (never in a store: kept without them, the report reads every body)
+        return b""
 
 
 def after_the_command(work) -> None:

@@ -521,7 +521,20 @@ def _check_bodies(store, found: list) -> None:
 
 def _every_account(store, rows: list, decoded: dict) -> list[Account]:
     """Every account, in row order: those `decoded` already, and the first line of every
-    other body (read by `_bodies`, so checked against the verified rows like the rest)."""
+    other body (read by `_bodies`, so checked against the verified rows like the rest) -- or,
+    from the audit cache's snapshot that the manifest vouched for, the accounts a report read
+    so when it was made (kept for the snapshot's writer, `Store._write_audit_cache`, when read)."""
+    snapshot = getattr(store, "_audit_snapshot", None)
+    held_all = snapshot.accounts() if snapshot is not None else None
+    if held_all is not None and len(held_all) == len(rows):
+        return [decoded[at][0] if at in decoded else held_all[at] for at in range(len(rows))]
+    out = _every_account_read(store, rows, decoded)
+    store._audit_accounts = out
+    return out
+
+
+def _every_account_read(store, rows: list, decoded: dict) -> list[Account]:
+    """`_every_account`, every body not decoded read and its first line decoded."""
     lines: list[bytes] = []
     tags: list[bytes] = []
     for at, body in _bodies(store, rows, [at for at in range(len(rows)) if at not in decoded]):

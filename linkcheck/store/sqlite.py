@@ -408,6 +408,8 @@ class Store:
         self._audit_identity: str | None = None
         self._audit_snapshot: auditcache.Snapshot | None = None
         self._audit_arrays: tuple | None = None  # (row ids, IndexArrays), set by prefilter.audit_input
+        # Every account, as a report's open read them (prefilter._every_account), for the snapshot.
+        self._audit_accounts: list | None = None
 
     # ----- opening ---------------------------------------------------------------------------
 
@@ -777,22 +779,35 @@ class Store:
         """After an audit's or report's full open of a store large enough to gain from it, once
         every row's MAC was checked: the snapshot of the accounts table and of the key indexes
         it decrypted (never an error: the next audit then takes the full open)."""
-        arrays = self._audit_arrays
-        if (self._audit_identity is None or self._audit_snapshot is not None or self.write or arrays is None
-                or self._macs_pending or "accounts" not in self._table_acc or self._manifest is None):
+        arrays, snapshot, accounts = self._audit_arrays, self._audit_snapshot, self._audit_accounts
+        if (self._audit_identity is None or self.write or self._macs_pending or "accounts" not in self._table_acc
+                or self._manifest is None):
             return
-        ids, index_arrays = arrays
-        verified = self._verified["accounts"]
-        if len(ids) < auditcache.MIN_ACCOUNTS or len(verified) != len(ids) or not isinstance(verified, dict):
+        if snapshot is not None:
+            # A report from a snapshot an audit made (no accounts in it): the same snapshot, with
+            # every account the report read from the bodies (each checked against its rows).
+            if accounts is None or snapshot.has_accounts():
+                return
+            ids, verified = snapshot.ids(), snapshot.verified()
+            indexes, lengths = snapshot.indexes, snapshot.lengths
+        else:
+            if arrays is None:
+                return
+            ids, index_arrays = arrays
+            verified = self._verified["accounts"]
+            if not isinstance(verified, dict):
+                return
+            indexes, lengths = index_arrays.padded()
+        if len(ids) < auditcache.MIN_ACCOUNTS or len(verified) != len(ids) or (
+                accounts is not None and len(accounts) != len(ids)):
             return
-        indexes, lengths = index_arrays.padded()
         identity, master, acc, generation = (self._audit_identity, self._keys.master, self._table_acc["accounts"],
                                              self._manifest.generation)
 
         def work() -> None:
             try:
                 auditcache.write(identity, master, generation=generation, acc=acc, verified=verified, ids=ids,
-                                 indexes=indexes, lengths=lengths)
+                                 indexes=indexes, lengths=lengths, accounts=accounts)
             except (LinkcheckError, OSError, ValueError, MemoryError):
                 pass
 
