@@ -762,7 +762,10 @@ def _import_records(store, pairs: Iterable[tuple[ProfileRecord | BuiltRow, Answe
         if isinstance(record, BuiltRow):  # a new account, its row made ahead (NewAccountRows)
             name = record.name
             if record.mistyped:
-                said_mistyped(_("{origin}: account {name!r}", origin=record.origin, name=name), record.mistyped)
+                if mistyped_seen < MISTYPED_SHOWN:
+                    said_mistyped(_("{origin}: account {name!r}", origin=record.origin, name=name), record.mistyped)
+                else:  # (only counted from now on: no label to write)
+                    mistyped_seen += len(record.mistyped)
             if record.banks:
                 label = _("{origin}: account {name!r}", origin=record.origin, name=name)
                 banks.extend(bankzeros.Entered(name, label, number) for number in record.banks)
