@@ -270,7 +270,8 @@ def bench_size(count: int, runs: int, fast_kdf: bool, workdir: Path, identical_s
     figures["check_full_cpu"] = round(statistics.median(c for _t, c, _p in full), 3)
     figures["check_full_peak_mb"] = round(max(p for _t, _c, p in full), 1)
     figures["store_mb"] = round(store.stat().st_size / 1e6, 1)
-    figures["peak_mb"] = max(figures[f"{key}_peak_mb"] for key in TIMED if f"{key}_peak_mb" in figures)
+    figures["peak_mb"] = max(figures[f"{key}_peak_mb"] for key in (*TIMED, "audit_cold", "audit_full", "check_full")
+                             if f"{key}_peak_mb" in figures)
     figures["load_after"] = _load()
     if identical_src is not None:
         figures["audit_identical"] = _same_audit(env, workdir, identical_src, count)
