@@ -18,6 +18,7 @@ import os
 import pickle
 import signal
 import sys
+import threading
 from typing import Callable, Iterable, Iterator, TypeVar
 
 _T = TypeVar("_T")
@@ -109,6 +110,72 @@ class _Child:
             except OSError:
                 pass
         kill_and_reap(pid)
+
+
+class ForkedResult:
+    """`work()` once, in a forked child process, its result read back through a pipe: the
+    audit's fuzzy side (store/prefilter.py `_Background`) and an in-process audit's second
+    facet group (linkage/byfacet.py) are made with it.
+
+    The child shares this process's memory copy-on-write, drops its standard streams and dies
+    with this process (`detach_child`), writes nothing but its pickled result, after its
+    length, to the pipe, and leaves with os._exit (no cleanup, no buffered output); `then()`,
+    when given, runs in the child once its result is sent (never an error). `result(missing)`
+    is the child's whole result, or `missing` when there is no child (no fork here, or it could
+    not be made) or it failed -- the caller then does the work itself; a whole result is used
+    as soon as it is read, the child reaped by a thread meanwhile. `cancel()` stops a child
+    whose result is no longer wanted."""
+
+    def __init__(self, work: Callable[[], object], then: Callable[[], None] | None = None):
+        self._pid: int | None = None
+        self._read = None
+        forked = fork_with_pipes(1)
+        if forked is None:
+            return
+        pid, [(read_fd, write_fd)] = forked
+        if pid == 0:  # the child
+            status = 1
+            try:
+                detach_child()
+                os.close(read_fd)
+                data = pickle.dumps(work(), protocol=pickle.HIGHEST_PROTOCOL)
+                with os.fdopen(write_fd, "wb") as pipe:
+                    pipe.write(len(data).to_bytes(8, "little"))  # the result whole, or none
+                    pipe.write(data)
+                status = 0
+                if then is not None:
+                    then()
+            except BaseException:  # noqa: BLE001 - the parent does the work itself
+                pass
+            finally:
+                os._exit(status)
+        os.close(write_fd)
+        self._pid = pid
+        self._read = os.fdopen(read_fd, "rb")
+
+    def result(self, missing=None):
+        if self._pid is None:
+            return missing
+        try:
+            data = self._read.read()
+        except BaseException:
+            self.cancel()  # e.g. Ctrl-C: do not wait for the child to finish its work
+            raise
+        self._read.close()
+        pid, self._pid = self._pid, None
+        if len(data) > 8 and int.from_bytes(data[:8], "little") == len(data) - 8:
+            # The whole result, so the child is done: it is reaped meanwhile, not waited for
+            # here (its exit, giving back the pages it copied, takes a few hundredths).
+            threading.Thread(target=reap, args=(pid,), name="linkcheck-reap", daemon=True).start()
+            return pickle.loads(memoryview(data)[8:])  # our own child's output, through our own pipe
+        reap(pid)
+        return missing
+
+    def cancel(self) -> None:
+        pid, self._pid = self._pid, None
+        if pid is not None:
+            self._read.close()  # type: ignore[union-attr]  # open while the child runs
+            kill_and_reap(pid)
 
 
 # ---------------------------------------------------------------------------------------------

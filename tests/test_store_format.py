@@ -533,10 +533,12 @@ def test_only_a_whole_result_from_the_child_is_used(monkeypatch, whole):
             data = pickle.dumps(value, protocol=protocol)
             return data if whole else _CutShort(data)
 
+    from linkcheck import parallel  # (where the one-shot child is made: parallel.ForkedResult)
+
     reaped: list = []
-    real_reap = prefilter.reap
-    monkeypatch.setattr(prefilter, "pickle", _Pickle)
-    monkeypatch.setattr(prefilter, "reap", lambda pid: reaped.append((pid, real_reap(pid))))
+    real_reap = parallel.reap
+    monkeypatch.setattr(parallel, "pickle", _Pickle)
+    monkeypatch.setattr(parallel, "reap", lambda pid: reaped.append((pid, real_reap(pid))))
     result = prefilter._Background(lambda: ("child" if os.getpid() != parent else "here", list(range(1000))), True).result()
     assert result == ("child" if whole else "here", list(range(1000)))
     for thread in threading.enumerate():

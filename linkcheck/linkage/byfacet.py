@@ -17,15 +17,12 @@ store/prefilter.py.)
 
 from __future__ import annotations
 
-import os
-import pickle
-import threading
 from array import array
 from collections import Counter
 from itertools import chain
 from typing import TYPE_CHECKING, Callable, Iterable, Sequence
 
-from ..parallel import detach_child, fork_with_pipes, kill_and_reap, reap
+from ..parallel import ForkedResult
 
 if TYPE_CHECKING:
     from .engine import FuzzyMatch
@@ -139,53 +136,8 @@ def _packed(score_blocks, blocks, text_of, exact_of, owner, rules) -> tuple:
             array("q", [m.b for m in matches]), array("d", [m.similarity for m in matches]), array("q", found_in))
 
 
-class _Child:
-    """`work()` in a forked child process, its result read back through a pipe; `result()`
-    None when there is no child or it failed (the caller then does the work itself).
+class _Child(ForkedResult):
+    """`work()` in a forked child process (linkcheck.parallel.ForkedResult); `result()` None
+    when there is no child or it failed (the caller then does the work itself)."""
 
-    The child shares this process's memory copy-on-write, drops its standard streams, dies with
-    this process (linkcheck.parallel.detach_child), writes nothing but its pickled result,
-    after its length, and leaves with os._exit."""
 
-    def __init__(self, work: Callable[[], object]):
-        self._pid: int | None = None
-        forked = fork_with_pipes(1)
-        if forked is None:
-            return
-        pid, [(read_fd, write_fd)] = forked
-        if pid == 0:  # the child
-            status = 1
-            try:
-                detach_child()
-                os.close(read_fd)
-                data = pickle.dumps(work(), protocol=pickle.HIGHEST_PROTOCOL)
-                with os.fdopen(write_fd, "wb") as pipe:
-                    pipe.write(len(data).to_bytes(8, "little"))
-                    pipe.write(data)
-                status = 0
-            except BaseException:  # noqa: BLE001 - the parent does the work itself
-                pass
-            finally:
-                os._exit(status)
-        os.close(write_fd)
-        self._pid = pid
-        self._read = os.fdopen(read_fd, "rb")
-
-    def result(self):
-        if self._pid is None:
-            return None
-        data = self._read.read()
-        self._read.close()
-        pid, self._pid = self._pid, None
-        if len(data) > 8 and int.from_bytes(data[:8], "little") == len(data) - 8:
-            threading.Thread(target=reap, args=(pid,), name="linkcheck-reap", daemon=True).start()
-            return pickle.loads(memoryview(data)[8:])  # our own child's output, through our own pipe
-        reap(pid)
-        return None
-
-    def cancel(self) -> None:
-        """Stop a child whose result is no longer wanted (this process failed first)."""
-        pid, self._pid = self._pid, None
-        if pid is not None:
-            self._read.close()
-            kill_and_reap(pid)

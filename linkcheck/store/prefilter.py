@@ -10,9 +10,6 @@ from __future__ import annotations
 import bisect
 import functools
 import json
-import os
-import pickle
-import threading
 from collections import Counter
 from itertools import accumulate, chain, compress, repeat
 from typing import Any, Callable, Collection, NamedTuple, Sequence
@@ -20,7 +17,7 @@ from typing import Any, Callable, Collection, NamedTuple, Sequence
 from ..i18n import _
 from ..errors import StoreDamaged
 from ..models import Account, Attribute, Profile
-from ..parallel import detach_child, fork_with_pipes, kill_and_reap, reap
+from ..parallel import ForkedResult
 from . import sievecache
 from .codec import _ad, _decode_accounts, _decode_attribute
 from .indexarrays import IndexArrays
@@ -76,31 +73,7 @@ class _Background:
     def __init__(self, work: Callable[[], object], parallel: bool, then: Callable[[], None] | None = None):
         self._work = work
         self._then = then
-        self._pid: int | None = None
-        self._read = None
-        forked = fork_with_pipes(1) if parallel else None
-        if forked is None:
-            return
-        pid, [(read_fd, write_fd)] = forked
-        if pid == 0:  # the child
-            status = 1
-            try:
-                detach_child()
-                os.close(read_fd)
-                data = pickle.dumps(work(), protocol=pickle.HIGHEST_PROTOCOL)
-                with os.fdopen(write_fd, "wb") as pipe:
-                    pipe.write(len(data).to_bytes(8, "little"))  # the result whole, or none
-                    pipe.write(data)
-                status = 0
-                if then is not None:
-                    then()
-            except BaseException:  # noqa: BLE001 - the parent redoes the work and reports
-                pass
-            finally:
-                os._exit(status)
-        os.close(write_fd)
-        self._pid = pid
-        self._read = os.fdopen(read_fd, "rb")
+        self._child = ForkedResult(work, then) if parallel else None
 
     def _here(self):
         out = self._work()
@@ -112,29 +85,16 @@ class _Background:
         return out
 
     def result(self):
-        if self._pid is None:
-            return self._here()
-        try:
-            data = self._read.read()
-        except BaseException:
-            self.cancel()  # e.g. Ctrl-C: do not wait for the child to finish its work
-            raise
-        self._read.close()
-        pid, self._pid = self._pid, None
-        if len(data) > 8 and int.from_bytes(data[:8], "little") == len(data) - 8:
-            # The whole result, so the child is done: it is reaped meanwhile, not waited for
-            # here (its exit, giving back the pages it copied, takes a few hundredths).
-            threading.Thread(target=reap, args=(pid,), name="linkcheck-reap", daemon=True).start()
-            return pickle.loads(memoryview(data)[8:])  # our own child's output, through our own pipe
-        reap(pid)
-        return self._here()
+        out = self._child.result(_NOT_DONE) if self._child is not None else _NOT_DONE
+        return self._here() if out is _NOT_DONE else out
 
     def cancel(self) -> None:
         """Stop a child whose result is no longer wanted (the parent failed first)."""
-        pid, self._pid = self._pid, None
-        if pid is not None:
-            self._read.close()  # type: ignore[union-attr]  # open while the child runs
-            kill_and_reap(pid)
+        if self._child is not None:
+            self._child.cancel()
+
+
+_NOT_DONE = object()
 
 
 def audit_input(
