@@ -75,7 +75,7 @@ def _audit(cli) -> tuple[int, str]:
 def _full_audit(cli, monkeypatch) -> tuple[int, str]:
     """The audit with no snapshot at all: the full open, as before the audit cache."""
     with monkeypatch.context() as mp:
-        mp.setattr(auditcache, "read", lambda identity: None)
+        mp.setattr(auditcache, "read", lambda *args: None)
         mp.setattr(auditcache, "MIN_ACCOUNTS", 10**9)
         return _audit(cli)
 
@@ -84,6 +84,13 @@ def _snapshot_file(audit_dir: Path) -> Path:
     files = [p for p in audit_dir.iterdir() if p.suffix == ".sealed"]
     assert len(files) == 1, files
     return files[0]
+
+
+def _read(store_path: Path, identity: str) -> bytes | None:
+    """`auditcache.read` as the store's open calls it: at the manifest's generation, within the limit."""
+    with sqlite3.connect(store_path) as conn:
+        (generation,) = conn.execute("SELECT generation FROM manifest WHERE id = 1").fetchone()
+    return auditcache.read(identity, generation, auditcache.size_limit(store_path))
 
 
 def _row_id_of(store_path: Path, name: str) -> int:
@@ -120,7 +127,7 @@ def test_the_report_is_the_same_from_the_snapshot(cli, demo_store, audit_dir, pa
 
     monkeypatch.setattr(report_cmds, "now", lambda: 1_790_000_000)  # one clock for the three pages
     with monkeypatch.context() as mp:
-        mp.setattr(auditcache, "read", lambda identity: None)
+        mp.setattr(auditcache, "read", lambda *args: None)
         mp.setattr(auditcache, "MIN_ACCOUNTS", 10**9)
         assert cli("report", "-o", tmp_path / "full.html").exit_code == 0
     assert cli("report", "-o", tmp_path / "first.html").exit_code == 0
@@ -448,6 +455,40 @@ def test_an_edited_key_index_is_not_read_through_the_snapshot_and_refused_by_the
         assert "store was tampered with or damaged" in result.output.strip().splitlines()[-1]
 
 
+def test_a_planted_huge_file_is_not_read(cli, demo_store, audit_dir, paths, monkeypatch):
+    """A sparse file of many gigabytes where the snapshot goes (its name needs no key): not
+    read at all -- larger than the store could have made -- so no memory error, no slow audit."""
+    import os
+
+    expected = _full_audit(cli, monkeypatch)
+    identity = "file:" + str(demo_store.resolve())
+    path = auditcache.cache_path(identity)
+    audit_dir.mkdir(parents=True, mode=0o700)
+    with open(path, "wb") as out:
+        out.write(auditcache.MAGIC + (1).to_bytes(8, "little") + (0).to_bytes(4, "little"))
+        out.truncate(64 << 30)
+    os.chmod(path, 0o600)
+    reads: list = []
+    real_read = gatecache.SealedFile.read
+    monkeypatch.setattr(gatecache.SealedFile, "read", lambda self, at, n: reads.append(n) or real_read(self, at, n))
+    assert _read(demo_store, identity) is None and reads == []
+    paths.reset()
+    assert _audit(cli) == expected and paths == (1, 0)
+
+
+def test_a_file_whose_hint_is_another_generation_is_not_read_beyond_its_head(cli, demo_store, audit_dir, monkeypatch):
+    _audit(cli)  # the snapshot of this generation
+    identity = "file:" + str(demo_store.resolve())
+    reads: list = []
+    real_read = gatecache.SealedFile.read
+    monkeypatch.setattr(gatecache.SealedFile, "read", lambda self, at, n: reads.append(n) or real_read(self, at, n))
+    assert _read(demo_store, identity) is not None and len(reads) == 2
+    reads.clear()
+    assert cli("account", "set", "willow-us", "--note", "a write: the next generation").exit_code == 0
+    assert _read(demo_store, identity) is None
+    assert reads == [len(auditcache.MAGIC) + 12]  # only the head
+
+
 def test_a_named_pipe_or_a_link_is_ignored_not_waited_on_and_a_loose_folder_taken_back_to_700(
         cli, demo_store, audit_dir, paths, tmp_path, monkeypatch):
     import os
@@ -459,7 +500,7 @@ def test_a_named_pipe_or_a_link_is_ignored_not_waited_on_and_a_loose_folder_take
     audit_dir.mkdir(parents=True, mode=0o700)
     os.mkfifo(path)
     opened: list = []
-    reader = threading.Thread(target=lambda: opened.append(auditcache.read(identity)), daemon=True)
+    reader = threading.Thread(target=lambda: opened.append(_read(demo_store, identity)), daemon=True)
     reader.start()
     reader.join(timeout=10)
     assert not reader.is_alive(), "opening the snapshot waited on a named pipe"
@@ -472,7 +513,7 @@ def test_a_named_pipe_or_a_link_is_ignored_not_waited_on_and_a_loose_folder_take
     real.write_bytes(_snapshot_file(audit_dir).read_bytes())
     os.unlink(path)
     os.symlink(real, path)
-    assert auditcache.read(identity) is None
+    assert _read(demo_store, identity) is None
     paths.reset()
     assert _audit(cli) == expected
     assert paths.snapshot == 0
@@ -480,5 +521,5 @@ def test_a_named_pipe_or_a_link_is_ignored_not_waited_on_and_a_loose_folder_take
     os.unlink(path)
     assert _audit(cli) == expected
     os.chmod(audit_dir, 0o777)
-    assert auditcache.read(identity) is not None  # (the folder is ours: taken back to 700 first)
+    assert _read(demo_store, identity) is not None  # (the folder is ours: taken back to 700 first)
     assert stat.S_IMODE(audit_dir.stat().st_mode) == 0o700

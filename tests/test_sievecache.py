@@ -351,3 +351,32 @@ def test_a_build_without_its_sources_remembers_nothing(sieving, monkeypatch):
     plain = _score(blocks, texts, owner, exact, rules)
     assert _score(blocks, texts, owner, exact, rules, sievecache.Verdicts(MASTER, "file:/a/store.db")) == plain
     assert not sievecache.cache_path("file:/a/store.db").exists()
+
+
+def test_the_code_digest_covers_the_packages_data_files(monkeypatch, tmp_path):
+    """A word list edited in place (an editable install, a patched package) changes the texts the
+    sieve compares: a verdict made with the other list is never met (the digest is another)."""
+    import shutil
+    from pathlib import Path
+
+    root = Path(sievecache.__file__).resolve().parent.parent
+    copy = tmp_path / "linkcheck"
+    for package in sievecache._CODE_PACKAGES:
+        shutil.copytree(root / package, copy / package, ignore=shutil.ignore_patterns("__pycache__"))
+    (copy / "store").mkdir()
+    monkeypatch.setattr(sievecache, "__file__", str(copy / "store" / "sievecache.py"))
+    monkeypatch.setattr(sievecache, "_code_digest", None)
+    first = sievecache.code_digest()
+    assert first is not None
+    monkeypatch.setattr(sievecache, "_code_digest", None)
+    assert sievecache.code_digest() == first  # (the same files: the same digest)
+    data = sorted((copy / "normalize" / "data").glob("*.txt"))[0]
+    data.write_bytes(data.read_bytes() + b"\n")
+    monkeypatch.setattr(sievecache, "_code_digest", None)
+    assert sievecache.code_digest() not in (None, first)
+    # ... and a compiled file does not count (it is made on the user's computer).
+    edited = sievecache.code_digest()
+    (copy / "normalize" / "__pycache__").mkdir()
+    (copy / "normalize" / "__pycache__" / "text.cpython-311.pyc").write_bytes(b"bytecode")
+    monkeypatch.setattr(sievecache, "_code_digest", None)
+    assert sievecache.code_digest() == edited

@@ -25,8 +25,8 @@ manifest's accumulator, the counts agree and the generation is the manifest's --
 when the manifest vouches for exactly the account rows the snapshot was made from. Otherwise the
 full open runs, as before, and the snapshot is made again. Every account body read (those that
 share something; the report: every other one too, unless the snapshot holds the accounts) is
-still compared with the snapshot's verified row, so an edited row read is damage (exit 5); an
-edited row not read is refused by the next full open.
+still compared with the snapshot's verified row and opened, so an edited row read is damage
+(exit 5); a row not read is checked by the next command that opens it.
 
 The file holds the generation it was made at in clear too, before its sealed part: only a hint
 (a file whose hint is not the manifest's generation is not even opened, and the accounts table
@@ -84,16 +84,33 @@ def _ad(identity: str) -> bytes:
     return b"linkcheck-audit-cache|%d|" % FORMAT + identity.encode("utf-8", "surrogatepass")
 
 
-def read(identity: str) -> bytes | None:
-    """The snapshot file's bytes (read while the key is derived), None when there is none --
-    or when it is anything but this user's regular file in a private folder."""
+def size_limit(store_path: Path) -> int:
+    """The largest snapshot a store can have made: what it holds is at most what the store file
+    holds (the key indexes, each account's first line, a few numbers a row), so a larger file
+    -- one planted to make the audit read gigabytes -- is not read. Twice the store's size, and
+    64 MiB for a small one."""
+    try:
+        return 2 * os.stat(store_path).st_size + (64 << 20)
+    except OSError:
+        return 64 << 20
+
+
+def read(identity: str, generation: int | None, limit: int) -> bytes | None:
+    """The snapshot file's bytes (read while the key is derived), None when there is none, or
+    when it is anything but this user's regular file in a private folder, larger than `limit`
+    bytes, or made (its clear hint says) at another manifest generation than `generation` --
+    then the rest of it is not read."""
     sealed = gatecache.read_sealed_at(cache_path(identity))
-    if sealed is None:
+    if sealed is None or generation is None or sealed.size > limit:
         return None
     try:
-        return sealed.read(0, sealed.size)
-    except OSError:
+        head = sealed.read(0, len(MAGIC) + 12)
+        if generation_hint(head) != generation:
+            return None
+        data = sealed.read(0, sealed.size)
+    except (OSError, MemoryError):
         return None
+    return data if len(data) == sealed.size else None
 
 
 def generation_hint(data: bytes | None) -> int | None:

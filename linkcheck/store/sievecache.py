@@ -58,12 +58,14 @@ DIGEST_BYTES = 16
 MIN_BLOCKS = 2000
 # Written by a detached process (Linux), so the audit that made it need not wait (tests: False).
 BACKGROUND = True
-# A larger file is not read (a store of 100,000 accounts writes about 1.3 MB).
-MAX_FILE_BYTES = 1 << 30
+# A larger file is not read (a store of 100,000 accounts writes about 1.3 MB, of a million
+# about 14 MB): a planted file of a gigabyte would cost an audit three times that in memory.
+MAX_FILE_BYTES = 64 << 20
 _SEAL_INFO = b"linkcheck/sieve-verdicts/seal/v1"
 _DIGEST_INFO = b"linkcheck/sieve-verdicts/digest/v1"
-# The packages whose code decides a verdict: the fuzzy texts, the comparison levels and the
-# partial tests (linkage), the normalised forms they read (normalize), the facets (registry).
+# The packages whose code and data decide a verdict: the fuzzy texts, the comparison levels and
+# the partial tests (linkage), the normalised forms they read and the word lists and tables
+# they read them with (normalize, normalize/data), the facets (registry).
 _CODE_PACKAGES = ("linkage", "normalize", "registry")
 
 
@@ -91,15 +93,19 @@ def code_digest() -> bytes | None:
             from .. import __version__
 
             root = Path(__file__).resolve().parent.parent
-            h = hashlib.sha256(b"linkcheck %s rapidfuzz %s format %d\x00" % (
-                __version__.encode(), str(rapidfuzz.__version__).encode(), FORMAT))
+            h = hashlib.sha256(b"linkcheck %s rapidfuzz %s python %s format %d\x00" % (
+                __version__.encode(), str(rapidfuzz.__version__).encode(), sys.version.encode(), FORMAT))
             for package in _CODE_PACKAGES:
-                sources = sorted((root / package).glob("*.py"))
-                if not sources:  # (no sources to tell this build by: no file is used)
+                # Every file of the package, its data too (a word list edited in place changes
+                # the texts the sieve compares), but compiled bytecode.
+                files = sorted(path for path in (root / package).rglob("*")
+                               if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc")
+                if not any(path.suffix == ".py" for path in files):  # (no sources to tell this build by)
                     return None
-                for path in sources:
+                for path in files:
                     data = path.read_bytes()
-                    h.update(b"%s/%s %d\x00" % (package.encode(), path.name.encode(), len(data)))
+                    name = path.relative_to(root).as_posix().encode("utf-8", "surrogateescape")
+                    h.update(b"%s %d\x00" % (name, len(data)))
                     h.update(data)
             _code_digest = h.digest()
         except (OSError, ImportError, AttributeError):

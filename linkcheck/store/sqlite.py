@@ -478,12 +478,10 @@ class Store:
                     # The audit cache's snapshot, read now; the accounts table is left unread
                     # when the file says (in clear: a hint) it was made at this manifest's generation.
                     audit_id = "file:" + str(path.resolve())
-                    audit_data = auditcache.read(audit_id)
-                    hint = auditcache.generation_hint(audit_data)
-                    if hint is not None and _manifest_generation(conn) == hint:
+                    audit_data = auditcache.read(audit_id, _manifest_generation(conn), auditcache.size_limit(path))
+                    if audit_data is not None:
                         fetched = _fetch_for_verify(conn, _NOT_ACCOUNTS_AUDIT)
                     else:
-                        audit_data = None
                         fetched = _fetch_for_verify(conn)
                     if audit_data is not None or len(fetched[1]["accounts"]) > prefilter.ARRAYS_OVER:
                         _import_numpy()  # while the key is derived: the audit reads the key indexes as arrays
