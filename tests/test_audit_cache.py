@@ -523,3 +523,67 @@ def test_a_named_pipe_or_a_link_is_ignored_not_waited_on_and_a_loose_folder_take
     os.chmod(audit_dir, 0o777)
     assert _read(demo_store, identity) is not None  # (the folder is ours: taken back to 700 first)
     assert stat.S_IMODE(audit_dir.stat().st_mode) == 0o700
+
+
+# ----- a snapshot of an earlier generation: the unchanged rows' key indexes reused ---------------
+
+
+def _opened_counts(monkeypatch) -> list:
+    """How many key indexes each `open_all` of the audit's open decrypted."""
+    from linkcheck.crypto.aead import Keyring
+
+    counts: list = []
+    real = Keyring.open_all
+
+    def counted(self, sealed, ads, what):
+        if what == "a key index":
+            counts.append(len(sealed))
+        return real(self, sealed, ads, what)
+
+    monkeypatch.setattr(Keyring, "open_all", counted)
+    return counts
+
+
+@pytest.mark.parametrize("write", [
+    ("attr", "add", "willow-us", "email", "new-mailbox@willow.example"),
+    ("account", "add", "newcomer-us", "--marketplace", "amazon.com"),
+    ("account", "remove", "willow-us", "--yes"),
+])
+def test_after_a_write_only_the_changed_rows_key_indexes_are_decrypted(cli, demo_store, audit_dir, paths,
+                                                                        monkeypatch, write):
+    _audit(cli)  # the snapshot of this generation
+    assert cli(*write).exit_code == 0
+    expected = _full_audit(cli, monkeypatch)
+    counts = _opened_counts(monkeypatch)
+    paths.reset()
+    assert _audit(cli) == expected  # the full open, the stale snapshot's indexes reused
+    assert paths == (1, 0)
+    changed = 0 if write[1] == "remove" else 1
+    assert counts == ([changed] if changed else [])  # (nothing to decrypt: no open_all at all)
+    counts.clear()
+    assert _audit(cli) == expected  # ... and the snapshot made again is this generation's
+    assert counts == []
+
+
+def test_reused_indexes_are_the_arrays_decrypting_every_row_gives(cli, demo_store, audit_dir):
+    _audit(cli)
+    data = _snapshot_file(audit_dir).read_bytes()
+    assert cli("attr", "add", "acme-us", "phone", "+1 201 555 0188").exit_code == 0
+    with Store.open(demo_store, PASSPHRASE) as st:
+        rows = st._conn.execute("SELECT id, version, name_tag, keys FROM accounts ORDER BY id").fetchall()
+        stale = auditcache.load(data, st._keys.master, "file:" + str(demo_store.resolve()))
+        assert stale is not None
+        every = prefilter._open_arrays(st, rows)
+        reused = prefilter._reusing(st, rows, stale)
+    assert reused.padded() == every.padded()
+
+
+def test_a_key_index_edited_since_the_snapshot_is_decrypted_and_refused(cli, demo_store, audit_dir):
+    _audit(cli)
+    row_id = _row_id_of(demo_store, "acme-us")
+    assert cli("attr", "add", "acme-us", "phone", "+1 201 555 0188").exit_code == 0  # (a new generation)
+    with sqlite3.connect(demo_store) as conn:
+        (keys,) = conn.execute("SELECT keys FROM accounts WHERE id = ?", (row_id,)).fetchone()
+        conn.execute("UPDATE accounts SET keys = ? WHERE id = ?", (bytes(keys[:-1]) + bytes([keys[-1] ^ 1]), row_id))
+    result = cli("audit", "--format", "json")
+    assert result.exit_code == 5, result.output

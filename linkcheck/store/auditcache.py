@@ -99,13 +99,14 @@ def read(identity: str, generation: int | None, limit: int) -> bytes | None:
     """The snapshot file's bytes (read while the key is derived), None when there is none, or
     when it is anything but this user's regular file in a private folder, larger than `limit`
     bytes, or made (its clear hint says) at another manifest generation than `generation` --
-    then the rest of it is not read."""
+    then the rest of it is not read. `generation` None: a snapshot of any generation (the
+    rows that did not change since are still what it says they were)."""
     sealed = gatecache.read_sealed_at(cache_path(identity))
-    if sealed is None or generation is None or sealed.size > limit:
+    if sealed is None or sealed.size > limit:
         return None
     try:
         head = sealed.read(0, len(MAGIC) + 12)
-        if generation_hint(head) != generation:
+        if generation_hint(head) is None or (generation is not None and generation_hint(head) != generation):
             return None
         data = sealed.read(0, sealed.size)
     except (OSError, MemoryError):
@@ -132,6 +133,25 @@ class Snapshot:
         self._names, self._bodies, self._keys = arrays["names"], arrays["bodies"], arrays["keys"]
         self.lengths, self.indexes = arrays["lengths"], arrays["indexes"]
         self._accounts = arrays["accounts"]
+
+    def index_of(self) -> tuple[dict[int, int], list[int], list[int], list[int]]:
+        """(row id -> position, each row's version, each index's length, its start in `indexes`)."""
+        from array import array
+
+        ids = self.ids()
+        lengths = array("q")
+        lengths.frombytes(self.lengths)
+        starts, at = [], 0
+        for length in lengths:
+            starts.append(at)
+            at += length + (-length % 8)
+        return ({row_id: i for i, row_id in enumerate(ids)}, memoryview(self._versions).cast("Q").tolist(),
+                lengths.tolist(), starts)
+
+    def row_tags(self, i: int) -> tuple[bytes, bytes]:
+        """(name tag, key index's AEAD tag) of the row at position `i`."""
+        return (self._names[NAME_TAG_BYTES * i : NAME_TAG_BYTES * (i + 1)],
+                self._keys[AEAD_TAG_BYTES * i : AEAD_TAG_BYTES * (i + 1)])
 
     def has_accounts(self) -> bool:
         return bool(self._accounts)

@@ -408,6 +408,9 @@ class Store:
         self._audit_identity: str | None = None
         self._audit_snapshot: auditcache.Snapshot | None = None
         self._audit_arrays: tuple | None = None  # (row ids, IndexArrays), set by prefilter.audit_input
+        # A snapshot of an earlier generation (the store was written since), opened: the key
+        # indexes of the rows that did not change are taken from it (prefilter._open_arrays).
+        self._audit_stale: auditcache.Snapshot | None = None
         # Every account, as a report's open read them (prefilter._every_account), for the snapshot.
         self._audit_accounts: list | None = None
 
@@ -446,7 +449,7 @@ class Store:
         conn = None
         try:
             conn = _connect(path)
-            gate_id = sealed_snapshot = audit_id = audit_data = None
+            gate_id = sealed_snapshot = audit_id = audit_data = stale_data = None
             if write:
                 # Derive the key before taking the write lock, so other writers do not wait
                 # for it. The header can change before the lock is ours (a concurrent
@@ -485,6 +488,10 @@ class Store:
                         fetched = _fetch_for_verify(conn)
                     if audit_data is not None or len(fetched[1]["accounts"]) > prefilter.ARRAYS_OVER:
                         _import_numpy()  # while the key is derived: the audit reads the key indexes as arrays
+                    if audit_data is None and len(fetched[1]["accounts"]) > prefilter.ARRAYS_OVER:
+                        # A snapshot of an earlier generation: the key indexes of the rows that did
+                        # not change since are taken from it (prefilter._open_arrays).
+                        stale_data = auditcache.read(audit_id, None, auditcache.size_limit(path))
                 else:
                     fetched = _fetch_for_verify(conn)
                 keyring, identity = unlocked()
@@ -504,7 +511,9 @@ class Store:
                         if fetched is not None and "accounts" not in fetched[1]:
                             fetched = _fetch_for_verify(conn)  # the snapshot did not open: read everything now
                         store._verify_manifest_but_macs(fetched)
-                    del audit_data
+                        if stale_data is not None:
+                            store._audit_stale = auditcache.load(stale_data, keyring.master, audit_id or "")
+                    del audit_data, stale_data
                 else:
                     store._verify_manifest(fetched)
             except StoreDamaged as exc:
