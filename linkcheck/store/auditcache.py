@@ -105,13 +105,12 @@ def read(identity: str, generation: int | None, limit: int) -> bytes | None:
     if sealed is None or sealed.size > limit:
         return None
     try:
-        head = sealed.read(0, len(MAGIC) + 12)
-        if generation_hint(head) is None or (generation is not None and generation_hint(head) != generation):
-            return None
-        data = sealed.read(0, sealed.size)
-    except (OSError, MemoryError):
+        hint = generation_hint(sealed.read(0, len(MAGIC) + 12))
+    except OSError:
         return None
-    return data if len(data) == sealed.size else None
+    if hint is None or (generation is not None and hint != generation):
+        return None
+    return sealed.whole()
 
 
 def generation_hint(data: bytes | None) -> int | None:
@@ -346,16 +345,9 @@ def _write(path: Path, identity: str, master: bytes, generation: int, acc: int, 
 
 def _accounts_json(accounts: list) -> bytes:
     """Every account as the first line of its body says it (codec's short keys), one JSON list."""
-    from .codec import _OPTIONAL_KEYS, _optional_values
+    from .codec import _account_header
 
-    out = []
-    for account in accounts:
-        line = {"n": account.name, "m": account.marketplace, "s": account.status, "o": account.note,
-                "c": account.created, "u": account.updated}
-        for key, value in zip(_OPTIONAL_KEYS, _optional_values(account), strict=True):
-            if value is not None:
-                line[key] = value
-        out.append(line)
+    out = [_account_header(account) for account in accounts]
     try:
         return json.dumps(out, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     except UnicodeEncodeError:  # (never in a store: kept without them, the report reads every body)

@@ -123,12 +123,7 @@ def _profile_bytes(profile: Profile, n_exact: list[int]) -> bytes:
     line = _ORJSON_LINE if _ORJSON_LINE is not None else _orjson_line()
     if not line:
         raise TypeError("orjson is not installed")
-    acc = profile.account
-    header = {"n": acc.name, "m": acc.marketplace, "s": acc.status, "o": acc.note, "c": acc.created, "u": acc.updated}
-    for key, value in zip(_OPTIONAL_KEYS, _optional_values(acc), strict=True):
-        if value is not None:
-            header[key] = value
-    lines = [_JSON_LINE(header).encode("utf-8"), b"\n"]
+    lines = [_JSON_LINE(_account_header(profile.account)).encode("utf-8"), b"\n"]
     append = lines.append
     for attr, exact in zip(profile.attributes, n_exact, strict=True):
         keys = attr[3]
@@ -159,14 +154,7 @@ def _profile_lines(profile: Profile, n_exact: list[int], fmt: int = 3) -> bytes:
     attribute's periods as its tenth field; format 2 (written only by a format-2 store being
     upgraded, before m003 rewrites it) has nine.
     """
-    acc = profile.account
-    header = {"n": acc.name, "m": acc.marketplace, "s": acc.status, "o": acc.note, "c": acc.created, "u": acc.updated}
-    # Identity fields and the appeal case (issue 14) are written only when recorded, so an
-    # account without them is sealed byte for byte as before: no store format change.
-    for key, value in zip(_OPTIONAL_KEYS, _optional_values(acc), strict=True):
-        if value is not None:
-            header[key] = value
-    lines = [_JSON_LINE(header)]
+    lines = [_JSON_LINE(_account_header(profile.account))]
     append = lines.append
     for attr, exact in zip(profile.attributes, n_exact, strict=True):
         keys = attr.keys
@@ -217,6 +205,17 @@ _OPTIONAL_KEYS = ("dn", "mt", "le", "ll", "ac")
 
 def _optional_values(acc: Account) -> tuple:
     return (acc.display_name, acc.merchant_token, acc.legal_name_en, acc.legal_name_local, acc.appeal_case)
+
+
+def _account_header(acc: Account) -> dict:
+    """The first line of an account's body, as a dict of short keys: identity fields and the
+    appeal case (issue 14) only when recorded, so an account without them is sealed byte for
+    byte as before (no store format change)."""
+    header = {"n": acc.name, "m": acc.marketplace, "s": acc.status, "o": acc.note, "c": acc.created, "u": acc.updated}
+    for key, value in zip(_OPTIONAL_KEYS, _optional_values(acc), strict=True):
+        if value is not None:
+            header[key] = value
+    return header
 
 
 def _decode_account(data: dict) -> Account:

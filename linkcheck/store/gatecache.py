@@ -340,6 +340,15 @@ class SealedFile:
     def read(self, at: int, n: int) -> bytes:
         return os.pread(self._fd, n, at)
 
+    def whole(self) -> bytes | None:
+        """Every byte of the file (the audit cache's and the sieve's verdicts, read at once);
+        None when it cannot be read whole."""
+        try:
+            data = self.read(0, self.size)
+        except (OSError, MemoryError):
+            return None
+        return data if len(data) == self.size else None
+
 
 def _private_folder(folder: Path, *, make: bool) -> bool:
     """Whether `folder` is a real folder of this user that nobody else may write (made 700 when

@@ -125,12 +125,7 @@ def _row_bytes(profile: Profile, tags: Callable[[list[str]], list[bytes]]) -> tu
     line = codec._ORJSON_LINE if codec._ORJSON_LINE is not None else codec._orjson_line()
     if not line:
         return None
-    acc = profile.account
-    header = {"n": acc.name, "m": acc.marketplace, "s": acc.status, "o": acc.note, "c": acc.created, "u": acc.updated}
-    for key, value in zip(codec._OPTIONAL_KEYS, codec._optional_values(acc), strict=True):
-        if value is not None:
-            header[key] = value
-    body = [codec._JSON_LINE(header).encode("utf-8"), b"\n"]
+    body = [codec._JSON_LINE(codec._account_header(profile.account)).encode("utf-8"), b"\n"]
     append = body.append
     exact_counts, block_counts = bytearray(), bytearray()
     count_exact, count_blocking = exact_counts.append, block_counts.append

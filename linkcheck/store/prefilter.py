@@ -439,13 +439,18 @@ def _open_arrays(store, rows: list) -> IndexArrays:
     try:
         if stale is not None:
             return _reusing(store, rows, stale)
-        # Each row's associated data is `_ad("accounts", id, version, name tag, "keys")`.
-        ads = [b"accounts|%d|%d|%s|keys" % (row_id, version, tag) for row_id, version, tag, _sealed in rows]
-        return IndexArrays(store._keys.open_all([row[3] for row in rows], ads, "a key index"))
+        return IndexArrays(_open_indexes(store, rows))
     except (TypeError, ValueError):
         raise StoreDamaged(
             _("store was tampered with or damaged: an account's key index fails its integrity check")
         ) from None
+
+
+def _open_indexes(store, rows: list) -> list[bytes]:
+    """The key indexes of these (id, version, name tag, sealed index) rows, decrypted (each
+    row's associated data is `_ad("accounts", id, version, name tag, "keys")`)."""
+    ads = [b"accounts|%d|%d|%s|keys" % (row_id, version, tag) for row_id, version, tag, _sealed in rows]
+    return store._keys.open_all([row[3] for row in rows], ads, "a key index")
 
 
 def _reusing(store, rows: list, stale) -> IndexArrays:
@@ -471,9 +476,7 @@ def _reusing(store, rows: list, stale) -> IndexArrays:
             pieces.append(b"")
             out_lengths.append(0)
     if fresh:
-        ads = [b"accounts|%d|%d|%s|keys" % rows[at][:3] for at in fresh]
-        for at, plain in zip(fresh, store._keys.open_all([rows[at][3] for at in fresh], ads, "a key index"),
-                             strict=True):
+        for at, plain in zip(fresh, _open_indexes(store, [rows[at] for at in fresh]), strict=True):
             pieces[at] = plain + bytes(-len(plain) % 8)
             out_lengths[at] = len(plain)
     from array import array

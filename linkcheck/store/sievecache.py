@@ -42,7 +42,6 @@ import hashlib
 import hmac
 import json
 import os
-import stat
 import sys
 from itertools import compress
 from pathlib import Path
@@ -245,35 +244,15 @@ def _in_background(work: Callable[[], None]) -> None:
 
 # ----- the file --------------------------------------------------------------------------------
 
-_OPEN_FLAGS = (os.O_RDONLY | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOFOLLOW", 0)
-               | getattr(os, "O_NONBLOCK", 0))
-
 
 def read(identity: str) -> bytes | None:
     """The file's bytes; None when there is none, or anything but this user's regular file in
-    a private folder (a pipe must not hang the audit, a link must not be followed)."""
-    path = cache_path(identity)
-    if not gatecache._private_folder(path.parent, make=False):
+    a private folder (a pipe must not hang the audit, a link must not be followed:
+    `gatecache.read_sealed_at`), or larger than `MAX_FILE_BYTES`."""
+    sealed = gatecache.read_sealed_at(cache_path(identity))
+    if sealed is None or sealed.size > MAX_FILE_BYTES:
         return None
-    try:
-        fd = os.open(path, _OPEN_FLAGS)
-    except OSError:
-        return None
-    try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode) or not gatecache._mine(info) or info.st_size > MAX_FILE_BYTES:
-            return None
-        chunks = []
-        while True:
-            chunk = os.read(fd, 1 << 22)
-            if not chunk:
-                break
-            chunks.append(chunk)
-        return b"".join(chunks)
-    except OSError:
-        return None
-    finally:
-        os.close(fd)
+    return sealed.whole()
 
 
 def load(data: bytes | None, master: bytes, identity: str, context: bytes) -> _Known | None:
