@@ -5,9 +5,14 @@ import sys
 
 
 def run() -> None:
-    from . import early
+    try:
+        from . import early
 
-    early.start(sys.argv[1:])
-    from .cli import run as run_command_line
-
+        early.start(sys.argv[1:])
+        from .cli import run as run_command_line
+    except KeyboardInterrupt:
+        # Ctrl-C while the command line's modules are imported: what a Ctrl-C says anywhere
+        # else (exit 130), not a traceback. (English: the interface's language is not read yet.)
+        sys.stderr.write("linkcheck: interrupted\n")
+        sys.exit(130)
     run_command_line()

@@ -120,13 +120,24 @@ class LinkcheckGroup(click.Group):
         })
         return click.Group.format_commands(listed, ctx, formatter)
 
-    def invoke(self, ctx):
-        from .output import terminal_safe_output  # not on the path of --help and --version
+    def make_context(self, *args, **kwargs):
+        # Ctrl-C while the command line is read: "interrupted", exit 130, as anywhere else --
+        # not click's "Aborted!" and exit 1, which an audit's caller would read as findings.
+        try:
+            return super().make_context(*args, **kwargs)
+        except KeyboardInterrupt:
+            raise _interrupted() from None
 
-        # The one output path: whatever a command prints passes a filter that shows control
-        # characters instead of sending them, so stored text cannot drive the terminal.
-        with terminal_safe_output():
-            return self._invoke(ctx)
+    def invoke(self, ctx):
+        try:
+            from .output import terminal_safe_output  # not on the path of --help and --version
+
+            # The one output path: whatever a command prints passes a filter that shows control
+            # characters instead of sending them, so stored text cannot drive the terminal.
+            with terminal_safe_output():
+                return self._invoke(ctx)
+        except KeyboardInterrupt:  # (the command's own Ctrl-C is `_invoke`'s: this is before or after it)
+            raise _interrupted() from None
 
     def _invoke(self, ctx):
         try:
@@ -173,6 +184,20 @@ class LinkcheckGroup(click.Group):
                 err=True,
             )
             ctx.exit(70)
+
+
+def _interrupted() -> click.exceptions.Exit:
+    """Say "interrupted" and give the exit that ends the command with EXIT_INTERRUPTED."""
+    click.echo(_("linkcheck: interrupted"), err=True)
+    return click.exceptions.Exit(EXIT_INTERRUPTED)
+
+
+def _by_ctrl_c(exc: SystemExit) -> bool:
+    """Whether click's own main ended with "Aborted!" (exit 1) for a Ctrl-C that came where
+    linkcheck's handlers could not see it (between them, in click's code)."""
+    abort = exc.__context__
+    return (exc.code == 1 and isinstance(abort, click.exceptions.Abort)
+            and isinstance(abort.__cause__, KeyboardInterrupt))
 
 
 @click.group(cls=LinkcheckGroup, epilog=EXIT_CODES_HELP, context_settings={"help_option_names": ["-h", "--help"]})
@@ -258,9 +283,15 @@ def run() -> None:
         exc.show()
         sys.exit(EXIT_USAGE)
     except SystemExit as exc:  # how click's main always ends
+        if _by_ctrl_c(exc):
+            click.echo(_("linkcheck: interrupted"), err=True)
+            exc = SystemExit(EXIT_INTERRUPTED)
         if _KEPT:
             _end_now(exc)
-        raise
+        raise exc from None
+    except KeyboardInterrupt:  # before click's main began (the interface's language read)
+        click.echo(_("linkcheck: interrupted"), err=True)
+        sys.exit(EXIT_INTERRUPTED)
     finally:
         # The interpreter's exit ends with one full collection over every object still alive --
         # the modules' and the command's, 20-35 ms of CPU after the command has answered. Frozen

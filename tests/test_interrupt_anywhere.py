@@ -1,0 +1,96 @@
+"""Ctrl-C at any moment of a command ends it with "linkcheck: interrupted" and exit 130 (the
+documented code), never click's "Aborted!" with exit 1 -- which `audit` uses for "findings at
+or above --fail-on" -- nor a traceback. (Found by sending SIGINT to whole `linkcheck audit`
+process groups at random moments: before the command began, rc 1 and "Aborted!", or a traceback.)
+"""
+
+from __future__ import annotations
+
+import gc
+import sys
+
+import click
+import pytest
+
+import linkcheck.cli as cli_module
+from linkcheck import early, entry
+from linkcheck.cli import LinkcheckContext, main
+
+
+def _raise_ctrl_c(*_args, **_kwargs):
+    raise KeyboardInterrupt
+
+
+def _no_aborted(output: str) -> None:
+    assert "Aborted!" not in output
+    assert "linkcheck: interrupted" in output
+
+
+def test_ctrl_c_while_the_command_line_is_read_exits_130(cli, monkeypatch):
+    monkeypatch.setattr(click.Group, "parse_args", _raise_ctrl_c)
+    result = cli("audit")
+    assert result.exit_code == 130, result.output
+    _no_aborted(result.output)
+
+
+def test_ctrl_c_before_the_command_runs_exits_130(cli, monkeypatch):
+    # Between the command line read and the command's own handlers: the output filter's set-up.
+    import linkcheck.cli.output as output
+
+    monkeypatch.setattr(output, "terminal_safe_output", _raise_ctrl_c)
+    result = cli("audit")
+    assert result.exit_code == 130, result.output
+    _no_aborted(result.output)
+
+
+@pytest.fixture
+def console_script(monkeypatch):
+    """`cli.run()` as the console script runs it, without its process-wide effects lasting."""
+    monkeypatch.setattr(early, "start", lambda argv: False)
+    monkeypatch.setattr(cli_module, "_ENDS_THE_PROCESS", False)
+    monkeypatch.setattr(cli_module, "_KEPT", [])
+    was_enabled = gc.isenabled()
+    yield
+    if was_enabled:
+        gc.enable()
+
+
+def test_ctrl_c_inside_clicks_own_code_still_exits_130(console_script, monkeypatch, capsys):
+    # Where no linkcheck handler runs (click's main entering the context): click says
+    # "Aborted!" and exits 1; the console script makes that exit 130.
+    monkeypatch.setattr(LinkcheckContext, "__enter__", _raise_ctrl_c)
+    monkeypatch.setattr(sys, "argv", ["linkcheck", "audit"])
+    with pytest.raises(SystemExit) as exited:
+        cli_module.run()
+    assert exited.value.code == 130
+    assert "linkcheck: interrupted" in capsys.readouterr().err
+
+
+def test_ctrl_c_before_clicks_main_exits_130(console_script, monkeypatch, capsys):
+    monkeypatch.setattr(cli_module.i18n, "set_language", _raise_ctrl_c)
+    monkeypatch.setattr(sys, "argv", ["linkcheck", "audit"])
+    with pytest.raises(SystemExit) as exited:
+        cli_module.run()
+    assert exited.value.code == 130
+    assert "linkcheck: interrupted" in capsys.readouterr().err
+
+
+def test_ctrl_c_while_the_modules_are_imported_exits_130(monkeypatch, capsys):
+    monkeypatch.setattr(early, "start", _raise_ctrl_c)
+    with pytest.raises(SystemExit) as exited:
+        entry.run()
+    assert exited.value.code == 130
+    err = capsys.readouterr().err
+    assert err == "linkcheck: interrupted\n"
+
+
+def test_a_plain_exit_1_is_kept(console_script, monkeypatch):
+    # Not every exit 1 is a Ctrl-C: findings keep theirs.
+    def findings(*_args, **_kwargs):
+        sys.exit(1)
+
+    monkeypatch.setattr(main, "main", findings)
+    monkeypatch.setattr(sys, "argv", ["linkcheck", "audit"])
+    with pytest.raises(SystemExit) as exited:
+        cli_module.run()
+    assert exited.value.code == 1
