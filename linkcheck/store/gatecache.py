@@ -465,6 +465,7 @@ def _claim(path: Path) -> Path | None:
             try:
                 os.close(os.open(str(lock), os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0),
                                  0o600))
+                _remove_partials(path)
                 return lock
             except FileExistsError:
                 # A lock dated in the future is no writer's: only a recent one is honoured.
@@ -478,6 +479,25 @@ def _claim(path: Path) -> Path | None:
     except OSError:
         return None
     return None
+
+
+def _remove_partials(path: Path) -> None:
+    """The partial files (`_write_file`) of `path` that earlier writers left: a writer killed
+    while it wrote (kill -9, out of memory, the machine stopped) leaves its whole file behind,
+    as large as the snapshot, and no later writer would ever take it away. The lock is ours now,
+    so none is being written (a writer whose lock was taken over as too old then fails to
+    rename its file, and the next command writes the snapshot again)."""
+    prefix = f".{path.name}.partial-"
+    try:
+        with os.scandir(path.parent) as entries:
+            for entry in entries:
+                if entry.name.startswith(prefix) and entry.is_file(follow_symlinks=False):
+                    try:
+                        os.unlink(entry.path)
+                    except OSError:
+                        pass
+    except OSError:
+        pass
 
 
 def _write(identity: str, master: bytes, acc: int, verified: dict, index: tuple, extra: dict | None,

@@ -1,7 +1,12 @@
-"""Ctrl-C at any moment of a command ends it with "linkcheck: interrupted" and exit 130 (the
+"""What stress runs of large stores found (thirteenth session).
+
+Ctrl-C at any moment of a command ends it with "linkcheck: interrupted" and exit 130 (the
 documented code), never click's "Aborted!" with exit 1 -- which `audit` uses for "findings at
 or above --fail-on" -- nor a traceback. (Found by sending SIGINT to whole `linkcheck audit`
 process groups at random moments: before the command began, rc 1 and "Aborted!", or a traceback.)
+
+A detached cache writer killed while it wrote leaves no partial file for ever: the next writer
+of that file removes it.
 """
 
 from __future__ import annotations
@@ -94,3 +99,50 @@ def test_a_plain_exit_1_is_kept(console_script, monkeypatch):
     with pytest.raises(SystemExit) as exited:
         cli_module.run()
     assert exited.value.code == 1
+
+
+# ----- a detached cache writer killed while it wrote -----------------------------------------
+
+
+def test_a_killed_writers_partial_file_is_removed_by_the_next_writer(tmp_path):
+    # A detached writer killed (kill -9, out of memory) between creating its partial file and
+    # renaming it left the whole file -- as large as the snapshot -- in the cache folder for ever.
+    from linkcheck.store import auditcache, gatecache, sievecache
+
+    identity, master, context = "file:" + str(tmp_path / "store.db"), bytes(32), bytes(32)
+    for path in (sievecache.cache_path(identity), auditcache.cache_path(identity), gatecache.cache_path(identity)):
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        left = [path.with_name(f".{path.name}.partial-{pid}") for pid in (123456, 7)]
+        for partial in left:
+            partial.write_bytes(b"x" * 1000)
+        other = path.with_name(f".{path.name}.lockless")  # anything else is not the writer's
+        other.write_bytes(b"kept")
+        lock = gatecache._claim(path)
+        assert lock is not None
+        try:
+            assert not any(partial.exists() for partial in left)
+            assert other.read_bytes() == b"kept"
+        finally:
+            lock.unlink()
+    # And a real write of the sieve's verdicts: its own file in place, nothing partial left.
+    path = sievecache.cache_path(identity)
+    path.with_name(f".{path.name}.partial-99").write_bytes(b"y")
+    assert sievecache.write(identity, master, context, {bytes(16): True})
+    assert sorted(p.name for p in path.parent.iterdir() if "partial" in p.name) == []
+    assert sievecache.load(sievecache.read(identity), master, identity, context) is not None
+
+
+def test_a_writer_holding_the_lock_keeps_the_others_partials(tmp_path):
+    # Only the lock's holder sweeps: a second writer that finds the lock taken touches nothing.
+    from linkcheck.store import gatecache
+
+    path = gatecache.cache_path("file:" + str(tmp_path / "store.db"))
+    lock = gatecache._claim(path)
+    assert lock is not None
+    try:
+        mine = path.with_name(f".{path.name}.partial-{1}")
+        mine.write_bytes(b"being written")
+        assert gatecache._claim(path) is None
+        assert mine.exists()
+    finally:
+        lock.unlink()
