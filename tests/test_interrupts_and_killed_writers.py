@@ -7,11 +7,16 @@ process groups at random moments: before the command began, rc 1 and "Aborted!",
 
 A detached cache writer killed while it wrote leaves no partial file for ever: the next writer
 of that file removes it.
+
+A full disk under the audit's JSON (or too low a `ulimit -n`) is an error that says so (exit 6),
+not "internal error (OSError)" (exit 70).
 """
 
 from __future__ import annotations
 
+import errno
 import gc
+import os
 import sys
 
 import click
@@ -146,3 +151,36 @@ def test_a_writer_holding_the_lock_keeps_the_others_partials(tmp_path):
         assert mine.exists()
     finally:
         lock.unlink()
+
+
+# ----- the machine out of room -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("number", "reason"), [(errno.ENOSPC, "No space left on device"),
+                                                (errno.EFBIG, "File too large"),
+                                                (errno.EMFILE, "Too many open files")])
+def test_a_full_disk_or_too_few_files_is_an_error_not_an_internal_error(cli, store, monkeypatch, number, reason):
+    # `linkcheck audit --format json > file` on a full disk (its JSON written to stdout), or
+    # under a low `ulimit -n`: exit 6 and what the system said, not "internal error (OSError)".
+    import linkcheck.usecases.audit as audit_job
+
+    def out_of_room(*_args, **_kwargs):
+        raise OSError(number, os.strerror(number))
+
+    monkeypatch.setattr(audit_job, "audit_store", out_of_room)
+    result = cli("audit", "--format", "json")
+    assert result.exit_code == 6, result.output
+    assert "internal error" not in result.output
+    assert reason in result.output and "linkcheck: error:" in result.output
+
+
+def test_any_other_os_error_is_still_an_internal_error(cli, store, monkeypatch):
+    import linkcheck.usecases.audit as audit_job
+
+    def refused(*_args, **_kwargs):
+        raise OSError(errno.EBADF, os.strerror(errno.EBADF))
+
+    monkeypatch.setattr(audit_job, "audit_store", refused)
+    result = cli("audit")
+    assert result.exit_code == 70
+    assert "internal error (OSError)" in result.output

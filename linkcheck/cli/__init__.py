@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import gc
 import importlib
 import os
@@ -35,6 +36,9 @@ MAX_LISTED_PROBLEMS = 200
 EXIT_INTERRUPTED = 130
 # What a shell reports for a writer killed by SIGPIPE (128 + 13).
 EXIT_BROKEN_PIPE = 141
+# An OSError that says the machine ran out of room (disk, quota, file size, file descriptors).
+_OUT_OF_ROOM = frozenset(getattr(errno, name) for name in ("ENOSPC", "EDQUOT", "EFBIG", "EMFILE", "ENFILE")
+                         if hasattr(errno, name))
 
 
 # Command name -> the module under linkcheck/cli that defines it (and registers it), and the
@@ -175,6 +179,16 @@ class LinkcheckGroup(click.Group):
                 pass
             ctx.exit(EXIT_BROKEN_PIPE)
         except Exception as exc:  # noqa: BLE001 - last line of defence: never a traceback
+            if isinstance(exc, OSError) and exc.errno in _OUT_OF_ROOM:
+                # The machine ran out of something (a full disk under the audit's JSON written to
+                # stdout, too few file descriptors): no bug of linkcheck's, so no "internal error".
+                from ..errors import EXIT_BUSY
+                from ..i18n import os_reason
+
+                click.echo(_("linkcheck: error: {message}", message=_(
+                    "the system refused a read or write: {reason} (is the disk full, or the limit on open files "
+                    "too low?)", reason=os_reason(exc))), err=True)
+                ctx.exit(EXIT_BUSY)
             if os.environ.get("LINKCHECK_DEBUG"):
                 raise
             # The message of an unexpected exception might quote data; name only its type.
