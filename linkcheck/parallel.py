@@ -16,9 +16,11 @@ from __future__ import annotations
 
 import os
 import pickle
+import select
 import signal
 import sys
 import threading
+import time
 from typing import Callable, Iterable, Iterator, TypeVar
 
 _T = TypeVar("_T")
@@ -153,14 +155,19 @@ class ForkedResult:
         self._pid = pid
         self._read = os.fdopen(read_fd, "rb")
 
-    def result(self, missing=None):
-        if self._pid is None:
+    def result(self, missing=None, timeout: float | None = None):
+        """The child's result, or `missing`; with `timeout`, also `missing` (the child stopped)
+        when it has not sent all of it within that many seconds."""
+        if self._pid is None or self._read is None:
             return missing
         try:
-            data = self._read.read()
+            data = self._read.read() if timeout is None else _read_until(self._read.fileno(), time.monotonic() + timeout)
         except BaseException:
             self.cancel()  # e.g. Ctrl-C: do not wait for the child to finish its work
             raise
+        if data is None:  # too late: stopped, its work done by the caller
+            self.cancel()
+            return missing
         self._read.close()
         pid, self._pid = self._pid, None
         if len(data) > 8 and int.from_bytes(data[:8], "little") == len(data) - 8:
@@ -176,6 +183,23 @@ class ForkedResult:
         if pid is not None:
             self._read.close()  # type: ignore[union-attr]  # open while the child runs
             kill_and_reap(pid)
+
+
+def _read_until(fd: int, deadline: float) -> bytes | None:
+    """Everything read from `fd` until its end, or None at `deadline` (time.monotonic())."""
+    chunks: list[bytes] = []
+    poller = select.poll()
+    poller.register(fd, select.POLLIN | select.POLLHUP | select.POLLERR)
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return None
+        if not poller.poll(max(1, int(left * 1000))):
+            continue
+        chunk = os.read(fd, 1 << 20)
+        if not chunk:
+            return b"".join(chunks)
+        chunks.append(chunk)
 
 
 # ---------------------------------------------------------------------------------------------

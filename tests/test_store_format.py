@@ -355,8 +355,8 @@ def test_split_scoring_keeps_the_first_match_of_a_pair(monkeypatch, child_dies):
                 out.append(m)
         return out
 
-    def first_kept(blocks, text_of, exact_of, owner):
-        return sequential(blocks)
+    def first_kept(blocks, text_of, exact_of, owner, before=(), gates=None):
+        return [m for m in sequential(blocks) if (m.a, m.b) not in before]
 
     monkeypatch.setattr(prefilter, "SPLIT_SCORING_OVER", 0)
     split = prefilter._score_in_two(first_kept, blocks, None, None, owner, True)

@@ -422,6 +422,8 @@ def score_blocks(
     rules: Rules,
     verdicts=None,
     found_in: list[int] | None = None,
+    before: Collection[tuple[int, int]] = (),
+    gates: list[tuple[int, int, int, int]] | None = None,
 ) -> list[FuzzyMatch]:
     """Fuzzy comparison inside blocking groups, given as (facet, refs in order). Pure.
 
@@ -436,9 +438,16 @@ def score_blocks(
     over tags of the sealed key index, in a second process, with the same refs order, and
     with `verdicts` (store/sievecache.py) the sieve's verdicts on blocks it saw before.
     `found_in`, when given, receives each match's block position (linkage.byfacet).
+
+    `before`: the pairs of refs (a < b) one pass matched in the blocks before these; they are
+    skipped, as one pass skips them, and so is a partial test whose pair of texts' first refs
+    are one of them: this is one pass's rest. `gates`, when given, receives (a, b, start, end)
+    for each pair of texts a partial test found agreeing, whose first refs (a, b) were not
+    matched yet, and that added matches[start:end]: what a `before` holding (a, b) would have
+    skipped (store/prefilter.py `_score_in_two` scores later blocks without knowing `before`).
     """
     matches: list[FuzzyMatch] = []
-    compared: set[tuple[int, int]] = set()
+    compared: set[tuple[int, int]] = set(before)
     texts: dict[int, str] = {}
     block_cap = rules.combine.fuzzy_block_cap
 
@@ -567,7 +576,8 @@ def score_blocks(
                         consider(ra, rb, similarity, facet)
         if partial is not None and len(distinct) <= PARTS_MAX_DISTINCT and not futile(
                 [parts_of(by_text[text][0]) for text in distinct]):
-            _partial_matches(partial, facet, distinct, by_text, parts_of, compared, consider, pairs_of.get(at))
+            _partial_matches(partial, facet, distinct, by_text, parts_of, compared, consider, pairs_of.get(at),
+                             None if gates is None else (matches, gates))
     if found_in is not None:
         found_in.extend([last] * (len(matches) - len(found_in)))
     return matches
@@ -586,11 +596,13 @@ def _by_text(refs: list[int], text_of: Callable[[int], str]) -> dict[str, list[i
 def _partial_matches(partial: Callable[[object, object], bool], facet: str, distinct: list[str],
                      by_text: dict[str, list[int]], parts_of: Callable[[int], object],
                      compared: set[tuple[int, int]], consider: Callable[[int, int, float, str], None],
-                     pairs: Iterable[tuple[int, int]] | None = None) -> None:
+                     pairs: Iterable[tuple[int, int]] | None = None,
+                     gated: tuple[list, list[tuple[int, int, int, int]]] | None = None) -> None:
     """Pairs of a block's distinct texts that no comparison level matched (their first refs
     were not `compared`) but that `partial` finds agreeing, on their parts (`parts_of`, read
     from the normalised texts once per value). `pairs`: the only pairs of positions in
-    `distinct` that may agree (x < y, in order), where a necessary test found them; else all."""
+    `distinct` that may agree (x < y, in order), where a necessary test found them; else all.
+    `gated`: (the matches, `score_blocks`'s `gates`)."""
     parts = [parts_of(by_text[text][0]) for text in distinct]
     for x, y in combinations(range(len(distinct)), 2) if pairs is None else pairs:
         first, second = by_text[distinct[x]], by_text[distinct[y]]
@@ -598,9 +610,12 @@ def _partial_matches(partial: Callable[[object, object], bool], facet: str, dist
         if (min(ra, rb), max(ra, rb)) in compared or not partial(parts[x], parts[y]):
             continue
         similarity = _set_similarity(distinct[x], distinct[y])
+        start = len(gated[0]) if gated is not None else 0
         for a in first:
             for b in second:
                 consider(a, b, similarity, facet)
+        if gated is not None and len(gated[0]) > start:
+            gated[1].append((min(ra, rb), max(ra, rb), start, len(gated[0])))
 
 
 def _hub_owners(hubs: list[_HubGroup]) -> set[int]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import bisect
 import functools
 import json
+import time
 from collections import Counter
 from itertools import accumulate, chain, compress, repeat
 from typing import Any, Callable, Collection, NamedTuple, Sequence
@@ -655,9 +656,8 @@ def _fuzzy_matches(indexes: list[_Index] | IndexArrays, block_cap: int, score: F
     if built is None:
         return None
     blocks_list, owner, where, texts, exact = built
-    if verdicts is not None and len(blocks_list) > sievecache.MIN_BLOCKS:
-        score = functools.partial(score, verdicts=verdicts)  # type: ignore[call-arg]  # engine.score_blocks
-    found = _score_in_two(score, blocks_list, texts.__getitem__, exact.__getitem__, owner, parallel)
+    found = _score_in_two(score, blocks_list, texts.__getitem__, exact.__getitem__, owner, parallel,
+                          verdicts if len(blocks_list) > sievecache.MIN_BLOCKS else None)
     return [(*where[m.a], *where[m.b], m.similarity, m.facet) for m in found]
 
 
@@ -842,25 +842,93 @@ def _blocks_in_arrays(arrays: IndexArrays, block_cap: int):
 SPLIT_SCORING_OVER = 50_000_000
 
 
-def _score_in_two(score: FuzzyScorer, blocks: list, text_of, exact_of, owner: list[int], parallel: bool) -> list:
-    """`score(blocks, ...)`, the same matches in the same order, the later blocks (about half
-    the comparisons) scored in a forked child meanwhile (`_Background`: if it fails, here).
+# A child that has not sent its half this long after this process scored its own (at least the
+# floor, else that many times as long as its own took) is stopped, and its half scored here.
+SPLIT_WAIT_FLOOR = 60.0
+SPLIT_WAIT_TIMES = 4.0
 
-    The scorer keeps the first match of each pair of values and skips the pair in later
-    blocks, so the later blocks' matches count only where the earlier blocks did not match
-    that pair."""
+
+def _split_at(blocks: list) -> int | None:
+    """Where `_score_in_two` cuts the blocks (about half the comparisons before), or None
+    where it does not split them (SPLIT_SCORING_OVER)."""
     work = list(accumulate(len(refs) * len(refs) for _facet, refs in blocks))
-    if not parallel or not work or work[-1] <= SPLIT_SCORING_OVER:
+    if not work or work[-1] <= SPLIT_SCORING_OVER:
+        return None
+    return bisect.bisect_left(work, work[-1] / 2) + 1
+
+
+def _score_in_two(score: FuzzyScorer, blocks: list, text_of, exact_of, owner: list[int], parallel: bool,
+                  verdicts: "sievecache.Verdicts | None" = None) -> list:
+    """`score(blocks, ...)` -- exactly its matches, in its order, with its evidence -- the
+    later blocks (about half the comparisons) scored in a forked child meanwhile. `verdicts`
+    (the sieve's, store/sievecache.py) are given to `score` in both processes, and the child's
+    sent back with its matches: both halves' are saved.
+
+    One pass skips a pair of values in a later block once an earlier block matched it, and
+    the partial test (the address by its parts) of a pair of texts whose first values it
+    matched (engine.score_blocks `before`). The child does not know this half's matches: it
+    scores its blocks as if nothing were matched before them, and notes which partial tests
+    added matches (`gates`). Its matches of pairs this half matched are dropped, as one pass
+    skips them; where a noted partial test's first pair was matched in this half and it added
+    a pair this half did not match (one pass would not have tried it, and the child skipped
+    that pair afterwards where one pass may not), the child's half is scored here again,
+    after this half's matches (`before`): one pass's rest. So is it when the child fails, is
+    not made, has not answered in time (SPLIT_WAIT_*) or sends anything but such an answer."""
+    if verdicts is not None:
+        score = functools.partial(score, verdicts=verdicts)  # type: ignore[call-arg]  # engine.score_blocks
+    half = _split_at(blocks) if parallel else None
+    if half is None:
         return score(blocks, text_of, exact_of, owner)
-    half = bisect.bisect_left(work, work[-1] / 2) + 1
-    later = _Background(lambda: score(blocks[half:], text_of, exact_of, owner), parallel)
+    later = blocks[half:]
+
+    def in_child() -> tuple:
+        if verdicts is not None:
+            verdicts.forget()  # (this process's copy of what the parent saw before the fork)
+        gates: list[tuple[int, int, int, int]] = []
+        found = score(later, text_of, exact_of, owner, gates=gates)  # type: ignore[call-arg]
+        return found, gates, verdicts.sent() if verdicts is not None else None
+
+    child = ForkedResult(in_child)
     try:
+        started = time.monotonic()
         found = score(blocks[:half], text_of, exact_of, owner)
-        rest = later.result()
+        wait = max(SPLIT_WAIT_FLOOR, SPLIT_WAIT_TIMES * (time.monotonic() - started))
+        try:
+            answer = child.result(None, timeout=wait)
+        except Exception:  # noqa: BLE001 - an answer that does not unpickle: scored here
+            answer = None
     finally:
-        later.cancel()
+        child.cancel()
     matched = {(m.a, m.b) for m in found}
-    return found + [m for m in rest if (m.a, m.b) not in matched]
+    rest = _the_rest(answer, matched, len(owner))
+    if rest is None:
+        return found + score(later, text_of, exact_of, owner, before=matched)  # type: ignore[call-arg]
+    if verdicts is not None:
+        verdicts.received(later, text_of, answer[2])  # (a tuple of three: `_the_rest`)
+    return found + rest
+
+
+def _the_rest(answer: object, matched: set[tuple[int, int]], refs: int) -> list | None:
+    """The child's matches that one pass would find after the first half's (`matched`), or
+    None where the child's half must be scored again (see `_score_in_two`): no answer, not
+    an answer, or a partial test one pass would have skipped that added a pair."""
+    if type(answer) is not tuple or len(answer) != 3:
+        return None
+    found, gates, _verdicts = answer
+    if type(found) is not list or type(gates) is not list:
+        return None
+    for m in found:
+        if not (isinstance(m, tuple) and len(m) == 4 and type(m[0]) is int and type(m[1]) is int
+                and 0 <= m[0] < m[1] < refs and isinstance(m[2], (int, float)) and type(m[3]) is str):
+            return None
+    for gate in gates:
+        if not (type(gate) is tuple and len(gate) == 4 and all(type(n) is int for n in gate)
+                and 0 <= gate[2] < gate[3] <= len(found)):
+            return None
+        a, b, start, end = gate
+        if (a, b) in matched and any((m[0], m[1]) not in matched for m in found[start:end]):
+            return None
+    return [m for m in found if (m[0], m[1]) not in matched]
 
 
 class UndecodedValues:

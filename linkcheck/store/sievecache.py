@@ -45,7 +45,7 @@ import os
 import sys
 from itertools import compress
 from pathlib import Path
-from typing import Callable, Collection
+from typing import Any, Callable, Collection, NamedTuple
 
 from .. import crypto
 from . import gatecache
@@ -133,14 +133,31 @@ class _Known:
         self.verdicts = verdicts
 
 
+class _Seen(NamedTuple):
+    """What one `hopeless` call saw: its blocks, their verdicts, their digests where made."""
+
+    blocks: list
+    text_of: Callable[[int], str]
+    key: bytes
+    context: bytes
+    hopeless: Collection[int]  # positions in `blocks`
+    digests: list[bytes | None] | None  # None: not made yet (no usable file)
+    all_known: bool  # the file held every block's verdict
+    file_count: int | None  # how many verdicts the file held (None: no usable file)
+
+
 class Verdicts:
     """The remembered verdicts of one store, for one audit: `hopeless` in the engine (the
-    forked child), `save` once the child's result is sent."""
+    forked child), `save` once the child's result is sent.
+
+    A scoring split over two processes (store/prefilter.py `_score_in_two`) calls `hopeless`
+    once in each: the second process's `sent()` goes back with its matches and is
+    `received()` here, so `save` writes the verdicts of both halves' blocks."""
 
     def __init__(self, master: bytes, identity: str):
         self._master = master
         self._identity = identity
-        self._pending: tuple | None = None
+        self._seen: list[_Seen] = []
 
     @classmethod
     def for_store(cls, store) -> "Verdicts | None":
@@ -169,11 +186,11 @@ class Verdicts:
         the blocks whose digest the file does not hold. `context`: `rules_context`."""
         if context is None:
             return find(blocks)
-        key = hmac.digest(crypto.hkdf(self._master, _DIGEST_INFO), context, "sha256")
+        key = self._key(context)
         known = self._load(context)
         if known is None:  # no usable file: sieve as before, digest afterwards (`save`)
             found = find(blocks)
-            self._pending = (blocks, text_of, key, context, found, None, None)
+            self._seen.append(_Seen(blocks, text_of, key, context, found, None, False, None))
             return found
         digests = _digests(blocks, text_of, key)
         verdicts = known.verdicts
@@ -184,27 +201,67 @@ class Verdicts:
         if unknown:
             found = find([blocks[at] for at in unknown])
             out.update(unknown[i] for i in found)
-        self._pending = (blocks, text_of, key, context, out, digests, len(unknown) == 0 and len(verdicts) == len(
-            set(digests)))
+        self._seen.append(_Seen(blocks, text_of, key, context, out, digests, not unknown, len(verdicts)))
         return out
+
+    def _key(self, context: bytes) -> bytes:
+        return hmac.digest(crypto.hkdf(self._master, _DIGEST_INFO), context, "sha256")
+
+    def forget(self) -> None:
+        """Drop what `hopeless` saw so far (in a forked child: its parent's, not its own)."""
+        self._seen = []
+
+    def sent(self) -> tuple | None:
+        """What the one `hopeless` call of this process saw, without its blocks, to send to the
+        process that forked it (plain values: it is pickled); None if it saw none, or more."""
+        if len(self._seen) != 1:
+            return None
+        seen = self._seen.pop()
+        return (seen.context, sorted(seen.hopeless), seen.digests, seen.all_known, seen.file_count, len(seen.blocks))
+
+    def received(self, blocks: list, text_of: Callable[[int], str], sent: object) -> bool:
+        """Take what a forked process's `hopeless` saw of `blocks` (its `sent()`), to be saved
+        with this process's; False (nothing taken) for anything that is not such an answer."""
+        if type(sent) is not tuple or len(sent) != 6:
+            return False
+        fields: tuple[Any, ...] = sent
+        try:
+            context, hopeless, digests, all_known, file_count, count = fields
+            if (type(context) is not bytes or count != len(blocks) or type(all_known) is not bool
+                    or not (file_count is None or type(file_count) is int) or type(hopeless) is not list
+                    or not all(type(at) is int and 0 <= at < count for at in hopeless)):
+                return False
+            if digests is not None and (type(digests) is not list or len(digests) != count or not all(
+                    digest is None or (type(digest) is bytes and len(digest) == DIGEST_BYTES) for digest in digests)):
+                return False
+        except (TypeError, ValueError):
+            return False
+        self._seen.append(_Seen(blocks, text_of, self._key(context), context, set(hopeless), digests,
+                                all_known and digests is not None, file_count))
+        return True
 
     def save(self) -> None:
         """Write the verdicts of the blocks `hopeless` saw, where they differ from the file's:
         in a detached process (never an error, never waited for)."""
-        pending, self._pending = self._pending, None
-        if pending is None or pending[6]:  # nothing seen, or the file says exactly this
+        seen, self._seen = self._seen, []
+        if not seen or len({part.context for part in seen}) != 1:  # nothing seen (other rules: not reached)
             return
-        _in_background(lambda: self._write(pending))
+        if all(part.all_known for part in seen) and len({part.file_count for part in seen}) == 1:
+            held: set[bytes | None] = set()
+            for part in seen:
+                held.update(part.digests)  # type: ignore[arg-type]  # made where all were known
+            if len(held) == seen[0].file_count:  # the file says exactly this
+                return
+        _in_background(lambda: self._write(seen))
 
-    def _write(self, pending: tuple) -> None:
-        blocks, text_of, key, context, hopeless, digests, _same = pending
-        if digests is None:
-            digests = _digests(blocks, text_of, key)
+    def _write(self, seen: list[_Seen]) -> None:
         verdict_of: dict[bytes, bool] = {}
-        for at, digest in enumerate(digests):
-            if digest is not None:
-                verdict_of[digest] = at in hopeless
-        write(self._identity, self._master, context, verdict_of)
+        for part in seen:
+            digests = part.digests if part.digests is not None else _digests(part.blocks, part.text_of, part.key)
+            for at, digest in enumerate(digests):
+                if digest is not None:
+                    verdict_of[digest] = at in part.hopeless
+        write(self._identity, self._master, seen[0].context, verdict_of)
 
     def _load(self, context: bytes) -> _Known | None:
         return load(read(self._identity), self._master, self._identity, context)
