@@ -529,6 +529,18 @@ def score_blocks(
                     tried.append(at)
             found = may_agree_pairs([[same[0] for same in prepared[at].values()] for at in tried], text_of)
             pairs_of.update(zip(tried, found, strict=True))
+    # And a partial test with none (a person's name in part) is not tried in the larger blocks
+    # the sieve kept in which its necessary test for whole blocks (`may_agree`, as the sieve
+    # asks it of the blocks it found) finds no two values that may agree: it would find none.
+    unpromising: set[int] = set()
+    if sieved:
+        for facet, (*_test, may_agree) in partial_of.items():
+            if facet in _PAIR_SIEVES:
+                continue
+            tried = [at for at, (block_facet, refs) in enumerate(blocks)
+                     if block_facet == facet and len(refs) > 2 and at not in hopeless]
+            if tried:
+                unpromising.update(set(tried) - may_agree(blocks, tried, text_of))
 
     last = -1
     for at, (facet, refs) in enumerate(blocks):
@@ -576,7 +588,7 @@ def score_blocks(
                 for ra in by_text[distinct[x]]:
                     for rb in by_text[other]:
                         consider(ra, rb, similarity, facet)
-        if partial is not None and len(distinct) <= PARTS_MAX_DISTINCT and not futile(
+        if partial is not None and at not in unpromising and len(distinct) <= PARTS_MAX_DISTINCT and not futile(
                 [parts_of(by_text[text][0]) for text in distinct]):
             _partial_matches(partial, facet, distinct, by_text, parts_of, compared, consider, pairs_of.get(at))
     if found_in is not None:
