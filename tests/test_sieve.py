@@ -456,3 +456,63 @@ def test_two_values_of_one_text_score_as_they_do_in_a_larger_block(seed):
     three = _score([(facet, [a, b, 30]) for a, b in pairs], texts, owner, exact, rules)
     assert two == three
     assert len(two) > 3 and len(two) < len(pairs)
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_the_partners_of_a_kept_matrix_block_are_its_texts_another_reaches(seed, monkeypatch):
+    """`hopeless_blocks(..., partners=...)`: for each block compared as one matrix and kept, the
+    texts that reach the facet's cutoff with another of its texts (rapidfuzz's ratio, pair by
+    pair) -- all the scoring compares with the later texts; and the scoring with them finds
+    the same matches, in the same order, as every block scored in full (a third of the
+    blocks' verdicts given by a file of earlier ones: `find` asked of the others only)."""
+    from rapidfuzz import fuzz
+
+    rng = random.Random(seed)
+    blocks, texts, owner, exact = _random_blocks(rng)
+    rules = rng.choice([load_rules(None), rules_from_dict({"fuzzy": {"company_name": 80, "address": 75}})])
+    monkeypatch.setattr(sieve, "PAIRWISE_UP_TO", rng.choice([1, 2, 4]))
+    comparison_of = comparisons_for(rules)
+    partners: dict[int, set[str]] = {}
+
+    def text_for(r, facet):
+        return fuzzy_text(texts[r], facet)
+
+    hopeless = sieve.hopeless_blocks(blocks, text_for, comparison_of, lambda refs: False, partners=partners)
+    assert hopeless == sieve.hopeless_blocks(blocks, text_for, comparison_of, lambda refs: False)
+    plans = {facet: sieve._plan(comparison) for facet, comparison in comparison_of.items()}
+    for at, (facet, refs) in enumerate(blocks):
+        plan = plans.get(facet)
+        distinct = list(dict.fromkeys(text for text in (text_for(r, facet) for r in refs) if text))
+        if at in hopeless or plan is None or plan[1] or len(distinct) <= sieve.PAIRWISE_UP_TO or \
+                len(distinct) < len([r for r in refs if text_for(r, facet)]):
+            assert at not in partners
+            continue
+        reached = {a for a in distinct for b in distinct if a != b and fuzz.ratio(a, b) >= plan[0]}
+        assert partners[at] == reached and reached
+    monkeypatch.setattr(sieve, "SIEVE_OVER", 10**9)
+    every_block = _score(blocks, texts, owner, exact, rules)
+    monkeypatch.setattr(sieve, "SIEVE_OVER", 0)
+    assert _score(blocks, texts, owner, exact, rules) == every_block
+
+    class Known:
+        """Verdicts of a file: a third of the blocks' (true ones: `truth`, the first call's), the
+        rest asked of `find` (as `sievecache.Verdicts.hopeless` asks it: of a list of the others)."""
+
+        truth: set[int] | None = None
+
+        def context(self, *args):
+            return b"context"
+
+        def hopeless(self, blocks, text_of, find, context):
+            if self.truth is None:
+                self.truth = find(blocks)
+                return self.truth
+            known = {at for at in range(len(blocks)) if rng.random() < 0.33}
+            unknown = [at for at in range(len(blocks)) if at not in known]
+            found = find([blocks[at] for at in unknown])
+            return {at for at in known if at in self.truth} | {unknown[i] for i in found}
+
+    verdicts = Known()
+    for _ in range(2):
+        assert engine.score_blocks(blocks, texts.__getitem__, exact.__getitem__, owner, rules,
+                                   verdicts=verdicts) == every_block

@@ -483,13 +483,21 @@ def score_blocks(
     sieved = len(blocks) > sieve.SIEVE_OVER
     partial_of = _partial_tests(rules, comparison_of)
 
+    # Of the blocks the sieve compared as one matrix and kept: the texts that reach the cutoff
+    # with another of the block's (`sieve.hopeless_blocks`' `partners`), by the block's refs list
+    # (id: the lists live as long as `blocks`); the scoring compares only those with the later texts.
+    with_partners: dict[int, set[str]] = {}
+
     def find_hopeless(blocks: list[tuple[str, list[int]]]) -> set[int]:
         # Many blocks: those in which nothing can match are found in C first, and skipped (sieve).
+        partners: dict[int, set[str]] = {}
         hopeless = sieve.hopeless_blocks(
             blocks, text_for, comparison_of,
             lambda refs: len(refs) > block_cap and len(set(map(owner.__getitem__, refs))) > block_cap,
-            texts_for=texts_for,
+            texts_for=texts_for, partners=partners,
         )
+        for at, texts_with in partners.items():
+            with_partners[id(blocks[at][1])] = texts_with
         # A facet's partial test (the address by its parts) is no comparison level: of the blocks
         # the sieve found, those in which its own necessary test finds a pair that may agree are
         # scored all the same.
@@ -530,6 +538,18 @@ def score_blocks(
                     tried.append(at)
             found = may_agree_pairs([[same[0] for same in prepared[at].values()] for at in tried], text_of)
             pairs_of.update(zip(tried, found, strict=True))
+    # And a partial test with none (a person's name in part) is not tried in the larger blocks
+    # the sieve kept in which its necessary test for whole blocks (`may_agree`, as the sieve
+    # asks it of the blocks it found) finds no two values that may agree: it would find none.
+    unpromising: set[int] = set()
+    if sieved:
+        for facet, (*_test, may_agree) in partial_of.items():
+            if facet in _PAIR_SIEVES:
+                continue
+            tried = [at for at, (block_facet, refs) in enumerate(blocks)
+                     if block_facet == facet and len(refs) > 2 and at not in hopeless]
+            if tried:
+                unpromising.update(set(tried) - may_agree(blocks, tried, text_of))
 
     last = -1
     for at, (facet, refs) in enumerate(blocks):
@@ -569,12 +589,15 @@ def score_blocks(
             if len(same) > 1:
                 _consider_identical(same, exact_of, lambda x, y, facet=facet: consider(x, y, 100.0, facet))
         distinct = list(by_text)
+        partnered = with_partners.get(id(refs))
         for x in range(len(distinct) - 1):
+            if partnered is not None and distinct[x] not in partnered:
+                continue  # no later text reaches it: no level matches it with one
             for other, similarity in comparison.matches(distinct, x):
                 for ra in by_text[distinct[x]]:
                     for rb in by_text[other]:
                         consider(ra, rb, similarity, facet)
-        if partial is not None and len(distinct) <= PARTS_MAX_DISTINCT and not futile(
+        if partial is not None and at not in unpromising and len(distinct) <= PARTS_MAX_DISTINCT and not futile(
                 [parts_of(by_text[text][0]) for text in distinct]):
             _partial_matches(partial, facet, distinct, by_text, parts_of, compared, consider, pairs_of.get(at),
                              None if gates is None else (matches, gates))

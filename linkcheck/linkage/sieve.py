@@ -59,6 +59,7 @@ def hopeless_blocks(
     comparison_of: dict[str, Comparison],
     skip: Callable[[list[int]], bool],
     texts_for: Callable[[list[int], str], list[str]] | None = None,
+    partners: dict[int, set[str]] | None = None,
 ) -> set[int]:
     """Positions in `blocks` of the blocks no pair of whose texts any level can match.
 
@@ -72,6 +73,11 @@ def hopeless_blocks(
     once, are tested in one call per facet and test (the ratio's `cpdist`,
     `_one_within_the_other`), but for the larger blocks of a facet compared by ratio alone,
     each of which is one matrix (`cdist`).
+
+    `partners`, when given, receives for each block of such a matrix that is not hopeless its
+    position and the texts of it that reach the cutoff with another of its texts: the only
+    ones the scoring need compare with the texts after them (a text no other one reaches is
+    matched by no level of the facet, each of which accepts only a pair reaching its ratio).
     """
     import numpy as np
     from rapidfuzz import fuzz, process
@@ -165,6 +171,9 @@ def hopeless_blocks(
                                dtype=np.float64)
         if np.count_nonzero(scores) == len(distinct):  # only each text against itself
             hopeless_at[at] = True
+        elif partners is not None:
+            np.fill_diagonal(scores, 0)
+            partners[at] = set(map(distinct.__getitem__, np.flatnonzero(scores.any(axis=1)).tolist()))
     return set(np.flatnonzero(hopeless_at).tolist())
 
 

@@ -485,6 +485,34 @@ def _reusing(store, rows: list, stale) -> IndexArrays:
     return IndexArrays.from_padded(b"".join(pieces), array("q", out_lengths).tobytes())
 
 
+def _indexes_from_older(plain: list, missing: list[int], ids: list[int], rows: dict, stale) -> bool:
+    """Fill `plain[at]` for each position `at` in `missing` (row `ids[at]`, verified as `rows`
+    holds it: (version, name tag, body tag, key index tag)) with the key index an older snapshot
+    (`stale`, opened whole, or None) holds for the same row -- same id, version, name tag and
+    key index tag, `_reusing`'s rule. Whether every one was found."""
+    if stale is None:
+        return False
+    position, versions, lengths, starts = stale.index_of()
+    data = stale.indexes
+    for at in missing:
+        row_id = ids[at]
+        version, tag, _body, keys = rows[row_id]
+        i = position.get(row_id)
+        if i is None or versions[i] != version or stale.row_tags(i) != (tag, keys):
+            return False
+        plain[at] = data[starts[i] : starts[i] + lengths[i]]
+    return True
+
+
+def _padded(plain: list[bytes]) -> tuple[bytes, bytes]:
+    """The key indexes as `IndexArrays.padded()` gives them: each padded to a multiple of 8
+    bytes with zeros, joined, and their lengths as int64."""
+    from array import array
+
+    pads = [bytes(-len(index) % 8) for index in plain]
+    return b"".join(chain.from_iterable(zip(plain, pads, strict=True))), array("q", map(len, plain)).tobytes()
+
+
 def _bodies(store, rows: list, positions: list[int]):
     """(position, sealed body) of the accounts at these ascending positions of `rows`, read
     by id a chunk at a time (never the whole table at once), each row checked against the

@@ -413,6 +413,9 @@ class Store:
         self._audit_stale: auditcache.Snapshot | None = None
         # Every account, as a report's open read them (prefilter._every_account), for the snapshot.
         self._audit_accounts: list | None = None
+        # An import's rows (`expect_many_rows`): row id -> (its sealed key index's AEAD tag, the
+        # key index), for the audit cache's snapshot it leaves (`_write_audit_cache_after_import`).
+        self._written_indexes: dict[int, tuple[bytes, bytes]] | None = None
 
     # ----- opening ---------------------------------------------------------------------------
 
@@ -554,6 +557,7 @@ class Store:
             conn.close()
         store._write_gate_cache()
         store._write_audit_cache()
+        store._write_audit_cache_after_import()
 
     @staticmethod
     def _unlock(
@@ -816,6 +820,55 @@ class Store:
                 auditcache.write(identity, master, generation=generation, acc=acc, verified=verified, ids=ids,
                                  indexes=indexes, lengths=lengths, accounts=accounts)
             except (LinkcheckError, OSError, ValueError, MemoryError):
+                pass
+
+        auditcache.after_the_command(work)
+
+    def _write_audit_cache_after_import(self) -> None:
+        """After an import (`expect_many_rows`) committed into a store large enough to gain from
+        it: the audit cache's snapshot a full open of `audit` would make of the store as it now
+        is, from what the import holds -- every account row as verified at open or written since,
+        and the key index of every row it wrote -- so the first audit needs no full open. Written
+        by a detached process after the command (`auditcache.after_the_command`); a row the import
+        did not write takes its key index from an older snapshot of the store when that one holds
+        the same row (`prefilter._reusing`'s rule: same id, version, name tag and key index tag),
+        and with any row left without one nothing is written (the next audit takes the full open).
+        Never an error."""
+        written, self._written_indexes = self._written_indexes, None
+        manifest = self._manifest
+        if written is None or not self.write or type(self) is not Store or self._format < 2 or manifest is None \
+                or self._macs_pending:
+            return
+        verified = self._verified["accounts"]
+        if not isinstance(verified, dict) or len(verified) <= auditcache.MIN_ACCOUNTS:
+            return
+        identity = "file:" + str(self.path.resolve())
+        master, generation, mac = self._keys.master, manifest.generation, self._keys.row_mac
+        limit = auditcache.size_limit(self.path)
+
+        def work() -> None:
+            try:
+                ids = sorted(verified)
+                rows = {row_id: verified[row_id] for row_id in ids}
+                plain: list = [None] * len(ids)
+                missing = []
+                for at, row_id in enumerate(ids):
+                    held = written.get(row_id)
+                    if held is not None and held[0] == rows[row_id][3]:
+                        plain[at] = held[1]
+                    else:
+                        missing.append(at)
+                if missing and not prefilter._indexes_from_older(
+                        plain, missing, ids, rows, auditcache.load(auditcache.read(identity, None, limit), master,
+                                                                   identity)):
+                    return
+                acc = 0
+                for row_id, (version, tag, *tails) in rows.items():
+                    acc ^= mac(row_mac_input("accounts", row_id, version, tag, *tails))
+                indexes, lengths = prefilter._padded(plain)
+                auditcache.write(identity, master, generation=generation, acc=acc, verified=rows, ids=ids,
+                                 indexes=indexes, lengths=lengths)
+            except (LinkcheckError, OSError, ValueError, TypeError, MemoryError):
                 pass
 
         auditcache.after_the_command(work)
@@ -1185,6 +1238,8 @@ class Store:
         The file store's only (the team store's server keeps its own cache)."""
         if type(self) is Store:
             self._conn.execute(f"PRAGMA cache_size = -{_BULK_CACHE_KIB}")
+            # The key indexes written, kept for the audit cache's snapshot the import leaves.
+            self._written_indexes = {}
 
     def known_name(self, name: str) -> bool:
         """Whether an account of that name is on file, from the ids read at open and written
@@ -1238,6 +1293,8 @@ class Store:
             )
         self._remember("accounts", row_id, version, tag, sealed_body, sealed_keys)
         m.accumulator ^= self._mac_row("accounts", row_id, version, tag, sealed_body, sealed_keys)
+        if self._written_indexes is not None:
+            self._written_indexes[row_id] = (sealed_keys[-16:], index)
 
     def _first_new_account_id(self) -> int:
         """The id SQLite would give an account row inserted without one: one more than the
