@@ -13,7 +13,7 @@ from collections import Counter
 from functools import lru_cache
 from itertools import chain, combinations
 from operator import attrgetter, itemgetter
-from types import MappingProxyType
+from types import MappingProxyType, ModuleType
 from typing import Callable, Collection, Iterable, NamedTuple, Sequence
 
 from ..i18n import _, language
@@ -54,9 +54,15 @@ _MATCH_ORDER = {EXACT: 0, NORMALISED: 1, NETWORK: 2, FUZZY: 3, NEAR: 4}
 def kinds_mask(kind: str, normalized: str, raw: str | None = None) -> str:
     """The kind registry's mask, the default `mask` of audit and compare (looked up at call time);
     `raw`, the value as written (a Chinese name is masked as written)."""
-    from ..registry import kinds
+    global _kinds
+    if _kinds is None:  # (the registry imported at the first mask, once: an import statement a value cost 1 µs)
+        from ..registry import kinds
 
-    return kinds.mask(kind, normalized, raw)
+        _kinds = kinds
+    return _kinds.mask(kind, normalized, raw)
+
+
+_kinds: ModuleType | None = None
 
 
 class _Materialiser:

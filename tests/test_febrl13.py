@@ -1,0 +1,104 @@
+"""The thirteenth session's engine speedups, each against the old way on random inputs."""
+
+from __future__ import annotations
+
+import gc
+import random
+
+import pytest
+
+from linkcheck import normalize
+from linkcheck.linkage import engine
+from linkcheck.linkage.results import _without_cyclic_gc
+from linkcheck.registry import kinds, masks
+
+
+def _old_mask_word(word: str) -> str:  # masks._mask_word before this session
+    if normalize.is_cjk(word[0]):
+        return word[0] + "*" * max(1, len(word) - 1)
+    if word.isdigit():
+        return "***"
+    return word[0] + "***"
+
+
+_LETTERS = "abcxyz0123456789é深圳市星贸易有限公司路号室٣ＡＢ１-'. "
+
+
+def _words(rng: random.Random, count: int) -> list[str]:
+    return ["".join(rng.choice(_LETTERS) for _ in range(rng.randint(1, 9))).strip() or "a" for _ in range(count)]
+
+
+def test_mask_word_is_the_old_one_on_random_words():
+    rng = random.Random(13)
+    for word in _words(rng, 5000) + ["1203", "٣٣", "１２", "深", "a", "A1", "Acme"]:
+        for w in word.split() or [word]:
+            assert masks._mask_word(w) == _old_mask_word(w), w
+
+
+def test_kinds_mask_is_the_registrys_mask_on_random_values():
+    rng = random.Random(1313)
+    for kind in ("legal_representative", "address", "company_name", "registration_number", "email", "phone"):
+        for _ in range(300):
+            words = _words(rng, rng.randint(1, 5))
+            text = " ".join(words)
+            raw = text if rng.random() < 0.5 else None
+            assert engine.kinds_mask(kind, text, raw) == kinds.mask(kind, text, raw)
+
+
+def test_kinds_mask_looks_the_registry_up_at_call_time(monkeypatch):
+    engine.kinds_mask("address", "1 main street")  # the registry bound once
+    monkeypatch.setattr(kinds, "mask", lambda kind, normalized, raw=None: "patched")
+    assert engine.kinds_mask("address", "1 main street") == "patched"
+
+
+@pytest.fixture()
+def collector_on():
+    was = gc.isenabled()
+    gc.enable()
+    yield
+    if not was:
+        gc.disable()
+
+
+def test_what_the_audit_kept_goes_to_the_oldest_generation_unscanned(collector_on):
+    assert gc.get_freeze_count() == 0
+    with _without_cyclic_gc():
+        assert not gc.isenabled()
+        kept = [{"a": [i]} for i in range(1000)]
+    assert gc.isenabled()
+    assert gc.get_freeze_count() == 0  # nothing left frozen
+    oldest = {id(o) for o in gc.get_objects(generation=2)}
+    assert all(id(item) in oldest for item in kept)
+    # A cycle made inside is still freed by a full collection.
+    with _without_cyclic_gc():
+        cycle: list = []
+        cycle.append(cycle)
+        marker = id(cycle)
+        del cycle
+    gc.collect()
+    assert marker not in {id(o) for o in gc.get_objects()}
+
+
+def test_objects_the_caller_froze_stay_frozen(collector_on):
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        assert frozen > 0
+        with _without_cyclic_gc():
+            [{"b": [i]} for i in range(100)]
+        assert gc.get_freeze_count() >= frozen  # not thawed by the audit
+        assert gc.isenabled()
+    finally:
+        gc.unfreeze()
+
+
+def test_collector_left_off_when_it_was_off():
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        with _without_cyclic_gc():
+            pass
+        assert not gc.isenabled()
+    finally:
+        if was:
+            gc.enable()
