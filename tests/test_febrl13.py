@@ -102,3 +102,31 @@ def test_collector_left_off_when_it_was_off():
     finally:
         if was:
             gc.enable()
+
+
+def test_findings_and_pairs_made_faster_are_the_classes_own():
+    import dataclasses
+
+    from linkcheck.linkage.results import Finding, PairRisk, new_finding, new_pair
+    from linkcheck.models import Level
+
+    rng = random.Random(7)
+    for _ in range(300):
+        names = rng.sample(["a", "b", "c", "深圳"], 2)
+        values = (rng.choice(["address", "email"]), rng.choice(["address", "email"]), rng.choice(["exact", "fuzzy"]),
+                  rng.choice([None, 91.5, 100.0]), rng.choice(list(Level)), {n: _words(rng, 1)[0] for n in names},
+                  {n: _words(rng, 1)[0] for n in names}, {n: (rng.randint(0, 9), rng.randint(0, 9)) for n in names},
+                  "reason", rng.choice(["", "理由"]), rng.choice(["", "id"]), rng.random() < 0.5,
+                  rng.choice([None, "note"]), rng.random() * 10, {n: ((1, None, None),) for n in names},
+                  {n: rng.choice([(), ("bad-checksum",)]) for n in names}, (("fuzzy", 3.0, None),), None)
+        made, built = new_finding(*values), Finding(*values)
+        assert made == built and repr(made) == repr(built)
+        assert vars(made) == vars(built) and list(vars(made)) == list(vars(built))
+        assert [f.name for f in dataclasses.fields(Finding)] == list(vars(made))
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            made.kind = "x"  # type: ignore[misc]
+        pair_values = (tuple(sorted(names)), rng.choice(list(Level)), rng.random(), (made,), rng.random())
+        assert new_pair(*pair_values) == PairRisk(*pair_values)
+        assert repr(new_pair(*pair_values)) == repr(PairRisk(*pair_values))
+    with pytest.raises(ValueError):  # every field, or none made
+        new_pair(("a", "b"), Level.LOW, 1.0, ())
