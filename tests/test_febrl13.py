@@ -130,3 +130,52 @@ def test_findings_and_pairs_made_faster_are_the_classes_own():
         assert repr(new_pair(*pair_values)) == repr(PairRisk(*pair_values))
     with pytest.raises(ValueError):  # every field, or none made
         new_pair(("a", "b"), Level.LOW, 1.0, ())
+
+
+def _old_same_place(a: str, b: str) -> float | None:  # comparisons.same_place before this session
+    from linkcheck.linkage.comparisons import _ADDRESS_UNITS, _place_words
+
+    if a == b:
+        return 100.0
+    codes_a, core_a = _place_words(a)
+    codes_b, core_b = _place_words(b)
+    if codes_a and codes_b and codes_a != codes_b:
+        return None
+    if len(core_a) > len(core_b):
+        core_a, core_b = core_b, core_a
+    if not core_a <= core_b:
+        return None
+    numbers = [w for w in core_a if w.isdigit()]
+    if not numbers or len(core_a) - len(numbers) < 2:
+        return None
+    extra = core_b - core_a
+    if extra & _ADDRESS_UNITS:
+        return None
+    extra_numbers = [w for w in extra if w.isdigit()]
+    if extra_numbers and (len(extra_numbers) > 1 or "floor" not in extra):
+        return None
+    return 100.0
+
+
+_ADDRESS_WORDS = ("12 14 88 1203 3071 3017 518057 518000 keyuan quenby road street nanshan shenzhen district "
+                  "province city guangdong floor room building b suite china").split()
+
+
+def _address(rng: random.Random) -> str:
+    return " ".join(sorted(rng.sample(_ADDRESS_WORDS, rng.randint(1, 7))))
+
+
+def test_same_place_matches_are_the_old_pairwise_ones_on_random_addresses():
+    from linkcheck.linkage.comparisons import SamePlace, same_place
+
+    rng = random.Random(2013)
+    level = SamePlace()
+    for _ in range(400):
+        texts = list(dict.fromkeys(_address(rng) for _ in range(rng.randint(1, 25))))
+        for x, text in enumerate(texts):
+            others = texts[x + 1:] + ([text] if rng.random() < 0.1 else [])
+            assert level.matches(text, others) == [(o, 100.0) for o in others if _old_same_place(text, o)]
+            for other in others:
+                assert same_place(text, other) == _old_same_place(text, other)
+    hits = sum(bool(_old_same_place(_address(rng), _address(rng))) for _ in range(20000))
+    assert hits > 20  # (the random addresses do meet the rule's every branch now and then)
