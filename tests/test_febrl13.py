@@ -179,3 +179,44 @@ def test_same_place_matches_are_the_old_pairwise_ones_on_random_addresses():
                 assert same_place(text, other) == _old_same_place(text, other)
     hits = sum(bool(_old_same_place(_address(rng), _address(rng))) for _ in range(20000))
     assert hits > 20  # (the random addresses do meet the rule's every branch now and then)
+
+
+def _old_group_by_key(profiles, hub_keys=()):  # engine._group_by_key before this session
+    from collections import Counter
+    from itertools import chain
+
+    attr_of = [a for p in profiles for a in p.attributes if a.keys]
+    owner = [i for i, p in enumerate(profiles) for a in p.attributes if a.keys]
+    counts = Counter(chain.from_iterable(a.keys for a in attr_of))
+    repeated = {key for key, n in counts.items() if n > 1}
+    repeated.update(key for key in hub_keys if key in counts)
+    shared: dict[str, list[int]] = {}
+    for ref, attr in enumerate(attr_of):
+        if repeated.isdisjoint(attr.keys):
+            continue
+        for key in attr.keys:
+            if key in repeated:
+                group = shared.get(key)
+                if group is None:
+                    shared[key] = [ref]
+                elif group[-1] != ref:
+                    group.append(ref)
+    return attr_of, owner, {key: refs for key, refs in shared.items() if len(refs) > 1 or key in hub_keys}
+
+
+def test_group_by_key_is_the_old_one_on_random_profiles():
+    from linkcheck.models import Account, Attribute, Profile
+
+    rng = random.Random(31)
+    for _ in range(200):
+        pool = [f"k{n}" for n in range(rng.randint(1, 40))]
+        profiles = []
+        for i in range(rng.randint(0, 30)):
+            attrs = tuple(Attribute("email", f"v{i}.{j}", f"v{i}.{j}",
+                                    tuple(rng.choice(pool) for _ in range(rng.randint(0, 6))))
+                          for j in range(rng.randint(0, 4)))
+            profiles.append(Profile(Account(f"acct{i}", "", "active"), attrs))
+        hub_keys = set(rng.sample(pool, min(len(pool), rng.randint(0, 3))))
+        got, want = engine._group_by_key(profiles, hub_keys), _old_group_by_key(profiles, hub_keys)
+        assert got[0] == want[0] and got[1] == want[1]
+        assert list(got[2].items()) == list(want[2].items())  # the groups, in the same order

@@ -327,17 +327,17 @@ def _group_by_key(profiles: list[Profile], hub_keys: Collection[str] = ()
     shared: dict[str, list[int]] = {}
     shared_get = shared.get
     isdisjoint = repeated.isdisjoint
+    is_repeated = repeated.__contains__
     for ref, attr in enumerate(attr_of):
         keys = attr.keys
         if isdisjoint(keys):
             continue
-        for key in keys:
-            if key in repeated:
-                group = shared_get(key)
-                if group is None:
-                    shared[key] = [ref]
-                elif group[-1] != ref:
-                    group.append(ref)
+        for key in filter(is_repeated, keys):  # (its repeated keys in order, picked out in C)
+            group = shared_get(key)
+            if group is None:
+                shared[key] = [ref]
+            elif group[-1] != ref:
+                group.append(ref)
     # A key repeated inside one attribute is not shared.
     return attr_of, owner, {key: refs for key, refs in shared.items() if len(refs) > 1 or key in hub_keys}
 
