@@ -220,3 +220,35 @@ def test_group_by_key_is_the_old_one_on_random_profiles():
         got, want = engine._group_by_key(profiles, hub_keys), _old_group_by_key(profiles, hub_keys)
         assert got[0] == want[0] and got[1] == want[1]
         assert list(got[2].items()) == list(want[2].items())  # the groups, in the same order
+
+
+def test_the_scoring_child_starts_before_the_exact_pairs_and_is_stopped_if_they_fail(monkeypatch):
+    from linkcheck.linkage import byfacet
+    from linkcheck.linkage.rules import DEFAULT_RULES
+    from linkcheck.models import Level
+    from test_audit_two_cores import _world
+
+    profiles = _world(105)
+    monkeypatch.setattr(byfacet, "SPLIT_OVER", 0)
+    events: list[str] = []
+    started = byfacet.Scoring.__init__
+    cancel = byfacet.Scoring.cancel
+
+    def starting(self, *args, **kwargs):
+        started(self, *args, **kwargs)
+        events.append("child" if self._child is not None else "none")
+
+    def cancelling(self):
+        events.append("cancel" if self._child is not None else "nothing to cancel")
+        cancel(self)
+
+    def failing(*args, **kwargs):
+        events.append("exact")
+        raise MemoryError
+
+    monkeypatch.setattr(byfacet.Scoring, "__init__", starting)
+    monkeypatch.setattr(byfacet.Scoring, "cancel", cancelling)
+    monkeypatch.setattr(engine, "_exact_pairs", failing)
+    with pytest.raises(MemoryError):
+        engine.audit(profiles, DEFAULT_RULES, min_level=Level.LOW)
+    assert events == ["child", "exact", "cancel"]

@@ -30,7 +30,7 @@ from .evidence import (
     pair_weight, weigh, weighed, weight_terms,
 )
 from . import sieve
-from .byfacet import score_blocks_by_facet
+from .byfacet import start_scoring
 from .completion import complete_pairs
 from .explained import Explained
 from .graph import TAINT_STATUSES, _clusters, _taint
@@ -211,19 +211,30 @@ def _audit(profiles, rules, min_level, link_level, account, explanations, max_pa
             raise UsageError(_("no account named {account!r}", account=account)) from None
 
     attr_of, owner, shared = _group_by_key(profiles, hub_keys)
-    evidence, context, hubs, blocks = _exact_pairs(shared, attr_of, owner, rules, hub_keys)
-    del shared
+    scoring = None
     if fuzzy_matches is None:
-        matches = score_blocks_by_facet(
-            ((key[len(BLOCKING_PREFIX): key.find(":")], refs) for key, refs in blocks),
+        # The blocking groups (the "~facet:..." keys, which _exact_pairs sets aside) are scored
+        # from now: a child (linkage.byfacet) scores some while this process finds the exact pairs.
+        scoring = start_scoring(
+            [(key[len(BLOCKING_PREFIX): key.find(":")], refs) for key, refs in shared.items()
+             if key.startswith(BLOCKING_PREFIX)],
             lambda r: attr_of[r].normalized,
             lambda r: _own_exact_key(attr_of[r]),
             owner,
             rules,
         )
+    try:
+        evidence, context, hubs, blocks = _exact_pairs(shared, attr_of, owner, rules, hub_keys)
+    except BaseException:
+        if scoring is not None:
+            scoring.cancel()
+        raise
+    del shared, blocks
+    if scoring is not None:
+        matches = scoring.matches()
+        del scoring
     else:
         matches = _given_matches(fuzzy_matches, profiles, attr_of)
-    del blocks
     _add_fuzzy(matches, attr_of, owner, rules, evidence, context, _hub_owners(hubs))
     # The values of pairs that could still reach high, where no blocking key compared them.
     complete_pairs(evidence, context, matches, attr_of, owner, rules, more_values)
