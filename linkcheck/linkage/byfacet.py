@@ -43,45 +43,88 @@ def score_blocks_by_facet(
 ) -> list[FuzzyMatch]:
     """`engine.score_blocks(blocks, ...)`: the same matches in the same order, the groups of
     some facets scored in a forked child meanwhile (see the module's docstring)."""
-    from .engine import FuzzyMatch, score_blocks
+    return start_scoring(blocks, text_of, exact_of, owner, rules, parallel).matches()
 
+
+class Scoring:
+    """`score_blocks_by_facet` in two steps (`start_scoring`): the child, if any, is at work from
+    the start; `matches()` scores this process's part and merges the two; `cancel()` stops the
+    child when the matches are not wanted after all (an error meanwhile)."""
+
+    def __init__(self, blocks: list[tuple[str, list[int]]], text_of: Callable[[int], str],
+                 exact_of: Callable[[int], object], owner: Sequence[int], rules: Rules,
+                 parts: tuple[list[int], list[int]] | None = None):
+        self._args = (text_of, exact_of, owner, rules)
+        self._blocks = blocks
+        self._parts = parts
+        self._child = None
+        if parts is not None:
+            from .engine import score_blocks
+
+            there_blocks = [blocks[at] for at in parts[1]]
+            self._child = _Child(lambda: _packed(score_blocks, there_blocks, text_of, exact_of, owner, rules))
+
+    def cancel(self) -> None:
+        child, self._child = self._child, None
+        if child is not None:
+            child.cancel()
+
+    def matches(self) -> list[FuzzyMatch]:
+        from .engine import FuzzyMatch, score_blocks
+
+        blocks, parts = self._blocks, self._parts
+        text_of, exact_of, owner, rules = self._args
+        if parts is None:
+            return score_blocks(blocks, text_of, exact_of, owner, rules)
+        here_at, there_at = parts
+        child = self._child
+        try:
+            here_found: list[int] = []
+            here = score_blocks([blocks[at] for at in here_at], text_of, exact_of, owner, rules, found_in=here_found)
+            packed = child.result() if child is not None else None
+        finally:
+            self.cancel()
+        if packed is None:  # the child failed: its part here
+            there_found: list[int] = []
+            there = score_blocks([blocks[at] for at in there_at], text_of, exact_of, owner, rules,
+                                 found_in=there_found)
+        elif len(packed) == 2:
+            there, there_found = packed
+        else:
+            facets, facet_no, a, b, similarity, there_found_array = packed
+            there = list(map(FuzzyMatch, a, b, similarity, map(facets.__getitem__, facet_no)))
+            there_found = there_found_array.tolist()
+        # The one pass's order: by the group each was found in (each part's in order).
+        merged: list[FuzzyMatch] = []
+        x = y = 0
+        while x < len(here) and y < len(there):
+            if here_at[here_found[x]] < there_at[there_found[y]]:
+                merged.append(here[x])
+                x += 1
+            else:
+                merged.append(there[y])
+                y += 1
+        merged.extend(here[x:])
+        merged.extend(there[y:])
+        return merged
+
+
+def start_scoring(
+    blocks: Iterable[tuple[str, list[int]]],
+    text_of: Callable[[int], str],
+    exact_of: Callable[[int], object],
+    owner: Sequence[int],
+    rules: Rules,
+    parallel: bool = True,
+) -> Scoring:
+    """The scoring of `score_blocks_by_facet`, its child (if the groups are split) started now:
+    the caller does other work meanwhile (engine._audit: the exact keys' pairs), then asks
+    `matches()`. The heaviest facet's groups are the child's: this process has that other work."""
     blocks = list(blocks)
     parts = _parts(blocks, rules) if parallel and len(blocks) > SPLIT_OVER else None
-    if parts is None:
-        return score_blocks(blocks, text_of, exact_of, owner, rules)
-    here_at, there_at = parts
-    if not _apart(blocks, here_at, there_at):
-        return score_blocks(blocks, text_of, exact_of, owner, rules)
-    there_blocks = [blocks[at] for at in there_at]
-    child = _Child(lambda: _packed(score_blocks, there_blocks, text_of, exact_of, owner, rules))
-    try:
-        here_found: list[int] = []
-        here = score_blocks([blocks[at] for at in here_at], text_of, exact_of, owner, rules, found_in=here_found)
-        packed = child.result()
-    finally:
-        child.cancel()
-    if packed is None:  # the child failed: its part here
-        there_found: list[int] = []
-        there = score_blocks(there_blocks, text_of, exact_of, owner, rules, found_in=there_found)
-    elif len(packed) == 2:
-        there, there_found = packed
-    else:
-        facets, facet_no, a, b, similarity, there_found_array = packed
-        there = list(map(FuzzyMatch, a, b, similarity, map(facets.__getitem__, facet_no)))
-        there_found = there_found_array.tolist()
-    # The one pass's order: by the group each was found in (each part's in order).
-    merged: list[FuzzyMatch] = []
-    x = y = 0
-    while x < len(here) and y < len(there):
-        if here_at[here_found[x]] < there_at[there_found[y]]:
-            merged.append(here[x])
-            x += 1
-        else:
-            merged.append(there[y])
-            y += 1
-    merged.extend(here[x:])
-    merged.extend(there[y:])
-    return merged
+    if parts is not None and not _apart(blocks, *parts):
+        parts = None
+    return Scoring(blocks, text_of, exact_of, owner, rules, parts)
 
 
 # How many tests a value of a facet meets in its groups, roughly: its comparison levels, and
@@ -97,8 +140,9 @@ def _weight(facet: str, rules: Rules) -> int:
 
 
 def _parts(blocks: list[tuple[str, list[int]]], rules: Rules) -> tuple[list[int], list[int]] | None:
-    """The groups' positions in two parts by facet, this process's (the heaviest facet's) and
-    the child's; None when all are of one facet (or all the weight is in one part)."""
+    """The groups' positions in two parts by facet, this process's and the child's (the
+    heaviest facet's: this process has the exact keys' pairs to find meanwhile, `start_scoring`);
+    None when all are of one facet (or all the weight is in one part)."""
     size: Counter[str] = Counter()
     for facet, refs in blocks:
         size[facet] += len(refs)
@@ -112,8 +156,9 @@ def _parts(blocks: list[tuple[str, list[int]]], rules: Rules) -> tuple[list[int]
         load[side] += weights[facet]
     if not here or not there or not load[1]:
         return None
-    here_at = [at for at, (facet, _refs) in enumerate(blocks) if facet in here]
-    there_at = [at for at, (facet, _refs) in enumerate(blocks) if facet in there]
+    # (The heaviest facet was put first, in `here`: it is the child's.)
+    here_at = [at for at, (facet, _refs) in enumerate(blocks) if facet in there]
+    there_at = [at for at, (facet, _refs) in enumerate(blocks) if facet in here]
     return here_at, there_at
 
 

@@ -193,18 +193,24 @@ def same_place(a: str, b: str) -> float | None:
         core_a, core_b = core_b, core_a
     if not core_a <= core_b:
         return None
+    return 100.0 if _names_the_place(core_a, core_b) else None
+
+
+def _names_the_place(core_a: frozenset[str], core_b: frozenset[str]) -> bool:
+    """`same_place` of two addresses whose cores (`_place_words`) are one within the other
+    (`core_a <= core_b`): whether the shorter still names a place and the longer adds no unit."""
     numbers = [w for w in core_a if w.isdigit()]
     if not numbers or len(core_a) - len(numbers) < 2:
-        return None
+        return False
     extra = core_b - core_a
     if extra & _ADDRESS_UNITS:
-        return None
+        return False
     # Fuzzy texts have their words sorted, so "floor 12" cannot be read by position: one extra
     # number is allowed only together with an extra "floor".
     extra_numbers = [w for w in extra if w.isdigit()]
     if extra_numbers and (len(extra_numbers) > 1 or "floor" not in extra):
-        return None
-    return 100.0
+        return False
+    return True
 
 
 @lru_cache(maxsize=1 << 17)
@@ -259,7 +265,28 @@ class SamePlace:
         return same_place(a, b)
 
     def matches(self, text: str, others: list[str]) -> list[tuple[str, float]]:
-        return [(other, 100.0) for other in others if same_place(text, other)]
+        """`[(other, 100.0) for other in others if same_place(text, other)]`, with `text`'s
+        words read once and most others refused in the loop (postcodes, cores not one within
+        the other) without a call."""
+        if not others:
+            return []
+        place_words = _place_words
+        codes_t, core_t = place_words(text)
+        size_t = len(core_t)
+        found: list[tuple[str, float]] = []
+        for other in others:
+            if other == text:
+                found.append((other, 100.0))
+                continue
+            codes_o, core_o = place_words(other)
+            if codes_t and codes_o and codes_t != codes_o:
+                continue
+            if size_t > len(core_o):
+                if core_o <= core_t and _names_the_place(core_o, core_t):
+                    found.append((other, 100.0))
+            elif core_t <= core_o and _names_the_place(core_t, core_o):
+                found.append((other, 100.0))
+        return found
 
 
 # ---------------------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from collections import Counter
 from functools import lru_cache
 from itertools import chain, combinations
 from operator import attrgetter, itemgetter
-from types import MappingProxyType
+from types import MappingProxyType, ModuleType
 from typing import Callable, Collection, Iterable, NamedTuple, Sequence
 
 from ..i18n import _, language
@@ -30,13 +30,13 @@ from .evidence import (
     pair_weight, weigh, weighed, weight_terms,
 )
 from . import sieve
-from .byfacet import score_blocks_by_facet
+from .byfacet import start_scoring
 from .completion import complete_pairs
 from .explained import Explained
 from .graph import TAINT_STATUSES, _clusters, _taint
 from .results import (
     AtRisk, Audit, Cluster, Finding, Hub, Link, PairRisk, _unique, _without_cyclic_gc, audit_summary, audit_to_json,
-    finding_to_json, link_to_json, pair_to_json, pairs_to_json,
+    finding_to_json, link_to_json, new_finding, new_pair, pair_to_json, pairs_to_json,
 )
 from .rules import FacetRule, Rules, past_rule
 
@@ -54,9 +54,15 @@ _MATCH_ORDER = {EXACT: 0, NORMALISED: 1, NETWORK: 2, FUZZY: 3, NEAR: 4}
 def kinds_mask(kind: str, normalized: str, raw: str | None = None) -> str:
     """The kind registry's mask, the default `mask` of audit and compare (looked up at call time);
     `raw`, the value as written (a Chinese name is masked as written)."""
-    from ..registry import kinds
+    global _kinds
+    if _kinds is None:  # (the registry imported at the first mask, once: an import statement a value cost 1 µs)
+        from ..registry import kinds
 
-    return kinds.mask(kind, normalized, raw)
+        _kinds = kinds
+    return _kinds.mask(kind, normalized, raw)
+
+
+_kinds: ModuleType | None = None
 
 
 class _Materialiser:
@@ -96,7 +102,7 @@ class _Materialiser:
         masked = self._masked
         mask_a = masked.get(id(attr_a)) or self.masked(attr_a)
         mask_b = masked.get(id(attr_b)) or self.masked(attr_b)
-        return Finding(
+        return new_finding(  # (Finding(...) with every field, faster)
             attr_a.kind,
             rule.facet,
             match,
@@ -123,7 +129,7 @@ class _Materialiser:
             findings.sort(key=_finding_order)
         accounts = (name_a, name_b) if name_a < name_b else (name_b, name_a)
         weight = pair_weight((e.rule.weight, e.rule.family, e.rule.context) for e in kept)
-        return PairRisk(accounts, level, score, tuple(findings), weight)
+        return new_pair(accounts, level, score, tuple(findings), weight)  # (PairRisk(...), faster)
 
 
 def _finding_order(f: Finding) -> tuple:
@@ -205,19 +211,30 @@ def _audit(profiles, rules, min_level, link_level, account, explanations, max_pa
             raise UsageError(_("no account named {account!r}", account=account)) from None
 
     attr_of, owner, shared = _group_by_key(profiles, hub_keys)
-    evidence, context, hubs, blocks = _exact_pairs(shared, attr_of, owner, rules, hub_keys)
-    del shared
+    scoring = None
     if fuzzy_matches is None:
-        matches = score_blocks_by_facet(
-            ((key[len(BLOCKING_PREFIX): key.find(":")], refs) for key, refs in blocks),
+        # The blocking groups (the "~facet:..." keys, which _exact_pairs sets aside) are scored
+        # from now: a child (linkage.byfacet) scores some while this process finds the exact pairs.
+        scoring = start_scoring(
+            [(key[len(BLOCKING_PREFIX): key.find(":")], refs) for key, refs in shared.items()
+             if key.startswith(BLOCKING_PREFIX)],
             lambda r: attr_of[r].normalized,
             lambda r: _own_exact_key(attr_of[r]),
             owner,
             rules,
         )
+    try:
+        evidence, context, hubs, blocks = _exact_pairs(shared, attr_of, owner, rules, hub_keys)
+    except BaseException:
+        if scoring is not None:
+            scoring.cancel()
+        raise
+    del shared, blocks
+    if scoring is not None:
+        matches = scoring.matches()
+        del scoring
     else:
         matches = _given_matches(fuzzy_matches, profiles, attr_of)
-    del blocks
     _add_fuzzy(matches, attr_of, owner, rules, evidence, context, _hub_owners(hubs))
     # The values of pairs that could still reach high, where no blocking key compared them.
     complete_pairs(evidence, context, matches, attr_of, owner, rules, more_values)
@@ -321,17 +338,17 @@ def _group_by_key(profiles: list[Profile], hub_keys: Collection[str] = ()
     shared: dict[str, list[int]] = {}
     shared_get = shared.get
     isdisjoint = repeated.isdisjoint
+    is_repeated = repeated.__contains__
     for ref, attr in enumerate(attr_of):
         keys = attr.keys
         if isdisjoint(keys):
             continue
-        for key in keys:
-            if key in repeated:
-                group = shared_get(key)
-                if group is None:
-                    shared[key] = [ref]
-                elif group[-1] != ref:
-                    group.append(ref)
+        for key in filter(is_repeated, keys):  # (its repeated keys in order, picked out in C)
+            group = shared_get(key)
+            if group is None:
+                shared[key] = [ref]
+            elif group[-1] != ref:
+                group.append(ref)
     # A key repeated inside one attribute is not shared.
     return attr_of, owner, {key: refs for key, refs in shared.items() if len(refs) > 1 or key in hub_keys}
 

@@ -48,6 +48,8 @@ def mask_payment_account(value: str) -> str:
 
 
 def _mask_word(word: str) -> str:
+    if word.isascii():  # (no ASCII character is CJK: most words, without the pattern)
+        return "***" if word.isdigit() else word[0] + "***"
     if normalize.is_cjk(word[0]):
         return word[0] + "*" * max(1, len(word) - 1)
     if word.isdigit():
@@ -64,7 +66,8 @@ def _mask_words(generic: frozenset[str]) -> Callable[[str], str]:
         words = value.split()
         if not words:
             return "***"
-        shown = [w if w in generic else _mask_word(w) for w in words]
+        mask_word = _mask_word
+        shown = [w if w in generic else mask_word(w) for w in words]
         if shown == words:
             shown = [words[0]] + [_mask_word(w) for w in words[1:]] if len(words) > 1 else [_mask_word(words[0])]
         return " ".join(shown)
@@ -144,7 +147,7 @@ _ZH_UNITS = frozenset(w for w in normalize.ZH_UNIT_WORDS if len(w) == 1)
 
 def mask_person(value: str) -> str:
     """`j*** d***`: initials only."""
-    return " ".join(_mask_word(w) for w in value.split()) or "***"
+    return " ".join([_mask_word(w) for w in value.split()]) or "***"
 
 
 def mask_token(value: str) -> str:
