@@ -676,3 +676,81 @@ def test_a_marketplace_s_region_remembered_is_the_region_read_again(marketplace)
 
     first = regions.region_for_marketplace(marketplace)
     assert regions.region_for_marketplace(marketplace) == first == regions._region_for_marketplace(marketplace)
+
+
+# ----- the thirteenth session: US modules that refuse a lettered number by its format ----------
+
+_NATIONAL = st.one_of(
+    st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", min_size=1, max_size=20),
+    st.text(alphabet="P0123456789", min_size=1, max_size=12),
+    st.text(alphabet="Pp0123456789abcX", min_size=8, max_size=10),
+    st.from_regex(r"[0-9]{2}[A-Z0-9]{6,16}", fullmatch=True),
+    st.from_regex(r"P[0-9]{8}", fullmatch=True),
+    st.from_regex(r"9[0-9]{2}[5-9][0-9]{5}", fullmatch=True),
+    st.text(alphabet="0123456789AX-&Ñ\u0660\u00b2 ", max_size=14),
+    st.text(max_size=12),
+    st.sampled_from(["91440000000000X", "91440300MA5F0ACME1", "P01594846", "p01594846", "078051120", "041234567",
+                     "912707010", "123456789", "1234567890", "٠١٢٣٤٥٦٧٨", "²12345678"]),
+)
+
+
+@settings(max_examples=600, deadline=None)
+@given(_NATIONAL)
+def test_the_us_modules_skipped_by_format_refuse_the_number_by_format(number):
+    from stdnum.exceptions import InvalidFormat
+
+    checks = numbers._module_checks(numbers._country_modules("US"), numbers._AUDITED_STDNUM)
+    assert {m.__name__ for m, how in checks if how} == set(numbers._REFUSE_LETTERS) | {numbers._PTIN}
+    plain = number.isascii() and number.isalnum()
+    for module, how in checks:
+        if how and plain and (not number.isdigit() if how == 1 else not numbers._ptin_shape(number)):
+            try:
+                module.validate(number)
+            except InvalidFormat:
+                continue
+            raise AssertionError(f"{module.__name__} did not refuse {number!r} by its format")
+
+
+@settings(max_examples=600, deadline=None)
+@given(_NATIONAL, st.sampled_from(["US", "CN", "TH", "DE"]))
+def test_a_national_number_reads_the_same_with_the_format_skips(number, country):
+    def read(audited):
+        saved = numbers._AUDITED_STDNUM
+        numbers._AUDITED_STDNUM = audited
+        numbers._WRONG_LENGTH.clear()
+        try:
+            return numbers._national_number(country, number)
+        finally:
+            numbers._AUDITED_STDNUM = saved
+            numbers._WRONG_LENGTH.clear()
+
+    assert read(numbers._AUDITED_STDNUM) == read(frozenset())
+
+
+@settings(max_examples=300, deadline=None)
+@given(_NATIONAL, st.sampled_from(["US", "CN", None, "MX"]))
+def test_a_registration_number_reads_the_same_with_the_format_skips(number, region):
+    def read(audited):
+        saved = numbers._AUDITED_STDNUM
+        numbers._AUDITED_STDNUM = audited
+        numbers._WRONG_LENGTH.clear()
+        numbers._registry_value.cache_clear()
+        try:
+            return numbers.registry_code(number, region)
+        except Exception as exc:  # noqa: BLE001 - the very refusal, compared
+            return type(exc), str(exc)
+        finally:
+            numbers._AUDITED_STDNUM = saved
+            numbers._WRONG_LENGTH.clear()
+            numbers._registry_value.cache_clear()
+
+    assert read(numbers._AUDITED_STDNUM) == read(frozenset())
+
+
+def test_the_format_skips_are_only_for_the_stdnum_versions_read():
+    import stdnum
+
+    checks = numbers._module_checks(numbers._country_modules("US"), frozenset({"0.0-not-this"}))
+    assert all(how == 0 for _m, how in checks)
+    if stdnum.__version__ in numbers._AUDITED_STDNUM:
+        assert any(how for _m, how in numbers._country_checks("US"))
