@@ -849,3 +849,43 @@ def test_an_ip_value_reads_the_same_as_through_ipaddress(text):
             return type(exc), str(exc)
 
     assert read(network.ip) == read(_ip_as_before)
+
+
+# ----- the thirteenth session: where a company is, by its name or address ---------------------
+
+def _country_hint_as_before(kind, value, flags):
+    """`normalize.country.country_hint` of a company name or an address as it was written
+    before the thirteenth session."""
+    from linkcheck.normalize import country as c
+
+    if kind == "company_name":
+        if c._HAS_CJK.search(value):
+            return "JP" if c._KANA_OR_JP_FORM.search(value) else "CN"
+        if c._HANGUL.search(value):
+            return "KR"
+        words = c._WORD.findall(c.fold(value))
+        return "CN" if words and words[0] in c._CN_PLACES else None
+    words = c._WORD.findall(c.fold(value))
+    for size in (4, 3, 2, 1):
+        if len(words) >= size and tuple(words[-size:]) in c._ADDRESS_COUNTRIES:
+            return c._ADDRESS_COUNTRIES[tuple(words[-size:])]
+    if c._HAS_CJK.search(value) and c._CN_ADDRESS.search(value) and not c._KANA_OR_JP_FORM.search(value):
+        return "CN"
+    return None
+
+
+_PLACE_TEXT = st.one_of(
+    st.text(max_size=30),
+    st.text(alphabet="abc XYZ,.-_1 Shenzhen Guangzhou China USA 深圳市路株式会社한국", max_size=40),
+    st.lists(st.sampled_from(["Shenzhen", "shenzhen", "Acme", "Trading", "Co.,", "Ltd", "China", "P.R.", "United", "States",
+                              "深圳", "有限公司", "株式会社", "서울", "Ｓhenzhen", "_", "123", "Room", "Road", "路", "日本", "Straße"]),
+             max_size=8).map(" ".join),
+)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.sampled_from(["company_name", "address"]), _PLACE_TEXT)
+def test_the_country_a_name_or_address_says_is_what_it_was(kind, value):
+    from linkcheck.normalize.country import country_hint
+
+    assert country_hint(kind, value, ()) == _country_hint_as_before(kind, value, ())
