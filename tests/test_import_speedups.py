@@ -7,7 +7,7 @@ import sys
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from linkcheck.normalize import numbers
+from linkcheck.normalize import network, numbers
 
 # Text as registration numbers arrive at python-stdnum (upper-case ASCII letters and digits),
 # as other callers could give it (separators, stdnum's look-alike characters, any Unicode).
@@ -676,3 +676,216 @@ def test_a_marketplace_s_region_remembered_is_the_region_read_again(marketplace)
 
     first = regions.region_for_marketplace(marketplace)
     assert regions.region_for_marketplace(marketplace) == first == regions._region_for_marketplace(marketplace)
+
+
+# ----- the thirteenth session: US modules that refuse a lettered number by its format ----------
+
+_NATIONAL = st.one_of(
+    st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", min_size=1, max_size=20),
+    st.text(alphabet="P0123456789", min_size=1, max_size=12),
+    st.text(alphabet="Pp0123456789abcX", min_size=8, max_size=10),
+    st.from_regex(r"[0-9]{2}[A-Z0-9]{6,16}", fullmatch=True),
+    st.from_regex(r"P[0-9]{8}", fullmatch=True),
+    st.from_regex(r"9[0-9]{2}[5-9][0-9]{5}", fullmatch=True),
+    st.text(alphabet="0123456789AX-&Ñ\u0660\u00b2 ", max_size=14),
+    st.text(max_size=12),
+    st.sampled_from(["91440000000000X", "91440300MA5F0ACME1", "P01594846", "p01594846", "078051120", "041234567",
+                     "912707010", "123456789", "1234567890", "٠١٢٣٤٥٦٧٨", "²12345678"]),
+)
+
+
+@settings(max_examples=600, deadline=None)
+@given(_NATIONAL)
+def test_the_us_modules_skipped_by_format_refuse_the_number_by_format(number):
+    from stdnum.exceptions import InvalidFormat
+
+    checks = numbers._module_checks(numbers._country_modules("US"), numbers._AUDITED_STDNUM)
+    assert {m.__name__ for m, how in checks if how} == set(numbers._REFUSE_LETTERS) | {numbers._PTIN}
+    plain = number.isascii() and number.isalnum()
+    for module, how in checks:
+        if how and plain and (not number.isdigit() if how == 1 else not numbers._ptin_shape(number)):
+            try:
+                module.validate(number)
+            except InvalidFormat:
+                continue
+            raise AssertionError(f"{module.__name__} did not refuse {number!r} by its format")
+
+
+@settings(max_examples=600, deadline=None)
+@given(_NATIONAL, st.sampled_from(["US", "CN", "TH", "DE"]))
+def test_a_national_number_reads_the_same_with_the_format_skips(number, country):
+    def read(audited):
+        saved = numbers._AUDITED_STDNUM
+        numbers._AUDITED_STDNUM = audited
+        numbers._WRONG_LENGTH.clear()
+        try:
+            return numbers._national_number(country, number)
+        finally:
+            numbers._AUDITED_STDNUM = saved
+            numbers._WRONG_LENGTH.clear()
+
+    assert read(numbers._AUDITED_STDNUM) == read(frozenset())
+
+
+@settings(max_examples=300, deadline=None)
+@given(_NATIONAL, st.sampled_from(["US", "CN", None, "MX"]))
+def test_a_registration_number_reads_the_same_with_the_format_skips(number, region):
+    def read(audited):
+        saved = numbers._AUDITED_STDNUM
+        numbers._AUDITED_STDNUM = audited
+        numbers._WRONG_LENGTH.clear()
+        numbers._registry_value.cache_clear()
+        try:
+            return numbers.registry_code(number, region)
+        except Exception as exc:  # noqa: BLE001 - the very refusal, compared
+            return type(exc), str(exc)
+        finally:
+            numbers._AUDITED_STDNUM = saved
+            numbers._WRONG_LENGTH.clear()
+            numbers._registry_value.cache_clear()
+
+    assert read(numbers._AUDITED_STDNUM) == read(frozenset())
+
+
+def test_the_format_skips_are_only_for_the_stdnum_versions_read():
+    import stdnum
+
+    checks = numbers._module_checks(numbers._country_modules("US"), frozenset({"0.0-not-this"}))
+    assert all(how == 0 for _m, how in checks)
+    if stdnum.__version__ in numbers._AUDITED_STDNUM:
+        assert any(how for _m, how in numbers._country_checks("US"))
+
+
+# ----- the thirteenth session: IPv6 addresses read and written without ipaddress's loops ------
+
+def _ipv6_text_as_before(number: int) -> str:
+    """`normalize.ipv6_text` as it was written before the thirteenth session."""
+    digits = f"{number:032x}"
+    text = f":{':'.join([digits[i:i + 4].lstrip('0') or '0' for i in range(0, 32, 4)])}:"
+    for run in network._ZERO_RUNS:
+        at = text.find(run)
+        if at >= 0:
+            end = at + len(run)
+            return (text[1:at] if at else "") + "::" + (text[end:-1] if end < len(text) else "")
+    return text[1:-1]
+
+
+_HEXTET = st.one_of(st.just(0), st.just(0), st.just(0xFFFF), st.integers(0, 0xFFFF), st.integers(0, 0xF))
+_V6_INT = st.one_of(st.lists(_HEXTET, min_size=8, max_size=8).map(lambda h: int("".join(f"{x:04x}" for x in h), 16)),
+                    st.integers(0, (1 << 128) - 1), st.sampled_from([0, 1, (1 << 128) - 1, 0xFFFF << 32, 0xFFFF << 32 | 1]))
+
+
+@settings(max_examples=1500, deadline=None)
+@given(_V6_INT)
+def test_ipv6_text_is_what_it_was_and_what_ipaddress_prints(number):
+    import ipaddress
+
+    assert network.ipv6_text(number) == _ipv6_text_as_before(number)
+    if number >> 32 != 0xFFFF:  # (ipaddress prints a mapped address with its IPv4 part)
+        assert network.ipv6_text(number) == str(ipaddress.IPv6Address(number))
+
+
+def test_ipv6_text_of_a_number_out_of_range_is_what_it_was():
+    for number in (-1, 1 << 128, (1 << 130) + 5):
+        assert network.ipv6_text(number) == _ipv6_text_as_before(number)
+
+
+def _v6_spellings(hextets, gap_at, gap_len, widths, upper):
+    groups = [f"{h:0{w}x}" if len(f"{h:x}") <= w else f"{h:x}" for h, w in zip(hextets, widths, strict=True)]
+    if gap_len:
+        groups = groups[:gap_at] + [""] + groups[gap_at + gap_len:]
+        text = ":".join(groups)
+        text = ("::" + text[1:]) if text.startswith(":") else text
+        text = (text[:-1] + "::") if text.endswith(":") and not text.endswith("::") else text
+    else:
+        text = ":".join(groups)
+    return text.upper() if upper else text
+
+
+_V6_TEXT = st.one_of(
+    st.builds(_v6_spellings, st.lists(_HEXTET, min_size=8, max_size=8), st.integers(0, 7), st.integers(0, 8),
+              st.lists(st.integers(1, 5), min_size=8, max_size=8), st.booleans()),
+    st.text(alphabet="0123456789abcdefABCDEFg:.%/[] ", max_size=44),
+    st.from_regex(r"[0-9a-f:]{0,42}", fullmatch=True),
+    st.sampled_from(["::", "::1", "1::", ":::", "1:::2", "1::2::3", "1:2:3:4:5:6:7:8", "1:2:3:4:5:6:7::", "::2:3:4:5:6:7:8",
+                     "1:2:3:4:5:6:7:8::", "::1:2:3:4:5:6:7:8", "1:2:3:4::5:6:7:8", "12345::", ":1::2", "1::2:", "::ffff:1.2.3.4",
+                     "::ffff:102:304", "64:ff9b::102:304", "2001:db8::1%eth0", "fe80::1", "2001:db8:0:0::10", "0:0:0:0:0:0:0:0"]),
+)
+
+
+@settings(max_examples=2500, deadline=None)
+@given(_V6_TEXT)
+def test_an_ipv6_address_reads_as_ipaddress_reads_it(text):
+    import ipaddress
+
+    lowered = text.lower()
+    number = network._v6_number(lowered)
+    try:
+        expected = int(ipaddress.IPv6Address(lowered))
+    except ValueError:
+        expected = None
+    if number is not None:
+        assert number == expected
+    assert number is not None or expected is None or not network._V6_FULL.fullmatch(lowered)
+
+
+def _ip_as_before(text):
+    """`normalize.ip` with every IPv6 address read by ipaddress (as before the thirteenth session)."""
+    saved = network._v6_number
+    network._v6_number = lambda _text: None
+    try:
+        return network.ip(text)
+    finally:
+        network._v6_number = saved
+
+
+@settings(max_examples=2000, deadline=None)
+@given(_V6_TEXT)
+def test_an_ip_value_reads_the_same_as_through_ipaddress(text):
+    def read(parse):
+        try:
+            return parse(text)
+        except Exception as exc:  # noqa: BLE001 - the very refusal, compared
+            return type(exc), str(exc)
+
+    assert read(network.ip) == read(_ip_as_before)
+
+
+# ----- the thirteenth session: where a company is, by its name or address ---------------------
+
+def _country_hint_as_before(kind, value, flags):
+    """`normalize.country.country_hint` of a company name or an address as it was written
+    before the thirteenth session."""
+    from linkcheck.normalize import country as c
+
+    if kind == "company_name":
+        if c._HAS_CJK.search(value):
+            return "JP" if c._KANA_OR_JP_FORM.search(value) else "CN"
+        if c._HANGUL.search(value):
+            return "KR"
+        words = c._WORD.findall(c.fold(value))
+        return "CN" if words and words[0] in c._CN_PLACES else None
+    words = c._WORD.findall(c.fold(value))
+    for size in (4, 3, 2, 1):
+        if len(words) >= size and tuple(words[-size:]) in c._ADDRESS_COUNTRIES:
+            return c._ADDRESS_COUNTRIES[tuple(words[-size:])]
+    if c._HAS_CJK.search(value) and c._CN_ADDRESS.search(value) and not c._KANA_OR_JP_FORM.search(value):
+        return "CN"
+    return None
+
+
+_PLACE_TEXT = st.one_of(
+    st.text(max_size=30),
+    st.text(alphabet="abc XYZ,.-_1 Shenzhen Guangzhou China USA 深圳市路株式会社한국", max_size=40),
+    st.lists(st.sampled_from(["Shenzhen", "shenzhen", "Acme", "Trading", "Co.,", "Ltd", "China", "P.R.", "United", "States",
+                              "深圳", "有限公司", "株式会社", "서울", "Ｓhenzhen", "_", "123", "Room", "Road", "路", "日本", "Straße"]),
+             max_size=8).map(" ".join),
+)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.sampled_from(["company_name", "address"]), _PLACE_TEXT)
+def test_the_country_a_name_or_address_says_is_what_it_was(kind, value):
+    from linkcheck.normalize.country import country_hint
+
+    assert country_hint(kind, value, ()) == _country_hint_as_before(kind, value, ())

@@ -51,20 +51,21 @@ def country_hint(kind: str, value: str, flags: tuple[str, ...]) -> str | None:
                     return country
         return None
     if kind == "company_name":
-        if _HAS_CJK.search(value):
+        ascii_text = value.isascii()  # (no CJK character, no Hangul: the first two tests pass)
+        if not ascii_text and _HAS_CJK.search(value):
             if _KANA_OR_JP_FORM.search(value):
                 return "JP"
             return "CN"
-        if _HANGUL.search(value):
+        if not ascii_text and _HANGUL.search(value):
             return "KR"
-        words = _WORD.findall(fold(value))
-        return "CN" if words and words[0] in _CN_PLACES else None
+        first = _WORD.search(fold(value))  # (the first word findall would give)
+        return "CN" if first is not None and first.group() in _CN_PLACES else None
     if kind == "address":
         words = _WORD.findall(fold(value))
         for size in (4, 3, 2, 1):
             if len(words) >= size and tuple(words[-size:]) in _ADDRESS_COUNTRIES:
                 return _ADDRESS_COUNTRIES[tuple(words[-size:])]
-        if _HAS_CJK.search(value) and _CN_ADDRESS.search(value) and not _KANA_OR_JP_FORM.search(value):
+        if not value.isascii() and _HAS_CJK.search(value) and _CN_ADDRESS.search(value) and not _KANA_OR_JP_FORM.search(value):
             return "CN"
         return None
     return None

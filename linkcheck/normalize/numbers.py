@@ -245,6 +245,39 @@ _EITHER_OF = frozenset({"stdnum.us.tin", "stdnum.th.tin"})
 _WRONG_LENGTH: set = set()
 
 
+# stdnum modules whose validate() refuses with InvalidFormat, before anything else, every
+# number of ASCII letters and digits that is not all digits: their first step is a pattern of
+# digits and dashes (atin, ein, itin, ssn: `_xxx_re.search(clean(number, '').strip())`) or
+# `isdigits` (rtn) on the number as given -- `clean` and `strip` leave such a number as it is.
+# A unified social credit code, or any registration number with a letter, meets all of them on
+# a US marketplace (six modules, about 30 us a number). Only for the stdnum versions read to
+# say so (`_AUDITED_STDNUM`); tests/test_import_speedups.py checks each against validate().
+_REFUSE_LETTERS = frozenset({"stdnum.us.atin", "stdnum.us.ein", "stdnum.us.itin", "stdnum.us.ssn", "stdnum.us.rtn"})
+# stdnum.us.ptin: `compact(number).upper()` must match ^P[0-9]{8}$ (else InvalidFormat, first).
+_PTIN = "stdnum.us.ptin"
+_AUDITED_STDNUM = frozenset({"2.2"})
+
+
+def _ptin_shape(number: str) -> bool:
+    return len(number) == 9 and number[0] in "Pp" and number[1:].isdigit()
+
+
+def _country_checks(country: str) -> tuple:
+    """`_country_modules(country)`, each with what it refuses by format before anything else:
+    0 nothing known, 1 every ASCII alphanumeric number with a letter, 2 every ASCII
+    alphanumeric number not shaped as a PTIN (`_ptin_shape`)."""
+    return _module_checks(_country_modules(country), _AUDITED_STDNUM)
+
+
+@lru_cache(maxsize=None)
+def _module_checks(modules: tuple, audited_versions: frozenset) -> tuple:
+    import stdnum
+
+    audited = getattr(stdnum, "__version__", None) in audited_versions
+    return tuple((module, 0 if not audited else 1 if module.__name__ in _REFUSE_LETTERS else 2 if module.__name__ == _PTIN else 0)
+                 for module in modules)
+
+
 def _national_number(country: str, number: str) -> tuple[str, bool] | None:
     """`number` as `country`'s tax or registration number in stdnum's compact form, and
     whether its check digits fail; None when no number of that country has its shape."""
@@ -252,7 +285,11 @@ def _national_number(country: str, number: str) -> tuple[str, bool] | None:
 
     failing = None
     shape = (len(number), number[:2])
-    for module in _country_modules(country):
+    plain = number.isascii() and number.isalnum()  # (ASCII letters and digits only)
+    lettered = plain and not number.isdigit()
+    for module, refuses in _country_checks(country):
+        if refuses and plain and (lettered if refuses == 1 else not _ptin_shape(number)):
+            continue  # (validate would raise InvalidFormat: see _REFUSE_LETTERS)
         if (module, shape) in _WRONG_LENGTH:
             continue
         try:
