@@ -10,4 +10,4 @@ def run() -> None:
     early.start(sys.argv[1:])
     from .cli import run as run_command_line
 
-    run_command_line()
+    run_command_line(at_once=True)
