@@ -27,7 +27,10 @@ prints every event. The harness costs a few ms; compare timelines with timelines
 and prints the median and range of wall time and of CPU time (user + system of the process and
 its threads -- the Argon2id derivation's OpenSSL threads included), with the load average.
 Modes: `console` (the venv's `linkcheck` script), `module` (`python -m linkcheck`), `probe`
-(bench/run.py's peak-memory probe).
+(bench/run.py's peak-memory probe), `keyed` (everything but the key derivation: this process
+derives the store's key once, keeps it in memory and hands it to each run through a pipe --
+never through a file or the environment -- where `early.argon2id` returns it; the CPU time is
+then all the rest, which the derivation's spread on a loaded machine otherwise hides).
 """
 
 from __future__ import annotations
@@ -271,19 +274,58 @@ def gil(iterations: int, trials: int) -> None:
 # ----- A/B ---------------------------------------------------------------------------------------
 
 
+# `keyed` mode: the store's key-encryption key read from the pipe GATE_KEK_FD names, returned by
+# every Argon2id call of the run (the passphrase and parameters are the store's: nothing else runs).
+KEYED = """\
+import os, sys
+fd = int(os.environ.pop("GATE_KEK_FD"))
+kek = os.read(fd, 64)
+os.close(fd)
+import linkcheck.early as early
+early.argon2id = lambda *args: kek
+sys.argv[0] = "linkcheck"
+from linkcheck.entry import run
+run()
+"""
+
+
+def store_kek(folder: Path) -> bytes:
+    """The bench store's key-encryption key, derived here once (kept in memory only)."""
+    sys.path.insert(0, str(ROOT))
+    from linkcheck import early
+
+    params = early._header_params(str(folder / "store.db"))
+    if params is None:
+        raise SystemExit(f"no store header in {folder / 'store.db'}")
+    _algorithm, salt, iterations, memory_kib, lanes = params
+    return early.argon2id(PASSPHRASE.encode("utf-8"), salt, iterations, memory_kib, lanes)
+
+
 def invocation(mode: str, args: list[str], peak_file: Path) -> list[str]:
     if mode == "console":
         return [*console_script(), *args]
     if mode == "module":
         return [sys.executable, "-m", "linkcheck", *args]
+    if mode == "keyed":
+        return [sys.executable, "-c", KEYED, *args]
     return [sys.executable, "-c", probe(), str(peak_file), *args]
 
 
 def once(folder: Path, tree: Path, mode: str, args: list[str], peak_file: Path,
-         home: Path | None = None) -> tuple[float, float]:
+         home: Path | None = None, kek: bytes | None = None) -> tuple[float, float]:
+    env = environment(folder, tree, home)
+    fds: tuple[int, ...] = ()
+    if mode == "keyed":
+        assert kek is not None
+        read, write = os.pipe()
+        os.write(write, kek)
+        os.close(write)
+        env["GATE_KEK_FD"], fds = str(read), (read,)
     start = time.perf_counter()
-    proc = subprocess.Popen(invocation(mode, args, peak_file), env=environment(folder, tree, home),
+    proc = subprocess.Popen(invocation(mode, args, peak_file), env=env, pass_fds=fds,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=peak_file.parent)
+    for fd in fds:
+        os.close(fd)
     _pid, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - start
     code = os.waitstatus_to_exitcode(status)
@@ -295,6 +337,7 @@ def once(folder: Path, tree: Path, mode: str, args: list[str], peak_file: Path,
 def ab(folder: Path, trees: list[Path], runs: int, names: list[str], modes: list[str],
        default_store: bool = False) -> None:
     table = commands(folder)
+    kek = store_kek(folder) if "keyed" in modes else None
     results: dict[tuple[str, str, Path], list[tuple[float, float]]] = {}
     loads = [os.getloadavg()[0]]
     with tempfile.TemporaryDirectory(prefix="gate-ab-") as tmp:
@@ -304,7 +347,7 @@ def ab(folder: Path, trees: list[Path], runs: int, names: list[str], modes: list
                 for mode in modes:
                     for tree in trees if round_ % 2 == 0 else trees[::-1]:
                         results.setdefault((name, mode, tree), []).append(
-                            once(folder, tree, mode, table[name], Path(tmp) / "peak", home))
+                            once(folder, tree, mode, table[name], Path(tmp) / "peak", home, kek))
             loads.append(os.getloadavg()[0])
     print(f"{runs} runs each, alternating; load average (1 min) {min(loads):.2f}-{max(loads):.2f}")
     for (name, mode, tree), found in results.items():
@@ -344,7 +387,7 @@ def main() -> None:
         timeline(folder, args.tree.resolve(), commands(folder)[args.command], args.all, args.default_store)
     else:
         modes = args.modes.split(",")
-        if not set(modes) <= {"console", "module", "probe"}:
+        if not set(modes) <= {"console", "module", "probe", "keyed"}:
             raise SystemExit(f"unknown mode in {args.modes!r}")
         ab(folder, [tree.resolve() for tree in args.tree], args.runs, args.commands.split(","), modes,
            args.default_store)

@@ -15,4 +15,4 @@ def run() -> None:
         # else (exit 130), not a traceback. (English: the interface's language is not read yet.)
         sys.stderr.write("linkcheck: interrupted\n")
         sys.exit(130)
-    run_command_line()
+    run_command_line(at_once=True)

@@ -58,6 +58,17 @@ def test_ab_reports_each_command_for_each_tree(tmp_path):
     assert all("CPU" in row and str(BENCH.parent) in row for row in rows)
 
 
+def test_ab_keyed_runs_without_the_derivation_and_writes_no_key(tmp_path):
+    _bench_store(tmp_path)
+    before = {p for p in tmp_path.rglob("*")}
+    out = _gate("ab", str(tmp_path), "--tree", str(BENCH.parent), "--runs", "1", "--commands", "check,precheck",
+                "--modes", "keyed")
+    rows = [line for line in out.splitlines() if " wall " in line]
+    assert len(rows) == 2 and all(" keyed " in row for row in rows), out
+    # The key went through a pipe: nothing new in the store's folder but the caches.
+    assert all("cache" in p.parts for p in set(tmp_path.rglob("*")) - before)
+
+
 def test_the_gil_check_runs_the_loop_beside_the_derivation():
     out = _gate("gil", "--iterations", "1", "--trials", "1")
     assert out.startswith("loop alone ") and "beside the derivation it ends at" in out and "load" in out

@@ -18,6 +18,7 @@ from ..registry import kinds
 from ..importers import reader_names
 from ..linkage.rules import load_rules
 from .localise import _width
+from . import end_when_answered
 from .account_cmds import STATUS
 from ..usecases import audit as audit_job
 from ..usecases import precheck as precheck_job
@@ -338,6 +339,7 @@ def precheck(file, name, marketplace, region, input_format, min_level, fail_on, 
       linkcheck precheck -m amazon.com --phone "(201) 555-0123" --company-name "Willow Creek Supplies Inc."
       linkcheck precheck planned.json --format json --fail-on critical
     """
+    end_when_answered()  # writes nothing: its answer is all it leaves (the process ends once it is written)
     given = {k: v for k, v in values.items() if v}
     if file is not None and given:
         raise click.UsageError(_("give either FILE or value options (--email, --phone, ...), not both"))

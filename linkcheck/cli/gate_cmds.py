@@ -32,6 +32,7 @@ from .options import (
     store_options,
     take_from_environment,
 )
+from . import end_when_answered
 from .changes import CHANGE_WORDS, change_what
 from .output import format_option, render_json, render_rows
 
@@ -668,6 +669,7 @@ def check_cmd(ctx, name, machine, rules_file, fail_on, record, allow_unchecked_i
       linkcheck check acme-us --public-ip auto --record
       linkcheck check acme-us --public-ip 203.0.113.7 --fail-on critical --format json
     """
+    end_when_answered()  # its answer is all it leaves: the process ends once it is written
     chosen = _BrowserChoice.parse(browser, browser_api, api_key_file)
     if chosen is None and strict_computer is not None:
         raise UsageError(_("--strict-computer and --no-strict-computer go with --browser VENDOR:PROFILE_ID"))

@@ -93,15 +93,63 @@ def render_rows(rows: list[dict], fmt: str, columns: list[str] | None = None) ->
         return buf.getvalue().rstrip("\n")
     if not rows:
         return _("(none)")
-    from tabulate import tabulate
-
     # Control characters shown here already (not only by the terminal filter), so columns align.
     # Headers in the interface language; tabulate measures Chinese as two columns (wcwidth).
     # Several values in one cell: "a; b" in English, "a；b" as Chinese writes a list of things
     # that may hold commas themselves (a CSV cell keeps "; " in every language).
     between = _("; ")
-    return tabulate([[_table_cell(c, row.get(c), between) for c in columns] for row in rows],
-                    headers=[translate(c) for c in columns])
+    cells = [[_table_cell(c, row.get(c), between) for c in columns] for row in rows]
+    headers = [translate(c) for c in columns]
+    plain = plain_table(cells, headers)
+    if plain is not None:
+        return plain
+    from tabulate import tabulate
+
+    return tabulate(cells, headers=headers)
+
+
+# What may stand in a cell that tabulate would read as a number (int, float, "inf", "nan",
+# "1e5", "1_000", "1,000.5") or a boolean: a cell of printable ASCII with any other character
+# is text to it.
+_MAYBE_NUMBER = re.compile(r"[0-9+\-.,_eEiInNfFtTyYaA]*")
+_DIGITS = re.compile(r"[0-9]{1,300}")  # (int() refuses a number of more than 4,300 digits: text to tabulate)
+
+
+def plain_table(cells: list[list[str]], headers: list[str]) -> str | None:
+    """`tabulate(cells, headers=headers)` -- its "simple" table, the same text -- for the tables
+    linkcheck prints most (a check's STOP, a precheck's pairs: English words, masked values,
+    whole numbers), without importing tabulate and wcwidth, which take 20-40 ms of CPU (tabulate
+    reads its own version from the installed packages' metadata at import) on the path after
+    the store's key. None for anything else -- a character outside printable ASCII (Chinese,
+    which tabulate measures by display width), a cell with spaces at either end, a cell tabulate
+    reads as a number other than digits alone (or as a boolean) -- which tabulate lays out."""
+    if not headers or not cells or any(len(row) != len(headers) for row in cells):
+        return None
+    columns = []
+    for index, header in enumerate(headers):
+        if not (header.isascii() and header.isprintable()):
+            return None
+        column = [row[index] for row in cells]
+        numbers = text = False
+        for cell in column:
+            if type(cell) is not str or not (cell.isascii() and cell.isprintable()):
+                return None
+            if not cell:
+                continue
+            if cell != cell.strip(" ") or cell in ("True", "False"):
+                return None
+            if not _MAYBE_NUMBER.fullmatch(cell):
+                text = True
+            elif _DIGITS.fullmatch(cell):
+                numbers = True
+            else:
+                return None  # "1.5", "-2", "nan", "tea", ...: tabulate's rules, tabulate's layout
+        width = max(len(header) + 2, *map(len, column))
+        if numbers and not text:  # a column of whole numbers: right-aligned, its header too
+            columns.append([header.rjust(width), "-" * width, *(cell.rjust(width) for cell in column)])
+        else:
+            columns.append([header.ljust(width), "-" * width, *(cell.ljust(width) for cell in column)])
+    return "\n".join("  ".join(line).rstrip() for line in zip(*columns, strict=True))
 
 
 def _table_cell(column: str, value: Any, between: str) -> str:

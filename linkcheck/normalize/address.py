@@ -6,6 +6,7 @@ import re
 from importlib import resources
 
 from ..i18n import _
+from ..lazy import lazy_pattern
 from .company import _LEGAL_ZH, _PREFECTURES, _TRADE_ZH, TRADE_WORDS
 from .places import _CITIES, _DISTRICTS, _FUNCTION_WORDS, _PLACES_ZH, _PROVINCES, PLACE_WORDS
 from .text import _CJK_GAP, _HAS_CJK, _LETTER, Canonical, Rejected, _folded, _spaced, _split_cjk, _words, word_list, word_map
@@ -28,14 +29,16 @@ _ZH_LEVEL_WORDS = frozenset({"district", "county", "town", "subdistrict"})
 # A number before a Chinese unit word belongs to it: 1203室 is room 1203, 5号楼 building 5.
 _ZH_UNITS = {"号楼": "building", "栋": "building", "幢": "building", "座": "building", "室": "room", "房": "room",
              "楼": "floor", "层": "floor", "单元": "unit", "号": ""}
-_ZH_UNIT_NUMBER = re.compile(r"([0-9]+|[a-z])\s*(号楼|栋|幢|座|室|房|楼|层|单元|号)")
+_ZH_UNIT_NUMBER = lazy_pattern(globals(), "_ZH_UNIT_NUMBER", r"([0-9]+|[a-z])\s*(号楼|栋|幢|座|室|房|楼|层|单元|号)")
 ZH_UNIT_WORDS = frozenset(_ZH_UNITS)  # (for masks: the unit after a number is structure, not place)
 # A province before a prefecture-level city adds nothing (the city names it): 广东省深圳市 is 深圳市.
-_ZH_PROVINCE_BEFORE_CITY = re.compile(
+# (These three serve Chinese addresses only: compiled when first used.)
+_ZH_PROVINCE_BEFORE_CITY = lazy_pattern(
+    globals(), "_ZH_PROVINCE_BEFORE_CITY",
     r"^\s*(?:中国|中华人民共和国)?\s*[\u4e00-\u9fff]{2,7}?(?:省|自治区)\s*(?=[\u4e00-\u9fff]{2,5}?(?:市|自治州|地区|盟))")
 # The number that ends an address after its street number, building or floor is the room:
 # 科技园路1号1203 is 科技园路1号1203室, as it is read.
-_ZH_TRAILING_ROOM = re.compile(r"(?<=[号栋幢座楼层元])\s*([0-9]{3,5})\s*$")
+_ZH_TRAILING_ROOM = lazy_pattern(globals(), "_ZH_TRAILING_ROOM", r"(?<=[号栋幢座楼层元])\s*([0-9]{3,5})\s*$")
 
 
 def _zh_unit_number(m: re.Match) -> str:

@@ -7,6 +7,7 @@ from importlib import resources
 from functools import lru_cache
 
 from ..i18n import _
+from ..lazy import lazy_pattern
 from .places import _FUNCTION_WORDS, _PLACES_ZH, PLACE_WORDS
 from .text import _LETTER, Canonical, Rejected, _split_cjk, _text, _translate, _words, word_list, word_map
 
@@ -142,7 +143,7 @@ CN_PLACES_LATIN = frozenset(_PLACES_ZH.values()) | frozenset(_PREFECTURES.values
 # The related key of a company's brand in pinyin starts with this ("company_name:py pengyuan"),
 # as a person's name's does (normalize.person.PINYIN_MARK).
 PINYIN_MARK = "py "
-_HAN_ONLY = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+_HAN_ONLY = lazy_pattern(globals(), "_HAN_ONLY", "[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")  # (compiled when first used)
 
 
 def brand_pinyin(tokens: list[str]) -> str | None:

@@ -10,11 +10,13 @@ from __future__ import annotations
 import re
 
 from ..i18n import N_
+from ..lazy import lazy_pattern
 from .places import _CITIES, _PROVINCES
 from .text import _HAS_CJK, fold
 
-_KANA_OR_JP_FORM = re.compile("[\u3040-\u30ff]|株式会社|合同会社|有限会社")
-_HANGUL = re.compile("[\uac00-\ud7af]")
+# Compiled when first used (CJK text): not at import.
+_KANA_OR_JP_FORM = lazy_pattern(globals(), "_KANA_OR_JP_FORM", "[\u3040-\u30ff]|株式会社|合同会社|有限会社")
+_HANGUL = lazy_pattern(globals(), "_HANGUL", "[\uac00-\ud7af]")
 _CN_PLACES = frozenset(_CITIES.values()) | frozenset(_PROVINCES.values())
 _WORD = re.compile(r"[^\W\d_]+")
 # Country names an address ends with, as folded words -> ISO code.
@@ -28,7 +30,7 @@ _ADDRESS_COUNTRIES = {
 }
 _NOT_ALNUM = re.compile(r"[\W_]+")
 _PREFIXES = {"GR": ("EL",), "GB": ("XI",)}
-_CN_ADDRESS = re.compile("[省市区县镇路街]")
+_CN_ADDRESS = lazy_pattern(globals(), "_CN_ADDRESS", "[省市区县镇路街]")
 
 # How strongly a kind says where the company is: a registered number beats an address,
 # which beats the look of a name.

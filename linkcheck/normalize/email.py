@@ -7,6 +7,7 @@ import unicodedata
 from functools import lru_cache
 
 from ..i18n import _
+from ..lazy import lazy_pattern
 from .network import _tld_ok, domain_name
 from .text import Canonical, Rejected, _nfkc, word_list, word_map
 
@@ -80,7 +81,8 @@ def _domain(text: str) -> tuple[str, str, int]:
 # Two addresses typed into one cell, joined by a comma (either width), 、, a slash or spaces: each
 # side something@something.tld, so a stray "@@/" is not taken for two addresses.
 _ADDRESS_SHAPE = r"[^@\s,，、/／]+@[^@\s,，、/／]+\.[^@\s,，、/／.]+"
-_TWO_ADDRESSES = re.compile(_ADDRESS_SHAPE + r"\s*[,，、/／\s]\s*" + _ADDRESS_SHAPE)
+_TWO_ADDRESSES = lazy_pattern(globals(), "_TWO_ADDRESSES",  # (compiled when first used: a cell with two @)
+                              _ADDRESS_SHAPE + r"\s*[,，、/／\s]\s*" + _ADDRESS_SHAPE)
 
 
 def email(text: str) -> Canonical:

@@ -13,11 +13,12 @@ from functools import lru_cache
 from importlib import resources
 
 from ..i18n import _
+from ..lazy import lazy_pattern
 from .text import _HAS_CJK, _LETTER, Canonical, Rejected, _split_cjk, _text, word_list
 
 _HONORIFICS = frozenset("mr mrs ms miss mx dr prof sir madam mme herr frau".split())
 _HONORIFICS_ZH = re.compile("(?:先生|女士|小姐|さん|様)$")
-_HAN_ONLY = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+_HAN_ONLY = lazy_pattern(globals(), "_HAN_ONLY", "[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")  # (compiled when first used)
 # The related key of a name's romanisation starts with this ("legal_representative:py li wei").
 PINYIN_MARK = "py "
 _FACET = "legal_representative"

@@ -6,6 +6,7 @@ import re
 from functools import lru_cache
 
 from ..i18n import _
+from ..lazy import lazy_pattern
 from .text import Canonical, Rejected, _nfkc
 
 # An extension after the number: `ext 12`, `ext. 12`, `ext: 12`, `extn 12`, `extension 12`,
@@ -31,7 +32,8 @@ _TRAILING_NOTE = re.compile(r"(?<=\d)\s*\([^()\d]*\)\s*$")
 # The same note without brackets, or a WeChat id in brackets: `137 1234 5678 微信同号`,
 # `13712345678，同微信`, `13712345678 / 微信同号`, `13712345678（微信：abc123）` -- after the last
 # digit, text with no digit that holds Chinese, or a bracket that names WeChat.
-_TRAILING_WORDS = re.compile(r"(?<=\d)[\s,、/:;-]*(?=[^\d()]*[\u3400-\u9fff])[^\d()]*$")
+_TRAILING_WORDS = lazy_pattern(globals(), "_TRAILING_WORDS",  # (compiled when first used: a number with Chinese)
+                               r"(?<=\d)[\s,、/:;-]*(?=[^\d()]*[\u3400-\u9fff])[^\d()]*$")
 _WECHAT_NOTE = re.compile(r"(?<=\d)\s*\(\s*(?:微信|wechat|wx|vx)[^()]*\)\s*$", re.IGNORECASE)
 
 
