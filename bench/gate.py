@@ -322,10 +322,12 @@ def once(folder: Path, tree: Path, mode: str, args: list[str], peak_file: Path,
         os.close(write)
         env["GATE_KEK_FD"], fds = str(read), (read,)
     start = time.perf_counter()
-    proc = subprocess.Popen(invocation(mode, args, peak_file), env=env, pass_fds=fds,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=peak_file.parent)
-    for fd in fds:
-        os.close(fd)
+    try:
+        proc = subprocess.Popen(invocation(mode, args, peak_file), env=env, pass_fds=fds,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=peak_file.parent)
+    finally:
+        for fd in fds:  # the key's pipe closed here whether or not the run started
+            os.close(fd)
     _pid, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - start
     code = os.waitstatus_to_exitcode(status)

@@ -17,7 +17,9 @@ from __future__ import annotations
 import errno
 import gc
 import os
+import subprocess
 import sys
+import time
 
 import click
 import pytest
@@ -117,9 +119,13 @@ def test_a_killed_writers_partial_file_is_removed_by_the_next_writer(tmp_path):
     identity, master, context = "file:" + str(tmp_path / "store.db"), bytes(32), bytes(32)
     for path in (sievecache.cache_path(identity), auditcache.cache_path(identity), gatecache.cache_path(identity)):
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        left = [path.with_name(f".{path.name}.partial-{pid}") for pid in (123456, 7)]
+        left = [path.with_name(f".{path.name}.partial-{pid}") for pid in (_dead_pid(), _dead_pid())]
         for partial in left:
             partial.write_bytes(b"x" * 1000)
+        stale = path.with_name(f".{path.name}.partial-{os.getpid()}")  # alive, but not written to
+        stale.write_bytes(b"x")                                         # for LOCK_SECONDS
+        os.utime(stale, (time.time() - gatecache.LOCK_SECONDS - 5,) * 2)
+        left.append(stale)
         other = path.with_name(f".{path.name}.lockless")  # anything else is not the writer's
         other.write_bytes(b"kept")
         lock = gatecache._claim(path)
@@ -131,10 +137,42 @@ def test_a_killed_writers_partial_file_is_removed_by_the_next_writer(tmp_path):
             lock.unlink()
     # And a real write of the sieve's verdicts: its own file in place, nothing partial left.
     path = sievecache.cache_path(identity)
-    path.with_name(f".{path.name}.partial-99").write_bytes(b"y")
+    path.with_name(f".{path.name}.partial-{_dead_pid()}").write_bytes(b"y")
     assert sievecache.write(identity, master, context, {bytes(16): True})
     assert sorted(p.name for p in path.parent.iterdir() if "partial" in p.name) == []
     assert sievecache.load(sievecache.read(identity), master, identity, context) is not None
+
+
+def _dead_pid() -> int:
+    """The process id of a process that has ended (a killed writer's)."""
+    child = subprocess.Popen([sys.executable, "-c", ""])
+    child.wait()
+    return child.pid
+
+
+def test_a_live_writers_fresh_partial_is_kept_by_the_next_lock_holder(tmp_path):
+    # A writer slower than LOCK_SECONDS loses its lock to the next one, but is still writing its
+    # partial file: the new holder's sweep keeps it while its process lives, and takes it once
+    # the process is gone.
+    from linkcheck.store import gatecache
+
+    path = gatecache.cache_path("file:" + str(tmp_path / "store.db"))
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    writer = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        partial = path.with_name(f".{path.name}.partial-{writer.pid}")
+        partial.write_bytes(b"being written")
+        lock = gatecache._claim(path)
+        assert lock is not None
+        lock.unlink()
+        assert partial.exists()
+    finally:
+        writer.kill()
+        writer.wait()
+    lock = gatecache._claim(path)
+    assert lock is not None
+    lock.unlink()
+    assert not partial.exists()
 
 
 def test_a_writer_holding_the_lock_keeps_the_others_partials(tmp_path):

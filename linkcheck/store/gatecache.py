@@ -484,20 +484,41 @@ def _claim(path: Path) -> Path | None:
 def _remove_partials(path: Path) -> None:
     """The partial files (`_write_file`) of `path` that earlier writers left: a writer killed
     while it wrote (kill -9, out of memory, the machine stopped) leaves its whole file behind,
-    as large as the snapshot, and no later writer would ever take it away. The lock is ours now,
-    so none is being written (a writer whose lock was taken over as too old then fails to
-    rename its file, and the next command writes the snapshot again)."""
+    as large as the snapshot, and no later writer would ever take it away. Only a file no live
+    writer can still be writing goes (`_abandoned`): the lock is ours, but a writer slower than
+    LOCK_SECONDS, whose lock was taken over, may still be writing its own (it then fails to
+    rename it, and the next command writes the snapshot again)."""
     prefix = f".{path.name}.partial-"
     try:
         with os.scandir(path.parent) as entries:
             for entry in entries:
-                if entry.name.startswith(prefix) and entry.is_file(follow_symlinks=False):
+                if entry.name.startswith(prefix) and entry.is_file(follow_symlinks=False) and _abandoned(
+                        entry, entry.name[len(prefix):]):
                     try:
                         os.unlink(entry.path)
                     except OSError:
                         pass
     except OSError:
         pass
+
+
+def _abandoned(entry: os.DirEntry, writer: str) -> bool:
+    """True when the partial file's writer (the process id its name ends with) is gone, or when
+    nothing has written to it for LOCK_SECONDS; a live process's fresh file is kept."""
+    try:
+        if not 0 <= time.time() - entry.stat(follow_symlinks=False).st_mtime < LOCK_SECONDS:
+            return True
+    except OSError:
+        return False
+    if not writer.isdigit() or int(writer) <= 0:
+        return False
+    try:
+        os.kill(int(writer), 0)
+    except ProcessLookupError:
+        return True
+    except (OSError, OverflowError):  # alive but another user's, or no such number of process
+        return False
+    return False
 
 
 def _write(identity: str, master: bytes, acc: int, verified: dict, index: tuple, extra: dict | None,

@@ -840,7 +840,7 @@ class Store:
                 or self._macs_pending:
             return
         verified = self._verified["accounts"]
-        if not isinstance(verified, dict) or len(verified) <= auditcache.MIN_ACCOUNTS:
+        if not isinstance(verified, dict) or len(verified) < auditcache.MIN_ACCOUNTS:
             return
         identity = "file:" + str(self.path.resolve())
         master, generation, mac = self._keys.master, manifest.generation, self._keys.row_mac
