@@ -124,3 +124,10 @@ def test_benchmark_reports_the_first_audit_after_a_write_and_the_check_without_i
     (result,) = report["results"]
     for name in ("audit_full", "audit_full_cpu", "audit_full_peak_mb", "check_full", "check_full_cpu"):
         assert _positive(result[name]), (name, result[name])
+
+
+def test_benchmark_reports_the_first_audit_right_after_the_import(report):
+    """A store the run built: its first audit, right after the import, has its own row."""
+    (result,) = report["results"]
+    for name in ("audit_import", "audit_import_cpu", "audit_import_peak_mb"):
+        assert _positive(result[name]), (name, result[name])
