@@ -547,3 +547,18 @@ def test_init_in_a_read_only_folder_exits_6(shared_folder):
     assert result.returncode == 6, result.stderr
     _one_error_line(result.stderr)
     assert list(folder.iterdir()) == []
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full (Linux)")
+@pytest.mark.parametrize("args", [("account", "list"), ("audit",), ("audit", "--format", "json"), ("store",)])
+def test_output_to_a_full_disk_is_an_error_not_a_success(demo_store, args):
+    # `linkcheck account list > file` on a full disk (/dev/full: every write fails with ENOSPC):
+    # the last buffer of output was written at the interpreter's exit, where its failure went
+    # unseen -- a cut or empty file and exit 0. Now exit 6 and one line saying why.
+    env = _env()
+    env.pop("PYTHONUNBUFFERED", None)  # standard output buffered, as a user's shell has it
+    with open("/dev/full", "wb") as sink:
+        result = subprocess.run([sys.executable, "-m", "linkcheck", *args], env=env, stdout=sink,
+                                stderr=subprocess.PIPE, text=True, timeout=180)
+    assert result.returncode == 6, (result.returncode, result.stderr)
+    assert "is the disk full" in _one_error_line(result.stderr)

@@ -145,7 +145,15 @@ class LinkcheckGroup(click.Group):
 
     def _invoke(self, ctx):
         try:
-            return super().invoke(ctx)
+            try:
+                return super().invoke(ctx)
+            finally:
+                # What the command printed reaches its file now, while a failure to write it (a
+                # full disk, a file-size limit, a closed pipe) is still this command's to report:
+                # left to the interpreter's exit, the last buffer's failure went unseen and a cut
+                # file ended with exit 0.
+                if _answered(sys.exc_info()[1]) and sys.stdout is not None:
+                    sys.stdout.flush()
         except ImportErrors as exc:
             for line in exc.problems[:MAX_LISTED_PROBLEMS]:
                 click.echo(f"  {line}", err=True)
@@ -171,12 +179,8 @@ class LinkcheckGroup(click.Group):
             ctx.exit(EXIT_INTERRUPTED)
         except BrokenPipeError:
             # The reader went away (`linkcheck audit | head`): stop quietly, as a killed writer
-            # would. Point stdout at /dev/null so the interpreter's final flush cannot fail again.
-            try:
-                devnull = os.open(os.devnull, os.O_WRONLY)
-                os.dup2(devnull, sys.stdout.fileno())
-            except (OSError, ValueError):
-                pass
+            # would.
+            _stdout_to_devnull()
             ctx.exit(EXIT_BROKEN_PIPE)
         except Exception as exc:  # noqa: BLE001 - last line of defence: never a traceback
             if isinstance(exc, OSError) and exc.errno in _OUT_OF_ROOM:
@@ -188,6 +192,7 @@ class LinkcheckGroup(click.Group):
                 click.echo(_("linkcheck: error: {message}", message=_(
                     "the system refused a read or write: {reason} (is the disk full, or the limit on open files "
                     "too low?)", reason=os_reason(exc))), err=True)
+                _stdout_to_devnull()  # (what could not be written is not tried again at exit)
                 ctx.exit(EXIT_BUSY)
             if os.environ.get("LINKCHECK_DEBUG"):
                 raise
@@ -204,6 +209,21 @@ def _interrupted() -> click.exceptions.Exit:
     """Say "interrupted" and give the exit that ends the command with EXIT_INTERRUPTED."""
     click.echo(_("linkcheck: interrupted"), err=True)
     return click.exceptions.Exit(EXIT_INTERRUPTED)
+
+
+def _stdout_to_devnull() -> None:
+    """Point stdout at /dev/null, so the interpreter's final flush of what could not be written
+    cannot fail again (a traceback-like "Exception ignored" and exit 120 after our message)."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass
+
+
+def _answered(exc: BaseException | None) -> bool:
+    """Whether the command ended as it meant to (returned, or exited with its code)."""
+    return exc is None or isinstance(exc, (click.exceptions.Exit, SystemExit))
 
 
 def _by_ctrl_c(exc: SystemExit) -> bool:
