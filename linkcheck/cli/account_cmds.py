@@ -819,7 +819,7 @@ def export_cmd(fmt, output, force):
     with private_output(output, force=force, encoding=encoding) as out:
         with open_store() as st:
             if hasattr(st, "iter_account_rows"):  # the SQLite store: JSON is laid out on both cores
-                profiles = SealedRows(st.iter_account_rows(), st.open_account_row)
+                profiles = SealedRows(st.iter_account_rows(), st.open_account_row, st.open_account_row_as)
             else:
                 profiles = st.iter_profiles()
             count = write_export(profiles, fmt, out, kinds.KIND_NAMES)

@@ -23,7 +23,7 @@ from .. import jsontext
 from ..i18n import translate, N_, _, os_reason
 from ..errors import UsageError
 from ..importers.csv import export_header, has_identity, profile_to_row
-from ..importers.json import profile_to_json
+from ..importers.json import export_item_bytes, profile_to_json
 from ..importers.safety import FORMULA_STARTS, escape_formula
 from ..parallel import ordered_map
 from ..safetext import TerminalSafeStream, visible
@@ -245,7 +245,7 @@ def write_export(profiles: Iterable, fmt: str, out: TextIO, kind_names: Iterable
     twin (importers/json.py, importers/csv.py) so that importing the file gives them back."""
     if fmt == "json":
         if isinstance(profiles, SealedRows):
-            return write_json_export_rows(profiles.rows, profiles.open_row, out)
+            return write_json_export_rows(profiles.rows, profiles.open_row, out, profiles.open_row_as)
         return _write_json_export(profiles, out)
     profiles = list(profiles)
     kinds = list(kind_names)
@@ -259,22 +259,37 @@ def write_export(profiles: Iterable, fmt: str, out: TextIO, kind_names: Iterable
 class SealedRows:
     """A store's sealed account rows (`Store.iter_account_rows`) and the function that opens one
     (`Store.open_account_row`): iterated, the profiles; `write_export` lays out a JSON export
-    from them on both cores."""
+    from them on both cores, straight from each row's plaintext where `open_row_as` is given
+    (`Store.open_account_row_as`)."""
 
-    def __init__(self, rows: Iterable, open_row: Callable[[Any], Any]):
+    def __init__(self, rows: Iterable, open_row: Callable[[Any], Any], open_row_as: Callable | None = None):
         self.rows = rows
         self.open_row = open_row
+        self.open_row_as = open_row_as
 
     def __iter__(self) -> Iterator:
         return map(self.open_row, self.rows)
 
 
-def write_json_export_rows(rows: Iterable, open_row: Callable[[Any], Any], out: TextIO) -> int:
+def write_json_export_rows(rows: Iterable, open_row: Callable[[Any], Any], out: TextIO,
+                           open_row_as: Callable | None = None) -> int:
     """`write_export(..., "json", ...)` from a store's sealed rows (`Store.iter_account_rows`)
     and the function that opens one (`Store.open_account_row`): the same file, written a few
     hundred accounts at a time, every other batch opened and laid out by a second process
-    (`parallel.ordered_map`), so both cores work."""
+    (`parallel.ordered_map`), so both cores work. With `open_row_as` (`Store.open_account_row_as`)
+    each account's text is made straight from its row's plaintext (`export_item_bytes`, the
+    same bytes) and a batch crosses the pipe and reaches the file as one UTF-8 text."""
     count = 0
+    if open_row_as is not None:
+        write = _utf8_writer(out)
+        batches = ordered_map(functools.partial(_export_bytes, open_row_as), _batches(rows, _EXPORT_BATCH))
+        with contextlib.closing(batches):
+            for n, text in batches:
+                write(b"[\n  " if count == 0 else b",\n  ")
+                write(text)
+                count += n
+        write(b"\n]\n" if count else b"[]\n")
+        return count
     texts = ordered_map(functools.partial(_export_texts, open_row), _batches(rows, _EXPORT_BATCH))
     with contextlib.closing(texts):
         for batch in texts:
@@ -306,6 +321,42 @@ def _export_text(profile) -> str:
 
 def _export_texts(open_row: Callable[[Any], Any], rows: list) -> list[str]:
     return [_export_text(open_row(row)) for row in rows]
+
+
+def _export_bytes(open_row_as: Callable, rows: list) -> tuple[int, bytes]:
+    """(how many, the UTF-8 of `_export_texts(rows)` joined by ",\\n  "): each item made by
+    `export_item_bytes` where it can, else from the row's Profile (`_export_text`)."""
+    items = []
+    for row in rows:
+        item = open_row_as(row, export_item_bytes)
+        items.append(item if type(item) is bytes else _export_text(item).encode("utf-8"))
+    return len(items), b",\n  ".join(items)
+
+
+def _utf8_writer(out: TextIO) -> Callable[[bytes], Any]:
+    """A function that writes UTF-8 text to `out` as `out.write(text.decode("utf-8"))` would,
+    without the str where that is the same: to the binary buffer of a UTF-8 file that does not
+    translate line breaks (`private_output`'s: no linkcheck stream translates "\\n" but to
+    os.linesep), or of standard output through the terminal filter (`TerminalSafeStream`, as
+    `echo_json`) where the text holds nothing it would escape."""
+    if os.linesep == "\n" and type(out) is io.TextIOWrapper and out.errors == "strict" \
+            and codecs.lookup(out.encoding).name == "utf-8":
+        out.flush()
+        return out.buffer.write
+    if os.linesep == "\n" and isinstance(out, TerminalSafeStream):
+        encoding = getattr(out, "encoding", None)
+        if encoding and codecs.lookup(encoding).name == "utf-8":
+            binary = out.binary_stream()
+
+            def write(text: bytes) -> None:
+                if json_bytes_unsafe(text):
+                    out.write(text.decode("utf-8"))
+                else:
+                    out.flush()  # what was written to the text stream before goes first
+                    binary.write(text)
+
+            return write
+    return lambda text: out.write(text.decode("utf-8"))
 
 
 def _batches(items: Iterable, size: int) -> Iterator[list]:

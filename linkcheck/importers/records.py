@@ -47,9 +47,12 @@ def exported_value(a: Attribute) -> str:
     import's) region; exported as entered it would not import elsewhere, so it is written
     in E.164, which normalises to the very same number.
     """
-    if a.kind == "phone" and not a.value.lstrip().startswith(("+", "00")):
-        return a.normalized
-    return a.value
+    return exported_phone(a.value, a.normalized) if a.kind == "phone" else a.value
+
+
+def exported_phone(value: str, normalized: str) -> str:
+    """`exported_value` of a phone number."""
+    return value if value.lstrip().startswith(("+", "00")) else normalized
 
 
 def parse_time(text) -> int | None:

@@ -984,6 +984,10 @@ class Store:
 
     def _open_profile(self, row_id: int, version: int, tag: bytes, body: bytes) -> Profile:
         raw = self._keys.open(body, _ad("accounts", row_id, version, tag, "body"), "an account row")
+        return self._profile_of(raw, tag)
+
+    def _profile_of(self, raw: bytes, tag: bytes) -> Profile:
+        """The account of an opened row's plaintext, filed under the name tag `tag`."""
         try:
             profile = _decode_profile(raw)
         except (ValueError, KeyError, TypeError):
@@ -1044,6 +1048,22 @@ class Store:
     def open_account_row(self, row: tuple) -> Profile:
         """The account of a row from `iter_account_rows`, opened and authenticated."""
         return self._open_profile(*row)
+
+    def open_account_row_as(self, row: tuple, direct: Callable[[bytes], tuple | None]):
+        """`direct(plaintext)`'s result for a row from `iter_account_rows`, opened and
+        authenticated as `open_account_row` opens it, where `direct` gives (the account's name,
+        result) -- the name checked against the row's name tag as there; where it gives None,
+        the row's Profile (`open_account_row`). The export reads its rows this way
+        (`importers.json.export_item_bytes`), without building the Profiles."""
+        row_id, version, tag, body = row
+        raw = self._keys.open(body, _ad("accounts", row_id, version, tag, "body"), "an account row")
+        found = direct(raw)
+        if found is None:
+            return self._profile_of(raw, tag)
+        name, result = found
+        if self._keys.name_tag(name) != tag:
+            raise StoreDamaged(_("store was tampered with: an account row is filed under the wrong name"))
+        return result
 
     def audit_input(
         self, block_cap: int, score: FuzzyScorer, *, include: str | None = None, parallel: bool = True,
