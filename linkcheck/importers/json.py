@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any, Callable, Iterator
 
 from ..i18n import _
@@ -165,18 +164,10 @@ def profile_to_json(profile: Profile) -> dict:
 # ----- the export straight from a sealed row's plaintext -----------------------------------------
 
 # The account line's keys of the identity fields (store/codec.py `_account_header`), in the
-# order of IDENTITY_FIELDS (tests/test_export_fast.py holds the two together).
+# order of IDENTITY_FIELDS (tests/test_export_direct.py holds the two together).
 _IDENTITY_KEYS = (("display_name", "dn"), ("merchant_token", "mt"), ("legal_name_en", "le"), ("legal_name_local", "ll"))
 _ISO_CACHE: dict = {}
-
-
-def _refuse(text: str):
-    raise ValueError("not for the direct way")
-
-
-# A float (or NaN, Infinity) anywhere in a body sends it the standard way: orjson and json write
-# floats differently, and the row's other numbers are ints.
-_BODY_DECODER = json.JSONDecoder(parse_float=_refuse, parse_constant=_refuse)
+_ORJSON: tuple | None = None
 
 
 def export_item_bytes(raw: bytes) -> tuple[Any, bytes] | None:
@@ -184,30 +175,38 @@ def export_item_bytes(raw: bytes) -> tuple[Any, bytes] | None:
     level as the export's list holds it) for an account row's plaintext `raw` in format 3
     (store/codec.py `_decode_profile`: the account's line, then two lines per attribute, its ten
     fields and its blocking keys), without building the Profile: the same bytes, about a third
-    of the work. None for anything else (another format, a field of another type than the store
-    writes, a float, text or an int orjson refuses): the caller then takes the standard way,
-    which gives the same text, or the same error. Stricter than the standard way by design:
-    where this answers, `_decode_profile`, `profile_to_json` and `jsontext.dumps` would not
-    have raised (tests/test_export_fast.py compares the two on generated rows)."""
-    try:
-        import orjson
-    except ImportError:  # pragma: no cover - a dependency
+    of the work. None for anything else: another format, a field of another type than the store
+    writes, a row json would read otherwise than orjson (a float or an int past 64 bits where
+    the text is made of it, a character escape that is no character): the caller then takes the
+    standard way, which gives the same text or the same error. Stricter than the standard way by
+    design: where this answers, `_decode_profile`, `profile_to_json` and `jsontext.dumps` would
+    not have raised, and every value in the document is text, None, a list or a dict, which
+    orjson writes as json does (tests/test_export_direct.py compares the two)."""
+    global _ORJSON
+    if _ORJSON is None:
+        try:
+            import orjson
+        except ImportError:  # pragma: no cover - a dependency
+            _ORJSON = ()
+        else:
+            _ORJSON = (orjson.loads, orjson.dumps, orjson.OPT_INDENT_2)
+    if not _ORJSON or not raw.endswith(b"\n"):  # format 1 ends otherwise
         return None
     try:
-        return _export_item_bytes(raw, orjson.dumps, orjson.OPT_INDENT_2)
+        return _export_item_bytes(raw, *_ORJSON)
     except Exception:  # noqa: BLE001 - the standard way gives this row's text or its error
         return None
 
 
-def _export_item_bytes(raw: bytes, dumps: Callable, indent: int) -> tuple[Any, bytes] | None:
-    if not raw.endswith(b"\n"):
-        return None  # format 1
-    header, *lines = _BODY_DECODER.decode("[" + raw[:-1].decode("utf-8").replace("\n", ",") + "]")
+def _export_item_bytes(raw: bytes, loads: Callable, dumps: Callable, indent: int) -> tuple[Any, bytes] | None:
+    header, *lines = loads(b"[" + raw[:-1].replace(b"\n", b",") + b"]")
     if type(header) is not dict or len(lines) % 2:
         return None
-    # `_decode_account`'s required fields.
+    # `_decode_account`'s required fields, and those the export shows, text.
     name, marketplace, status, note, _created, _updated = (
         header["n"], header["m"], header["s"], header["o"], header["c"], header["u"])
+    if type(name) is not str or type(marketplace) is not str or type(status) is not str:
+        return None
     isos = _ISO_CACHE
     if len(isos) > 4096:
         isos.clear()
@@ -216,7 +215,8 @@ def _export_item_bytes(raw: bytes, dumps: Callable, indent: int) -> tuple[Any, b
         if type(fields) is not list or type(blocking) is not list:
             return None
         kind, value, normalized, keys, source, first, last, a_note, flags, periods = fields  # format 3's ten
-        if type(kind) is not str or type(keys) is not list or type(flags) is not list or type(periods) is not list:
+        if type(kind) is not str or type(value) is not str or type(source) is not str or type(keys) is not list \
+                or type(flags) is not list or type(periods) is not list:
             return None
         first_text = isos.get(first)
         if first_text is None:
@@ -225,12 +225,19 @@ def _export_item_bytes(raw: bytes, dumps: Callable, indent: int) -> tuple[Any, b
         if last_text is None:
             last_text = isos[last] = iso(last)
         if kind == "phone":
+            if type(normalized) is not str:
+                return None
             value = exported_phone(value, normalized)
         entry = {"value": value, "source": source, "first_seen": first_text, "last_seen": last_text}
         if a_note:
+            if type(a_note) is not str:
+                return None
             entry["note"] = a_note
         if periods:
-            entry.update(_periods_json(tuple((since, until, p_note) for since, until, p_note in periods)))
+            spans = tuple((since, until, p_note) for since, until, p_note in periods)
+            if any(p_note is not None and type(p_note) is not str for _since, _until, p_note in spans):
+                return None
+            entry.update(_periods_json(spans))
         same = attributes.get(kind)
         if same is None:
             attributes[kind] = [entry]
@@ -238,10 +245,14 @@ def _export_item_bytes(raw: bytes, dumps: Callable, indent: int) -> tuple[Any, b
             same.append(entry)
     out: dict[str, Any] = {"account": name, "marketplace": marketplace, "status": status}
     if note:
+        if type(note) is not str:
+            return None
         out["note"] = note
     for field_name, key in _IDENTITY_KEYS:
         given = header.get(key)
         if given:
+            if type(given) is not str:
+                return None
             out[field_name] = given
     out["attributes"] = attributes
     return name, dumps(out, option=indent).replace(b"\n", b"\n  ")
