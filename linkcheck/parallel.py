@@ -14,8 +14,11 @@ PR_SET_PDEATHSIG) and leaves with os._exit.
 
 from __future__ import annotations
 
+import collections
+import contextlib
 import os
 import pickle
+import queue
 import select
 import signal
 import sys
@@ -112,6 +115,186 @@ class _Child:
             except OSError:
                 pass
         kill_and_reap(pid)
+
+
+def balanced_map(func: Callable[[_T], _R], items: Iterable[_T], *, parallel: bool = True, ahead: int = 2,
+                 held: int = 8) -> Iterator[_R]:
+    """`map(func, items)`, the items shared with a forked child as each process comes free: the
+    child is kept `ahead` items ahead (threads write them to its pipe and read its results, so
+    neither process waits for the other to read), and whenever the child's oldest item is not
+    done this process computes the next item itself, instead of every other one as
+    `ordered_map` does -- so this process's own work besides (reading the items, using the
+    results) does not leave the child idle, nor the child's slowness this one. Results come in
+    the order of the items, an error of `func` where its item's result would (nothing after it
+    computed); at most `held` results wait for an earlier one of the child's (this process then
+    waits for the child). When the child fails, as with `ordered_map`, this process computes its
+    items itself. Close the iterator (or exhaust it) to stop the child."""
+    child = _Feeder(func) if parallel else None
+    # (_MINE, result), (_THEIRS, item sent to the child), (_FAILED, the error func raised here)
+    pending: collections.deque = collections.deque()
+    in_child = 0
+    it = iter(items)
+    exhausted = False
+    try:
+        while True:
+            while pending:  # what is due, in order
+                whose, value = pending[0]
+                if whose is _MINE:
+                    pending.popleft()
+                    yield value
+                    continue
+                if whose is _FAILED:
+                    raise value
+                if child is not None and not (exhausted or len(pending) >= held or child.ready()):
+                    break  # the child's oldest is not done: work on the next item meanwhile
+                pending.popleft()
+                in_child -= 1
+                answer = child.receive() if child is not None else _END
+                if answer is _END:
+                    child = None  # failed (and stopped): its items are computed here
+                    yield func(value)
+                else:
+                    yield answer
+            if exhausted:
+                return
+            item = next(it, _END)
+            if item is _END:
+                exhausted = True
+                continue
+            if child is not None and in_child < ahead:
+                if child.send(item):
+                    pending.append((_THEIRS, item))
+                    in_child += 1
+                    continue
+                child = None
+            try:
+                pending.append((_MINE, func(item)))  # type: ignore[arg-type]  # not _END here
+            except Exception as exc:  # raised in its turn, after the results before it
+                pending.append((_FAILED, exc))
+                exhausted = True
+    finally:
+        if child is not None:
+            child.stop()
+
+
+_MINE, _THEIRS, _FAILED = object(), object(), object()
+
+
+class _Feeder:
+    """A forked process applying `func` to each item it is sent; a thread of this process writes
+    the items to its pipe and another reads its results (each after its length) as they come,
+    so neither process waits for the other to read."""
+
+    def __init__(self, func: Callable) -> None:
+        self._pid: int | None = None
+        forked = fork_with_pipes(2)
+        if forked is None:
+            return
+        pid, (to_child, from_child) = forked
+        if pid == 0:
+            try:
+                detach_child()
+                os.close(to_child[1])
+                os.close(from_child[0])
+                with os.fdopen(to_child[0], "rb") as inbox, os.fdopen(from_child[1], "wb") as outbox:
+                    while True:
+                        try:
+                            item = pickle.load(inbox)  # our own parent's items, through our own pipe
+                        except EOFError:
+                            break
+                        data = pickle.dumps(func(item), protocol=pickle.HIGHEST_PROTOCOL)
+                        outbox.write(len(data).to_bytes(8, "little"))
+                        outbox.write(data)
+                        outbox.flush()
+            except BaseException:  # noqa: BLE001 - the parent computes the item itself
+                pass
+            finally:
+                os._exit(0)
+        os.close(to_child[0])
+        os.close(from_child[1])
+        self._pid = pid
+        self._items: queue.SimpleQueue = queue.SimpleQueue()
+        self._results: queue.SimpleQueue = queue.SimpleQueue()
+        self._threads = (
+            threading.Thread(target=self._write, args=(os.fdopen(to_child[1], "wb"),), name="linkcheck-feed", daemon=True),
+            threading.Thread(target=self._read, args=(from_child[0],), name="linkcheck-results", daemon=True),
+        )
+        for thread in self._threads:
+            thread.start()
+
+    def _write(self, outbox) -> None:
+        """The first thread: each item queued (pickled), written to the child's pipe, until _END
+        or a failure (the child gone: the reading thread then ends too)."""
+        with contextlib.suppress(OSError, ValueError), outbox:
+            while True:
+                data = self._items.get()
+                if data is _END:
+                    return
+                outbox.write(data)
+                outbox.flush()
+
+    def _read(self, fd: int) -> None:
+        """The second thread: each whole result the child sends, then _END when it ends."""
+        try:
+            while True:
+                size = int.from_bytes(_read_exactly(fd, 8), "little")
+                self._results.put(_read_exactly(fd, size))
+        except Exception:  # noqa: BLE001 - the child ended (or failed): the parent computes the rest
+            self._results.put(_END)
+        finally:
+            os.close(fd)
+
+    def send(self, item) -> bool:
+        """Queue an item for the child; False (and no child from now on) when there is no
+        child or the item does not pickle."""
+        if self._pid is None:
+            return False
+        try:
+            data = pickle.dumps(item, protocol=pickle.HIGHEST_PROTOCOL)
+        except Exception:  # noqa: BLE001 - an item that does not pickle: computed here
+            self.stop()
+            return False
+        self._items.put(data)
+        return True
+
+    def ready(self) -> bool:
+        """Whether `receive()` answers without waiting for the child's work."""
+        return self._pid is None or not self._results.empty()
+
+    def receive(self):
+        """The child's result for its oldest item, or _END (and no child from now on)."""
+        if self._pid is None:
+            return _END
+        data = self._results.get()
+        try:
+            if data is _END:
+                raise EOFError
+            return pickle.loads(data)  # our own child's output, through our own pipe
+        except Exception:  # noqa: BLE001 - the child failed: the parent computes it
+            self.stop()
+            return _END
+
+    def stop(self) -> None:
+        pid, self._pid = self._pid, None
+        if pid is None:
+            return
+        self._items.put(_END)
+        kill_and_reap(pid)  # its pipes end with it: the threads' reads and writes end
+        for thread in self._threads:
+            thread.join()
+
+
+def _read_exactly(fd: int, size: int) -> bytearray:
+    """`size` bytes from `fd`; EOFError when it ends before."""
+    data = bytearray(size)
+    view = memoryview(data)
+    got = 0
+    while got < size:
+        n = os.readv(fd, [view[got:]])
+        if n == 0:
+            raise EOFError
+        got += n
+    return data
 
 
 class ForkedResult:

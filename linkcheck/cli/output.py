@@ -25,7 +25,7 @@ from ..errors import UsageError
 from ..importers.csv import export_header, has_identity, profile_to_row
 from ..importers.json import export_item_bytes, profile_to_json
 from ..importers.safety import FORMULA_STARTS, escape_formula
-from ..parallel import ordered_map
+from ..parallel import balanced_map, ordered_map
 from ..safetext import TerminalSafeStream, visible
 
 OUTPUT_FORMATS = ("table", "json", "csv")
@@ -282,7 +282,7 @@ def write_json_export_rows(rows: Iterable, open_row: Callable[[Any], Any], out: 
     count = 0
     if open_row_as is not None:
         write = _utf8_writer(out)
-        batches = ordered_map(functools.partial(_export_bytes, open_row_as), _batches(rows, _EXPORT_BATCH))
+        batches = balanced_map(functools.partial(_export_bytes, open_row_as), _batches(rows, _EXPORT_BATCH))
         with contextlib.closing(batches):
             for n, text in batches:
                 write(b"[\n  " if count == 0 else b",\n  ")
