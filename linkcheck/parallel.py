@@ -117,7 +117,7 @@ class _Child:
         kill_and_reap(pid)
 
 
-def balanced_map(func: Callable[[_T], _R], items: Iterable[_T], *, parallel: bool = True, ahead: int = 2,
+def balanced_map(func: Callable[[_T], _R], items: Iterable[_T], *, parallel: bool = True, ahead: int = 3,
                  held: int = 8) -> Iterator[_R]:
     """`map(func, items)`, the items shared with a forked child as each process comes free: the
     child is kept `ahead` items ahead (threads write them to its pipe and read its results, so

@@ -311,7 +311,7 @@ def _write_json_export(profiles: Iterable, out: TextIO) -> int:
     return count
 
 
-_EXPORT_BATCH = 250
+_EXPORT_BATCH = 100
 
 
 def _export_text(profile) -> str:
