@@ -216,6 +216,10 @@ def test_the_export_from_rows_is_the_export_from_profiles(cli, demo_store, tmp_p
     result = cli("export", "-o", str(tmp_path / "cli.json"))
     assert result.exit_code == 0, result.output
     assert (tmp_path / "cli.json").read_text(encoding="utf-8") == plain.getvalue()
+    # And to standard output.
+    result = cli("export", "-o", "-")
+    assert result.exit_code == 0, result.output
+    assert result.stdout == plain.getvalue()
 
 
 def test_an_empty_store_exports_an_empty_list(cli, store, tmp_path):
@@ -269,3 +273,21 @@ def test_the_writer_writes_what_the_text_stream_would():
     _utf8_writer(fh)("é".encode("utf-8"))
     fh.flush()
     assert latin.getvalue() == "é".encode("latin-1")
+
+
+def test_the_export_to_standard_output_of_a_process_is_the_file(cli, demo_store, tmp_path):
+    """`export -o -` in a process of its own: standard output is the terminal filter over a UTF-8
+    stream (the bytes go to its buffer), the same bytes as the file."""
+    import os
+    import subprocess
+    import sys
+
+    _store_with_everything(cli, tmp_path)
+    result = cli("export", "-o", str(tmp_path / "file.json"))
+    assert result.exit_code == 0, result.output
+    env = dict(os.environ, LINKCHECK_PASSPHRASE=PASSPHRASE, PYTHONIOENCODING="utf-8")
+    with open(tmp_path / "stdout.json", "wb") as out:
+        done = subprocess.run([sys.executable, "-m", "linkcheck", "export", "-o", "-"], stdout=out,
+                              stderr=subprocess.PIPE, env=env, check=False)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "stdout.json").read_bytes() == (tmp_path / "file.json").read_bytes()
