@@ -747,10 +747,62 @@ def _blocks_in_python(indexes: list[_Index], block_cap: int):
 
 
 def _holders_per_tag(tags, account):
-    """For tags (not empty) held by accounts: an order that sorts the tags (not a stable one:
-    its groups are what matters), each sorted position's group (the run of its tag), and
-    each group's number of distinct holding accounts (a tag one account holds twice counts
-    once), counted on the (group, account) pairs sorted as numbers."""
+    """For tags (not empty) held by accounts (`account` ascending, as the index arrays lay the
+    tags out): an order that sorts the tags (not a stable one: its groups are what matters),
+    each sorted position's group (the run of its tag), and each group's number of distinct
+    holding accounts (a tag one account holds twice counts once).
+
+    numpy sorts plain numbers several times as fast as it argsorts them, so the order comes from
+    one sort of numbers that hold each tag's high bits above its position: equal tags then sit
+    together in position order, so in account order, and an account holding a tag twice is two
+    neighbours (no second sort to count holders). Two different tags that share their high bits
+    (rare: keyed hashes) are put in tag order within their run by a stable argsort of the run.
+    The same answer as sorting the tags and counting the (group, account) pairs
+    (`_holders_per_tag_by_argsort`, kept for an `account` that is not ascending; tests compare)."""
+    import numpy as np
+
+    m = len(tags)
+    if m >= 1 << 40 or bool((account[1:] < account[:-1]).any()):
+        return _holders_per_tag_by_argsort(tags, account)
+    bits = max(1, (m - 1).bit_length())
+    low = np.uint64((1 << bits) - 1)
+    packed = (tags & ~low) | np.arange(m, dtype=np.uint64)
+    packed.sort()  # numpy's SIMD sort
+    order = (packed & low).astype(np.int64)
+    by_tag = tags[order]
+    high = packed >> np.uint64(bits)
+    del packed
+    same_high = high[1:] == high[:-1]
+    mixed = np.flatnonzero(same_high & (by_tag[1:] != by_tag[:-1]))
+    if len(mixed):
+        starts = np.flatnonzero(np.concatenate(([True], ~same_high)))
+        ends = np.append(starts[1:], m)
+        runs = np.unique(np.searchsorted(starts, mixed, side="right") - 1)
+        if len(runs) > _MIXED_RUNS_AT_MOST:
+            return _holders_per_tag_by_argsort(tags, account)
+        for start, end in zip(starts[runs].tolist(), ends[runs].tolist(), strict=True):
+            within = np.argsort(by_tag[start:end], kind="stable")  # equal tags keep their position order
+            order[start:end] = order[start:end][within]
+            by_tag[start:end] = by_tag[start:end][within]
+    del high, same_high
+    new_tag = np.ones(m, dtype=bool)
+    new_tag[1:] = by_tag[1:] != by_tag[:-1]
+    del by_tag
+    group = np.cumsum(new_tag) - 1
+    held = account[order]
+    again = np.zeros(m, dtype=bool)  # the same tag held by the same account as its neighbour
+    again[1:] = ~new_tag[1:] & (held[1:] == held[:-1])
+    return order, group, np.bincount(group[~again], minlength=int(group[-1]) + 1)
+
+
+# More runs of different tags sharing their high bits than this (not met with keyed tags):
+# `_holders_per_tag` argsorts them all instead.
+_MIXED_RUNS_AT_MOST = 10_000
+
+
+def _holders_per_tag_by_argsort(tags, account):
+    """`_holders_per_tag` by argsorting the tags and counting each tag's distinct holders on the
+    (group, account) pairs sorted as numbers (any `account`)."""
     import numpy as np
 
     order = np.argsort(tags)  # quicker than a stable sort (SIMD sorting in numpy 2)
