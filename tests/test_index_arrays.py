@@ -90,13 +90,22 @@ def _compare_shared(seed: int) -> tuple[int, int]:
     include_at = rng.choice([None, rng.randrange(len(blobs))])
     loop = prefilter._SharedInLoop(indexes, crowd, include_at)
     fast = prefilter._SharedInArrays(arrays, crowd, include_at)
-    assert _as_python(fast) == _as_python(loop)
+    # The same with the holders the audit cache's writer counts (auditcache.exact_holders).
+    import numpy as np
+
+    from linkcheck.store import auditcache
+
+    counted = auditcache.exact_holders(*arrays.padded())
+    held = np.frombuffer(counted, dtype=np.int32).astype(np.int64) if counted else None
+    assert (held is None) == (not len(arrays.exact))
+    given = prefilter._SharedInArrays(arrays, crowd, include_at, held)
+    assert _as_python(fast) == _as_python(loop) == _as_python(given)
     # Some of the crowded tags are quiet hubs: the accounts holding another are read too.
     quiet = {t for t in loop.first if rng.random() < 0.6}
-    assert fast.not_only_quiet(quiet) == loop.not_only_quiet(quiet)
+    assert fast.not_only_quiet(quiet) == loop.not_only_quiet(quiet) == given.not_only_quiet(quiet)
     left_out = 0
     for at in range(len(blobs)):
-        assert fast.left_out(at) == loop.left_out(at)
+        assert fast.left_out(at) == loop.left_out(at) == given.left_out(at)
         left_out += bool(loop.left_out(at))
     return len(loop.first), left_out
 

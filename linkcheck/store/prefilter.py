@@ -186,7 +186,9 @@ def audit_input(
         crowd = hubs.size if hubs is not None else None
         shared: _SharedInLoop | _SharedInArrays
         if isinstance(indexes, IndexArrays):
-            shared = _SharedInArrays(indexes, crowd, include_at)
+            # (the snapshot holds each exact tag's holders, counted by its writer from these indexes)
+            shared = _SharedInArrays(indexes, crowd, include_at,
+                                     snapshot.exact_holders(len(indexes.exact)) if snapshot is not None else None)
         else:
             shared = _SharedInLoop(indexes, crowd, include_at)
         first = shared.first
@@ -333,20 +335,20 @@ class _SharedInLoop:
 
 class _SharedInArrays:
     """What `_SharedInLoop` finds, with array operations over every account's exact tags
-    at once (`IndexArrays`: a large store)."""
+    at once (`IndexArrays`: a large store). `holders`, when given: how many accounts hold
+    each tag, counted already (the audit cache's snapshot, store/auditcache.py)."""
 
-    def __init__(self, arrays: IndexArrays, crowd: int | None, include_at: int | None):
+    def __init__(self, arrays: IndexArrays, crowd: int | None, include_at: int | None, holders=None):
         import numpy as np
 
         n = arrays.n
         tags = arrays.exact
         account = np.repeat(np.arange(n, dtype=np.int64), arrays.n_exact)  # of each tag
-        # How many accounts hold each tag (a tag one account holds twice counts once).
-        holders = np.zeros(len(tags), dtype=np.int64)
-        if len(tags):
-            order, group, counts = _holders_per_tag(tags, account)
-            holders[order] = counts[group]
-            del order, group, counts
+        if holders is not None and len(holders) != len(tags):
+            holders = None
+        if holders is None:
+            # How many accounts hold each tag (a tag one account holds twice counts once).
+            holders = self._count_holders(tags, account, np)
         shared = holders > 1
         crowded = shared & (holders > crowd) if crowd is not None else np.zeros(len(tags), dtype=bool)
         n_shared = np.bincount(account[shared], minlength=n)
@@ -382,6 +384,14 @@ class _SharedInArrays:
         if include_at is not None and include_at not in self.wanted:
             self.wanted[include_at] = set()
         self._out = np.zeros(n, dtype=bool)
+
+    @staticmethod
+    def _count_holders(tags, account, np):
+        holders = np.zeros(len(tags), dtype=np.int64)
+        if len(tags):
+            order, group, counts = _holders_per_tag(tags, account)
+            holders[order] = counts[group]
+        return holders
 
     def _attributes_of(self, accounts) -> dict[int, set[int]]:
         """row position -> positions of its attributes holding a shared tag, for the
