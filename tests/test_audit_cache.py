@@ -122,6 +122,49 @@ def test_the_audit_is_the_same_from_the_snapshot_as_from_the_full_open(cli, demo
     assert paths == (0, 2)
 
 
+def test_the_snapshot_holds_each_exact_tags_holders_and_the_audit_takes_them(cli, demo_store, audit_dir, paths,
+                                                                               monkeypatch):
+    """The writer counts each exact tag's holders from the indexes it seals (as the audit counts
+    them); an audit through the snapshot takes those counts instead of counting, and one whose
+    snapshot holds none (or the wrong number) counts them itself: the same output each way."""
+    import numpy as np
+
+    expected = _full_audit(cli, monkeypatch)
+    assert _audit(cli) == expected  # the full open, which writes the snapshot
+    with Store.open(demo_store, PASSPHRASE, defer_macs=True) as st:
+        snapshot = st._audit_snapshot
+        assert snapshot is not None
+        arrays = IndexArrays.from_padded(snapshot.indexes, snapshot.lengths)
+        account = np.repeat(np.arange(arrays.n, dtype=np.int64), arrays.n_exact)
+        counted = prefilter._SharedInArrays._count_holders(arrays.exact, account, np)
+        assert snapshot.exact_holders(len(arrays.exact)).tolist() == counted.tolist()
+        assert snapshot.exact_holders(len(arrays.exact) + 1) is None
+    counts = []
+    real = prefilter._SharedInArrays._count_holders
+    monkeypatch.setattr(prefilter._SharedInArrays, "_count_holders",
+                        staticmethod(lambda *args: counts.append(1) or real(*args)))
+    paths.reset()
+    assert _audit(cli) == expected
+    assert paths == (0, 1) and counts == []
+    monkeypatch.setattr(auditcache.Snapshot, "exact_holders", lambda self, count: None)
+    assert _audit(cli) == expected
+    assert paths == (0, 2) and counts == [1]
+
+
+def test_a_snapshot_written_without_holders_is_used_and_they_are_counted(demo_store, audit_dir, monkeypatch):
+    monkeypatch.setattr(auditcache, "exact_holders", lambda indexes, lengths: b"")
+    with Store.open(demo_store, PASSPHRASE, defer_macs=True) as st:
+        rows = st._index_rows
+        arrays = prefilter._open_arrays(st, rows)
+        st.finish_verification()
+        verified, ids, master = dict(st._verified["accounts"]), [row[0] for row in rows], st._keys.master
+    indexes, lengths = arrays.padded()
+    assert auditcache.write("file:/x", master, generation=3, acc=5, verified=verified, ids=ids, indexes=indexes,
+                            lengths=lengths)
+    snapshot = auditcache.load(auditcache.read("file:/x", 3, 1 << 30), master, "file:/x")
+    assert snapshot is not None and snapshot.exact_holders(len(arrays.exact)) is None
+
+
 def test_the_report_is_the_same_from_the_snapshot(cli, demo_store, audit_dir, paths, monkeypatch, tmp_path):
     from linkcheck.cli import report_cmds
 

@@ -90,13 +90,22 @@ def _compare_shared(seed: int) -> tuple[int, int]:
     include_at = rng.choice([None, rng.randrange(len(blobs))])
     loop = prefilter._SharedInLoop(indexes, crowd, include_at)
     fast = prefilter._SharedInArrays(arrays, crowd, include_at)
-    assert _as_python(fast) == _as_python(loop)
+    # The same with the holders the audit cache's writer counts (auditcache.exact_holders).
+    import numpy as np
+
+    from linkcheck.store import auditcache
+
+    counted = auditcache.exact_holders(*arrays.padded())
+    held = np.frombuffer(counted, dtype=np.int32).astype(np.int64) if counted else None
+    assert (held is None) == (not len(arrays.exact))
+    given = prefilter._SharedInArrays(arrays, crowd, include_at, held)
+    assert _as_python(fast) == _as_python(loop) == _as_python(given)
     # Some of the crowded tags are quiet hubs: the accounts holding another are read too.
     quiet = {t for t in loop.first if rng.random() < 0.6}
-    assert fast.not_only_quiet(quiet) == loop.not_only_quiet(quiet)
+    assert fast.not_only_quiet(quiet) == loop.not_only_quiet(quiet) == given.not_only_quiet(quiet)
     left_out = 0
     for at in range(len(blobs)):
-        assert fast.left_out(at) == loop.left_out(at)
+        assert fast.left_out(at) == loop.left_out(at) == given.left_out(at)
         left_out += bool(loop.left_out(at))
     return len(loop.first), left_out
 
@@ -165,3 +174,66 @@ def test_holders_per_tag_counts_each_tags_distinct_holders(seed):
     holders_of = {t: len({a for t2, a in zip(tags, account, strict=True) if t2 == t}) for t in set(tags)}
     assert [holders[g] for g in group.tolist()] == [holders_of[t] for t in by_tag]
     assert group.tolist() == [sorted(set(tags)).index(t) for t in by_tag]
+
+
+def _holders_of_each(order, group, holders, count):
+    """Each tag entry's number of distinct holders, and its group, in entry order."""
+    import numpy as np
+
+    per_entry = np.empty(count, dtype=np.int64)
+    per_entry[order] = holders[group]
+    group_of = np.empty(count, dtype=np.int64)
+    group_of[order] = group
+    return per_entry.tolist(), group_of.tolist()
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_holders_per_tag_by_packed_sort_is_the_argsorts_answer(seed):
+    """The packed sort gives every tag entry the group and the holder count the argsort gives,
+    also where different tags share their high bits (only their low bits -- the bits the
+    positions take -- differ) and where one account holds a tag several times."""
+    import numpy as np
+
+    rng = random.Random(seed)
+    n = rng.randrange(1, 5000)
+    shape = rng.choice(["random", "low bits", "few", "high only"])
+    bits = max(1, (n - 1).bit_length())
+    if shape == "random":
+        pool = [rng.randrange(2**64) for _ in range(rng.randrange(1, n + 1))]
+    elif shape == "low bits":  # many tags alike but for the bits below the positions' width
+        bases = [rng.randrange(2**64) for _ in range(rng.randrange(1, 4))]
+        pool = [(rng.choice(bases) & ~((1 << bits) - 1)) | rng.randrange(1 << bits) for _ in range(rng.randrange(1, 60))]
+    elif shape == "few":
+        pool = list(range(rng.randrange(1, 6)))
+    else:
+        pool = [rng.randrange(2**20) << 44 for _ in range(rng.randrange(1, 30))]
+    tags = np.array([rng.choice(pool) for _ in range(n)], dtype=np.uint64)
+    account = np.array(sorted(rng.randrange(rng.choice([1, 5, 500, n])) for _ in range(n)), dtype=np.int64)
+    new = prefilter._holders_per_tag(tags, account)
+    old = prefilter._holders_per_tag_by_argsort(tags, account)
+    assert tags[new[0]].tolist() == sorted(tags.tolist())
+    assert _holders_of_each(*new, n) == _holders_of_each(*old, n)
+    assert new[2].tolist() == old[2].tolist()
+
+
+def test_holders_per_tag_with_many_mixed_runs_argsorts(monkeypatch):
+    """Past `_MIXED_RUNS_AT_MOST` runs of different tags sharing high bits, the argsort's way."""
+    import numpy as np
+
+    monkeypatch.setattr(prefilter, "_MIXED_RUNS_AT_MOST", 2)
+    rng = random.Random(7)
+    tags = np.array([(rng.randrange(8) << 40) | rng.randrange(4) for _ in range(3000)], dtype=np.uint64)
+    account = np.arange(3000, dtype=np.int64) // 3
+    new = prefilter._holders_per_tag(tags, account)
+    old = prefilter._holders_per_tag_by_argsort(tags, account)
+    assert _holders_of_each(*new, 3000) == _holders_of_each(*old, 3000)
+
+
+def test_holders_per_tag_of_accounts_out_of_order_is_the_argsorts():
+    import numpy as np
+
+    tags = np.array([5, 5, 9, 5, 9], dtype=np.uint64)
+    account = np.array([2, 0, 1, 2, 1], dtype=np.int64)
+    new = prefilter._holders_per_tag(tags, account)
+    assert _holders_of_each(*new, 5) == _holders_of_each(*prefilter._holders_per_tag_by_argsort(tags, account), 5)
+    assert _holders_of_each(*new, 5)[0] == [2, 2, 1, 2, 1]

@@ -14,6 +14,9 @@ this purpose alone (not the gate cache's):
   the XOR of the rows' keyed MACs (the accounts table's share of the manifest's accumulator)
   and the manifest's generation;
 - every account's key index, decrypted (each padded to 8 bytes, as `IndexArrays` lays them);
+- each exact tag's number of distinct holding accounts, in the key indexes' order (what the
+  audit counts first from the indexes, `prefilter._SharedInArrays`: a function of the indexes
+  alone, counted once by the writer instead of at every audit);
 - when a report made it, every account as the first line of its body says (`Snapshot.accounts`:
   the report lists every account, and reading 100,000 bodies for their first lines is about half
   a second); a report from a snapshot an audit made reads them and writes the snapshot again
@@ -50,8 +53,8 @@ from pathlib import Path
 from .. import crypto
 from . import gatecache
 
-FORMAT = 2
-MAGIC = b"linkcheck-audit-cache 2\n"
+FORMAT = 3
+MAGIC = b"linkcheck-audit-cache 3\n"
 # Above this many accounts an audit reads the key indexes as arrays (prefilter.ARRAYS_OVER):
 # only those audits write a snapshot, and use one.
 MIN_ACCOUNTS = 20_000
@@ -64,10 +67,12 @@ _SEAL_OVERHEAD = crypto.NONCE_BYTES + AEAD_TAG_BYTES
 # name, item size (the padded key indexes: bytes)
 # (the accounts: a JSON list of every account's first line, as the body's, in row order -- or
 # nothing, when the snapshot was made by an audit, which does not read every body)
+# (the holders: each exact tag's distinct holders, int32, in the indexes' order -- or nothing,
+# where the writer could not count them)
 _ARRAYS = (("ids", 8), ("versions", 8), ("names", NAME_TAG_BYTES), ("bodies", AEAD_TAG_BYTES),
-           ("keys", AEAD_TAG_BYTES), ("lengths", 8), ("indexes", 1), ("accounts", 1))
+           ("keys", AEAD_TAG_BYTES), ("lengths", 8), ("indexes", 1), ("accounts", 1), ("holders", 4))
 # Arrays of any size (the others: one item per account).
-_FREE_SIZE = ("indexes", "accounts")
+_FREE_SIZE = ("indexes", "accounts", "holders")
 
 
 def cache_folder() -> Path:
@@ -132,6 +137,16 @@ class Snapshot:
         self._names, self._bodies, self._keys = arrays["names"], arrays["bodies"], arrays["keys"]
         self.lengths, self.indexes = arrays["lengths"], arrays["indexes"]
         self._accounts = arrays["accounts"]
+        self._holders = arrays["holders"]
+
+    def exact_holders(self, count: int):
+        """Each of the `count` exact tags' number of distinct holders (numpy int32, in the
+        indexes' order), or None where the snapshot holds no such count for that many tags."""
+        if not self._holders or len(self._holders) != 4 * count:
+            return None
+        import numpy as np
+
+        return np.frombuffer(self._holders, dtype=np.int32).astype(np.int64)
 
     def index_of(self) -> tuple[dict[int, int], list[int], list[int], list[int]]:
         """(row id -> position, each row's version, each index's length, its start in `indexes`)."""
@@ -266,7 +281,7 @@ def load(data: bytes | None, master: bytes, identity: str) -> Snapshot | None:
         arrays = {}
         for number, ((name, itemsize), size) in enumerate(zip(_ARRAYS, head["sizes"], strict=True)):
             size = int(size)
-            if name not in _FREE_SIZE and size != n * itemsize:
+            if (name not in _FREE_SIZE and size != n * itemsize) or size % itemsize:
                 return None
             pieces = []
             for c, start in enumerate(range(0, size, CHUNK_BYTES)):
@@ -322,7 +337,8 @@ def _write(path: Path, identity: str, master: bytes, generation: int, acc: int, 
     if len(names) != NAME_TAG_BYTES * n or len(bodies) != AEAD_TAG_BYTES * n or len(keys) != AEAD_TAG_BYTES * n:
         return False
     arrays = (array("Q", ids).tobytes(), array("Q", [v[0] for v in rows]).tobytes(), names, bodies, keys,
-              bytes(lengths), bytes(indexes), b"" if accounts is None else _accounts_json(accounts))
+              bytes(lengths), bytes(indexes), b"" if accounts is None else _accounts_json(accounts),
+              exact_holders(indexes, lengths))
     sid = os.urandom(16)
     head = json.dumps({"format": FORMAT, "byteorder": sys.byteorder, "chunk": CHUNK_BYTES, "sid": sid.hex(),
                        "accounts": n, "acc": format(acc, "x"), "generation": generation, "made": int(time.time()),
@@ -341,6 +357,28 @@ def _write(path: Path, identity: str, master: bytes, generation: int, acc: int, 
         for c, start in enumerate(range(0, len(data), CHUNK_BYTES)):
             out.append(seal(view[start : start + CHUNK_BYTES], base_ad + b"|%s|%d|%d" % (sid, number, c)))
     return gatecache._write_file(path, b"".join(out))
+
+
+def exact_holders(indexes: bytes, lengths: bytes) -> bytes:
+    """Each exact tag's number of distinct holding accounts (int32), in the order of the
+    indexes' tags (`IndexArrays.exact`), as `prefilter._holders_per_tag` counts them; nothing
+    where the indexes do not read or a count does not fit (the audit then counts them)."""
+    try:
+        import numpy as np
+
+        from .indexarrays import IndexArrays
+        from .prefilter import _holders_per_tag
+
+        arrays = IndexArrays.from_padded(bytes(indexes), bytes(lengths))
+        tags = arrays.exact
+        if not len(tags) or arrays.n >= 1 << 31:
+            return b""
+        order, group, counts = _holders_per_tag(tags, np.repeat(np.arange(arrays.n, dtype=np.int64), arrays.n_exact))
+        holders = np.zeros(len(tags), dtype=np.int32)
+        holders[order] = counts[group]
+        return holders.tobytes()
+    except (ValueError, ImportError, MemoryError):
+        return b""
 
 
 def _accounts_json(accounts: list) -> bytes:

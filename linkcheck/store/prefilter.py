@@ -186,7 +186,9 @@ def audit_input(
         crowd = hubs.size if hubs is not None else None
         shared: _SharedInLoop | _SharedInArrays
         if isinstance(indexes, IndexArrays):
-            shared = _SharedInArrays(indexes, crowd, include_at)
+            # (the snapshot holds each exact tag's holders, counted by its writer from these indexes)
+            shared = _SharedInArrays(indexes, crowd, include_at,
+                                     snapshot.exact_holders(len(indexes.exact)) if snapshot is not None else None)
         else:
             shared = _SharedInLoop(indexes, crowd, include_at)
         first = shared.first
@@ -333,20 +335,20 @@ class _SharedInLoop:
 
 class _SharedInArrays:
     """What `_SharedInLoop` finds, with array operations over every account's exact tags
-    at once (`IndexArrays`: a large store)."""
+    at once (`IndexArrays`: a large store). `holders`, when given: how many accounts hold
+    each tag, counted already (the audit cache's snapshot, store/auditcache.py)."""
 
-    def __init__(self, arrays: IndexArrays, crowd: int | None, include_at: int | None):
+    def __init__(self, arrays: IndexArrays, crowd: int | None, include_at: int | None, holders=None):
         import numpy as np
 
         n = arrays.n
         tags = arrays.exact
         account = np.repeat(np.arange(n, dtype=np.int64), arrays.n_exact)  # of each tag
-        # How many accounts hold each tag (a tag one account holds twice counts once).
-        holders = np.zeros(len(tags), dtype=np.int64)
-        if len(tags):
-            order, group, counts = _holders_per_tag(tags, account)
-            holders[order] = counts[group]
-            del order, group, counts
+        if holders is not None and len(holders) != len(tags):
+            holders = None
+        if holders is None:
+            # How many accounts hold each tag (a tag one account holds twice counts once).
+            holders = self._count_holders(tags, account, np)
         shared = holders > 1
         crowded = shared & (holders > crowd) if crowd is not None else np.zeros(len(tags), dtype=bool)
         n_shared = np.bincount(account[shared], minlength=n)
@@ -382,6 +384,14 @@ class _SharedInArrays:
         if include_at is not None and include_at not in self.wanted:
             self.wanted[include_at] = set()
         self._out = np.zeros(n, dtype=bool)
+
+    @staticmethod
+    def _count_holders(tags, account, np):
+        holders = np.zeros(len(tags), dtype=np.int64)
+        if len(tags):
+            order, group, counts = _holders_per_tag(tags, account)
+            holders[order] = counts[group]
+        return holders
 
     def _attributes_of(self, accounts) -> dict[int, set[int]]:
         """row position -> positions of its attributes holding a shared tag, for the
@@ -747,10 +757,62 @@ def _blocks_in_python(indexes: list[_Index], block_cap: int):
 
 
 def _holders_per_tag(tags, account):
-    """For tags (not empty) held by accounts: an order that sorts the tags (not a stable one:
-    its groups are what matters), each sorted position's group (the run of its tag), and
-    each group's number of distinct holding accounts (a tag one account holds twice counts
-    once), counted on the (group, account) pairs sorted as numbers."""
+    """For tags (not empty) held by accounts (`account` ascending, as the index arrays lay the
+    tags out): an order that sorts the tags (not a stable one: its groups are what matters),
+    each sorted position's group (the run of its tag), and each group's number of distinct
+    holding accounts (a tag one account holds twice counts once).
+
+    numpy sorts plain numbers several times as fast as it argsorts them, so the order comes from
+    one sort of numbers that hold each tag's high bits above its position: equal tags then sit
+    together in position order, so in account order, and an account holding a tag twice is two
+    neighbours (no second sort to count holders). Two different tags that share their high bits
+    (rare: keyed hashes) are put in tag order within their run by a stable argsort of the run.
+    The same answer as sorting the tags and counting the (group, account) pairs
+    (`_holders_per_tag_by_argsort`, kept for an `account` that is not ascending; tests compare)."""
+    import numpy as np
+
+    m = len(tags)
+    if m >= 1 << 40 or bool((account[1:] < account[:-1]).any()):
+        return _holders_per_tag_by_argsort(tags, account)
+    bits = max(1, (m - 1).bit_length())
+    low = np.uint64((1 << bits) - 1)
+    packed = (tags & ~low) | np.arange(m, dtype=np.uint64)
+    packed.sort()  # numpy's SIMD sort
+    order = (packed & low).astype(np.int64)
+    by_tag = tags[order]
+    high = packed >> np.uint64(bits)
+    del packed
+    same_high = high[1:] == high[:-1]
+    mixed = np.flatnonzero(same_high & (by_tag[1:] != by_tag[:-1]))
+    if len(mixed):
+        starts = np.flatnonzero(np.concatenate(([True], ~same_high)))
+        ends = np.append(starts[1:], m)
+        runs = np.unique(np.searchsorted(starts, mixed, side="right") - 1)
+        if len(runs) > _MIXED_RUNS_AT_MOST:
+            return _holders_per_tag_by_argsort(tags, account)
+        for start, end in zip(starts[runs].tolist(), ends[runs].tolist(), strict=True):
+            within = np.argsort(by_tag[start:end], kind="stable")  # equal tags keep their position order
+            order[start:end] = order[start:end][within]
+            by_tag[start:end] = by_tag[start:end][within]
+    del high, same_high
+    new_tag = np.ones(m, dtype=bool)
+    new_tag[1:] = by_tag[1:] != by_tag[:-1]
+    del by_tag
+    group = np.cumsum(new_tag) - 1
+    held = account[order]
+    again = np.zeros(m, dtype=bool)  # the same tag held by the same account as its neighbour
+    again[1:] = ~new_tag[1:] & (held[1:] == held[:-1])
+    return order, group, np.bincount(group[~again], minlength=int(group[-1]) + 1)
+
+
+# More runs of different tags sharing their high bits than this (not met with keyed tags):
+# `_holders_per_tag` argsorts them all instead.
+_MIXED_RUNS_AT_MOST = 10_000
+
+
+def _holders_per_tag_by_argsort(tags, account):
+    """`_holders_per_tag` by argsorting the tags and counting each tag's distinct holders on the
+    (group, account) pairs sorted as numbers (any `account`)."""
     import numpy as np
 
     order = np.argsort(tags)  # quicker than a stable sort (SIMD sorting in numpy 2)

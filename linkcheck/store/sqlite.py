@@ -614,10 +614,10 @@ class Store:
         manifest's accumulator (no-op when none are left): the rows verified at open, as
         `_verify_rows` would have made them, with the same error when they do not add up."""
         accounts = self._verified["accounts"]
-        if isinstance(accounts, auditcache.Deferred):  # the audit cache's rows: made now, as plain maps
+        if isinstance(accounts, auditcache.Deferred):  # the audit cache's rows: made now, as a plain map
             self._verified["accounts"] = accounts.real()
-        if isinstance(self._account_ids, auditcache.Deferred):
-            self._account_ids = self._account_ids.real()
+        # (The name tags' map of the audit cache's rows stays a `Deferred`, made if a name is
+        # looked up: an audit of the whole store looks none up; 0.03 s at 100,000 accounts.)
         tables, self._macs_pending = self._macs_pending, ()
         if not tables:
             return
