@@ -104,9 +104,11 @@ def _is_file(store: str) -> bool:
 
 
 def _exact_command_line(argv: list[str]) -> bool:
-    """Whether the interpreter's own command line ends with `argv` after a script's path or
-    `-m MODULE`: running it again runs this same command (not when Python code given with -c,
-    say a test's, called `run`)."""
+    """Whether the interpreter's own command line ends with `argv` and runs linkcheck as its
+    main program -- the console script, `python -m linkcheck`, or a program that runs the
+    module `linkcheck` as its __main__ (runpy, as bench/run.py's memory probe does) -- so that
+    running it again runs this same command. Not other code that calls `run` (a test's, given
+    with -c): what it did before would be done twice."""
     orig = getattr(sys, "orig_argv", None)
     if not orig or not sys.executable or not os.path.isabs(sys.executable):
         return False
@@ -115,8 +117,8 @@ def _exact_command_line(argv: list[str]) -> bool:
         return False
     main = sys.modules.get("__main__")
     spec = getattr(main, "__spec__", None)
-    if spec is not None:  # python -m linkcheck
-        return head[-2:] == ["-m", "linkcheck"] and spec.name == "linkcheck.__main__"
+    if spec is not None:  # python -m linkcheck (or runpy.run_module("linkcheck", alter_sys=True))
+        return spec.name == "linkcheck.__main__"
     script = getattr(main, "__file__", None)  # the console script (-c code has no file)
     return (isinstance(script, str) and not head[-1].startswith("-") and head[-2] != "-c"
             and os.path.abspath(head[-1]) == os.path.abspath(script))

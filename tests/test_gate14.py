@@ -137,6 +137,11 @@ def test_python_m_linkcheck_runs_again(console, monkeypatch):
     monkeypatch.setitem(sys.modules, "__main__", types.SimpleNamespace(__spec__=types.SimpleNamespace(
         name="linkcheck.__main__")))
     assert entry._wants_huge_pages(console("check", "acme-us", head=("python3", "-m", "linkcheck")))
+    # A program running the module as its main (bench/run.py's memory probe): run again whole.
+    assert entry._wants_huge_pages(console("check", "acme-us", head=("python3", "-c", "runpy...", "peak-file")))
+    monkeypatch.setitem(sys.modules, "__main__", types.SimpleNamespace(__spec__=types.SimpleNamespace(
+        name="other.__main__")))
+    assert not entry._wants_huge_pages(console("check", "acme-us", head=("python3", "-m", "other")))
 
 
 def test_what_does_not_run_again(console, monkeypatch, tmp_path):
@@ -263,3 +268,21 @@ def test_a_wrong_passphrase_is_still_exit_4_run_again(demo_store, tmp_path):
     proc = subprocess.run([sys.executable, "-m", "linkcheck", "check", "acme-us", "--machine", str(MACHINE)], env=env,
                           capture_output=True, text=True, timeout=180, cwd=tmp_path)
     assert proc.returncode == 4 and "Traceback" not in proc.stderr
+
+
+@here
+def test_bench_s_memory_probe_runs_the_command_as_a_user_does(demo_store, tmp_path):
+    # bench/run.py times `check` through a probe that runs the module `linkcheck` as __main__:
+    # it is run again whole, so the bench times what a user's console script does.
+    sys.path.insert(0, str(PROFILES_DIR.parent.parent / "bench"))
+    try:
+        import run as bench_run
+    finally:
+        sys.path.pop(0)
+    peak = tmp_path / "peak-kib"
+    args = ["run", "acme-us", "--machine", str(MACHINE), "--", sys.executable, "-c", REPORT]
+    proc = subprocess.run([sys.executable, "-c", bench_run.PEAK_PROBE, str(peak), *args], env=_env(demo_store),
+                          capture_output=True, text=True, timeout=180, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert f"{entry._AGAIN}=-" in json.loads(proc.stdout)["environ"]
+    assert int(peak.read_text()) > 0
