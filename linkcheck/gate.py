@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import ipaddress
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from . import accounts as book
 from . import registry
-from .linkage import engine
+from .lazy import LazyImport
 from .capture import Fingerprint
 from .errors import InvalidInput
 from .i18n import N_, _, join_clauses, join_list, language, translate
@@ -16,7 +17,13 @@ from .linkage.rules import Rules
 
 GO, STOP = "GO", "STOP"
 RECORDED = "RECORDED"
-TAINT_STATUSES = engine.TAINT_STATUSES
+# The linkage engine (and its graph, results, sieve, scoring: 10-15 ms of imports) is loaded at
+# the first comparison: a check whose machine shares nothing with another account never compares.
+if TYPE_CHECKING:
+    from .linkage import engine
+else:
+    engine = LazyImport(globals(), "engine", "linkcheck.linkage.engine")
+TAINT_STATUSES = ("suspended", "closed")  # linkage.graph's (a test holds them equal)
 
 
 @dataclass(frozen=True)

@@ -9,14 +9,13 @@ import subprocess
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 import click
 
 from ..i18n import N_, _, join_list, translate
 from .. import capture, gate
 from ..errors import UsageError
-from ..linkage import engine
 from ..linkage.rules import load_rules
 from ..models import iso
 from ..usecases import gate as gate_job
@@ -33,8 +32,14 @@ from .options import (
     take_from_environment,
 )
 from . import end_when_answered
+from ..lazy import LazyImport
 from .changes import CHANGE_WORDS, change_what
 from .output import format_option, render_json, render_rows
+
+if TYPE_CHECKING:
+    from ..linkage import engine
+else:
+    engine = LazyImport(globals(), "engine", "linkcheck.linkage.engine")  # (for a STOP's JSON: see gate.py)
 
 EXIT_COMMAND_NOT_FOUND = 127
 EXIT_COMMAND_NOT_RUNNABLE = 126
