@@ -154,7 +154,7 @@ def balanced_map(func: Callable[[_T], _R], items: Iterable[_T], *, parallel: boo
                     child = None  # failed (and stopped): its items are computed here
                     yield func(value)
                 else:
-                    yield answer
+                    yield answer  # type: ignore[misc]  # the child's func(value)
             if exhausted:
                 return
             item = next(it, _END)

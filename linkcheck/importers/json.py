@@ -211,7 +211,7 @@ def _export_item_bytes(raw: bytes, loads: Callable, dumps: Callable, indent: int
     if len(isos) > 4096:
         isos.clear()
     attributes: dict[str, list] = {}
-    for fields, blocking in zip(lines[::2], lines[1::2]):
+    for fields, blocking in zip(lines[::2], lines[1::2], strict=True):  # (as many: checked above)
         if type(fields) is not list or type(blocking) is not list:
             return None
         kind, value, normalized, keys, source, first, last, a_note, flags, periods = fields  # format 3's ten
