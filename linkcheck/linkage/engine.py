@@ -690,15 +690,18 @@ def _add_fuzzy(matches: Iterable[FuzzyMatch], attr_of: list[Attribute], owner: l
     matches = list(matches)
     per_pair = Counter((owner[m[0]], owner[m[1]]) for m in matches)
     for ra, rb, similarity, facet in matches:
-        attr_a, attr_b = attr_of[ra], attr_of[rb]
         pair = (owner[ra], owner[rb])
         slot = evidence.get(pair)
         lone = slot is None and per_pair[pair] == 1 and not (pair[0] in hub_owners and pair[1] in hub_owners)
+        near = known((ra, rb))
+        if lone and near:
+            continue  # (`_near_of` read it near for a facet with a near rule: `_fuzzy_rule` gives None)
+        attr_a, attr_b = attr_of[ra], attr_of[rb]
         # (Both tests only drop a match: a lone one, most often a near one that is no finding,
         # is weighed first, then compared with the exact keys.)
         if not lone and exact_beats_fuzzy(attr_a, attr_b, facet, slot):
             continue
-        rule = _fuzzy_rule(rules, facet, attr_a, attr_b, comparison_of.get(facet), lone=lone, near=known((ra, rb)))
+        rule = _fuzzy_rule(rules, facet, attr_a, attr_b, comparison_of.get(facet), lone=lone, near=near)
         if rule is None or lone and exact_beats_fuzzy(attr_a, attr_b, facet, slot):
             continue
         rule = past_rule(rule, rules.past, attr_a, attr_b)
