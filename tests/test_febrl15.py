@@ -144,3 +144,52 @@ def test_no_near_reading_without_a_child(monkeypatch):
     monkeypatch.setattr(byfacet, "SPLIT_OVER", 10**9)
     monkeypatch.setattr(engine, "_near_of", lambda *args: pytest.fail("read without a child"))
     assert _audited(profiles, DEFAULT_RULES)["pairs"]
+
+
+def _old_address(text: str):  # normalize.address before this session (what it returns or refuses)
+    from linkcheck.i18n import _
+    from linkcheck.normalize.address import _key_tokens, _without_subdistrict, address_tokens
+    from linkcheck.normalize.text import _CJK_GAP, _LETTER, Canonical, Rejected
+
+    tokens = address_tokens(text)
+    if not any(_LETTER.search(t) for t in tokens):
+        raise Rejected(_("an address has words, not only numbers"))
+    value = " ".join(tokens)
+    if not value.isascii():
+        value = _CJK_GAP.sub("", value)
+    if len(value) < 4:
+        raise Rejected(_("too short to be an address"))
+    key = "".join(_key_tokens(tokens))
+    alone = _without_subdistrict(tokens)
+    if alone is not None:
+        other = "".join(_key_tokens(alone))
+        if other and other != key:
+            return Canonical(value, key=key, related=(("address", other),))
+    return Canonical(value, key=key)
+
+
+_ADDRESS_PARTS = ["12", "1203", "3071", "30714", "3071-1234", "5678", "po", "box", "post", "office", "main", "st",
+                  "street", "nw", "ne", "fl", "ky", "ct", "tx", "ca", "78701", "austin", "room", "rm1203", "#5",
+                  "12/f", "3rd", "floor", "深圳市", "南山区", "科技园路1号", "1203室", "粤海街道", "广东省", "china", "usa",
+                  "٣٣", "١٢٣٤", ",", "-", "strasse", "friedrichstr.", "no.", "88号", "a", "b"]
+
+
+def test_address_is_the_old_one_on_random_addresses():
+    from linkcheck.normalize.address import address
+    from linkcheck.normalize.text import Rejected
+
+    rng = random.Random(1515)
+    refused = kept = 0
+    for _ in range(6000):
+        text = " ".join(rng.choice(_ADDRESS_PARTS) for _ in range(rng.randint(1, 9)))
+        try:
+            want = _old_address(text)
+        except Rejected as e:
+            with pytest.raises(Rejected) as got:
+                address(text)
+            assert got.value.reason == e.reason
+            refused += 1
+            continue
+        assert address(text) == want, text
+        kept += 1
+    assert refused > 50 and kept > 1000
