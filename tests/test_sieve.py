@@ -494,7 +494,7 @@ def test_the_partners_of_a_tested_block_are_its_texts_another_may_match(seed, mo
             continue
         cutoff, place = plan
 
-        def possible(a, b):
+        def possible(a, b, cutoff=cutoff, place=place):
             return (cutoff is not None and fuzz.ratio(a, b) >= cutoff) or (
                 place and bool(sieve._one_within_the_other([a], [b])[0]))
 

@@ -241,7 +241,6 @@ def _audit(profiles, rules, min_level, link_level, account, explanations, max_pa
     else:
         matches = _given_matches(fuzzy_matches, profiles, attr_of)
     _add_fuzzy(matches, attr_of, owner, rules, evidence, context, _hub_owners(hubs), near_of)
-    del near_of
     # The values of pairs that could still reach high, where no blocking key compared them.
     complete_pairs(evidence, context, matches, attr_of, owner, rules, more_values)
 
@@ -701,7 +700,7 @@ def _add_fuzzy(matches: Iterable[FuzzyMatch], attr_of: list[Attribute], owner: l
         # is weighed first, then compared with the exact keys.)
         if not lone and exact_beats_fuzzy(attr_a, attr_b, facet, slot):
             continue
-        rule = _fuzzy_rule(rules, facet, attr_a, attr_b, comparison_of.get(facet), lone=lone, near=near)
+        rule = _fuzzy_rule(rules, facet, attr_a, attr_b, comparison_of.get(facet), lone=lone, near_match=near)
         if rule is None or lone and exact_beats_fuzzy(attr_a, attr_b, facet, slot):
             continue
         rule = past_rule(rule, rules.past, attr_a, attr_b)
@@ -773,20 +772,19 @@ def _near_of(matches: Iterable[FuzzyMatch], attr_of: list[Attribute], rules: Rul
 
 
 def _fuzzy_rule(rules: Rules, facet: str, attr_a: Attribute, attr_b: Attribute, comparison=None,
-                lone: bool = False, near: bool | None = None):
+                lone: bool = False, near_match: bool | None = None):
     """The rule a fuzzy match of `facet` counts under, weighed for these two values (names by
     the commoner name): the facet's near rule when the match is a near one (`comparison`
     found it at a near level, or no level: a partial test), else its fuzzy rule; two names in
     part by their family name's share (evidence.name_part_weight). None: two numbers one
     digit apart that both pass their check digits are two numbers, not a typo
     (`both_checksummed`); two names in part whose family name weighs under 1 bit; a near
-    match that is `lone` (the pair's only evidence: it would make no pair). `near`: whether the
-    comparison reads the match as near (`is_near`), where the caller knows it already."""
-    is_a_near_match = near
+    match that is `lone` (the pair's only evidence: it would make no pair). `near_match`: whether
+    the comparison reads the match as near (`is_near`), where the caller knows it already."""
     near = rules.near.get(facet)
     if near is not None and (facet not in rules.fuzzy or comparison is not None and (
             is_near(comparison, _fuzzy_text_once(attr_a.normalized, facet), _fuzzy_text_once(attr_b.normalized, facet))
-            if is_a_near_match is None else is_a_near_match)):
+            if near_match is None else near_match)):
         if lone or near.weight <= 0 or facet not in rules.fuzzy and both_checksummed(attr_a, attr_b):
             return None  # a near weight of 0 switches the level off
         if near.names:  # a name in part: by how common the family name is; below 1 bit, nothing
