@@ -459,12 +459,15 @@ def test_two_values_of_one_text_score_as_they_do_in_a_larger_block(seed):
 
 
 @pytest.mark.parametrize("seed", range(40))
-def test_the_partners_of_a_kept_matrix_block_are_its_texts_another_reaches(seed, monkeypatch):
-    """`hopeless_blocks(..., partners=...)`: for each block compared as one matrix and kept, the
-    texts that reach the facet's cutoff with another of its texts (rapidfuzz's ratio, pair by
-    pair) -- all the scoring compares with the later texts; and the scoring with them finds
-    the same matches, in the same order, as every block scored in full (a third of the
-    blocks' verdicts given by a file of earlier ones: `find` asked of the others only)."""
+def test_the_partners_of_a_tested_block_are_its_texts_another_may_match(seed, monkeypatch):
+    """`hopeless_blocks(..., partners=...)`: for each block compared as one matrix, the texts
+    that reach the facet's cutoff with another of its texts (rapidfuzz's ratio, pair by pair);
+    for each block of more than two values tested pair by pair, the texts that come first in a
+    pair a test finds possible (the ratio, or one's place words within the other's) -- all the
+    scoring compares with the later texts; none for a hopeless one (a partial test may keep
+    it). And the scoring with them finds the same matches, in the same order, as every block
+    scored in full (a third of the blocks' verdicts given by a file of earlier ones: `find`
+    asked of the others only)."""
     from rapidfuzz import fuzz
 
     rng = random.Random(seed)
@@ -480,15 +483,30 @@ def test_the_partners_of_a_kept_matrix_block_are_its_texts_another_reaches(seed,
     hopeless = sieve.hopeless_blocks(blocks, text_for, comparison_of, lambda refs: False, partners=partners)
     assert hopeless == sieve.hopeless_blocks(blocks, text_for, comparison_of, lambda refs: False)
     plans = {facet: sieve._plan(comparison) for facet, comparison in comparison_of.items()}
+    seen = set()
     for at, (facet, refs) in enumerate(blocks):
         plan = plans.get(facet)
         distinct = list(dict.fromkeys(text for text in (text_for(r, facet) for r in refs) if text))
-        if at in hopeless or plan is None or plan[1] or len(distinct) <= sieve.PAIRWISE_UP_TO or \
-                len(distinct) < len([r for r in refs if text_for(r, facet)]):
+        by_pairs = plan is not None and (plan[1] or len(distinct) <= sieve.PAIRWISE_UP_TO)
+        if plan is None or len(distinct) < 2 or len(distinct) < len([r for r in refs if text_for(r, facet)]) or \
+                by_pairs and len(refs) <= 2:
             assert at not in partners
             continue
-        reached = {a for a in distinct for b in distinct if a != b and fuzz.ratio(a, b) >= plan[0]}
-        assert partners[at] == reached and reached
+        cutoff, place = plan
+
+        def possible(a, b, cutoff=cutoff, place=place):
+            return (cutoff is not None and fuzz.ratio(a, b) >= cutoff) or (
+                place and bool(sieve._one_within_the_other([a], [b])[0]))
+
+        if by_pairs:
+            expected = {a for x, a in enumerate(distinct) for b in distinct[x + 1:] if possible(a, b)}
+            seen.add("pairs")
+        else:
+            expected = {a for a in distinct for b in distinct if a != b and fuzz.ratio(a, b) >= cutoff}
+            seen.add("matrix")
+        assert partners[at] == expected
+        assert (at in hopeless) == (not expected)
+    assert seen
     monkeypatch.setattr(sieve, "SIEVE_OVER", 10**9)
     every_block = _score(blocks, texts, owner, exact, rules)
     monkeypatch.setattr(sieve, "SIEVE_OVER", 0)

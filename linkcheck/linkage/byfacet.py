@@ -69,7 +69,10 @@ class Scoring:
         if child is not None:
             child.cancel()
 
-    def matches(self) -> list[FuzzyMatch]:
+    def matches(self, meanwhile: Callable[[list[FuzzyMatch]], None] | None = None) -> list[FuzzyMatch]:
+        """The matches, in the one pass's order. `meanwhile(here)`: called with this process's
+        part's matches once they are found, while the child may still be at work (when there is
+        one), before its part is waited for."""
         from .engine import FuzzyMatch, score_blocks
 
         blocks, parts = self._blocks, self._parts
@@ -81,6 +84,8 @@ class Scoring:
         try:
             here_found: list[int] = []
             here = score_blocks([blocks[at] for at in here_at], text_of, exact_of, owner, rules, found_in=here_found)
+            if meanwhile is not None and child is not None:
+                meanwhile(here)
             packed = child.result() if child is not None else None
         finally:
             self.cancel()

@@ -215,11 +215,13 @@ def _audit(profiles, rules, min_level, link_level, account, explanations, max_pa
     if fuzzy_matches is None:
         # The blocking groups (the "~facet:..." keys, which _exact_pairs sets aside) are scored
         # from now: a child (linkage.byfacet) scores some while this process finds the exact pairs.
+        # (Each value's text and exact key looked up by a list's own `__getitem__`, in C: the
+        # scoring asks for them about 150,000 times on FEBRL4's 10,000 records.)
         scoring = start_scoring(
             [(key[len(BLOCKING_PREFIX): key.find(":")], refs) for key, refs in shared.items()
              if key.startswith(BLOCKING_PREFIX)],
-            lambda r: attr_of[r].normalized,
-            lambda r: _own_exact_key(attr_of[r]),
+            list(map(_NORMALIZED, attr_of)).__getitem__,
+            list(map(_own_exact_key, attr_of)).__getitem__,
             owner,
             rules,
         )
@@ -230,12 +232,15 @@ def _audit(profiles, rules, min_level, link_level, account, explanations, max_pa
             scoring.cancel()
         raise
     del shared, blocks
+    near_of: dict[tuple[int, int], bool] = {}
     if scoring is not None:
-        matches = scoring.matches()
+        # While the child scores its part, this process reads which of its own matches are near
+        # ones (what _add_fuzzy would ask of nearly each of them afterwards).
+        matches = scoring.matches(meanwhile=lambda here: _near_of(here, attr_of, rules, near_of))
         del scoring
     else:
         matches = _given_matches(fuzzy_matches, profiles, attr_of)
-    _add_fuzzy(matches, attr_of, owner, rules, evidence, context, _hub_owners(hubs))
+    _add_fuzzy(matches, attr_of, owner, rules, evidence, context, _hub_owners(hubs), near_of)
     # The values of pairs that could still reach high, where no blocking key compared them.
     complete_pairs(evidence, context, matches, attr_of, owner, rules, more_values)
 
@@ -665,7 +670,8 @@ def _hub_owners(hubs: list[_HubGroup]) -> set[int]:
 
 
 def _add_fuzzy(matches: Iterable[FuzzyMatch], attr_of: list[Attribute], owner: list[int], rules: Rules,
-               evidence: dict, context: dict, hub_owners: Collection[int] = ()) -> None:
+               evidence: dict, context: dict, hub_owners: Collection[int] = (),
+               near_of: dict[tuple[int, int], bool] | None = None) -> None:
     """Fuzzy matches as evidence, except where the two values share the facet's exact key or
     the pair already has an exact finding of that facet (the exact one says it better). A
     match whose weight makes it context (two spellings of a common name) goes with context.
@@ -674,20 +680,27 @@ def _add_fuzzy(matches: Iterable[FuzzyMatch], attr_of: list[Attribute], owner: l
     alone, nor beside context only (evidence._near_alone): for a pair with no other match, no
     exact finding and no hub both accounts are in, it is not weighed at all -- the same
     audit, without weighing the tens of thousands of shared family names a register of
-    people holds (bench/linkage.py)."""
+    people holds (bench/linkage.py).
+
+    `near_of`: (a, b) -> whether the match of those two values is a near one (`_near_of`), where
+    it was read already."""
     comparison_of = comparisons_for(rules) if rules.near else {}
+    known = near_of.get if near_of else _NOTHING.get
     matches = list(matches)
     per_pair = Counter((owner[m[0]], owner[m[1]]) for m in matches)
     for ra, rb, similarity, facet in matches:
-        attr_a, attr_b = attr_of[ra], attr_of[rb]
         pair = (owner[ra], owner[rb])
         slot = evidence.get(pair)
         lone = slot is None and per_pair[pair] == 1 and not (pair[0] in hub_owners and pair[1] in hub_owners)
+        near = known((ra, rb))
+        if lone and near:
+            continue  # (`_near_of` read it near for a facet with a near rule: `_fuzzy_rule` gives None)
+        attr_a, attr_b = attr_of[ra], attr_of[rb]
         # (Both tests only drop a match: a lone one, most often a near one that is no finding,
         # is weighed first, then compared with the exact keys.)
         if not lone and exact_beats_fuzzy(attr_a, attr_b, facet, slot):
             continue
-        rule = _fuzzy_rule(rules, facet, attr_a, attr_b, comparison_of.get(facet), lone=lone)
+        rule = _fuzzy_rule(rules, facet, attr_a, attr_b, comparison_of.get(facet), lone=lone, near_match=near)
         if rule is None or lone and exact_beats_fuzzy(attr_a, attr_b, facet, slot):
             continue
         rule = past_rule(rule, rules.past, attr_a, attr_b)
@@ -740,18 +753,38 @@ def _set_similarity(a: str, b: str) -> float:
     return round(token_set_ratio(a, b), 1)
 
 
+_NOTHING: dict = {}
+
+
+def _near_of(matches: Iterable[FuzzyMatch], attr_of: list[Attribute], rules: Rules,
+             out: dict[tuple[int, int], bool]) -> None:
+    """Into `out`, for each match `_fuzzy_rule` would read as near or not by its comparison
+    levels (a facet both fuzzy and near, compared), whether it is a near one (`is_near`)."""
+    if not rules.near:
+        return
+    comparison_of = comparisons_for(rules)
+    wanted = {facet: comparison_of[facet] for facet in rules.near if facet in rules.fuzzy and facet in comparison_of}
+    for ra, rb, _similarity, facet in matches:
+        comparison = wanted.get(facet)
+        if comparison is not None:
+            out[(ra, rb)] = is_near(comparison, _fuzzy_text_once(attr_of[ra].normalized, facet),
+                                    _fuzzy_text_once(attr_of[rb].normalized, facet))
+
+
 def _fuzzy_rule(rules: Rules, facet: str, attr_a: Attribute, attr_b: Attribute, comparison=None,
-                lone: bool = False):
+                lone: bool = False, near_match: bool | None = None):
     """The rule a fuzzy match of `facet` counts under, weighed for these two values (names by
     the commoner name): the facet's near rule when the match is a near one (`comparison`
     found it at a near level, or no level: a partial test), else its fuzzy rule; two names in
     part by their family name's share (evidence.name_part_weight). None: two numbers one
     digit apart that both pass their check digits are two numbers, not a typo
     (`both_checksummed`); two names in part whose family name weighs under 1 bit; a near
-    match that is `lone` (the pair's only evidence: it would make no pair)."""
+    match that is `lone` (the pair's only evidence: it would make no pair). `near_match`: whether
+    the comparison reads the match as near (`is_near`), where the caller knows it already."""
     near = rules.near.get(facet)
-    if near is not None and (facet not in rules.fuzzy or comparison is not None and is_near(
-            comparison, _fuzzy_text_once(attr_a.normalized, facet), _fuzzy_text_once(attr_b.normalized, facet))):
+    if near is not None and (facet not in rules.fuzzy or comparison is not None and (
+            is_near(comparison, _fuzzy_text_once(attr_a.normalized, facet), _fuzzy_text_once(attr_b.normalized, facet))
+            if near_match is None else near_match)):
         if lone or near.weight <= 0 or facet not in rules.fuzzy and both_checksummed(attr_a, attr_b):
             return None  # a near weight of 0 switches the level off
         if near.names:  # a name in part: by how common the family name is; below 1 bit, nothing
@@ -772,6 +805,9 @@ def _fuzzy_rule(rules: Rules, facet: str, attr_a: Attribute, attr_b: Attribute, 
 
 # A value's fuzzy text as `_fuzzy_rule` reads it, made once for the many matches a value is in.
 _fuzzy_text_once = lru_cache(maxsize=1 << 14)(fuzzy_text)
+
+
+_NORMALIZED = attrgetter("normalized")
 
 
 def _own_exact_key(attr: Attribute) -> str | None:

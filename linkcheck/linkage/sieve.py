@@ -74,10 +74,13 @@ def hopeless_blocks(
     `_one_within_the_other`), but for the larger blocks of a facet compared by ratio alone,
     each of which is one matrix (`cdist`).
 
-    `partners`, when given, receives for each block of such a matrix that is not hopeless its
-    position and the texts of it that reach the cutoff with another of its texts: the only
-    ones the scoring need compare with the texts after them (a text no other one reaches is
-    matched by no level of the facet, each of which accepts only a pair reaching its ratio).
+    `partners`, when given, receives for each block of such a matrix its position and the
+    texts of it that reach the cutoff with another of its texts: the only ones the scoring need
+    compare with the texts after them (a text no other one reaches is matched by no level of
+    the facet, each of which accepts only a pair reaching its ratio); and likewise for each
+    block of more than two values tested pair by pair, its texts that come first in a pair
+    found possible (a pair no test finds possible no level matches). A hopeless block's are none: the scoring
+    tries no level on it if a partial test keeps it all the same (`engine.score_blocks`).
     """
     import numpy as np
     from rapidfuzz import fuzz, process
@@ -139,6 +142,7 @@ def hopeless_blocks(
     pair_block, pair_a, pair_b = _pairs_within(entry_block[keep], entry_value[keep], with_text, np)
     possible_block = np.zeros(n, dtype=bool)
     pair_facet = facet_code[pair_block]
+    possible_pairs = []  # (block, value, value) of the pairs found possible, for `partners`
     for code in np.unique(pair_facet).tolist():
         cutoff, place = plans[facets[code]]  # type: ignore[misc]  # only facets with a plan have pairs
         mine = pair_facet == code
@@ -154,8 +158,13 @@ def hopeless_blocks(
                                        score_cutoff=cutoff, dtype=np.float64) > 0
         if place:
             possible |= _one_within_the_other(first_texts, second_texts)
-        possible_block[pair_block[mine][possible[back.reshape(-1)]]] = True
+        found = possible[back.reshape(-1)]
+        possible_block[pair_block[mine][found]] = True
+        if partners is not None:
+            possible_pairs.append((pair_block[mine][found], pair_a[mine][found], pair_b[mine][found]))
     hopeless_at |= by_pairs & ~possible_block
+    if partners is not None:
+        _pair_partners(partners, by_pairs & (sizes > 2), possible_pairs, texts, np)
     # The larger blocks of a facet compared by ratio alone: one matrix each.
     matrix = by_matrix[by_block]
     in_matrix = by_block[matrix]
@@ -171,10 +180,30 @@ def hopeless_blocks(
                                dtype=np.float64)
         if np.count_nonzero(scores) == len(distinct):  # only each text against itself
             hopeless_at[at] = True
+            if partners is not None:
+                partners[at] = set()
         elif partners is not None:
             np.fill_diagonal(scores, 0)
             partners[at] = set(map(distinct.__getitem__, np.flatnonzero(scores.any(axis=1)).tolist()))
     return set(np.flatnonzero(hopeless_at).tolist())
+
+
+def _pair_partners(partners: dict[int, set[str]], wanted, possible_pairs: list, texts: list[str], np) -> None:
+    """`hopeless_blocks`' `partners` of the blocks tested pair by pair (`wanted`, of more than two
+    values: a block of two the scoring compares at once): each block's texts that are the first
+    of a pair found possible (a pair's values come in the block's order, and such a block holds
+    no text twice: the scoring's distinct texts, in its order), the only ones a later text of
+    the block may match; none: the block is hopeless, unless a partial test keeps it."""
+    for at in np.flatnonzero(wanted).tolist():
+        partners[at] = set()
+    if not possible_pairs:
+        return
+    block = np.concatenate([b for b, _x, _y in possible_pairs])
+    value = np.concatenate([x for _b, x, _y in possible_pairs])
+    keep = wanted[block]
+    held = np.unique(block[keep] * len(texts) + value[keep])
+    for at, v in zip((held // len(texts)).tolist(), (held % len(texts)).tolist(), strict=True):
+        partners[at].add(texts[v])
 
 
 def _pairs_within(block, value, with_text, np):

@@ -177,7 +177,7 @@ def _us_words(words: list[str]) -> list[str]:
     out: list[str] = []
     last = len(words) - 1
     for index, word in enumerate(words):
-        if (_ZIP4.fullmatch(word) and len(out) > 1 and _ZIP.fullmatch(out[-1])
+        if (len(word) == 4 and _ZIP4.fullmatch(word) and len(out) > 1 and _ZIP.fullmatch(out[-1])
                 and out[-2] in _US_STATE_WORDS):
             continue  # ZIP+4: the address is the one its 5-digit ZIP and street name
         if len(word) <= 2 and word.isascii() and word.isalpha():
@@ -236,11 +236,11 @@ def _trim_countries(tokens: list[str]) -> None:
 def address(text: str) -> Canonical:
     """Canonical address; equal addresses share a key that also ignores spacing."""
     tokens = address_tokens(text)
-    if not any(_LETTER.search(t) for t in tokens):
-        raise Rejected(_("an address has words, not only numbers"))
     # No space between two CJK words, as the text itself is read (`_spaced`): a word dropped
     # between them (号) must not leave one, or the canonical text would read differently again.
     value = " ".join(tokens)
+    if not _LETTER.search(value):  # (a letter in a word: a space is none)
+        raise Rejected(_("an address has words, not only numbers"))
     if not value.isascii():
         value = _CJK_GAP.sub("", value)
     if len(value) < 4:

@@ -243,11 +243,16 @@ def blocking(tokens: Sequence[str], generic: frozenset[str], *, min_length: int 
     """
     out: list[str] = []
     found = 0
-    last = len(tokens) - 1
     cuts = _CUTS.get(min_length)
     if cuts is None or len(cuts) > 100_000:
         cuts = _CUTS[min_length] = {}
-    for index, token in enumerate(tokens):
+    # The words before and after a word are slices of the whole value joined once: `start` and
+    # `end` are the word's place in it (its words joined by single spaces).
+    joined = " ".join(tokens)
+    end = -1
+    for token in tokens:
+        start = end + 1
+        end = start + len(token)
         if token in generic:
             continue
         h = cuts.get(token)
@@ -255,9 +260,7 @@ def blocking(tokens: Sequence[str], generic: frozenset[str], *, min_length: int 
             h = cuts[token] = _cut(token, min_length)
         if not h:
             continue
-        # The words before and after it, joined once for both cut forms.
-        head = " ".join(tokens[:index]) + " " if index else ""
-        tail = " " + " ".join(tokens[index + 1:]) if index < last else ""
+        head, tail = joined[:start], joined[end:]  # ("head " and " tail", or empty at an end)
         out.append(token)
         out.append(f"{head}{token[:h]}*{tail}")
         out.append(f"{head}*{token[-h:]}{tail}")
