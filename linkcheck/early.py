@@ -37,6 +37,8 @@ import os
 import stat
 import threading
 
+from .entry import read_command_line
+
 PASSPHRASE_ENV = "LINKCHECK_PASSPHRASE"
 STORE_ENV = "LINKCHECK_STORE"
 STORE_MAGIC = "linkcheck-store"  # store/sqlite.py's MAGIC (a test holds them equal; that module is heavy)
@@ -102,7 +104,7 @@ def start(argv: list[str]) -> bool:
             return False
         _started = True
     try:
-        command, store = _read_command_line(argv)
+        command, store = read_command_line(argv, COMMANDS)
         passphrase = os.environ.get(PASSPHRASE_ENV)
         if command not in COMMANDS or not passphrase:
             return False
@@ -153,26 +155,6 @@ def settle() -> None:
     thread = _thread
     if thread is not None and thread.is_alive():
         thread.join()
-
-
-def _read_command_line(argv: list[str]) -> tuple[str | None, str | None]:
-    """The command's name (the first word that names one) and a --store given; (None, None)
-    when help or the version is asked for, or a passphrase file is given (read where its
-    checks are)."""
-    command = store = None
-    args = iter(argv)
-    for arg in args:
-        if arg == "--":
-            break
-        if arg in ("-h", "--help", "--version") or arg.startswith("--passphrase-file"):
-            return None, None
-        if arg == "--store":
-            store = next(args, None)
-        elif arg.startswith("--store="):
-            store = arg[len("--store="):]
-        elif command is None and arg in COMMANDS:
-            command = arg
-    return command, store
 
 
 def _store_setting() -> str | None:

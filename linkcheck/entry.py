@@ -64,7 +64,7 @@ def _wants_huge_pages(argv: list[str]) -> bool:
         return False
     if "glibc.malloc.hugetlb" in os.environ.get(TUNABLES, "") or not os.environ.get("LINKCHECK_PASSPHRASE"):
         return False
-    command, store = _command_and_store(argv)
+    command, store = read_command_line(argv, HUGE_PAGE_COMMANDS)
     if command not in HUGE_PAGE_COMMANDS:
         return False
     if store is None:
@@ -74,8 +74,11 @@ def _wants_huge_pages(argv: list[str]) -> bool:
     return _exact_command_line(argv) and _glibc_with_tunable() and _thp_on_request()
 
 
-def _command_and_store(argv: list[str]) -> tuple[str | None, str | None]:
-    """early._read_command_line's reading, without importing early (its threading) twice."""
+def read_command_line(argv: list[str], commands: frozenset[str]) -> tuple[str | None, str | None]:
+    """The command's name (the first word that is one of `commands`) and a --store given;
+    (None, None) when help or the version is asked for, or a passphrase file is given (read
+    where its checks are). Here, not in early.py, so that a run again reads its command line
+    without importing early (its threading) twice."""
     command = store = None
     args = iter(argv)
     for arg in args:
@@ -87,7 +90,7 @@ def _command_and_store(argv: list[str]) -> tuple[str | None, str | None]:
             store = next(args, None)
         elif arg.startswith("--store="):
             store = arg[len("--store="):]
-        elif command is None and arg in HUGE_PAGE_COMMANDS:
+        elif command is None and arg in commands:
             command = arg
     return command, store
 

@@ -20,23 +20,11 @@ import pytest
 
 from conftest import PASSPHRASE, PROFILES_DIR
 from linkcheck import entry
+# `linkcheck ARGS` in a fresh interpreter (the command line's own `run`, no run again); the
+# loaded modules and the exit code written to the file named first.
+from test_startup import RUNNER as MODULES
 
 MACHINE = PROFILES_DIR.parent / "capture" / "fixtures" / "demo-machine.json"
-
-# `linkcheck ARGS` in this fresh interpreter (the command line's own `run`, no run again); the
-# loaded modules and the exit code written to the file named first.
-MODULES = """\
-import json, sys
-out, args = sys.argv[1], sys.argv[2:]
-sys.argv = ["linkcheck", *args]
-try:
-    from linkcheck.cli import run
-    run()
-except SystemExit as exc:
-    code = exc.code
-with open(out, "w") as fh:
-    json.dump({"code": code, "modules": sorted(sys.modules)}, fh)
-"""
 
 
 def _now_out(text):
