@@ -58,32 +58,12 @@ class _Child:
 
     def __init__(self, func: Callable) -> None:
         self._pid: int | None = None
-        forked = fork_with_pipes(2)
+        forked = _fork_worker(func, framed=False)
         if forked is None:
             return
-        pid, (to_child, from_child) = forked
-        if pid == 0:
-            try:
-                detach_child()
-                os.close(to_child[1])
-                os.close(from_child[0])
-                with os.fdopen(to_child[0], "rb") as inbox, os.fdopen(from_child[1], "wb") as outbox:
-                    while True:
-                        try:
-                            item = pickle.load(inbox)  # our own parent's items, through our own pipe
-                        except EOFError:
-                            break
-                        pickle.dump(func(item), outbox, protocol=pickle.HIGHEST_PROTOCOL)
-                        outbox.flush()
-            except BaseException:  # noqa: BLE001 - the parent computes the item itself
-                pass
-            finally:
-                os._exit(0)
-        os.close(to_child[0])
-        os.close(from_child[1])
-        self._pid = pid
-        self._outbox = os.fdopen(to_child[1], "wb")
-        self._inbox = os.fdopen(from_child[0], "rb")
+        self._pid, to_child, from_child = forked
+        self._outbox = os.fdopen(to_child, "wb")
+        self._inbox = os.fdopen(from_child, "rb")
 
     def send(self, item) -> bool:
         """Hand the child an item; False (and no child from now on) if that fails."""
@@ -187,37 +167,15 @@ class _Feeder:
 
     def __init__(self, func: Callable) -> None:
         self._pid: int | None = None
-        forked = fork_with_pipes(2)
+        forked = _fork_worker(func, framed=True)
         if forked is None:
             return
-        pid, (to_child, from_child) = forked
-        if pid == 0:
-            try:
-                detach_child()
-                os.close(to_child[1])
-                os.close(from_child[0])
-                with os.fdopen(to_child[0], "rb") as inbox, os.fdopen(from_child[1], "wb") as outbox:
-                    while True:
-                        try:
-                            item = pickle.load(inbox)  # our own parent's items, through our own pipe
-                        except EOFError:
-                            break
-                        data = pickle.dumps(func(item), protocol=pickle.HIGHEST_PROTOCOL)
-                        outbox.write(len(data).to_bytes(8, "little"))
-                        outbox.write(data)
-                        outbox.flush()
-            except BaseException:  # noqa: BLE001 - the parent computes the item itself
-                pass
-            finally:
-                os._exit(0)
-        os.close(to_child[0])
-        os.close(from_child[1])
-        self._pid = pid
+        self._pid, to_child, from_child = forked
         self._items: queue.SimpleQueue = queue.SimpleQueue()
         self._results: queue.SimpleQueue = queue.SimpleQueue()
         self._threads = (
-            threading.Thread(target=self._write, args=(os.fdopen(to_child[1], "wb"),), name="linkcheck-feed", daemon=True),
-            threading.Thread(target=self._read, args=(from_child[0],), name="linkcheck-results", daemon=True),
+            threading.Thread(target=self._write, args=(os.fdopen(to_child, "wb"),), name="linkcheck-feed", daemon=True),
+            threading.Thread(target=self._read, args=(from_child,), name="linkcheck-results", daemon=True),
         )
         for thread in self._threads:
             thread.start()
@@ -282,6 +240,40 @@ class _Feeder:
         kill_and_reap(pid)  # its pipes end with it: the threads' reads and writes end
         for thread in self._threads:
             thread.join()
+
+
+def _fork_worker(func: Callable, *, framed: bool) -> tuple[int, int, int] | None:
+    """A forked process applying `func` to each item pickled to it, one at a time, until its
+    input ends: (its pid, the fd to write items to, the fd to read results from), or None when
+    it cannot be started. Each result is pickled after its length in 8 bytes when `framed`
+    (`_Feeder` reads them whole), else as it is (`_Child` unpickles from the stream)."""
+    forked = fork_with_pipes(2)
+    if forked is None:
+        return None
+    pid, (to_child, from_child) = forked
+    if pid == 0:
+        try:
+            detach_child()
+            os.close(to_child[1])
+            os.close(from_child[0])
+            with os.fdopen(to_child[0], "rb") as inbox, os.fdopen(from_child[1], "wb") as outbox:
+                while True:
+                    try:
+                        item = pickle.load(inbox)  # our own parent's items, through our own pipe
+                    except EOFError:
+                        break
+                    data = pickle.dumps(func(item), protocol=pickle.HIGHEST_PROTOCOL)
+                    if framed:
+                        outbox.write(len(data).to_bytes(8, "little"))
+                    outbox.write(data)
+                    outbox.flush()
+        except BaseException:  # noqa: BLE001 - the parent computes the item itself
+            pass
+        finally:
+            os._exit(0)
+    os.close(to_child[0])
+    os.close(from_child[1])
+    return pid, to_child[1], from_child[0]
 
 
 def _read_exactly(fd: int, size: int) -> bytearray:
