@@ -195,11 +195,11 @@ def test_the_export_from_rows_is_the_export_from_profiles(cli, demo_store, tmp_p
             assert type(st.open_account_row_as(row, export_item_bytes)) is bytes
         # To a text stream, to a file (its buffer), in one batch and in several, on one core or two.
         text = io.StringIO()
-        assert write_json_export_rows(st.iter_account_rows(), st.open_account_row, text, st.open_account_row_as) == 11
+        assert write_json_export_rows(st.iter_account_rows(), st.open_account_row_as, text) == 11
         assert text.getvalue() == plain.getvalue()
         with open(tmp_path / "out.json", "w", encoding="utf-8", newline="") as fh:
             fh.write("")  # text written before the bytes goes first
-            assert write_json_export_rows(st.iter_account_rows(), st.open_account_row, fh, st.open_account_row_as) == 11
+            assert write_json_export_rows(st.iter_account_rows(), st.open_account_row_as, fh) == 11
         assert (tmp_path / "out.json").read_bytes() == plain.getvalue().encode("utf-8")
         import linkcheck.cli.output as output
 
@@ -207,7 +207,7 @@ def test_the_export_from_rows_is_the_export_from_profiles(cli, demo_store, tmp_p
         output._EXPORT_BATCH = 2
         try:
             text = io.StringIO()
-            write_json_export_rows(st.iter_account_rows(), st.open_account_row, text, st.open_account_row_as)
+            write_json_export_rows(st.iter_account_rows(), st.open_account_row_as, text)
         finally:
             output._EXPORT_BATCH = saved
         assert text.getvalue() == plain.getvalue()

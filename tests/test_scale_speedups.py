@@ -99,7 +99,7 @@ def test_the_export_from_sealed_rows_is_the_export_from_profiles(demo_store):
     with Store.open(demo_store, PASSPHRASE) as st:
         plain, fast = io.StringIO(), io.StringIO()
         assert write_export(st.iter_profiles(), "json", plain, KIND_NAMES) == 10
-        assert write_json_export_rows(st.iter_account_rows(), st.open_account_row, fast) == 10
+        assert write_json_export_rows(st.iter_account_rows(), st.open_account_row_as, fast) == 10
     assert fast.getvalue() == plain.getvalue()
     assert json.loads(fast.getvalue())[0]["attributes"]
 

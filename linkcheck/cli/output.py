@@ -25,7 +25,7 @@ from ..errors import UsageError
 from ..importers.csv import export_header, has_identity, profile_to_row
 from ..importers.json import export_item_bytes, profile_to_json
 from ..importers.safety import FORMULA_STARTS, escape_formula
-from ..parallel import balanced_map, ordered_map
+from ..parallel import balanced_map
 from ..safetext import TerminalSafeStream, visible
 
 OUTPUT_FORMATS = ("table", "json", "csv")
@@ -245,7 +245,7 @@ def write_export(profiles: Iterable, fmt: str, out: TextIO, kind_names: Iterable
     twin (importers/json.py, importers/csv.py) so that importing the file gives them back."""
     if fmt == "json":
         if isinstance(profiles, SealedRows):
-            return write_json_export_rows(profiles.rows, profiles.open_row, out, profiles.open_row_as)
+            return write_json_export_rows(profiles.rows, profiles.open_row_as, out)
         return _write_json_export(profiles, out)
     profiles = list(profiles)
     kinds = list(kind_names)
@@ -257,12 +257,12 @@ def write_export(profiles: Iterable, fmt: str, out: TextIO, kind_names: Iterable
 
 
 class SealedRows:
-    """A store's sealed account rows (`Store.iter_account_rows`) and the function that opens one
-    (`Store.open_account_row`): iterated, the profiles; `write_export` lays out a JSON export
-    from them on both cores, straight from each row's plaintext where `open_row_as` is given
-    (`Store.open_account_row_as`)."""
+    """A store's sealed account rows (`Store.iter_account_rows`), the function that opens one
+    (`Store.open_account_row`) and the one that opens it as something else
+    (`Store.open_account_row_as`): iterated, the profiles; `write_export` lays out a JSON
+    export from them on both cores, straight from each row's plaintext."""
 
-    def __init__(self, rows: Iterable, open_row: Callable[[Any], Any], open_row_as: Callable | None = None):
+    def __init__(self, rows: Iterable, open_row: Callable[[Any], Any], open_row_as: Callable):
         self.rows = rows
         self.open_row = open_row
         self.open_row_as = open_row_as
@@ -271,32 +271,22 @@ class SealedRows:
         return map(self.open_row, self.rows)
 
 
-def write_json_export_rows(rows: Iterable, open_row: Callable[[Any], Any], out: TextIO,
-                           open_row_as: Callable | None = None) -> int:
+def write_json_export_rows(rows: Iterable, open_row_as: Callable, out: TextIO) -> int:
     """`write_export(..., "json", ...)` from a store's sealed rows (`Store.iter_account_rows`)
-    and the function that opens one (`Store.open_account_row`): the same file, written a few
-    hundred accounts at a time, every other batch opened and laid out by a second process
-    (`parallel.ordered_map`), so both cores work. With `open_row_as` (`Store.open_account_row_as`)
-    each account's text is made straight from its row's plaintext (`export_item_bytes`, the
-    same bytes) and a batch crosses the pipe and reaches the file as one UTF-8 text."""
+    and the function that opens one as something else (`Store.open_account_row_as`): the same
+    file, written a hundred accounts at a time, each account's text made straight from its
+    row's plaintext (`export_item_bytes`, the same bytes), the batches shared with a second
+    process as each comes free (`parallel.balanced_map`), so both cores work; a batch crosses
+    the pipe and reaches the file as one UTF-8 text."""
     count = 0
-    if open_row_as is not None:
-        write = _utf8_writer(out)
-        batches = balanced_map(functools.partial(_export_bytes, open_row_as), _batches(rows, _EXPORT_BATCH))
-        with contextlib.closing(batches):
-            for n, text in batches:
-                write(b"[\n  " if count == 0 else b",\n  ")
-                write(text)
-                count += n
-        write(b"\n]\n" if count else b"[]\n")
-        return count
-    texts = ordered_map(functools.partial(_export_texts, open_row), _batches(rows, _EXPORT_BATCH))
-    with contextlib.closing(texts):
-        for batch in texts:
-            for text in batch:
-                out.write(("[\n  " if count == 0 else ",\n  ") + text)
-                count += 1
-    out.write("\n]\n" if count else "[]\n")
+    write = _utf8_writer(out)
+    batches = balanced_map(functools.partial(_export_bytes, open_row_as), _batches(rows, _EXPORT_BATCH))
+    with contextlib.closing(batches):
+        for n, text in batches:
+            write(b"[\n  " if count == 0 else b",\n  ")
+            write(text)
+            count += n
+    write(b"\n]\n" if count else b"[]\n")
     return count
 
 
@@ -319,12 +309,8 @@ def _export_text(profile) -> str:
     return jsontext.dumps(profile_to_json(profile)).replace("\n", "\n  ")
 
 
-def _export_texts(open_row: Callable[[Any], Any], rows: list) -> list[str]:
-    return [_export_text(open_row(row)) for row in rows]
-
-
 def _export_bytes(open_row_as: Callable, rows: list) -> tuple[int, bytes]:
-    """(how many, the UTF-8 of `_export_texts(rows)` joined by ",\\n  "): each item made by
+    """(how many, the UTF-8 of the rows' `_export_text`s joined by ",\\n  "): each item made by
     `export_item_bytes` where it can, else from the row's Profile (`_export_text`)."""
     items = []
     for row in rows:
