@@ -8,6 +8,7 @@ from functools import lru_cache
 
 from ..i18n import _
 from ..lazy import lazy_pattern
+from .person import _pinyin_word, _syllables
 from .places import _FUNCTION_WORDS, _PLACES_ZH, PLACE_WORDS
 from .text import _LETTER, Canonical, Rejected, _split_cjk, _text, _translate, _words, word_list, word_map
 
@@ -167,8 +168,6 @@ def brand_pinyin(tokens: list[str]) -> str | None:
     if all(t.isascii() and t.isalpha() for t in brand):
         if not any(t in CN_PLACES_LATIN for t in tokens):  # no Chinese place: an English name
             return None
-        from .person import _pinyin_word, _syllables
-
         joined = "".join(brand)
         if joined in _syllables() or not all(map(_pinyin_word, brand)):
             return None

@@ -235,18 +235,30 @@ def _v6_number(text: str) -> int | None:
     groups, one `::` for at least one zero group, no embedded IPv4 address), in a fraction of
     its time (the thirteenth session); None for any other text, which the caller gives to
     ipaddress (so what it accepts or refuses, and why, is ipaddress's own)."""
-    if _V6_FULL.fullmatch(text):
-        return int("".join([group.zfill(4) for group in text.split(":")]), 16)
-    m = _V6_GAP.fullmatch(text)
-    if m is None:
+    # (What `_V6_FULL` or `_V6_GAP` matches, found by splitting at colons rather than by the
+    # patterns' backtracking: hex digits and colons only, groups of 1-4 digits, one `::` at most.)
+    if not _V6_CHARS(text):
         return None
-    high, low = m.group(1), m.group(2)
-    high_groups = high.split(":") if high else []
-    low_groups = low.split(":") if low else []
-    if len(high_groups) + len(low_groups) > 7:
-        return None  # (`::` must stand for a group: ipaddress refuses it)
-    groups = [*high_groups, *["0"] * (8 - len(high_groups) - len(low_groups)), *low_groups]
+    high, gap, low = text.partition("::")
+    if gap:
+        if "::" in low:
+            return None
+        high_groups = high.split(":") if high else []
+        low_groups = low.split(":") if low else []
+        if len(high_groups) + len(low_groups) > 7:
+            return None  # (`::` must stand for a group: ipaddress refuses it)
+        groups = [*high_groups, *["0"] * (8 - len(high_groups) - len(low_groups)), *low_groups]
+    else:
+        groups = text.split(":")
+        if len(groups) != 8:
+            return None
+    for group in groups:
+        if not 0 < len(group) < 5:
+            return None
     return int("".join([group.zfill(4) for group in groups]), 16)
+
+
+_V6_CHARS = re.compile(r"[0-9a-f:]+").fullmatch
 
 
 def ipv6_text(number: int) -> str:

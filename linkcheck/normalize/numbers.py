@@ -281,8 +281,7 @@ def _module_checks(modules: tuple, audited_versions: frozenset) -> tuple:
 def _national_number(country: str, number: str) -> tuple[str, bool] | None:
     """`number` as `country`'s tax or registration number in stdnum's compact form, and
     whether its check digits fail; None when no number of that country has its shape."""
-    from stdnum.exceptions import InvalidChecksum, InvalidLength, ValidationError
-
+    InvalidChecksum, InvalidLength, ValidationError = _STDNUM_ERRORS or _stdnum_errors()
     failing = None
     shape = (len(number), number[:2])
     plain = number.isascii() and number.isalnum()  # (ASCII letters and digits only)
@@ -310,6 +309,18 @@ def _national_number(country: str, number: str) -> tuple[str, bool] | None:
         except Exception:  # noqa: BLE001 - a third-party compact() must not break an import
             return None
     return None
+
+
+def _stdnum_errors() -> list:
+    """[InvalidChecksum, InvalidLength, ValidationError], imported at the first number and
+    kept (`_national_number` runs twice a registration number: no import statement a call)."""
+    from stdnum.exceptions import InvalidChecksum, InvalidLength, ValidationError
+
+    _STDNUM_ERRORS[:] = (InvalidChecksum, InvalidLength, ValidationError)
+    return _STDNUM_ERRORS
+
+
+_STDNUM_ERRORS: list = []
 
 
 @lru_cache(maxsize=65536)

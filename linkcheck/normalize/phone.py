@@ -73,9 +73,7 @@ def _international(digits: str):
     else (no country code, too short or too long: it raises), for parse itself to do it."""
     if len(digits) <= 2 or not (digits.isascii() and digits.isdigit()):
         return None
-    from phonenumbers import phonenumberutil as util
-    from phonenumbers.phonemetadata import PhoneMetadata
-    from phonenumbers.phonenumber import PhoneNumber
+    util, PhoneMetadata, PhoneNumber = _LIBRARY or _library()
 
     country_code, national = util._extract_country_code(digits)
     if country_code == 0:
@@ -103,13 +101,15 @@ def _valid(number) -> bool:
     four, +7 two...): is_valid_number finds the region whose patterns the number matches,
     then matches it against that region's patterns again. The same answer, from the first
     match."""
-    from phonenumbers import phonenumberutil as util
-    from phonenumbers.phonemetadata import REGION_CODE_FOR_NON_GEO_ENTITY, PhoneMetadata
+    util, PhoneMetadata, _PhoneNumber = _LIBRARY or _library()
+    from phonenumbers.phonemetadata import REGION_CODE_FOR_NON_GEO_ENTITY
     from phonenumbers.re_util import re_compile
 
     regions = util.COUNTRY_CODE_TO_REGION_CODE.get(number.country_code)
-    if regions is None or len(regions) == 1:
+    if regions is None:
         return util.is_valid_number(number)
+    if len(regions) == 1:  # is_valid_number: region_code_for_number is that region
+        return _valid_for_region(number, regions[0])
     national = util.national_significant_number(number)
     for region in regions:
         metadata = PhoneMetadata.metadata_for_region(region.upper(), None)
@@ -117,14 +117,104 @@ def _valid(number) -> bool:
             continue
         if metadata.leading_digits is not None:
             if re_compile(metadata.leading_digits).match(national):
-                return util.is_valid_number_for_region(number, region)
-        elif util._number_type_helper(national, metadata) != util.PhoneNumberType.UNKNOWN:
+                return _valid_for_region(number, region)
+        elif _typed(national, metadata):
             if region == REGION_CODE_FOR_NON_GEO_ENTITY:
-                return util.is_valid_number_for_region(number, region)
+                return _valid_for_region(number, region)
             # is_valid_number_for_region(number, region): the region's country code, then the
             # same type from the same metadata
             return metadata.country_code == number.country_code
     return False
+
+
+def _valid_for_region(number, region: str) -> bool:
+    """`phonenumbers.is_valid_number_for_region(number, region)`, its last step (the number's
+    type from the region's metadata, not UNKNOWN) by `_typed`."""
+    util, PhoneMetadata, _PhoneNumber = _LIBRARY or _library()
+    from phonenumbers.phonemetadata import REGION_CODE_FOR_NON_GEO_ENTITY
+
+    country_code = number.country_code
+    if region is None:
+        return False
+    metadata = PhoneMetadata.metadata_for_region_or_calling_code(country_code, region.upper())
+    if metadata is None or (region != REGION_CODE_FOR_NON_GEO_ENTITY
+                            and country_code != util.country_code_for_valid_region(region)):
+        return False
+    return _typed(util.national_significant_number(number), metadata)
+
+
+def _typed(national: str, metadata) -> bool:
+    """`phonenumbers' _number_type_helper(national, metadata) != PhoneNumberType.UNKNOWN` in
+    one pattern match rather than up to eleven (the sixteenth session): the number matches the
+    general description, and then any one of the types _number_type_helper tries (premium
+    rate, toll free, shared cost, VoIP, personal, pager, UAN, voicemail, fixed line, and
+    mobile unless its pattern is the fixed line's) -- each a possible length and a pattern
+    matched whole, so one pattern of the alternatives whose lengths allow the number's,
+    matched whole, says whether one of them does."""
+    table = _TYPE_TABLES.get(id(metadata))
+    if table is None or table[0] is not metadata:
+        table = _TYPE_TABLES[id(metadata)] = (metadata, _desc_pattern(metadata.general_desc), {})
+    _metadata, general, by_length = table
+    if general is None:
+        return False
+    lengths, pattern = general
+    length = len(national)
+    if lengths and length not in lengths or not pattern.fullmatch(national):
+        return False
+    types = by_length.get(length, _NOT_MADE)
+    if types is _NOT_MADE:
+        types = by_length[length] = _types_pattern(metadata, length)
+    return types is not None and bool(types(national))
+
+
+_NOT_MADE = object()
+# id(metadata) -> (metadata, its general description's (lengths, pattern) or None, {length: matcher or None})
+_TYPE_TABLES: dict[int, tuple] = {}
+_BACKREFERENCE = re.compile(r"\\[1-9]|\(\?P=")
+
+
+def _desc_pattern(desc):
+    """(possible lengths, compiled pattern) of a phone number description, None for a
+    description _is_number_matching_desc never matches (none, or no pattern)."""
+    if desc is None or desc.national_number_pattern is None or len(desc.national_number_pattern) == 0:
+        return None
+    return tuple(desc.possible_length or ()), re.compile(desc.national_number_pattern)
+
+
+def _types_pattern(metadata, length: int):
+    """A function telling whether a national number of `length` digits (that matched the
+    general description) matches one of the types _number_type_helper tries; None if none
+    can (no type allows that length)."""
+    descs = [metadata.premium_rate, metadata.toll_free, metadata.shared_cost, metadata.voip,
+             metadata.personal_number, metadata.pager, metadata.uan, metadata.voicemail, metadata.fixed_line]
+    if not metadata.same_mobile_and_fixed_line_pattern:
+        descs.append(metadata.mobile)
+    patterns = []
+    for desc in descs:
+        found = _desc_pattern(desc)
+        if found is not None and (not found[0] or length in found[0]):
+            patterns.append(found[1].pattern)
+    if not patterns:
+        return None
+    if any(_BACKREFERENCE.search(p) for p in patterns):  # (none in phonenumbers' metadata: kept apart if so)
+        compiled = [re.compile(p) for p in patterns]
+        return lambda national: any(p.fullmatch(national) for p in compiled)
+    return re.compile("|".join([f"(?:{p})" for p in patterns])).fullmatch
+
+
+def _library():
+    """phonenumbers' modules `_international` and `_valid` use, imported at the first number
+    (a command that reads none never loads them) and kept: an import statement in a function
+    costs a microsecond a call."""
+    from phonenumbers import phonenumberutil
+    from phonenumbers.phonemetadata import PhoneMetadata
+    from phonenumbers.phonenumber import PhoneNumber
+
+    _LIBRARY[:] = (phonenumberutil, PhoneMetadata, PhoneNumber)
+    return _LIBRARY
+
+
+_LIBRARY: list = []  # [phonenumberutil, PhoneMetadata, PhoneNumber] once loaded
 
 
 def _keep_patterns(phonenumbers) -> None:

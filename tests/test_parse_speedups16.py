@@ -1,0 +1,170 @@
+"""The faster forms of the sixteenth session's parsing (issue 17) give exactly what the forms
+they replace give, on generated input, valid and not."""
+
+from __future__ import annotations
+
+import re
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from linkcheck.normalize import network
+
+
+# ---------------------------------------------------------------------------------------------
+# Phone numbers: a number's type by one pattern (`phone._typed`)
+
+
+def _metadata_regions() -> list[str]:
+    import phonenumbers
+
+    return sorted(phonenumbers.SUPPORTED_REGIONS)
+
+
+def _metadata(region: str):
+    from phonenumbers.phonemetadata import PhoneMetadata
+
+    return PhoneMetadata.metadata_for_region(region, None)
+
+
+def _example_nationals(region: str) -> list[str]:
+    import phonenumbers
+
+    out = []
+    for kind in range(12):
+        example = phonenumbers.example_number_for_type(region, kind)
+        if example is not None:
+            out.append(phonenumbers.national_significant_number(example))
+    return out
+
+
+def _mutated(national: str, draw_digits: list[int], cut: int) -> str:
+    digits = list(national)
+    for at, digit in zip(draw_digits[::2], draw_digits[1::2], strict=False):
+        if digits:
+            digits[at % len(digits)] = str(digit % 10)
+    return "".join(digits)[: max(cut, 0)] if cut < len(digits) else "".join(digits) + "7" * (cut - len(digits))
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.sampled_from(_metadata_regions()), st.data())
+def test_a_number_s_type_is_known_exactly_when_phonenumbers_knows_it(region, data):
+    """`phone._typed(national, metadata)` is `_number_type_helper(national, metadata) !=
+    UNKNOWN`: on each region's example numbers, the same with digits changed, cut or
+    lengthened, and any digits."""
+    from phonenumbers import phonenumberutil as util
+
+    from linkcheck.normalize.phone import _typed
+
+    metadata = _metadata(region)
+    examples = _example_nationals(region)
+    if examples and data.draw(st.booleans()):
+        national = _mutated(data.draw(st.sampled_from(examples)),
+                            data.draw(st.lists(st.integers(0, 99), max_size=6)), data.draw(st.integers(1, 17)))
+    else:
+        national = data.draw(st.from_regex(r"[0-9]{1,17}", fullmatch=True))
+    expected = util._number_type_helper(national, metadata) != util.PhoneNumberType.UNKNOWN
+    assert _typed(national, metadata) is expected
+
+
+def test_every_example_number_s_type_is_known_and_changed_ones_as_phonenumbers_says():
+    from phonenumbers import phonenumberutil as util
+
+    from linkcheck.normalize.phone import _typed
+
+    known = 0
+    for region in _metadata_regions():
+        metadata = _metadata(region)
+        for national in _example_nationals(region):
+            assert _typed(national, metadata), (region, national)
+            known += 1
+            for changed in (national[:-1], national + "0", "9" + national[1:], national[:1] + "0" + national[2:]):
+                expected = util._number_type_helper(changed, metadata) != util.PhoneNumberType.UNKNOWN
+                assert _typed(changed, metadata) is expected, (region, changed)
+    assert known > 1000
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.sampled_from(sorted(__import__("phonenumbers").COUNTRY_CODE_TO_REGION_CODE)),
+       st.from_regex(r"[0-9]{1,15}", fullmatch=True), st.integers(0, 2))
+def test_a_number_is_valid_exactly_when_phonenumbers_says_so(country_code, national, zeros):
+    import phonenumbers
+
+    from linkcheck.normalize.phone import _valid
+
+    number = phonenumbers.PhoneNumber(country_code=country_code, national_number=int(national))
+    if zeros:
+        number.italian_leading_zero = True
+        number.number_of_leading_zeros = zeros
+    assert _valid(number) == phonenumbers.is_valid_number(number)
+
+
+def test_numbers_of_a_country_code_shared_by_regions_are_valid_as_phonenumbers_says():
+    """+1 (25 regions), +7, +44, +61, +262... and a non-geographic code: each region's examples,
+    and the same a digit changed, through `_valid`'s loop over the regions."""
+    import phonenumbers
+
+    from linkcheck.normalize.phone import _valid
+
+    checked = 0
+    for code, regions in sorted(phonenumbers.COUNTRY_CODE_TO_REGION_CODE.items()):
+        if len(regions) < 2 and code != 800:
+            continue
+        for region in regions:
+            nationals = _example_nationals(region) if region != "001" else [
+                phonenumbers.national_significant_number(phonenumbers.example_number_for_non_geo_entity(code))]
+            for national in nationals:
+                for changed in (national, national[:-1] + "5", national + "1", "2" + national[1:]):
+                    number = phonenumbers.PhoneNumber(country_code=code, national_number=int(changed))
+                    assert _valid(number) == phonenumbers.is_valid_number(number), (code, changed)
+                    checked += 1
+    assert checked > 300
+
+
+# ---------------------------------------------------------------------------------------------
+# IPv6 addresses: hex groups found by splitting (`network._v6_number`)
+
+_V6_FULL = re.compile(r"[0-9a-f]{1,4}(?::[0-9a-f]{1,4}){7}")
+_V6_GAP = re.compile(r"((?:[0-9a-f]{1,4}(?::[0-9a-f]{1,4}){0,6})?)::((?:[0-9a-f]{1,4}(?::[0-9a-f]{1,4}){0,6})?)")
+
+
+def _v6_number_as_before(text: str) -> int | None:
+    """`network._v6_number` as the thirteenth session wrote it (by its two patterns)."""
+    if _V6_FULL.fullmatch(text):
+        return int("".join([group.zfill(4) for group in text.split(":")]), 16)
+    m = _V6_GAP.fullmatch(text)
+    if m is None:
+        return None
+    high, low = m.group(1), m.group(2)
+    high_groups = high.split(":") if high else []
+    low_groups = low.split(":") if low else []
+    if len(high_groups) + len(low_groups) > 7:
+        return None
+    groups = [*high_groups, *["0"] * (8 - len(high_groups) - len(low_groups)), *low_groups]
+    return int("".join([group.zfill(4) for group in groups]), 16)
+
+
+_GROUP = st.text(alphabet="0123456789abcdef", min_size=0, max_size=6)
+_SPELLINGS = st.one_of(
+    st.lists(_GROUP, min_size=1, max_size=10).map(":".join),
+    st.builds(lambda high, low: f"{':'.join(high)}::{':'.join(low)}",
+              st.lists(_GROUP, max_size=8), st.lists(_GROUP, max_size=8)),
+    st.builds(lambda a, b, c: f"{a}{b}{c}", st.lists(_GROUP, max_size=4).map(":".join),
+              st.sampled_from([":::", "::", ":", "::0:", ".", "%", "g", "::ffff:1.2.3.4", " ", "０"]),
+              st.lists(_GROUP, max_size=4).map(":".join)),
+    st.text(alphabet="0123456789abcdefABG:.% \u0660", max_size=45),
+    st.text(max_size=20),
+)
+
+
+@settings(max_examples=5000, deadline=None)
+@given(_SPELLINGS)
+def test_an_ipv6_spelling_reads_as_before(text):
+    assert network._v6_number(text) == _v6_number_as_before(text)
+
+
+def test_ipv6_spellings_at_the_edges_read_as_before():
+    for text in ("::", "::1", "1::", "1:2:3:4:5:6:7:8", "1:2:3:4:5:6:7::", "::2:3:4:5:6:7:8", "1:2:3:4:5:6:7:8:9",
+                 "1::2::3", ":::", ":1::", "1:::2", "12345::", "1:2:3:4:5:6:7", "::1:2:3:4:5:6:7:8", "", ":", "0:0::0:0:0:0",
+                 "2001:db8:0:1a0::10", "fe80::1", "1:2:3:4:5:6::7", "1:2:3:4:5:6:7::8"):
+        assert network._v6_number(text) == _v6_number_as_before(text), text
