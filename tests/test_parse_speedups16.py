@@ -168,3 +168,126 @@ def test_ipv6_spellings_at_the_edges_read_as_before():
                  "1::2::3", ":::", ":1::", "1:::2", "12345::", "1:2:3:4:5:6:7", "::1:2:3:4:5:6:7:8", "", ":", "0:0::0:0:0:0",
                  "2001:db8:0:1a0::10", "fe80::1", "1:2:3:4:5:6::7", "1:2:3:4:5:6:7::8"):
         assert network._v6_number(text) == _v6_number_as_before(text), text
+
+
+# ---------------------------------------------------------------------------------------------
+# Pinyin words by one pattern (`person._pinyin_word`)
+
+
+def _pinyin_words():
+    from linkcheck.normalize import person
+
+    syllables = sorted(person._syllables())
+    letters = st.text(alphabet="abcdefghijklmnopqrstuvwxyz", min_size=1, max_size=3)
+    glued = st.lists(st.sampled_from(syllables), min_size=1, max_size=4).map("".join)
+    return st.one_of(
+        glued,
+        st.builds(lambda a, b, c: a + b + c, glued, letters, st.one_of(glued, st.just(""))),
+        st.builds(lambda word, at: word[:at] + word[at + 1:], glued, st.integers(0, 12)),
+        st.text(alphabet="abcdeghijklmnoprstuwxyz", min_size=1, max_size=14),
+        st.text(max_size=8),
+    )
+
+
+@settings(max_examples=5000, deadline=None)
+@given(_pinyin_words())
+def test_a_word_is_pinyin_by_the_pattern_exactly_when_it_is_by_the_cuts(word):
+    from linkcheck.normalize import person
+
+    assert (person._pinyin_pattern()(word) is not None) is person._is_pinyin(word)
+
+
+def test_every_syllable_and_pairs_and_triples_of_them_are_pinyin_as_before():
+    import itertools
+
+    from linkcheck.normalize import person
+
+    syllables = sorted(person._syllables())
+    match = person._pinyin_pattern()
+    for word in syllables:
+        assert match(word) is not None
+    for a, b in itertools.product(syllables[::7], syllables[::5]):
+        for word in (a + b, a + b + "ng", a + b + a, b + a + b + a):
+            assert (match(word) is not None) is person._is_pinyin(word), word
+
+
+# ---------------------------------------------------------------------------------------------
+# Company names: the brand in pinyin (`company.brand_pinyin`) and the letter check
+
+
+def _brand_pinyin_as_before(tokens):
+    """`company.brand_pinyin` as the fifteenth session left it."""
+    from pypinyin import lazy_pinyin
+
+    from linkcheck.normalize import company, person
+
+    brand = [t for t in tokens if t not in company.COMPANY_GENERIC]
+    if not brand or len(brand) > 4:
+        return None
+    if all(company._HAN_ONLY.fullmatch(t) for t in brand):
+        chars = "".join(brand)
+        if not 2 <= len(chars) <= 4:
+            return None
+        return "".join(lazy_pinyin(chars))
+    if all(t.isascii() and t.isalpha() for t in brand):
+        if not any(t in company.CN_PLACES_LATIN for t in tokens):
+            return None
+        joined = "".join(brand)
+        if joined in person._syllables() or not all(map(person._is_pinyin, brand)):
+            return None
+        return joined
+    return None
+
+
+_COMPANY_TOKENS = ["shenzhen", "guangzhou", "yiwu", "china", "hong", "kong", "trading", "home", "technology", "acme",
+                   "pengyuan", "peng", "yuan", "lihegehe", "xin", "panda", "nike", "深圳", "鹏远", "鑫", "科技", "a1",
+                   "3m", "", "é", "zhuangli", "li", "na", "weixin", "ltd", "&"]
+
+
+@settings(max_examples=4000, deadline=None)
+@given(st.lists(st.one_of(st.sampled_from(_COMPANY_TOKENS), st.text(max_size=6),
+                          st.text(alphabet="abcdefghinougz", min_size=1, max_size=9)), max_size=7))
+def test_a_company_s_brand_in_pinyin_is_as_before(tokens):
+    from linkcheck.normalize import company
+
+    assert company.brand_pinyin(list(tokens)) == _brand_pinyin_as_before(list(tokens))
+
+
+_COMPANY_WORDS = ["Shenzhen", "Lihegehe", "Trading", "Co.,", "Ltd.", "Pengyuan", "Technology", "深圳市", "鹏远科技有限公司",
+                  "GmbH", "Inc", "&", "+", "123", "No.", "-", "Acme", "Xin", "(Hong Kong)", "Limited", "ＡＣＭＥ", "_"]
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.one_of(st.lists(st.sampled_from(_COMPANY_WORDS), min_size=1, max_size=6).map(" ".join), st.text(max_size=20)))
+def test_a_company_name_is_as_before(text):
+    from linkcheck.normalize import company
+    from linkcheck.normalize.text import _LETTER, Canonical, Rejected
+
+    try:
+        got = company.company_name(text)
+    except Rejected as e:
+        got = ("refused", e.reason)
+    try:
+        tokens = company.company_tokens(text)
+        if not tokens:
+            raise Rejected("no name besides the legal form")
+        if not any(_LETTER.search(t) for t in tokens):
+            raise Rejected("a company name has letters")
+        pinyin = _brand_pinyin_as_before(tokens)
+        related = (("company_name", company.PINYIN_MARK + pinyin),) if pinyin else ()
+        expected = Canonical(" ".join(tokens), key="".join(tokens), related=related)
+    except Rejected as e:
+        expected = ("refused", e.reason)
+    assert got == expected
+
+
+# ---------------------------------------------------------------------------------------------
+# Registration numbers: three digits or more without a list of them
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.one_of(st.text(alphabet="0123456789ABXÑ&", max_size=12), st.text(max_size=12)))
+def test_three_digits_are_found_as_by_counting_them(text):
+    from linkcheck.normalize import numbers
+
+    assert bool(numbers._THREE_DIGITS(text)) is (len(numbers._DIGIT_COUNT.findall(text)) >= 3)

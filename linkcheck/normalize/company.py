@@ -127,11 +127,12 @@ def company_name(text: str) -> Canonical:
     tokens = company_tokens(text)
     if not tokens:
         raise Rejected(_("no name besides the legal form"))
-    if not any(_LETTER.search(t) for t in tokens):
+    value = " ".join(tokens)
+    if not _LETTER.search(value):  # (a letter in a word is one in the words joined by spaces)
         raise Rejected(_("a company name has letters"))
     pinyin = brand_pinyin(tokens)
     related = (("company_name", PINYIN_MARK + pinyin),) if pinyin else ()
-    return Canonical(" ".join(tokens), key="".join(tokens), related=related)
+    return Canonical(value, key="".join(tokens), related=related)
 
 
 # Places in China written in Latin letters (its provinces' and cities' names, its prefecture-level
@@ -158,6 +159,14 @@ def brand_pinyin(tokens: list[str]) -> str | None:
     brand = [t for t in tokens if t not in COMPANY_GENERIC]
     if not brand or len(brand) > 4:
         return None
+    joined = "".join(brand)
+    if joined.isascii() and "" not in brand:
+        # (the words of most names: ASCII, so none is Chinese characters -- the same answer as
+        # the steps below, without a generator a step)
+        if not joined.isalpha() or CN_PLACES_LATIN.isdisjoint(tokens) or joined in _syllables() \
+                or not all(map(_pinyin_word, brand)):
+            return None
+        return joined
     if all(_HAN_ONLY.fullmatch(t) for t in brand):
         chars = "".join(brand)
         if not 2 <= len(chars) <= 4:
