@@ -9,6 +9,7 @@ the fuzzy matches name after). The store-level comparison is in test_store_forma
 from __future__ import annotations
 
 import random
+from array import array
 
 import pytest
 
@@ -210,7 +211,8 @@ def _fails(self):
     raise RuntimeError("the helper fails")
 
 
-@pytest.mark.parametrize("apart", ["here", "helper", "tight", "failed", "short answer"])
+@pytest.mark.parametrize("apart", ["here", "helper", "tight", "failed", "short answer", "ends out of order",
+                                   "no memory"])
 def test_the_pairs_text_is_the_same_made_apart_or_here(monkeypatch, apart):
     """The pairs' text made by the forked helper (`_PiecesApart`: all of it, part of it when its
     space is full, none when it fails or answers wrongly) is the text made here, with the same
@@ -224,6 +226,12 @@ def test_the_pairs_text_is_the_same_made_apart_or_here(monkeypatch, apart):
         monkeypatch.setattr(exactfirst._PiecesApart, "_write", _fails)
     elif apart == "short answer":
         monkeypatch.setattr(exactfirst._PiecesApart, "_write", lambda self: (b"\0" * 8, b"\1"))
+    elif apart == "ends out of order":  # (as many as the texts, the first beyond the second)
+        monkeypatch.setattr(exactfirst._PiecesApart, "_write", lambda self: (
+            array("q", [9, 3] + [-1] * (len(self._made_all) - 2)).tobytes(), bytes(len(self._made_all))))
+    elif apart == "no memory":
+        monkeypatch.setattr(exactfirst._PiecesApart, "SPACE_PER_PAIR", 0)
+        monkeypatch.setattr(exactfirst._PiecesApart, "MIN_SPACE", -1)  # (mmap refuses the length)
     rules = RULES[1]
     written = 0
     for seed in range(12):
@@ -231,6 +239,8 @@ def test_the_pairs_text_is_the_same_made_apart_or_here(monkeypatch, apart):
         expected = engine.audit(final, rules, fuzzy_matches=given, hub_keys=hub_keys)
         side = exactfirst.audit_exact(first, rules, hub_keys=hub_keys, json_reveal=True, json_unsafe=_unsafe)
         assert (side._pieces_child is not None) == (apart != "here" and bool(side.json))
+        if apart == "no memory" and side.json:
+            assert side._pieces_child._child is None  # no helper
         made_all = [made for _pair, made in side.json.values()]
         pieces = side.pieces
         assert pieces == exactfirst._pieces_of(made_all, _unsafe)  # same objects, texts, verdicts
@@ -240,3 +250,14 @@ def test_the_pairs_text_is_the_same_made_apart_or_here(monkeypatch, apart):
         text = _json(expected).encode()
         assert jsontext.dumps_bytes_found(data, pieces, _unsafe) == (text, _unsafe(text))
     assert written
+
+
+def test_a_helper_whose_text_is_not_wanted_is_stopped(monkeypatch):
+    monkeypatch.setattr(exactfirst, "PIECES_APART_OVER", 0)
+    first, _final, _given, hub_keys = _split(_world(2), RULES[1], True)
+    side = exactfirst.audit_exact(first, RULES[1], hub_keys=hub_keys, json_reveal=False)
+    child = side._pieces_child._child
+    assert child is not None and child._pid is not None
+    side.drop_pieces()
+    assert child._pid is None and side._pieces_child is None
+    assert side.pieces == exactfirst._pieces_of([made for _pair, made in side.json.values()], None)

@@ -133,6 +133,13 @@ class ExactSide:
             self._pieces = apart.result() if apart is not None else _pieces_of(made_all, self._json_unsafe)
         return self._pieces
 
+    def drop_pieces(self) -> None:
+        """The pairs' text not wanted after all (the audit made whole, not merged): the helper
+        making it, if any, stopped."""
+        apart, self._pieces_child = self._pieces_child, None
+        if apart is not None:
+            apart.cancel()
+
 
 # Above this many pairs' JSON, their text is made in a forked helper (`_PiecesApart`).
 PIECES_APART_OVER = 2000
@@ -157,12 +164,17 @@ class _PiecesApart:
 
     SPACE_PER_PAIR = 16 << 10  # (about 2 KiB each on the bench store; pages are only used once written)
     MIN_SPACE = 1 << 20
+    MAX_SPACE = 1 << 30
 
     def __init__(self, made_all: list[dict], json_unsafe: Callable[[bytes], bool] | None):
         import mmap
 
         self._made_all, self._json_unsafe = made_all, json_unsafe
-        self._space = mmap.mmap(-1, max(self.MIN_SPACE, self.SPACE_PER_PAIR * len(made_all)))  # MAP_SHARED
+        self._child: ForkedResult | None = None
+        try:  # (anonymous and MAP_SHARED: the helper's writes are seen here)
+            self._space = mmap.mmap(-1, min(self.MAX_SPACE, max(self.MIN_SPACE, self.SPACE_PER_PAIR * len(made_all))))
+        except (OSError, ValueError, OverflowError):  # no such memory to be had: all made here
+            return
         self._child = ForkedResult(self._write)
 
     def _write(self) -> tuple[bytes, bytes]:
@@ -190,6 +202,8 @@ class _PiecesApart:
         from array import array
 
         made_all, json_unsafe = self._made_all, self._json_unsafe
+        if self._child is None:
+            return _pieces_of(made_all, json_unsafe)
         answer = self._child.result(None)
         ends = array("q")
         try:
@@ -204,6 +218,9 @@ class _PiecesApart:
         pieces = {}
         start = 0
         for made, end, is_clean in zip(made_all, ends, clean, strict=True):
+            if end > len(space) or -1 < end < start:  # (not what `_write` sends)
+                space.close()
+                return _pieces_of(made_all, json_unsafe)
             if end < 0:
                 text = piece_bytes(made, 2)
                 if text is not None:
@@ -213,6 +230,13 @@ class _PiecesApart:
             start = end
         space.close()
         return pieces
+
+    def cancel(self) -> None:
+        """The helper stopped, its texts no longer wanted."""
+        if self._child is not None:
+            self._child.cancel()
+            self._space.close()
+            self._child = None
 
 
 def audit_exact(

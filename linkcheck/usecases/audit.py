@@ -97,6 +97,8 @@ def audit_store(
         result = exactfirst.merge(side, found.profiles, found.fuzzy_matches, more_values=found.more_values)
         pair_json, pair_pieces = side.json, side.pieces
     else:
+        if isinstance(side, exactfirst.ExactSide):
+            side.drop_pieces()
         result = engine.audit(
             found.profiles, rules, min_level=options.min_level, link_level=options.link_level, account=options.account,
             explanations=explanations, fuzzy_matches=found.fuzzy_matches, hub_keys=found.hub_keys,
