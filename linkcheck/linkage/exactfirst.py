@@ -145,7 +145,8 @@ class ExactSide:
 PIECES_APART_OVER = 2000
 
 
-def _pieces_of(made_all: list[dict], json_unsafe: Callable[[bytes], bool] | None) -> dict[int, tuple[dict, bytes, bool]]:
+def _pieces_of(made_all: list[dict], json_unsafe: Callable[[bytes], bool] | None
+               ) -> dict[int, tuple[dict, bytes, bool]]:
     """`ExactSide.pieces` of these pairs' JSON, made here."""
     pieces = {}
     for made in made_all:

@@ -118,8 +118,9 @@ def _load_ahead(options: AuditOptions) -> None:
     """What a whole-store audit imports only once the store is read, imported now, while
     `open_store` waits for the store's key (`early.start` derives it in a thread): rapidfuzz
     (the fuzzy child's sieve and scoring, the merge's pair completion: the child, forked after,
-    has it already) and orjson (the audit's JSON, the report's page data). A few hundredths of a second either way; an
-    import that fails here fails again, as it always did, where it is used."""
+    has it already) and orjson (the audit's JSON, the report's page data). A few hundredths of
+    a second either way; an import that fails here fails again, as it always did, where it is
+    used."""
     if options.account is not None:
         return
     try:
