@@ -9,6 +9,7 @@ the fuzzy matches name after). The store-level comparison is in test_store_forma
 from __future__ import annotations
 
 import random
+from array import array
 
 import pytest
 
@@ -200,3 +201,63 @@ def test_the_merge_completes_pairs_as_the_one_pass_does():
     assert exactfirst._remap(side, profiles) is not None
     merged = exactfirst.merge(side, profiles, given)
     assert merged == expected and _json(merged) == _json(expected)
+
+
+def _unsafe(text: bytes) -> bool:
+    return b'"phone"' in text  # (a stand-in for the output's test: true of some pairs' text)
+
+
+def _fails(self):
+    raise RuntimeError("the helper fails")
+
+
+@pytest.mark.parametrize("apart", ["here", "helper", "tight", "failed", "short answer", "ends out of order",
+                                   "no memory"])
+def test_the_pairs_text_is_the_same_made_apart_or_here(monkeypatch, apart):
+    """The pairs' text made by the forked helper (`_PiecesApart`: all of it, part of it when its
+    space is full, none when it fails or answers wrongly) is the text made here, with the same
+    verdicts of `json_unsafe`, and the audit's JSON made from it is the one-pass audit's."""
+    if apart != "here":
+        monkeypatch.setattr(exactfirst, "PIECES_APART_OVER", 0)
+    if apart == "tight":  # a few texts fit, the rest are made here
+        monkeypatch.setattr(exactfirst._PiecesApart, "SPACE_PER_PAIR", 0)
+        monkeypatch.setattr(exactfirst._PiecesApart, "MIN_SPACE", 20000)
+    elif apart == "failed":
+        monkeypatch.setattr(exactfirst._PiecesApart, "_write", _fails)
+    elif apart == "short answer":
+        monkeypatch.setattr(exactfirst._PiecesApart, "_write", lambda self: (b"\0" * 8, b"\1"))
+    elif apart == "ends out of order":  # (as many as the texts, the first beyond the second)
+        monkeypatch.setattr(exactfirst._PiecesApart, "_write", lambda self: (
+            array("q", [9, 3] + [-1] * (len(self._made_all) - 2)).tobytes(), bytes(len(self._made_all))))
+    elif apart == "no memory":
+        monkeypatch.setattr(exactfirst._PiecesApart, "SPACE_PER_PAIR", 0)
+        monkeypatch.setattr(exactfirst._PiecesApart, "MIN_SPACE", -1)  # (mmap refuses the length)
+    rules = RULES[1]
+    written = 0
+    for seed in range(12):
+        first, final, given, hub_keys = _split(_world(seed), rules, True)
+        expected = engine.audit(final, rules, fuzzy_matches=given, hub_keys=hub_keys)
+        side = exactfirst.audit_exact(first, rules, hub_keys=hub_keys, json_reveal=True, json_unsafe=_unsafe)
+        assert (side._pieces_child is not None) == (apart != "here" and bool(side.json))
+        if apart == "no memory" and side.json:
+            assert side._pieces_child._child is None  # no helper
+        made_all = [made for _pair, made in side.json.values()]
+        pieces = side.pieces
+        assert pieces == exactfirst._pieces_of(made_all, _unsafe)  # same objects, texts, verdicts
+        assert all(type(text) is bytes for _made, text, _clean in pieces.values())
+        written += len(pieces)
+        data = engine.audit_to_json(exactfirst.merge(side, final, given), reveal=True, made=side.json)
+        text = _json(expected).encode()
+        assert jsontext.dumps_bytes_found(data, pieces, _unsafe) == (text, _unsafe(text))
+    assert written
+
+
+def test_a_helper_whose_text_is_not_wanted_is_stopped(monkeypatch):
+    monkeypatch.setattr(exactfirst, "PIECES_APART_OVER", 0)
+    first, _final, _given, hub_keys = _split(_world(2), RULES[1], True)
+    side = exactfirst.audit_exact(first, RULES[1], hub_keys=hub_keys, json_reveal=False)
+    child = side._pieces_child._child
+    assert child is not None and child._pid is not None
+    side.drop_pieces()
+    assert child._pid is None and side._pieces_child is None
+    assert side.pieces == exactfirst._pieces_of([made for _pair, made in side.json.values()], None)

@@ -58,6 +58,15 @@ def test_arrays_hold_what_each_index_holds(seed):
         assert arrays.exact_count_bytes(at) == ix.exact_counts
         start = int(arrays.exact_start[at])
         assert arrays.exact[start : start + len(ix.exact)].tolist() == ix.exact.tolist()
+    # The audit cache's way in (the blocking tags and the texts gathered when first read):
+    # the same arrays, whichever is read first.
+    again = IndexArrays.from_padded(*arrays.padded())
+    if seed % 2:
+        assert [again.texts(at) for at in range(len(blobs))] == [ix.texts for ix in indexes]
+    assert again.blocking.tolist() == arrays.blocking.tolist()
+    assert again.block_start.tolist() == arrays.block_start.tolist()
+    assert [again.texts(at) for at in range(len(blobs))] == [ix.texts for ix in indexes]
+    assert again.exact.tolist() == arrays.exact.tolist()
 
 
 @pytest.mark.parametrize("cut", ["short", "attributes", "tags"])

@@ -371,3 +371,22 @@ def test_report_of_1000_accounts_renders_in_chromium(tmp_path):
     assert int(graph["data-rendered-nodes"]) == len(linked) < 1000  # the unlinked ones counted, not drawn
     assert int(graph["data-rendered-edges"]) == len(result.pairs)
     assert int(graph["data-nodes-in-view"]) == len(linked)
+
+
+def test_the_template_loaded_ahead_is_the_one_the_page_is_built_with(monkeypatch):
+    """`builder.load_ahead` (while the store's key is derived) compiles the template `build_report`
+    uses; a failure there is not raised early but where the page is built, as before."""
+    from linkcheck import pages
+    from linkcheck.report import builder
+
+    builder.load_ahead()
+    assert builder._template() is builder._template()  # compiled once, kept
+    pages.page_template.cache_clear()
+
+    def broken(package, name):
+        raise RuntimeError("no template")
+
+    monkeypatch.setattr(builder, "page_template", broken)
+    builder.load_ahead()  # nothing raised here
+    with pytest.raises(RuntimeError, match="no template"):
+        build_report(engine.Audit((), (), (), ()), [], min_level=Level.LOW, generated_at="2026-01-01T00:00:00Z")

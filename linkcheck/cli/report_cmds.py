@@ -59,6 +59,9 @@ def report(output, force, min_level, link_level, rules_file):
     rules = load_rules(rules_file)
     if not is_stdout(output):
         confirm_overwrite(output, force)  # before the passphrase and the work
+    from ..report import builder
+
+    builder.load_ahead()  # while the store's key is derived
     # The same audit as `audit`, so the page and `audit --format json` agree; the page also
     # draws the accounts that share nothing.
     found = audit_job.audit_store(functools.partial(open_store, defer_macs=True), audit_job.AuditOptions(rules, min_level, link_level, every_account=True))

@@ -29,6 +29,7 @@ from types import MappingProxyType
 from typing import Callable, Collection, Iterable, NamedTuple, Sequence
 
 from ..jsontext import piece_bytes
+from ..parallel import ForkedResult
 from ..models import Attribute, Explanation, Level, Profile
 from ..registry.facets import BLOCKING_PREFIX
 from .engine import (
@@ -79,7 +80,9 @@ class ExactSide:
         # id(PairRisk) -> (the pair, its JSON); id(its JSON) -> (the JSON, its text, whether
         # `json_unsafe` was false of the text: `jsontext.dumps_bytes_found`).
         self.json: dict[int, tuple[PairRisk, dict]] = {}
-        self.pieces: dict[int, tuple[dict, bytes, bool]] = {}
+        self._pieces: dict[int, tuple[dict, bytes, bool]] | None = None
+        self._json_unsafe = json_unsafe
+        self._pieces_child = None
         for (a, b), items in evidence.items():
             outcome = _resolve_one(_with_context(items, context.get((a, b)), hubs_of.get(a), hubs_of.get(b),
                                                  a, b, hubs, attr_of))
@@ -89,13 +92,17 @@ class ExactSide:
             level, score, kept = outcome
             pair = materialiser.pair(names[a], names[b], level, score, kept) if level >= min_level else None
             if pair is not None and json_reveal is not None:
-                made = pair_to_json(pair, reveal=json_reveal)
-                self.json[id(pair)] = (pair, made)
-                text = piece_bytes(made, 2)
-                if text is not None:
-                    self.pieces[id(made)] = (made, text, json_unsafe is not None and not json_unsafe(text))
+                self.json[id(pair)] = (pair, pair_to_json(pair, reveal=json_reveal))
             done.append(_Resolved(level, score, kept, pair, _link_kinds(kept) if level >= link_level else None))
         self.done = done
+        if len(self.json) > PIECES_APART_OVER:
+            # Their text (orjson's, checked and tried by `json_unsafe`) made in a forked helper on
+            # the other core while this process goes on, written into memory the two share;
+            # `pieces` takes it (what the helper did not write is made here).
+            made_all = [made for _pair, made in self.json.values()]
+            self._pieces_child = _PiecesApart(made_all, json_unsafe)
+        elif self.json:
+            self._pieces = _pieces_of([made for _pair, made in self.json.values()], json_unsafe)
         self.names = names
         # The pairs made, in the audit's order; the clusters of the exact links alone, and
         # which of them each account is in (a cluster no fuzzy match touches stays as it is).
@@ -114,6 +121,123 @@ class ExactSide:
             _hub(hub, names, attr_of, materialiser) for hub in hubs if not hub.rule.context and hub.rule.level >= min_level
         ]
         self.reported_hubs.sort(key=lambda h: (-h.level, -len(h.accounts), h.facet, h.accounts))
+
+    @property
+    def pieces(self) -> dict[int, tuple[dict, bytes, bool]]:
+        """id(a pair's JSON) -> (the JSON, its text as the audit's JSON holds it, whether
+        `json_unsafe` was false of the text): `jsontext.dumps_bytes_found`'s pieces, for every
+        pair JSON made (`json`) that orjson writes."""
+        if self._pieces is None:
+            apart, self._pieces_child = self._pieces_child, None
+            made_all = [made for _pair, made in self.json.values()]
+            self._pieces = apart.result() if apart is not None else _pieces_of(made_all, self._json_unsafe)
+        return self._pieces
+
+    def drop_pieces(self) -> None:
+        """The pairs' text not wanted after all (the audit made whole, not merged): the helper
+        making it, if any, stopped."""
+        apart, self._pieces_child = self._pieces_child, None
+        if apart is not None:
+            apart.cancel()
+
+
+# Above this many pairs' JSON, their text is made in a forked helper (`_PiecesApart`).
+PIECES_APART_OVER = 2000
+
+
+def _pieces_of(made_all: list[dict], json_unsafe: Callable[[bytes], bool] | None
+               ) -> dict[int, tuple[dict, bytes, bool]]:
+    """`ExactSide.pieces` of these pairs' JSON, made here."""
+    pieces = {}
+    for made in made_all:
+        text = piece_bytes(made, 2)
+        if text is not None:
+            pieces[id(made)] = (made, text, json_unsafe is not None and not json_unsafe(text))
+    return pieces
+
+
+class _PiecesApart:
+    """`_pieces_of(made_all, json_unsafe)`, the texts made by a forked helper (`ForkedResult`)
+    into an anonymous shared mapping, one after the other; the helper sends back only where
+    each ends and whether `json_unsafe` was false of it (-1: not written, too large for the
+    space left, or orjson does not write it). `result()` takes the texts the helper wrote and
+    makes the rest here: the same pieces either way (no helper, a failed one, a full mapping)."""
+
+    SPACE_PER_PAIR = 16 << 10  # (about 2 KiB each on the bench store; pages are only used once written)
+    MIN_SPACE = 1 << 20
+    MAX_SPACE = 1 << 30
+
+    def __init__(self, made_all: list[dict], json_unsafe: Callable[[bytes], bool] | None):
+        import mmap
+
+        self._made_all, self._json_unsafe = made_all, json_unsafe
+        self._child: ForkedResult | None = None
+        try:  # (anonymous and MAP_SHARED: the helper's writes are seen here)
+            self._space = mmap.mmap(-1, min(self.MAX_SPACE, max(self.MIN_SPACE, self.SPACE_PER_PAIR * len(made_all))))
+        except (OSError, ValueError, OverflowError):  # no such memory to be had: all made here
+            return
+        self._child = ForkedResult(self._write)
+
+    def _write(self) -> tuple[bytes, bytes]:
+        """In the helper: each text written, (its end as int64, or -1; clean 1 or 0) sent back."""
+        from array import array
+
+        space, json_unsafe = self._space, self._json_unsafe
+        size = len(space)
+        ends = array("q")
+        clean = bytearray()
+        at = 0
+        for made in self._made_all:
+            text = piece_bytes(made, 2)
+            if text is None or at + len(text) > size:
+                ends.append(-1)
+                clean.append(0)
+                continue
+            space[at : at + len(text)] = text
+            at += len(text)
+            ends.append(at)
+            clean.append(json_unsafe is not None and not json_unsafe(text))
+        return ends.tobytes(), bytes(clean)
+
+    def result(self) -> dict[int, tuple[dict, bytes, bool]]:
+        from array import array
+
+        made_all, json_unsafe = self._made_all, self._json_unsafe
+        if self._child is None:
+            return _pieces_of(made_all, json_unsafe)
+        answer = self._child.result(None)
+        ends = array("q")
+        try:
+            ends.frombytes(answer[0])
+            clean = answer[1]
+            if len(ends) != len(made_all) or len(clean) != len(made_all):
+                raise ValueError
+        except (TypeError, ValueError, IndexError):  # no helper, or it failed: all made here
+            self._space.close()
+            return _pieces_of(made_all, json_unsafe)
+        space = self._space
+        pieces = {}
+        start = 0
+        for made, end, is_clean in zip(made_all, ends, clean, strict=True):
+            if end > len(space) or -1 < end < start:  # (not what `_write` sends)
+                space.close()
+                return _pieces_of(made_all, json_unsafe)
+            if end < 0:
+                text = piece_bytes(made, 2)
+                if text is not None:
+                    pieces[id(made)] = (made, text, json_unsafe is not None and not json_unsafe(text))
+                continue
+            pieces[id(made)] = (made, space[start:end], is_clean == 1)
+            start = end
+        space.close()
+        return pieces
+
+    def cancel(self) -> None:
+        """The helper stopped, its texts no longer wanted."""
+        if self._child is not None:
+            self._child.cancel()
+            self._space.close()
+            self._child = None
 
 
 def audit_exact(

@@ -9,6 +9,7 @@ the same malformed index refused (ValueError)."""
 
 from __future__ import annotations
 
+import functools
 from itertools import chain
 
 _PADDING = tuple(bytes(k) for k in range(8))
@@ -89,20 +90,35 @@ class IndexArrays:
         exact_start = np.cumsum(n_exact) - n_exact
         block_start = np.cumsum(n_block) - n_block
         self.exact = u64[np.repeat(first_tag - exact_start, n_exact) + np.arange(int(n_exact.sum()), dtype=np.int64)]
-        self.blocking = u64[np.repeat(first_tag + n_exact - block_start, n_block)
-                            + np.arange(int(n_block.sum()), dtype=np.int64)]
         self.attrs, self.attr_start = attrs, attr_start
         self.exact_counts, self.block_counts = exact_counts, block_counts
         self.n_exact, self.n_block = n_exact, n_block
         self.exact_start, self.block_start = exact_start, block_start
         self._starts = starts.tolist()
-        self._text_from = (starts + end).tolist()
-        self._text_to = (starts + lengths).tolist()
         self._attrs = attrs.tolist()
+        # What only the fuzzy side reads (`blocking`, `texts`) is gathered when first read: in
+        # the audit, by the forked child, not before the fork (issue 17: the critical path).
+        self._later = (u64, first_tag, starts, end, lengths)
+
+    @functools.cached_property
+    def blocking(self):
+        """Every blocking tag (uint64), account by account, attribute by attribute."""
+        import numpy as np
+
+        u64, first_tag = self._later[:2]
+        n_exact, n_block = self.n_exact, self.n_block
+        return u64[np.repeat(first_tag + n_exact - self.block_start, n_block)
+                   + np.arange(int(n_block.sum()), dtype=np.int64)]
+
+    @functools.cached_property
+    def _text_spans(self) -> tuple[list[int], list[int]]:
+        _u64, _first_tag, starts, end, lengths = self._later
+        return (starts + end).tolist(), (starts + lengths).tolist()
 
     def texts(self, at: int) -> bytes:
         """Kind and normalised text of each of its attributes with blocking keys, NUL-separated."""
-        return self._buf[self._text_from[at] : self._text_to[at]]
+        text_from, text_to = self._text_spans
+        return self._buf[text_from[at] : text_to[at]]
 
     def exact_count_bytes(self, at: int) -> bytes:
         """Its attributes' numbers of exact tags, one byte each (`_Index.exact_counts`)."""

@@ -61,6 +61,7 @@ def audit_store(
     from .. import health  # not at import time: precheck shares this package and starts fast
 
     rules = options.rules
+    _load_ahead(options)
     if progress is not None:
         progress("Reading the store…")
     with open_store() as st:
@@ -96,6 +97,8 @@ def audit_store(
         result = exactfirst.merge(side, found.profiles, found.fuzzy_matches, more_values=found.more_values)
         pair_json, pair_pieces = side.json, side.pieces
     else:
+        if isinstance(side, exactfirst.ExactSide):
+            side.drop_pieces()
         result = engine.audit(
             found.profiles, rules, min_level=options.min_level, link_level=options.link_level, account=options.account,
             explanations=explanations, fuzzy_matches=found.fuzzy_matches, hub_keys=found.hub_keys,
@@ -109,3 +112,22 @@ def audit_store(
         statuses.update({h.account: h.account_status for h in healths})
     standing = health.audit_health(result, healths, statuses, options.account)
     return AuditResult(result, total, len(found.profiles), accounts, standing, pair_json, pair_pieces, (found, side, st))
+
+
+def _load_ahead(options: AuditOptions) -> None:
+    """What a whole-store audit imports only once the store is read, imported now, while
+    `open_store` waits for the store's key (`early.start` derives it in a thread): rapidfuzz
+    (the fuzzy child's sieve and scoring, the merge's pair completion: the child, forked after,
+    has it already) and orjson (the audit's JSON, the report's page data). A few hundredths of
+    a second either way; an import that fails here fails again, as it always did, where it is
+    used."""
+    if options.account is not None:
+        return
+    try:
+        import rapidfuzz.distance  # noqa: F401
+        import rapidfuzz.fuzz  # noqa: F401
+        import rapidfuzz.process  # noqa: F401
+        import rapidfuzz.utils  # noqa: F401
+        import orjson  # noqa: F401  # (the audit's JSON, the report's page data)
+    except ImportError:
+        pass
