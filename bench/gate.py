@@ -283,6 +283,7 @@ kek = os.read(fd, 64)
 os.close(fd)
 import linkcheck.early as early
 early.argon2id = lambda *args: kek
+early._helper_pays = lambda params: False  # no helper process either: nothing is derived
 sys.argv[0] = "linkcheck"
 from linkcheck.entry import run
 run()
