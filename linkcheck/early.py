@@ -125,19 +125,21 @@ _lock = threading.Lock()
 _pending: _Derivation | None = None
 _thread: threading.Thread | None = None  # the derivation's thread, taken or not (a fork waits for it)
 _started = False
+_command: str | None = None  # the command `start` read (a pre-login one derives in a helper)
 
 
 def start(argv: list[str]) -> bool:
     """Begin the store's key derivation in a thread if this command line will surely open a
     file store with the passphrase in the environment; whether it was begun. Once per process:
     the console script calls it before importing the command line, which calls it again."""
-    global _pending, _started, _thread
+    global _command, _pending, _started, _thread
     with _lock:
         if _started:
             return False
         _started = True
     try:
         command, store = read_command_line(argv, COMMANDS)
+        _command = command
         passphrase = os.environ.get(PASSPHRASE_ENV)
         if command not in COMMANDS or not passphrase:
             return False
@@ -165,6 +167,23 @@ def start(argv: list[str]) -> bool:
         return True
     except Exception:  # noqa: BLE001 - not begun early (no thread to be had, say): the open derives it
         return False
+
+
+def derive(passphrase: bytes, params) -> bytes:
+    """The key for this passphrase and these parameters (a crypto.KdfParams), derived now: by a
+    helper process with huge pages for a pre-login command (a passphrase typed at its prompt,
+    say), as the early derivation would (`_in_helper`), else -- and on any failure of the
+    helper -- here."""
+    wanted = (params.algorithm, params.salt, params.iterations, params.memory_kib, params.lanes)
+    if _command in HELPER_COMMANDS:
+        try:
+            if _helper_pays(wanted):
+                key = _in_helper(_Derivation(passphrase, wanted), passphrase)
+                if key is not None:
+                    return key
+        except Exception:  # noqa: BLE001 - derived here instead
+            pass
+    return argon2id(passphrase, *wanted[1:])
 
 
 def read_command_line(argv: list[str], commands: frozenset[str]) -> tuple[str | None, str | None]:

@@ -29,6 +29,7 @@ def fresh_early_state(monkeypatch):
     monkeypatch.setattr(early, "_started", False)
     monkeypatch.setattr(early, "_pending", None)
     monkeypatch.setattr(early, "_thread", None)
+    monkeypatch.setattr(early, "_command", None)
     yield
     pending = early._pending
     if pending is not None:

@@ -38,6 +38,7 @@ def fresh_early_state(monkeypatch):
     monkeypatch.setattr(early, "_started", False)
     monkeypatch.setattr(early, "_pending", None)
     monkeypatch.setattr(early, "_thread", None)
+    monkeypatch.setattr(early, "_command", None)
     yield
     pending = early._pending
     if pending is not None:
@@ -352,3 +353,60 @@ def test_run_starts_its_command_with_the_user_s_environment(demo_store, tmp_path
     assert PASSPHRASE not in "".join(seen["cmdline"]) and f"LINKCHECK_PASSPHRASE={PASSPHRASE}" not in seen["environ"]
     assert seen["own"] == extra  # what it starts has the user's environment: no tunable of ours
     assert proc.stderr.startswith(b"GO")
+
+
+# ----- a passphrase typed at the prompt -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("command", ["check", "audit", None])
+def test_a_key_derived_later_goes_through_the_helper_for_a_pre_login_command(monkeypatch, command):
+    from linkcheck.crypto import keys
+
+    monkeypatch.setattr(early, "_command", command)
+    monkeypatch.setattr(early, "_helper_pays", lambda params: True)
+    asked = []
+    monkeypatch.setattr(early, "_in_helper", lambda derivation, secret: asked.append(derivation.params) or b"k" * 32)
+    params = keys.KdfParams("argon2id", b"sixteen byte salt", 1, 64, 1)
+    key = keys.derive_kek(PASSPHRASE, params)
+    if command == "check":
+        assert key == b"k" * 32 and asked == [("argon2id", b"sixteen byte salt", 1, 64, 1)]
+    else:
+        assert key == keys._argon2(PASSPHRASE.encode(), params) and asked == []
+
+
+@pytest.mark.parametrize("failure", [None, OSError("no process"), ValueError("odd")])
+def test_a_failing_helper_later_derives_here(monkeypatch, failure):
+    from linkcheck.crypto import keys
+
+    def failing(derivation, secret):
+        if failure is not None:
+            raise failure
+        return None
+
+    monkeypatch.setattr(early, "_command", "precheck")
+    monkeypatch.setattr(early, "_helper_pays", lambda params: True)
+    monkeypatch.setattr(early, "_in_helper", failing)
+    params = keys.KdfParams("argon2id", b"sixteen byte salt", 1, 64, 1)
+    assert keys.derive_kek(PASSPHRASE, params) == keys._argon2(PASSPHRASE.encode(), params)
+
+
+@here
+def test_a_key_derived_later_by_the_real_helper_is_the_key(monkeypatch):
+    from linkcheck.crypto import keys
+
+    monkeypatch.setattr(early, "_command", "run")
+    monkeypatch.setattr(early, "HELPER_MIN_MEMORY_KIB", 0)
+    monkeypatch.delenv("GLIBC_TUNABLES", raising=False)
+    used = []
+    in_helper = early._in_helper
+    monkeypatch.setattr(early, "_in_helper", lambda *args: used.append(in_helper(*args)) or used[-1])
+    params = keys.KdfParams("argon2id", b"sixteen byte salt", 2, 256, 2)
+    key = keys.derive_kek(PASSPHRASE, params)
+    assert used == [key] and key == keys._argon2(PASSPHRASE.encode(), params)
+
+
+def test_start_reads_the_command_even_when_it_begins_nothing(monkeypatch):
+    monkeypatch.delenv("LINKCHECK_PASSPHRASE", raising=False)  # a prompt: nothing begun early
+    monkeypatch.setattr(early, "_command", None)
+    assert early.start(["--lang", "en", "precheck", "--email", "a@b.example"]) is False
+    assert early._command == "precheck"
