@@ -24,25 +24,13 @@ from hypothesis import strategies as st
 
 from conftest import PASSPHRASE, PROFILES_DIR
 from linkcheck import early, kdfcall
+from test_early_key import fresh_early_state  # noqa: F401 - each test starts as a new process would
 
 MACHINE = PROFILES_DIR.parent / "capture" / "fixtures" / "demo-machine.json"
 
 here = pytest.mark.skipif(not (sys.platform.startswith("linux") and early.glibc_with_tunable()
                                and early.thp_on_request() and hasattr(os, "posix_spawn")),
                           reason="huge pages on request: Linux, glibc 2.35 or later, THP in madvise mode")
-
-
-@pytest.fixture(autouse=True)
-def fresh_early_state(monkeypatch):
-    """Each test starts as a new process would: nothing begun yet."""
-    monkeypatch.setattr(early, "_started", False)
-    monkeypatch.setattr(early, "_pending", None)
-    monkeypatch.setattr(early, "_thread", None)
-    monkeypatch.setattr(early, "_command", None)
-    yield
-    pending = early._pending
-    if pending is not None:
-        pending.thread.join()
 
 
 def _derivation(passphrase: bytes, params) -> early._Derivation:
