@@ -398,3 +398,36 @@ def test_start_reads_the_command_even_when_it_begins_nothing(monkeypatch):
     monkeypatch.setattr(early, "_command", None)
     assert early.start(["--lang", "en", "precheck", "--email", "a@b.example"]) is False
     assert early._command == "precheck"
+
+
+# A command that fails before it opens the store (its machine file missing) while the helper is
+# still at work: the helper (a stand-in that would sleep two minutes) is killed as the process
+# exits, and reaped, not left behind.
+FAILS_EARLY = """\
+import os, sys
+import linkcheck.early as early
+report, sys.argv = sys.argv[1], ["linkcheck", *sys.argv[2:]]
+early.HELPER_MIN_MEMORY_KIB = 0
+early.HELPER_CODE = "import time; time.sleep(120)"
+spawn = os.posix_spawn
+def recording(*args, **kwargs):
+    pid = spawn(*args, **kwargs)
+    with open(report, "w") as out:
+        out.write(str(pid))
+    return pid
+os.posix_spawn = recording
+from linkcheck.entry import run
+run()
+"""
+
+
+@here
+def test_a_command_ending_before_the_key_leaves_no_helper(demo_store, tmp_path):
+    report = tmp_path / "helper-pid"
+    args = ["check", "acme-us", "--machine", str(tmp_path / "no-such-machine.json")]
+    proc = subprocess.run([sys.executable, "-c", FAILS_EARLY, str(report), *args], env=_env(demo_store),
+                          capture_output=True, timeout=60, cwd=tmp_path)
+    assert proc.returncode not in (0, 1) and b"Traceback" not in proc.stderr
+    pid = int(report.read_text())
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)  # killed and waited for at exit
