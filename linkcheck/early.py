@@ -46,8 +46,8 @@ the header's parameters and the passphrase, and reads the 32-byte key back throu
 helper runs `argon2id` (kdfcall.py), the same call, and imports nothing else of linkcheck. Any
 failure of the helper (no interpreter to start, an exit, a short answer) and the thread derives
 the key itself, as without it. A helper still running when this process exits (the command
-failed before opening the store) is killed.
-Nothing else of the process changes: the command line, the environment, what `run` starts.
+failed before opening the store) is killed. Nothing else of the process changes: the command
+line, the environment, what `run` starts.
 """
 
 from __future__ import annotations
@@ -57,7 +57,7 @@ import stat
 import sys
 import threading
 
-from .kdfcall import KEY_BYTES, MAX_ITERATIONS, MAX_LANES, MAX_MEMORY_KIB, argon2id, serve  # noqa: F401
+from .kdfcall import KEY_BYTES, MAX_ITERATIONS, MAX_LANES, MAX_MEMORY_KIB, argon2id  # noqa: F401
 from .kdfcall import within_bounds as _within_bounds
 
 PASSPHRASE_ENV = "LINKCHECK_PASSPHRASE"
@@ -115,7 +115,12 @@ class _Derivation:
             _algorithm, salt, iterations, memory_kib, lanes = self.params
             passphrase = self.passphrase
             if passphrase is not None:
-                kek = _in_helper(self, passphrase) if self.helper else None
+                kek = None
+                if self.helper:
+                    try:
+                        kek = _in_helper(self, passphrase)
+                    except Exception:  # noqa: BLE001 - derived here instead
+                        kek = None
                 self.kek = kek or argon2id(passphrase, salt, iterations, memory_kib, lanes)
         except BaseException:  # noqa: BLE001 - not begun early; the store's open derives it
             self.kek = None
@@ -369,7 +374,7 @@ def _in_helper(derivation: _Derivation, passphrase: bytes) -> bytes | None:
                                  (os.POSIX_SPAWN_DUP2, its_input, 0),
                                  (os.POSIX_SPAWN_DUP2, its_output, 1),
                                  (os.POSIX_SPAWN_OPEN, 2, os.devnull, os.O_WRONLY, 0)])
-    except OSError:
+    except Exception:  # noqa: BLE001 - no helper: derived in this process
         for fd in (to_helper, its_input, its_output, from_helper):
             os.close(fd)
         return None

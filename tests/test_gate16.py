@@ -128,22 +128,36 @@ def test_the_helper_imports_nothing_of_linkcheck_but_the_call(tmp_path):
 # ----- when the helper fails -----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("failure", ["no interpreter", "exits", "says nothing", "says too much", "spawn fails"])
+@pytest.mark.parametrize("failure", ["no interpreter", "exits", "says nothing", "says too much", "spawn fails",
+                                     "spawn raises"])
 def test_every_failure_of_the_helper_falls_back_to_the_thread(monkeypatch, failure):
     if not hasattr(os, "posix_spawn"):
         pytest.skip("no posix_spawn")
     fake = {"no interpreter": "/nonexistent/python", "exits": "/bin/false", "says nothing": "/bin/true",
-            "says too much": "/bin/echo", "spawn fails": sys.executable}[failure]
+            "says too much": "/bin/echo", "spawn fails": sys.executable, "spawn raises": sys.executable}[failure]
     monkeypatch.setattr(sys, "executable", fake)
-    if failure == "spawn fails":
+    if failure in ("spawn fails", "spawn raises"):
         def refuse(*_args, **_kwargs):
-            raise OSError("no process to be had")
+            raise OSError("no process to be had") if failure == "spawn fails" else ValueError("odd")
         monkeypatch.setattr(os, "posix_spawn", refuse)
     params = ("argon2id", b"sixteen byte salt", 1, 64, 1)
     secret = PASSPHRASE.encode()
     derivation = _derivation(secret, params)
     assert early._in_helper(derivation, secret) is None
     # The thread, given that helper, derives the key itself: the same key.
+    derivation = _derivation(secret, params)
+    derivation.thread.start()
+    derivation.thread.join()
+    assert derivation.kek == early.argon2id(secret, *params[1:])
+
+
+def test_a_helper_raising_anything_falls_back_to_the_thread(monkeypatch):
+    def broken(_derivation, _secret):
+        raise RuntimeError("anything")
+
+    monkeypatch.setattr(early, "_in_helper", broken)
+    params = ("argon2id", b"sixteen byte salt", 1, 64, 1)
+    secret = PASSPHRASE.encode()
     derivation = _derivation(secret, params)
     derivation.thread.start()
     derivation.thread.join()
