@@ -107,7 +107,7 @@ def mark(what):
     EVENTS.append((time.time() - T0, threading.current_thread().name, time.thread_time(), what))
 mark("first line of Python")
 WRAP = {
-    "linkcheck.early": ["start", "argon2id", "_header_params"],
+    "linkcheck.early": ["start", "argon2id", "_header_params", "_in_helper"],
     "linkcheck.crypto.keys": ["_argon2"],
     "linkcheck.cli": ["LinkcheckGroup.invoke"],
     "linkcheck.store.sqlite": ["Store._unlock", "Store._open_from_gate_cache", "Store._verify_manifest",
@@ -175,13 +175,14 @@ MILESTONES = (  # (label, first/last, event names)
     ("first line of Python (interpreter and site started)", "first", ("first line of Python",)),
     ("early.start: reads the store header", "first", ("> early.start",)),
     ("the derivation begins (its thread)", "first", ("> early.argon2id", "> crypto.keys._argon2")),
+    ("the helper process is started (its thread)", "first", ("> early._in_helper",)),
     ("early.start returns: the main thread imports the command", "first", ("< early.start",)),
     ("click imported", "first", ("imported click",)),
     ("the command's module imported", "first", ("imported linkcheck.cli.gate_cmds", "imported linkcheck.cli.audit_cmds")),
     ("the planned file read and parsed", "first", ("< usecases.precheck.planned_from_file",)),
     ("this machine read", "first", ("< capture.machine_fingerprint",)),
     ("store opened as far as it goes without the key: waits", "first", ("< store.gatecache.read_sealed",)),
-    ("the derivation ends", "first", ("< early.argon2id", "< crypto.keys._argon2")),
+    ("the derivation ends", "first", ("< early.argon2id", "< crypto.keys._argon2", "< early._in_helper")),
     ("unlocked: the master key unwrapped", "first", ("< store.sqlite.Store._unlock",)),
     ("the snapshot opened, the manifest and the rest verified", "first",
      ("< store.sqlite.Store._open_from_gate_cache", "< store.sqlite.Store._verify_manifest")),
@@ -283,6 +284,7 @@ kek = os.read(fd, 64)
 os.close(fd)
 import linkcheck.early as early
 early.argon2id = lambda *args: kek
+early._helper_pays = lambda params: False  # no helper process either: nothing is derived
 sys.argv[0] = "linkcheck"
 from linkcheck.entry import run
 run()

@@ -24,20 +24,41 @@ derived -- is no such fork: its child execs at once and runs nothing of the libr
 
 Everything imported before the thread begins is on the path of every command, with the second
 core idle: so this module reads the header with `sqlite3` and `json` alone and imports only
-`cryptography`'s Argon2id for it -- not linkcheck.crypto (whose package loads AES-GCM, X25519,
-Ed25519 and dataclasses, 10-15 ms), nor hmac (2 ms). The Argon2id call itself is `argon2id`
-below, the one every derivation of linkcheck goes through (crypto/keys.py's `_argon2` calls it);
-the header's parameters are bounded here by the same limits as `KdfParams.check_bounds` (a test
-holds them equal) before anything is derived.
+`cryptography`'s Argon2id for it (its Rust binding) -- not linkcheck.crypto (whose package loads
+AES-GCM, X25519, Ed25519 and dataclasses, 10-15 ms), nor hmac (2 ms). The Argon2id call itself
+is `argon2id` (linkcheck/kdfcall.py), the one every derivation of linkcheck goes through
+(crypto/keys.py's `_argon2` calls it here); the header's parameters are bounded by the same
+limits as `KdfParams.check_bounds` (kdfcall.within_bounds; a test holds them equal) before
+anything is derived.
+
+Huge pages, in a helper process (Linux, glibc 2.35 and later, transparent huge pages in
+`madvise` mode). The store's Argon2id touches 64 MiB or more of fresh memory: in 4 KiB pages
+that is 16,384 page faults and as many TLB misses as the lanes jump about, a fifth of the
+derivation's CPU. glibc's allocator asks for transparent huge pages for its large blocks when
+`glibc.malloc.hugetlb=1` is in GLIBC_TUNABLES -- read by the loader only when a process starts.
+So for the pre-login commands (`check`, `precheck`, `run`) the derivation's thread hands the
+derivation to a helper process started with the tunable in its environment: this same
+interpreter, isolated (`-I -S`: no site, no user or PYTHON* settings, no current folder on its
+path), its command line fixed (`HELPER_CODE`: nothing of the user's on it), its environment
+GLIBC_TUNABLES alone (and LD_LIBRARY_PATH when set: never the passphrase), its standard error
+/dev/null. The thread writes it, through a pipe, where linkcheck and cryptography are found,
+the header's parameters and the passphrase, and reads the 32-byte key back through another; the
+helper runs `argon2id` (kdfcall.py), the same call, and imports nothing else of linkcheck. Any
+failure of the helper (no interpreter to start, an exit, a short answer) and the thread derives
+the key itself, as without it. A helper still running when this process exits (the command
+failed before opening the store) is killed. Nothing else of the process changes: the command
+line, the environment, what `run` starts.
 """
 
 from __future__ import annotations
 
 import os
 import stat
+import sys
 import threading
 
-from .entry import read_command_line
+from .kdfcall import KEY_BYTES, MAX_ITERATIONS, MAX_LANES, MAX_MEMORY_KIB, argon2id  # noqa: F401
+from .kdfcall import within_bounds as _within_bounds
 
 PASSPHRASE_ENV = "LINKCHECK_PASSPHRASE"
 STORE_ENV = "LINKCHECK_STORE"
@@ -52,24 +73,32 @@ COMMANDS = frozenset({
     "health", "log", "precheck", "pubkey", "report", "run", "statement",
 })
 
-# crypto/keys.py's KEY_BYTES and the bounds of KdfParams.check_bounds (a test holds them equal).
-KEY_BYTES = 32
-MAX_MEMORY_KIB = 1024 * 1024
-MAX_ITERATIONS = 32
-MAX_LANES = 16
+
+# The commands whose derivation runs in a helper process with huge pages (see above): the
+# pre-login ones, whose whole time is the derivation's.
+HELPER_COMMANDS = frozenset({"check", "precheck", "run"})
+# Below this much memory the huge pages save less than the helper's start costs.
+HELPER_MIN_MEMORY_KIB = 16 * 1024
+TUNABLES = "GLIBC_TUNABLES"
+HUGE_PAGES = "glibc.malloc.hugetlb=1"
+_THP_SETTING = "/sys/kernel/mm/transparent_hugepage/enabled"
+# The helper's whole command line after the interpreter's (nothing of the user's on it): read
+# standard input to its end -- the length of what follows it on its first line, the folders to
+# import linkcheck and cryptography from (split by NUL bytes), then what `serve` reads -- and serve.
+HELPER_CODE = ("import os,sys\n"
+               "d=b''\n"
+               "while 1:\n"
+               " c=os.read(0,65536)\n"
+               " if not c:break\n"
+               " d+=c\n"
+               "n,_,d=d.partition(b'\\n')\n"
+               "n=int(n)\n"
+               "sys.path+=os.fsdecode(d[:n]).split('\\0')\n"
+               "from linkcheck.kdfcall import serve\n"
+               "serve(d[n:])\n")
 
 # A header's Argon2id parameters, as a tuple: (algorithm, salt, iterations, memory_kib, lanes).
 Params = tuple[str, bytes, int, int, int]
-
-
-def argon2id(passphrase: bytes, salt: bytes, iterations: int, memory_kib: int, lanes: int) -> bytes:
-    """The key-encryption key: cryptography's Argon2id, 32 bytes (OpenSSL's, which runs the lanes
-    on threads of its own without the GIL). Every derivation of linkcheck is this call
-    (crypto/keys.py's `_argon2` too)."""
-    from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
-
-    return Argon2id(salt=salt, length=KEY_BYTES, iterations=iterations, lanes=lanes,
-                    memory_cost=memory_kib).derive(passphrase)
 
 
 class _Derivation:
@@ -77,13 +106,22 @@ class _Derivation:
         self.passphrase: bytes | None = passphrase
         self.params = params
         self.kek: bytes | None = None
+        self.helper = False  # derive in a helper process with huge pages (`_in_helper`)
+        self.helper_pid: int | None = None  # while it runs and is not yet waited for
         self.thread = threading.Thread(target=self._run, name="linkcheck-early-key", daemon=True)
 
     def _run(self) -> None:
         try:
             _algorithm, salt, iterations, memory_kib, lanes = self.params
-            if self.passphrase is not None:
-                self.kek = argon2id(self.passphrase, salt, iterations, memory_kib, lanes)
+            passphrase = self.passphrase
+            if passphrase is not None:
+                kek = None
+                if self.helper:
+                    try:
+                        kek = _in_helper(self, passphrase)
+                    except Exception:  # noqa: BLE001 - derived here instead
+                        kek = None
+                self.kek = kek or argon2id(passphrase, salt, iterations, memory_kib, lanes)
         except BaseException:  # noqa: BLE001 - not begun early; the store's open derives it
             self.kek = None
 
@@ -92,19 +130,21 @@ _lock = threading.Lock()
 _pending: _Derivation | None = None
 _thread: threading.Thread | None = None  # the derivation's thread, taken or not (a fork waits for it)
 _started = False
+_command: str | None = None  # the command `start` read (a pre-login one derives in a helper)
 
 
 def start(argv: list[str]) -> bool:
     """Begin the store's key derivation in a thread if this command line will surely open a
     file store with the passphrase in the environment; whether it was begun. Once per process:
     the console script calls it before importing the command line, which calls it again."""
-    global _pending, _started, _thread
+    global _command, _pending, _started, _thread
     with _lock:
         if _started:
             return False
         _started = True
     try:
         command, store = read_command_line(argv, COMMANDS)
+        _command = command
         passphrase = os.environ.get(PASSPHRASE_ENV)
         if command not in COMMANDS or not passphrase:
             return False
@@ -115,17 +155,60 @@ def start(argv: list[str]) -> bool:
         params = _header_params(os.path.expanduser(store))
         if params is None:
             return False
-        # Imported here, so the thread begins deriving at once instead of importing while this
-        # thread imports the command's modules.
-        from cryptography.hazmat.primitives.kdf import argon2  # noqa: F401
         derivation = _Derivation(passphrase.encode("utf-8"), params)
+        derivation.helper = command in HELPER_COMMANDS and _helper_pays(params)
+        if not derivation.helper:
+            # Imported here, so the thread begins deriving at once instead of importing while
+            # this thread imports the command's modules.
+            from cryptography.hazmat.bindings._rust import openssl  # noqa: F401
         derivation.thread.start()  # published only once it runs: take() joins it
         os.register_at_fork(before=settle)
+        if derivation.helper:
+            import atexit
+
+            atexit.register(_stop_helper, derivation)
         with _lock:
             _pending, _thread = derivation, derivation.thread
         return True
     except Exception:  # noqa: BLE001 - not begun early (no thread to be had, say): the open derives it
         return False
+
+
+def derive(passphrase: bytes, params) -> bytes:
+    """The key for this passphrase and these parameters (a crypto.KdfParams), derived now: by a
+    helper process with huge pages for a pre-login command (a passphrase typed at its prompt,
+    say), as the early derivation would (`_in_helper`), else -- and on any failure of the
+    helper -- here."""
+    wanted = (params.algorithm, params.salt, params.iterations, params.memory_kib, params.lanes)
+    if _command in HELPER_COMMANDS:
+        try:
+            if _helper_pays(wanted):
+                key = _in_helper(_Derivation(passphrase, wanted), passphrase)
+                if key is not None:
+                    return key
+        except Exception:  # noqa: BLE001 - derived here instead
+            pass
+    return argon2id(passphrase, *wanted[1:])
+
+
+def read_command_line(argv: list[str], commands: frozenset[str]) -> tuple[str | None, str | None]:
+    """The command's name (the first word that is one of `commands`) and a --store given;
+    (None, None) when help or the version is asked for, or a passphrase file is given (read
+    where its checks are)."""
+    command = store = None
+    args = iter(argv)
+    for arg in args:
+        if arg == "--":
+            break
+        if arg in ("-h", "--help", "--version") or arg.startswith("--passphrase-file"):
+            return None, None
+        if arg == "--store":
+            store = next(args, None)
+        elif arg.startswith("--store="):
+            store = arg[len("--store="):]
+        elif command is None and arg in commands:
+            command = arg
+    return command, store
 
 
 def take(passphrase: bytes, params) -> bytes | None:
@@ -207,14 +290,6 @@ def _read_header(target: str) -> Params | None:
     return params if _within_bounds(params) else None
 
 
-def _within_bounds(params: Params) -> bool:
-    """KdfParams.check_bounds: a damaged or hostile header must not make this thread allocate
-    gigabytes or spin for minutes."""
-    algorithm, salt, iterations, memory_kib, lanes = params
-    return (algorithm == "argon2id" and 16 <= len(salt) <= 64 and 1 <= iterations <= MAX_ITERATIONS
-            and 1 <= lanes <= MAX_LANES and 8 * lanes <= memory_kib <= MAX_MEMORY_KIB)
-
-
 # What urllib.parse.quote leaves as it is (its default: letters, digits, "_.-~" and "/"); urllib
 # itself is not imported for this (2 ms before the derivation could begin).
 _URI_SAFE = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-~/")
@@ -223,3 +298,127 @@ _URI_SAFE = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz01234
 def _uri_path(path: str) -> str:
     """`path` percent-encoded for an SQLite URI, as urllib.parse.quote(path) writes it."""
     return "".join(c if c in _URI_SAFE else "".join(f"%{b:02X}" for b in c.encode("utf-8")) for c in path)
+
+
+# ----- the helper process with huge pages ---------------------------------------------------------
+
+
+def _helper_pays(params: Params) -> bool:
+    """Whether a helper process with the tunable derives this key for less: Linux with glibc 2.35
+    or later and transparent huge pages on request, memory enough to gain, a Python interpreter
+    to start (not a frozen program), and the user's own GLIBC_TUNABLES not deciding huge pages
+    already (`glibc.malloc.hugetlb=0` keeps the derivation in this process)."""
+    if not sys.platform.startswith("linux") or params[3] < HELPER_MIN_MEMORY_KIB:
+        return False
+    if "glibc.malloc.hugetlb" in os.environ.get(TUNABLES, "") or getattr(sys, "frozen", False):
+        return False
+    if not sys.executable or not os.path.isabs(sys.executable) or not hasattr(os, "posix_spawn"):
+        return False
+    return glibc_with_tunable() and thp_on_request()
+
+
+def glibc_with_tunable() -> bool:
+    try:
+        name, _space, version = (os.confstr("CS_GNU_LIBC_VERSION") or "").partition(" ")
+        major, minor = (int(part) for part in version.split(".")[:2])
+    except (ValueError, OSError, AttributeError):
+        return False
+    return name == "glibc" and (major, minor) >= (2, 35)
+
+
+def thp_on_request() -> bool:
+    """Transparent huge pages given to the memory that asks (`madvise` mode): under `always`
+    every large block has them already, under `never` none can."""
+    try:
+        with open(_THP_SETTING, "rb") as setting:
+            return b"[madvise]" in setting.read(200)
+    except OSError:
+        return False
+
+
+def helper_environment() -> dict[str, str]:
+    """The helper's whole environment: the tunable (after the user's own tunables), and the
+    library path an interpreter may need to start. Never the passphrase or anything else."""
+    own = os.environ.get(TUNABLES)
+    env = {TUNABLES: f"{own}:{HUGE_PAGES}" if own else HUGE_PAGES}
+    if os.environ.get("LD_LIBRARY_PATH"):
+        env["LD_LIBRARY_PATH"] = os.environ["LD_LIBRARY_PATH"]
+    return env
+
+
+def _import_folders() -> bytes:
+    """Where this process found linkcheck and cryptography, for the helper's sys.path (after
+    its standard library)."""
+    import cryptography
+
+    folders = []
+    for package in (__file__, cryptography.__file__):
+        folder = os.path.dirname(os.path.dirname(os.path.abspath(package)))
+        if folder not in folders:
+            folders.append(folder)
+    return os.fsencode("\0".join(folders))
+
+
+def _in_helper(derivation: _Derivation, passphrase: bytes) -> bytes | None:
+    """The key, derived by a helper process started with huge pages; None on any failure (the
+    thread then derives it itself)."""
+    _algorithm, salt, iterations, memory_kib, lanes = derivation.params
+    folders = _import_folders()
+    request = b"%d\n%s" % (len(folders), folders) + b"\0".join(
+        (salt.hex().encode("ascii"), b"%d" % iterations, b"%d" % memory_kib, b"%d" % lanes, passphrase))
+    to_helper, its_input = os.pipe()[::-1]
+    from_helper, its_output = os.pipe()
+    try:
+        pid = os.posix_spawn(sys.executable, [sys.executable, "-I", "-S", "-c", HELPER_CODE],
+                             helper_environment(), file_actions=[
+                                 (os.POSIX_SPAWN_DUP2, its_input, 0),
+                                 (os.POSIX_SPAWN_DUP2, its_output, 1),
+                                 (os.POSIX_SPAWN_OPEN, 2, os.devnull, os.O_WRONLY, 0)])
+    except Exception:  # noqa: BLE001 - no helper: derived in this process
+        for fd in (to_helper, its_input, its_output, from_helper):
+            os.close(fd)
+        return None
+    os.close(its_input)
+    os.close(its_output)
+    with _lock:
+        derivation.helper_pid = pid
+    answer = b""
+    try:
+        with open(to_helper, "wb", closefd=True) as pipe:  # all of it, then its end
+            pipe.write(request)
+        while len(answer) <= KEY_BYTES:
+            chunk = os.read(from_helper, 64)
+            if not chunk:
+                break
+            answer += chunk
+    except OSError:  # the helper ended before reading (a broken pipe): derived here
+        answer = b""
+    finally:
+        os.close(from_helper)
+        with _lock:
+            pid, derivation.helper_pid = derivation.helper_pid, None
+        if pid is not None:
+            try:
+                _pid, status = os.waitpid(pid, 0)
+            except OSError:
+                status = -1
+        else:  # killed as this process exits
+            status = -1
+    if status != 0 or len(answer) != KEY_BYTES:
+        return None
+    return answer
+
+
+def _stop_helper(derivation: _Derivation) -> None:
+    """At exit: a helper still deriving (the command ended before it opened the store) is
+    killed, not left to finish alone."""
+    with _lock:
+        pid, derivation.helper_pid = derivation.helper_pid, None
+    if pid is not None:
+        import signal
+
+        try:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+        except OSError:
+            pass

@@ -136,9 +136,10 @@ def iterations_for(one: float, many: float, many_iterations: int = 3) -> int:
 
 def derive_kek(passphrase: str, params: KdfParams) -> bytes:
     """Passphrase -> key-encryption key (the one begun as the process started, if it was begun
-    for exactly this passphrase and these parameters: linkcheck/early.py)."""
+    for exactly this passphrase and these parameters; else derived now, for a pre-login command
+    in a helper process with huge pages: linkcheck/early.py)."""
     secret = passphrase.encode("utf-8")
-    return early.take(secret, params) or _argon2(secret, params)
+    return early.take(secret, params) or early.derive(secret, params)
 
 
 def new_master_key() -> bytes:
