@@ -129,3 +129,31 @@ def test_the_bench_files_read_the_same_both_ways(tmp_path, monkeypatch):
             old = list(read_records(path, None))
         assert new == old and len(new) == 150 and streamed
         streamed.clear()
+
+
+# ----- the parse-ahead child's batches, pickled without the memo (ahead._framed) -----------------
+
+_TEXTS = st.text(max_size=8)
+_RAW = st.tuples(_TEXTS, st.one_of(_TEXTS, st.none(), st.integers()), st.none(), st.none(), st.none(), st.none(), st.just(()))
+_PACKED = st.tuples(_TEXTS, st.one_of(_TEXTS, st.none()), st.one_of(_TEXTS, st.none()), st.none(), st.none(),
+                    st.lists(_RAW, max_size=4).map(tuple), st.just(()), st.just(()), st.just(()))
+_ROWS = st.tuples(st.none(), _TEXTS, st.one_of(_TEXTS, st.none()), st.integers(0, 99), st.binary(max_size=40),
+                  st.binary(max_size=40), _TEXTS, st.lists(_TEXTS, max_size=2).map(tuple), st.just(()))
+_ANSWERS = st.dictionaries(st.tuples(_TEXTS, _TEXTS, st.one_of(st.none(), st.just("CN"))),
+                           st.tuples(_TEXTS, st.lists(_TEXTS, max_size=3).map(tuple), st.lists(_TEXTS, max_size=2).map(tuple)),
+                           max_size=6)
+
+
+@settings(max_examples=200, deadline=None)
+@given(items=st.lists(st.one_of(_PACKED, _ROWS), max_size=6), answers=st.one_of(st.none(), _ANSWERS))
+def test_a_batch_framed_without_the_memo_unpickles_as_it_did(items, answers):
+    import pickle
+
+    from linkcheck.importers.ahead import _framed
+
+    shared = "x" * 20
+    message = ([*items, (shared, shared, shared)], answers)
+    framed = _framed(message)
+    size = int.from_bytes(framed[:8], "little")
+    assert size == len(framed) - 8
+    assert pickle.loads(framed[8:]) == message == pickle.loads(pickle.dumps(message, pickle.HIGHEST_PROTOCOL))
