@@ -198,7 +198,8 @@ def _json_documents(events: Iterator[tuple[str, Any]], source: _JsonSource, path
 
 
 def json_items(path: Path, fh: BinaryIO) -> Iterator[tuple[bool, Any]]:
-    """The items of a JSON file, streamed: (in_list, item) for each element of a top-level list,
+    """The items of a JSON file, streamed (or parsed whole where that reads the same:
+    `_whole_file_items`): (in_list, item) for each element of a top-level list,
     or (False, value) for a single top-level value. UTF-8 (a BOM is skipped); each item bounded
     by `MAX_RECORD_BYTES` and `MAX_JSON_DEPTH`; any problem is one InvalidInput line that never
     quotes the file."""
