@@ -157,3 +157,41 @@ def test_a_batch_framed_without_the_memo_unpickles_as_it_did(items, answers):
     size = int.from_bytes(framed[:8], "little")
     assert size == len(framed) - 8
     assert pickle.loads(framed[8:]) == message == pickle.loads(pickle.dumps(message, pickle.HIGHEST_PROTOCOL))
+
+
+# ----- whole imports: the stores the two readers fill are the same ---------------------------
+
+
+def test_stores_imported_both_ways_export_and_audit_the_same(cli, tmp_path, monkeypatch):
+    import sys
+
+    from linkcheck import accounts
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+    import synth
+
+    monkeypatch.setattr(accounts, "now", lambda: 1_790_000_000)
+    profiles = synth.profiles(240)
+    first = tmp_path / "first.json"
+    first.write_text(json.dumps(profiles[:200]), encoding="utf-8")
+    again = json.loads(json.dumps(profiles[150:]))
+    for item in again[:20]:
+        item["attributes"]["logistics"].append("DHL")
+    again.append({"account": "", "attributes": {"email": ["not an address"]}})  # refused rows
+    again.append({"account": "bad-one", "attributes": {"phone": ["123"], "email": "x@"}})
+    second = tmp_path / "second.json"
+    second.write_text(json.dumps(again, ensure_ascii=False, indent=1), encoding="utf-8")
+    outputs = []
+    for whole in (True, False):
+        env = {"LINKCHECK_STORE": str(tmp_path / f"store-{whole}" / "linkcheck.db")}
+        with monkeypatch.context() as patch:
+            if not whole:
+                patch.setattr(safety, "WHOLE_JSON_BYTES", -1)
+            assert cli("init", env=env).exit_code == 0
+            results = [cli("import", first, env=env), cli("import", "--skip-invalid", second, env=env)]
+        export = tmp_path / f"all-{whole}.json"
+        assert cli("export", "-o", export, env=env).exit_code == 0
+        audit = cli("audit", "--format", "json", env=env)
+        outputs.append(([(r.exit_code, r.output) for r in results], export.read_bytes(), audit.exit_code, audit.output))
+    assert outputs[0] == outputs[1]
+    assert outputs[0][0][1][0] == 0 and len(json.loads(outputs[0][1])) == 240
