@@ -125,11 +125,16 @@ def _row_bytes(profile: Profile, tags: Callable[[list[str]], list[bytes]]) -> tu
     line = codec._ORJSON_LINE if codec._ORJSON_LINE is not None else codec._orjson_line()
     if not line:
         return None
+    import orjson  # (installed: `line` is its)
+
+    # `line(data)`, called without the lambda around it (a Python call a value saved)
+    dumps, option = orjson.dumps, orjson.OPT_APPEND_NEWLINE | orjson.OPT_PASSTHROUGH_SUBCLASS
     body = [codec._JSON_LINE(codec._account_header(profile.account)).encode("utf-8"), b"\n"]
     append = body.append
     exact_counts, block_counts = bytearray(), bytearray()
     count_exact, count_blocking = exact_counts.append, block_counts.append
     exact_keys: list[str] = []
+    add_exact = exact_keys.append
     block_keys: list[str] = []
     texts: list[str] = []
     for attr in profile.attributes:
@@ -137,11 +142,11 @@ def _row_bytes(profile: Profile, tags: Callable[[list[str]], list[bytes]]) -> tu
             return None
         keys = attr[3]
         if len(keys) == 1 and keys[0][:1] != BLOCKING_PREFIX:  # (most values: their one exact key)
-            append(line(attr[:]))
+            append(dumps(attr[:], None, option))
             append(_EMPTY_LINE)
             count_exact(1)
             count_blocking(0)
-            exact_keys.append(keys[0])
+            add_exact(keys[0])
             continue
         exact = _exact_key_count(keys)
         blocking = len(keys) - exact
