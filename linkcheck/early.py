@@ -85,7 +85,10 @@ _THP_SETTING = "/sys/kernel/mm/transparent_hugepage/enabled"
 # The helper's whole command line after the interpreter's (nothing of the user's on it): read
 # standard input to its end -- the length of what follows it on its first line, the folders to
 # import linkcheck and cryptography from (split by NUL bytes), then what `serve` reads -- and serve.
+# It first closes any descriptor beyond the three it uses that the command was started with (a
+# launcher's pipe, say): the helper holds none of them open.
 HELPER_CODE = ("import os,sys\n"
+               "os.closerange(3,65536)\n"
                "d=b''\n"
                "while 1:\n"
                " c=os.read(0,65536)\n"
@@ -108,6 +111,7 @@ class _Derivation:
         self.kek: bytes | None = None
         self.helper = False  # derive in a helper process with huge pages (`_in_helper`)
         self.helper_pid: int | None = None  # while it runs and is not yet waited for
+        self.cancelled = False  # stopped (`_stop_helper`): the key is not wanted any more
         self.thread = threading.Thread(target=self._run, name="linkcheck-early-key", daemon=True)
 
     def _run(self) -> None:
@@ -121,6 +125,8 @@ class _Derivation:
                         kek = _in_helper(self, passphrase)
                     except Exception:  # noqa: BLE001 - derived here instead
                         kek = None
+                    if kek is None and self.cancelled:  # the helper killed at exit: nothing to derive
+                        return
                 self.kek = kek or argon2id(passphrase, salt, iterations, memory_kib, lanes)
         except BaseException:  # noqa: BLE001 - not begun early; the store's open derives it
             self.kek = None
@@ -159,10 +165,15 @@ def start(argv: list[str]) -> bool:
         derivation.helper = command in HELPER_COMMANDS and _helper_pays(params)
         if not derivation.helper:
             # Imported here, so the thread begins deriving at once instead of importing while
-            # this thread imports the command's modules.
-            from cryptography.hazmat.bindings._rust import openssl  # noqa: F401
+            # this thread imports the command's modules (kdfcall falls back to the public
+            # module should a later cryptography move it).
+            try:
+                from cryptography.hazmat.bindings._rust import openssl  # noqa: F401
+            except ImportError:
+                pass
         derivation.thread.start()  # published only once it runs: take() joins it
-        os.register_at_fork(before=settle)
+        if hasattr(os, "register_at_fork"):  # (not on Windows: no fork to wait before)
+            os.register_at_fork(before=settle)
         if derivation.helper:
             import atexit
 
@@ -222,6 +233,7 @@ def take(passphrase: bytes, params) -> bytes | None:
     wanted = (params.algorithm, params.salt, params.iterations, params.memory_kib, params.lanes)
     if derivation.params != wanted:  # the header changed since (or another key): derive anew
         derivation.passphrase = None
+        _stop_helper(derivation)  # its key is not wanted: not left deriving on the other core
         return None
     import hmac  # here, not at the top: nothing before the derivation begins waits for it
 
@@ -366,25 +378,32 @@ def _in_helper(derivation: _Derivation, passphrase: bytes) -> bytes | None:
     folders = _import_folders()
     request = b"%d\n%s" % (len(folders), folders) + b"\0".join(
         (salt.hex().encode("ascii"), b"%d" % iterations, b"%d" % memory_kib, b"%d" % lanes, passphrase))
+    to_helper: int | None
     to_helper, its_input = os.pipe()[::-1]
     from_helper, its_output = os.pipe()
-    try:
-        pid = os.posix_spawn(sys.executable, [sys.executable, "-I", "-S", "-c", HELPER_CODE],
-                             helper_environment(), file_actions=[
-                                 (os.POSIX_SPAWN_DUP2, its_input, 0),
-                                 (os.POSIX_SPAWN_DUP2, its_output, 1),
-                                 (os.POSIX_SPAWN_OPEN, 2, os.devnull, os.O_WRONLY, 0)])
-    except Exception:  # noqa: BLE001 - no helper: derived in this process
-        for fd in (to_helper, its_input, its_output, from_helper):
-            os.close(fd)
-        return None
-    os.close(its_input)
-    os.close(its_output)
-    with _lock:
-        derivation.helper_pid = pid
+    pid: int | None = None
+    registered = False  # helper_pid set: whoever takes it back (here or _stop_helper) reaps it
     answer = b""
+    status = -1
     try:
-        with open(to_helper, "wb", closefd=True) as pipe:  # all of it, then its end
+        try:
+            pid = os.posix_spawn(sys.executable, [sys.executable, "-I", "-S", "-c", HELPER_CODE],
+                                 helper_environment(), file_actions=[
+                                     (os.POSIX_SPAWN_DUP2, its_input, 0),
+                                     (os.POSIX_SPAWN_DUP2, its_output, 1),
+                                     (os.POSIX_SPAWN_OPEN, 2, os.devnull, os.O_WRONLY, 0)])
+        except Exception:  # noqa: BLE001 - no helper: derived in this process
+            return None
+        finally:
+            os.close(its_input)
+            os.close(its_output)
+        with _lock:
+            if derivation.cancelled:  # stopped while it started: ended (and reaped below)
+                _kill(pid)
+                return None
+            derivation.helper_pid, registered = pid, True
+        pipe, to_helper = open(to_helper, "wb", closefd=True), None  # all of it, then its end
+        with pipe:
             pipe.write(request)
         while len(answer) <= KEY_BYTES:
             chunk = os.read(from_helper, 64)
@@ -393,32 +412,49 @@ def _in_helper(derivation: _Derivation, passphrase: bytes) -> bytes | None:
             answer += chunk
     except OSError:  # the helper ended before reading (a broken pipe): derived here
         answer = b""
-    finally:
-        os.close(from_helper)
-        with _lock:
-            pid, derivation.helper_pid = derivation.helper_pid, None
+    except BaseException:  # an interrupt (Ctrl-C at a prompt's derivation): the helper ends now
         if pid is not None:
+            _kill(pid)
+        raise
+    finally:
+        for fd in (to_helper, from_helper):
+            if fd is not None:
+                os.close(fd)
+        with _lock:
+            if registered:
+                mine, derivation.helper_pid = derivation.helper_pid, None
+            else:
+                mine = pid
+        if mine is not None:  # else _stop_helper killed and reaped it
             try:
-                _pid, status = os.waitpid(pid, 0)
+                _pid, status = os.waitpid(mine, 0)
             except OSError:
                 status = -1
-        else:  # killed as this process exits
-            status = -1
     if status != 0 or len(answer) != KEY_BYTES:
         return None
     return answer
 
 
+def _kill(pid: int) -> None:
+    import signal
+
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except OSError:
+        pass
+
+
 def _stop_helper(derivation: _Derivation) -> None:
-    """At exit: a helper still deriving (the command ended before it opened the store) is
-    killed, not left to finish alone."""
+    """At exit, or when its key is not wanted: a helper still deriving (the command ended before
+    it opened the store) is killed, not left to finish alone, and the thread does not derive the
+    key itself instead."""
     with _lock:
+        derivation.cancelled = True
+        derivation.passphrase = None
         pid, derivation.helper_pid = derivation.helper_pid, None
     if pid is not None:
-        import signal
-
+        _kill(pid)
         try:
-            os.kill(pid, signal.SIGKILL)
             os.waitpid(pid, 0)
         except OSError:
             pass

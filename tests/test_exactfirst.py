@@ -8,6 +8,7 @@ the fuzzy matches name after). The store-level comparison is in test_store_forma
 
 from __future__ import annotations
 
+import os
 import random
 from array import array
 
@@ -212,7 +213,7 @@ def _fails(self):
 
 
 @pytest.mark.parametrize("apart", ["here", "helper", "tight", "failed", "short answer", "ends out of order",
-                                   "no memory"])
+                                   "no memory", "no fork", "an empty piece"])
 def test_the_pairs_text_is_the_same_made_apart_or_here(monkeypatch, apart):
     """The pairs' text made by the forked helper (`_PiecesApart`: all of it, part of it when its
     space is full, none when it fails or answers wrongly) is the text made here, with the same
@@ -229,6 +230,11 @@ def test_the_pairs_text_is_the_same_made_apart_or_here(monkeypatch, apart):
     elif apart == "ends out of order":  # (as many as the texts, the first beyond the second)
         monkeypatch.setattr(exactfirst._PiecesApart, "_write", lambda self: (
             array("q", [9, 3] + [-1] * (len(self._made_all) - 2)).tobytes(), bytes(len(self._made_all))))
+    elif apart == "no fork":  # (Windows): no helper, no space mapped
+        monkeypatch.delattr(os, "fork")
+    elif apart == "an empty piece":  # (never a text's: `_write` writes none)
+        monkeypatch.setattr(exactfirst._PiecesApart, "_write", lambda self: (
+            array("q", [0] + [-1] * (len(self._made_all) - 1)).tobytes(), bytes(len(self._made_all))))
     elif apart == "no memory":
         monkeypatch.setattr(exactfirst._PiecesApart, "SPACE_PER_PAIR", 0)
         monkeypatch.setattr(exactfirst._PiecesApart, "MIN_SPACE", -1)  # (mmap refuses the length)
@@ -239,7 +245,7 @@ def test_the_pairs_text_is_the_same_made_apart_or_here(monkeypatch, apart):
         expected = engine.audit(final, rules, fuzzy_matches=given, hub_keys=hub_keys)
         side = exactfirst.audit_exact(first, rules, hub_keys=hub_keys, json_reveal=True, json_unsafe=_unsafe)
         assert (side._pieces_child is not None) == (apart != "here" and bool(side.json))
-        if apart == "no memory" and side.json:
+        if apart in ("no memory", "no fork") and side.json:
             assert side._pieces_child._child is None  # no helper
         made_all = [made for _pair, made in side.json.values()]
         pieces = side.pieces

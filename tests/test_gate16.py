@@ -14,9 +14,11 @@ from __future__ import annotations
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 import threading
+import time
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -228,6 +230,98 @@ def test_a_helper_still_running_at_exit_is_killed():
     assert not worker.is_alive() and result == [None] and derivation.helper_pid is None
     with pytest.raises(ProcessLookupError):
         os.kill(pids[0], 0)  # gone, and waited for
+
+
+def _sleeping_helpers(monkeypatch) -> list[int]:
+    """os.posix_spawn starting a stand-in helper that never answers (it sleeps); their pids."""
+    spawn = os.posix_spawn
+    pids: list[int] = []
+
+    def sleeper(path, argv, env, **kwargs):
+        pids.append(spawn(path, [path, "-c", "import time; time.sleep(120)"], env, **kwargs))
+        return pids[-1]
+
+    monkeypatch.setattr(os, "posix_spawn", sleeper)
+    return pids
+
+
+def _reaped(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    return False
+
+
+def test_a_helper_stopped_at_exit_leaves_nothing_to_derive(monkeypatch):
+    if not hasattr(os, "posix_spawn"):
+        pytest.skip("no posix_spawn")
+    # The command ended before it opened the store: the helper is killed, and the thread must
+    # not then derive the key itself (a whole derivation's memory and CPU as the process exits).
+    pids = _sleeping_helpers(monkeypatch)
+    derived = []
+    monkeypatch.setattr(early, "argon2id", lambda *args: derived.append(args) or b"k" * 32)
+    derivation = _derivation(b"pw", ("argon2id", b"sixteen byte salt", 1, 64, 1))
+    derivation.thread.start()
+    for _ in range(500):
+        if derivation.helper_pid is not None:
+            break
+        threading.Event().wait(0.01)
+    early._stop_helper(derivation)
+    derivation.thread.join(30)
+    assert not derivation.thread.is_alive()
+    assert derived == [] and derivation.kek is None and derivation.passphrase is None
+    assert len(pids) == 1 and _reaped(pids[0])
+
+
+def test_a_helper_stopped_before_it_started_is_ended_at_once(monkeypatch):
+    if not hasattr(os, "posix_spawn"):
+        pytest.skip("no posix_spawn")
+    pids = _sleeping_helpers(monkeypatch)
+    derivation = _derivation(b"pw", ("argon2id", b"sixteen byte salt", 1, 64, 1))
+    early._stop_helper(derivation)
+    assert early._in_helper(derivation, b"pw") is None
+    assert derivation.helper_pid is None and len(pids) == 1 and _reaped(pids[0])
+
+
+def test_an_interrupt_while_the_helper_derives_ends_it_at_once(monkeypatch):
+    if not hasattr(os, "posix_spawn") or not hasattr(signal, "setitimer"):
+        pytest.skip("no posix_spawn or interval timer")
+    if threading.current_thread() is not threading.main_thread():
+        pytest.skip("signals reach the main thread only")
+    # Ctrl-C while a passphrase typed at the prompt is derived (early.derive): the interrupt
+    # surfaces now, not when the helper would have finished, and the helper is gone.
+    pids = _sleeping_helpers(monkeypatch)
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGALRM, interrupt)
+    began = time.monotonic()
+    try:
+        signal.setitimer(signal.ITIMER_REAL, 0.3)
+        with pytest.raises(KeyboardInterrupt):
+            early._in_helper(_derivation(b"pw", ("argon2id", b"sixteen byte salt", 1, 64, 1)), b"pw")
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+    assert time.monotonic() - began < 30
+    assert len(pids) == 1 and _reaped(pids[0])
+
+
+def test_a_key_not_wanted_any_more_stops_its_helper(monkeypatch):
+    # The store's header changed between the early start and the open: the early derivation is
+    # dropped, its helper stopped rather than left deriving on the other core.
+    stopped = []
+    derivation = _derivation(b"pw", ("argon2id", b"sixteen byte salt", 1, 64, 1))
+    monkeypatch.setattr(early, "_pending", derivation)
+    monkeypatch.setattr(early, "_stop_helper", stopped.append)
+
+    class Other:
+        algorithm, salt, iterations, memory_kib, lanes = "argon2id", b"another salt, 16b", 1, 64, 1
+
+    assert early.take(b"pw", Other) is None
+    assert stopped == [derivation] and derivation.passphrase is None
 
 
 def test_when_the_helper_pays(monkeypatch):

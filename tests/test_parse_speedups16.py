@@ -291,3 +291,26 @@ def test_three_digits_are_found_as_by_counting_them(text):
     from linkcheck.normalize import numbers
 
     assert bool(numbers._THREE_DIGITS(text)) is (len(numbers._DIGIT_COUNT.findall(text)) >= 3)
+
+
+def test_types_that_cannot_be_one_pattern_are_tried_one_by_one():
+    """A later metadata whose type patterns cannot be joined into one (a group name repeated,
+    a back-reference) is still read as _number_type_helper reads it: each pattern in turn."""
+    import importlib
+    from types import SimpleNamespace
+
+    phone = importlib.import_module("linkcheck.normalize.phone")  # (the package's `phone` is its function)
+
+    def desc(pattern, lengths=(4,)):
+        return SimpleNamespace(national_number_pattern=pattern, possible_length=list(lengths))
+
+    none = desc(None)
+    for first, second in (("(?P<a>12)34", "(?P<a>56)78"), (r"(1)(?:\1)34", "5678")):
+        metadata = SimpleNamespace(premium_rate=desc(first), toll_free=desc(second), shared_cost=none, voip=none,
+                                   personal_number=none, pager=none, uan=none, voicemail=none, fixed_line=none,
+                                   mobile=none, same_mobile_and_fixed_line_pattern=False)
+        matches = phone._types_pattern(metadata, 4)
+        wanted = [re.compile(first), re.compile(second)]
+        for national in ("1234", "1134", "5678", "9999", "12"):
+            assert bool(matches(national)) == any(p.fullmatch(national) for p in wanted), (first, national)
+    assert phone._types_pattern(metadata, 5) is None  # no type allows five digits

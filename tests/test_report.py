@@ -379,8 +379,12 @@ def test_the_template_loaded_ahead_is_the_one_the_page_is_built_with(monkeypatch
     from linkcheck import pages
     from linkcheck.report import builder
 
+    pages.page_template.cache_clear()
     builder.load_ahead()
-    assert builder._template() is builder._template()  # compiled once, kept
+    assert pages.page_template.cache_info().misses == 1  # compiled while the key is derived...
+    build_report(engine.Audit((), (), (), ()), [], min_level=Level.LOW, generated_at="2026-01-01T00:00:00Z")
+    info = pages.page_template.cache_info()
+    assert info.misses == 1 and info.hits >= 1  # ...and the page took it, not a second compile
     pages.page_template.cache_clear()
 
     def broken(package, name):

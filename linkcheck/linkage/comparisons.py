@@ -650,9 +650,9 @@ def family_candidates(words: list[str]) -> frozenset[str]:
 
 @lru_cache(maxsize=1 << 14)
 def _pinyin_word(word: str) -> bool:
-    from ..normalize.person import _is_pinyin
+    from ..normalize.person import _pinyin_word  # (one pattern: the same answer as _is_pinyin)
 
-    return _is_pinyin(word)
+    return _pinyin_word(word)
 
 
 @lru_cache(maxsize=1 << 17)

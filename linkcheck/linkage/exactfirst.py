@@ -22,6 +22,7 @@ audited whole by `engine.audit`, so the result is the same either way.
 from __future__ import annotations
 
 import bisect
+import os
 from collections import Counter
 from itertools import accumulate, chain, repeat
 from operator import attrgetter, itemgetter
@@ -172,6 +173,8 @@ class _PiecesApart:
 
         self._made_all, self._json_unsafe = made_all, json_unsafe
         self._child: ForkedResult | None = None
+        if not hasattr(os, "fork"):  # no helper to be had (Windows): all made here, no space mapped
+            return
         try:  # (anonymous and MAP_SHARED: the helper's writes are seen here)
             self._space = mmap.mmap(-1, min(self.MAX_SPACE, max(self.MIN_SPACE, self.SPACE_PER_PAIR * len(made_all))))
         except (OSError, ValueError, OverflowError):  # no such memory to be had: all made here
@@ -219,7 +222,7 @@ class _PiecesApart:
         pieces = {}
         start = 0
         for made, end, is_clean in zip(made_all, ends, clean, strict=True):
-            if end > len(space) or -1 < end < start:  # (not what `_write` sends)
+            if end > len(space) or -1 < end <= start:  # (not what `_write` sends: a text is never empty)
                 space.close()
                 return _pieces_of(made_all, json_unsafe)
             if end < 0:

@@ -161,8 +161,8 @@ def brand_pinyin(tokens: list[str]) -> str | None:
         return None
     joined = "".join(brand)
     if joined.isascii() and "" not in brand:
-        # (the words of most names: ASCII, so none is Chinese characters -- the same answer as
-        # the steps below, without a generator a step)
+        # In Latin letters: pinyin only with a Chinese place beside it (else an English name),
+        # and more than one syllable.
         if not joined.isalpha() or CN_PLACES_LATIN.isdisjoint(tokens) or joined in _syllables() \
                 or not all(map(_pinyin_word, brand)):
             return None
@@ -174,11 +174,4 @@ def brand_pinyin(tokens: list[str]) -> str | None:
         from pypinyin import lazy_pinyin  # only Chinese company names pay for it
 
         return "".join(lazy_pinyin(chars))
-    if all(t.isascii() and t.isalpha() for t in brand):
-        if not any(t in CN_PLACES_LATIN for t in tokens):  # no Chinese place: an English name
-            return None
-        joined = "".join(brand)
-        if joined in _syllables() or not all(map(_pinyin_word, brand)):
-            return None
-        return joined
-    return None
+    return None  # (mixed scripts; a brand in Latin letters only was answered above)

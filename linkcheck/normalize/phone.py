@@ -196,10 +196,13 @@ def _types_pattern(metadata, length: int):
             patterns.append(found[1].pattern)
     if not patterns:
         return None
-    if any(_BACKREFERENCE.search(p) for p in patterns):  # (none in phonenumbers' metadata: kept apart if so)
-        compiled = [re.compile(p) for p in patterns]
-        return lambda national: any(p.fullmatch(national) for p in compiled)
-    return re.compile("|".join([f"(?:{p})" for p in patterns])).fullmatch
+    if not any(_BACKREFERENCE.search(p) for p in patterns):  # (none in phonenumbers' metadata: kept apart if so)
+        try:
+            return re.compile("|".join([f"(?:{p})" for p in patterns])).fullmatch
+        except re.error:  # (a later metadata's inline flag or group name repeated: tried one by one)
+            pass
+    compiled = [re.compile(p) for p in patterns]
+    return lambda national: any(p.fullmatch(national) for p in compiled)
 
 
 def _library():

@@ -216,6 +216,9 @@ def audit_input(
     finally:
         fuzzy.cancel()
     if matches is None:
+        drop = getattr(exact_side, "drop_pieces", None)
+        if drop is not None:
+            drop()  # (exactfirst.ExactSide) its helper stopped: the audit is made whole instead
         return AuditInput(store.profiles(), None, accounts=every)
     # The values fuzzy matches name, where not decoded already.
     more: dict[int, set[int]] = {}
