@@ -1,15 +1,17 @@
-"""`ordered_map`: a function over a stream of items, every other item on the second core.
+"""`balanced_map`: a function over a stream of items, on both cores.
 
 linkcheck runs on small machines (two cores is typical), and its long jobs are Python loops
-that a thread cannot spread. `ordered_map(func, items)` hands every second item, pickled,
-to a forked child process that applies `func` and hands the result back, while this process
-applies `func` to the item before; results come out in the order of the items, exactly
-what `map(func, items)` gives. Only on Linux; elsewhere, with `parallel` false, or when the
-child fails for any reason (killed, out of memory, an item or result that does not pickle,
-`func` raising), this process computes the item itself -- which raises the proper error if
-there is one. The child is the same program with the same memory: it reads nothing but the
-items from its pipe, drops its standard streams, dies with its parent (Linux
-PR_SET_PDEATHSIG) and leaves with os._exit.
+that a thread cannot spread. `balanced_map(func, items)` hands items, pickled, to a forked
+child process that applies `func` and hands the results back, while this process applies
+`func` to the items the child has no room for; results come out in the order of the items,
+exactly what `map(func, items)` gives. Only on Linux; elsewhere, with `parallel` false, or
+when the child fails for any reason (killed, out of memory, an item or result that does not
+pickle, `func` raising), this process computes the item itself -- which raises the proper
+error if there is one. The child is the same program with the same memory: it reads nothing
+but the items from its pipe, drops its standard streams, dies with its parent (Linux
+PR_SET_PDEATHSIG) and leaves with os._exit. `ForkedResult` runs one function in a forked
+child and takes its result; `fork_with_pipes`, `detach_child` and `kill_and_reap` are the
+pieces the import's parse-ahead child and the audit's fuzzy child are made of.
 """
 
 from __future__ import annotations
@@ -31,84 +33,16 @@ _R = TypeVar("_R")
 _END = object()
 
 
-def ordered_map(func: Callable[[_T], _R], items: Iterable[_T], *, parallel: bool = True) -> Iterator[_R]:
-    """`map(func, items)`, every other item computed in a forked child; close the iterator
-    (or exhaust it) to stop the child."""
-    child = _Child(func) if parallel else None
-    try:
-        it = iter(items)
-        while True:
-            first = next(it, _END)
-            if first is _END:
-                return
-            second = next(it, _END)
-            sent = second is not _END and child is not None and child.send(second)
-            yield func(first)  # type: ignore[arg-type]  # not _END here
-            if second is _END:
-                return
-            answer = child.receive() if sent else _END  # type: ignore[union-attr]  # sent only with a child
-            yield func(second) if answer is _END else answer  # type: ignore[arg-type,misc]
-    finally:
-        if child is not None:
-            child.stop()
-
-
-class _Child:
-    """A forked process applying `func` to each item it is sent, one at a time."""
-
-    def __init__(self, func: Callable) -> None:
-        self._pid: int | None = None
-        forked = _fork_worker(func, framed=False)
-        if forked is None:
-            return
-        self._pid, to_child, from_child = forked
-        self._outbox = os.fdopen(to_child, "wb")
-        self._inbox = os.fdopen(from_child, "rb")
-
-    def send(self, item) -> bool:
-        """Hand the child an item; False (and no child from now on) if that fails."""
-        if self._pid is None:
-            return False
-        try:
-            pickle.dump(item, self._outbox, protocol=pickle.HIGHEST_PROTOCOL)
-            self._outbox.flush()
-            return True
-        except Exception:  # noqa: BLE001 - a child gone, or an item that does not pickle
-            self.stop()
-            return False
-
-    def receive(self):
-        """The child's result for the item last sent, or _END (and no child from now on)."""
-        try:
-            return pickle.load(self._inbox)  # our own child's output, through our own pipe
-        except Exception:  # noqa: BLE001 - the child failed: the parent computes it
-            self.stop()
-            return _END
-
-    def stop(self) -> None:
-        pid, self._pid = self._pid, None
-        if pid is None:
-            return
-        for stream in (self._outbox, self._inbox):
-            try:
-                stream.close()
-            except OSError:
-                pass
-        kill_and_reap(pid)
-
-
 def balanced_map(func: Callable[[_T], _R], items: Iterable[_T], *, parallel: bool = True, ahead: int = 3,
                  held: int = 8) -> Iterator[_R]:
     """`map(func, items)`, the items shared with a forked child as each process comes free: the
     child is kept `ahead` items ahead (threads write them to its pipe and read its results, so
     neither process waits for the other to read), and whenever the child's oldest item is not
-    done this process computes the next item itself, instead of every other one as
-    `ordered_map` does -- so this process's own work besides (reading the items, using the
+    done this process computes the next item itself -- so this process's own work besides (reading the items, using the
     results) does not leave the child idle, nor the child's slowness this one. Results come in
     the order of the items, an error of `func` where its item's result would (nothing after it
     computed); at most `held` results wait for an earlier one of the child's (this process then
-    waits for the child). When the child fails, as with `ordered_map`, this process computes its
-    items itself. Close the iterator (or exhaust it) to stop the child."""
+    waits for the child). When the child fails, this process computes its items itself. Close the iterator (or exhaust it) to stop the child."""
     child = _Feeder(func) if parallel else None
     # (_MINE, result), (_THEIRS, item sent to the child), (_FAILED, the error func raised here)
     pending: collections.deque = collections.deque()
@@ -167,7 +101,7 @@ class _Feeder:
 
     def __init__(self, func: Callable) -> None:
         self._pid: int | None = None
-        forked = _fork_worker(func, framed=True)
+        forked = _fork_worker(func)
         if forked is None:
             return
         self._pid, to_child, from_child = forked
@@ -242,11 +176,11 @@ class _Feeder:
             thread.join()
 
 
-def _fork_worker(func: Callable, *, framed: bool) -> tuple[int, int, int] | None:
+def _fork_worker(func: Callable) -> tuple[int, int, int] | None:
     """A forked process applying `func` to each item pickled to it, one at a time, until its
     input ends: (its pid, the fd to write items to, the fd to read results from), or None when
-    it cannot be started. Each result is pickled after its length in 8 bytes when `framed`
-    (`_Feeder` reads them whole), else as it is (`_Child` unpickles from the stream)."""
+    it cannot be started. Each result is pickled after its length in 8 bytes (`_Feeder` reads
+    them whole)."""
     forked = fork_with_pipes(2)
     if forked is None:
         return None
@@ -263,8 +197,7 @@ def _fork_worker(func: Callable, *, framed: bool) -> tuple[int, int, int] | None
                     except EOFError:
                         break
                     data = pickle.dumps(func(item), protocol=pickle.HIGHEST_PROTOCOL)
-                    if framed:
-                        outbox.write(len(data).to_bytes(8, "little"))
+                    outbox.write(len(data).to_bytes(8, "little"))
                     outbox.write(data)
                     outbox.flush()
         except BaseException:  # noqa: BLE001 - the parent computes the item itself

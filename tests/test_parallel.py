@@ -1,4 +1,4 @@
-"""parallel.ordered_map is map(), whatever the second process does (issue 17)."""
+"""parallel.balanced_map is map(), whatever the second process does (issue 17)."""
 
 from __future__ import annotations
 
@@ -7,58 +7,7 @@ import sys
 
 import pytest
 
-from linkcheck.parallel import ordered_map
-
-
-def _square_and_pid(x):
-    return x * x, os.getpid()
-
-
-@pytest.mark.parametrize("count", [0, 1, 2, 3, 10, 101])
-@pytest.mark.parametrize("parallel", [True, False])
-def test_results_come_in_the_order_of_the_items(count, parallel):
-    got = list(ordered_map(_square_and_pid, range(count), parallel=parallel))
-    assert [value for value, _pid in got] == [x * x for x in range(count)]
-    assert all(pid == os.getpid() for _value, pid in got[::2])  # every other one here
-
-
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the child is forked on Linux only")
-def test_every_other_item_is_computed_in_a_second_process():
-    pids = [pid for _value, pid in ordered_map(_square_and_pid, range(6))]
-    assert pids[0::2] == [os.getpid()] * 3
-    assert len(set(pids[1::2])) == 1 and pids[1] != os.getpid()
-
-
-def test_an_item_that_fails_in_the_child_fails_here_with_its_own_error():
-    def func(x):
-        if x == 3:
-            raise ValueError("item 3 is bad")
-        return x
-
-    results = ordered_map(func, range(6))
-    assert [next(results) for _ in range(3)] == [0, 1, 2]
-    with pytest.raises(ValueError, match="item 3 is bad"):
-        next(results)
-
-
-def test_items_that_do_not_pickle_are_computed_here():
-    items = [lambda: 1, lambda: 2, lambda: 3]
-    assert list(ordered_map(lambda f: f() * 10, items)) == [10, 20, 30]
-
-
-def test_a_child_that_dies_leaves_the_rest_to_this_process():
-    def func(x):
-        if x == 1 and os.getpid() != parent:
-            os._exit(9)  # the child dies mid-way, without a word
-        return x + 100
-
-    parent = os.getpid()
-    assert list(ordered_map(func, range(7))) == [100, 101, 102, 103, 104, 105, 106]
-
-
-# ----- balanced_map: the items shared as each process comes free (the export, fifteenth session)
-
-from linkcheck.parallel import balanced_map  # noqa: E402
+from linkcheck.parallel import balanced_map
 
 
 def _slow_square_and_pid(x):
