@@ -195,6 +195,28 @@ def test_audit_input_gives_the_audit_of_every_profile(busy_store, store_path):
     assert audit["clusters"] and audit["at_risk"]
 
 
+def test_an_exact_side_made_for_a_fuzzy_side_that_gives_nothing_is_dropped(busy_store, store_path, monkeypatch):
+    """A fuzzy side with no result (a development build's store: its indexes kept no texts) makes
+    the audit whole, from every profile: the exact side made meanwhile is dropped -- the helper
+    making its pairs' text stopped, not left to block on its pipe."""
+    from linkcheck.store import prefilter
+
+    monkeypatch.setattr(prefilter, "_blocks_in_python", lambda indexes, block_cap: None)
+    rules = load_rules(None)
+    dropped = []
+
+    class Side:
+        def drop_pieces(self):
+            dropped.append(True)
+
+    with Store.open(store_path, PASSPHRASE) as st:
+        everything = st.profiles()
+        given = st.audit_input(rules.combine.fuzzy_block_cap, functools.partial(engine.score_blocks, rules=rules),
+                               parallel=False, meanwhile=lambda profiles, hub_keys: Side())
+    assert dropped == [True]
+    assert given.fuzzy_matches is None and given.exact_side is None and given.profiles == everything
+
+
 def test_audit_input_with_small_blocks_and_hubs(busy_store, store_path):
     rules = rules_from_dict({"combine": {"fuzzy_block_cap": 3, "hub_size": 5}})
     audit = _same_audit(store_path, rules)
