@@ -130,8 +130,8 @@ class ExactSide:
         pair JSON made (`json`) that orjson writes."""
         if self._pieces is None:
             apart, self._pieces_child = self._pieces_child, None
-            made_all = [made for _pair, made in self.json.values()]
-            self._pieces = apart.result() if apart is not None else _pieces_of(made_all, self._json_unsafe)
+            self._pieces = apart.result() if apart is not None else _pieces_of(
+                [made for _pair, made in self.json.values()], self._json_unsafe)
         return self._pieces
 
     def drop_pieces(self) -> None:
@@ -151,10 +151,19 @@ def _pieces_of(made_all: list[dict], json_unsafe: Callable[[bytes], bool] | None
     """`ExactSide.pieces` of these pairs' JSON, made here."""
     pieces = {}
     for made in made_all:
-        text = piece_bytes(made, 2)
-        if text is not None:
-            pieces[id(made)] = (made, text, json_unsafe is not None and not json_unsafe(text))
+        piece = _piece(made, json_unsafe)
+        if piece is not None:
+            pieces[id(made)] = piece
     return pieces
+
+
+def _piece(made: dict, json_unsafe: Callable[[bytes], bool] | None) -> tuple[dict, bytes, bool] | None:
+    """(the pair's JSON, its text, whether `json_unsafe` was false of the text), or None when
+    orjson does not write it."""
+    text = piece_bytes(made, 2)
+    if text is None:
+        return None
+    return made, text, json_unsafe is not None and not json_unsafe(text)
 
 
 class _PiecesApart:
@@ -191,15 +200,16 @@ class _PiecesApart:
         clean = bytearray()
         at = 0
         for made in self._made_all:
-            text = piece_bytes(made, 2)
-            if text is None or at + len(text) > size:
+            piece = _piece(made, json_unsafe)
+            if piece is None or at + len(piece[1]) > size:
                 ends.append(-1)
                 clean.append(0)
                 continue
+            _made, text, is_clean = piece
             space[at : at + len(text)] = text
             at += len(text)
             ends.append(at)
-            clean.append(json_unsafe is not None and not json_unsafe(text))
+            clean.append(is_clean)
         return ends.tobytes(), bytes(clean)
 
     def result(self) -> dict[int, tuple[dict, bytes, bool]]:
@@ -226,9 +236,9 @@ class _PiecesApart:
                 space.close()
                 return _pieces_of(made_all, json_unsafe)
             if end < 0:
-                text = piece_bytes(made, 2)
-                if text is not None:
-                    pieces[id(made)] = (made, text, json_unsafe is not None and not json_unsafe(text))
+                piece = _piece(made, json_unsafe)
+                if piece is not None:
+                    pieces[id(made)] = piece
                 continue
             pieces[id(made)] = (made, space[start:end], is_clean == 1)
             start = end

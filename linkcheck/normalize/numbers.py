@@ -7,6 +7,7 @@ import re
 from functools import lru_cache
 
 from ..i18n import _
+from ..lazy import LazyImport
 from .email import email
 from .phone import CN_MOBILE_SHAPE, phone
 from .text import Canonical, Rejected, _nfkc, word_list
@@ -281,7 +282,7 @@ def _module_checks(modules: tuple, audited_versions: frozenset) -> tuple:
 def _national_number(country: str, number: str) -> tuple[str, bool] | None:
     """`number` as `country`'s tax or registration number in stdnum's compact form, and
     whether its check digits fail; None when no number of that country has its shape."""
-    InvalidChecksum, InvalidLength, ValidationError = _STDNUM_ERRORS or _stdnum_errors()
+    errors = _stdnum_exceptions
     failing = None
     shape = (len(number), number[:2])
     plain = number.isascii() and number.isalnum()  # (ASCII letters and digits only)
@@ -293,15 +294,15 @@ def _national_number(country: str, number: str) -> tuple[str, bool] | None:
             continue
         try:
             return module.compact(module.validate(number)), False
-        except InvalidChecksum:
+        except errors.InvalidChecksum:
             if failing is None:
                 failing = module
-        except InvalidLength:
+        except errors.InvalidLength:
             # A module refuses a length (and a start, which a prefix check may strip) whatever
             # the rest: remembered, so most imports try each module once per length.
             if len(_WRONG_LENGTH) < 100_000:
                 _WRONG_LENGTH.add((module, shape))
-        except (ValidationError, ValueError, TypeError, IndexError, KeyError):
+        except (errors.ValidationError, ValueError, TypeError, IndexError, KeyError):
             continue
     if failing is not None:
         try:
@@ -311,16 +312,8 @@ def _national_number(country: str, number: str) -> tuple[str, bool] | None:
     return None
 
 
-def _stdnum_errors() -> list:
-    """[InvalidChecksum, InvalidLength, ValidationError], imported at the first number and
-    kept (`_national_number` runs twice a registration number: no import statement a call)."""
-    from stdnum.exceptions import InvalidChecksum, InvalidLength, ValidationError
-
-    _STDNUM_ERRORS[:] = (InvalidChecksum, InvalidLength, ValidationError)
-    return _STDNUM_ERRORS
-
-
-_STDNUM_ERRORS: list = []
+# stdnum's exceptions, imported at the first number (with its modules), then a global lookup.
+_stdnum_exceptions = LazyImport(globals(), "_stdnum_exceptions", "stdnum.exceptions")
 
 
 @lru_cache(maxsize=65536)

@@ -6,7 +6,7 @@ import re
 from functools import lru_cache
 
 from ..i18n import _
-from ..lazy import lazy_pattern
+from ..lazy import LazyImport, lazy_pattern
 from .text import Canonical, Rejected, _nfkc
 
 # An extension after the number: `ext 12`, `ext. 12`, `ext: 12`, `extn 12`, `extension 12`,
@@ -73,12 +73,11 @@ def _international(digits: str):
     else (no country code, too short or too long: it raises), for parse itself to do it."""
     if len(digits) <= 2 or not (digits.isascii() and digits.isdigit()):
         return None
-    util, PhoneMetadata, PhoneNumber = _LIBRARY or _library()
-
+    util = _util
     country_code, national = util._extract_country_code(digits)
     if country_code == 0:
         return None
-    metadata = PhoneMetadata.metadata_for_region_or_calling_code(
+    metadata = _PhoneMetadata.metadata_for_region_or_calling_code(
         country_code, util.region_code_for_country_code(country_code))
     if metadata is None or len(national) < util._MIN_LENGTH_FOR_NSN:
         return None
@@ -89,7 +88,7 @@ def _international(digits: str):
         national = stripped
     if not util._MIN_LENGTH_FOR_NSN <= len(national) <= util._MAX_LENGTH_FOR_NSN:
         return None
-    number = PhoneNumber(country_code=country_code)
+    number = _PhoneNumber(country_code=country_code)
     util._set_italian_leading_zeros_for_phone_number(national, number)
     number.national_number = int(national)
     return number
@@ -101,10 +100,7 @@ def _valid(number) -> bool:
     four, +7 two...): is_valid_number finds the region whose patterns the number matches,
     then matches it against that region's patterns again. The same answer, from the first
     match."""
-    util, PhoneMetadata, _PhoneNumber = _LIBRARY or _library()
-    from phonenumbers.phonemetadata import REGION_CODE_FOR_NON_GEO_ENTITY
-    from phonenumbers.re_util import re_compile
-
+    util = _util
     regions = util.COUNTRY_CODE_TO_REGION_CODE.get(number.country_code)
     if regions is None:
         return util.is_valid_number(number)
@@ -112,14 +108,14 @@ def _valid(number) -> bool:
         return _valid_for_region(number, regions[0])
     national = util.national_significant_number(number)
     for region in regions:
-        metadata = PhoneMetadata.metadata_for_region(region.upper(), None)
+        metadata = _PhoneMetadata.metadata_for_region(region.upper(), None)
         if metadata is None:
             continue
         if metadata.leading_digits is not None:
-            if re_compile(metadata.leading_digits).match(national):
+            if _re_compile(metadata.leading_digits).match(national):
                 return _valid_for_region(number, region)
         elif _typed(national, metadata):
-            if region == REGION_CODE_FOR_NON_GEO_ENTITY:
+            if region == util.REGION_CODE_FOR_NON_GEO_ENTITY:
                 return _valid_for_region(number, region)
             # is_valid_number_for_region(number, region): the region's country code, then the
             # same type from the same metadata
@@ -130,14 +126,12 @@ def _valid(number) -> bool:
 def _valid_for_region(number, region: str) -> bool:
     """`phonenumbers.is_valid_number_for_region(number, region)`, its last step (the number's
     type from the region's metadata, not UNKNOWN) by `_typed`."""
-    util, PhoneMetadata, _PhoneNumber = _LIBRARY or _library()
-    from phonenumbers.phonemetadata import REGION_CODE_FOR_NON_GEO_ENTITY
-
+    util = _util
     country_code = number.country_code
     if region is None:
         return False
-    metadata = PhoneMetadata.metadata_for_region_or_calling_code(country_code, region.upper())
-    if metadata is None or (region != REGION_CODE_FOR_NON_GEO_ENTITY
+    metadata = _PhoneMetadata.metadata_for_region_or_calling_code(country_code, region.upper())
+    if metadata is None or (region != util.REGION_CODE_FOR_NON_GEO_ENTITY
                             and country_code != util.country_code_for_valid_region(region)):
         return False
     return _typed(util.national_significant_number(number), metadata)
@@ -205,19 +199,12 @@ def _types_pattern(metadata, length: int):
     return lambda national: any(p.fullmatch(national) for p in compiled)
 
 
-def _library():
-    """phonenumbers' modules `_international` and `_valid` use, imported at the first number
-    (a command that reads none never loads them) and kept: an import statement in a function
-    costs a microsecond a call."""
-    from phonenumbers import phonenumberutil
-    from phonenumbers.phonemetadata import PhoneMetadata
-    from phonenumbers.phonenumber import PhoneNumber
-
-    _LIBRARY[:] = (phonenumberutil, PhoneMetadata, PhoneNumber)
-    return _LIBRARY
-
-
-_LIBRARY: list = []  # [phonenumberutil, PhoneMetadata, PhoneNumber] once loaded
+# phonenumbers' pieces `_international`, `_valid` and `_valid_for_region` use, imported at the
+# first number (a command that reads none never loads them), then plain global lookups.
+_util = LazyImport(globals(), "_util", "phonenumbers.phonenumberutil")
+_PhoneMetadata = LazyImport(globals(), "_PhoneMetadata", "phonenumbers.phonemetadata", "PhoneMetadata")
+_PhoneNumber = LazyImport(globals(), "_PhoneNumber", "phonenumbers.phonenumber", "PhoneNumber")
+_re_compile = LazyImport(globals(), "_re_compile", "phonenumbers.re_util", "re_compile")
 
 
 def _keep_patterns(phonenumbers) -> None:

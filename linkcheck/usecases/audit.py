@@ -96,9 +96,7 @@ def audit_store(
     if isinstance(side, exactfirst.ExactSide) and found.fuzzy_matches is not None:
         result = exactfirst.merge(side, found.profiles, found.fuzzy_matches, more_values=found.more_values)
         pair_json, pair_pieces = side.json, side.pieces
-    else:
-        if isinstance(side, exactfirst.ExactSide):
-            side.drop_pieces()
+    else:  # (an exact side made meanwhile is dropped where the fuzzy side gave nothing: store/prefilter.py)
         result = engine.audit(
             found.profiles, rules, min_level=options.min_level, link_level=options.link_level, account=options.account,
             explanations=explanations, fuzzy_matches=found.fuzzy_matches, hub_keys=found.hub_keys,
