@@ -45,7 +45,9 @@ GLIBC_TUNABLES alone (and LD_LIBRARY_PATH when set: never the passphrase), its s
 the header's parameters and the passphrase, and reads the 32-byte key back through another; the
 helper runs `argon2id` (kdfcall.py), the same call, and imports nothing else of linkcheck. Any
 failure of the helper (no interpreter to start, an exit, a short answer) and the thread derives
-the key itself, as without it. A helper still running when this process exits (the command
+the key itself, as without it. A passphrase that is not in the environment (typed at the
+prompt, read from --passphrase-file) is derived when the store is opened, by the same helper
+(`derive`). A helper still running when this process exits (the command
 failed before opening the store) is killed. Nothing else of the process changes: the command
 line, the environment, what `run` starts.
 """
@@ -112,7 +114,12 @@ class _Derivation:
         self.helper = False  # derive in a helper process with huge pages (`_in_helper`)
         self.helper_pid: int | None = None  # while it runs and is not yet waited for
         self.cancelled = False  # stopped (`_stop_helper`): the key is not wanted any more
+        self.thread: threading.Thread | None = None  # `begin`'s (a later `derive` runs in its caller)
+
+    def begin(self) -> None:
+        """Derive in a thread of its own (`start`'s derivation)."""
         self.thread = threading.Thread(target=self._run, name="linkcheck-early-key", daemon=True)
+        self.thread.start()
 
     def _run(self) -> None:
         try:
@@ -149,10 +156,10 @@ def start(argv: list[str]) -> bool:
             return False
         _started = True
     try:
-        command, store = read_command_line(argv, COMMANDS)
+        command, store, begin = read_command_line(argv, COMMANDS)
         _command = command
         passphrase = os.environ.get(PASSPHRASE_ENV)
-        if command not in COMMANDS or not passphrase:
+        if not begin or command not in COMMANDS or not passphrase:
             return False
         if store is None:
             store = _store_setting()
@@ -171,7 +178,7 @@ def start(argv: list[str]) -> bool:
                 from cryptography.hazmat.bindings._rust import openssl  # noqa: F401
             except ImportError:
                 pass
-        derivation.thread.start()  # published only once it runs: take() joins it
+        derivation.begin()  # published only once it runs: take() joins it
         if hasattr(os, "register_at_fork"):  # (not on Windows: no fork to wait before)
             os.register_at_fork(before=settle)
         if derivation.helper:
@@ -187,8 +194,8 @@ def start(argv: list[str]) -> bool:
 
 def derive(passphrase: bytes, params) -> bytes:
     """The key for this passphrase and these parameters (a crypto.KdfParams), derived now: by a
-    helper process with huge pages for a pre-login command (a passphrase typed at its prompt,
-    say), as the early derivation would (`_in_helper`), else -- and on any failure of the
+    helper process with huge pages for a pre-login command (a passphrase typed at its prompt or
+    read from --passphrase-file, say), as the early derivation would (`_in_helper`), else -- and on any failure of the
     helper -- here."""
     wanted = (params.algorithm, params.salt, params.iterations, params.memory_kib, params.lanes)
     if _command in HELPER_COMMANDS:
@@ -202,24 +209,32 @@ def derive(passphrase: bytes, params) -> bytes:
     return argon2id(passphrase, *wanted[1:])
 
 
-def read_command_line(argv: list[str], commands: frozenset[str]) -> tuple[str | None, str | None]:
-    """The command's name (the first word that is one of `commands`) and a --store given;
-    (None, None) when help or the version is asked for, or a passphrase file is given (read
-    where its checks are)."""
+def read_command_line(argv: list[str], commands: frozenset[str]) -> tuple[str | None, str | None, bool]:
+    """The command's name (the first word that is one of `commands`), a --store given, and
+    whether the derivation may begin early: (None, None, False) when help or the version is
+    asked for; not early when a passphrase file is given (it is read where its checks are),
+    though the command is still named, so a pre-login command's derivation at the store's open
+    runs in the helper (`derive`)."""
     command = store = None
+    begin = True
     args = iter(argv)
     for arg in args:
         if arg == "--":
             break
-        if arg in ("-h", "--help", "--version") or arg.startswith("--passphrase-file"):
-            return None, None
-        if arg == "--store":
+        if arg in ("-h", "--help", "--version"):
+            return None, None, False
+        if arg == "--passphrase-file":
+            begin = False
+            next(args, None)  # its value is a file's name, never the command's
+        elif arg.startswith("--passphrase-file="):
+            begin = False
+        elif arg == "--store":
             store = next(args, None)
         elif arg.startswith("--store="):
             store = arg[len("--store="):]
         elif command is None and arg in commands:
             command = arg
-    return command, store
+    return command, store, begin
 
 
 def take(passphrase: bytes, params) -> bytes | None:
@@ -237,7 +252,8 @@ def take(passphrase: bytes, params) -> bytes | None:
         return None
     import hmac  # here, not at the top: nothing before the derivation begins waits for it
 
-    derivation.thread.join()
+    if derivation.thread is not None:  # (always: only `start`'s derivation is pending)
+        derivation.thread.join()
     kek, early_secret = derivation.kek, derivation.passphrase
     derivation.kek = derivation.passphrase = None  # held by nothing here once taken
     if kek is None or early_secret is None or not hmac.compare_digest(early_secret, passphrase):

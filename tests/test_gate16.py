@@ -148,7 +148,7 @@ def test_every_failure_of_the_helper_falls_back_to_the_thread(monkeypatch, failu
     assert early._in_helper(derivation, secret) is None
     # The thread, given that helper, derives the key itself: the same key.
     derivation = _derivation(secret, params)
-    derivation.thread.start()
+    derivation.begin()
     derivation.thread.join()
     assert derivation.kek == early.argon2id(secret, *params[1:])
 
@@ -161,7 +161,7 @@ def test_a_helper_raising_anything_falls_back_to_the_thread(monkeypatch):
     params = ("argon2id", b"sixteen byte salt", 1, 64, 1)
     secret = PASSPHRASE.encode()
     derivation = _derivation(secret, params)
-    derivation.thread.start()
+    derivation.begin()
     derivation.thread.join()
     assert derivation.kek == early.argon2id(secret, *params[1:])
 
@@ -262,7 +262,7 @@ def test_a_helper_stopped_at_exit_leaves_nothing_to_derive(monkeypatch):
     derived = []
     monkeypatch.setattr(early, "argon2id", lambda *args: derived.append(args) or b"k" * 32)
     derivation = _derivation(b"pw", ("argon2id", b"sixteen byte salt", 1, 64, 1))
-    derivation.thread.start()
+    derivation.begin()
     for _ in range(500):
         if derivation.helper_pid is not None:
             break
@@ -423,6 +423,23 @@ def test_the_answer_is_the_same_with_the_helper_or_not(demo_store, tmp_path, com
 
 
 @here
+@pytest.mark.parametrize("spelling", ["--passphrase-file", "--passphrase-file="])
+def test_a_passphrase_file_goes_through_the_helper_too(demo_store, tmp_path, spelling):
+    # Not begun early (the file is read where its checks are), but the derivation at the store's
+    # open still runs in the helper, with the same answer as the environment's passphrase.
+    secret = tmp_path / "pw.txt"
+    secret.write_text(PASSPHRASE)
+    secret.chmod(0o600)
+    option = [spelling + str(secret)] if spelling.endswith("=") else [spelling, str(secret)]
+    command = ["check", "brightway-uk", "--machine", str(MACHINE), "--format", "json"]
+    proc, used = _with_helper(demo_store, tmp_path, [*command, *option], LINKCHECK_PASSPHRASE="")
+    assert used == "used", proc.stderr
+    plain, _ = _with_helper(demo_store, tmp_path, command)
+    assert proc.returncode == plain.returncode and proc.returncode in (0, 1, 2)
+    assert _now_out(proc.stdout) == _now_out(plain.stdout) and b"Traceback" not in proc.stderr
+
+
+@here
 def test_a_wrong_passphrase_is_still_exit_4_with_the_helper(demo_store, tmp_path):
     env = {"LINKCHECK_PASSPHRASE": "not the passphrase at all"}
     proc, used = _with_helper(demo_store, tmp_path, ["check", "acme-us", "--machine", str(MACHINE)], **env)
@@ -499,6 +516,24 @@ def test_a_key_derived_later_by_the_real_helper_is_the_key(monkeypatch):
     params = keys.KdfParams("argon2id", b"sixteen byte salt", 2, 256, 2)
     key = keys.derive_kek(PASSPHRASE, params)
     assert used == [key] and key == keys._argon2(PASSPHRASE.encode(), params)
+
+
+@pytest.mark.parametrize("argv, expected", [
+    (["check", "shop-a", "--passphrase-file", "pw.txt"], ("check", None, False)),
+    (["--passphrase-file", "check", "precheck", "--email", "a@b.example"], ("precheck", None, False)),
+    (["--passphrase-file=run", "--store", "s.db", "audit"], ("audit", "s.db", False)),
+    (["--store=s.db", "check", "shop-a"], ("check", "s.db", True)),
+    (["check", "--help"], (None, None, False)),
+])
+def test_the_command_line_as_the_early_start_reads_it(argv, expected):
+    assert early.read_command_line(argv, early.COMMANDS) == expected
+
+
+def test_a_passphrase_file_names_the_command_but_begins_nothing(monkeypatch):
+    monkeypatch.setenv("LINKCHECK_PASSPHRASE", PASSPHRASE)
+    monkeypatch.setattr(early, "_command", None)
+    assert early.start(["check", "shop-a", "--passphrase-file", "pw.txt"]) is False
+    assert early._command == "check" and early._pending is None
 
 
 def test_start_reads_the_command_even_when_it_begins_nothing(monkeypatch):
