@@ -201,15 +201,22 @@ def in_company_country(attrs: list[Attribute], known: Iterable[Attribute] = ()) 
     company = company_country((*known, *attrs))
     if company is None:
         return attrs
-    flag = f"country:{company[0]}"
-    out = []
-    for a in attrs:
+    return _read_in_country(attrs, company[0])
+
+
+def _read_in_country(attrs: list[Attribute], country: str) -> list[Attribute]:
+    """`attrs` with each tax or registration number without the flag of `country` read as a
+    number of `country` where it is one (`in_company_country`): `attrs` itself when none is."""
+    flag = f"country:{country}"
+    out = None
+    for i, a in enumerate(attrs):
         if a.kind in _NATIONAL_NUMBER_KINDS and flag not in a.flags:
-            parsed = kinds.parse_value(a.kind, a.value, region=company[0])
+            parsed = kinds.parse_value(a.kind, a.value, region=country)
             if flag in parsed.flags:
-                a = a._replace(normalized=parsed.normalized, keys=parsed.keys, flags=parsed.flags)
-        out.append(a)
-    return out
+                if out is None:
+                    out = list(attrs)
+                out[i] = a._replace(normalized=parsed.normalized, keys=parsed.keys, flags=parsed.flags)
+    return attrs if out is None else out
 
 
 # Digits grouped 3-4-4 with one kind of separator (`130 1234 5678`, `130-1234-5678`).
@@ -706,6 +713,14 @@ class NewAccountRows:
                 if warned:
                     return None
             account = _new_account(name, marketplace, status, note, identity, self._when)
+        plain = None if record.identity else self._plain_attributes(record, account, answers)
+        if plain is not None:  # (most rows: every value parsed ahead, without metadata)
+            attrs, flagged, banks = plain
+            if flagged and self._strict:
+                return None
+            profile, n = Profile(account, tuple(attrs)), len(attrs)
+            body, index = self._store.new_row_content(profile)
+            return name, marketplace, n, body, index, record.origin, banks, flagged
         attrs, value_problems = record_attributes(record, account, self._region, self._when,
                                                   default_region=self._default_region, ahead=answers)
         if value_problems or region_warnings("", attrs):
@@ -721,6 +736,54 @@ class NewAccountRows:
         body, index = self._store.new_row_content(profile)
         banks = tuple(a[2] for a in profile.attributes if a[0] == bankzeros.KIND and bankzeros.zero_prone(a[2]))
         return name, marketplace, n, body, index, record.origin, banks, flagged
+
+    def _plain_attributes(self, record: ProfileRecord, account: Account, answers: Answers) -> tuple | None:
+        """(attributes, flagged, banks) of a record without identity fields whose values were
+        all parsed ahead and have no metadata of their own, no value twice and no region
+        warning -- what `record_attributes`, `region_warnings`, the merge and the two checks
+        after it in `_row` make of it, in one pass over the values rather than five (the
+        company's country found once, from the values that can say it); None for any other
+        record (`_row` then takes the steps one by one)."""
+        region = region_of(account, self._region) or self._default_region
+        when = self._when
+        get = answers.get
+        attrs: list[Attribute] = []
+        add = attrs.append
+        seen: set[tuple[str, str]] = set()
+        places = []  # (kind, value, flags) of the values that can place the company
+        national = False  # a tax or registration number (`in_company_country`)
+        flags_of = []  # the values with flags: mistyped or a phone's region (`region:`)
+        for raw in record.values:
+            kind = raw[0]
+            value = raw[1]
+            if type(kind) is not str or type(value) is not str or raw[2:] != _NO_METADATA:
+                return None
+            ready = get((kind, value, region))
+            if ready is None:
+                return None
+            normalized, keys, flags = ready
+            key = (kind, normalized)
+            if key in seen:  # a value twice: the merge's
+                return None
+            seen.add(key)
+            attribute = _attribute(Attribute, (kind, value.strip() if _KEEPS_RAW[kind] else normalized, normalized,
+                                               keys, "import", when, when, None, flags, ()))
+            add(attribute)
+            if kind in COUNTRY_KINDS:
+                places.append((kind, attribute[1], flags))
+                if kind in _NATIONAL_NUMBER_KINDS:
+                    national = True
+            if flags:
+                flags_of.append(attribute)
+        if national:
+            company = normalize_country(places)
+            if company is not None and _read_in_country(attrs, company[0]) is not attrs:
+                return None  # a number read again in the company's country: the steps one by one
+        if any(a[0] == "phone" and any(f.startswith("region:") for f in a[8]) for a in flags_of):
+            return None  # (`region_warnings`, with the company's country: the steps one by one)
+        flagged = tuple(a for a in flags_of if mistyped(a) is not None)
+        banks = tuple(a[2] for a in attrs if a[0] == bankzeros.KIND and bankzeros.zero_prone(a[2]))
+        return attrs, flagged, banks
 
     @staticmethod
     def _checked_fields(marketplace: str, status: str | None) -> tuple[str | None, str | None, bool] | None:

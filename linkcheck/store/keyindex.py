@@ -12,6 +12,9 @@ from ..models import Profile
 from . import codec
 from .codec import _exact_key_count
 from ..registry.facets import BLOCKING_PREFIX
+from ..lazy import LazyImport
+
+_orjson = LazyImport(globals(), "_orjson", "orjson")  # (`_row_bytes`: loaded with the first row)
 
 
 class _Index(NamedTuple):
@@ -125,10 +128,9 @@ def _row_bytes(profile: Profile, tags: Callable[[list[str]], list[bytes]]) -> tu
     line = codec._ORJSON_LINE if codec._ORJSON_LINE is not None else codec._orjson_line()
     if not line:
         return None
-    import orjson  # (installed: `line` is its)
-
-    # `line(data)`, called without the lambda around it (a Python call a value saved)
-    dumps, option = orjson.dumps, orjson.OPT_APPEND_NEWLINE | orjson.OPT_PASSTHROUGH_SUBCLASS
+    # `line(data)`, called without the lambda around it (a Python call a value saved); orjson
+    # is installed (`line` is its), imported once (`_orjson`), not by an import statement a row
+    dumps, option = _orjson.dumps, _orjson.OPT_APPEND_NEWLINE | _orjson.OPT_PASSTHROUGH_SUBCLASS
     body = [codec._JSON_LINE(codec._account_header(profile.account)).encode("utf-8"), b"\n"]
     append = body.append
     exact_counts, block_counts = bytearray(), bytearray()
