@@ -58,6 +58,7 @@ import os
 import sys
 import time
 from pathlib import Path
+from typing import cast
 
 from .. import crypto
 from . import gatecache
@@ -161,12 +162,13 @@ class Snapshot:
         the accounts whose bodies it holds (`load` checked their shape)."""
         if self._bodies_held is None:
             held: dict[int, bytes] = {}
-            data, at = self._read, 0
+            data, at = memoryview(self._read), 0
             for position, length in zip(memoryview(self._read_at).cast("q"), memoryview(self._read_lengths).cast("q"),
                                         strict=True):
-                held[position] = data[at : at + length]
+                held[position] = bytes(data[at : at + length])
                 at += length
-            self._bodies_held = held
+            data.release()
+            self._bodies_held, self._read = held, b""  # (each body its own bytes now: the buffer freed)
         return self._bodies_held
 
     def exact_holders(self, count: int):
@@ -308,21 +310,29 @@ def load(data: bytes | None, master: bytes, identity: str) -> Snapshot | None:
             return None
         sid = bytes.fromhex(head["sid"])
         n = int(head["accounts"])
-        arrays = {}
+        arrays: dict[str, bytes] = {}
         for number, ((name, itemsize), size) in enumerate(zip(_ARRAYS, head["sizes"], strict=True)):
             size = int(size)
             if (name not in _FREE_SIZE and size != n * itemsize) or size % itemsize:
                 return None
+            # The bodies (the largest array, in pieces) opened straight into one buffer, where
+            # cryptography can (no copy of 85 MB joined).
+            into = bytearray(size) if name == "read" and size and hasattr(aead, "decrypt_into") else None
             pieces = []
             for c, start in enumerate(range(0, size, CHUNK_BYTES)):
                 length = min(CHUNK_BYTES, size - start) + _SEAL_OVERHEAD
                 sealed = view[at : at + length]
                 if len(sealed) != length:
                     return None
-                pieces.append(aead.decrypt(sealed[: crypto.NONCE_BYTES], sealed[crypto.NONCE_BYTES :],
-                                           base_ad + b"|%s|%d|%d" % (sid, number, c)))
+                ad = base_ad + b"|%s|%d|%d" % (sid, number, c)
+                if into is not None:
+                    aead.decrypt_into(sealed[: crypto.NONCE_BYTES], sealed[crypto.NONCE_BYTES :], ad,
+                                      memoryview(into)[start : start + length - _SEAL_OVERHEAD])
+                else:
+                    pieces.append(aead.decrypt(sealed[: crypto.NONCE_BYTES], sealed[crypto.NONCE_BYTES :], ad))
                 at += length
-            arrays[name] = b"".join(pieces)
+            # (a bytearray read as bytes are: sliced, measured, never changed)
+            arrays[name] = cast(bytes, into) if into is not None else b"".join(pieces)
         if at != len(data):
             return None
         lengths = memoryview(arrays["lengths"]).cast("q")
