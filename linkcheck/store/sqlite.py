@@ -414,7 +414,7 @@ class Store:
         # Every account, as a report's open read them (prefilter._every_account), for the snapshot.
         self._audit_accounts: list | None = None
         # The bodies an audit read from the store and opened (row position -> body), for the
-        # snapshot (prefilter._decode_lines: those it does not hold).
+        # snapshot (prefilter._opened_bodies: those the snapshot it read from does not hold).
         self._audit_bodies: dict[int, bytes] | None = None
         # An import's rows (`expect_many_rows`): row id -> (its sealed key index's AEAD tag, the
         # key index), for the audit cache's snapshot it leaves (`_write_audit_cache_after_import`).
