@@ -165,6 +165,108 @@ def test_a_snapshot_written_without_holders_is_used_and_they_are_counted(demo_st
     assert snapshot is not None and snapshot.exact_holders(len(arrays.exact)) is None
 
 
+def _bodies_from_the_store(monkeypatch) -> list:
+    """The positions of every account body the audit reads from the store (prefilter._bodies)."""
+    positions: list = []
+    real = prefilter._bodies
+
+    def counted(store, rows, wanted):
+        positions.extend(wanted)
+        return real(store, rows, wanted)
+
+    monkeypatch.setattr(prefilter, "_bodies", counted)
+    return positions
+
+
+def test_the_snapshot_holds_the_bodies_the_audit_read_and_the_next_audit_reads_none(cli, demo_store, audit_dir,
+                                                                                     paths, monkeypatch):
+    expected = _full_audit(cli, monkeypatch)
+    read = _bodies_from_the_store(monkeypatch)
+    paths.reset()
+    assert _audit(cli) == expected  # the full open: reads the bodies of the accounts that share something
+    held = list(read)
+    assert held and paths == (1, 0)
+    snapshot, _names = _load_snapshot(demo_store, audit_dir)
+    bodies = snapshot.bodies()
+    assert sorted(bodies) == sorted(set(held))
+    for body in bodies.values():  # each held stripped: the blocking keys' lines cut, every value's line kept
+        lines = body.split(b"\n")
+        assert lines[-1] == b"" and all(line in (b"[]", b"~") for line in lines[2:-1:2])
+        assert all(line.startswith(b'["') for line in lines[1:-1:2])
+    read.clear()
+    paths.reset()
+    assert _audit(cli) == expected
+    assert _audit(cli) == expected
+    assert read == [] and paths == (0, 2)
+
+
+def test_bodies_the_snapshot_does_not_hold_are_read_and_added_to_it(cli, demo_store, audit_dir, paths, monkeypatch):
+    expected = _full_audit(cli, monkeypatch)
+    real = auditcache.stripped
+    kept: list = []
+
+    def every_other(body):  # the snapshot made with every other body the audit read
+        kept.append(1)
+        return real(body) if len(kept) % 2 else None
+
+    with monkeypatch.context() as mp:
+        mp.setattr(auditcache, "stripped", every_other)
+        assert _audit(cli) == expected
+    before = _load_snapshot(demo_store, audit_dir)[0].bodies()
+    assert 0 < len(before) < len(kept)
+    read = _bodies_from_the_store(monkeypatch)
+    paths.reset()
+    assert _audit(cli) == expected  # from the snapshot: the bodies it holds taken, the others read
+    assert paths == (0, 1) and read and not set(read) & set(before)
+    after = _load_snapshot(demo_store, audit_dir)[0].bodies()  # and written again with them
+    assert sorted(after) == sorted(set(before) | set(read))
+    assert all(after[at] == body for at, body in before.items())
+    read.clear()
+    assert _audit(cli) == expected
+    assert read == []
+
+
+@pytest.mark.parametrize("fault", ["positions out of order", "a position past the rows", "lengths past the bodies",
+                                   "an empty body", "fewer lengths"])
+def test_held_bodies_not_as_the_writer_makes_them_are_refused(fault):
+    from array import array
+
+    positions, lengths, read = [1, 4, 7], [3, 2, 4], b"abcdefghi"
+    assert auditcache._bodies_fit(array("q", positions).tobytes(), array("q", lengths).tobytes(), read, 8)
+    if fault == "positions out of order":
+        positions = [4, 1, 7]
+    elif fault == "a position past the rows":
+        positions = [1, 4, 8]
+    elif fault == "lengths past the bodies":
+        lengths = [3, 2, 5]
+    elif fault == "an empty body":
+        positions, lengths = [1, 4, 7, 7], [3, 2, 4, 0]
+    else:
+        lengths = [3, 6]
+    assert not auditcache._bodies_fit(array("q", positions).tobytes(), array("q", lengths).tobytes(), read, 8)
+
+
+def test_a_snapshot_of_the_format_before_is_refused_and_made_again(cli, demo_store, audit_dir, paths, monkeypatch):
+    """A format-3 file (no bodies held) left by the code before: not read, the full open, then a new one."""
+    expected = _audit(cli)
+    with monkeypatch.context() as mp:
+        mp.setattr(auditcache, "FORMAT", 3)
+        mp.setattr(auditcache, "MAGIC", b"linkcheck-audit-cache 3\n")
+        mp.setattr(auditcache, "_ARRAYS", auditcache._ARRAYS[:-3])
+        snapshot = _snapshot_file(audit_dir)
+        snapshot.unlink()
+        assert _full_audit(cli, monkeypatch) == expected
+        paths.reset()
+        mp.setattr(auditcache, "MIN_ACCOUNTS", 1)
+        assert _audit(cli) == expected  # (writes the format-3 file)
+        assert _snapshot_file(audit_dir).read_bytes().startswith(b"linkcheck-audit-cache 3\n")
+    paths.reset()
+    assert _audit(cli) == expected
+    assert paths == (1, 0)
+    assert _snapshot_file(audit_dir).read_bytes().startswith(auditcache.MAGIC)
+    assert _load_snapshot(demo_store, audit_dir)[0].has_bodies()
+
+
 def test_the_report_is_the_same_from_the_snapshot(cli, demo_store, audit_dir, paths, monkeypatch, tmp_path):
     from linkcheck.cli import report_cmds
 
@@ -385,8 +487,12 @@ def test_a_copy_of_the_store_does_not_take_the_originals_snapshot(cli, demo_stor
 
 
 @pytest.mark.parametrize("name", ["acme-us", "acme-de"])  # two accounts that share a company
-def test_an_edited_row_the_audit_reads_is_damage_through_the_snapshot(cli, demo_store, audit_dir, paths, name):
-    _audit(cli)
+def test_an_edited_row_the_audit_reads_is_damage_through_the_snapshot(cli, demo_store, audit_dir, paths, name,
+                                                                     monkeypatch):
+    with monkeypatch.context() as mp:
+        mp.setattr(auditcache, "stripped", lambda body: None)  # a snapshot holding no body: every one read
+        _audit(cli)
+    assert not _load_snapshot(demo_store, audit_dir)[0].has_bodies()
     _flip_body(demo_store, _row_id_of(demo_store, name))
     paths.reset()
     result = cli("audit", "--format", "json")
@@ -394,6 +500,24 @@ def test_an_edited_row_the_audit_reads_is_damage_through_the_snapshot(cli, demo_
     assert result.output.strip().splitlines()[-1].endswith(DAMAGE)
     assert paths == (0, 1)
     assert cli("account", "list").exit_code == 5  # and every full open refuses the store
+
+
+@pytest.mark.parametrize("name", ["acme-us", "acme-de"])
+def test_an_edited_row_whose_body_the_snapshot_holds_is_not_read_and_refused_by_the_next_full_open(
+        cli, demo_store, audit_dir, paths, name):
+    """As with the key indexes: the audit answers with the body the manifest vouched for when the
+    snapshot was made (it reads none of the bodies the snapshot holds), never with the edited
+    row, and every command that verifies every row refuses the store."""
+    expected = _audit(cli)
+    snapshot, names = _load_snapshot(demo_store, audit_dir)
+    assert snapshot.has_bodies()
+    _flip_body(demo_store, _row_id_of(demo_store, name))
+    paths.reset()
+    assert _audit(cli) == expected
+    assert paths == (0, 1)
+    result = cli("account", "list")
+    assert result.exit_code == 5, result.output
+    assert "store was tampered with or damaged" in result.output.strip().splitlines()[-1]
 
 
 def test_the_report_reads_every_row_through_the_snapshot(cli, demo_store, audit_dir, paths, tmp_path):

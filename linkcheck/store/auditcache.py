@@ -5,7 +5,8 @@ side (store/prefilter.py; at 100,000 accounts about half a second of one core).
 
 After an audit's or report's full open of a store with more than `MIN_ACCOUNTS` accounts (the
 store's key indexes then read as arrays, store/indexarrays.py), and only once the command
-succeeded -- every row's MAC checked against the manifest -- a detached process writes what it
+succeeded -- every row's MAC checked against the manifest, every body it holds read from a row
+so checked -- a detached process writes what it
 established as ONE file, sealed (AES-256-GCM) under a subkey of the store's master key made for
 this purpose alone (not the gate cache's):
 
@@ -20,16 +21,24 @@ this purpose alone (not the gate cache's):
 - when a report made it, every account as the first line of its body says (`Snapshot.accounts`:
   the report lists every account, and reading 100,000 bodies for their first lines is about half
   a second); a report from a snapshot an audit made reads them and writes the snapshot again
-  with them.
+  with them;
+- the bodies the audit decoded (the accounts that share something: 27,000 of 100,000 on the
+  bench store), opened, each blocking-key line but an empty one cut to "~" (`stripped`: the
+  audit reads only whether that line is empty), with their row positions (`Snapshot.bodies`):
+  reading, checking and opening 27,000 bodies is about a third of a second of every audit. An
+  audit from a snapshot without them (or without some it wants: other rules) reads those from
+  the store and writes the snapshot again with them.
 
 A later audit or report reads the file while the key is derived; it is used only if its
 accounts' MAC share XOR the other tables' (verified row by row, as a full open does) equals the
 manifest's accumulator, the counts agree and the generation is the manifest's -- that is, only
 when the manifest vouches for exactly the account rows the snapshot was made from. Otherwise the
 full open runs, as before, and the snapshot is made again. Every account body read (those that
-share something; the report: every other one too, unless the snapshot holds the accounts) is
-still compared with the snapshot's verified row and opened, so an edited row read is damage
-(exit 5); a row not read is checked by the next command that opens it.
+share something and that the snapshot does not hold; the report: every other one too, unless the
+snapshot holds the accounts) is still compared with the snapshot's verified row and opened, so
+an edited row read is damage (exit 5); a row not read -- its body held by the snapshot, as its
+key index is -- is checked by the next command that opens it (the audit's answer is the
+snapshot's: what the manifest vouched for, never the edited row).
 
 The file holds the generation it was made at in clear too, before its sealed part: only a hint
 (a file whose hint is not the manifest's generation is not even opened, and the accounts table
@@ -49,12 +58,13 @@ import os
 import sys
 import time
 from pathlib import Path
+from typing import cast
 
 from .. import crypto
 from . import gatecache
 
-FORMAT = 3
-MAGIC = b"linkcheck-audit-cache 3\n"
+FORMAT = 4
+MAGIC = b"linkcheck-audit-cache 4\n"
 # Above this many accounts an audit reads the key indexes as arrays (prefilter.ARRAYS_OVER):
 # only those audits write a snapshot, and use one.
 MIN_ACCOUNTS = 20_000
@@ -69,10 +79,13 @@ _SEAL_OVERHEAD = crypto.NONCE_BYTES + AEAD_TAG_BYTES
 # nothing, when the snapshot was made by an audit, which does not read every body)
 # (the holders: each exact tag's distinct holders, int32, in the indexes' order -- or nothing,
 # where the writer could not count them)
+# (read_at, read_lengths, read: the row positions of the bodies held, ascending, int64; each one's
+# length, int64; the bodies, `stripped`, one after the other -- or nothing)
 _ARRAYS = (("ids", 8), ("versions", 8), ("names", NAME_TAG_BYTES), ("bodies", AEAD_TAG_BYTES),
-           ("keys", AEAD_TAG_BYTES), ("lengths", 8), ("indexes", 1), ("accounts", 1), ("holders", 4))
+           ("keys", AEAD_TAG_BYTES), ("lengths", 8), ("indexes", 1), ("accounts", 1), ("holders", 4),
+           ("read_at", 8), ("read_lengths", 8), ("read", 1))
 # Arrays of any size (the others: one item per account).
-_FREE_SIZE = ("indexes", "accounts", "holders")
+_FREE_SIZE = ("indexes", "accounts", "holders", "read_at", "read_lengths", "read")
 
 
 def cache_folder() -> Path:
@@ -138,6 +151,25 @@ class Snapshot:
         self.lengths, self.indexes = arrays["lengths"], arrays["indexes"]
         self._accounts = arrays["accounts"]
         self._holders = arrays["holders"]
+        self._read_at, self._read_lengths, self._read = arrays["read_at"], arrays["read_lengths"], arrays["read"]
+        self._bodies_held: dict[int, bytes] | None = None
+
+    def has_bodies(self) -> bool:
+        return bool(self._read_at)
+
+    def bodies(self) -> dict[int, bytes]:
+        """Row position -> the account's body as the snapshot holds it (opened, `stripped`), for
+        the accounts whose bodies it holds (`load` checked their shape)."""
+        if self._bodies_held is None:
+            held: dict[int, bytes] = {}
+            data, at = memoryview(self._read), 0
+            for position, length in zip(memoryview(self._read_at).cast("q"), memoryview(self._read_lengths).cast("q"),
+                                        strict=True):
+                held[position] = bytes(data[at : at + length])
+                at += length
+            data.release()
+            self._bodies_held, self._read = held, b""  # (each body its own bytes now: the buffer freed)
+        return self._bodies_held
 
     def exact_holders(self, count: int):
         """Each of the `count` exact tags' number of distinct holders (numpy int32, in the
@@ -278,51 +310,95 @@ def load(data: bytes | None, master: bytes, identity: str) -> Snapshot | None:
             return None
         sid = bytes.fromhex(head["sid"])
         n = int(head["accounts"])
-        arrays = {}
+        arrays: dict[str, bytes] = {}
         for number, ((name, itemsize), size) in enumerate(zip(_ARRAYS, head["sizes"], strict=True)):
             size = int(size)
             if (name not in _FREE_SIZE and size != n * itemsize) or size % itemsize:
                 return None
+            # The bodies (the largest array, in pieces) opened straight into one buffer, where
+            # cryptography can (no copy of 85 MB joined).
+            into = bytearray(size) if name == "read" and size and hasattr(aead, "decrypt_into") else None
             pieces = []
             for c, start in enumerate(range(0, size, CHUNK_BYTES)):
                 length = min(CHUNK_BYTES, size - start) + _SEAL_OVERHEAD
                 sealed = view[at : at + length]
                 if len(sealed) != length:
                     return None
-                pieces.append(aead.decrypt(sealed[: crypto.NONCE_BYTES], sealed[crypto.NONCE_BYTES :],
-                                           base_ad + b"|%s|%d|%d" % (sid, number, c)))
+                ad = base_ad + b"|%s|%d|%d" % (sid, number, c)
+                if into is not None:
+                    aead.decrypt_into(sealed[: crypto.NONCE_BYTES], sealed[crypto.NONCE_BYTES :], ad,
+                                      memoryview(into)[start : start + length - _SEAL_OVERHEAD])
+                else:
+                    pieces.append(aead.decrypt(sealed[: crypto.NONCE_BYTES], sealed[crypto.NONCE_BYTES :], ad))
                 at += length
-            arrays[name] = b"".join(pieces)
+            # (a bytearray read as bytes are: sliced, measured, never changed)
+            arrays[name] = cast(bytes, into) if into is not None else b"".join(pieces)
         if at != len(data):
             return None
         lengths = memoryview(arrays["lengths"]).cast("q")
         if sum(length + (-length % 8) for length in lengths) != len(arrays["indexes"]) or (n and min(lengths) < 4):
+            return None
+        if not _bodies_fit(arrays["read_at"], arrays["read_lengths"], arrays["read"], n):
             return None
         return Snapshot(head, arrays)
     except Exception:  # noqa: BLE001 - a damaged or foreign snapshot is ignored, never trusted
         return None
 
 
+def _bodies_fit(read_at: bytes, read_lengths: bytes, read: bytes, n: int) -> bool:
+    """Whether the held bodies' arrays are what `write` makes: as many positions as lengths,
+    the positions ascending within the `n` rows, the lengths positive and adding up to the bodies."""
+    positions, lengths = memoryview(read_at).cast("q"), memoryview(read_lengths).cast("q")
+    if len(positions) != len(lengths) or sum(lengths) != len(read) or (len(lengths) and min(lengths) < 1):
+        return False
+    last = -1
+    for position in positions:
+        if not last < position < n:
+            return False
+        last = position
+    return True
+
+
+def stripped(body: bytes) -> bytes | None:
+    """An opened account body as the snapshot holds it: its lines (the account, then each
+    value's line and its blocking keys' line) with every blocking-key line but an empty one
+    ("[]") cut to "~" -- the audit reads only the account's line, the values' lines, and whether
+    a value's blocking line is empty (`prefilter._decode_lines`, `UndecodedValues`). None for a
+    body not of that shape (it is then not held)."""
+    lines = body.split(b"\n")
+    if len(lines) < 2 or lines[-1] != b"" or len(lines) % 2:
+        return None
+    for p in range(2, len(lines) - 1, 2):
+        if lines[p] != b"[]":
+            lines[p] = b"~"
+    return b"\n".join(lines)
+
+
 def write(identity: str, master: bytes, *, generation: int, acc: int, verified: dict, ids: list[int],
-          indexes: bytes, lengths: bytes, accounts: list | None = None) -> bool:
+          indexes: bytes, lengths: bytes, accounts: list | None = None, bodies: dict[int, bytes] | None = None
+          ) -> bool:
     """Write the snapshot of a fully verified accounts table: `verified` (row id -> (version,
     name tag, body tag, keys tag), every account), `ids` the rows' ids in the order of the key
     indexes, `acc` the accounts' MAC share, `generation` the manifest's; `indexes` the padded
     decrypted key indexes and `lengths` their lengths (int64, `IndexArrays.padded()`);
     `accounts`, when given, every account (models.Account) in the same order, as a report read
-    them. False when it could not be made: the next audit then simply takes the full open."""
+    them; `bodies`, when given, row position (in that order) -> an account's body, opened from
+    a row checked against `verified`, either as read (it is `stripped` here) or as a snapshot
+    held it (already stripped: stripping again gives the same). False when it could not be
+    made: the next audit then simply takes the full open."""
     path = cache_path(identity)
     lock = gatecache._claim(path)
     if lock is None:  # another linkcheck is writing this snapshot now
         return False
     try:
-        return _write(path, identity, master, generation, acc, verified, ids, indexes, lengths, accounts)
+        return _write(path, identity, master, generation, acc, verified, ids, indexes, lengths, accounts, bodies)
     finally:
         lock.unlink(missing_ok=True)
 
 
 def _write(path: Path, identity: str, master: bytes, generation: int, acc: int, verified: dict, ids: list[int],
-           indexes: bytes, lengths: bytes, accounts: list | None = None) -> bool:
+           indexes: bytes, lengths: bytes, accounts: list | None = None, bodies: dict[int, bytes] | None = None
+           ) -> bool:
     from array import array
 
     from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -332,13 +408,20 @@ def _write(path: Path, identity: str, master: bytes, generation: int, acc: int, 
         return False
     rows = list(verified.values())
     names = b"".join(v[1] for v in rows)
-    bodies = b"".join(v[2] for v in rows)
+    bodies_tags = b"".join(v[2] for v in rows)
     keys = b"".join(v[3] for v in rows)
-    if len(names) != NAME_TAG_BYTES * n or len(bodies) != AEAD_TAG_BYTES * n or len(keys) != AEAD_TAG_BYTES * n:
+    if len(names) != NAME_TAG_BYTES * n or len(bodies_tags) != AEAD_TAG_BYTES * n or len(keys) != AEAD_TAG_BYTES * n:
         return False
-    arrays = (array("Q", ids).tobytes(), array("Q", [v[0] for v in rows]).tobytes(), names, bodies, keys,
+    read_at, read_lengths, read = array("q"), array("q"), []
+    for position in sorted(bodies or ()):
+        body = stripped(bodies[position])  # type: ignore[index]
+        if body is not None and 0 <= position < n:
+            read_at.append(position)
+            read_lengths.append(len(body))
+            read.append(body)
+    arrays = (array("Q", ids).tobytes(), array("Q", [v[0] for v in rows]).tobytes(), names, bodies_tags, keys,
               bytes(lengths), bytes(indexes), b"" if accounts is None else _accounts_json(accounts),
-              exact_holders(indexes, lengths))
+              exact_holders(indexes, lengths), read_at.tobytes(), read_lengths.tobytes(), b"".join(read))
     sid = os.urandom(16)
     head = json.dumps({"format": FORMAT, "byteorder": sys.byteorder, "chunk": CHUNK_BYTES, "sid": sid.hex(),
                        "accounts": n, "acc": format(acc, "x"), "generation": generation, "made": int(time.time()),

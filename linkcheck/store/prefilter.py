@@ -623,10 +623,9 @@ def _decode_lines(store, rows: list, counts_of: Callable[[int], bytes], wanted: 
     parse: list[bytes] = []  # the lines to parse: each account's, each shared line once
     place_of: dict[bytes, int] = {}  # a line that may be shared -> its place in `parse`
     plan = []
-    for at, body in _bodies(store, rows, sorted(wanted)):
-        row_id, version, tag, _keys = rows[at]  # as verified, and as the body's row (`_bodies`)
+    for at, raw in _opened_bodies(store, rows, sorted(wanted)):
+        tag = rows[at][2]
         counts = counts_of(at)
-        raw = store._keys.open(body, _ad("accounts", row_id, version, tag, "body"), "an account row")
         lines = raw.split(b"\n")
         if keep is not None:  # (UndecodedValues: the values left undecoded, split on demand)
             keep[at] = (raw, counts)
@@ -676,6 +675,32 @@ def _decode_lines(store, rows: list, counts_of: Callable[[int], bytes], wanted: 
         return out
     except (ValueError, KeyError, TypeError, IndexError, AttributeError):
         raise StoreDamaged(_("store is damaged: an account row is unreadable")) from None
+
+
+def _opened_bodies(store, rows: list, positions: list[int]):
+    """(position, opened body) of the accounts at these ascending positions of `rows`: as the
+    audit cache's snapshot holds it (`Snapshot.bodies`: opened from a row checked like the rest
+    when it was made, the manifest vouching for that row since), else read (`_bodies`: checked
+    against the verified row) and opened -- and then kept for the snapshot's writer
+    (`Store._write_audit_cache`), when the store makes snapshots."""
+    snapshot = getattr(store, "_audit_snapshot", None)
+    held = snapshot.bodies() if snapshot is not None else {}
+    missing = [at for at in positions if at not in held] if held else positions
+    opened: dict[int, bytes] = {}
+    for at, body in _bodies(store, rows, missing):
+        row_id, version, tag, _keys = rows[at]  # as verified, and as the body's row (`_bodies`)
+        raw = store._keys.open(body, _ad("accounts", row_id, version, tag, "body"), "an account row")
+        if not held:
+            yield at, raw
+        opened[at] = raw
+    if held:
+        for at in positions:
+            raw = held.get(at)
+            yield at, raw if raw is not None else opened[at]
+    if opened and getattr(store, "_audit_identity", None) is not None:
+        if store._audit_bodies is None:
+            store._audit_bodies = {}
+        store._audit_bodies.update(opened)
 
 
 def _fuzzy_matches(indexes: list[_Index] | IndexArrays, block_cap: int, score: FuzzyScorer, parallel: bool = False,

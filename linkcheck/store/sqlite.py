@@ -413,6 +413,9 @@ class Store:
         self._audit_stale: auditcache.Snapshot | None = None
         # Every account, as a report's open read them (prefilter._every_account), for the snapshot.
         self._audit_accounts: list | None = None
+        # The bodies an audit read from the store and opened (row position -> body), for the
+        # snapshot (prefilter._opened_bodies: those the snapshot it read from does not hold).
+        self._audit_bodies: dict[int, bytes] | None = None
         # An import's rows (`expect_many_rows`): row id -> (its sealed key index's AEAD tag, the
         # key index), for the audit cache's snapshot it leaves (`_write_audit_cache_after_import`).
         self._written_indexes: dict[int, tuple[bytes, bytes]] | None = None
@@ -791,34 +794,49 @@ class Store:
         every row's MAC was checked: the snapshot of the accounts table and of the key indexes
         it decrypted (never an error: the next audit then takes the full open)."""
         arrays, snapshot, accounts = self._audit_arrays, self._audit_snapshot, self._audit_accounts
+        bodies = self._audit_bodies
         if (self._audit_identity is None or self.write or self._macs_pending or "accounts" not in self._table_acc
                 or self._manifest is None):
             return
+        identity, master, acc, generation = (self._audit_identity, self._keys.master, self._table_acc["accounts"],
+                                             self._manifest.generation)
         if snapshot is not None:
-            # A report from a snapshot an audit made (no accounts in it): the same snapshot, with
-            # every account the report read from the bodies (each checked against its rows).
-            if accounts is None or snapshot.has_accounts():
+            # A report from a snapshot an audit made (no accounts in it), or an audit that read
+            # bodies the snapshot does not hold: the same snapshot, with every account the report
+            # read from the bodies and the bodies read (each checked against its row) added --
+            # what the snapshot holds made again by the detached writer, not here.
+            if (accounts is None or snapshot.has_accounts()) and not bodies:
                 return
-            ids, verified = snapshot.ids(), snapshot.verified()
-            indexes, lengths = snapshot.indexes, snapshot.lengths
-        else:
-            if arrays is None:
+            if snapshot.count < auditcache.MIN_ACCOUNTS or (accounts is not None and len(accounts) != snapshot.count):
                 return
-            ids, index_arrays = arrays
-            verified = self._verified["accounts"]
-            if not isinstance(verified, dict):
-                return
-            indexes, lengths = index_arrays.padded()
+            held = snapshot
+
+            def work_again() -> None:
+                try:
+                    auditcache.write(identity, master, generation=generation, acc=acc, verified=held.verified(),
+                                     ids=held.ids(), indexes=held.indexes, lengths=held.lengths,
+                                     accounts=accounts if accounts is not None else held.accounts(),
+                                     bodies={**held.bodies(), **(bodies or {})})
+                except (LinkcheckError, OSError, ValueError, MemoryError):
+                    pass
+
+            auditcache.after_the_command(work_again)
+            return
+        if arrays is None:
+            return
+        ids, index_arrays = arrays
+        verified = self._verified["accounts"]
+        if not isinstance(verified, dict):
+            return
+        indexes, lengths = index_arrays.padded()
         if len(ids) < auditcache.MIN_ACCOUNTS or len(verified) != len(ids) or (
                 accounts is not None and len(accounts) != len(ids)):
             return
-        identity, master, acc, generation = (self._audit_identity, self._keys.master, self._table_acc["accounts"],
-                                             self._manifest.generation)
 
         def work() -> None:
             try:
                 auditcache.write(identity, master, generation=generation, acc=acc, verified=verified, ids=ids,
-                                 indexes=indexes, lengths=lengths, accounts=accounts)
+                                 indexes=indexes, lengths=lengths, accounts=accounts, bodies=bodies)
             except (LinkcheckError, OSError, ValueError, MemoryError):
                 pass
 
