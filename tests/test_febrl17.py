@@ -124,3 +124,28 @@ def test_the_bench_parses_its_records_as_parse_value_does():
                            if isinstance(_one_by_one([(kind, text)])[0], InvalidInput))
     assert refused == expected_refused >= 1  # ("@@" is no id number)
     assert frozenset(("rec-0-org", "rec-1-org")) in pairs
+
+
+def test_parse_many_pauses_the_collector_and_gives_its_state_back():
+    import gc
+
+    collections: list[int] = []
+
+    def seen(phase, info):
+        if phase == "start":
+            collections.append(info["generation"])
+
+    values = _values(2500, seed=9)
+    gc.callbacks.append(seen)
+    try:
+        assert gc.isenabled()
+        kinds.parse_many(values, parallel=False)
+        assert collections == [] and gc.isenabled()
+        gc.disable()
+        try:
+            kinds.parse_many(values[:10], parallel=False)
+            assert not gc.isenabled()
+        finally:
+            gc.enable()
+    finally:
+        gc.callbacks.remove(seen)

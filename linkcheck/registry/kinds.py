@@ -389,8 +389,18 @@ def parse_many(values: Iterable[tuple[str, str]], region: str | None = None, *, 
     more than `PARSE_MANY_SPLIT_OVER` values, Linux, `parallel`). An answer depends on nothing
     but (kind, value, region), so a repeated value's is the first one's. A value the child
     could not parse, and every value without a child, is parsed in this process, and so is
-    each refused value again, one by one: its error is raised here, each its own."""
-    items = list(values)
+    each refused value again, one by one: its error is raised here, each its own.
+
+    The cyclic collector is paused meanwhile (`results._without_cyclic_gc`: the answers are
+    tuples of strings, no cycle to find), and what was kept then moved to its oldest generation."""
+    from ..linkage.results import _without_cyclic_gc
+
+    with _without_cyclic_gc():
+        return _parse_many(list(values), region, parallel)
+
+
+def _parse_many(items: list[tuple[str, str]], region: str | None, parallel: bool
+                ) -> list[tuple[str, tuple[str, ...], tuple[str, ...]] | InvalidInput]:
     by_kind: dict[str, dict[str, None]] = {}
     for kind, value in items:
         texts = by_kind.get(kind)
