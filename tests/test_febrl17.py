@@ -149,3 +149,78 @@ def test_parse_many_pauses_the_collector_and_gives_its_state_back():
             gc.enable()
     finally:
         gc.callbacks.remove(seen)
+
+
+# The in-process audit's masks made while its fuzzy child scores (engine `_Materialiser.mask_ahead`).
+
+def test_forked_result_is_ready_once_the_child_has_sent_it():
+    from linkcheck.parallel import ForkedResult
+
+    gate_read, gate_write = os.pipe()
+    try:
+        child = ForkedResult(lambda: os.read(gate_read, 1) + b" sent")
+        assert not child.ready()  # (the child waits for the gate)
+        os.write(gate_write, b"x")
+        for _ in range(2000):
+            if child.ready():
+                break
+            import time
+
+            time.sleep(0.005)
+        assert child.ready()
+        assert child.result() == b"x sent"
+        assert child.ready()  # (no child any more)
+    finally:
+        os.close(gate_read)
+        os.close(gate_write)
+
+
+def _split_audit_json(profiles, monkeypatch, mask=None, waiting=True):
+    from linkcheck.linkage import byfacet, engine
+    from linkcheck.linkage.results import audit_to_json
+    from linkcheck.models import Level
+    from linkcheck import parallel
+
+    from linkcheck.linkage.rules import DEFAULT_RULES
+
+    monkeypatch.setattr(byfacet, "SPLIT_OVER", 0)
+    if waiting:  # the child never seen done: every value masked while it scores
+        monkeypatch.setattr(parallel.ForkedResult, "ready", lambda self: False)
+    return audit_to_json(engine.audit(profiles, DEFAULT_RULES, min_level=Level.LOW, mask=mask))
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_masks_made_while_the_child_scores_are_those_made_after(seed, monkeypatch):
+    from linkcheck.linkage import engine
+    from test_audit_two_cores import _world
+
+    profiles = _world(seed)
+    made_ahead: list[int] = []
+    ahead = engine._Materialiser.mask_ahead
+
+    def counted(self, attrs, done, step=500):
+        ahead(self, attrs, done, step)
+        made_ahead.append(len(self._masked))
+
+    monkeypatch.setattr(engine._Materialiser, "mask_ahead", counted)
+    got = _split_audit_json(profiles, monkeypatch)
+    assert made_ahead and made_ahead[0] > 0 and got["pairs"]
+    # A mask of the caller's own is called as before (after the scoring), and gives the same.
+    made_ahead.clear()
+    assert _split_audit_json(profiles, monkeypatch, mask=lambda kind, normalized, raw: engine.kinds_mask(
+        kind, normalized, raw)) == got
+    assert made_ahead == []
+
+
+def test_a_value_whose_mask_fails_fails_only_if_shown(monkeypatch):
+    """A value of a kind the registry does not know, with a key of its own: never in a finding,
+    so never masked before; masked ahead, its failure is left aside."""
+    from linkcheck.linkage import engine
+    from linkcheck.models import Account, Attribute, Profile
+    from test_audit_two_cores import _world
+
+    profiles = _world(2)
+    odd = Profile(Account("acct-odd", "", "active"), (Attribute("shoe_size", "42", "42", ("shoe_size:42",)),))
+    with pytest.raises(InvalidInput):
+        engine.kinds_mask("shoe_size", "42", "42")
+    assert _split_audit_json([*profiles, odd], monkeypatch) == _split_audit_json(profiles, monkeypatch)
