@@ -4,14 +4,24 @@ same errors -- with a child, without one, and when the child dies. Made-up value
 
 from __future__ import annotations
 
+import gc
+import importlib.util
 import os
 import random
 import string
+import time
 
 import pytest
 
+from linkcheck import parallel
 from linkcheck.errors import InvalidInput
+from linkcheck.linkage import byfacet, engine
+from linkcheck.linkage.results import audit_to_json
+from linkcheck.linkage.rules import DEFAULT_RULES
+from linkcheck.models import Account, Attribute, Level, Profile
 from linkcheck.registry import kinds
+from test_audit_two_cores import _world
+from test_bench_linkage import BENCH
 
 
 def _values(count: int, seed: int = 17) -> list[tuple[str, str]]:
@@ -109,9 +119,6 @@ def test_each_refused_value_has_its_own_error():
 def test_the_bench_parses_its_records_as_parse_value_does():
     """bench/linkage.py's run_linkcheck reads its records with parse_many: the attributes it
     makes are those parse_value one by one makes."""
-    from test_bench_linkage import BENCH  # noqa: F401 - (the bench's path: its own test loads it)
-    import importlib.util
-
     spec = importlib.util.spec_from_file_location("bench_linkage17", BENCH)
     bench = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(bench)
@@ -127,8 +134,6 @@ def test_the_bench_parses_its_records_as_parse_value_does():
 
 
 def test_parse_many_pauses_the_collector_and_gives_its_state_back():
-    import gc
-
     collections: list[int] = []
 
     def seen(phase, info):
@@ -154,18 +159,14 @@ def test_parse_many_pauses_the_collector_and_gives_its_state_back():
 # The in-process audit's masks made while its fuzzy child scores (engine `_Materialiser.mask_ahead`).
 
 def test_forked_result_is_ready_once_the_child_has_sent_it():
-    from linkcheck.parallel import ForkedResult
-
     gate_read, gate_write = os.pipe()
     try:
-        child = ForkedResult(lambda: os.read(gate_read, 1) + b" sent")
+        child = parallel.ForkedResult(lambda: os.read(gate_read, 1) + b" sent")
         assert not child.ready()  # (the child waits for the gate)
         os.write(gate_write, b"x")
         for _ in range(2000):
             if child.ready():
                 break
-            import time
-
             time.sleep(0.005)
         assert child.ready()
         assert child.result() == b"x sent"
@@ -176,13 +177,6 @@ def test_forked_result_is_ready_once_the_child_has_sent_it():
 
 
 def _split_audit_json(profiles, monkeypatch, mask=None, waiting=True):
-    from linkcheck.linkage import byfacet, engine
-    from linkcheck.linkage.results import audit_to_json
-    from linkcheck.models import Level
-    from linkcheck import parallel
-
-    from linkcheck.linkage.rules import DEFAULT_RULES
-
     monkeypatch.setattr(byfacet, "SPLIT_OVER", 0)
     if waiting:  # the child never seen done: every value masked while it scores
         monkeypatch.setattr(parallel.ForkedResult, "ready", lambda self: False)
@@ -191,9 +185,6 @@ def _split_audit_json(profiles, monkeypatch, mask=None, waiting=True):
 
 @pytest.mark.parametrize("seed", range(6))
 def test_masks_made_while_the_child_scores_are_those_made_after(seed, monkeypatch):
-    from linkcheck.linkage import engine
-    from test_audit_two_cores import _world
-
     profiles = _world(seed)
     made_ahead: list[int] = []
     ahead = engine._Materialiser.mask_ahead
@@ -215,10 +206,6 @@ def test_masks_made_while_the_child_scores_are_those_made_after(seed, monkeypatc
 def test_a_value_whose_mask_fails_fails_only_if_shown(monkeypatch):
     """A value of a kind the registry does not know, with a key of its own: never in a finding,
     so never masked before; masked ahead, its failure is left aside."""
-    from linkcheck.linkage import engine
-    from linkcheck.models import Account, Attribute, Profile
-    from test_audit_two_cores import _world
-
     profiles = _world(2)
     odd = Profile(Account("acct-odd", "", "active"), (Attribute("shoe_size", "42", "42", ("shoe_size:42",)),))
     with pytest.raises(InvalidInput):
