@@ -249,16 +249,15 @@ def _audit(profiles, rules, min_level, link_level, account, explanations, max_pa
         raise
     del shared, blocks
     near_of: dict[tuple[int, int], bool] = {}
-    materialiser = None
+    materialiser: _Materialiser | None = None
     if scoring is not None:
         # While the child scores its part, this process reads which of its own matches are near
         # ones (what _add_fuzzy would ask of nearly each of them afterwards).
         # What is left of the wait for the child: the values' masks, which the pairs' findings
         # ask for at the end (the registry's own masks only: a caller's is called as before).
-        materialiser = _Materialiser(mask, explanations)
+        materialiser = early = _Materialiser(mask, explanations)
         matches = scoring.matches(meanwhile=lambda here: _near_of(here, attr_of, rules, near_of),
-                                  idle=(lambda done: materialiser.mask_ahead(attr_of, done)) if mask is kinds_mask
-                                  else None)
+                                  idle=(lambda done: early.mask_ahead(attr_of, done)) if mask is kinds_mask else None)
         del scoring
     else:
         matches = _given_matches(fuzzy_matches, profiles, attr_of)

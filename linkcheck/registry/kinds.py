@@ -407,24 +407,25 @@ def _parse_many(items: list[tuple[str, str]], region: str | None, parallel: bool
         if texts is None:
             texts = by_kind[kind] = {}
         texts[value] = None
-    chunks = [(kind, texts[at:at + _PARSE_MANY_CHUNK])
-              for kind, distinct in by_kind.items() for texts in (list(distinct),)
-              for at in range(0, len(texts), _PARSE_MANY_CHUNK)]
+    chunks = [(kind, listed[at:at + _PARSE_MANY_CHUNK])
+              for kind, distinct in by_kind.items() for listed in (list(distinct),)
+              for at in range(0, len(listed), _PARSE_MANY_CHUNK)]
     answers: dict[tuple[str, str], tuple[str, tuple[str, ...], tuple[str, ...]] | None] = {}
     split = parallel and len(items) > PARSE_MANY_SPLIT_OVER
-    for (kind, texts), parsed in zip(chunks, _parallel.balanced_map(partial(_parse_chunk, region), chunks,
+    for (kind, chunk), parsed in zip(chunks, _parallel.balanced_map(partial(_parse_chunk, region), chunks,
                                                                     parallel=split), strict=True):
-        answers.update(zip([(kind, text) for text in texts], parsed, strict=True))
+        answers.update(zip([(kind, text) for text in chunk], parsed, strict=True))
     out: list = []
     append = out.append
     for item in items:
         answer = answers[item]
-        if answer is None:  # refused (or its kind unknown): parsed again here for its own error
-            try:
-                answer = parse_tuple(item[0], item[1], region)
-            except InvalidInput as error:
-                answer = error
-        append(answer)
+        if answer is not None:
+            append(answer)
+            continue
+        try:  # refused (or its kind unknown): parsed again here for its own error
+            append(parse_tuple(item[0], item[1], region))
+        except InvalidInput as error:
+            append(error)
     return out
 
 
