@@ -286,6 +286,16 @@ class ForkedResult:
         reap(pid)
         return missing
 
+    def ready(self) -> bool:
+        """Whether `result()` would answer without waiting for the child's work: it has begun
+        sending its result, or ended (or there is no child)."""
+        if self._pid is None or self._read is None:
+            return True
+        try:
+            return bool(select.select([self._read], [], [], 0)[0])
+        except (OSError, ValueError):
+            return True
+
     def cancel(self) -> None:
         pid, self._pid = self._pid, None
         if pid is not None:

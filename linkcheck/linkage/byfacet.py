@@ -69,10 +69,13 @@ class Scoring:
         if child is not None:
             child.cancel()
 
-    def matches(self, meanwhile: Callable[[list[FuzzyMatch]], None] | None = None) -> list[FuzzyMatch]:
+    def matches(self, meanwhile: Callable[[list[FuzzyMatch]], None] | None = None,
+                idle: Callable[[Callable[[], bool]], None] | None = None) -> list[FuzzyMatch]:
         """The matches, in the one pass's order. `meanwhile(here)`: called with this process's
         part's matches once they are found, while the child may still be at work (when there is
-        one), before its part is waited for."""
+        one), before its part is waited for. `idle(done)`: called after it when there is a
+        child, for work this process would do later anyway, in small steps until `done()` (the
+        child's part has come: no core waits for the other)."""
         from .engine import FuzzyMatch, score_blocks
 
         blocks, parts = self._blocks, self._parts
@@ -86,6 +89,8 @@ class Scoring:
             here = score_blocks([blocks[at] for at in here_at], text_of, exact_of, owner, rules, found_in=here_found)
             if meanwhile is not None and child is not None:
                 meanwhile(here)
+            if idle is not None and child is not None:
+                idle(child.ready)
             packed = child.result() if child is not None else None
         finally:
             self.cancel()

@@ -88,6 +88,22 @@ class _Materialiser:
             held = self._masked[id(attr)] = self._mask(attr.kind, attr.normalized, attr.value)
         return held
 
+    def mask_ahead(self, attrs: list[Attribute], done: Callable[[], bool], step: int = 500) -> None:
+        """Mask `attrs` in order, `step` at a time, until `done()` or all are: while this process
+        would otherwise wait (the fuzzy child's part). `masked` then finds them; a mask depends
+        on nothing but the value, so one made early is the one it would make. A value whose mask
+        fails (an unknown kind) is left for `masked`, which fails as before if it is shown."""
+        masked, mask = self._masked, self._mask
+        for start in range(0, len(attrs), step):
+            if done():
+                return
+            for attr in attrs[start:start + step]:
+                if id(attr) not in masked:
+                    try:
+                        masked[id(attr)] = mask(attr.kind, attr.normalized, attr.value)
+                    except Exception:  # noqa: BLE001 - only if a finding shows it (`masked`)
+                        pass
+
     def finding(self, rule, name_a: str, attr_a: Attribute, name_b: str, attr_b: Attribute,
                 similarity: float | None) -> Finding:
         if rule.fuzzy:
@@ -233,10 +249,15 @@ def _audit(profiles, rules, min_level, link_level, account, explanations, max_pa
         raise
     del shared, blocks
     near_of: dict[tuple[int, int], bool] = {}
+    materialiser: _Materialiser | None = None
     if scoring is not None:
         # While the child scores its part, this process reads which of its own matches are near
         # ones (what _add_fuzzy would ask of nearly each of them afterwards).
-        matches = scoring.matches(meanwhile=lambda here: _near_of(here, attr_of, rules, near_of))
+        # What is left of the wait for the child: the values' masks, which the pairs' findings
+        # ask for at the end (the registry's own masks only: a caller's is called as before).
+        materialiser = early = _Materialiser(mask, explanations)
+        matches = scoring.matches(meanwhile=lambda here: _near_of(here, attr_of, rules, near_of),
+                                  idle=(lambda done: early.mask_ahead(attr_of, done)) if mask is kinds_mask else None)
         del scoring
     else:
         matches = _given_matches(fuzzy_matches, profiles, attr_of)
@@ -278,7 +299,8 @@ def _audit(profiles, rules, min_level, link_level, account, explanations, max_pa
     pair_counts = Counter(r[0] for r in wanted)
     if max_pairs is not None and len(wanted) > max_pairs:
         wanted = heapq.nlargest(max_pairs, wanted, key=itemgetter(0, 1))
-    materialiser = _Materialiser(mask, explanations)
+    if materialiser is None:
+        materialiser = _Materialiser(mask, explanations)
     pairs = [materialiser.pair(names[a], names[b], level, score, kept) for level, score, a, b, kept in wanted]
     pairs.sort(key=attrgetter("accounts"))  # two stable sorts with C keys: names, then strength
     pairs.sort(key=attrgetter("level", "score"), reverse=True)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable
+from functools import partial
+from typing import Callable, Iterable
 
 from ..i18n import _, language
 from .. import normalize
@@ -19,6 +20,9 @@ from .regions import region_code, region_for_marketplace  # noqa: F401 - kinds.r
 from .browser_masks import mask_cookie, mask_login, mask_proxy, mask_proxy_account
 from ..normalize import browser as _browser
 from ..normalize.text import _HAS_CJK
+from ..lazy import LazyImport
+
+_parallel = LazyImport(globals(), "_parallel", "linkcheck.parallel")
 
 _has_cjk = _HAS_CJK.search
 
@@ -365,6 +369,82 @@ def parse_value(kind: str, value: str, *, region: str | None = None) -> ParsedVa
 def parse_tuple(kind: str, value: str, region: str | None = None) -> tuple[str, tuple[str, ...], tuple[str, ...]]:
     """`parse_value(kind, value, region=region).as_tuple()`: (normalized, keys, flags)."""
     return get_kind(kind).parse_tuple(value, region)
+
+
+# `parse_many`: below this many values one process parses them (a fork and the answers' way
+# back cost more than the half it saves); a child takes a chunk of one kind's values at a time.
+PARSE_MANY_SPLIT_OVER = 2000
+_PARSE_MANY_CHUNK = 250
+
+
+def parse_many(values: Iterable[tuple[str, str]], region: str | None = None, *, parallel: bool = True
+               ) -> list[tuple[str, tuple[str, ...], tuple[str, ...]] | InvalidInput]:
+    """`parse_tuple(kind, value, region)` of each (kind, value) of `values` (strings), in order, or the
+    InvalidInput it raises (an invalid value, an unknown kind): what a caller with many values
+    in memory would get parsing them one by one, on both cores.
+
+    Each distinct (kind, value) is parsed once, kind by kind (the interpreter keeps running one
+    normaliser's code: FEBRL4's 30,000 values took a quarter less time than in their order), in chunks of
+    one kind shared with a forked child as each process comes free (`parallel.balanced_map`;
+    more than `PARSE_MANY_SPLIT_OVER` values, Linux, `parallel`). An answer depends on nothing
+    but (kind, value, region), so a repeated value's is the first one's. A value the child
+    could not parse, and every value without a child, is parsed in this process, and so is
+    each refused value again, one by one: its error is raised here, each its own.
+
+    The cyclic collector is paused meanwhile (`results._without_cyclic_gc`: the answers are
+    tuples of strings, no cycle to find), and what was kept then moved to its oldest generation."""
+    from ..linkage.results import _without_cyclic_gc
+
+    with _without_cyclic_gc():
+        return _parse_many(list(values), region, parallel)
+
+
+def _parse_many(items: list[tuple[str, str]], region: str | None, parallel: bool
+                ) -> list[tuple[str, tuple[str, ...], tuple[str, ...]] | InvalidInput]:
+    by_kind: dict[str, dict[str, None]] = {}
+    for kind, value in items:
+        texts = by_kind.get(kind)
+        if texts is None:
+            texts = by_kind[kind] = {}
+        texts[value] = None
+    chunks = [(kind, listed[at:at + _PARSE_MANY_CHUNK])
+              for kind, distinct in by_kind.items() for listed in (list(distinct),)
+              for at in range(0, len(listed), _PARSE_MANY_CHUNK)]
+    answers: dict[tuple[str, str], tuple[str, tuple[str, ...], tuple[str, ...]] | None] = {}
+    split = parallel and len(items) > PARSE_MANY_SPLIT_OVER
+    for (kind, chunk), parsed in zip(chunks, _parallel.balanced_map(partial(_parse_chunk, region), chunks,
+                                                                    parallel=split), strict=True):
+        answers.update(zip([(kind, text) for text in chunk], parsed, strict=True))
+    out: list = []
+    append = out.append
+    for item in items:
+        answer = answers[item]
+        if answer is not None:
+            append(answer)
+            continue
+        try:  # refused (or its kind unknown): parsed again here for its own error
+            append(parse_tuple(item[0], item[1], region))
+        except InvalidInput as error:
+            append(error)
+    return out
+
+
+def _parse_chunk(region: str | None, chunk: tuple[str, list[str]]
+                 ) -> list[tuple[str, tuple[str, ...], tuple[str, ...]] | None]:
+    """`parse_many`'s answers for one kind's values (in the child or here): None for a value
+    refused, every value of a kind unknown."""
+    kind, texts = chunk
+    entry = KINDS.get(kind) if isinstance(kind, str) else None
+    if entry is None:
+        return [None] * len(texts)
+    parse = entry.parse_tuple
+    out: list = []
+    for text in texts:
+        try:
+            out.append(parse(text, region))
+        except Exception:  # noqa: BLE001 - parsed again by parse_many, which returns the error
+            out.append(None)
+    return out
 
 
 # Kinds whose Chinese values are masked as written (`深圳市星*贸易有限公司`), not from their
