@@ -210,18 +210,26 @@ def test_a_real_import_leaves_the_snapshot_from_a_detached_process(store, audit_
         time.sleep(0.05)
     snapshot = _snapshot_file(audit_dir)
     made = snapshot.stat().st_mtime_ns
-    audit = subprocess.run([sys.executable, "-c", probe, "audit", "--format", "json"], env=env, capture_output=True,
-                           timeout=120)
+    # The audit's probe says which way its open went and whether it left a rewrite behind.
+    watch = ("import atexit, sys; from linkcheck.store import auditcache; from linkcheck.store.sqlite import Store; "
+             "seen = []; real_open, real_after = Store._open_from_audit_cache, auditcache.after_the_command; "
+             "Store._open_from_audit_cache = lambda *a: seen.append('snapshot' if real_open(*a) else 'full') "
+             "or seen[-1] == 'snapshot'; "
+             "auditcache.after_the_command = lambda work: seen.append('rewrite') or real_after(work); "
+             "atexit.register(lambda: sys.stderr.write('SEEN ' + ','.join(seen) + '\\n')); ")
+    audit = subprocess.run([sys.executable, "-c", watch + probe, "audit", "--format", "json"], env=env,
+                           capture_output=True, timeout=120)
     assert audit.returncode == 1, audit.stderr
     assert json.loads(audit.stdout)["pairs"]
-    # Used, and written again once, with the bodies the audit read (the import's holds none) ...
+    # From the import's snapshot, and written again once with the bodies the audit read (the
+    # import's snapshot holds none) ...
+    assert b"SEEN snapshot,rewrite\n" in audit.stderr, audit.stderr
     for _ in range(400):
         if snapshot.stat().st_mtime_ns != made and not any(audit_dir.glob(".*.lock")):
             break
         time.sleep(0.05)
-    made = snapshot.stat().st_mtime_ns
-    again = subprocess.run([sys.executable, "-c", probe, "audit", "--format", "json"], env=env, capture_output=True,
-                           timeout=120)
+    assert snapshot.stat().st_mtime_ns != made
+    again = subprocess.run([sys.executable, "-c", watch + probe, "audit", "--format", "json"], env=env,
+                           capture_output=True, timeout=120)
     assert again.stdout == audit.stdout
-    time.sleep(0.5)
-    assert snapshot.stat().st_mtime_ns == made  # ... and then only used
+    assert b"SEEN snapshot\n" in again.stderr, again.stderr  # ... and then only used

@@ -211,3 +211,27 @@ def test_a_value_whose_mask_fails_fails_only_if_shown(monkeypatch):
     with pytest.raises(InvalidInput):
         engine.kinds_mask("shoe_size", "42", "42")
     assert _split_audit_json([*profiles, odd], monkeypatch) == _split_audit_json(profiles, monkeypatch)
+
+
+def test_a_failure_while_the_fuzzy_child_scores_ends_the_child(monkeypatch):
+    # A malformed explanation fails the materialiser, made while the child scores its part:
+    # the child is ended and reaped (no <defunct> process left), the error is the caller's.
+    from linkcheck.models import Explanation
+
+    if not hasattr(os, "fork"):
+        pytest.skip("no fork: no child")
+    monkeypatch.setattr(byfacet, "SPLIT_OVER", 0)
+    forked = []
+    start = byfacet.start_scoring
+
+    def counting(*args, **kwargs):
+        scoring = start(*args, **kwargs)
+        forked.append(scoring._child is not None)
+        return scoring
+
+    monkeypatch.setattr(engine, "start_scoring", counting)
+    with pytest.raises(ValueError):
+        engine.audit(_world(1), DEFAULT_RULES, explanations=[Explanation(("a", "b", "c"), "email", "note", 0)])
+    assert forked == [True]  # (a child was at work when it failed)
+    with pytest.raises(ChildProcessError):
+        os.waitpid(-1, os.WNOHANG)  # no child of this process left, running or not reaped

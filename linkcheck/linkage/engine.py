@@ -242,6 +242,8 @@ def _audit(profiles, rules, min_level, link_level, account, explanations, max_pa
             rules,
         )
     try:
+        # (made here, while the child may run: a failure -- a malformed explanation -- ends it too)
+        materialiser = _Materialiser(mask, explanations)
         evidence, context, hubs, blocks = _exact_pairs(shared, attr_of, owner, rules, hub_keys)
     except BaseException:
         if scoring is not None:
@@ -249,15 +251,14 @@ def _audit(profiles, rules, min_level, link_level, account, explanations, max_pa
         raise
     del shared, blocks
     near_of: dict[tuple[int, int], bool] = {}
-    materialiser: _Materialiser | None = None
     if scoring is not None:
         # While the child scores its part, this process reads which of its own matches are near
         # ones (what _add_fuzzy would ask of nearly each of them afterwards).
         # What is left of the wait for the child: the values' masks, which the pairs' findings
         # ask for at the end (the registry's own masks only: a caller's is called as before).
-        materialiser = early = _Materialiser(mask, explanations)
         matches = scoring.matches(meanwhile=lambda here: _near_of(here, attr_of, rules, near_of),
-                                  idle=(lambda done: early.mask_ahead(attr_of, done)) if mask is kinds_mask else None)
+                                  idle=(lambda done: materialiser.mask_ahead(attr_of, done)) if mask is kinds_mask
+                                  else None)
         del scoring
     else:
         matches = _given_matches(fuzzy_matches, profiles, attr_of)
@@ -299,8 +300,6 @@ def _audit(profiles, rules, min_level, link_level, account, explanations, max_pa
     pair_counts = Counter(r[0] for r in wanted)
     if max_pairs is not None and len(wanted) > max_pairs:
         wanted = heapq.nlargest(max_pairs, wanted, key=itemgetter(0, 1))
-    if materialiser is None:
-        materialiser = _Materialiser(mask, explanations)
     pairs = [materialiser.pair(names[a], names[b], level, score, kept) for level, score, a, b, kept in wanted]
     pairs.sort(key=attrgetter("accounts"))  # two stable sorts with C keys: names, then strength
     pairs.sort(key=attrgetter("level", "score"), reverse=True)

@@ -159,7 +159,8 @@ class Snapshot:
 
     def bodies(self) -> dict[int, bytes]:
         """Row position -> the account's body as the snapshot holds it (opened, `stripped`), for
-        the accounts whose bodies it holds (`load` checked their shape)."""
+        the accounts whose bodies it holds (`load` checked their positions and lengths; each
+        body's lines are checked where they are read, `prefilter._decode_lines`)."""
         if self._bodies_held is None:
             held: dict[int, bytes] = {}
             data, at = memoryview(self._read), 0

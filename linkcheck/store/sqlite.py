@@ -75,6 +75,11 @@ FORMAT_VERSION = migrations.FORMAT_VERSION
 BUSY_TIMEOUT_MS = 60_000
 
 
+# The log entries of the edits that erase values (`account remove`, `attr remove`): the audit
+# cache's snapshot, which may hold them, is removed with them (`add_event`).
+ERASING_ACTIONS = frozenset({"account-remove", "attr-remove"})
+
+
 @dataclass(frozen=True)
 class StoreInfo:
     """What `linkcheck store` prints without unlocking: nothing sensitive."""
@@ -1405,6 +1410,11 @@ class Store:
         self._remember("events", row_id, 1, b"", sealed)
         self._open_manifest.accumulator ^= self._mac_row("events", row_id, 1, b"", sealed)
         self._open_manifest.counts["events"] += 1
+        if event.action in ERASING_ACTIONS:
+            # What was erased may be in the audit cache's snapshot (the bodies an audit decoded,
+            # sealed): the file goes now, not at the next audit's rewrite (a rollback only costs
+            # the next audit its full open).
+            auditcache.remove("file:" + str(self.path.resolve()))
 
     def events(self, account: str | None = None, since: int | None = None, action: str | None = None) -> list[Event]:
         out = []
