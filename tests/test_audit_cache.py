@@ -784,3 +784,18 @@ def test_after_an_account_is_removed_every_key_index_is_decrypted_again(cli, dem
     assert counts == [9]  # the demo store's ten accounts but the one removed
     counts.clear()
     assert _audit(cli) == expected and counts == []  # the snapshot made again
+
+
+def test_an_older_snapshot_is_opened_without_its_bodies(cli, demo_store, audit_dir):
+    # (the first audit after a write takes only the key indexes from it: its bodies stay sealed)
+    _audit(cli)
+    data = _snapshot_file(audit_dir).read_bytes()
+    identity = "file:" + str(demo_store.resolve())
+    with Store.open(demo_store, PASSPHRASE) as st:
+        whole = auditcache.load(data, st._keys.master, identity)
+        indexes_only = auditcache.load(data, st._keys.master, identity, bodies=False)
+        assert auditcache.load(data[:-1], st._keys.master, identity, bodies=False) is None  # (its size still counts)
+    assert whole is not None and indexes_only is not None
+    assert whole.has_bodies() and whole.bodies() and not indexes_only.has_bodies() and indexes_only.bodies() == {}
+    assert (indexes_only.ids(), indexes_only.indexes, indexes_only.lengths, indexes_only.verified()) == (
+        whole.ids(), whole.indexes, whole.lengths, whole.verified())

@@ -84,6 +84,8 @@ _SEAL_OVERHEAD = crypto.NONCE_BYTES + AEAD_TAG_BYTES
 _ARRAYS = (("ids", 8), ("versions", 8), ("names", NAME_TAG_BYTES), ("bodies", AEAD_TAG_BYTES),
            ("keys", AEAD_TAG_BYTES), ("lengths", 8), ("indexes", 1), ("accounts", 1), ("holders", 4),
            ("read_at", 8), ("read_lengths", 8), ("read", 1))
+# The held bodies' arrays (`load(..., bodies=False)` passes over them).
+_BODY_ARRAYS = ("read_at", "read_lengths", "read")
 # Arrays of any size (the others: one item per account).
 _FREE_SIZE = ("indexes", "accounts", "holders", "read_at", "read_lengths", "read")
 
@@ -287,9 +289,10 @@ class Deferred:
         self.real().clear()
 
 
-def load(data: bytes | None, master: bytes, identity: str) -> Snapshot | None:
+def load(data: bytes | None, master: bytes, identity: str, *, bodies: bool = True) -> Snapshot | None:
     """The snapshot, every part of it opened and its shape checked; None for anything else
-    (never an error)."""
+    (never an error). `bodies=False`: without the bodies it holds (left sealed, unread: an older
+    generation's snapshot, whose key indexes alone are wanted, `prefilter._indexes_from_older`)."""
     if data is None:
         return None
     try:
@@ -316,6 +319,10 @@ def load(data: bytes | None, master: bytes, identity: str) -> Snapshot | None:
             size = int(size)
             if (name not in _FREE_SIZE and size != n * itemsize) or size % itemsize:
                 return None
+            if not bodies and name in _BODY_ARRAYS:  # passed over: the sealed header gave its size
+                at += size + _SEAL_OVERHEAD * -(-size // CHUNK_BYTES)
+                arrays[name] = b""
+                continue
             # The bodies (the largest array, in pieces) opened straight into one buffer, where
             # cryptography can (no copy of 85 MB joined).
             into = bytearray(size) if name == "read" and size and hasattr(aead, "decrypt_into") else None

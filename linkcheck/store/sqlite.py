@@ -523,7 +523,7 @@ class Store:
                             fetched = _fetch_for_verify(conn)  # the snapshot did not open: read everything now
                         store._verify_manifest_but_macs(fetched)
                         if stale_data is not None:
-                            store._audit_stale = auditcache.load(stale_data, keyring.master, audit_id or "")
+                            store._audit_stale = auditcache.load(stale_data, keyring.master, audit_id or "", bodies=False)
                     del audit_data, stale_data
                 else:
                     store._verify_manifest(fetched)
@@ -883,7 +883,7 @@ class Store:
                         missing.append(at)
                 if missing and not prefilter._indexes_from_older(
                         plain, missing, ids, rows, auditcache.load(auditcache.read(identity, None, limit), master,
-                                                                   identity)):
+                                                                   identity, bodies=False)):
                     return
                 acc = 0
                 for row_id, (version, tag, *tails) in rows.items():
