@@ -1410,11 +1410,12 @@ class Store:
         self._remember("events", row_id, 1, b"", sealed)
         self._open_manifest.accumulator ^= self._mac_row("events", row_id, 1, b"", sealed)
         self._open_manifest.counts["events"] += 1
-        if event.action in ERASING_ACTIONS:
+        path = getattr(self, "path", None)  # (a file store's: a team store has no audit cache)
+        if event.action in ERASING_ACTIONS and isinstance(path, Path):
             # What was erased may be in the audit cache's snapshot (the bodies an audit decoded,
             # sealed): the file goes now, not at the next audit's rewrite (a rollback only costs
             # the next audit its full open).
-            auditcache.remove("file:" + str(self.path.resolve()))
+            auditcache.remove("file:" + str(path.resolve()))
 
     def events(self, account: str | None = None, since: int | None = None, action: str | None = None) -> list[Event]:
         out = []
