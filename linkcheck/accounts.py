@@ -195,23 +195,18 @@ def company_country(attributes: Iterable[Attribute]) -> tuple[str, str] | None:
 def in_company_country(attrs: list[Attribute], known: Iterable[Attribute] = ()) -> list[Attribute]:
     """`attrs` with each tax or registration number written without its country read as a
     number of the company's country (from `known` and `attrs`), where it is one; a number
-    with its own country prefix, or of no shape of that country, is left as it was."""
+    with its own country prefix, or of no shape of that country, is left as it was. `attrs`
+    itself when no number is read again (the import's one pass asks exactly that)."""
     if _NATIONAL_NUMBER_KINDS.isdisjoint([a.kind for a in attrs]):
         return attrs
     company = company_country((*known, *attrs))
     if company is None:
         return attrs
-    return _read_in_country(attrs, company[0])
-
-
-def _read_in_country(attrs: list[Attribute], country: str) -> list[Attribute]:
-    """`attrs` with each tax or registration number without the flag of `country` read as a
-    number of `country` where it is one (`in_company_country`): `attrs` itself when none is."""
-    flag = f"country:{country}"
+    flag = f"country:{company[0]}"
     out = None
     for i, a in enumerate(attrs):
         if a.kind in _NATIONAL_NUMBER_KINDS and flag not in a.flags:
-            parsed = kinds.parse_value(a.kind, a.value, region=country)
+            parsed = kinds.parse_value(a.kind, a.value, region=company[0])
             if flag in parsed.flags:
                 if out is None:
                     out = list(attrs)
@@ -741,8 +736,7 @@ class NewAccountRows:
         """(attributes, flagged, banks) of a record without identity fields whose values were
         all parsed ahead and have no metadata of their own, no value twice and no region
         warning -- what `record_attributes`, `region_warnings`, the merge and the two checks
-        after it in `_row` make of it, in one pass over the values rather than five (the
-        company's country found once, from the values that can say it); None for any other
+        after it in `_row` make of it, in one pass over the values rather than five; None for any other
         record (`_row` then takes the steps one by one)."""
         region = region_of(account, self._region) or self._default_region
         when = self._when
@@ -750,8 +744,6 @@ class NewAccountRows:
         attrs: list[Attribute] = []
         add = attrs.append
         seen: set[tuple[str, str]] = set()
-        places = []  # (kind, value, flags) of the values that can place the company
-        national = False  # a tax or registration number (`in_company_country`)
         flags_of = []  # the values with flags: mistyped or a phone's region (`region:`)
         for raw in record.values:
             kind = raw[0]
@@ -769,16 +761,10 @@ class NewAccountRows:
             attribute = _attribute(Attribute, (kind, value.strip() if _KEEPS_RAW[kind] else normalized, normalized,
                                                keys, "import", when, when, None, flags, ()))
             add(attribute)
-            if kind in COUNTRY_KINDS:
-                places.append((kind, attribute[1], flags))
-                if kind in _NATIONAL_NUMBER_KINDS:
-                    national = True
             if flags:
                 flags_of.append(attribute)
-        if national:
-            company = normalize_country(places)
-            if company is not None and _read_in_country(attrs, company[0]) is not attrs:
-                return None  # a number read again in the company's country: the steps one by one
+        if in_company_country(attrs) is not attrs:
+            return None  # a number read again in the company's country: the steps one by one
         if any(a[0] == "phone" and any(f.startswith("region:") for f in a[8]) for a in flags_of):
             return None  # (`region_warnings`, with the company's country: the steps one by one)
         flagged = tuple(a for a in flags_of if mistyped(a) is not None)

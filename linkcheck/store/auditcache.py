@@ -87,7 +87,7 @@ _ARRAYS = (("ids", 8), ("versions", 8), ("names", NAME_TAG_BYTES), ("bodies", AE
 # The held bodies' arrays (`load(..., bodies=False)` passes over them).
 _BODY_ARRAYS = ("read_at", "read_lengths", "read")
 # Arrays of any size (the others: one item per account).
-_FREE_SIZE = ("indexes", "accounts", "holders", "read_at", "read_lengths", "read")
+_FREE_SIZE = ("indexes", "accounts", "holders", *_BODY_ARRAYS)
 
 
 def cache_folder() -> Path:

@@ -19,7 +19,7 @@ from ..i18n import _
 from ..errors import StoreDamaged
 from ..models import Account, Attribute, Profile
 from ..parallel import ForkedResult
-from . import sievecache
+from . import auditcache, sievecache
 from .codec import _ad, _decode_accounts, _decode_attribute
 from .indexarrays import IndexArrays
 from .keyindex import _TEXT_SEPARATOR, _Index, _parse_index
@@ -686,18 +686,21 @@ def _opened_bodies(store, rows: list, positions: list[int]):
     snapshot = getattr(store, "_audit_snapshot", None)
     held = snapshot.bodies() if snapshot is not None else {}
     missing = [at for at in positions if at not in held] if held else positions
+    # (kept only where a snapshot may be written of them: a file store of its size)
+    keep = getattr(store, "_audit_identity", None) is not None and len(rows) >= auditcache.MIN_ACCOUNTS
     opened: dict[int, bytes] = {}
     for at, body in _bodies(store, rows, missing):
         row_id, version, tag, _keys = rows[at]  # as verified, and as the body's row (`_bodies`)
         raw = store._keys.open(body, _ad("accounts", row_id, version, tag, "body"), "an account row")
         if not held:
             yield at, raw
-        opened[at] = raw
+        if held or keep:
+            opened[at] = raw
     if held:
         for at in positions:
             raw = held.get(at)
             yield at, raw if raw is not None else opened[at]
-    if opened and getattr(store, "_audit_identity", None) is not None:
+    if opened and keep:
         if store._audit_bodies is None:
             store._audit_bodies = {}
         store._audit_bodies.update(opened)
