@@ -174,7 +174,7 @@ def account_list(fmt, text, statuses, marketplace, limit, offset, page, count_va
     if page is not None and not limit:
         raise UsageError(_("--page needs a page size: --limit 1 or more"))
     start = offset if offset is not None else (page - 1) * limit if page is not None else 0
-    with open_store() as st:
+    with open_store(bodies_only=True) as st:
         if limit and not (text or statuses or marketplace) and start + limit <= READ_FIRST_MAX:
             # A first page: read the accounts in order and stop once it is full.
             shown = [p.account for p in itertools.islice(st.iter_profiles(), start, start + limit)]
@@ -817,7 +817,7 @@ def export_cmd(fmt, output, force):
     # CSV gets a byte-order mark so Excel (Chinese Excel in particular) opens it as UTF-8.
     encoding = "utf-8-sig" if fmt == "csv" else "utf-8"
     with private_output(output, force=force, encoding=encoding) as out:
-        with open_store() as st:
+        with open_store(bodies_only=True) as st:
             if hasattr(st, "iter_account_rows"):  # the SQLite store: JSON is laid out on both cores
                 profiles = SealedRows(st.iter_account_rows(), st.open_account_row, st.open_account_row_as)
             else:

@@ -13,6 +13,7 @@ import functools
 import io
 import os
 import re
+import stat
 import sys
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, TextIO
@@ -279,7 +280,7 @@ def write_json_export_rows(rows: Iterable, open_row_as: Callable, out: TextIO) -
     process as each comes free (`parallel.balanced_map`), so both cores work; a batch crosses
     the pipe and reaches the file as one UTF-8 text."""
     count = 0
-    write = _utf8_writer(out)
+    write = _written_behind(out, _utf8_writer(out))
     batches = balanced_map(functools.partial(_export_bytes, open_row_as), _batches(rows, _EXPORT_BATCH))
     with contextlib.closing(batches):
         for n, text in batches:
@@ -317,6 +318,41 @@ def _export_bytes(open_row_as: Callable, rows: list) -> tuple[int, bytes]:
         item = open_row_as(row, export_item_bytes)
         items.append(item if type(item) is bytes else _export_text(item).encode("utf-8"))
     return len(items), b",\n  ".join(items)
+
+
+# A large output file's pages are handed to the disk every this many bytes as they are written
+# (`_written_behind`), so the fsync that closes it (`private_output`) waits for the last ones only.
+WRITE_BEHIND_BYTES = 32 << 20
+
+
+def _written_behind(out: TextIO, write: Callable[[bytes], Any]) -> Callable[[bytes], Any]:
+    """`write`, which, when `out` is a regular file and the system can be told to (Linux's
+    posix_fadvise), also starts the writeback of every WRITE_BEHIND_BYTES written -- an
+    export is 440 MB at 100,000 accounts, which fsync would otherwise write at the end, about
+    0.8 s -- and lets the kernel drop those pages from its cache once written (nothing rereads
+    them). Only advice: what reaches the file, and when it is complete, do not change."""
+    advise = getattr(os, "posix_fadvise", None)
+    try:
+        fd = out.fileno()
+        if advise is None or not stat.S_ISREG(os.fstat(fd).st_mode):
+            return write
+    except (OSError, ValueError, AttributeError, io.UnsupportedOperation):
+        return write
+    done = [0, 0]  # bytes written, bytes handed on
+
+    def write_behind(text: bytes) -> None:
+        write(text)
+        done[0] += len(text)
+        if done[0] - done[1] >= WRITE_BEHIND_BYTES:
+            # (from a little before the last range: what the writer's buffer held then)
+            start = max(0, done[1] - (1 << 20))
+            try:
+                advise(fd, start, done[0] - start, os.POSIX_FADV_DONTNEED)
+            except OSError:
+                pass
+            done[1] = done[0]
+
+    return write_behind
 
 
 def _utf8_writer(out: TextIO) -> Callable[[bytes], Any]:

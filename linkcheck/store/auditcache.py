@@ -121,6 +121,12 @@ def read(identity: str, generation: int | None, limit: int) -> bytes | None:
     bytes, or made (its clear hint says) at another manifest generation than `generation` --
     then the rest of it is not read. `generation` None: a snapshot of any generation (the
     rows that did not change since are still what it says they were)."""
+    sealed = read_open(identity, generation, limit)
+    return sealed.whole() if sealed is not None else None
+
+
+def read_open(identity: str, generation: int | None, limit: int) -> gatecache.SealedFile | None:
+    """`read`'s file, open, its head alone read (`load_rows` reads what it opens of the rest)."""
     sealed = gatecache.read_sealed_at(cache_path(identity))
     if sealed is None or sealed.size > limit:
         return None
@@ -130,7 +136,7 @@ def read(identity: str, generation: int | None, limit: int) -> bytes | None:
         return None
     if hint is None or (generation is not None and hint != generation):
         return None
-    return sealed.whole()
+    return sealed
 
 
 def generation_hint(data: bytes | None) -> int | None:
@@ -236,6 +242,26 @@ class Snapshot:
                 for i, (row_id, version) in
                 enumerate(zip(self.ids(), memoryview(self._versions).cast("Q").tolist(), strict=True))}
 
+    def same_rows(self, rows: list) -> bool:
+        """Whether `rows` -- (id, version, name tag, body's AEAD tag, key index's AEAD tag) of
+        every account, as a scan ordered by id reads them -- are exactly the verified rows, in
+        the same order: the same ids, versions and tags, each of its size. Compared in bulk
+        (the rows' columns joined), not row by row."""
+        from array import array
+
+        if len(rows) != self.count:
+            return False
+        if not rows:
+            return True
+        try:
+            ids, versions, names, bodies, keys = zip(*rows, strict=True)
+            return (array("Q", ids).tobytes() == self._ids and array("Q", versions).tobytes() == self._versions
+                    and {*map(len, names)} == {NAME_TAG_BYTES} and b"".join(names) == self._names
+                    and {*map(len, bodies)} == {AEAD_TAG_BYTES} and b"".join(bodies) == self._bodies
+                    and {*map(len, keys)} == {AEAD_TAG_BYTES} and b"".join(keys) == self._keys)
+        except (TypeError, ValueError, OverflowError):  # a NULL, a number or text where bytes belong
+            return False
+
     def account_ids(self) -> dict[bytes, int]:
         """Name tag -> row id."""
         names = self._names
@@ -247,8 +273,9 @@ class Deferred:
     `Store._verified["accounts"]`, `Store._account_ids`. `Store.finish_verification` puts the
     real map in its place."""
 
-    def __init__(self, make):
+    def __init__(self, make, length: int | None = None):
         self._make, self._map = make, None
+        self._length = length  # the map's length, when known before it is made
 
     def real(self) -> dict:
         if self._map is None:
@@ -271,6 +298,8 @@ class Deferred:
         return key in self.real()
 
     def __len__(self) -> int:
+        if self._map is None and self._length is not None:
+            return self._length
         return len(self.real())
 
     def __iter__(self):
@@ -296,22 +325,11 @@ def load(data: bytes | None, master: bytes, identity: str, *, bodies: bool = Tru
     if data is None:
         return None
     try:
-        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-
         view = memoryview(data)
-        at = len(MAGIC) + 8
-        if not data.startswith(MAGIC):
+        opened = _open_head(view[: len(MAGIC) + 12], lambda at, n: view[at : at + n], master, identity)
+        if opened is None:
             return None
-        aead = AESGCM(crypto.hkdf(master, _INFO))
-        base_ad = _ad(identity)
-        head_len = int.from_bytes(view[at : at + 4], "little")
-        at += 4
-        sealed = view[at : at + head_len]
-        at += head_len
-        head = json.loads(aead.decrypt(sealed[: crypto.NONCE_BYTES], sealed[crypto.NONCE_BYTES :], base_ad + b"|head"))
-        if head.get("format") != FORMAT or head.get("byteorder") != sys.byteorder or head.get("chunk") != CHUNK_BYTES \
-                or int(head["generation"]) != generation_hint(data):
-            return None
+        aead, base_ad, head, at = opened
         sid = bytes.fromhex(head["sid"])
         n = int(head["accounts"])
         arrays: dict[str, bytes] = {}
@@ -320,7 +338,7 @@ def load(data: bytes | None, master: bytes, identity: str, *, bodies: bool = Tru
             if (name not in _FREE_SIZE and size != n * itemsize) or size % itemsize:
                 return None
             if not bodies and name in _BODY_ARRAYS:  # passed over: the sealed header gave its size
-                at += size + _SEAL_OVERHEAD * -(-size // CHUNK_BYTES)
+                at += _sealed_size(size)
                 arrays[name] = b""
                 continue
             # The bodies (the largest array, in pieces) opened straight into one buffer, where
@@ -351,6 +369,78 @@ def load(data: bytes | None, master: bytes, identity: str, *, bodies: bool = Tru
         return Snapshot(head, arrays)
     except Exception:  # noqa: BLE001 - a damaged or foreign snapshot is ignored, never trusted
         return None
+
+
+# The arrays of the accounts table as verified (ids, versions, name tags, the two AEAD tags):
+# the first ones in the file, all that `load_rows` opens.
+_ROW_ARRAYS = ("ids", "versions", "names", "bodies", "keys")
+
+
+def load_rows(sealed: gatecache.SealedFile | None, master: bytes, identity: str) -> Snapshot | None:
+    """The snapshot of `read_open`'s file with only its accounts table as verified opened (and
+    its head: generation, count, the accounts' MAC share) -- `Snapshot.verified()`, not its key
+    indexes, accounts or bodies, which are left sealed and unread (at 100,000 accounts 6.4 MB of
+    a file of about 150 MB). None for anything else (never an error), as `load`."""
+    if sealed is None:
+        return None
+    try:
+        opened = _open_head(sealed.read(0, len(MAGIC) + 12), sealed.read, master, identity)
+        if opened is None:
+            return None
+        aead, base_ad, head, at = opened
+        sid = bytes.fromhex(head["sid"])
+        n = int(head["accounts"])
+        sizes = [int(size) for size in head["sizes"]]
+        if len(sizes) != len(_ARRAYS) or at + sum(map(_sealed_size, sizes)) != sealed.size:
+            return None
+        arrays = dict.fromkeys((name for name, _itemsize in _ARRAYS), b"")
+        for number, ((name, itemsize), size) in enumerate(zip(_ARRAYS, sizes, strict=True)):
+            if name not in _ROW_ARRAYS:
+                break
+            if size != n * itemsize:
+                return None
+            pieces = []
+            for c, start in enumerate(range(0, size, CHUNK_BYTES)):
+                length = min(CHUNK_BYTES, size - start) + _SEAL_OVERHEAD
+                piece = sealed.read(at, length)
+                if len(piece) != length:
+                    return None
+                pieces.append(aead.decrypt(piece[: crypto.NONCE_BYTES], piece[crypto.NONCE_BYTES :],
+                                           base_ad + b"|%s|%d|%d" % (sid, number, c)))
+                at += length
+            arrays[name] = b"".join(pieces)
+        return Snapshot(head, arrays)
+    except Exception:  # noqa: BLE001 - a damaged or foreign snapshot is ignored, never trusted
+        return None
+
+
+def _sealed_size(size: int) -> int:
+    """The bytes an array of `size` bytes takes in the file, sealed in its pieces."""
+    return size + _SEAL_OVERHEAD * -(-size // CHUNK_BYTES)
+
+
+def _open_head(start, read, master: bytes, identity: str) -> tuple | None:
+    """(the AEAD, the associated data's base, the opened head, where the arrays begin) of a
+    snapshot whose first bytes are `start` and whose bytes `read(at, n)` reads; None when it is
+    not one of this format, key and place, or its sealed generation is not its clear hint."""
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    at = len(MAGIC) + 8
+    if bytes(start[: len(MAGIC)]) != MAGIC or len(start) < at + 4:
+        return None
+    aead = AESGCM(crypto.hkdf(master, _INFO))
+    base_ad = _ad(identity)
+    head_len = int.from_bytes(start[at : at + 4], "little")
+    at += 4
+    sealed = read(at, head_len)
+    if len(sealed) != head_len:
+        return None
+    at += head_len
+    head = json.loads(aead.decrypt(sealed[: crypto.NONCE_BYTES], sealed[crypto.NONCE_BYTES :], base_ad + b"|head"))
+    if head.get("format") != FORMAT or head.get("byteorder") != sys.byteorder or head.get("chunk") != CHUNK_BYTES \
+            or int(head["generation"]) != generation_hint(bytes(start)):
+        return None
+    return aead, base_ad, head, at
 
 
 def _bodies_fit(read_at: bytes, read_lengths: bytes, read: bytes, n: int) -> bool:

@@ -315,12 +315,20 @@ _VERIFY_QUERIES = {
 }
 
 
-def _fetch_for_verify(conn: sqlite3.Connection, tables: Iterable[str] = _VERIFY_QUERIES) -> tuple:
+# The accounts as `_VERIFY_QUERIES` reads them, but for the sealed key indexes: their
+# authentication tags alone (`Store.open(..., bodies_only=True)`).
+_ACCOUNT_TAGS_QUERY = ("SELECT id, version, name_tag, substr(body, -16), substr(keys, -16) FROM accounts NOT INDEXED"
+                       " ORDER BY id")
+
+
+def _fetch_for_verify(conn: sqlite3.Connection, tables: Iterable[str] = _VERIFY_QUERIES, *,
+                      key_indexes: bool = True) -> tuple:
     """The manifest row and, per table, what the manifest check reads of every row: ids,
     versions, name tags and the sealed values' authentication tags (and the sealed key
-    indexes, kept for a check or precheck). Needs no key."""
+    indexes, kept for a check or precheck; without `key_indexes`, their tags alone). Needs no key."""
     manifest = conn.execute("SELECT generation, body FROM manifest WHERE id = 1").fetchone()
-    return manifest, {table: conn.execute(_VERIFY_QUERIES[table]).fetchall() for table in tables}
+    return manifest, {table: conn.execute(_VERIFY_QUERIES[table] if key_indexes or table != "accounts"
+                                          else _ACCOUNT_TAGS_QUERY).fetchall() for table in tables}
 
 
 def _import_numpy() -> None:
@@ -431,7 +439,7 @@ class Store:
     @contextmanager
     def open(
         cls, path: Path, passphrase: str | Callable[[], str], *, write: bool = False, gate: bool = False,
-        defer_macs: bool = False, salvage: bool = False,
+        defer_macs: bool = False, salvage: bool = False, bodies_only: bool = False,
     ) -> Iterator["Store"]:
         """Unlock the store and run the body in one transaction (committed only on success).
 
@@ -453,6 +461,12 @@ class Store:
 
         `salvage` (a reader: `store migrate --salvage`): a manifest check that fails is kept,
         not raised, and the body reads what still verifies with `salvage()` (store/salvage.py).
+
+        `bodies_only` (a reader that reads no key index: `account list`, `export`): the accounts'
+        sealed key indexes are not read at open (their authentication tags are), and when the
+        audit cache's snapshot of this manifest generation is there (store/auditcache.py), the
+        accounts table is compared row by row with the snapshot's verified rows instead of each
+        row's MAC being made (`_open_from_verified_rows`): the same rows pass, the same fail.
         """
         check_store_file(path)
         secret = passphrase() if callable(passphrase) else passphrase
@@ -460,7 +474,8 @@ class Store:
         conn = None
         try:
             conn = _connect(path)
-            gate_id = sealed_snapshot = audit_id = audit_data = stale_data = None
+            gate_id = sealed_snapshot = audit_id = audit_data = stale_data = rows_file = None
+            bodies_only = bodies_only and not (write or gate or defer_macs or salvage)
             if write:
                 # Derive the key before taking the write lock, so other writers do not wait
                 # for it. The header can change before the lock is ours (a concurrent
@@ -503,6 +518,12 @@ class Store:
                         # A snapshot of an earlier generation: the key indexes of the rows that did
                         # not change since are taken from it (prefilter._open_arrays).
                         stale_data = auditcache.read(audit_id, None, auditcache.size_limit(path))
+                elif bodies_only:
+                    if fmt >= 2:  # the snapshot's head, read now (its rows once the key is there)
+                        audit_id = "file:" + str(path.resolve())
+                        rows_file = auditcache.read_open(audit_id, _manifest_generation(conn),
+                                                         auditcache.size_limit(path))
+                    fetched = _fetch_for_verify(conn, key_indexes=False)
                 else:
                     fetched = _fetch_for_verify(conn)
                 keyring, identity = unlocked()
@@ -525,6 +546,11 @@ class Store:
                         if stale_data is not None:
                             store._audit_stale = auditcache.load(stale_data, keyring.master, audit_id or "", bodies=False)
                     del audit_data, stale_data
+                elif bodies_only:
+                    store._index_rows = None  # (none read: a search would read and check them, `_decrypted_index`)
+                    if rows_file is None or not store._open_from_verified_rows(fetched, rows_file, audit_id or ""):
+                        store._verify_manifest(fetched)
+                    del rows_file
                 else:
                     store._verify_manifest(fetched)
             except StoreDamaged as exc:
@@ -622,7 +648,8 @@ class Store:
         manifest's accumulator (no-op when none are left): the rows verified at open, as
         `_verify_rows` would have made them, with the same error when they do not add up."""
         accounts = self._verified["accounts"]
-        if isinstance(accounts, auditcache.Deferred):  # the audit cache's rows: made now, as a plain map
+        if isinstance(accounts, auditcache.Deferred) and self._audit_snapshot is not None:
+            # the audit cache's rows (an audit's or report's open): made now, as a plain map
             self._verified["accounts"] = accounts.real()
         # (The name tags' map of the audit cache's rows stays a `Deferred`, made if a name is
         # looked up: an audit of the whole store looks none up; 0.03 s at 100,000 accounts.)
@@ -790,6 +817,39 @@ class Store:
                 return True
         # Not usable: start again from nothing (the caller verifies every table).
         self._verified = {table: {} for table in TABLES}
+        self._explanation_ids.clear()
+        self._table_acc.clear()
+        return False
+
+    def _open_from_verified_rows(self, fetched: tuple, rows_file: "gatecache.SealedFile", identity: str) -> bool:
+        """Verify the manifest and every table but the accounts; the accounts table (as
+        `_fetch_for_verify` read it, without the key indexes) must then be exactly the audit
+        cache's snapshot's verified rows -- same ids, versions, name tags and authentication tags
+        -- and the snapshot's share of the accumulator, with the other tables', the manifest's.
+        The snapshot's share is the XOR of those very rows' MACs (made by the open that verified
+        them, sealed under the store's key), so this passes for exactly the rows for which
+        making every MAC again would. False (the caller then verifies everything, as without a
+        snapshot) when the snapshot does not open, is of another generation or does not match."""
+        row, tables = fetched
+        try:
+            manifest = self._read_manifest(row)
+            snapshot = auditcache.load_rows(rows_file, self._keys.master, identity)
+            rows = tables["accounts"]
+            if snapshot is not None and snapshot.generation == manifest.generation and snapshot.same_rows(rows):
+                acc, counts = self._verify_rows({table: found for table, found in tables.items() if table != "accounts"})
+                if dict(counts, accounts=len(rows)) == manifest.counts and acc ^ snapshot.acc == manifest.accumulator:
+                    self._manifest = manifest
+                    self._table_acc["accounts"] = snapshot.acc
+                    # The maps of those rows, made when first used (a first page uses neither).
+                    self._verified["accounts"] = auditcache.Deferred(  # type: ignore[assignment]
+                        snapshot.verified, len(rows))
+                    self._account_ids = auditcache.Deferred(snapshot.account_ids, len(rows))  # type: ignore[assignment]
+                    return True
+        except StoreDamaged:  # said by the full check, as without a snapshot (the same message)
+            pass
+        # Not usable: start again from nothing (the caller verifies every table).
+        self._verified = {table: {} for table in TABLES}
+        self._account_ids.clear()
         self._explanation_ids.clear()
         self._table_acc.clear()
         return False
@@ -1061,8 +1121,16 @@ class Store:
         `open_account_row` opens, here or in a forked process (the export lays out every
         other batch of accounts in one)."""
         seen = 0
+        verified = self._verified["accounts"]
+        get = verified.real().get if isinstance(verified, auditcache.Deferred) else verified.get
         for row in self._conn.execute("SELECT id, version, name_tag, body FROM accounts NOT INDEXED ORDER BY id"):
-            self._check_row("accounts", *row)
+            # `_check_row` inline for a row that passes it (100,000 of them in an export); any
+            # other row goes through it, which says what is wrong.
+            row_id, version, tag, body = row
+            expected = get(row_id) if type(row_id) is int else None
+            if (expected is None or expected[0] != version or expected[1] != tag or type(body) is not bytes
+                    or body[-16:] != expected[2]):
+                self._check_row("accounts", *row)
             seen += 1
             yield row
         if seen != len(self._verified["accounts"]):
