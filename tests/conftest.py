@@ -111,6 +111,21 @@ def demo_store(cli, store):
     return store
 
 
+@pytest.fixture
+def audit_dir(tmp_path, monkeypatch) -> Path:
+    """The audit cache (store/auditcache.py) for every store size (the key indexes read as arrays,
+    as above 20,000 accounts), its snapshots written before the command returns, in tmp_path's
+    cache folder: the folder the snapshot files are in."""
+    from linkcheck.store import auditcache, gatecache, prefilter
+
+    folder = tmp_path / "cache-home"
+    monkeypatch.setenv("XDG_CACHE_HOME", str(folder))
+    monkeypatch.setattr(auditcache, "MIN_ACCOUNTS", 1)
+    monkeypatch.setattr(prefilter, "ARRAYS_OVER", 0)
+    monkeypatch.setattr(gatecache, "BACKGROUND", False)
+    return folder / "linkcheck" / "audit"
+
+
 def write_json(path: Path, data) -> Path:
     path.write_text(json.dumps(data), encoding="utf-8")
     return path

@@ -20,18 +20,6 @@ from linkcheck.store.sqlite import Store
 DAMAGE = "store was tampered with or damaged: a row read differs from the one verified at open"
 
 
-@pytest.fixture
-def audit_dir(tmp_path, monkeypatch) -> Path:
-    """Snapshots for every store size (the key indexes read as arrays, as above 20,000
-    accounts), written before the command returns, in tmp_path's cache folder."""
-    folder = tmp_path / "cache-home"
-    monkeypatch.setenv("XDG_CACHE_HOME", str(folder))
-    monkeypatch.setattr(auditcache, "MIN_ACCOUNTS", 1)
-    monkeypatch.setattr(prefilter, "ARRAYS_OVER", 0)
-    monkeypatch.setattr(gatecache, "BACKGROUND", False)
-    return folder / "linkcheck" / "audit"
-
-
 class Paths:
     """Counts, in this process, which way each open of an audit or report went."""
 

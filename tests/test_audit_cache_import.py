@@ -13,22 +13,11 @@ from pathlib import Path
 import pytest
 
 from conftest import PASSPHRASE, PROFILES_DIR, write_json
-from linkcheck.store import auditcache, gatecache, prefilter
+from linkcheck.store import auditcache
 from linkcheck.store.sqlite import Store
 from test_audit_cache import DAMAGE, Paths, _audit, _flip_body, _full_audit, _row_id_of, _snapshot_file
 
 FILES = sorted(PROFILES_DIR.glob("*.json"))
-
-
-@pytest.fixture
-def audit_dir(tmp_path, monkeypatch) -> Path:
-    """As test_audit_cache's: every store size gains from a snapshot, written before the command returns."""
-    folder = tmp_path / "cache-home"
-    monkeypatch.setenv("XDG_CACHE_HOME", str(folder))
-    monkeypatch.setattr(auditcache, "MIN_ACCOUNTS", 1)
-    monkeypatch.setattr(prefilter, "ARRAYS_OVER", 0)
-    monkeypatch.setattr(gatecache, "BACKGROUND", False)
-    return folder / "linkcheck" / "audit"
 
 
 @pytest.fixture

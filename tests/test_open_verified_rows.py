@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from conftest import PASSPHRASE
 from linkcheck.cli import output
-from linkcheck.store import auditcache, gatecache, prefilter
+from linkcheck.store import auditcache, gatecache
 from linkcheck.store.sqlite import _ACCOUNT_TAGS_QUERY, Store
 
 LISTINGS = [
@@ -32,18 +32,6 @@ LISTINGS = [
     ("account", "list", "--marketplace", "amazon.com"),
     ("account", "list", "--limit", "4", "--count-values"),
 ]
-
-
-@pytest.fixture
-def audit_dir(tmp_path, monkeypatch) -> Path:
-    """As tests/test_audit_cache.py's: snapshots for every store size, written before the
-    command returns."""
-    folder = tmp_path / "cache-home"
-    monkeypatch.setenv("XDG_CACHE_HOME", str(folder))
-    monkeypatch.setattr(auditcache, "MIN_ACCOUNTS", 1)
-    monkeypatch.setattr(prefilter, "ARRAYS_OVER", 0)
-    monkeypatch.setattr(gatecache, "BACKGROUND", False)
-    return folder / "linkcheck" / "audit"
 
 
 class Opens:
