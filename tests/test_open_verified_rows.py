@@ -212,8 +212,15 @@ def _tamper_added(store_path: Path, copy: Path) -> None:
                      (os.urandom(16), body, keys))
 
 
+def _tamper_undecodable(store_path: Path, copy: Path) -> None:
+    """A name tag turned into text that is not UTF-8 (sqlite3 cannot even read the row)."""
+    with sqlite3.connect(store_path) as conn:
+        conn.execute("UPDATE accounts SET name_tag = CAST(x'fffe41' AS TEXT) WHERE id = (SELECT max(id) FROM accounts)")
+
+
 @pytest.mark.parametrize("tamper", [_tamper_key_index, _tamper_body_tag, _tamper_delete, _tamper_swap,
-                                    _tamper_rollback, _tamper_wrong_type, _tamper_short_keys, _tamper_added])
+                                    _tamper_rollback, _tamper_wrong_type, _tamper_short_keys, _tamper_added,
+                                    _tamper_undecodable])
 @pytest.mark.parametrize("args", [("account", "list", "--limit", "2"), ("account", "list", "--format", "json"),
                                   ("export", "-o", "all.json")])
 def test_a_tampered_store_fails_as_the_full_open_says(cli, demo_store, audit_dir, opens, monkeypatch, tmp_path,
@@ -228,7 +235,10 @@ def test_a_tampered_store_fails_as_the_full_open_says(cli, demo_store, audit_dir
     tamper(demo_store, copy)
     opens.take()
     through = cli(*args)
-    assert opens.take()[0] == 0  # never the snapshot's way
+    if args[0] == "export":  # the accounts not read at open: each compared as it is read, then the full check
+        assert opens.take()[0] == 1
+    else:
+        assert opens.take()[0] == 0  # never the snapshot's way
     full = _without_snapshot(cli, monkeypatch, *args)
     assert through.exit_code == 5, through.output
     assert (through.exit_code, through.output) == (full.exit_code, full.output)
@@ -381,3 +391,79 @@ def test_a_store_copied_elsewhere_does_not_take_the_originals_snapshot(cli, demo
     result = cli("account", "list", "--format", "json")
     assert result.exit_code == 0
     assert opens.take() == (0, 1)
+
+
+# ----- the export to a file: the accounts compared as they are read ----------------------------------
+
+
+def test_an_export_that_fails_on_its_own_says_its_own_error_or_the_damage(cli, demo_store, audit_dir, monkeypatch):
+    """The body stops before every row was read: the rows left are compared then (before the
+    transaction ends), so an untouched store gives the export's own error and a tampered one the
+    full check's, as when every row was checked at open."""
+    _snapshot(cli, audit_dir)
+    calls = []
+
+    def failing(raw: bytes):
+        calls.append(1)
+        if len(calls) == 2:
+            raise OSError(28, "No space left on device")
+        return None  # (the row's Profile: the old way)
+
+    monkeypatch.setattr(output, "export_item_bytes", failing)
+    def in_one_process(work, items):  # (the calls counted here)
+        yield from map(work, items)
+
+    monkeypatch.setattr(output, "balanced_map", in_one_process)
+    monkeypatch.setattr(output, "_EXPORT_BATCH", 1)
+    own = cli("export", "-o", "all.json")
+    assert own.exit_code != 5 and "No space left on device" in own.output, own.output
+    assert not Path("all.json").exists()
+    calls.clear()
+    _tamper_body_tag(demo_store, demo_store)  # willow-us: not among the first two rows
+    damaged = cli("export", "-o", "all.json")
+    calls.clear()
+    full = _without_snapshot(cli, monkeypatch, "export", "-o", "all.json")
+    assert damaged.exit_code == 5, damaged.output
+    assert damaged.output == full.output
+    assert not Path("all.json").exists()
+
+
+def test_an_export_to_standard_output_compares_every_row_before_it_shows_one(cli, demo_store, audit_dir, opens,
+                                                                              monkeypatch):
+    _snapshot(cli, audit_dir)
+    opens.take()
+    whole = cli("export", "-o", "-")
+    assert whole.exit_code == 0 and '"account": "acme-us"' in whole.output
+    assert opens.take() == (1, 0)
+    _tamper_body_tag(demo_store, demo_store)
+    opens.take()
+    damaged = cli("export", "-o", "-")
+    assert damaged.exit_code == 5
+    assert '"account"' not in damaged.output  # nothing shown: the open refused the table
+    assert opens.take() == (0, 1)
+
+
+def test_an_export_reads_the_accounts_table_once(cli, demo_store, audit_dir, monkeypatch):
+    """To a file, with the snapshot: no read of the accounts table at open, one as the rows are written."""
+    _snapshot(cli, audit_dir)
+    reads = []
+    real = sqlite3.Connection.execute
+
+    import linkcheck.store.sqlite as backend
+
+    class Counting:
+        def __init__(self, conn):
+            self._conn = conn
+
+        def execute(self, sql, *args):
+            if "FROM accounts" in sql:
+                reads.append(sql)
+            return real(self._conn, sql, *args)
+
+        def __getattr__(self, name):
+            return getattr(self._conn, name)
+
+    connect = backend._connect
+    monkeypatch.setattr(backend, "_connect", lambda path: Counting(connect(path)))
+    assert cli("export", "-o", "all.json").exit_code == 0
+    assert len(reads) == 1 and "substr(keys, -16)" in reads[0] and "body," in reads[0], reads

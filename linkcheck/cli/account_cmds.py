@@ -817,7 +817,9 @@ def export_cmd(fmt, output, force):
     # CSV gets a byte-order mark so Excel (Chinese Excel in particular) opens it as UTF-8.
     encoding = "utf-8-sig" if fmt == "csv" else "utf-8"
     with private_output(output, force=force, encoding=encoding) as out:
-        with open_store(bodies_only=True) as st:
+        # To a file (renamed into place only at the end), the accounts are checked as they are
+        # read; what goes to standard output is shown as it comes, so checked first.
+        with open_store(bodies_only=True, rows_as_read=not to_stdout) as st:
             if hasattr(st, "iter_account_rows"):  # the SQLite store: JSON is laid out on both cores
                 profiles = SealedRows(st.iter_account_rows(), st.open_account_row, st.open_account_row_as)
             else:

@@ -318,14 +318,14 @@ def store_key():
 
 @contextmanager
 def open_store(*, write: bool = False, key=None, gate: bool = False, defer_macs: bool = False, salvage: bool = False,
-               bodies_only: bool = False):
+               bodies_only: bool = False, rows_as_read: bool = False):
     """Unlock the current command's store for one transaction. `gate` (`check`, `precheck`):
     a reader may answer for the accounts from the verified gate cache (store/gatecache.py).
     `defer_macs` (the audit and the report): a local store's manifest check leaves the rows'
     MACs for the audit to check once its fuzzy side is forked (`Store.open`). `bodies_only`
     (`account list`, `export`): a local store's open reads no key index and may compare the
-    accounts table with the audit cache's verified rows instead of making every row's MAC
-    (`Store.open`).
+    accounts table with the audit cache's verified rows instead of making every row's MAC;
+    with `rows_as_read` (an export to a file), as the rows are read (`Store.open`).
 
     The passphrase comes from --passphrase-file, then LINKCHECK_PASSPHRASE, then the key kept
     by `linkcheck unlock`, then a prompt on a terminal (three tries). A key the agent gives
@@ -349,7 +349,7 @@ def open_store(*, write: bool = False, key=None, gate: bool = False, defer_macs:
     elif defer_macs and not write and opener == Store.open:  # a local store (a classmethod: equal, not the same)
         opener = functools.partial(opener, defer_macs=True)  # type: ignore[assignment]
     elif bodies_only and not write and opener == Store.open:
-        opener = functools.partial(opener, bodies_only=True)  # type: ignore[assignment]
+        opener = functools.partial(opener, bodies_only=True, rows_as_read=rows_as_read)  # type: ignore[assignment]
     with ExitStack() as stack:
         key = key if key is not None else agent_key(path)
         store = None

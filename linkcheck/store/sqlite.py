@@ -33,7 +33,7 @@ import threading
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterable, Iterator, TypeVar
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator, NoReturn, TypeVar
 
 from cryptography.exceptions import InvalidTag
 
@@ -432,6 +432,10 @@ class Store:
         # An import's rows (`expect_many_rows`): row id -> (its sealed key index's AEAD tag, the
         # key index), for the audit cache's snapshot it leaves (`_write_audit_cache_after_import`).
         self._written_indexes: dict[int, tuple[bytes, bytes]] | None = None
+        # The audit cache's snapshot whose verified rows the accounts table, not read at open,
+        # must be as it is read (`Store.open(..., rows_as_read=True)`, `_rows_compared`).
+        self._rows_unread: auditcache.Snapshot | None = None
+        self._failing = False  # the body raised: `finish_verification` runs before the rollback
 
     # ----- opening ---------------------------------------------------------------------------
 
@@ -439,7 +443,7 @@ class Store:
     @contextmanager
     def open(
         cls, path: Path, passphrase: str | Callable[[], str], *, write: bool = False, gate: bool = False,
-        defer_macs: bool = False, salvage: bool = False, bodies_only: bool = False,
+        defer_macs: bool = False, salvage: bool = False, bodies_only: bool = False, rows_as_read: bool = False,
     ) -> Iterator["Store"]:
         """Unlock the store and run the body in one transaction (committed only on success).
 
@@ -467,6 +471,11 @@ class Store:
         audit cache's snapshot of this manifest generation is there (store/auditcache.py), the
         accounts table is compared row by row with the snapshot's verified rows instead of each
         row's MAC being made (`_open_from_verified_rows`): the same rows pass, the same fail.
+        `rows_as_read` (with `bodies_only`: an export to a file, which shows nothing before the
+        command's end): with such a snapshot the accounts table is not read at open at all;
+        `iter_account_rows` compares each row with the snapshot's as it reads it, and any
+        difference, or a body that ends before every row was read and compared, is the full
+        check's failure (`_rows_differ`).
         """
         check_store_file(path)
         secret = passphrase() if callable(passphrase) else passphrase
@@ -523,7 +532,10 @@ class Store:
                         audit_id = "file:" + str(path.resolve())
                         rows_file = auditcache.read_open(audit_id, _manifest_generation(conn),
                                                          auditcache.size_limit(path))
-                    fetched = _fetch_for_verify(conn, key_indexes=False)
+                    if rows_file is not None and rows_as_read:
+                        fetched = _fetch_for_verify(conn, _NOT_ACCOUNTS_AUDIT)  # the accounts: as they are read
+                    else:
+                        fetched = _fetch_for_verify(conn, key_indexes=False)
                 else:
                     fetched = _fetch_for_verify(conn)
                 keyring, identity = unlocked()
@@ -549,6 +561,8 @@ class Store:
                 elif bodies_only:
                     store._index_rows = None  # (none read: a search would read and check them, `_decrypted_index`)
                     if rows_file is None or not store._open_from_verified_rows(fetched, rows_file, audit_id or ""):
+                        if "accounts" not in fetched[1]:  # the snapshot did not open: read everything now
+                            fetched = _fetch_for_verify(conn, key_indexes=False)
                         store._verify_manifest(fetched)
                     del rows_file
                 else:
@@ -577,12 +591,18 @@ class Store:
                 store._commit_manifest()
             conn.execute("COMMIT")
         except sqlite3.Error as exc:
-            _rollback(conn)
-            store.finish_verification()  # a damaged store says so, whatever failed first
+            store._failing = True
+            try:
+                store.finish_verification()  # a damaged store says so, whatever failed first
+            finally:  # (after: the rows still to compare are read in this transaction)
+                _rollback(conn)
             raise _sqlite_failure(exc, path) from None
         except Exception:
-            _rollback(conn)
-            store.finish_verification()
+            store._failing = True
+            try:
+                store.finish_verification()
+            finally:
+                _rollback(conn)
             raise
         except BaseException:
             _rollback(conn)
@@ -647,6 +667,16 @@ class Store:
         """The rows' MACs left by `Store.open(..., defer_macs=True)`, checked against the
         manifest's accumulator (no-op when none are left): the rows verified at open, as
         `_verify_rows` would have made them, with the same error when they do not add up."""
+        unread, self._rows_unread = self._rows_unread, None
+        if unread is not None:  # the body did not read every row: they are compared now
+            try:
+                rows = self._conn.execute(_ACCOUNT_TAGS_QUERY).fetchall()
+            except (sqlite3.Error, UnicodeDecodeError):
+                if not self._failing:
+                    self._rows_differ()  # (which says what the full check reading them says)
+                rows = None  # the table does not read: the error that stopped the body stands
+            if rows is not None and not unread.same_rows(rows):
+                self._rows_differ()
         accounts = self._verified["accounts"]
         if isinstance(accounts, auditcache.Deferred) and self._audit_snapshot is not None:
             # the audit cache's rows (an audit's or report's open): made now, as a plain map
@@ -834,16 +864,19 @@ class Store:
         try:
             manifest = self._read_manifest(row)
             snapshot = auditcache.load_rows(rows_file, self._keys.master, identity)
-            rows = tables["accounts"]
-            if snapshot is not None and snapshot.generation == manifest.generation and snapshot.same_rows(rows):
+            rows = tables.get("accounts")  # None: compared as they are read (`Store.open(..., rows_as_read=True)`)
+            if snapshot is not None and snapshot.generation == manifest.generation and (
+                    rows is None or snapshot.same_rows(rows)):
                 acc, counts = self._verify_rows({table: found for table, found in tables.items() if table != "accounts"})
-                if dict(counts, accounts=len(rows)) == manifest.counts and acc ^ snapshot.acc == manifest.accumulator:
+                if dict(counts, accounts=snapshot.count) == manifest.counts and acc ^ snapshot.acc == manifest.accumulator:
                     self._manifest = manifest
                     self._table_acc["accounts"] = snapshot.acc
                     # The maps of those rows, made when first used (a first page uses neither).
                     self._verified["accounts"] = auditcache.Deferred(  # type: ignore[assignment]
-                        snapshot.verified, len(rows))
-                    self._account_ids = auditcache.Deferred(snapshot.account_ids, len(rows))  # type: ignore[assignment]
+                        snapshot.verified, snapshot.count)
+                    self._account_ids = auditcache.Deferred(  # type: ignore[assignment]
+                        snapshot.account_ids, snapshot.count)
+                    self._rows_unread = snapshot if rows is None else None
                     return True
         except StoreDamaged:  # said by the full check, as without a snapshot (the same message)
             pass
@@ -853,6 +886,60 @@ class Store:
         self._explanation_ids.clear()
         self._table_acc.clear()
         return False
+
+    def _rows_compared(self, snapshot: auditcache.Snapshot) -> Iterator[tuple]:
+        """`iter_account_rows` when the accounts table was not read at open (`rows_as_read`):
+        each row, as it is read, must be the snapshot's verified row at its place (as
+        `Snapshot.same_rows` compares them), and every row must be read; anything else is
+        `_rows_differ`. Only rows so compared are given."""
+        ids, versions = snapshot.ids(), memoryview(snapshot._versions).cast("Q").tolist()
+        names, bodies, keys = snapshot._names, snapshot._bodies, snapshot._keys
+        n = len(ids)
+        i = 0
+        try:
+            rows = iter(self._conn.execute(
+                "SELECT id, version, name_tag, body, substr(keys, -16) FROM accounts NOT INDEXED ORDER BY id"))
+        except (sqlite3.Error, UnicodeDecodeError):  # the full check says what the table is
+            self._rows_differ()
+        while True:
+            try:
+                row = next(rows, None)
+            except (sqlite3.Error, UnicodeDecodeError):
+                self._rows_differ()
+            if row is None:
+                break
+            row_id, version, tag, body, keys_tag = row
+            a = 16 * i
+            if (i >= n or type(row_id) is not int or row_id != ids[i] or type(version) is not int
+                    or version != versions[i] or type(tag) is not bytes or tag != names[a : a + 16]
+                    or type(body) is not bytes or body[-16:] != bodies[a : a + 16] or type(keys_tag) is not bytes
+                    or keys_tag != keys[a : a + 16]):
+                self._rows_differ()
+            i += 1
+            yield row_id, version, tag, body
+        if i != n:
+            self._rows_differ()
+        self._rows_unread = None
+
+    def _rows_differ(self) -> NoReturn:
+        """The accounts table is not the snapshot's verified rows (`rows_as_read`): every table
+        verified now, in this transaction, as a full open does -- its failure is what is raised."""
+        self._rows_unread = None
+        self._verified = {table: {} for table in TABLES}
+        self._account_ids = {}
+        self._explanation_ids.clear()
+        self._table_acc.clear()
+        try:  # (said as the open says it)
+            self._verify_manifest(_fetch_for_verify(self._conn, key_indexes=False))
+            # (The manifest vouches for the table, so for the snapshot's rows, whose MAC share it
+            # matched too: the same rows. Not reached unless the keyed MAC is broken.)
+            raise StoreDamaged(_("store was tampered with or damaged: a row read differs from the one verified at open"))
+        except StoreDamaged as exc:
+            raise StoreDamaged(self._damage_hint(exc.message)) from None
+        except sqlite3.Error as exc:
+            raise _sqlite_failure(exc, self.path) from None
+        except UnicodeDecodeError:
+            raise _garbled_failure(self.path) from None
 
     def _write_audit_cache(self) -> None:
         """After an audit's or report's full open of a store large enough to gain from it, once
@@ -1120,6 +1207,9 @@ class Store:
         the row the manifest check verified at open (and all of them there): what
         `open_account_row` opens, here or in a forked process (the export lays out every
         other batch of accounts in one)."""
+        if self._rows_unread is not None:
+            yield from self._rows_compared(self._rows_unread)
+            return
         seen = 0
         verified = self._verified["accounts"]
         get = verified.real().get if isinstance(verified, auditcache.Deferred) else verified.get
