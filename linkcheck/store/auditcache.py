@@ -274,7 +274,8 @@ class Deferred:
     real map in its place."""
 
     def __init__(self, make, length: int | None = None):
-        self._make, self._map = make, None
+        self._make = make
+        self._map: dict | None = None
         self._length = length  # the map's length, when known before it is made
 
     def real(self) -> dict:

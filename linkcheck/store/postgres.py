@@ -516,11 +516,13 @@ class TeamStore(Store):
     @classmethod
     @contextmanager
     def open(cls, path, passphrase, *, write: bool = False, gate: bool = False,
-             defer_macs: bool = False, salvage: bool = False) -> Iterator["TeamStore"]:
+             defer_macs: bool = False, salvage: bool = False, bodies_only: bool = False,
+             rows_as_read: bool = False) -> Iterator["TeamStore"]:
         """Unlock the team store at `path` (a URL) with the member's passphrase (or a function
         giving it once, or their `MemberKey`) and run the body in one transaction. `gate`: a
         reader may take the accounts from this member's gate cache (store/gatecache.py).
-        `defer_macs` is ignored: a team store checks every row at open. `salvage` (an owner:
+        `defer_macs`, `bodies_only` and `rows_as_read` are ignored: a team store checks every row
+        at open (it has no audit cache). `salvage` (an owner:
         `team recover`, `store migrate --salvage`): a rollback or rows that do not match the
         manifest are kept for `salvage()`, not raised; the members, the signatures and the
         team key are checked as ever."""

@@ -560,8 +560,9 @@ class Store:
                     del audit_data, stale_data
                 elif bodies_only:
                     store._index_rows = None  # (none read: a search would read and check them, `_decrypted_index`)
-                    if rows_file is None or not store._open_from_verified_rows(fetched, rows_file, audit_id or ""):
-                        if "accounts" not in fetched[1]:  # the snapshot did not open: read everything now
+                    if fetched is None or rows_file is None or not store._open_from_verified_rows(
+                            fetched, rows_file, audit_id or ""):
+                        if fetched is None or "accounts" not in fetched[1]:  # the snapshot did not open: read everything now
                             fetched = _fetch_for_verify(conn, key_indexes=False)
                         store._verify_manifest(fetched)
                     del rows_file
