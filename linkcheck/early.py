@@ -261,6 +261,14 @@ def take(passphrase: bytes, params) -> bytes | None:
     return kek
 
 
+def deriving() -> bool:
+    """Whether the derivation begun at start is still running, its key not yet taken: a command
+    about to wait for it may load meanwhile what it needs after the key (a precheck: the fuzzy
+    comparisons' library), on the core the derivation's lanes leave between their passes."""
+    derivation = _pending
+    return derivation is not None and derivation.thread is not None and derivation.thread.is_alive()
+
+
 def settle() -> None:
     """Wait for a derivation still running (before a fork), whether or not it was taken."""
     thread = _thread

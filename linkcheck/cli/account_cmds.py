@@ -14,25 +14,14 @@ from .. import accounts as book, bankzeros
 from ..registry import kinds
 from ..errors import ImportErrors, InvalidInput, InvalidValue, UsageError
 from ..importers import read_records, reader_names
-from ..models import IDENTITY_FIELDS, STATUSES, Account, Attribute, Event, Profile, is_current, iso, now, periods_of
+from ..models import IDENTITY_FIELDS, Account, Attribute, Event, Profile, is_current, iso, now, periods_of
 from . import options
-from .options import echo_err, open_store, setting_value, store_key, store_options
+from .options import STATUS, echo_err, open_store, setting_value, store_key, store_options
 from .output import (
     SealedRows, format_option, is_stdout, output_option, private_output, render_json, render_rows, write_export,
 )
 
 
-class StatusChoice(click.Choice):
-    """A status: one of STATUSES in any case, or another word for one as import takes it
-    (已停用, 正常..., Amazon's "Deactivated")."""
-
-    def convert(self, value, param, ctx):
-        if isinstance(value, str) and value.strip().lower() in book.STATUS_WORDS:
-            return book.STATUS_WORDS[value.strip().lower()]
-        return super().convert(value, param, ctx)
-
-
-STATUS = StatusChoice(STATUSES, case_sensitive=False)
 
 REGION_HELP = (
     N_("Country (e.g. US, GB, CN) for phone numbers written without a country code "

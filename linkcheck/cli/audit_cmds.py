@@ -19,13 +19,15 @@ from ..importers import reader_names
 from ..linkage.rules import load_rules
 from .localise import _width
 from . import end_when_answered
-from .account_cmds import STATUS
-from ..usecases import audit as audit_job
+from ..lazy import LazyImport
 from ..usecases import precheck as precheck_job
 from .options import (
-    LEVEL, echo_err, fail_on_option, min_level_option, open_store, rules_option, setting_value, store_options,
+    LEVEL, STATUS, echo_err, fail_on_option, min_level_option, open_store, rules_option, setting_value, store_options,
 )
 from .output import echo_json, format_option, json_bytes_unsafe, render_json, render_rows
+
+# The audit's job, at the audit's first use: `precheck`, which shares this module, needs none of it.
+audit_job = LazyImport(globals(), "audit_job", "linkcheck.usecases.audit")
 
 FINDING_COLUMNS = ["pair", "pair_level", "kind", "level", "match", "value_a", "value_b", "reason", "explanation"]
 

@@ -13,11 +13,29 @@ import click
 
 from ..i18n import N_, Words, _, join_list, os_reason, translate
 from ..errors import PassphraseError
-from ..models import LEVEL_NAMES, Level
+from ..lazy import LazyImport
+from ..models import LEVEL_NAMES, STATUSES, Level
 from ..store import STORE_ENV, Store, check_store_file
 
 PASSPHRASE_ENV = "LINKCHECK_PASSPHRASE"
 NEW_PASSPHRASE_ENV = "LINKCHECK_NEW_PASSPHRASE"
+
+# The account book's words for a status, at the first status given (`StatusChoice`).
+_book = LazyImport(globals(), "_book", "linkcheck.accounts")
+
+
+class StatusChoice(click.Choice):
+    """A status: one of STATUSES in any case, or another word for one as import takes it
+    (已停用, 正常..., Amazon's "Deactivated"). Here, not with the account commands: `audit` and
+    `precheck` share their module with the option and need none of the account commands."""
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, str) and value.strip().lower() in _book.STATUS_WORDS:
+            return _book.STATUS_WORDS[value.strip().lower()]
+        return super().convert(value, param, ctx)
+
+
+STATUS = StatusChoice(STATUSES, case_sensitive=False)
 
 
 

@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Callable
 
 from ..i18n import _, language
-from .. import accounts as book
-from ..linkage import engine
+from .. import accounts as book, early
+from ..linkage import comparisons, engine
 from ..registry import kinds
 from ..errors import ImportErrors, InvalidInput
 from ..importers import ProfileRecord, RawValue, detect_format, read_records
@@ -148,6 +148,7 @@ def precheck(
     store is held only while the candidates are read."""
     keys = {key for a in planned.attributes for key in a.keys}
     typo_keys = typo_neighbours(planned)
+    _load_comparisons_while_deriving([planned])
     with open_store() as st:
         candidates = st.candidates(keys, exclude=planned.name, block_cap=rules.combine.fuzzy_block_cap)
         explanations = st.explanations()
@@ -157,6 +158,15 @@ def precheck(
     statuses = {c.name: c.account.status for c in candidates} | {name: status for name, status in typos[1].items()}
     return PrecheckResult(planned, pairs, fail_on, tuple(sorted(context, key=lambda p: p.accounts)), statuses,
                           typos=typos[0])
+
+
+def _load_comparisons_while_deriving(planned: list[Profile]) -> None:
+    """The fuzzy comparisons' library loaded now when the store's key is still being derived
+    (early.py) and a planned account holds a value compared fuzzily (a company name, a person's
+    name, an address): the comparison after the key then finds it loaded. When the key is already
+    there (a cheap derivation, a key from the agent), the comparison loads it if it needs it."""
+    if early.deriving() and any(kinds.KINDS[a.kind].fuzzy for profile in planned for a in profile.attributes):
+        comparisons.preload()
 
 
 # The characters of a unified social credit code (GB 32100-2015: no I, O, S, V, Z).
@@ -302,6 +312,7 @@ def precheck_batch(
         for key in keys:
             holders.setdefault(key, []).append(i)
     found: list[list[Profile]] = []
+    _load_comparisons_while_deriving([planned for _origin, planned in rows])
     with open_store() as st:
         explanations = st.explanations()
         each = getattr(st, "candidates_each", None)  # a local store's: every row decrypted once
