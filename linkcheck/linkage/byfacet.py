@@ -20,7 +20,7 @@ from __future__ import annotations
 from array import array
 from collections import Counter
 from itertools import chain
-from typing import TYPE_CHECKING, Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Callable, Collection, Iterable, Sequence
 
 from ..parallel import ForkedResult
 
@@ -53,12 +53,21 @@ class Scoring:
 
     def __init__(self, blocks: list[tuple[str, list[int]]], text_of: Callable[[int], str],
                  exact_of: Callable[[int], object], owner: Sequence[int], rules: Rules,
-                 parts: tuple[list[int], list[int]] | None = None):
+                 parts: tuple[list[int], list[int]] | None = None, child: _Child | None = None,
+                 besides: frozenset[str] | None = None):
         self._args = (text_of, exact_of, owner, rules)
         self._blocks = blocks
         self._parts = parts
-        self._child = None
-        if parts is not None:
+        self._child = child  # (started by `start_early` on the groups at `parts[1]`)
+        # (Where `start_early` was given `then`: its facets; the child's result is then its part's
+        # and what `then` gave.)
+        self._besides = besides
+
+    @property
+    def then_facets(self) -> frozenset[str]:
+        """The facets `start_early`'s `then` is run with in the child (none: no child, or no `then`)."""
+        return self._besides if self._child is not None and self._besides is not None else frozenset()
+        if parts is not None and child is None:
             from .engine import score_blocks
 
             there_blocks = [blocks[at] for at in parts[1]]
@@ -70,12 +79,14 @@ class Scoring:
             child.cancel()
 
     def matches(self, meanwhile: Callable[[list[FuzzyMatch]], None] | None = None,
-                idle: Callable[[Callable[[], bool]], None] | None = None) -> list[FuzzyMatch]:
+                idle: Callable[[Callable[[], bool]], None] | None = None,
+                received: Callable[[object], None] | None = None) -> list[FuzzyMatch]:
         """The matches, in the one pass's order. `meanwhile(here)`: called with this process's
         part's matches once they are found, while the child may still be at work (when there is
         one), before its part is waited for. `idle(done)`: called after it when there is a
         child, for work this process would do later anyway, in small steps until `done()` (the
-        child's part has come: no core waits for the other)."""
+        child's part has come: no core waits for the other). `received(extra)`: called with what
+        `start_early`'s `then` gave in the child, when it did (not when the child failed)."""
         from .engine import FuzzyMatch, score_blocks
 
         blocks, parts = self._blocks, self._parts
@@ -94,6 +105,10 @@ class Scoring:
             packed = child.result() if child is not None else None
         finally:
             self.cancel()
+        if packed is not None and self._besides is not None:
+            packed, extra = packed
+            if received is not None:
+                received(extra)
         if packed is None:  # the child failed: its part here
             there_found: list[int] = []
             there = score_blocks([blocks[at] for at in there_at], text_of, exact_of, owner, rules,
@@ -156,20 +171,100 @@ def _parts(blocks: list[tuple[str, list[int]]], rules: Rules) -> tuple[list[int]
     size: Counter[str] = Counter()
     for facet, refs in blocks:
         size[facet] += len(refs)
+    there = _child_facets(size, rules)
+    return None if there is None else _positions(blocks, there)
+
+
+def _child_facets(size: Counter[str], rules: Rules) -> frozenset[str] | None:
+    """The child's facets, given how many values each facet's groups hold: the facets, heaviest
+    first, each given to the lighter part so far, the heaviest's part the child's; None when
+    all are of one facet (or all the weight is in one part)."""
     weights = {facet: n * _weight(facet, rules) for facet, n in size.items()}
-    here: set[str] = set()
-    there: set[str] = set()
+    first: set[str] = set()
+    second: set[str] = set()
     load = [0, 0]
     for facet in sorted(weights, key=lambda f: (-weights[f], f)):
         side = 0 if load[0] <= load[1] else 1
-        (here if side == 0 else there).add(facet)
+        (first if side == 0 else second).add(facet)
         load[side] += weights[facet]
-    if not here or not there or not load[1]:
+    if not first or not second or not load[1]:
         return None
-    # (The heaviest facet was put first, in `here`: it is the child's.)
-    here_at = [at for at, (facet, _refs) in enumerate(blocks) if facet in there]
-    there_at = [at for at, (facet, _refs) in enumerate(blocks) if facet in here]
+    return frozenset(first)
+
+
+def _positions(blocks: list[tuple[str, list[int]]], there: Collection[str]) -> tuple[list[int], list[int]]:
+    """The positions of the groups of the facets not in `there` (this process's), and of those in it."""
+    here_at = [at for at, (facet, _refs) in enumerate(blocks) if facet not in there]
+    there_at = [at for at, (facet, _refs) in enumerate(blocks) if facet in there]
     return here_at, there_at
+
+
+def start_early(
+    sizes: Counter[str],
+    groups: int,
+    groups_of: Callable[[frozenset[str]], list[tuple[str, list[int]]]],
+    text_of: Callable[[int], str],
+    exact_of: Callable[[int], object],
+    owner: Sequence[int],
+    rules: Rules,
+    parallel: bool = True,
+    then: Callable[[frozenset[str]], object] | None = None,
+) -> Early:
+    """`start_scoring` before the blocking groups are all made (engine._audit): `sizes`, how
+    many values each facet's groups hold, and `groups`, about how many groups there are, choose
+    the child's facets (as `start_scoring` would from the groups); `groups_of(facets)` makes
+    those facets' groups, in the order they take among all, and the child is started on them
+    at once. `Early.scoring(blocks)`, once this process has made every group, is the
+    `Scoring` of them all, with that child when its groups are exactly those facets' among
+    `blocks` and no value is in groups of both parts (else none: one pass, as before).
+    `then(facets)`: run in the child once its part is scored, with its facets (work for later
+    that this process need not do: what it gives is `Scoring.matches`'s `received`'s)."""
+    there = _child_facets(sizes, rules) if parallel and groups > SPLIT_OVER else None
+    if there is None:
+        return Early((text_of, exact_of, owner, rules))
+    from .engine import score_blocks
+
+    there_blocks = groups_of(there)
+    def work() -> tuple:
+        packed = _packed(score_blocks, there_blocks, text_of, exact_of, owner, rules)
+        return (packed, then(there)) if then is not None else packed
+
+    child = _Child(work) if there_blocks else None
+    return Early((text_of, exact_of, owner, rules), there, there_blocks, child, then is not None)
+
+
+class Early:
+    """A child started by `start_early` on some facets' groups, before this process has made
+    them all; `scoring(blocks)` then, or `cancel()`."""
+
+    def __init__(self, args: tuple, there: frozenset[str] | None = None,
+                 there_blocks: list[tuple[str, list[int]]] | None = None, child: _Child | None = None,
+                 besides: bool = False):
+        self._args = args
+        self._besides = besides
+        self._there = there
+        self._there_blocks = there_blocks
+        self._child = child
+
+    def cancel(self) -> None:
+        child, self._child = self._child, None
+        if child is not None:
+            child.cancel()
+
+    def scoring(self, blocks: list[tuple[str, list[int]]]) -> Scoring:
+        """The `Scoring` of `blocks` (all the groups): its child the one started early, where
+        it scores exactly the groups of its facets in `blocks` and the two parts share no value."""
+        child, self._child = self._child, None
+        blocks = list(blocks)
+        if child is None:
+            return Scoring(blocks, *self._args)
+        assert self._there is not None
+        here_at, there_at = _positions(blocks, self._there)
+        if not here_at or [blocks[at] for at in there_at] != self._there_blocks or not _apart(blocks, here_at, there_at):
+            child.cancel()
+            return Scoring(blocks, *self._args)
+        return Scoring(blocks, *self._args, parts=(here_at, there_at), child=child,
+                       besides=self._there if self._besides else None)
 
 
 def _apart(blocks: list[tuple[str, list[int]]], here_at: list[int], there_at: list[int]) -> bool:
