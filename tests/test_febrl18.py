@@ -148,6 +148,14 @@ def test_the_childs_masks_are_those_made_here():
     materialiser = engine._Materialiser(engine.kinds_mask, ())
     materialiser.received(attrs, (refs, masks))
     assert all(materialiser._masked[id(attrs[r])] == m for r, m in zip(refs, masks))
+    # Then the others, from the last backwards, until enough.
+    refs, masks = engine.masks_of(engine.kinds_mask, attrs, kinds, lambda: False, step=7)
+    others = [r for r in reversed(range(len(attrs))) if attrs[r].kind not in kinds]
+    assert list(refs) == [r for r, a in enumerate(attrs) if a.kind in kinds] + others
+    assert masks == [engine.kinds_mask(attrs[r].kind, attrs[r].normalized, attrs[r].value) for r in refs]
+    asked: list[int] = []
+    refs, _masks = engine.masks_of(engine.kinds_mask, attrs, kinds, lambda: asked.append(1) or len(asked) > 2, step=7)
+    assert len(refs) == sum(a.kind in kinds for a in attrs) + sum(r >= len(attrs) - 14 for r in others)  # (two steps)
     # A value whose mask fails is left out (shown, it fails as before).
     odd = Attribute("shoe_size", "42", "42", ("shoe_size:42",))
     assert engine.masks_of(engine.kinds_mask, [odd, *attrs[:1]], {"shoe_size", attrs[0].kind}) == (
@@ -162,6 +170,29 @@ def test_what_is_not_the_childs_masks_is_ignored(made):
     materialiser = engine._Materialiser(engine.kinds_mask, ())
     materialiser.received(attrs, made)
     assert materialiser._masked == {}
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_a_child_that_masks_every_value_gives_the_same_audit(seed, monkeypatch):
+    """This process slow with its own part: the child masks every value, this one none."""
+    if not hasattr(os, "fork"):
+        pytest.skip("no fork: no child")
+    profiles = _world(seed)
+    one_pass = _one_pass_json(profiles, monkeypatch)
+    received: list[int] = []
+    take = engine._Materialiser.received
+
+    def counted(self, attrs, made):
+        take(self, attrs, made)
+        received.append(len(made[1]))
+
+    masks_of = engine.masks_of
+    monkeypatch.setattr(engine._Materialiser, "received", counted)
+    monkeypatch.setattr(engine, "masks_of", lambda mask, attrs, kinds, enough: masks_of(mask, attrs, kinds, lambda: False))
+    monkeypatch.setattr(engine._Materialiser, "mask_ahead", lambda *args, **kwargs: None)
+    monkeypatch.setattr(byfacet, "SPLIT_OVER", 0)
+    assert _audit_json(profiles) == one_pass
+    assert received == [sum(1 for p in profiles for a in p.attributes if a.keys)]
 
 
 def test_a_child_that_fails_masking_leaves_its_part_to_this_process(monkeypatch):

@@ -17,6 +17,7 @@ store/prefilter.py.)
 
 from __future__ import annotations
 
+import mmap
 from array import array
 from collections import Counter
 from itertools import chain
@@ -54,8 +55,9 @@ class Scoring:
     def __init__(self, blocks: list[tuple[str, list[int]]], text_of: Callable[[int], str],
                  exact_of: Callable[[int], object], owner: Sequence[int], rules: Rules,
                  parts: tuple[list[int], list[int]] | None = None, child: _Child | None = None,
-                 besides: frozenset[str] | None = None):
+                 besides: frozenset[str] | None = None, done_here: mmap.mmap | None = None):
         self._args = (text_of, exact_of, owner, rules)
+        self._done_here = done_here
         self._blocks = blocks
         self._parts = parts
         self._child = child  # (started by `start_early` on the groups at `parts[1]`)
@@ -100,6 +102,8 @@ class Scoring:
             here = score_blocks([blocks[at] for at in here_at], text_of, exact_of, owner, rules, found_in=here_found)
             if meanwhile is not None and child is not None:
                 meanwhile(here)
+            if self._done_here is not None:
+                self._done_here[0] = 1  # (the child's `then` leaves the rest to `idle`)
             if idle is not None and child is not None:
                 idle(child.ready)
             packed = child.result() if child is not None else None
@@ -208,7 +212,7 @@ def start_early(
     owner: Sequence[int],
     rules: Rules,
     parallel: bool = True,
-    then: Callable[[frozenset[str]], object] | None = None,
+    then: Callable[[frozenset[str], Callable[[], bool]], object] | None = None,
 ) -> Early:
     """`start_scoring` before the blocking groups are all made (engine._audit): `sizes`, how
     many values each facet's groups hold, and `groups`, about how many groups there are, choose
@@ -217,20 +221,28 @@ def start_early(
     at once. `Early.scoring(blocks)`, once this process has made every group, is the
     `Scoring` of them all, with that child when its groups are exactly those facets' among
     `blocks` and no value is in groups of both parts (else none: one pass, as before).
-    `then(facets)`: run in the child once its part is scored, with its facets (work for later
-    that this process need not do: what it gives is `Scoring.matches`'s `received`'s)."""
+    `then(facets, waited)`: run in the child once its part is scored, with its facets (work for
+    later that this process need not do: what it gives is `Scoring.matches`'s `received`'s);
+    `waited()` tells it whether this process is done with its own part (then it waits for the
+    child: the work it does then is best left to this process, `Scoring.matches`'s `idle`)."""
     there = _child_facets(sizes, rules) if parallel and groups > SPLIT_OVER else None
     if there is None:
         return Early((text_of, exact_of, owner, rules))
     from .engine import score_blocks
 
     there_blocks = groups_of(there)
+    # One byte both processes see (a shared page made before the fork): set once this process is
+    # done with its own part (`Scoring.matches`).
+    done_here = mmap.mmap(-1, 1) if then is not None and there_blocks else None
+
     def work() -> tuple:
         packed = _packed(score_blocks, there_blocks, text_of, exact_of, owner, rules)
-        return (packed, then(there)) if then is not None else packed
+        if then is None or done_here is None:
+            return packed
+        return packed, then(there, lambda: done_here[0] != 0)
 
     child = _Child(work) if there_blocks else None
-    return Early((text_of, exact_of, owner, rules), there, there_blocks, child, then is not None)
+    return Early((text_of, exact_of, owner, rules), there, there_blocks, child, done_here)
 
 
 class Early:
@@ -239,9 +251,9 @@ class Early:
 
     def __init__(self, args: tuple, there: frozenset[str] | None = None,
                  there_blocks: list[tuple[str, list[int]]] | None = None, child: _Child | None = None,
-                 besides: bool = False):
+                 done_here: mmap.mmap | None = None):
         self._args = args
-        self._besides = besides
+        self._done_here = done_here  # (where `then` was given)
         self._there = there
         self._there_blocks = there_blocks
         self._child = child
@@ -264,7 +276,7 @@ class Early:
             child.cancel()
             return Scoring(blocks, *self._args)
         return Scoring(blocks, *self._args, parts=(here_at, there_at), child=child,
-                       besides=self._there if self._besides else None)
+                       besides=self._there if self._done_here is not None else None, done_here=self._done_here)
 
 
 def _apart(blocks: list[tuple[str, list[int]]], here_at: list[int], there_at: list[int]) -> bool:

@@ -164,20 +164,34 @@ class _Materialiser:
         return new_pair(accounts, level, score, tuple(findings), weight)  # (PairRisk(...), faster)
 
 
-def masks_of(mask: Mask, attrs: list[Attribute], kinds: Collection[str]) -> tuple[array, list[str]]:
-    """The masks of `attrs` of `kinds` (the fuzzy child's, once its part is scored: its own
-    facets' values, which this process then need not mask): (their refs, their masks), a value
-    whose mask fails left out (`_Materialiser.masked` fails as before if it is shown)."""
+def masks_of(mask: Mask, attrs: list[Attribute], kinds: Collection[str], enough: Callable[[], bool] = lambda: True,
+             step: int = 500) -> tuple[array, list[str]]:
+    """The masks the fuzzy child makes once its part is scored, which this process then need
+    not make: of `attrs` of `kinds` (its own facets' values), then of the others from the last
+    backwards, `step` at a time, until `enough()` (this process waits for the child:
+    `mask_ahead` masks from the first on meanwhile). (Their refs, their masks); a value whose
+    mask fails is left out (`_Materialiser.masked` fails as before if it is shown)."""
     refs = array("q")
     masks: list[str] = []
+
+    def made(ref: int, attr: Attribute) -> None:
+        try:
+            text = mask(attr.kind, attr.normalized, attr.value)
+        except Exception:  # noqa: BLE001 - only if a finding shows it
+            return
+        refs.append(ref)
+        masks.append(text)
+
     for ref, attr in enumerate(attrs):
         if attr.kind in kinds:
-            try:
-                text = mask(attr.kind, attr.normalized, attr.value)
-            except Exception:  # noqa: BLE001 - only if a finding shows it
-                continue
-            refs.append(ref)
-            masks.append(text)
+            made(ref, attr)
+    for end in range(len(attrs), 0, -step):
+        if enough():
+            break
+        for ref in range(end - 1, max(end - step, 0) - 1, -1):
+            attr = attrs[ref]
+            if attr.kind not in kinds:
+                made(ref, attr)
     return refs, masks
 
 
@@ -285,7 +299,7 @@ def _audit(profiles, rules, min_level, link_level, account, explanations, max_pa
             owner,
             rules,
             # (the registry's own masks only: a caller's is called as before, when a finding shows it)
-            then=(lambda facets: masks_of(kinds_mask, attr_of, facets)) if mask is kinds_mask else None,
+            then=(lambda facets, waited: masks_of(kinds_mask, attr_of, facets, waited)) if mask is kinds_mask else None,
         )
         try:
             if child_keys:  # (the child's groups made: the others here, then all the blocking groups in one order)
@@ -318,7 +332,8 @@ def _audit(profiles, rules, min_level, link_level, account, explanations, max_pa
         # ones (what _add_fuzzy would ask of nearly each of them afterwards).
         # What is left of the wait for the child: the values' masks, which the pairs' findings
         # ask for at the end (the registry's own masks only: a caller's is called as before).
-        # The child, once its part is scored, masks its own facets' values (`masks_of`).
+        # The child, once its part is scored, masks its own facets' values, then others until
+        # this process is done with its part (`masks_of`).
         besides = scoring.then_facets
         matches = scoring.matches(meanwhile=lambda here: _near_of(here, attr_of, rules, near_of),
                                   idle=(lambda done: materialiser.mask_ahead(attr_of, done, besides=besides))
