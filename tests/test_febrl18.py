@@ -1,9 +1,9 @@
 """The eighteenth session (issue 17, FEBRL4 against Splink): the in-process audit's fuzzy child
-started before this process has grouped every key (`byfacet.start_early`), on the groups of its
-facets made first (`engine._grouped` of those keys); this process groups the other keys and puts
-all the blocking groups in the order one grouping gives (`engine._in_first_held_order`); the
-child masks its facets' values once its part is scored (`engine.masks_of`,
-`_Materialiser.received`). Each against the old way, on made-up values only."""
+forked once the keys are counted (`byfacet.start_early`), making its facets' groups itself
+(`engine._grouped` of those keys) while this process groups the others; the two parts' matches
+merged by each group's place in one grouping's order (`engine._placer`); the child masks values
+once its part is scored (`engine.masks_of`, `_Materialiser.received`). Each against the old way,
+on made-up values only."""
 
 from __future__ import annotations
 
@@ -52,8 +52,10 @@ def test_grouping_part_of_the_keys_gives_their_groups_in_one_groupings_order(see
     others = engine._grouped(attr_of, repeated - some, hub_keys)
     assert list(these.items()) == [item for item in full.items() if item[0] in some]
     assert list(others.items()) == [item for item in full.items() if item[0] not in some]
-    merged = engine._in_first_held_order(attr_of, list(others.items()), list(these.items()))
-    assert list(merged.items()) == list(full.items())
+    # Each group's place: one grouping's order, whatever the keys grouped with it.
+    place = engine._placer(attr_of)
+    assert sorted([*these.items(), *others.items()], key=place) == list(full.items())
+    assert [place(item) for item in these.items()] == sorted(map(place, these.items()))
     # The blocking keys by facet and their weights, read from the counts.
     sizes, keys_of = engine._blocking_keys(counts, repeated)
     assert {facet: sorted(keys) for facet, keys in keys_of.items()} == {
@@ -97,13 +99,13 @@ def _one_pass_json(profiles, monkeypatch, rules=DEFAULT_RULES, mask=None) -> dic
 
 
 def _scorings(monkeypatch) -> list:
-    """Each Scoring the early child's groups gave, as (a child at work, its `then` facets)."""
+    """Each scoring `start_early` gave, as (split, with a child at work; its `then` facets)."""
     seen: list = []
     scoring = byfacet.Early.scoring
 
-    def recording(self, blocks):
-        made = scoring(self, blocks)
-        seen.append((made._child is not None, made.then_facets))
+    def recording(self, blocks, places, apart):
+        made = scoring(self, blocks, places, apart)
+        seen.append((isinstance(made, byfacet.EarlyScoring) and made._child is not None, made.then_facets))
         return made
 
     monkeypatch.setattr(byfacet.Early, "scoring", recording)
@@ -209,20 +211,16 @@ def test_a_child_that_fails_masking_leaves_its_part_to_this_process(monkeypatch)
     assert _audit_json(profiles) == one_pass
 
 
-def test_an_early_child_not_given_exactly_its_groups_is_not_used(monkeypatch):
+def test_a_value_in_groups_of_both_parts_has_them_scored_in_one_pass(monkeypatch):
     if not hasattr(os, "fork"):
         pytest.skip("no fork: no child")
     profiles = _world(2)
+    attrs = [a for p in profiles for a in p.attributes]
+    an_address = next(key for a in attrs for key in a.keys if key.startswith("~address:"))
+    an_id = next(key for a in attrs for key in a.keys if key.startswith("~registration_number:"))
+    both = Attribute("address", "odd", "odd", (an_address, an_id))  # (a caller's value with keys of two facets)
+    profiles.append(Profile(Account("acct-odd", "", "active"), (both,)))
     one_pass = _one_pass_json(profiles, monkeypatch)
-    start = byfacet.start_early
-
-    def astray(*args, **kwargs):
-        early = start(*args, **kwargs)
-        assert early._child is not None
-        early._there_blocks = early._there_blocks[1:]  # (one group short of its facets' groups)
-        return early
-
-    monkeypatch.setattr(engine, "start_early", astray)
     seen = _scorings(monkeypatch)
     monkeypatch.setattr(byfacet, "SPLIT_OVER", 0)
     assert _audit_json(profiles) == one_pass
@@ -231,22 +229,30 @@ def test_an_early_child_not_given_exactly_its_groups_is_not_used(monkeypatch):
         os.waitpid(-1, os.WNOHANG)  # the child ended and reaped
 
 
+def test_apart_by_keys():
+    a = Attribute("address", "a", "a", ("~address:1", "~address:2"))
+    b = Attribute("legal_representative", "b", "b", ("~legal_representative:1",))
+    both = Attribute("address", "c", "c", ("~address:1", "~legal_representative:1"))
+    these, those = {"~address:1", "~address:2"}, {"~legal_representative:1"}
+    assert engine._apart_by_keys([a, b], these, those)
+    assert not engine._apart_by_keys([a, b, both], these, those)
+    assert engine._apart_by_keys([], these, those)
+
+
 def test_a_failure_while_grouping_after_the_fork_ends_the_child(monkeypatch):
     if not hasattr(os, "fork"):
         pytest.skip("no fork: no child")
     grouped = engine._grouped
     calls: list[int] = []
 
-    def failing_second(*args):
-        calls.append(1)
-        if len(calls) == 2:  # (this process's grouping, the child at work)
-            raise ValueError("no room")
-        return grouped(*args)
+    def failing(*args):
+        calls.append(1)  # (this process's grouping, the child at work on its own)
+        raise ValueError("no room")
 
-    monkeypatch.setattr(engine, "_grouped", failing_second)
+    monkeypatch.setattr(engine, "_grouped", failing)
     monkeypatch.setattr(byfacet, "SPLIT_OVER", 0)
     with pytest.raises(ValueError):
         _audit_json(_world(4))
-    assert len(calls) == 2
+    assert len(calls) == 1
     with pytest.raises(ChildProcessError):
         os.waitpid(-1, os.WNOHANG)

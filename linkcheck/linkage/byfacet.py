@@ -17,10 +17,12 @@ store/prefilter.py.)
 
 from __future__ import annotations
 
+import heapq
 import mmap
 from array import array
 from collections import Counter
 from itertools import chain
+from operator import itemgetter
 from typing import TYPE_CHECKING, Callable, Collection, Iterable, Sequence
 
 from ..parallel import ForkedResult
@@ -54,26 +56,18 @@ class Scoring:
 
     def __init__(self, blocks: list[tuple[str, list[int]]], text_of: Callable[[int], str],
                  exact_of: Callable[[int], object], owner: Sequence[int], rules: Rules,
-                 parts: tuple[list[int], list[int]] | None = None, child: _Child | None = None,
-                 besides: frozenset[str] | None = None, done_here: mmap.mmap | None = None):
+                 parts: tuple[list[int], list[int]] | None = None):
         self._args = (text_of, exact_of, owner, rules)
-        self._done_here = done_here
         self._blocks = blocks
         self._parts = parts
-        self._child = child  # (started by `start_early` on the groups at `parts[1]`)
-        # (Where `start_early` was given `then`: its facets; the child's result is then its part's
-        # and what `then` gave.)
-        self._besides = besides
-
-    @property
-    def then_facets(self) -> frozenset[str]:
-        """The facets `start_early`'s `then` is run with in the child (none: no child, or no `then`)."""
-        return self._besides if self._child is not None and self._besides is not None else frozenset()
-        if parts is not None and child is None:
+        self._child = None
+        if parts is not None:
             from .engine import score_blocks
 
             there_blocks = [blocks[at] for at in parts[1]]
             self._child = _Child(lambda: _packed(score_blocks, there_blocks, text_of, exact_of, owner, rules))
+
+    then_facets: frozenset[str] = frozenset()  # (no child here runs `start_early`'s `then`)
 
     def cancel(self) -> None:
         child, self._child = self._child, None
@@ -87,9 +81,9 @@ class Scoring:
         part's matches once they are found, while the child may still be at work (when there is
         one), before its part is waited for. `idle(done)`: called after it when there is a
         child, for work this process would do later anyway, in small steps until `done()` (the
-        child's part has come: no core waits for the other). `received(extra)`: called with what
-        `start_early`'s `then` gave in the child, when it did (not when the child failed)."""
-        from .engine import FuzzyMatch, score_blocks
+        child's part has come: no core waits for the other). `received`: not called (no child
+        here runs `start_early`'s `then`: `EarlyScoring`)."""
+        from .engine import score_blocks
 
         blocks, parts = self._blocks, self._parts
         text_of, exact_of, owner, rules = self._args
@@ -102,40 +96,46 @@ class Scoring:
             here = score_blocks([blocks[at] for at in here_at], text_of, exact_of, owner, rules, found_in=here_found)
             if meanwhile is not None and child is not None:
                 meanwhile(here)
-            if self._done_here is not None:
-                self._done_here[0] = 1  # (the child's `then` leaves the rest to `idle`)
             if idle is not None and child is not None:
                 idle(child.ready)
             packed = child.result() if child is not None else None
         finally:
             self.cancel()
-        if packed is not None and self._besides is not None:
-            packed, extra = packed
-            if received is not None:
-                received(extra)
         if packed is None:  # the child failed: its part here
             there_found: list[int] = []
             there = score_blocks([blocks[at] for at in there_at], text_of, exact_of, owner, rules,
                                  found_in=there_found)
-        elif len(packed) == 2:
-            there, there_found = packed
         else:
-            facets, facet_no, a, b, similarity, there_found_array = packed
-            there = list(map(FuzzyMatch, a, b, similarity, map(facets.__getitem__, facet_no)))
-            there_found = there_found_array.tolist()
-        # The one pass's order: by the group each was found in (each part's in order).
-        merged: list[FuzzyMatch] = []
-        x = y = 0
-        while x < len(here) and y < len(there):
-            if here_at[here_found[x]] < there_at[there_found[y]]:
-                merged.append(here[x])
-                x += 1
-            else:
-                merged.append(there[y])
-                y += 1
-        merged.extend(here[x:])
-        merged.extend(there[y:])
-        return merged
+            there, there_found = _unpacked(packed)
+        return _merged(here, here_found, here_at, there, there_found, there_at)
+
+
+def _unpacked(packed: tuple) -> tuple[list[FuzzyMatch], list[int]]:
+    """`_packed`'s matches and where each was found, as `score_blocks` gave them."""
+    from .engine import FuzzyMatch
+
+    if len(packed) == 2:
+        return packed
+    facets, facet_no, a, b, similarity, found_in = packed
+    return list(map(FuzzyMatch, a, b, similarity, map(facets.__getitem__, facet_no))), found_in.tolist()
+
+
+def _merged(here: list[FuzzyMatch], here_found: list[int], here_at: list[int],
+            there: list[FuzzyMatch], there_found: list[int], there_at: list[int]) -> list[FuzzyMatch]:
+    """The two parts' matches in the one pass's order: by the place of the group each was found
+    in (`*_found`: its group's position in the part; `*_at`: each group's place)."""
+    merged: list[FuzzyMatch] = []
+    x = y = 0
+    while x < len(here) and y < len(there):
+        if here_at[here_found[x]] < there_at[there_found[y]]:
+            merged.append(here[x])
+            x += 1
+        else:
+            merged.append(there[y])
+            y += 1
+    merged.extend(here[x:])
+    merged.extend(there[y:])
+    return merged
 
 
 def start_scoring(
@@ -203,10 +203,15 @@ def _positions(blocks: list[tuple[str, list[int]]], there: Collection[str]) -> t
     return here_at, there_at
 
 
+# Groups with their places: (the groups as (facet, refs), each one's place in the one pass's
+# order, increasing).
+Placed = tuple[list[tuple[str, list[int]]], list[int]]
+
+
 def start_early(
     sizes: Counter[str],
     groups: int,
-    groups_of: Callable[[frozenset[str]], list[tuple[str, list[int]]]],
+    groups_of: Callable[[frozenset[str]], Placed],
     text_of: Callable[[int], str],
     exact_of: Callable[[int], object],
     owner: Sequence[int],
@@ -214,69 +219,131 @@ def start_early(
     parallel: bool = True,
     then: Callable[[frozenset[str], Callable[[], bool]], object] | None = None,
 ) -> Early:
-    """`start_scoring` before the blocking groups are all made (engine._audit): `sizes`, how
-    many values each facet's groups hold, and `groups`, about how many groups there are, choose
-    the child's facets (as `start_scoring` would from the groups); `groups_of(facets)` makes
-    those facets' groups, in the order they take among all, and the child is started on them
-    at once. `Early.scoring(blocks)`, once this process has made every group, is the
-    `Scoring` of them all, with that child when its groups are exactly those facets' among
-    `blocks` and no value is in groups of both parts (else none: one pass, as before).
-    `then(facets, waited)`: run in the child once its part is scored, with its facets (work for
-    later that this process need not do: what it gives is `Scoring.matches`'s `received`'s);
-    `waited()` tells it whether this process is done with its own part (then it waits for the
-    child: the work it does then is best left to this process, `Scoring.matches`'s `idle`)."""
+    """The scoring of `start_scoring` started before any blocking group is made (engine._audit):
+    `sizes`, how many values each facet's groups hold, and `groups`, about how many groups
+    there are, choose the child's facets (`Early.facets`) as `start_scoring` would from the
+    groups, and the child is forked at once: it makes those facets' groups itself
+    (`groups_of(facets)`, with their places in the one pass's order) and scores them, while
+    this process makes the others' (`Early.scoring`). `then(facets, waited)`: run in the child
+    once its part is scored (work for later that this process need not do: what it gives is
+    `Scoring.matches`'s `received`'s); `waited()` tells it whether this process is done with
+    its own part and waits for the child (what is left is best left to this process's `idle`)."""
     there = _child_facets(sizes, rules) if parallel and groups > SPLIT_OVER else None
     if there is None:
-        return Early((text_of, exact_of, owner, rules))
+        return Early((text_of, exact_of, owner, rules), groups_of)
     from .engine import score_blocks
 
-    there_blocks = groups_of(there)
     # One byte both processes see (a shared page made before the fork): set once this process is
-    # done with its own part (`Scoring.matches`).
-    done_here = mmap.mmap(-1, 1) if then is not None and there_blocks else None
+    # done with its own part (`EarlyScoring.matches`).
+    done_here = mmap.mmap(-1, 1) if then is not None else None
 
     def work() -> tuple:
-        packed = _packed(score_blocks, there_blocks, text_of, exact_of, owner, rules)
+        blocks, places = groups_of(there)
+        packed = (_packed(score_blocks, blocks, text_of, exact_of, owner, rules), array("q", places))
         if then is None or done_here is None:
             return packed
         return packed, then(there, lambda: done_here[0] != 0)
 
-    child = _Child(work) if there_blocks else None
-    return Early((text_of, exact_of, owner, rules), there, there_blocks, child, done_here)
+    return Early((text_of, exact_of, owner, rules), groups_of, there, _Child(work), done_here)
 
 
 class Early:
-    """A child started by `start_early` on some facets' groups, before this process has made
-    them all; `scoring(blocks)` then, or `cancel()`."""
+    """`start_early`'s: the child's facets (`facets`, none when the groups are not split) and
+    the child at work on them; `scoring(...)` once this process has made the other groups, or
+    `cancel()`."""
 
-    def __init__(self, args: tuple, there: frozenset[str] | None = None,
-                 there_blocks: list[tuple[str, list[int]]] | None = None, child: _Child | None = None,
+    def __init__(self, args: tuple, groups_of: Callable[[frozenset[str]], Placed],
+                 there: frozenset[str] | None = None, child: _Child | None = None,
                  done_here: mmap.mmap | None = None):
         self._args = args
-        self._done_here = done_here  # (where `then` was given)
+        self._groups_of = groups_of
         self._there = there
-        self._there_blocks = there_blocks
         self._child = child
+        self._done_here = done_here  # (where `then` was given)
+
+    @property
+    def facets(self) -> frozenset[str]:
+        """The child's facets: their groups are the child's to make (none: no split)."""
+        return self._there or frozenset()
 
     def cancel(self) -> None:
         child, self._child = self._child, None
         if child is not None:
             child.cancel()
 
-    def scoring(self, blocks: list[tuple[str, list[int]]]) -> Scoring:
-        """The `Scoring` of `blocks` (all the groups): its child the one started early, where
-        it scores exactly the groups of its facets in `blocks` and the two parts share no value."""
+    def scoring(self, blocks: list[tuple[str, list[int]]], places: list[int], apart: bool) -> Scoring | EarlyScoring:
+        """The scoring of all the groups, given this process's (`blocks` with their `places`:
+        all of them when there are no `facets`, else all but those facets'). `apart`: whether no
+        value is in groups of both parts (where one is, the child is stopped, its facets' groups
+        made here and all scored in one pass, in their places' order)."""
+        if self._there is None:
+            return Scoring(list(blocks), *self._args)
+        if not apart:
+            self.cancel()
+            there_blocks, there_places = self._groups_of(self._there)
+            merged = heapq.merge(zip(places, blocks), zip(there_places, there_blocks), key=itemgetter(0))
+            return Scoring([block for _place, block in merged], *self._args)
         child, self._child = self._child, None
-        blocks = list(blocks)
-        if child is None:
-            return Scoring(blocks, *self._args)
-        assert self._there is not None
-        here_at, there_at = _positions(blocks, self._there)
-        if not here_at or [blocks[at] for at in there_at] != self._there_blocks or not _apart(blocks, here_at, there_at):
+        return EarlyScoring(list(blocks), list(places), self._args, child, lambda: self._groups_of(self._there),
+                            self._there if self._done_here is not None else frozenset(), self._done_here)
+
+
+class EarlyScoring:
+    """`Early.scoring`'s where the groups are split: this process scores its groups, the child
+    (if it is at work) its facets'; `matches()` merges the two by the groups' places."""
+
+    def __init__(self, blocks: list[tuple[str, list[int]]], places: list[int], args: tuple, child: _Child | None,
+                 there_groups: Callable[[], Placed], besides: frozenset[str], done_here: mmap.mmap | None):
+        self._blocks, self._places, self._args = blocks, places, args
+        self._child = child
+        self._there_groups = there_groups
+        self._besides = besides
+        self._done_here = done_here
+
+    @property
+    def then_facets(self) -> frozenset[str]:
+        """The facets `start_early`'s `then` is run with in the child (none: no child, or no `then`)."""
+        return self._besides if self._child is not None else frozenset()
+
+    def cancel(self) -> None:
+        child, self._child = self._child, None
+        if child is not None:
             child.cancel()
-            return Scoring(blocks, *self._args)
-        return Scoring(blocks, *self._args, parts=(here_at, there_at), child=child,
-                       besides=self._there if self._done_here is not None else None, done_here=self._done_here)
+
+    def matches(self, meanwhile: Callable[[list[FuzzyMatch]], None] | None = None,
+                idle: Callable[[Callable[[], bool]], None] | None = None,
+                received: Callable[[object], None] | None = None) -> list[FuzzyMatch]:
+        """As `Scoring.matches`: the matches in the one pass's order; `meanwhile`, `idle` and
+        `received` as there (`received` where `start_early` was given `then`)."""
+        from .engine import score_blocks
+
+        text_of, exact_of, owner, rules = self._args
+        child = self._child
+        try:
+            here_found: list[int] = []
+            here = score_blocks(self._blocks, text_of, exact_of, owner, rules, found_in=here_found)
+            if meanwhile is not None and child is not None:
+                meanwhile(here)
+            if self._done_here is not None:
+                self._done_here[0] = 1  # (the child's `then` leaves the rest to `idle`)
+            if idle is not None and child is not None:
+                idle(child.ready)
+            answer = child.result() if child is not None else None
+        finally:
+            self.cancel()
+        if answer is not None and self._done_here is not None:
+            answer, extra = answer
+            if received is not None:
+                received(extra)
+        if answer is None:  # the child failed (or none was made): its part here
+            there_blocks, there_places = self._there_groups()
+            there_found: list[int] = []
+            there = score_blocks(there_blocks, text_of, exact_of, owner, rules, found_in=there_found)
+        else:
+            packed, places = answer
+            there, there_found = _unpacked(packed)
+            there_places = places.tolist()
+        return _merged(here, here_found, self._places, there, there_found, there_places)
 
 
 def _apart(blocks: list[tuple[str, list[int]]], here_at: list[int], there_at: list[int]) -> bool:

@@ -276,21 +276,22 @@ def _audit(profiles, rules, min_level, link_level, account, explanations, max_pa
     scoring = None
     if fuzzy_matches is None:
         # The blocking groups (the "~facet:..." keys, which _exact_pairs sets aside) are scored
-        # from now: a child (linkage.byfacet) scores the heaviest facet's while this process
-        # groups the keys, finds the exact pairs and scores the others. The child's groups are
-        # made first, alone, so that it starts before this process groups the rest.
+        # from now: a child (linkage.byfacet) forked once the keys are counted makes the heaviest
+        # facet's groups and scores them, while this process groups the other keys, finds the
+        # exact pairs and scores the other groups; the two parts' matches merge by the groups'
+        # places in one grouping's order (`_placer`).
         # (Each value's text and exact key looked up by a list's own `__getitem__`, in C: the
         # scoring asks for them about 150,000 times on FEBRL4's 10,000 records.)
         attr_of, owner, counts, repeated = _keys_counted(profiles, hub_keys)
         sizes, keys_of = _blocking_keys(counts, repeated)
         del counts
-        child_keys: set[str] = set()
-        child_groups: dict[str, list[int]] = {}
+        place = _placer(attr_of)
 
-        def groups_of(facets: frozenset[str]) -> list[tuple[str, list[int]]]:
-            child_keys.update(chain.from_iterable(keys_of[facet] for facet in facets))
-            child_groups.update(_grouped(attr_of, child_keys, hub_keys))
-            return _blocking_groups(child_groups)
+        def groups_of(facets: frozenset[str]) -> tuple[list[tuple[str, list[int]]], list[int]]:
+            # (in the child: its facets' groups, from their keys, with their places)
+            items = list(_grouped(attr_of, set(chain.from_iterable(keys_of[facet] for facet in facets)),
+                                  hub_keys).items())
+            return _blocking_groups(dict(items)), list(map(place, items))
 
         early = start_early(
             sizes, sum(map(len, keys_of.values())), groups_of,
@@ -302,16 +303,15 @@ def _audit(profiles, rules, min_level, link_level, account, explanations, max_pa
             then=(lambda facets, waited: masks_of(kinds_mask, attr_of, facets, waited)) if mask is kinds_mask else None,
         )
         try:
-            if child_keys:  # (the child's groups made: the others here, then all the blocking groups in one order)
-                shared = _grouped(attr_of, repeated.difference(child_keys), hub_keys)
-                blocks = _blocking_groups(_in_first_held_order(
-                    attr_of, [item for item in shared.items() if item[0].startswith(BLOCKING_PREFIX)],
-                    list(child_groups.items())))
-            else:
-                shared = _grouped(attr_of, repeated, hub_keys)
-                blocks = _blocking_groups(shared)
-            del repeated, child_keys, child_groups
-            scoring = early.scoring(blocks)
+            child_facets = early.facets
+            child_keys = set(chain.from_iterable(keys_of[facet] for facet in child_facets))
+            shared = _grouped(attr_of, repeated.difference(child_keys) if child_keys else repeated, hub_keys)
+            items = [item for item in shared.items() if item[0].startswith(BLOCKING_PREFIX)]
+            apart = not child_keys or _apart_by_keys(attr_of, child_keys, {
+                key for facet, keys in keys_of.items() if facet not in child_facets for key in keys})
+            del repeated, child_keys
+            scoring = early.scoring(_blocking_groups(dict(items)), list(map(place, items)) if child_facets else [],
+                                    apart)
         except BaseException:
             early.cancel()
             raise
@@ -474,15 +474,23 @@ def _grouped(attr_of: list[Attribute], repeated: set[str], hub_keys: Collection[
     return {key: refs for key, refs in shared.items() if len(refs) > 1 or key in hub_keys}
 
 
-def _in_first_held_order(attr_of: list[Attribute], *groups: list[tuple[str, list[int]]]) -> dict[str, list[int]]:
-    """Groups `_grouped` made of disjoint sets of keys (each list in its order) as one, in the
-    order `_grouped` of all those keys gives: a key by its first holder, then by its place
-    among that holder's keys."""
-    def first_held(item: tuple[str, list[int]]) -> tuple[int, int]:
-        first = item[1][0]
-        return first, attr_of[first].keys.index(item[0])
+def _placer(attr_of: list[Attribute]) -> Callable[[tuple[str, list[int]]], int]:
+    """The place of a group `_grouped` made, (key, refs), in the order `_grouped` gives: a key
+    by its first holder, then by its place among that holder's keys (as one number), whatever
+    other keys were grouped with it."""
+    width = max(map(len, map(attrgetter("keys"), attr_of)), default=0) + 1
 
-    return dict(heapq.merge(*groups, key=first_held))
+    def place(item: tuple[str, list[int]]) -> int:
+        first = item[1][0]
+        return first * width + attr_of[first].keys.index(item[0])
+
+    return place
+
+
+def _apart_by_keys(attr_of: list[Attribute], these: set[str], those: set[str]) -> bool:
+    """Whether no value holds a key of `these` and one of `those` (the fuzzy child's blocking
+    keys and this process's: then no value is in groups of both parts)."""
+    return not any(not these.isdisjoint(attr.keys) and not those.isdisjoint(attr.keys) for attr in attr_of)
 
 
 def _blocking_groups(shared: dict[str, list[int]]) -> list[tuple[str, list[int]]]:
