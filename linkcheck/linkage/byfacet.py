@@ -11,6 +11,13 @@ to the lighter part so far (`_weight`: the values in its groups, by how many tes
 the facet meets). Anything unusual -- one facet, too few groups, groups of two facets sharing a
 value, no fork, a child that fails -- scores them here in one pass, as before.
 
+`engine._audit` starts the child before any group is made (`start_early`): the facets' weights
+are read from the keys' counts, the child makes its facets' groups itself while this process
+makes the others', and the two parts' matches merge by each group's place in the order one
+grouping of all the keys gives (`engine._placer`). Once its part is scored, the child masks the
+values the findings will show, its own facets' first, then others until this process is done
+with its part (`then`: work this process need not do afterwards).
+
 (The store's audit scores in a child already, beside the command's own work:
 store/prefilter.py.)
 """
@@ -49,7 +56,19 @@ def score_blocks_by_facet(
     return start_scoring(blocks, text_of, exact_of, owner, rules, parallel).matches()
 
 
-class Scoring:
+class _WithChild:
+    """What has a forked child at work (`_child`) that `cancel()` stops when its work is not
+    wanted after all (an error meanwhile)."""
+
+    _child: _Child | None = None
+
+    def cancel(self) -> None:
+        child, self._child = self._child, None
+        if child is not None:
+            child.cancel()
+
+
+class Scoring(_WithChild):
     """`score_blocks_by_facet` in two steps (`start_scoring`): the child, if any, is at work from
     the start; `matches()` scores this process's part and merges the two; `cancel()` stops the
     child when the matches are not wanted after all (an error meanwhile)."""
@@ -68,11 +87,6 @@ class Scoring:
             self._child = _Child(lambda: _packed(score_blocks, there_blocks, text_of, exact_of, owner, rules))
 
     then_facets: frozenset[str] = frozenset()  # (no child here runs `start_early`'s `then`)
-
-    def cancel(self) -> None:
-        child, self._child = self._child, None
-        if child is not None:
-            child.cancel()
 
     def matches(self, meanwhile: Callable[[list[FuzzyMatch]], None] | None = None,
                 idle: Callable[[Callable[[], bool]], None] | None = None,
@@ -247,7 +261,7 @@ def start_early(
     return Early((text_of, exact_of, owner, rules), groups_of, there, _Child(work), done_here)
 
 
-class Early:
+class Early(_WithChild):
     """`start_early`'s: the child's facets (`facets`, none when the groups are not split) and
     the child at work on them; `scoring(...)` once this process has made the other groups, or
     `cancel()`."""
@@ -266,11 +280,6 @@ class Early:
         """The child's facets: their groups are the child's to make (none: no split)."""
         return self._there or frozenset()
 
-    def cancel(self) -> None:
-        child, self._child = self._child, None
-        if child is not None:
-            child.cancel()
-
     def scoring(self, blocks: list[tuple[str, list[int]]], places: list[int], apart: bool) -> Scoring | EarlyScoring:
         """The scoring of all the groups, given this process's (`blocks` with their `places`:
         all of them when there are no `facets`, else all but those facets'). `apart`: whether no
@@ -288,7 +297,7 @@ class Early:
                             self._there if self._done_here is not None else frozenset(), self._done_here)
 
 
-class EarlyScoring:
+class EarlyScoring(_WithChild):
     """`Early.scoring`'s where the groups are split: this process scores its groups, the child
     (if it is at work) its facets'; `matches()` merges the two by the groups' places."""
 
@@ -304,11 +313,6 @@ class EarlyScoring:
     def then_facets(self) -> frozenset[str]:
         """The facets `start_early`'s `then` is run with in the child (none: no child, or no `then`)."""
         return self._besides if self._child is not None else frozenset()
-
-    def cancel(self) -> None:
-        child, self._child = self._child, None
-        if child is not None:
-            child.cancel()
 
     def matches(self, meanwhile: Callable[[list[FuzzyMatch]], None] | None = None,
                 idle: Callable[[Callable[[], bool]], None] | None = None,

@@ -9,10 +9,11 @@ planned profile against the accounts on file.
 from __future__ import annotations
 
 import heapq
+import re
 from array import array
 from collections import Counter
 from functools import lru_cache
-from itertools import chain, combinations
+from itertools import chain, combinations, filterfalse
 from operator import attrgetter, itemgetter
 from types import MappingProxyType, ModuleType
 from typing import Callable, Collection, Iterable, NamedTuple, Sequence
@@ -478,7 +479,7 @@ def _placer(attr_of: list[Attribute]) -> Callable[[tuple[str, list[int]]], int]:
     """The place of a group `_grouped` made, (key, refs), in the order `_grouped` gives: a key
     by its first holder, then by its place among that holder's keys (as one number), whatever
     other keys were grouped with it."""
-    width = max(map(len, map(attrgetter("keys"), attr_of)), default=0) + 1
+    width = max(map(len, map(_KEYS, attr_of)), default=0) + 1
 
     def place(item: tuple[str, list[int]]) -> int:
         first = item[1][0]
@@ -490,7 +491,8 @@ def _placer(attr_of: list[Attribute]) -> Callable[[tuple[str, list[int]]], int]:
 def _apart_by_keys(attr_of: list[Attribute], these: set[str], those: set[str]) -> bool:
     """Whether no value holds a key of `these` and one of `those` (the fuzzy child's blocking
     keys and this process's: then no value is in groups of both parts)."""
-    return not any(not these.isdisjoint(attr.keys) and not those.isdisjoint(attr.keys) for attr in attr_of)
+    # (the values holding a key of `these`, picked out in C, then whether any holds one of `those`)
+    return all(map(those.isdisjoint, filterfalse(these.isdisjoint, map(_KEYS, attr_of))))
 
 
 def _blocking_groups(shared: dict[str, list[int]]) -> list[tuple[str, list[int]]]:
@@ -506,15 +508,14 @@ def _blocking_keys(counts: Counter[str], repeated: set[str]) -> tuple[Counter[st
     size: Counter[str] = Counter()
     keys_of: dict[str, list[str]] = {}
     start = len(BLOCKING_PREFIX)
-    for key in repeated:
-        if key.startswith(BLOCKING_PREFIX):
-            facet = key[start: key.find(":")]
-            size[facet] += counts[key]
-            listed = keys_of.get(facet)
-            if listed is None:
-                keys_of[facet] = [key]
-            else:
-                listed.append(key)
+    for key in filter(_IS_BLOCKING, repeated):  # (the blocking keys, picked out in C)
+        facet = key[start: key.find(":")]
+        size[facet] += counts[key]
+        listed = keys_of.get(facet)
+        if listed is None:
+            keys_of[facet] = [key]
+        else:
+            listed.append(key)
     return size, keys_of
 
 
@@ -968,6 +969,8 @@ _fuzzy_text_once = lru_cache(maxsize=1 << 14)(fuzzy_text)
 
 
 _NORMALIZED = attrgetter("normalized")
+_KEYS = attrgetter("keys")
+_IS_BLOCKING = re.compile(re.escape(BLOCKING_PREFIX)).match  # (str.startswith, as a C predicate)
 
 
 def _own_exact_key(attr: Attribute) -> str | None:
