@@ -149,7 +149,7 @@ def test_the_childs_masks_are_those_made_here():
     assert masks == [engine.kinds_mask(a.kind, a.normalized, a.value) for a in attrs if a.kind in kinds]
     materialiser = engine._Materialiser(engine.kinds_mask, ())
     materialiser.received(attrs, (refs, masks))
-    assert all(materialiser._masked[id(attrs[r])] == m for r, m in zip(refs, masks))
+    assert all(materialiser._masked[id(attrs[r])] == m for r, m in zip(refs, masks, strict=True))
     # Then the others, from the last backwards, until enough.
     refs, masks = engine.masks_of(engine.kinds_mask, attrs, kinds, lambda: False, step=7)
     others = [r for r in reversed(range(len(attrs))) if attrs[r].kind not in kinds]
@@ -242,7 +242,6 @@ def test_apart_by_keys():
 def test_a_failure_while_grouping_after_the_fork_ends_the_child(monkeypatch):
     if not hasattr(os, "fork"):
         pytest.skip("no fork: no child")
-    grouped = engine._grouped
     calls: list[int] = []
 
     def failing(*args):

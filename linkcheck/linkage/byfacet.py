@@ -285,16 +285,18 @@ class Early(_WithChild):
         all of them when there are no `facets`, else all but those facets'). `apart`: whether no
         value is in groups of both parts (where one is, the child is stopped, its facets' groups
         made here and all scored in one pass, in their places' order)."""
-        if self._there is None:
+        there, groups_of = self._there, self._groups_of
+        if there is None:
             return Scoring(list(blocks), *self._args)
         if not apart:
             self.cancel()
-            there_blocks, there_places = self._groups_of(self._there)
-            merged = heapq.merge(zip(places, blocks), zip(there_places, there_blocks), key=itemgetter(0))
+            there_blocks, there_places = groups_of(there)
+            merged = heapq.merge(zip(places, blocks, strict=True), zip(there_places, there_blocks, strict=True),
+                                 key=itemgetter(0))
             return Scoring([block for _place, block in merged], *self._args)
         child, self._child = self._child, None
-        return EarlyScoring(list(blocks), list(places), self._args, child, lambda: self._groups_of(self._there),
-                            self._there if self._done_here is not None else frozenset(), self._done_here)
+        return EarlyScoring(list(blocks), list(places), self._args, child, lambda: groups_of(there),
+                            there if self._done_here is not None else frozenset(), self._done_here)
 
 
 class EarlyScoring(_WithChild):

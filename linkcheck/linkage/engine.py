@@ -117,7 +117,7 @@ class _Materialiser:
         if type(refs) is not array or type(masks) is not list or len(refs) != len(masks):
             return
         masked, size = self._masked, len(attrs)
-        for ref, text in zip(refs, masks):
+        for ref, text in zip(refs, masks, strict=True):
             if 0 <= ref < size and type(text) is str:
                 masked.setdefault(id(attrs[ref]), text)
 
