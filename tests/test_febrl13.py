@@ -231,9 +231,8 @@ def test_the_scoring_child_starts_before_the_exact_pairs_and_is_stopped_if_they_
     profiles = _world(105)
     monkeypatch.setattr(byfacet, "SPLIT_OVER", 0)
     events: list[str] = []
-    # (the child started by `start_early`, made its groups' scoring once this process's are made)
-    started = byfacet.EarlyScoring.__init__
-    cancel = byfacet.EarlyScoring.cancel
+    started = byfacet.Scoring.__init__
+    cancel = byfacet.Scoring.cancel
 
     def starting(self, *args, **kwargs):
         started(self, *args, **kwargs)
@@ -247,8 +246,8 @@ def test_the_scoring_child_starts_before_the_exact_pairs_and_is_stopped_if_they_
         events.append("exact")
         raise MemoryError
 
-    monkeypatch.setattr(byfacet.EarlyScoring, "__init__", starting)
-    monkeypatch.setattr(byfacet.EarlyScoring, "cancel", cancelling)
+    monkeypatch.setattr(byfacet.Scoring, "__init__", starting)
+    monkeypatch.setattr(byfacet.Scoring, "cancel", cancelling)
     monkeypatch.setattr(engine, "_exact_pairs", failing)
     with pytest.raises(MemoryError):
         engine.audit(profiles, DEFAULT_RULES, min_level=Level.LOW)

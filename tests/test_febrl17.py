@@ -189,8 +189,8 @@ def test_masks_made_while_the_child_scores_are_those_made_after(seed, monkeypatc
     made_ahead: list[int] = []
     ahead = engine._Materialiser.mask_ahead
 
-    def counted(self, attrs, done, step=500, besides=()):
-        ahead(self, attrs, done, step, besides)
+    def counted(self, attrs, done, step=500):
+        ahead(self, attrs, done, step)
         made_ahead.append(len(self._masked))
 
     monkeypatch.setattr(engine._Materialiser, "mask_ahead", counted)
@@ -222,14 +222,14 @@ def test_a_failure_while_the_fuzzy_child_scores_ends_the_child(monkeypatch):
         pytest.skip("no fork: no child")
     monkeypatch.setattr(byfacet, "SPLIT_OVER", 0)
     forked = []
-    start = byfacet.start_early
+    start = byfacet.start_scoring
 
     def counting(*args, **kwargs):
-        early = start(*args, **kwargs)
-        forked.append(early._child is not None)
-        return early
+        scoring = start(*args, **kwargs)
+        forked.append(scoring._child is not None)
+        return scoring
 
-    monkeypatch.setattr(engine, "start_early", counting)
+    monkeypatch.setattr(engine, "start_scoring", counting)
     with pytest.raises(ValueError):
         engine.audit(_world(1), DEFAULT_RULES, explanations=[Explanation(("a", "b", "c"), "email", "note", 0)])
     assert forked == [True]  # (a child was at work when it failed)

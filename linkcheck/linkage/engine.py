@@ -9,11 +9,9 @@ planned profile against the accounts on file.
 from __future__ import annotations
 
 import heapq
-import re
-from array import array
 from collections import Counter
 from functools import lru_cache
-from itertools import chain, combinations, filterfalse
+from itertools import chain, combinations
 from operator import attrgetter, itemgetter
 from types import MappingProxyType, ModuleType
 from typing import Callable, Collection, Iterable, NamedTuple, Sequence
@@ -32,7 +30,7 @@ from .evidence import (
     pair_weight, weigh, weighed, weight_terms,
 )
 from . import sieve
-from .byfacet import start_early
+from .byfacet import start_scoring
 from .completion import complete_pairs
 from .explained import Explained
 from .graph import TAINT_STATUSES, _clusters, _taint
@@ -90,36 +88,21 @@ class _Materialiser:
             held = self._masked[id(attr)] = self._mask(attr.kind, attr.normalized, attr.value)
         return held
 
-    def mask_ahead(self, attrs: list[Attribute], done: Callable[[], bool], step: int = 500,
-                   besides: Collection[str] = ()) -> None:
+    def mask_ahead(self, attrs: list[Attribute], done: Callable[[], bool], step: int = 500) -> None:
         """Mask `attrs` in order, `step` at a time, until `done()` or all are: while this process
         would otherwise wait (the fuzzy child's part). `masked` then finds them; a mask depends
         on nothing but the value, so one made early is the one it would make. A value whose mask
-        fails (an unknown kind) is left for `masked`, which fails as before if it is shown.
-        `besides`: kinds left out (the fuzzy child masks them: `masks_of`, `received`)."""
+        fails (an unknown kind) is left for `masked`, which fails as before if it is shown."""
         masked, mask = self._masked, self._mask
         for start in range(0, len(attrs), step):
             if done():
                 return
             for attr in attrs[start:start + step]:
-                if id(attr) not in masked and attr.kind not in besides:
+                if id(attr) not in masked:
                     try:
                         masked[id(attr)] = mask(attr.kind, attr.normalized, attr.value)
                     except Exception:  # noqa: BLE001 - only if a finding shows it (`masked`)
                         pass
-
-    def received(self, attrs: list[Attribute], made: object) -> None:
-        """The masks `masks_of` made of `attrs` (in the fuzzy child, from the same values), kept
-        as `masked` would make them; anything else is ignored (each is then made here)."""
-        if type(made) is not tuple or len(made) != 2:
-            return
-        refs, masks = made
-        if type(refs) is not array or type(masks) is not list or len(refs) != len(masks):
-            return
-        masked, size = self._masked, len(attrs)
-        for ref, text in zip(refs, masks, strict=True):
-            if 0 <= ref < size and type(text) is str:
-                masked.setdefault(id(attrs[ref]), text)
 
     def finding(self, rule, name_a: str, attr_a: Attribute, name_b: str, attr_b: Attribute,
                 similarity: float | None) -> Finding:
@@ -163,37 +146,6 @@ class _Materialiser:
         accounts = (name_a, name_b) if name_a < name_b else (name_b, name_a)
         weight = pair_weight((e.rule.weight, e.rule.family, e.rule.context) for e in kept)
         return new_pair(accounts, level, score, tuple(findings), weight)  # (PairRisk(...), faster)
-
-
-def masks_of(mask: Mask, attrs: list[Attribute], kinds: Collection[str], enough: Callable[[], bool] = lambda: True,
-             step: int = 500) -> tuple[array, list[str]]:
-    """The masks the fuzzy child makes once its part is scored, which this process then need
-    not make: of `attrs` of `kinds` (its own facets' values), then of the others from the last
-    backwards, `step` at a time, until `enough()` (this process waits for the child:
-    `mask_ahead` masks from the first on meanwhile). (Their refs, their masks); a value whose
-    mask fails is left out (`_Materialiser.masked` fails as before if it is shown)."""
-    refs = array("q")
-    masks: list[str] = []
-
-    def made(ref: int, attr: Attribute) -> None:
-        try:
-            text = mask(attr.kind, attr.normalized, attr.value)
-        except Exception:  # noqa: BLE001 - only if a finding shows it
-            return
-        refs.append(ref)
-        masks.append(text)
-
-    for ref, attr in enumerate(attrs):
-        if attr.kind in kinds:
-            made(ref, attr)
-    for end in range(len(attrs), 0, -step):
-        if enough():
-            break
-        for ref in range(end - 1, max(end - step, 0) - 1, -1):
-            attr = attrs[ref]
-            if attr.kind not in kinds:
-                made(ref, attr)
-    return refs, masks
 
 
 def _finding_order(f: Finding) -> tuple:
@@ -274,50 +226,21 @@ def _audit(profiles, rules, min_level, link_level, account, explanations, max_pa
         except ValueError:
             raise UsageError(_("no account named {account!r}", account=account)) from None
 
+    attr_of, owner, shared = _group_by_key(profiles, hub_keys)
     scoring = None
     if fuzzy_matches is None:
         # The blocking groups (the "~facet:..." keys, which _exact_pairs sets aside) are scored
-        # from now: a child (linkage.byfacet) forked once the keys are counted makes the heaviest
-        # facet's groups and scores them, while this process groups the other keys, finds the
-        # exact pairs and scores the other groups; the two parts' matches merge by the groups'
-        # places in one grouping's order (`_placer`).
+        # from now: a child (linkage.byfacet) scores some while this process finds the exact pairs.
         # (Each value's text and exact key looked up by a list's own `__getitem__`, in C: the
         # scoring asks for them about 150,000 times on FEBRL4's 10,000 records.)
-        attr_of, owner, counts, repeated = _keys_counted(profiles, hub_keys)
-        sizes, keys_of = _blocking_keys(counts, repeated)
-        del counts
-        place = _placer(attr_of)
-
-        def groups_of(facets: frozenset[str]) -> tuple[list[tuple[str, list[int]]], list[int]]:
-            # (in the child: its facets' groups, from their keys, with their places)
-            items = list(_grouped(attr_of, set(chain.from_iterable(keys_of[facet] for facet in facets)),
-                                  hub_keys).items())
-            return _blocking_groups(dict(items)), list(map(place, items))
-
-        early = start_early(
-            sizes, sum(map(len, keys_of.values())), groups_of,
+        scoring = start_scoring(
+            [(key[len(BLOCKING_PREFIX): key.find(":")], refs) for key, refs in shared.items()
+             if key.startswith(BLOCKING_PREFIX)],
             list(map(_NORMALIZED, attr_of)).__getitem__,
             list(map(_own_exact_key, attr_of)).__getitem__,
             owner,
             rules,
-            # (the registry's own masks only: a caller's is called as before, when a finding shows it)
-            then=(lambda facets, waited: masks_of(kinds_mask, attr_of, facets, waited)) if mask is kinds_mask else None,
         )
-        try:
-            child_facets = early.facets
-            child_keys = set(chain.from_iterable(keys_of[facet] for facet in child_facets))
-            shared = _grouped(attr_of, repeated.difference(child_keys) if child_keys else repeated, hub_keys)
-            items = [item for item in shared.items() if item[0].startswith(BLOCKING_PREFIX)]
-            apart = not child_keys or _apart_by_keys(attr_of, child_keys, {
-                key for facet, keys in keys_of.items() if facet not in child_facets for key in keys})
-            del repeated, child_keys
-            scoring = early.scoring(_blocking_groups(dict(items)), list(map(place, items)) if child_facets else [],
-                                    apart)
-        except BaseException:
-            early.cancel()
-            raise
-    else:
-        attr_of, owner, shared = _group_by_key(profiles, hub_keys)
     try:
         # (made here, while the child may run: a failure -- a malformed explanation -- ends it too)
         materialiser = _Materialiser(mask, explanations)
@@ -333,13 +256,9 @@ def _audit(profiles, rules, min_level, link_level, account, explanations, max_pa
         # ones (what _add_fuzzy would ask of nearly each of them afterwards).
         # What is left of the wait for the child: the values' masks, which the pairs' findings
         # ask for at the end (the registry's own masks only: a caller's is called as before).
-        # The child, once its part is scored, masks its own facets' values, then others until
-        # this process is done with its part (`masks_of`).
-        besides = scoring.then_facets
         matches = scoring.matches(meanwhile=lambda here: _near_of(here, attr_of, rules, near_of),
-                                  idle=(lambda done: materialiser.mask_ahead(attr_of, done, besides=besides))
-                                  if mask is kinds_mask else None,
-                                  received=lambda made: materialiser.received(attr_of, made))
+                                  idle=(lambda done: materialiser.mask_ahead(attr_of, done)) if mask is kinds_mask
+                                  else None)
         del scoring
     else:
         matches = _given_matches(fuzzy_matches, profiles, attr_of)
@@ -431,15 +350,6 @@ def _group_by_key(profiles: list[Profile], hub_keys: Collection[str] = ()
     """Attributes with keys (`attr_of`, indexed by ref), their accounts (`owner`), and every
     key held by two or more attributes, or in `hub_keys`, -> their refs. Only keys seen twice
     get a list, so millions of unique keys stay cheap."""
-    attr_of, owner, counts, repeated = _keys_counted(profiles, hub_keys)
-    del counts
-    return attr_of, owner, _grouped(attr_of, repeated, hub_keys)
-
-
-def _keys_counted(profiles: list[Profile], hub_keys: Collection[str] = ()
-                  ) -> tuple[list[Attribute], list[int], Counter[str], set[str]]:
-    """`_group_by_key`'s first step: `attr_of`, `owner`, how many times each key is held, and
-    the keys `_grouped` makes groups of (held twice or more, or in `hub_keys`)."""
     attr_of = [a for p in profiles for a in p.attributes if a.keys]
     owner = [i for i, p in enumerate(profiles) for a in p.attributes if a.keys]
     # Count every key in C first (Counter over a flat iterator), then walk only the
@@ -450,13 +360,7 @@ def _keys_counted(profiles: list[Profile], hub_keys: Collection[str] = ()
     # A hub key keeps its group (and so its place among the hubs) when only one of its
     # holders is here: the others were left out (`quiet_hub`).
     repeated.update(key for key in hub_keys if key in counts)
-    return attr_of, owner, counts, repeated
-
-
-def _grouped(attr_of: list[Attribute], repeated: set[str], hub_keys: Collection[str] = ()) -> dict[str, list[int]]:
-    """`_group_by_key`'s second step: each key of `repeated` held by two or more attributes, or
-    in `hub_keys`, -> their refs, in the order the keys are first held. Of a subset of
-    `repeated`, exactly the groups of those keys, in the same order (`_audit`'s early child)."""
+    del counts
     shared: dict[str, list[int]] = {}
     shared_get = shared.get
     isdisjoint = repeated.isdisjoint
@@ -472,51 +376,7 @@ def _grouped(attr_of: list[Attribute], repeated: set[str], hub_keys: Collection[
             elif group[-1] != ref:
                 group.append(ref)
     # A key repeated inside one attribute is not shared.
-    return {key: refs for key, refs in shared.items() if len(refs) > 1 or key in hub_keys}
-
-
-def _placer(attr_of: list[Attribute]) -> Callable[[tuple[str, list[int]]], int]:
-    """The place of a group `_grouped` made, (key, refs), in the order `_grouped` gives: a key
-    by its first holder, then by its place among that holder's keys (as one number), whatever
-    other keys were grouped with it."""
-    width = max(map(len, map(_KEYS, attr_of)), default=0) + 1
-
-    def place(item: tuple[str, list[int]]) -> int:
-        first = item[1][0]
-        return first * width + attr_of[first].keys.index(item[0])
-
-    return place
-
-
-def _apart_by_keys(attr_of: list[Attribute], these: set[str], those: set[str]) -> bool:
-    """Whether no value holds a key of `these` and one of `those` (the fuzzy child's blocking
-    keys and this process's: then no value is in groups of both parts)."""
-    # (the values holding a key of `these`, picked out in C, then whether any holds one of `those`)
-    return all(map(those.isdisjoint, filterfalse(these.isdisjoint, map(_KEYS, attr_of))))
-
-
-def _blocking_groups(shared: dict[str, list[int]]) -> list[tuple[str, list[int]]]:
-    """The blocking groups ("~facet:..." keys) among `shared`, as (facet, refs), in its order."""
-    return [(key[len(BLOCKING_PREFIX): key.find(":")], refs) for key, refs in shared.items()
-            if key.startswith(BLOCKING_PREFIX)]
-
-
-def _blocking_keys(counts: Counter[str], repeated: set[str]) -> tuple[Counter[str], dict[str, list[str]]]:
-    """The blocking keys of `repeated` by facet, and how many values each facet's hold, read
-    from the keys' counts before any group is made (a key repeated inside one value counted
-    each time: weights for `byfacet.start_early`, not the groups' sizes)."""
-    size: Counter[str] = Counter()
-    keys_of: dict[str, list[str]] = {}
-    start = len(BLOCKING_PREFIX)
-    for key in filter(_IS_BLOCKING, repeated):  # (the blocking keys, picked out in C)
-        facet = key[start: key.find(":")]
-        size[facet] += counts[key]
-        listed = keys_of.get(facet)
-        if listed is None:
-            keys_of[facet] = [key]
-        else:
-            listed.append(key)
-    return size, keys_of
+    return attr_of, owner, {key: refs for key, refs in shared.items() if len(refs) > 1 or key in hub_keys}
 
 
 def _exact_pairs(shared: dict[str, list[int]], attr_of: list[Attribute], owner: list[int], rules: Rules,
@@ -969,8 +829,6 @@ _fuzzy_text_once = lru_cache(maxsize=1 << 14)(fuzzy_text)
 
 
 _NORMALIZED = attrgetter("normalized")
-_KEYS = attrgetter("keys")
-_IS_BLOCKING = re.compile(re.escape(BLOCKING_PREFIX)).match  # (str.startswith, as a C predicate)
 
 
 def _own_exact_key(attr: Attribute) -> str | None:
