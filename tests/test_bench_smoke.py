@@ -60,6 +60,14 @@ def test_benchmark_reports_one_positive_figure_per_timed_command(report):
     assert result["peak_mb"] == max(result[f"{t}_peak_mb"] for t in TIMED)
 
 
+def test_benchmark_says_the_key_derivation_each_store_was_given(report):
+    """`init` calibrates Argon2id on the machine as it is then (a busy VM calibrates cheaper), so
+    the `check` and `precheck` figures come with the iterations and memory the store got."""
+    (result,) = report["results"]
+    assert isinstance(result["kdf_iterations"], int) and result["kdf_iterations"] >= 1
+    assert isinstance(result["kdf_memory_kib"], int) and result["kdf_memory_kib"] >= 8
+
+
 def test_benchmark_reports_the_audit_with_no_sieve_cache_apart(report):
     """The audit row is the repeated (warm) audit; the first audit, with no file of the sieve's
     verdicts (store/sievecache.py), is its own figure."""
