@@ -428,6 +428,69 @@ def test_an_export_that_fails_on_its_own_says_its_own_error_or_the_damage(cli, d
     assert not Path("all.json").exists()
 
 
+def test_a_row_the_full_check_passes_is_exported_as_by_the_full_open(cli, demo_store, audit_dir, opens,
+                                                                     monkeypatch):
+    """A version stored as REAL (1.5, which the MAC and the associated data read as 1, so the
+    full open accepts the row and opens it): not the snapshot's row as read, so every table is
+    checked then -- and as that passes, the export goes on and writes what the full open writes
+    (a review found it refused where the old code exported)."""
+    _snapshot(cli, audit_dir)
+    with sqlite3.connect(demo_store) as conn:
+        conn.execute("UPDATE accounts SET version = version + 0.5 WHERE id = (SELECT max(id) FROM accounts)")
+    opens.take()
+    through = cli("export", "-o", "through.json")
+    assert opens.take() == (1, 1)  # the snapshot's way at open, then the full check at the row
+    full = _without_snapshot(cli, monkeypatch, "export", "-o", "full.json")
+    assert through.exit_code == full.exit_code == 0, (through.output, full.output)
+    assert Path("through.json").read_bytes() == Path("full.json").read_bytes()
+
+
+@pytest.mark.parametrize("tampered", [False, True])
+def test_a_read_error_during_the_export_is_the_full_opens_message(cli, demo_store, audit_dir, monkeypatch,
+                                                                   tampered):
+    """SQLite failing once while the rows are read as they come: raised as it comes (the old
+    code's message on an intact store), the rows not yet read compared before the transaction
+    ends (the damage on a tampered one) -- never "tampered with" for a read that failed once."""
+    _snapshot(cli, audit_dir)
+    if tampered:
+        _tamper_body_tag(demo_store, demo_store)  # willow-us: a row after the failing read
+    import linkcheck.store.sqlite as backend
+
+    class Failing:
+        def __init__(self, conn):
+            self._conn = conn
+
+        def execute(self, sql, *args):
+            cursor = self._conn.execute(sql, *args)
+            if sql.startswith("SELECT id, version, name_tag, body, substr(keys, -16) FROM accounts"):  # the rows as read
+                def rows():
+                    yield next(cursor)
+                    raise sqlite3.OperationalError("disk I/O error")
+                return rows()
+            return cursor
+
+        def __getattr__(self, name):
+            return getattr(self._conn, name)
+
+    def in_one_process(work, items):
+        yield from map(work, items)
+
+    monkeypatch.setattr(output, "balanced_map", in_one_process)
+    monkeypatch.setattr(output, "_EXPORT_BATCH", 1)
+    connect = backend._connect
+    with monkeypatch.context() as mp:
+        mp.setattr(backend, "_connect", lambda path: Failing(connect(path)))
+        failed = cli("export", "-o", "all.json")
+    assert not Path("all.json").exists()
+    if tampered:
+        full = _without_snapshot(cli, monkeypatch, "export", "-o", "all.json")
+        assert failed.exit_code == full.exit_code == 5, failed.output
+        assert failed.output == full.output
+    else:
+        assert failed.exit_code != 0 and "disk I/O error" in failed.output, failed.output
+        assert "tampered" not in failed.output
+
+
 def test_an_export_to_standard_output_compares_every_row_before_it_shows_one(cli, demo_store, audit_dir, opens,
                                                                               monkeypatch):
     _snapshot(cli, audit_dir)

@@ -25,6 +25,7 @@ Every command runs in one SQLite transaction: a reader sees one snapshot, a writ
 from __future__ import annotations
 
 import bisect
+import itertools
 import json
 import os
 import sqlite3
@@ -33,7 +34,7 @@ import threading
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterable, Iterator, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator, TypeVar
 
 from cryptography.exceptions import InvalidTag
 
@@ -475,7 +476,7 @@ class Store:
         command's end): with such a snapshot the accounts table is not read at open at all;
         `iter_account_rows` compares each row with the snapshot's as it reads it, and any
         difference, or a body that ends before every row was read and compared, is the full
-        check's failure (`_rows_differ`).
+        check's failure (`_verify_all`).
         """
         check_store_file(path)
         secret = passphrase() if callable(passphrase) else passphrase
@@ -674,10 +675,10 @@ class Store:
                 rows = self._conn.execute(_ACCOUNT_TAGS_QUERY).fetchall()
             except (sqlite3.Error, UnicodeDecodeError):
                 if not self._failing:
-                    self._rows_differ()  # (which says what the full check reading them says)
+                    self._verify_all()  # (which says what the full check reading them says)
                 rows = None  # the table does not read: the error that stopped the body stands
             if rows is not None and not unread.same_rows(rows):
-                self._rows_differ()
+                self._verify_all()  # its failure raised; a table that passes it is what the full open gives
         accounts = self._verified["accounts"]
         if isinstance(accounts, auditcache.Deferred) and self._audit_snapshot is not None:
             # the audit cache's rows (an audit's or report's open): made now, as a plain map
@@ -891,8 +892,13 @@ class Store:
     def _rows_compared(self, snapshot: auditcache.Snapshot) -> Iterator[tuple]:
         """`iter_account_rows` when the accounts table was not read at open (`rows_as_read`):
         each row, as it is read, must be the snapshot's verified row at its place (as
-        `Snapshot.same_rows` compares them), and every row must be read; anything else is
-        `_rows_differ`. Only rows so compared are given."""
+        `Snapshot.same_rows` compares them). At the first that is not -- or a row too many or
+        too few, a text that does not decode -- every table is verified as a full open verifies
+        it (`_verify_all`), whose failure is raised; a table that passes it (a row the snapshot
+        holds otherwise than SQLite now gives it: a version stored as REAL, 1.5, which the MAC
+        reads as 1) is read on as a fully verified table is (`_checked_rows`). A
+        SQLite error is raised as it comes: `Store.open` then compares the rows still unread
+        (`finish_verification`), so a tampered table says so and an intact one gives the error."""
         ids, versions = snapshot.ids(), memoryview(snapshot._versions).cast("Q").tolist()
         names, bodies, keys = snapshot._names, snapshot._bodies, snapshot._keys
         n = len(ids)
@@ -900,31 +906,34 @@ class Store:
         try:
             rows = iter(self._conn.execute(
                 "SELECT id, version, name_tag, body, substr(keys, -16) FROM accounts NOT INDEXED ORDER BY id"))
-        except (sqlite3.Error, UnicodeDecodeError):  # the full check says what the table is
-            self._rows_differ()
-        while True:
-            try:
+            while True:
                 row = next(rows, None)
-            except (sqlite3.Error, UnicodeDecodeError):
-                self._rows_differ()
-            if row is None:
-                break
-            row_id, version, tag, body, keys_tag = row
-            a = 16 * i
-            if (i >= n or type(row_id) is not int or row_id != ids[i] or type(version) is not int
-                    or version != versions[i] or type(tag) is not bytes or tag != names[a : a + 16]
-                    or type(body) is not bytes or body[-16:] != bodies[a : a + 16] or type(keys_tag) is not bytes
-                    or keys_tag != keys[a : a + 16]):
-                self._rows_differ()
-            i += 1
-            yield row_id, version, tag, body
-        if i != n:
-            self._rows_differ()
+                if row is None:
+                    break
+                row_id, version, tag, body, keys_tag = row
+                a = 16 * i
+                if (i >= n or type(row_id) is not int or row_id != ids[i] or type(version) is not int
+                        or version != versions[i] or type(tag) is not bytes or tag != names[a : a + 16]
+                        or type(body) is not bytes or body[-16:] != bodies[a : a + 16] or type(keys_tag) is not bytes
+                        or keys_tag != keys[a : a + 16]):
+                    self._verify_all()
+                    yield from self._checked_rows((r[:4] for r in itertools.chain([row], rows)), i)
+                    return
+                i += 1
+                yield row_id, version, tag, body
+        except UnicodeDecodeError:  # (a text column: the full check says what it says of it)
+            if self._rows_unread is not None:
+                self._verify_all()
+            raise
         self._rows_unread = None
+        if i != n:
+            self._verify_all()
+            self._check_rows_seen(i)
 
-    def _rows_differ(self) -> NoReturn:
-        """The accounts table is not the snapshot's verified rows (`rows_as_read`): every table
-        verified now, in this transaction, as a full open does -- its failure is what is raised."""
+    def _verify_all(self) -> None:
+        """Every table verified now, in this transaction, as a full open verifies it -- the
+        accounts table no longer taken from the audit cache's snapshot (`rows_as_read`) -- its
+        failure raised with the open's message; the maps then those of a full open."""
         self._rows_unread = None
         self._verified = {table: {} for table in TABLES}
         self._account_ids = {}
@@ -932,9 +941,6 @@ class Store:
         self._table_acc.clear()
         try:  # (said as the open says it)
             self._verify_manifest(_fetch_for_verify(self._conn, key_indexes=False))
-            # (The manifest vouches for the table, so for the snapshot's rows, whose MAC share it
-            # matched too: the same rows. Not reached unless the keyed MAC is broken.)
-            raise StoreDamaged(_("store was tampered with or damaged: a row read differs from the one verified at open"))
         except StoreDamaged as exc:
             raise StoreDamaged(self._damage_hint(exc.message)) from None
         except sqlite3.Error as exc:
@@ -1211,10 +1217,15 @@ class Store:
         if self._rows_unread is not None:
             yield from self._rows_compared(self._rows_unread)
             return
-        seen = 0
+        yield from self._checked_rows(
+            self._conn.execute("SELECT id, version, name_tag, body FROM accounts NOT INDEXED ORDER BY id"))
+
+    def _checked_rows(self, rows: Iterable[tuple], seen: int = 0) -> Iterator[tuple]:
+        """`rows` (id, version, name tag, body), each checked to be a row verified at open,
+        and all of them there with the `seen` already given."""
         verified = self._verified["accounts"]
         get = verified.real().get if isinstance(verified, auditcache.Deferred) else verified.get
-        for row in self._conn.execute("SELECT id, version, name_tag, body FROM accounts NOT INDEXED ORDER BY id"):
+        for row in rows:
             # `_check_row` inline for a row that passes it (100,000 of them in an export); any
             # other row goes through it, which says what is wrong.
             row_id, version, tag, body = row
@@ -1224,6 +1235,9 @@ class Store:
                 self._check_row("accounts", *row)
             seen += 1
             yield row
+        self._check_rows_seen(seen)
+
+    def _check_rows_seen(self, seen: int) -> None:
         if seen != len(self._verified["accounts"]):
             raise StoreDamaged(_("store was tampered with or damaged: a table reads back other rows than verified at open"))
 
