@@ -436,7 +436,6 @@ class Store:
         # The audit cache's snapshot whose verified rows the accounts table, not read at open,
         # must be as it is read (`Store.open(..., rows_as_read=True)`, `_rows_compared`).
         self._rows_unread: auditcache.Snapshot | None = None
-        self._failing = False  # the body raised: `finish_verification` runs before the rollback
 
     # ----- opening ---------------------------------------------------------------------------
 
@@ -593,16 +592,14 @@ class Store:
                 store._commit_manifest()
             conn.execute("COMMIT")
         except sqlite3.Error as exc:
-            store._failing = True
             try:
-                store.finish_verification()  # a damaged store says so, whatever failed first
+                store.finish_verification(failing=True)  # a damaged store says so, whatever failed first
             finally:  # (after: the rows still to compare are read in this transaction)
                 _rollback(conn)
             raise _sqlite_failure(exc, path) from None
         except Exception:
-            store._failing = True
             try:
-                store.finish_verification()
+                store.finish_verification(failing=True)
             finally:
                 _rollback(conn)
             raise
@@ -665,16 +662,19 @@ class Store:
         self._manifest = manifest
         self._macs_pending = tuple(tables)
 
-    def finish_verification(self) -> None:
+    def finish_verification(self, *, failing: bool = False) -> None:
         """The rows' MACs left by `Store.open(..., defer_macs=True)`, checked against the
         manifest's accumulator (no-op when none are left): the rows verified at open, as
-        `_verify_rows` would have made them, with the same error when they do not add up."""
+        `_verify_rows` would have made them, with the same error when they do not add up; and
+        after `Store.open(..., rows_as_read=True)`, the accounts rows the body did not read,
+        compared with the snapshot's (`failing`: the body raised, so a table that does not read
+        leaves the body's error standing)."""
         unread, self._rows_unread = self._rows_unread, None
         if unread is not None:  # the body did not read every row: they are compared now
             try:
                 rows = self._conn.execute(_ACCOUNT_TAGS_QUERY).fetchall()
             except (sqlite3.Error, UnicodeDecodeError):
-                if not self._failing:
+                if not failing:
                     self._verify_all()  # (which says what the full check reading them says)
                 rows = None  # the table does not read: the error that stopped the body stands
             if rows is not None and not unread.same_rows(rows):
@@ -810,19 +810,22 @@ class Store:
                     snapshot, lambda: self._leave_gate_cache()._account_ids)
                 return True
         # Not usable: start again from nothing (the caller verifies every table).
+        self._forget_verified()
+        return False
+
+    def _forget_verified(self) -> None:
+        """No table verified any more (a snapshot that does not fit, or left after all): the
+        caller then verifies every table as a full open does."""
         self._verified = {table: {} for table in TABLES}
+        self._account_ids = {}
         self._explanation_ids.clear()
         self._table_acc.clear()
-        return False
 
     def _leave_gate_cache(self) -> "Store":
         """A part of the snapshot did not open: drop it and verify every table now, in this
         transaction, as a full open does (the snapshot is made again afterwards)."""
         self._gate = None
-        self._verified = {table: {} for table in TABLES}
-        self._account_ids = {}
-        self._explanation_ids.clear()
-        self._table_acc.clear()
+        self._forget_verified()
         self._index_rows = []
         self._verify_manifest()
         return self
@@ -848,9 +851,7 @@ class Store:
                 self._account_ids = auditcache.Deferred(snapshot.account_ids)  # type: ignore[assignment]
                 return True
         # Not usable: start again from nothing (the caller verifies every table).
-        self._verified = {table: {} for table in TABLES}
-        self._explanation_ids.clear()
-        self._table_acc.clear()
+        self._forget_verified()
         return False
 
     def _open_from_verified_rows(self, fetched: tuple, rows_file: "gatecache.SealedFile", identity: str) -> bool:
@@ -883,10 +884,7 @@ class Store:
         except StoreDamaged:  # said by the full check, as without a snapshot (the same message)
             pass
         # Not usable: start again from nothing (the caller verifies every table).
-        self._verified = {table: {} for table in TABLES}
-        self._account_ids.clear()
-        self._explanation_ids.clear()
-        self._table_acc.clear()
+        self._forget_verified()
         return False
 
     def _rows_compared(self, snapshot: auditcache.Snapshot) -> Iterator[tuple]:
@@ -935,10 +933,7 @@ class Store:
         accounts table no longer taken from the audit cache's snapshot (`rows_as_read`) -- its
         failure raised with the open's message; the maps then those of a full open."""
         self._rows_unread = None
-        self._verified = {table: {} for table in TABLES}
-        self._account_ids = {}
-        self._explanation_ids.clear()
-        self._table_acc.clear()
+        self._forget_verified()
         try:  # (said as the open says it)
             self._verify_manifest(_fetch_for_verify(self._conn, key_indexes=False))
         except StoreDamaged as exc:
