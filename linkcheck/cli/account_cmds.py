@@ -22,7 +22,6 @@ from .output import (
 )
 
 
-
 REGION_HELP = (
     N_("Country (e.g. US, GB, CN) for phone numbers written without a country code "
     "(default: the account's marketplace, else the `region` setting).")

@@ -38,7 +38,6 @@ class StatusChoice(click.Choice):
 STATUS = StatusChoice(STATUSES, case_sensitive=False)
 
 
-
 def no_passphrase_help() -> str:
     """Where a passphrase can come from, in the interface language (no source gave one)."""
     return _("no passphrase: give --passphrase-file FILE (mode 600), set {env}, run `linkcheck unlock` first, "

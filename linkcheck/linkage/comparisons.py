@@ -25,7 +25,6 @@ OSA = LazyImport(globals(), "OSA", "rapidfuzz.distance.OSA")
 default_process = LazyImport(globals(), "default_process", "rapidfuzz.utils", "default_process")
 
 
-
 def preload() -> None:
     """Import rapidfuzz now, for the stand-ins above to find it loaded (its package imports every
     scorer at once: 15-20 ms of CPU here): a precheck does it while the store's key is derived,
@@ -397,7 +396,6 @@ class NearNumber(Typo):
 
     __slots__ = ()
     agree = staticmethod(near_numbers)
-
 
 
 # ---------------------------------------------------------------------------------------------
