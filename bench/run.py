@@ -153,17 +153,27 @@ def _timed(figures: dict, key: str, args: list[str], env: dict, workdir: Path, r
 GATE_CACHE_MIN_ACCOUNTS = 2000  # store/gatecache.py MIN_ACCOUNTS: smaller stores get no snapshot
 
 
-def _wait_for_gate_cache(cache: Path, count: int, seconds: float = 60.0) -> None:
-    """Until the detached writer has put a snapshot in place and let go of its lock (or a
-    minute); at once for a store too small to get one."""
+def _wait_for_gate_cache(cache: Path, count: int, since: float, seconds: float = 60.0) -> None:
+    """Until the detached writer has put a snapshot written after `since` (time.time() before
+    the command that makes it) in place and let go of its lock (or a minute); at once for a
+    store too small to get one. Every call follows a write or an emptied cache, so a new
+    snapshot is always coming: an older one a kept store holds (`--keep`) is not it."""
     if count < GATE_CACHE_MIN_ACCOUNTS:
         return
     gate = cache / "linkcheck" / "gate"
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
-        if gate.is_dir() and any(gate.glob("*.sealed")) and not any(gate.glob(".*.lock")):
+        if (gate.is_dir() and not any(gate.glob(".*.lock"))
+                and any(_modified(path) >= since - 0.05 for path in gate.glob("*.sealed"))):
             return
         time.sleep(0.1)
+
+
+def _modified(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except OSError:  # (renamed or removed meanwhile)
+        return 0.0
 
 
 SIEVE_CACHE_MIN_ACCOUNTS = 5000  # below, a store may have too few blocks for the sieve (no file)
@@ -276,8 +286,9 @@ def bench_size(count: int, runs: int, fast_kdf: bool, workdir: Path, identical_s
     # Steady state first: one check takes the full open and leaves the gate cache to a detached
     # process; wait for it, so the timed runs are the checks a user makes between two writes
     # (the first check after a write is the "no gate cache" row below).
+    since = time.time()
     _run(["check", "store-000005", "--machine", str(machine)], env, workdir, (0, 1))
-    _wait_for_gate_cache(cache, count)
+    _wait_for_gate_cache(cache, count, since)
     _timed(figures, "precheck", ["precheck", str(planned)], env, workdir, max(runs, 3), expect=(0, 1))
     _timed(figures, "check", ["check", "store-000005", "--machine", str(machine)], env, workdir, max(runs, 3),
            expect=(0, 1))
@@ -286,10 +297,11 @@ def bench_size(count: int, runs: int, fast_kdf: bool, workdir: Path, identical_s
     full = []
     for _ in range(max(runs, 3)):
         shutil.rmtree(cache, ignore_errors=True)
+        since = time.time()
         full.append(_run(["check", "store-000005", "--machine", str(machine)], env, workdir, (0, 1)))
         # Let its detached writer finish before the next run removes the cache (or the bench
         # removes its folder): a snapshot finished during the next run would be used.
-        _wait_for_gate_cache(cache, count)
+        _wait_for_gate_cache(cache, count, since)
     figures["check_full"] = round(statistics.median(t for t, _c, _p in full), 3)
     figures["check_full_cpu"] = round(statistics.median(c for _t, c, _p in full), 3)
     figures["check_full_peak_mb"] = round(max(p for _t, _c, p in full), 1)

@@ -72,3 +72,43 @@ def test_ab_keyed_runs_without_the_derivation_and_writes_no_key(tmp_path):
 def test_the_gil_check_runs_the_loop_beside_the_derivation():
     out = _gate("gil", "--iterations", "1", "--trials", "1")
     assert out.startswith("loop alone ") and "beside the derivation it ends at" in out and "load" in out
+
+
+def test_the_bench_waits_for_the_gate_snapshot_its_check_makes_not_an_older_one(tmp_path):
+    """A kept store's folder holds the snapshot of an earlier generation: the wait before the
+    timed prechecks goes on until the check's detached writer has put the new one in place (an
+    older bench took the old file for it, and timed prechecks that took the full open)."""
+    import threading
+    import time
+
+    gate = tmp_path / "linkcheck" / "gate"
+    gate.mkdir(parents=True)
+    old = gate / "old.sealed"
+    old.write_bytes(b"older generation")
+    os.utime(old, (time.time() - 600, time.time() - 600))
+    since = time.time()
+    new = gate / "new.sealed"
+
+    def writer() -> None:
+        time.sleep(0.3)
+        lock = gate / ".new.lock"
+        lock.write_bytes(b"")
+        (gate / "new.tmp").write_bytes(b"this generation")
+        os.replace(gate / "new.tmp", new)
+        lock.unlink()
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    try:
+        bench_run._wait_for_gate_cache(tmp_path, bench_run.GATE_CACHE_MIN_ACCOUNTS, since, seconds=30)
+        assert new.exists()
+    finally:
+        thread.join()
+
+
+def test_the_bench_does_not_wait_for_a_gate_snapshot_a_small_store_never_gets(tmp_path):
+    import time
+
+    started = time.monotonic()
+    bench_run._wait_for_gate_cache(tmp_path, bench_run.GATE_CACHE_MIN_ACCOUNTS - 1, time.time(), seconds=30)
+    assert time.monotonic() - started < 5
