@@ -60,6 +60,25 @@ def test_account_list_table_says_how_many_matched_when_it_shows_a_page(cli, list
     assert lines[-1] == ("Showing 3-4 of 7 account(s); --limit, --page or --offset show others (--limit 0: all).")
 
 
+def test_account_list_table_says_where_the_accounts_end_for_a_page_past_them(cli, listed_store):
+    result = cli("account", "list", "--limit", "3", "--page", "4")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines() == ["Page 4 is past the end: 7 account(s), 3 page(s) of 3."]
+    result = cli("account", "list", "--page", "2")  # (pages of fifty: one)
+    assert result.stdout.splitlines() == ["Page 2 is past the end: 7 account(s), 1 page(s) of 50."]
+    result = cli("account", "list", "--offset", "7", "--status", "active")
+    assert result.stdout.splitlines() == ["--offset 7 is past the end: 4 account(s)."]
+    # In Chinese, as the rest of the listing.
+    result = cli("account", "list", "--limit", "3", "--page", "4", env={"LINKCHECK_LANG": "zh"})
+    assert result.stdout.splitlines() == ["第 4 页超出了范围：共 7 个账户，每页 3 个，共 3 页。"]
+
+
+def test_account_list_says_none_where_nothing_matches_at_all(cli, listed_store):
+    result = cli("account", "list", "--page", "2", "--status", "closed")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines() == ["(none)"]
+
+
 def test_account_list_table_has_no_paging_line_when_everything_is_shown(cli, listed_store):
     result = cli("account", "list")
     assert result.stdout.splitlines()[-1].split()[0] == "shop-6"

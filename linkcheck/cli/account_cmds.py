@@ -177,6 +177,14 @@ def account_list(fmt, text, statuses, marketplace, limit, offset, page, count_va
     if fmt == "table" and not matched and not (text or statuses or marketplace):
         click.echo(_("No accounts yet. Add one with `linkcheck account add NAME` or `linkcheck import FILE`."))
         return
+    if fmt == "table" and not shown and matched:
+        # A page or an offset past the last account: say where the accounts end, not "(none)".
+        if page is not None:
+            click.echo(_("Page {page:,} is past the end: {matched:,} account(s), {pages:,} page(s) of {limit:,}.",
+                         page=page, matched=matched, pages=-(-matched // limit), limit=limit))
+        else:
+            click.echo(_("--offset {start:,} is past the end: {matched:,} account(s).", start=start, matched=matched))
+        return
     click.echo(render_rows(rows, fmt, columns))
     if fmt == "table" and len(shown) < matched:
         first = start + 1 if shown else start
