@@ -428,12 +428,11 @@ def test_an_export_that_fails_on_its_own_says_its_own_error_or_the_damage(cli, d
     assert not Path("all.json").exists()
 
 
-def test_a_row_the_full_check_passes_is_exported_as_by_the_full_open(cli, demo_store, audit_dir, opens,
-                                                                     monkeypatch):
-    """A version stored as REAL (1.5, which the MAC and the associated data read as 1, so the
-    full open accepts the row and opens it): not the snapshot's row as read, so every table is
-    checked then -- and as that passes, the export goes on and writes what the full open writes
-    (a review found it refused where the old code exported)."""
+def test_a_version_stored_as_real_is_refused_by_the_export_as_by_the_full_open(cli, demo_store, audit_dir, opens,
+                                                                               monkeypatch):
+    """A version stored as REAL (1.5, which the MAC's `%d` would read as 1: the row would pass
+    with a version no write gave it): not the snapshot's row as read, so every table is checked
+    then -- and that check refuses it, as the full open does, with the same message."""
     _snapshot(cli, audit_dir)
     with sqlite3.connect(demo_store) as conn:
         conn.execute("UPDATE accounts SET version = version + 0.5 WHERE id = (SELECT max(id) FROM accounts)")
@@ -441,8 +440,10 @@ def test_a_row_the_full_check_passes_is_exported_as_by_the_full_open(cli, demo_s
     through = cli("export", "-o", "through.json")
     assert opens.take() == (1, 1)  # the snapshot's way at open, then the full check at the row
     full = _without_snapshot(cli, monkeypatch, "export", "-o", "full.json")
-    assert through.exit_code == full.exit_code == 0, (through.output, full.output)
-    assert Path("through.json").read_bytes() == Path("full.json").read_bytes()
+    assert through.exit_code == full.exit_code == 5, (through.output, full.output)
+    assert through.output == full.output
+    assert "a row has the wrong shape" in full.output
+    assert not Path("through.json").exists() and not Path("full.json").exists()
 
 
 @pytest.mark.parametrize("tampered", [False, True])

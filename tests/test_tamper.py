@@ -602,11 +602,16 @@ def _version_made_text(path: Path, cli) -> None:
     _sql(path, ("UPDATE accounts SET version = 'one' WHERE id = (SELECT max(id) FROM accounts)",))
 
 
+def _version_made_real(path: Path, cli) -> None:
+    """1.5 (REAL): the MAC's and the associated data's `%d` would read it as 1, the row's own."""
+    _sql(path, ("UPDATE accounts SET version = version + 0.5 WHERE id = (SELECT max(id) FROM accounts)",))
+
+
 def _name_tag_made_text(path: Path, cli) -> None:
     _sql(path, ("UPDATE explanations SET name_tag = 'a name tag' WHERE id = (SELECT min(id) FROM explanations)",))
 
 
-@pytest.mark.parametrize("tamper", [*TAMPER_TOLD_BY_MACS, _version_made_text, _name_tag_made_text],
+@pytest.mark.parametrize("tamper", [*TAMPER_TOLD_BY_MACS, _version_made_text, _version_made_real, _name_tag_made_text],
                          ids=lambda f: f.__name__.strip("_"))
 @pytest.mark.parametrize("command", AUDITS, ids=" ".join)
 def test_audit_and_report_fail_a_store_the_mac_check_fails_as_every_command_does(cli, store_path, reference,

@@ -19,7 +19,11 @@ UNRECORDED_KEYS_VERSION = 1  # the match keys of a store whose manifest predates
 
 
 def row_mac_input(table: str, row_id: int, version: int, tag: bytes, *sealed_tails: bytes) -> bytes:
-    """What a row's MAC covers: table, id, version, name tag and its sealed columns' AEAD tags."""
+    """What a row's MAC covers: table, id, version, name tag and its sealed columns' AEAD tags.
+    TypeError for a version that is not an int: `%d` would write a REAL 1.5 as 1, and a row
+    whose version was changed so would pass (the callers say "a row has the wrong shape")."""
+    if type(version) is not int:
+        raise TypeError("version")
     return b"%s|%d|%d|%s|" % (table.encode(), row_id, version, tag) + b"".join(sealed_tails)
 
 
