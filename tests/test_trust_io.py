@@ -228,6 +228,18 @@ def test_export_onto_a_writable_file_owned_by_someone_else_does_not_truncate_it(
     assert target.read_text() == "root's data"
 
 
+@pytest.mark.parametrize("fmt", ["json", "csv"])
+def test_export_without_an_output_says_it_is_missing(cli, demo_store, fmt):
+    """-o is required (`-o -` for standard output): without it, click's usage error and exit 2
+    -- not an internal error (click 8.3 and later stopped enforcing a required option given
+    `default=None`, and the export went on with no path)."""
+    result = cli("export", "--format", fmt)
+    assert result.exit_code == 2, result.output
+    assert "Missing option '-o' / '--output'" in result.stderr
+    assert "internal error" not in result.output
+    assert result.stdout == ""
+
+
 def test_dash_writes_the_export_to_standard_output(cli, demo_store):
     result = cli("export", "-o", "-")
     assert result.exit_code == 0

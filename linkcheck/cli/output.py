@@ -404,14 +404,16 @@ def output_option(*, required: bool = False, default: str | None = None, help: s
         func = click.option(
             "--force", "-f", is_flag=True, help="Overwrite an existing output file without asking."
         )(func)
+        # (No `default` at all when there is none: click 8.3 and later take an explicit
+        # `default=None` as a value given, and stop enforcing `required`.)
+        extra = {"default": default, "show_default": True} if default is not None else {}
         return click.option(
             "-o",
             "--output",
             type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
             required=required,
-            default=default,
-            show_default=default is not None,
             help=N_("{help} Created with mode 600; '-' writes to standard output.", help=help),
+            **extra,
         )(func)
 
     return decorate
