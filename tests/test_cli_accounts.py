@@ -169,6 +169,46 @@ def test_import_csv_with_multiple_values_per_cell(cli, store, tmp_path):
     assert sorted(a["value"] for a in shown["attributes"]) == ["203.0.113.7", "ops@acme.example", "sales@acme.example"]
 
 
+@pytest.mark.parametrize("tail", ["\n", ""])
+def test_import_csv_refuses_a_quote_never_closed_and_writes_nothing(cli, store, tmp_path, tail):
+    """A quote opened and never closed made the rest of the file one cell, imported silently as
+    an account named "unterminated,amazon.com,..." with no values: now exit 3, the line named."""
+    path = tmp_path / "unterm.csv"
+    path.write_text("account,marketplace,email\n"
+                    "acme-us,amazon.com,ops@acme.example\n"
+                    '"unterminated,amazon.com,a@b.example' + tail, encoding="utf-8")
+    result = cli("import", path)
+    assert result.exit_code == 3, result.output
+    assert result.stderr.strip() == (f"linkcheck: error: {path}: line 3: a quote (\") opens a cell that is never "
+                                     "closed; close it or remove it")
+    assert _accounts(cli) == []
+
+
+@pytest.mark.parametrize("tail", ["\n", ""])
+def test_import_csv_reads_quoted_cells_over_several_lines_and_a_last_line_without_newline(cli, store, tmp_path, tail):
+    path = tmp_path / "quoted.csv"
+    path.write_text("account,marketplace,email,address\n"
+                    'acme-us,amazon.com,ops@acme.example,"1 Example Road\nSpringfield, IL 62701"\n'
+                    'lotus-jp,"amazon.co.jp","hello@lotus.example",' + tail, encoding="utf-8")
+    result = cli("import", path)
+    assert result.exit_code == 0, result.output
+    assert sorted(r["name"] for r in _accounts(cli)) == ["acme-us", "lotus-jp"]
+    shown = json.loads(cli("account", "show", "acme-us", "--format", "json", "--reveal").output)
+    assert "1 Example Road\nSpringfield, IL 62701" in [a["value"] for a in shown["attributes"]]
+
+
+def test_import_csv_reads_a_row_that_holds_the_readers_end_line_as_a_row(cli, store, tmp_path):
+    """The line the reader adds after the file's last one, met inside the file, is an ordinary
+    row (here: an invalid account name), not the end: the rows after it are read too."""
+    from linkcheck.importers.safety import _END_LINE
+
+    path = tmp_path / "odd.csv"
+    path.write_text(f"account,marketplace\n{_END_LINE}\nacme-us,amazon.com\n", encoding="utf-8")
+    result = cli("import", path)
+    assert result.exit_code == 3, result.output
+    assert "row 2" in result.output and "row 3" not in result.output
+
+
 def test_import_invalid_rows_reports_every_one_and_writes_nothing(cli, store, tmp_path):
     path = write_json(
         tmp_path / "bad.json",

@@ -392,6 +392,18 @@ def _bounded_lines(fh: TextIO, path: Path) -> Iterator[str]:
         yield line
 
 
+# A line after the file's last one (`csv_rows`): read as a row of its own when the file's last
+# row is closed, taken into a cell when a quote is left open. (Private-use characters: a file
+# that holds this line itself is read as before, as a row, since it is not the end.)
+_END_LINE = "\ue000linkcheck: the end of the file\ue001"
+
+
+def _with_end_line(lines: Iterator[str], ended: list) -> Iterator[str]:
+    yield from lines
+    ended.append(True)
+    yield _END_LINE + "\n"
+
+
 def csv_rows(path: Path, raw: BinaryIO, encoding: str | None) -> Iterator[list[str]]:
     """The rows of a CSV file, header first, streamed: the encoding detected (`_open_text`) or
     given, the separator (',', ';' or tab) told from the first line, each line bounded
@@ -406,7 +418,20 @@ def csv_rows(path: Path, raw: BinaryIO, encoding: str | None) -> Iterator[list[s
             fh.seek(0)
             if sample.startswith("\ufeff"):
                 fh.read(1)
-            yield from csv.reader(_bounded_lines(fh, path), delimiter=_sniff_delimiter(sample))
+            ended = []  # (set once every line of the file has been handed to the reader)
+            rows = csv.reader(_with_end_line(_bounded_lines(fh, path), ended), delimiter=_sniff_delimiter(sample))
+            start = 1  # the line the next row starts on
+            for row in rows:
+                if ended:
+                    if row == [_END_LINE]:  # the file's last row was closed: it ends here
+                        return
+                    # The reader took the end line into a cell: a quote opened on `start`'s line
+                    # is never closed (the reader alone would have made the rest of the file
+                    # that one cell, and imported it as an account's name).
+                    raise InvalidInput(_("{path}: line {line}: a quote (\") opens a cell that is never closed; close it "
+                                         "or remove it", path=path, line=start))
+                yield row
+                start = rows.line_num + 1
         except UnicodeError:  # UnicodeDecodeError, and UTF-16 files without a byte-order mark
             raise _not_text(path, encoding) from None
         except csv.Error as exc:
