@@ -358,3 +358,18 @@ def test_webrtc_real_on_this_computer_looks_its_own_public_ip_up_and_fails_close
     hiding = _serve(vendor_server, exit_proxy)  # WebRTC replaced: nothing looked up directly
     assert cli("check", "store-3", "--browser", "adspower:p3", "--browser-api", hiding.url, "--api-key-file",
                key_file, "--public-ip", "auto", env=env).exit_code == 0
+
+
+def test_no_public_ip_leaves_out_a_recorded_machines_own_public_ip(cli, agency):
+    """--no-public-ip (or --public-ip off) checks no public IP at all: not the one the recorded
+    machine (--machine) holds either -- which the help and the verdict say was not checked, and
+    which a user's trial found still compared."""
+    for off in (("--no-public-ip",), ("--public-ip", "off")):
+        shown = json.loads(cli("fingerprint", "--machine", agency, *off, "--format", "json").output)
+        assert shown["public_ip"] == {"address": None, "source": None}
+        result = cli("check", "store-3", "--machine", agency, *off, "--format", "json")
+        data = json.loads(result.output)
+        assert data["public_ip_checked"] is False
+        assert OFFICE_IP not in result.output and "203.0.113." not in result.output
+    kept = json.loads(cli("check", "store-3", "--machine", agency, "--format", "json").output)
+    assert kept["public_ip_checked"] is True

@@ -94,6 +94,8 @@ def _machine_options(*, lookup_by_default: bool):
                 if public_ip is not None and public_ip.strip().lower() != "off":
                     raise UsageError(_("--no-public-ip and --public-ip cannot be used together"))
                 public_ip = "off"
+            # Not checked at all, when so asked: not the recorded machine's own public IP either.
+            left_out = public_ip is not None and public_ip.strip().lower() == "off"
             if public_ip is None:
                 # A recorded machine (--machine) carries the public IP it was seen with.
                 public_ip = "auto" if _lookup_setting(lookup_by_default and machine_file is None) else None
@@ -104,7 +106,7 @@ def _machine_options(*, lookup_by_default: bool):
                 raise UsageError(_("--proxy is only used with --public-ip auto; add --public-ip auto or drop --proxy"))
             if proxy is None and auto:
                 proxy = setting_value("proxy")
-            return func(*args, machine=_MachineChoice(public_ip, proxy, machine_file), **kwargs)
+            return func(*args, machine=_MachineChoice(public_ip, proxy, machine_file, without_public_ip=left_out), **kwargs)
 
         return wrapper
 
@@ -134,6 +136,8 @@ class _MachineChoice:
     proxy: str | None
     machine_file: Path | None
     socks: bool = False  # `proxy` is a browser profile's, and may be SOCKS5 (--proxy is http(s) only)
+    # --no-public-ip or --public-ip off: a recorded machine's (--machine) own public IP left out too
+    without_public_ip: bool = False
 
     def public(self) -> capture.PublicIp | None:
         if self.public_ip is None:
@@ -141,7 +145,10 @@ class _MachineChoice:
         return capture.resolve_public_ip(self.public_ip, proxy=self.proxy, socks=self.socks)
 
     def fingerprint(self, public: capture.PublicIp | None, hash_machine_id=None) -> capture.Fingerprint:
-        return capture.machine_fingerprint(self.machine_file, public_ip=public, hash_machine_id=hash_machine_id)
+        fp = capture.machine_fingerprint(self.machine_file, public_ip=public, hash_machine_id=hash_machine_id)
+        if self.without_public_ip and (fp.public_ip or fp.public_ip_source):
+            fp = replace(fp, public_ip=None, public_ip_source=None)
+        return fp
 
     def read_ahead(self, public: capture.PublicIp | None) -> Callable[[Callable[[str], str]], capture.Fingerprint]:
         """This machine, read now -- before the store is unlocked, while its key is derived
