@@ -900,6 +900,10 @@ def test_an_owned_pair_still_sharing_a_bank_account_is_not_said_to_keep_its_own(
     # letter promises nothing the seller did not record
     assert "To prevent this from happening again" not in en and "为了避免再次出现这样的问题" not in zh
     assert "personal logins" not in en and "premises" not in en and "every week" not in en
+    # and its opening promises no such paragraph: it says what follows (the bank account retired)
+    assert "Below we explain how the accounts came to be linked and what we have done about it." in en
+    assert "keep our account separate" not in en and "独立运营" not in zh
+    assert "下面说明两个账户为什么会产生关联，以及我们已经采取了哪些措施。" in zh
     exhibits = (tmp_path / "p" / "exhibits.txt").read_text(encoding="utf-8")
     assert ("Each account's own Seller Central logins: the letter says each account keeps its own staff with "
             "personal logins only when every one of kestrel-us and marigold-us has a login on file; add each with "
@@ -915,7 +919,28 @@ def test_an_owned_pair_still_sharing_a_bank_account_is_not_said_to_keep_its_own(
     zh = (tmp_path / "p" / "plan-of-action.zh.txt").read_text(encoding="utf-8")
     assert ("To prevent this from happening again, each account keeps its own staff with personal logins and the "
             "contracts for its premises and equipment on file (Exhibit 4).") in en
+    assert ("Below we explain how the accounts came to be linked, what we have done about it and how we will keep "
+            "our account separate in future.") in en
     assert "为了避免再次出现这样的问题，两个账户各自由自己的员工使用单独的登录权限操作，并把办公场所和设备的合同存档备查（见附件4）。" in zh
+
+
+def test_a_letter_with_nothing_done_and_nothing_to_keep_apart_promises_neither(cli, store, tmp_path):
+    """An owned account sharing the company and an email, nothing retired, nothing on file to keep
+    the two apart: the letter explains the link and asks, and its opening says only that -- a
+    user's trial found it promising "how we will keep our account separate in future" and then
+    saying nothing of it."""
+    _base(cli)
+    for account in ("marigold-us", "kestrel-us"):
+        _used(cli, account, "company_name", "Shenzhen Xinghe Trading Co., Ltd.", "2024-01-01")
+        _used(cli, account, "email", "ops@xinghe-trading.example", "2024-01-01")
+    ok(_appeal(cli, "--relationship", "own", "--bilingual", "-o", tmp_path / "p"))
+    en = (tmp_path / "p" / "plan-of-action.txt").read_text(encoding="utf-8")
+    zh = (tmp_path / "p" / "plan-of-action.zh.txt").read_text(encoding="utf-8")
+    assert "We have gone through our records carefully. Below we explain how the accounts came to be linked.\n" in en
+    assert "what we have done" not in en and "keep our account separate" not in en
+    assert "To prevent this from happening again" not in en
+    assert "我们认真核查了自己的记录，下面说明两个账户为什么会产生关联。\n" in zh
+    assert "采取了哪些措施" not in zh and "独立运营" not in zh
 
 
 def test_a_payment_account_known_by_its_email_address_is_named_by_its_domain(cli, store, tmp_path):

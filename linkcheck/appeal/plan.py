@@ -997,11 +997,12 @@ def compose(plan: Plan, lang: str) -> tuple[list[str], Exhibits]:
     office = any(agency_office(i, case.relationship) for r in plan.related for i in r.items)
     apart = [key for key, backed in (("act_agency_profile", staffing.own_profile),
                                      ("act_agency_logins", staffing.own_logins)) if office and backed]
-    # "what we have done about it" only where the letter goes on to say what was done.
-    reference = ("reference" if plan.retired or apart or (plan.checks_since is not None and plan.checks)
-                 else "reference_no_actions")
-    paras.append(words(reference, notice_date=day_words(case.notice_date or date.today().isoformat(), lang),
-                       account=account_shown(plan, words), related=related))
+    # The opening paragraph promises only what the letter goes on to say: "what we have done about
+    # it" where it says what was done, "how we will keep our account separate" where it says how
+    # (made once both are known, below).
+    did = bool(plan.retired or apart or (plan.checks_since is not None and plan.checks))
+    reference_at = len(paras)
+    paras.append("")
 
     own = case.relationship == "own"
     business_of: dict[str, list[str]] = {}
@@ -1190,6 +1191,10 @@ def compose(plan: Plan, lang: str) -> tuple[list[str], Exhibits]:
         prevent.append(words("prevent_agency"))
     if case.relationship == "family" and not any(s.same_member for s in staffing.log):
         prevent.append(words("prevent_family"))
+    # What keeps the accounts apart from now on, said above: what the opening may promise ("how we
+    # will keep our account separate"). The business's own brand, goods and partners, said below,
+    # describe it as it is and promise nothing.
+    promised = bool(prevent)
     biz = {kind: _in_script(values, lang) for kind, values in plan.business.items()}
     if biz.get("brand"):
         key = "biz_brand" if len(biz["brand"]) == 1 else "biz_brands"
@@ -1223,6 +1228,10 @@ def compose(plan: Plan, lang: str) -> tuple[list[str], Exhibits]:
         prevent.append(words("biz_fba"))
     if prevent:
         paras.append(space.join(prevent))
+    reference = {(True, True): "reference", (False, True): "reference_no_actions",
+                 (True, False): "reference_no_prevention", (False, False): "reference_cause_only"}[did, promised]
+    paras[reference_at] = words(reference, notice_date=day_words(case.notice_date or date.today().isoformat(), lang),
+                                account=account_shown(plan, words), related=related)
 
     if plan.health.get(lang):
         paras.append(plan.health[lang])
