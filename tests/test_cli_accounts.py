@@ -405,3 +405,28 @@ def test_an_unknown_account_name_suggests_the_closest_one(cli, demo_store, monke
     # A store too large to read every name for an error says only that there is none.
     monkeypatch.setattr(api, "SUGGEST_MAX_ACCOUNTS", 1)
     assert "did you mean" not in cli("account", "show", "acme-su").output
+
+
+def test_a_mistyped_kind_gets_a_did_you_mean_on_the_command_line_and_in_an_import(cli, store, tmp_path):
+    """`attr add NAME emial …` and a JSON import's "emial" name the kind meant, as a CSV header
+    and an account name already did; a name close to no kind gets none."""
+    assert cli("account", "add", "acme-us").exit_code == 0
+    result = cli("attr", "add", "acme-us", "emial", "ops@acme.example")
+    assert result.exit_code == 2
+    assert "unknown kind 'emial' (did you mean email?); use one of: company_name, " in result.stderr
+    assert "did you mean" not in cli("attr", "add", "acme-us", "zzzz", "x").stderr
+    zh = cli("attr", "add", "acme-us", "emial", "ops@acme.example", env={"LINKCHECK_LANG": "zh"})
+    assert "未知类型 'emial'（你是不是想写 email？）；可用的类型：company_name、" in zh.stderr
+    path = write_json(tmp_path / "e.json", [{"account": "x-2", "attributes": {"emial": ["a@b.example"]}}])
+    result = cli("import", path)
+    assert result.exit_code == 3
+    assert "unknown attribute kind 'emial' (did you mean email?); valid kinds: company_name, " in result.output
+
+
+def test_a_csv_header_in_latin_letters_is_answered_with_the_kind_name_in_chinese_too(cli, store, tmp_path):
+    """In Chinese, "emial" is answered with email (what the user was writing), not 邮箱."""
+    path = tmp_path / "e.csv"
+    path.write_text("account,emial\nx-1,a@b.example\n", encoding="utf-8")
+    result = cli("import", path, env={"LINKCHECK_LANG": "zh"})
+    assert result.exit_code == 3
+    assert "未知的列 'emial'（你是不是想写 email？）" in result.stderr

@@ -344,7 +344,10 @@ def test_attr_takes_the_kind_names_import_takes_as_headers(cli, demo_store):
     assert (added.exit_code, added.output.strip()) == (0, "已为 acme-us 添加 phone ****0177")
     assert cli("attr", "add", "acme-us", "邮件地址", "ops7@acme-trading.example").exit_code == 0
     unknown = cli("attr", "add", "acme-us", "手机好", "1", env=ZH)
-    assert unknown.exit_code == 2 and "未知类型 '手机好'；可用的类型：company_name、registration_number、" in unknown.stderr
+    assert unknown.exit_code == 2 and ("未知类型 '手机好'（你是不是想写 电话？）；可用的类型：company_name、"
+                                       "registration_number、") in unknown.stderr
+    unknown = cli("attr", "add", "acme-us", "鞋码", "1", env=ZH)
+    assert unknown.exit_code == 2 and "未知类型 '鞋码'；可用的类型：company_name、registration_number、" in unknown.stderr
 
 
 def test_chinese_site_names_are_marketplaces_with_a_did_you_mean(cli, store, tmp_path):

@@ -485,11 +485,15 @@ def _check_kind_argument(kind: str) -> str:
     `explain`."""
     if kind in kinds.KIND_NAMES:
         return kind
-    from ..registry.columns import column_name
+    from ..registry.columns import column_name, column_suggestion, header_in
 
     found = column_name(kind)
     if found in kinds.KIND_NAMES:
         return found
+    guess = column_suggestion(kind)
+    if guess in kinds.KIND_NAMES:
+        raise UsageError(_("unknown kind {kind!r} (did you mean {guess}?); use one of: {items}", kind=kind[:40],
+                           guess=header_in(guess, kind), items=join_list(kinds.KIND_NAMES)))
     raise UsageError(_("unknown kind {kind!r}; use one of: {items}", kind=kind[:40], items=join_list(kinds.KIND_NAMES)))
 
 

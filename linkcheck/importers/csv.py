@@ -83,7 +83,7 @@ def _header_names(file_name: str, header: list[str]) -> list[str]:
         name = column_name(column) if column else ""
         if name is None:
             guess = column_suggestion(column)
-            unknown.append(_("{column!r} (did you mean {guess}?)", column=column[:40], guess=header_in(guess))
+            unknown.append(_("{column!r} (did you mean {guess}?)", column=column[:40], guess=header_in(guess, column))
                            if guess
                            else repr(column[:40]))
             name = ""

@@ -91,12 +91,13 @@ COLUMNS: dict[str, str] = _table()
 _IGNORED = frozenset(column_key(h) for h in IGNORED_COLUMNS) - frozenset(COLUMNS)
 
 
-def header_in(name: str) -> str:
+def header_in(name: str, like: str | None = None) -> str:
     """How a header naming field or kind NAME is best written in the interface's language: the
-    name itself, or in Chinese its first Chinese alias (统一社会信用代码 for registration_number)."""
+    name itself, or in Chinese its first Chinese alias (统一社会信用代码 for registration_number)
+    -- unless `like`, the header the user wrote, is in Latin letters ("emial": email, not 邮箱)."""
     from ..i18n import language
 
-    if language() == "zh":
+    if language() == "zh" and (like is None or not like.isascii()):
         chinese = [a for a in ALIASES.get(name, ()) if not a.isascii()]
         if chinese:
             return chinese[0]

@@ -355,9 +355,23 @@ def get_kind(name: str) -> Kind:
     """The kind called `name`, or InvalidInput naming it and listing the valid kinds."""
     kind = KINDS.get(name) if isinstance(name, str) else None
     if kind is None:
+        from ..i18n import join_list
+
         shown = repr(name[:40] if isinstance(name, str) else name)[:50]
-        raise InvalidInput(_("unknown attribute kind {shown}; valid kinds: {items}", shown=shown, items=', '.join(KIND_NAMES)))
+        guess = _close_kind(name) if isinstance(name, str) else None
+        if guess is not None:
+            raise InvalidInput(_("unknown attribute kind {shown} (did you mean {guess}?); valid kinds: {items}",
+                                 shown=shown, guess=guess, items=join_list(KIND_NAMES)))
+        raise InvalidInput(_("unknown attribute kind {shown}; valid kinds: {items}", shown=shown, items=join_list(KIND_NAMES)))
     return kind
+
+
+def _close_kind(name: str) -> str | None:
+    """The kind an unknown name was most likely meant to be ("emial": email), or None."""
+    import difflib
+
+    close = difflib.get_close_matches(name[:40].strip().casefold(), KIND_NAMES, n=1, cutoff=0.75)
+    return close[0] if close else None
 
 
 def parse_value(kind: str, value: str, *, region: str | None = None) -> ParsedValue:
