@@ -430,3 +430,14 @@ def test_a_csv_header_in_latin_letters_is_answered_with_the_kind_name_in_chinese
     result = cli("import", path, env={"LINKCHECK_LANG": "zh"})
     assert result.exit_code == 3
     assert "未知的列 'emial'（你是不是想写 email？）" in result.stderr
+
+
+def test_a_value_warning_names_the_account_in_the_interfaces_language(cli, store):
+    """`attr add`'s warning about a number read in another country said "account 'x'" in a
+    Chinese sentence: 账户 now, as every other line does."""
+    assert cli("account", "add", "sunrise-uk", "-m", "amazon.co.uk").exit_code == 0
+    assert cli("attr", "add", "sunrise-uk", "company_name", "Shenzhen Xinghe Trading Co., Ltd.").exit_code == 0
+    result = cli("attr", "add", "sunrise-uk", "phone", "020 7946 0000", "--region", "GB", env={"LINKCHECK_LANG": "zh"})
+    assert result.exit_code == 0, result.output
+    assert "警告：账户 'sunrise-uk'：电话 ****0000 没有国家代码" in result.stderr
+    assert "account" not in result.stderr

@@ -548,13 +548,14 @@ def attr_add(name, kind, value, note, region, since):
         attribute = book.in_company_country([attribute], p.attributes)[0]
         if since_ts is not None:
             attribute = attribute._replace(periods=((since_ts, None, None),))
-        warnings = book.region_warnings(f"account {name!r}", [attribute], p.attributes)
-        warnings += book.value_warnings(_("account {name!r}", name=name), [attribute])
+        label = _("account {name!r}", name=name)
+        warnings = book.region_warnings(label, [attribute], p.attributes)
+        warnings += book.value_warnings(label, [attribute])
         merged, added = book.merge_attributes(p, [attribute])
         again = book.reopened(p, merged)
         st.put_profile(merged)
         if kind == bankzeros.KIND:  # a number a spreadsheet stripped of its leading zeros, or the other on file
-            warnings += bankzeros.warnings(st, [bankzeros.Entered(name, f"account {name!r}", attribute.normalized)])
+            warnings += bankzeros.warnings(st, [bankzeros.Entered(name, label, attribute.normalized)])
     for line in warnings:
         echo_err(_("warning: {line}", line=line))
     shown = kinds.shown(kind, attribute.normalized, attribute.value)
