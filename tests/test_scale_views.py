@@ -73,10 +73,15 @@ def test_account_list_table_says_where_the_accounts_end_for_a_page_past_them(cli
     assert result.stdout.splitlines() == ["第 4 页超出了范围：共 7 个账户，每页 3 个，共 3 页。"]
 
 
-def test_account_list_says_none_where_nothing_matches_at_all(cli, listed_store):
+def test_account_list_says_what_matched_nothing(cli, listed_store):
     result = cli("account", "list", "--page", "2", "--status", "closed")
     assert result.exit_code == 0, result.output
-    assert result.stdout.splitlines() == ["(none)"]
+    assert result.stdout.splitlines() == ["No account matches --status closed (of 7 on file)."]
+    result = cli("account", "list", "--filter", "zzz", "--marketplace", "amazon.fr")
+    assert result.stdout.splitlines() == ["No account matches --filter 'zzz' --marketplace 'amazon.fr' (of 7 on file)."]
+    result = cli("account", "list", "--filter", "zzz", env={"LINKCHECK_LANG": "zh"})
+    assert result.stdout.splitlines() == ["没有账户符合 --filter 'zzz'（共 7 个账户）。"]
+    assert json.loads(cli("account", "list", "--filter", "zzz", "--format", "json").stdout) == []
 
 
 def test_account_list_table_has_no_paging_line_when_everything_is_shown(cli, listed_store):

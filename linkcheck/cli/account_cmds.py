@@ -166,16 +166,23 @@ def account_list(fmt, text, statuses, marketplace, limit, offset, page, count_va
         if limit and not (text or statuses or marketplace) and start + limit <= READ_FIRST_MAX:
             # A first page: read the accounts in order and stop once it is full.
             shown = [p.account for p in itertools.islice(st.iter_profiles(), start, start + limit)]
-            matched = st.count_accounts()
+            matched = total = st.count_accounts()
         else:
-            listed = _matching(st.accounts(), text, statuses, marketplace)
+            every = st.accounts()
+            listed = _matching(every, text, statuses, marketplace)
             shown = listed[start: start + limit] if limit else listed[start:]
             matched = len(listed)
+            total = len(every)
         counts = {a.name: len(st.profile(a.name).attributes) for a in shown} if count_values else {}
     columns = ["name", "marketplace", "status", *(["values"] if count_values else []), "note", "created", "updated"]
     rows = [_listed_row(a, counts.get(a.name)) for a in shown]
     if fmt == "table" and not matched and not (text or statuses or marketplace):
         click.echo(_("No accounts yet. Add one with `linkcheck account add NAME` or `linkcheck import FILE`."))
+        return
+    if fmt == "table" and not matched:
+        asked = [*([f"--filter {text!r}"] if text else []), *(f"--status {s}" for s in statuses),
+                 *([f"--marketplace {marketplace!r}"] if marketplace else [])]
+        click.echo(_("No account matches {asked} (of {total:,} on file).", asked=" ".join(asked), total=total))
         return
     if fmt == "table" and not shown and matched:
         # A page or an offset past the last account: say where the accounts end, not "(none)".
