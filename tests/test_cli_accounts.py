@@ -441,3 +441,12 @@ def test_a_value_warning_names_the_account_in_the_interfaces_language(cli, store
     assert result.exit_code == 0, result.output
     assert "警告：账户 'sunrise-uk'：电话 ****0000 没有国家代码" in result.stderr
     assert "account" not in result.stderr
+
+
+def test_attr_add_help_names_every_kind_it_takes(cli):
+    from linkcheck.registry import kinds
+
+    for env in ({}, {"LINKCHECK_LANG": "zh"}):
+        shown = " ".join(cli("attr", "add", "--help", env=env).output.split())
+        missing = [name for name in kinds.KIND_NAMES if name not in shown]
+        assert not missing, (env, missing)

@@ -512,7 +512,7 @@ def attr():
     Examples:
       linkcheck attr add acme-us email ops@acme-trading.example
       linkcheck attr add acme-us phone "(201) 555-0123"
-      linkcheck attr remove acme-us mac 3c22.fb12.3456
+      linkcheck attr remove acme-us mac 3c22.fb12.3456 --yes
     """
 
 
@@ -531,7 +531,9 @@ def attr_add(name, kind, value, note, region, since):
     KIND is one of: company_name, registration_number, tax_id,
     legal_representative, id_number, address, email, phone, bank_account,
     card, payment_account, ip, mac, gateway_mac, wifi_bssid, hostname,
-    machine_id, browser_fingerprint, brand, supplier, logistics, category.
+    machine_id, browser_fingerprint, brand, supplier, logistics, category,
+    browser_profile, proxy, proxy_account, platform_login, totp_secret,
+    cookie, device_name.
 
     \b
     Examples:
