@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 from contextlib import contextmanager
@@ -224,6 +225,53 @@ def throwaway_workspace() -> Iterator[Workspace]:
                     os.environ[name] = value
 
 
+# In --output-dir, what the demo wrote there last: each file's SHA-256, so a rerun replaces its
+# own files (as they were left) and never a file of the user's that happens to bear the name.
+WRITTEN_FILE = ".linkcheck-demo.json"
+
+
+def not_the_demos(output_dir: Path) -> list[str]:
+    """The demo's output names in `output_dir` that hold something the demo did not write there
+    (or that was changed since): a file it would replace, or a folder that is no appeal pack."""
+    try:
+        written = json.loads((output_dir / WRITTEN_FILE).read_text(encoding="utf-8")).get("files", {})
+        if not isinstance(written, dict):
+            written = {}
+    except (OSError, ValueError, AttributeError):
+        written = {}
+    found = []
+    for name in (STATEMENT_FILE, REPORT_FILE):
+        path = output_dir / name
+        if not os.path.lexists(path):
+            continue
+        if not path.is_file() or path.is_symlink() or written.get(name) != _sha256(path):
+            found.append(name)
+    pack = output_dir / APPEAL_DIR
+    # (`appeal` itself replaces a folder only when it holds an earlier pack)
+    if os.path.lexists(pack) and (pack.is_symlink() or not (pack / "SHA256SUMS").is_file()):
+        found.append(APPEAL_DIR)
+    return found
+
+
+def _sha256(path: Path) -> str | None:
+    import hashlib
+
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None
+
+
+def _remember_written(output_dir: Path) -> None:
+    """Note what the demo wrote, for the next run (`not_the_demos`); never an error."""
+    files = {name: _sha256(output_dir / name) for name in (STATEMENT_FILE, REPORT_FILE)}
+    try:
+        (output_dir / WRITTEN_FILE).write_text(json.dumps({"files": {k: v for k, v in files.items() if v}}),
+                                              encoding="utf-8")
+    except OSError:
+        pass
+
+
 def run_demo(output_dir: Path, invoke: Callable[[tuple[str, ...]], int], say: Callable[[str], None]) -> DemoResult:
     """Run every step through `invoke` (the real commands), announcing each through `say`."""
     output_dir = output_dir.resolve()
@@ -247,5 +295,6 @@ def run_demo(output_dir: Path, invoke: Callable[[tuple[str, ...]], int], say: Ca
                 say(_("(exit code {code})", code=code))
             elif code:
                 say(_("(exit code {code}; expected {expected})", code=code, expected=step.expected))
+    _remember_written(output_dir)
     return DemoResult(tuple(outcomes), output_dir / STATEMENT_FILE, output_dir / REPORT_FILE, output_dir / APPEAL_DIR)
 

@@ -44,7 +44,7 @@ def test_demo_exits_0_from_an_empty_directory_with_no_store_configured(demo_run)
 
 def test_demo_writes_the_statement_the_report_and_the_appeal_pack_into_the_output_dir(demo_run):
     assert sorted(p.name for p in demo_run["out"].iterdir()) == sorted(
-        [demo.STATEMENT_FILE, demo.REPORT_FILE, demo.APPEAL_DIR])
+        [demo.STATEMENT_FILE, demo.REPORT_FILE, demo.APPEAL_DIR, demo.WRITTEN_FILE])
 
 
 def test_demo_says_where_it_wrote_the_statement_the_report_and_the_appeal(demo_run):

@@ -490,3 +490,31 @@ def test_ijson_uses_its_c_backend():
     import ijson
 
     assert ijson.backend == "yajl2_c"
+
+
+def test_the_demo_never_replaces_a_file_of_the_users_that_bears_its_name(cli, tmp_path):
+    """A user's own linkcheck-demo-report.html, or one changed since the demo wrote it, is kept:
+    the demo refuses (exit 2) before it runs, and says what to do; its own files it replaces."""
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "linkcheck-demo-report.html").write_text("my own notes", encoding="utf-8")
+    result = cli("demo", "--output-dir", out)
+    assert result.exit_code == 2, result.output
+    assert result.stderr.strip() == (f"linkcheck: error: {out} already holds linkcheck-demo-report.html, which the "
+                                     "demo did not write there and would replace: move it away, or give the demo "
+                                     "another folder with --output-dir DIR")
+    assert (out / "linkcheck-demo-report.html").read_text(encoding="utf-8") == "my own notes"
+    assert not (out / "linkcheck-demo-statement.html").exists()
+    (out / "linkcheck-demo-report.html").unlink()
+    assert cli("demo", "--output-dir", out).exit_code == 0
+    # its own files, as it left them, it replaces; one edited since is the user's
+    assert cli("demo", "--output-dir", out).exit_code == 0
+    with open(out / "linkcheck-demo-statement.html", "a", encoding="utf-8") as fh:
+        fh.write("<!-- my edit -->")
+    again = cli("demo", "--output-dir", out)
+    assert again.exit_code == 2 and "linkcheck-demo-statement.html" in again.stderr
+    # a folder of that name that is no appeal pack is the user's too
+    other = tmp_path / "other"
+    (other / "linkcheck-demo-appeal").mkdir(parents=True)
+    refused = cli("demo", "--output-dir", other)
+    assert refused.exit_code == 2 and "linkcheck-demo-appeal" in refused.stderr

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import click
 
-from ..i18n import _, os_reason
-from ..demo import run_demo
+from ..i18n import _, join_list, os_reason
+from ..demo import not_the_demos, run_demo
 from ..errors import UsageError
 from ..models import now
 from ..report import build_report, headline
@@ -107,6 +107,11 @@ def demo(output_dir):
         output_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise UsageError(_("cannot create {output_dir}: {strerror}", output_dir=output_dir, strerror=os_reason(exc))) from None
+    mine = not_the_demos(output_dir)
+    if mine:
+        raise UsageError(_("{output_dir} already holds {names}, which the demo did not write there and would "
+                           "replace: move it away, or give the demo another folder with --output-dir DIR",
+                           output_dir=output_dir, names=join_list(mine)))
     result = run_demo(output_dir, _invoke_in_process, click.echo)
     click.echo("")
     if not result.ok:
