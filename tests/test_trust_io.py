@@ -518,3 +518,18 @@ def test_the_demo_never_replaces_a_file_of_the_users_that_bears_its_name(cli, tm
     (other / "linkcheck-demo-appeal").mkdir(parents=True)
     refused = cli("demo", "--output-dir", other)
     assert refused.exit_code == 2 and "linkcheck-demo-appeal" in refused.stderr
+
+
+@pytest.mark.parametrize("content", [b"", b"  \n\t\r\n", b"\xef\xbb\xbf\n"])
+def test_an_empty_json_file_is_called_empty(cli, store, tmp_path, content):
+    """Not "it ends too early: a list, object or string is not closed", which sends a user
+    looking for a bracket in a file with nothing in it."""
+    path = tmp_path / "empty.json"
+    path.write_bytes(content)
+    result = cli("import", path)
+    assert result.exit_code == 3
+    assert result.stderr.strip() == (f"linkcheck: error: {path}: the file is empty; an import file holds a JSON list "
+                                     "of accounts (see the README's Import section)")
+    cut = tmp_path / "cut.json"
+    cut.write_bytes(b'[{"account":')
+    assert "it ends too early" in cli("import", cut).stderr

@@ -219,9 +219,23 @@ def json_items(path: Path, fh: BinaryIO) -> Iterator[tuple[bool, Any]]:
     except UnicodeDecodeError:
         raise InvalidInput(_("{path}: JSON must be UTF-8 text", path=path)) from None
     except ijson.JSONError as exc:
+        if _blank(fh):
+            raise InvalidInput(_("{path}: the file is empty; an import file holds a JSON list of accounts (see the "
+                                 "README's Import section)", path=path)) from None
         raise InvalidInput(_("{path}: not valid JSON ({json_problem})", path=path, json_problem=_json_problem(exc))) from None
     except ValueError as exc:
         raise InvalidInput(_("{path}: not valid JSON ({short})", path=path, short=short(str(exc)))) from None
+
+
+def _blank(fh: BinaryIO) -> bool:
+    """Whether the file holds nothing but white space (after a BOM): read again from its start,
+    where it can be; never an error."""
+    try:
+        fh.seek(0)
+        head = fh.read(4096)
+        return not head.lstrip(codecs.BOM_UTF8).strip(b" \t\r\n") and not fh.read(1)
+    except (OSError, ValueError, AttributeError):
+        return False
 
 
 # A file of at most this many bytes is parsed whole by orjson first (`_whole_file_items`): no
