@@ -311,6 +311,13 @@ def test_without_a_terminal_a_missing_fact_is_one_line_naming_its_option(cli, st
     scenario_not_owned(cli, store)
     result = cli("appeal", "kestrel-us", "--related", "marigold-us", "-o", tmp_path / "p")
     assert result.exit_code == 2
+    # every fact missing, in one line (a user's trial took four runs to learn them one by one)
+    assert result.output.splitlines() == [
+        "linkcheck: error: the appeal needs 2 facts (no terminal to ask on): the date of Amazon's notice "
+        "(--notice-date DATE); how the accounts are related (--relationship own|not-owned|agency|agency-ongoing|"
+        "family|former-tenant|shared-service|error)"]
+    result = cli("appeal", "kestrel-us", "--related", "marigold-us", "--relationship", "not-owned", "-o", tmp_path / "p")
+    assert result.exit_code == 2
     assert result.output.splitlines() == [
         "linkcheck: error: the appeal needs the date of Amazon's notice: give --notice-date DATE "
         "(no terminal to ask on)"]
@@ -770,6 +777,11 @@ def test_a_missing_fact_and_the_questions_are_in_chinese_with_the_chinese_interf
     result = cli("appeal", "kestrel-us", "--related", "marigold-us", "-o", tmp_path / "p", env=env)
     assert result.exit_code == 2
     assert result.output.splitlines() == [
+        "linkcheck：错误：申诉还缺 2 项信息（没有终端可以询问）：亚马逊通知的日期（--notice-date DATE）；两个账户是什么关系"
+        "（--relationship own|not-owned|agency|agency-ongoing|family|former-tenant|shared-service|error）"]
+    alone = cli("appeal", "kestrel-us", "--related", "marigold-us", "--relationship", "not-owned", "-o", tmp_path / "p",
+                env=env)
+    assert alone.output.splitlines() == [
         "linkcheck：错误：申诉需要亚马逊通知的日期：请用 --notice-date DATE 给出（没有终端可以询问）"]
     monkeypatch.setattr("linkcheck.cli.options._interactive", lambda: True)
     asked = cli("appeal", "kestrel-us", "--related", "marigold-us", "-o", tmp_path / "p", env=env,
@@ -1006,3 +1018,20 @@ def test_one_company_name_explained_still_stops_a_not_owned_appeal(cli, store, t
     _used(cli, "marigold-us", "company_name", "深圳市星河贸易有限公司", "2024-01-01")
     ok(cli("explain", "kestrel-us", "marigold-us", "company_name", "--note", "a coincidence"))
     assert _appeal(cli, "--relationship", "not-owned", "--cause", "a coincidence", "-o", tmp_path / "p").exit_code == 1
+
+
+def test_without_a_terminal_every_missing_fact_is_named_at_once_names_included(cli, store, tmp_path):
+    """The notice's date, the relationship, how the notice names the related account and the
+    store name of the account itself: four facts, one run, one line."""
+    for name in ("oak-us", "elm-us"):
+        ok(cli("account", "add", name, "-m", "amazon.com"))
+    ok(cli("account", "set", "oak-us", "--status", "suspended"))
+    result = cli("appeal", "oak-us", "--related", "elm-us", "-o", tmp_path / "p")
+    assert result.exit_code == 2
+    assert result.output.splitlines() == [
+        "linkcheck: error: the appeal needs 4 facts (no terminal to ask on): the date of Amazon's notice "
+        "(--notice-date DATE); how the accounts are related (--relationship own|not-owned|agency|agency-ongoing|"
+        "family|former-tenant|shared-service|error); how Amazon's notice names elm-us (`linkcheck account set elm-us "
+        "--display-name NAME`); the store name Amazon knows oak-us by (`linkcheck account set oak-us --display-name "
+        "NAME`)"]
+    assert not (tmp_path / "p").exists()

@@ -267,38 +267,59 @@ def _check_route_options(case, given) -> None:
                                option=option, route=route, relationship=case.relationship))
 
 
-def _missing(message: str) -> UsageError:
-    return UsageError(message)
+class _Missing:
+    """The facts a run without a terminal lacks, told all in one error (each alone as before)."""
+
+    def __init__(self) -> None:
+        self.facts: list[tuple[str, str]] = []  # (the error saying it alone, the fact in a list of several)
+
+    def add(self, alone: str, listed: str) -> None:
+        self.facts.append((alone, listed))
+
+    def raise_any(self) -> None:
+        if len(self.facts) == 1:
+            raise UsageError(self.facts[0][0])
+        if self.facts:
+            raise UsageError(_("the appeal needs {count} facts (no terminal to ask on): {facts}", count=len(self.facts),
+                               facts=_("; ").join(listed for _alone, listed in self.facts)))
 
 
 def _ask_for_what_is_missing(st, case, name, interactive):
     asked_relationship = False
     if not case.related:
         if not interactive:
-            raise _missing(_("the appeal needs the related account named in Amazon's notice: give --related OTHER "
-                             "(no terminal to ask on)"))
+            raise UsageError(_("the appeal needs the related account named in Amazon's notice: give --related OTHER "
+                               "(no terminal to ask on)"))
         case = replace(case, related=(click.prompt(_question("related"), err=True).strip(),))
     case = _related_on_file(st, case, name)
+    missing = _Missing()
     if case.notice_date is None:
         if not interactive:
-            raise _missing(_("the appeal needs the date of Amazon's notice: give --notice-date DATE "
-                             "(no terminal to ask on)"))
-        case = replace(case, notice_date=_prompt_day(_question("notice_date"), "--notice-date"))
+            missing.add(_("the appeal needs the date of Amazon's notice: give --notice-date DATE (no terminal to ask on)"),
+                        _("the date of Amazon's notice (--notice-date DATE)"))
+        else:
+            case = replace(case, notice_date=_prompt_day(_question("notice_date"), "--notice-date"))
     if case.relationship is None:
         if not interactive:
-            raise _missing(_("the appeal needs how the accounts are related: give --relationship {choices} "
-                             "(no terminal to ask on)", choices="|".join(cases.RELATIONSHIPS)))
-        case = replace(case, relationship=click.prompt(_question("relationship"), type=click.Choice(cases.RELATIONSHIPS),
-                                                       show_choices=False, err=True))
-        asked_relationship = True
+            choices = "|".join(cases.RELATIONSHIPS)
+            missing.add(_("the appeal needs how the accounts are related: give --relationship {choices} "
+                          "(no terminal to ask on)", choices=choices),
+                        _("how the accounts are related (--relationship {choices})", choices=choices))
+        else:
+            case = replace(case, relationship=click.prompt(_question("relationship"),
+                                                           type=click.Choice(cases.RELATIONSHIPS), show_choices=False,
+                                                           err=True))
+            asked_relationship = True
     if case.relationship == "own":
         for other in case.related:
             # Amazon asks for the owned account to be reactivated first only where it was deactivated.
             if case.reactivated_on(other) is None and poa.deactivated_on_record(st, other):
                 if not interactive:
-                    raise _missing(_("the appeal needs the date {other} was reactivated (Amazon asks you to "
-                                     "reactivate an account you own first): give --reactivated \"{other} DATE\" "
-                                     "(no terminal to ask on)", other=other))
+                    missing.add(_("the appeal needs the date {other} was reactivated (Amazon asks you to "
+                                  "reactivate an account you own first): give --reactivated \"{other} DATE\" "
+                                  "(no terminal to ask on)", other=other),
+                                _("the date {other} was reactivated (--reactivated \"{other} DATE\")", other=other))
+                    continue
                 case = case.with_reactivated(other, _prompt_day(_question("reactivated", other=other),
                                                                 "--reactivated"))
         if asked_relationship and interactive:
@@ -321,11 +342,20 @@ def _ask_for_what_is_missing(st, case, name, interactive):
         if case.name_in_notice(other) or account.display_name or account.merchant_token:
             continue
         if not interactive:
-            raise UsageError(_("how does Amazon's notice name the related account {other!r}? Set it with `linkcheck account set {other} --display-name NAME`", other=other))
+            missing.add(_("how does Amazon's notice name the related account {other!r}? Set it with `linkcheck account set {other} --display-name NAME`", other=other),
+                        _("how Amazon's notice names {other} (`linkcheck account set {other} --display-name NAME`)",
+                          other=other))
+            continue
         shown = cases.check_fact("the related account's name",
                                  click.prompt(_question("named", other=other), err=True))
         if shown:
             case = case.with_name(other, shown)
+    if not interactive and not st.profile(name).account.display_name and missing.facts:
+        # (alone, the letter's own check says it: poa.build_plan)
+        missing.add(_("account {name!r} has no display name; give the store name Amazon knows it by with `linkcheck account set {name} --display-name NAME`", name=name),
+                    _("the store name Amazon knows {name} by (`linkcheck account set {name} --display-name NAME`)",
+                      name=name))
+    missing.raise_any()
     return case
 
 
