@@ -110,10 +110,7 @@ def test_phone_region_may_be_a_marketplace():
 
 
 def test_phone_without_country_code_or_region_is_refused_not_guessed():
-    assert reason("phone", "2015550123") == normalize.NO_COUNTRY_CODE
-    # a Chinese mobile's shape is said, as where a country is given (a user's trial: precheck --phone)
-    assert reason("phone", "13800138000") == normalize.NO_COUNTRY_CODE_CN
-    assert reason("phone", "138 0013 8000") == normalize.NO_COUNTRY_CODE_CN
+    assert reason("phone", "13800138000") == normalize.NO_COUNTRY_CODE
 
 
 def test_phone_trunk_prefix_after_the_country_code_is_ignored():

@@ -17,13 +17,13 @@ from .numbers import (
     registry_code,
 )
 from .person import person_name
-from .phone import NO_COUNTRY_CODE, NO_COUNTRY_CODE_CN, phone, phone_region
+from .phone import NO_COUNTRY_CODE, phone, phone_region
 from .places import PLACE_WORDS
 from .text import MAX_LENGTH, Canonical, Rejected, blocking, clean, fold, is_cjk, label_text
 
 __all__ = [
     "ADDRESS_GENERIC", "ADDRESS_WORDS", "COMPANY_GENERIC", "DEFAULT_HOSTNAMES", "FREE_MAIL_DOMAINS", "LEGAL_FORMS",
-    "MAX_LENGTH", "NO_COUNTRY_CODE", "NO_COUNTRY_CODE_CN", "PLACEHOLDER_IDS", "PLACE_WORDS", "TRADE_WORDS", "VM_OUIS", "Canonical",
+    "MAX_LENGTH", "NO_COUNTRY_CODE", "PLACEHOLDER_IDS", "PLACE_WORDS", "TRADE_WORDS", "VM_OUIS", "Canonical",
     "Rejected", "address", "address_tokens", "bank_account", "blocking", "card", "clean", "company_name",
     "company_country", "company_tokens", "country_hint", "domain_name", "email", "fold", "hostname", "iban_valid", "id_number", "ip", "ipv6_text", "is_cjk",
     "is_free_mail", "label_text", "luhn_valid", "mac", "opaque_token", "payment_account", "person_name", "phone",

@@ -26,9 +26,6 @@ _NOT_DIGIT = re.compile(r"\D")
 # (full-width `（+86）` is the same after NFKC).
 _CODE_IN_PARENS = re.compile(r"\(\s*\+\s*(\d{1,3})\s*\)")
 NO_COUNTRY_CODE = "no country code; give --region or a marketplace with a country"
-NO_COUNTRY_CODE_CN = ("no country code, and a Chinese mobile number's shape: write it as +86 and the number if that is "
-                      "what it is, or give --region (CN where every number without a country code is Chinese) or a "
-                      "marketplace with a country")
 # A note in brackets after the number, with no digit in it, as Chinese staff write them:
 # `138 0013 8101（微信同号）` ("the same number on WeChat"), `(mobile)`, `(office)`.
 _TRAILING_NOTE = re.compile(r"(?<=\d)\s*\([^()\d]*\)\s*$")
@@ -272,11 +269,6 @@ def phone(text: str, region: str | None = None) -> Canonical:
     elif digits.startswith("00"):
         # "00" is the international prefix nearly everywhere (ITU-T E.164 recommends it).
         value = _e164(digits[2:], None)[0]
-    elif CN_MOBILE_SHAPE.fullmatch(digits):
-        # No country to read it in, but a Chinese mobile's shape: said, as where a country is given.
-        raise Rejected(_("no country code, and a Chinese mobile number's shape: write it as +86 and the number if "
-                         "that is what it is, or give --region (CN where every number without a country code is "
-                         "Chinese) or a marketplace with a country"))  # NO_COUNTRY_CODE_CN
     else:
         raise Rejected(_("no country code; give --region or a marketplace with a country"))  # NO_COUNTRY_CODE
     chinese_mobile = region is not None and not text.startswith("+") and _chinese_mobile(digits, phone_region(region))
