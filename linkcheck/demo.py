@@ -234,10 +234,10 @@ def not_the_demos(output_dir: Path) -> list[str]:
     """The demo's output names in `output_dir` that hold something the demo did not write there
     (or that was changed since): a file it would replace, or a folder that is no appeal pack."""
     try:
-        written = json.loads((output_dir / WRITTEN_FILE).read_text(encoding="utf-8")).get("files", {})
+        written = json.loads(_read_regular(output_dir / WRITTEN_FILE)).get("files", {})
         if not isinstance(written, dict):
             written = {}
-    except (OSError, ValueError, AttributeError):
+    except (OSError, ValueError, AttributeError, TypeError):
         written = {}
     found = []
     for name in (STATEMENT_FILE, REPORT_FILE):
@@ -253,11 +253,27 @@ def not_the_demos(output_dir: Path) -> list[str]:
     return found
 
 
+def _read_regular(path: Path) -> bytes:
+    """A regular file's bytes, never through a symbolic link nor from a FIFO or device (OSError)."""
+    import stat
+
+    fd = os.open(str(path), os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError("not a regular file")
+        with os.fdopen(fd, "rb") as fh:
+            fd = -1
+            return fh.read()
+    finally:
+        if fd >= 0:
+            os.close(fd)
+
+
 def _sha256(path: Path) -> str | None:
     import hashlib
 
     try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
+        return hashlib.sha256(_read_regular(path)).hexdigest()
     except OSError:
         return None
 
@@ -265,11 +281,19 @@ def _sha256(path: Path) -> str | None:
 def _remember_written(output_dir: Path) -> None:
     """Note what the demo wrote, for the next run (`not_the_demos`); never an error."""
     files = {name: _sha256(output_dir / name) for name in (STATEMENT_FILE, REPORT_FILE)}
+    # A new file renamed into place: a symbolic link or a FIFO of that name is replaced, never
+    # written through or waited on.
+    partial = output_dir / f".linkcheck-demo.{os.getpid()}.tmp"
     try:
-        (output_dir / WRITTEN_FILE).write_text(json.dumps({"files": {k: v for k, v in files.items() if v}}),
-                                              encoding="utf-8")
+        fd = os.open(str(partial), os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(json.dumps({"files": {k: v for k, v in files.items() if v}}))
+        os.replace(partial, output_dir / WRITTEN_FILE)
     except OSError:
-        pass
+        try:
+            partial.unlink()
+        except OSError:
+            pass
 
 
 def run_demo(output_dir: Path, invoke: Callable[[tuple[str, ...]], int], say: Callable[[str], None]) -> DemoResult:

@@ -533,3 +533,22 @@ def test_an_empty_json_file_is_called_empty(cli, store, tmp_path, content):
     cut = tmp_path / "cut.json"
     cut.write_bytes(b'[{"account":')
     assert "it ends too early" in cli("import", cut).stderr
+
+
+def test_the_demos_record_is_never_written_through_a_link_nor_waited_on(cli, tmp_path):
+    """`.linkcheck-demo.json` made a symbolic link to a file elsewhere (a folder someone else
+    created first): that file is left as it was, and the record replaced by a file of its own; a
+    FIFO of that name is not waited on."""
+    out = tmp_path / "out"
+    out.mkdir()
+    victim = tmp_path / "victim.txt"
+    victim.write_text("victim", encoding="utf-8")
+    (out / ".linkcheck-demo.json").symlink_to(victim)
+    assert cli("demo", "--output-dir", out).exit_code == 0
+    assert victim.read_text(encoding="utf-8") == "victim"
+    assert not (out / ".linkcheck-demo.json").is_symlink()
+    fifo = tmp_path / "fifo"
+    fifo.mkdir()
+    os.mkfifo(fifo / ".linkcheck-demo.json")
+    assert cli("demo", "--output-dir", fifo).exit_code == 0
+    assert not stat.S_ISFIFO(os.lstat(fifo / ".linkcheck-demo.json").st_mode)
