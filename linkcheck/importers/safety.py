@@ -432,7 +432,7 @@ def csv_rows(path: Path, raw: BinaryIO, encoding: str | None) -> Iterator[list[s
             fh.seek(0)
             if sample.startswith("\ufeff"):
                 fh.read(1)
-            ended = []  # (set once every line of the file has been handed to the reader)
+            ended: list[bool] = []  # (set once every line of the file has been handed to the reader)
             rows = csv.reader(_with_end_line(_bounded_lines(fh, path), ended), delimiter=_sniff_delimiter(sample))
             start = 1  # the line the next row starts on
             for row in rows:
