@@ -552,3 +552,12 @@ def test_the_demos_record_is_never_written_through_a_link_nor_waited_on(cli, tmp
     os.mkfifo(fifo / ".linkcheck-demo.json")
     assert cli("demo", "--output-dir", fifo).exit_code == 0
     assert not stat.S_ISFIFO(os.lstat(fifo / ".linkcheck-demo.json").st_mode)
+
+
+def test_bytes_of_a_byte_order_mark_alone_are_no_empty_json_file(cli, store, tmp_path):
+    """Only the whole three-byte BOM is passed over: two of its bytes are text that is not JSON."""
+    path = tmp_path / "bad.json"
+    path.write_bytes(b"\xbb\xbf")
+    result = cli("import", path)
+    assert result.exit_code == 3
+    assert "the file is empty" not in result.stderr and "not valid JSON" in result.stderr

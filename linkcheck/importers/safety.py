@@ -233,7 +233,7 @@ def _blank(fh: BinaryIO) -> bool:
     try:
         fh.seek(0)
         head = fh.read(4096)
-        return not head.lstrip(codecs.BOM_UTF8).strip(b" \t\r\n") and not fh.read(1)
+        return not head.removeprefix(codecs.BOM_UTF8).strip(b" \t\r\n") and not fh.read(1)
     except (OSError, ValueError, AttributeError):
         return False
 
