@@ -450,3 +450,10 @@ def test_attr_add_help_names_every_kind_it_takes(cli):
         shown = " ".join(cli("attr", "add", "--help", env=env).output.split())
         missing = [name for name in kinds.KIND_NAMES if name not in shown]
         assert not missing, (env, missing)
+
+
+def test_a_json_import_answers_a_mistyped_chinese_kind_name_as_a_csv_header_is_answered(cli, store, tmp_path):
+    path = write_json(tmp_path / "z.json", [{"account": "x-2", "attributes": {"邮箱地": ["a@b.example"]}}])
+    result = cli("import", path, env={"LINKCHECK_LANG": "zh"})
+    assert result.exit_code == 3
+    assert "未知的信息类型 '邮箱地'（你是不是想写 邮箱？）" in result.output

@@ -1000,7 +1000,6 @@ def compose(plan: Plan, lang: str) -> tuple[list[str], Exhibits]:
     # The opening paragraph promises only what the letter goes on to say: "what we have done about
     # it" where it says what was done, "how we will keep our account separate" where it says how
     # (made once both are known, below).
-    did = bool(plan.retired or apart or (plan.checks_since is not None and plan.checks))
     reference_at = len(paras)
     paras.append("")
 
@@ -1229,7 +1228,7 @@ def compose(plan: Plan, lang: str) -> tuple[list[str], Exhibits]:
     if prevent:
         paras.append(space.join(prevent))
     reference = {(True, True): "reference", (False, True): "reference_no_actions",
-                 (True, False): "reference_no_prevention", (False, False): "reference_cause_only"}[did, promised]
+                 (True, False): "reference_no_prevention", (False, False): "reference_cause_only"}[bool(actions), promised]
     paras[reference_at] = words(reference, notice_date=day_words(case.notice_date or date.today().isoformat(), lang),
                                 account=account_shown(plan, words), related=related)
 

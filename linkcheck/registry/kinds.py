@@ -367,11 +367,12 @@ def get_kind(name: str) -> Kind:
 
 
 def _close_kind(name: str) -> str | None:
-    """The kind an unknown name was most likely meant to be ("emial": email), or None."""
-    import difflib
+    """The kind an unknown name was most likely meant to be, as a CSV header's "did you mean"
+    reads it (registry/columns.py: "emial": email, 邮厢地址: 邮箱), or None."""
+    from .columns import column_suggestion, header_in
 
-    close = difflib.get_close_matches(name[:40].strip().casefold(), KIND_NAMES, n=1, cutoff=0.75)
-    return close[0] if close else None
+    guess = column_suggestion(name[:40])
+    return header_in(guess, name) if guess in KINDS else None
 
 
 def parse_value(kind: str, value: str, *, region: str | None = None) -> ParsedValue:

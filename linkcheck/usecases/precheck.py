@@ -43,10 +43,8 @@ def planned_warnings(planned: Profile, origin: str | None = None, shown: str | N
     country code that took the marketplace's country, where the company seems to be elsewhere;
     a number whose check digits or length say it is mistyped). `origin`: the file row it came
     from (a batch); `shown`: its name on screen (计划账户 for "planned")."""
-    if origin is None:
-        return (book.region_warnings(_("account {name!r}", name=shown or planned.name), planned.attributes)
-                + book.value_warnings(_("account {name!r}", name=shown or planned.name), planned.attributes))
-    label = _("{origin}: account {name!r}", origin=origin, name=planned.name)
+    label = (_("account {name!r}", name=shown or planned.name) if origin is None
+             else _("{origin}: account {name!r}", origin=origin, name=planned.name))
     return book.region_warnings(label, planned.attributes) + book.value_warnings(label, planned.attributes)
 
 
